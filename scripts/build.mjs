@@ -1,0 +1,60 @@
+// Bundles the extension host, the CLI and the webview with esbuild, and puts the WASM files that
+// libpg-query and PGlite load at run time next to the Node bundles (they look beside the script).
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const production = process.argv.includes('--production');
+const out = 'dist';
+mkdirSync(out, { recursive: true });
+
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode', 'pg-native'],
+  logLevel: 'warning',
+};
+
+const builds = [];
+if (existsSync('src/extension/extension.ts')) {
+  builds.push(build({ ...nodeCommon, entryPoints: ['src/extension/extension.ts'], outfile: join(out, 'extension.js') }));
+}
+if (existsSync('src/cli/main.ts')) {
+  builds.push(
+    build({
+      ...nodeCommon,
+      entryPoints: ['src/cli/main.ts'],
+      outfile: join(out, 'cli.js'),
+      banner: { js: '#!/usr/bin/env node' },
+    }),
+  );
+}
+if (existsSync('webview/main.ts')) {
+  builds.push(
+    build({
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      sourcemap: !production,
+      minify: production,
+      entryPoints: ['webview/main.ts'],
+      outfile: join(out, 'webview.js'),
+      logLevel: 'warning',
+    }),
+  );
+}
+await Promise.all(builds);
+
+const libpgQueryDir = dirname(require.resolve('libpg-query'));
+copyFileSync(join(libpgQueryDir, 'libpg-query.wasm'), join(out, 'libpg-query.wasm'));
+const pgliteDir = dirname(require.resolve('@electric-sql/pglite'));
+for (const file of ['pglite.wasm', 'pglite.data', 'initdb.wasm']) {
+  copyFileSync(join(pgliteDir, file), join(out, file));
+}

@@ -1,0 +1,38 @@
+/** Why a core operation failed, so that each front end can word it for its user. */
+export type TunerErrorReason =
+  | 'syntax-error'
+  | 'unsafe-statement'
+  | 'not-a-plan'
+  | 'connection-failed'
+  | 'authentication-failed'
+  | 'timeout'
+  | 'cancelled'
+  | 'server-error'
+  | 'bad-input';
+
+/** The one error type the core throws on purpose; anything else is a bug. */
+export class TunerError extends Error {
+  constructor(
+    readonly reason: TunerErrorReason,
+    message: string,
+    /** Detail for the log: server code, hint, 0-based offset in the SQL text, … */
+    readonly detail: TunerErrorDetail = {},
+  ) {
+    super(message);
+    this.name = 'TunerError';
+  }
+}
+
+export interface TunerErrorDetail {
+  code?: string;
+  hint?: string;
+  /** 0-based character offset in the statement the user gave. */
+  offset?: number;
+  /** 1-based line in a plan text or file that failed to parse. */
+  line?: number;
+  cause?: unknown;
+}
+
+export function isCancelled(err: unknown): boolean {
+  return err instanceof TunerError && err.reason === 'cancelled';
+}

@@ -3,6 +3,7 @@ import type { Plan } from './plan/planNode';
 import type { StatementFacts } from './sql/statementFacts';
 import type { SourceRange } from './positions';
 import type { SafetyWrapper, SessionKind } from './db/session';
+import type { CatalogSnapshot } from './db/catalog';
 
 /**
  * What "Explain and Optimize" produces for one statement; the CLI prints it, the report renders it, the
@@ -30,4 +31,6 @@ export interface TuningResult {
   };
   /** The raw EXPLAIN output (JSON or text) the plan was parsed from. */
   rawPlan: string;
+  /** Sizes, indexes and statistics of the plan's tables, when read from the database. */
+  catalog?: CatalogSnapshot;
 }

@@ -48,5 +48,27 @@ export interface DatabaseSession {
   execute(sql: string): Promise<void>;
   /** Rows of a read-only query of our own, `$n` parameters only. */
   query<Row extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Runs `work` inside one transaction that is always rolled back, with nothing else interleaved on the
+   * connection (measured what-if indexes: CREATE INDEX, EXPLAIN ANALYZE, pg_relation_size, ROLLBACK).
+   * Only for our own statements, and only where the caller may build (never a production connection).
+   */
+  inTransaction?<T>(work: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
+}
+
+/** What runs inside DatabaseSession.inTransaction(). */
+export interface TransactionScope {
+  query<Row extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** `EXPLAIN (<options>, FORMAT JSON) <sql>` as the server's JSON text; options such as 'ANALYZE, BUFFERS'. */
+  explainJson(sql: string, options: string, params?: unknown[]): Promise<string>;
+}
+
+export interface TransactionOptions {
+  /** SET LOCAL statement_timeout; default 60 000 ms. */
+  statementTimeoutMs?: number;
+  /** SET LOCAL lock_timeout; default 2 000 ms. */
+  lockTimeoutMs?: number;
+  /** Checked before each statement. */
+  signal?: AbortSignal;
 }

@@ -145,6 +145,10 @@ export interface Plan {
   queryText?: string;
   /** Which format the plan came in. */
   format: 'json' | 'text';
+  /** Buffers used by planning ("Planning": {…} / "Planning:\n  Buffers: …", PostgreSQL 13+). */
+  planningBuffers?: BufferCounts;
+  /** Statement-level EXPLAIN keys as reported ("Query Identifier", "Serialization", "WAL", …), JSON names. */
+  statementFields?: Record<string, unknown>;
   /** Sums over the whole plan. */
   totals: PlanTotals;
 }
@@ -182,7 +186,10 @@ export function nodeLabel(node: PlanNode): string {
   if (type === 'Aggregate' && typeof strategy === 'string' && strategy !== 'Plain') {
     parts.push(strategy === 'Hashed' ? 'HashAggregate' : strategy === 'Sorted' ? 'GroupAggregate' : `${strategy}Aggregate`);
   } else if (f['Join Type'] && f['Join Type'] !== 'Inner' && /Join|Nested Loop/.test(type)) {
-    parts.push(`${type} ${f['Join Type']}`.replace('Nested Loop ', 'Nested Loop ').trim());
+    parts.push(`${type} ${f['Join Type']}`);
+  } else if (type === 'ModifyTable' && typeof f['Operation'] === 'string') {
+    // EXPLAIN's text format says "Delete on t"; JSON keeps the verb in "Operation".
+    parts.push(f['Operation']);
   } else {
     parts.push(type);
   }

@@ -5,6 +5,7 @@
 import { loadModule, parseSync, fingerprintSync, scanSync, normalizeSync } from 'libpg-query';
 import type { ParseResult, ScanResult } from 'libpg-query';
 import { TunerError } from '../errors';
+import { codePointToUtf16 } from './offsets';
 
 let loading: Promise<void> | undefined;
 
@@ -22,7 +23,8 @@ interface SqlErrorLike {
 function toTunerError(err: unknown, sql: string): TunerError {
   const e = err as SqlErrorLike;
   const cursor = e.sqlDetails?.cursorPosition;
-  const offset = typeof cursor === 'number' && cursor >= 0 ? Math.min(cursor, sql.length) : undefined;
+  // The cursor counts characters (code points); an emoji before the error would shift a UTF-16 offset.
+  const offset = typeof cursor === 'number' && cursor >= 0 ? codePointToUtf16(sql, cursor) : undefined;
   const message = e.sqlDetails?.message ?? e.message ?? String(err);
   return new TunerError('syntax-error', message, { offset, cause: err });
 }

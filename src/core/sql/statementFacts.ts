@@ -26,6 +26,8 @@ export interface RelationRef {
   range: SourceRange;
   /** True for a CTE reference rather than a table. */
   isCte: boolean;
+  /** The query block (SELECT … of the statement, a subquery or CTE) it belongs to; 0 is the outermost. */
+  blockId?: number;
 }
 
 /** A column as written: `o.user_id` → { qualifier: 'o', column: 'user_id', relation: 'orders' }. */
@@ -59,13 +61,23 @@ export interface ColumnPredicate {
   /** The column it constrains, when the column side is a plain column. */
   column?: ColumnRef;
   /** Set when a function or expression wraps the column (`LOWER(email)`, `date(created_at)`, `col + 1`). */
-  expression?: { text: string; functionName?: string; columns: ColumnRef[] };
+  expression?: {
+    text: string;
+    functionName?: string;
+    columns: ColumnRef[];
+    /** The target type when the expression is a cast (`col::text` → 'text'). */
+    castTo?: string;
+  };
   /** The constant side as SQL text (`'2024-01-01'`, `$1`), when it is a constant or parameter. */
   valueText?: string;
   /** The whole predicate's range. */
   range: SourceRange;
   /** Where it sits: WHERE of the top query, a JOIN … ON, HAVING. */
   clause: 'where' | 'join' | 'having';
+  /** The query block it belongs to (see RelationRef.blockId). */
+  blockId?: number;
+  /** True when it sits under OR or NOT, so it does not on its own filter every row. */
+  underOr?: boolean;
 }
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross';
@@ -78,6 +90,13 @@ export interface JoinInfo {
   keys: Array<{ left: ColumnRef; right: ColumnRef }>;
   /** The ON condition's range, or the JOIN keyword's range for a CROSS/NATURAL join. */
   range: SourceRange;
+  /** From the join keywords (`LEFT JOIN`) to the end of the ON/USING clause. */
+  clauseRange?: SourceRange;
+  /** Relations (alias or name as written) on each side. */
+  leftRelations?: string[];
+  rightRelations?: string[];
+  /** The query block it belongs to (see RelationRef.blockId). */
+  blockId?: number;
 }
 
 export interface OrderItem {
@@ -97,6 +116,22 @@ export interface SelectItem {
   range: SourceRange;
 }
 
+/** A subquery that refers to a column of an enclosing query, so it may run once per outer row. */
+export interface CorrelatedSubquery extends SourceRange {
+  /** scalar `(SELECT …)`, EXISTS, IN/ANY, ALL, ARRAY(…), or another form. */
+  sublinkKind?: 'scalar' | 'exists' | 'any' | 'all' | 'array' | 'other';
+  clause?: 'select' | 'where' | 'having';
+}
+
+/** Ranges of the clauses of the top-level query block. */
+export interface ClauseRanges {
+  from?: SourceRange;
+  where?: SourceRange;
+  groupBy?: SourceRange;
+  having?: SourceRange;
+  orderBy?: SourceRange;
+}
+
 export interface StatementFacts {
   kind: StatementKind;
   /** The statement text these offsets refer to. */
@@ -114,9 +149,11 @@ export interface StatementFacts {
   /** Function names called anywhere in the statement, lower case (`now`, `random`, `nextval`). */
   functionCalls: Array<{ name: string; range: SourceRange }>;
   /** Correlated subqueries in the select list or WHERE. */
-  correlatedSubqueries: SourceRange[];
+  correlatedSubqueries: CorrelatedSubquery[];
   /** `FOR UPDATE` / `FOR SHARE` present. */
   lockingClause: boolean;
   /** `$1`, `$2` … numbers used, ascending; named `:name` placeholders are rewritten before parsing. */
   parameters: number[];
+  /** Where the top-level clauses sit, when present. */
+  clauseRanges?: ClauseRanges;
 }

@@ -1,0 +1,21 @@
+import { Client } from 'pg';
+import { testServer, mochaGlobalTeardown } from '../../test/helpers/globalServer';
+import { PgSession } from '../../src/core/db/pgSession';
+import { adviseIndexes } from '../../src/core/advice/index/adviseIndexes';
+import { vacuumStatements, dashboardSchemaSql, dashboardSql, dashboardRewriteSql } from '../../test/unit/indexAdvisor/advisorData';
+(async () => {
+  const s = await testServer();
+  const admin = new Client({ connectionString: s.url }); await admin.connect();
+  await admin.query('CREATE DATABASE advisor_try'); await admin.end();
+  const url = s.url.replace(/\/postgres$/, '/advisor_try');
+  const c = new Client({ connectionString: url }); await c.connect(); await c.query('CREATE EXTENSION hypopg'); await c.end();
+  const session = await PgSession.connect({ connectionString: url, log: (l) => process.env.LOG && console.log(l) });
+  let t = performance.now();
+  await session.execute(dashboardSchemaSql(20000, 200000)); for (const v of vacuumStatements(['users','orders'])) await session.execute(v);
+  console.log('load', performance.now() - t); t = performance.now();
+  const advice = await adviseIndexes(session, dashboardSql, { allowMeasuredWhatIf: true, alternatives: [{ label: 'aggregate first', sql: dashboardRewriteSql }] });
+  console.log('advise', performance.now() - t);
+  console.log(JSON.stringify({ ...advice, suggestions: advice.suggestions.map(s => ({ ...s, planBefore: undefined, planAfter: undefined, candidate: { ...s.candidate, serves: undefined } })) }, null, 1));
+  await session.close();
+  await mochaGlobalTeardown();
+})().catch(async (e) => { console.error(e); await mochaGlobalTeardown(); });

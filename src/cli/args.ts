@@ -1,0 +1,211 @@
+/**
+ * Command-line arguments: one table of options (node:util parseArgs), checked per subcommand, turned into
+ * a typed `CliRequest`. Anything wrong here is a usage error (exit 64 with the help text).
+ */
+import { parseArgs } from 'node:util';
+import type { Severity } from '../core/insights/insight';
+
+export type CommandName = 'explain' | 'plan' | 'report' | 'demo';
+
+/** Where the statement comes from: inline text or a file (`-` = stdin). */
+export type SqlSource = { kind: 'inline'; text: string } | { kind: 'file'; path: string };
+
+export interface DatabaseOptions {
+  url?: string;
+  /** Files, directories or globs of .sql loaded into the embedded database (no --url). */
+  schema: string[];
+  analyze: boolean;
+  params: string[];
+  genericPlan: boolean;
+  timeoutMs?: number;
+  /** 1-based statement number in a file with several statements. */
+  statement?: number;
+  /** --embedded: ignore PG* variables and use the embedded database. */
+  embedded: boolean;
+}
+
+export interface CliRequest {
+  command: CommandName;
+  /** explain/report: the statement; absent for plan/demo. */
+  sql?: SqlSource;
+  /** plan, or report --plan: a saved plan file (`-` = stdin). */
+  planPath?: string;
+  /** report --baseline: a saved plan to compare against (before). */
+  baselinePath?: string;
+  /** plan/report: a file holding the SQL of a saved plan, for mapping and SQL rules. */
+  sqlFile?: string;
+  database: DatabaseOptions;
+  json: boolean;
+  failOn?: Severity;
+  out?: string;
+  title?: string;
+  colour: boolean;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const helpText = `pg-tuner: explain a PostgreSQL query, find where the time goes and what to change.
+
+Usage:
+  pg-tuner explain "SELECT …" | --file q.sql [options]   Explain and Optimize one statement
+  pg-tuner plan <saved-plan.json|txt|->        [options]   Analyse a saved EXPLAIN output (no database)
+  pg-tuner report (explain inputs | --plan <file>) [--out report.md]   Markdown report
+  pg-tuner demo                                             Load the slow-dashboard demo into embedded PostgreSQL and explain it
+
+Database (explain, report):
+  --url <postgres://…>     A PostgreSQL server (PGHOST/PGDATABASE … in the environment also select one).
+                           Without either: the embedded PostgreSQL (PGlite), loaded with --schema files,
+                           or with the demo dataset when no --schema is given.
+  --schema <file|dir|glob> SQL files to load into the embedded database (repeatable).
+  --embedded               Use the embedded database even when PG* variables are set.
+  --no-analyze             Plan only (EXPLAIN without ANALYZE): the statement does not run.
+  --param <value>          Value for $1, $2 … in order (repeatable).
+  --generic-plan           EXPLAIN (GENERIC_PLAN) for statements with $n and no values (PostgreSQL 16+).
+  --timeout <ms>           statement_timeout for the explained statement (default 30000).
+  --statement <n>          Which statement of a file with several (1-based).
+
+Output:
+  --json                   The machine-readable result (TuningResult) instead of the tree.
+  --fail-on <severity>     Exit 2 when an insight of this severity or worse is found (info|warning|critical).
+  --sql-file <file>        plan/report: the SQL of a saved plan, for mapping nodes to the query.
+  --baseline <plan>        report: a saved plan of the query before the change, for a before/after table.
+  --out <file>             report: write the Markdown to a file instead of stdout.
+  --title <text>           report: the report's heading.
+  --no-color               No colours (also when NO_COLOR is set or the output is not a terminal).
+  -h, --help               This help.
+
+Exit codes: 0 done, 1 error, 2 --fail-on threshold reached, 64 usage error.`;
+
+const options = {
+  file: { type: 'string', short: 'f' },
+  url: { type: 'string' },
+  schema: { type: 'string', multiple: true },
+  embedded: { type: 'boolean' },
+  'no-analyze': { type: 'boolean' },
+  param: { type: 'string', multiple: true },
+  'generic-plan': { type: 'boolean' },
+  timeout: { type: 'string' },
+  statement: { type: 'string' },
+  json: { type: 'boolean' },
+  'fail-on': { type: 'string' },
+  'sql-file': { type: 'string' },
+  plan: { type: 'string' },
+  baseline: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  title: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type OptionName = keyof typeof options;
+
+/** Which options each subcommand accepts; anything else is a usage error rather than silently ignored. */
+const allowed: Record<CommandName, OptionName[]> = {
+  explain: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'json', 'fail-on', 'no-color'],
+  plan: ['sql-file', 'json', 'fail-on', 'no-color'],
+  report: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'plan', 'baseline', 'sql-file', 'out', 'title', 'fail-on', 'no-color'],
+  demo: ['json', 'fail-on', 'no-color'],
+};
+
+const severities: Severity[] = ['info', 'warning', 'critical'];
+
+function positiveInteger(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} needs a positive whole number, not "${text}".`);
+  return Number(text);
+}
+
+/** True when this is a request for help (exit 0) rather than a mistake. */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
+}
+
+export interface ColourEnvironment {
+  isTty: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Parses argv (without node and the script); throws UsageError. */
+export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliRequest {
+  const [commandText, ...rest] = argv;
+  if (!commandText || !(commandText in allowed)) {
+    throw new UsageError(commandText ? `Unknown command "${commandText}".` : 'No command given.');
+  }
+  const command = commandText as CommandName;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  for (const name of Object.keys(values) as OptionName[]) {
+    if (!allowed[command].includes(name)) throw new UsageError(`${command} does not take --${name}.`);
+  }
+
+  const failOnText = values['fail-on'];
+  if (failOnText !== undefined && !severities.includes(failOnText as Severity)) {
+    throw new UsageError(`--fail-on takes info, warning or critical, not "${failOnText}".`);
+  }
+  const noColour = values['no-color'] === true || (colourEnv.env.NO_COLOR ?? '') !== '' || colourEnv.env.TERM === 'dumb';
+
+  const request: CliRequest = {
+    command,
+    database: {
+      url: values.url,
+      schema: values.schema ?? [],
+      analyze: values['no-analyze'] !== true,
+      params: values.param ?? [],
+      genericPlan: values['generic-plan'] === true,
+      timeoutMs: positiveInteger('timeout', values.timeout),
+      statement: positiveInteger('statement', values.statement),
+      embedded: values.embedded === true,
+    },
+    json: values.json === true,
+    failOn: failOnText as Severity | undefined,
+    out: values.out,
+    title: values.title,
+    sqlFile: values['sql-file'],
+    baselinePath: values.baseline,
+    colour: colourEnv.isTty && !noColour,
+  };
+  if (values.embedded && values.url) throw new UsageError('--embedded and --url exclude each other.');
+
+  switch (command) {
+    case 'explain':
+      request.sql = sqlSource(values.file, positionals, command);
+      break;
+    case 'plan':
+      if (positionals.length !== 1) throw new UsageError('plan takes one saved plan file (or - for stdin).');
+      request.planPath = positionals[0];
+      break;
+    case 'report':
+      if (values.plan !== undefined) {
+        if (values.file !== undefined || positionals.length > 0) throw new UsageError('report takes either --plan or a statement, not both.');
+        request.planPath = values.plan;
+      } else {
+        request.sql = sqlSource(values.file, positionals, command);
+        if (values['sql-file'] !== undefined) throw new UsageError('--sql-file goes with --plan.');
+      }
+      break;
+    case 'demo':
+      if (positionals.length > 0) throw new UsageError('demo takes no arguments.');
+      break;
+  }
+  if (request.baselinePath !== undefined && command !== 'report') throw new UsageError('--baseline is for report.');
+  return request;
+}
+
+function sqlSource(file: string | undefined, positionals: string[], command: CommandName): SqlSource {
+  if (file !== undefined && positionals.length > 0) throw new UsageError(`${command} takes --file or the SQL text, not both.`);
+  if (file !== undefined) return { kind: 'file', path: file };
+  if (positionals.length === 0) throw new UsageError(`${command} needs a statement: pass the SQL text or --file q.sql.`);
+  // Unquoted SQL arrives as several words; joining them back is what the user meant.
+  return { kind: 'inline', text: positionals.join(' ') };
+}
+

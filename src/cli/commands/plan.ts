@@ -1,0 +1,24 @@
+import { analysePlanText } from '../../core/explainAndOptimize';
+import type { TuningResult } from '../../core/tuningResult';
+import type { CliRequest } from '../args';
+import { failOnExitCode } from '../exitCodes';
+import { formatResult } from '../formatResult';
+import { readPlanFile, readSqlFile } from '../inputs';
+import type { CommandIo } from '../io';
+import type { ErrorContext } from '../reportError';
+
+/** Reads and analyses a saved plan (no database); `--sql-file` adds the statement for SQL mapping. */
+export async function analyseSavedPlan(path: string, sqlFile: string | undefined): Promise<TuningResult> {
+  const text = readPlanFile(path);
+  const sql = sqlFile !== undefined ? readSqlFile(sqlFile) : undefined;
+  return analysePlanText(text, sql);
+}
+
+/** `pg-tuner plan <file>`: the same output as explain, from EXPLAIN output saved earlier. */
+export async function planCommand(request: CliRequest, io: CommandIo, errorContext: ErrorContext): Promise<number> {
+  if (!request.planPath) throw new Error('plan without a file');
+  errorContext.planPath = request.planPath;
+  const result = await analyseSavedPlan(request.planPath, request.sqlFile);
+  io.out(request.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result, io.colours));
+  return failOnExitCode(result.insights, request.failOn);
+}

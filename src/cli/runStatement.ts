@@ -1,0 +1,66 @@
+/**
+ * Explain and Optimize one statement from the command line: pick the database (server from --url or PG*
+ * variables, else the embedded one with --schema files or the demo dataset), run, and always close.
+ */
+import type { DatabaseSession } from '../core/db/session';
+import { openSession } from '../core/db/openSession';
+import type { SessionTarget } from '../core/db/openSession';
+import { dashboardDemoFiles } from '../core/demo/dashboardDemo';
+import { explainAndOptimize } from '../core/explainAndOptimize';
+import { rewriteNamedParameters } from '../core/sql/namedParameters';
+import { loadParser } from '../core/sql/parser';
+import { checkSyntax } from '../core/sql/splitStatements';
+import { TunerError } from '../core/errors';
+import type { TuningResult } from '../core/tuningResult';
+import type { DatabaseOptions, SqlSource } from './args';
+import { chooseStatement, resolveSchemaFiles } from './inputs';
+import type { ErrorContext } from './reportError';
+import type { CommandIo } from './io';
+
+/** PG* variables that name a server; PGUSER/PGPASSWORD alone are often set globally and do not. */
+const serverVariables = ['PGHOST', 'PGHOSTADDR', 'PGDATABASE', 'PGSERVICE'];
+
+export function sessionTarget(db: DatabaseOptions, env: NodeJS.ProcessEnv): { target: SessionTarget; demo: boolean } {
+  if (db.url !== undefined) return { target: { kind: 'server', connectionString: db.url }, demo: false };
+  if (!db.embedded && serverVariables.some((v) => env[v])) return { target: { kind: 'server' }, demo: false };
+  if (db.schema.length > 0) return { target: { kind: 'embedded', files: resolveSchemaFiles(db.schema) }, demo: false };
+  const [schema, ...data] = dashboardDemoFiles();
+  return { target: { kind: 'embedded', files: [schema], seedFiles: data }, demo: true };
+}
+
+/**
+ * Runs the statement; `errorContext` is filled as soon as the statement is known so that a failure can
+ * point into the user's SQL.
+ */
+export async function runStatement(
+  source: SqlSource,
+  db: DatabaseOptions,
+  io: CommandIo,
+  errorContext: ErrorContext,
+): Promise<TuningResult> {
+  const statement = chooseStatement(source, db.statement);
+  errorContext.statement = statement;
+  // `:name` placeholders (ORMs, drivers) become $n so PostgreSQL can parse them; --param fills them in order.
+  const rewrite = rewriteNamedParameters(statement.text);
+  if (rewrite.names.length > 0) errorContext.toWritten = (offset) => rewrite.toOriginal(offset);
+  // A typo is reported before connecting or loading the embedded database, which takes seconds.
+  await loadParser();
+  const syntax = checkSyntax(rewrite.text);
+  if (syntax) throw new TunerError('syntax-error', syntax.message, { offset: syntax.offset });
+  const { target, demo } = sessionTarget(db, io.env);
+  if (demo) io.note('No --url or --schema given: using the embedded demo dataset (users, orders).');
+  else if (target.kind === 'embedded') io.note(`Loading ${target.files.length} schema file(s) into the embedded database…`);
+  let session: DatabaseSession | undefined;
+  try {
+    session = await openSession(target);
+    return await explainAndOptimize(session, rewrite.text, {
+      analyze: db.analyze && !db.genericPlan,
+      params: db.params.length > 0 ? db.params : undefined,
+      genericPlan: db.genericPlan,
+      statementTimeoutMs: db.timeoutMs,
+      signal: io.signal,
+    });
+  } finally {
+    await session?.close();
+  }
+}

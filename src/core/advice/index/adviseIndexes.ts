@@ -1,0 +1,551 @@
+/**
+ * The index advisor's entry point: rule candidates from the statement (and its alternatives), screened by
+ * HypoPG or by the planner, combined greedily, measured where building is allowed, checked against sibling
+ * statements, and returned as suggestions with their DDL, rollback, figures and the method behind each.
+ */
+import type { CatalogSnapshot, TableStats } from '../../db/catalog';
+import type { DatabaseSession } from '../../db/session';
+import { TunerError } from '../../errors';
+import type { Plan } from '../../plan/planNode';
+import { parsePlan } from '../../plan/parsePlan';
+import { analyseStatement } from '../../sql/analyseStatement';
+import { loadParser } from '../../sql/parser';
+import type { StatementFacts } from '../../sql/statementFacts';
+import type {
+  AdviceNote,
+  BestCombination,
+  CoveredCandidate,
+  EstimatedFigures,
+  IndexAdvice,
+  IndexCandidate,
+  IndexSuggestion,
+  MeasuredFigures,
+  SiblingEffect,
+} from '../indexSuggestion';
+import { existingCoverage } from './existingCoverage';
+import { generateCandidates, selectivityKey, type ColumnType } from './generateCandidates';
+import { hypopgStatus } from './hypopg';
+import { candidateKey, createIndexSql, dropIndexSql } from './indexDdl';
+import { qualifiedName } from './identifiers';
+import { relationUsage } from './relationUsage';
+import { isReadOnlyConnection, readRelationShapes, type RelationShape } from './tableFacts';
+import { hypopgWhatIf, measureWithIndexes, plannerWhatIf, planUses, type StatementToPlan, type WhatIf } from './whatIf';
+
+export interface AdviseIndexesOptions {
+  /** Other forms of the same statement (the rewrite advisor's), judged together with the indexes. */
+  alternatives?: Array<{ label: string; sql: string }>;
+  /** Other statements of the same file or workload: re-planned with the indexes, warned about when slower. */
+  siblings?: string[];
+  /** The caller marks the session as non-production: real indexes may be built in rolled-back transactions. */
+  allowMeasuredWhatIf: boolean;
+  signal?: AbortSignal;
+  /** Values for `$n` of the statement (and of the alternatives). */
+  params?: unknown[];
+  /** How many candidates to build and time at most (default 3), and runs per timing (default 3). */
+  maxMeasured?: number;
+  samples?: number;
+  statementTimeoutMs?: number;
+}
+
+/** A kept index must cut the estimated cost by at least this share on top of those already kept. */
+const minimumGain = 0.05;
+/** And, when measured, the median time by at least this share. */
+const minimumMeasuredGain = 0.1;
+/** A rule score from which a candidate is measured even when the hypothetical plan ignores it. */
+const carryScore = 0.7;
+const maxScreened = 12;
+
+interface Variant {
+  label: string;
+  statement: StatementToPlan;
+  facts: StatementFacts;
+  basePlan?: Plan;
+  baseCost: number;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new TunerError('cancelled', 'Cancelled.');
+}
+
+function cost(plan: Plan | undefined): number {
+  return plan?.totals.cost ?? plan?.root.fields['Total Cost'] ?? Number.POSITIVE_INFINITY;
+}
+
+function tableKey(facts: StatementFacts): string[] {
+  const out: string[] = [];
+  for (const r of facts.relations) {
+    if (r.isCte) continue;
+    const name = r.schema ? `${r.schema}.${r.name}` : r.name;
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+function needsAnalyze(stats: TableStats, catalog: CatalogSnapshot): boolean {
+  const hasColumnStats = catalog.columns.some((c) => c.table === stats.name && c.schema === stats.schema);
+  // reltuples = -1: never vacuumed nor analysed (PostgreSQL 14+). No pg_stats rows and no ANALYZE on record:
+  // the planner guesses, so any cost comparison would compare guesses.
+  if (stats.estimatedRows < 0) return true;
+  return !hasColumnStats && stats.lastAnalyze === undefined && stats.lastAutoAnalyze === undefined && stats.relPages > 0;
+}
+
+class Advisor {
+  readonly notes: AdviceNote[] = [];
+  readonly covered: CoveredCandidate[] = [];
+  readonly warnings = new Map<string, string[]>();
+
+  constructor(
+    private readonly session: DatabaseSession,
+    private readonly sql: string,
+    private readonly options: AdviseIndexesOptions,
+  ) {}
+
+  private get signal(): AbortSignal | undefined {
+    return this.options.signal;
+  }
+
+  private warn(c: IndexCandidate, text: string): void {
+    const list = this.warnings.get(candidateKey(c)) ?? [];
+    if (!list.includes(text)) list.push(text);
+    this.warnings.set(candidateKey(c), list);
+  }
+
+  async run(): Promise<IndexAdvice> {
+    await loadParser();
+    const facts = analyseStatement(this.sql);
+    const advice: IndexAdvice = {
+      sql: this.sql,
+      suggestions: [],
+      covered: this.covered,
+      notes: this.notes,
+      hypopg: { available: false },
+      measurement: { done: false },
+    };
+    if (!['select', 'update', 'delete'].includes(facts.kind)) {
+      this.notes.push({ kind: 'statement-kind', message: `Index advice is for SELECT, UPDATE and DELETE; this is ${facts.kind === 'other' ? 'another kind of' : `a ${facts.kind}`} statement.` });
+      return advice;
+    }
+    const server = await this.session.serverInfo();
+    const genericPlan = facts.parameters.length > 0 && !(this.options.params && this.options.params.length > 0);
+    if (genericPlan && server.versionNum < 160000) {
+      this.notes.push({ kind: 'parameters', message: `The statement has $n parameters without values and PostgreSQL ${Math.floor(server.versionNum / 10000)} cannot plan it generically: give parameter values to get advice.` });
+      return advice;
+    }
+    const statementOf = (sql: string): StatementToPlan => ({ sql, params: genericPlan ? undefined : this.options.params, genericPlan });
+
+    const variants: Variant[] = [{ label: 'as written', statement: statementOf(this.sql), facts, baseCost: 0 }];
+    for (const alt of this.options.alternatives ?? []) {
+      try {
+        variants.push({ label: alt.label, statement: statementOf(alt.sql), facts: analyseStatement(alt.sql), baseCost: 0 });
+      } catch (err) {
+        this.notes.push({ kind: 'statement-kind', message: `Alternative "${alt.label}" was skipped: ${(err as Error).message}` });
+      }
+    }
+
+    const tables = [...new Set(variants.flatMap((v) => tableKey(v.facts)))];
+    const shapes = await readRelationShapes(this.session, tables);
+    const indexable = new Set<string>();
+    for (const t of tables) {
+      const bare = t.includes('.') ? t.slice(t.lastIndexOf('.') + 1) : t;
+      const shape = shapes.get(bare);
+      if (!shape) {
+        this.notes.push({ kind: 'not-a-table', table: t, message: `${t} is not a table in this database (a CTE, a function or a missing relation): nothing to index there.` });
+      } else if (shape.kind === 'v') {
+        this.notes.push({ kind: 'not-a-table', table: t, message: `${t} is a view: an index goes on the tables it reads; explain the view's query to get advice for them.` });
+      } else if (shape.kind === 'f') {
+        this.notes.push({ kind: 'not-a-table', table: t, message: `${t} is a foreign table: PostgreSQL cannot index it here.` });
+      } else {
+        indexable.add(bare);
+      }
+    }
+    const catalog = await this.session.catalogFor(tables.filter((t) => indexable.has(t.includes('.') ? t.slice(t.lastIndexOf('.') + 1) : t)));
+    const stale = catalog.tables.filter((t) => needsAnalyze(t, catalog));
+    if (stale.length > 0) {
+      for (const t of stale) {
+        this.notes.push({
+          kind: 'analyze-first',
+          table: t.name,
+          message: `${t.schema}.${t.name} has no statistics: run ANALYZE ${qualifiedName(t.schema, t.name)}; first, then ask again (without statistics the planner guesses and no index advice can be trusted).`,
+        });
+      }
+      return advice;
+    }
+    if (indexable.size === 0) return advice;
+
+    throwIfAborted(this.signal);
+    for (const v of variants) {
+      const explained = await this.session.explain({ ...v.statement, analyze: false, signal: this.signal });
+      v.basePlan = parsePlan(explained.planJson);
+      v.baseCost = cost(v.basePlan);
+    }
+
+    const columnTypes = new Map<string, Map<string, ColumnType>>();
+    for (const [name, shape] of shapes) columnTypes.set(name, shape.columns);
+    const candidates = await this.candidates(variants, catalog, columnTypes, shapes);
+    if (candidates.length === 0) {
+      if (this.covered.length === 0 && !this.notes.some((n) => n.kind === 'no-btree-opclass')) {
+        this.notes.push({ kind: 'nothing-to-index', message: 'No column of this statement is filtered, joined or sorted in a way an index can serve.' });
+      }
+      return advice;
+    }
+
+    // How to ask "what if": HypoPG where it works; else real indexes in a rolled-back transaction, if allowed.
+    const hypo = await hypopgStatus(this.session);
+    advice.hypopg = hypo;
+    const readOnly = await isReadOnlyConnection(this.session);
+    const mayBuild = (this.session.kind === 'embedded' || this.options.allowMeasuredWhatIf) && !readOnly && this.session.inTransaction !== undefined;
+    if (!hypo.available) this.notes.push({ kind: 'hypopg-unavailable', message: hypo.reason ?? 'HypoPG is not available.' });
+    const whatIf: WhatIf | undefined = hypo.available ? hypopgWhatIf(this.session) : mayBuild ? plannerWhatIf(this.session) : undefined;
+
+    let measureReason: string | undefined;
+    if (readOnly) measureReason = 'the connection is read-only: nothing is built, figures are estimated only';
+    else if (!(this.session.kind === 'embedded' || this.options.allowMeasuredWhatIf)) measureReason = 'the connection is not marked as non-production: nothing is built, figures are estimated only';
+    else if (this.session.inTransaction === undefined) measureReason = 'this session cannot run a rolled-back transaction';
+    else if (facts.kind !== 'select') measureReason = `a ${facts.kind} is not run to time it; figures are estimated only`;
+    const mayMeasure = measureReason === undefined;
+    if (!mayMeasure) advice.measurement = { done: false, reason: measureReason };
+
+    if (!whatIf) {
+      this.notes.push({ kind: 'measurement-skipped', message: `Not verified: HypoPG is unavailable and ${measureReason ?? 'building is not allowed'}. The suggestions follow the rules only.` });
+      advice.suggestions = candidates.slice(0, 3).map((c) => this.suggestion(c, variants[0], catalog, {}));
+      return advice;
+    }
+
+    // Screening: each candidate alone, on every form of the statement.
+    const screened = candidates.slice(0, maxScreened);
+    const single = new Map<string, { costs: number[]; used: boolean[]; size?: number; failed?: string }>();
+    for (const c of screened) {
+      throwIfAborted(this.signal);
+      const r = await whatIf.plan([c], variants.map((v) => v.statement), this.signal);
+      const failed = r.failed[0]?.reason;
+      single.set(candidateKey(c), {
+        costs: r.plans.map((p) => cost(p)),
+        used: r.plans.map((p) => planUses(p, r.planNames[0])),
+        size: r.sizes[0],
+        failed,
+      });
+    }
+
+    // Greedy per form: best single gain first; a further index stays only if it adds gain on top.
+    let best: { variant: number; chosen: IndexCandidate[]; cost: number } | undefined;
+    for (let vi = 0; vi < variants.length; vi++) {
+      const v = variants[vi];
+      const ranked = screened
+        .filter((c) => single.get(candidateKey(c))?.used[vi])
+        .sort((a, b) => (single.get(candidateKey(a))?.costs[vi] ?? Infinity) - (single.get(candidateKey(b))?.costs[vi] ?? Infinity));
+      const chosen: IndexCandidate[] = [];
+      let current = v.baseCost;
+      for (const c of ranked) {
+        const alone = single.get(candidateKey(c))?.costs[vi] ?? Infinity;
+        if (chosen.length === 0) {
+          if (alone <= current * (1 - minimumGain)) {
+            chosen.push(c);
+            current = alone;
+          }
+          continue;
+        }
+        if (chosen.some((k) => k.table === c.table && sameLeadingKey(k, c))) continue;
+        const r = await whatIf.plan([...chosen, c], [v.statement], this.signal);
+        const together = cost(r.plans[0]);
+        if (together <= current * (1 - minimumGain)) {
+          chosen.push(c);
+          current = together;
+        }
+      }
+      if (!best || current < best.cost) best = { variant: vi, chosen, cost: current };
+    }
+    const bestVariant = variants[best?.variant ?? 0];
+    const bestIndex = best?.variant ?? 0;
+    let chosen = best?.chosen ?? [];
+
+    // Candidates the rules rate highly but the hypothetical plan ignored: HypoPG is known to miss real wins.
+    const carried = screened.filter((c) => c.ruleScore >= carryScore && !chosen.includes(c) && !(single.get(candidateKey(c))?.used[bestIndex] ?? false));
+    for (const c of screened) {
+      const s = single.get(candidateKey(c));
+      if (s?.failed) this.warn(c, `${whatIf.method === 'hypopg' ? 'HypoPG' : 'The planner'} could not consider it (${s.failed}).`);
+    }
+
+    const estimates = new Map<string, EstimatedFigures>();
+    for (const c of screened) {
+      const s = single.get(candidateKey(c));
+      if (!s || s.failed) continue;
+      estimates.set(candidateKey(c), {
+        method: whatIf.method,
+        costBefore: bestVariant.baseCost,
+        costAfter: s.costs[bestIndex],
+        usedInPlan: s.used[bestIndex],
+        estimatedSizeBytes: whatIf.method === 'hypopg' ? s.size : undefined,
+      });
+    }
+
+    const measurements = new Map<string, MeasuredFigures & { plan?: Plan }>();
+    let beforeMeasured: { ms: number; samples: number[]; plan?: Plan } | undefined;
+    let combined: { ms: number; plan?: Plan } | undefined;
+    let asWrittenBeforeMs: number | undefined;
+    if (mayMeasure) {
+      const samples = this.options.samples ?? 3;
+      const maxMeasured = this.options.maxMeasured ?? 3;
+      const toMeasure = [...chosen, ...carried.sort((a, b) => b.ruleScore - a.ruleScore)].slice(0, Math.max(maxMeasured, chosen.length));
+      const opts = { signal: this.signal, statementTimeoutMs: this.options.statementTimeoutMs };
+      const before = await measureWithIndexes(this.session, [], bestVariant.statement, samples, opts);
+      beforeMeasured = { ms: before.medianMs, samples: before.samplesMs, plan: before.plan };
+      if (bestIndex !== 0) {
+        // The combination's gain is against the statement as the user wrote it, without the index.
+        asWrittenBeforeMs = (await measureWithIndexes(this.session, [], variants[0].statement, samples, opts)).medianMs;
+      }
+      for (const c of toMeasure) {
+        throwIfAborted(this.signal);
+        const m = await measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts);
+        if (m.failed.length > 0) {
+          this.warn(c, `It could not be built: ${m.failed[0].reason}`);
+          continue;
+        }
+        measurements.set(candidateKey(c), {
+          method: 'measured',
+          where: this.session.label,
+          timeBeforeMs: before.medianMs,
+          timeAfterMs: m.medianMs,
+          samplesBeforeMs: before.samplesMs,
+          samplesAfterMs: m.samplesMs,
+          sizeBytes: m.sizes[0] ?? 0,
+          buildMs: m.buildMs,
+          usedInPlan: planUses(m.plan, m.planNames[0]),
+          plan: m.plan,
+        });
+      }
+      advice.measurement = { done: true };
+      const confirmed = (c: IndexCandidate): boolean => {
+        const m = measurements.get(candidateKey(c));
+        return m !== undefined && m.usedInPlan && m.timeAfterMs <= m.timeBeforeMs * (1 - minimumMeasuredGain);
+      };
+      for (const c of toMeasure) {
+        const m = measurements.get(candidateKey(c));
+        if (m && !confirmed(c)) {
+          this.notes.push({
+            kind: 'dropped',
+            table: c.table,
+            message: `${c.name} was built and timed: ${m.timeBeforeMs.toFixed(1)} → ${m.timeAfterMs.toFixed(1)} ms${m.usedInPlan ? '' : ', not used'}; not suggested.`,
+          });
+        }
+        if (m && confirmed(c) && carried.includes(c)) {
+          this.warn(c, `${whatIf.method === 'hypopg' ? 'HypoPG' : 'The planner'}'s plan did not use it, but the real index was used and measured faster.`);
+        }
+      }
+      // One index per table: the measured fastest; across tables, all that are confirmed.
+      const byTable = new Map<string, IndexCandidate>();
+      for (const c of toMeasure.filter(confirmed)) {
+        const have = byTable.get(c.table);
+        const time = (x: IndexCandidate): number => measurements.get(candidateKey(x))?.timeAfterMs ?? Infinity;
+        if (!have || time(c) < time(have)) byTable.set(c.table, c);
+      }
+      chosen = [...byTable.values()];
+      if (chosen.length > 1) {
+        const m = await measureWithIndexes(this.session, chosen, bestVariant.statement, samples, opts);
+        combined = { ms: m.medianMs, plan: m.plan };
+      }
+    } else {
+      for (const c of carried) {
+        this.notes.push({ kind: 'dropped', table: c.table, message: `${c.name}: the rules rate it highly but the estimated plan ignores it, and it could not be measured here.` });
+      }
+    }
+
+    throwIfAborted(this.signal);
+    const siblings = await this.siblings(chosen, whatIf, statementOf);
+    advice.suggestions = chosen
+      .map((c) => {
+        const m = measurements.get(candidateKey(c));
+        return this.suggestion(c, bestVariant, catalog, {
+          estimate: estimates.get(candidateKey(c)),
+          measurement: m ? withoutPlan(m) : undefined,
+          planBefore: m ? beforeMeasured?.plan : bestVariant.basePlan,
+          planAfter: m?.plan,
+          siblings: siblings.get(candidateKey(c)) ?? [],
+        });
+      })
+      .sort((a, b) => gainOf(b) - gainOf(a));
+    await this.fillAfterPlans(advice.suggestions, bestVariant, whatIf);
+
+    if (advice.suggestions.length > 0) {
+      const last = chosen.length > 1 ? combined : undefined;
+      const bestCombo: BestCombination = {
+        appliesTo: bestVariant.label,
+        indexNames: advice.suggestions.map((s) => s.candidate.name),
+        costBefore: variants[0].baseCost,
+        costAfter: best?.cost ?? bestVariant.baseCost,
+        estimateMethod: whatIf.method,
+      };
+      if (beforeMeasured) {
+        bestCombo.timeAfterMs = last?.ms ?? advice.suggestions[0].measurement?.timeAfterMs;
+        bestCombo.timeBeforeMs = bestIndex === 0 ? beforeMeasured.ms : asWrittenBeforeMs;
+      }
+      advice.best = bestCombo;
+    }
+    return advice;
+  }
+
+  private async candidates(
+    variants: Variant[],
+    catalog: CatalogSnapshot,
+    columnTypes: Map<string, Map<string, ColumnType>>,
+    shapes: Map<string, RelationShape>,
+  ): Promise<IndexCandidate[]> {
+    const all: IndexCandidate[] = [];
+    const taken = new Set<string>();
+    for (const v of variants) {
+      const selectivity = await this.selectivities(v.facts, catalog, shapes);
+      const generated = generateCandidates({ facts: v.facts, plan: v.basePlan, catalog, columnTypes, selectivity, takenNames: taken });
+      for (const n of generated.notes) if (!this.notes.some((m) => m.message === n.message)) this.notes.push(n);
+      for (const c of generated.candidates) {
+        if (!shapes.has(c.table) || shapes.get(c.table)?.kind === 'v') continue;
+        if (all.some((a) => candidateKey(a) === candidateKey(c))) continue;
+        taken.add(c.name);
+        all.push(c);
+      }
+    }
+    const kept: IndexCandidate[] = [];
+    for (const c of all) {
+      const coverage = existingCoverage(c, catalog.indexes);
+      if (coverage?.relation === 'covered') {
+        const note = `Existing index ${coverage.index.name} already covers ${c.table} (${c.keys.map((k) => k.column ?? k.expression).join(', ')})${c.predicate ? ` WHERE ${c.predicate}` : ''}: ${coverage.index.definition}`;
+        this.covered.push({ candidate: c, existingIndex: coverage.index.name, note });
+        continue;
+      }
+      if (coverage?.relation === 'extends') this.warn(c, `It extends the existing index ${coverage.index.name}; once it is built, ${coverage.index.name} may be redundant.`);
+      kept.push(c);
+    }
+    if (kept.length === 0 && this.covered.length > 0) {
+      const names = [...new Set(this.covered.map((c) => c.existingIndex))].join(', ');
+      this.notes.push({ kind: 'already-covered', message: `Existing index${names.includes(',') ? 'es' : ''} ${names} already cover${names.includes(',') ? '' : 's'} what this statement needs: nothing to add.` });
+    }
+    return kept.sort((a, b) => b.ruleScore - a.ruleScore);
+  }
+
+  /** The planner's own row estimate for each constant predicate alone: the share of the table it keeps. */
+  private async selectivities(facts: StatementFacts, catalog: CatalogSnapshot, shapes: Map<string, RelationShape>): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const usage of relationUsage(facts).values()) {
+      const shape = shapes.get(usage.table);
+      const stats = catalog.tables.find((t) => t.name === usage.table);
+      if (!shape || !stats || stats.estimatedRows <= 0) continue;
+      for (const p of usage.predicates) {
+        if (!p.constant || p.kind === 'jsonb-containment' || p.kind === 'full-text') continue;
+        const key = selectivityKey(usage.table, p.sql);
+        if (out.has(key)) continue;
+        try {
+          const explained = await this.session.explain({
+            sql: `SELECT 1 FROM ${qualifiedName(shape.schema, shape.name)} WHERE ${p.sql}`,
+            analyze: false,
+            signal: this.signal,
+          });
+          const rows = parsePlan(explained.planJson).root.fields['Plan Rows'] ?? stats.estimatedRows;
+          out.set(key, Math.min(1, rows / stats.estimatedRows));
+        } catch (err) {
+          if (err instanceof TunerError && err.reason === 'cancelled') throw err;
+          // An expression the planner rejects on its own is simply not a partial-index predicate.
+        }
+      }
+    }
+    return out;
+  }
+
+  private async siblings(
+    chosen: IndexCandidate[],
+    whatIf: WhatIf,
+    statementOf: (sql: string) => StatementToPlan,
+  ): Promise<Map<string, SiblingEffect[]>> {
+    const out = new Map<string, SiblingEffect[]>();
+    const siblings = this.options.siblings ?? [];
+    if (siblings.length === 0 || chosen.length === 0) return out;
+    const statements = siblings.map((s) => ({ ...statementOf(s), params: undefined, genericPlan: false }));
+    const base = await whatIf.plan([], statements, this.signal);
+    for (const c of chosen) {
+      const touched = siblings.map((s) => {
+        try {
+          return tableKey(analyseStatement(s)).some((t) => t === c.table || t.endsWith(`.${c.table}`));
+        } catch {
+          return false;
+        }
+      });
+      const r = await whatIf.plan([c], statements, this.signal);
+      const effects: SiblingEffect[] = [];
+      siblings.forEach((sql, i) => {
+        if (!touched[i] || !base.plans[i] || !r.plans[i]) return;
+        const before = cost(base.plans[i]);
+        const after = cost(r.plans[i]);
+        effects.push({ sql, costBefore: before, costAfter: after, method: whatIf.method });
+        if (after > before * 1.01) {
+          const short = sql.replace(/\s+/g, ' ').trim().slice(0, 80);
+          this.warn(c, `Sibling statement "${short}" gets slower with it: est. cost ${before.toFixed(0)} → ${after.toFixed(0)}.`);
+        }
+      });
+      out.set(candidateKey(c), effects);
+    }
+    return out;
+  }
+
+  /** The estimated plan with the index, where no measured plan is at hand. */
+  private async fillAfterPlans(suggestions: IndexSuggestion[], variant: Variant, whatIf: WhatIf): Promise<void> {
+    for (const s of suggestions) {
+      if (s.planAfter) continue;
+      const r = await whatIf.plan([s.candidate], [variant.statement], this.signal);
+      s.planAfter = r.plans[0];
+    }
+  }
+
+  private suggestion(
+    c: IndexCandidate,
+    variant: Variant,
+    catalog: CatalogSnapshot,
+    figures: Pick<IndexSuggestion, 'estimate' | 'measurement' | 'planBefore' | 'planAfter'> & { siblings?: SiblingEffect[] },
+  ): IndexSuggestion {
+    const stats = catalog.tables.find((t) => t.name === c.table);
+    return {
+      candidate: c,
+      createSql: createIndexSql(c),
+      rollbackSql: dropIndexSql(c),
+      columnOrderReason: c.columnOrderReason,
+      appliesTo: variant.label,
+      estimate: figures.estimate,
+      measurement: figures.measurement,
+      label: figures.measurement ? 'measured' : 'estimated only',
+      planBefore: figures.planBefore ?? variant.basePlan,
+      planAfter: figures.planAfter,
+      writeOverhead: {
+        table: c.table,
+        indexSizeBytes: figures.measurement?.sizeBytes ?? figures.estimate?.estimatedSizeBytes,
+        tableBytes: stats?.tableBytes,
+        inserts: stats?.inserts,
+        updates: stats?.updates,
+        deletes: stats?.deletes,
+      },
+      siblings: figures.siblings ?? [],
+      warnings: this.warnings.get(candidateKey(c)) ?? [],
+    };
+  }
+}
+
+function sameLeadingKey(a: IndexCandidate, b: IndexCandidate): boolean {
+  const ka = a.keys[0];
+  const kb = b.keys[0];
+  return ka !== undefined && kb !== undefined && (ka.column ?? ka.expression) === (kb.column ?? kb.expression);
+}
+
+function withoutPlan(m: MeasuredFigures & { plan?: Plan }): MeasuredFigures {
+  const { plan: _plan, ...rest } = m;
+  return rest;
+}
+
+function gainOf(s: IndexSuggestion): number {
+  if (s.measurement) return s.measurement.timeBeforeMs / Math.max(s.measurement.timeAfterMs, 0.001);
+  if (s.estimate) return s.estimate.costBefore / Math.max(s.estimate.costAfter, 0.001);
+  return 0;
+}
+
+/**
+ * Index advice for one statement on a session. Never builds anything that outlives a rolled-back
+ * transaction, and builds only on the embedded database or where `allowMeasuredWhatIf` says the session is
+ * not production (and it is not read-only). HypoPG state is reset after every use.
+ */
+export function adviseIndexes(session: DatabaseSession, sql: string, options: AdviseIndexesOptions): Promise<IndexAdvice> {
+  return new Advisor(session, sql, options).run();
+}

@@ -1,0 +1,63 @@
+/** Whether an index that already exists serves what a candidate would: same method, equal or prefix keys, same predicate. */
+import type { IndexInfo } from '../../db/catalog';
+import type { IndexCandidate, IndexKey } from '../indexSuggestion';
+
+/**
+ * Catalog text (pg_get_indexdef, pg_get_expr) and our own text differ in quoting, parentheses, spacing and
+ * implicit casts (`'2024-01-01'::date`); compare them with all of that removed.
+ */
+export function normalizeSqlText(text: string): string {
+  let out = text.toLowerCase();
+  // Casts the server adds to literals and columns: ::text, ::timestamp without time zone, ::character varying.
+  out = out.replace(/::\s*"?[a-z_][a-z0-9_ ]*"?(\(\d+(,\s*\d+)?\))?(\[\])?/g, '');
+  out = out.replace(/ 00:00:00(\+00)?'/g, "'");
+  return out.replace(/[\s()"]/g, '');
+}
+
+function keyText(key: IndexKey): string {
+  return normalizeSqlText(key.column ?? key.expression ?? '');
+}
+
+function sameMethod(candidate: IndexCandidate, index: IndexInfo): boolean {
+  return candidate.method === index.method;
+}
+
+function samePredicate(candidate: IndexCandidate, index: IndexInfo): boolean {
+  // A full index serves every query a partial one would (it is only larger).
+  if (!index.predicate) return true;
+  if (!candidate.predicate) return false;
+  return normalizeSqlText(index.predicate) === normalizeSqlText(candidate.predicate);
+}
+
+export interface Coverage {
+  index: IndexInfo;
+  /** 'covered': nothing to add. 'extends': the candidate adds keys or INCLUDE columns to this index. */
+  relation: 'covered' | 'extends';
+}
+
+/**
+ * The existing index that already does the candidate's job, or one the candidate only extends (its keys are
+ * a prefix of the candidate's). Directions are not compared: pg_get_indexdef per column omits them and a
+ * B-tree scans both ways.
+ */
+export function existingCoverage(candidate: IndexCandidate, indexes: IndexInfo[]): Coverage | undefined {
+  const wanted = candidate.keys.map(keyText);
+  let extended: Coverage | undefined;
+  for (const index of indexes) {
+    if (!index.valid || index.table !== candidate.table) continue;
+    if (candidate.schema && index.schema !== candidate.schema) continue;
+    if (!sameMethod(candidate, index) || !samePredicate(candidate, index)) continue;
+    const have = index.keyColumns.map(normalizeSqlText);
+    const keysServed = wanted.length <= have.length && wanted.every((k, i) => have[i] === k);
+    if (keysServed) {
+      const available = new Set([...have, ...index.includeColumns.map(normalizeSqlText)]);
+      const includesServed = candidate.include.every((c) => available.has(normalizeSqlText(c)));
+      if (includesServed) return { index, relation: 'covered' };
+      extended ??= { index, relation: 'extends' };
+      continue;
+    }
+    const isPrefixOfCandidate = have.length < wanted.length && have.every((k, i) => wanted[i] === k);
+    if (isPrefixOfCandidate) extended ??= { index, relation: 'extends' };
+  }
+  return extended;
+}

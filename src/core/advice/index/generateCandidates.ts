@@ -1,0 +1,369 @@
+/**
+ * Index candidates by rule, from StatementFacts (via relationUsage), the plan and the catalog:
+ * equality columns first (most distinct values first), then IN, then one range column, then ORDER BY columns
+ * in their direction; join keys; covering (INCLUDE) and partial variants; expression keys; GIN for `@>`/`@@`.
+ */
+import type { CatalogSnapshot, ColumnStats, TableStats } from '../../db/catalog';
+import type { Plan } from '../../plan/planNode';
+import type { StatementFacts } from '../../sql/statementFacts';
+import type { AdviceNote, CandidateFeature, IndexCandidate, IndexKey, ServedClause } from '../indexSuggestion';
+import { indexName, namePart } from './identifiers';
+import { candidateKey } from './indexDdl';
+import { relationUsage, type TableUsage, type UsedPredicate } from './relationUsage';
+
+export interface ColumnType {
+  dataType: string;
+  /** The type has a default B-tree operator class (directly, via a binary-coercible type, or generic). */
+  btree: boolean;
+}
+
+export interface CandidateInput {
+  facts: StatementFacts;
+  plan?: Plan;
+  catalog: CatalogSnapshot;
+  /** table → column → type facts; a column missing here is assumed B-tree-capable. */
+  columnTypes?: Map<string, Map<string, ColumnType>>;
+  /** Fraction of rows a constant predicate keeps, keyed by `selectivityKey(table, predicate.sql)`. */
+  selectivity?: Map<string, number>;
+  /** Index names already used in the database. */
+  takenNames?: Set<string>;
+}
+
+export interface CandidateSet {
+  candidates: IndexCandidate[];
+  notes: AdviceNote[];
+}
+
+/** A partial index only pays when its predicate keeps at most this share of the table. */
+export const partialSelectivityLimit = 0.5;
+/** INCLUDE at most this many columns: wider, and the index approaches a copy of the table. */
+const maxIncludeColumns = 4;
+
+export function selectivityKey(table: string, predicateSql: string): string {
+  return `${table}|${predicateSql}`;
+}
+
+interface KeyItem {
+  key: IndexKey;
+  served: ServedClause;
+  /** The predicate it comes from, when a constant one (for partial variants). */
+  predicate?: UsedPredicate;
+}
+
+function tableStats(catalog: CatalogSnapshot, table: string): TableStats | undefined {
+  return catalog.tables.find((t) => t.name === table);
+}
+
+function columnStats(catalog: CatalogSnapshot, table: string, column: string): ColumnStats | undefined {
+  return catalog.columns.find((c) => c.table === table && c.column === column);
+}
+
+/** pg_stats.n_distinct as a count: negative values are a fraction of the rows. */
+function distinctValues(catalog: CatalogSnapshot, table: string, column: string): number | undefined {
+  const s = columnStats(catalog, table, column);
+  if (!s) return undefined;
+  if (s.nDistinct >= 0) return s.nDistinct;
+  const rows = Math.max(tableStats(catalog, table)?.estimatedRows ?? 0, 0);
+  return -s.nDistinct * rows;
+}
+
+function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function keyName(key: IndexKey): string {
+  return key.column ?? namePart(key.expression ?? 'expr');
+}
+
+function sameKey(a: IndexKey, b: IndexKey): boolean {
+  return (a.column ?? a.expression) === (b.column ?? b.expression);
+}
+
+function servedPredicate(p: UsedPredicate): ServedClause {
+  return { kind: 'predicate', text: p.written, range: p.range };
+}
+
+function seqScanned(plan: Plan | undefined, table: string): boolean {
+  return plan?.nodes.some((n) => n.fields['Node Type'] === 'Seq Scan' && n.fields['Relation Name'] === table) ?? false;
+}
+
+class TableRules {
+  readonly candidates: IndexCandidate[] = [];
+  readonly notes: AdviceNote[] = [];
+
+  constructor(
+    private readonly input: CandidateInput,
+    private readonly usage: TableUsage,
+    private readonly taken: Set<string>,
+  ) {}
+
+  private get table(): string {
+    return this.usage.table;
+  }
+
+  private btreeCapable(column: string): boolean {
+    return this.input.columnTypes?.get(this.table)?.get(column)?.btree ?? true;
+  }
+
+  private distinct(column: string): number | undefined {
+    return distinctValues(this.input.catalog, this.table, column);
+  }
+
+  private selectivity(p: UsedPredicate): number | undefined {
+    return this.input.selectivity?.get(selectivityKey(this.table, p.sql));
+  }
+
+  private keyFor(p: UsedPredicate, role: string): IndexKey | undefined {
+    if (p.column !== undefined) {
+      if (!this.btreeCapable(p.column)) {
+        const type = this.input.columnTypes?.get(this.table)?.get(p.column)?.dataType ?? 'its type';
+        this.notes.push({
+          kind: 'no-btree-opclass',
+          table: this.table,
+          message: `${this.table}.${p.column} is of type ${type}, which has no B-tree operator class: \`${p.written}\` cannot use a B-tree index.`,
+        });
+        return undefined;
+      }
+      const d = this.distinct(p.column);
+      const stat = d === undefined ? '' : `, ${formatCount(d)} distinct values`;
+      return { column: p.column, reason: `${role} on ${p.column}${stat}` };
+    }
+    if (p.expression !== undefined) return { expression: p.expression, reason: `${role} on the expression ${p.expression}` };
+    return undefined;
+  }
+
+  run(): void {
+    const u = this.usage;
+    const eq = u.predicates.filter((p) => p.kind === 'equality' || p.kind === 'is-null');
+    const inList = u.predicates.filter((p) => p.kind === 'in-list');
+    const ranges = u.predicates.filter((p) => p.kind === 'range' || p.kind === 'like-prefix');
+    const gin = u.predicates.filter((p) => p.kind === 'jsonb-containment' || p.kind === 'full-text');
+
+    // Most distinct values first: the first key narrows the scan the most. Expressions (unknown) after columns.
+    const eqSorted = [...eq].sort((a, b) => (this.exprDistinct(b) ?? -1) - (this.exprDistinct(a) ?? -1));
+    const eqItems = this.items(eqSorted, 'equality');
+    const inItems = this.items(inList, 'IN list');
+    const rangeItems = this.items(ranges, 'range').slice(0, 1);
+    const sortItems: KeyItem[] = u.orderBy
+      .filter((s) => this.btreeCapable(s.column))
+      .map((s) => ({ key: { column: s.column, descending: s.descending, reason: `ORDER BY ${s.written}` }, served: { kind: 'order-by', text: s.written } }));
+
+    const filterKeys = [...eqItems, ...inItems, ...rangeItems];
+    // ORDER BY columns follow only when no range column breaks the order (or the range column is the sort column).
+    const sortUsable = rangeItems.length === 0 || (sortItems.length > 0 && sameKey(sortItems[0].key, rangeItems[0].key));
+    const withSort = sortUsable ? this.appendDistinct(filterKeys, sortItems) : filterKeys;
+    const planSeq = seqScanned(this.input.plan, this.table);
+
+    if (withSort.length > 0) {
+      this.variants(withSort, planSeq ? 0.75 : 0.55, []);
+    }
+
+    for (const j of u.joinColumns) {
+      if (!this.btreeCapable(j.column)) continue;
+      const d = this.distinct(j.column);
+      const joinItem: KeyItem = {
+        key: { column: j.column, reason: `join key ${j.written}${d === undefined ? '' : `, ${formatCount(d)} distinct values`}` },
+        served: { kind: 'join', text: j.written, range: j.range },
+      };
+      this.add([joinItem], [], 0.6, ['join-key']);
+      const rest = filterKeys.filter((k) => !sameKey(k.key, joinItem.key));
+      if (rest.length > 0 || u.groupBy.includes(j.column)) {
+        this.variants([joinItem, ...rest], planSeq ? 0.75 : 0.6, ['join-key']);
+      }
+    }
+
+    // GROUP BY columns of this table as keys: groups come out in order, and with INCLUDE the aggregate reads
+    // only the index (the aggregate-first form of the dashboard query).
+    const groupItems: KeyItem[] = u.groupBy
+      .filter((g) => this.btreeCapable(g) && !u.joinColumns.some((j) => j.column === g))
+      .map((g) => ({ key: { column: g, reason: `GROUP BY ${g}` }, served: { kind: 'group-by', text: g } }));
+    if (groupItems.length > 0 && groupItems.length === u.groupBy.length) {
+      this.variants(this.appendDistinct([...eqItems, ...groupItems], [...inItems, ...rangeItems]), planSeq ? 0.7 : 0.55, ['group']);
+    }
+
+    // No filter, no join, only an ORDER BY … LIMIT: an index in sort order lets the scan stop early.
+    if (filterKeys.length === 0 && sortItems.length > 0 && this.input.facts.limit) {
+      this.add(sortItems, [], 0.6, ['sort']);
+    }
+
+    for (const p of gin) this.ginCandidate(p, planSeq);
+  }
+
+  private exprDistinct(p: UsedPredicate): number | undefined {
+    if (p.column !== undefined) return this.distinct(p.column);
+    return undefined;
+  }
+
+  private items(preds: UsedPredicate[], role: string): KeyItem[] {
+    const out: KeyItem[] = [];
+    for (const p of preds) {
+      const key = this.keyFor(p, role);
+      if (!key || out.some((o) => sameKey(o.key, key))) continue;
+      out.push({ key, served: servedPredicate(p), predicate: p.constant ? p : undefined });
+    }
+    return out;
+  }
+
+  private appendDistinct(head: KeyItem[], tail: KeyItem[]): KeyItem[] {
+    const out = [...head];
+    for (const t of tail) if (!out.some((o) => sameKey(o.key, t.key))) out.push(t);
+    return out;
+  }
+
+  /** The composite itself, its covering form, and partial forms for selective constant predicates. */
+  private variants(items: KeyItem[], score: number, features: CandidateFeature[]): void {
+    const include = this.includeFor(items.map((i) => i.key));
+    this.add(items, [], score, features);
+    if (include.length > 0) this.add(items, include, score + 0.1, [...features, 'covering']);
+    for (const item of items) {
+      const p = item.predicate;
+      if (!p) continue;
+      const kept = this.selectivity(p);
+      if (kept === undefined || kept > partialSelectivityLimit) continue;
+      // The predicate moves to WHERE; its key stays only when it also orders the rows.
+      const isSort = this.usage.orderBy.some((s) => item.key.column === s.column);
+      const remaining = items.filter((i) => i !== item || isSort);
+      if (remaining.length === 0) continue;
+      const partialInclude = this.includeFor(remaining.map((i) => i.key), p);
+      const reason = `partial: ${p.sql} keeps ${(kept * 100).toFixed(1)} % of the rows`;
+      this.add(remaining, partialInclude, score + 0.15, [...features, 'partial', ...(partialInclude.length > 0 ? (['covering'] as const) : [])], {
+        sql: p.sql,
+        reason,
+        served: servedPredicate(p),
+      });
+    }
+  }
+
+  /** Columns the statement reads from the table that the keys lack; empty when `*` is read or too many. */
+  private includeFor(keys: IndexKey[], partial?: UsedPredicate): string[] {
+    if (this.usage.readsAllColumns) return [];
+    const keyColumns = new Set(keys.map((k) => k.column).filter((c): c is string => c !== undefined));
+    const exprColumns = new Set(keys.flatMap((k) => (k.expression ? this.expressionColumnsOf(k.expression) : [])));
+    const partialOnly = new Set(partial ? (partial.column ? [partial.column] : partial.expressionColumns) : []);
+    const needed = this.usage.readColumns.filter((c) => !keyColumns.has(c));
+    // A column read only inside an indexed expression or the partial predicate need not be stored.
+    const include = needed.filter((c) => !(exprColumns.has(c) && !this.readOutsideExpressions(c)) && !(partialOnly.has(c) && !this.readOutsidePredicate(c, partial)));
+    if (include.length === 0 || include.length > maxIncludeColumns) return [];
+    if (!include.every((c) => this.btreeCapable(c) || this.input.columnTypes?.get(this.table)?.get(c) !== undefined)) return [];
+    return include;
+  }
+
+  private expressionColumnsOf(expression: string): string[] {
+    return this.usage.predicates.filter((p) => p.expression === expression).flatMap((p) => p.expressionColumns);
+  }
+
+  private readOutsideExpressions(column: string): boolean {
+    const u = this.usage;
+    return (
+      u.predicates.some((p) => p.column === column) ||
+      u.joinColumns.some((j) => j.column === column) ||
+      u.orderBy.some((s) => s.column === column) ||
+      u.groupBy.includes(column) ||
+      this.selectedColumns().has(column)
+    );
+  }
+
+  private readOutsidePredicate(column: string, partial: UsedPredicate | undefined): boolean {
+    const u = this.usage;
+    return (
+      u.predicates.some((p) => p !== partial && (p.column === column || p.expressionColumns.includes(column))) ||
+      u.joinColumns.some((j) => j.column === column) ||
+      u.orderBy.some((s) => s.column === column) ||
+      u.groupBy.includes(column) ||
+      this.selectedColumns().has(column)
+    );
+  }
+
+  private selectedColumns(): Set<string> {
+    const out = new Set<string>();
+    const facts = this.input.facts;
+    const aliases = new Map(facts.relations.map((r) => [r.alias ?? r.name, r.name]));
+    for (const item of facts.selectList) {
+      for (const c of item.columns) {
+        const table = c.relation ?? (c.qualifier ? aliases.get(c.qualifier) : undefined) ?? (facts.relations.length === 1 ? facts.relations[0].name : undefined);
+        if (table === this.table) out.add(c.column);
+      }
+    }
+    return out;
+  }
+
+  private ginCandidate(p: UsedPredicate, planSeq: boolean): void {
+    let key: IndexKey | undefined;
+    if (p.kind === 'jsonb-containment') {
+      // jsonb_path_ops: smaller and faster for @>, which is all the statement asks of this column.
+      const type = p.column ? this.input.columnTypes?.get(this.table)?.get(p.column)?.dataType : undefined;
+      const opclass = type === undefined || type === 'jsonb' ? 'jsonb_path_ops' : undefined;
+      key = p.column !== undefined
+        ? { column: p.column, opclass, reason: `containment (@>) on ${p.column}: GIN with jsonb_path_ops serves @>` }
+        : p.expression !== undefined
+          ? { expression: p.expression, reason: `containment (@>) on ${p.expression}` }
+          : undefined;
+    } else {
+      key = p.column !== undefined
+        ? { column: p.column, reason: `full-text match (@@) on ${p.column}` }
+        : p.expression !== undefined
+          ? { expression: p.expression, reason: `full-text match (@@) on ${p.expression}: the index stores the computed tsvector` }
+          : undefined;
+    }
+    if (!key) return;
+    this.add([{ key, served: servedPredicate(p) }], [], planSeq ? 0.8 : 0.6, ['gin'], undefined, 'gin');
+  }
+
+  private add(
+    items: KeyItem[],
+    include: string[],
+    score: number,
+    features: CandidateFeature[],
+    partial?: { sql: string; reason: string; served: ServedClause },
+    method: 'btree' | 'gin' = 'btree',
+  ): void {
+    const keys = items.map((i) => i.key);
+    const featureSet = new Set<CandidateFeature>(features);
+    if (keys.length > 1) featureSet.add('composite');
+    if (keys.some((k) => k.expression !== undefined)) featureSet.add('expression');
+    if (this.usage.orderBy.length > 0 && keys.some((k) => this.usage.orderBy.some((s) => s.column === k.column))) featureSet.add('sort');
+    const stats = tableStats(this.input.catalog, this.table);
+    const parts = [...keys.map(keyName), ...(method === 'gin' ? ['gin'] : []), ...(partial ? ['partial'] : [])];
+    const candidate: IndexCandidate = {
+      schema: stats?.schema,
+      table: this.table,
+      method,
+      keys,
+      include,
+      predicate: partial?.sql,
+      features: [...featureSet],
+      name: '',
+      serves: [...items.map((i) => i.served), ...(partial ? [partial.served] : [])],
+      ruleScore: Math.min(1, score),
+      columnOrderReason: this.orderReason(keys, include, partial?.reason),
+    };
+    const id = candidateKey(candidate);
+    if (this.candidates.some((c) => candidateKey(c) === id)) return;
+    candidate.name = indexName(this.table, parts, 'idx', this.taken);
+    this.taken.add(candidate.name);
+    this.candidates.push(candidate);
+  }
+
+  private orderReason(keys: IndexKey[], include: string[], partial: string | undefined): string {
+    const parts = keys.map((k, i) => `${i + 1}. ${k.reason}`);
+    if (keys.length > 1) parts.unshift('equality columns first (most distinct first), then IN, then one range column, then ORDER BY columns:');
+    if (include.length > 0) parts.push(`INCLUDE ${include.join(', ')} so an index-only scan returns them without visiting the table`);
+    if (partial) parts.push(partial);
+    return parts.join(' ');
+  }
+}
+
+/** Rule-based candidates for every table of the statement, each named, deduplicated, with notes. */
+export function generateCandidates(input: CandidateInput): CandidateSet {
+  const taken = new Set(input.takenNames ?? []);
+  for (const i of input.catalog.indexes) taken.add(i.name);
+  const candidates: IndexCandidate[] = [];
+  const notes: AdviceNote[] = [];
+  for (const usage of relationUsage(input.facts).values()) {
+    const rules = new TableRules(input, usage, taken);
+    rules.run();
+    candidates.push(...rules.candidates);
+    for (const n of rules.notes) if (!notes.some((m) => m.message === n.message)) notes.push(n);
+  }
+  return { candidates: candidates.sort((a, b) => b.ruleScore - a.ruleScore), notes };
+}

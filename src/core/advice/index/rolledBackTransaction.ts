@@ -1,0 +1,48 @@
+/**
+ * Several statements in one transaction that is always rolled back: what a measured what-if index needs
+ * (BEGIN; CREATE INDEX …; EXPLAIN ANALYZE …; ROLLBACK). Both sessions call this from inTransaction() with
+ * their own statement runner, inside their own queue, so nothing else runs on the connection meanwhile.
+ */
+import { TunerError } from '../../errors';
+import type { StatementRunner } from '../../db/explainRunner';
+import type { TransactionOptions, TransactionScope } from '../../db/session';
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new TunerError('cancelled', 'Cancelled.');
+}
+
+function wholeMs(value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  return Number.isInteger(v) && v >= 0 ? v : fallback;
+}
+
+export async function runRolledBack<T>(
+  runner: StatementRunner,
+  work: (tx: TransactionScope) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const { signal } = options;
+  throwIfAborted(signal);
+  const scope: TransactionScope = {
+    query: async <R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> => {
+      throwIfAborted(signal);
+      return (await runner.run(sql, params)) as R[];
+    },
+    explainJson: async (sql: string, explainOptions: string, params?: unknown[]): Promise<string> => {
+      throwIfAborted(signal);
+      const prefix = explainOptions.trim() === '' ? 'FORMAT JSON' : `${explainOptions}, FORMAT JSON`;
+      const rows = await runner.run(`EXPLAIN (${prefix}) ${sql}`, params, { jsonAsText: true });
+      const value = rows[0]?.['QUERY PLAN'];
+      return typeof value === 'string' ? value : JSON.stringify(value);
+    },
+  };
+  await runner.run('BEGIN');
+  try {
+    await runner.run(`SET LOCAL statement_timeout = ${wholeMs(options.statementTimeoutMs, 60_000)}`);
+    await runner.run(`SET LOCAL lock_timeout = ${wholeMs(options.lockTimeoutMs, 2_000)}`);
+    return await work(scope);
+  } finally {
+    // Always: nothing built here may survive, and a failed statement leaves the transaction aborted.
+    await runner.run('ROLLBACK');
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * "What would the planner (or the clock) say with these indexes?" Two ways to ask: HypoPG's hypothetical
+ * indexes (nothing is built; reset afterwards, always), or real indexes built in a transaction that is
+ * rolled back (only where the caller allows building). Both return plans of the given statements.
+ */
+import type { DatabaseSession, TransactionScope } from '../../db/session';
+import { statementBody } from '../../db/explainStatement';
+import { TunerError } from '../../errors';
+import type { Plan } from '../../plan/planNode';
+import { parsePlan } from '../../plan/parsePlan';
+import type { EstimateMethod, IndexCandidate } from '../indexSuggestion';
+import { createHypothetical, resetHypothetical } from './hypopg';
+import { transactionalCreateSql } from './indexDdl';
+import { quoteIdentifier } from './identifiers';
+
+export interface StatementToPlan {
+  sql: string;
+  params?: unknown[];
+  /** Plan without parameter values (PostgreSQL 16+), when the statement has `$n` and no values. */
+  genericPlan?: boolean;
+}
+
+export interface WhatIfPlans {
+  /** One per statement, in order; undefined where planning failed. */
+  plans: Array<Plan | undefined>;
+  /** Index name as it appears in plans (HypoPG's `<oid>btree_…` names), per candidate. */
+  planNames: string[];
+  /** HypoPG's size estimate or the real size, per candidate. */
+  sizes: Array<number | undefined>;
+  /** Candidates that could not be created (HypoPG does not know GIN, …), with the reason. */
+  failed: Array<{ candidate: IndexCandidate; reason: string }>;
+}
+
+export interface WhatIf {
+  readonly method: EstimateMethod;
+  plan(indexes: IndexCandidate[], statements: StatementToPlan[], signal?: AbortSignal): Promise<WhatIfPlans>;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new TunerError('cancelled', 'Cancelled.');
+}
+
+function message(err: unknown): string {
+  return (err as Error)?.message ?? String(err);
+}
+
+export function planUses(plan: Plan | undefined, indexName: string): boolean {
+  return plan?.nodes.some((n) => n.fields['Index Name'] === indexName) ?? false;
+}
+
+export function hypopgWhatIf(session: DatabaseSession): WhatIf {
+  return {
+    method: 'hypopg',
+    async plan(indexes, statements, signal) {
+      const result: WhatIfPlans = { plans: [], planNames: [], sizes: [], failed: [] };
+      try {
+        for (const c of indexes) {
+          throwIfAborted(signal);
+          try {
+            const h = await createHypothetical(session, c);
+            result.planNames.push(h.name);
+            result.sizes.push(h.sizeBytes);
+          } catch (err) {
+            result.planNames.push('');
+            result.sizes.push(undefined);
+            result.failed.push({ candidate: c, reason: message(err) });
+          }
+        }
+        for (const s of statements) {
+          throwIfAborted(signal);
+          try {
+            const explained = await session.explain({ sql: s.sql, analyze: false, params: s.params, genericPlan: s.genericPlan, signal });
+            result.plans.push(parsePlan(explained.planJson));
+          } catch (err) {
+            if (err instanceof TunerError && err.reason === 'cancelled') throw err;
+            result.plans.push(undefined);
+          }
+        }
+      } finally {
+        await resetHypothetical(session);
+      }
+      return result;
+    },
+  };
+}
+
+async function buildAll(tx: TransactionScope, indexes: IndexCandidate[], result: WhatIfPlans): Promise<number> {
+  let buildMs = 0;
+  for (const c of indexes) {
+    // A savepoint per index: one that fails to build (a type without an operator class) spares the others.
+    await tx.query('SAVEPOINT what_if_index');
+    const started = performance.now();
+    try {
+      await tx.query(transactionalCreateSql(c));
+      buildMs += performance.now() - started;
+      await tx.query('RELEASE SAVEPOINT what_if_index');
+      const size = await tx.query<{ size: string }>('SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size', [
+        c.schema ? `${quoteIdentifier(c.schema)}.${quoteIdentifier(c.name)}` : quoteIdentifier(c.name),
+      ]);
+      result.planNames.push(c.name);
+      result.sizes.push(Number(size[0]?.size));
+    } catch (err) {
+      await tx.query('ROLLBACK TO SAVEPOINT what_if_index');
+      result.planNames.push('');
+      result.sizes.push(undefined);
+      result.failed.push({ candidate: c, reason: message(err) });
+    }
+  }
+  return buildMs;
+}
+
+async function explainIn(tx: TransactionScope, s: StatementToPlan, options: string): Promise<Plan | undefined> {
+  await tx.query('SAVEPOINT what_if_explain');
+  try {
+    const generic = s.genericPlan ? 'GENERIC_PLAN' : '';
+    const opts = [options, generic].filter((o) => o !== '').join(', ');
+    const plan = parsePlan(await tx.explainJson(statementBody(s.sql), opts, s.params));
+    await tx.query('RELEASE SAVEPOINT what_if_explain');
+    return plan;
+  } catch (err) {
+    if (err instanceof TunerError && err.reason === 'cancelled') throw err;
+    await tx.query('ROLLBACK TO SAVEPOINT what_if_explain');
+    return undefined;
+  }
+}
+
+function requireTransactions(session: DatabaseSession): NonNullable<DatabaseSession['inTransaction']> {
+  const run = session.inTransaction?.bind(session);
+  if (!run) throw new TunerError('bad-input', `The session ${session.label} cannot run a rolled-back transaction.`);
+  return run;
+}
+
+/** Real indexes in a rolled-back transaction, planned with plain EXPLAIN: the planner's cost with a real index. */
+export function plannerWhatIf(session: DatabaseSession): WhatIf {
+  const inTransaction = requireTransactions(session);
+  return {
+    method: 'planner',
+    plan(indexes, statements, signal) {
+      return inTransaction(
+        async (tx) => {
+          const result: WhatIfPlans = { plans: [], planNames: [], sizes: [], failed: [] };
+          await buildAll(tx, indexes, result);
+          for (const s of statements) result.plans.push(await explainIn(tx, s, ''));
+          return result;
+        },
+        { signal },
+      );
+    },
+  };
+}
+
+export interface Measurement {
+  /** EXPLAIN ANALYZE of the median run. */
+  plan?: Plan;
+  samplesMs: number[];
+  medianMs: number;
+  sizes: Array<number | undefined>;
+  buildMs: number;
+  failed: WhatIfPlans['failed'];
+  planNames: string[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Builds `indexes` for real in a transaction, runs EXPLAIN (ANALYZE, BUFFERS) `samples` times, rolls back.
+ * Only for SELECT statements (the caller checks): nothing they do outlives the transaction anyway.
+ */
+export async function measureWithIndexes(
+  session: DatabaseSession,
+  indexes: IndexCandidate[],
+  statement: StatementToPlan,
+  samples: number,
+  options: { signal?: AbortSignal; statementTimeoutMs?: number },
+): Promise<Measurement> {
+  const inTransaction = requireTransactions(session);
+  return inTransaction(
+    async (tx) => {
+      const built: WhatIfPlans = { plans: [], planNames: [], sizes: [], failed: [] };
+      const buildMs = await buildAll(tx, indexes, built);
+      // Plan statistics of a fresh index (pages, tuples) are what the planner uses right after CREATE INDEX.
+      const runs: Array<{ ms: number; plan: Plan }> = [];
+      for (let i = 0; i < samples; i++) {
+        const plan = parsePlan(await tx.explainJson(statementBody(statement.sql), 'ANALYZE, BUFFERS', statement.params));
+        runs.push({ ms: plan.executionTimeMs ?? plan.totals.timeMs, plan });
+      }
+      const samplesMs = runs.map((r) => r.ms);
+      const mid = median(samplesMs);
+      const medianRun = runs.reduce((best, r) => (Math.abs(r.ms - mid) < Math.abs(best.ms - mid) ? r : best), runs[0]);
+      return { plan: medianRun?.plan, samplesMs, medianMs: mid, sizes: built.sizes, buildMs, failed: built.failed, planNames: built.planNames };
+    },
+    { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },
+  );
+}

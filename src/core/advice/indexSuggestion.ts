@@ -1,0 +1,167 @@
+/**
+ * What the index advisor proposes: a candidate (what to build and why), and a suggestion (the candidate
+ * plus its DDL, its rollback, and the figures that back it, each with the method that produced it).
+ * Plain data: it crosses to the webview and the report as JSON.
+ */
+import type { Plan } from '../plan/planNode';
+import type { SourceRange } from '../positions';
+
+export type IndexMethod = 'btree' | 'gin';
+
+/** One key of an index: a column or an expression, in order. */
+export interface IndexKey {
+  /** Plain column name (unquoted); absent for an expression key. */
+  column?: string;
+  /** Expression as it goes between the parentheses of the index (`lower(email)`), columns unqualified. */
+  expression?: string;
+  descending?: boolean;
+  /** Operator class when not the default (`jsonb_path_ops`). */
+  opclass?: string;
+  /** Why this key sits at this position ("equality on user_id, 20 000 distinct values"). */
+  reason: string;
+}
+
+/** What shaped the candidate; several may apply (a covering partial composite index). */
+export type CandidateFeature = 'composite' | 'covering' | 'partial' | 'expression' | 'gin' | 'join-key' | 'sort' | 'group';
+
+/** A statement predicate, join key or sort the candidate serves, as written in the statement. */
+export interface ServedClause {
+  kind: 'predicate' | 'join' | 'order-by' | 'group-by' | 'select';
+  text: string;
+  range?: SourceRange;
+}
+
+export interface IndexCandidate {
+  /** Schema of the table when known (from the catalog), else undefined (search_path). */
+  schema?: string;
+  table: string;
+  method: IndexMethod;
+  keys: IndexKey[];
+  /** INCLUDE columns (B-tree only), so an index-only scan can return them. */
+  include: string[];
+  /** Partial index predicate, SQL over unqualified columns (`created_at >= '2024-01-01'`). */
+  predicate?: string;
+  features: CandidateFeature[];
+  /** The readable generated name (≤ 63 bytes), unquoted. */
+  name: string;
+  /** What the candidate serves in the statement. */
+  serves: ServedClause[];
+  /** How strongly the rules rate it, 0..1; ≥ 0.7 is carried to measurement even when a hypothetical plan ignores it. */
+  ruleScore: number;
+  /** One sentence: why these columns in this order. */
+  columnOrderReason: string;
+}
+
+export type EstimateMethod = 'hypopg' | 'planner';
+
+/** Planner cost with and without the index; 'hypopg' = a hypothetical index, 'planner' = a real one built in a rolled-back transaction. */
+export interface EstimatedFigures {
+  method: EstimateMethod;
+  costBefore: number;
+  costAfter: number;
+  /** Whether the plan with the index uses it. */
+  usedInPlan: boolean;
+  /** HypoPG's size estimate (often 2–3× too large), bytes. */
+  estimatedSizeBytes?: number;
+}
+
+/** Real times: EXPLAIN ANALYZE median of several runs without and with the index built in a rolled-back transaction. */
+export interface MeasuredFigures {
+  method: 'measured';
+  /** Where it was measured: the session label ("embedded", "user@host:5432/db"). */
+  where: string;
+  timeBeforeMs: number;
+  timeAfterMs: number;
+  samplesBeforeMs: number[];
+  samplesAfterMs: number[];
+  /** pg_relation_size of the real index. */
+  sizeBytes: number;
+  buildMs: number;
+  usedInPlan: boolean;
+}
+
+/** A statement planned with and without the index, when it is not the one being tuned. */
+export interface SiblingEffect {
+  sql: string;
+  costBefore: number;
+  costAfter: number;
+  method: EstimateMethod;
+}
+
+export interface WriteOverhead {
+  table: string;
+  /** Index size (measured when available, else HypoPG's estimate), bytes. */
+  indexSizeBytes?: number;
+  tableBytes?: number;
+  /** pg_stat_user_tables counters since the last reset. */
+  inserts?: number;
+  updates?: number;
+  deletes?: number;
+}
+
+export interface IndexSuggestion {
+  candidate: IndexCandidate;
+  /** `CREATE INDEX CONCURRENTLY name ON schema.table … ;` */
+  createSql: string;
+  /** `DROP INDEX CONCURRENTLY schema.name;` */
+  rollbackSql: string;
+  columnOrderReason: string;
+  /** Which form of the statement the figures are for: 'as written' or an alternative's label. */
+  appliesTo: string;
+  estimate?: EstimatedFigures;
+  measurement?: MeasuredFigures;
+  /** 'measured' when real times back it, otherwise 'estimated only'. */
+  label: 'measured' | 'estimated only';
+  planBefore?: Plan;
+  planAfter?: Plan;
+  writeOverhead?: WriteOverhead;
+  siblings: SiblingEffect[];
+  /** "sibling statement … gets slower", "HypoPG did not use it; the measured plan did", … */
+  warnings: string[];
+}
+
+/** An index the rules wanted that an existing index already serves. */
+export interface CoveredCandidate {
+  candidate: IndexCandidate;
+  existingIndex: string;
+  note: string;
+}
+
+export interface AdviceNote {
+  kind:
+    | 'analyze-first'
+    | 'not-a-table'
+    | 'no-btree-opclass'
+    | 'already-covered'
+    | 'hypopg-unavailable'
+    | 'measurement-skipped'
+    | 'statement-kind'
+    | 'parameters'
+    | 'nothing-to-index'
+    | 'dropped';
+  message: string;
+  table?: string;
+}
+
+/** The best combination found: which form of the statement, with which indexes. */
+export interface BestCombination {
+  appliesTo: string;
+  indexNames: string[];
+  costBefore: number;
+  costAfter: number;
+  estimateMethod?: EstimateMethod;
+  timeBeforeMs?: number;
+  timeAfterMs?: number;
+}
+
+export interface IndexAdvice {
+  sql: string;
+  /** Kept suggestions, most gain first. */
+  suggestions: IndexSuggestion[];
+  covered: CoveredCandidate[];
+  notes: AdviceNote[];
+  hypopg: { available: boolean; version?: string; reason?: string };
+  /** Whether real indexes were built (in rolled-back transactions) to measure, and if not, why. */
+  measurement: { done: boolean; reason?: string };
+  best?: BestCombination;
+}

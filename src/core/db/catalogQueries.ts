@@ -1,0 +1,171 @@
+/**
+ * Catalog reads for advice: sizes, activity, indexes and column statistics of given tables. The same
+ * queries serve both sessions; they use only columns present in PostgreSQL 12 through 18.
+ */
+import type { CatalogSnapshot, ColumnStats, IndexInfo, ServerInfo, TableStats } from './catalog';
+import type { Row, StatementRunner } from './explainRunner';
+
+/** Settings advice looks at; read by serverInfo(). */
+export const relevantSettings = [
+  'work_mem',
+  'random_page_cost',
+  'seq_page_cost',
+  'shared_buffers',
+  'effective_cache_size',
+  'jit',
+  'max_parallel_workers_per_gather',
+  'default_statistics_target',
+  'enable_seqscan',
+  'track_io_timing',
+];
+
+export async function readServerInfo(runner: StatementRunner): Promise<ServerInfo> {
+  const [version] = await runner.run(
+    "SELECT current_setting('server_version_num') AS num, version() AS text",
+  );
+  const extensions = await runner.run('SELECT extname, extversion FROM pg_catalog.pg_extension ORDER BY extname');
+  const settings = await runner.run(
+    'SELECT name, setting, unit FROM pg_catalog.pg_settings WHERE name = ANY($1::text[]) ORDER BY name',
+    [relevantSettings],
+  );
+  return {
+    versionNum: Number(version.num),
+    versionText: String(version.text),
+    extensions: Object.fromEntries(extensions.map((r) => [String(r.extname), String(r.extversion)])),
+    settings: Object.fromEntries(settings.map((r) => [String(r.name), settingText(r)])),
+  };
+}
+
+/** pg_settings keeps memory in units of 8kB or kB; say it the way postgresql.conf would ("4MB"). */
+function settingText(row: Row): string {
+  const setting = String(row.setting);
+  const unit = row.unit === null || row.unit === undefined ? '' : String(row.unit);
+  const m = /^(\d+)(kB|MB)$/.exec(unit);
+  if (m && /^-?\d+$/.test(setting)) {
+    const kb = Number(setting) * Number(m[1]) * (m[2] === 'MB' ? 1024 : 1);
+    if (kb < 0) return setting;
+    if (kb % (1024 * 1024) === 0 && kb > 0) return `${kb / (1024 * 1024)}GB`;
+    if (kb % 1024 === 0 && kb > 0) return `${kb / 1024}MB`;
+    return `${kb}kB`;
+  }
+  return unit && unit !== '' ? `${setting}${unit}` : setting;
+}
+
+const resolveTables = `
+SELECT DISTINCT c.oid::int8 AS oid
+FROM unnest($1::text[]) AS t(name)
+JOIN pg_catalog.pg_class c ON c.oid = to_regclass(t.name)`;
+
+const tablesQuery = `
+SELECT n.nspname AS schema, c.relname AS name,
+       c.reltuples::float8 AS reltuples, c.relpages::int8 AS relpages,
+       pg_total_relation_size(c.oid)::int8 AS total_bytes, pg_relation_size(c.oid)::int8 AS table_bytes,
+       s.last_analyze::text AS last_analyze, s.last_autoanalyze::text AS last_autoanalyze,
+       s.n_mod_since_analyze::int8 AS n_mod_since_analyze, s.seq_scan::int8 AS seq_scan,
+       s.seq_tup_read::int8 AS seq_tup_read, s.n_tup_ins::int8 AS n_tup_ins,
+       s.n_tup_upd::int8 AS n_tup_upd, s.n_tup_del::int8 AS n_tup_del
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid
+WHERE c.oid = ANY($1::oid[])
+ORDER BY n.nspname, c.relname`;
+
+const indexesQuery = `
+SELECT n.nspname AS schema, t.relname AS table_name, i.relname AS name,
+       pg_catalog.pg_get_indexdef(x.indexrelid) AS definition, am.amname AS method,
+       x.indnkeyatts::int AS key_count,
+       ARRAY(SELECT pg_catalog.pg_get_indexdef(x.indexrelid, k, true)
+             FROM generate_series(1, x.indnatts::int) AS k ORDER BY k) AS columns,
+       pg_catalog.pg_get_expr(x.indpred, x.indrelid, true) AS predicate,
+       x.indisunique AS is_unique, x.indisprimary AS is_primary, x.indisvalid AS is_valid,
+       pg_relation_size(x.indexrelid)::int8 AS size_bytes, s.idx_scan::int8 AS scans
+FROM pg_catalog.pg_index x
+JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+JOIN pg_catalog.pg_class t ON t.oid = x.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_catalog.pg_am am ON am.oid = i.relam
+LEFT JOIN pg_catalog.pg_stat_all_indexes s ON s.indexrelid = x.indexrelid
+WHERE x.indrelid = ANY($1::oid[])
+ORDER BY n.nspname, t.relname, i.relname`;
+
+// A partitioned parent has only inherited = true statistics; a plain table has inherited = false ones.
+const columnsQuery = `
+SELECT DISTINCT ON (c.oid, a.attnum)
+       n.nspname AS schema, c.relname AS table_name, a.attname AS column_name,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type,
+       s.null_frac::float8 AS null_frac, s.n_distinct::float8 AS n_distinct, s.correlation::float8 AS correlation
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
+WHERE c.oid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.oid, a.attnum, s.inherited`;
+
+function num(value: unknown): number {
+  return Number(value);
+}
+
+function optionalNum(value: unknown): number | undefined {
+  return value === null || value === undefined ? undefined : Number(value);
+}
+
+function optionalText(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : String(value);
+}
+
+/** Sizes, activity, indexes and column statistics for `tables` (`schema.name` or names on the search_path). */
+export async function readCatalog(runner: StatementRunner, server: ServerInfo, tables: string[]): Promise<CatalogSnapshot> {
+  if (tables.length === 0) return { server, tables: [], indexes: [], columns: [] };
+  // to_regclass() returns NULL for a name that does not exist, so unknown names simply drop out.
+  const oids = (await runner.run(resolveTables, [tables])).map((r) => String(r.oid));
+  if (oids.length === 0) return { server, tables: [], indexes: [], columns: [] };
+  const tableRows = await runner.run(tablesQuery, [oids]);
+  const indexRows = await runner.run(indexesQuery, [oids]);
+  const columnRows = await runner.run(columnsQuery, [oids]);
+
+  const tableStats: TableStats[] = tableRows.map((r) => ({
+    schema: String(r.schema),
+    name: String(r.name),
+    estimatedRows: num(r.reltuples),
+    relPages: num(r.relpages),
+    totalBytes: num(r.total_bytes),
+    tableBytes: num(r.table_bytes),
+    lastAnalyze: optionalText(r.last_analyze),
+    lastAutoAnalyze: optionalText(r.last_autoanalyze),
+    modificationsSinceAnalyze: optionalNum(r.n_mod_since_analyze),
+    seqScans: optionalNum(r.seq_scan),
+    seqTuplesRead: optionalNum(r.seq_tup_read),
+    inserts: optionalNum(r.n_tup_ins),
+    updates: optionalNum(r.n_tup_upd),
+    deletes: optionalNum(r.n_tup_del),
+  }));
+  const indexes: IndexInfo[] = indexRows.map((r) => {
+    const columns = (r.columns as unknown[]).map(String);
+    const keyCount = num(r.key_count);
+    return {
+      schema: String(r.schema),
+      table: String(r.table_name),
+      name: String(r.name),
+      definition: String(r.definition),
+      method: String(r.method),
+      keyColumns: columns.slice(0, keyCount),
+      includeColumns: columns.slice(keyCount),
+      predicate: optionalText(r.predicate),
+      unique: r.is_unique === true,
+      primary: r.is_primary === true,
+      valid: r.is_valid === true,
+      sizeBytes: num(r.size_bytes),
+      scans: optionalNum(r.scans),
+    };
+  });
+  const columns: ColumnStats[] = columnRows.map((r) => ({
+    schema: String(r.schema),
+    table: String(r.table_name),
+    column: String(r.column_name),
+    nullFrac: num(r.null_frac),
+    nDistinct: num(r.n_distinct),
+    correlation: optionalNum(r.correlation),
+    dataType: String(r.data_type),
+  }));
+  return { server, tables: tableStats, indexes, columns };
+}

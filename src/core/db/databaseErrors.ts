@@ -1,0 +1,133 @@
+/**
+ * Turns driver errors (pg's DatabaseError, PGlite's error, Node socket errors) into TunerErrors with a
+ * sentence a user can act on; the server's code, hint and position go into the detail.
+ */
+import { TunerError } from '../errors';
+import { offsetFromServerPosition } from '../positions';
+
+interface DriverError {
+  message?: string;
+  code?: string;
+  hint?: string;
+  detail?: string;
+  position?: string | number;
+  severity?: string;
+}
+
+export interface ErrorContext {
+  /** "user@host:port/db" for connection messages. */
+  target: string;
+  /** Characters of EXPLAIN prefix before the user's text in the statement that failed. */
+  prefixLength?: number;
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  /** The caller's AbortSignal fired: a 57014 is then the user's cancel, not a timeout. */
+  aborted?: boolean;
+}
+
+function asDriverError(err: unknown): DriverError {
+  return err !== null && typeof err === 'object' ? (err as DriverError) : { message: String(err) };
+}
+
+export function cancelledError(): TunerError {
+  return new TunerError('cancelled', 'Cancelled; the statement was stopped on the server.');
+}
+
+/**
+ * The task's result, or a prompt 'cancelled' rejection when the signal fires first; the task itself runs
+ * on (its session keeps it queued until the server has stopped it and rolled back).
+ */
+export function rejectOnAbort<T>(task: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return task;
+  task.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelledError());
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    task.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Errors raised while connecting (before any statement ran). */
+export function connectionError(err: unknown, ctx: ErrorContext): TunerError {
+  if (err instanceof TunerError) return err;
+  const e = asDriverError(err);
+  const message = e.message ?? String(err);
+  switch (e.code) {
+    case '28P01':
+    case '28000':
+      return new TunerError(
+        'authentication-failed',
+        `The server at ${ctx.target} refused the login: ${message}. Check the user name and password (or pg_hba.conf).`,
+        { code: e.code, hint: e.hint, cause: err },
+      );
+    case '3D000':
+      return new TunerError('connection-failed', `Connected to ${ctx.target}, but ${message}. Check the database name.`, {
+        code: e.code,
+        cause: err,
+      });
+    case 'ECONNREFUSED':
+      return new TunerError(
+        'connection-failed',
+        `Could not connect to PostgreSQL at ${ctx.target}: connection refused. Is the server running and listening on that host and port?`,
+        { code: e.code, cause: err },
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new TunerError('connection-failed', `Could not connect to PostgreSQL at ${ctx.target}: the host name was not found.`, {
+        code: e.code,
+        cause: err,
+      });
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new TunerError('connection-failed', `Could not reach PostgreSQL at ${ctx.target} (${e.code}). Check the host, port and network/firewall.`, {
+        code: e.code,
+        cause: err,
+      });
+  }
+  if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) return statementError(err, ctx);
+  return new TunerError('connection-failed', `Could not connect to PostgreSQL at ${ctx.target}: ${message}`, { code: e.code, cause: err });
+}
+
+/** Errors raised by a statement. */
+export function statementError(err: unknown, ctx: ErrorContext): TunerError {
+  if (err instanceof TunerError) return err;
+  const e = asDriverError(err);
+  const message = e.message ?? String(err);
+  const code = e.code;
+  if (code === '57014') {
+    if (ctx.aborted) return cancelledError();
+    if (/statement timeout/i.test(message)) {
+      return new TunerError(
+        'timeout',
+        `The statement ran longer than statement_timeout (${ctx.statementTimeoutMs ?? '?'} ms) and was stopped; raise the timeout to let it finish.`,
+        { code, cause: err },
+      );
+    }
+    return new TunerError('cancelled', `The statement was cancelled on the server: ${message}`, { code, cause: err });
+  }
+  if (code === '55P03') {
+    return new TunerError(
+      'timeout',
+      `The statement waited longer than lock_timeout (${ctx.lockTimeoutMs ?? '?'} ms) for a lock held by another session; retry later or raise the lock timeout.`,
+      { code, cause: err },
+    );
+  }
+  if (code && code.startsWith('08')) {
+    return new TunerError('connection-failed', `Lost the connection to ${ctx.target}: ${message}`, { code, cause: err });
+  }
+  if (!code && /Connection terminated|connection.*(closed|ended)|not queryable/i.test(message)) {
+    return new TunerError('connection-failed', `Lost the connection to ${ctx.target}: ${message}`, { cause: err });
+  }
+  const serverOffset = offsetFromServerPosition(e.position);
+  let offset: number | undefined;
+  if (serverOffset !== undefined) {
+    const shifted = serverOffset - (ctx.prefixLength ?? 0);
+    offset = shifted >= 0 ? shifted : undefined;
+  }
+  let text = message;
+  if (code === '42P02') text += '. Give values for the $n parameters (or ask for a generic plan on PostgreSQL 16+).';
+  const reason = code === '42601' ? 'syntax-error' : 'server-error';
+  return new TunerError(reason, text, { code, hint: e.hint, offset, cause: err });
+}

@@ -1,0 +1,60 @@
+/**
+ * A fresh embedded database built from the user's schema/migration files (and optional seed files),
+ * analysed so that plans have statistics.
+ */
+import { TunerError } from '../errors';
+import { lineColumnAt, offsetFromServerPosition } from '../positions';
+import { PgliteSession } from './pgliteSession';
+
+export interface SqlFile {
+  path: string;
+  text: string;
+}
+
+export interface EmbeddedDatabaseOptions {
+  /** Data to load after the schema, also in path order. */
+  seedFiles?: SqlFile[];
+  label?: string;
+  log?: (line: string) => void;
+}
+
+function byPath(a: SqlFile, b: SqlFile): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+async function loadFile(session: PgliteSession, file: SqlFile, log: ((line: string) => void) | undefined): Promise<void> {
+  const started = performance.now();
+  try {
+    await session.execScript(file.text);
+  } catch (err) {
+    const e = err as { message?: string; code?: string; hint?: string; position?: string | number };
+    const offset = offsetFromServerPosition(e.position);
+    const line = offset === undefined ? undefined : lineColumnAt(file.text, offset).line + 1;
+    const where = line === undefined ? '' : ` (line ${line})`;
+    throw new TunerError('bad-input', `${file.path}${where}: ${e.message ?? String(err)}`, {
+      code: e.code,
+      hint: e.hint,
+      offset,
+      line,
+      cause: err,
+    });
+  }
+  log?.(`[embedded] loaded ${file.path} in ${(performance.now() - started).toFixed(1)} ms`);
+}
+
+/**
+ * Loads schema files sorted by path (001_…, 002_… run in order), then seed files, into a new PGlite,
+ * then ANALYZE. A failing file → TunerError('bad-input') naming the file, the line and the server's message.
+ */
+export async function openEmbeddedDatabase(files: SqlFile[], options: EmbeddedDatabaseOptions = {}): Promise<PgliteSession> {
+  const session = await PgliteSession.create({ label: options.label, log: options.log });
+  try {
+    for (const file of [...files].sort(byPath)) await loadFile(session, file, options.log);
+    for (const file of [...(options.seedFiles ?? [])].sort(byPath)) await loadFile(session, file, options.log);
+    await session.execute('ANALYZE');
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+  return session;
+}

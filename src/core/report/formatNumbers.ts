@@ -1,0 +1,101 @@
+/**
+ * Number formatting shared by the terminal output and the Markdown report, so both show the same figures
+ * the same way. Fixed locale ('en-US') so output does not depend on the machine it runs on.
+ */
+import type { Evidence } from '../insights/insight';
+import type { BufferCounts } from '../plan/planNode';
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 1234567 → "1,234,567". */
+export function formatCount(n: number): string {
+  return integer.format(Math.round(n));
+}
+
+/** Milliseconds with precision that suits the size: 0.042 ms, 4.21 ms, 42.1 ms, 421 ms, 4.21 s, 1 min 2 s. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  const abs = Math.abs(ms);
+  if (abs >= 60_000) {
+    const minutes = Math.floor(ms / 60_000);
+    return `${minutes} min ${Math.round((ms - minutes * 60_000) / 1000)} s`;
+  }
+  if (abs >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (abs >= 100) return `${ms.toFixed(0)} ms`;
+  if (abs >= 10) return `${ms.toFixed(1)} ms`;
+  if (abs >= 1) return `${ms.toFixed(2)} ms`;
+  if (abs === 0) return '0 ms';
+  return `${ms.toFixed(3)} ms`;
+}
+
+/** A 0..1 share → "42.1%". */
+export function formatShare(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/** A misestimate factor ≥ 1 → "1.0×", "12×", "1,234×". */
+export function formatFactor(factor: number): string {
+  if (!Number.isFinite(factor)) return '∞×';
+  if (factor < 10) return `${factor.toFixed(1)}×`;
+  return `${formatCount(factor)}×`;
+}
+
+/** Planner cost units, as EXPLAIN shows them (two decimals), with thousands separators. */
+export function formatCost(cost: number): string {
+  return new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(cost);
+}
+
+const BLOCK_BYTES = 8192;
+
+/** Bytes → "512 B", "8.0 kB", "1.5 MB", "2.3 GB" (powers of 1024, as PostgreSQL's pg_size_pretty). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** 8 kB blocks → bytes, for "read 1,710 blocks (13.4 MB)". */
+export function blocksToBytes(blocks: number): number {
+  return blocks * BLOCK_BYTES;
+}
+
+/** "hit 1,907 read 12 temp 40/40" with the zero parts left out; "" when nothing was touched. */
+export function formatBuffers(b: BufferCounts): string {
+  const parts: string[] = [];
+  const hit = b.sharedHit + b.localHit;
+  const read = b.sharedRead + b.localRead;
+  if (hit) parts.push(`hit ${formatCount(hit)}`);
+  if (read) parts.push(`read ${formatCount(read)}`);
+  if (b.sharedDirtied + b.localDirtied) parts.push(`dirtied ${formatCount(b.sharedDirtied + b.localDirtied)}`);
+  if (b.sharedWritten + b.localWritten) parts.push(`written ${formatCount(b.sharedWritten + b.localWritten)}`);
+  if (b.tempRead || b.tempWritten) parts.push(`temp ${formatCount(b.tempRead)}/${formatCount(b.tempWritten)}`);
+  return parts.join(' ');
+}
+
+/** Before/after ratio of a cost-like figure: 45.2 s → 0.8 s gives "56.5× lower"; a regression "2.0× higher". */
+export function formatRatio(before: number, after: number): string {
+  if (before === after) return 'same';
+  if (after <= 0) return before > 0 ? '∞× lower' : 'same';
+  if (before <= 0) return 'new';
+  const ratio = before / after;
+  return ratio >= 1 ? `${ratio.toFixed(1)}× lower` : `${(1 / ratio).toFixed(1)}× higher`;
+}
+
+/** "Rows removed by filter: 99,689 rows"; integers get separators, fractions at most two decimals. */
+export function formatEvidence(evidence: Evidence): string {
+  const v = evidence.value;
+  const value = typeof v === 'number'
+    ? new Intl.NumberFormat('en-US', { maximumFractionDigits: Number.isInteger(v) ? 0 : 2 }).format(v)
+    : v;
+  return `${evidence.label}: ${value}${evidence.unit ? ` ${evidence.unit}` : ''}`;
+}
+
+/** "PostgreSQL 15.20 (Debian 15.20-0+deb12u1) on x86_64-pc-linux-gnu, compiled by …" → "PostgreSQL 15.20". */
+export function shortServerVersion(versionText: string): string {
+  return /^PostgreSQL \S+/.exec(versionText)?.[0].replace(/,$/, '') ?? versionText;
+}

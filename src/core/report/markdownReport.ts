@@ -1,0 +1,197 @@
+/**
+ * A Markdown report of one Explain and Optimize result, in the form a user pastes into a pull request or an
+ * issue: the query, where it ran, a plan summary, hotspots, insights with their evidence, an optional
+ * before/after table, and the plan tree folded away in <details>.
+ */
+import type { Insight, Severity } from '../insights/insight';
+import type { Plan, PlanNode } from '../plan/planNode';
+import type { TuningResult } from '../tuningResult';
+import type { SafetyWrapper } from '../db/session';
+import { formatCount, formatCost, formatEvidence, formatMs, formatRatio, formatShare, formatBytes, blocksToBytes, shortServerVersion } from './formatNumbers';
+import { planTreeText, treeNodeLabel } from './planTreeTable';
+
+export interface MarkdownReportOptions {
+  title?: string;
+  /** A before/after comparison, e.g. the original query against the rewrite or with a hypothetical index. */
+  comparison?: { before: TuningResult; after: TuningResult; label: string };
+}
+
+/** How many hotspots the report lists; the tree in <details> has every node. */
+const HOTSPOT_ROWS = 5;
+
+const wrapperText: Record<SafetyWrapper, string> = {
+  'read-only-transaction': 'read-only transaction',
+  'rolled-back-transaction': 'transaction rolled back after the run',
+  'plan-only': 'plan only (statement not executed)',
+};
+
+const severityHeading: Record<Severity, string> = { critical: 'Critical', warning: 'Warning', info: 'Info' };
+const severities: Severity[] = ['critical', 'warning', 'info'];
+
+/** Escapes what would break a Markdown table cell or start unwanted formatting. */
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function table(header: string[], rows: string[][], rightAligned: boolean[] = []): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  const align = header.map((_, i) => (rightAligned[i] ? '---:' : '---'));
+  return [line(header.map(cell)), line(align), ...rows.map((r) => line(r.map(cell)))].join('\n');
+}
+
+/** A fence longer than any backtick run inside the text, so SQL or plans with ``` cannot end the block. */
+function fence(text: string, info: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}${info}\n${text.replace(/\s+$/, '')}\n${ticks}`;
+}
+
+function querySection(result: TuningResult): string {
+  if (!result.sql.trim()) return '## Query\n\n_The plan came without its SQL text._';
+  return `## Query\n\n${fence(result.sql, 'sql')}`;
+}
+
+function whereSection(result: TuningResult): string {
+  const rows: string[][] = [];
+  const run = result.run;
+  if (run) {
+    const embedded = run.sessionKind === 'embedded';
+    rows.push(['Connection', embedded && run.sessionLabel === 'embedded' ? 'embedded PostgreSQL (PGlite)' : `${run.sessionLabel}${embedded ? ' (embedded PostgreSQL, PGlite)' : ''}`]);
+    rows.push(['Server', shortServerVersion(run.serverVersion)]);
+    rows.push(['Safety', wrapperText[run.wrapper]]);
+    rows.push(['Mode', run.analyzed ? 'EXPLAIN ANALYZE (the statement ran)' : 'estimate only (EXPLAIN without ANALYZE)']);
+    rows.push(['Round trip', formatMs(run.roundTripMs)]);
+  } else {
+    rows.push(['Source', `saved plan (${result.plan.format === 'json' ? 'JSON' : 'text'}), not run by the tool`]);
+    rows.push(['Mode', result.plan.analyzed ? 'EXPLAIN ANALYZE' : 'estimate only (EXPLAIN without ANALYZE)']);
+  }
+  let text = `## Where it ran\n\n${table(['', ''], rows)}`;
+  if (run?.sessionKind === 'embedded') {
+    text += '\n\n> Timings from the embedded database (PostgreSQL in WebAssembly) are not production timings; run against your server for real figures.';
+  }
+  return text;
+}
+
+function summaryRows(plan: Plan): Array<[string, string]> {
+  const b = plan.totals.buffers;
+  const hit = b.sharedHit + b.localHit;
+  const read = b.sharedRead + b.localRead;
+  return [
+    ['Execution time', plan.analyzed ? formatMs(plan.totals.timeMs) : 'not run (estimate only)'],
+    ['Planning time', plan.planningTimeMs !== undefined ? formatMs(plan.planningTimeMs) : '–'],
+    ['Total cost', formatCost(plan.totals.cost)],
+    ['Rows scanned', plan.analyzed ? formatCount(plan.totals.rowsScanned) : '–'],
+    ['Buffers hit', `${formatCount(hit)} (${formatBytes(blocksToBytes(hit))})`],
+    ['Buffers read', `${formatCount(read)} (${formatBytes(blocksToBytes(read))})`],
+    ['Temp blocks read / written', `${formatCount(b.tempRead)} / ${formatCount(b.tempWritten)}`],
+    ['Plan nodes', formatCount(plan.nodes.length)],
+  ];
+}
+
+function summarySection(plan: Plan): string {
+  const rows: string[][] = summaryRows(plan);
+  if (plan.jit) rows.push(['JIT', `${formatMs(plan.jit.totalMs)} (${plan.jit.functions} functions)`]);
+  for (const t of plan.triggers) rows.push([`Trigger ${t.name}`, `${formatMs(t.timeMs)} (${formatCount(t.calls)} calls)`]);
+  return `## Plan summary\n\n${table(['Metric', 'Value'], rows, [false, true])}`;
+}
+
+function hotspotSection(plan: Plan): string {
+  const ranked = plan.nodes
+    .filter((n): n is PlanNode & { metrics: { hotspotRank: number } } => n.metrics.hotspotRank !== undefined)
+    .sort((a, b) => a.metrics.hotspotRank - b.metrics.hotspotRank)
+    .slice(0, HOTSPOT_ROWS);
+  if (plan.analyzed && ranked.length > 0) {
+    const rows = ranked.map((n) => [
+      `#${n.metrics.hotspotRank}`,
+      treeNodeLabel(n),
+      formatMs(n.metrics.exclusiveTimeMs),
+      formatShare(n.metrics.timeShare),
+      formatCount(n.metrics.estimatedRowsTotal),
+      formatCount(n.metrics.actualRowsTotal),
+    ]);
+    return `## Hotspots\n\n${table(['Rank', 'Node', 'Exclusive time', 'Share', 'Rows (est.)', 'Rows (actual)'], rows, [false, false, true, true, true, true])}`;
+  }
+  // Without timings the planner's cost is the only measure of where the work would go.
+  const byCost = [...plan.nodes].sort((a, b) => b.metrics.exclusiveCost - a.metrics.exclusiveCost).slice(0, HOTSPOT_ROWS);
+  const rows = byCost.map((n, i) => [
+    `#${i + 1}`,
+    treeNodeLabel(n),
+    formatCost(n.metrics.exclusiveCost),
+    formatCount(n.fields['Plan Rows'] ?? 0),
+  ]);
+  return `## Costliest nodes (estimate only, no timings)\n\n${table(['Rank', 'Node', 'Exclusive cost', 'Rows (est.)'], rows, [false, false, true, true])}`;
+}
+
+function evidenceText(insight: Insight): string {
+  return insight.evidence.map(formatEvidence).join('; ');
+}
+
+function insightBlock(insight: Insight, plan: Plan): string {
+  const lines = [`#### ${insight.title}`, '', `\`${insight.ruleId}\``];
+  const nodes = insight.nodeIds.map((id) => plan.nodes[id]).filter((n): n is PlanNode => n !== undefined);
+  if (nodes.length > 0) lines[2] += ` · ${nodes.map((n) => treeNodeLabel(n)).join(', ')}`;
+  lines.push('', insight.explanation.trim());
+  if (insight.evidence.length > 0) lines.push('', `**Evidence:** ${evidenceText(insight)}`);
+  if (insight.suggestion) {
+    const suggestion = insight.suggestion.trim();
+    // Suggestions that carry SQL (CREATE INDEX …, a rewrite) read best as a code block.
+    lines.push('', /\n/.test(suggestion) || /^(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion)
+      ? `**Suggestion:**\n\n${fence(suggestion, /^\s*(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion) ? 'sql' : '')}`
+      : `**Suggestion:** ${suggestion}`);
+  }
+  return lines.join('\n');
+}
+
+function insightsSection(result: TuningResult): string {
+  if (result.insights.length === 0) return '## Insights\n\nNo findings.';
+  const parts = ['## Insights'];
+  for (const severity of severities) {
+    const group = result.insights.filter((i) => i.severity === severity);
+    if (group.length === 0) continue;
+    parts.push(`### ${severityHeading[severity]} (${group.length})`);
+    for (const insight of group) parts.push(insightBlock(insight, result.plan));
+  }
+  return parts.join('\n\n');
+}
+
+/** Rows of the before/after table: figure, before, after, change. */
+export function comparisonRows(before: Plan, after: Plan): string[][] {
+  const hitRead = (p: Plan): number =>
+    p.totals.buffers.sharedHit + p.totals.buffers.sharedRead + p.totals.buffers.localHit + p.totals.buffers.localRead;
+  const temp = (p: Plan): number => p.totals.buffers.tempRead + p.totals.buffers.tempWritten;
+  const rows: string[][] = [];
+  if (before.analyzed && after.analyzed) {
+    rows.push(['Execution time', formatMs(before.totals.timeMs), formatMs(after.totals.timeMs), formatRatio(before.totals.timeMs, after.totals.timeMs)]);
+  }
+  rows.push(['Total cost', formatCost(before.totals.cost), formatCost(after.totals.cost), formatRatio(before.totals.cost, after.totals.cost)]);
+  if (before.analyzed && after.analyzed) {
+    rows.push(['Buffers (hit + read)', formatCount(hitRead(before)), formatCount(hitRead(after)), formatRatio(hitRead(before), hitRead(after))]);
+    rows.push(['Temp blocks', formatCount(temp(before)), formatCount(temp(after)), formatRatio(temp(before), temp(after))]);
+    rows.push(['Rows scanned', formatCount(before.totals.rowsScanned), formatCount(after.totals.rowsScanned), formatRatio(before.totals.rowsScanned, after.totals.rowsScanned)]);
+  }
+  return rows;
+}
+
+function comparisonSection(comparison: NonNullable<MarkdownReportOptions['comparison']>): string {
+  const rows = comparisonRows(comparison.before.plan, comparison.after.plan);
+  return `## Before / after: ${comparison.label}\n\n${table(['', 'Before', 'After', 'Change'], rows, [false, true, true, true])}`;
+}
+
+function treeSection(plan: Plan): string {
+  return `## Plan\n\n<details>\n<summary>Plan tree (${formatCount(plan.nodes.length)} nodes)</summary>\n\n${fence(planTreeText(plan), 'text')}\n\n</details>`;
+}
+
+/** Renders the whole report; sections are separated by blank lines and start with `## `. */
+export function renderMarkdownReport(result: TuningResult, options: MarkdownReportOptions = {}): string {
+  const sections = [
+    `# ${options.title ?? 'Query tuning report'}`,
+    querySection(result),
+    whereSection(result),
+    summarySection(result.plan),
+    hotspotSection(result.plan),
+    insightsSection(result),
+  ];
+  if (options.comparison) sections.push(comparisonSection(options.comparison));
+  sections.push(treeSection(result.plan));
+  return `${sections.join('\n\n')}\n`;
+}

@@ -1,0 +1,39 @@
+/**
+ * The extension's commands as data: ids, titles and where they appear. Kept free of `vscode` so a unit test can
+ * check it against `contributes.commands` in package.json; the handlers live in `commands/`, one file each.
+ */
+export const commandCategory = 'PostgreSQL Query Tuner';
+
+export type CommandId =
+  | 'pgTuner.explainAndOptimize'
+  | 'pgTuner.explainEstimate'
+  | 'pgTuner.openPlanFromClipboard'
+  | 'pgTuner.openPlanFromFile'
+  | 'pgTuner.selectConnection'
+  | 'pgTuner.addConnection'
+  | 'pgTuner.copyPlanJson'
+  | 'pgTuner.saveReport'
+  | 'pgTuner.explainStatementAt'
+  | 'pgTuner.showInPlan'
+  | 'pgTuner.openUntitledSql';
+
+export interface CommandSpec {
+  id: CommandId;
+  title: string;
+  /** False for commands that only links and code actions call with arguments. */
+  inPalette: boolean;
+}
+
+export const commandSpecs: readonly CommandSpec[] = [
+  { id: 'pgTuner.explainAndOptimize', title: 'Explain and Optimize', inPalette: true },
+  { id: 'pgTuner.explainEstimate', title: 'Explain (estimate only, no ANALYZE)', inPalette: true },
+  { id: 'pgTuner.openPlanFromClipboard', title: 'Open Plan from Clipboard', inPalette: true },
+  { id: 'pgTuner.openPlanFromFile', title: 'Open Plan from File', inPalette: true },
+  { id: 'pgTuner.selectConnection', title: 'Select Connection', inPalette: true },
+  { id: 'pgTuner.addConnection', title: 'Add Connection', inPalette: true },
+  { id: 'pgTuner.copyPlanJson', title: 'Copy Plan as JSON', inPalette: true },
+  { id: 'pgTuner.saveReport', title: 'Save Report', inPalette: true },
+  { id: 'pgTuner.explainStatementAt', title: 'Explain and Optimize this statement', inPalette: false },
+  { id: 'pgTuner.showInPlan', title: 'Show in Plan', inPalette: false },
+  { id: 'pgTuner.openUntitledSql', title: 'Open SQL in a New Editor', inPalette: false },
+];

@@ -1,0 +1,28 @@
+/** Command id → handler, one file per command; `commandTable.ts` holds the ids and titles package.json declares. */
+import type { CommandId } from './commandTable';
+import type { CommandFactory } from './commands/command';
+import { addConnection } from './commands/addConnection';
+import { copyPlanJson } from './commands/copyPlanJson';
+import { explainAndOptimize } from './commands/explainAndOptimize';
+import { explainEstimate } from './commands/explainEstimate';
+import { explainStatementAt } from './commands/explainStatementAt';
+import { openPlanFromClipboard } from './commands/openPlanFromClipboard';
+import { openPlanFromFile } from './commands/openPlanFromFile';
+import { openUntitledSql } from './commands/openUntitledSql';
+import { saveReport } from './commands/saveReport';
+import { selectConnection } from './commands/selectConnection';
+import { showInPlan } from './commands/showInPlan';
+
+export const commandFactories: Record<CommandId, CommandFactory> = {
+  'pgTuner.explainAndOptimize': explainAndOptimize,
+  'pgTuner.explainEstimate': explainEstimate,
+  'pgTuner.openPlanFromClipboard': openPlanFromClipboard,
+  'pgTuner.openPlanFromFile': openPlanFromFile,
+  'pgTuner.selectConnection': selectConnection,
+  'pgTuner.addConnection': addConnection,
+  'pgTuner.copyPlanJson': copyPlanJson,
+  'pgTuner.saveReport': saveReport,
+  'pgTuner.explainStatementAt': explainStatementAt,
+  'pgTuner.showInPlan': showInPlan,
+  'pgTuner.openUntitledSql': openUntitledSql,
+};

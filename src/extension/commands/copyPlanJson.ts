@@ -1,0 +1,12 @@
+import * as vscode from 'vscode';
+import type { CommandFactory } from './command';
+import { PlanPanel } from '../panel/planPanel';
+
+export const copyPlanJson: CommandFactory = (ctx) => async () => {
+  const result = PlanPanel.current?.result;
+  if (!result) {
+    void vscode.window.showInformationMessage('No plan is shown. Run "Explain and Optimize" or open a plan first.');
+    return;
+  }
+  await ctx.panelHandlers.copyPlanJson(result);
+};

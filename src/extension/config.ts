@@ -1,0 +1,45 @@
+/** The one reader of `pgTuner.*` settings: typed getters over the live configuration. */
+import * as vscode from 'vscode';
+import { defaultSettings, sanitizeConnections, type ConnectionSetting } from './settings';
+
+export const configSection = 'pgTuner';
+
+export class TunerConfig {
+  private get cfg(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(configSection);
+  }
+
+  get connections(): ConnectionSetting[] {
+    return sanitizeConnections(this.cfg.get<unknown>('connections'));
+  }
+
+  get lockTimeoutMs(): number {
+    return this.cfg.get<number>('lockTimeoutMs') ?? defaultSettings.lockTimeoutMs;
+  }
+
+  get embeddedSchemaGlob(): string {
+    return this.cfg.get<string>('embedded.schemaGlob') || defaultSettings.embeddedSchemaGlob;
+  }
+
+  get embeddedSeedGlob(): string {
+    return this.cfg.get<string>('embedded.seedGlob') ?? defaultSettings.embeddedSeedGlob;
+  }
+
+  get staticDiagnostics(): boolean {
+    return this.cfg.get<boolean>('diagnostics.static') ?? defaultSettings.staticDiagnostics;
+  }
+
+  async addConnection(setting: ConnectionSetting): Promise<void> {
+    const list = this.cfg.inspect<unknown>('connections');
+    const current = sanitizeConnections(list?.globalValue);
+    await this.cfg.update('connections', [...current.filter((c) => c.label !== setting.label), dropUndefined(setting)], vscode.ConfigurationTarget.Global);
+  }
+
+  affects(event: vscode.ConfigurationChangeEvent, key?: string): boolean {
+    return event.affectsConfiguration(key ? `${configSection}.${key}` : configSection);
+  }
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== false)) as T;
+}

@@ -1,0 +1,45 @@
+/**
+ * The embedded default: the workspace's schema and migration files (and optional seed files) loaded into PGlite.
+ * Files are read in path order, so numbered migrations apply in sequence.
+ */
+import * as vscode from 'vscode';
+import type { TunerConfig } from '../config';
+
+export interface WorkspaceSqlFiles {
+  files: Array<{ path: string; text: string }>;
+  seedFiles: Array<{ path: string; text: string }>;
+}
+
+const exclude = '**/{node_modules,.git,dist,out,.vscode-test}/**';
+
+export async function readWorkspaceSqlFiles(config: TunerConfig, token?: vscode.CancellationToken): Promise<WorkspaceSqlFiles> {
+  const schemaGlob = config.embeddedSchemaGlob;
+  const seedGlob = config.embeddedSeedGlob;
+  const [schemaUris, seedUris] = await Promise.all([
+    vscode.workspace.findFiles(schemaGlob, exclude, undefined, token),
+    seedGlob ? vscode.workspace.findFiles(seedGlob, exclude, undefined, token) : Promise.resolve([]),
+  ]);
+  const seedSet = new Set(seedUris.map((u) => u.toString()));
+  // A seed file that also matches the schema glob is data, not schema.
+  const files = await readAll(schemaUris.filter((u) => !seedSet.has(u.toString())));
+  const seedFiles = await readAll(seedUris);
+  return { files, seedFiles };
+}
+
+async function readAll(uris: vscode.Uri[]): Promise<Array<{ path: string; text: string }>> {
+  const sorted = [...uris].sort((a, b) => vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)));
+  const decoder = new TextDecoder();
+  return Promise.all(
+    sorted.map(async (uri) => ({ path: vscode.workspace.asRelativePath(uri), text: decoder.decode(await vscode.workspace.fs.readFile(uri)) })),
+  );
+}
+
+/** Watches both globs; `onChange` runs after any create, change or delete. */
+export function watchWorkspaceSqlFiles(config: TunerConfig, onChange: () => void): vscode.Disposable[] {
+  const disposables: vscode.Disposable[] = [];
+  for (const glob of [config.embeddedSchemaGlob, config.embeddedSeedGlob].filter((g) => g)) {
+    const watcher = vscode.workspace.createFileSystemWatcher(glob);
+    disposables.push(watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher.onDidDelete(onChange));
+  }
+  return disposables;
+}

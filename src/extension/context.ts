@@ -1,0 +1,110 @@
+/**
+ * The one object commands and providers share: log, settings, connections, diagnostics, fixes and the plan
+ * panel's handlers. Built once in activate(); everything it owns is disposed with the extension.
+ */
+import * as vscode from 'vscode';
+import type { TuningResult } from '../core/tuningResult';
+import type { SourceRange } from '../core/positions';
+import { TunerConfig } from './config';
+import { ConnectionManager } from './connections/connectionManager';
+import { TunerDiagnostics } from './diagnostics/tunerDiagnostics';
+import { createFixRegistry } from './fixes/fixRegistry';
+import type { CodeFixRegistry } from './fixes/codeFix';
+import { Log } from './log';
+import { PlanPanel, type PlanPanelHandlers, type PlanSource } from './panel/planPanel';
+import { planAsJson } from './panel/planJson';
+import { userMessageFor, type FailureContext } from './errorMessages';
+import { isCancelled } from '../core/errors';
+
+export class TunerContext implements vscode.Disposable {
+  readonly log = new Log();
+  readonly config = new TunerConfig();
+  readonly diagnostics = new TunerDiagnostics();
+  readonly fixes: CodeFixRegistry = createFixRegistry();
+  readonly connections: ConnectionManager;
+  readonly panelHandlers: PlanPanelHandlers;
+  /** Set by a command just before it shows a result, read when the webview says it is ready. */
+  private paintClock: { startedAt: number; label: string } | undefined;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.connections = new ConnectionManager(this.config, extension.secrets, extension.workspaceState, this.log);
+    this.panelHandlers = {
+      revealSqlRange: (result, source, range) => this.revealSqlRange(result, source, range),
+      copyPlanJson: async (result) => {
+        await vscode.env.clipboard.writeText(planAsJson(result));
+        void vscode.window.setStatusBarMessage('Plan copied as JSON', 3000);
+      },
+      openReport: async (result) => {
+        const { renderMarkdownReport } = await import('../core/report/markdownReport');
+        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: renderMarkdownReport(result) });
+        await vscode.window.showTextDocument(doc, { preview: false });
+      },
+      explainAgain: async (source) => {
+        if (!source) return;
+        const editor = await vscode.window.showTextDocument(source.uri, { preserveFocus: false });
+        const position = editor.document.positionAt(source.statementStart);
+        editor.selection = new vscode.Selection(position, position);
+        await vscode.commands.executeCommand('pgTuner.explainAndOptimize');
+      },
+      delivered: () => {
+        if (!this.paintClock) return;
+        this.log.info(`Plan delivered to the view ${Math.round(performance.now() - this.paintClock.startedAt)} ms after "${this.paintClock.label}"`);
+        this.paintClock = undefined;
+      },
+    };
+  }
+
+  get extensionUri(): vscode.Uri {
+    return this.extension.extensionUri;
+  }
+
+  /** Shows a result in the plan view (created or revealed). */
+  showResult(result: TuningResult, source: PlanSource | undefined, title: string, clock?: { startedAt: number; label: string }): PlanPanel {
+    this.paintClock = clock;
+    const panel = PlanPanel.createOrShow(this.extensionUri, this.panelHandlers);
+    panel.show(result, source, title, result.run?.sessionKind === 'embedded');
+    return panel;
+  }
+
+  /** Reports a failure: one sentence and "Open Output"; details to the log. A cancel is silent. */
+  async reportError(err: unknown, failure: FailureContext): Promise<void> {
+    if (isCancelled(err)) {
+      this.log.info(`${failure.action} cancelled`);
+      return;
+    }
+    this.log.error(failure.action, err);
+    const choice = await vscode.window.showErrorMessage(userMessageFor(err, failure), 'Open Output');
+    if (choice === 'Open Output') this.log.show();
+  }
+
+  private async revealSqlRange(result: TuningResult, source: PlanSource | undefined, range: SourceRange): Promise<void> {
+    const located = source ?? (await this.findSource(result));
+    if (!located) {
+      void vscode.window.showInformationMessage('The statement of this plan is not open in an editor.');
+      return;
+    }
+    const document = await vscode.workspace.openTextDocument(located.uri);
+    const start = document.positionAt(located.statementStart + located.toStatementOffset(range.start));
+    const end = document.positionAt(located.statementStart + located.toStatementOffset(range.end));
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    editor.selection = new vscode.Selection(start, end);
+    editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** After a reload the panel has no source: look for the statement in the open documents. */
+  private async findSource(result: TuningResult): Promise<PlanSource | undefined> {
+    if (!result.sql) return undefined;
+    for (const document of vscode.workspace.textDocuments) {
+      const at = document.getText().indexOf(result.sql);
+      if (at >= 0) return { uri: document.uri, statementStart: at, toStatementOffset: (o) => o };
+    }
+    return undefined;
+  }
+
+  dispose(): void {
+    PlanPanel.current?.dispose();
+    this.connections.dispose();
+    this.diagnostics.dispose();
+    this.log.dispose();
+  }
+}

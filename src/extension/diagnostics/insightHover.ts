@@ -1,0 +1,46 @@
+/**
+ * Hover on one of our diagnostics: the insight's explanation, its evidence numbers, and a link to the plan node
+ * (after an explain) or to explain the statement (for a static finding).
+ */
+import * as vscode from 'vscode';
+import type { Evidence } from '../../core/insights/insight';
+import { PlanPanel } from '../panel/planPanel';
+import type { TunerDiagnostics } from './tunerDiagnostics';
+
+export class InsightHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly diagnostics: TunerDiagnostics) {}
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const entries = this.diagnostics.entriesAt(document.uri, position);
+    if (entries.length === 0) return undefined;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: ['pgTuner.showInPlan', 'pgTuner.explainStatementAt'] };
+    for (const [i, e] of entries.entries()) {
+      if (i > 0) md.appendMarkdown('\n\n---\n\n');
+      const { insight } = e;
+      md.appendMarkdown(`**${escape(insight.title)}** \`${insight.ruleId}\`\n\n`);
+      md.appendMarkdown(`${escape(insight.explanation)}\n\n`);
+      if (insight.suggestion) md.appendMarkdown(`*Suggestion:* ${escape(insight.suggestion)}\n\n`);
+      if (insight.evidence.length > 0) md.appendMarkdown(insight.evidence.map((ev) => `- ${escape(formatEvidence(ev))}`).join('\n') + '\n\n');
+      if (e.nodeId !== undefined && PlanPanel.current) {
+        md.appendMarkdown(`[$(type-hierarchy) Show in plan](${commandLink('pgTuner.showInPlan', [e.nodeId])})`);
+      } else {
+        md.appendMarkdown(`[$(play) Explain and Optimize this statement](${commandLink('pgTuner.explainStatementAt', [document.uri.toString(), e.statement.start])})`);
+      }
+    }
+    return new vscode.Hover(md, entries[0].diagnostic.range);
+  }
+}
+
+function commandLink(command: string, args: unknown[]): string {
+  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
+}
+
+function formatEvidence(ev: Evidence): string {
+  const value = typeof ev.value === 'number' ? ev.value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : ev.value;
+  return `${ev.label}: ${value}${ev.unit ? ` ${ev.unit}` : ''}`;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]<>#|]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,114 @@
+/**
+ * Our diagnostics and what lies behind each: the insight, its statement, its plan node. Hovers and code actions
+ * look the entry up by document, range and rule id (the `Diagnostic` objects they receive are copies).
+ * Two collections: findings of the last explain (and its error), and static checks refreshed as the user types.
+ */
+import * as vscode from 'vscode';
+import type { Insight } from '../../core/insights/insight';
+import type { SourceRange } from '../../core/positions';
+
+export const diagnosticSource = 'PostgreSQL Query Tuner';
+
+export interface DiagnosticEntry {
+  diagnostic: vscode.Diagnostic;
+  insight: Insight;
+  /** The statement in document offsets. */
+  statement: { text: string; start: number; end: number };
+  /** Document offsets of the diagnostic. */
+  range: SourceRange;
+  /** Set for findings of an explain: the plan node to select in the plan view. */
+  nodeId?: number;
+  fromExplain: boolean;
+}
+
+export class TunerDiagnostics implements vscode.Disposable {
+  private readonly explainCollection = vscode.languages.createDiagnosticCollection('pgTuner.explain');
+  private readonly staticCollection = vscode.languages.createDiagnosticCollection('pgTuner.static');
+  private readonly entries = new Map<string, { explain: DiagnosticEntry[]; static: DiagnosticEntry[] }>();
+
+  setExplainFindings(document: vscode.TextDocument, findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>): void {
+    const entries = findings.map((f) => ({ ...f, fromExplain: true, diagnostic: toDiagnostic(document, f.insight, f.range) }));
+    this.slot(document.uri).explain = entries;
+    this.explainCollection.set(document.uri, entries.map((e) => e.diagnostic));
+  }
+
+  /** A syntax or server error at a position: an Error diagnostic there; the document itself is left alone. */
+  setExplainError(document: vscode.TextDocument, offset: number, message: string, code: string): void {
+    const position = document.positionAt(offset);
+    const wordRange = document.getWordRangeAtPosition(position) ?? new vscode.Range(position, position.translate(0, 1));
+    const diagnostic = new vscode.Diagnostic(wordRange, message, vscode.DiagnosticSeverity.Error);
+    diagnostic.source = diagnosticSource;
+    diagnostic.code = code;
+    this.slot(document.uri).explain = [];
+    this.explainCollection.set(document.uri, [diagnostic]);
+  }
+
+  clearExplain(uri: vscode.Uri): void {
+    this.slot(uri).explain = [];
+    this.explainCollection.delete(uri);
+  }
+
+  setStatic(document: vscode.TextDocument, findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>): void {
+    const entries = findings.map((f) => ({ ...f, fromExplain: false, diagnostic: toDiagnostic(document, f.insight, f.range) }));
+    this.slot(document.uri).static = entries;
+    this.staticCollection.set(document.uri, entries.map((e) => e.diagnostic));
+  }
+
+  clearStatic(uri: vscode.Uri): void {
+    this.slot(uri).static = [];
+    this.staticCollection.delete(uri);
+  }
+
+  /** Entries whose range contains the position, explain findings first. */
+  entriesAt(uri: vscode.Uri, position: vscode.Position): DiagnosticEntry[] {
+    const slot = this.entries.get(uri.toString());
+    if (!slot) return [];
+    return [...slot.explain, ...slot.static].filter((e) => e.diagnostic.range.contains(position));
+  }
+
+  /** The entry behind a diagnostic handed to a code-action provider. */
+  entryFor(uri: vscode.Uri, diagnostic: vscode.Diagnostic): DiagnosticEntry | undefined {
+    const slot = this.entries.get(uri.toString());
+    if (!slot || diagnostic.source !== diagnosticSource) return undefined;
+    return [...slot.explain, ...slot.static].find(
+      (e) => e.diagnostic.range.isEqual(diagnostic.range) && codeOf(e.diagnostic) === codeOf(diagnostic) && e.diagnostic.message === diagnostic.message,
+    );
+  }
+
+  private slot(uri: vscode.Uri): { explain: DiagnosticEntry[]; static: DiagnosticEntry[] } {
+    const key = uri.toString();
+    let slot = this.entries.get(key);
+    if (!slot) {
+      slot = { explain: [], static: [] };
+      this.entries.set(key, slot);
+    }
+    return slot;
+  }
+
+  forget(uri: vscode.Uri): void {
+    this.clearExplain(uri);
+    this.clearStatic(uri);
+    this.entries.delete(uri.toString());
+  }
+
+  dispose(): void {
+    this.explainCollection.dispose();
+    this.staticCollection.dispose();
+    this.entries.clear();
+  }
+}
+
+function toDiagnostic(document: vscode.TextDocument, insight: Insight, range: SourceRange): vscode.Diagnostic {
+  const r = new vscode.Range(document.positionAt(range.start), document.positionAt(Math.max(range.end, range.start + 1)));
+  const severity = insight.severity === 'info' ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning;
+  const d = new vscode.Diagnostic(r, insight.title, severity);
+  d.source = diagnosticSource;
+  d.code = insight.ruleId;
+  return d;
+}
+
+function codeOf(d: vscode.Diagnostic): string | undefined {
+  const c = d.code;
+  if (c === undefined) return undefined;
+  return typeof c === 'object' ? String(c.value) : String(c);
+}

@@ -1,0 +1,46 @@
+/**
+ * One sentence a user can act on for each way a core operation fails: what failed, where, what to try.
+ * Details (stack, server code, hint) go to the output channel, never into the message. Free of `vscode`.
+ */
+import { TunerError } from '../core/errors';
+
+export interface FailureContext {
+  /** "Explain and Optimize", "Open Plan from File". */
+  action: string;
+  /** The connection's label, when a database was involved. */
+  connection?: string;
+}
+
+export function userMessageFor(err: unknown, ctx: FailureContext): string {
+  const on = ctx.connection ? ` on ${ctx.connection}` : '';
+  if (!(err instanceof TunerError)) {
+    const text = err instanceof Error ? err.message : String(err);
+    return `${ctx.action} failed${on}: ${firstSentence(text)} See the output for details.`;
+  }
+  const what = firstSentence(err.message);
+  switch (err.reason) {
+    case 'syntax-error':
+      return `The statement has a syntax error: ${what} Fix it at the marked position and try again.`;
+    case 'unsafe-statement':
+      return `${what} Use "Explain (estimate only, no ANALYZE)" to see its plan without running it.`;
+    case 'not-a-plan':
+      return `This is not an EXPLAIN output: ${what} Paste the result of EXPLAIN (FORMAT JSON) or psql's text plan.`;
+    case 'connection-failed':
+      return `Could not connect${on}: ${what} Check host, port and that the server is running ("Select Connection" to switch).`;
+    case 'authentication-failed':
+      return `The password for ${ctx.connection ?? 'the connection'} was rejected. Run the command again to enter it anew.`;
+    case 'timeout':
+      return `The statement ran past its time limit${on}. Try "Explain (estimate only, no ANALYZE)" or raise statementTimeoutMs in the connection settings.`;
+    case 'cancelled':
+      return `${ctx.action} was cancelled.`;
+    case 'server-error':
+      return `PostgreSQL refused the statement${on}: ${what}${err.detail.hint ? ` Hint: ${err.detail.hint}` : ''}`;
+    case 'bad-input':
+      return `${what}`;
+  }
+}
+
+function firstSentence(text: string): string {
+  const line = text.split('\n')[0].trim();
+  return /[.!?]$/.test(line) ? line : `${line}.`;
+}

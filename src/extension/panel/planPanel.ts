@@ -1,0 +1,207 @@
+/**
+ * The plan view's host side: one panel at a time, revived after a reload by the serializer from the state the
+ * webview saved (`setState`), so no database is needed to redraw it. The webview runs only our bundle from dist/.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { TuningResult } from '../../core/tuningResult';
+import type { SourceRange } from '../../core/positions';
+import {
+  assertNever,
+  isPlanViewState,
+  isWebviewToHostMessage,
+  type DidShowResultNotification,
+  type HostToWebviewMessage,
+  type PlanViewState,
+  type WebviewToHostMessage,
+} from '../../shared/protocol';
+
+/** Where the shown statement came from, to map its ranges back into the document. */
+export interface PlanSource {
+  uri: vscode.Uri;
+  /** Document offset of the statement's first character. */
+  statementStart: number;
+  /** Maps an offset in `TuningResult.sql` to one in the statement as written (named parameters differ). */
+  toStatementOffset(offset: number): number;
+}
+
+export interface PlanPanelHandlers {
+  revealSqlRange(result: TuningResult, source: PlanSource | undefined, range: SourceRange): Promise<void>;
+  copyPlanJson(result: TuningResult): Promise<void>;
+  openReport(result: TuningResult): Promise<void>;
+  explainAgain(source: PlanSource | undefined, result: TuningResult): Promise<void>;
+  /** A result reached the webview (posted to a loaded view, or sent on its `ready`): for the timing log. */
+  delivered?(result: TuningResult): void;
+}
+
+export class PlanPanel {
+  static readonly viewType = 'pgTuner.planView';
+  static current: PlanPanel | undefined;
+
+  private readonly _disposables: vscode.Disposable[] = [];
+  private pending: DidShowResultNotification | undefined;
+  private ready = false;
+  private shown: { result: TuningResult; source: PlanSource | undefined; message: DidShowResultNotification } | undefined;
+
+  static createOrShow(extensionUri: vscode.Uri, handlers: PlanPanelHandlers): PlanPanel {
+    if (PlanPanel.current) {
+      PlanPanel.current.panel.reveal(PlanPanel.current.panel.viewColumn ?? vscode.ViewColumn.Beside, true);
+      return PlanPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PlanPanel.viewType,
+      'Query Plan',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      PlanPanel.webviewOptions(extensionUri),
+    );
+    PlanPanel.current = new PlanPanel(panel, extensionUri, handlers);
+    return PlanPanel.current;
+  }
+
+  /** Called by the serializer after a reload, with what the webview saved. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: PlanPanelHandlers, state: unknown): PlanPanel {
+    panel.webview.options = PlanPanel.webviewOptions(extensionUri);
+    PlanPanel.current?.dispose();
+    const revived = new PlanPanel(panel, extensionUri, handlers);
+    if (isPlanViewState(state) && state.result) {
+      revived.show(state.result, undefined, state.title ?? 'Query Plan', state.embeddedTimingsNote);
+    }
+    PlanPanel.current = revived;
+    return revived;
+  }
+
+  static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
+      retainContextWhenHidden: false,
+    };
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly handlers: PlanPanelHandlers,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
+    panel.webview.html = this.html();
+    this._disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+    );
+  }
+
+  get result(): TuningResult | undefined {
+    return this.shown?.result;
+  }
+
+  show(result: TuningResult, source: PlanSource | undefined, title: string, embeddedTimingsNote?: boolean, selectNodeId?: number): void {
+    const message: DidShowResultNotification = { type: 'didShowResult', result, title, embeddedTimingsNote, selectNodeId };
+    this.shown = { result, source, message };
+    this.panel.title = `Plan: ${title}`;
+    if (this.ready) {
+      this.post(message);
+      this.handlers.delivered?.(result);
+    } else this.pending = message;
+  }
+
+  selectNode(nodeId: number): void {
+    this.panel.reveal(undefined, true);
+    if (this.ready) this.post({ type: 'didSelectNode', nodeId });
+    else if (this.pending) this.pending = { ...this.pending, selectNodeId: nodeId };
+  }
+
+  setBusy(busy: boolean, message?: string): void {
+    if (this.ready) this.post({ type: 'didChangeBusy', busy, message });
+  }
+
+  private post(message: HostToWebviewMessage): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    // Webview content is untrusted: only well-formed protocol messages are acted on.
+    if (!isWebviewToHostMessage(raw)) return;
+    const message: WebviewToHostMessage = raw;
+    const shown = this.shown;
+    switch (message.type) {
+      case 'ready': {
+        // The webview (re)loaded, e.g. after being hidden: send what it should show again.
+        this.ready = true;
+        const toSend = this.pending ?? shown?.message;
+        this.pending = undefined;
+        if (toSend) {
+          this.post(toSend);
+          this.handlers.delivered?.(toSend.result);
+        }
+        return;
+      }
+      case 'revealSqlRange':
+        if (shown) await this.handlers.revealSqlRange(shown.result, shown.source, message.range);
+        return;
+      case 'selectNode': {
+        const range = shown?.result.nodeRanges[message.nodeId];
+        if (shown && range) await this.handlers.revealSqlRange(shown.result, shown.source, range);
+        return;
+      }
+      case 'copyPlanJson':
+        if (shown) await this.handlers.copyPlanJson(shown.result);
+        return;
+      case 'openReport':
+        if (shown) await this.handlers.openReport(shown.result);
+        return;
+      case 'explainAgain':
+        if (shown) await this.handlers.explainAgain(shown.source, shown.result);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = makeNonce();
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    // Scripts only by nonce. The bundle brings its styles as constructed style sheets; d3 sets inline styles.
+    const csp = [
+      "default-src 'none'",
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+      `style-src ${webview.cspSource} 'unsafe-inline'`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Query Plan</title>
+</head>
+<body>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (PlanPanel.current === this) PlanPanel.current = undefined;
+    this.panel.dispose();
+    while (this._disposables.length) this._disposables.pop()?.dispose();
+  }
+}
+
+export class PlanPanelSerializer implements vscode.WebviewPanelSerializer<PlanViewState> {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly handlers: PlanPanelHandlers,
+  ) {}
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PlanViewState | undefined): Promise<void> {
+    PlanPanel.revive(panel, this.extensionUri, this.handlers, state);
+  }
+}
+
+function makeNonce(): string {
+  return randomBytes(16).toString('hex');
+}

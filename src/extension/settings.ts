@@ -1,0 +1,90 @@
+/**
+ * The shape of the `pgTuner.*` settings, free of `vscode` so that unit tests and the connection suggestions
+ * can use it. `config.ts` reads them; package.json `contributes.configuration` declares them.
+ */
+export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-full';
+
+export interface ConnectionSetting {
+  /** Unique name shown in the status bar; also the key of the password in SecretStorage. */
+  label: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  sslmode?: SslMode;
+  /** Never run EXPLAIN ANALYZE of a statement that writes, even rolled back. */
+  readOnly?: boolean;
+  /** Ask before running EXPLAIN ANALYZE (it executes the statement). */
+  production?: boolean;
+  statementTimeoutMs?: number;
+  /**
+   * Name of an environment variable of the editor's process holding the password, for CI and tests where
+   * SecretStorage can't be seeded. When unset the password comes from SecretStorage (asked on first connect).
+   */
+  passwordEnv?: string;
+}
+
+export interface TunerSettings {
+  connections: ConnectionSetting[];
+  lockTimeoutMs: number;
+  embeddedSchemaGlob: string;
+  embeddedSeedGlob: string;
+  staticDiagnostics: boolean;
+}
+
+export const defaultSettings: TunerSettings = {
+  connections: [],
+  lockTimeoutMs: 2000,
+  embeddedSchemaGlob: '**/{schema,migrations}/**/*.sql',
+  embeddedSeedGlob: '**/seed/**/*.sql',
+  staticDiagnostics: true,
+};
+
+/** Keeps well-formed entries only: a hand-edited settings.json must not break the extension. */
+export function sanitizeConnections(value: unknown): ConnectionSetting[] {
+  if (!Array.isArray(value)) return [];
+  const out: ConnectionSetting[] = [];
+  const seen = new Set<string>();
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null) continue;
+    const v = item as Record<string, unknown>;
+    if (typeof v.label !== 'string' || v.label.trim() === '' || seen.has(v.label)) continue;
+    seen.add(v.label);
+    const str = (key: string): string | undefined => (typeof v[key] === 'string' && v[key] !== '' ? (v[key] as string) : undefined);
+    const num = (key: string): number | undefined =>
+      typeof v[key] === 'number' && Number.isFinite(v[key]) ? (v[key] as number) : undefined;
+    const sslmode = str('sslmode');
+    out.push({
+      label: v.label,
+      host: str('host'),
+      port: num('port'),
+      database: str('database'),
+      user: str('user'),
+      sslmode: sslmode === 'disable' || sslmode === 'prefer' || sslmode === 'require' || sslmode === 'verify-full' ? sslmode : undefined,
+      readOnly: v.readOnly === true,
+      production: v.production === true,
+      statementTimeoutMs: num('statementTimeoutMs'),
+      passwordEnv: str('passwordEnv'),
+    });
+  }
+  return out;
+}
+
+/** What `pg` takes for `ssl` given a libpq-style sslmode. `prefer` has no pg equivalent: it stays plain. */
+export function sslOption(mode: SslMode | undefined): boolean | { rejectUnauthorized: boolean } | undefined {
+  switch (mode) {
+    case 'require':
+      return { rejectUnauthorized: false };
+    case 'verify-full':
+      return true;
+    case 'disable':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
+/** "user@host:port/db", for pickers and messages; never contains a password. */
+export function describeConnection(c: ConnectionSetting): string {
+  return `${c.user ?? 'postgres'}@${c.host ?? 'localhost'}:${c.port ?? 5432}/${c.database ?? c.user ?? 'postgres'}`;
+}

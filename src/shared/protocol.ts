@@ -1,0 +1,200 @@
+/**
+ * The host ↔ plan-view webview protocol. Contracts only: both sides import this file, the webview bundle
+ * included, so it holds types, type guards and `assertNever`, nothing else.
+ *
+ * Naming follows GitLens: host → webview messages are `DidXxxNotification`, webview → host messages are
+ * `XxxCommand`. Every message is a plain JSON object discriminated by `type`; both sides `switch` on it and
+ * end with `assertNever` so adding a message is a compile error until both sides handle it.
+ */
+import type { SourceRange } from '../core/positions';
+import type { TuningResult } from '../core/tuningResult';
+
+// The webview may import only src/shared, so the data types it renders are re-exported here (types only).
+export type { SourceRange } from '../core/positions';
+export type { TuningResult } from '../core/tuningResult';
+export type { BufferCounts, NodeMetrics, Plan, PlanNode, RawPlanFields } from '../core/plan/planNode';
+export type { Evidence, Insight, Severity } from '../core/insights/insight';
+export type { SafetyWrapper, SessionKind } from '../core/db/session';
+
+// ─── host → webview ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Show (or replace) the result in the panel. The webview keeps the user's view state when `result` is the same plan. */
+export interface DidShowResultNotification {
+  type: 'didShowResult';
+  result: TuningResult;
+  /** Panel heading, e.g. the file name and statement's first line. */
+  title: string;
+  /**
+   * Show "Timings on the embedded database are not production timings". The webview also shows it when
+   * `result.run.sessionKind === 'embedded'`; this flag lets the host force it (e.g. a pasted plan from PGlite).
+   */
+  embeddedTimingsNote?: boolean;
+  /** Node to select once shown (e.g. the node under the editor cursor). */
+  selectNodeId?: number;
+}
+
+/** Select a node (from the editor: cursor on a relation, a diagnostic, a hover link) and centre it. */
+export interface DidSelectNodeNotification {
+  type: 'didSelectNode';
+  nodeId: number;
+}
+
+/** The host started or finished work the panel asked for (Explain again); the webview shows a busy state. */
+export interface DidChangeBusyNotification {
+  type: 'didChangeBusy';
+  busy: boolean;
+  /** One line shown while busy or, when `busy` is false, an error the user can act on. */
+  message?: string;
+}
+
+export type HostToWebviewMessage = DidShowResultNotification | DidSelectNodeNotification | DidChangeBusyNotification;
+
+// ─── webview → host ──────────────────────────────────────────────────────────────────────────────────────
+
+/** The webview has loaded its script and listens; the host sends the result after this (not before). */
+export interface ReadyCommand {
+  type: 'ready';
+}
+
+/**
+ * Move the editor selection to where a node or insight came from. `range` is 0-based in `TuningResult.sql`
+ * (the statement as explained); the host maps it into the document.
+ */
+export interface RevealSqlRangeCommand {
+  type: 'revealSqlRange';
+  range: SourceRange;
+  /** The node that was clicked, when the range came from `nodeRanges`. */
+  nodeId?: number;
+  /** The insight's rule id, when the range came from an insight. */
+  ruleId?: string;
+}
+
+/** The user selected a node in the plan view (the host may highlight its SQL range). */
+export interface SelectNodeCommand {
+  type: 'selectNode';
+  nodeId: number;
+}
+
+/** Copy the raw EXPLAIN output (`TuningResult.rawPlan`) to the clipboard; the webview can't reliably. */
+export interface CopyPlanJsonCommand {
+  type: 'copyPlanJson';
+}
+
+/** Open the Markdown/HTML report for the shown result. */
+export interface OpenReportCommand {
+  type: 'openReport';
+}
+
+/** Explain the same statement again with the same session and options. */
+export interface ExplainAgainCommand {
+  type: 'explainAgain';
+}
+
+export type WebviewToHostMessage =
+  | ReadyCommand
+  | RevealSqlRangeCommand
+  | SelectNodeCommand
+  | CopyPlanJsonCommand
+  | OpenReportCommand
+  | ExplainAgainCommand;
+
+// ─── persisted state ─────────────────────────────────────────────────────────────────────────────────────
+
+/** d3-zoom's transform: screen = world × k + (x, y). */
+export interface ZoomTransformState {
+  x: number;
+  y: number;
+  k: number;
+}
+
+/**
+ * What the webview stores with `vscode.setState` and the host's `WebviewPanelSerializer` gets back in
+ * `deserializeWebviewPanel(panel, state)`: enough to redraw the panel after a reload without a database.
+ */
+export interface PlanViewState {
+  version: 1;
+  result?: TuningResult;
+  title?: string;
+  embeddedTimingsNote?: boolean;
+  selectedNodeId?: number;
+  transform?: ZoomTransformState;
+  /** Ids of nodes whose subtrees are collapsed. */
+  collapsedIds: number[];
+}
+
+// ─── guards ──────────────────────────────────────────────────────────────────────────────────────────────
+
+const hostToWebviewTypes: ReadonlySet<string> = new Set<HostToWebviewMessage['type']>([
+  'didShowResult',
+  'didSelectNode',
+  'didChangeBusy',
+]);
+
+const webviewToHostTypes: ReadonlySet<string> = new Set<WebviewToHostMessage['type']>([
+  'ready',
+  'revealSqlRange',
+  'selectNode',
+  'copyPlanJson',
+  'openReport',
+  'explainAgain',
+]);
+
+function typeOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+function isRange(value: unknown): value is SourceRange {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as { start?: unknown; end?: unknown };
+  return typeof r.start === 'number' && typeof r.end === 'number' && r.start >= 0 && r.end >= r.start;
+}
+
+function hasNodeId(value: unknown): boolean {
+  return Number.isInteger((value as { nodeId?: unknown }).nodeId);
+}
+
+/** True for a well-formed message from the host (checked by the webview on `message` events). */
+export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {
+  const type = typeOf(value);
+  if (type === undefined || !hostToWebviewTypes.has(type)) return false;
+  const v = value as Record<string, unknown>;
+  switch (type) {
+    case 'didShowResult':
+      return typeof v.result === 'object' && v.result !== null && typeof v.title === 'string';
+    case 'didSelectNode':
+      return hasNodeId(v);
+    case 'didChangeBusy':
+      return typeof v.busy === 'boolean';
+    default:
+      return false;
+  }
+}
+
+/** True for a well-formed message from the webview (checked by the host: webview content is untrusted). */
+export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
+  const type = typeOf(value);
+  if (type === undefined || !webviewToHostTypes.has(type)) return false;
+  const v = value as Record<string, unknown>;
+  switch (type) {
+    case 'revealSqlRange':
+      return isRange(v.range);
+    case 'selectNode':
+      return hasNodeId(v);
+    default:
+      return true;
+  }
+}
+
+/** True for a state object this version of the webview wrote. */
+export function isPlanViewState(value: unknown): value is PlanViewState {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<PlanViewState>;
+  return v.version === 1 && Array.isArray(v.collapsedIds);
+}
+
+/** Ends an exhaustive `switch` over a union: fails to compile when a case is missing. */
+export function assertNever(value: never, message = 'Unexpected value'): never {
+  throw new Error(`${message}: ${JSON.stringify(value)}`);
+}

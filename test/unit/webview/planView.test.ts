@@ -1,0 +1,299 @@
+import { strict as assert } from 'node:assert';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { nodeLabel } from '../../../src/core/plan/planNode';
+import type { TuningResult } from '../../../src/core/tuningResult';
+import type { DidShowResultNotification, PlanViewState } from '../../../src/shared/protocol';
+import { testServer } from '../../helpers/globalServer';
+import { launchChromium, openPlanView, webviewBundle, type PlanViewPage } from './harness';
+import { realResult, syntheticResult } from './fixtureResults';
+
+const artifacts = resolve(__dirname, '../../../test-artifacts');
+
+function show(result: TuningResult, title = 'orders by region — shop.sql'): DidShowResultNotification {
+  return { type: 'didShowResult', result, title };
+}
+
+async function selectedId(view: PlanViewPage): Promise<number | undefined> {
+  const id = await view.page.getAttribute('g.node.selected', 'data-node-id', { timeout: 2000 }).catch(() => null);
+  return id === null ? undefined : Number(id);
+}
+
+function subtreeSize(node: TuningResult['plan']['root']): number {
+  return 1 + node.children.reduce((n, c) => n + subtreeSize(c), 0);
+}
+
+async function nodeCount(view: PlanViewPage): Promise<number> {
+  return view.page.locator('g.node').count();
+}
+
+describe('plan view webview (Chromium)', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let result: TuningResult;
+  const opened: PlanViewPage[] = [];
+
+  async function open(options: Parameters<typeof openPlanView>[1] = {}): Promise<PlanViewPage> {
+    const view = await openPlanView(browser, options);
+    opened.push(view);
+    return view;
+  }
+
+  before(async () => {
+    const [server] = await Promise.all([testServer(), webviewBundle()]);
+    result = await realResult(server.url);
+    browser = await launchChromium();
+  });
+
+  afterEach(async () => {
+    for (const view of opened.splice(0)) {
+      assert.deepEqual(view.errors, [], 'no uncaught errors in the page');
+      assert.deepEqual(await view.cspViolations(), [], 'no CSP violations');
+      await view.page.close();
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('says ready, then draws every node of a small plan with its label, and the summary', async () => {
+    const view = await open();
+    assert.deepEqual((await view.posted())[0], { type: 'ready' });
+    await view.send(show(result));
+    await view.page.waitForSelector('g.node');
+    assert.equal(await nodeCount(view), result.plan.nodes.length);
+    for (const node of result.plan.nodes) {
+      const text = await view.page.textContent(`#plan-node-${node.id} text.label`);
+      const expected = nodeLabel(node);
+      assert.ok(text, `node ${node.id} has a label`);
+      const shown = text.endsWith('…') ? text.slice(0, -1) : text;
+      assert.ok(expected.startsWith(shown) && shown.length >= Math.min(expected.length, 12), `label of ${node.id}: ${text} vs ${expected}`);
+    }
+    const summary = await view.page.textContent('.summary');
+    assert.match(summary ?? '', /Execution/);
+    assert.match(summary ?? '', /Planning/);
+    assert.match(summary ?? '', /Ran on postgres@127\.0\.0\.1\/test · PostgreSQL \d+/);
+    assert.match(summary ?? '', /read-only transaction/);
+    assert.doesNotMatch(summary ?? '', /embedded database/);
+    // One edge per parent → child link, thicker for more rows.
+    assert.equal(await view.page.locator('path.edge').count(), result.plan.nodes.length - 1);
+  });
+
+  it('puts the #1 hotspot badge on the node with the largest exclusive time', async () => {
+    const view = await open();
+    await view.send(show(result));
+    const hottest = result.plan.nodes.reduce((a, b) => (b.metrics.exclusiveTimeMs > a.metrics.exclusiveTimeMs ? b : a));
+    assert.equal(await view.page.textContent(`#plan-node-${hottest.id} .hotspot text`), '#1');
+    assert.equal(await view.page.locator('.hotspot text', { hasText: /^#1$/ }).count(), 1);
+    // The hottest node is selected first and its details are shown.
+    assert.equal(await selectedId(view), hottest.id);
+    assert.equal(await view.page.textContent('.details-title'), nodeLabel(hottest));
+  });
+
+  it('selects and reveals the node of a clicked insight, posting its SQL range', async () => {
+    const view = await open();
+    await view.send(show(result));
+    await view.clearPosted();
+    const insight = result.insights.find((i) => i.ruleId === 'seq-scan-large-table')!;
+    await view.page.click('button.insight[data-rule="seq-scan-large-table"]');
+    const nodeId = insight.nodeIds[0];
+    assert.equal(await selectedId(view), nodeId);
+    const posted = await view.posted();
+    assert.deepEqual(posted, [
+      { type: 'selectNode', nodeId },
+      { type: 'revealSqlRange', range: insight.sqlRange, nodeId, ruleId: insight.ruleId },
+    ]);
+    assert.equal(result.sql.slice(insight.sqlRange!.start, insight.sqlRange!.end), `o.note LIKE '%gift%'`);
+    assert.equal(await view.page.textContent('.details-title'), nodeLabel(result.plan.nodes[nodeId]));
+    // The raw fields appear under PostgreSQL's names.
+    const raw = await view.page.textContent('table.raw');
+    assert.match(raw ?? '', /Rows Removed by Filter/);
+    assert.match(raw ?? '', /Relation Name\s*orders/);
+  });
+
+  it('an insight without a SQL range falls back to its node range', async () => {
+    const view = await open();
+    await view.send(show(result));
+    await view.clearPosted();
+    const insight = result.insights.find((i) => i.ruleId === 'info-join')!;
+    await view.page.click('button.insight[data-rule="info-join"]');
+    const nodeId = insight.nodeIds[0];
+    assert.equal(await selectedId(view), nodeId);
+    const reveal = (await view.posted()).find((m) => m.type === 'revealSqlRange');
+    assert.deepEqual(reveal, { type: 'revealSqlRange', range: result.nodeRanges[nodeId], nodeId, ruleId: 'info-join' });
+    assert.equal(result.sql.slice(result.nodeRanges[nodeId].start, result.nodeRanges[nodeId].end), 'customers c');
+  });
+
+  it('clicking a node selects it and moves the editor selection to its SQL', async () => {
+    const view = await open();
+    await view.send(show(result));
+    await view.clearPosted();
+    const scan = result.plan.nodes.find((n) => n.fields['Relation Name'] === 'orders')!;
+    await view.page.click(`#plan-node-${scan.id} text.label`);
+    assert.equal(await selectedId(view), scan.id);
+    assert.deepEqual(await view.posted(), [
+      { type: 'selectNode', nodeId: scan.id },
+      { type: 'revealSqlRange', range: result.nodeRanges[scan.id], nodeId: scan.id },
+    ]);
+  });
+
+  it('moves the selection with the arrow keys (parent, child, sibling)', async () => {
+    const view = await open();
+    await view.send(show(result));
+    await view.page.focus('.plan-canvas');
+    await view.page.keyboard.press('Home');
+    assert.equal(await selectedId(view), 0);
+    // Walk down first children to the first node with two children (the join).
+    let node = result.plan.root;
+    while (node.children.length === 1) {
+      await view.page.keyboard.press('ArrowDown');
+      node = node.children[0];
+      assert.equal(await selectedId(view), node.id);
+    }
+    assert.ok(node.children.length >= 2, 'the plan has a join');
+    await view.page.keyboard.press('ArrowDown');
+    assert.equal(await selectedId(view), node.children[0].id);
+    await view.page.keyboard.press('ArrowRight');
+    assert.equal(await selectedId(view), node.children[1].id);
+    await view.page.keyboard.press('ArrowLeft');
+    assert.equal(await selectedId(view), node.children[0].id);
+    await view.page.keyboard.press('ArrowUp');
+    assert.equal(await selectedId(view), node.id);
+    assert.equal(await view.page.getAttribute('.plan-canvas', 'aria-activedescendant'), `plan-node-${node.id}`);
+    const posted = await view.posted();
+    assert.deepEqual(posted.at(-1), { type: 'selectNode', nodeId: node.id });
+  });
+
+  it('collapses a subtree with Enter or its toggle, hiding the children', async () => {
+    const view = await open();
+    await view.send(show(result));
+    const total = result.plan.nodes.length;
+    await view.page.focus('.plan-canvas');
+    await view.page.keyboard.press('Home');
+    await view.page.keyboard.press('ArrowDown');
+    const child = result.plan.root.children[0];
+    await view.page.keyboard.press('Enter');
+    const hidden = subtreeSize(child) - 1;
+    assert.equal(await nodeCount(view), total - hidden);
+    assert.equal(await view.page.getAttribute(`#plan-node-${child.id}`, 'aria-expanded'), 'false');
+    assert.match((await view.page.textContent(`#plan-node-${child.id} .hidden-count`)) ?? '', new RegExp(`^${hidden} hidden$`));
+    await view.page.keyboard.press('Enter');
+    assert.equal(await nodeCount(view), total);
+    // The toggle button below a node does the same.
+    await view.page.click(`#plan-node-${child.id} g.toggle circle`);
+    assert.equal(await nodeCount(view), total - hidden);
+    await view.page.click(`#plan-node-${child.id} g.toggle circle`);
+    assert.equal(await nodeCount(view), total);
+  });
+
+  it('restores selection, collapsed subtrees and zoom after a reload', async () => {
+    const view = await open();
+    await view.send(show(result));
+    const scan = result.plan.nodes.find((n) => n.fields['Relation Name'] === 'customers')!;
+    const collapsedId = scan.parentId!;
+    await view.page.click(`#plan-node-${scan.id} text.label`);
+    await view.page.focus('.plan-canvas');
+    await view.page.keyboard.press('+');
+    await view.page.click(`#plan-node-${collapsedId} g.toggle circle`);
+    await view.page.waitForFunction(
+      (id) => {
+        const st = (window as unknown as { __state: () => PlanViewState | undefined }).__state();
+        return st !== undefined && st.collapsedIds.includes(id);
+      },
+      collapsedId,
+    );
+    await view.page.waitForTimeout(300);
+    const state = (await view.savedState())!;
+    assert.equal(state.version, 1);
+    assert.ok(state.result, 'the result is saved for the serializer');
+    // Collapsing the customers scan's parent moved the selection there.
+    assert.equal(state.selectedNodeId, collapsedId);
+    const transformBefore = await view.page.getAttribute('g.viewport', 'transform');
+    const countBefore = await nodeCount(view);
+
+    const reloaded = await open({ state });
+    await reloaded.page.waitForSelector('g.node');
+    assert.equal(await selectedId(reloaded), collapsedId);
+    assert.equal(await nodeCount(reloaded), countBefore);
+    assert.equal(await reloaded.page.getAttribute(`#plan-node-${collapsedId}`, 'aria-expanded'), 'false');
+    assert.equal(await reloaded.page.getAttribute('g.viewport', 'transform'), transformBefore);
+    assert.deepEqual(await reloaded.posted(), [{ type: 'ready' }]);
+    // The host re-sending the same result (its serializer does) keeps the view.
+    await reloaded.send(show(result));
+    assert.equal(await selectedId(reloaded), collapsedId);
+    assert.equal(await nodeCount(reloaded), countBefore);
+  });
+
+  it('shows the embedded-timings note only for embedded runs', async () => {
+    const view = await open();
+    const embedded: TuningResult = { ...result, run: { ...result.run!, sessionKind: 'embedded', sessionLabel: 'embedded' } };
+    await view.send(show(embedded));
+    const note = await view.page.textContent('.embedded-note');
+    assert.match(note ?? '', /Timings on the embedded database are not production timings/);
+    await view.send(show(result));
+    assert.equal(await view.page.locator('.embedded-note').count(), 0);
+    await view.send({ ...show(result), embeddedTimingsNote: true });
+    assert.equal(await view.page.locator('.embedded-note').count(), 1);
+  });
+
+  it('host messages select nodes and toggle the busy state; toolbar buttons post commands', async () => {
+    const view = await open();
+    await view.send(show(result));
+    const leaf = result.plan.nodes.find((n) => n.children.length === 0)!;
+    await view.send({ type: 'didSelectNode', nodeId: leaf.id });
+    assert.equal(await selectedId(view), leaf.id);
+    await view.send({ type: 'didChangeBusy', busy: true, message: 'Explaining…' });
+    assert.equal(await view.page.isVisible('.busy'), true);
+    await view.send({ type: 'didChangeBusy', busy: false });
+    assert.equal(await view.page.isVisible('.busy'), false);
+    await view.clearPosted();
+    await view.page.click('#copy-json-button');
+    await view.page.click('#open-report-button');
+    await view.page.click('#explain-again-button');
+    assert.deepEqual(await view.posted(), [{ type: 'copyPlanJson' }, { type: 'openReport' }, { type: 'explainAgain' }]);
+  });
+
+  it('opens a 2,000-node plan fast, drawing only what is in view', async () => {
+    const big = syntheticResult(2000);
+    assert.equal(big.plan.nodes.length, 2000);
+    const view = await open();
+    const paintMs = await view.page.evaluate(async (message) => {
+      const t0 = performance.now();
+      window.postMessage(message, '*');
+      await new Promise((r) => setTimeout(r, 0));
+      await new Promise((r) => requestAnimationFrame(() => r(undefined)));
+      return performance.now() - t0;
+    }, show(big, 'synthetic 2,000 nodes'));
+    const drawn = await nodeCount(view);
+    assert.ok(drawn > 5 && drawn <= 600, `drawn ${drawn} node elements`);
+    // Loose bound for a shared 2-core machine; bench/webviewPaint.ts tracks the 300 ms target.
+    assert.ok(paintMs < 1500, `first paint took ${paintMs.toFixed(0)} ms`);
+    // Expanding everything and fitting still keeps the DOM bounded… after zooming back in, by the viewport.
+    await view.page.click('#expand-all-button');
+    assert.ok((await nodeCount(view)) <= 600, `after expand all: ${await nodeCount(view)}`);
+    const box = (await view.page.locator('.plan-canvas').boundingBox())!;
+    await view.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await view.page.mouse.down();
+    await view.page.mouse.move(box.x + box.width / 2 - 600, box.y + box.height / 2 - 300, { steps: 8 });
+    await view.page.mouse.up();
+    await view.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
+    const afterPan = await nodeCount(view);
+    assert.ok(afterPan > 0 && afterPan <= 600, `after pan: ${afterPan}`);
+    await view.page.screenshot({ path: resolve(artifacts, 'plan-view-2000.png') });
+  });
+
+  it('looks right in the dark and light themes (screenshots in test-artifacts/)', async () => {
+    mkdirSync(artifacts, { recursive: true });
+    for (const theme of ['dark', 'light'] as const) {
+      const view = await open({ theme });
+      await view.send(show(result));
+      await view.page.waitForSelector('g.node');
+      await view.page.evaluate(() => document.fonts.ready);
+      await view.page.screenshot({ path: resolve(artifacts, theme === 'dark' ? 'plan-view.png' : 'plan-view-light.png') });
+      const bg = await view.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.equal(bg, theme === 'dark' ? 'rgb(31, 31, 31)' : 'rgb(255, 255, 255)');
+    }
+  });
+});

@@ -1,0 +1,441 @@
+import { select, type Selection } from 'd3-selection';
+import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import type { Plan, ZoomTransformState } from '../src/shared/protocol';
+import { fitText, h, s } from './dom';
+import { formatCost, formatCount, formatFactor, formatMs, formatPercent } from './format';
+import { heatLevel, nodeShare, outputRows } from './heat';
+import { nodeLabel, nodeRole } from './nodeLabel';
+import { NODE_HEIGHT, NODE_WIDTH, type LayoutNode, type PlanLayout } from './planLayout';
+
+export interface PlanCanvasHandlers {
+  select(nodeId: number, via: 'pointer' | 'keyboard'): void;
+  toggle(nodeId: number): void;
+  /** After a zoom or pan gesture settles; for persisting the view. */
+  transformChanged(transform: ZoomTransformState): void;
+}
+
+const PAD = 12;
+const INNER = NODE_WIDTH - 2 * PAD;
+/** World-space margin around the viewport inside which nodes are still drawn, so panning shows no gaps. */
+const OVERSCAN = 160;
+/** Below this scale the text is unreadable; nodes draw as coloured boxes only. */
+const LOD_SCALE = 0.45;
+const MIN_SCALE = 0.03;
+const MAX_SCALE = 2.5;
+
+/**
+ * The plan tree as SVG. Only nodes and edges that intersect the viewport exist in the DOM (a 2,000-node plan
+ * would otherwise create tens of thousands of elements); the set is recomputed once per animation frame
+ * while zooming or panning.
+ */
+export class PlanCanvas {
+  readonly element: HTMLDivElement;
+  private readonly svg: Selection<SVGSVGElement, unknown, null, undefined>;
+  private readonly viewport: SVGGElement;
+  private readonly edgeLayer: SVGGElement;
+  private readonly nodeLayer: SVGGElement;
+  private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
+  private transform: ZoomTransform = zoomIdentity;
+  private plan?: Plan;
+  private layout?: PlanLayout;
+  private selectedId?: number;
+  private maxRows = 1;
+  private renderQueued = false;
+  private readonly drawnNodes = new Map<number, SVGGElement>();
+  private readonly drawnEdges = new Map<number, SVGPathElement>();
+  private fontFamily = 'sans-serif';
+
+  constructor(private readonly handlers: PlanCanvasHandlers) {
+    this.element = h('div', {
+      className: 'plan-canvas',
+      attrs: { tabindex: 0, role: 'tree', 'aria-label': 'Query plan tree. Arrow keys move, Enter collapses, F fits.' },
+    });
+    const svgEl = s('svg', { className: 'plan-svg', attrs: { 'aria-hidden': 'false' } });
+    this.viewport = s('g', { className: 'viewport' });
+    this.edgeLayer = s('g', { className: 'edges', attrs: { 'aria-hidden': 'true' } });
+    this.nodeLayer = s('g', { className: 'nodes' });
+    this.viewport.append(this.edgeLayer, this.nodeLayer);
+    svgEl.append(this.viewport);
+    this.element.append(svgEl);
+    this.svg = select(svgEl);
+
+    this.zoomBehavior = zoom<SVGSVGElement, unknown>()
+      .scaleExtent([MIN_SCALE, MAX_SCALE])
+      .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => {
+        this.transform = event.transform;
+        this.viewport.setAttribute('transform', event.transform.toString());
+        this.queueRender();
+      })
+      .on('end', () => this.handlers.transformChanged(this.getTransform()));
+    this.svg.call(this.zoomBehavior).on('dblclick.zoom', null);
+
+    this.nodeLayer.addEventListener('click', (event) => this.onClick(event));
+    this.element.addEventListener('keydown', (event) => this.onKey(event));
+    new ResizeObserver(() => this.queueRender()).observe(this.element);
+  }
+
+  /**
+   * Draws a (new) layout. `view` is the transform to show it with, or 'fit' to fit it (readable scale at
+   * least, for huge plans); applied before drawing so the first paint is already the right part.
+   */
+  show(plan: Plan, layout: PlanLayout, selectedId: number | undefined, view: ZoomTransformState | 'fit'): void {
+    if (this.plan !== plan) {
+      this.fontFamily = getComputedStyle(this.element).fontFamily || 'sans-serif';
+      this.maxRows = Math.max(1, ...plan.nodes.map((n) => outputRows(plan, n)));
+    }
+    this.plan = plan;
+    this.layout = layout;
+    this.selectedId = selectedId;
+    // Node contents depend on the collapsed state, so a new layout redraws from scratch.
+    this.nodeLayer.replaceChildren();
+    this.edgeLayer.replaceChildren();
+    this.drawnNodes.clear();
+    this.drawnEdges.clear();
+    if (view === 'fit') this.fit(LOD_SCALE);
+    else this.setTransform(view);
+    this.render();
+  }
+
+  setSelected(nodeId: number | undefined): void {
+    if (this.selectedId !== undefined) this.drawnNodes.get(this.selectedId)?.classList.remove('selected');
+    this.drawnNodes.get(this.selectedId ?? -1)?.setAttribute('aria-selected', 'false');
+    this.selectedId = nodeId;
+    const g = nodeId === undefined ? undefined : this.drawnNodes.get(nodeId);
+    g?.classList.add('selected');
+    g?.setAttribute('aria-selected', 'true');
+    this.updateActiveDescendant();
+  }
+
+  getTransform(): ZoomTransformState {
+    const { x, y, k } = this.transform;
+    return { x, y, k };
+  }
+
+  setTransform(t: ZoomTransformState): void {
+    this.svg.call(this.zoomBehavior.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
+  }
+
+  /** Fits the visible tree; with `minScale`, a tree too big to read at that scale is shown from the top. */
+  fit(minScale = MIN_SCALE): void {
+    if (!this.layout) return;
+    const { width, height } = this.size();
+    const b = this.layout.bounds;
+    const margin = 24;
+    const bw = b.x1 - b.x0 + 2 * margin;
+    const bh = b.y1 - b.y0 + 2 * margin + 16;
+    let k = Math.min(width / bw, height / bh, 1.1);
+    let x: number;
+    let y: number;
+    if (k < minScale) {
+      k = minScale;
+      const root = this.layout.nodes[0];
+      x = width / 2 - root.x * k;
+      y = margin + 16 - b.y0 * k;
+    } else {
+      x = width / 2 - ((b.x0 + b.x1) / 2) * k;
+      y = height / 2 - ((b.y0 + b.y1) / 2) * k;
+    }
+    this.setTransform({ x, y, k: Math.max(MIN_SCALE, k) });
+  }
+
+  centerOn(nodeId: number): void {
+    const ln = this.layout?.byId.get(nodeId);
+    if (!ln) return;
+    const { width, height } = this.size();
+    const k = Math.max(this.transform.k, 0.6);
+    this.setTransform({ x: width / 2 - ln.x * k, y: height / 2 - (ln.y + NODE_HEIGHT / 2) * k, k });
+  }
+
+  /** Pans the least needed to bring the node fully into view. */
+  ensureVisible(nodeId: number): void {
+    const ln = this.layout?.byId.get(nodeId);
+    if (!ln) return;
+    const { width, height } = this.size();
+    const { x, y, k } = this.transform;
+    const left = (ln.x - NODE_WIDTH / 2) * k + x;
+    const right = (ln.x + NODE_WIDTH / 2) * k + x;
+    const top = (ln.y - 20) * k + y;
+    const bottom = (ln.y + NODE_HEIGHT + 14) * k + y;
+    if (right - left > width || bottom - top > height) return this.centerOn(nodeId);
+    const margin = 16;
+    let dx = 0;
+    let dy = 0;
+    if (left < margin) dx = margin - left;
+    else if (right > width - margin) dx = width - margin - right;
+    if (top < margin) dy = margin - top;
+    else if (bottom > height - margin) dy = height - margin - bottom;
+    if (dx || dy) this.setTransform({ x: x + dx, y: y + dy, k });
+  }
+
+  zoomBy(factor: number): void {
+    this.svg.call(this.zoomBehavior.scaleBy, factor);
+  }
+
+  /** How many node groups are in the DOM now (for tests and the benchmark). */
+  drawnNodeCount(): number {
+    return this.drawnNodes.size;
+  }
+
+  private size(): { width: number; height: number } {
+    return { width: this.element.clientWidth || 800, height: this.element.clientHeight || 600 };
+  }
+
+  private queueRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    const layout = this.layout;
+    const plan = this.plan;
+    if (!layout || !plan) return;
+    const { width, height } = this.size();
+    const { x, y, k } = this.transform;
+    const vx0 = -x / k - OVERSCAN;
+    const vy0 = -y / k - OVERSCAN;
+    const vx1 = (width - x) / k + OVERSCAN;
+    const vy1 = (height - y) / k + OVERSCAN;
+    this.element.classList.toggle('lod-low', k < LOD_SCALE);
+
+    const wantNodes = new Set<number>();
+    const wantEdges = new Set<number>();
+    for (const ln of layout.nodes) {
+      const nx0 = ln.x - NODE_WIDTH / 2;
+      const nx1 = ln.x + NODE_WIDTH / 2;
+      if (nx1 >= vx0 && nx0 <= vx1 && ln.y + NODE_HEIGHT + 20 >= vy0 && ln.y - 20 <= vy1) wantNodes.add(ln.node.id);
+      const p = ln.parent;
+      if (p) {
+        const ex0 = Math.min(p.x, ln.x);
+        const ex1 = Math.max(p.x, ln.x);
+        if (ex1 >= vx0 && ex0 <= vx1 && ln.y >= vy0 && p.y + NODE_HEIGHT <= vy1) wantEdges.add(ln.node.id);
+      }
+    }
+    for (const [id, g] of this.drawnNodes) {
+      if (!wantNodes.has(id)) {
+        g.remove();
+        this.drawnNodes.delete(id);
+      }
+    }
+    for (const [id, path] of this.drawnEdges) {
+      if (!wantEdges.has(id)) {
+        path.remove();
+        this.drawnEdges.delete(id);
+      }
+    }
+    const newEdges: SVGPathElement[] = [];
+    for (const id of wantEdges) {
+      if (this.drawnEdges.has(id)) continue;
+      const path = this.drawEdge(plan, layout.byId.get(id)!);
+      this.drawnEdges.set(id, path);
+      newEdges.push(path);
+    }
+    if (newEdges.length) this.edgeLayer.append(...newEdges);
+    const newNodes: SVGGElement[] = [];
+    for (const id of wantNodes) {
+      if (this.drawnNodes.has(id)) continue;
+      const g = this.drawNode(plan, layout.byId.get(id)!);
+      this.drawnNodes.set(id, g);
+      newNodes.push(g);
+    }
+    if (newNodes.length) this.nodeLayer.append(...newNodes);
+    this.updateActiveDescendant();
+  }
+
+  private updateActiveDescendant(): void {
+    if (this.selectedId !== undefined && this.drawnNodes.has(this.selectedId)) {
+      this.element.setAttribute('aria-activedescendant', `plan-node-${this.selectedId}`);
+    } else {
+      this.element.removeAttribute('aria-activedescendant');
+    }
+  }
+
+  private drawEdge(plan: Plan, child: LayoutNode): SVGPathElement {
+    const parent = child.parent!;
+    const x0 = parent.x;
+    const y0 = parent.y + NODE_HEIGHT;
+    const x1 = child.x;
+    const y1 = child.y;
+    const my = (y0 + y1) / 2;
+    const rows = outputRows(plan, child.node);
+    const width = 1.25 + 11 * (Math.log1p(rows) / Math.log1p(this.maxRows));
+    const path = s('path', {
+      className: `edge heat-${heatLevel(nodeShare(plan, child.node))}`,
+      attrs: { d: `M${x0},${y0}C${x0},${my} ${x1},${my} ${x1},${y1}`, 'data-rows': rows },
+    });
+    path.style.strokeWidth = `${width.toFixed(2)}px`;
+    return path;
+  }
+
+  private drawNode(plan: Plan, ln: LayoutNode): SVGGElement {
+    const node = ln.node;
+    const m = node.metrics;
+    const share = nodeShare(plan, node);
+    const heat = heatLevel(share);
+    const label = nodeLabel(node.fields);
+    const role = nodeRole(node.fields);
+    const selected = node.id === this.selectedId;
+    const classes = ['node', `heat-${heat}`];
+    if (selected) classes.push('selected');
+    if (m.neverExecuted) classes.push('never-executed');
+
+    const ariaParts = [label];
+    if (plan.analyzed) ariaParts.push(`${formatMs(m.exclusiveTimeMs)} self, ${formatPercent(share)} of execution`);
+    if (m.hotspotRank !== undefined) ariaParts.push(`hotspot number ${m.hotspotRank}`);
+    if (ln.collapsed) ariaParts.push(`${ln.hiddenCount} nodes hidden`);
+
+    const g = s('g', {
+      className: classes.join(' '),
+      attrs: {
+        id: `plan-node-${node.id}`,
+        'data-node-id': node.id,
+        transform: `translate(${ln.x - NODE_WIDTH / 2},${ln.y})`,
+        role: 'treeitem',
+        'aria-level': node.depth + 1,
+        'aria-selected': selected ? 'true' : 'false',
+        'aria-expanded': node.children.length ? String(!ln.collapsed) : undefined,
+        'aria-label': ariaParts.join(', '),
+      },
+    });
+    g.append(s('rect', { className: 'box', attrs: { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 6 } }));
+    g.append(s('rect', { className: 'stripe', attrs: { width: 4, height: NODE_HEIGHT - 12, x: 0, y: 6, rx: 2 } }));
+    if (role) g.append(s('text', { className: 'role', text: role, attrs: { x: 2, y: -6 } }));
+
+    const badgeWidth = m.hotspotRank !== undefined ? 34 : 0;
+    const labelFont = `600 13px ${this.fontFamily}`;
+    g.append(s('text', { className: 'label', text: fitText(label, INNER - badgeWidth, labelFont), attrs: { x: PAD, y: 22 } }));
+
+    const detailFont = `12px ${this.fontFamily}`;
+    if (plan.analyzed) {
+      g.append(
+        s('text', { className: 'detail time', attrs: { x: PAD, y: 42 } },
+          s('tspan', { className: 'self', text: formatMs(m.exclusiveTimeMs) }),
+          s('tspan', { className: 'muted', text: ` · ${formatPercent(share)}` }),
+        ),
+        s('text', { className: 'detail muted', text: `incl ${formatMs(m.inclusiveTimeMs)}`, attrs: { x: NODE_WIDTH - PAD, y: 42, 'text-anchor': 'end' } }),
+      );
+    } else {
+      g.append(
+        s('text', { className: 'detail time', attrs: { x: PAD, y: 42 } },
+          s('tspan', { className: 'self', text: `cost ${formatCost(m.exclusiveCost)}` }),
+          s('tspan', { className: 'muted', text: ` · ${formatPercent(share)}` }),
+        ),
+        s('text', { className: 'detail muted', text: `total ${formatCost(node.fields['Total Cost'])}`, attrs: { x: NODE_WIDTH - PAD, y: 42, 'text-anchor': 'end' } }),
+      );
+    }
+    g.append(s('rect', { className: 'bar-bg', attrs: { x: PAD, y: 50, width: INNER, height: 5, rx: 2.5 } }));
+    g.append(s('rect', { className: 'bar', attrs: { x: PAD, y: 50, width: Math.max(share > 0 ? 2 : 0, share * INNER), height: 5, rx: 2.5 } }));
+
+    const rowsText = s('text', { className: 'detail rows', attrs: { x: PAD, y: 73 } });
+    if (plan.analyzed && !m.neverExecuted) {
+      rowsText.append(
+        s('tspan', { text: `${formatCount(m.actualRowsTotal)} rows` }),
+        s('tspan', { className: 'muted', text: ` · est ${formatCount(m.estimatedRowsTotal)}` }),
+      );
+      if (m.misestimateFactor >= 2) {
+        const up = m.actualRowsTotal > m.estimatedRowsTotal;
+        rowsText.append(
+          s('tspan', {
+            className: `misestimate ${m.misestimateFactor >= 10 ? 'severe' : 'mild'}`,
+            text: `  ${up ? '↑' : '↓'} ${formatFactor(m.misestimateFactor)}`,
+          }),
+        );
+      }
+    } else if (m.neverExecuted) {
+      rowsText.append(s('tspan', { className: 'muted', text: 'never executed' }));
+    } else {
+      rowsText.append(s('tspan', { text: `est ${formatCount(node.fields['Plan Rows'])} rows` }));
+    }
+    g.append(rowsText);
+
+    const meta: string[] = [];
+    const loops = node.fields['Actual Loops'];
+    if (plan.analyzed && loops !== undefined && loops !== 1) meta.push(`loops ${formatCount(loops)}`);
+    const b = m.buffersExclusive;
+    const hit = b.sharedHit + b.localHit;
+    const read = b.sharedRead + b.localRead + b.tempRead;
+    if (hit || read) meta.push(`buf ${formatCount(hit)} hit${read ? ` · ${formatCount(read)} read` : ''}`);
+    if (!plan.analyzed && node.fields['Plan Width'] !== undefined) meta.push(`width ${node.fields['Plan Width']}`);
+    if (m.underGather) meta.push('parallel');
+    g.append(s('text', { className: 'detail muted meta', text: fitText(meta.join(' · ') || ' ', INNER, detailFont), attrs: { x: PAD, y: 92 } }));
+
+    if (m.hotspotRank !== undefined) {
+      const badge = s('g', { className: `hotspot rank-${Math.min(m.hotspotRank, 4)}`, attrs: { transform: `translate(${NODE_WIDTH - PAD - 30},9)` } });
+      badge.append(
+        s('rect', { attrs: { width: 30, height: 18, rx: 9 } }),
+        s('text', { text: `#${m.hotspotRank}`, attrs: { x: 15, y: 13, 'text-anchor': 'middle' } }),
+      );
+      g.append(badge);
+    }
+    if (node.children.length) {
+      const toggle = s('g', {
+        className: `toggle${ln.collapsed ? ' collapsed' : ''}`,
+        attrs: { transform: `translate(${NODE_WIDTH / 2},${NODE_HEIGHT})`, 'aria-hidden': 'true' },
+      });
+      toggle.append(s('circle', { attrs: { r: 9 } }), s('path', { attrs: { d: ln.collapsed ? 'M-4,0H4M0,-4V4' : 'M-4,0H4' } }));
+      if (ln.collapsed) toggle.append(s('text', { className: 'hidden-count', text: `${ln.hiddenCount} hidden`, attrs: { x: 14, y: 4 } }));
+      g.append(toggle);
+    }
+    return g;
+  }
+
+  private onClick(event: MouseEvent): void {
+    const target = event.target as Element | null;
+    const g = target?.closest<SVGGElement>('g.node');
+    if (!g) return;
+    const id = Number(g.dataset.nodeId);
+    this.element.focus({ preventScroll: true });
+    if (target?.closest('g.toggle')) this.handlers.toggle(id);
+    else this.handlers.select(id, 'pointer');
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const layout = this.layout;
+    if (!layout) return;
+    const current = layout.byId.get(this.selectedId ?? -1) ?? layout.nodes[0];
+    let next: LayoutNode | undefined;
+    switch (event.key) {
+      case 'ArrowUp':
+        next = current.parent;
+        break;
+      case 'ArrowDown':
+        next = current.children[0];
+        break;
+      case 'ArrowLeft':
+      case 'ArrowRight': {
+        const siblings = current.parent?.children ?? [];
+        const i = siblings.indexOf(current);
+        next = siblings[i + (event.key === 'ArrowLeft' ? -1 : 1)];
+        break;
+      }
+      case 'Home':
+        next = layout.nodes[0];
+        break;
+      case 'Enter':
+      case ' ':
+        event.preventDefault();
+        if (current.node.children.length) this.handlers.toggle(current.node.id);
+        return;
+      case 'f':
+      case 'F':
+        event.preventDefault();
+        this.fit();
+        return;
+      case '+':
+      case '=':
+        this.zoomBy(1.25);
+        return;
+      case '-':
+        this.zoomBy(0.8);
+        return;
+      default:
+        return;
+    }
+    event.preventDefault();
+    if (next) this.handlers.select(next.node.id, 'keyboard');
+  }
+}

@@ -1,0 +1,276 @@
+import {
+  assertNever,
+  isHostToWebviewMessage,
+  isPlanViewState,
+  type HostToWebviewMessage,
+  type Insight,
+  type PlanViewState,
+  type TuningResult,
+  type ZoomTransformState,
+} from '../src/shared/protocol';
+import { renderDetails } from './detailsPane';
+import { h } from './dom';
+import { renderInsights } from './insightsList';
+import { PlanCanvas } from './planCanvas';
+import { defaultCollapsed, layoutPlan, type PlanLayout } from './planLayout';
+import { renderSummary } from './summaryHeader';
+import type { VsCodeApi } from './vscodeApi';
+
+interface Shown {
+  result: TuningResult;
+  title: string;
+  embeddedNote: boolean;
+}
+
+/** Saving state serialises the whole result; a burst of zoom/selection changes is saved once. */
+const PERSIST_DELAY_MS = 120;
+
+/** Owns the view state (result, selection, collapsed nodes, transform), the DOM, and the host messages. */
+export class PlanViewApp {
+  private shown?: Shown;
+  private layout?: PlanLayout;
+  private selectedId?: number;
+  private collapsed = new Set<number>();
+  private persistTimer?: ReturnType<typeof setTimeout>;
+  private readonly canvas: PlanCanvas;
+  private readonly app = h('div', { className: 'app empty' });
+  private readonly topbar = h('div', { className: 'topbar' });
+  private readonly busy = h('div', { className: 'busy', attrs: { role: 'status', hidden: true } });
+  private readonly insightsBody = h('div', { className: 'side-body' });
+  private readonly detailsBody = h('div', { className: 'side-body' });
+  private insightsSection = document.createElement('vscode-collapsible');
+  private detailsSection = document.createElement('vscode-collapsible');
+
+  constructor(
+    private readonly api: VsCodeApi,
+    private readonly host: HTMLElement,
+  ) {
+    this.canvas = new PlanCanvas({
+      select: (id, via) => this.selectNode(id, { post: true, reveal: via === 'pointer', ensureVisible: true }),
+      toggle: (id) => this.toggle(id),
+      transformChanged: () => this.persistSoon(),
+    });
+  }
+
+  start(): void {
+    this.app.append(h('div', { className: 'waiting', text: 'Waiting for a plan…' }));
+    this.host.append(this.app);
+    const state = this.api.getState();
+    if (isPlanViewState(state) && state.result) {
+      this.show({ result: state.result, title: state.title ?? 'Query plan', embeddedNote: !!state.embeddedTimingsNote }, state);
+    }
+    window.addEventListener('message', (event: MessageEvent<unknown>) => {
+      if (isHostToWebviewMessage(event.data)) this.handle(event.data);
+    });
+    window.addEventListener('pagehide', () => this.persistNow());
+    this.api.postMessage({ type: 'ready' });
+  }
+
+  private handle(message: HostToWebviewMessage): void {
+    switch (message.type) {
+      case 'didShowResult': {
+        const embeddedNote = message.embeddedTimingsNote === true || message.result.run?.sessionKind === 'embedded';
+        const same = this.shown && sameResult(this.shown.result, message.result);
+        const shown = { result: message.result, title: message.title, embeddedNote };
+        if (same) {
+          // Re-sent after a reload or a focus change: keep where the user was.
+          this.show(shown, this.viewState());
+        } else {
+          this.show(shown, undefined);
+        }
+        if (message.selectNodeId !== undefined) this.revealNode(message.selectNodeId, false);
+        break;
+      }
+      case 'didSelectNode':
+        this.revealNode(message.nodeId, false);
+        break;
+      case 'didChangeBusy':
+        this.setBusy(message.busy, message.message);
+        break;
+      default:
+        assertNever(message, 'Unknown message from the host');
+    }
+  }
+
+  private show(shown: Shown, view: Omit<PlanViewState, 'version' | 'result'> | undefined): void {
+    const plan = shown.result.plan;
+    this.shown = shown;
+    this.collapsed = new Set(view ? view.collapsedIds : defaultCollapsed(plan));
+    const hotspot = plan.nodes.find((n) => n.metrics.hotspotRank === 1);
+    const selected = view?.selectedNodeId ?? hotspot?.id ?? 0;
+    this.selectedId = plan.nodes[selected] ? selected : 0;
+    this.buildChrome(shown);
+    this.layout = layoutPlan(plan, this.collapsed);
+    this.canvas.show(plan, this.layout, this.selectedId, view?.transform ?? 'fit');
+    this.renderDetails();
+    this.persistSoon();
+  }
+
+  private buildChrome(shown: Shown): void {
+    const { result } = shown;
+    this.app.className = 'app';
+    this.topbar.replaceChildren(renderSummary(result, shown.title, shown.embeddedNote), this.toolbar(result));
+
+    this.insightsSection.heading = `Insights (${result.insights.length})`;
+    this.insightsSection.open = true;
+    this.insightsSection.className = 'insights-section';
+    this.insightsBody.replaceChildren(renderInsights(result.insights, result.plan, (insight) => this.activateInsight(insight)));
+    this.insightsSection.replaceChildren(this.insightsBody);
+
+    this.detailsSection.heading = 'Selected node';
+    this.detailsSection.open = true;
+    this.detailsSection.className = 'details-section-host';
+    this.detailsSection.replaceChildren(this.detailsBody);
+
+    const legend = h(
+      'div',
+      { className: 'legend', attrs: { 'aria-hidden': 'true' } },
+      h('span', { className: 'l4', text: '≥40%' }),
+      h('span', { className: 'l3', text: '≥20%' }),
+      h('span', { className: 'l2', text: '≥10%' }),
+      h('span', { className: 'l1', text: '≥2% of time' }),
+    );
+    if (!this.canvas.element.querySelector('.legend')) this.canvas.element.append(legend);
+    const side = h('aside', { className: 'side', attrs: { 'aria-label': 'Insights and node details' } }, this.insightsSection, this.detailsSection);
+    this.app.replaceChildren(this.topbar, this.busy, h('div', { className: 'main' }, this.canvas.element, side));
+  }
+
+  private toolbar(result: TuningResult): HTMLElement {
+    const bar = h('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Plan actions' } });
+    const button = (id: string, label: string, action: () => void, options: { secondary?: boolean; disabled?: boolean; title?: string } = {}) => {
+      const b = document.createElement('vscode-button');
+      b.id = id;
+      b.textContent = label;
+      if (options.secondary !== false) b.setAttribute('secondary', '');
+      if (options.disabled) b.setAttribute('disabled', '');
+      if (options.title) b.title = options.title;
+      b.addEventListener('click', action);
+      bar.append(b);
+    };
+    button('fit-button', 'Fit', () => this.canvas.fit(), { title: 'Fit the plan to the view (F)' });
+    button('expand-all-button', 'Expand all', () => this.expandAll(), { title: 'Expand every collapsed subtree' });
+    button('copy-json-button', 'Copy plan', () => this.api.postMessage({ type: 'copyPlanJson' }), { title: 'Copy the raw EXPLAIN output' });
+    button('open-report-button', 'Open report', () => this.api.postMessage({ type: 'openReport' }));
+    button('explain-again-button', 'Explain again', () => this.api.postMessage({ type: 'explainAgain' }), {
+      secondary: false,
+      disabled: !result.run,
+    });
+    return bar;
+  }
+
+  private renderDetails(): void {
+    const shown = this.shown;
+    if (!shown) return;
+    const node = this.selectedId === undefined ? undefined : shown.result.plan.nodes[this.selectedId];
+    this.detailsBody.replaceChildren(
+      renderDetails(shown.result, node, {
+        revealRange: (range, nodeId) => this.api.postMessage({ type: 'revealSqlRange', range, nodeId }),
+      }),
+    );
+  }
+
+  private selectNode(id: number, options: { post: boolean; reveal: boolean; ensureVisible?: boolean; center?: boolean }): void {
+    const shown = this.shown;
+    if (!shown || !shown.result.plan.nodes[id]) return;
+    this.selectedId = id;
+    this.canvas.setSelected(id);
+    if (options.center) this.canvas.centerOn(id);
+    else if (options.ensureVisible) this.canvas.ensureVisible(id);
+    this.renderDetails();
+    if (options.post) this.api.postMessage({ type: 'selectNode', nodeId: id });
+    const range = shown.result.nodeRanges[id];
+    if (options.reveal && range) this.api.postMessage({ type: 'revealSqlRange', range, nodeId: id });
+    this.persistSoon();
+  }
+
+  /** Expands the node's ancestors if needed, then selects and centres it. */
+  private revealNode(id: number, post: boolean): void {
+    const plan = this.shown?.result.plan;
+    if (!plan || !plan.nodes[id]) return;
+    let changed = false;
+    for (let p = plan.nodes[id].parentId; p !== null; p = plan.nodes[p].parentId) {
+      if (this.collapsed.delete(p)) changed = true;
+    }
+    if (changed) this.relayout();
+    this.selectNode(id, { post, reveal: false, center: true });
+  }
+
+  private activateInsight(insight: Insight): void {
+    const shown = this.shown;
+    if (!shown) return;
+    this.insightsBody.querySelectorAll('.insight').forEach((el, i) => el.classList.toggle('active', shown.result.insights[i] === insight));
+    const nodeId = insight.nodeIds.find((id) => shown.result.plan.nodes[id] !== undefined);
+    if (nodeId !== undefined) this.revealNode(nodeId, true);
+    const range = insight.sqlRange ?? (nodeId === undefined ? undefined : shown.result.nodeRanges[nodeId]);
+    if (range) this.api.postMessage({ type: 'revealSqlRange', range, nodeId, ruleId: insight.ruleId });
+  }
+
+  private toggle(id: number): void {
+    if (!this.shown) return;
+    if (!this.collapsed.delete(id)) this.collapsed.add(id);
+    this.relayout(id);
+    // Collapsing can hide the selection; it moves to the collapsed node.
+    if (this.selectedId !== undefined && !this.layout?.byId.has(this.selectedId)) this.selectNode(id, { post: true, reveal: false });
+    this.persistSoon();
+  }
+
+  private expandAll(): void {
+    if (!this.shown || this.collapsed.size === 0) return;
+    this.collapsed.clear();
+    this.relayout(this.selectedId);
+    this.persistSoon();
+  }
+
+  /** New layout after a collapse change; `anchorId` keeps that node where it was on screen. */
+  private relayout(anchorId?: number): void {
+    const shown = this.shown;
+    if (!shown) return;
+    const before = anchorId === undefined ? undefined : this.layout?.byId.get(anchorId);
+    this.layout = layoutPlan(shown.result.plan, this.collapsed);
+    const after = anchorId === undefined ? undefined : this.layout.byId.get(anchorId);
+    const t = this.canvas.getTransform();
+    const view: ZoomTransformState = before && after ? { k: t.k, x: t.x + (before.x - after.x) * t.k, y: t.y + (before.y - after.y) * t.k } : t;
+    this.canvas.show(shown.result.plan, this.layout, this.selectedId, view);
+  }
+
+  private setBusy(busy: boolean, message: string | undefined): void {
+    this.busy.hidden = !busy && !message;
+    this.busy.classList.toggle('error', !busy && !!message);
+    const children: Node[] = [];
+    if (busy) children.push(document.createElement('vscode-progress-ring'));
+    children.push(document.createTextNode(message ?? (busy ? 'Explaining…' : '')));
+    this.busy.replaceChildren(...children);
+    this.app.querySelector('#explain-again-button')?.toggleAttribute('disabled', busy || !this.shown?.result.run);
+  }
+
+  private viewState(): Omit<PlanViewState, 'version' | 'result'> {
+    return {
+      selectedNodeId: this.selectedId,
+      transform: this.canvas.getTransform(),
+      collapsedIds: [...this.collapsed],
+    };
+  }
+
+  private persistSoon(): void {
+    if (this.persistTimer !== undefined) clearTimeout(this.persistTimer);
+    this.persistTimer = setTimeout(() => this.persistNow(), PERSIST_DELAY_MS);
+  }
+
+  private persistNow(): void {
+    if (this.persistTimer !== undefined) clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    const shown = this.shown;
+    if (!shown) return;
+    this.api.setState({
+      version: 1,
+      result: shown.result,
+      title: shown.title,
+      embeddedTimingsNote: shown.embeddedNote,
+      ...this.viewState(),
+    });
+  }
+}
+
+function sameResult(a: TuningResult, b: TuningResult): boolean {
+  return a === b || (a.rawPlan === b.rawPlan && a.sql === b.sql);
+}

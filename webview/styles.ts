@@ -1,0 +1,152 @@
+// The plan view's stylesheet, adopted as a constructable stylesheet: no <style> element or style attribute
+// is needed, so the host's CSP can stay `style-src ${webview.cspSource}` with no 'unsafe-inline'.
+// Colours come only from VS Code's theme variables, so light, dark and high-contrast themes all work.
+
+const css = `
+:root {
+  --pv-bg: var(--vscode-editor-background);
+  --pv-fg: var(--vscode-foreground);
+  --pv-muted: var(--vscode-descriptionForeground);
+  --pv-border: var(--vscode-panel-border, var(--vscode-widget-border, rgba(128,128,128,.35)));
+  --pv-widget: var(--vscode-editorWidget-background, var(--vscode-editor-background));
+  --pv-side: var(--vscode-sideBar-background, var(--vscode-editor-background));
+  --pv-red: var(--vscode-charts-red);
+  --pv-orange: var(--vscode-charts-orange);
+  --pv-yellow: var(--vscode-charts-yellow);
+  --pv-green: var(--vscode-charts-green);
+  --pv-blue: var(--vscode-charts-blue);
+  --pv-focus: var(--vscode-focusBorder);
+  --pv-contrast: var(--vscode-contrastBorder, transparent);
+  --pv-active: var(--vscode-contrastActiveBorder, var(--vscode-focusBorder));
+}
+html, body { height: 100%; margin: 0; padding: 0; }
+body {
+  background: var(--pv-bg); color: var(--pv-fg);
+  font-family: var(--vscode-font-family); font-size: var(--vscode-font-size, 13px);
+  overflow: hidden;
+}
+.app { display: grid; grid-template-rows: auto auto 1fr; height: 100vh; }
+.app.empty { grid-template-rows: 1fr; }
+.waiting { margin: auto; color: var(--pv-muted); padding: 32px; }
+.muted { color: var(--pv-muted); }
+.small { font-size: 11px; }
+
+/* header */
+.topbar { display: flex; align-items: flex-start; gap: 16px; padding: 12px 16px 10px; border-bottom: 1px solid var(--pv-border); }
+.summary { flex: 1; min-width: 0; display: flex; flex-direction: column; gap: 6px; }
+.title { font-size: 15px; font-weight: 600; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.stats { display: flex; flex-wrap: wrap; gap: 6px 22px; margin: 0; }
+.stat { display: flex; flex-direction: column; }
+.stat dt { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--pv-muted); }
+.stat dd { margin: 0; font-size: 13px; font-variant-numeric: tabular-nums; }
+.stat.primary dd { font-size: 18px; font-weight: 600; }
+.where { font-size: 12px; }
+.note { border-left: 3px solid var(--pv-orange); padding: 5px 10px; border-radius: 3px;
+  background: color-mix(in srgb, var(--pv-orange) 12%, transparent); font-size: 12px; }
+.note.estimate-note { border-left-color: var(--pv-blue); background: color-mix(in srgb, var(--pv-blue) 10%, transparent); }
+.toolbar { display: flex; flex-wrap: wrap; gap: 6px; justify-content: flex-end; max-width: 45%; }
+.busy { display: flex; align-items: center; gap: 8px; padding: 4px 16px; font-size: 12px; color: var(--pv-muted); }
+.busy[hidden] { display: none; }
+.busy.error { color: var(--vscode-errorForeground, var(--pv-red)); }
+
+/* main area */
+.main { display: flex; min-height: 0; }
+.plan-canvas { position: relative; flex: 1; min-width: 0; overflow: hidden; outline: none; cursor: grab;
+  background-image: radial-gradient(color-mix(in srgb, var(--pv-fg) 9%, transparent) 1px, transparent 1px);
+  background-size: 22px 22px; }
+.plan-canvas:active { cursor: grabbing; }
+.plan-canvas:focus-visible { outline: 1px solid var(--pv-focus); outline-offset: -1px; }
+.plan-svg { width: 100%; height: 100%; display: block; font-family: var(--vscode-font-family); }
+.legend { position: absolute; left: 12px; bottom: 10px; display: flex; gap: 12px; font-size: 11px; color: var(--pv-muted);
+  background: color-mix(in srgb, var(--pv-bg) 85%, transparent); padding: 4px 8px; border-radius: 4px; pointer-events: none; }
+.legend span::before { content: ''; display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; background: var(--sw); }
+.legend .l4 { --sw: var(--pv-red); } .legend .l3 { --sw: var(--pv-orange); } .legend .l2 { --sw: var(--pv-yellow); } .legend .l1 { --sw: var(--pv-green); }
+
+.side { width: 380px; flex: none; border-left: 1px solid var(--pv-border); background: var(--pv-side); overflow-y: auto; }
+@media (max-width: 760px) {
+  .main { flex-direction: column; }
+  .side { width: auto; height: 45%; border-left: none; border-top: 1px solid var(--pv-border); }
+}
+vscode-collapsible { --vscode-sideBar-background: var(--pv-side); }
+.side-body { padding: 6px 12px 12px; }
+
+/* svg nodes */
+.node { cursor: pointer; }
+.node .box { fill: var(--pv-widget); stroke: var(--pv-border); stroke-width: 1; }
+.node:hover .box { stroke: var(--pv-muted); }
+.node.selected .box { stroke: var(--pv-focus); stroke-width: 2.5; }
+.node .stripe { fill: var(--pv-muted); opacity: .35; }
+.node text { fill: var(--pv-fg); font-size: 12px; }
+.node .label { font-size: 13px; font-weight: 600; }
+.node .role { fill: var(--pv-muted); font-size: 11px; font-style: italic; }
+.node .muted, .node text.muted, .node tspan.muted { fill: var(--pv-muted); }
+.node .self { font-weight: 600; }
+.node .bar-bg { fill: color-mix(in srgb, var(--pv-fg) 12%, transparent); }
+.node .bar { fill: var(--pv-muted); }
+.node .misestimate.mild { fill: var(--pv-yellow); font-weight: 600; }
+.node .misestimate.severe { fill: var(--pv-red); font-weight: 700; }
+.node.heat-1 .bar, .node.heat-1 .stripe { fill: var(--pv-green); opacity: 1; }
+.node.heat-2 .bar, .node.heat-2 .stripe { fill: var(--pv-yellow); opacity: 1; }
+.node.heat-3 .bar, .node.heat-3 .stripe { fill: var(--pv-orange); opacity: 1; }
+.node.heat-4 .bar, .node.heat-4 .stripe { fill: var(--pv-red); opacity: 1; }
+.node.heat-2 .box { fill: color-mix(in srgb, var(--pv-yellow) 7%, var(--pv-widget)); }
+.node.heat-3 .box { fill: color-mix(in srgb, var(--pv-orange) 10%, var(--pv-widget)); stroke: color-mix(in srgb, var(--pv-orange) 55%, var(--pv-border)); }
+.node.heat-4 .box { fill: color-mix(in srgb, var(--pv-red) 13%, var(--pv-widget)); stroke: color-mix(in srgb, var(--pv-red) 70%, var(--pv-border)); }
+.node.selected.heat-3 .box, .node.selected.heat-4 .box { stroke: var(--pv-focus); }
+.node.never-executed { opacity: .55; }
+.hotspot rect { fill: var(--pv-muted); }
+.hotspot text { fill: var(--pv-bg) !important; font-weight: 700; font-size: 11px; }
+.hotspot.rank-1 rect { fill: var(--pv-red); }
+.hotspot.rank-2 rect { fill: var(--pv-orange); }
+.hotspot.rank-3 rect { fill: var(--pv-yellow); }
+.toggle circle { fill: var(--pv-bg); stroke: var(--pv-muted); stroke-width: 1.2; }
+.toggle { cursor: pointer; }
+.toggle path { stroke: var(--pv-fg); stroke-width: 1.6; pointer-events: none; }
+.toggle:hover circle { stroke: var(--pv-focus); }
+.toggle .hidden-count { fill: var(--pv-muted); font-size: 11px; }
+.edge { fill: none; stroke: color-mix(in srgb, var(--pv-fg) 22%, transparent); stroke-linecap: round; }
+.edge.heat-3 { stroke: color-mix(in srgb, var(--pv-orange) 50%, transparent); }
+.edge.heat-4 { stroke: color-mix(in srgb, var(--pv-red) 50%, transparent); }
+.lod-low .node text, .lod-low .node .bar-bg, .lod-low .toggle .hidden-count { display: none; }
+.lod-low .node .box { stroke-width: 3; }
+@media (forced-colors: active) { .node.selected .box { stroke: Highlight; } }
+
+/* insights */
+.insights { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
+.insight { display: flex; gap: 8px; width: 100%; text-align: left; padding: 8px 10px; border-radius: 4px;
+  border: 1px solid var(--pv-border); background: var(--pv-widget); color: var(--pv-fg); font: inherit; cursor: pointer; }
+.insight:hover { background: var(--vscode-list-hoverBackground, var(--pv-widget)); }
+.insight:focus-visible { outline: 1px solid var(--pv-focus); outline-offset: 1px; }
+.insight.active { border-color: var(--pv-focus); }
+.insight-body { min-width: 0; display: flex; flex-direction: column; gap: 3px; }
+.insight-title { font-weight: 600; }
+.insight-node { font-size: 12px; }
+.insight-suggestion { font-size: 12px; }
+.evidence { display: flex; flex-wrap: wrap; gap: 4px 10px; font-size: 12px; font-variant-numeric: tabular-nums; }
+.sev-icon { flex: none; margin-top: 1px; }
+.sev-icon .sev-mark { fill: var(--pv-bg); }
+.sev-critical .sev-shape { fill: var(--pv-red); }
+.sev-warning .sev-shape { fill: var(--pv-orange); }
+.sev-info .sev-shape { fill: var(--pv-blue); }
+
+/* details */
+.details-title-row { display: flex; align-items: center; gap: 8px; justify-content: space-between; }
+.details-title { font-size: 14px; margin: 4px 0 8px; font-weight: 600; word-break: break-word; }
+.sql-range { display: flex; align-items: center; gap: 8px; margin-bottom: 8px; }
+.sql-range code { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  font-family: var(--vscode-editor-font-family, monospace); font-size: 12px; padding: 3px 6px; border-radius: 3px;
+  background: var(--vscode-textCodeBlock-background, var(--pv-widget)); }
+.details-section h3 { font-size: 11px; text-transform: uppercase; letter-spacing: .05em; color: var(--pv-muted); margin: 12px 0 4px; font-weight: 600; }
+table.kv, table.grid { border-collapse: collapse; width: 100%; font-size: 12px; font-variant-numeric: tabular-nums; }
+table.kv th, table.grid tbody th { text-align: left; font-weight: normal; color: var(--pv-muted); padding: 2px 10px 2px 0; vertical-align: top; width: 45%; }
+table.kv td, table.grid td { padding: 2px 0; word-break: break-word; }
+table.grid thead th { text-align: left; font-weight: 600; font-size: 11px; color: var(--pv-muted); padding-bottom: 2px; }
+table.raw td { font-family: var(--vscode-editor-font-family, monospace); font-size: 11.5px; }
+.hotspot-badge { vertical-align: middle; }
+`;
+
+export function installStyles(): void {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}

@@ -1,0 +1,56 @@
+import type { SafetyWrapper, TuningResult } from '../src/shared/protocol';
+import { totalBlocks } from './detailsPane';
+import { h } from './dom';
+import { formatBlocks, formatMs } from './format';
+
+export const EMBEDDED_NOTE = 'Timings on the embedded database are not production timings';
+
+const wrapperText: Record<SafetyWrapper, string> = {
+  'read-only-transaction': 'read-only transaction',
+  'rolled-back-transaction': 'rolled back',
+  'plan-only': 'plan only, not executed',
+};
+
+/** Execution/planning time, buffers, JIT and where it ran, plus the embedded-timings note. */
+export function renderSummary(result: TuningResult, title: string, embeddedNote: boolean): HTMLElement {
+  const plan = result.plan;
+  const stats = h('dl', { className: 'stats' });
+  const stat = (label: string, value: string, extraClass = ''): void => {
+    stats.append(h('div', { className: `stat ${extraClass}`.trim() }, h('dt', { text: label }), h('dd', { text: value })));
+  };
+  if (plan.analyzed) stat('Execution', formatMs(plan.executionTimeMs ?? plan.totals.timeMs), 'primary');
+  else stat('Total cost', plan.totals.cost.toLocaleString('en-US', { maximumFractionDigits: 2 }), 'primary');
+  if (plan.planningTimeMs !== undefined) stat('Planning', formatMs(plan.planningTimeMs));
+  const { hit, read } = totalBlocks(plan.totals.buffers);
+  if (hit || read) stat('Buffers', `${formatBlocks(hit)} hit · ${formatBlocks(read)} read`);
+  if (plan.jit) stat('JIT', `${formatMs(plan.jit.totalMs)} · ${plan.jit.functions} fn`);
+  if (plan.triggers.length) stat('Triggers', formatMs(plan.triggers.reduce((t, x) => t + x.timeMs, 0)));
+  stat('Nodes', String(plan.nodes.length));
+
+  const where = h('div', { className: 'where muted' });
+  if (result.run) {
+    const r = result.run;
+    where.append(
+      `Ran on ${r.sessionLabel} · PostgreSQL ${r.serverVersion} · ${wrapperText[r.wrapper]} · round trip ${formatMs(r.roundTripMs)}`,
+    );
+  } else {
+    where.append('Pasted plan');
+  }
+
+  const header = h(
+    'div',
+    { className: 'summary' },
+    h('h1', { className: 'title', text: title }),
+    stats,
+    where,
+  );
+  if (embeddedNote) {
+    header.append(
+      h('div', { className: 'note embedded-note', attrs: { role: 'note' } }, h('strong', { text: 'Note: ' }), `${EMBEDDED_NOTE}. Use a server connection to measure real timings.`),
+    );
+  }
+  if (!plan.analyzed) {
+    header.append(h('div', { className: 'note estimate-note', attrs: { role: 'note' } }, 'Estimated plan: the statement was planned, not executed, so there are no actual times or rows.'));
+  }
+  return header;
+}

@@ -25,7 +25,7 @@ describe('work_mem suggestions on a real server', function () {
     await client.query('SELECT setseed(0.7)');
     await client.query(`CREATE TABLE wm.buyers AS SELECT g AS id, 'buyer ' || g AS name FROM generate_series(1, 30000) g`);
     await client.query(`CREATE TABLE wm.sales AS SELECT g AS id, 1 + floor(random() * 30000)::int AS buyer_id,
-      round((random() * 500)::numeric, 2) AS total FROM generate_series(1, 120000) g`);
+      round((random() * 500)::numeric, 2) AS total, repeat('x', 100) AS pad FROM generate_series(1, 120000) g`);
     await client.query('CREATE INDEX ON wm.sales (buyer_id)');
     await client.query('VACUUM ANALYZE wm.buyers, wm.sales');
   });

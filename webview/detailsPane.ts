@@ -63,7 +63,7 @@ export function renderDetails(result: TuningResult, node: PlanNode | undefined, 
     section('Rows', [
       ['Actual rows (all loops)', plan.analyzed ? formatCount(m.actualRowsTotal) : undefined],
       ['Estimated rows (all loops)', formatCount(plan.analyzed ? m.estimatedRowsTotal : node.fields['Plan Rows'])],
-      ['Misestimate', plan.analyzed && m.misestimateFactor > 1 ? misestimateText(node) : undefined],
+      ['Misestimate', plan.analyzed && m.misestimateFactor >= 1.5 ? misestimateText(node) : undefined],
       ['Removed by filter', m.rowsRemovedByFilter ? formatCount(m.rowsRemovedByFilter) : undefined],
       ['Removed by join filter', m.rowsRemovedByJoinFilter ? formatCount(m.rowsRemovedByJoinFilter) : undefined],
       ['Removed by index recheck', m.rowsRemovedByIndexRecheck ? formatCount(m.rowsRemovedByIndexRecheck) : undefined],

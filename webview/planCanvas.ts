@@ -22,6 +22,10 @@ const OVERSCAN = 160;
 const LOD_SCALE = 0.45;
 const MIN_SCALE = 0.03;
 const MAX_SCALE = 2.5;
+/** The bus sits this far below the parent (half the layout's vertical gap). */
+const BUS_OFFSET = 32;
+/** A huge plan opens at this scale at least, from the top, rather than fitted to an unreadable size. */
+const OPEN_SCALE = 0.6;
 
 /**
  * The plan tree as SVG. Only nodes and edges that intersect the viewport exist in the DOM (a 2,000-node plan
@@ -43,6 +47,7 @@ export class PlanCanvas {
   private renderQueued = false;
   private readonly drawnNodes = new Map<number, SVGGElement>();
   private readonly drawnEdges = new Map<number, SVGPathElement>();
+  private readonly drawnConnectors = new Map<number, SVGPathElement>();
   private fontFamily = 'sans-serif';
 
   constructor(private readonly handlers: PlanCanvasHandlers) {
@@ -91,7 +96,8 @@ export class PlanCanvas {
     this.edgeLayer.replaceChildren();
     this.drawnNodes.clear();
     this.drawnEdges.clear();
-    if (view === 'fit') this.fit(LOD_SCALE);
+    this.drawnConnectors.clear();
+    if (view === 'fit') this.fit(OPEN_SCALE);
     else this.setTransform(view);
     this.render();
   }
@@ -203,15 +209,24 @@ export class PlanCanvas {
 
     const wantNodes = new Set<number>();
     const wantEdges = new Set<number>();
+    const wantConnectors = new Set<number>();
     for (const ln of layout.nodes) {
       const nx0 = ln.x - NODE_WIDTH / 2;
       const nx1 = ln.x + NODE_WIDTH / 2;
       if (nx1 >= vx0 && nx0 <= vx1 && ln.y + NODE_HEIGHT + 20 >= vy0 && ln.y - 20 <= vy1) wantNodes.add(ln.node.id);
+      // Edges are drawn org-chart style: a stem down from the parent, a horizontal bus over its children, and a
+      // drop to each child; a fan of hundreds of children then stays one clean bus, and each piece is culled
+      // by its own box.
       const p = ln.parent;
       if (p) {
-        const ex0 = Math.min(p.x, ln.x);
-        const ex1 = Math.max(p.x, ln.x);
-        if (ex1 >= vx0 && ex0 <= vx1 && ln.y >= vy0 && p.y + NODE_HEIGHT <= vy1) wantEdges.add(ln.node.id);
+        const busY = p.y + NODE_HEIGHT + BUS_OFFSET;
+        if (ln.x >= vx0 && ln.x <= vx1 && ln.y >= vy0 && busY <= vy1) wantEdges.add(ln.node.id);
+      }
+      if (ln.children.length) {
+        const busY = ln.y + NODE_HEIGHT + BUS_OFFSET;
+        const cx0 = Math.min(ln.x, ln.children[0].x);
+        const cx1 = Math.max(ln.x, ln.children[ln.children.length - 1].x);
+        if (cx1 >= vx0 && cx0 <= vx1 && busY >= vy0 && ln.y + NODE_HEIGHT <= vy1) wantConnectors.add(ln.node.id);
       }
     }
     for (const [id, g] of this.drawnNodes) {
@@ -231,6 +246,18 @@ export class PlanCanvas {
       if (this.drawnEdges.has(id)) continue;
       const path = this.drawEdge(plan, layout.byId.get(id)!);
       this.drawnEdges.set(id, path);
+      newEdges.push(path);
+    }
+    for (const [id, path] of this.drawnConnectors) {
+      if (!wantConnectors.has(id)) {
+        path.remove();
+        this.drawnConnectors.delete(id);
+      }
+    }
+    for (const id of wantConnectors) {
+      if (this.drawnConnectors.has(id)) continue;
+      const path = this.drawConnector(plan, layout.byId.get(id)!);
+      this.drawnConnectors.set(id, path);
       newEdges.push(path);
     }
     if (newEdges.length) this.edgeLayer.append(...newEdges);
@@ -253,20 +280,33 @@ export class PlanCanvas {
     }
   }
 
+  private edgeWidth(rows: number): number {
+    return 1.25 + 10 * (Math.log1p(rows) / Math.log1p(this.maxRows));
+  }
+
+  /** The drop into a child; its thickness tells how many rows flow from the child to its parent. */
   private drawEdge(plan: Plan, child: LayoutNode): SVGPathElement {
-    const parent = child.parent!;
-    const x0 = parent.x;
-    const y0 = parent.y + NODE_HEIGHT;
-    const x1 = child.x;
-    const y1 = child.y;
-    const my = (y0 + y1) / 2;
+    const busY = child.parent!.y + NODE_HEIGHT + BUS_OFFSET;
     const rows = outputRows(plan, child.node);
-    const width = 1.25 + 11 * (Math.log1p(rows) / Math.log1p(this.maxRows));
     const path = s('path', {
       className: `edge heat-${heatLevel(nodeShare(plan, child.node))}`,
-      attrs: { d: `M${x0},${y0}C${x0},${my} ${x1},${my} ${x1},${y1}`, 'data-rows': rows },
+      attrs: { d: `M${child.x},${busY}V${child.y}`, 'data-rows': rows },
     });
-    path.style.strokeWidth = `${width.toFixed(2)}px`;
+    path.style.strokeWidth = `${this.edgeWidth(rows).toFixed(2)}px`;
+    return path;
+  }
+
+  /** The parent's stem and the bus over its children. */
+  private drawConnector(plan: Plan, parent: LayoutNode): SVGPathElement {
+    const busY = parent.y + NODE_HEIGHT + BUS_OFFSET;
+    const first = parent.children[0].x;
+    const last = parent.children[parent.children.length - 1].x;
+    const rows = parent.children.reduce((sum, c) => sum + outputRows(plan, c.node), 0);
+    const path = s('path', {
+      className: 'connector',
+      attrs: { d: `M${parent.x},${parent.y + NODE_HEIGHT}V${busY}M${first},${busY}H${last}` },
+    });
+    path.style.strokeWidth = `${Math.min(this.edgeWidth(rows), 4).toFixed(2)}px`;
     return path;
   }
 
@@ -332,7 +372,7 @@ export class PlanCanvas {
     const rowsText = s('text', { className: 'detail rows', attrs: { x: PAD, y: 73 } });
     if (plan.analyzed && !m.neverExecuted) {
       rowsText.append(
-        s('tspan', { text: `${formatCount(m.actualRowsTotal)} rows` }),
+        s('tspan', { text: `${formatCount(m.actualRowsTotal)} ${m.actualRowsTotal === 1 ? 'row' : 'rows'}` }),
         s('tspan', { className: 'muted', text: ` · est ${formatCount(m.estimatedRowsTotal)}` }),
       );
       if (m.misestimateFactor >= 2) {

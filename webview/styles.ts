@@ -25,8 +25,7 @@ body {
   font-family: var(--vscode-font-family); font-size: var(--vscode-font-size, 13px);
   overflow: hidden;
 }
-.app { display: grid; grid-template-rows: auto auto 1fr; height: 100vh; }
-.app.empty { grid-template-rows: 1fr; }
+.app { display: flex; flex-direction: column; height: 100vh; }
 .waiting { margin: auto; color: var(--pv-muted); padding: 32px; }
 .muted { color: var(--pv-muted); }
 .small { font-size: 11px; }
@@ -50,7 +49,7 @@ body {
 .busy.error { color: var(--vscode-errorForeground, var(--pv-red)); }
 
 /* main area */
-.main { display: flex; min-height: 0; }
+.main { display: flex; flex: 1; min-height: 0; }
 .plan-canvas { position: relative; flex: 1; min-width: 0; overflow: hidden; outline: none; cursor: grab;
   background-image: radial-gradient(color-mix(in srgb, var(--pv-fg) 9%, transparent) 1px, transparent 1px);
   background-size: 22px 22px; }
@@ -104,9 +103,10 @@ vscode-collapsible { --vscode-sideBar-background: var(--pv-side); }
 .toggle path { stroke: var(--pv-fg); stroke-width: 1.6; pointer-events: none; }
 .toggle:hover circle { stroke: var(--pv-focus); }
 .toggle .hidden-count { fill: var(--pv-muted); font-size: 11px; }
-.edge { fill: none; stroke: color-mix(in srgb, var(--pv-fg) 22%, transparent); stroke-linecap: round; }
-.edge.heat-3 { stroke: color-mix(in srgb, var(--pv-orange) 50%, transparent); }
-.edge.heat-4 { stroke: color-mix(in srgb, var(--pv-red) 50%, transparent); }
+.edge { fill: none; stroke: color-mix(in srgb, var(--pv-fg) 30%, var(--pv-bg)); stroke-linecap: butt; }
+.connector { fill: none; stroke: color-mix(in srgb, var(--pv-fg) 30%, var(--pv-bg)); stroke-linejoin: round; }
+.edge.heat-3 { stroke: color-mix(in srgb, var(--pv-orange) 60%, var(--pv-bg)); }
+.edge.heat-4 { stroke: color-mix(in srgb, var(--pv-red) 60%, var(--pv-bg)); }
 .lod-low .node text, .lod-low .node .bar-bg, .lod-low .toggle .hidden-count { display: none; }
 .lod-low .node .box { stroke-width: 3; }
 @media (forced-colors: active) { .node.selected .box { stroke: Highlight; } }
@@ -142,7 +142,10 @@ table.kv th, table.grid tbody th { text-align: left; font-weight: normal; color:
 table.kv td, table.grid td { padding: 2px 0; word-break: break-word; }
 table.grid thead th { text-align: left; font-weight: 600; font-size: 11px; color: var(--pv-muted); padding-bottom: 2px; }
 table.raw td { font-family: var(--vscode-editor-font-family, monospace); font-size: 11.5px; }
-.hotspot-badge { vertical-align: middle; }
+.hotspot-badge { vertical-align: middle; flex: none; }
+.hotspot-badge.rank-1 { --vscode-badge-background: var(--pv-red); --vscode-badge-foreground: var(--pv-bg); }
+.hotspot-badge.rank-2 { --vscode-badge-background: var(--pv-orange); --vscode-badge-foreground: var(--pv-bg); }
+.hotspot-badge.rank-3 { --vscode-badge-background: var(--pv-yellow); --vscode-badge-foreground: var(--pv-bg); }
 `;
 
 export function installStyles(): void {

@@ -221,12 +221,14 @@ async function openFile(page: Page, name: string): Promise<void> {
 /** Clicks into the line holding `lineText` (the cursor goes there) and picks `item` from the editor's context menu. */
 async function contextMenuCommand(page: Page, lineText: string, item: string): Promise<void> {
   const line = page.locator('.monaco-editor .view-line').filter({ hasText: lineText }).first();
-  await line.click();
-  await line.click({ button: 'right' });
+  // Near the line's start: a long line's centre can lie beyond the editor, under the plan view beside it.
+  await line.click({ position: { x: 30, y: 5 } });
+  await line.click({ button: 'right', position: { x: 30, y: 5 } });
   // A menu item's accessible name ends with its keybinding; its label element holds the title alone.
   const entry = page.getByRole('menuitem').filter({ has: page.locator('.action-label').filter({ hasText: new RegExp(`^${escapeRegExp(item)}$`) }) });
   await entry.first().waitFor({ timeout: 10_000 });
   await entry.first().click();
+  await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
 }
 
 /** The editor's text as rendered (Monaco draws spaces as U+00A0). */

@@ -72,11 +72,21 @@ const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
 const CONTAINMENT_OPS = new Set(['@>', '<@', '?', '?|', '?&']);
 
 function unwrap(node: unknown): { type: string; body: AstObject } | undefined {
-  if (node === null || typeof node !== 'object') return undefined;
-  const keys = Object.keys(node);
-  if (keys.length !== 1) return undefined;
-  const body = (node as AstObject)[keys[0]];
-  return body !== null && typeof body === 'object' ? { type: keys[0], body: body as AstObject } : undefined;
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+  let type: string | undefined;
+  for (const key in node) {
+    if (type !== undefined) return undefined;
+    type = key;
+  }
+  if (type === undefined) return undefined;
+  const body = (node as AstObject)[type];
+  return body !== null && typeof body === 'object' ? { type, body: body as AstObject } : undefined;
+}
+
+/** AST node type names start with an upper-case letter; field names do not. */
+function isNodeType(name: string): boolean {
+  const c = name.charCodeAt(0);
+  return c >= 65 && c <= 90;
 }
 
 function stringValues(nodes: Node[] | undefined): string[] {
@@ -894,7 +904,7 @@ class Analyser {
     }
     if (node === null || typeof node !== 'object') return;
     const u = unwrap(node);
-    if (u && /^[A-Z]/.test(u.type)) {
+    if (u && isNodeType(u.type)) {
       if (u.type === 'SubLink') {
         onSubLink?.();
         return;
@@ -914,7 +924,7 @@ class Analyser {
     }
     if (node === null || typeof node !== 'object') return;
     const u = unwrap(node);
-    if (u && /^[A-Z]/.test(u.type)) {
+    if (u && isNodeType(u.type)) {
       switch (u.type) {
         case 'SubLink':
           this.subLink(u.body as SubLink, node, scope, clause);

@@ -23,7 +23,7 @@ export interface NamedParameterRewrite {
 }
 
 /**
- * Rewrites `:name` placeholders (as used by many drivers and ORMs) to `$1…` so PostgreSQL can parse the
+ * Rewrites `:name` placeholders (as used by many drivers and ORMs, and psql's `:'name'`) to `$1…` so PostgreSQL can parse the
  * statement. Strings, comments, dollar quotes, quoted identifiers, `::type` casts, `:=` and array slices
  * `a[1:n]` are left alone; `$n` already present keep their numbers and named ones are numbered after them.
  */
@@ -46,8 +46,11 @@ export function rewriteNamedParameters(sql: string): NamedParameterRewrite {
     else if (t.kind === 'punct' && t.value === ']') bracketDepth = Math.max(0, bracketDepth - 1);
     if (!(t.kind === 'punct' && t.value === ':') || bracketDepth > 0) continue;
     const next = tokens[i + 1];
-    if (!next || next.kind !== 'word' || next.start !== t.end) continue;
-    const name = sql.slice(next.start, next.end);
+    if (!next || next.start !== t.end) continue;
+    // :name, and psql's :'name' / :"name" interpolations.
+    const quoted = (next.kind === 'string' || next.kind === 'quoted-ident') && !next.unterminated && /^['"]/.test(next.value);
+    if (next.kind !== 'word' && !quoted) continue;
+    const name = quoted ? sql.slice(next.start + 1, next.end - 1) : sql.slice(next.start, next.end);
     let number = numbers.get(name);
     if (number === undefined) {
       number = firstNumber + names.length;

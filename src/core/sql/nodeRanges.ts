@@ -161,16 +161,19 @@ function collect(node: unknown, ownType: string, extent: Extent): void {
   const obj = node as Record<string, unknown>;
   const keys = Object.keys(obj);
   // A wrapped node `{ Type: {...} }`: one key starting with an upper-case letter.
-  if (keys.length === 1 && /^[A-Z]/.test(keys[0])) {
-    collect(obj[keys[0]], keys[0], extent);
-    return;
+  if (keys.length === 1) {
+    const c = keys[0].charCodeAt(0);
+    if (c >= 65 && c <= 90) {
+      collect(obj[keys[0]], keys[0], extent);
+      return;
+    }
   }
+  // Own locations before children, so that at equal locations the innermost node owns the end.
   for (const key of keys) {
     const value = obj[key];
     if (LOCATION_KEYS.has(key)) {
       if (typeof value === 'number' && value >= 0) {
         if (value < extent.min) extent.min = value;
-        // `>=` so that, at equal locations, the innermost (visited last) node owns the end.
         if (value >= extent.max && key === 'location') {
           extent.max = value;
           extent.maxOwner = ownType;
@@ -181,9 +184,11 @@ function collect(node: unknown, ownType: string, extent: Extent): void {
           extent.maxNode = obj;
         }
       }
-    } else if (typeof value === 'object' && value !== null) {
-      collect(value, childType(key), extent);
     }
+  }
+  for (const key of keys) {
+    const value = obj[key];
+    if (typeof value === 'object' && value !== null) collect(value, childType(key), extent);
   }
 }
 

@@ -46,7 +46,11 @@ describe('index candidates by rule', () => {
     const composite = candidates.find((c) => c.keys.length === 3 && c.include.length === 0);
     assert.ok(composite, JSON.stringify(candidates.map(keys)));
     assert.deepEqual(keys(composite), ['user_id', 'status', 'created_at']);
-    assert.equal(composite.keys[2].descending, true);
+    // One direction: ascending keys, scanned backwards. Mixed directions: the keys follow each item.
+    assert.equal(composite.keys[2].descending, undefined);
+    const mixed = generateCandidates({ facts: analyseStatement('SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, total'), catalog: catalog() });
+    const sorted = mixed.candidates.find((c) => c.keys.length === 3);
+    assert.deepEqual(sorted?.keys.map((k) => [k.column, k.descending === true]), [['user_id', false], ['created_at', true], ['total', false]]);
     assert.match(composite.columnOrderReason, /equality columns first/);
     const covering = candidates.find((c) => c.features.includes('covering') && c.keys.length === 3);
     assert.deepEqual(covering?.include, ['id', 'total']);
@@ -66,9 +70,11 @@ describe('index candidates by rule', () => {
   it('indexes an expression the predicate applies to, with qualifiers removed', () => {
     const facts = analyseStatement('SELECT u.id FROM users u WHERE lower(u.email) = $1');
     const { candidates } = generateCandidates({ facts, catalog: catalog() });
-    assert.deepEqual(keys(candidates[0]), ['(lower(email))']);
-    assert.ok(candidates[0].features.includes('expression'));
-    assert.equal(candidates[0].name, 'users_lower_email_idx');
+    const plain = candidates.find((c) => c.include.length === 0);
+    assert.deepEqual(plain && keys(plain), ['(lower(email))']);
+    assert.ok(plain?.features.includes('expression'));
+    assert.equal(plain?.name, 'users_lower_email_idx');
+    assert.equal(candidates.find((c) => c.include.length > 0)?.name, 'users_lower_email_covering_idx');
   });
 
   it('proposes GIN for jsonb containment and full-text matches', () => {

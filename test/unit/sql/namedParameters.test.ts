@@ -20,6 +20,12 @@ describe('rewriteNamedParameters', () => {
     assert.equal(r.text, sql.replace(':yes', '$1'));
   });
 
+  it("rewrites psql's :'name' and :\"name\" forms too", () => {
+    const r = rewriteNamedParameters("SELECT * FROM t WHERE a = :'since' AND b = :\"who\"");
+    assert.equal(r.text, 'SELECT * FROM t WHERE a = $1 AND b = $2');
+    assert.deepEqual(r.names, ['since', 'who']);
+  });
+
   it('numbers after existing $n parameters', () => {
     const r = rewriteNamedParameters('SELECT * FROM t WHERE a = $2 AND b = :b');
     assert.equal(r.text, 'SELECT * FROM t WHERE a = $2 AND b = $3');

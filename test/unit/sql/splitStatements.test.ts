@@ -41,12 +41,12 @@ describe('splitStatements', () => {
     assert.ok(parts[0].endsWith('SELECT 3; END'));
     assert.ok(parts[1].endsWith('VALUES (2))'));
     // The parser agrees on the count.
-    assert.equal(parseSql(sql).stmts.length, 3);
+    assert.equal(parseSql(sql).stmts?.length, 3);
   });
 
   it('matches the parser statement boundaries on a valid file, with non-ASCII text', () => {
     const sql = "-- café 😀\nSELECT 'é😀;' AS x;\n/* ü */ UPDATE t SET a = 'ß' WHERE b = 1;\nSELECT $q$ ; $q$";
-    const parsed = parseSql(sql).stmts;
+    const parsed = parseSql(sql).stmts ?? [];
     const toUtf16 = utf8ToUtf16(sql);
     const parts = splitStatements(sql);
     assert.equal(parts.length, parsed.length);

@@ -126,7 +126,7 @@ class TableRules {
       }
       const d = this.distinct(p.column);
       const stat = d === undefined ? '' : `, ${formatCount(d)} distinct values`;
-      return { column: p.column, reason: `${role} on ${p.column}${stat}` };
+      return { column: p.column, descending: p.sortDescending, reason: `${role} on ${p.column}${stat}` };
     }
     if (p.expression !== undefined) return { expression: p.expression, reason: `${role} on the expression ${p.expression}` };
     return undefined;
@@ -144,9 +144,19 @@ class TableRules {
     const eqItems = this.items(eqSorted, 'equality');
     const inItems = this.items(inList, 'IN list');
     const rangeItems = this.items(ranges, 'range').slice(0, 1);
+    // One direction throughout: ascending keys serve it (a B-tree scans backwards). Mixed: keys follow each item.
+    const mixed = new Set(u.orderBy.map((s) => s.descending)).size > 1;
     const sortItems: KeyItem[] = u.orderBy
       .filter((s) => this.btreeCapable(s.column))
-      .map((s) => ({ key: { column: s.column, descending: s.descending, reason: `ORDER BY ${s.written}` }, served: { kind: 'order-by', text: s.written } }));
+      .map((s) => ({
+        key: { column: s.column, descending: mixed && s.descending ? true : undefined, reason: `ORDER BY ${s.written}` },
+        served: { kind: 'order-by', text: s.written },
+      }));
+    if (mixed) {
+      // The range column that is also the first sort column takes the sort's direction.
+      const first = u.orderBy[0];
+      for (const r of ranges) if (r.column === first.column && first.descending) r.sortDescending = true;
+    }
 
     const filterKeys = [...eqItems, ...inItems, ...rangeItems];
     // ORDER BY columns follow only when no range column breaks the order (or the range column is the sort column).
@@ -323,7 +333,7 @@ class TableRules {
     if (keys.some((k) => k.expression !== undefined)) featureSet.add('expression');
     if (this.usage.orderBy.length > 0 && keys.some((k) => this.usage.orderBy.some((s) => s.column === k.column))) featureSet.add('sort');
     const stats = tableStats(this.input.catalog, this.table);
-    const parts = [...keys.map(keyName), ...(method === 'gin' ? ['gin'] : []), ...(partial ? ['partial'] : [])];
+    const parts = [...keys.map(keyName), ...(method === 'gin' ? ['gin'] : []), ...(include.length > 0 ? ['covering'] : []), ...(partial ? ['partial'] : [])];
     const candidate: IndexCandidate = {
       schema: stats?.schema,
       table: this.table,

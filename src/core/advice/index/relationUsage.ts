@@ -26,6 +26,8 @@ export interface UsedPredicate {
   /** As written in the statement. */
   written: string;
   range: SourceRange;
+  /** Set by the rules when this range column also leads a mixed-direction ORDER BY descending. */
+  sortDescending?: boolean;
 }
 
 export interface SortColumn {

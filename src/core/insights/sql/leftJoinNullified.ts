@@ -37,10 +37,10 @@ export const leftJoinNullified: SqlRule = {
           ruleId: 'left-join-nullified',
           severity: 'warning',
           nodeIds: [],
-          title: `WHERE ${predicate} turns the ${kind} JOIN into an inner join`,
+          title: `WHERE ${predicate} turns the ${kind} JOIN into ${join.type === 'full' ? 'a one-sided outer join' : 'an inner join'}`,
           explanation:
             `A ${kind} JOIN keeps rows with no match and fills ${col.qualifier ?? col.relation}'s columns with NULL. ` +
-            `The WHERE condition on ${columnText(col)} is never true for NULL, so exactly those rows are removed: the query behaves as an inner join, ` +
+            `The WHERE condition on ${columnText(col)} is never true for NULL, so exactly those rows are removed: the query behaves as if that side were required, ` +
             'which is probably not what was meant (and the planner treats it as one).',
           suggestion:
             `If rows without a match should stay, move the condition into the join: \`… JOIN … ON … AND ${predicate}\`. ` +

@@ -1,0 +1,379 @@
+/**
+ * The statements worth tuning, from pg_stat_statements for the session's database. Plain, sortable data
+ * for the CLI table and the extension's tree view; a missing or unreadable extension is a structured note
+ * with the steps to fix it, never an error.
+ */
+import type { DatabaseSession } from '../db/session';
+import { TunerError } from '../errors';
+import { chooseStatementColumns, requiredFigures, type StatementColumns, type StatementFigure } from './statementColumns';
+
+/** What the list is ordered by: total time, mean time, calls, rows, shared blocks read, temp blocks written. */
+export type TopQueryOrder = 'total' | 'mean' | 'calls' | 'rows' | 'reads' | 'temp';
+
+export const topQueryOrders: readonly TopQueryOrder[] = ['total', 'mean', 'calls', 'rows', 'reads', 'temp'];
+
+export const topQueryOrderLabels: Record<TopQueryOrder, string> = {
+  total: 'total time',
+  mean: 'mean time',
+  calls: 'calls',
+  rows: 'rows',
+  reads: 'shared blocks read',
+  temp: 'temp blocks written',
+};
+
+/** Each statement's part (0..1) of the database's total of one figure. */
+export interface StatementShares {
+  totalTime: number;
+  calls: number;
+  rows: number;
+  sharedBlocksRead: number;
+  tempBlocksWritten: number;
+}
+
+export interface TopStatement {
+  /** 1-based position in this list. */
+  rank: number;
+  /** pg_stat_statements.queryid as text (a bigint); null when hidden from this role. */
+  queryId: string | null;
+  /** The normalized text with `$1…` for constants, as the server keeps it. */
+  query: string;
+  /** False when the text is `<insufficient privilege>` (another role's statement). */
+  textVisible: boolean;
+  userName: string;
+  /** Statements run inside functions, when pg_stat_statements.track = all; undefined before PostgreSQL 14. */
+  toplevel?: boolean;
+  calls: number;
+  totalTimeMs: number;
+  meanTimeMs: number;
+  minTimeMs?: number;
+  maxTimeMs?: number;
+  stddevTimeMs?: number;
+  /** Only when pg_stat_statements.track_planning is on (PostgreSQL 13+). */
+  totalPlanTimeMs?: number;
+  rows: number;
+  sharedBlocksHit: number;
+  sharedBlocksRead: number;
+  tempBlocksRead: number;
+  tempBlocksWritten: number;
+  /** Time spent reading blocks (track_io_timing = on). */
+  blockReadTimeMs?: number;
+  /** The share of the figure the list is ordered by (for `mean`: of total time). */
+  share: number;
+  shares: StatementShares;
+}
+
+export type WorkloadNoteKind =
+  | 'extension-not-available'
+  | 'extension-not-installed'
+  | 'extension-not-preloaded'
+  | 'insufficient-privilege'
+  | 'unknown-columns';
+
+export interface WorkloadNote {
+  kind: WorkloadNoteKind;
+  message: string;
+  /** What to run or change, in order; each step is one SQL statement or one setting. */
+  steps: string[];
+}
+
+export interface TopQueriesResult {
+  /** `unavailable`: no statements could be read; `notes` says why and what to do. */
+  status: 'ok' | 'unavailable';
+  orderBy: TopQueryOrder;
+  database: string;
+  statements: TopStatement[];
+  /** Statements of this database that pg_stat_statements holds, before the limit. */
+  statementCount: number;
+  /** Sums over those statements, the denominators of the shares. */
+  totals: { totalTimeMs: number; calls: number; rows: number; sharedBlocksRead: number; tempBlocksWritten: number };
+  extensionVersion?: string;
+  /** pg_stat_statements_info.stats_reset (1.9+): the figures count from here. ISO text. */
+  statsSince?: string;
+  notes: WorkloadNote[];
+}
+
+export interface TopQueriesOptions {
+  orderBy?: TopQueryOrder;
+  /** Default 20. */
+  limit?: number;
+  /** Keep statements run inside functions (track = all); default only top-level ones where known. */
+  includeNested?: boolean;
+}
+
+const insufficientPrivilege = '<insufficient privilege>';
+
+export const createExtensionStep = 'CREATE EXTENSION pg_stat_statements;';
+export const preloadSteps = [
+  "shared_preload_libraries = 'pg_stat_statements'   -- in postgresql.conf (keep any libraries already listed), or: ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';",
+  'Restart PostgreSQL (a reload is not enough for shared_preload_libraries).',
+];
+
+interface ExtensionRow extends Record<string, unknown> {
+  version: string | null;
+  schema: string | null;
+  available: boolean;
+  preload: string | null;
+  database: string;
+}
+
+interface StatementRow extends Record<string, unknown> {
+  query_id: string | null;
+  query: string | null;
+  user_name: string | null;
+  toplevel: boolean | null;
+  calls: number;
+  total_time: number;
+  mean_time: number;
+  min_time: number | null;
+  max_time: number | null;
+  stddev_time: number | null;
+  plan_time: number | null;
+  rows: number;
+  shared_blks_hit: number;
+  shared_blks_read: number;
+  temp_blks_read: number;
+  temp_blks_written: number;
+  blk_read_time: number | null;
+  statement_count: number;
+  hidden_count: number;
+  sum_total_time: number;
+  sum_calls: number;
+  sum_rows: number;
+  sum_shared_blks_read: number;
+  sum_temp_blks_written: number;
+}
+
+function emptyResult(orderBy: TopQueryOrder, database: string, notes: WorkloadNote[], extensionVersion?: string): TopQueriesResult {
+  return {
+    status: 'unavailable',
+    orderBy,
+    database,
+    statements: [],
+    statementCount: 0,
+    totals: { totalTimeMs: 0, calls: 0, rows: 0, sharedBlocksRead: 0, tempBlocksWritten: 0 },
+    extensionVersion,
+    notes,
+  };
+}
+
+function preloaded(preload: string | null): boolean | undefined {
+  if (preload === null) return undefined; // hidden from this role (superuser-only setting)
+  return preload.split(',').some((lib) => lib.trim().replace(/^"|"$/g, '') === 'pg_stat_statements');
+}
+
+/** The SELECT over the view, its figures mapped to fixed aliases. Column names come from our own table. */
+export function topQueriesSql(qualifiedView: string, columns: StatementColumns, orderBy: TopQueryOrder, includeNested: boolean): string {
+  const f = columns.figures;
+  const col = (figure: StatementFigure): string => (f[figure] ? `s.${f[figure]}::float8` : 'NULL::float8');
+  const nested = columns.hasToplevel && !includeNested ? 'AND s.toplevel' : '';
+  const orderAlias: Record<TopQueryOrder, string> = {
+    total: 'total_time', mean: 'mean_time', calls: 'calls', rows: 'rows', reads: 'shared_blks_read', temp: 'temp_blks_written',
+  };
+  return `WITH s AS (
+  SELECT s.queryid::text AS query_id, s.query, pg_catalog.pg_get_userbyid(s.userid)::text AS user_name,
+         ${columns.hasToplevel ? 's.toplevel' : 'NULL::boolean'} AS toplevel,
+         ${col('calls')} AS calls, ${col('totalTime')} AS total_time, ${col('meanTime')} AS mean_time,
+         ${col('minTime')} AS min_time, ${col('maxTime')} AS max_time, ${col('stddevTime')} AS stddev_time,
+         ${col('planTime')} AS plan_time, ${col('rows')} AS rows,
+         ${col('sharedBlocksHit')} AS shared_blks_hit, ${col('sharedBlocksRead')} AS shared_blks_read,
+         ${col('tempBlocksRead')} AS temp_blks_read, ${col('tempBlocksWritten')} AS temp_blks_written,
+         ${col('blockReadTime')} AS blk_read_time
+  FROM ${qualifiedView} s
+  WHERE s.dbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) ${nested}
+)
+SELECT s.*,
+       count(*) OVER ()::int AS statement_count,
+       count(*) FILTER (WHERE s.query = '${insufficientPrivilege}') OVER ()::int AS hidden_count,
+       coalesce(sum(s.total_time) OVER (), 0) AS sum_total_time,
+       coalesce(sum(s.calls) OVER (), 0) AS sum_calls,
+       coalesce(sum(s.rows) OVER (), 0) AS sum_rows,
+       coalesce(sum(s.shared_blks_read) OVER (), 0) AS sum_shared_blks_read,
+       coalesce(sum(s.temp_blks_written) OVER (), 0) AS sum_temp_blks_written
+FROM s
+ORDER BY s.${orderAlias[orderBy]} DESC NULLS LAST, s.total_time DESC, s.query_id
+LIMIT $1`;
+}
+
+const ratio = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
+
+/** Reads the top statements of the session's database. Never throws for a missing extension or privilege. */
+export async function loadTopQueries(session: DatabaseSession, options: TopQueriesOptions = {}): Promise<TopQueriesResult> {
+  const orderBy = options.orderBy ?? 'total';
+  const limit = options.limit ?? 20;
+  if (!Number.isInteger(limit) || limit < 1) throw new TunerError('bad-input', `The limit must be a positive whole number, not ${limit}.`);
+  const [ext] = await session.query<ExtensionRow>(
+    `SELECT e.extversion AS version, pg_catalog.quote_ident(n.nspname) AS schema,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions a WHERE a.name = 'pg_stat_statements') AS available,
+            (SELECT p.setting FROM pg_catalog.pg_settings p WHERE p.name = 'shared_preload_libraries') AS preload,
+            pg_catalog.current_database()::text AS database
+     FROM (SELECT 1) one
+     LEFT JOIN pg_catalog.pg_extension e ON e.extname = 'pg_stat_statements'
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace`,
+  );
+  const database = ext.database;
+  const isPreloaded = preloaded(ext.preload);
+  if (ext.version === null || ext.schema === null) {
+    if (!ext.available) {
+      return emptyResult(orderBy, database, [{
+        kind: 'extension-not-available',
+        message: 'pg_stat_statements is not installed on the server (its files are missing). It ships with PostgreSQL in the contrib package.',
+        steps: ['Install the PostgreSQL contrib package for this server version (e.g. postgresql-contrib).', ...preloadSteps, createExtensionStep],
+      }]);
+    }
+    const steps = isPreloaded === true ? [createExtensionStep] : [...preloadSteps, createExtensionStep];
+    return emptyResult(orderBy, database, [{
+      kind: 'extension-not-installed',
+      message: `The pg_stat_statements extension is not created in database "${database}"${isPreloaded === false ? ', and the library is not preloaded' : ''}.`,
+      steps,
+    }]);
+  }
+  const qualifiedView = `${ext.schema}.pg_stat_statements`;
+  const columnRows = await session.query<{ name: string }>(
+    `SELECT a.attname::text AS name FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
+    [qualifiedView],
+  );
+  const columns = chooseStatementColumns(columnRows.map((r) => r.name));
+  const missing = requiredFigures.filter((figure) => !columns.figures[figure]);
+  if (missing.length > 0) {
+    return emptyResult(orderBy, database, [{
+      kind: 'unknown-columns',
+      message: `pg_stat_statements ${ext.version} has no column for ${missing.join(', ')}; this version is not supported.`,
+      steps: ['ALTER EXTENSION pg_stat_statements UPDATE;'],
+    }], ext.version);
+  }
+  let rows: StatementRow[];
+  try {
+    rows = await session.query<StatementRow>(topQueriesSql(qualifiedView, columns, orderBy, options.includeNested === true), [limit]);
+  } catch (err) {
+    // 55000: "pg_stat_statements must be loaded via shared_preload_libraries".
+    if (err instanceof TunerError && err.detail.code === '55000') {
+      return emptyResult(orderBy, database, [{
+        kind: 'extension-not-preloaded',
+        message: 'The pg_stat_statements extension exists but its library is not loaded at server start, so it collects nothing.',
+        steps: preloadSteps,
+      }], ext.version);
+    }
+    throw err;
+  }
+  const statsSince = await readStatsSince(session, ext.schema);
+  const first = rows[0];
+  const totals = {
+    totalTimeMs: first?.sum_total_time ?? 0,
+    calls: first?.sum_calls ?? 0,
+    rows: first?.sum_rows ?? 0,
+    sharedBlocksRead: first?.sum_shared_blks_read ?? 0,
+    tempBlocksWritten: first?.sum_temp_blks_written ?? 0,
+  };
+  const statements = rows.map((r, i): TopStatement => {
+    const shares: StatementShares = {
+      totalTime: ratio(r.total_time, totals.totalTimeMs),
+      calls: ratio(r.calls, totals.calls),
+      rows: ratio(r.rows, totals.rows),
+      sharedBlocksRead: ratio(r.shared_blks_read, totals.sharedBlocksRead),
+      tempBlocksWritten: ratio(r.temp_blks_written, totals.tempBlocksWritten),
+    };
+    const statement: TopStatement = {
+      rank: i + 1,
+      queryId: r.query_id,
+      query: r.query ?? '',
+      textVisible: r.query !== null && r.query !== insufficientPrivilege,
+      userName: r.user_name ?? '',
+      calls: r.calls,
+      totalTimeMs: r.total_time,
+      meanTimeMs: r.mean_time,
+      rows: r.rows,
+      sharedBlocksHit: r.shared_blks_hit,
+      sharedBlocksRead: r.shared_blks_read,
+      tempBlocksRead: r.temp_blks_read,
+      tempBlocksWritten: r.temp_blks_written,
+      share: shareFor(orderBy, shares),
+      shares,
+    };
+    if (r.toplevel !== null) statement.toplevel = r.toplevel;
+    if (r.min_time !== null) statement.minTimeMs = r.min_time;
+    if (r.max_time !== null) statement.maxTimeMs = r.max_time;
+    if (r.stddev_time !== null) statement.stddevTimeMs = r.stddev_time;
+    if (r.plan_time !== null) statement.totalPlanTimeMs = r.plan_time;
+    if (r.blk_read_time !== null) statement.blockReadTimeMs = r.blk_read_time;
+    return statement;
+  });
+  const notes: WorkloadNote[] = [];
+  const hidden = first?.hidden_count ?? 0;
+  if (hidden > 0) {
+    notes.push({
+      kind: 'insufficient-privilege',
+      message: `${hidden} of ${first.statement_count} statements belong to other roles: this role sees their figures but not their text or query id ('${insufficientPrivilege}').`,
+      steps: ['GRANT pg_read_all_stats TO <this role>;   -- run as a superuser; PostgreSQL 10+'],
+    });
+  }
+  if (isPreloaded === false) {
+    notes.push({
+      kind: 'extension-not-preloaded',
+      message: 'shared_preload_libraries does not list pg_stat_statements: the figures may be stale or empty after the next restart.',
+      steps: preloadSteps,
+    });
+  }
+  return {
+    status: 'ok',
+    orderBy,
+    database,
+    statements,
+    statementCount: first?.statement_count ?? 0,
+    totals,
+    extensionVersion: ext.version,
+    statsSince,
+    notes,
+  };
+}
+
+function shareFor(orderBy: TopQueryOrder, shares: StatementShares): number {
+  switch (orderBy) {
+    case 'total':
+    case 'mean':
+      return shares.totalTime;
+    case 'calls':
+      return shares.calls;
+    case 'rows':
+      return shares.rows;
+    case 'reads':
+      return shares.sharedBlocksRead;
+    case 'temp':
+      return shares.tempBlocksWritten;
+  }
+}
+
+async function readStatsSince(session: DatabaseSession, schema: string): Promise<string | undefined> {
+  const view = `${schema}.pg_stat_statements_info`;
+  const [exists] = await session.query<{ ok: boolean }>('SELECT pg_catalog.to_regclass($1) IS NOT NULL AS ok', [view]);
+  if (!exists?.ok) return undefined;
+  const [row] = await session.query<{ since: string | null }>(
+    `SELECT pg_catalog.to_char(stats_reset AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since FROM ${view}`,
+  );
+  return row?.since ?? undefined;
+}
+
+/** The value a list is ordered by, for sorting on the client (tree view) without another query. */
+export function orderValue(s: TopStatement, orderBy: TopQueryOrder): number {
+  switch (orderBy) {
+    case 'total':
+      return s.totalTimeMs;
+    case 'mean':
+      return s.meanTimeMs;
+    case 'calls':
+      return s.calls;
+    case 'rows':
+      return s.rows;
+    case 'reads':
+      return s.sharedBlocksRead;
+    case 'temp':
+      return s.tempBlocksWritten;
+  }
+}
+
+/** A copy sorted by another key, ranks renumbered; shares stay per figure (pick them from `shares`). */
+export function sortTopStatements(statements: readonly TopStatement[], orderBy: TopQueryOrder): TopStatement[] {
+  return [...statements]
+    .sort((a, b) => orderValue(b, orderBy) - orderValue(a, orderBy) || b.totalTimeMs - a.totalTimeMs)
+    .map((s, i) => ({ ...s, rank: i + 1, share: shareFor(orderBy, s.shares) }));
+}

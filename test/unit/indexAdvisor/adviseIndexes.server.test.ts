@@ -1,0 +1,195 @@
+/**
+ * The index advisor on the real PostgreSQL 15 test server (HypoPG installed), in a database of its own,
+ * with data from our generator (advisorData.ts): 20k users, 200k orders, 50k events.
+ */
+import { strict as assert } from 'node:assert';
+import { Client } from 'pg';
+import { testServer } from '../../helpers/globalServer';
+import { PgSession } from '../../../src/core/db/pgSession';
+import { adviseIndexes } from '../../../src/core/advice/index/adviseIndexes';
+import type { IndexAdvice } from '../../../src/core/advice/indexSuggestion';
+import { dashboardRewriteSql, dashboardSchemaSql, dashboardSql, eventsSchemaSql, vacuumStatements } from './advisorData';
+
+const database = 'advisor_server_test';
+
+async function hypotheticalCount(session: PgSession): Promise<number> {
+  const rows = await session.query<{ n: string }>('SELECT count(*)::int8 AS n FROM hypopg_list_indexes');
+  return Number(rows[0].n);
+}
+
+async function realIndexNames(session: PgSession): Promise<string[]> {
+  const rows = await session.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
+  return rows.map((r) => r.name);
+}
+
+describe('adviseIndexes on PostgreSQL 15 with HypoPG', function () {
+  this.timeout(240_000);
+  let session: PgSession;
+  let url: string;
+
+  before(async () => {
+    const s = await testServer();
+    assert.ok(s.extensions.includes('hypopg'), 'the test server has HypoPG');
+    const admin = new Client({ connectionString: s.url });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+      await admin.query(`CREATE DATABASE ${database}`);
+    } finally {
+      await admin.end();
+    }
+    url = s.url.replace(/\/[^/]+$/, `/${database}`);
+    session = await PgSession.connect({ connectionString: url });
+    await session.execute('CREATE EXTENSION hypopg');
+    await session.execute(dashboardSchemaSql(20_000, 200_000));
+    await session.execute(eventsSchemaSql(50_000));
+    for (const v of vacuumStatements(['users', 'orders', 'events'])) await session.execute(v);
+  });
+  after(async () => {
+    await session?.close();
+  });
+
+  let dashboard: IndexAdvice;
+  it('dashboard: a covering partial index on orders led by user_id, measured, with the rewrite', async () => {
+    dashboard = await adviseIndexes(session, dashboardSql, {
+      allowMeasuredWhatIf: true,
+      alternatives: [{ label: 'aggregate first', sql: dashboardRewriteSql }],
+    });
+    const s = dashboard.suggestions.find((x) => x.candidate.table === 'orders');
+    assert.ok(s, JSON.stringify(dashboard.notes));
+    // Led by user_id, not created_at: the partial predicate already does the date filtering, so the key
+    // serves the join and the grouping (rows in user_id order), and INCLUDE total makes it index-only.
+    assert.equal(s.candidate.keys[0].column, 'user_id');
+    assert.ok(s.candidate.include.includes('total'));
+    assert.equal(s.candidate.predicate, "created_at >= '2024-01-01'");
+    assert.match(s.createSql, /^CREATE INDEX CONCURRENTLY orders_user_id_\w+_idx ON public\.orders \(user_id\) INCLUDE \(.*total.*\) WHERE created_at >= '2024-01-01';$/);
+    assert.equal(s.rollbackSql, `DROP INDEX CONCURRENTLY public.${s.candidate.name};`);
+    assert.equal(s.label, 'measured');
+    assert.ok(s.measurement && s.measurement.samplesAfterMs.length === 3 && s.measurement.sizeBytes > 0);
+    assert.ok(s.measurement.timeAfterMs < s.measurement.timeBeforeMs);
+    assert.ok(s.planAfter?.nodes.some((n) => n.fields['Index Name'] === s.candidate.name && n.fields['Node Type'] === 'Index Only Scan'));
+    assert.ok(s.writeOverhead && s.writeOverhead.inserts === 200_000);
+    // users.id is the primary key: no suggestion there, and it says so.
+    assert.ok(dashboard.covered.some((c) => c.existingIndex === 'users_pkey'));
+    assert.ok(dashboard.best && dashboard.best.indexNames.includes(s.candidate.name));
+  });
+
+  it('leaves nothing behind: no hypothetical and no real index', async () => {
+    assert.equal(await hypotheticalCount(session), 0);
+    assert.deepEqual(await realIndexNames(session), ['events_pkey', 'orders_pkey', 'users_pkey']);
+  });
+
+  it('lower(email) = $1 gets an expression index', async () => {
+    const advice = await adviseIndexes(session, 'SELECT id, name FROM users WHERE lower(email) = $1', {
+      allowMeasuredWhatIf: true,
+      params: ['user77@example.com'],
+    });
+    const s = advice.suggestions[0];
+    assert.ok(s, JSON.stringify(advice.notes));
+    assert.equal(s.candidate.keys[0].expression, 'lower(email)');
+    assert.match(s.createSql, /ON public\.users \(\(lower\(email\)\)\)/);
+    assert.ok(s.estimate && s.estimate.method === 'hypopg' && s.estimate.costAfter < s.estimate.costBefore / 10);
+  });
+
+  it("status = 'active' AND created_at > … gets a partial index on the selective status, or status first", async () => {
+    const advice = await adviseIndexes(session, "SELECT id, email FROM users WHERE status = 'active' AND created_at > '2022-06-01'", {
+      allowMeasuredWhatIf: true,
+    });
+    const s = advice.suggestions[0];
+    assert.ok(s, JSON.stringify(advice.notes));
+    const keys = s.candidate.keys.map((k) => k.column);
+    const partialOnStatus = s.candidate.predicate?.includes("status = 'active'") === true;
+    const partialOnDate = s.candidate.predicate?.includes('created_at') === true;
+    // Either the equality sits in the WHERE of a partial index, or it leads the keys: never the range first.
+    assert.ok(partialOnStatus || partialOnDate || keys[0] === 'status', JSON.stringify(s.candidate));
+    if (!partialOnStatus) assert.ok(keys.includes('status'));
+    assert.ok(!(keys[0] === 'created_at' && keys.includes('status')), 'range column before the equality column');
+  });
+
+  it('jsonb @> gets GIN (HypoPG cannot plan GIN: measured instead)', async () => {
+    const advice = await adviseIndexes(session, `SELECT id FROM events WHERE payload @> '{"tag": "t5"}'`, { allowMeasuredWhatIf: true });
+    const s = advice.suggestions[0];
+    assert.ok(s, JSON.stringify(advice.notes));
+    assert.equal(s.candidate.method, 'gin');
+    assert.match(s.createSql, /USING gin \(payload jsonb_path_ops\)/);
+    assert.equal(s.label, 'measured');
+    assert.equal(await hypotheticalCount(session), 0);
+  });
+
+  it('an existing identical index: no suggestion, and the note says which index covers it', async () => {
+    await session.execute('CREATE INDEX users_email_lower ON users (lower(email))');
+    try {
+      const advice = await adviseIndexes(session, "SELECT id FROM users WHERE lower(email) = 'user5@example.com'", { allowMeasuredWhatIf: true });
+      assert.ok(!advice.suggestions.some((s) => s.candidate.include.length === 0), JSON.stringify(advice.suggestions.map((s) => s.createSql)));
+      assert.ok(advice.covered.some((c) => c.existingIndex === 'users_email_lower'));
+      assert.match(advice.covered[0].note, /already covers/);
+    } finally {
+      await session.execute('DROP INDEX users_email_lower');
+    }
+  });
+
+  it('a table with no statistics: ANALYZE first, nothing else', async () => {
+    await session.execute(
+      'CREATE TABLE fresh (id int, code text) WITH (autovacuum_enabled = false); INSERT INTO fresh SELECT g, md5(g::text) FROM generate_series(1, 5000) g',
+    );
+    try {
+      const advice = await adviseIndexes(session, "SELECT id FROM fresh WHERE code = 'x'", { allowMeasuredWhatIf: true });
+      assert.equal(advice.suggestions.length, 0);
+      assert.equal(advice.notes[0].kind, 'analyze-first');
+      assert.match(advice.notes[0].message, /ANALYZE public\.fresh/);
+    } finally {
+      await session.execute('DROP TABLE fresh');
+    }
+  });
+
+  it('a view, and a type without a B-tree operator class, give clear notes', async () => {
+    await session.execute("CREATE VIEW recent_orders AS SELECT * FROM orders WHERE created_at > '2024-06-01'; CREATE TABLE shapes (id int PRIMARY KEY, area box); INSERT INTO shapes SELECT g, box(point(g, g), point(g + 1, g + 1)) FROM generate_series(1, 1000) g; ANALYZE shapes");
+    try {
+      const onView = await adviseIndexes(session, 'SELECT id FROM recent_orders WHERE user_id = 5', { allowMeasuredWhatIf: false });
+      assert.ok(onView.notes.some((n) => n.kind === 'not-a-table' && /view/.test(n.message)));
+      assert.equal(onView.suggestions.length, 0);
+      const onBox = await adviseIndexes(session, "SELECT id FROM shapes WHERE area = box '((1,1),(2,2))'", { allowMeasuredWhatIf: false });
+      assert.ok(onBox.notes.some((n) => n.kind === 'no-btree-opclass'));
+      assert.equal(onBox.suggestions.length, 0);
+    } finally {
+      await session.execute('DROP VIEW recent_orders; DROP TABLE shapes');
+    }
+  });
+
+  it('a read-only connection: estimated only, nothing built, HypoPG reset', async () => {
+    const ro = await PgSession.connect({ connectionString: `${url}?options=${encodeURIComponent('-c default_transaction_read_only=on')}` });
+    try {
+      const advice = await adviseIndexes(ro, dashboardSql, { allowMeasuredWhatIf: true });
+      assert.equal(advice.measurement.done, false);
+      assert.match(advice.measurement.reason ?? '', /read-only/);
+      for (const s of advice.suggestions) {
+        assert.equal(s.label, 'estimated only');
+        assert.equal(s.measurement, undefined);
+        assert.equal(s.estimate?.method, 'hypopg');
+      }
+      const rows = await ro.query<{ n: string }>('SELECT count(*)::int8 AS n FROM hypopg_list_indexes');
+      assert.equal(Number(rows[0].n), 0);
+    } finally {
+      await ro.close();
+    }
+    assert.deepEqual(await realIndexNames(session), ['events_pkey', 'orders_pkey', 'users_pkey']);
+  });
+
+  it('warns when a sibling statement would get slower, and reports write overhead', async () => {
+    // A sibling that reads orders in a way the planner may change with the new index.
+    const siblings = ['SELECT * FROM orders ORDER BY id OFFSET 1000 LIMIT 50', "SELECT count(*) FROM orders WHERE created_at >= '2024-01-01'"];
+    const advice = await adviseIndexes(session, "SELECT user_id, total FROM orders WHERE user_id = 42 AND created_at >= '2024-06-01'", {
+      allowMeasuredWhatIf: false,
+      siblings,
+    });
+    const s = advice.suggestions[0];
+    assert.ok(s);
+    assert.equal(s.label, 'estimated only');
+    assert.ok(s.siblings.length >= 1);
+    for (const e of s.siblings) {
+      const slower = e.costAfter > e.costBefore * 1.01;
+      assert.equal(s.warnings.some((w) => w.includes('gets slower')), slower || s.siblings.some((x) => x.costAfter > x.costBefore * 1.01));
+    }
+    assert.ok((s.writeOverhead?.tableBytes ?? 0) > 0);
+  });
+});

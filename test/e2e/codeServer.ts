@@ -22,7 +22,7 @@ export function sharedVscodeWeb(): string {
 
 /** Builds the bundles for production and packages the VSIX the user would install. */
 export function packageVsix(): string {
-  const vsix = join(testDir, 'pg-query-tuner-e2e.vsix');
+  const vsix = join(testDir, `pg-query-tuner-e2e-${process.pid}.vsix`);
   mkdirSync(testDir, { recursive: true });
   execFileSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: repoRoot, stdio: 'pipe' });
   // Dependencies are bundled by esbuild; --no-dependencies keeps node_modules out of the VSIX.
@@ -57,7 +57,8 @@ export interface RunningEditor {
   workDir: string;
   workspace: string;
   url: string;
-  stop(): void;
+  /** Kills the server; removes its profile and workspace copy unless `keepFiles` (for a failed run's logs). */
+  stop(keepFiles?: boolean): void;
 }
 
 /**
@@ -72,8 +73,9 @@ export async function startEditor(options: {
   env?: Record<string, string>;
 }): Promise<RunningEditor> {
   const port = await freePort();
-  const workDir = join(testDir, `run-${options.name}`);
-  const workspace = join(testDir, `workspace-${options.name}`);
+  // Per process: two suites running at once (a developer and CI on one machine) must not share a profile.
+  const workDir = join(testDir, `run-${options.name}-${process.pid}`);
+  const workspace = join(testDir, `workspace-${options.name}-${process.pid}`);
   rmSync(workDir, { recursive: true, force: true });
   rmSync(workspace, { recursive: true, force: true });
   cpSync(join(repoRoot, 'test/e2e-workspace'), workspace, { recursive: true });
@@ -83,6 +85,16 @@ export async function startEditor(options: {
     stdio: 'pipe',
   });
   const pid = Number(readFileSync(join(workDir, 'server.pid'), 'utf8').trim());
+  const kill = (): void => {
+    // start.sh runs the server with setsid: its pid is the process group of the server and its extension hosts.
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  };
+  // Also when mocha exits early (a failing before hook, --exit): never leave a server behind.
+  process.once('exit', kill);
   const settingsFile = join(workDir, 'user/User/settings.json');
   const settings = {
     ...(JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>),
@@ -98,12 +110,12 @@ export async function startEditor(options: {
     workDir,
     workspace,
     url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`,
-    stop: () => {
-      // start.sh runs the server with setsid: its pid is the process group of the server and its extension hosts.
-      try {
-        process.kill(-pid, 'SIGTERM');
-      } catch {
-        // Already gone.
+    stop: (keepFiles = false) => {
+      kill();
+      process.removeListener('exit', kill);
+      if (!keepFiles) {
+        rmSync(workspace, { recursive: true, force: true });
+        rmSync(workDir, { recursive: true, force: true });
       }
     },
   };

@@ -5,7 +5,7 @@
  * server. Screenshots go to test-artifacts/; timings are printed and written to test-artifacts/e2e-timings.json.
  */
 import { strict as assert } from 'node:assert';
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { Client } from 'pg';
@@ -32,6 +32,7 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
 
   after(async () => {
     await browser?.close();
+    if (vsix) rmSync(vsix, { force: true });
     writeFileSync(join(artifacts, 'e2e-timings.json'), JSON.stringify(timings, null, 2));
     console.log('      e2e figures:', JSON.stringify(timings));
   });
@@ -45,13 +46,14 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       page = await openWorkbench(browser, editor);
     });
 
+    let failed = false;
     afterEach(async function () {
-      await screenshotOnFailure(this, page);
+      failed ||= await screenshotOnFailure(this, page);
     });
 
     after(async () => {
       await page?.close().catch(() => undefined);
-      editor?.stop();
+      editor?.stop(failed);
     });
 
     it('activates lazily and reports its activation time', async () => {
@@ -162,13 +164,14 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       page = await openWorkbench(browser, editor);
     });
 
+    let failed = false;
     afterEach(async function () {
-      await screenshotOnFailure(this, page);
+      failed ||= await screenshotOnFailure(this, page);
     });
 
     after(async () => {
       await page?.close().catch(() => undefined);
-      editor?.stop();
+      editor?.stop(failed);
     });
 
     it('Select Connection from the status bar, then Explain and Optimize runs on the server', async () => {
@@ -196,11 +199,13 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
   });
 });
 
-async function screenshotOnFailure(context: Mocha.Context, page: Page | undefined): Promise<void> {
+/** On a failed test: a screenshot in test-artifacts/; true so that the run's logs are kept. */
+async function screenshotOnFailure(context: Mocha.Context, page: Page | undefined): Promise<boolean> {
   const test = context.currentTest;
-  if (!page || !test || test.state !== 'failed') return;
+  if (!test || test.state !== 'failed') return false;
   const name = test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-  await page.screenshot({ path: join(artifacts, `failed-${name}.png`) }).catch(() => undefined);
+  await page?.screenshot({ path: join(artifacts, `failed-${name}.png`) }).catch(() => undefined);
+  return true;
 }
 
 async function openWorkbench(browser: Browser, editor: RunningEditor): Promise<Page> {

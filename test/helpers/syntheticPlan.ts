@@ -74,6 +74,7 @@ export function syntheticPlanJson(nodeCount: number): string {
       scan.fields['Filter'] = `(value > (SubPlan ${subplan}))`;
       scan.plans.push(agg);
       scan.time += agg.time;
+      scan.fields['Actual Total Time'] = round(scan.time);
       scan.hit += agg.hit;
       scan.read += agg.read;
       parts.push(scan);
@@ -124,7 +125,8 @@ function seqScan(table: string, rows: number, removed: number, loops: number, re
 }
 
 function indexScan(table: string, index: string, rowsPerLoop: number, loops: number, rel: string, rnd: () => number): SynthNode {
-  const perLoop = 0.002 + rnd() * 0.004;
+  // A whole number of microseconds: EXPLAIN prints 3 decimals, and × loops would magnify the rounding.
+  const perLoop = round(0.002 + rnd() * 0.004);
   const hit = loops * 3;
   const read = Math.round(loops * rnd() * 0.2);
   return {

@@ -28,7 +28,7 @@ export function parsePlan(text: string): Plan {
 /** JSON if the first thing that is not psql decoration opens a JSON value, or the text names JSON plan keys. */
 function looksLikeJson(text: string): boolean {
   const head = text.slice(0, 4096);
-  if (/"(Plan|Node Type)"\s*:/.test(head)) return true;
+  if (/"(Plan|Node Type)"\s*:|""(Plan|Node Type)""\s*:/.test(head)) return true;
   const firstReal = head
     .split(/\r?\n|\r/)
     .map((l) => l.trim())

@@ -33,8 +33,11 @@ function parseJsonTolerant(text: string): unknown {
   } catch (err) {
     // CSV exports double every quote: ""Plan"".
     if (cleaned.json.includes('""Node Type""')) {
+      const undoubled = cleaned.json.replace(/""/g, '"');
+      const from = undoubled.search(/[[{]/);
+      const to = Math.max(undoubled.lastIndexOf(']'), undoubled.lastIndexOf('}'));
       try {
-        return JSON.parse(cleaned.json.replace(/""/g, '"'));
+        return JSON.parse(undoubled.slice(from, to + 1));
       } catch {
         // report the original error below
       }

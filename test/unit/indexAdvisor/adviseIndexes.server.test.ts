@@ -88,7 +88,9 @@ describe('adviseIndexes on PostgreSQL 15 with HypoPG', function () {
     assert.ok(s, JSON.stringify(advice.notes));
     assert.equal(s.candidate.keys[0].expression, 'lower(email)');
     assert.match(s.createSql, /ON public\.users \(\(lower\(email\)\)\)/);
-    assert.ok(s.estimate && s.estimate.method === 'hypopg' && s.estimate.costAfter < s.estimate.costBefore / 10);
+    assert.ok(s.estimate && s.estimate.method === 'hypopg' && s.estimate.costAfter < s.estimate.costBefore / 2);
+    assert.equal(s.label, 'measured');
+    assert.ok(s.measurement && s.measurement.timeAfterMs < s.measurement.timeBeforeMs / 5);
   });
 
   it("status = 'active' AND created_at > … gets a partial index on the selective status, or status first", async () => {
@@ -184,12 +186,14 @@ describe('adviseIndexes on PostgreSQL 15 with HypoPG', function () {
     });
     const s = advice.suggestions[0];
     assert.ok(s);
+    // Never a partial index for one user: user_id = 42 is a point lookup, not a hot subset.
+    assert.ok(!(s.candidate.predicate ?? '').includes('user_id'));
+    assert.equal(s.candidate.keys[0].column, 'user_id');
     assert.equal(s.label, 'estimated only');
     assert.ok(s.siblings.length >= 1);
-    for (const e of s.siblings) {
-      const slower = e.costAfter > e.costBefore * 1.01;
-      assert.equal(s.warnings.some((w) => w.includes('gets slower')), slower || s.siblings.some((x) => x.costAfter > x.costBefore * 1.01));
-    }
+    const anySlower = s.siblings.some((e) => e.costAfter > e.costBefore * 1.01);
+    assert.equal(s.warnings.some((w) => w.includes('gets slower')), anySlower);
+    assert.ok(s.siblings.every((e) => e.method === 'hypopg' && e.costBefore > 0));
     assert.ok((s.writeOverhead?.tableBytes ?? 0) > 0);
   });
 });

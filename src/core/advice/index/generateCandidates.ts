@@ -36,6 +36,8 @@ export interface CandidateSet {
 
 /** A partial index only pays when its predicate keeps at most this share of the table. */
 export const partialSelectivityLimit = 0.5;
+/** An equality makes a partial index only on a column with at most this many distinct values. */
+const maxHotSubsetValues = 50;
 /** INCLUDE at most this many columns: wider, and the index approaches a copy of the table. */
 const maxIncludeColumns = 4;
 
@@ -229,7 +231,7 @@ class TableRules {
       const p = item.predicate;
       if (!p) continue;
       const kept = this.selectivity(p);
-      if (kept === undefined || kept > partialSelectivityLimit) continue;
+      if (kept === undefined || kept > partialSelectivityLimit || !this.hotSubset(p)) continue;
       // The predicate moves to WHERE; its key stays only when it also orders the rows.
       const isSort = this.usage.orderBy.some((s) => item.key.column === s.column);
       const remaining = items.filter((i) => i !== item || isSort);
@@ -242,6 +244,17 @@ class TableRules {
         served: servedPredicate(p),
       });
     }
+  }
+
+  /**
+   * A partial index is for a hot subset (`status = 'active'`, `deleted_at IS NULL`, a date cutoff), not for
+   * one value of a many-valued column (`user_id = 42`), which would make an index per value.
+   */
+  private hotSubset(p: UsedPredicate): boolean {
+    if (p.kind === 'range' || p.kind === 'like-prefix' || p.kind === 'is-null') return true;
+    if (p.column === undefined) return false;
+    const d = this.distinct(p.column);
+    return d !== undefined && d <= maxHotSubsetValues;
   }
 
   /** Columns the statement reads from the table that the keys lack; empty when `*` is read or too many. */

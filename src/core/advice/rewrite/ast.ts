@@ -55,6 +55,31 @@ export function selectToSql(stmt: SelectStmt): string {
   return deparseSync(wrap('SelectStmt', stmt), { pretty: true }).replace(/;\s*$/, '');
 }
 
+/**
+ * Like selectToSql, but FROM-clause subqueries are deparsed on their own and indented under their
+ * parenthesis (the deparser prints them flush left).
+ */
+export function selectWithSubqueries(stmt: SelectStmt): string {
+  const subqueries: Array<{ placeholder: string; sql: string }> = [];
+  const outer = replaceNodes(stmt, (node) => {
+    const sub = nodeAs(node, 'RangeSubselect');
+    const inner = nodeAs(sub?.subquery, 'SelectStmt');
+    if (!sub || !inner) return undefined;
+    const placeholder = `pgtuner_subquery_${subqueries.length}`;
+    subqueries.push({ placeholder, sql: selectWithSubqueries(inner) });
+    return rangeVar(placeholder, sub.alias?.aliasname);
+  });
+  let text = selectToSql(outer);
+  for (const { placeholder, sql } of subqueries) {
+    const indented = sql
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n');
+    text = text.replace(placeholder, `(\n${indented}\n)`);
+  }
+  return text;
+}
+
 export function exprToSql(node: Node): string {
   return deparseSync(node, { pretty: false });
 }
@@ -231,4 +256,56 @@ export function intValue(node: Node | undefined): number | undefined {
   if (!c) return undefined;
   if (c.ival) return c.ival.ival ?? 0;
   return undefined;
+}
+
+/**
+ * A copy of `value` where every wrapped node for which `replace` returns a node is swapped for it (the
+ * replacement is not visited again).
+ */
+export function replaceNodes<T>(value: T, replace: (node: Node) => Node | undefined): T {
+  const visit = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(visit);
+    if (v === null || typeof v !== 'object') return v;
+    const keys = Object.keys(v);
+    if (keys.length === 1 && /^[A-Z]/.test(keys[0])) {
+      const swapped = replace(v as Node);
+      if (swapped) return swapped;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, child] of Object.entries(v as Record<string, unknown>)) out[k] = visit(child);
+    return out;
+  };
+  return visit(value) as T;
+}
+
+/** Qualifier → relation for the plain tables of a FROM list built from RangeVars and JoinExprs. */
+export interface FromItem {
+  qualifier: string;
+  relname: string;
+  schemaname?: string;
+  node: Node;
+}
+
+export function rangeVarItem(node: Node | undefined): FromItem | undefined {
+  const rv = nodeAs(node, 'RangeVar');
+  if (!rv?.relname || !node) return undefined;
+  return { qualifier: rv.alias?.aliasname ?? rv.relname, relname: rv.relname, schemaname: rv.schemaname, node };
+}
+
+export function qualifiedName(item: { relname: string; schemaname?: string }): string {
+  return item.schemaname ? `${item.schemaname}.${item.relname}` : item.relname;
+}
+
+/** An expression node from SQL text (`o.created_at >= $1::date`), through the one parser. */
+export function parseExpr(text: string): Node {
+  const parsed = parseSql(`SELECT ${text}`) as ParseResult;
+  const stmt = nodeAs(parsed.stmts?.[0]?.stmt, 'SelectStmt');
+  const val = nodeAs(stmt?.targetList?.[0], 'ResTarget')?.val;
+  if (!val) throw new Error(`not an expression: ${text}`);
+  return val;
+}
+
+/** The single plain table of a FROM clause, when that is all it holds. */
+export function singleTable(stmt: SelectStmt): FromItem | undefined {
+  return stmt.fromClause?.length === 1 ? rangeVarItem(stmt.fromClause[0]) : undefined;
 }

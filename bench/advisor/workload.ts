@@ -1,0 +1,74 @@
+/**
+ * The benchmark workload, made by our own generator (setseed + generate_series, no downloads): the dashboard
+ * case of cases.md 1, and a TPC-H-like schema `tpch` with analytical and OLTP queries over it.
+ */
+import { dashboardRewriteSql, dashboardSchemaSql, dashboardSql } from '../../test/unit/indexAdvisor/advisorData';
+
+export interface WorkloadQuery {
+  id: string;
+  sql: string;
+  /** Rewrites offered alongside (the rewrite advisor's output for the dashboard case). */
+  alternatives?: Array<{ label: string; sql: string }>;
+}
+
+export function tpchSchemaSql(scale: number): string {
+  const customers = 15_000 * scale;
+  const orders = 150_000 * scale;
+  const parts = 20_000 * scale;
+  const suppliers = 1_000 * scale;
+  return `
+SET synchronous_commit = on;
+DROP SCHEMA IF EXISTS tpch CASCADE;
+CREATE SCHEMA tpch;
+SELECT setseed(0.2024);
+CREATE TABLE tpch.nation (n_nationkey int PRIMARY KEY, n_name text NOT NULL, n_regionkey int NOT NULL);
+INSERT INTO tpch.nation SELECT g, 'NATION' || g, g % 5 FROM generate_series(0, 24) g;
+CREATE TABLE tpch.supplier (s_suppkey int PRIMARY KEY, s_name text NOT NULL, s_nationkey int NOT NULL, s_acctbal numeric(12,2) NOT NULL);
+INSERT INTO tpch.supplier SELECT g, 'Supplier#' || lpad(g::text, 9, '0'), g % 25, round((random() * 10000)::numeric, 2) FROM generate_series(1, ${suppliers}) g;
+CREATE TABLE tpch.part (p_partkey int PRIMARY KEY, p_name text NOT NULL, p_brand text NOT NULL, p_type text NOT NULL, p_size int NOT NULL, p_retailprice numeric(12,2) NOT NULL);
+INSERT INTO tpch.part SELECT g, 'part ' || g, 'Brand#' || (1 + floor(random() * 5))::int || (1 + floor(random() * 5))::int,
+  (ARRAY['STANDARD','SMALL','MEDIUM','LARGE','ECONOMY','PROMO'])[1 + floor(random() * 6)::int] || ' BRASS', 1 + floor(random() * 50)::int,
+  round((900 + random() * 1100)::numeric, 2) FROM generate_series(1, ${parts}) g;
+CREATE TABLE tpch.customer (c_custkey int PRIMARY KEY, c_name text NOT NULL, c_nationkey int NOT NULL, c_phone text NOT NULL,
+  c_acctbal numeric(12,2) NOT NULL, c_mktsegment text NOT NULL);
+INSERT INTO tpch.customer SELECT g, 'Customer#' || lpad(g::text, 9, '0'), g % 25, (10 + g % 25) || '-' || lpad((g * 7919 % 1000000)::text, 6, '0'),
+  round((random() * 10000 - 1000)::numeric, 2), (ARRAY['AUTOMOBILE','BUILDING','FURNITURE','MACHINERY','HOUSEHOLD'])[1 + g % 5]
+FROM generate_series(1, ${customers}) g;
+CREATE TABLE tpch.orders (o_orderkey int PRIMARY KEY, o_custkey int NOT NULL, o_orderstatus char(1) NOT NULL, o_totalprice numeric(12,2) NOT NULL,
+  o_orderdate date NOT NULL, o_orderpriority text NOT NULL, o_clerk text NOT NULL);
+INSERT INTO tpch.orders SELECT g, 1 + floor(random() * ${customers})::int,
+  CASE WHEN random() < 0.03 THEN 'P' WHEN random() < 0.5 THEN 'F' ELSE 'O' END,
+  round((1000 + random() * 400000)::numeric, 2), date '1992-01-01' + floor(random() * 2400)::int,
+  (ARRAY['1-URGENT','2-HIGH','3-MEDIUM','4-NOT SPECIFIED','5-LOW'])[1 + floor(random() * 5)::int],
+  'Clerk#' || lpad((1 + floor(random() * 1000))::int::text, 9, '0')
+FROM generate_series(1, ${orders}) g;
+CREATE TABLE tpch.lineitem (l_orderkey int NOT NULL, l_linenumber int NOT NULL, l_partkey int NOT NULL, l_suppkey int NOT NULL,
+  l_quantity numeric(12,2) NOT NULL, l_extendedprice numeric(12,2) NOT NULL, l_discount numeric(12,2) NOT NULL,
+  l_returnflag char(1) NOT NULL, l_shipdate date NOT NULL, PRIMARY KEY (l_orderkey, l_linenumber));
+INSERT INTO tpch.lineitem SELECT o.o_orderkey, n, 1 + floor(random() * ${parts})::int, 1 + floor(random() * ${suppliers})::int,
+  q, round((q * (900 + random() * 1100))::numeric, 2), round((random() * 0.1)::numeric, 2),
+  CASE WHEN random() < 0.25 THEN 'R' WHEN random() < 0.5 THEN 'A' ELSE 'N' END, o.o_orderdate + (1 + floor(random() * 120))::int
+FROM tpch.orders o, generate_series(1, 1 + (o.o_orderkey % 7)) n, LATERAL (SELECT (1 + floor(random() * 50))::numeric AS q) x;
+`;
+}
+
+export const tpchTables = ['tpch.nation', 'tpch.supplier', 'tpch.part', 'tpch.customer', 'tpch.orders', 'tpch.lineitem'];
+
+export function workloadQueries(): WorkloadQuery[] {
+  return [
+    { id: 'dashboard', sql: dashboardSql, alternatives: [{ label: 'aggregate first', sql: dashboardRewriteSql }] },
+    { id: 'q01 order history', sql: 'SELECT o_orderkey, o_orderdate, o_totalprice FROM tpch.orders WHERE o_custkey = 1234 ORDER BY o_orderdate DESC LIMIT 10' },
+    { id: 'q02 lines of a part', sql: 'SELECT l_orderkey, l_quantity, l_extendedprice FROM tpch.lineitem WHERE l_partkey = 777' },
+    { id: 'q03 customer by phone', sql: "SELECT c_custkey, c_name FROM tpch.customer WHERE c_phone = '13-007919'" },
+    { id: 'q04 customer by name', sql: "SELECT c_custkey, c_acctbal FROM tpch.customer WHERE lower(c_name) = 'customer#000001234'" },
+    { id: 'q05 revenue per day', sql: "SELECT l_shipdate, sum(l_extendedprice * (1 - l_discount)) AS revenue FROM tpch.lineitem WHERE l_shipdate BETWEEN '1995-01-01' AND '1995-01-31' GROUP BY l_shipdate ORDER BY l_shipdate" },
+    { id: 'q06 pending orders', sql: "SELECT o_orderkey, o_totalprice FROM tpch.orders WHERE o_orderstatus = 'P' AND o_orderdate >= '1997-01-01'" },
+    { id: 'q07 top customers', sql: "SELECT c.c_name, sum(o.o_totalprice) AS spent FROM tpch.customer c JOIN tpch.orders o ON o.o_custkey = c.c_custkey WHERE o.o_orderdate >= '1998-01-01' AND c.c_mktsegment = 'BUILDING' GROUP BY c.c_custkey, c.c_name ORDER BY spent DESC LIMIT 20" },
+    { id: 'q08 clerk recent', sql: "SELECT o_orderkey, o_orderdate FROM tpch.orders WHERE o_clerk = 'Clerk#000000123' ORDER BY o_orderdate DESC LIMIT 20" },
+    { id: 'q09 parts by brand/size', sql: "SELECT p_partkey, p_retailprice FROM tpch.part WHERE p_brand = 'Brand#23' AND p_size = 15" },
+    { id: 'q10 supplier returns', sql: "SELECT l_orderkey, l_quantity FROM tpch.lineitem WHERE l_suppkey = 42 AND l_returnflag = 'R'" },
+    { id: 'q11 urgent orders of a day', sql: "SELECT count(*) FROM tpch.orders WHERE o_orderdate = '1996-03-15' AND o_orderpriority = '1-URGENT'" },
+  ];
+}
+
+export { dashboardSchemaSql };

@@ -1,0 +1,80 @@
+/**
+ * The rewrite advisor's entry point: every rule over the statement's AST, then (with a session) the proof
+ * and the measurement. Without a session every rewrite is 'unverified' and never a quick fix.
+ */
+import type { DatabaseSession } from '../../db/session';
+import { loadParser } from '../../sql/parser';
+import type { Rewrite } from '../rewriteSuggestion';
+import { nodeAs, parseSelect, qualifiedName, walkNodes } from './ast';
+import type { RewriteDraft, RewriteRule } from './rewriteDraft';
+import { readTableShapes, type TableShapes } from './tableShapes';
+import { verifyRewrite, type VerifyOptions } from './verifyRewrite';
+import { aggregateBeforeJoin } from './aggregateBeforeJoin';
+import { keysetPagination } from './keysetPagination';
+import { notInToNotExists } from './notInToNotExists';
+import { correlatedSubqueryToJoin } from './correlatedSubqueryToJoin';
+import { orToUnionAll } from './orToUnionAll';
+import { countToExists } from './countToExists';
+import { sargablePredicate } from './sargablePredicate';
+
+export const rewriteRules: RewriteRule[] = [
+  aggregateBeforeJoin,
+  keysetPagination,
+  notInToNotExists,
+  correlatedSubqueryToJoin,
+  orToUnionAll,
+  countToExists,
+  sargablePredicate,
+];
+
+export interface AdviseRewritesOptions extends VerifyOptions {
+  /** Only these rules (by id); default all. */
+  only?: string[];
+}
+
+/** Table names (as written) anywhere in the statement, subqueries included. */
+function tableNames(stmt: unknown): string[] {
+  const out: string[] = [];
+  walkNodes(stmt, (kind, payload) => {
+    if (kind === 'RangeVar') {
+      const rv = nodeAs({ RangeVar: payload } as never, 'RangeVar');
+      if (rv?.relname) out.push(qualifiedName({ relname: rv.relname, schemaname: rv.schemaname }));
+    }
+    return true;
+  });
+  return out;
+}
+
+export async function adviseRewrites(session: DatabaseSession | undefined, sql: string, options: AdviseRewritesOptions = {}): Promise<Rewrite[]> {
+  await loadParser();
+  const parsed = parseSelect(sql);
+  if (!parsed) return [];
+  let shapes: TableShapes | undefined;
+  if (session) shapes = await readTableShapes(session, tableNames(parsed.stmt));
+  const drafts: RewriteDraft[] = [];
+  for (const rule of rewriteRules) drafts.push(...rule({ parsed, shapes }));
+  const wanted = options.only ? drafts.filter((d) => options.only?.includes(d.id)) : drafts;
+  const out: Rewrite[] = [];
+  for (const draft of wanted) {
+    const base: Rewrite = {
+      id: draft.id,
+      title: draft.title,
+      explanation: draft.explanation,
+      originalSql: parsed.text,
+      rewrittenSql: draft.rewrittenSql,
+      sqlRange: parsed.range,
+      caveats: draft.caveats,
+      findings: draft.findings,
+      newParameters: draft.newParameters,
+      verification: draft.knownDifference ? 'not-equivalent' : 'unverified',
+      verificationReason: draft.knownDifference ?? 'No database session: neither form was run.',
+      quickFix: false,
+    };
+    if (session) {
+      const result = await verifyRewrite(session, { ...draft, originalSql: parsed.text }, options);
+      Object.assign(base, result);
+    }
+    out.push(base);
+  }
+  return out;
+}

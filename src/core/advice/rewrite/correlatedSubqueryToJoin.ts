@@ -1,0 +1,136 @@
+/**
+ * `SELECT …, (SELECT count(*) FROM orders o WHERE o.user_id = u.id) FROM users u` runs the subquery once per
+ * outer row. Aggregating the inner table once by the correlation column and LEFT JOINing the result turns N
+ * index probes (or N scans) into one grouped pass and a hash join. An empty group gives NULL from the join
+ * where count() gave 0, hence COALESCE for counts.
+ */
+import type { Node, SelectStmt } from '@pgsql/types';
+import {
+  andOf,
+  clone,
+  columnPath,
+  columnRef,
+  conjunctsOf,
+  containsKind,
+  columnsIn,
+  funcName,
+  intConst,
+  isAggregateCall,
+  nodeAs,
+  nullIgnoringAggregates,
+  opExpr,
+  resTarget,
+  selectWithSubqueries,
+  singleTable,
+  wrap,
+} from './ast';
+import type { RewriteDraft, RewriteInput } from './rewriteDraft';
+
+interface Decorrelated {
+  target: number;
+  sub: SelectStmt;
+  innerColumn: string[];
+  outerColumn: string[];
+  rest: Node[];
+  aggregate: Node;
+  fn: string;
+  name: string;
+}
+
+function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<string>): Decorrelated | undefined {
+  const rt = nodeAs(stmt.targetList?.[index], 'ResTarget');
+  const link = nodeAs(rt?.val, 'SubLink');
+  const sub = nodeAs(link?.subselect, 'SelectStmt');
+  if (!rt || link?.subLinkType !== 'EXPR_SUBLINK' || !sub || sub.groupClause || sub.havingClause || sub.limitCount || sub.sortClause) return undefined;
+  const inner = singleTable(sub);
+  if (!inner || outerQualifiers.has(inner.qualifier) || sub.targetList?.length !== 1) return undefined;
+  const aggregate = nodeAs(sub.targetList[0], 'ResTarget')?.val;
+  const fn = funcName(aggregate);
+  if (!aggregate || !isAggregateCall(aggregate) || !fn || !nullIgnoringAggregates.has(fn)) return undefined;
+  if (containsKind(sub.whereClause, ['SubLink'])) return undefined;
+  let correlation: { innerColumn: string[]; outerColumn: string[] } | undefined;
+  const rest: Node[] = [];
+  for (const c of conjunctsOf(sub.whereClause)) {
+    const e = nodeAs(c, 'A_Expr');
+    const op = e?.name?.length === 1 ? nodeAs(e.name[0], 'String')?.sval : undefined;
+    const l = columnPath(e?.lexpr);
+    const r = columnPath(e?.rexpr);
+    const isOuter = (p: string[] | undefined): boolean => p?.length === 2 && outerQualifiers.has(p[0]);
+    const isInner = (p: string[] | undefined): boolean => p !== undefined && (p.length === 1 || p[0] === inner.qualifier);
+    if (op === '=' && l && r && isOuter(l) !== isOuter(r) && !correlation) {
+      const [o, i] = isOuter(l) ? [l, r] : [r, l];
+      if (!isInner(i)) return undefined;
+      correlation = { outerColumn: o, innerColumn: [inner.qualifier, i[i.length - 1]] };
+      continue;
+    }
+    // Any other reference to the outer query keeps it correlated.
+    if (columnsIn(c).some((p) => p.length === 2 && outerQualifiers.has(p[0]))) return undefined;
+    rest.push(c);
+  }
+  if (!correlation) return undefined;
+  if (columnsIn(aggregate).some((p) => p.length === 2 && outerQualifiers.has(p[0]))) return undefined;
+  return { target: index, sub, ...correlation, rest, aggregate, fn, name: rt.name ?? fn };
+}
+
+export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft[] {
+  const stmt = parsed.stmt;
+  if (stmt.fromClause?.length !== 1 || stmt.groupClause || stmt.distinctClause) return [];
+  const outerQualifiers = new Set<string>();
+  const from = stmt.fromClause[0];
+  const addQualifiers = (node: Node | undefined): void => {
+    const rv = nodeAs(node, 'RangeVar');
+    if (rv?.relname) outerQualifiers.add(rv.alias?.aliasname ?? rv.relname);
+    const j = nodeAs(node, 'JoinExpr');
+    if (j) {
+      addQualifiers(j.larg);
+      addQualifiers(j.rarg);
+    }
+  };
+  addQualifiers(from);
+  const found: Decorrelated[] = [];
+  (stmt.targetList ?? []).forEach((_, i) => {
+    const d = decorrelate(stmt, i, outerQualifiers);
+    if (d) found.push(d);
+  });
+  if (found.length === 0) return [];
+
+  let joined: Node = clone(from);
+  const targetList = (stmt.targetList ?? []).map((t) => clone(t));
+  found.forEach((d, n) => {
+    const alias = `${d.innerColumn[0]}_agg${found.length > 1 ? n + 1 : ''}`;
+    const key = d.innerColumn[1];
+    const valueName = d.name === key ? `${d.name}_value` : d.name;
+    const grouped: SelectStmt = {
+      targetList: [resTarget(columnRef(...d.innerColumn)), resTarget(clone(d.aggregate), valueName)],
+      fromClause: clone(d.sub.fromClause),
+      whereClause: andOf(d.rest.map(clone)),
+      groupClause: [columnRef(...d.innerColumn)],
+      limitOption: 'LIMIT_OPTION_DEFAULT',
+      op: 'SETOP_NONE',
+    };
+    joined = wrap('JoinExpr', {
+      jointype: 'JOIN_LEFT',
+      larg: joined,
+      rarg: wrap('RangeSubselect', { subquery: wrap('SelectStmt', grouped), alias: { aliasname: alias } }),
+      quals: opExpr('=', columnRef(alias, key), columnRef(...d.outerColumn)),
+    });
+    const ref = columnRef(alias, valueName);
+    // An outer row with no inner rows: count() said 0, the join says NULL.
+    const val = d.fn === 'count' ? wrap('CoalesceExpr', { args: [ref, intConst(0)] }) : ref;
+    targetList[d.target] = resTarget(val, d.name);
+  });
+  const out: SelectStmt = { ...clone(stmt), targetList, fromClause: [joined] };
+  return [
+    {
+      id: 'correlated-subquery-to-join',
+      title: 'Correlated subquery in the select list → join with an aggregate',
+      explanation:
+        'The scalar subquery runs once per outer row (a SubPlan with as many loops as rows). Aggregating the inner table once, grouped by the correlation column, ' +
+        'and joining the groups gives each outer row its value from one hash join.',
+      rewrittenSql: selectWithSubqueries(out),
+      caveats: [
+        'It aggregates every group of the inner table, also those no outer row asks for: when the outer query returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides.',
+      ],
+    },
+  ];
+}

@@ -1,0 +1,296 @@
+/**
+ * Proof before offering. Equivalence: both forms run on the session inside one read-only transaction that is
+ * rolled back, compared as multisets (`A EXCEPT ALL B` and `B EXCEPT ALL A` both empty, equal row counts),
+ * and, when the original has an ORDER BY, in order, with ties on the sort key detected (an order among ties is
+ * not defined, and a tie at the LIMIT boundary makes any of the tied rows a correct answer).
+ * Gain: EXPLAIN (ANALYZE, BUFFERS) of both through session.explain, medians of `runs` alternating runs.
+ */
+import type { SelectStmt, SortBy } from '@pgsql/types';
+import type { DatabaseSession, TransactionScope } from '../../db/session';
+import { parsePlan } from '../../plan/parsePlan';
+import { TunerError } from '../../errors';
+import type { RewriteMeasurement, RunFigures, Verification } from '../rewriteSuggestion';
+import { clone, columnPath, exprToSql, intConst, intValue, maxParam, nodeAs, parseSelect, wrap } from './ast';
+
+export interface VerifiableRewrite {
+  originalSql: string;
+  rewrittenSql: string;
+  executableSql?: string;
+  extraParamsQuery?: string;
+  knownDifference?: string;
+}
+
+export interface VerifyOptions {
+  /** Values for the statement's `$n`. */
+  params?: unknown[];
+  /** EXPLAIN ANALYZE runs of each form for the median; default 3. */
+  runs?: number;
+  /** Skip the measurement (equivalence only). */
+  skipMeasurement?: boolean;
+  /** Most rows fetched for the ordered comparison; default 10 000. */
+  orderedRowLimit?: number;
+  statementTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface VerifyResult {
+  verification: Verification;
+  verificationReason: string;
+  measurement?: RewriteMeasurement;
+  /** Verified equivalent and measured faster beyond noise. */
+  quickFix: boolean;
+}
+
+/** The rule for "faster beyond noise", applied to the medians and the samples. */
+export const noiseRule = 'the rewrite’s median is at most 0.9 × the original’s and its slowest run is faster than the original’s fastest';
+
+interface SortKeys {
+  /** 1-based output column positions of the ORDER BY keys, when every key is an output column. */
+  positions?: number[];
+  limit?: number;
+  offset?: number;
+  stmt: SelectStmt;
+}
+
+/** Where the ORDER BY keys sit in the output, so ties can be seen in the fetched rows. */
+function sortKeysOf(stmt: SelectStmt): SortKeys {
+  const out: SortKeys = { stmt };
+  const limit = intValue(stmt.limitCount);
+  if (limit !== undefined) out.limit = limit;
+  const offset = stmt.limitOffset ? intValue(stmt.limitOffset) : 0;
+  if (offset !== undefined) out.offset = offset;
+  const targets = stmt.targetList ?? [];
+  const positions: number[] = [];
+  for (const s of stmt.sortClause ?? []) {
+    const node = nodeAs(s, 'SortBy')?.node;
+    if (!node) return out;
+    const position = intValue(node);
+    if (position !== undefined) {
+      positions.push(position);
+      continue;
+    }
+    const path = columnPath(node);
+    const text = exprToSql(node);
+    let found = -1;
+    for (let i = 0; i < targets.length; i++) {
+      const rt = nodeAs(targets[i], 'ResTarget');
+      if (!rt?.val) continue;
+      // A star before the key hides how many columns come first.
+      if (columnPath(rt.val) === undefined && nodeAs(rt.val, 'ColumnRef')) return out;
+      const tpath = columnPath(rt.val);
+      if ((path?.length === 1 && (rt.name === path[0] || (!rt.name && tpath?.[tpath.length - 1] === path[0]))) || exprToSql(rt.val) === text) {
+        found = i + 1;
+        break;
+      }
+    }
+    if (found < 0) return out;
+    positions.push(found);
+  }
+  out.positions = positions;
+  return out;
+}
+
+function body(sql: string): string {
+  return parseSelect(sql)?.text ?? sql.trim().replace(/;\s*$/, '');
+}
+
+async function readOnly<T>(session: DatabaseSession, work: (tx: TransactionScope) => Promise<T>, options: VerifyOptions): Promise<T> {
+  if (!session.inTransaction) {
+    throw new TunerError('bad-input', 'This session cannot run statements inside one read-only transaction, so the rewrite was not run.');
+  }
+  return session.inTransaction(
+    async (tx) => {
+      // Nothing the compared statements call may write (a volatile function, nextval()).
+      await tx.query('SET TRANSACTION READ ONLY');
+      return work(tx);
+    },
+    { statementTimeoutMs: options.statementTimeoutMs ?? 60_000, signal: options.signal },
+  );
+}
+
+interface Comparison {
+  verification: Verification;
+  reason: string;
+  extraParams: unknown[];
+}
+
+async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, options: VerifyOptions): Promise<Comparison> {
+  const a = body(rewrite.originalSql);
+  const b = body(rewrite.executableSql ?? rewrite.rewrittenSql);
+  const parsedA = parseSelect(a);
+  if (!parsedA) return { verification: 'unverified', reason: 'Only a single SELECT can be compared.', extraParams: [] };
+  const params = options.params ?? [];
+  const needed = maxParam(parsedA.stmt);
+  if (params.length < needed) {
+    return { verification: 'unverified', reason: `The statement has $1…$${needed} and no values were given for them, so neither form was run.`, extraParams: [] };
+  }
+  const rowLimit = options.orderedRowLimit ?? 10_000;
+  return readOnly(
+    session,
+    async (tx) => {
+      let extraParams: unknown[] = [];
+      if (rewrite.extraParamsQuery) {
+        const row = (await tx.query(rewrite.extraParamsQuery, params))[0];
+        if (!row) return { verification: 'unverified' as const, reason: 'The page before this one is empty, so there is no last key to continue from.', extraParams };
+        extraParams = Object.values(row);
+      }
+      const bParams = [...params, ...extraParams];
+      // One statement for the four numbers: both forms see the same snapshot and the same parameter types.
+      const counts = (
+        await tx.query<Record<string, string>>(
+          `SELECT (SELECT count(*) FROM (${a}) AS a) AS a_rows, (SELECT count(*) FROM (${b}) AS b) AS b_rows,
+                  (SELECT count(*) FROM ((${a}) EXCEPT ALL (${b})) AS d) AS a_only, (SELECT count(*) FROM ((${b}) EXCEPT ALL (${a})) AS d) AS b_only`,
+          bParams,
+        )
+      )[0];
+      const aRows = Number(counts.a_rows);
+      const bRows = Number(counts.b_rows);
+      const aOnly = Number(counts.a_only);
+      const bOnly = Number(counts.b_only);
+      const multisetEqual = aRows === bRows && aOnly === 0 && bOnly === 0;
+      const multiset = `${aOnly} row(s) only in the original, ${bOnly} only in the rewrite; ${aRows} vs ${bRows} rows`;
+      const stmt = parsedA.stmt;
+      if (!stmt.sortClause?.length) {
+        if (stmt.limitCount) return { verification: 'unverified' as const, reason: `LIMIT without ORDER BY returns arbitrary rows, so no comparison can prove anything (${multiset}).`, extraParams };
+        return { verification: multisetEqual ? ('equivalent' as const) : ('not-equivalent' as const), reason: `Compared as multisets: ${multiset}.`, extraParams };
+      }
+
+      // Ordered comparison, with ties on the sort key found in the original's rows (one past the LIMIT).
+      const keys = sortKeysOf(stmt);
+      if (aRows > rowLimit) {
+        const verdict = multisetEqual ? ('equivalent' as const) : ('not-equivalent' as const);
+        return { verification: verdict, reason: `Compared as multisets: ${multiset}; the order was not compared (more than ${rowLimit} rows).`, extraParams };
+      }
+      const fetchOrdered = async (sql: string, values: unknown[]): Promise<Array<{ r: string; k: string }>> => {
+        const width = Math.max(0, ...(keys.positions ?? [0]));
+        const names = Array.from({ length: width }, (_, i) => `c${i + 1}`);
+        const alias = width > 0 ? `x(${names.join(', ')})` : 'x';
+        const keyExpr = keys.positions?.length ? `ROW(${keys.positions.map((p) => `x.c${p}`).join(', ')})::text` : `''`;
+        // A plain SELECT over an ordered subquery keeps its order in PostgreSQL.
+        return tx.query<{ r: string; k: string }>(`SELECT x::text AS r, ${keyExpr} AS k FROM (${sql}) AS ${alias}`, values);
+      };
+      const rowsA = await fetchOrdered(a, params);
+      const rowsB = await fetchOrdered(b, bParams);
+      let probe = rowsA;
+      if (keys.limit !== undefined && keys.positions) {
+        const widened: SelectStmt = { ...clone(stmt), limitCount: intConst(keys.limit + 1) };
+        probe = await fetchOrdered(exprToSql(wrap('SelectStmt', widened)), params);
+      }
+      const sameOrder = rowsA.length === rowsB.length && rowsA.every((row, i) => row.r === rowsB[i].r);
+      let tiesInside = false;
+      for (let i = 1; i < rowsA.length; i++) if (rowsA[i].k === rowsA[i - 1].k) tiesInside = true;
+      const boundaryTie = keys.limit !== undefined && probe.length > rowsA.length && rowsA.length > 0 && probe[rowsA.length].k === rowsA[rowsA.length - 1].k;
+      if (!keys.positions) {
+        if (multisetEqual && sameOrder) return { verification: 'equivalent' as const, reason: `Same rows in the same order (${aRows} rows).`, extraParams };
+        return {
+          verification: multisetEqual ? ('unverified' as const) : ('not-equivalent' as const),
+          reason: `${multisetEqual ? 'Same rows, different order' : `Compared as multisets: ${multiset}`}; the ORDER BY keys are not output columns, so ties could not be checked.`,
+          extraParams,
+        };
+      }
+      if (boundaryTie) {
+        return {
+          verification: 'unverified' as const,
+          reason: `Rows tie on the ORDER BY key at the LIMIT boundary, so either form may return any of the tied rows: an order-sensitive comparison is impossible (${multiset}).`,
+          extraParams,
+        };
+      }
+      if (!multisetEqual) return { verification: 'not-equivalent' as const, reason: `Compared as multisets: ${multiset}.`, extraParams };
+      if (sameOrder) return { verification: 'equivalent' as const, reason: `Same ${aRows} rows in the same order (${multiset}).`, extraParams };
+      if (tiesInside) {
+        return { verification: 'equivalent' as const, reason: `Same ${aRows} rows; their order differs only among rows that tie on the ORDER BY key, whose order SQL leaves open.`, extraParams };
+      }
+      return { verification: 'not-equivalent' as const, reason: `Same rows but in a different order although the ORDER BY key has no ties (${aRows} rows).`, extraParams };
+    },
+    options,
+  );
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+interface Sample {
+  timeMs: number;
+  sharedBuffers: number;
+  rows: number;
+  rowsScanned: number;
+}
+
+async function explainOnce(session: DatabaseSession, sql: string, params: unknown[], options: VerifyOptions): Promise<Sample> {
+  const result = await session.explain({
+    sql,
+    analyze: true,
+    params: params.length > 0 ? params : undefined,
+    statementTimeoutMs: options.statementTimeoutMs,
+    signal: options.signal,
+  });
+  const plan = parsePlan(result.planJson);
+  return {
+    timeMs: plan.executionTimeMs ?? plan.totals.timeMs,
+    sharedBuffers: plan.totals.buffers.sharedHit + plan.totals.buffers.sharedRead,
+    rows: plan.root.metrics.actualRowsTotal,
+    rowsScanned: plan.totals.rowsScanned,
+  };
+}
+
+function figures(samples: Sample[]): RunFigures {
+  const times = samples.map((s) => s.timeMs);
+  const m = median(times);
+  const at = samples.find((s) => s.timeMs === m) ?? samples[0];
+  return { timeMs: m, samplesMs: times, sharedBuffers: at.sharedBuffers, rows: at.rows, rowsScanned: at.rowsScanned };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of both forms, alternating, after one unmeasured run of each to warm the cache. */
+export async function measurePair(
+  session: DatabaseSession,
+  before: { sql: string; params: unknown[] },
+  after: { sql: string; params: unknown[] },
+  options: VerifyOptions = {},
+): Promise<RewriteMeasurement> {
+  const runs = Math.max(1, options.runs ?? 3);
+  await explainOnce(session, before.sql, before.params, options);
+  await explainOnce(session, after.sql, after.params, options);
+  const a: Sample[] = [];
+  const b: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(await explainOnce(session, before.sql, before.params, options));
+    b.push(await explainOnce(session, after.sql, after.params, options));
+  }
+  const fa = figures(a);
+  const fb = figures(b);
+  const faster = fb.timeMs <= 0.9 * fa.timeMs && Math.max(...fb.samplesMs) < Math.min(...fa.samplesMs);
+  return { where: session.label, before: fa, after: fb, ratio: fb.timeMs > 0 ? fa.timeMs / fb.timeMs : Infinity, faster, noiseRule };
+}
+
+/** Runs both forms on the session: are they equivalent, and is the rewrite faster beyond noise? */
+export async function verifyRewrite(session: DatabaseSession, rewrite: VerifiableRewrite, options: VerifyOptions = {}): Promise<VerifyResult> {
+  if (rewrite.knownDifference) {
+    return { verification: 'not-equivalent', verificationReason: rewrite.knownDifference, quickFix: false };
+  }
+  let comparison: Comparison;
+  try {
+    comparison = await compare(session, rewrite, options);
+  } catch (err) {
+    if (err instanceof TunerError && err.reason === 'cancelled') throw err;
+    return { verification: 'unverified', verificationReason: `The comparison could not run: ${(err as Error).message}`, quickFix: false };
+  }
+  const result: VerifyResult = { verification: comparison.verification, verificationReason: comparison.reason, quickFix: false };
+  if (comparison.verification !== 'equivalent' || options.skipMeasurement) return result;
+  const params = options.params ?? [];
+  result.measurement = await measurePair(
+    session,
+    { sql: body(rewrite.originalSql), params },
+    { sql: body(rewrite.executableSql ?? rewrite.rewrittenSql), params: [...params, ...comparison.extraParams] },
+    options,
+  );
+  result.quickFix = result.measurement.faster;
+  return result;
+}
+
+/** The sort items of a statement, for rewrites that need them. */
+export function sortItemsOf(stmt: SelectStmt): SortBy[] {
+  return (stmt.sortClause ?? []).map((s) => nodeAs(s, 'SortBy')).filter((s): s is SortBy => s !== undefined);
+}

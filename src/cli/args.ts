@@ -4,8 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { Severity } from '../core/insights/insight';
+import { topQueryOrders, type TopQueryOrder } from '../core/workload/topQueries';
 
-export type CommandName = 'explain' | 'plan' | 'report' | 'demo';
+export type CommandName = 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health';
 
 /** Where the statement comes from: inline text or a file (`-` = stdin). */
 export type SqlSource = { kind: 'inline'; text: string } | { kind: 'file'; path: string };
@@ -40,6 +41,10 @@ export interface CliRequest {
   out?: string;
   title?: string;
   colour: boolean;
+  /** top: what the statements are ordered by (default total). */
+  topOrder?: TopQueryOrder;
+  /** top: how many statements (default 20). */
+  limit?: number;
 }
 
 export class UsageError extends Error {
@@ -56,6 +61,8 @@ Usage:
   pg-tuner plan <saved-plan.json|txt|->        [options]   Analyse a saved EXPLAIN output (no database)
   pg-tuner report (explain inputs | --plan <file>) [--out report.md]   Markdown report
   pg-tuner demo                                             Load the slow-dashboard demo into embedded PostgreSQL and explain it
+  pg-tuner top --url <postgres://…> [--by total|mean|calls|rows|reads|temp] [--limit N]   The statements worth tuning (pg_stat_statements)
+  pg-tuner health --url <postgres://…> [--out report.md]    Schema and workload health checks with a score (read-only)
 
 Database (explain, report):
   --url <postgres://…>     A PostgreSQL server (PGHOST/PGDATABASE … in the environment also select one).
@@ -69,13 +76,17 @@ Database (explain, report):
   --timeout <ms>           statement_timeout for the explained statement (default 30000).
   --statement <n>          Which statement of a file with several (1-based).
 
+Workload (top, health; a server only: --url or PG* variables):
+  --by <key>               top: order by total (time, default), mean (time), calls, rows, reads (shared blocks) or temp (blocks written).
+  --limit <n>              top: how many statements (default 20).
+
 Output:
-  --json                   The machine-readable result (TuningResult) instead of the tree.
+  --json                   The machine-readable result (TuningResult; for top and health their own result) instead of text.
   --fail-on <severity>     Exit 2 when an insight of this severity or worse is found (info|warning|critical).
   --sql-file <file>        plan/report: the SQL of a saved plan, for mapping nodes to the query.
   --baseline <plan>        report: a saved plan of the query before the change, for a before/after table.
-  --out <file>             report: write the Markdown to a file instead of stdout.
-  --title <text>           report: the report's heading.
+  --out <file>             report, health: write the Markdown to a file instead of stdout.
+  --title <text>           report, health: the report's heading.
   --no-color               No colours (also when NO_COLOR is set or the output is not a terminal).
   -h, --help               This help.
 
@@ -99,6 +110,8 @@ const options = {
   out: { type: 'string', short: 'o' },
   title: { type: 'string' },
   'no-color': { type: 'boolean' },
+  by: { type: 'string' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -110,6 +123,8 @@ const allowed: Record<CommandName, OptionName[]> = {
   plan: ['sql-file', 'json', 'fail-on', 'no-color'],
   report: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'plan', 'baseline', 'sql-file', 'out', 'title', 'fail-on', 'no-color'],
   demo: ['json', 'fail-on', 'no-color'],
+  top: ['url', 'by', 'limit', 'json', 'no-color'],
+  health: ['url', 'json', 'out', 'title', 'no-color'],
 };
 
 const severities: Severity[] = ['info', 'warning', 'critical'];
@@ -195,6 +210,17 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       break;
     case 'demo':
       if (positionals.length > 0) throw new UsageError('demo takes no arguments.');
+      break;
+    case 'top': {
+      if (positionals.length > 0) throw new UsageError('top takes no arguments; order with --by.');
+      const by = values.by ?? 'total';
+      if (!topQueryOrders.includes(by as TopQueryOrder)) throw new UsageError(`--by takes ${topQueryOrders.join(', ')}, not "${by}".`);
+      request.topOrder = by as TopQueryOrder;
+      request.limit = positiveInteger('limit', values.limit) ?? 20;
+      break;
+    }
+    case 'health':
+      if (positionals.length > 0) throw new UsageError('health takes no arguments.');
       break;
   }
   if (request.baselinePath !== undefined && command !== 'report') throw new UsageError('--baseline is for report.');

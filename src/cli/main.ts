@@ -8,8 +8,10 @@ import type { CliRequest } from './args';
 import { createColours } from './colours';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
+import { healthCommand } from './commands/health';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
+import { topCommand } from './commands/top';
 import { exitCodes } from './exitCodes';
 import type { CommandIo } from './io';
 import { describeError } from './reportError';
@@ -25,6 +27,10 @@ async function runCommand(request: CliRequest, io: CommandIo, errorContext: Erro
       return reportCommand(request, io, errorContext);
     case 'demo':
       return demoCommand(request, io);
+    case 'top':
+      return topCommand(request, io);
+    case 'health':
+      return healthCommand(request, io);
   }
 }
 

@@ -118,7 +118,11 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       const fix = page.locator('.action-widget .monaco-list-row').filter({ hasText: 'inner JOIN' });
       await fix.first().waitFor({ timeout: 15_000 });
       await page.screenshot({ path: join(artifacts, 'quick-fix-menu.png') });
-      await fix.first().click();
+      // The action widget blocks the pointer while it opens; choose with the keyboard as a user would.
+      for (let i = 0; i < 10 && (await page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: 'inner JOIN' }).count()) === 0; i++) {
+        await page.keyboard.press('ArrowDown');
+      }
+      await page.keyboard.press('Enter');
       await waitFor(async () => ((await editorText(page)).includes('\nJOIN orders o ON u.id = o.user_id') ? true : undefined), 10_000, 'the rewritten join');
       const after = await editorText(page);
       assert.ok(!/LEFT JOIN orders/.test(after), after);
@@ -232,7 +236,10 @@ async function contextMenuCommand(page: Page, lineText: string, item: string): P
   // A menu item's accessible name ends with its keybinding; its label element holds the title alone.
   const entry = page.getByRole('menuitem').filter({ has: page.locator('.action-label').filter({ hasText: new RegExp(`^${escapeRegExp(item)}$`) }) });
   await entry.first().waitFor({ timeout: 10_000 });
-  await entry.first().click();
+  // Hover focuses the item, Enter runs it: a mouse click right after the menu opened is sometimes ignored by the
+  // workbench (the menu stays open with the item highlighted), Enter on the focused item never is.
+  await entry.first().hover();
+  await page.keyboard.press('Enter');
   await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
 }
 

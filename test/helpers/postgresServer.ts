@@ -120,7 +120,6 @@ export async function startTestServer(): Promise<TestServer> {
     '-c', `unix_socket_directories=${root}`,
     '-c', 'shared_preload_libraries=pg_stat_statements',
     '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off',
     '-c', 'full_page_writes=off',
     '-c', 'track_io_timing=on',
     '-c', 'max_connections=50',

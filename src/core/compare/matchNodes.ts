@@ -95,6 +95,13 @@ function describe(plan: Plan): NodeKey[] {
   return keys;
 }
 
+/** Everything that makes two nodes the same node: equal signatures are paired without scoring. */
+function signature(k: NodeKey): string {
+  const rels = k.rels.size <= 16 ? [...k.rels].sort().join(',') : `many:${k.rels.size}`;
+  const f = k.node.fields;
+  return [k.type, f['Strategy'] ?? '', f['Join Type'] ?? '', k.leafKey ?? '', k.alias ?? '', k.index ?? '', k.role, k.parentSig, rels].join('\u0001');
+}
+
 function jaccard(a: Set<string>, b: Set<string>): number {
   if (a.size === 0 && b.size === 0) return 1;
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
@@ -135,11 +142,11 @@ interface Candidate {
 }
 
 /** Best candidates of one before-node, highest score first. */
-function candidatesOf(b: NodeKey, after: NodeKey[], byRel: Map<string, number[]>, bySize: NodeKey[], noRels: number[]): Candidate[] {
+function candidatesOf(b: NodeKey, after: NodeKey[], byRel: Map<string, number[]>, bySize: NodeKey[], noRels: number[], taken: ReadonlySet<number>): Candidate[] {
   const seen = new Set<number>();
   const found: Candidate[] = [];
   const consider = (id: number): void => {
-    if (seen.has(id)) return;
+    if (taken.has(id) || seen.has(id)) return;
     seen.add(id);
     const s = score(b, after[id]);
     if (s >= MIN_SCORE) found.push({ afterId: id, score: s });
@@ -183,15 +190,38 @@ export function matchNodes(before: Plan, after: Plan): RawMatch[] {
   }
   const bySize = ak.filter((a) => a.rels.size > 0 && a.leafKey === undefined).sort((x, y) => x.rels.size - y.rels.size);
 
+  // Most nodes of two plans of one statement are unchanged: pair identical descriptions first, in order, so
+  // the scored pass below only sees what changed.
+  const takenB = new Map<number, RawMatch>();
+  const takenA = new Set<number>();
+  const groups = new Map<string, number[]>();
+  for (const a of ak) {
+    const key = signature(a);
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push(a.node.id);
+  }
+  const used = new Map<string, number>();
+  for (const b of bk) {
+    const key = signature(b);
+    const list = groups.get(key);
+    const next = used.get(key) ?? 0;
+    if (!list || next >= list.length) continue;
+    const a = ak[list[next]];
+    if (!isExact(b, a) && (b.leafKey !== undefined || b.rels.size > 0)) continue;
+    used.set(key, next + 1);
+    takenB.set(b.node.id, { beforeId: b.node.id, afterId: a.node.id, score: round(score(b, a)), confidence: isExact(b, a) ? 'exact' : 'likely' });
+    takenA.add(a.node.id);
+  }
+
   const pairs: Array<{ b: number; a: number; score: number; drift: number }> = [];
   for (const b of bk) {
-    for (const c of candidatesOf(b, ak, byRel, bySize, noRels)) {
+    if (takenB.has(b.node.id)) continue;
+    for (const c of candidatesOf(b, ak, byRel, bySize, noRels, takenA)) {
       pairs.push({ b: b.node.id, a: c.afterId, score: c.score, drift: Math.abs(ak[c.afterId].position - b.position) });
     }
   }
   pairs.sort((x, y) => y.score - x.score || x.drift - y.drift || x.b - y.b);
-  const takenB = new Map<number, RawMatch>();
-  const takenA = new Set<number>();
   for (const p of pairs) {
     if (takenB.has(p.b) || takenA.has(p.a)) continue;
     takenB.set(p.b, { beforeId: p.b, afterId: p.a, score: round(p.score), confidence: confidence(bk[p.b], ak[p.a], p.score) });

@@ -7,7 +7,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { TunerError } from '../errors';
 import type { CatalogSnapshot, ServerInfo } from './catalog';
 import type { DatabaseSession, ExplainRequest, ExplainResult, TransactionOptions, TransactionScope } from './session';
-import { runRolledBack } from '../advice/index/rolledBackTransaction';
+import { runRolledBack } from './rolledBackTransaction';
 import { loggingRunner, runExplain, type Row, type StatementRunner } from './explainRunner';
 import { readCatalog, readServerInfo } from './catalogQueries';
 import { connectionError, rejectOnAbort, statementError, type ErrorContext } from './databaseErrors';

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { TunerError } from '../errors';
 import type { CatalogSnapshot, ServerInfo } from './catalog';
 import type { DatabaseSession, ExplainRequest, ExplainResult, TransactionOptions, TransactionScope } from './session';
-import { runRolledBack } from '../advice/index/rolledBackTransaction';
+import { runRolledBack } from './rolledBackTransaction';
 import { loggingRunner, runExplain, type Row, type StatementRunner } from './explainRunner';
 import { readCatalog, readServerInfo } from './catalogQueries';
 import { rejectOnAbort, statementError, type ErrorContext } from './databaseErrors';

@@ -9,6 +9,8 @@ import type { TuningResult } from '../tuningResult';
 import type { SafetyWrapper } from '../db/session';
 import { formatCount, formatCost, formatEvidence, formatMs, formatRatio, formatShare, formatBytes, blocksToBytes, shortServerVersion } from './formatNumbers';
 import { planTreeText, treeNodeLabel } from './planTreeTable';
+import { comparePlans } from '../compare/comparePlans';
+import { summariseComparison } from '../compare/summariseComparison';
 
 export interface MarkdownReportOptions {
   title?: string;
@@ -174,7 +176,9 @@ export function comparisonRows(before: Plan, after: Plan): string[][] {
 
 function comparisonSection(comparison: NonNullable<MarkdownReportOptions['comparison']>): string {
   const rows = comparisonRows(comparison.before.plan, comparison.after.plan);
-  return `## Before / after: ${comparison.label}\n\n${table(['', 'Before', 'After', 'Change'], rows, [false, true, true, true])}`;
+  // The plan diff's summary (operator, join-order and spill changes) says why the figures moved.
+  const diff = summariseComparison(comparePlans(comparison.before.plan, comparison.after.plan)).map((line) => `- ${line}`).join('\n');
+  return `## Before / after: ${comparison.label}\n\n${diff}\n\n${table(['', 'Before', 'After', 'Change'], rows, [false, true, true, true])}`;
 }
 
 function treeSection(plan: Plan): string {

@@ -37,7 +37,7 @@ export interface CandidateSet {
 /** A partial index only pays when its predicate keeps at most this share of the table. */
 export const partialSelectivityLimit = 0.5;
 /** An equality makes a partial index only on a column with at most this many distinct values. */
-const maxHotSubsetValues = 50;
+const maxHotSubsetValues = 10;
 /** INCLUDE at most this many columns: wider, and the index approaches a copy of the table. */
 const maxIncludeColumns = 4;
 
@@ -251,7 +251,9 @@ class TableRules {
    * one value of a many-valued column (`user_id = 42`), which would make an index per value.
    */
   private hotSubset(p: UsedPredicate): boolean {
-    if (p.kind === 'range' || p.kind === 'like-prefix' || p.kind === 'is-null') return true;
+    // A one-sided cutoff (`created_at >= '2024-01-01'`) is a subset; a BETWEEN window is one query's slice.
+    if (p.kind === 'range') return p.operator !== 'BETWEEN';
+    if (p.kind === 'like-prefix' || p.kind === 'is-null') return true;
     if (p.column === undefined) return false;
     const d = this.distinct(p.column);
     return d !== undefined && d <= maxHotSubsetValues;

@@ -11,6 +11,8 @@ export type UsageKind = 'equality' | 'in-list' | 'range' | 'like-prefix' | 'is-n
 /** A predicate an index can serve, on one column or on an expression over one table's columns. */
 export interface UsedPredicate {
   kind: UsageKind;
+  /** The operator as written (`=`, `>=`, `BETWEEN`, `@>`). */
+  operator: string;
   /** Plain column, when the column side is a column. */
   column?: string;
   /** Expression over unqualified columns (`lower(email)`), when a function or cast wraps the column. */
@@ -151,6 +153,7 @@ export function relationUsage(facts: StatementFacts): Map<string, TableUsage> {
     const refs = p.column ? [p.column] : (p.expression?.columns ?? []);
     forTable(table).predicates.push({
       kind: p.kind as UsageKind,
+      operator: p.operator.toUpperCase(),
       column,
       expression,
       expressionColumns,

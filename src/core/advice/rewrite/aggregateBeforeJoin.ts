@@ -152,7 +152,7 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   if (shapes && dimShape && !isUniqueKey(dimShape, dimKeyColumns)) return [];
 
   // Non-aggregate references outside aggregates: dimension columns, or the fact's join columns.
-  const outside = replaceNodes([stmt.targetList, stmt.sortClause], (node) => (isAggregateCall(node) ? wrap('Null', {}) : undefined));
+  const outside = replaceNodes([stmt.targetList, stmt.sortClause], (node) => (isAggregateCall(node) ? wrap('A_Const', { isnull: true }) : undefined));
   for (const path of columnsIn(outside)) {
     if (path.length === 1) continue; // an output alias in ORDER BY
     if (path[0] === fact.qualifier && !keyPairs.some((p) => p.factColumn === path[1])) return [];
@@ -181,7 +181,7 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   // HAVING: aggregates of the fact side only; kept with the groups in the subquery.
   const havingConjuncts = conjunctsOf(stmt.havingClause);
   for (const h of havingConjuncts) {
-    const bare = replaceNodes(h, (node) => (isAggregateCall(node) ? wrap('Null', {}) : undefined));
+    const bare = replaceNodes(h, (node) => (isAggregateCall(node) ? wrap('A_Const', { isnull: true }) : undefined));
     if (columnsIn(bare).length > 0) return [];
   }
   if (!inner && havingConjuncts.length > 0) return [];

@@ -52,7 +52,9 @@ export function parseSelect(sql: string): ParsedSelect | undefined {
 
 /** Readable SQL for a SELECT (pgsql-deparser's pretty form), without a trailing semicolon. */
 export function selectToSql(stmt: SelectStmt): string {
-  return deparseSync(wrap('SelectStmt', stmt), { pretty: true }).replace(/;\s*$/, '');
+  return deparseSync(wrap('SelectStmt', stmt), { pretty: true })
+    .replace(/;\s*$/, '')
+    .replace(/\n(UNION|INTERSECT|EXCEPT)\nALL\n/g, '\n$1 ALL\n');
 }
 
 /**

@@ -5,7 +5,7 @@
  * be NULL (NOT NULL in the catalog, or filtered `IS NOT NULL` in the subquery); otherwise the rewrite is
  * shown as not equivalent, never as a fix.
  */
-import type { Node, SelectStmt } from '@pgsql/types';
+import type { SelectStmt } from '@pgsql/types';
 import {
   andOf,
   clone,

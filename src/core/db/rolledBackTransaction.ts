@@ -3,9 +3,9 @@
  * (BEGIN; CREATE INDEX …; EXPLAIN ANALYZE …; ROLLBACK). Both sessions call this from inTransaction() with
  * their own statement runner, inside their own queue, so nothing else runs on the connection meanwhile.
  */
-import { TunerError } from '../../errors';
-import type { StatementRunner } from '../../db/explainRunner';
-import type { TransactionOptions, TransactionScope } from '../../db/session';
+import { TunerError } from '../errors';
+import type { StatementRunner } from './explainRunner';
+import type { TransactionOptions, TransactionScope } from './session';
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new TunerError('cancelled', 'Cancelled.');

@@ -1,0 +1,220 @@
+/**
+ * N+1 advice for a .ts/.js file: each loop found (findNPlusOne) with the single query that replaces it, the
+ * code edit, the round trips saved, the foreign-key index when none exists, and — with a session — the time
+ * of 1 + N queries against the single one, measured on the connection inside a read-only transaction.
+ */
+import type { DatabaseSession } from '../../db/session';
+import { loadParser } from '../../sql/parser';
+import { TunerError } from '../../errors';
+import type { SourceRange } from '../../positions';
+import { parseSelect } from '../rewrite/ast';
+import { readTableShapes } from '../rewrite/tableShapes';
+import { combinedQuery, type CombinedQuery } from './combinedQuery';
+import { findNPlusOne, type NPlusOneFinding } from './findNPlusOne';
+
+export interface TextEdit {
+  range: SourceRange;
+  newText: string;
+}
+
+export interface NPlusOneMeasurement {
+  where: string;
+  /** Parent rows the loop ran for (and the single query returned). */
+  parents: number;
+  /** 1 + N round trips as the loop makes them, 1 for the single query. */
+  roundTripsBefore: number;
+  roundTripsAfter: number;
+  /** Median wall time through the session of the whole loop (1 + N queries) and of the single query, ms. */
+  loopMs: number;
+  singleMs: number;
+  samplesLoopMs: number[];
+  samplesSingleMs: number[];
+  ratio: number;
+  /** The loop was cut at maxParents and its time scaled to all parents. */
+  extrapolated: boolean;
+  /** Same parents, each with as many children, in both forms. */
+  sameShape: boolean;
+  shapeNote: string;
+}
+
+export interface NPlusOneAdvice {
+  id: 'n-plus-one-to-json-agg';
+  finding: NPlusOneFinding;
+  title: string;
+  explanation: string;
+  combined: CombinedQuery;
+  /** Replace the outer query's SQL with the combined one and delete the loop; apply together (one undo step). */
+  edits: TextEdit[];
+  roundTrips: { before: string; after: number };
+  caveats: string[];
+  measurement?: NPlusOneMeasurement;
+  /** Why nothing was measured, when it was not. */
+  measurementNote?: string;
+}
+
+export interface AdviseNPlusOneOptions {
+  /** Most loop iterations actually run when measuring; default 1 000. */
+  maxParents?: number;
+  runs?: number;
+  statementTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The loop statement with its whole lines, so deleting it leaves no blank indentation behind. */
+function wholeLines(text: string, range: SourceRange): SourceRange {
+  let start = range.start;
+  while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+  let end = range.end;
+  if (text[end] === '\r') end++;
+  if (text[end] === '\n') end++;
+  return { start, end };
+}
+
+function codeEdits(text: string, finding: NPlusOneFinding, sql: string): TextEdit[] {
+  const literal = '`' + sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
+  return [
+    { range: finding.outer.sqlRange, newText: literal },
+    { range: wholeLines(text, finding.loopRange), newText: '' },
+  ];
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function measure(
+  session: DatabaseSession,
+  finding: NPlusOneFinding,
+  combined: CombinedQuery,
+  options: AdviseNPlusOneOptions,
+): Promise<NPlusOneMeasurement> {
+  if (!session.inTransaction) throw new TunerError('bad-input', 'This session cannot run statements inside one read-only transaction.');
+  const maxParents = options.maxParents ?? 1_000;
+  const runs = Math.max(1, options.runs ?? 3);
+  const outerSql = parseSelect(finding.outer.sql)?.text ?? finding.outer.sql;
+  const innerSql = parseSelect(finding.inner.sql)?.text ?? finding.inner.sql;
+  return session.inTransaction(
+    async (tx) => {
+      await tx.query('SET TRANSACTION READ ONLY');
+      const loopSamples: number[] = [];
+      const singleSamples: number[] = [];
+      let parents = 0;
+      let ran = 0;
+      const childCounts = new Map<string, number>();
+      let combinedRows: Array<Record<string, unknown>> = [];
+      const runLoop = async (): Promise<void> => {
+        const started = performance.now();
+        const rows = await tx.query(outerSql);
+        parents = rows.length;
+        ran = Math.min(rows.length, maxParents);
+        for (const row of rows.slice(0, ran)) {
+          const children = await tx.query(innerSql, [row[finding.keyColumn]]);
+          childCounts.set(String(row[finding.keyColumn]), children.length);
+        }
+        const elapsed = performance.now() - started;
+        loopSamples.push(ran < parents && ran > 0 ? (elapsed * parents) / ran : elapsed);
+      };
+      const runSingle = async (): Promise<void> => {
+        const started = performance.now();
+        combinedRows = await tx.query(combined.sql);
+        singleSamples.push(performance.now() - started);
+      };
+      // One unmeasured round of each warms the cache for both alike.
+      await runLoop();
+      await runSingle();
+      loopSamples.length = 0;
+      singleSamples.length = 0;
+      for (let i = 0; i < runs; i++) {
+        await runLoop();
+        await runSingle();
+      }
+      let mismatches = combinedRows.length === parents ? 0 : Math.abs(combinedRows.length - parents);
+      for (const row of combinedRows) {
+        const expected = childCounts.get(String(row[finding.keyColumn]));
+        const tasks = row[combined.arrayColumn];
+        const got = Array.isArray(tasks) ? tasks.length : typeof tasks === 'string' ? (JSON.parse(tasks) as unknown[]).length : -1;
+        if (expected !== undefined && expected !== got) mismatches++;
+      }
+      const loopMs = median(loopSamples);
+      const singleMs = median(singleSamples);
+      return {
+        where: session.label,
+        parents,
+        roundTripsBefore: 1 + parents,
+        roundTripsAfter: 1,
+        loopMs,
+        singleMs,
+        samplesLoopMs: loopSamples,
+        samplesSingleMs: singleSamples,
+        ratio: singleMs > 0 ? loopMs / singleMs : Infinity,
+        extrapolated: ran < parents,
+        sameShape: mismatches === 0,
+        shapeNote:
+          mismatches === 0
+            ? `${parents} parents, each with the same number of children in both forms${ran < parents ? ` (checked for the first ${ran})` : ''}.`
+            : `${mismatches} parent(s) differ in row count or number of children.`,
+      };
+    },
+    { statementTimeoutMs: options.statementTimeoutMs ?? 60_000, signal: options.signal },
+  );
+}
+
+export async function adviseNPlusOne(
+  session: DatabaseSession | undefined,
+  text: string,
+  fileName: string,
+  options: AdviseNPlusOneOptions = {},
+): Promise<NPlusOneAdvice[]> {
+  const findings = findNPlusOne(text, fileName);
+  if (findings.length === 0) return [];
+  await loadParser();
+  const out: NPlusOneAdvice[] = [];
+  for (const finding of findings) {
+    const outer = parseSelect(finding.outer.sql);
+    const inner = parseSelect(finding.inner.sql);
+    if (!outer || !inner) continue;
+    const shapes = session
+      ? await readTableShapes(
+          session,
+          [outer, inner].flatMap((p) => {
+            const rv = p.stmt.fromClause?.[0] as { RangeVar?: { relname?: string; schemaname?: string } } | undefined;
+            return rv?.RangeVar?.relname ? [rv.RangeVar.schemaname ? `${rv.RangeVar.schemaname}.${rv.RangeVar.relname}` : rv.RangeVar.relname] : [];
+          }),
+        )
+      : undefined;
+    const combined = combinedQuery(finding.outer.sql, finding.inner.sql, finding.keyParam, finding.keyColumn, finding.assignedProperty, shapes);
+    if (!combined) continue;
+    const caveats = [
+      ...combined.caveats,
+      `Each row's ${combined.arrayColumn} is an array of plain objects parsed from JSON: timestamps arrive as ISO strings and numeric/bigint as JSON numbers, not as the driver's own types.`,
+    ];
+    if (!finding.assignsRows && finding.assignedProperty) {
+      caveats.push(`The loop stored the whole query result in ${finding.rowVariable}.${finding.assignedProperty}; now it is the array of rows (what \`.rows\` held).`);
+    }
+    if (combined.indexDdl) caveats.push(`No index leads with ${combined.childTable}.${combined.foreignKey}: ${combined.indexDdl.create} (undo: ${combined.indexDdl.rollback})`);
+    const advice: NPlusOneAdvice = {
+      id: 'n-plus-one-to-json-agg',
+      finding,
+      title: `N+1 queries: one ${combined.childTable} query per ${combined.parentTable} row → one query with json_agg`,
+      explanation:
+        `The loop at line ${finding.line} sends one query per row of ${finding.outerVariable}, so the endpoint pays 1 + N round trips (and N plans and executions). ` +
+        `One LEFT JOIN grouped by ${combined.parentTable}'s key returns every parent with its ${combined.arrayColumn} as a JSON array, in one round trip.`,
+      combined,
+      edits: codeEdits(text, finding, combined.sql),
+      roundTrips: { before: '1 + N', after: 1 },
+      caveats,
+    };
+    if (session) {
+      try {
+        advice.measurement = await measure(session, finding, combined, options);
+      } catch (err) {
+        if (err instanceof TunerError && err.reason === 'cancelled') throw err;
+        advice.measurementNote = `Not measured: ${(err as Error).message}`;
+      }
+    } else advice.measurementNote = 'No database session: nothing was measured.';
+    out.push(advice);
+  }
+  return out;
+}

@@ -12,6 +12,10 @@ export interface PlanCanvasHandlers {
   toggle(nodeId: number): void;
   /** After a zoom or pan gesture settles; for persisting the view. */
   transformChanged(transform: ZoomTransformState): void;
+  /** Adds to a node's group as it is drawn (the compare view's match marks and deltas). */
+  decorate?(g: SVGGElement, nodeId: number): void;
+  /** The pointer entered (id) or left (undefined) a node: the compare view highlights its match. */
+  hover?(nodeId: number | undefined): void;
 }
 
 const PAD = 12;
@@ -75,6 +79,14 @@ export class PlanCanvas {
     this.svg.call(this.zoomBehavior).on('dblclick.zoom', null);
 
     this.nodeLayer.addEventListener('click', (event) => this.onClick(event));
+    if (handlers.hover) {
+      const hover = handlers.hover;
+      this.nodeLayer.addEventListener('pointerover', (event) => {
+        const g = (event.target as Element | null)?.closest<SVGGElement>('g.node');
+        if (g) hover(Number(g.dataset.nodeId));
+      });
+      this.nodeLayer.addEventListener('pointerleave', () => hover(undefined));
+    }
     this.element.addEventListener('keydown', (event) => this.onKey(event));
     new ResizeObserver(() => this.queueRender()).observe(this.element);
   }
@@ -177,6 +189,16 @@ export class PlanCanvas {
     this.svg.call(this.zoomBehavior.scaleBy, factor);
   }
 
+  /** The drawn group of a node, when it is in view. */
+  nodeElement(nodeId: number): SVGGElement | undefined {
+    return this.drawnNodes.get(nodeId);
+  }
+
+  /** The SVG element (for export). */
+  svgElement(): SVGSVGElement {
+    return this.svg.node()!;
+  }
+
   /** How many node groups are in the DOM now (for tests and the benchmark). */
   drawnNodeCount(): number {
     return this.drawnNodes.size;
@@ -265,6 +287,7 @@ export class PlanCanvas {
     for (const id of wantNodes) {
       if (this.drawnNodes.has(id)) continue;
       const g = this.drawNode(plan, layout.byId.get(id)!);
+      this.handlers.decorate?.(g, id);
       this.drawnNodes.set(id, g);
       newNodes.push(g);
     }

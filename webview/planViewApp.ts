@@ -8,8 +8,10 @@ import {
   type TuningResult,
   type ZoomTransformState,
 } from '../src/shared/protocol';
+import { CompareView, type Comparison } from './compareView';
 import { renderDetails } from './detailsPane';
 import { h } from './dom';
+import { backgroundColour, serialiseSvg, svgToPng } from './exportImage';
 import { renderInsights } from './insightsList';
 import { PlanCanvas } from './planCanvas';
 import { defaultCollapsed, layoutPlan, type PlanLayout } from './planLayout';
@@ -28,6 +30,7 @@ const PERSIST_DELAY_MS = 120;
 /** Owns the view state (result, selection, collapsed nodes, transform), the DOM, and the host messages. */
 export class PlanViewApp {
   private shown?: Shown;
+  private compare?: CompareView;
   private layout?: PlanLayout;
   private selectedId?: number;
   private collapsed = new Set<number>();
@@ -56,7 +59,9 @@ export class PlanViewApp {
     this.app.append(h('div', { className: 'waiting', text: 'Waiting for a plan…' }));
     this.host.append(this.app);
     const state = this.api.getState();
-    if (isPlanViewState(state) && state.result) {
+    if (isPlanViewState(state) && state.comparison) {
+      this.showComparison(state.comparison);
+    } else if (isPlanViewState(state) && state.result) {
       this.show({ result: state.result, title: state.title ?? 'Query plan', embeddedNote: !!state.embeddedTimingsNote }, state);
     }
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -87,6 +92,11 @@ export class PlanViewApp {
       case 'didChangeBusy':
         this.setBusy(message.busy, message.message);
         break;
+      case 'didShowComparison': {
+        const { type: _type, ...data } = message;
+        this.showComparison(data);
+        break;
+      }
       default:
         assertNever(message, 'Unknown message from the host');
     }
@@ -94,6 +104,7 @@ export class PlanViewApp {
 
   private show(shown: Shown, view: Omit<PlanViewState, 'version' | 'result'> | undefined): void {
     const plan = shown.result.plan;
+    this.compare = undefined;
     this.shown = shown;
     this.collapsed = new Set(view ? view.collapsedIds : defaultCollapsed(plan));
     const hotspot = plan.nodes.find((n) => n.metrics.hotspotRank === 1);
@@ -151,11 +162,55 @@ export class PlanViewApp {
     button('expand-all-button', 'Expand all', () => this.expandAll(), { title: 'Expand every collapsed subtree' });
     button('copy-json-button', 'Copy plan', () => this.api.postMessage({ type: 'copyPlanJson' }), { title: 'Copy the raw EXPLAIN output' });
     button('open-report-button', 'Open report', () => this.api.postMessage({ type: 'openReport' }));
+    button('share-button', 'Copy for sharing', () => this.api.postMessage({ type: 'copyPlanForSharing' }), { title: 'Copy the plan with table, column and index names and literals replaced' });
+    button('compare-previous-button', 'Compare with previous', () => this.api.postMessage({ type: 'compareWithPrevious' }), { title: 'Compare with the previous plan of this statement' });
+    this.exportButtons(bar);
     button('explain-again-button', 'Explain again', () => this.api.postMessage({ type: 'explainAgain' }), {
       secondary: false,
       disabled: !result.run,
     });
     return bar;
+  }
+
+  private exportButtons(bar: HTMLElement): void {
+    for (const format of ['svg', 'png'] as const) {
+      const b = document.createElement('vscode-button');
+      b.id = `export-${format}-button`;
+      b.textContent = `Export ${format.toUpperCase()}`;
+      b.setAttribute('secondary', '');
+      b.title = `Save the view as ${format.toUpperCase()}`;
+      b.addEventListener('click', () => void this.exportImage(format));
+      bar.append(b);
+    }
+  }
+
+  /** Serialises what is drawn (both plans in compare mode) and hands it to the host to save. */
+  async exportImage(format: 'svg' | 'png'): Promise<void> {
+    const svgs = this.compare ? this.compare.svgs() : [this.canvas.svgElement()];
+    const { text, width, height } = serialiseSvg(svgs, backgroundColour(this.app));
+    const base = this.compare ? 'plan-comparison' : 'plan';
+    if (format === 'svg') {
+      this.api.postMessage({ type: 'exportImage', format, svgText: text, suggestedName: `${base}.svg` });
+    } else {
+      this.api.postMessage({ type: 'exportImage', format, dataUrl: await svgToPng(text, width, height), suggestedName: `${base}.png` });
+    }
+  }
+
+  private showComparison(data: Comparison): void {
+    this.shown = undefined;
+    this.layout = undefined;
+    this.app.className = 'app compare-mode';
+    this.compare = new CompareView(data, {
+      toolbar: () => {
+        const bar = h('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Comparison actions' } });
+        this.exportButtons(bar);
+        return bar;
+      },
+      changed: () => this.persistSoon(),
+    });
+    this.app.replaceChildren(this.compare.element);
+    this.compare.mount();
+    this.persistSoon();
   }
 
   private renderDetails(): void {
@@ -259,6 +314,10 @@ export class PlanViewApp {
   private persistNow(): void {
     if (this.persistTimer !== undefined) clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
+    if (this.compare) {
+      this.api.setState({ version: 1, collapsedIds: [], comparison: this.compare.data });
+      return;
+    }
     const shown = this.shown;
     if (!shown) return;
     this.api.setState({

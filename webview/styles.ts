@@ -146,6 +146,25 @@ table.raw td { font-family: var(--vscode-editor-font-family, monospace); font-si
 .hotspot-badge.rank-1 { --vscode-badge-background: var(--pv-red); --vscode-badge-foreground: var(--pv-bg); }
 .hotspot-badge.rank-2 { --vscode-badge-background: var(--pv-orange); --vscode-badge-foreground: var(--pv-bg); }
 .hotspot-badge.rank-3 { --vscode-badge-background: var(--pv-yellow); --vscode-badge-foreground: var(--pv-bg); }
+
+/* compare mode */
+.compare { display: flex; flex-direction: column; height: 100vh; }
+.compare-summary { margin: 0; padding-left: 18px; font-size: 12.5px; display: flex; flex-direction: column; gap: 2px; }
+.compare-info { padding: 4px 16px; font-size: 12px; border-bottom: 1px solid var(--pv-border); min-height: 16px; }
+.compare-main { display: flex; flex: 1; min-height: 0; }
+.compare-pane { flex: 1; min-width: 0; display: flex; flex-direction: column; }
+.compare-pane + .compare-pane { border-left: 1px solid var(--pv-border); }
+.pane-head { padding: 4px 12px; font-size: 12px; border-bottom: 1px solid var(--pv-border); }
+.compare-pane .plan-canvas { flex: 1; }
+.node .delta { font-size: 11px; fill: var(--pv-muted); }
+.node .delta.exact { fill: var(--pv-muted); }
+.node .delta.likely { fill: var(--pv-yellow); }
+.node .delta.guessed { fill: var(--pv-orange); }
+.node .delta.none { fill: var(--pv-blue); font-style: italic; }
+.node.unmatched .box { stroke-dasharray: 5 3; stroke: var(--pv-blue); }
+.node.match-guessed .box { stroke-dasharray: 2 2; }
+.node.linked .box, .node.linked-source .box { stroke: var(--pv-focus); stroke-width: 2; }
+.node.linked-selected .box { stroke: var(--pv-focus); stroke-width: 3; }
 `;
 
 export function installStyles(): void {

@@ -3,7 +3,9 @@
  * throw-away PostgreSQL server, three arms each measured in the same run:
  *   none      – primary keys only;
  *   baseline  – one single-column index per query from its filter/join columns, kept if HypoPG's cost falls ≥ 50 %;
- *   advisor   – adviseIndexes() per query (with the dashboard's aggregate-first rewrite as an alternative).
+ *   advisor   – adviseIndexes() per query (with the dashboard's aggregate-first rewrite as an alternative), then
+ *               consolidateWorkloadIndexes(): the pooled suggestions built together, redundant ones dropped by
+ *               measurement, and the rest fitted into the baseline's total index size (BENCH_BUDGET_MB overrides).
  * Per query and in total: estimated cost ratio and measured time ratio (median of 3, real indexes) to none,
  * and the total index size. Scale: BENCH_SCALE (default 1 → 150k orders, ~600k line items; dashboard
  * 100k users / 1M orders).
@@ -16,11 +18,15 @@ import { loadParser } from '../../src/core/sql/parser';
 import { analyseStatement } from '../../src/core/sql/analyseStatement';
 import { relationUsage } from '../../src/core/advice/index/relationUsage';
 import { adviseIndexes } from '../../src/core/advice/index/adviseIndexes';
+import { createIndexSql } from '../../src/core/advice/index/indexDdl';
+import { consolidateWorkloadIndexes, type WorkloadStatement } from '../../src/core/advice/index/workloadIndexes';
 import { vacuumStatements } from '../../test/unit/indexAdvisor/advisorData';
 import { dashboardSchemaSql, tpchSchemaSql, tpchTables, workloadQueries, type WorkloadQuery } from './workload';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const samples = 3;
+/** BENCH_BUDGET_MB: the advisor's total index size budget; default the baseline's total (equal size). */
+const budgetBytes = process.env.BENCH_BUDGET_MB ? Number(process.env.BENCH_BUDGET_MB) * 1024 * 1024 : undefined;
 
 interface ArmResult {
   name: string;
@@ -123,8 +129,8 @@ async function main(): Promise<void> {
     const none = await runArm(session, 'none', [], queries);
     const baseline = await runArm(session, 'baseline', await baselineDdl(session, queries), queries);
 
-    const advisorDdl = new Set<string>();
     const advisorQueries: Array<WorkloadQuery & { measuredSql?: string }> = [];
+    const pooled: WorkloadStatement[] = [];
     for (const q of queries) {
       const t = performance.now();
       const advice = await adviseIndexes(session, q.sql, {
@@ -132,13 +138,19 @@ async function main(): Promise<void> {
         alternatives: q.alternatives,
         siblings: queries.filter((o) => o !== q).map((o) => o.sql),
       });
-      for (const s of advice.suggestions) advisorDdl.add(s.createSql);
       const alt = q.alternatives?.find((a) => a.label === advice.best?.appliesTo);
       advisorQueries.push({ ...q, measuredSql: alt?.sql });
+      pooled.push({ id: q.id, sql: alt?.sql ?? q.sql, candidates: advice.suggestions.map((s) => s.candidate) });
       const warnings = advice.suggestions.flatMap((s) => s.warnings);
       console.log(`advice ${q.id} (${((performance.now() - t) / 1000).toFixed(1)} s): ${advice.suggestions.map((s) => `${s.createSql} [${s.label}]`).join(' ') || advice.notes.map((n) => n.message).join(' ') || '(none)'}${alt ? ` with rewrite "${alt.label}"` : ''}${warnings.length ? ` warnings: ${warnings.join(' | ')}` : ''}`);
     }
-    const advisor = await runArm(session, 'advisor', [...advisorDdl], advisorQueries);
+    // One set for the workload, at most the baseline's total index size: the comparison is at equal size.
+    const t = performance.now();
+    const choice = await consolidateWorkloadIndexes(session, pooled, { samples, maxTotalBytes: budgetBytes ?? baseline.sizeBytes, statementTimeoutMs: 300_000 });
+    console.log(`workload merge (${((performance.now() - t) / 1000).toFixed(1)} s): pooled ${choice.kept.length + choice.dropped.length} indexes ${mb(choice.pooledBytes)} → kept ${choice.kept.length} ${mb(choice.keptBytes)} (budget ${mb(budgetBytes ?? baseline.sizeBytes)})`);
+    for (const d of choice.dropped) console.log(`  dropped ${d.candidate.name}: ${d.reason}`);
+    const advisorDdl = choice.kept.map((c) => createIndexSql(c));
+    const advisor = await runArm(session, 'advisor', advisorDdl.map((d) => d.replace(' CONCURRENTLY', '')), advisorQueries);
 
     console.log('');
     console.log(['query', 'none ms', 'base cost×', 'base time×', 'ours cost×', 'ours time×'].map((h, i) => (i === 0 ? h.padEnd(28) : h.padStart(11))).join(''));

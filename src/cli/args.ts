@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Severity } from '../core/insights/insight';
 import { topQueryOrders, type TopQueryOrder } from '../core/workload/topQueries';
 
-export type CommandName = 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health';
+export type CommandName = 'advise' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare';
 
 /** Where the statement comes from: inline text or a file (`-` = stdin). */
 export type SqlSource = { kind: 'inline'; text: string } | { kind: 'file'; path: string };
@@ -26,6 +26,8 @@ export interface DatabaseOptions {
 }
 
 export interface CliRequest {
+  /** advise: the server is not production; candidate indexes may be built in rolled-back transactions. */
+  allowWhatIf?: boolean;
   command: CommandName;
   /** explain/report: the statement; absent for plan/demo. */
   sql?: SqlSource;
@@ -45,6 +47,12 @@ export interface CliRequest {
   topOrder?: TopQueryOrder;
   /** top: how many statements (default 20). */
   limit?: number;
+  /** compare: the two saved plans, before then after. */
+  comparePaths?: [string, string];
+  /** compare --markdown: the comparison as Markdown. */
+  markdown?: boolean;
+  /** plan --obfuscate: print the plan with names and literals replaced, for sharing. */
+  obfuscate?: boolean;
 }
 
 export class UsageError extends Error {
@@ -58,8 +66,10 @@ export const helpText = `pg-tuner: explain a PostgreSQL query, find where the ti
 
 Usage:
   pg-tuner explain "SELECT …" | --file q.sql [options]   Explain and Optimize one statement
+  pg-tuner advise "SELECT …" | --file q.sql [--allow-what-if]   Which index would make it fast, verified before it is offered
   pg-tuner plan <saved-plan.json|txt|->        [options]   Analyse a saved EXPLAIN output (no database)
   pg-tuner report (explain inputs | --plan <file>) [--out report.md]   Markdown report
+  pg-tuner compare <before-plan> <after-plan> [--json|--markdown]   Match the nodes of two saved plans and show what changed
   pg-tuner demo                                             Load the slow-dashboard demo into embedded PostgreSQL and explain it
   pg-tuner top --url <postgres://…> [--by total|mean|calls|rows|reads|temp] [--limit N]   The statements worth tuning (pg_stat_statements)
   pg-tuner health --url <postgres://…> [--out report.md]    Schema and workload health checks with a score (read-only)
@@ -76,6 +86,11 @@ Database (explain, report):
   --timeout <ms>           statement_timeout for the explained statement (default 30000).
   --statement <n>          Which statement of a file with several (1-based).
 
+Index advice (advise):
+  --allow-what-if          The --url server is not production: build candidate indexes in rolled-back
+                           transactions and time them (always done on the embedded database; never on a
+                           read-only connection). Without it, server figures are estimates only.
+
 Workload (top, health; a server only: --url or PG* variables):
   --by <key>               top: order by total (time, default), mean (time), calls, rows, reads (shared blocks) or temp (blocks written).
   --limit <n>              top: how many statements (default 20).
@@ -84,6 +99,8 @@ Output:
   --json                   The machine-readable result (TuningResult; for top and health their own result) instead of text.
   --fail-on <severity>     Exit 2 when an insight of this severity or worse is found (info|warning|critical).
   --sql-file <file>        plan/report: the SQL of a saved plan, for mapping nodes to the query.
+  --obfuscate              plan: print the plan with table, column, index and alias names and literals replaced.
+  --markdown               compare: the comparison as Markdown.
   --baseline <plan>        report: a saved plan of the query before the change, for a before/after table.
   --out <file>             report, health: write the Markdown to a file instead of stdout.
   --title <text>           report, health: the report's heading.
@@ -113,14 +130,19 @@ const options = {
   by: { type: 'string' },
   limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  'allow-what-if': { type: 'boolean' },
+  obfuscate: { type: 'boolean' },
+  markdown: { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof options;
 
 /** Which options each subcommand accepts; anything else is a usage error rather than silently ignored. */
 const allowed: Record<CommandName, OptionName[]> = {
+  advise: ['file', 'url', 'schema', 'embedded', 'param', 'timeout', 'statement', 'json', 'no-color', 'allow-what-if'],
   explain: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'json', 'fail-on', 'no-color'],
-  plan: ['sql-file', 'json', 'fail-on', 'no-color'],
+  plan: ['sql-file', 'json', 'fail-on', 'no-color', 'obfuscate'],
+  compare: ['json', 'markdown', 'no-color'],
   report: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'plan', 'baseline', 'sql-file', 'out', 'title', 'fail-on', 'no-color'],
   demo: ['json', 'fail-on', 'no-color'],
   top: ['url', 'by', 'limit', 'json', 'no-color'],
@@ -188,10 +210,16 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
     sqlFile: values['sql-file'],
     baselinePath: values.baseline,
     colour: colourEnv.isTty && !noColour,
+    markdown: values.markdown === true,
+    obfuscate: values.obfuscate === true,
   };
   if (values.embedded && values.url) throw new UsageError('--embedded and --url exclude each other.');
 
   switch (command) {
+    case 'advise':
+      request.sql = sqlSource(values.file, positionals, command);
+      request.allowWhatIf = values['allow-what-if'] === true;
+      break;
     case 'explain':
       request.sql = sqlSource(values.file, positionals, command);
       break;
@@ -207,6 +235,11 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
         request.sql = sqlSource(values.file, positionals, command);
         if (values['sql-file'] !== undefined) throw new UsageError('--sql-file goes with --plan.');
       }
+      break;
+    case 'compare':
+      if (positionals.length !== 2) throw new UsageError('compare takes two saved plan files: the plan before, then the plan after.');
+      if (values.json && values.markdown) throw new UsageError('compare takes --json or --markdown, not both.');
+      request.comparePaths = [positionals[0], positionals[1]];
       break;
     case 'demo':
       if (positionals.length > 0) throw new UsageError('demo takes no arguments.');

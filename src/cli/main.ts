@@ -6,6 +6,8 @@ import { isCancelled } from '../core/errors';
 import { helpText, parseCliArgs, UsageError, wantsHelp } from './args';
 import type { CliRequest } from './args';
 import { createColours } from './colours';
+import { compareCommand } from './commands/compare';
+import { adviseCommand } from './commands/advise';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
 import { healthCommand } from './commands/health';
@@ -19,6 +21,8 @@ import type { ErrorContext } from './reportError';
 
 async function runCommand(request: CliRequest, io: CommandIo, errorContext: ErrorContext): Promise<number> {
   switch (request.command) {
+    case 'advise':
+      return adviseCommand(request, io, errorContext);
     case 'explain':
       return explainCommand(request, io, errorContext);
     case 'plan':
@@ -31,6 +35,8 @@ async function runCommand(request: CliRequest, io: CommandIo, errorContext: Erro
       return topCommand(request, io);
     case 'health':
       return healthCommand(request, io);
+    case 'compare':
+      return compareCommand(request, io, errorContext);
   }
 }
 

@@ -99,7 +99,10 @@ function assemble(
 
 /** Most severe first; within a severity, the insight whose nodes take the most time first. */
 export function rankInsights(insights: Insight[], plan: Plan): Insight[] {
-  const weight = (i: Insight): number => i.nodeIds.reduce((s, id) => s + (plan.nodes[id]?.metrics.timeShare ?? 0), 0);
+  // Weighed once each, not in every comparison: a huge plan can carry thousands of insights.
+  const weights = new Map<Insight, number>();
+  for (const i of insights) weights.set(i, i.nodeIds.reduce((s, id) => s + (plan.nodes[id]?.metrics.timeShare ?? 0), 0));
+  const weight = (i: Insight): number => weights.get(i) ?? 0;
   return [...insights].sort(
     (a, b) => severityOrder[b.severity] - severityOrder[a.severity] || weight(b) - weight(a),
   );

@@ -46,6 +46,28 @@ export class TunerContext implements vscode.Disposable {
         editor.selection = new vscode.Selection(position, position);
         await vscode.commands.executeCommand('pgTuner.explainAndOptimize');
       },
+      exportImage: async (image) => {
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        const target = await vscode.window.showSaveDialog({
+          title: 'Save the plan as an image',
+          defaultUri: folder ? vscode.Uri.joinPath(folder, image.suggestedName) : undefined,
+          filters: image.format === 'svg' ? { SVG: ['svg'] } : { PNG: ['png'] },
+        });
+        if (!target) return;
+        const bytes =
+          image.format === 'svg'
+            ? new TextEncoder().encode(image.svgText ?? '')
+            : Buffer.from((image.dataUrl ?? '').replace(/^data:image\/png;base64,/, ''), 'base64');
+        await vscode.workspace.fs.writeFile(target, bytes);
+        void vscode.window.setStatusBarMessage(`Plan saved to ${vscode.workspace.asRelativePath(target)}`, 3000);
+      },
+      copyPlanForSharing: async (result) => {
+        // Table, column and index names and literals replaced: safe to paste in a public issue.
+        const { obfuscatePlan } = await import('../core/share/obfuscatePlan');
+        const shared = obfuscatePlan(result.rawPlan);
+        await vscode.env.clipboard.writeText(shared.text);
+        void vscode.window.setStatusBarMessage('Plan copied with names and literals obfuscated', 3000);
+      },
       delivered: () => {
         if (!this.paintClock) return;
         this.log.info(`Plan delivered to the view ${Math.round(performance.now() - this.paintClock.startedAt)} ms after "${this.paintClock.label}"`);

@@ -8,6 +8,7 @@
  */
 import type { SourceRange } from '../core/positions';
 import type { TuningResult } from '../core/tuningResult';
+import type { PlanComparison } from '../core/compare/planComparison';
 
 // The webview may import only src/shared, so the data types it renders are re-exported here (types only).
 export type { SourceRange } from '../core/positions';
@@ -15,6 +16,7 @@ export type { TuningResult } from '../core/tuningResult';
 export type { BufferCounts, NodeMetrics, Plan, PlanNode, RawPlanFields } from '../core/plan/planNode';
 export type { Evidence, Insight, Severity } from '../core/insights/insight';
 export type { SafetyWrapper, SessionKind } from '../core/db/session';
+export type { Delta, MatchConfidence, NodeMatch, PlanComparison, Spill } from '../core/compare/planComparison';
 
 // ─── host → webview ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -47,7 +49,24 @@ export interface DidChangeBusyNotification {
   message?: string;
 }
 
-export type HostToWebviewMessage = DidShowResultNotification | DidSelectNodeNotification | DidChangeBusyNotification;
+/**
+ * Show two plans side by side ("Compare Plans", "Compare with previous"). The host runs `comparePlans` and
+ * `summariseComparison` (core); the webview only draws them.
+ */
+export interface DidShowComparisonNotification {
+  type: 'didShowComparison';
+  before: TuningResult;
+  after: TuningResult;
+  comparison: PlanComparison;
+  /** `summariseComparison(comparison)`: the lines that head the view. */
+  summary: string[];
+  title: string;
+  /** Pane headings, e.g. "12:03 on prod" and "now on prod"; default "Before" / "After". */
+  beforeLabel?: string;
+  afterLabel?: string;
+}
+
+export type HostToWebviewMessage = DidShowResultNotification | DidSelectNodeNotification | DidChangeBusyNotification | DidShowComparisonNotification;
 
 // ─── webview → host ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -90,7 +109,34 @@ export interface ExplainAgainCommand {
   type: 'explainAgain';
 }
 
+/**
+ * Save the plan view as an image: the webview serialises its SVG with the theme's colours inlined (so the
+ * file looks the same outside VS Code); the host asks where to save it. `svgText` for svg, `dataUrl`
+ * (data:image/png;base64,…) for png.
+ */
+export interface ExportImageCommand {
+  type: 'exportImage';
+  format: 'svg' | 'png';
+  svgText?: string;
+  dataUrl?: string;
+  /** A file name to suggest, without folder ("plan.svg"). */
+  suggestedName: string;
+}
+
+/** Copy the shown plan obfuscated (names and literals replaced, `obfuscatePlan`) for posting publicly. */
+export interface CopyPlanForSharingCommand {
+  type: 'copyPlanForSharing';
+}
+
+/** Compare the shown plan with the previous plan of the same statement from the plan history. */
+export interface CompareWithPreviousCommand {
+  type: 'compareWithPrevious';
+}
+
 export type WebviewToHostMessage =
+  | ExportImageCommand
+  | CopyPlanForSharingCommand
+  | CompareWithPreviousCommand
   | ReadyCommand
   | RevealSqlRangeCommand
   | SelectNodeCommand
@@ -120,6 +166,8 @@ export interface PlanViewState {
   transform?: ZoomTransformState;
   /** Ids of nodes whose subtrees are collapsed. */
   collapsedIds: number[];
+  /** Set while the panel shows a comparison (then `result` is absent). */
+  comparison?: Omit<DidShowComparisonNotification, 'type'>;
 }
 
 // ─── guards ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -128,6 +176,7 @@ const hostToWebviewTypes: ReadonlySet<string> = new Set<HostToWebviewMessage['ty
   'didShowResult',
   'didSelectNode',
   'didChangeBusy',
+  'didShowComparison',
 ]);
 
 const webviewToHostTypes: ReadonlySet<string> = new Set<WebviewToHostMessage['type']>([
@@ -137,6 +186,9 @@ const webviewToHostTypes: ReadonlySet<string> = new Set<WebviewToHostMessage['ty
   'copyPlanJson',
   'openReport',
   'explainAgain',
+  'exportImage',
+  'copyPlanForSharing',
+  'compareWithPrevious',
 ]);
 
 function typeOf(value: unknown): string | undefined {
@@ -167,6 +219,9 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
       return hasNodeId(v);
     case 'didChangeBusy':
       return typeof v.busy === 'boolean';
+    case 'didShowComparison':
+      return typeof v.before === 'object' && v.before !== null && typeof v.after === 'object' && v.after !== null
+        && typeof v.comparison === 'object' && v.comparison !== null && Array.isArray(v.summary) && typeof v.title === 'string';
     default:
       return false;
   }
@@ -182,6 +237,9 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
       return isRange(v.range);
     case 'selectNode':
       return hasNodeId(v);
+    case 'exportImage':
+      return typeof v.suggestedName === 'string' && !/[\\/]/.test(v.suggestedName)
+        && ((v.format === 'svg' && typeof v.svgText === 'string') || (v.format === 'png' && typeof v.dataUrl === 'string' && v.dataUrl.startsWith('data:image/png;base64,')));
     default:
       return true;
   }

@@ -97,6 +97,8 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       const message = await toast.first().innerText();
       assert.match(message, /Open Output/);
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 10_000 });
+      // The previous explain's progress toast may still be fading out over the error; let it go for the screenshot.
+      await page.locator('.notification-toast').filter({ hasText: /running EXPLAIN|planning/ }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
       await page.screenshot({ path: join(artifacts, 'syntax-error.png') });
       assert.equal(await editorText(page), before);
       assert.equal(await page.locator('.tabs-container .tab.dirty').count(), 0, 'the document is not modified');
@@ -111,6 +113,8 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       await hover.first().waitFor({ timeout: 15_000 });
       const hoverText = await hover.first().innerText();
       assert.match(hoverText, /LEFT JOIN|left join|inner join/i);
+      // Our hover, not only the problem's message: the explanation and the link to the plan or to explain it.
+      assert.match(hoverText, /Show in plan|Explain and Optimize this statement/);
       await page.screenshot({ path: join(artifacts, 'hover-left-join-nullified.png') });
 
       await target.click();

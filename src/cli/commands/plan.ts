@@ -1,4 +1,6 @@
 import { analysePlanText } from '../../core/explainAndOptimize';
+import { obfuscatePlan } from '../../core/share/obfuscatePlan';
+import { loadParser } from '../../core/sql/parser';
 import type { TuningResult } from '../../core/tuningResult';
 import type { CliRequest } from '../args';
 import { failOnExitCode } from '../exitCodes';
@@ -18,6 +20,15 @@ export async function analyseSavedPlan(path: string, sqlFile: string | undefined
 export async function planCommand(request: CliRequest, io: CommandIo, errorContext: ErrorContext): Promise<number> {
   if (!request.planPath) throw new Error('plan without a file');
   errorContext.planPath = request.planPath;
+  if (request.obfuscate) {
+    await loadParser();
+    const sql = request.sqlFile !== undefined ? readSqlFile(request.sqlFile) : undefined;
+    const shared = obfuscatePlan(readPlanFile(request.planPath), { sql });
+    if (request.json) io.out(`${JSON.stringify({ plan: shared.text, format: shared.format, sql: shared.sql }, null, 2)}\n`);
+    else io.out(`${shared.text.replace(/\s+$/, '')}\n${shared.sql !== undefined ? `\n${shared.sql.replace(/\s+$/, '')}\n` : ''}`);
+    io.note('Names and literals replaced; numbers, node types and keywords kept.');
+    return 0;
+  }
   const result = await analyseSavedPlan(request.planPath, request.sqlFile);
   io.out(request.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result, io.colours));
   return failOnExitCode(result.insights, request.failOn);

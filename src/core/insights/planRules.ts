@@ -35,15 +35,20 @@ export const planRules: PlanRule[] = [
 
 /** Runs the rules over one plan; most severe first, then by the share of time the concerned nodes take. */
 export function runPlanRules(context: PlanRuleContext, rules: readonly PlanRule[] = planRules): Insight[] {
-  const found = rules.flatMap((rule, order) => rule.check(context).map((insight) => ({ insight, order })));
-  const weight = (insight: Insight): number =>
-    Math.min(1, insight.nodeIds.reduce((sum, id) => sum + (context.plan.nodes[id]?.metrics.timeShare ?? 0), 0));
+  // A context of this run's own: the facts rules share (planIndex) are kept per context object, so they are
+  // worked out once for all rules here and never outlive this run.
+  const shared: PlanRuleContext = { ...context };
+  const nodes = context.plan.nodes;
+  const found: Array<{ insight: Insight; order: number; severity: number; weight: number }> = [];
+  rules.forEach((rule, order) => {
+    for (const insight of rule.check(shared)) {
+      // Weighed once here, not in every comparison of the sort.
+      let sum = 0;
+      for (const id of insight.nodeIds) sum += nodes[id]?.metrics.timeShare ?? 0;
+      found.push({ insight, order, severity: severityOrder[insight.severity], weight: Math.min(1, sum) });
+    }
+  });
   return found
-    .sort(
-      (a, b) =>
-        severityOrder[b.insight.severity] - severityOrder[a.insight.severity] ||
-        weight(b.insight) - weight(a.insight) ||
-        a.order - b.order,
-    )
+    .sort((a, b) => b.severity - a.severity || b.weight - a.weight || a.order - b.order)
     .map((f) => f.insight);
 }

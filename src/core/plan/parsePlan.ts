@@ -1,6 +1,7 @@
 /**
- * The one entry point for plans: EXPLAIN output as JSON or text, as pasted from psql or a tool, becomes a
- * Plan whose nodes keep EXPLAIN's fields and carry derived metrics. Metric rules: docs/plan-metrics.md.
+ * The one entry point for plans: EXPLAIN output as JSON, text, YAML or XML, as pasted from psql, a result
+ * grid, a log or a terminal (unwrapPastedText.ts), becomes a Plan whose nodes keep EXPLAIN's fields and carry
+ * derived metrics. Metric rules: docs/plan-metrics.md.
  */
 import { TunerError } from '../errors';
 import { attributeChildren } from './attribution';
@@ -13,27 +14,51 @@ import { applyHotspots } from './hotspots';
 import { applyInclusiveTimes } from './inclusiveTime';
 import type { Plan } from './planNode';
 import type { RawPlan } from './rawPlan';
+import type { PlanFormat } from './planFormat';
 import { readJsonPlan } from './readJsonPlan';
 import { readTextPlan } from './readTextPlan';
+import { readXmlPlan } from './readXmlPlan';
+import { readYamlPlan } from './readYamlPlan';
 import { readStatementInfo } from './statementInfo';
 import { computeTotals } from './totals';
+import { unwrapPastedText } from './unwrapPastedText';
 
 export function parsePlan(text: string): Plan {
   if (text.trim() === '') {
     throw new TunerError('not-a-plan', 'the plan is empty: paste the output of EXPLAIN (FORMAT JSON or TEXT)', { line: 1 });
   }
-  return planFromRaw(looksLikeJson(text) ? readJsonPlan(text) : readTextPlan(text));
+  const pasted = unwrapPastedText(text);
+  const raw = readPlanText(pasted.text, pasted.format, pasted.lineMap);
+  for (const [key, value] of Object.entries(pasted.top)) if (!(key in raw.top)) raw.top[key] = value;
+  return planFromRaw(raw);
 }
 
-/** JSON if the first thing that is not psql decoration opens a JSON value, or the text names JSON plan keys. */
-function looksLikeJson(text: string): boolean {
-  const head = text.slice(0, 4096);
-  if (/"(Plan|Node Type)"\s*:|""(Plan|Node Type)""\s*:/.test(head)) return true;
-  const firstReal = head
-    .split(/\r?\n|\r/)
-    .map((l) => l.trim())
-    .find((l) => l !== '' && l !== 'QUERY PLAN' && !/^-{3,}[-+]*$/.test(l));
-  return firstReal !== undefined && /^[[{]/.test(firstReal);
+function readPlanText(text: string, format: PlanFormat, lineMap: number[] | undefined): RawPlan {
+  switch (format) {
+    case 'json':
+      return withInputLines(lineMap, () => readJsonPlan(text));
+    case 'yaml':
+      return readYamlPlan(text, lineMap);
+    case 'xml':
+      return readXmlPlan(text, lineMap);
+    case 'text':
+      return withInputLines(lineMap, () => readTextPlan(text));
+  }
+}
+
+/**
+ * The readers number the lines of the text they were given; when that text was unwrapped from a log, grid
+ * or frame, their errors are renumbered to the lines of the input. (The YAML and XML readers take the map.)
+ */
+function withInputLines(lineMap: number[] | undefined, read: () => RawPlan): RawPlan {
+  try {
+    return read();
+  } catch (err) {
+    if (!lineMap || !(err instanceof TunerError) || err.detail.line === undefined) throw err;
+    const map = (n: number): number => lineMap[n - 1] ?? lineMap[lineMap.length - 1] ?? n;
+    const message = err.message.replace(/\bline (\d+)/g, (_, n: string) => `line ${map(Number(n))}`);
+    throw new TunerError(err.reason, message, { ...err.detail, line: map(err.detail.line) });
+  }
 }
 
 export function planFromRaw(raw: RawPlan): Plan {

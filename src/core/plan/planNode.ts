@@ -143,8 +143,8 @@ export interface Plan {
   settings?: Record<string, string>;
   /** The statement text when the plan carried it (auto_explain "Query Text"). */
   queryText?: string;
-  /** Which format the plan came in. */
-  format: 'json' | 'text';
+  /** Which format the plan came in (EXPLAIN's FORMAT JSON, TEXT, YAML or XML). */
+  format: 'json' | 'text' | 'yaml' | 'xml';
   /** Buffers used by planning ("Planning": {…} / "Planning:\n  Buffers: …", PostgreSQL 13+). */
   planningBuffers?: BufferCounts;
   /** Statement-level EXPLAIN keys as reported ("Query Identifier", "Serialization", "WAL", …), JSON names. */

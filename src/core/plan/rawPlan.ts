@@ -15,5 +15,5 @@ export interface RawPlan {
   root: RawNode;
   /** Statement-level keys, named as FORMAT JSON names them. */
   top: Record<string, unknown>;
-  format: 'json' | 'text';
+  format: 'json' | 'text' | 'yaml' | 'xml';
 }

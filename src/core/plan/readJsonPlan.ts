@@ -1,20 +1,26 @@
 /**
  * Reads EXPLAIN (FORMAT JSON) as pasted from anywhere: bare, as `[ {"Plan": …} ]` or `{"Plan": …}`, inside psql
  * output (a `QUERY PLAN` header, a dashed rule, `+` marks at line ends, `(1 row)`), after a prompt line.
+ * rawPlanFromDocument also serves the YAML and XML readers, which read into the same document shape.
  */
 import { TunerError } from '../errors';
 import type { RawPlanFields } from './planNode';
 import type { RawNode, RawPlan } from './rawPlan';
 
 export function readJsonPlan(text: string): RawPlan {
-  const value = parseJsonTolerant(text);
+  return rawPlanFromDocument(parseJsonTolerant(text), 'json');
+}
+
+/** A parsed EXPLAIN document (from JSON, or from YAML/XML read into the same shape) to the node tree. */
+export function rawPlanFromDocument(value: unknown, format: RawPlan['format']): RawPlan {
   const doc = findPlanDocument(value);
   if (!doc) {
-    throw new TunerError('not-a-plan', 'JSON has no "Plan" object at top level', { line: 1 });
+    const name = format.toUpperCase();
+    throw new TunerError('not-a-plan', `${name} has no "Plan" object at top level`, { line: 1 });
   }
   const top: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(doc)) if (key !== 'Plan') top[key] = v;
-  return { root: toRawNode(doc['Plan'] as Record<string, unknown>, 'Plan'), top, format: 'json' };
+  return { root: toRawNode(doc['Plan'] as Record<string, unknown>, 'Plan'), top, format };
 }
 
 function parseJsonTolerant(text: string): unknown {

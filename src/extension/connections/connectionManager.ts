@@ -47,6 +47,11 @@ export class ConnectionManager implements vscode.Disposable {
     this.changed.fire(this.active);
   }
 
+  /** True once a session is open or opening (the next explain does not start a database). */
+  get hasSession(): boolean {
+    return this.session !== undefined;
+  }
+
   /** The active session, opened on first use and kept until the connection changes. */
   getSession(token?: vscode.CancellationToken): Promise<DatabaseSession> {
     if (!this.session) {

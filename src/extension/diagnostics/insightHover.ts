@@ -18,7 +18,7 @@ export class InsightHoverProvider implements vscode.HoverProvider {
     for (const [i, e] of entries.entries()) {
       if (i > 0) md.appendMarkdown('\n\n---\n\n');
       const { insight } = e;
-      md.appendMarkdown(`**${escape(insight.title)}** \`${insight.ruleId}\`\n\n`);
+      // The title is the diagnostic's message, which VS Code already shows above: start with the why.
       md.appendMarkdown(`${escape(insight.explanation)}\n\n`);
       if (insight.suggestion) md.appendMarkdown(`*Suggestion:* ${escape(insight.suggestion)}\n\n`);
       if (insight.evidence.length > 0) md.appendMarkdown(insight.evidence.map((ev) => `- ${escape(formatEvidence(ev))}`).join('\n') + '\n\n');

@@ -30,6 +30,7 @@ export class TunerDiagnostics implements vscode.Disposable {
     const entries = findings.map((f) => ({ ...f, fromExplain: true, diagnostic: toDiagnostic(document, f.insight, f.range) }));
     this.slot(document.uri).explain = entries;
     this.explainCollection.set(document.uri, entries.map((e) => e.diagnostic));
+    this.publishStatic(document.uri);
   }
 
   /** A syntax or server error at a position: an Error diagnostic there; the document itself is left alone. */
@@ -41,17 +42,29 @@ export class TunerDiagnostics implements vscode.Disposable {
     diagnostic.code = code;
     this.slot(document.uri).explain = [];
     this.explainCollection.set(document.uri, [diagnostic]);
+    this.publishStatic(document.uri);
   }
 
   clearExplain(uri: vscode.Uri): void {
     this.slot(uri).explain = [];
     this.explainCollection.delete(uri);
+    this.publishStatic(uri);
   }
 
   setStatic(document: vscode.TextDocument, findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>): void {
     const entries = findings.map((f) => ({ ...f, fromExplain: false, diagnostic: toDiagnostic(document, f.insight, f.range) }));
     this.slot(document.uri).static = entries;
-    this.staticCollection.set(document.uri, entries.map((e) => e.diagnostic));
+    this.publishStatic(document.uri);
+  }
+
+  private shownStatic(slot: { explain: DiagnosticEntry[]; static: DiagnosticEntry[] }): DiagnosticEntry[] {
+    const explained = new Set(slot.explain.map((e) => `${e.insight.ruleId}@${e.range.start}-${e.range.end}`));
+    return slot.static.filter((e) => !explained.has(`${e.insight.ruleId}@${e.range.start}-${e.range.end}`));
+  }
+
+  /** Static findings the last explain also reported (same rule, same range) are shown once, as the explain's. */
+  private publishStatic(uri: vscode.Uri): void {
+    this.staticCollection.set(uri, this.shownStatic(this.slot(uri)).map((e) => e.diagnostic));
   }
 
   clearStatic(uri: vscode.Uri): void {
@@ -63,14 +76,14 @@ export class TunerDiagnostics implements vscode.Disposable {
   entriesAt(uri: vscode.Uri, position: vscode.Position): DiagnosticEntry[] {
     const slot = this.entries.get(uri.toString());
     if (!slot) return [];
-    return [...slot.explain, ...slot.static].filter((e) => e.diagnostic.range.contains(position));
+    return [...slot.explain, ...this.shownStatic(slot)].filter((e) => e.diagnostic.range.contains(position));
   }
 
   /** The entry behind a diagnostic handed to a code-action provider. */
   entryFor(uri: vscode.Uri, diagnostic: vscode.Diagnostic): DiagnosticEntry | undefined {
     const slot = this.entries.get(uri.toString());
     if (!slot || diagnostic.source !== diagnosticSource) return undefined;
-    return [...slot.explain, ...slot.static].find(
+    return [...slot.explain, ...this.shownStatic(slot)].find(
       (e) => e.diagnostic.range.isEqual(diagnostic.range) && codeOf(e.diagnostic) === codeOf(diagnostic) && e.diagnostic.message === diagnostic.message,
     );
   }

@@ -36,6 +36,13 @@ export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEdit
   const values = await askParameterValues(parameterLabels(rewrite));
   if (!values) return undefined;
   const connectionLabel = ctx.connections.activeLabel;
+  // A typo is reported at once, before any database starts (the embedded one takes seconds on first use).
+  const syntaxError = await findSyntaxError(rewrite.text);
+  if (syntaxError) {
+    ctx.diagnostics.setExplainError(document, picked.start + rewrite.toOriginal(syntaxError.offset), syntaxError.message, 'syntax-error');
+    await ctx.reportError(new TunerError('syntax-error', syntaxError.message, { offset: syntaxError.offset }), { action: options.action });
+    return undefined;
+  }
   const analyze = await decideAnalyze(ctx, options.analyze && !values.incomplete, picked.text);
   if (analyze === undefined) return undefined;
   ctx.diagnostics.clearExplain(document.uri);
@@ -46,7 +53,9 @@ export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEdit
         const abort = new AbortController();
         const onCancel = token.onCancellationRequested(() => abort.abort());
         try {
-          progress.report({ message: ctx.connections.active.kind === 'embedded' ? 'starting the embedded database…' : 'connecting…' });
+          if (!ctx.connections.hasSession) {
+            progress.report({ message: ctx.connections.active.kind === 'embedded' ? 'starting the embedded database…' : 'connecting…' });
+          }
           const session = await ctx.connections.getSession(token);
           if (token.isCancellationRequested) throw new TunerError('cancelled', 'Cancelled.');
           progress.report({ message: analyze ? 'running EXPLAIN ANALYZE…' : 'planning…' });
@@ -82,6 +91,13 @@ export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEdit
     await ctx.reportError(err, { action: options.action, connection: connectionLabel });
     return undefined;
   }
+}
+
+async function findSyntaxError(sql: string): Promise<{ message: string; offset: number } | undefined> {
+  const { loadParser } = await import('../../core/sql/parser');
+  await loadParser();
+  const { checkSyntax } = await import('../../core/sql/splitStatements');
+  return checkSyntax(sql);
 }
 
 async function pickStatement(editor: vscode.TextEditor): Promise<PickedStatement | undefined> {

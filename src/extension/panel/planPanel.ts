@@ -30,6 +30,10 @@ export interface PlanPanelHandlers {
   copyPlanJson(result: TuningResult): Promise<void>;
   openReport(result: TuningResult): Promise<void>;
   explainAgain(source: PlanSource | undefined, result: TuningResult): Promise<void>;
+  exportImage(image: { format: 'svg' | 'png'; svgText?: string; dataUrl?: string; suggestedName: string }): Promise<void>;
+  copyPlanForSharing(result: TuningResult): Promise<void>;
+  /** Not wired yet in this host: the plan history lives with the compare feature. */
+  compareWithPrevious?(result: TuningResult): Promise<void>;
   /** A result reached the webview (posted to a loaded view, or sent on its `ready`): for the timing log. */
   delivered?(result: TuningResult): void;
 }
@@ -152,6 +156,16 @@ export class PlanPanel {
         return;
       case 'explainAgain':
         if (shown) await this.handlers.explainAgain(shown.source, shown.result);
+        return;
+      case 'exportImage':
+        await this.handlers.exportImage(message);
+        return;
+      case 'copyPlanForSharing':
+        if (shown) await this.handlers.copyPlanForSharing(shown.result);
+        return;
+      case 'compareWithPrevious':
+        if (shown && this.handlers.compareWithPrevious) await this.handlers.compareWithPrevious(shown.result);
+        else void vscode.window.showInformationMessage('Comparing with the previous plan is not available yet.');
         return;
       default:
         assertNever(message);

@@ -16,7 +16,10 @@ export async function rewriteDatabase(name: string, setupSql: string): Promise<R
   const database = `${name}_${process.pid}`;
   await admin.execute(`DROP DATABASE IF EXISTS ${database}`);
   await admin.execute(`CREATE DATABASE ${database}`);
-  const session = await PgSession.connect({ connectionString: server.url, database });
+  // pg lets the connection string win over a separate `database` field, so the name goes into the URL.
+  const url = new URL(server.url);
+  url.pathname = `/${database}`;
+  const session = await PgSession.connect({ connectionString: url.toString() });
   await session.execute(setupSql);
   return {
     session,

@@ -25,8 +25,9 @@ import type {
 import { existingCoverage } from './existingCoverage';
 import { generateCandidates, selectivityKey, type ColumnType } from './generateCandidates';
 import { hypopgStatus } from './hypopg';
-import { candidateKey, createIndexSql, dropIndexSql } from './indexDdl';
+import { candidateKey, createIndexSql, dropIndexSql, indexBody } from './indexDdl';
 import { qualifiedName } from './identifiers';
+import { narrowerForms } from './narrowerForms';
 import { relationUsage } from './relationUsage';
 import { isReadOnlyConnection, readRelationShapes, type RelationShape } from './tableFacts';
 import { hypopgWhatIf, measureWithIndexes, plannerWhatIf, planUses, type StatementToPlan, type WhatIf } from './whatIf';
@@ -54,6 +55,12 @@ const minimumMeasuredGain = 0.1;
 /** A rule score from which a candidate is measured even when the hypothetical plan ignores it. */
 const carryScore = 0.7;
 const maxScreened = 12;
+/** A smaller index is preferred when it keeps at least this share of the larger one's measured saving. */
+const nearlySameGain = 0.9;
+
+function formatMegabytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
+}
 
 interface Variant {
   label: string;
@@ -93,6 +100,8 @@ class Advisor {
   readonly notes: AdviceNote[] = [];
   readonly covered: CoveredCandidate[] = [];
   readonly warnings = new Map<string, string[]>();
+  /** Index names given out so far (with the catalog's), so derived forms get names of their own. */
+  private readonly taken = new Set<string>();
 
   constructor(
     private readonly session: DatabaseSession,
@@ -339,6 +348,19 @@ class Advisor {
         if (!have || time(c) < time(have)) byTable.set(c.table, c);
       }
       chosen = [...byTable.values()];
+      chosen = await this.narrowest(chosen, toMeasure, measurements, bestVariant, confirmed, (c) => measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts));
+      for (const c of chosen) {
+        if (estimates.has(candidateKey(c))) continue;
+        const r = await whatIf.plan([c], [bestVariant.statement], this.signal);
+        if (r.failed.length > 0 || !r.plans[0]) continue;
+        estimates.set(candidateKey(c), {
+          method: whatIf.method,
+          costBefore: bestVariant.baseCost,
+          costAfter: cost(r.plans[0]),
+          usedInPlan: planUses(r.plans[0], r.planNames[0]),
+          estimatedSizeBytes: whatIf.method === 'hypopg' ? r.sizes[0] : undefined,
+        });
+      }
       if (chosen.length > 1) {
         const m = await measureWithIndexes(this.session, chosen, bestVariant.statement, samples, opts);
         combined = { ms: m.medianMs, plan: m.plan };
@@ -383,6 +405,73 @@ class Advisor {
     return advice;
   }
 
+  /**
+   * Size-aware choice per table: among the confirmed candidates and the smaller forms of the fastest one
+   * (measured now), the smallest real index whose measured saving is at least `nearlySameGain` of the
+   * fastest's. A wide INCLUDE that buys a few tenths of a millisecond is not worth tens of megabytes.
+   */
+  private async narrowest(
+    chosen: IndexCandidate[],
+    measuredAlready: IndexCandidate[],
+    measurements: Map<string, MeasuredFigures & { plan?: Plan }>,
+    variant: Variant,
+    confirmed: (c: IndexCandidate) => boolean,
+    measure: (c: IndexCandidate) => ReturnType<typeof measureWithIndexes>,
+  ): Promise<IndexCandidate[]> {
+    const out: IndexCandidate[] = [];
+    const readColumns = relationUsage(variant.facts);
+    for (const fastest of chosen) {
+      const fm = measurements.get(candidateKey(fastest));
+      if (!fm) {
+        out.push(fastest);
+        continue;
+      }
+      const usage = readColumns.get(fastest.table);
+      const forms = narrowerForms(fastest, usage && !usage.readsAllColumns ? usage.readColumns : undefined, this.taken);
+      const pool = measuredAlready.filter((c) => c.table === fastest.table && confirmed(c));
+      for (const f of forms) {
+        throwIfAborted(this.signal);
+        if (measurements.has(candidateKey(f))) continue;
+        const m = await measure(f);
+        if (m.failed.length > 0) continue;
+        measurements.set(candidateKey(f), {
+          method: 'measured',
+          where: this.session.label,
+          timeBeforeMs: fm.timeBeforeMs,
+          timeAfterMs: m.medianMs,
+          samplesBeforeMs: fm.samplesBeforeMs,
+          samplesAfterMs: m.samplesMs,
+          sizeBytes: m.sizes[0] ?? 0,
+          buildMs: m.buildMs,
+          usedInPlan: planUses(m.plan, m.planNames[0]),
+          plan: m.plan,
+        });
+        if (confirmed(f)) pool.push(f);
+      }
+      const saving = (c: IndexCandidate): number => {
+        const m = measurements.get(candidateKey(c));
+        return m ? m.timeBeforeMs - m.timeAfterMs : 0;
+      };
+      const size = (c: IndexCandidate): number => measurements.get(candidateKey(c))?.sizeBytes ?? Infinity;
+      const best = saving(fastest);
+      let pick = fastest;
+      for (const c of pool) {
+        if (saving(c) >= best * nearlySameGain && size(c) < size(pick)) pick = c;
+      }
+      if (pick !== fastest) {
+        const pm = measurements.get(candidateKey(pick));
+        this.notes.push({
+          kind: 'dropped',
+          table: fastest.table,
+          message: `${fastest.name} (${formatMegabytes(fm.sizeBytes)}, ${fm.timeAfterMs.toFixed(1)} ms) gives way to the smaller ${pick.name} (${formatMegabytes(pm?.sizeBytes ?? 0)}, ${(pm?.timeAfterMs ?? 0).toFixed(1)} ms): nearly the same measured gain.`,
+        });
+        this.warn(pick, `Chosen for its size: the wider index ${indexBody(fastest)} measured ${fm.timeAfterMs.toFixed(1)} ms but takes ${formatMegabytes(fm.sizeBytes)} against ${formatMegabytes(pm?.sizeBytes ?? 0)}.`);
+      }
+      out.push(pick);
+    }
+    return out;
+  }
+
   private async candidates(
     variants: Variant[],
     catalog: CatalogSnapshot,
@@ -390,7 +479,8 @@ class Advisor {
     shapes: Map<string, RelationShape>,
   ): Promise<IndexCandidate[]> {
     const all: IndexCandidate[] = [];
-    const taken = new Set<string>();
+    const taken = this.taken;
+    for (const i of catalog.indexes) taken.add(i.name);
     for (const v of variants) {
       const selectivity = await this.selectivities(v.facts, catalog, shapes);
       const generated = generateCandidates({ facts: v.facts, plan: v.basePlan, catalog, columnTypes, selectivity, takenNames: taken });

@@ -15,7 +15,8 @@ export const connectionUse: HealthCheck = {
   weight: 6,
   async run({ session, thresholds }) {
     const [row] = await session.query<ConnectionRow>(`
-SELECT count(*) FILTER (WHERE a.backend_type = 'client backend')::int AS used,
+-- Other roles' sessions hide backend_type from a role without pg_read_all_stats; those in a database count.
+SELECT count(*) FILTER (WHERE a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datid IS NOT NULL))::int AS used,
        count(*) FILTER (WHERE a.backend_type = 'client backend' AND a.state = 'idle')::int AS idle,
        pg_catalog.current_setting('max_connections')::int AS max_connections,
        pg_catalog.current_setting('superuser_reserved_connections')::int AS reserved

@@ -34,7 +34,9 @@ SELECT a.pid, a.usename::text AS user_name, a.application_name AS application, a
        extract(epoch FROM now() - a.xact_start)::float8 AS xact_seconds,
        (a.state IS NULL) AS hidden
 FROM pg_catalog.pg_stat_activity a
-WHERE a.datname = pg_catalog.current_database() AND a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid()
+-- Another role's session shows no backend_type to this role; it is counted as hidden.
+WHERE a.datname = pg_catalog.current_database() AND (a.backend_type = 'client backend' OR a.backend_type IS NULL)
+  AND a.pid <> pg_catalog.pg_backend_pid()
 ORDER BY a.pid`);
     const findings: HealthFinding[] = [];
     const hidden = rows.filter((r) => r.hidden);

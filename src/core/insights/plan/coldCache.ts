@@ -2,7 +2,7 @@
 import { nodeLabel, type BufferCounts, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { formatBlocks, formatCount, formatMs, formatPercent } from './format';
-import { ran } from './planFacts';
+import { planIndex } from './planIndex';
 
 export const COLD_CACHE = 'cold-cache';
 
@@ -19,13 +19,14 @@ function check(context: PlanRuleContext): Insight[] {
   const { plan } = context;
   if (!plan.analyzed) return [];
   const total = plan.totals.buffers;
+  const { ran } = planIndex(context);
   if (isCold(total)) {
-    const readers = plan.nodes.filter((n) => ran(plan, n) && n.metrics.buffersExclusive.sharedRead >= NODE_READ_SHARE * total.sharedRead);
+    const readers = plan.nodes.filter((n) => ran[n.id] === 1 && n.metrics.buffersExclusive.sharedRead >= NODE_READ_SHARE * total.sharedRead);
     return [insightFor(context, readers, total, 'plan')];
   }
   // The plan as a whole is warm, but one node may still read a large table from outside the cache.
   return plan.nodes
-    .filter((n) => ran(plan, n) && isCold(n.metrics.buffersExclusive))
+    .filter((n) => ran[n.id] === 1 && isCold(n.metrics.buffersExclusive))
     .map((n) => insightFor(context, [n], n.metrics.buffersExclusive, 'node'));
 }
 

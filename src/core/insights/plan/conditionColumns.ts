@@ -27,16 +27,41 @@ function isColumnLike(raw: string): boolean {
   return !KEYWORDS.has(raw.toLowerCase());
 }
 
+/**
+ * Conditions repeat across a plan (one per partition, one per loop of a generated query): each distinct text
+ * is read once. Bounded, so a long-lived extension host does not collect every condition it ever saw.
+ */
+const columnsCache = new Map<string, readonly string[]>();
+const CACHE_LIMIT = 2_000;
+/** Longer texts (a long IN list) are rare repeats and would make the cache large. */
+const CACHED_LENGTH = 2_000;
+
 /** Distinct columns compared in the condition, in order of appearance. */
 export function conditionColumns(condition: string): string[] {
+  if (condition.length > CACHED_LENGTH) return readColumns(condition);
+  let columns = columnsCache.get(condition);
+  if (!columns) {
+    columns = readColumns(condition);
+    if (columnsCache.size >= CACHE_LIMIT) columnsCache.clear();
+    columnsCache.set(condition, columns);
+  }
+  // A copy: the caller may change its array.
+  return [...columns];
+}
+
+function readColumns(condition: string): string[] {
   const found: Array<{ at: number; name: string }> = [];
   for (const re of [COLUMN_BEFORE_OPERATOR, COLUMN_AFTER_OPERATOR]) {
     re.lastIndex = 0;
+    // Quotes before the match, counted as the matches move right: one pass, not a recount per match.
+    let quotes = 0;
+    let counted = 0;
     for (let m = re.exec(condition); m; m = re.exec(condition)) {
       const raw = m[1];
+      const at = m.index + m[0].indexOf(raw);
+      for (; counted < at; counted++) if (condition.charCodeAt(counted) === 39) quotes++;
       // A string constant's contents are not columns.
-      const before = condition.slice(0, m.index + m[0].indexOf(raw));
-      if ((before.match(/'/g) ?? []).length % 2 === 1) continue;
+      if (quotes % 2 === 1) continue;
       if (isColumnLike(raw)) found.push({ at: m.index, name: lastPart(raw) });
     }
   }

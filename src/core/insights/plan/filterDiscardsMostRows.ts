@@ -3,7 +3,8 @@ import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { conditionColumns } from './conditionColumns';
 import { formatCount, formatMs, formatPercent } from './format';
-import { inclusiveShare, qualifiedTable, ran, stringField } from './planFacts';
+import { inclusiveShare, qualifiedTable, stringField } from './planFacts';
+import { planIndex } from './planIndex';
 import { largeSeqScan } from './seqScanLargeTable';
 
 export const FILTER_DISCARDS_MOST_ROWS = 'filter-discards-most-rows';
@@ -20,8 +21,9 @@ function check(context: PlanRuleContext): Insight[] {
   const { plan } = context;
   if (!plan.analyzed) return [];
   const insights: Insight[] = [];
+  const { ran } = planIndex(context);
   for (const node of plan.nodes) {
-    if (!ran(plan, node)) continue;
+    if (ran[node.id] !== 1) continue;
     const m = node.metrics;
     const removed = m.rowsRemovedByFilter + m.rowsRemovedByJoinFilter;
     const read = removed + m.actualRowsTotal;

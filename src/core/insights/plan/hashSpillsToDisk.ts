@@ -2,7 +2,8 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { formatCount, formatKb, formatMs, formatPercent } from './format';
-import { loops, numberField, ran, relationBelow } from './planFacts';
+import { loops, numberField } from './planFacts';
+import { planIndex } from './planIndex';
 import { hashMemMultiplier, suggestWorkMemKb, workMemKb, workMemText } from './workMem';
 
 export const HASH_SPILLS_TO_DISK = 'hash-spills-to-disk';
@@ -58,8 +59,9 @@ function check(context: PlanRuleContext): Insight[] {
   const { plan } = context;
   if (!plan.analyzed) return [];
   const insights: Insight[] = [];
+  const { ran } = planIndex(context);
   for (const node of plan.nodes) {
-    if (!ran(plan, node)) continue;
+    if (ran[node.id] !== 1) continue;
     const spill = spillOf(plan, node);
     if (spill) insights.push(insightFor(context, spill));
   }
@@ -77,7 +79,7 @@ function insightFor(context: PlanRuleContext, spill: HashSpill): Insight {
   const share = (join?.metrics.timeShare ?? 0) + node.metrics.timeShare;
   const severity: Severity = share >= WARNING_TIME_SHARE ? 'warning' : 'info';
   const isAgg = node.fields['Node Type'] !== 'Hash';
-  const holds = relationBelow(node);
+  const holds = planIndex(context).relationBelow(node);
   const what = isAgg ? nodeLabel(node) : `Hash${holds ? ` of ${nodeLabel(holds)}` : ''}`;
   const grew = spill.originalBatches !== undefined && spill.batches > spill.originalBatches;
   const title = isAgg

@@ -23,11 +23,14 @@ function check(context: PlanRuleContext): Insight[] {
   const relative = execution !== undefined && planning >= RELATIVE_MIN_MS && planning > execution;
   if (!absolute && !relative) return [];
   const severity: Severity = absolute ? 'warning' : 'info';
-  const relations = plan.nodes.filter((n) => n.fields['Relation Name'] !== undefined).length;
-  const widestAppend = Math.max(
-    0,
-    ...plan.nodes.filter((n) => n.fields['Node Type'] === 'Append' || n.fields['Node Type'] === 'Merge Append').map((n) => n.children.length),
-  );
+  let relations = 0;
+  let widestAppend = 0;
+  // A loop, not Math.max(...spread): a plan with a hundred thousand nodes would overflow the call stack.
+  for (const n of plan.nodes) {
+    if (n.fields['Relation Name'] !== undefined) relations++;
+    const type = n.fields['Node Type'];
+    if ((type === 'Append' || type === 'Merge Append') && n.children.length > widestAppend) widestAppend = n.children.length;
+  }
   const evidence: Evidence[] = [{ label: 'planning time', value: formatMs(planning) }];
   if (execution !== undefined) evidence.push({ label: 'execution time', value: formatMs(execution) });
   evidence.push({ label: 'relations scanned', value: relations }, { label: 'plan nodes', value: plan.nodes.length });

@@ -2,7 +2,8 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { formatCount, formatMs, formatPercent } from './format';
-import { numberField, qualifiedTable, ran, tableOf } from './planFacts';
+import { numberField, qualifiedTable, tableOf } from './planFacts';
+import { planIndex } from './planIndex';
 
 export const INDEX_ONLY_SCAN_HEAP_FETCHES = 'index-only-scan-heap-fetches';
 
@@ -17,8 +18,9 @@ function check(context: PlanRuleContext): Insight[] {
   const { plan } = context;
   if (!plan.analyzed) return [];
   const insights: Insight[] = [];
-  for (const node of plan.nodes) {
-    if (node.fields['Node Type'] !== 'Index Only Scan' || !ran(plan, node)) continue;
+  const index = planIndex(context);
+  for (const node of index.nodesOfType('Index Only Scan')) {
+    if (index.ran[node.id] !== 1) continue;
     // EXPLAIN reports Heap Fetches summed over all loops.
     const fetches = numberField(node.fields, 'Heap Fetches') ?? 0;
     const rows = node.metrics.actualRowsTotal;

@@ -2,7 +2,8 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { formatCount, formatKb, formatMs, formatPercent } from './format';
-import { numberField, ran, stringField } from './planFacts';
+import { numberField, stringField } from './planFacts';
+import { planIndex } from './planIndex';
 import { suggestWorkMemKb, workMemKb, workMemText } from './workMem';
 
 export const LOSSY_BITMAP_HEAP_SCAN = 'lossy-bitmap-heap-scan';
@@ -21,8 +22,9 @@ function check(context: PlanRuleContext): Insight[] {
   const { plan } = context;
   if (!plan.analyzed) return [];
   const insights: Insight[] = [];
-  for (const node of plan.nodes) {
-    if (node.fields['Node Type'] !== 'Bitmap Heap Scan' || !ran(plan, node)) continue;
+  const index = planIndex(context);
+  for (const node of index.nodesOfType('Bitmap Heap Scan')) {
+    if (index.ran[node.id] !== 1) continue;
     const lossy = numberField(node.fields, 'Lossy Heap Blocks') ?? 0;
     if (lossy > 0) insights.push(insightFor(context, node, lossy));
   }

@@ -2,7 +2,8 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { formatCount, formatMs, formatPercent } from './format';
-import { inclusiveShare, innerChild, loops, numberField, outerChild, ran, relationBelow } from './planFacts';
+import { inclusiveShare, innerChild, loops, numberField, outerChild } from './planFacts';
+import { planIndex } from './planIndex';
 
 export const NESTED_LOOP_MANY_ROWS = 'nested-loop-many-rows';
 
@@ -20,8 +21,9 @@ function check(context: PlanRuleContext): Insight[] {
   const { plan } = context;
   if (!plan.analyzed) return [];
   const insights: Insight[] = [];
-  for (const node of plan.nodes) {
-    if (node.fields['Node Type'] !== 'Nested Loop' || !ran(plan, node)) continue;
+  const index = planIndex(context);
+  for (const node of index.nodesOfType('Nested Loop')) {
+    if (index.ran[node.id] !== 1) continue;
     const inner = innerChild(node);
     const outer = outerChild(node);
     if (!inner || !outer || inner === outer) continue;
@@ -38,7 +40,7 @@ function insightFor(context: PlanRuleContext, node: PlanNode, outer: PlanNode, i
   const outerEstimate = (numberField(outer.fields, 'Plan Rows') ?? 0) * Math.max(1, loops(outer));
   const share = inclusiveShare(context.plan, node);
   const severity: Severity = share >= WARNING_TIME_SHARE ? 'warning' : 'info';
-  const innerScan = relationBelow(inner) ?? inner;
+  const innerScan = planIndex(context).relationBelow(inner) ?? inner;
   // "Memoize over Index Scan using users_pkey on users": a cache or materialization says little by itself.
   const innerText = innerScan === inner ? nodeLabel(inner) : `${nodeLabel(inner)} over ${nodeLabel(innerScan)}`;
   const title = `Nested Loop runs ${innerText} ${formatCount(innerLoops)} times, once per row of ${nodeLabel(outer)}`;

@@ -2,7 +2,8 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { formatMs } from './format';
-import { numberField, ran, setting } from './planFacts';
+import { numberField, setting } from './planFacts';
+import { planIndex } from './planIndex';
 
 export const PARALLEL_WORKERS_NOT_LAUNCHED = 'parallel-workers-not-launched';
 
@@ -10,8 +11,9 @@ function check(context: PlanRuleContext): Insight[] {
   const { plan } = context;
   if (!plan.analyzed) return [];
   const insights: Insight[] = [];
+  const { ran } = planIndex(context);
   for (const node of plan.nodes) {
-    if (!ran(plan, node)) continue;
+    if (ran[node.id] !== 1) continue;
     const planned = numberField(node.fields, 'Workers Planned');
     const launched = numberField(node.fields, 'Workers Launched');
     if (planned === undefined || launched === undefined || launched >= planned) continue;

@@ -3,6 +3,7 @@ import type { TableStats } from '../../db/catalog';
 import { numberField, stringField } from '../../plan/fieldValues';
 import type { Plan, PlanNode } from '../../plan/planNode';
 import type { PlanRuleContext } from '../insight';
+import { planIndex } from './planIndex';
 
 export { numberField, stringField };
 
@@ -28,12 +29,7 @@ export function setting(context: PlanRuleContext, name: string): string | undefi
 
 /** The catalog's statistics for the table a scan node reads, when a catalog was read. */
 export function tableOf(context: PlanRuleContext, node: PlanNode): TableStats | undefined {
-  const name = stringField(node.fields, 'Relation Name');
-  if (!name || !context.catalog) return undefined;
-  const schema = stringField(node.fields, 'Schema');
-  const matches = context.catalog.tables.filter((t) => t.name === name && (schema === undefined || t.schema === schema));
-  // Without a schema in the plan (no VERBOSE), an unambiguous name is still the table; two schemas are not.
-  return matches.length === 1 ? matches[0] : matches.find((t) => t.schema === 'public');
+  return planIndex(context).tableOf(node);
 }
 
 /** The node's table as written in SQL: "public.orders" when the plan names the schema, else "orders". */
@@ -58,10 +54,10 @@ export function relationBelow(node: PlanNode): PlanNode | undefined {
   return undefined;
 }
 
-export function ancestors(plan: Plan, node: PlanNode): PlanNode[] {
+export function ancestors(plan: Plan, node: PlanNode, limit = Infinity): PlanNode[] {
   const out: PlanNode[] = [];
   let id = node.parentId;
-  while (id !== null) {
+  while (id !== null && out.length < limit) {
     const parent = plan.nodes[id];
     out.push(parent);
     id = parent.parentId;

@@ -11,10 +11,10 @@ import {
   numberField,
   qualifiedTable,
   quoteIdent,
-  ran,
   stringField,
   tableOf,
 } from './planFacts';
+import { planIndex } from './planIndex';
 
 export const ROW_MISESTIMATE = 'row-misestimate';
 
@@ -56,8 +56,7 @@ function perLoop(node: PlanNode): { actual: number; estimate: number } {
 }
 
 function isMisestimated(context: PlanRuleContext, node: PlanNode): boolean {
-  const { plan } = context;
-  if (!ran(plan, node) || PASS_THROUGH.has(node.fields['Node Type'])) return false;
+  if (planIndex(context).ran[node.id] !== 1 || PASS_THROUGH.has(node.fields['Node Type'])) return false;
   const m = node.metrics;
   if (m.misestimateFactor < MISESTIMATE_FACTOR || m.misestimateDirection === 'none') return false;
   const { actual, estimate } = perLoop(node);
@@ -71,9 +70,8 @@ function isMisestimated(context: PlanRuleContext, node: PlanNode): boolean {
  * (it stops when one side runs out), on the inner side of a semi or anti join (first match wins).
  */
 function stoppedEarly(context: PlanRuleContext, node: PlanNode): boolean {
-  const up = ancestors(context.plan, node);
-  if (up.some((a) => a.fields['Node Type'] === 'Limit')) return true;
-  const parent = up[0];
+  if (planIndex(context).underLimit[node.id] === 1) return true;
+  const parent = node.parentId !== null ? context.plan.nodes[node.parentId] : undefined;
   if (!parent) return false;
   if (parent.fields['Node Type'] === 'Merge Join') return true;
   const joinType = stringField(parent.fields, 'Join Type');
@@ -103,7 +101,7 @@ function descendantsThroughPassThrough(node: PlanNode): PlanNode[] {
 /** The estimate mattered if the node holds real time or if a join, hash, sort or aggregate was chosen on it. */
 function matters(context: PlanRuleContext, node: PlanNode): boolean {
   if (inclusiveShare(context.plan, node) >= MIN_TIME_SHARE) return true;
-  return ancestors(context.plan, node).slice(0, 3).some((a) => isJoin(a) || ['Aggregate', 'Sort', 'Hash'].includes(a.fields['Node Type']));
+  return ancestors(context.plan, node, 3).some((a) => isJoin(a) || ['Aggregate', 'Sort', 'Hash'].includes(a.fields['Node Type']));
 }
 
 function insightFor(context: PlanRuleContext, node: PlanNode): Insight {
@@ -112,7 +110,7 @@ function insightFor(context: PlanRuleContext, node: PlanNode): Insight {
   const under = m.misestimateDirection === 'under';
   const factor = m.misestimateFactor;
   const share = inclusiveShare(context.plan, node);
-  const decides = ancestors(context.plan, node).slice(0, 3).some((a) => isJoin(a) || a.fields['Node Type'] === 'Aggregate');
+  const decides = ancestors(context.plan, node, 3).some((a) => isJoin(a) || a.fields['Node Type'] === 'Aggregate');
   let severity: Severity = 'warning';
   if (factor >= CRITICAL_FACTOR && decides && share >= CRITICAL_TIME_SHARE) severity = 'critical';
   else if (!decides && share < MIN_TIME_SHARE * 4) severity = 'info';
@@ -185,7 +183,7 @@ function likelyCauses(context: PlanRuleContext, node: PlanNode, evidence: Eviden
     evidence.push({ label: 'condition', value: condition });
     const functions = conditionFunctions(condition);
     let columns = conditionColumns(condition);
-    const known = context.catalog?.columns.filter((c) => c.table === stringField(f, 'Relation Name')).map((c) => c.column);
+    const known = planIndex(context).columnNamesOf(stringField(f, 'Relation Name'));
     if (known && known.length > 0) columns = columns.filter((c) => known.includes(c));
     const anded = conditions.reduce((n, c) => n + andedConditionCount(c), 0);
     if (table && columns.length >= 2 && anded >= 2) {

@@ -3,7 +3,8 @@ import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { conditionColumns } from './conditionColumns';
 import { formatCount, formatKb, formatMs, formatPercent } from './format';
-import { inclusiveShare, loops, numberField, qualifiedTable, ran, stringField, tableOf } from './planFacts';
+import { inclusiveShare, loops, numberField, qualifiedTable, stringField } from './planFacts';
+import { planIndex } from './planIndex';
 
 export const SEQ_SCAN_LARGE_TABLE = 'seq-scan-large-table';
 
@@ -35,13 +36,14 @@ export interface LargeSeqScan {
 export function largeSeqScan(context: PlanRuleContext, node: PlanNode): LargeSeqScan | undefined {
   const f = node.fields;
   if (f['Node Type'] !== 'Seq Scan' || stringField(f, 'Filter') === undefined) return undefined;
-  const table = tableOf(context, node);
+  const index = planIndex(context);
+  const table = index.tableOf(node);
   const tableBytes = table?.tableBytes;
   let rowsRead: number;
   let rowsKept: number;
   let estimated = false;
   if (context.plan.analyzed) {
-    if (!ran(context.plan, node)) return undefined;
+    if (index.ran[node.id] !== 1) return undefined;
     rowsKept = node.metrics.actualRowsTotal;
     rowsRead = rowsKept + node.metrics.rowsRemovedByFilter;
   } else {
@@ -60,7 +62,7 @@ export function largeSeqScan(context: PlanRuleContext, node: PlanNode): LargeSeq
 
 function check(context: PlanRuleContext): Insight[] {
   const insights: Insight[] = [];
-  for (const node of context.plan.nodes) {
+  for (const node of planIndex(context).nodesOfType('Seq Scan')) {
     const scan = largeSeqScan(context, node);
     if (scan) insights.push(insightFor(context, node, scan));
   }

@@ -2,7 +2,8 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { formatCount, formatKb, formatMs, formatPercent } from './format';
-import { loops, numberField, ran, stringField } from './planFacts';
+import { loops, numberField, stringField } from './planFacts';
+import { planIndex } from './planIndex';
 import { suggestWorkMemKb, workMemKb, workMemText } from './workMem';
 
 export const SORT_SPILLS_TO_DISK = 'sort-spills-to-disk';
@@ -22,21 +23,28 @@ interface Spill {
   method: string;
 }
 
+const GROUP_KEYS = ['Full-sort Groups', 'Pre-sorted Groups'];
+
+/** The sort's own disk use in one set of fields (the node's or a worker's), when it beats `best`. */
+function diskSort(fields: Record<string, unknown>, best: Spill | undefined): Spill | undefined {
+  const type = stringField(fields, 'Sort Space Type');
+  const method = stringField(fields, 'Sort Method') ?? '';
+  // Most nodes are not sorts: two lookups settle them without the regex below.
+  if (type === undefined && method === '') return best;
+  const used = numberField(fields, 'Sort Space Used') ?? 0;
+  if ((type === 'Disk' || /external/i.test(method)) && used > 0 && (!best || used > best.diskKb)) {
+    return { diskKb: used, method: method || 'external merge' };
+  }
+  return best;
+}
+
 /** The largest disk use of the node: its own, or any parallel worker's, or an Incremental Sort's group sorts. */
 function spillOf(node: PlanNode): Spill | undefined {
   const f = node.fields;
-  let best: Spill | undefined;
-  const consider = (fields: Record<string, unknown>): void => {
-    const type = stringField(fields, 'Sort Space Type');
-    const method = stringField(fields, 'Sort Method') ?? '';
-    const used = numberField(fields, 'Sort Space Used') ?? 0;
-    if ((type === 'Disk' || /external/i.test(method)) && used > 0 && (!best || used > best.diskKb)) {
-      best = { diskKb: used, method: method || 'external merge' };
-    }
-  };
-  consider(f);
-  for (const worker of Array.isArray(f['Workers']) ? f['Workers'] : []) consider(worker);
-  for (const key of ['Full-sort Groups', 'Pre-sorted Groups']) {
+  let best = diskSort(f, undefined);
+  const workers = f['Workers'];
+  if (Array.isArray(workers)) for (const worker of workers) best = diskSort(worker as Record<string, unknown>, best);
+  for (const key of GROUP_KEYS) {
     const groups = f[key];
     if (!groups || typeof groups !== 'object') continue;
     const disk = (groups as Record<string, unknown>)['Sort Space Disk'];
@@ -52,8 +60,9 @@ function check(context: PlanRuleContext): Insight[] {
   const { plan } = context;
   if (!plan.analyzed) return [];
   const insights: Insight[] = [];
+  const { ran } = planIndex(context);
   for (const node of plan.nodes) {
-    if (!ran(plan, node)) continue;
+    if (ran[node.id] !== 1) continue;
     const spill = spillOf(node);
     if (spill) insights.push(insightFor(context, node, spill));
   }

@@ -2,7 +2,7 @@
 import { nodeLabel } from '../../plan/planNode';
 import type { Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { formatBlocks, formatCount, formatPercent } from './format';
-import { ran } from './planFacts';
+import { planIndex } from './planIndex';
 
 export const TEMP_BUFFERS_WRITTEN = 'temp-buffers-written';
 
@@ -16,8 +16,9 @@ function check(context: PlanRuleContext): Insight[] {
   if (!plan.analyzed) return [];
   const written = plan.totals.buffers.tempWritten;
   if (written < MIN_TEMP_BLOCKS) return [];
+  const { ran } = planIndex(context);
   const writers = plan.nodes
-    .filter((n) => ran(plan, n) && n.metrics.buffersExclusive.tempWritten > 0)
+    .filter((n) => ran[n.id] === 1 && n.metrics.buffersExclusive.tempWritten > 0)
     .sort((a, b) => b.metrics.buffersExclusive.tempWritten - a.metrics.buffersExclusive.tempWritten);
   const severity: Severity = written >= WARNING_TEMP_BLOCKS ? 'warning' : 'info';
   const where = writers.map(

@@ -1,0 +1,191 @@
+/**
+ * Rewrite benchmark (`npm run bench:rewrite`): a throw-away PostgreSQL server (test/helpers/postgresServer.ts),
+ * our own generated data (setseed, generate_series), and for each case the equivalence verdict and the
+ * before/after median times. Stops the server at the end, also on failure.
+ *
+ * Scale: BENCH_SCALE=0.2 (default 1) shrinks every table, for a quick run.
+ */
+import { startTestServer, type TestServer } from '../../test/helpers/postgresServer';
+import { PgSession } from '../../src/core/db/pgSession';
+import { adviseRewrites } from '../../src/core/advice/rewrite/adviseRewrites';
+import { adviseNPlusOne } from '../../src/core/advice/nPlusOne/adviseNPlusOne';
+import { measurePair } from '../../src/core/advice/rewrite/verifyRewrite';
+import { dashboardDataSql, dashboardQuery, dashboardSchemaSql } from '../../src/core/demo/dashboardDemo';
+import type { Rewrite } from '../../src/core/advice/rewriteSuggestion';
+
+const scale = Number(process.env.BENCH_SCALE ?? '1');
+const n = (value: number): number => Math.max(10, Math.round(value * scale));
+
+interface Line {
+  name: string;
+  equivalence: string;
+  beforeMs?: number;
+  afterMs?: number;
+  note?: string;
+}
+
+const lines: Line[] = [];
+
+function ms(value: number | undefined): string {
+  return value === undefined ? '—' : value >= 100 ? value.toFixed(0) : value.toFixed(2);
+}
+
+function record(name: string, r: Rewrite | undefined, note?: string): void {
+  if (!r) {
+    lines.push({ name, equivalence: 'no rewrite offered', note });
+    return;
+  }
+  lines.push({
+    name,
+    equivalence: `${r.verification}${r.quickFix ? ' (quick fix)' : ''}`,
+    beforeMs: r.measurement?.before.timeMs,
+    afterMs: r.measurement?.after.timeMs,
+    note: note ?? r.verificationReason,
+  });
+  console.log(`\n## ${name}\n${r.rewrittenSql}\n→ ${r.verification}: ${r.verificationReason}`);
+}
+
+async function session(server: TestServer, database: string): Promise<PgSession> {
+  // pg lets the connection string win over a separate `database` field, so the name goes into the URL.
+  const url = new URL(server.url);
+  url.pathname = `/${database}`;
+  return PgSession.connect({ connectionString: url.toString() });
+}
+
+async function freshDatabase(server: TestServer, admin: PgSession, name: string, setup: string): Promise<PgSession> {
+  await admin.execute(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.execute(`CREATE DATABASE ${name}`);
+  const s = await session(server, name);
+  const started = performance.now();
+  await s.execute(setup);
+  console.log(`[${name}] data loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return s;
+}
+
+async function dashboardCase(server: TestServer, admin: PgSession): Promise<void> {
+  const users = n(200_000);
+  const orders = n(2_000_000);
+  const s = await freshDatabase(server, admin, 'bench_dashboard', dashboardSchemaSql + dashboardDataSql({ users, orders }));
+  try {
+    const [r] = await adviseRewrites(s, dashboardQuery, { only: ['aggregate-before-join'] });
+    record(`dashboard (${users} users, ${orders} orders): rewrite only`, r);
+    // The covering partial index the index advisor proposes for the rewritten form, built here to show the pair.
+    await s.execute(`CREATE INDEX orders_user_total_2024 ON orders (user_id) INCLUDE (total, id) WHERE created_at >= '2024-01-01'`);
+    // A statement of its own: VACUUM refuses to run in the implicit transaction of a multi-statement query.
+    await s.execute('VACUUM ANALYZE orders');
+    if (r) {
+      const m = await measurePair(s, { sql: r.originalSql, params: [] }, { sql: r.rewrittenSql, params: [] });
+      lines.push({
+        name: 'dashboard: original (no index) vs rewrite + covering partial index',
+        equivalence: r.verification,
+        beforeMs: r.measurement?.before.timeMs,
+        afterMs: m.after.timeMs,
+        note: `original with the index: ${ms(m.before.timeMs)} ms`,
+      });
+    }
+  } finally {
+    await s.close();
+  }
+}
+
+const programsCode = `const programs = await pool.query(\`SELECT * FROM programs WHERE status = 'active'\`);
+for (const program of programs.rows) {
+  program.tasks = await pool.query(\`SELECT * FROM tasks WHERE program_id = $1\`, [program.id]);
+}
+`;
+
+async function nPlusOneCase(server: TestServer, admin: PgSession, parents: number): Promise<void> {
+  const tasks = parents * 20;
+  const setup = `SELECT setseed(0.7);
+CREATE TABLE programs (id int PRIMARY KEY, title text NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL);
+INSERT INTO programs SELECT g, 'program ' || g, CASE WHEN g <= ${parents} THEN 'active' ELSE 'archived' END,
+  timestamptz '2024-01-01 00:00:00+00' + g * interval '1 hour' FROM generate_series(1, ${parents * 2}) g;
+CREATE TABLE tasks (id int PRIMARY KEY, program_id int NOT NULL REFERENCES programs (id), title text NOT NULL, done boolean NOT NULL, due date);
+INSERT INTO tasks SELECT g, 1 + floor(random() * ${parents * 2})::int, 'task ' || g, random() < 0.3, date '2024-01-01' + (g % 365)
+FROM generate_series(1, ${tasks * 2}) g;
+ANALYZE;`;
+  const s = await freshDatabase(server, admin, `bench_nplus1_${parents}`, setup);
+  try {
+    const [advice] = await adviseNPlusOne(s, programsCode, 'programs.ts', { maxParents: 1_000 });
+    const m = advice?.measurement;
+    lines.push({
+      name: `N+1 programs/tasks, ${parents} parents (no FK index)`,
+      equivalence: m ? (m.sameShape ? 'same shape' : 'DIFFERENT') : 'not measured',
+      beforeMs: m?.loopMs,
+      afterMs: m?.singleMs,
+      note: m ? `${m.roundTripsBefore} → ${m.roundTripsAfter} round trips; ${advice.combined.indexDdl?.create ?? 'FK indexed'}` : advice?.measurementNote,
+    });
+    if (advice?.combined.indexDdl) {
+      await s.execute(advice.combined.indexDdl.create.replace(' CONCURRENTLY', ''));
+      await s.execute('ANALYZE tasks');
+      const [withIndex] = await adviseNPlusOne(s, programsCode, 'programs.ts', { maxParents: 1_000 });
+      const mi = withIndex?.measurement;
+      lines.push({
+        name: `N+1 programs/tasks, ${parents} parents (with the FK index)`,
+        equivalence: mi ? (mi.sameShape ? 'same shape' : 'DIFFERENT') : 'not measured',
+        beforeMs: mi?.loopMs,
+        afterMs: mi?.singleMs,
+        note: mi ? `${mi.roundTripsBefore} → 1 round trips` : undefined,
+      });
+    }
+  } finally {
+    await s.close();
+  }
+}
+
+async function smallCases(server: TestServer, admin: PgSession): Promise<void> {
+  const invoices = n(1_000_000);
+  const customers = n(50_000);
+  const setup = `SELECT setseed(0.9);
+CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, region text);
+INSERT INTO customers SELECT g, 'c' || g, (ARRAY['north', 'south', 'east', NULL])[1 + g % 4] FROM generate_series(1, ${customers}) g;
+CREATE TABLE invoices (id int PRIMARY KEY, customer_id int NOT NULL, amount int NOT NULL, issued_on timestamptz NOT NULL, note text);
+INSERT INTO invoices SELECT g, 1 + floor(random() * ${customers})::int, (random() * 1000)::int,
+  timestamptz '2023-01-01 00:00:00+00' + floor(random() * 730) * interval '1 day', 'n' || g FROM generate_series(1, ${invoices}) g;
+CREATE INDEX invoices_customer ON invoices (customer_id);
+CREATE TABLE blocked (customer_ref int);
+INSERT INTO blocked SELECT CASE WHEN g % 100 = 0 THEN NULL ELSE g * 7 END FROM generate_series(1, ${n(2_000)}) g;
+ANALYZE;`;
+  const s = await freshDatabase(server, admin, 'bench_small', setup);
+  await s.execute('VACUUM ANALYZE');
+  try {
+    const offset = Math.floor(invoices * 0.8);
+    const [keyset] = await adviseRewrites(s, `SELECT id, customer_id, amount FROM invoices ORDER BY id LIMIT 25 OFFSET ${offset}`, { only: ['keyset-pagination'] });
+    record(`deep OFFSET page (OFFSET ${offset} of ${invoices})`, keyset);
+    const [correlated] = await adviseRewrites(
+      s,
+      "SELECT c.id, c.name, (SELECT sum(i.amount) FROM invoices i WHERE i.customer_id = c.id) AS billed FROM customers c WHERE c.region = 'north'",
+      { only: ['correlated-subquery-to-join'] },
+    );
+    record(`correlated subquery (${customers} customers, ${invoices} invoices)`, correlated);
+    const notIn = await adviseRewrites(s, 'SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT b.customer_ref FROM blocked b)', { only: ['not-in-to-not-exists'] });
+    record('NOT IN with NULLs in the subquery column', notIn[0], notIn[0] ? `not offered as equivalent: ${notIn[0].verification}, quick fix ${notIn[0].quickFix}` : undefined);
+  } finally {
+    await s.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const server = await startTestServer();
+  const admin = await session(server, server.database);
+  try {
+    await dashboardCase(server, admin);
+    await nPlusOneCase(server, admin, 50);
+    await nPlusOneCase(server, admin, 1_000);
+    await smallCases(server, admin);
+  } finally {
+    await admin.close();
+    await server.stop();
+  }
+  console.log('\n| case | equivalence | before (median ms) | after (median ms) | ratio | note |');
+  console.log('|---|---|---:|---:|---:|---|');
+  for (const l of lines) {
+    const ratio = l.beforeMs !== undefined && l.afterMs !== undefined && l.afterMs > 0 ? `${(l.beforeMs / l.afterMs).toFixed(1)}×` : '—';
+    console.log(`| ${l.name} | ${l.equivalence} | ${ms(l.beforeMs)} | ${ms(l.afterMs)} | ${ratio} | ${(l.note ?? '').replace(/\|/g, '/').slice(0, 160)} |`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

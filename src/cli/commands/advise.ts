@@ -1,0 +1,108 @@
+/**
+ * `pg-tuner advise`: which index would make this statement fast. Same database choice as `explain`
+ * (--url / PG* variables, else the embedded database). Real indexes are built (in rolled-back transactions)
+ * only on the embedded database, or on a server the user marks as non-production with --allow-what-if.
+ */
+import { adviseIndexes } from '../../core/advice/index/adviseIndexes';
+import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSuggestion';
+import type { DatabaseSession } from '../../core/db/session';
+import { openSession } from '../../core/db/openSession';
+import { TunerError } from '../../core/errors';
+import { formatCost, formatMs, formatRatio } from '../../core/report/formatNumbers';
+import {
+  describeAppliesTo,
+  describeEstimate,
+  describeMeasurement,
+  describeWriteOverhead,
+  planSummary,
+} from '../../core/report/indexAdviceReport';
+import { rewriteNamedParameters } from '../../core/sql/namedParameters';
+import { loadParser } from '../../core/sql/parser';
+import { checkSyntax } from '../../core/sql/splitStatements';
+import type { CliRequest } from '../args';
+import type { Colours } from '../colours';
+import { exitCodes } from '../exitCodes';
+import { chooseStatement } from '../inputs';
+import type { CommandIo } from '../io';
+import type { ErrorContext } from '../reportError';
+import { sessionTarget } from '../runStatement';
+
+function indent(text: string, by = '   '): string {
+  return text
+    .split('\n')
+    .map((l) => (l === '' ? l : by + l))
+    .join('\n');
+}
+
+function formatSuggestion(s: IndexSuggestion, n: number, c: Colours): string {
+  const label = s.label === 'measured' ? c.green('[measured]') : c.yellow('[estimated only]');
+  const lines = [`${c.bold(`${n}. ${s.candidate.name}`)} on ${s.candidate.table} ${label}`];
+  const body: string[] = [c.cyan(s.createSql)];
+  body.push(`Why this column order: ${s.columnOrderReason}`);
+  body.push(`Applies to: ${describeAppliesTo(s.appliesTo)}`);
+  const estimate = describeEstimate(s);
+  if (estimate) body.push(`Estimate: ${estimate}`);
+  body.push(`Measured: ${describeMeasurement(s) ?? 'not measured here (estimated only)'}`);
+  const overhead = describeWriteOverhead(s);
+  if (overhead) body.push(`Cost on writes: ${overhead}`);
+  body.push(`Plan before: ${planSummary(s.planBefore)}`);
+  body.push(`Plan after:  ${planSummary(s.planAfter)}`);
+  for (const e of s.siblings) {
+    const sql = e.sql.replace(/\s+/g, ' ').trim().slice(0, 70);
+    body.push(`Other statement: ${sql} — est. cost ${formatCost(e.costBefore)} → ${formatCost(e.costAfter)} (${e.method})`);
+  }
+  for (const w of s.warnings) body.push(c.yellow(`Warning: ${w}`));
+  body.push(`Rollback: ${s.rollbackSql}`);
+  lines.push(indent(body.join('\n')));
+  return lines.join('\n');
+}
+
+/** The advice as terminal text. */
+export function formatIndexAdvice(advice: IndexAdvice, c: Colours): string {
+  const out: string[] = [];
+  out.push(`HypoPG: ${advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'} (screening)` : advice.hypopg.reason ?? 'not available'}`);
+  out.push(`Measurement: ${advice.measurement.done ? 'real indexes built and timed in rolled-back transactions' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}; figures are estimates only`}`);
+  const b = advice.best;
+  if (b) {
+    const time = b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined ? `, measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})` : '';
+    out.push(`Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${time}`);
+  }
+  out.push('');
+  if (advice.suggestions.length === 0) out.push('No index to suggest.', '');
+  advice.suggestions.forEach((s, i) => out.push(formatSuggestion(s, i + 1, c), ''));
+  for (const cov of advice.covered) out.push(c.dim(`Covered: ${cov.note}`));
+  for (const n of advice.notes) out.push(c.dim(`Note: ${n.message}`));
+  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+export async function adviseCommand(request: CliRequest, io: CommandIo, errorContext: ErrorContext): Promise<number> {
+  if (!request.sql) throw new Error('advise without a statement');
+  const db = request.database;
+  const statement = chooseStatement(request.sql, db.statement);
+  errorContext.statement = statement;
+  const rewrite = rewriteNamedParameters(statement.text);
+  if (rewrite.names.length > 0) errorContext.toWritten = (offset) => rewrite.toOriginal(offset);
+  await loadParser();
+  const syntax = checkSyntax(rewrite.text);
+  if (syntax) throw new TunerError('syntax-error', syntax.message, { offset: syntax.offset });
+  const { target, demo } = sessionTarget(db, io.env);
+  if (demo) io.note('No --url or --schema given: using the embedded demo dataset (users, orders).');
+  else if (target.kind === 'embedded') io.note(`Loading ${target.files.length} schema file(s) into the embedded database…`);
+  if (target.kind === 'server' && !request.allowWhatIf) {
+    io.note('Estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).');
+  }
+  let session: DatabaseSession | undefined;
+  try {
+    session = await openSession(target);
+    const advice = await adviseIndexes(session, rewrite.text, {
+      allowMeasuredWhatIf: request.allowWhatIf === true,
+      params: db.params.length > 0 ? db.params : undefined,
+      statementTimeoutMs: db.timeoutMs,
+      signal: io.signal,
+    });
+    io.out(request.json ? `${JSON.stringify(advice, null, 2)}\n` : formatIndexAdvice(advice, io.colours));
+    return exitCodes.ok;
+  } finally {
+    await session?.close();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * One set of indexes for a workload: the advisor's per-statement candidates pooled, built together for real
+ * in one rolled-back transaction, and pruned by measurement. An index goes when the statements that use it
+ * keep (nearly) their measured time without it (another index of the pool serves them: a prefix, a full
+ * index instead of a partial one, …); then, under a size budget, the index whose loss per byte is smallest
+ * goes first. Nothing outlives the transaction.
+ */
+import type { DatabaseSession, TransactionScope } from '../../db/session';
+import { statementBody } from '../../db/explainStatement';
+import { TunerError } from '../../errors';
+import type { Plan } from '../../plan/planNode';
+import { parsePlan } from '../../plan/parsePlan';
+import type { IndexCandidate } from '../indexSuggestion';
+import { qualifiedName } from './identifiers';
+import { candidateKey, transactionalCreateSql } from './indexDdl';
+
+export interface WorkloadStatement {
+  id: string;
+  sql: string;
+  params?: unknown[];
+  /** The candidates the advisor suggested for this statement. */
+  candidates: IndexCandidate[];
+}
+
+export interface WorkloadIndexOptions {
+  /** Runs per timing, median taken (default 3). */
+  samples?: number;
+  /** A statement must keep at least this share of its measured saving when an index goes (default 0.9). */
+  keepShare?: number;
+  /** Total size the kept indexes may take, bytes; the cheapest losses per byte go first until it fits. */
+  maxTotalBytes?: number;
+  /** Differences below this are timing noise, ms (default 0.1). */
+  noiseMs?: number;
+  signal?: AbortSignal;
+  statementTimeoutMs?: number;
+}
+
+export interface StatementTimes {
+  noneMs: number;
+  /** With every pooled index built. */
+  allMs: number;
+  /** With the kept indexes only. */
+  keptMs: number;
+}
+
+export interface WorkloadIndexChoice {
+  kept: IndexCandidate[];
+  dropped: Array<{ candidate: IndexCandidate; reason: string }>;
+  /** Real size per index name (pg_relation_size), bytes. */
+  sizes: Map<string, number>;
+  /** Sizes of everything pooled, and of what is kept. */
+  pooledBytes: number;
+  keptBytes: number;
+  times: Map<string, StatementTimes>;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new TunerError('cancelled', 'Cancelled.');
+}
+
+function indexesUsed(plan: Plan): Set<string> {
+  const out = new Set<string>();
+  for (const n of plan.nodes) {
+    const name = n.fields['Index Name'];
+    if (typeof name === 'string') out.add(name);
+  }
+  return out;
+}
+
+/** Candidates once each; two different candidates that came with the same name get distinct names. */
+function pool(statements: WorkloadStatement[]): { candidates: IndexCandidate[]; byStatement: Map<string, string[]> } {
+  const candidates: IndexCandidate[] = [];
+  const byStatement = new Map<string, string[]>();
+  const names = new Set<string>();
+  for (const s of statements) {
+    const mine: string[] = [];
+    for (const c of s.candidates) {
+      const same = candidates.find((p) => candidateKey(p) === candidateKey(c));
+      if (same) {
+        mine.push(same.name);
+        continue;
+      }
+      let name = c.name;
+      for (let n = 2; names.has(name); n++) name = `${c.name.slice(0, 60)}_${n}`;
+      names.add(name);
+      candidates.push({ ...c, name });
+      mine.push(name);
+    }
+    byStatement.set(s.id, mine);
+  }
+  return { candidates, byStatement };
+}
+
+class Pruner {
+  readonly sizes = new Map<string, number>();
+  readonly dropped: WorkloadIndexChoice['dropped'] = [];
+  private readonly none = new Map<string, number>();
+  private readonly all = new Map<string, number>();
+  private readonly current = new Map<string, { ms: number; uses: Set<string> }>();
+
+  constructor(
+    private readonly tx: TransactionScope,
+    private readonly statements: WorkloadStatement[],
+    private readonly options: WorkloadIndexOptions,
+  ) {}
+
+  private async time(s: WorkloadStatement): Promise<{ ms: number; uses: Set<string> }> {
+    throwIfAborted(this.options.signal);
+    const runs: Array<{ ms: number; plan: Plan }> = [];
+    for (let i = 0; i < (this.options.samples ?? 3); i++) {
+      const plan = parsePlan(await this.tx.explainJson(statementBody(s.sql), 'ANALYZE', s.params));
+      runs.push({ ms: plan.executionTimeMs ?? plan.totals.timeMs, plan });
+    }
+    const ms = median(runs.map((r) => r.ms));
+    const mid = runs.reduce((b, r) => (Math.abs(r.ms - ms) < Math.abs(b.ms - ms) ? r : b), runs[0]);
+    return { ms, uses: indexesUsed(mid.plan) };
+  }
+
+  /** The most a statement may take once indexes go: its time with all of them plus the tolerated share of the saving. */
+  private allowed(id: string): number {
+    const none = this.none.get(id) ?? Infinity;
+    const all = this.all.get(id) ?? 0;
+    return all + Math.max(0, none - all) * (1 - (this.options.keepShare ?? 0.9)) + (this.options.noiseMs ?? 0.1);
+  }
+
+  async measureNone(): Promise<void> {
+    for (const s of this.statements) this.none.set(s.id, (await this.time(s)).ms);
+  }
+
+  async build(candidates: IndexCandidate[]): Promise<IndexCandidate[]> {
+    const built: IndexCandidate[] = [];
+    for (const c of candidates) {
+      throwIfAborted(this.options.signal);
+      await this.tx.query('SAVEPOINT workload_index');
+      try {
+        await this.tx.query(transactionalCreateSql(c));
+        await this.tx.query('RELEASE SAVEPOINT workload_index');
+        const rows = await this.tx.query<{ size: string }>('SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size', [qualifiedName(c.schema, c.name)]);
+        this.sizes.set(c.name, Number(rows[0]?.size ?? 0));
+        built.push(c);
+      } catch (err) {
+        await this.tx.query('ROLLBACK TO SAVEPOINT workload_index');
+        this.dropped.push({ candidate: c, reason: `could not be built: ${(err as Error).message}` });
+      }
+    }
+    for (const s of this.statements) {
+      const t = await this.time(s);
+      this.all.set(s.id, t.ms);
+      this.current.set(s.id, t);
+    }
+    return built;
+  }
+
+  /**
+   * Drops `c` inside a savepoint and re-times the statements whose plans use it. Kept dropped when `accept`
+   * says so (given the extra milliseconds per run of the workload), else restored.
+   */
+  async tryDrop(c: IndexCandidate, accept: (lossMs: number, worst: { id: string; ms: number } | undefined) => boolean): Promise<{ dropped: boolean; lossMs: number }> {
+    const affected = this.statements.filter((s) => this.current.get(s.id)?.uses.has(c.name));
+    await this.tx.query('SAVEPOINT workload_drop');
+    await this.tx.query(`DROP INDEX ${qualifiedName(c.schema, c.name)}`);
+    const after = new Map<string, { ms: number; uses: Set<string> }>();
+    let lossMs = 0;
+    let worst: { id: string; ms: number } | undefined;
+    for (const s of affected) {
+      const t = await this.time(s);
+      after.set(s.id, t);
+      lossMs += Math.max(0, t.ms - (this.current.get(s.id)?.ms ?? 0));
+      if (t.ms > this.allowed(s.id) && (!worst || t.ms - this.allowed(s.id) > worst.ms)) worst = { id: s.id, ms: t.ms - this.allowed(s.id) };
+    }
+    if (accept(lossMs, worst)) {
+      await this.tx.query('RELEASE SAVEPOINT workload_drop');
+      for (const [id, t] of after) this.current.set(id, t);
+      return { dropped: true, lossMs };
+    }
+    await this.tx.query('ROLLBACK TO SAVEPOINT workload_drop');
+    return { dropped: false, lossMs };
+  }
+
+  async finalTimes(): Promise<Map<string, StatementTimes>> {
+    const out = new Map<string, StatementTimes>();
+    for (const s of this.statements) {
+      out.set(s.id, { noneMs: this.none.get(s.id) ?? NaN, allMs: this.all.get(s.id) ?? NaN, keptMs: (await this.time(s)).ms });
+    }
+    return out;
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * Pools the per-statement candidates and keeps the smallest set that keeps every statement's measured gain
+ * (within `keepShare`), then fits `maxTotalBytes` when given. Builds only in a rolled-back transaction:
+ * the caller decides that the session may build (never a production or read-only connection).
+ */
+export async function consolidateWorkloadIndexes(
+  session: DatabaseSession,
+  statements: WorkloadStatement[],
+  options: WorkloadIndexOptions = {},
+): Promise<WorkloadIndexChoice> {
+  const run = session.inTransaction?.bind(session);
+  if (!run) throw new TunerError('bad-input', `The session ${session.label} cannot run a rolled-back transaction.`);
+  const { candidates, byStatement } = pool(statements);
+  return run(
+    async (tx) => {
+      const p = new Pruner(tx, statements, options);
+      await p.measureNone();
+      let kept = await p.build(candidates);
+      const size = (c: IndexCandidate): number => p.sizes.get(c.name) ?? 0;
+
+      // Redundant first: largest first, so that a wide index gives way to a narrower one that serves as well.
+      for (const c of [...kept].sort((a, b) => size(b) - size(a))) {
+        const r = await p.tryDrop(c, (_loss, worst) => worst === undefined);
+        if (r.dropped) {
+          kept = kept.filter((k) => k !== c);
+          const users = [...byStatement].filter(([, names]) => names.includes(c.name)).map(([id]) => id);
+          p.dropped.push({ candidate: c, reason: `redundant: ${users.join(', ') || 'its statements'} keep their measured gain with the other indexes (${megabytes(size(c))} saved)` });
+        }
+      }
+
+      // Then the size budget: drop the smallest measured loss per byte until the set fits.
+      const budget = options.maxTotalBytes;
+      while (budget !== undefined && kept.length > 0 && kept.reduce((s, c) => s + size(c), 0) > budget) {
+        let cheapest: { c: IndexCandidate; perByte: number; loss: number } | undefined;
+        for (const c of kept) {
+          const r = await p.tryDrop(c, () => false);
+          const perByte = r.lossMs / Math.max(size(c), 1);
+          if (!cheapest || perByte < cheapest.perByte) cheapest = { c, perByte, loss: r.lossMs };
+        }
+        if (!cheapest) break;
+        const chosen = cheapest;
+        await p.tryDrop(chosen.c, () => true);
+        kept = kept.filter((k) => k !== chosen.c);
+        p.dropped.push({ candidate: chosen.c, reason: `over the size budget: ${megabytes(size(chosen.c))} for ${chosen.loss.toFixed(1)} ms per run of the workload, the least gain per byte` });
+      }
+
+      const times = await p.finalTimes();
+      return {
+        kept,
+        dropped: p.dropped,
+        sizes: p.sizes,
+        pooledBytes: candidates.reduce((s, c) => s + size(c), 0),
+        keptBytes: kept.reduce((s, c) => s + size(c), 0),
+        times,
+      };
+    },
+    { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },
+  );
+}

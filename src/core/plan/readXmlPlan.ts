@@ -1,0 +1,138 @@
+/**
+ * Reads EXPLAIN (FORMAT XML) as PostgreSQL writes it (explain.c), and auto_explain's XML: elements without
+ * attributes (but the root's xmlns), text escaped as &lt; &gt; &amp; (and numeric references), lists as
+ * `<Item>` children, groups of nodes as `<Plans><Plan>…`, `<Workers><Worker>…`, `<Triggers><Trigger>…`.
+ * Tag names are FORMAT JSON's keys with every character outside [A-Za-z0-9_.-] turned into `-`; they are
+ * turned back here ("Rows-Removed-by-Filter" → "Rows Removed by Filter", "I-O-Read-Time" → "I/O Read Time").
+ * The result has FORMAT JSON's shape, so the JSON reader's tree building takes it.
+ */
+import { TunerError } from '../errors';
+import { psqlCellLines } from './psqlCellLines';
+import type { RawPlan } from './rawPlan';
+import { rawPlanFromDocument } from './readJsonPlan';
+import { scalar } from './textDetails';
+
+interface XmlElement {
+  name: string;
+  children: XmlElement[];
+  text: string;
+  line: number;
+}
+
+/** Groups whose children are list entries in FORMAT JSON. */
+const ARRAY_GROUPS = new Set(['Plans', 'Workers', 'Triggers']);
+const OBJECT_GROUPS = new Set(['Settings', 'Planning', 'JIT', 'Options', 'Timing']);
+/** Keys that stay strings even when they look like numbers ("Alias": "2024"). */
+const STRING_KEYS = new Set([
+  'Node Type', 'Relation Name', 'Schema', 'Alias', 'Index Name', 'CTE Name', 'Function Name', 'Subplan Name',
+  'Query Text', 'Filter', 'Join Filter', 'Index Cond', 'Recheck Cond', 'Hash Cond', 'Merge Cond', 'Trigger Name',
+  'Constraint Name', 'Relation', 'Cache Key', 'Cache Mode',
+]);
+/** Tag names whose key had a character other than a space turned into `-`. */
+const KEY_EXCEPTIONS: Record<string, string> = {
+  'Full-sort-Groups': 'Full-sort Groups',
+  'Pre-sorted-Groups': 'Pre-sorted Groups',
+};
+
+export function readXmlPlan(text: string, lineMap?: number[]): RawPlan {
+  const cell = psqlCellLines(text, lineMap);
+  const root = parseElements(cell.lines, cell.nos);
+  // <explain><Query>…</Query></explain> from EXPLAIN, <explain><Plan>…</Plan>… from auto_explain.
+  const query = root.children.find((c) => c.name === 'Query') ?? root;
+  return rawPlanFromDocument(toValue(query, ''), 'xml');
+}
+
+const TOKEN = /<(\/?)([A-Za-z_][\w.-]*)([^>]*?)(\/?)>|<\?[^>]*\?>|<!--[\s\S]*?-->|([^<]+)/g;
+
+function parseElements(lines: string[], nos: number[]): XmlElement {
+  // Offsets of line starts, to name the line of a bad tag.
+  const text = lines.join('\n');
+  const starts: number[] = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  const lineAt = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return nos[lo] ?? lo + 1;
+  };
+  const top: XmlElement = { name: '#document', children: [], text: '', line: 1 };
+  const stack: XmlElement[] = [top];
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
+    const current = stack[stack.length - 1];
+    if (m[5] !== undefined) {
+      if (stack.length > 1) current.text += m[5];
+      else if (m[5].trim() !== '') throw bad(lineAt(m.index), `text outside the <explain> element: '${clip(m[5].trim())}'`);
+      continue;
+    }
+    if (m[2] === undefined) continue; // <?xml …?>, comments
+    const line = lineAt(m.index);
+    if (m[1] === '/') {
+      if (current.name !== m[2]) throw bad(line, `</${m[2]}> closes <${current.name}>`);
+      stack.pop();
+    } else {
+      const el: XmlElement = { name: m[2], children: [], text: '', line };
+      current.children.push(el);
+      if (m[4] !== '/') stack.push(el);
+    }
+  }
+  if (stack.length > 1) {
+    const open = stack[stack.length - 1];
+    throw bad(nos[nos.length - 1] ?? 1, `the XML plan is truncated: <${open.name}> (line ${open.line}) is not closed`);
+  }
+  const explain = top.children[0];
+  if (!explain || explain.name !== 'explain') throw bad(explain?.line ?? 1, 'expected an <explain> element');
+  return explain;
+}
+
+function toValue(el: XmlElement, key: string): unknown {
+  if (el.children.length === 0) {
+    const text = decode(el.text.trim());
+    if (text === '') {
+      if (ARRAY_GROUPS.has(key)) return [];
+      if (OBJECT_GROUPS.has(key)) return {};
+      return text;
+    }
+    return STRING_KEYS.has(key) ? text : scalar(text);
+  }
+  if (el.children.every((c) => c.name === 'Item')) return el.children.map((c) => decode(c.text.trim()));
+  if (ARRAY_GROUPS.has(key)) return el.children.map((c) => toValue(c, ''));
+  const obj: Record<string, unknown> = {};
+  // Settings are GUC names, not EXPLAIN keys: keep them as they are.
+  const keep = key === 'Settings';
+  for (const c of el.children) {
+    const k = keep ? c.name : keyOf(c.name);
+    obj[k] = toValue(c, k);
+  }
+  return obj;
+}
+
+function keyOf(tag: string): string {
+  const exception = KEY_EXCEPTIONS[tag];
+  if (exception) return exception;
+  return tag.replace(/(^|-)I-O-/g, '$1I/O-').replace(/-/g, ' ');
+}
+
+function decode(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#\d+);/g, (_, e: string) => {
+    if (e === 'lt') return '<';
+    if (e === 'gt') return '>';
+    if (e === 'amp') return '&';
+    if (e === 'quot') return '"';
+    if (e === 'apos') return "'";
+    return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1)));
+  });
+}
+
+function bad(line: number, message: string): TunerError {
+  return new TunerError('not-a-plan', `line ${line}: ${message}`, { line });
+}
+
+function clip(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}

@@ -1,0 +1,123 @@
+/**
+ * Index advice as text: the sentences for each figure (with the method that produced it) shared by the
+ * terminal output and the Markdown report, and the Markdown report itself.
+ */
+import type { IndexAdvice, IndexSuggestion } from '../advice/indexSuggestion';
+import type { Plan } from '../plan/planNode';
+import { nodeLabel } from '../plan/planNode';
+import { formatBytes, formatCost, formatCount, formatMs, formatRatio } from './formatNumbers';
+
+/** "estimated by HypoPG: cost 285,000.00 → 8,000.00 (35.6× lower), the plan uses it, HypoPG's size 12.0 MB". */
+export function describeEstimate(s: IndexSuggestion): string | undefined {
+  const e = s.estimate;
+  if (!e) return undefined;
+  const by = e.method === 'hypopg' ? 'estimated with a HypoPG hypothetical index' : 'estimated by the planner with the real index (built in a rolled-back transaction)';
+  const size = e.estimatedSizeBytes !== undefined ? `; HypoPG's size estimate ${formatBytes(e.estimatedSizeBytes)} (often 2–3× too large)` : '';
+  return `${by}: cost ${formatCost(e.costBefore)} → ${formatCost(e.costAfter)} (${formatRatio(e.costBefore, e.costAfter)}), ${e.usedInPlan ? 'the plan uses it' : 'the plan does not use it'}${size}`;
+}
+
+/** "measured on embedded (median of 3 runs, index built in a rolled-back transaction): 491 ms → 253 ms …". */
+export function describeMeasurement(s: IndexSuggestion): string | undefined {
+  const m = s.measurement;
+  if (!m) return undefined;
+  return (
+    `measured on ${m.where} (EXPLAIN ANALYZE, median of ${m.samplesAfterMs.length} runs, real index built in a rolled-back transaction): ` +
+    `${formatMs(m.timeBeforeMs)} → ${formatMs(m.timeAfterMs)} (${formatRatio(m.timeBeforeMs, m.timeAfterMs)}); real size ${formatBytes(m.sizeBytes)}, built in ${formatMs(m.buildMs)}` +
+    `${m.usedInPlan ? '' : '; the plan did not use it'}`
+  );
+}
+
+/** The index's size and the table's write rate: what the index costs on every write. */
+export function describeWriteOverhead(s: IndexSuggestion): string | undefined {
+  const w = s.writeOverhead;
+  if (!w) return undefined;
+  const parts: string[] = [];
+  if (w.indexSizeBytes !== undefined) parts.push(`index ${formatBytes(w.indexSizeBytes)} (${s.measurement ? 'measured' : 'estimated'})`);
+  if (w.tableBytes !== undefined) parts.push(`table ${w.table} ${formatBytes(w.tableBytes)}`);
+  if (w.inserts !== undefined || w.updates !== undefined || w.deletes !== undefined) {
+    parts.push(`${formatCount(w.inserts ?? 0)} inserts, ${formatCount(w.updates ?? 0)} updates, ${formatCount(w.deletes ?? 0)} deletes since the statistics were reset, each of which will also write this index`);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/** One line for a plan: its cost and time, and how each table is read ("Seq Scan on orders o"). */
+export function planSummary(plan: Plan | undefined): string {
+  if (!plan) return '–';
+  const scans = plan.nodes.filter((n) => n.fields['Relation Name'] !== undefined || n.fields['Index Name'] !== undefined).map(nodeLabel);
+  const figures = [`cost ${formatCost(plan.totals.cost)}`];
+  if (plan.analyzed) figures.push(formatMs(plan.executionTimeMs ?? plan.totals.timeMs));
+  return `${figures.join(', ')}: ${[...new Set(scans)].join('; ') || nodeLabel(plan.root)}`;
+}
+
+/** "as written" or `rewrite "aggregate first"`. */
+export function describeAppliesTo(appliesTo: string): string {
+  return appliesTo === 'as written' ? 'the statement as written' : `the rewrite "${appliesTo}" (apply it together with the index)`;
+}
+
+function fence(sql: string): string {
+  return ['```sql', sql, '```'].join('\n');
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function suggestionMarkdown(s: IndexSuggestion, n: number): string[] {
+  const out: string[] = [];
+  const label = s.label === 'measured' ? 'measured' : '**estimated only**';
+  out.push(`### ${n}. \`${s.candidate.name}\` on ${s.candidate.table} (${label})`, '');
+  out.push(fence(s.createSql), '');
+  out.push(`- **Why this column order:** ${s.columnOrderReason}`);
+  out.push(`- **Applies to:** ${describeAppliesTo(s.appliesTo)}`);
+  const estimate = describeEstimate(s);
+  if (estimate) out.push(`- **Estimate:** ${estimate}`);
+  const measured = describeMeasurement(s);
+  out.push(`- **Measured:** ${measured ?? 'not measured here: the figures above are estimates only'}`);
+  const overhead = describeWriteOverhead(s);
+  if (overhead) out.push(`- **Cost on writes:** ${overhead}`);
+  out.push('', '| | Plan |', '|---|---|');
+  out.push(`| Before | ${escapeCell(planSummary(s.planBefore))} |`);
+  out.push(`| After | ${escapeCell(planSummary(s.planAfter))} |`, '');
+  if (s.siblings.length > 0) {
+    out.push('| Other statement on the table | Cost before | Cost after | Method |', '|---|---:|---:|---|');
+    for (const e of s.siblings) {
+      out.push(`| \`${escapeCell(e.sql.replace(/\s+/g, ' ').trim().slice(0, 80))}\` | ${formatCost(e.costBefore)} | ${formatCost(e.costAfter)} | ${e.method} |`);
+    }
+    out.push('');
+  }
+  if (s.warnings.length > 0) {
+    out.push('**Warnings:**', '');
+    for (const w of s.warnings) out.push(`- ${w}`);
+    out.push('');
+  }
+  out.push('Rollback:', '', fence(s.rollbackSql), '');
+  return out;
+}
+
+/** The index advice as a Markdown section (heading level 2), figures labelled with their method. */
+export function renderIndexAdviceMarkdown(advice: IndexAdvice): string {
+  const out: string[] = ['## Index advice', '', fence(advice.sql.trim()), ''];
+  out.push(
+    `- **HypoPG:** ${advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'}, used to screen candidates` : advice.hypopg.reason ?? 'not available'}`,
+    `- **Measurement:** ${advice.measurement.done ? 'candidates were built for real in rolled-back transactions and timed' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`}`,
+  );
+  const b = advice.best;
+  if (b) {
+    const time = b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined ? `; measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})` : '';
+    out.push(`- **Best combination:** ${b.indexNames.map((x) => `\`${x}\``).join(' + ')} with ${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`);
+  }
+  out.push('');
+  if (advice.suggestions.length === 0) out.push('No index to suggest.', '');
+  advice.suggestions.forEach((s, i) => out.push(...suggestionMarkdown(s, i + 1)));
+  if (advice.covered.length > 0) {
+    out.push('### Already covered', '');
+    for (const c of advice.covered) out.push(`- ${c.note}`);
+    out.push('');
+  }
+  if (advice.notes.length > 0) {
+    out.push('### Notes', '');
+    for (const n of advice.notes) out.push(`- ${n.message}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

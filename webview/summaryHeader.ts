@@ -31,7 +31,7 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
   if (result.run) {
     const r = result.run;
     where.append(
-      `Ran on ${r.sessionLabel} · PostgreSQL ${r.serverVersion} · ${wrapperText[r.wrapper]} · round trip ${formatMs(r.roundTripMs)}`,
+      `Ran on ${r.sessionLabel} · ${r.serverVersion} · ${wrapperText[r.wrapper]} · round trip ${formatMs(r.roundTripMs)}`,
     );
   } else {
     where.append('Pasted plan');

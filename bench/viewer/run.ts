@@ -103,6 +103,8 @@ async function measurePev2(browser: Browser, bundle: { js: string; css: string }
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // tsx compiles the functions passed to page.evaluate with esbuild's keepNames, whose helper the page lacks.
+  await page.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
   const html = `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="stylesheet" href="${PEV2_ORIGIN}/pev2.css"><title>pev2</title>
 <style>html, body, #app { height: 100%; margin: 0; }</style></head><body><div id="app"></div><script src="${PEV2_ORIGIN}/pev2.js"></script></body></html>`;
   await page.route(`${PEV2_ORIGIN}/**`, (route) => {

@@ -53,7 +53,7 @@ export async function explainAndOptimize(
   result.run = {
     sessionKind: session.kind,
     sessionLabel: session.label,
-    serverVersion: explained.server.versionText,
+    serverVersion: versionWithoutBuild(explained.server.versionText),
     wrapper: explained.wrapper,
     analyzed: plan.analyzed,
     roundTripMs: explained.roundTripMs,
@@ -106,6 +106,12 @@ export function rankInsights(insights: Insight[], plan: Plan): Insight[] {
   return [...insights].sort(
     (a, b) => severityOrder[b.severity] - severityOrder[a.severity] || weight(b) - weight(a),
   );
+}
+
+/** "PostgreSQL 15.20 (Debian …) on x86_64-pc-linux-gnu, compiled by gcc …" → "PostgreSQL 15.20 (Debian …)". */
+function versionWithoutBuild(versionText: string): string {
+  const cut = versionText.indexOf(' on ');
+  return cut > 0 ? versionText.slice(0, cut) : versionText;
 }
 
 async function readCatalog(session: DatabaseSession, plan: Plan): Promise<CatalogSnapshot | undefined> {

@@ -78,6 +78,9 @@ export interface MeasuredFigures {
   sizeBytes: number;
   buildMs: number;
   usedInPlan: boolean;
+  /** Shared buffers (hit + read) of the median run without and with the index: deterministic where times are noisy. */
+  buffersBefore?: number;
+  buffersAfter?: number;
 }
 
 /** A statement planned with and without the index, when it is not the one being tuned. */

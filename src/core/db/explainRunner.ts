@@ -1,6 +1,6 @@
 /**
- * The one EXPLAIN procedure both sessions follow: classify, build, then BEGIN [READ ONLY] → SET LOCAL
- * timeouts → EXPLAIN → ROLLBACK, with ROLLBACK also after any error so the session stays usable.
+ * The one EXPLAIN procedure both sessions follow: classify, build, then BEGIN [READ ONLY] + SET LOCAL
+ * timeouts (one round trip) → EXPLAIN → ROLLBACK, with ROLLBACK also after any error so the session stays usable.
  */
 import { loadParser } from '../sql/parser';
 import { TunerError } from '../errors';
@@ -95,9 +95,13 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
   let failed = false;
   try {
     throwIfAborted(signal);
-    await runner.run(wrapper === 'rolled-back-transaction' ? 'BEGIN' : 'BEGIN READ ONLY');
-    await runner.run(`SET LOCAL statement_timeout = ${statementTimeoutMs}`);
-    await runner.run(`SET LOCAL lock_timeout = ${lockTimeoutMs}`);
+    // One round trip for the three: without parameters both drivers send a multi-statement string as one simple
+    // query, which the server runs in order and stops at the first error (then the ROLLBACK below clears it).
+    // The timeouts are validated whole numbers, so nothing from the caller is spliced into SQL text.
+    await runner.run(
+      `${wrapper === 'rolled-back-transaction' ? 'BEGIN' : 'BEGIN READ ONLY'}; ` +
+        `SET LOCAL statement_timeout = ${statementTimeoutMs}; SET LOCAL lock_timeout = ${lockTimeoutMs}`,
+    );
     throwIfAborted(signal);
     let rows: Row[];
     try {

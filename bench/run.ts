@@ -1,9 +1,11 @@
 /**
- * `npm run bench`: prints the performance figures of issue 3 next to their targets. Figures, not tests:
- * nothing here fails the run when a target is missed (a missed target is marked "over").
+ * `npm run bench`: prints the performance figures of issue 3 next to their targets, each marked PASS or MISS.
+ * Figures, not tests: nothing here fails the run when a target is missed. `npx tsx bench/run.ts a b` runs only
+ * the steps named (letters below).
  *
  *   (a) parse + analyse a generated 10,000-node plan: median ms, heap, ratio to JSON.parse of the same text
- *   (b) tool overhead: Explain and Optimize round trip vs a bare EXPLAIN through pg, on real PostgreSQL
+ *   (b) tool overhead: Explain and Optimize round trip vs a bare EXPLAIN through pg, on real PostgreSQL: one
+ *       run (the target's own terms) and the median of several, alternating the two so load hits both alike
  *   (c) static SQL checks over a generated 1,000-line .sql file
  *   (d) webview paint figures (bench/webviewPaint.ts, when present)
  *   (e) the demo: embedded PostgreSQL cold start + load, then explain
@@ -99,14 +101,25 @@ async function benchOverhead(): Promise<void> {
         tool.push(...(await timeRuns(1, () => explainAndOptimize(session, dashboardQuery, { analyze: true }))));
         noCatalog.push(...(await timeRuns(1, () => explainAndOptimize(session, dashboardQuery, { analyze: true, withCatalog: false }))));
       }
-      const bareMs = median(bare);
-      const toolMs = median(tool);
-      const limit = bareMs * 1.2 + 20;
-      const delta = toolMs - bareMs;
+      const version = Math.floor(server.versionNum / 10000);
+      const overhead = (label: string, bareMs: number, toolMs: number): Figure[] => {
+        const limit = bareMs * 1.2 + 20;
+        const delta = toolMs - bareMs;
+        return [
+          { name: `(b) ${label}: bare EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) via pg, PostgreSQL ${version}`, value: `${bareMs.toFixed(1)} ms`, target: '' },
+          {
+            name: `(b) ${label}: Explain and Optimize round trip, same query`,
+            value: `${toolMs.toFixed(1)} ms (${(toolMs / bareMs).toFixed(2)}×, ${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(1)} ms)`,
+            target: `≤ 1.2× + 20 ms = ${limit.toFixed(1)} ms`,
+            met: toolMs <= limit,
+          },
+        ];
+      };
       figures.push(
-        { name: `(b) bare EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) via pg, PostgreSQL ${Math.floor(server.versionNum / 10000)}, median of ${runs}`, value: `${bareMs.toFixed(1)} ms`, target: '' },
-        { name: '(b) Explain and Optimize round trip, same query', value: `${toolMs.toFixed(1)} ms (${(toolMs / bareMs).toFixed(2)}×, ${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(1)} ms)`, target: `≤ 1.2× + 20 ms = ${limit.toFixed(1)} ms`, met: toolMs <= limit },
-        { name: '(b)   the same without reading the catalog (sizes, indexes, pg_stats)', value: `${median(noCatalog).toFixed(1)} ms`, target: '' },
+        // The first pair after the warm-up: one run, as the target is worded.
+        ...overhead('one run', bare[0], tool[0]),
+        ...overhead(`median of ${runs}`, median(bare), median(tool)),
+        { name: `(b)   median of ${runs} without reading the catalog (sizes, indexes, pg_stats)`, value: `${median(noCatalog).toFixed(1)} ms`, target: '' },
       );
     } finally {
       await session.close();
@@ -200,7 +213,7 @@ async function benchDemo(): Promise<void> {
 
 function printTable(): void {
   const header: [string, string, string, string] = ['Figure', 'Value', 'Target', ''];
-  const rows = figures.map((f): [string, string, string, string] => [f.name, f.value, f.target, f.met === undefined ? '' : f.met ? 'ok' : 'over']);
+  const rows = figures.map((f): [string, string, string, string] => [f.name, f.value, f.target, f.met === undefined ? '' : f.met ? 'PASS' : 'MISS']);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   console.log(`\n${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}`);
@@ -216,7 +229,9 @@ async function main(): Promise<void> {
     ['(d) webview', benchWebview],
     ['(e) demo', benchDemo],
   ];
+  const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
   for (const [name, step] of steps) {
+    if (wanted.length > 0 && !wanted.includes(name.slice(1, 2))) continue;
     process.stderr.write(`${name}…\n`);
     try {
       await step();

@@ -74,6 +74,7 @@ export class PlanViewApp {
   private handle(message: HostToWebviewMessage): void {
     switch (message.type) {
       case 'didShowResult': {
+        const receivedAt = performance.now();
         const embeddedNote = message.embeddedTimingsNote === true || message.result.run?.sessionKind === 'embedded';
         const same = this.shown && sameResult(this.shown.result, message.result);
         const shown = { result: message.result, title: message.title, embeddedNote };
@@ -84,6 +85,7 @@ export class PlanViewApp {
           this.show(shown, undefined);
         }
         if (message.selectNodeId !== undefined) this.revealNode(message.selectNodeId, false);
+        this.reportPaint(message.result.plan.nodes.length, receivedAt);
         break;
       }
       case 'didSelectNode':
@@ -115,6 +117,11 @@ export class PlanViewApp {
     this.canvas.show(plan, this.layout, this.selectedId, view?.transform ?? 'fit');
     this.renderDetails();
     this.persistSoon();
+  }
+
+  /** For the host's "first paint" log: a rAF callback runs before its frame is painted, a task queued from it after. */
+  private reportPaint(nodes: number, receivedAt: number): void {
+    requestAnimationFrame(() => setTimeout(() => this.api.postMessage({ type: 'painted', nodes, ms: performance.now() - receivedAt }), 0));
   }
 
   private buildChrome(shown: Shown): void {

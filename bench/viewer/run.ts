@@ -48,7 +48,7 @@ function pev2NodeModules(): string | undefined {
 async function pev2Bundle(nodeModules: string): Promise<{ js: string; css: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'pev2-bench-'));
   await build({
-    entryPoints: [join(__dirname, 'pev2Page.ts')],
+    entryPoints: [join(__dirname, 'pev2Page.mjs')],
     bundle: true,
     format: 'iife',
     platform: 'browser',

@@ -68,6 +68,7 @@ export class TunerContext implements vscode.Disposable {
         await vscode.env.clipboard.writeText(shared.text);
         void vscode.window.setStatusBarMessage('Plan copied with names and literals obfuscated', 3000);
       },
+      log: (line) => this.log.info(line),
       delivered: () => {
         if (!this.paintClock) return;
         this.log.info(`Plan delivered to the view ${Math.round(performance.now() - this.paintClock.startedAt)} ms after "${this.paintClock.label}"`);

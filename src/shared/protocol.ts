@@ -133,7 +133,19 @@ export interface CompareWithPreviousCommand {
   type: 'compareWithPrevious';
 }
 
+/**
+ * The view drew a result it was sent (once per `didShowResult`, after the frame that shows it was painted):
+ * the host logs "first paint" from there. `ms` is the view's own part, from receiving the message to that frame.
+ */
+export interface PaintedCommand {
+  type: 'painted';
+  /** Nodes in the shown plan (all of them, drawn or not). */
+  nodes: number;
+  ms: number;
+}
+
 export type WebviewToHostMessage =
+  | PaintedCommand
   | ExportImageCommand
   | CopyPlanForSharingCommand
   | CompareWithPreviousCommand
@@ -189,6 +201,7 @@ const webviewToHostTypes: ReadonlySet<string> = new Set<WebviewToHostMessage['ty
   'exportImage',
   'copyPlanForSharing',
   'compareWithPrevious',
+  'painted',
 ]);
 
 function typeOf(value: unknown): string | undefined {
@@ -237,6 +250,8 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
       return isRange(v.range);
     case 'selectNode':
       return hasNodeId(v);
+    case 'painted':
+      return Number.isInteger(v.nodes) && typeof v.ms === 'number' && Number.isFinite(v.ms) && v.ms >= 0;
     case 'exportImage':
       return typeof v.suggestedName === 'string' && !/[\\/]/.test(v.suggestedName)
         && ((v.format === 'svg' && typeof v.svgText === 'string') || (v.format === 'png' && typeof v.dataUrl === 'string' && v.dataUrl.startsWith('data:image/png;base64,')));

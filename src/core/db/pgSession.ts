@@ -7,6 +7,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { TunerError } from '../errors';
 import type { CatalogSnapshot, ServerInfo } from './catalog';
 import type { DatabaseSession, ExplainRequest, ExplainResult, TransactionOptions, TransactionScope } from './session';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { runRolledBack } from './rolledBackTransaction';
 import { loggingRunner, runExplain, type Row, type StatementRunner } from './explainRunner';
 import { readCatalog, readServerInfo } from './catalogQueries';
@@ -78,8 +79,9 @@ export class PgSession implements DatabaseSession {
   }
 
   static async connect(config: PgSessionConfig): Promise<PgSession> {
+    // pg lets a connection string win over separate fields; we promise the opposite, so parse it first.
     const clientConfig: ClientConfig = {
-      connectionString: config.connectionString,
+      ...(config.connectionString ? parseIntoClientConfig(config.connectionString) : {}),
       connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
       application_name: 'pg-query-tuner',
     };

@@ -21,7 +21,7 @@ export interface UnwrappedPlanText {
 }
 
 export function unwrapPastedText(input: string): UnwrappedPlanText {
-  const start = input.trimStart()[0];
+  const start = firstNonSpace(input);
   if (start === '[' || start === '{') return { text: input, format: 'json', top: {} };
 
   let lines = toPastedLines(input);
@@ -102,4 +102,13 @@ function joinTerminalCuts(input: PastedLines, format: PlanFormat): PastedLines |
     out.push(line, no);
   }
   return out;
+}
+
+/** The first character that is not white space, found without copying the text. */
+function firstNonSpace(text: string): string | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r' && c !== '\uFEFF') return c;
+  }
+  return undefined;
 }

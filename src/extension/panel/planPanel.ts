@@ -36,6 +36,8 @@ export interface PlanPanelHandlers {
   compareWithPrevious?(result: TuningResult): Promise<void>;
   /** A result reached the webview (posted to a loaded view, or sent on its `ready`): for the timing log. */
   delivered?(result: TuningResult): void;
+  /** A line for the output channel (the "first paint" figure). */
+  log?(line: string): void;
 }
 
 export class PlanPanel {
@@ -46,6 +48,8 @@ export class PlanPanel {
   private pending: DidShowResultNotification | undefined;
   private ready = false;
   private shown: { result: TuningResult; source: PlanSource | undefined; message: DidShowResultNotification } | undefined;
+  /** When show() was last called, until the view reports it painted that result. */
+  private paintStartedAt: number | undefined;
 
   static createOrShow(extensionUri: vscode.Uri, handlers: PlanPanelHandlers): PlanPanel {
     if (PlanPanel.current) {
@@ -102,6 +106,7 @@ export class PlanPanel {
   show(result: TuningResult, source: PlanSource | undefined, title: string, embeddedTimingsNote?: boolean, selectNodeId?: number): void {
     const message: DidShowResultNotification = { type: 'didShowResult', result, title, embeddedTimingsNote, selectNodeId };
     this.shown = { result, source, message };
+    this.paintStartedAt = performance.now();
     this.panel.title = `Plan: ${title}`;
     if (this.ready) {
       this.post(message);
@@ -162,6 +167,13 @@ export class PlanPanel {
         return;
       case 'copyPlanForSharing':
         if (shown) await this.handlers.copyPlanForSharing(shown.result);
+        return;
+      case 'painted':
+        // Only the paint that follows show(): a view reloaded after being hidden repaints without a command.
+        if (this.paintStartedAt !== undefined) {
+          this.handlers.log?.(`first paint ${Math.round(performance.now() - this.paintStartedAt)} ms for ${message.nodes} nodes (${Math.round(message.ms)} ms of it in the view)`);
+          this.paintStartedAt = undefined;
+        }
         return;
       case 'compareWithPrevious':
         if (shown && this.handlers.compareWithPrevious) await this.handlers.compareWithPrevious(shown.result);

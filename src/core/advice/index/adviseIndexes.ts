@@ -8,6 +8,7 @@ import type { DatabaseSession } from '../../db/session';
 import { TunerError } from '../../errors';
 import type { Plan } from '../../plan/planNode';
 import { parsePlan } from '../../plan/parsePlan';
+import { formatMs } from '../../report/formatNumbers';
 import { analyseStatement } from '../../sql/analyseStatement';
 import { loadParser } from '../../sql/parser';
 import type { StatementFacts } from '../../sql/statementFacts';
@@ -52,6 +53,8 @@ export interface AdviseIndexesOptions {
 const minimumGain = 0.05;
 /** And, when measured, the median time by at least this share. */
 const minimumMeasuredGain = 0.1;
+/** …or by any measured share when the pages read fall to at most this share. */
+const maxPagesShare = 0.5;
 /** A rule score from which a candidate is measured even when the hypothetical plan ignores it. */
 const carryScore = 0.7;
 const maxScreened = 12;
@@ -320,12 +323,19 @@ class Advisor {
           buildMs: m.buildMs,
           usedInPlan: planUses(m.plan, m.planNames[0]),
           plan: m.plan,
+          buffersBefore: pagesTouched(before.plan),
+          buffersAfter: pagesTouched(m.plan),
         });
       }
       advice.measurement = { done: true };
       const confirmed = (c: IndexCandidate): boolean => {
         const m = measurements.get(candidateKey(c));
-        return m !== undefined && m.usedInPlan && m.timeAfterMs <= m.timeBeforeMs * (1 - minimumMeasuredGain);
+        if (m === undefined || !m.usedInPlan) return false;
+        if (m.timeAfterMs <= m.timeBeforeMs * (1 - minimumMeasuredGain)) return true;
+        // A smaller measured gain counts when the pages read (deterministic, unlike times on a busy machine)
+        // fall by half or more: the index does cut the work, the clock is only noisy.
+        const pagesHalved = m.buffersBefore !== undefined && m.buffersAfter !== undefined && m.buffersAfter <= m.buffersBefore * maxPagesShare;
+        return pagesHalved && m.timeAfterMs < m.timeBeforeMs;
       };
       for (const c of toMeasure) {
         const m = measurements.get(candidateKey(c));
@@ -348,7 +358,7 @@ class Advisor {
         if (!have || time(c) < time(have)) byTable.set(c.table, c);
       }
       chosen = [...byTable.values()];
-      chosen = await this.narrowest(chosen, toMeasure, measurements, bestVariant, confirmed, (c) => measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts));
+      chosen = await this.narrowest(chosen, toMeasure, measurements, bestVariant, confirmed, (c) => measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts), candidates);
       for (const c of chosen) {
         if (estimates.has(candidateKey(c))) continue;
         const r = await whatIf.plan([c], [bestVariant.statement], this.signal);
@@ -417,6 +427,7 @@ class Advisor {
     variant: Variant,
     confirmed: (c: IndexCandidate) => boolean,
     measure: (c: IndexCandidate) => ReturnType<typeof measureWithIndexes>,
+    generated: IndexCandidate[],
   ): Promise<IndexCandidate[]> {
     const out: IndexCandidate[] = [];
     const readColumns = relationUsage(variant.facts);
@@ -427,7 +438,12 @@ class Advisor {
         continue;
       }
       const usage = readColumns.get(fastest.table);
-      const forms = narrowerForms(fastest, usage && !usage.readsAllColumns ? usage.readColumns : undefined, this.taken);
+      // A form the rules already generated keeps its name and reasons.
+      const forms = narrowerForms(fastest, usage && !usage.readsAllColumns ? usage.readColumns : undefined, this.taken).map((f) => {
+        const same = generated.find((g) => candidateKey(g) === candidateKey(f));
+        if (same) this.taken.delete(f.name);
+        return same ?? f;
+      });
       const pool = measuredAlready.filter((c) => c.table === fastest.table && confirmed(c));
       for (const f of forms) {
         throwIfAborted(this.signal);
@@ -445,6 +461,8 @@ class Advisor {
           buildMs: m.buildMs,
           usedInPlan: planUses(m.plan, m.planNames[0]),
           plan: m.plan,
+          buffersBefore: fm.buffersBefore,
+          buffersAfter: pagesTouched(m.plan),
         });
         if (confirmed(f)) pool.push(f);
       }
@@ -463,9 +481,9 @@ class Advisor {
         this.notes.push({
           kind: 'dropped',
           table: fastest.table,
-          message: `${fastest.name} (${formatMegabytes(fm.sizeBytes)}, ${fm.timeAfterMs.toFixed(1)} ms) gives way to the smaller ${pick.name} (${formatMegabytes(pm?.sizeBytes ?? 0)}, ${(pm?.timeAfterMs ?? 0).toFixed(1)} ms): nearly the same measured gain.`,
+          message: `${fastest.name} (${formatMegabytes(fm.sizeBytes)}, ${formatMs(fm.timeAfterMs)}) gives way to the smaller ${pick.name} (${formatMegabytes(pm?.sizeBytes ?? 0)}, ${formatMs(pm?.timeAfterMs ?? 0)}): nearly the same measured gain.`,
         });
-        this.warn(pick, `Chosen for its size: the wider index ${indexBody(fastest)} measured ${fm.timeAfterMs.toFixed(1)} ms but takes ${formatMegabytes(fm.sizeBytes)} against ${formatMegabytes(pm?.sizeBytes ?? 0)}.`);
+        this.warn(pick, `Chosen for its size: the wider index ${indexBody(fastest)} measured ${formatMs(fm.timeAfterMs)} (this one ${formatMs(pm?.timeAfterMs ?? 0)}) but takes ${formatMegabytes(fm.sizeBytes)} against ${formatMegabytes(pm?.sizeBytes ?? 0)}.`);
       }
       out.push(pick);
     }
@@ -618,6 +636,11 @@ function sameLeadingKey(a: IndexCandidate, b: IndexCandidate): boolean {
   const ka = a.keys[0];
   const kb = b.keys[0];
   return ka !== undefined && kb !== undefined && (ka.column ?? ka.expression) === (kb.column ?? kb.expression);
+}
+
+function pagesTouched(plan: Plan | undefined): number | undefined {
+  const b = plan?.totals.buffers;
+  return b ? b.sharedHit + b.sharedRead + b.localHit + b.localRead : undefined;
 }
 
 function withoutPlan(m: MeasuredFigures & { plan?: Plan }): MeasuredFigures {

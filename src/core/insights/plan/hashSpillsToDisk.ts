@@ -37,6 +37,8 @@ interface HashSpill {
 function spillOf(plan: PlanRuleContext['plan'], node: PlanNode): HashSpill | undefined {
   const f = node.fields;
   const type = f['Node Type'];
+  // Most nodes hold no hash table: settled by plain lookups before any parsing of figures.
+  if (type !== 'Hash' && f['HashAgg Batches'] === undefined && f['Disk Usage'] === undefined) return undefined;
   const peakKb = numberField(f, 'Peak Memory Usage') ?? 0;
   if (type === 'Hash') {
     const batches = numberField(f, 'Hash Batches') ?? 1;

@@ -13,7 +13,7 @@ function check(context: PlanRuleContext): Insight[] {
   const insights: Insight[] = [];
   const { ran } = planIndex(context);
   for (const node of plan.nodes) {
-    if (ran[node.id] !== 1) continue;
+    if (ran[node.id] !== 1 || node.fields['Workers Planned'] === undefined) continue;
     const planned = numberField(node.fields, 'Workers Planned');
     const launched = numberField(node.fields, 'Workers Launched');
     if (planned === undefined || launched === undefined || launched >= planned) continue;

@@ -27,10 +27,10 @@ const GROUP_KEYS = ['Full-sort Groups', 'Pre-sorted Groups'];
 
 /** The sort's own disk use in one set of fields (the node's or a worker's), when it beats `best`. */
 function diskSort(fields: Record<string, unknown>, best: Spill | undefined): Spill | undefined {
+  // Most nodes are not sorts: two plain lookups settle them.
+  if (fields['Sort Space Type'] === undefined && fields['Sort Method'] === undefined) return best;
   const type = stringField(fields, 'Sort Space Type');
   const method = stringField(fields, 'Sort Method') ?? '';
-  // Most nodes are not sorts: two lookups settle them without the regex below.
-  if (type === undefined && method === '') return best;
   const used = numberField(fields, 'Sort Space Used') ?? 0;
   if ((type === 'Disk' || /external/i.test(method)) && used > 0 && (!best || used > best.diskKb)) {
     return { diskKb: used, method: method || 'external merge' };

@@ -1,0 +1,43 @@
+import * as vscode from 'vscode';
+import { TunerError } from '../../core/errors';
+import type { CommandFactory } from './command';
+
+/**
+ * Runs the schema health checks on the active connection (catalog and statistics views only) and opens the
+ * Markdown report in a new editor. Fixes stay text in the report, for the user to review and run.
+ */
+export const showHealthReport: CommandFactory = (ctx) => async () => {
+  const connection = ctx.connections.activeLabel;
+  const action = 'Show Health Report';
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Health checks on ${connection}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const onCancel = token.onCancellationRequested(() => abort.abort());
+        try {
+          if (!ctx.connections.hasSession) {
+            progress.report({ message: ctx.connections.active.kind === 'embedded' ? 'starting the embedded database…' : 'connecting…' });
+          }
+          const session = await ctx.connections.getSession(token);
+          if (token.isCancellationRequested) throw new TunerError('cancelled', 'Cancelled.');
+          progress.report({ message: 'reading catalog and statistics views…' });
+          const { runHealthChecks } = await import('../../core/health/runHealthChecks');
+          return await runHealthChecks(session, { signal: abort.signal });
+        } finally {
+          onCancel.dispose();
+        }
+      },
+    );
+    const { renderHealthReport } = await import('../../core/health/healthReport');
+    const content = renderHealthReport(result, { title: `Health report: ${result.database} on ${connection}` });
+    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+    await vscode.window.showTextDocument(document, { preview: false });
+    ctx.log.info(`${action}: score ${result.score}, ${result.findings.length} finding(s) in ${Math.round(result.ms)} ms on ${connection}`);
+  } catch (err) {
+    if (err instanceof TunerError && err.reason === 'authentication-failed' && ctx.connections.active.kind === 'server') {
+      await ctx.connections.forgetPassword(connection);
+    }
+    await ctx.reportError(err, { action, connection });
+  }
+};

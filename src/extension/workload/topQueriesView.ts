@@ -1,0 +1,206 @@
+/**
+ * The "Top Queries" tree view: the active connection's statements from pg_stat_statements, ordered by a key
+ * the user picks. Loaded when the view is shown (never at activation) and again on refresh, order change or
+ * connection change; the workspace is searched for the statements' sources once per load, in the background.
+ */
+import * as vscode from 'vscode';
+import { TunerError } from '../../core/errors';
+import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../core/workload/topQueries';
+import type { TunerContext } from '../context';
+import { userMessageFor } from '../errorMessages';
+import { isTopQueryOrder, sourceNodes, topQueryNodes, viewDescription, type SourceNode, type TopQueryNode } from './topQueryItems';
+import { indexWorkspaceSources, type WorkspaceSourceIndex } from './workspaceSources';
+
+export const topQueriesViewId = 'pgTuner.topQueries';
+const orderKey = 'pgTuner.topQueries.orderBy';
+const statementLimit = 20;
+
+export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TopQueryNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private tree: vscode.TreeView<TopQueryNode> | undefined;
+  private roots: Promise<TopQueryNode[]> | undefined;
+  private result: TopQueriesResult | undefined;
+  private sources: Promise<WorkspaceSourceIndex | undefined> | undefined;
+  private sourceIndex: WorkspaceSourceIndex | undefined;
+  private indexing: vscode.CancellationTokenSource | undefined;
+
+  constructor(private readonly ctx: TunerContext) {}
+
+  attach(tree: vscode.TreeView<TopQueryNode>): void {
+    this.tree = tree;
+    this.updateDescription();
+  }
+
+  get orderBy(): TopQueryOrder {
+    const stored = this.ctx.extension.workspaceState.get<string>(orderKey);
+    return isTopQueryOrder(stored) ? stored : 'total';
+  }
+
+  async setOrder(orderBy: TopQueryOrder): Promise<void> {
+    await this.ctx.extension.workspaceState.update(orderKey, orderBy);
+    this.refresh();
+  }
+
+  /** Forgets the list and the source index; the tree asks again if it is visible. */
+  refresh(): void {
+    this.roots = undefined;
+    this.result = undefined;
+    this.sources = undefined;
+    this.sourceIndex = undefined;
+    this.indexing?.cancel();
+    this.indexing?.dispose();
+    this.indexing = undefined;
+    this.updateDescription();
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: TopQueryNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.label, this.collapsibleState(node));
+    item.id = node.id;
+    item.description = node.description;
+    if (node.tooltip) item.tooltip = new vscode.MarkdownString(node.tooltip);
+    if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon);
+    item.contextValue = node.kind === 'statement' && node.explainable ? 'statement.explainable' : node.kind;
+    switch (node.kind) {
+      case 'statement':
+        if (node.explainable) item.command = { command: 'pgTuner.explainTopStatement', title: 'Open and Explain', arguments: [node.statement] };
+        break;
+      case 'step':
+        item.command = { command: 'pgTuner.openUntitledSql', title: 'Open the Steps', arguments: [node.script] };
+        break;
+      case 'source':
+        item.resourceUri = vscode.Uri.parse(node.source.path);
+        item.iconPath = vscode.ThemeIcon.File;
+        item.command = { command: 'vscode.open', title: 'Open File', arguments: [item.resourceUri, { selection: this.rangeOf(node), preview: true }] };
+        break;
+      case 'note':
+      case 'message':
+        break;
+    }
+    return item;
+  }
+
+  async getChildren(node?: TopQueryNode): Promise<TopQueryNode[]> {
+    if (!node) {
+      this.roots ??= this.load();
+      return this.roots;
+    }
+    switch (node.kind) {
+      case 'note':
+        return node.steps;
+      case 'statement': {
+        if (!node.explainable) return [];
+        const index = await this.sourcesOnce();
+        if (!index) return [];
+        const found = index.find(node.statement);
+        return sourceNodes(node.id, found, (path) => vscode.workspace.asRelativePath(vscode.Uri.parse(path)));
+      }
+      default:
+        return [];
+    }
+  }
+
+  private collapsibleState(node: TopQueryNode): vscode.TreeItemCollapsibleState {
+    const { None, Collapsed, Expanded } = vscode.TreeItemCollapsibleState;
+    if (node.kind === 'note') return node.steps.length > 0 ? Expanded : None;
+    if (node.kind !== 'statement' || !node.explainable) return None;
+    // Until the workspace is indexed every statement may have sources; afterwards only those that do.
+    if (!this.sourceIndex) return Collapsed;
+    return this.sourceCount(node.statement) > 0 ? Collapsed : None;
+  }
+
+  private sourceCount(statement: TopStatement): number {
+    return this.sourceIndex ? this.sourceIndex.find(statement).length : 0;
+  }
+
+  private async load(): Promise<TopQueryNode[]> {
+    const connection = this.ctx.connections.activeLabel;
+    const kind = this.ctx.connections.active.kind;
+    const orderBy = this.orderBy;
+    const started = performance.now();
+    try {
+      const result = await vscode.window.withProgress({ location: { viewId: topQueriesViewId } }, async () => {
+        const session = await this.ctx.connections.getSession();
+        const { loadTopQueries } = await import('../../core/workload/topQueries');
+        return loadTopQueries(session, { orderBy, limit: statementLimit });
+      });
+      this.result = result;
+      this.updateDescription();
+      this.ctx.log.info(`Top queries: ${result.statements.length} statement(s) by ${orderBy} on ${connection} in ${Math.round(performance.now() - started)} ms (${result.status})`);
+      if (result.statements.some((s) => s.textVisible)) void this.sourcesOnce();
+      return topQueryNodes({ result, connectionKind: kind });
+    } catch (err) {
+      if (err instanceof TunerError && err.reason === 'authentication-failed' && this.ctx.connections.active.kind === 'server') {
+        await this.ctx.connections.forgetPassword(connection);
+      }
+      this.ctx.log.error('Top queries', err);
+      return [{
+        kind: 'message',
+        id: 'message:error',
+        label: 'Could not read the top queries',
+        description: userMessageFor(err, { action: 'Top queries', connection }),
+        tooltip: `${userMessageFor(err, { action: 'Top queries', connection })}\n\nDetails are in the output "PostgreSQL Query Tuner". Refresh to try again.`,
+        icon: 'error',
+      }];
+    }
+  }
+
+  /** The workspace index, built at most once per load; a failure leaves the statements without sources. */
+  private sourcesOnce(): Promise<WorkspaceSourceIndex | undefined> {
+    if (!this.sources) {
+      const cancel = new vscode.CancellationTokenSource();
+      this.indexing = cancel;
+      const building = this.buildSources(cancel.token);
+      this.sources = building;
+      void building.then(() => {
+        // Redraw once so that statements without sources lose their expand arrow.
+        if (this.sources === building && !cancel.token.isCancellationRequested) this.changed.fire(undefined);
+      });
+    }
+    return this.sources;
+  }
+
+  private async buildSources(token: vscode.CancellationToken): Promise<WorkspaceSourceIndex | undefined> {
+    try {
+      const index = await indexWorkspaceSources(this.ctx.log, token);
+      if (token.isCancellationRequested) return undefined;
+      this.sourceIndex = index;
+      return index;
+    } catch (err) {
+      this.ctx.log.error('Top queries: searching the workspace for the statements', err);
+      return undefined;
+    }
+  }
+
+  private rangeOf(node: SourceNode): vscode.Range {
+    const start = new vscode.Position(node.source.line, node.source.column);
+    const end = this.sourceIndex?.ends.get(node.source);
+    return new vscode.Range(start, end ? new vscode.Position(end.line, end.column) : start);
+  }
+
+  private updateDescription(): void {
+    if (this.tree) this.tree.description = viewDescription(this.result, this.orderBy, this.ctx.connections.activeLabel);
+  }
+
+  dispose(): void {
+    this.indexing?.cancel();
+    this.indexing?.dispose();
+    this.changed.dispose();
+  }
+}
+
+const views = new WeakMap<TunerContext, TopQueriesView>();
+
+/** The view of this extension instance, for the commands on its title bar. */
+export function topQueriesViewOf(ctx: TunerContext): TopQueriesView | undefined {
+  return views.get(ctx);
+}
+
+export function registerTopQueriesView(ctx: TunerContext): vscode.Disposable[] {
+  const view = new TopQueriesView(ctx);
+  views.set(ctx, view);
+  const tree = vscode.window.createTreeView(topQueriesViewId, { treeDataProvider: view, showCollapseAll: true });
+  view.attach(tree);
+  return [tree, view, ctx.connections.onDidChange(() => view.refresh())];
+}

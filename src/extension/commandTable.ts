@@ -15,7 +15,11 @@ export type CommandId =
   | 'pgTuner.saveReport'
   | 'pgTuner.explainStatementAt'
   | 'pgTuner.showInPlan'
-  | 'pgTuner.openUntitledSql';
+  | 'pgTuner.openUntitledSql'
+  | 'pgTuner.refreshTopQueries'
+  | 'pgTuner.orderTopQueries'
+  | 'pgTuner.explainTopStatement'
+  | 'pgTuner.showHealthReport';
 
 export interface CommandSpec {
   id: CommandId;
@@ -36,4 +40,8 @@ export const commandSpecs: readonly CommandSpec[] = [
   { id: 'pgTuner.explainStatementAt', title: 'Explain and Optimize this statement', inPalette: false },
   { id: 'pgTuner.showInPlan', title: 'Show in Plan', inPalette: false },
   { id: 'pgTuner.openUntitledSql', title: 'Open SQL in a New Editor', inPalette: false },
+  { id: 'pgTuner.refreshTopQueries', title: 'Refresh Top Queries', inPalette: true },
+  { id: 'pgTuner.orderTopQueries', title: 'Order Top Queries By…', inPalette: true },
+  { id: 'pgTuner.explainTopStatement', title: 'Open and Explain Statement', inPalette: false },
+  { id: 'pgTuner.showHealthReport', title: 'Show Health Report', inPalette: true },
 ];

@@ -6,11 +6,15 @@ import { copyPlanJson } from './commands/copyPlanJson';
 import { explainAndOptimize } from './commands/explainAndOptimize';
 import { explainEstimate } from './commands/explainEstimate';
 import { explainStatementAt } from './commands/explainStatementAt';
+import { explainTopStatement } from './commands/explainTopStatement';
 import { openPlanFromClipboard } from './commands/openPlanFromClipboard';
 import { openPlanFromFile } from './commands/openPlanFromFile';
 import { openUntitledSql } from './commands/openUntitledSql';
+import { orderTopQueries } from './commands/orderTopQueries';
+import { refreshTopQueries } from './commands/refreshTopQueries';
 import { saveReport } from './commands/saveReport';
 import { selectConnection } from './commands/selectConnection';
+import { showHealthReport } from './commands/showHealthReport';
 import { showInPlan } from './commands/showInPlan';
 
 export const commandFactories: Record<CommandId, CommandFactory> = {
@@ -25,4 +29,8 @@ export const commandFactories: Record<CommandId, CommandFactory> = {
   'pgTuner.explainStatementAt': explainStatementAt,
   'pgTuner.showInPlan': showInPlan,
   'pgTuner.openUntitledSql': openUntitledSql,
+  'pgTuner.refreshTopQueries': refreshTopQueries,
+  'pgTuner.orderTopQueries': orderTopQueries,
+  'pgTuner.explainTopStatement': explainTopStatement,
+  'pgTuner.showHealthReport': showHealthReport,
 };

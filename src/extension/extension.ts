@@ -11,6 +11,7 @@ import { InsightHoverProvider } from './diagnostics/insightHover';
 import { registerStaticChecks } from './diagnostics/staticChecks';
 import { PlanPanel, PlanPanelSerializer } from './panel/planPanel';
 import { createConnectionStatusItem } from './statusBar';
+import { registerTopQueriesView } from './workload/topQueriesView';
 
 export function activate(extension: vscode.ExtensionContext): void {
   const startedAt = performance.now();
@@ -29,6 +30,7 @@ export function activate(extension: vscode.ExtensionContext): void {
       vscode.window.registerWebviewPanelSerializer(PlanPanel.viewType, new PlanPanelSerializer(ctx.extensionUri, ctx.panelHandlers)),
       ...registerStaticChecks(ctx.diagnostics, ctx.config, ctx.log),
       ...createConnectionStatusItem(ctx.connections),
+      ...registerTopQueriesView(ctx),
     );
     ctx.log.info(`activated in ${(performance.now() - startedAt).toFixed(1)} ms`);
   } catch (err) {

@@ -2,8 +2,8 @@
  * One set of indexes for a workload: the advisor's per-statement candidates pooled, built together for real
  * in one rolled-back transaction, and pruned by measurement. An index goes when the statements that use it
  * keep (nearly) their measured time without it (another index of the pool serves them: a prefix, a full
- * index instead of a partial one, …); then, under a size budget, the index whose loss per byte is smallest
- * goes first. Nothing outlives the transaction.
+ * index instead of a partial one, …); then, under a size budget, those with the most measured gain per byte
+ * are kept while they fit. Nothing outlives the transaction.
  */
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { statementBody } from '../../db/explainStatement';
@@ -226,20 +226,25 @@ export async function consolidateWorkloadIndexes(
         }
       }
 
-      // Then the size budget: drop the smallest measured loss per byte until the set fits.
+      // Then the size budget, as a knapsack by greed: each index's measured loss when it alone goes, most
+      // gain per byte first while it fits; the rest go. One measurement per index, not one per pair.
       const budget = options.maxTotalBytes;
-      while (budget !== undefined && kept.length > 0 && kept.reduce((s, c) => s + size(c), 0) > budget) {
-        let cheapest: { c: IndexCandidate; perByte: number; loss: number } | undefined;
-        for (const c of kept) {
-          const r = await p.tryDrop(c, () => false);
-          const perByte = r.lossMs / Math.max(size(c), 1);
-          if (!cheapest || perByte < cheapest.perByte) cheapest = { c, perByte, loss: r.lossMs };
+      if (budget !== undefined && kept.reduce((s, c) => s + size(c), 0) > budget) {
+        const losses = new Map<IndexCandidate, number>();
+        for (const c of kept) losses.set(c, (await p.tryDrop(c, () => false)).lossMs);
+        const ranked = [...kept].sort((a, b) => (losses.get(b) ?? 0) / Math.max(size(b), 1) - (losses.get(a) ?? 0) / Math.max(size(a), 1));
+        let used = 0;
+        const fits: IndexCandidate[] = [];
+        for (const c of ranked) {
+          if (used + size(c) > budget) continue;
+          fits.push(c);
+          used += size(c);
         }
-        if (!cheapest) break;
-        const chosen = cheapest;
-        await p.tryDrop(chosen.c, () => true);
-        kept = kept.filter((k) => k !== chosen.c);
-        p.dropped.push({ candidate: chosen.c, reason: `over the size budget: ${megabytes(size(chosen.c))} for ${chosen.loss.toFixed(1)} ms per run of the workload, the least gain per byte` });
+        for (const c of kept.filter((k) => !fits.includes(k))) {
+          await p.tryDrop(c, () => true);
+          p.dropped.push({ candidate: c, reason: `over the size budget: ${megabytes(size(c))} for ${(losses.get(c) ?? 0).toFixed(1)} ms per run of the workload, less gain per byte than those kept` });
+        }
+        kept = kept.filter((k) => fits.includes(k));
       }
 
       const times = await p.finalTimes();

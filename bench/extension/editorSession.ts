@@ -1,0 +1,212 @@
+/**
+ * Drives the real editor (code-server via test/e2e/codeServer.ts, Debian's Chromium via playwright-core) for the
+ * extension's figures: activation time, command → first paint of the plan view, VSIX size. Shared by the e2e
+ * test (test/e2e/paint.test.ts), which asserts what is shown, and `benchExtension()`, which takes medians.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { extensionLogLines, installCodeServer, packageVsix, startEditor, type RunningEditor } from '../../test/e2e/codeServer';
+import { writePlanFiles } from './planFiles';
+
+const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** One "Open Plan from File" of a plan of `nodes` nodes into a freshly created plan view. */
+export interface PaintSample {
+  nodes: number;
+  /** Test side: from accepting the file in the dialog until the webview frame shows the plan (polled). */
+  commandToPaintMs: number;
+  /** Host side, from the log: from the command calling show() until the view reported the painted frame. */
+  hostFirstPaintMs: number;
+  /** The view's own part of it: from receiving the result to the painted frame. */
+  viewMs: number;
+}
+
+/** What the plan view shows right after the first paint, read from its frame. */
+export interface PaintedView {
+  frame: Frame;
+  title: string;
+  nodesStat: string;
+  rootLabel: string | null;
+  hotspotDrawn: boolean;
+  drawnNodes: number;
+}
+
+const firstPaintLine = /first paint (\d+) ms for (\d+) nodes \((\d+) ms of it in the view\)/;
+
+export class EditorSession {
+  private constructor(
+    readonly browser: Browser,
+    readonly editor: RunningEditor,
+    readonly page: Page,
+    readonly vsixBytes: number,
+    private readonly plans: Map<number, string>,
+  ) {}
+
+  /**
+   * Packages the VSIX, starts code-server with it and opens the workbench on a workspace holding plan files of
+   * `planSizes` nodes. Everything started is stopped again if a step fails.
+   */
+  static async start(name: string, planSizes: number[]): Promise<EditorSession> {
+    const vsix = packageVsix();
+    const vsixBytes = statSync(vsix).size;
+    const entry = installCodeServer();
+    let browser: Browser | undefined;
+    let editor: RunningEditor | undefined;
+    try {
+      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+      editor = await startEditor({ entry, vsix, name });
+      const paths = writePlanFiles(editor.workspace, planSizes);
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      await page.goto(editor.url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      // The explorer appears once the workspace is loaded: the palette works from then on.
+      await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+      return new EditorSession(browser, editor, page, vsixBytes, new Map(planSizes.map((n, i) => [n, paths[i]])));
+    } catch (err) {
+      editor?.stop();
+      await browser?.close();
+      throw err;
+    }
+  }
+
+  /** "activated in N ms" from the extension's log; waits for it (the first command activates the extension). */
+  async activationMs(timeoutMs = 30_000): Promise<number> {
+    const line = await waitFor(() => this.logLines().find((l) => /activated in [\d.]+ ms/.test(l)), timeoutMs, 'the "activated in N ms" log line');
+    return Number(/activated in ([\d.]+) ms/.exec(line)?.[1]);
+  }
+
+  logLines(): string[] {
+    return extensionLogLines(this.editor.workDir);
+  }
+
+  /**
+   * Runs "Open Plan from File" on the plan of `nodes` nodes and waits for the view to show it, then for the
+   * host's "first paint" line. Call closeEditors() first to measure a newly created plan view.
+   */
+  async openPlan(nodes: number): Promise<{ sample: PaintSample; view: PaintedView }> {
+    const path = this.plans.get(nodes);
+    if (!path) throw new Error(`no plan file of ${nodes} nodes in this session`);
+    const paintLinesBefore = this.paintLines().length;
+    await this.runCommand('Open Plan from File');
+    // code-server's own file dialog: a quick input holding a path.
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: 10_000 });
+    await waitFor(async () => ((await input.inputValue()).startsWith('/') ? true : undefined), 10_000, 'the file dialog');
+    await input.fill(path);
+    await waitFor(async () => ((await input.inputValue()) === path ? true : undefined), 5_000, 'the typed path');
+    const fileName = path.slice(path.lastIndexOf('/') + 1);
+    // The dialog lists the folder's entries; Enter is taken once it has caught up with the typed name.
+    await this.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: fileName }).first().waitFor({ timeout: 10_000 });
+    const t0 = performance.now();
+    await input.press('Enter');
+    const frame = await waitFor(() => findPaintedFrame(this.page, fileName, nodes), 60_000, `the plan view of ${fileName}`, 5);
+    const commandToPaintMs = performance.now() - t0;
+    const line = await waitFor(() => this.paintLines().slice(paintLinesBefore).find((l) => firstPaintLine.exec(l)?.[2] === String(nodes)), 30_000, `the "first paint … for ${nodes} nodes" log line`);
+    const [, hostMs, , viewMs] = firstPaintLine.exec(line) ?? [];
+    const view = await readView(frame);
+    return { sample: { nodes, commandToPaintMs, hostFirstPaintMs: Number(hostMs), viewMs: Number(viewMs) }, view };
+  }
+
+  /** Closes every editor, the plan view included, and waits until its frame is gone. */
+  async closeEditors(): Promise<void> {
+    await this.runCommand('View: Close All Editors');
+    await waitFor(async () => ((await findPlanFrame(this.page)) ? undefined : true), 10_000, 'the plan view to close');
+  }
+
+  async screenshot(path: string): Promise<void> {
+    await this.page.screenshot({ path });
+  }
+
+  /** Stops the browser and the editor; keeps the editor's profile and logs when `keepFiles` (a failed run). */
+  async stop(keepFiles = false): Promise<void> {
+    try {
+      await this.browser.close();
+    } finally {
+      this.editor.stop(keepFiles);
+    }
+  }
+
+  private paintLines(): string[] {
+    return this.logLines().filter((l) => firstPaintLine.test(l));
+  }
+
+  private async runCommand(title: string): Promise<void> {
+    const widget = this.page.locator('.quick-input-widget');
+    if (await widget.isVisible()) await this.page.keyboard.press('Escape');
+    await this.page.locator('.monaco-workbench').click({ position: { x: 5, y: 500 } }).catch(() => undefined);
+    await this.page.keyboard.press('F1');
+    const input = widget.locator('.quick-input-box input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = widget.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+    await row.waitFor({ timeout: 10_000 });
+    // The list filters as it is typed into: Enter only once the wanted command is the focused row.
+    await waitFor(async () => ((await widget.locator('.quick-input-list .monaco-list-row.focused').filter({ hasText: title }).count()) > 0 ? true : undefined), 10_000, `"${title}" in the palette`);
+    await input.press('Enter');
+  }
+}
+
+/** The inner webview frame that draws our SVG, if there is one now. */
+async function findPlanFrame(page: Page): Promise<Frame | undefined> {
+  for (const frame of page.frames()) {
+    try {
+      if (await frame.evaluate(() => document.querySelector('svg.plan-svg') !== null)) return frame;
+    } catch {
+      // Frames come and go while a webview loads.
+    }
+  }
+  return undefined;
+}
+
+/** The plan view's frame once it shows the plan of `fileName` with its nodes drawn. */
+async function findPaintedFrame(page: Page, fileName: string, nodes: number): Promise<Frame | undefined> {
+  for (const frame of page.frames()) {
+    try {
+      const shown = await frame.evaluate(
+        ([name, count]) => {
+          const title = document.querySelector('.summary .title')?.textContent ?? document.querySelector('.title')?.textContent ?? '';
+          return document.querySelector('svg.plan-svg g.node') !== null && title.includes(name) && (document.querySelector('.summary')?.textContent ?? '').includes(count);
+        },
+        [fileName, String(nodes)] as const,
+      );
+      if (shown) return frame;
+    } catch {
+      // As above.
+    }
+  }
+  return undefined;
+}
+
+async function readView(frame: Frame): Promise<PaintedView> {
+  const read = await frame.evaluate(() => {
+    const stats = [...document.querySelectorAll('.summary *')].map((e) => e.textContent ?? '');
+    const nodesAt = stats.findIndex((t) => /^nodes$/i.test(t.trim()));
+    return {
+      title: document.querySelector('.title')?.textContent ?? '',
+      nodesStat: nodesAt >= 0 ? (stats[nodesAt + 1] ?? '').trim() : '',
+      rootLabel: document.querySelector('#plan-node-0 text.label')?.textContent ?? null,
+      hotspotDrawn: document.querySelector('g.node g.hotspot.rank-1') !== null,
+      drawnNodes: document.querySelectorAll('svg.plan-svg g.node').length,
+    };
+  });
+  return { frame, ...read };
+}
+
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export const artifactsDir = join(__dirname, '../../test-artifacts');

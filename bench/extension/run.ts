@@ -1,0 +1,93 @@
+/**
+ * The extension's figures in the real editor (issue 4, "Figures"): activation time, command → first paint of
+ * the plan view for a 100- and a 2,000-node plan (median of 3 opens, each into a newly created view), and the
+ * VSIX size. Builds the VSIX, starts code-server and Chromium, stops both also on failure. Takes a couple of
+ * minutes. `npx tsx bench/extension/run.ts` prints the rows alone.
+ */
+import { EditorSession, median, type PaintSample } from './editorSession';
+
+export interface ExtensionFigure {
+  label: string;
+  value: string;
+  target: string;
+}
+
+export const paintPlanSizes = [100, 2_000];
+const opens = 3;
+const targets = { activationMs: 50, firstPaint2000Ms: 300, vsixMB: 15 };
+
+export async function benchExtension(): Promise<ExtensionFigure[]> {
+  const session = await EditorSession.start('bench', paintPlanSizes);
+  let failed = true;
+  try {
+    const samples: PaintSample[] = [];
+    let activationMs: number | undefined;
+    for (const nodes of paintPlanSizes) {
+      for (let i = 0; i < opens; i++) {
+        if (samples.length > 0) await session.closeEditors();
+        samples.push((await session.openPlan(nodes)).sample);
+        // The first command activates the extension (no .sql file is open, so nothing did before).
+        activationMs ??= await session.activationMs();
+      }
+    }
+    failed = false;
+    return extensionFigures({ activationMs: activationMs ?? Number.NaN, vsixBytes: session.vsixBytes, samples });
+  } finally {
+    await session.stop(failed);
+  }
+}
+
+/** The rows for measured figures; also used by the e2e test to print what it measured. */
+export function extensionFigures(measured: { activationMs: number; vsixBytes: number; samples: PaintSample[] }): ExtensionFigure[] {
+  const mb = measured.vsixBytes / 2 ** 20;
+  const rows: ExtensionFigure[] = [
+    {
+      label: 'extension activation (activate(), "activated in N ms"; no database connection)',
+      value: `${measured.activationMs.toFixed(1)} ms`,
+      target: `≤ ${targets.activationMs} ms`,
+    },
+  ];
+  for (const nodes of [...new Set(measured.samples.map((s) => s.nodes))]) {
+    const of = measured.samples.filter((s) => s.nodes === nodes);
+    const n = of.length;
+    const host = median(of.map((s) => s.hostFirstPaintMs));
+    rows.push(
+      {
+        label: `first paint, ${nodes.toLocaleString('en-US')}-node plan: host log (show() → view painted), median of ${n}`,
+        value: `${host.toFixed(0)} ms (view's own part ${median(of.map((s) => s.viewMs)).toFixed(0)} ms)`,
+        target: nodes === 2_000 ? `≤ ${targets.firstPaint2000Ms} ms` : '',
+      },
+      {
+        label: `  command → plan seen by the test (file dialog Enter → frame shows it, polled), median of ${n}`,
+        value: `${median(of.map((s) => s.commandToPaintMs)).toFixed(0)} ms (runs: ${of.map((s) => s.commandToPaintMs.toFixed(0)).join(', ')})`,
+        target: '',
+      },
+    );
+  }
+  rows.push({ label: 'VSIX size (bundles, WASM, embedded PostgreSQL)', value: `${mb.toFixed(2)} MB`, target: `≤ ${targets.vsixMB} MB` });
+  return rows;
+}
+
+/** PASS/MISS for a row, from its value and target (both "N unit" with the same unit). */
+export function withinTarget(figure: ExtensionFigure): boolean | undefined {
+  const target = /≤ ([\d.]+)/.exec(figure.target);
+  const value = /^([\d.]+)/.exec(figure.value);
+  if (!target || !value) return undefined;
+  return Number(value[1]) <= Number(target[1]);
+}
+
+if (require.main === module) {
+  benchExtension().then(
+    (rows) => {
+      for (const r of rows) {
+        const met = withinTarget(r);
+        console.log(`${r.label.padEnd(96)}  ${r.value.padEnd(34)}  ${r.target.padEnd(10)}  ${met === undefined ? '' : met ? 'PASS' : 'MISS'}`);
+      }
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

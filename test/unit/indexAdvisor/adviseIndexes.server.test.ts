@@ -8,6 +8,7 @@ import { testServer } from '../../helpers/globalServer';
 import { PgSession } from '../../../src/core/db/pgSession';
 import { adviseIndexes } from '../../../src/core/advice/index/adviseIndexes';
 import type { IndexAdvice } from '../../../src/core/advice/indexSuggestion';
+import { renderIndexAdviceMarkdown } from '../../../src/core/report/indexAdviceReport';
 import { dashboardRewriteSql, dashboardSchemaSql, dashboardSql, eventsSchemaSql, vacuumStatements } from './advisorData';
 
 const database = 'advisor_server_test';
@@ -67,11 +68,39 @@ describe('adviseIndexes on PostgreSQL 15 with HypoPG', function () {
     assert.equal(s.label, 'measured');
     assert.ok(s.measurement && s.measurement.samplesAfterMs.length === 3 && s.measurement.sizeBytes > 0);
     assert.ok(s.measurement.timeAfterMs < s.measurement.timeBeforeMs);
+    // Pages read are deterministic where times on a shared machine are not: the index must at least halve them.
+    const { buffersBefore, buffersAfter } = s.measurement;
+    assert.ok(buffersBefore !== undefined && buffersAfter !== undefined && buffersBefore > 1000, JSON.stringify(s.measurement));
+    assert.ok(buffersAfter <= buffersBefore / 2, `pages ${buffersBefore} → ${buffersAfter}`);
     assert.ok(s.planAfter?.nodes.some((n) => n.fields['Index Name'] === s.candidate.name && n.fields['Node Type'] === 'Index Only Scan'));
     assert.ok(s.writeOverhead && s.writeOverhead.inserts === 200_000);
     // users.id is the primary key: no suggestion there, and it says so.
     assert.ok(dashboard.covered.some((c) => c.existingIndex === 'users_pkey'));
     assert.ok(dashboard.best && dashboard.best.indexNames.includes(s.candidate.name));
+  });
+
+  it('renders the dashboard advice as Markdown: DDL, reasons, figures with their method, plans, rollback', () => {
+    const md = renderIndexAdviceMarkdown(dashboard);
+    const s = dashboard.suggestions.find((x) => x.candidate.table === 'orders');
+    assert.ok(s);
+    assert.ok(md.startsWith('## Index advice\n'));
+    assert.ok(md.includes(`\`\`\`sql\n${s.createSql}\n\`\`\``));
+    assert.ok(md.includes(`\`\`\`sql\n${s.rollbackSql}\n\`\`\``));
+    assert.match(md, /\*\*Why this column order:\*\* 1\. /);
+    assert.match(md, /\*\*Estimate:\*\* estimated with a HypoPG hypothetical index: cost [\d,.]+ → [\d,.]+/);
+    assert.match(md, /\*\*Measured:\*\* measured on \S+ \(EXPLAIN ANALYZE, median of 3 runs/);
+    assert.match(md, /\| Before \| cost [\d,.]+, [\d.]+ m?s: .*Seq Scan on orders/);
+    assert.match(md, /\| After \| cost [\d,.]+, [\d.]+ m?s: .*Index Only Scan using orders_user_id/);
+    assert.match(md, /\*\*Applies to:\*\* the rewrite "aggregate first"|\*\*Applies to:\*\* the statement as written/);
+    assert.match(md, /### Already covered\n\n- Existing index users_pkey/);
+  });
+
+  it('labels suggestions that could not be measured "estimated only" in the Markdown', async () => {
+    const advice = await adviseIndexes(session, "SELECT id, total FROM orders WHERE user_id = 42", { allowMeasuredWhatIf: false });
+    const md = renderIndexAdviceMarkdown(advice);
+    assert.ok(advice.suggestions.length > 0);
+    assert.match(md, /### 1\. `orders_user_id\w*` on orders \(\*\*estimated only\*\*\)/);
+    assert.match(md, /\*\*Measured:\*\* not measured here: the figures above are estimates only/);
   });
 
   it('leaves nothing behind: no hypothetical and no real index', async () => {

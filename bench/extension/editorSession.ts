@@ -133,16 +133,19 @@ export class EditorSession {
 
   private async runCommand(title: string): Promise<void> {
     const widget = this.page.locator('.quick-input-widget');
-    if (await widget.isVisible()) await this.page.keyboard.press('Escape');
-    await this.page.locator('.monaco-workbench').click({ position: { x: 5, y: 500 } }).catch(() => undefined);
-    await this.page.keyboard.press('F1');
     const input = widget.locator('.quick-input-box input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = widget.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
-    await row.waitFor({ timeout: 10_000 });
-    // The list filters as it is typed into: Enter only once the wanted command is the focused row.
-    await waitFor(async () => ((await widget.locator('.quick-input-list .monaco-list-row.focused').filter({ hasText: title }).count()) > 0 ? true : undefined), 10_000, `"${title}" in the palette`);
+    const focusedRow = widget.locator('.quick-input-list .monaco-list-row.focused').filter({ hasText: title });
+    // Right after the workbench appears the palette can open before the commands are registered: retry.
+    await waitFor(async () => {
+      if (await widget.isVisible()) await this.page.keyboard.press('Escape');
+      // The side bar's title: focuses the workbench (not a webview) and does nothing else.
+      await this.page.locator('.part.sidebar .composite.title').first().click();
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`);
+      // The list filters as it is typed into: Enter only once the wanted command is the focused row.
+      return (await focusedRow.first().waitFor({ timeout: 3_000 }).then(() => true, () => false)) || undefined;
+    }, 30_000, `"${title}" in the command palette`);
     await input.press('Enter');
   }
 }

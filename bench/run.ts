@@ -9,6 +9,8 @@
  *   (c) static SQL checks over a generated 1,000-line .sql file
  *   (d) webview paint figures (bench/webviewPaint.ts, when present)
  *   (e) the demo: embedded PostgreSQL cold start + load, then explain
+ *   (f) the extension in the real editor (bench/extension/run.ts): activation, first paint, VSIX size; a couple
+ *       of minutes (VSIX build, code-server); BENCH_SKIP_EDITOR=1 skips it
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -211,6 +213,15 @@ async function benchDemo(): Promise<void> {
   }
 }
 
+async function benchEditor(): Promise<void> {
+  if (process.env.BENCH_SKIP_EDITOR === '1') {
+    figures.push({ name: '(f) extension in the editor', value: 'skipped (BENCH_SKIP_EDITOR=1)', target: '' });
+    return;
+  }
+  const { benchExtension, withinTarget } = await import('./extension/run');
+  for (const row of await benchExtension()) figures.push({ name: `(f) ${row.label}`, value: row.value, target: row.target, met: withinTarget(row) });
+}
+
 function printTable(): void {
   const header: [string, string, string, string] = ['Figure', 'Value', 'Target', ''];
   const rows = figures.map((f): [string, string, string, string] => [f.name, f.value, f.target, f.met === undefined ? '' : f.met ? 'PASS' : 'MISS']);
@@ -228,6 +239,7 @@ async function main(): Promise<void> {
     ['(c) SQL checks', benchSqlChecks],
     ['(d) webview', benchWebview],
     ['(e) demo', benchDemo],
+    ['(f) extension in the editor', benchEditor],
   ];
   const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
   for (const [name, step] of steps) {

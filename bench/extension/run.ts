@@ -1,7 +1,7 @@
 /**
  * The extension's figures in the real editor (issue 4, "Figures"): activation time, command → first paint of
- * the plan view for a 100- and a 2,000-node plan (median of 3 opens, each into a newly created view), and the
- * VSIX size. Builds the VSIX, starts code-server and Chromium, stops both also on failure. Takes a couple of
+ * the plan view for a 100- and a 2,000-node plan (median of 3 opens, each into a newly created view; then one
+ * into a view already open), and the VSIX size. Builds the VSIX, starts code-server and Chromium, stops both also on failure. Takes a couple of
  * minutes. `npx tsx bench/extension/run.ts` prints the rows alone.
  */
 import { EditorSession, median, type PaintSample } from './editorSession';
@@ -30,15 +30,26 @@ export async function benchExtension(): Promise<ExtensionFigure[]> {
         activationMs ??= await session.activationMs();
       }
     }
+    // The same plan into a view that is already open (showing another plan): no webview to create and load.
+    await session.openPlan(paintPlanSizes[0]);
+    const intoOpenView = (await session.openPlan(paintPlanSizes[paintPlanSizes.length - 1])).sample;
+    const runtimeActivationMs = await session.runningExtensionsActivationMs();
     failed = false;
-    return extensionFigures({ activationMs: activationMs ?? Number.NaN, vsixBytes: session.vsixBytes, samples });
+    return extensionFigures({ activationMs: activationMs ?? Number.NaN, runtimeActivationMs, vsixBytes: session.vsixBytes, samples, intoOpenView });
   } finally {
     await session.stop(failed);
   }
 }
 
 /** The rows for measured figures; also used by the e2e test to print what it measured. */
-export function extensionFigures(measured: { activationMs: number; vsixBytes: number; samples: PaintSample[] }): ExtensionFigure[] {
+export function extensionFigures(measured: {
+  activationMs: number;
+  /** VS Code's own figure (Running Extensions): bundle load + activate(). */
+  runtimeActivationMs?: number;
+  vsixBytes: number;
+  samples: PaintSample[];
+  intoOpenView?: PaintSample;
+}): ExtensionFigure[] {
   const mb = measured.vsixBytes / 2 ** 20;
   const rows: ExtensionFigure[] = [
     {
@@ -47,6 +58,9 @@ export function extensionFigures(measured: { activationMs: number; vsixBytes: nu
       target: `≤ ${targets.activationMs} ms`,
     },
   ];
+  if (measured.runtimeActivationMs !== undefined) {
+    rows.push({ label: '  activation as VS Code reports it (Running Extensions: loading the bundle + activate())', value: `${measured.runtimeActivationMs} ms`, target: '' });
+  }
   for (const nodes of [...new Set(measured.samples.map((s) => s.nodes))]) {
     const of = measured.samples.filter((s) => s.nodes === nodes);
     const n = of.length;
@@ -63,6 +77,14 @@ export function extensionFigures(measured: { activationMs: number; vsixBytes: nu
         target: '',
       },
     );
+  }
+  const open = measured.intoOpenView;
+  if (open) {
+    rows.push({
+      label: `first paint, ${open.nodes.toLocaleString('en-US')}-node plan into the already open view: host log (test saw it after)`,
+      value: `${open.hostFirstPaintMs.toFixed(0)} ms (view ${open.viewMs.toFixed(0)} ms; test ${open.commandToPaintMs.toFixed(0)} ms)`,
+      target: '',
+    });
   }
   rows.push({ label: 'VSIX size (bundles, WASM, embedded PostgreSQL)', value: `${mb.toFixed(2)} MB`, target: `≤ ${targets.vsixMB} MB` });
   return rows;

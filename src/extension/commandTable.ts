@@ -19,7 +19,10 @@ export type CommandId =
   | 'pgTuner.refreshTopQueries'
   | 'pgTuner.orderTopQueries'
   | 'pgTuner.explainTopStatement'
-  | 'pgTuner.showHealthReport';
+  | 'pgTuner.showHealthReport'
+  | 'pgTuner.suggestIndexesAndRewrites'
+  | 'pgTuner.applyIndexSuggestion'
+  | 'pgTuner.measureRoundTrips';
 
 export interface CommandSpec {
   id: CommandId;
@@ -44,4 +47,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   { id: 'pgTuner.orderTopQueries', title: 'Order Top Queries By…', inPalette: true },
   { id: 'pgTuner.explainTopStatement', title: 'Open and Explain Statement', inPalette: false },
   { id: 'pgTuner.showHealthReport', title: 'Show Health Report', inPalette: true },
+  { id: 'pgTuner.suggestIndexesAndRewrites', title: 'Suggest Indexes and Rewrites', inPalette: true },
+  { id: 'pgTuner.applyIndexSuggestion', title: 'Open Index Suggestion DDL', inPalette: false },
+  { id: 'pgTuner.measureRoundTrips', title: 'Measure Round Trips (N+1)', inPalette: true },
 ];

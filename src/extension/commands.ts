@@ -2,11 +2,13 @@
 import type { CommandId } from './commandTable';
 import type { CommandFactory } from './commands/command';
 import { addConnection } from './commands/addConnection';
+import { applyIndexSuggestion } from './commands/applyIndexSuggestion';
 import { copyPlanJson } from './commands/copyPlanJson';
 import { explainAndOptimize } from './commands/explainAndOptimize';
 import { explainEstimate } from './commands/explainEstimate';
 import { explainStatementAt } from './commands/explainStatementAt';
 import { explainTopStatement } from './commands/explainTopStatement';
+import { measureRoundTrips } from './commands/measureRoundTrips';
 import { openPlanFromClipboard } from './commands/openPlanFromClipboard';
 import { openPlanFromFile } from './commands/openPlanFromFile';
 import { openUntitledSql } from './commands/openUntitledSql';
@@ -16,6 +18,7 @@ import { saveReport } from './commands/saveReport';
 import { selectConnection } from './commands/selectConnection';
 import { showHealthReport } from './commands/showHealthReport';
 import { showInPlan } from './commands/showInPlan';
+import { suggestIndexesAndRewrites } from './commands/suggestIndexesAndRewrites';
 
 export const commandFactories: Record<CommandId, CommandFactory> = {
   'pgTuner.explainAndOptimize': explainAndOptimize,
@@ -33,4 +36,7 @@ export const commandFactories: Record<CommandId, CommandFactory> = {
   'pgTuner.orderTopQueries': orderTopQueries,
   'pgTuner.explainTopStatement': explainTopStatement,
   'pgTuner.showHealthReport': showHealthReport,
+  'pgTuner.suggestIndexesAndRewrites': suggestIndexesAndRewrites,
+  'pgTuner.applyIndexSuggestion': applyIndexSuggestion,
+  'pgTuner.measureRoundTrips': measureRoundTrips,
 };

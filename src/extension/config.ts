@@ -29,6 +29,15 @@ export class TunerConfig {
     return this.cfg.get<boolean>('diagnostics.static') ?? defaultSettings.staticDiagnostics;
   }
 
+  get adviceAfterExplain(): boolean {
+    return this.cfg.get<boolean>('advice.afterExplain') ?? defaultSettings.adviceAfterExplain;
+  }
+
+  /** Workspace-relative folder for index migrations; empty: the DDL opens in an untitled editor. */
+  get adviceMigrationFolder(): string {
+    return (this.cfg.get<string>('advice.migrationFolder') ?? defaultSettings.adviceMigrationFolder).trim();
+  }
+
   async addConnection(setting: ConnectionSetting): Promise<void> {
     const list = this.cfg.inspect<unknown>('connections');
     const current = sanitizeConnections(list?.globalValue);

@@ -15,6 +15,7 @@ import { PlanPanel, type PlanPanelHandlers, type PlanSource } from './panel/plan
 import { planAsJson } from './panel/planJson';
 import { userMessageFor, type FailureContext } from './errorMessages';
 import { isCancelled } from '../core/errors';
+import { AdviceService } from './advice/adviceService';
 
 export class TunerContext implements vscode.Disposable {
   readonly log = new Log();
@@ -23,11 +24,14 @@ export class TunerContext implements vscode.Disposable {
   readonly fixes: CodeFixRegistry = createFixRegistry();
   readonly connections: ConnectionManager;
   readonly panelHandlers: PlanPanelHandlers;
+  /** Index and rewrite advice per statement, and its quick fixes (registered in `fixes`). */
+  readonly advice: AdviceService;
   /** Set by a command just before it shows a result, read when the webview says it is ready. */
   private paintClock: { startedAt: number; label: string } | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.connections = new ConnectionManager(this.config, extension.secrets, extension.workspaceState, this.log);
+    this.advice = new AdviceService(this);
     this.panelHandlers = {
       revealSqlRange: (result, source, range) => this.revealSqlRange(result, source, range),
       copyPlanJson: async (result) => {
@@ -126,6 +130,7 @@ export class TunerContext implements vscode.Disposable {
 
   dispose(): void {
     PlanPanel.current?.dispose();
+    this.advice.dispose();
     this.connections.dispose();
     this.diagnostics.dispose();
     this.log.dispose();

@@ -3,6 +3,7 @@
  * report our own failure. No database connection and no WASM load here; both happen on first use.
  */
 import * as vscode from 'vscode';
+import { registerNPlusOneChecks } from './advice/nPlusOneDiagnostics';
 import { commandFactories } from './commands';
 import { commandSpecs } from './commandTable';
 import { TunerContext } from './context';
@@ -31,6 +32,7 @@ export function activate(extension: vscode.ExtensionContext): void {
       ...registerStaticChecks(ctx.diagnostics, ctx.config, ctx.log),
       ...createConnectionStatusItem(ctx.connections),
       ...registerTopQueriesView(ctx),
+      ...registerNPlusOneChecks(ctx),
     );
     ctx.log.info(`activated in ${(performance.now() - startedAt).toFixed(1)} ms`);
   } catch (err) {

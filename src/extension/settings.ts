@@ -30,6 +30,8 @@ export interface TunerSettings {
   embeddedSchemaGlob: string;
   embeddedSeedGlob: string;
   staticDiagnostics: boolean;
+  adviceAfterExplain: boolean;
+  adviceMigrationFolder: string;
 }
 
 export const defaultSettings: TunerSettings = {
@@ -38,6 +40,8 @@ export const defaultSettings: TunerSettings = {
   embeddedSchemaGlob: '**/{schema,migrations}/**/*.sql',
   embeddedSeedGlob: '**/seed/**/*.sql',
   staticDiagnostics: true,
+  adviceAfterExplain: true,
+  adviceMigrationFolder: '',
 };
 
 /** Keeps well-formed entries only: a hand-edited settings.json must not break the extension. */

@@ -44,19 +44,22 @@ export class InsightCodeActionProvider implements vscode.CodeActionProvider {
   }
 }
 
-function toAction(document: vscode.TextDocument, diagnostic: vscode.Diagnostic, fix: CodeFix): vscode.CodeAction {
+export function toAction(document: vscode.TextDocument, diagnostic: vscode.Diagnostic | undefined, fix: CodeFix): vscode.CodeAction {
   const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
-  action.diagnostics = [diagnostic];
+  if (diagnostic) action.diagnostics = [diagnostic];
   action.isPreferred = fix.isPreferred;
   if (fix.edits && fix.edits.length > 0) {
     const edit = new vscode.WorkspaceEdit();
+    // One WorkspaceEdit is one undo step; needsConfirmation sends it through the refactor preview first.
+    const metadata = fix.previewEdits ? { needsConfirmation: true, label: fix.title } : undefined;
     for (const e of fix.edits) {
-      edit.replace(document.uri, new vscode.Range(document.positionAt(e.range.start), document.positionAt(e.range.end)), e.newText);
+      edit.replace(document.uri, new vscode.Range(document.positionAt(e.range.start), document.positionAt(e.range.end)), e.newText, metadata);
     }
     action.edit = edit;
   }
   if (fix.newDocument) {
     action.command = { command: 'pgTuner.openUntitledSql', title: fix.title, arguments: [fix.newDocument.content] };
   }
+  if (fix.command) action.command = { command: fix.command.id, title: fix.title, arguments: fix.command.arguments };
   return action;
 }

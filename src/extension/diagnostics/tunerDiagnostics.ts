@@ -33,6 +33,19 @@ export class TunerDiagnostics implements vscode.Disposable {
     this.publishStatic(document.uri);
   }
 
+  /**
+   * Adds findings computed after the explain (the advisors' suggestions), replacing earlier ones of the same
+   * rules on the same statement; the explain's own findings stay.
+   */
+  appendExplainFindings(document: vscode.TextDocument, ruleIds: readonly string[], findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>): void {
+    const slot = this.slot(document.uri);
+    const starts = new Set(findings.map((f) => f.statement.start));
+    const kept = slot.explain.filter((e) => !(ruleIds.includes(e.insight.ruleId) && starts.has(e.statement.start)));
+    slot.explain = [...kept, ...findings.map((f) => ({ ...f, fromExplain: true, diagnostic: toDiagnostic(document, f.insight, f.range) }))];
+    this.explainCollection.set(document.uri, slot.explain.map((e) => e.diagnostic));
+    this.publishStatic(document.uri);
+  }
+
   /** A syntax or server error at a position: an Error diagnostic there; the document itself is left alone. */
   setExplainError(document: vscode.TextDocument, offset: number, message: string, code: string): void {
     const position = document.positionAt(offset);

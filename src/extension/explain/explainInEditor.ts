@@ -79,6 +79,11 @@ export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEdit
     const ms = Math.round(performance.now() - startedAt);
     ctx.log.info(`${options.action}: ${result.plan.nodes.length} plan nodes, ${result.insights.length} insights in ${ms} ms on ${connectionLabel}`);
     ctx.showResult(result, source, titleFor(document, picked.text), { startedAt, label: options.action });
+    // Advice runs the statement again (and its rewrites): only after an explain that was allowed to run it.
+    if (result.run?.analyzed) {
+      const statement = { text: picked.text, start: picked.start, end: picked.start + picked.text.length, sql: rewrite.text };
+      ctx.advice.afterExplain({ document, statement, params: values.incomplete ? undefined : values.values });
+    }
     return result;
   } catch (err) {
     if (err instanceof TunerError && err.reason === 'authentication-failed' && ctx.connections.active.kind === 'server') {

@@ -5,10 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { TunerError } from '../../core/errors';
-import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../core/workload/topQueries';
+import type { TopQueriesResult, TopQueryOrder } from '../../core/workload/topQueries';
 import type { TunerContext } from '../context';
 import { userMessageFor } from '../errorMessages';
-import { isTopQueryOrder, sourceNodes, topQueryNodes, viewDescription, type SourceNode, type TopQueryNode } from './topQueryItems';
+import { isTopQueryOrder, notFoundNode, sourceNodes, topQueryNodes, viewDescription, type SourceNode, type TopQueryNode } from './topQueryItems';
 import { indexWorkspaceSources, type WorkspaceSourceIndex } from './workspaceSources';
 
 export const topQueriesViewId = 'pgTuner.topQueries';
@@ -24,6 +24,7 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
   private sources: Promise<WorkspaceSourceIndex | undefined> | undefined;
   private sourceIndex: WorkspaceSourceIndex | undefined;
   private indexing: vscode.CancellationTokenSource | undefined;
+  private generation = 0;
 
   constructor(private readonly ctx: TunerContext) {}
 
@@ -44,6 +45,7 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
 
   /** Forgets the list and the source index; the tree asks again if it is visible. */
   refresh(): void {
+    this.generation++;
     this.roots = undefined;
     this.result = undefined;
     this.sources = undefined;
@@ -57,7 +59,8 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
 
   getTreeItem(node: TopQueryNode): vscode.TreeItem {
     const item = new vscode.TreeItem(node.label, this.collapsibleState(node));
-    item.id = node.id;
+    // A new id per load: VS Code then draws every row anew, and no row keeps a click command of the old list.
+    item.id = `${this.generation}/${node.id}`;
     item.description = node.description;
     if (node.tooltip) item.tooltip = new vscode.MarkdownString(node.tooltip);
     if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon);
@@ -94,6 +97,7 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
         const index = await this.sourcesOnce();
         if (!index) return [];
         const found = index.find(node.statement);
+        if (found.length === 0) return [notFoundNode(node.id, index.fileCount)];
         return sourceNodes(node.id, found, (path) => vscode.workspace.asRelativePath(vscode.Uri.parse(path)));
       }
       default:
@@ -104,14 +108,9 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
   private collapsibleState(node: TopQueryNode): vscode.TreeItemCollapsibleState {
     const { None, Collapsed, Expanded } = vscode.TreeItemCollapsibleState;
     if (node.kind === 'note') return node.steps.length > 0 ? Expanded : None;
-    if (node.kind !== 'statement' || !node.explainable) return None;
-    // Until the workspace is indexed every statement may have sources; afterwards only those that do.
-    if (!this.sourceIndex) return Collapsed;
-    return this.sourceCount(node.statement) > 0 ? Collapsed : None;
-  }
-
-  private sourceCount(statement: TopStatement): number {
-    return this.sourceIndex ? this.sourceIndex.find(statement).length : 0;
+    // Whether the workspace issues a statement is known only once it is indexed; the child then says so either way.
+    // (Redrawing the list when the index is ready would leave the rows' click commands stale in VS Code.)
+    return node.kind === 'statement' && node.explainable ? Collapsed : None;
   }
 
   private async load(): Promise<TopQueryNode[]> {
@@ -151,12 +150,7 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
     if (!this.sources) {
       const cancel = new vscode.CancellationTokenSource();
       this.indexing = cancel;
-      const building = this.buildSources(cancel.token);
-      this.sources = building;
-      void building.then(() => {
-        // Redraw once so that statements without sources lose their expand arrow.
-        if (this.sources === building && !cancel.token.isCancellationRequested) this.changed.fire(undefined);
-      });
+      this.sources = this.buildSources(cancel.token);
     }
     return this.sources;
   }

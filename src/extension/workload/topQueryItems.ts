@@ -19,7 +19,7 @@ import {
 export type IconId = string;
 
 interface NodeBase {
-  /** Stable across refreshes, so that the tree keeps what the user expanded. */
+  /** Unique in a list and the same for a statement whatever the order (the view adds a per-load prefix). */
   id: string;
   label: string;
   description?: string;
@@ -239,6 +239,18 @@ export function sourceNodes(statementId: string, sources: readonly StatementSour
     tooltip: `${sqlBlock(source.sql)}\n\nSame parse-tree fingerprint as the statement. Click to open the file there.`,
     source,
   }));
+}
+
+/** The child of a statement the workspace does not issue (or issues in a form the index cannot read). */
+export function notFoundNode(statementId: string, fileCount: number): MessageNode {
+  return {
+    kind: 'message',
+    id: `${statementId}:not-found`,
+    label: 'Not found in workspace',
+    description: `${fileCount} .sql/.ts/.js file${fileCount === 1 ? '' : 's'} searched`,
+    tooltip: 'No statement with the same parse-tree fingerprint in the workspace\'s .sql files or in the string and template literals of its .ts and .js files (node_modules excluded).',
+    icon: 'search',
+  };
 }
 
 export function isTopQueryOrder(value: unknown): value is TopQueryOrder {

@@ -17,6 +17,7 @@ import { loadTopQueries, orderValue, topQueryOrders, type TopQueriesResult, type
 import {
   embeddedWorkloadNote,
   isTopQueryOrder,
+  notFoundNode,
   oneLine,
   orderPicks,
   sourceNodes,
@@ -193,6 +194,8 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
     assert.deepEqual(nodes.map((n) => [n.label, n.description]), [['src/items.ts:2', 'Found in workspace'], ['sql/report.sql:4', 'Found in workspace']]);
     assert.deepEqual(nodes.map((n) => n.id), ['statement:x:source-0', 'statement:x:source-1']);
     assert.match(nodes[0].tooltip ?? '', /```sql\nSELECT id, v\n {4}FROM wi_items WHERE id = \$1\n```/);
+    const none = notFoundNode('statement:y', 3);
+    assert.deepEqual([none.label, none.description, none.id], ['Not found in workspace', '3 .sql/.ts/.js files searched', 'statement:y:not-found']);
   });
 
   it('describes the view and offers every order in the quick pick, the current one marked', () => {

@@ -93,7 +93,7 @@ export async function realResult(url: string, sessionKind: SessionKind = 'server
       run: {
         sessionKind,
         sessionLabel: sessionKind === 'embedded' ? 'embedded' : 'postgres@127.0.0.1/test',
-        serverVersion: version.rows[0].server_version,
+        serverVersion: `PostgreSQL ${version.rows[0].server_version}`,
         wrapper: 'read-only-transaction',
         analyzed: true,
         roundTripMs,

@@ -477,11 +477,18 @@ class Advisor {
         if (saving(c) >= best * nearlySameGain && size(c) < size(pick)) pick = c;
       }
       if (pick !== fastest) {
+        // The wider index is not offered: the smaller one may take its plain name (orders_user_id_idx, not …_idx1).
+        if (/\d$/.test(pick.name) && pick.name.replace(/\d+$/, '') === fastest.name && !chosen.some((c) => c !== fastest && c.name === fastest.name)) {
+          const old = pick.name;
+          this.taken.delete(old);
+          pick.name = fastest.name;
+          for (const n of measurements.get(candidateKey(pick))?.plan?.nodes ?? []) if (n.fields['Index Name'] === old) n.fields['Index Name'] = pick.name;
+        }
         const pm = measurements.get(candidateKey(pick));
         this.notes.push({
           kind: 'dropped',
           table: fastest.table,
-          message: `${fastest.name} (${formatMegabytes(fm.sizeBytes)}, ${formatMs(fm.timeAfterMs)}) gives way to the smaller ${pick.name} (${formatMegabytes(pm?.sizeBytes ?? 0)}, ${formatMs(pm?.timeAfterMs ?? 0)}): nearly the same measured gain.`,
+          message: `The wider ${indexBody(fastest)} (${formatMegabytes(fm.sizeBytes)}, ${formatMs(fm.timeAfterMs)}) gives way to the smaller ${pick.name} (${formatMegabytes(pm?.sizeBytes ?? 0)}, ${formatMs(pm?.timeAfterMs ?? 0)}): nearly the same measured gain.`,
         });
         this.warn(pick, `Chosen for its size: the wider index ${indexBody(fastest)} measured ${formatMs(fm.timeAfterMs)} (this one ${formatMs(pm?.timeAfterMs ?? 0)}) but takes ${formatMegabytes(fm.sizeBytes)} against ${formatMegabytes(pm?.sizeBytes ?? 0)}.`);
       }

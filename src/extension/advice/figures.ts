@@ -1,0 +1,29 @@
+/** Short figures for fix titles: "412 → 96 ms", "285k → 8k". Titles must stay on one line of a menu. */
+
+/** A time with as many decimals as its size needs: 412, 96.1, 8.22, 0.079. */
+export function shortMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 10) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+export function msRange(before: number, after: number): string {
+  return `${shortMs(before)} → ${shortMs(after)} ms`;
+}
+
+/** Planner cost units rounded as people say them: 285k, 1.2M, 37. */
+export function shortCost(cost: number): string {
+  if (!Number.isFinite(cost)) return '–';
+  if (cost >= 1e6) return `${(cost / 1e6).toFixed(cost >= 1e7 ? 0 : 1)}M`;
+  if (cost >= 1e3) return `${(cost / 1e3).toFixed(cost >= 1e4 ? 0 : 1)}k`;
+  return cost >= 10 ? cost.toFixed(0) : cost.toFixed(1);
+}
+
+/** before / after as "5.2× faster" (or "1.3× slower"). */
+export function speedup(before: number, after: number): string {
+  if (after <= 0) return 'faster';
+  const r = before / after;
+  return r >= 1 ? `${r >= 10 ? r.toFixed(0) : r.toFixed(1)}× faster` : `${(1 / r).toFixed(1)}× slower`;
+}

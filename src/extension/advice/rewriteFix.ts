@@ -1,0 +1,55 @@
+/**
+ * Which rewrites become quick fixes, and the fix itself: only a rewrite proven equivalent and measured faster
+ * (`quickFix`) replaces the statement, in one edit the user previews first. Everything else is information.
+ */
+import type { Rewrite } from '../../core/advice/rewriteSuggestion';
+import type { CodeFix } from '../fixes/codeFix';
+import { msRange, speedup } from './figures';
+
+/** The statement as the advisors saw it and where it sits in the document. */
+export interface AdvisedStatement {
+  /** As written in the document (named parameters kept). */
+  text: string;
+  start: number;
+  end: number;
+  /** As sent to the advisors (`$n` for named parameters); equal to `text` when there were none. */
+  sql: string;
+}
+
+/**
+ * A rewrite replaces the statement only when the advisor offers it as a quick fix, and when its text can go back
+ * into the document as is: the advised SQL is the statement as written (a statement with named parameters was
+ * advised in its `$n` form, and a replacement would silently change the user's parameter style) and the
+ * rewrite brings no new parameter the caller must supply (keyset pagination's `$last_…`).
+ */
+export function isRewriteFix(rewrite: Rewrite, statement: AdvisedStatement): boolean {
+  return rewrite.quickFix === true && statement.sql === statement.text && (rewrite.newParameters?.length ?? 0) === 0;
+}
+
+export function rewriteFixTitle(rewrite: Rewrite): string {
+  const m = rewrite.measurement;
+  const figure = m ? `measured ${msRange(m.before.timeMs, m.after.timeMs)}, ${speedup(m.before.timeMs, m.after.timeMs)}` : 'not measured';
+  return `Rewrite: ${rewrite.title} — same rows, ${figure}`;
+}
+
+/** Why a rewrite is shown but not offered as a fix, in one sentence for the hover. */
+export function whyNotAFix(rewrite: Rewrite, statement: AdvisedStatement): string {
+  if (rewrite.verification === 'not-equivalent') return `Not offered as a fix: it does not return the same rows (${rewrite.verificationReason})`;
+  if (rewrite.verification === 'unverified') return `Unverified, so not offered as a fix: ${rewrite.verificationReason}`;
+  if (rewrite.measurement && !rewrite.measurement.faster) {
+    return `Same rows, but not faster beyond noise (${msRange(rewrite.measurement.before.timeMs, rewrite.measurement.after.timeMs)}), so not offered as a fix.`;
+  }
+  if (rewrite.quickFix && statement.sql !== statement.text) return 'Verified and faster, but the statement uses named parameters: apply it by hand (the rewrite is written with $n).';
+  if (rewrite.newParameters?.length) return `It needs new parameters (${rewrite.newParameters.map((p) => p.name).join(', ')}) that your code must supply: apply it by hand.`;
+  return 'Not offered as a fix.';
+}
+
+/** The fix: one edit over the rewritten span, marked for preview (the refactor preview shows the diff). */
+export function rewriteFix(rewrite: Rewrite, statement: AdvisedStatement, isPreferred: boolean): CodeFix {
+  return {
+    title: rewriteFixTitle(rewrite),
+    isPreferred,
+    previewEdits: true,
+    edits: [{ range: { start: statement.start + rewrite.sqlRange.start, end: statement.start + rewrite.sqlRange.end }, newText: rewrite.rewrittenSql }],
+  };
+}

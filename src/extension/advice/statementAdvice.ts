@@ -1,0 +1,120 @@
+/**
+ * What the advisors found for one statement, kept per statement so that quick fixes (asked for lazily, when
+ * the user opens the menu) find it; and the findings the diagnostics show for it. Free of `vscode`.
+ */
+import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSuggestion';
+import type { Rewrite } from '../../core/advice/rewriteSuggestion';
+import type { Evidence, Insight } from '../../core/insights/insight';
+import type { SourceRange } from '../../core/positions';
+import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from './adviceRules';
+import { indexDescription, indexFigure, indexReasoning } from './indexFix';
+import { isRewriteFix, rewriteFixTitle, whyNotAFix, type AdvisedStatement } from './rewriteFix';
+
+export interface StatementAdvice {
+  statement: AdvisedStatement;
+  /** Label of the connection the advice was computed on. */
+  connection: string;
+  rewrites: Rewrite[];
+  indexes?: IndexAdvice;
+}
+
+export interface AdviceFinding {
+  insight: Insight;
+  /** Document offsets. */
+  range: SourceRange;
+  statement: { text: string; start: number; end: number };
+}
+
+/** Keyed by where the statement starts and what it says: any edit of the statement makes its advice stale. */
+export class AdviceStore {
+  private readonly byStatement = new Map<string, StatementAdvice>();
+
+  set(advice: StatementAdvice): void {
+    this.byStatement.set(key(advice.statement.start, advice.statement.text), advice);
+  }
+
+  /** The advice for a statement, only while the document still holds it unchanged at that place. */
+  get(statement: { text: string; start: number }, documentText?: string): StatementAdvice | undefined {
+    const advice = this.byStatement.get(key(statement.start, statement.text));
+    if (!advice) return undefined;
+    if (documentText !== undefined && documentText.slice(advice.statement.start, advice.statement.end) !== advice.statement.text) return undefined;
+    return advice;
+  }
+
+  clear(): void {
+    this.byStatement.clear();
+  }
+}
+
+function key(start: number, text: string): string {
+  return `${start}:${text}`;
+}
+
+/** The statement's first word: where advice diagnostics sit, so that all of a statement's advice is at one place. */
+export function adviceAnchor(statement: { text: string; start: number }): SourceRange {
+  const m = /\S+/.exec(statement.text);
+  const at = statement.start + (m?.index ?? 0);
+  return { start: at, end: at + Math.max(1, m?.[0].length ?? 1) };
+}
+
+export const indexEvidenceLabel = 'Index';
+
+function indexInsight(s: IndexSuggestion): Insight {
+  const evidence: Evidence[] = [{ label: indexEvidenceLabel, value: s.candidate.name }];
+  if (s.measurement) {
+    evidence.push(
+      { label: 'Measured time without the index', value: round(s.measurement.timeBeforeMs), unit: 'ms' },
+      { label: 'Measured time with the index', value: round(s.measurement.timeAfterMs), unit: 'ms' },
+      { label: 'Index size (measured)', value: Math.round(s.measurement.sizeBytes / 1024), unit: 'kB' },
+    );
+  }
+  if (s.estimate) {
+    evidence.push(
+      { label: `Estimated cost without (${s.estimate.method})`, value: round(s.estimate.costBefore) },
+      { label: `Estimated cost with (${s.estimate.method})`, value: round(s.estimate.costAfter) },
+    );
+  }
+  return {
+    ruleId: indexSuggestionRule,
+    severity: 'info',
+    nodeIds: [],
+    title: `Index suggestion: ${indexDescription(s)} — ${indexFigure(s)}`,
+    explanation: [...indexReasoning(s), `DDL: ${s.createSql} Rollback: ${s.rollbackSql} (the quick fix opens both; nothing is run).`].join(' '),
+    evidence,
+  };
+}
+
+function rewriteInsight(r: Rewrite, statement: AdvisedStatement): Insight {
+  const fix = isRewriteFix(r, statement);
+  const m = r.measurement;
+  const evidence: Evidence[] = [{ label: 'Verification', value: r.verification }];
+  if (m) {
+    evidence.push(
+      { label: `Median time as written (${m.where})`, value: round(m.before.timeMs), unit: 'ms' },
+      { label: 'Median time rewritten', value: round(m.after.timeMs), unit: 'ms' },
+      { label: 'Shared buffers as written / rewritten', value: `${m.before.sharedBuffers} / ${m.after.sharedBuffers}` },
+    );
+  }
+  const explanation = [r.explanation, `Verification: ${r.verificationReason}`, ...r.caveats.map((c) => `Caveat: ${c}`), ...(r.findings ?? [])];
+  if (!fix) explanation.push(whyNotAFix(r, statement), `Rewritten: ${r.rewrittenSql.replace(/\s+/g, ' ')}`);
+  return {
+    ruleId: fix ? queryRewriteRule : rewriteInfoRule,
+    severity: 'info',
+    nodeIds: [],
+    title: fix ? rewriteFixTitle(r) : `Possible rewrite (${r.verification}): ${r.title}`,
+    explanation: explanation.join(' '),
+    evidence,
+  };
+}
+
+/** One diagnostic per index suggestion and per rewrite, all on the statement's first word. */
+export function adviceFindings(advice: StatementAdvice): AdviceFinding[] {
+  const range = adviceAnchor(advice.statement);
+  const statement = { text: advice.statement.text, start: advice.statement.start, end: advice.statement.end };
+  const insights = [...(advice.indexes?.suggestions ?? []).map(indexInsight), ...advice.rewrites.map((r) => rewriteInsight(r, advice.statement))];
+  return insights.map((insight) => ({ insight, range, statement }));
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

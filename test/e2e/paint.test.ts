@@ -1,0 +1,83 @@
+/**
+ * The extension's figures in a real VS Code (code-server + Chromium): activation time, command → first paint
+ * of the plan view for a 100- and a 2,000-node plan opened with "Open Plan from File", and the VSIX size.
+ * Asserts what the user sees (the plan's root and its hotspot drawn, the "first paint" log line); the figures
+ * go to test-artifacts/extension-figures.json and are printed, never compared with their targets here
+ * (`npm run bench` does, with medians).
+ */
+import { strict as assert } from 'node:assert';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analysePlanText } from '../../src/core/explainAndOptimize';
+import { artifactsDir, EditorSession, type PaintSample } from '../../bench/extension/editorSession';
+import { planWithHotspot } from '../../bench/extension/planFiles';
+import { extensionFigures } from '../../bench/extension/run';
+
+describe('extension figures in the real editor: activation, first paint, VSIX size', function () {
+  this.timeout(600_000);
+  let session: EditorSession;
+  const samples: PaintSample[] = [];
+  let activationMs = Number.NaN;
+  let runtimeActivationMs: number | undefined;
+  let failed = false;
+
+  before(async () => {
+    mkdirSync(artifactsDir, { recursive: true });
+    session = await EditorSession.start('paint', [100, 2_000]);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    failed = true;
+    await session?.screenshot(join(artifactsDir, 'failed-extension-figures.png')).catch(() => undefined);
+  });
+
+  after(async () => {
+    if (!session) return;
+    await session.stop(failed);
+    const figures = { activationMs, runtimeActivationMs, vsixBytes: session.vsixBytes, paints: samples };
+    writeFileSync(join(artifactsDir, 'extension-figures.json'), JSON.stringify(figures, null, 2));
+    for (const row of extensionFigures({ ...figures, samples })) {
+      console.log(`      ${row.label}: ${row.value}${row.target ? ` (target ${row.target})` : ''}`);
+    }
+  });
+
+  it('the first command activates the extension, which logs its activation time', async () => {
+    assert.equal(session.logLines().some((l) => /activated in/.test(l)), false, 'nothing activated the extension before the command');
+    const { sample, view } = await session.openPlan(100);
+    samples.push(sample);
+    activationMs = await session.activationMs();
+    assert.ok(Number.isFinite(activationMs) && activationMs > 0, `activation ${activationMs} ms`);
+    assert.equal(view.nodesStat, '100');
+    assert.match(view.rootLabel ?? '', /^Aggregate/);
+    runtimeActivationMs = await session.runningExtensionsActivationMs();
+    assert.ok(Number.isFinite(runtimeActivationMs), 'VS Code lists the extension as activated, with its time');
+  });
+
+  it('opens the 2,000-node plan in a new plan view: root and hotspot drawn, "first paint" logged', async () => {
+    await session.closeEditors();
+    const { sample, view } = await session.openPlan(2_000);
+    samples.push(sample);
+    const expected = await analysePlanText(planWithHotspot(2_000));
+    const hotspot = expected.plan.nodes.find((n) => n.metrics.hotspotRank === 1);
+    assert.ok(hotspot, 'the generated plan has a rank-1 hotspot');
+    assert.match(view.title, /plan-2000\.json/);
+    assert.equal(view.nodesStat, '2000');
+    assert.match(view.rootLabel ?? '', /^Aggregate/);
+    assert.equal(view.hotspotNode, `plan-node-${hotspot.id}`, 'the hotspot badge is on the generated hot scan');
+    assert.match(view.hotspotNode ?? '', /plan-node-/);
+    assert.ok(await view.frame.locator(`#plan-node-${hotspot.id}`).isVisible(), 'the hotspot node is in view');
+    const line = session.logLines().find((l) => /first paint \d+ ms for 2000 nodes/.test(l));
+    assert.ok(line, 'the host logged the first paint of the 2,000-node plan');
+    assert.equal(Number(/first paint (\d+) ms/.exec(line)?.[1]), sample.hostFirstPaintMs);
+    await session.screenshot(join(artifactsDir, 'plan-view-2000-nodes-editor.png'));
+  });
+
+  it('the VSIX whose size is reported holds the bundles, the parser and the embedded database', () => {
+    for (const file of ['extension.js', 'webview.js', 'libpg-query.wasm', 'pglite.wasm', 'pglite.data', 'initdb.wasm']) {
+      assert.ok(session.vsixFiles.includes(`extension/dist/${file}`), `${file} in the VSIX`);
+    }
+    assert.ok(!session.vsixFiles.some((f) => f.startsWith('extension/node_modules/')), 'dependencies are bundled, not shipped');
+    assert.ok(session.vsixBytes > 0);
+  });
+});

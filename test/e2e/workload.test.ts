@@ -1,0 +1,201 @@
+/**
+ * Workload and health in a real VS Code (code-server + Chromium): the "PostgreSQL Tuner" activity-bar view on the
+ * embedded database (a note, no error), then on the test PostgreSQL server after a workload this test drives: the
+ * driven statement is listed first, is found in a workspace file, and one click opens and explains it; the health
+ * report command opens a Markdown report that names the foreign key planted without an index.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { Client } from 'pg';
+import { testServer } from '../helpers/globalServer';
+import { extensionLogLines, installCodeServer, packageVsix, repoRoot, startEditor, type RunningEditor } from './codeServer';
+
+const artifacts = join(repoRoot, 'test-artifacts');
+const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const database = `tuner_workload_e2e_${process.pid}`;
+/** No constants, so pg_stat_statements keeps it as written and explaining it asks for no parameter values. */
+const driven = 'SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.name ORDER BY spent DESC';
+
+describe('Workload and health, end to end (code-server + Chromium)', function () {
+  this.timeout(600_000);
+  let browser: Browser;
+  let vsix: string;
+  let editor: RunningEditor;
+  let page: Page;
+  let failed = false;
+
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    const server = await testServer();
+    const admin = new Client({ connectionString: server.url });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${database}`);
+    } finally {
+      await admin.end();
+    }
+    const db = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+    await db.connect();
+    try {
+      for (const file of ['schema/001_tables.sql', 'seed/001_rows.sql']) await db.query(readFileSync(join(repoRoot, 'test/e2e-workspace', file), 'utf8'));
+      // Planted for the health report: a foreign key with no index on its referencing column.
+      await db.query('CREATE TABLE refunds (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id), amount numeric(10, 2) NOT NULL)');
+      await db.query('INSERT INTO refunds SELECT g, g * 10, 1 FROM generate_series(1, 500) g; ANALYZE refunds');
+      await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await db.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)');
+      for (let i = 0; i < 25; i++) await db.query(driven);
+      for (let i = 1; i <= 20; i++) await db.query('SELECT name FROM users WHERE id = $1', [i]);
+    } finally {
+      await db.end();
+    }
+    vsix = packageVsix();
+    const entry = installCodeServer();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+    editor = await startEditor({
+      entry,
+      vsix,
+      name: 'workload',
+      env: { PGTUNER_E2E_PASSWORD: server.password },
+      settings: {
+        'pgTuner.connections': [
+          { label: 'e2e workload', host: server.host, port: server.port, database, user: server.user, sslmode: 'disable', passwordEnv: 'PGTUNER_E2E_PASSWORD' },
+        ],
+      },
+    });
+    // The application code that issues the driven statement, for "Found in workspace".
+    mkdirSync(join(editor.workspace, 'src'), { recursive: true });
+    writeFileSync(
+      join(editor.workspace, 'src/dashboard.ts'),
+      `import type { Pool } from 'pg';\n\nexport async function topCustomers(pool: Pool) {\n  return pool.query(\`\n    SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent\n    FROM users u JOIN orders o ON o.user_id = u.id\n    GROUP BY u.name\n    ORDER BY spent DESC\`);\n}\n`,
+    );
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(editor.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  });
+
+  afterEach(async function () {
+    const test = this.currentTest;
+    if (test?.state === 'failed') {
+      failed = true;
+      await page?.screenshot({ path: join(artifacts, `failed-workload-${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}.png`) }).catch(() => undefined);
+    }
+  });
+
+  after(async () => {
+    await page?.close().catch(() => undefined);
+    await browser?.close();
+    editor?.stop(failed);
+    if (vsix) rmSync(vsix, { force: true });
+    const server = await testServer();
+    const admin = new Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end());
+  });
+
+  it('the activity-bar view says why the embedded database has no top queries', async () => {
+    await page.locator('.activitybar .action-item a[aria-label^="PostgreSQL Tuner"]').first().click();
+    const note = viewRows(page).filter({ hasText: 'No workload on the embedded database' });
+    await note.first().waitFor({ timeout: 120_000 });
+    assert.match(await note.first().innerText(), /started without pg_stat_statements/);
+  });
+
+  it('on the server it lists the driven statement first, found in the workspace', async () => {
+    await page.locator('.statusbar-item').filter({ hasText: 'Embedded (workspace schema)' }).first().click();
+    await page.locator('.quick-input-widget').waitFor();
+    await page.keyboard.type('e2e workload');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'e2e workload' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const first = viewRows(page).first();
+    await waitFor(async () => ((await first.innerText()).includes('FROM users u JOIN orders o') ? true : undefined), 60_000, 'the driven statement in the view');
+    const text = await first.innerText();
+    // The label is the statement on one line, cut at 120 characters.
+    assert.ok(text.startsWith(driven.slice(0, 100)), text);
+    assert.match(text, /\d+\.\d% of total time · .+ total · 25 calls/);
+    assert.match(await page.locator('.part.sidebar').innerText(), /by total time · e2e workload/i);
+
+    await widenSideBar(page, 900);
+    await first.locator('.monaco-tl-twistie').click();
+    const source = viewRows(page).filter({ hasText: 'dashboard.ts:4' });
+    await source.first().waitFor({ timeout: 60_000 });
+    assert.match(await source.first().innerText(), /Found in workspace/);
+    await page.screenshot({ path: join(artifacts, 'top-queries-view.png') });
+  });
+
+  it('one click opens the statement in a new SQL editor and explains it', async () => {
+    await viewRows(page).first().locator('.label-name').click();
+    const frame = await planFrame(page, async (f) => /Ran on e2e workload/.test(await f.locator('body').innerText()), 120_000);
+    await frame.locator('g.node').first().waitFor({ timeout: 10_000 });
+    assert.ok((await frame.locator('g.node').count()) >= 3);
+    const untitled = page.locator('.tabs-container .tab').filter({ hasText: /^Untitled-\d/ });
+    assert.ok((await untitled.count()) >= 1, 'the statement opened in an untitled editor');
+    assert.ok(extensionLogLines(editor.workDir).some((l) => /Top queries: \d+ statement\(s\) by total on e2e workload/.test(l)));
+    await page.screenshot({ path: join(artifacts, 'top-query-explained.png') });
+  });
+
+  it('Show Health Report opens a Markdown report naming the unindexed foreign key', async () => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget').waitFor();
+    await page.keyboard.type('Show Health Report');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Show Health Report' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const heading = page.locator('.monaco-editor .view-line').filter({ hasText: `# Health report: ${database} on e2e workload` });
+    await heading.first().waitFor({ timeout: 120_000 });
+    assert.ok((await page.locator('.monaco-editor .view-line').filter({ hasText: /\*\*Score:\s\d+\s\/\s100\*\*/ }).count()) === 1);
+    // The report is longer than the window: search it as a user would.
+    await heading.first().click();
+    await page.keyboard.press('Control+f');
+    await page.keyboard.type('refunds_order_id_fkey on');
+    const count = page.locator('.find-widget .matchesCount');
+    await waitFor(async () => (/\d+ of \d+/.test(await count.innerText()) ? true : undefined), 10_000, 'a match for the planted foreign key');
+    await page.keyboard.press('Escape');
+    await page.screenshot({ path: join(artifacts, 'health-report.png') });
+  });
+});
+
+/** Drags the side bar's edge so that the items' descriptions (share and figures) show in the screenshot. */
+async function widenSideBar(page: Page, width: number): Promise<void> {
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  if (!bar) return;
+  const edge = bar.x + bar.width;
+  for (const sash of await page.locator('.monaco-sash.vertical').all()) {
+    const box = await sash.boundingBox();
+    if (!box || Math.abs(box.x + box.width / 2 - edge) > 4 || box.height < bar.height / 2) continue;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(bar.x + width, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    return;
+  }
+}
+
+function viewRows(page: Page): Locator {
+  // The container holds one view, so the side bar shows its tree without a pane header of its own.
+  return page.locator('.part.sidebar .monaco-list-row');
+}
+
+/** The plan view's webview frame: the inner frame that draws our SVG. */
+async function planFrame(page: Page, ready: (frame: Frame) => Promise<boolean>, timeoutMs: number): Promise<Frame> {
+  return waitFor(async () => {
+    for (const frame of page.frames()) {
+      try {
+        if ((await frame.locator('svg.plan-svg').count()) > 0 && (await ready(frame))) return frame;
+      } catch {
+        // Frames come and go while the webview loads.
+      }
+    }
+    return undefined;
+  }, timeoutMs, 'the plan view');
+}
+
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The pure parts of the editor's advice: fix titles, the DDL document with its rollback, which advice becomes a
+ * quick fix, and the N+1 fix. Suggestions and rewrites come from the real advisors on the test server
+ * (PostgreSQL 15 + HypoPG) over tables our generator fills below; the title-format cases use a suggestion
+ * object shaped as the advisor returns it, to cover every feature word.
+ */
+import { strict as assert } from 'node:assert';
+import { adviseIndexes } from '../../../src/core/advice/index/adviseIndexes';
+import type { IndexSuggestion } from '../../../src/core/advice/indexSuggestion';
+import { adviseNPlusOne } from '../../../src/core/advice/nPlusOne/adviseNPlusOne';
+import { adviseRewrites } from '../../../src/core/advice/rewrite/adviseRewrites';
+import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
+import type { DatabaseSession } from '../../../src/core/db/session';
+import { openSession } from '../../../src/core/db/openSession';
+import { adviceFixes, adviceFixProvider, type IndexDdlPayload } from '../../../src/extension/advice/adviceFixProvider';
+import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from '../../../src/extension/advice/adviceRules';
+import { adviceSummary } from '../../../src/extension/advice/adviceSummary';
+import { indexDdlDocument, indexFixTitle, migrationFileName } from '../../../src/extension/advice/indexFix';
+import { adviceAt, nPlusOneFix, roundTripSummary } from '../../../src/extension/advice/nPlusOneFix';
+import { isRewriteFix, rewriteFix, type AdvisedStatement } from '../../../src/extension/advice/rewriteFix';
+import { AdviceStore, adviceAnchor, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
+import { testServer } from '../../helpers/globalServer';
+
+const schema = `adv_fix_${process.pid}`;
+
+function coveringPartial(): IndexSuggestion {
+  return {
+    candidate: {
+      schema: 'public',
+      table: 'orders',
+      method: 'btree',
+      keys: [{ column: 'user_id', reason: 'equality on user_id' }],
+      include: ['total'],
+      predicate: "created_at >= '2024-01-01'::timestamptz AND status = 'paid'",
+      features: ['covering', 'partial'],
+      name: 'orders_user_id_covering_partial_idx',
+      serves: [{ kind: 'join', text: 'o.user_id' }],
+      ruleScore: 0.9,
+      columnOrderReason: '1. join key o.user_id',
+    },
+    createSql: "CREATE INDEX CONCURRENTLY orders_user_id_covering_partial_idx ON public.orders (user_id) INCLUDE (total) WHERE created_at >= '2024-01-01'::timestamptz AND status = 'paid';",
+    rollbackSql: 'DROP INDEX CONCURRENTLY public.orders_user_id_covering_partial_idx;',
+    columnOrderReason: '1. join key o.user_id',
+    appliesTo: 'as written',
+    label: 'estimated only',
+    siblings: [],
+    warnings: [],
+  };
+}
+
+describe('advice in the editor: fix titles and documents', () => {
+  it('titles say what is built and by which method each figure was obtained', () => {
+    const s = coveringPartial();
+    assert.equal(indexFixTitle(s), 'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — estimated only (rules, not planned)');
+    s.estimate = { method: 'hypopg', costBefore: 285_123, costAfter: 8_012, usedInPlan: true };
+    assert.equal(indexFixTitle(s), 'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — est. cost 285k → 8.0k');
+    s.measurement = {
+      method: 'measured', where: 'embedded', timeBeforeMs: 412.3, timeAfterMs: 96.04, samplesBeforeMs: [400, 412.3, 420], samplesAfterMs: [95, 96.04, 99],
+      sizeBytes: 2 * 1024 * 1024, buildMs: 120, usedInPlan: true,
+    };
+    assert.equal(indexFixTitle(s), 'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — measured 412 → 96.0 ms');
+    s.candidate.predicate = "status = 'paid'";
+    s.appliesTo = 'Aggregate orders first';
+    assert.match(indexFixTitle(s), /WHERE status = 'paid' — measured 412 → 96\.0 ms \(with the rewrite\)$/);
+  });
+
+  it('the untitled document has the DDL, the rollback commented out and the reasoning as comments', () => {
+    const s = coveringPartial();
+    s.estimate = { method: 'hypopg', costBefore: 1000, costAfter: 10, usedInPlan: true, estimatedSizeBytes: 4096 };
+    s.warnings.push('HypoPG did not use it; the measured plan did');
+    const text = indexDdlDocument(s, 'SELECT 1\nFROM orders', 'untitled');
+    const lines = text.split('\n');
+    assert.ok(lines.includes(s.createSql), text);
+    assert.ok(lines.includes(`-- ${s.rollbackSql}`), 'rollback present but not executable');
+    assert.ok(!lines.includes(s.rollbackSql));
+    // Every line that is not the DDL is a comment or blank: running the editor runs exactly the CREATE.
+    for (const line of lines) assert.ok(line === '' || line.startsWith('--') || line === s.createSql, line);
+    assert.match(text, /--   SELECT 1\n--   FROM orders/);
+    assert.match(text, /Estimated only: nothing was built/);
+    assert.match(text, /Warning: HypoPG did not use it/);
+  });
+
+  it('the migration document has up and down sections outside a transaction', () => {
+    const s = coveringPartial();
+    const text = indexDdlDocument(s, 'SELECT 1', 'migration');
+    assert.ok(text.startsWith('-- migrate:up transaction:false\n'));
+    const down = text.indexOf('-- migrate:down transaction:false');
+    assert.ok(down > text.indexOf(s.createSql));
+    assert.ok(text.slice(down).includes(`\n${s.rollbackSql}\n`));
+    assert.equal(migrationFileName('Orders_User$Id_idx', new Date(Date.UTC(2025, 0, 2, 3, 4, 5))), '20250102030405_add_orders_user_id_idx.sql');
+  });
+});
+
+describe('advice in the editor: from real advisors to quick fixes (test server)', function () {
+  this.timeout(120_000);
+  let session: DatabaseSession;
+
+  before(async () => {
+    const s = await testServer();
+    session = await openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label: 'test' });
+    // Generated: 500 users, 20,000 orders, deterministic arithmetic.
+    await session.execute(`
+      DROP SCHEMA IF EXISTS ${schema} CASCADE;
+      CREATE SCHEMA ${schema};
+      CREATE TABLE ${schema}.users (id bigint PRIMARY KEY, name text NOT NULL);
+      CREATE TABLE ${schema}.orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES ${schema}.users (id), total numeric(10,2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL);
+      INSERT INTO ${schema}.users SELECT g, 'user ' || g FROM generate_series(1, 500) g;
+      INSERT INTO ${schema}.orders SELECT g, 1 + (g * 7919) % 500, ((g * 37) % 50000) / 100.0, CASE WHEN g % 10 = 0 THEN 'cancelled' ELSE 'paid' END,
+        timestamptz '2023-01-01' + (g % 730) * interval '1 day' FROM generate_series(1, 20000) g;
+      ANALYZE ${schema}.users; ANALYZE ${schema}.orders;`);
+  });
+
+  after(async () => {
+    await session?.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP TABLE IF EXISTS adv_tasks_${process.pid}, adv_programs_${process.pid}`).catch(() => undefined);
+    await session?.close();
+  });
+
+  it('a measured index suggestion becomes a preferred fix that opens DDL and rollback; the store checks the text', async () => {
+    const sql = `SELECT id, total, created_at FROM ${schema}.orders WHERE user_id = 42 AND status = 'paid' ORDER BY created_at DESC LIMIT 10`;
+    const indexes = await adviseIndexes(session, sql, { allowMeasuredWhatIf: true });
+    assert.ok(indexes.suggestions.length >= 1, JSON.stringify(indexes.notes));
+    const top = indexes.suggestions[0];
+    const document = `-- lookups\n${sql};\n`;
+    const statement: AdvisedStatement = { text: sql, start: document.indexOf(sql), end: document.indexOf(sql) + sql.length, sql };
+    const advice: StatementAdvice = { statement, connection: 'test', rewrites: [], indexes };
+
+    const fixes = adviceFixes(advice);
+    assert.equal(fixes.length, indexes.suggestions.length);
+    assert.equal(fixes[0].isPreferred, true);
+    assert.match(fixes[0].title, new RegExp(`^Add .*index on orders \\(user_id.* — (measured|est\\. cost) `));
+    assert.equal(fixes[0].edits, undefined, 'an index fix never edits the statement');
+    const payload = fixes[0].command?.arguments[0] as IndexDdlPayload;
+    assert.equal(fixes[0].command?.id, 'pgTuner.applyIndexSuggestion');
+    assert.match(payload.untitled, /^CREATE INDEX CONCURRENTLY /m);
+    assert.match(payload.untitled, /^-- DROP INDEX CONCURRENTLY /m);
+    assert.match(payload.migration, /^DROP INDEX CONCURRENTLY /m);
+    if (top.measurement) assert.match(payload.untitled, /Measured on test/);
+
+    const findings = adviceFindings(advice);
+    assert.equal(findings.length, indexes.suggestions.length);
+    assert.ok(findings.every((f) => f.insight.ruleId === indexSuggestionRule && f.range.start === statement.start && f.range.end === statement.start + 'SELECT'.length));
+    assert.deepEqual(adviceAnchor({ text: '\n  WITH x AS (SELECT 1) SELECT 1', start: 5 }), { start: 8, end: 12 });
+
+    const store = new AdviceStore();
+    store.set(advice);
+    const provider = adviceFixProvider(store);
+    const input = { ruleId: indexSuggestionRule, insight: findings[0].insight, documentText: document, statement: findings[0].statement, range: findings[0].range };
+    assert.deepEqual(provider.provideFixes(input).map((f) => f.title), [fixes[0].title]);
+    // The statement edited: the advice is stale and offers nothing.
+    const edited = document.replace('user_id = 42', 'user_id = 43');
+    assert.deepEqual(provider.provideFixes({ ...input, documentText: edited }), []);
+  });
+
+  it('only a rewrite proven equivalent and measured faster replaces the statement, as one previewable edit', async () => {
+    const sql = `SELECT u.name, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent FROM ${schema}.users u JOIN ${schema}.orders o ON u.id = o.user_id WHERE o.created_at >= '2024-01-01' GROUP BY u.id, u.name ORDER BY total_spent DESC LIMIT 10`;
+    const rewrites = await adviseRewrites(session, sql, {});
+    assert.ok(rewrites.length >= 1, 'the aggregate-before-join rule applies');
+    const statement: AdvisedStatement = { text: sql, start: 7, end: 7 + sql.length, sql };
+    for (const r of rewrites) {
+      assert.equal(isRewriteFix(r, statement), r.quickFix, r.id);
+      // The same rewrite advised in `$n` form of a statement with named parameters is never a fix.
+      assert.equal(isRewriteFix(r, { ...statement, text: sql.replace("'2024-01-01'", ':since') }), false);
+    }
+    const unverified: Rewrite = { ...rewrites[0], verification: 'unverified', quickFix: false, measurement: undefined };
+    const advice: StatementAdvice = { statement, connection: 'test', rewrites: [...rewrites, unverified] };
+    const fixes = adviceFixes(advice);
+    assert.equal(fixes.length, rewrites.filter((r) => r.quickFix).length);
+    const findings = adviceFindings(advice);
+    assert.equal(findings.filter((f) => f.insight.ruleId === rewriteInfoRule).length, rewrites.filter((r) => !r.quickFix).length + 1);
+    assert.equal(findings.filter((f) => f.insight.ruleId === queryRewriteRule).length, fixes.length);
+    const fast = rewrites.find((r) => r.quickFix);
+    if (fast) {
+      const fix = rewriteFix(fast, statement, false);
+      assert.equal(fix.previewEdits, true);
+      assert.equal(fix.edits?.length, 1);
+      assert.deepEqual(fix.edits?.[0].range, { start: 7 + fast.sqlRange.start, end: 7 + fast.sqlRange.end });
+      assert.equal(fix.edits?.[0].newText, fast.rewrittenSql);
+      assert.match(fix.title, /^Rewrite: .* — same rows, measured [\d.]+ → [\d.]+ ms, [\d.]+× faster$/);
+      assert.match(adviceSummary(advice).text, /verified rewrite/);
+    }
+    assert.match(adviceSummary({ statement, connection: 'test', rewrites: [unverified] }).text, /^No index or rewrite to offer on test/);
+  });
+
+  it('an N+1 loop becomes one previewable fix, and its measurement one line', async () => {
+    // In public: the combined query quotes a schema-qualified table name as one identifier (core issue).
+    await session.execute(`
+      CREATE TABLE adv_programs_${process.pid} (id bigint PRIMARY KEY, name text NOT NULL, status text NOT NULL);
+      CREATE TABLE adv_tasks_${process.pid} (id bigint PRIMARY KEY, program_id bigint NOT NULL REFERENCES adv_programs_${process.pid} (id), title text NOT NULL);
+      INSERT INTO adv_programs_${process.pid} SELECT g, 'p' || g, CASE WHEN g % 2 = 0 THEN 'active' ELSE 'done' END FROM generate_series(1, 40) g;
+      INSERT INTO adv_tasks_${process.pid} SELECT g, 1 + g % 40, 't' || g FROM generate_series(1, 400) g;
+      ANALYZE adv_programs_${process.pid}; ANALYZE adv_tasks_${process.pid};`);
+    const code = [
+      "import { pool } from './db';",
+      'export async function programsWithTasks() {',
+      `  const programs = await pool.query(\`SELECT id, name FROM adv_programs_${process.pid} WHERE status = 'active' ORDER BY id\`);`,
+      '  for (const program of programs.rows) {',
+      `    program.tasks = await pool.query(\`SELECT id, title FROM adv_tasks_${process.pid} WHERE program_id = $1 ORDER BY id\`, [program.id]);`,
+      '  }',
+      '  return programs.rows;',
+      '}',
+      '',
+    ].join('\n');
+    const advice = await adviseNPlusOne(session, code, 'programs.ts', { runs: 1 });
+    assert.equal(advice.length, 1);
+    const fix = nPlusOneFix(advice[0]);
+    assert.equal(fix.previewEdits, true);
+    assert.equal(fix.edits?.length, advice[0].edits.length);
+    assert.match(fix.title, /json_agg of .*tasks.* \(1 \+ N → 1 round trips\)/);
+    assert.equal(adviceAt(advice, code.indexOf('for (const program')), advice[0]);
+    assert.equal(adviceAt(advice, 0), undefined);
+    const m = advice[0].measurement;
+    assert.ok(m, advice[0].measurementNote);
+    assert.equal(m.parents, 20);
+    assert.match(roundTripSummary(m), /^1 \+ 20 → 1 round trips, loop [\d.]+ ms vs single query [\d.]+ ms \([\d.]+× (faster|slower)\) on test$/);
+  });
+});

@@ -59,7 +59,8 @@ export function extensionFigures(measured: {
     },
   ];
   if (measured.runtimeActivationMs !== undefined) {
-    rows.push({ label: '  activation as VS Code reports it (Running Extensions: loading the bundle + activate())', value: `${measured.runtimeActivationMs} ms`, target: '' });
+    // The same target: what a user sees in "Show Running Extensions" includes loading our bundle.
+    rows.push({ label: 'activation as VS Code reports it (Running Extensions: loading the bundle + activate())', value: `${measured.runtimeActivationMs} ms`, target: `≤ ${targets.activationMs} ms` });
   }
   for (const nodes of [...new Set(measured.samples.map((s) => s.nodes))]) {
     const of = measured.samples.filter((s) => s.nodes === nodes);

@@ -67,6 +67,8 @@ describe('Index and rewrite advice in the editor, end to end (code-server + Chro
     await row.first().click();
     await page.locator('.monaco-editor .view-line').filter({ hasText: 'LIMIT 10' }).first().waitFor({ timeout: 30_000 });
 
+    // Menus carry our items once the extension host has activated the extension.
+    await waitFor(() => extensionLogLines(editor.workDir).find((l) => /activated in [\d.]+ ms/.test(l)), 60_000, 'activation');
     const t0 = Date.now();
     const line = page.locator('.monaco-editor .view-line').filter({ hasText: 'WHERE user_id' }).first();
     await line.click({ position: { x: 30, y: 5 } });

@@ -22,7 +22,10 @@ export type CommandId =
   | 'pgTuner.showHealthReport'
   | 'pgTuner.suggestIndexesAndRewrites'
   | 'pgTuner.applyIndexSuggestion'
-  | 'pgTuner.measureRoundTrips';
+  | 'pgTuner.measureRoundTrips'
+  | 'pgTuner.compareWithPrevious'
+  | 'pgTuner.comparePlans'
+  | 'pgTuner.copyPlanForSharing';
 
 export interface CommandSpec {
   id: CommandId;
@@ -50,4 +53,7 @@ export const commandSpecs: readonly CommandSpec[] = [
   { id: 'pgTuner.suggestIndexesAndRewrites', title: 'Suggest Indexes and Rewrites', inPalette: true },
   { id: 'pgTuner.applyIndexSuggestion', title: 'Open Index Suggestion DDL', inPalette: false },
   { id: 'pgTuner.measureRoundTrips', title: 'Measure Round Trips (N+1)', inPalette: true },
+  { id: 'pgTuner.compareWithPrevious', title: 'Compare with Previous Plan', inPalette: true },
+  { id: 'pgTuner.comparePlans', title: 'Compare Plans…', inPalette: true },
+  { id: 'pgTuner.copyPlanForSharing', title: 'Copy Plan for Sharing', inPalette: true },
 ];

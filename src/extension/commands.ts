@@ -4,6 +4,9 @@ import type { CommandFactory } from './commands/command';
 import { addConnection } from './commands/addConnection';
 import { applyIndexSuggestion } from './commands/applyIndexSuggestion';
 import { copyPlanJson } from './commands/copyPlanJson';
+import { comparePlans } from './commands/comparePlans';
+import { compareWithPrevious } from './commands/compareWithPrevious';
+import { copyPlanForSharing } from './commands/copyPlanForSharing';
 import { explainAndOptimize } from './commands/explainAndOptimize';
 import { explainEstimate } from './commands/explainEstimate';
 import { explainStatementAt } from './commands/explainStatementAt';
@@ -39,4 +42,7 @@ export const commandFactories: Record<CommandId, CommandFactory> = {
   'pgTuner.suggestIndexesAndRewrites': suggestIndexesAndRewrites,
   'pgTuner.applyIndexSuggestion': applyIndexSuggestion,
   'pgTuner.measureRoundTrips': measureRoundTrips,
+  'pgTuner.compareWithPrevious': compareWithPrevious,
+  'pgTuner.comparePlans': comparePlans,
+  'pgTuner.copyPlanForSharing': copyPlanForSharing,
 };

@@ -16,6 +16,8 @@ import { planAsJson } from './panel/planJson';
 import { userMessageFor, type FailureContext } from './errorMessages';
 import { isCancelled } from '../core/errors';
 import { AdviceService } from './advice/adviceService';
+import type { PlanHistoryStore } from './history/planHistoryStore';
+import type { ComparisonLabels } from './history/comparison';
 
 export class TunerContext implements vscode.Disposable {
   readonly log = new Log();
@@ -26,6 +28,8 @@ export class TunerContext implements vscode.Disposable {
   readonly panelHandlers: PlanPanelHandlers;
   /** Index and rewrite advice per statement, and its quick fixes (registered in `fixes`). */
   readonly advice: AdviceService;
+  /** Past plans per statement (workspace storage); made on first use: it brings the parser. */
+  private historyStore: Promise<PlanHistoryStore> | undefined;
   /** Set by a command just before it shows a result, read when the webview says it is ready. */
   private paintClock: { startedAt: number; label: string } | undefined;
 
@@ -66,11 +70,12 @@ export class TunerContext implements vscode.Disposable {
         void vscode.window.setStatusBarMessage(`Plan saved to ${vscode.workspace.asRelativePath(target)}`, 3000);
       },
       copyPlanForSharing: async (result) => {
-        // Table, column and index names and literals replaced: safe to paste in a public issue.
-        const { obfuscatePlan } = await import('../core/share/obfuscatePlan');
-        const shared = obfuscatePlan(result.rawPlan);
-        await vscode.env.clipboard.writeText(shared.text);
-        void vscode.window.setStatusBarMessage('Plan copied with names and literals obfuscated', 3000);
+        const { copyPlanForSharing } = await import('./history/copyForSharing');
+        await copyPlanForSharing(this, result);
+      },
+      compareWithPrevious: async (result) => {
+        const { compareShownWithPrevious } = await import('./history/compareFlows');
+        await compareShownWithPrevious(this, result);
       },
       log: (line) => this.log.info(line),
       delivered: () => {
@@ -90,7 +95,33 @@ export class TunerContext implements vscode.Disposable {
     this.paintClock = clock;
     const panel = PlanPanel.createOrShow(this.extensionUri, this.panelHandlers);
     panel.show(result, source, title, result.run?.sessionKind === 'embedded');
+    // Every plan explained on a connection goes to the history; pasted plans and advisors' what-ifs don't.
+    if (result.run) {
+      void this.history().then((history) => history.record(result)).then(
+        (outcome) => { if ('skipped' in outcome) this.log.info(`Plan history: not kept (${outcome.skipped})`); },
+        (err: unknown) => this.log.warn(`Plan history: not kept (${err instanceof Error ? err.message : String(err)})`),
+      );
+    }
     return panel;
+  }
+
+  /**
+   * Two results side by side in the plan view's compare mode, the differences summarised on top. For the
+   * history commands, and for the advisors' before/after of an index or a rewrite.
+   */
+  async showComparison(before: TuningResult, after: TuningResult, labels: ComparisonLabels = {}): Promise<PlanPanel> {
+    const { comparisonMessage } = await import('./history/comparison');
+    const message = comparisonMessage(before, after, labels);
+    this.log.info(`Compare: ${message.summary.join(' ')}`);
+    const panel = PlanPanel.createOrShow(this.extensionUri, this.panelHandlers);
+    panel.showComparison(message);
+    return panel;
+  }
+
+  /** The plan history of this workspace, for "Compare with Previous" and "Compare Plans…". */
+  history(): Promise<PlanHistoryStore> {
+    this.historyStore ??= import('./history/planHistoryStore').then(({ PlanHistoryStore }) => new PlanHistoryStore(this.extension.workspaceState));
+    return this.historyStore;
   }
 
   /** Reports a failure: one sentence and "Open Output"; details to the log. A cancel is silent. */

@@ -26,7 +26,7 @@ export function packageVsix(): string {
   mkdirSync(testDir, { recursive: true });
   execFileSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: repoRoot, stdio: 'pipe' });
   // Dependencies are bundled by esbuild; --no-dependencies keeps node_modules out of the VSIX.
-  execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], {
+  execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--no-rewrite-relative-links', '--skip-license', '--allow-missing-repository', '--out', vsix], {
     cwd: repoRoot,
     stdio: 'pipe',
   });

@@ -127,31 +127,23 @@ export class AdviceService implements vscode.Disposable {
     }
   }
 
-  /**
-   * Before/after plans of a suggestion. The compare view draws `didShowComparison`; the host panel has no method
-   * for it yet, so it is posted to an open, visible plan view, and otherwise the after plan is shown alone.
-   */
+  /** Before/after plans of a suggestion side by side in the plan view's compare mode. */
   private async comparePlans(advice: StatementAdvice, indexName: string, before: Plan, after: Plan): Promise<void> {
     const asResult = (plan: Plan): TuningResult => ({ sql: advice.statement.sql, plan, insights: [], nodeRanges: {}, rawPlan: '' });
-    const title = `with ${indexName} (built in a rolled-back transaction on ${advice.connection})`;
-    const open = PlanPanel.current;
-    if (open?.panel.visible) {
-      const { comparePlans } = await import('../../core/compare/comparePlans');
-      const { summariseComparison } = await import('../../core/compare/summariseComparison');
-      const comparison = comparePlans(before, after);
-      await open.panel.webview.postMessage({
-        type: 'didShowComparison',
-        before: asResult(before),
-        after: asResult(after),
-        comparison,
-        summary: summariseComparison(comparison),
-        title,
-        beforeLabel: 'as it is',
-        afterLabel: `with ${indexName}`,
-      });
-      return;
-    }
-    this.ctx.showResult(asResult(after), undefined, title);
+    const { comparePlans } = await import('../../core/compare/comparePlans');
+    const { summariseComparison } = await import('../../core/compare/summariseComparison');
+    const comparison = comparePlans(before, after);
+    const panel = PlanPanel.createOrShow(this.ctx.extensionUri, this.ctx.panelHandlers);
+    panel.showComparison({
+      type: 'didShowComparison',
+      before: asResult(before),
+      after: asResult(after),
+      comparison,
+      summary: summariseComparison(comparison),
+      title: `${indexName} (built in a rolled-back transaction on ${advice.connection})`,
+      beforeLabel: 'as it is',
+      afterLabel: `with ${indexName}`,
+    });
   }
 
   dispose(): void {

@@ -90,7 +90,7 @@ export function indexReasoning(s: IndexSuggestion): string[] {
 export function indexDdlDocument(s: IndexSuggestion, statement: string, style: DdlDocumentStyle): string {
   const out: string[] = [];
   if (style === 'migration') out.push('-- migrate:up transaction:false');
-  out.push(`-- ${indexFixTitle(s).replace(/^Add /, 'Add a ')}`);
+  out.push(`-- Suggested ${indexFixTitle(s).replace(/^Add /, '')}`);
   out.push('-- Suggested by PostgreSQL Query Tuner for:');
   for (const line of statement.split('\n').slice(0, 12)) out.push(`--   ${line}`);
   if (statement.split('\n').length > 12) out.push('--   …');

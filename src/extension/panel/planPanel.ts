@@ -10,6 +10,7 @@ import {
   assertNever,
   isPlanViewState,
   isWebviewToHostMessage,
+  type DidShowComparisonNotification,
   type DidShowResultNotification,
   type HostToWebviewMessage,
   type PlanViewState,
@@ -32,7 +33,7 @@ export interface PlanPanelHandlers {
   explainAgain(source: PlanSource | undefined, result: TuningResult): Promise<void>;
   exportImage(image: { format: 'svg' | 'png'; svgText?: string; dataUrl?: string; suggestedName: string }): Promise<void>;
   copyPlanForSharing(result: TuningResult): Promise<void>;
-  /** Not wired yet in this host: the plan history lives with the compare feature. */
+  /** Compare the shown result with the previous plan of its statement from the plan history. */
   compareWithPrevious?(result: TuningResult): Promise<void>;
   /** A result reached the webview (posted to a loaded view, or sent on its `ready`): for the timing log. */
   delivered?(result: TuningResult): void;
@@ -45,9 +46,10 @@ export class PlanPanel {
   static current: PlanPanel | undefined;
 
   private readonly _disposables: vscode.Disposable[] = [];
-  private pending: DidShowResultNotification | undefined;
+  private pending: ShownMessage | undefined;
   private ready = false;
-  private shown: { result: TuningResult; source: PlanSource | undefined; message: DidShowResultNotification } | undefined;
+  /** In compare mode `result` is the after side (what Copy for Sharing and Save Report take). */
+  private shown: { result: TuningResult; source: PlanSource | undefined; message: ShownMessage } | undefined;
   /** When show() was last called, until the view reports it painted that result. */
   private paintStartedAt: number | undefined;
 
@@ -71,7 +73,9 @@ export class PlanPanel {
     panel.webview.options = PlanPanel.webviewOptions(extensionUri);
     PlanPanel.current?.dispose();
     const revived = new PlanPanel(panel, extensionUri, handlers);
-    if (isPlanViewState(state) && state.result) {
+    if (isPlanViewState(state) && state.comparison) {
+      revived.showComparison({ type: 'didShowComparison', ...state.comparison });
+    } else if (isPlanViewState(state) && state.result) {
       revived.show(state.result, undefined, state.title ?? 'Query Plan', state.embeddedTimingsNote);
     }
     PlanPanel.current = revived;
@@ -103,6 +107,20 @@ export class PlanPanel {
     return this.shown?.result;
   }
 
+  /** The comparison on show, if the panel is in compare mode. */
+  get comparison(): DidShowComparisonNotification | undefined {
+    return this.shown?.message.type === 'didShowComparison' ? this.shown.message : undefined;
+  }
+
+  /** Two plans side by side (the webview's compare mode); replaces what the panel showed. */
+  showComparison(message: DidShowComparisonNotification): void {
+    this.shown = { result: message.after, source: undefined, message };
+    this.paintStartedAt = undefined;
+    this.panel.title = `Compare: ${message.title}`;
+    if (this.ready) this.post(message);
+    else this.pending = message;
+  }
+
   show(result: TuningResult, source: PlanSource | undefined, title: string, embeddedTimingsNote?: boolean, selectNodeId?: number): void {
     const message: DidShowResultNotification = { type: 'didShowResult', result, title, embeddedTimingsNote, selectNodeId };
     this.shown = { result, source, message };
@@ -117,7 +135,7 @@ export class PlanPanel {
   selectNode(nodeId: number): void {
     this.panel.reveal(undefined, true);
     if (this.ready) this.post({ type: 'didSelectNode', nodeId });
-    else if (this.pending) this.pending = { ...this.pending, selectNodeId: nodeId };
+    else if (this.pending?.type === 'didShowResult') this.pending = { ...this.pending, selectNodeId: nodeId };
   }
 
   setBusy(busy: boolean, message?: string): void {
@@ -141,7 +159,7 @@ export class PlanPanel {
         this.pending = undefined;
         if (toSend) {
           this.post(toSend);
-          this.handlers.delivered?.(toSend.result);
+          if (toSend.type === 'didShowResult') this.handlers.delivered?.(toSend.result);
         }
         return;
       }
@@ -216,6 +234,8 @@ export class PlanPanel {
     while (this._disposables.length) this._disposables.pop()?.dispose();
   }
 }
+
+type ShownMessage = DidShowResultNotification | DidShowComparisonNotification;
 
 export class PlanPanelSerializer implements vscode.WebviewPanelSerializer<PlanViewState> {
   constructor(

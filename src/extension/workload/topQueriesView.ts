@@ -174,7 +174,8 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
   }
 
   private updateDescription(): void {
-    if (this.tree) this.tree.description = viewDescription(this.result, this.orderBy, this.ctx.connections.activeLabel);
+    // A message, not the title's description: with one view in the container VS Code does not show the latter.
+    if (this.tree) this.tree.message = viewDescription(this.result, this.orderBy, this.ctx.connections.activeLabel);
   }
 
   dispose(): void {

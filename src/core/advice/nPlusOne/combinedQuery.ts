@@ -142,7 +142,7 @@ export function combinedQuery(
   const orderBy = sortItemsOf(outerStmt)
     .map((s) => exprToSql(qualifyBare(stripTableQualifier(wrap('SortBy', s), parent.qualifier, p), p) as Node))
     .join(', ');
-  const parentFrom = `${quoteIdent(parent.schemaname ? `${parent.schemaname}.${parent.relname}` : parent.relname)} ${p}`;
+  const parentFrom = `${parent.schemaname ? `${quoteIdent(parent.schemaname)}.` : ''}${quoteIdent(parent.relname)} ${p}`;
   const childFrom = `${child.schemaname ? `${quoteIdent(child.schemaname)}.` : ''}${quoteIdent(child.relname)} ${c}`;
   const text =
     `SELECT ${outerTargets.join(', ')}, COALESCE(json_agg(${childObject}${order ? ` ORDER BY ${order}` : ''}) ` +

@@ -11,6 +11,8 @@
  *   (e) the demo: embedded PostgreSQL cold start + load, then explain
  *   (f) the extension in the real editor (bench/extension/run.ts): activation, first paint, VSIX size; a couple
  *       of minutes (VSIX build, code-server); BENCH_SKIP_EDITOR=1 skips it
+ *   (g) the plan viewer against pev2 in the same Chromium (bench/viewer/run.ts): first paint, interactive, heap
+ *       at 100, 2,000 and 10,000 nodes; pev2 at 10,000 nodes takes minutes, BENCH_SKIP_PEV2=1 skips it
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -222,6 +224,15 @@ async function benchEditor(): Promise<void> {
   for (const row of await benchExtension()) figures.push({ name: `(f) ${row.label}`, value: row.value, target: row.target, met: withinTarget(row) });
 }
 
+async function benchViewerVsPev2(): Promise<void> {
+  if (process.env.BENCH_SKIP_PEV2 === '1') {
+    figures.push({ name: '(g) plan viewer vs pev2', value: 'skipped (BENCH_SKIP_PEV2=1; alone: npx tsx bench/viewer/run.ts)', target: '' });
+    return;
+  }
+  const { measureViewerVsPev2, viewerFigures } = await import('./viewer/run');
+  for (const row of viewerFigures(await measureViewerVsPev2())) figures.push({ ...row, name: `(g) ${row.name}` });
+}
+
 function printTable(): void {
   const header: [string, string, string, string] = ['Figure', 'Value', 'Target', ''];
   const rows = figures.map((f): [string, string, string, string] => [f.name, f.value, f.target, f.met === undefined ? '' : f.met ? 'PASS' : 'MISS']);
@@ -240,6 +251,7 @@ async function main(): Promise<void> {
     ['(d) webview', benchWebview],
     ['(e) demo', benchDemo],
     ['(f) extension in the editor', benchEditor],
+    ['(g) viewer vs pev2', benchViewerVsPev2],
   ];
   const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
   for (const [name, step] of steps) {

@@ -1,3 +1,4 @@
+import { withNodeList, withoutNodeList } from './nodeList';
 import {
   assertNever,
   isHostToWebviewMessage,
@@ -62,7 +63,7 @@ export class PlanViewApp {
     if (isPlanViewState(state) && state.comparison) {
       this.showComparison(state.comparison);
     } else if (isPlanViewState(state) && state.result) {
-      this.show({ result: state.result, title: state.title ?? 'Query plan', embeddedNote: !!state.embeddedTimingsNote }, state);
+      this.show({ result: withNodeList(state.result), title: state.title ?? 'Query plan', embeddedNote: !!state.embeddedTimingsNote }, state);
     }
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (isHostToWebviewMessage(event.data)) this.handle(event.data);
@@ -75,9 +76,10 @@ export class PlanViewApp {
     switch (message.type) {
       case 'didShowResult': {
         const receivedAt = performance.now();
-        const embeddedNote = message.embeddedTimingsNote === true || message.result.run?.sessionKind === 'embedded';
-        const same = this.shown && sameResult(this.shown.result, message.result);
-        const shown = { result: message.result, title: message.title, embeddedNote };
+        const result = withNodeList(message.result);
+        const embeddedNote = message.embeddedTimingsNote === true || result.run?.sessionKind === 'embedded';
+        const same = this.shown && sameResult(this.shown.result, result);
+        const shown = { result, title: message.title, embeddedNote };
         if (same) {
           // Re-sent after a reload or a focus change: keep where the user was.
           this.show(shown, this.viewState());
@@ -85,7 +87,7 @@ export class PlanViewApp {
           this.show(shown, undefined);
         }
         if (message.selectNodeId !== undefined) this.revealNode(message.selectNodeId, false);
-        this.reportPaint(message.result.plan.nodes.length, receivedAt);
+        this.reportPaint(result.plan.nodes.length, receivedAt);
         break;
       }
       case 'didSelectNode':
@@ -203,7 +205,8 @@ export class PlanViewApp {
     }
   }
 
-  private showComparison(data: Comparison): void {
+  private showComparison(compact: Comparison): void {
+    const data: Comparison = { ...compact, before: withNodeList(compact.before), after: withNodeList(compact.after) };
     this.shown = undefined;
     this.layout = undefined;
     this.app.className = 'app compare-mode';
@@ -322,14 +325,18 @@ export class PlanViewApp {
     if (this.persistTimer !== undefined) clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
     if (this.compare) {
-      this.api.setState({ version: 1, collapsedIds: [], comparison: this.compare.data });
+      this.api.setState({
+        version: 1,
+        collapsedIds: [],
+        comparison: { ...this.compare.data, before: withoutNodeList(this.compare.data.before), after: withoutNodeList(this.compare.data.after) },
+      });
       return;
     }
     const shown = this.shown;
     if (!shown) return;
     this.api.setState({
       version: 1,
-      result: shown.result,
+      result: withoutNodeList(shown.result),
       title: shown.title,
       embeddedTimingsNote: shown.embeddedNote,
       ...this.viewState(),

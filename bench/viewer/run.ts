@@ -20,6 +20,7 @@ import { parsePlan } from '../../src/core/plan/parsePlan';
 import type { DidShowResultNotification } from '../../src/shared/protocol';
 import { syntheticPlanJson } from '../../test/helpers/syntheticPlan';
 import { openPlanView } from '../../test/unit/webview/harness';
+import { timeShowResult } from '../webviewPaint';
 
 const repoRoot = resolve(__dirname, '../..');
 const PEV2_ORIGIN = 'http://pev2.test';
@@ -78,21 +79,7 @@ async function measureOurs(browser: Browser, planJson: string, nodes: number): P
     result: { sql: '', plan: parsePlan(planJson), insights: [], nodeRanges: {}, rawPlan: planJson },
     title: `${nodes} nodes`,
   };
-  await view.page.evaluate((m) => void ((window as unknown as { __benchMessage: unknown }).__benchMessage = m), message);
-  const timing = await view.page.evaluate(async () => {
-    const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
-    const clone = structuredClone((window as unknown as { __benchMessage: unknown }).__benchMessage);
-    const t0 = performance.now();
-    window.dispatchEvent(new MessageEvent('message', { data: clone }));
-    while (!document.querySelector('g.node')) await frame();
-    await frame();
-    const firstPaintMs = performance.now() - t0;
-    const canvas = document.querySelector<HTMLElement>('.plan-canvas')!;
-    canvas.focus();
-    canvas.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
-    await frame();
-    return { firstPaintMs, interactiveMs: performance.now() - t0 };
-  });
+  const timing = await timeShowResult(view.page, message, true);
   if (view.errors.length) throw new Error(`our view failed on ${nodes} nodes: ${view.errors.join('; ')}`);
   const heap = await heapMB(view.page);
   await view.page.close();

@@ -28,16 +28,22 @@ export function sessionTarget(db: DatabaseOptions, env: NodeJS.ProcessEnv): { ta
   return { target: { kind: 'embedded', files: [schema], seedFiles: data }, demo: true };
 }
 
+/** The statement a command works on, with `:name` placeholders made $n, and where it is to run. */
+export interface PreparedStatement {
+  sql: string;
+  target: SessionTarget;
+}
+
 /**
- * Runs the statement; `errorContext` is filled as soon as the statement is known so that a failure can
- * point into the user's SQL.
+ * Picks and checks the statement and the database; `errorContext` is filled as soon as the statement is
+ * known so that a failure can point into the user's SQL.
  */
-export async function runStatement(
+export async function prepareStatement(
   source: SqlSource,
   db: DatabaseOptions,
   io: CommandIo,
   errorContext: ErrorContext,
-): Promise<TuningResult> {
+): Promise<PreparedStatement> {
   const statement = chooseStatement(source, db.statement);
   errorContext.statement = statement;
   // `:name` placeholders (ORMs, drivers) become $n so PostgreSQL can parse them; --param fills them in order.
@@ -50,17 +56,35 @@ export async function runStatement(
   const { target, demo } = sessionTarget(db, io.env);
   if (demo) io.note('No --url or --schema given: using the embedded demo dataset (users, orders).');
   else if (target.kind === 'embedded') io.note(`Loading ${target.files.length} schema file(s) into the embedded database…`);
+  return { sql: rewrite.text, target };
+}
+
+/** Opens the session, runs `work` on it, and always closes it. */
+export async function withSession<T>(target: SessionTarget, work: (session: DatabaseSession) => Promise<T>): Promise<T> {
   let session: DatabaseSession | undefined;
   try {
     session = await openSession(target);
-    return await explainAndOptimize(session, rewrite.text, {
+    return await work(session);
+  } finally {
+    await session?.close();
+  }
+}
+
+/** Explain and Optimize: the statement from the command line on the database it names. */
+export async function runStatement(
+  source: SqlSource,
+  db: DatabaseOptions,
+  io: CommandIo,
+  errorContext: ErrorContext,
+): Promise<TuningResult> {
+  const { sql, target } = await prepareStatement(source, db, io, errorContext);
+  return withSession(target, (session) =>
+    explainAndOptimize(session, sql, {
       analyze: db.analyze && !db.genericPlan,
       params: db.params.length > 0 ? db.params : undefined,
       genericPlan: db.genericPlan,
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
-    });
-  } finally {
-    await session?.close();
-  }
+    }),
+  );
 }

@@ -2,7 +2,7 @@
  * The main job, one way through: SQL text → parse → session.explain → plan model → insights → result.
  * Front ends (CLI, extension) call these two functions and render what they return.
  */
-import type { DatabaseSession } from './db/session';
+import type { DatabaseSession, ExplainRequest } from './db/session';
 import type { CatalogSnapshot } from './db/catalog';
 import type { Insight } from './insights/insight';
 import { severityOrder } from './insights/insight';
@@ -17,14 +17,8 @@ import type { StatementFacts } from './sql/statementFacts';
 import type { SourceRange } from './positions';
 import type { TuningResult } from './tuningResult';
 
-export interface TuneOptions {
-  /** Run the statement (EXPLAIN ANALYZE, made safe by the session) or only plan it. */
-  analyze: boolean;
-  params?: unknown[];
-  genericPlan?: boolean;
-  statementTimeoutMs?: number;
-  lockTimeoutMs?: number;
-  signal?: AbortSignal;
+/** What session.explain() takes besides the statement (EXPLAIN ANALYZE is made safe by the session), and the catalog switch. */
+export interface TuneOptions extends Omit<ExplainRequest, 'sql'> {
   /** Read table sizes, indexes and column statistics for the advice (default true). */
   withCatalog?: boolean;
 }
@@ -38,17 +32,10 @@ export async function explainAndOptimize(
   await loadParser();
   // Parse before touching the database: a syntax error is reported at its offset and nothing runs.
   const facts = analyseStatement(sql);
-  const explained = await session.explain({
-    sql,
-    analyze: options.analyze,
-    params: options.params,
-    genericPlan: options.genericPlan,
-    statementTimeoutMs: options.statementTimeoutMs,
-    lockTimeoutMs: options.lockTimeoutMs,
-    signal: options.signal,
-  });
+  const { withCatalog, ...explainOptions } = options;
+  const explained = await session.explain({ ...explainOptions, sql });
   const plan = parsePlan(explained.planJson);
-  const catalog = options.withCatalog === false ? undefined : await readCatalog(session, plan);
+  const catalog = withCatalog === false ? undefined : await readCatalog(session, plan);
   const result = assemble(sql, facts, plan, explained.planJson, catalog);
   result.run = {
     sessionKind: session.kind,

@@ -23,6 +23,10 @@ export type { Delta, MatchConfidence, NodeMatch, PlanComparison, Spill } from '.
 /** Show (or replace) the result in the panel. The webview keeps the user's view state when `result` is the same plan. */
 export interface DidShowResultNotification {
   type: 'didShowResult';
+  /**
+   * Sent compact: `result.plan.nodes` is empty (it would repeat every subtree once per ancestor); the
+   * webview rebuilds it from `result.plan.root`. The same holds for the results of a comparison.
+   */
   result: TuningResult;
   /** Panel heading, e.g. the file name and statement's first line. */
   title: string;

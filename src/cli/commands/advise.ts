@@ -5,9 +5,6 @@
  */
 import { adviseIndexes } from '../../core/advice/index/adviseIndexes';
 import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSuggestion';
-import type { DatabaseSession } from '../../core/db/session';
-import { openSession } from '../../core/db/openSession';
-import { TunerError } from '../../core/errors';
 import { formatCost, formatMs, formatRatio } from '../../core/report/formatNumbers';
 import {
   describeAppliesTo,
@@ -16,16 +13,12 @@ import {
   describeWriteOverhead,
   planSummary,
 } from '../../core/report/indexAdviceReport';
-import { rewriteNamedParameters } from '../../core/sql/namedParameters';
-import { loadParser } from '../../core/sql/parser';
-import { checkSyntax } from '../../core/sql/splitStatements';
 import type { CliRequest } from '../args';
 import type { Colours } from '../colours';
 import { exitCodes } from '../exitCodes';
-import { chooseStatement } from '../inputs';
 import type { CommandIo } from '../io';
 import type { ErrorContext } from '../reportError';
-import { sessionTarget } from '../runStatement';
+import { prepareStatement, withSession } from '../runStatement';
 
 function indent(text: string, by = '   '): string {
   return text
@@ -78,31 +71,18 @@ export function formatIndexAdvice(advice: IndexAdvice, c: Colours): string {
 export async function adviseCommand(request: CliRequest, io: CommandIo, errorContext: ErrorContext): Promise<number> {
   if (!request.sql) throw new Error('advise without a statement');
   const db = request.database;
-  const statement = chooseStatement(request.sql, db.statement);
-  errorContext.statement = statement;
-  const rewrite = rewriteNamedParameters(statement.text);
-  if (rewrite.names.length > 0) errorContext.toWritten = (offset) => rewrite.toOriginal(offset);
-  await loadParser();
-  const syntax = checkSyntax(rewrite.text);
-  if (syntax) throw new TunerError('syntax-error', syntax.message, { offset: syntax.offset });
-  const { target, demo } = sessionTarget(db, io.env);
-  if (demo) io.note('No --url or --schema given: using the embedded demo dataset (users, orders).');
-  else if (target.kind === 'embedded') io.note(`Loading ${target.files.length} schema file(s) into the embedded database…`);
+  const { sql, target } = await prepareStatement(request.sql, db, io, errorContext);
   if (target.kind === 'server' && !request.allowWhatIf) {
     io.note('Estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).');
   }
-  let session: DatabaseSession | undefined;
-  try {
-    session = await openSession(target);
-    const advice = await adviseIndexes(session, rewrite.text, {
+  const advice = await withSession(target, (session) =>
+    adviseIndexes(session, sql, {
       allowMeasuredWhatIf: request.allowWhatIf === true,
       params: db.params.length > 0 ? db.params : undefined,
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
-    });
-    io.out(request.json ? `${JSON.stringify(advice, null, 2)}\n` : formatIndexAdvice(advice, io.colours));
-    return exitCodes.ok;
-  } finally {
-    await session?.close();
-  }
+    }),
+  );
+  io.out(request.json ? `${JSON.stringify(advice, null, 2)}\n` : formatIndexAdvice(advice, io.colours));
+  return exitCodes.ok;
 }

@@ -1,5 +1,3 @@
-import { openSession } from '../../core/db/openSession';
-import type { DatabaseSession } from '../../core/db/session';
 import { dashboardDemoFiles, dashboardQuery, defaultDashboardScale } from '../../core/demo/dashboardDemo';
 import { explainAndOptimize } from '../../core/explainAndOptimize';
 import { formatCount, formatMs } from '../../core/report/formatNumbers';
@@ -7,6 +5,7 @@ import type { CliRequest } from '../args';
 import { failOnExitCode } from '../exitCodes';
 import { formatResult } from '../formatResult';
 import type { CommandIo } from '../io';
+import { withSession } from '../runStatement';
 
 /**
  * `pg-tuner demo`: the slow-dashboard case (cases.md, case 1) end to end on the embedded database: load the
@@ -17,9 +16,7 @@ export async function demoCommand(request: CliRequest, io: CommandIo): Promise<n
   io.note(`Loading the demo into embedded PostgreSQL: ${formatCount(users)} users, ${formatCount(orders)} orders…`);
   const started = performance.now();
   const [schema, ...data] = dashboardDemoFiles();
-  let session: DatabaseSession | undefined;
-  try {
-    session = await openSession({ kind: 'embedded', files: [schema], seedFiles: data });
+  return withSession({ kind: 'embedded', files: [schema], seedFiles: data }, async (session) => {
     const loadedMs = performance.now() - started;
     const result = await explainAndOptimize(session, dashboardQuery, { analyze: true, signal: io.signal });
     if (request.json) {
@@ -31,7 +28,5 @@ export async function demoCommand(request: CliRequest, io: CommandIo): Promise<n
       io.out(colours.dim(`Embedded start and load ${formatMs(loadedMs)}; explain ${formatMs(performance.now() - started - loadedMs)}.\n`));
     }
     return failOnExitCode(result.insights, request.failOn);
-  } finally {
-    await session?.close();
-  }
+  });
 }

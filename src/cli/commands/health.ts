@@ -9,7 +9,8 @@ import type { CliRequest } from '../args';
 import type { Colours } from '../colours';
 import { exitCodes } from '../exitCodes';
 import type { CommandIo } from '../io';
-import { openWorkloadSession } from './top';
+import { withSession } from '../runStatement';
+import { workloadTarget } from './top';
 
 const marks: Record<Severity, string> = { critical: '✖', warning: '▲', info: '●' };
 
@@ -47,13 +48,7 @@ export function formatHealth(result: HealthResult, colours: Colours): string {
 
 /** `pg-tuner health`: read-only checks with a score; --out writes the Markdown report. */
 export async function healthCommand(request: CliRequest, io: CommandIo): Promise<number> {
-  const session = await openWorkloadSession(request, io);
-  let result: HealthResult;
-  try {
-    result = await runHealthChecks(session, { signal: io.signal });
-  } finally {
-    await session.close();
-  }
+  const result = await withSession(workloadTarget(request, io), (session) => runHealthChecks(session, { signal: io.signal }));
   if (request.out !== undefined) {
     try {
       writeFileSync(request.out, renderHealthReport(result, { title: request.title }));

@@ -1,5 +1,4 @@
-import type { DatabaseSession } from '../../core/db/session';
-import { openSession } from '../../core/db/openSession';
+import type { SessionTarget } from '../../core/db/openSession';
 import { formatCount, formatMs, formatShare } from '../../core/report/formatNumbers';
 import { loadTopQueries, topQueryOrderLabels } from '../../core/workload/topQueries';
 import type { TopQueriesResult, TopQueryOrder, WorkloadNote } from '../../core/workload/topQueries';
@@ -7,15 +6,15 @@ import { UsageError, type CliRequest } from '../args';
 import type { Colours } from '../colours';
 import { exitCodes } from '../exitCodes';
 import type { CommandIo } from '../io';
-import { sessionTarget } from '../runStatement';
+import { sessionTarget, withSession } from '../runStatement';
 
 /** top and health read a server's statistics; the embedded database has none worth reading. */
-export async function openWorkloadSession(request: CliRequest, io: CommandIo): Promise<DatabaseSession> {
+export function workloadTarget(request: CliRequest, io: CommandIo): SessionTarget {
   const { target } = sessionTarget({ ...request.database, embedded: false, schema: [] }, io.env);
   if (target.kind !== 'server') {
     throw new UsageError(`${request.command} reads a server's statistics: pass --url postgres://… (or set PGHOST/PGDATABASE).`);
   }
-  return openSession(target);
+  return target;
 }
 
 const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
@@ -71,13 +70,9 @@ export function formatTopQueries(result: TopQueriesResult, colours: Colours, wid
 
 /** `pg-tuner top`: the top statements of pg_stat_statements; exit 1 when the extension cannot be read. */
 export async function topCommand(request: CliRequest, io: CommandIo): Promise<number> {
-  const session = await openWorkloadSession(request, io);
-  let result: TopQueriesResult;
-  try {
-    result = await loadTopQueries(session, { orderBy: request.topOrder ?? 'total', limit: request.limit ?? 20 });
-  } finally {
-    await session.close();
-  }
+  const result = await withSession(workloadTarget(request, io), (session) =>
+    loadTopQueries(session, { orderBy: request.topOrder ?? 'total', limit: request.limit ?? 20 }),
+  );
   const width = process.stdout.columns && process.stdout.columns > 60 ? process.stdout.columns : 120;
   io.out(request.json ? `${JSON.stringify(result, null, 2)}\n` : formatTopQueries(result, io.colours, width));
   return result.status === 'ok' ? exitCodes.ok : exitCodes.error;

@@ -1,22 +1,10 @@
 /** The one entry point that turns "where to explain" into a DatabaseSession. */
-import type { ConnectionOptions } from 'node:tls';
 import type { DatabaseSession } from './session';
-import { PgSession } from './pgSession';
+import { PgSession, type ServerAddress } from './pgSession';
 import { openEmbeddedDatabase, type SqlFile } from './embeddedDatabase';
 
 export type SessionTarget =
-  | {
-      kind: 'server';
-      /** postgres://… URL; the separate fields override its parts. */
-      connectionString?: string;
-      host?: string;
-      port?: number;
-      database?: string;
-      user?: string;
-      password?: string;
-      ssl?: boolean | ConnectionOptions;
-      label?: string;
-    }
+  | ({ kind: 'server' } & ServerAddress)
   | {
       kind: 'embedded';
       /** Schema and migration files, run in path order. */

@@ -4,16 +4,15 @@
  */
 import { Client, type ClientConfig } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
-import { TunerError } from '../errors';
-import type { CatalogSnapshot, ServerInfo } from './catalog';
-import type { DatabaseSession, ExplainRequest, ExplainResult, TransactionOptions, TransactionScope } from './session';
+import type { TunerError } from '../errors';
+import type { ExplainResult } from './session';
 import { parseIntoClientConfig } from 'pg-connection-string';
-import { runRolledBack } from './rolledBackTransaction';
-import { loggingRunner, runExplain, type Row, type StatementRunner } from './explainRunner';
-import { readCatalog, readServerInfo } from './catalogQueries';
-import { connectionError, rejectOnAbort, statementError, type ErrorContext } from './databaseErrors';
+import type { Row } from './explainRunner';
+import { connectionError, statementError } from './databaseErrors';
+import { SerialSession } from './serialSession';
 
-export interface PgSessionConfig {
+/** Where a server is and how to reach it. */
+export interface ServerAddress {
   /** postgres://user:password@host:port/db?sslmode=…; the fields below override its parts. */
   connectionString?: string;
   host?: string;
@@ -24,6 +23,9 @@ export interface PgSessionConfig {
   ssl?: boolean | ConnectionOptions;
   /** Shown in messages instead of user@host:port/db. */
   label?: string;
+}
+
+export interface PgSessionConfig extends ServerAddress {
   /** Default 10 000 ms. */
   connectTimeoutMs?: number;
   /** Each statement and its duration; never parameter values or passwords. */
@@ -32,50 +34,39 @@ export interface PgSessionConfig {
 
 const passthroughParser = (value: string): string => value;
 
-/** A chain of promises, so explain() and query() calls on one connection never interleave. */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
-export class PgSession implements DatabaseSession {
+export class PgSession extends SerialSession {
   readonly kind = 'server' as const;
-  private info: Promise<ServerInfo> | undefined;
-  private readonly queue = new SerialQueue();
-  private readonly runner: StatementRunner;
   private broken: TunerError | undefined;
-  private closed = false;
 
   private constructor(
     private readonly client: Client,
     private readonly clientConfig: ClientConfig,
     /** The server process behind this connection, which pg_cancel_backend() stops. */
     readonly backendPid: number,
-    readonly label: string,
-    private readonly target: string,
+    label: string,
+    target: string,
     log: ((line: string) => void) | undefined,
   ) {
-    const raw: StatementRunner = {
-      run: async (sql, params, options) => {
-        if (this.broken) throw this.broken;
-        const result = await this.client.query<Row>({
-          text: sql,
-          values: params,
-          // EXPLAIN's json column comes back as the server sent it, not parsed.
-          types: options?.jsonAsText ? { getTypeParser: () => passthroughParser } : undefined,
-        });
-        return result.rows;
-      },
-    };
-    this.runner = loggingRunner(raw, log, label);
+    super({ label, target, closedMessage: `The session to ${label} is closed.`, log });
     client.on('error', (err) => {
       // An idle connection that the server drops emits 'error'; remember it instead of crashing.
       this.broken = connectionError(err, this.errorContext());
     });
+  }
+
+  protected async runStatement(sql: string, params?: unknown[], options?: { jsonAsText?: boolean }): Promise<Row[]> {
+    if (this.broken) throw this.broken;
+    const result = await this.client.query<Row>({
+      text: sql,
+      values: params,
+      // EXPLAIN's json column comes back as the server sent it, not parsed.
+      types: options?.jsonAsText ? { getTypeParser: () => passthroughParser } : undefined,
+    });
+    return result.rows;
+  }
+
+  protected end(): Promise<void> {
+    return this.client.end();
   }
 
   static async connect(config: PgSessionConfig): Promise<PgSession> {
@@ -114,46 +105,23 @@ export class PgSession implements DatabaseSession {
     return new PgSession(client, clientConfig, backendPid, label, target, config.log);
   }
 
-  private errorContext(): ErrorContext {
-    return { target: this.target };
-  }
-
-  private ensureOpen(): void {
-    if (this.closed) throw new TunerError('connection-failed', `The session to ${this.label} is closed.`);
-  }
-
-  serverInfo(): Promise<ServerInfo> {
-    this.ensureOpen();
-    this.info ??= this.queue.run(() => readServerInfo(this.runner)).catch((err: unknown) => {
-      this.info = undefined;
-      throw statementError(err, this.errorContext());
-    });
-    return this.info;
-  }
-
-  async explain(request: ExplainRequest): Promise<ExplainResult> {
-    this.ensureOpen();
-    const server = await this.serverInfo();
-    const task = this.queue.run(async () => {
-      const signal = request.signal;
-      let cancelling: Promise<void> | undefined;
-      const onAbort = (): void => {
-        cancelling ??= this.cancelOnServer();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await runExplain({ runner: this.runner, server, errorContext: this.errorContext() }, request);
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        if (cancelling) {
-          // Settle the cancel before the next statement so it cannot hit that one, and clear a transaction
-          // a late cancel may have left open (a ROLLBACK outside one is only a warning).
-          await cancelling;
-          await this.runner.run('ROLLBACK').catch(() => undefined);
-        }
+  protected override async explainInTurn(explain: () => Promise<ExplainResult>, signal: AbortSignal | undefined): Promise<ExplainResult> {
+    let cancelling: Promise<void> | undefined;
+    const onAbort = (): void => {
+      cancelling ??= this.cancelOnServer();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await explain();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (cancelling) {
+        // Settle the cancel before the next statement so it cannot hit that one, and clear a transaction
+        // a late cancel may have left open (a ROLLBACK outside one is only a warning).
+        await cancelling;
+        await this.runner.run('ROLLBACK').catch(() => undefined);
       }
-    });
-    return rejectOnAbort(task, request.signal);
+    }
   }
 
   /** pg_cancel_backend() from a second connection: the protocol's own way to stop a running statement. */
@@ -170,15 +138,6 @@ export class PgSession implements DatabaseSession {
     }
   }
 
-  catalogFor(tables: string[]): Promise<CatalogSnapshot> {
-    this.ensureOpen();
-    return this.serverInfo().then((server) =>
-      this.queue.run(() => readCatalog(this.runner, server, tables)).catch((err: unknown) => {
-        throw statementError(err, this.errorContext());
-      }),
-    );
-  }
-
   execute(sql: string): Promise<void> {
     this.ensureOpen();
     return this.queue.run(async () => {
@@ -188,29 +147,5 @@ export class PgSession implements DatabaseSession {
         throw statementError(err, this.errorContext());
       }
     });
-  }
-
-  query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
-    this.ensureOpen();
-    return this.queue.run(async () => {
-      try {
-        return (await this.runner.run(sql, params)) as R[];
-      } catch (err) {
-        throw statementError(err, this.errorContext());
-      }
-    });
-  }
-
-  inTransaction<T>(work: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    this.ensureOpen();
-    return this.queue.run(() => runRolledBack(this.runner, work, options)).catch((err: unknown) => {
-      throw err instanceof TunerError ? err : statementError(err, this.errorContext());
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue.run(() => this.client.end()).catch(() => undefined);
   }
 }

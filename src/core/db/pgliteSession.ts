@@ -12,12 +12,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TunerError } from '../errors';
-import type { CatalogSnapshot, ServerInfo } from './catalog';
-import type { DatabaseSession, ExplainRequest, ExplainResult, TransactionOptions, TransactionScope } from './session';
-import { runRolledBack } from './rolledBackTransaction';
-import { loggingRunner, runExplain, type Row, type StatementRunner } from './explainRunner';
-import { readCatalog, readServerInfo } from './catalogQueries';
-import { rejectOnAbort, statementError, type ErrorContext } from './databaseErrors';
+import type { Row } from './explainRunner';
+import { statementError } from './databaseErrors';
+import { SerialSession } from './serialSession';
 
 export interface PgliteSessionOptions {
   label?: string;
@@ -72,48 +69,37 @@ function loadArtifacts(): Promise<PgliteArtifacts> {
   return artifacts;
 }
 
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
-export class PgliteSession implements DatabaseSession {
+export class PgliteSession extends SerialSession {
   readonly kind = 'embedded' as const;
-  readonly label: string;
-  private info: Promise<ServerInfo> | undefined;
-  private readonly queue = new SerialQueue();
-  private readonly runner: StatementRunner;
-  private closed = false;
 
   private constructor(
     private readonly db: PGlite,
     options: PgliteSessionOptions,
   ) {
-    this.label = options.label ?? 'embedded';
-    const raw: StatementRunner = {
-      run: async (sql, params, runOptions) => {
-        const queryOptions = runOptions?.jsonAsText ? { parsers: { [jsonOid]: passthroughParser } } : undefined;
-        let rows: Row[];
-        if (params && params.length > 0) {
-          rows = (await this.db.query<Row>(sql, params, queryOptions)).rows;
-        } else {
-          // The simple protocol, as pg uses without values: the extended one would refuse a statement
-          // with unvalued $n (a generic plan) at Bind.
-          const results = await this.db.exec(sql, queryOptions);
-          rows = (results[results.length - 1]?.rows ?? []) as Row[];
-        }
-        if (runOptions?.jsonAsText) {
-          // Let timers that came due while PGlite held the thread (an abort) run before the result is used.
-          await new Promise((resolve) => setTimeout(resolve, 0));
-        }
-        return rows;
-      },
-    };
-    this.runner = loggingRunner(raw, options.log, this.label);
+    const label = options.label ?? 'embedded';
+    super({ label, target: label, closedMessage: 'The embedded database is closed.', log: options.log });
+  }
+
+  protected async runStatement(sql: string, params?: unknown[], runOptions?: { jsonAsText?: boolean }): Promise<Row[]> {
+    const queryOptions = runOptions?.jsonAsText ? { parsers: { [jsonOid]: passthroughParser } } : undefined;
+    let rows: Row[];
+    if (params && params.length > 0) {
+      rows = (await this.db.query<Row>(sql, params, queryOptions)).rows;
+    } else {
+      // The simple protocol, as pg uses without values: the extended one would refuse a statement
+      // with unvalued $n (a generic plan) at Bind.
+      const results = await this.db.exec(sql, queryOptions);
+      rows = (results[results.length - 1]?.rows ?? []) as Row[];
+    }
+    if (runOptions?.jsonAsText) {
+      // Let timers that came due while PGlite held the thread (an abort) run before the result is used.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return rows;
+  }
+
+  protected end(): Promise<void> {
+    return this.db.close();
   }
 
   /** A fresh, empty in-memory database (about 3–5 s to start: PGlite runs initdb). */
@@ -131,14 +117,6 @@ export class PgliteSession implements DatabaseSession {
     return new PgliteSession(db, options);
   }
 
-  private errorContext(): ErrorContext {
-    return { target: this.label };
-  }
-
-  private ensureOpen(): void {
-    if (this.closed) throw new TunerError('connection-failed', 'The embedded database is closed.');
-  }
-
   /** Runs a script of several statements (schema and seed files) with PGlite's simple-protocol exec. */
   execScript(sql: string): Promise<void> {
     this.ensureOpen();
@@ -147,56 +125,9 @@ export class PgliteSession implements DatabaseSession {
     });
   }
 
-  serverInfo(): Promise<ServerInfo> {
-    this.ensureOpen();
-    this.info ??= this.queue.run(() => readServerInfo(this.runner)).catch((err: unknown) => {
-      this.info = undefined;
-      throw statementError(err, this.errorContext());
-    });
-    return this.info;
-  }
-
-  async explain(request: ExplainRequest): Promise<ExplainResult> {
-    this.ensureOpen();
-    const server = await this.serverInfo();
-    const task = this.queue.run(() => runExplain({ runner: this.runner, server, errorContext: this.errorContext() }, request));
-    return rejectOnAbort(task, request.signal);
-  }
-
-  async catalogFor(tables: string[]): Promise<CatalogSnapshot> {
-    const server = await this.serverInfo();
-    return this.queue.run(() => readCatalog(this.runner, server, tables)).catch((err: unknown) => {
-      throw statementError(err, this.errorContext());
-    });
-  }
-
   execute(sql: string): Promise<void> {
     return this.execScript(sql).catch((err: unknown) => {
       throw statementError(err, this.errorContext());
     });
-  }
-
-  query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
-    this.ensureOpen();
-    return this.queue.run(async () => {
-      try {
-        return (await this.runner.run(sql, params)) as R[];
-      } catch (err) {
-        throw statementError(err, this.errorContext());
-      }
-    });
-  }
-
-  inTransaction<T>(work: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    this.ensureOpen();
-    return this.queue.run(() => runRolledBack(this.runner, work, options)).catch((err: unknown) => {
-      throw err instanceof TunerError ? err : statementError(err, this.errorContext());
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue.run(() => this.db.close()).catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Number formatting shared by the terminal output and the Markdown report, so both show the same figures
- * the same way. Fixed locale ('en-US') so output does not depend on the machine it runs on.
+ * Number formatting for everything the core and the CLI print: insight texts, the terminal output and the
+ * Markdown report, so the same figures read the same way. Fixed locale ('en-US') so output does not depend
+ * on the machine it runs on.
  */
 import type { Evidence } from '../insights/insight';
 import type { BufferCounts } from '../plan/planNode';
@@ -28,9 +29,30 @@ export function formatMs(ms: number): string {
   return `${ms.toFixed(3)} ms`;
 }
 
+/**
+ * Milliseconds as insight texts quote them, always in ms like EXPLAIN itself: "0.04 ms", "4.2 ms", "421 ms",
+ * "4,210 ms".
+ */
+export function formatMsPlain(ms: number): string {
+  if (ms >= 100) return `${formatCount(ms)} ms`;
+  if (ms >= 1) return `${ms.toFixed(1).replace(/\.0$/, '')} ms`;
+  return `${ms.toFixed(2)} ms`;
+}
+
 /** A 0..1 share → "42.1%". */
 export function formatShare(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
+}
+
+/** A 0..1 ratio as insight texts say it, "52 %"; small shares keep a decimal so that "0 %" never hides a real figure. */
+export function formatPercent(ratio: number): string {
+  const p = ratio * 100;
+  if (p === 0) return '0 %';
+  if (p < 0.1) return '< 0.1 %';
+  if (p < 10) return `${p.toFixed(1).replace(/\.0$/, '')} %`;
+  // 99.96 % must not read as "100 %": the rows kept are the point.
+  if (p > 99.5 && p < 100) return `${Math.min(99.9, Math.floor(p * 10) / 10)} %`;
+  return `${Math.round(p)} %`;
 }
 
 /** A misestimate factor ≥ 1 → "1.0×", "12×", "1,234×". */
@@ -62,6 +84,18 @@ export function formatBytes(bytes: number): string {
 /** 8 kB blocks → bytes, for "read 1,710 blocks (13.4 MB)". */
 export function blocksToBytes(blocks: number): number {
   return blocks * BLOCK_BYTES;
+}
+
+/** A size in kB as insight texts give it (EXPLAIN reports sort and hash memory in kB): "512 kB", "4.1 MB", "2 GB". */
+export function formatKb(kb: number): string {
+  if (kb >= 1024 * 1024) return `${(kb / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} GB`;
+  if (kb >= 1024) return `${(kb / 1024).toFixed(1).replace(/\.0$/, '')} MB`;
+  return `${formatCount(kb)} kB`;
+}
+
+/** EXPLAIN (BUFFERS) block counts, as formatKb gives their size. */
+export function formatBlocks(blocks: number): string {
+  return formatKb(blocksToBytes(blocks) / 1024);
 }
 
 /** "hit 1,907 read 12 temp 40/40" with the zero parts left out; "" when nothing was touched. */

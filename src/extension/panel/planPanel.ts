@@ -2,6 +2,7 @@
  * The plan view's host side: one panel at a time, revived after a reload by the serializer from the state the
  * webview saved (`setState`), so no database is needed to redraw it. The webview runs only our bundle from dist/.
  */
+import { compactResult } from './compactResult';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { TuningResult } from '../../core/tuningResult';
@@ -143,7 +144,7 @@ export class PlanPanel {
   }
 
   private post(message: HostToWebviewMessage): void {
-    void this.panel.webview.postMessage(message);
+    void this.panel.webview.postMessage(compactMessage(message));
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -250,4 +251,15 @@ export class PlanPanelSerializer implements vscode.WebviewPanelSerializer<PlanVi
 
 function makeNonce(): string {
   return randomBytes(16).toString('hex');
+}
+
+function compactMessage(message: HostToWebviewMessage): HostToWebviewMessage {
+  switch (message.type) {
+    case 'didShowResult':
+      return { ...message, result: compactResult(message.result) };
+    case 'didShowComparison':
+      return { ...message, before: compactResult(message.before), after: compactResult(message.after) };
+    default:
+      return message;
+  }
 }

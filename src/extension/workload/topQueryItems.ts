@@ -73,7 +73,8 @@ export const embeddedWorkloadNote = {
     'statements worth ranking, and it is started without pg_stat_statements. Select a server connection to see its top queries.',
 };
 
-const maxLabelLength = 120;
+// Short enough that the share and figures after it stay visible in a side bar of ordinary width.
+const maxLabelLength = 72;
 
 /** One line of SQL for a tree label: whitespace runs collapsed, long text cut with an ellipsis. */
 export function oneLine(sql: string, max = maxLabelLength): string {

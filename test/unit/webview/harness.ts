@@ -155,7 +155,10 @@ const fakeVsCodeApi = `function (initialState) {
     if (acquired) throw new Error('acquireVsCodeApi called twice');
     acquired = true;
     return {
-      postMessage: (m) => posted.push(JSON.parse(JSON.stringify(m))),
+      // 'painted' is the host's timing signal; the tests here look at what the user's actions post.
+      postMessage: (m) => {
+        if (m.type !== 'painted') posted.push(JSON.parse(JSON.stringify(m)));
+      },
       getState: () => state,
       setState: (s) => { state = JSON.parse(JSON.stringify(s)); },
     };

@@ -81,6 +81,17 @@ describe('plan view webview (Chromium)', function () {
     assert.equal(await view.page.locator('path.edge').count(), result.plan.nodes.length - 1);
   });
 
+  it('draws a result sent compact (empty node list, as the host sends it) like the full one', async () => {
+    const view = await open();
+    const compact = { ...result, plan: { ...result.plan, nodes: [] } };
+    await view.send(show(compact));
+    await view.page.waitForSelector('g.node');
+    assert.equal(await nodeCount(view), result.plan.nodes.length);
+    const hotspot = result.plan.nodes.find((n) => n.metrics.hotspotRank === 1);
+    assert.ok(hotspot);
+    assert.match((await view.page.textContent(`#plan-node-${hotspot.id}`)) ?? '', /#1/);
+  });
+
   it('puts the #1 hotspot badge on the node with the largest exclusive time', async () => {
     const view = await open();
     await view.send(show(result));

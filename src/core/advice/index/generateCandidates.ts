@@ -5,6 +5,7 @@
  */
 import type { CatalogSnapshot, ColumnStats, TableStats } from '../../db/catalog';
 import type { Plan } from '../../plan/planNode';
+import { formatCount } from '../../report/formatNumbers';
 import type { StatementFacts } from '../../sql/statementFacts';
 import type { AdviceNote, CandidateFeature, IndexCandidate, IndexKey, ServedClause } from '../indexSuggestion';
 import { indexName, namePart } from './identifiers';
@@ -67,10 +68,6 @@ function distinctValues(catalog: CatalogSnapshot, table: string, column: string)
   if (s.nDistinct >= 0) return s.nDistinct;
   const rows = Math.max(tableStats(catalog, table)?.estimatedRows ?? 0, 0);
   return -s.nDistinct * rows;
-}
-
-function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
 }
 
 function keyName(key: IndexKey): string {

@@ -1,7 +1,7 @@
 /** cold-cache: most pages came from outside shared buffers (the OS cache or the disk), not from PostgreSQL's cache. */
 import { nodeLabel, type BufferCounts, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatBlocks, formatCount, formatMs, formatPercent } from './format';
+import { formatBlocks, formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { planIndex } from './planIndex';
 
 export const COLD_CACHE = 'cold-cache';
@@ -47,14 +47,14 @@ function insightFor(context: PlanRuleContext, nodes: PlanNode[], b: BufferCounts
   const title =
     `${where}${formatCount(b.sharedRead)} of ${formatCount(accessed)} blocks (${formatPercent(readShare)}, ` +
     `${formatBlocks(b.sharedRead)}) read from outside shared buffers` +
-    (ioMs !== undefined && ioMs > 0 ? `, ${formatMs(ioMs)} waiting for I/O` : '');
+    (ioMs !== undefined && ioMs > 0 ? `, ${formatMsPlain(ioMs)} waiting for I/O` : '');
   const evidence: Evidence[] = [
     { label: 'shared blocks read', value: b.sharedRead },
     { label: 'shared blocks hit', value: b.sharedHit },
     { label: 'read share', value: formatPercent(readShare) },
     { label: 'data read', value: formatBlocks(b.sharedRead) },
   ];
-  if (ioMs !== undefined) evidence.push({ label: 'I/O read/write time', value: formatMs(ioMs) });
+  if (ioMs !== undefined) evidence.push({ label: 'I/O read/write time', value: formatMsPlain(ioMs) });
   if (ioShare !== undefined) evidence.push({ label: 'I/O share of execution time', value: formatPercent(ioShare) });
   if (scope === 'plan' && nodes.length > 0) evidence.push({ label: 'read mostly by', value: nodes.map(nodeLabel).join('; ') });
   const explanation =

@@ -2,9 +2,9 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { conditionColumns } from './conditionColumns';
-import { formatCount, formatMs, formatPercent } from './format';
+import { formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { inclusiveShare, qualifiedTable, stringField } from './planFacts';
-import { planIndex } from './planIndex';
+import { insightsOfRanNodes } from './planIndex';
 import { largeSeqScan } from './seqScanLargeTable';
 
 export const FILTER_DISCARDS_MOST_ROWS = 'filter-discards-most-rows';
@@ -18,21 +18,15 @@ export const WARNING_TIME_SHARE = 0.2;
 export const WARNING_ROWS_REMOVED = 1_000_000;
 
 function check(context: PlanRuleContext): Insight[] {
-  const { plan } = context;
-  if (!plan.analyzed) return [];
-  const insights: Insight[] = [];
-  const { ran } = planIndex(context);
-  for (const node of plan.nodes) {
-    if (ran[node.id] !== 1) continue;
+  return insightsOfRanNodes(context, (node) => {
     const m = node.metrics;
     const removed = m.rowsRemovedByFilter + m.rowsRemovedByJoinFilter;
     const read = removed + m.actualRowsTotal;
-    if (read < MIN_ROWS_READ || removed / read < DISCARD_SHARE) continue;
+    if (read < MIN_ROWS_READ || removed / read < DISCARD_SHARE) return undefined;
     // seq-scan-large-table says the same about a large Seq Scan, with the index advice; one insight per finding.
-    if (largeSeqScan(context, node)) continue;
-    insights.push(insightFor(context, node, removed, read));
-  }
-  return insights;
+    if (largeSeqScan(context, node)) return undefined;
+    return insightFor(context, node, removed, read);
+  });
 }
 
 function insightFor(context: PlanRuleContext, node: PlanNode, removed: number, read: number): Insight {
@@ -51,7 +45,7 @@ function insightFor(context: PlanRuleContext, node: PlanNode, removed: number, r
     { label: 'rows kept', value: node.metrics.actualRowsTotal, unit: 'rows' },
     { label: 'discarded', value: formatPercent(ratio) },
     { label: byJoinFilter ? 'join filter' : 'filter', value: condition },
-    { label: 'time (this node and below)', value: formatMs(node.metrics.inclusiveTimeMs) },
+    { label: 'time (this node and below)', value: formatMsPlain(node.metrics.inclusiveTimeMs) },
   ];
   const table = qualifiedTable(node) ?? 'the table';
   const columns = conditionColumns(condition);

@@ -1,10 +1,10 @@
 /** hash-spills-to-disk: a hash table (Hash Join's inner side, or a HashAggregate) outgrew its memory and went to disk. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatKb, formatMs, formatPercent } from './format';
+import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { loops, numberField } from './planFacts';
-import { planIndex } from './planIndex';
-import { hashMemMultiplier, suggestWorkMemKb, workMemKb, workMemText } from './workMem';
+import { insightsOfRanNodes, planIndex } from './planIndex';
+import { hashMemMultiplier, suggestWorkMemKb, workMemEvidence, workMemKb, workMemText } from './workMem';
 
 export const HASH_SPILLS_TO_DISK = 'hash-spills-to-disk';
 
@@ -58,16 +58,10 @@ function spillOf(plan: PlanRuleContext['plan'], node: PlanNode): HashSpill | und
 }
 
 function check(context: PlanRuleContext): Insight[] {
-  const { plan } = context;
-  if (!plan.analyzed) return [];
-  const insights: Insight[] = [];
-  const { ran } = planIndex(context);
-  for (const node of plan.nodes) {
-    if (ran[node.id] !== 1) continue;
-    const spill = spillOf(plan, node);
-    if (spill) insights.push(insightFor(context, spill));
-  }
-  return insights;
+  return insightsOfRanNodes(context, (node) => {
+    const spill = spillOf(context.plan, node);
+    return spill && insightFor(context, spill);
+  });
 }
 
 function insightFor(context: PlanRuleContext, spill: HashSpill): Insight {
@@ -98,10 +92,10 @@ function insightFor(context: PlanRuleContext, spill: HashSpill): Insight {
   if (spill.groups !== undefined) evidence.push({ label: 'groups', value: Math.round(spill.groups) });
   evidence.push(
     { label: 'memory needed (estimate)', value: Math.ceil(spill.neededKb), unit: 'kB' },
-    { label: 'work_mem', value: `${workMemText(current.kb)}${current.known ? '' : ' (default, assumed)'}` },
+    workMemEvidence(current),
     { label: 'hash_mem_multiplier', value: multiplier },
     { label: 'suggested work_mem', value: workMemText(suggestedKb) },
-    { label: 'time', value: formatMs(timeNode.metrics.inclusiveTimeMs) },
+    { label: 'time', value: formatMsPlain(timeNode.metrics.inclusiveTimeMs) },
     { label: 'share of query time', value: formatPercent(share) },
   );
   const limit = `work_mem × hash_mem_multiplier (${workMemText(current.kb)} × ${multiplier})`;

@@ -1,6 +1,6 @@
 /** high-planning-time: planning the statement costs a lot, absolutely or next to running it. */
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatMs } from './format';
+import { formatMsPlain } from '../../report/formatNumbers';
 import { setting } from './planFacts';
 
 export const HIGH_PLANNING_TIME = 'high-planning-time';
@@ -31,8 +31,8 @@ function check(context: PlanRuleContext): Insight[] {
     const type = n.fields['Node Type'];
     if ((type === 'Append' || type === 'Merge Append') && n.children.length > widestAppend) widestAppend = n.children.length;
   }
-  const evidence: Evidence[] = [{ label: 'planning time', value: formatMs(planning) }];
-  if (execution !== undefined) evidence.push({ label: 'execution time', value: formatMs(execution) });
+  const evidence: Evidence[] = [{ label: 'planning time', value: formatMsPlain(planning) }];
+  if (execution !== undefined) evidence.push({ label: 'execution time', value: formatMsPlain(execution) });
   evidence.push({ label: 'relations scanned', value: relations }, { label: 'plan nodes', value: plan.nodes.length });
   if (widestAppend > 0) evidence.push({ label: 'largest Append', value: `${widestAppend} children` });
   for (const name of ['join_collapse_limit', 'from_collapse_limit', 'geqo_threshold']) {
@@ -62,14 +62,14 @@ function check(context: PlanRuleContext): Insight[] {
     );
   }
   fixes.push('For a statement run often, a prepared statement (or the driver\'s named statements) plans once and reuses the plan.');
-  const versus = execution !== undefined ? ` vs ${formatMs(execution)} execution` : '';
+  const versus = execution !== undefined ? ` vs ${formatMsPlain(execution)} execution` : '';
   return [
     {
       ruleId: HIGH_PLANNING_TIME,
       severity,
       nodeIds: [],
-      title: `Planning takes ${formatMs(planning)}${versus}`,
-      explanation: `PostgreSQL spends ${formatMs(planning)} choosing a plan before running it. ${causes.join(' ')}`,
+      title: `Planning takes ${formatMsPlain(planning)}${versus}`,
+      explanation: `PostgreSQL spends ${formatMsPlain(planning)} choosing a plan before running it. ${causes.join(' ')}`,
       suggestion: fixes.join(' '),
       evidence,
     },

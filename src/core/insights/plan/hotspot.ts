@@ -1,7 +1,7 @@
 /** hotspot: the nodes where the query spends most of its own time (exclusive of the nodes below them). */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatMs, formatPercent } from './format';
+import { formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { loops } from './planFacts';
 
 export const HOTSPOT = 'hotspot';
@@ -47,7 +47,7 @@ function check(context: PlanRuleContext): Insight[] {
 function insightFor(context: PlanRuleContext, node: PlanNode, rank: number): Insight {
   const m = node.metrics;
   const severity: Severity = m.timeShare >= WARNING_SHARE && m.exclusiveTimeMs >= WARNING_MIN_MS ? 'warning' : 'info';
-  const title = `Hotspot #${rank}: ${nodeLabel(node)} takes ${formatPercent(m.timeShare)} of the time (${formatMs(m.exclusiveTimeMs)})`;
+  const title = `Hotspot #${rank}: ${nodeLabel(node)} takes ${formatPercent(m.timeShare)} of the time (${formatMsPlain(m.exclusiveTimeMs)})`;
   const n = loops(node);
   return {
     ruleId: HOTSPOT,
@@ -55,15 +55,15 @@ function insightFor(context: PlanRuleContext, node: PlanNode, rank: number): Ins
     nodeIds: [node.id],
     title,
     explanation:
-      `${formatMs(m.exclusiveTimeMs)} of the query's ${formatMs(context.plan.totals.timeMs)} is spent in this node ` +
+      `${formatMsPlain(m.exclusiveTimeMs)} of the query's ${formatMsPlain(context.plan.totals.timeMs)} is spent in this node ` +
       `itself, not counting the nodes below it${n > 1 ? `, over ${n.toLocaleString('en-US')} executions` : ''}. ` +
       'Making anything else faster cannot save more than the rest.',
     suggestion: ADVICE[node.fields['Node Type']] ?? 'Look at what this node does with its rows, and at the other insights on it.',
     evidence: [
       { label: 'rank', value: rank },
       { label: 'share of query time', value: formatPercent(m.timeShare) },
-      { label: 'time in this node', value: formatMs(m.exclusiveTimeMs) },
-      { label: 'query time', value: formatMs(context.plan.totals.timeMs) },
+      { label: 'time in this node', value: formatMsPlain(m.exclusiveTimeMs) },
+      { label: 'query time', value: formatMsPlain(context.plan.totals.timeMs) },
       { label: 'loops', value: n },
     ],
   };

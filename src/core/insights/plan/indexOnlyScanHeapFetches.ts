@@ -1,9 +1,9 @@
 /** index-only-scan-heap-fetches: an Index Only Scan still visits the table, because the visibility map is out of date. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatMs, formatPercent } from './format';
+import { formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { numberField, qualifiedTable, tableOf } from './planFacts';
-import { planIndex } from './planIndex';
+import { insightsOfRanNodes } from './planIndex';
 
 export const INDEX_ONLY_SCAN_HEAP_FETCHES = 'index-only-scan-heap-fetches';
 
@@ -15,19 +15,17 @@ export const MIN_HEAP_FETCHES = 1_000;
 export const WARNING_FETCH_SHARE = 0.5;
 
 function check(context: PlanRuleContext): Insight[] {
-  const { plan } = context;
-  if (!plan.analyzed) return [];
-  const insights: Insight[] = [];
-  const index = planIndex(context);
-  for (const node of index.nodesOfType('Index Only Scan')) {
-    if (index.ran[node.id] !== 1) continue;
-    // EXPLAIN reports Heap Fetches summed over all loops.
-    const fetches = numberField(node.fields, 'Heap Fetches') ?? 0;
-    const rows = node.metrics.actualRowsTotal;
-    if (fetches < MIN_HEAP_FETCHES || fetches < FETCH_SHARE * Math.max(rows, 1)) continue;
-    insights.push(insightFor(context, node, fetches, rows));
-  }
-  return insights;
+  return insightsOfRanNodes(
+    context,
+    (node) => {
+      // EXPLAIN reports Heap Fetches summed over all loops.
+      const fetches = numberField(node.fields, 'Heap Fetches') ?? 0;
+      const rows = node.metrics.actualRowsTotal;
+      if (fetches < MIN_HEAP_FETCHES || fetches < FETCH_SHARE * Math.max(rows, 1)) return undefined;
+      return insightFor(context, node, fetches, rows);
+    },
+    'Index Only Scan',
+  );
 }
 
 function insightFor(context: PlanRuleContext, node: PlanNode, fetches: number, rows: number): Insight {
@@ -39,7 +37,7 @@ function insightFor(context: PlanRuleContext, node: PlanNode, fetches: number, r
     { label: 'heap fetches', value: fetches },
     { label: 'rows returned', value: rows, unit: 'rows' },
     { label: 'fetches per row', value: formatPercent(ratio) },
-    { label: 'time', value: formatMs(node.metrics.inclusiveTimeMs) },
+    { label: 'time', value: formatMsPlain(node.metrics.inclusiveTimeMs) },
   ];
   const stats = tableOf(context, node);
   if (stats?.modificationsSinceAnalyze !== undefined) {

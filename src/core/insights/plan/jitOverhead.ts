@@ -1,6 +1,6 @@
 /** jit-overhead: JIT compilation costs a large share of a short query's execution time. */
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatMs, formatPercent } from './format';
+import { formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { setting } from './planFacts';
 
 export const JIT_OVERHEAD = 'jit-overhead';
@@ -24,14 +24,14 @@ function check(context: PlanRuleContext): Insight[] {
   const cost = plan.totals.cost;
   const aboveCost = setting(context, 'jit_above_cost');
   const evidence: Evidence[] = [
-    { label: 'JIT time', value: formatMs(jit.totalMs) },
-    { label: 'execution time', value: formatMs(execution) },
+    { label: 'JIT time', value: formatMsPlain(jit.totalMs) },
+    { label: 'execution time', value: formatMsPlain(execution) },
     { label: 'JIT share', value: formatPercent(share) },
     { label: 'functions compiled', value: jit.functions },
-    { label: 'generation', value: formatMs(jit.generationMs) },
-    { label: 'inlining', value: formatMs(jit.inliningMs) },
-    { label: 'optimization', value: formatMs(jit.optimizationMs) },
-    { label: 'emission', value: formatMs(jit.emissionMs) },
+    { label: 'generation', value: formatMsPlain(jit.generationMs) },
+    { label: 'inlining', value: formatMsPlain(jit.inliningMs) },
+    { label: 'optimization', value: formatMsPlain(jit.optimizationMs) },
+    { label: 'emission', value: formatMsPlain(jit.emissionMs) },
     { label: 'plan cost', value: formatCount(cost) },
   ];
   if (aboveCost !== undefined) evidence.push({ label: 'jit_above_cost', value: aboveCost });
@@ -42,7 +42,7 @@ function check(context: PlanRuleContext): Insight[] {
       ruleId: JIT_OVERHEAD,
       severity,
       nodeIds: [],
-      title: `JIT compilation takes ${formatMs(jit.totalMs)} of ${formatMs(execution)} execution (${formatPercent(share)})`,
+      title: `JIT compilation takes ${formatMsPlain(jit.totalMs)} of ${formatMsPlain(execution)} execution (${formatPercent(share)})`,
       explanation:
         'PostgreSQL compiled parts of this query to machine code with LLVM because its estimated cost ' +
         `(${formatCount(cost)}) is above jit_above_cost${aboveCost !== undefined ? ` (${aboveCost})` : ''}. ` +

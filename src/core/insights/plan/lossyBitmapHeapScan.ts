@@ -1,10 +1,10 @@
 /** lossy-bitmap-heap-scan: the bitmap did not fit in work_mem and degraded to whole pages, rechecked row by row. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatKb, formatMs, formatPercent } from './format';
+import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { numberField, stringField } from './planFacts';
-import { planIndex } from './planIndex';
-import { suggestWorkMemKb, workMemKb, workMemText } from './workMem';
+import { insightsOfRanNodes } from './planIndex';
+import { suggestWorkMemKb, workMemEvidence, workMemKb, workMemText } from './workMem';
 
 export const LOSSY_BITMAP_HEAP_SCAN = 'lossy-bitmap-heap-scan';
 
@@ -19,16 +19,14 @@ export const WARNING_LOSSY_SHARE = 0.1;
 export const WARNING_TIME_SHARE = 0.1;
 
 function check(context: PlanRuleContext): Insight[] {
-  const { plan } = context;
-  if (!plan.analyzed) return [];
-  const insights: Insight[] = [];
-  const index = planIndex(context);
-  for (const node of index.nodesOfType('Bitmap Heap Scan')) {
-    if (index.ran[node.id] !== 1) continue;
-    const lossy = numberField(node.fields, 'Lossy Heap Blocks') ?? 0;
-    if (lossy > 0) insights.push(insightFor(context, node, lossy));
-  }
-  return insights;
+  return insightsOfRanNodes(
+    context,
+    (node) => {
+      const lossy = numberField(node.fields, 'Lossy Heap Blocks') ?? 0;
+      return lossy > 0 ? insightFor(context, node, lossy) : undefined;
+    },
+    'Bitmap Heap Scan',
+  );
 }
 
 function insightFor(context: PlanRuleContext, node: PlanNode, lossy: number): Insight {
@@ -48,10 +46,10 @@ function insightFor(context: PlanRuleContext, node: PlanNode, lossy: number): In
     { label: 'lossy heap blocks', value: lossy },
     { label: 'exact heap blocks', value: exact },
     { label: 'rows removed by index recheck', value: recheckRemoved, unit: 'rows' },
-    { label: 'work_mem', value: `${workMemText(current.kb)}${current.known ? '' : ' (default, assumed)'}` },
+    workMemEvidence(current),
     { label: 'bitmap memory needed (estimate)', value: Math.ceil(neededKb), unit: 'kB' },
     { label: 'suggested work_mem', value: workMemText(suggestedKb) },
-    { label: 'time', value: formatMs(node.metrics.inclusiveTimeMs) },
+    { label: 'time', value: formatMsPlain(node.metrics.inclusiveTimeMs) },
   ];
   const recheck = stringField(node.fields, 'Recheck Cond');
   if (recheck) evidence.push({ label: 'recheck condition', value: recheck });

@@ -1,9 +1,9 @@
 /** nested-loop-many-rows: a Nested Loop runs its inner side once per outer row, many thousand times. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatMs, formatPercent } from './format';
+import { formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { inclusiveShare, innerChild, loops, numberField, outerChild } from './planFacts';
-import { planIndex } from './planIndex';
+import { insightsOfRanNodes, planIndex } from './planIndex';
 
 export const NESTED_LOOP_MANY_ROWS = 'nested-loop-many-rows';
 
@@ -18,20 +18,16 @@ export const WARNING_TIME_SHARE = 0.2;
 export const OUTER_MISESTIMATE_FACTOR = 10;
 
 function check(context: PlanRuleContext): Insight[] {
-  const { plan } = context;
-  if (!plan.analyzed) return [];
-  const insights: Insight[] = [];
-  const index = planIndex(context);
-  for (const node of index.nodesOfType('Nested Loop')) {
-    if (index.ran[node.id] !== 1) continue;
-    const inner = innerChild(node);
-    const outer = outerChild(node);
-    if (!inner || !outer || inner === outer) continue;
-    const innerLoops = loops(inner);
-    if (innerLoops < MANY_LOOPS) continue;
-    insights.push(insightFor(context, node, outer, inner));
-  }
-  return insights;
+  return insightsOfRanNodes(
+    context,
+    (node) => {
+      const inner = innerChild(node);
+      const outer = outerChild(node);
+      if (!inner || !outer || inner === outer || loops(inner) < MANY_LOOPS) return undefined;
+      return insightFor(context, node, outer, inner);
+    },
+    'Nested Loop',
+  );
 }
 
 function insightFor(context: PlanRuleContext, node: PlanNode, outer: PlanNode, inner: PlanNode): Insight {
@@ -50,8 +46,8 @@ function insightFor(context: PlanRuleContext, node: PlanNode, outer: PlanNode, i
     { label: 'inner loops', value: innerLoops },
     { label: 'outer rows', value: outerRows, unit: 'rows' },
     { label: 'outer rows estimated', value: outerEstimate, unit: 'rows' },
-    { label: 'inner time (all loops)', value: formatMs(inner.metrics.inclusiveTimeMs) },
-    { label: 'loop time', value: formatMs(node.metrics.inclusiveTimeMs) },
+    { label: 'inner time (all loops)', value: formatMsPlain(inner.metrics.inclusiveTimeMs) },
+    { label: 'loop time', value: formatMsPlain(node.metrics.inclusiveTimeMs) },
     { label: 'share of query time', value: formatPercent(share) },
   ];
   if (inner.fields['Node Type'] === 'Memoize') {

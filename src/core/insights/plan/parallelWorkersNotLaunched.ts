@@ -1,25 +1,20 @@
 /** parallel-workers-not-launched: a Gather was planned with N workers and got fewer at run time. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatMs } from './format';
+import { formatMsPlain } from '../../report/formatNumbers';
 import { numberField, setting } from './planFacts';
-import { planIndex } from './planIndex';
+import { insightsOfRanNodes } from './planIndex';
 
 export const PARALLEL_WORKERS_NOT_LAUNCHED = 'parallel-workers-not-launched';
 
 function check(context: PlanRuleContext): Insight[] {
-  const { plan } = context;
-  if (!plan.analyzed) return [];
-  const insights: Insight[] = [];
-  const { ran } = planIndex(context);
-  for (const node of plan.nodes) {
-    if (ran[node.id] !== 1 || node.fields['Workers Planned'] === undefined) continue;
+  return insightsOfRanNodes(context, (node) => {
+    if (node.fields['Workers Planned'] === undefined) return undefined;
     const planned = numberField(node.fields, 'Workers Planned');
     const launched = numberField(node.fields, 'Workers Launched');
-    if (planned === undefined || launched === undefined || launched >= planned) continue;
-    insights.push(insightFor(context, node, planned, launched));
-  }
-  return insights;
+    if (planned === undefined || launched === undefined || launched >= planned) return undefined;
+    return insightFor(context, node, planned, launched);
+  });
 }
 
 function insightFor(context: PlanRuleContext, node: PlanNode, planned: number, launched: number): Insight {
@@ -28,7 +23,7 @@ function insightFor(context: PlanRuleContext, node: PlanNode, planned: number, l
   const evidence: Evidence[] = [
     { label: 'workers planned', value: planned },
     { label: 'workers launched', value: launched },
-    { label: 'time', value: formatMs(node.metrics.inclusiveTimeMs) },
+    { label: 'time', value: formatMsPlain(node.metrics.inclusiveTimeMs) },
   ];
   for (const name of ['max_parallel_workers', 'max_worker_processes', 'max_parallel_workers_per_gather']) {
     const value = setting(context, name);

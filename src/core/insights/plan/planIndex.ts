@@ -7,7 +7,7 @@
 import type { TableStats } from '../../db/catalog';
 import { numberField, stringField } from '../../plan/fieldValues';
 import type { PlanNode } from '../../plan/planNode';
-import type { PlanRuleContext } from '../insight';
+import type { Insight, PlanRuleContext } from '../insight';
 
 export interface PlanIndex {
   /** 1 where the node has actual figures and really ran (planFacts.ran). */
@@ -35,6 +35,26 @@ export function planIndex(context: PlanRuleContext): PlanIndex {
     indexes.set(context, index);
   }
   return index;
+}
+
+/**
+ * The per-node rule loop: what `find` says about each node that really ran (of one "Node Type", or all), in
+ * plan order. A plan without actual figures gives nothing, before any index is built.
+ */
+export function insightsOfRanNodes(
+  context: PlanRuleContext,
+  find: (node: PlanNode) => Insight | undefined,
+  nodeType?: string,
+): Insight[] {
+  if (!context.plan.analyzed) return [];
+  const index = planIndex(context);
+  const insights: Insight[] = [];
+  for (const node of nodeType === undefined ? context.plan.nodes : index.nodesOfType(nodeType)) {
+    if (index.ran[node.id] !== 1) continue;
+    const insight = find(node);
+    if (insight) insights.push(insight);
+  }
+  return insights;
 }
 
 function buildIndex(context: PlanRuleContext): PlanIndex {

@@ -1,8 +1,9 @@
 /** row-misestimate: the planner's row estimate for a node is off by 10× or more per loop, where it steered the plan. */
+import type { ColumnStats, TableStats } from '../../db/catalog';
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { andedConditionCount, conditionColumns, conditionFunctions } from './conditionColumns';
-import { formatCount, formatPercent } from './format';
+import { formatCount, formatPercent } from '../../report/formatNumbers';
 import {
   ancestors,
   inclusiveShare,
@@ -126,7 +127,8 @@ function insightFor(context: PlanRuleContext, node: PlanNode): Insight {
     { label: 'direction', value: under ? 'underestimate' : 'overestimate' },
     { label: 'share of query time (this node and below)', value: formatPercent(share) },
   ];
-  const causes = likelyCauses(context, node, evidence);
+  const grounds = statisticsGrounds(context, node, evidence);
+  const causes = likelyCauses(context, node, evidence, grounds);
   const consequence = under
     ? 'Believing few rows come, the planner picks plans that are cheap for few rows: nested loops, index probes per ' +
       'row, hashes sized too small, in-memory sorts that then spill.'
@@ -136,13 +138,61 @@ function insightFor(context: PlanRuleContext, node: PlanNode): Insight {
     `PostgreSQL chose this plan believing ${nodeLabel(node)} returns ${formatCount(estimate)} rows${loopsText}; it ` +
     `returned ${formatCount(actual)}. ${consequence}` +
     (causes.length > 0 ? ` Likely cause: ${causes.map((c) => c.why).join(' ')}` : '');
-  const suggestion =
-    causes.length > 0
-      ? causes.map((c) => c.fix).join(' ')
-      : 'Run ANALYZE on the tables involved; if the estimate stays wrong, look for conditions on related columns ' +
-        '(CREATE STATISTICS), functions or expressions on columns (an expression index gives them statistics), or ' +
-        'a LIMIT that makes the planner expect an early stop.';
+  const suggestion = causes.length > 0 ? causes.map((c) => c.fix).join(' ') : fallbackSuggestion(grounds);
   return { ruleId: ROW_MISESTIMATE, severity, nodeIds: [node.id], title, explanation, suggestion, evidence };
+}
+
+/**
+ * Conditions on two or more columns of one scan, combined with AND. The planner multiplies their selectivities;
+ * pg_stats tells whether that product is what it estimated (then the columns being related explains the
+ * error), and which CREATE STATISTICS kind applies: `dependencies` only helps equality conditions, `mcv` also
+ * ranges and IN lists, `ndistinct` only GROUP BY and DISTINCT.
+ */
+function correlatedColumns(context: PlanRuleContext, node: PlanNode, condition: string, columns: string[], table: string, evidence: Evidence[]): Cause[] {
+  const relation = stringField(node.fields, 'Relation Name');
+  const schema = stringField(node.fields, 'Schema');
+  const colStats = columns.map((c) =>
+    context.catalog?.columns.find((s) => s.table === relation && s.column === c && (schema === undefined || s.schema === schema)),
+  );
+  const known = colStats.filter((c): c is ColumnStats => c !== undefined);
+  for (const c of known) evidence.push({ label: `pg_stats ${c.column}`, value: columnFigures(c) });
+  const equality = columns.every((c) => isEqualityOn(condition, c));
+  const rows = tableOf(context, node)?.estimatedRows;
+  const { estimate, actual } = perLoop(node);
+  // Equality on each column: the planner's estimate is about rows × Π 1/n_distinct when it took them as independent.
+  let independent: number | undefined;
+  if (equality && rows !== undefined && rows > 0 && known.length === columns.length) {
+    independent = known.reduce((r, c) => r / Math.max(distinctCount(c, rows), 1), rows);
+    evidence.push({ label: 'estimate if independent (reltuples × Π 1/n_distinct)', value: Math.round(independent), unit: 'rows' });
+  }
+  const multiplied = independent !== undefined && estimate > 0 && independent / estimate < 3 && estimate / Math.max(independent, 1e-9) < 3;
+  if (known.length === columns.length && !multiplied && independent !== undefined) {
+    // The estimate is not the product of the columns' selectivities: something else (MCV lists, skew) drove it.
+    return [{
+      why:
+        `the estimate (${formatCount(estimate)}) is not the product of the columns' selectivities ` +
+        `(${formatCount(Math.round(independent))} from n_distinct), so the columns being related does not explain it; the ` +
+        'values are likely skewed beyond what the statistics sample saw.',
+      fix:
+        `Raise the statistics target of ${columns.map(quoteIdent).join(', ')} (ALTER TABLE ${table} ALTER COLUMN … SET ` +
+        `STATISTICS 1000; ANALYZE ${table};) and compare the estimate again.`,
+    }];
+  }
+  const kinds = equality ? 'dependencies, mcv' : 'mcv';
+  evidence.push({ label: 'CREATE STATISTICS kind', value: equality ? 'dependencies, mcv (equality conditions)' : 'mcv (ranges or lists: dependencies only help equality)' });
+  const name = `${relation ?? 'tbl'}_${columns.join('_')}_stats`.slice(0, 63);
+  const grounded = multiplied
+    ? ` pg_stats confirms it: ${known.map((c) => `${c.column} has ${formatCount(distinctCount(c, rows ?? 0))} distinct values`).join(', ')}, ` +
+      `so independent columns give ${formatCount(Math.round(independent ?? 0))} rows, the estimate; ${formatCount(actual)} came.`
+    : '';
+  return [{
+    why:
+      `the conditions on ${columns.join(', ')} are estimated as if independent (their selectivities are ` +
+      `multiplied); when the columns are related the real result is much larger.${grounded}`,
+    fix:
+      `Teach the planner the relation: CREATE STATISTICS ${quoteIdent(name)} (${kinds}) ON ` +
+      `${columns.map(quoteIdent).join(', ')} FROM ${table}; ANALYZE ${table};`,
+  }];
 }
 
 interface Cause {
@@ -150,21 +200,99 @@ interface Cause {
   fix: string;
 }
 
-function likelyCauses(context: PlanRuleContext, node: PlanNode, evidence: Evidence[]): Cause[] {
+/**
+ * What the catalog says about the node's table statistics, read before any advice about them: when the table
+ * was last analysed (pg_stat_user_tables), how many rows changed since, and whether that makes them stale.
+ */
+interface StatisticsGrounds {
+  /** The node's table as written in SQL, when it reads one. */
+  table?: string;
+  /** Absent when no catalog was read (a pasted plan) or the table is not in it. */
+  stats?: TableStats;
+  /** The later of last_analyze and last_autoanalyze. */
+  analyzedAt?: string;
+  state: 'never' | 'stale' | 'fresh' | 'unknown';
+}
+
+function statisticsGrounds(context: PlanRuleContext, node: PlanNode, evidence: Evidence[]): StatisticsGrounds {
+  const table = qualifiedTable(node);
+  const stats = table ? tableOf(context, node) : undefined;
+  if (!table || !stats) return { table, state: 'unknown' };
+  const analyzedAt = laterOf(stats.lastAnalyze, stats.lastAutoAnalyze);
+  if (!analyzedAt || stats.estimatedRows < 0) {
+    evidence.push({ label: 'last analyze', value: 'never' });
+    return { table, stats, state: 'never' };
+  }
+  evidence.push({ label: 'last analyze', value: analyzedAt });
+  if (stats.lastAnalyze && stats.lastAutoAnalyze) {
+    evidence.push({ label: 'analyzed by', value: analyzedAt === stats.lastAnalyze ? 'ANALYZE (last_analyze)' : 'autovacuum (last_autoanalyze)' });
+  } else {
+    evidence.push({ label: 'analyzed by', value: stats.lastAnalyze ? 'ANALYZE (last_analyze)' : 'autovacuum (last_autoanalyze)' });
+  }
+  const modified = stats.modificationsSinceAnalyze;
+  if (modified !== undefined) evidence.push({ label: 'rows changed since', value: modified, unit: 'rows' });
+  evidence.push({ label: 'rows per statistics (pg_class)', value: stats.estimatedRows, unit: 'rows' });
+  const stale = modified !== undefined && modified >= STALE_MODIFIED_SHARE * Math.max(stats.estimatedRows, 1);
+  return { table, stats, analyzedAt, state: stale ? 'stale' : modified === undefined ? 'unknown' : 'fresh' };
+}
+
+/** The later of two timestamps as PostgreSQL prints them ("2026-11-25 22:56:38.15+00"). */
+function laterOf(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return Date.parse(a.replace(' ', 'T')) >= Date.parse(b.replace(' ', 'T')) ? a : b;
+}
+
+/** No cause found: advise ANALYZE only when the catalog does not show the statistics are fresh, and say why. */
+function fallbackSuggestion(grounds: StatisticsGrounds): string {
+  const rest =
+    'look for conditions on related columns (CREATE STATISTICS), functions or expressions on columns (an ' +
+    'expression index gives them statistics), skewed values (raise the column\'s statistics target), or a LIMIT ' +
+    'that makes the planner expect an early stop.';
+  if (grounds.state === 'fresh' && grounds.stats && grounds.table) {
+    return (
+      `The statistics of ${grounds.table} are current (last analysed ${grounds.analyzedAt}, ` +
+      `${formatCount(grounds.stats.modificationsSinceAnalyze ?? 0)} rows changed since, of ` +
+      `${formatCount(grounds.stats.estimatedRows)}): ANALYZE alone will not change this estimate; ${rest}`
+    );
+  }
+  return (
+    'Check when the tables involved were last analysed (pg_stat_user_tables: last_analyze, last_autoanalyze, ' +
+    `n_mod_since_analyze) and run ANALYZE if many rows changed since; if the estimate stays wrong, ${rest}`
+  );
+}
+
+/** Equality with a constant or parameter: the only kind of condition functional dependencies help. */
+function isEqualityOn(condition: string, column: string): boolean {
+  const col = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?:^|[\\s(.])"?${col}"?\\)?(?:::[\\w ]+)?\\s*=\\s*(?!ANY)`, 'i').test(condition) &&
+    !new RegExp(`(?:^|[\\s(.])"?${col}"?\\)?(?:::[\\w ]+)?\\s*(?:<|>|<=|>=|<>|~~|!~~)\\s`, 'i').test(condition);
+}
+
+/** "n_distinct 100, correlation 0.01, null_frac 0": the pg_stats figures a statistics advice rests on. */
+function columnFigures(c: ColumnStats): string {
+  const nd = c.nDistinct < 0 ? `${formatPercent(-c.nDistinct)} of rows distinct` : `${formatCount(c.nDistinct)} distinct`;
+  const corr = c.correlation !== undefined ? `, correlation ${c.correlation.toFixed(2)}` : '';
+  return `${nd} (n_distinct ${c.nDistinct})${corr}, null_frac ${c.nullFrac}`;
+}
+
+/** Distinct values as a count (pg_stats gives a negative fraction of rows for columns that grow with the table). */
+function distinctCount(c: ColumnStats, rows: number): number {
+  return c.nDistinct < 0 ? -c.nDistinct * rows : c.nDistinct;
+}
+
+function likelyCauses(context: PlanRuleContext, node: PlanNode, evidence: Evidence[], grounds: StatisticsGrounds): Cause[] {
   const causes: Cause[] = [];
   const f = node.fields;
-  const table = qualifiedTable(node);
-  const stats = tableOf(context, node);
+  const { table, stats } = grounds;
   if (table && stats) {
-    const analyzed = stats.lastAnalyze ?? stats.lastAutoAnalyze;
     const modified = stats.modificationsSinceAnalyze;
-    if (!analyzed || stats.estimatedRows < 0) {
-      evidence.push({ label: 'last analyze', value: 'never' });
-      causes.push({ why: `${table} has never been analysed, so the planner has no statistics for it.`, fix: `Run ANALYZE ${table};` });
-    } else if (modified !== undefined && modified >= STALE_MODIFIED_SHARE * Math.max(stats.estimatedRows, 1)) {
-      evidence.push({ label: 'last analyze', value: analyzed });
-      evidence.push({ label: 'rows changed since', value: modified, unit: 'rows' });
-      evidence.push({ label: 'rows per statistics (pg_class)', value: stats.estimatedRows, unit: 'rows' });
+    if (grounds.state === 'never') {
+      causes.push({
+        why: `${table} has never been analysed (pg_stat_user_tables shows no last_analyze nor last_autoanalyze), so the planner has no statistics for it.`,
+        fix: `Run ANALYZE ${table};`,
+      });
+    } else if (grounds.state === 'stale' && modified !== undefined) {
       causes.push({
         why:
           `stale statistics: ${formatCount(modified)} rows of ${table} changed since its last ANALYZE, which saw ` +
@@ -186,17 +314,7 @@ function likelyCauses(context: PlanRuleContext, node: PlanNode, evidence: Eviden
     const known = planIndex(context).columnNamesOf(stringField(f, 'Relation Name'));
     if (known && known.length > 0) columns = columns.filter((c) => known.includes(c));
     const anded = conditions.reduce((n, c) => n + andedConditionCount(c), 0);
-    if (table && columns.length >= 2 && anded >= 2) {
-      const name = `${stringField(f, 'Relation Name') ?? 'tbl'}_${columns.join('_')}_stats`.slice(0, 63);
-      causes.push({
-        why:
-          `the conditions on ${columns.join(', ')} are estimated as if independent (their selectivities are ` +
-          'multiplied); when the columns are related the real result is much larger.',
-        fix:
-          `Teach the planner the relation: CREATE STATISTICS ${quoteIdent(name)} (dependencies, mcv) ON ` +
-          `${columns.map(quoteIdent).join(', ')} FROM ${table}; ANALYZE ${table};`,
-      });
-    }
+    if (table && columns.length >= 2 && anded >= 2) causes.push(...correlatedColumns(context, node, condition, columns, table, evidence));
     if (functions.length > 0) {
       causes.push({
         why:

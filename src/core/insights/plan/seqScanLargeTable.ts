@@ -2,7 +2,7 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { conditionColumns } from './conditionColumns';
-import { formatCount, formatKb, formatMs, formatPercent } from './format';
+import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { inclusiveShare, loops, numberField, qualifiedTable, stringField } from './planFacts';
 import { planIndex } from './planIndex';
 
@@ -92,7 +92,7 @@ function insightFor(context: PlanRuleContext, node: PlanNode, scan: LargeSeqScan
   if (scan.tableBytes !== undefined) evidence.push({ label: 'table size', value: formatKb(scan.tableBytes / 1024) });
   if (loops(node) > 1) evidence.push({ label: 'loops', value: loops(node) });
   if (plan.analyzed) {
-    evidence.push({ label: 'time (this node and below)', value: formatMs(node.metrics.inclusiveTimeMs) });
+    evidence.push({ label: 'time (this node and below)', value: formatMsPlain(node.metrics.inclusiveTimeMs) });
     evidence.push({ label: 'share of query time', value: formatPercent(share) });
   }
 

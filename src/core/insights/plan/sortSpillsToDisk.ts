@@ -1,10 +1,10 @@
 /** sort-spills-to-disk: a sort did not fit in work_mem and ran as an external merge through temporary files. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatKb, formatMs, formatPercent } from './format';
+import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../report/formatNumbers';
 import { loops, numberField, stringField } from './planFacts';
-import { planIndex } from './planIndex';
-import { suggestWorkMemKb, workMemKb, workMemText } from './workMem';
+import { insightsOfRanNodes } from './planIndex';
+import { suggestWorkMemKb, workMemEvidence, workMemKb, workMemText } from './workMem';
 
 export const SORT_SPILLS_TO_DISK = 'sort-spills-to-disk';
 
@@ -57,16 +57,10 @@ function spillOf(node: PlanNode): Spill | undefined {
 }
 
 function check(context: PlanRuleContext): Insight[] {
-  const { plan } = context;
-  if (!plan.analyzed) return [];
-  const insights: Insight[] = [];
-  const { ran } = planIndex(context);
-  for (const node of plan.nodes) {
-    if (ran[node.id] !== 1) continue;
+  return insightsOfRanNodes(context, (node) => {
     const spill = spillOf(node);
-    if (spill) insights.push(insightFor(context, node, spill));
-  }
-  return insights;
+    return spill && insightFor(context, node, spill);
+  });
 }
 
 /** Rows one execution of the sort took in: its input's rows per loop (a Sort returns all of them unless limited). */
@@ -91,10 +85,10 @@ function insightFor(context: PlanRuleContext, node: PlanNode, spill: Spill): Ins
     { label: 'sort method', value: spill.method },
     { label: 'disk used', value: spill.diskKb, unit: 'kB' },
     { label: 'rows sorted', value: Math.round(rows), unit: 'rows' },
-    { label: 'work_mem', value: `${workMemText(current.kb)}${current.known ? '' : ' (default, assumed)'}` },
+    workMemEvidence(current),
     { label: 'memory needed (estimate)', value: Math.ceil(neededKb), unit: 'kB' },
     { label: 'suggested work_mem', value: workMemText(suggestedKb) },
-    { label: 'time in this sort', value: formatMs(node.metrics.exclusiveTimeMs) },
+    { label: 'time in this sort', value: formatMsPlain(node.metrics.exclusiveTimeMs) },
     { label: 'share of query time', value: formatPercent(share) },
   ];
   if (keys) evidence.push({ label: 'sort key', value: keys });

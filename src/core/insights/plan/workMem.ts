@@ -1,5 +1,5 @@
 /** Reading and suggesting work_mem values, in kB as PostgreSQL stores them. */
-import type { PlanRuleContext } from '../insight';
+import type { Evidence, PlanRuleContext } from '../insight';
 import { setting } from './planFacts';
 
 /** work_mem when neither the plan nor the catalog says otherwise: PostgreSQL's default. */
@@ -29,6 +29,11 @@ export function settingKb(value: string | undefined): number | undefined {
 export function workMemKb(context: PlanRuleContext): { kb: number; known: boolean } {
   const kb = settingKb(setting(context, 'work_mem'));
   return kb !== undefined ? { kb, known: true } : { kb: DEFAULT_WORK_MEM_KB, known: false };
+}
+
+/** The work_mem line of a rule's evidence, saying when the value is only the assumed default. */
+export function workMemEvidence(current: { kb: number; known: boolean }): Evidence {
+  return { label: 'work_mem', value: `${workMemText(current.kb)}${current.known ? '' : ' (default, assumed)'}` };
 }
 
 /**

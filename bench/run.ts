@@ -13,6 +13,8 @@
  *       of minutes (VSIX build, code-server); BENCH_SKIP_EDITOR=1 skips it
  *   (g) the plan viewer against pev2 in the same Chromium (bench/viewer/run.ts): first paint, interactive, heap
  *       at 100, 2,000 and 10,000 nodes; pev2 at 10,000 nodes takes minutes, BENCH_SKIP_PEV2=1 skips it
+ *   (h) workload and health (bench/health/run.ts): top queries and all health checks on a generated database
+ *       of 1,000 tables and 3,000 indexes
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -233,6 +235,13 @@ async function benchViewerVsPev2(): Promise<void> {
   for (const row of viewerFigures(await measureViewerVsPev2())) figures.push({ ...row, name: `(g) ${row.name}` });
 }
 
+async function benchHealthChecks(): Promise<void> {
+  const { benchHealth } = await import('./health/run');
+  for (const row of await benchHealth()) {
+    figures.push({ name: `(h) ${row.label}`, value: `${row.ms.toFixed(0)} ms`, target: row.target, met: row.target ? row.ms <= 2000 : undefined });
+  }
+}
+
 function printTable(): void {
   const header: [string, string, string, string] = ['Figure', 'Value', 'Target', ''];
   const rows = figures.map((f): [string, string, string, string] => [f.name, f.value, f.target, f.met === undefined ? '' : f.met ? 'PASS' : 'MISS']);
@@ -252,6 +261,7 @@ async function main(): Promise<void> {
     ['(e) demo', benchDemo],
     ['(f) extension in the editor', benchEditor],
     ['(g) viewer vs pev2', benchViewerVsPev2],
+    ['(h) workload and health', benchHealthChecks],
   ];
   const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
   for (const [name, step] of steps) {

@@ -6,9 +6,12 @@ import { formatCost, formatCount, formatFactor, formatMs, formatPercent } from '
 import { heatLevel, nodeShare, outputRows } from './heat';
 import { nodeLabel, nodeRole } from './nodeLabel';
 import { NODE_HEIGHT, NODE_WIDTH, type LayoutNode, type PlanLayout } from './planLayout';
+import { groupShownText, groupTitle, type SiblingGroup } from './siblingGroups';
 
+/** Node ids, and group-box ids (negative, see siblingGroups.ts), are what the handlers receive. */
 export interface PlanCanvasHandlers {
   select(nodeId: number, via: 'pointer' | 'keyboard'): void;
+  /** Collapse/expand a subtree, or open/close a group. */
   toggle(nodeId: number): void;
   /** After a zoom or pan gesture settles; for persisting the view. */
   transformChanged(transform: ZoomTransformState): void;
@@ -53,6 +56,9 @@ export class PlanCanvas {
   private readonly drawnEdges = new Map<number, SVGPathElement>();
   private readonly drawnConnectors = new Map<number, SVGPathElement>();
   private fontFamily = 'sans-serif';
+  private matches: ReadonlySet<number> = new Set();
+  private matchContainers: ReadonlySet<number> = new Set();
+  private currentMatch?: number;
 
   constructor(private readonly handlers: PlanCanvasHandlers) {
     this.element = h('div', {
@@ -122,6 +128,23 @@ export class PlanCanvas {
     g?.classList.add('selected');
     g?.setAttribute('aria-selected', 'true');
     this.updateActiveDescendant();
+  }
+
+  /**
+   * Search highlights: `matches` are matching nodes, `containers` are drawn boxes (collapsed nodes, closed
+   * groups) that hide a match, `current` is the match the user is on.
+   */
+  setHighlights(matches: ReadonlySet<number>, containers: ReadonlySet<number>, current: number | undefined): void {
+    this.matches = matches;
+    this.matchContainers = containers;
+    this.currentMatch = current;
+    for (const [id, g] of this.drawnNodes) this.applyHighlight(g, id);
+  }
+
+  private applyHighlight(g: SVGGElement, id: number): void {
+    g.classList.toggle('match', this.matches.has(id));
+    g.classList.toggle('match-current', id === this.currentMatch);
+    g.classList.toggle('has-match', this.matchContainers.has(id));
   }
 
   getTransform(): ZoomTransformState {
@@ -235,20 +258,20 @@ export class PlanCanvas {
     for (const ln of layout.nodes) {
       const nx0 = ln.x - NODE_WIDTH / 2;
       const nx1 = ln.x + NODE_WIDTH / 2;
-      if (nx1 >= vx0 && nx0 <= vx1 && ln.y + NODE_HEIGHT + 20 >= vy0 && ln.y - 20 <= vy1) wantNodes.add(ln.node.id);
+      if (nx1 >= vx0 && nx0 <= vx1 && ln.y + NODE_HEIGHT + 20 >= vy0 && ln.y - 20 <= vy1) wantNodes.add(ln.id);
       // Edges are drawn org-chart style: a stem down from the parent, a horizontal bus over its children, and a
       // drop to each child; a fan of hundreds of children then stays one clean bus, and each piece is culled
       // by its own box.
       const p = ln.parent;
       if (p) {
         const busY = p.y + NODE_HEIGHT + BUS_OFFSET;
-        if (ln.x >= vx0 && ln.x <= vx1 && ln.y >= vy0 && busY <= vy1) wantEdges.add(ln.node.id);
+        if (ln.x >= vx0 && ln.x <= vx1 && ln.y >= vy0 && busY <= vy1) wantEdges.add(ln.id);
       }
       if (ln.children.length) {
         const busY = ln.y + NODE_HEIGHT + BUS_OFFSET;
         const cx0 = Math.min(ln.x, ln.children[0].x);
         const cx1 = Math.max(ln.x, ln.children[ln.children.length - 1].x);
-        if (cx1 >= vx0 && cx0 <= vx1 && busY >= vy0 && ln.y + NODE_HEIGHT <= vy1) wantConnectors.add(ln.node.id);
+        if (cx1 >= vx0 && cx0 <= vx1 && busY >= vy0 && ln.y + NODE_HEIGHT <= vy1) wantConnectors.add(ln.id);
       }
     }
     for (const [id, g] of this.drawnNodes) {
@@ -286,8 +309,10 @@ export class PlanCanvas {
     const newNodes: SVGGElement[] = [];
     for (const id of wantNodes) {
       if (this.drawnNodes.has(id)) continue;
-      const g = this.drawNode(plan, layout.byId.get(id)!);
-      this.handlers.decorate?.(g, id);
+      const ln = layout.byId.get(id)!;
+      const g = ln.group ? this.drawGroup(plan, ln, ln.group) : this.drawNode(plan, ln);
+      if (!ln.group) this.handlers.decorate?.(g, id);
+      this.applyHighlight(g, id);
       this.drawnNodes.set(id, g);
       newNodes.push(g);
     }
@@ -296,23 +321,33 @@ export class PlanCanvas {
   }
 
   private updateActiveDescendant(): void {
-    if (this.selectedId !== undefined && this.drawnNodes.has(this.selectedId)) {
-      this.element.setAttribute('aria-activedescendant', `plan-node-${this.selectedId}`);
+    const g = this.selectedId === undefined ? undefined : this.drawnNodes.get(this.selectedId);
+    if (g) {
+      this.element.setAttribute('aria-activedescendant', g.id);
     } else {
       this.element.removeAttribute('aria-activedescendant');
     }
   }
 
   private edgeWidth(rows: number): number {
-    return 1.25 + 10 * (Math.log1p(rows) / Math.log1p(this.maxRows));
+    // A group's summed rows can pass the largest single node's.
+    return 1.25 + 10 * Math.min(1, Math.log1p(rows) / Math.log1p(this.maxRows));
+  }
+
+  private rowsOf(plan: Plan, ln: LayoutNode): number {
+    return ln.group ? ln.group.totals.rows : outputRows(plan, ln.node);
+  }
+
+  private heatOf(plan: Plan, ln: LayoutNode): number {
+    return heatLevel(ln.group ? ln.group.totals.share : nodeShare(plan, ln.node));
   }
 
   /** The drop into a child; its thickness tells how many rows flow from the child to its parent. */
   private drawEdge(plan: Plan, child: LayoutNode): SVGPathElement {
     const busY = child.parent!.y + NODE_HEIGHT + BUS_OFFSET;
-    const rows = outputRows(plan, child.node);
+    const rows = this.rowsOf(plan, child);
     const path = s('path', {
-      className: `edge heat-${heatLevel(nodeShare(plan, child.node))}`,
+      className: `edge heat-${this.heatOf(plan, child)}`,
       attrs: { d: `M${child.x},${busY}V${child.y}`, 'data-rows': rows },
     });
     path.style.strokeWidth = `${this.edgeWidth(rows).toFixed(2)}px`;
@@ -324,7 +359,7 @@ export class PlanCanvas {
     const busY = parent.y + NODE_HEIGHT + BUS_OFFSET;
     const first = parent.children[0].x;
     const last = parent.children[parent.children.length - 1].x;
-    const rows = parent.children.reduce((sum, c) => sum + outputRows(plan, c.node), 0);
+    const rows = parent.children.reduce((sum, c) => sum + this.rowsOf(plan, c), 0);
     const path = s('path', {
       className: 'connector',
       attrs: { d: `M${parent.x},${parent.y + NODE_HEIGHT}V${busY}M${first},${busY}H${last}` },
@@ -357,7 +392,7 @@ export class PlanCanvas {
         'data-node-id': node.id,
         transform: `translate(${ln.x - NODE_WIDTH / 2},${ln.y})`,
         role: 'treeitem',
-        'aria-level': node.depth + 1,
+        'aria-level': ln.level,
         'aria-selected': selected ? 'true' : 'false',
         'aria-expanded': node.children.length ? String(!ln.collapsed) : undefined,
         'aria-label': ariaParts.join(', '),
@@ -445,6 +480,68 @@ export class PlanCanvas {
     return g;
   }
 
+  /** A run of similar siblings as one box: count, summed figures, and the toggle that shows every member. */
+  private drawGroup(plan: Plan, ln: LayoutNode, group: SiblingGroup): SVGGElement {
+    const t = group.totals;
+    const open = !ln.collapsed;
+    const title = groupTitle(group);
+    const shownText = groupShownText(group, open);
+    const selected = ln.id === this.selectedId;
+    const classes = ['node', 'group', `heat-${heatLevel(t.share)}`];
+    if (selected) classes.push('selected');
+    const ariaParts = [title, 'group of similar siblings', shownText];
+    if (plan.analyzed) ariaParts.push(`${formatMs(t.timeMs)} in all, ${formatPercent(t.share)} of execution`);
+    const g = s('g', {
+      className: classes.join(' '),
+      attrs: {
+        id: `plan-group-${group.id}`,
+        'data-node-id': ln.id,
+        'data-group-id': group.id,
+        transform: `translate(${ln.x - NODE_WIDTH / 2},${ln.y})`,
+        role: 'treeitem',
+        'aria-level': ln.level,
+        'aria-selected': selected ? 'true' : 'false',
+        'aria-expanded': String(open),
+        'aria-label': ariaParts.join(', '),
+      },
+    });
+    // Two offset outlines behind the box read as "a stack of many".
+    g.append(
+      s('rect', { className: 'stack', attrs: { x: 8, y: -8, width: NODE_WIDTH, height: NODE_HEIGHT, rx: 6 } }),
+      s('rect', { className: 'stack', attrs: { x: 4, y: -4, width: NODE_WIDTH, height: NODE_HEIGHT, rx: 6 } }),
+      s('rect', { className: 'box', attrs: { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 6 } }),
+      s('rect', { className: 'stripe', attrs: { width: 4, height: NODE_HEIGHT - 12, x: 0, y: 6, rx: 2 } }),
+    );
+    const role = nodeRole(group.members[0].fields);
+    if (role) g.append(s('text', { className: 'role', text: `${role} ×${group.members.length}`, attrs: { x: 2, y: -12 } }));
+    const labelFont = `600 13px ${this.fontFamily}`;
+    const detailFont = `12px ${this.fontFamily}`;
+    g.append(s('text', { className: 'label', text: fitText(title, INNER, labelFont), attrs: { x: PAD, y: 22 } }));
+    g.append(
+      s('text', { className: 'detail time', attrs: { x: PAD, y: 42 } },
+        s('tspan', { className: 'self', text: plan.analyzed ? `Σ ${formatMs(t.timeMs)}` : `Σ cost ${formatCost(t.cost)}` }),
+        s('tspan', { className: 'muted', text: ` · ${formatPercent(t.share)}` }),
+      ),
+    );
+    g.append(s('rect', { className: 'bar-bg', attrs: { x: PAD, y: 50, width: INNER, height: 5, rx: 2.5 } }));
+    g.append(s('rect', { className: 'bar', attrs: { x: PAD, y: 50, width: Math.max(t.share > 0 ? 2 : 0, t.share * INNER), height: 5, rx: 2.5 } }));
+    const figures = [`Σ ${formatCount(t.rows)} ${plan.analyzed ? 'rows' : 'rows est'}`];
+    if (t.hitBlocks || t.readBlocks) figures.push(`buf ${formatCount(t.hitBlocks)} hit${t.readBlocks ? ` · ${formatCount(t.readBlocks)} read` : ''}`);
+    g.append(s('text', { className: 'detail rows', text: fitText(figures.join(' · '), INNER, detailFont), attrs: { x: PAD, y: 73 } }));
+    g.append(s('text', { className: 'detail muted meta shown', text: fitText(`(${shownText})`, INNER, detailFont), attrs: { x: PAD, y: 92 } }));
+    const toggle = s('g', {
+      className: `toggle${open ? '' : ' collapsed'}`,
+      attrs: { transform: `translate(${NODE_WIDTH / 2},${NODE_HEIGHT})`, 'aria-hidden': 'true' },
+    });
+    toggle.append(
+      s('circle', { attrs: { r: 9 } }),
+      s('path', { attrs: { d: open ? 'M-4,0H4' : 'M-4,0H4M0,-4V4' } }),
+      s('text', { className: 'hidden-count', text: open ? 'show slowest only' : `+${formatCount(ln.hiddenCount)} more`, attrs: { x: 14, y: 4 } }),
+    );
+    g.append(toggle);
+    return g;
+  }
+
   private onClick(event: MouseEvent): void {
     const target = event.target as Element | null;
     const g = target?.closest<SVGGElement>('g.node');
@@ -481,7 +578,7 @@ export class PlanCanvas {
       case 'Enter':
       case ' ':
         event.preventDefault();
-        if (current.node.children.length) this.handlers.toggle(current.node.id);
+        if (current.group || current.node.children.length) this.handlers.toggle(current.id);
         return;
       case 'f':
       case 'F':
@@ -499,6 +596,6 @@ export class PlanCanvas {
         return;
     }
     event.preventDefault();
-    if (next) this.handlers.select(next.node.id, 'keyboard');
+    if (next) this.handlers.select(next.id, 'keyboard');
   }
 }

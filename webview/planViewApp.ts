@@ -15,7 +15,11 @@ import { h } from './dom';
 import { backgroundColour, serialiseSvg, svgToPng } from './exportImage';
 import { renderInsights } from './insightsList';
 import { PlanCanvas } from './planCanvas';
-import { defaultCollapsed, layoutPlan, type PlanLayout } from './planLayout';
+import { renderGroupDetails } from './groupDetails';
+import { NodeSearch } from './nodeSearch';
+import { defaultCollapsed, layoutPlan, type Grouping, type PlanLayout } from './planLayout';
+import { SearchBar } from './searchBar';
+import { findSiblingGroups, groupBoxId, groupIdOfBox, hiddenInGroup, type SiblingGroups } from './siblingGroups';
 import { renderSummary } from './summaryHeader';
 import type { VsCodeApi } from './vscodeApi';
 
@@ -35,6 +39,18 @@ export class PlanViewApp {
   private layout?: PlanLayout;
   private selectedId?: number;
   private collapsed = new Set<number>();
+  private groups: SiblingGroups = { groups: [], byId: new Map(), byMember: new Map() };
+  /** Groups the user opened (ids of their first members). */
+  private expandedGroups = new Set<number>();
+  private search?: NodeSearch;
+  private matches: number[] = [];
+  private matchIndex?: number;
+  private readonly searchBar = new SearchBar({
+    query: (text) => this.onQuery(text),
+    next: () => this.stepMatch(1),
+    previous: () => this.stepMatch(-1),
+    dismissed: () => this.canvas.element.focus({ preventScroll: true }),
+  });
   private persistTimer?: ReturnType<typeof setTimeout>;
   private readonly canvas: PlanCanvas;
   private readonly app = h('div', { className: 'app empty' });
@@ -69,6 +85,7 @@ export class PlanViewApp {
       if (isHostToWebviewMessage(event.data)) this.handle(event.data);
     });
     window.addEventListener('pagehide', () => this.persistNow());
+    window.addEventListener('keydown', (event) => this.onGlobalKey(event));
     this.api.postMessage({ type: 'ready' });
   }
 
@@ -110,14 +127,20 @@ export class PlanViewApp {
     const plan = shown.result.plan;
     this.compare = undefined;
     this.shown = shown;
-    this.collapsed = new Set(view ? view.collapsedIds : defaultCollapsed(plan));
+    this.groups = findSiblingGroups(plan);
+    this.expandedGroups = new Set((view?.expandedGroupIds ?? []).filter((id) => this.groups.byId.has(id)));
+    this.collapsed = new Set(view ? view.collapsedIds : defaultCollapsed(plan, undefined, this.grouping()));
     const hotspot = plan.nodes.find((n) => n.metrics.hotspotRank === 1);
     const selected = view?.selectedNodeId ?? hotspot?.id ?? 0;
-    this.selectedId = plan.nodes[selected] ? selected : 0;
+    this.selectedId = this.exists(selected) ? selected : 0;
     this.buildChrome(shown);
-    this.layout = layoutPlan(plan, this.collapsed);
+    this.layout = layoutPlan(plan, this.collapsed, this.grouping());
     this.canvas.show(plan, this.layout, this.selectedId, view?.transform ?? 'fit');
     this.renderDetails();
+    this.search = new NodeSearch(plan);
+    this.matches = this.search.find(this.searchBar.value);
+    this.matchIndex = undefined;
+    this.updateHighlights();
     this.persistSoon();
   }
 
@@ -129,7 +152,9 @@ export class PlanViewApp {
   private buildChrome(shown: Shown): void {
     const { result } = shown;
     this.app.className = 'app';
-    this.topbar.replaceChildren(renderSummary(result, shown.title, shown.embeddedNote), this.toolbar(result));
+    const toolbar = this.toolbar(result);
+    toolbar.prepend(this.searchBar.element);
+    this.topbar.replaceChildren(renderSummary(result, shown.title, shown.embeddedNote), toolbar);
 
     this.insightsSection.heading = `Insights (${result.insights.length})`;
     this.insightsSection.open = true;
@@ -226,6 +251,17 @@ export class PlanViewApp {
   private renderDetails(): void {
     const shown = this.shown;
     if (!shown) return;
+    const groupId = this.selectedId === undefined ? undefined : groupIdOfBox(this.selectedId);
+    const group = groupId === undefined ? undefined : this.groups.byId.get(groupId);
+    if (group) {
+      this.detailsBody.replaceChildren(
+        renderGroupDetails(shown.result.plan, group, this.expandedGroups.has(group.id), {
+          toggle: () => this.toggle(groupBoxId(group.id)),
+          select: (id) => this.revealNode(id, true),
+        }),
+      );
+      return;
+    }
     const node = this.selectedId === undefined ? undefined : shown.result.plan.nodes[this.selectedId];
     this.detailsBody.replaceChildren(
       renderDetails(shown.result, node, {
@@ -236,25 +272,34 @@ export class PlanViewApp {
 
   private selectNode(id: number, options: { post: boolean; reveal: boolean; ensureVisible?: boolean; center?: boolean }): void {
     const shown = this.shown;
-    if (!shown || !shown.result.plan.nodes[id]) return;
+    if (!shown || !this.exists(id)) return;
     this.selectedId = id;
     this.canvas.setSelected(id);
     if (options.center) this.canvas.centerOn(id);
     else if (options.ensureVisible) this.canvas.ensureVisible(id);
     this.renderDetails();
+    // A group box is the view's own; the host knows plan nodes only.
+    if (id < 0) return this.persistSoon();
     if (options.post) this.api.postMessage({ type: 'selectNode', nodeId: id });
     const range = shown.result.nodeRanges[id];
     if (options.reveal && range) this.api.postMessage({ type: 'revealSqlRange', range, nodeId: id });
     this.persistSoon();
   }
 
-  /** Expands the node's ancestors if needed, then selects and centres it. */
+  /** Expands the node's ancestors and opens the groups that hide it, if needed, then selects and centres it. */
   private revealNode(id: number, post: boolean): void {
     const plan = this.shown?.result.plan;
     if (!plan || !plan.nodes[id]) return;
     let changed = false;
     for (let p = plan.nodes[id].parentId; p !== null; p = plan.nodes[p].parentId) {
       if (this.collapsed.delete(p)) changed = true;
+    }
+    for (let n: number | null = id; n !== null; n = plan.nodes[n].parentId) {
+      const group = hiddenInGroup(this.groups, this.expandedGroups, n);
+      if (group) {
+        this.expandedGroups.add(group.id);
+        changed = true;
+      }
     }
     if (changed) this.relayout();
     this.selectNode(id, { post, reveal: false, center: true });
@@ -272,16 +317,22 @@ export class PlanViewApp {
 
   private toggle(id: number): void {
     if (!this.shown) return;
-    if (!this.collapsed.delete(id)) this.collapsed.add(id);
+    const groupId = groupIdOfBox(id);
+    const set = groupId === undefined ? this.collapsed : this.expandedGroups;
+    const key = groupId ?? id;
+    if (!set.delete(key)) set.add(key);
     this.relayout(id);
     // Collapsing can hide the selection; it moves to the collapsed node.
     if (this.selectedId !== undefined && !this.layout?.byId.has(this.selectedId)) this.selectNode(id, { post: true, reveal: false });
+    // A selected group's details say whether it is open.
+    else if (this.selectedId === id && groupId !== undefined) this.renderDetails();
     this.persistSoon();
   }
 
   private expandAll(): void {
-    if (!this.shown || this.collapsed.size === 0) return;
+    if (!this.shown || (this.collapsed.size === 0 && this.expandedGroups.size === this.groups.groups.length)) return;
     this.collapsed.clear();
+    this.expandedGroups = new Set(this.groups.byId.keys());
     this.relayout(this.selectedId);
     this.persistSoon();
   }
@@ -291,11 +342,78 @@ export class PlanViewApp {
     const shown = this.shown;
     if (!shown) return;
     const before = anchorId === undefined ? undefined : this.layout?.byId.get(anchorId);
-    this.layout = layoutPlan(shown.result.plan, this.collapsed);
+    this.layout = layoutPlan(shown.result.plan, this.collapsed, this.grouping());
     const after = anchorId === undefined ? undefined : this.layout.byId.get(anchorId);
     const t = this.canvas.getTransform();
     const view: ZoomTransformState = before && after ? { k: t.k, x: t.x + (before.x - after.x) * t.k, y: t.y + (before.y - after.y) * t.k } : t;
     this.canvas.show(shown.result.plan, this.layout, this.selectedId, view);
+    this.updateHighlights();
+  }
+
+  private grouping(): Grouping {
+    return { groups: this.groups, expanded: this.expandedGroups };
+  }
+
+  /** A plan node's id, or a group box's (negative) id, that exists in the shown plan. */
+  private exists(id: number): boolean {
+    const groupId = groupIdOfBox(id);
+    return groupId === undefined ? !!this.shown?.result.plan.nodes[id] : this.groups.byId.has(groupId);
+  }
+
+  private onGlobalKey(event: KeyboardEvent): void {
+    if (!this.shown || event.altKey) return;
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'f') {
+      event.preventDefault();
+      this.searchBar.focus();
+    } else if (event.key === 'F3') {
+      event.preventDefault();
+      this.stepMatch(event.shiftKey ? -1 : 1);
+    }
+  }
+
+  private onQuery(text: string): void {
+    this.matches = this.search?.find(text) ?? [];
+    this.matchIndex = undefined;
+    if (this.matches.length) this.goToMatch(0);
+    else this.updateHighlights();
+  }
+
+  private stepMatch(step: 1 | -1): void {
+    const n = this.matches.length;
+    if (!n) return;
+    const i = this.matchIndex === undefined ? (step > 0 ? 0 : n - 1) : (this.matchIndex + step + n) % n;
+    this.goToMatch(i);
+  }
+
+  private goToMatch(i: number): void {
+    this.matchIndex = i;
+    this.revealNode(this.matches[i], true);
+    this.updateHighlights();
+  }
+
+  /** Marks the matches, and the drawn boxes (collapsed nodes, closed groups) that hide some of them. */
+  private updateHighlights(): void {
+    const plan = this.shown?.result.plan;
+    const layout = this.layout;
+    if (!plan || !layout) return;
+    const containers = new Set<number>();
+    for (const id of this.matches) {
+      if (layout.byId.has(id)) continue;
+      for (let n: number | null = id; n !== null; n = plan.nodes[n].parentId) {
+        if (n !== id && layout.byId.has(n)) {
+          containers.add(n);
+          break;
+        }
+        const group = hiddenInGroup(this.groups, this.expandedGroups, n);
+        if (group && layout.byId.has(groupBoxId(group.id))) {
+          containers.add(groupBoxId(group.id));
+          break;
+        }
+      }
+    }
+    const current = this.matchIndex === undefined ? undefined : this.matches[this.matchIndex];
+    this.canvas.setHighlights(new Set(this.matches), containers, current);
+    this.searchBar.setCount(this.matchIndex, this.matches.length);
   }
 
   private setBusy(busy: boolean, message: string | undefined): void {
@@ -313,6 +431,7 @@ export class PlanViewApp {
       selectedNodeId: this.selectedId,
       transform: this.canvas.getTransform(),
       collapsedIds: [...this.collapsed],
+      expandedGroupIds: [...this.expandedGroups],
     };
   }
 

@@ -107,6 +107,27 @@ vscode-collapsible { --vscode-sideBar-background: var(--pv-side); }
 .connector { fill: none; stroke: color-mix(in srgb, var(--pv-fg) 30%, var(--pv-bg)); stroke-linejoin: round; }
 .edge.heat-3 { stroke: color-mix(in srgb, var(--pv-orange) 60%, var(--pv-bg)); }
 .edge.heat-4 { stroke: color-mix(in srgb, var(--pv-red) 60%, var(--pv-bg)); }
+/* groups of similar siblings */
+.node.group .stack { fill: var(--pv-widget); stroke: var(--pv-border); stroke-width: 1; }
+.node.group .box { stroke-dasharray: none; stroke-width: 1.5; }
+.node.group .shown { font-style: italic; }
+
+/* search */
+.search { display: flex; align-items: center; gap: 4px; flex-basis: 100%; justify-content: flex-end; }
+.search vscode-textfield { width: 240px; }
+.search-count { font-size: 12px; min-width: 64px; text-align: right; font-variant-numeric: tabular-nums; }
+.search-step { min-width: 0; }
+.node.match .box { stroke: var(--vscode-editor-findMatchHighlightBorder, var(--pv-yellow)); stroke-width: 2.5; stroke-dasharray: 6 3; }
+.node.has-match .box { stroke: var(--vscode-editor-findMatchHighlightBorder, var(--pv-yellow)); stroke-width: 2; stroke-dasharray: 2 3; }
+.node.match-current .box { stroke: var(--vscode-editor-findMatchBorder, var(--pv-orange)); stroke-width: 3.5; stroke-dasharray: none; }
+
+/* details of a group */
+.group-members { list-style: none; margin: 0; padding: 0; font-size: 12px; display: flex; flex-direction: column; gap: 2px; }
+.member-link { background: none; border: none; padding: 0; color: var(--vscode-textLink-foreground, var(--pv-blue)); font: inherit; cursor: pointer; text-align: left; }
+.member-link:hover { text-decoration: underline; }
+.member-link:focus-visible { outline: 1px solid var(--pv-focus); }
+#group-toggle-button { margin: 2px 0 6px; }
+
 .lod-low .node text, .lod-low .node .bar-bg, .lod-low .toggle .hidden-count { display: none; }
 .lod-low .node .box { stroke-width: 3; }
 @media (forced-colors: active) { .node.selected .box { stroke: Highlight; } }

@@ -182,6 +182,11 @@ export interface PlanViewState {
   transform?: ZoomTransformState;
   /** Ids of nodes whose subtrees are collapsed. */
   collapsedIds: number[];
+  /**
+   * Runs of similar siblings the user opened in the plan view (each group named by its first member's node
+   * id); closed groups draw only their slowest members.
+   */
+  expandedGroupIds?: number[];
   /** Set while the panel shows a comparison (then `result` is absent). */
   comparison?: Omit<DidShowComparisonNotification, 'type'>;
 }

@@ -45,6 +45,13 @@ describe('adviseIndexes on PostgreSQL 15 with HypoPG', function () {
     await session.execute(dashboardSchemaSql(20_000, 200_000));
     await session.execute(eventsSchemaSql(50_000));
     for (const v of vacuumStatements(['users', 'orders', 'events'])) await session.execute(v);
+    // Table statistics reach pg_stat_user_tables asynchronously (flushed at most once a second): wait for the
+    // load's inserts, which the write-overhead figures below report.
+    for (let i = 0; i < 100; i++) {
+      const rows = await session.query<{ n: string }>("SELECT n_tup_ins::text AS n FROM pg_stat_user_tables WHERE relname = 'orders'");
+      if (rows[0]?.n === '200000') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
   after(async () => {
     await session?.close();

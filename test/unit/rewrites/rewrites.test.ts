@@ -80,6 +80,28 @@ describe('rewrite advisor on PostgreSQL', function () {
     assert.equal(r.verification, 'equivalent', r.verificationReason);
   });
 
+  it('counts a NOT NULL column with count(*) in the subquery, so a narrower index can serve it, and keeps count of a nullable one', async () => {
+    const sql = `SELECT c.name, count(i.id) AS n, count(i.ref) AS refs, sum(i.amount) AS total FROM customers c JOIN invoices i ON i.customer_id = c.id
+                 GROUP BY c.id, c.name HAVING count(i.id) > 5 ORDER BY n DESC, total DESC, c.id LIMIT 10`;
+    const r = only(await adviseRewrites(small.session, sql, { skipMeasurement: true }), 'aggregate-before-join');
+    reparses(r);
+    // invoices.id is the primary key (NOT NULL); invoices.ref holds NULLs, so its count is not the row count.
+    assert.match(r.rewrittenSql, /count\(\*\) AS n/);
+    assert.match(r.rewrittenSql, /count\(i\.ref\) AS refs/);
+    assert.doesNotMatch(r.rewrittenSql, /count\(i\.id\)/);
+    assert.match(r.explanation, /count\(i\.id\) counts a NOT NULL column/);
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
+  });
+
+  it('in a real outer join, counts rows with count(*) inside but still gives 0 for users without orders', async () => {
+    const sql = `SELECT u.id, count(o.id) AS n FROM users u LEFT JOIN orders o ON u.id = o.user_id GROUP BY u.id ORDER BY n, u.id LIMIT 50`;
+    const r = only(await adviseRewrites(dashboard.session, sql, { skipMeasurement: true }), 'aggregate-before-join');
+    reparses(r);
+    assert.match(r.rewrittenSql, /count\(\*\) AS n/);
+    assert.match(r.rewrittenSql, /COALESCE\(s\.n, 0\)/);
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
+  });
+
   it('never offers NOT IN over a column holding NULL as equivalent', async () => {
     const sql = 'SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT b.note_ref FROM blocked b)';
     const r = only(await adviseRewrites(small.session, sql), 'not-in-to-not-exists');

@@ -48,6 +48,20 @@ export function planUses(plan: Plan | undefined, indexName: string): boolean {
   return plan?.nodes.some((n) => n.fields['Index Name'] === indexName) ?? false;
 }
 
+/**
+ * Heap Fetches over rows of the index-only scan on `indexName`, when more than a tenth: most pages are not
+ * all-visible (no VACUUM since the rows were written), so the "index-only" scan reads the table after all.
+ */
+export function heapFetchShare(plan: Plan | undefined, indexName: string): number | undefined {
+  for (const n of plan?.nodes ?? []) {
+    if (n.fields['Node Type'] !== 'Index Only Scan' || n.fields['Index Name'] !== indexName) continue;
+    const fetches = Number(n.fields['Heap Fetches'] ?? 0);
+    const rows = Number(n.fields['Actual Rows'] ?? 0) * Number(n.fields['Actual Loops'] ?? 1);
+    if (rows > 0 && fetches > rows * 0.1) return Math.min(1, fetches / rows);
+  }
+  return undefined;
+}
+
 export function hypopgWhatIf(session: DatabaseSession): WhatIf {
   return {
     method: 'hypopg',

@@ -33,10 +33,12 @@ import {
   type FromItem,
 } from './ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
-import { isNotNull, isUniqueKey, shapeOf } from './tableShapes';
+import { isNotNull, isUniqueKey, shapeOf, type TableShape } from './tableShapes';
 
 interface AggregateSlot {
   node: Node;
+  /** What the subquery computes: the node itself, or count(*) where that counts the same rows. */
+  inner: Node;
   text: string;
   name: string;
   fn: string;
@@ -60,6 +62,19 @@ function qualifiersOf(node: unknown): Set<string> | undefined {
     out.add(path[0]);
   }
   return out;
+}
+
+/**
+ * count(fact.col) of a NOT NULL column counts the same rows as count(*) inside the subquery, where no
+ * NULL-extended rows exist yet; count(*) needs no column, so an index without `col` can serve it index-only.
+ */
+function countedRows(node: Node, factQualifier: string, factShape: TableShape | undefined): Node {
+  const f = nodeAs(node, 'FuncCall');
+  if (!f || funcName(node) !== 'count' || f.agg_star || f.agg_distinct || f.agg_filter || f.agg_order?.length || f.args?.length !== 1) return node;
+  const path = columnPath(f.args[0]);
+  if (path?.length !== 2 || path[0] !== factQualifier || !isNotNull(factShape, path[1])) return node;
+  const { args: _args, ...rest } = f;
+  return wrap('FuncCall', { ...rest, agg_star: true });
 }
 
 function uniqueName(wanted: string, taken: Set<string>): string {
@@ -200,7 +215,7 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     if (slots.some((s) => s.text === text)) continue;
     const fn = funcName(a) ?? 'agg';
     if (!inner && !nullIgnoringAggregates.has(fn)) return [];
-    slots.push({ node: a, text, fn, name: uniqueName(targetAlias.get(text) ?? `${fn}_${fact.relname}`, taken) });
+    slots.push({ node: a, inner: countedRows(a, fact.qualifier, factShape), text, fn, name: uniqueName(targetAlias.get(text) ?? `${fn}_${fact.relname}`, taken) });
   }
   const slotFor = (node: Node): AggregateSlot | undefined => (isAggregateCall(node) ? slots.find((s) => s.text === exprToSql(node)) : undefined);
 
@@ -242,7 +257,7 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     const slot = slotFor(s.node) ?? aliasToSlot(s.node);
     const path = columnPath(s.node);
     let key: Node | undefined;
-    if (slot) key = clone(slot.node);
+    if (slot) key = clone(slot.inner);
     else if (path?.length === 2 && path[0] === fact.qualifier && keyPairs.some((p) => p.factColumn === path[1])) key = columnRef(...path);
     else if (path?.length === 2 && path[0] === dim.qualifier) {
       const pair = keyPairs.find((p) => p.dimColumn === path[1]);
@@ -264,12 +279,12 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   const sub: SelectStmt = {
     targetList: [
       ...keyPairs.map((p) => resTarget(columnRef(fact.qualifier, p.factColumn))),
-      ...slots.map((s) => resTarget(clone(s.node), s.name)),
+      ...slots.map((s) => resTarget(clone(s.inner), s.name)),
     ],
     fromClause: [clone(fact.node)],
     whereClause: andOf(subWhere),
     groupClause: keyPairs.map((p) => columnRef(fact.qualifier, p.factColumn)),
-    havingClause: inner ? (clone(stmt.havingClause) as Node | undefined) : undefined,
+    havingClause: inner ? replaceNodes(clone(stmt.havingClause), (node) => (slotFor(node) ? clone(slotFor(node)?.inner) : undefined)) : undefined,
     limitOption: 'LIMIT_OPTION_DEFAULT',
     op: 'SETOP_NONE',
   };
@@ -337,11 +352,15 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     );
   }
 
+  const counted = slots.filter((s) => s.inner !== s.node);
   const explanation =
     `The original joins every ${factName} row to ${dimName} and only then groups them. ` +
     `The rewrite groups ${factName} by ${keyPairs.map((p) => p.factColumn).join(', ')} first` +
     (pushLimit ? `, keeps only the ${exprToSql(stmt.limitCount as Node)} groups the ORDER BY … LIMIT wants, ` : ', ') +
-    `and joins those groups to ${dimName}, so the join and the sort handle ${pushLimit ? 'a handful of' : 'one row per group instead of one per'} ${factName} row${pushLimit ? 's' : ''}.`;
+    `and joins those groups to ${dimName}, so the join and the sort handle ${pushLimit ? 'a handful of' : 'one row per group instead of one per'} ${factName} row${pushLimit ? 's' : ''}.` +
+    (counted.length > 0
+      ? ` ${counted.map((s) => s.text).join(', ')} counts a NOT NULL column, so the subquery counts rows with count(*): the same number, and an index need not hold the column.`
+      : '');
 
   return [
     {

@@ -365,6 +365,9 @@ export class PlanViewApp {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'f') {
       event.preventDefault();
       this.searchBar.focus();
+    } else if (event.key === 'Escape' && !event.ctrlKey && !event.metaKey) {
+      // Escape in the plan clears the search too (in the box, the box handles it).
+      this.searchBar.clear();
     } else if (event.key === 'F3') {
       event.preventDefault();
       this.stepMatch(event.shiftKey ? -1 : 1);

@@ -58,6 +58,13 @@ export class SearchBar {
     this.field.invalid = !!query && total === 0;
   }
 
+  /** Empties the box and tells the handlers, as Escape in the box does. */
+  clear(): void {
+    if (!this.field.value) return;
+    this.field.value = '';
+    this.handlers.query('');
+  }
+
   private onKey(event: KeyboardEvent): void {
     if (event.key === 'Enter') {
       event.preventDefault();
@@ -66,8 +73,7 @@ export class SearchBar {
     } else if (event.key === 'Escape') {
       event.preventDefault();
       event.stopPropagation();
-      this.field.value = '';
-      this.handlers.query('');
+      this.clear();
       this.handlers.dismissed();
     }
   }

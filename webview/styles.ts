@@ -108,7 +108,7 @@ vscode-collapsible { --vscode-sideBar-background: var(--pv-side); }
 .edge.heat-3 { stroke: color-mix(in srgb, var(--pv-orange) 60%, var(--pv-bg)); }
 .edge.heat-4 { stroke: color-mix(in srgb, var(--pv-red) 60%, var(--pv-bg)); }
 /* groups of similar siblings */
-.node.group .stack { fill: var(--pv-widget); stroke: var(--pv-border); stroke-width: 1; }
+.node.group .stack { fill: var(--pv-widget); stroke: color-mix(in srgb, var(--pv-muted) 60%, transparent); stroke-width: 1; }
 .node.group .box { stroke-dasharray: none; stroke-width: 1.5; }
 .node.group .shown { font-style: italic; }
 

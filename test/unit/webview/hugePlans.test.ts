@@ -211,6 +211,12 @@ describe('plan view: huge plans (Chromium)', function () {
     assert.equal(await view.page.textContent('#search-count'), '');
     assert.equal(await view.page.locator('g.node.match').count(), 0);
     assert.equal(await view.page.evaluate(() => document.activeElement?.className), 'plan-canvas');
+    // Escape in the plan clears it as well.
+    await view.page.fill('#node-search input', 'events_p04');
+    await view.page.focus('.plan-canvas');
+    await view.page.keyboard.press('Escape');
+    assert.equal(await view.page.textContent('#search-count'), '');
+    assert.equal(await view.page.locator('g.node.match').count(), 0);
   });
 
   it('marks a closed group that hides matches', async () => {

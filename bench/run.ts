@@ -27,6 +27,7 @@ import { analysePlanText, explainAndOptimize } from '../src/core/explainAndOptim
 import { checkSqlDocument } from '../src/core/insights/sqlRules';
 import { loadParser } from '../src/core/sql/parser';
 import { parsePlan } from '../src/core/plan/parsePlan';
+import { splitStatements } from '../src/core/sql/splitStatements';
 import { startTestServer } from '../test/helpers/postgresServer';
 import { syntheticPlanJson } from '../test/helpers/syntheticPlan';
 
@@ -153,14 +154,63 @@ function generatedSqlFile(lines: number): string {
   return out.join('\n').split('\n').slice(0, lines).join('\n');
 }
 
+/**
+ * The file with statement `index` changed as a user typing there would change it (one more character in a
+ * literal or a name), `version` making each edit distinct.
+ */
+function editedSqlFile(text: string, index: number, version: number): string {
+  const statement = splitStatements(text)[index];
+  const changed = statement.text.replace(/\d+|[a-z]+$/, (m) => `${m}${version}`);
+  return text.slice(0, statement.start) + changed + text.slice(statement.end);
+}
+
+/**
+ * What the user waits for is the re-check after an edit: the editor checks the whole document on each pause
+ * in typing, and usually one statement changed since the last check. That is the figure with the target.
+ * The first check of a file (every statement parsed) and a re-check with nothing changed are shown beside it.
+ */
 async function benchSqlChecks(): Promise<void> {
   await loadParser();
   const lines = 1_000;
   const text = generatedSqlFile(lines);
+  const count = splitStatements(text).length;
+  // Every statement distinct from those of `text` and of the other variants: nothing comes from the cache.
+  const variant = (v: number): string => text.replace(/\b(\d+)\b/g, (m) => `${m}${v}`);
+  // Warm-up, as a session would have done by the time the user types: a first check, a few edits.
+  checkSqlDocument(variant(90));
   checkSqlDocument(text);
-  const ms = median(await timeRuns(9, () => checkSqlDocument(text)));
-  const perThousand = (ms * 1000) / lines;
-  figures.push({ name: `(c) static SQL checks, generated ${lines.toLocaleString('en-US')}-line file, median of 9`, value: `${perThousand.toFixed(2)} ms per 1,000 lines`, target: '< 5 ms', met: perThousand < 5 });
+  let current = text;
+  for (let k = 0; k < 5; k++) {
+    current = editedSqlFile(current, (k * 37) % count, 900 + k);
+    checkSqlDocument(current);
+  }
+  const runs = 9;
+  const first = median(await timeRuns(runs, (() => {
+    let v = 0;
+    return () => checkSqlDocument(variant(++v));
+  })()));
+  // Each timed run starts from the document as it was just before its edit, as in the editor.
+  let previous = current;
+  const edits: string[] = [];
+  for (let k = 0; k < runs; k++) {
+    current = editedSqlFile(current, (k * 53 + 11) % count, k);
+    edits.push(current);
+  }
+  const editTimes: number[] = [];
+  for (const edited of edits) {
+    checkSqlDocument(previous);
+    editTimes.push(...(await timeRuns(1, () => checkSqlDocument(edited))));
+    previous = edited;
+  }
+  const unchanged = median(await timeRuns(runs, () => checkSqlDocument(previous)));
+  const perThousand = (ms: number): number => (ms * 1000) / lines;
+  const name = `generated ${lines.toLocaleString('en-US')}-line file (${count} statements), median of ${runs}`;
+  const edit = perThousand(median(editTimes));
+  figures.push(
+    { name: `(c) static SQL checks, re-check after editing one statement, ${name}`, value: `${edit.toFixed(2)} ms per 1,000 lines`, target: '< 5 ms', met: edit < 5 },
+    { name: '(c)   first check of the file (every statement parsed and analysed)', value: `${perThousand(first).toFixed(2)} ms per 1,000 lines`, target: '' },
+    { name: '(c)   re-check with nothing changed', value: `${perThousand(unchanged).toFixed(2)} ms per 1,000 lines`, target: '' },
+  );
 }
 
 async function benchWebview(): Promise<void> {

@@ -13,35 +13,42 @@ import { fieldStrings, stringField } from './fieldValues';
 import type { PlanNode } from './planNode';
 
 export interface Attribution {
-  /** For each node id, the ids whose whole inclusive value is subtracted from it. */
-  direct: number[][];
+  /**
+   * For each node id, the id of the node its whole inclusive value is subtracted from, or -1 (the root, and
+   * CTEs taken out of their scans). One number per node: a 10,000-node plan needs no 10,000 little arrays.
+   */
+  target: Int32Array;
   /** Each CTE, with the CTE Scans that pulled its rows: its value is taken out of those scans. */
   ctes: Array<{ cte: number; scans: number[] }>;
 }
 
 /** Works out what is subtracted from what; the same answer serves time, buffers and I/O time. */
 export function attributeChildren(nodes: PlanNode[]): Attribution {
-  const direct: number[][] = nodes.map(() => []);
+  const target = new Int32Array(nodes.length).fill(-1);
   const ctes: Attribution['ctes'] = [];
-  const ends = subtreeEnds(nodes);
-  for (const node of nodes) {
-    if (node.parentId === null) continue;
-    const parent = nodes[node.parentId];
-    const rel = node.fields['Parent Relationship'];
-    const name = stringField(node.fields, 'Subplan Name') ?? '';
-    let target = parent.id;
-    if (rel === 'InitPlan' && name.startsWith('CTE ')) {
-      const scans = cteScans(nodes, ends, parent, node, name.slice(4));
-      if (scans.length > 0) {
-        ctes.push({ cte: node.id, scans });
-        continue;
+  let ends: Int32Array | undefined;
+  for (let id = 1; id < nodes.length; id++) {
+    const node = nodes[id];
+    const parentId = node.parentId;
+    if (parentId === null) continue;
+    let to = parentId;
+    if (node.fields['Parent Relationship'] === 'InitPlan') {
+      const parent = nodes[parentId];
+      const name = stringField(node.fields, 'Subplan Name') ?? '';
+      ends ??= subtreeEnds(nodes);
+      if (name.startsWith('CTE ')) {
+        const scans = cteScans(nodes, ends, parent, node, name.slice(4));
+        if (scans.length > 0) {
+          ctes.push({ cte: node.id, scans });
+          continue;
+        }
+      } else {
+        to = initPlanTarget(nodes, ends, parent, node, name) ?? parentId;
       }
-    } else if (rel === 'InitPlan') {
-      target = initPlanTarget(nodes, ends, parent, node, name) ?? parent.id;
     }
-    direct[target].push(node.id);
+    target[id] = to;
   }
-  return { direct, ctes };
+  return { target, ctes };
 }
 
 /**
@@ -50,32 +57,46 @@ export function attributeChildren(nodes: PlanNode[]): Attribution {
  * first: the scan that pulled the CTE's rows holds its cost, the others mostly re-read the tuplestore.
  */
 export function exclusiveValues(attribution: Attribution, inclusive: ArrayLike<number>): Float64Array {
-  const n = inclusive.length;
-  const out = new Float64Array(n);
-  const direct = attribution.direct;
+  const values = inclusive instanceof Float64Array ? inclusive : Float64Array.from(inclusive);
+  return exclusiveColumns(attribution, values, 1);
+}
+
+/**
+ * exclusiveValues over `width` measures at once, stored node-major (node i's measure k at i × width + k):
+ * the buffer counters share one walk and one array instead of ten.
+ */
+export function exclusiveColumns(attribution: Attribution, inclusive: Float64Array, width: number): Float64Array {
+  const out = Float64Array.from(inclusive);
+  const target = attribution.target;
+  const n = target.length;
+  // Ascending ids: each node's children are subtracted in the order they appear, as a per-node loop would.
   for (let id = 0; id < n; id++) {
-    let v = inclusive[id];
-    const from = direct[id];
-    for (let k = 0; k < from.length; k++) v -= inclusive[from[k]];
-    out[id] = v;
+    const to = target[id];
+    if (to < 0) continue;
+    const from = id * width;
+    const at = to * width;
+    for (let k = 0; k < width; k++) out[at + k] -= inclusive[from + k];
   }
   for (const { cte, scans } of attribution.ctes) {
-    let remaining = inclusive[cte];
-    const order = [...scans].sort((a, b) => inclusive[b] - inclusive[a] || a - b);
-    for (const id of order) {
-      if (remaining <= 0) break;
-      const take = Math.min(remaining, inclusive[id]);
-      out[id] -= take;
-      remaining -= take;
+    for (let k = 0; k < width; k++) {
+      let remaining = inclusive[cte * width + k];
+      const order = [...scans].sort((a, b) => inclusive[b * width + k] - inclusive[a * width + k] || a - b);
+      for (const id of order) {
+        if (remaining <= 0) break;
+        const take = Math.min(remaining, inclusive[id * width + k]);
+        out[id * width + k] -= take;
+        remaining -= take;
+      }
     }
   }
-  for (let id = 0; id < n; id++) if (!(out[id] > 0)) out[id] = 0;
+  for (let i = 0; i < out.length; i++) if (!(out[i] > 0)) out[i] = 0;
   return out;
 }
 
 /** Pre-order ids make a subtree contiguous: node i's subtree is [i, ends[i]). */
-function subtreeEnds(nodes: PlanNode[]): number[] {
-  const ends = nodes.map((n) => n.id + 1);
+function subtreeEnds(nodes: PlanNode[]): Int32Array {
+  const ends = new Int32Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) ends[i] = i + 1;
   for (let i = nodes.length - 1; i >= 0; i--) {
     const p = nodes[i].parentId;
     if (p !== null && ends[i] > ends[p]) ends[p] = ends[i];
@@ -83,7 +104,7 @@ function subtreeEnds(nodes: PlanNode[]): number[] {
   return ends;
 }
 
-function cteScans(nodes: PlanNode[], ends: number[], parent: PlanNode, cte: PlanNode, cteName: string): number[] {
+function cteScans(nodes: PlanNode[], ends: Int32Array, parent: PlanNode, cte: PlanNode, cteName: string): number[] {
   const scans: number[] = [];
   for (let id = parent.id + 1; id < ends[parent.id]; id++) {
     if (id >= cte.id && id < ends[cte.id]) continue;
@@ -93,7 +114,7 @@ function cteScans(nodes: PlanNode[], ends: number[], parent: PlanNode, cte: Plan
   return scans;
 }
 
-function initPlanTarget(nodes: PlanNode[], ends: number[], parent: PlanNode, init: PlanNode, name: string): number | undefined {
+function initPlanTarget(nodes: PlanNode[], ends: Int32Array, parent: PlanNode, init: PlanNode, name: string): number | undefined {
   const patterns = initPlanReferences(name);
   if (patterns.length === 0) return undefined;
   const references = (n: PlanNode) => fieldStrings(n.fields).some((s) => patterns.some((p) => p.test(s)));

@@ -1,14 +1,14 @@
 /** Row counts over all loops, the planner's misestimate per loop, and what filters threw away. */
-import { numberField } from './fieldValues';
+import type { NodeNumbers } from './nodeNumbers';
 import type { PlanNode } from './planNode';
 
-export function applyEstimates(nodes: PlanNode[], analyzed: boolean): void {
-  for (const node of nodes) {
-    const f = node.fields;
-    const m = node.metrics;
-    const planRows = numberField(f, 'Plan Rows') ?? 0;
-    const loops = numberField(f, 'Actual Loops');
-    const actualRows = numberField(f, 'Actual Rows');
+export function applyEstimates(nodes: PlanNode[], analyzed: boolean, numbers: NodeNumbers): void {
+  const { planRows: planRowsOf, actualLoops, actualRows: actualRowsOf, removedByFilter, removedByJoinFilter, removedByIndexRecheck, hasFilter } = numbers;
+  for (let id = 0; id < nodes.length; id++) {
+    const m = nodes[id].metrics;
+    const planRows = planRowsOf[id] ?? 0;
+    const loops = actualLoops[id];
+    const actualRows = actualRowsOf[id];
     // Without ANALYZE the estimate stands for one execution.
     const times = analyzed ? (loops ?? 0) : 1;
     m.estimatedRowsTotal = planRows * times;
@@ -23,16 +23,10 @@ export function applyEstimates(nodes: PlanNode[], analyzed: boolean): void {
     }
 
     const perLoop = loops ?? 0;
-    m.rowsRemovedByFilter = (numberField(f, 'Rows Removed by Filter') ?? 0) * perLoop;
-    m.rowsRemovedByJoinFilter = (numberField(f, 'Rows Removed by Join Filter') ?? 0) * perLoop;
-    m.rowsRemovedByIndexRecheck = (numberField(f, 'Rows Removed by Index Recheck') ?? 0) * perLoop;
-    const hasFilter =
-      f['Filter'] !== undefined ||
-      f['Join Filter'] !== undefined ||
-      f['Rows Removed by Filter'] !== undefined ||
-      f['Rows Removed by Join Filter'] !== undefined ||
-      f['Rows Removed by Index Recheck'] !== undefined;
-    if (analyzed && hasFilter) {
+    m.rowsRemovedByFilter = (removedByFilter[id] ?? 0) * perLoop;
+    m.rowsRemovedByJoinFilter = (removedByJoinFilter[id] ?? 0) * perLoop;
+    m.rowsRemovedByIndexRecheck = (removedByIndexRecheck[id] ?? 0) * perLoop;
+    if (analyzed && hasFilter[id] === 1) {
       const removed = m.rowsRemovedByFilter + m.rowsRemovedByJoinFilter + m.rowsRemovedByIndexRecheck;
       const read = removed + m.actualRowsTotal;
       m.filterDiscardRatio = read > 0 ? removed / read : 0;

@@ -6,11 +6,13 @@
  * See docs/plan-metrics.md.
  */
 import { numberField } from './fieldValues';
+import type { NodeNumbers } from './nodeNumbers';
 import type { PlanNode } from './planNode';
 
-export function applyInclusiveTimes(nodes: PlanNode[], analyzed: boolean): void {
+export function applyInclusiveTimes(nodes: PlanNode[], analyzed: boolean, numbers: NodeNumbers): void {
+  const { actualLoops, actualTotalTime } = numbers;
   // Pre-order: a parent is always done before its children, so the group size can be inherited.
-  const processes = new Array<number>(nodes.length).fill(1);
+  const processes = new Float64Array(nodes.length).fill(1);
   for (const node of nodes) {
     const f = node.fields;
     const parent = node.parentId === null ? undefined : nodes[node.parentId];
@@ -29,9 +31,9 @@ export function applyInclusiveTimes(nodes: PlanNode[], analyzed: boolean): void 
     }
     processes[node.id] = groupSize;
 
-    const loops = numberField(f, 'Actual Loops');
+    const loops = actualLoops[node.id];
     node.metrics.neverExecuted = analyzed && (loops === undefined || loops === 0);
-    const total = numberField(f, 'Actual Total Time');
+    const total = actualTotalTime[node.id];
     node.metrics.inclusiveTimeMs = total !== undefined && loops !== undefined ? (total * loops) / groupSize : 0;
   }
 }

@@ -12,6 +12,7 @@ import { applyEstimates } from './estimates';
 import { applyExclusiveTimes } from './exclusiveTime';
 import { applyHotspots } from './hotspots';
 import { applyInclusiveTimes } from './inclusiveTime';
+import { readNodeNumbers } from './nodeNumbers';
 import type { Plan } from './planNode';
 import type { RawPlan } from './rawPlan';
 import type { PlanFormat } from './planFormat';
@@ -67,13 +68,15 @@ export function planFromRaw(raw: RawPlan): Plan {
   const analyzed = root.fields['Actual Loops'] !== undefined || root.fields['Actual Rows'] !== undefined;
   const info = readStatementInfo(raw.top);
 
-  applyInclusiveTimes(nodes, analyzed);
+  // Every node's numeric fields read once for all the passes below.
+  const numbers = readNodeNumbers(nodes);
+  applyInclusiveTimes(nodes, analyzed, numbers);
   const attribution = attributeChildren(nodes);
   const timeMs = analyzed ? info.executionTimeMs ?? root.metrics.inclusiveTimeMs : 0;
   applyExclusiveTimes(nodes, attribution, timeMs);
-  applyEstimates(nodes, analyzed);
-  applyBuffers(nodes, attribution);
-  applyExclusiveCosts(nodes);
+  applyEstimates(nodes, analyzed, numbers);
+  applyBuffers(nodes, attribution, numbers);
+  applyExclusiveCosts(nodes, numbers);
   const totals = computeTotals(nodes, timeMs);
   applyHotspots(nodes, analyzed, totals.cost);
 

@@ -111,23 +111,41 @@ function findPlanDocument(value: unknown): Record<string, unknown> | undefined {
 /**
  * Wraps the parsed objects in place, without copying fields: a 50 MB plan must not be duplicated.
  * "Plans" is removed from each node (PostgreSQL prints it last, which keeps the delete cheap in V8).
+ * A node's path ("Plan.Plans[0].Plans[3]") is only spelled out for an error message; the walk keeps, per
+ * node it reaches, just its parent's entry and its index there.
  */
 function toRawNode(top: Record<string, unknown>, topPath: string): RawNode {
   const root: RawNode = { fields: checkNode(top, topPath), children: [] };
-  const stack: Array<{ raw: RawNode; obj: Record<string, unknown>; path: string }> = [{ raw: root, obj: top, path: topPath }];
-  while (stack.length > 0) {
-    const { raw, obj, path } = stack.pop() as { raw: RawNode; obj: Record<string, unknown>; path: string };
+  const raws: RawNode[] = [root];
+  const objs: Array<Record<string, unknown>> = [top];
+  const entries: number[] = [0];
+  const entryParent: number[] = [-1];
+  const entryIndex: number[] = [0];
+  const pathOf = (entry: number): string => {
+    const parts: string[] = [];
+    for (let e = entry; e > 0; e = entryParent[e]) parts.push(`.Plans[${entryIndex[e]}]`);
+    return topPath + parts.reverse().join('');
+  };
+  while (raws.length > 0) {
+    const raw = raws.pop() as RawNode;
+    const obj = objs.pop() as Record<string, unknown>;
+    const entry = entries.pop() as number;
     const plans = obj['Plans'];
     if (plans === undefined) continue;
     delete obj['Plans'];
-    if (!Array.isArray(plans)) throw new TunerError('not-a-plan', `JSON plan node at ${path}: "Plans" is not an array`, {});
+    if (!Array.isArray(plans)) throw new TunerError('not-a-plan', `JSON plan node at ${pathOf(entry)}: "Plans" is not an array`, {});
     for (let i = 0; i < plans.length; i++) {
       const child: unknown = plans[i];
-      const childPath = `${path}.Plans[${i}]`;
-      if (!isObject(child)) throw new TunerError('not-a-plan', `JSON plan node at ${childPath} is not an object`, {});
-      const node: RawNode = { fields: checkNode(child, childPath), children: [] };
+      const childEntry = entryParent.length;
+      entryParent.push(entry);
+      entryIndex.push(i);
+      if (!isObject(child)) throw new TunerError('not-a-plan', `JSON plan node at ${pathOf(childEntry)} is not an object`, {});
+      if (typeof child['Node Type'] !== 'string') checkNode(child, pathOf(childEntry));
+      const node: RawNode = { fields: child as RawPlanFields, children: [] };
       raw.children.push(node);
-      stack.push({ raw: node, obj: child, path: childPath });
+      raws.push(node);
+      objs.push(child);
+      entries.push(childEntry);
     }
   }
   return root;

@@ -71,10 +71,15 @@ function dollarTagAt(text: string, i: number): string | undefined {
   return text[j] === '$' ? text.slice(i, j + 1) : undefined;
 }
 
-export function lexSql(text: string): SqlToken[] {
+/**
+ * The tokens of `text`, or of its tail from `from` (offsets stay those of `text`). Tokens only ever look
+ * forward, so lexing from the end of a token gives the tokens the whole text has after it. With
+ * `stopAfterSemicolon`, lexing stops after the first `;` token that ends at or after that offset.
+ */
+export function lexSql(text: string, from = 0, stopAfterSemicolon = Number.POSITIVE_INFINITY): SqlToken[] {
   const tokens: SqlToken[] = [];
   const n = text.length;
-  let i = 0;
+  let i = from;
   const push = (kind: SqlTokenKind, start: number, end: number, value: string, unterminated = false): void => {
     const t: SqlToken = { kind, start, end, value };
     if (unterminated) t.unterminated = true;
@@ -194,6 +199,7 @@ export function lexSql(text: string): SqlToken[] {
     if (PUNCT_CHARS.has(c)) {
       push('punct', start, i + 1, c);
       i++;
+      if (c === ';' && i >= stopAfterSemicolon) break;
       continue;
     }
     if (OPERATOR_CHARS.has(c)) {

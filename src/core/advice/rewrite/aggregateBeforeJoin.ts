@@ -359,7 +359,7 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     (pushLimit ? `, keeps only the ${exprToSql(stmt.limitCount as Node)} groups the ORDER BY … LIMIT wants, ` : ', ') +
     `and joins those groups to ${dimName}, so the join and the sort handle ${pushLimit ? 'a handful of' : 'one row per group instead of one per'} ${factName} row${pushLimit ? 's' : ''}.` +
     (counted.length > 0
-      ? ` ${counted.map((s) => s.text).join(', ')} counts a NOT NULL column, so the subquery counts rows with count(*): the same number, and an index need not hold the column.`
+      ? ` ${counted.map((s) => s.text).join(', ')} ${counted.length > 1 ? 'count NOT NULL columns' : 'counts a NOT NULL column'}, so the subquery counts rows with count(*): the same number, and an index need not hold the column.`
       : '');
 
   return [

@@ -136,6 +136,8 @@ export class PlanViewApp {
     this.buildChrome(shown);
     this.layout = layoutPlan(plan, this.collapsed, this.grouping());
     this.canvas.show(plan, this.layout, this.selectedId, view?.transform ?? 'fit');
+    // A fresh view opens on the top of the plan; the #1 hotspot it selected must be in sight too.
+    if (!view?.transform && this.selectedId !== undefined) this.canvas.ensureVisible(this.selectedId);
     this.renderDetails();
     this.search = new NodeSearch(plan);
     this.matches = this.search.find(this.searchBar.value);

@@ -101,12 +101,14 @@ describe('Compare with Previous and Copy Plan for Sharing, end to end (code-serv
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 10_000 });
     await input.fill(target);
+    // Enter only once the dialog holds the whole path (it may still be filling in its own default).
+    await waitFor(async () => ((await input.inputValue()) === target ? true : undefined), 10_000, 'the path in the Save As input');
     await page.keyboard.press('Enter');
     // The file appears before its content is written: wait for the whole plan.
     const text = await waitFor(() => {
       const saved = existsSync(target) ? readFileSync(target, 'utf8') : '';
       return /Execution Time/.test(saved) ? saved : undefined;
-    }, 15_000, 'the saved file');
+    }, 30_000, 'the saved file');
     assert.match(text, /^SELECT /, 'the statement first');
     assert.match(text, /"Node Type": "Limit"|Limit/, 'the plan after it');
     assert.match(text, /table_1/);

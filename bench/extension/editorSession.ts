@@ -8,6 +8,9 @@ import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { extensionLogLines, installCodeServer, packageVsix, startEditor, type RunningEditor } from '../../test/e2e/codeServer';
+import { waitFor } from '../../test/e2e/pageProbes';
+
+export { waitFor };
 import { writePlanFiles } from './planFiles';
 
 const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -221,15 +224,6 @@ async function readView(frame: Frame): Promise<PaintedView> {
   return { frame, ...read };
 }
 
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -7,10 +7,11 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { Client } from 'pg';
 import { testServer } from '../helpers/globalServer';
 import { extensionLogLines, installCodeServer, packageVsix, repoRoot, startEditor, type RunningEditor } from './codeServer';
+import { waitFor, planFrame } from './pageProbes';
 
 const artifacts = join(repoRoot, 'test-artifacts');
 const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -259,28 +260,7 @@ async function editorText(page: Page): Promise<string> {
 }
 
 /** The webview frame of the plan view: the inner frame that draws our SVG, found among page.frames(). */
-async function planFrame(page: Page, ready: (frame: Frame) => Promise<boolean>, timeoutMs: number): Promise<Frame> {
-  return waitFor(async () => {
-    for (const frame of page.frames()) {
-      try {
-        if ((await frame.locator('svg.plan-svg').count()) > 0 && (await ready(frame))) return frame;
-      } catch {
-        // Frames come and go while the webview loads.
-      }
-    }
-    return undefined;
-  }, timeoutMs, 'the plan view');
-}
 
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

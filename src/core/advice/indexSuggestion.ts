@@ -81,6 +81,8 @@ export interface MeasuredFigures {
   /** Shared buffers (hit + read) of the median run without and with the index: deterministic where times are noisy. */
   buffersBefore?: number;
   buffersAfter?: number;
+  /** When the first timing was unclear: runs without and with the index, back to back, whose medians the times above then are. */
+  paired?: { beforeMs: number[]; afterMs: number[] };
 }
 
 /** A statement planned with and without the index, when it is not the one being tuned. */

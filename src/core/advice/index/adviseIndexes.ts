@@ -31,7 +31,8 @@ import { qualifiedName } from './identifiers';
 import { narrowerForms } from './narrowerForms';
 import { relationUsage } from './relationUsage';
 import { isReadOnlyConnection, readRelationShapes, type RelationShape } from './tableFacts';
-import { heapFetchShare, hypopgWhatIf, measureWithIndexes, plannerWhatIf, planUses, type StatementToPlan, type WhatIf } from './whatIf';
+import { median } from '../median';
+import { heapFetchShare, hypopgWhatIf, measurePaired, measureWithIndexes, plannerWhatIf, planUses, type StatementToPlan, type WhatIf } from './whatIf';
 
 export interface AdviseIndexesOptions {
   /** Other forms of the same statement (the rewrite advisor's), judged together with the indexes. */
@@ -60,6 +61,8 @@ const carryScore = 0.7;
 const maxScreened = 12;
 /** A smaller index is preferred when it keeps at least this share of the larger one's measured saving. */
 const nearlySameGain = 0.9;
+/** Back-to-back runs without and with an index when its pages fall but its time is unclear. */
+const pairedRuns = 3;
 
 function formatMegabytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
@@ -328,15 +331,32 @@ class Advisor {
         });
       }
       advice.measurement = { done: true };
-      const confirmed = (c: IndexCandidate): boolean => {
-        const m = measurements.get(candidateKey(c));
-        if (m === undefined || !m.usedInPlan) return false;
-        if (m.timeAfterMs <= m.timeBeforeMs * (1 - minimumMeasuredGain)) return true;
-        // A smaller measured gain counts when the pages read (deterministic, unlike times on a busy machine)
-        // fall by half or more: the index does cut the work, the clock is only noisy.
-        const pagesHalved = m.buffersBefore !== undefined && m.buffersAfter !== undefined && m.buffersAfter <= m.buffersBefore * maxPagesShare;
-        return pagesHalved && m.timeAfterMs < m.timeBeforeMs;
+      const verdicts = new Map<string, boolean>();
+      const judge = async (c: IndexCandidate): Promise<boolean> => {
+        const key = candidateKey(c);
+        const known = verdicts.get(key);
+        if (known !== undefined) return known;
+        const m = measurements.get(key);
+        let verdict = false;
+        if (m !== undefined && m.usedInPlan) {
+          if (m.timeAfterMs <= m.timeBeforeMs * (1 - minimumMeasuredGain)) verdict = true;
+          else if (m.buffersBefore !== undefined && m.buffersAfter !== undefined && m.buffersAfter <= m.buffersBefore * maxPagesShare) {
+            // The index halves the pages read (deterministic) but the clock, against a "before" taken earlier on a
+            // busy machine, is not clear: time it again without and with the index back to back.
+            const paired = await measurePaired(this.session, c, bestVariant.statement, pairedRuns, opts);
+            verdict = paired.afterWins * 2 > pairedRuns;
+            m.paired = { beforeMs: paired.beforeMs, afterMs: paired.afterMs };
+            m.timeBeforeMs = median(paired.beforeMs);
+            m.timeAfterMs = median(paired.afterMs);
+            m.samplesBeforeMs = paired.beforeMs;
+            m.samplesAfterMs = paired.afterMs;
+          }
+        }
+        verdicts.set(key, verdict);
+        return verdict;
       };
+      for (const c of toMeasure) await judge(c);
+      const confirmed = (c: IndexCandidate): boolean => verdicts.get(candidateKey(c)) ?? false;
       for (const c of toMeasure) {
         const m = measurements.get(candidateKey(c));
         const unvacuumed = heapFetchShare(m?.plan, c.name);
@@ -366,7 +386,7 @@ class Advisor {
         if (!have || time(c) < time(have)) byTable.set(c.table, c);
       }
       chosen = [...byTable.values()];
-      chosen = await this.narrowest(chosen, toMeasure, measurements, bestVariant, confirmed, (c) => measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts), candidates);
+      chosen = await this.narrowest(chosen, toMeasure, measurements, bestVariant, judge, (c) => measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts), candidates);
       for (const c of chosen) {
         if (estimates.has(candidateKey(c))) continue;
         const r = await whatIf.plan([c], [bestVariant.statement], this.signal);
@@ -433,7 +453,7 @@ class Advisor {
     measuredAlready: IndexCandidate[],
     measurements: Map<string, MeasuredFigures & { plan?: Plan }>,
     variant: Variant,
-    confirmed: (c: IndexCandidate) => boolean,
+    judge: (c: IndexCandidate) => Promise<boolean>,
     measure: (c: IndexCandidate) => ReturnType<typeof measureWithIndexes>,
     generated: IndexCandidate[],
   ): Promise<IndexCandidate[]> {
@@ -452,7 +472,8 @@ class Advisor {
         if (same) this.taken.delete(f.name);
         return same ?? f;
       });
-      const pool = measuredAlready.filter((c) => c.table === fastest.table && confirmed(c));
+      const pool: IndexCandidate[] = [];
+      for (const c of measuredAlready) if (c.table === fastest.table && (await judge(c))) pool.push(c);
       for (const f of forms) {
         throwIfAborted(this.signal);
         if (measurements.has(candidateKey(f))) continue;
@@ -472,17 +493,28 @@ class Advisor {
           buffersBefore: fm.buffersBefore,
           buffersAfter: pagesTouched(m.plan),
         });
-        if (confirmed(f)) pool.push(f);
+        if (await judge(f)) pool.push(f);
       }
       const saving = (c: IndexCandidate): number => {
         const m = measurements.get(candidateKey(c));
         return m ? m.timeBeforeMs - m.timeAfterMs : 0;
       };
+      // Pages saved count as much as time: on a warm cache a narrower index can match the time of a covering one
+      // while reading several times the pages, which a cold cache or a busier server would pay for.
+      const pagesSaved = (c: IndexCandidate): number | undefined => {
+        const m = measurements.get(candidateKey(c));
+        return m?.buffersBefore !== undefined && m.buffersAfter !== undefined ? m.buffersBefore - m.buffersAfter : undefined;
+      };
+      const keepsPages = (c: IndexCandidate): boolean => {
+        const mine = pagesSaved(c);
+        const theirs = pagesSaved(fastest);
+        return mine === undefined || theirs === undefined || theirs <= 0 || mine >= theirs * nearlySameGain;
+      };
       const size = (c: IndexCandidate): number => measurements.get(candidateKey(c))?.sizeBytes ?? Infinity;
       const best = saving(fastest);
       let pick = fastest;
       for (const c of pool) {
-        if (saving(c) >= best * nearlySameGain && size(c) < size(pick)) pick = c;
+        if (saving(c) >= best * nearlySameGain && keepsPages(c) && size(c) < size(pick)) pick = c;
       }
       if (pick !== fastest) {
         // The wider index is not offered: the smaller one may take its plain name (orders_user_id_idx, not …_idx1).

@@ -12,6 +12,7 @@ import type { EstimateMethod, IndexCandidate } from '../indexSuggestion';
 import { createHypothetical, resetHypothetical } from './hypopg';
 import { transactionalCreateSql } from './indexDdl';
 import { quoteIdentifier } from './identifiers';
+import { median } from '../median';
 
 export interface StatementToPlan {
   sql: string;
@@ -174,11 +175,6 @@ export interface Measurement {
   planNames: string[];
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /**
  * Builds `indexes` for real in a transaction, runs EXPLAIN (ANALYZE, BUFFERS) `samples` times, rolls back.
@@ -206,6 +202,51 @@ export async function measureWithIndexes(
       const mid = median(samplesMs);
       const medianRun = runs.reduce((best, r) => (Math.abs(r.ms - mid) < Math.abs(best.ms - mid) ? r : best), runs[0]);
       return { plan: medianRun?.plan, samplesMs, medianMs: mid, sizes: built.sizes, buildMs, failed: built.failed, planNames: built.planNames };
+    },
+    { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },
+  );
+}
+
+export interface PairedMeasurement {
+  /** Per pair: the statement without the index, then with it, run back to back. */
+  beforeMs: number[];
+  afterMs: number[];
+  /** Pairs in which the run with the index was the faster one. */
+  afterWins: number;
+}
+
+/**
+ * Times the statement without and with `index` alternately, in one rolled-back transaction (the index is built
+ * under a savepoint and rolled back to it each pair). Back-to-back pairs cancel the drift of a busy machine that
+ * makes a "before" taken minutes earlier a poor yardstick.
+ */
+export async function measurePaired(
+  session: DatabaseSession,
+  index: IndexCandidate,
+  statement: StatementToPlan,
+  pairs: number,
+  options: { signal?: AbortSignal; statementTimeoutMs?: number },
+): Promise<PairedMeasurement> {
+  const inTransaction = requireTransactions(session);
+  const timeOnce = async (tx: TransactionScope): Promise<number> => {
+    const plan = parsePlan(await tx.explainJson(statementBody(statement.sql), 'ANALYZE, BUFFERS', statement.params));
+    return plan.executionTimeMs ?? plan.totals.timeMs;
+  };
+  return inTransaction(
+    async (tx) => {
+      const result: PairedMeasurement = { beforeMs: [], afterMs: [], afterWins: 0 };
+      for (let i = 0; i < pairs; i++) {
+        throwIfAborted(options.signal);
+        const before = await timeOnce(tx);
+        await tx.query('SAVEPOINT what_if_pair');
+        await tx.query(transactionalCreateSql(index));
+        const after = await timeOnce(tx);
+        await tx.query('ROLLBACK TO SAVEPOINT what_if_pair');
+        result.beforeMs.push(before);
+        result.afterMs.push(after);
+        if (after < before) result.afterWins += 1;
+      }
+      return result;
     },
     { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },
   );

@@ -13,6 +13,7 @@ import { parsePlan } from '../../plan/parsePlan';
 import type { IndexCandidate } from '../indexSuggestion';
 import { qualifiedName } from './identifiers';
 import { candidateKey, transactionalCreateSql } from './indexDdl';
+import { median } from '../median';
 
 export interface WorkloadStatement {
   id: string;
@@ -54,11 +55,6 @@ export interface WorkloadIndexChoice {
   times: Map<string, StatementTimes>;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new TunerError('cancelled', 'Cancelled.');

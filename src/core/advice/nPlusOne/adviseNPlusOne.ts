@@ -11,6 +11,7 @@ import { parseSelect } from '../rewrite/ast';
 import { readTableShapes } from '../rewrite/tableShapes';
 import { combinedQuery, type CombinedQuery } from './combinedQuery';
 import { findNPlusOne, type NPlusOneFinding } from './findNPlusOne';
+import { median } from '../median';
 
 export interface TextEdit {
   range: SourceRange;
@@ -78,11 +79,6 @@ function codeEdits(text: string, finding: NPlusOneFinding, sql: string): TextEdi
   ];
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 async function measure(
   session: DatabaseSession,

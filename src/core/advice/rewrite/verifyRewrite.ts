@@ -11,6 +11,7 @@ import { parsePlan } from '../../plan/parsePlan';
 import { TunerError } from '../../errors';
 import type { RewriteMeasurement, RunFigures, Verification } from '../rewriteSuggestion';
 import { clone, columnPath, exprToSql, intConst, intValue, maxParam, nodeAs, parseSelect, wrap } from './ast';
+import { median } from '../median';
 
 export interface VerifiableRewrite {
   originalSql: string;
@@ -206,11 +207,6 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
   );
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 interface Sample {
   timeMs: number;

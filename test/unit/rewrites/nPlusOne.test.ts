@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { loadParser, parseSql } from '../../../src/core/sql/parser';
 import { findNPlusOne } from '../../../src/core/advice/nPlusOne/findNPlusOne';
 import { adviseNPlusOne } from '../../../src/core/advice/nPlusOne/adviseNPlusOne';
+import { combinedQuery } from '../../../src/core/advice/nPlusOne/combinedQuery';
 import { rewriteDatabase, type RewriteDatabase } from './rewriteDatabase';
 
 const caseTwo = `export async function listPrograms(pool: Pool) {
@@ -58,6 +59,14 @@ describe('N+1 loops in application code', function () {
     assert.equal(found[1].inner.style, 'tagged-template');
     assert.equal(found[1].inner.sql, 'SELECT * FROM tasks WHERE program_id = $1');
     assert.equal(found[2].keyColumn, 'id');
+  });
+
+  it('quotes reserved words and mixed case in the single query it writes', () => {
+    const q = combinedQuery('SELECT * FROM "user" WHERE active', 'SELECT * FROM "Order" WHERE user_id = $1', 1, 'id', 'orders');
+    assert.ok(q, 'a combined query');
+    assert.match(q.sql, /FROM "user" AS u\b/);
+    assert.match(q.sql, /JOIN "Order" AS o\b/);
+    assert.doesNotThrow(() => parseSql(q.sql));
   });
 
   it('ignores loops not over query rows and queries not keyed by the row', () => {

@@ -22,6 +22,7 @@ import {
 } from '../rewrite/ast';
 import { sortItemsOf } from '../rewrite/verifyRewrite';
 import { hasLeadingIndex, shapeOf, type TableShapes } from '../rewrite/tableShapes';
+import { quoteIdentifier as quoteIdent } from '../../sql/quoteIdentifier';
 
 export interface CombinedQuery {
   sql: string;
@@ -34,10 +35,6 @@ export interface CombinedQuery {
   caveats: string[];
   /** When no index leads with the foreign key. */
   indexDdl?: { create: string; rollback: string };
-}
-
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
 function qualifyBare(node: unknown, qualifier: string): unknown {

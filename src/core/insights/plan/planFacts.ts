@@ -4,6 +4,7 @@ import { numberField, stringField } from '../../plan/fieldValues';
 import type { Plan, PlanNode } from '../../plan/planNode';
 import type { PlanRuleContext } from '../insight';
 import { planIndex } from './planIndex';
+import { quoteIdentifier as quoteIdent } from '../../sql/quoteIdentifier';
 
 export { numberField, stringField };
 
@@ -40,9 +41,7 @@ export function qualifiedTable(node: PlanNode): string | undefined {
   return schema && schema !== 'public' ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name);
 }
 
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdentifier as quoteIdent } from '../../sql/quoteIdentifier';
 
 /** The first node below (or at) `node` that reads a relation: what a Hash, Memoize or Materialize holds. */
 export function relationBelow(node: PlanNode): PlanNode | undefined {

@@ -9,6 +9,7 @@ import type { ExplainRequest, ExplainResult } from './session';
 import { calledFunctions, requireSafeForExplain, volatilityLookup, volatilityQuery } from './statementSafety';
 import { buildExplainStatement } from './explainStatement';
 import { cancelledError, statementError, type ErrorContext } from './databaseErrors';
+import { tunerTag } from './tunerTag';
 
 export type Row = Record<string, unknown>;
 
@@ -98,9 +99,10 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
     // One round trip for the three: without parameters both drivers send a multi-statement string as one simple
     // query, which the server runs in order and stops at the first error (then the ROLLBACK below clears it).
     // The timeouts are validated whole numbers, so nothing from the caller is spliced into SQL text.
+    // pg_stat_statements keeps each statement's text up to its semicolon: each carries the tunerTag there.
     await runner.run(
-      `${wrapper === 'rolled-back-transaction' ? 'BEGIN' : 'BEGIN READ ONLY'}; ` +
-        `SET LOCAL statement_timeout = ${statementTimeoutMs}; SET LOCAL lock_timeout = ${lockTimeoutMs}`,
+      `${wrapper === 'rolled-back-transaction' ? 'BEGIN' : 'BEGIN READ ONLY'} ${tunerTag}; ` +
+        `SET LOCAL statement_timeout = ${statementTimeoutMs} ${tunerTag}; SET LOCAL lock_timeout = ${lockTimeoutMs}`,
     );
     throwIfAborted(signal);
     let rows: Row[];

@@ -10,6 +10,7 @@ import { parseIntoClientConfig } from 'pg-connection-string';
 import type { Row } from './explainRunner';
 import { connectionError, statementError } from './databaseErrors';
 import { SerialSession } from './serialSession';
+import { tagged } from './tunerTag';
 
 /** Where a server is and how to reach it. */
 export interface ServerAddress {
@@ -57,7 +58,7 @@ export class PgSession extends SerialSession {
   protected async runStatement(sql: string, params?: unknown[], options?: { jsonAsText?: boolean }): Promise<Row[]> {
     if (this.broken) throw this.broken;
     const result = await this.client.query<Row>({
-      text: sql,
+      text: tagged(sql),
       values: params,
       // EXPLAIN's json column comes back as the server sent it, not parsed.
       types: options?.jsonAsText ? { getTypeParser: () => passthroughParser } : undefined,

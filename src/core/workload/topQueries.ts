@@ -6,6 +6,7 @@
 import type { DatabaseSession } from '../db/session';
 import { TunerError } from '../errors';
 import { chooseStatementColumns, requiredFigures, type StatementColumns, type StatementFigure } from './statementColumns';
+import { tunerTag } from '../db/tunerTag';
 
 /** What the list is ordered by: total time, mean time, calls, rows, shared blocks read, temp blocks written. */
 export type TopQueryOrder = 'total' | 'mean' | 'calls' | 'rows' | 'reads' | 'temp';
@@ -180,6 +181,7 @@ export function topQueriesSql(qualifiedView: string, columns: StatementColumns, 
          ${col('blockReadTime')} AS blk_read_time
   FROM ${qualifiedView} s
   WHERE s.dbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) ${nested}
+    AND pg_catalog.strpos(s.query, '${tunerTag}') = 0
 )
 SELECT s.*,
        count(*) OVER ()::int AS statement_count,

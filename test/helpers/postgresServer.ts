@@ -91,7 +91,12 @@ async function waitForServer(url: string, proc: ChildProcess, logFile: string): 
   throw new Error(`PostgreSQL test server did not start (log: ${logFile}): ${String(lastError)}`);
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export interface TestServerOptions {
+  /** shared_preload_libraries; default pg_stat_statements (tests of a server without it pass []). */
+  preloadLibraries?: string[];
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const binDir = findPostgresBinDir();
   const root = mkdtempSync(join(tmpdir(), 'pgtuner-test-'));
   const dataDir = join(root, 'data');
@@ -118,7 +123,7 @@ export async function startTestServer(): Promise<TestServer> {
     '-p', String(port),
     '-c', 'listen_addresses=127.0.0.1',
     '-c', `unix_socket_directories=${root}`,
-    '-c', 'shared_preload_libraries=pg_stat_statements',
+    '-c', `shared_preload_libraries=${(options.preloadLibraries ?? ['pg_stat_statements']).join(',')}`,
     '-c', 'fsync=off',
     '-c', 'full_page_writes=off',
     '-c', 'track_io_timing=on',

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { Client } from 'pg';
 import { testServer } from '../../helpers/globalServer';
-import type { TestServer } from '../../helpers/postgresServer';
+import { startTestServer, type TestServer } from '../../helpers/postgresServer';
 import { PgSession } from '../../../src/core/db/pgSession';
 import { loadTopQueries, orderValue, sortTopStatements, topQueryOrders, topQueriesSql } from '../../../src/core/workload/topQueries';
 import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../../src/core/workload/topQueries';
@@ -190,6 +190,23 @@ describe('top queries (real server, pg_stat_statements)', function () {
     assert.equal(sqlLiteralCandidates('itemRepository.ts', files[1].text).length, 3);
     assert.equal([...index.values()].flat().filter((s) => s.path === 'itemRepository.ts').length, 2);
     assert.deepEqual(findStatementSources({ query: '<insufficient privilege>', textVisible: false }, index), []);
+  });
+
+  it('says how to preload the library when the extension exists but the server did not load it', async () => {
+    // A second throw-away server, started without shared_preload_libraries: reading the view fails with 55000.
+    const bare = await startTestServer({ preloadLibraries: [] });
+    const bareSession = await PgSession.connect({ connectionString: bare.url });
+    try {
+      assert.ok(bare.extensions.includes('pg_stat_statements'), 'CREATE EXTENSION works without the library');
+      const r = await loadTopQueries(bareSession);
+      assert.equal(r.status, 'unavailable');
+      assert.deepEqual(r.statements, []);
+      assert.equal(r.notes[0]?.kind, 'extension-not-preloaded');
+      assert.ok(r.notes[0].steps.some((step) => step.includes("shared_preload_libraries = 'pg_stat_statements'")), r.notes[0].steps.join('\n'));
+    } finally {
+      await bareSession.close();
+      await bare.stop();
+    }
   });
 
   it('builds its query from the columns of PostgreSQL 12 and 17 as well', () => {

@@ -1,4 +1,6 @@
 // Entry point of the plan view webview (bundled to dist/webview.js, loaded by the panel's HTML).
+// Before the imports run: when the script started, for the host's "plan view ready" log.
+import { scriptStartMs } from './bootClock';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
@@ -10,4 +12,4 @@ import { vscodeApi } from './vscodeApi';
 
 installStyles();
 const app = new PlanViewApp(vscodeApi(), document.body);
-app.start();
+app.start({ scriptStartMs });

@@ -1,4 +1,4 @@
-import { withNodeList, withoutNodeList } from './nodeList';
+import { fillNodeFields, withNodeList, withoutNodeList } from './nodeList';
 import {
   assertNever,
   isHostToWebviewMessage,
@@ -12,7 +12,7 @@ import {
 import { CompareView, type Comparison } from './compareView';
 import { renderDetails } from './detailsPane';
 import { h } from './dom';
-import { backgroundColour, serialiseSvg, svgToPng } from './exportImage';
+import { backgroundColour, serialisePlans, svgToPng } from './exportImage';
 import { renderInsights } from './insightsList';
 import { PlanCanvas } from './planCanvas';
 import { renderGroupDetails } from './groupDetails';
@@ -27,6 +27,8 @@ interface Shown {
   result: TuningResult;
   title: string;
   embeddedNote: boolean;
+  /** The host's name for the result (`DidShowResultNotification.resultKey`), when it gave one. */
+  key?: string;
 }
 
 /** Saving state serialises the whole result; a burst of zoom/selection changes is saved once. */
@@ -72,21 +74,21 @@ export class PlanViewApp {
     });
   }
 
-  start(): void {
+  start(boot?: { scriptStartMs: number }): void {
     this.app.append(h('div', { className: 'waiting', text: 'Waiting for a plan…' }));
     this.host.append(this.app);
     const state = this.api.getState();
     if (isPlanViewState(state) && state.comparison) {
       this.showComparison(state.comparison);
     } else if (isPlanViewState(state) && state.result) {
-      this.show({ result: withNodeList(state.result), title: state.title ?? 'Query plan', embeddedNote: !!state.embeddedTimingsNote }, state);
+      this.show({ result: withNodeList(state.result), title: state.title ?? 'Query plan', embeddedNote: !!state.embeddedTimingsNote, key: state.resultKey }, state);
     }
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (isHostToWebviewMessage(event.data)) this.handle(event.data);
     });
     window.addEventListener('pagehide', () => this.persistNow());
     window.addEventListener('keydown', (event) => this.onGlobalKey(event));
-    this.api.postMessage({ type: 'ready' });
+    this.api.postMessage(boot ? { type: 'ready', boot: { scriptStartMs: boot.scriptStartMs, readyMs: performance.now() } } : { type: 'ready' });
   }
 
   private handle(message: HostToWebviewMessage): void {
@@ -95,8 +97,8 @@ export class PlanViewApp {
         const receivedAt = performance.now();
         const result = withNodeList(message.result);
         const embeddedNote = message.embeddedTimingsNote === true || result.run?.sessionKind === 'embedded';
-        const same = this.shown && sameResult(this.shown.result, result);
-        const shown = { result, title: message.title, embeddedNote };
+        const shown: Shown = { result, title: message.title, embeddedNote, key: message.resultKey };
+        const same = this.shown && sameResult(this.shown, shown);
         if (same) {
           // Re-sent after a reload or a focus change: keep where the user was.
           this.show(shown, this.viewState());
@@ -118,6 +120,9 @@ export class PlanViewApp {
         this.showComparison(data);
         break;
       }
+      case 'didLoadNodeFields':
+        this.fillFields(message.resultKey, message.fields);
+        break;
       default:
         assertNever(message, 'Unknown message from the host');
     }
@@ -143,6 +148,16 @@ export class PlanViewApp {
     this.matches = this.search.find(this.searchBar.value);
     this.matchIndex = undefined;
     this.updateHighlights();
+    this.persistSoon();
+  }
+
+  /** The full fields of a result drawn from its first-paint form: the details pane and search use them. */
+  private fillFields(key: string, fields: Parameters<typeof fillNodeFields>[1]): void {
+    const shown = this.shown;
+    if (!shown || shown.key !== key) return;
+    fillNodeFields(shown.result, fields);
+    this.search = new NodeSearch(shown.result.plan);
+    this.renderDetails();
     this.persistSoon();
   }
 
@@ -220,10 +235,9 @@ export class PlanViewApp {
     }
   }
 
-  /** Serialises what is drawn (both plans in compare mode) and hands it to the host to save. */
+  /** Serialises the whole plan (both in compare mode) and hands it to the host to save. */
   async exportImage(format: 'svg' | 'png'): Promise<void> {
-    const svgs = this.compare ? this.compare.svgs() : [this.canvas.svgElement()];
-    const { text, width, height } = serialiseSvg(svgs, backgroundColour(this.app));
+    const { text, width, height } = serialisePlans(this.compare ? this.compare.exportCanvases() : [this.canvas], backgroundColour(this.app));
     const base = this.compare ? 'plan-comparison' : 'plan';
     if (format === 'svg') {
       this.api.postMessage({ type: 'exportImage', format, svgText: text, suggestedName: `${base}.svg` });
@@ -463,11 +477,14 @@ export class PlanViewApp {
       result: withoutNodeList(shown.result),
       title: shown.title,
       embeddedTimingsNote: shown.embeddedNote,
+      resultKey: shown.key,
       ...this.viewState(),
     });
   }
 }
 
-function sameResult(a: TuningResult, b: TuningResult): boolean {
-  return a === b || (a.rawPlan === b.rawPlan && a.sql === b.sql);
+/** The host names results by key; without keys (an older host) the raw plan tells them apart. */
+function sameResult(a: Shown, b: Shown): boolean {
+  if (a.key !== undefined && b.key !== undefined) return a.key === b.key;
+  return a.result === b.result || (a.result.rawPlan === b.result.rawPlan && a.result.sql === b.result.sql);
 }

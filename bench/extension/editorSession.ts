@@ -24,6 +24,11 @@ export interface PaintSample {
   hostFirstPaintMs: number;
   /** The view's own part of it: from receiving the result to the painted frame. */
   viewMs: number;
+  /** For a newly created view, from the host's "plan view ready" line: panel created → the view said ready. */
+  readyMs?: number;
+  /** …of which, inside the view (ms since its page began loading): our script started, and it said ready. */
+  scriptStartMs?: number;
+  scriptReadyMs?: number;
 }
 
 /** What the plan view shows right after the first paint, read from its frame. */
@@ -38,6 +43,7 @@ export interface PaintedView {
 }
 
 const firstPaintLine = /first paint (\d+) ms for (\d+) nodes \((\d+) ms of it in the view\)/;
+const readyLine = /plan view ready (\d+) ms after the panel was created(?: \(in the view: script started (\d+) ms and ready (\d+) ms)?/;
 
 export class EditorSession {
   private constructor(
@@ -112,6 +118,7 @@ export class EditorSession {
     const path = this.plans.get(nodes);
     if (!path) throw new Error(`no plan file of ${nodes} nodes in this session`);
     const paintLinesBefore = this.paintLines().length;
+    const readyLinesBefore = this.logLines().filter((l) => readyLine.test(l)).length;
     await this.runCommand('Open Plan from File');
     // code-server's own file dialog: a quick input holding a path.
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
@@ -131,8 +138,10 @@ export class EditorSession {
     const commandToPaintMs = performance.now() - t0;
     const line = await waitFor(() => this.paintLines().slice(paintLinesBefore).find((l) => firstPaintLine.exec(l)?.[2] === String(nodes)), 30_000, `the "first paint … for ${nodes} nodes" log line`);
     const [, hostMs, , viewMs] = firstPaintLine.exec(line) ?? [];
+    const ready = readyLine.exec(this.logLines().filter((l) => readyLine.test(l))[readyLinesBefore] ?? '');
+    const readyFigures = ready ? { readyMs: Number(ready[1]), scriptStartMs: optionalNumber(ready[2]), scriptReadyMs: optionalNumber(ready[3]) } : {};
     const view = await readView(frame);
-    return { sample: { nodes, commandToPaintMs, hostFirstPaintMs: Number(hostMs), viewMs: Number(viewMs) }, view };
+    return { sample: { nodes, commandToPaintMs, hostFirstPaintMs: Number(hostMs), viewMs: Number(viewMs), ...readyFigures }, view };
   }
 
   /** Closes every editor, the plan view included, and waits until its frame is gone. */
@@ -224,6 +233,10 @@ async function readView(frame: Frame): Promise<PaintedView> {
   return { frame, ...read };
 }
 
+
+function optionalNumber(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : Number(text);
+}
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

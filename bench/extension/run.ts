@@ -79,6 +79,15 @@ export function extensionFigures(measured: {
       },
     );
   }
+  const started = measured.samples.filter((s) => s.readyMs !== undefined);
+  if (started.length > 0) {
+    const inView = started.filter((s) => s.scriptStartMs !== undefined && s.scriptReadyMs !== undefined);
+    rows.push({
+      label: `  new plan view: panel created → view ready (VS Code's webview start + our script), median of ${started.length}`,
+      value: `${median(started.map((s) => s.readyMs ?? 0)).toFixed(0)} ms${inView.length ? ` (script starts at ${median(inView.map((s) => s.scriptStartMs ?? 0)).toFixed(0)} ms of the page, runs ${median(inView.map((s) => (s.scriptReadyMs ?? 0) - (s.scriptStartMs ?? 0))).toFixed(0)} ms)` : ''}`,
+      target: '',
+    });
+  }
   const open = measured.intoOpenView;
   if (open) {
     rows.push({

@@ -1,47 +1,58 @@
 /**
- * Entry point. Thin on purpose: build the context, register commands, providers and the panel serializer,
- * report our own failure. No database connection and no WASM load here; both happen on first use.
+ * Entry point (dist/extension.js), kept small because VS Code's activation time is loading this bundle plus
+ * activate(): it registers the commands and the plan view's serializer, which must exist when activate()
+ * returns, and loads the rest of the extension (dist/tuner.js: context, providers, status bar, Top Queries,
+ * checks) right after, or on the first command if that comes sooner. No database connection and no WASM load
+ * here; both happen on first use. Import nothing heavy here (a unit test checks what this bundle holds).
  */
 import * as vscode from 'vscode';
-import { registerNPlusOneChecks } from './advice/nPlusOneDiagnostics';
-import { commandFactories } from './commands';
 import { commandSpecs } from './commandTable';
-import { TunerContext } from './context';
-import { InsightCodeActionProvider } from './diagnostics/insightCodeActions';
-import { InsightHoverProvider } from './diagnostics/insightHover';
-import { registerStaticChecks } from './diagnostics/staticChecks';
-import { PlanPanel, PlanPanelSerializer } from './panel/planPanel';
-import { createConnectionStatusItem } from './statusBar';
-import { registerTopQueriesView } from './workload/topQueriesView';
+import { planViewType } from './panel/planViewType';
+import type { Tuner } from './tuner';
 
 export function activate(extension: vscode.ExtensionContext): void {
   const startedAt = performance.now();
-  let ctx: TunerContext | undefined;
   try {
-    ctx = new TunerContext(extension);
+    let activateMs = 0;
+    let tuner: Promise<Tuner> | undefined;
+    let deactivated = false;
+    const load = (): Promise<Tuner> =>
+      (tuner ??= import('./tuner').then(
+        ({ startTuner }) => startTuner(extension, { activateMs, requestedAfterMs: performance.now() - startedAt }),
+        (err: unknown) => {
+          tuner = undefined;
+          reportStartFailure(err);
+          throw err;
+        },
+      ));
     const subs = extension.subscriptions;
-    subs.push(ctx);
-    for (const spec of commandSpecs) subs.push(vscode.commands.registerCommand(spec.id, commandFactories[spec.id](ctx)));
-    const sqlLike: vscode.DocumentSelector = [{ language: 'sql' }, { scheme: 'file' }, { scheme: 'untitled' }];
+    for (const spec of commandSpecs) {
+      // A failure to load is reported once by load(); a command's own failure reaches VS Code as before.
+      subs.push(vscode.commands.registerCommand(spec.id, (...args: unknown[]) => load().then((t) => t.runCommand(spec.id, args), () => undefined)));
+    }
     subs.push(
-      vscode.languages.registerHoverProvider(sqlLike, new InsightHoverProvider(ctx.diagnostics)),
-      vscode.languages.registerCodeActionsProvider(sqlLike, new InsightCodeActionProvider(ctx.diagnostics, ctx.fixes), {
-        providedCodeActionKinds: InsightCodeActionProvider.providedCodeActionKinds,
+      vscode.window.registerWebviewPanelSerializer(planViewType, {
+        deserializeWebviewPanel: (panel, state: unknown) => load().then((t) => t.revivePanel(panel, state)),
       }),
-      vscode.window.registerWebviewPanelSerializer(PlanPanel.viewType, new PlanPanelSerializer(ctx.extensionUri, ctx.panelHandlers)),
-      ...registerStaticChecks(ctx.diagnostics, ctx.config, ctx.log),
-      ...createConnectionStatusItem(ctx.connections),
-      ...registerTopQueriesView(ctx),
-      ...registerNPlusOneChecks(ctx),
+      { dispose: () => (deactivated = true) },
     );
-    ctx.log.info(`activated in ${(performance.now() - startedAt).toFixed(1)} ms`);
+    activateMs = performance.now() - startedAt;
+    // After activate() has returned: static checks of open SQL documents, the status bar and the providers
+    // start without making activation wait for them.
+    setImmediate(() => {
+      if (!deactivated) load().catch(() => undefined);
+    });
   } catch (err) {
-    ctx?.log.error('Activation', err);
-    const message = err instanceof Error ? err.message : String(err);
-    void vscode.window.showErrorMessage(`PostgreSQL Query Tuner could not start: ${message}. Reload the window; if it persists, see the output "PostgreSQL Query Tuner".`);
+    reportStartFailure(err);
   }
 }
 
 export function deactivate(): void {
   // Everything is in extension.subscriptions, which VS Code disposes.
+}
+
+function reportStartFailure(err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error('PostgreSQL Query Tuner could not start', err);
+  void vscode.window.showErrorMessage(`PostgreSQL Query Tuner could not start: ${message}. Reload the window; if it persists, see the output "PostgreSQL Query Tuner".`);
 }

@@ -9,6 +9,7 @@
 import type { SourceRange } from '../core/positions';
 import type { TuningResult } from '../core/tuningResult';
 import type { PlanComparison } from '../core/compare/planComparison';
+import type { RawPlanFields } from '../core/plan/planNode';
 
 // The webview may import only src/shared, so the data types it renders are re-exported here (types only).
 export type { SourceRange } from '../core/positions';
@@ -37,6 +38,25 @@ export interface DidShowResultNotification {
   embeddedTimingsNote?: boolean;
   /** Node to select once shown (e.g. the node under the editor cursor). */
   selectNodeId?: number;
+  /**
+   * Names this result for the view: the same key means the same result re-sent (after a reload or a focus
+   * change), so the view keeps selection, zoom and collapsed nodes. `result.rawPlan` is sent empty (the host
+   * keeps it), so it can't tell results apart any more.
+   */
+  resultKey?: string;
+  /**
+   * Node `fields` hold only what drawing the plan needs (label, figures, search), except the node to select;
+   * every node's full fields follow in a `didLoadNodeFields` with the same `resultKey` once the view painted.
+   */
+  fieldsToFollow?: boolean;
+}
+
+/** Every node's full raw EXPLAIN fields, by node id, for a result first sent with `fieldsToFollow`. */
+export interface DidLoadNodeFieldsNotification {
+  type: 'didLoadNodeFields';
+  resultKey: string;
+  /** `fields[id]` replaces `plan.nodes[id].fields`. */
+  fields: RawPlanFields[];
 }
 
 /** Select a node (from the editor: cursor on a relation, a diagnostic, a hover link) and centre it. */
@@ -70,13 +90,24 @@ export interface DidShowComparisonNotification {
   afterLabel?: string;
 }
 
-export type HostToWebviewMessage = DidShowResultNotification | DidSelectNodeNotification | DidChangeBusyNotification | DidShowComparisonNotification;
+export type HostToWebviewMessage =
+  | DidShowResultNotification
+  | DidSelectNodeNotification
+  | DidChangeBusyNotification
+  | DidShowComparisonNotification
+  | DidLoadNodeFieldsNotification;
 
 // ─── webview → host ──────────────────────────────────────────────────────────────────────────────────────
 
 /** The webview has loaded its script and listens; the host sends the result after this (not before). */
 export interface ReadyCommand {
   type: 'ready';
+  /**
+   * When the view's script started and when it said ready, in ms since the webview document's navigation began
+   * (`performance.now()`): the host logs them with its own "panel created → ready" time, to tell VS Code's
+   * webview start apart from our script's boot.
+   */
+  boot?: { scriptStartMs: number; readyMs: number };
 }
 
 /**
@@ -182,6 +213,8 @@ export interface PlanViewState {
   transform?: ZoomTransformState;
   /** Ids of nodes whose subtrees are collapsed. */
   collapsedIds: number[];
+  /** `DidShowResultNotification.resultKey` of `result`, handed back to the host by the serializer. */
+  resultKey?: string;
   /**
    * Runs of similar siblings the user opened in the plan view (each group named by its first member's node
    * id); closed groups draw only their slowest members.
@@ -198,6 +231,7 @@ const hostToWebviewTypes: ReadonlySet<string> = new Set<HostToWebviewMessage['ty
   'didSelectNode',
   'didChangeBusy',
   'didShowComparison',
+  'didLoadNodeFields',
 ]);
 
 const webviewToHostTypes: ReadonlySet<string> = new Set<WebviewToHostMessage['type']>([
@@ -241,6 +275,8 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
       return hasNodeId(v);
     case 'didChangeBusy':
       return typeof v.busy === 'boolean';
+    case 'didLoadNodeFields':
+      return typeof v.resultKey === 'string' && Array.isArray(v.fields);
     case 'didShowComparison':
       return typeof v.before === 'object' && v.before !== null && typeof v.after === 'object' && v.after !== null
         && typeof v.comparison === 'object' && v.comparison !== null && Array.isArray(v.summary) && typeof v.title === 'string';

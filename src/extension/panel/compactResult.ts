@@ -1,11 +1,74 @@
+import type { PlanNode, RawPlanFields } from '../../core/plan/planNode';
 import type { TuningResult } from '../../core/tuningResult';
 
 /**
  * The form a result crosses to the webview in. `plan.nodes` lists every node while each node also holds its
  * children, so JSON repeats every subtree once per ancestor (16 MB for a 2,000-node plan instead of 3 MB).
  * The list is sent empty; the webview rebuilds it from `plan.root` (node ids are pre-order indexes).
+ * `rawPlan` stays on the host (Copy Plan as JSON and sharing read it there): it is as large as the plan itself
+ * and the view draws nothing from it.
  */
 export function compactResult(result: TuningResult): TuningResult {
-  if (result.plan.nodes.length === 0) return result;
-  return { ...result, plan: { ...result.plan, nodes: [] } };
+  if (result.plan.nodes.length === 0 && result.rawPlan === '') return result;
+  return { ...result, rawPlan: '', plan: { ...result.plan, nodes: [] } };
+}
+
+/**
+ * The raw fields the first paint reads: node labels and roles (webview/nodeLabel.ts), the box figures
+ * (planCanvas.ts), sibling groups (siblingGroups.ts) and search (nodeSearch.ts). Every other field (Output
+ * lists, conditions, per-worker figures…) is shown only in the details pane and follows after the first paint
+ * (`DidLoadNodeFieldsNotification`).
+ */
+export const firstPaintFieldKeys: ReadonlyArray<keyof RawPlanFields> = [
+  'Node Type',
+  'Parent Relationship',
+  'Subplan Name',
+  'Relation Name',
+  'Schema',
+  'Alias',
+  'Index Name',
+  'CTE Name',
+  'Function Name',
+  'Strategy',
+  'Join Type',
+  'Operation',
+  'Total Cost',
+  'Plan Rows',
+  'Plan Width',
+  'Actual Loops',
+];
+
+/**
+ * The compact result with each node's fields cut to `firstPaintFieldKeys`, except the nodes in `fullFieldsOf`
+ * (the node the view selects at once, whose details it shows). New node objects: the host's result is untouched.
+ */
+export function firstPaintResult(result: TuningResult, fullFieldsOf: ReadonlySet<number>): TuningResult {
+  const compact = compactResult(result);
+  const cut = (node: PlanNode): PlanNode => ({
+    ...node,
+    fields: fullFieldsOf.has(node.id) ? node.fields : pick(node.fields),
+    children: node.children.map(cut),
+  });
+  return { ...compact, plan: { ...compact.plan, root: cut(result.plan.root) } };
+}
+
+/** Every node's full raw fields, by node id (pre-order), for after the first paint. */
+export function nodeFieldsById(result: TuningResult): RawPlanFields[] {
+  const out: RawPlanFields[] = [];
+  const stack: PlanNode[] = [result.plan.root];
+  while (stack.length > 0) {
+    const node = stack.pop() as PlanNode;
+    out[node.id] = node.fields;
+    for (const child of node.children) stack.push(child);
+  }
+  return out;
+}
+
+function pick(fields: RawPlanFields): RawPlanFields {
+  // Same key order as the full fields, so the details pane lists them alike before and after.
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) {
+    if ((firstPaintFieldKeys as readonly string[]).includes(key)) out[key] = (fields as unknown as Record<string, unknown>)[key];
+  }
+  return out as unknown as RawPlanFields;
 }

@@ -2,7 +2,8 @@
  * The plan view's host side: one panel at a time, revived after a reload by the serializer from the state the
  * webview saved (`setState`), so no database is needed to redraw it. The webview runs only our bundle from dist/.
  */
-import { compactResult } from './compactResult';
+import { compactResult, firstPaintResult, nodeFieldsById } from './compactResult';
+import { planViewType } from './planViewType';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { TuningResult } from '../../core/tuningResult';
@@ -43,7 +44,7 @@ export interface PlanPanelHandlers {
 }
 
 export class PlanPanel {
-  static readonly viewType = 'pgTuner.planView';
+  static readonly viewType = planViewType;
   static current: PlanPanel | undefined;
 
   private readonly _disposables: vscode.Disposable[] = [];
@@ -53,6 +54,10 @@ export class PlanPanel {
   private shown: { result: TuningResult; source: PlanSource | undefined; message: ShownMessage } | undefined;
   /** When show() was last called, until the view reports it painted that result. */
   private paintStartedAt: number | undefined;
+  /** The result whose full node fields go to the view after its next paint (it was sent with fieldsToFollow). */
+  private fieldsToSend: { key: string; result: TuningResult } | undefined;
+  /** When the webview was created, until it first says ready (logged: VS Code's webview start + our boot). */
+  private createdAt: number | undefined = performance.now();
 
   static createOrShow(extensionUri: vscode.Uri, handlers: PlanPanelHandlers): PlanPanel {
     if (PlanPanel.current) {
@@ -77,6 +82,8 @@ export class PlanPanel {
     if (isPlanViewState(state) && state.comparison) {
       revived.showComparison({ type: 'didShowComparison', ...state.comparison });
     } else if (isPlanViewState(state) && state.result) {
+      // The same key as before the reload: the view keeps where the user was.
+      if (state.resultKey) resultKeys.set(state.result, state.resultKey);
       revived.show(state.result, undefined, state.title ?? 'Query Plan', state.embeddedTimingsNote);
     }
     PlanPanel.current = revived;
@@ -123,7 +130,7 @@ export class PlanPanel {
   }
 
   show(result: TuningResult, source: PlanSource | undefined, title: string, embeddedTimingsNote?: boolean, selectNodeId?: number): void {
-    const message: DidShowResultNotification = { type: 'didShowResult', result, title, embeddedTimingsNote, selectNodeId };
+    const message: DidShowResultNotification = { type: 'didShowResult', result, title, embeddedTimingsNote, selectNodeId, resultKey: keyOf(result) };
     this.shown = { result, source, message };
     this.paintStartedAt = performance.now();
     this.panel.title = `Plan: ${title}`;
@@ -144,7 +151,24 @@ export class PlanPanel {
   }
 
   private post(message: HostToWebviewMessage): void {
+    if (message.type === 'didShowResult') {
+      // What the first paint needs now; every node's full fields once the view has painted (see 'painted').
+      const { result, selectNodeId } = message;
+      const key = message.resultKey ?? keyOf(result);
+      const hotspot = result.plan.nodes.find((n) => n.metrics.hotspotRank === 1);
+      const selected = new Set([selectNodeId ?? hotspot?.id ?? 0]);
+      this.fieldsToSend = { key, result };
+      void this.panel.webview.postMessage({ ...message, resultKey: key, result: firstPaintResult(result, selected), fieldsToFollow: true } satisfies DidShowResultNotification);
+      return;
+    }
+    if (message.type === 'didShowComparison') this.fieldsToSend = undefined;
     void this.panel.webview.postMessage(compactMessage(message));
+  }
+
+  private sendFollowingFields(): void {
+    const pending = this.fieldsToSend;
+    this.fieldsToSend = undefined;
+    if (pending) this.post({ type: 'didLoadNodeFields', resultKey: pending.key, fields: nodeFieldsById(pending.result) });
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -156,6 +180,12 @@ export class PlanPanel {
       case 'ready': {
         // The webview (re)loaded, e.g. after being hidden: send what it should show again.
         this.ready = true;
+        if (this.createdAt !== undefined) {
+          const boot = message.boot && Number.isFinite(message.boot.scriptStartMs) && Number.isFinite(message.boot.readyMs) ? message.boot : undefined;
+          const inView = boot ? ` (in the view: script started ${Math.round(boot.scriptStartMs)} ms and ready ${Math.round(boot.readyMs)} ms after its page began loading)` : '';
+          this.handlers.log?.(`plan view ready ${Math.round(performance.now() - this.createdAt)} ms after the panel was created${inView}`);
+          this.createdAt = undefined;
+        }
         const toSend = this.pending ?? shown?.message;
         this.pending = undefined;
         if (toSend) {
@@ -193,6 +223,7 @@ export class PlanPanel {
           this.handlers.log?.(`first paint ${Math.round(performance.now() - this.paintStartedAt)} ms for ${message.nodes} nodes (${Math.round(message.ms)} ms of it in the view)`);
           this.paintStartedAt = undefined;
         }
+        this.sendFollowingFields();
         return;
       case 'compareWithPrevious':
         if (shown && this.handlers.compareWithPrevious) await this.handlers.compareWithPrevious(shown.result);
@@ -247,6 +278,19 @@ export class PlanPanelSerializer implements vscode.WebviewPanelSerializer<PlanVi
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PlanViewState | undefined): Promise<void> {
     PlanPanel.revive(panel, this.extensionUri, this.handlers, state);
   }
+}
+
+/** Keys for shown results: the same object (re-sent after a reload or focus change) keeps its key. */
+const resultKeys = new WeakMap<TuningResult, string>();
+let lastKey = 0;
+
+function keyOf(result: TuningResult): string {
+  let key = resultKeys.get(result);
+  if (!key) {
+    key = `${Date.now().toString(36)}-${++lastKey}`;
+    resultKeys.set(result, key);
+  }
+  return key;
 }
 
 function makeNonce(): string {

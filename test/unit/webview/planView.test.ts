@@ -8,6 +8,7 @@ import type { DidShowResultNotification, PlanViewState } from '../../../src/shar
 import { testServer } from '../../helpers/globalServer';
 import { launchChromium, openPlanView, webviewBundle, type PlanViewPage } from './harness';
 import { realResult, syntheticResult } from './fixtureResults';
+import { firstPaintFieldKeys, firstPaintResult, nodeFieldsById } from '../../../src/extension/panel/compactResult';
 
 const artifacts = resolve(__dirname, '../../../test-artifacts');
 
@@ -60,7 +61,10 @@ describe('plan view webview (Chromium)', function () {
 
   it('says ready, then draws every node of a small plan with its label, and the summary', async () => {
     const view = await open();
-    assert.deepEqual((await view.posted())[0], { type: 'ready' });
+    const ready = (await view.posted())[0];
+    assert.equal(ready.type, 'ready');
+    // When the script started and said ready, for the host's log (ms since the page began loading).
+    assert.ok(ready.type === 'ready' && ready.boot && ready.boot.readyMs >= ready.boot.scriptStartMs && ready.boot.scriptStartMs > 0);
     await view.send(show(result));
     await view.page.waitForSelector('g.node');
     assert.equal(await nodeCount(view), result.plan.nodes.length);
@@ -90,6 +94,44 @@ describe('plan view webview (Chromium)', function () {
     const hotspot = result.plan.nodes.find((n) => n.metrics.hotspotRank === 1);
     assert.ok(hotspot);
     assert.match((await view.page.textContent(`#plan-node-${hotspot.id}`)) ?? '', /#1/);
+  });
+
+  it('draws a result sent in its first-paint form alike, and shows every raw field once they follow', async () => {
+    const view = await open();
+    const hotspot = result.plan.nodes.find((n) => n.metrics.hotspotRank === 1)!;
+    const other = result.plan.nodes.find((n) => n.id !== hotspot.id && Object.keys(n.fields).some((k) => !firstPaintFieldKeys.includes(k as never)))!;
+    assert.ok(other, 'a node with fields beyond the first-paint ones');
+    const firstPaint = firstPaintResult(result, new Set([hotspot.id]));
+    assert.equal(firstPaint.rawPlan, '', 'the raw plan stays on the host');
+    await view.send({ ...show(firstPaint), resultKey: 'k1', fieldsToFollow: true });
+    await view.page.waitForSelector('g.node');
+    assert.equal(await nodeCount(view), result.plan.nodes.length);
+    // Labels and figures come from the first-paint fields: the drawing is the one of the full result.
+    const full = await open();
+    await full.send(show(result));
+    await full.page.waitForSelector('g.node');
+    const drawing = (v: PlanViewPage) => v.page.locator('svg.plan-svg').evaluate((e) => e.outerHTML);
+    assert.equal(await drawing(view), await drawing(full));
+    // The selected hotspot's details list all its fields at once.
+    assert.equal(await selectedId(view), hotspot.id);
+    const rawRows = () => view.page.locator('.details table.raw th').allTextContents();
+    assert.deepEqual(await rawRows(), Object.keys(hotspot.fields).filter((k) => k !== 'Plans'));
+    await view.send({ type: 'didSelectNode', nodeId: other.id });
+    const before = await rawRows();
+    assert.ok(before.length < Object.keys(other.fields).length, 'another node has only its first-paint fields until they follow');
+    // Fields for another result are ignored; the shown one's fill the details pane, in EXPLAIN's order.
+    await view.send({ type: 'didLoadNodeFields', resultKey: 'other', fields: nodeFieldsById(result) });
+    assert.deepEqual(await rawRows(), before);
+    await view.send({ type: 'didLoadNodeFields', resultKey: 'k1', fields: nodeFieldsById(result) });
+    assert.deepEqual(await rawRows(), Object.keys(other.fields).filter((k) => k !== 'Plans'));
+    // The same key again (re-sent after a focus change) keeps the selection; the saved state names the result.
+    await view.send({ ...show(firstPaint), resultKey: 'k1', fieldsToFollow: true });
+    assert.equal(await selectedId(view), other.id);
+    await view.page.waitForTimeout(300);
+    assert.equal((await view.savedState())?.resultKey, 'k1');
+    // Another key is another result, even with the same SQL and an empty raw plan: the view starts afresh.
+    await view.send({ ...show(firstPaint), resultKey: 'k2', fieldsToFollow: true });
+    assert.equal(await selectedId(view), hotspot.id);
   });
 
   it('puts the #1 hotspot badge on the node with the largest exclusive time', async () => {
@@ -230,7 +272,7 @@ describe('plan view webview (Chromium)', function () {
     assert.equal(await nodeCount(reloaded), countBefore);
     assert.equal(await reloaded.page.getAttribute(`#plan-node-${collapsedId}`, 'aria-expanded'), 'false');
     assert.equal(await reloaded.page.getAttribute('g.viewport', 'transform'), transformBefore);
-    assert.deepEqual(await reloaded.posted(), [{ type: 'ready' }]);
+    assert.deepEqual((await reloaded.posted()).map((m) => m.type), ['ready']);
     // The host re-sending the same result (its serializer does) keeps the view.
     await reloaded.send(show(result));
     assert.equal(await selectedId(reloaded), collapsedId);

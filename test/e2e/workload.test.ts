@@ -5,30 +5,23 @@
  * report command opens a Markdown report that names the foreign key planted without an index.
  */
 import { strict as assert } from 'node:assert';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { Client } from 'pg';
 import { testServer } from '../helpers/globalServer';
-import { extensionLogLines, installCodeServer, packageVsix, repoRoot, startEditor, type RunningEditor } from './codeServer';
-import { waitFor, planFrame } from './pageProbes';
+import { repoRoot, useEditor } from './codeServer';
+import { waitFor } from './pageProbes';
+import { viewLinesText } from './workbench';
 
-const artifacts = join(repoRoot, 'test-artifacts');
-const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const database = `tuner_workload_e2e_${process.pid}`;
 /** No constants, so pg_stat_statements keeps it as written and explaining it asks for no parameter values. */
 const driven = 'SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.name ORDER BY spent DESC';
 
 describe('Workload and health, end to end (code-server + Chromium)', function () {
   this.timeout(600_000);
-  let browser: Browser;
-  let vsix: string;
-  let editor: RunningEditor;
-  let page: Page;
-  let failed = false;
 
   before(async () => {
-    mkdirSync(artifacts, { recursive: true });
     const server = await testServer();
     const admin = new Client({ connectionString: server.url });
     await admin.connect();
@@ -52,12 +45,10 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     } finally {
       await db.end();
     }
-    vsix = packageVsix();
-    const entry = installCodeServer();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
-    editor = await startEditor({
-      entry,
-      vsix,
+  });
+  const ed = useEditor(async () => {
+    const server = await testServer();
+    return {
       name: 'workload',
       env: { PGTUNER_E2E_PASSWORD: server.password },
       settings: {
@@ -65,31 +56,14 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
           { label: 'e2e workload', host: server.host, port: server.port, database, user: server.user, sslmode: 'disable', passwordEnv: 'PGTUNER_E2E_PASSWORD' },
         ],
       },
-    });
-    // The application code that issues the driven statement, for "Found in workspace".
-    mkdirSync(join(editor.workspace, 'src'), { recursive: true });
-    writeFileSync(
-      join(editor.workspace, 'src/dashboard.ts'),
-      `import type { Pool } from 'pg';\n\nexport async function topCustomers(pool: Pool) {\n  return pool.query(\`\n    SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent\n    FROM users u JOIN orders o ON o.user_id = u.id\n    GROUP BY u.name\n    ORDER BY spent DESC\`);\n}\n`,
-    );
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await page.goto(editor.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  });
-
-  afterEach(async function () {
-    const test = this.currentTest;
-    if (test?.state === 'failed') {
-      failed = true;
-      await page?.screenshot({ path: join(artifacts, `failed-workload-${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}.png`) }).catch(() => undefined);
-    }
+      // The application code that issues the driven statement, for "Found in workspace".
+      files: {
+        'src/dashboard.ts': `import type { Pool } from 'pg';\n\nexport async function topCustomers(pool: Pool) {\n  return pool.query(\`\n    SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent\n    FROM users u JOIN orders o ON o.user_id = u.id\n    GROUP BY u.name\n    ORDER BY spent DESC\`);\n}\n`,
+      },
+    };
   });
 
   after(async () => {
-    await page?.close().catch(() => undefined);
-    await browser?.close();
-    editor?.stop(failed);
-    if (vsix) rmSync(vsix, { force: true });
     const server = await testServer();
     const admin = new Client({ connectionString: server.url });
     await admin.connect();
@@ -97,6 +71,7 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
   });
 
   it('the activity-bar view says why the embedded database has no top queries', async () => {
+    const { page } = ed;
     await page.locator('.activitybar .action-item a[aria-label^="PostgreSQL Tuner"]').first().click();
     const note = viewRows(page).filter({ hasText: 'No workload on the embedded database' });
     await note.first().waitFor({ timeout: 120_000 });
@@ -104,6 +79,7 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
   });
 
   it('on the server it lists the driven statement first, found in the workspace', async () => {
+    const { page } = ed;
     await page.locator('.statusbar-item').filter({ hasText: 'Embedded (workspace schema)' }).first().click();
     await page.locator('.quick-input-widget').waitFor();
     await page.keyboard.type('e2e workload');
@@ -122,31 +98,29 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     const source = viewRows(page).filter({ hasText: 'dashboard.ts:5' });
     await source.first().waitFor({ timeout: 60_000 });
     assert.match(await source.first().innerText(), /Found in workspace/);
-    await page.screenshot({ path: join(artifacts, 'top-queries-view.png') });
+    await ed.screenshot('top-queries-view');
   });
 
   it('one click opens the statement in a new SQL editor and explains it', async () => {
+    const { page } = ed;
     await viewRows(page).first().locator('.label-name').click();
-    const frame = await planFrame(page, async (f) => /Ran on e2e workload/.test(await f.locator('body').innerText()), 120_000);
+    const frame = await ed.planFrame(async (f) => /Ran on e2e workload/.test(await f.locator('body').innerText()), 120_000);
     await frame.locator('g.node').first().waitFor({ timeout: 10_000 });
     assert.ok((await frame.locator('g.node').count()) >= 3);
     // An untitled editor is named after the start of its first line: the comment above the statement.
     const untitled = page.locator('.tabs-container .tab').filter({ hasText: 'From pg_stat_statements on' });
     assert.equal(await untitled.count(), 1, 'the statement opened in an untitled editor');
-    assert.ok(extensionLogLines(editor.workDir).some((l) => /Top queries: \d+ statement\(s\) by total on e2e workload/.test(l)));
-    await page.screenshot({ path: join(artifacts, 'top-query-explained.png') });
+    assert.ok(ed.logLines().some((l) => /Top queries: \d+ statement\(s\) by total on e2e workload/.test(l)));
+    await ed.screenshot('top-query-explained');
   });
 
   it('Show Health Report opens a Markdown report naming the unindexed foreign key', async () => {
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget').waitFor();
-    await page.keyboard.type('Show Health Report');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Show Health Report' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    const { page } = ed;
+    await ed.runCommand('Show Health Report');
     // Long lines wrap in the editor beside the plan view: match the heading's start.
     const heading = page.locator('.monaco-editor .view-line').filter({ hasText: '# Health report:' });
     await heading.first().waitFor({ timeout: 120_000 });
-    const top = await renderedText(heading.first().locator('xpath=ancestor::div[contains(@class, "view-lines")]'));
+    const top = await viewLinesText(heading.first().locator('xpath=ancestor::div[contains(@class, "view-lines")]'), '');
     assert.ok(top.startsWith(`# Health report: ${database} on e2e workload`), top.slice(0, 200));
     assert.match(top, /\*\*Score: \d+ \/ 100\*\* · \d+ findings? · PostgreSQL 15/);
     // The report is longer than the window: search it as a user would.
@@ -156,20 +130,9 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     const count = page.locator('.find-widget .matchesCount');
     await waitFor(async () => (/\d+ of \d+/.test(await count.innerText()) ? true : undefined), 10_000, 'a match for the planted foreign key');
     await page.keyboard.press('Escape');
-    await page.screenshot({ path: join(artifacts, 'health-report.png') });
+    await ed.screenshot('health-report');
   });
 });
-
-/** An editor's rendered lines in order, wrapped lines joined again (Monaco wraps after a space, draws spaces as U+00A0). */
-async function renderedText(viewLines: Locator): Promise<string> {
-  const lines = await viewLines.evaluate((el) =>
-    [...el.querySelectorAll<HTMLElement>('.view-line')]
-      .map((l) => ({ top: Number.parseFloat(l.style.top || '0'), text: l.textContent ?? '' }))
-      .sort((a, b) => a.top - b.top)
-      .map((l) => l.text),
-  );
-  return lines.join('').replace(/\u00a0/g, ' ');
-}
 
 /** Drags the side bar's edge so that the items' descriptions (share and figures) show in the screenshot. */
 async function widenSideBar(page: Page, width: number): Promise<void> {
@@ -191,6 +154,3 @@ function viewRows(page: Page): Locator {
   // The container holds one view, so the side bar shows its tree without a pane header of its own.
   return page.locator('.part.sidebar .monaco-list-row');
 }
-
-/** The plan view's webview frame: the inner frame that draws our SVG. */
-

@@ -6,7 +6,11 @@
  * Scale: BENCH_SCALE=0.2 (default 1: dashboard 200k users / 2M orders, N+1 50 and 1,000 parents, 1M invoices)
  * shrinks every table, for a quick run. BENCH_ONLY=dashboard,nplus1,small runs only those cases.
  * The dashboard case asks the index advisor for the index (with the rewrite as an alternative form), builds
- * what it suggests, and times four arms: original and rewrite, each without and with the index.
+ * what it suggests, and times four arms: original and rewrite, each without and with the index (warm: median of
+ * 3 after one unmeasured run). Then, clearly apart, a cold-cache arm: the first run of the original (no index)
+ * and of the advisors' combination after restarting the server (shared_buffers empty) and dropping the OS page
+ * cache (root only; otherwise it says cold figures are unavailable), 3 times each, medians printed next to the
+ * warm figures. BENCH_COLD=0 skips it.
  */
 import { startTestServer, type TestServer } from '../../test/helpers/postgresServer';
 import { PgSession } from '../../src/core/db/pgSession';
@@ -17,6 +21,8 @@ import { parsePlan } from '../../src/core/plan/parsePlan';
 import type { IndexAdvice } from '../../src/core/advice/indexSuggestion';
 import { dashboardDataSql, dashboardQuery, dashboardSchemaSql } from '../../src/core/demo/dashboardDemo';
 import type { Rewrite } from '../../src/core/advice/rewriteSuggestion';
+import { median } from '../../src/core/advice/median';
+import { dropOsCache, restarter } from './coldCache';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 /** BENCH_ONLY=dashboard,nplus1,small: run only those cases (default all). */
@@ -33,6 +39,16 @@ interface Line {
 }
 
 const lines: Line[] = [];
+
+/** What the cold-cache arm needs from the dashboard case: both statements, the index, the warm medians. */
+interface ColdInput {
+  database: string;
+  original: string;
+  best: { name: string; sql: string; indexSql: string[]; rollbackSql: string[] };
+  warmOriginalMs: number;
+  warmBestMs: number;
+}
+let coldInput: ColdInput | undefined;
 
 function ms(value: number | undefined): string {
   return value === undefined ? '—' : value >= 100 ? value.toFixed(0) : value.toFixed(2);
@@ -156,6 +172,20 @@ async function dashboardCase(server: TestServer, admin: PgSession): Promise<void
       console.log(`| ${name} | ${ms(t.ms)} (${t.samplesMs.map((x) => x.toFixed(0)).join(', ')}) | ${(base / t.ms).toFixed(1)}× | ${t.buffers} | ${t.tempBlocks} | ${t.shape} |`);
     }
     const best = arms[arms.length - 1];
+    if (combined.suggestions.length > 0) {
+      coldInput = {
+        database: 'bench_dashboard',
+        original,
+        best: {
+          name: best[0],
+          sql: rewriteWins ? r.rewrittenSql : original,
+          indexSql: combined.suggestions.map((x) => x.createSql.replace(' CONCURRENTLY', '')),
+          rollbackSql: combined.suggestions.map((x) => x.rollbackSql.replace(' CONCURRENTLY', '')),
+        },
+        warmOriginalMs: base,
+        warmBestMs: best[1].ms,
+      };
+    }
     lines.push({
       name: `${label}: original (no index) vs the advisors' combination (${best[0]})`,
       equivalence: r.verification,
@@ -245,6 +275,87 @@ ANALYZE;`;
   }
 }
 
+interface ColdRun {
+  ms: number;
+  sharedRead: number;
+  sharedHit: number;
+  ioReadMs?: number;
+}
+
+/**
+ * The first run after a restart and a dropped OS cache, `repeats` times for each form: original without the index,
+ * then (index built once, CHECKPOINT) the advisors' combination. Each run reconnects: the restart ends every
+ * connection. Runs after the other cases, since the restart ends theirs too.
+ */
+async function coldCase(server: TestServer, input: ColdInput, repeats = 3): Promise<void> {
+  const unavailable = dropOsCache();
+  if (unavailable) {
+    console.log(`\n## cold cache: figures unavailable here: ${unavailable}`);
+    return;
+  }
+  const first = await session(server, input.database);
+  const dataDirectory = (await first.query<{ data_directory: string }>('SHOW data_directory'))[0].data_directory;
+  await first.close();
+  const r = restarter(server, dataDirectory);
+  const coldRun = async (sql: string): Promise<ColdRun> => {
+    r.restart();
+    const why = dropOsCache();
+    if (why) throw new Error(why);
+    const s = await session(server, input.database);
+    try {
+      const plan = parsePlan((await s.explain({ sql, analyze: true, statementTimeoutMs: 900_000 })).planJson);
+      const io = plan.root.fields['I/O Read Time'];
+      return {
+        ms: plan.executionTimeMs ?? plan.totals.timeMs,
+        sharedRead: plan.totals.buffers.sharedRead,
+        sharedHit: plan.totals.buffers.sharedHit,
+        ioReadMs: typeof io === 'number' ? io : undefined,
+      };
+    } finally {
+      await s.close();
+    }
+  };
+  const onDb = async (statements: string[]): Promise<void> => {
+    const s = await session(server, input.database);
+    try {
+      for (const sql of statements) await s.execute(sql);
+    } finally {
+      await s.close();
+    }
+  };
+  try {
+    const original: ColdRun[] = [];
+    for (let i = 0; i < repeats; i++) original.push(await coldRun(input.original));
+    await onDb([...input.best.indexSql, 'CHECKPOINT']);
+    const best: ColdRun[] = [];
+    for (let i = 0; i < repeats; i++) best.push(await coldRun(input.best.sql));
+    await onDb(input.best.rollbackSql);
+    const show = (name: string, warmMs: number, runs: ColdRun[]): string => {
+      const m = median(runs.map((x) => x.ms));
+      const mid = runs.find((x) => x.ms === m) ?? runs[0];
+      const io = mid.ioReadMs !== undefined ? ms(mid.ioReadMs) : '—';
+      return `| ${name} | ${ms(warmMs)} | ${ms(m)} (${runs.map((x) => x.ms.toFixed(0)).join(', ')}) | ${mid.sharedRead} / ${mid.sharedHit} | ${io} |`;
+    };
+    const coldOriginal = median(original.map((x) => x.ms));
+    const coldBest = median(best.map((x) => x.ms));
+    console.log('\n## dashboard, COLD cache: first run after a server restart and `echo 1 > /proc/sys/vm/drop_caches` (median of 3)');
+    console.log('| arm | warm median ms | cold first run ms (3 runs) | shared read / hit blocks | I/O read ms |');
+    console.log('|---|---:|---:|---:|---:|');
+    console.log(show('original, no index', input.warmOriginalMs, original));
+    console.log(show(input.best.name, input.warmBestMs, best));
+    console.log(`ratio warm ${(input.warmOriginalMs / input.warmBestMs).toFixed(1)}×, cold ${(coldOriginal / coldBest).toFixed(1)}×`);
+    lines.push({
+      name: `dashboard COLD cache (restart + dropped OS cache): original (no index) vs ${input.best.name}`,
+      equivalence: 'equivalent (above)',
+      beforeMs: coldOriginal,
+      afterMs: coldBest,
+      note: `first run after restart, median of ${repeats}; warm ${ms(input.warmOriginalMs)} → ${ms(input.warmBestMs)} ms`,
+    });
+  } finally {
+    r.stopRestarted();
+  }
+}
+
 async function main(): Promise<void> {
   const server = await startTestServer();
   const admin = await session(server, server.database);
@@ -255,8 +366,10 @@ async function main(): Promise<void> {
       await nPlusOneCase(server, admin, 1_000);
     }
     if (wanted('small')) await smallCases(server, admin);
-  } finally {
     await admin.close();
+    if (coldInput && process.env.BENCH_COLD !== '0') await coldCase(server, coldInput);
+  } finally {
+    await admin.close().catch(() => undefined);
     await server.stop();
   }
   console.log('\n| case | equivalence | before (median ms) | after (median ms) | ratio | note |');

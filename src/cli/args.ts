@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Severity } from '../core/insights/insight';
 import { topQueryOrders, type TopQueryOrder } from '../core/workload/topQueries';
 
-export type CommandName = 'advise' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare';
+export type CommandName = 'advise' | 'rewrite' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare';
 
 /** Where the statement comes from: inline text or a file (`-` = stdin). */
 export type SqlSource = { kind: 'inline'; text: string } | { kind: 'file'; path: string };
@@ -53,6 +53,8 @@ export interface CliRequest {
   markdown?: boolean;
   /** plan --obfuscate: print the plan with names and literals replaced, for sharing. */
   obfuscate?: boolean;
+  /** rewrite --with-index: also measure the rewrite with the index advisor's index for it. */
+  withIndex?: boolean;
 }
 
 export class UsageError extends Error {
@@ -67,6 +69,7 @@ export const helpText = `pg-tuner: explain a PostgreSQL query, find where the ti
 Usage:
   pg-tuner explain "SELECT …" | --file q.sql [options]   Explain and Optimize one statement
   pg-tuner advise "SELECT …" | --file q.sql [--allow-what-if]   Which index would make it fast, verified before it is offered
+  pg-tuner rewrite "SELECT …" | --file q.sql [--with-index] [--json|--markdown]   Faster forms of the statement, proven to return the same rows, measured
   pg-tuner plan <saved-plan.json|txt|->        [options]   Analyse a saved EXPLAIN output (no database)
   pg-tuner report (explain inputs | --plan <file>) [--out report.md]   Markdown report
   pg-tuner compare <before-plan> <after-plan> [--json|--markdown]   Match the nodes of two saved plans and show what changed
@@ -91,6 +94,11 @@ Index advice (advise):
                            transactions and time them (always done on the embedded database; never on a
                            read-only connection). Without it, server figures are estimates only.
 
+Rewrites (rewrite):
+  --with-index             Also ask the index advisor (the proven rewrites as alternative forms) and measure
+                           original, rewrite, index and both, in rolled-back transactions; on a --url server
+                           only with --allow-what-if.
+
 Workload (top, health; a server only: --url or PG* variables):
   --by <key>               top: order by total (time, default), mean (time), calls, rows, reads (shared blocks) or temp (blocks written).
   --limit <n>              top: how many statements (default 20).
@@ -100,7 +108,7 @@ Output:
   --fail-on <severity>     Exit 2 when an insight of this severity or worse is found (info|warning|critical).
   --sql-file <file>        plan/report: the SQL of a saved plan, for mapping nodes to the query.
   --obfuscate              plan: print the plan with table, column, index and alias names and literals replaced.
-  --markdown               compare: the comparison as Markdown.
+  --markdown               compare, rewrite: the result as Markdown (for a pull request).
   --baseline <plan>        report: a saved plan of the query before the change, for a before/after table.
   --out <file>             report, health: write the Markdown to a file instead of stdout.
   --title <text>           report, health: the report's heading.
@@ -133,6 +141,7 @@ const options = {
   'allow-what-if': { type: 'boolean' },
   obfuscate: { type: 'boolean' },
   markdown: { type: 'boolean' },
+  'with-index': { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -140,6 +149,7 @@ type OptionName = keyof typeof options;
 /** Which options each subcommand accepts; anything else is a usage error rather than silently ignored. */
 const allowed: Record<CommandName, OptionName[]> = {
   advise: ['file', 'url', 'schema', 'embedded', 'param', 'timeout', 'statement', 'json', 'no-color', 'allow-what-if'],
+  rewrite: ['file', 'url', 'schema', 'embedded', 'param', 'timeout', 'statement', 'json', 'markdown', 'no-color', 'with-index', 'allow-what-if'],
   explain: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'json', 'fail-on', 'no-color'],
   plan: ['sql-file', 'json', 'fail-on', 'no-color', 'obfuscate'],
   compare: ['json', 'markdown', 'no-color'],
@@ -222,6 +232,13 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       break;
     case 'explain':
       request.sql = sqlSource(values.file, positionals, command);
+      break;
+    case 'rewrite':
+      request.sql = sqlSource(values.file, positionals, command);
+      if (values.json && values.markdown) throw new UsageError('rewrite takes --json or --markdown, not both.');
+      request.withIndex = values['with-index'] === true;
+      request.allowWhatIf = values['allow-what-if'] === true;
+      if (request.allowWhatIf && !request.withIndex) throw new UsageError('--allow-what-if goes with --with-index for rewrite.');
       break;
     case 'plan':
       if (positionals.length !== 1) throw new UsageError('plan takes one saved plan file (or - for stdin).');

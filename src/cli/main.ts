@@ -13,6 +13,7 @@ import { explainCommand } from './commands/explain';
 import { healthCommand } from './commands/health';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
+import { rewriteCommand } from './commands/rewrite';
 import { topCommand } from './commands/top';
 import { exitCodes } from './exitCodes';
 import type { CommandIo } from './io';
@@ -23,6 +24,8 @@ async function runCommand(request: CliRequest, io: CommandIo, errorContext: Erro
   switch (request.command) {
     case 'advise':
       return adviseCommand(request, io, errorContext);
+    case 'rewrite':
+      return rewriteCommand(request, io, errorContext);
     case 'explain':
       return explainCommand(request, io, errorContext);
     case 'plan':

@@ -33,6 +33,15 @@ export interface RunFigures {
   rows: number;
   /** Rows read from tables (scan rows + rows removed by filter). */
   rowsScanned: number;
+  /** The planner's total cost of the median run's plan. */
+  cost?: number;
+  /** Shared blocks found in / read into shared_buffers by the median run (their sum is sharedBuffers). */
+  sharedHit?: number;
+  sharedRead?: number;
+  /** Temp blocks read + written by the median run (sorts and hashes that spilled). */
+  tempBlocks?: number;
+  /** The largest memory any one node reports (sort, hash, hash aggregate, memoize), kB; absent when none does. */
+  peakMemoryKb?: number;
 }
 
 export interface RewriteMeasurement {
@@ -46,6 +55,49 @@ export interface RewriteMeasurement {
   faster: boolean;
   /** The rule used, in words, for the report ("after ≤ 0.9 × before and the sample ranges do not overlap"). */
   noiseRule: string;
+}
+
+/**
+ * The equivalence check in figures: both multiset differences (`EXCEPT ALL` each way) and both row counts, and
+ * how the order was compared.
+ */
+export interface EquivalenceFigures {
+  originalRows: number;
+  rewriteRows: number;
+  /** Rows of `original EXCEPT ALL rewrite`. */
+  onlyInOriginal: number;
+  /** Rows of `rewrite EXCEPT ALL original`. */
+  onlyInRewrite: number;
+  /**
+   * 'same': same rows in the same order; 'ties-only': the order differs only among rows tied on the ORDER BY
+   * key; 'differs': a different order with no ties; 'boundary-ties': rows tie at the LIMIT boundary, so an
+   * order-sensitive comparison is impossible; 'keys-not-output': the ORDER BY keys are not output columns, so
+   * ties could not be checked; 'too-many-rows': more rows than the ordered comparison fetches; 'no-order':
+   * the statement has no ORDER BY (a multiset is all there is to compare).
+   */
+  order: 'same' | 'ties-only' | 'differs' | 'boundary-ties' | 'keys-not-output' | 'too-many-rows' | 'no-order';
+}
+
+/** One arm of a rewrite + index measurement: which changes are applied, and its figures. */
+export interface CombinationArm {
+  label: string;
+  rewrite: boolean;
+  index: boolean;
+  figures: RunFigures;
+}
+
+/**
+ * The rewrite together with an index (the index advisor's choice for the rewritten form): four arms measured in
+ * one rolled-back transaction (the index is built there, never left behind), so the report can say which change
+ * gave what.
+ */
+export interface RewriteCombination {
+  where: string;
+  /** The index DDL as it would be run (`CREATE INDEX CONCURRENTLY …`), and how to undo it. */
+  indexSql: string[];
+  rollbackSql: string[];
+  /** Original, rewrite alone, index alone, rewrite + index; each median of the same number of runs. */
+  arms: CombinationArm[];
 }
 
 export interface Rewrite {
@@ -67,7 +119,11 @@ export interface Rewrite {
   verification: Verification;
   /** Why the verification came out as it did ("0 rows differ either way; 100 = 100 rows; order compared"). */
   verificationReason: string;
+  /** The figures behind the verdict, when both forms ran. */
+  equivalence?: EquivalenceFigures;
   measurement?: RewriteMeasurement;
+  /** The rewrite measured with an index, when one was asked for. */
+  combination?: RewriteCombination;
   /** Offer as a one-click fix: verified equivalent and measured faster. */
   quickFix: boolean;
   /** New parameters the rewrite introduces (`$last_total`), with how to fill them. */

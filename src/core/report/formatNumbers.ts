@@ -133,3 +133,8 @@ export function formatEvidence(evidence: Evidence): string {
 export function shortServerVersion(versionText: string): string {
   return /^PostgreSQL \S+/.exec(versionText)?.[0].replace(/,$/, '') ?? versionText;
 }
+
+/** The runs behind a median, in run order: "1.59 s, 1.89 s, 1.62 s". */
+export function formatSamples(samplesMs: number[]): string {
+  return samplesMs.map(formatMs).join(', ');
+}

@@ -11,11 +11,15 @@ import { formatCount, formatCost, formatEvidence, formatMs, formatRatio, formatS
 import { planTreeText, treeNodeLabel } from './planTreeTable';
 import { comparePlans } from '../compare/comparePlans';
 import { summariseComparison } from '../compare/summariseComparison';
+import type { Rewrite } from '../advice/rewriteSuggestion';
+import { renderRewriteMarkdown } from './rewriteReport';
 
 export interface MarkdownReportOptions {
   title?: string;
   /** A before/after comparison, e.g. the original query against the rewrite or with a hypothetical index. */
   comparison?: { before: TuningResult; after: TuningResult; label: string };
+  /** The rewrite advisor's proposals, with their equivalence check and measured figures. */
+  rewrites?: Rewrite[];
 }
 
 /** How many hotspots the report lists; the tree in <details> has every node. */
@@ -196,6 +200,7 @@ export function renderMarkdownReport(result: TuningResult, options: MarkdownRepo
     insightsSection(result),
   ];
   if (options.comparison) sections.push(comparisonSection(options.comparison));
+  if (options.rewrites) sections.push(renderRewriteMarkdown(options.rewrites).trimEnd());
   sections.push(treeSection(result.plan));
   return `${sections.join('\n\n')}\n`;
 }

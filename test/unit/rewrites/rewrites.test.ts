@@ -148,6 +148,29 @@ describe('rewrite advisor on PostgreSQL', function () {
     assert.equal(rewrites.filter((r) => r.id === 'keyset-pagination').length, 0);
   });
 
+  it('continues a deep page over a many-to-one join from the last key, keeping the statement\'s parameters', async () => {
+    const sql = `SELECT i.id, i.issued_on, i.amount, c.name FROM invoices i JOIN customers c ON c.id = i.customer_id
+                 WHERE i.amount > $1 ORDER BY i.issued_on, i.id LIMIT 20 OFFSET 3000`;
+    const r = only(await adviseRewrites(small.session, sql, { params: [100], skipMeasurement: true }), 'keyset-pagination');
+    reparses(r);
+    assert.match(r.rewrittenSql, /i\.amount > \$1/);
+    assert.match(r.rewrittenSql, /\(i\.issued_on, i\.id\) > \(:last_issued_on, :last_id\)/);
+    assert.match(r.rewrittenSql, /JOIN customers AS c ON c\.id = i\.customer_id/);
+    assert.doesNotMatch(r.rewrittenSql, /OFFSET/);
+    assert.deepEqual(r.newParameters?.map((p) => p.name), ['last_issued_on', 'last_id']);
+    assert.ok(r.caveats.some((c) => /customers c: c\.id = i\.customer_id/.test(c)), r.caveats.join('\n'));
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
+    assert.match(r.verificationReason, /Same 20 rows in the same order/);
+    assert.equal(r.equivalence?.order, 'same');
+  });
+
+  it('offers no keyset over a one-to-many join (a customer repeats once per invoice) or an unqualified key', async () => {
+    const oneToMany = `SELECT c.id, i.amount FROM customers c JOIN invoices i ON i.customer_id = c.id ORDER BY c.id LIMIT 10 OFFSET 100`;
+    assert.equal((await adviseRewrites(small.session, oneToMany, { skipMeasurement: true })).filter((r) => r.id === 'keyset-pagination').length, 0);
+    const unqualified = `SELECT i.id, c.name FROM invoices i JOIN customers c ON c.id = i.customer_id ORDER BY id LIMIT 10 OFFSET 100`;
+    assert.equal((await adviseRewrites(small.session, unqualified, { skipMeasurement: true })).filter((r) => r.id === 'keyset-pagination').length, 0);
+  });
+
   it('decorrelates a scalar subquery in the select list', async () => {
     const sql = "SELECT c.id, (SELECT count(*) FROM invoices i WHERE i.customer_id = c.id AND i.amount > 500) AS big FROM customers c WHERE c.region = 'north'";
     const r = only(await adviseRewrites(small.session, sql, { skipMeasurement: true }), 'correlated-subquery-to-join');
@@ -163,6 +186,25 @@ describe('rewrite advisor on PostgreSQL', function () {
     assert.match(r.rewrittenSql, /UNION ALL/);
     assert.match(r.rewrittenSql, /IS NOT TRUE/);
     assert.equal(r.verification, 'equivalent', r.verificationReason);
+  });
+
+  it('splits an OR with ORDER BY … LIMIT: a top-n in each branch and again outside, same rows in the same order', async () => {
+    const sql = 'SELECT id, amount, issued_on FROM invoices WHERE customer_id = $1 OR amount = $2 ORDER BY issued_on DESC, id LIMIT 15';
+    const r = only(await adviseRewrites(small.session, sql, { params: [7, 3], skipMeasurement: true }), 'or-to-union-all');
+    reparses(r);
+    assert.match(r.rewrittenSql, /LIMIT 15\)\nUNION ALL\n\(SELECT/);
+    assert.match(r.rewrittenSql, /IS NOT TRUE/);
+    assert.match(r.rewrittenSql, /\)\nORDER BY\n {2}issued_on DESC,\n {2}id\nLIMIT 15$/);
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
+    // More rows match than the LIMIT keeps, so the per-branch and outer cuts are what is being proven.
+    const all = await small.session.query<{ n: string }>('SELECT count(*) AS n FROM invoices WHERE customer_id = $1 OR amount = $2', [7, 3]);
+    assert.ok(Number(all[0].n) > 15, `${all[0].n} matching rows`);
+    assert.deepEqual(r.equivalence && [r.equivalence.originalRows, r.equivalence.onlyInOriginal, r.equivalence.onlyInRewrite, r.equivalence.order], [15, 0, 0, 'same']);
+  });
+
+  it('offers no OR split when an ORDER BY key is not an output column (the union could not sort by it)', async () => {
+    const sql = 'SELECT id, amount FROM invoices WHERE customer_id = 7 OR amount = 3 ORDER BY issued_on LIMIT 5';
+    assert.equal((await adviseRewrites(small.session, sql, { skipMeasurement: true })).filter((r) => r.id === 'or-to-union-all').length, 0);
   });
 
   it('replaces (SELECT count(*) …) > 0 with EXISTS', async () => {

@@ -3,8 +3,13 @@
  * away m rows on every page, so page 1 000 costs a thousand pages; a keyset continues from the last row seen,
  * through an index on the sort key, at the cost of page 1. Needs a total order: the sort columns must hold a
  * unique key (checked in the catalog) and be NOT NULL (row comparisons skip NULLs).
+ *
+ * Over a join the sort columns must all belong to one table (the ordered table) and every other table must be
+ * reached many-to-one from it (inner joins, or LEFT JOINs with the ordered table on the preserved side, on
+ * equalities that cover a unique key of the joined table): each ordered row then appears at most once, so its
+ * unique key still orders the result totally. Checked in the catalog only; without one, no keyset over a join.
  */
-import type { Node, SelectStmt } from '@pgsql/types';
+import type { JoinExpr, Node, SelectStmt } from '@pgsql/types';
 import {
   andOf,
   clone,
@@ -15,6 +20,9 @@ import {
   intValue,
   maxParam,
   nameParameters,
+  nodeAs,
+  rangeVarItem,
+  type FromItem,
   opExpr,
   paramRef,
   parseExpr,
@@ -25,13 +33,84 @@ import {
   wrap,
 } from './ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
-import { isNotNull, isUniqueKey, shapeOf } from './tableShapes';
+import { isNotNull, isUniqueKey, shapeOf, type TableShapes } from './tableShapes';
 import { sortItemsOf } from './verifyRewrite';
+
+interface JoinedFrom {
+  tables: FromItem[];
+  /** Equality conditions from ON clauses and WHERE, as column paths on both sides (or a value on the right). */
+  equalities: Array<[string[], string[] | 'value']>;
+  /** Qualifiers of the tables on the nullable side of a LEFT JOIN (RIGHT and FULL joins are refused). */
+  nullable: Set<string>;
+}
+
+/** The plain tables of a FROM list of tables and joins; undefined for anything else (subqueries, USING, FULL). */
+function joinedFrom(stmt: SelectStmt): JoinedFrom | undefined {
+  const out: JoinedFrom = { tables: [], equalities: [], nullable: new Set() };
+  const conditions: Node[] = [...conjunctsOf(stmt.whereClause)];
+  const visit = (node: Node | undefined, nullable: boolean): boolean => {
+    const table = rangeVarItem(node);
+    if (table) {
+      out.tables.push(table);
+      if (nullable) out.nullable.add(table.qualifier);
+      return true;
+    }
+    const join: JoinExpr | undefined = nodeAs(node, 'JoinExpr');
+    if (!join || join.usingClause?.length || join.isNatural || join.alias) return false;
+    if (join.jointype !== 'JOIN_INNER' && join.jointype !== 'JOIN_LEFT') return false;
+    conditions.push(...conjunctsOf(join.quals));
+    return visit(join.larg, nullable) && visit(join.rarg, nullable || join.jointype === 'JOIN_LEFT');
+  };
+  for (const item of stmt.fromClause ?? []) if (!visit(item, false)) return undefined;
+  for (const c of conditions) {
+    const e = nodeAs(c, 'A_Expr');
+    const op = e?.kind === 'AEXPR_OP' && e.name?.length === 1 ? nodeAs(e.name[0], 'String')?.sval : undefined;
+    if (!e || op !== '=') continue;
+    const left = columnPath(e.lexpr);
+    const right = columnPath(e.rexpr);
+    const isValue = (n: Node | undefined): boolean => !!n && (nodeAs(n, 'A_Const') !== undefined || nodeAs(n, 'ParamRef') !== undefined);
+    if (left && right) out.equalities.push([left, right], [right, left]);
+    else if (left && isValue(e.rexpr)) out.equalities.push([left, 'value']);
+    else if (right && isValue(e.lexpr)) out.equalities.push([right, 'value']);
+  }
+  return out;
+}
+
+/**
+ * The one table whose unique key orders the result, and, over a join, why each other table adds at most one row
+ * per ordered row ("customers c: c.id = o.customer_id"); undefined when that cannot be shown.
+ */
+function orderedTable(stmt: SelectStmt, qualifiers: Array<string | undefined>, shapes: TableShapes | undefined): { table: FromItem; manyToOne: string[] } | undefined {
+  const single = singleTable(stmt);
+  if (single) return qualifiers.every((q) => q === undefined || q === single.qualifier) ? { table: single, manyToOne: [] } : undefined;
+  const from = joinedFrom(stmt);
+  const qualifier = qualifiers[0];
+  // Over a join, every sort column is qualified by the same table, which no outer join may null-extend.
+  if (!from || !shapes || qualifier === undefined || qualifiers.some((q) => q !== qualifier) || from.nullable.has(qualifier)) return undefined;
+  const table = from.tables.find((t) => t.qualifier === qualifier);
+  if (!table || new Set(from.tables.map((t) => t.qualifier)).size !== from.tables.length) return undefined;
+  const single1 = new Set([qualifier]);
+  const manyToOne: string[] = [];
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const t of from.tables) {
+      if (single1.has(t.qualifier)) continue;
+      // t's columns held equal to a value or to a column of a table already at most one row per ordered row.
+      const bound = from.equalities.filter(([l, r]) => l.length === 2 && l[0] === t.qualifier && (r === 'value' || (r.length === 2 && single1.has(r[0]))));
+      const columns = [...new Set(bound.map(([l]) => l[1]))];
+      if (!isUniqueKey(shapeOf(shapes, qualifiedName(t)), columns)) continue;
+      single1.add(t.qualifier);
+      manyToOne.push(`${qualifiedName(t)} ${t.qualifier}: ${bound.map(([l, r]) => `${l.join('.')} = ${r === 'value' ? 'a value' : r.join('.')}`).join(' AND ')}`);
+      grew = true;
+    }
+  }
+  return single1.size === from.tables.length ? { table, manyToOne } : undefined;
+}
 
 export function keysetPagination({ parsed, shapes }: RewriteInput): RewriteDraft[] {
   const stmt = parsed.stmt;
-  const table = singleTable(stmt);
-  if (!table || !stmt.limitOffset || !stmt.limitCount || stmt.groupClause || stmt.distinctClause || stmt.windowClause) return [];
+  if (!stmt.fromClause?.length || !stmt.limitOffset || !stmt.limitCount || stmt.groupClause || stmt.distinctClause || stmt.windowClause) return [];
   const offsetValue = intValue(stmt.limitOffset);
   if (offsetValue !== undefined && offsetValue <= 0) return [];
   const items = sortItemsOf(stmt);
@@ -39,13 +118,21 @@ export function keysetPagination({ parsed, shapes }: RewriteInput): RewriteDraft
   const columns: Array<{ path: string[]; name: string; descending: boolean }> = [];
   for (const item of items) {
     const path = columnPath(item.node);
-    if (!path || path.length > 2 || (path.length === 2 && path[0] !== table.qualifier)) return [];
+    if (!path || path.length > 2) return [];
     if (item.sortby_nulls && item.sortby_nulls !== 'SORTBY_NULLS_DEFAULT') return [];
     columns.push({ path, name: path[path.length - 1], descending: item.sortby_dir === 'SORTBY_DESC' });
   }
+  const ordered = orderedTable(stmt, columns.map((c) => (c.path.length === 2 ? c.path[0] : undefined)), shapes);
+  if (!ordered) return [];
+  const table = ordered.table;
   const shape = shapeOf(shapes, qualifiedName(table));
   const names = columns.map((c) => c.name);
   const caveats: string[] = [];
+  if (ordered.manyToOne.length > 0) {
+    caveats.push(
+      `Over the join, each ${qualifiedName(table)} row appears at most once (${ordered.manyToOne.join('; ')}: a unique key of the joined table), so (${columns.map((c) => c.path.join('.')).join(', ')}) still orders the result totally.`,
+    );
+  }
   if (shape) {
     if (!isUniqueKey(shape, names)) return [];
     if (!names.every((n) => isNotNull(shape, n))) return [];
@@ -96,7 +183,7 @@ export function keysetPagination({ parsed, shapes }: RewriteInput): RewriteDraft
       caveats: [
         ...caveats,
         'The application passes the key of the last row it showed instead of a page number; pages can no longer be jumped to by number.',
-        `An index on (${names.join(', ')}) in this order is what makes each page cheap.`,
+        `An index on ${qualifiedName(table)} (${names.join(', ')}) in this order is what makes each page cheap.`,
       ],
       newParameters: columns.map((c) => ({
         name: `last_${c.name}`,

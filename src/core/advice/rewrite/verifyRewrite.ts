@@ -9,7 +9,8 @@ import type { SelectStmt, SortBy } from '@pgsql/types';
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { parsePlan } from '../../plan/parsePlan';
 import { TunerError } from '../../errors';
-import type { RewriteMeasurement, RunFigures, Verification } from '../rewriteSuggestion';
+import type { EquivalenceFigures, RewriteMeasurement, RunFigures, Verification } from '../rewriteSuggestion';
+import type { Plan } from '../../plan/planNode';
 import { clone, columnPath, exprToSql, intConst, intValue, maxParam, nodeAs, parseSelect, wrap } from './ast';
 import { median } from '../median';
 
@@ -37,6 +38,7 @@ export interface VerifyOptions {
 export interface VerifyResult {
   verification: Verification;
   verificationReason: string;
+  equivalence?: EquivalenceFigures;
   measurement?: RewriteMeasurement;
   /** Verified equivalent and measured faster beyond noise. */
   quickFix: boolean;
@@ -113,6 +115,7 @@ interface Comparison {
   verification: Verification;
   reason: string;
   extraParams: unknown[];
+  figures?: EquivalenceFigures;
 }
 
 async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, options: VerifyOptions): Promise<Comparison> {
@@ -150,17 +153,23 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
       const bOnly = Number(counts.b_only);
       const multisetEqual = aRows === bRows && aOnly === 0 && bOnly === 0;
       const multiset = `${aOnly} row(s) only in the original, ${bOnly} only in the rewrite; ${aRows} vs ${bRows} rows`;
+      const counted = { originalRows: aRows, rewriteRows: bRows, onlyInOriginal: aOnly, onlyInRewrite: bOnly };
+      const verdict = (verification: Verification, reason: string, order: EquivalenceFigures['order']): Comparison => ({
+        verification,
+        reason,
+        extraParams,
+        figures: { ...counted, order },
+      });
       const stmt = parsedA.stmt;
       if (!stmt.sortClause?.length) {
-        if (stmt.limitCount) return { verification: 'unverified' as const, reason: `LIMIT without ORDER BY returns arbitrary rows, so no comparison can prove anything (${multiset}).`, extraParams };
-        return { verification: multisetEqual ? ('equivalent' as const) : ('not-equivalent' as const), reason: `Compared as multisets: ${multiset}.`, extraParams };
+        if (stmt.limitCount) return verdict('unverified', `LIMIT without ORDER BY returns arbitrary rows, so no comparison can prove anything (${multiset}).`, 'no-order');
+        return verdict(multisetEqual ? 'equivalent' : 'not-equivalent', `Compared as multisets: ${multiset}.`, 'no-order');
       }
 
       // Ordered comparison, with ties on the sort key found in the original's rows (one past the LIMIT).
       const keys = sortKeysOf(stmt);
       if (aRows > rowLimit) {
-        const verdict = multisetEqual ? ('equivalent' as const) : ('not-equivalent' as const);
-        return { verification: verdict, reason: `Compared as multisets: ${multiset}; the order was not compared (more than ${rowLimit} rows).`, extraParams };
+        return verdict(multisetEqual ? 'equivalent' : 'not-equivalent', `Compared as multisets: ${multiset}; the order was not compared (more than ${rowLimit} rows).`, 'too-many-rows');
       }
       const fetchOrdered = async (sql: string, values: unknown[]): Promise<Array<{ r: string; k: string }>> => {
         const width = Math.max(0, ...(keys.positions ?? [0]));
@@ -182,40 +191,75 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
       for (let i = 1; i < rowsA.length; i++) if (rowsA[i].k === rowsA[i - 1].k) tiesInside = true;
       const boundaryTie = keys.limit !== undefined && probe.length > rowsA.length && rowsA.length > 0 && probe[rowsA.length].k === rowsA[rowsA.length - 1].k;
       if (!keys.positions) {
-        if (multisetEqual && sameOrder) return { verification: 'equivalent' as const, reason: `Same rows in the same order (${aRows} rows).`, extraParams };
-        return {
-          verification: multisetEqual ? ('unverified' as const) : ('not-equivalent' as const),
-          reason: `${multisetEqual ? 'Same rows, different order' : `Compared as multisets: ${multiset}`}; the ORDER BY keys are not output columns, so ties could not be checked.`,
-          extraParams,
-        };
+        if (multisetEqual && sameOrder) return verdict('equivalent', `Same rows in the same order (${aRows} rows).`, 'same');
+        return verdict(
+          multisetEqual ? 'unverified' : 'not-equivalent',
+          `${multisetEqual ? 'Same rows, different order' : `Compared as multisets: ${multiset}`}; the ORDER BY keys are not output columns, so ties could not be checked.`,
+          'keys-not-output',
+        );
       }
       if (boundaryTie) {
-        return {
-          verification: 'unverified' as const,
-          reason: `Rows tie on the ORDER BY key at the LIMIT boundary, so either form may return any of the tied rows: an order-sensitive comparison is impossible (${multiset}).`,
-          extraParams,
-        };
+        return verdict(
+          'unverified',
+          `Rows tie on the ORDER BY key at the LIMIT boundary, so either form may return any of the tied rows: an order-sensitive comparison is impossible (${multiset}).`,
+          'boundary-ties',
+        );
       }
-      if (!multisetEqual) return { verification: 'not-equivalent' as const, reason: `Compared as multisets: ${multiset}.`, extraParams };
-      if (sameOrder) return { verification: 'equivalent' as const, reason: `Same ${aRows} rows in the same order (${multiset}).`, extraParams };
+      if (!multisetEqual) return verdict('not-equivalent', `Compared as multisets: ${multiset}.`, sameOrder ? 'same' : 'differs');
+      if (sameOrder) return verdict('equivalent', `Same ${aRows} rows in the same order (${multiset}).`, 'same');
       if (tiesInside) {
-        return { verification: 'equivalent' as const, reason: `Same ${aRows} rows; their order differs only among rows that tie on the ORDER BY key, whose order SQL leaves open.`, extraParams };
+        return verdict('equivalent', `Same ${aRows} rows; their order differs only among rows that tie on the ORDER BY key, whose order SQL leaves open.`, 'ties-only');
       }
-      return { verification: 'not-equivalent' as const, reason: `Same rows but in a different order although the ORDER BY key has no ties (${aRows} rows).`, extraParams };
+      return verdict('not-equivalent', `Same rows but in a different order although the ORDER BY key has no ties (${aRows} rows).`, 'differs');
     },
     options,
   );
 }
 
 
-interface Sample {
+export interface RunSample {
   timeMs: number;
   sharedBuffers: number;
   rows: number;
   rowsScanned: number;
+  cost: number;
+  sharedHit: number;
+  sharedRead: number;
+  tempBlocks: number;
+  peakMemoryKb?: number;
 }
 
-async function explainOnce(session: DatabaseSession, sql: string, params: unknown[], options: VerifyOptions): Promise<Sample> {
+/** The largest in-memory figure any node reports: hash tables and hash aggregates, memoize, in-memory sorts. */
+function peakMemoryKb(plan: Plan): number | undefined {
+  let peak: number | undefined;
+  for (const node of plan.nodes) {
+    const f = node.fields;
+    const values = [f['Peak Memory Usage'], f['Sort Space Type'] === 'Memory' ? f['Sort Space Used'] : undefined];
+    for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) peak = Math.max(peak ?? 0, v);
+  }
+  return peak;
+}
+
+/** One EXPLAIN (ANALYZE, BUFFERS) JSON output as the figures the report shows. */
+export function sampleOf(planJson: string): RunSample {
+  const plan = parsePlan(planJson);
+  const b = plan.totals.buffers;
+  const sample: RunSample = {
+    timeMs: plan.executionTimeMs ?? plan.totals.timeMs,
+    sharedBuffers: b.sharedHit + b.sharedRead,
+    rows: plan.root.metrics.actualRowsTotal,
+    rowsScanned: plan.totals.rowsScanned,
+    cost: plan.totals.cost,
+    sharedHit: b.sharedHit,
+    sharedRead: b.sharedRead,
+    tempBlocks: b.tempRead + b.tempWritten,
+  };
+  const peak = peakMemoryKb(plan);
+  if (peak !== undefined) sample.peakMemoryKb = peak;
+  return sample;
+}
+
+async function explainOnce(session: DatabaseSession, sql: string, params: unknown[], options: VerifyOptions): Promise<RunSample> {
   const result = await session.explain({
     sql,
     analyze: true,
@@ -223,20 +267,28 @@ async function explainOnce(session: DatabaseSession, sql: string, params: unknow
     statementTimeoutMs: options.statementTimeoutMs,
     signal: options.signal,
   });
-  const plan = parsePlan(result.planJson);
-  return {
-    timeMs: plan.executionTimeMs ?? plan.totals.timeMs,
-    sharedBuffers: plan.totals.buffers.sharedHit + plan.totals.buffers.sharedRead,
-    rows: plan.root.metrics.actualRowsTotal,
-    rowsScanned: plan.totals.rowsScanned,
-  };
+  return sampleOf(result.planJson);
 }
 
-function figures(samples: Sample[]): RunFigures {
+/** Median time over the samples, with the other figures of the median run. */
+export function figuresOf(samples: RunSample[]): RunFigures {
   const times = samples.map((s) => s.timeMs);
   const m = median(times);
-  const at = samples.find((s) => s.timeMs === m) ?? samples[0];
-  return { timeMs: m, samplesMs: times, sharedBuffers: at.sharedBuffers, rows: at.rows, rowsScanned: at.rowsScanned };
+  // With an even count the median is between two runs: the figures are the slower one's.
+  const at = samples.find((s) => s.timeMs === m) ?? [...samples].sort((x, y) => x.timeMs - y.timeMs)[Math.floor(samples.length / 2)];
+  const out: RunFigures = {
+    timeMs: m,
+    samplesMs: times,
+    sharedBuffers: at.sharedBuffers,
+    rows: at.rows,
+    rowsScanned: at.rowsScanned,
+    cost: at.cost,
+    sharedHit: at.sharedHit,
+    sharedRead: at.sharedRead,
+    tempBlocks: at.tempBlocks,
+  };
+  if (at.peakMemoryKb !== undefined) out.peakMemoryKb = at.peakMemoryKb;
+  return out;
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of both forms, alternating, after one unmeasured run of each to warm the cache. */
@@ -249,14 +301,14 @@ export async function measurePair(
   const runs = Math.max(1, options.runs ?? 3);
   await explainOnce(session, before.sql, before.params, options);
   await explainOnce(session, after.sql, after.params, options);
-  const a: Sample[] = [];
-  const b: Sample[] = [];
+  const a: RunSample[] = [];
+  const b: RunSample[] = [];
   for (let i = 0; i < runs; i++) {
     a.push(await explainOnce(session, before.sql, before.params, options));
     b.push(await explainOnce(session, after.sql, after.params, options));
   }
-  const fa = figures(a);
-  const fb = figures(b);
+  const fa = figuresOf(a);
+  const fb = figuresOf(b);
   const faster = fb.timeMs <= 0.9 * fa.timeMs && Math.max(...fb.samplesMs) < Math.min(...fa.samplesMs);
   return { where: session.label, before: fa, after: fb, ratio: fb.timeMs > 0 ? fa.timeMs / fb.timeMs : Infinity, faster, noiseRule };
 }
@@ -274,6 +326,7 @@ export async function verifyRewrite(session: DatabaseSession, rewrite: Verifiabl
     return { verification: 'unverified', verificationReason: `The comparison could not run: ${(err as Error).message}`, quickFix: false };
   }
   const result: VerifyResult = { verification: comparison.verification, verificationReason: comparison.reason, quickFix: false };
+  if (comparison.figures) result.equivalence = comparison.figures;
   if (comparison.verification !== 'equivalent' || options.skipMeasurement) return result;
   const params = options.params ?? [];
   result.measurement = await measurePair(

@@ -1,0 +1,100 @@
+/**
+ * `pg-tuner rewrite`: the same question asked in a faster form. Each proposed rewrite with its equivalence
+ * verdict (both forms run in a read-only transaction and compared), the before/after figures and the SQL.
+ * Same database choice as `explain`. --with-index also asks the index advisor, with the proven rewrites as
+ * alternative forms, and measures rewrite + index; that builds indexes in rolled-back transactions, so on a
+ * server it needs --allow-what-if (as `advise` does).
+ */
+import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
+import { adviseRewriteWithIndex } from '../../core/advice/rewrite/rewriteWithIndex';
+import type { Rewrite, RewriteCombination } from '../../core/advice/rewriteSuggestion';
+import { formatMs, formatRatio, formatSamples } from '../../core/report/formatNumbers';
+import { describeContributions, describeEquivalence, figureRows, renderRewriteMarkdown } from '../../core/report/rewriteReport';
+import type { CliRequest } from '../args';
+import { UsageError } from '../args';
+import type { Colours } from '../colours';
+import { exitCodes } from '../exitCodes';
+import type { CommandIo } from '../io';
+import type { ErrorContext } from '../reportError';
+import { prepareStatement, withSession } from '../runStatement';
+
+function indent(text: string, by = '   '): string {
+  return text
+    .split('\n')
+    .map((l) => (l === '' ? l : by + l))
+    .join('\n');
+}
+
+/** Rows as aligned columns: the first left-aligned, the others right-aligned. */
+function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+function combinationText(c: RewriteCombination): string[] {
+  const out = [`With the index (measured on ${c.where}, built in a rolled-back transaction):`];
+  out.push(...c.indexSql.map((s) => `  ${s}`));
+  const original = c.arms[0].figures.timeMs;
+  const rows = [['', `median of ${c.arms[0].figures.samplesMs.length}`, 'runs', 'vs original', 'shared buffers']];
+  for (const a of c.arms) rows.push([a.label, formatMs(a.figures.timeMs), formatSamples(a.figures.samplesMs), formatRatio(original, a.figures.timeMs), String(a.figures.sharedBuffers)]);
+  out.push(indent(columns(rows), '  '));
+  out.push(...describeContributions(c).map((l) => `  ${l}`));
+  out.push(`Rollback: ${c.rollbackSql.join(' ')}`);
+  return out;
+}
+
+function formatRewrite(r: Rewrite, n: number, c: Colours): string {
+  const verdict =
+    r.verification === 'equivalent' ? c.green(r.quickFix ? '[equivalent, faster]' : '[equivalent]') : r.verification === 'not-equivalent' ? c.red('[NOT equivalent]') : c.yellow('[not proven]');
+  const body: string[] = [];
+  body.push(`Equivalence: ${describeEquivalence(r)}`);
+  if (r.equivalence) body.push(`  ${r.verificationReason}`);
+  const m = r.measurement;
+  if (m) {
+    body.push(`Measured on ${m.where} (EXPLAIN ANALYZE, BUFFERS): ${formatMs(m.before.timeMs)} → ${formatMs(m.after.timeMs)} (${formatRatio(m.before.timeMs, m.after.timeMs)}), faster beyond noise: ${m.faster ? 'yes' : 'no'}`);
+    body.push(indent(columns([['', 'original', 'rewrite', 'change'], ...figureRows([m.before, m.after])]), '  '));
+  } else {
+    body.push('Measured: no (only a rewrite proven equivalent is timed)');
+  }
+  if (r.combination) body.push(...combinationText(r.combination));
+  for (const f of r.findings ?? []) body.push(c.yellow(`Finding: ${f}`));
+  for (const cv of r.caveats) body.push(`Caveat: ${cv}`);
+  for (const p of r.newParameters ?? []) body.push(`New parameter :${p.name}: ${p.description}`);
+  body.push(`Why: ${r.explanation}`);
+  body.push('SQL:', indent(c.cyan(r.rewrittenSql), '  '));
+  return [`${c.bold(`${n}. ${r.title}`)} ${verdict}`, indent(body.join('\n'))].join('\n');
+}
+
+/** The rewrites as terminal text. */
+export function formatRewrites(rewrites: Rewrite[], c: Colours): string {
+  if (rewrites.length === 0) return 'No rewrite applies to this statement.\n';
+  return `${rewrites.map((r, i) => formatRewrite(r, i + 1, c)).join('\n\n')}\n`;
+}
+
+export async function rewriteCommand(request: CliRequest, io: CommandIo, errorContext: ErrorContext): Promise<number> {
+  if (!request.sql) throw new Error('rewrite without a statement');
+  const db = request.database;
+  const { sql, target } = await prepareStatement(request.sql, db, io, errorContext);
+  if (request.withIndex && target.kind === 'server' && !request.allowWhatIf) {
+    throw new UsageError('--with-index builds candidate indexes in rolled-back transactions: on a server, add --allow-what-if (never on production).');
+  }
+  const params = db.params.length > 0 ? db.params : undefined;
+  const rewrites = await withSession(target, async (session) => {
+    const found = await adviseRewrites(session, sql, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal });
+    if (request.withIndex) {
+      if (!found.some((r) => r.verification === 'equivalent')) io.note('No rewrite was proven equivalent, so none is measured with an index.');
+      else {
+        io.note('Asking the index advisor for the rewritten forms (real indexes in rolled-back transactions)…');
+        const { chosen, advice } = await adviseRewriteWithIndex(session, sql, found, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal });
+        if (!chosen) io.note(`The index advisor chose ${advice.best ? `"${advice.best.appliesTo}"` : 'no index'}, so no rewrite is measured with an index.`);
+      }
+    }
+    return found;
+  });
+  if (request.json) io.out(`${JSON.stringify({ sql, rewrites }, null, 2)}\n`);
+  else if (request.markdown) io.out(renderRewriteMarkdown(rewrites, sql));
+  else io.out(formatRewrites(rewrites, io.colours));
+  return exitCodes.ok;
+}

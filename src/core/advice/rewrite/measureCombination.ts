@@ -1,0 +1,81 @@
+/**
+ * A rewrite and an index are often worth little apart and much together (the dashboard: aggregate first, then a
+ * covering partial index the aggregate can stream over). To say which change gave what, the four arms (original,
+ * rewrite, index, both) are measured in one transaction that is always rolled back: the index is built there,
+ * without CONCURRENTLY, and never outlives the measurement. Only where the caller may build (never production).
+ */
+import type { DatabaseSession, TransactionScope } from '../../db/session';
+import { TunerError } from '../../errors';
+import type { CombinationArm, RewriteCombination } from '../rewriteSuggestion';
+import { parseSelect } from './ast';
+import { figuresOf, sampleOf, type RunSample } from './verifyRewrite';
+
+export interface CombinationInput {
+  originalSql: string;
+  /** The rewrite to run ($n only: the rewrite's executable form). */
+  rewriteSql: string;
+  /** `CREATE INDEX [CONCURRENTLY] …` statements; run without CONCURRENTLY inside the transaction. */
+  indexSql: string[];
+  /** How to undo each index on a real server (`DROP INDEX CONCURRENTLY …`), for the report. */
+  rollbackSql: string[];
+}
+
+export interface CombinationOptions {
+  params?: unknown[];
+  /** Measured runs per arm after one unmeasured run; default 3. */
+  runs?: number;
+  statementTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+function body(sql: string): string {
+  return parseSelect(sql)?.text ?? sql.trim().replace(/;\s*$/, '');
+}
+
+/** CONCURRENTLY cannot run inside a transaction block; the plain form builds the same index. */
+export function transactionalIndexSql(sql: string): string {
+  return sql.replace(/\bCONCURRENTLY\s+/i, '').trim().replace(/;\s*$/, '');
+}
+
+/** Original, rewrite, original + index, rewrite + index: medians of `runs` alternating runs per pair of arms. */
+export async function measureCombination(session: DatabaseSession, input: CombinationInput, options: CombinationOptions = {}): Promise<RewriteCombination> {
+  if (!session.inTransaction) {
+    throw new TunerError('bad-input', 'This session cannot build an index inside a rolled-back transaction, so the rewrite was not measured with the index.');
+  }
+  if (input.indexSql.length === 0) throw new TunerError('bad-input', 'No index to measure the rewrite with.');
+  const runs = Math.max(1, options.runs ?? 3);
+  const params = options.params ?? [];
+  const original = body(input.originalSql);
+  const rewrite = body(input.rewriteSql);
+  const explain = async (tx: TransactionScope, sql: string): Promise<RunSample> => {
+    return sampleOf(await tx.explainJson(sql, 'ANALYZE, BUFFERS', params.length > 0 ? params : undefined));
+  };
+  // Alternating the two forms spreads a busy machine's drift over both instead of one.
+  const pair = async (tx: TransactionScope): Promise<[RunSample[], RunSample[]]> => {
+    await explain(tx, original);
+    await explain(tx, rewrite);
+    const a: RunSample[] = [];
+    const b: RunSample[] = [];
+    for (let i = 0; i < runs; i++) {
+      a.push(await explain(tx, original));
+      b.push(await explain(tx, rewrite));
+    }
+    return [a, b];
+  };
+  return session.inTransaction(
+    async (tx) => {
+      const [plainOriginal, plainRewrite] = await pair(tx);
+      for (const ddl of input.indexSql) await tx.query(transactionalIndexSql(ddl));
+      // The planner's statistics for a fresh index come from the build itself; the table's are unchanged.
+      const [indexedOriginal, indexedRewrite] = await pair(tx);
+      const arms: CombinationArm[] = [
+        { label: 'original', rewrite: false, index: false, figures: figuresOf(plainOriginal) },
+        { label: 'rewrite alone', rewrite: true, index: false, figures: figuresOf(plainRewrite) },
+        { label: 'index alone', rewrite: false, index: true, figures: figuresOf(indexedOriginal) },
+        { label: 'rewrite + index', rewrite: true, index: true, figures: figuresOf(indexedRewrite) },
+      ];
+      return { where: session.label, indexSql: input.indexSql, rollbackSql: input.rollbackSql, arms };
+    },
+    { statementTimeoutMs: options.statementTimeoutMs ?? 120_000, signal: options.signal },
+  );
+}

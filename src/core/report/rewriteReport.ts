@@ -1,0 +1,188 @@
+/**
+ * Rewrite advice as text: the before/after figures, the equivalence check and which change gave what, shared by
+ * the terminal output and the Markdown report (a section a user pastes into a pull request as it is).
+ */
+import type { CombinationArm, EquivalenceFigures, Rewrite, RewriteCombination, RunFigures, Verification } from '../advice/rewriteSuggestion';
+import { formatCost, formatCount, formatKb, formatMs, formatRatio, formatSamples } from './formatNumbers';
+
+const orderText: Record<EquivalenceFigures['order'], string> = {
+  same: 'same rows in the same order',
+  'ties-only': 'the order differs only among rows that tie on the ORDER BY key (SQL leaves their order open)',
+  differs: 'a different order although the ORDER BY key has no ties',
+  'boundary-ties': 'order-sensitive comparison impossible because of ties (rows tie on the ORDER BY key at the LIMIT boundary)',
+  'keys-not-output': 'order not checked for ties: the ORDER BY keys are not output columns',
+  'too-many-rows': 'order not compared (too many rows to fetch both in order)',
+  'no-order': 'no ORDER BY: compared as multisets only',
+};
+
+const verdictText: Record<Verification, string> = {
+  equivalent: 'equivalent',
+  'not-equivalent': 'NOT equivalent',
+  unverified: 'not proven',
+};
+
+/** "equivalent: 0 rows only in the original, 0 only in the rewrite; 100 = 100 rows; same rows in the same order". */
+export function describeEquivalence(r: Pick<Rewrite, 'verification' | 'verificationReason' | 'equivalence'>): string {
+  const e = r.equivalence;
+  if (!e) return `${verdictText[r.verification]}: ${r.verificationReason}`;
+  return (
+    `${verdictText[r.verification]}: original EXCEPT ALL rewrite ${formatCount(e.onlyInOriginal)} rows, rewrite EXCEPT ALL original ${formatCount(e.onlyInRewrite)} rows; ` +
+    `${formatCount(e.originalRows)} ${e.originalRows === e.rewriteRows ? '=' : '≠'} ${formatCount(e.rewriteRows)} rows; ${orderText[e.order]}`
+  );
+}
+
+/** Rows of the equivalence table: check, result. */
+export function equivalenceRows(e: EquivalenceFigures): string[][] {
+  return [
+    ['Rows returned (original / rewrite)', `${formatCount(e.originalRows)} / ${formatCount(e.rewriteRows)}`],
+    ['original EXCEPT ALL rewrite', `${formatCount(e.onlyInOriginal)} rows`],
+    ['rewrite EXCEPT ALL original', `${formatCount(e.onlyInRewrite)} rows`],
+    ['Order', orderText[e.order]],
+  ];
+}
+
+function hitRead(f: RunFigures): string {
+  if (f.sharedHit === undefined || f.sharedRead === undefined) return formatCount(f.sharedBuffers);
+  return `${formatCount(f.sharedHit)} / ${formatCount(f.sharedRead)}`;
+}
+
+function optional(value: number | undefined, format: (n: number) => string): string {
+  return value === undefined ? '–' : format(value);
+}
+
+function change(before: number | undefined, after: number | undefined): string {
+  return before === undefined || after === undefined ? '–' : formatRatio(before, after);
+}
+
+/** The figure rows of a before/after table: figure, then one cell per form, then the change first → last. */
+export function figureRows(forms: RunFigures[]): string[][] {
+  const first = forms[0];
+  const last = forms[forms.length - 1];
+  const runs = first.samplesMs.length;
+  const row = (name: string, cell: (f: RunFigures) => string, pick: (f: RunFigures) => number | undefined): string[] => [
+    name,
+    ...forms.map(cell),
+    change(pick(first), pick(last)),
+  ];
+  return [
+    row(`Time (median of ${runs})`, (f) => formatMs(f.timeMs), (f) => f.timeMs),
+    row('Runs', (f) => formatSamples(f.samplesMs), () => undefined),
+    row('Total cost', (f) => optional(f.cost, formatCost), (f) => f.cost),
+    row('Shared buffers hit / read', hitRead, (f) => f.sharedBuffers),
+    row('Rows scanned', (f) => formatCount(f.rowsScanned), (f) => f.rowsScanned),
+    row('Temp blocks (read + written)', (f) => optional(f.tempBlocks, formatCount), (f) => f.tempBlocks),
+    row('Peak memory (largest node)', (f) => optional(f.peakMemoryKb, formatKb), (f) => f.peakMemoryKb),
+    row('Rows returned', (f) => formatCount(f.rows), (f) => f.rows),
+  ];
+}
+
+/** Which change gave what: each arm against the original, and what the second change adds to the first. */
+export function describeContributions(c: RewriteCombination): string[] {
+  const arm = (rewrite: boolean, index: boolean): CombinationArm | undefined => c.arms.find((a) => a.rewrite === rewrite && a.index === index);
+  const original = arm(false, false);
+  const rewrite = arm(true, false);
+  const index = arm(false, true);
+  const both = arm(true, true);
+  if (!original || !rewrite || !index || !both) return [];
+  const t = (a: CombinationArm): number => a.figures.timeMs;
+  const line = (what: string, from: CombinationArm, to: CombinationArm): string =>
+    `${what}: ${formatMs(t(from))} → ${formatMs(t(to))} (${formatRatio(t(from), t(to))}), shared buffers ${formatCount(from.figures.sharedBuffers)} → ${formatCount(to.figures.sharedBuffers)}`;
+  return [
+    line('The rewrite alone', original, rewrite),
+    line('The index alone', original, index),
+    line('Both together', original, both),
+    line('The index, once the rewrite is applied', rewrite, both),
+    line('The rewrite, once the index exists', index, both),
+  ];
+}
+
+/** Escapes what would break a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function table(header: string[], rows: string[][], rightFrom = 1): string {
+  const line = (cells: string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  const align = header.map((_, i) => (i >= rightFrom ? '---:' : '---'));
+  return [line(header), `| ${align.join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+function fence(text: string, info: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}${info}\n${text.replace(/\s+$/, '')}\n${ticks}`;
+}
+
+function combinationMarkdown(c: RewriteCombination): string[] {
+  const out: string[] = [`#### Rewrite + index, measured on ${c.where}`, ''];
+  out.push('The index was built for the measurement inside a transaction that was rolled back; on your server:', '');
+  out.push(fence([...c.indexSql, '-- to undo:', ...c.rollbackSql].join('\n'), 'sql'), '');
+  const original = c.arms[0];
+  const rows = c.arms.map((a) => [
+    a.label,
+    formatMs(a.figures.timeMs),
+    formatSamples(a.figures.samplesMs),
+    formatRatio(original.figures.timeMs, a.figures.timeMs),
+    optional(a.figures.cost, formatCost),
+    hitRead(a.figures),
+    formatCount(a.figures.rowsScanned),
+    optional(a.figures.tempBlocks, formatCount),
+    optional(a.figures.peakMemoryKb, formatKb),
+  ]);
+  const runs = original.figures.samplesMs.length;
+  out.push(
+    table(['Arm', `Time (median of ${runs})`, 'Runs', 'vs original', 'Total cost', 'Shared hit / read', 'Rows scanned', 'Temp blocks', 'Peak memory'], rows),
+    '',
+  );
+  const contributions = describeContributions(c);
+  if (contributions.length > 0) {
+    out.push('Which change gave what:', '');
+    for (const l of contributions) out.push(`- ${l}`);
+    out.push('');
+  }
+  return out;
+}
+
+function rewriteMarkdown(r: Rewrite, n: number): string[] {
+  const out: string[] = [`### ${n}. ${r.title}`, ''];
+  out.push(`**Verdict:** ${verdictText[r.verification]}${r.quickFix ? ' and measured faster beyond noise' : ''}. ${r.verificationReason}`, '');
+  out.push(r.explanation.trim(), '');
+  out.push(fence(r.rewrittenSql, 'sql'), '');
+  if (r.findings?.length) {
+    out.push('**Findings about the original:**', '');
+    for (const f of r.findings) out.push(`- ${f}`);
+    out.push('');
+  }
+  if (r.caveats.length > 0) {
+    out.push('**Caveats:**', '');
+    for (const c of r.caveats) out.push(`- ${c}`);
+    out.push('');
+  }
+  if (r.newParameters?.length) {
+    out.push('**New parameters:**', '');
+    for (const p of r.newParameters) out.push(`- \`:${p.name}\`: ${p.description}`);
+    out.push('');
+  }
+  if (r.equivalence) {
+    out.push('#### Equivalence', '', table(['Check', 'Result'], equivalenceRows(r.equivalence), 2), '');
+  }
+  const m = r.measurement;
+  if (m) {
+    out.push(`#### Before / after, measured on ${m.where} (EXPLAIN ANALYZE, BUFFERS)`, '');
+    out.push(table(['', 'Original', 'Rewrite', 'Change'], figureRows([m.before, m.after])), '');
+    out.push(`Faster beyond noise: **${m.faster ? 'yes' : 'no'}** (${m.noiseRule}).`, '');
+  } else {
+    out.push('_Not measured: ' + (r.verification === 'equivalent' ? 'the measurement was skipped._' : 'only a rewrite proven equivalent is timed._'), '');
+  }
+  if (r.combination) out.push(...combinationMarkdown(r.combination));
+  return out;
+}
+
+/** The rewrites as a Markdown section (heading level 2): verdict, SQL, equivalence and figures for each. */
+export function renderRewriteMarkdown(rewrites: Rewrite[], sql?: string): string {
+  const out: string[] = ['## Rewrites', ''];
+  if (sql) out.push(fence(sql.trim(), 'sql'), '');
+  if (rewrites.length === 0) out.push('No rewrite applies to this statement.', '');
+  rewrites.forEach((r, i) => out.push(...rewriteMarkdown(r, i + 1)));
+  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}

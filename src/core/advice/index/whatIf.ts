@@ -251,3 +251,65 @@ export async function measurePaired(
     { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },
   );
 }
+
+export interface HeadToHead {
+  /** Per pair: the statement with `first` alone, then with `second` alone, run back to back. */
+  firstMs: number[];
+  secondMs: number[];
+  /** Pages read (shared + local buffers) with each, from the last pair: deterministic where times are not. */
+  firstPages?: number;
+  secondPages?: number;
+}
+
+function pagesRead(plan: Plan): number | undefined {
+  const b = plan.totals.buffers;
+  return b ? b.sharedHit + b.sharedRead + b.localHit + b.localRead : undefined;
+}
+
+/**
+ * Times the statement with `first` alone and with `second` alone, alternately, in one rolled-back transaction
+ * (each index built under a savepoint and rolled back to it). Two forms of an index measured minutes apart on a
+ * busy machine are compared by drift as much as by themselves; back to back, the drift falls on both.
+ */
+export async function measureHeadToHead(
+  session: DatabaseSession,
+  first: IndexCandidate,
+  second: IndexCandidate,
+  statement: StatementToPlan,
+  pairs: number,
+  options: { signal?: AbortSignal; statementTimeoutMs?: number },
+): Promise<HeadToHead> {
+  const inTransaction = requireTransactions(session);
+  const timeWith = async (tx: TransactionScope, index: IndexCandidate): Promise<{ ms: number; pages?: number }> => {
+    await tx.query('SAVEPOINT what_if_head_to_head');
+    try {
+      await tx.query(transactionalCreateSql(index));
+      const plan = parsePlan(await tx.explainJson(statementBody(statement.sql), 'ANALYZE, BUFFERS', statement.params));
+      return { ms: plan.executionTimeMs ?? plan.totals.timeMs, pages: pagesRead(plan) };
+    } finally {
+      await tx.query('ROLLBACK TO SAVEPOINT what_if_head_to_head');
+    }
+  };
+  return inTransaction(
+    async (tx) => {
+      const result: HeadToHead = { firstMs: [], secondMs: [] };
+      for (let i = 0; i < pairs; i++) {
+        throwIfAborted(options.signal);
+        // Alternate which goes first, so neither always runs on the caches the other warmed.
+        const order = i % 2 === 0 ? [first, second] : [second, first];
+        for (const index of order) {
+          const r = await timeWith(tx, index);
+          if (index === first) {
+            result.firstMs.push(r.ms);
+            result.firstPages = r.pages;
+          } else {
+            result.secondMs.push(r.ms);
+            result.secondPages = r.pages;
+          }
+        }
+      }
+      return result;
+    },
+    { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },
+  );
+}

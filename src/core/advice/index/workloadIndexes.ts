@@ -2,8 +2,9 @@
  * One set of indexes for a workload: the advisor's per-statement candidates pooled, built together for real
  * in one rolled-back transaction, and pruned by measurement. An index goes when the statements that use it
  * keep (nearly) their measured time without it (another index of the pool serves them: a prefix, a full
- * index instead of a partial one, …); then, under a size budget, those with the most measured gain per byte
- * are kept while they fit. Nothing outlives the transaction.
+ * index instead of a partial one, …); then, under a size budget, the indexes or smaller forms of them (without
+ * INCLUDE columns, leading key only) whose measured gains add up to the most within it. Nothing outlives the
+ * transaction.
  */
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { statementBody } from '../../db/explainStatement';
@@ -12,8 +13,10 @@ import type { Plan } from '../../plan/planNode';
 import { parsePlan } from '../../plan/parsePlan';
 import type { IndexCandidate } from '../indexSuggestion';
 import { qualifiedName } from './identifiers';
-import { candidateKey, transactionalCreateSql } from './indexDdl';
+import { candidateKey, indexBody, transactionalCreateSql } from './indexDdl';
 import { median } from '../median';
+import { narrowerForms } from './narrowerForms';
+import { bestWithinBudget, type SizedOption } from './sizeBudget';
 
 export interface WorkloadStatement {
   id: string;
@@ -28,7 +31,7 @@ export interface WorkloadIndexOptions {
   samples?: number;
   /** A statement must keep at least this share of its measured saving when an index goes (default 0.9). */
   keepShare?: number;
-  /** Total size the kept indexes may take, bytes; the cheapest losses per byte go first until it fits. */
+  /** Total size the kept indexes may take, bytes: the indexes, or smaller forms of them, with the most measured gain that fit. */
   maxTotalBytes?: number;
   /** Differences below this are timing noise, ms (default 0.1). */
   noiseMs?: number;
@@ -110,7 +113,8 @@ class Pruner {
     throwIfAborted(this.options.signal);
     const runs: Array<{ ms: number; plan: Plan }> = [];
     for (let i = 0; i < (this.options.samples ?? 3); i++) {
-      const plan = parsePlan(await this.tx.explainJson(statementBody(s.sql), 'ANALYZE', s.params));
+      // TIMING OFF: per-row clock reads would charge a plan by the rows it streams, not by its work.
+      const plan = parsePlan(await this.tx.explainJson(statementBody(s.sql), 'ANALYZE, TIMING OFF', s.params));
       runs.push({ ms: plan.executionTimeMs ?? plan.totals.timeMs, plan });
     }
     const ms = median(runs.map((r) => r.ms));
@@ -179,6 +183,42 @@ class Pruner {
     return { dropped: false, lossMs };
   }
 
+  /**
+   * In a savepoint rolled back afterwards: `c` replaced by its smaller form `f`; the extra milliseconds per run
+   * of the workload for the statements whose plans used `c`, and the real size of `f`.
+   */
+  async tryForm(c: IndexCandidate, f: IndexCandidate): Promise<{ lossMs: number; sizeBytes: number } | undefined> {
+    const affected = this.statements.filter((s) => this.current.get(s.id)?.uses.has(c.name));
+    await this.tx.query('SAVEPOINT workload_form');
+    try {
+      await this.tx.query(`DROP INDEX ${qualifiedName(c.schema, c.name)}`);
+      await this.tx.query(transactionalCreateSql(f));
+      const rows = await this.tx.query<{ size: string }>('SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size', [qualifiedName(f.schema, f.name)]);
+      let lossMs = 0;
+      for (const s of affected) lossMs += Math.max(0, (await this.time(s)).ms - (this.current.get(s.id)?.ms ?? 0));
+      return { lossMs, sizeBytes: Number(rows[0]?.size ?? 0) };
+    } catch (err) {
+      if (err instanceof TunerError && err.reason === 'cancelled') throw err;
+      return undefined;
+    } finally {
+      await this.tx.query('ROLLBACK TO SAVEPOINT workload_form');
+    }
+  }
+
+  /**
+   * `c` replaced by `f` for good (within the transaction); the statements that used `c` re-timed. `f` takes
+   * `c`'s name when its own is only `c`'s with a number appended (the name was taken by `c` when `f` was named).
+   */
+  async replace(c: IndexCandidate, form: IndexCandidate): Promise<IndexCandidate> {
+    const renamed = form.name.startsWith(c.name) && /^\d+$/.test(form.name.slice(c.name.length));
+    const f = renamed ? { ...form, name: c.name } : form;
+    const affected = this.statements.filter((s) => this.current.get(s.id)?.uses.has(c.name));
+    await this.tx.query(`DROP INDEX ${qualifiedName(c.schema, c.name)}`);
+    await this.tx.query(transactionalCreateSql(f));
+    for (const s of affected) this.current.set(s.id, await this.time(s));
+    return f;
+  }
+
   async finalTimes(): Promise<Map<string, StatementTimes>> {
     const out = new Map<string, StatementTimes>();
     for (const s of this.statements) {
@@ -188,8 +228,11 @@ class Pruner {
   }
 }
 
+/** Smaller forms tried per index when the pool does not fit the size budget. */
+const maxFormsPerIndex = 3;
+
 function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
 /**
@@ -210,7 +253,9 @@ export async function consolidateWorkloadIndexes(
       const p = new Pruner(tx, statements, options);
       await p.measureNone();
       let kept = await p.build(candidates);
-      const size = (c: IndexCandidate): number => p.sizes.get(c.name) ?? 0;
+      // A smaller form that replaced an index may carry its name: its size is kept by object, not by name.
+      const formSizes = new Map<IndexCandidate, number>();
+      const size = (c: IndexCandidate): number => formSizes.get(c) ?? p.sizes.get(c.name) ?? 0;
 
       // Redundant first: largest first, so that a wide index gives way to a narrower one that serves as well.
       for (const c of [...kept].sort((a, b) => size(b) - size(a))) {
@@ -222,32 +267,55 @@ export async function consolidateWorkloadIndexes(
         }
       }
 
-      // Then the size budget, as a knapsack by greed: each index's measured loss when it alone goes, most
-      // gain per byte first while it fits; the rest go. One measurement per index, not one per pair.
+      // Then the size budget. Each index's gain is its measured loss when it alone goes; each smaller form's
+      // (without INCLUDE columns, leading key only) its loss when it alone replaces the index. The best total
+      // gain within the budget is chosen over all of them at once (sizeBudget.ts), not greedily per byte.
       const budget = options.maxTotalBytes;
       if (budget !== undefined && kept.reduce((s, c) => s + size(c), 0) > budget) {
-        const losses = new Map<IndexCandidate, number>();
-        for (const c of kept) losses.set(c, (await p.tryDrop(c, () => false)).lossMs);
-        const ranked = [...kept].sort((a, b) => (losses.get(b) ?? 0) / Math.max(size(b), 1) - (losses.get(a) ?? 0) / Math.max(size(a), 1));
-        let used = 0;
-        const fits: IndexCandidate[] = [];
-        for (const c of ranked) {
-          if (used + size(c) > budget) continue;
-          fits.push(c);
-          used += size(c);
+        const taken = new Set([...candidates.map((c) => c.name), ...p.sizes.keys()]);
+        const groups: Array<Array<SizedOption<{ index: IndexCandidate; form?: IndexCandidate }>>> = [];
+        const lossIfGone = new Map<IndexCandidate, number>();
+        for (const c of kept) {
+          throwIfAborted(options.signal);
+          const loss = (await p.tryDrop(c, () => false)).lossMs;
+          lossIfGone.set(c, loss);
+          const group: Array<SizedOption<{ index: IndexCandidate; form?: IndexCandidate }>> = [{ item: { index: c }, sizeBytes: size(c), gainMs: loss }];
+          if (loss > (options.noiseMs ?? 0.1)) {
+            // The narrowest first: they free the most bytes.
+            const forms = narrowerForms(c, undefined, taken).sort((a, b) => a.keys.length + a.include.length - (b.keys.length + b.include.length));
+            for (const f of forms.slice(0, maxFormsPerIndex)) {
+              const r = await p.tryForm(c, f);
+              if (r && r.sizeBytes < size(c)) group.push({ item: { index: c, form: f }, sizeBytes: r.sizeBytes, gainMs: loss - r.lossMs });
+            }
+          }
+          groups.push(group);
         }
-        for (const c of kept.filter((k) => !fits.includes(k))) {
-          await p.tryDrop(c, () => true);
-          p.dropped.push({ candidate: c, reason: `over the size budget: ${megabytes(size(c))} for ${(losses.get(c) ?? 0).toFixed(1)} ms per run of the workload, less gain per byte than those kept` });
+        const picked = bestWithinBudget(groups, budget);
+        const next: IndexCandidate[] = [];
+        for (let i = 0; i < kept.length; i++) {
+          const c = kept[i];
+          const o = picked[i];
+          if (o && !o.item.form) {
+            next.push(c);
+          } else if (o?.item.form) {
+            const f = await p.replace(c, o.item.form);
+            formSizes.set(f, o.sizeBytes);
+            next.push(f);
+            p.dropped.push({ candidate: c, reason: `replaced by the smaller ${indexBody(f)}${f.name === c.name ? ' under the same name' : ` (${f.name})`} to fit the size budget: ${megabytes(size(c))} → ${megabytes(o.sizeBytes)}, keeping ${(o.gainMs).toFixed(1)} of ${(lossIfGone.get(c) ?? 0).toFixed(1)} ms per run of the workload` });
+          } else {
+            await p.tryDrop(c, () => true);
+            p.dropped.push({ candidate: c, reason: `over the size budget: ${megabytes(size(c))} for ${(lossIfGone.get(c) ?? 0).toFixed(1)} ms per run of the workload; the indexes kept gain more within the budget` });
+          }
         }
-        kept = kept.filter((k) => fits.includes(k));
+        kept = next;
       }
 
       const times = await p.finalTimes();
       return {
         kept,
         dropped: p.dropped,
-        sizes: p.sizes,
+        // The kept forms' sizes under their names (a form may have taken the name of the index it replaced).
+        sizes: new Map([...p.sizes, ...[...formSizes].map(([f, bytes]): [string, number] => [f.name, bytes])]),
         pooledBytes: candidates.reduce((s, c) => s + size(c), 0),
         keptBytes: kept.reduce((s, c) => s + size(c), 0),
         times,

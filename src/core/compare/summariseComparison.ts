@@ -13,6 +13,8 @@ export function changeWord(d: Delta, better = 'lower', worse = 'higher'): string
 /** Changes under this share of the total are noise in the summary (the node table still lists them). */
 const NOTABLE_SHARE = 0.05;
 const MAX_NODE_LINES = 3;
+/** More changes of one kind than this are summed up in one line. */
+const MAX_ALIKE_LINES = 3;
 
 /**
  * A few lines that say what changed, most important first: total time, buffers, operator and join-order
@@ -30,10 +32,26 @@ export function summariseComparison(c: PlanComparison): string[] {
   if (t.rowsScanned && t.rowsScanned.before !== t.rowsScanned.after) {
     lines.push(`Rows scanned ${formatCount(t.rowsScanned.before)} → ${formatCount(t.rowsScanned.after)} (${changeWord(t.rowsScanned, 'fewer', 'more')}).`);
   }
+  // One line per kind of change: a new index on a partitioned table turns hundreds of scans alike.
+  const byBefore = new Map(c.matches.map((m) => [m.beforeId, m]));
+  const kinds = new Map<string, PlanComparison['typeChanges']>();
   for (const ch of c.typeChanges) {
-    const m = c.matches.find((x) => x.beforeId === ch.beforeId);
-    const where = m && m.beforeLabel !== ch.before ? ` (${m.beforeLabel} → ${m.afterLabel})` : '';
-    lines.push(`${ch.before} → ${ch.after}${where}.`);
+    const key = `${ch.before} → ${ch.after}`;
+    const list = kinds.get(key);
+    if (list) list.push(ch);
+    else kinds.set(key, [ch]);
+  }
+  for (const [kind, changes] of kinds) {
+    const where = (ch: PlanComparison['typeChanges'][number]): string => {
+      const m = byBefore.get(ch.beforeId);
+      return m && m.beforeLabel !== ch.before ? `${m.beforeLabel} → ${m.afterLabel}` : '';
+    };
+    if (changes.length <= MAX_ALIKE_LINES) {
+      for (const ch of changes) lines.push(where(ch) ? `${kind} (${where(ch)}).` : `${kind}.`);
+    } else {
+      const first = where(changes[0]);
+      lines.push(`${kind} in ${formatCount(changes.length)} nodes${first ? ` (${first}, and ${formatCount(changes.length - 1)} more alike)` : ''}.`);
+    }
   }
   if (c.joinOrder.changed && c.joinOrder.before && c.joinOrder.after) {
     lines.push(`Join order changed: ${c.joinOrder.before} → ${c.joinOrder.after}.`);

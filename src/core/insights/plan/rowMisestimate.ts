@@ -2,7 +2,9 @@
 import type { ColumnStats, TableStats } from '../../db/catalog';
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
+import { columnFigures, distinctCount } from './columnStatistics';
 import { andedConditionCount, conditionColumns, conditionFunctions } from './conditionColumns';
+import { groupingCause } from './groupingEstimate';
 import { formatCount, formatPercent } from '../../report/formatNumbers';
 import {
   ancestors,
@@ -129,7 +131,11 @@ function insightFor(context: PlanRuleContext, node: PlanNode): Insight {
   ];
   const grounds = statisticsGrounds(context, node, evidence);
   const causes = likelyCauses(context, node, evidence, grounds);
-  const consequence = under
+  const grouping = node.fields['Node Type'] === 'Aggregate' || node.fields['Node Type'] === 'Group';
+  const consequence = grouping && !under
+    ? 'Believing many groups come, the planner sizes the grouping for them (a hash table, or a sort where hashing ' +
+      'would fit in memory) and plans the nodes above for that many rows.'
+    : under
     ? 'Believing few rows come, the planner picks plans that are cheap for few rows: nested loops, index probes per ' +
       'row, hashes sized too small, in-memory sorts that then spill.'
     : 'Believing many rows come, the planner picks plans built for volume (hash joins, full scans, parallel workers) ' +
@@ -269,18 +275,6 @@ function isEqualityOn(condition: string, column: string): boolean {
     !new RegExp(`(?:^|[\\s(.])"?${col}"?\\)?(?:::[\\w ]+)?\\s*(?:<|>|<=|>=|<>|~~|!~~)\\s`, 'i').test(condition);
 }
 
-/** "n_distinct 100, correlation 0.01, null_frac 0": the pg_stats figures a statistics advice rests on. */
-function columnFigures(c: ColumnStats): string {
-  const nd = c.nDistinct < 0 ? `${formatPercent(-c.nDistinct)} of rows distinct` : `${formatCount(c.nDistinct)} distinct`;
-  const corr = c.correlation !== undefined ? `, correlation ${c.correlation.toFixed(2)}` : '';
-  return `${nd} (n_distinct ${c.nDistinct})${corr}, null_frac ${c.nullFrac}`;
-}
-
-/** Distinct values as a count (pg_stats gives a negative fraction of rows for columns that grow with the table). */
-function distinctCount(c: ColumnStats, rows: number): number {
-  return c.nDistinct < 0 ? -c.nDistinct * rows : c.nDistinct;
-}
-
 function likelyCauses(context: PlanRuleContext, node: PlanNode, evidence: Evidence[], grounds: StatisticsGrounds): Cause[] {
   const causes: Cause[] = [];
   const f = node.fields;
@@ -303,6 +297,8 @@ function likelyCauses(context: PlanRuleContext, node: PlanNode, evidence: Eviden
       });
     }
   }
+  const grouping = groupingCause(context, node, evidence);
+  if (grouping) causes.push(grouping);
   const conditions = [stringField(f, 'Filter'), stringField(f, 'Index Cond'), stringField(f, 'Recheck Cond')].filter(
     (c): c is string => c !== undefined,
   );

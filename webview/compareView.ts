@@ -1,11 +1,16 @@
 // The compare mode: two plans side by side, matched nodes linked (hover or select one and its match lights
-// up on the other side), each node marked with its match and what changed, the summary on top.
+// up on the other side), each node marked with its match and what changed, the summary on top. Runs of
+// similar siblings are grouped on each side as in the plan view, a group paired with its counterpart
+// (compareGroups.ts) and marked with the summed change; opening or closing a group does the same to its
+// partner, and each canvas draws only what is in view.
 
 import type { Delta, DidShowComparisonNotification, NodeMatch, TuningResult } from '../src/shared/protocol';
+import { pairGroups, type GroupPair, type GroupPairs } from './compareGroups';
 import { h, s } from './dom';
 import { formatCount, formatMs } from './format';
 import { PlanCanvas } from './planCanvas';
-import { defaultCollapsed, layoutPlan, NODE_HEIGHT, NODE_WIDTH } from './planLayout';
+import { defaultCollapsed, layoutPlan, NODE_HEIGHT, NODE_WIDTH, type Grouping, type PlanLayout } from './planLayout';
+import { findSiblingGroups, groupBoxId, groupIdOfBox, groupTitle, hiddenInGroup, type SiblingGroup, type SiblingGroups } from './siblingGroups';
 
 export type Comparison = Omit<DidShowComparisonNotification, 'type'>;
 type Side = 'before' | 'after';
@@ -24,11 +29,23 @@ function change(d: Delta, better: string, worse: string): string {
   return r >= 1 ? `${r >= 10 ? Math.round(r) : r.toFixed(1)}× ${better}` : `${1 / r >= 10 ? Math.round(1 / r) : (1 / r).toFixed(1)}× ${worse}`;
 }
 
+/** Per side: its groups, which of them are open, which subtrees are collapsed, and the layout drawn. */
+interface SideState {
+  groups: SiblingGroups;
+  expanded: Set<number>;
+  collapsed: Set<number>;
+  layout?: PlanLayout;
+}
+
+const other = (side: Side): Side => (side === 'before' ? 'after' : 'before');
+
 export class CompareView {
   readonly element = h('div', { className: 'compare' });
   private readonly canvases: Record<Side, PlanCanvas>;
   private readonly byBefore = new Map<number, NodeMatch>();
   private readonly byAfter = new Map<number, NodeMatch>();
+  private readonly sides: Record<Side, SideState>;
+  private readonly groupPairs: GroupPairs;
   private readonly info = h('div', { className: 'compare-info muted', attrs: { role: 'status' } });
   private hovered?: { side: Side; id: number };
   private selected?: { side: Side; id: number };
@@ -41,10 +58,13 @@ export class CompareView {
       this.byBefore.set(m.beforeId, m);
       this.byAfter.set(m.afterId, m);
     }
+    const sideState = (plan: TuningResult['plan']): SideState => ({ groups: findSiblingGroups(plan), expanded: new Set(), collapsed: new Set() });
+    this.sides = { before: sideState(data.before.plan), after: sideState(data.after.plan) };
+    this.groupPairs = pairGroups(this.sides.before.groups, this.sides.after.groups, data.comparison.matches);
     const canvas = (side: Side): PlanCanvas =>
       new PlanCanvas({
         select: (id) => this.select(side, id),
-        toggle: () => undefined,
+        toggle: (id) => this.toggle(side, id),
         transformChanged: () => this.handlers.changed(),
         decorate: (g, id) => this.decorate(side, g, id),
         hover: (id) => this.hover(side, id),
@@ -52,9 +72,9 @@ export class CompareView {
     this.canvases = { before: canvas('before'), after: canvas('after') };
   }
 
-  /** The canvases' SVGs, left to right, for export. */
-  svgs(): SVGSVGElement[] {
-    return [this.canvases.before.svgElement(), this.canvases.after.svgElement()];
+  /** The canvases, left to right, for export. */
+  exportCanvases(): PlanCanvas[] {
+    return [this.canvases.before, this.canvases.after];
   }
 
   mount(): void {
@@ -79,16 +99,107 @@ export class CompareView {
     );
     for (const side of ['before', 'after'] as const) {
       const plan = data[side].plan;
-      this.canvases[side].show(plan, layoutPlan(plan, new Set(defaultCollapsed(plan))), undefined, 'fit');
+      const state = this.sides[side];
+      state.collapsed = new Set(defaultCollapsed(plan, undefined, this.grouping(side)));
+      state.layout = layoutPlan(plan, state.collapsed, this.grouping(side));
+      this.canvases[side].show(plan, state.layout, undefined, 'fit');
     }
     this.describe(undefined);
+  }
+
+  private grouping(side: Side): Grouping {
+    return { groups: this.sides[side].groups, expanded: this.sides[side].expanded };
   }
 
   private matchOf(side: Side, id: number): NodeMatch | undefined {
     return side === 'before' ? this.byBefore.get(id) : this.byAfter.get(id);
   }
 
+  private pairOf(side: Side, groupId: number): GroupPair | undefined {
+    return side === 'before' ? this.groupPairs.byBefore.get(groupId) : this.groupPairs.byAfter.get(groupId);
+  }
+
+  /**
+   * Opens or closes a group and its partner, or collapses or expands a subtree and its match's, so both sides
+   * keep showing the same part of the plan.
+   */
+  private toggle(side: Side, id: number): void {
+    const groupId = groupIdOfBox(id);
+    const otherSide = other(side);
+    if (groupId !== undefined) {
+      const open = !this.sides[side].expanded.has(groupId);
+      const pair = this.pairOf(side, groupId);
+      this.setOpen(side, groupId, open);
+      if (pair) this.setOpen(otherSide, (side === 'before' ? pair.after : pair.before).id, open);
+    } else {
+      const collapse = !this.sides[side].collapsed.has(id);
+      const m = this.matchOf(side, id);
+      const partner = m ? (side === 'before' ? m.afterId : m.beforeId) : undefined;
+      this.setCollapsed(side, id, collapse);
+      if (partner !== undefined && this.data[otherSide].plan.nodes[partner]?.children.length) this.setCollapsed(otherSide, partner, collapse);
+    }
+    const linked = this.linkedId({ side, id }, otherSide);
+    this.relayout(side, id);
+    this.relayout(otherSide, linked);
+    this.handlers.changed();
+  }
+
+  private setOpen(side: Side, groupId: number, open: boolean): void {
+    if (open) this.sides[side].expanded.add(groupId);
+    else this.sides[side].expanded.delete(groupId);
+  }
+
+  private setCollapsed(side: Side, id: number, collapsed: boolean): void {
+    if (collapsed) this.sides[side].collapsed.add(id);
+    else this.sides[side].collapsed.delete(id);
+  }
+
+  /** New layout of one side; `anchorId` stays where it was on screen. */
+  private relayout(side: Side, anchorId: number | undefined): void {
+    const state = this.sides[side];
+    const plan = this.data[side].plan;
+    const before = anchorId === undefined ? undefined : state.layout?.byId.get(anchorId);
+    state.layout = layoutPlan(plan, state.collapsed, this.grouping(side));
+    const after = anchorId === undefined ? undefined : state.layout.byId.get(anchorId);
+    const canvas = this.canvases[side];
+    const t = canvas.getTransform();
+    const view = before && after ? { k: t.k, x: t.x + (before.x - after.x) * t.k, y: t.y + (before.y - after.y) * t.k } : t;
+    const selected = this.selected ? (this.selected.side === side ? this.selected.id : this.linkedId(this.selected, side)) : undefined;
+    canvas.show(plan, state.layout, selected, view);
+  }
+
   private decorate(side: Side, g: SVGGElement, id: number): void {
+    const groupId = groupIdOfBox(id);
+    if (groupId !== undefined) this.decorateGroup(side, g, groupId);
+    else this.decorateNode(side, g, id);
+    if (this.hovered && this.linkedId(this.hovered, side) === id) g.classList.add('linked');
+    if (this.selected && this.linkedId(this.selected, side) === id) g.classList.add('linked-selected');
+  }
+
+  /** A group box: paired, with the summed change on the after side; or its members' matches lie elsewhere. */
+  private decorateGroup(side: Side, g: SVGGElement, groupId: number): void {
+    const pair = this.pairOf(side, groupId);
+    g.classList.add(pair ? 'match-group' : 'unmatched');
+    const text = !pair
+      ? side === 'before' ? 'no group like it in the after plan' : 'no group like it before'
+      : side === 'after' ? this.groupDeltaText(pair) : `${pair.matched} matched in ${groupTitle(pair.after)}`;
+    g.append(
+      s('text', { className: `delta ${pair ? 'group' : 'none'}`, text, attrs: { x: NODE_WIDTH - 4, y: NODE_HEIGHT + 14, 'text-anchor': 'end' } }),
+    );
+  }
+
+  private groupDeltaText(pair: GroupPair): string {
+    const parts: string[] = [];
+    const nb = pair.before.members.length;
+    const na = pair.after.members.length;
+    if (nb !== na) parts.push(`${formatCount(nb)} → ${formatCount(na)} members`);
+    if (this.data.comparison.analyzed && pair.timeMs.before !== pair.timeMs.after) parts.push(`Σ ${change(pair.timeMs, 'faster', 'slower')}`);
+    else if (!this.data.comparison.analyzed && pair.cost.before !== pair.cost.after) parts.push(`Σ cost ${change(pair.cost, 'lower', 'higher')}`);
+    if (pair.rows.before !== pair.rows.after) parts.push(`Σ rows ${formatCount(pair.rows.before)}→${formatCount(pair.rows.after)}`);
+    return parts.join(' · ') || 'unchanged';
+  }
+
+  private decorateNode(side: Side, g: SVGGElement, id: number): void {
     const m = this.matchOf(side, id);
     g.classList.add(m ? `match-${m.confidence}` : 'unmatched');
     const text = !m
@@ -97,8 +208,6 @@ export class CompareView {
     g.append(
       s('text', { className: `delta ${m ? m.confidence : 'none'}`, text, attrs: { x: NODE_WIDTH - 4, y: NODE_HEIGHT + 14, 'text-anchor': 'end' } }),
     );
-    if (this.hovered && this.linkedId(this.hovered, side) === id) g.classList.add('linked');
-    if (this.selected && this.linkedId(this.selected, side) === id) g.classList.add('linked-selected');
   }
 
   private deltaText(m: NodeMatch): string {
@@ -109,18 +218,38 @@ export class CompareView {
     return parts.join(' · ') || 'unchanged';
   }
 
-  /** The id on `side` linked to a node: itself on its own side, its match on the other. */
+  /**
+   * The box on `side` linked to a node or group box of the other side: a group's partner group; a node's
+   * match, or the box that hides it there (its closed group, or its collapsed ancestor).
+   */
   private linkedId(at: { side: Side; id: number }, side: Side): number | undefined {
     if (at.side === side) return undefined;
+    const groupId = groupIdOfBox(at.id);
+    if (groupId !== undefined) {
+      const pair = this.pairOf(at.side, groupId);
+      return pair ? groupBoxId((side === 'before' ? pair.before : pair.after).id) : undefined;
+    }
     const m = this.matchOf(at.side, at.id);
-    return m ? (side === 'before' ? m.beforeId : m.afterId) : undefined;
+    return m ? this.shownBoxOf(side, side === 'before' ? m.beforeId : m.afterId) : undefined;
+  }
+
+  /** The node's own box when drawn, else the box that stands for it. */
+  private shownBoxOf(side: Side, id: number): number {
+    const { layout, groups, expanded } = this.sides[side];
+    if (!layout || layout.byId.has(id)) return id;
+    const nodes = this.data[side].plan.nodes;
+    for (let n: number | null = id; n !== null; n = nodes[n].parentId) {
+      if (n !== id && layout.byId.has(n)) return n;
+      const group = hiddenInGroup(groups, expanded, n);
+      if (group && layout.byId.has(groupBoxId(group.id))) return groupBoxId(group.id);
+    }
+    return id;
   }
 
   private setLinkClass(at: { side: Side; id: number } | undefined, cls: string, on: boolean): void {
     if (!at) return;
-    const other: Side = at.side === 'before' ? 'after' : 'before';
-    const id = this.linkedId(at, other);
-    if (id !== undefined) this.canvases[other].nodeElement(id)?.classList.toggle(cls, on);
+    const id = this.linkedId(at, other(at.side));
+    if (id !== undefined) this.canvases[other(at.side)].nodeElement(id)?.classList.toggle(cls, on);
     this.canvases[at.side].nodeElement(at.id)?.classList.toggle(`${cls}-source`, on);
   }
 
@@ -134,14 +263,31 @@ export class CompareView {
   private select(side: Side, id: number): void {
     this.setLinkClass(this.selected, 'linked-selected', false);
     this.selected = { side, id };
-    const other: Side = side === 'before' ? 'after' : 'before';
+    const otherSide = other(side);
     this.canvases[side].setSelected(id);
-    const linked = this.linkedId(this.selected, other);
-    this.canvases[other].setSelected(linked);
-    if (linked !== undefined) this.canvases[other].ensureVisible(linked);
+    // Keyboard moves can go past the edge of the view.
+    this.canvases[side].ensureVisible(id);
+    const linked = this.linkedId(this.selected, otherSide);
+    this.canvases[otherSide].setSelected(linked);
+    if (linked !== undefined) this.canvases[otherSide].ensureVisible(linked);
     this.setLinkClass(this.selected, 'linked-selected', true);
-    this.describe(this.matchOf(side, id));
+    const groupId = groupIdOfBox(id);
+    if (groupId !== undefined) this.describeGroup(side, this.sides[side].groups.byId.get(groupId));
+    else this.describe(this.matchOf(side, id));
     this.handlers.changed();
+  }
+
+  private describeGroup(side: Side, group: SiblingGroup | undefined): void {
+    const pair = group ? this.pairOf(side, group.id) : undefined;
+    if (!group || !pair) {
+      this.info.textContent = group ? `${groupTitle(group)}: no group of similar nodes in the other plan holds their matches.` : '';
+      return;
+    }
+    const parts = [`${groupTitle(pair.before)} ↔ ${groupTitle(pair.after)}`, `${formatCount(pair.matched)} of ${formatCount(pair.before.members.length)} members matched`];
+    if (this.data.comparison.analyzed) parts.push(`Σ time ${formatMs(pair.timeMs.before)} → ${formatMs(pair.timeMs.after)}`);
+    else parts.push(`Σ cost ${formatCount(pair.cost.before)} → ${formatCount(pair.cost.after)}`);
+    parts.push(`Σ rows ${formatCount(pair.rows.before)} → ${formatCount(pair.rows.after)}`);
+    this.info.textContent = parts.join(' · ');
   }
 
   private describe(m: NodeMatch | undefined): void {

@@ -1,4 +1,4 @@
-import type { PlanNode, RawPlanFields, TuningResult } from '../src/shared/protocol';
+import type { NodeMetrics, PackedColumn, PackedPlanNodes, PlanNode, RawPlanFields, TuningResult } from '../src/shared/protocol';
 
 /**
  * The host sends `plan.nodes` empty (see the protocol's DidShowResultNotification); rebuild it from the tree.
@@ -30,4 +30,67 @@ export function fillNodeFields(result: TuningResult, fields: readonly RawPlanFie
     const full = fields[node.id];
     if (full && typeof full === 'object') node.fields = full;
   }
+}
+
+/**
+ * The result of a first message whose nodes came as columns (`DidShowResultNotification.packedNodes`): the
+ * tree rebuilt, `plan.root` and `plan.nodes` set. Ids are positions in pre-order, so a parent always comes
+ * before its children and children are appended in order.
+ */
+export function unpackNodes(result: TuningResult, packed: PackedPlanNodes): TuningResult {
+  const { count, parents } = packed;
+  const nodes: PlanNode[] = new Array(count);
+  const fields = packed.fields.map((c) => ({ key: c.path[0], read: columnReader(c.column) }));
+  const metrics = packed.metrics.map((c) => ({ path: c.path, read: columnReader(c.column) }));
+  const full = new Map(packed.fullFields.map((f) => [f.id, f.fields]));
+  for (let id = 0; id < count; id++) {
+    let nodeFields = full.get(id);
+    if (!nodeFields) {
+      const out: Record<string, unknown> = {};
+      for (const f of fields) {
+        const value = f.read(id);
+        if (value !== undefined) out[f.key] = value;
+      }
+      nodeFields = out as RawPlanFields;
+    }
+    const nodeMetrics: Record<string, unknown> = {};
+    for (const m of metrics) {
+      const value = m.read(id);
+      if (value === undefined) continue;
+      if (m.path.length === 1) {
+        nodeMetrics[m.path[0]] = value;
+      } else {
+        const inner = (nodeMetrics[m.path[0]] ??= {}) as Record<string, unknown>;
+        inner[m.path[1]] = value;
+      }
+    }
+    const parentId = parents[id] < 0 ? null : parents[id];
+    const parent = parentId === null ? undefined : nodes[parentId];
+    const node: PlanNode = { id, parentId, depth: parent ? parent.depth + 1 : 0, fields: nodeFields, children: [], metrics: nodeMetrics as unknown as NodeMetrics };
+    nodes[id] = node;
+    parent?.children.push(node);
+  }
+  if (count === 0) return withNodeList(result);
+  return { ...result, plan: { ...result.plan, root: nodes[0], nodes } };
+}
+
+/** Reads node `id`'s value from a column; undefined: the node has no such key. */
+function columnReader(column: PackedColumn): (id: number) => unknown {
+  if ('constant' in column) {
+    const value = column.constant ?? undefined;
+    return () => value;
+  }
+  if ('numbers' in column) {
+    const numbers = column.numbers;
+    return (id) => {
+      const v = numbers[id];
+      return Number.isNaN(v) ? undefined : v;
+    };
+  }
+  if ('labels' in column) {
+    const { labels, codes } = column;
+    return (id) => labels[codes[id]] ?? undefined;
+  }
+  const values = column.values;
+  return (id) => values[id] ?? undefined;
 }

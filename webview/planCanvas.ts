@@ -15,7 +15,7 @@ export interface PlanCanvasHandlers {
   toggle(nodeId: number): void;
   /** After a zoom or pan gesture settles; for persisting the view. */
   transformChanged(transform: ZoomTransformState): void;
-  /** Adds to a node's group as it is drawn (the compare view's match marks and deltas). */
+  /** Adds to a node's (or group box's) SVG group as it is drawn (the compare view's match marks and deltas). */
   decorate?(g: SVGGElement, nodeId: number): void;
   /** The pointer entered (id) or left (undefined) a node: the compare view highlights its match. */
   hover?(nodeId: number | undefined): void;
@@ -222,6 +222,52 @@ export class PlanCanvas {
     return this.svg.node()!;
   }
 
+  /**
+   * Draws every node and edge of `layout` (not only those in view) into a second SVG at scale 1, its top-left
+   * corner `margin` from the bounds, and hands it to `use`. The SVG sits inside the canvas while `use` runs so
+   * the stylesheet applies to it as to the view (not displayed: nothing shows or takes a click), and is
+   * removed after. For export: `use` reads its computed styles.
+   */
+  withWholeDrawing<T>(layout: PlanLayout, margin: number, use: (svg: SVGSVGElement, width: number, height: number) => T): T {
+    const plan = this.plan;
+    if (!plan) throw new Error('nothing to draw');
+    const b = layout.bounds;
+    // Room for the role line above a box and the toggle's "hidden" text below it.
+    const width = Math.ceil(b.x1 - b.x0 + 2 * margin);
+    const height = Math.ceil(b.y1 - b.y0 + 2 * margin + 24);
+    const svg = s('svg', { className: 'plan-svg', attrs: { 'aria-hidden': 'true' } });
+    // Not displayed: styles compute for it, but nothing lays out or shapes its thousands of texts.
+    svg.style.setProperty('display', 'none');
+    const viewport = s('g', { className: 'viewport', attrs: { transform: `translate(${margin - b.x0},${margin + 16 - b.y0})` } });
+    const edges = s('g', { className: 'edges' });
+    const nodes = s('g', { className: 'nodes' });
+    for (const ln of layout.nodes) {
+      if (ln.parent) edges.append(this.drawEdge(plan, ln));
+      if (ln.children.length) edges.append(this.drawConnector(plan, ln));
+      const g = ln.group ? this.drawGroup(plan, ln, ln.group) : this.drawNode(plan, ln);
+      this.handlers.decorate?.(g, ln.id);
+      this.applyHighlight(g, ln.id);
+      nodes.append(g);
+    }
+    viewport.append(edges, nodes);
+    svg.append(viewport);
+    // The view hides text when zoomed far out; the whole drawing is at scale 1.
+    const lod = this.element.classList.contains('lod-low');
+    this.element.classList.remove('lod-low');
+    this.element.append(svg);
+    try {
+      return use(svg, width, height);
+    } finally {
+      svg.remove();
+      this.element.classList.toggle('lod-low', lod);
+    }
+  }
+
+  /** The plan and layout drawn now. */
+  shown(): { plan: Plan; layout: PlanLayout } | undefined {
+    return this.plan && this.layout ? { plan: this.plan, layout: this.layout } : undefined;
+  }
+
   /** How many node groups are in the DOM now (for tests and the benchmark). */
   drawnNodeCount(): number {
     return this.drawnNodes.size;
@@ -311,7 +357,7 @@ export class PlanCanvas {
       if (this.drawnNodes.has(id)) continue;
       const ln = layout.byId.get(id)!;
       const g = ln.group ? this.drawGroup(plan, ln, ln.group) : this.drawNode(plan, ln);
-      if (!ln.group) this.handlers.decorate?.(g, id);
+      this.handlers.decorate?.(g, id);
       this.applyHighlight(g, id);
       this.drawnNodes.set(id, g);
       newNodes.push(g);

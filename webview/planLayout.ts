@@ -40,6 +40,8 @@ export interface PlanLayout {
   nodes: LayoutNode[];
   byId: Map<number, LayoutNode>;
   bounds: Bounds;
+  /** The grouping it was laid out with (export lays out the whole plan with the same groups open). */
+  grouping?: Grouping;
 }
 
 /** Runs of similar siblings to draw as groups, and which groups the user opened. */
@@ -114,7 +116,7 @@ export function layoutPlan(plan: Plan, collapsed: ReadonlySet<number>, grouping?
     const kids = h.children ?? [];
     for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], ln]);
   }
-  return { nodes, byId, bounds };
+  return { nodes, byId, bounds, grouping };
 }
 
 function countDescendants(node: PlanNode): number {

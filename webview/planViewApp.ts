@@ -1,4 +1,4 @@
-import { fillNodeFields, withNodeList, withoutNodeList } from './nodeList';
+import { fillNodeFields, unpackNodes, withNodeList, withoutNodeList } from './nodeList';
 import {
   assertNever,
   isHostToWebviewMessage,
@@ -29,6 +29,8 @@ interface Shown {
   embeddedNote: boolean;
   /** The host's name for the result (`DidShowResultNotification.resultKey`), when it gave one. */
   key?: string;
+  /** How many insights there are when `result.insights` holds only the first of them (the rest follow). */
+  insightsToFollow?: number;
 }
 
 /** Saving state serialises the whole result; a burst of zoom/selection changes is saved once. */
@@ -75,7 +77,8 @@ export class PlanViewApp {
   }
 
   start(boot?: { scriptStartMs: number }): void {
-    this.app.append(h('div', { className: 'waiting', text: 'Waiting for a plan…' }));
+    // The busy line shows here too: the host opens the view busy when an explain starts (issue 4).
+    this.app.append(this.busy, h('div', { className: 'waiting', text: 'Waiting for a plan…' }));
     this.host.append(this.app);
     const state = this.api.getState();
     if (isPlanViewState(state) && state.comparison) {
@@ -95,9 +98,9 @@ export class PlanViewApp {
     switch (message.type) {
       case 'didShowResult': {
         const receivedAt = performance.now();
-        const result = withNodeList(message.result);
+        const result = message.packedNodes ? unpackNodes(message.result, message.packedNodes) : withNodeList(message.result);
         const embeddedNote = message.embeddedTimingsNote === true || result.run?.sessionKind === 'embedded';
-        const shown: Shown = { result, title: message.title, embeddedNote, key: message.resultKey };
+        const shown: Shown = { result, title: message.title, embeddedNote, key: message.resultKey, insightsToFollow: message.insightsToFollow };
         const same = this.shown && sameResult(this.shown, shown);
         if (same) {
           // Re-sent after a reload or a focus change: keep where the user was.
@@ -121,7 +124,7 @@ export class PlanViewApp {
         break;
       }
       case 'didLoadNodeFields':
-        this.fillFields(message.resultKey, message.fields);
+        this.fillFields(message.resultKey, message.fields, message.insights);
         break;
       default:
         assertNever(message, 'Unknown message from the host');
@@ -152,10 +155,15 @@ export class PlanViewApp {
   }
 
   /** The full fields of a result drawn from its first-paint form: the details pane and search use them. */
-  private fillFields(key: string, fields: Parameters<typeof fillNodeFields>[1]): void {
+  private fillFields(key: string, fields: Parameters<typeof fillNodeFields>[1], insights: Insight[] | undefined): void {
     const shown = this.shown;
     if (!shown || shown.key !== key) return;
     fillNodeFields(shown.result, fields);
+    if (insights && shown.insightsToFollow !== undefined) {
+      shown.result = { ...shown.result, insights };
+      shown.insightsToFollow = undefined;
+      this.renderInsightsList(shown);
+    }
     this.search = new NodeSearch(shown.result.plan);
     this.renderDetails();
     this.persistSoon();
@@ -163,7 +171,7 @@ export class PlanViewApp {
 
   /** For the host's "first paint" log: a rAF callback runs before its frame is painted, a task queued from it after. */
   private reportPaint(nodes: number, receivedAt: number): void {
-    requestAnimationFrame(() => setTimeout(() => this.api.postMessage({ type: 'painted', nodes, ms: performance.now() - receivedAt }), 0));
+    requestAnimationFrame(() => setTimeout(() => this.api.postMessage({ type: 'painted', nodes, ms: performance.now() - receivedAt, receivedMs: receivedAt }), 0));
   }
 
   private buildChrome(shown: Shown): void {
@@ -173,10 +181,9 @@ export class PlanViewApp {
     toolbar.prepend(this.searchBar.element);
     this.topbar.replaceChildren(renderSummary(result, shown.title, shown.embeddedNote), toolbar);
 
-    this.insightsSection.heading = `Insights (${result.insights.length})`;
     this.insightsSection.open = true;
     this.insightsSection.className = 'insights-section';
-    this.insightsBody.replaceChildren(renderInsights(result.insights, result.plan, (insight) => this.activateInsight(insight)));
+    this.renderInsightsList(shown);
     this.insightsSection.replaceChildren(this.insightsBody);
 
     this.detailsSection.heading = 'Selected node';
@@ -195,6 +202,15 @@ export class PlanViewApp {
     if (!this.canvas.element.querySelector('.legend')) this.canvas.element.append(legend);
     const side = h('aside', { className: 'side', attrs: { 'aria-label': 'Insights and node details' } }, this.insightsSection, this.detailsSection);
     this.app.replaceChildren(this.topbar, this.busy, h('div', { className: 'main' }, this.canvas.element, side));
+  }
+
+  private renderInsightsList(shown: Shown): void {
+    const { result } = shown;
+    const total = shown.insightsToFollow ?? result.insights.length;
+    this.insightsSection.heading = `Insights (${total})`;
+    const list = renderInsights(result.insights, result.plan, (insight) => this.activateInsight(insight));
+    const more = total - result.insights.length;
+    this.insightsBody.replaceChildren(list, ...(more > 0 ? [h('p', { className: 'muted more-insights', text: `${more} more loading…` })] : []));
   }
 
   private toolbar(result: TuningResult): HTMLElement {

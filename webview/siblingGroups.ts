@@ -66,8 +66,17 @@ export function nameStem(name: string): string {
   return stem || name;
 }
 
+/**
+ * "events_p001" → "events_p…", "measurements_p00042_recorded_at_idx" → "measurements_p…_recorded_at_idx": a
+ * name with its numbers cut, wherever they are. A partition's index is named after the partition, so its
+ * number sits in the middle.
+ */
+export function nameShape(name: string): string {
+  return name.replace(/[0-9](?:[0-9_]*[0-9])?/g, '…');
+}
+
 function ownShape(f: RawPlanFields): string {
-  const stem = (v: unknown) => (typeof v === 'string' ? nameStem(v) : '');
+  const stem = (v: unknown) => (typeof v === 'string' ? nameShape(v) : '');
   return [
     f['Node Type'],
     f['Join Type'] ?? '',
@@ -162,7 +171,7 @@ function commonLabel(members: PlanNode[]): string {
   for (const key of ['Relation Name', 'Index Name', 'CTE Name', 'Function Name'] as const) {
     const value = first[key];
     if (typeof value !== 'string') continue;
-    if (members.some((m) => m.fields[key] !== value)) fields[key] = `${nameStem(value)}…`;
+    if (members.some((m) => m.fields[key] !== value)) fields[key] = nameShape(value);
   }
   if (members.some((m) => m.fields['Alias'] !== first['Alias'])) delete fields['Alias'];
   return nodeLabel(fields);

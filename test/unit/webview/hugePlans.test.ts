@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import type { TuningResult } from '../../../src/core/tuningResult';
 import type { DidShowResultNotification } from '../../../src/shared/protocol';
 import { formatMs } from '../../../webview/format';
-import { findSiblingGroups, nameStem } from '../../../webview/siblingGroups';
+import { findSiblingGroups, nameShape, nameStem } from '../../../webview/siblingGroups';
 import { testServer } from '../../helpers/globalServer';
 import { syntheticResult } from './fixtureResults';
 import { launchChromium, openPlanView, webviewBundle, type PlanViewPage } from './harness';
@@ -280,6 +280,13 @@ describe('sibling groups (the grouping the plan view draws)', () => {
     assert.equal(nameStem('events_2024_01'), 'events_');
     assert.equal(nameStem('sensors'), 'sensors');
     assert.equal(nameStem('42'), '42');
+  });
+
+  it('shapes names with their numbers cut anywhere: a partition\'s index is named after the partition', () => {
+    assert.equal(nameShape('events_p001'), 'events_p…');
+    assert.equal(nameShape('events_2024_01'), 'events_…');
+    assert.equal(nameShape('measurements_p00042_recorded_at_idx'), 'measurements_p…_recorded_at_idx');
+    assert.equal(nameShape('sensors_pkey'), 'sensors_pkey');
   });
 
   it('groups the generator\'s 2,000-node Append by member shape, with sums over every member', () => {

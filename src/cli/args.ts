@@ -55,6 +55,8 @@ export interface CliRequest {
   obfuscate?: boolean;
   /** rewrite --with-index: also measure the rewrite with the index advisor's index for it. */
   withIndex?: boolean;
+  /** report --advise: run both advisors and add their rewrites and index suggestions to the report. */
+  advise?: boolean;
 }
 
 export class UsageError extends Error {
@@ -71,7 +73,7 @@ Usage:
   pg-tuner advise "SELECT …" | --file q.sql [--allow-what-if]   Which index would make it fast, verified before it is offered
   pg-tuner rewrite "SELECT …" | --file q.sql [--with-index] [--json|--markdown]   Faster forms of the statement, proven to return the same rows, measured
   pg-tuner plan <saved-plan.json|txt|->        [options]   Analyse a saved EXPLAIN output (no database)
-  pg-tuner report (explain inputs | --plan <file>) [--out report.md]   Markdown report
+  pg-tuner report (explain inputs | --plan <file>) [--advise [--allow-what-if]] [--out report.md]   Markdown report
   pg-tuner compare <before-plan> <after-plan> [--json|--markdown]   Match the nodes of two saved plans and show what changed
   pg-tuner demo                                             Load the slow-dashboard demo into embedded PostgreSQL and explain it
   pg-tuner top --url <postgres://…> [--by total|mean|calls|rows|reads|temp] [--limit N]   The statements worth tuning (pg_stat_statements)
@@ -93,6 +95,13 @@ Index advice (advise):
   --allow-what-if          The --url server is not production: build candidate indexes in rolled-back
                            transactions and time them (always done on the embedded database; never on a
                            read-only connection). Without it, server figures are estimates only.
+
+Report (report):
+  --advise                 Also run the rewrite and index advisors (as rewrite and advise do) and add their
+                           proven rewrites, index suggestions and, when the index advisor picks a rewrite, the
+                           rewrite + index measurement to the report. Not with --plan (it needs the database).
+  --allow-what-if          With --advise on a --url server that is not production: build candidate indexes in
+                           rolled-back transactions and time them; without it, server index figures are estimates.
 
 Rewrites (rewrite):
   --with-index             Also ask the index advisor (the proven rewrites as alternative forms) and measure
@@ -142,6 +151,7 @@ const options = {
   obfuscate: { type: 'boolean' },
   markdown: { type: 'boolean' },
   'with-index': { type: 'boolean' },
+  advise: { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -153,7 +163,7 @@ const allowed: Record<CommandName, OptionName[]> = {
   explain: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'json', 'fail-on', 'no-color'],
   plan: ['sql-file', 'json', 'fail-on', 'no-color', 'obfuscate'],
   compare: ['json', 'markdown', 'no-color'],
-  report: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'plan', 'baseline', 'sql-file', 'out', 'title', 'fail-on', 'no-color'],
+  report: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'plan', 'baseline', 'sql-file', 'out', 'title', 'fail-on', 'no-color', 'advise', 'allow-what-if'],
   demo: ['json', 'fail-on', 'no-color'],
   top: ['url', 'by', 'limit', 'json', 'no-color'],
   health: ['url', 'json', 'out', 'title', 'no-color'],
@@ -252,6 +262,10 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
         request.sql = sqlSource(values.file, positionals, command);
         if (values['sql-file'] !== undefined) throw new UsageError('--sql-file goes with --plan.');
       }
+      request.advise = values.advise === true;
+      request.allowWhatIf = values['allow-what-if'] === true;
+      if (request.advise && request.planPath !== undefined) throw new UsageError('--advise runs the statement on a database: give the statement, not --plan.');
+      if (request.allowWhatIf && !request.advise) throw new UsageError('--allow-what-if goes with --advise for report.');
       break;
     case 'compare':
       if (positionals.length !== 2) throw new UsageError('compare takes two saved plan files: the plan before, then the plan after.');

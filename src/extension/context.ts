@@ -13,6 +13,8 @@ import type { CodeFixRegistry } from './fixes/codeFix';
 import { Log } from './log';
 import { PlanPanel, type PlanPanelHandlers, type PlanSource } from './panel/planPanel';
 import { planAsJson } from './panel/planJson';
+import { RawPlanStore } from './panel/rawPlanStore';
+import { join } from 'node:path';
 import { userMessageFor, type FailureContext } from './errorMessages';
 import { isCancelled } from '../core/errors';
 import { AdviceService } from './advice/adviceService';
@@ -43,9 +45,8 @@ export class TunerContext implements vscode.Disposable {
         void vscode.window.setStatusBarMessage('Plan copied as JSON', 3000);
       },
       openReport: async (result) => {
-        const { renderMarkdownReport } = await import('../core/report/markdownReport');
-        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: renderMarkdownReport(result) });
-        await vscode.window.showTextDocument(doc, { preview: false });
+        const { openReport } = await import('./commands/saveReport');
+        await openReport(this, result);
       },
       explainAgain: async (source) => {
         if (!source) return;
@@ -78,6 +79,7 @@ export class TunerContext implements vscode.Disposable {
         await compareShownWithPrevious(this, result);
       },
       log: (line) => this.log.info(line),
+      rawPlans: new RawPlanStore(join((extension.storageUri ?? extension.globalStorageUri).fsPath, 'raw-plans')),
       delivered: () => {
         if (!this.paintClock) return;
         this.log.info(`Plan delivered to the view ${Math.round(performance.now() - this.paintClock.startedAt)} ms after "${this.paintClock.label}"`);

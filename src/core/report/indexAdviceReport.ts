@@ -94,9 +94,13 @@ function suggestionMarkdown(s: IndexSuggestion, n: number): string[] {
   return out;
 }
 
-/** The index advice as a Markdown section (heading level 2), figures labelled with their method. */
-export function renderIndexAdviceMarkdown(advice: IndexAdvice): string {
-  const out: string[] = ['## Index advice', '', fence(advice.sql.trim()), ''];
+/**
+ * The index advice as a Markdown section (heading level 2), figures labelled with their method. `withSql: false`
+ * leaves the statement out, for a report that shows it already.
+ */
+export function renderIndexAdviceMarkdown(advice: IndexAdvice, options: { withSql?: boolean } = {}): string {
+  const out: string[] = ['## Index advice', ''];
+  if (options.withSql !== false) out.push(fence(advice.sql.trim()), '');
   out.push(
     `- **HypoPG:** ${advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'}, used to screen candidates` : advice.hypopg.reason ?? 'not available'}`,
     `- **Measurement:** ${advice.measurement.done ? 'candidates were built for real in rolled-back transactions and timed' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`}`,

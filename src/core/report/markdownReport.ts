@@ -13,6 +13,8 @@ import { comparePlans } from '../compare/comparePlans';
 import { summariseComparison } from '../compare/summariseComparison';
 import type { Rewrite } from '../advice/rewriteSuggestion';
 import { renderRewriteMarkdown } from './rewriteReport';
+import type { IndexAdvice } from '../advice/indexSuggestion';
+import { renderIndexAdviceMarkdown } from './indexAdviceReport';
 
 export interface MarkdownReportOptions {
   title?: string;
@@ -20,6 +22,8 @@ export interface MarkdownReportOptions {
   comparison?: { before: TuningResult; after: TuningResult; label: string };
   /** The rewrite advisor's proposals, with their equivalence check and measured figures. */
   rewrites?: Rewrite[];
+  /** The index advisor's suggestions, each with its DDL, reasoning, figures (and their method) and rollback. */
+  indexAdvice?: IndexAdvice;
 }
 
 /** How many hotspots the report lists; the tree in <details> has every node. */
@@ -201,6 +205,8 @@ export function renderMarkdownReport(result: TuningResult, options: MarkdownRepo
   ];
   if (options.comparison) sections.push(comparisonSection(options.comparison));
   if (options.rewrites) sections.push(renderRewriteMarkdown(options.rewrites).trimEnd());
+  // The query is already at the top of the report: the index section does not repeat it.
+  if (options.indexAdvice) sections.push(renderIndexAdviceMarkdown(options.indexAdvice, { withSql: false }).trimEnd());
   sections.push(treeSection(result.plan));
   return `${sections.join('\n\n')}\n`;
 }

@@ -1,11 +1,14 @@
 /**
  * The advisors' quick fixes, plugged into the fix registry: an index suggestion opens its DDL and rollback
  * (through `pgTuner.applyIndexSuggestion`, which picks an untitled editor or the migration folder), a verified
- * and faster rewrite replaces the statement. Unverified rewrites never get here: their rule has no provider.
+ * and faster rewrite replaces the statement. Each index with its plans and each rewrite that returns the same
+ * rows also offers "Compare before/after" (the plan view's compare mode); unverified or not-equivalent rewrites
+ * offer nothing.
  */
 import type { IndexSuggestion } from '../../core/advice/indexSuggestion';
 import type { CodeFix, CodeFixProvider, FixInput } from '../fixes/codeFix';
-import { indexSuggestionRule, queryRewriteRule } from './adviceRules';
+import { comparableIndex, comparableRewrite, indexCompareFix, rewriteCompareFix } from './adviceComparison';
+import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from './adviceRules';
 import { indexDdlDocument, indexFixTitle } from './indexFix';
 import { isRewriteFix, rewriteFix } from './rewriteFix';
 import { indexEvidenceLabel, type AdviceStore, type StatementAdvice } from './statementAdvice';
@@ -38,7 +41,7 @@ export function adviceFixes(advice: StatementAdvice): CodeFix[] {
 
 export function adviceFixProvider(store: AdviceStore): CodeFixProvider {
   return {
-    ruleIds: [indexSuggestionRule, queryRewriteRule],
+    ruleIds: [indexSuggestionRule, queryRewriteRule, rewriteInfoRule],
     provideFixes(input: FixInput): CodeFix[] {
       const advice = store.get(input.statement, input.documentText);
       if (!advice) return [];
@@ -46,10 +49,16 @@ export function adviceFixProvider(store: AdviceStore): CodeFixProvider {
         const name = input.insight.evidence.find((e) => e.label === indexEvidenceLabel)?.value;
         const suggestions = advice.indexes?.suggestions ?? [];
         const i = suggestions.findIndex((s) => s.candidate.name === name);
-        return i < 0 ? [] : [indexFix(suggestions[i], advice.statement.text, i === 0)];
+        if (i < 0) return [];
+        const s = suggestions[i];
+        return [indexFix(s, advice.statement.text, i === 0), ...(comparableIndex(s) ? [indexCompareFix(advice, s)] : [])];
       }
-      const rewrite = advice.rewrites.find((r) => isRewriteFix(r, advice.statement) && input.insight.title.includes(r.title));
-      return rewrite ? [rewriteFix(rewrite, advice.statement, false)] : [];
+      const rewrite = advice.rewrites.find((r) => input.insight.title.includes(r.title));
+      if (!rewrite) return [];
+      const fixes: CodeFix[] = [];
+      if (input.ruleId === queryRewriteRule && isRewriteFix(rewrite, advice.statement)) fixes.push(rewriteFix(rewrite, advice.statement, false));
+      if (comparableRewrite(rewrite)) fixes.push(rewriteCompareFix(advice, rewrite));
+      return fixes;
     },
   };
 }

@@ -1,22 +1,22 @@
 /**
  * Runs the advisors for a statement in the background, with cancellable progress that reaches PostgreSQL:
  * rewrites first (each proven and measured), then indexes judged against the statement as written, against the
- * verified rewrites (`alternatives`) and against the file's other statements (`siblings`). The results go to
+ * verified rewrites (`alternatives`) and against the file's other statements (`siblings`); when the index advisor
+ * picks a rewrite, the two are measured together (core's `adviseStatement`). The results go to
  * the store the quick fixes read and to info diagnostics on the statement. Nothing here builds an index for
  * keeps: building in rolled-back transactions is allowed only on the embedded database or a connection not
  * marked production or read-only.
  */
 import * as vscode from 'vscode';
 import { TunerError } from '../../core/errors';
-import type { Plan } from '../../core/plan/planNode';
-import type { TuningResult } from '../../core/tuningResult';
+import type { AdviceStep } from '../../core/report/statementAdvice';
 import type { TunerContext } from '../context';
-import { PlanPanel } from '../panel/planPanel';
+import { comparableIndex, comparableRewrite, indexComparison, rewriteComparisonLabels, type AdviceComparePayload } from './adviceComparison';
 import { adviceRuleIds } from './adviceRules';
 import { adviceFixProvider } from './adviceFixProvider';
 import { adviceSummary } from './adviceSummary';
 import type { AdvisedStatement } from './rewriteFix';
-import { AdviceStore, adviceAnchor, adviceFindings, type StatementAdvice } from './statementAdvice';
+import { AdviceStore, adviceAnchor, adviceFindings, sameStatement, type StatementAdvice } from './statementAdvice';
 
 export interface AdviceTarget {
   document: vscode.TextDocument;
@@ -31,6 +31,8 @@ const maxSiblings = 10;
 export class AdviceService implements vscode.Disposable {
   readonly store = new AdviceStore();
   private running: AbortController | undefined;
+  /** The advice under way, so that a report asked for meanwhile waits for it instead of running it again. */
+  private inFlight: { sql: string; advice: Promise<StatementAdvice | undefined> } | undefined;
   private readonly disposables: Array<{ dispose(): void }> = [];
 
   constructor(private readonly ctx: TunerContext) {
@@ -43,8 +45,31 @@ export class AdviceService implements vscode.Disposable {
     void this.advise(target, false);
   }
 
+  /**
+   * The advice for a statement (its `$n` form, as in `TuningResult.sql`): the stored one, or the one being
+   * computed. Never starts the advisors: the report takes what the editor already measured.
+   */
+  async adviceFor(sql: string): Promise<StatementAdvice | undefined> {
+    const stored = this.store.latestFor(sql);
+    if (stored) return stored;
+    const pending = this.inFlight;
+    if (pending && sameStatement(pending.sql) === sameStatement(sql)) return pending.advice;
+    return undefined;
+  }
+
   /** Advises on the statement; `announce` also reports "nothing found" (the user asked explicitly). */
-  async advise(target: AdviceTarget, announce: boolean): Promise<StatementAdvice | undefined> {
+  advise(target: AdviceTarget, announce: boolean): Promise<StatementAdvice | undefined> {
+    const advice = this.run(target, announce);
+    const entry = { sql: target.statement.sql, advice };
+    this.inFlight = entry;
+    const done = (): void => {
+      if (this.inFlight === entry) this.inFlight = undefined;
+    };
+    void advice.then(done, done);
+    return advice;
+  }
+
+  private async run(target: AdviceTarget, announce: boolean): Promise<StatementAdvice | undefined> {
     const { ctx } = this;
     this.running?.abort();
     const abort = new AbortController();
@@ -64,24 +89,31 @@ export class AdviceService implements vscode.Disposable {
           try {
             const session = await ctx.connections.getSession(token);
             throwIfAborted(abort.signal);
-            progress.report({ message: 'rewrites: running both forms and comparing their rows…' });
-            const { adviseRewrites } = await import('../../core/advice/rewrite/adviseRewrites');
-            const rewrites = await adviseRewrites(session, statement.sql, { params: target.params, signal: abort.signal, statementTimeoutMs });
-            throwIfAborted(abort.signal);
-            progress.report({ message: allowMeasuredWhatIf ? 'indexes: building candidates in rolled-back transactions and timing them…' : 'indexes: estimating (nothing is built on this connection)…' });
-            const { adviseIndexes } = await import('../../core/advice/index/adviseIndexes');
-            const alternatives = rewrites
-              .filter((r) => r.verification === 'equivalent' && (r.newParameters?.length ?? 0) === 0)
-              .map((r) => ({ label: r.title, sql: r.rewrittenSql }));
-            const indexes = await adviseIndexes(session, statement.sql, {
-              alternatives,
+            const stepMessage: Record<AdviceStep, string> = {
+              rewrites: 'rewrites: running both forms and comparing their rows…',
+              indexes: allowMeasuredWhatIf ? 'indexes: building candidates in rolled-back transactions and timing them…' : 'indexes: estimating (nothing is built on this connection)…',
+              combination: 'the chosen rewrite with its index: measuring original, rewrite, index and both (rolled back)…',
+            };
+            const { adviseStatement } = await import('../../core/report/statementAdvice');
+            const advised = await adviseStatement(session, statement.sql, {
               siblings: await siblingStatements(document.getText(), statement),
               allowMeasuredWhatIf,
               signal: abort.signal,
               params: target.params,
               statementTimeoutMs,
+              onStep: (step) => {
+                throwIfAborted(abort.signal);
+                progress.report({ message: stepMessage[step] });
+              },
             });
-            return { statement, connection, rewrites, indexes } satisfies StatementAdvice;
+            return {
+              statement,
+              connection,
+              rewrites: advised.rewrites,
+              indexes: advised.indexes,
+              params: target.params,
+              combinationNote: advised.combinationNote,
+            } satisfies StatementAdvice;
           } finally {
             onCancel.dispose();
           }
@@ -93,6 +125,7 @@ export class AdviceService implements vscode.Disposable {
       const ms = Math.round(performance.now() - started);
       ctx.log.info(`${action}: ${advice.indexes?.suggestions.length ?? 0} index suggestion(s), ${advice.rewrites.length} rewrite(s) in ${ms} ms on ${connection}`);
       for (const note of advice.indexes?.notes ?? []) ctx.log.info(`  index advice: ${note.message}`);
+      if (advice.combinationNote) ctx.log.info(`  rewrite + index: ${advice.combinationNote}`);
       if (document.isClosed || document.version !== version) {
         ctx.log.info(`${action}: the document changed meanwhile; the advice is not shown on it`);
         return advice;
@@ -122,28 +155,70 @@ export class AdviceService implements vscode.Disposable {
       const at = document.positionAt(adviceAnchor(advice.statement).start);
       editor.selection = new vscode.Selection(at, at);
       await vscode.commands.executeCommand('editor.action.quickFix');
-    } else if (choice === 'Compare Plans' && withPlans?.planBefore && withPlans.planAfter) {
-      await this.comparePlans(advice, withPlans.candidate.name, withPlans.planBefore, withPlans.planAfter);
+    } else if (choice === 'Compare Plans' && withPlans && comparableIndex(withPlans)) {
+      const { before, after, labels } = indexComparison(advice, withPlans);
+      await this.ctx.showComparison(before, after, labels);
     }
   }
 
-  /** Before/after plans of a suggestion side by side in the plan view's compare mode. */
-  private async comparePlans(advice: StatementAdvice, indexName: string, before: Plan, after: Plan): Promise<void> {
-    const asResult = (plan: Plan): TuningResult => ({ sql: advice.statement.sql, plan, insights: [], nodeRanges: {}, rawPlan: '' });
-    const { comparePlans } = await import('../../core/compare/comparePlans');
-    const { summariseComparison } = await import('../../core/compare/summariseComparison');
-    const comparison = comparePlans(before, after);
-    const panel = PlanPanel.createOrShow(this.ctx.extensionUri, this.ctx.panelHandlers);
-    panel.showComparison({
-      type: 'didShowComparison',
-      before: asResult(before),
-      after: asResult(after),
-      comparison,
-      summary: summariseComparison(comparison),
-      title: `${indexName} (built in a rolled-back transaction on ${advice.connection})`,
-      beforeLabel: 'as it is',
-      afterLabel: `with ${indexName}`,
-    });
+  /**
+   * "Compare before/after" of a suggestion: an index shows the advisor's own plans without and with it; a rewrite
+   * runs both forms again (EXPLAIN ANALYZE, read-only) so both sides are full results with their insights.
+   */
+  async compare(request: AdviceComparePayload): Promise<void> {
+    const { ctx } = this;
+    const advice = this.store.get({ start: request.statementStart, text: request.statementText });
+    if (!advice) {
+      void vscode.window.showInformationMessage('That suggestion is no longer there (the statement changed or the advice was cleared): run "Suggest Indexes and Rewrites" again.');
+      return;
+    }
+    if (request.kind === 'advice-index') {
+      const s = advice.indexes?.suggestions.find((x) => x.candidate.name === request.name);
+      if (!s || !comparableIndex(s)) {
+        void vscode.window.showInformationMessage(`No plans were kept for ${request.name}, so there is nothing to compare.`);
+        return;
+      }
+      const { before, after, labels } = indexComparison(advice, s);
+      await ctx.showComparison(before, after, labels);
+      return;
+    }
+    const rewrite = advice.rewrites.find((r) => r.title === request.name);
+    if (!rewrite || !comparableRewrite(rewrite)) {
+      void vscode.window.showInformationMessage('Only a rewrite proven to return the same rows, with no new parameters, can be compared.');
+      return;
+    }
+    const connection = ctx.connections.activeLabel;
+    try {
+      const [before, after] = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Compare before/after on ${connection}`, cancellable: true },
+        async (progress, token) => {
+          const abort = new AbortController();
+          const onCancel = token.onCancellationRequested(() => abort.abort());
+          try {
+            const session = await ctx.connections.getSession(token);
+            const { explainAndOptimize } = await import('../../core/explainAndOptimize');
+            const active = ctx.connections.active;
+            const options = {
+              analyze: true,
+              params: advice.params,
+              statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
+              lockTimeoutMs: ctx.config.lockTimeoutMs,
+              signal: abort.signal,
+            };
+            progress.report({ message: 'the statement as written…' });
+            const original = await explainAndOptimize(session, rewrite.originalSql, options);
+            throwIfAborted(abort.signal);
+            progress.report({ message: 'the rewrite…' });
+            return [original, await explainAndOptimize(session, rewrite.rewrittenSql, options)] as const;
+          } finally {
+            onCancel.dispose();
+          }
+        },
+      );
+      await ctx.showComparison(before, after, rewriteComparisonLabels(rewrite, connection));
+    } catch (err) {
+      await ctx.reportError(err, { action: 'Compare before/after', connection });
+    }
   }
 
   dispose(): void {

@@ -16,6 +16,10 @@ export interface StatementAdvice {
   connection: string;
   rewrites: Rewrite[];
   indexes?: IndexAdvice;
+  /** The values the statement's `$n` ran with, so that a before/after comparison can run it again. */
+  params?: unknown[];
+  /** Why the rewrite the index advisor chose was not measured together with its index. */
+  combinationNote?: string;
 }
 
 export interface AdviceFinding {
@@ -30,7 +34,21 @@ export class AdviceStore {
   private readonly byStatement = new Map<string, StatementAdvice>();
 
   set(advice: StatementAdvice): void {
-    this.byStatement.set(key(advice.statement.start, advice.statement.text), advice);
+    const k = key(advice.statement.start, advice.statement.text);
+    // Re-inserted so that iteration order is the order of the latest advice (`latestFor`).
+    this.byStatement.delete(k);
+    this.byStatement.set(k, advice);
+  }
+
+  /**
+   * The latest advice computed for this statement text as the advisors saw it (`$n` form), wherever it sat: what
+   * a report of a shown plan takes, the plan carrying no document position.
+   */
+  latestFor(sql: string): StatementAdvice | undefined {
+    const wanted = sameStatement(sql);
+    let found: StatementAdvice | undefined;
+    for (const advice of this.byStatement.values()) if (sameStatement(advice.statement.sql) === wanted) found = advice;
+    return found;
   }
 
   /** The advice for a statement, only while the document still holds it unchanged at that place. */
@@ -44,6 +62,11 @@ export class AdviceStore {
   clear(): void {
     this.byStatement.clear();
   }
+}
+
+/** Whitespace and a final semicolon do not make another statement. */
+export function sameStatement(sql: string): string {
+  return sql.trim().replace(/;\s*$/, '').replace(/\s+/g, ' ');
 }
 
 function key(start: number, text: string): string {

@@ -1,0 +1,78 @@
+/**
+ * Both advisors on one statement, in the order the report and the editor present them: rewrites first (each
+ * proven and measured), then indexes judged against the statement as written and against the proven rewrites;
+ * when the index advisor picks a rewrite, that rewrite is measured with its indexes (original, rewrite, index,
+ * both), so the report can say which change gave what. Shared by `pg-tuner report --advise` and the editor.
+ */
+import { adviseIndexes } from '../advice/index/adviseIndexes';
+import type { IndexAdvice } from '../advice/indexSuggestion';
+import { measureCombination } from '../advice/rewrite/measureCombination';
+import { adviseRewrites } from '../advice/rewrite/adviseRewrites';
+import type { Rewrite } from '../advice/rewriteSuggestion';
+import type { DatabaseSession } from '../db/session';
+import { isCancelled } from '../errors';
+
+export type AdviceStep = 'rewrites' | 'indexes' | 'combination';
+
+export interface StatementAdviceOptions {
+  /** The session is not production: indexes may be built in rolled-back transactions and timed. */
+  allowMeasuredWhatIf: boolean;
+  params?: unknown[];
+  /** Other statements an index could make slower (the file's, the workload's). */
+  siblings?: string[];
+  statementTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Called before each step, for progress. */
+  onStep?: (step: AdviceStep) => void;
+}
+
+export interface AdvisedFigures {
+  rewrites: Rewrite[];
+  indexes: IndexAdvice;
+  /** The rewrite measured with the index advisor's indexes (its `combination` filled in), when it chose one. */
+  combined?: Rewrite;
+  /** Why the chosen rewrite was not measured with its index, when that failed or was not allowed. */
+  combinationNote?: string;
+}
+
+/** Rewrites that can stand in for the statement: proven equivalent and runnable with its own parameters. */
+export function alternativeForms(rewrites: Rewrite[]): Rewrite[] {
+  return rewrites.filter((r) => r.verification === 'equivalent' && (r.newParameters?.length ?? 0) === 0);
+}
+
+export async function adviseStatement(session: DatabaseSession, sql: string, options: StatementAdviceOptions): Promise<AdvisedFigures> {
+  const { params, statementTimeoutMs, signal } = options;
+  options.onStep?.('rewrites');
+  const rewrites = await adviseRewrites(session, sql, { params, statementTimeoutMs, signal });
+  const forms = alternativeForms(rewrites);
+  options.onStep?.('indexes');
+  const indexes = await adviseIndexes(session, sql, {
+    alternatives: forms.map((r) => ({ label: r.title, sql: r.rewrittenSql })),
+    siblings: options.siblings,
+    allowMeasuredWhatIf: options.allowMeasuredWhatIf,
+    params,
+    statementTimeoutMs,
+    signal,
+  });
+  const best = indexes.best;
+  const chosen = best ? forms.find((r) => r.title === best.appliesTo) : undefined;
+  if (!best || !chosen) return { rewrites, indexes };
+  const chosenIndexes = indexes.suggestions.filter((s) => best.indexNames.includes(s.candidate.name));
+  if (chosenIndexes.length === 0) return { rewrites, indexes };
+  if (!options.allowMeasuredWhatIf || !session.inTransaction) {
+    return { rewrites, indexes, combinationNote: `The index advisor chose "${chosen.title}" with ${best.indexNames.join(' + ')}; measuring them together needs an index built in a rolled-back transaction, which this connection does not allow.` };
+  }
+  options.onStep?.('combination');
+  try {
+    chosen.combination = await measureCombination(
+      session,
+      { originalSql: chosen.originalSql, rewriteSql: chosen.rewrittenSql, indexSql: chosenIndexes.map((s) => s.createSql), rollbackSql: chosenIndexes.map((s) => s.rollbackSql) },
+      { params, statementTimeoutMs, signal },
+    );
+    return { rewrites, indexes, combined: chosen };
+  } catch (err) {
+    // The two advisors' own figures stand; only the joint measurement is missing.
+    if (isCancelled(err)) throw err;
+    return { rewrites, indexes, combinationNote: `"${chosen.title}" was not measured with ${best.indexNames.join(' + ')}: ${(err as Error).message}` };
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * "Compare before/after" for a suggestion: the code action that opens the plan view's compare mode with the plan
+ * of the statement as it is and the plan with the index (the advisor's measured plans) or rewritten (both forms
+ * explained again on the connection). Plain data and pure functions, free of `vscode`.
+ */
+import type { IndexSuggestion } from '../../core/advice/indexSuggestion';
+import type { Rewrite } from '../../core/advice/rewriteSuggestion';
+import type { Plan } from '../../core/plan/planNode';
+import type { TuningResult } from '../../core/tuningResult';
+import type { CodeFix } from '../fixes/codeFix';
+import type { ComparisonLabels } from '../history/comparison';
+import type { StatementAdvice } from './statementAdvice';
+
+/** The command the compare actions run; with this payload it compares a suggestion instead of asking. */
+export const compareCommandId = 'pgTuner.comparePlans';
+
+/** What a compare action carries: which statement's advice (the store's key) and which suggestion. */
+export interface AdviceComparePayload {
+  kind: 'advice-index' | 'advice-rewrite';
+  statementStart: number;
+  statementText: string;
+  /** The index name, or the rewrite's title. */
+  name: string;
+}
+
+export function isAdviceComparePayload(value: unknown): value is AdviceComparePayload {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (v.kind === 'advice-index' || v.kind === 'advice-rewrite') && typeof v.statementStart === 'number' && typeof v.statementText === 'string' && typeof v.name === 'string';
+}
+
+/** An index suggestion can be compared when the advisor kept both plans. */
+export function comparableIndex(s: IndexSuggestion): s is IndexSuggestion & { planBefore: Plan; planAfter: Plan } {
+  return s.planBefore !== undefined && s.planAfter !== undefined;
+}
+
+/** A rewrite can be compared when it returns the same rows and runs with the statement's own parameters. */
+export function comparableRewrite(r: Rewrite): boolean {
+  return r.verification === 'equivalent' && (r.newParameters?.length ?? 0) === 0;
+}
+
+function payload(advice: StatementAdvice, kind: AdviceComparePayload['kind'], name: string): AdviceComparePayload {
+  return { kind, statementStart: advice.statement.start, statementText: advice.statement.text, name };
+}
+
+export function indexCompareFix(advice: StatementAdvice, s: IndexSuggestion): CodeFix {
+  const how = s.measurement ? 'measured plans' : 'estimated plans';
+  return {
+    title: `Compare before/after: as it is ↔ with ${s.candidate.name} (${how})`,
+    command: { id: compareCommandId, arguments: [payload(advice, 'advice-index', s.candidate.name)] },
+  };
+}
+
+export function rewriteCompareFix(advice: StatementAdvice, r: Rewrite): CodeFix {
+  return {
+    title: `Compare before/after: as written ↔ ${r.title} (runs both, read-only)`,
+    command: { id: compareCommandId, arguments: [payload(advice, 'advice-rewrite', r.title)] },
+  };
+}
+
+/** Every compare action the advice offers: indexes with both plans, then rewrites that return the same rows. */
+export function adviceCompareFixes(advice: StatementAdvice): CodeFix[] {
+  const fixes = (advice.indexes?.suggestions ?? []).filter(comparableIndex).map((s) => indexCompareFix(advice, s));
+  for (const r of advice.rewrites) if (comparableRewrite(r)) fixes.push(rewriteCompareFix(advice, r));
+  return fixes;
+}
+
+/** What the compare view shows for an index: the advisor's two plans, labelled with how they were obtained. */
+export function indexComparison(advice: StatementAdvice, s: IndexSuggestion & { planBefore: Plan; planAfter: Plan }): { before: TuningResult; after: TuningResult; labels: ComparisonLabels } {
+  const asResult = (plan: Plan, sql: string): TuningResult => ({ sql, plan, insights: [], nodeRanges: {}, rawPlan: '' });
+  const rewritten = advice.rewrites.find((r) => r.title === s.appliesTo);
+  const how = s.measurement
+    ? `EXPLAIN ANALYZE with the index built in a rolled-back transaction on ${s.measurement.where}`
+    : `estimated (${s.estimate?.method === 'hypopg' ? 'HypoPG hypothetical index' : 'planner'}) on ${advice.connection}`;
+  return {
+    before: asResult(s.planBefore, rewritten?.rewrittenSql ?? advice.statement.sql),
+    after: asResult(s.planAfter, rewritten?.rewrittenSql ?? advice.statement.sql),
+    labels: {
+      title: `${s.candidate.name}: ${how}`,
+      before: rewritten ? `${rewritten.title}, without the index` : 'as it is',
+      after: rewritten ? `${rewritten.title}, with ${s.candidate.name}` : `with ${s.candidate.name}`,
+    },
+  };
+}
+
+export function rewriteComparisonLabels(r: Rewrite, where: string): ComparisonLabels {
+  return { title: `${r.title}: both forms explained (ANALYZE) on ${where}`, before: 'as written', after: 'rewritten' };
+}

@@ -1,0 +1,188 @@
+/**
+ * The editor's advice in the saved report and in the compare view, on the parts free of `vscode`: which advice a
+ * report of a shown plan takes (the store's latest for that statement), the report's sections, and the
+ * "Compare before/after" actions with what they open. Advice and plans come from the real advisors on the test
+ * server (PostgreSQL 15 + HypoPG) over tables our generator fills below.
+ */
+import { strict as assert } from 'node:assert';
+import type { IndexSuggestion } from '../../../src/core/advice/indexSuggestion';
+import type { DatabaseSession } from '../../../src/core/db/session';
+import type { Plan } from '../../../src/core/plan/planNode';
+import { openSession } from '../../../src/core/db/openSession';
+import { explainAndOptimize } from '../../../src/core/explainAndOptimize';
+import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
+import { adviseStatement } from '../../../src/core/report/statementAdvice';
+import type { TuningResult } from '../../../src/core/tuningResult';
+import {
+  adviceCompareFixes,
+  comparableIndex,
+  compareCommandId,
+  indexComparison,
+  isAdviceComparePayload,
+  type AdviceComparePayload,
+} from '../../../src/extension/advice/adviceComparison';
+import { adviceFixProvider } from '../../../src/extension/advice/adviceFixProvider';
+import { rewriteInfoRule, queryRewriteRule } from '../../../src/extension/advice/adviceRules';
+import { reportAdviceLine, reportAdviceOptions } from '../../../src/extension/advice/reportAdvice';
+import { AdviceStore, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
+import { comparisonMessage } from '../../../src/extension/history/comparison';
+import { testServer } from '../../helpers/globalServer';
+
+const schema = `adv_report_${process.pid}`;
+
+describe('advice in the saved report and the compare view (test server)', function () {
+  this.timeout(180_000);
+  let session: DatabaseSession;
+  let sql: string;
+  /** The dashboard: a proven rewrite (and perhaps an index with it). */
+  let advice: StatementAdvice;
+  let result: TuningResult;
+  /** A selective lookup on a large table: a measured index suggestion with both plans. */
+  let lookup: StatementAdvice;
+  let lookupResult: TuningResult;
+  const documentText = (s: string): string => `-- dashboard\n${s};\n`;
+
+  async function advise(statementSql: string): Promise<StatementAdvice> {
+    const text = documentText(statementSql);
+    const advised = await adviseStatement(session, statementSql, { allowMeasuredWhatIf: true });
+    return {
+      statement: { text: statementSql, start: text.indexOf(statementSql), end: text.indexOf(statementSql) + statementSql.length, sql: statementSql },
+      connection: 'test',
+      rewrites: advised.rewrites,
+      indexes: advised.indexes,
+      combinationNote: advised.combinationNote,
+    };
+  }
+
+  before(async () => {
+    const s = await testServer();
+    session = await openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label: 'test' });
+    // Generated: 2,000 users, 200,000 orders, deterministic arithmetic.
+    await session.execute(`
+      DROP SCHEMA IF EXISTS ${schema} CASCADE;
+      CREATE SCHEMA ${schema};
+      CREATE TABLE ${schema}.users (id bigint PRIMARY KEY, name text NOT NULL);
+      CREATE TABLE ${schema}.orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES ${schema}.users (id), total numeric(10,2) NOT NULL, created_at timestamptz NOT NULL);
+      INSERT INTO ${schema}.users SELECT g, 'user ' || g FROM generate_series(1, 2000) g;
+      INSERT INTO ${schema}.orders SELECT g, 1 + (g * 7919) % 2000, ((g * 37) % 50000) / 100.0, timestamptz '2023-01-01' + (g % 730) * interval '1 day' FROM generate_series(1, 200000) g;
+      ANALYZE ${schema}.users; ANALYZE ${schema}.orders;`);
+    sql = `SELECT u.name, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent FROM ${schema}.users u JOIN ${schema}.orders o ON u.id = o.user_id WHERE o.created_at >= '2024-01-01' GROUP BY u.id, u.name ORDER BY total_spent DESC LIMIT 10`;
+    advice = await advise(sql);
+    const lookupSql = `SELECT id, total, created_at FROM ${schema}.orders WHERE user_id = 42`;
+    lookup = await advise(lookupSql);
+    lookupResult = await explainAndOptimize(session, lookupSql, { analyze: true });
+    // The plan the user sees, explained separately and with other whitespace: the report still finds its advice.
+    result = await explainAndOptimize(session, sql.replace(/ FROM /g, '\n  FROM ').replace(/ WHERE /, '\n WHERE '), { analyze: true });
+  });
+
+  after(async () => {
+    await session?.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await session?.close();
+  });
+
+  it('the store hands the report the latest advice for the shown statement, and none for another', () => {
+    const store = new AdviceStore();
+    const older: StatementAdvice = { ...advice, connection: 'older', statement: { ...advice.statement, start: advice.statement.start + 100 } };
+    store.set(advice);
+    store.set(older);
+    assert.equal(store.latestFor(result.sql)?.connection, 'older');
+    store.set(advice);
+    assert.equal(store.latestFor(`${result.sql};`)?.connection, 'test', 'set again: the latest');
+    assert.equal(store.latestFor('SELECT 1'), undefined);
+
+    const options = reportAdviceOptions(result, store.latestFor(result.sql));
+    assert.equal(options.rewrites, advice.rewrites);
+    assert.equal(options.indexAdvice, advice.indexes);
+    assert.deepEqual(reportAdviceOptions({ ...result, sql: 'SELECT 2' }, advice), {});
+    assert.deepEqual(reportAdviceOptions({ ...result, sql: '' }, advice), {}, 'a pasted plan without SQL takes no advice');
+    assert.match(reportAdviceLine(options, 'test'), new RegExp(`^Report: ${advice.rewrites.length} rewrite\\(s\\), ${advice.indexes?.suggestions.length ?? 0} index suggestion\\(s\\)`));
+    assert.match(reportAdviceLine({}, undefined), /no advice for this statement/);
+  });
+
+  it('the saved report holds the rewrites with their tables and the index suggestions with DDL, figures and rollback', () => {
+    const md = renderMarkdownReport(result, reportAdviceOptions(result, advice));
+    const headings = [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(headings.slice(-3), ['Rewrites', 'Index advice', 'Plan']);
+    assert.match(md, /^### 1\. Aggregate /m);
+    assert.match(md, /^\| original EXCEPT ALL rewrite \| 0 rows \|$/m);
+    assert.match(md, /^\| Time \(median of 3\) \| [\d.]+ m?s \| [\d.]+ m?s \| /m);
+
+    const lookupMd = renderMarkdownReport(lookupResult, reportAdviceOptions(lookupResult, lookup));
+    const suggestions = lookup.indexes?.suggestions ?? [];
+    assert.ok(suggestions.length >= 1, JSON.stringify(lookup.indexes?.notes));
+    for (const s of suggestions) {
+      assert.ok(lookupMd.includes(s.createSql), s.createSql);
+      assert.ok(lookupMd.includes(s.rollbackSql), s.rollbackSql);
+    }
+    assert.match(lookupMd, /^### 1\. `orders_user_id\w*` on orders \(measured\)$/m);
+    assert.match(lookupMd, /^- \*\*Why this column order:\*\* 1\. equality on user_id/m);
+    assert.match(lookupMd, /^- \*\*Measured:\*\* measured on test \(EXPLAIN ANALYZE, median of \d runs/m);
+    assert.match(lookupMd, /^\| Before \| cost [\d,.]+, [\d.]+ m?s: Seq Scan on orders/m);
+    assert.match(lookupMd, /^## Rewrites\n\nNo rewrite applies to this statement\.$/m);
+    // When the index advisor picked the rewrite, its four arms are in the report.
+    const combined = advice.rewrites.find((r) => r.combination);
+    if (combined) {
+      assert.match(md, /^#### Rewrite \+ index, measured on test$/m);
+      assert.match(md, /^\| rewrite \+ index \| [\d.]+ m?s \| /m);
+    } else {
+      assert.doesNotMatch(md, /#### Rewrite \+ index/);
+      const best = advice.indexes?.best;
+      assert.ok(!best || best.appliesTo === 'as written' || advice.combinationNote !== undefined, best?.appliesTo);
+    }
+  });
+
+  it('each index with plans and each rewrite that returns the same rows offers "Compare before/after"', () => {
+    const fixes = adviceCompareFixes(advice);
+    const indexes = (advice.indexes?.suggestions ?? []).filter(comparableIndex);
+    assert.equal(adviceCompareFixes(lookup).length, (lookup.indexes?.suggestions ?? []).filter(comparableIndex).length);
+    assert.ok(adviceCompareFixes(lookup).length >= 1);
+    const rewrites = advice.rewrites.filter((r) => r.verification === 'equivalent' && !r.newParameters?.length);
+    assert.ok(rewrites.length >= 1, 'the aggregate-first rewrite is proven');
+    assert.equal(fixes.length, indexes.length + rewrites.length);
+    for (const f of fixes) {
+      assert.equal(f.command?.id, compareCommandId);
+      assert.ok(isAdviceComparePayload(f.command?.arguments[0]));
+      assert.match(f.title, /^Compare before\/after: /);
+    }
+    const payloads = fixes.map((f) => f.command?.arguments[0] as AdviceComparePayload);
+    assert.deepEqual(payloads.filter((p) => p.kind === 'advice-rewrite').map((p) => p.name), rewrites.map((r) => r.title));
+    assert.ok(payloads.every((p) => p.statementStart === advice.statement.start && p.statementText === advice.statement.text));
+    assert.equal(isAdviceComparePayload({ kind: 'advice-index', statementStart: '1', statementText: 'x', name: 'y' }), false);
+    assert.equal(isAdviceComparePayload(undefined), false);
+
+    // Through the fix registry's provider: on the rewrite's own diagnostic, whatever its rule.
+    const store = new AdviceStore();
+    store.set(advice);
+    const provider = adviceFixProvider(store);
+    const text = documentText(sql);
+    for (const finding of adviceFindings(advice).filter((f) => f.insight.ruleId === rewriteInfoRule || f.insight.ruleId === queryRewriteRule)) {
+      const offered = provider.provideFixes({ ruleId: finding.insight.ruleId, insight: finding.insight, documentText: text, statement: finding.statement, range: finding.range });
+      const rewrite = advice.rewrites.find((r) => finding.insight.title.includes(r.title));
+      assert.ok(rewrite);
+      const compare = offered.filter((f) => f.command?.id === compareCommandId);
+      assert.equal(compare.length, rewrites.includes(rewrite) ? 1 : 0, finding.insight.title);
+    }
+  });
+
+  it('an index comparison shows the advisor\'s plans without and with the index, labelled with their method', () => {
+    for (const a of [lookup, advice]) for (const s of (a.indexes?.suggestions ?? []).filter(comparableIndex)) checkIndexComparison(a, s);
+  });
+
+  function checkIndexComparison(advice: StatementAdvice, s: IndexSuggestion & { planBefore: Plan; planAfter: Plan }): void {
+    const { before, after, labels } = indexComparison(advice, s);
+    assert.equal(before.plan, s.planBefore);
+    assert.equal(after.plan, s.planAfter);
+    assert.ok(after.plan.nodes.some((n) => n.fields['Index Name'] === s.candidate.name), 'the after plan uses the index');
+    assert.ok(!before.plan.nodes.some((n) => n.fields['Index Name'] === s.candidate.name));
+    assert.match(labels.after ?? '', new RegExp(`with ${s.candidate.name}$`));
+    assert.match(labels.title ?? '', s.measurement ? /EXPLAIN ANALYZE with the index built in a rolled-back transaction on test$/ : /estimated/);
+    if (s.appliesTo !== 'as written') {
+      assert.match(labels.before ?? '', new RegExp(`^${s.appliesTo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, without the index$`));
+      assert.equal(before.sql, advice.rewrites.find((r) => r.title === s.appliesTo)?.rewrittenSql);
+    }
+    const message = comparisonMessage(before, after, labels);
+    assert.equal(message.type, 'didShowComparison');
+    assert.ok(message.summary.length >= 1);
+    assert.ok(message.summary.some((line) => line.includes(s.candidate.name) || /(Index( Only)? Scan|Bitmap Heap Scan)/.test(line)), message.summary.join(' | '));
+  }
+});

@@ -66,6 +66,10 @@ describe('row-misestimate: GROUP BY on related columns, grounded in pg_stats (te
     assert.ok(Math.abs(estimateBefore - independent) / independent < 0.2, `estimate ${estimateBefore} vs ${independent} from pg_stats`);
     assert.equal(evidence(insight, 'actual groups'), ZIPS);
     assert.equal(evidence(insight, 'CREATE STATISTICS kind'), 'ndistinct (GROUP BY on several columns)');
+    // The freshness of addr's statistics, read from the scan below the aggregate, is checked before any advice.
+    assert.ok(evidence(insight, 'last analyze') !== undefined && evidence(insight, 'last analyze') !== 'never', 'last analyze of addr');
+    assert.equal(evidence(insight, 'analyzed by'), 'ANALYZE (last_analyze)');
+    assert.ok(!/Run ANALYZE/.test(insight.suggestion ?? ''), insight.suggestion);
     assert.match(insight.explanation, /GROUP BY city, zip are estimated as if the columns were independent: pg_stats gives city 200, zip 2,000 distinct values, 400,000 combinations, which it cuts to 30,000 \(10 % of the 300,000 rows/);
     assert.match(insight.explanation, /2,000 came — no more than zip alone has distinct values \(2,000\): the other columns add \(almost\) no groups, they depend on zip\./);
     const ddl = new RegExp(`CREATE STATISTICS addr_city_zip_ndistinct \\(ndistinct\\) ON city, zip FROM ${schema}\\.addr; ANALYZE ${schema}\\.addr;`);

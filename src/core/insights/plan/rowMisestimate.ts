@@ -220,7 +220,30 @@ interface StatisticsGrounds {
   state: 'never' | 'stale' | 'fresh' | 'unknown';
 }
 
-function statisticsGrounds(context: PlanRuleContext, node: PlanNode, evidence: Evidence[]): StatisticsGrounds {
+/**
+ * The node whose table's statistics the estimate rests on: the node itself when it reads a table; for a grouping
+ * (Aggregate, Group) the scan below it when everything below reads one table, since its group count comes from
+ * that table's pg_stats. Over a join the tables are several, and none is named.
+ */
+function statisticsSource(node: PlanNode): PlanNode {
+  if (node.fields['Relation Name'] !== undefined) return node;
+  if (node.fields['Node Type'] !== 'Aggregate' && node.fields['Node Type'] !== 'Group') return node;
+  const tables = new Set<string>();
+  let first: PlanNode | undefined;
+  const visit = (n: PlanNode): void => {
+    const name = n.fields['Relation Name'];
+    if (typeof name === 'string') {
+      tables.add(`${String(n.fields['Schema'] ?? '')}.${name}`);
+      first ??= n;
+    }
+    for (const child of n.children) visit(child);
+  };
+  visit(node);
+  return tables.size === 1 && first ? first : node;
+}
+
+function statisticsGrounds(context: PlanRuleContext, planNode: PlanNode, evidence: Evidence[]): StatisticsGrounds {
+  const node = statisticsSource(planNode);
   const table = qualifiedTable(node);
   const stats = table ? tableOf(context, node) : undefined;
   if (!table || !stats) return { table, state: 'unknown' };

@@ -29,6 +29,8 @@ export interface PaintSample {
   /** …of which, inside the view (ms since its page began loading): our script started, and it said ready. */
   scriptStartMs?: number;
   scriptReadyMs?: number;
+  /** …and when it received the result (same clock): after `scriptReadyMs` by the message's way there and back. */
+  receivedMs?: number;
 }
 
 /** What the plan view shows right after the first paint, read from its frame. */
@@ -42,7 +44,7 @@ export interface PaintedView {
   drawnNodes: number;
 }
 
-const firstPaintLine = /first paint (\d+) ms for (\d+) nodes \((\d+) ms of it in the view\)/;
+const firstPaintLine = /first paint (\d+) ms for (\d+) nodes \((\d+) ms of it in the view(?:; the view received it (\d+) ms after its page began loading)?\)/;
 const readyLine = /plan view ready (\d+) ms after the panel was created(?: \(in the view: script started (\d+) ms and ready (\d+) ms)?/;
 
 export class EditorSession {
@@ -137,11 +139,11 @@ export class EditorSession {
     const frame = await waitFor(() => findPaintedFrame(this.page, fileName, nodes), 60_000, `the plan view of ${fileName}`, 5);
     const commandToPaintMs = performance.now() - t0;
     const line = await waitFor(() => this.paintLines().slice(paintLinesBefore).find((l) => firstPaintLine.exec(l)?.[2] === String(nodes)), 30_000, `the "first paint … for ${nodes} nodes" log line`);
-    const [, hostMs, , viewMs] = firstPaintLine.exec(line) ?? [];
+    const [, hostMs, , viewMs, receivedMs] = firstPaintLine.exec(line) ?? [];
     const ready = readyLine.exec(this.logLines().filter((l) => readyLine.test(l))[readyLinesBefore] ?? '');
     const readyFigures = ready ? { readyMs: Number(ready[1]), scriptStartMs: optionalNumber(ready[2]), scriptReadyMs: optionalNumber(ready[3]) } : {};
     const view = await readView(frame);
-    return { sample: { nodes, commandToPaintMs, hostFirstPaintMs: Number(hostMs), viewMs: Number(viewMs), ...readyFigures }, view };
+    return { sample: { nodes, commandToPaintMs, hostFirstPaintMs: Number(hostMs), viewMs: Number(viewMs), receivedMs: optionalNumber(receivedMs), ...readyFigures }, view };
   }
 
   /** Closes every editor, the plan view included, and waits until its frame is gone. */

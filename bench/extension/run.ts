@@ -5,6 +5,7 @@
  * minutes. `npx tsx bench/extension/run.ts` prints the rows alone.
  */
 import { EditorSession, median, type PaintSample } from './editorSession';
+import { firstMessageSize, type FirstMessageSize } from './messageSize';
 
 export interface ExtensionFigure {
   label: string;
@@ -35,7 +36,8 @@ export async function benchExtension(): Promise<ExtensionFigure[]> {
     const intoOpenView = (await session.openPlan(paintPlanSizes[paintPlanSizes.length - 1])).sample;
     const runtimeActivationMs = await session.runningExtensionsActivationMs();
     failed = false;
-    return extensionFigures({ activationMs: activationMs ?? Number.NaN, runtimeActivationMs, vsixBytes: session.vsixBytes, samples, intoOpenView });
+    const firstMessage = await firstMessageSize(paintPlanSizes[paintPlanSizes.length - 1]);
+    return extensionFigures({ activationMs: activationMs ?? Number.NaN, runtimeActivationMs, vsixBytes: session.vsixBytes, samples, intoOpenView, firstMessage });
   } finally {
     await session.stop(failed);
   }
@@ -49,6 +51,8 @@ export function extensionFigures(measured: {
   vsixBytes: number;
   samples: PaintSample[];
   intoOpenView?: PaintSample;
+  /** The plan view's first message for the largest plan, as VS Code sends it (messageSize.ts). */
+  firstMessage?: FirstMessageSize;
 }): ExtensionFigure[] {
   const mb = measured.vsixBytes / 2 ** 20;
   const rows: ExtensionFigure[] = [
@@ -87,12 +91,28 @@ export function extensionFigures(measured: {
       value: `${median(started.map((s) => s.readyMs ?? 0)).toFixed(0)} ms${inView.length ? ` (script starts at ${median(inView.map((s) => s.scriptStartMs ?? 0)).toFixed(0)} ms of the page, runs ${median(inView.map((s) => (s.scriptReadyMs ?? 0) - (s.scriptStartMs ?? 0))).toFixed(0)} ms)` : ''}`,
       target: '',
     });
+    const received = inView.filter((s) => s.receivedMs !== undefined);
+    if (received.length > 0) {
+      rows.push({
+        label: `  new plan view: view ready → result received in the view (host gets "ready", posts; VS Code carries it), median of ${received.length}`,
+        value: `${median(received.map((s) => (s.receivedMs ?? 0) - (s.scriptReadyMs ?? 0))).toFixed(0)} ms`,
+        target: '',
+      });
+    }
   }
   const open = measured.intoOpenView;
   if (open) {
     rows.push({
       label: `first paint, ${open.nodes.toLocaleString('en-US')}-node plan into the already open view: host log (test saw it after)`,
       value: `${open.hostFirstPaintMs.toFixed(0)} ms (view ${open.viewMs.toFixed(0)} ms; test ${open.commandToPaintMs.toFixed(0)} ms)`,
+      target: '',
+    });
+  }
+  const message = measured.firstMessage;
+  if (message) {
+    rows.push({
+      label: `first message to the plan view, ${message.nodes.toLocaleString('en-US')}-node plan (JSON + typed arrays; nodes as objects before)`,
+      value: `${(message.bytes / 1e6).toFixed(2)} MB (as objects ${(message.objectBytes / 1e6).toFixed(2)} MB)`,
       target: '',
     });
   }

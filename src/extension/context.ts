@@ -99,10 +99,11 @@ export class TunerContext implements vscode.Disposable {
     panel.show(result, source, title, result.run?.sessionKind === 'embedded');
     // Every plan explained on a connection goes to the history; pasted plans and advisors' what-ifs don't.
     if (result.run) {
-      void this.history().then((history) => history.record(result)).then(
+      // After the first paint: the history brings the parser, which would hold the thread the plan goes out on.
+      panel.afterPaint(() => void this.history().then((history) => history.record(result)).then(
         (outcome) => { if ('skipped' in outcome) this.log.info(`Plan history: not kept (${outcome.skipped})`); },
         (err: unknown) => this.log.warn(`Plan history: not kept (${err instanceof Error ? err.message : String(err)})`),
-      );
+      ));
     }
     return panel;
   }

@@ -10,6 +10,7 @@ import type { SourceRange } from '../core/positions';
 import type { TuningResult } from '../core/tuningResult';
 import type { PlanComparison } from '../core/compare/planComparison';
 import type { RawPlanFields } from '../core/plan/planNode';
+import type { Insight } from '../core/insights/insight';
 
 // The webview may import only src/shared, so the data types it renders are re-exported here (types only).
 export type { SourceRange } from '../core/positions';
@@ -49,6 +50,55 @@ export interface DidShowResultNotification {
    * every node's full fields follow in a `didLoadNodeFields` with the same `resultKey` once the view painted.
    */
   fieldsToFollow?: boolean;
+  /**
+   * The plan's nodes column by column (the first message of a result). When set, `result.plan.root` is a
+   * childless stand-in (the root with its drawn fields) and the view rebuilds the tree from these columns.
+   */
+  packedNodes?: PackedPlanNodes;
+  /**
+   * Set when `result.insights` holds only the first of this many insights (the ones the list shows first);
+   * all of them follow in `didLoadNodeFields.insights`.
+   */
+  insightsToFollow?: number;
+}
+
+/**
+ * Numbers of one column, by node id. Typed arrays cross VS Code's `postMessage` as binary (engines ≥ 1.57), a
+ * fraction of their size as JSON and nothing to parse; a plain array is accepted too (tests, older hosts).
+ */
+export type NumberColumn = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array | number[];
+
+/** A JSON value a column can hold; `null` means the node has no such key. */
+export type ColumnValue = string | number | boolean | null;
+
+/** One key's values for every node, in the most compact of four forms. */
+export type PackedColumn =
+  /** Every node has this value (`null`: none has the key). */
+  | { constant: ColumnValue }
+  /** Numbers; `NaN` means the node has no such key. */
+  | { numbers: NumberColumn }
+  /** Few distinct values (strings, booleans): `labels[codes[id]]`. */
+  | { labels: ColumnValue[]; codes: NumberColumn }
+  /** Anything else (arrays, objects), as JSON; `null` means the node has no such key. */
+  | { values: unknown[] };
+
+/** A column and where its values go in each node object: `['Node Type']`, `['buffersInclusive', 'sharedHit']`. */
+export interface PackedKeyColumn {
+  path: string[];
+  column: PackedColumn;
+}
+
+/** `Plan.nodes` as columns: node ids are positions (pre-order), the tree is the parent column. */
+export interface PackedPlanNodes {
+  count: number;
+  /** The parent's id of each node, -1 for the root; children keep the order of their ids. */
+  parents: NumberColumn;
+  /** `PlanNode.fields`, key by key in the order EXPLAIN gives them. */
+  fields: PackedKeyColumn[];
+  /** `PlanNode.metrics`, key by key (nested objects by two-part paths). */
+  metrics: PackedKeyColumn[];
+  /** Nodes sent with all their raw fields (the node the view selects at once), replacing the columns' for them. */
+  fullFields: Array<{ id: number; fields: RawPlanFields }>;
 }
 
 /** Every node's full raw EXPLAIN fields, by node id, for a result first sent with `fieldsToFollow`. */
@@ -57,6 +107,8 @@ export interface DidLoadNodeFieldsNotification {
   resultKey: string;
   /** `fields[id]` replaces `plan.nodes[id].fields`. */
   fields: RawPlanFields[];
+  /** Every insight, for a result first sent with `insightsToFollow`. */
+  insights?: Insight[];
 }
 
 /** Select a node (from the editor: cursor on a relation, a diagnostic, a hover link) and centre it. */
@@ -177,6 +229,11 @@ export interface PaintedCommand {
   /** Nodes in the shown plan (all of them, drawn or not). */
   nodes: number;
   ms: number;
+  /**
+   * When the view received the result, in ms since its page began loading (as `ReadyCommand.boot`): with the
+   * host's own times it splits a new view's wait into webview start, message transit and drawing.
+   */
+  receivedMs?: number;
 }
 
 export type WebviewToHostMessage =

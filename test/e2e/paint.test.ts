@@ -12,6 +12,7 @@ import { analysePlanText } from '../../src/core/explainAndOptimize';
 import { artifactsDir, EditorSession, waitFor, type PaintSample } from '../../bench/extension/editorSession';
 import { planWithHotspot } from '../../bench/extension/planFiles';
 import { extensionFigures } from '../../bench/extension/run';
+import { firstMessageSize } from '../../bench/extension/messageSize';
 
 describe('extension figures in the real editor: activation, first paint, VSIX size', function () {
   this.timeout(600_000);
@@ -36,7 +37,8 @@ describe('extension figures in the real editor: activation, first paint, VSIX si
   after(async () => {
     if (!session) return;
     await session.stop(failed);
-    const figures = { activationMs, runtimeActivationMs, vsixBytes: session.vsixBytes, paints: samples, intoOpenView };
+    const firstMessage = await firstMessageSize(2_000);
+    const figures = { activationMs, runtimeActivationMs, vsixBytes: session.vsixBytes, paints: samples, intoOpenView, firstMessage };
     writeFileSync(join(artifactsDir, 'extension-figures.json'), JSON.stringify(figures, null, 2));
     for (const row of extensionFigures({ ...figures, samples, intoOpenView })) {
       console.log(`      ${row.label}: ${row.value}${row.target ? ` (target ${row.target})` : ''}`);

@@ -5,9 +5,11 @@
  */
 import * as vscode from 'vscode';
 import type { TuningResult } from '../../core/tuningResult';
-import { TunerError } from '../../core/errors';
+import { isCancelled, TunerError } from '../../core/errors';
 import type { TunerContext } from '../context';
 import type { PlanSource } from '../panel/planPanel';
+import { PlanRun } from '../panel/planRun';
+import { userMessageFor } from '../errorMessages';
 import { parameterLabels, type ParameterValues } from './parameterLabels';
 
 export interface ExplainOptions {
@@ -25,12 +27,22 @@ interface PickedStatement {
 
 export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEditor, options: ExplainOptions): Promise<TuningResult | undefined> {
   const startedAt = performance.now();
-  const document = editor.document;
   const picked = await pickStatement(editor);
   if (!picked) {
     void vscode.window.showInformationMessage('Put the cursor in a SQL statement (or select one) to explain it.');
     return undefined;
   }
+  // The plan view starts now, while parameters are asked for and the database works (issue 4).
+  const run = PlanRun.begin(ctx.extensionUri, ctx.panelHandlers, `${options.action} on ${ctx.connections.activeLabel}…`);
+  try {
+    return await explainPicked(ctx, editor, options, picked, run, startedAt);
+  } finally {
+    run.end();
+  }
+}
+
+async function explainPicked(ctx: TunerContext, editor: vscode.TextEditor, options: ExplainOptions, picked: PickedStatement, run: PlanRun, startedAt: number): Promise<TuningResult | undefined> {
+  const document = editor.document;
   const { rewriteNamedParameters } = await import('../../core/sql/namedParameters');
   const rewrite = rewriteNamedParameters(picked.text);
   const values = await askParameterValues(parameterLabels(rewrite));
@@ -40,7 +52,9 @@ export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEdit
   const syntaxError = await findSyntaxError(rewrite.text);
   if (syntaxError) {
     ctx.diagnostics.setExplainError(document, picked.start + rewrite.toOriginal(syntaxError.offset), syntaxError.message, 'syntax-error');
-    await ctx.reportError(new TunerError('syntax-error', syntaxError.message, { offset: syntaxError.offset }), { action: options.action });
+    const error = new TunerError('syntax-error', syntaxError.message, { offset: syntaxError.offset });
+    run.fail(userMessageFor(error, { action: options.action }));
+    await ctx.reportError(error, { action: options.action });
     return undefined;
   }
   const analyze = await decideAnalyze(ctx, options.analyze && !values.incomplete, picked.text);
@@ -75,14 +89,16 @@ export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEdit
       },
     );
     const source: PlanSource = { uri: document.uri, statementStart: picked.start, toStatementOffset: rewrite.toOriginal };
-    publishFindings(ctx, document, picked, result, source);
     const ms = Math.round(performance.now() - startedAt);
     ctx.log.info(`${options.action}: ${result.plan.nodes.length} plan nodes, ${result.insights.length} insights in ${ms} ms on ${connectionLabel}`);
-    ctx.showResult(result, source, titleFor(document, picked.text), { startedAt, label: options.action });
-    // Advice runs the statement again (and its rewrites): only after an explain that was allowed to run it.
+    // The plan goes out first; the squiggles and code actions the findings bring follow it.
+    const panel = ctx.showResult(result, source, titleFor(document, picked.text), { startedAt, label: options.action });
+    publishFindings(ctx, document, picked, result, source);
+    // Advice runs the statement again (and its rewrites): only after an explain that was allowed to run it, and
+    // once the plan is painted (on the embedded database it holds the extension host's thread).
     if (result.run?.analyzed) {
       const statement = { text: picked.text, start: picked.start, end: picked.start + picked.text.length, sql: rewrite.text };
-      ctx.advice.afterExplain({ document, statement, params: values.incomplete ? undefined : values.values });
+      panel.afterPaint(() => ctx.advice.afterExplain({ document, statement, params: values.incomplete ? undefined : values.values }));
     }
     return result;
   } catch (err) {
@@ -93,6 +109,7 @@ export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEdit
       const offset = picked.start + rewrite.toOriginal(Math.min(err.detail.offset, rewrite.text.length));
       ctx.diagnostics.setExplainError(document, offset, err.message, err.detail.code ?? err.reason);
     }
+    if (!isCancelled(err)) run.fail(userMessageFor(err, { action: options.action, connection: connectionLabel }));
     await ctx.reportError(err, { action: options.action, connection: connectionLabel });
     return undefined;
   }

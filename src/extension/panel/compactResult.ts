@@ -1,5 +1,7 @@
 import type { PlanNode, RawPlanFields } from '../../core/plan/planNode';
 import type { TuningResult } from '../../core/tuningResult';
+import type { DidShowResultNotification } from '../../shared/protocol';
+import { packPlanNodes } from './packedNodes';
 
 /**
  * The form a result crosses to the webview in. `plan.nodes` lists every node while each node also holds its
@@ -52,6 +54,42 @@ export function firstPaintResult(result: TuningResult, fullFieldsOf: ReadonlySet
   return { ...compact, plan: { ...compact.plan, root: cut(result.plan.root) } };
 }
 
+/** Insights in the first message: more than a side pane shows at once; the rest follow after the first paint. */
+export const firstPaintInsights = 25;
+
+/**
+ * What the first message of a result carries: the compact result with its nodes packed as columns (see
+ * packedNodes.ts; `plan.root` is then a childless stand-in), node fields cut to `firstPaintFieldKeys` except
+ * for the nodes in `fullFieldsOf`, and the first `firstPaintInsights` insights. Falls back to the nodes as
+ * objects (firstPaintResult) if the metrics hold something columns can't carry.
+ */
+export function firstPaintMessage(
+  result: TuningResult,
+  fullFieldsOf: ReadonlySet<number>,
+): Pick<DidShowResultNotification, 'result' | 'packedNodes' | 'insightsToFollow'> {
+  const nodes = preorder(result.plan.root);
+  const packedNodes = packPlanNodes(nodes, (node) => pick(node.fields), fullFieldsOf);
+  const insights = result.insights.length > firstPaintInsights ? result.insights.slice(0, firstPaintInsights) : result.insights;
+  const insightsToFollow = insights === result.insights ? undefined : result.insights.length;
+  if (!packedNodes) return { result: { ...firstPaintResult(result, fullFieldsOf), insights }, insightsToFollow };
+  const root = result.plan.root;
+  const standIn: PlanNode = { ...root, fields: fullFieldsOf.has(root.id) ? root.fields : pick(root.fields), children: [] };
+  const compact = compactResult(result);
+  return { result: { ...compact, insights, plan: { ...compact.plan, root: standIn } }, packedNodes, insightsToFollow };
+}
+
+/** The nodes of a tree in pre-order (their ids' order); a revived panel's result has an empty `plan.nodes`. */
+function preorder(root: PlanNode): PlanNode[] {
+  const out: PlanNode[] = [];
+  const stack: PlanNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as PlanNode;
+    out.push(node);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  return out;
+}
+
 /** Every node's full raw fields, by node id (pre-order), for after the first paint. */
 export function nodeFieldsById(result: TuningResult): RawPlanFields[] {
   const out: RawPlanFields[] = [];
@@ -64,11 +102,13 @@ export function nodeFieldsById(result: TuningResult): RawPlanFields[] {
   return out;
 }
 
+const firstPaintKeySet: ReadonlySet<string> = new Set<string>(firstPaintFieldKeys as readonly string[]);
+
 function pick(fields: RawPlanFields): RawPlanFields {
   // Same key order as the full fields, so the details pane lists them alike before and after.
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(fields)) {
-    if ((firstPaintFieldKeys as readonly string[]).includes(key)) out[key] = (fields as unknown as Record<string, unknown>)[key];
+    if (firstPaintKeySet.has(key)) out[key] = (fields as unknown as Record<string, unknown>)[key];
   }
   return out as unknown as RawPlanFields;
 }

@@ -2,7 +2,7 @@
  * The plan view's host side: one panel at a time, revived after a reload by the serializer from the state the
  * webview saved (`setState`), so no database is needed to redraw it. The webview runs only our bundle from dist/.
  */
-import { compactResult, firstPaintResult, nodeFieldsById } from './compactResult';
+import { compactResult, firstPaintMessage, nodeFieldsById } from './compactResult';
 import { planViewType } from './planViewType';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
@@ -41,6 +41,8 @@ export interface PlanPanelHandlers {
   delivered?(result: TuningResult): void;
   /** A line for the output channel (the "first paint" figure). */
   log?(line: string): void;
+  /** Where shown results' raw EXPLAIN text is kept for a panel revived after a reload (rawPlanStore.ts). */
+  rawPlans?: { put(key: string, rawPlan: string): Promise<void>; get(key: string): Promise<string | undefined> };
 }
 
 export class PlanPanel {
@@ -55,9 +57,17 @@ export class PlanPanel {
   /** When show() was last called, until the view reports it painted that result. */
   private paintStartedAt: number | undefined;
   /** The result whose full node fields go to the view after its next paint (it was sent with fieldsToFollow). */
-  private fieldsToSend: { key: string; result: TuningResult } | undefined;
+  private fieldsToSend: { key: string; result: TuningResult; insights: boolean } | undefined;
   /** When the webview was created, until it first says ready (logged: VS Code's webview start + our boot). */
   private createdAt: number | undefined = performance.now();
+  /** The busy line last set, for a view that says ready after it was set (a panel opened for an explain). */
+  private busy: { busy: boolean; message?: string } | undefined;
+  /** Counts results and comparisons shown, so an explain run can tell whether its result arrived. */
+  private shows = 0;
+  /** When an explain run opened or revealed this panel (PlanRun), until the view paints its result. */
+  private runStartedAt: number | undefined;
+  /** Work waiting for the view to paint the shown result (afterPaint). */
+  private paintTasks: Array<() => void> = [];
 
   static createOrShow(extensionUri: vscode.Uri, handlers: PlanPanelHandlers): PlanPanel {
     if (PlanPanel.current) {
@@ -83,8 +93,16 @@ export class PlanPanel {
       revived.showComparison({ type: 'didShowComparison', ...state.comparison });
     } else if (isPlanViewState(state) && state.result) {
       // The same key as before the reload: the view keeps where the user was.
-      if (state.resultKey) resultKeys.set(state.result, state.resultKey);
-      revived.show(state.result, undefined, state.title ?? 'Query Plan', state.embeddedTimingsNote);
+      const result = state.result;
+      if (state.resultKey) resultKeys.set(result, state.resultKey);
+      revived.show(result, undefined, state.title ?? 'Query Plan', state.embeddedTimingsNote);
+      // The view saved the result without its raw text: read it back, for Copy Plan as JSON and sharing.
+      if (state.resultKey && !result.rawPlan && handlers.rawPlans) {
+        handlers.rawPlans.get(state.resultKey).then(
+          (raw) => { if (raw) result.rawPlan = raw; },
+          (err: unknown) => handlers.log?.(`Raw plan of the revived view not read: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      }
     }
     PlanPanel.current = revived;
     return revived;
@@ -122,6 +140,7 @@ export class PlanPanel {
 
   /** Two plans side by side (the webview's compare mode); replaces what the panel showed. */
   showComparison(message: DidShowComparisonNotification): void {
+    this.clearBusy();
     this.shown = { result: message.after, source: undefined, message };
     this.paintStartedAt = undefined;
     this.panel.title = `Compare: ${message.title}`;
@@ -131,7 +150,13 @@ export class PlanPanel {
 
   show(result: TuningResult, source: PlanSource | undefined, title: string, embeddedTimingsNote?: boolean, selectNodeId?: number): void {
     const message: DidShowResultNotification = { type: 'didShowResult', result, title, embeddedTimingsNote, selectNodeId, resultKey: keyOf(result) };
+    this.clearBusy();
     this.shown = { result, source, message };
+    if (result.rawPlan && this.handlers.rawPlans) {
+      this.handlers.rawPlans.put(message.resultKey ?? keyOf(result), result.rawPlan).catch((err: unknown) => {
+        this.handlers.log?.(`Raw plan not kept for a reload: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
     this.paintStartedAt = performance.now();
     this.panel.title = `Plan: ${title}`;
     if (this.ready) {
@@ -147,7 +172,59 @@ export class PlanPanel {
   }
 
   setBusy(busy: boolean, message?: string): void {
+    this.busy = busy || message ? { busy, message } : undefined;
     if (this.ready) this.post({ type: 'didChangeBusy', busy, message });
+  }
+
+  /**
+   * An explain run started (`at`) or ended without a result (undefined): the next "first paint" log line then
+   * also says how long after the command it came.
+   */
+  markRunStart(at: number | undefined): void {
+    this.runStartedAt = at;
+  }
+
+  /**
+   * Runs `task` once the view has painted the result on show, at once if none is waiting to be painted, and
+   * after `maxWaitMs` at the latest (a hidden view paints nothing). For work that holds the extension host's
+   * thread (the advisors on the embedded database, the plan history's parser): started with the result, it
+   * delayed the message to the view and the view's "painted" by 300–500 ms.
+   */
+  afterPaint(task: () => void, maxWaitMs = 1500): void {
+    if (this.paintStartedAt === undefined || this.isDisposed) {
+      task();
+      return;
+    }
+    let done = false;
+    const run = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      task();
+    };
+    const timer = setTimeout(run, maxWaitMs);
+    this.paintTasks.push(run);
+  }
+
+  private runPaintTasks(): void {
+    for (const task of this.paintTasks.splice(0)) task();
+  }
+
+  /** How many results and comparisons this panel was given so far. */
+  get showCount(): number {
+    return this.shows;
+  }
+
+  /** True until the panel is given a result or a comparison. */
+  get isEmpty(): boolean {
+    return this.shown === undefined;
+  }
+
+  private clearBusy(): void {
+    this.shows++;
+    if (!this.busy) return;
+    this.busy = undefined;
+    if (this.ready) this.post({ type: 'didChangeBusy', busy: false });
   }
 
   private post(message: HostToWebviewMessage): void {
@@ -157,8 +234,9 @@ export class PlanPanel {
       const key = message.resultKey ?? keyOf(result);
       const hotspot = result.plan.nodes.find((n) => n.metrics.hotspotRank === 1);
       const selected = new Set([selectNodeId ?? hotspot?.id ?? 0]);
-      this.fieldsToSend = { key, result };
-      void this.panel.webview.postMessage({ ...message, resultKey: key, result: firstPaintResult(result, selected), fieldsToFollow: true } satisfies DidShowResultNotification);
+      const first = firstPaintMessage(result, selected);
+      this.fieldsToSend = { key, result, insights: first.insightsToFollow !== undefined };
+      void this.panel.webview.postMessage({ ...message, ...first, resultKey: key, fieldsToFollow: true } satisfies DidShowResultNotification);
       return;
     }
     if (message.type === 'didShowComparison') this.fieldsToSend = undefined;
@@ -168,7 +246,9 @@ export class PlanPanel {
   private sendFollowingFields(): void {
     const pending = this.fieldsToSend;
     this.fieldsToSend = undefined;
-    if (pending) this.post({ type: 'didLoadNodeFields', resultKey: pending.key, fields: nodeFieldsById(pending.result) });
+    if (pending) {
+      this.post({ type: 'didLoadNodeFields', resultKey: pending.key, fields: nodeFieldsById(pending.result), insights: pending.insights ? pending.result.insights : undefined });
+    }
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -192,6 +272,7 @@ export class PlanPanel {
           this.post(toSend);
           if (toSend.type === 'didShowResult') this.handlers.delivered?.(toSend.result);
         }
+        if (this.busy) this.post({ type: 'didChangeBusy', ...this.busy });
         return;
       }
       case 'revealSqlRange':
@@ -220,10 +301,14 @@ export class PlanPanel {
       case 'painted':
         // Only the paint that follows show(): a view reloaded after being hidden repaints without a command.
         if (this.paintStartedAt !== undefined) {
-          this.handlers.log?.(`first paint ${Math.round(performance.now() - this.paintStartedAt)} ms for ${message.nodes} nodes (${Math.round(message.ms)} ms of it in the view)`);
+          const received = typeof message.receivedMs === 'number' && Number.isFinite(message.receivedMs) ? `; the view received it ${Math.round(message.receivedMs)} ms after its page began loading` : '';
+          this.handlers.log?.(`first paint ${Math.round(performance.now() - this.paintStartedAt)} ms for ${message.nodes} nodes (${Math.round(message.ms)} ms of it in the view${received})`);
+          if (this.runStartedAt !== undefined) this.handlers.log?.(`explain → first paint ${Math.round(performance.now() - this.runStartedAt)} ms (plan view opened as the explain started)`);
           this.paintStartedAt = undefined;
+          this.runStartedAt = undefined;
         }
         this.sendFollowingFields();
+        this.runPaintTasks();
         return;
       case 'compareWithPrevious':
         if (shown && this.handlers.compareWithPrevious) await this.handlers.compareWithPrevious(shown.result);
@@ -260,8 +345,17 @@ export class PlanPanel {
 </html>`;
   }
 
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  private isDisposed = false;
+
   dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
     if (PlanPanel.current === this) PlanPanel.current = undefined;
+    this.runPaintTasks();
     this.panel.dispose();
     while (this._disposables.length) this._disposables.pop()?.dispose();
   }

@@ -8,7 +8,7 @@ import type { DidShowResultNotification, PlanViewState } from '../../../src/shar
 import { testServer } from '../../helpers/globalServer';
 import { launchChromium, openPlanView, webviewBundle, type PlanViewPage } from './harness';
 import { realResult, syntheticResult } from './fixtureResults';
-import { firstPaintFieldKeys, firstPaintResult, nodeFieldsById } from '../../../src/extension/panel/compactResult';
+import { firstPaintFieldKeys, firstPaintInsights, firstPaintMessage, nodeFieldsById } from '../../../src/extension/panel/compactResult';
 
 const artifacts = resolve(__dirname, '../../../test-artifacts');
 
@@ -101,9 +101,11 @@ describe('plan view webview (Chromium)', function () {
     const hotspot = result.plan.nodes.find((n) => n.metrics.hotspotRank === 1)!;
     const other = result.plan.nodes.find((n) => n.id !== hotspot.id && Object.keys(n.fields).some((k) => !firstPaintFieldKeys.includes(k as never)))!;
     assert.ok(other, 'a node with fields beyond the first-paint ones');
-    const firstPaint = firstPaintResult(result, new Set([hotspot.id]));
-    assert.equal(firstPaint.rawPlan, '', 'the raw plan stays on the host');
-    await view.send({ ...show(firstPaint), resultKey: 'k1', fieldsToFollow: true });
+    // Sent as the host sends it: nodes as columns (typed arrays), the root a stand-in.
+    const firstPaint = firstPaintMessage(result, new Set([hotspot.id]));
+    assert.equal(firstPaint.result.rawPlan, '', 'the raw plan stays on the host');
+    assert.ok(firstPaint.packedNodes && firstPaint.result.plan.root.children.length === 0);
+    await view.send({ ...show(firstPaint.result), ...firstPaint, resultKey: 'k1', fieldsToFollow: true });
     await view.page.waitForSelector('g.node');
     assert.equal(await nodeCount(view), result.plan.nodes.length);
     // Labels and figures come from the first-paint fields: the drawing is the one of the full result.
@@ -125,13 +127,31 @@ describe('plan view webview (Chromium)', function () {
     await view.send({ type: 'didLoadNodeFields', resultKey: 'k1', fields: nodeFieldsById(result) });
     assert.deepEqual(await rawRows(), Object.keys(other.fields).filter((k) => k !== 'Plans'));
     // The same key again (re-sent after a focus change) keeps the selection; the saved state names the result.
-    await view.send({ ...show(firstPaint), resultKey: 'k1', fieldsToFollow: true });
+    await view.send({ ...show(firstPaint.result), ...firstPaint, resultKey: 'k1', fieldsToFollow: true });
     assert.equal(await selectedId(view), other.id);
     await view.page.waitForTimeout(300);
     assert.equal((await view.savedState())?.resultKey, 'k1');
     // Another key is another result, even with the same SQL and an empty raw plan: the view starts afresh.
-    await view.send({ ...show(firstPaint), resultKey: 'k2', fieldsToFollow: true });
+    await view.send({ ...show(firstPaint.result), ...firstPaint, resultKey: 'k2', fieldsToFollow: true });
     assert.equal(await selectedId(view), hotspot.id);
+  });
+
+  it('lists the first insights at once and the rest when they follow', async () => {
+    const view = await open();
+    // Input to the view: the real result's insights repeated past what the first message carries.
+    const many = Array.from({ length: firstPaintInsights + 7 }, (_, i) => ({ ...result.insights[i % result.insights.length], title: `finding ${i + 1}` }));
+    const withMany = { ...result, insights: many };
+    const firstPaint = firstPaintMessage(withMany, new Set([0]));
+    assert.equal(firstPaint.result.insights.length, firstPaintInsights);
+    await view.send({ ...show(firstPaint.result), ...firstPaint, resultKey: 'm1', fieldsToFollow: true });
+    await view.page.waitForSelector('g.node');
+    const titles = () => view.page.locator('.insight-title').allTextContents();
+    assert.equal((await titles()).length, firstPaintInsights);
+    assert.match((await view.page.textContent('.more-insights')) ?? '', /^7 more/);
+    assert.equal(await view.page.locator('.insights-section').evaluate((e) => (e as HTMLElement & { heading: string }).heading), `Insights (${many.length})`);
+    await view.send({ type: 'didLoadNodeFields', resultKey: 'm1', fields: nodeFieldsById(withMany), insights: many });
+    assert.deepEqual(await titles(), many.map((i) => i.title));
+    assert.equal(await view.page.locator('.more-insights').count(), 0);
   });
 
   it('puts the #1 hotspot badge on the node with the largest exclusive time', async () => {
@@ -306,6 +326,20 @@ describe('plan view webview (Chromium)', function () {
     await view.page.click('#open-report-button');
     await view.page.click('#explain-again-button');
     assert.deepEqual(await view.posted(), [{ type: 'copyPlanJson' }, { type: 'openReport' }, { type: 'explainAgain' }]);
+  });
+
+  it('shows the busy line before any plan (a view opened as an explain starts), then the plan', async () => {
+    const view = await open();
+    await view.send({ type: 'didChangeBusy', busy: true, message: 'Explain and Optimize on Embedded…' });
+    assert.equal(await view.page.isVisible('.busy vscode-progress-ring'), true);
+    assert.match((await view.page.textContent('.busy')) ?? '', /Explain and Optimize on Embedded…/);
+    await view.send({ type: 'didChangeBusy', busy: false, message: 'Explain and Optimize failed: syntax error at or near "WHER".' });
+    assert.equal(await view.page.isVisible('.busy.error'), true);
+    await view.send({ type: 'didChangeBusy', busy: true });
+    await view.send(show(result));
+    await view.send({ type: 'didChangeBusy', busy: false });
+    await view.page.waitForSelector('g.node');
+    assert.equal(await view.page.isVisible('.busy'), false);
   });
 
   it('opens a 2,000-node plan fast, drawing only what is in view', async () => {

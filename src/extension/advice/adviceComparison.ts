@@ -1,7 +1,7 @@
 /**
  * "Compare before/after" for a suggestion: the code action that opens the plan view's compare mode with the plan
  * of the statement as it is and the plan with the index (the advisor's measured plans) or rewritten (both forms
- * explained again on the connection). Plain data and pure functions, free of `vscode`.
+ * explained again on the connection: rewriteComparison.ts). Plain data and pure functions, free of `vscode`.
  */
 import type { IndexSuggestion } from '../../core/advice/indexSuggestion';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';

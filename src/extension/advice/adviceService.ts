@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { TunerError } from '../../core/errors';
 import type { AdviceStep } from '../../core/report/statementAdvice';
 import type { TunerContext } from '../context';
-import { comparableIndex, comparableRewrite, indexComparison, rewriteComparisonLabels, type AdviceComparePayload } from './adviceComparison';
+import { comparableIndex, comparableRewrite, indexComparison, type AdviceComparePayload } from './adviceComparison';
 import { adviceRuleIds } from './adviceRules';
 import { adviceFixProvider } from './adviceFixProvider';
 import { adviceSummary } from './adviceSummary';
@@ -189,33 +189,29 @@ export class AdviceService implements vscode.Disposable {
     }
     const connection = ctx.connections.activeLabel;
     try {
-      const [before, after] = await vscode.window.withProgress(
+      const { before, after, labels } = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Compare before/after on ${connection}`, cancellable: true },
         async (progress, token) => {
           const abort = new AbortController();
           const onCancel = token.onCancellationRequested(() => abort.abort());
           try {
             const session = await ctx.connections.getSession(token);
-            const { explainAndOptimize } = await import('../../core/explainAndOptimize');
+            const { rewriteComparison } = await import('./rewriteComparison');
             const active = ctx.connections.active;
-            const options = {
-              analyze: true,
+            return await rewriteComparison(session, rewrite, {
+              where: connection,
               params: advice.params,
               statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
               lockTimeoutMs: ctx.config.lockTimeoutMs,
               signal: abort.signal,
-            };
-            progress.report({ message: 'the statement as written…' });
-            const original = await explainAndOptimize(session, rewrite.originalSql, options);
-            throwIfAborted(abort.signal);
-            progress.report({ message: 'the rewrite…' });
-            return [original, await explainAndOptimize(session, rewrite.rewrittenSql, options)] as const;
+              onStep: (step) => progress.report({ message: step === 'original' ? 'the statement as written…' : 'the rewrite…' }),
+            });
           } finally {
             onCancel.dispose();
           }
         },
       );
-      await ctx.showComparison(before, after, rewriteComparisonLabels(rewrite, connection));
+      await ctx.showComparison(before, after, labels);
     } catch (err) {
       await ctx.reportError(err, { action: 'Compare before/after', connection });
     }

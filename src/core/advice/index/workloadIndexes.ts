@@ -45,6 +45,17 @@ export interface StatementTimes {
   allMs: number;
   /** With the kept indexes only. */
   keptMs: number;
+  /** The kept indexes its plan uses, with the kept indexes only. */
+  keptIndexesUsed?: string[];
+}
+
+/** A statement of the workload slower with the kept indexes than with none: the price of indexes kept for others. */
+export interface SlowerStatement {
+  id: string;
+  noneMs: number;
+  keptMs: number;
+  /** The kept indexes its plan uses (what makes it slower). */
+  indexes: string[];
 }
 
 export interface WorkloadIndexChoice {
@@ -56,6 +67,11 @@ export interface WorkloadIndexChoice {
   pooledBytes: number;
   keptBytes: number;
   times: Map<string, StatementTimes>;
+  /**
+   * Statements whose plan uses a kept index and that run slower than with no index at all (beyond `noiseMs`
+   * and the `keepShare` tolerance): an index is kept for the gain of others, never silently at their expense.
+   */
+  slower?: SlowerStatement[];
 }
 
 
@@ -222,7 +238,8 @@ class Pruner {
   async finalTimes(): Promise<Map<string, StatementTimes>> {
     const out = new Map<string, StatementTimes>();
     for (const s of this.statements) {
-      out.set(s.id, { noneMs: this.none.get(s.id) ?? NaN, allMs: this.all.get(s.id) ?? NaN, keptMs: (await this.time(s)).ms });
+      const t = await this.time(s);
+      out.set(s.id, { noneMs: this.none.get(s.id) ?? NaN, allMs: this.all.get(s.id) ?? NaN, keptMs: t.ms, keptIndexesUsed: [...t.uses].sort() });
     }
     return out;
   }
@@ -311,6 +328,14 @@ export async function consolidateWorkloadIndexes(
       }
 
       const times = await p.finalTimes();
+      const keptNames = new Set(kept.map((c) => c.name));
+      const slower: SlowerStatement[] = [];
+      for (const [id, t] of times) {
+        t.keptIndexesUsed = t.keptIndexesUsed?.filter((name) => keptNames.has(name));
+        const tolerance = (options.noiseMs ?? 0.1) + t.noneMs * (1 - (options.keepShare ?? 0.9));
+        const indexes = t.keptIndexesUsed ?? [];
+        if (indexes.length > 0 && t.keptMs > t.noneMs + tolerance) slower.push({ id, noneMs: t.noneMs, keptMs: t.keptMs, indexes });
+      }
       return {
         kept,
         dropped: p.dropped,
@@ -319,6 +344,7 @@ export async function consolidateWorkloadIndexes(
         pooledBytes: candidates.reduce((s, c) => s + size(c), 0),
         keptBytes: kept.reduce((s, c) => s + size(c), 0),
         times,
+        slower,
       };
     },
     { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },

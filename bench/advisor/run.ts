@@ -217,6 +217,7 @@ async function main(): Promise<void> {
     const choice = await consolidateWorkloadIndexes(session, pooled, { samples, maxTotalBytes: budgetBytes ?? baselineBytes, statementTimeoutMs: 300_000 });
     console.log(`workload merge (${((performance.now() - t) / 1000).toFixed(1)} s): pooled ${choice.kept.length + choice.dropped.length} indexes ${mb(choice.pooledBytes)} → kept ${choice.kept.length} ${mb(choice.keptBytes)} (budget ${mb(budgetBytes ?? baselineBytes)})`);
     for (const d of choice.dropped) console.log(`  dropped ${d.candidate.name}: ${d.reason}`);
+    for (const s of choice.slower ?? []) console.log(`  SLOWER with kept ${s.indexes.join(', ')}: ${s.id} ${s.noneMs.toFixed(1)} → ${s.keptMs.toFixed(1)} ms`);
     const advisorDdl = choice.kept.map((c) => createIndexSql(c));
     // Ours first: they carry names; the baseline's unnamed indexes then take free ones.
     const [advisor, baseline, none] = await measureArms(session, [

@@ -4,10 +4,10 @@
  * test (test/e2e/paint.test.ts), which asserts what is shown, and `benchExtension()`, which takes medians.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
-import { extensionLogLines, installCodeServer, packageVsix, startEditor, type RunningEditor } from '../../test/e2e/codeServer';
+import { extensionLogLines, sharedInstall, startEditor, type RunningEditor } from '../../test/e2e/codeServer';
 import { waitFor } from '../../test/e2e/pageProbes';
 
 export { waitFor };
@@ -55,7 +55,6 @@ export class EditorSession {
     readonly vsixBytes: number,
     /** The VSIX's entries (zip paths such as `extension/dist/pglite.data`). */
     readonly vsixFiles: string[],
-    private readonly vsix: string,
     private readonly plans: Map<number, string>,
   ) {}
 
@@ -64,13 +63,13 @@ export class EditorSession {
    * `planSizes` nodes. Everything started is stopped again if a step fails.
    */
   static async start(name: string, planSizes: number[]): Promise<EditorSession> {
-    const vsix = packageVsix();
+    // The one VSIX of this process (removed when it exits): the e2e suites that run after this one install it too.
+    const { vsix, entry } = await sharedInstall();
     const vsixBytes = statSync(vsix).size;
     const vsixFiles = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter(Boolean);
     let browser: Browser | undefined;
     let editor: RunningEditor | undefined;
     try {
-      const entry = installCodeServer();
       browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
       editor = await startEditor({ entry, vsix, name });
       const paths = writePlanFiles(editor.workspace, planSizes);
@@ -79,11 +78,10 @@ export class EditorSession {
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       // The explorer appears once the workspace is loaded: the palette works from then on.
       await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
-      return new EditorSession(browser, editor, page, vsixBytes, vsixFiles, vsix, new Map(planSizes.map((n, i) => [n, paths[i]])));
+      return new EditorSession(browser, editor, page, vsixBytes, vsixFiles, new Map(planSizes.map((n, i) => [n, paths[i]])));
     } catch (err) {
       editor?.stop();
       await browser?.close();
-      rmSync(vsix, { force: true });
       throw err;
     }
   }
@@ -162,7 +160,6 @@ export class EditorSession {
       await this.browser.close();
     } finally {
       this.editor.stop(keepFiles);
-      rmSync(this.vsix, { force: true });
     }
   }
 

@@ -154,7 +154,7 @@ let browserUsers = 0;
  * The VSIX (built for production) and code-server, made once per process: suites run in one mocha process
  * (`npm test`) install the same VSIX, each into its own profile. The VSIX is removed when the process exits.
  */
-function sharedInstall(): Promise<{ vsix: string; entry: string }> {
+export function sharedInstall(): Promise<{ vsix: string; entry: string }> {
   shared ??= Promise.resolve().then(() => {
     const vsix = packageVsix();
     process.once('exit', () => rmSync(vsix, { force: true }));

@@ -16,16 +16,10 @@ import {
 import type { CliRequest } from '../args';
 import type { Colours } from '../colours';
 import { exitCodes } from '../exitCodes';
+import { indent } from '../indent';
 import type { CommandIo } from '../io';
 import type { ErrorContext } from '../reportError';
 import { prepareStatement, withSession } from '../runStatement';
-
-function indent(text: string, by = '   '): string {
-  return text
-    .split('\n')
-    .map((l) => (l === '' ? l : by + l))
-    .join('\n');
-}
 
 function formatSuggestion(s: IndexSuggestion, n: number, c: Colours): string {
   const label = s.label === 'measured' ? c.green('[measured]') : c.yellow('[estimated only]');

@@ -14,16 +14,10 @@ import type { CliRequest } from '../args';
 import { UsageError } from '../args';
 import type { Colours } from '../colours';
 import { exitCodes } from '../exitCodes';
+import { indent } from '../indent';
 import type { CommandIo } from '../io';
 import type { ErrorContext } from '../reportError';
 import { prepareStatement, withSession } from '../runStatement';
-
-function indent(text: string, by = '   '): string {
-  return text
-    .split('\n')
-    .map((l) => (l === '' ? l : by + l))
-    .join('\n');
-}
 
 /** Rows as aligned columns: the first left-aligned, the others right-aligned. */
 function columns(rows: string[][]): string {

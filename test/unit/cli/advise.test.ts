@@ -3,70 +3,28 @@
  * real test server (PostgreSQL 15 + HypoPG) in a database of its own, with data from our generator.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Client } from 'pg';
+import { join } from 'node:path';
 import { testServer } from '../../helpers/globalServer';
+import { buildBundles, runCli as run } from '../../helpers/cliBundle';
+import { createDatabase, indexNames, runSql } from '../../helpers/testDatabase';
 import type { IndexAdvice } from '../../../src/core/advice/indexSuggestion';
 
-const root = resolve(__dirname, '../../..');
-const bundle = join(root, 'dist/cli.js');
 const database = 'advise_cli_test';
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env, cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
-}
-
-async function indexNames(url: string): Promise<string[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
-    return r.rows.map((x) => x.name);
-  } finally {
-    await c.end();
-  }
-}
 
 describe('pg-tuner advise (built bundle)', function () {
   this.timeout(240_000);
   let url: string;
 
   before(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
-    const s = await testServer();
-    const admin = new Client({ connectionString: s.url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
-    url = s.url.replace(/\/[^/]+$/, `/${database}`);
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      await c.query(`CREATE EXTENSION hypopg;
-        SELECT setseed(0.3);
-        CREATE TABLE items (id bigint PRIMARY KEY, code text NOT NULL, qty int NOT NULL);
-        INSERT INTO items SELECT g, 'c' || (g % 20000), (random() * 100)::int FROM generate_series(1, 200000) g;
-        ANALYZE items;`);
-    } finally {
-      await c.end();
-    }
+    buildBundles();
+    url = await createDatabase(await testServer(), database);
+    await runSql(url, `CREATE EXTENSION hypopg;
+      SELECT setseed(0.3);
+      CREATE TABLE items (id bigint PRIMARY KEY, code text NOT NULL, qty int NOT NULL);
+      INSERT INTO items SELECT g, 'c' || (g % 20000), (random() * 100)::int FROM generate_series(1, 200000) g;
+      ANALYZE items;`);
   });
 
   it('on the embedded demo (no --url): a measured suggestion with DDL, reasons, figures, plans and rollback', async () => {

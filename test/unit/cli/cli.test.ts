@@ -4,38 +4,16 @@
  * must find libpg-query.wasm and PGlite's files beside itself.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { testServer } from '../../helpers/globalServer';
+import { buildBundles, cliBundle as bundle, repoRoot as root, runCli } from '../../helpers/cliBundle';
 import type { TuningResult } from '../../../src/core/tuningResult';
 
-const root = resolve(__dirname, '../../..');
 const fixtures = join(__dirname, 'fixtures');
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node <bundle> …args` with a clean environment (no PG* variables, no colour). */
-function run(bundle: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...options.env };
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env, cwd: options.cwd ?? root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
@@ -51,14 +29,13 @@ function freePort(): Promise<number> {
 
 describe('pg-tuner CLI (built bundle)', function () {
   this.timeout(120_000);
-  const bundle = join(root, 'dist/cli.js');
   let copyDir: string;
   let copiedBundle: string;
   let url: string;
   let work: string;
 
   before(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
+    buildBundles();
     // A copy of dist/ where no node_modules can be found: what an installed package looks like.
     copyDir = mkdtempSync(join(tmpdir(), 'pg-tuner-dist-'));
     cpSync(join(root, 'dist'), copyDir, { recursive: true });
@@ -92,20 +69,20 @@ describe('pg-tuner CLI (built bundle)', function () {
   });
 
   it('prints help and exits 64 on a usage error', async () => {
-    const help = await run(bundle, ['--help']);
+    const help = await runCli(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /pg-tuner explain/);
-    const noSql = await run(bundle, ['explain']);
+    const noSql = await runCli(['explain']);
     assert.equal(noSql.code, 64);
     assert.match(noSql.stderr, /explain needs a statement/);
     assert.match(noSql.stderr, /Usage:/);
-    const badSeverity = await run(bundle, ['plan', 'x.json', '--fail-on', 'fatal']);
+    const badSeverity = await runCli(['plan', 'x.json', '--fail-on', 'fatal']);
     assert.equal(badSeverity.code, 64);
     assert.match(badSeverity.stderr, /--fail-on takes info, warning or critical/);
   });
 
   it('analyses a saved JSON plan: aligned tree, hotspot, footer', async () => {
-    const r = await run(bundle, ['plan', join(fixtures, 'dashboard.plan.json')]);
+    const r = await runCli(['plan', join(fixtures, 'dashboard.plan.json')]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
     const scan = lines.find((l) => l.includes('Seq Scan on orders o'));
@@ -123,18 +100,18 @@ describe('pg-tuner CLI (built bundle)', function () {
   });
 
   it('analyses a psql text plan pasted with its header, and one from stdin', async () => {
-    const text = await run(bundle, ['plan', join(fixtures, 'dashboard.psql.txt')]);
+    const text = await runCli(['plan', join(fixtures, 'dashboard.psql.txt')]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /└─ Seq Scan on users u/);
     assert.match(text.stdout, /From a saved text plan/);
-    const stdin = await run(bundle, ['plan', '-', '--json'], { input: readFileSync(join(fixtures, 'dashboard.plan.json'), 'utf8') });
+    const stdin = await runCli(['plan', '-', '--json'], { input: readFileSync(join(fixtures, 'dashboard.plan.json'), 'utf8') });
     assert.equal(stdin.code, 0, stdin.stderr);
     const parsed = JSON.parse(stdin.stdout) as TuningResult;
     assert.equal(parsed.plan.nodes.length, 7);
   });
 
   it('explains on a server with --url and prints the tree', async () => {
-    const r = await run(bundle, ['explain', '--url', url, 'SELECT count(*) FROM cli_events WHERE kind = 7']);
+    const r = await runCli(['explain', '--url', url, 'SELECT count(*) FROM cli_events WHERE kind = 7']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Seq Scan on cli_events/);
     assert.match(r.stdout, /Ran on .*127\.0\.0\.1.*read-only transaction, EXPLAIN ANALYZE/);
@@ -143,36 +120,36 @@ describe('pg-tuner CLI (built bundle)', function () {
 
   it('--json gives a TuningResult with insights; --fail-on warning exits 2 on a selective seq scan of a large table', async () => {
     const sql = 'SELECT * FROM cli_events WHERE kind = 7';
-    const json = await run(bundle, ['explain', '--url', url, '--json', sql]);
+    const json = await runCli(['explain', '--url', url, '--json', sql]);
     assert.equal(json.code, 0, json.stderr);
     const result = JSON.parse(json.stdout) as TuningResult;
     assert.equal(result.run?.sessionKind, 'server');
     assert.equal(result.plan.analyzed, true);
     assert.ok(result.insights.length > 0, 'a selective seq scan of 300,000 rows must raise an insight');
     assert.ok(result.insights.some((i) => i.severity !== 'info'), JSON.stringify(result.insights.map((i) => i.ruleId)));
-    const failing = await run(bundle, ['explain', '--url', url, '--fail-on', 'warning', sql]);
+    const failing = await runCli(['explain', '--url', url, '--fail-on', 'warning', sql]);
     assert.equal(failing.code, 2, failing.stderr);
   });
 
   it('--fail-on warning exits 0 when nothing at or above warning fires; :name parameters take --param', async () => {
     const sql = 'SELECT id, kind FROM cli_events WHERE id = :id';
-    const json = await run(bundle, ['explain', '--url', url, '--json', '--param', '42', sql]);
+    const json = await runCli(['explain', '--url', url, '--json', '--param', '42', sql]);
     assert.equal(json.code, 0, json.stderr);
     const result = JSON.parse(json.stdout) as TuningResult;
     assert.match(result.sql, /id = \$1/);
     assert.ok(result.plan.nodes.some((n) => n.fields['Node Type'] === 'Index Scan'));
     assert.deepEqual(result.insights.filter((i) => i.severity !== 'info').map((i) => i.ruleId), []);
-    const ok = await run(bundle, ['explain', '--url', url, '--fail-on', 'warning', '--param', '42', sql]);
+    const ok = await runCli(['explain', '--url', url, '--fail-on', 'warning', '--param', '42', sql]);
     assert.equal(ok.code, 0, ok.stderr);
   });
 
   it('picks one statement of a file with --statement and points at a syntax error with line, column and caret', async () => {
     const file = join(work, 'queries.sql');
     writeFileSync(file, 'SELECT 1;\n\n-- the broken one\nSELECT id\n  FORM cli_events;\n');
-    const many = await run(bundle, ['explain', '--url', url, '--file', file]);
+    const many = await runCli(['explain', '--url', url, '--file', file]);
     assert.equal(many.code, 64);
     assert.match(many.stderr, /holds 2 statements/);
-    const broken = await run(bundle, ['explain', '--url', url, '--file', file, '--statement', '2']);
+    const broken = await runCli(['explain', '--url', url, '--file', file, '--statement', '2']);
     assert.equal(broken.code, 1);
     assert.equal(broken.stdout, '');
     assert.match(broken.stderr, new RegExp(`Syntax error at ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:\\d+:.*syntax error`));
@@ -187,7 +164,7 @@ describe('pg-tuner CLI (built bundle)', function () {
 
   it('names host and port when the server cannot be reached', async () => {
     const port = await freePort();
-    const r = await run(bundle, ['explain', '--url', `postgres://nobody:secret@127.0.0.1:${port}/none`, 'SELECT 1']);
+    const r = await runCli(['explain', '--url', `postgres://nobody:secret@127.0.0.1:${port}/none`, 'SELECT 1']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`));
     assert.doesNotMatch(r.stderr, /secret/);
@@ -195,19 +172,19 @@ describe('pg-tuner CLI (built bundle)', function () {
   });
 
   it('refuses a file that is not a plan, naming the line, and an empty file', async () => {
-    const notPlan = await run(bundle, ['plan', join(fixtures, 'not-a-plan.json')]);
+    const notPlan = await runCli(['plan', join(fixtures, 'not-a-plan.json')]);
     assert.equal(notPlan.code, 1);
     assert.match(notPlan.stderr, /not-a-plan\.json is not an EXPLAIN plan/);
     assert.match(notPlan.stderr, /line \d+/);
-    const truncated = await run(bundle, ['plan', join(fixtures, 'truncated.psql.txt')]);
+    const truncated = await runCli(['plan', join(fixtures, 'truncated.psql.txt')]);
     assert.equal(truncated.code, 1, truncated.stdout);
     assert.match(truncated.stderr, /line \d+/);
-    const empty = await run(bundle, ['plan', join(fixtures, 'empty.json')]);
+    const empty = await runCli(['plan', join(fixtures, 'empty.json')]);
     assert.equal(empty.code, 1);
     assert.match(empty.stderr, /empty\.json is empty/);
     const emptySql = join(work, 'empty.sql');
     writeFileSync(emptySql, '-- nothing here\n');
-    const noStatement = await run(bundle, ['explain', '--url', url, '--file', emptySql]);
+    const noStatement = await runCli(['explain', '--url', url, '--file', emptySql]);
     assert.equal(noStatement.code, 1);
     assert.match(noStatement.stderr, /empty\.sql is empty/);
   });
@@ -215,7 +192,7 @@ describe('pg-tuner CLI (built bundle)', function () {
   it('writes a Markdown report of a saved plan to --out, with a before/after table from --baseline', async () => {
     const out = join(work, 'report.md');
     const reportDir = join(__dirname, '../report/fixtures');
-    const r = await run(bundle, [
+    const r = await runCli([
       'report',
       '--plan', join(reportDir, 'dashboard-rewrite.plan.json'),
       '--sql-file', join(reportDir, 'dashboard-rewrite.sql'),
@@ -233,7 +210,7 @@ describe('pg-tuner CLI (built bundle)', function () {
   });
 
   it('runs the demo from a copy of dist/: tree with the hotspot and the LEFT JOIN finding, embedded note', async () => {
-    const r = await run(copiedBundle, ['demo'], { cwd: copyDir });
+    const r = await runCli(['demo'], { bundle: copiedBundle, cwd: copyDir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Seq Scan on orders o/);
     assert.match(r.stdout, /^#1 /m);
@@ -245,7 +222,7 @@ describe('pg-tuner CLI (built bundle)', function () {
   });
 
   it('parses SQL with the bundled parser from the copy (syntax error before any database)', async () => {
-    const r = await run(copiedBundle, ['explain', '--embedded', 'SELEC 1'], { cwd: copyDir });
+    const r = await runCli(['explain', '--embedded', 'SELEC 1'], { bundle: copiedBundle, cwd: copyDir });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Syntax error at line 1, column 1:/);
     assert.match(r.stderr, /\n {2}SELEC 1\n {2}\^/);

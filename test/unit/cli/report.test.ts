@@ -5,16 +5,16 @@
  * with their DDL, reasons, figures (and method) and rollback.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { testServer } from '../../helpers/globalServer';
-import { dashboardDataSql, dashboardQuery, dashboardSchemaSql } from '../../../src/core/demo/dashboardDemo';
+import { dashboardQuery } from '../../../src/core/demo/dashboardDemo';
 import { parseCliArgs, UsageError } from '../../../src/cli/args';
 import { createColours } from '../../../src/cli/colours';
 import type { CommandIo } from '../../../src/cli/io';
 import { reportCommand } from '../../../src/cli/commands/report';
+import { indexNames } from '../../helpers/testDatabase';
+import { dashboardDatabase } from './dashboardDatabase';
 
 const database = 'report_cli_test';
 
@@ -33,17 +33,6 @@ async function report(args: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout, stderr };
 }
 
-async function indexNames(url: string): Promise<string[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
-    return r.rows.map((x) => x.name);
-  } finally {
-    await c.end();
-  }
-}
-
 /** The `## ` headings of a report, in order. */
 function headings(md: string): string[] {
   return [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
@@ -55,29 +44,7 @@ describe('pg-tuner report --advise (test server)', function () {
   let file: string;
 
   before(async () => {
-    const s = await testServer();
-    const admin = new Client({ connectionString: s.url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
-    url = s.url.replace(/\/[^/]+$/, `/${database}`);
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      await c.query('CREATE EXTENSION IF NOT EXISTS hypopg');
-      await c.query(dashboardSchemaSql + dashboardDataSql({ users: 5_000, orders: 50_000 }));
-      await c.query('VACUUM ANALYZE orders');
-      await c.query('VACUUM ANALYZE users');
-    } finally {
-      await c.end();
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'pg-tuner-report-'));
-    file = join(dir, 'dashboard.sql');
-    writeFileSync(file, `${dashboardQuery.trim().replace(/;?$/, ';')}\n`);
+    ({ url, file } = await dashboardDatabase(database));
   });
 
   it('--advise --allow-what-if: rewrites with their equivalence and before/after tables, measured index suggestions, rewrite + index when chosen', async () => {

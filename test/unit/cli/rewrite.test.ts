@@ -3,43 +3,11 @@
  * database of its own filled by the dashboard demo generator (5,000 users / 50,000 orders).
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Client } from 'pg';
-import { testServer } from '../../helpers/globalServer';
-import { dashboardDataSql, dashboardQuery, dashboardSchemaSql } from '../../../src/core/demo/dashboardDemo';
+import { dashboardQuery } from '../../../src/core/demo/dashboardDemo';
 import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
-
-const root = resolve(__dirname, '../../..');
-const bundle = join(root, 'dist/cli.js');
-const database = 'rewrite_cli_test';
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { env, cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
-}
-
-async function indexNames(url: string): Promise<string[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
-    return r.rows.map((x) => x.name);
-  } finally {
-    await c.end();
-  }
-}
+import { buildBundles, runCli as run } from '../../helpers/cliBundle';
+import { indexNames } from '../../helpers/testDatabase';
+import { dashboardDatabase } from './dashboardDatabase';
 
 describe('pg-tuner rewrite (built bundle)', function () {
   this.timeout(300_000);
@@ -47,30 +15,8 @@ describe('pg-tuner rewrite (built bundle)', function () {
   let file: string;
 
   before(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
-    const s = await testServer();
-    const admin = new Client({ connectionString: s.url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
-    url = s.url.replace(/\/[^/]+$/, `/${database}`);
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      await c.query('CREATE EXTENSION IF NOT EXISTS hypopg').catch(() => undefined);
-      await c.query(dashboardSchemaSql + dashboardDataSql({ users: 5_000, orders: 50_000 }));
-      await c.query('VACUUM ANALYZE orders');
-      await c.query('VACUUM ANALYZE users');
-    } finally {
-      await c.end();
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'pg-tuner-rewrite-'));
-    file = join(dir, 'dashboard.sql');
-    writeFileSync(file, `${dashboardQuery.trim().replace(/;?$/, ';')}\n`);
+    buildBundles();
+    ({ url, file } = await dashboardDatabase('rewrite_cli_test'));
   });
 
   it('prints each rewrite with its verdict, the EXCEPT ALL figures, the measured table and the SQL', async () => {

@@ -5,7 +5,6 @@
  * together, and draws only what is in view (Chromium through the plan-view harness).
  */
 import { strict as assert } from 'node:assert';
-import type { Browser } from 'playwright-core';
 import { comparePlans } from '../../../src/core/compare/comparePlans';
 import { summariseComparison } from '../../../src/core/compare/summariseComparison';
 import { parsePlan } from '../../../src/core/plan/parsePlan';
@@ -14,7 +13,8 @@ import type { DidShowComparisonNotification, ExportImageCommand } from '../../..
 import { pairGroups } from '../../../webview/compareGroups';
 import { formatMs } from '../../../webview/format';
 import { findSiblingGroups, groupBoxId, type SiblingGroup } from '../../../webview/siblingGroups';
-import { launchChromium, openPlanView, webviewBundle, type PlanViewPage } from '../webview/harness';
+import type { PlanViewPage } from '../webview/harness';
+import { planViewSuite } from '../webview/planViewSuite';
 import { HUGE_NODES, LOOP_FACTOR, hugeComparisonJson } from './hugeComparison';
 
 function result(raw: string): TuningResult {
@@ -84,12 +84,10 @@ describe('compare mode: two 2,000-node partitioned plans, sibling groups paired'
   });
 
   describe('in Chromium', () => {
-    let browser: Browser;
-    const opened: PlanViewPage[] = [];
+    const views = planViewSuite();
 
     async function open(): Promise<PlanViewPage> {
-      const view = await openPlanView(browser);
-      opened.push(view);
+      const view = await views.open();
       await view.send(message);
       await view.page.waitForSelector('.compare-pane.after g.node.group');
       return view;
@@ -107,23 +105,6 @@ describe('compare mode: two 2,000-node partitioned plans, sibling groups paired'
         );
       }
     }
-
-    before(async () => {
-      await webviewBundle();
-      browser = await launchChromium();
-    });
-
-    afterEach(async () => {
-      for (const view of opened.splice(0)) {
-        assert.deepEqual(view.errors, [], 'no uncaught errors in the page');
-        assert.deepEqual(await view.cspViolations(), [], 'no CSP violations');
-        await view.page.close();
-      }
-    });
-
-    after(async () => {
-      await browser?.close();
-    });
 
     it('groups both sides, marks the pair with the summed change, links the partners, draws a few boxes', async () => {
       const view = await open();

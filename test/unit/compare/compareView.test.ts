@@ -1,13 +1,12 @@
 /** The webview's compare mode and image export, in Debian's Chromium through the plan-view harness. */
 import { strict as assert } from 'node:assert';
-import type { Browser } from 'playwright-core';
 import { comparePlans } from '../../../src/core/compare/comparePlans';
 import { summariseComparison } from '../../../src/core/compare/summariseComparison';
 import { parsePlan } from '../../../src/core/plan/parsePlan';
 import type { TuningResult } from '../../../src/core/tuningResult';
 import type { DidShowComparisonNotification, ExportImageCommand } from '../../../src/shared/protocol';
 import { testServer } from '../../helpers/globalServer';
-import { launchChromium, openPlanView, webviewBundle, type PlanViewPage } from '../webview/harness';
+import { planViewSuite } from '../webview/planViewSuite';
 import { syntheticResult } from '../webview/fixtureResults';
 import { COMPARE_SQL, realPlans } from './realPlans';
 
@@ -17,36 +16,16 @@ function result(raw: string): TuningResult {
 
 describe('compare mode and export (Chromium)', function () {
   this.timeout(120_000);
-  let browser: Browser;
   let message: DidShowComparisonNotification;
-  const opened: PlanViewPage[] = [];
-
-  async function open(options: Parameters<typeof openPlanView>[1] = {}): Promise<PlanViewPage> {
-    const view = await openPlanView(browser, options);
-    opened.push(view);
-    return view;
-  }
+  const { open } = planViewSuite();
 
   before(async () => {
-    const [server] = await Promise.all([testServer(), webviewBundle()]);
+    const server = await testServer();
     const plans = await realPlans(server.url);
     const before = result(plans.before);
     const after = result(plans.after);
     const comparison = comparePlans(before.plan, after.plan);
     message = { type: 'didShowComparison', before, after, comparison, summary: summariseComparison(comparison), title: 'orders by region', beforeLabel: 'Before (no index)', afterLabel: 'After (index)' };
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    for (const view of opened.splice(0)) {
-      assert.deepEqual(view.errors, [], 'no uncaught errors in the page');
-      assert.deepEqual(await view.cspViolations(), [], 'no CSP violations');
-      await view.page.close();
-    }
-  });
-
-  after(async () => {
-    await browser?.close();
   });
 
   it('shows the summary and both plans, each node marked with its match', async () => {

@@ -28,7 +28,7 @@ import {
   type StatementNode,
 } from '../../../src/extension/workload/topQueryItems';
 import { commandSpecs } from '../../../src/extension/commandTable';
-import { createDatabase, dropDatabase } from '../health/plantedDatabase';
+import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
 
 const dbName = `workload_items_${process.pid}`;
 const readerRole = `workload_items_reader_${process.pid}`;

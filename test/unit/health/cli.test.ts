@@ -1,31 +1,18 @@
 /** `pg-tuner top` and `pg-tuner health` from the built bundle (dist/cli.js) against the real test server. */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { testServer } from '../../helpers/globalServer';
+import { buildBundles, runCli as run } from '../../helpers/cliBundle';
 import type { TestServer } from '../../helpers/postgresServer';
 import type { HealthResult } from '../../../src/core/health/healthFinding';
 import type { TopQueriesResult } from '../../../src/core/workload/topQueries';
-import { createDatabase, dropDatabase, plantWorkload } from './plantedDatabase';
+import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
+import { plantWorkload } from './plantedDatabase';
 
-const root = resolve(__dirname, '../../..');
 const dbName = `health_cli_${process.pid}`;
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist/cli.js'), ...args], { env, cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('pg-tuner top and health (built bundle)', function () {
   this.timeout(180_000);
@@ -34,7 +21,7 @@ describe('pg-tuner top and health (built bundle)', function () {
   let work: string;
 
   before(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
+    buildBundles();
     work = mkdtempSync(join(tmpdir(), 'pg-tuner-health-'));
     server = await testServer();
     url = await createDatabase(server, dbName);

@@ -11,7 +11,8 @@ import type { HealthCheckId, HealthResult } from '../../../src/core/health/healt
 import { renderHealthReport } from '../../../src/core/health/healthReport';
 import { healthChecks } from '../../../src/core/health/healthChecks';
 import { runHealthChecks } from '../../../src/core/health/runHealthChecks';
-import { createDatabase, dropDatabase, plantWorkload, planted } from './plantedDatabase';
+import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
+import { plantWorkload, planted } from './plantedDatabase';
 
 const dbName = `health_checks_${process.pid}`;
 

@@ -1,39 +1,9 @@
 /**
- * A throw-away database per test file on the real test server, and the deterministic workload the health
- * checks must find: each planted problem is named here, and nothing else in the database should be flagged.
- * Autovacuum is off for every table so that nothing changes the statistics behind the test's back.
+ * The deterministic workload the health checks must find, planted in a database of its own
+ * (test/helpers/testDatabase.ts): each planted problem is named here, and nothing else in the database should
+ * be flagged. Autovacuum is off for every table so that nothing changes the statistics behind the test's back.
  */
 import { Client } from 'pg';
-import type { TestServer } from '../../helpers/postgresServer';
-
-/** `url` with its database replaced. */
-export function urlFor(server: TestServer, database: string): string {
-  const url = new URL(server.url);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export async function createDatabase(server: TestServer, name: string): Promise<string> {
-  const admin = new Client({ connectionString: server.url });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return urlFor(server, name);
-}
-
-export async function dropDatabase(server: TestServer, name: string): Promise<void> {
-  const admin = new Client({ connectionString: server.url });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
 
 const off = 'WITH (autovacuum_enabled = off)';
 

@@ -10,7 +10,7 @@ import { PgSession } from '../../../src/core/db/pgSession';
 import { loadTopQueries, orderValue, sortTopStatements, topQueryOrders, topQueriesSql } from '../../../src/core/workload/topQueries';
 import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../../src/core/workload/topQueries';
 import { chooseStatementColumns } from '../../../src/core/workload/statementColumns';
-import { createDatabase, dropDatabase } from './plantedDatabase';
+import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
 import { findStatementSources, indexStatementSources, sqlLiteralCandidates } from '../../../src/core/workload/statementSources';
 import { loadParser } from '../../../src/core/sql/parser';
 import { readFileSync } from 'node:fs';

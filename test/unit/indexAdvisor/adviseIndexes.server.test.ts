@@ -3,8 +3,8 @@
  * with data from our generator (advisorData.ts): 20k users, 200k orders, 50k events.
  */
 import { strict as assert } from 'node:assert';
-import { Client } from 'pg';
 import { testServer } from '../../helpers/globalServer';
+import { createDatabase } from '../../helpers/testDatabase';
 import { PgSession } from '../../../src/core/db/pgSession';
 import { adviseIndexes } from '../../../src/core/advice/index/adviseIndexes';
 import type { IndexAdvice } from '../../../src/core/advice/indexSuggestion';
@@ -31,15 +31,7 @@ describe('adviseIndexes on PostgreSQL 15 with HypoPG', function () {
   before(async () => {
     const s = await testServer();
     assert.ok(s.extensions.includes('hypopg'), 'the test server has HypoPG');
-    const admin = new Client({ connectionString: s.url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
-    url = s.url.replace(/\/[^/]+$/, `/${database}`);
+    url = await createDatabase(s, database);
     session = await PgSession.connect({ connectionString: url });
     await session.execute('CREATE EXTENSION hypopg');
     await session.execute(dashboardSchemaSql(20_000, 200_000));

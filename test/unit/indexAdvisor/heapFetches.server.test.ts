@@ -4,8 +4,8 @@
  * scan fetches every row from the table and heapFetchShare says so; after VACUUM it says nothing.
  */
 import { strict as assert } from 'node:assert';
-import { Client } from 'pg';
 import { testServer } from '../../helpers/globalServer';
+import { createDatabase } from '../../helpers/testDatabase';
 import { PgSession } from '../../../src/core/db/pgSession';
 import { parsePlan } from '../../../src/core/plan/parsePlan';
 import { heapFetchShare } from '../../../src/core/advice/index/whatIf';
@@ -19,17 +19,7 @@ describe('heapFetchShare: index-only scans on a table VACUUM has not seen', func
 
   before(async () => {
     const s = await testServer();
-    const admin = new Client({ connectionString: s.url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
-    const url = new URL(s.url);
-    url.pathname = `/${database}`;
-    session = await PgSession.connect({ connectionString: url.toString() });
+    session = await PgSession.connect({ connectionString: await createDatabase(s, database) });
     // autovacuum off: it must not set the visibility map behind the test's back.
     await session.execute(`SET synchronous_commit = on;
 SELECT setseed(0.3);

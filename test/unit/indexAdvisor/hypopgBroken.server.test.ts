@@ -5,8 +5,8 @@
  * must say why HypoPG is not used and fall back (rules only, or the planner with real indexes), never fail.
  */
 import { strict as assert } from 'node:assert';
-import { Client } from 'pg';
 import { testServer } from '../../helpers/globalServer';
+import { createDatabase } from '../../helpers/testDatabase';
 import { PgSession } from '../../../src/core/db/pgSession';
 import { adviseIndexes } from '../../../src/core/advice/index/adviseIndexes';
 import { hypopgStatus } from '../../../src/core/advice/index/hypopg';
@@ -25,15 +25,7 @@ describe('adviseIndexes with HypoPG present but unusable', function () {
 
   before(async () => {
     const s = await testServer();
-    const admin = new Client({ connectionString: s.url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
-    session = await PgSession.connect({ connectionString: s.url.replace(/\/[^/]+$/, `/${database}`) });
+    session = await PgSession.connect({ connectionString: await createDatabase(s, database) });
     await session.execute(`CREATE EXTENSION hypopg;
       SELECT setseed(0.3);
       CREATE TABLE items (id bigint PRIMARY KEY, code text NOT NULL, qty int NOT NULL);

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { performance } from 'node:perf_hooks';
 import { loadParser } from '../../../src/core/sql/parser';
 import { checkSqlDocument } from '../../../src/core/insights/sqlRules';
 
@@ -39,22 +38,18 @@ describe('checkSqlDocument', () => {
     ]);
   });
 
-  it('re-checks a 1,000-line document quickly once statements are cached', () => {
+  // The 5 ms re-check budget is a benchmark figure: `npm run bench` step (c) measures it.
+  it('re-checks a 1,000-line document once statements are cached, one statement edited at a time', () => {
     const statement = (i: number): string =>
       `-- query ${i}\nSELECT u.name, COUNT(o.id) AS n\nFROM users u\nLEFT JOIN orders o ON u.id = o.user_id\n` +
       `WHERE o.created_at >= '2024-01-01' AND lower(u.email) LIKE '%x${i}'\nGROUP BY u.id, u.name\nORDER BY n DESC\nLIMIT 10 OFFSET 5000;\n\n`;
     let doc = '';
     for (let i = 0; doc.split('\n').length < 1000; i++) doc += statement(i);
     checkSqlDocument(doc);
-    const timings: number[] = [];
     for (let k = 0; k < 5; k++) {
       const edited = doc.replace("'%x7'", `'%x7${k}'`);
-      const t = performance.now();
       const found = checkSqlDocument(edited);
-      timings.push(performance.now() - t);
       assert.ok(found.length > 300);
     }
-    // The budget is 5 ms; the machine is shared, so take the best run and allow headroom for noise.
-    assert.ok(Math.min(...timings) < 15, `best re-check ${Math.min(...timings).toFixed(2)} ms`);
   });
 });

@@ -4,7 +4,6 @@
  * the view has them), and the PNG is scaled down to stay within its size cap.
  */
 import { strict as assert } from 'node:assert';
-import type { Browser } from 'playwright-core';
 import type { TuningResult } from '../../../src/core/tuningResult';
 import type { DidShowResultNotification, ExportImageCommand } from '../../../src/shared/protocol';
 import { PNG_MAX_PIXELS, PNG_MAX_SIDE, pngScale } from '../../../webview/exportImage';
@@ -12,7 +11,8 @@ import { nodeLabel } from '../../../webview/nodeLabel';
 import { layoutPlan, visibleCount } from '../../../webview/planLayout';
 import { findSiblingGroups, hiddenInGroup } from '../../../webview/siblingGroups';
 import { syntheticResult } from './fixtureResults';
-import { launchChromium, openPlanView, webviewBundle, type PlanViewPage } from './harness';
+import type { PlanViewPage } from './harness';
+import { planViewSuite } from './planViewSuite';
 
 function show(result: TuningResult): DidShowResultNotification {
   return { type: 'didShowResult', result: { ...result, plan: { ...result.plan, nodes: [] } }, title: 'synthetic 2,000 nodes' };
@@ -55,33 +55,12 @@ async function exportAs(view: PlanViewPage, format: 'svg' | 'png'): Promise<Expo
 
 describe('export of a huge plan: the whole plan, not the part in view (Chromium)', function () {
   this.timeout(240_000);
-  let browser: Browser;
   let result: TuningResult;
-  const opened: PlanViewPage[] = [];
-
-  async function open(): Promise<PlanViewPage> {
-    const view = await openPlanView(browser);
-    opened.push(view);
-    return view;
-  }
+  const { open } = planViewSuite();
 
   before(async () => {
-    await webviewBundle();
     result = syntheticResult(2000);
     assert.equal(result.plan.nodes.length, 2000);
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    for (const view of opened.splice(0)) {
-      assert.deepEqual(view.errors, [], 'no uncaught errors in the page');
-      assert.deepEqual(await view.cspViolations(), [], 'no CSP violations');
-      await view.page.close();
-    }
-  });
-
-  after(async () => {
-    await browser?.close();
   });
 
   it('with every group opened (Expand all), the SVG holds all 2,000 nodes with their labels, zoomed out or not', async () => {

@@ -1,14 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
 import type { TuningResult } from '../../../src/core/tuningResult';
 import type { DidShowResultNotification } from '../../../src/shared/protocol';
 import { formatMs } from '../../../webview/format';
 import { findSiblingGroups, nameShape, nameStem } from '../../../webview/siblingGroups';
 import { testServer } from '../../helpers/globalServer';
 import { syntheticResult } from './fixtureResults';
-import { launchChromium, openPlanView, webviewBundle, type PlanViewPage } from './harness';
+import type { PlanViewPage } from './harness';
+import { planViewSuite } from './planViewSuite';
 import { BIG_PARTITIONS, PARTITIONS, partitionName, partitionedResult } from './partitionedResult';
 
 const artifacts = resolve(__dirname, '../../../test-artifacts');
@@ -30,40 +30,20 @@ async function drawnNodeIds(view: PlanViewPage): Promise<number[]> {
 
 describe('plan view: huge plans (Chromium)', function () {
   this.timeout(180_000);
-  let browser: Browser;
   let result: TuningResult;
   /** The Append's children, the partition scans. */
   let scans: TuningResult['plan']['nodes'];
-  const opened: PlanViewPage[] = [];
-
-  async function open(options: Parameters<typeof openPlanView>[1] = {}): Promise<PlanViewPage> {
-    const view = await openPlanView(browser, options);
-    opened.push(view);
-    return view;
-  }
+  const { open } = planViewSuite();
 
   const scanOf = (i: number) => scans.find((n) => n.fields['Relation Name'] === partitionName(i))!;
 
   before(async () => {
-    const [server] = await Promise.all([testServer(), webviewBundle()]);
+    const server = await testServer();
     result = await partitionedResult(server.url);
-    browser = await launchChromium();
     const append = result.plan.nodes.find((n) => n.fields['Node Type'] === 'Append')!;
     scans = append.children;
     assert.equal(scans.length, PARTITIONS, 'the real plan has one Seq Scan per partition under the Append');
     mkdirSync(artifacts, { recursive: true });
-  });
-
-  afterEach(async () => {
-    for (const view of opened.splice(0)) {
-      assert.deepEqual(view.errors, [], 'no uncaught errors in the page');
-      assert.deepEqual(await view.cspViolations(), [], 'no CSP violations');
-      await view.page.close();
-    }
-  });
-
-  after(async () => {
-    await browser?.close();
   });
 
   it('draws an Append over 300 partitions as one group: count, summed time, the 3 slowest as real nodes', async () => {
@@ -239,35 +219,28 @@ describe('plan view: huge plans (Chromium)', function () {
     await view.page.screenshot({ path: resolve(artifacts, 'plan-view-group-matches.png') });
   });
 
-  it('opens a 10,000-node plan (sent compact) in under a second with at most 600 node elements', async () => {
+  // How fast it opens (first paint ≤ 1 s at 10,000 nodes) is a benchmark figure, not a test: `npm run bench`
+  // steps (d) bench/webviewPaint.ts and (g) bench/viewer/run.ts measure it, on a quiet machine.
+  it('opens a 10,000-node plan (sent compact) with at most 600 node elements, and finds a node deep in a group', async () => {
     const big = syntheticResult(10_000);
     assert.equal(big.plan.nodes.length, 10_000);
     const view = await open();
-    const paintMs = await view.page.evaluate(async (message) => {
-      const t0 = performance.now();
-      window.postMessage(message, '*');
-      while (!document.querySelector('g.node')) await new Promise((r) => setTimeout(r, 0));
-      await new Promise((r) => requestAnimationFrame(() => r(undefined)));
-      return performance.now() - t0;
-    }, show(big, 'synthetic 10,000 nodes'));
+    await view.send(show(big, 'synthetic 10,000 nodes'));
+    await view.page.waitForSelector('g.node');
     const drawn = await view.page.locator('g.node').count();
     assert.ok(drawn > 5 && drawn <= 600, `drawn ${drawn} node elements`);
+    assert.equal(await view.page.locator(`#plan-node-${big.plan.root.id}`).count(), 1, 'the root is drawn');
     assert.ok((await view.page.locator('g.node.group').count()) >= 1, 'the partitions are grouped');
-    // Loose bound on a shared 2-core machine; bench/webviewPaint.ts measures it properly.
-    assert.ok(paintMs < 1000, `first paint took ${paintMs.toFixed(0)} ms`);
-    // Stays responsive: search over all 10,000 nodes and reveal a match deep in a closed group.
+    // Search over all 10,000 nodes and reveal a match deep in a closed group.
     const target = big.plan.nodes.find((n) => n.fields['Relation Name'] === 'measurements_p01234')!;
-    const searchMs = await view.page.evaluate(async () => {
-      const t0 = performance.now();
+    await view.page.evaluate(async () => {
       const field = document.querySelector('#node-search') as HTMLElement & { value: string };
       field.value = 'measurements_p01234';
       field.dispatchEvent(new Event('input'));
       await new Promise((r) => requestAnimationFrame(() => r(undefined)));
-      return performance.now() - t0;
     });
     assert.equal(await selectedId(view), target.id);
     assert.equal(await view.page.textContent('#search-count'), '1 of 1');
-    assert.ok(searchMs < 1000, `search and reveal took ${searchMs.toFixed(0)} ms`);
     const afterReveal = await view.page.locator('g.node').count();
     assert.ok(afterReveal <= 600, `after reveal: ${afterReveal}`);
     await view.page.screenshot({ path: resolve(artifacts, 'plan-view-10000.png') });

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { nodeLabel } from '../../../src/core/plan/planNode';
 import type { TuningResult } from '../../../src/core/tuningResult';
 import type { DidShowResultNotification, PlanViewState } from '../../../src/shared/protocol';
 import { testServer } from '../../helpers/globalServer';
-import { launchChromium, openPlanView, webviewBundle, type PlanViewPage } from './harness';
+import type { PlanViewPage } from './harness';
+import { planViewSuite } from './planViewSuite';
 import { realResult, syntheticResult } from './fixtureResults';
 import { firstPaintFieldKeys, firstPaintInsights, firstPaintMessage, nodeFieldsById } from '../../../src/extension/panel/compactResult';
 
@@ -31,32 +31,12 @@ async function nodeCount(view: PlanViewPage): Promise<number> {
 
 describe('plan view webview (Chromium)', function () {
   this.timeout(120_000);
-  let browser: Browser;
   let result: TuningResult;
-  const opened: PlanViewPage[] = [];
-
-  async function open(options: Parameters<typeof openPlanView>[1] = {}): Promise<PlanViewPage> {
-    const view = await openPlanView(browser, options);
-    opened.push(view);
-    return view;
-  }
+  const { open } = planViewSuite();
 
   before(async () => {
-    const [server] = await Promise.all([testServer(), webviewBundle()]);
+    const server = await testServer();
     result = await realResult(server.url);
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    for (const view of opened.splice(0)) {
-      assert.deepEqual(view.errors, [], 'no uncaught errors in the page');
-      assert.deepEqual(await view.cspViolations(), [], 'no CSP violations');
-      await view.page.close();
-    }
-  });
-
-  after(async () => {
-    await browser?.close();
   });
 
   it('says ready, then draws every node of a small plan with its label, and the summary', async () => {
@@ -342,21 +322,16 @@ describe('plan view webview (Chromium)', function () {
     assert.equal(await view.page.isVisible('.busy'), false);
   });
 
-  it('opens a 2,000-node plan fast, drawing only what is in view', async () => {
+  // How fast it opens (first paint ≤ 300 ms at 2,000 nodes) is a benchmark figure, not a test: `npm run bench`
+  // steps (d) bench/webviewPaint.ts and (g) bench/viewer/run.ts measure it.
+  it('opens a 2,000-node plan drawing only what is in view', async () => {
     const big = syntheticResult(2000);
     assert.equal(big.plan.nodes.length, 2000);
     const view = await open();
-    const paintMs = await view.page.evaluate(async (message) => {
-      const t0 = performance.now();
-      window.postMessage(message, '*');
-      await new Promise((r) => setTimeout(r, 0));
-      await new Promise((r) => requestAnimationFrame(() => r(undefined)));
-      return performance.now() - t0;
-    }, show(big, 'synthetic 2,000 nodes'));
+    await view.send(show(big, 'synthetic 2,000 nodes'));
+    await view.page.waitForSelector('g.node');
     const drawn = await nodeCount(view);
     assert.ok(drawn > 5 && drawn <= 600, `drawn ${drawn} node elements`);
-    // Loose bound for a shared 2-core machine; bench/webviewPaint.ts tracks the 300 ms target.
-    assert.ok(paintMs < 1500, `first paint took ${paintMs.toFixed(0)} ms`);
     // Expanding everything and fitting still keeps the DOM bounded… after zooming back in, by the viewport.
     await view.page.click('#expand-all-button');
     assert.ok((await nodeCount(view)) <= 600, `after expand all: ${await nodeCount(view)}`);

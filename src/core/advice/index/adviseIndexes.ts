@@ -32,7 +32,7 @@ import { narrowerForms } from './narrowerForms';
 import { relationUsage } from './relationUsage';
 import { isReadOnlyConnection, readRelationShapes, type RelationShape } from './tableFacts';
 import { median } from '../median';
-import { heapFetchShare, hypopgWhatIf, measureHeadToHead, measurePaired, measureWithIndexes, plannerWhatIf, planUses, type HeadToHead, type StatementToPlan, type WhatIf } from './whatIf';
+import { heapFetchShare, hypopgWhatIf, measureHeadToHead, measurePaired, measureWithIndexes, pagesTouched, plannerWhatIf, planUses, type HeadToHead, type StatementToPlan, type WhatIf } from './whatIf';
 
 export interface AdviseIndexesOptions {
   /** Other forms of the same statement (the rewrite advisor's), judged together with the indexes. */
@@ -721,11 +721,6 @@ function sameLeadingKey(a: IndexCandidate, b: IndexCandidate): boolean {
   const ka = a.keys[0];
   const kb = b.keys[0];
   return ka !== undefined && kb !== undefined && (ka.column ?? ka.expression) === (kb.column ?? kb.expression);
-}
-
-function pagesTouched(plan: Plan | undefined): number | undefined {
-  const b = plan?.totals.buffers;
-  return b ? b.sharedHit + b.sharedRead + b.localHit + b.localRead : undefined;
 }
 
 function withoutPlan(m: MeasuredFigures & { plan?: Plan }): MeasuredFigures {

@@ -175,6 +175,11 @@ export interface Measurement {
   planNames: string[];
 }
 
+/** One EXPLAIN (ANALYZE, BUFFERS) of the statement in `tx`: its plan and execution time. */
+async function analyzedRun(tx: TransactionScope, statement: StatementToPlan): Promise<{ ms: number; plan: Plan }> {
+  const plan = parsePlan(await tx.explainJson(statementBody(statement.sql), 'ANALYZE, BUFFERS', statement.params));
+  return { ms: plan.executionTimeMs ?? plan.totals.timeMs, plan };
+}
 
 /**
  * Builds `indexes` for real in a transaction, runs EXPLAIN (ANALYZE, BUFFERS) `samples` times, rolls back.
@@ -194,10 +199,7 @@ export async function measureWithIndexes(
       const buildMs = await buildAll(tx, indexes, built);
       // Plan statistics of a fresh index (pages, tuples) are what the planner uses right after CREATE INDEX.
       const runs: Array<{ ms: number; plan: Plan }> = [];
-      for (let i = 0; i < samples; i++) {
-        const plan = parsePlan(await tx.explainJson(statementBody(statement.sql), 'ANALYZE, BUFFERS', statement.params));
-        runs.push({ ms: plan.executionTimeMs ?? plan.totals.timeMs, plan });
-      }
+      for (let i = 0; i < samples; i++) runs.push(await analyzedRun(tx, statement));
       const samplesMs = runs.map((r) => r.ms);
       const mid = median(samplesMs);
       const medianRun = runs.reduce((best, r) => (Math.abs(r.ms - mid) < Math.abs(best.ms - mid) ? r : best), runs[0]);
@@ -228,10 +230,7 @@ export async function measurePaired(
   options: { signal?: AbortSignal; statementTimeoutMs?: number },
 ): Promise<PairedMeasurement> {
   const inTransaction = requireTransactions(session);
-  const timeOnce = async (tx: TransactionScope): Promise<number> => {
-    const plan = parsePlan(await tx.explainJson(statementBody(statement.sql), 'ANALYZE, BUFFERS', statement.params));
-    return plan.executionTimeMs ?? plan.totals.timeMs;
-  };
+  const timeOnce = async (tx: TransactionScope): Promise<number> => (await analyzedRun(tx, statement)).ms;
   return inTransaction(
     async (tx) => {
       const result: PairedMeasurement = { beforeMs: [], afterMs: [], afterWins: 0 };
@@ -261,8 +260,9 @@ export interface HeadToHead {
   secondPages?: number;
 }
 
-function pagesRead(plan: Plan): number | undefined {
-  const b = plan.totals.buffers;
+/** Pages read (shared + local buffers, hit or read) by the whole plan; undefined without BUFFERS figures. */
+export function pagesTouched(plan: Plan | undefined): number | undefined {
+  const b = plan?.totals.buffers;
   return b ? b.sharedHit + b.sharedRead + b.localHit + b.localRead : undefined;
 }
 
@@ -284,8 +284,8 @@ export async function measureHeadToHead(
     await tx.query('SAVEPOINT what_if_head_to_head');
     try {
       await tx.query(transactionalCreateSql(index));
-      const plan = parsePlan(await tx.explainJson(statementBody(statement.sql), 'ANALYZE, BUFFERS', statement.params));
-      return { ms: plan.executionTimeMs ?? plan.totals.timeMs, pages: pagesRead(plan) };
+      const { ms, plan } = await analyzedRun(tx, statement);
+      return { ms, pages: pagesTouched(plan) };
     } finally {
       await tx.query('ROLLBACK TO SAVEPOINT what_if_head_to_head');
     }

@@ -1,0 +1,59 @@
+/**
+ * A throw-away database of its own on the run's PostgreSQL server, for a test file whose tables must not
+ * collide with another file's: dropped first (a run killed half-way leaves it behind), then created.
+ */
+import { Client } from 'pg';
+import type { TestServer } from './postgresServer';
+
+/** `url` with its database replaced. */
+export function urlFor(server: TestServer, database: string): string {
+  const url = new URL(server.url);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Creates (or re-creates, empty) `name` and returns its URL. */
+export async function createDatabase(server: TestServer, name: string): Promise<string> {
+  const admin = new Client({ connectionString: server.url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return urlFor(server, name);
+}
+
+export async function dropDatabase(server: TestServer, name: string): Promise<void> {
+  const admin = new Client({ connectionString: server.url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Runs `sql` (several statements at once) in the database at `url` on a connection of its own. */
+export async function runSql(url: string, sql: string): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Names of the real indexes in schema public, sorted. */
+export async function indexNames(url: string): Promise<string[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
+    return r.rows.map((x) => x.name);
+  } finally {
+    await c.end();
+  }
+}

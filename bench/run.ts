@@ -27,6 +27,7 @@ import { analysePlanText, explainAndOptimize } from '../src/core/explainAndOptim
 import { checkSqlDocument } from '../src/core/insights/sqlRules';
 import { loadParser } from '../src/core/sql/parser';
 import { parsePlan } from '../src/core/plan/parsePlan';
+import { comparePlans } from '../src/core/compare/comparePlans';
 import { splitStatements } from '../src/core/sql/splitStatements';
 import { startTestServer } from '../test/helpers/postgresServer';
 import { syntheticPlanJson } from '../test/helpers/syntheticPlan';
@@ -84,6 +85,15 @@ async function benchPlanParse(): Promise<void> {
     { name: '(a) ratio to JSON.parse of the same text', value: `${(ms / jsonMs).toFixed(1)}× (JSON.parse ${jsonMs.toFixed(1)} ms)`, target: '' },
   );
   if (kept.plan.nodes.length !== nodeCount) throw new Error(`synthetic plan has ${kept.plan.nodes.length} nodes, expected ${nodeCount}`);
+}
+
+/** Matching two huge plans node by node: what Compare with Previous does on the host before the view opens. */
+async function benchCompare(): Promise<void> {
+  const before = parsePlan(syntheticPlanJson(10_000));
+  const after = parsePlan(syntheticPlanJson(10_000));
+  comparePlans(before, after); // warm-up
+  const ms = median(await timeRuns(5, () => comparePlans(before, after)));
+  figures.push({ name: '(i) compare two 10,000-node plans (node matching, deltas, summary), median of 5', value: `${ms.toFixed(0)} ms`, target: '≤ 3 s', met: ms <= 3000 });
 }
 
 async function benchOverhead(): Promise<void> {
@@ -314,6 +324,7 @@ async function main(): Promise<void> {
     ['(f) extension in the editor', benchEditor],
     ['(g) viewer vs pev2', benchViewerVsPev2],
     ['(h) workload and health', benchHealthChecks],
+    ['(i) plan comparison', benchCompare],
   ];
   const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
   for (const [name, step] of steps) {

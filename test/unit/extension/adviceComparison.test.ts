@@ -6,7 +6,6 @@
  * generator (advisorData.ts, seeded), in a database of its own.
  */
 import { strict as assert } from 'node:assert';
-import { Client } from 'pg';
 import { adviseStatement } from '../../../src/core/report/statementAdvice';
 import { PgSession } from '../../../src/core/db/pgSession';
 import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
@@ -16,6 +15,7 @@ import { rewriteComparison } from '../../../src/extension/advice/rewriteComparis
 import { comparisonMessage } from '../../../src/extension/history/comparison';
 import { dashboardSchemaSql, dashboardSql, vacuumStatements } from '../indexAdvisor/advisorData';
 import { testServer } from '../../helpers/globalServer';
+import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
 
 const database = 'advice_comparison_test';
 
@@ -35,15 +35,7 @@ describe('rewriteComparison: both forms of a proven rewrite, explained for the c
 
   before(async () => {
     const s = await testServer();
-    const admin = new Client({ connectionString: s.url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
-    session = await PgSession.connect({ connectionString: s.url.replace(/\/[^/]+$/, `/${database}`) });
+    session = await PgSession.connect({ connectionString: await createDatabase(s, database) });
     if (s.extensions.includes('hypopg')) await session.execute('CREATE EXTENSION hypopg');
     // Generated: 5,000 users, 50,000 orders (advisorData.ts, setseed 0.42); only primary keys.
     await session.execute(dashboardSchemaSql(5_000, 50_000));
@@ -56,6 +48,7 @@ describe('rewriteComparison: both forms of a proven rewrite, explained for the c
 
   after(async () => {
     await session?.close();
+    await dropDatabase(await testServer(), database);
   });
 
   it('explains both forms with ANALYZE, read-only, and labels them for the view', async () => {

@@ -7,13 +7,13 @@
  * Timings are never asserted as such: only what the merge reports against what it measured.
  */
 import { strict as assert } from 'node:assert';
-import { Client } from 'pg';
 import { consolidateWorkloadIndexes, type WorkloadIndexChoice, type WorkloadStatement } from '../../../src/core/advice/index/workloadIndexes';
 import { indexName } from '../../../src/core/advice/index/identifiers';
 import { transactionalCreateSql } from '../../../src/core/advice/index/indexDdl';
 import type { IndexCandidate } from '../../../src/core/advice/indexSuggestion';
 import { PgSession } from '../../../src/core/db/pgSession';
 import { testServer } from '../../helpers/globalServer';
+import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
 
 const database = 'workload_indexes_test';
 
@@ -66,15 +66,7 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
 
   before(async () => {
     const s = await testServer();
-    const admin = new Client({ connectionString: s.url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
-    session = await PgSession.connect({ connectionString: s.url.replace(/\/[^/]+$/, `/${database}`) });
+    session = await PgSession.connect({ connectionString: await createDatabase(s, database) });
     // Generated: 100,000 orders of 10,000 users in an order unrelated to created_at (one a minute from
     // 2024-01-01; the 5,000 oldest refunded); 50,000 events of 5,000 accounts with a 192-byte body; 40,000
     // documents with 145-byte titles.
@@ -93,6 +85,7 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
 
   after(async () => {
     await session?.close();
+    await dropDatabase(await testServer(), database);
   });
 
   /** What the merge promises about regressions, against its own figures: reported exactly when measured. */

@@ -4,6 +4,9 @@
  */
 import { Client } from 'pg';
 import type { TestServer } from './postgresServer';
+import { testServer } from './globalServer';
+import { openSession } from '../../src/core/db/openSession';
+import type { DatabaseSession } from '../../src/core/db/session';
 
 /** `url` with its database replaced. */
 export function urlFor(server: TestServer, database: string): string {
@@ -56,4 +59,15 @@ export async function indexNames(url: string): Promise<string[]> {
   } finally {
     await c.end();
   }
+}
+
+/**
+ * A session on the run's server with `schema` made afresh (dropped first: a run killed half-way leaves it
+ * behind): for a test file whose tables live in a schema of its own in the shared database.
+ */
+export async function sessionWithFreshSchema(schema: string, label = 'test'): Promise<DatabaseSession> {
+  const s = await testServer();
+  const session = await openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label });
+  await session.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema};`);
+  return session;
 }

@@ -11,7 +11,6 @@ import { adviseNPlusOne } from '../../../src/core/advice/nPlusOne/adviseNPlusOne
 import { adviseRewrites } from '../../../src/core/advice/rewrite/adviseRewrites';
 import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
 import type { DatabaseSession } from '../../../src/core/db/session';
-import { openSession } from '../../../src/core/db/openSession';
 import { adviceFixes, adviceFixProvider, type IndexDdlPayload } from '../../../src/extension/advice/adviceFixProvider';
 import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from '../../../src/extension/advice/adviceRules';
 import { adviceSummary } from '../../../src/extension/advice/adviceSummary';
@@ -19,7 +18,7 @@ import { indexDdlDocument, indexFixTitle, migrationFileName } from '../../../src
 import { adviceAt, nPlusOneFix, roundTripSummary } from '../../../src/extension/advice/nPlusOneFix';
 import { isRewriteFix, rewriteFix, type AdvisedStatement } from '../../../src/extension/advice/rewriteFix';
 import { AdviceStore, adviceAnchor, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
-import { testServer } from '../../helpers/globalServer';
+import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
 const schema = `adv_fix_${process.pid}`;
 
@@ -96,12 +95,9 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
   let session: DatabaseSession;
 
   before(async () => {
-    const s = await testServer();
-    session = await openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label: 'test' });
+    session = await sessionWithFreshSchema(schema);
     // Generated: 500 users, 20,000 orders, deterministic arithmetic.
     await session.execute(`
-      DROP SCHEMA IF EXISTS ${schema} CASCADE;
-      CREATE SCHEMA ${schema};
       CREATE TABLE ${schema}.users (id bigint PRIMARY KEY, name text NOT NULL);
       CREATE TABLE ${schema}.orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES ${schema}.users (id), total numeric(10,2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL);
       INSERT INTO ${schema}.users SELECT g, 'user ' || g FROM generate_series(1, 500) g;

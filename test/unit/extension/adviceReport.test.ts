@@ -8,7 +8,6 @@ import { strict as assert } from 'node:assert';
 import type { IndexSuggestion } from '../../../src/core/advice/indexSuggestion';
 import type { DatabaseSession } from '../../../src/core/db/session';
 import type { Plan } from '../../../src/core/plan/planNode';
-import { openSession } from '../../../src/core/db/openSession';
 import { explainAndOptimize } from '../../../src/core/explainAndOptimize';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
 import { adviseStatement } from '../../../src/core/report/statementAdvice';
@@ -26,7 +25,7 @@ import { rewriteInfoRule, queryRewriteRule } from '../../../src/extension/advice
 import { reportAdviceLine, reportAdviceOptions } from '../../../src/extension/advice/reportAdvice';
 import { AdviceStore, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
 import { comparisonMessage } from '../../../src/extension/history/comparison';
-import { testServer } from '../../helpers/globalServer';
+import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
 const schema = `adv_report_${process.pid}`;
 
@@ -55,12 +54,9 @@ describe('advice in the saved report and the compare view (test server)', functi
   }
 
   before(async () => {
-    const s = await testServer();
-    session = await openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label: 'test' });
+    session = await sessionWithFreshSchema(schema);
     // Generated: 2,000 users, 200,000 orders, deterministic arithmetic.
     await session.execute(`
-      DROP SCHEMA IF EXISTS ${schema} CASCADE;
-      CREATE SCHEMA ${schema};
       CREATE TABLE ${schema}.users (id bigint PRIMARY KEY, name text NOT NULL);
       CREATE TABLE ${schema}.orders (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES ${schema}.users (id), total numeric(10,2) NOT NULL, created_at timestamptz NOT NULL);
       INSERT INTO ${schema}.users SELECT g, 'user ' || g FROM generate_series(1, 2000) g;

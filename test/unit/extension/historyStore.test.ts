@@ -4,14 +4,13 @@
  * storage: plain key/value, no database), read back by a new store as after a reload, compared, and obfuscated.
  */
 import { strict as assert } from 'node:assert';
-import { openSession } from '../../../src/core/db/openSession';
 import type { DatabaseSession } from '../../../src/core/db/session';
 import { explainAndOptimize, analysePlanText } from '../../../src/core/explainAndOptimize';
 import type { TuningResult } from '../../../src/core/tuningResult';
 import { comparisonMessage, entryLabel, entryResult } from '../../../src/extension/history/comparison';
 import { historyStorageKey, PlanHistoryStore, type HistoryMemento } from '../../../src/extension/history/planHistoryStore';
 import { obfuscatedResult, sharePlan } from '../../../src/extension/history/sharePlan';
-import { testServer } from '../../helpers/globalServer';
+import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
 class MapMemento implements HistoryMemento {
   readonly values = new Map<string, unknown>();
@@ -38,12 +37,9 @@ describe('plan history and sharing in the editor (test server)', function () {
   let second: TuningResult;
 
   before(async () => {
-    const s = await testServer();
-    session = await openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label: 'test server' });
+    session = await sessionWithFreshSchema(schema, 'test server');
     // Generated: 2,000 users, 40,000 orders, deterministic arithmetic.
     await session.execute(`
-      DROP SCHEMA IF EXISTS ${schema} CASCADE;
-      CREATE SCHEMA ${schema};
       CREATE TABLE ${schema}.users (id bigint PRIMARY KEY, name text NOT NULL);
       CREATE TABLE ${schema}.orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, total numeric(10,2) NOT NULL, created_at timestamptz NOT NULL);
       INSERT INTO ${schema}.users SELECT g, 'user ' || g FROM generate_series(1, 2000) g;

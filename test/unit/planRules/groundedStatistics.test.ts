@@ -5,12 +5,11 @@
  * the CREATE STATISTICS kind that fits the conditions.
  */
 import { strict as assert } from 'node:assert';
-import { openSession } from '../../../src/core/db/openSession';
 import type { DatabaseSession } from '../../../src/core/db/session';
 import { explainAndOptimize } from '../../../src/core/explainAndOptimize';
 import type { Insight } from '../../../src/core/insights/insight';
-import { testServer } from '../../helpers/globalServer';
 import { evidence } from './fixtures';
+import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
 const schema = `grounded_${process.pid}`;
 
@@ -19,11 +18,8 @@ describe('row-misestimate: advice grounded in pg_stat_user_tables and pg_stats (
   let session: DatabaseSession;
 
   before(async () => {
-    const s = await testServer();
-    session = await openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label: 'test' });
+    session = await sessionWithFreshSchema(schema);
     await session.execute(`
-      DROP SCHEMA IF EXISTS ${schema} CASCADE;
-      CREATE SCHEMA ${schema};
       CREATE TABLE ${schema}.t (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL, c int NOT NULL) WITH (autovacuum_enabled = false);
       INSERT INTO ${schema}.t SELECT g, g % 100, g % 100, CASE WHEN g % 2 = 0 THEN 0 ELSE g END FROM generate_series(1, 100000) g;`);
     // The inserts reach pg_stat_user_tables when the backend flushes its counters: force it before ANALYZE.

@@ -5,11 +5,10 @@
  * the estimate right.
  */
 import { strict as assert } from 'node:assert';
-import { openSession } from '../../../src/core/db/openSession';
 import type { DatabaseSession } from '../../../src/core/db/session';
 import { explainAndOptimize } from '../../../src/core/explainAndOptimize';
-import { testServer } from '../../helpers/globalServer';
 import { evidence } from './fixtures';
+import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
 const schema = `grouping_${process.pid}`;
 const ROWS = 300_000;
@@ -22,12 +21,9 @@ describe('row-misestimate: GROUP BY on related columns, grounded in pg_stats (te
   let session: DatabaseSession;
 
   before(async () => {
-    const s = await testServer();
-    session = await openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label: 'test' });
+    session = await sessionWithFreshSchema(schema);
     // zip → city: every zip lies in one city (10 zips per city), so there are 2,000 (city, zip) pairs, not 400,000.
     await session.execute(`
-      DROP SCHEMA IF EXISTS ${schema} CASCADE;
-      CREATE SCHEMA ${schema};
       CREATE TABLE ${schema}.addr (id int PRIMARY KEY, zip text NOT NULL, city text NOT NULL, street text NOT NULL) WITH (autovacuum_enabled = false);
       INSERT INTO ${schema}.addr
         SELECT g, 'Z' || lpad((g % ${ZIPS})::text, 5, '0'), 'C' || ((g % ${ZIPS}) / ${ZIPS / CITIES}), 's' || (g % 37)

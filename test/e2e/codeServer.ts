@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { planFrame, waitFor } from './pageProbes';
 import { activeEditorText, contextMenuCommand, editorText, openFile, runCommand } from './workbench';
+import { testServer } from '../helpers/globalServer';
 
 export const repoRoot = resolve(__dirname, '../..');
 const testDir = join(repoRoot, '.vscode-test');
@@ -313,6 +314,22 @@ export async function openEditor(options: EditorOptions): Promise<{ editor: Runn
  * after — page and editor stopped, the browser released. `options` may be a function, called in the before
  * hook (after the describe's own earlier hooks, e.g. a database set-up).
  */
+/**
+ * The editor options that give the workbench one connection, `label`, to `database` on the run's test server:
+ * the password reaches the extension host through `passwordEnv`, as a user's CI would give it.
+ */
+export async function serverConnection(label: string, database: string): Promise<Pick<EditorOptions, 'env' | 'settings'>> {
+  const server = await testServer();
+  return {
+    env: { PGTUNER_E2E_PASSWORD: server.password },
+    settings: {
+      'pgTuner.connections': [
+        { label, host: server.host, port: server.port, database, user: server.user, sslmode: 'disable', passwordEnv: 'PGTUNER_E2E_PASSWORD' },
+      ],
+    },
+  };
+}
+
 export function useEditor(options: EditorOptions | (() => EditorOptions | Promise<EditorOptions>)): EditorHandle {
   const handle = new EditorHandle();
   let failed = false;

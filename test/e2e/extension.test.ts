@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { testServer } from '../helpers/globalServer';
-import { artifactsDir, repoRoot, useEditor } from './codeServer';
+import { artifactsDir, repoRoot, serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
 
 const timings: Record<string, number | string> = {};
@@ -136,18 +136,10 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
         await db.end();
       }
     });
-    const ed = useEditor(async () => {
-      const server = await testServer();
-      return {
-        name: 'server',
-        env: { PGTUNER_E2E_PASSWORD: server.password },
-        settings: {
-          'pgTuner.connections': [
-            { label: 'e2e server', host: server.host, port: server.port, database, user: server.user, sslmode: 'disable', passwordEnv: 'PGTUNER_E2E_PASSWORD' },
-          ],
-        },
-      };
-    });
+    const ed = useEditor(async () => ({
+      ...(await serverConnection('e2e server', database)),
+      name: 'server',
+    }));
 
     it('Select Connection from the status bar, then Explain and Optimize runs on the server', async () => {
       const { page } = ed;

@@ -14,7 +14,7 @@ import type { Frame, Page } from 'playwright-core';
 import { formatCount } from '../../src/core/report/formatNumbers';
 import { formatCount as viewCount } from '../../webview/format';
 import { testServer } from '../helpers/globalServer';
-import { useEditor } from './codeServer';
+import { serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
 
 const database = `tuner_e2e_grounded_${process.pid}`;
@@ -148,19 +148,11 @@ describe('Statistics advice grounded in pg_stats and pg_stat_user_tables, end to
     }
   });
 
-  const ed = useEditor(async () => {
-    const server = await testServer();
-    return {
-      name: 'grounded',
-      files: { 'addresses.sql': addressesSql },
-      env: { PGTUNER_E2E_PASSWORD: server.password },
-      settings: {
-        'pgTuner.connections': [
-          { label: 'grounded server', host: server.host, port: server.port, database, user: server.user, sslmode: 'disable', passwordEnv: 'PGTUNER_E2E_PASSWORD' },
-        ],
-      },
-    };
-  });
+  const ed = useEditor(async () => ({
+    ...(await serverConnection('grounded server', database)),
+    name: 'grounded',
+    files: { 'addresses.sql': addressesSql },
+  }));
 
   /** The plan view's row-misestimate insight that suggests CREATE STATISTICS of `kind`, once it is shown. */
   async function statisticsInsight(kind: string): Promise<{ frame: Frame; text: string }> {

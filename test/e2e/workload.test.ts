@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { Client } from 'pg';
 import { testServer } from '../helpers/globalServer';
-import { repoRoot, useEditor } from './codeServer';
+import { repoRoot, serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
 import { viewLinesText } from './workbench';
 
@@ -46,22 +46,14 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
       await db.end();
     }
   });
-  const ed = useEditor(async () => {
-    const server = await testServer();
-    return {
-      name: 'workload',
-      env: { PGTUNER_E2E_PASSWORD: server.password },
-      settings: {
-        'pgTuner.connections': [
-          { label: 'e2e workload', host: server.host, port: server.port, database, user: server.user, sslmode: 'disable', passwordEnv: 'PGTUNER_E2E_PASSWORD' },
-        ],
-      },
-      // The application code that issues the driven statement, for "Found in workspace".
-      files: {
-        'src/dashboard.ts': `import type { Pool } from 'pg';\n\nexport async function topCustomers(pool: Pool) {\n  return pool.query(\`\n    SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent\n    FROM users u JOIN orders o ON o.user_id = u.id\n    GROUP BY u.name\n    ORDER BY spent DESC\`);\n}\n`,
-      },
-    };
-  });
+  const ed = useEditor(async () => ({
+    ...(await serverConnection('e2e workload', database)),
+    name: 'workload',
+    // The application code that issues the driven statement, for "Found in workspace".
+    files: {
+      'src/dashboard.ts': `import type { Pool } from 'pg';\n\nexport async function topCustomers(pool: Pool) {\n  return pool.query(\`\n    SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent\n    FROM users u JOIN orders o ON o.user_id = u.id\n    GROUP BY u.name\n    ORDER BY spent DESC\`);\n}\n`,
+    },
+  }));
 
   after(async () => {
     const server = await testServer();

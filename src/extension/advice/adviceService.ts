@@ -46,15 +46,18 @@ export class AdviceService implements vscode.Disposable {
   }
 
   /**
-   * The advice for a statement (its `$n` form, as in `TuningResult.sql`): the stored one, or the one being
-   * computed. Never starts the advisors: the report takes what the editor already measured.
+   * The advice for a statement (its `$n` form, as in `TuningResult.sql`): the one being computed, which is newer
+   * than any stored (it follows the latest explain), else the stored one. Never starts the advisors: the report
+   * takes what the editor measured.
    */
   async adviceFor(sql: string): Promise<StatementAdvice | undefined> {
-    const stored = this.store.latestFor(sql);
-    if (stored) return stored;
     const pending = this.inFlight;
-    if (pending && sameStatement(pending.sql) === sameStatement(sql)) return pending.advice;
-    return undefined;
+    if (pending && sameStatement(pending.sql) === sameStatement(sql)) {
+      // A run cancelled or failed leaves the stored advice as the latest there is.
+      const fresh = await pending.advice.catch(() => undefined);
+      if (fresh) return fresh;
+    }
+    return this.store.latestFor(sql);
   }
 
   /** Advises on the statement; `announce` also reports "nothing found" (the user asked explicitly). */

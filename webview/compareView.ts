@@ -2,9 +2,10 @@
 // up on the other side), each node marked with its match and what changed, the summary on top. Runs of
 // similar siblings are grouped on each side as in the plan view, a group paired with its counterpart
 // (compareGroups.ts) and marked with the summed change; opening or closing a group does the same to its
-// partner, and each canvas draws only what is in view.
+// partner, and each canvas draws only what is in view. The open groups go into the panel's saved state, so a
+// reload opens them again.
 
-import type { Delta, DidShowComparisonNotification, NodeMatch, TuningResult } from '../src/shared/protocol';
+import type { CompareOpenGroups, Delta, DidShowComparisonNotification, NodeMatch, TuningResult } from '../src/shared/protocol';
 import { pairGroups, type GroupPair, type GroupPairs } from './compareGroups';
 import { h, s } from './dom';
 import { formatCount, formatMs } from './format';
@@ -39,6 +40,24 @@ interface SideState {
 
 const other = (side: Side): Side => (side === 'before' ? 'after' : 'before');
 
+/**
+ * The same comparison sent again (the host re-sends it when the view reloads): comparisons carry no key, so
+ * what names them is compared: the title, the summary, both statements, both plans' totals and the matches.
+ */
+export function sameComparison(a: Comparison, b: Comparison): boolean {
+  return (
+    a.title === b.title &&
+    a.summary.join('\n') === b.summary.join('\n') &&
+    a.before.sql === b.before.sql &&
+    a.after.sql === b.after.sql &&
+    a.before.plan.totals.cost === b.before.plan.totals.cost &&
+    a.after.plan.totals.cost === b.after.plan.totals.cost &&
+    a.before.plan.executionTimeMs === b.before.plan.executionTimeMs &&
+    a.after.plan.executionTimeMs === b.after.plan.executionTimeMs &&
+    a.comparison.matches.length === b.comparison.matches.length
+  );
+}
+
 export class CompareView {
   readonly element = h('div', { className: 'compare' });
   private readonly canvases: Record<Side, PlanCanvas>;
@@ -53,6 +72,8 @@ export class CompareView {
   constructor(
     readonly data: Comparison,
     private readonly handlers: CompareViewHandlers,
+    /** Groups to open on mount (saved state); ids no longer naming a group of that side are dropped. */
+    private readonly restore?: CompareOpenGroups,
   ) {
     for (const m of data.comparison.matches) {
       this.byBefore.set(m.beforeId, m);
@@ -100,11 +121,17 @@ export class CompareView {
     for (const side of ['before', 'after'] as const) {
       const plan = data[side].plan;
       const state = this.sides[side];
+      state.expanded = new Set((this.restore?.[side] ?? []).filter((id) => state.groups.byId.has(id)));
       state.collapsed = new Set(defaultCollapsed(plan, undefined, this.grouping(side)));
       state.layout = layoutPlan(plan, state.collapsed, this.grouping(side));
       this.canvases[side].show(plan, state.layout, undefined, 'fit');
     }
     this.describe(undefined);
+  }
+
+  /** What the panel saves: the open groups of each side. */
+  openGroups(): CompareOpenGroups {
+    return { before: [...this.sides.before.expanded], after: [...this.sides.after.expanded] };
   }
 
   private grouping(side: Side): Grouping {

@@ -3,13 +3,14 @@ import {
   assertNever,
   isHostToWebviewMessage,
   isPlanViewState,
+  type CompareOpenGroups,
   type HostToWebviewMessage,
   type Insight,
   type PlanViewState,
   type TuningResult,
   type ZoomTransformState,
 } from '../src/shared/protocol';
-import { CompareView, type Comparison } from './compareView';
+import { CompareView, sameComparison, type Comparison } from './compareView';
 import { renderDetails } from './detailsPane';
 import { h } from './dom';
 import { backgroundColour, serialisePlans, svgToPng } from './exportImage';
@@ -82,7 +83,7 @@ export class PlanViewApp {
     this.host.append(this.app);
     const state = this.api.getState();
     if (isPlanViewState(state) && state.comparison) {
-      this.showComparison(state.comparison);
+      this.showComparison(state.comparison, state.compareExpandedGroupIds);
     } else if (isPlanViewState(state) && state.result) {
       this.show({ result: withNodeList(state.result), title: state.title ?? 'Query plan', embeddedNote: !!state.embeddedTimingsNote, key: state.resultKey }, state);
     }
@@ -120,7 +121,8 @@ export class PlanViewApp {
         break;
       case 'didShowComparison': {
         const { type: _type, ...data } = message;
-        this.showComparison(data);
+        // Re-sent after a reload: keep the groups the user opened.
+        this.showComparison(data, this.compare && sameComparison(this.compare.data, data) ? this.compare.openGroups() : undefined);
         break;
       }
       case 'didLoadNodeFields':
@@ -262,7 +264,7 @@ export class PlanViewApp {
     }
   }
 
-  private showComparison(compact: Comparison): void {
+  private showComparison(compact: Comparison, openGroups?: CompareOpenGroups): void {
     const data: Comparison = { ...compact, before: withNodeList(compact.before), after: withNodeList(compact.after) };
     this.shown = undefined;
     this.layout = undefined;
@@ -274,7 +276,7 @@ export class PlanViewApp {
         return bar;
       },
       changed: () => this.persistSoon(),
-    });
+    }, openGroups);
     this.app.replaceChildren(this.compare.element);
     this.compare.mount();
     this.persistSoon();
@@ -483,6 +485,7 @@ export class PlanViewApp {
         version: 1,
         collapsedIds: [],
         comparison: { ...this.compare.data, before: withoutNodeList(this.compare.data.before), after: withoutNodeList(this.compare.data.after) },
+        compareExpandedGroupIds: this.compare.openGroups(),
       });
       return;
     }

@@ -279,6 +279,14 @@ export interface PlanViewState {
   expandedGroupIds?: number[];
   /** Set while the panel shows a comparison (then `result` is absent). */
   comparison?: Omit<DidShowComparisonNotification, 'type'>;
+  /** With `comparison`: the sibling groups open on each side (ids as in `expandedGroupIds`). */
+  compareExpandedGroupIds?: CompareOpenGroups;
+}
+
+/** Open sibling groups of the compare view, per side, each named by its first member's node id. */
+export interface CompareOpenGroups {
+  before: number[];
+  after: number[];
 }
 
 // ─── guards ──────────────────────────────────────────────────────────────────────────────────────────────

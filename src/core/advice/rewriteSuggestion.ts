@@ -128,4 +128,11 @@ export interface Rewrite {
   quickFix: boolean;
   /** New parameters the rewrite introduces (`$last_total`), with how to fill them. */
   newParameters?: Array<{ name: string; description: string }>;
+  /** The rewrite with `$n` only (the new parameters numbered after the statement's own), when rewrittenSql names them. */
+  executableSql?: string;
+  /**
+   * Our own query, run with the statement's parameters, whose one row holds values for newParameters in order
+   * (keyset: the key of the last row of the previous page); how the rewrite is run to prove and measure it.
+   */
+  extraParamsQuery?: string;
 }

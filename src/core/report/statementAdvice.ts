@@ -6,6 +6,7 @@
  */
 import { adviseIndexes } from '../advice/index/adviseIndexes';
 import type { IndexAdvice } from '../advice/indexSuggestion';
+import { alternativeForms } from '../advice/rewrite/alternativeForms';
 import { measureCombination } from '../advice/rewrite/measureCombination';
 import { adviseRewrites } from '../advice/rewrite/adviseRewrites';
 import type { Rewrite } from '../advice/rewriteSuggestion';
@@ -35,19 +36,15 @@ export interface AdvisedFigures {
   combinationNote?: string;
 }
 
-/** Rewrites that can stand in for the statement: proven equivalent and runnable with its own parameters. */
-export function alternativeForms(rewrites: Rewrite[]): Rewrite[] {
-  return rewrites.filter((r) => r.verification === 'equivalent' && (r.newParameters?.length ?? 0) === 0);
-}
-
 export async function adviseStatement(session: DatabaseSession, sql: string, options: StatementAdviceOptions): Promise<AdvisedFigures> {
   const { params, statementTimeoutMs, signal } = options;
   options.onStep?.('rewrites');
   const rewrites = await adviseRewrites(session, sql, { params, statementTimeoutMs, signal });
-  const forms = alternativeForms(rewrites);
+  // Keyset pagination included: its new parameters are bound to the last row of the previous page.
+  const forms = await alternativeForms(session, rewrites, params);
   options.onStep?.('indexes');
   const indexes = await adviseIndexes(session, sql, {
-    alternatives: forms.map((r) => ({ label: r.title, sql: r.rewrittenSql })),
+    alternatives: forms.map((f) => ({ label: f.rewrite.title, sql: f.sql, params: f.params })),
     siblings: options.siblings,
     allowMeasuredWhatIf: options.allowMeasuredWhatIf,
     params,
@@ -55,7 +52,7 @@ export async function adviseStatement(session: DatabaseSession, sql: string, opt
     signal,
   });
   const best = indexes.best;
-  const chosen = best ? forms.find((r) => r.title === best.appliesTo) : undefined;
+  const chosen = best ? forms.find((f) => f.rewrite.title === best.appliesTo)?.rewrite : undefined;
   if (!best || !chosen) return { rewrites, indexes };
   const chosenIndexes = indexes.suggestions.filter((s) => best.indexNames.includes(s.candidate.name));
   if (chosenIndexes.length === 0) return { rewrites, indexes };
@@ -66,7 +63,13 @@ export async function adviseStatement(session: DatabaseSession, sql: string, opt
   try {
     chosen.combination = await measureCombination(
       session,
-      { originalSql: chosen.originalSql, rewriteSql: chosen.rewrittenSql, indexSql: chosenIndexes.map((s) => s.createSql), rollbackSql: chosenIndexes.map((s) => s.rollbackSql) },
+      {
+        originalSql: chosen.originalSql,
+        rewriteSql: chosen.executableSql ?? chosen.rewrittenSql,
+        extraParamsQuery: chosen.extraParamsQuery,
+        indexSql: chosenIndexes.map((s) => s.createSql),
+        rollbackSql: chosenIndexes.map((s) => s.rollbackSql),
+      },
       { params, statementTimeoutMs, signal },
     );
     return { rewrites, indexes, combined: chosen };

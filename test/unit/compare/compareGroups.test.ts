@@ -202,5 +202,52 @@ describe('compare mode: two 2,000-node partitioned plans, sibling groups paired'
       assert.equal(await boxOf('after').getAttribute('aria-expanded'), 'false');
       assert.equal(await boxOf('before').getAttribute('aria-expanded'), 'false');
     });
+
+    it('keeps the open groups open on both sides after a reload, and when the host sends the comparison again', async () => {
+      const view = await open();
+      const b = findSiblingGroups(beforeResult.plan);
+      const a = findSiblingGroups(afterResult.plan);
+      const loop = pairGroups(b, a, message.comparison.matches).pairs.find((p) => isLoopGroup(p.before))!;
+      const expanded = (v: PlanViewPage, side: 'before' | 'after', pair: typeof loop) =>
+        v.page.getAttribute(`.compare-pane.${side} #plan-group-${(side === 'before' ? pair.before : pair.after).id}`, 'aria-expanded');
+      await fitBoth(view, b.groups.length);
+      await view.page.click(`.compare-pane.before #plan-group-${loop.before.id}`);
+      await view.page.locator('.compare-pane.before .plan-canvas').press('Enter');
+      assert.equal(await expanded(view, 'after', loop), 'true');
+      await view.page.waitForFunction(() => {
+        const st = (window as unknown as { __state: () => { compareExpandedGroupIds?: { before: number[] } } | undefined }).__state();
+        return !!st?.compareExpandedGroupIds?.before.length;
+      });
+      const state = (await view.savedState())!;
+      assert.deepEqual(state.compareExpandedGroupIds, { before: [loop.before.id], after: [loop.after.id] });
+
+      const reloaded = await views.open({ state });
+      await reloaded.page.waitForSelector('.compare-pane.after g.node');
+      /** Walks to the pair's box with the keyboard as a user would (selecting it brings both boxes into view). */
+      const reach = async (v: PlanViewPage) => {
+        const canvas = v.page.locator('.compare-pane.before .plan-canvas');
+        const selectedId = async () => Number(await v.page.getAttribute('.compare-pane.before g.node.selected', 'data-node-id'));
+        await canvas.press('Home');
+        await canvas.press('ArrowDown');
+        await canvas.press('ArrowDown');
+        for (let i = 0; i < 20 && (await selectedId()) !== groupBoxId(loop.before.id); i++) await canvas.press('ArrowRight');
+        assert.equal(await selectedId(), groupBoxId(loop.before.id));
+        await v.page.waitForSelector(`.compare-pane.after #plan-group-${loop.after.id}.linked-selected`);
+      };
+      await reach(reloaded);
+      for (const side of ['before', 'after'] as const) assert.equal(await expanded(reloaded, side, loop), 'true', `${side}: the opened group`);
+      // The host sends the same comparison again once the reloaded view says it is ready: nothing closes.
+      await reloaded.send(message);
+      await reach(reloaded);
+      for (const side of ['before', 'after'] as const) assert.equal(await expanded(reloaded, side, loop), 'true', `${side} after the resend`);
+      // Closing saves that too.
+      await reloaded.page.click(`.compare-pane.after #plan-group-${loop.after.id}`);
+      await reloaded.page.locator('.compare-pane.after .plan-canvas').press('Enter');
+      assert.equal(await expanded(reloaded, 'before', loop), 'false');
+      await reloaded.page.waitForFunction(() => {
+        const st = (window as unknown as { __state: () => { compareExpandedGroupIds?: { before: number[] } } | undefined }).__state();
+        return st?.compareExpandedGroupIds?.before.length === 0;
+      });
+    });
   });
 });

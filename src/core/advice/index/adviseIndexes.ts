@@ -35,8 +35,11 @@ import { median } from '../median';
 import { heapFetchShare, hypopgWhatIf, measureHeadToHead, measurePaired, measureWithIndexes, pagesTouched, plannerWhatIf, planUses, type HeadToHead, type StatementToPlan, type WhatIf } from './whatIf';
 
 export interface AdviseIndexesOptions {
-  /** Other forms of the same statement (the rewrite advisor's), judged together with the indexes. */
-  alternatives?: Array<{ label: string; sql: string }>;
+  /**
+   * Other forms of the same statement (the rewrite advisor's), judged together with the indexes; `params`
+   * when a form has parameters of its own (keyset pagination's last key), else the statement's are used.
+   */
+  alternatives?: Array<{ label: string; sql: string; params?: unknown[] }>;
   /** Other statements of the same file or workload: re-planned with the indexes, warned about when slower. */
   siblings?: string[];
   /** The caller marks the session as non-production: real indexes may be built in rolled-back transactions. */
@@ -153,7 +156,8 @@ class Advisor {
     const variants: Variant[] = [{ label: 'as written', statement: statementOf(this.sql), facts, baseCost: 0 }];
     for (const alt of this.options.alternatives ?? []) {
       try {
-        variants.push({ label: alt.label, statement: statementOf(alt.sql), facts: analyseStatement(alt.sql), baseCost: 0 });
+        const statement = alt.params ? { sql: alt.sql, params: alt.params, genericPlan: false } : statementOf(alt.sql);
+        variants.push({ label: alt.label, statement, facts: analyseStatement(alt.sql), baseCost: 0 });
       } catch (err) {
         this.notes.push({ kind: 'statement-kind', message: `Alternative "${alt.label}" was skipped: ${(err as Error).message}` });
       }

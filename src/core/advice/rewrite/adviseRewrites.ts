@@ -70,6 +70,8 @@ export async function adviseRewrites(session: DatabaseSession | undefined, sql: 
       verificationReason: draft.knownDifference ?? 'No database session: neither form was run.',
       quickFix: false,
     };
+    if (draft.executableSql && draft.executableSql !== draft.rewrittenSql) base.executableSql = draft.executableSql;
+    if (draft.extraParamsQuery) base.extraParamsQuery = draft.extraParamsQuery;
     if (session) {
       const result = await verifyRewrite(session, { ...draft, originalSql: parsed.text }, options);
       Object.assign(base, result);

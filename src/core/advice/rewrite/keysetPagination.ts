@@ -163,10 +163,11 @@ export function keysetPagination({ parsed, shapes }: RewriteInput): RewriteDraft
   delete out.limitOffset;
   const executable = selectToSql(out);
 
-  // The last row of the previous page: the row at position OFFSET (1-based) in the original order.
+  // The last row of the previous page: the row at position OFFSET (1-based) in the original order. As text, so
+  // the value goes back to the server exactly (a timestamp through a JS Date would lose its microseconds).
   const probe: SelectStmt = {
     ...clone(stmt),
-    targetList: columns.map((c) => resTarget(parseExpr(colText(c)), `last_${c.name}`)),
+    targetList: columns.map((c) => resTarget(parseExpr(`(${colText(c)})::text`), `last_${c.name}`)),
     limitCount: intConst(1),
     limitOffset: offsetValue !== undefined ? intConst(offsetValue - 1) : opExpr('-', clone(stmt.limitOffset), intConst(1)),
   };

@@ -8,12 +8,18 @@ import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { TunerError } from '../../errors';
 import type { CombinationArm, RewriteCombination } from '../rewriteSuggestion';
 import { parseSelect } from './ast';
+import { emptyPreviousPage, rewriteParameters } from './extraParameters';
 import { figuresOf, sampleOf, type RunSample } from './verifyRewrite';
 
 export interface CombinationInput {
   originalSql: string;
   /** The rewrite to run ($n only: the rewrite's executable form). */
   rewriteSql: string;
+  /**
+   * For a rewrite that adds parameters (keyset): the query whose one row gives their values, run with the
+   * statement's parameters in the same transaction before anything is built (see Rewrite.extraParamsQuery).
+   */
+  extraParamsQuery?: string;
   /** `CREATE INDEX [CONCURRENTLY] …` statements; run without CONCURRENTLY inside the transaction. */
   indexSql: string[];
   /** How to undo each index on a real server (`DROP INDEX CONCURRENTLY …`), for the report. */
@@ -47,27 +53,30 @@ export async function measureCombination(session: DatabaseSession, input: Combin
   const params = options.params ?? [];
   const original = body(input.originalSql);
   const rewrite = body(input.rewriteSql);
-  const explain = async (tx: TransactionScope, sql: string): Promise<RunSample> => {
-    return sampleOf(await tx.explainJson(sql, 'ANALYZE, BUFFERS', params.length > 0 ? params : undefined));
+  const explain = async (tx: TransactionScope, sql: string, values: unknown[]): Promise<RunSample> => {
+    return sampleOf(await tx.explainJson(sql, 'ANALYZE, BUFFERS', values.length > 0 ? values : undefined));
   };
   // Alternating the two forms spreads a busy machine's drift over both instead of one.
-  const pair = async (tx: TransactionScope): Promise<[RunSample[], RunSample[]]> => {
-    await explain(tx, original);
-    await explain(tx, rewrite);
+  const pair = async (tx: TransactionScope, rewriteParams: unknown[]): Promise<[RunSample[], RunSample[]]> => {
+    await explain(tx, original, params);
+    await explain(tx, rewrite, rewriteParams);
     const a: RunSample[] = [];
     const b: RunSample[] = [];
     for (let i = 0; i < runs; i++) {
-      a.push(await explain(tx, original));
-      b.push(await explain(tx, rewrite));
+      a.push(await explain(tx, original, params));
+      b.push(await explain(tx, rewrite, rewriteParams));
     }
     return [a, b];
   };
   return session.inTransaction(
     async (tx) => {
-      const [plainOriginal, plainRewrite] = await pair(tx);
+      // Found before the index exists, so all four arms continue from the same row whatever the plan.
+      const rewriteParams = await rewriteParameters((q, p) => tx.query(q, p), input.extraParamsQuery, params);
+      if (!rewriteParams) throw new TunerError('bad-input', emptyPreviousPage);
+      const [plainOriginal, plainRewrite] = await pair(tx, rewriteParams);
       for (const ddl of input.indexSql) await tx.query(transactionalIndexSql(ddl));
       // The planner's statistics for a fresh index come from the build itself; the table's are unchanged.
-      const [indexedOriginal, indexedRewrite] = await pair(tx);
+      const [indexedOriginal, indexedRewrite] = await pair(tx, rewriteParams);
       const arms: CombinationArm[] = [
         { label: 'original', rewrite: false, index: false, figures: figuresOf(plainOriginal) },
         { label: 'rewrite alone', rewrite: true, index: false, figures: figuresOf(plainRewrite) },

@@ -7,6 +7,7 @@ import type { DatabaseSession } from '../../db/session';
 import { adviseIndexes } from '../index/adviseIndexes';
 import type { IndexAdvice } from '../indexSuggestion';
 import type { Rewrite } from '../rewriteSuggestion';
+import { alternativeForms } from './alternativeForms';
 import { measureCombination, type CombinationOptions } from './measureCombination';
 
 export interface RewriteWithIndexResult {
@@ -15,31 +16,32 @@ export interface RewriteWithIndexResult {
   chosen?: Rewrite;
 }
 
-/** Only rewrites proven equivalent and runnable with the statement's own parameters can be an alternative form. */
-function alternativeForms(rewrites: Rewrite[]): Rewrite[] {
-  return rewrites.filter((r) => r.verification === 'equivalent' && !r.newParameters?.length);
-}
-
 /**
  * Asks the index advisor (measured what-if: the caller must allow building, never on production) and, when its
  * best combination applies to a rewrite, measures that rewrite with the advisor's indexes.
  */
 export async function adviseRewriteWithIndex(session: DatabaseSession, sql: string, rewrites: Rewrite[], options: CombinationOptions = {}): Promise<RewriteWithIndexResult> {
-  const forms = alternativeForms(rewrites);
+  const forms = await alternativeForms(session, rewrites, options.params);
   const advice = await adviseIndexes(session, sql, {
     allowMeasuredWhatIf: true,
-    alternatives: forms.map((r) => ({ label: r.title, sql: r.rewrittenSql })),
+    alternatives: forms.map((f) => ({ label: f.rewrite.title, sql: f.sql, params: f.params })),
     params: options.params,
     statementTimeoutMs: options.statementTimeoutMs,
     signal: options.signal,
   });
-  const chosen = forms.find((r) => r.title === advice.best?.appliesTo);
+  const chosen = forms.find((f) => f.rewrite.title === advice.best?.appliesTo)?.rewrite;
   if (!chosen || !advice.best) return { advice };
   const indexes = advice.suggestions.filter((s) => advice.best?.indexNames.includes(s.candidate.name));
   if (indexes.length === 0) return { advice };
   chosen.combination = await measureCombination(
     session,
-    { originalSql: chosen.originalSql, rewriteSql: chosen.rewrittenSql, indexSql: indexes.map((s) => s.createSql), rollbackSql: indexes.map((s) => s.rollbackSql) },
+    {
+      originalSql: chosen.originalSql,
+      rewriteSql: chosen.executableSql ?? chosen.rewrittenSql,
+      extraParamsQuery: chosen.extraParamsQuery,
+      indexSql: indexes.map((s) => s.createSql),
+      rollbackSql: indexes.map((s) => s.rollbackSql),
+    },
     options,
   );
   return { advice, chosen };

@@ -13,6 +13,7 @@ import type { EquivalenceFigures, RewriteMeasurement, RunFigures, Verification }
 import type { Plan } from '../../plan/planNode';
 import { clone, columnPath, exprToSql, intConst, intValue, maxParam, nodeAs, parseSelect, wrap } from './ast';
 import { median } from '../median';
+import { emptyPreviousPage, rewriteParameters } from './extraParameters';
 
 export interface VerifiableRewrite {
   originalSql: string;
@@ -132,13 +133,9 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
   return readOnly(
     session,
     async (tx) => {
-      let extraParams: unknown[] = [];
-      if (rewrite.extraParamsQuery) {
-        const row = (await tx.query(rewrite.extraParamsQuery, params))[0];
-        if (!row) return { verification: 'unverified' as const, reason: 'The page before this one is empty, so there is no last key to continue from.', extraParams };
-        extraParams = Object.values(row);
-      }
-      const bParams = [...params, ...extraParams];
+      const bParams = await rewriteParameters((q, p) => tx.query(q, p), rewrite.extraParamsQuery, params);
+      if (!bParams) return { verification: 'unverified' as const, reason: emptyPreviousPage, extraParams: [] };
+      const extraParams = bParams.slice(params.length);
       // One statement for the four numbers: both forms see the same snapshot and the same parameter types.
       const counts = (
         await tx.query<Record<string, string>>(

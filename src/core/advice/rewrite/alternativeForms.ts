@@ -1,0 +1,38 @@
+/**
+ * The proven rewrites that can stand in for the statement when indexes are judged, each with the parameters to
+ * run it: the statement's own, and for a rewrite that adds parameters (keyset pagination) the values its
+ * extraParamsQuery finds, the same ones the proof used.
+ */
+import type { DatabaseSession } from '../../db/session';
+import type { Rewrite } from '../rewriteSuggestion';
+import { rewriteParameters } from './extraParameters';
+
+export interface AlternativeForm {
+  rewrite: Rewrite;
+  /** The rewrite with `$n` only. */
+  sql: string;
+  /** Set only for a rewrite with parameters of its own: the statement's followed by the added ones. */
+  params?: unknown[];
+}
+
+/** Proven equivalent, and runnable: no new parameters, or a query that supplies them. */
+export function canStandIn(r: Rewrite): boolean {
+  if (r.verification !== 'equivalent') return false;
+  return (r.newParameters?.length ?? 0) === 0 || (r.executableSql !== undefined && r.extraParamsQuery !== undefined);
+}
+
+export async function alternativeForms(session: DatabaseSession, rewrites: Rewrite[], params: unknown[] | undefined): Promise<AlternativeForm[]> {
+  const out: AlternativeForm[] = [];
+  for (const rewrite of rewrites.filter(canStandIn)) {
+    const sql = rewrite.executableSql ?? rewrite.rewrittenSql;
+    if (!rewrite.extraParamsQuery) {
+      // The statement's own parameters, as the index advisor already binds them.
+      out.push({ rewrite, sql });
+      continue;
+    }
+    const values = await rewriteParameters((q, p) => session.query(q, p), rewrite.extraParamsQuery, params ?? []);
+    // The data moved since the proof and the previous page is gone: this form has nothing to run with.
+    if (values) out.push({ rewrite, sql, params: values });
+  }
+  return out;
+}

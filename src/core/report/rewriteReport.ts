@@ -175,6 +175,11 @@ function rewriteMarkdown(r: Rewrite, n: number): string[] {
     out.push('_Not measured: ' + (r.verification === 'equivalent' ? 'the measurement was skipped._' : 'only a rewrite proven equivalent is timed._'), '');
   }
   if (r.combination) out.push(...combinationMarkdown(r.combination));
+  if (r.extraParamsQuery && (r.measurement || r.combination)) {
+    // Whoever reads the figures should know which page the rewrite was measured on.
+    out.push(`The new parameters were bound to the row this query returns (the last row of the previous page), for the proof and for every arm:`, '');
+    out.push(fence(r.extraParamsQuery, 'sql'), '');
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { loadParser } from '../../../src/core/sql/parser';
 import { adviseStatement } from '../../../src/core/report/statementAdvice';
 import { adviseRewriteWithIndex } from '../../../src/core/advice/rewrite/rewriteWithIndex';
+import { renderRewriteMarkdown } from '../../../src/core/report/rewriteReport';
 import type { CombinationArm } from '../../../src/core/advice/rewriteSuggestion';
 import { rewriteDatabase, type RewriteDatabase } from './rewriteDatabase';
 
@@ -77,6 +78,10 @@ describe('keyset pagination measured with its index', function () {
     assert.ok(both.rowsScanned * 100 < original.rowsScanned, figures);
     assert.ok(both.sharedBuffers * 20 < original.sharedBuffers, figures);
     assert.deepEqual(await indexesOnEvents(db), before, 'nothing left built');
+    // The report says which row the new parameters were bound to.
+    const report = renderRewriteMarkdown([advised.combined!], deepPage);
+    assert.match(report, /bound to the row this query returns \(the last row of the previous page\)/);
+    assert.ok(report.includes(keyset.extraParamsQuery ?? '(none)'), report);
   });
 
   it('does the same for `pg-tuner rewrite --with-index`', async () => {

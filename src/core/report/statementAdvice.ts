@@ -7,7 +7,7 @@
 import { adviseIndexes } from '../advice/index/adviseIndexes';
 import type { IndexAdvice } from '../advice/indexSuggestion';
 import { alternativeForms } from '../advice/rewrite/alternativeForms';
-import { measureCombination } from '../advice/rewrite/measureCombination';
+import { combinationInput, measureCombination } from '../advice/rewrite/measureCombination';
 import { adviseRewrites } from '../advice/rewrite/adviseRewrites';
 import type { Rewrite } from '../advice/rewriteSuggestion';
 import type { DatabaseSession } from '../db/session';
@@ -61,17 +61,7 @@ export async function adviseStatement(session: DatabaseSession, sql: string, opt
   }
   options.onStep?.('combination');
   try {
-    chosen.combination = await measureCombination(
-      session,
-      {
-        originalSql: chosen.originalSql,
-        rewriteSql: chosen.executableSql ?? chosen.rewrittenSql,
-        extraParamsQuery: chosen.extraParamsQuery,
-        indexSql: chosenIndexes.map((s) => s.createSql),
-        rollbackSql: chosenIndexes.map((s) => s.rollbackSql),
-      },
-      { params, statementTimeoutMs, signal },
-    );
+    chosen.combination = await measureCombination(session, combinationInput(chosen, chosenIndexes), { params, statementTimeoutMs, signal });
     return { rewrites, indexes, combined: chosen };
   } catch (err) {
     // The two advisors' own figures stand; only the joint measurement is missing.

@@ -6,7 +6,8 @@
  */
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { TunerError } from '../../errors';
-import type { CombinationArm, RewriteCombination } from '../rewriteSuggestion';
+import type { IndexSuggestion } from '../indexSuggestion';
+import type { CombinationArm, Rewrite, RewriteCombination } from '../rewriteSuggestion';
 import { parseSelect } from './ast';
 import { emptyPreviousPage, rewriteParameters } from './extraParameters';
 import { figuresOf, sampleOf, type RunSample } from './verifyRewrite';
@@ -24,6 +25,17 @@ export interface CombinationInput {
   indexSql: string[];
   /** How to undo each index on a real server (`DROP INDEX CONCURRENTLY …`), for the report. */
   rollbackSql: string[];
+}
+
+/** What to measure for `rewrite` together with the index advisor's `indexes` for it. */
+export function combinationInput(rewrite: Rewrite, indexes: IndexSuggestion[]): CombinationInput {
+  return {
+    originalSql: rewrite.originalSql,
+    rewriteSql: rewrite.executableSql ?? rewrite.rewrittenSql,
+    extraParamsQuery: rewrite.extraParamsQuery,
+    indexSql: indexes.map((s) => s.createSql),
+    rollbackSql: indexes.map((s) => s.rollbackSql),
+  };
 }
 
 export interface CombinationOptions {

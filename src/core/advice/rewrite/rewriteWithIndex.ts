@@ -8,7 +8,7 @@ import { adviseIndexes } from '../index/adviseIndexes';
 import type { IndexAdvice } from '../indexSuggestion';
 import type { Rewrite } from '../rewriteSuggestion';
 import { alternativeForms } from './alternativeForms';
-import { measureCombination, type CombinationOptions } from './measureCombination';
+import { combinationInput, measureCombination, type CombinationOptions } from './measureCombination';
 
 export interface RewriteWithIndexResult {
   advice: IndexAdvice;
@@ -33,16 +33,6 @@ export async function adviseRewriteWithIndex(session: DatabaseSession, sql: stri
   if (!chosen || !advice.best) return { advice };
   const indexes = advice.suggestions.filter((s) => advice.best?.indexNames.includes(s.candidate.name));
   if (indexes.length === 0) return { advice };
-  chosen.combination = await measureCombination(
-    session,
-    {
-      originalSql: chosen.originalSql,
-      rewriteSql: chosen.executableSql ?? chosen.rewrittenSql,
-      extraParamsQuery: chosen.extraParamsQuery,
-      indexSql: indexes.map((s) => s.createSql),
-      rollbackSql: indexes.map((s) => s.rollbackSql),
-    },
-    options,
-  );
+  chosen.combination = await measureCombination(session, combinationInput(chosen, indexes), options);
   return { advice, chosen };
 }

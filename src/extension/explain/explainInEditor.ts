@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { TuningResult } from '../../core/tuningResult';
+import type { NamedParameterRewrite } from '../../core/sql/namedParameters';
 import { isCancelled, TunerError } from '../../core/errors';
 import type { TunerContext } from '../context';
 import type { PlanSource } from '../panel/planPanel';
@@ -32,31 +33,38 @@ export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEdit
     void vscode.window.showInformationMessage('Put the cursor in a SQL statement (or select one) to explain it.');
     return undefined;
   }
+  const { rewriteNamedParameters } = await import('../../core/sql/namedParameters');
+  const rewrite = rewriteNamedParameters(picked.text);
+  // A typo is reported at once, before the plan view, a parameter prompt or any database starts (the embedded
+  // one takes seconds on first use); the editor stays as it was, with the error on the statement.
+  const syntaxError = await findSyntaxError(rewrite.text);
+  if (syntaxError) {
+    ctx.diagnostics.setExplainError(editor.document, picked.start + rewrite.toOriginal(syntaxError.offset), syntaxError.message, 'syntax-error');
+    await ctx.reportError(new TunerError('syntax-error', syntaxError.message, { offset: syntaxError.offset }), { action: options.action });
+    return undefined;
+  }
   // The plan view starts now, while parameters are asked for and the database works (issue 4).
   const run = PlanRun.begin(ctx.extensionUri, ctx.panelHandlers, `${options.action} on ${ctx.connections.activeLabel}…`);
   try {
-    return await explainPicked(ctx, editor, options, picked, run, startedAt);
+    return await explainPicked(ctx, editor, options, picked, rewrite, run, startedAt);
   } finally {
     run.end();
   }
 }
 
-async function explainPicked(ctx: TunerContext, editor: vscode.TextEditor, options: ExplainOptions, picked: PickedStatement, run: PlanRun, startedAt: number): Promise<TuningResult | undefined> {
+async function explainPicked(
+  ctx: TunerContext,
+  editor: vscode.TextEditor,
+  options: ExplainOptions,
+  picked: PickedStatement,
+  rewrite: NamedParameterRewrite,
+  run: PlanRun,
+  startedAt: number,
+): Promise<TuningResult | undefined> {
   const document = editor.document;
-  const { rewriteNamedParameters } = await import('../../core/sql/namedParameters');
-  const rewrite = rewriteNamedParameters(picked.text);
   const values = await askParameterValues(parameterLabels(rewrite));
   if (!values) return undefined;
   const connectionLabel = ctx.connections.activeLabel;
-  // A typo is reported at once, before any database starts (the embedded one takes seconds on first use).
-  const syntaxError = await findSyntaxError(rewrite.text);
-  if (syntaxError) {
-    ctx.diagnostics.setExplainError(document, picked.start + rewrite.toOriginal(syntaxError.offset), syntaxError.message, 'syntax-error');
-    const error = new TunerError('syntax-error', syntaxError.message, { offset: syntaxError.offset });
-    run.fail(userMessageFor(error, { action: options.action }));
-    await ctx.reportError(error, { action: options.action });
-    return undefined;
-  }
   const analyze = await decideAnalyze(ctx, options.analyze && !values.incomplete, picked.text);
   if (analyze === undefined) return undefined;
   ctx.diagnostics.clearExplain(document.uri);

@@ -64,8 +64,8 @@ const carryScore = 0.7;
 const maxScreened = 12;
 /** A smaller index is preferred when it keeps at least this share of the larger one's measured saving. */
 const nearlySameGain = 0.9;
-/** Back-to-back runs without and with an index when its pages fall but its time is unclear. */
-const pairedRuns = 3;
+/** Back-to-back runs without and with an index when its pages fall but its time is unclear (odd: a true median). */
+const pairedRuns = 5;
 /** Back-to-back comparisons of a smaller form with the fastest index, at most, per table. */
 const maxHeadToHeads = 2;
 
@@ -350,12 +350,13 @@ class Advisor {
             // The index halves the pages read (deterministic) but the clock, against a "before" taken earlier on a
             // busy machine, is not clear: time it again without and with the index back to back.
             const paired = await measurePaired(this.session, c, bestVariant.statement, pairedRuns, opts);
-            verdict = paired.afterWins * 2 > pairedRuns;
             m.paired = { beforeMs: paired.beforeMs, afterMs: paired.afterMs };
             m.timeBeforeMs = median(paired.beforeMs);
             m.timeAfterMs = median(paired.afterMs);
             m.samplesBeforeMs = paired.beforeMs;
             m.samplesAfterMs = paired.afterMs;
+            // Offered only when it is faster by the back-to-back medians it is reported with.
+            verdict = m.timeAfterMs < m.timeBeforeMs;
           }
         }
         verdicts.set(key, verdict);

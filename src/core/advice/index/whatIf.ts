@@ -213,8 +213,6 @@ export interface PairedMeasurement {
   /** Per pair: the statement without the index, then with it, run back to back. */
   beforeMs: number[];
   afterMs: number[];
-  /** Pairs in which the run with the index was the faster one. */
-  afterWins: number;
 }
 
 /**
@@ -233,7 +231,7 @@ export async function measurePaired(
   const timeOnce = async (tx: TransactionScope): Promise<number> => (await analyzedRun(tx, statement)).ms;
   return inTransaction(
     async (tx) => {
-      const result: PairedMeasurement = { beforeMs: [], afterMs: [], afterWins: 0 };
+      const result: PairedMeasurement = { beforeMs: [], afterMs: [] };
       for (let i = 0; i < pairs; i++) {
         throwIfAborted(options.signal);
         const before = await timeOnce(tx);
@@ -243,7 +241,6 @@ export async function measurePaired(
         await tx.query('ROLLBACK TO SAVEPOINT what_if_pair');
         result.beforeMs.push(before);
         result.afterMs.push(after);
-        if (after < before) result.afterWins += 1;
       }
       return result;
     },

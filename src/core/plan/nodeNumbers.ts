@@ -3,6 +3,7 @@
  * name, the passes would make some forty lookups per node, most of them for keys the node does not have;
  * on a 10,000-node plan that was a good part of parsePlan's time.
  */
+import { BUFFER_KEYS, IO_TIME_KEYS } from './buffers';
 import type { PlanNode } from './planNode';
 
 /**
@@ -42,38 +43,17 @@ const COLUMN_KEYS = [
 const FIRST_REMOVED = 3;
 const LAST_REMOVED = 5;
 
-/** As BUFFER_KEYS and IO_TIME_KEYS in buffers.ts (not imported: buffers.ts imports this module). */
-const BUFFER_KEYS = [
-  'Shared Hit Blocks',
-  'Shared Read Blocks',
-  'Shared Dirtied Blocks',
-  'Shared Written Blocks',
-  'Local Hit Blocks',
-  'Local Read Blocks',
-  'Local Dirtied Blocks',
-  'Local Written Blocks',
-  'Temp Read Blocks',
-  'Temp Written Blocks',
-];
+/** The FORMAT JSON names of the buffer counters, in BufferCounts order. */
+const BUFFER_FIELD_NAMES = BUFFER_KEYS.map(([, key]) => key);
 const BUFFER_BASE = COLUMN_KEYS.length;
 
-const IO_TIME_KEYS = [
-  'I/O Read Time',
-  'I/O Write Time',
-  'Shared I/O Read Time',
-  'Shared I/O Write Time',
-  'Local I/O Read Time',
-  'Local I/O Write Time',
-  'Temp I/O Read Time',
-  'Temp I/O Write Time',
-];
 const IO_BASE = 100;
 /** Keys whose mere presence says the node filters rows. */
 const FILTER_ONLY = -1;
 
 const KEY_CODES = new Map<string, number>([
   ...COLUMN_KEYS.map((key, i): [string, number] => [key, i]),
-  ...BUFFER_KEYS.map((key, i): [string, number] => [key, BUFFER_BASE + i]),
+  ...BUFFER_FIELD_NAMES.map((key, i): [string, number] => [key, BUFFER_BASE + i]),
   ...IO_TIME_KEYS.map((key, i): [string, number] => [key, IO_BASE + i]),
   ['Filter', FILTER_ONLY],
   ['Join Filter', FILTER_ONLY],
@@ -81,7 +61,7 @@ const KEY_CODES = new Map<string, number>([
 
 export function readNodeNumbers(nodes: PlanNode[]): NodeNumbers {
   const n = nodes.length;
-  const columns = [...COLUMN_KEYS, ...BUFFER_KEYS].map((): NodeColumn => new Array<number | undefined>(n).fill(undefined));
+  const columns = [...COLUMN_KEYS, ...BUFFER_FIELD_NAMES].map((): NodeColumn => new Array<number | undefined>(n).fill(undefined));
   const hasFilter = new Uint8Array(n);
   const ioWidth = IO_TIME_KEYS.length;
   // Most plans carry no I/O timing (track_io_timing is off by default): made when first needed.

@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import { testServer } from '../helpers/globalServer';
 import { artifactsDir, repoRoot, serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import { createDatabase } from '../helpers/testDatabase';
 
 const timings: Record<string, number | string> = {};
 
@@ -117,16 +118,7 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
   describe('on the test PostgreSQL server', () => {
     const database = 'tuner_e2e';
     before(async () => {
-      const server = await testServer();
-      const admin = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
-      await admin.connect();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-        await admin.query(`CREATE DATABASE ${database}`);
-      } finally {
-        await admin.end();
-      }
-      const db = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+      const db = new Client({ connectionString: await createDatabase(await testServer(), database) });
       await db.connect();
       try {
         for (const file of ['schema/001_tables.sql', 'seed/001_rows.sql']) {

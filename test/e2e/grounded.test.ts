@@ -16,6 +16,7 @@ import { formatCount as viewCount } from '../../webview/format';
 import { testServer } from '../helpers/globalServer';
 import { serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import { createDatabase, dropDatabase } from '../helpers/testDatabase';
 
 const database = `tuner_e2e_grounded_${process.pid}`;
 const ROWS = 300_000;
@@ -108,14 +109,7 @@ describe('Statistics advice grounded in pg_stats and pg_stat_user_tables, end to
   this.timeout(600_000);
 
   before(async () => {
-    const s = await testServer();
-    const admin = await connect(s.database);
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
+    await createDatabase(await testServer(), database);
     const db = await connect(database);
     try {
       // zip → city: ten zips per city. No parallel scan: per-worker row counts would hide the misestimate of the
@@ -139,13 +133,7 @@ describe('Statistics advice grounded in pg_stats and pg_stat_user_tables, end to
   });
 
   after(async () => {
-    const s = await testServer();
-    const admin = await connect(s.database);
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
+    await dropDatabase(await testServer(), database);
   });
 
   const ed = useEditor(async () => ({

@@ -13,6 +13,7 @@ import { testServer } from '../helpers/globalServer';
 import { repoRoot, serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
 import { viewLinesText } from './workbench';
+import { createDatabase, dropDatabase } from '../helpers/testDatabase';
 
 const database = `tuner_workload_e2e_${process.pid}`;
 /** No constants, so pg_stat_statements keeps it as written and explaining it asks for no parameter values. */
@@ -22,16 +23,7 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
   this.timeout(600_000);
 
   before(async () => {
-    const server = await testServer();
-    const admin = new Client({ connectionString: server.url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE ${database}`);
-    } finally {
-      await admin.end();
-    }
-    const db = new Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+    const db = new Client({ connectionString: await createDatabase(await testServer(), database) });
     await db.connect();
     try {
       for (const file of ['schema/001_tables.sql', 'seed/001_rows.sql']) await db.query(readFileSync(join(repoRoot, 'test/e2e-workspace', file), 'utf8'));
@@ -56,10 +48,7 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
   }));
 
   after(async () => {
-    const server = await testServer();
-    const admin = new Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end());
+    await dropDatabase(await testServer(), database);
   });
 
   it('the activity-bar view says why the embedded database has no top queries', async () => {

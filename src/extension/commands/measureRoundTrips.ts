@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from './command';
 import { adviceAt, roundTripSummary } from '../advice/nPlusOneFix';
+import { withSessionProgress } from '../connections/withSessionProgress';
 
 /**
  * "Measure round trips" of the N+1 loop under the cursor (or at a document offset, from the code action): the
@@ -27,24 +28,14 @@ export const measureRoundTrips: CommandFactory = (ctx) => async (uri: unknown, o
     if (choice !== 'Measure') return;
   }
   try {
-    const advice = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Measure round trips on ${connection}`, cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        const onCancel = token.onCancellationRequested(() => abort.abort());
-        try {
-          const session = await ctx.connections.getSession(token);
-          progress.report({ message: 'running the loop and the single query…' });
-          const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
-          return await adviseNPlusOne(session, document.getText(), document.fileName, {
-            signal: abort.signal,
-            statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
-          });
-        } finally {
-          onCancel.dispose();
-        }
-      },
-    );
+    const advice = await withSessionProgress(ctx.connections, `Measure round trips on ${connection}`, async (session, progress, signal) => {
+      progress.report({ message: 'running the loop and the single query…' });
+      const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
+      return adviseNPlusOne(session, document.getText(), document.fileName, {
+        signal,
+        statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
+      });
+    });
     const found = adviceAt(advice, at) ?? advice[0];
     if (!found) {
       void vscode.window.showInformationMessage('No query inside a loop over the rows of an earlier query was found in this file.');

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { TunerError } from '../../core/errors';
 import type { CommandFactory } from './command';
+import { withSessionProgress } from '../connections/withSessionProgress';
 
 /**
  * Runs the schema health checks on the active connection (catalog and statistics views only) and opens the
@@ -10,25 +11,11 @@ export const showHealthReport: CommandFactory = (ctx) => async () => {
   const connection = ctx.connections.activeLabel;
   const action = 'Show Health Report';
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Health checks on ${connection}`, cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        const onCancel = token.onCancellationRequested(() => abort.abort());
-        try {
-          if (!ctx.connections.hasSession) {
-            progress.report({ message: ctx.connections.active.kind === 'embedded' ? 'starting the embedded database…' : 'connecting…' });
-          }
-          const session = await ctx.connections.getSession(token);
-          if (token.isCancellationRequested) throw new TunerError('cancelled', 'Cancelled.');
-          progress.report({ message: 'reading catalog and statistics views…' });
-          const { runHealthChecks } = await import('../../core/health/runHealthChecks');
-          return await runHealthChecks(session, { signal: abort.signal });
-        } finally {
-          onCancel.dispose();
-        }
-      },
-    );
+    const result = await withSessionProgress(ctx.connections, `Health checks on ${connection}`, async (session, progress, signal) => {
+      progress.report({ message: 'reading catalog and statistics views…' });
+      const { runHealthChecks } = await import('../../core/health/runHealthChecks');
+      return runHealthChecks(session, { signal });
+    });
     const { renderHealthReport } = await import('../../core/health/healthReport');
     const content = renderHealthReport(result, { title: `Health report: ${result.database} on ${connection}` });
     const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });

@@ -12,6 +12,7 @@ import type { PlanSource } from '../panel/planPanel';
 import { PlanRun } from '../panel/planRun';
 import { userMessageFor } from '../errorMessages';
 import { parameterLabels, type ParameterValues } from './parameterLabels';
+import { withSessionProgress } from '../connections/withSessionProgress';
 
 export interface ExplainOptions {
   /** EXPLAIN ANALYZE (runs the statement, made safe by the session) or plan only. */
@@ -69,33 +70,19 @@ async function explainPicked(
   if (analyze === undefined) return undefined;
   ctx.diagnostics.clearExplain(document.uri);
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `${options.action} on ${connectionLabel}`, cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        const onCancel = token.onCancellationRequested(() => abort.abort());
-        try {
-          if (!ctx.connections.hasSession) {
-            progress.report({ message: ctx.connections.active.kind === 'embedded' ? 'starting the embedded database…' : 'connecting…' });
-          }
-          const session = await ctx.connections.getSession(token);
-          if (token.isCancellationRequested) throw new TunerError('cancelled', 'Cancelled.');
-          progress.report({ message: analyze ? 'running EXPLAIN ANALYZE…' : 'planning…' });
-          const { explainAndOptimize } = await import('../../core/explainAndOptimize');
-          const active = ctx.connections.active;
-          return await explainAndOptimize(session, rewrite.text, {
-            analyze,
-            params: values.incomplete ? undefined : values.values,
-            genericPlan: values.incomplete && values.values.length > 0,
-            statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
-            lockTimeoutMs: ctx.config.lockTimeoutMs,
-            signal: abort.signal,
-          });
-        } finally {
-          onCancel.dispose();
-        }
-      },
-    );
+    const result = await withSessionProgress(ctx.connections, `${options.action} on ${connectionLabel}`, async (session, progress, signal) => {
+      progress.report({ message: analyze ? 'running EXPLAIN ANALYZE…' : 'planning…' });
+      const { explainAndOptimize } = await import('../../core/explainAndOptimize');
+      const active = ctx.connections.active;
+      return explainAndOptimize(session, rewrite.text, {
+        analyze,
+        params: values.incomplete ? undefined : values.values,
+        genericPlan: values.incomplete && values.values.length > 0,
+        statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
+        lockTimeoutMs: ctx.config.lockTimeoutMs,
+        signal,
+      });
+    });
     const source: PlanSource = { uri: document.uri, statementStart: picked.start, toStatementOffset: rewrite.toOriginal };
     const ms = Math.round(performance.now() - startedAt);
     ctx.log.info(`${options.action}: ${result.plan.nodes.length} plan nodes, ${result.insights.length} insights in ${ms} ms on ${connectionLabel}`);

@@ -16,7 +16,7 @@ import { formatCount as viewCount } from '../../webview/format';
 import { testServer } from '../helpers/globalServer';
 import { serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
-import { createDatabase, dropDatabase } from '../helpers/testDatabase';
+import { analyzeSettled, createDatabase, dropDatabase, urlFor } from '../helpers/testDatabase';
 
 const database = `tuner_e2e_grounded_${process.pid}`;
 const ROWS = 300_000;
@@ -120,13 +120,7 @@ describe('Statistics advice grounded in pg_stats and pg_stat_user_tables, end to
         INSERT INTO addr
           SELECT g, 'Z' || lpad((g % ${ZIPS})::text, 5, '0'), 'C' || ((g % ${ZIPS}) / ${ZIPS / CITIES}), 's' || (g % 37)
           FROM generate_series(1, ${ROWS}) g;`);
-      // The inserts reach pg_stat_user_tables when the backend flushes its counters: before ANALYZE, or they
-      // would count as rows changed since it.
-      await db.query('SELECT pg_stat_force_next_flush()');
-      await db.query('SELECT pg_sleep(0.3)');
-      await db.query('ANALYZE addr');
-      await db.query('SELECT pg_stat_force_next_flush()');
-      await db.query('SELECT pg_sleep(0.3)');
+      await analyzeSettled((sql) => db.query(sql), urlFor(await testServer(), database), 'addr');
     } finally {
       await db.end();
     }

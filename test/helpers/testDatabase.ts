@@ -71,3 +71,31 @@ export async function sessionWithFreshSchema(schema: string, label = 'test'): Pr
   await session.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema};`);
   return session;
 }
+
+/**
+ * ANALYZE `table` on the connection that filled it (`run`) and wait until pg_stat_user_tables shows no rows
+ * changed since: that backend's insert counts reach the shared statistics only when it flushes them, and a
+ * flush that comes after the ANALYZE makes a just-analysed table look stale. Fails if it never settles.
+ */
+export async function analyzeSettled(run: (sql: string) => Promise<unknown>, url: string, table: string): Promise<void> {
+  const [schema, name] = table.includes('.') ? table.split('.') : ['public', table];
+  let modified = -1;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await run('SELECT pg_stat_force_next_flush()');
+    await run(`ANALYZE ${table}`);
+    await run('SELECT pg_stat_force_next_flush()');
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      const r = await c.query<{ modified: string }>(
+        'SELECT n_mod_since_analyze AS modified FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = $2',
+        [schema, name],
+      );
+      modified = Number(r.rows[0]?.modified ?? -1);
+    } finally {
+      await c.end();
+    }
+    if (modified === 0) return;
+  }
+  throw new Error(`${table}: pg_stat_user_tables still shows ${modified} rows changed since ANALYZE`);
+}

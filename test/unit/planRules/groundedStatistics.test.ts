@@ -9,7 +9,8 @@ import type { DatabaseSession } from '../../../src/core/db/session';
 import { explainAndOptimize } from '../../../src/core/explainAndOptimize';
 import type { Insight } from '../../../src/core/insights/insight';
 import { evidence } from './fixtures';
-import { sessionWithFreshSchema } from '../../helpers/testDatabase';
+import { analyzeSettled, sessionWithFreshSchema } from '../../helpers/testDatabase';
+import { testServer } from '../../helpers/globalServer';
 
 const schema = `grounded_${process.pid}`;
 
@@ -22,12 +23,7 @@ describe('row-misestimate: advice grounded in pg_stat_user_tables and pg_stats (
     await session.execute(`
       CREATE TABLE ${schema}.t (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL, c int NOT NULL) WITH (autovacuum_enabled = false);
       INSERT INTO ${schema}.t SELECT g, g % 100, g % 100, CASE WHEN g % 2 = 0 THEN 0 ELSE g END FROM generate_series(1, 100000) g;`);
-    // The inserts reach pg_stat_user_tables when the backend flushes its counters: force it before ANALYZE.
-    await session.execute('SELECT pg_stat_force_next_flush()');
-    await session.execute('SELECT pg_sleep(0.3)');
-    await session.execute(`ANALYZE ${schema}.t`);
-    await session.execute('SELECT pg_stat_force_next_flush()');
-    await session.execute('SELECT pg_sleep(0.3)');
+    await analyzeSettled((sql) => session.execute(sql), (await testServer()).url, `${schema}.t`);
   });
 
   after(async () => {

@@ -8,7 +8,8 @@ import { strict as assert } from 'node:assert';
 import type { DatabaseSession } from '../../../src/core/db/session';
 import { explainAndOptimize } from '../../../src/core/explainAndOptimize';
 import { evidence } from './fixtures';
-import { sessionWithFreshSchema } from '../../helpers/testDatabase';
+import { analyzeSettled, sessionWithFreshSchema } from '../../helpers/testDatabase';
+import { testServer } from '../../helpers/globalServer';
 
 const schema = `grouping_${process.pid}`;
 const ROWS = 300_000;
@@ -27,8 +28,8 @@ describe('row-misestimate: GROUP BY on related columns, grounded in pg_stats (te
       CREATE TABLE ${schema}.addr (id int PRIMARY KEY, zip text NOT NULL, city text NOT NULL, street text NOT NULL) WITH (autovacuum_enabled = false);
       INSERT INTO ${schema}.addr
         SELECT g, 'Z' || lpad((g % ${ZIPS})::text, 5, '0'), 'C' || ((g % ${ZIPS}) / ${ZIPS / CITIES}), 's' || (g % 37)
-        FROM generate_series(1, ${ROWS}) g;
-      ANALYZE ${schema}.addr;`);
+        FROM generate_series(1, ${ROWS}) g;`);
+    await analyzeSettled((sql) => session.execute(sql), (await testServer()).url, `${schema}.addr`);
   });
 
   after(async () => {

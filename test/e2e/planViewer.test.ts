@@ -103,10 +103,19 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
   const ed = useEditor({ name: 'plan-viewer', clipboard: true });
   const paints = (): number => ed.logLines().filter((l) => /first paint \d+ ms for \d+ nodes/.test(l)).length;
 
+  /**
+   * Puts `text` on the browser's clipboard, which takes it only from a focused document: the side bar's title
+   * is clicked first, since focus may sit in a webview's frame or nowhere after editors closed.
+   */
+  async function writeClipboard(text: string): Promise<void> {
+    await ed.page.locator('.part.sidebar .composite.title').first().click();
+    await ed.page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  }
+
   /** Puts `text` on the clipboard, runs the command, and returns the view once it painted a plan of `nodes` nodes. */
   async function openFromClipboard(text: string, nodes: number): Promise<Frame> {
     const before = paints();
-    await ed.page.evaluate((t) => navigator.clipboard.writeText(t), text);
+    await writeClipboard(text);
     await ed.runCommand('Open Plan from Clipboard');
     await waitFor(() => paints() > before || undefined, 120_000, 'the plan view to paint the pasted plan');
     return ed.planFrame(async (f) => (await readFacts(f)).nodes === String(nodes), 30_000);
@@ -145,6 +154,43 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
       assert.match(await frame.locator('.summary').innerText(), /Pasted plan/);
     });
   }
+
+  /** How many plan view tabs the workbench shows. */
+  function planTabs(): Promise<number> {
+    return ed.page.locator('.tabs-container .tab').filter({ hasText: /Query Plan|plan from clipboard/ }).count();
+  }
+
+  it('a clipboard that holds no plan: one clear message; the view opened for it closes, an open view keeps its plan', async () => {
+    await ed.runCommand('View: Close All Editors');
+    await waitFor(async () => ((await planTabs()) === 0 ? true : undefined), 15_000, 'no plan view open');
+    await writeClipboard('hello, this is not a plan');
+    await ed.runCommand('Open Plan from Clipboard');
+    const toast = ed.page.locator('.notification-toast').filter({ hasText: /expected a plan node like 'Seq Scan on t/ });
+    await toast.first().waitFor({ timeout: 30_000 });
+    await waitFor(async () => ((await planTabs()) === 0 ? true : undefined), 15_000, 'the plan view opened for the paste to close again');
+    await ed.page.keyboard.press('Escape');
+
+    // With a plan on show, a bad paste leaves it there and says why on the view's busy line.
+    const expected = twinPlan(pasted[1].twin);
+    await openFromClipboard(readFileSync(join(fixtures, pasted[1].sample), 'utf8'), expected.nodes.length);
+    await writeClipboard('{"Plan": {"Total Cost": 1}}');
+    await ed.runCommand('Open Plan from Clipboard');
+    await ed.page.locator('.notification-toast').filter({ hasText: /Node Type/ }).first().waitFor({ timeout: 30_000 });
+    const frame = await ed.planFrame(async (f) => (await readFacts(f)).nodes === String(expected.nodes.length), 15_000);
+    assert.equal((await readFacts(frame)).rootLabel, nodeLabel(expected.root.fields));
+    assert.equal(await planTabs(), 1);
+  });
+
+  it('Open Plan from File: the view opens while the file is picked, and closes again when the pick is cancelled', async () => {
+    await ed.runCommand('View: Close All Editors');
+    await waitFor(async () => ((await planTabs()) === 0 ? true : undefined), 15_000, 'no plan view open');
+    await ed.runCommand('Open Plan from File');
+    const input = ed.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: 15_000 });
+    await waitFor(async () => ((await planTabs()) === 1 ? true : undefined), 15_000, 'the plan view to open with the dialog');
+    await input.press('Escape');
+    await waitFor(async () => ((await planTabs()) === 0 ? true : undefined), 15_000, 'the plan view to close with the cancelled dialog');
+  });
 
   it('Export SVG and Export PNG from the toolbar save the view through the Save dialog', async () => {
     const expected = twinPlan('pasted/pg15-agg.json');

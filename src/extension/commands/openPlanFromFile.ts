@@ -1,9 +1,14 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from './command';
+import { PlanRun } from '../panel/planRun';
 
-/** A saved plan file (JSON or psql text), analysed without any connection. */
+/**
+ * A saved plan file (JSON or psql text), analysed without any connection. The plan view opens (busy) as the
+ * command starts, so VS Code's webview start runs while the user picks the file; a cancelled pick closes it.
+ */
 export const openPlanFromFile: CommandFactory = (ctx) => async (uriArg: unknown) => {
   let uri = uriArg instanceof vscode.Uri ? uriArg : undefined;
+  const run = PlanRun.begin(ctx.extensionUri, ctx.panelHandlers, uri ? 'Reading the plan…' : 'Waiting for a plan file…');
   if (!uri) {
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,
@@ -12,14 +17,20 @@ export const openPlanFromFile: CommandFactory = (ctx) => async (uriArg: unknown)
     });
     uri = picked?.[0];
   }
-  if (!uri) return;
+  if (!uri) {
+    run.end();
+    return;
+  }
   const startedAt = performance.now();
+  run.startClock('plan file chosen');
   try {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     const { analysePlanText } = await import('../../core/explainAndOptimize');
     const result = await analysePlanText(text);
     ctx.showResult(result, undefined, vscode.workspace.asRelativePath(uri), { startedAt, label: 'Open Plan from File' });
+    run.end();
   } catch (err) {
+    run.fail('The plan file could not be read as a plan.');
     await ctx.reportError(err, { action: `Open Plan from File (${vscode.workspace.asRelativePath(uri)})` });
   }
 };

@@ -66,6 +66,7 @@ export class PlanPanel {
   private shows = 0;
   /** When an explain run opened or revealed this panel (PlanRun), until the view paints its result. */
   private runStartedAt: number | undefined;
+  private runLabel = 'explain';
   /** Work waiting for the view to paint the shown result (afterPaint). */
   private paintTasks: Array<() => void> = [];
 
@@ -177,11 +178,12 @@ export class PlanPanel {
   }
 
   /**
-   * An explain run started (`at`) or ended without a result (undefined): the next "first paint" log line then
-   * also says how long after the command it came.
+   * A run started (`at`: an explain, a chosen plan file) or ended without a result (undefined): the next "first
+   * paint" log line then also says how long after that start it came, named by `label`.
    */
-  markRunStart(at: number | undefined): void {
+  markRunStart(at: number | undefined, label = 'explain'): void {
     this.runStartedAt = at;
+    this.runLabel = label;
   }
 
   /**
@@ -303,7 +305,7 @@ export class PlanPanel {
         if (this.paintStartedAt !== undefined) {
           const received = typeof message.receivedMs === 'number' && Number.isFinite(message.receivedMs) ? `; the view received it ${Math.round(message.receivedMs)} ms after its page began loading` : '';
           this.handlers.log?.(`first paint ${Math.round(performance.now() - this.paintStartedAt)} ms for ${message.nodes} nodes (${Math.round(message.ms)} ms of it in the view${received})`);
-          if (this.runStartedAt !== undefined) this.handlers.log?.(`explain → first paint ${Math.round(performance.now() - this.runStartedAt)} ms (plan view opened as the explain started)`);
+          if (this.runStartedAt !== undefined) this.handlers.log?.(`${this.runLabel} → first paint ${Math.round(performance.now() - this.runStartedAt)} ms (plan view opened as the ${this.runLabel === 'explain' ? 'explain' : 'command'} started)`);
           this.paintStartedAt = undefined;
           this.runStartedAt = undefined;
         }

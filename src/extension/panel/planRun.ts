@@ -26,6 +26,11 @@ export class PlanRun {
     return new PlanRun(panel, existing !== panel || panel.isEmpty, panel.showCount);
   }
 
+  /** From now on the "first paint" log line counts from here (`label`): the user's own wait starts now. */
+  startClock(label: string): void {
+    this.panel.markRunStart(performance.now(), label);
+  }
+
   /**
    * The run failed: ends it now, with one sentence for the busy line of a panel that stays (the notification,
    * which the caller shows next and may wait on, says it too).

@@ -18,6 +18,8 @@ const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 /** One "Open Plan from File" of a plan of `nodes` nodes into a freshly created plan view. */
 export interface PaintSample {
   nodes: number;
+  /** How long the file dialog stayed open before Enter, beyond what the test itself needed (openPlan's dwellMs). */
+  dwellMs?: number;
   /** Test side: from accepting the file in the dialog until the webview frame shows the plan (polled). */
   commandToPaintMs: number;
   /** Host side, from the log: from the command calling show() until the view reported the painted frame. */
@@ -114,7 +116,11 @@ export class EditorSession {
    * Runs "Open Plan from File" on the plan of `nodes` nodes and waits for the view to show it, then for the
    * host's "first paint" line. Call closeEditors() first to measure a newly created plan view.
    */
-  async openPlan(nodes: number): Promise<{ sample: PaintSample; view: PaintedView }> {
+  /**
+   * "Open Plan from File" with the `nodes`-node plan file. `dwellMs`: how long the dialog stays open with the
+   * path in it before Enter (a person picking a file takes seconds; the test alone takes a few hundred ms).
+   */
+  async openPlan(nodes: number, dwellMs = 0): Promise<{ sample: PaintSample; view: PaintedView }> {
     const path = this.plans.get(nodes);
     if (!path) throw new Error(`no plan file of ${nodes} nodes in this session`);
     const paintLinesBefore = this.paintLines().length;
@@ -132,6 +138,7 @@ export class EditorSession {
       await new Promise((r) => setTimeout(r, 150));
       return (await input.inputValue()) === path && (await listed.count()) > 0 ? true : undefined;
     }, 15_000, 'the file dialog to take the path');
+    if (dwellMs > 0) await new Promise((r) => setTimeout(r, dwellMs));
     const t0 = performance.now();
     await input.press('Enter');
     const frame = await waitFor(() => findPaintedFrame(this.page, fileName, nodes), 60_000, `the plan view of ${fileName}`, 5);
@@ -141,7 +148,7 @@ export class EditorSession {
     const ready = readyLine.exec(this.logLines().filter((l) => readyLine.test(l))[readyLinesBefore] ?? '');
     const readyFigures = ready ? { readyMs: Number(ready[1]), scriptStartMs: optionalNumber(ready[2]), scriptReadyMs: optionalNumber(ready[3]) } : {};
     const view = await readView(frame);
-    return { sample: { nodes, commandToPaintMs, hostFirstPaintMs: Number(hostMs), viewMs: Number(viewMs), receivedMs: optionalNumber(receivedMs), ...readyFigures }, view };
+    return { sample: { nodes, dwellMs: dwellMs || undefined, commandToPaintMs, hostFirstPaintMs: Number(hostMs), viewMs: Number(viewMs), receivedMs: optionalNumber(receivedMs), ...readyFigures }, view };
   }
 
   /** Closes every editor, the plan view included, and waits until its frame is gone. */

@@ -16,6 +16,8 @@ export interface ExtensionFigure {
 export const paintPlanSizes = [100, 2_000];
 const opens = 3;
 const targets = { activationMs: 50, firstPaint2000Ms: 300, vsixMB: 15 };
+/** How long a person's file pick keeps the Open dialog up, for the human-paced samples (a deliberate 2 s). */
+export const humanDwellMs = 2_000;
 
 export async function benchExtension(): Promise<ExtensionFigure[]> {
   const session = await EditorSession.start('bench', paintPlanSizes);
@@ -31,13 +33,19 @@ export async function benchExtension(): Promise<ExtensionFigure[]> {
         activationMs ??= await session.activationMs();
       }
     }
+    // A person's pick: the dialog open for a couple of seconds, during which the new view starts.
+    const humanPaced: PaintSample[] = [];
+    for (let i = 0; i < opens; i++) {
+      await session.closeEditors();
+      humanPaced.push((await session.openPlan(paintPlanSizes[paintPlanSizes.length - 1], humanDwellMs)).sample);
+    }
     // The same plan into a view that is already open (showing another plan): no webview to create and load.
     await session.openPlan(paintPlanSizes[0]);
     const intoOpenView = (await session.openPlan(paintPlanSizes[paintPlanSizes.length - 1])).sample;
     const runtimeActivationMs = await session.runningExtensionsActivationMs();
     failed = false;
     const firstMessage = await firstMessageSize(paintPlanSizes[paintPlanSizes.length - 1]);
-    return extensionFigures({ activationMs: activationMs ?? Number.NaN, runtimeActivationMs, vsixBytes: session.vsixBytes, samples, intoOpenView, firstMessage });
+    return extensionFigures({ activationMs: activationMs ?? Number.NaN, runtimeActivationMs, vsixBytes: session.vsixBytes, samples, humanPaced, intoOpenView, firstMessage });
   } finally {
     await session.stop(failed);
   }
@@ -51,6 +59,8 @@ export function extensionFigures(measured: {
   vsixBytes: number;
   samples: PaintSample[];
   intoOpenView?: PaintSample;
+  /** The largest plan into new views, the file picked at a person's pace (humanDwellMs in the dialog). */
+  humanPaced?: PaintSample[];
   /**
    * A small plan in a new plan view that is not the window's first webview: VS Code (code-server) installs a
    * service worker per webview and loads its inner page ~1 s slower from the second webview on, whatever the
@@ -105,6 +115,15 @@ export function extensionFigures(measured: {
         target: '',
       });
     }
+  }
+  const human = measured.humanPaced ?? [];
+  if (human.length > 0) {
+    const nodes = human[0].nodes;
+    rows.push({
+      label: `first paint, ${nodes.toLocaleString('en-US')}-node plan in a new plan view, the file picked after ${((human[0].dwellMs ?? 0) / 1000).toFixed(0)} s in the dialog (a person's pace; the view starts meanwhile): host log, median of ${human.length}`,
+      value: `${median(human.map((s) => s.hostFirstPaintMs)).toFixed(0)} ms (test ${median(human.map((s) => s.commandToPaintMs)).toFixed(0)} ms from Enter; runs: ${human.map((s) => s.hostFirstPaintMs.toFixed(0)).join(', ')})`,
+      target: nodes === 2_000 ? `≤ ${targets.firstPaint2000Ms} ms` : '',
+    });
   }
   const later = measured.laterNewView;
   if (later) {

@@ -1,4 +1,5 @@
 /** The readable index names we generate (PostgreSQL truncates names at 63 bytes). */
+import type { IndexCandidate } from '../indexSuggestion';
 import { quoteIdentifier, qualifiedName } from '../../sql/quoteIdentifier';
 
 export { quoteIdentifier, qualifiedName };
@@ -33,19 +34,48 @@ function cutToBytes(text: string, max: number): string {
   return out;
 }
 
+/** The generated name with `tail` (a number, or '') after the suffix, within 63 bytes by cutting the key parts. */
+function composeName(table: string, parts: string[], suffix: string, tail: string): string {
+  const tablePart = namePart(table) || 'table';
+  const body = parts.map(namePart).filter((p) => p !== '').join('_');
+  const end = `_${suffix}${tail}`;
+  const head = body === '' ? tablePart : `${tablePart}_${body}`;
+  return cutToBytes(head, maxIdentifierBytes - byteLength(end)).replace(/_+$/, '') + end;
+}
+
 /**
  * `orders_user_id_created_at_idx`: table, then the key parts, then a suffix; shortened to 63 bytes by cutting
  * the key parts (never the suffix), and made unique against `taken` with a number.
  */
 export function indexName(table: string, parts: string[], suffix: string, taken: ReadonlySet<string> = new Set()): string {
-  const tablePart = namePart(table) || 'table';
-  const body = parts.map(namePart).filter((p) => p !== '').join('_');
-  const compose = (tail: string): string => {
-    const end = `_${suffix}${tail}`;
-    const head = body === '' ? tablePart : `${tablePart}_${body}`;
-    return cutToBytes(head, maxIdentifierBytes - byteLength(end)).replace(/_+$/, '') + end;
-  };
-  let name = compose('');
-  for (let n = 1; taken.has(name); n++) name = compose(String(n));
+  let name = composeName(table, parts, suffix, '');
+  for (let n = 1; taken.has(name); n++) name = composeName(table, parts, suffix, String(n));
   return name;
+}
+
+/** The name parts of an index the advisor generates: its keys, then what sets it apart (gin, covering, partial). */
+export function candidateNameParts(c: Pick<IndexCandidate, 'keys' | 'method' | 'include' | 'predicate'>): string[] {
+  return [
+    ...c.keys.map((k) => k.column ?? namePart(k.expression ?? 'expr')),
+    ...(c.method === 'gin' ? ['gin'] : []),
+    ...(c.include.length > 0 ? ['covering'] : []),
+    ...(c.predicate ? ['partial'] : []),
+  ];
+}
+
+/** Names tried for one index before giving up on it being a numbered form of its plain name. */
+const variantsChecked = 100;
+
+/**
+ * Whether `name` is the plain generated name of `c` or a numbered one (`…_idx1`, or the workload pool's `…_2`):
+ * a name we made, that may give way to the plain name once that is free. Any other name was chosen elsewhere.
+ */
+export function isGeneratedName(name: string, c: Pick<IndexCandidate, 'table' | 'keys' | 'method' | 'include' | 'predicate'>): boolean {
+  const parts = candidateNameParts(c);
+  const pooled = /^(.*)_\d+$/.exec(name)?.[1];
+  for (let n = 0; n < variantsChecked; n++) {
+    const variant = composeName(c.table, parts, 'idx', n === 0 ? '' : String(n));
+    if (variant === name || (pooled !== undefined && variant.slice(0, 60) === pooled)) return true;
+  }
+  return false;
 }

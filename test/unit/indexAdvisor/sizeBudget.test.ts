@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { bestSetWithinBudget, bestWithinBudget, setGain, type OverlappingOption, type SizedOption } from '../../../src/core/advice/index/sizeBudget';
+import { bestGainOfEverySet } from './everySet';
 
 const mb = 1024 * 1024;
 const option = (item: string, sizeMb: number, gainMs: number): SizedOption<string> => ({ item, sizeBytes: sizeMb * mb, gainMs });
@@ -46,20 +47,6 @@ describe('bestWithinBudget: indexes and their smaller forms under a total size',
 type Overlapping = OverlappingOption<string>;
 const served = (item: string, scope: string, sizeMb: number, gains: Record<string, number>): Overlapping => ({ item, scope, sizeBytes: sizeMb * mb, gains: new Map(Object.entries(gains)) });
 
-/** Every set of at most one option per group, its set gain: the reference the search must match. */
-function bruteForce(groups: Overlapping[][], budget: number, caps?: Map<string, number>): number {
-  let best = 0;
-  const walk = (g: number, chosen: Overlapping[], bytes: number): void => {
-    if (g === groups.length) {
-      best = Math.max(best, setGain(chosen, caps));
-      return;
-    }
-    walk(g + 1, chosen, bytes);
-    for (const o of groups[g]) if (bytes + o.sizeBytes <= budget) walk(g + 1, [...chosen, o], bytes + o.sizeBytes);
-  };
-  walk(0, [], 0);
-  return best;
-}
 
 describe('bestSetWithinBudget: overlapping indexes counted once per statement', () => {
   // (user_id) and (user_id, created_at) both serve by-user and by-user-recent; (title) serves another table.
@@ -125,7 +112,7 @@ describe('bestSetWithinBudget: overlapping indexes counted once per statement', 
       assert.ok(chosen.reduce((s, o) => s + o.sizeBytes, 0) <= budget, `round ${round}`);
       choice.picked.forEach((o, g) => assert.ok(o === undefined || groups[g].includes(o)));
       assert.equal(choice.gainMs, setGain(chosen, caps));
-      assert.equal(choice.gainMs, bruteForce(groups, budget, caps), `round ${round}`);
+      assert.equal(choice.gainMs, bestGainOfEverySet(groups, budget, caps), `round ${round}`);
       assert.equal(choice.search, 'exact');
     }
   });
@@ -138,6 +125,6 @@ describe('bestSetWithinBudget: overlapping indexes counted once per statement', 
     assert.ok(chosen.reduce((s, o) => s + o.sizeBytes, 0) <= 10 * mb);
     // Greedy by marginal gain: (user_id, created_at) 100, then (title) 30; (user_id) adds nothing beside it.
     assert.equal(choice.gainMs, 130);
-    assert.equal(choice.gainMs, bruteForce(groups, 10 * mb));
+    assert.equal(choice.gainMs, bestGainOfEverySet(groups, 10 * mb));
   });
 });

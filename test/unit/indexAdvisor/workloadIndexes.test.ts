@@ -10,6 +10,7 @@ import { strict as assert } from 'node:assert';
 import { consolidateWorkloadIndexes, type WorkloadIndexChoice, type WorkloadStatement } from '../../../src/core/advice/index/workloadIndexes';
 import { candidateNameParts, indexName } from '../../../src/core/advice/index/identifiers';
 import { setGain, type OverlappingOption } from '../../../src/core/advice/index/sizeBudget';
+import { bestGainOfEverySet } from './everySet';
 import { transactionalCreateSql } from '../../../src/core/advice/index/indexDdl';
 import type { IndexCandidate } from '../../../src/core/advice/indexSuggestion';
 import { PgSession } from '../../../src/core/db/pgSession';
@@ -126,16 +127,7 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
     assert.ok(b.estimatedGainMs <= chosen.reduce((s, o) => s + [...o.gains.values()].reduce((x, y) => x + y, 0), 0) + 1e-6, 'never more than the gains alone added');
     const groups = [...new Set(b.options.map((o) => o.index))].map((index) => options.filter((o) => o.item.index === index || (o.item.chosen && o.item.form === undefined && o.item.index === index)));
     assert.equal(groups.reduce((n, g) => n + g.length, 0), options.length, 'each option in one group');
-    let best = 0;
-    const walk = (g: number, set: typeof options, bytes: number): void => {
-      if (g === groups.length) {
-        best = Math.max(best, setGain(set, caps));
-        return;
-      }
-      walk(g + 1, set, bytes);
-      for (const o of groups[g]) if (bytes + o.sizeBytes <= budget) walk(g + 1, [...set, o], bytes + o.sizeBytes);
-    };
-    walk(0, [], 0);
+    const best = bestGainOfEverySet(groups, budget, caps);
     assert.ok(Math.abs(best - b.estimatedGainMs) < 1e-6, `best ${best}, chosen ${b.estimatedGainMs}`);
     assert.ok(Number.isFinite(b.measuredGainMs));
   }

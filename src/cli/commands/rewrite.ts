@@ -27,7 +27,8 @@ function columns(rows: string[][]): string {
     .join('\n');
 }
 
-function combinationText(c: RewriteCombination): string[] {
+/** A rewrite measured with its index: the DDL, the four arms, what each change gave, the rollback. */
+export function combinationText(c: RewriteCombination): string[] {
   const out = [`With the index (measured on ${c.where}, built in a rolled-back transaction):`];
   out.push(...c.indexSql.map((s) => `  ${s}`));
   const original = c.arms[0].figures.timeMs;

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Severity } from '../core/insights/insight';
 import { topQueryOrders, type TopQueryOrder } from '../core/workload/topQueries';
 
-export type CommandName = 'advise' | 'rewrite' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare';
+export type CommandName = 'advise' | 'rewrite' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare' | 'loops';
 
 /** Where the statement comes from: inline text or a file (`-` = stdin). */
 export type SqlSource = { kind: 'inline'; text: string } | { kind: 'file'; path: string };
@@ -57,6 +57,14 @@ export interface CliRequest {
   withIndex?: boolean;
   /** report --advise: run both advisors and add their rewrites and index suggestions to the report. */
   advise?: boolean;
+  /** loops: the .ts/.js files, directories or globs to scan. */
+  sourcePaths?: string[];
+  /** loops --measure: run each loop's 1 + N queries and the single query on the server (read-only). */
+  measure?: boolean;
+  /** loops --max-parents: most loop iterations run when measuring (the rest is extrapolated). */
+  maxParents?: number;
+  /** loops --apply: write the code edits into the files. */
+  apply?: boolean;
 }
 
 export class UsageError extends Error {
@@ -78,6 +86,7 @@ Usage:
   pg-tuner demo                                             Load the slow-dashboard demo into embedded PostgreSQL and explain it
   pg-tuner top --url <postgres://…> [--by total|mean|calls|rows|reads|temp] [--limit N]   The statements worth tuning (pg_stat_statements)
   pg-tuner health --url <postgres://…> [--out report.md]    Schema and workload health checks with a score (read-only)
+  pg-tuner loops <file|dir|glob>… [--measure] [--apply] [--json|--markdown]   N+1 query loops in .ts/.js code and the one json_agg query for each
 
 Database (explain, report):
   --url <postgres://…>     A PostgreSQL server (PGHOST/PGDATABASE … in the environment also select one).
@@ -108,6 +117,14 @@ Rewrites (rewrite):
                            original, rewrite, index and both, in rolled-back transactions; on a --url server
                            only with --allow-what-if.
 
+N+1 loops (loops; static without a server, --url or PG* variables add the catalog):
+  --measure                Run each loop's 1 + N queries and the single query on the server, in a read-only
+                           transaction, and time both (it runs the application's queries: never by default).
+  --max-parents <n>        With --measure: run the loop for at most n parent rows and scale its time (default 1000).
+  --timeout <ms>           statement_timeout for the measurement (default 60000).
+  --apply                  Write the code change into the files (all loops of a file together); not with --json.
+  --fail-on warning        Exit 2 when a loop is found (a loop counts as a warning), for CI.
+
 Workload (top, health; a server only: --url or PG* variables):
   --by <key>               top: order by total (time, default), mean (time), calls, rows, reads (shared blocks) or temp (blocks written).
   --limit <n>              top: how many statements (default 20).
@@ -117,7 +134,7 @@ Output:
   --fail-on <severity>     Exit 2 when an insight of this severity or worse is found (info|warning|critical).
   --sql-file <file>        plan/report: the SQL of a saved plan, for mapping nodes to the query.
   --obfuscate              plan: print the plan with table, column, index and alias names and literals replaced.
-  --markdown               compare, rewrite: the result as Markdown (for a pull request).
+  --markdown               compare, rewrite, loops: the result as Markdown (for a pull request).
   --baseline <plan>        report: a saved plan of the query before the change, for a before/after table.
   --out <file>             report, health: write the Markdown to a file instead of stdout.
   --title <text>           report, health: the report's heading.
@@ -152,6 +169,9 @@ const options = {
   markdown: { type: 'boolean' },
   'with-index': { type: 'boolean' },
   advise: { type: 'boolean' },
+  measure: { type: 'boolean' },
+  'max-parents': { type: 'string' },
+  apply: { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -167,6 +187,7 @@ const allowed: Record<CommandName, OptionName[]> = {
   demo: ['json', 'fail-on', 'no-color'],
   top: ['url', 'by', 'limit', 'json', 'no-color'],
   health: ['url', 'json', 'out', 'title', 'no-color'],
+  loops: ['url', 'measure', 'max-parents', 'timeout', 'apply', 'json', 'markdown', 'fail-on', 'no-color'],
 };
 
 const severities: Severity[] = ['info', 'warning', 'critical'];
@@ -285,6 +306,16 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
     }
     case 'health':
       if (positionals.length > 0) throw new UsageError('health takes no arguments.');
+      break;
+    case 'loops':
+      if (positionals.length === 0) throw new UsageError('loops needs the code to scan: one or more .ts/.js files, directories or globs.');
+      if (values.json && values.markdown) throw new UsageError('loops takes --json or --markdown, not both.');
+      if (values.apply && values.json) throw new UsageError('--apply writes files and prints what changed: not with --json (run --json without --apply to read the edits).');
+      request.sourcePaths = positionals;
+      request.measure = values.measure === true;
+      request.maxParents = positiveInteger('max-parents', values['max-parents']);
+      request.apply = values.apply === true;
+      if (request.maxParents !== undefined && !request.measure) throw new UsageError('--max-parents goes with --measure.');
       break;
   }
   if (request.baselinePath !== undefined && command !== 'report') throw new UsageError('--baseline is for report.');

@@ -65,7 +65,7 @@ export function readSqlFile(path: string): string {
 }
 
 /** `dir/**\/*.sql` → a RegExp over `/`-separated relative paths. */
-function globToRegExp(pattern: string): RegExp {
+export function globToRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];

@@ -11,6 +11,7 @@ import { adviseCommand } from './commands/advise';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
 import { healthCommand } from './commands/health';
+import { loopsCommand } from './commands/loops';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
 import { rewriteCommand } from './commands/rewrite';
@@ -40,6 +41,8 @@ async function runCommand(request: CliRequest, io: CommandIo, errorContext: Erro
       return healthCommand(request, io);
     case 'compare':
       return compareCommand(request, io, errorContext);
+    case 'loops':
+      return loopsCommand(request, io);
   }
 }
 

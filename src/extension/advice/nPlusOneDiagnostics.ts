@@ -1,7 +1,8 @@
 /**
- * N+1 query loops in .ts/.js files: diagnostics of their own (rule `n-plus-one-query`) computed on open and save,
- * debounced, without a database; a code action on the loop applies the combined query, another measures the
- * round trips on the active connection. The TypeScript compiler and the SQL parser load with the first such file.
+ * N+1 query loops in .ts/.js files: diagnostics of their own (rule `n-plus-one-query`) computed on open, edit and
+ * save, debounced, without a database; a hover on the loop's query explains it; a code action on the loop applies
+ * the combined query, another measures the round trips on the active connection. The TypeScript compiler and the
+ * SQL parser load with the first such file.
  */
 import * as vscode from 'vscode';
 import type { NPlusOneAdvice } from '../../core/advice/nPlusOne/adviseNPlusOne';
@@ -9,7 +10,7 @@ import type { TunerContext } from '../context';
 import { diagnosticSource } from '../diagnostics/tunerDiagnostics';
 import { toAction } from '../diagnostics/insightCodeActions';
 import { nPlusOneRule } from './adviceRules';
-import { adviceAt, nPlusOneFix, nPlusOneMessage } from './nPlusOneFix';
+import { adviceAt, asOneEdit, nPlusOneFix, nPlusOneHoverText, nPlusOneMessage } from './nPlusOneFix';
 
 const debounceMs = 500;
 export const nPlusOneLanguages = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'];
@@ -18,11 +19,21 @@ const selector: vscode.DocumentSelector = nPlusOneLanguages.flatMap((language) =
   { language, scheme: 'untitled' },
 ]);
 
-export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.Disposable {
+/** A fix action whose edit is computed when the user picks it (with the catalog, when a connection is there). */
+interface PendingFix {
+  document: vscode.TextDocument;
+  version: number;
+  advice: NPlusOneAdvice;
+  /** The edit made without a database, used when the catalog cannot be read. */
+  fallback: vscode.WorkspaceEdit | undefined;
+}
+
+export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverProvider, vscode.Disposable {
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
   private readonly collection = vscode.languages.createDiagnosticCollection('pgTuner.nPlusOne');
   private readonly found = new Map<string, { version: number; advice: NPlusOneAdvice[] }>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly pending = new WeakMap<vscode.CodeAction, PendingFix>();
 
   constructor(private readonly ctx: TunerContext) {}
 
@@ -69,7 +80,11 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.Disposa
     const offer = (advice: NPlusOneAdvice | undefined, diagnostic: vscode.Diagnostic | undefined): void => {
       if (!advice || seen.has(advice)) return;
       seen.add(advice);
-      actions.push(toAction(document, diagnostic, nPlusOneFix(advice)));
+      const fix = toAction(document, diagnostic, asOneEdit(nPlusOneFix(advice), document.getText()));
+      // Without an edit VS Code asks resolveCodeAction for it when the fix is picked, not for every light bulb.
+      this.pending.set(fix, { document, version: document.version, advice, fallback: fix.edit });
+      fix.edit = undefined;
+      actions.push(fix);
       const measure = new vscode.CodeAction(`Measure round trips of this loop on ${this.ctx.connections.activeLabel}`, vscode.CodeActionKind.QuickFix);
       if (diagnostic) measure.diagnostics = [diagnostic];
       measure.command = { command: 'pgTuner.measureRoundTrips', title: measure.title, arguments: [document.uri.toString(), advice.finding.loopRange.start] };
@@ -82,6 +97,48 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.Disposa
     // On the loop itself, not only on the squiggle.
     offer(adviceAt(cached.advice, document.offsetAt(range.start)), undefined);
     return actions;
+  }
+
+  /**
+   * The fix's edit when it is picked: the columns of the child table come from the active connection's catalog
+   * (json_build_object of each column, ordered by its key) when a server is selected or a session is open;
+   * otherwise, or if reading the catalog fails, the edit made without a database (json_agg of whole rows).
+   */
+  async resolveCodeAction(action: vscode.CodeAction, token: vscode.CancellationToken): Promise<vscode.CodeAction> {
+    const p = this.pending.get(action);
+    if (!p) return action;
+    action.edit = p.fallback;
+    const connections = this.ctx.connections;
+    if (p.document.isClosed || p.document.version !== p.version || (connections.active.kind !== 'server' && !connections.hasSession)) return action;
+    try {
+      const session = await connections.getSession(token);
+      const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
+      const found = await adviseNPlusOne(session, p.document.getText(), p.document.fileName, { measure: false });
+      const advice = adviceAt(found, p.advice.finding.loopRange.start);
+      if (advice && !token.isCancellationRequested && p.document.version === p.version) action.edit = toAction(p.document, undefined, asOneEdit(nPlusOneFix(advice), p.document.getText())).edit;
+    } catch (err) {
+      this.ctx.log.warn(`N+1 fix: the catalog of ${connections.activeLabel} could not be read, the rows are folded whole (${(err as Error).message})`);
+    }
+    return action;
+  }
+
+  /** On the loop's query: why 1 + N round trips are slow and what the fix does (the message stands above). */
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const cached = this.found.get(document.uri.toString());
+    if (!cached || cached.version !== document.version) return undefined;
+    const offset = document.offsetAt(position);
+    const advice = cached.advice.find((a) => a.finding.inner.range.start <= offset && offset <= a.finding.inner.range.end);
+    if (!advice) return undefined;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: ['pgTuner.measureRoundTrips'] };
+    for (const paragraph of nPlusOneHoverText(advice)) {
+      md.appendText(paragraph);
+      md.appendMarkdown('\n\n');
+    }
+    const args = encodeURIComponent(JSON.stringify([document.uri.toString(), advice.finding.loopRange.start]));
+    md.appendMarkdown(`[$(pulse) Measure round trips on ${this.ctx.connections.activeLabel.replace(/[[\]]/g, '')}](command:pgTuner.measureRoundTrips?${args})`);
+    const r = advice.finding.inner.range;
+    return new vscode.Hover(md, new vscode.Range(document.positionAt(r.start), document.positionAt(r.end)));
   }
 
   forget(uri: vscode.Uri): void {
@@ -104,7 +161,10 @@ export function registerNPlusOneChecks(ctx: TunerContext): vscode.Disposable[] {
   return [
     checks,
     vscode.languages.registerCodeActionsProvider(selector, checks, { providedCodeActionKinds: NPlusOneChecks.providedCodeActionKinds }),
+    vscode.languages.registerHoverProvider(selector, checks),
     vscode.workspace.onDidOpenTextDocument((d) => checks.schedule(d)),
+    // After an edit (the fix, its undo) the warning and the fix must follow the text, not wait for a save.
+    vscode.workspace.onDidChangeTextDocument((e) => checks.schedule(e.document)),
     vscode.workspace.onDidSaveTextDocument((d) => checks.schedule(d)),
     vscode.workspace.onDidCloseTextDocument((d) => checks.forget(d.uri)),
   ];

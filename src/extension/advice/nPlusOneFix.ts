@@ -1,6 +1,7 @@
 /**
  * The N+1 loop as the editor offers it: one code action replacing the outer query with the combined json_agg
- * query and deleting the loop (one previewable edit), and the round-trip figures in one line. Free of `vscode`.
+ * query and deleting the loop (one previewable edit, one undo step), and the round-trip figures in one line. Free
+ * of `vscode`.
  */
 import type { NPlusOneAdvice, NPlusOneMeasurement } from '../../core/advice/nPlusOne/adviseNPlusOne';
 import type { CodeFix } from '../fixes/codeFix';
@@ -30,4 +31,32 @@ export function nPlusOneMessage(advice: NPlusOneAdvice): string {
 /** The advice whose loop holds a document offset. */
 export function adviceAt(advices: readonly NPlusOneAdvice[], offset: number): NPlusOneAdvice | undefined {
   return advices.find((a) => a.finding.loopRange.start <= offset && offset <= a.finding.loopRange.end);
+}
+
+/**
+ * The hover's text on the loop's query, as plain paragraphs (the caller escapes them): why it is slow, and what
+ * the quick fix does. The diagnostic's own message already stands above it.
+ */
+export function nPlusOneHoverText(advice: NPlusOneAdvice): string[] {
+  const c = advice.combined;
+  return [
+    advice.explanation,
+    `Quick fix: replace the loop with one query (${c.parentTable} LEFT JOIN ${c.childTable}, json_agg … AS ${c.arrayColumn}, GROUP BY ${c.parentTable}'s key). ` +
+      'With a server connection selected, the columns come from its catalog; the change shows in the refactor preview first and is one undo step.',
+  ];
+}
+
+/**
+ * The fix's edits as one edit over the text they span: the refactor preview gives each edit its own checkbox, and
+ * applying only the loop's deletion (or only the new query) would break the code.
+ */
+export function asOneEdit(fix: CodeFix, documentText: string): CodeFix {
+  const edits = [...(fix.edits ?? [])].sort((a, b) => a.range.start - b.range.start);
+  if (edits.length < 2) return fix;
+  let newText = '';
+  for (const [i, e] of edits.entries()) {
+    if (i > 0) newText += documentText.slice(edits[i - 1].range.end, e.range.start);
+    newText += e.newText;
+  }
+  return { ...fix, edits: [{ range: { start: edits[0].range.start, end: edits[edits.length - 1].range.end }, newText }] };
 }

@@ -15,7 +15,7 @@ import { adviceFixes, adviceFixProvider, type IndexDdlPayload } from '../../../s
 import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from '../../../src/extension/advice/adviceRules';
 import { adviceSummary } from '../../../src/extension/advice/adviceSummary';
 import { indexDdlDocument, indexFixTitle, migrationFileName } from '../../../src/extension/advice/indexFix';
-import { adviceAt, nPlusOneFix, roundTripSummary } from '../../../src/extension/advice/nPlusOneFix';
+import { adviceAt, asOneEdit, nPlusOneFix, roundTripSummary } from '../../../src/extension/advice/nPlusOneFix';
 import { isRewriteFix, rewriteFix, type AdvisedStatement } from '../../../src/extension/advice/rewriteFix';
 import { AdviceStore, adviceAnchor, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
 import { sessionWithFreshSchema } from '../../helpers/testDatabase';
@@ -211,5 +211,18 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     assert.ok(m, advice[0].measurementNote);
     assert.equal(m.parents, 20);
     assert.match(roundTripSummary(m), /^1 \+ 20 → 1 round trips, loop [\d.]+ ms vs single query [\d.]+ ms \([\d.]+× (faster|slower)\) on test$/);
+
+    // One edit for the refactor preview (two checkboxes could be half-applied), with the same result as both.
+    const one = asOneEdit(fix, code);
+    assert.equal(one.edits?.length, 1);
+    const apply = (text: string, edits: NonNullable<typeof fix.edits>): string =>
+      [...edits].sort((a, b) => b.range.start - a.range.start).reduce((t, e) => t.slice(0, e.range.start) + e.newText + t.slice(e.range.end), text);
+    assert.equal(apply(code, one.edits ?? []), apply(code, fix.edits ?? []));
+    assert.doesNotMatch(apply(code, one.edits ?? []), /for \(const program/);
+
+    // Catalog only (the quick fix's edit when it is picked): no measurement, the same single query.
+    const unmeasured = await adviseNPlusOne(session, code, 'programs.ts', { measure: false });
+    assert.equal(unmeasured[0].measurement, undefined);
+    assert.equal(unmeasured[0].combined.sql, advice[0].combined.sql);
   });
 });

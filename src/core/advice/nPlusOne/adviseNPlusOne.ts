@@ -59,6 +59,8 @@ export interface AdviseNPlusOneOptions {
   runs?: number;
   statementTimeoutMs?: number;
   signal?: AbortSignal;
+  /** false: with a session, read the catalog for the single query but run nothing (a quick fix's edit). */
+  measure?: boolean;
 }
 
 /** The loop statement with its whole lines, so deleting it leaves no blank indentation behind. */
@@ -202,7 +204,8 @@ export async function adviseNPlusOne(
       roundTrips: { before: '1 + N', after: 1 },
       caveats,
     };
-    if (session) {
+    if (session && options.measure === false) advice.measurementNote = 'Not measured: only the catalog was read.';
+    else if (session) {
       try {
         advice.measurement = await measure(session, finding, combined, options);
       } catch (err) {

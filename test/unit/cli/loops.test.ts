@@ -100,7 +100,9 @@ describe('pg-tuner loops (built bundle)', function () {
     // The outer query's line and the three lines of the loop go; the outer query with the single SQL comes.
     assert.match(r.stdout, /Code change \(run with --apply to write it\):\n {5}@@ -4,4 \+4,9 @@\n {5}- {2}const programs = await pool\.query\(`SELECT \* FROM programs WHERE status = 'active'`\);\n {5}- {2}for \(const program of programs\.rows\) \{\n/);
     assert.match(r.stdout, /^ {5}\+ {2}const programs = await pool\.query\(`SELECT$/m);
-    assert.match(r.stdout, /^ {5}\+ {2}p\.id`\);$/m);
+    // The SQL's continuation lines sit one step deeper than the code line the literal starts on.
+    assert.match(r.stdout, /^ {5}\+ {4}FROM programs AS p$/m);
+    assert.match(r.stdout, /^ {5}\+ {6}p\.id`\);$/m);
     assert.match(r.stdout, /^ {3}Caveat: Assumes programs\.id is the primary key/m);
     assert.doesNotMatch(r.stdout, /Index|Measured/);
     assert.match(r.stdout, /^1 N\+1 loop found in 2 files\.$/m);

@@ -73,14 +73,27 @@ function wholeLines(text: string, range: SourceRange): SourceRange {
   return { start, end };
 }
 
+/**
+ * The SQL's lines after the first indented one step deeper than the code line the literal starts on, so the
+ * template literal reads as part of the code (the whitespace is inside the SQL, where it changes nothing).
+ */
+function indentedForCode(sql: string, text: string, at: number): string {
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  const indent = `${/^[ \t]*/.exec(text.slice(lineStart, at))?.[0] ?? ''}  `;
+  return sql
+    .split('\n')
+    .map((line, i) => (i === 0 || line === '' ? line : indent + line))
+    .join('\n');
+}
+
 function codeEdits(text: string, finding: NPlusOneFinding, sql: string): TextEdit[] {
-  const literal = '`' + sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
+  const body = indentedForCode(sql, text, finding.outer.sqlRange.start);
+  const literal = '`' + body.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
   return [
     { range: finding.outer.sqlRange, newText: literal },
     { range: wholeLines(text, finding.loopRange), newText: '' },
   ];
 }
-
 
 async function measure(
   session: DatabaseSession,
@@ -197,7 +210,7 @@ export async function adviseNPlusOne(
       finding,
       title: `N+1 queries: one ${combined.childTable} query per ${combined.parentTable} row → one query with json_agg`,
       explanation:
-        `The loop at line ${finding.line} sends one query per row of ${finding.outerVariable}, so the endpoint pays 1 + N round trips (and N plans and executions). ` +
+        `The query at line ${finding.line} runs inside a loop, once per row of ${finding.outerVariable}, so the endpoint pays 1 + N round trips (and N plans and executions). ` +
         `One LEFT JOIN grouped by ${combined.parentTable}'s key returns every parent with its ${combined.arrayColumn} as a JSON array, in one round trip.`,
       combined,
       edits: codeEdits(text, finding, combined.sql),

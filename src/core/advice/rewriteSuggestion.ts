@@ -57,6 +57,9 @@ export interface RewriteMeasurement {
   noiseRule: string;
 }
 
+/** A page boundary: its start (row OFFSET and row OFFSET + 1) or its end (the last row and the one after LIMIT). */
+export type TieBoundary = 'page-start' | 'page-end';
+
 /**
  * The equivalence check in figures: both multiset differences (`EXCEPT ALL` each way) and both row counts, and
  * how the order was compared.
@@ -76,6 +79,8 @@ export interface EquivalenceFigures {
    * the statement has no ORDER BY (a multiset is all there is to compare).
    */
   order: 'same' | 'ties-only' | 'differs' | 'boundary-ties' | 'keys-not-output' | 'too-many-rows' | 'no-order';
+  /** The page boundaries where rows tie on the ORDER BY key, when any do (then `order` is 'boundary-ties' or 'differs'/'same' with a difference found outside the ties). */
+  tiedBoundaries?: TieBoundary[];
 }
 
 /** One arm of a rewrite + index measurement: which changes are applied, and its figures. */

@@ -15,6 +15,14 @@ const orderText: Record<EquivalenceFigures['order'], string> = {
   'no-order': 'no ORDER BY: compared as multisets only',
 };
 
+/** The order row's text; ties at the start of an OFFSET page name that boundary instead of the LIMIT one. */
+function orderOf(e: EquivalenceFigures): string {
+  const tied = e.tiedBoundaries ?? [];
+  if (e.order !== 'boundary-ties' || !tied.includes('page-start')) return orderText[e.order];
+  const where = tied.includes('page-end') ? 'at both the OFFSET and the LIMIT boundaries' : 'at the OFFSET boundary';
+  return `order-sensitive comparison impossible because of ties (rows tie on the ORDER BY key ${where})`;
+}
+
 const verdictText: Record<Verification, string> = {
   equivalent: 'equivalent',
   'not-equivalent': 'NOT equivalent',
@@ -27,7 +35,7 @@ export function describeEquivalence(r: Pick<Rewrite, 'verification' | 'verificat
   if (!e) return `${verdictText[r.verification]}: ${r.verificationReason}`;
   return (
     `${verdictText[r.verification]}: original EXCEPT ALL rewrite ${formatCount(e.onlyInOriginal)} rows, rewrite EXCEPT ALL original ${formatCount(e.onlyInRewrite)} rows; ` +
-    `${formatCount(e.originalRows)} ${e.originalRows === e.rewriteRows ? '=' : '≠'} ${formatCount(e.rewriteRows)} rows; ${orderText[e.order]}`
+    `${formatCount(e.originalRows)} ${e.originalRows === e.rewriteRows ? '=' : '≠'} ${formatCount(e.rewriteRows)} rows; ${orderOf(e)}`
   );
 }
 
@@ -37,7 +45,7 @@ export function equivalenceRows(e: EquivalenceFigures): string[][] {
     ['Rows returned (original / rewrite)', `${formatCount(e.originalRows)} / ${formatCount(e.rewriteRows)}`],
     ['original EXCEPT ALL rewrite', `${formatCount(e.onlyInOriginal)} rows`],
     ['rewrite EXCEPT ALL original', `${formatCount(e.onlyInRewrite)} rows`],
-    ['Order', orderText[e.order]],
+    ['Order', orderOf(e)],
   ];
 }
 

@@ -2,16 +2,18 @@
  * Proof before offering. Equivalence: both forms run on the session inside one read-only transaction that is
  * rolled back, compared as multisets (`A EXCEPT ALL B` and `B EXCEPT ALL A` both empty, equal row counts),
  * and, when the original has an ORDER BY, in order, with ties on the sort key detected (an order among ties is
- * not defined, and a tie at the LIMIT boundary makes any of the tied rows a correct answer).
+ * not defined, and a tie across either page boundary, row OFFSET / OFFSET + 1 or the last row / the one after
+ * LIMIT, makes any of the tied rows a correct answer: there the order-sensitive comparison is impossible, and only
+ * differences outside those tie groups can be proven).
  * Gain: EXPLAIN (ANALYZE, BUFFERS) of both through session.explain, medians of `runs` alternating runs.
  */
-import type { SelectStmt, SortBy } from '@pgsql/types';
+import type { Node, SelectStmt, SortBy } from '@pgsql/types';
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { parsePlan } from '../../plan/parsePlan';
 import { TunerError } from '../../errors';
-import type { EquivalenceFigures, RewriteMeasurement, RunFigures, Verification } from '../rewriteSuggestion';
+import type { EquivalenceFigures, RewriteMeasurement, RunFigures, TieBoundary, Verification } from '../rewriteSuggestion';
 import type { Plan } from '../../plan/planNode';
-import { clone, columnPath, exprToSql, intConst, intValue, maxParam, nodeAs, parseSelect, wrap } from './ast';
+import { clone, columnPath, exprToSql, intConst, intValue, maxParam, nodeAs, opExpr, parseSelect, walkNodes, wrap } from './ast';
 import { median } from '../median';
 import { emptyPreviousPage, rewriteParameters } from './extraParameters';
 
@@ -51,18 +53,12 @@ export const noiseRule = 'the rewrite’s median is at most 0.9 × the original�
 interface SortKeys {
   /** 1-based output column positions of the ORDER BY keys, when every key is an output column. */
   positions?: number[];
-  limit?: number;
-  offset?: number;
   stmt: SelectStmt;
 }
 
 /** Where the ORDER BY keys sit in the output, so ties can be seen in the fetched rows. */
 function sortKeysOf(stmt: SelectStmt): SortKeys {
   const out: SortKeys = { stmt };
-  const limit = intValue(stmt.limitCount);
-  if (limit !== undefined) out.limit = limit;
-  const offset = stmt.limitOffset ? intValue(stmt.limitOffset) : 0;
-  if (offset !== undefined) out.offset = offset;
   const targets = stmt.targetList ?? [];
   const positions: number[] = [];
   for (const s of stmt.sortClause ?? []) {
@@ -92,6 +88,109 @@ function sortKeysOf(stmt: SelectStmt): SortKeys {
   }
   out.positions = positions;
   return out;
+}
+
+/** One fetched row as text, with its ORDER BY key as text (equal text: a tie). */
+type Keyed = { r: string; k: string };
+
+/** A LIMIT or OFFSET whose value is known: a literal, or a bare `$n` whose value was given. */
+interface Bound {
+  node?: Node;
+  value: number;
+}
+
+function boundOf(node: Node | undefined, params: unknown[]): Bound | undefined {
+  const literal = intValue(node);
+  if (literal !== undefined) return { node, value: literal };
+  const ref = nodeAs(node, 'ParamRef');
+  const given = ref?.number ? params[ref.number - 1] : undefined;
+  const value = typeof given === 'number' || typeof given === 'bigint' || typeof given === 'string' ? Number(given) : NaN;
+  return Number.isInteger(value) && value >= 0 ? { node, value } : undefined;
+}
+
+/** The page's OFFSET (0 when absent) and LIMIT (absent: no end boundary), when both values are known. */
+function pageBounds(stmt: SelectStmt, params: unknown[]): { offset: number; offsetBound?: Bound; limitBound?: Bound } | undefined {
+  const offsetBound = stmt.limitOffset ? boundOf(stmt.limitOffset, params) : { value: 0 };
+  const limitBound = stmt.limitCount ? boundOf(stmt.limitCount, params) : undefined;
+  if (!offsetBound || (stmt.limitCount && !limitBound)) return undefined;
+  return { offset: offsetBound.value, offsetBound, limitBound };
+}
+
+/** The bound moved to `target`; a `$n` stays referenced (`$n - 1`) so the server still infers its type. */
+function movedBound(bound: Bound | undefined, target: number): Node {
+  if (!bound?.node || nodeAs(bound.node, 'ParamRef') === undefined) return intConst(target);
+  return target >= bound.value ? opExpr('+', clone(bound.node), intConst(target - bound.value)) : opExpr('-', clone(bound.node), intConst(bound.value - target));
+}
+
+/** The original's page starting `before` rows earlier and `count` rows long. */
+function widenedPage(stmt: SelectStmt, bounds: NonNullable<ReturnType<typeof pageBounds>>, before: number, count: number): SelectStmt {
+  const out: SelectStmt = { ...clone(stmt), limitCount: movedBound(bounds.limitBound, count) };
+  if (!out.limitOption || out.limitOption === 'LIMIT_OPTION_DEFAULT') out.limitOption = 'LIMIT_OPTION_COUNT';
+  if (before > 0) out.limitOffset = movedBound(bounds.offsetBound, bounds.offset - before);
+  return out;
+}
+
+/**
+ * The original without its LIMIT and OFFSET, and, for each `$n` they held, a reference the outer query keeps
+ * (`, $n::bigint`) so the server can still type every parameter.
+ */
+function unpagedSql(stmt: SelectStmt, given: number): { sql: string; references: string } {
+  const out: SelectStmt = clone(stmt);
+  delete out.limitCount;
+  delete out.limitOffset;
+  delete out.limitOption;
+  const kept = new Set<number>();
+  walkNodes(out, (kind, payload) => {
+    if (kind === 'ParamRef') kept.add(Number(payload.number ?? 0));
+  });
+  const references: string[] = [];
+  for (const node of [stmt.limitCount, stmt.limitOffset]) {
+    const n = nodeAs(node, 'ParamRef')?.number;
+    if (n !== undefined && !kept.has(n) && n <= given) {
+      kept.add(n);
+      references.push(`, $${n}::bigint AS p${n}`);
+    }
+  }
+  return { sql: exprToSql(wrap('SelectStmt', out)), references: references.join('') };
+}
+
+/** "Rows tie on the ORDER BY key at the OFFSET boundary (…)", naming the boundaries that tie. */
+function tieWhere(tied: TieBoundary[], offset: number): string {
+  const parts: string[] = [];
+  if (tied.includes('page-start')) parts.push(`at the OFFSET boundary (row ${offset}, the last one OFFSET skips, and row ${offset + 1}, the first returned, have the same key)`);
+  if (tied.includes('page-end')) parts.push('at the LIMIT boundary (the last row returned and the next one have the same key)');
+  return `Rows tie on the ORDER BY key ${parts.join(' and ')}`;
+}
+
+/** How many rows of the rewrite's tie group (`rows`, as text) are not rows of the original with that key. */
+type NotInTieGroup = (rows: string[], key: string) => Promise<number>;
+
+/**
+ * With ties at a page boundary, what two correct answers must still share: the same ORDER BY key at every
+ * position; the same rows in each run of equal keys inside the page (in any order); and, in a run at a tied
+ * boundary, rows that are all rows of the original with that key (any of them is a correct answer).
+ * The first difference found, in words, or undefined.
+ */
+async function differenceOutsideTies(rowsA: Keyed[], rowsB: Keyed[], tied: TieBoundary[], notInTieGroup: NotInTieGroup): Promise<string | undefined> {
+  if (rowsA.length !== rowsB.length) return `the original's page has ${rowsA.length} rows, the rewrite's ${rowsB.length}`;
+  const at = rowsA.findIndex((row, i) => row.k !== rowsB[i].k);
+  if (at >= 0) return `row ${at + 1} of the page has the ORDER BY key ${rowsA[at].k} in the original and ${rowsB[at].k} in the rewrite`;
+  for (let start = 0; start < rowsA.length; ) {
+    let end = start + 1;
+    while (end < rowsA.length && rowsA[end].k === rowsA[start].k) end++;
+    const ours = rowsA.slice(start, end).map((row) => row.r);
+    const theirs = rowsB.slice(start, end).map((row) => row.r);
+    const atBoundary = (start === 0 && tied.includes('page-start')) || (end === rowsA.length && tied.includes('page-end'));
+    const place = `rows ${start + 1}–${end} of the page (ORDER BY key ${rowsA[start].k})`;
+    if (atBoundary) {
+      const missing = await notInTieGroup(theirs, rowsA[start].k);
+      if (missing > 0) return `${missing} of the rewrite's ${place} are not rows of the original with that key`;
+    } else if (ours.sort().join('\n') !== theirs.sort().join('\n')) {
+      return `${place} do not tie with the page's boundaries, yet hold different rows`;
+    }
+    start = end;
+  }
+  return undefined;
 }
 
 function body(sql: string): string {
@@ -151,11 +250,11 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
       const multisetEqual = aRows === bRows && aOnly === 0 && bOnly === 0;
       const multiset = `${aOnly} row(s) only in the original, ${bOnly} only in the rewrite; ${aRows} vs ${bRows} rows`;
       const counted = { originalRows: aRows, rewriteRows: bRows, onlyInOriginal: aOnly, onlyInRewrite: bOnly };
-      const verdict = (verification: Verification, reason: string, order: EquivalenceFigures['order']): Comparison => ({
+      const verdict = (verification: Verification, reason: string, order: EquivalenceFigures['order'], tied?: TieBoundary[]): Comparison => ({
         verification,
         reason,
         extraParams,
-        figures: { ...counted, order },
+        figures: tied ? { ...counted, order, tiedBoundaries: tied } : { ...counted, order },
       });
       const stmt = parsedA.stmt;
       if (!stmt.sortClause?.length) {
@@ -163,30 +262,20 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
         return verdict(multisetEqual ? 'equivalent' : 'not-equivalent', `Compared as multisets: ${multiset}.`, 'no-order');
       }
 
-      // Ordered comparison, with ties on the sort key found in the original's rows (one past the LIMIT).
+      // Ordered comparison, with ties on the sort key found in the original's rows around the page.
       const keys = sortKeysOf(stmt);
       if (aRows > rowLimit) {
         return verdict(multisetEqual ? 'equivalent' : 'not-equivalent', `Compared as multisets: ${multiset}; the order was not compared (more than ${rowLimit} rows).`, 'too-many-rows');
       }
-      const fetchOrdered = async (sql: string, values: unknown[]): Promise<Array<{ r: string; k: string }>> => {
-        const width = Math.max(0, ...(keys.positions ?? [0]));
-        const names = Array.from({ length: width }, (_, i) => `c${i + 1}`);
-        const alias = width > 0 ? `x(${names.join(', ')})` : 'x';
-        const keyExpr = keys.positions?.length ? `ROW(${keys.positions.map((p) => `x.c${p}`).join(', ')})::text` : `''`;
+      const width = Math.max(0, ...(keys.positions ?? [0]));
+      const alias = width > 0 ? `x(${Array.from({ length: width }, (_, i) => `c${i + 1}`).join(', ')})` : 'x';
+      const keyExpr = keys.positions?.length ? `ROW(${keys.positions.map((p) => `x.c${p}`).join(', ')})::text` : `''`;
+      const fetchOrdered = async (sql: string, values: unknown[]): Promise<Keyed[]> =>
         // A plain SELECT over an ordered subquery keeps its order in PostgreSQL.
-        return tx.query<{ r: string; k: string }>(`SELECT x::text AS r, ${keyExpr} AS k FROM (${sql}) AS ${alias}`, values);
-      };
+        tx.query<Keyed>(`SELECT x::text AS r, ${keyExpr} AS k FROM (${sql}) AS ${alias}`, values);
       const rowsA = await fetchOrdered(a, params);
       const rowsB = await fetchOrdered(b, bParams);
-      let probe = rowsA;
-      if (keys.limit !== undefined && keys.positions) {
-        const widened: SelectStmt = { ...clone(stmt), limitCount: intConst(keys.limit + 1) };
-        probe = await fetchOrdered(exprToSql(wrap('SelectStmt', widened)), params);
-      }
       const sameOrder = rowsA.length === rowsB.length && rowsA.every((row, i) => row.r === rowsB[i].r);
-      let tiesInside = false;
-      for (let i = 1; i < rowsA.length; i++) if (rowsA[i].k === rowsA[i - 1].k) tiesInside = true;
-      const boundaryTie = keys.limit !== undefined && probe.length > rowsA.length && rowsA.length > 0 && probe[rowsA.length].k === rowsA[rowsA.length - 1].k;
       if (!keys.positions) {
         if (multisetEqual && sameOrder) return verdict('equivalent', `Same rows in the same order (${aRows} rows).`, 'same');
         return verdict(
@@ -195,13 +284,39 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
           'keys-not-output',
         );
       }
-      if (boundaryTie) {
+      const bounds = pageBounds(stmt, params);
+      const tied: TieBoundary[] = [];
+      if (bounds && rowsA.length > 0 && (bounds.offset > 0 || stmt.limitCount)) {
+        // One more run of the original, one row wider on each side: row m (the last OFFSET skips) and the row after the page.
+        const before = bounds.offset > 0 ? 1 : 0;
+        const probe = await fetchOrdered(exprToSql(wrap('SelectStmt', widenedPage(stmt, bounds, before, rowsA.length + before + 1))), params);
+        if (before === 1 && probe.length > 0 && probe[0].k === rowsA[0].k) tied.push('page-start');
+        const after = probe[before + rowsA.length];
+        if (stmt.limitCount && after && after.k === rowsA[rowsA.length - 1].k) tied.push('page-end');
+      }
+      if (tied.length > 0) {
+        const where = tieWhere(tied, bounds?.offset ?? 0);
+        const difference = await differenceOutsideTies(rowsA, rowsB, tied, async (rows, key) => {
+          // Which of the rewrite's tied rows are not rows of the original with that key, over all its rows (no page).
+          const keep = unpagedSql(stmt, params.length);
+          const p = params.length;
+          const found = await tx.query<{ n: string }>(
+            `SELECT (SELECT count(*) FROM (SELECT unnest($${p + 1}::text[]) EXCEPT ALL SELECT x::text FROM (${keep.sql}) AS ${alias} WHERE ${keyExpr} = $${p + 2}::text) AS d) AS n${keep.references}`,
+            [...params, rows, key],
+          );
+          return Number(found[0].n);
+        });
+        if (difference) return verdict('not-equivalent', `${where}, yet the forms differ outside what those ties allow: ${difference} (${multiset}).`, sameOrder ? 'same' : 'differs', tied);
         return verdict(
           'unverified',
-          `Rows tie on the ORDER BY key at the LIMIT boundary, so either form may return any of the tied rows: an order-sensitive comparison is impossible (${multiset}).`,
+          `${where}, so either form may return any of the tied rows there: an order-sensitive comparison is impossible. ` +
+            `Outside those tie groups both forms return the same rows in an order SQL allows, and the rewrite's tied rows are rows of the original with that key (${multiset}).`,
           'boundary-ties',
+          tied,
         );
       }
+      let tiesInside = false;
+      for (let i = 1; i < rowsA.length; i++) if (rowsA[i].k === rowsA[i - 1].k) tiesInside = true;
       if (!multisetEqual) return verdict('not-equivalent', `Compared as multisets: ${multiset}.`, sameOrder ? 'same' : 'differs');
       if (sameOrder) return verdict('equivalent', `Same ${aRows} rows in the same order (${multiset}).`, 'same');
       if (tiesInside) {

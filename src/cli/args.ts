@@ -28,6 +28,8 @@ export interface DatabaseOptions {
 export interface CliRequest {
   /** advise: the server is not production; candidate indexes may be built in rolled-back transactions. */
   allowWhatIf?: boolean;
+  /** advise: judge indexes for the statement as written only, not also for its proven rewrites. */
+  asWritten?: boolean;
   command: CommandName;
   /** explain/report: the statement; absent for plan/demo. */
   sql?: SqlSource;
@@ -104,6 +106,8 @@ Index advice (advise):
   --allow-what-if          The --url server is not production: build candidate indexes in rolled-back
                            transactions and time them (always done on the embedded database; never on a
                            read-only connection). Without it, server figures are estimates only.
+  --as-written             Judge indexes for the statement as written only. By default the rewrite advisor's
+                           proven rewrites are judged too, and the best form with its index wins.
 
 Report (report):
   --advise                 Also run the rewrite and index advisors (as rewrite and advise do) and add their
@@ -165,6 +169,7 @@ const options = {
   limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   'allow-what-if': { type: 'boolean' },
+  'as-written': { type: 'boolean' },
   obfuscate: { type: 'boolean' },
   markdown: { type: 'boolean' },
   'with-index': { type: 'boolean' },
@@ -178,7 +183,7 @@ type OptionName = keyof typeof options;
 
 /** Which options each subcommand accepts; anything else is a usage error rather than silently ignored. */
 const allowed: Record<CommandName, OptionName[]> = {
-  advise: ['file', 'url', 'schema', 'embedded', 'param', 'timeout', 'statement', 'json', 'no-color', 'allow-what-if'],
+  advise: ['file', 'url', 'schema', 'embedded', 'param', 'timeout', 'statement', 'json', 'no-color', 'allow-what-if', 'as-written'],
   rewrite: ['file', 'url', 'schema', 'embedded', 'param', 'timeout', 'statement', 'json', 'markdown', 'no-color', 'with-index', 'allow-what-if'],
   explain: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'json', 'fail-on', 'no-color'],
   plan: ['sql-file', 'json', 'fail-on', 'no-color', 'obfuscate'],
@@ -260,6 +265,7 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
     case 'advise':
       request.sql = sqlSource(values.file, positionals, command);
       request.allowWhatIf = values['allow-what-if'] === true;
+      request.asWritten = values['as-written'] === true;
       break;
     case 'explain':
       request.sql = sqlSource(values.file, positionals, command);

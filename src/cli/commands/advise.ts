@@ -1,10 +1,15 @@
 /**
- * `pg-tuner advise`: which index would make this statement fast. Same database choice as `explain`
- * (--url / PG* variables, else the embedded database). Real indexes are built (in rolled-back transactions)
+ * `pg-tuner advise`: which index would make this statement fast — as written, or in a rewrite proven to return
+ * the same rows, when that is what wins. Same database choice as `explain` (--url / PG* variables, else the
+ * embedded database). Real indexes are built (in rolled-back transactions)
  * only on the embedded database, or on a server the user marks as non-production with --allow-what-if.
  */
 import { adviseIndexes } from '../../core/advice/index/adviseIndexes';
 import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSuggestion';
+import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
+import { alternativeForms, type AlternativeForm } from '../../core/advice/rewrite/alternativeForms';
+import type { Rewrite } from '../../core/advice/rewriteSuggestion';
+import { describeEquivalence } from '../../core/report/rewriteReport';
 import { formatCost, formatMs, formatRatio } from '../../core/report/formatNumbers';
 import {
   describeAppliesTo,
@@ -69,14 +74,31 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
   if (target.kind === 'server' && !request.allowWhatIf) {
     io.note('Estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).');
   }
-  const advice = await withSession(target, (session) =>
-    adviseIndexes(session, sql, {
+  const params = db.params.length > 0 ? db.params : undefined;
+  const { advice, forms } = await withSession(target, async (session) => {
+    // The proven rewrites stand in for the statement too: an index may win only together with one.
+    let forms: AlternativeForm[] = [];
+    if (!request.asWritten) {
+      io.note('Judging indexes for the statement and for its rewrites proven to return the same rows (--as-written: the statement only)…');
+      forms = await alternativeForms(session, await adviseRewrites(session, sql, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal }), params);
+    }
+    const advice = await adviseIndexes(session, sql, {
+      alternatives: forms.map((f) => ({ label: f.rewrite.title, sql: f.sql, params: f.params })),
       allowMeasuredWhatIf: request.allowWhatIf === true,
-      params: db.params.length > 0 ? db.params : undefined,
+      params,
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
-    }),
-  );
-  io.out(request.json ? `${JSON.stringify(advice, null, 2)}\n` : formatIndexAdvice(advice, io.colours));
+    });
+    return { advice, forms };
+  });
+  const chosen = forms.find((f) => f.rewrite.title === advice.best?.appliesTo)?.rewrite;
+  if (request.json) io.out(`${JSON.stringify(chosen ? { ...advice, rewrite: chosen } : advice, null, 2)}\n`);
+  else io.out(formatIndexAdvice(advice, io.colours) + (chosen ? chosenRewriteText(chosen, io.colours) : ''));
   return exitCodes.ok;
+}
+
+/** The rewrite the best index goes with: the SQL to use it with, and its proof. */
+function chosenRewriteText(r: Rewrite, c: Colours): string {
+  const body = [`Equivalence: ${describeEquivalence(r)}`, ...(r.findings ?? []).map((f) => c.yellow(`Finding: ${f}`)), ...r.caveats.map((cv) => `Caveat: ${cv}`), 'SQL:', indent(c.cyan(r.rewrittenSql), '  ')];
+  return `\n${c.bold(`The index goes with the rewrite "${r.title}"`)} (pg-tuner rewrite --with-index measures them together)\n${indent(body.join('\n'))}\n`;
 }

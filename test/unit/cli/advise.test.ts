@@ -10,6 +10,8 @@ import { testServer } from '../../helpers/globalServer';
 import { buildBundles, runCli as run } from '../../helpers/cliBundle';
 import { createDatabase, indexNames, runSql } from '../../helpers/testDatabase';
 import type { IndexAdvice } from '../../../src/core/advice/indexSuggestion';
+import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
+import { dashboardQuery } from '../../../src/core/demo/dashboardDemo';
 
 const database = 'advise_cli_test';
 
@@ -70,6 +72,32 @@ describe('pg-tuner advise (built bundle)', function () {
     assert.match(s.createSql, /^CREATE INDEX CONCURRENTLY items_code\w*_idx ON public\.items \(code\)/);
     assert.equal(advice.hypopg.available, true);
     assert.deepEqual(await indexNames(url), ['items_pkey']);
+  });
+
+  it('the dashboard on the embedded demo: the index wins with the aggregate-first rewrite, whose proof and SQL follow; --as-written judges the statement alone', async () => {
+    const r = await run(['advise', '--json', dashboardQuery]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /rewrites proven to return the same rows/);
+    const advice = JSON.parse(r.stdout) as IndexAdvice & { rewrite?: Rewrite };
+    assert.equal(advice.best?.appliesTo, 'Aggregate orders first and push ORDER BY … LIMIT into it', JSON.stringify(advice.best));
+    assert.equal(advice.rewrite?.title, advice.best?.appliesTo);
+    assert.equal(advice.rewrite?.verification, 'equivalent');
+    const best = advice.suggestions.find((s) => advice.best?.indexNames.includes(s.candidate.name));
+    assert.match(best?.createSql ?? '', /^CREATE INDEX CONCURRENTLY \w+ ON public\.orders \(user_id\)/);
+
+    const text = await run(['advise', dashboardQuery]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^Best: \w+ with the rewrite "Aggregate orders first and push ORDER BY … LIMIT into it"/m);
+    assert.match(text.stdout, /^The index goes with the rewrite "Aggregate orders first and push ORDER BY … LIMIT into it"/m);
+    assert.match(text.stdout, /Equivalence: equivalent: .*same rows in the same order/);
+    assert.match(text.stdout, /SQL:\n\s+SELECT\n[\s\S]*LIMIT 100\n\s+\) AS s/);
+
+    const asWritten = await run(['advise', '--as-written', '--json', dashboardQuery]);
+    assert.equal(asWritten.code, 0, asWritten.stderr);
+    assert.doesNotMatch(asWritten.stderr, /rewrites proven/);
+    const alone = JSON.parse(asWritten.stdout) as IndexAdvice & { rewrite?: Rewrite };
+    assert.equal(alone.rewrite, undefined);
+    assert.ok(alone.best === undefined || alone.best.appliesTo === 'as written', JSON.stringify(alone.best));
   });
 
   it('usage errors exit 64: no statement, an option advise does not take', async () => {

@@ -2,14 +2,23 @@
 // up on the other side), each node marked with its match and what changed, the summary on top. Runs of
 // similar siblings are grouped on each side as in the plan view, a group paired with its counterpart
 // (compareGroups.ts) and marked with the summed change; opening or closing a group does the same to its
-// partner, and each canvas draws only what is in view. The open groups go into the panel's saved state, so a
-// reload opens them again.
+// partner, and each canvas draws only what is in view. The open groups and each side's zoom go into the panel's
+// saved state, so a reload brings them back. A side too big to read when fitted opens at the readable scale
+// on the biggest change (the pair whose self time, or cost, moved most), and the view says so; F or Fit shows
+// the whole plans.
 
-import type { CompareOpenGroups, Delta, DidShowComparisonNotification, NodeMatch, TuningResult } from '../src/shared/protocol';
+import type {
+  CompareOpenGroups,
+  CompareTransforms,
+  Delta,
+  DidShowComparisonNotification,
+  NodeMatch,
+  TuningResult,
+} from '../src/shared/protocol';
 import { pairGroups, type GroupPair, type GroupPairs } from './compareGroups';
 import { h, s } from './dom';
 import { formatCount, formatMs } from './format';
-import { PlanCanvas } from './planCanvas';
+import { PlanCanvas, READABLE_SCALE } from './planCanvas';
 import { defaultCollapsed, layoutPlan, NODE_HEIGHT, NODE_WIDTH, type Grouping, type PlanLayout } from './planLayout';
 import { findSiblingGroups, groupBoxId, groupIdOfBox, groupTitle, hiddenInGroup, type SiblingGroup, type SiblingGroups } from './siblingGroups';
 
@@ -66,6 +75,11 @@ export class CompareView {
   private readonly sides: Record<Side, SideState>;
   private readonly groupPairs: GroupPairs;
   private readonly info = h('div', { className: 'compare-info muted', attrs: { role: 'status' } });
+  private readonly infoText = h('span', { className: 'compare-info-text' });
+  /** "Zoomed to 60% on the biggest change…": while a side opened zoomed in, until F or Fit. */
+  private readonly zoomNote = h('span', { className: 'compare-zoom-note' });
+  /** Sides that opened at the readable scale because the whole plan would be too small to read. */
+  private readonly zoomedIn = new Set<Side>();
   private hovered?: { side: Side; id: number };
   private selected?: { side: Side; id: number };
 
@@ -74,7 +88,10 @@ export class CompareView {
     private readonly handlers: CompareViewHandlers,
     /** Groups to open on mount (saved state); ids no longer naming a group of that side are dropped. */
     private readonly restore?: CompareOpenGroups,
+    /** Each side's zoom and pan to open with (saved state), instead of the first view. */
+    private readonly restoreViews?: CompareTransforms,
   ) {
+    this.info.append(this.infoText, this.zoomNote);
     for (const m of data.comparison.matches) {
       this.byBefore.set(m.beforeId, m);
       this.byAfter.set(m.afterId, m);
@@ -91,6 +108,12 @@ export class CompareView {
         hover: (id) => this.hover(side, id),
       });
     this.canvases = { before: canvas('before'), after: canvas('after') };
+    for (const c of Object.values(this.canvases)) {
+      // The canvas fits its own plan on F; in compare mode F fits both, as the Fit button does.
+      c.element.addEventListener('keydown', (event) => {
+        if ((event.key === 'f' || event.key === 'F') && !event.altKey && !event.ctrlKey && !event.metaKey) this.fitBoth();
+      });
+    }
   }
 
   /** The canvases, left to right, for export. */
@@ -102,7 +125,15 @@ export class CompareView {
     const { data } = this;
     const summary = h('ul', { className: 'compare-summary' }, ...data.summary.map((line) => h('li', { text: line })));
     const head = h('div', { className: 'summary' }, h('h1', { className: 'title', text: data.title }), summary);
-    const topbar = h('div', { className: 'topbar' }, head, this.handlers.toolbar());
+    const toolbar = this.handlers.toolbar();
+    const fit = document.createElement('vscode-button');
+    fit.id = 'fit-button';
+    fit.textContent = 'Fit';
+    fit.title = 'Fit both plans to their panes (F)';
+    fit.setAttribute('secondary', '');
+    fit.addEventListener('click', () => this.fitBoth());
+    toolbar.prepend(fit);
+    const topbar = h('div', { className: 'topbar' }, head, toolbar);
     const pane = (side: Side, result: TuningResult, label: string): HTMLElement => {
       const plan = result.plan;
       const figure = plan.analyzed ? formatMs(plan.executionTimeMs ?? plan.totals.timeMs) : `cost ${formatCount(plan.totals.cost)}`;
@@ -118,15 +149,71 @@ export class CompareView {
       this.info,
       h('div', { className: 'compare-main' }, pane('before', data.before, data.beforeLabel ?? 'Before'), pane('after', data.after, data.afterLabel ?? 'After')),
     );
+    const change = this.restoreViews ? undefined : this.biggestChange();
     for (const side of ['before', 'after'] as const) {
       const plan = data[side].plan;
       const state = this.sides[side];
       state.expanded = new Set((this.restore?.[side] ?? []).filter((id) => state.groups.byId.has(id)));
       state.collapsed = new Set(defaultCollapsed(plan, undefined, this.grouping(side)));
       state.layout = layoutPlan(plan, state.collapsed, this.grouping(side));
-      this.canvases[side].show(plan, state.layout, undefined, 'fit');
+      const restored = this.restoreViews?.[side];
+      if (restored) {
+        this.canvases[side].show(plan, state.layout, undefined, restored);
+        continue;
+      }
+      const focus = change ? this.shownBoxOf(side, side === 'before' ? change.beforeId : change.afterId) : undefined;
+      const { view, whole } = this.canvases[side].fitView(state.layout, READABLE_SCALE, focus);
+      if (!whole) this.zoomedIn.add(side);
+      this.canvases[side].show(plan, state.layout, undefined, view);
     }
     this.describe(undefined);
+    this.noteZoom(change);
+  }
+
+  /** What the panel saves: each side's zoom and pan. */
+  transforms(): CompareTransforms {
+    return { before: this.canvases.before.getTransform(), after: this.canvases.after.getTransform() };
+  }
+
+  /** Fits both whole plans to their panes (F, the Fit button), however small that draws them. */
+  fitBoth(): void {
+    for (const c of Object.values(this.canvases)) c.fit();
+    this.zoomedIn.clear();
+    this.noteZoom(undefined);
+  }
+
+  /** The pair whose self time (estimates only: self cost) moved most; the summary ranks the same way. */
+  private biggestChange(): NodeMatch | undefined {
+    const analyzed = this.data.comparison.analyzed;
+    let best: NodeMatch | undefined;
+    let size = 0;
+    for (const m of this.data.comparison.matches) {
+      const d = Math.abs(analyzed ? m.selfTimeMs.delta : m.selfCost.delta);
+      if (d > size) {
+        best = m;
+        size = d;
+      }
+    }
+    return best;
+  }
+
+  /** Says which side opened zoomed in, where, and how to see the whole plans; empty once none is. */
+  private noteZoom(change: NodeMatch | undefined): void {
+    if (this.zoomedIn.size === 0) {
+      this.zoomNote.textContent = '';
+      return;
+    }
+    const scale = `${Math.round(READABLE_SCALE * 100)}%`;
+    const who = this.zoomedIn.size === 2 ? 'Both plans are' : `The ${[...this.zoomedIn][0]} plan is`;
+    let where = 'from the top';
+    if (change) {
+      const label = change.beforeLabel === change.afterLabel ? change.afterLabel : `${change.beforeLabel} → ${change.afterLabel}`;
+      const figure = this.data.comparison.analyzed
+        ? `self ${formatMs(change.selfTimeMs.before)} → ${formatMs(change.selfTimeMs.after)}`
+        : `self cost ${formatCount(change.selfCost.before)} → ${formatCount(change.selfCost.after)}`;
+      where = `on the biggest change, ${label} (${figure})`;
+    }
+    this.zoomNote.textContent = ` ${who} too big to read whole: zoomed to ${scale} ${where}. Press F or Fit to see all of ${this.zoomedIn.size === 2 ? 'them' : 'it'}.`;
   }
 
   /** What the panel saves: the open groups of each side. */
@@ -307,24 +394,24 @@ export class CompareView {
   private describeGroup(side: Side, group: SiblingGroup | undefined): void {
     const pair = group ? this.pairOf(side, group.id) : undefined;
     if (!group || !pair) {
-      this.info.textContent = group ? `${groupTitle(group)}: no group of similar nodes in the other plan holds their matches.` : '';
+      this.infoText.textContent = group ? `${groupTitle(group)}: no group of similar nodes in the other plan holds their matches.` : '';
       return;
     }
     const parts = [`${groupTitle(pair.before)} ↔ ${groupTitle(pair.after)}`, `${formatCount(pair.matched)} of ${formatCount(pair.before.members.length)} members matched`];
     if (this.data.comparison.analyzed) parts.push(`Σ time ${formatMs(pair.timeMs.before)} → ${formatMs(pair.timeMs.after)}`);
     else parts.push(`Σ cost ${formatCount(pair.cost.before)} → ${formatCount(pair.cost.after)}`);
     parts.push(`Σ rows ${formatCount(pair.rows.before)} → ${formatCount(pair.rows.after)}`);
-    this.info.textContent = parts.join(' · ');
+    this.infoText.textContent = parts.join(' · ');
   }
 
   private describe(m: NodeMatch | undefined): void {
     if (!m) {
-      this.info.textContent = this.selected ? 'This node has no counterpart in the other plan.' : 'Select a node to see its match in the other plan.';
+      this.infoText.textContent = this.selected ? 'This node has no counterpart in the other plan.' : 'Select a node to see its match in the other plan.';
       return;
     }
     const parts = [`${m.beforeLabel} ↔ ${m.afterLabel}`, `${m.confidence} match (score ${m.score.toFixed(2)})`, `rows ${formatCount(m.rows.before)} → ${formatCount(m.rows.after)}`];
     if (this.data.comparison.analyzed) parts.push(`self ${formatMs(m.selfTimeMs.before)} → ${formatMs(m.selfTimeMs.after)}`);
-    this.info.textContent = parts.join(' · ');
+    this.infoText.textContent = parts.join(' · ');
   }
 
   /** For tests: select a node as a click would. */

@@ -31,8 +31,12 @@ const MIN_SCALE = 0.03;
 const MAX_SCALE = 2.5;
 /** The bus sits this far below the parent (half the layout's vertical gap). */
 const BUS_OFFSET = 32;
-/** A huge plan opens at this scale at least, from the top, rather than fitted to an unreadable size. */
-const OPEN_SCALE = 0.6;
+/**
+ * A huge plan opens at this scale at least rather than fitted to an unreadable size: a box's 13 px label is then
+ * 7.8 px on screen and its 12 px figures 7.2 px, the smallest still read without zooming (measured in Chromium,
+ * test/unit/webview/compareZoom.test.ts); text is hidden from LOD_SCALE down.
+ */
+export const READABLE_SCALE = 0.6;
 
 /**
  * The plan tree as SVG. Only nodes and edges that intersect the viewport exist in the DOM (a 2,000-node plan
@@ -115,7 +119,7 @@ export class PlanCanvas {
     this.drawnNodes.clear();
     this.drawnEdges.clear();
     this.drawnConnectors.clear();
-    if (view === 'fit') this.fit(OPEN_SCALE);
+    if (view === 'fit') this.fit(READABLE_SCALE);
     else this.setTransform(view);
     this.render();
   }
@@ -159,24 +163,36 @@ export class PlanCanvas {
   /** Fits the visible tree; with `minScale`, a tree too big to read at that scale is shown from the top. */
   fit(minScale = MIN_SCALE): void {
     if (!this.layout) return;
+    this.setTransform(this.fitView(this.layout, minScale).view);
+  }
+
+  /**
+   * The view that fits `layout` in this canvas (`whole`), or, when that needs a scale below `minScale`, the view at
+   * `minScale` from the tree's top, centred on the root; if the box `focusId` is out of sight there, centred
+   * across on it instead, and moved up just enough to show it when it lies below the view.
+   */
+  fitView(layout: PlanLayout, minScale: number, focusId?: number): { view: ZoomTransformState; whole: boolean } {
     const { width, height } = this.size();
-    const b = this.layout.bounds;
+    const b = layout.bounds;
     const margin = 24;
     const bw = b.x1 - b.x0 + 2 * margin;
     const bh = b.y1 - b.y0 + 2 * margin + 16;
-    let k = Math.min(width / bw, height / bh, 1.1);
-    let x: number;
-    let y: number;
-    if (k < minScale) {
-      k = minScale;
-      const root = this.layout.nodes[0];
-      x = width / 2 - root.x * k;
-      y = margin + 16 - b.y0 * k;
-    } else {
-      x = width / 2 - ((b.x0 + b.x1) / 2) * k;
-      y = height / 2 - ((b.y0 + b.y1) / 2) * k;
+    const k = Math.min(width / bw, height / bh, 1.1);
+    if (k >= minScale) {
+      return { view: { x: width / 2 - ((b.x0 + b.x1) / 2) * k, y: height / 2 - ((b.y0 + b.y1) / 2) * k, k }, whole: true };
     }
-    this.setTransform({ x, y, k: Math.max(MIN_SCALE, k) });
+    const least = Math.max(MIN_SCALE, minScale);
+    const top = margin + 16 - b.y0 * least;
+    const root = layout.nodes[0];
+    const fromTop: ZoomTransformState = { x: width / 2 - root.x * least, y: top, k: least };
+    const focus = focusId === undefined ? undefined : layout.byId.get(focusId);
+    if (!focus) return { view: fromTop, whole: false };
+    const centre = focus.x * least + fromTop.x;
+    const across = centre - (NODE_WIDTH / 2) * least >= 8 && centre + (NODE_WIDTH / 2) * least <= width - 8;
+    // Up only as far as it takes: what lies above the focus (its parents, the root) is what explains it.
+    const below = top + (focus.y + NODE_HEIGHT + 20) * least - (height - 8);
+    const x = across ? fromTop.x : width / 2 - focus.x * least;
+    return { view: { x, y: below > 0 ? top - below : top, k: least }, whole: false };
   }
 
   centerOn(nodeId: number): void {

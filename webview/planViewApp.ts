@@ -4,6 +4,7 @@ import {
   isHostToWebviewMessage,
   isPlanViewState,
   type CompareOpenGroups,
+  type CompareTransforms,
   type HostToWebviewMessage,
   type Insight,
   type PlanViewState,
@@ -83,7 +84,7 @@ export class PlanViewApp {
     this.host.append(this.app);
     const state = this.api.getState();
     if (isPlanViewState(state) && state.comparison) {
-      this.showComparison(state.comparison, state.compareExpandedGroupIds);
+      this.showComparison(state.comparison, state.compareExpandedGroupIds, state.compareTransforms);
     } else if (isPlanViewState(state) && state.result) {
       this.show({ result: withNodeList(state.result), title: state.title ?? 'Query plan', embeddedNote: !!state.embeddedTimingsNote, key: state.resultKey }, state);
     }
@@ -121,8 +122,9 @@ export class PlanViewApp {
         break;
       case 'didShowComparison': {
         const { type: _type, ...data } = message;
-        // Re-sent after a reload: keep the groups the user opened.
-        this.showComparison(data, this.compare && sameComparison(this.compare.data, data) ? this.compare.openGroups() : undefined);
+        // Re-sent after a reload: keep the groups the user opened and where each side was.
+        const same = this.compare && sameComparison(this.compare.data, data) ? this.compare : undefined;
+        this.showComparison(data, same?.openGroups(), same?.transforms());
         break;
       }
       case 'didLoadNodeFields':
@@ -264,7 +266,7 @@ export class PlanViewApp {
     }
   }
 
-  private showComparison(compact: Comparison, openGroups?: CompareOpenGroups): void {
+  private showComparison(compact: Comparison, openGroups?: CompareOpenGroups, views?: CompareTransforms): void {
     const data: Comparison = { ...compact, before: withNodeList(compact.before), after: withNodeList(compact.after) };
     this.shown = undefined;
     this.layout = undefined;
@@ -276,7 +278,7 @@ export class PlanViewApp {
         return bar;
       },
       changed: () => this.persistSoon(),
-    }, openGroups);
+    }, openGroups, views);
     this.app.replaceChildren(this.compare.element);
     this.compare.mount();
     this.persistSoon();
@@ -486,6 +488,7 @@ export class PlanViewApp {
         collapsedIds: [],
         comparison: { ...this.compare.data, before: withoutNodeList(this.compare.data.before), after: withoutNodeList(this.compare.data.after) },
         compareExpandedGroupIds: this.compare.openGroups(),
+        compareTransforms: this.compare.transforms(),
       });
       return;
     }

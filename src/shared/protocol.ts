@@ -140,6 +140,12 @@ export interface DidShowComparisonNotification {
   /** Pane headings, e.g. "12:03 on prod" and "now on prod"; default "Before" / "After". */
   beforeLabel?: string;
   afterLabel?: string;
+  /**
+   * The host's names for the two results (as `DidShowResultNotification.resultKey`): the view saves them with
+   * the comparison, and a panel revived after a reload reads both raw plans back under them.
+   */
+  beforeKey?: string;
+  afterKey?: string;
 }
 
 export type HostToWebviewMessage =
@@ -281,6 +287,14 @@ export interface PlanViewState {
   comparison?: Omit<DidShowComparisonNotification, 'type'>;
   /** With `comparison`: the sibling groups open on each side (ids as in `expandedGroupIds`). */
   compareExpandedGroupIds?: CompareOpenGroups;
+  /** With `comparison`: each side's zoom and pan, as the user left them. */
+  compareTransforms?: CompareTransforms;
+}
+
+/** The compare view's zoom and pan, per side. */
+export interface CompareTransforms {
+  before: ZoomTransformState;
+  after: ZoomTransformState;
 }
 
 /** Open sibling groups of the compare view, per side, each named by its first member's node id. */

@@ -79,7 +79,7 @@ export function firstPaintMessage(
 }
 
 /** The nodes of a tree in pre-order (their ids' order); a revived panel's result has an empty `plan.nodes`. */
-function preorder(root: PlanNode): PlanNode[] {
+export function preorder(root: PlanNode): PlanNode[] {
   const out: PlanNode[] = [];
   const stack: PlanNode[] = [root];
   while (stack.length > 0) {

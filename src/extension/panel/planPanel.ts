@@ -4,6 +4,8 @@
  */
 import { compactResult, firstPaintMessage, nodeFieldsById } from './compactResult';
 import { planViewType } from './planViewType';
+import { keepRawPlans, readBackRawPlans, type KeyedResult } from './rawPlanStore';
+import { relistNodes } from './revivedResult';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { TuningResult } from '../../core/tuningResult';
@@ -90,23 +92,33 @@ export class PlanPanel {
     panel.webview.options = PlanPanel.webviewOptions(extensionUri);
     PlanPanel.current?.dispose();
     const revived = new PlanPanel(panel, extensionUri, handlers);
+    // The view saved its results without their node lists and raw text: the lists are rebuilt now, the raw
+    // plans read back (Copy Plan as JSON, Copy for Sharing and Save Report then work as before the reload).
+    let sides: KeyedResult[] = [];
     if (isPlanViewState(state) && state.comparison) {
+      const { before, after, beforeKey, afterKey } = state.comparison;
+      sides = [{ key: beforeKey, result: before }, { key: afterKey, result: after }];
+      for (const side of sides) PlanPanel.adoptRevived(side);
       revived.showComparison({ type: 'didShowComparison', ...state.comparison });
     } else if (isPlanViewState(state) && state.result) {
+      sides = [{ key: state.resultKey, result: state.result }];
       // The same key as before the reload: the view keeps where the user was.
-      const result = state.result;
-      if (state.resultKey) resultKeys.set(result, state.resultKey);
-      revived.show(result, undefined, state.title ?? 'Query Plan', state.embeddedTimingsNote);
-      // The view saved the result without its raw text: read it back, for Copy Plan as JSON and sharing.
-      if (state.resultKey && !result.rawPlan && handlers.rawPlans) {
-        handlers.rawPlans.get(state.resultKey).then(
-          (raw) => { if (raw) result.rawPlan = raw; },
-          (err: unknown) => handlers.log?.(`Raw plan of the revived view not read: ${err instanceof Error ? err.message : String(err)}`),
-        );
-      }
+      PlanPanel.adoptRevived(sides[0]);
+      revived.show(state.result, undefined, state.title ?? 'Query Plan', state.embeddedTimingsNote);
+    }
+    if (handlers.rawPlans && sides.length) {
+      readBackRawPlans(handlers.rawPlans, sides).catch((err: unknown) => {
+        handlers.log?.(`Raw plan of the revived view not read: ${err instanceof Error ? err.message : String(err)}`);
+      });
     }
     PlanPanel.current = revived;
     return revived;
+  }
+
+  /** A revived result keeps its key (re-sent, the view knows it again) and gets its node list back. */
+  private static adoptRevived({ key, result }: KeyedResult): void {
+    if (key) resultKeys.set(result, key);
+    relistNodes(result);
   }
 
   static webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -140,9 +152,17 @@ export class PlanPanel {
   }
 
   /** Two plans side by side (the webview's compare mode); replaces what the panel showed. */
-  showComparison(message: DidShowComparisonNotification): void {
+  showComparison(shownMessage: DidShowComparisonNotification): void {
     this.clearBusy();
+    // Named like single results, so the view saves the names and a revived panel reads both raw plans back.
+    const message = { ...shownMessage, beforeKey: shownMessage.beforeKey ?? keyOf(shownMessage.before), afterKey: shownMessage.afterKey ?? keyOf(shownMessage.after) };
     this.shown = { result: message.after, source: undefined, message };
+    if (this.handlers.rawPlans) {
+      const sides = [{ key: message.beforeKey, result: message.before }, { key: message.afterKey, result: message.after }];
+      keepRawPlans(this.handlers.rawPlans, sides).catch((err: unknown) => {
+        this.handlers.log?.(`Raw plans of the comparison not kept for a reload: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
     this.paintStartedAt = undefined;
     this.panel.title = `Compare: ${message.title}`;
     if (this.ready) this.post(message);

@@ -7,6 +7,7 @@
  */
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TuningResult } from '../../core/tuningResult';
 
 /** Result keys are ours (`planPanel.ts`); anything else (the key comes back from webview state) is refused. */
 const keyPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -76,6 +77,42 @@ export class RawPlanStore {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** What the panel uses of the store. */
+export interface RawPlanAccess {
+  put(key: string, rawPlan: string): Promise<void>;
+  get(key: string): Promise<string | undefined>;
+}
+
+/** A result as the panel names it: a single plan's `resultKey`, or a comparison's `beforeKey` / `afterKey`. */
+export interface KeyedResult {
+  key: string | undefined;
+  result: TuningResult;
+}
+
+/** Keeps the raw text of shown results (a comparison's two sides, in order) under their keys. */
+export async function keepRawPlans(store: RawPlanAccess, shown: readonly KeyedResult[]): Promise<void> {
+  for (const { key, result } of shown) {
+    if (key && result.rawPlan) await store.put(key, result.rawPlan);
+  }
+}
+
+/**
+ * Puts the kept raw text back into results revived from the view's saved state without it (in place: the panel
+ * already holds these objects). Resolves with how many came back; a key no longer kept leaves its result as is.
+ */
+export async function readBackRawPlans(store: RawPlanAccess, revived: readonly KeyedResult[]): Promise<number> {
+  let found = 0;
+  for (const { key, result } of revived) {
+    if (!key || result.rawPlan) continue;
+    const raw = await store.get(key);
+    if (raw) {
+      result.rawPlan = raw;
+      found++;
+    }
+  }
+  return found;
 }
 
 /** Another window of the same workspace may read while this one writes: readers see the old or the new file. */

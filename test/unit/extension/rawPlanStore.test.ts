@@ -8,8 +8,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analysePlanText } from '../../../src/core/explainAndOptimize';
+import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
+import type { TuningResult } from '../../../src/core/tuningResult';
+import { comparisonMessage } from '../../../src/extension/history/comparison';
+import { sharePlan } from '../../../src/extension/history/sharePlan';
+import { compactResult } from '../../../src/extension/panel/compactResult';
 import { planAsJson } from '../../../src/extension/panel/planJson';
-import { RawPlanStore } from '../../../src/extension/panel/rawPlanStore';
+import { keepRawPlans, RawPlanStore, readBackRawPlans } from '../../../src/extension/panel/rawPlanStore';
+import { relistNodes } from '../../../src/extension/panel/revivedResult';
+import type { PlanViewState } from '../../../src/shared/protocol';
 
 describe('raw plan store (plan views revived after a reload)', () => {
   let root: string;
@@ -35,6 +42,51 @@ describe('raw plan store (plan views revived after a reload)', () => {
     const json = planAsJson({ ...revived, rawPlan: back ?? '' });
     assert.match(json, /"work_mem": "64MB"/);
     assert.match(json, /"JIT": \{/);
+  });
+
+  it('a comparison: both raw plans kept under their keys come back after a reload; Copy as JSON, sharing and the report as before', async () => {
+    const fixture = (name: string) => readFileSync(join(__dirname, '../../fixtures/plans/real', name), 'utf8');
+    // A text plan before, a JSON plan with top-level keys after (Copy Plan as JSON loses those without the raw text).
+    const beforeRaw = fixture('01-seq-scan-filter.txt');
+    const afterRaw = JSON.stringify([{ ...JSON.parse(fixture('02-index-scan.json'))[0], Settings: { work_mem: '64MB' }, JIT: { Functions: 3 } }]);
+    const sql = 'SELECT * FROM orders WHERE customer_id = 42';
+    const message = { ...comparisonMessage(await analysePlanText(beforeRaw, sql), await analysePlanText(afterRaw, sql), { title: 'orders' }), beforeKey: 'mcmp-1', afterKey: 'mcmp-2' };
+    await keepRawPlans(new RawPlanStore(dir), [{ key: message.beforeKey, result: message.before }, { key: message.afterKey, result: message.after }]);
+    const report = (before: TuningResult, after: TuningResult) => renderMarkdownReport(after, { comparison: { before, after, label: 'before → after' } });
+    const expected = {
+      json: planAsJson(message.after),
+      shared: (await sharePlan(message.after)).text,
+      report: report(message.before, message.after),
+    };
+
+    // What the view saves for a reload (compact, then without its node list) and the serializer gets back.
+    const saved = (r: TuningResult): TuningResult => ({ ...compactResult(r), plan: { ...r.plan, nodes: [] }, rawPlan: '' });
+    const state = JSON.parse(JSON.stringify({ version: 1, collapsedIds: [], comparison: { ...message, type: undefined, before: saved(message.before), after: saved(message.after) } })) as PlanViewState;
+    const revived = state.comparison!;
+    assert.equal(revived.before.plan.nodes.length, 0);
+    assert.equal(revived.afterKey, 'mcmp-2', 'the keys are saved with the comparison');
+    assert.notEqual(planAsJson(revived.after), expected.json, 'without the raw text the top-level keys are lost');
+
+    // The panel's revive(): node lists rebuilt, raw plans read back by a new store (as after a reload).
+    const sides = [{ key: revived.beforeKey, result: revived.before }, { key: revived.afterKey, result: revived.after }];
+    for (const side of sides) relistNodes(side.result);
+    assert.equal(await readBackRawPlans(new RawPlanStore(dir), sides), 2);
+    assert.equal(revived.before.rawPlan, beforeRaw);
+    assert.equal(revived.after.rawPlan, afterRaw);
+    assert.deepEqual(revived.after.plan.nodes.map((n) => n.id), message.after.plan.nodes.map((n) => n.id));
+    assert.equal(planAsJson(revived.after), expected.json);
+    assert.match(planAsJson(revived.after), /"work_mem": "64MB"/);
+    assert.equal((await sharePlan(revived.after)).text, expected.shared);
+    assert.equal(report(revived.before, revived.after), expected.report);
+    assert.match(expected.report, /## Before \/ after: before → after/);
+
+    // A key the store no longer holds (evicted) leaves its side as it was; the other comes back.
+    const store = new RawPlanStore(dir, 1);
+    await store.put('other-1', 'another plan');
+    const again = [{ key: 'mcmp-1', result: saved(message.before) }, { key: 'other-1', result: saved(message.after) }];
+    assert.equal(await readBackRawPlans(new RawPlanStore(dir, 1), again), 1);
+    assert.equal(again[0].result.rawPlan, '');
+    assert.equal(again[1].result.rawPlan, 'another plan');
   });
 
   it('keeps the newest plans up to its limit, evicting the oldest (files too)', async () => {

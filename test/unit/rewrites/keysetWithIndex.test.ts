@@ -4,12 +4,11 @@
  * ties on them, so the last key must reach the server exactly and the id must break the ties.
  */
 import { strict as assert } from 'node:assert';
-import { loadParser } from '../../../src/core/sql/parser';
 import { adviseStatement } from '../../../src/core/report/statementAdvice';
 import { adviseRewriteWithIndex } from '../../../src/core/advice/rewrite/rewriteWithIndex';
 import { renderRewriteMarkdown } from '../../../src/core/report/rewriteReport';
 import type { CombinationArm } from '../../../src/core/advice/rewriteSuggestion';
-import { rewriteDatabase, type RewriteDatabase } from './rewriteDatabase';
+import { useRewriteDatabase, type RewriteDatabase } from './rewriteDatabase';
 
 const eventsSql = `
 SELECT setseed(0.25);
@@ -35,21 +34,12 @@ async function indexesOnEvents(db: RewriteDatabase): Promise<string[]> {
 
 describe('keyset pagination measured with its index', function () {
   this.timeout(300_000);
-  let db: RewriteDatabase;
-
-  before(async () => {
-    await loadParser();
-    db = await rewriteDatabase('rw_keyset', eventsSql);
-    // As autovacuum would have (statistics and the visibility map); VACUUM cannot run in the setup batch.
-    await db.session.execute('VACUUM ANALYZE events');
-  });
-  after(async () => {
-    await db?.drop();
-  });
+  // VACUUM as autovacuum would have (statistics and the visibility map); it cannot run in the setup batch.
+  const db = useRewriteDatabase('rw_keyset', eventsSql, (d) => d.session.execute('VACUUM ANALYZE events'));
 
   it('binds the last key of the previous page and measures original, rewrite, index and both; the keyset + index reads a page', async () => {
-    const before = await indexesOnEvents(db);
-    const advised = await adviseStatement(db.session, deepPage, { allowMeasuredWhatIf: true, params: [4] });
+    const before = await indexesOnEvents(db());
+    const advised = await adviseStatement(db().session, deepPage, { allowMeasuredWhatIf: true, params: [4] });
     const keyset = advised.rewrites.find((r) => r.id === 'keyset-pagination');
     assert.ok(keyset, JSON.stringify(advised.rewrites.map((r) => r.id)));
     assert.equal(keyset.verification, 'equivalent', keyset.verificationReason);
@@ -77,7 +67,7 @@ describe('keyset pagination measured with its index', function () {
     assert.ok(indexAlone.rowsScanned >= 60_000, `OFFSET still walks the index: ${figures}`);
     assert.ok(both.rowsScanned * 100 < original.rowsScanned, figures);
     assert.ok(both.sharedBuffers * 20 < original.sharedBuffers, figures);
-    assert.deepEqual(await indexesOnEvents(db), before, 'nothing left built');
+    assert.deepEqual(await indexesOnEvents(db()), before, 'nothing left built');
     // The report says which row the new parameters were bound to.
     const report = renderRewriteMarkdown([advised.combined!], deepPage);
     assert.match(report, /bound to the row this query returns \(the last row of the previous page\)/);
@@ -85,13 +75,13 @@ describe('keyset pagination measured with its index', function () {
   });
 
   it('does the same for `pg-tuner rewrite --with-index`', async () => {
-    const before = await indexesOnEvents(db);
-    const advised = await adviseStatement(db.session, deepPage, { allowMeasuredWhatIf: false, params: [4] });
-    const { chosen } = await adviseRewriteWithIndex(db.session, deepPage, advised.rewrites, { params: [4], runs: 1 });
+    const before = await indexesOnEvents(db());
+    const advised = await adviseStatement(db().session, deepPage, { allowMeasuredWhatIf: false, params: [4] });
+    const { chosen } = await adviseRewriteWithIndex(db().session, deepPage, advised.rewrites, { params: [4], runs: 1 });
     assert.equal(chosen?.id, 'keyset-pagination');
     const arms = chosen?.combination?.arms ?? [];
     assert.equal(arms.length, 4);
     assert.ok(arm(arms, 'rewrite + index').figures.rowsScanned * 100 < arm(arms, 'original').figures.rowsScanned);
-    assert.deepEqual(await indexesOnEvents(db), before, 'nothing left built');
+    assert.deepEqual(await indexesOnEvents(db()), before, 'nothing left built');
   });
 });

@@ -5,11 +5,10 @@
  * ORDER BY grp the page `LIMIT 6 OFFSET 6` starts inside grp 1 (rows 5–8) and ends with grp 2 (rows 9–12).
  */
 import { strict as assert } from 'node:assert';
-import { loadParser } from '../../../src/core/sql/parser';
 import { adviseRewrites } from '../../../src/core/advice/rewrite/adviseRewrites';
 import { verifyRewrite, type VerifyResult } from '../../../src/core/advice/rewrite/verifyRewrite';
 import { describeEquivalence, equivalenceRows, renderRewriteMarkdown } from '../../../src/core/report/rewriteReport';
-import { rewriteDatabase, type RewriteDatabase } from './rewriteDatabase';
+import { useRewriteDatabase } from './rewriteDatabase';
 
 const itemsSql = `
 CREATE TABLE items (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL, grp int NOT NULL, label text NOT NULL);
@@ -34,22 +33,14 @@ const settled = (direction: 'ASC' | 'DESC', limit: string, offset: string): stri
 
 describe('verifyRewrite: ties at the start of an OFFSET page, on PostgreSQL', function () {
   this.timeout(180_000);
-  let db: RewriteDatabase;
-
-  before(async () => {
-    await loadParser();
-    db = await rewriteDatabase('rw_page_ties', itemsSql);
-  });
-  after(async () => {
-    await db?.drop();
-  });
+  const db = useRewriteDatabase('rw_page_ties', itemsSql);
 
   async function verify(originalSql: string, rewrittenSql: string, params?: unknown[]): Promise<VerifyResult> {
-    return verifyRewrite(db.session, { originalSql, rewrittenSql }, { skipMeasurement: true, params });
+    return verifyRewrite(db().session, { originalSql, rewrittenSql }, { skipMeasurement: true, params });
   }
 
   async function ids(sql: string, params: unknown[] = []): Promise<number[]> {
-    return (await db.session.query<{ id: number }>(sql, params)).map((r) => r.id);
+    return (await db().session.query<{ id: number }>(sql, params)).map((r) => r.id);
   }
 
   function assertStartTie(r: VerifyResult): void {
@@ -61,7 +52,7 @@ describe('verifyRewrite: ties at the start of an OFFSET page, on PostgreSQL', fu
   }
 
   it('the data is what the tests assume: four matching rows per grp, the page starts inside grp 1', async () => {
-    const keys = await db.session.query<{ grp: number }>(`SELECT grp FROM items WHERE ${matching} ORDER BY grp LIMIT 13`);
+    const keys = await db().session.query<{ grp: number }>(`SELECT grp FROM items WHERE ${matching} ORDER BY grp LIMIT 13`);
     assert.deepEqual(keys.map((k) => k.grp), [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3]);
     assert.deepEqual(await ids(settled('ASC', '6', '6')), [20, 24, 28, 30, 32, 36]);
     assert.deepEqual(await ids(settled('DESC', '6', '6')), [18, 16, 36, 32, 30, 28]);
@@ -91,7 +82,7 @@ describe('verifyRewrite: ties at the start of an OFFSET page, on PostgreSQL', fu
   });
 
   it('OR → UNION ALL on that page: the tie verdict, not not-equivalent', async () => {
-    const rewrites = await adviseRewrites(db.session, page('6', '6'), { skipMeasurement: true });
+    const rewrites = await adviseRewrites(db().session, page('6', '6'), { skipMeasurement: true });
     const r = rewrites.find((x) => x.id === 'or-to-union-all');
     assert.ok(r, JSON.stringify(rewrites.map((x) => x.id)));
     assert.match(r.rewrittenSql, /UNION ALL/);

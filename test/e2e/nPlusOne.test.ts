@@ -180,7 +180,7 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
       return /Measure round trips on/.test(text) ? text.replace(/\u00a0/g, ' ') : undefined;
     }, 30_000, 'our part of the hover');
     assert.match(hoverText, /The query at line \d+ runs inside a loop, once per row of programs, so the endpoint pays 1 \+ N round trips/);
-    assert.match(hoverText, /One LEFT JOIN grouped by programs's key returns every parent with its tasks as a JSON array, in one round trip/);
+    assert.match(hoverText, /One LEFT JOIN grouped by the key of programs returns every parent with its tasks as a JSON array, in one round trip/);
     assert.match(hoverText, new RegExp(`Measure round trips on ${label}`));
     await ed.screenshot('n-plus-one-warning-hover');
     assert.equal(onDisk(), programsTs);

@@ -9,6 +9,7 @@ import type { NPlusOneAdvice } from '../../core/advice/nPlusOne/adviseNPlusOne';
 import type { TunerContext } from '../context';
 import { diagnosticSource } from '../diagnostics/tunerDiagnostics';
 import { toAction } from '../diagnostics/insightCodeActions';
+import { escapeMarkdown } from '../diagnostics/insightHover';
 import { nPlusOneRule } from './adviceRules';
 import { adviceAt, asOneEdit, nPlusOneFix, nPlusOneHoverText, nPlusOneMessage } from './nPlusOneFix';
 
@@ -131,10 +132,7 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     if (!advice) return undefined;
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = { enabledCommands: ['pgTuner.measureRoundTrips'] };
-    for (const paragraph of nPlusOneHoverText(advice)) {
-      md.appendText(paragraph);
-      md.appendMarkdown('\n\n');
-    }
+    for (const paragraph of nPlusOneHoverText(advice)) md.appendMarkdown(`${escapeMarkdown(paragraph)}\n\n`);
     const args = encodeURIComponent(JSON.stringify([document.uri.toString(), advice.finding.loopRange.start]));
     md.appendMarkdown(`[$(pulse) Measure round trips on ${this.ctx.connections.activeLabel.replace(/[[\]]/g, '')}](command:pgTuner.measureRoundTrips?${args})`);
     const r = advice.finding.inner.range;

@@ -41,7 +41,7 @@ export function nPlusOneHoverText(advice: NPlusOneAdvice): string[] {
   const c = advice.combined;
   return [
     advice.explanation,
-    `Quick fix: replace the loop with one query (${c.parentTable} LEFT JOIN ${c.childTable}, json_agg … AS ${c.arrayColumn}, GROUP BY ${c.parentTable}'s key). ` +
+    `Quick fix: replace the loop with one query (${c.parentTable} LEFT JOIN ${c.childTable}, json_agg … AS ${c.arrayColumn}, GROUP BY the key of ${c.parentTable}). ` +
       'With a server connection selected, the columns come from its catalog; the change shows in the refactor preview first and is one undo step.',
   ];
 }

@@ -19,9 +19,9 @@ export class InsightHoverProvider implements vscode.HoverProvider {
       if (i > 0) md.appendMarkdown('\n\n---\n\n');
       const { insight } = e;
       // The title is the diagnostic's message, which VS Code already shows above: start with the why.
-      md.appendMarkdown(`${escape(insight.explanation)}\n\n`);
-      if (insight.suggestion) md.appendMarkdown(`*Suggestion:* ${escape(insight.suggestion)}\n\n`);
-      if (insight.evidence.length > 0) md.appendMarkdown(insight.evidence.map((ev) => `- ${escape(formatEvidence(ev))}`).join('\n') + '\n\n');
+      md.appendMarkdown(`${escapeMarkdown(insight.explanation)}\n\n`);
+      if (insight.suggestion) md.appendMarkdown(`*Suggestion:* ${escapeMarkdown(insight.suggestion)}\n\n`);
+      if (insight.evidence.length > 0) md.appendMarkdown(insight.evidence.map((ev) => `- ${escapeMarkdown(formatEvidence(ev))}`).join('\n') + '\n\n');
       if (e.nodeId !== undefined && PlanPanel.current) {
         md.appendMarkdown(`[$(type-hierarchy) Show in plan](${commandLink('pgTuner.showInPlan', [e.nodeId])})`);
       } else {
@@ -41,6 +41,7 @@ function formatEvidence(ev: Evidence): string {
   return `${ev.label}: ${value}${ev.unit ? ` ${ev.unit}` : ''}`;
 }
 
-function escape(text: string): string {
+/** Text as Markdown that shows it literally (MarkdownString.appendText turns spaces into &nbsp;, so lines break mid-word). */
+export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]<>#|]/g, (c) => `\\${c}`);
 }

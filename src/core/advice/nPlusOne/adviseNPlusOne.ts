@@ -211,7 +211,7 @@ export async function adviseNPlusOne(
       title: `N+1 queries: one ${combined.childTable} query per ${combined.parentTable} row → one query with json_agg`,
       explanation:
         `The query at line ${finding.line} runs inside a loop, once per row of ${finding.outerVariable}, so the endpoint pays 1 + N round trips (and N plans and executions). ` +
-        `One LEFT JOIN grouped by ${combined.parentTable}'s key returns every parent with its ${combined.arrayColumn} as a JSON array, in one round trip.`,
+        `One LEFT JOIN grouped by the key of ${combined.parentTable} returns every parent with its ${combined.arrayColumn} as a JSON array, in one round trip.`,
       combined,
       edits: codeEdits(text, finding, combined.sql),
       roundTrips: { before: '1 + N', after: 1 },

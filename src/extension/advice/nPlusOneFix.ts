@@ -17,10 +17,13 @@ export function nPlusOneFix(advice: NPlusOneAdvice): CodeFix {
   };
 }
 
-/** "1 + 50 → 1 round trips, loop 120 ms vs single query 4.10 ms (29× faster)". */
+/**
+ * "One query is 29× faster: 1 + 50 → 1 round trips, loop 120 ms vs single query 4.10 ms on prod-replica": the
+ * verdict first, since a notification shows only its start until it is expanded.
+ */
 export function roundTripSummary(m: NPlusOneMeasurement): string {
   const loop = `loop ${shortMs(m.loopMs)} ms${m.extrapolated ? ' (scaled from a sample of parents)' : ''}`;
-  return `1 + ${m.parents} → 1 round trips, ${loop} vs single query ${shortMs(m.singleMs)} ms (${speedup(m.loopMs, m.singleMs)}) on ${m.where}`;
+  return `One query is ${speedup(m.loopMs, m.singleMs)}: 1 + ${m.parents} → 1 round trips, ${loop} vs single query ${shortMs(m.singleMs)} ms on ${m.where}`;
 }
 
 /** The diagnostic's message for the loop. */

@@ -47,7 +47,8 @@ export const measureRoundTrips: CommandFactory = (ctx) => async (uri: unknown, o
     }
     const line = roundTripSummary(found.measurement);
     ctx.log.info(`Measure round trips (line ${found.finding.line}): ${line}; ${found.measurement.shapeNote}`);
-    void vscode.window.showInformationMessage(`${line}. ${found.measurement.shapeNote}`);
+    // Kept short enough for VS Code not to cut it: the shape note only when the two forms differ (it is logged).
+    void vscode.window.showInformationMessage(found.measurement.sameShape ? `${line}.` : `${line}. ${found.measurement.shapeNote}`);
   } catch (err) {
     await ctx.reportError(err, { action: 'Measure round trips', connection });
   }

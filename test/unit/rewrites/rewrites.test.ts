@@ -176,7 +176,30 @@ describe('rewrite advisor on PostgreSQL', function () {
     const r = only(await adviseRewrites(small.session, sql, { skipMeasurement: true }), 'correlated-subquery-to-join');
     reparses(r);
     assert.match(r.rewrittenSql, /COALESCE\(i_agg\.big, 0\) AS big/);
+    // Only the groups the outer rows ask for are aggregated: the outer condition, repeated on its own table.
+    assert.match(r.rewrittenSql, /\n {4}AND i\.customer_id IN \(SELECT c_wanted\.id FROM customers AS c_wanted WHERE c_wanted\.region = 'north'\)\n/);
     assert.equal(r.verification, 'equivalent', r.verificationReason);
+  });
+
+  it('limits the aggregate to the outer rows\' keys also with unqualified columns, parameters, NULLs and keys with no inner rows', async () => {
+    // Customers 1,501–2,000 have no invoices (sum NULL in both forms); a third of the regions are NULL.
+    const sql = 'SELECT id, name, (SELECT sum(amount) FROM invoices i WHERE i.customer_id = customers.id) AS billed FROM customers WHERE region IS DISTINCT FROM $1 AND id > $2';
+    const r = only(await adviseRewrites(small.session, sql, { params: ['south', 1400], skipMeasurement: true }), 'correlated-subquery-to-join');
+    reparses(r);
+    assert.match(r.rewrittenSql, /i\.customer_id IN \(SELECT customers_wanted\.id FROM customers AS customers_wanted WHERE customers_wanted\.region IS DISTINCT FROM \$1 AND customers_wanted\.id > \$2\)/);
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
+    assert.ok((r.equivalence?.originalRows ?? 0) > 300, `rows compared: ${r.equivalence?.originalRows}`);
+  });
+
+  it('aggregates every group when the outer conditions call functions (their volatility is unknown) or there are none', async () => {
+    for (const sql of [
+      "SELECT c.id, (SELECT sum(i.amount) FROM invoices i WHERE i.customer_id = c.id) AS billed FROM customers c WHERE lower(c.name) = 'c7'",
+      'SELECT c.id, (SELECT sum(i.amount) FROM invoices i WHERE i.customer_id = c.id) AS billed FROM customers c',
+    ]) {
+      const r = only(await adviseRewrites(small.session, sql, { skipMeasurement: true }), 'correlated-subquery-to-join');
+      assert.doesNotMatch(r.rewrittenSql, /_wanted/, sql);
+      assert.equal(r.verification, 'equivalent', r.verificationReason);
+    }
   });
 
   it('splits an OR across indexed columns into UNION ALL without duplicates', async () => {

@@ -3,6 +3,12 @@
  * outer row. Aggregating the inner table once by the correlation column and LEFT JOINing the result turns N
  * index probes (or N scans) into one grouped pass and a hash join. An empty group gives NULL from the join
  * where count() gave 0, hence COALESCE for counts.
+ *
+ * When the outer query keeps only some rows of its one table (`WHERE u.region = 'north'`), the aggregate is
+ * limited to the groups those rows ask for (`WHERE o.user_id IN (SELECT u2.id FROM users u2 WHERE
+ * u2.region = 'north')`): the other groups would find no row to join, so leaving them out changes nothing but
+ * the work. Only plain conditions on that table are repeated (no subqueries, no function calls, whose
+ * volatility the statement alone does not tell).
  */
 import type { Node, SelectStmt } from '@pgsql/types';
 import {
@@ -12,6 +18,7 @@ import {
   columnRef,
   conjunctsOf,
   containsKind,
+  exprToSql,
   columnsIn,
   funcName,
   intConst,
@@ -19,6 +26,8 @@ import {
   nodeAs,
   nullIgnoringAggregates,
   opExpr,
+  rangeVarItem,
+  replaceNodes,
   resTarget,
   selectWithSubqueries,
   singleTable,
@@ -94,6 +103,17 @@ export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft
   });
   if (found.length === 0) return [];
 
+  const wanted = wantedKeys(stmt);
+  // The pretty deparser prints a subquery in WHERE flush left, across lines: each goes in as a placeholder
+  // column and comes back on one line.
+  const sublinks: Array<{ placeholder: string; sql: string }> = [];
+  const keepWanted = (d: Decorrelated): Node[] => {
+    const condition = wanted?.(d);
+    if (!condition) return [];
+    const placeholder = `pgtuner_wanted_${sublinks.length}`;
+    sublinks.push({ placeholder, sql: exprToSql(condition) });
+    return [columnRef(placeholder)];
+  };
   let joined: Node = clone(from);
   const targetList = (stmt.targetList ?? []).map((t) => clone(t));
   found.forEach((d, n) => {
@@ -103,7 +123,7 @@ export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft
     const grouped: SelectStmt = {
       targetList: [resTarget(columnRef(...d.innerColumn)), resTarget(clone(d.aggregate), valueName)],
       fromClause: clone(d.sub.fromClause),
-      whereClause: andOf(d.rest.map(clone)),
+      whereClause: andOf([...d.rest.map(clone), ...keepWanted(d)]),
       groupClause: [columnRef(...d.innerColumn)],
       limitOption: 'LIMIT_OPTION_DEFAULT',
       op: 'SETOP_NONE',
@@ -127,10 +147,41 @@ export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft
       explanation:
         'The scalar subquery runs once per outer row (a SubPlan with as many loops as rows). Aggregating the inner table once, grouped by the correlation column, ' +
         'and joining the groups gives each outer row its value from one hash join.',
-      rewrittenSql: selectWithSubqueries(out),
+      // A function as the replacement: the condition's `$1` parameters are text, not replacement patterns.
+      rewrittenSql: sublinks.reduce((sql, { placeholder, sql: condition }) => sql.replace(new RegExp(`\\b${placeholder}\\b`), () => condition), selectWithSubqueries(out)),
       caveats: [
-        'It aggregates every group of the inner table, also those no outer row asks for: when the outer query returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides.',
+        wanted
+          ? "It aggregates the groups the outer query's conditions ask for, in one pass: when it returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides."
+          : 'It aggregates every group of the inner table, also those no outer row asks for: when the outer query returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides.',
       ],
     },
   ];
+}
+
+/**
+ * For an outer query over one table with a WHERE of plain conditions on it: builds, per subquery, the condition
+ * that keeps only the groups the outer rows ask for (`inner.key IN (SELECT o2.key FROM outer o2 WHERE …)`, the
+ * outer conditions re-aliased to o2). Undefined when the outer query is not of that shape.
+ */
+function wantedKeys(stmt: SelectStmt): ((d: Decorrelated) => Node | undefined) | undefined {
+  const outer = rangeVarItem(stmt.fromClause?.[0]);
+  const where = stmt.whereClause;
+  if (!outer || !where || containsKind(where, ['SubLink', 'FuncCall'])) return undefined;
+  if (!columnsIn(where).every((p) => p.length === 1 || (p.length === 2 && p[0] === outer.qualifier))) return undefined;
+  const alias = `${outer.qualifier}_wanted`;
+  const reAliased = replaceNodes(clone(where), (node) => {
+    const path = columnPath(node);
+    return path ? columnRef(alias, path[path.length - 1]) : undefined;
+  });
+  return (d) => {
+    if (d.outerColumn[0] !== outer.qualifier) return undefined;
+    const keys: SelectStmt = {
+      targetList: [resTarget(columnRef(alias, d.outerColumn[1]))],
+      fromClause: [wrap('RangeVar', { ...clone(nodeAs(outer.node, 'RangeVar')), alias: { aliasname: alias } })],
+      whereClause: clone(reAliased),
+      limitOption: 'LIMIT_OPTION_DEFAULT',
+      op: 'SETOP_NONE',
+    };
+    return wrap('SubLink', { subLinkType: 'ANY_SUBLINK', testexpr: columnRef(...d.innerColumn), subselect: wrap('SelectStmt', keys) });
+  };
 }

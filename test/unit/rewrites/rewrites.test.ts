@@ -171,6 +171,27 @@ describe('rewrite advisor on PostgreSQL', function () {
     assert.equal((await adviseRewrites(small.session, unqualified, { skipMeasurement: true })).filter((r) => r.id === 'keyset-pagination').length, 0);
   });
 
+  it('aggregates first with a condition on the dimension: repeated in the subquery as the keys it keeps, the LIMIT cut there', async () => {
+    const sql = "SELECT u.name, sum(o.total) AS spent FROM users u JOIN orders o ON o.user_id = u.id WHERE u.created_at >= '2023-01-01' AND o.status = 'paid' GROUP BY u.id, u.name ORDER BY spent DESC LIMIT 20";
+    const r = only(await adviseRewrites(dashboard.session, sql, { skipMeasurement: true }), 'aggregate-before-join');
+    reparses(r);
+    assert.match(r.title, /push ORDER BY … LIMIT into it/);
+    assert.match(r.rewrittenSql, /o\.user_id IN \(SELECT u_wanted\.id FROM users AS u_wanted WHERE u_wanted\.created_at >= '2023-01-01'\)/);
+    assert.match(r.rewrittenSql, /LIMIT 20\n\) AS s/);
+    assert.match(r.explanation, /repeated in the subquery as the keys they keep/);
+    // The IN keeps only keys with a users row: no foreign-key caveat is needed for the early LIMIT.
+    assert.ok(!r.caveats.some((c) => /The LIMIT is applied before the join/.test(c)), r.caveats.join(' | '));
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
+  });
+
+  it('keeps the LIMIT after the join when a dimension condition calls a function', async () => {
+    const sql = "SELECT u.name, sum(o.total) AS spent FROM users u JOIN orders o ON o.user_id = u.id WHERE lower(u.email) LIKE 'user1%' GROUP BY u.id, u.name ORDER BY spent DESC LIMIT 20";
+    const r = only(await adviseRewrites(dashboard.session, sql, { skipMeasurement: true }), 'aggregate-before-join');
+    assert.doesNotMatch(r.rewrittenSql, /_wanted/);
+    assert.doesNotMatch(r.title, /push ORDER BY/);
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
+  });
+
   it('decorrelates a scalar subquery in the select list', async () => {
     const sql = "SELECT c.id, (SELECT count(*) FROM invoices i WHERE i.customer_id = c.id AND i.amount > 500) AS big FROM customers c WHERE c.region = 'north'";
     const r = only(await adviseRewrites(small.session, sql, { skipMeasurement: true }), 'correlated-subquery-to-join');

@@ -7,6 +7,8 @@
  * Legal when: the dimension key is unique (one row per group), the GROUP BY holds the dimension key (and
  * otherwise only dimension columns), WHERE conditions each read one side, and for a LEFT JOIN either a WHERE
  * condition on the nullable side already makes it inner, or the join is kept outer (then no LIMIT push).
+ * Conditions on the dimension side (plain ones: no function calls, no subqueries) are repeated in the subquery
+ * as `key IN (SELECT key FROM dim WHERE …)`, so the LIMIT can still be cut there.
  */
 import type { Node, SelectStmt, SortBy } from '@pgsql/types';
 import {
@@ -18,6 +20,8 @@ import {
   containsKind,
   exprToSql,
   funcName,
+  InlineConditions,
+  keysKeptBy,
   intConst,
   isAggregateCall,
   nodeAs,
@@ -251,7 +255,15 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     return undefined;
   };
   const subquerySort: Node[] = [];
-  let sortPushable = sortItems.length > 0 && stmt.limitCount !== undefined && inner && dimWhere.length === 0;
+  // Conditions on the dimension side, repeated in the subquery as the keys they keep: only groups that can
+  // join are aggregated, each then joins the one dimension row that passed, and a LIMIT can be cut before the
+  // join as without such conditions.
+  const inline = new InlineConditions();
+  const keptKeys =
+    inner && dimWhere.length > 0 && keyPairs.length === 1
+      ? keysKeptBy(columnRef(fact.qualifier, keyPairs[0].factColumn), dim, keyPairs[0].dimColumn, dimWhere)
+      : undefined;
+  let sortPushable = sortItems.length > 0 && stmt.limitCount !== undefined && inner && (dimWhere.length === 0 || keptKeys !== undefined);
   for (const s of sortItems) {
     if (!sortPushable || !s.node) break;
     const slot = slotFor(s.node) ?? aliasToSlot(s.node);
@@ -269,7 +281,7 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   const pushLimit = sortPushable && subquerySort.length === sortItems.length;
 
   // The subquery: the fact side grouped by its join columns.
-  const subWhere = [...factWhere.map(clone)];
+  const subWhere = [...factWhere.map(clone), ...(keptKeys ? [inline.hold(keptKeys)] : [])];
   if (inner) {
     // The inner join drops NULL keys; a NULL group must not take one of the LIMIT's places.
     for (const p of keyPairs) {
@@ -334,7 +346,7 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     );
   }
   if (!dimShape) caveats.push(`Assumes ${dim.qualifier}.${dimKeyColumns.join(', ')} is unique in ${dimName} (a primary key); no catalog was available to check it.`);
-  if (pushLimit) {
+  if (pushLimit && !keptKeys) {
     const fk = factShape?.foreignKeys.some(
       (f) => f.refTable === dim.relname && keyPairs.every((p) => f.columns[f.refColumns.indexOf(p.dimColumn)] === p.factColumn),
     );
@@ -358,6 +370,9 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     `The rewrite groups ${factName} by ${keyPairs.map((p) => p.factColumn).join(', ')} first` +
     (pushLimit ? `, keeps only the ${exprToSql(stmt.limitCount as Node)} groups the ORDER BY … LIMIT wants, ` : ', ') +
     `and joins those groups to ${dimName}, so the join and the sort handle ${pushLimit ? 'a handful of' : 'one row per group instead of one per'} ${factName} row${pushLimit ? 's' : ''}.` +
+    (keptKeys
+      ? ` The conditions on ${dimName} are repeated in the subquery as the keys they keep (${keyPairs[0].factColumn} IN (SELECT …)), so only groups that can join are aggregated${pushLimit ? ' and the LIMIT can be cut before the join' : ''}.`
+      : '') +
     (counted.length > 0
       ? ` ${counted.map((s) => s.text).join(', ')} ${counted.length > 1 ? 'count NOT NULL columns' : 'counts a NOT NULL column'}, so the subquery counts rows with count(*): the same number, and an index need not hold the column.`
       : '');
@@ -367,7 +382,7 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
       id: 'aggregate-before-join',
       title: pushLimit ? `Aggregate ${factName} first and push ORDER BY … LIMIT into it` : `Aggregate ${factName} before joining ${dimName}`,
       explanation,
-      rewrittenSql: selectWithSubqueries(out),
+      rewrittenSql: inline.restore(selectWithSubqueries(out)),
       caveats,
       findings,
     },

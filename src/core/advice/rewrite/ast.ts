@@ -311,3 +311,51 @@ export function parseExpr(text: string): Node {
 export function singleTable(stmt: SelectStmt): FromItem | undefined {
   return stmt.fromClause?.length === 1 ? rangeVarItem(stmt.fromClause[0]) : undefined;
 }
+
+/**
+ * Conditions holding a subquery, kept on one line in the pretty output (the deparser prints a subquery in WHERE
+ * flush left, across lines): `hold` gives a placeholder column to build the statement with, `restore` puts the
+ * conditions back into the deparsed text.
+ */
+export class InlineConditions {
+  private readonly held: Array<{ placeholder: string; sql: string }> = [];
+
+  hold(condition: Node): Node {
+    const placeholder = `pgtuner_inline_${this.held.length}`;
+    this.held.push({ placeholder, sql: exprToSql(condition) });
+    return columnRef(placeholder);
+  }
+
+  /** A function as the replacement: a condition's `$1` parameters are text, not replacement patterns. */
+  restore(sql: string): string {
+    return this.held.reduce((text, { placeholder, sql: condition }) => text.replace(new RegExp(`\\b${placeholder}\\b`), () => condition), sql);
+  }
+}
+
+/**
+ * `key IN (SELECT alias.column FROM <table> alias WHERE <conditions>)`: the rows of another table's groups that
+ * `conditions` (on `table`, whose qualifier is `qualifier`) keep, for a subquery that need aggregate only those.
+ * Undefined when a condition calls a function (its volatility is unknown here) or holds a subquery, or reads
+ * another table.
+ */
+export function keysKeptBy(key: Node, table: FromItem, column: string, conditions: Node[]): Node | undefined {
+  if (conditions.length === 0 || containsKind(conditions, ['SubLink', 'FuncCall'])) return undefined;
+  if (!columnsIn(conditions).every((p) => p.length === 1 || (p.length === 2 && p[0] === table.qualifier))) return undefined;
+  const rv = nodeAs(table.node, 'RangeVar');
+  if (!rv) return undefined;
+  const alias = `${table.qualifier}_wanted`;
+  const reAliased = conditions.map((c) =>
+    replaceNodes(clone(c), (node) => {
+      const path = columnPath(node);
+      return path ? columnRef(alias, path[path.length - 1]) : undefined;
+    }),
+  );
+  const keys: SelectStmt = {
+    targetList: [resTarget(columnRef(alias, column))],
+    fromClause: [wrap('RangeVar', { ...clone(rv), alias: { aliasname: alias } })],
+    whereClause: andOf(reAliased),
+    limitOption: 'LIMIT_OPTION_DEFAULT',
+    op: 'SETOP_NONE',
+  };
+  return wrap('SubLink', { subLinkType: 'ANY_SUBLINK', testexpr: key, subselect: wrap('SelectStmt', keys) });
+}

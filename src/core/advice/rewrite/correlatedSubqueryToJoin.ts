@@ -18,7 +18,8 @@ import {
   columnRef,
   conjunctsOf,
   containsKind,
-  exprToSql,
+  InlineConditions,
+  keysKeptBy,
   columnsIn,
   funcName,
   intConst,
@@ -27,7 +28,6 @@ import {
   nullIgnoringAggregates,
   opExpr,
   rangeVarItem,
-  replaceNodes,
   resTarget,
   selectWithSubqueries,
   singleTable,
@@ -103,16 +103,16 @@ export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft
   });
   if (found.length === 0) return [];
 
-  const wanted = wantedKeys(stmt);
-  // The pretty deparser prints a subquery in WHERE flush left, across lines: each goes in as a placeholder
-  // column and comes back on one line.
-  const sublinks: Array<{ placeholder: string; sql: string }> = [];
+  // An outer query over one table that keeps only some of its rows asks for only their groups.
+  const outerTable = rangeVarItem(from);
+  const inline = new InlineConditions();
+  let limited = false;
   const keepWanted = (d: Decorrelated): Node[] => {
-    const condition = wanted?.(d);
+    if (!outerTable || d.outerColumn[0] !== outerTable.qualifier) return [];
+    const condition = keysKeptBy(columnRef(...d.innerColumn), outerTable, d.outerColumn[1], conjunctsOf(stmt.whereClause));
     if (!condition) return [];
-    const placeholder = `pgtuner_wanted_${sublinks.length}`;
-    sublinks.push({ placeholder, sql: exprToSql(condition) });
-    return [columnRef(placeholder)];
+    limited = true;
+    return [inline.hold(condition)];
   };
   let joined: Node = clone(from);
   const targetList = (stmt.targetList ?? []).map((t) => clone(t));
@@ -147,10 +147,9 @@ export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft
       explanation:
         'The scalar subquery runs once per outer row (a SubPlan with as many loops as rows). Aggregating the inner table once, grouped by the correlation column, ' +
         'and joining the groups gives each outer row its value from one hash join.',
-      // A function as the replacement: the condition's `$1` parameters are text, not replacement patterns.
-      rewrittenSql: sublinks.reduce((sql, { placeholder, sql: condition }) => sql.replace(new RegExp(`\\b${placeholder}\\b`), () => condition), selectWithSubqueries(out)),
+      rewrittenSql: inline.restore(selectWithSubqueries(out)),
       caveats: [
-        wanted
+        limited
           ? "It aggregates the groups the outer query's conditions ask for, in one pass: when it returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides."
           : 'It aggregates every group of the inner table, also those no outer row asks for: when the outer query returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides.',
       ],
@@ -158,30 +157,3 @@ export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft
   ];
 }
 
-/**
- * For an outer query over one table with a WHERE of plain conditions on it: builds, per subquery, the condition
- * that keeps only the groups the outer rows ask for (`inner.key IN (SELECT o2.key FROM outer o2 WHERE …)`, the
- * outer conditions re-aliased to o2). Undefined when the outer query is not of that shape.
- */
-function wantedKeys(stmt: SelectStmt): ((d: Decorrelated) => Node | undefined) | undefined {
-  const outer = rangeVarItem(stmt.fromClause?.[0]);
-  const where = stmt.whereClause;
-  if (!outer || !where || containsKind(where, ['SubLink', 'FuncCall'])) return undefined;
-  if (!columnsIn(where).every((p) => p.length === 1 || (p.length === 2 && p[0] === outer.qualifier))) return undefined;
-  const alias = `${outer.qualifier}_wanted`;
-  const reAliased = replaceNodes(clone(where), (node) => {
-    const path = columnPath(node);
-    return path ? columnRef(alias, path[path.length - 1]) : undefined;
-  });
-  return (d) => {
-    if (d.outerColumn[0] !== outer.qualifier) return undefined;
-    const keys: SelectStmt = {
-      targetList: [resTarget(columnRef(alias, d.outerColumn[1]))],
-      fromClause: [wrap('RangeVar', { ...clone(nodeAs(outer.node, 'RangeVar')), alias: { aliasname: alias } })],
-      whereClause: clone(reAliased),
-      limitOption: 'LIMIT_OPTION_DEFAULT',
-      op: 'SETOP_NONE',
-    };
-    return wrap('SubLink', { subLinkType: 'ANY_SUBLINK', testexpr: columnRef(...d.innerColumn), subselect: wrap('SelectStmt', keys) });
-  };
-}

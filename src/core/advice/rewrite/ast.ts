@@ -333,9 +333,9 @@ export class InlineConditions {
 }
 
 /**
- * `key IN (SELECT alias.column FROM <table> alias WHERE <conditions>)`: the rows of another table's groups that
- * `conditions` (on `table`, whose qualifier is `qualifier`) keep, for a subquery that need aggregate only those.
- * Undefined when a condition calls a function (its volatility is unknown here) or holds a subquery, or reads
+ * `key IN (SELECT w.column FROM <table> w WHERE <conditions>)`: keeps, in a subquery grouped by `key`, only the
+ * groups whose `table` row passes `conditions` (written against `table`'s qualifier, re-aliased to `w`).
+ * Undefined when a condition calls a function (its volatility is unknown here), holds a subquery, or reads
  * another table.
  */
 export function keysKeptBy(key: Node, table: FromItem, column: string, conditions: Node[]): Node | undefined {

@@ -11,7 +11,11 @@ import { Client } from 'pg';
 import { testServer } from '../helpers/globalServer';
 import { artifactsDir, repoRoot, serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import { notificationText } from './workbench';
 import { createDatabase } from '../helpers/testDatabase';
+
+/** How long the error's toast is waited for before the notification centre is read instead. */
+const NOTIFICATION_TOAST_MS = 20_000;
 
 const timings: Record<string, number | string> = {};
 
@@ -67,9 +71,7 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       const { page } = ed;
       const before = await ed.editorText();
       await ed.contextMenuCommand('WHER id = 1', 'Explain and Optimize');
-      const toast = page.locator('.notification-toast').filter({ hasText: /syntax error/i });
-      await toast.first().waitFor({ timeout: 30_000 });
-      const message = await toast.first().innerText();
+      const message = await notificationText(page, /syntax error/i, NOTIFICATION_TOAST_MS);
       assert.match(message, /Open Output/);
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 10_000 });
       // The previous explain's progress toast may still be fading out over the error; let it go for the screenshot.

@@ -54,6 +54,23 @@ export async function contextMenuCommand(page: Page, lineText: string, item: str
   await page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
 }
 
+/**
+ * The text of the newest notification matching `pattern`: its toast, or, when the workbench put it in the
+ * notification centre without a toast (it does so now and then while other notifications come and go), the
+ * centre's entry, opened for it and closed again. Either is what the user can read. `toastTimeoutMs` ≤ 0 reads
+ * the centre straight away.
+ */
+export async function notificationText(page: Page, pattern: RegExp, toastTimeoutMs = 10_000): Promise<string> {
+  const toast = page.locator('.notification-toast').filter({ hasText: pattern });
+  if (toastTimeoutMs > 0 && (await toast.first().waitFor({ timeout: toastTimeoutMs }).then(() => true, () => false))) return toast.first().innerText();
+  await runCommand(page, 'Notifications: Show Notifications');
+  const entry = page.locator('.notifications-center .notification-list-item').filter({ hasText: pattern });
+  await entry.first().waitFor({ timeout: 10_000 });
+  const text = await entry.first().innerText();
+  await page.keyboard.press('Escape');
+  return text;
+}
+
 /** The text of the first editor on the page (Monaco draws spaces as U+00A0). */
 export function editorText(page: Page): Promise<string> {
   return viewLinesText(page.locator('.monaco-editor .view-lines').first(), '\n');

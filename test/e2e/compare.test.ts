@@ -19,6 +19,7 @@ import { findSiblingGroups, groupTitle } from '../../webview/siblingGroups';
 import { HUGE_NODES, hugeComparisonJson } from '../unit/compare/hugeComparison';
 import { useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import { notificationText } from './workbench';
 
 describe('Compare with Previous and Copy Plan for Sharing, end to end (code-server + Chromium)', function () {
   this.timeout(600_000);
@@ -57,9 +58,7 @@ describe('Compare with Previous and Copy Plan for Sharing, end to end (code-serv
   it('Copy Plan for Sharing puts the plan and statement on the clipboard without the workspace\'s names', async () => {
     const { page } = ed;
     await ed.runCommand('Copy Plan for Sharing');
-    const toast = page.locator('.notification-toast').filter({ hasText: /Plan copied for sharing\. Replaced/ });
-    await toast.first().waitFor({ timeout: 30_000 });
-    const note = await toast.first().innerText();
+    const note = await notificationText(page, /Plan copied for sharing\. Replaced/, 30_000);
     assert.match(note, /\d+ tables?/);
     await ed.screenshot('copy-plan-for-sharing');
 

@@ -15,6 +15,7 @@ import { testServer } from '../helpers/globalServer';
 import { createDatabase, dropDatabase, indexNames, runSql } from '../helpers/testDatabase';
 import { serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import { notificationText } from './workbench';
 
 const database = 'tuner_e2e_nplusone';
 const label = 'programs db';
@@ -247,10 +248,8 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
     await quickFixRow(page, measureTitle);
     await pickFocused(page, measureTitle);
     const result = new RegExp(`One query is [\\d.]+× (faster|slower): 1 \\+ ${activePrograms} → 1 round trips, loop [\\d.]+ ms vs single query [\\d.]+ ms on ${label}[.;]`);
-    const toast = page.locator('.notification-toast').filter({ hasText: result });
-    await toast.first().waitFor({ timeout: 120_000 });
     // Same shape in both forms: the notification stays short enough to be read whole; the log says it.
-    const message = await toast.first().innerText();
+    const message = await notificationText(page, result, 120_000);
     assert.doesNotMatch(message, /parents, each with/);
     const logLine = await ed.waitForLog(/Measure round trips \(line \d+\): /, 10_000);
     assert.match(logLine, result);

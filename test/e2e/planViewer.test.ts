@@ -21,6 +21,7 @@ import { testServer } from '../helpers/globalServer';
 import { partitionedResult, partitionName, PARTITIONS } from '../unit/webview/partitionedResult';
 import { repoRoot, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import { notificationText } from './workbench';
 
 const fixtures = join(repoRoot, 'test/fixtures/plans');
 
@@ -165,8 +166,7 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     await waitFor(async () => ((await planTabs()) === 0 ? true : undefined), 15_000, 'no plan view open');
     await writeClipboard('hello, this is not a plan');
     await ed.runCommand('Open Plan from Clipboard');
-    const toast = ed.page.locator('.notification-toast').filter({ hasText: /expected a plan node like 'Seq Scan on t/ });
-    await toast.first().waitFor({ timeout: 30_000 });
+    await notificationText(ed.page, /expected a plan node like 'Seq Scan on t/, 30_000);
     await waitFor(async () => ((await planTabs()) === 0 ? true : undefined), 15_000, 'the plan view opened for the paste to close again');
     await ed.page.keyboard.press('Escape');
 
@@ -175,7 +175,7 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     await openFromClipboard(readFileSync(join(fixtures, pasted[1].sample), 'utf8'), expected.nodes.length);
     await writeClipboard('{"Plan": {"Total Cost": 1}}');
     await ed.runCommand('Open Plan from Clipboard');
-    await ed.page.locator('.notification-toast').filter({ hasText: /Node Type/ }).first().waitFor({ timeout: 30_000 });
+    await notificationText(ed.page, /Node Type/, 30_000);
     const frame = await ed.planFrame(async (f) => (await readFacts(f)).nodes === String(expected.nodes.length), 15_000);
     assert.equal((await readFacts(frame)).rootLabel, nodeLabel(expected.root.fields));
     assert.equal(await planTabs(), 1);

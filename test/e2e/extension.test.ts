@@ -73,6 +73,8 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       await ed.contextMenuCommand('WHER id = 1', 'Explain and Optimize');
       const message = await notificationText(page, /syntax error/i, NOTIFICATION_TOAST_MS);
       assert.match(message, /Open Output/);
+      // The advice started by the explain before may end only now: its findings must not take the error away.
+      await ed.waitForLog(/Suggest Indexes and Rewrites: \d+ index suggestion/, 60_000, 'the earlier explain\'s advice to end');
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 10_000 });
       // The previous explain's progress toast may still be fading out over the error; let it go for the screenshot.
       await page.locator('.notification-toast').filter({ hasText: /running EXPLAIN|planning/ }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);

@@ -21,29 +21,38 @@ export interface DiagnosticEntry {
   fromExplain: boolean;
 }
 
+/** A document's diagnostics: the last explain's findings, its error, and the static checks. */
+interface Slot {
+  explain: DiagnosticEntry[];
+  /** The error of the last explain that failed (a syntax error, a server error at a position). */
+  errors: vscode.Diagnostic[];
+  static: DiagnosticEntry[];
+}
+
 export class TunerDiagnostics implements vscode.Disposable {
   private readonly explainCollection = vscode.languages.createDiagnosticCollection('pgTuner.explain');
   private readonly staticCollection = vscode.languages.createDiagnosticCollection('pgTuner.static');
-  private readonly entries = new Map<string, { explain: DiagnosticEntry[]; static: DiagnosticEntry[] }>();
+  private readonly entries = new Map<string, Slot>();
 
   setExplainFindings(document: vscode.TextDocument, findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>): void {
     const entries = findings.map((f) => ({ ...f, fromExplain: true, diagnostic: toDiagnostic(document, f.insight, f.range) }));
-    this.slot(document.uri).explain = entries;
-    this.explainCollection.set(document.uri, entries.map((e) => e.diagnostic));
-    this.publishStatic(document.uri);
+    const slot = this.slot(document.uri);
+    slot.explain = entries;
+    slot.errors = [];
+    this.publishExplain(document.uri);
   }
 
   /**
    * Adds findings computed after the explain (the advisors' suggestions), replacing earlier ones of the same
-   * rules on the same statement; the explain's own findings stay.
+   * rules on the same statement; the explain's own findings stay, and so does an error reported meanwhile (an
+   * advice run can end after a later explain of another statement failed).
    */
   appendExplainFindings(document: vscode.TextDocument, ruleIds: readonly string[], findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>): void {
     const slot = this.slot(document.uri);
     const starts = new Set(findings.map((f) => f.statement.start));
     const kept = slot.explain.filter((e) => !(ruleIds.includes(e.insight.ruleId) && starts.has(e.statement.start)));
     slot.explain = [...kept, ...findings.map((f) => ({ ...f, fromExplain: true, diagnostic: toDiagnostic(document, f.insight, f.range) }))];
-    this.explainCollection.set(document.uri, slot.explain.map((e) => e.diagnostic));
-    this.publishStatic(document.uri);
+    this.publishExplain(document.uri);
   }
 
   /** A syntax or server error at a position: an Error diagnostic there; the document itself is left alone. */
@@ -53,14 +62,23 @@ export class TunerDiagnostics implements vscode.Disposable {
     const diagnostic = new vscode.Diagnostic(wordRange, message, vscode.DiagnosticSeverity.Error);
     diagnostic.source = diagnosticSource;
     diagnostic.code = code;
-    this.slot(document.uri).explain = [];
-    this.explainCollection.set(document.uri, [diagnostic]);
-    this.publishStatic(document.uri);
+    const slot = this.slot(document.uri);
+    slot.explain = [];
+    slot.errors = [diagnostic];
+    this.publishExplain(document.uri);
   }
 
   clearExplain(uri: vscode.Uri): void {
-    this.slot(uri).explain = [];
+    const slot = this.slot(uri);
+    slot.explain = [];
+    slot.errors = [];
     this.explainCollection.delete(uri);
+    this.publishStatic(uri);
+  }
+
+  private publishExplain(uri: vscode.Uri): void {
+    const slot = this.slot(uri);
+    this.explainCollection.set(uri, [...slot.explain.map((e) => e.diagnostic), ...slot.errors]);
     this.publishStatic(uri);
   }
 
@@ -70,7 +88,7 @@ export class TunerDiagnostics implements vscode.Disposable {
     this.publishStatic(document.uri);
   }
 
-  private shownStatic(slot: { explain: DiagnosticEntry[]; static: DiagnosticEntry[] }): DiagnosticEntry[] {
+  private shownStatic(slot: Slot): DiagnosticEntry[] {
     const explained = new Set(slot.explain.map((e) => `${e.insight.ruleId}@${e.range.start}-${e.range.end}`));
     return slot.static.filter((e) => !explained.has(`${e.insight.ruleId}@${e.range.start}-${e.range.end}`));
   }
@@ -101,11 +119,11 @@ export class TunerDiagnostics implements vscode.Disposable {
     );
   }
 
-  private slot(uri: vscode.Uri): { explain: DiagnosticEntry[]; static: DiagnosticEntry[] } {
+  private slot(uri: vscode.Uri): Slot {
     const key = uri.toString();
     let slot = this.entries.get(key);
     if (!slot) {
-      slot = { explain: [], static: [] };
+      slot = { explain: [], errors: [], static: [] };
       this.entries.set(key, slot);
     }
     return slot;

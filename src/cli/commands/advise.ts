@@ -4,12 +4,10 @@
  * embedded database). Real indexes are built (in rolled-back transactions)
  * only on the embedded database, or on a server the user marks as non-production with --allow-what-if.
  */
-import { adviseIndexes } from '../../core/advice/index/adviseIndexes';
 import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSuggestion';
 import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
-import { alternativeForms, type AlternativeForm } from '../../core/advice/rewrite/alternativeForms';
+import { adviseIndexesWithRewrites } from '../../core/report/statementAdvice';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
-import { describeEquivalence } from '../../core/report/rewriteReport';
 import { formatCost, formatMs, formatRatio } from '../../core/report/formatNumbers';
 import {
   describeAppliesTo,
@@ -25,6 +23,7 @@ import { indent } from '../indent';
 import type { CommandIo } from '../io';
 import type { ErrorContext } from '../reportError';
 import { prepareStatement, withSession } from '../runStatement';
+import { proofLines } from './rewrite';
 
 function formatSuggestion(s: IndexSuggestion, n: number, c: Colours): string {
   const label = s.label === 'measured' ? c.green('[measured]') : c.yellow('[estimated only]');
@@ -75,23 +74,13 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
     io.note('Estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).');
   }
   const params = db.params.length > 0 ? db.params : undefined;
-  const { advice, forms } = await withSession(target, async (session) => {
+  const { indexes: advice, chosen } = await withSession(target, async (session) => {
+    const options = { allowMeasuredWhatIf: request.allowWhatIf === true, params, statementTimeoutMs: db.timeoutMs, signal: io.signal };
     // The proven rewrites stand in for the statement too: an index may win only together with one.
-    let forms: AlternativeForm[] = [];
-    if (!request.asWritten) {
-      io.note('Judging indexes for the statement and for its rewrites proven to return the same rows (--as-written: the statement only)…');
-      forms = await alternativeForms(session, await adviseRewrites(session, sql, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal }), params);
-    }
-    const advice = await adviseIndexes(session, sql, {
-      alternatives: forms.map((f) => ({ label: f.rewrite.title, sql: f.sql, params: f.params })),
-      allowMeasuredWhatIf: request.allowWhatIf === true,
-      params,
-      statementTimeoutMs: db.timeoutMs,
-      signal: io.signal,
-    });
-    return { advice, forms };
+    if (!request.asWritten) io.note('Judging indexes for the statement and for its rewrites proven to return the same rows (--as-written: the statement only)…');
+    const rewrites = request.asWritten ? [] : await adviseRewrites(session, sql, options);
+    return adviseIndexesWithRewrites(session, sql, rewrites, options);
   });
-  const chosen = forms.find((f) => f.rewrite.title === advice.best?.appliesTo)?.rewrite;
   if (request.json) io.out(`${JSON.stringify(chosen ? { ...advice, rewrite: chosen } : advice, null, 2)}\n`);
   else io.out(formatIndexAdvice(advice, io.colours) + (chosen ? chosenRewriteText(chosen, io.colours) : ''));
   return exitCodes.ok;
@@ -99,6 +88,6 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
 
 /** The rewrite the best index goes with: the SQL to use it with, and its proof. */
 function chosenRewriteText(r: Rewrite, c: Colours): string {
-  const body = [`Equivalence: ${describeEquivalence(r)}`, ...(r.findings ?? []).map((f) => c.yellow(`Finding: ${f}`)), ...r.caveats.map((cv) => `Caveat: ${cv}`), 'SQL:', indent(c.cyan(r.rewrittenSql), '  ')];
+  const body = [...proofLines(r, c), 'SQL:', indent(c.cyan(r.rewrittenSql), '  ')];
   return `\n${c.bold(`The index goes with the rewrite "${r.title}"`)} (pg-tuner rewrite --with-index measures them together)\n${indent(body.join('\n'))}\n`;
 }

@@ -40,19 +40,9 @@ export async function adviseStatement(session: DatabaseSession, sql: string, opt
   const { params, statementTimeoutMs, signal } = options;
   options.onStep?.('rewrites');
   const rewrites = await adviseRewrites(session, sql, { params, statementTimeoutMs, signal });
-  // Keyset pagination included: its new parameters are bound to the last row of the previous page.
-  const forms = await alternativeForms(session, rewrites, params);
   options.onStep?.('indexes');
-  const indexes = await adviseIndexes(session, sql, {
-    alternatives: forms.map((f) => ({ label: f.rewrite.title, sql: f.sql, params: f.params })),
-    siblings: options.siblings,
-    allowMeasuredWhatIf: options.allowMeasuredWhatIf,
-    params,
-    statementTimeoutMs,
-    signal,
-  });
+  const { indexes, chosen } = await adviseIndexesWithRewrites(session, sql, rewrites, options);
   const best = indexes.best;
-  const chosen = best ? forms.find((f) => f.rewrite.title === best.appliesTo)?.rewrite : undefined;
   if (!best || !chosen) return { rewrites, indexes };
   const chosenIndexes = indexes.suggestions.filter((s) => best.indexNames.includes(s.candidate.name));
   if (chosenIndexes.length === 0) return { rewrites, indexes };
@@ -68,4 +58,28 @@ export async function adviseStatement(session: DatabaseSession, sql: string, opt
     if (isCancelled(err)) throw err;
     return { rewrites, indexes, combinationNote: `"${chosen.title}" was not measured with ${best.indexNames.join(' + ')}: ${(err as Error).message}` };
   }
+}
+
+/**
+ * Indexes judged against the statement as written and against its proven rewrites (keyset pagination
+ * included: its new parameters are bound to the last row of the previous page); `chosen` is the rewrite the
+ * best index goes with, when it is one. With no rewrites: the statement as written only.
+ */
+export async function adviseIndexesWithRewrites(
+  session: DatabaseSession,
+  sql: string,
+  rewrites: Rewrite[],
+  options: Omit<StatementAdviceOptions, 'onStep'>,
+): Promise<{ indexes: IndexAdvice; chosen?: Rewrite }> {
+  const forms = await alternativeForms(session, rewrites, options.params);
+  const indexes = await adviseIndexes(session, sql, {
+    alternatives: forms.map((f) => ({ label: f.rewrite.title, sql: f.sql, params: f.params })),
+    siblings: options.siblings,
+    allowMeasuredWhatIf: options.allowMeasuredWhatIf,
+    params: options.params,
+    statementTimeoutMs: options.statementTimeoutMs,
+    signal: options.signal,
+  });
+  const best = indexes.best;
+  return { indexes, chosen: best ? forms.find((f) => f.rewrite.title === best.appliesTo)?.rewrite : undefined };
 }

@@ -5,7 +5,6 @@ import type { DatabaseSession } from '../../core/db/session';
 import { dashboardDemoFiles, dashboardQuery, defaultDashboardScale } from '../../core/demo/dashboardDemo';
 import { explainAndOptimize } from '../../core/explainAndOptimize';
 import { formatCount, formatMs, formatRatio } from '../../core/report/formatNumbers';
-import { describeEquivalence } from '../../core/report/rewriteReport';
 import type { CliRequest } from '../args';
 import type { Colours } from '../colours';
 import { failOnExitCode } from '../exitCodes';
@@ -13,7 +12,7 @@ import { formatResult } from '../formatResult';
 import { indent } from '../indent';
 import type { CommandIo } from '../io';
 import { withSession } from '../runStatement';
-import { combinationText } from './rewrite';
+import { combinationText, proofLines } from './rewrite';
 
 /**
  * `pg-tuner demo`: the slow-dashboard case (cases.md, case 1) end to end on the embedded database: load the
@@ -59,9 +58,7 @@ function formatFix(rewrites: Rewrite[], c: Colours): string {
     const m = r.measurement;
     const timing = m ? ` — alone ${formatMs(m.before.timeMs)} → ${formatMs(m.after.timeMs)} (${formatRatio(m.before.timeMs, m.after.timeMs)}), faster beyond noise: ${m.faster ? 'yes' : 'no'}` : '';
     out.push(`${c.green('Rewrite:')} ${r.title}${timing}`);
-    out.push(indent(`Equivalence: ${describeEquivalence(r)}`));
-    for (const f of r.findings ?? []) out.push(indent(c.yellow(`Finding: ${f}`)));
-    for (const cv of r.caveats) out.push(indent(`Caveat: ${cv}`));
+    out.push(...proofLines(r, c).map((line) => indent(line)));
     out.push(indent(r.combination ? combinationText(r.combination).join('\n') : 'Index: the index advisor found none that makes this form faster on this data.'));
     out.push(indent(`SQL:\n${indent(c.cyan(r.rewrittenSql))}`));
   }

@@ -40,6 +40,11 @@ export function combinationText(c: RewriteCombination): string[] {
   return out;
 }
 
+/** A proven rewrite's proof, as the demo and `advise` print it next to their figures: verdict, findings, caveats. */
+export function proofLines(r: Rewrite, c: Colours): string[] {
+  return [`Equivalence: ${describeEquivalence(r)}`, ...(r.findings ?? []).map((f) => c.yellow(`Finding: ${f}`)), ...r.caveats.map((cv) => `Caveat: ${cv}`)];
+}
+
 function formatRewrite(r: Rewrite, n: number, c: Colours): string {
   const verdict =
     r.verification === 'equivalent' ? c.green(r.quickFix ? '[equivalent, faster]' : '[equivalent]') : r.verification === 'not-equivalent' ? c.red('[NOT equivalent]') : c.yellow('[not proven]');

@@ -65,7 +65,7 @@ export function readSqlFile(path: string): string {
 }
 
 /** `dir/**\/*.sql` → a RegExp over `/`-separated relative paths. */
-export function globToRegExp(pattern: string): RegExp {
+function globToRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -91,6 +91,25 @@ function walk(dir: string): string[] {
 }
 
 /**
+ * The files a glob (`db/**\/*.sql`) matches: `list` gives the files below the folder before its first wildcard
+ * (with its own rules for what to skip), the rest of the pattern picks among them. None when that folder does
+ * not exist.
+ */
+export function globFiles(pattern: string, cwd: string, list: (dir: string) => string[]): string[] {
+  const parts = pattern.split(/[\\/]/);
+  const firstWild = parts.findIndex((p) => /[*?]/.test(p));
+  const base = resolve(cwd, parts.slice(0, firstWild).join('/') || '.');
+  const matcher = globToRegExp(parts.slice(firstWild).join('/'));
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(base).isDirectory();
+  } catch {
+    // A glob under a folder that does not exist matches nothing; the caller says so.
+  }
+  return isDirectory ? list(base).filter((p) => matcher.test(relative(base, p).split(sep).join('/'))) : [];
+}
+
+/**
  * Schema files for the embedded database: a file as given, a directory's .sql files (recursively), or a
  * glob (`migrations/*.sql`, `db/**\/*.sql`). Paths come back relative to the working directory, sorted,
  * so numbered migrations load in order.
@@ -105,13 +124,7 @@ export function resolveSchemaFiles(patterns: string[], cwd = process.cwd()): Arr
       if (statSync(full).isDirectory()) found.push(...walk(full).filter((p) => p.endsWith('.sql')));
       else found.push(full);
     } else {
-      const parts = pattern.split(/[\\/]/);
-      const firstWild = parts.findIndex((p) => /[*?]/.test(p));
-      const base = resolve(cwd, parts.slice(0, firstWild).join('/') || '.');
-      const matcher = globToRegExp(parts.slice(firstWild).join('/'));
-      if (existsSync(base)) {
-        found.push(...walk(base).filter((p) => matcher.test(relative(base, p).split(sep).join('/'))));
-      }
+      found.push(...globFiles(pattern, cwd, walk));
     }
     if (found.length === 0) throw new TunerError('bad-input', `No schema files match ${pattern}.`);
     for (const p of found) paths.add(p);

@@ -6,7 +6,7 @@
  * query in a read-only transaction. --apply writes the code change. The TypeScript compiler loads only here.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { extname, join, relative, resolve } from 'node:path';
 import type { NPlusOneAdvice } from '../../core/advice/nPlusOne/adviseNPlusOne';
 import type { DatabaseSession } from '../../core/db/session';
 import type { SessionTarget } from '../../core/db/openSession';
@@ -21,7 +21,7 @@ import { UsageError } from '../args';
 import type { Colours } from '../colours';
 import { exitCodes } from '../exitCodes';
 import { indent } from '../indent';
-import { globToRegExp } from '../inputs';
+import { globFiles } from '../inputs';
 import type { CommandIo } from '../io';
 import { sessionTarget } from '../runStatement';
 
@@ -84,17 +84,7 @@ export function resolveSourceFiles(patterns: string[], cwd = process.cwd()): str
         throw new UsageError(`${pattern} is not a TypeScript or JavaScript file (.ts, .tsx, .js, .jsx, .mjs, .cjs).`);
       } else found.push(full);
     } else {
-      const parts = pattern.split(/[\\/]/);
-      const firstWild = parts.findIndex((p) => /[*?]/.test(p));
-      const base = resolve(cwd, parts.slice(0, firstWild).join('/') || '.');
-      const matcher = globToRegExp(parts.slice(firstWild).join('/'));
-      let isDirectory = false;
-      try {
-        isDirectory = statSync(base).isDirectory();
-      } catch {
-        // A glob under a folder that does not exist matches nothing; said below.
-      }
-      if (isDirectory) found.push(...walk(base).filter((p) => matcher.test(relative(base, p).split(sep).join('/'))));
+      found.push(...globFiles(pattern, cwd, walk));
       if (found.length === 0) throw new TunerError('bad-input', `No .ts/.js files match ${pattern}.`);
     }
     for (const p of found) paths.add(p);

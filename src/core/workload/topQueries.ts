@@ -68,7 +68,8 @@ export type WorkloadNoteKind =
   | 'extension-not-installed'
   | 'extension-not-preloaded'
   | 'insufficient-privilege'
-  | 'unknown-columns';
+  | 'unknown-columns'
+  | 'utility-statements';
 
 export interface WorkloadNote {
   kind: WorkloadNoteKind;
@@ -99,7 +100,17 @@ export interface TopQueriesOptions {
   limit?: number;
   /** Keep statements run inside functions (track = all); default only top-level ones where known. */
   includeNested?: boolean;
+  /** List utility statements too (VACUUM, GRANT, SET ROLE, …); default not, since they cannot be explained. */
+  includeUtility?: boolean;
 }
+
+/**
+ * Matches a statement that EXPLAIN accepts, after leading white space, comments and parentheses: the rest
+ * (VACUUM, GRANT, SET ROLE, COPY, CREATE …) are utility statements, recorded when track_utility is on. Sent as
+ * a parameter, so the server's standard_conforming_strings cannot change what it means.
+ */
+export const explainableStatementPattern =
+  '^(\\s|/\\*([^*]|\\*+[^*/])*\\*+/|--[^\\n]*\\n|\\()*(select|insert|update|delete|merge|with|values|table)\\M';
 
 const insufficientPrivilege = '<insufficient privilege>';
 
@@ -137,6 +148,7 @@ interface StatementRow extends Record<string, unknown> {
   blk_read_time: number | null;
   statement_count: number;
   hidden_count: number;
+  utility_count: number;
   sum_total_time: number;
   sum_calls: number;
   sum_rows: number;
@@ -163,7 +175,13 @@ function preloaded(preload: string | null): boolean | undefined {
 }
 
 /** The SELECT over the view, its figures mapped to fixed aliases. Column names come from our own table. */
-export function topQueriesSql(qualifiedView: string, columns: StatementColumns, orderBy: TopQueryOrder, includeNested: boolean): string {
+export function topQueriesSql(
+  qualifiedView: string,
+  columns: StatementColumns,
+  orderBy: TopQueryOrder,
+  includeNested: boolean,
+  includeUtility = false,
+): string {
   const f = columns.figures;
   const col = (figure: StatementFigure): string => (f[figure] ? `s.${f[figure]}::float8` : 'NULL::float8');
   const nested = columns.hasToplevel && !includeNested ? 'AND s.toplevel' : '';
@@ -182,17 +200,24 @@ export function topQueriesSql(qualifiedView: string, columns: StatementColumns, 
   FROM ${qualifiedView} s
   WHERE s.dbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) ${nested}
     AND pg_catalog.strpos(s.query, '${tunerTag}') = 0
+), t AS (
+  -- Another role's text is hidden, so whether it is a utility statement is unknown: it stays listed.
+  SELECT s.*, (s.query = '${insufficientPrivilege}' OR s.query ~* $2) AS explainable FROM s
+), w AS (
+  -- The totals (the shares' denominators) count every statement, listed or not.
+  SELECT t.*,
+         count(*) OVER ()::int AS statement_count,
+         count(*) FILTER (WHERE t.query = '${insufficientPrivilege}') OVER ()::int AS hidden_count,
+         count(*) FILTER (WHERE NOT t.explainable) OVER ()::int AS utility_count,
+         coalesce(sum(t.total_time) OVER (), 0) AS sum_total_time,
+         coalesce(sum(t.calls) OVER (), 0) AS sum_calls,
+         coalesce(sum(t.rows) OVER (), 0) AS sum_rows,
+         coalesce(sum(t.shared_blks_read) OVER (), 0) AS sum_shared_blks_read,
+         coalesce(sum(t.temp_blks_written) OVER (), 0) AS sum_temp_blks_written
+  FROM t
 )
-SELECT s.*,
-       count(*) OVER ()::int AS statement_count,
-       count(*) FILTER (WHERE s.query = '${insufficientPrivilege}') OVER ()::int AS hidden_count,
-       coalesce(sum(s.total_time) OVER (), 0) AS sum_total_time,
-       coalesce(sum(s.calls) OVER (), 0) AS sum_calls,
-       coalesce(sum(s.rows) OVER (), 0) AS sum_rows,
-       coalesce(sum(s.shared_blks_read) OVER (), 0) AS sum_shared_blks_read,
-       coalesce(sum(s.temp_blks_written) OVER (), 0) AS sum_temp_blks_written
-FROM s
-ORDER BY s.${orderAlias[orderBy]} DESC NULLS LAST, s.total_time DESC, s.query_id
+SELECT w.* FROM w ${includeUtility ? '' : 'WHERE w.explainable'}
+ORDER BY w.${orderAlias[orderBy]} DESC NULLS LAST, w.total_time DESC, w.query_id
 LIMIT $1`;
 }
 
@@ -246,7 +271,10 @@ export async function loadTopQueries(session: DatabaseSession, options: TopQueri
   }
   let rows: StatementRow[];
   try {
-    rows = await session.query<StatementRow>(topQueriesSql(qualifiedView, columns, orderBy, options.includeNested === true), [limit]);
+    rows = await session.query<StatementRow>(
+      topQueriesSql(qualifiedView, columns, orderBy, options.includeNested === true, options.includeUtility === true),
+      [limit, explainableStatementPattern],
+    );
   } catch (err) {
     // 55000: "pg_stat_statements must be loaded via shared_preload_libraries".
     if (err instanceof TunerError && err.detail.code === '55000') {
@@ -307,6 +335,14 @@ export async function loadTopQueries(session: DatabaseSession, options: TopQueri
       kind: 'insufficient-privilege',
       message: `${hidden} of ${first.statement_count} statements belong to other roles: this role sees their figures but not their text or query id ('${insufficientPrivilege}').`,
       steps: ['GRANT pg_read_all_stats TO <this role>;   -- run as a superuser; PostgreSQL 10+'],
+    });
+  }
+  const utility = first?.utility_count ?? 0;
+  if (utility > 0 && options.includeUtility !== true) {
+    notes.push({
+      kind: 'utility-statements',
+      message: `${utility} utility statement${utility === 1 ? '' : 's'} (VACUUM, GRANT, SET, COPY, DDL, …) not listed: they cannot be explained; their time counts in the totals.`,
+      steps: [],
     });
   }
   if (isPreloaded === false) {

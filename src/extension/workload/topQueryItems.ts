@@ -63,6 +63,7 @@ const noteTitles: Record<WorkloadNoteKind, string> = {
   'extension-not-preloaded': 'pg_stat_statements is not preloaded',
   'insufficient-privilege': 'Some statements are hidden from this role',
   'unknown-columns': 'This pg_stat_statements version is not supported',
+  'utility-statements': 'Utility statements are not listed',
 };
 
 /** The embedded database is built from the workspace's schema files and runs no application workload. */
@@ -171,7 +172,8 @@ function noteNode(idPart: string, title: string, message: string, steps: readonl
 }
 
 export function workloadNoteNode(note: WorkloadNote): NoteNode {
-  const icon = note.kind === 'insufficient-privilege' || note.kind === 'extension-not-preloaded' ? 'info' : 'warning';
+  const informative: readonly WorkloadNoteKind[] = ['insufficient-privilege', 'extension-not-preloaded', 'utility-statements'];
+  const icon = informative.includes(note.kind) ? 'info' : 'warning';
   return noteNode(note.kind, noteTitles[note.kind], note.message, note.steps, icon);
 }
 

@@ -133,6 +133,38 @@ describe('top queries (real server, pg_stat_statements)', function () {
     }
   });
 
+  it('leaves utility statements out of the list, not out of the totals', async () => {
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      const user = (await c.query<{ u: string }>('SELECT current_user AS u')).rows[0].u;
+      await c.query('VACUUM wl_items');
+      await c.query('/* leading comment */ GRANT SELECT ON wl_items TO PUBLIC');
+      await c.query(`SET ROLE "${user}"`);
+      await c.query('RESET ROLE');
+      // Explainable, behind a comment and parentheses: still listed.
+      await c.query('/* report */ (SELECT v FROM wl_items WHERE id = 3)');
+    } finally {
+      await c.end();
+    }
+    const listed = await loadTopQueries(session, { orderBy: 'calls', limit: 100 });
+    const all = await loadTopQueries(session, { orderBy: 'calls', limit: 100, includeUtility: true });
+    const utility = /^\s*(\/\*.*?\*\/\s*)?(VACUUM|GRANT|SET|RESET)\b/i;
+    assert.deepEqual(listed.statements.filter((s) => utility.test(s.query)).map((s) => s.query), []);
+    const utilityQueries = all.statements.filter((s) => utility.test(s.query)).map((s) => s.query);
+    for (const expected of [/^VACUUM wl_items/, /GRANT SELECT ON wl_items/, /^SET ROLE/, /^SET work_mem/]) {
+      assert.ok(utilityQueries.some((q) => expected.test(q)), `${expected} listed with includeUtility: ${utilityQueries.join(' | ')}`);
+    }
+    assert.ok(listed.statements.some((s) => /\(SELECT v FROM wl_items WHERE id = \$1\)/.test(s.query)), 'a commented, parenthesised SELECT stays');
+    const note = listed.notes.find((n) => n.kind === 'utility-statements');
+    assert.ok(note, 'a note says utility statements are not listed');
+    assert.match(note.message, new RegExp(`^${utilityQueries.length} utility statements`));
+    assert.equal(all.notes.find((n) => n.kind === 'utility-statements'), undefined);
+    // The shares are of every statement, listed or not.
+    assert.deepEqual(listed.totals, all.totals);
+    assert.equal(listed.statementCount, all.statementCount);
+  });
+
   it('honours --limit', async () => {
     const r = await loadTopQueries(session, { orderBy: 'calls', limit: 2 });
     assert.equal(r.statements.length, 2);

@@ -10,8 +10,11 @@ export function detectPlanFormat(text: string): PlanFormat {
   if (/"(Plan|Node Type)"\s*:|""(Plan|Node Type)""\s*:/.test(head)) return 'json';
   const firstReal = head
     .split(/\r?\n|\r/)
-    .map((l) => l.replace(/\s*\+$/, '').trim())
-    .find((l) => l !== '' && l !== 'QUERY PLAN' && !/^-{3,}[-+]*$/.test(l));
+    .map((l) => {
+      const t = l.trim();
+      return t.endsWith('+') ? t.slice(0, -1).trim() : t;
+    })
+    .find((l) => l !== '' && l !== 'QUERY PLAN' && !/^---[-+]*$/.test(l));
   if (firstReal === undefined) return 'text';
   if (/^[[{]/.test(firstReal)) return 'json';
   if (/^<(\?xml|explain)\b/.test(firstReal)) return 'xml';

@@ -3,6 +3,7 @@
  * `(1 row)` footer, the `+` marks and the one-space margin of border 1. Line numbers stay the input's.
  */
 import { LineSink, type PastedLines } from './pastedLines';
+import { isPsqlFooter } from './psqlFooter';
 
 export function psqlCellLines(text: string, lineMap?: number[]): PastedLines {
   const raw = text.split(/\r\n|\r|\n/);
@@ -10,8 +11,8 @@ export function psqlCellLines(text: string, lineMap?: number[]): PastedLines {
   const out = new LineSink();
   for (let i = 0; i < raw.length; i++) {
     let line = raw[i];
-    if (/^\s*\(\d+ rows?\)\s*$/.test(line)) break;
-    if (/^\s*QUERY PLAN\s*$/.test(line) || /^\s*-{3,}[-+]*\s*$/.test(line)) continue;
+    if (isPsqlFooter(line)) break;
+    if (/^\s*QUERY PLAN\s*$/.test(line) || /^\s*---[-+]*\s*$/.test(line)) continue;
     if (plusMarked) line = line.replace(/\+$/, '');
     line = line.trimEnd();
     out.push(line, lineMap?.[i] ?? i + 1);

@@ -12,7 +12,8 @@ import { LineSink, type PastedLines } from './pastedLines';
 const RECORD = /^[+|│┌├└]?[-─]\[ RECORD \d+ \][-─+┬┼┐┤┘]*$/;
 const FRAME_RULE = /^[+┌├└][-─+┬┼┴┐┤┘]+$/;
 const FRAMED = /^[|│].*[|│]$/;
-const RULE = /^\s*(-{3,}|─{3,})[-+─┼]*\s*$/;
+// `---` then the rest: a `-{3,}` followed by `[-+]*` could split a long rule every way (quadratic).
+const RULE = /^\s*(?:---|───)[-+─┼]*\s*$/;
 
 export function planFromPsqlFrames(input: PastedLines): PastedLines | undefined {
   const probe = input.lines.slice(0, 50);
@@ -95,7 +96,7 @@ function unicodeBorder1(input: PastedLines): PastedLines {
       line = line.slice(0, -1) + lines[i].trimEnd().replace(/^(\s*)…/, '');
     }
     if (RULE.test(line)) line = line.replace(/─/g, '-').replace(/┼/g, '+');
-    out.push(line.replace(/\s*↵$/, ''), no);
+    out.push(line.endsWith('↵') ? line.slice(0, -1).trimEnd() : line, no);
   }
   return out;
 }

@@ -5,44 +5,129 @@
  * introduce the subplans below them. Detail lines become the keys FORMAT JSON uses (textDetails.ts).
  */
 import { TunerError } from '../errors';
+import { readCitusNodes } from './citusNodes';
 import type { RawPlanFields } from './planNode';
+import { isPsqlFooter } from './psqlFooter';
 import type { RawNode, RawPlan } from './rawPlan';
 import { applyDetail, scalar } from './textDetails';
-import { hasNodeStats, looksCutNodeLine, parseNodeHeader } from './textNodeHeader';
+import { hasLeadingTab, indentOf, logicalLines, SUBPLAN_HEADER, type Line } from './textLines';
+import { hasNodeStats, looksCutNodeLine, looksLikeNodeName, parseNodeHeader } from './textNodeHeader';
 
-interface Line {
-  /** 1-based line number in the input. */
-  no: number;
-  text: string;
-  indent: number;
+type Frame = { col: number; start: number; child: number; no: number } & (
+  | { kind: 'node'; node: RawNode }
+  | { kind: 'subplan'; owner: RawNode; name: string }
+  | { kind: 'worker'; worker: Record<string, unknown> }
+  | { kind: 'block'; name: 'Planning' | 'JIT'; target: Record<string, unknown> }
+);
+
+/** One reading of the lines at one tab width. */
+export interface TextReading {
+  plan: RawPlan;
+  /** For each logical line, the line number of the node (or header) it was read under; -1 at top level. */
+  owners: Int32Array;
+  /** True when every line sits at the column EXPLAIN itself puts it (two more than its parent's text). */
+  exact: boolean;
 }
 
-type Frame =
-  | { kind: 'node'; col: number; node: RawNode }
-  | { kind: 'subplan'; col: number; owner: RawNode; name: string }
-  | { kind: 'worker'; col: number; worker: Record<string, unknown> }
-  | { kind: 'block'; col: number; name: 'Planning' | 'JIT'; target: Record<string, unknown> };
-
 const EXAMPLE = "expected a plan node like 'Seq Scan on t  (cost=…)'";
-const SUBPLAN_HEADER = /^(InitPlan \d+(?: \(returns [^)]*\))?|SubPlan \d+|CTE .+)$/;
-/** A node line without its arrow: a name, two spaces, the parenthesised figures. */
-const ROOT_LINE = /^[A-Z][^(]*?\s{2}\((cost=|actual |never executed)/;
-const TOP_LEVEL = /^(Planning Time|Execution Time|Total runtime|Planning|JIT|Settings|Query Identifier|Serialization|Trigger [^:]+|QUERY PLAN)(:|$)|^\(\d+ rows?\)$/;
+/** Tab widths tried when indentation has tabs, the likeliest first (its reading is kept when all agree). */
+const TAB_WIDTHS = [8, 4, 2, 3, 6, 5, 7];
 
 export function readTextPlan(text: string): RawPlan {
   const lines = logicalLines(text);
   const rootIndex = findRoot(lines);
+  if (!lines.some(hasLeadingTab)) return readLines(lines, rootIndex, 1).plan;
+  return readTabbed(lines, rootIndex);
+}
+
+/**
+ * Tabs in the indentation (an editor turned runs of spaces into tabs at its stops): each plausible stop
+ * width is tried. Readings where every line lands on EXPLAIN's own columns win over the others; among the
+ * winners, one tree or several identical ones is read; trees that differ are refused, naming the first
+ * line they put under different parents, rather than guessing.
+ */
+function readTabbed(lines: Line[], rootIndex: number): RawPlan {
+  const readings: Array<{ width: number; reading: TextReading }> = [];
+  let firstError: unknown;
+  for (const width of TAB_WIDTHS) {
+    try {
+      readings.push({ width, reading: readLines(lines, rootIndex, width) });
+    } catch (err) {
+      if (!(err instanceof TunerError)) throw err;
+      firstError ??= err;
+    }
+  }
+  const exact = readings.filter((r) => r.reading.exact);
+  const pool = exact.length > 0 ? exact : readings;
+  if (pool.length === 0) throw firstError;
+  const [first, ...rest] = pool;
+  for (const other of rest) {
+    const at = firstDifference(first.reading.owners, other.reading.owners);
+    if (at < 0) continue;
+    const line = lines[at];
+    const under = (r: TextReading): string => {
+      const owner = r.owners[at];
+      return owner < 0 ? 'at the top level' : `under line ${owner}`;
+    };
+    throw badLine(
+      line,
+      `the indentation mixes tabs and spaces, and the tree depends on the tab width: with tab stops every ` +
+        `${first.width} columns this line is ${under(first.reading)}, every ${other.width} columns ${under(other.reading)}; ` +
+        'paste the plan with spaces, as EXPLAIN prints it',
+    );
+  }
+  return first.reading.plan;
+}
+
+function firstDifference(a: Int32Array, b: Int32Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextReading {
+  const owners = new Int32Array(lines.length).fill(-2);
+  let exact = true;
   const root = lines[rootIndex];
-  const rootNode = newNode(root, root.text);
+  const rootText = root.text.trim();
+  const rootArrow = /^->\s+/.exec(rootText);
+  const rootNode = newNode(root, rootArrow ? rootText.slice(rootArrow[0].length) : rootText);
+  const rootIndent = indentOf(root, tabWidth);
+  // The root's children sit two columns right of its text. A fragment copied from inside a plan ("->  Hash
+  // Join …") often lost the first line's indentation only: its next line shows where the text really was.
+  let rootChild = rootIndent + (rootArrow ? rootArrow[0].length : 0) + 2;
+  const next = lines[rootIndex + 1];
+  if (next && next.text.trim() !== '') {
+    const nextIndent = indentOf(next, tabWidth);
+    if (nextIndent > rootIndent && nextIndent !== rootChild) {
+      rootChild = nextIndent;
+      if (!rootArrow && nextIndent !== rootIndent + 2) exact = false;
+    }
+  }
   const top: Record<string, unknown> = {};
-  const stack: Frame[] = [{ kind: 'node', col: root.indent, node: rootNode }];
+  const stack: Frame[] = [{ kind: 'node', col: rootChild - 2, start: rootIndent, child: rootChild, no: root.no, node: rootNode }];
+  owners[rootIndex] = -1;
 
   for (let i = rootIndex + 1; i < lines.length; i++) {
     const line = lines[i];
     const t = line.text.trim();
-    if (t === '' || /^\(\d+ rows?\)$/.test(t)) break;
-    while (stack.length > 0 && stack[stack.length - 1].col >= line.indent) stack.pop();
+    if (t === '' || isPsqlFooter(t)) break;
+    const indent = indentOf(line, tabWidth);
+    // The deepest node whose arrow this line starts inside of: then it could be that node's or its parent's.
+    let inside: Frame | undefined;
+    while (stack.length > 0 && stack[stack.length - 1].col >= indent) {
+      const popped = stack.pop() as Frame;
+      if (!inside && popped.kind === 'node' && popped.start < indent) inside = popped;
+    }
     const frame = stack[stack.length - 1];
+    if (inside && frame && !taskTimeLine(frame, indent, t)) {
+      throw badLine(
+        line,
+        `the indentation does not say whether this line belongs to '${frameLabel(inside)}' (line ${inside.no}) or to ` +
+          `'${frameLabel(frame)}' (line ${frame.no}); paste the plan as EXPLAIN printed it`,
+      );
+    }
+    owners[i] = frame ? frame.no : -1;
+    if (exact && indent !== (frame ? frame.child : rootIndent) && !(frame && taskTimeLine(frame, indent, t))) exact = false;
     const arrow = /^->\s+/.exec(t);
     if (arrow) {
       if (!frame || frame.kind === 'worker' || frame.kind === 'block') {
@@ -57,24 +142,25 @@ export function readTextPlan(text: string): RawPlan {
       } else {
         frame.node.children.push(node);
       }
-      stack.push({ kind: 'node', col: line.indent + arrow[0].length, node });
+      const col = indent + arrow[0].length;
+      stack.push({ kind: 'node', col, start: indent, child: col + 2, no: line.no, node });
       continue;
     }
     if (!frame) {
-      readTopLevel(line, t, top, stack);
+      readTopLevel(line, t, top, stack, indent);
       continue;
     }
     switch (frame.kind) {
       case 'node': {
         if (SUBPLAN_HEADER.test(t)) {
-          stack.push({ kind: 'subplan', col: line.indent, owner: frame.node, name: t });
+          stack.push({ kind: 'subplan', col: indent, start: indent, child: indent + 2, no: line.no, owner: frame.node, name: t });
           break;
         }
         const worker = /^Worker (\d+):\s*(.*)$/.exec(t);
         if (worker) {
           const w = workerOf(frame.node.fields, Number(worker[1]));
           if (worker[2]) readWorkerDetail(line, w, worker[2]);
-          stack.push({ kind: 'worker', col: line.indent, worker: w });
+          stack.push({ kind: 'worker', col: indent, start: indent, child: indent + 2, no: line.no, worker: w });
           break;
         }
         if (!applyDetail(frame.node.fields, t)) {
@@ -93,61 +179,56 @@ export function readTextPlan(text: string): RawPlan {
     }
   }
   assignRelationships(rootNode);
+  readCitusNodes(rootNode);
   checkComplete(rootNode, lines);
-  return { root: rootNode, top, format: 'text' };
+  return { plan: { root: rootNode, top, format: 'text' }, owners, exact };
+}
+
+/** Citus prints a task's own "Planning Time" / "Execution Time" at its remote plan's text column. */
+function taskTimeLine(frame: Frame, indent: number, t: string): boolean {
+  return frame.kind === 'node' && frame.node.fields['Node Type'] === 'Task' && indent === frame.child + 4 && /^(Planning|Execution) Time:/.test(t);
+}
+
+function frameLabel(frame: Frame): string {
+  switch (frame.kind) {
+    case 'node':
+      return frame.node.fields['Node Type'];
+    case 'subplan':
+      return frame.name;
+    case 'worker':
+      return `Worker ${String(frame.worker['Worker Number'])}`;
+    case 'block':
+      return `${frame.name}:`;
+  }
 }
 
 /**
- * Physical lines → logical lines: CRLF and `+` marks dropped, lines a terminal cut at its width joined back.
- * A line that is not a line of its own (node, detail, subplan header, statement line, psql decoration)
- * continues the line before it when that one is long enough to have been cut (terminals are ≥ 40 wide).
+ * The plan's first line: the first node line that is not under an arrow (the root), or a fragment's first
+ * node when the text starts with "->", or, for a plan without figures (COSTS OFF without ANALYZE), the first
+ * line that names a node.
  */
-function logicalLines(text: string): Line[] {
-  const raw = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
-  const plusMarked = raw.filter((l) => /\s\+$/.test(l)).length >= 2;
-  const physical = plusMarked ? raw.map((l) => l.replace(/\s*\+$/, '')) : raw;
-  const out: Line[] = [];
-  let prevLength = 0;
-  for (let i = 0; i < physical.length; i++) {
-    const p = physical[i];
-    const last = out[out.length - 1];
-    if (last && prevLength >= 40 && p.trim() !== '' && !isOwnLine(p)) {
-      last.text += p;
-      prevLength = p.length;
-      continue;
-    }
-    out.push({ no: i + 1, text: p, indent: 0 });
-    prevLength = p.length;
-  }
-  for (const l of out) {
-    l.text = l.text.replace(/\s+$/, '');
-    l.indent = l.text.length - l.text.trimStart().length;
-  }
-  return out;
-}
-
-function isOwnLine(p: string): boolean {
-  const t = p.trim();
-  const indent = p.length - p.trimStart().length;
-  if (/^->\s/.test(t) || ROOT_LINE.test(t) || TOP_LEVEL.test(t) || /^-{3,}[-+]*$/.test(t)) return true;
-  if (indent === 0) return false;
-  return SUBPLAN_HEADER.test(t) || /^Worker \d+:/.test(t) || /^[A-Z][A-Za-z0-9 /()_-]*:(\s|$)/.test(t);
-}
-
 function findRoot(lines: Line[]): number {
+  const first = lines.findIndex((l) => isPlanLine(l.text));
+  if (first < 0) throw new TunerError('not-a-plan', 'the plan is empty: only a psql header, no plan lines', { line: 1 });
+  const t = lines[first].text.trim();
+  if (t.startsWith('->') && hasNodeStatsOrName(t.replace(/^->\s+/, ''))) return first;
   const at = lines.findIndex((l) => !/^\s*->/.test(l.text) && hasNodeStats(l.text) && !/^\S*[=-][#>]/.test(l.text));
   if (at >= 0) return at;
-  // COSTS OFF without ANALYZE: the first line after psql's header rule.
-  const rule = lines.findIndex((l) => /^\s*-{3,}\s*$/.test(l.text));
-  if (rule >= 0 && rule > 0 && /QUERY PLAN/.test(lines[rule - 1].text) && lines[rule + 1]?.text.trim()) {
-    return rule + 1;
+  if (looksLikeNodeName(t)) return first;
+  if (looksCutNodeLine(t)) {
+    throw new TunerError('not-a-plan', `line ${lines[first].no}: the plan is truncated: '${clip(t)}'`, { line: lines[first].no });
   }
-  const first = lines.find((l) => l.text.trim() !== '' && !/^\s*QUERY PLAN\s*$/.test(l.text) && !/^\s*-{3,}\s*$/.test(l.text));
-  if (!first) throw new TunerError('not-a-plan', 'the plan is empty: only a psql header, no plan lines', { line: 1 });
-  if (looksCutNodeLine(first.text)) {
-    throw new TunerError('not-a-plan', `line ${first.no}: the plan is truncated: '${clip(first.text.trim())}'`, { line: first.no });
-  }
-  throw badLine(first, `${EXAMPLE}, got '${clip(first.text.trim())}'`);
+  throw badLine(lines[first], `${EXAMPLE}, got '${clip(t)}'`);
+}
+
+/** Not blank, not psql's header, rule or footer, not a prompt line ("db=# EXPLAIN …"). */
+function isPlanLine(text: string): boolean {
+  const t = text.trim();
+  return t !== '' && t !== 'QUERY PLAN' && !/^---[-+]*$/.test(t) && !isPsqlFooter(t) && !/^\S*[=-][#>]/.test(t);
+}
+
+function hasNodeStatsOrName(header: string): boolean {
+  return hasNodeStats(header) || /^[A-Z]/.test(header);
 }
 
 function newNode(line: Line, header: string): RawNode {
@@ -172,7 +253,7 @@ function workerOf(fields: RawPlanFields, number: number): Record<string, unknown
 }
 
 function readWorkerDetail(line: Line, w: Record<string, unknown>, t: string): void {
-  const actual = /^actual(?: time=([\d.]+)\.\.([\d.]+))? rows=([\d.]+) loops=(\d+)$/.exec(t);
+  const actual = /^actual(?: time=(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?))? rows=(\d+(?:\.\d+)?) loops=(\d+)$/.exec(t);
   if (actual) {
     if (actual[1] !== undefined) {
       w['Actual Startup Time'] = Number(actual[1]);
@@ -187,20 +268,22 @@ function readWorkerDetail(line: Line, w: Record<string, unknown>, t: string): vo
   }
 }
 
-function readTopLevel(line: Line, t: string, top: Record<string, unknown>, stack: Frame[]): void {
-  const time = /^(Planning Time|Execution Time|Total runtime): ([\d.]+) ms$/.exec(t);
+function readTopLevel(line: Line, t: string, top: Record<string, unknown>, stack: Frame[], indent: number): void {
+  // 9.4–9.6 wrote "Planning time" / "Execution time", 9.3 and older "Total runtime".
+  const time = /^(Planning [Tt]ime|Execution [Tt]ime|Total runtime): (\d+(?:\.\d+)?) ms$/.exec(t);
   if (time) {
-    top[time[1] === 'Total runtime' ? 'Execution Time' : time[1]] = Number(time[2]);
+    top[time[1].startsWith('Planning') ? 'Planning Time' : 'Execution Time'] = Number(time[2]);
     return;
   }
   if (t === 'Planning:' || t === 'JIT:') {
     const name = t === 'JIT:' ? 'JIT' : 'Planning';
     const target: Record<string, unknown> = {};
     top[name] = target;
-    stack.push({ kind: 'block', col: line.indent, name, target });
+    stack.push({ kind: 'block', col: indent, start: indent, child: indent + 2, no: line.no, name, target });
     return;
   }
-  const trigger = /^Trigger (.+?): (?:time=([\d.]+) )?calls=(\d+)$/.exec(t);
+  // Greedy name: the tail is tried once from the last ": ", not from every one of them.
+  const trigger = /^Trigger (.+): (?:time=(\d+(?:\.\d+)?) )?calls=(\d+)$/.exec(t);
   if (trigger) {
     const entry: Record<string, unknown> = {};
     let who = trigger[1];
@@ -220,7 +303,8 @@ function readTopLevel(line: Line, t: string, top: Record<string, unknown>, stack
   const settings = /^Settings: (.*)$/.exec(t);
   if (settings) {
     const obj: Record<string, string> = {};
-    const re = /([\w.]+) = '((?:[^']|'')*)'/g;
+    // A name starts after a non-name character: a long name is then scanned once, not from each of its letters.
+    const re = /(?<![\w.])([\w.]+) = '((?:[^']|'')*)'/g;
     for (let m = re.exec(settings[1]); m; m = re.exec(settings[1])) obj[m[1]] = m[2].replace(/''/g, "'");
     top['Settings'] = obj;
     return;
@@ -251,7 +335,7 @@ function readBlockLine(line: Line, frame: Extract<Frame, { kind: 'block' }>, t: 
   } else if (m[1] === 'Timing') {
     // "Generation 0.375 ms, Inlining 4.570 ms, …" (17+: "Generation 1.0 ms (Deform 0.2 ms), …")
     const timing: Record<string, unknown> = {};
-    const re = /(\w+) ([\d.]+) ms(?: \((\w+) ([\d.]+) ms\))?/g;
+    const re = /(?<!\w)(\w+) (\d+(?:\.\d+)?) ms(?: \((\w+) (\d+(?:\.\d+)?) ms\))?/g;
     for (let p = re.exec(m[2]); p; p = re.exec(m[2])) {
       timing[p[1]] = p[3] ? { [p[3]]: Number(p[4]), Total: Number(p[2]) } : Number(p[2]);
     }

@@ -42,8 +42,14 @@ export function readXmlPlan(text: string, lineMap?: number[]): RawPlan {
   return rawPlanFromDocument(toValue(query, ''), 'xml');
 }
 
-const TOKEN = /<(\/?)([A-Za-z_][\w.-]*)([^>]*?)(\/?)>|<\?[^>]*\?>|<!--[\s\S]*?-->|([^<]+)/g;
+/** What is between "<" and ">" in a start, end or empty-element tag. */
+const TAG = /^(\/?)([A-Za-z_][\w.-]*)([^<]*?)(\/?)$/;
 
+/**
+ * Elements by a scan from each "<" to its ">": every character is looked at a bounded number of times, so a
+ * hostile text (unclosed tags, "<!--" without its end) is refused in one pass instead of being searched from
+ * each of its "<" by a regex (which was quadratic).
+ */
 function parseElements(lines: string[], nos: number[]): XmlElement {
   // Offsets of line starts, to name the line of a bad tag.
   const text = lines.join('\n');
@@ -61,16 +67,33 @@ function parseElements(lines: string[], nos: number[]): XmlElement {
   };
   const top: XmlElement = { name: '#document', children: [], text: '', line: 1 };
   const stack: XmlElement[] = [top];
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
-    const current = stack[stack.length - 1];
-    if (m[5] !== undefined) {
-      if (stack.length > 1) current.text += m[5];
-      else if (m[5].trim() !== '') throw bad(lineAt(m.index), `text outside the <explain> element: '${clip(m[5].trim())}'`);
+  let at = 0;
+  while (at < text.length) {
+    const lt = text.indexOf('<', at);
+    const textEnd = lt < 0 ? text.length : lt;
+    if (textEnd > at) {
+      const chunk = text.slice(at, textEnd);
+      if (stack.length > 1) stack[stack.length - 1].text += chunk;
+      else if (chunk.trim() !== '') throw bad(lineAt(at), `text outside the <explain> element: '${clip(chunk.trim())}'`);
+    }
+    if (lt < 0) break;
+    if (text.startsWith('<!--', lt)) {
+      const close = text.indexOf('-->', lt + 4);
+      if (close < 0) throw bad(lineAt(lt), 'the XML plan is truncated: a comment (<!--) is not closed');
+      at = close + 3;
       continue;
     }
-    if (m[2] === undefined) continue; // <?xml …?>, comments
-    const line = lineAt(m.index);
+    const gt = text.indexOf('>', lt + 1);
+    // The text ends inside a tag: the open element is what the message names.
+    if (gt < 0 && stack.length > 1) break;
+    if (gt < 0) throw bad(lineAt(lt), `the XML plan is truncated: '${clip(text.slice(lt, lt + 60))}' is not closed by '>'`);
+    at = gt + 1;
+    const inside = text.slice(lt + 1, gt);
+    if (inside.startsWith('?')) continue; // <?xml …?>
+    const m = TAG.exec(inside);
+    if (!m) throw bad(lineAt(lt), `expected an XML tag, got '<${clip(inside)}>'`);
+    const current = stack[stack.length - 1];
+    const line = lineAt(lt);
     if (m[1] === '/') {
       if (current.name !== m[2]) throw bad(line, `</${m[2]}> closes <${current.name}>`);
       stack.pop();

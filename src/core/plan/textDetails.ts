@@ -38,7 +38,8 @@ const SPECIAL: Record<string, DetailReader> = {
   },
   'Sort Method': (f, v) => {
     // "external merge  Disk: 1234kB" / "quicksort  Memory: 25kB"
-    const m = /^(.*?)\s+(Disk|Memory):\s*(\d+)kB$/.exec(v);
+    // `\S` before the spaces: a run of spaces is tried once, not from each of its characters.
+    const m = /^(.*?\S)\s+(Disk|Memory):\s*(\d+)kB$/.exec(v);
     if (m) {
       f['Sort Method'] = m[1];
       f['Sort Space Used'] = Number(m[3]);
@@ -85,7 +86,8 @@ const MEMOIZE_NAMES: Record<string, string> = {
 
 /** "A: 1  B: 2kB  C: x": items separated by two spaces; kB suffixes dropped (JSON gives kB as numbers). */
 function readSpaced(f: Record<string, unknown>, text: string, names: Record<string, string>): void {
-  for (const item of text.split(/\s{2,}/)) {
+  // Two spaces between items, or a tab where an editor turned those spaces into one.
+  for (const item of text.split(/\s{2,}|\t/)) {
     const m = /^([^:]+):\s*(.*)$/.exec(item);
     if (!m) continue;
     const key = names[m[1]] ?? m[1];
@@ -122,9 +124,21 @@ function readIoTimings(f: Record<string, unknown>, v: string): void {
 
 /** "hit=12 read=3 buffers full=0" → [["hit", 12], ["read", 3], ["buffers full", 0]]. */
 function pairs(text: string): Array<[string, number]> {
+  // Word by word: a regex for "words=number" tried from every word of a long run without "=" was quadratic.
   const out: Array<[string, number]> = [];
-  const re = /([a-z][a-z ]*?)=(-?[\d.]+)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.push([m[1].trim(), Number(m[2])]);
+  let words: string[] = [];
+  for (const token of text.split(/\s+/)) {
+    if (token === '') continue;
+    const eq = token.indexOf('=');
+    if (eq < 0) {
+      words = /^[a-z]+$/.test(token) ? [...words.slice(-3), token] : [];
+      continue;
+    }
+    const key = token.slice(0, eq);
+    const number = /^-?[\d.]+/.exec(token.slice(eq + 1));
+    if (/^[a-z]+$/.test(key) && number) out.push([[...words, key].join(' '), Number(number[0])]);
+    words = [];
+  }
   return out;
 }
 

@@ -4,9 +4,14 @@
  */
 import type { RawPlanFields } from './planNode';
 
-const COST = /\(cost=(-?[\d.]+)\.\.(-?[\d.]+) rows=(\d+) width=(\d+)\)/;
-const ACTUAL = /\(actual(?: time=([\d.]+)\.\.([\d.]+))? rows=([\d.]+) loops=(\d+)\)/;
+// Numbers as EXPLAIN prints them (no exponent): one way to match each, so a hostile run of digits and dots
+// can't make the engine try every split of it (that was quadratic).
+const NUM = String.raw`\d+(?:\.\d+)?`;
+const COST = new RegExp(String.raw`\(cost=(-?${NUM})\.\.(-?${NUM}) rows=(\d+) width=(\d+)\)`);
+const ACTUAL = new RegExp(String.raw`\(actual(?: time=(${NUM})\.\.(${NUM}))? rows=(${NUM}) loops=(\d+)\)`);
 const NEVER = /\(never executed\)/;
+/** Where the parenthesised figures start: "(cost=", "(actual " or "(never executed". */
+const STATS_START = /\((?:cost=|actual |never executed)/;
 
 /** True when the line carries the parenthesised estimate/actual part of a node line. */
 export function hasNodeStats(line: string): boolean {
@@ -15,11 +20,37 @@ export function hasNodeStats(line: string): boolean {
 
 /** A node line cut short ("Seq Scan on t  (cost=0.00..1"): the plan text was truncated. */
 export function looksCutNodeLine(line: string): boolean {
-  return /\((cost|actual)=?[^)]*$/.test(line) || /\(never execu?t?e?d?$/.test(line);
+  // Only the last "(cost"/"(actual" can be the open one; a regex scanning from each of them was quadratic.
+  const open = Math.max(line.lastIndexOf('(cost'), line.lastIndexOf('(actual'));
+  if (open >= 0 && line.indexOf(')', open) < 0) return true;
+  return /\(never execu?t?e?d?$/.test(line);
+}
+
+/**
+ * The node names EXPLAIN's text format prints (explain.c), with their prefixes: what a plan's first line
+ * must start with when it has no figures to show it is a node (COSTS OFF without ANALYZE).
+ */
+const NODE_NAME = new RegExp(
+  String.raw`^(?:Parallel |Async )?(?:Partial |Finalize )?(?:` +
+    [
+      'Seq Scan', 'Sample Scan', 'Index Scan', 'Index Only Scan', 'Bitmap Heap Scan', 'Bitmap Index Scan',
+      'BitmapAnd', 'BitmapOr', 'Tid Scan', 'Tid Range Scan', 'Subquery Scan', 'Function Scan',
+      'Table Function Scan', 'Values Scan', 'CTE Scan', 'Named Tuplestore Scan', 'WorkTable Scan',
+      'Foreign Scan', 'Custom Scan', 'Result', 'ProjectSet', 'Insert', 'Update', 'Delete', 'Merge',
+      'Append', 'Merge Append', 'Recursive Union', 'Nested Loop', 'Hash', 'Materialize', 'Memoize',
+      'Sort', 'Incremental Sort', 'Group', 'Aggregate', 'HashAggregate', 'GroupAggregate', 'MixedAggregate',
+      'WindowAgg', 'Unique', 'Gather', 'Gather Merge', 'SetOp', 'HashSetOp', 'LockRows', 'Limit',
+    ].join('|') +
+    String.raw`)(?=$|[ (])`,
+);
+
+/** True when a line without figures still reads as a node line: a known node name, not a "Key: value" detail. */
+export function looksLikeNodeName(line: string): boolean {
+  return NODE_NAME.test(line) && !/^[^:(]*:(\s|$)/.test(line);
 }
 
 export function parseNodeHeader(header: string): RawPlanFields {
-  const cut = header.search(/\s*\((cost=|actual |never executed)/);
+  const cut = header.search(STATS_START);
   const name = (cut >= 0 ? header.slice(0, cut) : header).trim();
   const fields = nameFields(name);
   const cost = COST.exec(header);

@@ -84,7 +84,7 @@ function joinTerminalCuts(input: PastedLines, format: PlanFormat): PastedLines |
   const cut = (i: number): boolean =>
     lines[i].length === width &&
     !/\+$/.test(lines[i]) &&
-    !/^\s*(-{3,}[-+]*|QUERY PLAN)\s*$/.test(lines[i]) &&
+    !/^\s*(---[-+]*|QUERY PLAN)\s*$/.test(lines[i]) &&
     i + 1 < lines.length &&
     lines[i + 1].trim() !== '' &&
     (format !== 'yaml' || !/^\s*(- )?[A-Za-z][\w ./()-]*:( |$)|^\s*- /.test(lines[i + 1]));

@@ -1,29 +1,23 @@
 /**
  * A real VS Code for the end-to-end tests: code-server (VS Code 1.100 for the browser, with a Node extension
- * host) installed from the npm registry by ../shared/vscode-web, started on a free loopback port with our VSIX,
- * and killed by its pid when the test ends. `useEditor()` is the suites' fixture: it registers the hooks that
- * start all that for a `describe` and stop it again, and returns a handle with the page and the helpers.
+ * host) installed from the npm registry by our harness (`harness/installCodeServer.ts`, cached in
+ * .vscode-test/), started on a free loopback port with our VSIX (`harness/startCodeServer.ts`), and killed by
+ * its process group when the test ends. `useEditor()` is the suites' fixture: it registers the hooks that start
+ * all that for a `describe` and stop it again, and returns a handle with the page and the helpers.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { installCodeServer as installIntoCache } from './harness/installCodeServer';
+import { startCodeServer } from './harness/startCodeServer';
 import { planFrame, waitFor } from './pageProbes';
 import { activeEditorText, contextMenuCommand, editorText, openFile, runCommand } from './workbench';
 import { testServer } from '../helpers/globalServer';
 
 export const repoRoot = resolve(__dirname, '../..');
 const testDir = join(repoRoot, '.vscode-test');
-
-/** `../shared/vscode-web` beside the repository, as CI clones it. */
-export function sharedVscodeWeb(): string {
-  const dir = resolve(repoRoot, '../shared/vscode-web');
-  if (!existsSync(join(dir, 'install.sh'))) {
-    throw new Error(`${dir}/install.sh not found: the end-to-end tests need the shared/ folder cloned beside the repository.`);
-  }
-  return dir;
-}
 
 /** Builds the bundles for production and packages the VSIX the user would install. */
 export function packageVsix(): string {
@@ -38,10 +32,9 @@ export function packageVsix(): string {
   return vsix;
 }
 
-/** Installs code-server once (cached in .vscode-test/code-server) and returns its entry point. */
-export function installCodeServer(): string {
-  const out = execFileSync(join(sharedVscodeWeb(), 'install.sh'), [join(testDir, 'code-server')], { cwd: repoRoot, encoding: 'utf8' });
-  return out.trim().split('\n').pop() ?? '';
+/** Installs code-server once (cached in .vscode-test/code-server-<version>) and returns its entry point. */
+export function installCodeServer(): Promise<string> {
+  return installIntoCache(testDir, (line) => console.log(`      [e2e set-up] ${line}`));
 }
 
 export function freePort(): Promise<number> {
@@ -84,14 +77,21 @@ export async function startEditor(options: {
   rmSync(workDir, { recursive: true, force: true });
   rmSync(workspace, { recursive: true, force: true });
   cpSync(join(repoRoot, 'test/e2e-workspace'), workspace, { recursive: true });
-  execFileSync(join(sharedVscodeWeb(), 'start.sh'), [options.entry, String(port), workDir, options.vsix], {
-    cwd: repoRoot,
-    env: { ...process.env, ...options.env },
-    stdio: 'pipe',
+  const { pid } = await startCodeServer({
+    entry: options.entry,
+    port,
+    workDir,
+    extension: options.vsix,
+    env: options.env,
+    settings: {
+      // The workspace copy sits inside this repository: keep Git's "open the parent repository?" toast away.
+      'git.enabled': false,
+      'git.openRepositoryInParentFolders': 'never',
+      ...options.settings,
+    },
   });
-  const pid = Number(readFileSync(join(workDir, 'server.pid'), 'utf8').trim());
   const kill = (): void => {
-    // start.sh runs the server with setsid: its pid is the process group of the server and its extension hosts.
+    // The server leads its own process group, with its extension hosts: one signal ends them all.
     try {
       process.kill(-pid, 'SIGTERM');
     } catch {
@@ -100,15 +100,6 @@ export async function startEditor(options: {
   };
   // Also when mocha exits early (a failing before hook, --exit): never leave a server behind.
   process.once('exit', kill);
-  const settingsFile = join(workDir, 'user/User/settings.json');
-  const settings = {
-    ...(JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>),
-    // The workspace copy sits inside this repository: keep Git's "open the parent repository?" toast away.
-    'git.enabled': false,
-    'git.openRepositoryInParentFolders': 'never',
-    ...options.settings,
-  };
-  writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
   return {
     port,
     pid,
@@ -156,10 +147,10 @@ let browserUsers = 0;
  * (`npm test`) install the same VSIX, each into its own profile. The VSIX is removed when the process exits.
  */
 export function sharedInstall(): Promise<{ vsix: string; entry: string }> {
-  shared ??= Promise.resolve().then(() => {
+  shared ??= Promise.resolve().then(async () => {
     const vsix = packageVsix();
     process.once('exit', () => rmSync(vsix, { force: true }));
-    return { vsix, entry: installCodeServer() };
+    return { vsix, entry: await installCodeServer() };
   });
   return shared;
 }

@@ -15,7 +15,7 @@ import { withSession } from '../runStatement';
 import { combinationText, proofLines } from './rewrite';
 
 /**
- * `pg-tuner demo`: the slow-dashboard case (cases.md, case 1) end to end on the embedded database: load the
+ * `pg-tuner demo`: the slow-dashboard case (docs/cases.md, case 1) end to end on the embedded database: load the
  * schema and generated data, Explain and Optimize the dashboard query, print the result; then (text output)
  * the fix the advisors find by themselves, proven and measured: the rewrite, the index, and both together.
  */
@@ -31,7 +31,7 @@ export async function demoCommand(request: CliRequest, io: CommandIo): Promise<n
       io.out(`${JSON.stringify(result, null, 2)}\n`);
     } else {
       const { colours } = io;
-      io.out(`${colours.bold('Query')} (the slow dashboard, cases.md case 1)\n${dashboardQuery}\n\n`);
+      io.out(`${colours.bold('Query')} (the slow dashboard, docs/cases.md case 1)\n${dashboardQuery}\n\n`);
       io.out(formatResult(result, colours));
       io.out(colours.dim(`Embedded start and load ${formatMs(loadedMs)}; explain ${formatMs(performance.now() - started - loadedMs)}.\n`));
       io.note('Looking for the fix: rewrites proven to return the same rows, indexes built in rolled-back transactions…');

@@ -1,5 +1,5 @@
 /**
- * The slow-dashboard case (cases.md, case 1) as data: schema, a deterministic data generator and the query.
+ * The slow-dashboard case (docs/cases.md, case 1) as data: schema, a deterministic data generator and the query.
  * Used by `pg-tuner demo`, the benchmarks and tests; scaled down so it loads in embedded PostgreSQL (PGlite)
  * in a few seconds while keeping the plan shape of the real case (seq scan on orders discarding about half
  * of it by filter, hash join with users, a sort over many groups).

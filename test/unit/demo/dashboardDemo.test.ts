@@ -1,6 +1,6 @@
 /**
  * The slow-dashboard demo data on the real PostgreSQL 15 test server: deterministic, the documented
- * distribution, and the plan shape of cases.md case 1 at the default (embedded) scale.
+ * distribution, and the plan shape of docs/cases.md case 1 at the default (embedded) scale.
  */
 import { strict as assert } from 'node:assert';
 import { Client } from 'pg';

@@ -1,6 +1,6 @@
 /**
  * Deterministic data for the index advisor tests and benchmark (our generator: setseed + generate_series).
- * The dashboard case (cases.md 1) at a small scale, plus tables for the other index shapes.
+ * The dashboard case (docs/cases.md case 1) at a small scale, plus tables for the other index shapes.
  */
 
 export const dashboardSql = `SELECT u.name, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent
@@ -11,7 +11,7 @@ GROUP BY u.id, u.name
 ORDER BY total_spent DESC
 LIMIT 100`;
 
-/** The aggregate-first rewrite of cases.md 1 (what the rewrite advisor proposes). */
+/** The aggregate-first rewrite of docs/cases.md case 1 (what the rewrite advisor proposes). */
 export const dashboardRewriteSql = `SELECT u.name, s.order_count, s.total_spent
 FROM (SELECT user_id, count(*) AS order_count, sum(total) AS total_spent
       FROM orders WHERE created_at >= '2024-01-01'

@@ -1,6 +1,6 @@
 /**
- * Deep OFFSET page → keyset pagination measured with its index (cases.md, case 4), on the real PostgreSQL 15 test
- * server with data from our own generator below (setseed, generate_series): timestamps with microseconds and
+ * Deep OFFSET page → keyset pagination measured with its index (docs/cases.md, case 4), on the real PostgreSQL 15
+ * test server with data from our own generator below (setseed, generate_series): timestamps with microseconds and
  * ties on them, so the last key must reach the server exactly and the id must break the ties.
  */
 import { strict as assert } from 'node:assert';

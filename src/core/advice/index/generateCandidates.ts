@@ -37,8 +37,8 @@ export interface CandidateSet {
 
 /**
  * A partial index only pays when its predicate keeps at most this share of the table. About half still pays:
- * the dashboard case (cases.md 1, `created_at >= '2024-01-01'` keeps ≈ 50 %, the planner says 50.3 %) gets an
- * index half the size whose index-only scan never reads the other half; at 0.5 exactly, estimation noise
+ * the dashboard case (docs/cases.md case 1, `created_at >= '2024-01-01'` keeps ≈ 50 %, the planner says 50.3 %)
+ * gets an index half the size whose index-only scan never reads the other half; at 0.5 exactly, estimation noise
  * decided whether the winning index was ever generated.
  */
 export const partialSelectivityLimit = 0.6;

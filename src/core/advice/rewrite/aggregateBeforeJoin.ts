@@ -1,5 +1,5 @@
 /**
- * Aggregate before join (cases.md, case 1). A GROUP BY over `dim JOIN fact` whose aggregates read only the
+ * Aggregate before join (docs/cases.md, case 1). A GROUP BY over `dim JOIN fact` whose aggregates read only the
  * fact side builds one join row per fact row and then throws them away into groups; aggregating the fact
  * side by its join key first, then joining the (few) groups to the dimension, does the same work on far
  * fewer rows, and lets `ORDER BY <aggregate> LIMIT n` stop at n groups before any join.

@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import type { NPlusOneAdvice } from '../../core/advice/nPlusOne/adviseNPlusOne';
+import { mayHoldQueryCall } from '../../core/advice/nPlusOne/mayHoldQuery';
 import type { DatabaseSession } from '../../core/db/session';
 import type { SessionTarget } from '../../core/db/openSession';
 import { openSession } from '../../core/db/openSession';
@@ -30,9 +31,6 @@ const scriptExtensions = new Set(['.ts', '.js', '.tsx', '.jsx', '.mjs', '.cjs', 
 const skippedDirectories = new Set(['node_modules', 'dist', 'build', 'out', 'coverage']);
 /** A loop is advice, as an insight of this severity would be; it decides --fail-on. */
 const loopSeverity = 'warning';
-
-/** Cheap test that keeps files without any query call from being parsed (mirrors the editor's check). */
-const mayHoldQuery = /\.(query|raw|\$queryRaw(Unsafe)?|any|many|manyOrNone)\s*[(`]|\bsql\s*`/i;
 
 function isScript(path: string): boolean {
   return scriptExtensions.has(extname(path)) && !/\.d\.[cm]?ts$/.test(path);
@@ -101,7 +99,7 @@ export interface LoopReport {
   /** Lines of the loop statement. */
   loopLines: { start: number; end: number };
   advice: NPlusOneAdvice;
-  /** With --apply: whether its edits were written (false when they overlap another loop's edits). */
+  /** With --apply: whether its edits were written (false when they overlap another loop's edits; absent when it has none). */
   applied?: boolean;
 }
 
@@ -201,8 +199,12 @@ function formatLoop(r: LoopReport, text: string, c: Colours): string {
   }
   body.push(`Why: ${a.explanation}`);
   body.push('Single query:', indent(c.cyan(a.combined.sql), '  '));
-  body.push(`Code change (${r.applied === true ? 'applied' : r.applied === false ? 'not applied: it would change the outer query another loop\'s change replaces; change it by hand' : 'run with --apply to write it'}):`);
-  body.push(indent(diffLines(r, text, c).join('\n'), '  '));
+  // A loop whose effect the single query does not reproduce gets the query and the measurement, never a change.
+  if (a.edits.length === 0) body.push(c.yellow(a.noEditReason ?? 'No code change.'));
+  else {
+    body.push(`Code change (${r.applied === true ? 'applied' : r.applied === false ? 'not applied: it would change the outer query another loop\'s change replaces; change it by hand' : 'run with --apply to write it'}):`);
+    body.push(indent(diffLines(r, text, c).join('\n'), '  '));
+  }
   for (const cv of caveatsBesideIndex(a)) body.push(`Caveat: ${cv}`);
   if (a.combined.indexDdl) {
     body.push(`Index (no index leads with ${a.combined.childTable}.${a.combined.foreignKey}):`, `  ${c.cyan(a.combined.indexDdl.create)}`, `  Rollback: ${a.combined.indexDdl.rollback}`);
@@ -238,7 +240,9 @@ export function loopsMarkdown(result: LoopsResult, texts: Map<string, string>): 
         `Time with the single query: ${formatRatio(m.loopMs, m.singleMs)}. ${m.sameShape ? 'Same result shape' : '**Different result shape**'}: ${m.shapeNote}`,
       );
     }
-    out.push('', a.explanation, '', '```sql', a.combined.sql, '```', '', '```diff', ...editHunks(texts.get(r.path) ?? '', a.edits), '```');
+    out.push('', a.explanation, '', '```sql', a.combined.sql, '```', '');
+    if (a.edits.length === 0) out.push(a.noEditReason ?? 'No code change.');
+    else out.push('```diff', ...editHunks(texts.get(r.path) ?? '', a.edits), '```');
     const caveats = caveatsBesideIndex(a);
     if (caveats.length > 0) out.push('', ...caveats.map((cv) => `- ${cv}`));
     if (a.combined.indexDdl) out.push('', '```sql', a.combined.indexDdl.create, `-- rollback: ${a.combined.indexDdl.rollback}`, '```');
@@ -276,7 +280,7 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
     for (const file of files) {
       const path = shownPath(file);
       const text = readSource(file, path);
-      if (!mayHoldQuery.test(text)) continue;
+      if (!mayHoldQueryCall(text)) continue;
       advise ??= await import('../../core/advice/nPlusOne/adviseNPlusOne');
       find ??= await import('../../core/advice/nPlusOne/findNPlusOne');
       const findings = find.findNPlusOne(text, file);
@@ -315,6 +319,7 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
         const taken: SourceRange[] = [];
         const edits: NPlusOneAdvice['edits'] = [];
         for (const r of reports) {
+          if (r.advice.edits.length === 0) continue;
           r.applied = !r.advice.edits.some((e) => taken.some((t) => overlaps(t, e.range) || (t.start === e.range.start && t.end === e.range.end)));
           if (!r.applied) continue;
           taken.push(...r.advice.edits.map((e) => e.range));
@@ -346,6 +351,8 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
     const lines = [...byFile].map(([path, n]) => `Wrote ${path}: ${n} loop${n === 1 ? '' : 's'} replaced by a single query.`);
     const waiting = result.loops.filter((r) => r.applied === false).length;
     if (waiting > 0) lines.push(`Not applied: ${waiting} loop(s) over the same rows as a loop already replaced (one outer query, one change).`);
+    const noEdit = result.loops.filter((r) => r.advice.edits.length === 0).length;
+    if (noEdit > 0) lines.push(`Not changed: ${noEdit} loop(s) whose effect the single query does not reproduce (see "No code change" above).`);
     io.out(lines.length > 0 ? `${lines.join('\n')}\n` : 'Nothing to write.\n');
   }
   const fails = request.failOn !== undefined && result.loops.length > 0 && severityOrder[loopSeverity] >= severityOrder[request.failOn];

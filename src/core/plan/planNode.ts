@@ -77,8 +77,11 @@ export interface NodeMetrics {
   timeShare: number;
   /** Actual Rows × Actual Loops. */
   actualRowsTotal: number;
-  /** Plan Rows × Actual Loops (the planner's estimate for all loops). */
-  estimatedRowsTotal: number;
+  /**
+   * Plan Rows × Actual Loops (the planner's estimate for all loops); undefined when the plan shows no estimate
+   * (EXPLAIN (COSTS OFF), Citus's placeholder figures): unknown, not 0.
+   */
+  estimatedRowsTotal?: number;
   /** max(actual/estimate, estimate/actual) per loop, ≥ 1; 1 when not analysed. */
   misestimateFactor: number;
   misestimateDirection: MisestimateDirection;

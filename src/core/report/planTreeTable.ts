@@ -47,7 +47,7 @@ function rowsCell(node: PlanNode, analyzed: boolean): string {
   const m = node.metrics;
   if (!analyzed) return formatCount(node.fields['Plan Rows'] ?? 0);
   if (m.neverExecuted) return 'never executed';
-  return `${formatCount(m.actualRowsTotal)} / ${formatCount(m.estimatedRowsTotal)}`;
+  return `${formatCount(m.actualRowsTotal)} / ${m.estimatedRowsTotal === undefined ? '–' : formatCount(m.estimatedRowsTotal)}`;
 }
 
 function misestimateCell(node: PlanNode): string {

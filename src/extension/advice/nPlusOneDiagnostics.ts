@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { NPlusOneAdvice } from '../../core/advice/nPlusOne/adviseNPlusOne';
+import { mayHoldQueryCall } from '../../core/advice/nPlusOne/mayHoldQuery';
 import type { TunerContext } from '../context';
 import { diagnosticSource } from '../diagnostics/tunerDiagnostics';
 import { toAction } from '../diagnostics/insightCodeActions';
@@ -54,7 +55,7 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     const version = document.version;
     try {
       // Files without any query call never load the compiler.
-      const advice = /\.(query|raw|\$queryRaw(Unsafe)?|any|many|manyOrNone)\s*[(`]|\bsql\s*`/i.test(text)
+      const advice = mayHoldQueryCall(text)
         ? await (await import('../../core/advice/nPlusOne/adviseNPlusOne')).adviseNPlusOne(undefined, text, document.fileName)
         : [];
       if (document.isClosed || document.version !== version) return advice;
@@ -83,8 +84,10 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
       seen.add(advice);
       const fix = toAction(document, diagnostic, asOneEdit(nPlusOneFix(advice), document.getText()));
       // Without an edit VS Code asks resolveCodeAction for it when the fix is picked, not for every light bulb.
-      this.pending.set(fix, { document, version: document.version, advice, fallback: fix.edit });
-      fix.edit = undefined;
+      if (fix.edit) {
+        this.pending.set(fix, { document, version: document.version, advice, fallback: fix.edit });
+        fix.edit = undefined;
+      }
       actions.push(fix);
       const measure = new vscode.CodeAction(`Measure round trips of this loop on ${this.ctx.connections.activeLabel}`, vscode.CodeActionKind.QuickFix);
       if (diagnostic) measure.diagnostics = [diagnostic];
@@ -116,7 +119,8 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
       const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
       const found = await adviseNPlusOne(session, p.document.getText(), p.document.fileName, { measure: false });
       const advice = adviceAt(found, p.advice.finding.loopRange.start);
-      if (advice && !token.isCancellationRequested && p.document.version === p.version) action.edit = toAction(p.document, undefined, asOneEdit(nPlusOneFix(advice), p.document.getText())).edit;
+      const edit = advice ? toAction(p.document, undefined, asOneEdit(nPlusOneFix(advice), p.document.getText())).edit : undefined;
+      if (edit && !token.isCancellationRequested && p.document.version === p.version) action.edit = edit;
     } catch (err) {
       this.ctx.log.warn(`N+1 fix: the catalog of ${connections.activeLabel} could not be read, the rows are folded whole (${(err as Error).message})`);
     }

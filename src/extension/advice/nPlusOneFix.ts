@@ -1,7 +1,8 @@
 /**
  * The N+1 loop as the editor offers it: one code action replacing the outer query with the combined json_agg
- * query and deleting the loop (one previewable edit, one undo step), and the round-trip figures in one line. Free
- * of `vscode`.
+ * query and the loop with what reproduces its effect (it applies when picked, as one undo step), and the
+ * round-trip figures in one line. A loop whose effect the single query does not reproduce gets no edit: its
+ * action opens the single query in a new document instead. Free of `vscode`.
  */
 import type { NPlusOneAdvice, NPlusOneMeasurement } from '../../core/advice/nPlusOne/adviseNPlusOne';
 import type { CodeFix } from '../fixes/codeFix';
@@ -9,10 +10,16 @@ import { shortMs, speedup } from './figures';
 
 export function nPlusOneFix(advice: NPlusOneAdvice): CodeFix {
   const c = advice.combined;
+  if (advice.edits.length === 0) {
+    return {
+      title: `Open the single query (${c.parentTable} with json_agg of ${c.childTable}); no code change: the loop does more than the query reproduces`,
+      newDocument: { language: 'sql', content: `-- ${advice.noEditReason ?? 'No code change.'}\n${c.sql};\n` },
+    };
+  }
+  // No preview: a picked quick fix applies (a preview opened with the change unticked, and Apply did nothing).
   return {
     title: `Replace the loop with one query: ${c.parentTable} with json_agg of ${c.childTable} as ${c.arrayColumn} (1 + N → 1 round trips)`,
     isPreferred: true,
-    previewEdits: true,
     edits: advice.edits.map((e) => ({ range: e.range, newText: e.newText })),
   };
 }
@@ -42,16 +49,19 @@ export function adviceAt(advices: readonly NPlusOneAdvice[], offset: number): NP
  */
 export function nPlusOneHoverText(advice: NPlusOneAdvice): string[] {
   const c = advice.combined;
+  if (advice.edits.length === 0) {
+    return [advice.explanation, `${advice.noEditReason ?? 'No code change.'} The light bulb opens the single query (${c.parentTable} LEFT JOIN ${c.childTable}, json_agg … AS ${c.arrayColumn}) to adapt by hand.`];
+  }
   return [
     advice.explanation,
-    `Quick fix: replace the loop with one query (${c.parentTable} LEFT JOIN ${c.childTable}, json_agg … AS ${c.arrayColumn}, GROUP BY the key of ${c.parentTable}). ` +
-      'With a server connection selected, the columns come from its catalog; the change shows in the refactor preview first and is one undo step.',
+    `Quick fix: replace the loop with one query (${c.parentTable} LEFT JOIN ${c.childTable}, json_agg … AS ${c.arrayColumn}). ` +
+      'With a server connection selected, the columns come from its catalog; picking it applies the change as one undo step.',
   ];
 }
 
 /**
- * The fix's edits as one edit over the text they span: the refactor preview gives each edit its own checkbox, and
- * applying only the loop's deletion (or only the new query) would break the code.
+ * The fix's edits as one edit over the text they span: half of the change (only the loop's replacement, or only
+ * the new query) would break the code, so nothing (a preview's checkboxes, say) may take one without the other.
  */
 export function asOneEdit(fix: CodeFix, documentText: string): CodeFix {
   const edits = [...(fix.edits ?? [])].sort((a, b) => a.range.start - b.range.start);

@@ -1,6 +1,6 @@
 /**
  * Which rewrites become quick fixes, and the fix itself: only a rewrite proven equivalent and measured faster
- * (`quickFix`) replaces the statement, in one edit the user previews first. Everything else is information.
+ * (`quickFix`) replaces the statement, in one edit (one undo step). Everything else is information.
  */
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import type { CodeFix } from '../fixes/codeFix';
@@ -44,12 +44,14 @@ export function whyNotAFix(rewrite: Rewrite, statement: AdvisedStatement): strin
   return 'Not offered as a fix.';
 }
 
-/** The fix: one edit over the rewritten span, marked for preview (the refactor preview shows the diff). */
+/**
+ * The fix: one edit over the rewritten span that applies when picked (one undo step). Not sent through the
+ * refactor preview: it opened with the change unticked, so Apply as shown changed nothing.
+ */
 export function rewriteFix(rewrite: Rewrite, statement: AdvisedStatement, isPreferred: boolean): CodeFix {
   return {
     title: rewriteFixTitle(rewrite),
     isPreferred,
-    previewEdits: true,
     edits: [{ range: { start: statement.start + rewrite.sqlRange.start, end: statement.start + rewrite.sqlRange.end }, newText: rewrite.rewrittenSql }],
   };
 }

@@ -32,7 +32,8 @@ export class InsightCodeActionProvider implements vscode.CodeActionProvider {
       })) {
         actions.push(toAction(document, diagnostic, fix));
       }
-      if (!explained.has(entry.statement.start)) {
+      // A statement PostgreSQL cannot parse cannot be explained: offering it would only end in the same error.
+      if (entry.insight.ruleId !== 'syntax-error' && !explained.has(entry.statement.start)) {
         explained.add(entry.statement.start);
         const explain = new vscode.CodeAction('Explain and Optimize this statement', vscode.CodeActionKind.QuickFix);
         explain.diagnostics = [diagnostic];
@@ -50,10 +51,10 @@ export function toAction(document: vscode.TextDocument, diagnostic: vscode.Diagn
   action.isPreferred = fix.isPreferred;
   if (fix.edits && fix.edits.length > 0) {
     const edit = new vscode.WorkspaceEdit();
-    // One WorkspaceEdit is one undo step; needsConfirmation sends it through the refactor preview first.
-    const metadata = fix.previewEdits ? { needsConfirmation: true, label: fix.title } : undefined;
+    // One WorkspaceEdit is one undo step, applied when the fix is picked. No needsConfirmation metadata: it opens
+    // the refactor preview with the change unticked, where Apply as shown changes nothing.
     for (const e of fix.edits) {
-      edit.replace(document.uri, new vscode.Range(document.positionAt(e.range.start), document.positionAt(e.range.end)), e.newText, metadata);
+      edit.replace(document.uri, new vscode.Range(document.positionAt(e.range.start), document.positionAt(e.range.end)), e.newText);
     }
     action.edit = edit;
   }

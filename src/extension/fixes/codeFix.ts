@@ -30,8 +30,6 @@ export interface CodeFix {
   edits?: TextEditFix[];
   /** DDL and other text the user should run themselves: opened in a new untitled document, never executed. */
   newDocument?: { language: 'sql'; content: string };
-  /** Show the edits in the refactor preview before they apply (a rewrite of a whole statement). */
-  previewEdits?: boolean;
   /** A command to run when the fix is picked (instead of opening `newDocument`); arguments must be plain data. */
   command?: { id: string; arguments: unknown[] };
 }

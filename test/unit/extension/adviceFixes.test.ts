@@ -150,7 +150,7 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     assert.deepEqual(provider.provideFixes({ ...input, documentText: edited }), []);
   });
 
-  it('only a rewrite proven equivalent and measured faster replaces the statement, as one previewable edit', async () => {
+  it('only a rewrite proven equivalent and measured faster replaces the statement, as one edit applied when picked', async () => {
     const sql = `SELECT u.name, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent FROM ${schema}.users u JOIN ${schema}.orders o ON u.id = o.user_id WHERE o.created_at >= '2024-01-01' GROUP BY u.id, u.name ORDER BY total_spent DESC LIMIT 10`;
     const rewrites = await adviseRewrites(session, sql, {});
     assert.ok(rewrites.length >= 1, 'the aggregate-before-join rule applies');
@@ -170,7 +170,8 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     const fast = rewrites.find((r) => r.quickFix);
     if (fast) {
       const fix = rewriteFix(fast, statement, false);
-      assert.equal(fix.previewEdits, true);
+      // Applied when picked: no refactor preview (it opened with the change unticked; Apply as shown did nothing).
+      assert.equal('previewEdits' in fix, false);
       assert.equal(fix.edits?.length, 1);
       assert.deepEqual(fix.edits?.[0].range, { start: 7 + fast.sqlRange.start, end: 7 + fast.sqlRange.end });
       assert.equal(fix.edits?.[0].newText, fast.rewrittenSql);
@@ -180,7 +181,7 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     assert.match(adviceSummary({ statement, connection: 'test', rewrites: [unverified] }).text, /^No index or rewrite to offer on test/);
   });
 
-  it('an N+1 loop becomes one previewable fix, and its measurement one line', async () => {
+  it('an N+1 loop becomes one fix applied when picked, and its measurement one line', async () => {
     // In public: the combined query quotes a schema-qualified table name as one identifier (core issue).
     await session.execute(`
       CREATE TABLE adv_programs_${process.pid} (id bigint PRIMARY KEY, name text NOT NULL, status text NOT NULL);
@@ -193,7 +194,7 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
       'export async function programsWithTasks() {',
       `  const programs = await pool.query(\`SELECT id, name FROM adv_programs_${process.pid} WHERE status = 'active' ORDER BY id\`);`,
       '  for (const program of programs.rows) {',
-      `    program.tasks = await pool.query(\`SELECT id, title FROM adv_tasks_${process.pid} WHERE program_id = $1 ORDER BY id\`, [program.id]);`,
+      `    program.tasks = (await pool.query(\`SELECT id, title FROM adv_tasks_${process.pid} WHERE program_id = $1 ORDER BY id\`, [program.id])).rows;`,
       '  }',
       '  return programs.rows;',
       '}',
@@ -202,7 +203,7 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     const advice = await adviseNPlusOne(session, code, 'programs.ts', { runs: 1 });
     assert.equal(advice.length, 1);
     const fix = nPlusOneFix(advice[0]);
-    assert.equal(fix.previewEdits, true);
+    assert.equal('previewEdits' in fix, false);
     assert.equal(fix.edits?.length, advice[0].edits.length);
     assert.match(fix.title, /json_agg of .*tasks.* \(1 \+ N → 1 round trips\)/);
     assert.equal(adviceAt(advice, code.indexOf('for (const program')), advice[0]);
@@ -212,7 +213,7 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     assert.equal(m.parents, 20);
     assert.match(roundTripSummary(m), /^One query is [\d.]+× (faster|slower): 1 \+ 20 → 1 round trips, loop [\d.]+ ms vs single query [\d.]+ ms on test$/);
 
-    // One edit for the refactor preview (two checkboxes could be half-applied), with the same result as both.
+    // One edit (half of the change would break the code), with the same result as both.
     const one = asOneEdit(fix, code);
     assert.equal(one.edits?.length, 1);
     const apply = (text: string, edits: NonNullable<typeof fix.edits>): string =>
@@ -224,5 +225,16 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     const unmeasured = await adviseNPlusOne(session, code, 'programs.ts', { measure: false });
     assert.equal(unmeasured[0].measurement, undefined);
     assert.equal(unmeasured[0].combined.sql, advice[0].combined.sql);
+
+    // The whole query result stored on the row (rows, rowCount, fields…): the single query gives only the rows, so
+    // no edit; the action opens the single query instead.
+    const whole = code.replace(/\(await (pool\.query\(.*\))\)\.rows;/, 'await $1;');
+    assert.notEqual(whole, code);
+    const [noEdit] = await adviseNPlusOne(session, whole, 'programs.ts', { measure: false });
+    const open = nPlusOneFix(noEdit);
+    assert.equal(open.edits, undefined);
+    assert.equal(open.isPreferred, undefined);
+    assert.match(open.title, /^Open the single query .*no code change/);
+    assert.match(open.newDocument?.content ?? '', /^-- No code change: the loop stores the whole query result[^\n]*\nSELECT[\s\S]*json_agg/);
   });
 });

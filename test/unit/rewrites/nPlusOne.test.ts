@@ -7,6 +7,7 @@ import { loadParser, parseSql } from '../../../src/core/sql/parser';
 import { findNPlusOne } from '../../../src/core/advice/nPlusOne/findNPlusOne';
 import { adviseNPlusOne } from '../../../src/core/advice/nPlusOne/adviseNPlusOne';
 import { combinedQuery } from '../../../src/core/advice/nPlusOne/combinedQuery';
+import { mayHoldQueryCall } from '../../../src/core/advice/nPlusOne/mayHoldQuery';
 import { rewriteDatabase, type RewriteDatabase } from './rewriteDatabase';
 
 const caseTwo = `export async function listPrograms(pool: Pool) {
@@ -61,6 +62,33 @@ describe('N+1 loops in application code', function () {
     assert.equal(found[2].keyColumn, 'id');
   });
 
+  it('finds a loop written with type arguments (pool.query<Row>(…)), also past the cheap pre-check', () => {
+    const code = `export async function f(pool: Pool) {
+  const users = await pool.query<User>('SELECT * FROM users');
+  for (const u of users.rows) {
+    u.orders = (await pool.query<Order>('SELECT * FROM orders WHERE user_id = $1', [u.id])).rows;
+  }
+  return users.rows;
+}`;
+    // The editor and the CLI skip files this says hold no query call: it missed `query<Row>(`.
+    assert.equal(mayHoldQueryCall(code), true);
+    assert.equal(mayHoldQueryCall('const n = items.query; call(n);'), false);
+    const [f] = findNPlusOne(code, 'users.ts');
+    assert.equal(f?.keyColumn, 'id');
+    assert.deepEqual(f.effect, { kind: 'assign-to-row', property: 'orders' });
+  });
+
+  it('a per-parent ORDER BY … LIMIT child query is one LATERAL query, not a json_agg of every child', () => {
+    const q = combinedQuery('SELECT * FROM users', 'SELECT * FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 5', 1, 'id', 'latest');
+    assert.ok(q);
+    const flat = q.sql.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')');
+    assert.match(flat, /LEFT JOIN LATERAL \(SELECT json_agg\(o ORDER BY o\.created_at DESC\) AS latest FROM \(SELECT o\.\* FROM orders AS o WHERE o\.user_id = u\.id ORDER BY o\.created_at DESC LIMIT 5\) AS o\) AS o_top ON true/);
+    assert.match(flat, /COALESCE\(o_top\.latest, '\[\]'\) AS latest/);
+    // Without an ORDER BY the N rows are arbitrary, and a parameter as the limit is not known: no single query.
+    assert.equal(combinedQuery('SELECT * FROM users', 'SELECT * FROM orders WHERE user_id = $1 LIMIT 5', 1, 'id', 'latest'), undefined);
+    assert.equal(combinedQuery('SELECT * FROM users', 'SELECT * FROM orders WHERE user_id = $1 ORDER BY id LIMIT $2', 1, 'id', 'latest'), undefined);
+  });
+
   it('quotes reserved words and mixed case in the single query it writes', () => {
     const q = combinedQuery('SELECT * FROM "user" WHERE active', 'SELECT * FROM "Order" WHERE user_id = $1', 1, 'id', 'orders');
     assert.ok(q, 'a combined query');
@@ -98,9 +126,15 @@ describe('N+1 loops in application code', function () {
       assert.match(sql, /FILTER \(WHERE t\.program_id IS NOT NULL\), '\[\]'\) AS tasks/);
       assert.match(sql, /GROUP BY\n {2}p\.id/);
       assert.equal(advice.combined.indexDdl?.create, 'CREATE INDEX CONCURRENTLY tasks_program_id_idx ON tasks (program_id);');
-      // The edit: the outer SQL replaced, the loop gone.
-      let edited = caseTwo;
-      for (const e of [...advice.edits].sort((a, b) => b.range.start - a.range.start)) edited = edited.slice(0, e.range.start) + e.newText + edited.slice(e.range.end);
+      // The case stores the whole result (rows, rowCount, fields…) on the row: one query gives only the rows, so no
+      // edit, only the query and the measurement.
+      assert.deepEqual(advice.edits, []);
+      assert.match(advice.noEditReason ?? '', /stores the whole query result/);
+      // Storing its rows (`(await …).rows`) is reproduced: the outer SQL replaced, the loop gone.
+      const rowsOnly = caseTwo.replace(/tasks = (await pool\.query\(.*\));/, 'tasks = ($1).rows;');
+      const [withEdit] = await adviseNPlusOne(db.session, rowsOnly, 'programs.ts', { measure: false });
+      let edited = rowsOnly;
+      for (const e of [...withEdit.edits].sort((a, b) => b.range.start - a.range.start)) edited = edited.slice(0, e.range.start) + e.newText + edited.slice(e.range.end);
       assert.doesNotMatch(edited, /for \(const program/);
       assert.match(edited, /json_agg/);
       assert.deepEqual(findNPlusOne(edited, 'programs.ts'), []);

@@ -44,8 +44,13 @@ export interface NPlusOneAdvice {
   title: string;
   explanation: string;
   combined: CombinedQuery;
-  /** Replace the outer query's SQL with the combined one and delete the loop; apply together (one undo step). */
+  /**
+   * Replace the outer query's SQL with the combined one and the loop with what reproduces its effect; apply
+   * together (one undo step). Empty when the loop's effect is not a shape the single query reproduces
+   * (`noEditReason`): then the query and the measurement are offered, never an edit.
+   */
   edits: TextEdit[];
+  noEditReason?: string;
   roundTrips: { before: string; after: number };
   caveats: string[];
   measurement?: NPlusOneMeasurement;
@@ -86,13 +91,35 @@ function indentedForCode(sql: string, text: string, at: number): string {
     .join('\n');
 }
 
-function codeEdits(text: string, finding: NPlusOneFinding, sql: string): TextEdit[] {
+/** `row.name`, or `row["name"]` when the name is not an identifier. */
+function member(object: string, name: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? `${object}.${name}` : `${object}[${JSON.stringify(name)}]`;
+}
+
+/**
+ * The outer query's SQL replaced by the single query, and the loop by what gives the same result from its rows
+ * (each shape of loopEffect): nothing for `row.K = children`, a loop without queries for push and keyed stores.
+ */
+function codeEdits(text: string, finding: NPlusOneFinding, sql: string, arrayColumn: string): TextEdit[] {
+  const effect = finding.effect;
+  if (!effect) return [];
   const body = indentedForCode(sql, text, finding.outer.sqlRange.start);
   const literal = '`' + body.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
-  return [
-    { range: finding.outer.sqlRange, newText: literal },
-    { range: wholeLines(text, finding.loopRange), newText: '' },
-  ];
+  const outer: TextEdit = { range: finding.outer.sqlRange, newText: literal };
+  const rows = finding.rowsProperty ? `${finding.outerVariable}.rows` : finding.outerVariable;
+  const row = finding.rowVariable;
+  switch (effect.kind) {
+    case 'assign-to-row':
+      return [outer, { range: wholeLines(text, finding.loopRange), newText: '' }];
+    case 'push-spread':
+      return [outer, { range: finding.loopRange, newText: `for (const ${row} of ${rows}) ${effect.target}.push(${row});` }];
+    case 'keyed': {
+      const store = effect.via === 'map-set' ? `${effect.target}.set(${effect.keyText}, ${member(row, arrayColumn)})` : `${effect.target}[${effect.keyText}] = ${member(row, arrayColumn)}`;
+      return [outer, { range: finding.loopRange, newText: `for (const ${row} of ${rows}) ${store};` }];
+    }
+    case 'map-spread':
+      return [outer, { range: effect.replace, newText: rows }];
+  }
 }
 
 async function measure(
@@ -195,15 +222,13 @@ export async function adviseNPlusOne(
           }),
         )
       : undefined;
-    const combined = combinedQuery(finding.outer.sql, finding.inner.sql, finding.keyParam, finding.keyColumn, finding.assignedProperty, shapes);
+    const property = finding.effect && finding.effect.kind !== 'keyed' ? finding.effect.property : finding.assignedProperty;
+    const combined = combinedQuery(finding.outer.sql, finding.inner.sql, finding.keyParam, finding.keyColumn, property, shapes);
     if (!combined) continue;
     const caveats = [
       ...combined.caveats,
       `Each row's ${combined.arrayColumn} is an array of plain objects parsed from JSON: timestamps arrive as ISO strings and numeric/bigint as JSON numbers, not as the driver's own types.`,
     ];
-    if (!finding.assignsRows && finding.assignedProperty) {
-      caveats.push(`The loop stored the whole query result in ${finding.rowVariable}.${finding.assignedProperty}; now it is the array of rows (what \`.rows\` held).`);
-    }
     if (combined.indexDdl) caveats.push(`No index leads with ${combined.childTable}.${combined.foreignKey}: ${combined.indexDdl.create} (undo: ${combined.indexDdl.rollback})`);
     const advice: NPlusOneAdvice = {
       id: 'n-plus-one-to-json-agg',
@@ -213,10 +238,11 @@ export async function adviseNPlusOne(
         `The query at line ${finding.line} runs inside a loop, once per row of ${finding.outerVariable}, so the endpoint pays 1 + N round trips (and N plans and executions). ` +
         `One LEFT JOIN grouped by the key of ${combined.parentTable} returns every parent with its ${combined.arrayColumn} as a JSON array, in one round trip.`,
       combined,
-      edits: codeEdits(text, finding, combined.sql),
+      edits: codeEdits(text, finding, combined.sql, combined.arrayColumn),
       roundTrips: { before: '1 + N', after: 1 },
       caveats,
     };
+    if (!finding.effect) advice.noEditReason = `No code change: ${finding.noEditReason ?? 'the loop’s effect is not one the single query reproduces'}.`;
     if (session && options.measure === false) advice.measurementNote = 'Not measured: only the catalog was read.';
     else if (session) {
       try {

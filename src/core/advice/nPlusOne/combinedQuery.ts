@@ -3,6 +3,10 @@
  * the children folded into a JSON array per parent (`[]` for none), in the inner query's order or the
  * child's primary key. With a catalog, `t.*` becomes the child's columns in json_build_object and the
  * parent's key is checked to be its primary key (needed for `p.*` with GROUP BY p.id).
+ *
+ * A child query with its own LIMIT (top N per parent: `… ORDER BY created_at DESC LIMIT 5`) cannot be a plain
+ * join and json_agg, which would fold every child: each parent then gets `LEFT JOIN LATERAL` of the child query
+ * itself (its ORDER BY, LIMIT and OFFSET, keyed by the parent), aggregated in that same order.
  */
 import type { Node, SelectStmt } from '@pgsql/types';
 import {
@@ -64,8 +68,11 @@ export function combinedQuery(
   if (!outer || !inner) return undefined;
   const parent = singleTable(outer.stmt);
   const child = singleTable(inner.stmt);
-  if (!parent || !child || outer.stmt.groupClause || outer.stmt.distinctClause || inner.stmt.groupClause || inner.stmt.limitCount) return undefined;
+  if (!parent || !child || outer.stmt.groupClause || outer.stmt.distinctClause || inner.stmt.groupClause || inner.stmt.distinctClause) return undefined;
   if (maxParam(outer.stmt) > 0) return undefined;
+  // Top N per parent: only a LIMIT/OFFSET of constants, after an ORDER BY (without one the N rows are arbitrary).
+  const topN = inner.stmt.limitCount !== undefined || inner.stmt.limitOffset !== undefined;
+  if (topN && (!inner.stmt.sortClause?.length || maxParam(inner.stmt.limitCount) > 0 || maxParam(inner.stmt.limitOffset) > 0)) return undefined;
   const p = parent.relname[0] ?? 'p';
   const c = child.relname[0] === p ? `${child.relname[0]}2` : child.relname[0] ?? 'c';
 
@@ -90,7 +97,10 @@ export function combinedQuery(
   const caveats: string[] = [];
   const parentShape = shapeOf(shapes, qualifiedName(parent));
   const childShape = shapeOf(shapes, qualifiedName(child));
-  if (parentShape) {
+  // The lateral form has no GROUP BY, so the parent's key need not be its primary key.
+  if (topN) {
+    /* no caveat */
+  } else if (parentShape) {
     if (parentShape.primaryKey?.length !== 1 || parentShape.primaryKey[0] !== keyColumn) {
       caveats.push(`${parent.relname}.${keyColumn} is not the primary key, so the parent columns are listed in GROUP BY.`);
     }
@@ -141,8 +151,22 @@ export function combinedQuery(
     .join(', ');
   const parentFrom = `${parent.schemaname ? `${quoteIdent(parent.schemaname)}.` : ''}${quoteIdent(parent.relname)} ${p}`;
   const childFrom = `${child.schemaname ? `${quoteIdent(child.schemaname)}.` : ''}${quoteIdent(child.relname)} ${c}`;
-  const text =
-    `SELECT ${outerTargets.join(', ')}, COALESCE(json_agg(${childObject}${order ? ` ORDER BY ${order}` : ''}) ` +
+  const outerTail =
+    (where ? ` WHERE ${where}` : '') +
+    (orderBy ? ` ORDER BY ${orderBy}` : '') +
+    (outerStmt.limitCount ? ` LIMIT ${exprToSql(outerStmt.limitCount)}` : '') +
+    (outerStmt.limitOffset ? ` OFFSET ${exprToSql(outerStmt.limitOffset)}` : '');
+  // The child query per parent as written (its order, limit and offset), its rows folded in that order.
+  const lateral = `${c}_top`;
+  const text = topN
+    ? `SELECT ${outerTargets.join(', ')}, COALESCE(${lateral}.${quoteIdent(column)}, '[]') AS ${quoteIdent(column)} ` +
+      `FROM ${parentFrom} LEFT JOIN LATERAL (SELECT json_agg(${childObject} ORDER BY ${order}) AS ${quoteIdent(column)} ` +
+      `FROM (SELECT ${c}.* FROM ${childFrom} WHERE ${[`${c}.${quoteIdent(foreignKey)} = ${p}.${quoteIdent(keyColumn)}`, ...on].join(' AND ')} ORDER BY ${order}` +
+      (inner.stmt.limitCount ? ` LIMIT ${exprToSql(inner.stmt.limitCount)}` : '') +
+      (inner.stmt.limitOffset ? ` OFFSET ${exprToSql(inner.stmt.limitOffset)}` : '') +
+      `) ${c}) ${lateral} ON true` +
+      outerTail
+    : `SELECT ${outerTargets.join(', ')}, COALESCE(json_agg(${childObject}${order ? ` ORDER BY ${order}` : ''}) ` +
     `FILTER (WHERE ${c}.${quoteIdent(foreignKey)} IS NOT NULL), '[]') AS ${quoteIdent(column)} ` +
     `FROM ${parentFrom} LEFT JOIN ${childFrom} ON ${[`${c}.${quoteIdent(foreignKey)} = ${p}.${quoteIdent(keyColumn)}`, ...on].join(' AND ')}` +
     (where ? ` WHERE ${where}` : '') +

@@ -7,12 +7,15 @@
  *     program.tasks = await pool.query(`SELECT * FROM tasks WHERE program_id = $1`, [program.id]);
  *   }
  *
- * Loops: for…of, for (;;) over `rows[i]`, `.forEach`/`.map` with an async callback, `Promise.all(rows.map(…))`.
- * Calls: `x.query(sql, [..])`, `x.query({ text, values })`, knex `x.raw(sql, [..])`, prisma
- * `x.$queryRawUnsafe(sql, ..)`, and tagged templates `sql\`…${row.id}…\`` / `prisma.$queryRaw\`…\``.
+ * Loops: for…of (also `for await`), for (;;) over `rows[i]`, `.forEach`/`.map` with an async callback,
+ * `Promise.all(rows.map(…))`. Calls: `x.query(sql, [..])` (also `x.query<Row>(…)`), `x.query({ text, values })`,
+ * knex `x.raw(sql, [..])`, prisma `x.$queryRawUnsafe(sql, ..)`, and tagged templates `sql\`…${row.id}…\`` /
+ * `prisma.$queryRaw\`…\``. What the loop does with the child rows is read by loopEffect: only the shapes it
+ * recognises get a code edit.
  */
 import ts from 'typescript';
 import type { SourceRange } from '../../positions';
+import { loopEffect, type LoopEffect } from './loopEffect';
 
 export interface QueryCallSite {
   /** SQL with `$n` placeholders (template substitutions become `$1`, `$2` …). */
@@ -45,11 +48,17 @@ export interface NPlusOneFinding {
   assignedProperty?: string;
   /** Whether the stored value is `.rows` of the result (else the whole result object, as in the case). */
   assignsRows: boolean;
+  /** What the loop does with the children, when the single query can reproduce it exactly (then a code edit). */
+  effect?: LoopEffect;
+  /** Why no code edit is offered, when `effect` is absent. */
+  noEditReason?: string;
   /** 1-based line of the inner call, for messages. */
   line: number;
 }
 
 const queryMethods = new Set(['query', 'raw', '$queryraw', '$queryrawunsafe', 'any', 'many', 'manyornone']);
+/** Calls whose awaited value is the rows themselves (not a result object with `.rows`). */
+const rowsMethods = new Set(['$queryraw', '$queryrawunsafe', 'any', 'many', 'manyornone']);
 
 function unwrapAwait(node: ts.Expression): ts.Expression {
   let n: ts.Expression = node;
@@ -82,6 +91,8 @@ function templateSql(template: ts.TemplateLiteral): { sql: string; args: ts.Expr
 interface QueryCall {
   site: QueryCallSite;
   params: ts.Expression[];
+  /** The awaited value is the rows (sql``, prisma, pg-promise), not a result with `.rows`. */
+  returnsRows: boolean;
 }
 
 /** The query call an expression is (after await), with its parameter expressions. */
@@ -92,7 +103,7 @@ export function queryCallOf(expression: ts.Expression, file: ts.SourceFile): Que
     const last = tag.split('.').pop()?.toLowerCase() ?? '';
     if (last !== 'sql' && last !== '$queryraw') return undefined;
     const { sql, args } = templateSql(e.template);
-    return { site: { sql, range: range(e, file), sqlRange: range(e.template, file), receiver: tag, style: 'tagged-template' }, params: args };
+    return { site: { sql, range: range(e, file), sqlRange: range(e.template, file), receiver: tag, style: 'tagged-template' }, params: args, returnsRows: true };
   }
   if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return undefined;
   const method = e.expression.name.text.toLowerCase();
@@ -112,14 +123,14 @@ export function queryCallOf(expression: ts.Expression, file: ts.SourceFile): Que
       if (p.name.text === 'values' && ts.isArrayLiteralExpression(p.initializer)) values = [...p.initializer.elements];
     }
     if (sql === undefined || !sqlNode) return undefined;
-    return { site: { sql, range: range(e, file), sqlRange: range(sqlNode, file), receiver, style: 'config-object' }, params: values };
+    return { site: { sql, range: range(e, file), sqlRange: range(sqlNode, file), receiver, style: 'config-object' }, params: values, returnsRows: rowsMethods.has(method) };
   }
   const sql = stringValue(first);
   if (sql === undefined || !first) return undefined;
   let params: ts.Expression[] = [];
   if (second && ts.isArrayLiteralExpression(second)) params = [...second.elements];
   else if (second) params = [second, ...rest]; // prisma $queryRawUnsafe(sql, a, b)
-  return { site: { sql, range: range(e, file), sqlRange: range(first, file), receiver, style: 'call' }, params };
+  return { site: { sql, range: range(e, file), sqlRange: range(first, file), receiver, style: 'call' }, params, returnsRows: rowsMethods.has(method) };
 }
 
 /** `program.id` or `program['id']` on the row variable → 'id'. */
@@ -198,7 +209,7 @@ function loopOf(node: ts.Node): LoopShape | undefined {
 }
 
 /** `programs.rows` / `programs` → the variable, when it was assigned from a query call in the same file. */
-function outerQueryOf(collection: ts.Expression, queries: Map<string, QueryCall>): { variable: string; rowsProperty: boolean; call: QueryCall } | undefined {
+function outerQueryOf(collection: ts.Expression, queries: Map<string, OuterQuery>): { variable: string; rowsProperty: boolean; call: OuterQuery } | undefined {
   let variable: string | undefined;
   let rowsProperty = false;
   if (ts.isPropertyAccessExpression(collection) && collection.name.text === 'rows' && ts.isIdentifier(collection.expression)) {
@@ -209,11 +220,16 @@ function outerQueryOf(collection: ts.Expression, queries: Map<string, QueryCall>
   return variable && call ? { variable, rowsProperty, call } : undefined;
 }
 
+interface OuterQuery extends QueryCall {
+  /** The statement that declares the variable. */
+  declaration: ts.Node;
+}
+
 export function findNPlusOne(text: string, fileName = 'file.ts'): NPlusOneFinding[] {
   const kind = /\.[cm]?jsx?$/.test(fileName) ? ts.ScriptKind.JS : fileName.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
   const file = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
   // Variables assigned from a query call: `const programs = await pool.query(…)`, also `const { rows } = …`.
-  const queries = new Map<string, QueryCall>();
+  const queries = new Map<string, OuterQuery>();
   const findings: NPlusOneFinding[] = [];
 
   const innerCalls = (loop: LoopShape): void => {
@@ -242,6 +258,18 @@ export function findNPlusOne(text: string, fileName = 'file.ts'): NPlusOneFindin
               const left = assign.left;
               if (ts.isPropertyAccessExpression(left)) assignedProperty = left.name.text;
             }
+            const analysis = loopEffect({
+              kind: loop.kind,
+              statement: loop.statement,
+              body: loop.body,
+              rowVariable: loop.rowVariable,
+              collection: loop.collection,
+              index: loop.index,
+              outerVariable: outer.variable,
+              outerDeclaration: outer.call.declaration,
+              innerCall: node,
+              returnsRows: call.returnsRows,
+            });
             findings.push({
               outer: outer.call.site,
               outerVariable: outer.variable,
@@ -254,6 +282,8 @@ export function findNPlusOne(text: string, fileName = 'file.ts'): NPlusOneFindin
               keyColumn,
               assignedProperty,
               assignsRows,
+              effect: analysis.effect,
+              noEditReason: analysis.reason,
               line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1,
             });
             return;
@@ -268,7 +298,7 @@ export function findNPlusOne(text: string, fileName = 'file.ts'): NPlusOneFindin
   const visit = (node: ts.Node): void => {
     if (ts.isVariableDeclaration(node) && node.initializer) {
       const call = queryCallOf(node.initializer, file);
-      if (call && ts.isIdentifier(node.name)) queries.set(node.name.text, call);
+      if (call && ts.isIdentifier(node.name)) queries.set(node.name.text, { ...call, declaration: node.parent.parent });
     }
     const loop = loopOf(node);
     if (loop) innerCalls(loop);

@@ -81,7 +81,7 @@ export function renderDetails(result: TuningResult, node: PlanNode | undefined, 
 
 function misestimateText(node: PlanNode): string {
   const m = node.metrics;
-  const under = m.actualRowsTotal > m.estimatedRowsTotal;
+  const under = m.misestimateDirection === 'under';
   return `${under ? '↑ under-estimated' : '↓ over-estimated'} ${formatFactor(m.misestimateFactor)}`;
 }
 

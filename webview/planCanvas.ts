@@ -496,7 +496,7 @@ export class PlanCanvas {
         s('tspan', { className: 'muted', text: ` · est ${formatCount(m.estimatedRowsTotal)}` }),
       );
       if (m.misestimateFactor >= 2) {
-        const up = m.actualRowsTotal > m.estimatedRowsTotal;
+        const up = m.misestimateDirection === 'under';
         rowsText.append(
           s('tspan', {
             className: `misestimate ${m.misestimateFactor >= 10 ? 'severe' : 'mild'}`,

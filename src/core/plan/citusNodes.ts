@@ -74,11 +74,12 @@ function readDistributedSubplan(node: RawNode): void {
   node.fields['Parent Relationship'] = 'InitPlan';
   const plan = node.children[0];
   if (plan) plan.fields['Parent Relationship'] = 'Outer';
+  const duration = msValue(fields['Subplan Duration']);
+  if (duration !== undefined) fields['Subplan Duration'] = duration;
   const loops = plan?.fields['Actual Loops'];
   if (loops === undefined) return;
   node.fields['Actual Loops'] = loops > 0 ? 1 : 0;
   node.fields['Actual Rows'] = (plan?.fields['Actual Rows'] ?? 0) * loops;
-  const duration = msValue(fields['Subplan Duration']);
   if (duration !== undefined) {
     node.fields['Actual Startup Time'] = 0;
     node.fields['Actual Total Time'] = duration;
@@ -86,8 +87,8 @@ function readDistributedSubplan(node: RawNode): void {
 }
 
 /** A Task or MapMergeJob without figures under a scan that ran: it ran too (Citus shows only tasks it ran). */
-function markRun(root: RawNode, _parentRan: boolean): void {
-  const stack: Array<[RawNode, boolean]> = [[root, _parentRan]];
+function markRun(root: RawNode, rootParentRan: boolean): void {
+  const stack: Array<[RawNode, boolean]> = [[root, rootParentRan]];
   while (stack.length > 0) {
     const [node, parentRan] = stack.pop() as [RawNode, boolean];
     const type = node.fields['Node Type'];

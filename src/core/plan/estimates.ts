@@ -6,15 +6,16 @@ export function applyEstimates(nodes: PlanNode[], analyzed: boolean, numbers: No
   const { planRows: planRowsOf, actualLoops, actualRows: actualRowsOf, removedByFilter, removedByJoinFilter, removedByIndexRecheck, hasFilter } = numbers;
   for (let id = 0; id < nodes.length; id++) {
     const m = nodes[id].metrics;
-    const planRows = planRowsOf[id] ?? 0;
+    const planRows = planRowsOf[id];
     const loops = actualLoops[id];
     const actualRows = actualRowsOf[id];
     // Without ANALYZE the estimate stands for one execution.
     const times = analyzed ? (loops ?? 0) : 1;
-    m.estimatedRowsTotal = planRows * times;
+    // No estimate shown (COSTS OFF): unknown, so no misestimate either (0 would be "off by the actual rows").
+    m.estimatedRowsTotal = planRows === undefined ? undefined : planRows * times;
     m.actualRowsTotal = (actualRows ?? 0) * (loops ?? 0);
 
-    if (analyzed && !m.neverExecuted && actualRows !== undefined) {
+    if (analyzed && !m.neverExecuted && actualRows !== undefined && planRows !== undefined) {
       // Both per loop; below 1 row the ratio means nothing (PostgreSQL 18 shows 0.33 rows), so floor at 1.
       const a = Math.max(actualRows, 1);
       const e = Math.max(planRows, 1);

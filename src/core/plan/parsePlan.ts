@@ -20,6 +20,7 @@ import { readJsonPlan } from './readJsonPlan';
 import { readTextPlan } from './readTextPlan';
 import { readXmlPlan } from './readXmlPlan';
 import { readYamlPlan } from './readYamlPlan';
+import { keepExactQueryIdentifier } from './queryIdentifier';
 import { readStatementInfo } from './statementInfo';
 import { computeTotals } from './totals';
 import { unwrapPastedText } from './unwrapPastedText';
@@ -30,6 +31,7 @@ export function parsePlan(text: string): Plan {
   }
   const pasted = unwrapPastedText(text);
   const raw = readPlanText(pasted.text, pasted.format, pasted.lineMap);
+  keepExactQueryIdentifier(raw.top, pasted.text);
   for (const [key, value] of Object.entries(pasted.top)) if (!(key in raw.top)) raw.top[key] = value;
   return planFromRaw(raw);
 }
@@ -94,10 +96,10 @@ export function planFromRaw(raw: RawPlan): Plan {
   if (info.settings) plan.settings = info.settings;
   if (info.queryText !== undefined) plan.queryText = info.queryText;
   if (info.planningBuffers) plan.planningBuffers = info.planningBuffers;
+  // Only keys read whole above are left out: "Planning" (17+: memory), "JIT" (options, 17's deform) and
+  // "Triggers" hold more than their summaries, so they stay as PostgreSQL wrote them.
   const rest = Object.fromEntries(
-    Object.entries(raw.top).filter(
-      ([k]) => !['Execution Time', 'Planning Time', 'Triggers', 'JIT', 'Settings', 'Query Text', 'Planning'].includes(k),
-    ),
+    Object.entries(raw.top).filter(([k]) => !['Execution Time', 'Planning Time', 'Settings', 'Query Text'].includes(k)),
   );
   if (Object.keys(rest).length > 0) plan.statementFields = rest;
   return plan;

@@ -10,7 +10,7 @@ import type { RawPlanFields } from './planNode';
 import { isPsqlFooter } from './psqlFooter';
 import type { RawNode, RawPlan } from './rawPlan';
 import { applyDetail, scalar } from './textDetails';
-import { hasLeadingTab, indentOf, logicalLines, SUBPLAN_HEADER, type Line } from './textLines';
+import { expandedHead, hasLeadingTab, indentOf, logicalLines, SUBPLAN_HEADER, type Line } from './textLines';
 import { hasNodeStats, looksCutNodeLine, looksLikeNodeName, parseNodeHeader } from './textNodeHeader';
 
 type Frame = { col: number; start: number; child: number; no: number } & (
@@ -27,6 +27,8 @@ export interface TextReading {
   owners: Int32Array;
   /** True when every line sits at the column EXPLAIN itself puts it (two more than its parent's text). */
   exact: boolean;
+  /** The first line that is not where EXPLAIN puts it, when not exact. */
+  firstOff?: Line;
 }
 
 const EXAMPLE = "expected a plan node like 'Seq Scan on t  (cost=…)'";
@@ -57,9 +59,19 @@ function readTabbed(lines: Line[], rootIndex: number): RawPlan {
       firstError ??= err;
     }
   }
-  const exact = readings.filter((r) => r.reading.exact);
-  const pool = exact.length > 0 ? exact : readings;
-  if (pool.length === 0) throw firstError;
+  const pool = readings.filter((r) => r.reading.exact);
+  if (pool.length === 0) {
+    if (readings.length === 0) throw firstError;
+    // Readable at some widths but at none where the lines line up as EXPLAIN prints them: lines converted at
+    // different widths, or edited. Any of those trees may be the wrong one.
+    const furthest = readings.reduce((a, b) => ((b.reading.firstOff?.no ?? 0) > (a.reading.firstOff?.no ?? 0) ? b : a));
+    const line = furthest.reading.firstOff ?? lines[rootIndex];
+    throw badLine(
+      line,
+      'the indentation mixes tabs and spaces, and at no tab width (2 to 8 columns) do the lines line up as EXPLAIN ' +
+        'prints them: the tree cannot be told; paste the plan with spaces, as EXPLAIN prints it',
+    );
+  }
   const [first, ...rest] = pool;
   for (const other of rest) {
     const at = firstDifference(first.reading.owners, other.reading.owners);
@@ -87,8 +99,13 @@ function firstDifference(a: Int32Array, b: Int32Array): number {
 function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextReading {
   const owners = new Int32Array(lines.length).fill(-2);
   let exact = true;
+  let firstOff: Line | undefined;
+  const off = (line: Line): void => {
+    if (exact) firstOff = line;
+    exact = false;
+  };
   const root = lines[rootIndex];
-  const rootText = root.text.trim();
+  const rootText = expandedHead(root, tabWidth).trim();
   const rootArrow = /^->\s+/.exec(rootText);
   const rootNode = newNode(root, rootArrow ? rootText.slice(rootArrow[0].length) : rootText);
   const rootIndent = indentOf(root, tabWidth);
@@ -100,7 +117,7 @@ function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextRead
     const nextIndent = indentOf(next, tabWidth);
     if (nextIndent > rootIndent && nextIndent !== rootChild) {
       rootChild = nextIndent;
-      if (!rootArrow && nextIndent !== rootIndent + 2) exact = false;
+      if (!rootArrow && nextIndent !== rootIndent + 2) off(next);
     }
   }
   const top: Record<string, unknown> = {};
@@ -109,9 +126,25 @@ function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextRead
 
   for (let i = rootIndex + 1; i < lines.length; i++) {
     const line = lines[i];
-    const t = line.text.trim();
+    const t = expandedHead(line, tabWidth).trim();
     if (t === '' || isPsqlFooter(t)) break;
     const indent = indentOf(line, tabWidth);
+    if (STATEMENT_TIME.test(t)) {
+      // Never a node's detail: a Citus task's own time, or the statement's, wherever the line was indented.
+      let task = stack.length - 1;
+      while (task >= 0 && !(isTask(stack[task]) && stack[task].start < indent)) task--;
+      stack.length = task + 1;
+      if (task >= 0) {
+        owners[i] = stack[task].no;
+        if (exact && !taskTimeLine(stack[task], indent, t)) off(line);
+        applyDetail((stack[task] as Extract<Frame, { kind: 'node' }>).node.fields, t);
+      } else {
+        owners[i] = -1;
+        if (exact && indent !== rootIndent) off(line);
+        readTopLevel(line, t, top, stack, indent);
+      }
+      continue;
+    }
     // The deepest node whose arrow this line starts inside of: then it could be that node's or its parent's.
     let inside: Frame | undefined;
     while (stack.length > 0 && stack[stack.length - 1].col >= indent) {
@@ -127,7 +160,7 @@ function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextRead
       );
     }
     owners[i] = frame ? frame.no : -1;
-    if (exact && indent !== (frame ? frame.child : rootIndent) && !(frame && taskTimeLine(frame, indent, t))) exact = false;
+    if (exact && indent !== (frame ? frame.child : rootIndent) && !(frame && taskTimeLine(frame, indent, t))) off(line);
     const arrow = /^->\s+/.exec(t);
     if (arrow) {
       if (!frame || frame.kind === 'worker' || frame.kind === 'block') {
@@ -158,6 +191,7 @@ function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextRead
         }
         const worker = /^Worker (\d+):\s*(.*)$/.exec(t);
         if (worker) {
+          if (exact && detailsAfterChildren(frame.node)) off(line);
           const w = workerOf(frame.node.fields, Number(worker[1]));
           if (worker[2]) readWorkerDetail(line, w, worker[2]);
           stack.push({ kind: 'worker', col: indent, start: indent, child: indent + 2, no: line.no, worker: w });
@@ -166,6 +200,7 @@ function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextRead
         if (!applyDetail(frame.node.fields, t)) {
           throw badLine(line, `${EXAMPLE} or a detail like 'Filter: …' under it, got '${clip(t)}'`);
         }
+        if (exact && detailsAfterChildren(frame.node) && !taskTimeLine(frame, indent, t)) off(line);
         break;
       }
       case 'worker':
@@ -181,7 +216,22 @@ function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextRead
   assignRelationships(rootNode);
   readCitusNodes(rootNode);
   checkComplete(rootNode, lines);
-  return { plan: { root: rootNode, top, format: 'text' }, owners, exact };
+  return { plan: { root: rootNode, top, format: 'text' }, owners, exact, firstOff };
+}
+
+/**
+ * EXPLAIN prints a node's details before its children (explain.c): a detail read under a node that already
+ * has children is not where EXPLAIN put it. (Citus prints a scan's task details after its Distributed
+ * Subplans.)
+ */
+function detailsAfterChildren(node: RawNode): boolean {
+  return node.children.some((c) => !c.fields['Node Type'].startsWith('Distributed Subplan') && c.fields['Parent Relationship'] !== 'InitPlan');
+}
+
+const STATEMENT_TIME = /^(?:(?:Planning|Execution) [Tt]ime|Total runtime): /;
+
+function isTask(frame: Frame): boolean {
+  return frame.kind === 'node' && frame.node.fields['Node Type'] === 'Task';
 }
 
 /** Citus prints a task's own "Planning Time" / "Execution Time" at its remote plan's text column. */
@@ -212,7 +262,7 @@ function findRoot(lines: Line[]): number {
   if (first < 0) throw new TunerError('not-a-plan', 'the plan is empty: only a psql header, no plan lines', { line: 1 });
   const t = lines[first].text.trim();
   if (t.startsWith('->') && hasNodeStatsOrName(t.replace(/^->\s+/, ''))) return first;
-  const at = lines.findIndex((l) => !/^\s*->/.test(l.text) && hasNodeStats(l.text) && !/^\S*[=-][#>]/.test(l.text));
+  const at = lines.findIndex((l) => !/^\s*->/.test(l.text) && hasNodeStats(l.text) && !/^\S+[=-][#>]/.test(l.text));
   if (at >= 0) return at;
   if (looksLikeNodeName(t)) return first;
   if (looksCutNodeLine(t)) {
@@ -224,7 +274,7 @@ function findRoot(lines: Line[]): number {
 /** Not blank, not psql's header, rule or footer, not a prompt line ("db=# EXPLAIN …"). */
 function isPlanLine(text: string): boolean {
   const t = text.trim();
-  return t !== '' && t !== 'QUERY PLAN' && !/^---[-+]*$/.test(t) && !isPsqlFooter(t) && !/^\S*[=-][#>]/.test(t);
+  return t !== '' && t !== 'QUERY PLAN' && !/^---[-+]*$/.test(t) && !isPsqlFooter(t) && !/^\S+[=-][#>]/.test(t);
 }
 
 function hasNodeStatsOrName(header: string): boolean {

@@ -4,6 +4,7 @@
  * width. Every step is one pass over the line: no regex here can backtrack over a run of spaces.
  */
 import { isPsqlFooter } from './psqlFooter';
+import { looksLikeNodeName } from './textNodeHeader';
 
 export interface Line {
   /** 1-based line number in the input. */
@@ -36,7 +37,8 @@ export function logicalLines(text: string): Line[] {
   for (let i = 0; i < raw.length; i++) {
     const p = marks >= 2 && plusMarked(raw[i]) ? raw[i].slice(0, raw[i].lastIndexOf('+')) : raw[i];
     const last = out[out.length - 1];
-    if (last && prevLength >= 40 && p.trim() !== '' && !isOwnLine(p)) {
+    // psql's rule under the header is never continued by a cut line: what follows it is the plan's first line.
+    if (last && prevLength >= 40 && p.trim() !== '' && !isOwnLine(p) && !/^\s*---[-+]*$/.test(last.text)) {
       last.text += p;
       prevLength = p.length;
       continue;
@@ -57,20 +59,60 @@ function plusMarked(line: string): boolean {
 function isOwnLine(p: string): boolean {
   const t = p.trim();
   const indent = p.length - p.trimStart().length;
-  if (t.startsWith('->') || ROOT_LINE.test(t) || TOP_LEVEL.test(t) || isPsqlFooter(t) || /^---[-+]*$/.test(t)) return true;
+  if (t.startsWith('->') || ROOT_LINE.test(t) || looksLikeNodeName(t) || TOP_LEVEL.test(t) || isPsqlFooter(t) || /^---[-+]*$/.test(t)) return true;
   if (indent === 0) return false;
   return SUBPLAN_HEADER.test(t) || /^Worker \d+:/.test(t) || /^[A-Z][A-Za-z0-9 /()_-]*:(\s|$)/.test(t);
 }
 
-/** True when a line's leading white space has a tab: its indentation then depends on the tab width. */
+/** True when a line's indentation (or the gap after its arrow) has a tab: its columns then depend on the tab width. */
 export function hasLeadingTab(line: Line): boolean {
   const t = line.text;
+  let arrowSeen = false;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c === 9) return true;
-    if (c !== 32) return false;
+    if (c === 32) continue;
+    if (!arrowSeen && c === 45 && t.charCodeAt(i + 1) === 62) {
+      arrowSeen = true;
+      i++;
+      continue;
+    }
+    return false;
   }
   return false;
+}
+
+/**
+ * The line with the tabs of its indentation, and of the gap after a node's arrow ("->\tSeq Scan" where an
+ * editor turned the arrow's two spaces into a tab), expanded at stops every `tabWidth` columns: what the
+ * reader measures columns on. Tabs further in are left as they are (a tab inside a string constant is text).
+ */
+export function expandedHead(line: Line, tabWidth: number): string {
+  const t = line.text;
+  if (!t.includes('\t')) return t;
+  let out = '';
+  let col = 0;
+  let i = 0;
+  let arrowSeen = false;
+  for (; i < t.length; i++) {
+    const c = t[i];
+    if (c === ' ') {
+      out += ' ';
+      col++;
+    } else if (c === '\t') {
+      const n = tabWidth - (col % tabWidth);
+      out += ' '.repeat(n);
+      col += n;
+    } else if (!arrowSeen && c === '-' && t[i + 1] === '>') {
+      out += '->';
+      col += 2;
+      i++;
+      arrowSeen = true;
+    } else {
+      break;
+    }
+  }
+  return out + t.slice(i);
 }
 
 /** The column of a line's first non-blank character, tabs advancing to the next multiple of `tabWidth`. */

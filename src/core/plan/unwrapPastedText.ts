@@ -9,6 +9,7 @@ import { planFromLog } from './logPlan';
 import { detectPlanFormat, type PlanFormat } from './planFormat';
 import { LineSink, toPastedLines, type PastedLines } from './pastedLines';
 import { planFromPsqlFrames } from './psqlFrames';
+import { planFromQuotedLines } from './quotedLines';
 import { hasNodeStats } from './textNodeHeader';
 
 export interface UnwrappedPlanText {
@@ -32,6 +33,8 @@ export function unwrapPastedText(input: string): UnwrappedPlanText {
       changed = true;
     }
   };
+  // Quotes first: a quoted log line is still a log line once they are off.
+  stage(planFromQuotedLines(lines));
   stage(planFromLog(lines));
   stage(planFromGrid(lines));
   stage(planFromPsqlFrames(lines));

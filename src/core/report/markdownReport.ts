@@ -116,7 +116,7 @@ function hotspotSection(plan: Plan): string {
       treeNodeLabel(n),
       formatMs(n.metrics.exclusiveTimeMs),
       formatShare(n.metrics.timeShare),
-      formatCount(n.metrics.estimatedRowsTotal),
+      n.metrics.estimatedRowsTotal === undefined ? '–' : formatCount(n.metrics.estimatedRowsTotal),
       formatCount(n.metrics.actualRowsTotal),
     ]);
     return `## Hotspots\n\n${table(['Rank', 'Node', 'Exclusive time', 'Share', 'Rows (est.)', 'Rows (actual)'], rows, [false, false, true, true, true, true])}`;

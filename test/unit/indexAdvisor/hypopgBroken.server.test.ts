@@ -23,8 +23,10 @@ describe('adviseIndexes with HypoPG present but unusable', function () {
   this.timeout(120_000);
   let session: PgSession;
 
-  before(async () => {
+  before(async function () {
     const s = await testServer();
+    // Only servers with HypoPG installed can have it broken (`npm run test:versions` runs others without it).
+    if (!s.extensions.includes('hypopg')) this.skip();
     session = await PgSession.connect({ connectionString: await createDatabase(s, database) });
     await session.execute(`CREATE EXTENSION hypopg;
       SELECT setseed(0.3);

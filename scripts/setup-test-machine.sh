@@ -41,8 +41,14 @@ check_hypopg() {
 }
 
 check_chromium() {
-  # test/e2e/codeServer.ts drives this browser through playwright-core (which downloads none of its own).
-  [ -x /usr/bin/chromium ] || need chromium "the browser the end-to-end tests drive"
+  # The browser and editor tests drive /usr/bin/chromium through playwright-core (which downloads none of its own).
+  [ -x /usr/bin/chromium ] && return 0
+  if grep -qx 'ID=ubuntu' /etc/os-release 2>/dev/null; then
+    # Ubuntu has no Chromium .deb (its chromium-browser installs the snap), so apt-get cannot give /usr/bin/chromium.
+    need chromium-browser "the browser the plan-view and editor tests drive; Ubuntu installs it as a snap: then run sudo ln -s /snap/bin/chromium /usr/bin/chromium"
+  else
+    need chromium "the browser the plan-view and editor tests drive"
+  fi
 }
 
 check_native_build_tools() {

@@ -47,7 +47,7 @@ export function proofLines(r: Rewrite, c: Colours): string[] {
 
 function formatRewrite(r: Rewrite, n: number, c: Colours): string {
   const verdict =
-    r.verification === 'equivalent' ? c.green(r.quickFix ? '[equivalent, faster]' : '[equivalent]') : r.verification === 'not-equivalent' ? c.red('[NOT equivalent]') : c.yellow('[not proven]');
+    r.verification === 'equivalent' ? c.green(r.quickFix ? '[equivalent, faster]' : '[equivalent]') : r.verification === 'not-equivalent' ? c.red('[NOT equivalent]') : r.verification === 'not-tested-on-data' ? c.yellow('[not tested on data]') : c.yellow('[not proven]');
   const body: string[] = [];
   body.push(`Equivalence: ${describeEquivalence(r)}`);
   if (r.equivalence) body.push(`  ${r.verificationReason}`);

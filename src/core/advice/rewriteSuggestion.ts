@@ -19,8 +19,10 @@ export type RewriteId =
  * 'equivalent': both forms ran on the session and returned the same multiset (and the same order where the
  * order is total). 'not-equivalent': they did not, or semantics say they cannot (NOT IN with NULLs).
  * 'unverified': nothing was run (no session, parameters without values) or a comparison was impossible.
+ * 'not-tested-on-data': both forms ran and agreed, but on no data (no rows returned, or every table read empty or
+ * near-empty), which proves nothing: never offered as proven.
  */
-export type Verification = 'equivalent' | 'not-equivalent' | 'unverified';
+export type Verification = 'equivalent' | 'not-equivalent' | 'unverified' | 'not-tested-on-data';
 
 /** One form's EXPLAIN (ANALYZE, BUFFERS) figures, medians over the measured runs. */
 export interface RunFigures {

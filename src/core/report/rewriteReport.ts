@@ -27,6 +27,7 @@ const verdictText: Record<Verification, string> = {
   equivalent: 'equivalent',
   'not-equivalent': 'NOT equivalent',
   unverified: 'not proven',
+  'not-tested-on-data': 'not tested on data',
 };
 
 /** "equivalent: 0 rows only in the original, 0 only in the rewrite; 100 = 100 rows; same rows in the same order". */

@@ -36,6 +36,7 @@ export function rewriteFixTitle(rewrite: Rewrite): string {
 export function whyNotAFix(rewrite: Rewrite, statement: AdvisedStatement): string {
   if (rewrite.verification === 'not-equivalent') return `Not offered as a fix: it does not return the same rows (${rewrite.verificationReason})`;
   if (rewrite.verification === 'unverified') return `Unverified, so not offered as a fix: ${rewrite.verificationReason}`;
+  if (rewrite.verification === 'not-tested-on-data') return `Not tested on data, so not offered as a fix: ${rewrite.verificationReason}`;
   if (rewrite.measurement && !rewrite.measurement.faster) {
     return `Same rows, but not faster beyond noise (${msRange(rewrite.measurement.before.timeMs, rewrite.measurement.after.timeMs)}), so not offered as a fix.`;
   }

@@ -124,6 +124,34 @@ describe('rewrite advisor on PostgreSQL', function () {
     assert.equal(proof.verification, 'not-equivalent', proof.verificationReason);
   });
 
+  it('a proof on empty or near-empty tables is "not tested on data", never "equivalent", and not offered as proven', async () => {
+    const sql = 'SELECT c.id, c.name FROM customers c WHERE c.id NOT IN (SELECT customer_id FROM blocked)';
+    const empty = await rewriteDatabase('rw_empty', `
+      CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, region text);
+      CREATE TABLE blocked (customer_id int NOT NULL, note_ref int);`);
+    try {
+      const r = only(await adviseRewrites(empty.session, sql), 'not-in-to-not-exists');
+      assert.equal(r.verification, 'not-tested-on-data', r.verificationReason);
+      assert.match(r.verificationReason, /Both forms return no rows on this database/);
+      assert.equal(r.quickFix, false);
+      assert.equal(r.measurement, undefined, 'only a proven rewrite is timed');
+      // One row in each table: both forms return it, which still proves nothing.
+      await empty.session.execute("INSERT INTO customers VALUES (1, 'c1', NULL); INSERT INTO blocked VALUES (2, NULL);");
+      const one = await verifyRewrite(empty.session, { originalSql: sql, rewrittenSql: r.rewrittenSql }, { skipMeasurement: true });
+      assert.equal(one.verification, 'not-tested-on-data', one.verificationReason);
+      assert.match(one.verificationReason, /empty or near-empty on this database \(customers: 1 row, blocked: 1 row\)/);
+      // A difference on little data is still a difference.
+      await empty.session.execute('INSERT INTO blocked VALUES (1, NULL);');
+      const wrong = await verifyRewrite(empty.session, { originalSql: sql, rewrittenSql: 'SELECT c.id, c.name FROM customers c' }, { skipMeasurement: true });
+      assert.equal(wrong.verification, 'not-equivalent', wrong.verificationReason);
+    } finally {
+      await empty.drop();
+    }
+    // The same rewrite on tables with rows is proven.
+    const proven = await verifyRewrite(small.session, { originalSql: sql, rewrittenSql: only(await adviseRewrites(small.session, sql, { skipMeasurement: true }), 'not-in-to-not-exists').rewrittenSql }, { skipMeasurement: true });
+    assert.equal(proven.verification, 'equivalent', proven.verificationReason);
+  });
+
   it('rewrites NOT IN over a NOT NULL column and proves it', async () => {
     const sql = 'SELECT c.id, c.name FROM customers c WHERE c.id NOT IN (SELECT customer_id FROM blocked)';
     const r = only(await adviseRewrites(small.session, sql, { skipMeasurement: true }), 'not-in-to-not-exists');
@@ -265,7 +293,9 @@ describe('rewrite advisor on PostgreSQL', function () {
 
   it('makes date(col) = v and col + 1 = v sargable, and leaves lower(col) alone', async () => {
     const sql = "SELECT id FROM invoices WHERE date(issued_on) = '2024-03-05' AND amount + 1 = $1";
-    const r = only(await adviseRewrites(small.session, sql, { params: [501], skipMeasurement: true }), 'sargable-predicate');
+    // A value with rows: equal empty results would be "not tested on data", not a proof.
+    const [{ v }] = await small.session.query<{ v: number }>("SELECT amount + 1 AS v FROM invoices WHERE date(issued_on) = '2024-03-05' ORDER BY id LIMIT 1");
+    const r = only(await adviseRewrites(small.session, sql, { params: [v], skipMeasurement: true }), 'sargable-predicate');
     reparses(r);
     assert.match(r.rewrittenSql, /issued_on >= '2024-03-05'::date/);
     assert.match(r.rewrittenSql, /amount = \(?\$1 - 1\)?/);

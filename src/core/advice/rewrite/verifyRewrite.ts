@@ -16,6 +16,7 @@ import type { Plan } from '../../plan/planNode';
 import { clone, columnPath, exprToSql, intConst, intValue, maxParam, nodeAs, opExpr, parseSelect, walkNodes, wrap } from './ast';
 import { median } from '../median';
 import { emptyPreviousPage, rewriteParameters } from './extraParameters';
+import { quoteIdentifier } from '../../sql/quoteIdentifier';
 
 export interface VerifiableRewrite {
   originalSql: string;
@@ -211,6 +212,43 @@ async function readOnly<T>(session: DatabaseSession, work: (tx: TransactionScope
   );
 }
 
+/** A table with at most this many rows proves nothing about how a statement treats rows (joins, duplicates, order). */
+const nearEmptyRows = 1;
+
+/** The tables a statement reads (not its CTEs), schema-qualified where written so. */
+function tablesRead(stmt: SelectStmt): string[] {
+  const ctes = new Set<string>();
+  const tables = new Set<string>();
+  walkNodes(stmt, (kind, payload) => {
+    if (kind === 'CommonTableExpr' && typeof payload.ctename === 'string') ctes.add(payload.ctename);
+    if (kind === 'RangeVar' && typeof payload.relname === 'string') {
+      const schema = typeof payload.schemaname === 'string' ? payload.schemaname : undefined;
+      if (schema || !ctes.has(payload.relname)) tables.add(schema ? `${quoteIdentifier(schema)}.${quoteIdentifier(payload.relname)}` : quoteIdentifier(payload.relname));
+    }
+  });
+  return [...tables];
+}
+
+/**
+ * Why equal results prove nothing here, when they do not: both forms return no rows, or every table the statement
+ * reads is empty or near-empty (any two forms agree on no data). Such a rewrite is "not tested on data", never
+ * "equivalent".
+ */
+async function untestedOnData(tx: TransactionScope, stmt: SelectStmt, rows: number): Promise<string | undefined> {
+  if (rows === 0) return 'Both forms return no rows on this database, so comparing them proves nothing: not tested on data.';
+  const tables = tablesRead(stmt);
+  if (tables.length === 0) return undefined;
+  // At most nearEmptyRows + 1 rows read from each table: cheap on a table of any size.
+  const counts = (
+    await tx.query<Record<string, string>>(
+      `SELECT ${tables.map((t, i) => `(SELECT count(*) FROM (SELECT FROM ${t} LIMIT ${nearEmptyRows + 1}) AS t) AS n${i}`).join(', ')}`,
+    )
+  )[0];
+  const sizes = tables.map((t, i) => ({ table: t, rows: Number(counts[`n${i}`]) }));
+  if (sizes.some((s) => s.rows > nearEmptyRows)) return undefined;
+  return `The tables it reads are empty or near-empty on this database (${sizes.map((s) => `${s.table}: ${s.rows} row${s.rows === 1 ? '' : 's'}`).join(', ')}), so the same ${rows} row(s) from both forms prove nothing: not tested on data.`;
+}
+
 interface Comparison {
   verification: Verification;
   reason: string;
@@ -257,6 +295,11 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
         figures: tied ? { ...counted, order, tiedBoundaries: tied } : { ...counted, order },
       });
       const stmt = parsedA.stmt;
+      // Equal results on no data are no proof; a difference found on little data still is one.
+      if (multisetEqual) {
+        const untested = await untestedOnData(tx, stmt, aRows);
+        if (untested) return verdict('not-tested-on-data', untested, stmt.sortClause?.length ? 'same' : 'no-order');
+      }
       if (!stmt.sortClause?.length) {
         if (stmt.limitCount) return verdict('unverified', `LIMIT without ORDER BY returns arbitrary rows, so no comparison can prove anything (${multiset}).`, 'no-order');
         return verdict(multisetEqual ? 'equivalent' : 'not-equivalent', `Compared as multisets: ${multiset}.`, 'no-order');

@@ -147,7 +147,8 @@ export class TunerContext implements vscode.Disposable {
     const document = await vscode.workspace.openTextDocument(located.uri);
     const start = document.positionAt(located.statementStart + located.toStatementOffset(range.start));
     const end = document.positionAt(located.statementStart + located.toStatementOffset(range.end));
-    const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    // The plan view keeps the keyboard: its keys (arrows, Enter, F) would otherwise type into the SQL file.
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: true });
     editor.selection = new vscode.Selection(start, end);
     editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }

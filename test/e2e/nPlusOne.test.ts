@@ -1,6 +1,6 @@
 /**
- * Case 2 (the N+1 loop in application code) in a real VS Code (code-server + Chromium) on the test PostgreSQL
- * server: the workspace holds the case's snippet as src/programs.ts and the editor is connected to a programs/tasks
+ * docs/cases.md case 2 (the N+1 loop in application code) in a real VS Code (code-server + Chromium) on the test
+ * PostgreSQL server: the workspace holds the case's snippet as src/programs.ts and the editor is connected to a programs/tasks
  * database made by our generator below (50 active programs, some without tasks, no index on tasks.program_id).
  * Opening the file shows the warning on the loop's query (Problems panel, squiggle, hover); the quick fix replaces
  * the outer query with one json_agg query and deletes the loop in one undo step; "Measure round trips" runs

@@ -1,4 +1,4 @@
--- Case 1, the slow dashboard: only primary keys, as the user had them.
+-- docs/cases.md case 1, the slow dashboard: only primary keys, as the user had them.
 CREATE TABLE users (
   id bigint PRIMARY KEY,
   name text NOT NULL,

@@ -1,21 +1,49 @@
 /**
- * The one EXPLAIN procedure both sessions follow: classify, build, then BEGIN [READ ONLY] + SET LOCAL
- * timeouts (one round trip) → EXPLAIN → ROLLBACK, with ROLLBACK also after any error so the session stays usable.
+ * The one EXPLAIN procedure both sessions follow: classify, walk the catalog for non-transactional calls (one
+ * round trip), build, then BEGIN [READ ONLY] + SET LOCAL timeouts (one round trip) → EXPLAIN (extended
+ * protocol) → ROLLBACK + release advisory locks, also after any error so the session stays usable.
  */
 import { loadParser } from '../sql/parser';
 import { TunerError } from '../errors';
 import type { ServerInfo } from './catalog';
-import type { ExplainRequest, ExplainResult } from './session';
-import { calledFunctions, requireSafeForExplain, volatilityLookup, volatilityQuery } from './statementSafety';
-import { buildExplainStatement } from './explainStatement';
+import type { ExplainRequest, ExplainResult, SafetyWrapper } from './session';
+import { classifyForExplain, highestParam, reachStart, requireSafeForExplain, volatilityLookup } from './statementSafety';
+import { describeReached, reachParams, reachQuery, readReachReply, rollbackAndUnlock } from './nonTransactional';
+import { backslashInPlainString } from '../sql/lexer';
+import { buildExplainStatement, type ExplainStatement } from './explainStatement';
 import { cancelledError, statementError, type ErrorContext } from './databaseErrors';
 import { tunerTag } from './tunerTag';
 
 export type Row = Record<string, unknown>;
 
+/**
+ * How a text is sent. 'extended' (the default) is the extended protocol: the server refuses a text holding more
+ * than one statement, whatever our own parser made of it, so nothing that carries user text can smuggle a
+ * second statement (a `COMMIT; DELETE …` hidden from us by standard_conforming_strings = off). 'script' is the
+ * simple protocol for fixed texts of our own with several statements and no user text (BEGIN; SET LOCAL …).
+ * 'single-simple' is the simple protocol for one user statement that the extended protocol cannot send (an
+ * EXPLAIN (GENERIC_PLAN) with unvalued $n: Bind would need values, and values would be folded into the plan);
+ * the caller must first prove the server lexes it as we do, and a reply with several results is an error.
+ */
+export type SendMode = 'extended' | 'script' | 'single-simple';
+
+export interface RunOptions {
+  jsonAsText?: boolean;
+  mode?: SendMode;
+}
+
 /** Runs one statement on the session's connection and returns its rows; errors are the driver's own. */
 export interface StatementRunner {
-  run(sql: string, params?: unknown[], options?: { jsonAsText?: boolean }): Promise<Row[]>;
+  run(sql: string, params?: unknown[], options?: RunOptions): Promise<Row[]>;
+}
+
+/** The error a 'single-simple' text that came back with several results gets (the server ran them all). */
+export function severalResultsError(count: number): TunerError {
+  return new TunerError(
+    'unsafe-statement',
+    `The server ran the text as ${count} statements although it was checked as one; the tuner stops here. ` +
+      'Check standard_conforming_strings on this database and send the statement alone.',
+  );
 }
 
 export const defaultStatementTimeoutMs = 30_000;
@@ -70,44 +98,76 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
   const errorContext: ErrorContext = { ...ctx.errorContext, statementTimeoutMs, lockTimeoutMs };
   await loadParser();
   const analyze = request.analyze && !request.genericPlan;
+  // Refusals that need no database (several statements, DDL, …) come first; volatility does not change them.
+  const structural = classifyForExplain(request.sql, { analyze });
+  if (!structural.safe) requireSafeForExplain(request.sql, { analyze });
 
-  let volatilityOf;
-  if (analyze) {
-    const names = calledFunctions(request.sql);
-    if (names.length > 0) {
-      try {
-        const rows = await runner.run(volatilityQuery, [[...new Set(names.map((n) => n.name))]]);
-        volatilityOf = volatilityLookup(rows.map((r) => ({ schema: String(r.schema), name: String(r.name), provolatile: String(r.provolatile) })));
-      } catch (err) {
-        throw statementError(err, errorContext);
-      }
-    }
-  }
-  const { wrapper } = requireSafeForExplain(request.sql, { analyze, volatilityOf });
   const params = request.params && request.params.length > 0 ? request.params : undefined;
-  const built = buildExplainStatement(request.sql, {
-    analyze,
-    versionNum: server.versionNum,
-    genericPlan: request.genericPlan,
-    hasParamValues: params !== undefined,
-  });
+  // The extended protocol would fail at Bind with a protocol error (08P01) that reads like a lost connection;
+  // say what the server says to a simple query instead (42P02).
+  const highest = highestParam(request.sql);
+  if (params === undefined && !request.genericPlan && highest > 0) {
+    throw new TunerError('server-error', `There is no value for parameter $${highest}. Give values for the $n parameters (or ask for a generic plan on PostgreSQL 16+).`, {
+      code: '42P02',
+    });
+  }
+  const start = reachStart(request.sql);
+  const notExplained = `Not explained${analyze ? ' with ANALYZE' : ''}`;
 
   let planJson: string;
+  let wrapper: SafetyWrapper;
+  let built: ExplainStatement;
   let failed = false;
   try {
     throwIfAborted(signal);
-    // One round trip for the three: without parameters both drivers send a multi-statement string as one simple
-    // query, which the server runs in order and stops at the first error (then the ROLLBACK below clears it).
-    // The timeouts are validated whole numbers, so nothing from the caller is spliced into SQL text.
+    // A fixed text of our own (the timeouts are validated whole numbers), so one simple query for all four:
+    // no user text rides on the simple protocol here. The server runs them in order and stops at the first
+    // error (then the ROLLBACK below clears it). JIT is off only for the catalog walk that follows (its cost
+    // estimate can pass jit_above_cost, and compiling it would take seconds); it is put back before the EXPLAIN.
     // pg_stat_statements keeps each statement's text up to its semicolon: each carries the tunerTag there.
     await runner.run(
-      `${wrapper === 'rolled-back-transaction' ? 'BEGIN' : 'BEGIN READ ONLY'} ${tunerTag}; ` +
-        `SET LOCAL statement_timeout = ${statementTimeoutMs} ${tunerTag}; SET LOCAL lock_timeout = ${lockTimeoutMs}`,
+      `BEGIN ${tunerTag}; SET LOCAL statement_timeout = ${statementTimeoutMs} ${tunerTag}; ` +
+        `SET LOCAL lock_timeout = ${lockTimeoutMs} ${tunerTag}; SET LOCAL jit = off`,
+      undefined,
+      { mode: 'script' },
     );
+    // The catalog walk: how the server lexes strings, the non-transactional functions the statement reaches
+    // (also through views, operators, triggers and function bodies), and its functions' volatility.
+    const reply = readReachReply((await runner.run(reachQuery, reachParams(start)))[0]);
+    if (!reply.standardConformingStrings && backslashInPlainString(request.sql)) {
+      throw new TunerError(
+        'unsafe-statement',
+        `${notExplained}: this database has standard_conforming_strings = off, so the server reads a backslash in a '…' string ` +
+          'as an escape where the tuner reads it literally, and the two would not see the same statement. Write such strings as E\'…\' ' +
+          '(or set standard_conforming_strings = on for the connection).',
+      );
+    }
+    // With ANALYZE everything reached runs; without, only what the planner evaluates itself (STABLE/IMMUTABLE).
+    const refused = reply.reached.find((hit) => analyze || hit.plannerMayRun);
+    if (refused) {
+      const why = analyze
+        ? ' A rollback cannot undo that; explain it without ANALYZE (estimate only) instead.'
+        : ' A function on the way is declared STABLE or IMMUTABLE, so the planner may run it while planning.';
+      throw new TunerError('unsafe-statement', `${notExplained}: ${describeReached(refused)}.${why}`);
+    }
+    const volatilityOf = analyze ? volatilityLookup(reply.volatility) : undefined;
+    wrapper = requireSafeForExplain(request.sql, { analyze, volatilityOf }).wrapper;
+    built = buildExplainStatement(request.sql, {
+      analyze,
+      versionNum: server.versionNum,
+      genericPlan: request.genericPlan,
+      hasParamValues: params !== undefined,
+    });
+    // Read-write → read-only may change after queries ran (the other way may not).
+    await runner.run(`SET LOCAL jit TO DEFAULT${wrapper === 'rolled-back-transaction' ? '' : '; SET TRANSACTION READ ONLY'}`, undefined, { mode: 'script' });
     throwIfAborted(signal);
     let rows: Row[];
     try {
-      rows = await runner.run(built.text, params, { jsonAsText: true });
+      // The extended protocol, so the server runs this one statement or none. A generic plan's unvalued $n
+      // cannot go that way (Bind needs values, and values would be folded into the plan): it goes simple,
+      // which is sound because the check above proved the server lexes the text as our parser did.
+      const simple = request.genericPlan === true && params === undefined;
+      rows = await runner.run(built.text, params, { jsonAsText: true, mode: simple ? 'single-simple' : 'extended' });
     } catch (err) {
       throw statementError(err, { ...errorContext, prefixLength: built.prefixLength, aborted: signal?.aborted });
     }
@@ -121,7 +181,7 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
   } finally {
     // Always rolled back: nothing the statement did is kept, and an aborted transaction is cleared.
     try {
-      await runner.run('ROLLBACK');
+      await runner.run(rollbackAndUnlock, undefined, { mode: 'script' });
     } catch (rollbackError) {
       if (!failed) throw statementError(rollbackError, errorContext);
     }

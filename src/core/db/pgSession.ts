@@ -2,15 +2,16 @@
  * DatabaseSession over a PostgreSQL server through one `pg` Client. An abort cancels the running
  * statement on the server with pg_cancel_backend() from a second, short-lived connection.
  */
-import { Client, type ClientConfig } from 'pg';
+import { Client, type ClientConfig, type QueryConfig, type QueryResult } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import type { TunerError } from '../errors';
 import type { ExplainResult } from './session';
 import { parseIntoClientConfig } from 'pg-connection-string';
-import type { Row } from './explainRunner';
+import { severalResultsError, type Row, type RunOptions } from './explainRunner';
 import { connectionError, statementError } from './databaseErrors';
 import { SerialSession } from './serialSession';
 import { tagged } from './tunerTag';
+import { rollbackAndUnlock } from './nonTransactional';
 
 /** Where a server is and how to reach it. */
 export interface ServerAddress {
@@ -55,15 +56,23 @@ export class PgSession extends SerialSession {
     });
   }
 
-  protected async runStatement(sql: string, params?: unknown[], options?: { jsonAsText?: boolean }): Promise<Row[]> {
+  protected async runStatement(sql: string, params?: unknown[], options?: RunOptions): Promise<Row[]> {
     if (this.broken) throw this.broken;
-    const result = await this.client.query<Row>({
+    const mode = options?.mode ?? 'extended';
+    // pg ≥ 8.23 reads queryMode; @types/pg does not declare it yet. 'extended' makes the server refuse a
+    // second statement in the text (see SendMode).
+    const config: QueryConfig & { queryMode?: 'extended' } = {
       text: tagged(sql),
       values: params,
       // EXPLAIN's json column comes back as the server sent it, not parsed.
       types: options?.jsonAsText ? { getTypeParser: () => passthroughParser } : undefined,
-    });
-    return result.rows;
+    };
+    if (mode === 'extended') config.queryMode = 'extended';
+    // A simple query with several statements resolves to one result per statement.
+    const result = (await this.client.query<Row>(config)) as QueryResult<Row> | Array<QueryResult<Row>>;
+    if (!Array.isArray(result)) return result.rows;
+    if (mode !== 'script') throw severalResultsError(result.length);
+    return result[result.length - 1]?.rows ?? [];
   }
 
   protected end(): Promise<void> {
@@ -120,7 +129,7 @@ export class PgSession extends SerialSession {
         // Settle the cancel before the next statement so it cannot hit that one, and clear a transaction
         // a late cancel may have left open (a ROLLBACK outside one is only a warning).
         await cancelling;
-        await this.runner.run('ROLLBACK').catch(() => undefined);
+        await this.runner.run(rollbackAndUnlock, undefined, { mode: 'script' }).catch(() => undefined);
       }
     }
   }
@@ -143,7 +152,8 @@ export class PgSession extends SerialSession {
     this.ensureOpen();
     return this.queue.run(async () => {
       try {
-        await this.runner.run(sql);
+        // Scripts of our own (fixtures, schema set-up), never a user's statement: several statements allowed.
+        await this.runner.run(sql, undefined, { mode: 'script' });
       } catch (err) {
         throw statementError(err, this.errorContext());
       }

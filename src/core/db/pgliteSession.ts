@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TunerError } from '../errors';
-import type { Row } from './explainRunner';
+import { severalResultsError, type Row, type RunOptions } from './explainRunner';
 import { statementError } from './databaseErrors';
 import { SerialSession } from './serialSession';
 
@@ -80,15 +80,17 @@ export class PgliteSession extends SerialSession {
     super({ label, target: label, closedMessage: 'The embedded database is closed.', log: options.log });
   }
 
-  protected async runStatement(sql: string, params?: unknown[], runOptions?: { jsonAsText?: boolean }): Promise<Row[]> {
+  protected async runStatement(sql: string, params?: unknown[], runOptions?: RunOptions): Promise<Row[]> {
     const queryOptions = runOptions?.jsonAsText ? { parsers: { [jsonOid]: passthroughParser } } : undefined;
+    const mode = runOptions?.mode ?? 'extended';
     let rows: Row[];
-    if (params && params.length > 0) {
-      rows = (await this.db.query<Row>(sql, params, queryOptions)).rows;
+    if (mode === 'extended') {
+      // query() is the extended protocol: the server refuses a second statement in the text (see SendMode).
+      rows = (await this.db.query<Row>(sql, params ?? [], queryOptions)).rows;
     } else {
-      // The simple protocol, as pg uses without values: the extended one would refuse a statement
-      // with unvalued $n (a generic plan) at Bind.
+      // exec() is the simple protocol (our own scripts; a generic plan, whose unvalued $n Bind would refuse).
       const results = await this.db.exec(sql, queryOptions);
+      if (results.length > 1 && mode !== 'script') throw severalResultsError(results.length);
       rows = (results[results.length - 1]?.rows ?? []) as Row[];
     }
     if (runOptions?.jsonAsText) {

@@ -5,6 +5,7 @@
  */
 import { TunerError } from '../errors';
 import type { StatementRunner } from './explainRunner';
+import { rollbackAndUnlock } from './nonTransactional';
 import type { TransactionOptions, TransactionScope } from './session';
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -42,7 +43,8 @@ export async function runRolledBack<T>(
     await runner.run(`SET LOCAL lock_timeout = ${wholeMs(options.lockTimeoutMs, 2_000)}`);
     return await work(scope);
   } finally {
-    // Always: nothing built here may survive, and a failed statement leaves the transaction aborted.
-    await runner.run('ROLLBACK');
+    // Always: nothing built here may survive, and a failed statement leaves the transaction aborted; session
+    // advisory locks, which ROLLBACK keeps, are released too.
+    await runner.run(rollbackAndUnlock, undefined, { mode: 'script' });
   }
 }

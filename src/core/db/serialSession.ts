@@ -7,7 +7,7 @@ import { TunerError } from '../errors';
 import type { CatalogSnapshot, ServerInfo } from './catalog';
 import type { DatabaseSession, ExplainRequest, ExplainResult, SessionKind, TransactionOptions, TransactionScope } from './session';
 import { runRolledBack } from './rolledBackTransaction';
-import { loggingRunner, runExplain, type Row, type StatementRunner } from './explainRunner';
+import { loggingRunner, runExplain, type Row, type RunOptions, type StatementRunner } from './explainRunner';
 import { readCatalog, readServerInfo } from './catalogQueries';
 import { rejectOnAbort, statementError, type ErrorContext } from './databaseErrors';
 
@@ -48,7 +48,7 @@ export abstract class SerialSession implements DatabaseSession {
   }
 
   /** Runs one statement on the connection; errors are the driver's own. */
-  protected abstract runStatement(sql: string, params?: unknown[], options?: { jsonAsText?: boolean }): Promise<Row[]>;
+  protected abstract runStatement(sql: string, params?: unknown[], options?: RunOptions): Promise<Row[]>;
   /** Closes the connection, after every queued statement. */
   protected abstract end(): Promise<void>;
   abstract execute(sql: string): Promise<void>;

@@ -6,6 +6,7 @@
 import { parseSql } from '../sql/parser';
 import { TunerError } from '../errors';
 import type { SafetyWrapper } from './session';
+import type { ReachStart } from './nonTransactional';
 
 export interface FunctionName {
   schema?: string;
@@ -78,6 +79,42 @@ export function calledFunctions(sql: string): FunctionName[] {
     for (const fn of functionNamesIn(stmt)) seen.set(`${fn.schema ?? ''}.${fn.name}`, fn);
   }
   return [...seen.values()];
+}
+
+/** The highest `$n` the statement uses (0 when none). */
+export function highestParam(sql: string): number {
+  let highest = 0;
+  for (const stmt of topLevelStatements(sql)) {
+    walk(stmt, (name, node) => {
+      if (name === 'ParamRef' && typeof node.number === 'number') highest = Math.max(highest, node.number);
+    });
+  }
+  return highest;
+}
+
+/** `"schema"."name"`, quoted for to_regclass(). */
+function quotedRelation(schema: string | undefined, name: string): string {
+  const q = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+  return schema ? `${q(schema)}.${q(name)}` : q(name);
+}
+
+/** Functions, relations and operators the statement names: where the walk for non-transactional calls starts. */
+export function reachStart(sql: string): ReachStart {
+  const relations = new Set<string>();
+  const operators = new Set<string>();
+  for (const stmt of topLevelStatements(sql)) {
+    walk(stmt, (name, node) => {
+      if (name === 'RangeVar' && typeof node.relname === 'string') {
+        relations.add(quotedRelation(typeof node.schemaname === 'string' ? node.schemaname : undefined, node.relname));
+      }
+      if (name === 'A_Expr') {
+        const parts = ((node.name as Node[] | undefined) ?? []).map((p) => ((p.String as Node | undefined)?.sval as string | undefined) ?? '');
+        const op = parts[parts.length - 1];
+        if (op) operators.add(op);
+      }
+    });
+  }
+  return { functions: calledFunctions(sql), relations: [...relations], operators: [...operators] };
 }
 
 /**

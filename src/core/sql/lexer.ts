@@ -228,3 +228,13 @@ export function identifierValue(token: SqlToken, text: string): string | undefin
   }
   return undefined;
 }
+
+/**
+ * Whether a plain '…' (or N'…') string literal holds a backslash. Only there does a server with
+ * standard_conforming_strings = off read the text differently from our parser (which, like PostgreSQL's
+ * default, takes a backslash literally): lexing agrees up to the first such backslash, so without one the
+ * server sees the very tokens, statements and string ends we do.
+ */
+export function backslashInPlainString(text: string): boolean {
+  return lexSql(text).some((t) => t.kind === 'string' && /^[nN]?'/.test(t.value) && t.value.includes('\\'));
+}

@@ -3,6 +3,7 @@
  * column and a caret under the SQL. The stack only with PG_TUNER_DEBUG=1.
  */
 import { TunerError } from '../core/errors';
+import { clientFailureCodes } from '../core/db/databaseErrors';
 import { lineColumnAt } from '../core/positions';
 import type { Colours } from './colours';
 import type { ChosenStatement } from './inputs';
@@ -53,6 +54,9 @@ export function describeError(err: unknown, ctx: ErrorContext, colours: Colours)
     lines.push(`${colours.red('pg-tuner:')} ${err.message}`);
   }
   if (err.detail.hint) lines.push(`Hint: ${err.detail.hint}`);
+  if (err.detail.code === clientFailureCodes.noPassword) {
+    lines.push('Give it in PGPASSWORD, in ~/.pgpass, or in the URL: postgres://user:password@host:port/database.');
+  }
   if (process.env.PG_TUNER_DEBUG && err.detail.cause instanceof Error) lines.push(String(err.detail.cause.stack));
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
  * Details (stack, server code, hint) go to the output channel, never into the message. Free of `vscode`.
  */
 import { TunerError } from '../core/errors';
+import { clientFailureCodes } from '../core/db/databaseErrors';
 
 export interface FailureContext {
   /** "Explain and Optimize", "Open Plan from File". */
@@ -18,6 +19,16 @@ export function userMessageFor(err: unknown, ctx: FailureContext): string {
     return `${ctx.action} failed${on}: ${firstSentence(text)} See the output for details.`;
   }
   const what = firstSentence(err.message);
+  switch (err.detail.code) {
+    case clientFailureCodes.noPassword:
+      return `${what} Set passwordEnv in the connection's settings to a variable holding it, or run the command again and enter it at the prompt.`;
+    case clientFailureCodes.noAnswer:
+      return `${err.message} Run the command again to reconnect.`;
+    case clientFailureCodes.tlsRefused:
+    case clientFailureCodes.tlsCertificate:
+      // Both say which sslmode to pick instead; the connection's "sslmode" setting is where it goes.
+      return err.message;
+  }
   switch (err.reason) {
     case 'syntax-error':
       return `The statement has a syntax error: ${what} Fix it at the marked position and try again.`;

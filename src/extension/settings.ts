@@ -2,7 +2,9 @@
  * The shape of the `pgTuner.*` settings, free of `vscode` so that unit tests and the connection suggestions
  * can use it. `config.ts` reads them; package.json `contributes.configuration` declares them.
  */
-export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-full';
+import { isSslMode, type SslMode } from '../core/db/sslModes';
+
+export type { SslMode } from '../core/db/sslModes';
 
 export interface ConnectionSetting {
   /** Unique name shown in the status bar; also the key of the password in SecretStorage. */
@@ -64,7 +66,7 @@ export function sanitizeConnections(value: unknown): ConnectionSetting[] {
       port: num('port'),
       database: str('database'),
       user: str('user'),
-      sslmode: sslmode === 'disable' || sslmode === 'prefer' || sslmode === 'require' || sslmode === 'verify-full' ? sslmode : undefined,
+      sslmode: isSslMode(sslmode) ? sslmode : undefined,
       readOnly: v.readOnly === true,
       production: v.production === true,
       statementTimeoutMs: num('statementTimeoutMs'),
@@ -72,20 +74,6 @@ export function sanitizeConnections(value: unknown): ConnectionSetting[] {
     });
   }
   return out;
-}
-
-/** What `pg` takes for `ssl` given a libpq-style sslmode. `prefer` has no pg equivalent: it stays plain. */
-export function sslOption(mode: SslMode | undefined): boolean | { rejectUnauthorized: boolean } | undefined {
-  switch (mode) {
-    case 'require':
-      return { rejectUnauthorized: false };
-    case 'verify-full':
-      return true;
-    case 'disable':
-      return false;
-    default:
-      return undefined;
-  }
 }
 
 /** "user@host:port/db", for pickers and messages; never contains a password. */

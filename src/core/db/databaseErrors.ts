@@ -4,6 +4,27 @@
  */
 import { TunerError } from '../errors';
 import { offsetFromServerPosition } from '../positions';
+import type { SslMode } from './sslModes';
+
+/** pg's error when the server answers the SSLRequest with 'N'. */
+export function isTlsRefused(err: unknown): boolean {
+  return err instanceof Error && err.message === 'The server does not support SSL connections';
+}
+
+/**
+ * detail.code of failures the client finds itself (they have no SQLSTATE): front ends word them by this code,
+ * never by the message text.
+ */
+export const clientFailureCodes = {
+  /** The server asks for a password and none was given. */
+  noPassword: 'pg-tuner:no-password',
+  /** No answer within the client-side bound: the connection was closed. */
+  noAnswer: 'pg-tuner:no-answer',
+  /** sslmode asks for TLS and the server does not offer it. */
+  tlsRefused: 'pg-tuner:tls-refused',
+  /** The server's certificate failed the check sslmode asks for. */
+  tlsCertificate: 'pg-tuner:tls-certificate',
+} as const;
 
 interface DriverError {
   message?: string;
@@ -23,6 +44,10 @@ export interface ErrorContext {
   lockTimeoutMs?: number;
   /** The caller's AbortSignal fired: a 57014 is then the user's cancel, not a timeout. */
   aborted?: boolean;
+  /** For connection messages: the sslmode in force, whether any password was given, the connect bound. */
+  sslmode?: SslMode;
+  hasPassword?: boolean;
+  connectTimeoutMs?: number;
 }
 
 function asDriverError(err: unknown): DriverError {
@@ -48,11 +73,67 @@ export function rejectOnAbort<T>(task: Promise<T>, signal: AbortSignal | undefin
   });
 }
 
+/** Node's codes for a server certificate that failed verification. */
+const certificateCodes = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The session gave up waiting: what happened, and that the server's own timeout still ends the statement. */
+export function noAnswerError(target: string, waitedMs: number, cause?: unknown): TunerError {
+  const seconds = Math.round(waitedMs / 100) / 10;
+  return new TunerError(
+    'connection-failed',
+    `No answer from ${target} for ${seconds} s; the connection was closed — the server's statement_timeout stops the statement there.`,
+    { code: clientFailureCodes.noAnswer, cause },
+  );
+}
+
 /** Errors raised while connecting (before any statement ran). */
 export function connectionError(err: unknown, ctx: ErrorContext): TunerError {
   if (err instanceof TunerError) return err;
   const e = asDriverError(err);
   const message = e.message ?? String(err);
+  // pg's SCRAM code refuses to start without a password; md5/password logins are refused by the server (28P01).
+  const scramWithout = /SCRAM.*client password must be a (non-empty )?string/i.test(message);
+  if (scramWithout || (e.code === '28P01' && ctx.hasPassword === false)) {
+    return new TunerError(
+      'authentication-failed',
+      `The server at ${ctx.target} asks for a password${scramWithout ? ' (SCRAM-SHA-256)' : ''} and none was given.`,
+      { code: clientFailureCodes.noPassword, cause: err },
+    );
+  }
+  if (isTlsRefused(err)) {
+    return new TunerError(
+      'connection-failed',
+      `The server at ${ctx.target} does not accept TLS connections, and sslmode=${ctx.sslmode ?? 'require'} requires TLS. ` +
+        'Use sslmode=prefer (TLS when the server offers it, else unencrypted) or sslmode=disable, or turn on ssl in the server\'s postgresql.conf.',
+      { code: clientFailureCodes.tlsRefused, cause: err },
+    );
+  }
+  if (e.code && certificateCodes.has(e.code)) {
+    return new TunerError(
+      'connection-failed',
+      `The server at ${ctx.target} presented a certificate that sslmode=${ctx.sslmode ?? 'verify-full'} does not accept (${message}). ` +
+        'Give its CA certificate as sslrootcert=<file> (or PGSSLROOTCERT), or use sslmode=require to encrypt without verifying the server.',
+      { code: clientFailureCodes.tlsCertificate, cause: err },
+    );
+  }
+  if (/^timeout expired$|connection timeout/i.test(message)) {
+    const seconds = ctx.connectTimeoutMs !== undefined ? ` within ${Math.round(ctx.connectTimeoutMs / 100) / 10} s` : '';
+    return new TunerError(
+      'connection-failed',
+      `Could not connect to PostgreSQL at ${ctx.target}${seconds}: no answer. Check the host, port and network/firewall.`,
+      { code: clientFailureCodes.noAnswer, cause: err },
+    );
+  }
   switch (e.code) {
     case '28P01':
     case '28000':

@@ -17,13 +17,15 @@ export interface OpenSessionOptions {
   /** Each statement and its duration; never parameter values or passwords. */
   log?: (line: string) => void;
   connectTimeoutMs?: number;
+  /** A server session whose connection broke (dropped, or no answer in time) calls this once. */
+  onBroken?: () => void;
 }
 
 export async function openSession(target: SessionTarget, options: OpenSessionOptions = {}): Promise<DatabaseSession> {
   switch (target.kind) {
     case 'server': {
       const { kind: _kind, ...config } = target;
-      return PgSession.connect({ ...config, log: options.log, connectTimeoutMs: options.connectTimeoutMs });
+      return PgSession.connect({ ...config, log: options.log, connectTimeoutMs: options.connectTimeoutMs, onBroken: options.onBroken });
     }
     case 'embedded':
       return openEmbeddedDatabase(target.files, { seedFiles: target.seedFiles, label: target.label, log: options.log });

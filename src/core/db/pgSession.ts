@@ -2,36 +2,54 @@
  * DatabaseSession over a PostgreSQL server through one `pg` Client. An abort cancels the running
  * statement on the server with pg_cancel_backend() from a second, short-lived connection.
  */
-import { Client, type ClientConfig, type QueryConfig, type QueryResult } from 'pg';
-import type { ConnectionOptions } from 'node:tls';
+import { Client, type ClientConfig } from 'pg';
 import type { TunerError } from '../errors';
 import type { ExplainResult } from './session';
-import { parseIntoClientConfig } from 'pg-connection-string';
-import { severalResultsError, type Row, type RunOptions } from './explainRunner';
-import { connectionError, statementError } from './databaseErrors';
+import type { Row } from './explainRunner';
+import { connectionError, noAnswerError, statementError } from './databaseErrors';
+import { AnswerBound, planConnection, tryNext, type ServerAddress } from './connectionConfig';
+import { defaultStatementTimeoutMs } from './explainRunner';
 import { SerialSession } from './serialSession';
 import { tagged } from './tunerTag';
-import { rollbackAndUnlock } from './nonTransactional';
 
-/** Where a server is and how to reach it. */
-export interface ServerAddress {
-  /** postgres://user:password@host:port/db?sslmode=…; the fields below override its parts. */
-  connectionString?: string;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  password?: string;
-  ssl?: boolean | ConnectionOptions;
-  /** Shown in messages instead of user@host:port/db. */
-  label?: string;
-}
+export type { ServerAddress } from './connectionConfig';
 
 export interface PgSessionConfig extends ServerAddress {
-  /** Default 10 000 ms. */
+  /** Default 10 000 ms, for each connection attempt (sslmode prefer/allow may make two). */
   connectTimeoutMs?: number;
   /** Each statement and its duration; never parameter values or passwords. */
   log?: (line: string) => void;
+  /** Called once when the connection breaks (dropped, or no answer within the bound): the owner may reconnect. */
+  onBroken?: () => void;
+}
+
+/** How long closing a connection may wait for the server's goodbye before the socket is destroyed. */
+const endWithinMs = 2_000;
+
+/**
+ * The promise's value, or undefined when `ms` pass first (its late rejection is then swallowed: the caller
+ * has moved on and says why).
+ */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  promise.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * client.end() waits for the server to close its side, which a silent network never does: after `ms` the
+ * socket is destroyed instead.
+ */
+async function endWithin(client: Client, ms: number): Promise<void> {
+  const ended = await within(client.end().then(() => true, () => true), ms);
+  if (!ended) client.connection.stream.destroy();
 }
 
 const passthroughParser = (value: string): string => value;
@@ -39,6 +57,10 @@ const passthroughParser = (value: string): string => value;
 export class PgSession extends SerialSession {
   readonly kind = 'server' as const;
   private broken: TunerError | undefined;
+  /** The client-side wait for each answer: statement_timeout in force + a margin. */
+  private readonly answers = new AnswerBound(defaultStatementTimeoutMs);
+  /** execute() runs our own fixtures and schema loads, which may rightly take minutes: no client bound. */
+  private runningScript = false;
 
   private constructor(
     private readonly client: Client,
@@ -46,73 +68,89 @@ export class PgSession extends SerialSession {
     /** The server process behind this connection, which pg_cancel_backend() stops. */
     readonly backendPid: number,
     label: string,
-    target: string,
+    private readonly where: string,
     log: ((line: string) => void) | undefined,
+    private readonly onBroken: (() => void) | undefined,
   ) {
-    super({ label, target, closedMessage: `The session to ${label} is closed.`, log });
+    super({ label, target: where, closedMessage: `The session to ${label} is closed.`, log });
     client.on('error', (err) => {
       // An idle connection that the server drops emits 'error'; remember it instead of crashing.
-      this.broken = connectionError(err, this.errorContext());
+      this.breakWith(connectionError(err, this.errorContext()));
     });
   }
 
-  protected async runStatement(sql: string, params?: unknown[], options?: RunOptions): Promise<Row[]> {
+  private breakWith(error: TunerError): TunerError {
+    if (!this.broken) {
+      this.broken = error;
+      this.onBroken?.();
+    }
+    return this.broken;
+  }
+
+  /**
+   * The statement's answer, or after `ms` without one a closed connection and a message saying so: a
+   * silent network drop would otherwise leave the await pending forever. The server's statement_timeout
+   * (always shorter than `ms`) still stops the statement there.
+   */
+  private async answered<T>(query: Promise<T>, ms: number | undefined): Promise<T> {
+    if (ms === undefined) return query;
+    const answer = await within(query.then((value) => ({ value })), ms);
+    if (answer) return answer.value;
+    // pg rejects the pending query once its socket is gone; within() has swallowed that: this error says why.
+    const error = this.breakWith(noAnswerError(this.where, ms));
+    this.client.connection.stream.destroy();
+    throw error;
+  }
+
+  protected async runStatement(sql: string, params?: unknown[], options?: { jsonAsText?: boolean }): Promise<Row[]> {
     if (this.broken) throw this.broken;
-    const mode = options?.mode ?? 'extended';
-    // pg ≥ 8.23 reads queryMode; @types/pg does not declare it yet. 'extended' makes the server refuse a
-    // second statement in the text (see SendMode).
-    const config: QueryConfig & { queryMode?: 'extended' } = {
+    this.answers.note(sql);
+    const query = this.client.query<Row>({
       text: tagged(sql),
       values: params,
       // EXPLAIN's json column comes back as the server sent it, not parsed.
       types: options?.jsonAsText ? { getTypeParser: () => passthroughParser } : undefined,
-    };
-    if (mode === 'extended') config.queryMode = 'extended';
-    // A simple query with several statements resolves to one result per statement.
-    const result = (await this.client.query<Row>(config)) as QueryResult<Row> | Array<QueryResult<Row>>;
-    if (!Array.isArray(result)) return result.rows;
-    if (mode !== 'script') throw severalResultsError(result.length);
-    return result[result.length - 1]?.rows ?? [];
+    });
+    const result = await this.answered(query, this.runningScript ? undefined : this.answers.ms());
+    return result.rows;
   }
 
   protected end(): Promise<void> {
-    return this.client.end();
+    return endWithin(this.client, endWithinMs);
   }
 
   static async connect(config: PgSessionConfig): Promise<PgSession> {
-    // pg lets a connection string win over separate fields; we promise the opposite, so parse it first.
-    const clientConfig: ClientConfig = {
-      ...(config.connectionString ? parseIntoClientConfig(config.connectionString) : {}),
-      connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
-      application_name: 'pg-query-tuner',
-    };
-    if (config.host !== undefined) clientConfig.host = config.host;
-    if (config.port !== undefined) clientConfig.port = config.port;
-    if (config.database !== undefined) clientConfig.database = config.database;
-    if (config.user !== undefined) clientConfig.user = config.user;
-    if (config.password !== undefined) clientConfig.password = config.password;
-    if (config.ssl !== undefined) clientConfig.ssl = config.ssl;
-    const client = new Client(clientConfig);
-    // pg has resolved the connection string and the PG* environment into these fields.
-    const target = `${client.user ?? ''}@${client.host}:${client.port}/${client.database ?? ''}`;
-    const label = config.label ?? target;
+    const connectTimeoutMs = config.connectTimeoutMs ?? 10_000;
+    const plan = planConnection(config, { env: process.env, connectTimeoutMs, applicationName: 'pg-query-tuner' });
     const started = performance.now();
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw connectionError(err, { target });
+    for (const [index, clientConfig] of plan.attempts.entries()) {
+      const client = new Client(clientConfig);
+      // pg has resolved the connection string and the PG* environment into these fields.
+      const target = `${client.user ?? ''}@${client.host}:${client.port}/${client.database ?? ''}`;
+      const label = config.label ?? target;
+      const context = { target, sslmode: plan.sslmode, hasPassword: plan.hasPassword, connectTimeoutMs };
+      try {
+        await client.connect();
+      } catch (err) {
+        await endWithin(client, endWithinMs);
+        if (index < plan.attempts.length - 1 && tryNext(plan.sslmode, err)) continue;
+        throw connectionError(err, context);
+      }
+      let backendPid: number;
+      try {
+        const pidRows = await within(client.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid'), connectTimeoutMs);
+        if (!pidRows) throw noAnswerError(target, connectTimeoutMs);
+        backendPid = pidRows.rows[0].pid;
+      } catch (err) {
+        await endWithin(client, endWithinMs);
+        throw connectionError(err, context);
+      }
+      const tls = clientConfig.ssl ? 'TLS' : 'no TLS';
+      config.log?.(`[${label}] connected in ${(performance.now() - started).toFixed(1)} ms (backend pid ${backendPid}, sslmode=${plan.sslmode}: ${tls})`);
+      return new PgSession(client, clientConfig, backendPid, label, target, config.log, config.onBroken);
     }
-    let backendPid: number;
-    try {
-      const pidRows = await client.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid');
-      backendPid = pidRows.rows[0].pid;
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw connectionError(err, { target });
-    }
-    config.log?.(`[${label}] connected in ${(performance.now() - started).toFixed(1)} ms (backend pid ${backendPid})`);
-    return new PgSession(client, clientConfig, backendPid, label, target, config.log);
+    // planConnection always gives at least one attempt, and the last one returns or throws.
+    throw new Error('no connection attempt');
   }
 
   protected override async explainInTurn(explain: () => Promise<ExplainResult>, signal: AbortSignal | undefined): Promise<ExplainResult> {
@@ -129,7 +167,7 @@ export class PgSession extends SerialSession {
         // Settle the cancel before the next statement so it cannot hit that one, and clear a transaction
         // a late cancel may have left open (a ROLLBACK outside one is only a warning).
         await cancelling;
-        await this.runner.run(rollbackAndUnlock, undefined, { mode: 'script' }).catch(() => undefined);
+        await this.runner.run('ROLLBACK').catch(() => undefined);
       }
     }
   }
@@ -137,25 +175,31 @@ export class PgSession extends SerialSession {
   /** pg_cancel_backend() from a second connection: the protocol's own way to stop a running statement. */
   private async cancelOnServer(): Promise<void> {
     const pid = this.backendPid;
+    // The same TLS choice that worked for the session; connectionTimeoutMillis bounds the connect.
     const canceller = new Client({ ...this.clientConfig, application_name: 'pg-query-tuner cancel' });
     try {
-      await canceller.connect();
-      await canceller.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]);
+      const cancel = async (): Promise<void> => {
+        await canceller.connect();
+        await canceller.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]);
+      };
+      await within(cancel(), this.clientConfig.connectionTimeoutMillis ?? 10_000);
     } catch {
       // statement_timeout still stops the statement; the caller has already been told it is cancelled.
     } finally {
-      await canceller.end().catch(() => undefined);
+      await endWithin(canceller, endWithinMs);
     }
   }
 
   execute(sql: string): Promise<void> {
     this.ensureOpen();
     return this.queue.run(async () => {
+      this.runningScript = true;
       try {
-        // Scripts of our own (fixtures, schema set-up), never a user's statement: several statements allowed.
-        await this.runner.run(sql, undefined, { mode: 'script' });
+        await this.runner.run(sql);
       } catch (err) {
         throw statementError(err, this.errorContext());
+      } finally {
+        this.runningScript = false;
       }
     });
   }

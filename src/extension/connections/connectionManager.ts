@@ -8,7 +8,7 @@ import type { DatabaseSession } from '../../core/db/session';
 import { TunerError } from '../../core/errors';
 import type { TunerConfig } from '../config';
 import type { Log } from '../log';
-import { describeConnection, sslOption, type ConnectionSetting } from '../settings';
+import { describeConnection, type ConnectionSetting } from '../settings';
 import { readWorkspaceSqlFiles, watchWorkspaceSqlFiles } from './embeddedWorkspace';
 
 export const embeddedLabel = 'Embedded (workspace schema)';
@@ -97,18 +97,27 @@ export class ConnectionManager implements vscode.Disposable {
     const c = active.setting;
     const password = await this.passwordFor(c);
     this.log.info(`Connecting to ${c.label} (${describeConnection(c)})`);
-    const session = await openSession({
+    // A connection that broke (dropped, or no answer in time) is not reused: the next explain reconnects.
+    let session: DatabaseSession | undefined;
+    session = await openSession({
       kind: 'server',
       host: c.host,
       port: c.port,
       database: c.database,
       user: c.user,
       password,
-      ssl: sslOption(c.sslmode),
+      sslmode: c.sslmode,
       label: c.label,
-    }, { log: this.dbLog });
+    }, { log: this.dbLog, onBroken: () => void this.dropBroken(session) });
     this.log.info(`Connected to ${c.label} in ${Date.now() - started} ms`);
     return session;
+  }
+
+  private async dropBroken(broken: DatabaseSession | undefined): Promise<void> {
+    const current = await this.session?.catch(() => undefined);
+    if (broken === undefined || current !== broken) return;
+    this.log.warn(`${broken.label}: the connection broke; the next explain reconnects`);
+    await this.resetSession();
   }
 
   /** Statements and durations from the database module (it never passes parameter values or passwords). */

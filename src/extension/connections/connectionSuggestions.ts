@@ -3,6 +3,7 @@
  * `DATABASE_URL` in the workspace `.env`. Pure functions; the command reads the files.
  */
 import type { ConnectionSetting, SslMode } from '../settings';
+import { isSslMode } from '../../core/db/sslModes';
 
 export interface ConnectionSuggestion {
   /** Where it came from, shown in the picker: "PG* environment variables", ".env DATABASE_URL". */
@@ -54,10 +55,7 @@ export function parseConnectionUrl(url: string, label: string): { setting: Conne
 }
 
 function toSslMode(value: string | undefined): SslMode | undefined {
-  if (value === 'disable' || value === 'prefer' || value === 'require' || value === 'verify-full') return value;
-  if (value === 'verify-ca') return 'verify-full';
-  if (value === 'allow') return 'prefer';
-  return undefined;
+  return isSslMode(value) ? value : undefined;
 }
 
 /** Suggestions in order of preference; those whose label is already configured are left out. */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { connectionSuggestions, parseConnectionUrl, parseDotEnv } from '../../../src/extension/connections/connectionSuggestions';
-import { sanitizeConnections, sslOption } from '../../../src/extension/settings';
+import { sanitizeConnections } from '../../../src/extension/settings';
 import { parameterLabels } from '../../../src/extension/explain/parameterLabels';
 import { rewriteNamedParameters } from '../../../src/core/sql/namedParameters';
 import { userMessageFor } from '../../../src/extension/errorMessages';
@@ -38,8 +38,10 @@ describe('connection settings and suggestions', () => {
   it('keeps only well-formed connections from hand-edited settings', () => {
     const list = sanitizeConnections([{ label: 'a', port: '5432', sslmode: 'bogus' }, { host: 'no label' }, { label: 'a' }, 'x', { label: 'b', production: true }]);
     assert.deepEqual(list.map((c) => [c.label, c.port, c.sslmode, c.production]), [['a', undefined, undefined, false], ['b', undefined, undefined, true]]);
-    assert.deepEqual(sslOption('require'), { rejectUnauthorized: false });
-    assert.equal(sslOption('prefer'), undefined);
+    // libpq's six sslmode values are kept as written (verify-ca and allow used to be bent to others).
+    const modes = sanitizeConnections(['allow', 'verify-ca', 'prefer'].map((sslmode) => ({ label: sslmode, sslmode })));
+    assert.deepEqual(modes.map((c) => c.sslmode), ['allow', 'verify-ca', 'prefer']);
+    assert.equal(parseConnectionUrl('postgres://a@b/c?sslmode=verify-ca', 'x')?.setting.sslmode, 'verify-ca');
   });
 
   it('asks for $n parameters, then :name ones, in $n order', () => {

@@ -92,6 +92,8 @@ Usage:
 
 Database (explain, report):
   --url <postgres://…>     A PostgreSQL server (PGHOST/PGDATABASE … in the environment also select one).
+                           ?sslmode= as libpq's (default prefer: TLS when offered); the password from the
+                           URL, PGPASSWORD or ~/.pgpass.
                            Without either: the embedded PostgreSQL (PGlite), loaded with --schema files,
                            or with the demo dataset when no --schema is given.
   --schema <file|dir|glob> SQL files to load into the embedded database (repeatable).
@@ -99,7 +101,8 @@ Database (explain, report):
   --no-analyze             Plan only (EXPLAIN without ANALYZE): the statement does not run.
   --param <value>          Value for $1, $2 … in order (repeatable).
   --generic-plan           EXPLAIN (GENERIC_PLAN) for statements with $n and no values (PostgreSQL 16+).
-  --timeout <ms>           statement_timeout for the explained statement (default 30000).
+  --timeout <ms>           statement_timeout for the explained statement (default 30000); the client
+                           waits 3 s longer for an answer, then closes the connection.
   --statement <n>          Which statement of a file with several (1-based).
 
 Index advice (advise):

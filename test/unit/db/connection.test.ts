@@ -6,11 +6,13 @@
 import { strict as assert } from 'node:assert';
 import { testServer } from '../../helpers/globalServer';
 import { startSilentProxy, type SilentProxy } from '../../helpers/silentProxy';
-import { buildBundles, runCli } from '../../helpers/cliBundle';
+import { buildBundles, repoRoot, runCli } from '../../helpers/cliBundle';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PgSession } from '../../../src/core/db/pgSession';
 import { openSession } from '../../../src/core/db/openSession';
 import { clientFailureCodes } from '../../../src/core/db/databaseErrors';
-import { AnswerBound, answerMarginMs, parseServerUrl, planConnection, redactUrl } from '../../../src/core/db/connectionConfig';
+import { AnswerBound, answerMarginMs, parseServerUrl, planConnection, redactUrl, sslModes } from '../../../src/core/db/connectionConfig';
 import { userMessageFor } from '../../../src/extension/errorMessages';
 import { rejection } from './explainBehaviour';
 
@@ -118,6 +120,17 @@ describe('Connections (real server): URLs, sslmode, passwords', () => {
     assert.equal(first.keepAlive, true);
     assert.equal(first.connectionTimeoutMillis, 1234);
     assert.equal(parseServerUrl(`${s.url}?sslmode=require&application_name=x`).tls.sslmode, 'require');
+  });
+
+  it("the extension's sslmode setting offers libpq's six modes and says what each means", () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { items?: { properties: Record<string, { enum?: string[]; markdownDescription?: string; default?: string }> } }> } };
+    };
+    const sslmode = manifest.contributes.configuration.properties['pgTuner.connections'].items?.properties.sslmode;
+    assert.deepEqual(sslmode?.enum, [...sslModes]);
+    assert.equal(sslmode?.default, 'prefer');
+    for (const mode of sslModes) assert.match(sslmode?.markdownDescription ?? '', new RegExp(`\`${mode}\``));
+    assert.match(sslmode?.markdownDescription ?? '', /`prefer` \(default\) TLS when the server offers it, else unencrypted/);
   });
 
   it('waits for an answer a little longer than the statement_timeout in force, and without limit only for 0', () => {

@@ -37,7 +37,8 @@ export function readCitusNodes(root: RawNode): void {
     if (type === 'Task') readTask(node);
     else if (type.startsWith('Distributed Subplan ')) readDistributedSubplan(node);
     else if (type === 'MapMergeJob') node.fields['Parent Relationship'] = 'Member';
-    stack.push(...node.children);
+    // One by one: spreading 400,000 children into push() overflows the call stack.
+    for (const child of node.children) stack.push(child);
   }
   // Executed when the scan above ran: a pass from the top, after each Task has its own figures.
   markRun(root, false);

@@ -112,7 +112,37 @@ function parseElements(lines: string[], nos: number[]): XmlElement {
   return explain;
 }
 
-function toValue(el: XmlElement, key: string): unknown {
+/**
+ * The element tree as FORMAT JSON's values. Children first, from an explicit stack: a plan thousands of levels
+ * deep must not overflow the call stack.
+ */
+function toValue(root: XmlElement, rootKey: string): unknown {
+  const values = new Map<XmlElement, unknown>();
+  const stack: Array<{ el: XmlElement; key: string; expanded: boolean }> = [{ el: root, key: rootKey, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const { el, key } = top;
+    const nested = el.children.length > 0 && !el.children.every((c) => c.name === 'Item');
+    if (nested && !top.expanded) {
+      top.expanded = true;
+      for (const c of el.children) stack.push({ el: c, key: childKey(c, key), expanded: false });
+      continue;
+    }
+    stack.pop();
+    values.set(el, leafOrGroup(el, key, values));
+    // Children's values are read once, by their parent: the map keeps only what is still to be read.
+    if (nested) for (const c of el.children) values.delete(c);
+  }
+  return values.get(root);
+}
+
+function childKey(child: XmlElement, parentKey: string): string {
+  if (ARRAY_GROUPS.has(parentKey)) return '';
+  // Settings are GUC names, not EXPLAIN keys: keep them as they are.
+  return parentKey === 'Settings' ? child.name : keyOf(child.name);
+}
+
+function leafOrGroup(el: XmlElement, key: string, values: Map<XmlElement, unknown>): unknown {
   if (el.children.length === 0) {
     const text = decode(el.text.trim());
     if (text === '') {
@@ -123,14 +153,9 @@ function toValue(el: XmlElement, key: string): unknown {
     return STRING_KEYS.has(key) ? text : scalar(text);
   }
   if (el.children.every((c) => c.name === 'Item')) return el.children.map((c) => decode(c.text.trim()));
-  if (ARRAY_GROUPS.has(key)) return el.children.map((c) => toValue(c, ''));
+  if (ARRAY_GROUPS.has(key)) return el.children.map((c) => values.get(c));
   const obj: Record<string, unknown> = {};
-  // Settings are GUC names, not EXPLAIN keys: keep them as they are.
-  const keep = key === 'Settings';
-  for (const c of el.children) {
-    const k = keep ? c.name : keyOf(c.name);
-    obj[k] = toValue(c, k);
-  }
+  for (const c of el.children) obj[childKey(c, key)] = values.get(c);
   return obj;
 }
 

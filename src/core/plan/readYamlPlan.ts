@@ -30,75 +30,82 @@ export function readYamlPlan(text: string, lineMap?: number[]): RawPlan {
     lines.push({ no: cell.nos[i], indent: l.length - body.length, text: body });
   });
   if (lines.length === 0) throw new TunerError('not-a-plan', 'the YAML plan is empty', { line: 1 });
-  const reader = new YamlReader(lines);
-  const value = reader.block(lines[0].indent);
-  if (reader.at < lines.length) throw reader.bad(lines[reader.at], 'a line at this indentation');
-  return rawPlanFromDocument(value, 'yaml');
+  return rawPlanFromDocument(readBlocks(lines), 'yaml');
 }
 
-class YamlReader {
-  at = 0;
-  constructor(private readonly lines: YamlLine[]) {}
+type Open = { indent: number } & ({ kind: 'map'; value: Record<string, unknown> } | { kind: 'seq'; value: unknown[] });
 
-  /** The mapping or sequence whose lines start at column `indent`. */
-  block(indent: number): unknown {
-    const line = this.lines[this.at];
-    return line.text === '-' || line.text.startsWith('- ') ? this.sequence(indent) : this.mapping(indent);
-  }
+const isDash = (text: string): boolean => text === '-' || text.startsWith('- ');
 
-  private sequence(indent: number): unknown[] {
-    const items: unknown[] = [];
-    for (let line = this.lines[this.at]; line && line.indent === indent && (line.text === '-' || line.text.startsWith('- ')); line = this.lines[this.at]) {
-      const rest = line.text.slice(2);
-      if (KEY_LINE.test(rest) && !rest.startsWith('"')) {
-        // "- Node Type: …": the item is a mapping whose first key sits after the dash.
-        this.lines[this.at] = { no: line.no, indent: indent + 2, text: rest };
-        items.push(this.mapping(indent + 2));
-      } else {
-        items.push(scalar(rest, line, this));
-        this.at++;
-      }
-    }
-    return items;
-  }
-
-  private mapping(indent: number): Record<string, unknown> {
-    const obj: Record<string, unknown> = {};
-    for (let line = this.lines[this.at]; line && line.indent === indent; line = this.lines[this.at]) {
-      if (line.text.startsWith('- ')) throw this.bad(line, "a 'Key: value' line");
-      const m = KEY_LINE.exec(line.text);
-      if (!m) throw this.bad(line, "a 'Key: value' line");
-      const key = m[1];
-      const value = (m[2] ?? '').trim();
-      this.at++;
-      if (value !== '') {
-        obj[key] = scalar(value, line, this);
-        continue;
-      }
-      const next = this.lines[this.at];
-      // PostgreSQL indents a group's lines by two; a sequence may also sit at the key's own column in YAML.
-      if (next && (next.indent > indent || (next.indent === indent && next.text.startsWith('- ')))) {
-        obj[key] = this.block(next.indent);
+/**
+ * One pass over the lines with the open mappings and sequences on an explicit stack (a plan thousands of
+ * levels deep must not overflow the call stack). A line closes the blocks indented deeper than it; a
+ * `Key:` with nothing after it opens the block of the lines indented under it (or of the `- ` lines at its own
+ * column), or is an empty group.
+ */
+function readBlocks(lines: YamlLine[]): unknown {
+  const first = lines[0];
+  const root: Open = isDash(first.text) ? { kind: 'seq', indent: first.indent, value: [] } : { kind: 'map', indent: first.indent, value: {} };
+  const stack: Open[] = [root];
+  let pending: { obj: Record<string, unknown>; key: string; indent: number } | undefined;
+  for (const line of lines) {
+    let { indent, text } = line;
+    if (pending) {
+      const { obj, key } = pending;
+      if (indent > pending.indent || (indent === pending.indent && isDash(text))) {
+        const open: Open = isDash(text) ? { kind: 'seq', indent, value: [] } : { kind: 'map', indent, value: {} };
+        obj[key] = open.value;
+        stack.push(open);
       } else {
         obj[key] = OBJECT_GROUPS.has(key) ? {} : [];
       }
+      pending = undefined;
     }
-    if (this.lines[this.at] && this.lines[this.at].indent > indent) throw this.bad(this.lines[this.at], 'a line at this indentation');
-    return obj;
+    while (stack.length > 0 && stack[stack.length - 1].indent > indent) stack.pop();
+    let top = stack[stack.length - 1];
+    // A sequence at its key's own column ends at the next key of that mapping.
+    if (top && top.kind === 'seq' && !isDash(text) && stack.length > 1 && stack[stack.length - 2].indent === indent) {
+      stack.pop();
+      top = stack[stack.length - 1];
+    }
+    if (!top || top.indent !== indent) throw bad(line, 'a line at this indentation');
+    if (top.kind === 'seq') {
+      if (!isDash(text)) throw bad(line, "a '- ' item");
+      const rest = text.slice(2);
+      if (!(KEY_LINE.test(rest) && !rest.startsWith('"'))) {
+        top.value.push(scalar(rest, line));
+        continue;
+      }
+      // "- Node Type: …": the item is a mapping whose first key sits after the dash.
+      const item: Open = { kind: 'map', indent: indent + 2, value: {} };
+      top.value.push(item.value);
+      stack.push(item);
+      top = item;
+      indent += 2;
+      text = rest;
+    }
+    if (top.kind !== 'map' || isDash(text)) throw bad(line, "a 'Key: value' line");
+    const m = KEY_LINE.exec(text);
+    if (!m) throw bad(line, "a 'Key: value' line");
+    const value = (m[2] ?? '').trim();
+    if (value !== '') top.value[m[1]] = scalar(value, line);
+    else pending = { obj: top.value, key: m[1], indent };
   }
-
-  bad(line: YamlLine, expected: string): TunerError {
-    const shown = line.text.length > 60 ? `${line.text.slice(0, 60)}…` : line.text;
-    return new TunerError('not-a-plan', `line ${line.no}: expected ${expected} of a YAML plan, got '${shown}'`, { line: line.no });
-  }
+  if (pending) pending.obj[pending.key] = OBJECT_GROUPS.has(pending.key) ? {} : [];
+  return root.value;
 }
 
-function scalar(value: string, line: YamlLine, reader: YamlReader): unknown {
+function bad(line: YamlLine, expected: string): TunerError {
+  const shown = line.text.length > 60 ? `${line.text.slice(0, 60)}…` : line.text;
+  return new TunerError('not-a-plan', `line ${line.no}: expected ${expected} of a YAML plan, got '${shown}'`, { line: line.no });
+}
+
+function scalar(value: string, line: YamlLine): unknown {
   if (value.startsWith('"')) {
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      throw reader.bad(line, 'a double-quoted string');
+      throw bad(line, 'a double-quoted string');
     }
   }
   if (/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(value)) return Number(value);

@@ -12,8 +12,10 @@ const EXTRA_MAJORS = [16, 17, 18];
 
 /** Files whose tests meet the server where EXPLAIN output or its options differ between versions. */
 export const versionSuite = [
-  // PgSession's explain safety (explainBehaviour); the PGlite file is left out, PGlite's version is its own.
+  // Explain safety on PgSession (explainBehaviour) and against what each version's catalog holds (functions
+  // that escape a rollback); the PGlite file is left out, PGlite's version is its own.
   'test/unit/db/pgSession.test.ts',
+  'test/unit/db/adversarial.test.ts',
   'test/unit/plan/liveServer.test.ts',
   'test/unit/plan/versionFields.test.ts',
   'test/unit/indexAdvisor/*.server.test.ts',

@@ -103,10 +103,13 @@ export function reachStart(sql: string): ReachStart {
   const relations = new Set<string>();
   const operators = new Set<string>();
   for (const stmt of topLevelStatements(sql)) {
+    const addRelation = (node: Node): void => {
+      if (typeof node.relname === 'string') relations.add(quotedRelation(typeof node.schemaname === 'string' ? node.schemaname : undefined, node.relname));
+    };
     walk(stmt, (name, node) => {
-      if (name === 'RangeVar' && typeof node.relname === 'string') {
-        relations.add(quotedRelation(typeof node.schemaname === 'string' ? node.schemaname : undefined, node.relname));
-      }
+      if (name === 'RangeVar') addRelation(node);
+      // The target of INSERT/UPDATE/DELETE/MERGE is a bare RangeVar under `relation` (its triggers, defaults…).
+      if (writeNodes.has(name) && node.relation && typeof node.relation === 'object') addRelation(node.relation as Node);
       if (name === 'A_Expr') {
         const parts = ((node.name as Node[] | undefined) ?? []).map((p) => ((p.String as Node | undefined)?.sval as string | undefined) ?? '');
         const op = parts[parts.length - 1];

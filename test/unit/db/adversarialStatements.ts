@@ -24,7 +24,7 @@ SELECT lo_from_bytea(0, '\\x41'::bytea) WHERE NOT EXISTS (SELECT 1 FROM pg_large
 /** Made afresh before each case. */
 export const caseReset = 'DROP SCHEMA IF EXISTS adv CASCADE; CREATE SCHEMA adv;';
 
-export type AdversarialPath = 'direct' | 'view' | 'operator' | 'immutable-sql-function' | 'plpgsql-function' | 'stable-function' | 'wire';
+export type AdversarialPath = 'direct' | 'view' | 'operator' | 'immutable-sql-function' | 'plpgsql-function' | 'stable-function' | 'trigger' | 'wire';
 
 export interface AdversarialStatement {
   name: string;
@@ -113,6 +113,18 @@ function casesFor(c: Call): AdversarialStatement[] {
       why: `${c.why}; the call is in a plpgsql body`,
       path: 'plpgsql-function',
       pathWords: ['function g'],
+    },
+    {
+      ...base,
+      name: `${c.fn} in a trigger of the INSERT's table`,
+      setup:
+        'CREATE TABLE adv.log (n int);' +
+        `CREATE FUNCTION adv.trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM ${c.call}; RETURN NEW; END $$;` +
+        'CREATE TRIGGER t BEFORE INSERT ON adv.log FOR EACH ROW EXECUTE FUNCTION adv.trg();',
+      sql: 'INSERT INTO adv.log VALUES (1)',
+      why: `${c.why}; the target table's trigger runs it`,
+      path: 'trigger',
+      pathWords: ['table log', 'trigger t', 'function trg'],
     },
   ];
 }

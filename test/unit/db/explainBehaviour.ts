@@ -197,6 +197,20 @@ export function explainBehaviour(session: () => DatabaseSession): void {
     assert.equal(state.x, 1);
   });
 
+  it('no session advisory lock outlives an explain, even one taken through a name built at run time', async () => {
+    await session().execute(`CREATE OR REPLACE FUNCTION sneaky_lock() RETURNS text LANGUAGE plpgsql AS $$
+      DECLARE r text; BEGIN EXECUTE 'SELECT pg_advisory_' || 'lock(77)::text' INTO r; RETURN r; END $$;`);
+    await session().explain({ sql: 'SELECT sneaky_lock()', analyze: true });
+    const [held] = await session().query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'");
+    assert.equal(held.n, 0);
+  });
+
+  it('a session advisory lock called directly is refused with ANALYZE, naming the function', async () => {
+    const err = await rejection(session().explain({ sql: 'SELECT pg_advisory_lock(78)', analyze: true }));
+    assert.equal(err.reason, 'unsafe-statement');
+    assert.match(err.message, /pg_advisory_lock\(\).*session-level advisory lock/);
+  });
+
   it('$n without values says to give values', async () => {
     const err = await rejection(session().explain({ sql: 'SELECT * FROM orders WHERE id = $1', analyze: false }));
     assert.equal(err.detail.code, '42P02');

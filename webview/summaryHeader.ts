@@ -52,5 +52,9 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
   if (!plan.analyzed) {
     header.append(h('div', { className: 'note estimate-note', attrs: { role: 'note' } }, 'Estimated plan: the statement was planned, not executed, so there are no actual times or rows.'));
   }
+  // Figures not as PostgreSQL writes them (numeric strings, negative or absurd values): said before anything is read.
+  for (const warning of plan.warnings ?? []) {
+    header.append(h('div', { className: 'note plan-warning', attrs: { role: 'note' } }, h('strong', { text: 'Warning: ' }), warning.message));
+  }
   return header;
 }

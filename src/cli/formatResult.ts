@@ -38,8 +38,16 @@ export function formatFooter(result: TuningResult): string {
   return lines.join('\n');
 }
 
+/** The plan's figures that were not as PostgreSQL writes them: said before anything is read from them. */
+export function formatPlanWarnings(result: TuningResult, colours: Colours): string {
+  const warnings = result.plan.warnings ?? [];
+  return warnings.map((w) => colours.yellow(`Warning: ${w.message}`)).join('\n');
+}
+
 export function formatResult(result: TuningResult, colours: Colours): string {
   const parts = [colours.bold('Plan'), formatTree(result.plan, colours)];
+  const warnings = formatPlanWarnings(result, colours);
+  if (warnings) parts.unshift(warnings, '');
   const hotspots = formatHotspots(result.plan, colours);
   if (hotspots) parts.push('', hotspots);
   parts.push('', colours.bold('Insights'), formatInsights(result.insights, result.plan, colours));

@@ -3,6 +3,7 @@
  * exit code (0 done, 1 error, 2 --fail-on reached, 64 usage, 130 interrupted).
  */
 import { isCancelled } from '../core/errors';
+import { terminalText } from '../core/text/terminalText';
 import { helpText, parseCliArgs, UsageError, wantsHelp } from './args';
 import type { CliRequest } from './args';
 import { createColours } from './colours';
@@ -72,9 +73,10 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  // Names from plans and databases reach every command's output: no control sequence of theirs may reach the terminal.
   const io: CommandIo = {
-    out: (text) => process.stdout.write(text),
-    note: (text) => process.stderr.write(`${errColours.dim(text)}\n`),
+    out: (text) => process.stdout.write(terminalText(text, colours.enabled)),
+    note: (text) => process.stderr.write(`${errColours.dim(terminalText(text, errColours.enabled))}\n`),
     colours,
     signal: controller.signal,
     env: process.env,
@@ -91,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('Cancelled.\n');
       return exitCodes.interrupted;
     }
-    process.stderr.write(`${describeError(err, errorContext, errColours)}\n`);
+    process.stderr.write(`${terminalText(describeError(err, errorContext, errColours), errColours.enabled)}\n`);
     return exitCodes.error;
   } finally {
     process.off('SIGINT', onSigint);

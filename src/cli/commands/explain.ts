@@ -1,5 +1,6 @@
 import type { CliRequest } from '../args';
 import { failOnExitCode } from '../exitCodes';
+import { writeResultJson } from '../formatJson';
 import { formatResult } from '../formatResult';
 import type { CommandIo } from '../io';
 import type { ErrorContext } from '../reportError';
@@ -9,6 +10,7 @@ import { runStatement } from '../runStatement';
 export async function explainCommand(request: CliRequest, io: CommandIo, errorContext: ErrorContext): Promise<number> {
   if (!request.sql) throw new Error('explain without a statement');
   const result = await runStatement(request.sql, request.database, io, errorContext);
-  io.out(request.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result, io.colours));
+  if (request.json) writeResultJson(result, io.out);
+  else io.out(formatResult(result, io.colours));
   return failOnExitCode(result.insights, request.failOn);
 }

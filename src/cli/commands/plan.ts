@@ -4,6 +4,7 @@ import { loadParser } from '../../core/sql/parser';
 import type { TuningResult } from '../../core/tuningResult';
 import type { CliRequest } from '../args';
 import { failOnExitCode } from '../exitCodes';
+import { writeResultJson } from '../formatJson';
 import { formatResult } from '../formatResult';
 import { readPlanFile, readSqlFile } from '../inputs';
 import type { CommandIo } from '../io';
@@ -30,6 +31,7 @@ export async function planCommand(request: CliRequest, io: CommandIo, errorConte
     return 0;
   }
   const result = await analyseSavedPlan(request.planPath, request.sqlFile);
-  io.out(request.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result, io.colours));
+  if (request.json) writeResultJson(result, io.out);
+  else io.out(formatResult(result, io.colours));
   return failOnExitCode(result.insights, request.failOn);
 }

@@ -42,6 +42,8 @@ const KEEP = 8;
 const SMALL_SET = 8;
 
 const JOINS = new Set(['Nested Loop', 'Hash Join', 'Merge Join']);
+/** Relations kept in a node's set (see describe). */
+const MAX_RELS = 64;
 
 function family(type: string): string {
   if (JOINS.has(type)) return 'join';
@@ -83,10 +85,17 @@ function describe(plan: Plan): NodeKey[] {
     };
   }
   // Children come after their parent in pre-order, so a reverse walk fills each set from finished children.
+  // A set stops growing at MAX_RELS: whole sets made a 10,000-level plan quadratic (each level holding every
+  // relation below it) and its comparison took minutes. Past the cap only the first relations below count.
   for (let i = plan.nodes.length - 1; i >= 0; i--) {
     const k = keys[i];
     if (k.relKey) k.rels.add(k.relKey);
-    for (const c of k.node.children) for (const r of keys[c.id].rels) k.rels.add(r);
+    fill: for (const c of k.node.children) {
+      for (const r of keys[c.id].rels) {
+        if (k.rels.size >= MAX_RELS) break fill;
+        k.rels.add(r);
+      }
+    }
   }
   for (const k of keys) {
     const p = k.node.parentId === null ? undefined : keys[k.node.parentId];

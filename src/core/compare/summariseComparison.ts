@@ -1,5 +1,9 @@
 import { formatCost, formatCount, formatMs } from '../report/formatNumbers';
+import { displayName } from '../text/displayName';
 import type { Delta, PlanComparison } from './planComparison';
+
+/** Characters of each join order the summary line shows. */
+const JOIN_ORDER_SHOWN = 1000;
 
 /** "12.0× faster", "2.5× slower", "same"; for a figure where lower is better. */
 export function changeWord(d: Delta, better = 'lower', worse = 'higher'): string {
@@ -54,7 +58,8 @@ export function summariseComparison(c: PlanComparison): string[] {
     }
   }
   if (c.joinOrder.changed && c.joinOrder.before && c.joinOrder.after) {
-    lines.push(`Join order changed: ${c.joinOrder.before} → ${c.joinOrder.after}.`);
+    // A plan of thousands of joins has a join order of a hundred kilobytes: the line shows its start.
+    lines.push(`Join order changed: ${displayName(c.joinOrder.before, JOIN_ORDER_SHOWN)} → ${displayName(c.joinOrder.after, JOIN_ORDER_SHOWN)}.`);
   }
   for (const s of c.spills.appeared) lines.push(`New spill to disk: ${s.label}, ${s.detail}.`);
   for (const s of c.spills.vanished) lines.push(`Spill gone: ${s.label} no longer spills (was ${s.detail}).`);

@@ -12,6 +12,7 @@ import { applyEstimates } from './estimates';
 import { applyExclusiveTimes } from './exclusiveTime';
 import { applyHotspots } from './hotspots';
 import { applyInclusiveTimes } from './inclusiveTime';
+import { checkAbsurdTimes, normaliseNodeNumbers, normaliseTopNumbers, PlanWarnings } from './numberChecks';
 import { readNodeNumbers } from './nodeNumbers';
 import type { Plan } from './planNode';
 import type { RawPlan } from './rawPlan';
@@ -68,11 +69,15 @@ export function planFromRaw(raw: RawPlan): Plan {
   const nodes = buildNodes(raw.root);
   const root = nodes[0];
   const analyzed = root.fields['Actual Loops'] !== undefined || root.fields['Actual Rows'] !== undefined;
+  const warnings = new PlanWarnings();
+  normaliseTopNumbers(raw.top, warnings);
+  normaliseNodeNumbers(nodes, warnings);
   const info = readStatementInfo(raw.top);
 
   // Every node's numeric fields read once for all the passes below.
   const numbers = readNodeNumbers(nodes);
   applyInclusiveTimes(nodes, analyzed, numbers);
+  if (analyzed) checkAbsurdTimes(nodes, warnings);
   const attribution = attributeChildren(nodes);
   const timeMs = analyzed ? info.executionTimeMs ?? root.metrics.inclusiveTimeMs : 0;
   applyExclusiveTimes(nodes, attribution, timeMs);
@@ -96,6 +101,8 @@ export function planFromRaw(raw: RawPlan): Plan {
   if (info.settings) plan.settings = info.settings;
   if (info.queryText !== undefined) plan.queryText = info.queryText;
   if (info.planningBuffers) plan.planningBuffers = info.planningBuffers;
+  const found = warnings.done();
+  if (found.length > 0) plan.warnings = found;
   // Only keys read whole above are left out: "Planning" (17+: memory), "JIT" (options, 17's deform) and
   // "Triggers" hold more than their summaries, so they stay as PostgreSQL wrote them.
   const rest = Object.fromEntries(

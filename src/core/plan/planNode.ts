@@ -2,6 +2,7 @@
  * The plan model. Raw EXPLAIN fields keep PostgreSQL's own key names (as in FORMAT JSON), so nothing is lost
  * or renamed between the server and the view; everything we compute lives in `metrics`, apart and named.
  */
+import { displayName } from '../text/displayName';
 
 /** One node's EXPLAIN fields, as FORMAT JSON names them ("Node Type", "Actual Rows", "Shared Hit Blocks", …). */
 export interface RawPlanFields {
@@ -154,6 +155,18 @@ export interface Plan {
   statementFields?: Record<string, unknown>;
   /** Sums over the whole plan. */
   totals: PlanTotals;
+  /** Figures not as PostgreSQL writes them (numeric strings, negative or absurd values), read as well as they could be. */
+  warnings?: PlanWarning[];
+}
+
+/** Something in the plan's figures that was not as EXPLAIN writes it, and how it was read. */
+export interface PlanWarning {
+  /** The node it is about; absent for statement-level fields ("Execution Time"). */
+  nodeId?: number;
+  /** The FORMAT JSON key ("Actual Total Time"); "" for a closing summary line. */
+  field: string;
+  /** One line naming the node and the field, for every output. */
+  message: string;
 }
 
 export interface PlanTotals {
@@ -180,30 +193,33 @@ export function emptyBuffers(): BufferCounts {
   };
 }
 
-/** A short human label: "Seq Scan on orders o", "Index Scan using idx on users", "Hash Join". */
+/**
+ * A short human label: "Seq Scan on orders o", "Index Scan using idx on users", "Hash Join". Names go through
+ * displayName: capped, one line, no control characters, whatever the plan held.
+ */
 export function nodeLabel(node: PlanNode): string {
   const f = node.fields;
   const parts: string[] = [];
   const strategy = f['Strategy'];
-  const type = f['Node Type'];
+  const type = displayName(f['Node Type']);
   if (type === 'Aggregate' && typeof strategy === 'string' && strategy !== 'Plain') {
-    parts.push(strategy === 'Hashed' ? 'HashAggregate' : strategy === 'Sorted' ? 'GroupAggregate' : `${strategy}Aggregate`);
+    parts.push(strategy === 'Hashed' ? 'HashAggregate' : strategy === 'Sorted' ? 'GroupAggregate' : `${displayName(strategy)}Aggregate`);
   } else if (f['Join Type'] && f['Join Type'] !== 'Inner' && /Join|Nested Loop/.test(type)) {
-    parts.push(`${type} ${f['Join Type']}`);
+    parts.push(`${type} ${displayName(f['Join Type'])}`);
   } else if (type === 'ModifyTable' && typeof f['Operation'] === 'string') {
     // EXPLAIN's text format says "Delete on t"; JSON keeps the verb in "Operation".
-    parts.push(f['Operation']);
+    parts.push(displayName(f['Operation']));
   } else {
     parts.push(type);
   }
-  if (f['Index Name']) parts.push(`using ${f['Index Name']}`);
-  if (f['Relation Name']) {
-    parts.push(`on ${f['Relation Name']}`);
-    if (f['Alias'] && f['Alias'] !== f['Relation Name']) parts.push(f['Alias']);
-  } else if (f['CTE Name']) {
-    parts.push(`on ${f['CTE Name']}`);
-  } else if (f['Function Name']) {
-    parts.push(`on ${f['Function Name']}`);
+  if (typeof f['Index Name'] === 'string' && f['Index Name']) parts.push(`using ${displayName(f['Index Name'])}`);
+  if (typeof f['Relation Name'] === 'string' && f['Relation Name']) {
+    parts.push(`on ${displayName(f['Relation Name'])}`);
+    if (typeof f['Alias'] === 'string' && f['Alias'] && f['Alias'] !== f['Relation Name']) parts.push(displayName(f['Alias']));
+  } else if (typeof f['CTE Name'] === 'string' && f['CTE Name']) {
+    parts.push(`on ${displayName(f['CTE Name'])}`);
+  } else if (typeof f['Function Name'] === 'string' && f['Function Name']) {
+    parts.push(`on ${displayName(f['Function Name'])}`);
   }
   return parts.join(' ');
 }

@@ -15,6 +15,7 @@ import type { Rewrite } from '../advice/rewriteSuggestion';
 import { renderRewriteMarkdown } from './rewriteReport';
 import type { IndexAdvice } from '../advice/indexSuggestion';
 import { renderIndexAdviceMarkdown } from './indexAdviceReport';
+import { markdownCode, markdownLines, markdownText } from '../text/markdownText';
 
 export interface MarkdownReportOptions {
   title?: string;
@@ -38,9 +39,9 @@ const wrapperText: Record<SafetyWrapper, string> = {
 const severityHeading: Record<Severity, string> = { critical: 'Critical', warning: 'Warning', info: 'Info' };
 const severities: Severity[] = ['critical', 'warning', 'info'];
 
-/** Escapes what would break a Markdown table cell or start unwanted formatting. */
+/** A table cell: text from plans and databases is shown as text (markdownText: no HTML, no Markdown, one line). */
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return markdownText(text);
 }
 
 function table(header: string[], rows: string[][], rightAligned: boolean[] = []): string {
@@ -105,6 +106,13 @@ function summarySection(plan: Plan): string {
   return `## Plan summary\n\n${table(['Metric', 'Value'], rows, [false, true])}`;
 }
 
+/** Figures not as PostgreSQL writes them, said before anything is read from them; none, no section. */
+function warningsSection(plan: Plan): string[] {
+  const warnings = plan.warnings ?? [];
+  if (warnings.length === 0) return [];
+  return [`## Plan warnings\n\n${warnings.map((w) => `- ${markdownText(w.message)}`).join('\n')}`];
+}
+
 function hotspotSection(plan: Plan): string {
   const ranked = plan.nodes
     .filter((n): n is PlanNode & { metrics: { hotspotRank: number } } => n.metrics.hotspotRank !== undefined)
@@ -137,17 +145,18 @@ function evidenceText(insight: Insight): string {
 }
 
 function insightBlock(insight: Insight, plan: Plan): string {
-  const lines = [`#### ${insight.title}`, '', `\`${insight.ruleId}\``];
+  // Titles, explanations and evidence quote names from the plan: escaped as text (markdownText.ts).
+  const lines = [`#### ${markdownText(insight.title)}`, '', markdownCode(insight.ruleId)];
   const nodes = insight.nodeIds.map((id) => plan.nodes[id]).filter((n): n is PlanNode => n !== undefined);
-  if (nodes.length > 0) lines[2] += ` · ${nodes.map((n) => treeNodeLabel(n)).join(', ')}`;
-  lines.push('', insight.explanation.trim());
-  if (insight.evidence.length > 0) lines.push('', `**Evidence:** ${evidenceText(insight)}`);
+  if (nodes.length > 0) lines[2] += ` · ${nodes.map((n) => markdownText(treeNodeLabel(n))).join(', ')}`;
+  lines.push('', markdownLines(insight.explanation.trim()));
+  if (insight.evidence.length > 0) lines.push('', `**Evidence:** ${markdownText(evidenceText(insight))}`);
   if (insight.suggestion) {
     const suggestion = insight.suggestion.trim();
     // Suggestions that carry SQL (CREATE INDEX …, a rewrite) read best as a code block.
     lines.push('', /\n/.test(suggestion) || /^(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion)
       ? `**Suggestion:**\n\n${fence(suggestion, /^\s*(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion) ? 'sql' : '')}`
-      : `**Suggestion:** ${suggestion}`);
+      : `**Suggestion:** ${markdownText(suggestion)}`);
   }
   return lines.join('\n');
 }
@@ -185,8 +194,8 @@ export function comparisonRows(before: Plan, after: Plan): string[][] {
 function comparisonSection(comparison: NonNullable<MarkdownReportOptions['comparison']>): string {
   const rows = comparisonRows(comparison.before.plan, comparison.after.plan);
   // The plan diff's summary (operator, join-order and spill changes) says why the figures moved.
-  const diff = summariseComparison(comparePlans(comparison.before.plan, comparison.after.plan)).map((line) => `- ${line}`).join('\n');
-  return `## Before / after: ${comparison.label}\n\n${diff}\n\n${table(['', 'Before', 'After', 'Change'], rows, [false, true, true, true])}`;
+  const diff = summariseComparison(comparePlans(comparison.before.plan, comparison.after.plan)).map((line) => `- ${markdownText(line)}`).join('\n');
+  return `## Before / after: ${markdownText(comparison.label)}\n\n${diff}\n\n${table(['', 'Before', 'After', 'Change'], rows, [false, true, true, true])}`;
 }
 
 function treeSection(plan: Plan): string {
@@ -196,10 +205,11 @@ function treeSection(plan: Plan): string {
 /** Renders the whole report; sections are separated by blank lines and start with `## `. */
 export function renderMarkdownReport(result: TuningResult, options: MarkdownReportOptions = {}): string {
   const sections = [
-    `# ${options.title ?? 'Query tuning report'}`,
+    `# ${markdownText(options.title ?? 'Query tuning report')}`,
     querySection(result),
     whereSection(result),
     summarySection(result.plan),
+    ...warningsSection(result.plan),
     hotspotSection(result.plan),
     insightsSection(result),
   ];

@@ -5,6 +5,7 @@
  */
 import type { Plan, PlanNode } from '../plan/planNode';
 import { nodeLabel } from '../plan/planNode';
+import { displayName } from '../text/displayName';
 import { formatBuffers, formatCount, formatCost, formatFactor, formatMs, formatShare } from './formatNumbers';
 
 export interface PlanTreeRow {
@@ -28,18 +29,48 @@ export interface PlanTreeTable {
 export function treeNodeLabel(node: PlanNode): string {
   const subplan = node.fields['Subplan Name'];
   const label = nodeLabel(node);
-  return typeof subplan === 'string' && subplan ? `[${subplan}] ${label}` : label;
+  return typeof subplan === 'string' && subplan ? `[${displayName(subplan)}] ${label}` : label;
 }
 
-/** Pre-order rows with box-drawing prefixes ("├─ ", "└─ ", "│  "). */
+/**
+ * Levels of tree lines drawn before the indentation stops growing: a 10,000-level plan drawn in full would
+ * print 30,000 columns of "│  " on each of its 20,000 lines (600 MB). Deeper rows show the last levels only,
+ * after "…(+n) " saying how many were left out.
+ */
+export const MAX_DRAWN_DEPTH = 40;
+
+function prefixOf(segments: readonly string[]): string {
+  if (segments.length <= MAX_DRAWN_DEPTH) return segments.join('');
+  const hidden = segments.length - MAX_DRAWN_DEPTH;
+  return `…(+${hidden}) ${segments.slice(hidden).join('')}`;
+}
+
+/**
+ * Pre-order rows with box-drawing prefixes ("├─ ", "└─ ", "│  "). Iterative (an explicit stack): plans come
+ * thousands of levels deep, past what a recursive walk survives.
+ */
 function treeLabels(root: PlanNode): Array<{ node: PlanNode; label: string }> {
-  const out: Array<{ node: PlanNode; label: string }> = [];
-  const walk = (node: PlanNode, prefix: string, branch: string): void => {
-    out.push({ node, label: `${prefix}${branch}${treeNodeLabel(node)}` });
-    const childPrefix = branch === '' ? prefix : prefix + (branch === '└─ ' ? '   ' : '│  ');
-    node.children.forEach((child, i) => walk(child, childPrefix, i === node.children.length - 1 ? '└─ ' : '├─ '));
-  };
-  walk(root, '', '');
+  const out: Array<{ node: PlanNode; label: string }> = [{ node: root, label: treeNodeLabel(root) }];
+  // segments[k]: what the k-th level below the root draws for rows further down ("│  " while it has more children).
+  const segments: string[] = [];
+  const stack: Array<{ node: PlanNode; next: number }> = [{ node: root, next: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    const children = frame.node.children;
+    if (frame.next >= children.length) {
+      stack.pop();
+      segments.pop();
+      continue;
+    }
+    const i = frame.next++;
+    const child = children[i];
+    const last = i === children.length - 1;
+    out.push({ node: child, label: `${prefixOf(segments)}${last ? '└─ ' : '├─ '}${treeNodeLabel(child)}` });
+    if (child.children.length > 0) {
+      segments.push(last ? '   ' : '│  ');
+      stack.push({ node: child, next: 0 });
+    }
+  }
   return out;
 }
 
@@ -96,12 +127,28 @@ export function planTreeTable(plan: Plan): PlanTreeTable {
   };
 }
 
-/** Pads every column to its widest cell; returns the header line and one line per row, in order. */
+/**
+ * A column is padded to its widest cell up to this width; a longer cell (a long name) overruns its own row
+ * only. Padding every row to one 200-character name would multiply the output by the number of rows.
+ */
+export const MAX_PADDED_WIDTH = 120;
+
+/** Pads every column to its widest cell (at most MAX_PADDED_WIDTH); the header line and one line per row, in order. */
 export function alignPlanTreeTable(table: PlanTreeTable): { header: string; lines: string[] } {
   const grid = [table.header, ...table.rows.map((r) => [r.gutter, r.label, ...r.cells])];
-  const widths = table.header.map((_, col) => Math.max(...grid.map((row) => [...row[col]].length)));
+  // Code points, not UTF-16 units: the box-drawing characters are one column each. A loop, not Math.max(...):
+  // spreading 200,000 rows as arguments overflows the stack.
+  const length = (text: string): number => {
+    let n = 0;
+    for (const _ of text) n++;
+    return n;
+  };
+  const widths = table.header.map(() => 0);
+  for (const row of grid) {
+    for (let col = 0; col < widths.length; col++) widths[col] = Math.min(MAX_PADDED_WIDTH, Math.max(widths[col], length(row[col])));
+  }
   const pad = (text: string, col: number): string => {
-    const gap = ' '.repeat(widths[col] - [...text].length);
+    const gap = ' '.repeat(Math.max(0, widths[col] - length(text)));
     return table.numeric[col] ? gap + text : text + gap;
   };
   const render = (row: string[]): string => row.map((cell, col) => pad(cell, col)).join('  ').trimEnd();

@@ -6,7 +6,8 @@
  */
 import { TunerError } from '../errors';
 import { parsePlan } from '../plan/parsePlan';
-import type { Plan, PlanNode } from '../plan/planNode';
+import type { Plan } from '../plan/planNode';
+import { forEachJsonValue, mapJsonDeep, stringifyDeep } from '../text/deepJson';
 import { identifierValue, NameMap, type NameKind } from './nameMap';
 import { obfuscateSql, type SqlObfuscationOptions } from './obfuscateSql';
 
@@ -74,17 +75,15 @@ export function obfuscatePlan(plan: string | Plan, options: ObfuscationOptions =
 function obfuscateJson(doc: unknown, names: NameMap, options: ObfuscationOptions): ObfuscatedPlan {
   registerJsonNames(doc, names);
   let querySql: string | undefined;
-  const walk = (value: unknown, key: string | undefined): unknown => {
-    if (Array.isArray(value)) return value.map((v) => walk(v, key));
-    if (typeof value === 'object' && value !== null) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        if (k === 'Settings' && typeof v === 'object' && v !== null && !Array.isArray(v)) out[k] = obfuscateSettings(v as Record<string, unknown>, names);
-        else out[k] = walk(v, k);
-      }
-      return out;
+  // Iterative (mapJsonDeep): a plan thousands of levels deep is past what a recursive walk survives.
+  const replace = (value: unknown, key: string | undefined): { value: unknown } | undefined => {
+    if (key === 'Settings' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return { value: obfuscateSettings(value as Record<string, unknown>, names) };
     }
-    if (typeof value !== 'string' || key === undefined) return value;
+    if (typeof value !== 'string' || key === undefined) return undefined;
+    return { value: obfuscateString(value, key) };
+  };
+  const obfuscateString = (value: string, key: string): string => {
     if (key in NAME_FIELDS) return names.name(identifierValue(quoteIfNeeded(value)), NAME_FIELDS[key]);
     if (key === 'Function Name') return options.keepFunctionNames === false ? names.name(value, 'function') : value;
     if (key === 'Conflict Arbiter Indexes' || key === 'Target Tables') return names.name(value, key === 'Target Tables' ? 'table' : 'index');
@@ -98,9 +97,9 @@ function obfuscateJson(doc: unknown, names: NameMap, options: ObfuscationOptions
     // obfuscating it is the safe side.
     return obfuscateSql(value, names, options);
   };
-  const result = walk(doc, undefined);
+  const result = mapJsonDeep(doc, replace);
   const sql = options.sql !== undefined ? obfuscateSql(options.sql, names, options) : querySql;
-  return { text: JSON.stringify(result, null, 2), format: 'json', sql, names: names.mapping(), literals: names.literalMapping() };
+  return { text: stringifyDeep(result, 2), format: 'json', sql, names: names.mapping(), literals: names.literalMapping() };
 }
 
 /** Field values are raw names (`Weird Name`); identifierValue expects token text, so quote when needed. */
@@ -110,20 +109,13 @@ function quoteIfNeeded(name: string): string {
 
 function registerJsonNames(doc: unknown, names: NameMap): void {
   const found = new Map<string, string[]>();
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
-    if (typeof value !== 'object' || value === null) return;
-    for (const [k, v] of Object.entries(value)) {
-      if (k in NAME_FIELDS && typeof v === 'string') {
-        let list = found.get(k);
-        if (!list) found.set(k, (list = []));
-        list.push(v);
-      } else {
-        visit(v);
-      }
-    }
-  };
-  visit(doc);
+  forEachJsonValue(doc, (v, k) => {
+    if (k === undefined || !(k in NAME_FIELDS) || typeof v !== 'string') return true;
+    let list = found.get(k);
+    if (!list) found.set(k, (list = []));
+    list.push(v);
+    return false;
+  });
   for (const key of NAME_ORDER) for (const v of found.get(key) ?? []) names.name(identifierValue(quoteIfNeeded(v)), NAME_FIELDS[key]);
 }
 
@@ -153,12 +145,12 @@ function obfuscateSearchPath(value: string, names: NameMap): string {
 
 /** The EXPLAIN (FORMAT JSON) document of a parsed plan: fields as they came, children under "Plans". */
 function planToJson(plan: Plan): unknown {
-  const node = (n: PlanNode): Record<string, unknown> => {
-    const out: Record<string, unknown> = { ...n.fields };
-    if (n.children.length) out['Plans'] = n.children.map(node);
-    return out;
-  };
-  const top: Record<string, unknown> = { Plan: node(plan.root) };
+  // Pre-order ids: every parent's copy exists before its children's, so one pass links them without recursion.
+  const copies = plan.nodes.map((n): Record<string, unknown> => ({ ...n.fields }));
+  for (const n of plan.nodes) {
+    if (n.children.length) copies[n.id]['Plans'] = n.children.map((c) => copies[c.id]);
+  }
+  const top: Record<string, unknown> = { Plan: copies[plan.root.id] };
   if (plan.queryText !== undefined) top['Query Text'] = plan.queryText;
   if (plan.settings) top['Settings'] = plan.settings;
   if (plan.planningTimeMs !== undefined) top['Planning Time'] = plan.planningTimeMs;

@@ -43,7 +43,8 @@ function scansBelow(node: PlanNode): PlanNode[] {
     const n = stack.pop()!;
     if (n.fields['Node Type'] === 'Aggregate' || n.fields['Node Type'] === 'Group') continue;
     if (stringField(n.fields, 'Relation Name') !== undefined) out.push(n);
-    stack.push(...n.children);
+    // One by one: spreading an Append's 200,000 children as arguments overflows the call stack.
+    for (const c of n.children) stack.push(c);
   }
   return out;
 }

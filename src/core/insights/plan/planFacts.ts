@@ -43,12 +43,16 @@ export function qualifiedTable(node: PlanNode): string | undefined {
 
 export { quoteIdentifier as quoteIdent } from '../../sql/quoteIdentifier';
 
-/** The first node below (or at) `node` that reads a relation: what a Hash, Memoize or Materialize holds. */
+/**
+ * The first node below (or at) `node`, in pre-order, that reads a relation: what a Hash, Memoize or Materialize
+ * holds. An explicit stack: plans come thousands of levels deep.
+ */
 export function relationBelow(node: PlanNode): PlanNode | undefined {
-  if (node.fields['Relation Name'] !== undefined) return node;
-  for (const child of node.children) {
-    const found = relationBelow(child);
-    if (found) return found;
+  const stack = [node];
+  while (stack.length > 0) {
+    const n = stack.pop() as PlanNode;
+    if (n.fields['Relation Name'] !== undefined) return n;
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
   }
   return undefined;
 }

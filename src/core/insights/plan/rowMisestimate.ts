@@ -94,9 +94,13 @@ function inherits(node: PlanNode, flagged: Set<number>): boolean {
 /** Direct children, looking through nodes that only pass rows on (a Hash's estimate is its child's). */
 function descendantsThroughPassThrough(node: PlanNode): PlanNode[] {
   const out: PlanNode[] = [];
-  for (const child of node.children) {
+  // Pre-order with an explicit stack: a chain of pass-through nodes can be thousands of levels long.
+  const stack: PlanNode[] = [];
+  for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  while (stack.length > 0) {
+    const child = stack.pop() as PlanNode;
     out.push(child);
-    if (PASS_THROUGH.has(child.fields['Node Type'])) out.push(...descendantsThroughPassThrough(child));
+    if (PASS_THROUGH.has(child.fields['Node Type'])) for (let i = child.children.length - 1; i >= 0; i--) stack.push(child.children[i]);
   }
   return out;
 }
@@ -230,15 +234,17 @@ function statisticsSource(node: PlanNode): PlanNode {
   if (node.fields['Node Type'] !== 'Aggregate' && node.fields['Node Type'] !== 'Group') return node;
   const tables = new Set<string>();
   let first: PlanNode | undefined;
-  const visit = (n: PlanNode): void => {
+  // Pre-order with an explicit stack (plans come thousands of levels deep); `first` is the first in plan order.
+  const stack = [node];
+  while (stack.length > 0) {
+    const n = stack.pop() as PlanNode;
     const name = n.fields['Relation Name'];
     if (typeof name === 'string') {
       tables.add(`${String(n.fields['Schema'] ?? '')}.${name}`);
       first ??= n;
     }
-    for (const child of n.children) visit(child);
-  };
-  visit(node);
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+  }
   return tables.size === 1 && first ? first : node;
 }
 

@@ -104,6 +104,9 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     const top = await viewLinesText(heading.first().locator('xpath=ancestor::div[contains(@class, "view-lines")]'), '');
     assert.ok(top.startsWith(`# Health report: ${database} on e2e workload`), top.slice(0, 200));
     assert.match(top, /\*\*Score: \d+ \/ 100\*\* · \d+ findings? · PostgreSQL 15/);
+    // …and rendered beside it, as a report is read.
+    const preview = page.locator('.tabs-container .tab').filter({ hasText: /^Preview / });
+    await preview.first().waitFor({ timeout: 30_000 });
     // The report is longer than the window: search it as a user would.
     await heading.first().click();
     await page.keyboard.press('Control+f');

@@ -5,7 +5,7 @@ import { withSessionProgress } from '../connections/withSessionProgress';
 
 /**
  * Runs the schema health checks on the active connection (catalog and statistics views only) and opens the
- * Markdown report in a new editor. Fixes stay text in the report, for the user to review and run.
+ * Markdown report in a new editor, shown as its rendered preview. Fixes stay text in the report, for the user to review and run.
  */
 export const showHealthReport: CommandFactory = (ctx) => async () => {
   const connection = ctx.connections.activeLabel;
@@ -20,6 +20,10 @@ export const showHealthReport: CommandFactory = (ctx) => async () => {
     const content = renderHealthReport(result, { title: `Health report: ${result.database} on ${connection}` });
     const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
     await vscode.window.showTextDocument(document, { preview: false });
+    // A report is read, not edited: show it rendered beside the Markdown source (kept for copying the DDL).
+    await Promise.resolve(vscode.commands.executeCommand('markdown.showPreviewToSide', document.uri)).catch((err: unknown) => {
+      ctx.log.info(`${action}: no Markdown preview (${err instanceof Error ? err.message : String(err)}); the report stays as text`);
+    });
     ctx.log.info(`${action}: score ${result.score}, ${result.findings.length} finding(s) in ${Math.round(result.ms)} ms on ${connection}`);
   } catch (err) {
     if (err instanceof TunerError && err.reason === 'authentication-failed' && ctx.connections.active.kind === 'server') {

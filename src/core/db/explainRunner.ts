@@ -7,9 +7,9 @@ import { loadParser } from '../sql/parser';
 import { TunerError } from '../errors';
 import type { ServerInfo } from './catalog';
 import type { ExplainRequest, ExplainResult, SafetyWrapper } from './session';
-import { classifyForExplain, highestParam, reachStart, requireSafeForExplain, volatilityLookup } from './statementSafety';
-import { describeReached, reachParams, reachQuery, readReachReply, rollbackAndUnlock } from './nonTransactional';
-import { backslashInPlainString } from '../sql/lexer';
+import { classifyForExplain, highestParam, requireSafeForExplain, volatilityLookup } from './statementSafety';
+import { rollbackAndUnlock } from './nonTransactional';
+import { requireNothingKept } from './sideEffectCheck';
 import { buildExplainStatement, type ExplainStatement } from './explainStatement';
 import { cancelledError, statementError, type ErrorContext } from './databaseErrors';
 import { tunerTag } from './tunerTag';
@@ -111,8 +111,6 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
       code: '42P02',
     });
   }
-  const start = reachStart(request.sql);
-  const notExplained = `Not explained${analyze ? ' with ANALYZE' : ''}`;
 
   let planJson: string;
   let wrapper: SafetyWrapper;
@@ -133,23 +131,7 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
     );
     // The catalog walk: how the server lexes strings, the non-transactional functions the statement reaches
     // (also through views, operators, triggers and function bodies), and its functions' volatility.
-    const reply = readReachReply((await runner.run(reachQuery, reachParams(start)))[0]);
-    if (!reply.standardConformingStrings && backslashInPlainString(request.sql)) {
-      throw new TunerError(
-        'unsafe-statement',
-        `${notExplained}: this database has standard_conforming_strings = off, so the server reads a backslash in a '…' string ` +
-          'as an escape where the tuner reads it literally, and the two would not see the same statement. Write such strings as E\'…\' ' +
-          '(or set standard_conforming_strings = on for the connection).',
-      );
-    }
-    // With ANALYZE everything reached runs; without, only what the planner evaluates itself (STABLE/IMMUTABLE).
-    const refused = reply.reached.find((hit) => analyze || hit.plannerMayRun);
-    if (refused) {
-      const why = analyze
-        ? ' A rollback cannot undo that; explain it without ANALYZE (estimate only) instead.'
-        : ' A function on the way is declared STABLE or IMMUTABLE, so the planner may run it while planning.';
-      throw new TunerError('unsafe-statement', `${notExplained}: ${describeReached(refused)}.${why}`);
-    }
+    const reply = await requireNothingKept(runner, request.sql, analyze, `Not explained${analyze ? ' with ANALYZE' : ''}`);
     const volatilityOf = analyze ? volatilityLookup(reply.volatility) : undefined;
     wrapper = requireSafeForExplain(request.sql, { analyze, volatilityOf }).wrapper;
     built = buildExplainStatement(request.sql, {

@@ -6,6 +6,7 @@
 import { TunerError } from '../errors';
 import type { StatementRunner } from './explainRunner';
 import { rollbackAndUnlock } from './nonTransactional';
+import { requireNothingKept } from './sideEffectCheck';
 import type { TransactionOptions, TransactionScope } from './session';
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -24,13 +25,28 @@ export async function runRolledBack<T>(
 ): Promise<T> {
   const { signal } = options;
   throwIfAborted(signal);
+  // Each user statement is checked once per transaction (a measurement runs it several times).
+  const checked = new Set<string>();
+  const checkStatement = async (sql: string): Promise<void> => {
+    if (checked.has(sql)) return;
+    await runner.run('SET LOCAL jit = off', undefined, { mode: 'script' });
+    await requireNothingKept(runner, sql, true);
+    await runner.run('SET LOCAL jit TO DEFAULT', undefined, { mode: 'script' });
+    checked.add(sql);
+  };
   const scope: TransactionScope = {
+    checkStatement: async (sql: string): Promise<void> => {
+      throwIfAborted(signal);
+      await checkStatement(sql);
+    },
     query: async <R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> => {
       throwIfAborted(signal);
       return (await runner.run(sql, params)) as R[];
     },
     explainJson: async (sql: string, explainOptions: string, params?: unknown[]): Promise<string> => {
       throwIfAborted(signal);
+      // With ANALYZE the statement runs: what a rollback cannot undo is refused first.
+      if (/\bANALYZE\b/i.test(explainOptions)) await checkStatement(sql);
       const prefix = explainOptions.trim() === '' ? 'FORMAT JSON' : `${explainOptions}, FORMAT JSON`;
       const rows = await runner.run(`EXPLAIN (${prefix}) ${sql}`, params, { jsonAsText: true });
       const value = rows[0]?.['QUERY PLAN'];

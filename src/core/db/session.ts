@@ -60,6 +60,12 @@ export interface DatabaseSession {
 /** What runs inside DatabaseSession.inTransaction(). */
 export interface TransactionScope {
   query<Row extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Throws TunerError('unsafe-statement') when running the user's statement `sql` would keep an effect a
+   * rollback cannot undo (see nonTransactional.ts); call it before tx.query() runs user text. explainJson()
+   * with ANALYZE checks by itself.
+   */
+  checkStatement(sql: string): Promise<void>;
   /** `EXPLAIN (<options>, FORMAT JSON) <sql>` as the server's JSON text; options such as 'ANALYZE, BUFFERS'. */
   explainJson(sql: string, options: string, params?: unknown[]): Promise<string>;
 }

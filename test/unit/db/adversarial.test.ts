@@ -107,6 +107,27 @@ describe('adversarial statements (real server)', function () {
     assert.equal(held.n, 0);
   });
 
+  it("the advisors' measurements (inTransaction) refuse a non-transactional call too, and keep no lock", async () => {
+    await admin.query(caseReset);
+    await admin.query(`CREATE FUNCTION adv.g() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN pg_advisory_lock(4244)::text; END $$;`);
+    const before = await probe(admin, victim);
+    const viaExplain = await session.inTransaction((tx) => tx.explainJson('SELECT adv.g()', 'ANALYZE, BUFFERS')).catch((err: unknown) => err);
+    assert.ok(viaExplain instanceof TunerError && viaExplain.reason === 'unsafe-statement', String(viaExplain));
+    assert.match(viaExplain.message, /function g → function pg_advisory_lock/);
+    const viaQuery = await session.inTransaction(async (tx) => {
+      await tx.checkStatement('SELECT adv.g()');
+      return tx.query('SELECT adv.g()');
+    }).catch((err: unknown) => err);
+    assert.ok(viaQuery instanceof TunerError && viaQuery.reason === 'unsafe-statement', String(viaQuery));
+    assert.deepEqual(keptEffects(before, await probe(admin, victim)), []);
+    // Our own statements in the same scope are not held up.
+    const rows = await session.inTransaction(async (tx) => {
+      await tx.checkStatement('SELECT id FROM adv_t');
+      return tx.query<{ id: number }>('SELECT id FROM adv_t ORDER BY id');
+    });
+    assert.deepEqual(rows.map((r) => r.id), [1, 2, 3]);
+  });
+
   it('a plain statement on tables and functions of its own is still explained with ANALYZE', async () => {
     await admin.query(caseReset);
     await admin.query(`CREATE VIEW adv.v AS SELECT id, lower(v) AS v FROM adv_t;

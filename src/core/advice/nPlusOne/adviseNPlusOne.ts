@@ -136,6 +136,8 @@ async function measure(
   return session.inTransaction(
     async (tx) => {
       await tx.query('SET TRANSACTION READ ONLY');
+      // The code's queries and the combined one run below: what a rollback cannot undo is refused first.
+      for (const sql of [outerSql, innerSql, combined.sql]) await tx.checkStatement(sql);
       const loopSamples: number[] = [];
       const singleSamples: number[] = [];
       let parents = 0;

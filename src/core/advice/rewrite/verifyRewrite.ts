@@ -270,6 +270,9 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
   return readOnly(
     session,
     async (tx) => {
+      // Both forms run below: what a rollback cannot undo is refused first.
+      await tx.checkStatement(a);
+      await tx.checkStatement(b);
       const bParams = await rewriteParameters((q, p) => tx.query(q, p), rewrite.extraParamsQuery, params);
       if (!bParams) return { verification: 'unverified' as const, reason: emptyPreviousPage, extraParams: [] };
       const extraParams = bParams.slice(params.length);

@@ -1,7 +1,9 @@
 /** classifyForExplain and buildExplainStatement on statements parsed by the real parser (no database). */
 import { strict as assert } from 'node:assert';
 import { loadParser } from '../../../src/core/sql/parser';
-import { calledFunctions, classifyForExplain, volatilityLookup } from '../../../src/core/db/statementSafety';
+import { calledFunctions, classifyForExplain, reachStart, volatilityLookup } from '../../../src/core/db/statementSafety';
+import { nonTransactionalFunctions, reachedFunctions } from '../../../src/core/db/nonTransactional';
+import { backslashInPlainString } from '../../../src/core/sql/lexer';
 import { buildExplainStatement, explainOptions, statementBody } from '../../../src/core/db/explainStatement';
 import { TunerError } from '../../../src/core/errors';
 
@@ -120,5 +122,46 @@ describe('buildExplainStatement', () => {
     const built = buildExplainStatement('SELECT * FROM t WHERE a = $1;', { analyze: false, versionNum: 150000 });
     assert.equal(built.text, 'EXPLAIN (VERBOSE, SETTINGS, FORMAT JSON) SELECT * FROM t WHERE a = $1');
     assert.equal(built.text.slice(built.prefixLength), 'SELECT * FROM t WHERE a = $1');
+  });
+});
+
+describe('reachStart, backslashInPlainString and reachedFunctions (no database)', () => {
+  before(() => loadParser());
+
+  it('names the functions, relations (also the target of a write) and operators a statement starts from', () => {
+    const start = reachStart('INSERT INTO adv.log SELECT f(x) FROM "My View" v WHERE v.a OPERATOR(s.#~#) 1 AND b + 2 > 3');
+    assert.deepEqual(start.functions.map((f) => f.name), ['f']);
+    assert.deepEqual(start.relations.sort(), ['"My View"', '"adv"."log"']);
+    assert.deepEqual(start.operators.sort(), ['#~#', '+', '>'].sort());
+  });
+
+  it("finds a backslash only where standard_conforming_strings = off reads it differently ('…' and N'…')", () => {
+    assert.equal(backslashInPlainString("SELECT 'a\\'' ; COMMIT; DELETE FROM t; -- '"), true);
+    assert.equal(backslashInPlainString("SELECT N'a\\b'"), true);
+    assert.equal(backslashInPlainString("SELECT E'a\\'b', $$x\\y$$, \"a\\b\" FROM t -- \\"), false);
+    assert.equal(backslashInPlainString("SELECT 'plain'"), false);
+  });
+
+  it('reports each denylisted function by its shortest way, and a way through a STABLE/IMMUTABLE function as one the planner may run', () => {
+    const edges = [
+      { from: null, to: 'r1', steps: ['view v'], planner: false, denied: false, name: 'v' },
+      { from: 'r1', to: 'f9', steps: ['function pg_advisory_lock'], planner: false, denied: true, name: 'pg_advisory_lock' },
+      { from: 'r1', to: 'f2', steps: ['function f'], planner: true, denied: false, name: 'f' },
+      { from: 'f2', to: 'f9', steps: ['function pg_advisory_lock'], planner: false, denied: true, name: 'pg_advisory_lock' },
+      { from: 'f2', to: 'f2', steps: ['function f'], planner: true, denied: false, name: 'f' },
+    ];
+    const hits = reachedFunctions(edges);
+    assert.deepEqual(
+      hits.map((h) => [h.path.join(' → '), h.plannerMayRun]),
+      [
+        ['view v → function f → function pg_advisory_lock', true],
+        ['view v → function pg_advisory_lock', false],
+      ],
+    );
+  });
+
+  it('every denylisted function has its reason', () => {
+    for (const f of nonTransactionalFunctions) assert.ok(f.reason.length > 20, f.name);
+    assert.equal(new Set(nonTransactionalFunctions.map((f) => f.name)).size, nonTransactionalFunctions.length);
   });
 });

@@ -5,6 +5,7 @@ import type { Insight, Severity } from '../core/insights/insight';
 import type { Plan } from '../core/plan/planNode';
 import { formatEvidence } from '../core/report/formatNumbers';
 import { treeNodeLabel } from '../core/report/planTreeTable';
+import { capText } from '../core/text/displayName';
 import type { Colours } from './colours';
 
 const order: Severity[] = ['critical', 'warning', 'info'];
@@ -37,12 +38,13 @@ function paint(severity: Severity, colours: Colours): (text: string) => string {
 }
 
 function formatOne(insight: Insight, plan: Plan, colours: Colours): string {
-  const lines = [`${paint(insight.severity, colours)('●')} ${colours.bold(insight.title)} ${colours.dim(`[${insight.ruleId}]`)}`];
+  // Insight texts quote names from the plan, which can be megabytes long: shown capped (capText).
+  const lines = [`${paint(insight.severity, colours)('●')} ${colours.bold(capText(insight.title))} ${colours.dim(`[${insight.ruleId}]`)}`];
   const nodes = insight.nodeIds.map((id) => plan.nodes[id]).filter((n) => n !== undefined);
   if (nodes.length > 0) lines.push(indent(colours.dim(`at ${nodes.map(treeNodeLabel).join(', ')}`), '  '));
-  lines.push(indent(insight.explanation.trim(), '  '));
-  if (insight.evidence.length > 0) lines.push(indent(`Evidence: ${insight.evidence.map(formatEvidence).join('; ')}`, '  '));
-  if (insight.suggestion) lines.push(indent(`→ ${insight.suggestion.trim()}`, '  ').replace(/^ {2}→/, '  →'));
+  lines.push(indent(capText(insight.explanation.trim()), '  '));
+  if (insight.evidence.length > 0) lines.push(indent(`Evidence: ${capText(insight.evidence.map(formatEvidence).join('; '))}`, '  '));
+  if (insight.suggestion) lines.push(indent(`→ ${capText(insight.suggestion.trim())}`, '  ').replace(/^ {2}→/, '  →'));
   return lines.join('\n');
 }
 

@@ -3,10 +3,13 @@
  * node carried its whole subtree (`children`), so a 10,000-level plan nested 20,000 deep (past what
  * JSON.stringify survives) and a node list repeated each node once per ancestor (~29× the input; "Invalid
  * string length" beyond ~40 MB of plan). Here the plan's nodes are a flat list (`parentId`, `childIds`),
- * there is no nested `root` and no second copy of the raw plan (the nodes' `fields` are that plan), each
+ * there is no nested `root` and no second copy of the raw plan (the nodes' `fields` are that plan), insight
+ * texts are capped as every output caps them (capText), each
  * node is one line, and the text goes out a node at a time, so the output stays proportional to the input.
  */
+import type { Insight } from '../core/insights/insight';
 import type { PlanNode } from '../core/plan/planNode';
+import { capText } from '../core/text/displayName';
 import type { TuningResult } from '../core/tuningResult';
 
 /** Pieces are gathered up to about this size before each write: fewer, bigger writes to stdout. */
@@ -15,6 +18,21 @@ const CHUNK_CHARS = 1 << 20;
 /** A node as --json gives it: its children by id. */
 export interface JsonPlanNode extends Omit<PlanNode, 'children'> {
   childIds: number[];
+}
+
+/**
+ * An insight with its texts capped (capText): they quote names from the plan, an insight about a table with a
+ * 100 MB name quoted it three times. The node's `fields` keep every name whole, once.
+ */
+function insightJson(insight: Insight): Insight {
+  const out: Insight = {
+    ...insight,
+    title: capText(insight.title),
+    explanation: capText(insight.explanation),
+    evidence: insight.evidence.map((e) => (typeof e.value === 'string' ? { ...e, value: capText(e.value) } : e)),
+  };
+  if (insight.suggestion !== undefined) out.suggestion = capText(insight.suggestion);
+  return out;
 }
 
 function nodeJson(node: PlanNode): JsonPlanNode {
@@ -36,13 +54,14 @@ export function writeResultJson(result: TuningResult, write: (text: string) => v
       buffer = '';
     }
   };
-  const { plan, rawPlan: _raw, ...rest } = result;
+  const { plan, rawPlan: _raw, insights, ...rest } = result;
   const { root: _root, nodes, ...planRest } = plan;
   put('{\n');
   for (const [key, value] of Object.entries(rest)) {
     if (value === undefined) continue;
     put(`  ${JSON.stringify(key)}: ${indented(JSON.stringify(value, null, 2), 1)},\n`);
   }
+  put(`  "insights": ${indented(JSON.stringify(insights.map(insightJson), null, 2), 1)},\n`);
   put('  "plan": {\n');
   for (const [key, value] of Object.entries(planRest)) {
     if (value === undefined) continue;

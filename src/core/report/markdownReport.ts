@@ -16,6 +16,7 @@ import { renderRewriteMarkdown } from './rewriteReport';
 import type { IndexAdvice } from '../advice/indexSuggestion';
 import { renderIndexAdviceMarkdown } from './indexAdviceReport';
 import { markdownCode, markdownLines, markdownText } from '../text/markdownText';
+import { capText } from '../text/displayName';
 
 export interface MarkdownReportOptions {
   title?: string;
@@ -145,14 +146,15 @@ function evidenceText(insight: Insight): string {
 }
 
 function insightBlock(insight: Insight, plan: Plan): string {
-  // Titles, explanations and evidence quote names from the plan: escaped as text (markdownText.ts).
-  const lines = [`#### ${markdownText(insight.title)}`, '', markdownCode(insight.ruleId)];
+  // Titles, explanations and evidence quote names from the plan: escaped as text (markdownText.ts), and
+  // capped (capText), since a name can be megabytes long.
+  const lines = [`#### ${markdownText(capText(insight.title))}`, '', markdownCode(insight.ruleId)];
   const nodes = insight.nodeIds.map((id) => plan.nodes[id]).filter((n): n is PlanNode => n !== undefined);
   if (nodes.length > 0) lines[2] += ` · ${nodes.map((n) => markdownText(treeNodeLabel(n))).join(', ')}`;
-  lines.push('', markdownLines(insight.explanation.trim()));
-  if (insight.evidence.length > 0) lines.push('', `**Evidence:** ${markdownText(evidenceText(insight))}`);
+  lines.push('', markdownLines(capText(insight.explanation.trim())));
+  if (insight.evidence.length > 0) lines.push('', `**Evidence:** ${markdownText(capText(evidenceText(insight)))}`);
   if (insight.suggestion) {
-    const suggestion = insight.suggestion.trim();
+    const suggestion = capText(insight.suggestion.trim());
     // Suggestions that carry SQL (CREATE INDEX …, a rewrite) read best as a code block.
     lines.push('', /\n/.test(suggestion) || /^(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion)
       ? `**Suggestion:**\n\n${fence(suggestion, /^\s*(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion) ? 'sql' : '')}`

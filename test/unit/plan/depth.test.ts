@@ -93,8 +93,9 @@ for (const shape of ['deep', 'wide'] as const) {
       const back = parsePlan(shared.text);
       assert.equal(back.nodes.length, nodeCount);
       assert.doesNotMatch(shared.text.slice(0, 100_000), /"t1"/);
-      const fromModel = obfuscatePlan(result.plan);
-      assert.equal(parsePlan(fromModel.text).nodes.length, nodeCount);
+      // From the model (the extension's "Copy Plan for Sharing"): the nested copy is made without recursion.
+      // Deep is the case that matters; wide would only double the slowest test of the file.
+      if (shape === 'deep') assert.equal(parsePlan(obfuscatePlan(result.plan).text).nodes.length, nodeCount);
     });
 
     it('lays out in the plan view: node list rebuilt, groups, default collapse, layout', () => {

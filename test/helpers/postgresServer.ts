@@ -151,6 +151,20 @@ async function waitForServer(url: string, proc: ChildProcess, logFile: string): 
   throw new Error(`PostgreSQL test server did not start (log: ${logFile}): ${String(lastError)}`);
 }
 
+/** Sends `signal` to the process group `proc` leads (0: only asks whether any of it is left); false if none is. */
+function signalGroup(proc: ChildProcess, signal: NodeJS.Signals | 0): boolean {
+  if (proc.pid === undefined) return false;
+  try {
+    process.kill(-proc.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Signals whose default action ends the process without 'exit' listeners (mocha handles SIGINT itself). */
+const TERMINATING_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
+
 export interface TestServerOptions {
   /** shared_preload_libraries; default pg_stat_statements (tests of a server without it pass []). */
   preloadLibraries?: string[];
@@ -195,7 +209,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   ]);
   const { openSync } = await import('node:fs');
   const logFd = openSync(logFile, 'a');
-  const proc = spawn(pgCmd, pgArgs, { stdio: ['ignore', logFd, logFd], detached: false });
+  // A process group of its own: stops signal the group, because runuser in front of postgres (as root) ends on
+  // SIGINT without passing it on, and SIGKILL cannot be passed on; signalled alone, it left postgres running.
+  const proc = spawn(pgCmd, pgArgs, { stdio: ['ignore', logFd, logFd], detached: true });
   const database = 'postgres';
   const url = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 
@@ -204,26 +220,27 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if (stopped) return;
     stopped = true;
     process.removeListener('exit', stopSync);
-    if (proc.exitCode === null) {
-      proc.kill('SIGINT');
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          proc.kill('SIGKILL');
-          resolve();
-        }, 10_000);
-        proc.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
+    for (const signal of TERMINATING_SIGNALS) process.removeListener(signal, onSignal);
+    // SIGINT is postgres' fast shutdown; its backends leave with it.
+    if (signalGroup(proc, 'SIGINT')) {
+      const deadline = Date.now() + 10_000;
+      while (signalGroup(proc, 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      signalGroup(proc, 'SIGKILL');
     }
     rmSync(root, { recursive: true, force: true });
   };
   const stopSync = (): void => {
-    if (proc.exitCode === null) proc.kill('SIGKILL');
+    signalGroup(proc, 'SIGKILL');
     rmSync(root, { recursive: true, force: true });
   };
   process.once('exit', stopSync);
+  // A run killed with SIGTERM (`timeout`, a CI cancel) ends without 'exit': stop the server, then die of the signal.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopSync();
+    for (const s of TERMINATING_SIGNALS) process.removeListener(s, onSignal);
+    process.kill(process.pid, signal);
+  };
+  for (const signal of TERMINATING_SIGNALS) process.once(signal, onSignal);
 
   try {
     await waitForServer(url, proc, logFile);

@@ -3,7 +3,8 @@
  * Clipboard" with plans in the shapes users paste them (psql with `+` continuation marks, pgAdmin's quoted
  * grid, DBeaver's tab-separated copy, an auto_explain log entry); Export SVG and Export PNG from the view's
  * toolbar through the editor's own Save dialog, the files read back; a plan with an Append over 300 partitions
- * drawn as one sibling group that expands, collapses and whose members the view's search finds.
+ * drawn as one sibling group that expands, collapses and whose members the view's search finds; a node of a plan
+ * explained from queries.sql (embedded database) selected: its SQL is revealed and the view keeps its keys.
  *
  * Pasted samples and their FORMAT JSON twins come from test/fixtures/plans (made by a real PostgreSQL 15, see
  * the READMEs there); the 300-partition plan is made by the test server (test/unit/webview/partitionedResult).
@@ -296,5 +297,57 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     assert.match((await frame.locator(`#plan-node-${p042.id}`).getAttribute('class')) ?? '', /\bmatch-current\b/);
     assert.ok(await frame.locator(`#plan-node-${p042.id}`).isVisible(), 'the member is in view');
     await ed.screenshot('plan-viewer-group-search');
+  });
+
+  it('selecting a node reveals its SQL without taking the keyboard: arrows, F and Enter stay the view\'s keys', async () => {
+    const { page } = ed;
+    await ed.runCommand('View: Close All Editors');
+    await ed.openFile('queries.sql', 'LIMIT 100');
+    const before = await ed.editorText();
+    // Explained on the embedded database (the workspace schema): the plan has a source, so a node has SQL to show.
+    await ed.contextMenuCommand('GROUP BY u.id', 'Explain and Optimize');
+    const frame = await ed.planFrame(async (f) => (await f.locator('g.node').count()) >= 3, 120_000);
+    // A node the pointer can reach (the side panel lies over part of the canvas), a scan if one is in view.
+    const visibleId = await frame.evaluate(() => {
+      const reachable = [...document.querySelectorAll<SVGGElement>('g.node')].filter((g) => {
+        const box = g.querySelector('rect.box')?.getBoundingClientRect();
+        if (!box) return false;
+        const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        return hit !== null && g.contains(hit);
+      });
+      const pick = reachable.find((g) => /Scan/.test(g.textContent ?? '')) ?? reachable[0];
+      return pick?.dataset.nodeId;
+    });
+    assert.ok(visibleId !== undefined, 'a plan node in reach of the pointer');
+    await frame.locator(`#plan-node-${visibleId}`).click();
+    // Until a node with SQL is selected, the view's own arrow key walks down the tree; each selection reveals its
+    // SQL in the editor beside, which draws it selected (the view, not the editor, keeps the focus).
+    const revealed = page.locator('.monaco-editor .view-overlays .selected-text');
+    for (let i = 0; i < 8 && !(await revealed.first().isVisible().catch(() => false)); i++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      if (await revealed.first().isVisible().catch(() => false)) break;
+      await page.keyboard.press('ArrowDown');
+    }
+    await revealed.first().waitFor({ timeout: 15_000 });
+    const selected = frame.locator('g.node.selected').first();
+    const shownId = Number(await selected.getAttribute('data-node-id'));
+
+    // The plan keys go to the view: an arrow selects the node's parent (the root's child), F fits, Enter collapses.
+    await page.keyboard.press((await selected.getAttribute('aria-level')) === '1' ? 'ArrowDown' : 'ArrowUp');
+    const nextId = await waitFor(async () => {
+      const id = await frame.locator('g.node.selected').first().getAttribute('data-node-id').catch(() => null);
+      return id !== null && Number(id) !== shownId ? Number(id) : undefined;
+    }, 10_000, 'the arrow key to select another node in the view');
+    await page.keyboard.press('f');
+    await page.keyboard.press('F');
+    const next = frame.locator(`#plan-node-${nextId}`);
+    if ((await next.getAttribute('aria-expanded')) === 'true') {
+      await page.keyboard.press('Enter');
+      await waitFor(async () => ((await next.getAttribute('aria-expanded')) === 'false' ? true : undefined), 10_000, 'Enter to collapse the selected node');
+    } else await page.keyboard.press('Enter');
+    await ed.screenshot('plan-viewer-keys-after-reveal');
+    // Nothing was typed into queries.sql ("F", Enter typed "fast" into it when the reveal took the focus).
+    assert.equal(await page.locator('.tabs-container .tab.dirty').count(), 0, 'queries.sql is not modified');
+    assert.equal(await ed.editorText(), before);
   });
 });

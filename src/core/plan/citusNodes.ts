@@ -25,6 +25,7 @@
 import type { RawNode } from './rawPlan';
 
 export function readCitusNodes(root: RawNode): void {
+  let citus = false;
   const stack = [root];
   while (stack.length > 0) {
     const node = stack.pop() as RawNode;
@@ -34,6 +35,7 @@ export function readCitusNodes(root: RawNode): void {
       fields['Citus Placeholder Rows'] = fields['Plan Rows'];
       delete fields['Plan Rows'];
     }
+    if (type === 'Task' || type === 'MapMergeJob' || type.startsWith('Distributed Subplan ')) citus = true;
     if (type === 'Task') readTask(node);
     else if (type.startsWith('Distributed Subplan ')) readDistributedSubplan(node);
     else if (type === 'MapMergeJob') node.fields['Parent Relationship'] = 'Member';
@@ -41,7 +43,7 @@ export function readCitusNodes(root: RawNode): void {
     for (const child of node.children) stack.push(child);
   }
   // Executed when the scan above ran: a pass from the top, after each Task has its own figures.
-  markRun(root, false);
+  if (citus) markRun(root, false);
 }
 
 function readTask(task: RawNode): void {

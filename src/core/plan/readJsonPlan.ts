@@ -5,6 +5,7 @@
  */
 import { TunerError } from '../errors';
 import type { RawPlanFields } from './planNode';
+import { isPsqlFooter } from './psqlFooter';
 import type { RawNode, RawPlan } from './rawPlan';
 
 export function readJsonPlan(text: string): RawPlan {
@@ -67,7 +68,7 @@ function stripPsqlNoise(text: string): CleanedJson {
   const lineMap: number[] = [];
   for (let i = Math.max(start, 0); i < lines.length; i++) {
     let line = lines[i];
-    if (/^\s*\(\d+ rows?\)\s*$/.test(line)) break;
+    if (isPsqlFooter(line)) break;
     if (/^\s*QUERY PLAN\s*$/.test(line) || /^\s*-{3,}[-+]*\s*$/.test(line)) continue;
     if (plusMarked) line = line.replace(/\s*\+\s*$/, '');
     out.push(line);

@@ -39,6 +39,9 @@ describe('pasted shapes: read right or refused', () => {
       assert.deepEqual(types(plan), types(twin), name);
       assert.ok((plan.executionTimeMs ?? 0) > 0, name);
     }
+    // FORMAT JSON through a French psql.
+    const json = read('real/01-seq-scan-filter.psql-json.txt').replace('(1 row)', '(1 ligne)');
+    assert.equal(parsePlan(json).nodes.length, parsePlan(read('real/01-seq-scan-filter.json')).nodes.length);
     for (const footer of ['(3 filas)', '(3 строки)', '(3 行)', '(3개 행)', '(1 riga)']) {
       const plan = parsePlan(`Seq Scan on t  (cost=0.00..1.03 rows=3 width=4)\n${footer}\n`);
       assert.equal(plan.nodes.length, 1, footer);
@@ -194,6 +197,25 @@ describe('pasted shapes: read right or refused', () => {
           assert.ok(err instanceof TunerError, String(err));
         }
       }
+    });
+    it('YAML and XML plans 3,000 levels deep are read without overflowing the call stack', () => {
+      const yaml = ['- Plan: '];
+      let pad = '    ';
+      for (let d = 0; d < 3000; d++) {
+        yaml.push(`${pad}Node Type: "Limit"`, `${pad}Plans: `);
+        pad += '  ';
+        yaml.push(`${pad}- Node Type: "Limit"`);
+        pad += '  ';
+      }
+      assert.equal(parsePlan(yaml.join('\n') + '\n').nodes.length, 3001);
+      const open = '<Plan><Node-Type>Limit</Node-Type><Plans>';
+      const xml = `<explain xmlns="http://www.postgresql.org/2009/explain"><Query>${open.repeat(3000)}<Plan><Node-Type>Seq Scan</Node-Type></Plan>${'</Plans></Plan>'.repeat(3000)}</Query></explain>`;
+      assert.equal(parsePlan(xml).nodes.length, 3001);
+    });
+    it('a text plan with 300,000 children under one node', () => {
+      const lines = ['Append  (cost=0.00..1.00 rows=1 width=4)'];
+      for (let i = 0; i < 300_000; i++) lines.push(`  ->  Seq Scan on t${i}  (cost=0.00..1.00 rows=1 width=4)`);
+      assert.equal(parsePlan(lines.join('\n')).nodes.length, 300_001);
     });
     it('a 2,000-level text plan of 12 MB', () => {
       const lines = ['Limit  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..1.000 rows=1 loops=1)'];

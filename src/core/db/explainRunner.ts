@@ -30,6 +30,11 @@ export type SendMode = 'extended' | 'script' | 'single-simple';
 export interface RunOptions {
   jsonAsText?: boolean;
   mode?: SendMode;
+  /**
+   * A fixed text of our own run before every explain: prepared once per connection under this name, so the
+   * server parses and plans it once (a server session; PGlite ignores it).
+   */
+  preparedName?: string;
 }
 
 /** Runs one statement on the session's connection and returns its rows; errors are the driver's own. */

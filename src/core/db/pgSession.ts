@@ -2,15 +2,16 @@
  * DatabaseSession over a PostgreSQL server through one `pg` Client. An abort cancels the running
  * statement on the server with pg_cancel_backend() from a second, short-lived connection.
  */
-import { Client, type ClientConfig } from 'pg';
+import { Client, type ClientConfig, type QueryConfig, type QueryResult } from 'pg';
 import type { TunerError } from '../errors';
 import type { ExplainResult } from './session';
-import type { Row } from './explainRunner';
+import { severalResultsError, type Row, type RunOptions } from './explainRunner';
 import { connectionError, noAnswerError, statementError } from './databaseErrors';
 import { AnswerBound, planConnection, tryNext, type ServerAddress } from './connectionConfig';
 import { defaultStatementTimeoutMs } from './explainRunner';
 import { SerialSession } from './serialSession';
 import { tagged } from './tunerTag';
+import { rollbackAndUnlock } from './nonTransactional';
 
 export type { ServerAddress } from './connectionConfig';
 
@@ -102,17 +103,25 @@ export class PgSession extends SerialSession {
     throw error;
   }
 
-  protected async runStatement(sql: string, params?: unknown[], options?: { jsonAsText?: boolean }): Promise<Row[]> {
+  protected async runStatement(sql: string, params?: unknown[], options?: RunOptions): Promise<Row[]> {
     if (this.broken) throw this.broken;
     this.answers.note(sql);
-    const query = this.client.query<Row>({
+    const mode = options?.mode ?? 'extended';
+    // pg ≥ 8.23 reads queryMode; @types/pg does not declare it yet. 'extended' makes the server refuse a
+    // second statement in the text (see SendMode).
+    const config: QueryConfig & { queryMode?: 'extended' } = {
       text: tagged(sql),
       values: params,
       // EXPLAIN's json column comes back as the server sent it, not parsed.
       types: options?.jsonAsText ? { getTypeParser: () => passthroughParser } : undefined,
-    });
-    const result = await this.answered(query, this.runningScript ? undefined : this.answers.ms());
-    return result.rows;
+    };
+    if (mode === 'extended') config.queryMode = 'extended';
+    if (options?.preparedName) config.name = options.preparedName;
+    // A simple query with several statements resolves to one result per statement.
+    const result = (await this.answered(this.client.query<Row>(config), this.runningScript ? undefined : this.answers.ms())) as QueryResult<Row> | Array<QueryResult<Row>>;
+    if (!Array.isArray(result)) return result.rows;
+    if (mode !== 'script') throw severalResultsError(result.length);
+    return result[result.length - 1]?.rows ?? [];
   }
 
   protected end(): Promise<void> {
@@ -167,7 +176,7 @@ export class PgSession extends SerialSession {
         // Settle the cancel before the next statement so it cannot hit that one, and clear a transaction
         // a late cancel may have left open (a ROLLBACK outside one is only a warning).
         await cancelling;
-        await this.runner.run('ROLLBACK').catch(() => undefined);
+        await this.runner.run(rollbackAndUnlock, undefined, { mode: 'script' }).catch(() => undefined);
       }
     }
   }
@@ -195,7 +204,8 @@ export class PgSession extends SerialSession {
     return this.queue.run(async () => {
       this.runningScript = true;
       try {
-        await this.runner.run(sql);
+        // Scripts of our own (fixtures, schema set-up), never a user's statement: several statements allowed.
+        await this.runner.run(sql, undefined, { mode: 'script' });
       } catch (err) {
         throw statementError(err, this.errorContext());
       } finally {

@@ -15,7 +15,7 @@ import { reachStart } from './statementSafety';
  * Must run inside a transaction with `SET LOCAL jit = off` (the walk's cost estimate can pass jit_above_cost).
  */
 export async function requireNothingKept(runner: StatementRunner, sql: string, run: boolean, notDone = run ? 'Not run' : 'Not explained'): Promise<ReachReply> {
-  const reply = readReachReply((await runner.run(reachQuery, reachParams(reachStart(sql))))[0]);
+  const reply = readReachReply((await runner.run(reachQuery, reachParams(reachStart(sql)), { preparedName: 'pg_tuner_reach' }))[0]);
   if (!reply.standardConformingStrings && backslashInPlainString(sql)) {
     throw new TunerError(
       'unsafe-statement',

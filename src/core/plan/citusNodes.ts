@@ -23,6 +23,57 @@
  * 100,000), which is kept as "Citus Placeholder Rows", so no rule compares it with the rows that came.
  */
 import type { RawNode } from './rawPlan';
+import { rawPlanFromDocument } from './readJsonPlan';
+
+/**
+ * FORMAT JSON, YAML and XML put a Citus scan's tasks beside its fields, not under "Plans":
+ *   "Distributed Query": {"Job": {"Task Count": 2, "Tasks Shown": "One of 2",
+ *     "Tasks": [{"Node": "host=… port=… dbname=…", "Remote Plan": [[{"Plan": {…}, "Execution Time": …}]]}]}}
+ * Each task becomes a Task node with the worker's plan under it, as the text format draws it; the readers of
+ * those formats leave "Distributed Query" as a field, so this runs after them (parsePlan.ts).
+ */
+export function expandCitusTasks(root: RawNode): void {
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as RawNode;
+    const fields = node.fields as Record<string, unknown>;
+    const job = objectAt(objectAt(fields['Distributed Query'])?.['Job']);
+    if (job) {
+      for (const [key, value] of Object.entries(job)) if (key !== 'Tasks' && fields[key] === undefined) fields[key] = value;
+      const tasks = Array.isArray(job['Tasks']) ? job['Tasks'] : [];
+      for (const entry of tasks) {
+        const task = objectAt(entry);
+        if (!task) continue;
+        const taskNode: RawNode = { fields: { 'Node Type': 'Task' }, children: [] };
+        const document = planDocument(task['Remote Plan']);
+        for (const [key, value] of Object.entries(task)) if (key !== 'Remote Plan') (taskNode.fields as Record<string, unknown>)[key] = value;
+        if (document) {
+          const remote = rawPlanFromDocument(document, 'json');
+          for (const key of ['Planning Time', 'Execution Time']) if (remote.top[key] !== undefined) (taskNode.fields as Record<string, unknown>)[key] = remote.top[key];
+          taskNode.children.push(remote.root);
+        }
+        node.children.push(taskNode);
+      }
+      delete fields['Distributed Query'];
+    }
+    for (const child of node.children) stack.push(child);
+  }
+}
+
+function objectAt(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The first object with a "Plan" key in a task's "Remote Plan" (an array of arrays in FORMAT JSON). */
+function planDocument(value: unknown): Record<string, unknown> | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+    else if (objectAt(v)?.['Plan'] !== undefined) return v as Record<string, unknown>;
+  }
+  return undefined;
+}
 
 export function readCitusNodes(root: RawNode): void {
   let citus = false;

@@ -7,6 +7,7 @@ import { TunerError } from '../errors';
 import { attributeChildren } from './attribution';
 import { applyBuffers } from './buffers';
 import { buildNodes } from './buildNodes';
+import { expandCitusTasks, readCitusNodes } from './citusNodes';
 import { applyExclusiveCosts } from './costs';
 import { applyEstimates } from './estimates';
 import { applyExclusiveTimes } from './exclusiveTime';
@@ -15,7 +16,7 @@ import { applyInclusiveTimes } from './inclusiveTime';
 import { checkAbsurdTimes, normaliseNodeNumbers, normaliseTopNumbers, PlanWarnings } from './numberChecks';
 import { readNodeNumbers } from './nodeNumbers';
 import type { Plan } from './planNode';
-import type { RawPlan } from './rawPlan';
+import type { RawNode, RawPlan } from './rawPlan';
 import type { PlanFormat } from './planFormat';
 import { readJsonPlan } from './readJsonPlan';
 import { readTextPlan } from './readTextPlan';
@@ -32,9 +33,16 @@ export function parsePlan(text: string): Plan {
   }
   const pasted = unwrapPastedText(text);
   const raw = readPlanText(pasted.text, pasted.format, pasted.lineMap);
+  if (raw.format !== 'text' && /Distributed[ -]Query/.test(pasted.text)) readCitusJob(raw.root);
   keepExactQueryIdentifier(raw.top, pasted.text);
   for (const [key, value] of Object.entries(pasted.top)) if (!(key in raw.top)) raw.top[key] = value;
   return planFromRaw(raw);
+}
+
+/** Citus's tasks, which the JSON, YAML and XML formats keep beside the scan's fields (citusNodes.ts). */
+function readCitusJob(root: RawNode): void {
+  expandCitusTasks(root);
+  readCitusNodes(root);
 }
 
 function readPlanText(text: string, format: PlanFormat, lineMap: number[] | undefined): RawPlan {

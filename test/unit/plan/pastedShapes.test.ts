@@ -155,6 +155,11 @@ describe('pasted shapes: read right or refused', () => {
       assert.ok(repartition.nodes.every((n) => !n.metrics.neverExecuted));
       const costsOff = parsePlan(read('citus/citus-costs-off.txt'));
       assert.deepEqual(costsOff.nodes.map((n) => n.fields['Node Type']), ['Sort', 'Aggregate', 'Custom Scan', 'Task', 'Aggregate', 'Seq Scan']);
+      // FORMAT JSON keeps the tasks in "Distributed Query": read into the same tree.
+      const json = parsePlan(read('citus/citus-costs-off.json'));
+      assert.deepEqual(types(json), types(costsOff));
+      assert.equal(json.nodes[3].fields['Node'], 'host=localhost port=9701 dbname=regression');
+      assert.equal(json.nodes[5].fields['Filter'], costsOff.nodes[5].fields['Filter']);
     });
   });
 

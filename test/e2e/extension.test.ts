@@ -76,6 +76,16 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       // The advice started by the explain before may end only now: its findings must not take the error away.
       await ed.waitForLog(/Suggest Indexes and Rewrites: \d+ index suggestion/, 60_000, 'the earlier explain\'s advice to end');
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 10_000 });
+      // The hover explains why, and offers no explain of a statement that cannot be parsed.
+      // The squiggle lies under the text layer: point at its box as a user's mouse does.
+      const squiggle = await page.locator('.monaco-editor .squiggly-error').first().boundingBox();
+      assert.ok(squiggle, 'the error squiggle has a box');
+      await page.mouse.move(squiggle.x + squiggle.width / 2, squiggle.y + squiggle.height / 2, { steps: 3 });
+      const hover = page.locator('.monaco-hover').filter({ hasText: /cannot parse this statement/ });
+      await hover.first().waitFor({ timeout: 30_000 });
+      assert.doesNotMatch(await hover.first().innerText(), /Explain and Optimize this statement/);
+      await page.keyboard.press('Escape');
+      await page.mouse.move(0, 0);
       // The previous explain's progress toast may still be fading out over the error; let it go for the screenshot.
       await page.locator('.notification-toast').filter({ hasText: /running EXPLAIN|planning/ }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
       await page.screenshot({ path: join(artifactsDir, 'syntax-error.png') });

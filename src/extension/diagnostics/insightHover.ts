@@ -24,7 +24,8 @@ export class InsightHoverProvider implements vscode.HoverProvider {
       if (insight.evidence.length > 0) md.appendMarkdown(insight.evidence.map((ev) => `- ${escapeMarkdown(formatEvidence(ev))}`).join('\n') + '\n\n');
       if (e.nodeId !== undefined && PlanPanel.current) {
         md.appendMarkdown(`[$(type-hierarchy) Show in plan](${commandLink('pgTuner.showInPlan', [e.nodeId])})`);
-      } else {
+      } else if (insight.ruleId !== 'syntax-error') {
+        // A statement that does not parse cannot be explained: no link that could only fail.
         md.appendMarkdown(`[$(play) Explain and Optimize this statement](${commandLink('pgTuner.explainStatementAt', [document.uri.toString(), e.statement.start])})`);
       }
     }

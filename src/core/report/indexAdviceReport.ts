@@ -2,6 +2,7 @@
  * Index advice as text: the sentences for each figure (with the method that produced it) shared by the
  * terminal output and the Markdown report, and the Markdown report itself.
  */
+import { markdownCode, markdownInline, markdownText } from '../text/markdownText';
 import type { IndexAdvice, IndexSuggestion } from '../advice/indexSuggestion';
 import type { Plan } from '../plan/planNode';
 import { nodeLabel } from '../plan/planNode';
@@ -58,36 +59,37 @@ function fence(sql: string): string {
   return ['```sql', sql, '```'].join('\n');
 }
 
+/** Table names, index names and the prose quoting them come from the database: shown as text (markdownText.ts). */
 function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return markdownInline(text);
 }
 
 function suggestionMarkdown(s: IndexSuggestion, n: number): string[] {
   const out: string[] = [];
   const label = s.label === 'measured' ? 'measured' : '**estimated only**';
-  out.push(`### ${n}. \`${s.candidate.name}\` on ${s.candidate.table} (${label})`, '');
+  out.push(`### ${n}. ${markdownCode(s.candidate.name)} on ${markdownText(s.candidate.table)} (${label})`, '');
   out.push(fence(s.createSql), '');
-  out.push(`- **Why this column order:** ${s.columnOrderReason}`);
-  out.push(`- **Applies to:** ${describeAppliesTo(s.appliesTo)}`);
+  out.push(`- **Why this column order:** ${markdownInline(s.columnOrderReason)}`);
+  out.push(`- **Applies to:** ${markdownInline(describeAppliesTo(s.appliesTo))}`);
   const estimate = describeEstimate(s);
-  if (estimate) out.push(`- **Estimate:** ${estimate}`);
+  if (estimate) out.push(`- **Estimate:** ${markdownInline(estimate)}`);
   const measured = describeMeasurement(s);
-  out.push(`- **Measured:** ${measured ?? 'not measured here: the figures above are estimates only'}`);
+  out.push(`- **Measured:** ${measured !== undefined ? markdownInline(measured) : 'not measured here: the figures above are estimates only'}`);
   const overhead = describeWriteOverhead(s);
-  if (overhead) out.push(`- **Cost on writes:** ${overhead}`);
+  if (overhead) out.push(`- **Cost on writes:** ${markdownInline(overhead)}`);
   out.push('', '| | Plan |', '|---|---|');
   out.push(`| Before | ${escapeCell(planSummary(s.planBefore))} |`);
   out.push(`| After | ${escapeCell(planSummary(s.planAfter))} |`, '');
   if (s.siblings.length > 0) {
     out.push('| Other statement on the table | Cost before | Cost after | Method |', '|---|---:|---:|---|');
     for (const e of s.siblings) {
-      out.push(`| \`${escapeCell(e.sql.replace(/\s+/g, ' ').trim().slice(0, 80))}\` | ${formatCost(e.costBefore)} | ${formatCost(e.costAfter)} | ${e.method} |`);
+      out.push(`| ${markdownCode(e.sql.replace(/\s+/g, ' ').trim().slice(0, 80))} | ${formatCost(e.costBefore)} | ${formatCost(e.costAfter)} | ${escapeCell(e.method)} |`);
     }
     out.push('');
   }
   if (s.warnings.length > 0) {
     out.push('**Warnings:**', '');
-    for (const w of s.warnings) out.push(`- ${w}`);
+    for (const w of s.warnings) out.push(`- ${markdownText(w)}`);
     out.push('');
   }
   out.push('Rollback:', '', fence(s.rollbackSql), '');
@@ -102,25 +104,25 @@ export function renderIndexAdviceMarkdown(advice: IndexAdvice, options: { withSq
   const out: string[] = ['## Index advice', ''];
   if (options.withSql !== false) out.push(fence(advice.sql.trim()), '');
   out.push(
-    `- **HypoPG:** ${advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'}, used to screen candidates` : advice.hypopg.reason ?? 'not available'}`,
-    `- **Measurement:** ${advice.measurement.done ? 'candidates were built for real in rolled-back transactions and timed' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`}`,
+    `- **HypoPG:** ${markdownInline(advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'}, used to screen candidates` : advice.hypopg.reason ?? 'not available')}`,
+    `- **Measurement:** ${markdownInline(advice.measurement.done ? 'candidates were built for real in rolled-back transactions and timed' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`)}`,
   );
   const b = advice.best;
   if (b) {
     const time = b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined ? `; measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})` : '';
-    out.push(`- **Best combination:** ${b.indexNames.map((x) => `\`${x}\``).join(' + ')} with ${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`);
+    out.push(`- **Best combination:** ${b.indexNames.map(markdownCode).join(' + ')} with ${markdownInline(`${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`)}`);
   }
   out.push('');
   if (advice.suggestions.length === 0) out.push('No index to suggest.', '');
   advice.suggestions.forEach((s, i) => out.push(...suggestionMarkdown(s, i + 1)));
   if (advice.covered.length > 0) {
     out.push('### Already covered', '');
-    for (const c of advice.covered) out.push(`- ${c.note}`);
+    for (const c of advice.covered) out.push(`- ${markdownText(c.note)}`);
     out.push('');
   }
   if (advice.notes.length > 0) {
     out.push('### Notes', '');
-    for (const n of advice.notes) out.push(`- ${n.message}`);
+    for (const n of advice.notes) out.push(`- ${markdownText(n.message)}`);
     out.push('');
   }
   return out.join('\n');

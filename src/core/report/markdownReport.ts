@@ -15,7 +15,7 @@ import type { Rewrite } from '../advice/rewriteSuggestion';
 import { renderRewriteMarkdown } from './rewriteReport';
 import type { IndexAdvice } from '../advice/indexSuggestion';
 import { renderIndexAdviceMarkdown } from './indexAdviceReport';
-import { markdownCode, markdownLines, markdownText } from '../text/markdownText';
+import { markdownCode, markdownInline, markdownLines, markdownText } from '../text/markdownText';
 import { capText } from '../text/displayName';
 
 export interface MarkdownReportOptions {
@@ -42,7 +42,7 @@ const severities: Severity[] = ['critical', 'warning', 'info'];
 
 /** A table cell: text from plans and databases is shown as text (markdownText: no HTML, no Markdown, one line). */
 function cell(text: string): string {
-  return markdownText(text);
+  return markdownInline(text);
 }
 
 function table(header: string[], rows: string[][], rightAligned: boolean[] = []): string {
@@ -152,13 +152,13 @@ function insightBlock(insight: Insight, plan: Plan): string {
   const nodes = insight.nodeIds.map((id) => plan.nodes[id]).filter((n): n is PlanNode => n !== undefined);
   if (nodes.length > 0) lines[2] += ` · ${nodes.map((n) => markdownText(treeNodeLabel(n))).join(', ')}`;
   lines.push('', markdownLines(capText(insight.explanation.trim())));
-  if (insight.evidence.length > 0) lines.push('', `**Evidence:** ${markdownText(capText(evidenceText(insight)))}`);
+  if (insight.evidence.length > 0) lines.push('', `**Evidence:** ${markdownInline(capText(evidenceText(insight)))}`);
   if (insight.suggestion) {
     const suggestion = capText(insight.suggestion.trim());
     // Suggestions that carry SQL (CREATE INDEX …, a rewrite) read best as a code block.
     lines.push('', /\n/.test(suggestion) || /^(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion)
       ? `**Suggestion:**\n\n${fence(suggestion, /^\s*(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion) ? 'sql' : '')}`
-      : `**Suggestion:** ${markdownText(suggestion)}`);
+      : `**Suggestion:** ${markdownInline(suggestion)}`);
   }
   return lines.join('\n');
 }

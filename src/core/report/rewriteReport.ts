@@ -2,6 +2,7 @@
  * Rewrite advice as text: the before/after figures, the equivalence check and which change gave what, shared by
  * the terminal output and the Markdown report (a section a user pastes into a pull request as it is).
  */
+import { markdownCode, markdownInline, markdownLines, markdownText } from '../text/markdownText';
 import type { CombinationArm, EquivalenceFigures, Rewrite, RewriteCombination, RunFigures, Verification } from '../advice/rewriteSuggestion';
 import { formatCost, formatCount, formatKb, formatMs, formatRatio, formatSamples } from './formatNumbers';
 
@@ -105,9 +106,9 @@ export function describeContributions(c: RewriteCombination): string[] {
   ];
 }
 
-/** Escapes what would break a Markdown table cell. */
+/** A table cell; table and column names in it come from the statement and the database: shown as text. */
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return markdownInline(text);
 }
 
 function table(header: string[], rows: string[][], rightFrom = 1): string {
@@ -123,7 +124,7 @@ function fence(text: string, info: string): string {
 }
 
 function combinationMarkdown(c: RewriteCombination): string[] {
-  const out: string[] = [`#### Rewrite + index, measured on ${c.where}`, ''];
+  const out: string[] = [`#### Rewrite + index, measured on ${markdownText(c.where)}`, ''];
   out.push('The index was built for the measurement inside a transaction that was rolled back; on your server:', '');
   out.push(fence([...c.indexSql, '-- to undo:', ...c.rollbackSql].join('\n'), 'sql'), '');
   const original = c.arms[0];
@@ -146,30 +147,31 @@ function combinationMarkdown(c: RewriteCombination): string[] {
   const contributions = describeContributions(c);
   if (contributions.length > 0) {
     out.push('Which change gave what:', '');
-    for (const l of contributions) out.push(`- ${l}`);
+    for (const l of contributions) out.push(`- ${markdownText(l)}`);
     out.push('');
   }
   return out;
 }
 
 function rewriteMarkdown(r: Rewrite, n: number): string[] {
-  const out: string[] = [`### ${n}. ${r.title}`, ''];
-  out.push(`**Verdict:** ${verdictText[r.verification]}${r.quickFix ? ' and measured faster beyond noise' : ''}. ${r.verificationReason}`, '');
-  out.push(r.explanation.trim(), '');
+  // Titles, reasons and findings quote table and column names: text, never Markdown or HTML (markdownText.ts).
+  const out: string[] = [`### ${n}. ${markdownText(r.title)}`, ''];
+  out.push(`**Verdict:** ${verdictText[r.verification]}${r.quickFix ? ' and measured faster beyond noise' : ''}. ${markdownInline(r.verificationReason)}`, '');
+  out.push(markdownLines(r.explanation.trim()), '');
   out.push(fence(r.rewrittenSql, 'sql'), '');
   if (r.findings?.length) {
     out.push('**Findings about the original:**', '');
-    for (const f of r.findings) out.push(`- ${f}`);
+    for (const f of r.findings) out.push(`- ${markdownText(f)}`);
     out.push('');
   }
   if (r.caveats.length > 0) {
     out.push('**Caveats:**', '');
-    for (const c of r.caveats) out.push(`- ${c}`);
+    for (const c of r.caveats) out.push(`- ${markdownText(c)}`);
     out.push('');
   }
   if (r.newParameters?.length) {
     out.push('**New parameters:**', '');
-    for (const p of r.newParameters) out.push(`- \`:${p.name}\`: ${p.description}`);
+    for (const p of r.newParameters) out.push(`- ${markdownCode(`:${p.name}`)}: ${markdownInline(p.description)}`);
     out.push('');
   }
   if (r.equivalence) {
@@ -177,7 +179,7 @@ function rewriteMarkdown(r: Rewrite, n: number): string[] {
   }
   const m = r.measurement;
   if (m) {
-    out.push(`#### Before / after, measured on ${m.where} (EXPLAIN ANALYZE, BUFFERS)`, '');
+    out.push(`#### Before / after, measured on ${markdownText(m.where)} (EXPLAIN ANALYZE, BUFFERS)`, '');
     out.push(table(['', 'Original', 'Rewrite', 'Change'], figureRows([m.before, m.after])), '');
     out.push(`Faster beyond noise: **${m.faster ? 'yes' : 'no'}** (${m.noiseRule}).`, '');
   } else {

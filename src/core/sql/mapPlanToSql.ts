@@ -201,23 +201,26 @@ function joinRange(node: PlanNode, facts: StatementFacts): SourceRange | undefin
   return wherePredicate?.range;
 }
 
+/** The first node in pre-order with an index or recheck condition. An explicit stack: plans come thousands of levels deep. */
 function findParameterisedScan(node: PlanNode): PlanNode | undefined {
-  if (node.fields['Index Cond'] || node.fields['Recheck Cond']) return node;
-  for (const c of node.children) {
-    const found = findParameterisedScan(c);
-    if (found) return found;
+  const stack = [node];
+  while (stack.length > 0) {
+    const n = stack.pop() as PlanNode;
+    if (n.fields['Index Cond'] || n.fields['Recheck Cond']) return n;
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
   }
   return undefined;
 }
 
 function scansBelow(node: PlanNode): Set<string> {
   const out = new Set<string>();
-  const visit = (n: PlanNode): void => {
+  const stack = [node];
+  while (stack.length > 0) {
+    const n = stack.pop() as PlanNode;
     const alias = n.fields['Alias'] ?? n.fields['Relation Name'];
     if (alias) out.add(alias);
-    n.children.forEach(visit);
-  };
-  visit(node);
+    for (const c of n.children) stack.push(c);
+  }
   return out;
 }
 

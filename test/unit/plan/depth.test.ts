@@ -1,6 +1,6 @@
 /**
  * Plans 10,000 levels deep and 200,000 nodes wide through every entry point that walks a plan: parse,
- * analyse (insights), the CLI's text and --json output, the Markdown report, compare (text and Markdown),
+ * analyse (insights, the mapping to SQL), the CLI's text and --json output, the Markdown report, compare (text and Markdown),
  * obfuscation, and the plan view's layout code. Each used to end in "Maximum call stack size exceeded" (a
  * recursive walk, JSON.stringify of the nested tree, Math.max(...rows)) or "Invalid string length" (--json
  * repeating every subtree under each ancestor). Outputs must also stay proportional to the input.
@@ -50,6 +50,13 @@ for (const shape of ['deep', 'wide'] as const) {
       const deepest = result.plan.nodes.reduce((d, n) => Math.max(d, n.depth), 0);
       assert.equal(deepest, shape === 'deep' ? DEPTH : 1);
       assert.equal(result.plan.warnings, undefined, 'consistent figures raise no warning');
+    });
+
+    it('analyses with its SQL: the plan is mapped to the statement without recursion', async () => {
+      const sql = 'SELECT * FROM t0 JOIN t1 ON t1.id = t0.id JOIN t2 ON t2.id = t1.id';
+      const withSql = await analysePlanText(text, sql);
+      assert.equal(withSql.plan.nodes.length, nodeCount);
+      assert.ok(Object.keys(withSql.nodeRanges).length > 0, 'some nodes are mapped to the SQL');
     });
 
     it('prints the CLI tree, one line per node, no bigger than a few times the input', () => {

@@ -31,8 +31,8 @@ export interface RunOptions {
   jsonAsText?: boolean;
   mode?: SendMode;
   /**
-   * A fixed text of our own run before every explain: prepared once per connection under this name, so the
-   * server parses and plans it once (a server session; PGlite ignores it).
+   * A fixed catalog query of our own run before every explain: a server session prepares it once per connection
+   * under this name (parsed once); the embedded session keeps its answers until its catalog next changes.
    */
   preparedName?: string;
 }

@@ -71,6 +71,8 @@ function loadArtifacts(): Promise<PgliteArtifacts> {
 
 export class PgliteSession extends SerialSession {
   readonly kind = 'embedded' as const;
+  /** Answers of fixed catalog queries of our own (RunOptions.preparedName), until the next execScript(). */
+  private readonly catalogAnswers = new Map<string, Row[]>();
 
   private constructor(
     private readonly db: PGlite,
@@ -81,6 +83,17 @@ export class PgliteSession extends SerialSession {
   }
 
   protected async runStatement(sql: string, params?: unknown[], runOptions?: RunOptions): Promise<Row[]> {
+    if (runOptions?.preparedName) {
+      // The catalog walk before each explain costs tens of ms in WASM. Here the catalog changes only through
+      // execute()/execScript() (explained statements are always rolled back), so an answer stays true until then.
+      const key = JSON.stringify([sql, params ?? []]);
+      const known = this.catalogAnswers.get(key);
+      if (known) return known;
+      const rows = (await this.db.query<Row>(sql, params ?? [])).rows;
+      if (this.catalogAnswers.size >= 500) this.catalogAnswers.clear();
+      this.catalogAnswers.set(key, rows);
+      return rows;
+    }
     const queryOptions = runOptions?.jsonAsText ? { parsers: { [jsonOid]: passthroughParser } } : undefined;
     const mode = runOptions?.mode ?? 'extended';
     let rows: Row[];
@@ -123,6 +136,7 @@ export class PgliteSession extends SerialSession {
   execScript(sql: string): Promise<void> {
     this.ensureOpen();
     return this.queue.run(async () => {
+      this.catalogAnswers.clear();
       await this.db.exec(sql);
     });
   }

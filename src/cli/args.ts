@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Severity } from '../core/insights/insight';
 import { topQueryOrders, type TopQueryOrder } from '../core/workload/topQueries';
 
-export type CommandName = 'advise' | 'rewrite' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare' | 'loops';
+export type CommandName = 'advise' | 'rewrite' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare' | 'loops' | 'mcp';
 
 /** Where the statement comes from: inline text or a file (`-` = stdin). */
 export type SqlSource = { kind: 'inline'; text: string } | { kind: 'file'; path: string };
@@ -67,6 +67,8 @@ export interface CliRequest {
   maxParents?: number;
   /** loops --apply: write the code edits into the files. */
   apply?: boolean;
+  /** mcp: the named connections and what the server may do (--allow-what-if is `allowWhatIf`). */
+  mcp?: { connections: string[]; configPath?: string; allowAnalyzeWrites: boolean };
 }
 
 export class UsageError extends Error {
@@ -89,6 +91,7 @@ Usage:
   pg-tuner top --url <postgres://…> [--by total|mean|calls|rows|reads|temp] [--limit N]   The statements worth tuning (pg_stat_statements)
   pg-tuner health --url <postgres://…> [--out report.md]    Schema and workload health checks with a score (read-only)
   pg-tuner loops <file|dir|glob>… [--measure] [--apply] [--json|--markdown]   N+1 query loops in .ts/.js code and the one json_agg query for each
+  pg-tuner mcp [--connection name=postgres://…]… [--config connections.json] [--schema …]   MCP server on stdio for AI agents (tools take a connection name)
 
 Database (explain, report):
   --url <postgres://…>     A PostgreSQL server (PGHOST/PGDATABASE … in the environment also select one).
@@ -131,6 +134,13 @@ N+1 loops (loops; static without a server, --url or PG* variables add the catalo
   --timeout <ms>           statement_timeout for the measurement (default 60000).
   --apply                  Write the code change into the files (all loops of a file together); not with --json.
   --fail-on warning        Exit 2 when a loop is found (a loop counts as a warning), for CI.
+
+MCP server (mcp; read-only by default):
+  --connection <name=url>  A server the agent may use, by name (repeatable); --url is named "default", and
+                           "embedded" (the --schema files, else the demo dataset) is always there.
+  --config <file.json>     Connections from a file: { "connections": { "name": "postgres://…" } }.
+  --allow-analyze-writes   Let ANALYZE (and the advisors) run a statement that may write, inside BEGIN … ROLLBACK.
+  --allow-what-if          Build candidate indexes in rolled-back transactions on the servers (never production).
 
 Workload (top, health; a server only: --url or PG* variables):
   --by <key>               top: order by total (time, default), mean (time), calls, rows, reads (shared blocks) or temp (blocks written).
@@ -180,6 +190,9 @@ const options = {
   measure: { type: 'boolean' },
   'max-parents': { type: 'string' },
   apply: { type: 'boolean' },
+  connection: { type: 'string', multiple: true },
+  config: { type: 'string' },
+  'allow-analyze-writes': { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -196,6 +209,7 @@ const allowed: Record<CommandName, OptionName[]> = {
   top: ['url', 'by', 'limit', 'json', 'no-color'],
   health: ['url', 'json', 'out', 'title', 'no-color'],
   loops: ['url', 'measure', 'max-parents', 'timeout', 'apply', 'json', 'markdown', 'fail-on', 'no-color'],
+  mcp: ['url', 'connection', 'config', 'schema', 'timeout', 'allow-what-if', 'allow-analyze-writes'],
 };
 
 const severities: Severity[] = ['info', 'warning', 'critical'];
@@ -325,6 +339,11 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       request.maxParents = positiveInteger('max-parents', values['max-parents']);
       request.apply = values.apply === true;
       if (request.maxParents !== undefined && !request.measure) throw new UsageError('--max-parents goes with --measure.');
+      break;
+    case 'mcp':
+      if (positionals.length > 0) throw new UsageError('mcp takes no arguments; name connections with --connection name=postgres://….');
+      request.mcp = { connections: values.connection ?? [], configPath: values.config, allowAnalyzeWrites: values['allow-analyze-writes'] === true };
+      request.allowWhatIf = values['allow-what-if'] === true;
       break;
   }
   if (request.baselinePath !== undefined && command !== 'report') throw new UsageError('--baseline is for report.');

@@ -13,6 +13,7 @@ import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
 import { healthCommand } from './commands/health';
 import { loopsCommand } from './commands/loops';
+import { mcpCommand } from './commands/mcp';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
 import { rewriteCommand } from './commands/rewrite';
@@ -44,6 +45,8 @@ async function runCommand(request: CliRequest, io: CommandIo, errorContext: Erro
       return compareCommand(request, io, errorContext);
     case 'loops':
       return loopsCommand(request, io);
+    case 'mcp':
+      return mcpCommand(request, io);
   }
 }
 

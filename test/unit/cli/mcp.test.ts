@@ -1,0 +1,283 @@
+/**
+ * `pg-tuner mcp` from the built bundle (dist/cli.js), driven by the MCP SDK's own client over stdio, against the
+ * real test server (the dashboard demo: 5,000 users / 50,000 orders, in a database of its own) and the embedded
+ * database loaded from a --schema file: every tool called, the structured results checked, and the refusals
+ * (an unknown name, a URL as connection, ANALYZE of a DELETE without --allow-analyze-writes with the rows
+ * counted before and after, several statements in one text).
+ */
+import { strict as assert } from 'node:assert';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from 'pg';
+import { dashboardQuery, dashboardSchemaSql } from '../../../src/core/demo/dashboardDemo';
+import { buildBundles, cliBundle, repoRoot } from '../../helpers/cliBundle';
+import { indexNames, runSql } from '../../helpers/testDatabase';
+import { dashboardDatabase } from './dashboardDatabase';
+
+interface ToolResult {
+  isError?: boolean;
+  content: Array<{ type: string; text?: string }>;
+  structuredContent?: Record<string, unknown>;
+}
+
+const loopCode = `import type { Pool } from 'pg';
+
+export async function usersWithOrders(pool: Pool) {
+  const users = await pool.query('SELECT id, name FROM users WHERE id < 10');
+  for (const user of users.rows) {
+    user.orders = (await pool.query('SELECT id, total FROM orders WHERE user_id = $1', [user.id])).rows;
+  }
+  return users.rows;
+}
+`;
+
+async function countOrders(url: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0].n);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Starts `pg-tuner mcp …args` and connects the SDK's client to it. */
+async function connect(args: string[], cwd: string): Promise<{ client: McpClient; stderr: () => string }> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cliBundle, 'mcp', ...args],
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const client = new McpClient({ name: 'pg-tuner-test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr };
+}
+
+describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
+  this.timeout(300_000);
+  let url: string;
+  let work: string;
+  let client: McpClient;
+  let writer: McpClient;
+  let stderr: () => string;
+
+  const call = async (c: McpClient, name: string, args: Record<string, unknown>): Promise<ToolResult> => (await c.callTool({ name, arguments: args })) as ToolResult;
+  const ok = async (name: string, args: Record<string, unknown>, c = client): Promise<Record<string, unknown>> => {
+    const r = await call(c, name, args);
+    assert.notEqual(r.isError, true, `${name}: ${r.content.map((x) => x.text).join('\n')}\n${stderr()}`);
+    assert.ok(r.structuredContent, `${name} has structured content`);
+    assert.ok((r.content[0]?.text ?? '').length > 0, `${name} has a text summary`);
+    return r.structuredContent;
+  };
+  const refused = async (name: string, args: Record<string, unknown>, c = client): Promise<{ code?: string; message: string }> => {
+    const r = await call(c, name, args);
+    assert.equal(r.isError, true, `${name} should be refused: ${JSON.stringify(r.structuredContent)?.slice(0, 400)}`);
+    return (r.structuredContent?.error ?? { message: r.content[0]?.text ?? '' }) as { code?: string; message: string };
+  };
+
+  before(async () => {
+    buildBundles();
+    ({ url } = await dashboardDatabase('mcp_cli_test'));
+    work = mkdtempSync(join(tmpdir(), 'pg-tuner-mcp-'));
+    writeFileSync(join(work, 'schema.sql'), dashboardSchemaSql);
+    mkdirSync(join(work, 'src'));
+    writeFileSync(join(work, 'src', 'users.ts'), loopCode);
+    writeFileSync(join(work, 'connections.json'), JSON.stringify({ connections: { shop: { url } } }));
+    ({ client, stderr } = await connect(['--config', 'connections.json', '--schema', 'schema.sql'], work));
+    ({ client: writer } = await connect(['--connection', `shop=${url}`, '--allow-analyze-writes', '--allow-what-if'], work));
+  });
+
+  after(async () => {
+    await client?.close();
+    await writer?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('lists every tool with an input schema', async () => {
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['advise_indexes', 'analyse_plan', 'compare_plans', 'explain', 'find_loops', 'health', 'list_connections', 'rewrite', 'top_queries']);
+    const explain = tools.find((t) => t.name === 'explain');
+    assert.deepEqual(explain?.inputSchema.required?.slice().sort(), ['connection', 'sql']);
+    assert.match(explain?.description ?? '', /--allow-analyze-writes/);
+    assert.equal(explain?.annotations?.readOnlyHint, true);
+  });
+
+  it('list_connections names the connections without their URL or password', async () => {
+    const r = await ok('list_connections', {});
+    const names = (r.connections as Array<{ name: string; kind: string }>).map((c) => `${c.name}:${c.kind}`);
+    assert.deepEqual(names, ['embedded:embedded', 'shop:server']);
+    assert.deepEqual(r.policy, { allowAnalyzeWrites: false, allowWhatIf: false });
+    const password = new URL(url).password;
+    assert.ok(password.length > 0);
+    assert.ok(!JSON.stringify(r).includes(password), 'no password in the answer');
+    assert.ok(!JSON.stringify(r).includes('postgres://'), 'no URL in the answer');
+  });
+
+  it('explain estimate: planned only, the plan and insights as structured data', async () => {
+    const r = await ok('explain', { connection: 'shop', sql: dashboardQuery });
+    assert.equal(r.mode, 'estimate');
+    const result = r.result as { run: { wrapper: string; analyzed: boolean; sessionLabel: string }; plan: { nodes: unknown[] }; insights: Array<{ ruleId: string }> };
+    assert.equal(result.run.wrapper, 'plan-only');
+    assert.equal(result.run.analyzed, false);
+    assert.equal(result.run.sessionLabel, 'shop');
+    assert.ok(result.plan.nodes.length > 3);
+    assert.ok(result.insights.length > 0);
+    assert.ok((r.caveats as string[]).some((c) => /Estimate only/.test(c)));
+  });
+
+  it('explain analyze: run in a READ ONLY transaction with actual times', async () => {
+    const r = await ok('explain', { connection: 'shop', sql: 'SELECT count(*) FROM orders WHERE user_id = $1', params: [7], mode: 'analyze' });
+    const result = r.result as { run: { wrapper: string; analyzed: boolean }; plan: { executionTimeMs?: number } };
+    assert.equal(result.run.wrapper, 'read-only-transaction');
+    assert.equal(result.run.analyzed, true);
+    assert.equal(typeof result.plan.executionTimeMs, 'number');
+  });
+
+  it('explain on the embedded database loaded from --schema, with its caveat', async () => {
+    const r = await ok('explain', { connection: 'embedded', sql: 'SELECT * FROM users WHERE email = :email', params: ['a@b.c'], mode: 'analyze' });
+    const result = r.result as { run: { sessionKind: string; wrapper: string } };
+    assert.equal(result.run.sessionKind, 'embedded');
+    assert.ok((r.caveats as string[]).some((c) => /embedded database/.test(c)));
+  });
+
+  it('refuses ANALYZE of a DELETE without --allow-analyze-writes: nothing runs, the rows stay', async () => {
+    const before = await countOrders(url);
+    const e = await refused('explain', { connection: 'shop', sql: 'DELETE FROM orders WHERE id < 1000', mode: 'analyze' });
+    assert.equal(e.code, 'analyze-writes-refused');
+    assert.match(e.message, /DELETE writes.*--allow-analyze-writes/);
+    // A writing CTE and a volatile function are writes too.
+    assert.equal((await refused('explain', { connection: 'shop', sql: 'WITH d AS (DELETE FROM orders WHERE id < 10 RETURNING id) SELECT count(*) FROM d', mode: 'analyze' })).code, 'analyze-writes-refused');
+    assert.equal((await refused('explain', { connection: 'shop', sql: 'SELECT nextval(\'x\')', mode: 'analyze' })).code, 'analyze-writes-refused');
+    assert.equal(await countOrders(url), before);
+    // Planning it runs nothing and is allowed.
+    const plan = await ok('explain', { connection: 'shop', sql: 'DELETE FROM orders WHERE id < 1000' });
+    assert.equal((plan.result as { run: { wrapper: string } }).run.wrapper, 'plan-only');
+    assert.equal(await countOrders(url), before);
+  });
+
+  it('with --allow-analyze-writes the DELETE runs inside BEGIN … ROLLBACK and nothing is kept', async () => {
+    const before = await countOrders(url);
+    const r = await ok('explain', { connection: 'shop', sql: 'DELETE FROM orders WHERE id < 1000', mode: 'analyze' }, writer);
+    const result = r.result as { run: { wrapper: string; analyzed: boolean } };
+    assert.equal(result.run.wrapper, 'rolled-back-transaction');
+    assert.equal(result.run.analyzed, true);
+    assert.equal(await countOrders(url), before);
+  });
+
+  it('refuses several statements in one text, running none of them', async () => {
+    const before = await countOrders(url);
+    const e = await refused('explain', { connection: 'shop', sql: 'SELECT 1; DELETE FROM orders', mode: 'analyze' }, writer);
+    assert.equal(e.code, 'multiple-statements');
+    assert.equal(await countOrders(url), before);
+  });
+
+  it('refuses an unknown connection name and a URL as connection, naming the configured ones', async () => {
+    const unknown = await refused('explain', { connection: 'production', sql: 'SELECT 1' });
+    assert.equal(unknown.code, 'unknown-connection');
+    assert.match(unknown.message, /embedded, shop/);
+    const asUrl = await refused('explain', { connection: url, sql: 'SELECT 1' });
+    assert.equal(asUrl.code, 'url-not-allowed');
+    assert.ok(!asUrl.message.includes(new URL(url).password), 'the URL is not echoed');
+    assert.equal((await refused('health', { connection: 'postgres://u:p@localhost/db' })).code, 'url-not-allowed');
+  });
+
+  it('refuses arguments its schema does not allow (no SQL)', async () => {
+    const r = await call(client, 'explain', { connection: 'shop' });
+    assert.equal(r.isError, true);
+    assert.match(r.content[0]?.text ?? '', /sql/);
+  });
+
+  it('analyse_plan reads a pasted plan without a database', async () => {
+    const plan = readFileSync(join(repoRoot, 'test/unit/cli/fixtures/dashboard.plan.json'), 'utf8');
+    const r = await ok('analyse_plan', { plan });
+    const result = r.result as { plan: { analyzed: boolean; nodes: unknown[] }; insights: unknown[]; run?: unknown };
+    assert.equal(result.plan.analyzed, true);
+    assert.ok(result.insights.length > 0);
+    assert.equal(result.run, undefined);
+    const bad = await refused('analyse_plan', { plan: 'hello, not a plan' });
+    assert.ok(bad.message.length > 0);
+  });
+
+  it('compare_plans: an estimate against an analyzed plan of the same statement', async () => {
+    const plan = readFileSync(join(repoRoot, 'test/unit/cli/fixtures/dashboard.plan.json'), 'utf8');
+    const text = readFileSync(join(repoRoot, 'test/unit/cli/fixtures/dashboard.psql.txt'), 'utf8');
+    const r = await ok('compare_plans', { before: plan, after: text });
+    assert.ok(Array.isArray(r.summary));
+    const comparison = r.comparison as { matches: unknown[] };
+    assert.ok(comparison.matches.length > 0);
+  });
+
+  it('advise_indexes: estimates only on a server without --allow-what-if, DDL as text, no index created', async () => {
+    const before = await indexNames(url);
+    const r = await ok('advise_indexes', { connection: 'shop', sql: 'SELECT id, total FROM orders WHERE user_id = $1', params: [42] });
+    assert.equal(r.measured, false);
+    const [statement] = r.statements as Array<{ advice: { suggestions: Array<{ createSql: string; label: string }>; measurement: { done: boolean } } }>;
+    assert.equal(statement.advice.measurement.done, false);
+    assert.ok(statement.advice.suggestions.length > 0, JSON.stringify(statement.advice).slice(0, 3000));
+    assert.match(statement.advice.suggestions[0].createSql, /^CREATE INDEX CONCURRENTLY/);
+    assert.ok((r.caveats as string[]).some((c) => /not run/.test(c)));
+    assert.deepEqual(await indexNames(url), before);
+  });
+
+  it('advise_indexes with --allow-what-if: measured in rolled-back transactions, a workload of two statements', async () => {
+    const before = await indexNames(url);
+    const r = await ok('advise_indexes', { connection: 'shop', workload: [dashboardQuery, 'SELECT id, total FROM orders WHERE user_id = 42'] }, writer);
+    assert.equal(r.measured, true);
+    const statements = r.statements as Array<{ sql: string; advice: { measurement: { done: boolean } } }>;
+    assert.equal(statements.length, 2);
+    assert.ok(statements.some((s) => s.advice.measurement.done));
+    assert.deepEqual(await indexNames(url), before);
+    assert.equal((await refused('advise_indexes', { connection: 'shop', sql: 'SELECT 1', workload: ['SELECT 2'] })).message.includes('either'), true);
+  });
+
+  it('rewrite: only proven, measured forms, with their evidence', async () => {
+    const r = await ok('rewrite', { connection: 'shop', sql: dashboardQuery });
+    const rewrites = r.rewrites as Array<{ id: string; verification: string; measurement?: { before: { rows: number } }; equivalence?: { onlyInOriginal: number } }>;
+    const agg = rewrites.find((x) => x.id === 'aggregate-before-join');
+    assert.ok(agg, JSON.stringify(r).slice(0, 500));
+    assert.ok(rewrites.every((x) => x.verification === 'equivalent' && x.measurement !== undefined));
+    assert.equal(agg.equivalence?.onlyInOriginal, 0);
+    assert.ok(Array.isArray(r.notOffered));
+  });
+
+  it('find_loops: the N+1 loop with its single query and diff; the file is not changed', async () => {
+    const r = await ok('find_loops', { paths: ['src'] });
+    const loops = r.loops as Array<{ path: string; line: number; singleQuery: string; diff: string }>;
+    assert.equal(loops.length, 1);
+    assert.equal(loops[0].path, join('src', 'users.ts'));
+    assert.equal(loops[0].line, 6);
+    assert.match(loops[0].singleQuery, /json_agg/);
+    assert.match(loops[0].diff, /^@@ /m);
+    assert.equal(readFileSync(join(work, 'src', 'users.ts'), 'utf8'), loopCode);
+    // With the server's catalog, and measured (read-only).
+    const measured = await ok('find_loops', { paths: ['src/**/*.ts'], connection: 'shop', measure: true });
+    const [loop] = measured.loops as Array<{ measurement?: { parents: number } }>;
+    assert.equal(loop.measurement?.parents, 9);
+    assert.equal((await refused('find_loops', { paths: ['src'], connection: 'embedded' })).code, 'server-only');
+  });
+
+  it('top_queries reads pg_stat_statements (or says how to enable it); not on the embedded database', async () => {
+    const r = await ok('top_queries', { connection: 'shop', limit: 5 });
+    assert.ok(r.status === 'ok' || r.status === 'unavailable');
+    if (r.status === 'unavailable') assert.ok((r.notes as unknown[]).length > 0);
+    await runSql(url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const after = await ok('top_queries', { connection: 'shop', orderBy: 'calls', limit: 5 });
+    assert.equal(after.status, 'ok');
+    assert.equal(after.orderBy, 'calls');
+    assert.equal((await refused('top_queries', { connection: 'embedded' })).code, 'server-only');
+  });
+
+  it('health: the score, the checks and findings with their evidence', async () => {
+    const r = await ok('health', { connection: 'shop' });
+    assert.equal(typeof r.score, 'number');
+    assert.ok((r.checks as unknown[]).length > 0);
+    assert.equal(r.connection, 'shop');
+  });
+});

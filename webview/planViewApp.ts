@@ -108,6 +108,7 @@ export class PlanViewApp {
           // Re-sent after a reload or a focus change: keep where the user was.
           this.show(shown, this.viewState());
         } else {
+          this.searchBar.reset();
           this.show(shown, undefined);
         }
         if (message.selectNodeId !== undefined) this.revealNode(message.selectNodeId, false);

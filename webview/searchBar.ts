@@ -58,6 +58,16 @@ export class SearchBar {
     this.field.invalid = !!query && total === 0;
   }
 
+  /** Empties the box without telling the handlers: a new plan arrived, and a term typed for another plan does not carry over. */
+  reset(): void {
+    this.field.value = '';
+    // The inner input too, now: the element renders it a microtask later, and the toolbar rebuilt meanwhile
+    // moves the box, whose blur then reads the old text back into the value.
+    const input = this.field.wrappedElement;
+    if (input) input.value = '';
+    this.setCount(undefined, 0);
+  }
+
   /** Empties the box and tells the handlers, as Escape in the box does. */
   clear(): void {
     if (!this.field.value) return;

@@ -1,5 +1,4 @@
 import type { SafetyWrapper, TuningResult } from '../src/shared/protocol';
-import { totalBlocks } from './detailsPane';
 import { h } from './dom';
 import { formatBlocks, formatMs } from './format';
 
@@ -21,8 +20,13 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
   if (plan.analyzed) stat('Execution', formatMs(plan.executionTimeMs ?? plan.totals.timeMs), 'primary');
   else stat('Total cost', plan.totals.cost.toLocaleString('en-US', { maximumFractionDigits: 2 }), 'primary');
   if (plan.planningTimeMs !== undefined) stat('Planning', formatMs(plan.planningTimeMs));
-  const { hit, read } = totalBlocks(plan.totals.buffers);
+  // "read" is relation blocks that missed the cache (shared, and local for temporary tables); temp blocks are a
+  // spill to disk (a sort or hash past work_mem), a different fix: counted apart (issue 13).
+  const b = plan.totals.buffers;
+  const hit = b.sharedHit + b.localHit;
+  const read = b.sharedRead + b.localRead;
   if (hit || read) stat('Buffers', `${formatBlocks(hit)} hit · ${formatBlocks(read)} read`);
+  if (b.tempRead || b.tempWritten) stat('Temp', `${formatBlocks(b.tempWritten)} written · ${formatBlocks(b.tempRead)} read`);
   if (plan.jit) stat('JIT', `${formatMs(plan.jit.totalMs)} · ${plan.jit.functions} fn`);
   if (plan.triggers.length) stat('Triggers', formatMs(plan.triggers.reduce((t, x) => t + x.timeMs, 0)));
   stat('Nodes', String(plan.nodes.length));

@@ -2,7 +2,7 @@
  * One sentence a user can act on for each way a core operation fails: what failed, where, what to try.
  * Details (stack, server code, hint) go to the output channel, never into the message. Free of `vscode`.
  */
-import { TunerError } from '../core/errors';
+import { TunerError, type TunerErrorReason } from '../core/errors';
 import { clientFailureCodes } from '../core/db/databaseErrors';
 
 export interface FailureContext {
@@ -54,4 +54,37 @@ export function userMessageFor(err: unknown, ctx: FailureContext): string {
 function firstSentence(text: string): string {
   const line = text.split('\n')[0].trim();
   return /[.!?]$/.test(line) ? line : `${line}.`;
+}
+
+/**
+ * Failures that come from what the user gave (the statement, the plan text, a file, the password) or did
+ * (cancel): the output says what and where in one line; a stack would only bury it.
+ */
+const userMistakes: ReadonlySet<TunerErrorReason> = new Set(['syntax-error', 'unsafe-statement', 'not-a-plan', 'authentication-failed', 'bad-input', 'cancelled']);
+
+export interface LogEntry {
+  level: 'error' | 'debug';
+  text: string;
+}
+
+/**
+ * What the output channel gets for a failure: one line with the reason, server code, hint and position; the
+ * stacks only for what we did not expect (not a TunerError: a bug), and at debug level for the other
+ * TunerErrors (connection, timeout, server), whose cause can tell a network or driver problem apart.
+ */
+export function logEntriesFor(context: string, err: unknown): LogEntry[] {
+  if (!(err instanceof TunerError)) {
+    return [{ level: 'error', text: `${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` }];
+  }
+  const d = err.detail;
+  const parts = [`${context}: [${err.reason}] ${err.message}`];
+  if (d.code) parts.push(`code ${d.code}`);
+  if (d.hint) parts.push(`hint: ${d.hint}`);
+  if (d.offset !== undefined) parts.push(`at offset ${d.offset}`);
+  if (d.line !== undefined) parts.push(`at line ${d.line}`);
+  const entries: LogEntry[] = [{ level: 'error', text: parts.join('; ') }];
+  if (userMistakes.has(err.reason)) return entries;
+  if (d.cause instanceof Error && d.cause.stack) entries.push({ level: 'debug', text: `cause: ${d.cause.stack}` });
+  if (err.stack) entries.push({ level: 'debug', text: err.stack });
+  return entries;
 }

@@ -1,9 +1,9 @@
 /**
- * The output channel "PostgreSQL Query Tuner": one line per event, errors with their server code, hint, position
- * and stack. Never parameter values or passwords.
+ * The output channel "PostgreSQL Query Tuner": one line per event, errors with their server code, hint and
+ * position; stacks only for unexpected errors. Never parameter values or passwords.
  */
 import * as vscode from 'vscode';
-import { TunerError } from '../core/errors';
+import { logEntriesFor } from './errorMessages';
 
 export const outputChannelName = 'PostgreSQL Query Tuner';
 
@@ -18,21 +18,11 @@ export class Log implements vscode.Disposable {
     this.channel.warn(message);
   }
 
+  /** A failure: one line for what the user can fix, stacks only for the unexpected (errorMessages.ts). */
   error(context: string, err: unknown): void {
-    if (err instanceof TunerError) {
-      const d = err.detail;
-      const parts = [`${context}: [${err.reason}] ${err.message}`];
-      if (d.code) parts.push(`code ${d.code}`);
-      if (d.hint) parts.push(`hint: ${d.hint}`);
-      if (d.offset !== undefined) parts.push(`at offset ${d.offset}`);
-      if (d.line !== undefined) parts.push(`at line ${d.line}`);
-      this.channel.error(parts.join('; '));
-      if (d.cause instanceof Error && d.cause.stack) this.channel.error(`cause: ${d.cause.stack}`);
-      if (err.stack) this.channel.debug(err.stack);
-    } else if (err instanceof Error) {
-      this.channel.error(`${context}: ${err.stack ?? err.message}`);
-    } else {
-      this.channel.error(`${context}: ${String(err)}`);
+    for (const entry of logEntriesFor(context, err)) {
+      if (entry.level === 'error') this.channel.error(entry.text);
+      else this.channel.debug(entry.text);
     }
   }
 

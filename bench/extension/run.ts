@@ -1,11 +1,13 @@
 /**
  * The extension's figures in the real editor (issue 4, "Figures"): activation time, command → first paint of
  * the plan view for a 100- and a 2,000-node plan (median of 3 opens, each into a newly created view; then one
- * into a view already open), and the VSIX size. Builds the VSIX, starts code-server and Chromium, stops both also on failure. Takes a couple of
+ * into a view already open), the VSIX size, and opening a SQL file → the first plan on the embedded default
+ * (issue 13, firstEmbeddedPlan.ts). Builds the VSIX, starts code-server and Chromium, stops both also on failure. Takes a couple of
  * minutes. `npx tsx bench/extension/run.ts` prints the rows alone.
  */
 import { EditorSession, median, type PaintSample } from './editorSession';
 import { firstMessageSize, type FirstMessageSize } from './messageSize';
+import { benchFirstEmbeddedPlan, firstEmbeddedPlanFigures } from './firstEmbeddedPlan';
 
 export interface ExtensionFigure {
   label: string;
@@ -22,6 +24,7 @@ export const humanDwellMs = 2_000;
 export async function benchExtension(): Promise<ExtensionFigure[]> {
   const session = await EditorSession.start('bench', paintPlanSizes);
   let failed = true;
+  let rows: ExtensionFigure[];
   try {
     const samples: PaintSample[] = [];
     let activationMs: number | undefined;
@@ -45,10 +48,12 @@ export async function benchExtension(): Promise<ExtensionFigure[]> {
     const runtimeActivationMs = await session.runningExtensionsActivationMs();
     failed = false;
     const firstMessage = await firstMessageSize(paintPlanSizes[paintPlanSizes.length - 1]);
-    return extensionFigures({ activationMs: activationMs ?? Number.NaN, runtimeActivationMs, vsixBytes: session.vsixBytes, samples, humanPaced, intoOpenView, firstMessage });
+    rows = extensionFigures({ activationMs: activationMs ?? Number.NaN, runtimeActivationMs, vsixBytes: session.vsixBytes, samples, humanPaced, intoOpenView, firstMessage });
   } finally {
     await session.stop(failed);
   }
+  // In an editor of its own, once this one has stopped: a freshly opened workspace whose SQL file is opened first.
+  return [...rows, ...firstEmbeddedPlanFigures(await benchFirstEmbeddedPlan())];
 }
 
 /** The rows for measured figures; also used by the e2e test to print what it measured. */

@@ -12,6 +12,7 @@ import { TunerContext } from './context';
 import { InsightCodeActionProvider } from './diagnostics/insightCodeActions';
 import { InsightHoverProvider } from './diagnostics/insightHover';
 import { registerStaticChecks } from './diagnostics/staticChecks';
+import { registerEmbeddedWarmup } from './connections/embeddedWarmup';
 import { PlanPanelSerializer } from './panel/planPanel';
 import { createConnectionStatusItem } from './statusBar';
 import { registerTopQueriesView } from './workload/topQueriesView';
@@ -49,6 +50,8 @@ export function startTuner(extension: vscode.ExtensionContext, entry: EntryTimin
       }),
       ...registerStaticChecks(ctx.diagnostics, ctx.config, ctx.log),
       ...createConnectionStatusItem(ctx.connections),
+      // After the status bar: its "starting…" shows from the first moment.
+      ...registerEmbeddedWarmup(ctx.connections),
       ...registerTopQueriesView(ctx),
       ...registerNPlusOneChecks(ctx),
     );

@@ -34,11 +34,21 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
     });
 
     it('activates lazily and reports its activation time', async () => {
+      const starting = ed.page.locator('.statusbar-item').filter({ hasText: 'Embedded (workspace schema): starting…' }).first();
+      // Watched from before the file opens: the start is shown while it lasts (a few seconds here).
+      const startShown = starting.waitFor({ timeout: 60_000 }).then(() => true, () => false);
       await ed.openFile('queries.sql', 'LIMIT 100');
       const line = await waitFor(() => ed.logLines().find((l) => /activated in [\d.]+ ms/.test(l)), 30_000, 'the "activated in N ms" log line');
       const ms = Number(/activated in ([\d.]+) ms/.exec(line)?.[1]);
       timings.activationMs = ms;
       assert.ok(ms < 500, `activation took ${ms} ms`);
+
+      // The SQL file in view starts the embedded database in the background (issue 13): no explain asked for it.
+      await ed.waitForLog(/Embedded database: starting in the background \(a SQL file is open: queries\.sql\)/, 30_000);
+      assert.ok(await startShown, 'the status bar shows the embedded database starting');
+      await ed.waitForLog(/Embedded database ready in \d+ ms/, 60_000);
+      await ed.page.locator('.statusbar-item').filter({ hasText: /^\s*Embedded \(workspace schema\)\s*$/ }).first().waitFor({ timeout: 10_000 });
+      assert.ok(!ed.logLines().some((l) => /Explain and Optimize/.test(l)), 'started before any explain');
     });
 
     it('right-click → Explain and Optimize shows the plan with its hotspot', async () => {
@@ -169,6 +179,24 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       assert.ok(ed.logLines().some((l) => /Connected to e2e server/.test(l)));
       const { password } = await testServer();
       assert.ok(!ed.logLines().some((l) => l.includes(password)), 'the password never reaches the log');
+    });
+
+    it('switching back to the embedded database finds it still loaded', async () => {
+      const { page } = ed;
+      await page.locator('.statusbar-item').filter({ hasText: 'e2e server' }).first().click();
+      await page.locator('.quick-input-widget').waitFor();
+      await page.keyboard.type('Embedded');
+      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Embedded (workspace schema)' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.statusbar-item').filter({ hasText: 'Embedded (workspace schema)' }).first().waitFor({ timeout: 10_000 });
+      const t0 = Date.now();
+      await ed.contextMenuCommand('GROUP BY u.id', 'Explain and Optimize');
+      await ed.planFrame(async (f) => /Ran on Embedded \(workspace schema\)/.test(await f.locator('body').innerText()), 90_000);
+      timings.switchBackToEmbeddedCommandToPlanMs = Date.now() - t0;
+      // Started once, when queries.sql opened; kept across the switch to the server and back (16 s again before).
+      const loads = ed.logLines().filter((l) => /Embedded database: loading \d+ schema file/.test(l));
+      assert.equal(loads.length, 1, loads.join('\n'));
+      assert.equal(ed.logLines().filter((l) => /Embedded database ready in/.test(l)).length, 1);
     });
   });
 });

@@ -1,7 +1,9 @@
 /**
- * The active connection and its session. Two lifetimes: the manager lives as long as the extension; a session
- * (and what watches for it, e.g. the schema files behind the embedded database) lives until the user switches
- * connection or its inputs change. Nothing connects at activation: the first explain opens the session.
+ * The active connection and its sessions. Two lifetimes: the manager lives as long as the extension; a session
+ * (and what watches for it, e.g. the schema files behind the embedded database) lives until its inputs change.
+ * The embedded database is kept across connection switches (building it again took 16 s, issue 13): a switch
+ * closes only the server session. Nothing connects at activation: the embedded database starts in the
+ * background once a SQL file is in view (`warmEmbedded`), a server connects on the first explain.
  */
 import * as vscode from 'vscode';
 import type { DatabaseSession } from '../../core/db/session';
@@ -16,11 +18,18 @@ const activeKey = 'pgTuner.activeConnection';
 
 export type ActiveConnection = { kind: 'embedded' } | { kind: 'server'; setting: ConnectionSetting };
 
+/** Where the embedded database is, for the status bar. */
+export type EmbeddedState = { kind: 'idle' } | { kind: 'starting' } | { kind: 'ready'; ms: number } | { kind: 'failed'; message: string };
+
 export class ConnectionManager implements vscode.Disposable {
-  private session: Promise<DatabaseSession> | undefined;
-  private sessionDisposables: vscode.Disposable[] = [];
+  private embedded: Promise<DatabaseSession> | undefined;
+  private embeddedDisposables: vscode.Disposable[] = [];
+  private server: Promise<DatabaseSession> | undefined;
+  private embeddedStateNow: EmbeddedState = { kind: 'idle' };
   private readonly changed = new vscode.EventEmitter<ActiveConnection>();
   readonly onDidChange = this.changed.event;
+  private readonly embeddedChanged = new vscode.EventEmitter<EmbeddedState>();
+  readonly onDidChangeEmbeddedState = this.embeddedChanged.event;
 
   constructor(
     private readonly config: TunerConfig,
@@ -41,36 +50,95 @@ export class ConnectionManager implements vscode.Disposable {
     return a.kind === 'embedded' ? embeddedLabel : a.setting.label;
   }
 
+  get embeddedState(): EmbeddedState {
+    return this.embeddedStateNow;
+  }
+
+  /** A switch closes the server session only: the embedded database stays loaded for a switch back. */
   async select(label: string | undefined): Promise<void> {
     await this.state.update(activeKey, label);
-    await this.resetSession();
+    await this.resetServer();
     this.changed.fire(this.active);
   }
 
-  /** True once a session is open or opening (the next explain does not start a database). */
+  /** True once the active connection's session is open or opening (the next explain does not start a database). */
   get hasSession(): boolean {
-    return this.session !== undefined;
+    return (this.active.kind === 'embedded' ? this.embedded : this.server) !== undefined;
   }
 
-  /** The active session, opened on first use and kept until the connection changes. */
+  /** The active session, opened on first use and kept until its inputs change. */
   getSession(token?: vscode.CancellationToken): Promise<DatabaseSession> {
-    if (!this.session) {
-      const opening = this.open(this.active, token);
-      this.session = opening;
+    const active = this.active;
+    if (active.kind === 'embedded') return this.embeddedSession(token);
+    if (!this.server) {
+      const opening = this.openServer(active.setting);
+      this.server = opening;
       // A failed open must not stick: the next explain tries again (after the user fixed the cause).
       opening.catch(() => {
-        if (this.session === opening) void this.resetSession();
+        if (this.server === opening) void this.resetServer();
       });
     }
-    return this.session;
+    return this.server;
   }
 
-  /** Closes the session; the next explain opens a fresh one. */
+  /**
+   * Starts the embedded database in the background when it is the active connection and not started yet, so
+   * that the first explain finds it ready. A failure is logged here and reported by the explain that retries.
+   */
+  warmEmbedded(reason: string): void {
+    if (this.active.kind !== 'embedded' || this.embedded) return;
+    this.log.info(`Embedded database: starting in the background (${reason})`);
+    this.embeddedSession().catch((err: unknown) => this.log.warn(`Embedded database: the background start failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  /** Closes the active connection's session; the next explain opens a fresh one. */
   async resetSession(): Promise<void> {
-    const old = this.session;
-    this.session = undefined;
-    for (const d of this.sessionDisposables.splice(0)) d.dispose();
-    const s = await old?.catch(() => undefined);
+    await (this.active.kind === 'embedded' ? this.resetEmbedded() : this.resetServer());
+  }
+
+  private embeddedSession(token?: vscode.CancellationToken): Promise<DatabaseSession> {
+    if (!this.embedded) {
+      const opening = this.openEmbedded(token);
+      this.embedded = opening;
+      this.setEmbeddedState({ kind: 'starting' });
+      const started = Date.now();
+      opening.then(
+        () => {
+          if (this.embedded === opening) this.setEmbeddedState({ kind: 'ready', ms: Date.now() - started });
+        },
+        (err: unknown) => {
+          if (this.embedded !== opening) return;
+          this.setEmbeddedState({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
+          // Not kept: the next explain tries again (after the user fixed the file).
+          this.embedded = undefined;
+          for (const d of this.embeddedDisposables.splice(0)) d.dispose();
+        },
+      );
+    }
+    return this.embedded;
+  }
+
+  private setEmbeddedState(state: EmbeddedState): void {
+    this.embeddedStateNow = state;
+    this.embeddedChanged.fire(state);
+  }
+
+  private async resetEmbedded(): Promise<void> {
+    const old = this.embedded;
+    this.embedded = undefined;
+    for (const d of this.embeddedDisposables.splice(0)) d.dispose();
+    if (old) this.setEmbeddedState({ kind: 'idle' });
+    await this.closeQuietly(old);
+  }
+
+  private async resetServer(): Promise<void> {
+    const old = this.server;
+    this.server = undefined;
+    await this.closeQuietly(old);
+  }
+
+  private async closeQuietly(session: Promise<DatabaseSession> | undefined): Promise<void> {
+    const s = await session?.catch(() => undefined);
     await s?.close().catch((err: unknown) => this.log.error('Closing the session', err));
   }
 
@@ -83,18 +151,20 @@ export class ConnectionManager implements vscode.Disposable {
     await this.secrets.store(secretKey(label), password);
   }
 
-  private async open(active: ActiveConnection, token?: vscode.CancellationToken): Promise<DatabaseSession> {
+  private async openEmbedded(token?: vscode.CancellationToken): Promise<DatabaseSession> {
     const { openSession } = await import('../../core/db/openSession');
     const started = Date.now();
-    if (active.kind === 'embedded') {
-      const { files, seedFiles } = await readWorkspaceSqlFiles(this.config, token);
-      this.log.info(`Embedded database: loading ${files.length} schema file(s) and ${seedFiles.length} seed file(s)`);
-      this.sessionDisposables.push(...watchWorkspaceSqlFiles(this.config, () => void this.onSchemaFilesChanged()));
-      const session = await openSession({ kind: 'embedded', files, seedFiles, label: embeddedLabel }, { log: this.dbLog });
-      this.log.info(`Embedded database ready in ${Date.now() - started} ms`);
-      return session;
-    }
-    const c = active.setting;
+    const { files, seedFiles } = await readWorkspaceSqlFiles(this.config, token);
+    this.log.info(`Embedded database: loading ${files.length} schema file(s) and ${seedFiles.length} seed file(s)`);
+    this.embeddedDisposables.push(...watchWorkspaceSqlFiles(this.config, () => void this.onSchemaFilesChanged()));
+    const session = await openSession({ kind: 'embedded', files, seedFiles, label: embeddedLabel }, { log: this.dbLog });
+    this.log.info(`Embedded database ready in ${Date.now() - started} ms`);
+    return session;
+  }
+
+  private async openServer(c: ConnectionSetting): Promise<DatabaseSession> {
+    const { openSession } = await import('../../core/db/openSession');
+    const started = Date.now();
     const password = await this.passwordFor(c);
     this.log.info(`Connecting to ${c.label} (${describeConnection(c)})`);
     // A connection that broke (dropped, or no answer in time) is not reused: the next explain reconnects.
@@ -114,10 +184,10 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   private async dropBroken(broken: DatabaseSession | undefined): Promise<void> {
-    const current = await this.session?.catch(() => undefined);
+    const current = await this.server?.catch(() => undefined);
     if (broken === undefined || current !== broken) return;
     this.log.warn(`${broken.label}: the connection broke; the next explain reconnects`);
-    await this.resetSession();
+    await this.resetServer();
   }
 
   /** Statements and durations from the database module (it never passes parameter values or passwords). */
@@ -125,7 +195,7 @@ export class ConnectionManager implements vscode.Disposable {
 
   private async onSchemaFilesChanged(): Promise<void> {
     this.log.info('Schema or seed files changed: the embedded database will be rebuilt on the next explain');
-    await this.resetSession();
+    await this.resetEmbedded();
   }
 
   private async passwordFor(c: ConnectionSetting): Promise<string | undefined> {
@@ -148,8 +218,10 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.resetSession();
+    void this.resetEmbedded();
+    void this.resetServer();
     this.changed.dispose();
+    this.embeddedChanged.dispose();
   }
 }
 

@@ -8,7 +8,7 @@ import { TunerError } from '../errors';
 import type { ServerInfo } from './catalog';
 import type { ExplainRequest, ExplainResult, SafetyWrapper } from './session';
 import { classifyForExplain, highestParam, requireSafeForExplain, volatilityLookup } from './statementSafety';
-import { rollbackAndUnlock } from './nonTransactional';
+import { rollbackAndUnlock, walkSettings, walkSettingsUndone } from './nonTransactional';
 import { requireNothingKept } from './sideEffectCheck';
 import { buildExplainStatement, type ExplainStatement } from './explainStatement';
 import { cancelledError, statementError, type ErrorContext } from './databaseErrors';
@@ -125,12 +125,12 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
     throwIfAborted(signal);
     // A fixed text of our own (the timeouts are validated whole numbers), so one simple query for all four:
     // no user text rides on the simple protocol here. The server runs them in order and stops at the first
-    // error (then the ROLLBACK below clears it). JIT is off only for the catalog walk that follows (its cost
-    // estimate can pass jit_above_cost, and compiling it would take seconds); it is put back before the EXPLAIN.
+    // error (then the ROLLBACK below clears it). walkSettings hold only for the catalog walk that follows and
+    // are put back before the EXPLAIN.
     // pg_stat_statements keeps each statement's text up to its semicolon: each carries the tunerTag there.
     await runner.run(
       `BEGIN ${tunerTag}; SET LOCAL statement_timeout = ${statementTimeoutMs} ${tunerTag}; ` +
-        `SET LOCAL lock_timeout = ${lockTimeoutMs} ${tunerTag}; SET LOCAL jit = off`,
+        `SET LOCAL lock_timeout = ${lockTimeoutMs} ${tunerTag}; ${walkSettings}`,
       undefined,
       { mode: 'script' },
     );
@@ -146,7 +146,7 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
       hasParamValues: params !== undefined,
     });
     // Read-write → read-only may change after queries ran (the other way may not).
-    await runner.run(`SET LOCAL jit TO DEFAULT${wrapper === 'rolled-back-transaction' ? '' : '; SET TRANSACTION READ ONLY'}`, undefined, { mode: 'script' });
+    await runner.run(`${walkSettingsUndone}${wrapper === 'rolled-back-transaction' ? '' : '; SET TRANSACTION READ ONLY'}`, undefined, { mode: 'script' });
     throwIfAborted(signal);
     let rows: Row[];
     try {

@@ -77,6 +77,14 @@ export function nonTransactionalReason(name: string): string | undefined {
  */
 export const rollbackAndUnlock = 'ROLLBACK; SELECT pg_catalog.pg_advisory_unlock_all()';
 
+/**
+ * SET LOCAL around the catalog walk (fixed texts of our own). JIT off: the walk's cost estimate can pass
+ * jit_above_cost, and compiling it would take seconds. A generic plan: the walk is a prepared statement, and
+ * planning it anew each time (a custom plan) costs more than running it.
+ */
+export const walkSettings = 'SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_generic_plan';
+export const walkSettingsUndone = 'SET LOCAL jit TO DEFAULT; SET LOCAL plan_cache_mode TO DEFAULT';
+
 /** What a statement names, as the parser sees it, for the walk. */
 export interface ReachStart {
   functions: FunctionName[];

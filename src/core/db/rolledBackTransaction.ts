@@ -5,7 +5,7 @@
  */
 import { TunerError } from '../errors';
 import type { StatementRunner } from './explainRunner';
-import { rollbackAndUnlock } from './nonTransactional';
+import { rollbackAndUnlock, walkSettings, walkSettingsUndone } from './nonTransactional';
 import { requireNothingKept } from './sideEffectCheck';
 import type { TransactionOptions, TransactionScope } from './session';
 
@@ -29,9 +29,9 @@ export async function runRolledBack<T>(
   const checked = new Set<string>();
   const checkStatement = async (sql: string): Promise<void> => {
     if (checked.has(sql)) return;
-    await runner.run('SET LOCAL jit = off', undefined, { mode: 'script' });
+    await runner.run(walkSettings, undefined, { mode: 'script' });
     await requireNothingKept(runner, sql, true);
-    await runner.run('SET LOCAL jit TO DEFAULT', undefined, { mode: 'script' });
+    await runner.run(walkSettingsUndone, undefined, { mode: 'script' });
     checked.add(sql);
   };
   const scope: TransactionScope = {

@@ -12,7 +12,7 @@ import { reachStart } from './statementSafety';
 /**
  * `notDone` starts the refusal ("Not explained with ANALYZE"). `run`: whether the statement will be executed (ANALYZE, a measurement) or only planned. Planning runs only
  * what the planner evaluates itself: functions declared STABLE or IMMUTABLE with constant arguments.
- * Must run inside a transaction with `SET LOCAL jit = off` (the walk's cost estimate can pass jit_above_cost).
+ * Must run inside a transaction after walkSettings (nonTransactional.ts).
  */
 export async function requireNothingKept(runner: StatementRunner, sql: string, run: boolean, notDone = run ? 'Not run' : 'Not explained'): Promise<ReachReply> {
   const reply = readReachReply((await runner.run(reachQuery, reachParams(reachStart(sql)), { preparedName: 'pg_tuner_reach' }))[0]);

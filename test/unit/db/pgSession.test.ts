@@ -121,7 +121,7 @@ describe('PgSession (real server)', () => {
     await session.explain({ sql: 'SELECT * FROM orders WHERE note = $1', params: ['secret-value-42'], analyze: true });
     const text = logLines.join('\n');
     assert.match(text, /\d+\.\d ms: BEGIN/);
-    assert.match(text, /ms: SET LOCAL jit TO DEFAULT; SET TRANSACTION READ ONLY/);
+    assert.match(text, /ms: SET LOCAL jit TO DEFAULT; SET LOCAL plan_cache_mode TO DEFAULT; SET TRANSACTION READ ONLY/);
     assert.match(text, /ms: EXPLAIN \(ANALYZE.*note = \$1 \[1 parameter\]/);
     assert.match(text, /ms: ROLLBACK/);
     assert.doesNotMatch(text, /secret-value-42/);

@@ -46,12 +46,12 @@ export const firstPaintFieldKeys: ReadonlyArray<keyof RawPlanFields> = [
  */
 export function firstPaintResult(result: TuningResult, fullFieldsOf: ReadonlySet<number>): TuningResult {
   const compact = compactResult(result);
-  const cut = (node: PlanNode): PlanNode => ({
-    ...node,
-    fields: fullFieldsOf.has(node.id) ? node.fields : pick(node.fields),
-    children: node.children.map(cut),
-  });
-  return { ...compact, plan: { ...compact.plan, root: cut(result.plan.root) } };
+  // Copies made in pre-order, then linked: no recursion, plans come thousands of levels deep.
+  const nodes = preorder(result.plan.root);
+  const copies = new Map<PlanNode, PlanNode>();
+  for (const node of nodes) copies.set(node, { ...node, fields: fullFieldsOf.has(node.id) ? node.fields : pick(node.fields), children: [] });
+  for (const node of nodes) (copies.get(node) as PlanNode).children = node.children.map((c) => copies.get(c) as PlanNode);
+  return { ...compact, plan: { ...compact.plan, root: copies.get(result.plan.root) as PlanNode } };
 }
 
 /** Insights in the first message: more than a side pane shows at once; the rest follow after the first paint. */

@@ -3,7 +3,9 @@
  * a text plan is rebuilt from the raw fields the model kept under PostgreSQL's own key names.
  */
 import type { PlanNode } from '../../core/plan/planNode';
+import { stringifyDeep } from '../../core/text/deepJson';
 import type { TuningResult } from '../../core/tuningResult';
+import { preorder } from './compactResult';
 
 export function planAsJson(result: TuningResult): string {
   const raw = result.rawPlan.trim();
@@ -18,11 +20,17 @@ export function planAsJson(result: TuningResult): string {
   const top: Record<string, unknown> = { Plan: nodeJson(plan.root) };
   if (plan.planningTimeMs !== undefined) top['Planning Time'] = plan.planningTimeMs;
   if (plan.executionTimeMs !== undefined) top['Execution Time'] = plan.executionTimeMs;
-  return JSON.stringify([top], null, 2);
+  // stringifyDeep, not JSON.stringify: that recurses, and fails on a plan some 3,000 levels deep.
+  return stringifyDeep([top], 2);
 }
 
-function nodeJson(node: PlanNode): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...node.fields };
-  if (node.children.length > 0) out.Plans = node.children.map(nodeJson);
-  return out;
+/** The node with its children under "Plans", copied in pre-order and linked: no recursion. */
+function nodeJson(root: PlanNode): Record<string, unknown> {
+  const copies = new Map<PlanNode, Record<string, unknown>>();
+  const order = preorder(root);
+  for (const node of order) copies.set(node, { ...node.fields });
+  for (const node of order) {
+    if (node.children.length > 0) (copies.get(node) as Record<string, unknown>).Plans = node.children.map((c) => copies.get(c));
+  }
+  return copies.get(root) as Record<string, unknown>;
 }

@@ -1,9 +1,10 @@
 /**
- * Plans 10,000 levels deep and 200,000 nodes wide through every entry point that walks a plan: parse,
- * analyse (insights, the mapping to SQL), the CLI's text and --json output, the Markdown report, compare (text and Markdown),
- * obfuscation, and the plan view's layout code. Each used to end in "Maximum call stack size exceeded" (a
- * recursive walk, JSON.stringify of the nested tree, Math.max(...rows)) or "Invalid string length" (--json
- * repeating every subtree under each ancestor). Outputs must also stay proportional to the input.
+ * Plans 10,000 levels deep and 200,000 nodes wide through every entry point that walks a plan: parse, analyse
+ * (insights, the mapping to SQL), the CLI's text and --json output, the Markdown report, compare (text and
+ * Markdown), obfuscation, the extension host's copies of the plan, and the plan view's layout code. Each used to
+ * end in "Maximum call stack size exceeded" (a recursive walk, JSON.stringify of the nested tree,
+ * Math.max(...rows)) or "Invalid string length" (--json repeating every subtree under each ancestor). Outputs
+ * must also stay proportional to the input.
  */
 import { strict as assert } from 'node:assert';
 import { createColours } from '../../../src/cli/colours';
@@ -18,6 +19,8 @@ import type { Plan } from '../../../src/core/plan/planNode';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
 import { obfuscatePlan } from '../../../src/core/share/obfuscatePlan';
 import { loadParser } from '../../../src/core/sql/parser';
+import { firstPaintResult, preorder } from '../../../src/extension/panel/compactResult';
+import { planAsJson } from '../../../src/extension/panel/planJson';
 import type { TuningResult } from '../../../src/core/tuningResult';
 import { withNodeList, withoutNodeList } from '../../../webview/nodeList';
 import { defaultCollapsed, layoutPlan, visibleCount } from '../../../webview/planLayout';
@@ -103,6 +106,15 @@ for (const shape of ['deep', 'wide'] as const) {
       // From the model (the extension's "Copy Plan for Sharing"): the nested copy is made without recursion.
       // Deep is the case that matters; wide would only double the slowest test of the file.
       if (shape === 'deep') assert.equal(parsePlan(obfuscatePlan(result.plan).text).nodes.length, nodeCount);
+    });
+
+    it('the extension host: the first-paint copy and Copy Plan as JSON (rebuilt from the model)', () => {
+      const firstPaint = firstPaintResult(result, new Set([0]));
+      assert.equal(preorder(firstPaint.plan.root).length, nodeCount);
+      const copied = planAsJson({ ...result, rawPlan: '' });
+      assert.equal(parsePlan(copied).nodes.length, nodeCount);
+      // Indented like EXPLAIN's own JSON but only to 64 levels (deepJson.ts); the input here has no indentation.
+      assert.ok(copied.length < text.length * 10, `${copied.length} characters`);
     });
 
     it('lays out in the plan view: node list rebuilt, groups, default collapse, layout', () => {

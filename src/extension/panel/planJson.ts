@@ -11,7 +11,7 @@ export function planAsJson(result: TuningResult): string {
   const raw = result.rawPlan.trim();
   if (raw.startsWith('[') || raw.startsWith('{')) {
     try {
-      return JSON.stringify(JSON.parse(raw), null, 2);
+      return stringifyDeep(JSON.parse(raw), 2);
     } catch {
       // Not valid JSON after all (a truncated paste): rebuild it from the model below.
     }

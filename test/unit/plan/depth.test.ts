@@ -111,6 +111,8 @@ for (const shape of ['deep', 'wide'] as const) {
     it('the extension host: the first-paint copy and Copy Plan as JSON (rebuilt from the model)', () => {
       const firstPaint = firstPaintResult(result, new Set([0]));
       assert.equal(preorder(firstPaint.plan.root).length, nodeCount);
+      // As received (a JSON plan is copied re-indented) and rebuilt from the model (a text plan).
+      assert.equal(parsePlan(planAsJson(result)).nodes.length, nodeCount);
       const copied = planAsJson({ ...result, rawPlan: '' });
       assert.equal(parsePlan(copied).nodes.length, nodeCount);
       // Indented like EXPLAIN's own JSON but only to 64 levels (deepJson.ts); the input here has no indentation.

@@ -6,6 +6,7 @@
  * here; both happen on first use. Import nothing heavy here (a unit test checks what this bundle holds).
  */
 import * as vscode from 'vscode';
+import { languageModelToolNames } from './agent/toolNames';
 import { commandSpecs } from './commandTable';
 import { planViewType } from './panel/planViewType';
 import type { Tuner } from './tuner';
@@ -16,9 +17,10 @@ export function activate(extension: vscode.ExtensionContext): void {
     let activateMs = 0;
     let tuner: Promise<Tuner> | undefined;
     let deactivated = false;
+    const registeredTools: string[] = [];
     const load = (): Promise<Tuner> =>
       (tuner ??= import('./tuner').then(
-        ({ startTuner }) => startTuner(extension, { activateMs, requestedAfterMs: performance.now() - startedAt }),
+        ({ startTuner }) => startTuner(extension, { activateMs, requestedAfterMs: performance.now() - startedAt, registeredTools }),
         (err: unknown) => {
           tuner = undefined;
           reportStartFailure(err);
@@ -36,6 +38,19 @@ export function activate(extension: vscode.ExtensionContext): void {
       }),
       { dispose: () => (deactivated = true) },
     );
+    // Agent mode's tools (package.json `languageModelTools`), registered now as VS Code requires of a declared
+    // tool; their work is in the tuner bundle. vscode.lm.registerTool exists from VS Code 1.95.
+    if (typeof vscode.lm?.registerTool === 'function') {
+      for (const name of languageModelToolNames) {
+        subs.push(
+          vscode.lm.registerTool<unknown>(name, {
+            prepareInvocation: (options) => load().then((t) => t.tools.prepare(name, options.input)),
+            invoke: (options, token) => load().then((t) => t.tools.invoke(name, options.input, token)),
+          }),
+        );
+        registeredTools.push(name);
+      }
+    }
     activateMs = performance.now() - startedAt;
     // After activate() has returned: static checks of open SQL documents, the status bar and the providers
     // start without making activation wait for them.

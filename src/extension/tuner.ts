@@ -16,6 +16,7 @@ import { registerEmbeddedWarmup } from './connections/embeddedWarmup';
 import { PlanPanelSerializer } from './panel/planPanel';
 import { createConnectionStatusItem } from './statusBar';
 import { registerTopQueriesView } from './workload/topQueriesView';
+import { createLanguageModelTools, type LanguageModelTools } from './agent/languageModelTools';
 import type { PlanViewState } from '../shared/protocol';
 
 /** What the entry calls into once this bundle is loaded. */
@@ -23,6 +24,8 @@ export interface Tuner {
   runCommand(id: CommandId, args: unknown[]): unknown;
   /** The plan view's serializer, for a panel VS Code restores after a reload. */
   revivePanel(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
+  /** The language-model tools the entry registered (agent mode). */
+  tools: LanguageModelTools;
 }
 
 /** Timings the entry measured, for the "activated in" log line (the e2e test and the bench read it). */
@@ -31,6 +34,8 @@ export interface EntryTimings {
   activateMs: number;
   /** From activate() starting until this bundle was asked for. */
   requestedAfterMs: number;
+  /** The language-model tools the entry registered with vscode.lm.registerTool (none where the API is missing). */
+  registeredTools?: readonly string[];
 }
 
 export function startTuner(extension: vscode.ExtensionContext, entry: EntryTimings): Tuner {
@@ -58,6 +63,9 @@ export function startTuner(extension: vscode.ExtensionContext, entry: EntryTimin
     ctx.log.info(
       `activated in ${entry.activateMs.toFixed(1)} ms; the rest of the extension loaded ${entry.requestedAfterMs.toFixed(0)} ms after it started, in ${(performance.now() - startedAt).toFixed(0)} ms`,
     );
+    // What agent mode sees: ours as registered here, and as VS Code lists them (the e2e test reads this line).
+    const listed = (vscode.lm?.tools ?? []).map((t) => t.name).filter((n) => n.startsWith('pgTuner_'));
+    ctx.log.info(`language-model tools registered: ${(entry.registeredTools ?? []).join(', ') || 'none'}; vscode.lm.tools lists: ${listed.join(', ') || 'none'}`);
     return {
       runCommand: (id, args) => {
         const handler = handlers.get(id);
@@ -65,6 +73,7 @@ export function startTuner(extension: vscode.ExtensionContext, entry: EntryTimin
         return handler(...args);
       },
       revivePanel: (panel, state) => serializer.deserializeWebviewPanel(panel, state as PlanViewState | undefined),
+      tools: createLanguageModelTools(ctx),
     };
   } catch (err) {
     ctx?.log.error('Activation', err);

@@ -62,16 +62,28 @@ export type ParamValue = string | number | boolean | null;
 
 const embeddedCaveat = 'Ran on the embedded database (PGlite, in this process): plans and timings are not those of a production server.';
 
+/** What a tool says about where it ran: the name the user gave it, never its address. */
+export type ConnectionInfo = Pick<NamedConnection, 'name' | 'kind'>;
+
+/**
+ * Where the tools get a session: the MCP server's named connections (ConnectionPool), or the editor's selected
+ * connection (the language-model tools), which takes no name.
+ */
+export interface SessionProvider {
+  use<T>(name: string | undefined, work: (session: DatabaseSession, connection: ConnectionInfo) => Promise<T>): Promise<T>;
+}
+
 /**
  * The embedded database is loaded once (seconds) and kept; a server gets a fresh connection per call and it is
  * always closed, as the CLI does.
  */
-export class ConnectionPool {
+export class ConnectionPool implements SessionProvider {
   private embedded?: Promise<DatabaseSession>;
 
-  constructor(private readonly ctx: AgentToolContext) {}
+  constructor(private readonly ctx: Pick<AgentToolContext, 'connections'>) {}
 
-  async use<T>(name: string, work: (session: DatabaseSession, connection: NamedConnection) => Promise<T>): Promise<T> {
+  async use<T>(name: string | undefined, work: (session: DatabaseSession, connection: ConnectionInfo) => Promise<T>): Promise<T> {
+    if (name === undefined) throw new TunerError('bad-input', `Name a connection: ${[...this.ctx.connections.keys()].join(', ')}.`, { code: 'unknown-connection' });
     const connection = connectionNamed(this.ctx.connections, name);
     if (connection.kind === 'server') return withSession(connection.target(), (session) => work(session, connection));
     this.embedded ??= openSession(connection.target());
@@ -168,14 +180,15 @@ function wrapperCaveat(result: TuningResult): string | undefined {
 }
 
 export interface ExplainInput {
-  connection: string;
+  /** Absent in the editor: its selected connection. */
+  connection?: string;
   sql: string;
   mode: 'estimate' | 'analyze';
   params?: ParamValue[];
   genericPlan?: boolean;
 }
 
-export async function explainTool(pool: ConnectionPool, ctx: AgentToolContext, input: ExplainInput): Promise<ToolAnswer> {
+export async function explainTool(pool: SessionProvider, ctx: AgentToolContext, input: ExplainInput): Promise<ToolAnswer> {
   const sql = await oneStatement(input.sql);
   const analyze = input.mode === 'analyze' && input.genericPlan !== true;
   return pool.use(input.connection, async (session, connection) => {
@@ -211,14 +224,14 @@ export function comparePlansTool(input: { before: string; after: string }): Tool
 }
 
 export interface AdviseInput {
-  connection: string;
+  connection?: string;
   sql?: string;
   workload?: string[];
   params?: ParamValue[];
   asWritten?: boolean;
 }
 
-export async function adviseIndexesTool(pool: ConnectionPool, ctx: AgentToolContext, input: AdviseInput): Promise<ToolAnswer> {
+export async function adviseIndexesTool(pool: SessionProvider, ctx: AgentToolContext, input: AdviseInput): Promise<ToolAnswer> {
   if ((input.sql === undefined) === (input.workload === undefined)) throw new TunerError('bad-input', 'Give either "sql" (one statement) or "workload" (several statements), not both or neither.');
   const texts = input.sql !== undefined ? [input.sql] : (input.workload ?? []);
   const statements: string[] = [];
@@ -257,7 +270,7 @@ function provenAndMeasured(r: Rewrite): boolean {
   return r.verification === 'equivalent' && r.measurement !== undefined;
 }
 
-export async function rewriteTool(pool: ConnectionPool, ctx: AgentToolContext, input: { connection: string; sql: string; params?: ParamValue[] }): Promise<ToolAnswer> {
+export async function rewriteTool(pool: SessionProvider, ctx: AgentToolContext, input: { connection?: string; sql: string; params?: ParamValue[] }): Promise<ToolAnswer> {
   const sql = await oneStatement(input.sql);
   return pool.use(input.connection, async (session, connection) => {
     await requireReadOnlyRun(session, sql, ctx);
@@ -282,7 +295,7 @@ export interface LoopsInput {
   measure?: boolean;
 }
 
-export async function findLoopsTool(pool: ConnectionPool, ctx: AgentToolContext, input: LoopsInput): Promise<ToolAnswer> {
+export async function findLoopsTool(pool: SessionProvider, ctx: AgentToolContext, input: LoopsInput): Promise<ToolAnswer> {
   const files = resolveSourceFiles(input.paths, ctx.cwd);
   const shown = (p: string): string => relative(ctx.cwd, p) || p;
   if (input.connection !== undefined) {
@@ -314,11 +327,11 @@ export async function findLoopsTool(pool: ConnectionPool, ctx: AgentToolContext,
   return input.connection === undefined ? scan(undefined) : pool.use(input.connection, (session) => scan(session));
 }
 
-function serverOnly(connection: NamedConnection, what: string): void {
+function serverOnly(connection: ConnectionInfo, what: string): void {
   if (connection.kind !== 'server') throw new TunerError('bad-input', `${what} reads a server's statistics: name a server connection, not the embedded database.`, { code: 'server-only' });
 }
 
-export async function topQueriesTool(pool: ConnectionPool, input: { connection: string; orderBy?: TopQueryOrder; limit?: number }): Promise<ToolAnswer> {
+export async function topQueriesTool(pool: SessionProvider, input: { connection?: string; orderBy?: TopQueryOrder; limit?: number }): Promise<ToolAnswer> {
   return pool.use(input.connection, async (session, connection) => {
     serverOnly(connection, 'top_queries');
     const result = await loadTopQueries(session, { orderBy: input.orderBy ?? 'total', limit: input.limit ?? 20 });
@@ -330,7 +343,7 @@ export async function topQueriesTool(pool: ConnectionPool, input: { connection: 
   });
 }
 
-export async function healthTool(pool: ConnectionPool, ctx: AgentToolContext, input: { connection: string }): Promise<ToolAnswer> {
+export async function healthTool(pool: SessionProvider, ctx: AgentToolContext, input: { connection?: string }): Promise<ToolAnswer> {
   return pool.use(input.connection, async (session, connection) => {
     serverOnly(connection, 'health');
     const result = await runHealthChecks(session, { signal: ctx.signal });

@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 const repoRoot = resolve(__dirname, '../../..');
 
 describe('extension entry bundle', () => {
-  it('holds only the command table and the view type; the rest is loaded from ./tuner.js', async () => {
+  it('holds only the command table, the view type and the language-model tool names; the rest is loaded from ./tuner.js', async () => {
     const out = await build({
       bundle: true,
       platform: 'node',
@@ -27,7 +27,7 @@ describe('extension entry bundle', () => {
       logLevel: 'silent',
     });
     const inputs = Object.keys(out.metafile.inputs).map((p) => relative(repoRoot, resolve(p)).replace(/\\/g, '/')).sort();
-    assert.deepEqual(inputs, ['src/extension/commandTable.ts', 'src/extension/extension.ts', 'src/extension/panel/planViewType.ts']);
+    assert.deepEqual(inputs, ['src/extension/agent/toolNames.ts', 'src/extension/commandTable.ts', 'src/extension/extension.ts', 'src/extension/panel/planViewType.ts']);
     const text = out.outputFiles[0].text;
     assert.match(text, /require\("\.\/tuner\.js"\)/, 'loads the rest with require (the extension host provides vscode to it)');
     assert.ok(text.length < 10_000, `entry is ${text.length} bytes`);

@@ -33,8 +33,18 @@ const serverVersion = '0.1.0';
 /** Big enough for any statement or pasted plan worth reading; beyond it the input is refused by its schema. */
 const maxTextChars = 5_000_000;
 
+/**
+ * The summary, then the structured result also as JSON text: the protocol asks for that copy, since a client
+ * that predates structuredContent passes only the text blocks to its model, which would then lack the evidence.
+ */
 function answer(outcome: ToolAnswer): CallToolResult {
-  return { content: [{ type: 'text', text: outcome.summary }], structuredContent: outcome.structured };
+  return {
+    content: [
+      { type: 'text', text: outcome.summary },
+      { type: 'text', text: JSON.stringify(outcome.structured) },
+    ],
+    structuredContent: outcome.structured,
+  };
 }
 
 /** A failure as a tool result (the agent reads it and may try otherwise), with a stable code when there is one. */

@@ -13,7 +13,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { Client } from 'pg';
 import { dashboardQuery, dashboardSchemaSql } from '../../../src/core/demo/dashboardDemo';
-import { buildBundles, cliBundle, repoRoot } from '../../helpers/cliBundle';
+import { buildBundles, cliBundle, repoRoot, runCli } from '../../helpers/cliBundle';
 import { indexNames, runSql } from '../../helpers/testDatabase';
 import { dashboardDatabase } from './dashboardDatabase';
 
@@ -74,6 +74,7 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     assert.notEqual(r.isError, true, `${name}: ${r.content.map((x) => x.text).join('\n')}\n${stderr()}`);
     assert.ok(r.structuredContent, `${name} has structured content`);
     assert.ok((r.content[0]?.text ?? '').length > 0, `${name} has a text summary`);
+    assert.deepEqual(JSON.parse(r.content[1]?.text ?? 'null'), r.structuredContent, `${name}: the structured result also as JSON text`);
     return r.structuredContent;
   };
   const refused = async (name: string, args: Record<string, unknown>, c = client): Promise<{ code?: string; message: string }> => {
@@ -272,6 +273,19 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     assert.equal(after.status, 'ok');
     assert.equal(after.orderBy, 'calls');
     assert.equal((await refused('top_queries', { connection: 'embedded' })).code, 'server-only');
+  });
+
+  it('a connection flag it cannot use stops the server at start (exit 64), without echoing a password', async () => {
+    const noName = await runCli(['mcp', '--connection', 'postgres://u:secret@localhost/db']);
+    assert.equal(noName.code, 64);
+    assert.match(noName.stderr, /--connection takes name=postgres:\/\/…/);
+    assert.ok(!noName.stderr.includes('secret'));
+    const reserved = await runCli(['mcp', '--connection', 'embedded=postgres://localhost/db']);
+    assert.equal(reserved.code, 64);
+    assert.match(reserved.stderr, /"embedded" is the embedded database's name/);
+    const twice = await runCli(['mcp', '--url', 'postgres://localhost/a', '--connection', 'default=postgres://localhost/b']);
+    assert.equal(twice.code, 64);
+    assert.match(twice.stderr, /Connection "default" is given twice/);
   });
 
   it('health: the score, the checks and findings with their evidence', async () => {

@@ -206,7 +206,7 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
 export async function mcpCommand(request: CliRequest, io: CommandIo): Promise<number> {
   const options = request.mcp;
   if (!options) throw new Error('mcp without options');
-  const connections = configuredConnections({ connections: options.connections, url: request.database.url, configPath: options.configPath, schema: request.database.schema });
+  const connections = configuredConnections({ connections: options.connections, url: request.database.url, configPath: options.configPath, schema: request.database.schema, env: io.env });
   const { server, pool } = createTunerMcpServer({
     connections,
     allowAnalyzeWrites: options.allowAnalyzeWrites,

@@ -33,7 +33,12 @@ export interface ConnectionOptions {
   configPath?: string;
   /** Schema files for the embedded database; none: the demo dataset. */
   schema: string[];
+  /** PGHOST/PGDATABASE/… here name a server `default` when --url does not (as for the CLI's commands). */
+  env?: NodeJS.ProcessEnv;
 }
+
+/** As the CLI (runStatement.ts): PG* variables that name a server; PGUSER/PGPASSWORD alone do not. */
+const serverVariables = ['PGHOST', 'PGHOSTADDR', 'PGDATABASE', 'PGSERVICE'];
 
 function checkName(name: string, where: string): string {
   if (!namePattern.test(name)) {
@@ -104,6 +109,12 @@ export function configuredConnections(options: ConnectionOptions): Map<string, N
   for (const [name, url] of pairs) {
     if (out.has(name)) throw new UsageError(`Connection "${name}" is given twice.`);
     out.set(name, serverConnection(name, url));
+  }
+  const env = options.env ?? {};
+  if (!out.has('default') && serverVariables.some((v) => env[v])) {
+    // libpq's variables, read by pg when it connects; the password stays in PGPASSWORD or ~/.pgpass.
+    const where = `${env.PGHOST ?? env.PGHOSTADDR ?? 'localhost'}${env.PGPORT ? `:${env.PGPORT}` : ''}${env.PGDATABASE ? `/${env.PGDATABASE}` : ''}`;
+    out.set('default', { name: 'default', kind: 'server', description: `PostgreSQL server ${where} (from the PG* environment variables)`, target: () => ({ kind: 'server', label: 'default' }) });
   }
   return out;
 }

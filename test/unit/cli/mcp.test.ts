@@ -45,12 +45,12 @@ async function countOrders(url: string): Promise<number> {
 }
 
 /** Starts `pg-tuner mcp …args` and connects the SDK's client to it. */
-async function connect(args: string[], cwd: string): Promise<{ client: McpClient; stderr: () => string }> {
+async function connect(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ client: McpClient; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [cliBundle, 'mcp', ...args],
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -273,6 +273,21 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     assert.equal(after.status, 'ok');
     assert.equal(after.orderBy, 'calls');
     assert.equal((await refused('top_queries', { connection: 'embedded' })).code, 'server-only');
+  });
+
+  it('PG* variables of the server process name a server "default", as for the CLI', async () => {
+    const u = new URL(url);
+    const env = { PGHOST: u.hostname, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: u.pathname.slice(1) };
+    const { client: fromEnv } = await connect([], work, env);
+    try {
+      const list = await ok('list_connections', {}, fromEnv);
+      assert.deepEqual((list.connections as Array<{ name: string }>).map((c) => c.name), ['embedded', 'default']);
+      assert.ok(!JSON.stringify(list).includes(env.PGPASSWORD));
+      const r = await ok('explain', { connection: 'default', sql: 'SELECT count(*) FROM users', mode: 'analyze' }, fromEnv);
+      assert.equal((r.result as { run: { sessionLabel: string; wrapper: string } }).run.sessionLabel, 'default');
+    } finally {
+      await fromEnv.close();
+    }
   });
 
   it('a connection flag it cannot use stops the server at start (exit 64), without echoing a password', async () => {

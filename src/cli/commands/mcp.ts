@@ -75,10 +75,18 @@ function serialQueue(): <T>(work: () => Promise<T>) => Promise<T> {
 
 /** Builds the server with every tool registered; the caller connects a transport. */
 export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { server: McpServer; pool: ConnectionPool } {
-  const server = new McpServer({ name: 'pg-tuner', version: serverVersion });
+  const names = [...base.connections.keys()].join(', ');
+  const server = new McpServer(
+    { name: 'pg-tuner', version: serverVersion },
+    {
+      instructions:
+        `PostgreSQL Query Tuner: verified answers about PostgreSQL queries. Tools that touch a database take a connection name (${names}; list_connections describes them), never a URL. ` +
+        'Start with explain (mode estimate, then analyze for actual times); advise_indexes and rewrite return only verified suggestions with their evidence and caveats; DDL is text for the user to apply. ' +
+        `This server ${base.allowAnalyzeWrites ? 'may run writing statements inside BEGIN … ROLLBACK' : 'never runs a statement that may write'} and ${base.allowWhatIf ? 'may build' : 'does not build'} what-if indexes on servers.`,
+    },
+  );
   const pool = new ConnectionPool(base);
   const serial = serialQueue();
-  const names = [...base.connections.keys()].join(', ');
   const connection = z.string().max(200).describe(`The name of a connection the user configured: ${names}. Never a URL.`);
   const sql = z.string().min(1).max(maxTextChars).describe('One SQL statement (SELECT, INSERT, UPDATE, DELETE, MERGE); $1… or :name parameters allowed.');
   const params = z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).max(100).optional().describe('Values for $1, $2 … in order.');

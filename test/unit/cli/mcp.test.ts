@@ -108,6 +108,7 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     assert.deepEqual(explain?.inputSchema.required?.slice().sort(), ['connection', 'sql']);
     assert.match(explain?.description ?? '', /--allow-analyze-writes/);
     assert.equal(explain?.annotations?.readOnlyHint, true);
+    assert.match(client.getInstructions() ?? '', /connection name \(embedded, shop;.*never runs a statement that may write/);
   });
 
   it('list_connections names the connections without their URL or password', async () => {

@@ -31,14 +31,7 @@ import { comparePlans } from '../src/core/compare/comparePlans';
 import { splitStatements } from '../src/core/sql/splitStatements';
 import { startTestServer } from '../test/helpers/postgresServer';
 import { syntheticPlanJson } from '../test/helpers/syntheticPlan';
-
-interface Figure {
-  name: string;
-  value: string;
-  target: string;
-  /** true = within target, false = over, undefined = no target. */
-  met?: boolean;
-}
+import { printFigures, type Figure } from './figures';
 
 const figures: Figure[] = [];
 
@@ -304,16 +297,6 @@ async function benchHealthChecks(): Promise<void> {
   }
 }
 
-function printTable(): void {
-  const header: [string, string, string, string] = ['Figure', 'Value', 'Target', ''];
-  const rows = figures.map((f): [string, string, string, string] => [f.name, f.value, f.target, f.met === undefined ? '' : f.met ? 'PASS' : 'MISS']);
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  console.log(`\n${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}`);
-  for (const r of rows) console.log(line(r));
-  console.log(`\nNode ${process.version}, ${process.platform}/${process.arch}; figures only, nothing here fails the run.`);
-}
-
 async function main(): Promise<void> {
   const steps: Array<[string, () => Promise<void>]> = [
     ['(a) plan parse', benchPlanParse],
@@ -337,7 +320,7 @@ async function main(): Promise<void> {
       figures.push({ name, value: `failed: ${err instanceof Error ? err.message : String(err)}`, target: '' });
     }
   }
-  printTable();
+  printFigures(figures);
 }
 
 main().then(

@@ -17,14 +17,7 @@ import { join } from 'node:path';
 import { openSession } from '../../src/core/db/openSession';
 import { startTestServer, type TestServer } from '../../test/helpers/postgresServer';
 import { startSilentProxy } from '../../test/helpers/silentProxy';
-
-interface Figure {
-  name: string;
-  value: string;
-  target: string;
-  /** true = within target, false = over, undefined = no target. */
-  met?: boolean;
-}
+import { printFigures, type Figure } from '../figures';
 
 /** What bench/safety/statements.ts gives. */
 interface StatementFigures {
@@ -168,16 +161,6 @@ function proxiedUrl(server: TestServer, port: number): string {
   return `postgres://${server.user}:${encodeURIComponent(server.password)}@127.0.0.1:${port}/${server.database}`;
 }
 
-function printTable(): void {
-  const header: [string, string, string, string] = ['Figure', 'Value', 'Target', ''];
-  const rows = figures.map((f): [string, string, string, string] => [f.name, f.value, f.target, f.met === undefined ? '' : f.met ? 'PASS' : 'MISS']);
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  console.log(`\n${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}`);
-  for (const r of rows) console.log(line(r));
-  console.log(`\nNode ${process.version}, ${process.platform}/${process.arch}; figures only, nothing here fails the run.`);
-}
-
 async function main(): Promise<void> {
   const server = await startTestServer();
   try {
@@ -199,7 +182,7 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
-  printTable();
+  printFigures(figures);
 }
 
 main().then(

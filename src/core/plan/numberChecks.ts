@@ -7,6 +7,7 @@
  */
 import type { PlanNode, PlanWarning } from './planNode';
 import { nodeLabel } from './planNode';
+import { BUFFER_KEYS, IO_TIME_KEYS } from './buffers';
 
 /** Fields EXPLAIN always writes as numbers (FORMAT JSON names). */
 const NUMERIC_KEYS = new Set([
@@ -35,24 +36,8 @@ const NUMERIC_KEYS = new Set([
   'Lossy Heap Blocks',
   'Workers Planned',
   'Workers Launched',
-  'Shared Hit Blocks',
-  'Shared Read Blocks',
-  'Shared Dirtied Blocks',
-  'Shared Written Blocks',
-  'Local Hit Blocks',
-  'Local Read Blocks',
-  'Local Dirtied Blocks',
-  'Local Written Blocks',
-  'Temp Read Blocks',
-  'Temp Written Blocks',
-  'I/O Read Time',
-  'I/O Write Time',
-  'Shared I/O Read Time',
-  'Shared I/O Write Time',
-  'Local I/O Read Time',
-  'Local I/O Write Time',
-  'Temp I/O Read Time',
-  'Temp I/O Write Time',
+  ...BUFFER_KEYS.map(([, key]) => key),
+  ...IO_TIME_KEYS,
   'WAL Records',
   'WAL FPI',
   'WAL Bytes',

@@ -38,7 +38,7 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
       `Ran on ${r.sessionLabel} · ${r.serverVersion} · ${wrapperText[r.wrapper]} · round trip ${formatMs(r.roundTripMs)}`,
     );
   } else {
-    where.append('Pasted plan');
+    where.append(result.planFile ? `Plan read from ${result.planFile}` : 'Pasted plan');
   }
 
   const header = h(

@@ -31,6 +31,8 @@ export interface TuningResult {
   };
   /** The raw EXPLAIN output (JSON or text) the plan was parsed from. */
   rawPlan: string;
+  /** For a plan read from a saved file (not pasted, not run here): that file, relative to the workspace. */
+  planFile?: string;
   /** Sizes, indexes and statistics of the plan's tables, when read from the database. */
   catalog?: CatalogSnapshot;
 }

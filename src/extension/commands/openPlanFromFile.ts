@@ -26,8 +26,10 @@ export const openPlanFromFile: CommandFactory = (ctx) => async (uriArg: unknown)
   try {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     const { analysePlanText } = await import('../../core/explainAndOptimize');
-    const result = await analysePlanText(text);
-    ctx.showResult(result, undefined, vscode.workspace.asRelativePath(uri), { startedAt, label: 'Open Plan from File' });
+    const planFile = vscode.workspace.asRelativePath(uri);
+    // The view says where the plan came from: this file, not "Pasted plan" (issue 13).
+    const result = { ...(await analysePlanText(text)), planFile };
+    ctx.showResult(result, undefined, planFile, { startedAt, label: 'Open Plan from File' });
     run.end();
   } catch (err) {
     run.fail('The plan file could not be read as a plan.');

@@ -1,7 +1,7 @@
 /**
  * The plan view's header figures and its search box across plans (issue 13, item 8): "read" counts the relation
  * blocks read, not the temp blocks of a spill (shown apart); a search term typed for one plan does not carry
- * over to the next plan shown.
+ * over to the next plan shown; a plan read from a file names it instead of "Pasted plan".
  */
 import { strict as assert } from 'node:assert';
 import { Client } from 'pg';
@@ -49,6 +49,18 @@ describe('plan view header and search across plans (Chromium)', function () {
     assert.equal(byLabel.get('Buffers'), `${formatBlocks(b.sharedHit + b.localHit)} hit · ${formatBlocks(b.sharedRead + b.localRead)} read`, JSON.stringify(stats));
     assert.notEqual(formatBlocks(b.sharedRead + b.localRead), formatBlocks(b.sharedRead + b.localRead + b.tempRead));
     assert.equal(byLabel.get('Temp'), `${formatBlocks(b.tempWritten)} written · ${formatBlocks(b.tempRead)} read`);
+  });
+
+  it('a plan read from a file says so with its name, not "Pasted plan"', async () => {
+    const result = await spillingResult((await testServer()).url);
+    const view = await open();
+    await view.send(show({ ...result, planFile: 'plans/slow-sort.json' }, 'plans/slow-sort.json'));
+    await view.page.waitForSelector('g.node');
+    const where = (await view.page.textContent('.summary .where')) ?? '';
+    assert.match(where, /Plan read from plans\/slow-sort\.json/);
+    assert.doesNotMatch(where, /Pasted/);
+    await view.send(show(result, 'pasted'));
+    await view.page.waitForFunction(() => document.querySelector('.summary .where')?.textContent === 'Pasted plan');
   });
 
   it('a search term typed for one plan is cleared when another plan arrives', async () => {

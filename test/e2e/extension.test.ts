@@ -47,6 +47,8 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       await ed.waitForLog(/Embedded database: starting in the background \(a SQL file is open: queries\.sql\)/, 30_000);
       assert.ok(await startShown, 'the status bar shows the embedded database starting');
       await ed.waitForLog(/Embedded database ready in \d+ ms/, 60_000);
+      // The VSIX carries a data directory initialised at build time: no initdb at the user's.
+      assert.ok(ed.logLines().some((l) => /PGlite started from the prepared data directory in \d+ ms/.test(l)), 'PGlite skipped initdb');
       await ed.page.locator('.statusbar-item').filter({ hasText: /^\s*Embedded \(workspace schema\)\s*$/ }).first().waitFor({ timeout: 10_000 });
       assert.ok(!ed.logLines().some((l) => /Explain and Optimize/.test(l)), 'started before any explain');
     });

@@ -34,9 +34,11 @@ interface PgliteArtifacts {
   pgliteWasmModule: WebAssembly.Module;
   initdbWasmModule: WebAssembly.Module;
   fsBundle: Blob;
+  loadDataDir?: Blob;
 }
 
 const artifactFiles = ['pglite.wasm', 'initdb.wasm', 'pglite.data'];
+const datadirFile = 'pglite-datadir.tar.gz';
 let artifacts: Promise<PgliteArtifacts> | undefined;
 
 /**
@@ -57,10 +59,13 @@ function loadArtifacts(): Promise<PgliteArtifacts> {
       throw new Error(`PGlite's files (${artifactFiles.join(', ')}) were not found in ${candidates.join(' or ')}`);
     }
     const [pglite, initdb, data] = await Promise.all(artifactFiles.map((f) => readFile(join(dir, f))));
+    // The build's pre-initialised data directory (scripts/build.mjs): PGlite then skips initdb, 4–9 s on 2 cores.
+    const datadir = join(dir, datadirFile);
     return {
       pgliteWasmModule: await WebAssembly.compile(pglite),
       initdbWasmModule: await WebAssembly.compile(initdb),
       fsBundle: new Blob([data]),
+      loadDataDir: existsSync(datadir) ? new Blob([await readFile(datadir)]) : undefined,
     };
   })();
   artifacts.catch(() => {
@@ -121,14 +126,17 @@ export class PgliteSession extends SerialSession {
   static async create(options: PgliteSessionOptions = {}): Promise<PgliteSession> {
     const started = performance.now();
     let db: PGlite;
+    let artifactsUsed: PgliteArtifacts | undefined;
     try {
-      db = await PGlite.create({ ...(await loadArtifacts()) });
+      artifactsUsed = await loadArtifacts();
+      db = await PGlite.create({ ...artifactsUsed });
     } catch (err) {
       throw new TunerError('connection-failed', `The embedded PostgreSQL (PGlite) did not start: ${(err as Error).message ?? String(err)}`, {
         cause: err,
       });
     }
-    options.log?.(`[${options.label ?? 'embedded'}] PGlite started in ${(performance.now() - started).toFixed(0)} ms`);
+    const how = artifactsUsed?.loadDataDir ? 'from the prepared data directory' : 'with initdb';
+    options.log?.(`[${options.label ?? 'embedded'}] PGlite started ${how} in ${(performance.now() - started).toFixed(0)} ms`);
     return new PgliteSession(db, options);
   }
 

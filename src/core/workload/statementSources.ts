@@ -9,6 +9,7 @@ import type { SourceRange } from '../positions';
 import { lineColumnAt } from '../positions';
 import { fingerprintSql } from '../sql/parser';
 import { splitStatements } from '../sql/splitStatements';
+import { lexSql } from '../sql/lexer';
 import type { TopStatement } from './topQueries';
 
 export interface WorkspaceFile {
@@ -140,4 +141,13 @@ export function findStatementSources(
   if (!fingerprint) return [];
   const index = files instanceof Map ? files : indexStatementSources(files);
   return [...(index.get(fingerprint) ?? [])];
+}
+
+/**
+ * Of the workspace's copies of a statement, one that carries values where pg_stat_statements shows `$n`
+ * (a .sql file's statement, a literal without substitutions): opening that instead asks for no parameter
+ * value the workspace already gives (issue 13). Undefined when every copy has parameters of its own.
+ */
+export function sourceWithValues(sources: readonly StatementSource[]): StatementSource | undefined {
+  return sources.find((source) => !lexSql(source.sql).some((token) => token.kind === 'param'));
 }

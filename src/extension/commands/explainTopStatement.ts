@@ -13,23 +13,35 @@ function statementOf(arg: unknown): TopStatement | undefined {
   return typeof s.query === 'string' && typeof s.textVisible === 'boolean' ? (candidate as TopStatement) : undefined;
 }
 
+/** The workspace's copy of a top statement with values where pg_stat_statements shows `$n`. */
+export interface StatementCopy {
+  sql: string;
+  /** "path:line", for the editor's header comment. */
+  where: string;
+}
+
 /**
  * A top statement opened in a new SQL editor and explained there by the usual flow: `$n` parameters are
- * asked for (empty answers plan it with EXPLAIN (GENERIC_PLAN) on PostgreSQL 16+).
+ * asked for (empty answers plan it with EXPLAIN (GENERIC_PLAN) on PostgreSQL 16+). When the workspace holds a
+ * copy with values (the view's click passes how to find it), that copy is opened instead: nothing to ask.
  */
-export const explainTopStatement: CommandFactory = (ctx) => async (arg: unknown) => {
+export const explainTopStatement: CommandFactory = (ctx) => async (arg: unknown, findCopy?: unknown) => {
   const statement = statementOf(arg);
   if (!statement) return;
   if (!statement.textVisible) {
     void vscode.window.showInformationMessage('The text of this statement belongs to another role and is hidden from this one: there is nothing to explain.');
     return;
   }
+  const copy = /\$\d/.test(statement.query) && typeof findCopy === 'function' ? await (findCopy as () => Promise<StatementCopy | undefined>)() : undefined;
+  const sql = copy?.sql.trim() ?? statement.query;
   const header =
     `-- From pg_stat_statements on ${ctx.connections.activeLabel}: ${formatCount(statement.calls)} calls, ` +
-    `${formatMs(statement.totalTimeMs)} total, ${formatMs(statement.meanTimeMs)} mean\n`;
-  const document = await vscode.workspace.openTextDocument({ language: 'sql', content: `${header}${statement.query}\n` });
+    `${formatMs(statement.totalTimeMs)} total, ${formatMs(statement.meanTimeMs)} mean\n` +
+    (copy ? `-- With the values of the workspace's copy at ${copy.where}\n` : '');
+  if (copy) ctx.log.info(`Top queries: opening the workspace's copy with values at ${copy.where}`);
+  const document = await vscode.workspace.openTextDocument({ language: 'sql', content: `${header}${sql}\n` });
   const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preview: false });
   // The statement selected, the comment not: the explain flow takes a selection as the statement.
-  editor.selection = new vscode.Selection(document.positionAt(header.length), document.positionAt(header.length + statement.query.length));
+  editor.selection = new vscode.Selection(document.positionAt(header.length), document.positionAt(header.length + sql.length));
   await explainInEditor(ctx, editor, { analyze: true, action: 'Explain and Optimize' });
 };

@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { TunerError } from '../../core/errors';
-import type { TopQueriesResult, TopQueryOrder } from '../../core/workload/topQueries';
+import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../core/workload/topQueries';
+import type { StatementCopy } from '../commands/explainTopStatement';
 import type { TunerContext } from '../context';
 import { userMessageFor } from '../errorMessages';
 import { isTopQueryOrder, notFoundNode, sourceNodes, topQueryNodes, viewDescription, type SourceNode, type TopQueryNode } from './topQueryItems';
@@ -67,7 +68,9 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
     item.contextValue = node.kind === 'statement' && node.explainable ? 'statement.explainable' : node.kind;
     switch (node.kind) {
       case 'statement':
-        if (node.explainable) item.command = { command: 'pgTuner.explainTopStatement', title: 'Open and Explain', arguments: [node.statement] };
+        // The second argument finds the workspace's copy with values (stays in this host: VS Code keeps a tree
+        // command's arguments on our side), so that opening it asks for no `$n` the workspace already gives.
+        if (node.explainable) item.command = { command: 'pgTuner.explainTopStatement', title: 'Open and Explain', arguments: [node.statement, () => this.copyWithValues(node.statement)] };
         break;
       case 'step':
         item.command = { command: 'pgTuner.openUntitledSql', title: 'Open the Steps', arguments: [node.script] };
@@ -143,6 +146,13 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
         icon: 'error',
       }];
     }
+  }
+
+  /** The workspace's copy of `statement` with values for its `$n` (sourceWithValues), with its text. */
+  private async copyWithValues(statement: TopStatement): Promise<StatementCopy | undefined> {
+    const index = await this.sourcesOnce();
+    const source = index?.withValues(statement);
+    return source && { sql: source.sql, where: `${vscode.workspace.asRelativePath(vscode.Uri.parse(source.path))}:${source.line + 1}` };
   }
 
   /** The workspace index, built at most once per load; a failure leaves the statements without sources. */

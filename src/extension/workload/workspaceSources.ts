@@ -22,6 +22,8 @@ export interface WorkspaceSourceIndex {
   fileCount: number;
   /** Where the workspace issues a statement (by fingerprint); empty for hidden or unparsable text. */
   find(statement: Pick<TopStatement, 'query' | 'textVisible'>): StatementSource[];
+  /** A copy with values where the statement has `$n` (sourceWithValues), if the workspace has one. */
+  withValues(statement: Pick<TopStatement, 'query' | 'textVisible'>): StatementSource | undefined;
 }
 
 export async function indexWorkspaceSources(log: Log, token?: vscode.CancellationToken): Promise<WorkspaceSourceIndex> {
@@ -42,7 +44,7 @@ export async function indexWorkspaceSources(log: Log, token?: vscode.Cancellatio
   const { loadParser } = await import('../../core/sql/parser');
   await loadParser();
   // Loaded here, not at activation: it pulls in the TypeScript compiler to read string literals.
-  const { indexStatementSources, findStatementSources } = await import('../../core/workload/statementSources');
+  const { indexStatementSources, findStatementSources, sourceWithValues } = await import('../../core/workload/statementSources');
   const index = indexStatementSources(files);
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const ends = new WeakMap<StatementSource, { line: number; column: number }>();
@@ -55,5 +57,11 @@ export async function indexWorkspaceSources(log: Log, token?: vscode.Cancellatio
     }
   }
   log.info(`Top queries: indexed ${sourceCount} statement(s) in ${files.length} workspace file(s) in ${Math.round(performance.now() - started)} ms`);
-  return { index, ends, fileCount: files.length, find: (statement) => findStatementSources(statement, index) };
+  return {
+    index,
+    ends,
+    fileCount: files.length,
+    find: (statement) => findStatementSources(statement, index),
+    withValues: (statement) => sourceWithValues(findStatementSources(statement, index)),
+  };
 }

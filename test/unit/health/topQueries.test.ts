@@ -11,7 +11,7 @@ import { loadTopQueries, orderValue, sortTopStatements, topQueryOrders, topQueri
 import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../../src/core/workload/topQueries';
 import { chooseStatementColumns } from '../../../src/core/workload/statementColumns';
 import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
-import { findStatementSources, indexStatementSources, sqlLiteralCandidates } from '../../../src/core/workload/statementSources';
+import { findStatementSources, indexStatementSources, sourceWithValues, sqlLiteralCandidates } from '../../../src/core/workload/statementSources';
 import { loadParser } from '../../../src/core/sql/parser';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -214,6 +214,10 @@ describe('top queries (real server, pg_stat_statements)', function () {
     assert.equal(files[0].text.slice(sqlSource.range.start, sqlSource.range.end), 'select id, v\n  from wl_items\n where id = 42');
     assert.equal(files[1].text.slice(tsSource.range.start, tsSource.range.end), 'SELECT id, v FROM wl_items\n    WHERE id = ${id}');
     assert.equal(tsSource.sql, 'SELECT id, v FROM wl_items\n    WHERE id = $1');
+    // Opening the statement takes the copy with values (the .sql file's 42), never one with its own $n.
+    assert.equal(sourceWithValues(sources), sqlSource);
+    assert.equal(sourceWithValues([tsSource, sqlSource]), sqlSource);
+    assert.equal(sourceWithValues([tsSource]), undefined);
     // The count statement is not in the workload's top list, but both files have one: an index serves many lookups.
     const index = indexStatementSources(files);
     const counts = findStatementSources({ query: 'SELECT count(*) FROM wl_items WHERE v < $1', textVisible: true }, index);

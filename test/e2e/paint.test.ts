@@ -111,7 +111,7 @@ describe('extension figures in the real editor: activation, first paint, VSIX si
   });
 
   it('the VSIX whose size is reported holds the bundles, the parser and the embedded database', () => {
-    for (const file of ['extension.js', 'tuner.js', 'webview.js', 'libpg-query.wasm', 'pglite.wasm', 'pglite.data', 'initdb.wasm']) {
+    for (const file of ['extension.js', 'tuner.js', 'webview.js', 'libpg-query.wasm', 'pglite.wasm', 'pglite.data', 'initdb.wasm', 'pglite-datadir.tar.gz']) {
       assert.ok(session.vsixFiles.includes(`extension/dist/${file}`), `${file} in the VSIX`);
     }
     assert.ok(!session.vsixFiles.some((f) => f.startsWith('extension/node_modules/')), 'dependencies are bundled, not shipped');

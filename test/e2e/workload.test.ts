@@ -43,6 +43,8 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     name: 'workload',
     // The application code that issues the driven statement, for "Found in workspace".
     files: {
+      // A copy of the parameterised lookup with its value, as a developer keeps one to try it.
+      'queries/lookup.sql': '-- One user by id.\nSELECT name FROM users WHERE id = 7;\n',
       'src/dashboard.ts': `import type { Pool } from 'pg';\n\nexport async function topCustomers(pool: Pool) {\n  return pool.query(\`\n    SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent\n    FROM users u JOIN orders o ON o.user_id = u.id\n    GROUP BY u.name\n    ORDER BY spent DESC\`);\n}\n`,
     },
   }));
@@ -93,6 +95,20 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     assert.equal(await untitled.count(), 1, 'the statement opened in an untitled editor');
     assert.ok(ed.logLines().some((l) => /Top queries: \d+ statement\(s\) by total on e2e workload/.test(l)));
     await ed.screenshot('top-query-explained');
+  });
+
+  it('a top query with $1 opens with the value of its workspace copy, without asking for it', async () => {
+    const { page } = ed;
+    const lookup = viewRows(page).filter({ hasText: 'SELECT name FROM users WHERE id = $1' });
+    await lookup.first().waitFor({ timeout: 30_000 });
+    await lookup.first().locator('.label-name').click();
+    const frame = await ed.planFrame(async (f) => /Ran on e2e workload/.test(await f.locator('body').innerText()) && /users/.test(await f.locator('body').innerText()) && !/order_count|spent/.test(await f.locator('body').innerText()), 120_000);
+    await frame.locator('g.node').first().waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('.quick-input-widget:visible').count(), 0, 'no parameter prompt');
+    assert.ok(ed.logLines().some((l) => /Top queries: opening the workspace's copy with values at queries\/lookup\.sql:2/.test(l)), 'the copy with values was used');
+    const text = await ed.activeEditorText();
+    assert.match(text, /WHERE id = 7/);
+    assert.doesNotMatch(text, /\$1/);
   });
 
   it('Show Health Report opens a Markdown report naming the unindexed foreign key', async () => {

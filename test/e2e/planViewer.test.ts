@@ -171,7 +171,7 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     await waitFor(async () => ((await planTabs()) === 0 ? true : undefined), 15_000, 'the plan view opened for the paste to close again');
     await ed.page.keyboard.press('Escape');
 
-    // With a plan on show, a bad paste leaves it there and says why on the view's busy line.
+    // With a plan on show, a bad paste leaves it there; the notification says why, not that plan's view.
     const expected = twinPlan(pasted[1].twin);
     await openFromClipboard(readFileSync(join(fixtures, pasted[1].sample), 'utf8'), expected.nodes.length);
     await writeClipboard('{"Plan": {"Total Cost": 1}}');

@@ -2,11 +2,15 @@
  * The plan view during one explain: opened (or revealed) busy when the command starts, so VS Code's webview
  * start (about a second in code-server) runs while the database works and the plan paints as soon as it
  * arrives. If no result comes, a panel opened for this run closes again (an empty "Waiting for a plan" tab is
- * no use; the failure has its notification), and a panel that shows an earlier plan keeps it, with the failure
- * on its busy line (a cancel just clears that line).
+ * no use; the failure has its notification), and a panel that shows an earlier plan keeps it with its busy line
+ * cleared: the failure is not written into the view of another statement's plan (issue 13), the notification
+ * says it. Only the panel's latest run touches its busy line: an older run ending does not clear a newer one's.
  */
 import type * as vscode from 'vscode';
 import { PlanPanel, type PlanPanelHandlers } from './planPanel';
+
+/** Each panel's latest run: the one that owns its busy line. */
+const latestRun = new WeakMap<PlanPanel, PlanRun>();
 
 export class PlanRun {
   private ended = false;
@@ -23,7 +27,9 @@ export class PlanRun {
     const panel = PlanPanel.createOrShow(extensionUri, handlers);
     panel.setBusy(true, busyMessage);
     panel.markRunStart(performance.now());
-    return new PlanRun(panel, existing !== panel || panel.isEmpty, panel.showCount);
+    const run = new PlanRun(panel, existing !== panel || panel.isEmpty, panel.showCount);
+    latestRun.set(panel, run);
+    return run;
   }
 
   /** From now on the "first paint" log line counts from here (`label`): the user's own wait starts now. */
@@ -48,9 +54,10 @@ export class PlanRun {
     if (this.ended) return;
     this.ended = true;
     const panel = this.panel;
-    if (panel.disposed || panel.showCount !== this.showsAtStart) return;
+    if (panel.disposed || panel.showCount !== this.showsAtStart || latestRun.get(panel) !== this) return;
     panel.markRunStart(undefined);
     if (this.createdForRun && panel.isEmpty) panel.dispose();
-    else panel.setBusy(false, failure);
+    // The failure goes on the busy line only of a view that shows no plan: on a plan it would read as that plan's.
+    else panel.setBusy(false, panel.isEmpty ? failure : undefined);
   }
 }

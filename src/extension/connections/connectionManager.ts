@@ -165,20 +165,32 @@ export class ConnectionManager implements vscode.Disposable {
   private async openServer(c: ConnectionSetting): Promise<DatabaseSession> {
     const { openSession } = await import('../../core/db/openSession');
     const started = Date.now();
-    const password = await this.passwordFor(c);
-    this.log.info(`Connecting to ${c.label} (${describeConnection(c)})`);
     // A connection that broke (dropped, or no answer in time) is not reused: the next explain reconnects.
     let session: DatabaseSession | undefined;
-    session = await openSession({
-      kind: 'server',
-      host: c.host,
-      port: c.port,
-      database: c.database,
-      user: c.user,
-      password,
-      sslmode: c.sslmode,
-      label: c.label,
-    }, { log: this.dbLog, onBroken: () => void this.dropBroken(session) });
+    for (let rejected = false; ; rejected = true) {
+      const { password, entered } = await this.passwordFor(c, rejected);
+      this.log.info(`Connecting to ${c.label} (${describeConnection(c)})`);
+      try {
+        session = await openSession({
+          kind: 'server',
+          host: c.host,
+          port: c.port,
+          database: c.database,
+          user: c.user,
+          password,
+          sslmode: c.sslmode,
+          label: c.label,
+        }, { log: this.dbLog, onBroken: () => void this.dropBroken(session) });
+        break;
+      } catch (err) {
+        // A stored or typed password that the server rejects is asked for again at once, the prompt saying
+        // why: no "rejected" toast that would stay up after the retry succeeded (issue 13). One from passwordEnv
+        // is the user's to fix in their environment: that failure is reported.
+        if (!(err instanceof TunerError && err.reason === 'authentication-failed') || !entered) throw err;
+        await this.forgetPassword(c.label);
+        this.log.warn(`${c.label}: the password was rejected; asking again`);
+      }
+    }
     this.log.info(`Connected to ${c.label} in ${Date.now() - started} ms`);
     return session;
   }
@@ -198,23 +210,24 @@ export class ConnectionManager implements vscode.Disposable {
     await this.resetEmbedded();
   }
 
-  private async passwordFor(c: ConnectionSetting): Promise<string | undefined> {
+  /** The password to try; `entered`: it came from the secret storage or the prompt, so a rejection asks again. */
+  private async passwordFor(c: ConnectionSetting, rejected: boolean): Promise<{ password: string | undefined; entered: boolean }> {
     if (c.passwordEnv) {
       const fromEnv = process.env[c.passwordEnv];
-      if (fromEnv !== undefined) return fromEnv;
-      this.log.warn(`${c.label}: environment variable ${c.passwordEnv} is not set; asking for the password instead`);
+      if (fromEnv !== undefined) return { password: fromEnv, entered: false };
+      if (!rejected) this.log.warn(`${c.label}: environment variable ${c.passwordEnv} is not set; asking for the password instead`);
     }
     const stored = await this.secrets.get(secretKey(c.label));
-    if (stored !== undefined) return stored;
+    if (stored !== undefined) return { password: stored === '' ? undefined : stored, entered: true };
     const entered = await vscode.window.showInputBox({
       title: `Password for ${c.label}`,
-      prompt: `${describeConnection(c)} — stored in the editor's secret storage, never in settings. Leave empty for none.`,
+      prompt: `${rejected ? 'The server rejected the password: enter it again. ' : ''}${describeConnection(c)} — stored in the editor's secret storage, never in settings. Leave empty for none.`,
       password: true,
       ignoreFocusOut: true,
     });
     if (entered === undefined) throw new TunerError('cancelled', 'No password entered.');
     await this.storePassword(c.label, entered);
-    return entered === '' ? undefined : entered;
+    return { password: entered === '' ? undefined : entered, entered: true };
   }
 
   dispose(): void {

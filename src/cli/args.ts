@@ -5,8 +5,10 @@
 import { parseArgs } from 'node:util';
 import type { Severity } from '../core/insights/insight';
 import { topQueryOrders, type TopQueryOrder } from '../core/workload/topQueries';
+import { parseCheckFailOn, type CheckFailOn } from '../core/check/failOn';
+import type { RegressionThresholds } from '../core/check/regressions';
 
-export type CommandName = 'advise' | 'rewrite' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare' | 'loops' | 'mcp';
+export type CommandName = 'advise' | 'rewrite' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare' | 'loops' | 'mcp' | 'check';
 
 /** Where the statement comes from: inline text or a file (`-` = stdin). */
 export type SqlSource = { kind: 'inline'; text: string } | { kind: 'file'; path: string };
@@ -69,6 +71,8 @@ export interface CliRequest {
   apply?: boolean;
   /** mcp: the named connections and what the server may do (--allow-what-if is `allowWhatIf`). */
   mcp?: { connections: string[]; configPath?: string; allowAnalyzeWrites: boolean };
+  /** check: the files/dirs are `sourcePaths`, the baseline folder `baselinePath`. */
+  check?: { sarifPath?: string; updateBaseline: boolean; failOn: CheckFailOn[]; thresholds: RegressionThresholds };
 }
 
 export class UsageError extends Error {
@@ -91,6 +95,7 @@ Usage:
   pg-tuner top --url <postgres://…> [--by total|mean|calls|rows|reads|temp] [--limit N]   The statements worth tuning (pg_stat_statements)
   pg-tuner health --url <postgres://…> [--out report.md]    Schema and workload health checks with a score (read-only)
   pg-tuner loops <file|dir|glob>… [--measure] [--apply] [--json|--markdown]   N+1 query loops in .ts/.js code and the one json_agg query for each
+  pg-tuner check <file|dir|glob>… [--schema migrations/ | --url …] [--sarif out.sarif] [--baseline plans/]   Check every statement (.sql, SQL in .ts/.js) for a pull request
   pg-tuner mcp [--connection name=postgres://…]… [--config connections.json] [--schema …]   MCP server on stdio for AI agents (tools take a connection name)
 
 Database (explain, report):
@@ -134,6 +139,17 @@ N+1 loops (loops; static without a server, --url or PG* variables add the catalo
   --timeout <ms>           statement_timeout for the measurement (default 60000).
   --apply                  Write the code change into the files (all loops of a file together); not with --json.
   --fail-on warning        Exit 2 when a loop is found (a loop counts as a warning), for CI.
+
+Checks in pull requests (check; estimate only: no statement runs):
+  --schema <file|dir|glob> Migrations to load into the embedded database the statements are explained on
+                           (without it and without --url/PG* variables, only the static SQL rules run).
+  --sarif <file>           Write the findings as SARIF 2.1.0 (for GitHub code scanning).
+  --markdown               Print the findings as Markdown (a pull-request comment); --out writes it to a file.
+  --baseline <dir>         One saved plan per statement (by fingerprint); plans are compared with it.
+  --update-baseline        Write the plan of each statement that has no baseline yet.
+  --fail-on <list>         Exit 2 on info|warning|critical findings and/or regression, regression:cost>2x,
+                           regression:seq-scan (a large table read by an index before), regression:spill;
+                           comma-separated.
 
 MCP server (mcp; read-only by default):
   --connection <name=url>  A server the agent may use, by name (repeatable); --url is named "default", and
@@ -193,6 +209,8 @@ const options = {
   connection: { type: 'string', multiple: true },
   config: { type: 'string' },
   'allow-analyze-writes': { type: 'boolean' },
+  sarif: { type: 'string' },
+  'update-baseline': { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -210,6 +228,7 @@ const allowed: Record<CommandName, OptionName[]> = {
   health: ['url', 'json', 'out', 'title', 'no-color'],
   loops: ['url', 'measure', 'max-parents', 'timeout', 'apply', 'json', 'markdown', 'fail-on', 'no-color'],
   mcp: ['url', 'connection', 'config', 'schema', 'timeout', 'allow-what-if', 'allow-analyze-writes'],
+  check: ['url', 'schema', 'embedded', 'timeout', 'json', 'markdown', 'fail-on', 'baseline', 'update-baseline', 'sarif', 'out', 'title', 'no-color'],
 };
 
 const severities: Severity[] = ['info', 'warning', 'critical'];
@@ -249,7 +268,7 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
   }
 
   const failOnText = values['fail-on'];
-  if (failOnText !== undefined && !severities.includes(failOnText as Severity)) {
+  if (failOnText !== undefined && command !== 'check' && !severities.includes(failOnText as Severity)) {
     throw new UsageError(`--fail-on takes info, warning or critical, not "${failOnText}".`);
   }
   const noColour = values['no-color'] === true || (colourEnv.env.NO_COLOR ?? '') !== '' || colourEnv.env.TERM === 'dumb';
@@ -267,7 +286,7 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       embedded: values.embedded === true,
     },
     json: values.json === true,
-    failOn: failOnText as Severity | undefined,
+    failOn: command === 'check' ? undefined : (failOnText as Severity | undefined),
     out: values.out,
     title: values.title,
     sqlFile: values['sql-file'],
@@ -345,8 +364,22 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       request.mcp = { connections: values.connection ?? [], configPath: values.config, allowAnalyzeWrites: values['allow-analyze-writes'] === true };
       request.allowWhatIf = values['allow-what-if'] === true;
       break;
+    case 'check': {
+      if (positionals.length === 0) throw new UsageError('check needs the files to check: .sql and .ts/.js files, directories or globs.');
+      if (values.json && values.markdown) throw new UsageError('check takes --json or --markdown, not both.');
+      if (values['update-baseline'] && values.baseline === undefined) throw new UsageError('--update-baseline goes with --baseline <dir>.');
+      let failOn;
+      try {
+        failOn = parseCheckFailOn(failOnText === undefined ? [] : [failOnText]);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      request.sourcePaths = positionals;
+      request.check = { sarifPath: values.sarif, updateBaseline: values['update-baseline'] === true, failOn: failOn.conditions, thresholds: failOn.thresholds };
+      break;
+    }
   }
-  if (request.baselinePath !== undefined && command !== 'report') throw new UsageError('--baseline is for report.');
+  if (request.baselinePath !== undefined && command !== 'report' && command !== 'check') throw new UsageError('--baseline is for report and check.');
   return request;
 }
 

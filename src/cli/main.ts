@@ -7,6 +7,7 @@ import { terminalText } from '../core/text/terminalText';
 import { helpText, parseCliArgs, UsageError, wantsHelp } from './args';
 import type { CliRequest } from './args';
 import { createColours } from './colours';
+import { checkCommand } from './commands/check';
 import { compareCommand } from './commands/compare';
 import { adviseCommand } from './commands/advise';
 import { demoCommand } from './commands/demo';
@@ -47,6 +48,8 @@ async function runCommand(request: CliRequest, io: CommandIo, errorContext: Erro
       return loopsCommand(request, io);
     case 'mcp':
       return mcpCommand(request, io);
+    case 'check':
+      return checkCommand(request, io);
   }
 }
 

@@ -19,6 +19,13 @@ export interface FirstEmbeddedPlan {
   openToCommandMs: number;
   /** The host's "Embedded database ready in N ms". */
   embeddedStartMs: number;
+  /** The SQL file opened → the extension activated (VS Code's part: starting the extension host, activation events). */
+  openToActivatedMs: number;
+}
+
+/** A log line's own time (the output channel writes local wall-clock time, as this process reads it). */
+function loggedAt(line: string): number {
+  return Date.parse(line.slice(0, 23).replace(' ', 'T'));
 }
 
 export async function benchFirstEmbeddedPlan(): Promise<FirstEmbeddedPlan> {
@@ -30,6 +37,7 @@ export async function benchFirstEmbeddedPlan(): Promise<FirstEmbeddedPlan> {
     const row = ed.page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'queries.sql' });
     await row.first().waitFor({ timeout: 60_000 });
     const t0 = performance.now();
+    const wall0 = Date.now();
     await ed.openFile('queries.sql', 'LIMIT 100');
     await ed.activated();
     await ed.contextMenuCommand('GROUP BY u.id', 'Explain and Optimize');
@@ -38,7 +46,8 @@ export async function benchFirstEmbeddedPlan(): Promise<FirstEmbeddedPlan> {
     const openToPlanMs = performance.now() - t0;
     const ready = await waitFor(() => ed.logLines().find((l) => /Embedded database ready in \d+ ms/.test(l)), 10_000, 'the "Embedded database ready" line');
     failed = false;
-    return { openToPlanMs, openToCommandMs, embeddedStartMs: Number(/ready in (\d+) ms/.exec(ready)?.[1]) };
+    const activated = ed.logLines().find((l) => /activated in [\d.]+ ms/.test(l)) ?? '';
+    return { openToPlanMs, openToCommandMs, embeddedStartMs: Number(/ready in (\d+) ms/.exec(ready)?.[1]), openToActivatedMs: loggedAt(activated) - wall0 };
   } finally {
     await opened.close(failed);
   }
@@ -48,7 +57,7 @@ export function firstEmbeddedPlanFigures(m: FirstEmbeddedPlan): ExtensionFigure[
   return [
     {
       label: 'open a SQL file in a newly opened workspace → first plan on the embedded default (explain run at once)',
-      value: `${m.openToPlanMs.toFixed(0)} ms (explain chosen at ${m.openToCommandMs.toFixed(0)} ms; embedded database started in ${m.embeddedStartMs} ms)`,
+      value: `${m.openToPlanMs.toFixed(0)} ms (extension activated at ${m.openToActivatedMs.toFixed(0)} ms, explain chosen at ${m.openToCommandMs.toFixed(0)} ms; embedded database started in ${m.embeddedStartMs} ms)`,
       target: `≤ ${firstEmbeddedPlanTargetMs} ms`,
     },
   ];

@@ -1,11 +1,14 @@
 /**
  * Plan regressions of a statement against its baseline, from the compare engine (matched nodes, totals,
  * spills): the estimated cost grew past a ratio, a large table read through an index is now read by a Seq
- * Scan, a sort or hash spills to disk that did not. Which of them fail the run is the user's `--fail-on`.
+ * Scan, a sort or hash spills to disk that did not (measured in analysed plans; in estimate-only plans, expected
+ * from the planner's rows × width against work_mem). Which of them fail the run is the user's `--fail-on`.
  */
 import { comparePlans } from '../compare/comparePlans';
 import type { CatalogSnapshot } from '../db/catalog';
-import type { Plan } from '../plan/planNode';
+import type { Plan, PlanNode } from '../plan/planNode';
+import { nodeLabel } from '../plan/planNode';
+import { DEFAULT_WORK_MEM_KB, settingKb } from '../insights/plan/workMem';
 import { formatCount } from '../report/formatNumbers';
 import type { CheckOwnRuleId } from './checkRules';
 
@@ -76,5 +79,53 @@ export function findRegressions(before: Plan, after: Plan, thresholds: Regressio
   for (const spill of comparison.spills.appeared) {
     out.push({ kind: 'spill', ruleId: ruleOf.spill, message: `${spill.label} spills to disk (${spill.detail}); it did not in the baseline.` });
   }
+  if (!after.analyzed) {
+    // An estimate-only plan shows no spill; the planner's own test is the one used here: the estimated rows ×
+    // width against work_mem (× hash_mem_multiplier for hashes), as cost_sort and the hash join costing weigh them.
+    const memory = memoryLimits(catalog);
+    const matchedBefore = new Map(comparison.matches.map((m) => [m.afterId, before.nodes[m.beforeId]]));
+    for (const node of after.nodes) {
+      const need = expectedSpillBytes(node, memory);
+      if (need === undefined) continue;
+      const was = matchedBefore.get(node.id);
+      if (was && expectedSpillBytes(was, memory) !== undefined) continue;
+      out.push({
+        kind: 'spill',
+        ruleId: ruleOf.spill,
+        message: `${nodeLabel(node)} is expected to spill to disk (about ${formatBytes(need)} estimated, over work_mem ${formatBytes(memory.workMemBytes)}); it fit in the baseline.`,
+      });
+    }
+  }
   return out;
+}
+
+interface MemoryLimits {
+  workMemBytes: number;
+  hashMultiplier: number;
+}
+
+function memoryLimits(catalog: CatalogSnapshot | undefined): MemoryLimits {
+  const settings = catalog?.server.settings ?? {};
+  const multiplier = Number(settings['hash_mem_multiplier']);
+  return {
+    workMemBytes: (settingKb(settings['work_mem']) ?? DEFAULT_WORK_MEM_KB) * 1024,
+    hashMultiplier: Number.isFinite(multiplier) && multiplier > 0 ? multiplier : 2,
+  };
+}
+
+/** The estimated bytes a Sort, Hash or hashed Aggregate needs when they exceed its memory, else undefined. */
+function expectedSpillBytes(node: PlanNode, memory: MemoryLimits): number | undefined {
+  const type = node.fields['Node Type'];
+  const rows = node.fields['Plan Rows'];
+  const width = node.fields['Plan Width'];
+  if (typeof rows !== 'number' || typeof width !== 'number') return undefined;
+  const hashed = type === 'Hash' || (type === 'Aggregate' && node.fields['Strategy'] === 'Hashed');
+  if (type !== 'Sort' && !hashed) return undefined;
+  const bytes = rows * width;
+  const limit = hashed ? memory.workMemBytes * memory.hashMultiplier : memory.workMemBytes;
+  return bytes > limit ? bytes : undefined;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.round(bytes / 1024)} kB`;
 }

@@ -11,7 +11,6 @@ import type { CheckRuleId } from './checkRules';
 import { checkRules } from './checkRules';
 
 export const sarifSchemaUri = 'https://json.schemastore.org/sarif-2.1.0.json';
-const informationUri = 'https://github.com/pg-query-tuner/pg-query-tuner#checks-in-pull-requests';
 
 const levels: Record<Severity, Result.level> = { critical: 'error', warning: 'warning', info: 'note' };
 
@@ -61,7 +60,7 @@ export function checkSarif(result: CheckResult, toolVersion: string): Log {
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'pg-tuner', semanticVersion: toolVersion, informationUri, rules: ruleIds.map(descriptor) } },
+        tool: { driver: { name: 'pg-tuner', semanticVersion: toolVersion, rules: ruleIds.map(descriptor) } },
         columnKind: 'utf16CodeUnits',
         results,
       },

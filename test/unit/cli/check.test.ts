@@ -5,7 +5,7 @@
  * (shipped by @microsoft/jest-sarif, draft-04: validated with ajv-draft-04); action.yml is read with js-yaml.
  */
 import { strict as assert } from 'node:assert';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv-draft-04';
@@ -173,6 +173,24 @@ describe('pg-tuner check (built bundle)', function () {
       const lenient = await run(['app', '--url', url, '--baseline', plans, '--fail-on', 'regression:cost>100000x']);
       assert.equal(lenient.code, 0, lenient.stderr);
       assert.ok(existsSync(join(plans, `${byUser.fingerprint}.json`)));
+    });
+
+    it('a sort that outgrows work_mem after the table grew is a spill regression (--fail-on regression:spill exits 2)', async () => {
+      const reports = join(work, 'reports');
+      mkdirSync(reports);
+      writeFileSync(join(reports, 'users.sql'), 'SELECT id, email, name FROM users ORDER BY name, email;\n');
+      const plans = join(work, 'spill-plans');
+      const first = await run(['reports', '--url', url, '--baseline', plans, '--update-baseline', '--fail-on', 'regression:spill', '--json']);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(readdirSync(plans).length, 1);
+
+      // 20,000 users sort in memory (about 0.8 MB); 400,000 need about 14 MB, beyond work_mem's default 4 MB.
+      await runSql(url, `INSERT INTO users (id, email, name) SELECT g, 'u' || g || '@example.com', 'user ' || g FROM generate_series(20001, 400000) g; ANALYZE users;`);
+      const after = await run(['reports', '--url', url, '--baseline', plans, '--fail-on', 'regression:spill', '--json']);
+      assert.equal(after.code, 2, after.stderr);
+      const spill = (JSON.parse(after.stdout) as CheckResult).findings.find((f) => f.ruleId === 'plan-regression-spill');
+      assert.match(spill?.message ?? '', /^Sort is expected to spill to disk \(about \d+(\.\d)? MB estimated, over work_mem 4\.0 MB\); it fit in the baseline\.$/);
+      assert.match(after.stderr, /--fail-on: plan-regression-spill at reports\/users\.sql:1:1 \(SELECT id, email, name FROM users ORDER BY name, email\)/);
     });
   });
 });

@@ -5,6 +5,7 @@
  * (shipped by @microsoft/jest-sarif, draft-04: validated with ajv-draft-04); action.yml is read with js-yaml.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +123,37 @@ describe('pg-tuner check (built bundle)', function () {
     const r = await run(['app', '--fail-on', 'regression:cost>1x']);
     assert.equal(r.code, 64);
     assert.match(r.stderr, /cost>2x/);
+  });
+
+  it("action.yml's check script, run by bash as the runner does: the flags reach pg-tuner, the Markdown goes to the job summary, the exit code to the step output", () => {
+    const action = load(readFileSync(join(repoRoot, 'action.yml'), 'utf8')) as { runs: { steps: Array<{ id?: string; run?: string }> } };
+    const script = action.runs.steps.find((step) => step.id === 'check')?.run;
+    assert.ok(script);
+    const output = join(work, 'github-output');
+    const summary = join(work, 'github-summary');
+    writeFileSync(output, '');
+    writeFileSync(summary, '');
+    execFileSync('bash', ['-e', '-c', script], {
+      cwd: work,
+      env: {
+        PATH: process.env.PATH,
+        NO_COLOR: '1',
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: summary,
+        PGT_ACTION_PATH: repoRoot,
+        PGT_PATHS: 'app/queries.sql app/src',
+        PGT_SCHEMA: 'app/migrations',
+        PGT_URL: '',
+        PGT_BASELINE: '',
+        PGT_FAIL_ON: 'critical',
+        PGT_SARIF: 'action.sarif',
+        PGT_MARKDOWN: 'action.md',
+      },
+      stdio: 'pipe',
+    });
+    assert.equal(readFileSync(output, 'utf8'), 'exit-code=2\n');
+    assert.match(readFileSync(summary, 'utf8'), /^## PostgreSQL query check\n\n8 statement\(s\) in 2 file\(s\); 5 explained/);
+    validateSarif(JSON.parse(readFileSync(join(work, 'action.sarif'), 'utf8')));
   });
 
   describe('on the test server (--url) with baselines', () => {

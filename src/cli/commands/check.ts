@@ -101,7 +101,8 @@ export async function checkCommand(request: CliRequest, io: CommandIo): Promise<
   const options = request.check;
   if (!options || !request.sourcePaths) throw new Error('check without its options');
   const cwd = process.cwd();
-  const schemaFiles = request.database.url === undefined && request.database.schema.length > 0 ? resolveSchemaFiles(request.database.schema, cwd) : [];
+  // Schema files are never checked themselves (their DDL has no plan), also when --url is where statements run.
+  const schemaFiles = request.database.schema.length > 0 ? resolveSchemaFiles(request.database.schema, cwd) : [];
   const exclude = new Set(schemaFiles.map((f) => resolve(cwd, f.path)));
   const files: SourceFile[] = resolveCheckFiles(request.sourcePaths, exclude, cwd).map((p) => ({ path: relativePath(p, cwd), text: readFileSync(p, 'utf8') }));
   const baselineDir = request.baselinePath;

@@ -105,8 +105,9 @@ export async function runCheck(files: readonly SourceFile[], options: CheckOptio
       const range = offset !== undefined ? { start: offset, end: offset + 1 } : undefined;
       if (err.reason === 'server-error' || err.reason === 'timeout' || err.reason === 'syntax-error') {
         add(err.reason === 'syntax-error' ? 'syntax-error' : 'statement-error', { severity: 'critical', message: `${err.message}` }, range);
-      } else {
-        add('not-explained', { severity: 'info', message: `Not explained: ${err.message}` });
+      } else if (err.reason !== 'unsafe-statement') {
+        // DDL and maintenance (a migration next to the queries) have no plan: nothing to report about them.
+        add('not-explained', { severity: 'info', message: /^Not explained/.test(err.message) ? err.message : `Not explained: ${err.message}` });
       }
     }
   }

@@ -178,6 +178,11 @@ describe('pg-tuner check (built bundle)', function () {
       const firstResult = JSON.parse(first.stdout) as CheckResult;
       assert.equal(firstResult.database?.kind, 'server');
       assert.ok(!firstResult.findings.some((f) => f.ruleId.startsWith('plan-regression')));
+      // The migrations are in the checked folder here (no --schema): their DDL has no plan and is no finding.
+      const ddl = firstResult.statements.filter((s) => s.location.path === 'app/migrations/001_users_orders.sql');
+      assert.equal(ddl.length, 3);
+      assert.ok(ddl.every((s) => !s.explained));
+      assert.deepEqual(firstResult.findings.filter((f) => f.location.path.startsWith('app/migrations')), []);
       const files = readdirSync(plans);
       // The statements that were explained: on PostgreSQL 15 a statement with $n has no generic plan, so fewer than embedded.
       assert.equal(files.length, new Set(firstResult.statements.filter((s) => s.explained).map((s) => s.fingerprint)).size);

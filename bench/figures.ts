@@ -19,3 +19,14 @@ export function printFigures(figures: readonly Figure[]): void {
   for (const r of rows) console.log(line(r));
   console.log(`\nNode ${process.version}, ${process.platform}/${process.arch}; figures only, nothing here fails the run.`);
 }
+
+/** Runs a bench script's main and exits with its outcome (open handles such as servers' sockets must not keep it alive). */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

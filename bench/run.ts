@@ -31,7 +31,7 @@ import { comparePlans } from '../src/core/compare/comparePlans';
 import { splitStatements } from '../src/core/sql/splitStatements';
 import { startTestServer } from '../test/helpers/postgresServer';
 import { syntheticPlanJson } from '../test/helpers/syntheticPlan';
-import { printFigures, type Figure } from './figures';
+import { printFigures, runBench, type Figure } from './figures';
 
 const figures: Figure[] = [];
 
@@ -323,10 +323,4 @@ async function main(): Promise<void> {
   printFigures(figures);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

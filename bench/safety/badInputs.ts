@@ -11,6 +11,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+// Deterministic (mulberry32): the same cases in the parent and the child.
+import { seeded } from '../../test/unit/plan/pasteVariants';
 
 export interface BadInputFigures {
   tried: number;
@@ -31,17 +33,6 @@ const TIMEOUT_MS = 20_000;
 const fixtures = join(__dirname, '../../test/fixtures/plans');
 const fixture = (path: string): string => readFileSync(join(fixtures, path), 'utf8');
 
-/** A deterministic PRNG (mulberry32): the same cases in the parent and the child. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function junk(bytes: number, seed: number): string {
   const random = seeded(seed);

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { openSession } from '../../src/core/db/openSession';
 import { startTestServer, type TestServer } from '../../test/helpers/postgresServer';
 import { startSilentProxy } from '../../test/helpers/silentProxy';
-import { printFigures, type Figure } from '../figures';
+import { printFigures, runBench, type Figure } from '../figures';
 
 /** What bench/safety/statements.ts gives. */
 interface StatementFigures {
@@ -185,10 +185,4 @@ async function main(): Promise<void> {
   printFigures(figures);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -22,7 +22,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Client } from 'pg';
 import { openSession } from '../src/core/db/openSession';
-import { dashboardDataSql, dashboardDemoFiles, dashboardQuery, dashboardSchemaSql, defaultDashboardScale } from '../src/core/demo/dashboardDemo';
+import {
+  dashboardDataSql,
+  dashboardDemoFiles,
+  dashboardQuery,
+  dashboardSchemaSql,
+  defaultDashboardScale,
+} from '../src/core/demo/dashboardDemo';
 import { analysePlanText, explainAndOptimize } from '../src/core/explainAndOptimize';
 import { checkSqlDocument } from '../src/core/insights/sqlRules';
 import { loadParser } from '../src/core/sql/parser';
@@ -72,12 +78,27 @@ async function benchPlanParse(): Promise<void> {
   const ms = median(times);
   const jsonMs = median(jsonTimes);
   figures.push(
-    { name: `(a) parse + analyse ${nodeCount.toLocaleString('en-US')}-node plan (${mb(text.length).toFixed(1)} MB JSON), median of 7`, value: `${ms.toFixed(1)} ms`, target: '≤ 100 ms', met: ms <= 100 },
+    {
+      name: `(a) parse + analyse ${nodeCount.toLocaleString('en-US')}-node plan (${mb(text.length).toFixed(1)} MB JSON), median of 7`,
+      value: `${ms.toFixed(1)} ms`,
+      target: '≤ 100 ms',
+      met: ms <= 100,
+    },
     { name: '(a)   of which parsePlan (model and metrics, no rules)', value: `${parseOnly.toFixed(1)} ms`, target: '' },
-    { name: '(a) heap held by the analysed plan', value: `${heapMb.toFixed(1)} MB`, target: '≤ 100 MB', met: heapMb <= 100 },
-    { name: '(a) ratio to JSON.parse of the same text', value: `${(ms / jsonMs).toFixed(1)}× (JSON.parse ${jsonMs.toFixed(1)} ms)`, target: '' },
+    {
+      name: '(a) heap held by the analysed plan',
+      value: `${heapMb.toFixed(1)} MB`,
+      target: '≤ 100 MB',
+      met: heapMb <= 100,
+    },
+    {
+      name: '(a) ratio to JSON.parse of the same text',
+      value: `${(ms / jsonMs).toFixed(1)}× (JSON.parse ${jsonMs.toFixed(1)} ms)`,
+      target: '',
+    },
   );
-  if (kept.plan.nodes.length !== nodeCount) throw new Error(`synthetic plan has ${kept.plan.nodes.length} nodes, expected ${nodeCount}`);
+  if (kept.plan.nodes.length !== nodeCount)
+    throw new Error(`synthetic plan has ${kept.plan.nodes.length} nodes, expected ${nodeCount}`);
 }
 
 /** Matching two huge plans node by node: what Compare with Previous does on the host before the view opens. */
@@ -86,7 +107,12 @@ async function benchCompare(): Promise<void> {
   const after = parsePlan(syntheticPlanJson(10_000));
   comparePlans(before, after); // warm-up
   const ms = median(await timeRuns(5, () => comparePlans(before, after)));
-  figures.push({ name: '(i) compare two 10,000-node plans (node matching, deltas, summary), median of 5', value: `${ms.toFixed(0)} ms`, target: '≤ 3 s', met: ms <= 3000 });
+  figures.push({
+    name: '(i) compare two 10,000-node plans (node matching, deltas, summary), median of 5',
+    value: `${ms.toFixed(0)} ms`,
+    target: '≤ 3 s',
+    met: ms <= 3000,
+  });
 }
 
 async function benchOverhead(): Promise<void> {
@@ -111,14 +137,22 @@ async function benchOverhead(): Promise<void> {
       for (let i = 0; i < runs; i++) {
         bare.push(...(await timeRuns(1, () => setup.query({ text: bareSql, rowMode: 'array' }))));
         tool.push(...(await timeRuns(1, () => explainAndOptimize(session, dashboardQuery, { analyze: true }))));
-        noCatalog.push(...(await timeRuns(1, () => explainAndOptimize(session, dashboardQuery, { analyze: true, withCatalog: false }))));
+        noCatalog.push(
+          ...(await timeRuns(1, () =>
+            explainAndOptimize(session, dashboardQuery, { analyze: true, withCatalog: false }),
+          )),
+        );
       }
       const version = Math.floor(server.versionNum / 10000);
       const overhead = (label: string, bareMs: number, toolMs: number): Figure[] => {
         const limit = bareMs * 1.2 + 20;
         const delta = toolMs - bareMs;
         return [
-          { name: `(b) ${label}: bare EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) via pg, PostgreSQL ${version}`, value: `${bareMs.toFixed(1)} ms`, target: '' },
+          {
+            name: `(b) ${label}: bare EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) via pg, PostgreSQL ${version}`,
+            value: `${bareMs.toFixed(1)} ms`,
+            target: '',
+          },
           {
             name: `(b) ${label}: Explain and Optimize round trip, same query`,
             value: `${toolMs.toFixed(1)} ms (${(toolMs / bareMs).toFixed(2)}×, ${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(1)} ms)`,
@@ -131,7 +165,11 @@ async function benchOverhead(): Promise<void> {
         // The first pair after the warm-up: one run, as the target is worded.
         ...overhead('one run', bare[0], tool[0]),
         ...overhead(`median of ${runs}`, median(bare), median(tool)),
-        { name: `(b)   median of ${runs} without reading the catalog (sizes, indexes, pg_stats)`, value: `${median(noCatalog).toFixed(1)} ms`, target: '' },
+        {
+          name: `(b)   median of ${runs} without reading the catalog (sizes, indexes, pg_stats)`,
+          value: `${median(noCatalog).toFixed(1)} ms`,
+          target: '',
+        },
       );
     } finally {
       await session.close();
@@ -144,10 +182,13 @@ async function benchOverhead(): Promise<void> {
 
 function generatedSqlFile(lines: number): string {
   const statements = [
-    (i: number) => `SELECT id, name, email\nFROM users\nWHERE lower(email) = 'user${i}@example.com'\nORDER BY created_at DESC\nLIMIT 20;`,
-    (i: number) => `SELECT *\nFROM orders o\nWHERE o.status NOT IN (SELECT status FROM cancelled_${i})\n  AND o.total > ${i};`,
+    (i: number) =>
+      `SELECT id, name, email\nFROM users\nWHERE lower(email) = 'user${i}@example.com'\nORDER BY created_at DESC\nLIMIT 20;`,
+    (i: number) =>
+      `SELECT *\nFROM orders o\nWHERE o.status NOT IN (SELECT status FROM cancelled_${i})\n  AND o.total > ${i};`,
     (i: number) => `UPDATE orders\nSET status = 'shipped'\nWHERE id = ${i};`,
-    (i: number) => `-- report ${i}\nSELECT u.name, count(o.id)\nFROM users u\nLEFT JOIN orders o ON o.user_id = u.id\nWHERE o.created_at >= '2024-01-01'\nGROUP BY u.name\nOFFSET ${i * 100};`,
+    (i: number) =>
+      `-- report ${i}\nSELECT u.name, count(o.id)\nFROM users u\nLEFT JOIN orders o ON o.user_id = u.id\nWHERE o.created_at >= '2024-01-01'\nGROUP BY u.name\nOFFSET ${i * 100};`,
   ];
   const out: string[] = [];
   let count = 0;
@@ -190,10 +231,15 @@ async function benchSqlChecks(): Promise<void> {
     checkSqlDocument(current);
   }
   const runs = 9;
-  const first = median(await timeRuns(runs, (() => {
-    let v = 0;
-    return () => checkSqlDocument(variant(++v));
-  })()));
+  const first = median(
+    await timeRuns(
+      runs,
+      (() => {
+        let v = 0;
+        return () => checkSqlDocument(variant(++v));
+      })(),
+    ),
+  );
   // Each timed run starts from the document as it was just before its edit, as in the editor.
   let previous = current;
   const edits: string[] = [];
@@ -212,9 +258,22 @@ async function benchSqlChecks(): Promise<void> {
   const name = `generated ${lines.toLocaleString('en-US')}-line file (${count} statements), median of ${runs}`;
   const edit = perThousand(median(editTimes));
   figures.push(
-    { name: `(c) static SQL checks, re-check after editing one statement, ${name}`, value: `${edit.toFixed(2)} ms per 1,000 lines`, target: '< 5 ms', met: edit < 5 },
-    { name: '(c)   first check of the file (every statement parsed and analysed)', value: `${perThousand(first).toFixed(2)} ms per 1,000 lines`, target: '' },
-    { name: '(c)   re-check with nothing changed', value: `${perThousand(unchanged).toFixed(2)} ms per 1,000 lines`, target: '' },
+    {
+      name: `(c) static SQL checks, re-check after editing one statement, ${name}`,
+      value: `${edit.toFixed(2)} ms per 1,000 lines`,
+      target: '< 5 ms',
+      met: edit < 5,
+    },
+    {
+      name: '(c)   first check of the file (every statement parsed and analysed)',
+      value: `${perThousand(first).toFixed(2)} ms per 1,000 lines`,
+      target: '',
+    },
+    {
+      name: '(c)   re-check with nothing changed',
+      value: `${perThousand(unchanged).toFixed(2)} ms per 1,000 lines`,
+      target: '',
+    },
   );
 }
 
@@ -238,7 +297,12 @@ async function benchWebview(): Promise<void> {
 function webviewFigure(row: unknown): Figure {
   const r = (row ?? {}) as Record<string, unknown>;
   if (typeof r.name === 'string' && typeof r.value === 'string') {
-    return { name: `(d) ${r.name}`, value: r.value, target: typeof r.target === 'string' ? r.target : '', met: typeof r.met === 'boolean' ? r.met : undefined };
+    return {
+      name: `(d) ${r.name}`,
+      value: r.value,
+      target: typeof r.target === 'string' ? r.target : '',
+      met: typeof r.met === 'boolean' ? r.met : undefined,
+    };
   }
   const nodes = r.nodes ?? r.nodeCount ?? r.count;
   const rest = Object.entries(r)
@@ -263,9 +327,21 @@ async function benchDemo(): Promise<void> {
     const explainMs = performance.now() - explainStarted;
     const { users, orders } = defaultDashboardScale;
     figures.push(
-      { name: '(e) demo: PGlite cold start (empty database, WASM compile + initdb)', value: `${(coldMs / 1000).toFixed(2)} s`, target: '' },
-      { name: `(e) demo: new database + load ${users.toLocaleString('en-US')} users / ${orders.toLocaleString('en-US')} orders`, value: `${(loadedMs / 1000).toFixed(2)} s`, target: 'a few seconds' },
-      { name: '(e) demo: Explain and Optimize of the dashboard query (embedded)', value: `${explainMs.toFixed(0)} ms (execution ${result.plan.totals.timeMs.toFixed(0)} ms)`, target: '' },
+      {
+        name: '(e) demo: PGlite cold start (empty database, WASM compile + initdb)',
+        value: `${(coldMs / 1000).toFixed(2)} s`,
+        target: '',
+      },
+      {
+        name: `(e) demo: new database + load ${users.toLocaleString('en-US')} users / ${orders.toLocaleString('en-US')} orders`,
+        value: `${(loadedMs / 1000).toFixed(2)} s`,
+        target: 'a few seconds',
+      },
+      {
+        name: '(e) demo: Explain and Optimize of the dashboard query (embedded)',
+        value: `${explainMs.toFixed(0)} ms (execution ${result.plan.totals.timeMs.toFixed(0)} ms)`,
+        target: '',
+      },
     );
   } finally {
     await session.close();
@@ -278,12 +354,17 @@ async function benchEditor(): Promise<void> {
     return;
   }
   const { benchExtension, withinTarget } = await import('./extension/run');
-  for (const row of await benchExtension()) figures.push({ name: `(f) ${row.label}`, value: row.value, target: row.target, met: withinTarget(row) });
+  for (const row of await benchExtension())
+    figures.push({ name: `(f) ${row.label}`, value: row.value, target: row.target, met: withinTarget(row) });
 }
 
 async function benchViewerVsPev2(): Promise<void> {
   if (process.env.BENCH_SKIP_PEV2 === '1') {
-    figures.push({ name: '(g) plan viewer vs pev2', value: 'skipped (BENCH_SKIP_PEV2=1; alone: npx tsx bench/viewer/run.ts)', target: '' });
+    figures.push({
+      name: '(g) plan viewer vs pev2',
+      value: 'skipped (BENCH_SKIP_PEV2=1; alone: npx tsx bench/viewer/run.ts)',
+      target: '',
+    });
     return;
   }
   const { measureViewerVsPev2, viewerFigures } = await import('./viewer/run');
@@ -293,7 +374,12 @@ async function benchViewerVsPev2(): Promise<void> {
 async function benchHealthChecks(): Promise<void> {
   const { benchHealth } = await import('./health/run');
   for (const row of await benchHealth()) {
-    figures.push({ name: `(h) ${row.label}`, value: `${row.ms.toFixed(0)} ms`, target: row.target, met: row.target ? row.ms <= 2000 : undefined });
+    figures.push({
+      name: `(h) ${row.label}`,
+      value: `${row.ms.toFixed(0)} ms`,
+      target: row.target,
+      met: row.target ? row.ms <= 2000 : undefined,
+    });
   }
 }
 

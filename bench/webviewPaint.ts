@@ -54,7 +54,11 @@ export async function measureWebviewPaint(nodeCounts: number[]): Promise<Webview
   const samples: WebviewPaintSample[] = [];
   try {
     for (const nodes of nodeCounts) {
-      const message: DidShowResultNotification = { type: 'didShowResult', result: syntheticResult(nodes), title: `${nodes} nodes` };
+      const message: DidShowResultNotification = {
+        type: 'didShowResult',
+        result: syntheticResult(nodes),
+        title: `${nodes} nodes`,
+      };
       const view = await openPlanView(browser);
       const timing = await timeShowResult(view.page, message, false);
       const heapMB = await view.page.evaluate(() => {
@@ -73,7 +77,15 @@ export async function measureWebviewPaint(nodeCounts: number[]): Promise<Webview
 
 if (require.main === module) {
   measureWebviewPaint([100, 500, 2000, 5000]).then(
-    (rows) => console.table(rows.map((r) => ({ ...r, firstPaintMs: +r.firstPaintMs.toFixed(1), interactiveMs: +r.interactiveMs.toFixed(1), heapMB: +r.heapMB.toFixed(1) }))),
+    (rows) =>
+      console.table(
+        rows.map((r) => ({
+          ...r,
+          firstPaintMs: +r.firstPaintMs.toFixed(1),
+          interactiveMs: +r.interactiveMs.toFixed(1),
+          heapMB: +r.heapMB.toFixed(1),
+        })),
+      ),
     (error: unknown) => {
       console.error(error);
       process.exitCode = 1;

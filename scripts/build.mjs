@@ -24,7 +24,11 @@ const typescriptApart = {
 const tunerApart = {
   name: 'tuner-apart',
   setup(b) {
-    b.onResolve({ filter: /^\.\/tuner$/ }, (args) => (args.importer.endsWith(join('src', 'extension', 'extension.ts')) ? { path: './tuner.js', external: true } : undefined));
+    b.onResolve({ filter: /^\.\/tuner$/ }, (args) =>
+      args.importer.endsWith(join('src', 'extension', 'extension.ts'))
+        ? { path: './tuner.js', external: true }
+        : undefined,
+    );
   },
 };
 

@@ -20,7 +20,15 @@ import { h, s } from './dom';
 import { formatCount, formatMs } from './format';
 import { PlanCanvas, READABLE_SCALE } from './planCanvas';
 import { defaultCollapsed, layoutPlan, NODE_HEIGHT, NODE_WIDTH, type Grouping, type PlanLayout } from './planLayout';
-import { findSiblingGroups, groupBoxId, groupIdOfBox, groupTitle, hiddenInGroup, type SiblingGroup, type SiblingGroups } from './siblingGroups';
+import {
+  findSiblingGroups,
+  groupBoxId,
+  groupIdOfBox,
+  groupTitle,
+  hiddenInGroup,
+  type SiblingGroup,
+  type SiblingGroups,
+} from './siblingGroups';
 
 export type Comparison = Omit<DidShowComparisonNotification, 'type'>;
 type Side = 'before' | 'after';
@@ -36,7 +44,9 @@ function change(d: Delta, better: string, worse: string): string {
   if (d.after <= 0) return d.before > 0 ? `${better}, now 0` : 'same';
   if (d.before <= 0) return 'new';
   const r = d.before / d.after;
-  return r >= 1 ? `${r >= 10 ? Math.round(r) : r.toFixed(1)}× ${better}` : `${1 / r >= 10 ? Math.round(1 / r) : (1 / r).toFixed(1)}× ${worse}`;
+  return r >= 1
+    ? `${r >= 10 ? Math.round(r) : r.toFixed(1)}× ${better}`
+    : `${1 / r >= 10 ? Math.round(1 / r) : (1 / r).toFixed(1)}× ${worse}`;
 }
 
 /** Per side: its groups, which of them are open, which subtrees are collapsed, and the layout drawn. */
@@ -96,7 +106,11 @@ export class CompareView {
       this.byBefore.set(m.beforeId, m);
       this.byAfter.set(m.afterId, m);
     }
-    const sideState = (plan: TuningResult['plan']): SideState => ({ groups: findSiblingGroups(plan), expanded: new Set(), collapsed: new Set() });
+    const sideState = (plan: TuningResult['plan']): SideState => ({
+      groups: findSiblingGroups(plan),
+      expanded: new Set(),
+      collapsed: new Set(),
+    });
     this.sides = { before: sideState(data.before.plan), after: sideState(data.after.plan) };
     this.groupPairs = pairGroups(this.sides.before.groups, this.sides.after.groups, data.comparison.matches);
     const canvas = (side: Side): PlanCanvas =>
@@ -111,7 +125,8 @@ export class CompareView {
     for (const c of Object.values(this.canvases)) {
       // The canvas fits its own plan on F; in compare mode F fits both, as the Fit button does.
       c.element.addEventListener('keydown', (event) => {
-        if ((event.key === 'f' || event.key === 'F') && !event.altKey && !event.ctrlKey && !event.metaKey) this.fitBoth();
+        if ((event.key === 'f' || event.key === 'F') && !event.altKey && !event.ctrlKey && !event.metaKey)
+          this.fitBoth();
       });
     }
   }
@@ -136,18 +151,30 @@ export class CompareView {
     const topbar = h('div', { className: 'topbar' }, head, toolbar);
     const pane = (side: Side, result: TuningResult, label: string): HTMLElement => {
       const plan = result.plan;
-      const figure = plan.analyzed ? formatMs(plan.executionTimeMs ?? plan.totals.timeMs) : `cost ${formatCount(plan.totals.cost)}`;
+      const figure = plan.analyzed
+        ? formatMs(plan.executionTimeMs ?? plan.totals.timeMs)
+        : `cost ${formatCount(plan.totals.cost)}`;
       return h(
         'section',
         { className: `compare-pane ${side}`, attrs: { 'aria-label': label } },
-        h('div', { className: 'pane-head' }, h('strong', { text: label }), h('span', { className: 'muted', text: ` · ${figure} · ${plan.nodes.length} nodes` })),
+        h(
+          'div',
+          { className: 'pane-head' },
+          h('strong', { text: label }),
+          h('span', { className: 'muted', text: ` · ${figure} · ${plan.nodes.length} nodes` }),
+        ),
         this.canvases[side].element,
       );
     };
     this.element.replaceChildren(
       topbar,
       this.info,
-      h('div', { className: 'compare-main' }, pane('before', data.before, data.beforeLabel ?? 'Before'), pane('after', data.after, data.afterLabel ?? 'After')),
+      h(
+        'div',
+        { className: 'compare-main' },
+        pane('before', data.before, data.beforeLabel ?? 'Before'),
+        pane('after', data.after, data.afterLabel ?? 'After'),
+      ),
     );
     const change = this.restoreViews ? undefined : this.biggestChange();
     for (const side of ['before', 'after'] as const) {
@@ -207,7 +234,8 @@ export class CompareView {
     const who = this.zoomedIn.size === 2 ? 'Both plans are' : `The ${[...this.zoomedIn][0]} plan is`;
     let where = 'from the top';
     if (change) {
-      const label = change.beforeLabel === change.afterLabel ? change.afterLabel : `${change.beforeLabel} → ${change.afterLabel}`;
+      const label =
+        change.beforeLabel === change.afterLabel ? change.afterLabel : `${change.beforeLabel} → ${change.afterLabel}`;
       const figure = this.data.comparison.analyzed
         ? `self ${formatMs(change.selfTimeMs.before)} → ${formatMs(change.selfTimeMs.after)}`
         : `self cost ${formatCount(change.selfCost.before)} → ${formatCount(change.selfCost.after)}`;
@@ -250,7 +278,8 @@ export class CompareView {
       const m = this.matchOf(side, id);
       const partner = m ? (side === 'before' ? m.afterId : m.beforeId) : undefined;
       this.setCollapsed(side, id, collapse);
-      if (partner !== undefined && this.data[otherSide].plan.nodes[partner]?.children.length) this.setCollapsed(otherSide, partner, collapse);
+      if (partner !== undefined && this.data[otherSide].plan.nodes[partner]?.children.length)
+        this.setCollapsed(otherSide, partner, collapse);
     }
     const linked = this.linkedId({ side, id }, otherSide);
     this.relayout(side, id);
@@ -277,8 +306,13 @@ export class CompareView {
     const after = anchorId === undefined ? undefined : state.layout.byId.get(anchorId);
     const canvas = this.canvases[side];
     const t = canvas.getTransform();
-    const view = before && after ? { k: t.k, x: t.x + (before.x - after.x) * t.k, y: t.y + (before.y - after.y) * t.k } : t;
-    const selected = this.selected ? (this.selected.side === side ? this.selected.id : this.linkedId(this.selected, side)) : undefined;
+    const view =
+      before && after ? { k: t.k, x: t.x + (before.x - after.x) * t.k, y: t.y + (before.y - after.y) * t.k } : t;
+    const selected = this.selected
+      ? this.selected.side === side
+        ? this.selected.id
+        : this.linkedId(this.selected, side)
+      : undefined;
     canvas.show(plan, state.layout, selected, view);
   }
 
@@ -295,10 +329,18 @@ export class CompareView {
     const pair = this.pairOf(side, groupId);
     g.classList.add(pair ? 'match-group' : 'unmatched');
     const text = !pair
-      ? side === 'before' ? 'no group like it in the after plan' : 'no group like it before'
-      : side === 'after' ? this.groupDeltaText(pair) : `${pair.matched} matched in ${groupTitle(pair.after)}`;
+      ? side === 'before'
+        ? 'no group like it in the after plan'
+        : 'no group like it before'
+      : side === 'after'
+        ? this.groupDeltaText(pair)
+        : `${pair.matched} matched in ${groupTitle(pair.after)}`;
     g.append(
-      s('text', { className: `delta ${pair ? 'group' : 'none'}`, text, attrs: { x: NODE_WIDTH - 4, y: NODE_HEIGHT + 14, 'text-anchor': 'end' } }),
+      s('text', {
+        className: `delta ${pair ? 'group' : 'none'}`,
+        text,
+        attrs: { x: NODE_WIDTH - 4, y: NODE_HEIGHT + 14, 'text-anchor': 'end' },
+      }),
     );
   }
 
@@ -307,9 +349,12 @@ export class CompareView {
     const nb = pair.before.members.length;
     const na = pair.after.members.length;
     if (nb !== na) parts.push(`${formatCount(nb)} → ${formatCount(na)} members`);
-    if (this.data.comparison.analyzed && pair.timeMs.before !== pair.timeMs.after) parts.push(`Σ ${change(pair.timeMs, 'faster', 'slower')}`);
-    else if (!this.data.comparison.analyzed && pair.cost.before !== pair.cost.after) parts.push(`Σ cost ${change(pair.cost, 'lower', 'higher')}`);
-    if (pair.rows.before !== pair.rows.after) parts.push(`Σ rows ${formatCount(pair.rows.before)}→${formatCount(pair.rows.after)}`);
+    if (this.data.comparison.analyzed && pair.timeMs.before !== pair.timeMs.after)
+      parts.push(`Σ ${change(pair.timeMs, 'faster', 'slower')}`);
+    else if (!this.data.comparison.analyzed && pair.cost.before !== pair.cost.after)
+      parts.push(`Σ cost ${change(pair.cost, 'lower', 'higher')}`);
+    if (pair.rows.before !== pair.rows.after)
+      parts.push(`Σ rows ${formatCount(pair.rows.before)}→${formatCount(pair.rows.after)}`);
     return parts.join(' · ') || 'unchanged';
   }
 
@@ -317,17 +362,28 @@ export class CompareView {
     const m = this.matchOf(side, id);
     g.classList.add(m ? `match-${m.confidence}` : 'unmatched');
     const text = !m
-      ? side === 'before' ? 'gone in the after plan' : 'new in this plan'
-      : side === 'after' ? this.deltaText(m) : m.typeChange ? `becomes ${m.typeChange.after}` : `${m.confidence} match`;
+      ? side === 'before'
+        ? 'gone in the after plan'
+        : 'new in this plan'
+      : side === 'after'
+        ? this.deltaText(m)
+        : m.typeChange
+          ? `becomes ${m.typeChange.after}`
+          : `${m.confidence} match`;
     g.append(
-      s('text', { className: `delta ${m ? m.confidence : 'none'}`, text, attrs: { x: NODE_WIDTH - 4, y: NODE_HEIGHT + 14, 'text-anchor': 'end' } }),
+      s('text', {
+        className: `delta ${m ? m.confidence : 'none'}`,
+        text,
+        attrs: { x: NODE_WIDTH - 4, y: NODE_HEIGHT + 14, 'text-anchor': 'end' },
+      }),
     );
   }
 
   private deltaText(m: NodeMatch): string {
     const parts: string[] = [];
     if (m.typeChange) parts.push(`was ${m.typeChange.before}`);
-    if (this.data.comparison.analyzed && m.selfTimeMs.before !== m.selfTimeMs.after) parts.push(`self ${change(m.selfTimeMs, 'faster', 'slower')}`);
+    if (this.data.comparison.analyzed && m.selfTimeMs.before !== m.selfTimeMs.after)
+      parts.push(`self ${change(m.selfTimeMs, 'faster', 'slower')}`);
     if (m.rows.before !== m.rows.after) parts.push(`rows ${formatCount(m.rows.before)}→${formatCount(m.rows.after)}`);
     return parts.join(' · ') || 'unchanged';
   }
@@ -394,11 +450,17 @@ export class CompareView {
   private describeGroup(side: Side, group: SiblingGroup | undefined): void {
     const pair = group ? this.pairOf(side, group.id) : undefined;
     if (!group || !pair) {
-      this.infoText.textContent = group ? `${groupTitle(group)}: no group of similar nodes in the other plan holds their matches.` : '';
+      this.infoText.textContent = group
+        ? `${groupTitle(group)}: no group of similar nodes in the other plan holds their matches.`
+        : '';
       return;
     }
-    const parts = [`${groupTitle(pair.before)} ↔ ${groupTitle(pair.after)}`, `${formatCount(pair.matched)} of ${formatCount(pair.before.members.length)} members matched`];
-    if (this.data.comparison.analyzed) parts.push(`Σ time ${formatMs(pair.timeMs.before)} → ${formatMs(pair.timeMs.after)}`);
+    const parts = [
+      `${groupTitle(pair.before)} ↔ ${groupTitle(pair.after)}`,
+      `${formatCount(pair.matched)} of ${formatCount(pair.before.members.length)} members matched`,
+    ];
+    if (this.data.comparison.analyzed)
+      parts.push(`Σ time ${formatMs(pair.timeMs.before)} → ${formatMs(pair.timeMs.after)}`);
     else parts.push(`Σ cost ${formatCount(pair.cost.before)} → ${formatCount(pair.cost.after)}`);
     parts.push(`Σ rows ${formatCount(pair.rows.before)} → ${formatCount(pair.rows.after)}`);
     this.infoText.textContent = parts.join(' · ');
@@ -406,11 +468,18 @@ export class CompareView {
 
   private describe(m: NodeMatch | undefined): void {
     if (!m) {
-      this.infoText.textContent = this.selected ? 'This node has no counterpart in the other plan.' : 'Select a node to see its match in the other plan.';
+      this.infoText.textContent = this.selected
+        ? 'This node has no counterpart in the other plan.'
+        : 'Select a node to see its match in the other plan.';
       return;
     }
-    const parts = [`${m.beforeLabel} ↔ ${m.afterLabel}`, `${m.confidence} match (score ${m.score.toFixed(2)})`, `rows ${formatCount(m.rows.before)} → ${formatCount(m.rows.after)}`];
-    if (this.data.comparison.analyzed) parts.push(`self ${formatMs(m.selfTimeMs.before)} → ${formatMs(m.selfTimeMs.after)}`);
+    const parts = [
+      `${m.beforeLabel} ↔ ${m.afterLabel}`,
+      `${m.confidence} match (score ${m.score.toFixed(2)})`,
+      `rows ${formatCount(m.rows.before)} → ${formatCount(m.rows.after)}`,
+    ];
+    if (this.data.comparison.analyzed)
+      parts.push(`self ${formatMs(m.selfTimeMs.before)} → ${formatMs(m.selfTimeMs.after)}`);
     this.infoText.textContent = parts.join(' · ');
   }
 

@@ -22,7 +22,11 @@ export function renderDetails(result: TuningResult, node: PlanNode | undefined, 
   const heading = h('div', { className: 'details-heading' });
   const role = nodeRole(node.fields);
   if (role) heading.append(h('div', { className: 'muted small', text: role }));
-  const titleRow = h('div', { className: 'details-title-row' }, h('h2', { className: 'details-title', text: nodeLabel(node.fields) }));
+  const titleRow = h(
+    'div',
+    { className: 'details-title-row' },
+    h('h2', { className: 'details-title', text: nodeLabel(node.fields) }),
+  );
   if (m.hotspotRank !== undefined) {
     const badge = document.createElement('vscode-badge');
     badge.className = `hotspot-badge rank-${Math.min(m.hotspotRank, 4)}`;
@@ -41,7 +45,12 @@ export function renderDetails(result: TuningResult, node: PlanNode | undefined, 
     button.textContent = 'Show in editor';
     button.addEventListener('click', () => actions.revealRange(range, node.id));
     root.append(
-      h('div', { className: 'sql-range' }, h('code', { text: snippet.length > 120 ? `${snippet.slice(0, 119)}…` : snippet }), button),
+      h(
+        'div',
+        { className: 'sql-range' },
+        h('code', { text: snippet.length > 120 ? `${snippet.slice(0, 119)}…` : snippet }),
+        button,
+      ),
     );
   }
 
@@ -88,8 +97,14 @@ function misestimateText(node: PlanNode): string {
 function section(title: string, rows: Row[]): HTMLElement {
   const shown = rows.filter((r): r is [string, string] => r[1] !== undefined);
   const table = h('table', { className: 'kv' });
-  for (const [k, v] of shown) table.append(h('tr', {}, h('th', { text: k, attrs: { scope: 'row' } }), h('td', { text: v })));
-  return h('section', { className: 'details-section' }, h('h3', { text: title }), shown.length ? table : h('p', { className: 'muted', text: '–' }));
+  for (const [k, v] of shown)
+    table.append(h('tr', {}, h('th', { text: k, attrs: { scope: 'row' } }), h('td', { text: v })));
+  return h(
+    'section',
+    { className: 'details-section' },
+    h('h3', { text: title }),
+    shown.length ? table : h('p', { className: 'muted', text: '–' }),
+  );
 }
 
 const bufferRows: Array<[keyof BufferCounts, string]> = [
@@ -115,11 +130,29 @@ function buffersSection(inclusive: BufferCounts, exclusive: BufferCounts): HTMLE
   const table = h(
     'table',
     { className: 'grid' },
-    h('thead', {}, h('tr', {}, h('th', {}), h('th', { text: 'Self', attrs: { scope: 'col' } }), h('th', { text: 'Inclusive', attrs: { scope: 'col' } }))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}),
+        h('th', { text: 'Self', attrs: { scope: 'col' } }),
+        h('th', { text: 'Inclusive', attrs: { scope: 'col' } }),
+      ),
+    ),
   );
   const body = h('tbody');
   for (const [key, label] of rows) {
-    body.append(h('tr', {}, h('th', { text: label, attrs: { scope: 'row' } }), h('td', { text: formatBlocks(exclusive[key]) }), h('td', { text: formatBlocks(inclusive[key]) })));
+    body.append(
+      h(
+        'tr',
+        {},
+        h('th', { text: label, attrs: { scope: 'row' } }),
+        h('td', { text: formatBlocks(exclusive[key]) }),
+        h('td', { text: formatBlocks(inclusive[key]) }),
+      ),
+    );
   }
   table.append(body);
   sec.append(table);

@@ -46,13 +46,21 @@ function apply(e: Element, props: ElementProps, children: Child[]): void {
 
 /** Severity icons as inline SVG (codicons would need an external font the CSP doesn't allow by default). */
 export function severityIcon(severity: 'critical' | 'warning' | 'info'): SVGSVGElement {
-  const svg = s('svg', { className: `sev-icon sev-${severity}`, attrs: { viewBox: '0 0 16 16', width: 16, height: 16, 'aria-hidden': 'true' } });
+  const svg = s('svg', {
+    className: `sev-icon sev-${severity}`,
+    attrs: { viewBox: '0 0 16 16', width: 16, height: 16, 'aria-hidden': 'true' },
+  });
   if (severity === 'warning') {
     svg.append(s('path', { className: 'sev-shape', attrs: { d: 'M8 1.5 15 14.5H1Z' } }));
     svg.append(s('path', { className: 'sev-mark', attrs: { d: 'M7.25 6h1.5v4.5h-1.5zM7.25 11.5h1.5V13h-1.5z' } }));
   } else if (severity === 'critical') {
     svg.append(s('circle', { className: 'sev-shape', attrs: { cx: 8, cy: 8, r: 7 } }));
-    svg.append(s('path', { className: 'sev-mark', attrs: { d: 'M5.2 4.1 8 6.9l2.8-2.8 1.1 1.1L9.1 8l2.8 2.8-1.1 1.1L8 9.1l-2.8 2.8-1.1-1.1L6.9 8 4.1 5.2z' } }));
+    svg.append(
+      s('path', {
+        className: 'sev-mark',
+        attrs: { d: 'M5.2 4.1 8 6.9l2.8-2.8 1.1 1.1L9.1 8l2.8 2.8-1.1 1.1L8 9.1l-2.8 2.8-1.1-1.1L6.9 8 4.1 5.2z' },
+      }),
+    );
   } else {
     svg.append(s('circle', { className: 'sev-shape', attrs: { cx: 8, cy: 8, r: 7 } }));
     svg.append(s('path', { className: 'sev-mark', attrs: { d: 'M7.25 7h1.5v5h-1.5zM7.25 4h1.5v1.5h-1.5z' } }));

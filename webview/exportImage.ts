@@ -10,8 +10,22 @@ import { layoutPlan, type PlanLayout } from './planLayout';
 
 /** Properties that decide how the plan looks; computed values carry the theme's resolved colours. */
 const PROPERTIES = [
-  'fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-opacity', 'stroke-linecap', 'stroke-linejoin', 'opacity',
-  'font-family', 'font-size', 'font-weight', 'font-style', 'text-anchor', 'dominant-baseline', 'display', 'visibility',
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-opacity',
+  'stroke-linecap',
+  'stroke-linejoin',
+  'opacity',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'font-style',
+  'text-anchor',
+  'dominant-baseline',
+  'display',
+  'visibility',
 ] as const;
 
 /** Of PROPERTIES, those a child takes from its parent unless set: written only where they change. */
@@ -27,7 +41,13 @@ type Styles = Record<string, string>;
  * structural or attribute selectors for it, and it is never hovered), so computed styles are read once per
  * distinct path, not once per element.
  */
-function inlineStyles(source: Element, copy: Element, parent: Styles | undefined, path: string, memo: Map<string, Styles>): void {
+function inlineStyles(
+  source: Element,
+  copy: Element,
+  parent: Styles | undefined,
+  path: string,
+  memo: Map<string, Styles>,
+): void {
   const key = `${path}>${source.tagName}.${source.getAttribute('class') ?? ''}|${source.getAttribute('style') ?? ''}`;
   let values = memo.get(key);
   if (!values) {
@@ -44,7 +64,8 @@ function inlineStyles(source: Element, copy: Element, parent: Styles | undefined
   }
   copy.removeAttribute('style');
   copy.removeAttribute('class');
-  for (let i = 0; i < source.children.length; i++) inlineStyles(source.children[i], copy.children[i], values, key, memo);
+  for (let i = 0; i < source.children.length; i++)
+    inlineStyles(source.children[i], copy.children[i], values, key, memo);
 }
 
 /** Space around each plan in the file. */
@@ -67,7 +88,10 @@ export function wholeLayout(plan: Plan, shown: PlanLayout): PlanLayout {
 }
 
 /** One standalone SVG document of the canvases' whole plans (see wholeLayout), placed side by side. */
-export function serialisePlans(canvases: PlanCanvas[], background: string): { text: string; width: number; height: number } {
+export function serialisePlans(
+  canvases: PlanCanvas[],
+  background: string,
+): { text: string; width: number; height: number } {
   const parts: Array<{ group: SVGGElement; width: number; height: number }> = [];
   for (const canvas of canvases) {
     const shown = canvas.shown();
@@ -85,7 +109,10 @@ export function serialisePlans(canvases: PlanCanvas[], background: string): { te
       }),
     );
   }
-  const width = Math.max(1, parts.reduce((sum, p) => sum + p.width, 0));
+  const width = Math.max(
+    1,
+    parts.reduce((sum, p) => sum + p.width, 0),
+  );
   const height = Math.max(1, ...parts.map((p) => p.height));
   const root = document.createElementNS(SVG_NS, 'svg');
   root.setAttribute('xmlns', SVG_NS);
@@ -128,5 +155,9 @@ export async function svgToPng(svgText: string, width: number, height: number, w
 }
 
 export function backgroundColour(element: Element): string {
-  return getComputedStyle(element).getPropertyValue('--pv-bg').trim() || getComputedStyle(document.body).backgroundColor || '#ffffff';
+  return (
+    getComputedStyle(element).getPropertyValue('--pv-bg').trim() ||
+    getComputedStyle(document.body).backgroundColor ||
+    '#ffffff'
+  );
 }

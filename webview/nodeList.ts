@@ -1,4 +1,11 @@
-import type { NodeMetrics, PackedColumn, PackedPlanNodes, PlanNode, RawPlanFields, TuningResult } from '../src/shared/protocol';
+import type {
+  NodeMetrics,
+  PackedColumn,
+  PackedPlanNodes,
+  PlanNode,
+  RawPlanFields,
+  TuningResult,
+} from '../src/shared/protocol';
 
 /**
  * The host sends `plan.nodes` empty (see the protocol's DidShowResultNotification); rebuild it from the tree.
@@ -66,7 +73,14 @@ export function unpackNodes(result: TuningResult, packed: PackedPlanNodes): Tuni
     }
     const parentId = parents[id] < 0 ? null : parents[id];
     const parent = parentId === null ? undefined : nodes[parentId];
-    const node: PlanNode = { id, parentId, depth: parent ? parent.depth + 1 : 0, fields: nodeFields, children: [], metrics: nodeMetrics as unknown as NodeMetrics };
+    const node: PlanNode = {
+      id,
+      parentId,
+      depth: parent ? parent.depth + 1 : 0,
+      fields: nodeFields,
+      children: [],
+      metrics: nodeMetrics as unknown as NodeMetrics,
+    };
     nodes[id] = node;
     parent?.children.push(node);
   }

@@ -4,8 +4,21 @@ import { nodeLabel } from './nodeLabel';
 /** What a node is found by: its type, relation, index, alias and the other names EXPLAIN gives it. */
 function haystack(node: PlanNode): string {
   const f = node.fields;
-  const parts = [nodeLabel(f), f['Node Type'], f['Relation Name'], f['Schema'], f['Alias'], f['Index Name'], f['CTE Name'], f['Function Name'], f['Subplan Name']];
-  return parts.filter((p): p is string => typeof p === 'string').join('\n').toLowerCase();
+  const parts = [
+    nodeLabel(f),
+    f['Node Type'],
+    f['Relation Name'],
+    f['Schema'],
+    f['Alias'],
+    f['Index Name'],
+    f['CTE Name'],
+    f['Function Name'],
+    f['Subplan Name'],
+  ];
+  return parts
+    .filter((p): p is string => typeof p === 'string')
+    .join('\n')
+    .toLowerCase();
 }
 
 /** Finds nodes by relation, index, node type or alias; built once per plan, cheap per keystroke. */

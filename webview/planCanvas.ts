@@ -179,7 +179,10 @@ export class PlanCanvas {
     const bh = b.y1 - b.y0 + 2 * margin + 16;
     const k = Math.min(width / bw, height / bh, 1.1);
     if (k >= minScale) {
-      return { view: { x: width / 2 - ((b.x0 + b.x1) / 2) * k, y: height / 2 - ((b.y0 + b.y1) / 2) * k, k }, whole: true };
+      return {
+        view: { x: width / 2 - ((b.x0 + b.x1) / 2) * k, y: height / 2 - ((b.y0 + b.y1) / 2) * k, k },
+        whole: true,
+      };
     }
     const least = Math.max(MIN_SCALE, minScale);
     const top = margin + 16 - b.y0 * least;
@@ -244,7 +247,11 @@ export class PlanCanvas {
    * the stylesheet applies to it as to the view (not displayed: nothing shows or takes a click), and is
    * removed after. For export: `use` reads its computed styles.
    */
-  withWholeDrawing<T>(layout: PlanLayout, margin: number, use: (svg: SVGSVGElement, width: number, height: number) => T): T {
+  withWholeDrawing<T>(
+    layout: PlanLayout,
+    margin: number,
+    use: (svg: SVGSVGElement, width: number, height: number) => T,
+  ): T {
     const plan = this.plan;
     if (!plan) throw new Error('nothing to draw');
     const b = layout.bounds;
@@ -254,7 +261,10 @@ export class PlanCanvas {
     const svg = s('svg', { className: 'plan-svg', attrs: { 'aria-hidden': 'true' } });
     // Not displayed: styles compute for it, but nothing lays out or shapes its thousands of texts.
     svg.style.setProperty('display', 'none');
-    const viewport = s('g', { className: 'viewport', attrs: { transform: `translate(${margin - b.x0},${margin + 16 - b.y0})` } });
+    const viewport = s('g', {
+      className: 'viewport',
+      attrs: { transform: `translate(${margin - b.x0},${margin + 16 - b.y0})` },
+    });
     const edges = s('g', { className: 'edges' });
     const nodes = s('g', { className: 'nodes' });
     for (const ln of layout.nodes) {
@@ -466,28 +476,47 @@ export class PlanCanvas {
 
     const badgeWidth = m.hotspotRank !== undefined ? 34 : 0;
     const labelFont = `600 13px ${this.fontFamily}`;
-    g.append(s('text', { className: 'label', text: fitText(label, INNER - badgeWidth, labelFont), attrs: { x: PAD, y: 22 } }));
+    g.append(
+      s('text', { className: 'label', text: fitText(label, INNER - badgeWidth, labelFont), attrs: { x: PAD, y: 22 } }),
+    );
 
     const detailFont = `12px ${this.fontFamily}`;
     if (plan.analyzed) {
       g.append(
-        s('text', { className: 'detail time', attrs: { x: PAD, y: 42 } },
+        s(
+          'text',
+          { className: 'detail time', attrs: { x: PAD, y: 42 } },
           s('tspan', { className: 'self', text: formatMs(m.exclusiveTimeMs) }),
           s('tspan', { className: 'muted', text: ` · ${formatPercent(share)}` }),
         ),
-        s('text', { className: 'detail muted', text: `incl ${formatMs(m.inclusiveTimeMs)}`, attrs: { x: NODE_WIDTH - PAD, y: 42, 'text-anchor': 'end' } }),
+        s('text', {
+          className: 'detail muted',
+          text: `incl ${formatMs(m.inclusiveTimeMs)}`,
+          attrs: { x: NODE_WIDTH - PAD, y: 42, 'text-anchor': 'end' },
+        }),
       );
     } else {
       g.append(
-        s('text', { className: 'detail time', attrs: { x: PAD, y: 42 } },
+        s(
+          'text',
+          { className: 'detail time', attrs: { x: PAD, y: 42 } },
           s('tspan', { className: 'self', text: `cost ${formatCost(m.exclusiveCost)}` }),
           s('tspan', { className: 'muted', text: ` · ${formatPercent(share)}` }),
         ),
-        s('text', { className: 'detail muted', text: `total ${formatCost(node.fields['Total Cost'])}`, attrs: { x: NODE_WIDTH - PAD, y: 42, 'text-anchor': 'end' } }),
+        s('text', {
+          className: 'detail muted',
+          text: `total ${formatCost(node.fields['Total Cost'])}`,
+          attrs: { x: NODE_WIDTH - PAD, y: 42, 'text-anchor': 'end' },
+        }),
       );
     }
     g.append(s('rect', { className: 'bar-bg', attrs: { x: PAD, y: 50, width: INNER, height: 5, rx: 2.5 } }));
-    g.append(s('rect', { className: 'bar', attrs: { x: PAD, y: 50, width: Math.max(share > 0 ? 2 : 0, share * INNER), height: 5, rx: 2.5 } }));
+    g.append(
+      s('rect', {
+        className: 'bar',
+        attrs: { x: PAD, y: 50, width: Math.max(share > 0 ? 2 : 0, share * INNER), height: 5, rx: 2.5 },
+      }),
+    );
 
     const rowsText = s('text', { className: 'detail rows', attrs: { x: PAD, y: 73 } });
     if (plan.analyzed && !m.neverExecuted) {
@@ -520,10 +549,19 @@ export class PlanCanvas {
     if (hit || read) meta.push(`buf ${formatCount(hit)} hit${read ? ` · ${formatCount(read)} read` : ''}`);
     if (!plan.analyzed && node.fields['Plan Width'] !== undefined) meta.push(`width ${node.fields['Plan Width']}`);
     if (m.underGather) meta.push('parallel');
-    g.append(s('text', { className: 'detail muted meta', text: fitText(meta.join(' · ') || ' ', INNER, detailFont), attrs: { x: PAD, y: 92 } }));
+    g.append(
+      s('text', {
+        className: 'detail muted meta',
+        text: fitText(meta.join(' · ') || ' ', INNER, detailFont),
+        attrs: { x: PAD, y: 92 },
+      }),
+    );
 
     if (m.hotspotRank !== undefined) {
-      const badge = s('g', { className: `hotspot rank-${Math.min(m.hotspotRank, 4)}`, attrs: { transform: `translate(${NODE_WIDTH - PAD - 30},9)` } });
+      const badge = s('g', {
+        className: `hotspot rank-${Math.min(m.hotspotRank, 4)}`,
+        attrs: { transform: `translate(${NODE_WIDTH - PAD - 30},9)` },
+      });
       badge.append(
         s('rect', { attrs: { width: 30, height: 18, rx: 9 } }),
         s('text', { text: `#${m.hotspotRank}`, attrs: { x: 15, y: 13, 'text-anchor': 'middle' } }),
@@ -535,8 +573,14 @@ export class PlanCanvas {
         className: `toggle${ln.collapsed ? ' collapsed' : ''}`,
         attrs: { transform: `translate(${NODE_WIDTH / 2},${NODE_HEIGHT})`, 'aria-hidden': 'true' },
       });
-      toggle.append(s('circle', { attrs: { r: 9 } }), s('path', { attrs: { d: ln.collapsed ? 'M-4,0H4M0,-4V4' : 'M-4,0H4' } }));
-      if (ln.collapsed) toggle.append(s('text', { className: 'hidden-count', text: `${ln.hiddenCount} hidden`, attrs: { x: 14, y: 4 } }));
+      toggle.append(
+        s('circle', { attrs: { r: 9 } }),
+        s('path', { attrs: { d: ln.collapsed ? 'M-4,0H4M0,-4V4' : 'M-4,0H4' } }),
+      );
+      if (ln.collapsed)
+        toggle.append(
+          s('text', { className: 'hidden-count', text: `${ln.hiddenCount} hidden`, attrs: { x: 14, y: 4 } }),
+        );
       g.append(toggle);
     }
     return g;
@@ -575,22 +619,46 @@ export class PlanCanvas {
       s('rect', { className: 'stripe', attrs: { width: 4, height: NODE_HEIGHT - 12, x: 0, y: 6, rx: 2 } }),
     );
     const role = nodeRole(group.members[0].fields);
-    if (role) g.append(s('text', { className: 'role', text: `${role} ×${group.members.length}`, attrs: { x: 2, y: -12 } }));
+    if (role)
+      g.append(s('text', { className: 'role', text: `${role} ×${group.members.length}`, attrs: { x: 2, y: -12 } }));
     const labelFont = `600 13px ${this.fontFamily}`;
     const detailFont = `12px ${this.fontFamily}`;
     g.append(s('text', { className: 'label', text: fitText(title, INNER, labelFont), attrs: { x: PAD, y: 22 } }));
     g.append(
-      s('text', { className: 'detail time', attrs: { x: PAD, y: 42 } },
-        s('tspan', { className: 'self', text: plan.analyzed ? `Σ ${formatMs(t.timeMs)}` : `Σ cost ${formatCost(t.cost)}` }),
+      s(
+        'text',
+        { className: 'detail time', attrs: { x: PAD, y: 42 } },
+        s('tspan', {
+          className: 'self',
+          text: plan.analyzed ? `Σ ${formatMs(t.timeMs)}` : `Σ cost ${formatCost(t.cost)}`,
+        }),
         s('tspan', { className: 'muted', text: ` · ${formatPercent(t.share)}` }),
       ),
     );
     g.append(s('rect', { className: 'bar-bg', attrs: { x: PAD, y: 50, width: INNER, height: 5, rx: 2.5 } }));
-    g.append(s('rect', { className: 'bar', attrs: { x: PAD, y: 50, width: Math.max(t.share > 0 ? 2 : 0, t.share * INNER), height: 5, rx: 2.5 } }));
+    g.append(
+      s('rect', {
+        className: 'bar',
+        attrs: { x: PAD, y: 50, width: Math.max(t.share > 0 ? 2 : 0, t.share * INNER), height: 5, rx: 2.5 },
+      }),
+    );
     const figures = [`Σ ${formatCount(t.rows)} ${plan.analyzed ? 'rows' : 'rows est'}`];
-    if (t.hitBlocks || t.readBlocks) figures.push(`buf ${formatCount(t.hitBlocks)} hit${t.readBlocks ? ` · ${formatCount(t.readBlocks)} read` : ''}`);
-    g.append(s('text', { className: 'detail rows', text: fitText(figures.join(' · '), INNER, detailFont), attrs: { x: PAD, y: 73 } }));
-    g.append(s('text', { className: 'detail muted meta shown', text: fitText(`(${shownText})`, INNER, detailFont), attrs: { x: PAD, y: 92 } }));
+    if (t.hitBlocks || t.readBlocks)
+      figures.push(`buf ${formatCount(t.hitBlocks)} hit${t.readBlocks ? ` · ${formatCount(t.readBlocks)} read` : ''}`);
+    g.append(
+      s('text', {
+        className: 'detail rows',
+        text: fitText(figures.join(' · '), INNER, detailFont),
+        attrs: { x: PAD, y: 73 },
+      }),
+    );
+    g.append(
+      s('text', {
+        className: 'detail muted meta shown',
+        text: fitText(`(${shownText})`, INNER, detailFont),
+        attrs: { x: PAD, y: 92 },
+      }),
+    );
     const toggle = s('g', {
       className: `toggle${open ? '' : ' collapsed'}`,
       attrs: { transform: `translate(${NODE_WIDTH / 2},${NODE_HEIGHT})`, 'aria-hidden': 'true' },
@@ -598,7 +666,11 @@ export class PlanCanvas {
     toggle.append(
       s('circle', { attrs: { r: 9 } }),
       s('path', { attrs: { d: open ? 'M-4,0H4' : 'M-4,0H4M0,-4V4' } }),
-      s('text', { className: 'hidden-count', text: open ? 'show slowest only' : `+${formatCount(ln.hiddenCount)} more`, attrs: { x: 14, y: 4 } }),
+      s('text', {
+        className: 'hidden-count',
+        text: open ? 'show slowest only' : `+${formatCount(ln.hiddenCount)} more`,
+        attrs: { x: 14, y: 4 },
+      }),
     );
     g.append(toggle);
     return g;

@@ -101,10 +101,31 @@ export function layoutPlan(plan: Plan, collapsed: ReadonlySet<number>, grouping?
     let ln: LayoutNode;
     if (group) {
       const open = grouping?.expanded.has(group.id) ?? false;
-      ln = { id: groupBoxId(group.id), node, group, level: h.depth + 1, x: h.x, y: h.y, parent, children: [], collapsed: !open, hiddenCount: open ? 0 : group.members.length - group.shown.length };
+      ln = {
+        id: groupBoxId(group.id),
+        node,
+        group,
+        level: h.depth + 1,
+        x: h.x,
+        y: h.y,
+        parent,
+        children: [],
+        collapsed: !open,
+        hiddenCount: open ? 0 : group.members.length - group.shown.length,
+      };
     } else {
       const isCollapsed = collapsed.has(node.id) && node.children.length > 0;
-      ln = { id: node.id, node, level: h.depth + 1, x: h.x, y: h.y, parent, children: [], collapsed: isCollapsed, hiddenCount: isCollapsed ? countDescendants(node) : 0 };
+      ln = {
+        id: node.id,
+        node,
+        level: h.depth + 1,
+        x: h.x,
+        y: h.y,
+        parent,
+        children: [],
+        collapsed: isCollapsed,
+        hiddenCount: isCollapsed ? countDescendants(node) : 0,
+      };
     }
     nodes.push(ln);
     byId.set(ln.id, ln);
@@ -160,12 +181,25 @@ export function defaultCollapsed(plan: Plan, maxVisible = 200, grouping?: Groupi
   }
   return plan.nodes
     .filter((n) => n.depth === cutDepth && n.children.length > 0 && !keepOpen.has(n.id))
-    .concat(plan.nodes.filter((n) => n.depth > cutDepth && n.children.length > 0 && !keepOpen.has(n.id) && keepOpenAncestor(plan, n, keepOpen, cutDepth)))
+    .concat(
+      plan.nodes.filter(
+        (n) =>
+          n.depth > cutDepth &&
+          n.children.length > 0 &&
+          !keepOpen.has(n.id) &&
+          keepOpenAncestor(plan, n, keepOpen, cutDepth),
+      ),
+    )
     .map((n) => n.id);
 }
 
 /** Below the cut, only nodes on a kept-open path stay expanded; their other children collapse. */
-function keepOpenAncestor(plan: Plan, node: { parentId: number | null }, keepOpen: Set<number>, cutDepth: number): boolean {
+function keepOpenAncestor(
+  plan: Plan,
+  node: { parentId: number | null },
+  keepOpen: Set<number>,
+  cutDepth: number,
+): boolean {
   const parent = node.parentId === null ? undefined : plan.nodes[node.parentId];
   return parent !== undefined && parent.depth >= cutDepth && keepOpen.has(parent.id);
 }

@@ -86,23 +86,43 @@ export class PlanViewApp {
     if (isPlanViewState(state) && state.comparison) {
       this.showComparison(state.comparison, state.compareExpandedGroupIds, state.compareTransforms);
     } else if (isPlanViewState(state) && state.result) {
-      this.show({ result: withNodeList(state.result), title: state.title ?? 'Query plan', embeddedNote: !!state.embeddedTimingsNote, key: state.resultKey }, state);
+      this.show(
+        {
+          result: withNodeList(state.result),
+          title: state.title ?? 'Query plan',
+          embeddedNote: !!state.embeddedTimingsNote,
+          key: state.resultKey,
+        },
+        state,
+      );
     }
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (isHostToWebviewMessage(event.data)) this.handle(event.data);
     });
     window.addEventListener('pagehide', () => this.persistNow());
     window.addEventListener('keydown', (event) => this.onGlobalKey(event));
-    this.api.postMessage(boot ? { type: 'ready', boot: { scriptStartMs: boot.scriptStartMs, readyMs: performance.now() } } : { type: 'ready' });
+    this.api.postMessage(
+      boot
+        ? { type: 'ready', boot: { scriptStartMs: boot.scriptStartMs, readyMs: performance.now() } }
+        : { type: 'ready' },
+    );
   }
 
   private handle(message: HostToWebviewMessage): void {
     switch (message.type) {
       case 'didShowResult': {
         const receivedAt = performance.now();
-        const result = message.packedNodes ? unpackNodes(message.result, message.packedNodes) : withNodeList(message.result);
+        const result = message.packedNodes
+          ? unpackNodes(message.result, message.packedNodes)
+          : withNodeList(message.result);
         const embeddedNote = message.embeddedTimingsNote === true || result.run?.sessionKind === 'embedded';
-        const shown: Shown = { result, title: message.title, embeddedNote, key: message.resultKey, insightsToFollow: message.insightsToFollow };
+        const shown: Shown = {
+          result,
+          title: message.title,
+          embeddedNote,
+          key: message.resultKey,
+          insightsToFollow: message.insightsToFollow,
+        };
         const same = this.shown && sameResult(this.shown, shown);
         if (same) {
           // Re-sent after a reload or a focus change: keep where the user was.
@@ -176,7 +196,13 @@ export class PlanViewApp {
 
   /** For the host's "first paint" log: a rAF callback runs before its frame is painted, a task queued from it after. */
   private reportPaint(nodes: number, receivedAt: number): void {
-    requestAnimationFrame(() => setTimeout(() => this.api.postMessage({ type: 'painted', nodes, ms: performance.now() - receivedAt, receivedMs: receivedAt }), 0));
+    requestAnimationFrame(() =>
+      setTimeout(
+        () =>
+          this.api.postMessage({ type: 'painted', nodes, ms: performance.now() - receivedAt, receivedMs: receivedAt }),
+        0,
+      ),
+    );
   }
 
   private buildChrome(shown: Shown): void {
@@ -205,7 +231,12 @@ export class PlanViewApp {
       h('span', { className: 'l1', text: '≥2% of time' }),
     );
     if (!this.canvas.element.querySelector('.legend')) this.canvas.element.append(legend);
-    const side = h('aside', { className: 'side', attrs: { 'aria-label': 'Insights and node details' } }, this.insightsSection, this.detailsSection);
+    const side = h(
+      'aside',
+      { className: 'side', attrs: { 'aria-label': 'Insights and node details' } },
+      this.insightsSection,
+      this.detailsSection,
+    );
     this.app.replaceChildren(this.topbar, this.busy, h('div', { className: 'main' }, this.canvas.element, side));
   }
 
@@ -215,12 +246,20 @@ export class PlanViewApp {
     this.insightsSection.heading = `Insights (${total})`;
     const list = renderInsights(result.insights, result.plan, (insight) => this.activateInsight(insight));
     const more = total - result.insights.length;
-    this.insightsBody.replaceChildren(list, ...(more > 0 ? [h('p', { className: 'muted more-insights', text: `${more} more loading…` })] : []));
+    this.insightsBody.replaceChildren(
+      list,
+      ...(more > 0 ? [h('p', { className: 'muted more-insights', text: `${more} more loading…` })] : []),
+    );
   }
 
   private toolbar(result: TuningResult): HTMLElement {
     const bar = h('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Plan actions' } });
-    const button = (id: string, label: string, action: () => void, options: { secondary?: boolean; disabled?: boolean; title?: string } = {}) => {
+    const button = (
+      id: string,
+      label: string,
+      action: () => void,
+      options: { secondary?: boolean; disabled?: boolean; title?: string } = {},
+    ) => {
       const b = document.createElement('vscode-button');
       b.id = id;
       b.textContent = label;
@@ -232,10 +271,19 @@ export class PlanViewApp {
     };
     button('fit-button', 'Fit', () => this.canvas.fit(), { title: 'Fit the plan to the view (F)' });
     button('expand-all-button', 'Expand all', () => this.expandAll(), { title: 'Expand every collapsed subtree' });
-    button('copy-json-button', 'Copy plan', () => this.api.postMessage({ type: 'copyPlanJson' }), { title: 'Copy the raw EXPLAIN output' });
+    button('copy-json-button', 'Copy plan', () => this.api.postMessage({ type: 'copyPlanJson' }), {
+      title: 'Copy the raw EXPLAIN output',
+    });
     button('open-report-button', 'Open report', () => this.api.postMessage({ type: 'openReport' }));
-    button('share-button', 'Copy for sharing', () => this.api.postMessage({ type: 'copyPlanForSharing' }), { title: 'Copy the plan with table, column and index names and literals replaced' });
-    button('compare-previous-button', 'Compare with previous', () => this.api.postMessage({ type: 'compareWithPrevious' }), { title: 'Compare with the previous plan of this statement' });
+    button('share-button', 'Copy for sharing', () => this.api.postMessage({ type: 'copyPlanForSharing' }), {
+      title: 'Copy the plan with table, column and index names and literals replaced',
+    });
+    button(
+      'compare-previous-button',
+      'Compare with previous',
+      () => this.api.postMessage({ type: 'compareWithPrevious' }),
+      { title: 'Compare with the previous plan of this statement' },
+    );
     this.exportButtons(bar);
     button('explain-again-button', 'Explain again', () => this.api.postMessage({ type: 'explainAgain' }), {
       secondary: false,
@@ -258,12 +306,20 @@ export class PlanViewApp {
 
   /** Serialises the whole plan (both in compare mode) and hands it to the host to save. */
   async exportImage(format: 'svg' | 'png'): Promise<void> {
-    const { text, width, height } = serialisePlans(this.compare ? this.compare.exportCanvases() : [this.canvas], backgroundColour(this.app));
+    const { text, width, height } = serialisePlans(
+      this.compare ? this.compare.exportCanvases() : [this.canvas],
+      backgroundColour(this.app),
+    );
     const base = this.compare ? 'plan-comparison' : 'plan';
     if (format === 'svg') {
       this.api.postMessage({ type: 'exportImage', format, svgText: text, suggestedName: `${base}.svg` });
     } else {
-      this.api.postMessage({ type: 'exportImage', format, dataUrl: await svgToPng(text, width, height), suggestedName: `${base}.png` });
+      this.api.postMessage({
+        type: 'exportImage',
+        format,
+        dataUrl: await svgToPng(text, width, height),
+        suggestedName: `${base}.png`,
+      });
     }
   }
 
@@ -272,14 +328,22 @@ export class PlanViewApp {
     this.shown = undefined;
     this.layout = undefined;
     this.app.className = 'app compare-mode';
-    this.compare = new CompareView(data, {
-      toolbar: () => {
-        const bar = h('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Comparison actions' } });
-        this.exportButtons(bar);
-        return bar;
+    this.compare = new CompareView(
+      data,
+      {
+        toolbar: () => {
+          const bar = h('div', {
+            className: 'toolbar',
+            attrs: { role: 'toolbar', 'aria-label': 'Comparison actions' },
+          });
+          this.exportButtons(bar);
+          return bar;
+        },
+        changed: () => this.persistSoon(),
       },
-      changed: () => this.persistSoon(),
-    }, openGroups, views);
+      openGroups,
+      views,
+    );
     this.app.replaceChildren(this.compare.element);
     this.compare.mount();
     this.persistSoon();
@@ -307,7 +371,10 @@ export class PlanViewApp {
     );
   }
 
-  private selectNode(id: number, options: { post: boolean; reveal: boolean; ensureVisible?: boolean; center?: boolean }): void {
+  private selectNode(
+    id: number,
+    options: { post: boolean; reveal: boolean; ensureVisible?: boolean; center?: boolean },
+  ): void {
     const shown = this.shown;
     if (!shown || !this.exists(id)) return;
     this.selectedId = id;
@@ -345,7 +412,9 @@ export class PlanViewApp {
   private activateInsight(insight: Insight): void {
     const shown = this.shown;
     if (!shown) return;
-    this.insightsBody.querySelectorAll('.insight').forEach((el, i) => el.classList.toggle('active', shown.result.insights[i] === insight));
+    this.insightsBody
+      .querySelectorAll('.insight')
+      .forEach((el, i) => el.classList.toggle('active', shown.result.insights[i] === insight));
     const nodeId = insight.nodeIds.find((id) => shown.result.plan.nodes[id] !== undefined);
     if (nodeId !== undefined) this.revealNode(nodeId, true);
     const range = insight.sqlRange ?? (nodeId === undefined ? undefined : shown.result.nodeRanges[nodeId]);
@@ -360,7 +429,8 @@ export class PlanViewApp {
     if (!set.delete(key)) set.add(key);
     this.relayout(id);
     // Collapsing can hide the selection; it moves to the collapsed node.
-    if (this.selectedId !== undefined && !this.layout?.byId.has(this.selectedId)) this.selectNode(id, { post: true, reveal: false });
+    if (this.selectedId !== undefined && !this.layout?.byId.has(this.selectedId))
+      this.selectNode(id, { post: true, reveal: false });
     // A selected group's details say whether it is open.
     else if (this.selectedId === id && groupId !== undefined) this.renderDetails();
     this.persistSoon();
@@ -382,7 +452,8 @@ export class PlanViewApp {
     this.layout = layoutPlan(shown.result.plan, this.collapsed, this.grouping());
     const after = anchorId === undefined ? undefined : this.layout.byId.get(anchorId);
     const t = this.canvas.getTransform();
-    const view: ZoomTransformState = before && after ? { k: t.k, x: t.x + (before.x - after.x) * t.k, y: t.y + (before.y - after.y) * t.k } : t;
+    const view: ZoomTransformState =
+      before && after ? { k: t.k, x: t.x + (before.x - after.x) * t.k, y: t.y + (before.y - after.y) * t.k } : t;
     this.canvas.show(shown.result.plan, this.layout, this.selectedId, view);
     this.updateHighlights();
   }
@@ -487,7 +558,11 @@ export class PlanViewApp {
       this.api.setState({
         version: 1,
         collapsedIds: [],
-        comparison: { ...this.compare.data, before: withoutNodeList(this.compare.data.before), after: withoutNodeList(this.compare.data.after) },
+        comparison: {
+          ...this.compare.data,
+          before: withoutNodeList(this.compare.data.before),
+          after: withoutNodeList(this.compare.data.after),
+        },
         compareExpandedGroupIds: this.compare.openGroups(),
         compareTransforms: this.compare.transforms(),
       });

@@ -13,7 +13,10 @@ export interface SearchBarHandlers {
 export class SearchBar {
   readonly element: HTMLElement;
   private readonly field = document.createElement('vscode-textfield');
-  private readonly count = h('span', { className: 'search-count muted', attrs: { id: 'search-count', 'aria-live': 'polite' } });
+  private readonly count = h('span', {
+    className: 'search-count muted',
+    attrs: { id: 'search-count', 'aria-live': 'polite' },
+  });
 
   constructor(private readonly handlers: SearchBarHandlers) {
     this.field.id = 'node-search';
@@ -54,7 +57,11 @@ export class SearchBar {
   /** "3 of 12", "No matches", or nothing when the box is empty. */
   setCount(current: number | undefined, total: number): void {
     const query = this.field.value.trim();
-    this.count.textContent = !query ? '' : total === 0 ? 'No matches' : `${current === undefined ? '–' : current + 1} of ${total.toLocaleString('en-US')}`;
+    this.count.textContent = !query
+      ? ''
+      : total === 0
+        ? 'No matches'
+        : `${current === undefined ? '–' : current + 1} of ${total.toLocaleString('en-US')}`;
     this.field.invalid = !!query && total === 0;
   }
 

@@ -144,7 +144,8 @@ function makeGroup(plan: Plan, parent: PlanNode, members: PlanNode[], slowest: n
   for (const m of members) {
     const mm = m.metrics;
     totals.timeMs += plan.analyzed ? mm.inclusiveTimeMs : 0;
-    totals.rows += plan.analyzed && !mm.neverExecuted ? mm.actualRowsTotal : mm.estimatedRowsTotal || (m.fields['Plan Rows'] ?? 0);
+    totals.rows +=
+      plan.analyzed && !mm.neverExecuted ? mm.actualRowsTotal : mm.estimatedRowsTotal || (m.fields['Plan Rows'] ?? 0);
     totals.cost += m.fields['Total Cost'] ?? 0;
     const b = mm.buffersInclusive;
     totals.hitBlocks += b.sharedHit + b.localHit;
@@ -186,11 +187,17 @@ export function groupTitle(group: SiblingGroup): string {
 export function groupShownText(group: SiblingGroup, expanded: boolean): string {
   if (expanded) return 'all shown';
   const extra = group.shown.length - group.slowestCount;
-  return extra > 0 ? `${group.slowestCount} slowest + ${extra} with a hotspot shown` : `${group.slowestCount} slowest shown`;
+  return extra > 0
+    ? `${group.slowestCount} slowest + ${extra} with a hotspot shown`
+    : `${group.slowestCount} slowest shown`;
 }
 
 /** True when `node` is a member of a closed group that does not draw it. */
-export function hiddenInGroup(groups: SiblingGroups, expanded: ReadonlySet<number>, nodeId: number): SiblingGroup | undefined {
+export function hiddenInGroup(
+  groups: SiblingGroups,
+  expanded: ReadonlySet<number>,
+  nodeId: number,
+): SiblingGroup | undefined {
   const g = groups.byMember.get(nodeId);
   if (!g || expanded.has(g.id)) return undefined;
   return g.shown.some((m) => m.id === nodeId) ? undefined : g;

@@ -15,7 +15,9 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
   const plan = result.plan;
   const stats = h('dl', { className: 'stats' });
   const stat = (label: string, value: string, extraClass = ''): void => {
-    stats.append(h('div', { className: `stat ${extraClass}`.trim() }, h('dt', { text: label }), h('dd', { text: value })));
+    stats.append(
+      h('div', { className: `stat ${extraClass}`.trim() }, h('dt', { text: label }), h('dd', { text: value })),
+    );
   };
   if (plan.analyzed) stat('Execution', formatMs(plan.executionTimeMs ?? plan.totals.timeMs), 'primary');
   else stat('Total cost', plan.totals.cost.toLocaleString('en-US', { maximumFractionDigits: 2 }), 'primary');
@@ -26,7 +28,8 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
   const hit = b.sharedHit + b.localHit;
   const read = b.sharedRead + b.localRead;
   if (hit || read) stat('Buffers', `${formatBlocks(hit)} hit · ${formatBlocks(read)} read`);
-  if (b.tempRead || b.tempWritten) stat('Temp', `${formatBlocks(b.tempWritten)} written · ${formatBlocks(b.tempRead)} read`);
+  if (b.tempRead || b.tempWritten)
+    stat('Temp', `${formatBlocks(b.tempWritten)} written · ${formatBlocks(b.tempRead)} read`);
   if (plan.jit) stat('JIT', `${formatMs(plan.jit.totalMs)} · ${plan.jit.functions} fn`);
   if (plan.triggers.length) stat('Triggers', formatMs(plan.triggers.reduce((t, x) => t + x.timeMs, 0)));
   stat('Nodes', String(plan.nodes.length));
@@ -41,24 +44,36 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
     where.append(result.planFile ? `Plan read from ${result.planFile}` : 'Pasted plan');
   }
 
-  const header = h(
-    'div',
-    { className: 'summary' },
-    h('h1', { className: 'title', text: title }),
-    stats,
-    where,
-  );
+  const header = h('div', { className: 'summary' }, h('h1', { className: 'title', text: title }), stats, where);
   if (embeddedNote) {
     header.append(
-      h('div', { className: 'note embedded-note', attrs: { role: 'note' } }, h('strong', { text: 'Note: ' }), `${EMBEDDED_NOTE}. Use a server connection to measure real timings.`),
+      h(
+        'div',
+        { className: 'note embedded-note', attrs: { role: 'note' } },
+        h('strong', { text: 'Note: ' }),
+        `${EMBEDDED_NOTE}. Use a server connection to measure real timings.`,
+      ),
     );
   }
   if (!plan.analyzed) {
-    header.append(h('div', { className: 'note estimate-note', attrs: { role: 'note' } }, 'Estimated plan: the statement was planned, not executed, so there are no actual times or rows.'));
+    header.append(
+      h(
+        'div',
+        { className: 'note estimate-note', attrs: { role: 'note' } },
+        'Estimated plan: the statement was planned, not executed, so there are no actual times or rows.',
+      ),
+    );
   }
   // Figures not as PostgreSQL writes them (numeric strings, negative or absurd values): said before anything is read.
   for (const warning of plan.warnings ?? []) {
-    header.append(h('div', { className: 'note plan-warning', attrs: { role: 'note' } }, h('strong', { text: 'Warning: ' }), warning.message));
+    header.append(
+      h(
+        'div',
+        { className: 'note plan-warning', attrs: { role: 'note' } },
+        h('strong', { text: 'Warning: ' }),
+        warning.message,
+      ),
+    );
   }
   return header;
 }

@@ -88,11 +88,16 @@ async function measureArms(session: PgSession, arms: ArmSpec[]): Promise<ArmResu
   for (const arm of arms) {
     const before = new Set((await extraIndexes(session)).map((i) => i.name));
     for (const d of arm.ddl) await session.execute(d);
-    owned.set(arm.name, (await extraIndexes(session)).filter((i) => !before.has(i.name)));
+    owned.set(
+      arm.name,
+      (await extraIndexes(session)).filter((i) => !before.has(i.name)),
+    );
   }
   for (const v of vacuumStatements(['users', 'orders', ...tpchTables])) await session.execute(v);
   const all = [...owned.values()].flat().map((i) => i.name);
-  const runs = new Map<string, Map<string, Array<{ ms: number; cost: number; uses: string[] }>>>(arms.map((a) => [a.name, new Map()]));
+  const runs = new Map<string, Map<string, Array<{ ms: number; cost: number; uses: string[] }>>>(
+    arms.map((a) => [a.name, new Map()]),
+  );
   const ids = arms[0].queries.map((q) => q.id);
   for (const id of ids) {
     for (let round = 0; round <= samples; round++) {
@@ -127,7 +132,12 @@ async function measureArms(session: PgSession, arms: ArmSpec[]): Promise<ArmResu
       perQuery.set(q.id, { cost: run.cost, ms: mid, uses: run.uses, sql: q.measuredSql ?? q.sql });
     }
     const mine = owned.get(arm.name) ?? [];
-    return { name: arm.name, indexes: mine.map((i) => i.name), sizeBytes: mine.reduce((sum, i) => sum + i.size, 0), perQuery };
+    return {
+      name: arm.name,
+      indexes: mine.map((i) => i.name),
+      sizeBytes: mine.reduce((sum, i) => sum + i.size, 0),
+      perQuery,
+    };
   });
 }
 
@@ -140,7 +150,10 @@ async function baselineDdl(session: PgSession, queries: WorkloadQuery[]): Promis
     const base = parsePlan((await session.explain({ sql: q.sql, analyze: false })).planJson).totals.cost;
     let best: { ddl: string; cost: number } | undefined;
     for (const u of relationUsage(facts).values()) {
-      const columns = new Set([...u.predicates.filter((p) => p.column).map((p) => p.column as string), ...u.joinColumns.map((j) => j.column)]);
+      const columns = new Set([
+        ...u.predicates.filter((p) => p.column).map((p) => p.column as string),
+        ...u.joinColumns.map((j) => j.column),
+      ]);
       for (const c of columns) {
         const table = schemaOf.get(u.table) ? `${schemaOf.get(u.table)}.${u.table}` : u.table;
         const ddl = `CREATE INDEX ON ${table} (${c})`;
@@ -161,7 +174,9 @@ async function baselineDdl(session: PgSession, queries: WorkloadQuery[]): Promis
  */
 async function rewriteAlternatives(session: PgSession, sql: string): Promise<Array<{ label: string; sql: string }>> {
   const rewrites = await adviseRewrites(session, sql, { skipMeasurement: true, statementTimeoutMs: 300_000 });
-  return rewrites.filter((r) => r.verification === 'equivalent' && !r.newParameters?.length).map((r) => ({ label: r.title, sql: r.rewrittenSql }));
+  return rewrites
+    .filter((r) => r.verification === 'equivalent' && !r.newParameters?.length)
+    .map((r) => ({ label: r.title, sql: r.rewrittenSql }));
 }
 
 function ratio(a: number, b: number): string {
@@ -210,14 +225,25 @@ async function main(): Promise<void> {
       advisorQueries.push({ ...q, measuredSql: alt?.sql });
       pooled.push({ id: q.id, sql: alt?.sql ?? q.sql, candidates: advice.suggestions.map((s) => s.candidate) });
       const warnings = advice.suggestions.flatMap((s) => s.warnings);
-      console.log(`advice ${q.id} (${((performance.now() - t) / 1000).toFixed(1)} s): ${advice.suggestions.map((s) => `${s.createSql} [${s.label}]`).join(' ') || advice.notes.map((n) => n.message).join(' ') || '(none)'}${alt ? ` with rewrite "${alt.label}"` : ''}${warnings.length ? ` warnings: ${warnings.join(' | ')}` : ''}`);
+      console.log(
+        `advice ${q.id} (${((performance.now() - t) / 1000).toFixed(1)} s): ${advice.suggestions.map((s) => `${s.createSql} [${s.label}]`).join(' ') || advice.notes.map((n) => n.message).join(' ') || '(none)'}${alt ? ` with rewrite "${alt.label}"` : ''}${warnings.length ? ` warnings: ${warnings.join(' | ')}` : ''}`,
+      );
     }
     // One set for the workload, at most the baseline's total index size: the comparison is at equal size.
     const t = performance.now();
-    const choice = await consolidateWorkloadIndexes(session, pooled, { samples, maxTotalBytes: budgetBytes ?? baselineBytes, statementTimeoutMs: 300_000 });
-    console.log(`workload merge (${((performance.now() - t) / 1000).toFixed(1)} s): pooled ${choice.kept.length + choice.dropped.length} indexes ${mb(choice.pooledBytes)} → kept ${choice.kept.length} ${mb(choice.keptBytes)} (budget ${mb(budgetBytes ?? baselineBytes)})`);
+    const choice = await consolidateWorkloadIndexes(session, pooled, {
+      samples,
+      maxTotalBytes: budgetBytes ?? baselineBytes,
+      statementTimeoutMs: 300_000,
+    });
+    console.log(
+      `workload merge (${((performance.now() - t) / 1000).toFixed(1)} s): pooled ${choice.kept.length + choice.dropped.length} indexes ${mb(choice.pooledBytes)} → kept ${choice.kept.length} ${mb(choice.keptBytes)} (budget ${mb(budgetBytes ?? baselineBytes)})`,
+    );
     for (const d of choice.dropped) console.log(`  dropped ${d.candidate.name}: ${d.reason}`);
-    for (const s of choice.slower ?? []) console.log(`  SLOWER with kept ${s.indexes.join(', ')}: ${s.id} ${s.noneMs.toFixed(1)} → ${s.keptMs.toFixed(1)} ms`);
+    for (const s of choice.slower ?? [])
+      console.log(
+        `  SLOWER with kept ${s.indexes.join(', ')}: ${s.id} ${s.noneMs.toFixed(1)} → ${s.keptMs.toFixed(1)} ms`,
+      );
     const advisorDdl = choice.kept.map((c) => createIndexSql(c));
     // Ours first: they carry names; the baseline's unnamed indexes then take free ones.
     const [advisor, baseline, none] = await measureArms(session, [
@@ -227,7 +253,14 @@ async function main(): Promise<void> {
     ]);
 
     console.log('');
-    console.log([...['query', 'none ms', 'base cost×', 'base time×', 'ours cost×', 'ours time×'].map((h, i) => (i === 0 ? h.padEnd(28) : h.padStart(11))), '  our indexes in its plan'].join(''));
+    console.log(
+      [
+        ...['query', 'none ms', 'base cost×', 'base time×', 'ours cost×', 'ours time×'].map((h, i) =>
+          i === 0 ? h.padEnd(28) : h.padStart(11),
+        ),
+        '  our indexes in its plan',
+      ].join(''),
+    );
     let totals = { none: 0, base: 0, ours: 0 };
     const slower: string[] = [];
     const noise: string[] = [];
@@ -254,15 +287,27 @@ async function main(): Promise<void> {
       );
     }
     console.log('');
-    console.log(`total time: none ${totals.none.toFixed(0)} ms, baseline ${totals.base.toFixed(0)} ms (${(totals.none / totals.base).toFixed(1)}× faster), advisor ${totals.ours.toFixed(0)} ms (${(totals.none / totals.ours).toFixed(1)}× faster; ${ratio(totals.ours, totals.base)}× the baseline's time)`);
-    console.log(`index size: baseline ${mb(baseline.sizeBytes)} (${baseline.indexes.length} indexes), advisor ${mb(advisor.sizeBytes)} (${advisor.indexes.length} indexes)`);
+    console.log(
+      `total time: none ${totals.none.toFixed(0)} ms, baseline ${totals.base.toFixed(0)} ms (${(totals.none / totals.base).toFixed(1)}× faster), advisor ${totals.ours.toFixed(0)} ms (${(totals.none / totals.ours).toFixed(1)}× faster; ${ratio(totals.ours, totals.base)}× the baseline's time)`,
+    );
+    console.log(
+      `index size: baseline ${mb(baseline.sizeBytes)} (${baseline.indexes.length} indexes), advisor ${mb(advisor.sizeBytes)} (${advisor.indexes.length} indexes)`,
+    );
     const d = { n: none.perQuery.get('dashboard')!, o: advisor.perQuery.get('dashboard')! };
-    const dashboardForm = advisorQueries.find((q) => q.id === 'dashboard')?.measuredSql ? 'the rewrite advisor\'s aggregate-first form' : 'as written';
-    console.log(`dashboard: ${d.n.ms.toFixed(0)} ms → ${d.o.ms.toFixed(0)} ms (${(d.n.ms / d.o.ms).toFixed(1)}× measured, ${dashboardForm} with the advisor's indexes)`);
-    console.log(`queries slower than with no index (>10 %): ${slower.length}${slower.length ? ` (${slower.join(', ')})` : ''}${noise.length ? `; and ${noise.length} slower with the same SQL and no index of ours in their plan (timing noise): ${noise.join(', ')}` : ''}`);
+    const dashboardForm = advisorQueries.find((q) => q.id === 'dashboard')?.measuredSql
+      ? "the rewrite advisor's aggregate-first form"
+      : 'as written';
+    console.log(
+      `dashboard: ${d.n.ms.toFixed(0)} ms → ${d.o.ms.toFixed(0)} ms (${(d.n.ms / d.o.ms).toFixed(1)}× measured, ${dashboardForm} with the advisor's indexes)`,
+    );
+    console.log(
+      `queries slower than with no index (>10 %): ${slower.length}${slower.length ? ` (${slower.join(', ')})` : ''}${noise.length ? `; and ${noise.length} slower with the same SQL and no index of ours in their plan (timing noise): ${noise.join(', ')}` : ''}`,
+    );
     const pooledNone = [...choice.times.values()].reduce((sum, t) => sum + t.noneMs, 0);
     const pooledAll = [...choice.times.values()].reduce((sum, t) => sum + t.allMs, 0);
-    console.log(`without the size budget (every pooled index, ${mb(choice.pooledBytes)}, timed inside the merge): ${pooledNone.toFixed(0)} → ${pooledAll.toFixed(0)} ms (${(pooledNone / pooledAll).toFixed(1)}×)`);
+    console.log(
+      `without the size budget (every pooled index, ${mb(choice.pooledBytes)}, timed inside the merge): ${pooledNone.toFixed(0)} → ${pooledAll.toFixed(0)} ms (${(pooledNone / pooledAll).toFixed(1)}×)`,
+    );
     console.log(`bench finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await session?.close();

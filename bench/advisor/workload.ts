@@ -50,23 +50,60 @@ FROM tpch.orders o, generate_series(1, 1 + (o.o_orderkey % 7)) n, LATERAL (SELEC
 `;
 }
 
-export const tpchTables = ['tpch.nation', 'tpch.supplier', 'tpch.part', 'tpch.customer', 'tpch.orders', 'tpch.lineitem'];
+export const tpchTables = [
+  'tpch.nation',
+  'tpch.supplier',
+  'tpch.part',
+  'tpch.customer',
+  'tpch.orders',
+  'tpch.lineitem',
+];
 
 export function workloadQueries(): WorkloadQuery[] {
   return [
     // Its rewrite is not given here: the bench asks the rewrite advisor for it, as the product does.
     { id: 'dashboard', sql: dashboardSql },
-    { id: 'q01 order history', sql: 'SELECT o_orderkey, o_orderdate, o_totalprice FROM tpch.orders WHERE o_custkey = 1234 ORDER BY o_orderdate DESC LIMIT 10' },
-    { id: 'q02 lines of a part', sql: 'SELECT l_orderkey, l_quantity, l_extendedprice FROM tpch.lineitem WHERE l_partkey = 777' },
+    {
+      id: 'q01 order history',
+      sql: 'SELECT o_orderkey, o_orderdate, o_totalprice FROM tpch.orders WHERE o_custkey = 1234 ORDER BY o_orderdate DESC LIMIT 10',
+    },
+    {
+      id: 'q02 lines of a part',
+      sql: 'SELECT l_orderkey, l_quantity, l_extendedprice FROM tpch.lineitem WHERE l_partkey = 777',
+    },
     { id: 'q03 customer by phone', sql: "SELECT c_custkey, c_name FROM tpch.customer WHERE c_phone = '13-007919'" },
-    { id: 'q04 customer by name', sql: "SELECT c_custkey, c_acctbal FROM tpch.customer WHERE lower(c_name) = 'customer#000001234'" },
-    { id: 'q05 revenue per day', sql: "SELECT l_shipdate, sum(l_extendedprice * (1 - l_discount)) AS revenue FROM tpch.lineitem WHERE l_shipdate BETWEEN '1995-01-01' AND '1995-01-31' GROUP BY l_shipdate ORDER BY l_shipdate" },
-    { id: 'q06 pending orders', sql: "SELECT o_orderkey, o_totalprice FROM tpch.orders WHERE o_orderstatus = 'P' AND o_orderdate >= '1997-01-01'" },
-    { id: 'q07 top customers', sql: "SELECT c.c_name, sum(o.o_totalprice) AS spent FROM tpch.customer c JOIN tpch.orders o ON o.o_custkey = c.c_custkey WHERE o.o_orderdate >= '1998-01-01' AND c.c_mktsegment = 'BUILDING' GROUP BY c.c_custkey, c.c_name ORDER BY spent DESC LIMIT 20" },
-    { id: 'q08 clerk recent', sql: "SELECT o_orderkey, o_orderdate FROM tpch.orders WHERE o_clerk = 'Clerk#000000123' ORDER BY o_orderdate DESC LIMIT 20" },
-    { id: 'q09 parts by brand/size', sql: "SELECT p_partkey, p_retailprice FROM tpch.part WHERE p_brand = 'Brand#23' AND p_size = 15" },
-    { id: 'q10 supplier returns', sql: "SELECT l_orderkey, l_quantity FROM tpch.lineitem WHERE l_suppkey = 42 AND l_returnflag = 'R'" },
-    { id: 'q11 urgent orders of a day', sql: "SELECT count(*) FROM tpch.orders WHERE o_orderdate = '1996-03-15' AND o_orderpriority = '1-URGENT'" },
+    {
+      id: 'q04 customer by name',
+      sql: "SELECT c_custkey, c_acctbal FROM tpch.customer WHERE lower(c_name) = 'customer#000001234'",
+    },
+    {
+      id: 'q05 revenue per day',
+      sql: "SELECT l_shipdate, sum(l_extendedprice * (1 - l_discount)) AS revenue FROM tpch.lineitem WHERE l_shipdate BETWEEN '1995-01-01' AND '1995-01-31' GROUP BY l_shipdate ORDER BY l_shipdate",
+    },
+    {
+      id: 'q06 pending orders',
+      sql: "SELECT o_orderkey, o_totalprice FROM tpch.orders WHERE o_orderstatus = 'P' AND o_orderdate >= '1997-01-01'",
+    },
+    {
+      id: 'q07 top customers',
+      sql: "SELECT c.c_name, sum(o.o_totalprice) AS spent FROM tpch.customer c JOIN tpch.orders o ON o.o_custkey = c.c_custkey WHERE o.o_orderdate >= '1998-01-01' AND c.c_mktsegment = 'BUILDING' GROUP BY c.c_custkey, c.c_name ORDER BY spent DESC LIMIT 20",
+    },
+    {
+      id: 'q08 clerk recent',
+      sql: "SELECT o_orderkey, o_orderdate FROM tpch.orders WHERE o_clerk = 'Clerk#000000123' ORDER BY o_orderdate DESC LIMIT 20",
+    },
+    {
+      id: 'q09 parts by brand/size',
+      sql: "SELECT p_partkey, p_retailprice FROM tpch.part WHERE p_brand = 'Brand#23' AND p_size = 15",
+    },
+    {
+      id: 'q10 supplier returns',
+      sql: "SELECT l_orderkey, l_quantity FROM tpch.lineitem WHERE l_suppkey = 42 AND l_returnflag = 'R'",
+    },
+    {
+      id: 'q11 urgent orders of a day',
+      sql: "SELECT count(*) FROM tpch.orders WHERE o_orderdate = '1996-03-15' AND o_orderpriority = '1-URGENT'",
+    },
   ];
 }
 

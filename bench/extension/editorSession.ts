@@ -13,7 +13,15 @@ import { waitFor } from '../../test/e2e/pageProbes';
 export { waitFor };
 import { writePlanFiles } from './planFiles';
 
-const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const chromiumFlags = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /** One "Open Plan from File" of a plan of `nodes` nodes into a freshly created plan view. */
 export interface PaintSample {
@@ -46,8 +54,10 @@ export interface PaintedView {
   drawnNodes: number;
 }
 
-const firstPaintLine = /first paint (\d+) ms for (\d+) nodes \((\d+) ms of it in the view(?:; the view received it (\d+) ms after its page began loading)?\)/;
-const readyLine = /plan view ready (\d+) ms after the panel was created(?: \(in the view: script started (\d+) ms and ready (\d+) ms)?/;
+const firstPaintLine =
+  /first paint (\d+) ms for (\d+) nodes \((\d+) ms of it in the view(?:; the view received it (\d+) ms after its page began loading)?\)/;
+const readyLine =
+  /plan view ready (\d+) ms after the panel was created(?: \(in the view: script started (\d+) ms and ready (\d+) ms)?/;
 
 export class EditorSession {
   private constructor(
@@ -80,7 +90,14 @@ export class EditorSession {
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       // The explorer appears once the workspace is loaded: the palette works from then on.
       await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
-      return new EditorSession(browser, editor, page, vsixBytes, vsixFiles, new Map(planSizes.map((n, i) => [n, paths[i]])));
+      return new EditorSession(
+        browser,
+        editor,
+        page,
+        vsixBytes,
+        vsixFiles,
+        new Map(planSizes.map((n, i) => [n, paths[i]])),
+      );
     } catch (err) {
       editor?.stop();
       await browser?.close();
@@ -90,7 +107,11 @@ export class EditorSession {
 
   /** "activated in N ms" from the extension's log; waits for it (the first command activates the extension). */
   async activationMs(timeoutMs = 30_000): Promise<number> {
-    const line = await waitFor(() => this.logLines().find((l) => /activated in [\d.]+ ms/.test(l)), timeoutMs, 'the "activated in N ms" log line');
+    const line = await waitFor(
+      () => this.logLines().find((l) => /activated in [\d.]+ ms/.test(l)),
+      timeoutMs,
+      'the "activated in N ms" log line',
+    );
     return Number(/activated in ([\d.]+) ms/.exec(line)?.[1]);
   }
 
@@ -100,11 +121,18 @@ export class EditorSession {
    */
   async runningExtensionsActivationMs(): Promise<number> {
     await this.runCommand('Developer: Show Running Extensions');
-    const row = this.page.locator('.runtime-extensions-editor .monaco-list-row').filter({ hasText: 'PostgreSQL Query Tuner' }).first();
-    const text = await waitFor(async () => {
-      const t = (await row.count()) > 0 ? await row.innerText() : '';
-      return /Activation: \d+ms/.test(t) ? t : undefined;
-    }, 15_000, 'our row in Running Extensions');
+    const row = this.page
+      .locator('.runtime-extensions-editor .monaco-list-row')
+      .filter({ hasText: 'PostgreSQL Query Tuner' })
+      .first();
+    const text = await waitFor(
+      async () => {
+        const t = (await row.count()) > 0 ? await row.innerText() : '';
+        return /Activation: \d+ms/.test(t) ? t : undefined;
+      },
+      15_000,
+      'our row in Running Extensions',
+    );
     return Number(/Activation: (\d+)ms/.exec(text)?.[1]);
   }
 
@@ -133,22 +161,51 @@ export class EditorSession {
     const listed = this.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: fileName });
     // The dialog sets its own starting folder a moment after it opens, over anything typed before: type the path
     // until it stays, and press Enter once the listing has caught up with it.
-    await waitFor(async () => {
-      if ((await input.inputValue()) !== path) await input.fill(path);
-      await new Promise((r) => setTimeout(r, 150));
-      return (await input.inputValue()) === path && (await listed.count()) > 0 ? true : undefined;
-    }, 15_000, 'the file dialog to take the path');
+    await waitFor(
+      async () => {
+        if ((await input.inputValue()) !== path) await input.fill(path);
+        await new Promise((r) => setTimeout(r, 150));
+        return (await input.inputValue()) === path && (await listed.count()) > 0 ? true : undefined;
+      },
+      15_000,
+      'the file dialog to take the path',
+    );
     if (dwellMs > 0) await new Promise((r) => setTimeout(r, dwellMs));
     const t0 = performance.now();
     await input.press('Enter');
-    const frame = await waitFor(() => findPaintedFrame(this.page, fileName, nodes), 60_000, `the plan view of ${fileName}`, 5);
+    const frame = await waitFor(
+      () => findPaintedFrame(this.page, fileName, nodes),
+      60_000,
+      `the plan view of ${fileName}`,
+      5,
+    );
     const commandToPaintMs = performance.now() - t0;
-    const line = await waitFor(() => this.paintLines().slice(paintLinesBefore).find((l) => firstPaintLine.exec(l)?.[2] === String(nodes)), 30_000, `the "first paint … for ${nodes} nodes" log line`);
+    const line = await waitFor(
+      () =>
+        this.paintLines()
+          .slice(paintLinesBefore)
+          .find((l) => firstPaintLine.exec(l)?.[2] === String(nodes)),
+      30_000,
+      `the "first paint … for ${nodes} nodes" log line`,
+    );
     const [, hostMs, , viewMs, receivedMs] = firstPaintLine.exec(line) ?? [];
     const ready = readyLine.exec(this.logLines().filter((l) => readyLine.test(l))[readyLinesBefore] ?? '');
-    const readyFigures = ready ? { readyMs: Number(ready[1]), scriptStartMs: optionalNumber(ready[2]), scriptReadyMs: optionalNumber(ready[3]) } : {};
+    const readyFigures = ready
+      ? { readyMs: Number(ready[1]), scriptStartMs: optionalNumber(ready[2]), scriptReadyMs: optionalNumber(ready[3]) }
+      : {};
     const view = await readView(frame);
-    return { sample: { nodes, dwellMs: dwellMs || undefined, commandToPaintMs, hostFirstPaintMs: Number(hostMs), viewMs: Number(viewMs), receivedMs: optionalNumber(receivedMs), ...readyFigures }, view };
+    return {
+      sample: {
+        nodes,
+        dwellMs: dwellMs || undefined,
+        commandToPaintMs,
+        hostFirstPaintMs: Number(hostMs),
+        viewMs: Number(viewMs),
+        receivedMs: optionalNumber(receivedMs),
+        ...readyFigures,
+      },
+      view,
+    };
   }
 
   /** Closes every editor, the plan view included, and waits until its frame is gone. */
@@ -179,16 +236,28 @@ export class EditorSession {
     const input = widget.locator('.quick-input-box input');
     const focusedRow = widget.locator('.quick-input-list .monaco-list-row.focused').filter({ hasText: title });
     // Right after the workbench appears the palette can open before the commands are registered: retry.
-    await waitFor(async () => {
-      if (await widget.isVisible()) await this.page.keyboard.press('Escape');
-      // The side bar's title: focuses the workbench (not a webview) and does nothing else.
-      await this.page.locator('.part.sidebar .composite.title').first().click();
-      await this.page.keyboard.press('F1');
-      await input.waitFor({ timeout: 10_000 });
-      await input.fill(`>${title}`);
-      // The list filters as it is typed into: Enter only once the wanted command is the focused row.
-      return (await focusedRow.first().waitFor({ timeout: 3_000 }).then(() => true, () => false)) || undefined;
-    }, 30_000, `"${title}" in the command palette`);
+    await waitFor(
+      async () => {
+        if (await widget.isVisible()) await this.page.keyboard.press('Escape');
+        // The side bar's title: focuses the workbench (not a webview) and does nothing else.
+        await this.page.locator('.part.sidebar .composite.title').first().click();
+        await this.page.keyboard.press('F1');
+        await input.waitFor({ timeout: 10_000 });
+        await input.fill(`>${title}`);
+        // The list filters as it is typed into: Enter only once the wanted command is the focused row.
+        return (
+          (await focusedRow
+            .first()
+            .waitFor({ timeout: 3_000 })
+            .then(
+              () => true,
+              () => false,
+            )) || undefined
+        );
+      },
+      30_000,
+      `"${title}" in the command palette`,
+    );
     await input.press('Enter');
   }
 }
@@ -211,8 +280,15 @@ async function findPaintedFrame(page: Page, fileName: string, nodes: number): Pr
     try {
       const shown = await frame.evaluate(
         ([name, count]) => {
-          const title = document.querySelector('.summary .title')?.textContent ?? document.querySelector('.title')?.textContent ?? '';
-          return document.querySelector('svg.plan-svg g.node') !== null && title.includes(name) && (document.querySelector('.summary')?.textContent ?? '').includes(count);
+          const title =
+            document.querySelector('.summary .title')?.textContent ??
+            document.querySelector('.title')?.textContent ??
+            '';
+          return (
+            document.querySelector('svg.plan-svg g.node') !== null &&
+            title.includes(name) &&
+            (document.querySelector('.summary')?.textContent ?? '').includes(count)
+          );
         },
         [fileName, String(nodes)] as const,
       );
@@ -238,7 +314,6 @@ async function readView(frame: Frame): Promise<PaintedView> {
   });
   return { frame, ...read };
 }
-
 
 function optionalNumber(text: string | undefined): number | undefined {
   return text === undefined ? undefined : Number(text);

@@ -48,9 +48,18 @@ export async function benchExplainPaint(): Promise<ExplainPaintSample[]> {
         await ed.activated();
       }
       const count = (re: RegExp) => ed.logLines().filter((l) => re.test(l)).length;
-      const [paints, delivered, ready, firstPaints] = [count(paintLine), count(deliveredLine), count(readyLine), count(firstPaintLine)];
+      const [paints, delivered, ready, firstPaints] = [
+        count(paintLine),
+        count(deliveredLine),
+        count(readyLine),
+        count(firstPaintLine),
+      ];
       await ed.contextMenuCommand('GROUP BY u.id', 'Explain and Optimize');
-      const line = await waitFor(() => ed.logLines().filter((l) => paintLine.test(l))[paints], 120_000, `"explain → first paint" (${run})`);
+      const line = await waitFor(
+        () => ed.logLines().filter((l) => paintLine.test(l))[paints],
+        120_000,
+        `"explain → first paint" (${run})`,
+      );
       const of = (re: RegExp, i: number) => {
         const l = ed.logLines().filter((x) => re.test(x))[i];
         return l === undefined ? undefined : Number(re.exec(l)?.[1]);
@@ -60,7 +69,8 @@ export async function benchExplainPaint(): Promise<ExplainPaintSample[]> {
         explainToPaintMs: Number(paintLine.exec(line)?.[1]),
         deliveredMs: of(deliveredLine, delivered) ?? Number.NaN,
         viewReadyMs: newPanel ? of(readyLine, ready) : undefined,
-        firstPaintLine: firstPaintLine.exec(ed.logLines().filter((l) => firstPaintLine.test(l))[firstPaints] ?? '')?.[0] ?? '',
+        firstPaintLine:
+          firstPaintLine.exec(ed.logLines().filter((l) => firstPaintLine.test(l))[firstPaints] ?? '')?.[0] ?? '',
       });
     }
     failed = false;
@@ -75,7 +85,9 @@ if (require.main === module) {
     (samples) => {
       for (const s of samples) {
         const ready = s.viewReadyMs === undefined ? '' : `; new view ready ${s.viewReadyMs} ms after it was created`;
-        console.log(`${s.run.padEnd(50)} explain → first paint ${String(s.explainToPaintMs).padStart(5)} ms (plan delivered at ${s.deliveredMs} ms${ready})\n${''.padEnd(50)} ${s.firstPaintLine}`);
+        console.log(
+          `${s.run.padEnd(50)} explain → first paint ${String(s.explainToPaintMs).padStart(5)} ms (plan delivered at ${s.deliveredMs} ms${ready})\n${''.padEnd(50)} ${s.firstPaintLine}`,
+        );
       }
       process.exit(0);
     },

@@ -44,10 +44,19 @@ export async function benchFirstEmbeddedPlan(): Promise<FirstEmbeddedPlan> {
     const openToCommandMs = performance.now() - t0;
     await ed.planFrame((f) => f.locator('g.node').first().isVisible(), 120_000);
     const openToPlanMs = performance.now() - t0;
-    const ready = await waitFor(() => ed.logLines().find((l) => /Embedded database ready in \d+ ms/.test(l)), 10_000, 'the "Embedded database ready" line');
+    const ready = await waitFor(
+      () => ed.logLines().find((l) => /Embedded database ready in \d+ ms/.test(l)),
+      10_000,
+      'the "Embedded database ready" line',
+    );
     failed = false;
     const activated = ed.logLines().find((l) => /activated in [\d.]+ ms/.test(l)) ?? '';
-    return { openToPlanMs, openToCommandMs, embeddedStartMs: Number(/ready in (\d+) ms/.exec(ready)?.[1]), openToActivatedMs: loggedAt(activated) - wall0 };
+    return {
+      openToPlanMs,
+      openToCommandMs,
+      embeddedStartMs: Number(/ready in (\d+) ms/.exec(ready)?.[1]),
+      openToActivatedMs: loggedAt(activated) - wall0,
+    };
   } finally {
     await opened.close(failed);
   }

@@ -14,7 +14,11 @@ export function serializedBytes(message: unknown): number {
   const json = JSON.stringify(message, (_key, value: unknown) => {
     if (ArrayBuffer.isView(value)) {
       binary += value.byteLength;
-      return { $$vscode_array_buffer_reference$$: true, index: 0, view: { type: 1, byteLength: value.byteLength, byteOffset: 0 } };
+      return {
+        $$vscode_array_buffer_reference$$: true,
+        index: 0,
+        view: { type: 1, byteLength: value.byteLength, byteOffset: 0 },
+      };
     }
     return value;
   });

@@ -23,7 +23,8 @@ export function planWithHotspot(nodes: number): string {
   const doc = JSON.parse(syntheticPlanJson(nodes)) as Array<{ Plan: JsonNode; 'Execution Time': number }>;
   const root = doc[0].Plan;
   const append = root.Plans?.[0];
-  if (!append || append['Node Type'] !== 'Append' || !append.Plans) throw new Error('syntheticPlanJson changed shape: no Append under the root');
+  if (!append || append['Node Type'] !== 'Append' || !append.Plans)
+    throw new Error('syntheticPlanJson changed shape: no Append under the root');
   const members = append.Plans;
   const middle = Math.floor(members.length / 2);
   const order = members.map((_, i) => i).sort((a, b) => Math.abs(a - middle) - Math.abs(b - middle));

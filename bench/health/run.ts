@@ -69,11 +69,12 @@ export async function benchHealth(): Promise<BenchFigure[]> {
     const session = await PgSession.connect({ connectionString: url.toString() });
     try {
       const counts = await session.query<{ tables: number; indexes: number }>(
-        "SELECT (SELECT count(*) FROM pg_stat_user_tables)::int AS tables, (SELECT count(*) FROM pg_stat_user_indexes)::int AS indexes",
+        'SELECT (SELECT count(*) FROM pg_stat_user_tables)::int AS tables, (SELECT count(*) FROM pg_stat_user_indexes)::int AS indexes',
       );
       const topFirst = await timed(() => loadTopQueries(session, { orderBy: 'total', limit: 50 }));
       const topRuns: number[] = [];
-      for (let i = 0; i < 5; i++) topRuns.push(await timed(() => loadTopQueries(session, { orderBy: 'reads', limit: 50 })));
+      for (let i = 0; i < 5; i++)
+        topRuns.push(await timed(() => loadTopQueries(session, { orderBy: 'reads', limit: 50 })));
       const healthFirst = await timed(() => runHealthChecks(session));
       const healthRuns: number[] = [];
       for (let i = 0; i < 3; i++) healthRuns.push(await timed(() => runHealthChecks(session)));

@@ -110,22 +110,39 @@ async function timed(s: PgSession, sql: string): Promise<Timed> {
     .map((n) => {
       const type = String(n.fields['Node Type']);
       const strategy = n.fields['Strategy'] && n.fields['Strategy'] !== 'Plain' ? `${n.fields['Strategy']} ` : '';
-      const index = n.fields['Index Name'] ? ` ${n.fields['Index Name']}` : n.fields['Relation Name'] ? ` ${n.fields['Relation Name']}` : '';
+      const index = n.fields['Index Name']
+        ? ` ${n.fields['Index Name']}`
+        : n.fields['Relation Name']
+          ? ` ${n.fields['Relation Name']}`
+          : '';
       const heap = n.fields['Heap Fetches'] !== undefined ? ` heap fetches ${n.fields['Heap Fetches']}` : '';
       const sort = n.fields['Sort Method'] ? ` (${n.fields['Sort Method']})` : '';
       return `${type === 'Aggregate' ? `${strategy}Aggregate` : type}${index}${heap}${sort}`;
     })
     .join(' > ');
-  return { ms: mid.ms, samplesMs: runs.map((r) => r.ms), buffers: b.sharedHit + b.sharedRead, tempBlocks: b.tempRead + b.tempWritten, shape };
+  return {
+    ms: mid.ms,
+    samplesMs: runs.map((r) => r.ms),
+    buffers: b.sharedHit + b.sharedRead,
+    tempBlocks: b.tempRead + b.tempWritten,
+    shape,
+  };
 }
 
 async function dashboardCase(server: TestServer, admin: PgSession): Promise<void> {
   const users = n(200_000);
   const orders = n(2_000_000);
-  const s = await freshDatabase(server, admin, 'bench_dashboard', dashboardSchemaSql + dashboardDataSql({ users, orders }));
+  const s = await freshDatabase(
+    server,
+    admin,
+    'bench_dashboard',
+    dashboardSchemaSql + dashboardDataSql({ users, orders }),
+  );
   try {
     // HypoPG screens the candidates where installed (per database); without it the planner what-if builds them.
-    await s.execute('CREATE EXTENSION IF NOT EXISTS hypopg').catch(() => console.log('HypoPG not available: candidates are screened by building them'));
+    await s
+      .execute('CREATE EXTENSION IF NOT EXISTS hypopg')
+      .catch(() => console.log('HypoPG not available: candidates are screened by building them'));
     // What autovacuum does on a live database; a just-loaded table has no visibility map, and without one no
     // index-only scan skips the heap ("Heap Fetches" = every row).
     await s.execute('VACUUM ANALYZE orders');
@@ -139,17 +156,27 @@ async function dashboardCase(server: TestServer, admin: PgSession): Promise<void
     // as an alternative form, where it picks the form and the index by itself.
     const advise = async (title: string, alternatives: Array<{ label: string; sql: string }>): Promise<IndexAdvice> => {
       const started = performance.now();
-      const advice = await adviseIndexes(s, dashboardQuery, { allowMeasuredWhatIf: true, alternatives, statementTimeoutMs: 600_000 });
-      console.log(`\n## index advice, ${title} (${((performance.now() - started) / 1000).toFixed(0)} s): best for "${advice.best?.appliesTo ?? '—'}"`);
+      const advice = await adviseIndexes(s, dashboardQuery, {
+        allowMeasuredWhatIf: true,
+        alternatives,
+        statementTimeoutMs: 600_000,
+      });
+      console.log(
+        `\n## index advice, ${title} (${((performance.now() - started) / 1000).toFixed(0)} s): best for "${advice.best?.appliesTo ?? '—'}"`,
+      );
       for (const x of advice.suggestions) {
         const m = x.measurement;
-        console.log(`${x.createSql}  [${x.label}${m ? `, ${ms(m.timeBeforeMs)} → ${ms(m.timeAfterMs)} ms, ${(m.sizeBytes / 1048576).toFixed(1)} MB, built in ${ms(m.buildMs)} ms` : ''}]`);
+        console.log(
+          `${x.createSql}  [${x.label}${m ? `, ${ms(m.timeBeforeMs)} → ${ms(m.timeAfterMs)} ms, ${(m.sizeBytes / 1048576).toFixed(1)} MB, built in ${ms(m.buildMs)} ms` : ''}]`,
+        );
       }
       for (const note of advice.notes) console.log(`  note: ${note.message}`);
       return advice;
     };
     const alone = await advise('statement as written', []);
-    const combined = await advise('with the rewrite as an alternative', [{ label: 'aggregate first', sql: r.rewrittenSql }]);
+    const combined = await advise('with the rewrite as an alternative', [
+      { label: 'aggregate first', sql: r.rewrittenSql },
+    ]);
     const rewriteWins = combined.best?.appliesTo === 'aggregate first';
 
     // The four arms, each median of 3 in this run: which change gives what.
@@ -169,7 +196,9 @@ async function dashboardCase(server: TestServer, admin: PgSession): Promise<void
     console.log('\n| dashboard arm | median ms (3 runs) | ratio | shared buffers | temp blocks | plan |');
     console.log('|---|---:|---:|---:|---:|---|');
     for (const [name, t] of arms) {
-      console.log(`| ${name} | ${ms(t.ms)} (${t.samplesMs.map((x) => x.toFixed(0)).join(', ')}) | ${(base / t.ms).toFixed(1)}× | ${t.buffers} | ${t.tempBlocks} | ${t.shape} |`);
+      console.log(
+        `| ${name} | ${ms(t.ms)} (${t.samplesMs.map((x) => x.toFixed(0)).join(', ')}) | ${(base / t.ms).toFixed(1)}× | ${t.buffers} | ${t.tempBlocks} | ${t.shape} |`,
+      );
     }
     const best = arms[arms.length - 1];
     if (combined.suggestions.length > 0) {
@@ -223,7 +252,9 @@ ANALYZE;`;
       equivalence: m ? (m.sameShape ? 'same shape' : 'DIFFERENT') : 'not measured',
       beforeMs: m?.loopMs,
       afterMs: m?.singleMs,
-      note: m ? `${m.roundTripsBefore} → ${m.roundTripsAfter} round trips; ${advice.combined.indexDdl?.create ?? 'FK indexed'}` : advice?.measurementNote,
+      note: m
+        ? `${m.roundTripsBefore} → ${m.roundTripsAfter} round trips; ${advice.combined.indexDdl?.create ?? 'FK indexed'}`
+        : advice?.measurementNote,
     });
     if (advice?.combined.indexDdl) {
       await s.execute(advice.combined.indexDdl.create.replace(' CONCURRENTLY', ''));
@@ -260,7 +291,11 @@ ANALYZE;`;
   await s.execute('VACUUM ANALYZE');
   try {
     const offset = Math.floor(invoices * 0.8);
-    const [keyset] = await adviseRewrites(s, `SELECT id, customer_id, amount FROM invoices ORDER BY id LIMIT 25 OFFSET ${offset}`, { only: ['keyset-pagination'] });
+    const [keyset] = await adviseRewrites(
+      s,
+      `SELECT id, customer_id, amount FROM invoices ORDER BY id LIMIT 25 OFFSET ${offset}`,
+      { only: ['keyset-pagination'] },
+    );
     record(`deep OFFSET page (OFFSET ${offset} of ${invoices})`, keyset);
     const [correlated] = await adviseRewrites(
       s,
@@ -268,8 +303,16 @@ ANALYZE;`;
       { only: ['correlated-subquery-to-join'] },
     );
     record(`correlated subquery (${customers} customers, ${invoices} invoices)`, correlated);
-    const notIn = await adviseRewrites(s, 'SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT b.customer_ref FROM blocked b)', { only: ['not-in-to-not-exists'] });
-    record('NOT IN with NULLs in the subquery column', notIn[0], notIn[0] ? `not offered as equivalent: ${notIn[0].verification}, quick fix ${notIn[0].quickFix}` : undefined);
+    const notIn = await adviseRewrites(
+      s,
+      'SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT b.customer_ref FROM blocked b)',
+      { only: ['not-in-to-not-exists'] },
+    );
+    record(
+      'NOT IN with NULLs in the subquery column',
+      notIn[0],
+      notIn[0] ? `not offered as equivalent: ${notIn[0].verification}, quick fix ${notIn[0].quickFix}` : undefined,
+    );
   } finally {
     await s.close();
   }
@@ -338,12 +381,16 @@ async function coldCase(server: TestServer, input: ColdInput, repeats = 3): Prom
     };
     const coldOriginal = median(original.map((x) => x.ms));
     const coldBest = median(best.map((x) => x.ms));
-    console.log('\n## dashboard, COLD cache: first run after a server restart and `echo 1 > /proc/sys/vm/drop_caches` (median of 3)');
+    console.log(
+      '\n## dashboard, COLD cache: first run after a server restart and `echo 1 > /proc/sys/vm/drop_caches` (median of 3)',
+    );
     console.log('| arm | warm median ms | cold first run ms (3 runs) | shared read / hit blocks | I/O read ms |');
     console.log('|---|---:|---:|---:|---:|');
     console.log(show('original, no index', input.warmOriginalMs, original));
     console.log(show(input.best.name, input.warmBestMs, best));
-    console.log(`ratio warm ${(input.warmOriginalMs / input.warmBestMs).toFixed(1)}×, cold ${(coldOriginal / coldBest).toFixed(1)}×`);
+    console.log(
+      `ratio warm ${(input.warmOriginalMs / input.warmBestMs).toFixed(1)}×, cold ${(coldOriginal / coldBest).toFixed(1)}×`,
+    );
     lines.push({
       name: `dashboard COLD cache (restart + dropped OS cache): original (no index) vs ${input.best.name}`,
       equivalence: 'equivalent (above)',
@@ -375,8 +422,13 @@ async function main(): Promise<void> {
   console.log('\n| case | equivalence | before (median ms) | after (median ms) | ratio | note |');
   console.log('|---|---|---:|---:|---:|---|');
   for (const l of lines) {
-    const ratio = l.beforeMs !== undefined && l.afterMs !== undefined && l.afterMs > 0 ? `${(l.beforeMs / l.afterMs).toFixed(1)}×` : '—';
-    console.log(`| ${l.name} | ${l.equivalence} | ${ms(l.beforeMs)} | ${ms(l.afterMs)} | ${ratio} | ${(l.note ?? '').replace(/\|/g, '/').slice(0, 160)} |`);
+    const ratio =
+      l.beforeMs !== undefined && l.afterMs !== undefined && l.afterMs > 0
+        ? `${(l.beforeMs / l.afterMs).toFixed(1)}×`
+        : '—';
+    console.log(
+      `| ${l.name} | ${l.equivalence} | ${ms(l.beforeMs)} | ${ms(l.afterMs)} | ${ratio} | ${(l.note ?? '').replace(/\|/g, '/').slice(0, 160)} |`,
+    );
   }
 }
 

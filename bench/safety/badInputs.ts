@@ -33,7 +33,6 @@ const TIMEOUT_MS = 20_000;
 const fixtures = join(__dirname, '../../test/fixtures/plans');
 const fixture = (path: string): string => readFileSync(join(fixtures, path), 'utf8');
 
-
 function junk(bytes: number, seed: number): string {
   const random = seeded(seed);
   let out = '';
@@ -42,7 +41,8 @@ function junk(bytes: number, seed: number): string {
 }
 
 function deepText(levels: number, leaf = 'Seq Scan on t'): string {
-  const line = (name: string): string => `${name}  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..1.000 rows=1 loops=1)`;
+  const line = (name: string): string =>
+    `${name}  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..1.000 rows=1 loops=1)`;
   const lines = [line('Limit')];
   for (let d = 1; d < levels; d++) {
     const pad = ' '.repeat(6 * d - 4);
@@ -53,7 +53,8 @@ function deepText(levels: number, leaf = 'Seq Scan on t'): string {
 }
 
 function deepJson(levels: number): string {
-  const node = '{"Node Type": "Limit", "Total Cost": 1, "Plan Rows": 1, "Actual Rows": 1, "Actual Loops": 1, "Actual Total Time": 1, "Plans": [';
+  const node =
+    '{"Node Type": "Limit", "Total Cost": 1, "Plan Rows": 1, "Actual Rows": 1, "Actual Loops": 1, "Actual Total Time": 1, "Plans": [';
   return `[{"Plan": ${node.repeat(levels)}{"Node Type": "Seq Scan", "Relation Name": "t"}${']}'.repeat(levels)}, "Execution Time": 1}]`;
 }
 
@@ -76,7 +77,11 @@ function deepXml(levels: number): string {
 
 function wideText(children: number): string {
   const lines = ['Append  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..1.000 rows=1 loops=1)'];
-  for (let i = 0; i < children; i++) lines.push(`  ->  Seq Scan on t${i}  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..1.000 rows=1 loops=1)`, `        Filter: (a = ${i})`);
+  for (let i = 0; i < children; i++)
+    lines.push(
+      `  ->  Seq Scan on t${i}  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..1.000 rows=1 loops=1)`,
+      `        Filter: (a = ${i})`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -123,43 +128,115 @@ export function badInputCases(): BadCase[] {
   ];
   for (const [name, path] of bases) {
     // Truncated at 9 points.
-    for (let k = 1; k <= 9; k++) add(`${name}: cut at ${k * 10}%`, () => { const t = fixture(path); return t.slice(0, Math.floor((t.length * k) / 10)); });
+    for (let k = 1; k <= 9; k++)
+      add(`${name}: cut at ${k * 10}%`, () => {
+        const t = fixture(path);
+        return t.slice(0, Math.floor((t.length * k) / 10));
+      });
     // Garbled: random bytes replaced, lines dropped, lines repeated, binary inserted.
     add(`${name}: 1% of characters replaced`, () => {
       const random = seeded(name.length);
-      return [...fixture(path)].map((c) => (random() < 0.01 ? String.fromCharCode(Math.floor(random() * 0x3000)) : c)).join('');
+      return [...fixture(path)]
+        .map((c) => (random() < 0.01 ? String.fromCharCode(Math.floor(random() * 0x3000)) : c))
+        .join('');
     });
-    add(`${name}: every third line dropped`, () => fixture(path).split('\n').filter((_, i) => i % 3 !== 1).join('\n'));
-    add(`${name}: lines repeated`, () => fixture(path).split('\n').flatMap((l) => [l, l]).join('\n'));
-    add(`${name}: binary junk in the middle`, () => { const t = fixture(path); return t.slice(0, t.length >> 1) + junk(4096, 7) + t.slice(t.length >> 1); });
+    add(`${name}: every third line dropped`, () =>
+      fixture(path)
+        .split('\n')
+        .filter((_, i) => i % 3 !== 1)
+        .join('\n'),
+    );
+    add(`${name}: lines repeated`, () =>
+      fixture(path)
+        .split('\n')
+        .flatMap((l) => [l, l])
+        .join('\n'),
+    );
+    add(`${name}: binary junk in the middle`, () => {
+      const t = fixture(path);
+      return t.slice(0, t.length >> 1) + junk(4096, 7) + t.slice(t.length >> 1);
+    });
     add(`${name}: NUL bytes`, () => fixture(path).replace(/ /g, '\0'));
     // Pasted variants.
     for (const w of [2, 4, 8]) add(`${name}: tabs at ${w}`, () => tabbed(fixture(path), w));
-    add(`${name}: tabs at 4 and 8 mixed`, () => fixture(path).split('\n').map((l, i) => tabbed(l, i % 2 ? 4 : 8)).join('\n'));
-    add(`${name}: single-quoted lines`, () => fixture(path).split('\n').map((l) => `'${l.replace(/'/g, "''")}'`).join('\n'));
-    add(`${name}: double-quoted lines`, () => fixture(path).split('\n').map((l) => `"${l.replace(/"/g, '""')}"`).join('\n'));
+    add(`${name}: tabs at 4 and 8 mixed`, () =>
+      fixture(path)
+        .split('\n')
+        .map((l, i) => tabbed(l, i % 2 ? 4 : 8))
+        .join('\n'),
+    );
+    add(`${name}: single-quoted lines`, () =>
+      fixture(path)
+        .split('\n')
+        .map((l) => `'${l.replace(/'/g, "''")}'`)
+        .join('\n'),
+    );
+    add(`${name}: double-quoted lines`, () =>
+      fixture(path)
+        .split('\n')
+        .map((l) => `"${l.replace(/"/g, '""')}"`)
+        .join('\n'),
+    );
     add(`${name}: CRLF and BOM`, () => '\uFEFF' + fixture(path).replace(/\n/g, '\r\n'));
-    add(`${name}: terminal cut at 37`, () => fixture(path).split('\n').flatMap((l) => l.match(/.{1,37}/g) ?? ['']).join('\n'));
-    add(`${name}: every line indented 10,000 more`, () => fixture(path).split('\n').map((l) => ' '.repeat(10_000) + l).join('\n'));
+    add(`${name}: terminal cut at 37`, () =>
+      fixture(path)
+        .split('\n')
+        .flatMap((l) => l.match(/.{1,37}/g) ?? [''])
+        .join('\n'),
+    );
+    add(`${name}: every line indented 10,000 more`, () =>
+      fixture(path)
+        .split('\n')
+        .map((l) => ' '.repeat(10_000) + l)
+        .join('\n'),
+    );
   }
   // Runs that used to be scanned from each of their characters.
   const spaces = ' '.repeat(200_000);
-  add('200 KB of spaces inside a detail', () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Filter:${spaces}x\n`);
+  add(
+    '200 KB of spaces inside a detail',
+    () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Filter:${spaces}x\n`,
+  );
   add('200 KB of spaces before the figures', () => `Seq Scan on t${spaces}(cost=0.00..1.00 rows=1 width=4)\n`);
   add('200 KB of spaces after a node line', () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)${spaces}x\n`);
   add('200 KB of spaces as a line', () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n${spaces}x\n`);
-  add('200 KB of spaces in Sort Method', () => `Sort  (cost=1.00..1.00 rows=1 width=4)\n  Sort Method: a${spaces}b\n  ->  Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n`);
-  add('200 KB of spaces then +', () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)${spaces}+\n  Filter: x${spaces}+\n`);
+  add(
+    '200 KB of spaces in Sort Method',
+    () =>
+      `Sort  (cost=1.00..1.00 rows=1 width=4)\n  Sort Method: a${spaces}b\n  ->  Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n`,
+  );
+  add(
+    '200 KB of spaces then +',
+    () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)${spaces}+\n  Filter: x${spaces}+\n`,
+  );
   add('200 KB of spaces, one line', () => spaces);
   add('200 KB of dashes then x', () => `${'-'.repeat(200_000)}x\nSeq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n`);
   add('200 KB of digits and dots in cost', () => `Seq Scan on t  (cost=0.${'1.'.repeat(100_000)}\n`);
   add('100,000 "(cost" without ")"', () => `Seq Scan on t  ${'(cost'.repeat(100_000)}\n`);
-  add('100,000 unclosed XML tags', () => `<explain xmlns="http://www.postgresql.org/2009/explain">${'<a'.repeat(100_000)}`);
-  add('100,000 XML comments never closed', () => `<explain xmlns="http://www.postgresql.org/2009/explain">${'<!--'.repeat(100_000)}`);
-  add('Buffers with 100,000 words', () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Buffers: shared ${'a '.repeat(100_000)}\n`);
-  add('Settings with a 200 KB name', () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\nSettings: ${'a'.repeat(200_000)}\n`);
-  add('JIT Timing with a 200 KB word', () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\nJIT:\n  Timing: ${'a'.repeat(200_000)}\n`);
-  add('Trigger line with 50,000 ": "', () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\nTrigger ${'a: '.repeat(50_000)}\n`);
+  add(
+    '100,000 unclosed XML tags',
+    () => `<explain xmlns="http://www.postgresql.org/2009/explain">${'<a'.repeat(100_000)}`,
+  );
+  add(
+    '100,000 XML comments never closed',
+    () => `<explain xmlns="http://www.postgresql.org/2009/explain">${'<!--'.repeat(100_000)}`,
+  );
+  add(
+    'Buffers with 100,000 words',
+    () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Buffers: shared ${'a '.repeat(100_000)}\n`,
+  );
+  add(
+    'Settings with a 200 KB name',
+    () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\nSettings: ${'a'.repeat(200_000)}\n`,
+  );
+  add(
+    'JIT Timing with a 200 KB word',
+    () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\nJIT:\n  Timing: ${'a'.repeat(200_000)}\n`,
+  );
+  add(
+    'Trigger line with 50,000 ": "',
+    () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\nTrigger ${'a: '.repeat(50_000)}\n`,
+  );
   add('log line with 100,000 LOG:', () => `${'LOG:  '.repeat(100_000)}duration: 1 ms plan:\n`);
   add('YAML key of 200 KB', () => `- Plan: \n    ${'a'.repeat(200_000)}\n`);
   add('JSON rule of 200 KB dashes', () => `QUERY PLAN\n${'-'.repeat(200_000)}x\n[{"Plan": {"Node Type": "Result"}}]\n`);
@@ -177,8 +254,14 @@ export function badInputCases(): BadCase[] {
   add('XML plan 100,000 levels deep', () => deepXml(100_000));
   add('text plan 100,000 children wide', () => wideText(100_000));
   add('relation name of 10 MB', () => `Seq Scan on ${'r'.repeat(10_000_000)}  (cost=0.00..1.00 rows=1 width=4)\n`);
-  add('JSON relation name of 10 MB', () => `[{"Plan": {"Node Type": "Seq Scan", "Relation Name": "${'r'.repeat(10_000_000)}"}}]`);
-  add('Filter of 10 MB', () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Filter: (${'a = 1 AND '.repeat(1_000_000)}true)\n`);
+  add(
+    'JSON relation name of 10 MB',
+    () => `[{"Plan": {"Node Type": "Seq Scan", "Relation Name": "${'r'.repeat(10_000_000)}"}}]`,
+  );
+  add(
+    'Filter of 10 MB',
+    () => `Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Filter: (${'a = 1 AND '.repeat(1_000_000)}true)\n`,
+  );
   add('node type of 1 MB', () => `->  ${'X'.repeat(1_000_000)}  (cost=0.00..1.00 rows=1 width=4)\n`);
   // Junk.
   for (let i = 0; i < 10; i++) add(`binary junk ${i + 1} (64 KB)`, () => junk(65_536, i + 1));
@@ -190,10 +273,16 @@ export function badInputCases(): BadCase[] {
   add('unpaired surrogates', () => '\uD800'.repeat(10_000));
   add('a million newlines', () => '\n'.repeat(1_000_000));
   add('a million ->', () => '->  '.repeat(1_000_000));
-  add('JSON with numbers as strings', () => '[{"Plan": {"Node Type": "Seq Scan", "Actual Rows": "1e308", "Actual Loops": "-1", "Total Cost": "NaN"}}]');
+  add(
+    'JSON with numbers as strings',
+    () => '[{"Plan": {"Node Type": "Seq Scan", "Actual Rows": "1e308", "Actual Loops": "-1", "Total Cost": "NaN"}}]',
+  );
   add('JSON with a Plan that is a string', () => '[{"Plan": "Seq Scan"}]');
   add('JSON with Plans as an object', () => '[{"Plan": {"Node Type": "Limit", "Plans": {"Node Type": "Seq Scan"}}}]');
-  add('JSON 1e400 times', () => '[{"Plan": {"Node Type": "Seq Scan", "Actual Total Time": 1e400, "Actual Loops": 1e400}}]');
+  add(
+    'JSON 1e400 times',
+    () => '[{"Plan": {"Node Type": "Seq Scan", "Actual Total Time": 1e400, "Actual Loops": 1e400}}]',
+  );
   add('100 MB of spaces', () => ' '.repeat(100_000_000), { timeoutMs: 120_000 });
   // Last and alone: the largest valid plan, for its time and peak memory.
   add('100 MB text plan', () => hugeText(100_000_000), { fresh: true, timeoutMs: 180_000 });
@@ -212,8 +301,13 @@ export async function measureBadInputs(): Promise<BadInputFigures> {
   let largest: BadInputFigures['largest'] = { bytes: 0, ms: 0, peakMB: 0, what: '' };
   let child: ChildProcess | undefined;
   const start = (): ChildProcess => {
-    const execArgv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
-    return fork(__filename, ['--child'], { execArgv: [...execArgv, '--max-old-space-size=4096'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const execArgv = process.execArgv.some((a) => a.includes('tsx'))
+      ? process.execArgv
+      : [...process.execArgv, '--import', 'tsx'];
+    return fork(__filename, ['--child'], {
+      execArgv: [...execArgv, '--max-old-space-size=4096'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
   };
   for (let index = 0; index < cases.length; index++) {
     const c = cases[index];
@@ -248,7 +342,8 @@ export async function measureBadInputs(): Promise<BadInputFigures> {
       continue;
     }
     if (result.outcome === 'crash') crashes.push(`${c.what}: ${result.message}`);
-    else if (result.bytes > largest.bytes) largest = { bytes: result.bytes, ms: result.ms, peakMB: result.peakMB, what: c.what };
+    else if (result.bytes > largest.bytes)
+      largest = { bytes: result.bytes, ms: result.ms, peakMB: result.peakMB, what: c.what };
   }
   child?.kill('SIGKILL');
   return { tried: cases.length, crashes, hangs, largest };
@@ -267,12 +362,28 @@ async function childMain(): Promise<void> {
       try {
         text = c.make();
         await analysePlanText(text);
-        reply({ index: m.index, outcome: 'ok', ms: performance.now() - t0, bytes: text.length, peakMB: process.resourceUsage().maxRSS / 1024 });
+        reply({
+          index: m.index,
+          outcome: 'ok',
+          ms: performance.now() - t0,
+          bytes: text.length,
+          peakMB: process.resourceUsage().maxRSS / 1024,
+        });
       } catch (err) {
         if (err instanceof TunerError) {
-          reply({ index: m.index, outcome: 'refused', ms: performance.now() - t0, bytes: text.length, peakMB: process.resourceUsage().maxRSS / 1024 });
+          reply({
+            index: m.index,
+            outcome: 'refused',
+            ms: performance.now() - t0,
+            bytes: text.length,
+            peakMB: process.resourceUsage().maxRSS / 1024,
+          });
         } else {
-          reply({ index: m.index, outcome: 'crash', message: err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : String(err) });
+          reply({
+            index: m.index,
+            outcome: 'crash',
+            message: err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : String(err),
+          });
         }
       }
     })();
@@ -290,6 +401,8 @@ if (process.argv.includes('--child')) {
     console.log(`bad inputs tried: ${f.tried}; crashes: ${f.crashes.length}; hangs: ${f.hangs.length}`);
     for (const c of f.crashes) console.log(`  crash: ${c}`);
     for (const h of f.hangs) console.log(`  hang: ${h}`);
-    console.log(`largest read: ${f.largest.what}, ${(f.largest.bytes / 1e6).toFixed(1)} MB in ${Math.round(f.largest.ms)} ms, peak ${Math.round(f.largest.peakMB)} MB`);
+    console.log(
+      `largest read: ${f.largest.what}, ${(f.largest.bytes / 1e6).toFixed(1)} MB in ${Math.round(f.largest.ms)} ms, peak ${Math.round(f.largest.peakMB)} MB`,
+    );
   });
 }

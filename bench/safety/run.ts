@@ -58,7 +58,8 @@ async function sibling<T>(file: string, exportName: string): Promise<T | undefin
   return fn as T;
 }
 
-const list = (items: string[]): string => (items.length === 0 ? 'none' : items.slice(0, 5).join('; ') + (items.length > 5 ? `; … (${items.length})` : ''));
+const list = (items: string[]): string =>
+  items.length === 0 ? 'none' : items.slice(0, 5).join('; ') + (items.length > 5 ? `; … (${items.length})` : '');
 
 async function benchStatements(server: TestServer): Promise<void> {
   const measure = await sibling<(url: string) => Promise<StatementFigures>>('statements.ts', 'measureStatements');
@@ -67,7 +68,12 @@ async function benchStatements(server: TestServer): Promise<void> {
   // Sequences advance even in a rolled-back transaction (PostgreSQL documents it); nothing else may stay.
   const undocumented = r.keptSideEffects.filter((e) => !/sequence|nextval|setval|_seq\b/i.test(e));
   figures.push(
-    { name: '(a) statements explained with ANALYZE on a real server', value: String(r.tried), target: '≥ 200', met: r.tried >= 200 },
+    {
+      name: '(a) statements explained with ANALYZE on a real server',
+      value: String(r.tried),
+      target: '≥ 200',
+      met: r.tried >= 200,
+    },
     { name: '(a) rows changed by them', value: String(r.rowsChanged), target: '0', met: r.rowsChanged === 0 },
     {
       name: '(a) side effects kept',
@@ -84,8 +90,18 @@ async function benchBadInputs(): Promise<void> {
   const r = await measure();
   figures.push(
     { name: '(b) bad plan inputs tried', value: String(r.tried), target: '≥ 200', met: r.tried >= 200 },
-    { name: '(b) crashes', value: r.crashes.length === 0 ? '0' : `${r.crashes.length}: ${list(r.crashes)}`, target: '0', met: r.crashes.length === 0 },
-    { name: '(b) hangs', value: r.hangs.length === 0 ? '0' : `${r.hangs.length}: ${list(r.hangs)}`, target: '0', met: r.hangs.length === 0 },
+    {
+      name: '(b) crashes',
+      value: r.crashes.length === 0 ? '0' : `${r.crashes.length}: ${list(r.crashes)}`,
+      target: '0',
+      met: r.crashes.length === 0,
+    },
+    {
+      name: '(b) hangs',
+      value: r.hangs.length === 0 ? '0' : `${r.hangs.length}: ${list(r.hangs)}`,
+      target: '0',
+      met: r.hangs.length === 0,
+    },
     {
       name: `(b) largest plan read: ${r.largest.what}`,
       value: `${(r.largest.bytes / (1024 * 1024)).toFixed(1)} MB in ${r.largest.ms.toFixed(0)} ms, peak ${r.largest.peakMB.toFixed(0)} MB`,
@@ -129,7 +145,11 @@ async function silentDropSession(server: TestServer): Promise<void> {
 async function silentDropCli(server: TestServer): Promise<void> {
   const bundle = join(__dirname, '../../dist/cli.js');
   if (!existsSync(bundle)) {
-    figures.push({ name: '(c) silent drop through the CLI: not measured, dist/cli.js missing (npm run build)', value: '', target: '' });
+    figures.push({
+      name: '(c) silent drop through the CLI: not measured, dist/cli.js missing (npm run build)',
+      value: '',
+      target: '',
+    });
     return;
   }
   const proxy = await startSilentProxy('127.0.0.1', server.port);
@@ -137,9 +157,13 @@ async function silentDropCli(server: TestServer): Promise<void> {
     proxy.silentAfter(marker);
     const started = performance.now();
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [bundle, 'explain', sleeper, '--url', proxiedUrl(server, proxy.port), '--timeout', String(silentTimeoutMs)], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-      });
+      const child = spawn(
+        process.execPath,
+        [bundle, 'explain', sleeper, '--url', proxiedUrl(server, proxy.port), '--timeout', String(silentTimeoutMs)],
+        {
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
+        },
+      );
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('error', reject);

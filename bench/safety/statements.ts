@@ -48,9 +48,24 @@ function variantsOf(c: (typeof calls)[number]): Variant[] {
   }
   const text = `(${c.call})::text`;
   out.push(
-    { name: `${c.fn} in a CTE`, setup: '', sql: `WITH x AS (SELECT ${c.call} AS r) SELECT * FROM x`, extension: c.extension },
-    { name: `${c.fn} in a subquery`, setup: '', sql: `SELECT id FROM adv_t WHERE id > (SELECT count(*) FROM (SELECT ${c.call}) s)`, extension: c.extension },
-    { name: `${c.fn} in a view`, setup: `CREATE VIEW adv.v AS SELECT ${text} AS r;`, sql: 'SELECT * FROM adv.v', extension: c.extension },
+    {
+      name: `${c.fn} in a CTE`,
+      setup: '',
+      sql: `WITH x AS (SELECT ${c.call} AS r) SELECT * FROM x`,
+      extension: c.extension,
+    },
+    {
+      name: `${c.fn} in a subquery`,
+      setup: '',
+      sql: `SELECT id FROM adv_t WHERE id > (SELECT count(*) FROM (SELECT ${c.call}) s)`,
+      extension: c.extension,
+    },
+    {
+      name: `${c.fn} in a view`,
+      setup: `CREATE VIEW adv.v AS SELECT ${text} AS r;`,
+      sql: 'SELECT * FROM adv.v',
+      extension: c.extension,
+    },
     {
       name: `${c.fn} in a view of a view`,
       setup: `CREATE VIEW adv.v1 AS SELECT ${text} AS r; CREATE VIEW adv."V2" AS SELECT * FROM adv.v1;`,
@@ -91,7 +106,12 @@ function variantsOf(c: (typeof calls)[number]): Variant[] {
   );
   // A column default may not hold a subquery (the victim's pid, the large object's oid are found by one).
   if (!/select/i.test(c.call)) {
-    out.push({ name: `${c.fn} in a column default`, setup: `CREATE TABLE adv.d (n int, r text DEFAULT ${text});`, sql: 'INSERT INTO adv.d (n) VALUES (1)', extension: c.extension });
+    out.push({
+      name: `${c.fn} in a column default`,
+      setup: `CREATE TABLE adv.d (n int, r text DEFAULT ${text});`,
+      sql: 'INSERT INTO adv.d (n) VALUES (1)',
+      extension: c.extension,
+    });
   }
   return out;
 }
@@ -111,7 +131,9 @@ async function rowsChanged(client: Client): Promise<number> {
   return r.rows[0].n;
 }
 
-export async function measureStatements(url: string): Promise<{ tried: number; rowsChanged: number; keptSideEffects: string[] }> {
+export async function measureStatements(
+  url: string,
+): Promise<{ tried: number; rowsChanged: number; keptSideEffects: string[] }> {
   const admin = new Client({ connectionString: url });
   await admin.connect();
   let tried = 0;
@@ -134,9 +156,13 @@ export async function measureStatements(url: string): Promise<{ tried: number; r
         const after = await probe(admin, victim);
         const n = await rowsChanged(admin);
         changed += n;
-        for (const effect of keptEffects(before, after)) kept.push(`${name} (${analyze ? 'ANALYZE' : 'estimate only'}): ${effect}`);
-        const held = await s.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
-        if (held[0].n > 0) kept.push(`${name} (${analyze ? 'ANALYZE' : 'estimate only'}): advisory lock held by the session`);
+        for (const effect of keptEffects(before, after))
+          kept.push(`${name} (${analyze ? 'ANALYZE' : 'estimate only'}): ${effect}`);
+        const held = await s.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+        );
+        if (held[0].n > 0)
+          kept.push(`${name} (${analyze ? 'ANALYZE' : 'estimate only'}): advisory lock held by the session`);
       } finally {
         await victim.end().catch(() => undefined);
       }
@@ -157,7 +183,11 @@ export async function measureStatements(url: string): Promise<{ tried: number; r
     if (extensions.has('dblink')) {
       const u = new URL(url);
       const conn = `host=${u.hostname} port=${u.port} dbname=${database} user=${decodeURIComponent(u.username)} password=${decodeURIComponent(u.password)}`;
-      for (const [volatility, label] of [['STABLE', 'a STABLE'], ['IMMUTABLE', 'an IMMUTABLE'], ['VOLATILE', 'a volatile']]) {
+      for (const [volatility, label] of [
+        ['STABLE', 'a STABLE'],
+        ['IMMUTABLE', 'an IMMUTABLE'],
+        ['VOLATILE', 'a volatile'],
+      ]) {
         for (const analyze of [true, false]) {
           await admin.query(caseReset);
           await admin.query(`CREATE EXTENSION IF NOT EXISTS dblink SCHEMA public;

@@ -42,7 +42,9 @@ function median(values: number[]): number {
 
 function pev2NodeModules(): string | undefined {
   const candidates = [process.env.PEV2_NODE_MODULES, join(repoRoot, 'node_modules')].filter((p): p is string => !!p);
-  return candidates.find((dir) => existsSync(join(dir, 'pev2/package.json')) && existsSync(join(dir, 'vue/package.json')));
+  return candidates.find(
+    (dir) => existsSync(join(dir, 'pev2/package.json')) && existsSync(join(dir, 'vue/package.json')),
+  );
 }
 
 /** Bundles the pev2 page (JS + CSS) once. */
@@ -58,7 +60,12 @@ async function pev2Bundle(nodeModules: string): Promise<{ js: string; css: strin
     outdir: dir,
     nodePaths: [nodeModules],
     loader: { '.woff': 'dataurl', '.woff2': 'dataurl', '.ttf': 'dataurl', '.svg': 'dataurl' },
-    define: { 'process.env.NODE_ENV': '"production"', __VUE_OPTIONS_API__: 'true', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' },
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      __VUE_OPTIONS_API__: 'true',
+      __VUE_PROD_DEVTOOLS__: 'false',
+      __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+    },
     logLevel: 'error',
   });
   return { js: readFileSync(join(dir, 'pev2Page.js'), 'utf8'), css: readFileSync(join(dir, 'pev2Page.css'), 'utf8') };
@@ -72,7 +79,11 @@ async function heapMB(page: Page): Promise<number> {
   });
 }
 
-async function measureOurs(browser: Browser, planJson: string, nodes: number): Promise<{ firstPaintMs: number; interactiveMs: number; heapMB: number }> {
+async function measureOurs(
+  browser: Browser,
+  planJson: string,
+  nodes: number,
+): Promise<{ firstPaintMs: number; interactiveMs: number; heapMB: number }> {
   const view = await openPlanView(browser);
   const message: DidShowResultNotification = {
     type: 'didShowResult',
@@ -86,7 +97,11 @@ async function measureOurs(browser: Browser, planJson: string, nodes: number): P
   return { ...timing, heapMB: heap };
 }
 
-async function measurePev2(browser: Browser, bundle: { js: string; css: string }, planJson: string): Promise<{ firstPaintMs: number; interactiveMs: number; heapMB: number }> {
+async function measurePev2(
+  browser: Browser,
+  bundle: { js: string; css: string },
+  planJson: string,
+): Promise<{ firstPaintMs: number; interactiveMs: number; heapMB: number }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -96,7 +111,8 @@ async function measurePev2(browser: Browser, bundle: { js: string; css: string }
 <style>html, body, #app { height: 100%; margin: 0; }</style></head><body><div id="app"></div><script src="${PEV2_ORIGIN}/pev2.js"></script></body></html>`;
   await page.route(`${PEV2_ORIGIN}/**`, (route) => {
     const url = route.request().url();
-    if (url.endsWith('/pev2.js')) return route.fulfill({ status: 200, contentType: 'text/javascript', body: bundle.js });
+    if (url.endsWith('/pev2.js'))
+      return route.fulfill({ status: 200, contentType: 'text/javascript', body: bundle.js });
     if (url.endsWith('/pev2.css')) return route.fulfill({ status: 200, contentType: 'text/css', body: bundle.css });
     if (url.endsWith('/index.html')) return route.fulfill({ status: 200, contentType: 'text/html', body: html });
     return route.fulfill({ status: 404, body: '' });
@@ -131,7 +147,15 @@ export async function measureViewerVsPev2(sizes = [100, 2_000, 10_000], runs = 3
   const bundle = nodeModules ? await pev2Bundle(nodeModules) : undefined;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-precise-memory-info', '--js-flags=--expose-gc'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--enable-precise-memory-info',
+      '--js-flags=--expose-gc',
+    ],
   });
   const samples: ViewerSample[] = [];
   try {
@@ -141,7 +165,9 @@ export async function measureViewerVsPev2(sizes = [100, 2_000, 10_000], runs = 3
       const parseTimes: number[] = [];
       const ours: Array<{ firstPaintMs: number; interactiveMs: number; heapMB: number }> = [];
       const theirs: Array<{ firstPaintMs: number; interactiveMs: number; heapMB: number }> = [];
-      let pev2Error: string | undefined = bundle ? undefined : 'pev2 not installed (npm install --no-save pev2 vue, or PEV2_NODE_MODULES)';
+      let pev2Error: string | undefined = bundle
+        ? undefined
+        : 'pev2 not installed (npm install --no-save pev2 vue, or PEV2_NODE_MODULES)';
       // Alternating the two viewers keeps a busy machine's noise out of the ratio.
       for (let i = 0; i < runs; i++) {
         const started = performance.now();
@@ -161,7 +187,12 @@ export async function measureViewerVsPev2(sizes = [100, 2_000, 10_000], runs = 3
         interactiveMs: median(list.map((x) => x.interactiveMs)),
         heapMB: median(list.map((x) => x.heapMB)),
       });
-      samples.push({ nodes, ours: { ...pick(ours), parseMs: median(parseTimes) }, pev2: theirs.length ? pick(theirs) : undefined, pev2Error });
+      samples.push({
+        nodes,
+        ours: { ...pick(ours), parseMs: median(parseTimes) },
+        pev2: theirs.length ? pick(theirs) : undefined,
+        pev2Error,
+      });
     }
   } finally {
     await browser.close();
@@ -170,7 +201,9 @@ export async function measureViewerVsPev2(sizes = [100, 2_000, 10_000], runs = 3
 }
 
 /** Rows for bench/run.ts's figure table: name, value, target, met. */
-export function viewerFigures(samples: ViewerSample[]): Array<{ name: string; value: string; target: string; met?: boolean }> {
+export function viewerFigures(
+  samples: ViewerSample[],
+): Array<{ name: string; value: string; target: string; met?: boolean }> {
   const rows: Array<{ name: string; value: string; target: string; met?: boolean }> = [];
   const ms = (v: number) => `${v.toFixed(0)} ms`;
   for (const s of samples) {
@@ -179,7 +212,9 @@ export function viewerFigures(samples: ViewerSample[]): Array<{ name: string; va
     const faster = s.pev2 ? s.ours.firstPaintMs < s.pev2.firstPaintMs : undefined;
     rows.push({
       name: `viewer ${n} nodes: first paint ours / pev2 (ratio)`,
-      value: s.pev2 ? `${ms(s.ours.firstPaintMs)} / ${ms(s.pev2.firstPaintMs)} (${(s.pev2.firstPaintMs / s.ours.firstPaintMs).toFixed(1)}× faster)` : `${ms(s.ours.firstPaintMs)} / – (${s.pev2Error})`,
+      value: s.pev2
+        ? `${ms(s.ours.firstPaintMs)} / ${ms(s.pev2.firstPaintMs)} (${(s.pev2.firstPaintMs / s.ours.firstPaintMs).toFixed(1)}× faster)`
+        : `${ms(s.ours.firstPaintMs)} / – (${s.pev2Error})`,
       target: `${target !== undefined ? `≤ ${target} ms, ` : ''}faster than pev2`,
       met: (target === undefined || s.ours.firstPaintMs <= target) && faster !== false,
     });
@@ -191,12 +226,16 @@ export function viewerFigures(samples: ViewerSample[]): Array<{ name: string; va
     });
     rows.push({
       name: `viewer ${n} nodes: interactive ours / pev2`,
-      value: s.pev2 ? `${ms(s.ours.interactiveMs)} / ${ms(s.pev2.interactiveMs)} (${(s.pev2.interactiveMs / s.ours.interactiveMs).toFixed(1)}×)` : ms(s.ours.interactiveMs),
+      value: s.pev2
+        ? `${ms(s.ours.interactiveMs)} / ${ms(s.pev2.interactiveMs)} (${(s.pev2.interactiveMs / s.ours.interactiveMs).toFixed(1)}×)`
+        : ms(s.ours.interactiveMs),
       target: '',
     });
     rows.push({
       name: `viewer ${n} nodes: JS heap ours / pev2`,
-      value: s.pev2 ? `${s.ours.heapMB.toFixed(1)} MB / ${s.pev2.heapMB.toFixed(1)} MB (${(s.pev2.heapMB / s.ours.heapMB).toFixed(1)}×)` : `${s.ours.heapMB.toFixed(1)} MB`,
+      value: s.pev2
+        ? `${s.ours.heapMB.toFixed(1)} MB / ${s.pev2.heapMB.toFixed(1)} MB (${(s.pev2.heapMB / s.ours.heapMB).toFixed(1)}×)`
+        : `${s.ours.heapMB.toFixed(1)} MB`,
       target: '',
     });
   }
@@ -207,9 +246,18 @@ if (require.main === module) {
   measureViewerVsPev2().then(
     (samples) => {
       const rows = viewerFigures(samples);
-      const w = [Math.max(...rows.map((r) => r.name.length)), Math.max(...rows.map((r) => r.value.length)), Math.max(...rows.map((r) => r.target.length))];
-      for (const r of rows) console.log(`${r.name.padEnd(w[0])}  ${r.value.padEnd(w[1])}  ${r.target.padEnd(w[2])}  ${r.met === undefined ? '' : r.met ? 'ok' : 'over'}`.trimEnd());
-      console.log(`\nChromium ${'/usr/bin/chromium'}, Node ${process.version}; medians of 3 runs, ours and pev2 alternating.`);
+      const w = [
+        Math.max(...rows.map((r) => r.name.length)),
+        Math.max(...rows.map((r) => r.value.length)),
+        Math.max(...rows.map((r) => r.target.length)),
+      ];
+      for (const r of rows)
+        console.log(
+          `${r.name.padEnd(w[0])}  ${r.value.padEnd(w[1])}  ${r.target.padEnd(w[2])}  ${r.met === undefined ? '' : r.met ? 'ok' : 'over'}`.trimEnd(),
+        );
+      console.log(
+        `\nChromium ${'/usr/bin/chromium'}, Node ${process.version}; medians of 3 runs, ours and pev2 alternating.`,
+      );
       process.exit(0);
     },
     (err: unknown) => {

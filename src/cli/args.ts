@@ -8,7 +8,19 @@ import { topQueryOrders, type TopQueryOrder } from '../core/workload/topQueries'
 import { parseCheckFailOn, type CheckFailOn } from '../core/check/failOn';
 import type { RegressionThresholds } from '../core/check/regressions';
 
-export type CommandName = 'advise' | 'rewrite' | 'explain' | 'plan' | 'report' | 'demo' | 'top' | 'health' | 'compare' | 'loops' | 'mcp' | 'check';
+export type CommandName =
+  | 'advise'
+  | 'rewrite'
+  | 'explain'
+  | 'plan'
+  | 'report'
+  | 'demo'
+  | 'top'
+  | 'health'
+  | 'compare'
+  | 'loops'
+  | 'mcp'
+  | 'check';
 
 /** Where the statement comes from: inline text or a file (`-` = stdin). */
 export type SqlSource = { kind: 'inline'; text: string } | { kind: 'file'; path: string };
@@ -217,25 +229,97 @@ type OptionName = keyof typeof options;
 
 /** Which options each subcommand accepts; anything else is a usage error rather than silently ignored. */
 const allowed: Record<CommandName, OptionName[]> = {
-  advise: ['file', 'url', 'schema', 'embedded', 'param', 'timeout', 'statement', 'json', 'no-color', 'allow-what-if', 'as-written'],
-  rewrite: ['file', 'url', 'schema', 'embedded', 'param', 'timeout', 'statement', 'json', 'markdown', 'no-color', 'with-index', 'allow-what-if'],
-  explain: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'json', 'fail-on', 'no-color'],
+  advise: [
+    'file',
+    'url',
+    'schema',
+    'embedded',
+    'param',
+    'timeout',
+    'statement',
+    'json',
+    'no-color',
+    'allow-what-if',
+    'as-written',
+  ],
+  rewrite: [
+    'file',
+    'url',
+    'schema',
+    'embedded',
+    'param',
+    'timeout',
+    'statement',
+    'json',
+    'markdown',
+    'no-color',
+    'with-index',
+    'allow-what-if',
+  ],
+  explain: [
+    'file',
+    'url',
+    'schema',
+    'embedded',
+    'no-analyze',
+    'param',
+    'generic-plan',
+    'timeout',
+    'statement',
+    'json',
+    'fail-on',
+    'no-color',
+  ],
   plan: ['sql-file', 'json', 'fail-on', 'no-color', 'obfuscate'],
   compare: ['json', 'markdown', 'no-color'],
-  report: ['file', 'url', 'schema', 'embedded', 'no-analyze', 'param', 'generic-plan', 'timeout', 'statement', 'plan', 'baseline', 'sql-file', 'out', 'title', 'fail-on', 'no-color', 'advise', 'allow-what-if'],
+  report: [
+    'file',
+    'url',
+    'schema',
+    'embedded',
+    'no-analyze',
+    'param',
+    'generic-plan',
+    'timeout',
+    'statement',
+    'plan',
+    'baseline',
+    'sql-file',
+    'out',
+    'title',
+    'fail-on',
+    'no-color',
+    'advise',
+    'allow-what-if',
+  ],
   demo: ['json', 'fail-on', 'no-color'],
   top: ['url', 'by', 'limit', 'json', 'no-color'],
   health: ['url', 'json', 'out', 'title', 'no-color'],
   loops: ['url', 'measure', 'max-parents', 'timeout', 'apply', 'json', 'markdown', 'fail-on', 'no-color'],
   mcp: ['url', 'connection', 'config', 'schema', 'timeout', 'allow-what-if', 'allow-analyze-writes'],
-  check: ['url', 'schema', 'embedded', 'timeout', 'json', 'markdown', 'fail-on', 'baseline', 'update-baseline', 'sarif', 'out', 'title', 'no-color'],
+  check: [
+    'url',
+    'schema',
+    'embedded',
+    'timeout',
+    'json',
+    'markdown',
+    'fail-on',
+    'baseline',
+    'update-baseline',
+    'sarif',
+    'out',
+    'title',
+    'no-color',
+  ],
 };
 
 const severities: Severity[] = ['info', 'warning', 'critical'];
 
 function positiveInteger(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} needs a positive whole number, not "${text}".`);
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new UsageError(`--${name} needs a positive whole number, not "${text}".`);
   return Number(text);
 }
 
@@ -271,7 +355,8 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
   if (failOnText !== undefined && command !== 'check' && !severities.includes(failOnText as Severity)) {
     throw new UsageError(`--fail-on takes info, warning or critical, not "${failOnText}".`);
   }
-  const noColour = values['no-color'] === true || (colourEnv.env.NO_COLOR ?? '') !== '' || colourEnv.env.TERM === 'dumb';
+  const noColour =
+    values['no-color'] === true || (colourEnv.env.NO_COLOR ?? '') !== '' || colourEnv.env.TERM === 'dumb';
 
   const request: CliRequest = {
     command,
@@ -311,7 +396,8 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       if (values.json && values.markdown) throw new UsageError('rewrite takes --json or --markdown, not both.');
       request.withIndex = values['with-index'] === true;
       request.allowWhatIf = values['allow-what-if'] === true;
-      if (request.allowWhatIf && !request.withIndex) throw new UsageError('--allow-what-if goes with --with-index for rewrite.');
+      if (request.allowWhatIf && !request.withIndex)
+        throw new UsageError('--allow-what-if goes with --with-index for rewrite.');
       break;
     case 'plan':
       if (positionals.length !== 1) throw new UsageError('plan takes one saved plan file (or - for stdin).');
@@ -319,7 +405,8 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       break;
     case 'report':
       if (values.plan !== undefined) {
-        if (values.file !== undefined || positionals.length > 0) throw new UsageError('report takes either --plan or a statement, not both.');
+        if (values.file !== undefined || positionals.length > 0)
+          throw new UsageError('report takes either --plan or a statement, not both.');
         request.planPath = values.plan;
       } else {
         request.sql = sqlSource(values.file, positionals, command);
@@ -327,11 +414,14 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       }
       request.advise = values.advise === true;
       request.allowWhatIf = values['allow-what-if'] === true;
-      if (request.advise && request.planPath !== undefined) throw new UsageError('--advise runs the statement on a database: give the statement, not --plan.');
-      if (request.allowWhatIf && !request.advise) throw new UsageError('--allow-what-if goes with --advise for report.');
+      if (request.advise && request.planPath !== undefined)
+        throw new UsageError('--advise runs the statement on a database: give the statement, not --plan.');
+      if (request.allowWhatIf && !request.advise)
+        throw new UsageError('--allow-what-if goes with --advise for report.');
       break;
     case 'compare':
-      if (positionals.length !== 2) throw new UsageError('compare takes two saved plan files: the plan before, then the plan after.');
+      if (positionals.length !== 2)
+        throw new UsageError('compare takes two saved plan files: the plan before, then the plan after.');
       if (values.json && values.markdown) throw new UsageError('compare takes --json or --markdown, not both.');
       request.comparePaths = [positionals[0], positionals[1]];
       break;
@@ -341,7 +431,8 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
     case 'top': {
       if (positionals.length > 0) throw new UsageError('top takes no arguments; order with --by.');
       const by = values.by ?? 'total';
-      if (!topQueryOrders.includes(by as TopQueryOrder)) throw new UsageError(`--by takes ${topQueryOrders.join(', ')}, not "${by}".`);
+      if (!topQueryOrders.includes(by as TopQueryOrder))
+        throw new UsageError(`--by takes ${topQueryOrders.join(', ')}, not "${by}".`);
       request.topOrder = by as TopQueryOrder;
       request.limit = positiveInteger('limit', values.limit) ?? 20;
       break;
@@ -350,24 +441,36 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       if (positionals.length > 0) throw new UsageError('health takes no arguments.');
       break;
     case 'loops':
-      if (positionals.length === 0) throw new UsageError('loops needs the code to scan: one or more .ts/.js files, directories or globs.');
+      if (positionals.length === 0)
+        throw new UsageError('loops needs the code to scan: one or more .ts/.js files, directories or globs.');
       if (values.json && values.markdown) throw new UsageError('loops takes --json or --markdown, not both.');
-      if (values.apply && values.json) throw new UsageError('--apply writes files and prints what changed: not with --json (run --json without --apply to read the edits).');
+      if (values.apply && values.json)
+        throw new UsageError(
+          '--apply writes files and prints what changed: not with --json (run --json without --apply to read the edits).',
+        );
       request.sourcePaths = positionals;
       request.measure = values.measure === true;
       request.maxParents = positiveInteger('max-parents', values['max-parents']);
       request.apply = values.apply === true;
-      if (request.maxParents !== undefined && !request.measure) throw new UsageError('--max-parents goes with --measure.');
+      if (request.maxParents !== undefined && !request.measure)
+        throw new UsageError('--max-parents goes with --measure.');
       break;
     case 'mcp':
-      if (positionals.length > 0) throw new UsageError('mcp takes no arguments; name connections with --connection name=postgres://….');
-      request.mcp = { connections: values.connection ?? [], configPath: values.config, allowAnalyzeWrites: values['allow-analyze-writes'] === true };
+      if (positionals.length > 0)
+        throw new UsageError('mcp takes no arguments; name connections with --connection name=postgres://….');
+      request.mcp = {
+        connections: values.connection ?? [],
+        configPath: values.config,
+        allowAnalyzeWrites: values['allow-analyze-writes'] === true,
+      };
       request.allowWhatIf = values['allow-what-if'] === true;
       break;
     case 'check': {
-      if (positionals.length === 0) throw new UsageError('check needs the files to check: .sql and .ts/.js files, directories or globs.');
+      if (positionals.length === 0)
+        throw new UsageError('check needs the files to check: .sql and .ts/.js files, directories or globs.');
       if (values.json && values.markdown) throw new UsageError('check takes --json or --markdown, not both.');
-      if (values['update-baseline'] && values.baseline === undefined) throw new UsageError('--update-baseline goes with --baseline <dir>.');
+      if (values['update-baseline'] && values.baseline === undefined)
+        throw new UsageError('--update-baseline goes with --baseline <dir>.');
       let failOn;
       try {
         failOn = parseCheckFailOn(failOnText === undefined ? [] : [failOnText]);
@@ -375,19 +478,26 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
         throw new UsageError((err as Error).message);
       }
       request.sourcePaths = positionals;
-      request.check = { sarifPath: values.sarif, updateBaseline: values['update-baseline'] === true, failOn: failOn.conditions, thresholds: failOn.thresholds };
+      request.check = {
+        sarifPath: values.sarif,
+        updateBaseline: values['update-baseline'] === true,
+        failOn: failOn.conditions,
+        thresholds: failOn.thresholds,
+      };
       break;
     }
   }
-  if (request.baselinePath !== undefined && command !== 'report' && command !== 'check') throw new UsageError('--baseline is for report and check.');
+  if (request.baselinePath !== undefined && command !== 'report' && command !== 'check')
+    throw new UsageError('--baseline is for report and check.');
   return request;
 }
 
 function sqlSource(file: string | undefined, positionals: string[], command: CommandName): SqlSource {
-  if (file !== undefined && positionals.length > 0) throw new UsageError(`${command} takes --file or the SQL text, not both.`);
+  if (file !== undefined && positionals.length > 0)
+    throw new UsageError(`${command} takes --file or the SQL text, not both.`);
   if (file !== undefined) return { kind: 'file', path: file };
-  if (positionals.length === 0) throw new UsageError(`${command} needs a statement: pass the SQL text or --file q.sql.`);
+  if (positionals.length === 0)
+    throw new UsageError(`${command} needs a statement: pass the SQL text or --file q.sql.`);
   // Unquoted SQL arrives as several words; joining them back is what the user meant.
   return { kind: 'inline', text: positionals.join(' ') };
 }
-

@@ -12,7 +12,10 @@ export interface Colours {
   green(text: string): string;
 }
 
-const wrap = (open: number, close: number) => (text: string): string => (text ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+const wrap =
+  (open: number, close: number) =>
+  (text: string): string =>
+    text ? `\u001b[${open}m${text}\u001b[${close}m` : text;
 
 export function createColours(enabled: boolean): Colours {
   if (!enabled) {

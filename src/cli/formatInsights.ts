@@ -39,11 +39,14 @@ function paint(severity: Severity, colours: Colours): (text: string) => string {
 
 function formatOne(insight: Insight, plan: Plan, colours: Colours): string {
   // Insight texts quote names from the plan, which can be megabytes long: shown capped (capText).
-  const lines = [`${paint(insight.severity, colours)('●')} ${colours.bold(capText(insight.title))} ${colours.dim(`[${insight.ruleId}]`)}`];
+  const lines = [
+    `${paint(insight.severity, colours)('●')} ${colours.bold(capText(insight.title))} ${colours.dim(`[${insight.ruleId}]`)}`,
+  ];
   const nodes = insight.nodeIds.map((id) => plan.nodes[id]).filter((n) => n !== undefined);
   if (nodes.length > 0) lines.push(indent(colours.dim(`at ${nodes.map(treeNodeLabel).join(', ')}`), '  '));
   lines.push(indent(capText(insight.explanation.trim()), '  '));
-  if (insight.evidence.length > 0) lines.push(indent(`Evidence: ${capText(insight.evidence.map(formatEvidence).join('; '))}`, '  '));
+  if (insight.evidence.length > 0)
+    lines.push(indent(`Evidence: ${capText(insight.evidence.map(formatEvidence).join('; '))}`, '  '));
   if (insight.suggestion) lines.push(indent(`→ ${capText(insight.suggestion.trim())}`, '  ').replace(/^ {2}→/, '  →'));
   return lines.join('\n');
 }

@@ -36,7 +36,14 @@ function insightJson(insight: Insight): Insight {
 }
 
 function nodeJson(node: PlanNode): JsonPlanNode {
-  return { id: node.id, parentId: node.parentId, depth: node.depth, fields: node.fields, metrics: node.metrics, childIds: node.children.map((c) => c.id) };
+  return {
+    id: node.id,
+    parentId: node.parentId,
+    depth: node.depth,
+    fields: node.fields,
+    metrics: node.metrics,
+    childIds: node.children.map((c) => c.id),
+  };
 }
 
 /** Indents every line after the first of a pretty-printed piece that sits `depth` levels in. */

@@ -30,8 +30,11 @@ export function formatFooter(result: TuningResult): string {
   const lines = [figures.join(' · ')];
   if (run) {
     const version = shortServerVersion(run.serverVersion);
-    const where = run.sessionKind === 'embedded' ? `embedded PostgreSQL (${version})` : `${run.sessionLabel} (${version})`;
-    lines.push(`Ran on ${where}, ${wrapperText[run.wrapper]}, ${run.analyzed ? 'EXPLAIN ANALYZE' : 'EXPLAIN without ANALYZE'}.`);
+    const where =
+      run.sessionKind === 'embedded' ? `embedded PostgreSQL (${version})` : `${run.sessionLabel} (${version})`;
+    lines.push(
+      `Ran on ${where}, ${wrapperText[run.wrapper]}, ${run.analyzed ? 'EXPLAIN ANALYZE' : 'EXPLAIN without ANALYZE'}.`,
+    );
   } else {
     lines.push(`From a saved ${plan.format === 'json' ? 'JSON' : 'text'} plan; not run by pg-tuner.`);
   }

@@ -43,7 +43,8 @@ export function chooseStatement(source: SqlSource, statement: number | undefined
   if (statements.length === 0) throw new TunerError('bad-input', `${name} is empty: there is no SQL statement in it.`);
   if (statement !== undefined) {
     const chosen = statements[statement - 1];
-    if (!chosen) throw new UsageError(`${name} has ${statements.length} statement(s); --statement ${statement} is out of range.`);
+    if (!chosen)
+      throw new UsageError(`${name} has ${statements.length} statement(s); --statement ${statement} is out of range.`);
     return { text: chosen.text, path, sourceText: text, startInSource: chosen.start };
   }
   if (statements.length > 1) {
@@ -56,7 +57,8 @@ export function chooseStatement(source: SqlSource, statement: number | undefined
 /** A saved plan's text; empty input is refused here with the file's name. */
 export function readPlanFile(path: string): string {
   const text = readText(path);
-  if (text.trim() === '') throw new TunerError('bad-input', `${path === '-' ? 'Standard input' : path} is empty: there is no plan in it.`);
+  if (text.trim() === '')
+    throw new TunerError('bad-input', `${path === '-' ? 'Standard input' : path} is empty: there is no plan in it.`);
   return text;
 }
 

@@ -113,7 +113,9 @@ if (require.main === module) {
       process.stdout.write('', () => process.exit(code));
     },
     (err: unknown) => {
-      process.stderr.write(`pg-tuner: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `pg-tuner: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exit(exitCodes.error);
     },
   );

@@ -36,8 +36,12 @@ export function describeError(err: unknown, ctx: ErrorContext, colours: Colours)
   }
   const lines: string[] = [];
   const statement = ctx.statement;
-  if (err.reason === 'syntax-error' || (err.detail.offset !== undefined && statement && err.reason === 'server-error')) {
-    const written = err.detail.offset !== undefined ? (ctx.toWritten ?? ((o: number) => o))(err.detail.offset) : undefined;
+  if (
+    err.reason === 'syntax-error' ||
+    (err.detail.offset !== undefined && statement && err.reason === 'server-error')
+  ) {
+    const written =
+      err.detail.offset !== undefined ? (ctx.toWritten ?? ((o: number) => o))(err.detail.offset) : undefined;
     if (statement && written !== undefined) {
       const { line, column, excerpt } = caretExcerpt(statement.sourceText, statement.startInSource + written);
       const where = statement.path ? `${statement.path}:${line}:${column}` : `line ${line}, column ${column}`;

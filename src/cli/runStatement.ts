@@ -55,12 +55,16 @@ export async function prepareStatement(
   if (syntax) throw new TunerError('syntax-error', syntax.message, { offset: syntax.offset });
   const { target, demo } = sessionTarget(db, io.env);
   if (demo) io.note('No --url or --schema given: using the embedded demo dataset (users, orders).');
-  else if (target.kind === 'embedded') io.note(`Loading ${target.files.length} schema file(s) into the embedded database…`);
+  else if (target.kind === 'embedded')
+    io.note(`Loading ${target.files.length} schema file(s) into the embedded database…`);
   return { sql: rewrite.text, target };
 }
 
 /** Opens the session, runs `work` on it, and always closes it. */
-export async function withSession<T>(target: SessionTarget, work: (session: DatabaseSession) => Promise<T>): Promise<T> {
+export async function withSession<T>(
+  target: SessionTarget,
+  work: (session: DatabaseSession) => Promise<T>,
+): Promise<T> {
   let session: DatabaseSession | undefined;
   try {
     session = await openSession(target);

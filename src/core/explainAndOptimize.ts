@@ -88,11 +88,13 @@ function assemble(
 export function rankInsights(insights: Insight[], plan: Plan): Insight[] {
   // Weighed once each, not in every comparison: a huge plan can carry thousands of insights.
   const weights = new Map<Insight, number>();
-  for (const i of insights) weights.set(i, i.nodeIds.reduce((s, id) => s + (plan.nodes[id]?.metrics.timeShare ?? 0), 0));
+  for (const i of insights)
+    weights.set(
+      i,
+      i.nodeIds.reduce((s, id) => s + (plan.nodes[id]?.metrics.timeShare ?? 0), 0),
+    );
   const weight = (i: Insight): number => weights.get(i) ?? 0;
-  return [...insights].sort(
-    (a, b) => severityOrder[b.severity] - severityOrder[a.severity] || weight(b) - weight(a),
-  );
+  return [...insights].sort((a, b) => severityOrder[b.severity] - severityOrder[a.severity] || weight(b) - weight(a));
 }
 
 /** "PostgreSQL 15.20 (Debian …) on x86_64-pc-linux-gnu, compiled by gcc …" → "PostgreSQL 15.20 (Debian …)". */

@@ -41,7 +41,11 @@ export class TunerConfig {
   async addConnection(setting: ConnectionSetting): Promise<void> {
     const list = this.cfg.inspect<unknown>('connections');
     const current = sanitizeConnections(list?.globalValue);
-    await this.cfg.update('connections', [...current.filter((c) => c.label !== setting.label), dropUndefined(setting)], vscode.ConfigurationTarget.Global);
+    await this.cfg.update(
+      'connections',
+      [...current.filter((c) => c.label !== setting.label), dropUndefined(setting)],
+      vscode.ConfigurationTarget.Global,
+    );
   }
 
   affects(event: vscode.ConfigurationChangeEvent, key?: string): boolean {

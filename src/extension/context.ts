@@ -82,7 +82,9 @@ export class TunerContext implements vscode.Disposable {
       rawPlans: new RawPlanStore(join((extension.storageUri ?? extension.globalStorageUri).fsPath, 'raw-plans')),
       delivered: () => {
         if (!this.paintClock) return;
-        this.log.info(`Plan delivered to the view ${Math.round(performance.now() - this.paintClock.startedAt)} ms after "${this.paintClock.label}"`);
+        this.log.info(
+          `Plan delivered to the view ${Math.round(performance.now() - this.paintClock.startedAt)} ms after "${this.paintClock.label}"`,
+        );
         this.paintClock = undefined;
       },
     };
@@ -93,17 +95,30 @@ export class TunerContext implements vscode.Disposable {
   }
 
   /** Shows a result in the plan view (created or revealed). */
-  showResult(result: TuningResult, source: PlanSource | undefined, title: string, clock?: { startedAt: number; label: string }): PlanPanel {
+  showResult(
+    result: TuningResult,
+    source: PlanSource | undefined,
+    title: string,
+    clock?: { startedAt: number; label: string },
+  ): PlanPanel {
     this.paintClock = clock;
     const panel = PlanPanel.createOrShow(this.extensionUri, this.panelHandlers);
     panel.show(result, source, title, result.run?.sessionKind === 'embedded');
     // Every plan explained on a connection goes to the history; pasted plans and advisors' what-ifs don't.
     if (result.run) {
       // After the first paint: the history brings the parser, which would hold the thread the plan goes out on.
-      panel.afterPaint(() => void this.history().then((history) => history.record(result)).then(
-        (outcome) => { if ('skipped' in outcome) this.log.info(`Plan history: not kept (${outcome.skipped})`); },
-        (err: unknown) => this.log.warn(`Plan history: not kept (${err instanceof Error ? err.message : String(err)})`),
-      ));
+      panel.afterPaint(
+        () =>
+          void this.history()
+            .then((history) => history.record(result))
+            .then(
+              (outcome) => {
+                if ('skipped' in outcome) this.log.info(`Plan history: not kept (${outcome.skipped})`);
+              },
+              (err: unknown) =>
+                this.log.warn(`Plan history: not kept (${err instanceof Error ? err.message : String(err)})`),
+            ),
+      );
     }
     return panel;
   }
@@ -123,7 +138,9 @@ export class TunerContext implements vscode.Disposable {
 
   /** The plan history of this workspace, for "Compare with Previous" and "Compare Plans…". */
   history(): Promise<PlanHistoryStore> {
-    this.historyStore ??= import('./history/planHistoryStore').then(({ PlanHistoryStore }) => new PlanHistoryStore(this.extension.workspaceState));
+    this.historyStore ??= import('./history/planHistoryStore').then(
+      ({ PlanHistoryStore }) => new PlanHistoryStore(this.extension.workspaceState),
+    );
     return this.historyStore;
   }
 
@@ -138,7 +155,11 @@ export class TunerContext implements vscode.Disposable {
     if (choice === 'Open Output') this.log.show();
   }
 
-  private async revealSqlRange(result: TuningResult, source: PlanSource | undefined, range: SourceRange): Promise<void> {
+  private async revealSqlRange(
+    result: TuningResult,
+    source: PlanSource | undefined,
+    range: SourceRange,
+  ): Promise<void> {
     const located = source ?? (await this.findSource(result));
     if (!located) {
       void vscode.window.showInformationMessage('The statement of this plan is not open in an editor.');
@@ -148,7 +169,10 @@ export class TunerContext implements vscode.Disposable {
     const start = document.positionAt(located.statementStart + located.toStatementOffset(range.start));
     const end = document.positionAt(located.statementStart + located.toStatementOffset(range.end));
     // The plan view keeps the keyboard: its keys (arrows, Enter, F) would otherwise type into the SQL file.
-    const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: true });
+    const editor = await vscode.window.showTextDocument(document, {
+      viewColumn: vscode.ViewColumn.One,
+      preserveFocus: true,
+    });
     editor.selection = new vscode.Selection(start, end);
     editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }

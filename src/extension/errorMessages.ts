@@ -60,7 +60,14 @@ function firstSentence(text: string): string {
  * Failures that come from what the user gave (the statement, the plan text, a file, the password) or did
  * (cancel): the output says what and where in one line; a stack would only bury it.
  */
-const userMistakes: ReadonlySet<TunerErrorReason> = new Set(['syntax-error', 'unsafe-statement', 'not-a-plan', 'authentication-failed', 'bad-input', 'cancelled']);
+const userMistakes: ReadonlySet<TunerErrorReason> = new Set([
+  'syntax-error',
+  'unsafe-statement',
+  'not-a-plan',
+  'authentication-failed',
+  'bad-input',
+  'cancelled',
+]);
 
 export interface LogEntry {
   level: 'error' | 'debug';

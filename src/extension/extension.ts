@@ -20,7 +20,8 @@ export function activate(extension: vscode.ExtensionContext): void {
     const registeredTools: string[] = [];
     const load = (): Promise<Tuner> =>
       (tuner ??= import('./tuner').then(
-        ({ startTuner }) => startTuner(extension, { activateMs, requestedAfterMs: performance.now() - startedAt, registeredTools }),
+        ({ startTuner }) =>
+          startTuner(extension, { activateMs, requestedAfterMs: performance.now() - startedAt, registeredTools }),
         (err: unknown) => {
           tuner = undefined;
           reportStartFailure(err);
@@ -30,7 +31,14 @@ export function activate(extension: vscode.ExtensionContext): void {
     const subs = extension.subscriptions;
     for (const spec of commandSpecs) {
       // A failure to load is reported once by load(); a command's own failure reaches VS Code as before.
-      subs.push(vscode.commands.registerCommand(spec.id, (...args: unknown[]) => load().then((t) => t.runCommand(spec.id, args), () => undefined)));
+      subs.push(
+        vscode.commands.registerCommand(spec.id, (...args: unknown[]) =>
+          load().then(
+            (t) => t.runCommand(spec.id, args),
+            () => undefined,
+          ),
+        ),
+      );
     }
     subs.push(
       vscode.window.registerWebviewPanelSerializer(planViewType, {
@@ -69,5 +77,7 @@ export function deactivate(): void {
 function reportStartFailure(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   console.error('PostgreSQL Query Tuner could not start', err);
-  void vscode.window.showErrorMessage(`PostgreSQL Query Tuner could not start: ${message}. Reload the window; if it persists, see the output "PostgreSQL Query Tuner".`);
+  void vscode.window.showErrorMessage(
+    `PostgreSQL Query Tuner could not start: ${message}. Reload the window; if it persists, see the output "PostgreSQL Query Tuner".`,
+  );
 }

@@ -56,7 +56,8 @@ export function sanitizeConnections(value: unknown): ConnectionSetting[] {
     const v = item as Record<string, unknown>;
     if (typeof v.label !== 'string' || v.label.trim() === '' || seen.has(v.label)) continue;
     seen.add(v.label);
-    const str = (key: string): string | undefined => (typeof v[key] === 'string' && v[key] !== '' ? (v[key] as string) : undefined);
+    const str = (key: string): string | undefined =>
+      typeof v[key] === 'string' && v[key] !== '' ? (v[key] as string) : undefined;
     const num = (key: string): number | undefined =>
       typeof v[key] === 'number' && Number.isFinite(v[key]) ? (v[key] as number) : undefined;
     const sslmode = str('sslmode');

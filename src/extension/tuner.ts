@@ -65,7 +65,9 @@ export function startTuner(extension: vscode.ExtensionContext, entry: EntryTimin
     );
     // What agent mode sees: ours as registered here, and as VS Code lists them (the e2e test reads this line).
     const listed = (vscode.lm?.tools ?? []).map((t) => t.name).filter((n) => n.startsWith('pgTuner_'));
-    ctx.log.info(`language-model tools registered: ${(entry.registeredTools ?? []).join(', ') || 'none'}; vscode.lm.tools lists: ${listed.join(', ') || 'none'}`);
+    ctx.log.info(
+      `language-model tools registered: ${(entry.registeredTools ?? []).join(', ') || 'none'}; vscode.lm.tools lists: ${listed.join(', ') || 'none'}`,
+    );
     return {
       runCommand: (id, args) => {
         const handler = handlers.get(id);

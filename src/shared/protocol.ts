@@ -357,8 +357,16 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
     case 'didLoadNodeFields':
       return typeof v.resultKey === 'string' && Array.isArray(v.fields);
     case 'didShowComparison':
-      return typeof v.before === 'object' && v.before !== null && typeof v.after === 'object' && v.after !== null
-        && typeof v.comparison === 'object' && v.comparison !== null && Array.isArray(v.summary) && typeof v.title === 'string';
+      return (
+        typeof v.before === 'object' &&
+        v.before !== null &&
+        typeof v.after === 'object' &&
+        v.after !== null &&
+        typeof v.comparison === 'object' &&
+        v.comparison !== null &&
+        Array.isArray(v.summary) &&
+        typeof v.title === 'string'
+      );
     default:
       return false;
   }
@@ -377,8 +385,12 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
     case 'painted':
       return Number.isInteger(v.nodes) && typeof v.ms === 'number' && Number.isFinite(v.ms) && v.ms >= 0;
     case 'exportImage':
-      return typeof v.suggestedName === 'string' && !/[\\/]/.test(v.suggestedName)
-        && ((v.format === 'svg' && typeof v.svgText === 'string') || (v.format === 'png' && typeof v.dataUrl === 'string' && v.dataUrl.startsWith('data:image/png;base64,')));
+      return (
+        typeof v.suggestedName === 'string' &&
+        !/[\\/]/.test(v.suggestedName) &&
+        ((v.format === 'svg' && typeof v.svgText === 'string') ||
+          (v.format === 'png' && typeof v.dataUrl === 'string' && v.dataUrl.startsWith('data:image/png;base64,')))
+      );
     default:
       return true;
   }

@@ -32,7 +32,8 @@ describe('Index and rewrite advice in the editor, end to end (code-server + Chro
   this.timeout(600_000);
   // The report is read whole from the clipboard (the editor draws only the lines in view).
   const ed = useEditor({ name: 'advisors', files: { 'lookup.sql': lookupSql }, clipboard: true });
-  const adviceDone = (): number => ed.logLines().filter((l) => /Suggest Indexes and Rewrites: \d+ index suggestion/.test(l)).length;
+  const adviceDone = (): number =>
+    ed.logLines().filter((l) => /Suggest Indexes and Rewrites: \d+ index suggestion/.test(l)).length;
 
   it('after Explain and Optimize the quick fix opens the index DDL with its rollback; the files are unchanged', async () => {
     const { page } = ed;
@@ -50,25 +51,50 @@ describe('Index and rewrite advice in the editor, end to end (code-server + Chro
       'the advisors to finish',
     );
     console.log(`      explain + advice: ${Date.now() - t0} ms — ${adviceLine.replace(/^.*Suggest/, 'Suggest')}`);
-    assert.match(adviceLine, /: [1-9]\d* index suggestion/, ed.logLines().filter((l) => /index advice|Suggest/.test(l)).join('\n'));
+    assert.match(
+      adviceLine,
+      /: [1-9]\d* index suggestion/,
+      ed
+        .logLines()
+        .filter((l) => /index advice|Suggest/.test(l))
+        .join('\n'),
+    );
 
     // The advice sits on the statement's first word; the quick-fix menu there lists the index.
     const first = page.locator('.monaco-editor .view-line').filter({ hasText: 'SELECT id, total' }).first();
     await first.click({ position: { x: 8, y: 5 } });
     await page.keyboard.press('Control+.');
-    const fix = page.locator('.action-widget .monaco-list-row').filter({ hasText: /Add .*index on orders \(user_id.* — measured/ });
+    const fix = page
+      .locator('.action-widget .monaco-list-row')
+      .filter({ hasText: /Add .*index on orders \(user_id.* — measured/ });
     await fix.first().waitFor({ timeout: 15_000 });
     await ed.screenshot('advice-quick-fix-menu');
-    for (let i = 0; i < 15 && (await page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: /index on orders/ }).count()) === 0; i++) {
+    for (
+      let i = 0;
+      i < 15 &&
+      (await page
+        .locator('.action-widget .monaco-list-row.focused')
+        .filter({ hasText: /index on orders/ })
+        .count()) === 0;
+      i++
+    ) {
       await page.keyboard.press('ArrowDown');
     }
     await page.keyboard.press('Enter');
 
-    await page.locator('.tabs-container .tab').filter({ hasText: /Untitled/ }).first().waitFor({ timeout: 15_000 });
-    const ddl = await waitFor(async () => {
-      const text = await ed.activeEditorText();
-      return /CREATE INDEX CONCURRENTLY/.test(text) ? text : undefined;
-    }, 15_000, 'the DDL document');
+    await page
+      .locator('.tabs-container .tab')
+      .filter({ hasText: /Untitled/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    const ddl = await waitFor(
+      async () => {
+        const text = await ed.activeEditorText();
+        return /CREATE INDEX CONCURRENTLY/.test(text) ? text : undefined;
+      },
+      15_000,
+      'the DDL document',
+    );
     assert.match(ddl, /CREATE INDEX CONCURRENTLY \S+ ON public\.orders \(user_id/);
     assert.match(ddl, /-- DROP INDEX CONCURRENTLY /);
     assert.match(ddl, /Measured on /);
@@ -76,7 +102,14 @@ describe('Index and rewrite advice in the editor, end to end (code-server + Chro
 
     assert.equal(readFileSync(join(ed.workspace, 'lookup.sql'), 'utf8'), lookupSql, 'lookup.sql on disk is unchanged');
     assert.equal(readFileSync(join(ed.workspace, 'queries.sql'), 'utf8'), queriesBefore, 'queries.sql is unchanged');
-    assert.equal(await page.locator('.tabs-container .tab.dirty').filter({ hasText: /lookup\.sql|queries\.sql/ }).count(), 0, 'no user file is modified');
+    assert.equal(
+      await page
+        .locator('.tabs-container .tab.dirty')
+        .filter({ hasText: /lookup\.sql|queries\.sql/ })
+        .count(),
+      0,
+      'no user file is modified',
+    );
   });
 
   it('the report takes the advice already computed, and "Compare before/after" shows the plans without and with the index', async () => {
@@ -88,7 +121,11 @@ describe('Index and rewrite advice in the editor, end to end (code-server + Chro
     await frame.locator('#open-report-button').click();
     const reportLine = await ed.waitForLog(/Report: \d+ rewrite\(s\), \d+ index suggestion\(s\)/, 60_000, 'the report');
     assert.match(reportLine, /Report: 0 rewrite\(s\), [1-9]\d* index suggestion\(s\) from the advice on Embedded/);
-    await waitFor(async () => (/# Query tuning report/.test(await ed.activeEditorText()) ? true : undefined), 15_000, 'the report document');
+    await waitFor(
+      async () => (/# Query tuning report/.test(await ed.activeEditorText()) ? true : undefined),
+      15_000,
+      'the report document',
+    );
     await page.locator('.editor-group-container.active .monaco-editor .view-line').first().click();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Control+C');
@@ -103,14 +140,27 @@ describe('Index and rewrite advice in the editor, end to end (code-server + Chro
     await ed.screenshot('advice-report');
 
     // The explain cleared the statement's advice diagnostics; the advisors run again after it.
-    await waitFor(() => (adviceDone() > advisedBefore ? true : undefined), 180_000, 'the advisors after the second explain');
+    await waitFor(
+      () => (adviceDone() > advisedBefore ? true : undefined),
+      180_000,
+      'the advisors after the second explain',
+    );
     await ed.openFile('lookup.sql', 'LIMIT 10');
     const first = page.locator('.monaco-editor .view-line').filter({ hasText: 'SELECT id, total' }).first();
     await first.click({ position: { x: 8, y: 5 } });
     await page.keyboard.press('Control+.');
     const compareRow = /Compare before\/after: as it is ↔ with orders_user_id\w* \(measured plans\)/;
-    await page.locator('.action-widget .monaco-list-row').filter({ hasText: compareRow }).first().waitFor({ timeout: 15_000 });
-    for (let i = 0; i < 15 && (await page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: compareRow }).count()) === 0; i++) {
+    await page
+      .locator('.action-widget .monaco-list-row')
+      .filter({ hasText: compareRow })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    for (
+      let i = 0;
+      i < 15 &&
+      (await page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: compareRow }).count()) === 0;
+      i++
+    ) {
       await page.keyboard.press('ArrowDown');
     }
     await page.keyboard.press('Enter');

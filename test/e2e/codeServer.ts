@@ -25,10 +25,23 @@ export function packageVsix(): string {
   mkdirSync(testDir, { recursive: true });
   execFileSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: repoRoot, stdio: 'pipe' });
   // Dependencies are bundled by esbuild; --no-dependencies keeps node_modules out of the VSIX.
-  execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--no-rewrite-relative-links', '--skip-license', '--allow-missing-repository', '--out', vsix], {
-    cwd: repoRoot,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    'npx',
+    [
+      'vsce',
+      'package',
+      '--no-dependencies',
+      '--no-rewrite-relative-links',
+      '--skip-license',
+      '--allow-missing-repository',
+      '--out',
+      vsix,
+    ],
+    {
+      cwd: repoRoot,
+      stdio: 'pipe',
+    },
+  );
   return vsix;
 }
 
@@ -135,7 +148,15 @@ export function extensionLogLines(workDir: string): string[] {
 // ---------------------------------------------------------------------------------------------------------------
 // The suites' fixture: one VSIX and one browser per mocha process, one editor and page per `useEditor` call.
 
-const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const chromiumFlags = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 export const artifactsDir = join(repoRoot, 'test-artifacts');
 
 let shared: Promise<{ vsix: string; entry: string }> | undefined;
@@ -259,7 +280,10 @@ export class EditorHandle {
   }
 
   private started(): { editor: RunningEditor; page: Page; vsix: string } {
-    if (!this.running) throw new Error('The editor is not running: use the handle inside tests of the describe that called useEditor().');
+    if (!this.running)
+      throw new Error(
+        'The editor is not running: use the handle inside tests of the describe that called useEditor().',
+      );
     return this.running;
   }
 }
@@ -269,14 +293,19 @@ export class EditorHandle {
  * the workbench in the shared browser. For mocha suites use `useEditor`; this is for callers without mocha hooks
  * (a benchmark). `close(keepFiles)` stops it all again.
  */
-export async function openEditor(options: EditorOptions): Promise<{ editor: RunningEditor; page: Page; vsix: string; close(keepFiles?: boolean): Promise<void> }> {
+export async function openEditor(
+  options: EditorOptions,
+): Promise<{ editor: RunningEditor; page: Page; vsix: string; close(keepFiles?: boolean): Promise<void> }> {
   mkdirSync(artifactsDir, { recursive: true });
   const { vsix, entry } = await sharedInstall();
   const b = await acquireBrowser();
   let editor: RunningEditor | undefined;
   let page: Page | undefined;
   const close = async (keepFiles = false): Promise<void> => {
-    await page?.context().close().catch(() => undefined);
+    await page
+      ?.context()
+      .close()
+      .catch(() => undefined);
     editor?.stop(keepFiles);
     await releaseBrowser();
   };
@@ -287,7 +316,8 @@ export async function openEditor(options: EditorOptions): Promise<{ editor: Runn
       writeFileSync(join(editor.workspace, path), text);
     }
     const context = await b.newContext({ viewport: { width: 1600, height: 1000 } });
-    if (options.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(editor.url).origin });
+    if (options.clipboard)
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(editor.url).origin });
     page = await context.newPage();
     await page.goto(editor.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -309,13 +339,24 @@ export async function openEditor(options: EditorOptions): Promise<{ editor: Runn
  * The editor options that give the workbench one connection, `label`, to `database` on the run's test server:
  * the password reaches the extension host through `passwordEnv`, as a user's CI would give it.
  */
-export async function serverConnection(label: string, database: string): Promise<Pick<EditorOptions, 'env' | 'settings'>> {
+export async function serverConnection(
+  label: string,
+  database: string,
+): Promise<Pick<EditorOptions, 'env' | 'settings'>> {
   const server = await testServer();
   return {
     env: { PGTUNER_E2E_PASSWORD: server.password },
     settings: {
       'pgTuner.connections': [
-        { label, host: server.host, port: server.port, database, user: server.user, sslmode: 'disable', passwordEnv: 'PGTUNER_E2E_PASSWORD' },
+        {
+          label,
+          host: server.host,
+          port: server.port,
+          database,
+          user: server.user,
+          sslmode: 'disable',
+          passwordEnv: 'PGTUNER_E2E_PASSWORD',
+        },
       ],
     },
   };

@@ -35,11 +35,21 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
     });
 
     it('activates lazily and reports its activation time', async () => {
-      const starting = ed.page.locator('.statusbar-item').filter({ hasText: 'Embedded (workspace schema): starting…' }).first();
+      const starting = ed.page
+        .locator('.statusbar-item')
+        .filter({ hasText: 'Embedded (workspace schema): starting…' })
+        .first();
       // Watched from before the file opens: the start is shown while it lasts (a few seconds here).
-      const startShown = starting.waitFor({ timeout: 60_000 }).then(() => true, () => false);
+      const startShown = starting.waitFor({ timeout: 60_000 }).then(
+        () => true,
+        () => false,
+      );
       await ed.openFile('queries.sql', 'LIMIT 100');
-      const line = await waitFor(() => ed.logLines().find((l) => /activated in [\d.]+ ms/.test(l)), 30_000, 'the "activated in N ms" log line');
+      const line = await waitFor(
+        () => ed.logLines().find((l) => /activated in [\d.]+ ms/.test(l)),
+        30_000,
+        'the "activated in N ms" log line',
+      );
       const ms = Number(/activated in ([\d.]+) ms/.exec(line)?.[1]);
       timings.activationMs = ms;
       assert.ok(ms < 500, `activation took ${ms} ms`);
@@ -49,8 +59,15 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       assert.ok(await startShown, 'the status bar shows the embedded database starting');
       await ed.waitForLog(/Embedded database ready in \d+ ms/, 60_000);
       // The VSIX carries a data directory initialised at build time: no initdb at the user's.
-      assert.ok(ed.logLines().some((l) => /PGlite started from the prepared data directory in \d+ ms/.test(l)), 'PGlite skipped initdb');
-      await ed.page.locator('.statusbar-item').filter({ hasText: /^\s*Embedded \(workspace schema\)\s*$/ }).first().waitFor({ timeout: 10_000 });
+      assert.ok(
+        ed.logLines().some((l) => /PGlite started from the prepared data directory in \d+ ms/.test(l)),
+        'PGlite skipped initdb',
+      );
+      await ed.page
+        .locator('.statusbar-item')
+        .filter({ hasText: /^\s*Embedded \(workspace schema\)\s*$/ })
+        .first()
+        .waitFor({ timeout: 10_000 });
       assert.ok(!ed.logLines().some((l) => /Explain and Optimize/.test(l)), 'started before any explain');
     });
 
@@ -74,9 +91,16 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       // Warm: the session stays open; this is the figure a user sees on every explain after the first.
       const t1 = Date.now();
       await ed.contextMenuCommand('GROUP BY u.id', 'Explain and Optimize');
-      await waitFor(() => ed.logLines().filter((l) => /Plan delivered to the view \d+ ms/.test(l)).length >= 2 || undefined, 60_000, 'second plan');
+      await waitFor(
+        () => ed.logLines().filter((l) => /Plan delivered to the view \d+ ms/.test(l)).length >= 2 || undefined,
+        60_000,
+        'second plan',
+      );
       timings.warmCommandToPlanMs = Date.now() - t1;
-      const ready = ed.logLines().filter((l) => /Plan delivered to the view \d+ ms/.test(l)).map((l) => Number(/view (\d+) ms/.exec(l)?.[1]));
+      const ready = ed
+        .logLines()
+        .filter((l) => /Plan delivered to the view \d+ ms/.test(l))
+        .map((l) => Number(/view (\d+) ms/.exec(l)?.[1]));
       timings.hostCommandToWebviewReadyMs = ready.join(', ');
     });
 
@@ -87,7 +111,11 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       const message = await notificationText(page, /syntax error/i, NOTIFICATION_TOAST_MS);
       assert.match(message, /Open Output/);
       // The advice started by the explain before may end only now: its findings must not take the error away.
-      await ed.waitForLog(/Suggest Indexes and Rewrites: \d+ index suggestion/, 60_000, 'the earlier explain\'s advice to end');
+      await ed.waitForLog(
+        /Suggest Indexes and Rewrites: \d+ index suggestion/,
+        60_000,
+        "the earlier explain's advice to end",
+      );
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 10_000 });
       // The hover explains why, and offers no explain of a statement that cannot be parsed.
       // The squiggle lies under the text layer: point at its box as a user's mouse does.
@@ -100,7 +128,11 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       await page.keyboard.press('Escape');
       await page.mouse.move(0, 0);
       // The previous explain's progress toast may still be fading out over the error; let it go for the screenshot.
-      await page.locator('.notification-toast').filter({ hasText: /running EXPLAIN|planning/ }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+      await page
+        .locator('.notification-toast')
+        .filter({ hasText: /running EXPLAIN|planning/ })
+        .waitFor({ state: 'detached', timeout: 10_000 })
+        .catch(() => undefined);
       await page.screenshot({ path: join(artifactsDir, 'syntax-error.png') });
       assert.equal(await ed.editorText(), before);
       assert.equal(await page.locator('.tabs-container .tab.dirty').count(), 0, 'the document is not modified');
@@ -116,7 +148,11 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       const plan = await ed.planFrame(async (f) => (await f.locator('g.node').count()) > 0, 10_000);
       // The host told the view (or not) before it logged the failure; give the message its way there.
       await ed.page.waitForTimeout(2_000);
-      assert.equal(await plan.locator('.busy.error').count() + (await plan.locator('.busy:not([hidden])').count()), 0, await plan.locator('.busy').innerText());
+      assert.equal(
+        (await plan.locator('.busy.error').count()) + (await plan.locator('.busy:not([hidden])').count()),
+        0,
+        await plan.locator('.busy').innerText(),
+      );
       assert.doesNotMatch(await plan.locator('body').innerText(), /no_such_table/);
       await ed.page.keyboard.press('Escape');
       await ed.openFile('queries.sql', 'LIMIT 100');
@@ -124,17 +160,29 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
 
     it('the static warning on o.created_at explains itself on hover and its quick fix rewrites the join', async () => {
       const { page } = ed;
-      const target = page.locator('.view-line').filter({ hasText: 'WHERE o.created_at' }).locator('span span').filter({ hasText: /created_at/ }).last();
-      await page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-info').first().waitFor({ timeout: 30_000 });
+      const target = page
+        .locator('.view-line')
+        .filter({ hasText: 'WHERE o.created_at' })
+        .locator('span span')
+        .filter({ hasText: /created_at/ })
+        .last();
+      await page
+        .locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-info')
+        .first()
+        .waitFor({ timeout: 30_000 });
       await target.hover();
       const hover = page.locator('.monaco-hover').filter({ hasText: 'left-join-nullified' });
       await hover.first().waitFor({ timeout: 15_000 });
       // The problem's message shows at once, our provider's part when the extension host answers: the advisors
       // started by the explain above may keep it busy for a while.
-      const hoverText = await waitFor(async () => {
-        const text = await hover.first().innerText();
-        return /Show in plan|Explain and Optimize this statement/.test(text) ? text : undefined;
-      }, 30_000, 'our part of the hover').catch(async () => hover.first().innerText());
+      const hoverText = await waitFor(
+        async () => {
+          const text = await hover.first().innerText();
+          return /Show in plan|Explain and Optimize this statement/.test(text) ? text : undefined;
+        },
+        30_000,
+        'our part of the hover',
+      ).catch(async () => hover.first().innerText());
       assert.match(hoverText, /LEFT JOIN|left join|inner join/i);
       // Our hover, not only the problem's message: the explanation and the link to the plan or to explain it.
       assert.match(hoverText, /Show in plan|Explain and Optimize this statement/);
@@ -146,11 +194,20 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       await fix.first().waitFor({ timeout: 15_000 });
       await page.screenshot({ path: join(artifactsDir, 'quick-fix-menu.png') });
       // The action widget blocks the pointer while it opens; choose with the keyboard as a user would.
-      for (let i = 0; i < 10 && (await page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: 'inner JOIN' }).count()) === 0; i++) {
+      for (
+        let i = 0;
+        i < 10 &&
+        (await page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: 'inner JOIN' }).count()) === 0;
+        i++
+      ) {
         await page.keyboard.press('ArrowDown');
       }
       await page.keyboard.press('Enter');
-      await waitFor(async () => ((await ed.editorText()).includes('\nJOIN orders o ON u.id = o.user_id') ? true : undefined), 10_000, 'the rewritten join');
+      await waitFor(
+        async () => ((await ed.editorText()).includes('\nJOIN orders o ON u.id = o.user_id') ? true : undefined),
+        10_000,
+        'the rewritten join',
+      );
       const after = await ed.editorText();
       assert.ok(!/LEFT JOIN orders/.test(after), after);
       assert.match(after, /SELECT id, name FROM users WHER id = 1;/, 'the rest of the document is untouched');
@@ -167,7 +224,18 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       // No passwordEnv: the password is asked for, as a user without one in the environment is.
       return {
         name: 'password',
-        settings: { 'pgTuner.connections': [{ label: 'pw server', host: server.host, port: server.port, database, user: server.user, sslmode: 'disable' }] },
+        settings: {
+          'pgTuner.connections': [
+            {
+              label: 'pw server',
+              host: server.host,
+              port: server.port,
+              database,
+              user: server.user,
+              sslmode: 'disable',
+            },
+          ],
+        },
       };
     });
 
@@ -186,13 +254,23 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       await prompt.waitFor({ timeout: 30_000 });
       await page.keyboard.type('not-the-password');
       await page.keyboard.press('Enter');
-      await page.locator('.quick-input-widget').filter({ hasText: 'The server rejected the password' }).waitFor({ timeout: 30_000 });
+      await page
+        .locator('.quick-input-widget')
+        .filter({ hasText: 'The server rejected the password' })
+        .waitFor({ timeout: 30_000 });
       await page.keyboard.type(password);
       await page.keyboard.press('Enter');
       // The schema is not in this database: the explain fails on the table, past the password.
       await ed.waitForLog(/Connected to pw server/, 30_000);
       assert.ok(ed.logLines().some((l) => /pw server: the password was rejected; asking again/.test(l)));
-      assert.equal(await page.locator('.notification-toast, .notifications-center .notification-list-item').filter({ hasText: /rejected/ }).count(), 0, 'no "rejected" notification');
+      assert.equal(
+        await page
+          .locator('.notification-toast, .notifications-center .notification-list-item')
+          .filter({ hasText: /rejected/ })
+          .count(),
+        0,
+        'no "rejected" notification',
+      );
       assert.ok(!ed.logLines().some((l) => l.includes(password)), 'the password never reaches the log');
     });
   });
@@ -227,7 +305,10 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
 
       const t0 = Date.now();
       await ed.contextMenuCommand('GROUP BY u.id', 'Explain and Optimize');
-      const frame = await ed.planFrame(async (f) => /Ran on e2e server/.test(await f.locator('body').innerText()), 90_000);
+      const frame = await ed.planFrame(
+        async (f) => /Ran on e2e server/.test(await f.locator('body').innerText()),
+        90_000,
+      );
       timings.serverCommandToPlanMs = Date.now() - t0;
       await frame.locator('g.hotspot.rank-1').first().waitFor({ timeout: 10_000 });
       const text = await frame.locator('body').innerText();
@@ -244,12 +325,23 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       await page.locator('.statusbar-item').filter({ hasText: 'e2e server' }).first().click();
       await page.locator('.quick-input-widget').waitFor();
       await page.keyboard.type('Embedded');
-      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Embedded (workspace schema)' }).first().waitFor();
+      await page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ hasText: 'Embedded (workspace schema)' })
+        .first()
+        .waitFor();
       await page.keyboard.press('Enter');
-      await page.locator('.statusbar-item').filter({ hasText: 'Embedded (workspace schema)' }).first().waitFor({ timeout: 10_000 });
+      await page
+        .locator('.statusbar-item')
+        .filter({ hasText: 'Embedded (workspace schema)' })
+        .first()
+        .waitFor({ timeout: 10_000 });
       const t0 = Date.now();
       await ed.contextMenuCommand('GROUP BY u.id', 'Explain and Optimize');
-      await ed.planFrame(async (f) => /Ran on Embedded \(workspace schema\)/.test(await f.locator('body').innerText()), 90_000);
+      await ed.planFrame(
+        async (f) => /Ran on Embedded \(workspace schema\)/.test(await f.locator('body').innerText()),
+        90_000,
+      );
       timings.switchBackToEmbeddedCommandToPlanMs = Date.now() - t0;
       // Started once, when queries.sql opened; kept across the switch to the server and back (16 s again before).
       const loads = ed.logLines().filter((l) => /Embedded database: loading \d+ schema file/.test(l));

@@ -61,9 +61,16 @@ async function readCatalog(): Promise<CatalogFigures> {
     const table = await db.query<{ last_analyze: string; n_mod_since_analyze: string }>(
       "SELECT last_analyze::text AS last_analyze, n_mod_since_analyze FROM pg_stat_user_tables WHERE schemaname = 'public' AND relname = 'addr'",
     );
-    const nDistinct = Object.fromEntries(stats.rows.map((r) => [r.attname, r.n_distinct])) as Record<'city' | 'zip', number>;
+    const nDistinct = Object.fromEntries(stats.rows.map((r) => [r.attname, r.n_distinct])) as Record<
+      'city' | 'zip',
+      number
+    >;
     assert.ok(nDistinct.city !== undefined && nDistinct.zip !== undefined, 'pg_stats has city and zip');
-    return { nDistinct, lastAnalyze: table.rows[0].last_analyze, modifiedSinceAnalyze: Number(table.rows[0].n_mod_since_analyze) };
+    return {
+      nDistinct,
+      lastAnalyze: table.rows[0].last_analyze,
+      modifiedSinceAnalyze: Number(table.rows[0].n_mod_since_analyze),
+    };
   } finally {
     await db.end();
   }
@@ -76,7 +83,9 @@ async function readCatalog(): Promise<CatalogFigures> {
 async function hoverWord(page: Page, lineText: string, word: string, shows: RegExp): Promise<string> {
   const point = await page.evaluate(
     ([line, w]) => {
-      const el = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes(line));
+      const el = [...document.querySelectorAll('.monaco-editor .view-line')].find((l) =>
+        (l.textContent ?? '').replace(/\u00a0/g, ' ').includes(line),
+      );
       if (!el) return undefined;
       const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
       let found: { node: Text; at: number } | undefined;
@@ -97,12 +106,25 @@ async function hoverWord(page: Page, lineText: string, word: string, shows: RegE
   const hover = page.locator('.monaco-hover').filter({ hasText: shows });
   // The hover opens after the mouse rests; our provider's part comes when the extension host answers (the
   // advisors the explain started may keep it busy): move off and back on until it is there.
-  return waitFor(async () => {
-    await page.mouse.move(point.x, point.y - 40);
-    await page.mouse.move(point.x, point.y);
-    if (!(await hover.first().waitFor({ timeout: 5_000 }).then(() => true, () => false))) return undefined;
-    return hover.first().innerText();
-  }, 60_000, `the hover on "${word}" showing ${shows}`);
+  return waitFor(
+    async () => {
+      await page.mouse.move(point.x, point.y - 40);
+      await page.mouse.move(point.x, point.y);
+      if (
+        !(await hover
+          .first()
+          .waitFor({ timeout: 5_000 })
+          .then(
+            () => true,
+            () => false,
+          ))
+      )
+        return undefined;
+      return hover.first().innerText();
+    },
+    60_000,
+    `the hover on "${word}" showing ${shows}`,
+  );
 }
 
 describe('Statistics advice grounded in pg_stats and pg_stat_user_tables, end to end (code-server + test server)', function () {
@@ -140,7 +162,10 @@ describe('Statistics advice grounded in pg_stats and pg_stat_user_tables, end to
   async function statisticsInsight(kind: string): Promise<{ frame: Frame; text: string }> {
     const pattern = new RegExp(`CREATE STATISTICS \\S+ \\(${kind}\\)`);
     const insight = (f: Frame) => f.locator('button.insight[data-rule="row-misestimate"]').filter({ hasText: pattern });
-    const frame = await ed.planFrame(async (f) => /Ran on grounded server/.test(await f.locator('body').innerText()) && (await insight(f).count()) > 0, 120_000);
+    const frame = await ed.planFrame(
+      async (f) => /Ran on grounded server/.test(await f.locator('body').innerText()) && (await insight(f).count()) > 0,
+      120_000,
+    );
     return { frame, text: (await insight(frame).first().innerText()).replace(/\s+/g, ' ') };
   }
 
@@ -170,7 +195,10 @@ describe('Statistics advice grounded in pg_stats and pg_stat_user_tables, end to
     ];
     for (const f of figures(viewCount)) assert.ok(text.includes(f), `the plan view shows "${f}": ${text}`);
     assert.match(text, /Aggregate: planner expected [\d,]+ rows, got 2,000 \([\d,]+× overestimated\)/);
-    assert.match(text, /CREATE STATISTICS addr_city_zip_ndistinct \(ndistinct\) ON city, zip FROM (?:public\.)?addr; ANALYZE (?:public\.)?addr;/);
+    assert.match(
+      text,
+      /CREATE STATISTICS addr_city_zip_ndistinct \(ndistinct\) ON city, zip FROM (?:public\.)?addr; ANALYZE (?:public\.)?addr;/,
+    );
     assert.doesNotMatch(text, /Run ANALYZE|stale statistics/);
     await ed.screenshot('grounded-group-by-plan-view');
 
@@ -178,7 +206,10 @@ describe('Statistics advice grounded in pg_stats and pg_stat_user_tables, end to
     const hover = (await hoverWord(page, 'GROUP BY city, zip', 'zip', /CREATE STATISTICS/)).replace(/\s+/g, ' ');
     const gives = `pg_stats gives city ${formatCount(catalog.nDistinct.city)}, zip ${formatCount(catalog.nDistinct.zip)} distinct values`;
     assert.ok(hover.includes(`GROUP BY city, zip are estimated as if the columns were independent: ${gives}`), hover);
-    assert.match(hover, /Suggestion: Tell the planner how many combinations exist: CREATE STATISTICS addr_city_zip_ndistinct \(ndistinct\) ON city, zip FROM (?:public\.)?addr;/);
+    assert.match(
+      hover,
+      /Suggestion: Tell the planner how many combinations exist: CREATE STATISTICS addr_city_zip_ndistinct \(ndistinct\) ON city, zip FROM (?:public\.)?addr;/,
+    );
     for (const f of figures(hoverCount)) assert.ok(hover.includes(f), `the hover shows "${f}": ${hover}`);
     assert.match(hover, /Show in plan/);
     await ed.screenshot('grounded-group-by-hover');
@@ -206,16 +237,25 @@ describe('Statistics advice grounded in pg_stats and pg_stat_user_tables, end to
     ];
     for (const f of figures(viewCount)) assert.ok(text.includes(f), `the plan view shows "${f}": ${text}`);
     assert.match(text, /Seq Scan on (?:public\.)?addr: planner expected \d+ rows?, got 150/);
-    assert.match(text, /CREATE STATISTICS addr_city_zip_stats \(dependencies, mcv\) ON city, zip FROM (?:public\.)?addr; ANALYZE (?:public\.)?addr;/);
+    assert.match(
+      text,
+      /CREATE STATISTICS addr_city_zip_stats \(dependencies, mcv\) ON city, zip FROM (?:public\.)?addr; ANALYZE (?:public\.)?addr;/,
+    );
     // Fresh statistics: no "run ANALYZE" where it would change nothing.
     assert.doesNotMatch(text, /Run ANALYZE|stale statistics/);
     await ed.screenshot('grounded-where-plan-view');
 
     // The scan's finding sits on its table in FROM.
-    const hover = (await hoverWord(page, 'SELECT id, street FROM addr', 'addr', /CREATE STATISTICS/)).replace(/\s+/g, ' ');
+    const hover = (await hoverWord(page, 'SELECT id, street FROM addr', 'addr', /CREATE STATISTICS/)).replace(
+      /\s+/g,
+      ' ',
+    );
     const confirms = `pg_stats confirms it: city has ${formatCount(catalog.nDistinct.city)} distinct values, zip has ${formatCount(catalog.nDistinct.zip)} distinct values`;
     assert.ok(hover.includes(confirms), hover);
-    assert.match(hover, /Suggestion: Teach the planner the relation: CREATE STATISTICS addr_city_zip_stats \(dependencies, mcv\) ON city, zip/);
+    assert.match(
+      hover,
+      /Suggestion: Teach the planner the relation: CREATE STATISTICS addr_city_zip_stats \(dependencies, mcv\) ON city, zip/,
+    );
     for (const f of figures(hoverCount)) assert.ok(hover.includes(f), `the hover shows "${f}": ${hover}`);
     await ed.screenshot('grounded-where-hover');
   });

@@ -15,8 +15,13 @@ describe('VS Code language-model tools (code-server)', function () {
   const ed = useEditor({ name: 'lm-tools' });
 
   it('declares every tool in package.json and registers it, and VS Code lists it', async () => {
-    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { contributes: { languageModelTools: Array<{ name: string; inputSchema: object }> } };
-    assert.deepEqual(manifest.contributes.languageModelTools.map((t) => t.name), [...languageModelToolNames]);
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      contributes: { languageModelTools: Array<{ name: string; inputSchema: object }> };
+    };
+    assert.deepEqual(
+      manifest.contributes.languageModelTools.map((t) => t.name),
+      [...languageModelToolNames],
+    );
     await ed.openFile('queries.sql', 'LIMIT 100');
     const line = await ed.waitForLog(/language-model tools registered: .*; vscode\.lm\.tools lists: .*/, 60_000);
     const [, registered, listed] = /registered: (.*); vscode\.lm\.tools lists: (.*)$/.exec(line) ?? [];

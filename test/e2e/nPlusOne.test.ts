@@ -74,7 +74,9 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
   before(async () => {
     url = await createDatabase(await testServer(), database);
     await runSql(url, dataSql);
-    activePrograms = Number((await queryRows<{ n: string }>("SELECT count(*) AS n FROM programs WHERE status = 'active'"))[0].n);
+    activePrograms = Number(
+      (await queryRows<{ n: string }>("SELECT count(*) AS n FROM programs WHERE status = 'active'"))[0].n,
+    );
   });
 
   // The document's exact text goes through the clipboard: the editor draws only the lines in view.
@@ -87,7 +89,7 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
       // unless the user saves" is about.
       settings: { ...connection.settings, 'editor.stickyScroll.enabled': false, 'files.autoSave': 'off' },
       name: 'n-plus-one',
-    files: { 'src/programs.ts': programsTs },
+      files: { 'src/programs.ts': programsTs },
       clipboard: true,
     };
   });
@@ -109,32 +111,59 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
   /** The active editor's whole text: select all, copy, read the clipboard. */
   async function documentText(page: Page): Promise<string> {
     await page.evaluate(() => navigator.clipboard.writeText(''));
-    await page.locator('.editor-group-container.active .monaco-editor .view-line').first().click({ position: { x: 5, y: 5 } });
+    await page
+      .locator('.editor-group-container.active .monaco-editor .view-line')
+      .first()
+      .click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Control+C');
-    const text = await waitFor(async () => (await page.evaluate(() => navigator.clipboard.readText())) || undefined, 10_000, 'the copied text');
+    const text = await waitFor(
+      async () => (await page.evaluate(() => navigator.clipboard.readText())) || undefined,
+      10_000,
+      'the copied text',
+    );
     await page.keyboard.press('Control+Home');
     return text;
   }
 
   /** A token of the loop's query (inside the warned call) and the quick-fix menu opened on it with Ctrl+. */
   const innerToken = (page: Page) =>
-    page.locator('.view-line').filter({ hasText: 'SELECT * FROM tasks' }).locator('span span').filter({ hasText: /^query$/ }).first();
+    page
+      .locator('.view-line')
+      .filter({ hasText: 'SELECT * FROM tasks' })
+      .locator('span span')
+      .filter({ hasText: /^query$/ })
+      .first();
 
   async function quickFixRow(page: Page, title: RegExp): Promise<void> {
     const row = page.locator('.action-widget .monaco-list-row').filter({ hasText: title });
     // Right after an edit the warning is recomputed (debounced): until then the menu offers nothing.
-    await waitFor(async () => {
-      await page.keyboard.press('Escape');
-      await innerToken(page).click();
-      await page.keyboard.press('Control+.');
-      return row.first().waitFor({ timeout: 3_000 }).then(() => true, () => undefined);
-    }, 30_000, `"${title.source}" in the quick-fix menu`);
+    await waitFor(
+      async () => {
+        await page.keyboard.press('Escape');
+        await innerToken(page).click();
+        await page.keyboard.press('Control+.');
+        return row
+          .first()
+          .waitFor({ timeout: 3_000 })
+          .then(
+            () => true,
+            () => undefined,
+          );
+      },
+      30_000,
+      `"${title.source}" in the quick-fix menu`,
+    );
   }
 
   async function pickFocused(page: Page, title: RegExp): Promise<void> {
     // The action widget blocks the pointer while it opens; choose with the keyboard as a user would.
-    for (let i = 0; i < 10 && (await page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: title }).count()) === 0; i++) {
+    for (
+      let i = 0;
+      i < 10 &&
+      (await page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: title }).count()) === 0;
+      i++
+    ) {
       await page.keyboard.press('ArrowDown');
     }
     await page.keyboard.press('Enter');
@@ -144,14 +173,30 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
     const { page } = ed;
     assert.equal(activePrograms, 50, 'the generator makes 50 active programs');
     // src/ is collapsed in the explorer: Quick Open, as a user would.
-    await waitFor(async () => {
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+P');
-      await page.locator('.quick-input-widget .quick-input-box input').fill('src/programs.ts');
-      return page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'programs.ts' }).first().waitFor({ timeout: 5_000 }).then(() => true, () => undefined);
-    }, 60_000, 'programs.ts in Quick Open');
+    await waitFor(
+      async () => {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+P');
+        await page.locator('.quick-input-widget .quick-input-box input').fill('src/programs.ts');
+        return page
+          .locator('.quick-input-list .monaco-list-row')
+          .filter({ hasText: 'programs.ts' })
+          .first()
+          .waitFor({ timeout: 5_000 })
+          .then(
+            () => true,
+            () => undefined,
+          );
+      },
+      60_000,
+      'programs.ts in Quick Open',
+    );
     await page.keyboard.press('Enter');
-    await page.locator('.monaco-editor .view-line').filter({ hasText: 'for (const program' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.monaco-editor .view-line')
+      .filter({ hasText: 'for (const program' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     await ed.activated();
 
     // The connection the measurement and the fix's catalog come from, picked from the status bar.
@@ -168,7 +213,10 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
     await problem.first().waitFor({ timeout: 15_000 });
     const problemText = (await problem.first().innerText()).replace(/\s+/g, ' ');
     const { line, col } = lineCol(programsTs, 'pool.query(`SELECT * FROM tasks');
-    assert.match(problemText, /N\+1 queries: one tasks query per programs row → one query with json_agg \(1 \+ N round trips\)/);
+    assert.match(
+      problemText,
+      /N\+1 queries: one tasks query per programs row → one query with json_agg \(1 \+ N round trips\)/,
+    );
     assert.match(problemText, /PostgreSQL Query Tuner\s*\(?n-plus-one-query\)?/);
     assert.ok(problemText.includes(`[Ln ${line}, Col ${col}]`), problemText);
     assert.equal(await problem.count(), 1, 'one loop, one warning');
@@ -176,13 +224,23 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
     await innerToken(page).hover();
     const hover = page.locator('.monaco-hover').filter({ hasText: 'n-plus-one-query' });
     await hover.first().waitFor({ timeout: 15_000 });
-    const hoverText = await waitFor(async () => {
-      const text = await hover.first().innerText();
-      // appendText keeps the spaces as &nbsp;.
-      return /Measure round trips on/.test(text) ? text.replace(/\u00a0/g, ' ') : undefined;
-    }, 30_000, 'our part of the hover');
-    assert.match(hoverText, /The query at line \d+ runs inside a loop, once per row of programs, so the endpoint pays 1 \+ N round trips/);
-    assert.match(hoverText, /One LEFT JOIN grouped by the key of programs returns every parent with its tasks as a JSON array, in one round trip/);
+    const hoverText = await waitFor(
+      async () => {
+        const text = await hover.first().innerText();
+        // appendText keeps the spaces as &nbsp;.
+        return /Measure round trips on/.test(text) ? text.replace(/\u00a0/g, ' ') : undefined;
+      },
+      30_000,
+      'our part of the hover',
+    );
+    assert.match(
+      hoverText,
+      /The query at line \d+ runs inside a loop, once per row of programs, so the endpoint pays 1 \+ N round trips/,
+    );
+    assert.match(
+      hoverText,
+      /One LEFT JOIN grouped by the key of programs returns every parent with its tasks as a JSON array, in one round trip/,
+    );
     assert.match(hoverText, new RegExp(`Measure round trips on ${label}`));
     await ed.screenshot('n-plus-one-warning-hover');
     assert.equal(onDisk(), programsTs);
@@ -190,19 +248,27 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
 
   it('the quick fix replaces the loop with one json_agg query; one Undo restores the text exactly', async () => {
     const { page } = ed;
-    const fixTitle = /Replace the loop with one query: programs with json_agg of tasks as tasks \(1 \+ N → 1 round trips\)/;
+    const fixTitle =
+      /Replace the loop with one query: programs with json_agg of tasks as tasks \(1 \+ N → 1 round trips\)/;
     await quickFixRow(page, fixTitle);
     await ed.screenshot('n-plus-one-quick-fix-menu');
     await pickFocused(page, fixTitle);
 
     // Picked, it applies: no refactor preview (it opened with the change unticked, and Apply as shown did nothing).
-    await page.locator('.tabs-container .tab.dirty').filter({ hasText: 'programs.ts' }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.tabs-container .tab.dirty')
+      .filter({ hasText: 'programs.ts' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('.bulk-edit-panel input.edit-checkbox').count(), 0, 'no refactor preview');
 
     const after = await documentText(page);
     const outerStart = programsTs.indexOf('`SELECT * FROM programs');
     const rest = programsTs.slice(programsTs.indexOf('  return programs.rows;'));
-    assert.ok(after.startsWith(programsTs.slice(0, outerStart)), `the text before the outer query is unchanged:\n${after}`);
+    assert.ok(
+      after.startsWith(programsTs.slice(0, outerStart)),
+      `the text before the outer query is unchanged:\n${after}`,
+    );
     assert.ok(after.endsWith(`\`);\n${rest}`), `the loop is gone and the text after it unchanged:\n${after}`);
     const sql = after.slice(outerStart + 1, after.length - rest.length - 4);
     assert.doesNotMatch(after, /for \(const program|SELECT \* FROM tasks WHERE program_id/);
@@ -211,23 +277,36 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
     assert.match(flat, /^SELECT p\.\*, /);
     assert.match(flat, /FROM programs AS p LEFT JOIN tasks AS t ON t\.program_id = p\.id/);
     // The columns of tasks come from the connection's catalog, each by name, in key order.
-    assert.match(flat, /json_agg\(json_build_object\('id', t\.id, 'program_id', t\.program_id, 'title', t\.title, 'done', t\.done, 'due', t\.due\) ORDER BY t\.id\)/);
+    assert.match(
+      flat,
+      /json_agg\(json_build_object\('id', t\.id, 'program_id', t\.program_id, 'title', t\.title, 'done', t\.done, 'due', t\.due\) ORDER BY t\.id\)/,
+    );
     assert.match(flat, /FILTER \(WHERE t\.program_id IS NOT NULL\)/);
     assert.match(flat, /AS tasks\b/);
     assert.match(flat, /WHERE p\.status = 'active' GROUP BY p\.id$/);
     // What the single query returns on the database: every active program, each with its own tasks.
     const rows = await queryRows<{ id: number; tasks: Array<{ program_id: number }> }>(sql);
     assert.equal(rows.length, activePrograms);
-    assert.ok(rows.some((r) => r.tasks.length === 0), 'programs without tasks keep an empty array');
+    assert.ok(
+      rows.some((r) => r.tasks.length === 0),
+      'programs without tasks keep an empty array',
+    );
     assert.ok(rows.every((r) => r.tasks.every((t) => t.program_id === r.id)));
     await ed.screenshot('n-plus-one-after-fix');
     assert.equal(onDisk(), programsTs, 'nothing is saved until the user saves');
 
     await page.keyboard.press('Control+Z');
-    await waitFor(async () => ((await documentText(page)) === programsTs ? true : undefined), 10_000, 'the original text after one Undo').catch(async (err: Error) => {
+    await waitFor(
+      async () => ((await documentText(page)) === programsTs ? true : undefined),
+      10_000,
+      'the original text after one Undo',
+    ).catch(async (err: Error) => {
       assert.equal(await documentText(page), programsTs, err.message);
     });
-    await page.locator('.tabs-container .tab.dirty').filter({ hasText: 'programs.ts' }).waitFor({ state: 'detached', timeout: 10_000 });
+    await page
+      .locator('.tabs-container .tab.dirty')
+      .filter({ hasText: 'programs.ts' })
+      .waitFor({ state: 'detached', timeout: 10_000 });
     assert.equal(onDisk(), programsTs);
   });
 
@@ -240,16 +319,25 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
     const measureTitle = new RegExp(`Measure round trips of this loop on ${label}`);
     await quickFixRow(page, measureTitle);
     await pickFocused(page, measureTitle);
-    const result = new RegExp(`One query is [\\d.]+× (faster|slower): 1 \\+ ${activePrograms} → 1 round trips, loop [\\d.]+ ms vs single query [\\d.]+ ms on ${label}[.;]`);
+    const result = new RegExp(
+      `One query is [\\d.]+× (faster|slower): 1 \\+ ${activePrograms} → 1 round trips, loop [\\d.]+ ms vs single query [\\d.]+ ms on ${label}[.;]`,
+    );
     // Same shape in both forms: the notification stays short enough to be read whole; the log says it.
     const message = await notificationText(page, result, 120_000);
     assert.doesNotMatch(message, /parents, each with/);
     const logLine = await ed.waitForLog(/Measure round trips \(line \d+\): /, 10_000);
     assert.match(logLine, result);
-    assert.match(logLine, new RegExp(`${activePrograms} parents, each with the same number of children in both forms\\.`));
+    assert.match(
+      logLine,
+      new RegExp(`${activePrograms} parents, each with the same number of children in both forms\\.`),
+    );
     assert.match(logLine, new RegExp(`\\(line ${lineCol(programsTs, 'pool.query(`SELECT * FROM tasks').line}\\)`));
     // The progress notification fades out over the result; let it go for the screenshot.
-    await page.locator('.notification-toast').filter({ hasText: /running the loop and the single query/ }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await page
+      .locator('.notification-toast')
+      .filter({ hasText: /running the loop and the single query/ })
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => undefined);
     await ed.screenshot('n-plus-one-measured');
 
     // The same from the editor's context menu, with the cursor in the loop.

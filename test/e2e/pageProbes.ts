@@ -18,15 +18,23 @@ export async function waitFor<T>(
 }
 
 /** The plan view's frame (webviews sit in nested frames), once `ready` holds for it. */
-export async function planFrame(page: Page, ready: (frame: Frame) => Promise<boolean>, timeoutMs: number): Promise<Frame> {
-  return waitFor(async () => {
-    for (const frame of page.frames()) {
-      try {
-        if ((await frame.locator('svg.plan-svg').count()) > 0 && (await ready(frame))) return frame;
-      } catch {
-        // Frames come and go while the webview loads.
+export async function planFrame(
+  page: Page,
+  ready: (frame: Frame) => Promise<boolean>,
+  timeoutMs: number,
+): Promise<Frame> {
+  return waitFor(
+    async () => {
+      for (const frame of page.frames()) {
+        try {
+          if ((await frame.locator('svg.plan-svg').count()) > 0 && (await ready(frame))) return frame;
+        } catch {
+          // Frames come and go while the webview loads.
+        }
       }
-    }
-    return undefined;
-  }, timeoutMs, 'the plan view');
+      return undefined;
+    },
+    timeoutMs,
+    'the plan view',
+  );
 }

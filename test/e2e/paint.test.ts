@@ -40,7 +40,16 @@ describe('extension figures in the real editor: activation, first paint, VSIX si
     if (!session) return;
     await session.stop(failed);
     const firstMessage = await firstMessageSize(2_000);
-    const figures = { activationMs, runtimeActivationMs, vsixBytes: session.vsixBytes, paints: samples, intoOpenView, laterNewView, humanPaced: humanPaced ? [humanPaced] : undefined, firstMessage };
+    const figures = {
+      activationMs,
+      runtimeActivationMs,
+      vsixBytes: session.vsixBytes,
+      paints: samples,
+      intoOpenView,
+      laterNewView,
+      humanPaced: humanPaced ? [humanPaced] : undefined,
+      firstMessage,
+    };
     writeFileSync(join(artifactsDir, 'extension-figures.json'), JSON.stringify(figures, null, 2));
     for (const row of extensionFigures({ ...figures, samples, intoOpenView })) {
       console.log(`      ${row.label}: ${row.value}${row.target ? ` (target ${row.target})` : ''}`);
@@ -48,7 +57,11 @@ describe('extension figures in the real editor: activation, first paint, VSIX si
   });
 
   it('the first command activates the extension, which logs its activation time', async () => {
-    assert.equal(session.logLines().some((l) => /activated in/.test(l)), false, 'nothing activated the extension before the command');
+    assert.equal(
+      session.logLines().some((l) => /activated in/.test(l)),
+      false,
+      'nothing activated the extension before the command',
+    );
     const { sample, view } = await session.openPlan(100);
     samples.push(sample);
     activationMs = await session.activationMs();
@@ -78,7 +91,7 @@ describe('extension figures in the real editor: activation, first paint, VSIX si
     await session.screenshot(join(artifactsDir, 'plan-view-2000-nodes-editor.png'));
   });
 
-  it('opens the 100-node plan in a new plan view again (not the window\'s first webview): drawn, its timing logged', async () => {
+  it("opens the 100-node plan in a new plan view again (not the window's first webview): drawn, its timing logged", async () => {
     // The 2,000-node view above is the window's second webview, the first 100-node one its first: this one
     // separates what the plan's size costs from what VS Code's start of a later webview costs.
     await session.closeEditors();
@@ -89,7 +102,7 @@ describe('extension figures in the real editor: activation, first paint, VSIX si
     assert.ok(sample.readyMs !== undefined, 'the host logged "plan view ready" for the new view');
   });
 
-  it('opens the 2,000-node plan in a new plan view after 2 s in the file dialog (a person\'s pace): drawn, its timing logged', async () => {
+  it("opens the 2,000-node plan in a new plan view after 2 s in the file dialog (a person's pace): drawn, its timing logged", async () => {
     await session.closeEditors();
     const { sample, view } = await session.openPlan(2_000, humanDwellMs);
     humanPaced = sample;
@@ -107,14 +120,33 @@ describe('extension figures in the real editor: activation, first paint, VSIX si
     // The first paint carries only the drawn fields (and the selected hotspot's); the rest follows after it.
     // dispatched: the workbench lays its own element over the webview's frame, which takes a pointer click.
     await view.frame.locator('#plan-node-0 text.label').dispatchEvent('click');
-    await waitFor(async () => ((await view.frame.locator('.details table.raw th', { hasText: 'Actual Startup Time' }).count()) > 0 ? true : undefined), 30_000, 'the root\'s full fields in the details pane');
+    await waitFor(
+      async () =>
+        (await view.frame.locator('.details table.raw th', { hasText: 'Actual Startup Time' }).count()) > 0
+          ? true
+          : undefined,
+      30_000,
+      "the root's full fields in the details pane",
+    );
   });
 
   it('the VSIX whose size is reported holds the bundles, the parser and the embedded database', () => {
-    for (const file of ['extension.js', 'tuner.js', 'webview.js', 'libpg-query.wasm', 'pglite.wasm', 'pglite.data', 'initdb.wasm', 'pglite-datadir.tar.gz']) {
+    for (const file of [
+      'extension.js',
+      'tuner.js',
+      'webview.js',
+      'libpg-query.wasm',
+      'pglite.wasm',
+      'pglite.data',
+      'initdb.wasm',
+      'pglite-datadir.tar.gz',
+    ]) {
       assert.ok(session.vsixFiles.includes(`extension/dist/${file}`), `${file} in the VSIX`);
     }
-    assert.ok(!session.vsixFiles.some((f) => f.startsWith('extension/node_modules/')), 'dependencies are bundled, not shipped');
+    assert.ok(
+      !session.vsixFiles.some((f) => f.startsWith('extension/node_modules/')),
+      'dependencies are bundled, not shipped',
+    );
     assert.ok(session.vsixBytes > 0);
   });
 });

@@ -70,7 +70,9 @@ interface ViewFacts {
 
 function readFacts(frame: Frame): Promise<ViewFacts> {
   return frame.evaluate(() => {
-    const stat = [...document.querySelectorAll('.summary .stat')].find((s) => s.querySelector('dt')?.textContent === 'Nodes');
+    const stat = [...document.querySelectorAll('.summary .stat')].find(
+      (s) => s.querySelector('dt')?.textContent === 'Nodes',
+    );
     return {
       title: document.querySelector('.summary .title')?.textContent ?? '',
       nodes: stat?.querySelector('dd')?.textContent ?? '',
@@ -129,11 +131,15 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     await input.waitFor({ timeout: 15_000 });
     // The dialog fills in its default path a moment after it opens, over anything typed before: type the
     // path until it stays.
-    await waitFor(async () => {
-      if ((await input.inputValue()) !== target) await input.fill(target);
-      await new Promise((r) => setTimeout(r, 300));
-      return (await input.inputValue()) === target || undefined;
-    }, 15_000, 'the Save dialog to take the path');
+    await waitFor(
+      async () => {
+        if ((await input.inputValue()) !== target) await input.fill(target);
+        await new Promise((r) => setTimeout(r, 300));
+        return (await input.inputValue()) === target || undefined;
+      },
+      15_000,
+      'the Save dialog to take the path',
+    );
     await input.press('Enter');
   }
 
@@ -152,14 +158,20 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
       assert.equal(facts.nodes, String(expected.nodes.length));
       assert.equal(facts.rootLabel, nodeLabel(expected.root.fields));
       const drawn = await frame.$$eval('g.node text.label', (ts) => ts.map((t) => t.textContent ?? ''));
-      assertSameLabels(drawn, expected.nodes.map((n) => nodeLabel(n.fields)));
+      assertSameLabels(
+        drawn,
+        expected.nodes.map((n) => nodeLabel(n.fields)),
+      );
       assert.match(await frame.locator('.summary').innerText(), /Pasted plan/);
     });
   }
 
   /** How many plan view tabs the workbench shows. */
   function planTabs(): Promise<number> {
-    return ed.page.locator('.tabs-container .tab').filter({ hasText: /Query Plan|plan from clipboard/ }).count();
+    return ed.page
+      .locator('.tabs-container .tab')
+      .filter({ hasText: /Query Plan|plan from clipboard/ })
+      .count();
   }
 
   it('a clipboard that holds no plan: one clear message; the view opened for it closes, an open view keeps its plan', async () => {
@@ -168,7 +180,11 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     await writeClipboard('hello, this is not a plan');
     await ed.runCommand('Open Plan from Clipboard');
     await notificationText(ed.page, /expected a plan node like 'Seq Scan on t/, 30_000);
-    await waitFor(async () => ((await planTabs()) === 0 ? true : undefined), 15_000, 'the plan view opened for the paste to close again');
+    await waitFor(
+      async () => ((await planTabs()) === 0 ? true : undefined),
+      15_000,
+      'the plan view opened for the paste to close again',
+    );
     await ed.page.keyboard.press('Escape');
 
     // With a plan on show, a bad paste leaves it there; the notification says why, not that plan's view.
@@ -188,23 +204,38 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     await ed.runCommand('Open Plan from File');
     const input = ed.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ timeout: 15_000 });
-    await waitFor(async () => ((await planTabs()) === 1 ? true : undefined), 15_000, 'the plan view to open with the dialog');
+    await waitFor(
+      async () => ((await planTabs()) === 1 ? true : undefined),
+      15_000,
+      'the plan view to open with the dialog',
+    );
     await input.press('Escape');
-    await waitFor(async () => ((await planTabs()) === 0 ? true : undefined), 15_000, 'the plan view to close with the cancelled dialog');
+    await waitFor(
+      async () => ((await planTabs()) === 0 ? true : undefined),
+      15_000,
+      'the plan view to close with the cancelled dialog',
+    );
   });
 
   it('Export SVG and Export PNG from the toolbar save the view through the Save dialog', async () => {
     const expected = twinPlan('pasted/pg15-agg.json');
-    const frame = await openFromClipboard(readFileSync(join(fixtures, 'pasted/pg15-agg.json'), 'utf8'), expected.nodes.length);
+    const frame = await openFromClipboard(
+      readFileSync(join(fixtures, 'pasted/pg15-agg.json'), 'utf8'),
+      expected.nodes.length,
+    );
     const labels = expected.nodes.map((n) => nodeLabel(n.fields));
 
     const svgPath = join(ed.workspace, 'plan.svg');
     await frame.locator('#export-svg-button').click();
     await saveAs(svgPath);
-    const svg = await waitFor(() => {
-      const text = existsSync(svgPath) ? readFileSync(svgPath, 'utf8') : '';
-      return text.trimEnd().endsWith('</svg>') ? text : undefined;
-    }, 30_000, 'the saved SVG');
+    const svg = await waitFor(
+      () => {
+        const text = existsSync(svgPath) ? readFileSync(svgPath, 'utf8') : '';
+        return text.trimEnd().endsWith('</svg>') ? text : undefined;
+      },
+      30_000,
+      'the saved SVG',
+    );
     // A standalone SVG document: the browser's XML parser reads it without error, and it draws the nodes.
     const doc = await ed.page.evaluate((text) => {
       const parsed = new DOMParser().parseFromString(text, 'image/svg+xml');
@@ -222,18 +253,30 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     assert.equal(doc.error, null);
     assert.equal(doc.root, 'svg');
     assert.equal(doc.ns, 'http://www.w3.org/2000/svg');
-    assert.ok(doc.width >= 200 && doc.width <= 4000 && doc.height >= 100 && doc.height <= 4000, `SVG ${doc.width}×${doc.height}`);
-    assertSameLabels(doc.texts.filter((t) => labels.some((l) => fits(t, l))), labels);
+    assert.ok(
+      doc.width >= 200 && doc.width <= 4000 && doc.height >= 100 && doc.height <= 4000,
+      `SVG ${doc.width}×${doc.height}`,
+    );
+    assertSameLabels(
+      doc.texts.filter((t) => labels.some((l) => fits(t, l))),
+      labels,
+    );
     assert.equal(doc.styled, 0, 'styles are inlined: no class left for a stylesheet the file does not have');
 
     const pngPath = join(ed.workspace, 'plan.png');
     await frame.locator('#export-png-button').click();
     await saveAs(pngPath);
-    const png = await waitFor(() => {
-      const bytes = existsSync(pngPath) ? readFileSync(pngPath) : Buffer.alloc(0);
-      // The file can appear before all of it is written: complete once it ends with the IEND chunk.
-      return bytes.length > 12 && bytes.subarray(bytes.length - 8, bytes.length - 4).toString('latin1') === 'IEND' ? bytes : undefined;
-    }, 30_000, 'the saved PNG');
+    const png = await waitFor(
+      () => {
+        const bytes = existsSync(pngPath) ? readFileSync(pngPath) : Buffer.alloc(0);
+        // The file can appear before all of it is written: complete once it ends with the IEND chunk.
+        return bytes.length > 12 && bytes.subarray(bytes.length - 8, bytes.length - 4).toString('latin1') === 'IEND'
+          ? bytes
+          : undefined;
+      },
+      30_000,
+      'the saved PNG',
+    );
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the PNG signature');
     assert.equal(png.subarray(12, 16).toString('latin1'), 'IHDR');
     const width = png.readUInt32BE(16);
@@ -242,7 +285,7 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     assert.deepEqual([width, height], [doc.width * 2, doc.height * 2]);
     // Not blank: the pixel data (all IDAT chunks, inflated) holds one row per line and many different values.
     const idat: Buffer[] = [];
-    for (let at = 8; at < png.length; ) {
+    for (let at = 8; at < png.length;) {
       const length = png.readUInt32BE(at);
       if (png.subarray(at + 4, at + 8).toString('latin1') === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length));
       at += 12 + length;
@@ -278,28 +321,43 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     await ed.screenshot('plan-viewer-group');
 
     await group.locator('g.toggle circle').click();
-    await waitFor(async () => (await group.getAttribute('aria-expanded')) === 'true' || undefined, 10_000, 'the group to expand');
+    await waitFor(
+      async () => (await group.getAttribute('aria-expanded')) === 'true' || undefined,
+      10_000,
+      'the group to expand',
+    );
     assert.match((await group.textContent()) ?? '', /\(all shown\)/);
     const openCount = await frame.locator('g.node').count();
     assert.ok(openCount > closedCount && openCount <= 600, `drawn ${closedCount} closed, ${openCount} open`);
     await group.locator('g.toggle circle').click();
-    await waitFor(async () => (await group.getAttribute('aria-expanded')) === 'false' || undefined, 10_000, 'the group to collapse');
+    await waitFor(
+      async () => (await group.getAttribute('aria-expanded')) === 'false' || undefined,
+      10_000,
+      'the group to collapse',
+    );
     assert.equal(await frame.locator(`#plan-node-${p042.id}`).count(), 0, 'events_p042 hidden again');
 
     await frame.locator('#node-search input').fill('events_p042');
     await waitFor(
-      async () => (await frame.locator('g.node.selected').getAttribute('data-node-id').catch(() => null)) === String(p042.id) || undefined,
+      async () =>
+        (await frame
+          .locator('g.node.selected')
+          .getAttribute('data-node-id')
+          .catch(() => null)) === String(p042.id) || undefined,
       10_000,
       'events_p042 selected by the search',
     );
     assert.equal(await frame.locator('#search-count').textContent(), '1 of 1');
-    assert.match((await frame.locator(`#plan-node-${p042.id} text.label`).textContent()) ?? '', /^Seq Scan on events_p042/);
+    assert.match(
+      (await frame.locator(`#plan-node-${p042.id} text.label`).textContent()) ?? '',
+      /^Seq Scan on events_p042/,
+    );
     assert.match((await frame.locator(`#plan-node-${p042.id}`).getAttribute('class')) ?? '', /\bmatch-current\b/);
     assert.ok(await frame.locator(`#plan-node-${p042.id}`).isVisible(), 'the member is in view');
     await ed.screenshot('plan-viewer-group-search');
   });
 
-  it('selecting a node reveals its SQL without taking the keyboard: arrows, F and Enter stay the view\'s keys', async () => {
+  it("selecting a node reveals its SQL without taking the keyboard: arrows, F and Enter stay the view's keys", async () => {
     const { page } = ed;
     await ed.runCommand('View: Close All Editors');
     await ed.openFile('queries.sql', 'LIMIT 100');
@@ -323,9 +381,23 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
     // Until a node with SQL is selected, the view's own arrow key walks down the tree; each selection reveals its
     // SQL in the editor beside, which draws it selected (the view, not the editor, keeps the focus).
     const revealed = page.locator('.monaco-editor .view-overlays .selected-text');
-    for (let i = 0; i < 8 && !(await revealed.first().isVisible().catch(() => false)); i++) {
+    for (
+      let i = 0;
+      i < 8 &&
+      !(await revealed
+        .first()
+        .isVisible()
+        .catch(() => false));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 1_000));
-      if (await revealed.first().isVisible().catch(() => false)) break;
+      if (
+        await revealed
+          .first()
+          .isVisible()
+          .catch(() => false)
+      )
+        break;
       await page.keyboard.press('ArrowDown');
     }
     await revealed.first().waitFor({ timeout: 15_000 });
@@ -334,16 +406,28 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
 
     // The plan keys go to the view: an arrow selects the node's parent (the root's child), F fits, Enter collapses.
     await page.keyboard.press((await selected.getAttribute('aria-level')) === '1' ? 'ArrowDown' : 'ArrowUp');
-    const nextId = await waitFor(async () => {
-      const id = await frame.locator('g.node.selected').first().getAttribute('data-node-id').catch(() => null);
-      return id !== null && Number(id) !== shownId ? Number(id) : undefined;
-    }, 10_000, 'the arrow key to select another node in the view');
+    const nextId = await waitFor(
+      async () => {
+        const id = await frame
+          .locator('g.node.selected')
+          .first()
+          .getAttribute('data-node-id')
+          .catch(() => null);
+        return id !== null && Number(id) !== shownId ? Number(id) : undefined;
+      },
+      10_000,
+      'the arrow key to select another node in the view',
+    );
     await page.keyboard.press('f');
     await page.keyboard.press('F');
     const next = frame.locator(`#plan-node-${nextId}`);
     if ((await next.getAttribute('aria-expanded')) === 'true') {
       await page.keyboard.press('Enter');
-      await waitFor(async () => ((await next.getAttribute('aria-expanded')) === 'false' ? true : undefined), 10_000, 'Enter to collapse the selected node');
+      await waitFor(
+        async () => ((await next.getAttribute('aria-expanded')) === 'false' ? true : undefined),
+        10_000,
+        'Enter to collapse the selected node',
+      );
     } else await page.keyboard.press('Enter');
     await ed.screenshot('plan-viewer-keys-after-reveal');
     // Nothing was typed into queries.sql ("F", Enter typed "fast" into it when the reveal took the focus).

@@ -22,19 +22,34 @@ export async function openFile(page: Page, name: string, shownText: string): Pro
 export async function runCommand(page: Page, title: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('.quick-input-box input');
-  const exactLabel = page.locator('.label-name').filter({ hasText: new RegExp(`^(?:[^:]+: )?${escapeRegExp(title)}$`) });
+  const exactLabel = page
+    .locator('.label-name')
+    .filter({ hasText: new RegExp(`^(?:[^:]+: )?${escapeRegExp(title)}$`) });
   const rows = widget.locator('.quick-input-list .monaco-list-row').filter({ has: exactLabel });
   const focused = widget.locator('.quick-input-list .monaco-list-row.focused').filter({ has: exactLabel });
-  await waitFor(async () => {
-    if (await widget.isVisible()) await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill(`>${title}`);
-    if (!(await rows.first().waitFor({ timeout: 5_000 }).then(() => true, () => false))) return undefined;
-    // The list filters as it is typed into: Enter only once the wanted command is the focused row.
-    for (let i = 0; i < 10 && (await focused.count()) === 0; i++) await page.keyboard.press('ArrowDown');
-    return (await focused.count()) > 0 || undefined;
-  }, 30_000, `"${title}" in the command palette`);
+  await waitFor(
+    async () => {
+      if (await widget.isVisible()) await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`);
+      if (
+        !(await rows
+          .first()
+          .waitFor({ timeout: 5_000 })
+          .then(
+            () => true,
+            () => false,
+          ))
+      )
+        return undefined;
+      // The list filters as it is typed into: Enter only once the wanted command is the focused row.
+      for (let i = 0; i < 10 && (await focused.count()) === 0; i++) await page.keyboard.press('ArrowDown');
+      return (await focused.count()) > 0 || undefined;
+    },
+    30_000,
+    `"${title}" in the command palette`,
+  );
   await page.keyboard.press('Enter');
 }
 
@@ -45,7 +60,9 @@ export async function contextMenuCommand(page: Page, lineText: string, item: str
   await line.click({ position: { x: 30, y: 5 } });
   await line.click({ button: 'right', position: { x: 30, y: 5 } });
   // A menu item's accessible name ends with its keybinding; its label element holds the title alone.
-  const entry = page.getByRole('menuitem').filter({ has: page.locator('.action-label').filter({ hasText: new RegExp(`^${escapeRegExp(item)}$`) }) });
+  const entry = page
+    .getByRole('menuitem')
+    .filter({ has: page.locator('.action-label').filter({ hasText: new RegExp(`^${escapeRegExp(item)}$`) }) });
   await entry.first().waitFor({ timeout: 10_000 });
   // Hover focuses the item, Enter runs it: a mouse click right after the menu opened is sometimes ignored by the
   // workbench (the menu stays open with the item highlighted), Enter on the focused item never is.
@@ -62,7 +79,17 @@ export async function contextMenuCommand(page: Page, lineText: string, item: str
  */
 export async function notificationText(page: Page, pattern: RegExp, toastTimeoutMs = 10_000): Promise<string> {
   const toast = page.locator('.notification-toast').filter({ hasText: pattern });
-  if (toastTimeoutMs > 0 && (await toast.first().waitFor({ timeout: toastTimeoutMs }).then(() => true, () => false))) return toast.first().innerText();
+  if (
+    toastTimeoutMs > 0 &&
+    (await toast
+      .first()
+      .waitFor({ timeout: toastTimeoutMs })
+      .then(
+        () => true,
+        () => false,
+      ))
+  )
+    return toast.first().innerText();
   await runCommand(page, 'Notifications: Show Notifications');
   const entry = page.locator('.notifications-center .notification-list-item').filter({ hasText: pattern });
   await entry.first().waitFor({ timeout: 10_000 });

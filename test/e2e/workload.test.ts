@@ -17,7 +17,8 @@ import { createDatabase, dropDatabase } from '../helpers/testDatabase';
 
 const database = `tuner_workload_e2e_${process.pid}`;
 /** No constants, so pg_stat_statements keeps it as written and explaining it asks for no parameter values. */
-const driven = 'SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.name ORDER BY spent DESC';
+const driven =
+  'SELECT u.name, count(o.id) AS order_count, sum(o.total) AS spent FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.name ORDER BY spent DESC';
 
 describe('Workload and health, end to end (code-server + Chromium)', function () {
   this.timeout(600_000);
@@ -26,12 +27,17 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     const db = new Client({ connectionString: await createDatabase(await testServer(), database) });
     await db.connect();
     try {
-      for (const file of ['schema/001_tables.sql', 'seed/001_rows.sql']) await db.query(readFileSync(join(repoRoot, 'test/e2e-workspace', file), 'utf8'));
+      for (const file of ['schema/001_tables.sql', 'seed/001_rows.sql'])
+        await db.query(readFileSync(join(repoRoot, 'test/e2e-workspace', file), 'utf8'));
       // Planted for the health report: a foreign key with no index on its referencing column.
-      await db.query('CREATE TABLE refunds (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id), amount numeric(10, 2) NOT NULL)');
+      await db.query(
+        'CREATE TABLE refunds (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id), amount numeric(10, 2) NOT NULL)',
+      );
       await db.query('INSERT INTO refunds SELECT g, g * 10, 1 FROM generate_series(1, 500) g; ANALYZE refunds');
       await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-      await db.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)');
+      await db.query(
+        'SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)',
+      );
       for (let i = 0; i < 25; i++) await db.query(driven);
       for (let i = 1; i <= 20; i++) await db.query('SELECT name FROM users WHERE id = $1', [i]);
     } finally {
@@ -69,7 +75,11 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'e2e workload' }).first().waitFor();
     await page.keyboard.press('Enter');
     const first = viewRows(page).first();
-    await waitFor(async () => ((await first.innerText()).startsWith(driven.slice(0, 71)) ? true : undefined), 60_000, 'the driven statement in the view');
+    await waitFor(
+      async () => ((await first.innerText()).startsWith(driven.slice(0, 71)) ? true : undefined),
+      60_000,
+      'the driven statement in the view',
+    );
     const text = await first.innerText();
     // The label is the statement on one line, cut at 72 characters.
     assert.ok(text.startsWith(`${driven.slice(0, 71)}…`), text);
@@ -87,7 +97,10 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
   it('one click opens the statement in a new SQL editor and explains it', async () => {
     const { page } = ed;
     await viewRows(page).first().locator('.label-name').click();
-    const frame = await ed.planFrame(async (f) => /Ran on e2e workload/.test(await f.locator('body').innerText()), 120_000);
+    const frame = await ed.planFrame(
+      async (f) => /Ran on e2e workload/.test(await f.locator('body').innerText()),
+      120_000,
+    );
     await frame.locator('g.node').first().waitFor({ timeout: 10_000 });
     assert.ok((await frame.locator('g.node').count()) >= 3);
     // An untitled editor is named after the start of its first line: the comment above the statement.
@@ -102,10 +115,21 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     const lookup = viewRows(page).filter({ hasText: 'SELECT name FROM users WHERE id = $1' });
     await lookup.first().waitFor({ timeout: 30_000 });
     await lookup.first().locator('.label-name').click();
-    const frame = await ed.planFrame(async (f) => /Ran on e2e workload/.test(await f.locator('body').innerText()) && /users/.test(await f.locator('body').innerText()) && !/order_count|spent/.test(await f.locator('body').innerText()), 120_000);
+    const frame = await ed.planFrame(
+      async (f) =>
+        /Ran on e2e workload/.test(await f.locator('body').innerText()) &&
+        /users/.test(await f.locator('body').innerText()) &&
+        !/order_count|spent/.test(await f.locator('body').innerText()),
+      120_000,
+    );
     await frame.locator('g.node').first().waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('.quick-input-widget:visible').count(), 0, 'no parameter prompt');
-    assert.ok(ed.logLines().some((l) => /Top queries: opening the workspace's copy with values at queries\/lookup\.sql:2/.test(l)), 'the copy with values was used');
+    assert.ok(
+      ed
+        .logLines()
+        .some((l) => /Top queries: opening the workspace's copy with values at queries\/lookup\.sql:2/.test(l)),
+      'the copy with values was used',
+    );
     const text = await ed.activeEditorText();
     assert.match(text, /WHERE id = 7/);
     assert.doesNotMatch(text, /\$1/);
@@ -128,7 +152,11 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     await page.keyboard.press('Control+f');
     await page.keyboard.type('refunds_order_id_fkey on');
     const count = page.locator('.find-widget .matchesCount');
-    await waitFor(async () => (/\d+ of \d+/.test(await count.innerText()) ? true : undefined), 10_000, 'a match for the planted foreign key');
+    await waitFor(
+      async () => (/\d+ of \d+/.test(await count.innerText()) ? true : undefined),
+      10_000,
+      'a match for the planted foreign key',
+    );
     await page.keyboard.press('Escape');
     await ed.screenshot('health-report');
   });

@@ -16,7 +16,9 @@ async function main(): Promise<number> {
   try {
     vscodeExecutablePath = await Promise.race([
       downloadAndUnzipVSCode('stable'),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${downloadTimeoutMs / 1000} s`)), downloadTimeoutMs).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer in ${downloadTimeoutMs / 1000} s`)), downloadTimeoutMs).unref(),
+      ),
     ]);
   } catch (err) {
     console.log(

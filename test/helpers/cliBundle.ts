@@ -30,7 +30,10 @@ export interface CliRunOptions {
 export function runCli(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...options.env };
   return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [options.bundle ?? cliBundle, ...args], { env, cwd: options.cwd ?? repoRoot });
+    const child = spawn(process.execPath, [options.bundle ?? cliBundle, ...args], {
+      env,
+      cwd: options.cwd ?? repoRoot,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

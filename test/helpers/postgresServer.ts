@@ -4,7 +4,16 @@
  * Stopped and removed by stop(), and on process exit.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chownSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  chownSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -94,7 +103,9 @@ export function findPostgresBinDir(major: number | undefined = requestedMajor())
   }
   const debianRoot = '/usr/lib/postgresql';
   if (existsSync(debianRoot)) {
-    const versions = readdirSync(debianRoot).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debianRoot)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push(join(debianRoot, v, 'bin'));
   }
   for (const dir of candidates) {
@@ -185,7 +196,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   writeFileSync(pwFile, password + '\n');
   if (ids) chownSync(pwFile, ids.uid, ids.gid);
   const [initCmd, initArgs] = asServerUser(join(binDir, 'initdb'), [
-    '-D', dataDir, '-U', user, '--pwfile', pwFile, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync',
+    '-D',
+    dataDir,
+    '-U',
+    user,
+    '--pwfile',
+    pwFile,
+    '--auth=scram-sha-256',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
   ]);
   try {
     execFileSync(initCmd, initArgs, { stdio: 'pipe' });
@@ -196,16 +217,26 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const port = await freePort();
   const logFile = join(root, 'server.log');
   const [pgCmd, pgArgs] = asServerUser(join(binDir, 'postgres'), [
-    '-D', dataDir,
-    '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', `unix_socket_directories=${root}`,
-    '-c', `shared_preload_libraries=${(options.preloadLibraries ?? ['pg_stat_statements']).join(',')}`,
-    '-c', 'fsync=off',
-    '-c', 'full_page_writes=off',
-    '-c', 'track_io_timing=on',
-    '-c', 'max_connections=50',
-    '-c', `logging_collector=off`,
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${root}`,
+    '-c',
+    `shared_preload_libraries=${(options.preloadLibraries ?? ['pg_stat_statements']).join(',')}`,
+    '-c',
+    'fsync=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'track_io_timing=on',
+    '-c',
+    'max_connections=50',
+    '-c',
+    `logging_collector=off`,
   ]);
   const { openSync } = await import('node:fs');
   const logFd = openSync(logFile, 'a');

@@ -43,23 +43,39 @@ export function syntheticPlanJson(nodeCount: number): string {
       const outer = seqScan(table, int(100, 2000), int(0, 30000), 1, 'Outer', rnd);
       const loops = outer.fields['Actual Rows'] as number;
       const inner = indexScan('sensors', 'sensors_pkey', 1, loops, 'Inner', rnd);
-      parts.push(combine('Nested Loop', 'Member', [outer, inner], loops, { 'Join Type': 'Inner', 'Inner Unique': true }, rnd));
+      parts.push(
+        combine('Nested Loop', 'Member', [outer, inner], loops, { 'Join Type': 'Inner', 'Inner Unique': true }, rnd),
+      );
       remaining -= 3;
     } else if (kind === 'hash') {
       const probe = seqScan(table, int(5000, 50000), 0, 1, 'Outer', rnd);
       const build = seqScan('sites', int(100, 900), 0, 1, 'Outer', rnd);
-      const hash = combine('Hash', 'Inner', [build], build.fields['Actual Rows'] as number, {
-        'Hash Buckets': 1024,
-        'Original Hash Buckets': 1024,
-        'Hash Batches': 1,
-        'Original Hash Batches': 1,
-        'Peak Memory Usage': int(20, 90),
-      }, rnd);
+      const hash = combine(
+        'Hash',
+        'Inner',
+        [build],
+        build.fields['Actual Rows'] as number,
+        {
+          'Hash Buckets': 1024,
+          'Original Hash Buckets': 1024,
+          'Hash Batches': 1,
+          'Original Hash Batches': 1,
+          'Peak Memory Usage': int(20, 90),
+        },
+        rnd,
+      );
       parts.push(
-        combine('Hash Join', 'Member', [probe, hash], probe.fields['Actual Rows'] as number, {
-          'Join Type': 'Inner',
-          'Hash Cond': `(${table}.site_id = sites.id)`,
-        }, rnd),
+        combine(
+          'Hash Join',
+          'Member',
+          [probe, hash],
+          probe.fields['Actual Rows'] as number,
+          {
+            'Join Type': 'Inner',
+            'Hash Cond': `(${table}.site_id = sites.id)`,
+          },
+          rnd,
+        ),
       );
       remaining -= 4;
     } else {
@@ -81,13 +97,21 @@ export function syntheticPlanJson(nodeCount: number): string {
       remaining -= 3;
     }
   }
-  const rows = parts.reduce((s, p) => s + (p.fields['Actual Rows'] as number) * (p.fields['Actual Loops'] as number), 0);
+  const rows = parts.reduce(
+    (s, p) => s + (p.fields['Actual Rows'] as number) * (p.fields['Actual Loops'] as number),
+    0,
+  );
   const append = combine('Append', 'Outer', parts, rows, {}, rnd);
   const root = combine('Aggregate', undefined, [append], 1, { Strategy: 'Plain', 'Partial Mode': 'Simple' }, rnd);
   const doc = [
     {
       Plan: toJson(root),
-      Planning: { 'Shared Hit Blocks': 1200, 'Shared Read Blocks': 30, 'Shared Dirtied Blocks': 0, 'Shared Written Blocks': 0 },
+      Planning: {
+        'Shared Hit Blocks': 1200,
+        'Shared Read Blocks': 30,
+        'Shared Dirtied Blocks': 0,
+        'Shared Written Blocks': 0,
+      },
       'Planning Time': 250.5,
       Triggers: [],
       'Execution Time': round(root.time + 0.2),
@@ -96,7 +120,14 @@ export function syntheticPlanJson(nodeCount: number): string {
   return JSON.stringify(doc, null, 2);
 }
 
-function seqScan(table: string, rows: number, removed: number, loops: number, rel: string, rnd: () => number): SynthNode {
+function seqScan(
+  table: string,
+  rows: number,
+  removed: number,
+  loops: number,
+  rel: string,
+  rnd: () => number,
+): SynthNode {
   const perRow = 0.0002 + rnd() * 0.0002;
   const time = (rows + removed) * perRow * loops;
   const pages = Math.max(1, Math.round((rows + removed) / 60));
@@ -124,7 +155,14 @@ function seqScan(table: string, rows: number, removed: number, loops: number, re
   return { fields, plans: [], time, hit: pages * loops - read, read };
 }
 
-function indexScan(table: string, index: string, rowsPerLoop: number, loops: number, rel: string, rnd: () => number): SynthNode {
+function indexScan(
+  table: string,
+  index: string,
+  rowsPerLoop: number,
+  loops: number,
+  rel: string,
+  rnd: () => number,
+): SynthNode {
   // A whole number of microseconds: EXPLAIN prints 3 decimals, and × loops would magnify the rounding.
   const perLoop = round(0.002 + rnd() * 0.004);
   const hit = loops * 3;

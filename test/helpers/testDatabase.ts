@@ -54,7 +54,9 @@ export async function indexNames(url: string): Promise<string[]> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    const r = await c.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
+    const r = await c.query<{ name: string }>(
+      "SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+    );
     return r.rows.map((x) => x.name);
   } finally {
     await c.end();
@@ -67,7 +69,15 @@ export async function indexNames(url: string): Promise<string[]> {
  */
 export async function sessionWithFreshSchema(schema: string, label = 'test'): Promise<DatabaseSession> {
   const s = await testServer();
-  const session = await openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label });
+  const session = await openSession({
+    kind: 'server',
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    database: s.database,
+    label,
+  });
   await session.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema};`);
   return session;
 }
@@ -77,7 +87,11 @@ export async function sessionWithFreshSchema(schema: string, label = 'test'): Pr
  * changed since: that backend's insert counts reach the shared statistics only when it flushes them, and a
  * flush that comes after the ANALYZE makes a just-analysed table look stale. Fails if it never settles.
  */
-export async function analyzeSettled(run: (sql: string) => Promise<unknown>, url: string, table: string): Promise<void> {
+export async function analyzeSettled(
+  run: (sql: string) => Promise<unknown>,
+  url: string,
+  table: string,
+): Promise<void> {
   const [schema, name] = table.includes('.') ? table.split('.') : ['public', table];
   let modified = -1;
   for (let attempt = 0; attempt < 5; attempt++) {

@@ -23,7 +23,10 @@ export const versionSuite = [
 ];
 
 function main(): void {
-  const asked = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const asked = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
   const majors = asked.length > 0 ? asked : EXTRA_MAJORS;
   const results: Array<{ major: number; seconds: number; ok: boolean }> = [];
   for (const major of majors) {
@@ -36,7 +39,8 @@ function main(): void {
     results.push({ major, seconds: (Date.now() - started) / 1000, ok: run.status === 0 });
   }
   console.log('\nPostgreSQL  result  time');
-  for (const r of results) console.log(`${String(r.major).padEnd(10)}  ${r.ok ? 'pass' : 'FAIL'}    ${r.seconds.toFixed(0)} s`);
+  for (const r of results)
+    console.log(`${String(r.major).padEnd(10)}  ${r.ok ? 'pass' : 'FAIL'}    ${r.seconds.toFixed(0)} s`);
   if (results.some((r) => !r.ok)) process.exitCode = 1;
 }
 

@@ -9,7 +9,19 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const root = resolve(__dirname, '../..');
-const scanned = ['src', 'test', 'bench', 'scripts', 'webview', 'docs', '.ci', 'README.md', 'CHANGELOG.md', 'package.json', '.mocharc.json'];
+const scanned = [
+  'src',
+  'test',
+  'bench',
+  'scripts',
+  'webview',
+  'docs',
+  '.ci',
+  'README.md',
+  'CHANGELOG.md',
+  'package.json',
+  '.mocharc.json',
+];
 
 function files(path: string): string[] {
   if (!existsSync(path)) return [];
@@ -50,9 +62,13 @@ describe('citations stay inside the repository', () => {
       if (file === casesFile || file === __filename) continue;
       for (const m of text.matchAll(/(\S*)cases\.md\S*(?:,? case (\d+))?/g)) {
         // Inside docs/ a relative link to the neighbour file is the same document.
-        const named = m[1].endsWith('docs/') || m[0].includes('(docs/cases.md)') || (rel.startsWith(`docs${sep}`) && /\(cases\.md\)/.test(m[0]));
+        const named =
+          m[1].endsWith('docs/') ||
+          m[0].includes('(docs/cases.md)') ||
+          (rel.startsWith(`docs${sep}`) && /\(cases\.md\)/.test(m[0]));
         if (!named) offenders.push(`${rel}: "${m[0]}" does not name docs/cases.md`);
-        if (m[2] !== undefined && !held.has(Number(m[2]))) offenders.push(`${rel}: case ${m[2]} is not in docs/cases.md`);
+        if (m[2] !== undefined && !held.has(Number(m[2])))
+          offenders.push(`${rel}: case ${m[2]} is not in docs/cases.md`);
       }
     }
     assert.deepEqual(offenders, []);

@@ -40,7 +40,9 @@ function formatSuggestion(s: IndexSuggestion, n: number, c: Colours): string {
   body.push(`Plan after:  ${planSummary(s.planAfter)}`);
   for (const e of s.siblings) {
     const sql = e.sql.replace(/\s+/g, ' ').trim().slice(0, 70);
-    body.push(`Other statement: ${sql} — est. cost ${formatCost(e.costBefore)} → ${formatCost(e.costAfter)} (${e.method})`);
+    body.push(
+      `Other statement: ${sql} — est. cost ${formatCost(e.costBefore)} → ${formatCost(e.costAfter)} (${e.method})`,
+    );
   }
   for (const w of s.warnings) body.push(c.yellow(`Warning: ${w}`));
   body.push(`Rollback: ${s.rollbackSql}`);
@@ -51,12 +53,21 @@ function formatSuggestion(s: IndexSuggestion, n: number, c: Colours): string {
 /** The advice as terminal text. */
 export function formatIndexAdvice(advice: IndexAdvice, c: Colours): string {
   const out: string[] = [];
-  out.push(`HypoPG: ${advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'} (screening)` : advice.hypopg.reason ?? 'not available'}`);
-  out.push(`Measurement: ${advice.measurement.done ? 'real indexes built and timed in rolled-back transactions' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}; figures are estimates only`}`);
+  out.push(
+    `HypoPG: ${advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'} (screening)` : (advice.hypopg.reason ?? 'not available')}`,
+  );
+  out.push(
+    `Measurement: ${advice.measurement.done ? 'real indexes built and timed in rolled-back transactions' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}; figures are estimates only`}`,
+  );
   const b = advice.best;
   if (b) {
-    const time = b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined ? `, measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})` : '';
-    out.push(`Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${time}`);
+    const time =
+      b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined
+        ? `, measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})`
+        : '';
+    out.push(
+      `Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${time}`,
+    );
   }
   out.push('');
   if (advice.suggestions.length === 0) out.push('No index to suggest.', '');
@@ -71,13 +82,23 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
   const db = request.database;
   const { sql, target } = await prepareStatement(request.sql, db, io, errorContext);
   if (target.kind === 'server' && !request.allowWhatIf) {
-    io.note('Estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).');
+    io.note(
+      'Estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).',
+    );
   }
   const params = db.params.length > 0 ? db.params : undefined;
   const { indexes: advice, chosen } = await withSession(target, async (session) => {
-    const options = { allowMeasuredWhatIf: request.allowWhatIf === true, params, statementTimeoutMs: db.timeoutMs, signal: io.signal };
+    const options = {
+      allowMeasuredWhatIf: request.allowWhatIf === true,
+      params,
+      statementTimeoutMs: db.timeoutMs,
+      signal: io.signal,
+    };
     // The proven rewrites stand in for the statement too: an index may win only together with one.
-    if (!request.asWritten) io.note('Judging indexes for the statement and for its rewrites proven to return the same rows (--as-written: the statement only)…');
+    if (!request.asWritten)
+      io.note(
+        'Judging indexes for the statement and for its rewrites proven to return the same rows (--as-written: the statement only)…',
+      );
     const rewrites = request.asWritten ? [] : await adviseRewrites(session, sql, options);
     return adviseIndexesWithRewrites(session, sql, rewrites, options);
   });

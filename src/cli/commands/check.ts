@@ -70,14 +70,20 @@ function relativePath(path: string, cwd: string): string {
 function readBaselines(dir: string): Map<string, BaselineEntry> {
   const entries = new Map<string, BaselineEntry>();
   if (!existsSync(dir)) return entries;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     const entry = parseBaseline(readFileSync(join(dir, name), 'utf8'));
     if (entry) entries.set(entry.fingerprint, entry);
   }
   return entries;
 }
 
-function target(request: CliRequest, io: CommandIo, schemaFiles: Array<{ path: string; text: string }>): SessionTarget | undefined {
+function target(
+  request: CliRequest,
+  io: CommandIo,
+  schemaFiles: Array<{ path: string; text: string }>,
+): SessionTarget | undefined {
   const db = request.database;
   if (db.url !== undefined) return { kind: 'server', connectionString: db.url };
   if (!db.embedded && serverVariables.some((v) => io.env[v])) return { kind: 'server' };
@@ -86,9 +92,14 @@ function target(request: CliRequest, io: CommandIo, schemaFiles: Array<{ path: s
 }
 
 function textReport(result: CheckResult): string {
-  const lines = result.findings.map((f) => `${f.location.path}:${f.location.startLine}:${f.location.startColumn}  ${f.severity}  ${f.ruleId}  ${f.message}`);
+  const lines = result.findings.map(
+    (f) =>
+      `${f.location.path}:${f.location.startLine}:${f.location.startColumn}  ${f.severity}  ${f.ruleId}  ${f.message}`,
+  );
   const explained = result.statements.filter((s) => s.explained).length;
-  lines.push(`${result.statements.length} statement(s) in ${result.files.length} file(s), ${explained} explained, ${result.findings.length} finding(s).`);
+  lines.push(
+    `${result.statements.length} statement(s) in ${result.files.length} file(s), ${explained} explained, ${result.findings.length} finding(s).`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -104,17 +115,29 @@ export async function checkCommand(request: CliRequest, io: CommandIo): Promise<
   // Schema files are never checked themselves (their DDL has no plan), also when --url is where statements run.
   const schemaFiles = request.database.schema.length > 0 ? resolveSchemaFiles(request.database.schema, cwd) : [];
   const exclude = new Set(schemaFiles.map((f) => resolve(cwd, f.path)));
-  const files: SourceFile[] = resolveCheckFiles(request.sourcePaths, exclude, cwd).map((p) => ({ path: relativePath(p, cwd), text: readFileSync(p, 'utf8') }));
+  const files: SourceFile[] = resolveCheckFiles(request.sourcePaths, exclude, cwd).map((p) => ({
+    path: relativePath(p, cwd),
+    text: readFileSync(p, 'utf8'),
+  }));
   const baselineDir = request.baselinePath;
   const baselines = baselineDir !== undefined ? readBaselines(baselineDir) : undefined;
   const where = target(request, io, schemaFiles);
 
   let result: CheckResult;
   const check = (session?: DatabaseSession): Promise<CheckResult> =>
-    runCheck(files, { session, baselines, thresholds: options.thresholds, statementTimeoutMs: request.database.timeoutMs, signal: io.signal });
+    runCheck(files, {
+      session,
+      baselines,
+      thresholds: options.thresholds,
+      statementTimeoutMs: request.database.timeoutMs,
+      signal: io.signal,
+    });
   if (where) {
     if (where.kind === 'embedded') io.note(`Loading ${schemaFiles.length} schema file(s) into the embedded database…`);
-    result = await withSession(where, async (session) => ({ ...(await check(session)), database: { kind: session.kind === 'embedded' ? 'embedded' : 'server', label: session.label } }));
+    result = await withSession(where, async (session) => ({
+      ...(await check(session)),
+      database: { kind: session.kind === 'embedded' ? 'embedded' : 'server', label: session.label },
+    }));
   } else {
     io.note('No --schema, --url or PG* variables: static checks only (no statement is explained).');
     result = await check();
@@ -146,7 +169,9 @@ export async function checkCommand(request: CliRequest, io: CommandIo): Promise<
   for (const f of failing) {
     const statement = result.statements[f.statement];
     const sql = statement ? statement.sql.replace(/\s+/g, ' ').trim() : '';
-    io.note(`--fail-on: ${f.ruleId} at ${f.location.path}:${f.location.startLine}:${f.location.startColumn} (${sql.length > 80 ? `${sql.slice(0, 77)}…` : sql}): ${f.message}`);
+    io.note(
+      `--fail-on: ${f.ruleId} at ${f.location.path}:${f.location.startLine}:${f.location.startColumn} (${sql.length > 80 ? `${sql.slice(0, 77)}…` : sql}): ${f.message}`,
+    );
   }
   return exitCodes.failOn;
 }

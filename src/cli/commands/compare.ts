@@ -22,10 +22,16 @@ export async function compareCommand(request: CliRequest, io: CommandIo, errorCo
   const after = readPlan(afterPath, errorContext);
   const comparison = comparePlans(before, after);
   if (request.json) {
-    io.out(`${JSON.stringify({ before: beforePath, after: afterPath, summary: summariseComparison(comparison), comparison }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ before: beforePath, after: afterPath, summary: summariseComparison(comparison), comparison }, null, 2)}\n`,
+    );
     return exitCodes.ok;
   }
-  const rows = comparisonRows(comparison, (id) => before.nodes[id].depth, (id) => after.nodes[id].depth);
+  const rows = comparisonRows(
+    comparison,
+    (id) => before.nodes[id].depth,
+    (id) => after.nodes[id].depth,
+  );
   if (request.markdown) {
     io.out(comparisonMarkdown(comparison, rows, `Plan comparison: ${beforePath} → ${afterPath}`));
     return exitCodes.ok;

@@ -33,12 +33,22 @@ export async function demoCommand(request: CliRequest, io: CommandIo): Promise<n
       const { colours } = io;
       io.out(`${colours.bold('Query')} (the slow dashboard, docs/cases.md case 1)\n${dashboardQuery}\n\n`);
       io.out(formatResult(result, colours));
-      io.out(colours.dim(`Embedded start and load ${formatMs(loadedMs)}; explain ${formatMs(performance.now() - started - loadedMs)}.\n`));
-      io.note('Looking for the fix: rewrites proven to return the same rows, indexes built in rolled-back transactions…');
+      io.out(
+        colours.dim(
+          `Embedded start and load ${formatMs(loadedMs)}; explain ${formatMs(performance.now() - started - loadedMs)}.\n`,
+        ),
+      );
+      io.note(
+        'Looking for the fix: rewrites proven to return the same rows, indexes built in rolled-back transactions…',
+      );
       const adviceStarted = performance.now();
       const fix = await findFix(session, io.signal);
       io.out(`\n${formatFix(fix, colours)}`);
-      io.out(colours.dim(`Advice ${formatMs(performance.now() - adviceStarted)}. The full evidence: pg-tuner rewrite --with-index --file q.sql, or pg-tuner report --advise.\n`));
+      io.out(
+        colours.dim(
+          `Advice ${formatMs(performance.now() - adviceStarted)}. The full evidence: pg-tuner rewrite --with-index --file q.sql, or pg-tuner report --advise.\n`,
+        ),
+      );
     }
     return failOnExitCode(result.insights, request.failOn);
   });
@@ -46,7 +56,9 @@ export async function demoCommand(request: CliRequest, io: CommandIo): Promise<n
 
 /** The rewrites proven to return the same rows, measured; the index advisor's pick measured with them. */
 async function findFix(session: DatabaseSession, signal: AbortSignal | undefined): Promise<Rewrite[]> {
-  const rewrites = (await adviseRewrites(session, dashboardQuery, { signal })).filter((r) => r.verification === 'equivalent');
+  const rewrites = (await adviseRewrites(session, dashboardQuery, { signal })).filter(
+    (r) => r.verification === 'equivalent',
+  );
   if (rewrites.length > 0) await adviseRewriteWithIndex(session, dashboardQuery, rewrites, { signal });
   return rewrites;
 }
@@ -56,10 +68,18 @@ function formatFix(rewrites: Rewrite[], c: Colours): string {
   if (rewrites.length === 0) return `${out[0]}\nNo rewrite was proven to return the same rows on this data.\n`;
   for (const r of rewrites) {
     const m = r.measurement;
-    const timing = m ? ` — alone ${formatMs(m.before.timeMs)} → ${formatMs(m.after.timeMs)} (${formatRatio(m.before.timeMs, m.after.timeMs)}), faster beyond noise: ${m.faster ? 'yes' : 'no'}` : '';
+    const timing = m
+      ? ` — alone ${formatMs(m.before.timeMs)} → ${formatMs(m.after.timeMs)} (${formatRatio(m.before.timeMs, m.after.timeMs)}), faster beyond noise: ${m.faster ? 'yes' : 'no'}`
+      : '';
     out.push(`${c.green('Rewrite:')} ${r.title}${timing}`);
     out.push(...proofLines(r, c).map((line) => indent(line)));
-    out.push(indent(r.combination ? combinationText(r.combination).join('\n') : 'Index: the index advisor found none that makes this form faster on this data.'));
+    out.push(
+      indent(
+        r.combination
+          ? combinationText(r.combination).join('\n')
+          : 'Index: the index advisor found none that makes this form faster on this data.',
+      ),
+    );
     out.push(indent(`SQL:\n${indent(c.cyan(r.rewrittenSql))}`));
   }
   return `${out.join('\n')}\n`;

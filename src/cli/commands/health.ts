@@ -26,7 +26,12 @@ export function formatHealth(result: HealthResult, colours: Colours): string {
   ];
   const titleWidth = Math.max(...result.checks.map((c) => c.title.length));
   for (const c of result.checks) {
-    const state = c.status === 'ok' ? colours.green('ok') : c.status === 'skipped' ? colours.dim('skipped') : `${c.findings.length} finding${c.findings.length === 1 ? '' : 's'}`;
+    const state =
+      c.status === 'ok'
+        ? colours.green('ok')
+        : c.status === 'skipped'
+          ? colours.dim('skipped')
+          : `${c.findings.length} finding${c.findings.length === 1 ? '' : 's'}`;
     const lost = c.status === 'findings' ? colours.dim(`  −${(c.weight * c.penalty).toFixed(1)}`) : '';
     lines.push(`  ${c.title.padEnd(titleWidth)}  ${colours.dim(`w${String(c.weight).padStart(2)}`)}  ${state}${lost}`);
   }
@@ -48,12 +53,16 @@ export function formatHealth(result: HealthResult, colours: Colours): string {
 
 /** `pg-tuner health`: read-only checks with a score; --out writes the Markdown report. */
 export async function healthCommand(request: CliRequest, io: CommandIo): Promise<number> {
-  const result = await withSession(workloadTarget(request, io), (session) => runHealthChecks(session, { signal: io.signal }));
+  const result = await withSession(workloadTarget(request, io), (session) =>
+    runHealthChecks(session, { signal: io.signal }),
+  );
   if (request.out !== undefined) {
     try {
       writeFileSync(request.out, renderHealthReport(result, { title: request.title }));
     } catch (err) {
-      throw new TunerError('bad-input', `Cannot write the report to ${request.out}: ${(err as Error).message}`, { cause: err });
+      throw new TunerError('bad-input', `Cannot write the report to ${request.out}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     io.note(`Health report written to ${request.out}.`);
   }

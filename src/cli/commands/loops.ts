@@ -38,7 +38,14 @@ function isScript(path: string): boolean {
 
 function cannotRead(path: string, err: unknown): TunerError {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+  const why =
+    code === 'ENOENT'
+      ? 'no such file or directory'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : (err as Error).message;
   return new TunerError('bad-input', `Cannot read ${path}: ${why}.`, { cause: err });
 }
 
@@ -77,7 +84,11 @@ export function resolveSourceFiles(patterns: string[], cwd = process.cwd()): str
       }
       if (isDirectory) {
         found.push(...walk(full));
-        if (found.length === 0) throw new TunerError('bad-input', `${pattern} holds no .ts/.js files (node_modules, dist and build are skipped).`);
+        if (found.length === 0)
+          throw new TunerError(
+            'bad-input',
+            `${pattern} holds no .ts/.js files (node_modules, dist and build are skipped).`,
+          );
       } else if (!isScript(full)) {
         throw new UsageError(`${pattern} is not a TypeScript or JavaScript file (.ts, .tsx, .js, .jsx, .mjs, .cjs).`);
       } else found.push(full);
@@ -161,7 +172,8 @@ export function editHunks(text: string, edits: readonly { range: SourceRange; ne
 /** `text` with the edits applied from the end backwards, so each edit's offsets still hold. */
 function applyEdits(text: string, edits: readonly { range: SourceRange; newText: string }[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.range.start - a.range.start)) out = out.slice(0, e.range.start) + e.newText + out.slice(e.range.end);
+  for (const e of [...edits].sort((a, b) => b.range.start - a.range.start))
+    out = out.slice(0, e.range.start) + e.newText + out.slice(e.range.end);
   return out;
 }
 
@@ -184,7 +196,9 @@ function caveatsBesideIndex(a: NPlusOneAdvice): string[] {
 }
 
 function diffLines(r: LoopReport, text: string, c: Colours): string[] {
-  return editHunks(text, r.advice.edits).map((l) => (l.startsWith('@@') ? c.cyan(l) : l.startsWith('-') ? c.red(l) : c.green(l)));
+  return editHunks(text, r.advice.edits).map((l) =>
+    l.startsWith('@@') ? c.cyan(l) : l.startsWith('-') ? c.red(l) : c.green(l),
+  );
 }
 
 function formatLoop(r: LoopReport, text: string, c: Colours): string {
@@ -193,21 +207,31 @@ function formatLoop(r: LoopReport, text: string, c: Colours): string {
   body.push(`Round trips: ${c.bold('1 + N → 1')}`);
   const m = a.measurement;
   if (m) {
-    body.push(`Measured on ${m.where} (read-only transaction, median of ${m.samplesLoopMs.length}): ${measuredLine(a)}`);
+    body.push(
+      `Measured on ${m.where} (read-only transaction, median of ${m.samplesLoopMs.length}): ${measuredLine(a)}`,
+    );
     body.push(`  Runs: loop ${formatSamples(m.samplesLoopMs)}; single query ${formatSamples(m.samplesSingleMs)}`);
-    body.push(m.sameShape ? `  Same result shape: ${m.shapeNote}` : c.yellow(`  Different result shape: ${m.shapeNote}`));
+    body.push(
+      m.sameShape ? `  Same result shape: ${m.shapeNote}` : c.yellow(`  Different result shape: ${m.shapeNote}`),
+    );
   }
   body.push(`Why: ${a.explanation}`);
   body.push('Single query:', indent(c.cyan(a.combined.sql), '  '));
   // A loop whose effect the single query does not reproduce gets the query and the measurement, never a change.
   if (a.edits.length === 0) body.push(c.yellow(a.noEditReason ?? 'No code change.'));
   else {
-    body.push(`Code change (${r.applied === true ? 'applied' : r.applied === false ? 'not applied: it would change the outer query another loop\'s change replaces; change it by hand' : 'run with --apply to write it'}):`);
+    body.push(
+      `Code change (${r.applied === true ? 'applied' : r.applied === false ? "not applied: it would change the outer query another loop's change replaces; change it by hand" : 'run with --apply to write it'}):`,
+    );
     body.push(indent(diffLines(r, text, c).join('\n'), '  '));
   }
   for (const cv of caveatsBesideIndex(a)) body.push(`Caveat: ${cv}`);
   if (a.combined.indexDdl) {
-    body.push(`Index (no index leads with ${a.combined.childTable}.${a.combined.foreignKey}):`, `  ${c.cyan(a.combined.indexDdl.create)}`, `  Rollback: ${a.combined.indexDdl.rollback}`);
+    body.push(
+      `Index (no index leads with ${a.combined.childTable}.${a.combined.foreignKey}):`,
+      `  ${c.cyan(a.combined.indexDdl.create)}`,
+      `  Rollback: ${a.combined.indexDdl.rollback}`,
+    );
   }
   return [`${c.bold(`${r.path}:${r.line}:${r.column}`)}  ${c.yellow(a.title)}`, indent(body.join('\n'))].join('\n');
 }
@@ -245,7 +269,8 @@ export function loopsMarkdown(result: LoopsResult, texts: Map<string, string>): 
     else out.push('```diff', ...editHunks(texts.get(r.path) ?? '', a.edits), '```');
     const caveats = caveatsBesideIndex(a);
     if (caveats.length > 0) out.push('', ...caveats.map((cv) => `- ${cv}`));
-    if (a.combined.indexDdl) out.push('', '```sql', a.combined.indexDdl.create, `-- rollback: ${a.combined.indexDdl.rollback}`, '```');
+    if (a.combined.indexDdl)
+      out.push('', '```sql', a.combined.indexDdl.create, `-- rollback: ${a.combined.indexDdl.rollback}`, '```');
   }
   return `${out.join('\n')}\n`;
 }
@@ -263,7 +288,9 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
   const { target } = sessionTarget({ ...request.database, embedded: false, schema: [] }, io.env);
   const server: SessionTarget | undefined = target.kind === 'server' ? target : undefined;
   if (request.measure && !server) {
-    throw new UsageError("--measure runs each loop's queries on a server: pass --url postgres://… (or set PGHOST/PGDATABASE).");
+    throw new UsageError(
+      "--measure runs each loop's queries on a server: pass --url postgres://… (or set PGHOST/PGDATABASE).",
+    );
   }
   const cwd = process.cwd();
   // Every path is checked before anything is parsed or connected: a typo fails at once, naming the path.
@@ -274,8 +301,16 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
   let find: typeof import('../../core/advice/nPlusOne/findNPlusOne') | undefined;
   let session: DatabaseSession | undefined;
   const texts = new Map<string, string>();
-  const result: LoopsResult = { files: files.map(shownPath), measured: request.measure === true, loops: [], withoutRewrite: [] };
-  if (!server) io.note('No --url or PG* variables: static analysis only (child rows folded whole, foreign-key index not checked, nothing measured).');
+  const result: LoopsResult = {
+    files: files.map(shownPath),
+    measured: request.measure === true,
+    loops: [],
+    withoutRewrite: [],
+  };
+  if (!server)
+    io.note(
+      'No --url or PG* variables: static analysis only (child rows folded whole, foreign-key index not checked, nothing measured).',
+    );
   try {
     for (const file of files) {
       const path = shownPath(file);
@@ -290,7 +325,8 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
         session = await openSession(server);
         result.database = session.label;
       }
-      if (request.measure && session) io.note(`Measuring ${found} loop(s) in ${path} on ${session.label} (read-only transaction)…`);
+      if (request.measure && session)
+        io.note(`Measuring ${found} loop(s) in ${path} on ${session.label} (read-only transaction)…`);
       // Without --measure a server gives its catalog (column lists, primary key, the foreign-key index) and runs nothing.
       const advice = await advise.adviseNPlusOne(session, text, file, {
         measure: request.measure === true,
@@ -299,7 +335,8 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
         signal: io.signal,
       });
       for (const f of findings) {
-        if (!advice.some((a) => a.finding.inner.range.start === f.inner.range.start)) result.withoutRewrite.push({ path, line: f.line });
+        if (!advice.some((a) => a.finding.inner.range.start === f.inner.range.start))
+          result.withoutRewrite.push({ path, line: f.line });
       }
       if (advice.length === 0) continue;
       texts.set(path, text);
@@ -309,7 +346,10 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
           path,
           line: at.line + 1,
           column: at.column + 1,
-          loopLines: { start: lineColumnAt(text, a.finding.loopRange.start).line + 1, end: lineColumnAt(text, a.finding.loopRange.end).line + 1 },
+          loopLines: {
+            start: lineColumnAt(text, a.finding.loopRange.start).line + 1,
+            end: lineColumnAt(text, a.finding.loopRange.end).line + 1,
+          },
           advice: a,
         };
       });
@@ -320,7 +360,9 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
         const edits: NPlusOneAdvice['edits'] = [];
         for (const r of reports) {
           if (r.advice.edits.length === 0) continue;
-          r.applied = !r.advice.edits.some((e) => taken.some((t) => overlaps(t, e.range) || (t.start === e.range.start && t.end === e.range.end)));
+          r.applied = !r.advice.edits.some((e) =>
+            taken.some((t) => overlaps(t, e.range) || (t.start === e.range.start && t.end === e.range.end)),
+          );
           if (!r.applied) continue;
           taken.push(...r.advice.edits.map((e) => e.range));
           edits.push(...r.advice.edits);
@@ -338,9 +380,14 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
   }
   if (result.withoutRewrite.length > 0) {
     const where = result.withoutRewrite.map((w) => `${w.path}:${w.line}`).join(', ');
-    io.note(`Also a query in a loop over earlier rows, with no single query to offer (the outer query is not one plain table, or is grouped already): ${where}.`);
+    io.note(
+      `Also a query in a loop over earlier rows, with no single query to offer (the outer query is not one plain table, or is grouped already): ${where}.`,
+    );
   }
-  if (session && !request.measure && result.loops.length > 0) io.note(`Not measured: add --measure to run each loop (1 + N queries) and its single query on ${result.database} in a read-only transaction.`);
+  if (session && !request.measure && result.loops.length > 0)
+    io.note(
+      `Not measured: add --measure to run each loop (1 + N queries) and its single query on ${result.database} in a read-only transaction.`,
+    );
 
   if (request.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
   else if (request.markdown) io.out(loopsMarkdown(result, texts));
@@ -348,13 +395,24 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
   if (request.apply) {
     const byFile = new Map<string, number>();
     for (const r of result.loops) if (r.applied) byFile.set(r.path, (byFile.get(r.path) ?? 0) + 1);
-    const lines = [...byFile].map(([path, n]) => `Wrote ${path}: ${n} loop${n === 1 ? '' : 's'} replaced by a single query.`);
+    const lines = [...byFile].map(
+      ([path, n]) => `Wrote ${path}: ${n} loop${n === 1 ? '' : 's'} replaced by a single query.`,
+    );
     const waiting = result.loops.filter((r) => r.applied === false).length;
-    if (waiting > 0) lines.push(`Not applied: ${waiting} loop(s) over the same rows as a loop already replaced (one outer query, one change).`);
+    if (waiting > 0)
+      lines.push(
+        `Not applied: ${waiting} loop(s) over the same rows as a loop already replaced (one outer query, one change).`,
+      );
     const noEdit = result.loops.filter((r) => r.advice.edits.length === 0).length;
-    if (noEdit > 0) lines.push(`Not changed: ${noEdit} loop(s) whose effect the single query does not reproduce (see "No code change" above).`);
+    if (noEdit > 0)
+      lines.push(
+        `Not changed: ${noEdit} loop(s) whose effect the single query does not reproduce (see "No code change" above).`,
+      );
     io.out(lines.length > 0 ? `${lines.join('\n')}\n` : 'Nothing to write.\n');
   }
-  const fails = request.failOn !== undefined && result.loops.length > 0 && severityOrder[loopSeverity] >= severityOrder[request.failOn];
+  const fails =
+    request.failOn !== undefined &&
+    result.loops.length > 0 &&
+    severityOrder[loopSeverity] >= severityOrder[request.failOn];
   return fails ? exitCodes.failOn : exitCodes.ok;
 }

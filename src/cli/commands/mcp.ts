@@ -74,7 +74,10 @@ function serialQueue(): <T>(work: () => Promise<T>) => Promise<T> {
 }
 
 /** Builds the server with every tool registered; the caller connects a transport. */
-export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { server: McpServer; pool: ConnectionPool } {
+export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): {
+  server: McpServer;
+  pool: ConnectionPool;
+} {
   const names = [...base.connections.keys()].join(', ');
   const server = new McpServer(
     { name: 'pg-tuner', version: serverVersion },
@@ -87,21 +90,40 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
   );
   const pool = new ConnectionPool(base);
   const serial = serialQueue();
-  const connection = z.string().max(200).describe(`The name of a connection the user configured: ${names}. Never a URL.`);
-  const sql = z.string().min(1).max(maxTextChars).describe('One SQL statement (SELECT, INSERT, UPDATE, DELETE, MERGE); $1… or :name parameters allowed.');
-  const params = z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).max(100).optional().describe('Values for $1, $2 … in order.');
-  const run = (work: (ctx: AgentToolContext) => Promise<ToolAnswer> | ToolAnswer) => async (signal: AbortSignal): Promise<CallToolResult> => {
-    try {
-      return answer(await serial(async () => work({ ...base, signal })));
-    } catch (err) {
-      return failure(err);
-    }
-  };
+  const connection = z
+    .string()
+    .max(200)
+    .describe(`The name of a connection the user configured: ${names}. Never a URL.`);
+  const sql = z
+    .string()
+    .min(1)
+    .max(maxTextChars)
+    .describe('One SQL statement (SELECT, INSERT, UPDATE, DELETE, MERGE); $1… or :name parameters allowed.');
+  const params = z
+    .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .max(100)
+    .optional()
+    .describe('Values for $1, $2 … in order.');
+  const run =
+    (work: (ctx: AgentToolContext) => Promise<ToolAnswer> | ToolAnswer) =>
+    async (signal: AbortSignal): Promise<CallToolResult> => {
+      try {
+        return answer(await serial(async () => work({ ...base, signal })));
+      } catch (err) {
+        return failure(err);
+      }
+    };
   const readOnly = { readOnlyHint: true, destructiveHint: false, openWorldHint: false };
 
   server.registerTool(
     'list_connections',
-    { title: 'List connections', description: 'The databases this server may use (by name), and whether it may run writing statements or build what-if indexes.', inputSchema: {}, annotations: { ...readOnly, idempotentHint: true } },
+    {
+      title: 'List connections',
+      description:
+        'The databases this server may use (by name), and whether it may run writing statements or build what-if indexes.',
+      inputSchema: {},
+      annotations: { ...readOnly, idempotentHint: true },
+    },
     async (_args, extra) => run((ctx) => listConnectionsTool(ctx))(extra.signal),
   );
   server.registerTool(
@@ -113,9 +135,15 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
       inputSchema: {
         connection,
         sql,
-        mode: z.enum(['estimate', 'analyze']).default('estimate').describe('estimate: plan only (nothing runs). analyze: run it (read-only) for actual times and rows.'),
+        mode: z
+          .enum(['estimate', 'analyze'])
+          .default('estimate')
+          .describe('estimate: plan only (nothing runs). analyze: run it (read-only) for actual times and rows.'),
         params,
-        genericPlan: z.boolean().optional().describe('EXPLAIN (GENERIC_PLAN) for $n without values (PostgreSQL 16+); implies estimate.'),
+        genericPlan: z
+          .boolean()
+          .optional()
+          .describe('EXPLAIN (GENERIC_PLAN) for $n without values (PostgreSQL 16+); implies estimate.'),
       },
       annotations: readOnly,
     },
@@ -125,8 +153,12 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
     'analyse_plan',
     {
       title: 'Analyse a pasted plan',
-      description: 'Read EXPLAIN output the user pasted (JSON, text, YAML or XML; from psql, pgAdmin, auto_explain, …) and find the insights. No database is used.',
-      inputSchema: { plan: z.string().min(1).max(maxTextChars).describe('The EXPLAIN output.'), sql: z.string().max(maxTextChars).optional().describe('The statement, to map plan nodes to SQL.') },
+      description:
+        'Read EXPLAIN output the user pasted (JSON, text, YAML or XML; from psql, pgAdmin, auto_explain, …) and find the insights. No database is used.',
+      inputSchema: {
+        plan: z.string().min(1).max(maxTextChars).describe('The EXPLAIN output.'),
+        sql: z.string().max(maxTextChars).optional().describe('The statement, to map plan nodes to SQL.'),
+      },
       annotations: { ...readOnly, idempotentHint: true },
     },
     async (args, extra) => run(() => analysePlanTool(args))(extra.signal),
@@ -135,7 +167,8 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
     'compare_plans',
     {
       title: 'Compare two plans',
-      description: 'Match the nodes of two EXPLAIN outputs (before and after a change) and report what changed: time, rows, buffers, node types. No database is used.',
+      description:
+        'Match the nodes of two EXPLAIN outputs (before and after a change) and report what changed: time, rows, buffers, node types. No database is used.',
       inputSchema: { before: z.string().min(1).max(maxTextChars), after: z.string().min(1).max(maxTextChars) },
       annotations: { ...readOnly, idempotentHint: true },
     },
@@ -150,7 +183,12 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
       inputSchema: {
         connection,
         sql: sql.optional(),
-        workload: z.array(z.string().min(1).max(maxTextChars)).min(1).max(20).optional().describe('Several statements (one per item) judged together: each index is re-planned against the others.'),
+        workload: z
+          .array(z.string().min(1).max(maxTextChars))
+          .min(1)
+          .max(20)
+          .optional()
+          .describe('Several statements (one per item) judged together: each index is re-planned against the others.'),
         params,
         asWritten: z.boolean().optional().describe('Judge the statement as written only, not its proven rewrites.'),
       },
@@ -162,7 +200,8 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
     'rewrite',
     {
       title: 'Rewrite a statement',
-      description: 'Faster forms of a SELECT, each proven to return the same rows on this database (both forms run read-only and compared) and measured; only those are returned, with the evidence and caveats.',
+      description:
+        'Faster forms of a SELECT, each proven to return the same rows on this database (both forms run read-only and compared) and measured; only those are returned, with the evidence and caveats.',
       inputSchema: { connection, sql, params },
       annotations: readOnly,
     },
@@ -187,7 +226,7 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
     'top_queries',
     {
       title: 'Top queries',
-      description: "The statements worth tuning on a server, from pg_stat_statements (read-only).",
+      description: 'The statements worth tuning on a server, from pg_stat_statements (read-only).',
       inputSchema: {
         connection,
         orderBy: z.enum(topQueryOrders as [TopQueryOrder, ...TopQueryOrder[]]).optional(),
@@ -201,7 +240,8 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
     'health',
     {
       title: 'Database health',
-      description: 'Read-only schema and workload checks of a server with a score; each finding with its evidence, the fix as DDL text and its rollback (not run).',
+      description:
+        'Read-only schema and workload checks of a server with a score; each finding with its evidence, the fix as DDL text and its rollback (not run).',
       inputSchema: { connection },
       annotations: { ...readOnly, idempotentHint: true },
     },
@@ -214,7 +254,13 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): { 
 export async function mcpCommand(request: CliRequest, io: CommandIo): Promise<number> {
   const options = request.mcp;
   if (!options) throw new Error('mcp without options');
-  const connections = configuredConnections({ connections: options.connections, url: request.database.url, configPath: options.configPath, schema: request.database.schema, env: io.env });
+  const connections = configuredConnections({
+    connections: options.connections,
+    url: request.database.url,
+    configPath: options.configPath,
+    schema: request.database.schema,
+    env: io.env,
+  });
   const { server, pool } = createTunerMcpServer({
     connections,
     allowAnalyzeWrites: options.allowAnalyzeWrites,

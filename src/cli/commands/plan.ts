@@ -25,8 +25,12 @@ export async function planCommand(request: CliRequest, io: CommandIo, errorConte
     await loadParser();
     const sql = request.sqlFile !== undefined ? readSqlFile(request.sqlFile) : undefined;
     const shared = obfuscatePlan(readPlanFile(request.planPath), { sql });
-    if (request.json) io.out(`${JSON.stringify({ plan: shared.text, format: shared.format, sql: shared.sql }, null, 2)}\n`);
-    else io.out(`${shared.text.replace(/\s+$/, '')}\n${shared.sql !== undefined ? `\n${shared.sql.replace(/\s+$/, '')}\n` : ''}`);
+    if (request.json)
+      io.out(`${JSON.stringify({ plan: shared.text, format: shared.format, sql: shared.sql }, null, 2)}\n`);
+    else
+      io.out(
+        `${shared.text.replace(/\s+$/, '')}\n${shared.sql !== undefined ? `\n${shared.sql.replace(/\s+$/, '')}\n` : ''}`,
+      );
     io.note('Names and literals replaced; numbers, node types and keywords kept.');
     return 0;
   }

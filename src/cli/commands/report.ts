@@ -15,19 +15,26 @@ import { analyseSavedPlan } from './plan';
 const stepNote: Record<AdviceStep, string> = {
   rewrites: 'Rewrites: running both forms of each and comparing their rows…',
   indexes: 'Indexes: screening candidates…',
-  combination: 'Measuring the chosen rewrite with its index (original, rewrite, index, both) in a rolled-back transaction…',
+  combination:
+    'Measuring the chosen rewrite with its index (original, rewrite, index, both) in a rolled-back transaction…',
 };
 
 /**
  * `--advise`: explain, then both advisors, on one session (the embedded database loads once). Index figures are
  * measured on the embedded database, or on a server with --allow-what-if; otherwise estimates only (as `advise`).
  */
-async function explainAndAdvise(request: CliRequest, io: CommandIo, errorContext: ErrorContext): Promise<{ result: TuningResult; advice: Pick<MarkdownReportOptions, 'rewrites' | 'indexAdvice'> }> {
+async function explainAndAdvise(
+  request: CliRequest,
+  io: CommandIo,
+  errorContext: ErrorContext,
+): Promise<{ result: TuningResult; advice: Pick<MarkdownReportOptions, 'rewrites' | 'indexAdvice'> }> {
   const db = request.database;
   const { sql, target } = await prepareStatement(request.sql ?? { kind: 'inline', text: '' }, db, io, errorContext);
   const allowMeasuredWhatIf = target.kind === 'embedded' || request.allowWhatIf === true;
   if (!allowMeasuredWhatIf) {
-    io.note('Index figures are estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).');
+    io.note(
+      'Index figures are estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).',
+    );
   }
   const params = db.params.length > 0 ? db.params : undefined;
   return withSession(target, async (session) => {
@@ -71,7 +78,9 @@ export async function reportCommand(request: CliRequest, io: CommandIo, errorCon
     try {
       writeFileSync(request.out, markdown);
     } catch (err) {
-      throw new TunerError('bad-input', `Cannot write the report to ${request.out}: ${(err as Error).message}`, { cause: err });
+      throw new TunerError('bad-input', `Cannot write the report to ${request.out}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     io.note(`Report written to ${request.out}.`);
   } else {

@@ -9,7 +9,12 @@ import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseRewriteWithIndex } from '../../core/advice/rewrite/rewriteWithIndex';
 import type { Rewrite, RewriteCombination } from '../../core/advice/rewriteSuggestion';
 import { formatMs, formatRatio, formatSamples } from '../../core/report/formatNumbers';
-import { describeContributions, describeEquivalence, figureRows, renderRewriteMarkdown } from '../../core/report/rewriteReport';
+import {
+  describeContributions,
+  describeEquivalence,
+  figureRows,
+  renderRewriteMarkdown,
+} from '../../core/report/rewriteReport';
 import type { CliRequest } from '../args';
 import { UsageError } from '../args';
 import type { Colours } from '../colours';
@@ -23,7 +28,12 @@ import { prepareStatement, withSession } from '../runStatement';
 function columns(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
   return rows
-    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -33,7 +43,14 @@ export function combinationText(c: RewriteCombination): string[] {
   out.push(...c.indexSql.map((s) => `  ${s}`));
   const original = c.arms[0].figures.timeMs;
   const rows = [['', `median of ${c.arms[0].figures.samplesMs.length}`, 'runs', 'vs original', 'shared buffers']];
-  for (const a of c.arms) rows.push([a.label, formatMs(a.figures.timeMs), formatSamples(a.figures.samplesMs), formatRatio(original, a.figures.timeMs), String(a.figures.sharedBuffers)]);
+  for (const a of c.arms)
+    rows.push([
+      a.label,
+      formatMs(a.figures.timeMs),
+      formatSamples(a.figures.samplesMs),
+      formatRatio(original, a.figures.timeMs),
+      String(a.figures.sharedBuffers),
+    ]);
   out.push(indent(columns(rows), '  '));
   out.push(...describeContributions(c).map((l) => `  ${l}`));
   out.push(`Rollback: ${c.rollbackSql.join(' ')}`);
@@ -42,18 +59,30 @@ export function combinationText(c: RewriteCombination): string[] {
 
 /** A proven rewrite's proof, as the demo and `advise` print it next to their figures: verdict, findings, caveats. */
 export function proofLines(r: Rewrite, c: Colours): string[] {
-  return [`Equivalence: ${describeEquivalence(r)}`, ...(r.findings ?? []).map((f) => c.yellow(`Finding: ${f}`)), ...r.caveats.map((cv) => `Caveat: ${cv}`)];
+  return [
+    `Equivalence: ${describeEquivalence(r)}`,
+    ...(r.findings ?? []).map((f) => c.yellow(`Finding: ${f}`)),
+    ...r.caveats.map((cv) => `Caveat: ${cv}`),
+  ];
 }
 
 function formatRewrite(r: Rewrite, n: number, c: Colours): string {
   const verdict =
-    r.verification === 'equivalent' ? c.green(r.quickFix ? '[equivalent, faster]' : '[equivalent]') : r.verification === 'not-equivalent' ? c.red('[NOT equivalent]') : r.verification === 'not-tested-on-data' ? c.yellow('[not tested on data]') : c.yellow('[not proven]');
+    r.verification === 'equivalent'
+      ? c.green(r.quickFix ? '[equivalent, faster]' : '[equivalent]')
+      : r.verification === 'not-equivalent'
+        ? c.red('[NOT equivalent]')
+        : r.verification === 'not-tested-on-data'
+          ? c.yellow('[not tested on data]')
+          : c.yellow('[not proven]');
   const body: string[] = [];
   body.push(`Equivalence: ${describeEquivalence(r)}`);
   if (r.equivalence) body.push(`  ${r.verificationReason}`);
   const m = r.measurement;
   if (m) {
-    body.push(`Measured on ${m.where} (EXPLAIN ANALYZE, BUFFERS): ${formatMs(m.before.timeMs)} → ${formatMs(m.after.timeMs)} (${formatRatio(m.before.timeMs, m.after.timeMs)}), faster beyond noise: ${m.faster ? 'yes' : 'no'}`);
+    body.push(
+      `Measured on ${m.where} (EXPLAIN ANALYZE, BUFFERS): ${formatMs(m.before.timeMs)} → ${formatMs(m.after.timeMs)} (${formatRatio(m.before.timeMs, m.after.timeMs)}), faster beyond noise: ${m.faster ? 'yes' : 'no'}`,
+    );
     body.push(indent(columns([['', 'original', 'rewrite', 'change'], ...figureRows([m.before, m.after])]), '  '));
   } else {
     body.push('Measured: no (only a rewrite proven equivalent is timed)');
@@ -78,17 +107,27 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
   const db = request.database;
   const { sql, target } = await prepareStatement(request.sql, db, io, errorContext);
   if (request.withIndex && target.kind === 'server' && !request.allowWhatIf) {
-    throw new UsageError('--with-index builds candidate indexes in rolled-back transactions: on a server, add --allow-what-if (never on production).');
+    throw new UsageError(
+      '--with-index builds candidate indexes in rolled-back transactions: on a server, add --allow-what-if (never on production).',
+    );
   }
   const params = db.params.length > 0 ? db.params : undefined;
   const rewrites = await withSession(target, async (session) => {
     const found = await adviseRewrites(session, sql, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal });
     if (request.withIndex) {
-      if (!found.some((r) => r.verification === 'equivalent')) io.note('No rewrite was proven equivalent, so none is measured with an index.');
+      if (!found.some((r) => r.verification === 'equivalent'))
+        io.note('No rewrite was proven equivalent, so none is measured with an index.');
       else {
         io.note('Asking the index advisor for the rewritten forms (real indexes in rolled-back transactions)…');
-        const { chosen, advice } = await adviseRewriteWithIndex(session, sql, found, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal });
-        if (!chosen) io.note(`The index advisor chose ${advice.best ? `"${advice.best.appliesTo}"` : 'no index'}, so no rewrite is measured with an index.`);
+        const { chosen, advice } = await adviseRewriteWithIndex(session, sql, found, {
+          params,
+          statementTimeoutMs: db.timeoutMs,
+          signal: io.signal,
+        });
+        if (!chosen)
+          io.note(
+            `The index advisor chose ${advice.best ? `"${advice.best.appliesTo}"` : 'no index'}, so no rewrite is measured with an index.`,
+          );
       }
     }
     return found;

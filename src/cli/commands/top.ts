@@ -12,7 +12,9 @@ import { sessionTarget, withSession } from '../runStatement';
 export function workloadTarget(request: CliRequest, io: CommandIo): SessionTarget {
   const { target } = sessionTarget({ ...request.database, embedded: false, schema: [] }, io.env);
   if (target.kind !== 'server') {
-    throw new UsageError(`${request.command} reads a server's statistics: pass --url postgres://… (or set PGHOST/PGDATABASE).`);
+    throw new UsageError(
+      `${request.command} reads a server's statistics: pass --url postgres://… (or set PGHOST/PGDATABASE).`,
+    );
   }
   return target;
 }
@@ -41,7 +43,11 @@ export function formatTopQueries(result: TopQueriesResult, colours: Colours, wid
   if (result.statements.length === 0) {
     lines.push('No statements recorded for this database yet.');
   } else {
-    const columns: Array<{ title: string; key?: TopQueryOrder; value: (s: TopQueriesResult['statements'][number]) => string }> = [
+    const columns: Array<{
+      title: string;
+      key?: TopQueryOrder;
+      value: (s: TopQueriesResult['statements'][number]) => string;
+    }> = [
       { title: '#', value: (s) => String(s.rank) },
       { title: 'Total', key: 'total', value: (s) => formatMs(s.totalTimeMs) },
       { title: 'Share', value: (s) => formatShare(s.share) },
@@ -58,11 +64,17 @@ export function formatTopQueries(result: TopQueriesResult, colours: Colours, wid
     const statementWidth = Math.max(30, width - used);
     lines.push(colours.dim([...columns.map((c, i) => pad(c.title, i)), 'Statement'].join('  ')));
     result.statements.forEach((s, r) => {
-      const figures = columns.map((c, i) => (c.key === order ? colours.bold(pad(cells[r][i], i)) : pad(cells[r][i], i)));
+      const figures = columns.map((c, i) =>
+        c.key === order ? colours.bold(pad(cells[r][i], i)) : pad(cells[r][i], i),
+      );
       const text = s.textVisible ? cut(oneLine(s.query), statementWidth) : colours.dim('<insufficient privilege>');
       lines.push([...figures, text].join('  '));
     });
-    lines.push(colours.dim(`Share: of the database's ${order === 'mean' ? 'total time' : topQueryOrderLabels[order]} across all ${formatCount(result.statementCount)} statements.`));
+    lines.push(
+      colours.dim(
+        `Share: of the database's ${order === 'mean' ? 'total time' : topQueryOrderLabels[order]} across all ${formatCount(result.statementCount)} statements.`,
+      ),
+    );
   }
   if (result.notes.length > 0) lines.push('', formatNotes(result.notes, colours));
   return `${lines.join('\n')}\n`;

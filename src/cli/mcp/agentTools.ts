@@ -55,12 +55,19 @@ export interface ToolAnswer {
 }
 
 /** Why something is refused, as a stable code the agent (and the tests) can act on. */
-export type RefusalCode = 'url-not-allowed' | 'unknown-connection' | 'multiple-statements' | 'analyze-writes-refused' | 'server-only' | 'what-if-not-allowed';
+export type RefusalCode =
+  | 'url-not-allowed'
+  | 'unknown-connection'
+  | 'multiple-statements'
+  | 'analyze-writes-refused'
+  | 'server-only'
+  | 'what-if-not-allowed';
 
 /** A parameter value as an agent sends it: text (as --param), a number or true/false, or SQL NULL. */
 export type ParamValue = string | number | boolean | null;
 
-const embeddedCaveat = 'Ran on the embedded database (PGlite, in this process): plans and timings are not those of a production server.';
+const embeddedCaveat =
+  'Ran on the embedded database (PGlite, in this process): plans and timings are not those of a production server.';
 
 /** What a tool says about where it ran: the name the user gave it, never its address. */
 export type ConnectionInfo = Pick<NamedConnection, 'name' | 'kind'>;
@@ -70,7 +77,10 @@ export type ConnectionInfo = Pick<NamedConnection, 'name' | 'kind'>;
  * connection (the language-model tools), which takes no name.
  */
 export interface SessionProvider {
-  use<T>(name: string | undefined, work: (session: DatabaseSession, connection: ConnectionInfo) => Promise<T>): Promise<T>;
+  use<T>(
+    name: string | undefined,
+    work: (session: DatabaseSession, connection: ConnectionInfo) => Promise<T>,
+  ): Promise<T>;
 }
 
 /**
@@ -82,8 +92,14 @@ export class ConnectionPool implements SessionProvider {
 
   constructor(private readonly ctx: Pick<AgentToolContext, 'connections'>) {}
 
-  async use<T>(name: string | undefined, work: (session: DatabaseSession, connection: ConnectionInfo) => Promise<T>): Promise<T> {
-    if (name === undefined) throw new TunerError('bad-input', `Name a connection: ${[...this.ctx.connections.keys()].join(', ')}.`, { code: 'unknown-connection' });
+  async use<T>(
+    name: string | undefined,
+    work: (session: DatabaseSession, connection: ConnectionInfo) => Promise<T>,
+  ): Promise<T> {
+    if (name === undefined)
+      throw new TunerError('bad-input', `Name a connection: ${[...this.ctx.connections.keys()].join(', ')}.`, {
+        code: 'unknown-connection',
+      });
     const connection = connectionNamed(this.ctx.connections, name);
     if (connection.kind === 'server') return withSession(connection.target(), (session) => work(session, connection));
     this.embedded ??= openSession(connection.target());
@@ -109,7 +125,11 @@ export async function oneStatement(text: string): Promise<string> {
   const statements = splitStatements(text);
   if (statements.length === 0) throw new TunerError('bad-input', 'There is no SQL statement in the text.');
   if (statements.length > 1) {
-    throw new TunerError('bad-input', `The text holds ${statements.length} statements; send one statement per call (nothing was run).`, { code: 'multiple-statements' });
+    throw new TunerError(
+      'bad-input',
+      `The text holds ${statements.length} statements; send one statement per call (nothing was run).`,
+      { code: 'multiple-statements' },
+    );
   }
   const sql = rewriteNamedParameters(statements[0].text).text;
   await loadParser();
@@ -173,7 +193,7 @@ function wrapperCaveat(result: TuningResult): string | undefined {
     case 'rolled-back-transaction':
       return 'The statement may write: it ran inside BEGIN … ROLLBACK (nothing was kept), with the server started with --allow-analyze-writes.';
     case 'plan-only':
-      return 'Estimate only: the statement was planned, not run; row counts and costs are the planner\'s guesses.';
+      return "Estimate only: the statement was planned, not run; row counts and costs are the planner's guesses.";
     default:
       return undefined;
   }
@@ -188,7 +208,11 @@ export interface ExplainInput {
   genericPlan?: boolean;
 }
 
-export async function explainTool(pool: SessionProvider, ctx: AgentToolContext, input: ExplainInput): Promise<ToolAnswer> {
+export async function explainTool(
+  pool: SessionProvider,
+  ctx: AgentToolContext,
+  input: ExplainInput,
+): Promise<ToolAnswer> {
   const sql = await oneStatement(input.sql);
   const analyze = input.mode === 'analyze' && input.genericPlan !== true;
   return pool.use(input.connection, async (session, connection) => {
@@ -200,27 +224,56 @@ export async function explainTool(pool: SessionProvider, ctx: AgentToolContext, 
       statementTimeoutMs: ctx.timeoutMs,
       signal: ctx.signal,
     });
-    const caveats = [wrapperCaveat(result), connection.kind === 'embedded' ? embeddedCaveat : undefined].filter((c): c is string => c !== undefined);
-    const time = result.plan.executionTimeMs !== undefined ? `execution ${formatMs(result.plan.executionTimeMs)}` : 'estimate only';
-    const summary = [`Explained on "${connection.name}" (${time}, ${result.run?.wrapper ?? 'plan-only'}): ${result.insights.length} insight(s).`, ...insightLines(result)];
-    return { structured: { connection: connection.name, mode: analyze ? 'analyze' : 'estimate', caveats, result: resultJson(result) }, summary: summary.join('\n') };
+    const caveats = [wrapperCaveat(result), connection.kind === 'embedded' ? embeddedCaveat : undefined].filter(
+      (c): c is string => c !== undefined,
+    );
+    const time =
+      result.plan.executionTimeMs !== undefined
+        ? `execution ${formatMs(result.plan.executionTimeMs)}`
+        : 'estimate only';
+    const summary = [
+      `Explained on "${connection.name}" (${time}, ${result.run?.wrapper ?? 'plan-only'}): ${result.insights.length} insight(s).`,
+      ...insightLines(result),
+    ];
+    return {
+      structured: {
+        connection: connection.name,
+        mode: analyze ? 'analyze' : 'estimate',
+        caveats,
+        result: resultJson(result),
+      },
+      summary: summary.join('\n'),
+    };
   });
 }
 
 export async function analysePlanTool(input: { plan: string; sql?: string }): Promise<ToolAnswer> {
   if (input.plan.trim() === '') throw new TunerError('bad-input', 'The plan is empty.');
   const result = await analysePlanText(input.plan, input.sql);
-  const time = result.plan.executionTimeMs !== undefined ? `execution ${formatMs(result.plan.executionTimeMs)}` : 'no actual times (EXPLAIN without ANALYZE)';
-  const caveats = ['Read from the pasted text only: no database was used, so table sizes and existing indexes are unknown.'];
-  const summary = [`Plan read (${result.plan.format}, ${result.plan.nodes.length} nodes, ${time}): ${result.insights.length} insight(s).`, ...insightLines(result)];
+  const time =
+    result.plan.executionTimeMs !== undefined
+      ? `execution ${formatMs(result.plan.executionTimeMs)}`
+      : 'no actual times (EXPLAIN without ANALYZE)';
+  const caveats = [
+    'Read from the pasted text only: no database was used, so table sizes and existing indexes are unknown.',
+  ];
+  const summary = [
+    `Plan read (${result.plan.format}, ${result.plan.nodes.length} nodes, ${time}): ${result.insights.length} insight(s).`,
+    ...insightLines(result),
+  ];
   return { structured: { caveats, result: resultJson(result) }, summary: summary.join('\n') };
 }
 
 export function comparePlansTool(input: { before: string; after: string }): ToolAnswer {
   const comparison = comparePlans(parsePlan(input.before), parsePlan(input.after));
   const summaryLines = summariseComparison(comparison);
-  const caveats = comparison.analyzed ? [] : ['At least one plan has no actual times (no ANALYZE): only estimates are compared.'];
-  return { structured: { summary: summaryLines, caveats, comparison }, summary: summaryLines.join('\n') || 'No difference found.' };
+  const caveats = comparison.analyzed
+    ? []
+    : ['At least one plan has no actual times (no ANALYZE): only estimates are compared.'];
+  return {
+    structured: { summary: summaryLines, caveats, comparison },
+    summary: summaryLines.join('\n') || 'No difference found.',
+  };
 }
 
 export interface AdviseInput {
@@ -231,8 +284,16 @@ export interface AdviseInput {
   asWritten?: boolean;
 }
 
-export async function adviseIndexesTool(pool: SessionProvider, ctx: AgentToolContext, input: AdviseInput): Promise<ToolAnswer> {
-  if ((input.sql === undefined) === (input.workload === undefined)) throw new TunerError('bad-input', 'Give either "sql" (one statement) or "workload" (several statements), not both or neither.');
+export async function adviseIndexesTool(
+  pool: SessionProvider,
+  ctx: AgentToolContext,
+  input: AdviseInput,
+): Promise<ToolAnswer> {
+  if ((input.sql === undefined) === (input.workload === undefined))
+    throw new TunerError(
+      'bad-input',
+      'Give either "sql" (one statement) or "workload" (several statements), not both or neither.',
+    );
   const texts = input.sql !== undefined ? [input.sql] : (input.workload ?? []);
   const statements: string[] = [];
   for (const t of texts) statements.push(await oneStatement(t));
@@ -261,7 +322,10 @@ export async function adviseIndexesTool(pool: SessionProvider, ctx: AgentToolCon
         : 'Estimates only: this server was not started with --allow-what-if, so no index was built to time it.',
       ...(connection.kind === 'embedded' ? [embeddedCaveat] : []),
     ];
-    return { structured: { connection: connection.name, measured, caveats, statements: out }, summary: lines.join('\n') };
+    return {
+      structured: { connection: connection.name, measured, caveats, statements: out },
+      summary: lines.join('\n'),
+    };
   });
 }
 
@@ -270,21 +334,35 @@ function provenAndMeasured(r: Rewrite): boolean {
   return r.verification === 'equivalent' && r.measurement !== undefined;
 }
 
-export async function rewriteTool(pool: SessionProvider, ctx: AgentToolContext, input: { connection?: string; sql: string; params?: ParamValue[] }): Promise<ToolAnswer> {
+export async function rewriteTool(
+  pool: SessionProvider,
+  ctx: AgentToolContext,
+  input: { connection?: string; sql: string; params?: ParamValue[] },
+): Promise<ToolAnswer> {
   const sql = await oneStatement(input.sql);
   return pool.use(input.connection, async (session, connection) => {
     await requireReadOnlyRun(session, sql, ctx);
-    const found = await adviseRewrites(session, sql, { params: paramsOf(input.params), statementTimeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    const found = await adviseRewrites(session, sql, {
+      params: paramsOf(input.params),
+      statementTimeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+    });
     const rewrites = found.filter(provenAndMeasured);
     const notOffered = found
       .filter((r) => !provenAndMeasured(r))
       .map((r) => ({ id: r.id, title: r.title, verification: r.verification, reason: r.verificationReason }));
     const caveats = [
-      'Only rewrites proven to return the same rows on this database (both forms run in a read-only transaction and compared) and measured are offered; equivalence on this data is evidence, not a proof for all data (see each rewrite\'s caveats).',
+      "Only rewrites proven to return the same rows on this database (both forms run in a read-only transaction and compared) and measured are offered; equivalence on this data is evidence, not a proof for all data (see each rewrite's caveats).",
       ...(connection.kind === 'embedded' ? [embeddedCaveat] : []),
     ];
-    const lines = rewrites.map((r) => `- ${r.title}: ${r.measurement ? `${formatMs(r.measurement.before.timeMs)} → ${formatMs(r.measurement.after.timeMs)}` : ''}${r.quickFix ? ' (faster beyond noise)' : ''}`);
-    const summary = rewrites.length === 0 ? `No proven, measured rewrite (${notOffered.length} considered and not offered).` : [`${rewrites.length} proven rewrite(s):`, ...lines].join('\n');
+    const lines = rewrites.map(
+      (r) =>
+        `- ${r.title}: ${r.measurement ? `${formatMs(r.measurement.before.timeMs)} → ${formatMs(r.measurement.after.timeMs)}` : ''}${r.quickFix ? ' (faster beyond noise)' : ''}`,
+    );
+    const summary =
+      rewrites.length === 0
+        ? `No proven, measured rewrite (${notOffered.length} considered and not offered).`
+        : [`${rewrites.length} proven rewrite(s):`, ...lines].join('\n');
     return { structured: { connection: connection.name, sql, caveats, rewrites, notOffered }, summary };
   });
 }
@@ -295,14 +373,25 @@ export interface LoopsInput {
   measure?: boolean;
 }
 
-export async function findLoopsTool(pool: SessionProvider, ctx: AgentToolContext, input: LoopsInput): Promise<ToolAnswer> {
+export async function findLoopsTool(
+  pool: SessionProvider,
+  ctx: AgentToolContext,
+  input: LoopsInput,
+): Promise<ToolAnswer> {
   const files = resolveSourceFiles(input.paths, ctx.cwd);
   const shown = (p: string): string => relative(ctx.cwd, p) || p;
   if (input.connection !== undefined) {
     const c = connectionNamed(ctx.connections, input.connection);
-    if (c.kind !== 'server') throw new TunerError('bad-input', 'loops reads the catalog of a server: name a server connection, or none for static analysis.', { code: 'server-only' });
+    if (c.kind !== 'server')
+      throw new TunerError(
+        'bad-input',
+        'loops reads the catalog of a server: name a server connection, or none for static analysis.',
+        { code: 'server-only' },
+      );
   } else if (input.measure === true) {
-    throw new TunerError('bad-input', 'measure runs each loop\'s queries on a server: name a server connection.', { code: 'server-only' });
+    throw new TunerError('bad-input', "measure runs each loop's queries on a server: name a server connection.", {
+      code: 'server-only',
+    });
   }
   const scan = async (session: DatabaseSession | undefined): Promise<ToolAnswer> => {
     const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
@@ -310,16 +399,36 @@ export async function findLoopsTool(pool: SessionProvider, ctx: AgentToolContext
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
       if (!mayHoldQueryCall(text)) continue;
-      const advice = await adviseNPlusOne(session, text, file, { measure: input.measure === true, statementTimeoutMs: ctx.timeoutMs, signal: ctx.signal });
+      const advice = await adviseNPlusOne(session, text, file, {
+        measure: input.measure === true,
+        statementTimeoutMs: ctx.timeoutMs,
+        signal: ctx.signal,
+      });
       for (const a of advice) {
         const at = lineColumnAt(text, a.finding.inner.range.start);
         // The code change as a diff to show; never written here.
-        loops.push({ path: shown(file), line: at.line + 1, column: at.column + 1, title: a.title, explanation: a.explanation, singleQuery: a.combined.sql, indexDdl: a.combined.indexDdl, diff: editHunks(text, a.edits).join('\n'), noEditReason: a.noEditReason, caveats: a.caveats, measurement: a.measurement });
+        loops.push({
+          path: shown(file),
+          line: at.line + 1,
+          column: at.column + 1,
+          title: a.title,
+          explanation: a.explanation,
+          singleQuery: a.combined.sql,
+          indexDdl: a.combined.indexDdl,
+          diff: editHunks(text, a.edits).join('\n'),
+          noEditReason: a.noEditReason,
+          caveats: a.caveats,
+          measurement: a.measurement,
+        });
       }
     }
     const caveats = [
       'The code changes are returned as diffs and were not applied.',
-      session ? (input.measure === true ? 'Measured: each loop and its single query ran in a read-only transaction.' : 'Not measured: the server\'s catalog was read, nothing was run.') : 'Static analysis only: no catalog read, nothing run.',
+      session
+        ? input.measure === true
+          ? 'Measured: each loop and its single query ran in a read-only transaction.'
+          : "Not measured: the server's catalog was read, nothing was run."
+        : 'Static analysis only: no catalog read, nothing run.',
     ];
     const summary = `${loops.length === 0 ? 'No N+1 loop' : `${loops.length} N+1 loop(s)`} in ${files.length} file(s).${loops.map((l) => `\n- ${String(l.path)}:${String(l.line)} ${String(l.title)}`).join('')}`;
     return { structured: { files: files.map(shown), measured: input.measure === true, caveats, loops }, summary };
@@ -328,33 +437,63 @@ export async function findLoopsTool(pool: SessionProvider, ctx: AgentToolContext
 }
 
 function serverOnly(connection: ConnectionInfo, what: string): void {
-  if (connection.kind !== 'server') throw new TunerError('bad-input', `${what} reads a server's statistics: name a server connection, not the embedded database.`, { code: 'server-only' });
+  if (connection.kind !== 'server')
+    throw new TunerError(
+      'bad-input',
+      `${what} reads a server's statistics: name a server connection, not the embedded database.`,
+      { code: 'server-only' },
+    );
 }
 
-export async function topQueriesTool(pool: SessionProvider, input: { connection?: string; orderBy?: TopQueryOrder; limit?: number }): Promise<ToolAnswer> {
+export async function topQueriesTool(
+  pool: SessionProvider,
+  input: { connection?: string; orderBy?: TopQueryOrder; limit?: number },
+): Promise<ToolAnswer> {
   return pool.use(input.connection, async (session, connection) => {
     serverOnly(connection, 'top_queries');
     const result = await loadTopQueries(session, { orderBy: input.orderBy ?? 'total', limit: input.limit ?? 20 });
     const summary =
       result.status === 'ok'
-        ? [`Top ${result.statements.length} of ${result.statementCount} statements by ${result.orderBy}:`, ...result.statements.slice(0, 5).map((s) => `${s.rank}. ${formatMs(s.totalTimeMs)} total, ${s.calls} calls: ${s.textVisible ? s.query.replace(/\s+/g, ' ').slice(0, 100) : '<insufficient privilege>'}`)].join('\n')
+        ? [
+            `Top ${result.statements.length} of ${result.statementCount} statements by ${result.orderBy}:`,
+            ...result.statements
+              .slice(0, 5)
+              .map(
+                (s) =>
+                  `${s.rank}. ${formatMs(s.totalTimeMs)} total, ${s.calls} calls: ${s.textVisible ? s.query.replace(/\s+/g, ' ').slice(0, 100) : '<insufficient privilege>'}`,
+              ),
+          ].join('\n')
         : result.notes.map((n) => n.message).join('\n');
     return { structured: { connection: connection.name, ...result }, summary };
   });
 }
 
-export async function healthTool(pool: SessionProvider, ctx: AgentToolContext, input: { connection?: string }): Promise<ToolAnswer> {
+export async function healthTool(
+  pool: SessionProvider,
+  ctx: AgentToolContext,
+  input: { connection?: string },
+): Promise<ToolAnswer> {
   return pool.use(input.connection, async (session, connection) => {
     serverOnly(connection, 'health');
     const result = await runHealthChecks(session, { signal: ctx.signal });
     const caveats = ['Read-only checks: the fixes are returned as DDL text with their rollback and were not run.'];
-    const summary = [`Health ${result.score}/100 (${result.findings.length} finding(s)).`, ...result.findings.slice(0, 5).map((f) => `- [${f.severity}] ${f.title}`)].join('\n');
+    const summary = [
+      `Health ${result.score}/100 (${result.findings.length} finding(s)).`,
+      ...result.findings.slice(0, 5).map((f) => `- [${f.severity}] ${f.title}`),
+    ].join('\n');
     return { structured: { connection: connection.name, caveats, ...result }, summary };
   });
 }
 
 export function listConnectionsTool(ctx: AgentToolContext): ToolAnswer {
-  const connections = [...ctx.connections.values()].map((c) => ({ name: c.name, kind: c.kind, description: c.description }));
+  const connections = [...ctx.connections.values()].map((c) => ({
+    name: c.name,
+    kind: c.kind,
+    description: c.description,
+  }));
   const policy = { allowAnalyzeWrites: ctx.allowAnalyzeWrites, allowWhatIf: ctx.allowWhatIf };
-  return { structured: { connections, policy }, summary: connections.map((c) => `- ${c.name}: ${c.description}`).join('\n') };
+  return {
+    structured: { connections, policy },
+    summary: connections.map((c) => `- ${c.name}: ${c.description}`).join('\n'),
+  };
 }

@@ -42,9 +42,12 @@ const serverVariables = ['PGHOST', 'PGHOSTADDR', 'PGDATABASE', 'PGSERVICE'];
 
 function checkName(name: string, where: string): string {
   if (!namePattern.test(name)) {
-    throw new UsageError(`${where}: connection name "${name}" must start with a letter and hold only letters, digits, _ . - (at most 63).`);
+    throw new UsageError(
+      `${where}: connection name "${name}" must start with a letter and hold only letters, digits, _ . - (at most 63).`,
+    );
   }
-  if (name === embeddedConnectionName) throw new UsageError(`${where}: "${embeddedConnectionName}" is the embedded database's name; choose another.`);
+  if (name === embeddedConnectionName)
+    throw new UsageError(`${where}: "${embeddedConnectionName}" is the embedded database's name; choose another.`);
   return name;
 }
 
@@ -59,8 +62,14 @@ function describeUrl(url: string): string {
 }
 
 function serverConnection(name: string, url: string): NamedConnection {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`connection "${name}" needs a postgres:// or postgresql:// URL.`);
-  return { name, kind: 'server', description: describeUrl(url), target: () => ({ kind: 'server', connectionString: url, label: name }) };
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new UsageError(`connection "${name}" needs a postgres:// or postgresql:// URL.`);
+  return {
+    name,
+    kind: 'server',
+    description: describeUrl(url),
+    target: () => ({ kind: 'server', connectionString: url, label: name }),
+  };
 }
 
 function readConfig(path: string): Array<[string, string]> {
@@ -76,7 +85,8 @@ function readConfig(path: string): Array<[string, string]> {
   }
   return Object.entries(connections as Record<string, unknown>).map(([name, value]) => {
     const url = typeof value === 'string' ? value : (value as { url?: unknown } | null)?.url;
-    if (typeof url !== 'string') throw new UsageError(`${path}: connection "${name}" needs a URL (a string, or { "url": "postgres://…" }).`);
+    if (typeof url !== 'string')
+      throw new UsageError(`${path}: connection "${name}" needs a URL (a string, or { "url": "postgres://…" }).`);
     return [checkName(name, path), url];
   });
 }
@@ -87,7 +97,8 @@ export function configuredConnections(options: ConnectionOptions): Map<string, N
   if (options.url !== undefined) pairs.push(['default', options.url]);
   for (const text of options.connections) {
     const at = text.indexOf('=');
-    if (at < 1) throw new UsageError(`--connection takes name=postgres://…, not "${text.replace(/:[^:@/]*@/, ':***@')}".`);
+    if (at < 1)
+      throw new UsageError(`--connection takes name=postgres://…, not "${text.replace(/:[^:@/]*@/, ':***@')}".`);
     pairs.push([checkName(text.slice(0, at), '--connection'), text.slice(at + 1)]);
   }
   if (options.configPath !== undefined) pairs.push(...readConfig(options.configPath));
@@ -114,7 +125,12 @@ export function configuredConnections(options: ConnectionOptions): Map<string, N
   if (!out.has('default') && serverVariables.some((v) => env[v])) {
     // libpq's variables, read by pg when it connects; the password stays in PGPASSWORD or ~/.pgpass.
     const where = `${env.PGHOST ?? env.PGHOSTADDR ?? 'localhost'}${env.PGPORT ? `:${env.PGPORT}` : ''}${env.PGDATABASE ? `/${env.PGDATABASE}` : ''}`;
-    out.set('default', { name: 'default', kind: 'server', description: `PostgreSQL server ${where} (from the PG* environment variables)`, target: () => ({ kind: 'server', label: 'default' }) });
+    out.set('default', {
+      name: 'default',
+      kind: 'server',
+      description: `PostgreSQL server ${where} (from the PG* environment variables)`,
+      target: () => ({ kind: 'server', label: 'default' }),
+    });
   }
   return out;
 }
@@ -128,11 +144,18 @@ export function looksLikeUrl(text: string): boolean {
 export function connectionNamed(connections: Map<string, NamedConnection>, name: string): NamedConnection {
   const names = [...connections.keys()].join(', ');
   if (looksLikeUrl(name)) {
-    throw new TunerError('bad-input', `"connection" takes the name of a connection the user configured (${names}), never a URL or credentials; ask the user to add the server to the pg-tuner MCP configuration.`, {
-      code: 'url-not-allowed',
-    });
+    throw new TunerError(
+      'bad-input',
+      `"connection" takes the name of a connection the user configured (${names}), never a URL or credentials; ask the user to add the server to the pg-tuner MCP configuration.`,
+      {
+        code: 'url-not-allowed',
+      },
+    );
   }
   const found = connections.get(name);
-  if (!found) throw new TunerError('bad-input', `No connection named "${name}"; the configured ones are: ${names}.`, { code: 'unknown-connection' });
+  if (!found)
+    throw new TunerError('bad-input', `No connection named "${name}"; the configured ones are: ${names}.`, {
+      code: 'unknown-connection',
+    });
   return found;
 }

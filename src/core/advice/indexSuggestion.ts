@@ -22,7 +22,8 @@ export interface IndexKey {
 }
 
 /** What shaped the candidate; several may apply (a covering partial composite index). */
-export type CandidateFeature = 'composite' | 'covering' | 'partial' | 'expression' | 'gin' | 'join-key' | 'sort' | 'group';
+export type CandidateFeature =
+  'composite' | 'covering' | 'partial' | 'expression' | 'gin' | 'join-key' | 'sort' | 'group';
 
 /** A statement predicate, join key or sort the candidate serves, as written in the statement. */
 export interface ServedClause {

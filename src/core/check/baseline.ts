@@ -48,7 +48,8 @@ export function parseBaseline(text: string): BaselineEntry | undefined {
   }
   if (typeof data !== 'object' || data === null) return undefined;
   const e = data as Partial<BaselineEntry>;
-  if (e.version !== 1 || typeof e.fingerprint !== 'string' || typeof e.sql !== 'string' || e.plan === undefined) return undefined;
+  if (e.version !== 1 || typeof e.fingerprint !== 'string' || typeof e.sql !== 'string' || e.plan === undefined)
+    return undefined;
   return e as BaselineEntry;
 }
 

@@ -10,7 +10,9 @@ const marks: Record<Severity, string> = { critical: '🔴 error', warning: '🟠
 export function checkMarkdown(result: CheckResult, title = 'PostgreSQL query check'): string {
   const explained = result.statements.filter((s) => s.explained).length;
   const compared = result.statements.filter((s) => s.baseline === 'compared').length;
-  const where = result.database ? ` on ${result.database.kind === 'embedded' ? 'the embedded database (migrations)' : markdownInline(result.database.label)}` : '';
+  const where = result.database
+    ? ` on ${result.database.kind === 'embedded' ? 'the embedded database (migrations)' : markdownInline(result.database.label)}`
+    : '';
   const lines = [
     `## ${markdownInline(title)}`,
     '',
@@ -28,13 +30,18 @@ export function checkMarkdown(result: CheckResult, title = 'PostgreSQL query che
     .map(([s, n]) => `${n} ${marks[s].split(' ')[1]}${n === 1 ? '' : 's'}`);
   lines.push(`**${counts.join(', ')}**`, '', '| | Rule | Where | Finding |', '| --- | --- | --- | --- |');
   const sorted = [...result.findings].sort(
-    (a, b) => severityOrder[b.severity] - severityOrder[a.severity] || a.location.path.localeCompare(b.location.path) || a.location.start - b.location.start,
+    (a, b) =>
+      severityOrder[b.severity] - severityOrder[a.severity] ||
+      a.location.path.localeCompare(b.location.path) ||
+      a.location.start - b.location.start,
   );
   for (const f of sorted) {
     const rule = checkRules[f.ruleId];
     const where = markdownCode(`${f.location.path}:${f.location.startLine}:${f.location.startColumn}`);
     const text = f.suggestion ? `${f.message} ${f.suggestion}` : f.message;
-    lines.push(`| ${marks[f.severity]} | ${markdownCode(f.ruleId)} ${markdownInline(rule.summary)} | ${where} | ${markdownInline(text)} |`);
+    lines.push(
+      `| ${marks[f.severity]} | ${markdownCode(f.ruleId)} ${markdownInline(rule.summary)} | ${where} | ${markdownInline(text)} |`,
+    );
   }
   lines.push('');
   return lines.join('\n');

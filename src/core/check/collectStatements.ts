@@ -32,7 +32,15 @@ const scriptExtension = /\.(?:[cm]?[jt]s|[jt]sx)$/i;
 export function locationIn(file: SourceFile, start: number, end: number): SourceLocation {
   const s = lineColumnAt(file.text, start);
   const e = lineColumnAt(file.text, Math.max(start, end));
-  return { path: file.path, start, end, startLine: s.line + 1, startColumn: s.column + 1, endLine: e.line + 1, endColumn: e.column + 1 };
+  return {
+    path: file.path,
+    start,
+    end,
+    startLine: s.line + 1,
+    startColumn: s.column + 1,
+    endLine: e.line + 1,
+    endColumn: e.column + 1,
+  };
 }
 
 /** Start offsets (inside the quote) of the SQL arguments of query calls. Needs no parser. */
@@ -51,7 +59,12 @@ function queryCallSqlStarts(file: SourceFile): Set<number> {
 }
 
 function fromSqlFile(file: SourceFile): FoundStatement[] {
-  return splitStatements(file.text).map((s) => ({ sql: s.text, location: locationIn(file, s.start, s.end), exact: true, file }));
+  return splitStatements(file.text).map((s) => ({
+    sql: s.text,
+    location: locationIn(file, s.start, s.end),
+    exact: true,
+    file,
+  }));
 }
 
 function fromScript(file: SourceFile): FoundStatement[] {
@@ -74,5 +87,11 @@ function fromScript(file: SourceFile): FoundStatement[] {
 
 /** The statements of the files, in file order. Needs loadParser() done. */
 export function collectStatements(files: readonly SourceFile[]): FoundStatement[] {
-  return files.flatMap((file) => (file.path.toLowerCase().endsWith('.sql') ? fromSqlFile(file) : scriptExtension.test(file.path) ? fromScript(file) : []));
+  return files.flatMap((file) =>
+    file.path.toLowerCase().endsWith('.sql')
+      ? fromSqlFile(file)
+      : scriptExtension.test(file.path)
+        ? fromScript(file)
+        : [],
+  );
 }

@@ -10,27 +10,38 @@ import type { CheckRuleId } from './checkRules';
 import type { RegressionKind, RegressionThresholds } from './regressions';
 import { defaultRegressionThresholds } from './regressions';
 
-export type CheckFailOn = { kind: 'severity'; severity: Severity } | { kind: 'regression'; regression: RegressionKind | 'any' };
+export type CheckFailOn =
+  { kind: 'severity'; severity: Severity } | { kind: 'regression'; regression: RegressionKind | 'any' };
 
 const severities: readonly Severity[] = ['info', 'warning', 'critical'];
 
 /** Parses the `--fail-on` values; throws an Error whose message is for the user. */
-export function parseCheckFailOn(texts: readonly string[]): { conditions: CheckFailOn[]; thresholds: RegressionThresholds } {
+export function parseCheckFailOn(texts: readonly string[]): {
+  conditions: CheckFailOn[];
+  thresholds: RegressionThresholds;
+} {
   const conditions: CheckFailOn[] = [];
   const thresholds: RegressionThresholds = { ...defaultRegressionThresholds };
-  for (const part of texts.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '')) {
+  for (const part of texts
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter((t) => t !== '')) {
     if (severities.includes(part as Severity)) {
       conditions.push({ kind: 'severity', severity: part as Severity });
       continue;
     }
     const m = /^regression(?::(.+))?$/.exec(part);
-    if (!m) throw new Error(`--fail-on takes info, warning, critical or regression[:cost>Nx|:seq-scan|:spill], not "${part}".`);
+    if (!m)
+      throw new Error(
+        `--fail-on takes info, warning, critical or regression[:cost>Nx|:seq-scan|:spill], not "${part}".`,
+      );
     const what = m[1];
     if (what === undefined) conditions.push({ kind: 'regression', regression: 'any' });
     else if (what === 'seq-scan' || what === 'spill') conditions.push({ kind: 'regression', regression: what });
     else {
       const cost = /^cost\s*>\s*(\d+(?:\.\d+)?)\s*x$/i.exec(what);
-      if (!cost || Number(cost[1]) <= 1) throw new Error(`--fail-on regression:${what}: write the cost ratio as cost>2x (a number above 1).`);
+      if (!cost || Number(cost[1]) <= 1)
+        throw new Error(`--fail-on regression:${what}: write the cost ratio as cost>2x (a number above 1).`);
       thresholds.costRatio = Number(cost[1]);
       conditions.push({ kind: 'regression', regression: 'cost' });
     }

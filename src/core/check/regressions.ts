@@ -51,7 +51,12 @@ function ratioText(ratio: number): string {
 }
 
 /** What got worse from `before` (the baseline) to `after`; `catalog` (of the after run) sizes the tables. */
-export function findRegressions(before: Plan, after: Plan, thresholds: RegressionThresholds, catalog?: CatalogSnapshot): Regression[] {
+export function findRegressions(
+  before: Plan,
+  after: Plan,
+  thresholds: RegressionThresholds,
+  catalog?: CatalogSnapshot,
+): Regression[] {
   const comparison = comparePlans(before, after);
   const out: Regression[] = [];
   const cost = comparison.totals.cost;
@@ -64,7 +69,8 @@ export function findRegressions(before: Plan, after: Plan, thresholds: Regressio
     });
   }
   for (const match of comparison.matches) {
-    if (!match.typeChange || match.typeChange.after !== 'Seq Scan' || !indexedAccess.test(match.typeChange.before)) continue;
+    if (!match.typeChange || match.typeChange.after !== 'Seq Scan' || !indexedAccess.test(match.typeChange.before))
+      continue;
     const node = after.nodes[match.afterId];
     const relation = node?.fields['Relation Name'];
     const rows = tableRows(catalog, typeof relation === 'string' ? relation : undefined);
@@ -77,7 +83,11 @@ export function findRegressions(before: Plan, after: Plan, thresholds: Regressio
     });
   }
   for (const spill of comparison.spills.appeared) {
-    out.push({ kind: 'spill', ruleId: ruleOf.spill, message: `${spill.label} spills to disk (${spill.detail}); it did not in the baseline.` });
+    out.push({
+      kind: 'spill',
+      ruleId: ruleOf.spill,
+      message: `${spill.label} spills to disk (${spill.detail}); it did not in the baseline.`,
+    });
   }
   if (!after.analyzed) {
     // An estimate-only plan shows no spill; the planner's own test is the one used here: the estimated rows ×

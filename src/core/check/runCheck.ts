@@ -38,7 +38,10 @@ export interface CheckOptions {
 const fatal = new Set(['connection-failed', 'authentication-failed', 'cancelled']);
 
 /** A range in the statement's SQL → a location in its file (the whole statement when offsets do not map 1:1). */
-function locate(statement: FoundStatement, range: { start: number; end: number } | undefined): CheckFinding['location'] {
+function locate(
+  statement: FoundStatement,
+  range: { start: number; end: number } | undefined,
+): CheckFinding['location'] {
   if (!range || !statement.exact) return statement.location;
   const base = statement.location.start;
   const start = base + Math.min(range.start, statement.sql.length);
@@ -58,10 +61,27 @@ export async function runCheck(files: readonly SourceFile[], options: CheckOptio
   const findings: CheckFinding[] = [];
 
   for (const [index, statement] of found.entries()) {
-    const add = (ruleId: CheckRuleId, insightLike: { severity: Insight['severity']; message: string; suggestion?: string }, range?: { start: number; end: number }): void => {
-      findings.push({ ruleId, severity: insightLike.severity, message: insightLike.message, suggestion: insightLike.suggestion, location: locate(statement, range), statement: index });
+    const add = (
+      ruleId: CheckRuleId,
+      insightLike: { severity: Insight['severity']; message: string; suggestion?: string },
+      range?: { start: number; end: number },
+    ): void => {
+      findings.push({
+        ruleId,
+        severity: insightLike.severity,
+        message: insightLike.message,
+        suggestion: insightLike.suggestion,
+        location: locate(statement, range),
+        statement: index,
+      });
     };
-    const checked: CheckedStatement = { location: statement.location, sql: statement.sql, fingerprint: statementKey(statement.sql), explained: false, baseline: 'none' };
+    const checked: CheckedStatement = {
+      location: statement.location,
+      sql: statement.sql,
+      fingerprint: statementKey(statement.sql),
+      explained: false,
+      baseline: 'none',
+    };
     statements.push(checked);
 
     const staticFindings = checkSqlDocument(statement.sql);
@@ -69,7 +89,11 @@ export async function runCheck(files: readonly SourceFile[], options: CheckOptio
     for (const insight of staticFindings) {
       if (insight.ruleId === 'syntax-error') broken = true;
       if (!isCheckRuleId(insight.ruleId)) continue;
-      add(insight.ruleId, { severity: insight.severity, message: messageOf(insight), suggestion: insight.suggestion }, insight.sqlRange);
+      add(
+        insight.ruleId,
+        { severity: insight.severity, message: messageOf(insight), suggestion: insight.suggestion },
+        insight.sqlRange,
+      );
     }
     if (broken || !options.session) continue;
 
@@ -89,13 +113,25 @@ export async function runCheck(files: readonly SourceFile[], options: CheckOptio
       for (const insight of result.insights) {
         // The SQL rules were reported above, from the text as written.
         if (!isCheckRuleId(insight.ruleId) || checkRules[insight.ruleId].kind !== 'plan') continue;
-        const range = insight.sqlRange && { start: rewrite.toOriginal(insight.sqlRange.start), end: rewrite.toOriginal(insight.sqlRange.end) };
-        add(insight.ruleId, { severity: insight.severity, message: messageOf(insight), suggestion: insight.suggestion }, range);
+        const range = insight.sqlRange && {
+          start: rewrite.toOriginal(insight.sqlRange.start),
+          end: rewrite.toOriginal(insight.sqlRange.end),
+        };
+        add(
+          insight.ruleId,
+          { severity: insight.severity, message: messageOf(insight), suggestion: insight.suggestion },
+          range,
+        );
       }
       const baseline = options.baselines?.get(checked.fingerprint);
       if (options.baselines) checked.baseline = baseline ? 'compared' : 'missing';
       if (baseline) {
-        for (const regression of findRegressions(parsePlan(baselinePlanText(baseline)), result.plan, thresholds, result.catalog)) {
+        for (const regression of findRegressions(
+          parsePlan(baselinePlanText(baseline)),
+          result.plan,
+          thresholds,
+          result.catalog,
+        )) {
           add(regression.ruleId, { severity: 'warning', message: regression.message });
         }
       }
@@ -104,10 +140,17 @@ export async function runCheck(files: readonly SourceFile[], options: CheckOptio
       const offset = err.detail.offset !== undefined ? rewrite.toOriginal(err.detail.offset) : undefined;
       const range = offset !== undefined ? { start: offset, end: offset + 1 } : undefined;
       if (err.reason === 'server-error' || err.reason === 'timeout' || err.reason === 'syntax-error') {
-        add(err.reason === 'syntax-error' ? 'syntax-error' : 'statement-error', { severity: 'critical', message: `${err.message}` }, range);
+        add(
+          err.reason === 'syntax-error' ? 'syntax-error' : 'statement-error',
+          { severity: 'critical', message: `${err.message}` },
+          range,
+        );
       } else if (err.reason !== 'unsafe-statement') {
         // DDL and maintenance (a migration next to the queries) have no plan: nothing to report about them.
-        add('not-explained', { severity: 'info', message: /^Not explained/.test(err.message) ? err.message : `Not explained: ${err.message}` });
+        add('not-explained', {
+          severity: 'info',
+          message: /^Not explained/.test(err.message) ? err.message : `Not explained: ${err.message}`,
+        });
       }
     }
   }

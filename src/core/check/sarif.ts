@@ -26,7 +26,9 @@ function descriptor(id: CheckRuleId): ReportingDescriptor {
     fullDescription: { text: `${rule.summary} ${rule.help}` },
     help: { text: rule.help },
     defaultConfiguration: { level: levels[rule.defaultSeverity] },
-    properties: { tags: ['postgresql', 'sql', rule.kind === 'plan' ? 'performance' : rule.kind === 'sql' ? 'correctness' : 'check'] },
+    properties: {
+      tags: ['postgresql', 'sql', rule.kind === 'plan' ? 'performance' : rule.kind === 'sql' ? 'correctness' : 'check'],
+    },
   };
 }
 

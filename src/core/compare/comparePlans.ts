@@ -15,7 +15,9 @@ function operator(node: PlanNode): string {
 }
 
 function rowsOut(plan: Plan, node: PlanNode): number {
-  return plan.analyzed ? node.metrics.actualRowsTotal : node.metrics.estimatedRowsTotal || (node.fields['Plan Rows'] ?? 0);
+  return plan.analyzed
+    ? node.metrics.actualRowsTotal
+    : node.metrics.estimatedRowsTotal || (node.fields['Plan Rows'] ?? 0);
 }
 
 /**
@@ -88,7 +90,12 @@ export function comparePlans(before: Plan, after: Plan): PlanComparison {
     unmatchedAfterLabels: Object.fromEntries(unmatchedAfter.map((id) => [id, nodeLabel(after.nodes[id])])),
     typeChanges: matches
       .filter((m) => m.typeChange !== undefined)
-      .map((m) => ({ beforeId: m.beforeId, afterId: m.afterId, before: m.typeChange!.before, after: m.typeChange!.after })),
+      .map((m) => ({
+        beforeId: m.beforeId,
+        afterId: m.afterId,
+        before: m.typeChange!.before,
+        after: m.typeChange!.after,
+      })),
     joinOrder: { before: joinBefore, after: joinAfter, changed: joinBefore !== joinAfter },
     totals,
     spills: { appeared, vanished, remained },

@@ -30,7 +30,11 @@ function arrow(d: Delta, format: (n: number) => string): string {
 }
 
 /** Rows in the before plan's order (indented by depth), then nodes found only after. */
-export function comparisonRows(c: PlanComparison, depthBefore: (id: number) => number, depthAfter: (id: number) => number): ComparisonRow[] {
+export function comparisonRows(
+  c: PlanComparison,
+  depthBefore: (id: number) => number,
+  depthAfter: (id: number) => number,
+): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   const byBefore = new Map(c.matches.map((m) => [m.beforeId, m]));
   const ids = [...new Set([...c.matches.map((m) => m.beforeId), ...c.unmatchedBefore])].sort((a, b) => a - b);
@@ -38,7 +42,13 @@ export function comparisonRows(c: PlanComparison, depthBefore: (id: number) => n
     const m = byBefore.get(id);
     const indent = indentOf(depthBefore(id));
     if (!m) {
-      rows.push({ before: `${indent}${c.unmatchedBeforeLabels[id]}`, after: '—', match: 'only before', rows: '', self: '' });
+      rows.push({
+        before: `${indent}${c.unmatchedBeforeLabels[id]}`,
+        after: '—',
+        match: 'only before',
+        rows: '',
+        self: '',
+      });
       continue;
     }
     rows.push({
@@ -50,7 +60,13 @@ export function comparisonRows(c: PlanComparison, depthBefore: (id: number) => n
     });
   }
   for (const id of c.unmatchedAfter) {
-    rows.push({ before: '—', after: `${indentOf(depthAfter(id))}${c.unmatchedAfterLabels[id]}`, match: 'only after', rows: '', self: '' });
+    rows.push({
+      before: '—',
+      after: `${indentOf(depthAfter(id))}${c.unmatchedAfterLabels[id]}`,
+      match: 'only after',
+      rows: '',
+      self: '',
+    });
   }
   return rows;
 }
@@ -62,8 +78,13 @@ export function comparisonText(c: PlanComparison, rows: ComparisonRow[]): string
   const keys: Array<keyof ComparisonRow> = ['before', 'after', 'match', 'rows', 'self'];
   // A loop, not Math.max(...rows): spreading 200,000 rows as arguments overflows the stack.
   const widths = keys.map(() => 0);
-  for (const r of all) keys.forEach((k, i) => (widths[i] = Math.min(MAX_PADDED_WIDTH, Math.max(widths[i], r[k].length))));
-  const line = (r: ComparisonRow): string => keys.map((k, i) => r[k].padEnd(widths[i])).join('  ').trimEnd();
+  for (const r of all)
+    keys.forEach((k, i) => (widths[i] = Math.min(MAX_PADDED_WIDTH, Math.max(widths[i], r[k].length))));
+  const line = (r: ComparisonRow): string =>
+    keys
+      .map((k, i) => r[k].padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const summary = summariseComparison(c).map((l) => `• ${l}`);
   const lines = [...summary, '', line(all[0]), widths.map((w) => '─'.repeat(w)).join('  ')];
   for (const r of rows) lines.push(line(r));
@@ -76,8 +97,12 @@ export function comparisonMarkdown(c: PlanComparison, rows: ComparisonRow[], tit
     const indent = /^ */.exec(s)?.[0].length ?? 0;
     return '\u00a0'.repeat(indent) + markdownText(s.slice(indent));
   };
-  const summary = summariseComparison(c).map((l) => `- ${markdownText(l)}`).join('\n');
+  const summary = summariseComparison(c)
+    .map((l) => `- ${markdownText(l)}`)
+    .join('\n');
   const head = `| Before | After | Match | Rows | ${c.analyzed ? 'Self time' : 'Self cost'} |\n|---|---|---|--:|--:|`;
-  const body = rows.map((r) => `| ${cell(r.before)} | ${cell(r.after)} | ${r.match} | ${cell(r.rows)} | ${cell(r.self)} |`).join('\n');
+  const body = rows
+    .map((r) => `| ${cell(r.before)} | ${cell(r.after)} | ${r.match} | ${cell(r.rows)} | ${cell(r.self)} |`)
+    .join('\n');
   return `## ${markdownText(title)}\n\n${summary}\n\n${head}\n${body}\n`;
 }

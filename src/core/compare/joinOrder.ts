@@ -24,7 +24,9 @@ type Part = string | { open: string; separator: string; close: string; items: Pa
 function describe(node: PlanNode, parts: ReadonlyArray<Part | undefined>): Part | undefined {
   const type = node.fields['Node Type'];
   // Sub-plans are evaluated per row, not joined: they are not part of the join order.
-  const main = node.children.filter((c) => c.fields['Parent Relationship'] !== 'SubPlan' && c.fields['Parent Relationship'] !== 'InitPlan');
+  const main = node.children.filter(
+    (c) => c.fields['Parent Relationship'] !== 'SubPlan' && c.fields['Parent Relationship'] !== 'InitPlan',
+  );
   const below = main.map((c) => parts[c.id]).filter((p): p is Part => p !== undefined);
   if (JOINS.has(type)) return below.length ? { open: '(', separator: ' ⋈ ', close: ')', items: below } : undefined;
   const name = leafName(node);

@@ -69,7 +69,13 @@ function describe(plan: Plan): NodeKey[] {
     const cte = str(f['CTE Name']);
     const fn = str(f['Function Name']);
     const index = str(f['Index Name']);
-    const relKey = relation ? `rel:${schema ? `${schema}.` : ''}${relation}` : cte ? `cte:${cte}` : fn ? `fn:${fn}` : undefined;
+    const relKey = relation
+      ? `rel:${schema ? `${schema}.` : ''}${relation}`
+      : cte
+        ? `cte:${cte}`
+        : fn
+          ? `fn:${fn}`
+          : undefined;
     keys[node.id] = {
       node,
       type: f['Node Type'],
@@ -108,7 +114,17 @@ function describe(plan: Plan): NodeKey[] {
 function signature(k: NodeKey): string {
   const rels = k.rels.size <= 16 ? [...k.rels].sort().join(',') : `many:${k.rels.size}`;
   const f = k.node.fields;
-  return [k.type, f['Strategy'] ?? '', f['Join Type'] ?? '', k.leafKey ?? '', k.alias ?? '', k.index ?? '', k.role, k.parentSig, rels].join('\u0001');
+  return [
+    k.type,
+    f['Strategy'] ?? '',
+    f['Join Type'] ?? '',
+    k.leafKey ?? '',
+    k.alias ?? '',
+    k.index ?? '',
+    k.role,
+    k.parentSig,
+    rels,
+  ].join('\u0001');
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {
@@ -124,7 +140,13 @@ function score(b: NodeKey, a: NodeKey): number {
   const context = (b.parentSig === a.parentSig ? 0.1 : 0) + (b.role === a.role ? 0.05 : 0);
   if (b.leafKey !== undefined || a.leafKey !== undefined) {
     if (b.leafKey !== a.leafKey) return 0;
-    return 0.45 + (sameType ? 0.2 : b.family === a.family ? 0.05 : 0) + (b.alias === a.alias ? 0.1 : 0) + (b.index === a.index ? 0.1 : 0) + context;
+    return (
+      0.45 +
+      (sameType ? 0.2 : b.family === a.family ? 0.05 : 0) +
+      (b.alias === a.alias ? 0.1 : 0) +
+      (b.index === a.index ? 0.1 : 0) +
+      context
+    );
   }
   const j = jaccard(b.rels, a.rels);
   if (j === 0) return 0;
@@ -136,7 +158,9 @@ function isExact(b: NodeKey, a: NodeKey): boolean {
   if (b.type !== a.type) return false;
   if (b.leafKey !== undefined) return b.leafKey === a.leafKey && b.alias === a.alias && b.index === a.index;
   if (a.leafKey !== undefined) return false;
-  const sameStrategy = b.node.fields['Strategy'] === a.node.fields['Strategy'] && b.node.fields['Join Type'] === a.node.fields['Join Type'];
+  const sameStrategy =
+    b.node.fields['Strategy'] === a.node.fields['Strategy'] &&
+    b.node.fields['Join Type'] === a.node.fields['Join Type'];
   return sameStrategy && b.rels.size > 0 && jaccard(b.rels, a.rels) === 1;
 }
 
@@ -151,7 +175,14 @@ interface Candidate {
 }
 
 /** Best candidates of one before-node, highest score first. */
-function candidatesOf(b: NodeKey, after: NodeKey[], byRel: Map<string, number[]>, bySize: NodeKey[], noRels: number[], taken: ReadonlySet<number>): Candidate[] {
+function candidatesOf(
+  b: NodeKey,
+  after: NodeKey[],
+  byRel: Map<string, number[]>,
+  bySize: NodeKey[],
+  noRels: number[],
+  taken: ReadonlySet<number>,
+): Candidate[] {
   const seen = new Set<number>();
   const found: Candidate[] = [];
   const consider = (id: number): void => {
@@ -175,7 +206,11 @@ function candidatesOf(b: NodeKey, after: NodeKey[], byRel: Map<string, number[]>
       consider(a.node.id);
     }
   }
-  found.sort((x, y) => y.score - x.score || Math.abs(after[x.afterId].position - b.position) - Math.abs(after[y.afterId].position - b.position));
+  found.sort(
+    (x, y) =>
+      y.score - x.score ||
+      Math.abs(after[x.afterId].position - b.position) - Math.abs(after[y.afterId].position - b.position),
+  );
   return found.slice(0, KEEP);
 }
 
@@ -219,7 +254,12 @@ export function matchNodes(before: Plan, after: Plan): RawMatch[] {
     const a = ak[list[next]];
     if (!isExact(b, a) && (b.leafKey !== undefined || b.rels.size > 0)) continue;
     used.set(key, next + 1);
-    takenB.set(b.node.id, { beforeId: b.node.id, afterId: a.node.id, score: round(score(b, a)), confidence: isExact(b, a) ? 'exact' : 'likely' });
+    takenB.set(b.node.id, {
+      beforeId: b.node.id,
+      afterId: a.node.id,
+      score: round(score(b, a)),
+      confidence: isExact(b, a) ? 'exact' : 'likely',
+    });
     takenA.add(a.node.id);
   }
 
@@ -233,7 +273,12 @@ export function matchNodes(before: Plan, after: Plan): RawMatch[] {
   pairs.sort((x, y) => y.score - x.score || x.drift - y.drift || x.b - y.b);
   for (const p of pairs) {
     if (takenB.has(p.b) || takenA.has(p.a)) continue;
-    takenB.set(p.b, { beforeId: p.b, afterId: p.a, score: round(p.score), confidence: confidence(bk[p.b], ak[p.a], p.score) });
+    takenB.set(p.b, {
+      beforeId: p.b,
+      afterId: p.a,
+      score: round(p.score),
+      confidence: confidence(bk[p.b], ak[p.a], p.score),
+    });
     takenA.add(p.a);
   }
 
@@ -243,12 +288,15 @@ export function matchNodes(before: Plan, after: Plan): RawMatch[] {
     const parentMatch = takenB.get(b.node.parentId);
     if (!parentMatch) continue;
     const siblings = after.nodes[parentMatch.afterId].children.filter((c) => !takenA.has(c.id));
-    const pick = siblings.find((c) => ak[c.id].type === b.type) ?? siblings.find((c) => ak[c.id].family === b.family && ak[c.id].leafKey === undefined && b.leafKey === undefined);
+    const pick =
+      siblings.find((c) => ak[c.id].type === b.type) ??
+      siblings.find((c) => ak[c.id].family === b.family && ak[c.id].leafKey === undefined && b.leafKey === undefined);
     if (!pick) continue;
     takenB.set(b.node.id, { beforeId: b.node.id, afterId: pick.id, score: MIN_SCORE, confidence: 'guessed' });
     takenA.add(pick.id);
   }
-  if (!takenB.has(0) && !takenA.has(0)) takenB.set(0, { beforeId: 0, afterId: 0, score: MIN_SCORE, confidence: 'guessed' });
+  if (!takenB.has(0) && !takenA.has(0))
+    takenB.set(0, { beforeId: 0, afterId: 0, score: MIN_SCORE, confidence: 'guessed' });
   return [...takenB.values()].sort((x, y) => x.beforeId - y.beforeId);
 }
 

@@ -67,7 +67,12 @@ export class PlanHistory {
   /** Records a plan; returns the stored entry. */
   add(entry: NewPlanHistoryEntry): PlanHistoryEntry {
     const fingerprint = statementKey(entry.sql);
-    const stored: PlanHistoryEntry = { ...entry, id: `${fingerprint}-${++this.sequence}`, fingerprint, timestamp: entry.timestamp ?? Date.now() };
+    const stored: PlanHistoryEntry = {
+      ...entry,
+      id: `${fingerprint}-${++this.sequence}`,
+      fingerprint,
+      timestamp: entry.timestamp ?? Date.now(),
+    };
     const list = this.byStatement.get(fingerprint) ?? [];
     this.byStatement.delete(fingerprint);
     list.push(stored);
@@ -152,7 +157,10 @@ export class PlanHistory {
     if (!isSerialised(data)) return history;
     history.sequence = data.sequence;
     for (const { fingerprint, entries } of data.statements) {
-      const valid = entries.filter(isEntry).sort((a, b) => a.timestamp - b.timestamp).slice(-history.maxPerStatement);
+      const valid = entries
+        .filter(isEntry)
+        .sort((a, b) => a.timestamp - b.timestamp)
+        .slice(-history.maxPerStatement);
       if (valid.length) history.byStatement.set(fingerprint, valid);
     }
     while (history.byStatement.size > history.maxStatements) {
@@ -167,13 +175,24 @@ export class PlanHistory {
 function isSerialised(v: unknown): v is SerialisedHistory {
   if (typeof v !== 'object' || v === null) return false;
   const d = v as Partial<SerialisedHistory>;
-  return d.version === 1 && typeof d.sequence === 'number' && Array.isArray(d.statements)
-    && d.statements.every((s) => typeof s === 'object' && s !== null && typeof s.fingerprint === 'string' && Array.isArray(s.entries));
+  return (
+    d.version === 1 &&
+    typeof d.sequence === 'number' &&
+    Array.isArray(d.statements) &&
+    d.statements.every(
+      (s) => typeof s === 'object' && s !== null && typeof s.fingerprint === 'string' && Array.isArray(s.entries),
+    )
+  );
 }
 
 function isEntry(v: unknown): v is PlanHistoryEntry {
   if (typeof v !== 'object' || v === null) return false;
   const e = v as Partial<PlanHistoryEntry>;
-  return typeof e.id === 'string' && typeof e.fingerprint === 'string' && typeof e.timestamp === 'number'
-    && typeof e.sql === 'string' && typeof e.rawPlan === 'string';
+  return (
+    typeof e.id === 'string' &&
+    typeof e.fingerprint === 'string' &&
+    typeof e.timestamp === 'number' &&
+    typeof e.sql === 'string' &&
+    typeof e.rawPlan === 'string'
+  );
 }

@@ -28,13 +28,23 @@ const MAX_ALIKE_LINES = 3;
 export function summariseComparison(c: PlanComparison): string[] {
   const lines: string[] = [];
   const t = c.totals;
-  if (t.timeMs) lines.push(`Execution time ${formatMs(t.timeMs.before)} → ${formatMs(t.timeMs.after)} (${changeWord(t.timeMs, 'faster', 'slower')}).`);
-  else lines.push(`Total cost ${formatCost(t.cost.before)} → ${formatCost(t.cost.after)} (${changeWord(t.cost)}); estimates only, no actual times.`);
+  if (t.timeMs)
+    lines.push(
+      `Execution time ${formatMs(t.timeMs.before)} → ${formatMs(t.timeMs.after)} (${changeWord(t.timeMs, 'faster', 'slower')}).`,
+    );
+  else
+    lines.push(
+      `Total cost ${formatCost(t.cost.before)} → ${formatCost(t.cost.after)} (${changeWord(t.cost)}); estimates only, no actual times.`,
+    );
   if (t.buffers && t.buffers.before !== t.buffers.after) {
-    lines.push(`Buffers (hit + read) ${formatCount(t.buffers.before)} → ${formatCount(t.buffers.after)} (${changeWord(t.buffers, 'fewer', 'more')}).`);
+    lines.push(
+      `Buffers (hit + read) ${formatCount(t.buffers.before)} → ${formatCount(t.buffers.after)} (${changeWord(t.buffers, 'fewer', 'more')}).`,
+    );
   }
   if (t.rowsScanned && t.rowsScanned.before !== t.rowsScanned.after) {
-    lines.push(`Rows scanned ${formatCount(t.rowsScanned.before)} → ${formatCount(t.rowsScanned.after)} (${changeWord(t.rowsScanned, 'fewer', 'more')}).`);
+    lines.push(
+      `Rows scanned ${formatCount(t.rowsScanned.before)} → ${formatCount(t.rowsScanned.after)} (${changeWord(t.rowsScanned, 'fewer', 'more')}).`,
+    );
   }
   // One line per kind of change: a new index on a partitioned table turns hundreds of scans alike.
   const byBefore = new Map(c.matches.map((m) => [m.beforeId, m]));
@@ -54,12 +64,16 @@ export function summariseComparison(c: PlanComparison): string[] {
       for (const ch of changes) lines.push(where(ch) ? `${kind} (${where(ch)}).` : `${kind}.`);
     } else {
       const first = where(changes[0]);
-      lines.push(`${kind} in ${formatCount(changes.length)} nodes${first ? ` (${first}, and ${formatCount(changes.length - 1)} more alike)` : ''}.`);
+      lines.push(
+        `${kind} in ${formatCount(changes.length)} nodes${first ? ` (${first}, and ${formatCount(changes.length - 1)} more alike)` : ''}.`,
+      );
     }
   }
   if (c.joinOrder.changed && c.joinOrder.before && c.joinOrder.after) {
     // A plan of thousands of joins has a join order of a hundred kilobytes: the line shows its start.
-    lines.push(`Join order changed: ${displayName(c.joinOrder.before, JOIN_ORDER_SHOWN)} → ${displayName(c.joinOrder.after, JOIN_ORDER_SHOWN)}.`);
+    lines.push(
+      `Join order changed: ${displayName(c.joinOrder.before, JOIN_ORDER_SHOWN)} → ${displayName(c.joinOrder.after, JOIN_ORDER_SHOWN)}.`,
+    );
   }
   for (const s of c.spills.appeared) lines.push(`New spill to disk: ${s.label}, ${s.detail}.`);
   for (const s of c.spills.vanished) lines.push(`Spill gone: ${s.label} no longer spills (was ${s.detail}).`);
@@ -76,7 +90,9 @@ export function summariseComparison(c: PlanComparison): string[] {
   }
   const counts = { exact: 0, likely: 0, guessed: 0 };
   for (const m of c.matches) counts[m.confidence]++;
-  const parts = [`${c.matches.length} nodes matched (${counts.exact} exact, ${counts.likely} likely, ${counts.guessed} guessed)`];
+  const parts = [
+    `${c.matches.length} nodes matched (${counts.exact} exact, ${counts.likely} likely, ${counts.guessed} guessed)`,
+  ];
   if (c.unmatchedBefore.length) parts.push(`${c.unmatchedBefore.length} only before`);
   if (c.unmatchedAfter.length) parts.push(`${c.unmatchedAfter.length} only after`);
   lines.push(`${parts.join('; ')}.`);

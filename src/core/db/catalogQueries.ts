@@ -20,9 +20,7 @@ export const relevantSettings = [
 ];
 
 export async function readServerInfo(runner: StatementRunner): Promise<ServerInfo> {
-  const [version] = await runner.run(
-    "SELECT current_setting('server_version_num') AS num, version() AS text",
-  );
+  const [version] = await runner.run("SELECT current_setting('server_version_num') AS num, version() AS text");
   const extensions = await runner.run('SELECT extname, extversion FROM pg_catalog.pg_extension ORDER BY extname');
   const settings = await runner.run(
     'SELECT name, setting, unit FROM pg_catalog.pg_settings WHERE name = ANY($1::text[]) ORDER BY name',
@@ -132,7 +130,11 @@ function optionalText(value: unknown): string | undefined {
 }
 
 /** Sizes, activity, indexes and column statistics for `tables` (`schema.name` or names on the search_path). */
-export async function readCatalog(runner: StatementRunner, server: ServerInfo, tables: string[]): Promise<CatalogSnapshot> {
+export async function readCatalog(
+  runner: StatementRunner,
+  server: ServerInfo,
+  tables: string[],
+): Promise<CatalogSnapshot> {
   if (tables.length === 0) return { server, tables: [], indexes: [], columns: [] };
   const [snapshot] = await runner.run(catalogQuery, [tables]);
   const tableRows = jsonRows(snapshot?.tables);

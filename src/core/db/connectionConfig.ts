@@ -42,7 +42,15 @@ export interface ConnectionPlan {
 }
 
 /** URL parameters that are TLS settings: read here, never handed to pg (which would warn about sslmode). */
-const tlsParameters = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'ssl', 'uselibpqcompat', 'sslnegotiation'] as const;
+const tlsParameters = [
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'ssl',
+  'uselibpqcompat',
+  'sslnegotiation',
+] as const;
 type TlsParameter = (typeof tlsParameters)[number];
 
 /**
@@ -74,12 +82,16 @@ export function parseServerUrl(url: string): { config: ClientConfig; tls: Partia
   const text = url.trim();
   const shown = redactUrl(text);
   if (/^[a-z_]+\s*=/i.test(text)) {
-    throw badUrl(`"${shown}" is a libpq key=value connection string, which is not supported here; write it as a URL: ${urlShape}.`);
+    throw badUrl(
+      `"${shown}" is a libpq key=value connection string, which is not supported here; write it as a URL: ${urlShape}.`,
+    );
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
   if (scheme === undefined) throw badUrl(`"${shown}" is not a connection URL; write it as ${urlShape}.`);
   if (scheme !== 'postgres' && scheme !== 'postgresql') {
-    throw badUrl(`The connection URL "${shown}" is a ${scheme}: URL; a PostgreSQL URL starts with postgres:// or postgresql:// (as libpq's): ${urlShape}.`);
+    throw badUrl(
+      `The connection URL "${shown}" is a ${scheme}: URL; a PostgreSQL URL starts with postgres:// or postgresql:// (as libpq's): ${urlShape}.`,
+    );
   }
   const queryAt = text.indexOf('?');
   const params = new URLSearchParams(queryAt >= 0 ? text.slice(queryAt + 1) : '');
@@ -105,7 +117,9 @@ export function parseServerUrl(url: string): { config: ClientConfig; tls: Partia
     throw badUrl(`The connection URL "${shown}" has port ${String(config.port)}, not a port number (1–65535).`);
   }
   if (tls.sslmode !== undefined && !isSslMode(tls.sslmode)) {
-    throw badUrl(`The connection URL "${shown}" has sslmode=${tls.sslmode}; libpq's values are ${sslModes.join(', ')}.`);
+    throw badUrl(
+      `The connection URL "${shown}" has sslmode=${tls.sslmode}; libpq's values are ${sslModes.join(', ')}.`,
+    );
   }
   return { config, tls };
 }
@@ -123,7 +137,8 @@ function readPemFile(kind: string, path: string): string {
 function tlsOptions(mode: SslMode, files: { rootcert?: string; cert?: string; key?: string }): ConnectionOptions {
   const options: ConnectionOptions = {};
   // sslrootcert=system (libpq 16): the system's trusted CAs, which is what Node uses when `ca` is not given.
-  const rootcert = files.rootcert && files.rootcert !== 'system' ? readPemFile('sslrootcert', files.rootcert) : undefined;
+  const rootcert =
+    files.rootcert && files.rootcert !== 'system' ? readPemFile('sslrootcert', files.rootcert) : undefined;
   if (rootcert !== undefined) options.ca = rootcert;
   if (files.cert) options.cert = readPemFile('sslcert', files.cert);
   if (files.key) options.key = readPemFile('sslkey', files.key);
@@ -152,7 +167,8 @@ export interface PlanOptions {
 
 /** The ClientConfigs to try for an address; throws bad-input for a bad URL, sslmode or certificate file. */
 export function planConnection(address: ServerAddress, options: PlanOptions): ConnectionPlan {
-  const parsed = address.connectionString !== undefined ? parseServerUrl(address.connectionString) : { config: {}, tls: {} };
+  const parsed =
+    address.connectionString !== undefined ? parseServerUrl(address.connectionString) : { config: {}, tls: {} };
   const base: ClientConfig = {
     ...parsed.config,
     connectionTimeoutMillis: options.connectTimeoutMs,
@@ -168,10 +184,17 @@ export function planConnection(address: ServerAddress, options: PlanOptions): Co
   if (address.password !== undefined) base.password = address.password;
 
   const envMode = options.env.PGSSLMODE;
-  if (address.sslmode === undefined && parsed.tls.sslmode === undefined && envMode !== undefined && envMode !== '' && !isSslMode(envMode)) {
+  if (
+    address.sslmode === undefined &&
+    parsed.tls.sslmode === undefined &&
+    envMode !== undefined &&
+    envMode !== '' &&
+    !isSslMode(envMode)
+  ) {
     throw new TunerError('bad-input', `PGSSLMODE is "${envMode}"; libpq's values are ${sslModes.join(', ')}.`);
   }
-  const sslmode: SslMode = address.sslmode ?? (parsed.tls.sslmode as SslMode | undefined) ?? (isSslMode(envMode) ? envMode : 'prefer');
+  const sslmode: SslMode =
+    address.sslmode ?? (parsed.tls.sslmode as SslMode | undefined) ?? (isSslMode(envMode) ? envMode : 'prefer');
   const files = {
     rootcert: parsed.tls.sslrootcert ?? (options.env.PGSSLROOTCERT || undefined),
     cert: parsed.tls.sslcert ?? (options.env.PGSSLCERT || undefined),

@@ -114,7 +114,7 @@ export function connectionError(err: unknown, ctx: ErrorContext): TunerError {
     return new TunerError(
       'connection-failed',
       `The server at ${ctx.target} does not accept TLS connections, and sslmode=${ctx.sslmode ?? 'require'} requires TLS. ` +
-        'Use sslmode=prefer (TLS when the server offers it, else unencrypted) or sslmode=disable, or turn on ssl in the server\'s postgresql.conf.',
+        "Use sslmode=prefer (TLS when the server offers it, else unencrypted) or sslmode=disable, or turn on ssl in the server's postgresql.conf.",
       { code: clientFailureCodes.tlsRefused, cause: err },
     );
   }
@@ -127,7 +127,8 @@ export function connectionError(err: unknown, ctx: ErrorContext): TunerError {
     );
   }
   if (/^timeout expired$|connection timeout/i.test(message)) {
-    const seconds = ctx.connectTimeoutMs !== undefined ? ` within ${Math.round(ctx.connectTimeoutMs / 100) / 10} s` : '';
+    const seconds =
+      ctx.connectTimeoutMs !== undefined ? ` within ${Math.round(ctx.connectTimeoutMs / 100) / 10} s` : '';
     return new TunerError(
       'connection-failed',
       `Could not connect to PostgreSQL at ${ctx.target}${seconds}: no answer. Check the host, port and network/firewall.`,
@@ -143,10 +144,14 @@ export function connectionError(err: unknown, ctx: ErrorContext): TunerError {
         { code: e.code, hint: e.hint, cause: err },
       );
     case '3D000':
-      return new TunerError('connection-failed', `Connected to ${ctx.target}, but ${message}. Check the database name.`, {
-        code: e.code,
-        cause: err,
-      });
+      return new TunerError(
+        'connection-failed',
+        `Connected to ${ctx.target}, but ${message}. Check the database name.`,
+        {
+          code: e.code,
+          cause: err,
+        },
+      );
     case 'ECONNREFUSED':
       return new TunerError(
         'connection-failed',
@@ -155,20 +160,31 @@ export function connectionError(err: unknown, ctx: ErrorContext): TunerError {
       );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new TunerError('connection-failed', `Could not connect to PostgreSQL at ${ctx.target}: the host name was not found.`, {
-        code: e.code,
-        cause: err,
-      });
+      return new TunerError(
+        'connection-failed',
+        `Could not connect to PostgreSQL at ${ctx.target}: the host name was not found.`,
+        {
+          code: e.code,
+          cause: err,
+        },
+      );
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new TunerError('connection-failed', `Could not reach PostgreSQL at ${ctx.target} (${e.code}). Check the host, port and network/firewall.`, {
-        code: e.code,
-        cause: err,
-      });
+      return new TunerError(
+        'connection-failed',
+        `Could not reach PostgreSQL at ${ctx.target} (${e.code}). Check the host, port and network/firewall.`,
+        {
+          code: e.code,
+          cause: err,
+        },
+      );
   }
   if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) return statementError(err, ctx);
-  return new TunerError('connection-failed', `Could not connect to PostgreSQL at ${ctx.target}: ${message}`, { code: e.code, cause: err });
+  return new TunerError('connection-failed', `Could not connect to PostgreSQL at ${ctx.target}: ${message}`, {
+    code: e.code,
+    cause: err,
+  });
 }
 
 /** Errors raised by a statement. */
@@ -196,7 +212,10 @@ export function statementError(err: unknown, ctx: ErrorContext): TunerError {
     );
   }
   if (code && code.startsWith('08')) {
-    return new TunerError('connection-failed', `Lost the connection to ${ctx.target}: ${message}`, { code, cause: err });
+    return new TunerError('connection-failed', `Lost the connection to ${ctx.target}: ${message}`, {
+      code,
+      cause: err,
+    });
   }
   if (!code && /Connection terminated|connection.*(closed|ended)|not queryable/i.test(message)) {
     return new TunerError('connection-failed', `Lost the connection to ${ctx.target}: ${message}`, { cause: err });

@@ -22,7 +22,11 @@ function byPath(a: SqlFile, b: SqlFile): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-async function loadFile(session: PgliteSession, file: SqlFile, log: ((line: string) => void) | undefined): Promise<void> {
+async function loadFile(
+  session: PgliteSession,
+  file: SqlFile,
+  log: ((line: string) => void) | undefined,
+): Promise<void> {
   const started = performance.now();
   try {
     await session.execScript(file.text);
@@ -46,7 +50,10 @@ async function loadFile(session: PgliteSession, file: SqlFile, log: ((line: stri
  * Loads schema files sorted by path (001_…, 002_… run in order), then seed files, into a new PGlite,
  * then VACUUM ANALYZE. A failing file → TunerError('bad-input') naming the file, the line and the server's message.
  */
-export async function openEmbeddedDatabase(files: SqlFile[], options: EmbeddedDatabaseOptions = {}): Promise<PgliteSession> {
+export async function openEmbeddedDatabase(
+  files: SqlFile[],
+  options: EmbeddedDatabaseOptions = {},
+): Promise<PgliteSession> {
   const session = await PgliteSession.create({ label: options.label, log: options.log });
   try {
     for (const file of [...files].sort(byPath)) await loadFile(session, file, options.log);

@@ -55,20 +55,27 @@ export const defaultStatementTimeoutMs = 30_000;
 export const defaultLockTimeoutMs = 2_000;
 
 /** Wraps a runner so each statement is logged with its duration; never parameter values. */
-export function loggingRunner(runner: StatementRunner, log: ((line: string) => void) | undefined, label: string): StatementRunner {
+export function loggingRunner(
+  runner: StatementRunner,
+  log: ((line: string) => void) | undefined,
+  label: string,
+): StatementRunner {
   if (!log) return runner;
   return {
     async run(sql, params, options) {
       const started = performance.now();
       const oneLine = sql.replace(/\s+/g, ' ').trim();
-      const paramNote = params && params.length > 0 ? ` [${params.length} parameter${params.length === 1 ? '' : 's'}]` : '';
+      const paramNote =
+        params && params.length > 0 ? ` [${params.length} parameter${params.length === 1 ? '' : 's'}]` : '';
       try {
         const rows = await runner.run(sql, params, options);
         log(`[${label}] ${(performance.now() - started).toFixed(1)} ms: ${oneLine}${paramNote}`);
         return rows;
       } catch (err) {
         const code = (err as { code?: string } | null)?.code;
-        log(`[${label}] failed after ${(performance.now() - started).toFixed(1)} ms${code ? ` (${code})` : ''}: ${oneLine}${paramNote}`);
+        log(
+          `[${label}] failed after ${(performance.now() - started).toFixed(1)} ms${code ? ` (${code})` : ''}: ${oneLine}${paramNote}`,
+        );
         throw err;
       }
     },
@@ -78,7 +85,10 @@ export function loggingRunner(runner: StatementRunner, log: ((line: string) => v
 function timeoutValue(ms: number | undefined, fallback: number, name: string): number {
   const value = ms ?? fallback;
   if (!Number.isInteger(value) || value < 0) {
-    throw new TunerError('bad-input', `${name} must be a whole number of milliseconds ≥ 0 (0 = no limit), not ${String(ms)}.`);
+    throw new TunerError(
+      'bad-input',
+      `${name} must be a whole number of milliseconds ≥ 0 (0 = no limit), not ${String(ms)}.`,
+    );
   }
   return value;
 }
@@ -112,9 +122,13 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
   // say what the server says to a simple query instead (42P02).
   const highest = highestParam(request.sql);
   if (params === undefined && !request.genericPlan && highest > 0) {
-    throw new TunerError('server-error', `There is no value for parameter $${highest}. Give values for the $n parameters (or ask for a generic plan on PostgreSQL 16+).`, {
-      code: '42P02',
-    });
+    throw new TunerError(
+      'server-error',
+      `There is no value for parameter $${highest}. Give values for the $n parameters (or ask for a generic plan on PostgreSQL 16+).`,
+      {
+        code: '42P02',
+      },
+    );
   }
 
   let planJson: string;
@@ -136,7 +150,12 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
     );
     // The catalog walk: how the server lexes strings, the non-transactional functions the statement reaches
     // (also through views, operators, triggers and function bodies), and its functions' volatility.
-    const reply = await requireNothingKept(runner, request.sql, analyze, `Not explained${analyze ? ' with ANALYZE' : ''}`);
+    const reply = await requireNothingKept(
+      runner,
+      request.sql,
+      analyze,
+      `Not explained${analyze ? ' with ANALYZE' : ''}`,
+    );
     const volatilityOf = analyze ? volatilityLookup(reply.volatility) : undefined;
     wrapper = requireSafeForExplain(request.sql, { analyze, volatilityOf }).wrapper;
     built = buildExplainStatement(request.sql, {
@@ -146,7 +165,11 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
       hasParamValues: params !== undefined,
     });
     // Read-write → read-only may change after queries ran (the other way may not).
-    await runner.run(`${walkSettingsUndone}${wrapper === 'rolled-back-transaction' ? '' : '; SET TRANSACTION READ ONLY'}`, undefined, { mode: 'script' });
+    await runner.run(
+      `${walkSettingsUndone}${wrapper === 'rolled-back-transaction' ? '' : '; SET TRANSACTION READ ONLY'}`,
+      undefined,
+      { mode: 'script' },
+    );
     throwIfAborted(signal);
     let rows: Row[];
     try {
@@ -170,6 +193,8 @@ export async function runExplain(ctx: ExplainContext, request: ExplainRequest): 
     try {
       await runner.run(rollbackAndUnlock, undefined, { mode: 'script' });
     } catch (rollbackError) {
+      // A failed rollback after a good EXPLAIN must surface: the transaction state is unknown.
+      // eslint-disable-next-line no-unsafe-finally
       if (!failed) throw statementError(rollbackError, errorContext);
     }
   }

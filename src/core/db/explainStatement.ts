@@ -39,10 +39,16 @@ export function explainOptions(options: ExplainOptions): string[] {
       );
     }
     if (options.hasParamValues) {
-      throw new TunerError('bad-input', 'A generic plan is for a statement whose $n parameters have no values; drop the values or the generic plan.');
+      throw new TunerError(
+        'bad-input',
+        'A generic plan is for a statement whose $n parameters have no values; drop the values or the generic plan.',
+      );
     }
     if (options.analyze) {
-      throw new TunerError('bad-input', 'A generic plan cannot be run with ANALYZE (its parameters have no values); explain it without ANALYZE.');
+      throw new TunerError(
+        'bad-input',
+        'A generic plan cannot be run with ANALYZE (its parameters have no values); explain it without ANALYZE.',
+      );
     }
   }
   const out: string[] = [];

@@ -18,8 +18,10 @@ export interface NonTransactionalFunction {
 const advisory = 'takes or releases a session-level advisory lock, which ROLLBACK does not release or restore';
 const statsReset = 'resets cumulative statistics, which are kept outside transactions';
 const slot = 'creates, drops or advances a replication slot, which lives outside transactions';
-const origin = 'changes replication origin progress or the session\'s origin, kept in shared memory outside transactions';
-const dblink = 'works on a dblink connection: the remote server commits on its own, and named connections stay open in the session after ROLLBACK';
+const origin =
+  "changes replication origin progress or the session's origin, kept in shared memory outside transactions";
+const dblink =
+  'works on a dblink connection: the remote server commits on its own, and named connections stay open in the session after ROLLBACK';
 const adminpackFile = 'writes, renames or removes a file on the server (adminpack), which ROLLBACK does not undo';
 
 /**
@@ -29,39 +31,102 @@ const adminpackFile = 'writes, renames or removes a file on the server (adminpac
  * Functions", "Sequence Manipulation Functions", large objects, adminpack, dblink, pg_stat_statements).
  */
 export const nonTransactionalFunctions: readonly NonTransactionalFunction[] = [
-  ...['pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_try_advisory_lock', 'pg_try_advisory_lock_shared', 'pg_advisory_unlock', 'pg_advisory_unlock_shared', 'pg_advisory_unlock_all'].map(
-    (name) => ({ name, reason: advisory }),
-  ),
+  ...[
+    'pg_advisory_lock',
+    'pg_advisory_lock_shared',
+    'pg_try_advisory_lock',
+    'pg_try_advisory_lock_shared',
+    'pg_advisory_unlock',
+    'pg_advisory_unlock_shared',
+    'pg_advisory_unlock_all',
+  ].map((name) => ({ name, reason: advisory })),
   { name: 'pg_terminate_backend', reason: 'ends another session; a rollback cannot bring it back' },
-  { name: 'pg_cancel_backend', reason: 'cancels another session\'s running statement; a rollback cannot undo that' },
+  { name: 'pg_cancel_backend', reason: "cancels another session's running statement; a rollback cannot undo that" },
   { name: 'pg_log_backend_memory_contexts', reason: 'signals another server process to write to the server log' },
-  { name: 'setval', reason: 'sets a sequence, and sequence changes are never rolled back (a sequence moved back makes later INSERTs fail on duplicate keys)' },
+  {
+    name: 'setval',
+    reason:
+      'sets a sequence, and sequence changes are never rolled back (a sequence moved back makes later INSERTs fail on duplicate keys)',
+  },
   { name: 'lo_export', reason: 'writes a large object to a file on the server, which ROLLBACK does not remove' },
-  ...['pg_stat_reset', 'pg_stat_reset_shared', 'pg_stat_reset_single_table_counters', 'pg_stat_reset_single_function_counters', 'pg_stat_reset_slru', 'pg_stat_reset_replication_slot', 'pg_stat_reset_subscription_stats', 'pg_stat_reset_backend_stats', 'pg_stat_statements_reset'].map(
-    (name) => ({ name, reason: statsReset }),
-  ),
-  ...['pg_create_physical_replication_slot', 'pg_create_logical_replication_slot', 'pg_drop_replication_slot', 'pg_copy_physical_replication_slot', 'pg_copy_logical_replication_slot', 'pg_replication_slot_advance', 'pg_logical_slot_get_changes', 'pg_logical_slot_get_binary_changes', 'pg_sync_replication_slots'].map(
-    (name) => ({ name, reason: name.startsWith('pg_logical_slot_get') ? 'consumes changes from a logical replication slot (moves the slot forward), outside transactions' : slot }),
-  ),
-  ...['pg_replication_origin_create', 'pg_replication_origin_drop', 'pg_replication_origin_advance', 'pg_replication_origin_session_setup', 'pg_replication_origin_session_reset'].map(
-    (name) => ({ name, reason: origin }),
-  ),
-  { name: 'pg_logical_emit_message', reason: 'with transactional = false the message is written to WAL and decoded even when the transaction rolls back' },
+  ...[
+    'pg_stat_reset',
+    'pg_stat_reset_shared',
+    'pg_stat_reset_single_table_counters',
+    'pg_stat_reset_single_function_counters',
+    'pg_stat_reset_slru',
+    'pg_stat_reset_replication_slot',
+    'pg_stat_reset_subscription_stats',
+    'pg_stat_reset_backend_stats',
+    'pg_stat_statements_reset',
+  ].map((name) => ({ name, reason: statsReset })),
+  ...[
+    'pg_create_physical_replication_slot',
+    'pg_create_logical_replication_slot',
+    'pg_drop_replication_slot',
+    'pg_copy_physical_replication_slot',
+    'pg_copy_logical_replication_slot',
+    'pg_replication_slot_advance',
+    'pg_logical_slot_get_changes',
+    'pg_logical_slot_get_binary_changes',
+    'pg_sync_replication_slots',
+  ].map((name) => ({
+    name,
+    reason: name.startsWith('pg_logical_slot_get')
+      ? 'consumes changes from a logical replication slot (moves the slot forward), outside transactions'
+      : slot,
+  })),
+  ...[
+    'pg_replication_origin_create',
+    'pg_replication_origin_drop',
+    'pg_replication_origin_advance',
+    'pg_replication_origin_session_setup',
+    'pg_replication_origin_session_reset',
+  ].map((name) => ({ name, reason: origin })),
+  {
+    name: 'pg_logical_emit_message',
+    reason: 'with transactional = false the message is written to WAL and decoded even when the transaction rolls back',
+  },
   { name: 'pg_switch_wal', reason: 'switches the server to a new WAL file' },
   { name: 'pg_create_restore_point', reason: 'writes a named restore point to WAL' },
   { name: 'pg_log_standby_snapshot', reason: 'writes a standby snapshot record to WAL' },
-  ...['pg_start_backup', 'pg_stop_backup', 'pg_backup_start', 'pg_backup_stop'].map((name) => ({ name, reason: 'starts or stops an online backup of the whole server' })),
+  ...['pg_start_backup', 'pg_stop_backup', 'pg_backup_start', 'pg_backup_stop'].map((name) => ({
+    name,
+    reason: 'starts or stops an online backup of the whole server',
+  })),
   { name: 'pg_promote', reason: 'promotes a standby server to primary' },
-  ...['pg_wal_replay_pause', 'pg_wal_replay_resume'].map((name) => ({ name, reason: 'pauses or resumes WAL replay on a standby server' })),
+  ...['pg_wal_replay_pause', 'pg_wal_replay_resume'].map((name) => ({
+    name,
+    reason: 'pauses or resumes WAL replay on a standby server',
+  })),
   { name: 'pg_reload_conf', reason: 'makes every server process reload the configuration files' },
   { name: 'pg_rotate_logfile', reason: 'switches the server log to a new file' },
   { name: 'pg_logfile_rotate', reason: 'switches the server log to a new file (adminpack)' },
-  ...['pg_file_write', 'pg_file_rename', 'pg_file_unlink', 'pg_file_sync'].map((name) => ({ name, reason: adminpackFile })),
-  ...['pg_restore_relation_stats', 'pg_clear_relation_stats'].map((name) => ({ name, reason: 'overwrites a table\'s planner statistics in place, as VACUUM does, outside the transaction' })),
-  ...['pg_buffercache_evict', 'pg_buffercache_evict_relation', 'pg_buffercache_evict_all'].map((name) => ({ name, reason: 'evicts pages from the shared buffer cache for every session' })),
-  ...['dblink', 'dblink_exec', 'dblink_connect', 'dblink_connect_u', 'dblink_disconnect', 'dblink_open', 'dblink_fetch', 'dblink_close', 'dblink_send_query', 'dblink_get_result', 'dblink_cancel_query'].map(
-    (name) => ({ name, reason: dblink }),
-  ),
+  ...['pg_file_write', 'pg_file_rename', 'pg_file_unlink', 'pg_file_sync'].map((name) => ({
+    name,
+    reason: adminpackFile,
+  })),
+  ...['pg_restore_relation_stats', 'pg_clear_relation_stats'].map((name) => ({
+    name,
+    reason: "overwrites a table's planner statistics in place, as VACUUM does, outside the transaction",
+  })),
+  ...['pg_buffercache_evict', 'pg_buffercache_evict_relation', 'pg_buffercache_evict_all'].map((name) => ({
+    name,
+    reason: 'evicts pages from the shared buffer cache for every session',
+  })),
+  ...[
+    'dblink',
+    'dblink_exec',
+    'dblink_connect',
+    'dblink_connect_u',
+    'dblink_disconnect',
+    'dblink_open',
+    'dblink_fetch',
+    'dblink_close',
+    'dblink_send_query',
+    'dblink_get_result',
+    'dblink_cancel_query',
+  ].map((name) => ({ name, reason: dblink })),
 ];
 
 const reasonOf = new Map(nonTransactionalFunctions.map((f) => [f.name, f.reason]));
@@ -227,9 +292,7 @@ export function reachedFunctions(edges: Edge[]): ReachedFunction[] {
     from.set(e.from, list);
   }
   const seen = new Set<string>();
-  let frontier = edges
-    .filter((e) => e.from === null)
-    .map((e) => ({ edge: e, path: e.steps, planner: e.planner }));
+  let frontier = edges.filter((e) => e.from === null).map((e) => ({ edge: e, path: e.steps, planner: e.planner }));
   while (frontier.length > 0) {
     const next: typeof frontier = [];
     for (const f of frontier) {
@@ -241,12 +304,15 @@ export function reachedFunctions(edges: Edge[]): ReachedFunction[] {
         if (!out.has(hitKey)) out.set(hitKey, { name: f.edge.name, path: f.path, plannerMayRun: f.planner });
         continue;
       }
-      for (const e of from.get(f.edge.to) ?? []) next.push({ edge: e, path: [...f.path, ...e.steps], planner: f.planner || e.planner });
+      for (const e of from.get(f.edge.to) ?? [])
+        next.push({ edge: e, path: [...f.path, ...e.steps], planner: f.planner || e.planner });
     }
     frontier = next;
   }
   // Ways the planner may run first: they are refused even without ANALYZE.
-  return [...out.values()].sort((a, b) => Number(b.plannerMayRun) - Number(a.plannerMayRun) || a.path.length - b.path.length);
+  return [...out.values()].sort(
+    (a, b) => Number(b.plannerMayRun) - Number(a.plannerMayRun) || a.path.length - b.path.length,
+  );
 }
 
 export interface ReachReply {
@@ -277,11 +343,20 @@ export function readReachReply(row: Record<string, unknown> | undefined): ReachR
     const r = v as { schema: unknown; name: unknown; provolatile: unknown };
     return { schema: String(r.schema), name: String(r.name), provolatile: String(r.provolatile) };
   });
-  return { standardConformingStrings: row?.standard_conforming_strings !== 'off', reached: reachedFunctions(edges), volatility };
+  return {
+    standardConformingStrings: row?.standard_conforming_strings !== 'off',
+    reached: reachedFunctions(edges),
+    volatility,
+  };
 }
 
 export function reachParams(start: ReachStart): unknown[] {
-  return [[...new Set(start.functions.map((f) => f.name))], start.relations, start.operators, nonTransactionalFunctions.map((f) => f.name)];
+  return [
+    [...new Set(start.functions.map((f) => f.name))],
+    start.relations,
+    start.operators,
+    nonTransactionalFunctions.map((f) => f.name),
+  ];
 }
 
 /** "view v → function f → function pg_advisory_lock" and why, for a refusal. */

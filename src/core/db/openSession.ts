@@ -25,7 +25,12 @@ export async function openSession(target: SessionTarget, options: OpenSessionOpt
   switch (target.kind) {
     case 'server': {
       const { kind: _kind, ...config } = target;
-      return PgSession.connect({ ...config, log: options.log, connectTimeoutMs: options.connectTimeoutMs, onBroken: options.onBroken });
+      return PgSession.connect({
+        ...config,
+        log: options.log,
+        connectTimeoutMs: options.connectTimeoutMs,
+        onBroken: options.onBroken,
+      });
     }
     case 'embedded':
       return openEmbeddedDatabase(target.files, { seedFiles: target.seedFiles, label: target.label, log: options.log });

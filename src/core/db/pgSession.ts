@@ -49,7 +49,13 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
  * socket is destroyed instead.
  */
 async function endWithin(client: Client, ms: number): Promise<void> {
-  const ended = await within(client.end().then(() => true, () => true), ms);
+  const ended = await within(
+    client.end().then(
+      () => true,
+      () => true,
+    ),
+    ms,
+  );
   if (!ended) client.connection.stream.destroy();
 }
 
@@ -95,7 +101,10 @@ export class PgSession extends SerialSession {
    */
   private async answered<T>(query: Promise<T>, ms: number | undefined): Promise<T> {
     if (ms === undefined) return query;
-    const answer = await within(query.then((value) => ({ value })), ms);
+    const answer = await within(
+      query.then((value) => ({ value })),
+      ms,
+    );
     if (answer) return answer.value;
     // pg rejects the pending query once its socket is gone; within() has swallowed that: this error says why.
     const error = this.breakWith(noAnswerError(this.where, ms));
@@ -118,7 +127,10 @@ export class PgSession extends SerialSession {
     if (mode === 'extended') config.queryMode = 'extended';
     if (options?.preparedName) config.name = options.preparedName;
     // A simple query with several statements resolves to one result per statement.
-    const result = (await this.answered(this.client.query<Row>(config), this.runningScript ? undefined : this.answers.ms())) as QueryResult<Row> | Array<QueryResult<Row>>;
+    const result = (await this.answered(
+      this.client.query<Row>(config),
+      this.runningScript ? undefined : this.answers.ms(),
+    )) as QueryResult<Row> | Array<QueryResult<Row>>;
     if (!Array.isArray(result)) return result.rows;
     if (mode !== 'script') throw severalResultsError(result.length);
     return result[result.length - 1]?.rows ?? [];
@@ -147,7 +159,10 @@ export class PgSession extends SerialSession {
       }
       let backendPid: number;
       try {
-        const pidRows = await within(client.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid'), connectTimeoutMs);
+        const pidRows = await within(
+          client.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid'),
+          connectTimeoutMs,
+        );
         if (!pidRows) throw noAnswerError(target, connectTimeoutMs);
         backendPid = pidRows.rows[0].pid;
       } catch (err) {
@@ -155,14 +170,19 @@ export class PgSession extends SerialSession {
         throw connectionError(err, context);
       }
       const tls = clientConfig.ssl ? 'TLS' : 'no TLS';
-      config.log?.(`[${label}] connected in ${(performance.now() - started).toFixed(1)} ms (backend pid ${backendPid}, sslmode=${plan.sslmode}: ${tls})`);
+      config.log?.(
+        `[${label}] connected in ${(performance.now() - started).toFixed(1)} ms (backend pid ${backendPid}, sslmode=${plan.sslmode}: ${tls})`,
+      );
       return new PgSession(client, clientConfig, backendPid, label, target, config.log, config.onBroken);
     }
     // planConnection always gives at least one attempt, and the last one returns or throws.
     throw new Error('no connection attempt');
   }
 
-  protected override async explainInTurn(explain: () => Promise<ExplainResult>, signal: AbortSignal | undefined): Promise<ExplainResult> {
+  protected override async explainInTurn(
+    explain: () => Promise<ExplainResult>,
+    signal: AbortSignal | undefined,
+  ): Promise<ExplainResult> {
     let cancelling: Promise<void> | undefined;
     const onAbort = (): void => {
       cancelling ??= this.cancelOnServer();

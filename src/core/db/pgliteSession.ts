@@ -131,12 +131,18 @@ export class PgliteSession extends SerialSession {
       artifactsUsed = await loadArtifacts();
       db = await PGlite.create({ ...artifactsUsed });
     } catch (err) {
-      throw new TunerError('connection-failed', `The embedded PostgreSQL (PGlite) did not start: ${(err as Error).message ?? String(err)}`, {
-        cause: err,
-      });
+      throw new TunerError(
+        'connection-failed',
+        `The embedded PostgreSQL (PGlite) did not start: ${(err as Error).message ?? String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     const how = artifactsUsed?.loadDataDir ? 'from the prepared data directory' : 'with initdb';
-    options.log?.(`[${options.label ?? 'embedded'}] PGlite started ${how} in ${(performance.now() - started).toFixed(0)} ms`);
+    options.log?.(
+      `[${options.label ?? 'embedded'}] PGlite started ${how} in ${(performance.now() - started).toFixed(0)} ms`,
+    );
     return new PgliteSession(db, options);
   }
 

@@ -5,7 +5,14 @@
  */
 import { TunerError } from '../errors';
 import type { CatalogSnapshot, ServerInfo } from './catalog';
-import type { DatabaseSession, ExplainRequest, ExplainResult, SessionKind, TransactionOptions, TransactionScope } from './session';
+import type {
+  DatabaseSession,
+  ExplainRequest,
+  ExplainResult,
+  SessionKind,
+  TransactionOptions,
+  TransactionScope,
+} from './session';
 import { runRolledBack } from './rolledBackTransaction';
 import { loggingRunner, runExplain, type Row, type RunOptions, type StatementRunner } from './explainRunner';
 import { readCatalog, readServerInfo } from './catalogQueries';
@@ -44,7 +51,11 @@ export abstract class SerialSession implements DatabaseSession {
     this.label = names.label;
     this.target = names.target;
     this.closedMessage = names.closedMessage;
-    this.runner = loggingRunner({ run: (sql, params, options) => this.runStatement(sql, params, options) }, names.log, names.label);
+    this.runner = loggingRunner(
+      { run: (sql, params, options) => this.runStatement(sql, params, options) },
+      names.log,
+      names.label,
+    );
   }
 
   /** Runs one statement on the connection; errors are the driver's own. */
@@ -54,7 +65,10 @@ export abstract class SerialSession implements DatabaseSession {
   abstract execute(sql: string): Promise<void>;
 
   /** How the EXPLAIN runs once it is its turn on the connection; a server session also cancels it on abort. */
-  protected explainInTurn(explain: () => Promise<ExplainResult>, _signal: AbortSignal | undefined): Promise<ExplainResult> {
+  protected explainInTurn(
+    explain: () => Promise<ExplainResult>,
+    _signal: AbortSignal | undefined,
+  ): Promise<ExplainResult> {
     return explain();
   }
 
@@ -68,10 +82,12 @@ export abstract class SerialSession implements DatabaseSession {
 
   serverInfo(): Promise<ServerInfo> {
     this.ensureOpen();
-    this.info ??= this.queue.run(() => readServerInfo(this.runner)).catch((err: unknown) => {
-      this.info = undefined;
-      throw statementError(err, this.errorContext());
-    });
+    this.info ??= this.queue
+      .run(() => readServerInfo(this.runner))
+      .catch((err: unknown) => {
+        this.info = undefined;
+        throw statementError(err, this.errorContext());
+      });
     return this.info;
   }
 
@@ -79,16 +95,21 @@ export abstract class SerialSession implements DatabaseSession {
     this.ensureOpen();
     const server = await this.serverInfo();
     const task = this.queue.run(() =>
-      this.explainInTurn(() => runExplain({ runner: this.runner, server, errorContext: this.errorContext() }, request), request.signal),
+      this.explainInTurn(
+        () => runExplain({ runner: this.runner, server, errorContext: this.errorContext() }, request),
+        request.signal,
+      ),
     );
     return rejectOnAbort(task, request.signal);
   }
 
   async catalogFor(tables: string[]): Promise<CatalogSnapshot> {
     const server = await this.serverInfo();
-    return this.queue.run(() => readCatalog(this.runner, server, tables)).catch((err: unknown) => {
-      throw statementError(err, this.errorContext());
-    });
+    return this.queue
+      .run(() => readCatalog(this.runner, server, tables))
+      .catch((err: unknown) => {
+        throw statementError(err, this.errorContext());
+      });
   }
 
   query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
@@ -104,9 +125,11 @@ export abstract class SerialSession implements DatabaseSession {
 
   inTransaction<T>(work: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T> {
     this.ensureOpen();
-    return this.queue.run(() => runRolledBack(this.runner, work, options)).catch((err: unknown) => {
-      throw err instanceof TunerError ? err : statementError(err, this.errorContext());
-    });
+    return this.queue
+      .run(() => runRolledBack(this.runner, work, options))
+      .catch((err: unknown) => {
+        throw err instanceof TunerError ? err : statementError(err, this.errorContext());
+      });
   }
 
   async close(): Promise<void> {

@@ -14,8 +14,15 @@ import { reachStart } from './statementSafety';
  * what the planner evaluates itself: functions declared STABLE or IMMUTABLE with constant arguments.
  * Must run inside a transaction after walkSettings (nonTransactional.ts).
  */
-export async function requireNothingKept(runner: StatementRunner, sql: string, run: boolean, notDone = run ? 'Not run' : 'Not explained'): Promise<ReachReply> {
-  const reply = readReachReply((await runner.run(reachQuery, reachParams(reachStart(sql)), { preparedName: 'pg_tuner_reach' }))[0]);
+export async function requireNothingKept(
+  runner: StatementRunner,
+  sql: string,
+  run: boolean,
+  notDone = run ? 'Not run' : 'Not explained',
+): Promise<ReachReply> {
+  const reply = readReachReply(
+    (await runner.run(reachQuery, reachParams(reachStart(sql)), { preparedName: 'pg_tuner_reach' }))[0],
+  );
   if (!reply.standardConformingStrings && backslashInPlainString(sql)) {
     throw new TunerError(
       'unsafe-statement',

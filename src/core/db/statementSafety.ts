@@ -104,14 +104,18 @@ export function reachStart(sql: string): ReachStart {
   const operators = new Set<string>();
   for (const stmt of topLevelStatements(sql)) {
     const addRelation = (node: Node): void => {
-      if (typeof node.relname === 'string') relations.add(quotedRelation(typeof node.schemaname === 'string' ? node.schemaname : undefined, node.relname));
+      if (typeof node.relname === 'string')
+        relations.add(quotedRelation(typeof node.schemaname === 'string' ? node.schemaname : undefined, node.relname));
     };
     walk(stmt, (name, node) => {
       if (name === 'RangeVar') addRelation(node);
       // The target of INSERT/UPDATE/DELETE/MERGE is a bare RangeVar under `relation` (its triggers, defaults…).
-      if (writeNodes.has(name) && node.relation && typeof node.relation === 'object') addRelation(node.relation as Node);
+      if (writeNodes.has(name) && node.relation && typeof node.relation === 'object')
+        addRelation(node.relation as Node);
       if (name === 'A_Expr') {
-        const parts = ((node.name as Node[] | undefined) ?? []).map((p) => ((p.String as Node | undefined)?.sval as string | undefined) ?? '');
+        const parts = ((node.name as Node[] | undefined) ?? []).map(
+          (p) => ((p.String as Node | undefined)?.sval as string | undefined) ?? '',
+        );
         const op = parts[parts.length - 1];
         if (op) operators.add(op);
       }
@@ -143,16 +147,20 @@ export const volatilityQuery =
   'WHERE p.proname = ANY($1::text[])';
 
 const refusals: Record<string, string> = {
-  ExplainStmt: 'The statement is already an EXPLAIN; give the statement without EXPLAIN and the tuner adds its own options.',
-  VacuumStmt: 'VACUUM and ANALYZE change the table\'s statistics and cannot be undone by a rollback, so they are not run.',
+  ExplainStmt:
+    'The statement is already an EXPLAIN; give the statement without EXPLAIN and the tuner adds its own options.',
+  VacuumStmt:
+    "VACUUM and ANALYZE change the table's statistics and cannot be undone by a rollback, so they are not run.",
   CopyStmt: 'COPY reads or writes files and streams and cannot be explained; give the SELECT or INSERT behind it.',
-  TransactionStmt: 'Transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) cannot be explained; give the statement alone and the tuner wraps it in its own transaction.',
-  VariableSetStmt: 'SET changes the session, it has no plan; give the query to explain (settings go in the tuner\'s options).',
+  TransactionStmt:
+    'Transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) cannot be explained; give the statement alone and the tuner wraps it in its own transaction.',
+  VariableSetStmt:
+    "SET changes the session, it has no plan; give the query to explain (settings go in the tuner's options).",
   VariableShowStmt: 'SHOW has no plan; give a query to explain.',
   CallStmt: 'CALL runs a procedure, which may commit on its own; it is not run. Explain the queries inside it instead.',
   DoStmt: 'A DO block may commit on its own and has no plan; explain the queries inside it instead.',
   ExecuteStmt: 'EXECUTE of a prepared statement is not explained; give the statement text with $1… parameters instead.',
-  DeclareCursorStmt: 'DECLARE CURSOR is not explained; give the cursor\'s query instead.',
+  DeclareCursorStmt: "DECLARE CURSOR is not explained; give the cursor's query instead.",
   LockStmt: 'LOCK has no plan and only takes locks; give the query to explain.',
   NotifyStmt: 'NOTIFY has no plan.',
   ListenStmt: 'LISTEN has no plan.',
@@ -165,7 +173,11 @@ const refusals: Record<string, string> = {
 export function classifyForExplain(sql: string, options: ExplainSafetyOptions): ExplainSafety {
   const stmts = topLevelStatements(sql);
   if (stmts.length === 0) {
-    return { safe: false, statementKind: 'empty', message: 'There is no statement to explain (the text is empty or only comments).' };
+    return {
+      safe: false,
+      statementKind: 'empty',
+      message: 'There is no statement to explain (the text is empty or only comments).',
+    };
   }
   if (stmts.length > 1) {
     return {
@@ -181,7 +193,9 @@ export function classifyForExplain(sql: string, options: ExplainSafetyOptions): 
   if (!plannable) {
     const message =
       refusals[kind] ??
-      (/^(Create|Alter|Drop|Rename|Grant|Revoke|Comment|Truncate|Index|Reindex|Cluster|Refresh|Rule|View|Define|CompositeType)/.test(kind)
+      (/^(Create|Alter|Drop|Rename|Grant|Revoke|Comment|Truncate|Index|Reindex|Cluster|Refresh|Rule|View|Define|CompositeType)/.test(
+        kind,
+      )
         ? `${kind.replace(/Stmt$/, '')} is DDL or maintenance: it changes the schema and has no plan to explain, so it is not run.`
         : `${kind.replace(/Stmt$/, '')} statements have no plan the tuner can explain; give a SELECT, INSERT, UPDATE, DELETE or MERGE.`);
     return { safe: false, statementKind: kind, message };
@@ -194,10 +208,20 @@ export function classifyForExplain(sql: string, options: ExplainSafetyOptions): 
     };
   }
   if (!options.analyze) {
-    return { safe: true, wrapper: 'plan-only', statementKind: kind, why: 'EXPLAIN without ANALYZE only plans the statement.' };
+    return {
+      safe: true,
+      wrapper: 'plan-only',
+      statementKind: kind,
+      why: 'EXPLAIN without ANALYZE only plans the statement.',
+    };
   }
   if (writeNodes.has(kind)) {
-    return { safe: true, wrapper: 'rolled-back-transaction', statementKind: kind, why: `${kind.replace(/Stmt$/, '').toUpperCase()} writes; it runs inside BEGIN … ROLLBACK.` };
+    return {
+      safe: true,
+      wrapper: 'rolled-back-transaction',
+      statementKind: kind,
+      why: `${kind.replace(/Stmt$/, '').toUpperCase()} writes; it runs inside BEGIN … ROLLBACK.`,
+    };
   }
   let nestedWrite: string | undefined;
   let locking = false;
@@ -214,7 +238,12 @@ export function classifyForExplain(sql: string, options: ExplainSafetyOptions): 
     };
   }
   if (locking) {
-    return { safe: true, wrapper: 'rolled-back-transaction', statementKind: kind, why: 'FOR UPDATE/SHARE takes row locks; it runs inside BEGIN … ROLLBACK.' };
+    return {
+      safe: true,
+      wrapper: 'rolled-back-transaction',
+      statementKind: kind,
+      why: 'FOR UPDATE/SHARE takes row locks; it runs inside BEGIN … ROLLBACK.',
+    };
   }
   const volatile = functionNamesIn(body).find((fn) => (options.volatilityOf?.(fn) ?? 'volatile') === 'volatile');
   if (volatile) {
@@ -226,14 +255,25 @@ export function classifyForExplain(sql: string, options: ExplainSafetyOptions): 
       why: `It calls ${name}(), which is volatile or unknown and may write; it runs inside BEGIN … ROLLBACK.`,
     };
   }
-  return { safe: true, wrapper: 'read-only-transaction', statementKind: kind, why: 'A read-only query; it runs in a READ ONLY transaction that is rolled back.' };
+  return {
+    safe: true,
+    wrapper: 'read-only-transaction',
+    statementKind: kind,
+    why: 'A read-only query; it runs in a READ ONLY transaction that is rolled back.',
+  };
 }
 
 /** classifyForExplain() that throws TunerError('unsafe-statement') on a refusal. */
-export function requireSafeForExplain(sql: string, options: ExplainSafetyOptions): { wrapper: SafetyWrapper; why: string } {
+export function requireSafeForExplain(
+  sql: string,
+  options: ExplainSafetyOptions,
+): { wrapper: SafetyWrapper; why: string } {
   const result = classifyForExplain(sql, options);
   if (!result.safe) {
-    throw new TunerError('unsafe-statement', `Not explained${options.analyze ? ' with ANALYZE' : ''}: ${result.message}`);
+    throw new TunerError(
+      'unsafe-statement',
+      `Not explained${options.analyze ? ' with ANALYZE' : ''}: ${result.message}`,
+    );
   }
   return { wrapper: result.wrapper, why: result.why };
 }

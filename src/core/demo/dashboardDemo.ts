@@ -35,7 +35,8 @@ export const defaultDashboardScale: DashboardScale = { users: 20_000, orders: 20
 
 function assertScale(scale: DashboardScale): void {
   for (const [key, value] of Object.entries(scale)) {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`dashboard scale ${key} must be a positive integer`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`dashboard scale ${key} must be a positive integer`);
   }
 }
 
@@ -79,7 +80,9 @@ ORDER BY total_spent DESC
 LIMIT 100;`;
 
 /** The files an embedded session loads for the demo; numbered so that path order is schema, then data. */
-export function dashboardDemoFiles(scale: DashboardScale = defaultDashboardScale): Array<{ path: string; text: string }> {
+export function dashboardDemoFiles(
+  scale: DashboardScale = defaultDashboardScale,
+): Array<{ path: string; text: string }> {
   return [
     { path: 'demo/01-dashboard-schema.sql', text: dashboardSchemaSql },
     { path: 'demo/02-dashboard-data.sql', text: dashboardDataSql(scale) },

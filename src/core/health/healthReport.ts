@@ -42,8 +42,14 @@ function renderFinding(f: HealthFinding): string {
 export function renderHealthReport(result: HealthResult, options: { title?: string } = {}): string {
   const out: string[] = [];
   out.push(`# ${markdownInline(options.title ?? `Health report: ${result.database}`)}`, '');
-  out.push(`**Score: ${result.score} / 100** · ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'} · ${result.serverVersion} · checked ${result.checkedAt}`, '');
-  out.push(`Usage counts (index scans, sequential scans, temp files, cache hits) are since ${result.statsSince ? `the statistics reset at ${result.statsSince}` : 'statistics collection began (never reset)'}. Nothing was changed: the checks read catalog and statistics views only.`, '');
+  out.push(
+    `**Score: ${result.score} / 100** · ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'} · ${result.serverVersion} · checked ${result.checkedAt}`,
+    '',
+  );
+  out.push(
+    `Usage counts (index scans, sequential scans, temp files, cache hits) are since ${result.statsSince ? `the statistics reset at ${result.statsSince}` : 'statistics collection began (never reset)'}. Nothing was changed: the checks read catalog and statistics views only.`,
+    '',
+  );
   out.push('| Check | Weight | Result | Points lost |', '|---|---:|---|---:|');
   for (const c of result.checks) {
     const lost = c.status === 'skipped' ? '–' : (c.weight * c.penalty).toFixed(1);

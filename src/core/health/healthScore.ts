@@ -10,10 +10,13 @@ export const severityPenalty: Record<Severity, number> = { critical: 1, warning:
 
 export const scoreRule =
   'Each check has the weight shown; a finding costs the whole weight when critical, half when a warning and a fifth when info, ' +
-  'up to the check\'s weight. Skipped checks are left out and the others scaled to 100.';
+  "up to the check's weight. Skipped checks are left out and the others scaled to 100.";
 
 export function checkPenalty(findings: readonly HealthFinding[]): number {
-  return Math.min(1, findings.reduce((sum, f) => sum + severityPenalty[f.severity], 0));
+  return Math.min(
+    1,
+    findings.reduce((sum, f) => sum + severityPenalty[f.severity], 0),
+  );
 }
 
 export function healthScore(checks: readonly Pick<HealthCheckResult, 'status' | 'weight' | 'penalty'>[]): number {

@@ -109,5 +109,8 @@ ORDER BY n.nspname, t.relname, c.relname`);
 
 /** `CREATE INDEX x ON …` → `CREATE INDEX CONCURRENTLY x ON …`, so a re-creation does not block writes. */
 export function concurrentDefinition(definition: string): string {
-  return definition.replace(/^CREATE (UNIQUE )?INDEX /, (_m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX CONCURRENTLY `);
+  return definition.replace(
+    /^CREATE (UNIQUE )?INDEX /,
+    (_m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX CONCURRENTLY `,
+  );
 }

@@ -62,11 +62,22 @@ SELECT pg_catalog.current_database()::text AS database,
     } catch (err) {
       const reason = skipReason(err);
       if (!reason) throw err;
-      if (check.id === 'unindexed-foreign-key' || check.id === 'unused-index' || check.id === 'redundant-index' || check.id === 'invalid-index') {
+      if (
+        check.id === 'unindexed-foreign-key' ||
+        check.id === 'unused-index' ||
+        check.id === 'redundant-index' ||
+        check.id === 'invalid-index'
+      ) {
         indexes = undefined; // a failed shared read is retried by the next check that needs it
       }
       checks.push({
-        id: check.id, title: check.title, weight: check.weight, status: 'skipped', findings: [], notes: [reason], penalty: 0,
+        id: check.id,
+        title: check.title,
+        weight: check.weight,
+        status: 'skipped',
+        findings: [],
+        notes: [reason],
+        penalty: 0,
         ms: performance.now() - checkStarted,
       });
     }

@@ -35,8 +35,7 @@ export function runSqlRules(facts: StatementFacts): Insight[] {
 }
 
 type Analysed =
-  | { ok: true; insights: Array<Insight & { sqlRange: SourceRange }> }
-  | { ok: false; message: string; offset: number };
+  { ok: true; insights: Array<Insight & { sqlRange: SourceRange }> } | { ok: false; message: string; offset: number };
 
 /**
  * Results per statement text. The editor re-checks the whole document on every keystroke, but usually only

@@ -114,7 +114,13 @@ function cteScans(nodes: PlanNode[], ends: Int32Array, parent: PlanNode, cte: Pl
   return scans;
 }
 
-function initPlanTarget(nodes: PlanNode[], ends: Int32Array, parent: PlanNode, init: PlanNode, name: string): number | undefined {
+function initPlanTarget(
+  nodes: PlanNode[],
+  ends: Int32Array,
+  parent: PlanNode,
+  init: PlanNode,
+  name: string,
+): number | undefined {
   const patterns = initPlanReferences(name);
   if (patterns.length === 0) return undefined;
   const references = (n: PlanNode) => fieldStrings(n.fields).some((s) => patterns.some((p) => p.test(s)));

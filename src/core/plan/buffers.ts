@@ -55,8 +55,18 @@ const STRIDE = 11;
 export function applyBuffers(nodes: PlanNode[], attribution: Attribution, numbers: NodeNumbers): void {
   const n = nodes.length;
   const ioTime = numbers.ioTime;
-  const [sharedHit, sharedRead, sharedDirtied, sharedWritten, localHit, localRead, localDirtied, localWritten, tempRead, tempWritten] =
-    numbers.buffers;
+  const [
+    sharedHit,
+    sharedRead,
+    sharedDirtied,
+    sharedWritten,
+    localHit,
+    localRead,
+    localDirtied,
+    localWritten,
+    tempRead,
+    tempWritten,
+  ] = numbers.buffers;
   // One node-major array and one subtraction walk for all measures, instead of a column and a walk each.
   const inclusive = new Float64Array(n * STRIDE);
   const hasIoTime = new Uint8Array(n);

@@ -39,17 +39,20 @@ export function expandCitusTasks(root: RawNode): void {
     const fields = node.fields as Record<string, unknown>;
     const job = objectAt(objectAt(fields['Distributed Query'])?.['Job']);
     if (job) {
-      for (const [key, value] of Object.entries(job)) if (key !== 'Tasks' && fields[key] === undefined) fields[key] = value;
+      for (const [key, value] of Object.entries(job))
+        if (key !== 'Tasks' && fields[key] === undefined) fields[key] = value;
       const tasks = Array.isArray(job['Tasks']) ? job['Tasks'] : [];
       for (const entry of tasks) {
         const task = objectAt(entry);
         if (!task) continue;
         const taskNode: RawNode = { fields: { 'Node Type': 'Task' }, children: [] };
         const document = planDocument(task['Remote Plan']);
-        for (const [key, value] of Object.entries(task)) if (key !== 'Remote Plan') (taskNode.fields as Record<string, unknown>)[key] = value;
+        for (const [key, value] of Object.entries(task))
+          if (key !== 'Remote Plan') (taskNode.fields as Record<string, unknown>)[key] = value;
         if (document) {
           const remote = rawPlanFromDocument(document, 'json');
-          for (const key of ['Planning Time', 'Execution Time']) if (remote.top[key] !== undefined) (taskNode.fields as Record<string, unknown>)[key] = remote.top[key];
+          for (const key of ['Planning Time', 'Execution Time'])
+            if (remote.top[key] !== undefined) (taskNode.fields as Record<string, unknown>)[key] = remote.top[key];
           taskNode.children.push(remote.root);
         }
         node.children.push(taskNode);
@@ -61,7 +64,9 @@ export function expandCitusTasks(root: RawNode): void {
 }
 
 function objectAt(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** The first object with a "Plan" key in a task's "Remote Plan" (an array of arrays in FORMAT JSON). */
@@ -82,7 +87,11 @@ export function readCitusNodes(root: RawNode): void {
     const node = stack.pop() as RawNode;
     const fields = node.fields as Record<string, unknown>;
     const type = node.fields['Node Type'];
-    if (type === 'Custom Scan' && /^Citus\b/.test(String(fields['Custom Plan Provider'] ?? '')) && fields['Plan Rows'] !== undefined) {
+    if (
+      type === 'Custom Scan' &&
+      /^Citus\b/.test(String(fields['Custom Plan Provider'] ?? '')) &&
+      fields['Plan Rows'] !== undefined
+    ) {
       fields['Citus Placeholder Rows'] = fields['Plan Rows'];
       delete fields['Plan Rows'];
     }

@@ -3,7 +3,15 @@ import type { NodeNumbers } from './nodeNumbers';
 import type { PlanNode } from './planNode';
 
 export function applyEstimates(nodes: PlanNode[], analyzed: boolean, numbers: NodeNumbers): void {
-  const { planRows: planRowsOf, actualLoops, actualRows: actualRowsOf, removedByFilter, removedByJoinFilter, removedByIndexRecheck, hasFilter } = numbers;
+  const {
+    planRows: planRowsOf,
+    actualLoops,
+    actualRows: actualRowsOf,
+    removedByFilter,
+    removedByJoinFilter,
+    removedByIndexRecheck,
+    hasFilter,
+  } = numbers;
   for (let id = 0; id < nodes.length; id++) {
     const m = nodes[id].metrics;
     const planRows = planRowsOf[id];

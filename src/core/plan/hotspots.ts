@@ -8,7 +8,8 @@ export const HOTSPOT_MIN_SHARE = 0.05;
 export const HOTSPOT_MAX_COUNT = 10;
 
 export function applyHotspots(nodes: PlanNode[], analyzed: boolean, totalCost: number): void {
-  const weight = (n: PlanNode) => (analyzed ? n.metrics.timeShare : totalCost > 0 ? n.metrics.exclusiveCost / totalCost : 0);
+  const weight = (n: PlanNode) =>
+    analyzed ? n.metrics.timeShare : totalCost > 0 ? n.metrics.exclusiveCost / totalCost : 0;
   const ranked = nodes
     .filter((n) => weight(n) >= HOTSPOT_MIN_SHARE)
     .sort((a, b) => weight(b) - weight(a) || a.id - b.id)

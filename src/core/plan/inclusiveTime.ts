@@ -26,7 +26,9 @@ export function applyInclusiveTimes(nodes: PlanNode[], analyzed: boolean, number
       } else if (rel !== 'InitPlan') {
         groupSize = processes[parent.id];
       }
-      node.metrics.underGather = groupSize > 1 || (parent.metrics.underGather && rel !== 'InitPlan') ||
+      node.metrics.underGather =
+        groupSize > 1 ||
+        (parent.metrics.underGather && rel !== 'InitPlan') ||
         ((parentType === 'Gather' || parentType === 'Gather Merge') && rel !== 'InitPlan');
     }
     processes[node.id] = groupSize;

@@ -10,7 +10,8 @@ import { LineSink, type PastedLines } from './pastedLines';
 
 const PLAN_ENTRY = /\b(?:LOG|NOTICE|INFO|DEBUG\d?|WARNING):\s+duration: [\d.]+ ms\s+plan:\s*(.*)$/;
 /** The start of another log entry or psql message; ends a plan given without tab continuations. */
-const OTHER_ENTRY = /^\S.*?\b(?:LOG|NOTICE|INFO|DEBUG\d?|WARNING|ERROR|FATAL|PANIC|STATEMENT|DETAIL|HINT|CONTEXT|LOCATION):\s/;
+const OTHER_ENTRY =
+  /^\S.*?\b(?:LOG|NOTICE|INFO|DEBUG\d?|WARNING|ERROR|FATAL|PANIC|STATEMENT|DETAIL|HINT|CONTEXT|LOCATION):\s/;
 
 /** The plan lines of the first auto_explain entry, or undefined when the text has none. */
 export function planFromLog(input: PastedLines): PastedLines | undefined {

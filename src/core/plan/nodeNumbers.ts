@@ -61,7 +61,9 @@ const KEY_CODES = new Map<string, number>([
 
 export function readNodeNumbers(nodes: PlanNode[]): NodeNumbers {
   const n = nodes.length;
-  const columns = [...COLUMN_KEYS, ...BUFFER_FIELD_NAMES].map((): NodeColumn => new Array<number | undefined>(n).fill(undefined));
+  const columns = [...COLUMN_KEYS, ...BUFFER_FIELD_NAMES].map((): NodeColumn =>
+    new Array<number | undefined>(n).fill(undefined),
+  );
   const hasFilter = new Uint8Array(n);
   const ioWidth = IO_TIME_KEYS.length;
   // Most plans carry no I/O timing (track_io_timing is off by default): made when first needed.
@@ -95,7 +97,28 @@ export function readNodeNumbers(nodes: PlanNode[]): NodeNumbers {
       ioTime[i] = sum;
     }
   }
-  const [planRows, actualLoops, actualRows, removedByFilter, removedByJoinFilter, removedByIndexRecheck, totalCost, actualTotalTime] = columns;
+  const [
+    planRows,
+    actualLoops,
+    actualRows,
+    removedByFilter,
+    removedByJoinFilter,
+    removedByIndexRecheck,
+    totalCost,
+    actualTotalTime,
+  ] = columns;
   const buffers = columns.slice(BUFFER_BASE);
-  return { planRows, actualLoops, actualRows, removedByFilter, removedByJoinFilter, removedByIndexRecheck, totalCost, actualTotalTime, buffers, ioTime, hasFilter };
+  return {
+    planRows,
+    actualLoops,
+    actualRows,
+    removedByFilter,
+    removedByJoinFilter,
+    removedByIndexRecheck,
+    totalCost,
+    actualTotalTime,
+    buffers,
+    ioTime,
+    hasFilter,
+  };
 }

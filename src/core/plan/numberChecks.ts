@@ -67,7 +67,10 @@ export class PlanWarnings {
 
   done(): PlanWarning[] {
     if (this.dropped > 0) {
-      this.list.push({ field: '', message: `${this.dropped} more warning${this.dropped === 1 ? '' : 's'} like these not listed` });
+      this.list.push({
+        field: '',
+        message: `${this.dropped} more warning${this.dropped === 1 ? '' : 's'} like these not listed`,
+      });
       this.dropped = 0;
     }
     return this.list;
@@ -102,7 +105,8 @@ export function checkedNumber(v: unknown): { value: number | undefined; problem?
   if (typeof v === 'string') {
     const n = numericString(v);
     if (n === undefined) return { value: undefined, problem: `is ${shownValue(v)}, not a number; read as absent` };
-    if (n < 0) return { value: undefined, problem: `is ${shownValue(v)}, a negative number as a string; read as absent` };
+    if (n < 0)
+      return { value: undefined, problem: `is ${shownValue(v)}, a negative number as a string; read as absent` };
     return { value: n, problem: `is ${shownValue(v)}, a number written as a string; read as ${n}` };
   }
   return { value: undefined, problem: `is ${shownValue(v)}, not a number; read as absent` };
@@ -143,7 +147,10 @@ export function normaliseTopNumbers(top: Record<string, unknown>, warnings: Plan
   }
   const execution = top['Execution Time'];
   if (typeof execution === 'number' && execution > ABSURD_TIME_MS) {
-    warnings.add({ field: 'Execution Time', message: `"Execution Time" is ${execution} ms (over 11 days): most likely not a real figure` });
+    warnings.add({
+      field: 'Execution Time',
+      message: `"Execution Time" is ${execution} ms (over 11 days): most likely not a real figure`,
+    });
   }
 }
 

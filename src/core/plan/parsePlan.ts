@@ -29,7 +29,9 @@ import { unwrapPastedText } from './unwrapPastedText';
 
 export function parsePlan(text: string): Plan {
   if (text.trim() === '') {
-    throw new TunerError('not-a-plan', 'the plan is empty: paste the output of EXPLAIN (FORMAT JSON or TEXT)', { line: 1 });
+    throw new TunerError('not-a-plan', 'the plan is empty: paste the output of EXPLAIN (FORMAT JSON or TEXT)', {
+      line: 1,
+    });
   }
   const pasted = unwrapPastedText(text);
   const raw = readPlanText(pasted.text, pasted.format, pasted.lineMap);
@@ -87,7 +89,7 @@ export function planFromRaw(raw: RawPlan): Plan {
   applyInclusiveTimes(nodes, analyzed, numbers);
   if (analyzed) checkAbsurdTimes(nodes, warnings);
   const attribution = attributeChildren(nodes);
-  const timeMs = analyzed ? info.executionTimeMs ?? root.metrics.inclusiveTimeMs : 0;
+  const timeMs = analyzed ? (info.executionTimeMs ?? root.metrics.inclusiveTimeMs) : 0;
   applyExclusiveTimes(nodes, attribution, timeMs);
   applyEstimates(nodes, analyzed, numbers);
   applyBuffers(nodes, attribution, numbers);

@@ -19,6 +19,7 @@ export function detectPlanFormat(text: string): PlanFormat {
   if (/^[[{]/.test(firstReal)) return 'json';
   if (/^<(\?xml|explain)\b/.test(firstReal)) return 'xml';
   // FORMAT YAML starts "- Plan: "; auto_explain's YAML has no list and quotes the query text.
-  if (/^(- )?Plan:$/.test(firstReal) || /^Query Text: "/.test(firstReal) || /^\s*(- )?Node Type: "/m.test(head)) return 'yaml';
+  if (/^(- )?Plan:$/.test(firstReal) || /^Query Text: "/.test(firstReal) || /^\s*(- )?Node Type: "/m.test(head))
+    return 'yaml';
   return 'text';
 }

@@ -10,13 +10,13 @@ export interface RawPlanFields {
   'Parent Relationship'?: string;
   'Subplan Name'?: string;
   'Relation Name'?: string;
-  'Schema'?: string;
-  'Alias'?: string;
+  Schema?: string;
+  Alias?: string;
   'Index Name'?: string;
   'CTE Name'?: string;
   'Function Name'?: string;
   'Join Type'?: string;
-  'Strategy'?: string;
+  Strategy?: string;
   'Startup Cost'?: number;
   'Total Cost'?: number;
   'Plan Rows'?: number;
@@ -25,7 +25,7 @@ export interface RawPlanFields {
   'Actual Total Time'?: number;
   'Actual Rows'?: number;
   'Actual Loops'?: number;
-  'Filter'?: string;
+  Filter?: string;
   'Rows Removed by Filter'?: number;
   'Rows Removed by Join Filter'?: number;
   'Rows Removed by Index Recheck'?: number;
@@ -47,8 +47,8 @@ export interface RawPlanFields {
   'Workers Planned'?: number;
   'Workers Launched'?: number;
   'Parallel Aware'?: boolean;
-  'Output'?: string[];
-  'Workers'?: Array<Record<string, unknown>>;
+  Output?: string[];
+  Workers?: Array<Record<string, unknown>>;
   [key: string]: unknown;
 }
 
@@ -203,7 +203,13 @@ export function nodeLabel(node: PlanNode): string {
   const strategy = f['Strategy'];
   const type = displayName(f['Node Type']);
   if (type === 'Aggregate' && typeof strategy === 'string' && strategy !== 'Plain') {
-    parts.push(strategy === 'Hashed' ? 'HashAggregate' : strategy === 'Sorted' ? 'GroupAggregate' : `${displayName(strategy)}Aggregate`);
+    parts.push(
+      strategy === 'Hashed'
+        ? 'HashAggregate'
+        : strategy === 'Sorted'
+          ? 'GroupAggregate'
+          : `${displayName(strategy)}Aggregate`,
+    );
   } else if (f['Join Type'] && f['Join Type'] !== 'Inner' && /Join|Nested Loop/.test(type)) {
     parts.push(`${type} ${displayName(f['Join Type'])}`);
   } else if (type === 'ModifyTable' && typeof f['Operation'] === 'string') {
@@ -215,7 +221,8 @@ export function nodeLabel(node: PlanNode): string {
   if (typeof f['Index Name'] === 'string' && f['Index Name']) parts.push(`using ${displayName(f['Index Name'])}`);
   if (typeof f['Relation Name'] === 'string' && f['Relation Name']) {
     parts.push(`on ${displayName(f['Relation Name'])}`);
-    if (typeof f['Alias'] === 'string' && f['Alias'] && f['Alias'] !== f['Relation Name']) parts.push(displayName(f['Alias']));
+    if (typeof f['Alias'] === 'string' && f['Alias'] && f['Alias'] !== f['Relation Name'])
+      parts.push(displayName(f['Alias']));
   } else if (typeof f['CTE Name'] === 'string' && f['CTE Name']) {
     parts.push(`on ${displayName(f['CTE Name'])}`);
   } else if (typeof f['Function Name'] === 'string' && f['Function Name']) {

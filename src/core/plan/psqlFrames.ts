@@ -25,7 +25,8 @@ export function planFromPsqlFrames(input: PastedLines): PastedLines | undefined 
   const ruleCut = ruleAt >= 0 && RULE.test(probe[ruleAt + 1] ?? '');
   const unicode = rule?.includes('─') || probe.some((l) => /[↵…]$/.test(l.trimEnd()));
   if (unicode) return unicodeBorder1(input);
-  if (rule && !ruleCut && hasAsciiWraps(input, rule.trimEnd().length)) return asciiWrapped(input, rule.trimEnd().length);
+  if (rule && !ruleCut && hasAsciiWraps(input, rule.trimEnd().length))
+    return asciiWrapped(input, rule.trimEnd().length);
   return undefined;
 }
 

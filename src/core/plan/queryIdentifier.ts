@@ -11,7 +11,7 @@ export function keepExactQueryIdentifier(top: Record<string, unknown>, input: st
   // Statement-level keys follow the plan tree: search back from the end rather than through a large plan.
   // JSON/YAML "Query Identifier": n, text "Query Identifier: n", XML <Query-Identifier>n<.
   const re = /Query[ -]Identifier"?\s*[:>]\s*(-?\d+)/g;
-  for (let from = input.length; from > 0; ) {
+  for (let from = input.length; from > 0;) {
     const at = input.lastIndexOf('Identifier', from);
     if (at < 0) return;
     re.lastIndex = Math.max(0, at - 7);

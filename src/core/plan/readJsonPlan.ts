@@ -134,13 +134,15 @@ function toRawNode(top: Record<string, unknown>, topPath: string): RawNode {
     const plans = obj['Plans'];
     if (plans === undefined) continue;
     delete obj['Plans'];
-    if (!Array.isArray(plans)) throw new TunerError('not-a-plan', `JSON plan node at ${pathOf(entry)}: "Plans" is not an array`, {});
+    if (!Array.isArray(plans))
+      throw new TunerError('not-a-plan', `JSON plan node at ${pathOf(entry)}: "Plans" is not an array`, {});
     for (let i = 0; i < plans.length; i++) {
       const child: unknown = plans[i];
       const childEntry = entryParent.length;
       entryParent.push(entry);
       entryIndex.push(i);
-      if (!isObject(child)) throw new TunerError('not-a-plan', `JSON plan node at ${pathOf(childEntry)} is not an object`, {});
+      if (!isObject(child))
+        throw new TunerError('not-a-plan', `JSON plan node at ${pathOf(childEntry)} is not an object`, {});
       if (typeof child['Node Type'] !== 'string') checkNode(child, pathOf(childEntry));
       const node: RawNode = { fields: child as RawPlanFields, children: [] };
       raw.children.push(node);

@@ -121,7 +121,9 @@ function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextRead
     }
   }
   const top: Record<string, unknown> = {};
-  const stack: Frame[] = [{ kind: 'node', col: rootChild - 2, start: rootIndent, child: rootChild, no: root.no, node: rootNode }];
+  const stack: Frame[] = [
+    { kind: 'node', col: rootChild - 2, start: rootIndent, child: rootChild, no: root.no, node: rootNode },
+  ];
   owners[rootIndex] = -1;
 
   for (let i = rootIndex + 1; i < lines.length; i++) {
@@ -186,7 +188,15 @@ function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextRead
     switch (frame.kind) {
       case 'node': {
         if (SUBPLAN_HEADER.test(t)) {
-          stack.push({ kind: 'subplan', col: indent, start: indent, child: indent + 2, no: line.no, owner: frame.node, name: t });
+          stack.push({
+            kind: 'subplan',
+            col: indent,
+            start: indent,
+            child: indent + 2,
+            no: line.no,
+            owner: frame.node,
+            name: t,
+          });
           break;
         }
         const worker = /^Worker (\d+):\s*(.*)$/.exec(t);
@@ -225,7 +235,9 @@ function readLines(lines: Line[], rootIndex: number, tabWidth: number): TextRead
  * Subplans.)
  */
 function detailsAfterChildren(node: RawNode): boolean {
-  return node.children.some((c) => !c.fields['Node Type'].startsWith('Distributed Subplan') && c.fields['Parent Relationship'] !== 'InitPlan');
+  return node.children.some(
+    (c) => !c.fields['Node Type'].startsWith('Distributed Subplan') && c.fields['Parent Relationship'] !== 'InitPlan',
+  );
 }
 
 const STATEMENT_TIME = /^(?:(?:Planning|Execution) [Tt]ime|Total runtime): /;
@@ -236,7 +248,12 @@ function isTask(frame: Frame): boolean {
 
 /** Citus prints a task's own "Planning Time" / "Execution Time" at its remote plan's text column. */
 function taskTimeLine(frame: Frame, indent: number, t: string): boolean {
-  return frame.kind === 'node' && frame.node.fields['Node Type'] === 'Task' && indent === frame.child + 4 && /^(Planning|Execution) Time:/.test(t);
+  return (
+    frame.kind === 'node' &&
+    frame.node.fields['Node Type'] === 'Task' &&
+    indent === frame.child + 4 &&
+    /^(Planning|Execution) Time:/.test(t)
+  );
 }
 
 function frameLabel(frame: Frame): string {
@@ -259,14 +276,17 @@ function frameLabel(frame: Frame): string {
  */
 function findRoot(lines: Line[]): number {
   const first = lines.findIndex((l) => isPlanLine(l.text));
-  if (first < 0) throw new TunerError('not-a-plan', 'the plan is empty: only a psql header, no plan lines', { line: 1 });
+  if (first < 0)
+    throw new TunerError('not-a-plan', 'the plan is empty: only a psql header, no plan lines', { line: 1 });
   const t = lines[first].text.trim();
   if (t.startsWith('->') && hasNodeStatsOrName(t.replace(/^->\s+/, ''))) return first;
   const at = lines.findIndex((l) => !/^\s*->/.test(l.text) && hasNodeStats(l.text) && !/^\S+[=-][#>]/.test(l.text));
   if (at >= 0) return at;
   if (looksLikeNodeName(t)) return first;
   if (looksCutNodeLine(t)) {
-    throw new TunerError('not-a-plan', `line ${lines[first].no}: the plan is truncated: '${clip(t)}'`, { line: lines[first].no });
+    throw new TunerError('not-a-plan', `line ${lines[first].no}: the plan is truncated: '${clip(t)}'`, {
+      line: lines[first].no,
+    });
   }
   throw badLine(lines[first], `${EXAMPLE}, got '${clip(t)}'`);
 }
@@ -283,9 +303,13 @@ function hasNodeStatsOrName(header: string): boolean {
 
 function newNode(line: Line, header: string): RawNode {
   if (!hasNodeStats(header) && looksCutNodeLine(header)) {
-    throw new TunerError('not-a-plan', `line ${line.no}: the plan is truncated: the node line ends in '${clip(header, 40, true)}'`, {
-      line: line.no,
-    });
+    throw new TunerError(
+      'not-a-plan',
+      `line ${line.no}: the plan is truncated: the node line ends in '${clip(header, 40, true)}'`,
+      {
+        line: line.no,
+      },
+    );
   }
   const fields = parseNodeHeader(header.trim());
   if (!/^[A-Z]/.test(fields['Node Type'])) throw badLine(line, `${EXAMPLE}, got '${clip(header.trim())}'`);
@@ -446,7 +470,9 @@ function checkComplete(root: RawNode, lines: Line[]): void {
   const stack = [root];
   while (stack.length > 0) {
     const node = stack.pop() as RawNode;
-    const inputs = node.children.filter((c) => !['InitPlan', 'SubPlan'].includes(String(c.fields['Parent Relationship']))).length;
+    const inputs = node.children.filter(
+      (c) => !['InitPlan', 'SubPlan'].includes(String(c.fields['Parent Relationship'])),
+    ).length;
     const required = REQUIRED_INPUTS[node.fields['Node Type']] ?? 0;
     if (inputs < required) {
       const last = lines.filter((l) => l.text.trim() !== '').pop();

@@ -24,9 +24,26 @@ const ARRAY_GROUPS = new Set(['Plans', 'Workers', 'Triggers']);
 const OBJECT_GROUPS = new Set(['Settings', 'Planning', 'JIT', 'Options', 'Timing']);
 /** Keys that stay strings even when they look like numbers ("Alias": "2024"). */
 const STRING_KEYS = new Set([
-  'Node Type', 'Relation Name', 'Schema', 'Alias', 'Index Name', 'CTE Name', 'Function Name', 'Subplan Name',
-  'Query Text', 'Filter', 'Join Filter', 'Index Cond', 'Recheck Cond', 'Hash Cond', 'Merge Cond', 'Trigger Name',
-  'Constraint Name', 'Relation', 'Cache Key', 'Cache Mode',
+  'Node Type',
+  'Relation Name',
+  'Schema',
+  'Alias',
+  'Index Name',
+  'CTE Name',
+  'Function Name',
+  'Subplan Name',
+  'Query Text',
+  'Filter',
+  'Join Filter',
+  'Index Cond',
+  'Recheck Cond',
+  'Hash Cond',
+  'Merge Cond',
+  'Trigger Name',
+  'Constraint Name',
+  'Relation',
+  'Cache Key',
+  'Cache Mode',
 ]);
 /** Tag names whose key had a character other than a space turned into `-`. */
 const KEY_EXCEPTIONS: Record<string, string> = {
@@ -74,7 +91,8 @@ function parseElements(lines: string[], nos: number[]): XmlElement {
     if (textEnd > at) {
       const chunk = text.slice(at, textEnd);
       if (stack.length > 1) stack[stack.length - 1].text += chunk;
-      else if (chunk.trim() !== '') throw bad(lineAt(at), `text outside the <explain> element: '${clip(chunk.trim())}'`);
+      else if (chunk.trim() !== '')
+        throw bad(lineAt(at), `text outside the <explain> element: '${clip(chunk.trim())}'`);
     }
     if (lt < 0) break;
     if (text.startsWith('<!--', lt)) {
@@ -86,7 +104,8 @@ function parseElements(lines: string[], nos: number[]): XmlElement {
     const gt = text.indexOf('>', lt + 1);
     // The text ends inside a tag: the open element is what the message names.
     if (gt < 0 && stack.length > 1) break;
-    if (gt < 0) throw bad(lineAt(lt), `the XML plan is truncated: '${clip(text.slice(lt, lt + 60))}' is not closed by '>'`);
+    if (gt < 0)
+      throw bad(lineAt(lt), `the XML plan is truncated: '${clip(text.slice(lt, lt + 60))}' is not closed by '>'`);
     at = gt + 1;
     const inside = text.slice(lt + 1, gt);
     if (inside.startsWith('?')) continue; // <?xml …?>
@@ -118,7 +137,9 @@ function parseElements(lines: string[], nos: number[]): XmlElement {
  */
 function toValue(root: XmlElement, rootKey: string): unknown {
   const values = new Map<XmlElement, unknown>();
-  const stack: Array<{ el: XmlElement; key: string; expanded: boolean }> = [{ el: root, key: rootKey, expanded: false }];
+  const stack: Array<{ el: XmlElement; key: string; expanded: boolean }> = [
+    { el: root, key: rootKey, expanded: false },
+  ];
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
     const { el, key } = top;

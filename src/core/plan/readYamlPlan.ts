@@ -45,7 +45,9 @@ const isDash = (text: string): boolean => text === '-' || text.startsWith('- ');
  */
 function readBlocks(lines: YamlLine[]): unknown {
   const first = lines[0];
-  const root: Open = isDash(first.text) ? { kind: 'seq', indent: first.indent, value: [] } : { kind: 'map', indent: first.indent, value: {} };
+  const root: Open = isDash(first.text)
+    ? { kind: 'seq', indent: first.indent, value: [] }
+    : { kind: 'map', indent: first.indent, value: {} };
   const stack: Open[] = [root];
   let pending: { obj: Record<string, unknown>; key: string; indent: number } | undefined;
   for (const line of lines) {
@@ -97,7 +99,9 @@ function readBlocks(lines: YamlLine[]): unknown {
 
 function bad(line: YamlLine, expected: string): TunerError {
   const shown = line.text.length > 60 ? `${line.text.slice(0, 60)}…` : line.text;
-  return new TunerError('not-a-plan', `line ${line.no}: expected ${expected} of a YAML plan, got '${shown}'`, { line: line.no });
+  return new TunerError('not-a-plan', `line ${line.no}: expected ${expected} of a YAML plan, got '${shown}'`, {
+    line: line.no,
+  });
 }
 
 function scalar(value: string, line: YamlLine): unknown {

@@ -28,7 +28,12 @@ const SPECIAL: Record<string, DetailReader> = {
   Buffers: (f, v) => readBuffers(f, v),
   'I/O Timings': (f, v) => readIoTimings(f, v),
   WAL: (f, v) => {
-    const names: Record<string, string> = { records: 'WAL Records', fpi: 'WAL FPI', bytes: 'WAL Bytes', 'buffers full': 'WAL Buffers Full' };
+    const names: Record<string, string> = {
+      records: 'WAL Records',
+      fpi: 'WAL FPI',
+      bytes: 'WAL Bytes',
+      'buffers full': 'WAL Buffers Full',
+    };
     for (const [k, n] of pairs(v)) if (names[k]) f[names[k]] = n;
   },
   'Heap Blocks': (f, v) => {
@@ -50,7 +55,8 @@ const SPECIAL: Record<string, DetailReader> = {
   },
   Buckets: (f, v) => {
     // "1024 (originally 512)  Batches: 2 (originally 1)  Memory Usage: 9kB"
-    const m = /^(\d+)(?: \(originally (\d+)\))?\s+Batches: (\d+)(?: \(originally (\d+)\))?\s+Memory Usage: (\d+)kB/.exec(v);
+    const m =
+      /^(\d+)(?: \(originally (\d+)\))?\s+Batches: (\d+)(?: \(originally (\d+)\))?\s+Memory Usage: (\d+)kB/.exec(v);
     if (!m) {
       f['Hash Buckets'] = scalar(v);
       return;

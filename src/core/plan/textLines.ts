@@ -59,7 +59,15 @@ function plusMarked(line: string): boolean {
 function isOwnLine(p: string): boolean {
   const t = p.trim();
   const indent = p.length - p.trimStart().length;
-  if (t.startsWith('->') || ROOT_LINE.test(t) || looksLikeNodeName(t) || TOP_LEVEL.test(t) || isPsqlFooter(t) || /^---[-+]*$/.test(t)) return true;
+  if (
+    t.startsWith('->') ||
+    ROOT_LINE.test(t) ||
+    looksLikeNodeName(t) ||
+    TOP_LEVEL.test(t) ||
+    isPsqlFooter(t) ||
+    /^---[-+]*$/.test(t)
+  )
+    return true;
   if (indent === 0) return false;
   return SUBPLAN_HEADER.test(t) || /^Worker \d+:/.test(t) || /^[A-Z][A-Za-z0-9 /()_-]*:(\s|$)/.test(t);
 }

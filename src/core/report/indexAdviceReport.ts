@@ -12,8 +12,14 @@ import { formatBytes, formatCost, formatCount, formatMs, formatRatio } from './f
 export function describeEstimate(s: IndexSuggestion): string | undefined {
   const e = s.estimate;
   if (!e) return undefined;
-  const by = e.method === 'hypopg' ? 'estimated with a HypoPG hypothetical index' : 'estimated by the planner with the real index (built in a rolled-back transaction)';
-  const size = e.estimatedSizeBytes !== undefined ? `; HypoPG's size estimate ${formatBytes(e.estimatedSizeBytes)} (often 2–3× too large)` : '';
+  const by =
+    e.method === 'hypopg'
+      ? 'estimated with a HypoPG hypothetical index'
+      : 'estimated by the planner with the real index (built in a rolled-back transaction)';
+  const size =
+    e.estimatedSizeBytes !== undefined
+      ? `; HypoPG's size estimate ${formatBytes(e.estimatedSizeBytes)} (often 2–3× too large)`
+      : '';
   return `${by}: cost ${formatCost(e.costBefore)} → ${formatCost(e.costAfter)} (${formatRatio(e.costBefore, e.costAfter)}), ${e.usedInPlan ? 'the plan uses it' : 'the plan does not use it'}${size}`;
 }
 
@@ -33,10 +39,13 @@ export function describeWriteOverhead(s: IndexSuggestion): string | undefined {
   const w = s.writeOverhead;
   if (!w) return undefined;
   const parts: string[] = [];
-  if (w.indexSizeBytes !== undefined) parts.push(`index ${formatBytes(w.indexSizeBytes)} (${s.measurement ? 'measured' : 'estimated'})`);
+  if (w.indexSizeBytes !== undefined)
+    parts.push(`index ${formatBytes(w.indexSizeBytes)} (${s.measurement ? 'measured' : 'estimated'})`);
   if (w.tableBytes !== undefined) parts.push(`table ${w.table} ${formatBytes(w.tableBytes)}`);
   if (w.inserts !== undefined || w.updates !== undefined || w.deletes !== undefined) {
-    parts.push(`${formatCount(w.inserts ?? 0)} inserts, ${formatCount(w.updates ?? 0)} updates, ${formatCount(w.deletes ?? 0)} deletes since the statistics were reset, each of which will also write this index`);
+    parts.push(
+      `${formatCount(w.inserts ?? 0)} inserts, ${formatCount(w.updates ?? 0)} updates, ${formatCount(w.deletes ?? 0)} deletes since the statistics were reset, each of which will also write this index`,
+    );
   }
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
@@ -44,7 +53,9 @@ export function describeWriteOverhead(s: IndexSuggestion): string | undefined {
 /** One line for a plan: its cost and time, and how each table is read ("Seq Scan on orders o"). */
 export function planSummary(plan: Plan | undefined): string {
   if (!plan) return '–';
-  const scans = plan.nodes.filter((n) => n.fields['Relation Name'] !== undefined || n.fields['Index Name'] !== undefined).map(nodeLabel);
+  const scans = plan.nodes
+    .filter((n) => n.fields['Relation Name'] !== undefined || n.fields['Index Name'] !== undefined)
+    .map(nodeLabel);
   const figures = [`cost ${formatCost(plan.totals.cost)}`];
   if (plan.analyzed) figures.push(formatMs(plan.executionTimeMs ?? plan.totals.timeMs));
   return `${figures.join(', ')}: ${[...new Set(scans)].join('; ') || nodeLabel(plan.root)}`;
@@ -52,7 +63,9 @@ export function planSummary(plan: Plan | undefined): string {
 
 /** "as written" or `rewrite "aggregate first"`. */
 export function describeAppliesTo(appliesTo: string): string {
-  return appliesTo === 'as written' ? 'the statement as written' : `the rewrite "${appliesTo}" (apply it together with the index)`;
+  return appliesTo === 'as written'
+    ? 'the statement as written'
+    : `the rewrite "${appliesTo}" (apply it together with the index)`;
 }
 
 function fence(sql: string): string {
@@ -74,7 +87,9 @@ function suggestionMarkdown(s: IndexSuggestion, n: number): string[] {
   const estimate = describeEstimate(s);
   if (estimate) out.push(`- **Estimate:** ${markdownInline(estimate)}`);
   const measured = describeMeasurement(s);
-  out.push(`- **Measured:** ${measured !== undefined ? markdownInline(measured) : 'not measured here: the figures above are estimates only'}`);
+  out.push(
+    `- **Measured:** ${measured !== undefined ? markdownInline(measured) : 'not measured here: the figures above are estimates only'}`,
+  );
   const overhead = describeWriteOverhead(s);
   if (overhead) out.push(`- **Cost on writes:** ${markdownInline(overhead)}`);
   out.push('', '| | Plan |', '|---|---|');
@@ -83,7 +98,9 @@ function suggestionMarkdown(s: IndexSuggestion, n: number): string[] {
   if (s.siblings.length > 0) {
     out.push('| Other statement on the table | Cost before | Cost after | Method |', '|---|---:|---:|---|');
     for (const e of s.siblings) {
-      out.push(`| ${markdownCode(e.sql.replace(/\s+/g, ' ').trim().slice(0, 80))} | ${formatCost(e.costBefore)} | ${formatCost(e.costAfter)} | ${escapeCell(e.method)} |`);
+      out.push(
+        `| ${markdownCode(e.sql.replace(/\s+/g, ' ').trim().slice(0, 80))} | ${formatCost(e.costBefore)} | ${formatCost(e.costAfter)} | ${escapeCell(e.method)} |`,
+      );
     }
     out.push('');
   }
@@ -104,13 +121,18 @@ export function renderIndexAdviceMarkdown(advice: IndexAdvice, options: { withSq
   const out: string[] = ['## Index advice', ''];
   if (options.withSql !== false) out.push(fence(advice.sql.trim()), '');
   out.push(
-    `- **HypoPG:** ${markdownInline(advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'}, used to screen candidates` : advice.hypopg.reason ?? 'not available')}`,
+    `- **HypoPG:** ${markdownInline(advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'}, used to screen candidates` : (advice.hypopg.reason ?? 'not available'))}`,
     `- **Measurement:** ${markdownInline(advice.measurement.done ? 'candidates were built for real in rolled-back transactions and timed' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`)}`,
   );
   const b = advice.best;
   if (b) {
-    const time = b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined ? `; measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})` : '';
-    out.push(`- **Best combination:** ${b.indexNames.map(markdownCode).join(' + ')} with ${markdownInline(`${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`)}`);
+    const time =
+      b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined
+        ? `; measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})`
+        : '';
+    out.push(
+      `- **Best combination:** ${b.indexNames.map(markdownCode).join(' + ')} with ${markdownInline(`${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`)}`,
+    );
   }
   out.push('');
   if (advice.suggestions.length === 0) out.push('No index to suggest.', '');

@@ -7,7 +7,17 @@ import type { Insight, Severity } from '../insights/insight';
 import type { Plan, PlanNode } from '../plan/planNode';
 import type { TuningResult } from '../tuningResult';
 import type { SafetyWrapper } from '../db/session';
-import { formatCount, formatCost, formatEvidence, formatMs, formatRatio, formatShare, formatBytes, blocksToBytes, shortServerVersion } from './formatNumbers';
+import {
+  formatCount,
+  formatCost,
+  formatEvidence,
+  formatMs,
+  formatRatio,
+  formatShare,
+  formatBytes,
+  blocksToBytes,
+  shortServerVersion,
+} from './formatNumbers';
 import { planTreeText, treeNodeLabel } from './planTreeTable';
 import { comparePlans } from '../compare/comparePlans';
 import { summariseComparison } from '../compare/summariseComparison';
@@ -68,10 +78,18 @@ function whereSection(result: TuningResult): string {
   const run = result.run;
   if (run) {
     const embedded = run.sessionKind === 'embedded';
-    rows.push(['Connection', embedded && run.sessionLabel === 'embedded' ? 'embedded PostgreSQL (PGlite)' : `${run.sessionLabel}${embedded ? ' (embedded PostgreSQL, PGlite)' : ''}`]);
+    rows.push([
+      'Connection',
+      embedded && run.sessionLabel === 'embedded'
+        ? 'embedded PostgreSQL (PGlite)'
+        : `${run.sessionLabel}${embedded ? ' (embedded PostgreSQL, PGlite)' : ''}`,
+    ]);
     rows.push(['Server', shortServerVersion(run.serverVersion)]);
     rows.push(['Safety', wrapperText[run.wrapper]]);
-    rows.push(['Mode', run.analyzed ? 'EXPLAIN ANALYZE (the statement ran)' : 'estimate only (EXPLAIN without ANALYZE)']);
+    rows.push([
+      'Mode',
+      run.analyzed ? 'EXPLAIN ANALYZE (the statement ran)' : 'estimate only (EXPLAIN without ANALYZE)',
+    ]);
     rows.push(['Round trip', formatMs(run.roundTripMs)]);
   } else {
     rows.push(['Source', `saved plan (${result.plan.format === 'json' ? 'JSON' : 'text'}), not run by the tool`]);
@@ -79,7 +97,8 @@ function whereSection(result: TuningResult): string {
   }
   let text = `## Where it ran\n\n${table(['', ''], rows)}`;
   if (run?.sessionKind === 'embedded') {
-    text += '\n\n> Timings from the embedded database (PostgreSQL in WebAssembly) are not production timings; run against your server for real figures.';
+    text +=
+      '\n\n> Timings from the embedded database (PostgreSQL in WebAssembly) are not production timings; run against your server for real figures.';
   }
   return text;
 }
@@ -103,7 +122,8 @@ function summaryRows(plan: Plan): Array<[string, string]> {
 function summarySection(plan: Plan): string {
   const rows: string[][] = summaryRows(plan);
   if (plan.jit) rows.push(['JIT', `${formatMs(plan.jit.totalMs)} (${plan.jit.functions} functions)`]);
-  for (const t of plan.triggers) rows.push([`Trigger ${t.name}`, `${formatMs(t.timeMs)} (${formatCount(t.calls)} calls)`]);
+  for (const t of plan.triggers)
+    rows.push([`Trigger ${t.name}`, `${formatMs(t.timeMs)} (${formatCount(t.calls)} calls)`]);
   return `## Plan summary\n\n${table(['Metric', 'Value'], rows, [false, true])}`;
 }
 
@@ -131,7 +151,9 @@ function hotspotSection(plan: Plan): string {
     return `## Hotspots\n\n${table(['Rank', 'Node', 'Exclusive time', 'Share', 'Rows (est.)', 'Rows (actual)'], rows, [false, false, true, true, true, true])}`;
   }
   // Without timings the planner's cost is the only measure of where the work would go.
-  const byCost = [...plan.nodes].sort((a, b) => b.metrics.exclusiveCost - a.metrics.exclusiveCost).slice(0, HOTSPOT_ROWS);
+  const byCost = [...plan.nodes]
+    .sort((a, b) => b.metrics.exclusiveCost - a.metrics.exclusiveCost)
+    .slice(0, HOTSPOT_ROWS);
   const rows = byCost.map((n, i) => [
     `#${i + 1}`,
     treeNodeLabel(n),
@@ -156,9 +178,12 @@ function insightBlock(insight: Insight, plan: Plan): string {
   if (insight.suggestion) {
     const suggestion = capText(insight.suggestion.trim());
     // Suggestions that carry SQL (CREATE INDEX …, a rewrite) read best as a code block.
-    lines.push('', /\n/.test(suggestion) || /^(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion)
-      ? `**Suggestion:**\n\n${fence(suggestion, /^\s*(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion) ? 'sql' : '')}`
-      : `**Suggestion:** ${markdownInline(suggestion)}`);
+    lines.push(
+      '',
+      /\n/.test(suggestion) || /^(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion)
+        ? `**Suggestion:**\n\n${fence(suggestion, /^\s*(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion) ? 'sql' : '')}`
+        : `**Suggestion:** ${markdownInline(suggestion)}`,
+    );
   }
   return lines.join('\n');
 }
@@ -182,13 +207,38 @@ export function comparisonRows(before: Plan, after: Plan): string[][] {
   const temp = (p: Plan): number => p.totals.buffers.tempRead + p.totals.buffers.tempWritten;
   const rows: string[][] = [];
   if (before.analyzed && after.analyzed) {
-    rows.push(['Execution time', formatMs(before.totals.timeMs), formatMs(after.totals.timeMs), formatRatio(before.totals.timeMs, after.totals.timeMs)]);
+    rows.push([
+      'Execution time',
+      formatMs(before.totals.timeMs),
+      formatMs(after.totals.timeMs),
+      formatRatio(before.totals.timeMs, after.totals.timeMs),
+    ]);
   }
-  rows.push(['Total cost', formatCost(before.totals.cost), formatCost(after.totals.cost), formatRatio(before.totals.cost, after.totals.cost)]);
+  rows.push([
+    'Total cost',
+    formatCost(before.totals.cost),
+    formatCost(after.totals.cost),
+    formatRatio(before.totals.cost, after.totals.cost),
+  ]);
   if (before.analyzed && after.analyzed) {
-    rows.push(['Buffers (hit + read)', formatCount(hitRead(before)), formatCount(hitRead(after)), formatRatio(hitRead(before), hitRead(after))]);
-    rows.push(['Temp blocks', formatCount(temp(before)), formatCount(temp(after)), formatRatio(temp(before), temp(after))]);
-    rows.push(['Rows scanned', formatCount(before.totals.rowsScanned), formatCount(after.totals.rowsScanned), formatRatio(before.totals.rowsScanned, after.totals.rowsScanned)]);
+    rows.push([
+      'Buffers (hit + read)',
+      formatCount(hitRead(before)),
+      formatCount(hitRead(after)),
+      formatRatio(hitRead(before), hitRead(after)),
+    ]);
+    rows.push([
+      'Temp blocks',
+      formatCount(temp(before)),
+      formatCount(temp(after)),
+      formatRatio(temp(before), temp(after)),
+    ]);
+    rows.push([
+      'Rows scanned',
+      formatCount(before.totals.rowsScanned),
+      formatCount(after.totals.rowsScanned),
+      formatRatio(before.totals.rowsScanned, after.totals.rowsScanned),
+    ]);
   }
   return rows;
 }
@@ -196,7 +246,9 @@ export function comparisonRows(before: Plan, after: Plan): string[][] {
 function comparisonSection(comparison: NonNullable<MarkdownReportOptions['comparison']>): string {
   const rows = comparisonRows(comparison.before.plan, comparison.after.plan);
   // The plan diff's summary (operator, join-order and spill changes) says why the figures moved.
-  const diff = summariseComparison(comparePlans(comparison.before.plan, comparison.after.plan)).map((line) => `- ${markdownText(line)}`).join('\n');
+  const diff = summariseComparison(comparePlans(comparison.before.plan, comparison.after.plan))
+    .map((line) => `- ${markdownText(line)}`)
+    .join('\n');
   return `## Before / after: ${markdownText(comparison.label)}\n\n${diff}\n\n${table(['', 'Before', 'After', 'Change'], rows, [false, true, true, true])}`;
 }
 

@@ -100,7 +100,11 @@ export function planTreeTable(plan: Plan): PlanTreeTable {
         node,
         gutter: node.metrics.hotspotRank !== undefined ? `#${node.metrics.hotspotRank}` : '',
         label,
-        cells: [formatCost(node.fields['Total Cost'] ?? 0), formatCost(node.metrics.exclusiveCost), rowsCell(node, false)],
+        cells: [
+          formatCost(node.fields['Total Cost'] ?? 0),
+          formatCost(node.metrics.exclusiveCost),
+          rowsCell(node, false),
+        ],
       })),
     };
   }
@@ -145,13 +149,18 @@ export function alignPlanTreeTable(table: PlanTreeTable): { header: string; line
   };
   const widths = table.header.map(() => 0);
   for (const row of grid) {
-    for (let col = 0; col < widths.length; col++) widths[col] = Math.min(MAX_PADDED_WIDTH, Math.max(widths[col], length(row[col])));
+    for (let col = 0; col < widths.length; col++)
+      widths[col] = Math.min(MAX_PADDED_WIDTH, Math.max(widths[col], length(row[col])));
   }
   const pad = (text: string, col: number): string => {
     const gap = ' '.repeat(Math.max(0, widths[col] - length(text)));
     return table.numeric[col] ? gap + text : text + gap;
   };
-  const render = (row: string[]): string => row.map((cell, col) => pad(cell, col)).join('  ').trimEnd();
+  const render = (row: string[]): string =>
+    row
+      .map((cell, col) => pad(cell, col))
+      .join('  ')
+      .trimEnd();
   return { header: render(table.header), lines: grid.slice(1).map(render) };
 }
 

@@ -3,14 +3,22 @@
  * the terminal output and the Markdown report (a section a user pastes into a pull request as it is).
  */
 import { markdownCode, markdownInline, markdownLines, markdownText } from '../text/markdownText';
-import type { CombinationArm, EquivalenceFigures, Rewrite, RewriteCombination, RunFigures, Verification } from '../advice/rewriteSuggestion';
+import type {
+  CombinationArm,
+  EquivalenceFigures,
+  Rewrite,
+  RewriteCombination,
+  RunFigures,
+  Verification,
+} from '../advice/rewriteSuggestion';
 import { formatCost, formatCount, formatKb, formatMs, formatRatio, formatSamples } from './formatNumbers';
 
 const orderText: Record<EquivalenceFigures['order'], string> = {
   same: 'same rows in the same order',
   'ties-only': 'the order differs only among rows that tie on the ORDER BY key (SQL leaves their order open)',
   differs: 'a different order although the ORDER BY key has no ties',
-  'boundary-ties': 'order-sensitive comparison impossible because of ties (rows tie on the ORDER BY key at the LIMIT boundary)',
+  'boundary-ties':
+    'order-sensitive comparison impossible because of ties (rows tie on the ORDER BY key at the LIMIT boundary)',
   'keys-not-output': 'order not checked for ties: the ORDER BY keys are not output columns',
   'too-many-rows': 'order not compared (too many rows to fetch both in order)',
   'no-order': 'no ORDER BY: compared as multisets only',
@@ -69,26 +77,55 @@ export function figureRows(forms: RunFigures[]): string[][] {
   const first = forms[0];
   const last = forms[forms.length - 1];
   const runs = first.samplesMs.length;
-  const row = (name: string, cell: (f: RunFigures) => string, pick: (f: RunFigures) => number | undefined): string[] => [
-    name,
-    ...forms.map(cell),
-    change(pick(first), pick(last)),
-  ];
+  const row = (
+    name: string,
+    cell: (f: RunFigures) => string,
+    pick: (f: RunFigures) => number | undefined,
+  ): string[] => [name, ...forms.map(cell), change(pick(first), pick(last))];
   return [
-    row(`Time (median of ${runs})`, (f) => formatMs(f.timeMs), (f) => f.timeMs),
-    row('Runs', (f) => formatSamples(f.samplesMs), () => undefined),
-    row('Total cost', (f) => optional(f.cost, formatCost), (f) => f.cost),
+    row(
+      `Time (median of ${runs})`,
+      (f) => formatMs(f.timeMs),
+      (f) => f.timeMs,
+    ),
+    row(
+      'Runs',
+      (f) => formatSamples(f.samplesMs),
+      () => undefined,
+    ),
+    row(
+      'Total cost',
+      (f) => optional(f.cost, formatCost),
+      (f) => f.cost,
+    ),
     row('Shared buffers hit / read', hitRead, (f) => f.sharedBuffers),
-    row('Rows scanned', (f) => formatCount(f.rowsScanned), (f) => f.rowsScanned),
-    row('Temp blocks (read + written)', (f) => optional(f.tempBlocks, formatCount), (f) => f.tempBlocks),
-    row('Peak memory (largest node)', (f) => optional(f.peakMemoryKb, formatKb), (f) => f.peakMemoryKb),
-    row('Rows returned', (f) => formatCount(f.rows), (f) => f.rows),
+    row(
+      'Rows scanned',
+      (f) => formatCount(f.rowsScanned),
+      (f) => f.rowsScanned,
+    ),
+    row(
+      'Temp blocks (read + written)',
+      (f) => optional(f.tempBlocks, formatCount),
+      (f) => f.tempBlocks,
+    ),
+    row(
+      'Peak memory (largest node)',
+      (f) => optional(f.peakMemoryKb, formatKb),
+      (f) => f.peakMemoryKb,
+    ),
+    row(
+      'Rows returned',
+      (f) => formatCount(f.rows),
+      (f) => f.rows,
+    ),
   ];
 }
 
 /** Which change gave what: each arm against the original, and what the second change adds to the first. */
 export function describeContributions(c: RewriteCombination): string[] {
-  const arm = (rewrite: boolean, index: boolean): CombinationArm | undefined => c.arms.find((a) => a.rewrite === rewrite && a.index === index);
+  const arm = (rewrite: boolean, index: boolean): CombinationArm | undefined =>
+    c.arms.find((a) => a.rewrite === rewrite && a.index === index);
   const original = arm(false, false);
   const rewrite = arm(true, false);
   const index = arm(false, true);
@@ -141,7 +178,20 @@ function combinationMarkdown(c: RewriteCombination): string[] {
   ]);
   const runs = original.figures.samplesMs.length;
   out.push(
-    table(['Arm', `Time (median of ${runs})`, 'Runs', 'vs original', 'Total cost', 'Shared hit / read', 'Rows scanned', 'Temp blocks', 'Peak memory'], rows),
+    table(
+      [
+        'Arm',
+        `Time (median of ${runs})`,
+        'Runs',
+        'vs original',
+        'Total cost',
+        'Shared hit / read',
+        'Rows scanned',
+        'Temp blocks',
+        'Peak memory',
+      ],
+      rows,
+    ),
     '',
   );
   const contributions = describeContributions(c);
@@ -156,7 +206,10 @@ function combinationMarkdown(c: RewriteCombination): string[] {
 function rewriteMarkdown(r: Rewrite, n: number): string[] {
   // Titles, reasons and findings quote table and column names: text, never Markdown or HTML (markdownText.ts).
   const out: string[] = [`### ${n}. ${markdownText(r.title)}`, ''];
-  out.push(`**Verdict:** ${verdictText[r.verification]}${r.quickFix ? ' and measured faster beyond noise' : ''}. ${markdownInline(r.verificationReason)}`, '');
+  out.push(
+    `**Verdict:** ${verdictText[r.verification]}${r.quickFix ? ' and measured faster beyond noise' : ''}. ${markdownInline(r.verificationReason)}`,
+    '',
+  );
   out.push(markdownLines(r.explanation.trim()), '');
   out.push(fence(r.rewrittenSql, 'sql'), '');
   if (r.findings?.length) {
@@ -183,12 +236,21 @@ function rewriteMarkdown(r: Rewrite, n: number): string[] {
     out.push(table(['', 'Original', 'Rewrite', 'Change'], figureRows([m.before, m.after])), '');
     out.push(`Faster beyond noise: **${m.faster ? 'yes' : 'no'}** (${m.noiseRule}).`, '');
   } else {
-    out.push('_Not measured: ' + (r.verification === 'equivalent' ? 'the measurement was skipped._' : 'only a rewrite proven equivalent is timed._'), '');
+    out.push(
+      '_Not measured: ' +
+        (r.verification === 'equivalent'
+          ? 'the measurement was skipped._'
+          : 'only a rewrite proven equivalent is timed._'),
+      '',
+    );
   }
   if (r.combination) out.push(...combinationMarkdown(r.combination));
   if (r.extraParamsQuery && (r.measurement || r.combination)) {
     // Whoever reads the figures should know which page the rewrite was measured on.
-    out.push(`The new parameters were bound to the row this query returns (the last row of the previous page), for the proof and for every arm:`, '');
+    out.push(
+      `The new parameters were bound to the row this query returns (the last row of the previous page), for the proof and for every arm:`,
+      '',
+    );
     out.push(fence(r.extraParamsQuery, 'sql'), '');
   }
   return out;

@@ -36,7 +36,11 @@ export interface AdvisedFigures {
   combinationNote?: string;
 }
 
-export async function adviseStatement(session: DatabaseSession, sql: string, options: StatementAdviceOptions): Promise<AdvisedFigures> {
+export async function adviseStatement(
+  session: DatabaseSession,
+  sql: string,
+  options: StatementAdviceOptions,
+): Promise<AdvisedFigures> {
   const { params, statementTimeoutMs, signal } = options;
   options.onStep?.('rewrites');
   const rewrites = await adviseRewrites(session, sql, { params, statementTimeoutMs, signal });
@@ -47,16 +51,28 @@ export async function adviseStatement(session: DatabaseSession, sql: string, opt
   const chosenIndexes = indexes.suggestions.filter((s) => best.indexNames.includes(s.candidate.name));
   if (chosenIndexes.length === 0) return { rewrites, indexes };
   if (!options.allowMeasuredWhatIf || !session.inTransaction) {
-    return { rewrites, indexes, combinationNote: `The index advisor chose "${chosen.title}" with ${best.indexNames.join(' + ')}; measuring them together needs an index built in a rolled-back transaction, which this connection does not allow.` };
+    return {
+      rewrites,
+      indexes,
+      combinationNote: `The index advisor chose "${chosen.title}" with ${best.indexNames.join(' + ')}; measuring them together needs an index built in a rolled-back transaction, which this connection does not allow.`,
+    };
   }
   options.onStep?.('combination');
   try {
-    chosen.combination = await measureCombination(session, combinationInput(chosen, chosenIndexes), { params, statementTimeoutMs, signal });
+    chosen.combination = await measureCombination(session, combinationInput(chosen, chosenIndexes), {
+      params,
+      statementTimeoutMs,
+      signal,
+    });
     return { rewrites, indexes, combined: chosen };
   } catch (err) {
     // The two advisors' own figures stand; only the joint measurement is missing.
     if (isCancelled(err)) throw err;
-    return { rewrites, indexes, combinationNote: `"${chosen.title}" was not measured with ${best.indexNames.join(' + ')}: ${(err as Error).message}` };
+    return {
+      rewrites,
+      indexes,
+      combinationNote: `"${chosen.title}" was not measured with ${best.indexNames.join(' + ')}: ${(err as Error).message}`,
+    };
   }
 }
 

@@ -3,7 +3,8 @@
  * (`orders` → `table_1` wherever it appears), literals likewise (`'2024-01-01'` → `'literal_1'`).
  */
 
-export type NameKind = 'schema' | 'table' | 'index' | 'cte' | 'alias' | 'column' | 'type' | 'function' | 'trigger' | 'constraint';
+export type NameKind =
+  'schema' | 'table' | 'index' | 'cte' | 'alias' | 'column' | 'type' | 'function' | 'trigger' | 'constraint';
 
 export class NameMap {
   private readonly names = new Map<string, string>();

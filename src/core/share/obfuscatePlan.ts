@@ -29,23 +29,46 @@ export interface ObfuscatedPlan {
 
 /** Fields that hold one name, and what kind of name. */
 const NAME_FIELDS: Record<string, NameKind> = {
-  'Schema': 'schema',
+  Schema: 'schema',
   'Relation Name': 'table',
   'Index Name': 'index',
   'CTE Name': 'cte',
-  'Alias': 'alias',
+  Alias: 'alias',
   'Trigger Name': 'trigger',
   'Constraint Name': 'constraint',
-  'Relation': 'table',
+  Relation: 'table',
 };
 /** Registration order: a name used both as a table and an alias keeps the table's stand-in. */
-const NAME_ORDER = ['Schema', 'Relation Name', 'Relation', 'Index Name', 'CTE Name', 'Alias', 'Trigger Name', 'Constraint Name'];
+const NAME_ORDER = [
+  'Schema',
+  'Relation Name',
+  'Relation',
+  'Index Name',
+  'CTE Name',
+  'Alias',
+  'Trigger Name',
+  'Constraint Name',
+];
 
 /** Fields whose text is EXPLAIN's own vocabulary (node types, methods, directions): kept as they are. */
 const VERBATIM_FIELDS = new Set([
-  'Node Type', 'Parent Relationship', 'Join Type', 'Strategy', 'Partial Mode', 'Scan Direction', 'Sort Method',
-  'Sort Space Type', 'Operation', 'Command', 'Conflict Resolution', 'Format', 'Async Capable', 'Parallel Aware',
-  'Inner Unique', 'Single Copy', 'Disabled',
+  'Node Type',
+  'Parent Relationship',
+  'Join Type',
+  'Strategy',
+  'Partial Mode',
+  'Scan Direction',
+  'Sort Method',
+  'Sort Space Type',
+  'Operation',
+  'Command',
+  'Conflict Resolution',
+  'Format',
+  'Async Capable',
+  'Parallel Aware',
+  'Inner Unique',
+  'Single Copy',
+  'Disabled',
 ]);
 
 const SQL_FIELDS = new Set(['Query Text']);
@@ -86,7 +109,8 @@ function obfuscateJson(doc: unknown, names: NameMap, options: ObfuscationOptions
   const obfuscateString = (value: string, key: string): string => {
     if (key in NAME_FIELDS) return names.name(identifierValue(quoteIfNeeded(value)), NAME_FIELDS[key]);
     if (key === 'Function Name') return options.keepFunctionNames === false ? names.name(value, 'function') : value;
-    if (key === 'Conflict Arbiter Indexes' || key === 'Target Tables') return names.name(value, key === 'Target Tables' ? 'table' : 'index');
+    if (key === 'Conflict Arbiter Indexes' || key === 'Target Tables')
+      return names.name(value, key === 'Target Tables' ? 'table' : 'index');
     if (VERBATIM_FIELDS.has(key)) return value;
     if (key === 'Subplan Name') return obfuscateSubplanName(value, names);
     if (SQL_FIELDS.has(key)) {
@@ -99,7 +123,13 @@ function obfuscateJson(doc: unknown, names: NameMap, options: ObfuscationOptions
   };
   const result = mapJsonDeep(doc, replace);
   const sql = options.sql !== undefined ? obfuscateSql(options.sql, names, options) : querySql;
-  return { text: stringifyDeep(result, 2), format: 'json', sql, names: names.mapping(), literals: names.literalMapping() };
+  return {
+    text: stringifyDeep(result, 2),
+    format: 'json',
+    sql,
+    names: names.mapping(),
+    literals: names.literalMapping(),
+  };
 }
 
 /** Field values are raw names (`Weird Name`); identifierValue expects token text, so quote when needed. */
@@ -116,7 +146,8 @@ function registerJsonNames(doc: unknown, names: NameMap): void {
     list.push(v);
     return false;
   });
-  for (const key of NAME_ORDER) for (const v of found.get(key) ?? []) names.name(identifierValue(quoteIfNeeded(v)), NAME_FIELDS[key]);
+  for (const key of NAME_ORDER)
+    for (const v of found.get(key) ?? []) names.name(identifierValue(quoteIfNeeded(v)), NAME_FIELDS[key]);
 }
 
 function obfuscateSubplanName(value: string, names: NameMap): string {
@@ -128,7 +159,8 @@ function obfuscateSubplanName(value: string, names: NameMap): string {
 /** Setting values are kept (they are the point of sharing them) except search_path, which names schemas. */
 function obfuscateSettings(settings: Record<string, unknown>, names: NameMap): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(settings)) out[k] = k === 'search_path' && typeof v === 'string' ? obfuscateSearchPath(v, names) : v;
+  for (const [k, v] of Object.entries(settings))
+    out[k] = k === 'search_path' && typeof v === 'string' ? obfuscateSearchPath(v, names) : v;
   return out;
 }
 
@@ -154,7 +186,13 @@ function planToJson(plan: Plan): unknown {
   if (plan.queryText !== undefined) top['Query Text'] = plan.queryText;
   if (plan.settings) top['Settings'] = plan.settings;
   if (plan.planningTimeMs !== undefined) top['Planning Time'] = plan.planningTimeMs;
-  if (plan.triggers.length) top['Triggers'] = plan.triggers.map((t) => ({ 'Trigger Name': t.name, ...(t.relation ? { Relation: t.relation } : {}), Time: t.timeMs, Calls: t.calls }));
+  if (plan.triggers.length)
+    top['Triggers'] = plan.triggers.map((t) => ({
+      'Trigger Name': t.name,
+      ...(t.relation ? { Relation: t.relation } : {}),
+      Time: t.timeMs,
+      Calls: t.calls,
+    }));
   if (plan.executionTimeMs !== undefined) top['Execution Time'] = plan.executionTimeMs;
   return [top];
 }
@@ -163,12 +201,30 @@ function planToJson(plan: Plan): unknown {
 
 /** Detail lines whose value is a SQL expression. */
 const TEXT_EXPRESSION_KEYS = new Set([
-  'Filter', 'Join Filter', 'Index Cond', 'Recheck Cond', 'Hash Cond', 'Merge Cond', 'One-Time Filter', 'TID Cond',
-  'Order By', 'Output', 'Sort Key', 'Group Key', 'Presorted Key', 'Cache Key', 'Run Condition', 'Hash Key', 'Conflict Filter',
-  'Window', 'Partial Sort Key', 'Index Cond (orderby)',
+  'Filter',
+  'Join Filter',
+  'Index Cond',
+  'Recheck Cond',
+  'Hash Cond',
+  'Merge Cond',
+  'One-Time Filter',
+  'TID Cond',
+  'Order By',
+  'Output',
+  'Sort Key',
+  'Group Key',
+  'Presorted Key',
+  'Cache Key',
+  'Run Condition',
+  'Hash Key',
+  'Conflict Filter',
+  'Window',
+  'Partial Sort Key',
+  'Index Cond (orderby)',
 ]);
 /** Detail lines with only figures and EXPLAIN's own words. */
-const TEXT_FIGURE_KEYS = /^(Buffers|I\/O Timings|Sort Method|Rows Removed by (Filter|Join Filter|Index Recheck)|Heap Fetches|Heap Blocks|Planning Time|Execution Time|Total runtime|Batches|Buckets|Memory Usage|Workers Planned|Workers Launched|Planning|JIT|Functions|Options|Timing|Full-sort Groups|Pre-sorted Groups|Query Identifier|Serialization|WAL|Hits|Worker \d+|Disk Usage|Storage|Subplans Removed|Index Searches|Sort Space|Estimates|Cache Mode|Memory|Conflict Resolution|Tuples Inserted|Conflicting Tuples|Sampling|Sort Method|Parallel Hash)$/;
+const TEXT_FIGURE_KEYS =
+  /^(Buffers|I\/O Timings|Sort Method|Rows Removed by (Filter|Join Filter|Index Recheck)|Heap Fetches|Heap Blocks|Planning Time|Execution Time|Total runtime|Batches|Buckets|Memory Usage|Workers Planned|Workers Launched|Planning|JIT|Functions|Options|Timing|Full-sort Groups|Pre-sorted Groups|Query Identifier|Serialization|WAL|Hits|Worker \d+|Disk Usage|Storage|Subplans Removed|Index Searches|Sort Space|Estimates|Cache Mode|Memory|Conflict Resolution|Tuples Inserted|Conflicting Tuples|Sampling|Sort Method|Parallel Hash)$/;
 
 function obfuscateText(text: string, names: NameMap, options: ObfuscationOptions): ObfuscatedPlan {
   let plan: Plan | undefined;
@@ -186,7 +242,9 @@ function obfuscateText(text: string, names: NameMap, options: ObfuscationOptions
     if (line.trim() === '' || /^\s*(QUERY PLAN|-{3,}[-+]*|\(\d+ rows?\))\s*$/.test(line)) continue;
     const isNode = /^\s*->\s/.test(line) || (first && !/^\s*[A-Z][A-Za-z /()-]*:\s/.test(line));
     first = false;
-    lines[i] = isNode ? obfuscateNodeLine(line, names) : obfuscateDetailLine(line, names, options, (sql) => (querySql = sql));
+    lines[i] = isNode
+      ? obfuscateNodeLine(line, names)
+      : obfuscateDetailLine(line, names, options, (sql) => (querySql = sql));
   }
   const sql = options.sql !== undefined ? obfuscateSql(options.sql, names, options) : querySql;
   return { text: lines.join(''), format: 'text', sql, names: names.mapping(), literals: names.literalMapping() };
@@ -230,7 +288,10 @@ function obfuscateNodeLine(line: string, names: NameMap): string {
     lead = on[1];
     const isIndexScan = /Bitmap Index Scan$/.test(lead);
     const target = obfuscateDotted(on[2], names, isIndexScan ? 'index' : 'table');
-    const alias = on[3] !== undefined ? ` ${names.known(identifierValue(on[3])) ?? names.name(identifierValue(on[3]), 'alias')}` : '';
+    const alias =
+      on[3] !== undefined
+        ? ` ${names.known(identifierValue(on[3])) ?? names.name(identifierValue(on[3]), 'alias')}`
+        : '';
     out = `${lead} on ${target}${alias}`;
   }
   const using = /^(.*? using )((?:"(?:[^"]|"")+"|[^\s"])+)(.*)$/.exec(out);
@@ -238,13 +299,18 @@ function obfuscateNodeLine(line: string, names: NameMap): string {
   return `${indent}${out}${tail}`;
 }
 
-function obfuscateDetailLine(line: string, names: NameMap, options: ObfuscationOptions, onSql: (sql: string) => void): string {
+function obfuscateDetailLine(
+  line: string,
+  names: NameMap,
+  options: ObfuscationOptions,
+  onSql: (sql: string) => void,
+): string {
   const m = /^(\s*)([^:]+?):(\s*)(.*)$/.exec(line);
   if (!m) {
     const cte = /^(\s*)CTE (.+?)\s*$/.exec(line);
     if (cte) return `${cte[1]}CTE ${obfuscateDotted(cte[2], names, 'cte')}`;
     if (/^\s*(SubPlan|InitPlan) \d+/.test(line)) return line;
-    return line.replace(NAME_TOKEN, (tok) => (/^[\d.]+$/.test(tok) ? tok : names.known(identifierValue(tok)) ?? tok));
+    return line.replace(NAME_TOKEN, (tok) => (/^[\d.]+$/.test(tok) ? tok : (names.known(identifierValue(tok)) ?? tok)));
   }
   const [, indent, key, gap, value] = m;
   if (TEXT_EXPRESSION_KEYS.has(key)) return `${indent}${key}:${gap}${obfuscateSql(value, names, options)}`;
@@ -257,7 +323,8 @@ function obfuscateDetailLine(line: string, names: NameMap, options: ObfuscationO
   const trigger = /^Trigger (.+?)(?: for constraint (.+?))?(?: on (.+))?$/.exec(key);
   if (trigger) {
     const who = obfuscateDotted(trigger[1], names, 'trigger');
-    const constraint = trigger[2] !== undefined ? ` for constraint ${obfuscateDotted(trigger[2], names, 'constraint')}` : '';
+    const constraint =
+      trigger[2] !== undefined ? ` for constraint ${obfuscateDotted(trigger[2], names, 'constraint')}` : '';
     const on = trigger[3] !== undefined ? ` on ${obfuscateDotted(trigger[3], names, 'table')}` : '';
     return `${indent}Trigger ${who}${constraint}${on}:${gap}${value}`;
   }
@@ -267,5 +334,8 @@ function obfuscateDetailLine(line: string, names: NameMap, options: ObfuscationO
 
 /** "work_mem = '64kB', search_path = 'shop, public'": only search_path's schemas are renamed. */
 function obfuscateTextSettings(value: string, names: NameMap): string {
-  return value.replace(/search_path = '([^']*)'/, (_, path: string) => `search_path = '${obfuscateSearchPath(path, names)}'`);
+  return value.replace(
+    /search_path = '([^']*)'/,
+    (_, path: string) => `search_path = '${obfuscateSearchPath(path, names)}'`,
+  );
 }

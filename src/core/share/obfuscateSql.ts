@@ -18,12 +18,73 @@ const LITERALS = new Set(['SCONST', 'USCONST', 'XCONST', 'BCONST', 'ICONST', 'FC
 const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_temp', 'pg_toast']);
 /** Built-in type names as they appear after `::`; anything else after `::` is a user type and renamed. */
 const BUILTIN_TYPES = new Set([
-  'bigint', 'int8', 'integer', 'int', 'int4', 'smallint', 'int2', 'numeric', 'decimal', 'real', 'float4', 'float8', 'double',
-  'precision', 'boolean', 'bool', 'text', 'varchar', 'character', 'varying', 'char', 'bpchar', 'name', 'date', 'time',
-  'timestamp', 'timestamptz', 'timetz', 'interval', 'with', 'without', 'zone', 'json', 'jsonb', 'uuid', 'bytea', 'oid',
-  'regclass', 'regtype', 'regproc', 'inet', 'cidr', 'macaddr', 'money', 'xml', 'tsvector', 'tsquery', 'point', 'box',
-  'int4range', 'int8range', 'numrange', 'tsrange', 'tstzrange', 'daterange', 'anyarray', 'anyelement', 'record', 'void',
-  'bit', 'varbit', 'citext', 'ltree', 'hstore', 'geometry', 'geography', 'vector',
+  'bigint',
+  'int8',
+  'integer',
+  'int',
+  'int4',
+  'smallint',
+  'int2',
+  'numeric',
+  'decimal',
+  'real',
+  'float4',
+  'float8',
+  'double',
+  'precision',
+  'boolean',
+  'bool',
+  'text',
+  'varchar',
+  'character',
+  'varying',
+  'char',
+  'bpchar',
+  'name',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+  'timetz',
+  'interval',
+  'with',
+  'without',
+  'zone',
+  'json',
+  'jsonb',
+  'uuid',
+  'bytea',
+  'oid',
+  'regclass',
+  'regtype',
+  'regproc',
+  'inet',
+  'cidr',
+  'macaddr',
+  'money',
+  'xml',
+  'tsvector',
+  'tsquery',
+  'point',
+  'box',
+  'int4range',
+  'int8range',
+  'numrange',
+  'tsrange',
+  'tstzrange',
+  'daterange',
+  'anyarray',
+  'anyelement',
+  'record',
+  'void',
+  'bit',
+  'varbit',
+  'citext',
+  'ltree',
+  'hstore',
+  'geometry',
+  'geography',
+  'vector',
 ]);
 /** References EXPLAIN makes to its own parts ("SubPlan 1", "InitPlan 2", "(returns $0)"): not user names. */
 const PLAN_WORDS = new Set(['SubPlan', 'InitPlan', 'returns', 'hashed', 'CTE', 'ROW']);
@@ -55,12 +116,19 @@ export function obfuscateSql(sql: string, names: NameMap, options: SqlObfuscatio
     let replacement: string | undefined;
 
     if (prev && text(prev) === '::') inType = true;
-    else if (inType && !(tok.tokenName === 'IDENT' || (tok.keywordKind !== 0 && tok.keywordKind !== RESERVED))) inType = false;
+    else if (inType && !(tok.tokenName === 'IDENT' || (tok.keywordKind !== 0 && tok.keywordKind !== RESERVED)))
+      inType = false;
 
     if (LITERALS.has(tok.tokenName)) {
-      const structural = tok.tokenName === 'ICONST' && prev && (PLAN_WORDS.has(text(prev)) || text(prev) === '[' || text(prev) === '(' && inTypeModifier(tokens, i, sql));
+      const structural =
+        tok.tokenName === 'ICONST' &&
+        prev &&
+        (PLAN_WORDS.has(text(prev)) || text(prev) === '[' || (text(prev) === '(' && inTypeModifier(tokens, i, sql)));
       if (!structural) {
-        const value = tok.tokenName === 'SCONST' || tok.tokenName === 'USCONST' ? raw.replace(/^[eEuU&]*'/, '').replace(/'$/, '') : raw;
+        const value =
+          tok.tokenName === 'SCONST' || tok.tokenName === 'USCONST'
+            ? raw.replace(/^[eEuU&]*'/, '').replace(/'$/, '')
+            : raw;
         replacement = `'${names.literal(value)}'`;
       }
     } else if (tok.tokenName === 'PARAM') {
@@ -70,7 +138,8 @@ export function obfuscateSql(sql: string, names: NameMap, options: SqlObfuscatio
       const isKeyword = tok.tokenName !== 'IDENT';
       const qualified = text(next) === '.' || text(prev) === '.';
       if (inType) {
-        if (!isKeyword && !BUILTIN_TYPES.has(value) && !(text(next) === '.' && SYSTEM_SCHEMAS.has(value))) replacement = names.name(value, 'type');
+        if (!isKeyword && !BUILTIN_TYPES.has(value) && !(text(next) === '.' && SYSTEM_SCHEMAS.has(value)))
+          replacement = names.name(value, 'type');
       } else if (PLAN_WORDS.has(raw) && !qualified) {
         replacement = undefined;
       } else if (text(next) === '(' && !isKeyword) {
@@ -81,7 +150,12 @@ export function obfuscateSql(sql: string, names: NameMap, options: SqlObfuscatio
         replacement = undefined;
       } else if (SYSTEM_SCHEMAS.has(value) && text(next) === '.') {
         replacement = undefined;
-      } else if (!isKeyword || qualified || names.known(value) !== undefined || (isOperatorLike(prev, sql) && isOperatorLike(next, sql) && text(prev) !== '::')) {
+      } else if (
+        !isKeyword ||
+        qualified ||
+        names.known(value) !== undefined ||
+        (isOperatorLike(prev, sql) && isOperatorLike(next, sql) && text(prev) !== '::')
+      ) {
         replacement = names.known(value) ?? names.name(value, identifierKind(tokens, i, sql));
       }
     }
@@ -113,7 +187,12 @@ function obfuscateByPattern(text: string, names: NameMap): string {
   return text
     .replace(/'(?:[^']|'')*'?/g, (m) => `'${names.literal(m.replace(/^'|'$/g, ''))}'`)
     .replace(/"(?:[^"]|"")+"|\b[A-Za-z_][A-Za-z0-9_$]*\b/g, (m) => {
-      if (/^literal_\d+$/.test(m) || PLAN_WORDS.has(m) || /^(AND|OR|NOT|NULL|IS|IN|ANY|ALL|TRUE|FALSE|DESC|ASC|LIKE|CASE|WHEN|THEN|ELSE|END)$/i.test(m)) return m;
+      if (
+        /^literal_\d+$/.test(m) ||
+        PLAN_WORDS.has(m) ||
+        /^(AND|OR|NOT|NULL|IS|IN|ANY|ALL|TRUE|FALSE|DESC|ASC|LIKE|CASE|WHEN|THEN|ELSE|END)$/i.test(m)
+      )
+        return m;
       const value = identifierValue(m);
       return names.known(value) ?? names.name(value, 'column');
     });

@@ -62,10 +62,39 @@ interface ActiveSublink {
 }
 
 const AGGREGATES = new Set([
-  'count', 'sum', 'avg', 'min', 'max', 'array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_object_agg',
-  'jsonb_object_agg', 'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'stddev', 'stddev_pop', 'stddev_samp',
-  'variance', 'var_pop', 'var_samp', 'percentile_cont', 'percentile_disc', 'mode', 'xmlagg', 'corr', 'covar_pop',
-  'covar_samp', 'regr_count', 'range_agg', 'range_intersect_agg', 'any_value',
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'array_agg',
+  'string_agg',
+  'json_agg',
+  'jsonb_agg',
+  'json_object_agg',
+  'jsonb_object_agg',
+  'bool_and',
+  'bool_or',
+  'every',
+  'bit_and',
+  'bit_or',
+  'stddev',
+  'stddev_pop',
+  'stddev_samp',
+  'variance',
+  'var_pop',
+  'var_samp',
+  'percentile_cont',
+  'percentile_disc',
+  'mode',
+  'xmlagg',
+  'corr',
+  'covar_pop',
+  'covar_samp',
+  'regr_count',
+  'range_agg',
+  'range_intersect_agg',
+  'any_value',
 ]);
 
 const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
@@ -120,10 +149,16 @@ function kindOf(type: string, body: AstObject): StatementKind {
     case 'CopyStmt':
       return 'copy';
     default:
-      if (/^(Create|Alter|Drop|Rename|Comment|Grant|Revoke|Index|View|Rule|Define|CompositeType|Reindex|Sec)/.test(type)) {
+      if (
+        /^(Create|Alter|Drop|Rename|Comment|Grant|Revoke|Index|View|Rule|Define|CompositeType|Reindex|Sec)/.test(type)
+      ) {
         return 'ddl';
       }
-      if (/^(Explain|Vacuum|Variable|Discard|Lock|Listen|Unlisten|Notify|Checkpoint|Cluster|Prepare|Execute|Deallocate|Do|Call|Load|DeclareCursor|Fetch|ClosePortal)/.test(type)) {
+      if (
+        /^(Explain|Vacuum|Variable|Discard|Lock|Listen|Unlisten|Notify|Checkpoint|Cluster|Prepare|Execute|Deallocate|Do|Call|Load|DeclareCursor|Fetch|ClosePortal)/.test(
+          type,
+        )
+      ) {
         return 'utility';
       }
       return 'other';
@@ -323,7 +358,11 @@ class Analyser {
           ranges.push(range);
           const col = unwrap(sort.node);
           const nullsFirst =
-            sort.sortby_nulls === 'SORTBY_NULLS_FIRST' ? true : sort.sortby_nulls === 'SORTBY_NULLS_LAST' ? false : undefined;
+            sort.sortby_nulls === 'SORTBY_NULLS_FIRST'
+              ? true
+              : sort.sortby_nulls === 'SORTBY_NULLS_LAST'
+                ? false
+                : undefined;
           const exprRange = this.r.range(sort.node);
           this.facts.orderBy.push({
             expressionText: exprRange ? this.r.slice(exprRange) : this.r.slice(range),
@@ -396,7 +435,10 @@ class Analyser {
         } else if (type === 'FuncCall' && !aggregate) {
           const f = body as FuncCall;
           const name = stringValues(f.funcname).pop()?.toLowerCase() ?? '';
-          if (!f.over && (AGGREGATES.has(name) || f.agg_star || f.agg_distinct || f.agg_order || f.agg_filter || f.agg_within_group)) {
+          if (
+            !f.over &&
+            (AGGREGATES.has(name) || f.agg_star || f.agg_distinct || f.agg_order || f.agg_filter || f.agg_within_group)
+          ) {
             aggregate = name;
           }
         }
@@ -436,7 +478,10 @@ class Analyser {
     return { start: range.start, end: tokens[last].end };
   }
 
-  private limitValue(node: Node | undefined, keywords: string[]): { valueText: string; range: SourceRange } | undefined {
+  private limitValue(
+    node: Node | undefined,
+    keywords: string[],
+  ): { valueText: string; range: SourceRange } | undefined {
     const u = unwrap(node);
     if (!u || (u.type === 'A_Const' && u.body['isnull'])) return undefined;
     const value = this.r.range(node);
@@ -466,7 +511,9 @@ class Analyser {
       this.fromItem(item, scope, joins);
       const u = unwrap(item);
       ranges.push(
-        u?.type === 'RangeVar' ? this.facts.relations[before]?.range : this.span([this.r.range(item), ...joins.map((j) => this.joinRanges(j.join)?.clauseRange)]),
+        u?.type === 'RangeVar'
+          ? this.facts.relations[before]?.range
+          : this.span([this.r.range(item), ...joins.map((j) => this.joinRanges(j.join)?.clauseRange)]),
       );
     }
     for (const j of joins) this.join(j.join, j.left, j.right, scope);
@@ -474,7 +521,11 @@ class Analyser {
   }
 
   /** Adds a FROM item to the scope; returns the keys (aliases or names) it brings in. */
-  private fromItem(item: Node, scope: Scope, joins: Array<{ join: JoinExpr; left: string[]; right: string[] }>): string[] {
+  private fromItem(
+    item: Node,
+    scope: Scope,
+    joins: Array<{ join: JoinExpr; left: string[]; right: string[] }>,
+  ): string[] {
     const u = unwrap(item);
     if (!u) return [];
     switch (u.type) {
@@ -495,7 +546,7 @@ class Analyser {
         const sub = u.body as RangeSubselect;
         const q = unwrap(sub.subquery);
         // LATERAL subqueries see the items before them; others only the enclosing query's scope.
-        if (q) this.statement(q.type, q.body, sub.lateral ? scope : scope.parent ?? { ...scope, items: [] });
+        if (q) this.statement(q.type, q.body, sub.lateral ? scope : (scope.parent ?? { ...scope, items: [] }));
         const key = sub.alias?.aliasname;
         if (key) scope.items.push({ key });
         return key ? [key] : [];
@@ -567,12 +618,21 @@ class Analyser {
 
   private joinRanges(j: JoinExpr): { range: SourceRange; clauseRange: SourceRange } | undefined {
     const tokens = this.r.tokens;
-    const rargRange = j.rarg ? (unwrap(j.rarg)?.type === 'RangeVar' ? this.rangeVarRange(unwrap(j.rarg)?.body as RangeVar) : this.r.range(j.rarg)) : undefined;
+    const rargRange = j.rarg
+      ? unwrap(j.rarg)?.type === 'RangeVar'
+        ? this.rangeVarRange(unwrap(j.rarg)?.body as RangeVar)
+        : this.r.range(j.rarg)
+      : undefined;
     if (!rargRange) return undefined;
     let joinIdx = this.r.tokenIndexAt(rargRange.start);
     while (joinIdx > 0 && !(tokens[joinIdx].kind === 'word' && tokens[joinIdx].value === 'join')) joinIdx--;
     let kwStart = joinIdx;
-    while (kwStart > 0 && tokens[kwStart - 1].kind === 'word' && ['left', 'right', 'full', 'inner', 'outer', 'cross', 'natural'].includes(tokens[kwStart - 1].value)) kwStart--;
+    while (
+      kwStart > 0 &&
+      tokens[kwStart - 1].kind === 'word' &&
+      ['left', 'right', 'full', 'inner', 'outer', 'cross', 'natural'].includes(tokens[kwStart - 1].value)
+    )
+      kwStart--;
     const keyword = { start: tokens[kwStart].start, end: tokens[joinIdx].end };
     let range: SourceRange = keyword;
     if (j.quals) {
@@ -712,15 +772,22 @@ class Analyser {
       case 'SubLink': {
         const sub = u.body as SubLink;
         const op = stringValues(sub.operName).join('.');
-        if (sub.subLinkType === 'ANY_SUBLINK' && (op === '' || op === '=')) this.subLinkPredicate(sub, 'in-subquery', 'IN', base, scope);
-        else if (sub.subLinkType === 'ALL_SUBLINK' && op === '<>') this.subLinkPredicate(sub, 'not-in-subquery', '<> ALL', base, scope);
+        if (sub.subLinkType === 'ANY_SUBLINK' && (op === '' || op === '='))
+          this.subLinkPredicate(sub, 'in-subquery', 'IN', base, scope);
+        else if (sub.subLinkType === 'ALL_SUBLINK' && op === '<>')
+          this.subLinkPredicate(sub, 'not-in-subquery', '<> ALL', base, scope);
         return;
       }
       case 'NullTest': {
         const t = u.body as NullTest;
         const notNull = t.nulltesttype === 'IS_NOT_NULL';
         const side = this.side(t.arg, scope);
-        this.facts.predicates.push({ kind: notNull ? 'is-not-null' : 'is-null', operator: notNull ? 'IS NOT NULL' : 'IS NULL', ...side, ...base });
+        this.facts.predicates.push({
+          kind: notNull ? 'is-not-null' : 'is-null',
+          operator: notNull ? 'IS NOT NULL' : 'IS NULL',
+          ...side,
+          ...base,
+        });
         return;
       }
       case 'A_Expr':
@@ -730,7 +797,13 @@ class Analyser {
     }
   }
 
-  private subLinkPredicate(sub: SubLink, kind: PredicateKind, operator: string, base: Omit<ColumnPredicate, 'kind' | 'operator'>, scope: Scope): void {
+  private subLinkPredicate(
+    sub: SubLink,
+    kind: PredicateKind,
+    operator: string,
+    base: Omit<ColumnPredicate, 'kind' | 'operator'>,
+    scope: Scope,
+  ): void {
     if (!sub.testexpr) return;
     this.facts.predicates.push({ kind, operator, ...this.side(sub.testexpr, scope), ...base });
   }
@@ -755,7 +828,10 @@ class Analyser {
       castTo = typeRange ? this.r.slice(typeRange) : stringValues(tc.typeName?.names).pop();
       inner = unwrap(tc.arg) ?? inner;
     }
-    if (inner.type === 'FuncCall') functionName = stringValues((inner.body as FuncCall).funcname).pop()?.toLowerCase();
+    if (inner.type === 'FuncCall')
+      functionName = stringValues((inner.body as FuncCall).funcname)
+        .pop()
+        ?.toLowerCase();
     else if (inner.type === 'CoalesceExpr') functionName = 'coalesce';
     else if (inner.type === 'MinMaxExpr') functionName = inner.body['op'] === 'IS_GREATEST' ? 'greatest' : 'least';
     return {
@@ -785,8 +861,18 @@ class Analyser {
     let operator = op;
     switch (a.kind) {
       case 'AEXPR_OP':
-        kind = op === '=' ? 'equality' : RANGE_OPS.has(op) ? 'range' : op === '<>' || op === '!=' ? 'inequality'
-          : CONTAINMENT_OPS.has(op) ? 'jsonb-containment' : op === '@@' ? 'full-text' : 'other';
+        kind =
+          op === '='
+            ? 'equality'
+            : RANGE_OPS.has(op)
+              ? 'range'
+              : op === '<>' || op === '!='
+                ? 'inequality'
+                : CONTAINMENT_OPS.has(op)
+                  ? 'jsonb-containment'
+                  : op === '@@'
+                    ? 'full-text'
+                    : 'other';
         if (op === '~~' || op === '~~*') kind = this.likeKind(a.rexpr);
         break;
       case 'AEXPR_OP_ANY':
@@ -836,7 +922,11 @@ class Analyser {
     let valueSide: unknown = a.rexpr;
     const leftHasColumns = this.hasColumn(a.lexpr);
     const rightHasColumns = this.hasColumn(a.rexpr);
-    if (a.kind === 'AEXPR_OP' && left?.type !== 'ColumnRef' && (right?.type === 'ColumnRef' || (!leftHasColumns && rightHasColumns))) {
+    if (
+      a.kind === 'AEXPR_OP' &&
+      left?.type !== 'ColumnRef' &&
+      (right?.type === 'ColumnRef' || (!leftHasColumns && rightHasColumns))
+    ) {
       columnSide = a.rexpr;
       valueSide = a.lexpr;
     }
@@ -870,7 +960,8 @@ class Analyser {
   private likeKind(pattern: Node | undefined): PredicateKind {
     let u = unwrap(pattern);
     // 'abc%' || $1, '%' || $1 || '%': the leftmost piece decides.
-    while (u?.type === 'A_Expr' && stringValues((u.body as A_Expr).name).join('.') === '||') u = unwrap((u.body as A_Expr).lexpr);
+    while (u?.type === 'A_Expr' && stringValues((u.body as A_Expr).name).join('.') === '||')
+      u = unwrap((u.body as A_Expr).lexpr);
     if (u?.type === 'TypeCast') u = unwrap((u.body as TypeCast).arg);
     if (u?.type !== 'A_Const') return 'other';
     const sval = (u.body['sval'] as { sval?: string } | undefined)?.sval;
@@ -888,9 +979,13 @@ class Analyser {
 
   private hasSubLink(node: unknown): boolean {
     let found = false;
-    this.visitShallow(node, () => undefined, () => {
-      found = true;
-    });
+    this.visitShallow(
+      node,
+      () => undefined,
+      () => {
+        found = true;
+      },
+    );
     return found;
   }
 
@@ -936,7 +1031,9 @@ class Analyser {
           this.statement(u.type, u.body, scope);
           return;
         case 'FuncCall': {
-          const name = stringValues((u.body as FuncCall).funcname).pop()?.toLowerCase();
+          const name = stringValues((u.body as FuncCall).funcname)
+            .pop()
+            ?.toLowerCase();
           const range = this.r.range(node);
           if (name && range) this.facts.functionCalls.push({ name, range });
           break;
@@ -949,7 +1046,11 @@ class Analyser {
         case 'ColumnRef':
           if (!isStar(u.body as AstColumnRef)) {
             const parts = stringValues((u.body as AstColumnRef).fields);
-            const found = this.resolve(parts.length >= 2 ? parts[parts.length - 2] : undefined, parts[parts.length - 1] ?? '', scope);
+            const found = this.resolve(
+              parts.length >= 2 ? parts[parts.length - 2] : undefined,
+              parts[parts.length - 1] ?? '',
+              scope,
+            );
             if (found.scope) this.markCorrelation(found.scope);
           }
           return;

@@ -6,15 +6,7 @@
  */
 
 export type SqlTokenKind =
-  | 'word'
-  | 'quoted-ident'
-  | 'string'
-  | 'dollar-string'
-  | 'number'
-  | 'param'
-  | 'operator'
-  | 'punct'
-  | 'comment';
+  'word' | 'quoted-ident' | 'string' | 'dollar-string' | 'number' | 'param' | 'operator' | 'punct' | 'comment';
 
 export interface SqlToken {
   kind: SqlTokenKind;
@@ -42,7 +34,12 @@ function isDigit(c: string): boolean {
 }
 
 /** Index just past a quoted run starting at `open` (the quote), honouring doubled quotes and, optionally, backslashes. */
-function endOfQuoted(text: string, open: number, quote: string, backslashEscapes: boolean): { end: number; closed: boolean } {
+function endOfQuoted(
+  text: string,
+  open: number,
+  quote: string,
+  backslashEscapes: boolean,
+): { end: number; closed: boolean } {
   let i = open + 1;
   while (i < text.length) {
     const c = text[i];

@@ -38,7 +38,9 @@ export function mapPlanToSqlDetailed(plan: Plan, facts: StatementFacts): Record<
     const relation = findRelation(node, facts, usedRelations);
     if (relation) {
       usedRelations.add(relation);
-      const filter = f['Filter'] ? filterRange(f['Filter'], node, relation, facts.predicates, ['where', 'join']) : undefined;
+      const filter = f['Filter']
+        ? filterRange(f['Filter'], node, relation, facts.predicates, ['where', 'join'])
+        : undefined;
       out[node.id] = { primary: relation.range, relation: relation.range, ...(filter ? { filter } : {}) };
       continue;
     }
@@ -50,7 +52,9 @@ export function mapPlanToSqlDetailed(plan: Plan, facts: StatementFacts): Record<
     if (AGG_NODES.has(type)) {
       const groupBy = facts.clauseRanges?.groupBy ?? span(facts.groupBy.map((g) => g.range));
       const aggregates = span(facts.selectList.filter((s) => s.aggregate).map((s) => s.range));
-      const having = f['Filter'] ? span(facts.predicates.filter((p) => p.clause === 'having').map((p) => p.range)) : undefined;
+      const having = f['Filter']
+        ? span(facts.predicates.filter((p) => p.clause === 'having').map((p) => p.range))
+        : undefined;
       const primary = groupBy ?? aggregates ?? having;
       if (primary) out[node.id] = { primary, ...(having ? { filter: having } : {}) };
       continue;
@@ -62,7 +66,7 @@ export function mapPlanToSqlDetailed(plan: Plan, facts: StatementFacts): Record<
         ? facts.clauseRanges?.groupBy
         : parentType === 'Merge Join' && node.parentId !== null
           ? joinRange(plan.nodes[node.parentId], facts)
-          : facts.clauseRanges?.orderBy ?? span(facts.orderBy.map((o) => o.range));
+          : (facts.clauseRanges?.orderBy ?? span(facts.orderBy.map((o) => o.range)));
       if (range) out[node.id] = { primary: range };
       continue;
     }
@@ -125,7 +129,10 @@ export function planExpressionColumns(expression: string): PlanColumn[] {
     if (ref?.fields) {
       const parts = ref.fields.map((p) => p.String?.sval).filter((p): p is string => p !== undefined);
       if (parts.length > 0) {
-        out.push({ ...(parts.length >= 2 ? { qualifier: parts[parts.length - 2] } : {}), column: parts[parts.length - 1] });
+        out.push({
+          ...(parts.length >= 2 ? { qualifier: parts[parts.length - 2] } : {}),
+          column: parts[parts.length - 1],
+        });
       }
       return;
     }
@@ -136,7 +143,7 @@ export function planExpressionColumns(expression: string): PlanColumn[] {
 }
 
 function predicateColumns(p: ColumnPredicate): Array<{ qualifier?: string; column: string; relation?: string }> {
-  return p.column ? [p.column] : p.expression?.columns ?? [];
+  return p.column ? [p.column] : (p.expression?.columns ?? []);
 }
 
 function filterRange(
@@ -148,13 +155,19 @@ function filterRange(
 ): SourceRange | undefined {
   const alias = node.fields['Alias'] ?? relation.alias ?? relation.name;
   const key = relation.alias ?? relation.name;
-  const filterColumns = new Set(planExpressionColumns(filter).filter((c) => !c.qualifier || c.qualifier === alias).map((c) => c.column));
+  const filterColumns = new Set(
+    planExpressionColumns(filter)
+      .filter((c) => !c.qualifier || c.qualifier === alias)
+      .map((c) => c.column),
+  );
   const matched = predicates.filter((p) => {
     if (!clauses.includes(p.clause)) return false;
     const cols = predicateColumns(p);
     if (cols.length === 0) return false;
     return cols.every(
-      (c) => (c.qualifier ? c.qualifier === key : c.relation === relation.name) && (filterColumns.size === 0 || filterColumns.has(c.column)),
+      (c) =>
+        (c.qualifier ? c.qualifier === key : c.relation === relation.name) &&
+        (filterColumns.size === 0 || filterColumns.has(c.column)),
     );
   });
   return span(matched.map((p) => p.range));
@@ -169,18 +182,28 @@ function joinRange(node: PlanNode, facts: StatementFacts): SourceRange | undefin
     const inner = findParameterisedScan(node.children[1]);
     if (inner) {
       const alias = inner.fields['Alias'] ?? inner.fields['Relation Name'];
-      const cond = [inner.fields['Index Cond'], inner.fields['Recheck Cond'], inner.fields['Filter']].filter((c): c is string => typeof c === 'string');
-      columns = cond.flatMap(planExpressionColumns).map((c) => (c.qualifier || !alias ? c : { qualifier: alias, column: c.column }));
+      const cond = [inner.fields['Index Cond'], inner.fields['Recheck Cond'], inner.fields['Filter']].filter(
+        (c): c is string => typeof c === 'string',
+      );
+      columns = cond
+        .flatMap(planExpressionColumns)
+        .map((c) => (c.qualifier || !alias ? c : { qualifier: alias, column: c.column }));
     }
   }
   const qualifiers = new Set(columns.map((c) => c.qualifier).filter((q): q is string => q !== undefined));
-  const has = (q: string | undefined, col: string): boolean => columns.some((c) => c.qualifier === q && c.column === col);
+  const has = (q: string | undefined, col: string): boolean =>
+    columns.some((c) => c.qualifier === q && c.column === col);
   let best: JoinInfo | undefined;
   let bestScore = 0;
   for (const j of facts.joins) {
     let score = 0;
-    for (const k of j.keys) if (has(k.left.qualifier, k.left.column) && has(k.right.qualifier, k.right.column)) score += 10;
-    if ((j.rightRelations ?? []).some((r) => qualifiers.has(r)) && (j.leftRelations ?? []).some((r) => qualifiers.has(r))) score += 1;
+    for (const k of j.keys)
+      if (has(k.left.qualifier, k.left.column) && has(k.right.qualifier, k.right.column)) score += 10;
+    if (
+      (j.rightRelations ?? []).some((r) => qualifiers.has(r)) &&
+      (j.leftRelations ?? []).some((r) => qualifiers.has(r))
+    )
+      score += 1;
     if (score > bestScore) {
       best = j;
       bestScore = score;
@@ -190,13 +213,21 @@ function joinRange(node: PlanNode, facts: StatementFacts): SourceRange | undefin
   if (qualifiers.size === 0) {
     const below = scansBelow(node);
     const byScans = facts.joins.find(
-      (j) => (j.rightRelations ?? []).length > 0 && (j.rightRelations ?? []).every((r) => below.has(r)) && (j.leftRelations ?? []).some((r) => below.has(r)),
+      (j) =>
+        (j.rightRelations ?? []).length > 0 &&
+        (j.rightRelations ?? []).every((r) => below.has(r)) &&
+        (j.leftRelations ?? []).some((r) => below.has(r)),
     );
     if (byScans) return byScans.clauseRange ?? byScans.range;
   }
   // Joins written in WHERE (`FROM a, b WHERE a.id = b.a_id`).
   const wherePredicate = facts.predicates.find(
-    (p) => p.clause === 'where' && p.kind === 'equality' && p.column && p.valueText === undefined && has(p.column.qualifier, p.column.column),
+    (p) =>
+      p.clause === 'where' &&
+      p.kind === 'equality' &&
+      p.column &&
+      p.valueText === undefined &&
+      has(p.column.qualifier, p.column.column),
   );
   return wherePredicate?.range;
 }

@@ -48,7 +48,8 @@ export function rewriteNamedParameters(sql: string): NamedParameterRewrite {
     const next = tokens[i + 1];
     if (!next || next.start !== t.end) continue;
     // :name, and psql's :'name' / :"name" interpolations.
-    const quoted = (next.kind === 'string' || next.kind === 'quoted-ident') && !next.unterminated && /^['"]/.test(next.value);
+    const quoted =
+      (next.kind === 'string' || next.kind === 'quoted-ident') && !next.unterminated && /^['"]/.test(next.value);
     if (next.kind !== 'word' && !quoted) continue;
     const name = quoted ? sql.slice(next.start + 1, next.end - 1) : sql.slice(next.start, next.end);
     let number = numbers.get(name);

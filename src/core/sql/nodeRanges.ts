@@ -82,7 +82,7 @@ export class NodeRanges {
         minDepth = Math.min(minDepth, depth);
       }
     }
-    for (let k = minDepth; k < 0 && first > 0; ) {
+    for (let k = minDepth; k < 0 && first > 0;) {
       first--;
       if (this.isOpener(first)) k++;
       else if (this.isCloser(first, this.tokens[first].value)) k--;
@@ -143,7 +143,8 @@ export class NodeRanges {
         return tokens[last + 1]?.value === '(' ? last + 1 : last;
       case 'A_Const': {
         const t = tokens[last];
-        if (t.kind === 'operator' && (t.value === '-' || t.value === '+') && tokens[last + 1]?.kind === 'number') return last + 1;
+        if (t.kind === 'operator' && (t.value === '-' || t.value === '+') && tokens[last + 1]?.kind === 'number')
+          return last + 1;
         return last;
       }
       default:

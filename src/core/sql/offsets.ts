@@ -4,7 +4,6 @@
  * conversions between them.
  */
 
-// eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Returns a function mapping a UTF-8 byte offset in `text` to a UTF-16 offset. */

@@ -33,7 +33,12 @@ class TokenStream {
   private next = 0;
   private done: boolean;
 
-  constructor(readonly tokens: SqlToken[], private readonly text?: string, from = 0, private readonly stop = 0) {
+  constructor(
+    readonly tokens: SqlToken[],
+    private readonly text?: string,
+    from = 0,
+    private readonly stop = 0,
+  ) {
     this.next = from;
     this.done = text === undefined;
   }
@@ -83,14 +88,20 @@ function splitEdited(old: Split, text: string): Split {
   // Whole blocks compared natively first, then characters.
   const block = 256;
   let prefix = 0;
-  while (prefix + block <= shortest && oldText.slice(prefix, prefix + block) === text.slice(prefix, prefix + block)) prefix += block;
+  while (prefix + block <= shortest && oldText.slice(prefix, prefix + block) === text.slice(prefix, prefix + block))
+    prefix += block;
   while (prefix < shortest && oldText.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
   const room = shortest - prefix;
   let suffix = 0;
-  while (suffix + block <= room && oldText.slice(oldText.length - suffix - block, oldText.length - suffix) === text.slice(text.length - suffix - block, text.length - suffix)) {
+  while (
+    suffix + block <= room &&
+    oldText.slice(oldText.length - suffix - block, oldText.length - suffix) ===
+      text.slice(text.length - suffix - block, text.length - suffix)
+  ) {
     suffix += block;
   }
-  while (suffix < room && oldText.charCodeAt(oldText.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  while (suffix < room && oldText.charCodeAt(oldText.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix))
+    suffix++;
 
   // Restart after the last `;` that ended a statement well before the edit: up to there tokens and statements
   // are the old ones (a token looks at most two characters past its end).
@@ -141,7 +152,8 @@ function splitFrom(text: string, stream: TokenStream, resync: Resync | undefined
     if (t.kind === 'punct' && t.value === ';' && atomicDepth === 0 && (!isRule || parenDepth <= 0)) {
       flush();
       cuts.push(t.end);
-      if (resync && t.end >= resync.unchangedFrom && takeOver(resync, t.end, statements, cuts)) return { text, statements, cuts };
+      if (resync && t.end >= resync.unchangedFrom && takeOver(resync, t.end, statements, cuts))
+        return { text, statements, cuts };
       continue;
     }
     if (first < 0) {

@@ -5,17 +5,7 @@ import type { SourceRange } from '../positions';
  * All ranges are 0-based character offsets into the statement's own text (Statement.text).
  */
 export type StatementKind =
-  | 'select'
-  | 'insert'
-  | 'update'
-  | 'delete'
-  | 'merge'
-  | 'values'
-  | 'ddl'
-  | 'utility'
-  | 'transaction'
-  | 'copy'
-  | 'other';
+  'select' | 'insert' | 'update' | 'delete' | 'merge' | 'values' | 'ddl' | 'utility' | 'transaction' | 'copy' | 'other';
 
 export interface RelationRef {
   schema?: string;

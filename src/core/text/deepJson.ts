@@ -49,7 +49,8 @@ export const MAX_INDENT_DEPTH = 64;
  */
 export function stringifyDeep(value: unknown, indent = 2): string {
   const out: string[] = [];
-  const pad = (depth: number): string => (indent > 0 ? `\n${' '.repeat(indent * Math.min(depth, MAX_INDENT_DEPTH))}` : '');
+  const pad = (depth: number): string =>
+    indent > 0 ? `\n${' '.repeat(indent * Math.min(depth, MAX_INDENT_DEPTH))}` : '';
   const colon = indent > 0 ? ': ' : ':';
   const stack: Frame[] = [];
   /** Writes a value: a scalar at once; an array or object opened and pushed. False if left out (undefined). */
@@ -58,12 +59,20 @@ export function stringifyDeep(value: unknown, indent = 2): string {
       if (v.length === 0) out.push('[]');
       else {
         out.push('[');
-        stack.push({ entries: v.map((item): [undefined, unknown] => [undefined, item]), next: 0, close: ']', depth: depth + 1, written: 0 });
+        stack.push({
+          entries: v.map((item): [undefined, unknown] => [undefined, item]),
+          next: 0,
+          close: ']',
+          depth: depth + 1,
+          written: 0,
+        });
       }
       return true;
     }
     if (isRecord(v)) {
-      const entries = Object.entries(v).filter(([, item]) => scalarJson(item) !== undefined || typeof item === 'object');
+      const entries = Object.entries(v).filter(
+        ([, item]) => scalarJson(item) !== undefined || typeof item === 'object',
+      );
       if (entries.length === 0) out.push('{}');
       else {
         out.push('{');
@@ -89,7 +98,9 @@ export function stringifyDeep(value: unknown, indent = 2): string {
       continue;
     }
     const [key, item] = frame.entries[frame.next++];
-    out.push(`${frame.written > 0 ? ',' : ''}${pad(frame.depth)}${key === undefined ? '' : `${JSON.stringify(key)}${colon}`}`);
+    out.push(
+      `${frame.written > 0 ? ',' : ''}${pad(frame.depth)}${key === undefined ? '' : `${JSON.stringify(key)}${colon}`}`,
+    );
     frame.written++;
     open(item, frame.depth, key === undefined);
   }
@@ -101,7 +112,10 @@ export function stringifyDeep(value: unknown, indent = 2): string {
  * key it sits under; array items inherit their array's key). Returning undefined copies the value (and
  * walks into it); returning `{ value }` puts that value there instead, not walked into.
  */
-export function mapJsonDeep(doc: unknown, replace: (value: unknown, key: string | undefined) => { value: unknown } | undefined): unknown {
+export function mapJsonDeep(
+  doc: unknown,
+  replace: (value: unknown, key: string | undefined) => { value: unknown } | undefined,
+): unknown {
   const holder: Container = [undefined];
   const stack: Array<{ value: unknown; key: string | undefined; into: Container; slot: number | string }> = [
     { value: doc, key: undefined, into: holder, slot: 0 },
@@ -124,7 +138,8 @@ export function mapJsonDeep(doc: unknown, replace: (value: unknown, key: string 
       // Keys made in order first: filled later, from the stack, they keep the document's order.
       for (const k of keys) copy[k] = null;
       put(into, slot, copy);
-      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: value[keys[i]], key: keys[i], into: copy, slot: keys[i] });
+      for (let i = keys.length - 1; i >= 0; i--)
+        stack.push({ value: value[keys[i]], key: keys[i], into: copy, slot: keys[i] });
     } else {
       put(into, slot, value);
     }
@@ -133,7 +148,10 @@ export function mapJsonDeep(doc: unknown, replace: (value: unknown, key: string 
 }
 
 /** Calls `visit(value, key)` for every value, in document order; when it returns false, not inside that value. */
-export function forEachJsonValue(doc: unknown, visit: (value: unknown, key: string | undefined) => boolean | void): void {
+export function forEachJsonValue(
+  doc: unknown,
+  visit: (value: unknown, key: string | undefined) => boolean | void,
+): void {
   const stack: Array<{ value: unknown; key: string | undefined }> = [{ value: doc, key: undefined }];
   while (stack.length > 0) {
     const { value, key } = stack.pop() as (typeof stack)[number];

@@ -17,18 +17,21 @@ export function markdownText(text: string): string {
   // (setext underline). Elsewhere ">" is only text ("a >= b"): with every "<" an entity, no tag can form.
   return markdownInline(text).replace(
     /^(\s*)(?:(>|[#+-](?=\s|$)|\d+[.)](?=\s|$))|([=-])(?=\3*\s*$))/,
-    (_: string, space: string, marker?: string, underline?: string) => `${space}${(marker ?? underline ?? '').replace(/[>#+=.)-]/, (c: string) => `\\${c}`)}`,
+    (_: string, space: string, marker?: string, underline?: string) =>
+      `${space}${(marker ?? underline ?? '').replace(/[>#+=.)-]/, (c: string) => `\\${c}`)}`,
   );
 }
 
 /** markdownText for text that follows something on its line ("**Why:** …", a table cell): no line start to guard. */
 export function markdownInline(text: string): string {
-  return oneLine(text)
-    .replace(/[\\`*[\]|~]/g, (c) => `\\${c}`)
-    // "_" inside a word (created_at) never emphasises (CommonMark's flanking rules): left as written.
-    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;');
+  return (
+    oneLine(text)
+      .replace(/[\\`*[\]|~]/g, (c) => `\\${c}`)
+      // "_" inside a word (created_at) never emphasises (CommonMark's flanking rules): left as written.
+      .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+  );
 }
 
 /** A code span that holds `text` whatever backticks it has (CommonMark: a longer run of backticks, padded). */

@@ -41,4 +41,11 @@ export function chooseStatementColumns(present: Iterable<string>): StatementColu
 }
 
 /** The figures every supported version has; without them the view is not one we understand. */
-export const requiredFigures: StatementFigure[] = ['totalTime', 'meanTime', 'calls', 'rows', 'sharedBlocksRead', 'tempBlocksWritten'];
+export const requiredFigures: StatementFigure[] = [
+  'totalTime',
+  'meanTime',
+  'calls',
+  'rows',
+  'sharedBlocksRead',
+  'tempBlocksWritten',
+];

@@ -5,7 +5,12 @@
  */
 import type { DatabaseSession } from '../db/session';
 import { TunerError } from '../errors';
-import { chooseStatementColumns, requiredFigures, type StatementColumns, type StatementFigure } from './statementColumns';
+import {
+  chooseStatementColumns,
+  requiredFigures,
+  type StatementColumns,
+  type StatementFigure,
+} from './statementColumns';
 import { tunerTag } from '../db/tunerTag';
 
 /** What the list is ordered by: total time, mean time, calls, rows, shared blocks read, temp blocks written. */
@@ -156,7 +161,12 @@ interface StatementRow extends Record<string, unknown> {
   sum_temp_blks_written: number;
 }
 
-function emptyResult(orderBy: TopQueryOrder, database: string, notes: WorkloadNote[], extensionVersion?: string): TopQueriesResult {
+function emptyResult(
+  orderBy: TopQueryOrder,
+  database: string,
+  notes: WorkloadNote[],
+  extensionVersion?: string,
+): TopQueriesResult {
   return {
     status: 'unavailable',
     orderBy,
@@ -186,7 +196,12 @@ export function topQueriesSql(
   const col = (figure: StatementFigure): string => (f[figure] ? `s.${f[figure]}::float8` : 'NULL::float8');
   const nested = columns.hasToplevel && !includeNested ? 'AND s.toplevel' : '';
   const orderAlias: Record<TopQueryOrder, string> = {
-    total: 'total_time', mean: 'mean_time', calls: 'calls', rows: 'rows', reads: 'shared_blks_read', temp: 'temp_blks_written',
+    total: 'total_time',
+    mean: 'mean_time',
+    calls: 'calls',
+    rows: 'rows',
+    reads: 'shared_blks_read',
+    temp: 'temp_blks_written',
   };
   return `WITH s AS (
   SELECT s.queryid::text AS query_id, s.query, pg_catalog.pg_get_userbyid(s.userid)::text AS user_name,
@@ -224,10 +239,14 @@ LIMIT $1`;
 const ratio = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
 
 /** Reads the top statements of the session's database. Never throws for a missing extension or privilege. */
-export async function loadTopQueries(session: DatabaseSession, options: TopQueriesOptions = {}): Promise<TopQueriesResult> {
+export async function loadTopQueries(
+  session: DatabaseSession,
+  options: TopQueriesOptions = {},
+): Promise<TopQueriesResult> {
   const orderBy = options.orderBy ?? 'total';
   const limit = options.limit ?? 20;
-  if (!Number.isInteger(limit) || limit < 1) throw new TunerError('bad-input', `The limit must be a positive whole number, not ${limit}.`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new TunerError('bad-input', `The limit must be a positive whole number, not ${limit}.`);
   const [ext] = await session.query<ExtensionRow>(
     `SELECT e.extversion AS version, pg_catalog.quote_ident(n.nspname) AS schema,
             EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions a WHERE a.name = 'pg_stat_statements') AS available,
@@ -241,18 +260,27 @@ export async function loadTopQueries(session: DatabaseSession, options: TopQueri
   const isPreloaded = preloaded(ext.preload);
   if (ext.version === null || ext.schema === null) {
     if (!ext.available) {
-      return emptyResult(orderBy, database, [{
-        kind: 'extension-not-available',
-        message: 'pg_stat_statements is not installed on the server (its files are missing). It ships with PostgreSQL in the contrib package.',
-        steps: ['Install the PostgreSQL contrib package for this server version (e.g. postgresql-contrib).', ...preloadSteps, createExtensionStep],
-      }]);
+      return emptyResult(orderBy, database, [
+        {
+          kind: 'extension-not-available',
+          message:
+            'pg_stat_statements is not installed on the server (its files are missing). It ships with PostgreSQL in the contrib package.',
+          steps: [
+            'Install the PostgreSQL contrib package for this server version (e.g. postgresql-contrib).',
+            ...preloadSteps,
+            createExtensionStep,
+          ],
+        },
+      ]);
     }
     const steps = isPreloaded === true ? [createExtensionStep] : [...preloadSteps, createExtensionStep];
-    return emptyResult(orderBy, database, [{
-      kind: 'extension-not-installed',
-      message: `The pg_stat_statements extension is not created in database "${database}"${isPreloaded === false ? ', and the library is not preloaded' : ''}.`,
-      steps,
-    }]);
+    return emptyResult(orderBy, database, [
+      {
+        kind: 'extension-not-installed',
+        message: `The pg_stat_statements extension is not created in database "${database}"${isPreloaded === false ? ', and the library is not preloaded' : ''}.`,
+        steps,
+      },
+    ]);
   }
   const qualifiedView = `${ext.schema}.pg_stat_statements`;
   const columnRows = await session.query<{ name: string }>(
@@ -263,11 +291,18 @@ export async function loadTopQueries(session: DatabaseSession, options: TopQueri
   const columns = chooseStatementColumns(columnRows.map((r) => r.name));
   const missing = requiredFigures.filter((figure) => !columns.figures[figure]);
   if (missing.length > 0) {
-    return emptyResult(orderBy, database, [{
-      kind: 'unknown-columns',
-      message: `pg_stat_statements ${ext.version} has no column for ${missing.join(', ')}; this version is not supported.`,
-      steps: ['ALTER EXTENSION pg_stat_statements UPDATE;'],
-    }], ext.version);
+    return emptyResult(
+      orderBy,
+      database,
+      [
+        {
+          kind: 'unknown-columns',
+          message: `pg_stat_statements ${ext.version} has no column for ${missing.join(', ')}; this version is not supported.`,
+          steps: ['ALTER EXTENSION pg_stat_statements UPDATE;'],
+        },
+      ],
+      ext.version,
+    );
   }
   let rows: StatementRow[];
   try {
@@ -278,11 +313,19 @@ export async function loadTopQueries(session: DatabaseSession, options: TopQueri
   } catch (err) {
     // 55000: "pg_stat_statements must be loaded via shared_preload_libraries".
     if (err instanceof TunerError && err.detail.code === '55000') {
-      return emptyResult(orderBy, database, [{
-        kind: 'extension-not-preloaded',
-        message: 'The pg_stat_statements extension exists but its library is not loaded at server start, so it collects nothing.',
-        steps: preloadSteps,
-      }], ext.version);
+      return emptyResult(
+        orderBy,
+        database,
+        [
+          {
+            kind: 'extension-not-preloaded',
+            message:
+              'The pg_stat_statements extension exists but its library is not loaded at server start, so it collects nothing.',
+            steps: preloadSteps,
+          },
+        ],
+        ext.version,
+      );
     }
     throw err;
   }
@@ -348,7 +391,8 @@ export async function loadTopQueries(session: DatabaseSession, options: TopQueri
   if (isPreloaded === false) {
     notes.push({
       kind: 'extension-not-preloaded',
-      message: 'shared_preload_libraries does not list pg_stat_statements: the figures may be stale or empty after the next restart.',
+      message:
+        'shared_preload_libraries does not list pg_stat_statements: the figures may be stale or empty after the next restart.',
       steps: preloadSteps,
     });
   }

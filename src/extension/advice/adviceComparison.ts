@@ -26,7 +26,12 @@ export interface AdviceComparePayload {
 export function isAdviceComparePayload(value: unknown): value is AdviceComparePayload {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return (v.kind === 'advice-index' || v.kind === 'advice-rewrite') && typeof v.statementStart === 'number' && typeof v.statementText === 'string' && typeof v.name === 'string';
+  return (
+    (v.kind === 'advice-index' || v.kind === 'advice-rewrite') &&
+    typeof v.statementStart === 'number' &&
+    typeof v.statementText === 'string' &&
+    typeof v.name === 'string'
+  );
 }
 
 /** An index suggestion can be compared when the advisor kept both plans. */
@@ -66,8 +71,17 @@ export function adviceCompareFixes(advice: StatementAdvice): CodeFix[] {
 }
 
 /** What the compare view shows for an index: the advisor's two plans, labelled with how they were obtained. */
-export function indexComparison(advice: StatementAdvice, s: IndexSuggestion & { planBefore: Plan; planAfter: Plan }): { before: TuningResult; after: TuningResult; labels: ComparisonLabels } {
-  const asResult = (plan: Plan, sql: string): TuningResult => ({ sql, plan, insights: [], nodeRanges: {}, rawPlan: '' });
+export function indexComparison(
+  advice: StatementAdvice,
+  s: IndexSuggestion & { planBefore: Plan; planAfter: Plan },
+): { before: TuningResult; after: TuningResult; labels: ComparisonLabels } {
+  const asResult = (plan: Plan, sql: string): TuningResult => ({
+    sql,
+    plan,
+    insights: [],
+    nodeRanges: {},
+    rawPlan: '',
+  });
   const rewritten = advice.rewrites.find((r) => r.title === s.appliesTo);
   const how = s.measurement
     ? `EXPLAIN ANALYZE with the index built in a rolled-back transaction on ${s.measurement.where}`

@@ -35,7 +35,8 @@ export function indexFix(s: IndexSuggestion, statementText: string, isPreferred:
 export function adviceFixes(advice: StatementAdvice): CodeFix[] {
   const fixes: CodeFix[] = [];
   (advice.indexes?.suggestions ?? []).forEach((s, i) => fixes.push(indexFix(s, advice.statement.text, i === 0)));
-  for (const r of advice.rewrites) if (isRewriteFix(r, advice.statement)) fixes.push(rewriteFix(r, advice.statement, false));
+  for (const r of advice.rewrites)
+    if (isRewriteFix(r, advice.statement)) fixes.push(rewriteFix(r, advice.statement, false));
   return fixes;
 }
 
@@ -51,12 +52,16 @@ export function adviceFixProvider(store: AdviceStore): CodeFixProvider {
         const i = suggestions.findIndex((s) => s.candidate.name === name);
         if (i < 0) return [];
         const s = suggestions[i];
-        return [indexFix(s, advice.statement.text, i === 0), ...(comparableIndex(s) ? [indexCompareFix(advice, s)] : [])];
+        return [
+          indexFix(s, advice.statement.text, i === 0),
+          ...(comparableIndex(s) ? [indexCompareFix(advice, s)] : []),
+        ];
       }
       const rewrite = advice.rewrites.find((r) => input.insight.title.includes(r.title));
       if (!rewrite) return [];
       const fixes: CodeFix[] = [];
-      if (input.ruleId === queryRewriteRule && isRewriteFix(rewrite, advice.statement)) fixes.push(rewriteFix(rewrite, advice.statement, false));
+      if (input.ruleId === queryRewriteRule && isRewriteFix(rewrite, advice.statement))
+        fixes.push(rewriteFix(rewrite, advice.statement, false));
       if (comparableRewrite(rewrite)) fixes.push(rewriteCompareFix(advice, rewrite));
       return fixes;
     },

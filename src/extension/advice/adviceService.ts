@@ -94,8 +94,11 @@ export class AdviceService implements vscode.Disposable {
             throwIfAborted(abort.signal);
             const stepMessage: Record<AdviceStep, string> = {
               rewrites: 'rewrites: running both forms and comparing their rows…',
-              indexes: allowMeasuredWhatIf ? 'indexes: building candidates in rolled-back transactions and timing them…' : 'indexes: estimating (nothing is built on this connection)…',
-              combination: 'the chosen rewrite with its index: measuring original, rewrite, index and both (rolled back)…',
+              indexes: allowMeasuredWhatIf
+                ? 'indexes: building candidates in rolled-back transactions and timing them…'
+                : 'indexes: estimating (nothing is built on this connection)…',
+              combination:
+                'the chosen rewrite with its index: measuring original, rewrite, index and both (rolled back)…',
             };
             const { adviseStatement } = await import('../../core/report/statementAdvice');
             const advised = await adviseStatement(session, statement.sql, {
@@ -126,7 +129,9 @@ export class AdviceService implements vscode.Disposable {
       this.running = undefined;
       this.store.set(advice);
       const ms = Math.round(performance.now() - started);
-      ctx.log.info(`${action}: ${advice.indexes?.suggestions.length ?? 0} index suggestion(s), ${advice.rewrites.length} rewrite(s) in ${ms} ms on ${connection}`);
+      ctx.log.info(
+        `${action}: ${advice.indexes?.suggestions.length ?? 0} index suggestion(s), ${advice.rewrites.length} rewrite(s) in ${ms} ms on ${connection}`,
+      );
       for (const note of advice.indexes?.notes ?? []) ctx.log.info(`  index advice: ${note.message}`);
       if (advice.combinationNote) ctx.log.info(`  rewrite + index: ${advice.combinationNote}`);
       if (document.isClosed || document.version !== version) {
@@ -172,13 +177,17 @@ export class AdviceService implements vscode.Disposable {
     const { ctx } = this;
     const advice = this.store.get({ start: request.statementStart, text: request.statementText });
     if (!advice) {
-      void vscode.window.showInformationMessage('That suggestion is no longer there (the statement changed or the advice was cleared): run "Suggest Indexes and Rewrites" again.');
+      void vscode.window.showInformationMessage(
+        'That suggestion is no longer there (the statement changed or the advice was cleared): run "Suggest Indexes and Rewrites" again.',
+      );
       return;
     }
     if (request.kind === 'advice-index') {
       const s = advice.indexes?.suggestions.find((x) => x.candidate.name === request.name);
       if (!s || !comparableIndex(s)) {
-        void vscode.window.showInformationMessage(`No plans were kept for ${request.name}, so there is nothing to compare.`);
+        void vscode.window.showInformationMessage(
+          `No plans were kept for ${request.name}, so there is nothing to compare.`,
+        );
         return;
       }
       const { before, after, labels } = indexComparison(advice, s);
@@ -187,13 +196,19 @@ export class AdviceService implements vscode.Disposable {
     }
     const rewrite = advice.rewrites.find((r) => r.title === request.name);
     if (!rewrite || !comparableRewrite(rewrite)) {
-      void vscode.window.showInformationMessage('Only a rewrite proven to return the same rows, with no new parameters, can be compared.');
+      void vscode.window.showInformationMessage(
+        'Only a rewrite proven to return the same rows, with no new parameters, can be compared.',
+      );
       return;
     }
     const connection = ctx.connections.activeLabel;
     try {
       const { before, after, labels } = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Compare before/after on ${connection}`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Compare before/after on ${connection}`,
+          cancellable: true,
+        },
         async (progress, token) => {
           const abort = new AbortController();
           const onCancel = token.onCancellationRequested(() => abort.abort());
@@ -207,7 +222,8 @@ export class AdviceService implements vscode.Disposable {
               statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
               lockTimeoutMs: ctx.config.lockTimeoutMs,
               signal: abort.signal,
-              onStep: (step) => progress.report({ message: step === 'original' ? 'the statement as written…' : 'the rewrite…' }),
+              onStep: (step) =>
+                progress.report({ message: step === 'original' ? 'the statement as written…' : 'the rewrite…' }),
             });
           } finally {
             onCancel.dispose();

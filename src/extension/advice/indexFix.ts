@@ -54,29 +54,44 @@ export function indexReasoning(s: IndexSuggestion): string[] {
         `${m.usedInPlan ? '' : ', not used by the plan'}; size ${formatBytes(m.sizeBytes)}, built in ${Math.round(m.buildMs)} ms.`,
     );
     if (m.buffersBefore !== undefined && m.buffersAfter !== undefined) {
-      lines.push(`Pages read (shared buffers): ${formatCount(m.buffersBefore)} → ${formatCount(m.buffersAfter)} (measured).`);
+      lines.push(
+        `Pages read (shared buffers): ${formatCount(m.buffersBefore)} → ${formatCount(m.buffersAfter)} (measured).`,
+      );
     }
   }
   const e = s.estimate;
   if (e) {
     const how = e.method === 'hypopg' ? 'HypoPG hypothetical index' : 'planner with the real index, rolled back';
-    lines.push(`Estimated (${how}): cost ${shortCost(e.costBefore)} → ${shortCost(e.costAfter)}${e.usedInPlan ? '' : ', not used in the estimated plan'}.`);
-    if (e.estimatedSizeBytes !== undefined && !m) lines.push(`Estimated size: ${formatBytes(e.estimatedSizeBytes)} (HypoPG sizes run 2–3× too large).`);
+    lines.push(
+      `Estimated (${how}): cost ${shortCost(e.costBefore)} → ${shortCost(e.costAfter)}${e.usedInPlan ? '' : ', not used in the estimated plan'}.`,
+    );
+    if (e.estimatedSizeBytes !== undefined && !m)
+      lines.push(`Estimated size: ${formatBytes(e.estimatedSizeBytes)} (HypoPG sizes run 2–3× too large).`);
   }
   if (!m) lines.push('Estimated only: nothing was built or timed on this connection.');
   const w = s.writeOverhead;
   if (w) {
-    const rates = [w.inserts !== undefined ? `${formatCount(w.inserts)} inserts` : '', w.updates !== undefined ? `${formatCount(w.updates)} updates` : '', w.deletes !== undefined ? `${formatCount(w.deletes)} deletes` : '']
+    const rates = [
+      w.inserts !== undefined ? `${formatCount(w.inserts)} inserts` : '',
+      w.updates !== undefined ? `${formatCount(w.updates)} updates` : '',
+      w.deletes !== undefined ? `${formatCount(w.deletes)} deletes` : '',
+    ]
       .filter((x) => x)
       .join(', ');
     const size = w.indexSizeBytes !== undefined ? `index ${formatBytes(w.indexSizeBytes)}` : '';
     const table = w.tableBytes !== undefined ? `table ${formatBytes(w.tableBytes)}` : '';
-    const parts = [size, table, rates ? `${rates} since the statistics were reset (each also writes this index)` : ''].filter((x) => x);
+    const parts = [
+      size,
+      table,
+      rates ? `${rates} since the statistics were reset (each also writes this index)` : '',
+    ].filter((x) => x);
     if (parts.length > 0) lines.push(`Write overhead on ${w.table}: ${parts.join('; ')}.`);
   }
   for (const sib of s.siblings) {
     const slower = sib.costAfter > sib.costBefore * 1.01;
-    lines.push(`Other statement${slower ? ' GETS SLOWER' : ''}: ${oneLine(sib.sql, 60)} — est. cost ${shortCost(sib.costBefore)} → ${shortCost(sib.costAfter)}.`);
+    lines.push(
+      `Other statement${slower ? ' GETS SLOWER' : ''}: ${oneLine(sib.sql, 60)} — est. cost ${shortCost(sib.costBefore)} → ${shortCost(sib.costAfter)}.`,
+    );
   }
   for (const warning of s.warnings) lines.push(`Warning: ${warning}`);
   return lines;

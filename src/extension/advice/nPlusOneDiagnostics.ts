@@ -43,10 +43,13 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     if (!nPlusOneLanguages.includes(document.languageId)) return;
     const key = document.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      void this.check(document);
-    }, debounceMs));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.check(document);
+      }, debounceMs),
+    );
   }
 
   private async check(document: vscode.TextDocument): Promise<NPlusOneAdvice[]> {
@@ -56,17 +59,26 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     try {
       // Files without any query call never load the compiler.
       const advice = mayHoldQueryCall(text)
-        ? await (await import('../../core/advice/nPlusOne/adviseNPlusOne')).adviseNPlusOne(undefined, text, document.fileName)
+        ? await (
+            await import('../../core/advice/nPlusOne/adviseNPlusOne')
+          ).adviseNPlusOne(undefined, text, document.fileName)
         : [];
       if (document.isClosed || document.version !== version) return advice;
       this.found.set(document.uri.toString(), { version, advice });
-      this.collection.set(document.uri, advice.map((a) => {
-        const r = a.finding.inner.range;
-        const d = new vscode.Diagnostic(new vscode.Range(document.positionAt(r.start), document.positionAt(r.end)), nPlusOneMessage(a), vscode.DiagnosticSeverity.Warning);
-        d.source = diagnosticSource;
-        d.code = nPlusOneRule;
-        return d;
-      }));
+      this.collection.set(
+        document.uri,
+        advice.map((a) => {
+          const r = a.finding.inner.range;
+          const d = new vscode.Diagnostic(
+            new vscode.Range(document.positionAt(r.start), document.positionAt(r.end)),
+            nPlusOneMessage(a),
+            vscode.DiagnosticSeverity.Warning,
+          );
+          d.source = diagnosticSource;
+          d.code = nPlusOneRule;
+          return d;
+        }),
+      );
       return advice;
     } catch (err) {
       this.ctx.log.error('N+1 check', err);
@@ -74,7 +86,11 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     }
   }
 
-  provideCodeActions(document: vscode.TextDocument, range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const cached = this.found.get(document.uri.toString());
     if (!cached || cached.version !== document.version) return [];
     const actions: vscode.CodeAction[] = [];
@@ -89,13 +105,21 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
         fix.edit = undefined;
       }
       actions.push(fix);
-      const measure = new vscode.CodeAction(`Measure round trips of this loop on ${this.ctx.connections.activeLabel}`, vscode.CodeActionKind.QuickFix);
+      const measure = new vscode.CodeAction(
+        `Measure round trips of this loop on ${this.ctx.connections.activeLabel}`,
+        vscode.CodeActionKind.QuickFix,
+      );
       if (diagnostic) measure.diagnostics = [diagnostic];
-      measure.command = { command: 'pgTuner.measureRoundTrips', title: measure.title, arguments: [document.uri.toString(), advice.finding.loopRange.start] };
+      measure.command = {
+        command: 'pgTuner.measureRoundTrips',
+        title: measure.title,
+        arguments: [document.uri.toString(), advice.finding.loopRange.start],
+      };
       actions.push(measure);
     };
     for (const d of context.diagnostics) {
-      if (d.source !== diagnosticSource || String(typeof d.code === 'object' ? d.code.value : d.code) !== nPlusOneRule) continue;
+      if (d.source !== diagnosticSource || String(typeof d.code === 'object' ? d.code.value : d.code) !== nPlusOneRule)
+        continue;
       offer(adviceAt(cached.advice, document.offsetAt(d.range.start)), d);
     }
     // On the loop itself, not only on the squiggle.
@@ -113,16 +137,25 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     if (!p) return action;
     action.edit = p.fallback;
     const connections = this.ctx.connections;
-    if (p.document.isClosed || p.document.version !== p.version || (connections.active.kind !== 'server' && !connections.hasSession)) return action;
+    if (
+      p.document.isClosed ||
+      p.document.version !== p.version ||
+      (connections.active.kind !== 'server' && !connections.hasSession)
+    )
+      return action;
     try {
       const session = await connections.getSession(token);
       const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
       const found = await adviseNPlusOne(session, p.document.getText(), p.document.fileName, { measure: false });
       const advice = adviceAt(found, p.advice.finding.loopRange.start);
-      const edit = advice ? toAction(p.document, undefined, asOneEdit(nPlusOneFix(advice), p.document.getText())).edit : undefined;
+      const edit = advice
+        ? toAction(p.document, undefined, asOneEdit(nPlusOneFix(advice), p.document.getText())).edit
+        : undefined;
       if (edit && !token.isCancellationRequested && p.document.version === p.version) action.edit = edit;
     } catch (err) {
-      this.ctx.log.warn(`N+1 fix: the catalog of ${connections.activeLabel} could not be read, the rows are folded whole (${(err as Error).message})`);
+      this.ctx.log.warn(
+        `N+1 fix: the catalog of ${connections.activeLabel} could not be read, the rows are folded whole (${(err as Error).message})`,
+      );
     }
     return action;
   }
@@ -132,13 +165,17 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     const cached = this.found.get(document.uri.toString());
     if (!cached || cached.version !== document.version) return undefined;
     const offset = document.offsetAt(position);
-    const advice = cached.advice.find((a) => a.finding.inner.range.start <= offset && offset <= a.finding.inner.range.end);
+    const advice = cached.advice.find(
+      (a) => a.finding.inner.range.start <= offset && offset <= a.finding.inner.range.end,
+    );
     if (!advice) return undefined;
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = { enabledCommands: ['pgTuner.measureRoundTrips'] };
     for (const paragraph of nPlusOneHoverText(advice)) md.appendMarkdown(`${escapeMarkdown(paragraph)}\n\n`);
     const args = encodeURIComponent(JSON.stringify([document.uri.toString(), advice.finding.loopRange.start]));
-    md.appendMarkdown(`[$(pulse) Measure round trips on ${this.ctx.connections.activeLabel.replace(/[[\]]/g, '')}](command:pgTuner.measureRoundTrips?${args})`);
+    md.appendMarkdown(
+      `[$(pulse) Measure round trips on ${this.ctx.connections.activeLabel.replace(/[[\]]/g, '')}](command:pgTuner.measureRoundTrips?${args})`,
+    );
     const r = advice.finding.inner.range;
     return new vscode.Hover(md, new vscode.Range(document.positionAt(r.start), document.positionAt(r.end)));
   }
@@ -162,7 +199,9 @@ export function registerNPlusOneChecks(ctx: TunerContext): vscode.Disposable[] {
   for (const document of vscode.workspace.textDocuments) checks.schedule(document);
   return [
     checks,
-    vscode.languages.registerCodeActionsProvider(selector, checks, { providedCodeActionKinds: NPlusOneChecks.providedCodeActionKinds }),
+    vscode.languages.registerCodeActionsProvider(selector, checks, {
+      providedCodeActionKinds: NPlusOneChecks.providedCodeActionKinds,
+    }),
     vscode.languages.registerHoverProvider(selector, checks),
     vscode.workspace.onDidOpenTextDocument((d) => checks.schedule(d)),
     // After an edit (the fix, its undo) the warning and the fix must follow the text, not wait for a save.

@@ -50,7 +50,10 @@ export function adviceAt(advices: readonly NPlusOneAdvice[], offset: number): NP
 export function nPlusOneHoverText(advice: NPlusOneAdvice): string[] {
   const c = advice.combined;
   if (advice.edits.length === 0) {
-    return [advice.explanation, `${advice.noEditReason ?? 'No code change.'} The light bulb opens the single query (${c.parentTable} LEFT JOIN ${c.childTable}, json_agg … AS ${c.arrayColumn}) to adapt by hand.`];
+    return [
+      advice.explanation,
+      `${advice.noEditReason ?? 'No code change.'} The light bulb opens the single query (${c.parentTable} LEFT JOIN ${c.childTable}, json_agg … AS ${c.arrayColumn}) to adapt by hand.`,
+    ];
   }
   return [
     advice.explanation,
@@ -71,5 +74,8 @@ export function asOneEdit(fix: CodeFix, documentText: string): CodeFix {
     if (i > 0) newText += documentText.slice(edits[i - 1].range.end, e.range.start);
     newText += e.newText;
   }
-  return { ...fix, edits: [{ range: { start: edits[0].range.start, end: edits[edits.length - 1].range.end }, newText }] };
+  return {
+    ...fix,
+    edits: [{ range: { start: edits[0].range.start, end: edits[edits.length - 1].range.end }, newText }],
+  };
 }

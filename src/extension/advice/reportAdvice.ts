@@ -16,7 +16,8 @@ export function reportAdviceOptions(result: TuningResult, advice: StatementAdvic
 
 /** One line for the log: what of the advice went into the report. */
 export function reportAdviceLine(options: ReportAdvice, connection: string | undefined): string {
-  if (!options.rewrites && !options.indexAdvice) return 'Report: no advice for this statement (run "Suggest Indexes and Rewrites" to add it)';
+  if (!options.rewrites && !options.indexAdvice)
+    return 'Report: no advice for this statement (run "Suggest Indexes and Rewrites" to add it)';
   const combined = options.rewrites?.filter((r) => r.combination).length ?? 0;
   return `Report: ${options.rewrites?.length ?? 0} rewrite(s), ${options.indexAdvice?.suggestions.length ?? 0} index suggestion(s)${combined ? ', rewrite + index measured' : ''} from the advice on ${connection ?? '?'}`;
 }

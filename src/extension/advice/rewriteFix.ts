@@ -28,20 +28,27 @@ export function isRewriteFix(rewrite: Rewrite, statement: AdvisedStatement): boo
 
 export function rewriteFixTitle(rewrite: Rewrite): string {
   const m = rewrite.measurement;
-  const figure = m ? `measured ${msRange(m.before.timeMs, m.after.timeMs)}, ${speedup(m.before.timeMs, m.after.timeMs)}` : 'not measured';
+  const figure = m
+    ? `measured ${msRange(m.before.timeMs, m.after.timeMs)}, ${speedup(m.before.timeMs, m.after.timeMs)}`
+    : 'not measured';
   return `Rewrite: ${rewrite.title} — same rows, ${figure}`;
 }
 
 /** Why a rewrite is shown but not offered as a fix, in one sentence for the hover. */
 export function whyNotAFix(rewrite: Rewrite, statement: AdvisedStatement): string {
-  if (rewrite.verification === 'not-equivalent') return `Not offered as a fix: it does not return the same rows (${rewrite.verificationReason})`;
-  if (rewrite.verification === 'unverified') return `Unverified, so not offered as a fix: ${rewrite.verificationReason}`;
-  if (rewrite.verification === 'not-tested-on-data') return `Not tested on data, so not offered as a fix: ${rewrite.verificationReason}`;
+  if (rewrite.verification === 'not-equivalent')
+    return `Not offered as a fix: it does not return the same rows (${rewrite.verificationReason})`;
+  if (rewrite.verification === 'unverified')
+    return `Unverified, so not offered as a fix: ${rewrite.verificationReason}`;
+  if (rewrite.verification === 'not-tested-on-data')
+    return `Not tested on data, so not offered as a fix: ${rewrite.verificationReason}`;
   if (rewrite.measurement && !rewrite.measurement.faster) {
     return `Same rows, but not faster beyond noise (${msRange(rewrite.measurement.before.timeMs, rewrite.measurement.after.timeMs)}), so not offered as a fix.`;
   }
-  if (rewrite.quickFix && statement.sql !== statement.text) return 'Verified and faster, but the statement uses named parameters: apply it by hand (the rewrite is written with $n).';
-  if (rewrite.newParameters?.length) return `It needs new parameters (${rewrite.newParameters.map((p) => p.name).join(', ')}) that your code must supply: apply it by hand.`;
+  if (rewrite.quickFix && statement.sql !== statement.text)
+    return 'Verified and faster, but the statement uses named parameters: apply it by hand (the rewrite is written with $n).';
+  if (rewrite.newParameters?.length)
+    return `It needs new parameters (${rewrite.newParameters.map((p) => p.name).join(', ')}) that your code must supply: apply it by hand.`;
   return 'Not offered as a fix.';
 }
 
@@ -53,6 +60,11 @@ export function rewriteFix(rewrite: Rewrite, statement: AdvisedStatement, isPref
   return {
     title: rewriteFixTitle(rewrite),
     isPreferred,
-    edits: [{ range: { start: statement.start + rewrite.sqlRange.start, end: statement.start + rewrite.sqlRange.end }, newText: rewrite.rewrittenSql }],
+    edits: [
+      {
+        range: { start: statement.start + rewrite.sqlRange.start, end: statement.start + rewrite.sqlRange.end },
+        newText: rewrite.rewrittenSql,
+      },
+    ],
   };
 }

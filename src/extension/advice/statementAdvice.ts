@@ -55,7 +55,11 @@ export class AdviceStore {
   get(statement: { text: string; start: number }, documentText?: string): StatementAdvice | undefined {
     const advice = this.byStatement.get(key(statement.start, statement.text));
     if (!advice) return undefined;
-    if (documentText !== undefined && documentText.slice(advice.statement.start, advice.statement.end) !== advice.statement.text) return undefined;
+    if (
+      documentText !== undefined &&
+      documentText.slice(advice.statement.start, advice.statement.end) !== advice.statement.text
+    )
+      return undefined;
     return advice;
   }
 
@@ -102,7 +106,10 @@ function indexInsight(s: IndexSuggestion): Insight {
     severity: 'info',
     nodeIds: [],
     title: `Index suggestion: ${indexDescription(s)} — ${indexFigure(s)}`,
-    explanation: [...indexReasoning(s), `DDL: ${s.createSql} Rollback: ${s.rollbackSql} (the quick fix opens both; nothing is run).`].join(' '),
+    explanation: [
+      ...indexReasoning(s),
+      `DDL: ${s.createSql} Rollback: ${s.rollbackSql} (the quick fix opens both; nothing is run).`,
+    ].join(' '),
     evidence,
   };
 }
@@ -118,7 +125,12 @@ function rewriteInsight(r: Rewrite, statement: AdvisedStatement): Insight {
       { label: 'Shared buffers as written / rewritten', value: `${m.before.sharedBuffers} / ${m.after.sharedBuffers}` },
     );
   }
-  const explanation = [r.explanation, `Verification: ${r.verificationReason}`, ...r.caveats.map((c) => `Caveat: ${c}`), ...(r.findings ?? [])];
+  const explanation = [
+    r.explanation,
+    `Verification: ${r.verificationReason}`,
+    ...r.caveats.map((c) => `Caveat: ${c}`),
+    ...(r.findings ?? []),
+  ];
   if (!fix) explanation.push(whyNotAFix(r, statement), `Rewritten: ${r.rewrittenSql.replace(/\s+/g, ' ')}`);
   return {
     ruleId: fix ? queryRewriteRule : rewriteInfoRule,
@@ -134,7 +146,10 @@ function rewriteInsight(r: Rewrite, statement: AdvisedStatement): Insight {
 export function adviceFindings(advice: StatementAdvice): AdviceFinding[] {
   const range = adviceAnchor(advice.statement);
   const statement = { text: advice.statement.text, start: advice.statement.start, end: advice.statement.end };
-  const insights = [...(advice.indexes?.suggestions ?? []).map(indexInsight), ...advice.rewrites.map((r) => rewriteInsight(r, advice.statement))];
+  const insights = [
+    ...(advice.indexes?.suggestions ?? []).map(indexInsight),
+    ...advice.rewrites.map((r) => rewriteInsight(r, advice.statement)),
+  ];
   return insights.map((insight) => ({ insight, range, statement }));
 }
 

@@ -27,20 +27,36 @@ import type { LanguageModelToolName } from './toolNames';
 
 const param = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const schemas = {
-  pgTuner_explain: z.object({ sql: z.string().min(1).optional(), mode: z.enum(['estimate', 'analyze']).default('estimate'), params: z.array(param).optional() }),
+  pgTuner_explain: z.object({
+    sql: z.string().min(1).optional(),
+    mode: z.enum(['estimate', 'analyze']).default('estimate'),
+    params: z.array(param).optional(),
+  }),
   pgTuner_analysePlan: z.object({ plan: z.string().min(1), sql: z.string().optional() }),
   pgTuner_comparePlans: z.object({ before: z.string().min(1), after: z.string().min(1) }),
-  pgTuner_adviseIndexes: z.object({ sql: z.string().min(1).optional(), workload: z.array(z.string().min(1)).min(1).max(20).optional(), params: z.array(param).optional() }),
+  pgTuner_adviseIndexes: z.object({
+    sql: z.string().min(1).optional(),
+    workload: z.array(z.string().min(1)).min(1).max(20).optional(),
+    params: z.array(param).optional(),
+  }),
   pgTuner_rewrite: z.object({ sql: z.string().min(1).optional(), params: z.array(param).optional() }),
 } satisfies Record<LanguageModelToolName, z.ZodType>;
 
 /** The statement an agent means when it gives none: the selection, else the statement under the cursor of a SQL editor. */
 function statementInEditor(): string {
   const editor = vscode.window.activeTextEditor;
-  if (!editor) throw new TunerError('bad-input', 'No SQL was given and no editor is active: pass "sql" or open the statement in an editor.');
+  if (!editor)
+    throw new TunerError(
+      'bad-input',
+      'No SQL was given and no editor is active: pass "sql" or open the statement in an editor.',
+    );
   const selected = editor.document.getText(editor.selection);
   if (selected.trim() !== '') return selected;
-  if (editor.document.languageId !== 'sql') throw new TunerError('bad-input', 'No SQL was given and the active editor is not a SQL file: pass "sql" or select the statement.');
+  if (editor.document.languageId !== 'sql')
+    throw new TunerError(
+      'bad-input',
+      'No SQL was given and the active editor is not a SQL file: pass "sql" or select the statement.',
+    );
   const text = editor.document.getText();
   const found = statementAt(text, editor.document.offsetAt(editor.selection.active));
   if (!found || found.text.trim() === '') throw new TunerError('bad-input', 'There is no statement under the cursor.');
@@ -48,14 +64,19 @@ function statementInEditor(): string {
 }
 
 /** The editor's selected connection, by its label; the agent never names or reaches another. */
-function selectedConnection(tuner: TunerContext): SessionProvider & { info(): ConnectionInfo; measuredWhatIf(): boolean } {
+function selectedConnection(
+  tuner: TunerContext,
+): SessionProvider & { info(): ConnectionInfo; measuredWhatIf(): boolean } {
   return {
     info: () => ({ name: tuner.connections.activeLabel, kind: tuner.connections.active.kind }),
     measuredWhatIf: () => {
       const active = tuner.connections.active;
       return active.kind === 'embedded' || !(active.setting.production === true || active.setting.readOnly === true);
     },
-    async use<T>(_name: string | undefined, work: (session: DatabaseSession, connection: ConnectionInfo) => Promise<T>): Promise<T> {
+    async use<T>(
+      _name: string | undefined,
+      work: (session: DatabaseSession, connection: ConnectionInfo) => Promise<T>,
+    ): Promise<T> {
       const session = await tuner.connections.getSession();
       return work(session, { name: tuner.connections.activeLabel, kind: tuner.connections.active.kind });
     },
@@ -63,7 +84,10 @@ function selectedConnection(tuner: TunerContext): SessionProvider & { info(): Co
 }
 
 function toResult(answer: ToolAnswer): vscode.LanguageModelToolResult {
-  return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(answer.summary), new vscode.LanguageModelTextPart(JSON.stringify(answer.structured))]);
+  return new vscode.LanguageModelToolResult([
+    new vscode.LanguageModelTextPart(answer.summary),
+    new vscode.LanguageModelTextPart(JSON.stringify(answer.structured)),
+  ]);
 }
 
 function abortSignal(token: vscode.CancellationToken): AbortSignal {
@@ -75,7 +99,11 @@ function abortSignal(token: vscode.CancellationToken): AbortSignal {
 
 export interface LanguageModelTools {
   prepare(name: LanguageModelToolName, input: unknown): vscode.PreparedToolInvocation;
-  invoke(name: LanguageModelToolName, input: unknown, token: vscode.CancellationToken): Promise<vscode.LanguageModelToolResult>;
+  invoke(
+    name: LanguageModelToolName,
+    input: unknown,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.LanguageModelToolResult>;
 }
 
 export function createLanguageModelTools(tuner: TunerContext): LanguageModelTools {
@@ -93,7 +121,8 @@ export function createLanguageModelTools(tuner: TunerContext): LanguageModelTool
       const where = connection.info().name;
       if (name !== 'pgTuner_explain') return { invocationMessage: `PostgreSQL Query Tuner on ${where}…` };
       const parsed = schemas.pgTuner_explain.safeParse(input);
-      if (!parsed.success || parsed.data.mode !== 'analyze') return { invocationMessage: `Planning the statement on ${where} (EXPLAIN, nothing runs)…` };
+      if (!parsed.success || parsed.data.mode !== 'analyze')
+        return { invocationMessage: `Planning the statement on ${where} (EXPLAIN, nothing runs)…` };
       let sql: string;
       try {
         sql = parsed.data.sql ?? statementInEditor();
@@ -102,9 +131,14 @@ export function createLanguageModelTools(tuner: TunerContext): LanguageModelTool
       }
       // EXPLAIN ANALYZE executes the statement: the user sees what and where before it runs.
       const message = new vscode.MarkdownString();
-      message.appendMarkdown(`Run this statement with **EXPLAIN ANALYZE** on **${where}**? It executes in a read-only transaction that is rolled back; a statement that may write is refused.\n\n`);
+      message.appendMarkdown(
+        `Run this statement with **EXPLAIN ANALYZE** on **${where}**? It executes in a read-only transaction that is rolled back; a statement that may write is refused.\n\n`,
+      );
       message.appendCodeblock(sql.length > 2000 ? `${sql.slice(0, 2000)}…` : sql, 'sql');
-      return { invocationMessage: `EXPLAIN ANALYZE on ${where}…`, confirmationMessages: { title: 'Run EXPLAIN ANALYZE?', message } };
+      return {
+        invocationMessage: `EXPLAIN ANALYZE on ${where}…`,
+        confirmationMessages: { title: 'Run EXPLAIN ANALYZE?', message },
+      };
     },
     async invoke(name, input, token) {
       const ctx = context(token);
@@ -112,7 +146,9 @@ export function createLanguageModelTools(tuner: TunerContext): LanguageModelTool
         switch (name) {
           case 'pgTuner_explain': {
             const i = schemas.pgTuner_explain.parse(input);
-            return toResult(await explainTool(connection, ctx, { sql: i.sql ?? statementInEditor(), mode: i.mode, params: i.params }));
+            return toResult(
+              await explainTool(connection, ctx, { sql: i.sql ?? statementInEditor(), mode: i.mode, params: i.params }),
+            );
           }
           case 'pgTuner_analysePlan':
             return toResult(await analysePlanTool(schemas.pgTuner_analysePlan.parse(input)));
@@ -120,17 +156,30 @@ export function createLanguageModelTools(tuner: TunerContext): LanguageModelTool
             return toResult(comparePlansTool(schemas.pgTuner_comparePlans.parse(input)));
           case 'pgTuner_adviseIndexes': {
             const i = schemas.pgTuner_adviseIndexes.parse(input);
-            return toResult(await adviseIndexesTool(connection, ctx, { sql: i.workload ? undefined : (i.sql ?? statementInEditor()), workload: i.workload, params: i.params }));
+            return toResult(
+              await adviseIndexesTool(connection, ctx, {
+                sql: i.workload ? undefined : (i.sql ?? statementInEditor()),
+                workload: i.workload,
+                params: i.params,
+              }),
+            );
           }
           case 'pgTuner_rewrite': {
             const i = schemas.pgTuner_rewrite.parse(input);
-            return toResult(await rewriteTool(connection, ctx, { sql: i.sql ?? statementInEditor(), params: i.params }));
+            return toResult(
+              await rewriteTool(connection, ctx, { sql: i.sql ?? statementInEditor(), params: i.params }),
+            );
           }
         }
       } catch (err) {
         // The agent reads the refusal and may try otherwise (an estimate, another statement).
         const code = err instanceof TunerError && err.detail.code ? ` (${err.detail.code})` : '';
-        const message = err instanceof z.ZodError ? `Invalid input: ${err.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}` : err instanceof Error ? err.message : String(err);
+        const message =
+          err instanceof z.ZodError
+            ? `Invalid input: ${err.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`
+            : err instanceof Error
+              ? err.message
+              : String(err);
         return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(`Refused${code}: ${message}`)]);
       }
     },

@@ -32,12 +32,27 @@ export const addConnection: CommandFactory = (ctx) => async () => {
   await ctx.config.addConnection(setting);
   await ctx.connections.select(setting.label);
   ctx.log.info(`Added connection ${setting.label}`);
-  void vscode.window.showInformationMessage(`Connection "${setting.label}" added and selected. The password is asked on first use and kept in the editor's secret storage.`);
+  void vscode.window.showInformationMessage(
+    `Connection "${setting.label}" added and selected. The password is asked on first use and kept in the editor's secret storage.`,
+  );
 };
 
-async function askDetails(base: ConnectionSetting | undefined, existing: ReadonlySet<string>): Promise<ConnectionSetting | undefined> {
-  const ask = (prompt: string, value: string | undefined, validate?: (v: string) => string | undefined): Thenable<string | undefined> =>
-    vscode.window.showInputBox({ title: 'Add Connection', prompt, value, ignoreFocusOut: true, validateInput: validate });
+async function askDetails(
+  base: ConnectionSetting | undefined,
+  existing: ReadonlySet<string>,
+): Promise<ConnectionSetting | undefined> {
+  const ask = (
+    prompt: string,
+    value: string | undefined,
+    validate?: (v: string) => string | undefined,
+  ): Thenable<string | undefined> =>
+    vscode.window.showInputBox({
+      title: 'Add Connection',
+      prompt,
+      value,
+      ignoreFocusOut: true,
+      validateInput: validate,
+    });
   const host = await ask('Host', base?.host ?? 'localhost');
   if (host === undefined) return undefined;
   const port = await ask('Port', String(base?.port ?? 5432), (v) => (/^\d+$/.test(v) ? undefined : 'A port number'));

@@ -13,13 +13,17 @@ export const applyIndexSuggestion: CommandFactory = (ctx) => async (payload: unk
   const folderSetting = ctx.config.adviceMigrationFolder;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (folderSetting && root) {
-    const folder = /^([a-z]:)?[\\/]/i.test(folderSetting) ? vscode.Uri.file(folderSetting) : vscode.Uri.joinPath(root, folderSetting);
+    const folder = /^([a-z]:)?[\\/]/i.test(folderSetting)
+      ? vscode.Uri.file(folderSetting)
+      : vscode.Uri.joinPath(root, folderSetting);
     const target = vscode.Uri.joinPath(folder, migrationFileName(payload.indexName, new Date()));
     const edit = new vscode.WorkspaceEdit();
     edit.createFile(target, { ignoreIfExists: false, contents: new TextEncoder().encode(payload.migration) });
     if (await vscode.workspace.applyEdit(edit)) {
       await vscode.window.showTextDocument(target, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-      ctx.log.info(`Index suggestion ${payload.indexName} written to ${vscode.workspace.asRelativePath(target)} (not run)`);
+      ctx.log.info(
+        `Index suggestion ${payload.indexName} written to ${vscode.workspace.asRelativePath(target)} (not run)`,
+      );
       return;
     }
     ctx.log.warn(`Could not create ${target.toString()}: opening the DDL in an untitled editor instead`);

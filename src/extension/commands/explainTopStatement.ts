@@ -29,10 +29,15 @@ export const explainTopStatement: CommandFactory = (ctx) => async (arg: unknown,
   const statement = statementOf(arg);
   if (!statement) return;
   if (!statement.textVisible) {
-    void vscode.window.showInformationMessage('The text of this statement belongs to another role and is hidden from this one: there is nothing to explain.');
+    void vscode.window.showInformationMessage(
+      'The text of this statement belongs to another role and is hidden from this one: there is nothing to explain.',
+    );
     return;
   }
-  const copy = /\$\d/.test(statement.query) && typeof findCopy === 'function' ? await (findCopy as () => Promise<StatementCopy | undefined>)() : undefined;
+  const copy =
+    /\$\d/.test(statement.query) && typeof findCopy === 'function'
+      ? await (findCopy as () => Promise<StatementCopy | undefined>)()
+      : undefined;
   const sql = copy?.sql.trim() ?? statement.query;
   const header =
     `-- From pg_stat_statements on ${ctx.connections.activeLabel}: ${formatCount(statement.calls)} calls, ` +
@@ -42,6 +47,9 @@ export const explainTopStatement: CommandFactory = (ctx) => async (arg: unknown,
   const document = await vscode.workspace.openTextDocument({ language: 'sql', content: `${header}${sql}\n` });
   const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preview: false });
   // The statement selected, the comment not: the explain flow takes a selection as the statement.
-  editor.selection = new vscode.Selection(document.positionAt(header.length), document.positionAt(header.length + sql.length));
+  editor.selection = new vscode.Selection(
+    document.positionAt(header.length),
+    document.positionAt(header.length + sql.length),
+  );
   await explainInEditor(ctx, editor, { analyze: true, action: 'Explain and Optimize' });
 };

@@ -10,9 +10,12 @@ import { withSessionProgress } from '../connections/withSessionProgress';
  */
 export const measureRoundTrips: CommandFactory = (ctx) => async (uri: unknown, offset: unknown) => {
   let editor = vscode.window.activeTextEditor;
-  if (typeof uri === 'string') editor = await vscode.window.showTextDocument(vscode.Uri.parse(uri), { preserveFocus: false });
+  if (typeof uri === 'string')
+    editor = await vscode.window.showTextDocument(vscode.Uri.parse(uri), { preserveFocus: false });
   if (!editor) {
-    void vscode.window.showInformationMessage('Open a TypeScript or JavaScript file with a query inside a loop to measure its round trips.');
+    void vscode.window.showInformationMessage(
+      'Open a TypeScript or JavaScript file with a query inside a loop to measure its round trips.',
+    );
     return;
   }
   const document = editor.document;
@@ -28,17 +31,23 @@ export const measureRoundTrips: CommandFactory = (ctx) => async (uri: unknown, o
     if (choice !== 'Measure') return;
   }
   try {
-    const advice = await withSessionProgress(ctx.connections, `Measure round trips on ${connection}`, async (session, progress, signal) => {
-      progress.report({ message: 'running the loop and the single query…' });
-      const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
-      return adviseNPlusOne(session, document.getText(), document.fileName, {
-        signal,
-        statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
-      });
-    });
+    const advice = await withSessionProgress(
+      ctx.connections,
+      `Measure round trips on ${connection}`,
+      async (session, progress, signal) => {
+        progress.report({ message: 'running the loop and the single query…' });
+        const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
+        return adviseNPlusOne(session, document.getText(), document.fileName, {
+          signal,
+          statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
+        });
+      },
+    );
     const found = adviceAt(advice, at) ?? advice[0];
     if (!found) {
-      void vscode.window.showInformationMessage('No query inside a loop over the rows of an earlier query was found in this file.');
+      void vscode.window.showInformationMessage(
+        'No query inside a loop over the rows of an earlier query was found in this file.',
+      );
       return;
     }
     if (!found.measurement) {
@@ -48,7 +57,9 @@ export const measureRoundTrips: CommandFactory = (ctx) => async (uri: unknown, o
     const line = roundTripSummary(found.measurement);
     ctx.log.info(`Measure round trips (line ${found.finding.line}): ${line}; ${found.measurement.shapeNote}`);
     // Kept short enough for VS Code not to cut it: the shape note only when the two forms differ (it is logged).
-    void vscode.window.showInformationMessage(found.measurement.sameShape ? `${line}.` : `${line}. ${found.measurement.shapeNote}`);
+    void vscode.window.showInformationMessage(
+      found.measurement.sameShape ? `${line}.` : `${line}. ${found.measurement.shapeNote}`,
+    );
   } catch (err) {
     await ctx.reportError(err, { action: 'Measure round trips', connection });
   }

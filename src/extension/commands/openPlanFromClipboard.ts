@@ -6,7 +6,9 @@ import { PlanRun } from '../panel/planRun';
 export const openPlanFromClipboard: CommandFactory = (ctx) => async () => {
   const text = (await vscode.env.clipboard.readText()).trim();
   if (!text) {
-    void vscode.window.showInformationMessage('The clipboard is empty. Copy the output of EXPLAIN (ANALYZE, FORMAT JSON) or psql\'s plan text first.');
+    void vscode.window.showInformationMessage(
+      "The clipboard is empty. Copy the output of EXPLAIN (ANALYZE, FORMAT JSON) or psql's plan text first.",
+    );
     return;
   }
   const startedAt = performance.now();

@@ -8,7 +8,11 @@ import { PlanRun } from '../panel/planRun';
  */
 export const openPlanFromFile: CommandFactory = (ctx) => async (uriArg: unknown) => {
   let uri = uriArg instanceof vscode.Uri ? uriArg : undefined;
-  const run = PlanRun.begin(ctx.extensionUri, ctx.panelHandlers, uri ? 'Reading the plan…' : 'Waiting for a plan file…');
+  const run = PlanRun.begin(
+    ctx.extensionUri,
+    ctx.panelHandlers,
+    uri ? 'Reading the plan…' : 'Waiting for a plan file…',
+  );
   if (!uri) {
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,

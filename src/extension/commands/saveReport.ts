@@ -10,11 +10,18 @@ import { PlanPanel } from '../panel/planPanel';
  * (rewrites, index suggestions, the rewrite + index measurement): taken from the advice service, waited for if it
  * is still running, never run again here.
  */
-export async function reportMarkdown(ctx: TunerContext, result: TuningResult, options: MarkdownReportOptions = {}): Promise<string> {
+export async function reportMarkdown(
+  ctx: TunerContext,
+  result: TuningResult,
+  options: MarkdownReportOptions = {},
+): Promise<string> {
   const { renderMarkdownReport } = await import('../../core/report/markdownReport');
   const { reportAdviceOptions, reportAdviceLine } = await import('../advice/reportAdvice');
   const pending = result.sql.trim() ? ctx.advice.adviceFor(result.sql) : Promise.resolve(undefined);
-  const waiting = vscode.window.setStatusBarMessage('$(sync~spin) Report: waiting for the advisors to finish…', pending);
+  const waiting = vscode.window.setStatusBarMessage(
+    '$(sync~spin) Report: waiting for the advisors to finish…',
+    pending,
+  );
   const advice = await pending.finally(() => waiting.dispose());
   const extra = reportAdviceOptions(result, advice);
   ctx.log.info(reportAdviceLine(extra, advice?.connection));
@@ -23,7 +30,10 @@ export async function reportMarkdown(ctx: TunerContext, result: TuningResult, op
 
 /** The plan view's "Report" button: the report in a new editor, unsaved. */
 export async function openReport(ctx: TunerContext, result: TuningResult): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: await reportMarkdown(ctx, result) });
+  const doc = await vscode.workspace.openTextDocument({
+    language: 'markdown',
+    content: await reportMarkdown(ctx, result),
+  });
   await vscode.window.showTextDocument(doc, { preview: false });
 }
 
@@ -40,7 +50,11 @@ export const saveReport: CommandFactory = (ctx) => async () => {
     return;
   }
   const comparison = panel?.comparison;
-  const asIs = { label: 'As it is', detail: 'Table, column and index names and literals as in your database, with the index and rewrite advice', obfuscate: false };
+  const asIs = {
+    label: 'As it is',
+    detail: 'Table, column and index names and literals as in your database, with the index and rewrite advice',
+    obfuscate: false,
+  };
   const obfuscated = {
     label: 'Obfuscated, for posting publicly',
     detail: comparison
@@ -48,12 +62,17 @@ export const saveReport: CommandFactory = (ctx) => async () => {
       : 'Names and literals replaced consistently (orders → table_1), numbers kept; the advice is left out',
     obfuscate: true,
   };
-  const how = await vscode.window.showQuickPick([asIs, obfuscated], { title: 'Save Report', placeHolder: 'Save the report as it is, or obfuscated?' });
+  const how = await vscode.window.showQuickPick([asIs, obfuscated], {
+    title: 'Save Report',
+    placeHolder: 'Save the report as it is, or obfuscated?',
+  });
   if (!how) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const target = await vscode.window.showSaveDialog({
     title: 'Save the query report',
-    defaultUri: folder ? vscode.Uri.joinPath(folder, how.obfuscate ? 'query-report-shared.md' : 'query-report.md') : undefined,
+    defaultUri: folder
+      ? vscode.Uri.joinPath(folder, how.obfuscate ? 'query-report-shared.md' : 'query-report.md')
+      : undefined,
     filters: { Markdown: ['md'] },
   });
   if (!target) return;
@@ -69,7 +88,15 @@ export const saveReport: CommandFactory = (ctx) => async () => {
       text = await reportMarkdown(
         ctx,
         comparison ? comparison.after : result,
-        before && comparison ? { comparison: { before, after: comparison.after, label: `${comparison.beforeLabel ?? 'before'} → ${comparison.afterLabel ?? 'after'}` } } : {},
+        before && comparison
+          ? {
+              comparison: {
+                before,
+                after: comparison.after,
+                label: `${comparison.beforeLabel ?? 'before'} → ${comparison.afterLabel ?? 'after'}`,
+              },
+            }
+          : {},
       );
     }
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));

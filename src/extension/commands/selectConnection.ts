@@ -11,7 +11,11 @@ interface ConnectionPick extends vscode.QuickPickItem {
 export const selectConnection: CommandFactory = (ctx) => async () => {
   const current = ctx.connections.activeLabel;
   const items: ConnectionPick[] = [
-    { label: embeddedLabel, description: 'PGlite with the workspace schema files; timings are not production timings', value: undefined },
+    {
+      label: embeddedLabel,
+      description: 'PGlite with the workspace schema files; timings are not production timings',
+      value: undefined,
+    },
     ...ctx.config.connections.map((c) => ({
       label: c.label,
       description: describeConnection(c) + (c.production ? ' · production' : '') + (c.readOnly ? ' · read-only' : ''),
@@ -19,7 +23,10 @@ export const selectConnection: CommandFactory = (ctx) => async () => {
     })),
     { label: '$(add) Add Connection…', value: 'add' as const },
   ].map((item) => ({ ...item, picked: item.label === current, detail: item.label === current ? 'active' : undefined }));
-  const picked = await vscode.window.showQuickPick(items, { title: 'PostgreSQL Query Tuner: connection', placeHolder: `Active: ${current}` });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'PostgreSQL Query Tuner: connection',
+    placeHolder: `Active: ${current}`,
+  });
   if (!picked) return;
   if (picked.value === 'add') {
     await vscode.commands.executeCommand('pgTuner.addConnection');

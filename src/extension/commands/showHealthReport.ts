@@ -11,22 +11,36 @@ export const showHealthReport: CommandFactory = (ctx) => async () => {
   const connection = ctx.connections.activeLabel;
   const action = 'Show Health Report';
   try {
-    const result = await withSessionProgress(ctx.connections, `Health checks on ${connection}`, async (session, progress, signal) => {
-      progress.report({ message: 'reading catalog and statistics views…' });
-      const { runHealthChecks } = await import('../../core/health/runHealthChecks');
-      return runHealthChecks(session, { signal });
-    });
+    const result = await withSessionProgress(
+      ctx.connections,
+      `Health checks on ${connection}`,
+      async (session, progress, signal) => {
+        progress.report({ message: 'reading catalog and statistics views…' });
+        const { runHealthChecks } = await import('../../core/health/runHealthChecks');
+        return runHealthChecks(session, { signal });
+      },
+    );
     const { renderHealthReport } = await import('../../core/health/healthReport');
     const content = renderHealthReport(result, { title: `Health report: ${result.database} on ${connection}` });
     const document = await vscode.workspace.openTextDocument({ language: 'markdown', content });
     await vscode.window.showTextDocument(document, { preview: false });
     // A report is read, not edited: show it rendered beside the Markdown source (kept for copying the DDL).
-    await Promise.resolve(vscode.commands.executeCommand('markdown.showPreviewToSide', document.uri)).catch((err: unknown) => {
-      ctx.log.info(`${action}: no Markdown preview (${err instanceof Error ? err.message : String(err)}); the report stays as text`);
-    });
-    ctx.log.info(`${action}: score ${result.score}, ${result.findings.length} finding(s) in ${Math.round(result.ms)} ms on ${connection}`);
+    await Promise.resolve(vscode.commands.executeCommand('markdown.showPreviewToSide', document.uri)).catch(
+      (err: unknown) => {
+        ctx.log.info(
+          `${action}: no Markdown preview (${err instanceof Error ? err.message : String(err)}); the report stays as text`,
+        );
+      },
+    );
+    ctx.log.info(
+      `${action}: score ${result.score}, ${result.findings.length} finding(s) in ${Math.round(result.ms)} ms on ${connection}`,
+    );
   } catch (err) {
-    if (err instanceof TunerError && err.reason === 'authentication-failed' && ctx.connections.active.kind === 'server') {
+    if (
+      err instanceof TunerError &&
+      err.reason === 'authentication-failed' &&
+      ctx.connections.active.kind === 'server'
+    ) {
       await ctx.connections.forgetPassword(connection);
     }
     await ctx.reportError(err, { action, connection });

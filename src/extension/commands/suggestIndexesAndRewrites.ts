@@ -14,13 +14,17 @@ export const suggestIndexesAndRewrites: CommandFactory = (ctx) => async (uri: un
     editor.selection = new vscode.Selection(position, position);
   }
   if (!editor) {
-    void vscode.window.showInformationMessage('Open a SQL file and put the cursor in a statement to get index and rewrite suggestions.');
+    void vscode.window.showInformationMessage(
+      'Open a SQL file and put the cursor in a statement to get index and rewrite suggestions.',
+    );
     return;
   }
   const document = editor.document;
   const picked = await pickStatement(editor);
   if (!picked) {
-    void vscode.window.showInformationMessage('Put the cursor in a SQL statement (or select one) to get index and rewrite suggestions.');
+    void vscode.window.showInformationMessage(
+      'Put the cursor in a SQL statement (or select one) to get index and rewrite suggestions.',
+    );
     return;
   }
   const { rewriteNamedParameters } = await import('../../core/sql/namedParameters');
@@ -45,7 +49,11 @@ export const suggestIndexesAndRewrites: CommandFactory = (ctx) => async (uri: un
     if (choice !== 'Run the advisors') return;
   }
   await ctx.advice.advise(
-    { document, statement: { text: picked.text, start: picked.start, end: picked.start + picked.text.length, sql: rewrite.text }, params: params.length > 0 ? params : undefined },
+    {
+      document,
+      statement: { text: picked.text, start: picked.start, end: picked.start + picked.text.length, sql: rewrite.text },
+      params: params.length > 0 ? params : undefined,
+    },
     true,
   );
 };

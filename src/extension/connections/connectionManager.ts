@@ -19,7 +19,8 @@ const activeKey = 'pgTuner.activeConnection';
 export type ActiveConnection = { kind: 'embedded' } | { kind: 'server'; setting: ConnectionSetting };
 
 /** Where the embedded database is, for the status bar. */
-export type EmbeddedState = { kind: 'idle' } | { kind: 'starting' } | { kind: 'ready'; ms: number } | { kind: 'failed'; message: string };
+export type EmbeddedState =
+  { kind: 'idle' } | { kind: 'starting' } | { kind: 'ready'; ms: number } | { kind: 'failed'; message: string };
 
 export class ConnectionManager implements vscode.Disposable {
   private embedded: Promise<DatabaseSession> | undefined;
@@ -88,7 +89,11 @@ export class ConnectionManager implements vscode.Disposable {
   warmEmbedded(reason: string): void {
     if (this.active.kind !== 'embedded' || this.embedded) return;
     this.log.info(`Embedded database: starting in the background (${reason})`);
-    this.embeddedSession().catch((err: unknown) => this.log.warn(`Embedded database: the background start failed: ${err instanceof Error ? err.message : String(err)}`));
+    this.embeddedSession().catch((err: unknown) =>
+      this.log.warn(
+        `Embedded database: the background start failed: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+    );
   }
 
   /** Closes the active connection's session; the next explain opens a fresh one. */
@@ -157,7 +162,10 @@ export class ConnectionManager implements vscode.Disposable {
     const { files, seedFiles } = await readWorkspaceSqlFiles(this.config, token);
     this.log.info(`Embedded database: loading ${files.length} schema file(s) and ${seedFiles.length} seed file(s)`);
     this.embeddedDisposables.push(...watchWorkspaceSqlFiles(this.config, () => void this.onSchemaFilesChanged()));
-    const session = await openSession({ kind: 'embedded', files, seedFiles, label: embeddedLabel }, { log: this.dbLog });
+    const session = await openSession(
+      { kind: 'embedded', files, seedFiles, label: embeddedLabel },
+      { log: this.dbLog },
+    );
     this.log.info(`Embedded database ready in ${Date.now() - started} ms`);
     return session;
   }
@@ -171,16 +179,19 @@ export class ConnectionManager implements vscode.Disposable {
       const { password, entered } = await this.passwordFor(c, rejected);
       this.log.info(`Connecting to ${c.label} (${describeConnection(c)})`);
       try {
-        session = await openSession({
-          kind: 'server',
-          host: c.host,
-          port: c.port,
-          database: c.database,
-          user: c.user,
-          password,
-          sslmode: c.sslmode,
-          label: c.label,
-        }, { log: this.dbLog, onBroken: () => void this.dropBroken(session) });
+        session = await openSession(
+          {
+            kind: 'server',
+            host: c.host,
+            port: c.port,
+            database: c.database,
+            user: c.user,
+            password,
+            sslmode: c.sslmode,
+            label: c.label,
+          },
+          { log: this.dbLog, onBroken: () => void this.dropBroken(session) },
+        );
         break;
       } catch (err) {
         // A stored or typed password that the server rejects is asked for again at once, the prompt saying
@@ -211,11 +222,15 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   /** The password to try; `entered`: it came from the secret storage or the prompt, so a rejection asks again. */
-  private async passwordFor(c: ConnectionSetting, rejected: boolean): Promise<{ password: string | undefined; entered: boolean }> {
+  private async passwordFor(
+    c: ConnectionSetting,
+    rejected: boolean,
+  ): Promise<{ password: string | undefined; entered: boolean }> {
     if (c.passwordEnv) {
       const fromEnv = process.env[c.passwordEnv];
       if (fromEnv !== undefined) return { password: fromEnv, entered: false };
-      if (!rejected) this.log.warn(`${c.label}: environment variable ${c.passwordEnv} is not set; asking for the password instead`);
+      if (!rejected)
+        this.log.warn(`${c.label}: environment variable ${c.passwordEnv} is not set; asking for the password instead`);
     }
     const stored = await this.secrets.get(secretKey(c.label));
     if (stored !== undefined) return { password: stored === '' ? undefined : stored, entered: true };

@@ -31,7 +31,10 @@ export function parseDotEnv(text: string): Record<string, string> {
 }
 
 /** postgres://user:pass@host:port/db?sslmode=require → a setting and its password; undefined if not a URL. */
-export function parseConnectionUrl(url: string, label: string): { setting: ConnectionSetting; password?: string } | undefined {
+export function parseConnectionUrl(
+  url: string,
+  label: string,
+): { setting: ConnectionSetting; password?: string } | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);

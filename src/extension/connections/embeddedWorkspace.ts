@@ -12,7 +12,10 @@ export interface WorkspaceSqlFiles {
 
 const exclude = '**/{node_modules,.git,dist,out,.vscode-test}/**';
 
-export async function readWorkspaceSqlFiles(config: TunerConfig, token?: vscode.CancellationToken): Promise<WorkspaceSqlFiles> {
+export async function readWorkspaceSqlFiles(
+  config: TunerConfig,
+  token?: vscode.CancellationToken,
+): Promise<WorkspaceSqlFiles> {
   const schemaGlob = config.embeddedSchemaGlob;
   const seedGlob = config.embeddedSeedGlob;
   const [schemaUris, seedUris] = await Promise.all([
@@ -27,10 +30,15 @@ export async function readWorkspaceSqlFiles(config: TunerConfig, token?: vscode.
 }
 
 async function readAll(uris: vscode.Uri[]): Promise<Array<{ path: string; text: string }>> {
-  const sorted = [...uris].sort((a, b) => vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)));
+  const sorted = [...uris].sort((a, b) =>
+    vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)),
+  );
   const decoder = new TextDecoder();
   return Promise.all(
-    sorted.map(async (uri) => ({ path: vscode.workspace.asRelativePath(uri), text: decoder.decode(await vscode.workspace.fs.readFile(uri)) })),
+    sorted.map(async (uri) => ({
+      path: vscode.workspace.asRelativePath(uri),
+      text: decoder.decode(await vscode.workspace.fs.readFile(uri)),
+    })),
   );
 }
 
@@ -39,7 +47,12 @@ export function watchWorkspaceSqlFiles(config: TunerConfig, onChange: () => void
   const disposables: vscode.Disposable[] = [];
   for (const glob of [config.embeddedSchemaGlob, config.embeddedSeedGlob].filter((g) => g)) {
     const watcher = vscode.workspace.createFileSystemWatcher(glob);
-    disposables.push(watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange), watcher.onDidDelete(onChange));
+    disposables.push(
+      watcher,
+      watcher.onDidChange(onChange),
+      watcher.onDidCreate(onChange),
+      watcher.onDidDelete(onChange),
+    );
   }
   return disposables;
 }

@@ -13,18 +13,23 @@ export function withSessionProgress<T>(
   title: string,
   work: (session: DatabaseSession, progress: vscode.Progress<{ message?: string }>, signal: AbortSignal) => Promise<T>,
 ): Thenable<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const abort = new AbortController();
-    const onCancel = token.onCancellationRequested(() => abort.abort());
-    try {
-      if (!connections.hasSession) {
-        progress.report({ message: connections.active.kind === 'embedded' ? 'starting the embedded database…' : 'connecting…' });
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const onCancel = token.onCancellationRequested(() => abort.abort());
+      try {
+        if (!connections.hasSession) {
+          progress.report({
+            message: connections.active.kind === 'embedded' ? 'starting the embedded database…' : 'connecting…',
+          });
+        }
+        const session = await connections.getSession(token);
+        if (token.isCancellationRequested) throw new TunerError('cancelled', 'Cancelled.');
+        return await work(session, progress, abort.signal);
+      } finally {
+        onCancel.dispose();
       }
-      const session = await connections.getSession(token);
-      if (token.isCancellationRequested) throw new TunerError('cancelled', 'Cancelled.');
-      return await work(session, progress, abort.signal);
-    } finally {
-      onCancel.dispose();
-    }
-  });
+    },
+  );
 }

@@ -15,7 +15,11 @@ export class InsightCodeActionProvider implements vscode.CodeActionProvider {
     private readonly fixes: CodeFixRegistry,
   ) {}
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     const explained = new Set<number>();
     for (const diagnostic of context.diagnostics) {
@@ -37,7 +41,11 @@ export class InsightCodeActionProvider implements vscode.CodeActionProvider {
         explained.add(entry.statement.start);
         const explain = new vscode.CodeAction('Explain and Optimize this statement', vscode.CodeActionKind.QuickFix);
         explain.diagnostics = [diagnostic];
-        explain.command = { command: 'pgTuner.explainStatementAt', title: explain.title, arguments: [document.uri.toString(), entry.statement.start] };
+        explain.command = {
+          command: 'pgTuner.explainStatementAt',
+          title: explain.title,
+          arguments: [document.uri.toString(), entry.statement.start],
+        };
         actions.push(explain);
       }
     }
@@ -45,7 +53,11 @@ export class InsightCodeActionProvider implements vscode.CodeActionProvider {
   }
 }
 
-export function toAction(document: vscode.TextDocument, diagnostic: vscode.Diagnostic | undefined, fix: CodeFix): vscode.CodeAction {
+export function toAction(
+  document: vscode.TextDocument,
+  diagnostic: vscode.Diagnostic | undefined,
+  fix: CodeFix,
+): vscode.CodeAction {
   const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
   if (diagnostic) action.diagnostics = [diagnostic];
   action.isPreferred = fix.isPreferred;
@@ -54,7 +66,11 @@ export function toAction(document: vscode.TextDocument, diagnostic: vscode.Diagn
     // One WorkspaceEdit is one undo step, applied when the fix is picked. No needsConfirmation metadata: it opens
     // the refactor preview with the change unticked, where Apply as shown changes nothing.
     for (const e of fix.edits) {
-      edit.replace(document.uri, new vscode.Range(document.positionAt(e.range.start), document.positionAt(e.range.end)), e.newText);
+      edit.replace(
+        document.uri,
+        new vscode.Range(document.positionAt(e.range.start), document.positionAt(e.range.end)),
+        e.newText,
+      );
     }
     action.edit = edit;
   }

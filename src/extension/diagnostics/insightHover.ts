@@ -21,12 +21,15 @@ export class InsightHoverProvider implements vscode.HoverProvider {
       // The title is the diagnostic's message, which VS Code already shows above: start with the why.
       md.appendMarkdown(`${escapeMarkdown(insight.explanation)}\n\n`);
       if (insight.suggestion) md.appendMarkdown(`*Suggestion:* ${escapeMarkdown(insight.suggestion)}\n\n`);
-      if (insight.evidence.length > 0) md.appendMarkdown(insight.evidence.map((ev) => `- ${escapeMarkdown(formatEvidence(ev))}`).join('\n') + '\n\n');
+      if (insight.evidence.length > 0)
+        md.appendMarkdown(insight.evidence.map((ev) => `- ${escapeMarkdown(formatEvidence(ev))}`).join('\n') + '\n\n');
       if (e.nodeId !== undefined && PlanPanel.current) {
         md.appendMarkdown(`[$(type-hierarchy) Show in plan](${commandLink('pgTuner.showInPlan', [e.nodeId])})`);
       } else if (insight.ruleId !== 'syntax-error') {
         // A statement that does not parse cannot be explained: no link that could only fail.
-        md.appendMarkdown(`[$(play) Explain and Optimize this statement](${commandLink('pgTuner.explainStatementAt', [document.uri.toString(), e.statement.start])})`);
+        md.appendMarkdown(
+          `[$(play) Explain and Optimize this statement](${commandLink('pgTuner.explainStatementAt', [document.uri.toString(), e.statement.start])})`,
+        );
       }
     }
     return new vscode.Hover(md, entries[0].diagnostic.range);
@@ -38,7 +41,8 @@ function commandLink(command: string, args: unknown[]): string {
 }
 
 function formatEvidence(ev: Evidence): string {
-  const value = typeof ev.value === 'number' ? ev.value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : ev.value;
+  const value =
+    typeof ev.value === 'number' ? ev.value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : ev.value;
   return `${ev.label}: ${value}${ev.unit ? ` ${ev.unit}` : ''}`;
 }
 

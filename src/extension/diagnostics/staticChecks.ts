@@ -9,7 +9,11 @@ import type { TunerDiagnostics } from './tunerDiagnostics';
 
 const debounceMs = 300;
 
-export function registerStaticChecks(diagnostics: TunerDiagnostics, config: TunerConfig, log: Log): vscode.Disposable[] {
+export function registerStaticChecks(
+  diagnostics: TunerDiagnostics,
+  config: TunerConfig,
+  log: Log,
+): vscode.Disposable[] {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   let checker: Promise<typeof import('../../core/insights/sqlRules')> | undefined;
 
@@ -30,7 +34,8 @@ export function registerStaticChecks(diagnostics: TunerDiagnostics, config: Tune
         return { insight, range: insight.sqlRange, statement };
       });
       const elapsed = performance.now() - started;
-      if (elapsed > 50) log.info(`Static checks of ${vscode.workspace.asRelativePath(document.uri)} took ${elapsed.toFixed(0)} ms`);
+      if (elapsed > 50)
+        log.info(`Static checks of ${vscode.workspace.asRelativePath(document.uri)} took ${elapsed.toFixed(0)} ms`);
       diagnostics.setStatic(document, findings);
     } catch (err) {
       checker = undefined;
@@ -42,10 +47,13 @@ export function registerStaticChecks(diagnostics: TunerDiagnostics, config: Tune
     if (document.languageId !== 'sql' || !config.staticDiagnostics) return;
     const key = document.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      void run(document);
-    }, debounceMs));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        void run(document);
+      }, debounceMs),
+    );
   };
 
   for (const document of vscode.workspace.textDocuments) schedule(document);

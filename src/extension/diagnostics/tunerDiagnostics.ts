@@ -34,8 +34,15 @@ export class TunerDiagnostics implements vscode.Disposable {
   private readonly staticCollection = vscode.languages.createDiagnosticCollection('pgTuner.static');
   private readonly entries = new Map<string, Slot>();
 
-  setExplainFindings(document: vscode.TextDocument, findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>): void {
-    const entries = findings.map((f) => ({ ...f, fromExplain: true, diagnostic: toDiagnostic(document, f.insight, f.range) }));
+  setExplainFindings(
+    document: vscode.TextDocument,
+    findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>,
+  ): void {
+    const entries = findings.map((f) => ({
+      ...f,
+      fromExplain: true,
+      diagnostic: toDiagnostic(document, f.insight, f.range),
+    }));
     const slot = this.slot(document.uri);
     slot.explain = entries;
     slot.errors = [];
@@ -47,11 +54,18 @@ export class TunerDiagnostics implements vscode.Disposable {
    * rules on the same statement; the explain's own findings stay, and so does an error reported meanwhile (an
    * advice run can end after a later explain of another statement failed).
    */
-  appendExplainFindings(document: vscode.TextDocument, ruleIds: readonly string[], findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>): void {
+  appendExplainFindings(
+    document: vscode.TextDocument,
+    ruleIds: readonly string[],
+    findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>,
+  ): void {
     const slot = this.slot(document.uri);
     const starts = new Set(findings.map((f) => f.statement.start));
     const kept = slot.explain.filter((e) => !(ruleIds.includes(e.insight.ruleId) && starts.has(e.statement.start)));
-    slot.explain = [...kept, ...findings.map((f) => ({ ...f, fromExplain: true, diagnostic: toDiagnostic(document, f.insight, f.range) }))];
+    slot.explain = [
+      ...kept,
+      ...findings.map((f) => ({ ...f, fromExplain: true, diagnostic: toDiagnostic(document, f.insight, f.range) })),
+    ];
     this.publishExplain(document.uri);
   }
 
@@ -83,7 +97,11 @@ export class TunerDiagnostics implements vscode.Disposable {
   }
 
   setStatic(document: vscode.TextDocument, findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>): void {
-    const entries = findings.map((f) => ({ ...f, fromExplain: false, diagnostic: toDiagnostic(document, f.insight, f.range) }));
+    const entries = findings.map((f) => ({
+      ...f,
+      fromExplain: false,
+      diagnostic: toDiagnostic(document, f.insight, f.range),
+    }));
     this.slot(document.uri).static = entries;
     this.publishStatic(document.uri);
   }
@@ -95,7 +113,10 @@ export class TunerDiagnostics implements vscode.Disposable {
 
   /** Static findings the last explain also reported (same rule, same range) are shown once, as the explain's. */
   private publishStatic(uri: vscode.Uri): void {
-    this.staticCollection.set(uri, this.shownStatic(this.slot(uri)).map((e) => e.diagnostic));
+    this.staticCollection.set(
+      uri,
+      this.shownStatic(this.slot(uri)).map((e) => e.diagnostic),
+    );
   }
 
   clearStatic(uri: vscode.Uri): void {
@@ -115,7 +136,10 @@ export class TunerDiagnostics implements vscode.Disposable {
     const slot = this.entries.get(uri.toString());
     if (!slot || diagnostic.source !== diagnosticSource) return undefined;
     return [...slot.explain, ...this.shownStatic(slot)].find(
-      (e) => e.diagnostic.range.isEqual(diagnostic.range) && codeOf(e.diagnostic) === codeOf(diagnostic) && e.diagnostic.message === diagnostic.message,
+      (e) =>
+        e.diagnostic.range.isEqual(diagnostic.range) &&
+        codeOf(e.diagnostic) === codeOf(diagnostic) &&
+        e.diagnostic.message === diagnostic.message,
     );
   }
 
@@ -143,8 +167,12 @@ export class TunerDiagnostics implements vscode.Disposable {
 }
 
 function toDiagnostic(document: vscode.TextDocument, insight: Insight, range: SourceRange): vscode.Diagnostic {
-  const r = new vscode.Range(document.positionAt(range.start), document.positionAt(Math.max(range.end, range.start + 1)));
-  const severity = insight.severity === 'info' ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning;
+  const r = new vscode.Range(
+    document.positionAt(range.start),
+    document.positionAt(Math.max(range.end, range.start + 1)),
+  );
+  const severity =
+    insight.severity === 'info' ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning;
   const d = new vscode.Diagnostic(r, insight.title, severity);
   d.source = diagnosticSource;
   d.code = insight.ruleId;

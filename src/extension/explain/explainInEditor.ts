@@ -27,7 +27,11 @@ interface PickedStatement {
   start: number;
 }
 
-export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEditor, options: ExplainOptions): Promise<TuningResult | undefined> {
+export async function explainInEditor(
+  ctx: TunerContext,
+  editor: vscode.TextEditor,
+  options: ExplainOptions,
+): Promise<TuningResult | undefined> {
   const startedAt = performance.now();
   const picked = await pickStatement(editor);
   if (!picked) {
@@ -40,12 +44,23 @@ export async function explainInEditor(ctx: TunerContext, editor: vscode.TextEdit
   // one takes seconds on first use); the editor stays as it was, with the error on the statement.
   const syntaxError = await findSyntaxError(rewrite.text);
   if (syntaxError) {
-    ctx.diagnostics.setExplainError(editor.document, picked.start + rewrite.toOriginal(syntaxError.offset), syntaxError.message, 'syntax-error');
-    await ctx.reportError(new TunerError('syntax-error', syntaxError.message, { offset: syntaxError.offset }), { action: options.action });
+    ctx.diagnostics.setExplainError(
+      editor.document,
+      picked.start + rewrite.toOriginal(syntaxError.offset),
+      syntaxError.message,
+      'syntax-error',
+    );
+    await ctx.reportError(new TunerError('syntax-error', syntaxError.message, { offset: syntaxError.offset }), {
+      action: options.action,
+    });
     return undefined;
   }
   // The plan view starts now, while parameters are asked for and the database works (issue 4).
-  const run = PlanRun.begin(ctx.extensionUri, ctx.panelHandlers, `${options.action} on ${ctx.connections.activeLabel}…`);
+  const run = PlanRun.begin(
+    ctx.extensionUri,
+    ctx.panelHandlers,
+    `${options.action} on ${ctx.connections.activeLabel}…`,
+  );
   try {
     return await explainPicked(ctx, editor, options, picked, rewrite, run, startedAt);
   } finally {
@@ -70,37 +85,62 @@ async function explainPicked(
   if (analyze === undefined) return undefined;
   ctx.diagnostics.clearExplain(document.uri);
   try {
-    const result = await withSessionProgress(ctx.connections, `${options.action} on ${connectionLabel}`, async (session, progress, signal) => {
-      progress.report({ message: analyze ? 'running EXPLAIN ANALYZE…' : 'planning…' });
-      const { explainAndOptimize } = await import('../../core/explainAndOptimize');
-      const active = ctx.connections.active;
-      return explainAndOptimize(session, rewrite.text, {
-        analyze,
-        params: values.incomplete ? undefined : values.values,
-        genericPlan: values.incomplete && values.values.length > 0,
-        statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
-        lockTimeoutMs: ctx.config.lockTimeoutMs,
-        signal,
-      });
-    });
-    const source: PlanSource = { uri: document.uri, statementStart: picked.start, toStatementOffset: rewrite.toOriginal };
+    const result = await withSessionProgress(
+      ctx.connections,
+      `${options.action} on ${connectionLabel}`,
+      async (session, progress, signal) => {
+        progress.report({ message: analyze ? 'running EXPLAIN ANALYZE…' : 'planning…' });
+        const { explainAndOptimize } = await import('../../core/explainAndOptimize');
+        const active = ctx.connections.active;
+        return explainAndOptimize(session, rewrite.text, {
+          analyze,
+          params: values.incomplete ? undefined : values.values,
+          genericPlan: values.incomplete && values.values.length > 0,
+          statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
+          lockTimeoutMs: ctx.config.lockTimeoutMs,
+          signal,
+        });
+      },
+    );
+    const source: PlanSource = {
+      uri: document.uri,
+      statementStart: picked.start,
+      toStatementOffset: rewrite.toOriginal,
+    };
     const ms = Math.round(performance.now() - startedAt);
-    ctx.log.info(`${options.action}: ${result.plan.nodes.length} plan nodes, ${result.insights.length} insights in ${ms} ms on ${connectionLabel}`);
+    ctx.log.info(
+      `${options.action}: ${result.plan.nodes.length} plan nodes, ${result.insights.length} insights in ${ms} ms on ${connectionLabel}`,
+    );
     // The plan goes out first; the squiggles and code actions the findings bring follow it.
     const panel = ctx.showResult(result, source, titleFor(document, picked.text), { startedAt, label: options.action });
     publishFindings(ctx, document, picked, result, source);
     // Advice runs the statement again (and its rewrites): only after an explain that was allowed to run it, and
     // once the plan is painted (on the embedded database it holds the extension host's thread).
     if (result.run?.analyzed) {
-      const statement = { text: picked.text, start: picked.start, end: picked.start + picked.text.length, sql: rewrite.text };
-      panel.afterPaint(() => ctx.advice.afterExplain({ document, statement, params: values.incomplete ? undefined : values.values }));
+      const statement = {
+        text: picked.text,
+        start: picked.start,
+        end: picked.start + picked.text.length,
+        sql: rewrite.text,
+      };
+      panel.afterPaint(() =>
+        ctx.advice.afterExplain({ document, statement, params: values.incomplete ? undefined : values.values }),
+      );
     }
     return result;
   } catch (err) {
-    if (err instanceof TunerError && err.reason === 'authentication-failed' && ctx.connections.active.kind === 'server') {
+    if (
+      err instanceof TunerError &&
+      err.reason === 'authentication-failed' &&
+      ctx.connections.active.kind === 'server'
+    ) {
       await ctx.connections.forgetPassword(connectionLabel);
     }
-    if (err instanceof TunerError && err.detail.offset !== undefined && (err.reason === 'syntax-error' || err.reason === 'server-error')) {
+    if (
+      err instanceof TunerError &&
+      err.detail.offset !== undefined &&
+      (err.reason === 'syntax-error' || err.reason === 'server-error')
+    ) {
       const offset = picked.start + rewrite.toOriginal(Math.min(err.detail.offset, rewrite.text.length));
       ctx.diagnostics.setExplainError(document, offset, err.message, err.detail.code ?? err.reason);
     }
@@ -171,7 +211,13 @@ async function decideAnalyze(ctx: TunerContext, wanted: boolean, sql: string): P
   return true;
 }
 
-function publishFindings(ctx: TunerContext, document: vscode.TextDocument, picked: PickedStatement, result: TuningResult, source: PlanSource): void {
+function publishFindings(
+  ctx: TunerContext,
+  document: vscode.TextDocument,
+  picked: PickedStatement,
+  result: TuningResult,
+  source: PlanSource,
+): void {
   const statement = { text: picked.text, start: picked.start, end: picked.start + picked.text.length };
   const findings = result.insights
     .filter((i) => i.sqlRange !== undefined)
@@ -180,7 +226,10 @@ function publishFindings(ctx: TunerContext, document: vscode.TextDocument, picke
       return {
         insight,
         statement,
-        range: { start: picked.start + source.toStatementOffset(r.start), end: picked.start + source.toStatementOffset(r.end) },
+        range: {
+          start: picked.start + source.toStatementOffset(r.start),
+          end: picked.start + source.toStatementOffset(r.end),
+        },
         nodeId: insight.nodeIds[0],
       };
     });
@@ -188,7 +237,11 @@ function publishFindings(ctx: TunerContext, document: vscode.TextDocument, picke
 }
 
 function titleFor(document: vscode.TextDocument, sql: string): string {
-  const firstLine = sql.split('\n').find((l) => l.trim())?.trim() ?? '';
+  const firstLine =
+    sql
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? '';
   const short = firstLine.length > 40 ? `${firstLine.slice(0, 40)}…` : firstLine;
   return `${vscode.workspace.asRelativePath(document.uri)} — ${short}`;
 }

@@ -9,7 +9,12 @@ export const indexDdlToDocumentFix: CodeFixProvider = {
   provideFixes(input: FixInput): CodeFix[] {
     const ddl = extractIndexDdl(input.insight.suggestion ?? '');
     if (ddl.length === 0) return [];
-    return [{ title: 'Open the suggested index DDL in a new editor (not run)', newDocument: { language: 'sql', content: ddlDocument(ddl) } }];
+    return [
+      {
+        title: 'Open the suggested index DDL in a new editor (not run)',
+        newDocument: { language: 'sql', content: ddlDocument(ddl) },
+      },
+    ];
   },
 };
 
@@ -20,7 +25,10 @@ export function extractIndexDdl(text: string): string[] {
 
 /** The document shown to the user: the DDL, how to undo it, and a reminder that nothing was run. */
 export function ddlDocument(statements: string[]): string {
-  const lines = ['-- Suggested by PostgreSQL Query Tuner. Review, then run it yourself; nothing has been executed.', ''];
+  const lines = [
+    '-- Suggested by PostgreSQL Query Tuner. Review, then run it yourself; nothing has been executed.',
+    '',
+  ];
   for (const ddl of statements) {
     lines.push(ddl, '');
     const name = /INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?("?[\w$.]+"?)\s+ON\b/i.exec(ddl)?.[1];

@@ -34,7 +34,10 @@ function nullableRelationOf(input: FixInput): string | undefined {
 }
 
 /** The `LEFT [OUTER] JOIN` keyword span whose joined relation is written or aliased as `relation`. */
-export function findLeftJoin(statementText: string, relation: string): { keywordStart: number; keywordEnd: number } | undefined {
+export function findLeftJoin(
+  statementText: string,
+  relation: string,
+): { keywordStart: number; keywordEnd: number } | undefined {
   const tokens = lexSql(statementText).filter((t) => t.kind !== 'comment');
   const wanted = relation.toLowerCase();
   const name = (i: number): string | undefined => {
@@ -68,4 +71,18 @@ export function findLeftJoin(statementText: string, relation: string): { keyword
   return undefined;
 }
 
-const joinKeywords = new Set(['on', 'using', 'where', 'natural', 'left', 'right', 'inner', 'full', 'cross', 'join', 'group', 'order', 'limit']);
+const joinKeywords = new Set([
+  'on',
+  'using',
+  'where',
+  'natural',
+  'left',
+  'right',
+  'inner',
+  'full',
+  'cross',
+  'join',
+  'group',
+  'order',
+  'limit',
+]);

@@ -32,7 +32,9 @@ export async function currentStatementSql(): Promise<string | undefined> {
 
 export async function compareWithPrevious(ctx: TunerContext, sql: string | undefined): Promise<void> {
   if (!sql) {
-    void vscode.window.showInformationMessage('Put the cursor in a SQL statement you explained twice, or show its plan, to compare with the previous plan.');
+    void vscode.window.showInformationMessage(
+      'Put the cursor in a SQL statement you explained twice, or show its plan, to compare with the previous plan.',
+    );
     return;
   }
   const history = await ctx.history();
@@ -49,18 +51,41 @@ export async function compareWithPrevious(ctx: TunerContext, sql: string | undef
   await compareEntries(ctx, pair.previous, pair.latest, 'previous plan');
 }
 
-export async function compareEntries(ctx: TunerContext, before: PlanHistoryEntry, after: PlanHistoryEntry, what: string): Promise<void> {
+export async function compareEntries(
+  ctx: TunerContext,
+  before: PlanHistoryEntry,
+  after: PlanHistoryEntry,
+  what: string,
+): Promise<void> {
   const [b, a] = await Promise.all([entryResult(before), entryResult(after)]);
-  await ctx.showComparison(b, a, { title: `${firstLine(after.sql)} (${what})`, before: entryLabel(before), after: entryLabel(after) });
+  await ctx.showComparison(b, a, {
+    title: `${firstLine(after.sql)} (${what})`,
+    before: entryLabel(before),
+    after: entryLabel(after),
+  });
 }
 
 /** "Compare Plans…": the source first (history or files), then the two plans. */
 export async function comparePlansInteractively(ctx: TunerContext): Promise<void> {
   const sql = await currentStatementSql();
   const entries = sql ? await (await ctx.history()).entries(sql) : [];
-  const fromHistory = { label: '$(history) Two plans of this statement from the history', detail: `${entries.length} plan${entries.length === 1 ? '' : 's'} kept for this statement`, id: 'history' as const };
-  const fromFiles = { label: '$(files) Two saved plan files (JSON or text)', detail: 'EXPLAIN output saved from psql, pgAdmin, a log or this extension', id: 'files' as const };
-  const choice = entries.length >= 2 ? await vscode.window.showQuickPick([fromHistory, fromFiles], { title: 'Compare Plans', placeHolder: 'Which plans?' }) : fromFiles;
+  const fromHistory = {
+    label: '$(history) Two plans of this statement from the history',
+    detail: `${entries.length} plan${entries.length === 1 ? '' : 's'} kept for this statement`,
+    id: 'history' as const,
+  };
+  const fromFiles = {
+    label: '$(files) Two saved plan files (JSON or text)',
+    detail: 'EXPLAIN output saved from psql, pgAdmin, a log or this extension',
+    id: 'files' as const,
+  };
+  const choice =
+    entries.length >= 2
+      ? await vscode.window.showQuickPick([fromHistory, fromFiles], {
+          title: 'Compare Plans',
+          placeHolder: 'Which plans?',
+        })
+      : fromFiles;
   if (!choice) return;
   if (choice.id === 'history') {
     const picked = await pickTwoEntries(entries);
@@ -71,7 +96,9 @@ export async function comparePlansInteractively(ctx: TunerContext): Promise<void
 }
 
 async function pickTwoEntries(entries: PlanHistoryEntry[]): Promise<[PlanHistoryEntry, PlanHistoryEntry] | undefined> {
-  const items = [...entries].reverse().map((entry, i) => ({ label: entryLabel(entry), description: entryDetail(entry), picked: i < 2, entry }));
+  const items = [...entries]
+    .reverse()
+    .map((entry, i) => ({ label: entryLabel(entry), description: entryDetail(entry), picked: i < 2, entry }));
   // Preselect the latest two: accepting at once is "compare with previous".
   const picked = await vscode.window.showQuickPick(items, {
     title: 'Compare Plans: pick two plans of this statement',
@@ -88,19 +115,39 @@ async function pickTwoEntries(entries: PlanHistoryEntry[]): Promise<[PlanHistory
 }
 
 async function compareFiles(ctx: TunerContext): Promise<void> {
-  const filters = { 'Plans (JSON or text)': ['json', 'txt', 'plan', 'log', 'sql', 'yaml', 'yml', 'xml'], 'All files': ['*'] };
-  const before = await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Compare Plans: the plan BEFORE', openLabel: 'Before', filters });
+  const filters = {
+    'Plans (JSON or text)': ['json', 'txt', 'plan', 'log', 'sql', 'yaml', 'yml', 'xml'],
+    'All files': ['*'],
+  };
+  const before = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    title: 'Compare Plans: the plan BEFORE',
+    openLabel: 'Before',
+    filters,
+  });
   if (!before?.[0]) return;
-  const after = await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Compare Plans: the plan AFTER', openLabel: 'After', filters, defaultUri: before[0] });
+  const after = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    title: 'Compare Plans: the plan AFTER',
+    openLabel: 'After',
+    filters,
+    defaultUri: before[0],
+  });
   if (!after?.[0]) return;
   const [b, a] = [before[0], after[0]];
   try {
-    const results = await Promise.all([b, a].map(async (uri) => {
-      const { analysePlanText } = await import('../../core/explainAndOptimize');
-      return analysePlanText(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
-    }));
+    const results = await Promise.all(
+      [b, a].map(async (uri) => {
+        const { analysePlanText } = await import('../../core/explainAndOptimize');
+        return analysePlanText(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+      }),
+    );
     const name = (uri: vscode.Uri): string => vscode.workspace.asRelativePath(uri);
-    await ctx.showComparison(results[0], results[1], { title: `${name(b)} → ${name(a)}`, before: name(b), after: name(a) });
+    await ctx.showComparison(results[0], results[1], {
+      title: `${name(b)} → ${name(a)}`,
+      before: name(b),
+      after: name(a),
+    });
   } catch (err) {
     await ctx.reportError(err, { action: 'Compare Plans' });
   }

@@ -16,7 +16,11 @@ export interface ComparisonLabels {
   after?: string;
 }
 
-export function comparisonMessage(before: TuningResult, after: TuningResult, labels: ComparisonLabels = {}): DidShowComparisonNotification {
+export function comparisonMessage(
+  before: TuningResult,
+  after: TuningResult,
+  labels: ComparisonLabels = {},
+): DidShowComparisonNotification {
   const comparison = comparePlans(before.plan, after.plan);
   return {
     type: 'didShowComparison',
@@ -60,8 +64,10 @@ export function entryLabel(entry: PlanHistoryEntry, now = Date.now()): string {
 /** One line for a pick list: the time and the figure that matters. */
 export function entryDetail(entry: PlanHistoryEntry): string {
   const parts: string[] = [];
-  if (entry.executionTimeMs !== undefined) parts.push(`${entry.executionTimeMs.toFixed(entry.executionTimeMs < 10 ? 2 : 1)} ms`);
-  else if (entry.totalCost !== undefined) parts.push(`cost ${Math.round(entry.totalCost).toLocaleString('en-US')} (estimate)`);
+  if (entry.executionTimeMs !== undefined)
+    parts.push(`${entry.executionTimeMs.toFixed(entry.executionTimeMs < 10 ? 2 : 1)} ms`);
+  else if (entry.totalCost !== undefined)
+    parts.push(`cost ${Math.round(entry.totalCost).toLocaleString('en-US')} (estimate)`);
   const settings = Object.entries(entry.settings ?? {});
   if (settings.length) parts.push(settings.map(([k, v]) => `${k}=${v}`).join(', '));
   return parts.join(' · ');

@@ -3,7 +3,12 @@
  * written back after every plan added. Free of `vscode` so a unit test can hand it a fake Memento; the context
  * imports this module on first use (it brings the parser).
  */
-import { PlanHistory, type NewPlanHistoryEntry, type PlanHistoryEntry, type PlanHistoryOptions } from '../../core/compare/planHistory';
+import {
+  PlanHistory,
+  type NewPlanHistoryEntry,
+  type PlanHistoryEntry,
+  type PlanHistoryOptions,
+} from '../../core/compare/planHistory';
 import { loadParser } from '../../core/sql/parser';
 import type { TuningResult } from '../../core/tuningResult';
 
@@ -46,7 +51,9 @@ export class PlanHistoryStore {
       if (!result.sql.trim()) return { skipped: 'no SQL text' };
       if (!result.rawPlan) return { skipped: 'no raw EXPLAIN output' };
       if (result.rawPlan.length > this.maxPlanChars) {
-        return { skipped: `the plan is ${result.rawPlan.length.toLocaleString('en-US')} characters, over the history's limit of ${this.maxPlanChars.toLocaleString('en-US')}` };
+        return {
+          skipped: `the plan is ${result.rawPlan.length.toLocaleString('en-US')} characters, over the history's limit of ${this.maxPlanChars.toLocaleString('en-US')}`,
+        };
       }
       const entry: NewPlanHistoryEntry = {
         sql: result.sql,

@@ -33,7 +33,9 @@ const kindNames: Record<string, [string, string]> = {
 export async function obfuscateResult(result: TuningResult): Promise<ObfuscatedPlan> {
   await loadParser();
   // A result built from a Plan object (an advisor's after-plan) has no raw text: obfuscate the parsed plan.
-  return obfuscatePlan(result.rawPlan ? result.rawPlan : result.plan, { sql: result.sql.trim() ? result.sql : undefined });
+  return obfuscatePlan(result.rawPlan ? result.rawPlan : result.plan, {
+    sql: result.sql.trim() ? result.sql : undefined,
+  });
 }
 
 export async function sharePlan(result: TuningResult): Promise<SharedPlan> {
@@ -62,8 +64,10 @@ export function replacementNote(obfuscated: Pick<ObfuscatedPlan, 'names' | 'lite
     return `${n} ${n === 1 ? one : many}`;
   });
   if (literals) phrases.push(`${literals} ${literals === 1 ? 'literal' : 'literals'}`);
-  if (phrases.length === 0) return 'Nothing to replace: the plan names no table, column or literal. Numbers and node types kept.';
-  const list = phrases.length === 1 ? phrases[0] : `${phrases.slice(0, -1).join(', ')} and ${phrases[phrases.length - 1]}`;
+  if (phrases.length === 0)
+    return 'Nothing to replace: the plan names no table, column or literal. Numbers and node types kept.';
+  const list =
+    phrases.length === 1 ? phrases[0] : `${phrases.slice(0, -1).join(', ')} and ${phrases[phrases.length - 1]}`;
   return `Replaced ${list} (e.g. ${example(obfuscated)}); numbers, node types and keywords kept.`;
 }
 

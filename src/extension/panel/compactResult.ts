@@ -49,8 +49,10 @@ export function firstPaintResult(result: TuningResult, fullFieldsOf: ReadonlySet
   // Copies made in pre-order, then linked: no recursion, plans come thousands of levels deep.
   const nodes = preorder(result.plan.root);
   const copies = new Map<PlanNode, PlanNode>();
-  for (const node of nodes) copies.set(node, { ...node, fields: fullFieldsOf.has(node.id) ? node.fields : pick(node.fields), children: [] });
-  for (const node of nodes) (copies.get(node) as PlanNode).children = node.children.map((c) => copies.get(c) as PlanNode);
+  for (const node of nodes)
+    copies.set(node, { ...node, fields: fullFieldsOf.has(node.id) ? node.fields : pick(node.fields), children: [] });
+  for (const node of nodes)
+    (copies.get(node) as PlanNode).children = node.children.map((c) => copies.get(c) as PlanNode);
   return { ...compact, plan: { ...compact.plan, root: copies.get(result.plan.root) as PlanNode } };
 }
 
@@ -69,11 +71,16 @@ export function firstPaintMessage(
 ): Pick<DidShowResultNotification, 'result' | 'packedNodes' | 'insightsToFollow'> {
   const nodes = preorder(result.plan.root);
   const packedNodes = packPlanNodes(nodes, (node) => pick(node.fields), fullFieldsOf);
-  const insights = result.insights.length > firstPaintInsights ? result.insights.slice(0, firstPaintInsights) : result.insights;
+  const insights =
+    result.insights.length > firstPaintInsights ? result.insights.slice(0, firstPaintInsights) : result.insights;
   const insightsToFollow = insights === result.insights ? undefined : result.insights.length;
   if (!packedNodes) return { result: { ...firstPaintResult(result, fullFieldsOf), insights }, insightsToFollow };
   const root = result.plan.root;
-  const standIn: PlanNode = { ...root, fields: fullFieldsOf.has(root.id) ? root.fields : pick(root.fields), children: [] };
+  const standIn: PlanNode = {
+    ...root,
+    fields: fullFieldsOf.has(root.id) ? root.fields : pick(root.fields),
+    children: [],
+  };
   const compact = compactResult(result);
   return { result: { ...compact, insights, plan: { ...compact.plan, root: standIn } }, packedNodes, insightsToFollow };
 }

@@ -27,11 +27,17 @@ export function packPlanNodes(
   const fieldPaths = fieldKeys(cut);
   const metricPaths = metricKeyPaths(nodes);
   if (!metricPaths) return undefined;
-  const fields = packAll(fieldPaths.map((key) => [key]), ([key]) => cut.map((f) => (f === undefined ? undefined : (f as Record<string, unknown>)[key])));
+  const fields = packAll(
+    fieldPaths.map((key) => [key]),
+    ([key]) => cut.map((f) => (f === undefined ? undefined : (f as Record<string, unknown>)[key])),
+  );
   const metrics = packAll(metricPaths, (path) =>
     path.length === 1
       ? nodes.map((n) => (n.metrics as unknown as Record<string, unknown>)[path[0]])
-      : nodes.map((n) => ((n.metrics as unknown as Record<string, Record<string, unknown> | undefined>)[path[0]] ?? {})[path[1]]),
+      : nodes.map(
+          (n) =>
+            ((n.metrics as unknown as Record<string, Record<string, unknown> | undefined>)[path[0]] ?? {})[path[1]],
+        ),
   );
   if (!fields || !metrics) return undefined;
   return {
@@ -134,7 +140,8 @@ export function packColumn(values: readonly unknown[]): PackedColumn | undefined
       numeric = false;
     }
   }
-  if (same && (first === undefined || isJsonScalar(first))) return { constant: first === undefined ? null : (first as ColumnValue) };
+  if (same && (first === undefined || isJsonScalar(first)))
+    return { constant: first === undefined ? null : (first as ColumnValue) };
   if (numeric) {
     if (!absent && counts) {
       const ints = integerArray(n, max);
@@ -149,7 +156,9 @@ export function packColumn(values: readonly unknown[]): PackedColumn | undefined
   }
   if (!values.every((v) => v === undefined || isJsonScalar(v))) {
     // Arrays or objects (e.g. "Sort Key" when a caller packs every field): as JSON, per node.
-    return values.every((v) => v === undefined || isJsonLike(v)) ? { values: values.map((v) => (v === undefined ? null : v)) } : undefined;
+    return values.every((v) => v === undefined || isJsonLike(v))
+      ? { values: values.map((v) => (v === undefined ? null : v)) }
+      : undefined;
   }
   const labels: ColumnValue[] = [];
   const codeOf = new Map<unknown, number>();
@@ -183,7 +192,11 @@ function isScalar(value: unknown): boolean {
 
 /** What JSON carries unchanged (NaN and ±Infinity would come back as null). */
 function isJsonScalar(value: unknown): boolean {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0));
+  return (
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0))
+  );
 }
 
 function isJsonLike(value: unknown): boolean {
@@ -193,5 +206,10 @@ function isJsonLike(value: unknown): boolean {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
 }

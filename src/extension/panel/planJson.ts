@@ -30,7 +30,8 @@ function nodeJson(root: PlanNode): Record<string, unknown> {
   const order = preorder(root);
   for (const node of order) copies.set(node, { ...node.fields });
   for (const node of order) {
-    if (node.children.length > 0) (copies.get(node) as Record<string, unknown>).Plans = node.children.map((c) => copies.get(c));
+    if (node.children.length > 0)
+      (copies.get(node) as Record<string, unknown>).Plans = node.children.map((c) => copies.get(c));
   }
   return copies.get(root) as Record<string, unknown>;
 }

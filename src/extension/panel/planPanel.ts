@@ -35,7 +35,12 @@ export interface PlanPanelHandlers {
   copyPlanJson(result: TuningResult): Promise<void>;
   openReport(result: TuningResult): Promise<void>;
   explainAgain(source: PlanSource | undefined, result: TuningResult): Promise<void>;
-  exportImage(image: { format: 'svg' | 'png'; svgText?: string; dataUrl?: string; suggestedName: string }): Promise<void>;
+  exportImage(image: {
+    format: 'svg' | 'png';
+    svgText?: string;
+    dataUrl?: string;
+    suggestedName: string;
+  }): Promise<void>;
   copyPlanForSharing(result: TuningResult): Promise<void>;
   /** Compare the shown result with the previous plan of its statement from the plan history. */
   compareWithPrevious?(result: TuningResult): Promise<void>;
@@ -88,7 +93,12 @@ export class PlanPanel {
   }
 
   /** Called by the serializer after a reload, with what the webview saved. */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, handlers: PlanPanelHandlers, state: unknown): PlanPanel {
+  static revive(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    handlers: PlanPanelHandlers,
+    state: unknown,
+  ): PlanPanel {
     panel.webview.options = PlanPanel.webviewOptions(extensionUri);
     PlanPanel.current?.dispose();
     const revived = new PlanPanel(panel, extensionUri, handlers);
@@ -97,7 +107,10 @@ export class PlanPanel {
     let sides: KeyedResult[] = [];
     if (isPlanViewState(state) && state.comparison) {
       const { before, after, beforeKey, afterKey } = state.comparison;
-      sides = [{ key: beforeKey, result: before }, { key: afterKey, result: after }];
+      sides = [
+        { key: beforeKey, result: before },
+        { key: afterKey, result: after },
+      ];
       for (const side of sides) PlanPanel.adoptRevived(side);
       revived.showComparison({ type: 'didShowComparison', ...state.comparison });
     } else if (isPlanViewState(state) && state.result) {
@@ -155,12 +168,21 @@ export class PlanPanel {
   showComparison(shownMessage: DidShowComparisonNotification): void {
     this.clearBusy();
     // Named like single results, so the view saves the names and a revived panel reads both raw plans back.
-    const message = { ...shownMessage, beforeKey: shownMessage.beforeKey ?? keyOf(shownMessage.before), afterKey: shownMessage.afterKey ?? keyOf(shownMessage.after) };
+    const message = {
+      ...shownMessage,
+      beforeKey: shownMessage.beforeKey ?? keyOf(shownMessage.before),
+      afterKey: shownMessage.afterKey ?? keyOf(shownMessage.after),
+    };
     this.shown = { result: message.after, source: undefined, message };
     if (this.handlers.rawPlans) {
-      const sides = [{ key: message.beforeKey, result: message.before }, { key: message.afterKey, result: message.after }];
+      const sides = [
+        { key: message.beforeKey, result: message.before },
+        { key: message.afterKey, result: message.after },
+      ];
       keepRawPlans(this.handlers.rawPlans, sides).catch((err: unknown) => {
-        this.handlers.log?.(`Raw plans of the comparison not kept for a reload: ${err instanceof Error ? err.message : String(err)}`);
+        this.handlers.log?.(
+          `Raw plans of the comparison not kept for a reload: ${err instanceof Error ? err.message : String(err)}`,
+        );
       });
     }
     this.paintStartedAt = undefined;
@@ -169,8 +191,21 @@ export class PlanPanel {
     else this.pending = message;
   }
 
-  show(result: TuningResult, source: PlanSource | undefined, title: string, embeddedTimingsNote?: boolean, selectNodeId?: number): void {
-    const message: DidShowResultNotification = { type: 'didShowResult', result, title, embeddedTimingsNote, selectNodeId, resultKey: keyOf(result) };
+  show(
+    result: TuningResult,
+    source: PlanSource | undefined,
+    title: string,
+    embeddedTimingsNote?: boolean,
+    selectNodeId?: number,
+  ): void {
+    const message: DidShowResultNotification = {
+      type: 'didShowResult',
+      result,
+      title,
+      embeddedTimingsNote,
+      selectNodeId,
+      resultKey: keyOf(result),
+    };
     this.clearBusy();
     this.shown = { result, source, message };
     if (result.rawPlan && this.handlers.rawPlans) {
@@ -258,7 +293,12 @@ export class PlanPanel {
       const selected = new Set([selectNodeId ?? hotspot?.id ?? 0]);
       const first = firstPaintMessage(result, selected);
       this.fieldsToSend = { key, result, insights: first.insightsToFollow !== undefined };
-      void this.panel.webview.postMessage({ ...message, ...first, resultKey: key, fieldsToFollow: true } satisfies DidShowResultNotification);
+      void this.panel.webview.postMessage({
+        ...message,
+        ...first,
+        resultKey: key,
+        fieldsToFollow: true,
+      } satisfies DidShowResultNotification);
       return;
     }
     if (message.type === 'didShowComparison') this.fieldsToSend = undefined;
@@ -269,7 +309,12 @@ export class PlanPanel {
     const pending = this.fieldsToSend;
     this.fieldsToSend = undefined;
     if (pending) {
-      this.post({ type: 'didLoadNodeFields', resultKey: pending.key, fields: nodeFieldsById(pending.result), insights: pending.insights ? pending.result.insights : undefined });
+      this.post({
+        type: 'didLoadNodeFields',
+        resultKey: pending.key,
+        fields: nodeFieldsById(pending.result),
+        insights: pending.insights ? pending.result.insights : undefined,
+      });
     }
   }
 
@@ -283,9 +328,16 @@ export class PlanPanel {
         // The webview (re)loaded, e.g. after being hidden: send what it should show again.
         this.ready = true;
         if (this.createdAt !== undefined) {
-          const boot = message.boot && Number.isFinite(message.boot.scriptStartMs) && Number.isFinite(message.boot.readyMs) ? message.boot : undefined;
-          const inView = boot ? ` (in the view: script started ${Math.round(boot.scriptStartMs)} ms and ready ${Math.round(boot.readyMs)} ms after its page began loading)` : '';
-          this.handlers.log?.(`plan view ready ${Math.round(performance.now() - this.createdAt)} ms after the panel was created${inView}`);
+          const boot =
+            message.boot && Number.isFinite(message.boot.scriptStartMs) && Number.isFinite(message.boot.readyMs)
+              ? message.boot
+              : undefined;
+          const inView = boot
+            ? ` (in the view: script started ${Math.round(boot.scriptStartMs)} ms and ready ${Math.round(boot.readyMs)} ms after its page began loading)`
+            : '';
+          this.handlers.log?.(
+            `plan view ready ${Math.round(performance.now() - this.createdAt)} ms after the panel was created${inView}`,
+          );
           this.createdAt = undefined;
         }
         const toSend = this.pending ?? shown?.message;
@@ -323,9 +375,17 @@ export class PlanPanel {
       case 'painted':
         // Only the paint that follows show(): a view reloaded after being hidden repaints without a command.
         if (this.paintStartedAt !== undefined) {
-          const received = typeof message.receivedMs === 'number' && Number.isFinite(message.receivedMs) ? `; the view received it ${Math.round(message.receivedMs)} ms after its page began loading` : '';
-          this.handlers.log?.(`first paint ${Math.round(performance.now() - this.paintStartedAt)} ms for ${message.nodes} nodes (${Math.round(message.ms)} ms of it in the view${received})`);
-          if (this.runStartedAt !== undefined) this.handlers.log?.(`${this.runLabel} → first paint ${Math.round(performance.now() - this.runStartedAt)} ms (plan view opened as the ${this.runLabel === 'explain' ? 'explain' : 'command'} started)`);
+          const received =
+            typeof message.receivedMs === 'number' && Number.isFinite(message.receivedMs)
+              ? `; the view received it ${Math.round(message.receivedMs)} ms after its page began loading`
+              : '';
+          this.handlers.log?.(
+            `first paint ${Math.round(performance.now() - this.paintStartedAt)} ms for ${message.nodes} nodes (${Math.round(message.ms)} ms of it in the view${received})`,
+          );
+          if (this.runStartedAt !== undefined)
+            this.handlers.log?.(
+              `${this.runLabel} → first paint ${Math.round(performance.now() - this.runStartedAt)} ms (plan view opened as the ${this.runLabel === 'explain' ? 'explain' : 'command'} started)`,
+            );
           this.paintStartedAt = undefined;
           this.runStartedAt = undefined;
         }

@@ -63,7 +63,9 @@ export class RawPlanStore {
     if (this.keys) return this.keys;
     try {
       const parsed: unknown = JSON.parse(await readFile(join(this.dir, indexFile), 'utf8'));
-      this.keys = Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === 'string' && keyPattern.test(k)) : [];
+      this.keys = Array.isArray(parsed)
+        ? parsed.filter((k): k is string => typeof k === 'string' && keyPattern.test(k))
+        : [];
     } catch {
       // No index yet (or a damaged one): start empty; files it named are overwritten or left to eviction.
       this.keys = [];

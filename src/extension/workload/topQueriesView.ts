@@ -9,7 +9,15 @@ import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../core/w
 import type { StatementCopy } from '../commands/explainTopStatement';
 import type { TunerContext } from '../context';
 import { userMessageFor } from '../errorMessages';
-import { isTopQueryOrder, notFoundNode, sourceNodes, topQueryNodes, viewDescription, type SourceNode, type TopQueryNode } from './topQueryItems';
+import {
+  isTopQueryOrder,
+  notFoundNode,
+  sourceNodes,
+  topQueryNodes,
+  viewDescription,
+  type SourceNode,
+  type TopQueryNode,
+} from './topQueryItems';
 import { indexWorkspaceSources, type WorkspaceSourceIndex } from './workspaceSources';
 
 export const topQueriesViewId = 'pgTuner.topQueries';
@@ -70,7 +78,12 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
       case 'statement':
         // The second argument finds the workspace's copy with values (stays in this host: VS Code keeps a tree
         // command's arguments on our side), so that opening it asks for no `$n` the workspace already gives.
-        if (node.explainable) item.command = { command: 'pgTuner.explainTopStatement', title: 'Open and Explain', arguments: [node.statement, () => this.copyWithValues(node.statement)] };
+        if (node.explainable)
+          item.command = {
+            command: 'pgTuner.explainTopStatement',
+            title: 'Open and Explain',
+            arguments: [node.statement, () => this.copyWithValues(node.statement)],
+          };
         break;
       case 'step':
         item.command = { command: 'pgTuner.openUntitledSql', title: 'Open the Steps', arguments: [node.script] };
@@ -78,7 +91,11 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
       case 'source':
         item.resourceUri = vscode.Uri.parse(node.source.path);
         item.iconPath = vscode.ThemeIcon.File;
-        item.command = { command: 'vscode.open', title: 'Open File', arguments: [item.resourceUri, { selection: this.rangeOf(node), preview: true }] };
+        item.command = {
+          command: 'vscode.open',
+          title: 'Open File',
+          arguments: [item.resourceUri, { selection: this.rangeOf(node), preview: true }],
+        };
         break;
       case 'note':
       case 'message':
@@ -129,22 +146,30 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
       });
       this.result = result;
       this.updateDescription();
-      this.ctx.log.info(`Top queries: ${result.statements.length} statement(s) by ${orderBy} on ${connection} in ${Math.round(performance.now() - started)} ms (${result.status})`);
+      this.ctx.log.info(
+        `Top queries: ${result.statements.length} statement(s) by ${orderBy} on ${connection} in ${Math.round(performance.now() - started)} ms (${result.status})`,
+      );
       if (result.statements.some((s) => s.textVisible)) void this.sourcesOnce();
       return topQueryNodes({ result, connectionKind: kind });
     } catch (err) {
-      if (err instanceof TunerError && err.reason === 'authentication-failed' && this.ctx.connections.active.kind === 'server') {
+      if (
+        err instanceof TunerError &&
+        err.reason === 'authentication-failed' &&
+        this.ctx.connections.active.kind === 'server'
+      ) {
         await this.ctx.connections.forgetPassword(connection);
       }
       this.ctx.log.error('Top queries', err);
-      return [{
-        kind: 'message',
-        id: 'message:error',
-        label: 'Could not read the top queries',
-        description: userMessageFor(err, { action: 'Top queries', connection }),
-        tooltip: `${userMessageFor(err, { action: 'Top queries', connection })}\n\nDetails are in the output "PostgreSQL Query Tuner". Refresh to try again.`,
-        icon: 'error',
-      }];
+      return [
+        {
+          kind: 'message',
+          id: 'message:error',
+          label: 'Could not read the top queries',
+          description: userMessageFor(err, { action: 'Top queries', connection }),
+          tooltip: `${userMessageFor(err, { action: 'Top queries', connection })}\n\nDetails are in the output "PostgreSQL Query Tuner". Refresh to try again.`,
+          icon: 'error',
+        },
+      ];
     }
   }
 
@@ -152,7 +177,12 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
   private async copyWithValues(statement: TopStatement): Promise<StatementCopy | undefined> {
     const index = await this.sourcesOnce();
     const source = index?.withValues(statement);
-    return source && { sql: source.sql, where: `${vscode.workspace.asRelativePath(vscode.Uri.parse(source.path))}:${source.line + 1}` };
+    return (
+      source && {
+        sql: source.sql,
+        where: `${vscode.workspace.asRelativePath(vscode.Uri.parse(source.path))}:${source.line + 1}`,
+      }
+    );
   }
 
   /** The workspace index, built at most once per load; a failure leaves the statements without sources. */

@@ -70,7 +70,7 @@ const noteTitles: Record<WorkloadNoteKind, string> = {
 export const embeddedWorkloadNote = {
   title: 'No workload on the embedded database',
   message:
-    'The embedded database (PGlite) is built from the workspace schema and runs only the tuner\'s own explains, so it has no ' +
+    "The embedded database (PGlite) is built from the workspace schema and runs only the tuner's own explains, so it has no " +
     'statements worth ranking, and it is started without pg_stat_statements. Select a server connection to see its top queries.',
 };
 
@@ -113,18 +113,26 @@ export function statementTooltip(s: TopStatement, orderBy: TopQueryOrder): strin
     ['Calls', `${formatCount(s.calls)} (${formatShare(s.shares.calls)})`],
     ['Mean time', formatMs(s.meanTimeMs)],
   ];
-  if (s.minTimeMs !== undefined && s.maxTimeMs !== undefined) rows.push(['Min / max', `${formatMs(s.minTimeMs)} / ${formatMs(s.maxTimeMs)}`]);
+  if (s.minTimeMs !== undefined && s.maxTimeMs !== undefined)
+    rows.push(['Min / max', `${formatMs(s.minTimeMs)} / ${formatMs(s.maxTimeMs)}`]);
   if (s.stddevTimeMs !== undefined) rows.push(['Std. deviation', formatMs(s.stddevTimeMs)]);
-  if (s.totalPlanTimeMs !== undefined && s.totalPlanTimeMs > 0) rows.push(['Planning time', formatMs(s.totalPlanTimeMs)]);
+  if (s.totalPlanTimeMs !== undefined && s.totalPlanTimeMs > 0)
+    rows.push(['Planning time', formatMs(s.totalPlanTimeMs)]);
   rows.push(
     ['Rows', `${formatCount(s.rows)} (${formatShare(s.shares.rows)})`],
-    ['Shared blocks hit / read', `${formatCount(s.sharedBlocksHit)} / ${formatCount(s.sharedBlocksRead)} (${formatShare(s.shares.sharedBlocksRead)} of reads)`],
+    [
+      'Shared blocks hit / read',
+      `${formatCount(s.sharedBlocksHit)} / ${formatCount(s.sharedBlocksRead)} (${formatShare(s.shares.sharedBlocksRead)} of reads)`,
+    ],
     ['Temp blocks written', `${formatCount(s.tempBlocksWritten)} (${formatShare(s.shares.tempBlocksWritten)})`],
   );
-  if (s.blockReadTimeMs !== undefined && s.blockReadTimeMs > 0) rows.push(['Block read time', formatMs(s.blockReadTimeMs)]);
+  if (s.blockReadTimeMs !== undefined && s.blockReadTimeMs > 0)
+    rows.push(['Block read time', formatMs(s.blockReadTimeMs)]);
   if (s.userName) rows.push(['Role', s.userName]);
   const table = ['| | |', '|---|---:|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
-  const head = s.textVisible ? sqlBlock(s.query) : '*The text of this statement belongs to another role and is hidden from this one.*';
+  const head = s.textVisible
+    ? sqlBlock(s.query)
+    : '*The text of this statement belongs to another role and is hidden from this one.*';
   const click = s.textVisible ? '\n\nClick to open it in an editor and explain it.' : '';
   return `**#${s.rank} by ${topQueryOrderLabels[orderBy]}**\n\n${head}\n\n${table}${click}`;
 }
@@ -147,7 +155,15 @@ export function statementNode(s: TopStatement, orderBy: TopQueryOrder): Statemen
 export function stepsScript(title: string, steps: readonly string[]): string {
   const isSql = (step: string): boolean => /^\s*(create|alter|grant|select|set)\b/i.test(step);
   const lines = [`-- ${title}`, '-- Review, then run these yourself; the tuner never runs them.', ''];
-  for (const step of steps) lines.push(isSql(step) ? step : step.split('\n').map((l) => `-- ${l}`).join('\n'));
+  for (const step of steps)
+    lines.push(
+      isSql(step)
+        ? step
+        : step
+            .split('\n')
+            .map((l) => `-- ${l}`)
+            .join('\n'),
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -172,7 +188,11 @@ function noteNode(idPart: string, title: string, message: string, steps: readonl
 }
 
 export function workloadNoteNode(note: WorkloadNote): NoteNode {
-  const informative: readonly WorkloadNoteKind[] = ['insufficient-privilege', 'extension-not-preloaded', 'utility-statements'];
+  const informative: readonly WorkloadNoteKind[] = [
+    'insufficient-privilege',
+    'extension-not-preloaded',
+    'utility-statements',
+  ];
   const icon = informative.includes(note.kind) ? 'info' : 'warning';
   return noteNode(note.kind, noteTitles[note.kind], note.message, note.steps, icon);
 }
@@ -186,7 +206,9 @@ export interface TopQueriesViewInput {
 /** The root items of the view: notes first (what to fix to see more), then the statements in order. */
 export function topQueryNodes({ result, connectionKind }: TopQueriesViewInput): TopQueryNode[] {
   const nodes: TopQueryNode[] = [];
-  const missingExtension = result.notes.some((n) => n.kind === 'extension-not-available' || n.kind === 'extension-not-installed');
+  const missingExtension = result.notes.some(
+    (n) => n.kind === 'extension-not-available' || n.kind === 'extension-not-installed',
+  );
   if (connectionKind === 'embedded' && result.status === 'unavailable' && missingExtension) {
     nodes.push(noteNode('embedded', embeddedWorkloadNote.title, embeddedWorkloadNote.message, [], 'info'));
     return nodes;
@@ -199,7 +221,8 @@ export function topQueryNodes({ result, connectionKind }: TopQueriesViewInput): 
       id: 'message:empty',
       label: `No statements recorded in ${result.database} yet`,
       description: result.statsSince ? `since ${result.statsSince}` : undefined,
-      tooltip: 'pg_stat_statements has no statements for this database since its last reset. Run the workload, then refresh.',
+      tooltip:
+        'pg_stat_statements has no statements for this database since its last reset. Run the workload, then refresh.',
       icon: 'info',
     });
     return nodes;
@@ -209,7 +232,11 @@ export function topQueryNodes({ result, connectionKind }: TopQueriesViewInput): 
 }
 
 /** The view's description: what the list is ordered by and where it comes from. */
-export function viewDescription(result: TopQueriesResult | undefined, orderBy: TopQueryOrder, connectionLabel: string): string {
+export function viewDescription(
+  result: TopQueriesResult | undefined,
+  orderBy: TopQueryOrder,
+  connectionLabel: string,
+): string {
   const parts = [`by ${topQueryOrderLabels[orderBy]}`, connectionLabel];
   if (result?.status === 'ok' && result.statementCount > result.statements.length) {
     parts.push(`top ${result.statements.length} of ${formatCount(result.statementCount)}`);
@@ -233,7 +260,11 @@ export function orderPicks(current: TopQueryOrder): OrderPick[] {
 }
 
 /** Child items of a statement: where the workspace issues it. */
-export function sourceNodes(statementId: string, sources: readonly StatementSource[], relativePath: (path: string) => string): SourceNode[] {
+export function sourceNodes(
+  statementId: string,
+  sources: readonly StatementSource[],
+  relativePath: (path: string) => string,
+): SourceNode[] {
   return sources.map((source, i) => ({
     kind: 'source',
     id: `${statementId}:source-${i}`,
@@ -251,7 +282,8 @@ export function notFoundNode(statementId: string, fileCount: number): MessageNod
     id: `${statementId}:not-found`,
     label: 'Not found in workspace',
     description: `${fileCount} .sql/.ts/.js file${fileCount === 1 ? '' : 's'} searched`,
-    tooltip: 'No statement with the same parse-tree fingerprint in the workspace\'s .sql files or in the string and template literals of its .ts and .js files (node_modules excluded).',
+    tooltip:
+      "No statement with the same parse-tree fingerprint in the workspace's .sql files or in the string and template literals of its .ts and .js files (node_modules excluded).",
     icon: 'search',
   };
 }

@@ -44,7 +44,8 @@ export async function indexWorkspaceSources(log: Log, token?: vscode.Cancellatio
   const { loadParser } = await import('../../core/sql/parser');
   await loadParser();
   // Loaded here, not at activation: it pulls in the TypeScript compiler to read string literals.
-  const { indexStatementSources, findStatementSources, sourceWithValues } = await import('../../core/workload/statementSources');
+  const { indexStatementSources, findStatementSources, sourceWithValues } =
+    await import('../../core/workload/statementSources');
   const index = indexStatementSources(files);
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const ends = new WeakMap<StatementSource, { line: number; column: number }>();
@@ -56,7 +57,9 @@ export async function indexWorkspaceSources(log: Log, token?: vscode.Cancellatio
       if (text !== undefined) ends.set(source, lineColumnAt(text, source.range.end));
     }
   }
-  log.info(`Top queries: indexed ${sourceCount} statement(s) in ${files.length} workspace file(s) in ${Math.round(performance.now() - started)} ms`);
+  log.info(
+    `Top queries: indexed ${sourceCount} statement(s) in ${files.length} workspace file(s) in ${Math.round(performance.now() - started)} ms`,
+  );
   return {
     index,
     ends,

@@ -7,7 +7,18 @@
  * folder of its own and renamed into place only when complete, so an interrupted install is never reused and
  * two test processes installing at once both end with one whole copy.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { runCommand } from './runCommand';
 
@@ -41,7 +52,10 @@ export function codeServerPaths(cacheRoot: string, version = codeServerVersion):
  * Returns the entry point (`out/node/entry.js`) of code-server, installing it under `cacheRoot` first when no
  * complete install is there. `log` hears one line per step (the first install takes a few minutes).
  */
-export async function installCodeServer(cacheRoot: string, log: (line: string) => void = () => undefined): Promise<string> {
+export async function installCodeServer(
+  cacheRoot: string,
+  log: (line: string) => void = () => undefined,
+): Promise<string> {
   const { dir, entry } = codeServerPaths(cacheRoot);
   if (existsSync(join(dir, completeMarker)) && existsSync(entry)) return entry;
 
@@ -63,10 +77,14 @@ export async function installCodeServer(cacheRoot: string, log: (line: string) =
   const started = Date.now();
   try {
     log(`code-server ${codeServerVersion}: fetching the package from the npm registry`);
-    const packed = await runCommand('npm', ['pack', '--json', '--pack-destination', work, `code-server@${codeServerVersion}`], {
-      cwd: work,
-      what: `npm pack code-server@${codeServerVersion}`,
-    });
+    const packed = await runCommand(
+      'npm',
+      ['pack', '--json', '--pack-destination', work, `code-server@${codeServerVersion}`],
+      {
+        cwd: work,
+        what: `npm pack code-server@${codeServerVersion}`,
+      },
+    );
     const tarball = tarballName(packed.stdout);
     await runCommand('tar', ['xzf', tarball], { cwd: work, what: 'unpacking the code-server package' });
     rmSync(join(work, tarball), { force: true });
@@ -82,7 +100,9 @@ export async function installCodeServer(cacheRoot: string, log: (line: string) =
     for (const mod of nativeModules) {
       const moduleDir = join(work, mod.folder, 'node_modules', mod.name);
       if (!existsSync(moduleDir)) {
-        throw new Error(`code-server ${codeServerVersion}: ${mod.name} is not in ${mod.folder}/node_modules after npm install; the list of native modules in ${__filename} needs updating.`);
+        throw new Error(
+          `code-server ${codeServerVersion}: ${mod.name} is not in ${mod.folder}/node_modules after npm install; the list of native modules in ${__filename} needs updating.`,
+        );
       }
       log(`code-server: compiling ${mod.name}`);
       await buildNativeModule(moduleDir, buildEnv);
@@ -151,7 +171,9 @@ function checkNodeVersion(): void {
  * nvm) ship them beside the binary.
  */
 function nodeHeadersDir(): string {
-  const candidates = [process.env.npm_config_nodedir, resolve(dirname(process.execPath), '..')].filter((d): d is string => !!d);
+  const candidates = [process.env.npm_config_nodedir, resolve(dirname(process.execPath), '..')].filter(
+    (d): d is string => !!d,
+  );
   const found = candidates.find((d) => existsSync(join(d, 'include/node/node.h')));
   if (!found) {
     throw new Error(
@@ -171,10 +193,14 @@ function tarballName(packJson: string): string {
 
 function npmInstall(folder: string): Promise<unknown> {
   // --ignore-scripts: no package's install script runs (they may download); native modules are compiled below.
-  return runCommand('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: folder,
-    what: `npm install in ${folder}`,
-  });
+  return runCommand(
+    'npm',
+    ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    {
+      cwd: folder,
+      what: `npm install in ${folder}`,
+    },
+  );
 }
 
 /**
@@ -183,8 +209,12 @@ function npmInstall(folder: string): Promise<unknown> {
  * built through node-pre-gyp, told to build from source and never to fetch a prebuilt binary.
  */
 async function buildNativeModule(moduleDir: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const manifest = JSON.parse(readFileSync(join(moduleDir, 'package.json'), 'utf8')) as { binary?: { module_name?: string } };
-  const script = manifest.binary?.module_name ? 'node-pre-gyp rebuild --build-from-source' : 'node "$npm_config_node_gyp" rebuild --jobs=max';
+  const manifest = JSON.parse(readFileSync(join(moduleDir, 'package.json'), 'utf8')) as {
+    binary?: { module_name?: string };
+  };
+  const script = manifest.binary?.module_name
+    ? 'node-pre-gyp rebuild --build-from-source'
+    : 'node "$npm_config_node_gyp" rebuild --jobs=max';
   await runCommand('npm', ['exec', '--no', '-c', script], { cwd: moduleDir, env, what: `compiling ${moduleDir}` });
 }
 

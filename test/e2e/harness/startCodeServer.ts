@@ -43,7 +43,8 @@ export async function startCodeServer(options: {
   env?: NodeJS.ProcessEnv;
 }): Promise<StartedCodeServer> {
   const { entry, port, workDir } = options;
-  if (!existsSync(entry)) throw new Error(`code-server entry point ${entry} not found: install it first (installCodeServer).`);
+  if (!existsSync(entry))
+    throw new Error(`code-server entry point ${entry} not found: install it first (installCodeServer).`);
   const userDir = join(workDir, 'user');
   const settingsFile = join(userDir, 'User/settings.json');
   mkdirSync(join(userDir, 'User'), { recursive: true });
@@ -53,11 +54,15 @@ export async function startCodeServer(options: {
   const env = { ...process.env, ...options.env };
 
   if (options.extension) {
-    const installed = await runCommand(process.execPath, [entry, ...profileArgs, '--install-extension', options.extension], {
-      cwd: workDir,
-      env,
-      what: `installing ${options.extension} into the test profile`,
-    });
+    const installed = await runCommand(
+      process.execPath,
+      [entry, ...profileArgs, '--install-extension', options.extension],
+      {
+        cwd: workDir,
+        env,
+        what: `installing ${options.extension} into the test profile`,
+      },
+    );
     writeFileSync(join(workDir, 'install-extension.log'), `${installed.stdout}${installed.stderr}`);
   }
 
@@ -65,7 +70,17 @@ export async function startCodeServer(options: {
   const out = openSync(serverLog, 'w');
   const child = spawn(
     process.execPath,
-    [entry, ...profileArgs, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust'],
+    [
+      entry,
+      ...profileArgs,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+    ],
     // detached: a new session and process group, so one signal to -pid also ends the extension hosts.
     { cwd: workDir, env, detached: true, stdio: ['ignore', out, out] },
   );
@@ -87,7 +102,9 @@ export async function startCodeServer(options: {
       } catch {
         // Already gone.
       }
-      throw new Error(`code-server did not answer on 127.0.0.1:${port}/healthz within ${healthTimeoutMs / 1000} s:\n${tail(serverLog)}`);
+      throw new Error(
+        `code-server did not answer on 127.0.0.1:${port}/healthz within ${healthTimeoutMs / 1000} s:\n${tail(serverLog)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, healthPollMs));
   }

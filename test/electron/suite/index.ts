@@ -13,7 +13,9 @@ export async function run(): Promise<void> {
   const editor = await vscode.window.showTextDocument(document);
 
   const warning = await poll(() =>
-    vscode.languages.getDiagnostics(document.uri).find((d) => d.source === 'PostgreSQL Query Tuner' && codeOf(d) === 'left-join-nullified'),
+    vscode.languages
+      .getDiagnostics(document.uri)
+      .find((d) => d.source === 'PostgreSQL Query Tuner' && codeOf(d) === 'left-join-nullified'),
   );
   assert.equal(document.getText(warning.range).includes('created_at'), true);
 
@@ -21,7 +23,10 @@ export async function run(): Promise<void> {
   editor.selection = new vscode.Selection(at, at);
   const before = document.getText();
   await vscode.commands.executeCommand('pgTuner.explainAndOptimize');
-  const tab = await poll(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.startsWith('Plan:')), 120_000);
+  const tab = await poll(
+    () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.startsWith('Plan:')),
+    120_000,
+  );
   assert.ok(tab);
   assert.equal(document.getText(), before, 'explaining never edits the document');
 }

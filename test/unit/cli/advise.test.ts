@@ -22,11 +22,14 @@ describe('pg-tuner advise (built bundle)', function () {
   before(async () => {
     buildBundles();
     url = await createDatabase(await testServer(), database);
-    await runSql(url, `CREATE EXTENSION hypopg;
+    await runSql(
+      url,
+      `CREATE EXTENSION hypopg;
       SELECT setseed(0.3);
       CREATE TABLE items (id bigint PRIMARY KEY, code text NOT NULL, qty int NOT NULL);
       INSERT INTO items SELECT g, 'c' || (g % 20000), (random() * 100)::int FROM generate_series(1, 200000) g;
-      ANALYZE items;`);
+      ANALYZE items;`,
+    );
   });
 
   it('on the embedded demo (no --url): a measured suggestion with DDL, reasons, figures, plans and rollback', async () => {
@@ -34,12 +37,21 @@ describe('pg-tuner advise (built bundle)', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /embedded demo dataset/);
     assert.match(r.stdout, /^1\. orders_user_id\w*_idx on orders \[measured\]$/m);
-    assert.match(r.stdout, /^ {3}CREATE INDEX CONCURRENTLY orders_user_id\w*_idx ON public\.orders \(user_id\)[^;]*;$/m);
+    assert.match(
+      r.stdout,
+      /^ {3}CREATE INDEX CONCURRENTLY orders_user_id\w*_idx ON public\.orders \(user_id\)[^;]*;$/m,
+    );
     assert.match(r.stdout, /Why this column order: 1\. equality on user_id/);
     assert.match(r.stdout, /Estimate: estimated by the planner with the real index/);
-    assert.match(r.stdout, /Measured: measured on embedded \(EXPLAIN ANALYZE, median of 3 runs[^)]*\): [\d.]+ m?s → [\d.]+ m?s \([\d.]+× lower\); real size [\d.]+ [kM]B/);
+    assert.match(
+      r.stdout,
+      /Measured: measured on embedded \(EXPLAIN ANALYZE, median of 3 runs[^)]*\): [\d.]+ m?s → [\d.]+ m?s \([\d.]+× lower\); real size [\d.]+ [kM]B/,
+    );
     assert.match(r.stdout, /Plan before: cost [\d,.]+, [\d.]+ m?s: Seq Scan on orders/);
-    assert.match(r.stdout, /Plan after: {2}cost [\d,.]+, [\d.]+ m?s: (Bitmap Heap Scan on orders; Bitmap Index Scan using orders_user_id|Index (Only )?Scan using orders_user_id)/);
+    assert.match(
+      r.stdout,
+      /Plan after: {2}cost [\d,.]+, [\d.]+ m?s: (Bitmap Heap Scan on orders; Bitmap Index Scan using orders_user_id|Index (Only )?Scan using orders_user_id)/,
+    );
     assert.match(r.stdout, /Rollback: DROP INDEX CONCURRENTLY public\.orders_user_id\w*_idx;/);
     assert.match(r.stdout, /HypoPG: HypoPG is not installed/);
   });
@@ -49,7 +61,10 @@ describe('pg-tuner advise (built bundle)', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /--allow-what-if/);
     assert.match(r.stdout, /^1\. items_code\w*_idx on items \[estimated only\]$/m);
-    assert.match(r.stdout, /Estimate: estimated with a HypoPG hypothetical index: cost [\d,.]+ → [\d,.]+ \([\d.]+× lower\), the plan uses it/);
+    assert.match(
+      r.stdout,
+      /Estimate: estimated with a HypoPG hypothetical index: cost [\d,.]+ → [\d,.]+ \([\d.]+× lower\), the plan uses it/,
+    );
     assert.match(r.stdout, /Measured: not measured here \(estimated only\)/);
     assert.match(r.stdout, /Measurement: none \(.*\); figures are estimates only/);
     assert.match(r.stdout, /Rollback: DROP INDEX CONCURRENTLY public\.items_code\w*_idx;/);
@@ -79,7 +94,11 @@ describe('pg-tuner advise (built bundle)', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /rewrites proven to return the same rows/);
     const advice = JSON.parse(r.stdout) as IndexAdvice & { rewrite?: Rewrite };
-    assert.equal(advice.best?.appliesTo, 'Aggregate orders first and push ORDER BY … LIMIT into it', JSON.stringify(advice.best));
+    assert.equal(
+      advice.best?.appliesTo,
+      'Aggregate orders first and push ORDER BY … LIMIT into it',
+      JSON.stringify(advice.best),
+    );
     assert.equal(advice.rewrite?.title, advice.best?.appliesTo);
     assert.equal(advice.rewrite?.verification, 'equivalent');
     const best = advice.suggestions.find((s) => advice.best?.indexNames.includes(s.candidate.name));
@@ -87,8 +106,14 @@ describe('pg-tuner advise (built bundle)', function () {
 
     const text = await run(['advise', dashboardQuery]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^Best: \w+ with the rewrite "Aggregate orders first and push ORDER BY … LIMIT into it"/m);
-    assert.match(text.stdout, /^The index goes with the rewrite "Aggregate orders first and push ORDER BY … LIMIT into it"/m);
+    assert.match(
+      text.stdout,
+      /^Best: \w+ with the rewrite "Aggregate orders first and push ORDER BY … LIMIT into it"/m,
+    );
+    assert.match(
+      text.stdout,
+      /^The index goes with the rewrite "Aggregate orders first and push ORDER BY … LIMIT into it"/m,
+    );
     assert.match(text.stdout, /Equivalence: equivalent: .*same rows in the same order/);
     assert.match(text.stdout, /SQL:\n\s+SELECT\n[\s\S]*LIMIT 100\n\s+\) AS s/);
 

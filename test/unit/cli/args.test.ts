@@ -13,7 +13,24 @@ const tty = { isTty: true, env: {} };
 
 describe('CLI arguments', () => {
   it('reads explain with repeatable --param and the safety options', () => {
-    const r = parseCliArgs(['explain', '--url', 'postgres://x@h/db', '--param', '1', '--param', 'b', '--no-analyze', '--timeout', '500', 'SELECT', '$1,', '$2'], tty);
+    const r = parseCliArgs(
+      [
+        'explain',
+        '--url',
+        'postgres://x@h/db',
+        '--param',
+        '1',
+        '--param',
+        'b',
+        '--no-analyze',
+        '--timeout',
+        '500',
+        'SELECT',
+        '$1,',
+        '$2',
+      ],
+      tty,
+    );
     assert.equal(r.command, 'explain');
     assert.deepEqual(r.sql, { kind: 'inline', text: 'SELECT $1, $2' });
     assert.deepEqual(r.database.params, ['1', 'b']);
@@ -29,7 +46,10 @@ describe('CLI arguments', () => {
   });
 
   it('refuses options a command does not take, bad numbers and bad severities', () => {
-    assert.throws(() => parseCliArgs(['plan', 'p.json', '--url', 'x'], tty), (e: unknown) => e instanceof UsageError && /plan does not take --url/.test(e.message));
+    assert.throws(
+      () => parseCliArgs(['plan', 'p.json', '--url', 'x'], tty),
+      (e: unknown) => e instanceof UsageError && /plan does not take --url/.test(e.message),
+    );
     assert.throws(() => parseCliArgs(['explain', '--timeout', '-3', 'SELECT 1'], tty), UsageError);
     assert.throws(() => parseCliArgs(['explain', '--statement', 'two', '--file', 'q.sql'], tty), UsageError);
     assert.throws(() => parseCliArgs(['explain', '--fail-on', 'error', 'SELECT 1'], tty), /info, warning or critical/);
@@ -40,7 +60,10 @@ describe('CLI arguments', () => {
 
   it('chooses the server from --url or PG* variables, else the embedded database', () => {
     const db = parseCliArgs(['explain', 'SELECT 1'], tty).database;
-    assert.deepEqual(sessionTarget({ ...db, url: 'postgres://h/db' }, {}).target, { kind: 'server', connectionString: 'postgres://h/db' });
+    assert.deepEqual(sessionTarget({ ...db, url: 'postgres://h/db' }, {}).target, {
+      kind: 'server',
+      connectionString: 'postgres://h/db',
+    });
     assert.deepEqual(sessionTarget(db, { PGHOST: 'db.internal' }).target, { kind: 'server' });
     const demo = sessionTarget(db, { PGUSER: 'me' });
     assert.equal(demo.demo, true);
@@ -49,7 +72,14 @@ describe('CLI arguments', () => {
   });
 
   it('exits 2 only at or above the --fail-on severity', () => {
-    const insight = (severity: Insight['severity']): Insight => ({ ruleId: 'r', severity, nodeIds: [], title: 't', explanation: 'e', evidence: [] });
+    const insight = (severity: Insight['severity']): Insight => ({
+      ruleId: 'r',
+      severity,
+      nodeIds: [],
+      title: 't',
+      explanation: 'e',
+      evidence: [],
+    });
     assert.equal(failOnExitCode([insight('info')], 'warning'), 0);
     assert.equal(failOnExitCode([insight('info'), insight('critical')], 'warning'), 2);
     assert.equal(failOnExitCode([insight('warning')], 'warning'), 2);

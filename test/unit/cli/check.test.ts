@@ -45,7 +45,9 @@ function validateSarif(log: unknown): void {
 
 /** Findings as "path:line:column rule", to compare with the fixture's positions. */
 function places(result: CheckResult): string[] {
-  return result.findings.map((f) => `${f.location.path}:${f.location.startLine}:${f.location.startColumn} ${f.ruleId}`).sort();
+  return result.findings
+    .map((f) => `${f.location.path}:${f.location.startLine}:${f.location.startColumn} ${f.ruleId}`)
+    .sort();
 }
 
 describe('pg-tuner check (built bundle)', function () {
@@ -62,7 +64,8 @@ describe('pg-tuner check (built bundle)', function () {
   const run = (args: string[]) => runCli(['check', ...args], { cwd: work });
 
   it('the SARIF rules cover every SQL and plan rule of the insight tables', () => {
-    for (const rule of [...sqlRules, ...planRules]) assert.ok(rule.id in checkRules, `${rule.id} has no check rule metadata`);
+    for (const rule of [...sqlRules, ...planRules])
+      assert.ok(rule.id in checkRules, `${rule.id} has no check rule metadata`);
   });
 
   it('on the embedded database: static findings, a broken statement and a failing one as findings at their file, line and column; valid SARIF', async () => {
@@ -77,13 +80,16 @@ describe('pg-tuner check (built bundle)', function () {
     const nickname = positionOf('queries.sql', 'nickname');
     const tsBroken = positionOf('src/orderService.ts', '= 1');
     const leftJoin = positionOf('src/orderService.ts', 'SELECT o.id');
-    assert.deepEqual(places(result), [
-      `app/queries.sql:${form.line}:${form.column} syntax-error`,
-      `app/queries.sql:${nickname.line}:${nickname.column} statement-error`,
-      `app/queries.sql:${notIn.line}:${notIn.column} not-in-subquery`,
-      `app/src/orderService.ts:${leftJoin.line}:${leftJoin.column} left-join-nullified`,
-      `app/src/orderService.ts:${tsBroken.line}:${tsBroken.column} syntax-error`,
-    ].sort());
+    assert.deepEqual(
+      places(result),
+      [
+        `app/queries.sql:${form.line}:${form.column} syntax-error`,
+        `app/queries.sql:${nickname.line}:${nickname.column} statement-error`,
+        `app/queries.sql:${notIn.line}:${notIn.column} not-in-subquery`,
+        `app/src/orderService.ts:${leftJoin.line}:${leftJoin.column} left-join-nullified`,
+        `app/src/orderService.ts:${tsBroken.line}:${tsBroken.column} syntax-error`,
+      ].sort(),
+    );
     // Every statement but the two syntax errors was planned; the prose string of the service is no statement.
     assert.equal(result.statements.length, 8);
     assert.equal(result.statements.filter((s) => s.explained).length, 5);
@@ -98,10 +104,17 @@ describe('pg-tuner check (built bundle)', function () {
     assert.ok(notInResult);
     assert.equal(notInResult.level, 'warning');
     assert.equal(ruleIds[notInResult.ruleIndex ?? -1], 'not-in-subquery');
-    assert.deepEqual(notInResult.locations?.[0].physicalLocation?.artifactLocation, { uri: 'app/queries.sql', uriBaseId: '%SRCROOT%' });
+    assert.deepEqual(notInResult.locations?.[0].physicalLocation?.artifactLocation, {
+      uri: 'app/queries.sql',
+      uriBaseId: '%SRCROOT%',
+    });
     assert.equal(notInResult.locations?.[0].physicalLocation?.region?.startLine, notIn.line);
     assert.equal(notInResult.locations?.[0].physicalLocation?.region?.startColumn, notIn.column);
-    const broken = sarifRun.results?.find((x) => x.locations?.[0].physicalLocation?.artifactLocation?.uri === 'app/src/orderService.ts' && x.ruleId === 'syntax-error');
+    const broken = sarifRun.results?.find(
+      (x) =>
+        x.locations?.[0].physicalLocation?.artifactLocation?.uri === 'app/src/orderService.ts' &&
+        x.ruleId === 'syntax-error',
+    );
     assert.equal(broken?.level, 'error');
     assert.equal(broken?.locations?.[0].physicalLocation?.region?.startLine, tsBroken.line);
   });
@@ -113,10 +126,22 @@ describe('pg-tuner check (built bundle)', function () {
   it('--markdown: a table of the findings for a pull-request comment; --fail-on warning exits 2 naming the statement', async () => {
     const r = await run(['app/queries.sql', '--schema', 'app/migrations', '--markdown', '--fail-on', 'warning']);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stdout, /^## PostgreSQL query check\n\n5 statement\(s\) in 1 file\(s\); 3 explained \(estimate only\) on the embedded database \(migrations\)\.\n/);
-    assert.match(r.stdout, /^\| 🔴 error \| `syntax-error` The statement does not parse\. \| `app\/queries\.sql:9:10` \| Syntax error: syntax error at or near "FORM" \|$/m);
-    assert.match(r.stdout, /^\| 🟠 warning \| `not-in-subquery` .* \| `app\/queries\.sql:5:7` \| NOT IN \(subquery\) on id/m);
-    assert.match(r.stderr, /--fail-on: not-in-subquery at app\/queries\.sql:5:7 \(SELECT id, name FROM users WHERE id NOT IN \(SELECT user_id FROM orders\)\)/);
+    assert.match(
+      r.stdout,
+      /^## PostgreSQL query check\n\n5 statement\(s\) in 1 file\(s\); 3 explained \(estimate only\) on the embedded database \(migrations\)\.\n/,
+    );
+    assert.match(
+      r.stdout,
+      /^\| 🔴 error \| `syntax-error` The statement does not parse\. \| `app\/queries\.sql:9:10` \| Syntax error: syntax error at or near "FORM" \|$/m,
+    );
+    assert.match(
+      r.stdout,
+      /^\| 🟠 warning \| `not-in-subquery` .* \| `app\/queries\.sql:5:7` \| NOT IN \(subquery\) on id/m,
+    );
+    assert.match(
+      r.stderr,
+      /--fail-on: not-in-subquery at app\/queries\.sql:5:7 \(SELECT id, name FROM users WHERE id NOT IN \(SELECT user_id FROM orders\)\)/,
+    );
   });
 
   it('a --fail-on it cannot read is a usage error', async () => {
@@ -126,7 +151,9 @@ describe('pg-tuner check (built bundle)', function () {
   });
 
   it("action.yml's check script, run by bash as the runner does: the flags reach pg-tuner, the Markdown goes to the job summary, the exit code to the step output", () => {
-    const action = load(readFileSync(join(repoRoot, 'action.yml'), 'utf8')) as { runs: { steps: Array<{ id?: string; run?: string }> } };
+    const action = load(readFileSync(join(repoRoot, 'action.yml'), 'utf8')) as {
+      runs: { steps: Array<{ id?: string; run?: string }> };
+    };
     const script = action.runs.steps.find((step) => step.id === 'check')?.run;
     assert.ok(script);
     const output = join(work, 'github-output');
@@ -152,7 +179,10 @@ describe('pg-tuner check (built bundle)', function () {
       stdio: 'pipe',
     });
     assert.equal(readFileSync(output, 'utf8'), 'exit-code=2\n');
-    assert.match(readFileSync(summary, 'utf8'), /^## PostgreSQL query check\n\n8 statement\(s\) in 2 file\(s\); 5 explained/);
+    assert.match(
+      readFileSync(summary, 'utf8'),
+      /^## PostgreSQL query check\n\n8 statement\(s\) in 2 file\(s\); 5 explained/,
+    );
     validateSarif(JSON.parse(readFileSync(join(work, 'action.sarif'), 'utf8')));
   });
 
@@ -164,16 +194,29 @@ describe('pg-tuner check (built bundle)', function () {
       const server = await testServer();
       url = await createDatabase(server, database);
       await runSql(url, readFileSync(join(fixture, 'migrations/001_users_orders.sql'), 'utf8'));
-      await runSql(url, `
+      await runSql(
+        url,
+        `
         INSERT INTO users (id, email, name) SELECT g, 'u' || g || '@example.com', 'user ' || g FROM generate_series(1, 20000) g;
         INSERT INTO orders (id, user_id, status, total) SELECT g, 1 + g % 20000, 'paid', g % 500 FROM generate_series(1, 200000) g;
-        ANALYZE users; ANALYZE orders;`);
+        ANALYZE users; ANALYZE orders;`,
+      );
     });
     after(async () => dropDatabase(await testServer(), database));
 
     it('writes one baseline per statement; after the index is dropped, --fail-on regression:cost>2x exits 2 naming the statement', async () => {
       const plans = join(work, 'plans');
-      const first = await run(['app', '--url', url, '--baseline', plans, '--update-baseline', '--fail-on', 'regression:cost>2x', '--json']);
+      const first = await run([
+        'app',
+        '--url',
+        url,
+        '--baseline',
+        plans,
+        '--update-baseline',
+        '--fail-on',
+        'regression:cost>2x',
+        '--json',
+      ]);
       assert.equal(first.code, 0, first.stderr);
       const firstResult = JSON.parse(first.stdout) as CheckResult;
       assert.equal(firstResult.database?.kind, 'server');
@@ -182,14 +225,23 @@ describe('pg-tuner check (built bundle)', function () {
       const ddl = firstResult.statements.filter((s) => s.location.path === 'app/migrations/001_users_orders.sql');
       assert.equal(ddl.length, 3);
       assert.ok(ddl.every((s) => !s.explained));
-      assert.deepEqual(firstResult.findings.filter((f) => f.location.path.startsWith('app/migrations')), []);
+      assert.deepEqual(
+        firstResult.findings.filter((f) => f.location.path.startsWith('app/migrations')),
+        [],
+      );
       const files = readdirSync(plans);
       // The statements that were explained: on PostgreSQL 15 a statement with $n has no generic plan, so fewer than embedded.
-      assert.equal(files.length, new Set(firstResult.statements.filter((s) => s.explained).map((s) => s.fingerprint)).size);
+      assert.equal(
+        files.length,
+        new Set(firstResult.statements.filter((s) => s.explained).map((s) => s.fingerprint)).size,
+      );
       const byUser = firstResult.statements.find((s) => s.sql === 'SELECT id, total FROM orders WHERE user_id = 7');
       assert.ok(byUser?.explained);
       const entry = JSON.parse(readFileSync(join(plans, `${byUser.fingerprint}.json`), 'utf8')) as BaselineEntry;
-      assert.deepEqual(entry.source, { path: 'app/queries.sql', line: positionOf('queries.sql', 'SELECT id, total').line });
+      assert.deepEqual(entry.source, {
+        path: 'app/queries.sql',
+        line: positionOf('queries.sql', 'SELECT id, total').line,
+      });
       assert.match(JSON.stringify(entry.plan), /orders_user_id_idx/);
 
       // Unchanged: compared, nothing regressed, nothing rewritten.
@@ -199,12 +251,31 @@ describe('pg-tuner check (built bundle)', function () {
 
       await runSql(url, 'DROP INDEX orders_user_id_idx; ANALYZE orders;');
       const sarifPath = join(work, 'regression.sarif');
-      const after = await run(['app', '--url', url, '--baseline', plans, '--fail-on', 'regression:cost>2x', '--sarif', sarifPath, '--json']);
+      const after = await run([
+        'app',
+        '--url',
+        url,
+        '--baseline',
+        plans,
+        '--fail-on',
+        'regression:cost>2x',
+        '--sarif',
+        sarifPath,
+        '--json',
+      ]);
       assert.equal(after.code, 2, after.stderr);
-      assert.match(after.stderr, /--fail-on: plan-regression-cost at app\/queries\.sql:\d+:1 \(SELECT id, total FROM orders WHERE user_id = 7\): Estimated cost \d+(\.\d)?× the baseline/);
-      const regressions = (JSON.parse(after.stdout) as CheckResult).findings.filter((f) => f.ruleId.startsWith('plan-regression'));
+      assert.match(
+        after.stderr,
+        /--fail-on: plan-regression-cost at app\/queries\.sql:\d+:1 \(SELECT id, total FROM orders WHERE user_id = 7\): Estimated cost \d+(\.\d)?× the baseline/,
+      );
+      const regressions = (JSON.parse(after.stdout) as CheckResult).findings.filter((f) =>
+        f.ruleId.startsWith('plan-regression'),
+      );
       assert.deepEqual(regressions.map((f) => f.ruleId).sort(), ['plan-regression-cost', 'plan-regression-seq-scan']);
-      assert.match(regressions.find((f) => f.ruleId === 'plan-regression-seq-scan')?.message ?? '', /^Seq Scan on orders was (Index|Bitmap Heap) Scan .* in the baseline \(table of about 200,000 rows\)\.$/);
+      assert.match(
+        regressions.find((f) => f.ruleId === 'plan-regression-seq-scan')?.message ?? '',
+        /^Seq Scan on orders was (Index|Bitmap Heap) Scan .* in the baseline \(table of about 200,000 rows\)\.$/,
+      );
       validateSarif(JSON.parse(readFileSync(sarifPath, 'utf8')));
       // A spill or a Seq Scan alone does not fail a run that asked for the cost only: the same run with a higher ratio passes.
       const lenient = await run(['app', '--url', url, '--baseline', plans, '--fail-on', 'regression:cost>100000x']);
@@ -217,17 +288,47 @@ describe('pg-tuner check (built bundle)', function () {
       mkdirSync(reports);
       writeFileSync(join(reports, 'users.sql'), 'SELECT id, email, name FROM users ORDER BY name, email;\n');
       const plans = join(work, 'spill-plans');
-      const first = await run(['reports', '--url', url, '--baseline', plans, '--update-baseline', '--fail-on', 'regression:spill', '--json']);
+      const first = await run([
+        'reports',
+        '--url',
+        url,
+        '--baseline',
+        plans,
+        '--update-baseline',
+        '--fail-on',
+        'regression:spill',
+        '--json',
+      ]);
       assert.equal(first.code, 0, first.stderr);
       assert.equal(readdirSync(plans).length, 1);
 
       // 20,000 users sort in memory (about 0.8 MB); 400,000 need about 14 MB, beyond work_mem's default 4 MB.
-      await runSql(url, `INSERT INTO users (id, email, name) SELECT g, 'u' || g || '@example.com', 'user ' || g FROM generate_series(20001, 400000) g; ANALYZE users;`);
-      const after = await run(['reports', '--url', url, '--baseline', plans, '--fail-on', 'regression:spill', '--json']);
+      await runSql(
+        url,
+        `INSERT INTO users (id, email, name) SELECT g, 'u' || g || '@example.com', 'user ' || g FROM generate_series(20001, 400000) g; ANALYZE users;`,
+      );
+      const after = await run([
+        'reports',
+        '--url',
+        url,
+        '--baseline',
+        plans,
+        '--fail-on',
+        'regression:spill',
+        '--json',
+      ]);
       assert.equal(after.code, 2, after.stderr);
-      const spill = (JSON.parse(after.stdout) as CheckResult).findings.find((f) => f.ruleId === 'plan-regression-spill');
-      assert.match(spill?.message ?? '', /^Sort is expected to spill to disk \(about \d+(\.\d)? MB estimated, over work_mem 4\.0 MB\); it fit in the baseline\.$/);
-      assert.match(after.stderr, /--fail-on: plan-regression-spill at reports\/users\.sql:1:1 \(SELECT id, email, name FROM users ORDER BY name, email\)/);
+      const spill = (JSON.parse(after.stdout) as CheckResult).findings.find(
+        (f) => f.ruleId === 'plan-regression-spill',
+      );
+      assert.match(
+        spill?.message ?? '',
+        /^Sort is expected to spill to disk \(about \d+(\.\d)? MB estimated, over work_mem 4\.0 MB\); it fit in the baseline\.$/,
+      );
+      assert.match(
+        after.stderr,
+        /--fail-on: plan-regression-spill at reports\/users\.sql:1:1 \(SELECT id, email, name FROM users ORDER BY name, email\)/,
+      );
     });
   });
 });
@@ -262,16 +363,37 @@ describe('action.yml', () => {
       assert.ok(input, `${m[2]} comes from an input`);
       flags[input] = m[1];
     }
-    assert.deepEqual(flags, { schema: '--schema', url: '--url', baseline: '--baseline', 'fail-on': '--fail-on', sarif: '--sarif', markdown: '--out' });
+    assert.deepEqual(flags, {
+      schema: '--schema',
+      url: '--url',
+      baseline: '--baseline',
+      'fail-on': '--fail-on',
+      sarif: '--sarif',
+      markdown: '--out',
+    });
     for (const input of Object.keys(action.inputs)) {
       assert.ok(input in flags || ['paths', 'upload-sarif', 'category'].includes(input), `input ${input} is used`);
     }
-    const samples: Record<string, string> = { '--schema': 'db/migrations', '--url': 'postgres://u@localhost/db', '--baseline': 'plans', '--fail-on': 'warning,regression:cost>2x', '--sarif': 'out.sarif', '--out': 'out.md' };
-    const argv = ['check', 'src', ...Object.values(flags).flatMap((flag) => (flag === '--schema' ? [] : [flag, samples[flag]]))];
+    const samples: Record<string, string> = {
+      '--schema': 'db/migrations',
+      '--url': 'postgres://u@localhost/db',
+      '--baseline': 'plans',
+      '--fail-on': 'warning,regression:cost>2x',
+      '--sarif': 'out.sarif',
+      '--out': 'out.md',
+    };
+    const argv = [
+      'check',
+      'src',
+      ...Object.values(flags).flatMap((flag) => (flag === '--schema' ? [] : [flag, samples[flag]])),
+    ];
     const request = parseCliArgs(argv, { isTty: false, env: {} });
     assert.equal(request.check?.sarifPath, 'out.sarif');
     assert.equal(request.check?.thresholds.costRatio, 2);
     assert.equal(request.out, 'out.md');
-    assert.equal(parseCliArgs(['check', 'src', '--schema', 'db/migrations'], { isTty: false, env: {} }).database.schema[0], 'db/migrations');
+    assert.equal(
+      parseCliArgs(['check', 'src', '--schema', 'db/migrations'], { isTty: false, env: {} }).database.schema[0],
+      'db/migrations',
+    );
   });
 });

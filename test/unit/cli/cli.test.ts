@@ -88,7 +88,10 @@ describe('pg-tuner CLI (built bundle)', function () {
     const scan = lines.find((l) => l.includes('Seq Scan on orders o'));
     assert.ok(scan, r.stdout);
     assert.match(scan, /[├└]─ Seq Scan on orders o/);
-    assert.ok(lines.some((l) => l.startsWith('#1 ')), 'the top hotspot is marked #1');
+    assert.ok(
+      lines.some((l) => l.startsWith('#1 ')),
+      'the top hotspot is marked #1',
+    );
     assert.match(r.stdout, /Hotspots: #1 /);
     assert.match(r.stdout, /From a saved JSON plan/);
     // Columns line up: every node row has its "Excl." figure ending at the same column.
@@ -104,7 +107,9 @@ describe('pg-tuner CLI (built bundle)', function () {
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /└─ Seq Scan on users u/);
     assert.match(text.stdout, /From a saved text plan/);
-    const stdin = await runCli(['plan', '-', '--json'], { input: readFileSync(join(fixtures, 'dashboard.plan.json'), 'utf8') });
+    const stdin = await runCli(['plan', '-', '--json'], {
+      input: readFileSync(join(fixtures, 'dashboard.plan.json'), 'utf8'),
+    });
     assert.equal(stdin.code, 0, stdin.stderr);
     const parsed = JSON.parse(stdin.stdout) as TuningResult;
     assert.equal(parsed.plan.nodes.length, 7);
@@ -126,7 +131,10 @@ describe('pg-tuner CLI (built bundle)', function () {
     assert.equal(result.run?.sessionKind, 'server');
     assert.equal(result.plan.analyzed, true);
     assert.ok(result.insights.length > 0, 'a selective seq scan of 300,000 rows must raise an insight');
-    assert.ok(result.insights.some((i) => i.severity !== 'info'), JSON.stringify(result.insights.map((i) => i.ruleId)));
+    assert.ok(
+      result.insights.some((i) => i.severity !== 'info'),
+      JSON.stringify(result.insights.map((i) => i.ruleId)),
+    );
     const failing = await runCli(['explain', '--url', url, '--fail-on', 'warning', sql]);
     assert.equal(failing.code, 2, failing.stderr);
   });
@@ -138,7 +146,10 @@ describe('pg-tuner CLI (built bundle)', function () {
     const result = JSON.parse(json.stdout) as TuningResult;
     assert.match(result.sql, /id = \$1/);
     assert.ok(result.plan.nodes.some((n) => n.fields['Node Type'] === 'Index Scan'));
-    assert.deepEqual(result.insights.filter((i) => i.severity !== 'info').map((i) => i.ruleId), []);
+    assert.deepEqual(
+      result.insights.filter((i) => i.severity !== 'info').map((i) => i.ruleId),
+      [],
+    );
     const ok = await runCli(['explain', '--url', url, '--fail-on', 'warning', '--param', '42', sql]);
     assert.equal(ok.code, 0, ok.stderr);
   });
@@ -152,7 +163,10 @@ describe('pg-tuner CLI (built bundle)', function () {
     const broken = await runCli(['explain', '--url', url, '--file', file, '--statement', '2']);
     assert.equal(broken.code, 1);
     assert.equal(broken.stdout, '');
-    assert.match(broken.stderr, new RegExp(`Syntax error at ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:\\d+:.*syntax error`));
+    assert.match(
+      broken.stderr,
+      new RegExp(`Syntax error at ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:\\d+:.*syntax error`),
+    );
     const lines = broken.stderr.split('\n');
     const sqlLine = lines.findIndex((l) => l.includes('FORM cli_events'));
     assert.ok(sqlLine >= 0, broken.stderr);
@@ -194,16 +208,28 @@ describe('pg-tuner CLI (built bundle)', function () {
     const reportDir = join(__dirname, '../report/fixtures');
     const r = await runCli([
       'report',
-      '--plan', join(reportDir, 'dashboard-rewrite.plan.json'),
-      '--sql-file', join(reportDir, 'dashboard-rewrite.sql'),
-      '--baseline', join(reportDir, 'dashboard.plan.json'),
-      '--out', out,
-      '--title', 'Dashboard rewrite',
+      '--plan',
+      join(reportDir, 'dashboard-rewrite.plan.json'),
+      '--sql-file',
+      join(reportDir, 'dashboard-rewrite.sql'),
+      '--baseline',
+      join(reportDir, 'dashboard.plan.json'),
+      '--out',
+      out,
+      '--title',
+      'Dashboard rewrite',
     ]);
     assert.equal(r.code, 0, r.stderr);
     const md = readFileSync(out, 'utf8');
     assert.match(md, /^# Dashboard rewrite\n/);
-    for (const heading of ['## Query', '## Plan summary', '## Hotspots', '## Insights', '## Before / after: ', '## Plan']) {
+    for (const heading of [
+      '## Query',
+      '## Plan summary',
+      '## Hotspots',
+      '## Insights',
+      '## Before / after: ',
+      '## Plan',
+    ]) {
       assert.ok(md.includes(heading), heading);
     }
     assert.match(md, /\| Execution time \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+× (lower|higher) \|/);
@@ -225,11 +251,17 @@ describe('pg-tuner CLI (built bundle)', function () {
     // measured with the index advisor's pick for it (or why there is none).
     const fix = r.stdout.slice(r.stdout.indexOf('The fix (found by the advisors'));
     assert.ok(fix.length > 0 && r.stdout.includes('The fix (found by the advisors'), 'the fix section');
-    assert.match(fix, /^Rewrite: Aggregate orders first and push ORDER BY … LIMIT into it — alone [\d.]+ ms → [\d.]+ ms \([\d.]+× (lower|higher)\), faster beyond noise: (yes|no)$/m);
+    assert.match(
+      fix,
+      /^Rewrite: Aggregate orders first and push ORDER BY … LIMIT into it — alone [\d.]+ ms → [\d.]+ ms \([\d.]+× (lower|higher)\), faster beyond noise: (yes|no)$/m,
+    );
     assert.match(fix, /Equivalence: equivalent: .*100 = 100 rows; same rows in the same order/);
     assert.match(fix, /Finding: WHERE o\.created_at >= '2024-01-01' is never true for the NULL-extended rows/);
     assert.match(fix, /Caveat: The LIMIT is applied before the join/);
-    assert.match(fix, /CREATE INDEX CONCURRENTLY \w+ ON public\.orders \(user_id\)[^\n]*;\n[\s\S]*rewrite \+ index +[\d.]+ ms|Index: the index advisor found none that makes this form faster on this data\./);
+    assert.match(
+      fix,
+      /CREATE INDEX CONCURRENTLY \w+ ON public\.orders \(user_id\)[^\n]*;\n[\s\S]*rewrite \+ index +[\d.]+ ms|Index: the index advisor found none that makes this form faster on this data\./,
+    );
     assert.match(fix, /SQL:\n\s+SELECT\n[\s\S]*GROUP BY\n\s+o\.user_id/);
   });
 

@@ -73,7 +73,10 @@ function sourceTree(): string {
   writeFileSync(join(root, 'src/program.ts'), noLoop);
   for (const skipped of ['node_modules/lib', 'dist', '.cache']) {
     mkdirSync(join(root, skipped), { recursive: true });
-    writeFileSync(join(root, skipped, 'index.js'), caseTwo.replace(/^import type.*\n/, '').replace('(pool: Pool)', '(pool)'));
+    writeFileSync(
+      join(root, skipped, 'index.js'),
+      caseTwo.replace(/^import type.*\n/, '').replace('(pool: Pool)', '(pool)'),
+    );
   }
   return root;
 }
@@ -95,11 +98,19 @@ describe('pg-tuner loops (built bundle)', function () {
     const r = await run(['.'], root);
     assert.equal(r.code, 0, r.stderr);
     const headers = r.stdout.match(/^\S+:\d+:\d+ {2}N\+1 queries.*$/gm) ?? [];
-    assert.deepEqual(headers, [`src/programs.ts:${inner.line}:${inner.column}  N+1 queries: one tasks query per programs row → one query with json_agg`]);
+    assert.deepEqual(headers, [
+      `src/programs.ts:${inner.line}:${inner.column}  N+1 queries: one tasks query per programs row → one query with json_agg`,
+    ]);
     assert.match(r.stdout, /^ {3}Round trips: 1 \+ N → 1$/m);
-    assert.match(r.stdout, /Single query:\n {5}SELECT\n {7}p\.\*,\n {7}COALESCE\(json_agg\(t\) FILTER \(WHERE t\.program_id IS NOT NULL\), '\[\]'\) AS tasks\n {5}FROM programs AS p\n {5}LEFT JOIN tasks AS t ON t\.program_id = p\.id\n {5}WHERE\n {7}p\.status = 'active'\n {5}GROUP BY\n {7}p\.id\n/);
+    assert.match(
+      r.stdout,
+      /Single query:\n {5}SELECT\n {7}p\.\*,\n {7}COALESCE\(json_agg\(t\) FILTER \(WHERE t\.program_id IS NOT NULL\), '\[\]'\) AS tasks\n {5}FROM programs AS p\n {5}LEFT JOIN tasks AS t ON t\.program_id = p\.id\n {5}WHERE\n {7}p\.status = 'active'\n {5}GROUP BY\n {7}p\.id\n/,
+    );
     // The outer query's line and the three lines of the loop go; the outer query with the single SQL comes.
-    assert.match(r.stdout, /Code change \(run with --apply to write it\):\n {5}@@ -4,4 \+4,9 @@\n {5}- {2}const programs = await pool\.query\(`SELECT \* FROM programs WHERE status = 'active'`\);\n {5}- {2}for \(const program of programs\.rows\) \{\n/);
+    assert.match(
+      r.stdout,
+      /Code change \(run with --apply to write it\):\n {5}@@ -4,4 \+4,9 @@\n {5}- {2}const programs = await pool\.query\(`SELECT \* FROM programs WHERE status = 'active'`\);\n {5}- {2}for \(const program of programs\.rows\) \{\n/,
+    );
     assert.match(r.stdout, /^ {5}\+ {2}const programs = await pool\.query\(`SELECT$/m);
     // The SQL's continuation lines sit one step deeper than the code line the literal starts on.
     assert.match(r.stdout, /^ {5}\+ {4}FROM programs AS p$/m);
@@ -121,7 +132,10 @@ describe('pg-tuner loops (built bundle)', function () {
     assert.equal(out.database, undefined);
     assert.equal(out.loops.length, 1);
     const [loop] = out.loops;
-    assert.deepEqual({ path: loop.path, line: loop.line, column: loop.column, loopLines: loop.loopLines }, { path: 'src/programs.ts', ...inner, loopLines: { start: 5, end: 7 } });
+    assert.deepEqual(
+      { path: loop.path, line: loop.line, column: loop.column, loopLines: loop.loopLines },
+      { path: 'src/programs.ts', ...inner, loopLines: { start: 5, end: 7 } },
+    );
     assert.equal(loop.advice.id, 'n-plus-one-to-json-agg');
     assert.equal(loop.advice.finding.inner.sql, 'SELECT * FROM tasks WHERE program_id = $1');
     assert.equal(loop.advice.combined.arrayColumn, 'tasks');
@@ -133,7 +147,10 @@ describe('pg-tuner loops (built bundle)', function () {
   it('--markdown: the loop, its SQL and its diff as a pull request takes them', async () => {
     const r = await run(['src/*.ts', '--markdown'], root);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^## N\+1 query loops\n\n1 N\+1 loop found in 2 files\.\n\n### `src\/programs\.ts:\d+:\d+` N\+1 queries/);
+    assert.match(
+      r.stdout,
+      /^## N\+1 query loops\n\n1 N\+1 loop found in 2 files\.\n\n### `src\/programs\.ts:\d+:\d+` N\+1 queries/,
+    );
     assert.match(r.stdout, /```sql\nSELECT\n {2}p\.\*,/);
     assert.match(r.stdout, /```diff\n@@ -4,4 \+4,9 @@\n- {2}const programs/);
   });
@@ -155,17 +172,27 @@ describe('pg-tuner loops (built bundle)', function () {
       assert.equal(r.stdout.match(/Code change \(applied\):/g)?.length, 2);
       // The forEach loop does not wait for its callbacks: no edit could keep what it does, so it is left as it is.
       assert.match(r.stdout, /^ {3}No code change: forEach does not wait for its async callback/m);
-      assert.match(r.stdout, /^Wrote src\/programs\.ts: 1 loop replaced by a single query\.\nWrote src\/two\.ts: 1 loop replaced by a single query\.\nNot changed: 1 loop\(s\) whose effect the single query does not reproduce/m);
-      for (const [name, text] of [['programs.ts', caseTwo], ['two.ts', twoLoops]]) {
+      assert.match(
+        r.stdout,
+        /^Wrote src\/programs\.ts: 1 loop replaced by a single query\.\nWrote src\/two\.ts: 1 loop replaced by a single query\.\nNot changed: 1 loop\(s\) whose effect the single query does not reproduce/m,
+      );
+      for (const [name, text] of [
+        ['programs.ts', caseTwo],
+        ['two.ts', twoLoops],
+      ]) {
         const advice = await adviseNPlusOne(undefined, text, name);
         let expected = text;
-        for (const e of advice.flatMap((a) => a.edits).sort((a, b) => b.range.start - a.range.start)) expected = expected.slice(0, e.range.start) + e.newText + expected.slice(e.range.end);
+        for (const e of advice.flatMap((a) => a.edits).sort((a, b) => b.range.start - a.range.start))
+          expected = expected.slice(0, e.range.start) + e.newText + expected.slice(e.range.end);
         const written = readFileSync(join(copy, 'src', name), 'utf8');
         assert.equal(written, expected, name);
         assert.doesNotMatch(written, /for \(const/);
         assert.equal((written.match(/json_agg/g) ?? []).length, advice.filter((a) => a.edits.length > 0).length, name);
       }
-      assert.match(readFileSync(join(copy, 'src/two.ts'), 'utf8'), /programs\.rows\.forEach\(async \(program\) => \{\n {4}program\.tasks = await db\.query/);
+      assert.match(
+        readFileSync(join(copy, 'src/two.ts'), 'utf8'),
+        /programs\.rows\.forEach\(async \(program\) => \{\n {4}program\.tasks = await db\.query/,
+      );
       assert.equal(readFileSync(join(copy, 'src/program.ts'), 'utf8'), noLoop);
       const written = readFileSync(join(copy, 'src/programs.ts'), 'utf8');
       const again = await run(['src', '--apply', '--fail-on', 'warning'], copy);
@@ -181,13 +208,19 @@ describe('pg-tuner loops (built bundle)', function () {
   it('--apply with two loops over the same rows: the first replaces the outer query, the second is left and named', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'pg-tuner-loops-shared-'));
     try {
-      const shared = caseTwo.replace('  return programs.rows;', '  for (const program of programs.rows) {\n    program.notes = (await pool.query(`SELECT * FROM notes WHERE program_id = $1`, [program.id])).rows;\n  }\n  return programs.rows;');
+      const shared = caseTwo.replace(
+        '  return programs.rows;',
+        '  for (const program of programs.rows) {\n    program.notes = (await pool.query(`SELECT * FROM notes WHERE program_id = $1`, [program.id])).rows;\n  }\n  return programs.rows;',
+      );
       writeFileSync(join(copy, 'shared.ts'), shared);
       const r = await run(['shared.ts', '--apply'], copy);
       assert.equal(r.code, 0, r.stderr);
       // The second loop reads the rows the first one fills: with the first one's single query they would carry its
       // children already, so it gets no edit.
-      assert.match(r.stdout, /^2 N\+1 loops found in 1 file\.\nWrote shared\.ts: 1 loop replaced by a single query\.\nNot changed: 1 loop\(s\)/m);
+      assert.match(
+        r.stdout,
+        /^2 N\+1 loops found in 1 file\.\nWrote shared\.ts: 1 loop replaced by a single query\.\nNot changed: 1 loop\(s\)/m,
+      );
       assert.match(r.stdout, /No code change: programs is used between its query and the loop/);
       const written = readFileSync(join(copy, 'shared.ts'), 'utf8');
       assert.match(written, /AS tasks/);
@@ -197,7 +230,9 @@ describe('pg-tuner loops (built bundle)', function () {
       assert.equal(again.code, 0, again.stderr);
       const out = JSON.parse(again.stdout) as LoopsResult;
       assert.equal(out.loops.length, 0);
-      assert.deepEqual(out.withoutRewrite, [{ path: 'shared.ts', line: positionOf(written, 'pool.query(`SELECT * FROM notes').line }]);
+      assert.deepEqual(out.withoutRewrite, [
+        { path: 'shared.ts', line: positionOf(written, 'pool.query(`SELECT * FROM notes').line },
+      ]);
       assert.match(again.stderr, /no single query to offer .*: shared\.ts:\d+\./);
     } finally {
       rmSync(copy, { recursive: true, force: true });
@@ -250,12 +285,27 @@ describe('pg-tuner loops (built bundle)', function () {
     it('--measure: 1 + 50 → 1 round trips, both times, the same shape, the catalog column list and the foreign-key index', async () => {
       const r = await run(['src/programs.ts', '--url', url, '--measure'], root);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /Measuring 1 loop\(s\) in src\/programs\.ts on .*loops_cli_test.* \(read-only transaction\)/);
-      assert.match(r.stdout, /^ {3}Measured on \S*loops_cli_test\S* \(read-only transaction, median of 3\): 1 \+ 50 → 1 round trips: loop [\d.]+ m?s vs single query [\d.]+ m?s \([\d.]+× (lower|higher)\)$/m);
+      assert.match(
+        r.stderr,
+        /Measuring 1 loop\(s\) in src\/programs\.ts on .*loops_cli_test.* \(read-only transaction\)/,
+      );
+      assert.match(
+        r.stdout,
+        /^ {3}Measured on \S*loops_cli_test\S* \(read-only transaction, median of 3\): 1 \+ 50 → 1 round trips: loop [\d.]+ m?s vs single query [\d.]+ m?s \([\d.]+× (lower|higher)\)$/m,
+      );
       assert.match(r.stdout, /^ {5}Runs: loop ([\d.]+ m?s, ){2}[\d.]+ m?s; single query ([\d.]+ m?s, ){2}[\d.]+ m?s$/m);
-      assert.match(r.stdout, /^ {5}Same result shape: 50 parents, each with the same number of children in both forms\.$/m);
-      assert.match(r.stdout, /json_build_object\('id', t\.id, 'program_id', t\.program_id, 'title', t\.title, 'due', t\.due\) ORDER BY t\.id\)/);
-      assert.match(r.stdout, /^ {3}Index \(no index leads with tasks\.program_id\):\n {5}CREATE INDEX CONCURRENTLY tasks_program_id_idx ON tasks \(program_id\);\n {5}Rollback: DROP INDEX CONCURRENTLY tasks_program_id_idx;$/m);
+      assert.match(
+        r.stdout,
+        /^ {5}Same result shape: 50 parents, each with the same number of children in both forms\.$/m,
+      );
+      assert.match(
+        r.stdout,
+        /json_build_object\('id', t\.id, 'program_id', t\.program_id, 'title', t\.title, 'due', t\.due\) ORDER BY t\.id\)/,
+      );
+      assert.match(
+        r.stdout,
+        /^ {3}Index \(no index leads with tasks\.program_id\):\n {5}CREATE INDEX CONCURRENTLY tasks_program_id_idx ON tasks \(program_id\);\n {5}Rollback: DROP INDEX CONCURRENTLY tasks_program_id_idx;$/m,
+      );
       assert.doesNotMatch(r.stdout, /Assumes programs\.id is the primary key|Caveat: No index leads/);
       // Read-only: nothing was built.
       assert.deepEqual(await indexNames(url), ['programs_pkey', 'tasks_pkey']);
@@ -270,7 +320,14 @@ describe('pg-tuner loops (built bundle)', function () {
       const m = out.loops[0]?.advice.measurement;
       assert.ok(m, out.loops[0]?.advice.measurementNote);
       assert.deepEqual(
-        { parents: m.parents, before: m.roundTripsBefore, after: m.roundTripsAfter, extrapolated: m.extrapolated, sameShape: m.sameShape, runs: [m.samplesLoopMs.length, m.samplesSingleMs.length] },
+        {
+          parents: m.parents,
+          before: m.roundTripsBefore,
+          after: m.roundTripsAfter,
+          extrapolated: m.extrapolated,
+          sameShape: m.sameShape,
+          runs: [m.samplesLoopMs.length, m.samplesSingleMs.length],
+        },
         { parents: 50, before: 51, after: 1, extrapolated: true, sameShape: true, runs: [3, 3] },
       );
       assert.ok(m.loopMs > 0 && m.singleMs > 0);

@@ -45,7 +45,11 @@ async function countOrders(url: string): Promise<number> {
 }
 
 /** Starts `pg-tuner mcp …args` and connects the SDK's client to it. */
-async function connect(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ client: McpClient; stderr: () => string }> {
+async function connect(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ client: McpClient; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [cliBundle, 'mcp', ...args],
@@ -68,16 +72,25 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
   let writer: McpClient;
   let stderr: () => string;
 
-  const call = async (c: McpClient, name: string, args: Record<string, unknown>): Promise<ToolResult> => (await c.callTool({ name, arguments: args })) as ToolResult;
+  const call = async (c: McpClient, name: string, args: Record<string, unknown>): Promise<ToolResult> =>
+    (await c.callTool({ name, arguments: args })) as ToolResult;
   const ok = async (name: string, args: Record<string, unknown>, c = client): Promise<Record<string, unknown>> => {
     const r = await call(c, name, args);
     assert.notEqual(r.isError, true, `${name}: ${r.content.map((x) => x.text).join('\n')}\n${stderr()}`);
     assert.ok(r.structuredContent, `${name} has structured content`);
     assert.ok((r.content[0]?.text ?? '').length > 0, `${name} has a text summary`);
-    assert.deepEqual(JSON.parse(r.content[1]?.text ?? 'null'), r.structuredContent, `${name}: the structured result also as JSON text`);
+    assert.deepEqual(
+      JSON.parse(r.content[1]?.text ?? 'null'),
+      r.structuredContent,
+      `${name}: the structured result also as JSON text`,
+    );
     return r.structuredContent;
   };
-  const refused = async (name: string, args: Record<string, unknown>, c = client): Promise<{ code?: string; message: string }> => {
+  const refused = async (
+    name: string,
+    args: Record<string, unknown>,
+    c = client,
+  ): Promise<{ code?: string; message: string }> => {
     const r = await call(c, name, args);
     assert.equal(r.isError, true, `${name} should be refused: ${JSON.stringify(r.structuredContent)?.slice(0, 400)}`);
     return (r.structuredContent?.error ?? { message: r.content[0]?.text ?? '' }) as { code?: string; message: string };
@@ -92,7 +105,10 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     writeFileSync(join(work, 'src', 'users.ts'), loopCode);
     writeFileSync(join(work, 'connections.json'), JSON.stringify({ connections: { shop: { url } } }));
     ({ client, stderr } = await connect(['--config', 'connections.json', '--schema', 'schema.sql'], work));
-    ({ client: writer } = await connect(['--connection', `shop=${url}`, '--allow-analyze-writes', '--allow-what-if'], work));
+    ({ client: writer } = await connect(
+      ['--connection', `shop=${url}`, '--allow-analyze-writes', '--allow-what-if'],
+      work,
+    ));
   });
 
   after(async () => {
@@ -103,12 +119,25 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
 
   it('lists every tool with an input schema', async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['advise_indexes', 'analyse_plan', 'compare_plans', 'explain', 'find_loops', 'health', 'list_connections', 'rewrite', 'top_queries']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), [
+      'advise_indexes',
+      'analyse_plan',
+      'compare_plans',
+      'explain',
+      'find_loops',
+      'health',
+      'list_connections',
+      'rewrite',
+      'top_queries',
+    ]);
     const explain = tools.find((t) => t.name === 'explain');
     assert.deepEqual(explain?.inputSchema.required?.slice().sort(), ['connection', 'sql']);
     assert.match(explain?.description ?? '', /--allow-analyze-writes/);
     assert.equal(explain?.annotations?.readOnlyHint, true);
-    assert.match(client.getInstructions() ?? '', /connection name \(embedded, shop;.*never runs a statement that may write/);
+    assert.match(
+      client.getInstructions() ?? '',
+      /connection name \(embedded, shop;.*never runs a statement that may write/,
+    );
   });
 
   it('list_connections names the connections without their URL or password', async () => {
@@ -125,7 +154,11 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
   it('explain estimate: planned only, the plan and insights as structured data', async () => {
     const r = await ok('explain', { connection: 'shop', sql: dashboardQuery });
     assert.equal(r.mode, 'estimate');
-    const result = r.result as { run: { wrapper: string; analyzed: boolean; sessionLabel: string }; plan: { nodes: unknown[] }; insights: Array<{ ruleId: string }> };
+    const result = r.result as {
+      run: { wrapper: string; analyzed: boolean; sessionLabel: string };
+      plan: { nodes: unknown[] };
+      insights: Array<{ ruleId: string }>;
+    };
     assert.equal(result.run.wrapper, 'plan-only');
     assert.equal(result.run.analyzed, false);
     assert.equal(result.run.sessionLabel, 'shop');
@@ -135,7 +168,12 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
   });
 
   it('explain analyze: run in a READ ONLY transaction with actual times', async () => {
-    const r = await ok('explain', { connection: 'shop', sql: 'SELECT count(*) FROM orders WHERE user_id = $1', params: [7], mode: 'analyze' });
+    const r = await ok('explain', {
+      connection: 'shop',
+      sql: 'SELECT count(*) FROM orders WHERE user_id = $1',
+      params: [7],
+      mode: 'analyze',
+    });
     const result = r.result as { run: { wrapper: string; analyzed: boolean }; plan: { executionTimeMs?: number } };
     assert.equal(result.run.wrapper, 'read-only-transaction');
     assert.equal(result.run.analyzed, true);
@@ -143,7 +181,12 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
   });
 
   it('explain on the embedded database loaded from --schema, with its caveat', async () => {
-    const r = await ok('explain', { connection: 'embedded', sql: 'SELECT * FROM users WHERE email = :email', params: ['a@b.c'], mode: 'analyze' });
+    const r = await ok('explain', {
+      connection: 'embedded',
+      sql: 'SELECT * FROM users WHERE email = :email',
+      params: ['a@b.c'],
+      mode: 'analyze',
+    });
     const result = r.result as { run: { sessionKind: string; wrapper: string } };
     assert.equal(result.run.sessionKind, 'embedded');
     assert.ok((r.caveats as string[]).some((c) => /embedded database/.test(c)));
@@ -151,12 +194,28 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
 
   it('refuses ANALYZE of a DELETE without --allow-analyze-writes: nothing runs, the rows stay', async () => {
     const before = await countOrders(url);
-    const e = await refused('explain', { connection: 'shop', sql: 'DELETE FROM orders WHERE id < 1000', mode: 'analyze' });
+    const e = await refused('explain', {
+      connection: 'shop',
+      sql: 'DELETE FROM orders WHERE id < 1000',
+      mode: 'analyze',
+    });
     assert.equal(e.code, 'analyze-writes-refused');
     assert.match(e.message, /DELETE writes.*--allow-analyze-writes/);
     // A writing CTE and a volatile function are writes too.
-    assert.equal((await refused('explain', { connection: 'shop', sql: 'WITH d AS (DELETE FROM orders WHERE id < 10 RETURNING id) SELECT count(*) FROM d', mode: 'analyze' })).code, 'analyze-writes-refused');
-    assert.equal((await refused('explain', { connection: 'shop', sql: 'SELECT nextval(\'x\')', mode: 'analyze' })).code, 'analyze-writes-refused');
+    assert.equal(
+      (
+        await refused('explain', {
+          connection: 'shop',
+          sql: 'WITH d AS (DELETE FROM orders WHERE id < 10 RETURNING id) SELECT count(*) FROM d',
+          mode: 'analyze',
+        })
+      ).code,
+      'analyze-writes-refused',
+    );
+    assert.equal(
+      (await refused('explain', { connection: 'shop', sql: "SELECT nextval('x')", mode: 'analyze' })).code,
+      'analyze-writes-refused',
+    );
     assert.equal(await countOrders(url), before);
     // Planning it runs nothing and is allowed.
     const plan = await ok('explain', { connection: 'shop', sql: 'DELETE FROM orders WHERE id < 1000' });
@@ -166,7 +225,11 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
 
   it('with --allow-analyze-writes the DELETE runs inside BEGIN … ROLLBACK and nothing is kept', async () => {
     const before = await countOrders(url);
-    const r = await ok('explain', { connection: 'shop', sql: 'DELETE FROM orders WHERE id < 1000', mode: 'analyze' }, writer);
+    const r = await ok(
+      'explain',
+      { connection: 'shop', sql: 'DELETE FROM orders WHERE id < 1000', mode: 'analyze' },
+      writer,
+    );
     const result = r.result as { run: { wrapper: string; analyzed: boolean } };
     assert.equal(result.run.wrapper, 'rolled-back-transaction');
     assert.equal(result.run.analyzed, true);
@@ -175,7 +238,11 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
 
   it('refuses several statements in one text, running none of them', async () => {
     const before = await countOrders(url);
-    const e = await refused('explain', { connection: 'shop', sql: 'SELECT 1; DELETE FROM orders', mode: 'analyze' }, writer);
+    const e = await refused(
+      'explain',
+      { connection: 'shop', sql: 'SELECT 1; DELETE FROM orders', mode: 'analyze' },
+      writer,
+    );
     assert.equal(e.code, 'multiple-statements');
     assert.equal(await countOrders(url), before);
   });
@@ -218,9 +285,15 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
 
   it('advise_indexes: estimates only on a server without --allow-what-if, DDL as text, no index created', async () => {
     const before = await indexNames(url);
-    const r = await ok('advise_indexes', { connection: 'shop', sql: 'SELECT id, total FROM orders WHERE user_id = $1', params: [42] });
+    const r = await ok('advise_indexes', {
+      connection: 'shop',
+      sql: 'SELECT id, total FROM orders WHERE user_id = $1',
+      params: [42],
+    });
     assert.equal(r.measured, false);
-    const [statement] = r.statements as Array<{ advice: { suggestions: Array<{ createSql: string; label: string }>; measurement: { done: boolean } } }>;
+    const [statement] = r.statements as Array<{
+      advice: { suggestions: Array<{ createSql: string; label: string }>; measurement: { done: boolean } };
+    }>;
     assert.equal(statement.advice.measurement.done, false);
     assert.ok(statement.advice.suggestions.length > 0, JSON.stringify(statement.advice).slice(0, 3000));
     assert.match(statement.advice.suggestions[0].createSql, /^CREATE INDEX CONCURRENTLY/);
@@ -230,18 +303,32 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
 
   it('advise_indexes with --allow-what-if: measured in rolled-back transactions, a workload of two statements', async () => {
     const before = await indexNames(url);
-    const r = await ok('advise_indexes', { connection: 'shop', workload: [dashboardQuery, 'SELECT id, total FROM orders WHERE user_id = 42'] }, writer);
+    const r = await ok(
+      'advise_indexes',
+      { connection: 'shop', workload: [dashboardQuery, 'SELECT id, total FROM orders WHERE user_id = 42'] },
+      writer,
+    );
     assert.equal(r.measured, true);
     const statements = r.statements as Array<{ sql: string; advice: { measurement: { done: boolean } } }>;
     assert.equal(statements.length, 2);
     assert.ok(statements.some((s) => s.advice.measurement.done));
     assert.deepEqual(await indexNames(url), before);
-    assert.equal((await refused('advise_indexes', { connection: 'shop', sql: 'SELECT 1', workload: ['SELECT 2'] })).message.includes('either'), true);
+    assert.equal(
+      (
+        await refused('advise_indexes', { connection: 'shop', sql: 'SELECT 1', workload: ['SELECT 2'] })
+      ).message.includes('either'),
+      true,
+    );
   });
 
   it('rewrite: only proven, measured forms, with their evidence', async () => {
     const r = await ok('rewrite', { connection: 'shop', sql: dashboardQuery });
-    const rewrites = r.rewrites as Array<{ id: string; verification: string; measurement?: { before: { rows: number } }; equivalence?: { onlyInOriginal: number } }>;
+    const rewrites = r.rewrites as Array<{
+      id: string;
+      verification: string;
+      measurement?: { before: { rows: number } };
+      equivalence?: { onlyInOriginal: number };
+    }>;
     const agg = rewrites.find((x) => x.id === 'aggregate-before-join');
     assert.ok(agg, JSON.stringify(r).slice(0, 500));
     assert.ok(rewrites.every((x) => x.verification === 'equivalent' && x.measurement !== undefined));
@@ -278,13 +365,26 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
 
   it('PG* variables of the server process name a server "default", as for the CLI', async () => {
     const u = new URL(url);
-    const env = { PGHOST: u.hostname, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: u.pathname.slice(1) };
+    const env = {
+      PGHOST: u.hostname,
+      PGPORT: u.port,
+      PGUSER: decodeURIComponent(u.username),
+      PGPASSWORD: decodeURIComponent(u.password),
+      PGDATABASE: u.pathname.slice(1),
+    };
     const { client: fromEnv } = await connect([], work, env);
     try {
       const list = await ok('list_connections', {}, fromEnv);
-      assert.deepEqual((list.connections as Array<{ name: string }>).map((c) => c.name), ['embedded', 'default']);
+      assert.deepEqual(
+        (list.connections as Array<{ name: string }>).map((c) => c.name),
+        ['embedded', 'default'],
+      );
       assert.ok(!JSON.stringify(list).includes(env.PGPASSWORD));
-      const r = await ok('explain', { connection: 'default', sql: 'SELECT count(*) FROM users', mode: 'analyze' }, fromEnv);
+      const r = await ok(
+        'explain',
+        { connection: 'default', sql: 'SELECT count(*) FROM users', mode: 'analyze' },
+        fromEnv,
+      );
       assert.equal((r.result as { run: { sessionLabel: string; wrapper: string } }).run.sessionLabel, 'default');
     } finally {
       await fromEnv.close();
@@ -299,7 +399,13 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     const reserved = await runCli(['mcp', '--connection', 'embedded=postgres://localhost/db']);
     assert.equal(reserved.code, 64);
     assert.match(reserved.stderr, /"embedded" is the embedded database's name/);
-    const twice = await runCli(['mcp', '--url', 'postgres://localhost/a', '--connection', 'default=postgres://localhost/b']);
+    const twice = await runCli([
+      'mcp',
+      '--url',
+      'postgres://localhost/a',
+      '--connection',
+      'default=postgres://localhost/b',
+    ]);
     assert.equal(twice.code, 64);
     assert.match(twice.stderr, /Connection "default" is given twice/);
   });

@@ -49,12 +49,32 @@ describe('pg-tuner report --advise (test server)', function () {
 
   it('--advise --allow-what-if: rewrites with their equivalence and before/after tables, measured index suggestions, rewrite + index when chosen', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'pg-tuner-report-')), 'report.md');
-    const r = await report(['--file', file, '--url', url, '--advise', '--allow-what-if', '--out', out, '--title', 'Dashboard']);
+    const r = await report([
+      '--file',
+      file,
+      '--url',
+      url,
+      '--advise',
+      '--allow-what-if',
+      '--out',
+      out,
+      '--title',
+      'Dashboard',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Rewrites: running both forms/);
     assert.match(r.stderr, /Report written to /);
     const md = readFileSync(out, 'utf8');
-    assert.deepEqual(headings(md), ['Query', 'Where it ran', 'Plan summary', 'Hotspots', 'Insights', 'Rewrites', 'Index advice', 'Plan']);
+    assert.deepEqual(headings(md), [
+      'Query',
+      'Where it ran',
+      'Plan summary',
+      'Hotspots',
+      'Insights',
+      'Rewrites',
+      'Index advice',
+      'Plan',
+    ]);
     assert.match(md, /^# Dashboard$/m);
     // The statement is shown once, at the top: the advice sections do not repeat it.
     assert.equal(md.split('FROM users u').length - 1, 1);
@@ -65,11 +85,17 @@ describe('pg-tuner report --advise (test server)', function () {
     assert.match(rewrites, /^\| original EXCEPT ALL rewrite \| 0 rows \|$/m);
     assert.match(rewrites, /^\| rewrite EXCEPT ALL original \| 0 rows \|$/m);
     assert.match(rewrites, /^\| Rows returned \(original \/ rewrite\) \| 100 \/ 100 \|$/m);
-    assert.match(rewrites, new RegExp(`^#### Before / after, measured on .*${database}.* \\(EXPLAIN ANALYZE, BUFFERS\\)$`, 'm'));
+    assert.match(
+      rewrites,
+      new RegExp(`^#### Before / after, measured on .*${database}.* \\(EXPLAIN ANALYZE, BUFFERS\\)$`, 'm'),
+    );
     assert.match(rewrites, /^\| Time \(median of 3\) \| [\d.]+ m?s \| [\d.]+ m?s \| /m);
 
     const indexes = md.slice(md.indexOf('## Index advice'), md.indexOf('## Plan\n'));
-    assert.match(indexes, /^- \*\*Measurement:\*\* candidates were built for real in rolled-back transactions and timed$/m);
+    assert.match(
+      indexes,
+      /^- \*\*Measurement:\*\* candidates were built for real in rolled-back transactions and timed$/m,
+    );
     assert.match(indexes, /^### 1\. `\w+` on orders \((measured|\*\*estimated only\*\*)\)$/m);
     assert.match(indexes, /^CREATE INDEX CONCURRENTLY \w+ ON public\.orders /m);
     assert.match(indexes, /^- \*\*Why this column order:\*\* \S/m);
@@ -84,7 +110,8 @@ describe('pg-tuner report --advise (test server)', function () {
     assert.ok(best, indexes.slice(0, 1500));
     if (/^#### Rewrite \+ index, measured on /m.test(rewrites)) {
       assert.match(best[2], /^the rewrite "Aggregate/);
-      for (const arm of ['original', 'rewrite alone', 'index alone', 'rewrite \\+ index']) assert.match(rewrites, new RegExp(`^\\| ${arm} \\| [\\d.]+ m?s \\| `, 'm'));
+      for (const arm of ['original', 'rewrite alone', 'index alone', 'rewrite \\+ index'])
+        assert.match(rewrites, new RegExp(`^\\| ${arm} \\| [\\d.]+ m?s \\| `, 'm'));
       assert.match(rewrites, /^- Both together: [\d.]+ m?s → [\d.]+ m?s/m);
       assert.match(rewrites, /^-- to undo:\nDROP INDEX CONCURRENTLY /m);
     } else {
@@ -97,7 +124,16 @@ describe('pg-tuner report --advise (test server)', function () {
     const r = await report([dashboardQuery, '--url', url, '--advise']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Index figures are estimates only: pass --allow-what-if/);
-    assert.deepEqual(headings(r.stdout), ['Query', 'Where it ran', 'Plan summary', 'Hotspots', 'Insights', 'Rewrites', 'Index advice', 'Plan']);
+    assert.deepEqual(headings(r.stdout), [
+      'Query',
+      'Where it ran',
+      'Plan summary',
+      'Hotspots',
+      'Insights',
+      'Rewrites',
+      'Index advice',
+      'Plan',
+    ]);
     assert.match(r.stdout, /^- \*\*Measurement:\*\* none \(.*\): figures are estimates only$/m);
     assert.doesNotMatch(r.stdout, /\(measured\)$/m);
     assert.doesNotMatch(r.stdout, /#### Rewrite \+ index/);
@@ -116,8 +152,14 @@ describe('pg-tuner report --advise (test server)', function () {
 
   it('usage errors: --advise with --plan, --allow-what-if without --advise', () => {
     const env = { isTty: false, env: {} };
-    assert.throws(() => parseCliArgs(['report', '--plan', 'p.json', '--advise'], env), (e: unknown) => e instanceof UsageError && /--advise runs the statement on a database/.test(e.message));
-    assert.throws(() => parseCliArgs(['report', 'SELECT 1', '--allow-what-if'], env), (e: unknown) => e instanceof UsageError && /--allow-what-if goes with --advise/.test(e.message));
+    assert.throws(
+      () => parseCliArgs(['report', '--plan', 'p.json', '--advise'], env),
+      (e: unknown) => e instanceof UsageError && /--advise runs the statement on a database/.test(e.message),
+    );
+    assert.throws(
+      () => parseCliArgs(['report', 'SELECT 1', '--allow-what-if'], env),
+      (e: unknown) => e instanceof UsageError && /--allow-what-if goes with --advise/.test(e.message),
+    );
     const ok = parseCliArgs(['report', 'SELECT 1', '--advise', '--allow-what-if'], env);
     assert.equal(ok.advise, true);
     assert.equal(ok.allowWhatIf, true);

@@ -23,8 +23,14 @@ describe('pg-tuner rewrite (built bundle)', function () {
     const r = await run(['rewrite', '--file', file, '--url', url]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^1\. Aggregate .* \[equivalent(, faster)?\]$/m);
-    assert.match(r.stdout, /Equivalence: equivalent: original EXCEPT ALL rewrite 0 rows, rewrite EXCEPT ALL original 0 rows; 100 = 100 rows; same rows in the same order/);
-    assert.match(r.stdout, /Measured on .*rewrite_cli_test.*: [\d.]+ m?s → [\d.]+ m?s \([\d.]+× (lower|higher)\), faster beyond noise: (yes|no)/);
+    assert.match(
+      r.stdout,
+      /Equivalence: equivalent: original EXCEPT ALL rewrite 0 rows, rewrite EXCEPT ALL original 0 rows; 100 = 100 rows; same rows in the same order/,
+    );
+    assert.match(
+      r.stdout,
+      /Measured on .*rewrite_cli_test.*: [\d.]+ m?s → [\d.]+ m?s \([\d.]+× (lower|higher)\), faster beyond noise: (yes|no)/,
+    );
     assert.match(r.stdout, /^ {5}Time \(median of 3\) +[\d.]+ m?s +[\d.]+ m?s +([\d.]+× (lower|higher)|same)$/m);
     assert.match(r.stdout, /^ {5}Runs +([\d.]+ m?s, ){2}[\d.]+ m?s +([\d.]+ m?s, ){2}[\d.]+ m?s +–$/m);
     assert.match(r.stdout, /^ {5}Shared buffers hit \/ read +[\d,]+ \/ [\d,]+ +[\d,]+ \/ [\d,]+/m);
@@ -41,7 +47,13 @@ describe('pg-tuner rewrite (built bundle)', function () {
     const agg = out.rewrites.find((x) => x.id === 'aggregate-before-join');
     assert.ok(agg, JSON.stringify(out.rewrites.map((x) => x.id)));
     assert.equal(agg.verification, 'equivalent', agg.verificationReason);
-    assert.deepEqual(agg.equivalence, { originalRows: 100, rewriteRows: 100, onlyInOriginal: 0, onlyInRewrite: 0, order: 'same' });
+    assert.deepEqual(agg.equivalence, {
+      originalRows: 100,
+      rewriteRows: 100,
+      onlyInOriginal: 0,
+      onlyInRewrite: 0,
+      order: 'same',
+    });
     assert.equal(agg.measurement?.before.samplesMs.length, 3);
     assert.equal(agg.measurement?.after.rows, 100);
   });

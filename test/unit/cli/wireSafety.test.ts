@@ -38,8 +38,12 @@ describe('pg-tuner explain with standard_conforming_strings = off (built bundle)
     const c = new Client({ connectionString: url });
     await c.connect();
     try {
-      await c.query(`DROP TABLE IF EXISTS adv_t; CREATE TABLE adv_t (id int PRIMARY KEY); INSERT INTO adv_t VALUES (1), (2), (3);`);
-      await c.query(`ALTER DATABASE ${dbName} ${databaseSetting ? 'SET standard_conforming_strings = off' : 'RESET standard_conforming_strings'}`);
+      await c.query(
+        `DROP TABLE IF EXISTS adv_t; CREATE TABLE adv_t (id int PRIMARY KEY); INSERT INTO adv_t VALUES (1), (2), (3);`,
+      );
+      await c.query(
+        `ALTER DATABASE ${dbName} ${databaseSetting ? 'SET standard_conforming_strings = off' : 'RESET standard_conforming_strings'}`,
+      );
     } finally {
       await c.end();
     }
@@ -51,7 +55,13 @@ describe('pg-tuner explain with standard_conforming_strings = off (built bundle)
         await reset(where === 'database');
         const target = new URL(url);
         if (where === 'options') target.searchParams.set('options', '-c standard_conforming_strings=off');
-        const r = await runCli(['explain', '--url', target.toString(), ...(analyze ? [] : ['--no-analyze']), wireAttack]);
+        const r = await runCli([
+          'explain',
+          '--url',
+          target.toString(),
+          ...(analyze ? [] : ['--no-analyze']),
+          wireAttack,
+        ]);
         assert.equal(await rows(), 3, `rows were deleted; stdout: ${r.stdout} stderr: ${r.stderr}`);
         assert.notEqual(r.code, 0);
         assert.match(r.stderr + r.stdout, /standard_conforming_strings = off/);

@@ -44,8 +44,14 @@ describe('pg-tuner compare / plan --obfuscate (built bundle)', function () {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
     assert.match(lines[1], /^• Execution time .* → .*(faster|slower)/);
-    assert.ok(lines.some((l) => /^• Merge Join → /.test(l)), r.stdout);
-    assert.ok(lines.some((l) => /^• Spill gone: Sort/.test(l)), r.stdout);
+    assert.ok(
+      lines.some((l) => /^• Merge Join → /.test(l)),
+      r.stdout,
+    );
+    assert.ok(
+      lines.some((l) => /^• Spill gone: Sort/.test(l)),
+      r.stdout,
+    );
     const header = lines.find((l) => /^Before\s+After\s+Match\s+Rows\s+Self time$/.test(l));
     assert.ok(header, r.stdout);
     const matchCol = header.indexOf('Match');
@@ -53,7 +59,10 @@ describe('pg-tuner compare / plan --obfuscate (built bundle)', function () {
     assert.ok(scan, r.stdout);
     assert.match(scan.slice(matchCol), /^likely\s+[\d,]+( → [\d,]+)?\s+[\d.]+ ms → [\d.]+ ms$/);
     assert.ok(scan.slice(header.indexOf('After'), matchCol).includes('on orders o'));
-    assert.ok(lines.some((l) => /^\s*Materialize\s+—\s+only before/.test(l)), 'unmatched nodes are listed');
+    assert.ok(
+      lines.some((l) => /^\s*Materialize\s+—\s+only before/.test(l)),
+      'unmatched nodes are listed',
+    );
     // Every row has its Match column where the header has it.
     for (const l of lines.slice(lines.indexOf(header) + 2).filter((x) => x.trim())) {
       assert.match(l.slice(matchCol), /^(exact|likely|guessed|only before|only after)/, l);
@@ -63,7 +72,10 @@ describe('pg-tuner compare / plan --obfuscate (built bundle)', function () {
   it('gives the comparison as JSON and as Markdown', () => {
     const j = cli(['compare', beforePath, afterPath, '--json']);
     assert.equal(j.code, 0, j.stderr);
-    const data = JSON.parse(j.stdout) as { summary: string[]; comparison: { matches: unknown[]; typeChanges: Array<{ before: string }> } };
+    const data = JSON.parse(j.stdout) as {
+      summary: string[];
+      comparison: { matches: unknown[]; typeChanges: Array<{ before: string }> };
+    };
     assert.ok(data.summary.length >= 3);
     assert.ok(data.comparison.typeChanges.some((t) => t.before === 'Merge Join'));
     const m = cli(['compare', beforePath, afterPath, '--markdown']);
@@ -92,10 +104,14 @@ describe('pg-tuner compare / plan --obfuscate (built bundle)', function () {
     for (const file of [beforePath, join(work, 'before.txt')]) {
       const r = cli(['plan', file, '--obfuscate']);
       assert.equal(r.code, 0, r.stderr);
-      for (const name of ['orders', 'customers', 'customer_id', 'cmp_shop', 'gift']) assert.doesNotMatch(r.stdout, new RegExp(`\\b${name}\\b`));
+      for (const name of ['orders', 'customers', 'customer_id', 'cmp_shop', 'gift'])
+        assert.doesNotMatch(r.stdout, new RegExp(`\\b${name}\\b`));
       const original = parsePlan(file === beforePath ? plans.before : plans.beforeText);
       const shared = parsePlan(r.stdout);
-      assert.deepEqual(shared.nodes.map((n) => [n.fields['Node Type'], n.parentId, n.fields['Actual Rows'], n.fields['Total Cost']]), original.nodes.map((n) => [n.fields['Node Type'], n.parentId, n.fields['Actual Rows'], n.fields['Total Cost']]));
+      assert.deepEqual(
+        shared.nodes.map((n) => [n.fields['Node Type'], n.parentId, n.fields['Actual Rows'], n.fields['Total Cost']]),
+        original.nodes.map((n) => [n.fields['Node Type'], n.parentId, n.fields['Actual Rows'], n.fields['Total Cost']]),
+      );
       assert.match(r.stdout, /table_\d+/);
     }
   });

@@ -11,7 +11,9 @@ import { syntheticPlanJson } from '../../helpers/syntheticPlan';
 import { COMPARE_SQL, realPlans, type RealPlans } from './realPlans';
 
 function byLabel(plan: Plan, pattern: RegExp): number {
-  const node = plan.nodes.find((n) => pattern.test(`${n.fields['Node Type']} ${n.fields['Relation Name'] ?? ''} ${n.fields['Alias'] ?? ''}`));
+  const node = plan.nodes.find((n) =>
+    pattern.test(`${n.fields['Node Type']} ${n.fields['Relation Name'] ?? ''} ${n.fields['Alias'] ?? ''}`),
+  );
   assert.ok(node, `no node like ${pattern}`);
   return node.id;
 }
@@ -31,7 +33,10 @@ describe('comparePlans (real PostgreSQL plans)', function () {
   it('matches every node of a plan with itself, exactly, with no changes', () => {
     const c = comparePlans(planB, parsePlan(plans.before));
     assert.equal(c.matches.length, planB.nodes.length);
-    assert.ok(c.matches.every((m) => m.beforeId === m.afterId && m.confidence === 'exact'), JSON.stringify(c.matches.map((m) => [m.beforeId, m.afterId, m.confidence])));
+    assert.ok(
+      c.matches.every((m) => m.beforeId === m.afterId && m.confidence === 'exact'),
+      JSON.stringify(c.matches.map((m) => [m.beforeId, m.afterId, m.confidence])),
+    );
     assert.deepEqual(c.unmatchedBefore, []);
     assert.deepEqual(c.unmatchedAfter, []);
     assert.deepEqual(c.typeChanges, []);
@@ -66,7 +71,10 @@ describe('comparePlans (real PostgreSQL plans)', function () {
     assert.equal(c.matches.find((m) => m.beforeId === 0)?.confidence, 'exact');
     assert.equal(c.matches.find((m) => m.beforeId === 0)?.afterId, 0);
 
-    assert.ok(c.spills.vanished.some((s) => s.kind === 'sort' && /external/.test(s.detail)), JSON.stringify(c.spills));
+    assert.ok(
+      c.spills.vanished.some((s) => s.kind === 'sort' && /external/.test(s.detail)),
+      JSON.stringify(c.spills),
+    );
     assert.deepEqual(c.spills.appeared, []);
     assert.ok(c.totals.tempBlocks && c.totals.tempBlocks.before > 0 && c.totals.tempBlocks.after === 0);
     assert.ok(c.totals.rowsScanned && c.totals.rowsScanned.after < c.totals.rowsScanned.before);
@@ -76,7 +84,10 @@ describe('comparePlans (real PostgreSQL plans)', function () {
     // Per-node deltas are the plans' own figures.
     assert.equal(ordersMatch.rows.before, planB.nodes[ordersBefore].metrics.actualRowsTotal);
     assert.equal(ordersMatch.rows.after, planA.nodes[ordersMatch.afterId].metrics.actualRowsTotal);
-    assert.equal(ordersMatch.selfTimeMs.delta, planA.nodes[ordersMatch.afterId].metrics.exclusiveTimeMs - planB.nodes[ordersBefore].metrics.exclusiveTimeMs);
+    assert.equal(
+      ordersMatch.selfTimeMs.delta,
+      planA.nodes[ordersMatch.afterId].metrics.exclusiveTimeMs - planB.nodes[ordersBefore].metrics.exclusiveTimeMs,
+    );
 
     // Every node is either matched or listed as unmatched, once.
     const seenB = new Set([...c.matches.map((m) => m.beforeId), ...c.unmatchedBefore]);
@@ -89,9 +100,18 @@ describe('comparePlans (real PostgreSQL plans)', function () {
   it('summarises time, the operator changes and the spill in a few lines', () => {
     const lines = summariseComparison(comparePlans(planB, planA));
     assert.match(lines[0], /^Execution time .* → .* \(\d+(\.\d)?× (faster|slower)\)\.$/);
-    assert.ok(lines.some((l) => /^Merge Join → (Hash Join|Nested Loop)/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /^Seq Scan → .*Scan/.test(l) && /on orders o/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /^Spill gone: Sort no longer spills \(was external merge/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^Merge Join → (Hash Join|Nested Loop)/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^Seq Scan → .*Scan/.test(l) && /on orders o/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^Spill gone: Sort no longer spills \(was external merge/.test(l)),
+      lines.join('\n'),
+    );
     assert.match(lines[lines.length - 1], /^\d+ nodes matched \(\d+ exact, \d+ likely, \d+ guessed\)/);
     assert.ok(lines.length <= 14);
   });
@@ -114,8 +134,16 @@ describe('comparePlans (real PostgreSQL plans)', function () {
   });
 
   it('puts the summary in the Markdown report before/after section', () => {
-    const result = (plan: Plan, raw: string): TuningResult => ({ sql: COMPARE_SQL, plan, insights: [], nodeRanges: {}, rawPlan: raw });
-    const md = renderMarkdownReport(result(planA, plans.after), { comparison: { before: result(planB, plans.before), after: result(planA, plans.after), label: 'with the index' } });
+    const result = (plan: Plan, raw: string): TuningResult => ({
+      sql: COMPARE_SQL,
+      plan,
+      insights: [],
+      nodeRanges: {},
+      rawPlan: raw,
+    });
+    const md = renderMarkdownReport(result(planA, plans.after), {
+      comparison: { before: result(planB, plans.before), after: result(planA, plans.after), label: 'with the index' },
+    });
     const section = md.slice(md.indexOf('## Before / after'));
     assert.match(section, /- Merge Join → /);
     assert.match(section, /- Spill gone: Sort/);
@@ -149,7 +177,14 @@ describe('comparePlans on huge generated plans', function () {
     const c = comparePlans(plan, twin);
     assert.equal(c.matches.length, 10_000);
     const wrong = c.matches.filter((m) => m.beforeId !== m.afterId);
-    assert.equal(wrong.length, 0, `mismatched: ${wrong.slice(0, 5).map((m) => `${m.beforeLabel}#${m.beforeId}→#${m.afterId}`).join(', ')}`);
+    assert.equal(
+      wrong.length,
+      0,
+      `mismatched: ${wrong
+        .slice(0, 5)
+        .map((m) => `${m.beforeLabel}#${m.beforeId}→#${m.afterId}`)
+        .join(', ')}`,
+    );
   });
 
   it('keeps partitions apart when one partition disappears', () => {
@@ -161,7 +196,8 @@ describe('comparePlans on huge generated plans', function () {
     const c = comparePlans(plan, smaller);
     for (const m of c.matches) {
       const rb = plan.nodes[m.beforeId].fields['Relation Name'];
-      if (typeof rb === 'string' && rb.startsWith('measurements_')) assert.equal(smaller.nodes[m.afterId].fields['Relation Name'], rb);
+      if (typeof rb === 'string' && rb.startsWith('measurements_'))
+        assert.equal(smaller.nodes[m.afterId].fields['Relation Name'], rb);
     }
     assert.equal(c.unmatchedAfter.length, 0);
     assert.equal(c.unmatchedBefore.length, plan.nodes.length - smaller.nodes.length);

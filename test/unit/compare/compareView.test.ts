@@ -25,7 +25,16 @@ describe('compare mode and export (Chromium)', function () {
     const before = result(plans.before);
     const after = result(plans.after);
     const comparison = comparePlans(before.plan, after.plan);
-    message = { type: 'didShowComparison', before, after, comparison, summary: summariseComparison(comparison), title: 'orders by region', beforeLabel: 'Before (no index)', afterLabel: 'After (index)' };
+    message = {
+      type: 'didShowComparison',
+      before,
+      after,
+      comparison,
+      summary: summariseComparison(comparison),
+      title: 'orders by region',
+      beforeLabel: 'Before (no index)',
+      afterLabel: 'After (index)',
+    };
   });
 
   it('shows the summary and both plans, each node marked with its match', async () => {
@@ -36,9 +45,15 @@ describe('compare mode and export (Chromium)', function () {
     assert.deepEqual(items, message.summary);
     assert.equal(await view.page.locator('.compare-pane.before g.node').count(), message.before.plan.nodes.length);
     assert.equal(await view.page.locator('.compare-pane.after g.node').count(), message.after.plan.nodes.length);
-    assert.match((await view.page.textContent('.compare-pane.before .pane-head')) ?? '', /Before \(no index\).* ms · \d+ nodes/);
+    assert.match(
+      (await view.page.textContent('.compare-pane.before .pane-head')) ?? '',
+      /Before \(no index\).* ms · \d+ nodes/,
+    );
     for (const id of message.comparison.unmatchedBefore) {
-      assert.ok(await view.page.locator(`.compare-pane.before #plan-node-${id}.unmatched`).count(), `before node ${id} marked unmatched`);
+      assert.ok(
+        await view.page.locator(`.compare-pane.before #plan-node-${id}.unmatched`).count(),
+        `before node ${id} marked unmatched`,
+      );
     }
     const join = message.comparison.matches.find((m) => m.typeChange?.before === 'Merge Join')!;
     const delta = await view.page.textContent(`.compare-pane.after #plan-node-${join.afterId} text.delta`);
@@ -57,10 +72,15 @@ describe('compare mode and export (Chromium)', function () {
     await view.page.waitForSelector(`.compare-pane.after #plan-node-${scan.afterId}.selected.linked-selected`);
     assert.ok(await view.page.locator(`.compare-pane.before #plan-node-${scan.beforeId}.selected`).count());
     const info = (await view.page.textContent('.compare-info')) ?? '';
-    assert.match(info, /Seq Scan on orders o ↔ .*on orders o · likely match \(score 0\.\d+\) · rows [\d,]+ → [\d,]+ · self .* ms → .* ms/);
+    assert.match(
+      info,
+      /Seq Scan on orders o ↔ .*on orders o · likely match \(score 0\.\d+\) · rows [\d,]+ → [\d,]+ · self .* ms → .* ms/,
+    );
     // And the other way round: selecting in the after plan selects the before node.
     await view.page.click(`.compare-pane.after #plan-node-${message.comparison.matches[0].afterId}`);
-    await view.page.waitForSelector(`.compare-pane.before #plan-node-${message.comparison.matches[0].beforeId}.selected`);
+    await view.page.waitForSelector(
+      `.compare-pane.before #plan-node-${message.comparison.matches[0].beforeId}.selected`,
+    );
     const state = await view.savedState();
     assert.equal(state?.comparison?.title, 'orders by region');
   });
@@ -69,7 +89,9 @@ describe('compare mode and export (Chromium)', function () {
     const first = await open();
     await first.send(message);
     await first.page.waitForSelector('.compare-pane.after g.node');
-    await first.page.waitForFunction(() => !!(window as unknown as { __state: () => { comparison?: unknown } | undefined }).__state()?.comparison);
+    await first.page.waitForFunction(
+      () => !!(window as unknown as { __state: () => { comparison?: unknown } | undefined }).__state()?.comparison,
+    );
     const state = await first.savedState();
     const view = await open({ state });
     await view.page.waitForSelector('.compare-pane.after g.node');
@@ -83,7 +105,11 @@ describe('compare mode and export (Chromium)', function () {
     await view.clearPosted();
     await view.page.click('#export-svg-button');
     await view.page.click('#export-png-button');
-    await view.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'exportImage').length === 2);
+    await view.page.waitForFunction(
+      () =>
+        (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'exportImage')
+          .length === 2,
+    );
     const [svg, png] = (await view.posted()).filter((m): m is ExportImageCommand => m.type === 'exportImage');
     assert.equal(svg.format, 'svg');
     assert.equal(svg.suggestedName, 'plan-comparison.svg');

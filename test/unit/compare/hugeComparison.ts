@@ -20,7 +20,8 @@ function inclusive(n: Json): number {
 }
 
 function scaleTimes(n: Json, factor: number): void {
-  for (const key of ['Actual Startup Time', 'Actual Total Time'] as const) n[key] = Math.round((n[key] as number) * factor * 1000) / 1000;
+  for (const key of ['Actual Startup Time', 'Actual Total Time'] as const)
+    n[key] = Math.round((n[key] as number) * factor * 1000) / 1000;
   for (const c of n.Plans ?? []) scaleTimes(c, factor);
 }
 

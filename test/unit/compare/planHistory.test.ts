@@ -16,11 +16,20 @@ describe('PlanHistory', () => {
   it('keeps the newest plans per statement, and knows the previous one', () => {
     const h = new PlanHistory({ maxPerStatement: 3 });
     for (let i = 0; i < 5; i++) {
-      h.add({ sql: `SELECT * FROM t WHERE id = ${i}`, rawPlan: plan, timestamp: 1000 + i, connectionLabel: 'local', settings: { work_mem: `${i}MB` } });
+      h.add({
+        sql: `SELECT * FROM t WHERE id = ${i}`,
+        rawPlan: plan,
+        timestamp: 1000 + i,
+        connectionLabel: 'local',
+        settings: { work_mem: `${i}MB` },
+      });
     }
     h.add({ sql: 'SELECT 1', rawPlan: plan, timestamp: 5000 });
     const list = h.entries('SELECT * FROM t WHERE id = 7');
-    assert.deepEqual(list.map((e) => e.timestamp), [1002, 1003, 1004]);
+    assert.deepEqual(
+      list.map((e) => e.timestamp),
+      [1002, 1003, 1004],
+    );
     assert.equal(h.latest('SELECT * FROM t WHERE id = 0')?.settings?.work_mem, '4MB');
     assert.equal(h.previous('SELECT * FROM t WHERE id = 0')?.timestamp, 1003);
     assert.equal(h.previous('SELECT 1'), undefined);
@@ -40,7 +49,14 @@ describe('PlanHistory', () => {
 
   it('survives serialise/deserialise, ignores junk, and applies smaller bounds on load', () => {
     const h = new PlanHistory();
-    const first = h.add({ sql: 'SELECT * FROM t', rawPlan: plan, timestamp: 10, connectionLabel: 'prod', settings: { random_page_cost: '1.1' }, executionTimeMs: 12.5 });
+    const first = h.add({
+      sql: 'SELECT * FROM t',
+      rawPlan: plan,
+      timestamp: 10,
+      connectionLabel: 'prod',
+      settings: { random_page_cost: '1.1' },
+      executionTimeMs: 12.5,
+    });
     h.add({ sql: 'SELECT * FROM t', rawPlan: plan, timestamp: 20 });
     const back = PlanHistory.deserialise(h.serialise());
     assert.deepEqual(back.entries('SELECT * FROM t'), h.entries('SELECT * FROM t'));

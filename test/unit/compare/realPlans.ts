@@ -31,7 +31,9 @@ export interface RealPlans {
 }
 
 async function explain(client: Client, sql: string, format: 'JSON' | 'TEXT' = 'JSON'): Promise<string> {
-  const res = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT ${format}) ${sql}`);
+  const res = await client.query<{ 'QUERY PLAN': unknown }>(
+    `EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT ${format}) ${sql}`,
+  );
   if (format === 'TEXT') return res.rows.map((r) => String(r['QUERY PLAN'])).join('\n');
   return JSON.stringify(res.rows[0]['QUERY PLAN'], null, 2);
 }
@@ -43,9 +45,13 @@ export async function realPlans(url: string): Promise<RealPlans> {
     await client.query(`DROP SCHEMA IF EXISTS cmp_shop CASCADE; CREATE SCHEMA cmp_shop; SET search_path = cmp_shop`);
     await client.query(`CREATE TABLE regions (name text PRIMARY KEY, zone text NOT NULL)`);
     await client.query(`CREATE TABLE customers (id int PRIMARY KEY, region text NOT NULL REFERENCES regions)`);
-    await client.query(`CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, amount numeric NOT NULL, note text)`);
+    await client.query(
+      `CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, amount numeric NOT NULL, note text)`,
+    );
     await client.query(`INSERT INTO regions VALUES ('north','emea'),('south','apac'),('east','emea'),('west','amer')`);
-    await client.query(`INSERT INTO customers SELECT g, (ARRAY['north','south','east','west'])[1 + g % 4] FROM generate_series(1, 3000) g`);
+    await client.query(
+      `INSERT INTO customers SELECT g, (ARRAY['north','south','east','west'])[1 + g % 4] FROM generate_series(1, 3000) g`,
+    );
     await client.query(
       `INSERT INTO orders SELECT g, 1 + g % 3000, (ARRAY['new','shipped','paid','cancelled'])[1 + g % 4], (g % 500) / 3.0,
          CASE WHEN g % 7 = 0 THEN 'gift wrap' ELSE 'standard' END FROM generate_series(1, 150000) g`,
@@ -69,7 +75,22 @@ export async function realPlans(url: string): Promise<RealPlans> {
       beforeText,
       joinOrderA,
       joinOrderB,
-      names: ['cmp_shop', 'orders', 'customers', 'regions', 'customer_id', 'region', 'status', 'amount', 'note', 'zone', 'revenue', 'orders_customer_id_idx', 'orders_pkey', 'customers_pkey'],
+      names: [
+        'cmp_shop',
+        'orders',
+        'customers',
+        'regions',
+        'customer_id',
+        'region',
+        'status',
+        'amount',
+        'note',
+        'zone',
+        'revenue',
+        'orders_customer_id_idx',
+        'orders_pkey',
+        'customers_pkey',
+      ],
       literals: ['gift', 'emea'],
     };
   } finally {

@@ -66,7 +66,10 @@ describe('adversarial statements (real server)', function () {
     await dropDatabase(server, dbName);
   });
 
-  function check(c: AdversarialStatement | (() => AdversarialStatement), name = typeof c === 'function' ? '' : c.name): void {
+  function check(
+    c: AdversarialStatement | (() => AdversarialStatement),
+    name = typeof c === 'function' ? '' : c.name,
+  ): void {
     for (const analyze of [true, false]) {
       it(`${name} (${analyze ? 'ANALYZE' : 'estimate only'})`, async function () {
         const adv = typeof c === 'function' ? c() : c;
@@ -83,10 +86,13 @@ describe('adversarial statements (real server)', function () {
         if (mustRefuse) {
           assert.ok(err instanceof TunerError && err.reason === 'unsafe-statement', `not refused: ${String(err)}`);
           assert.match(err.message, new RegExp(`${adv.fn}\\(\\)`));
-          for (const word of adv.pathWords) assert.ok(err.message.includes(word), `${err.message} does not name ${word}`);
+          for (const word of adv.pathWords)
+            assert.ok(err.message.includes(word), `${err.message} does not name ${word}`);
         }
         // The session keeps no advisory lock, whatever happened.
-        const [held] = await session.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
+        const [held] = await session.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+        );
         assert.equal(held.n, 0);
       });
     }
@@ -95,7 +101,9 @@ describe('adversarial statements (real server)', function () {
   for (const c of adversarialStatements) check(c);
   check(() => {
     const u = new URL(url);
-    return dblinkCase(`host=${u.hostname} port=${u.port} dbname=${dbName} user=${decodeURIComponent(u.username)} password=${decodeURIComponent(u.password)}`);
+    return dblinkCase(
+      `host=${u.hostname} port=${u.port} dbname=${dbName} user=${decodeURIComponent(u.username)} password=${decodeURIComponent(u.password)}`,
+    );
   }, 'dblink_exec from a STABLE function');
 
   it('an advisory lock taken despite the checks (a name built at run time) is released after the explain', async () => {
@@ -103,21 +111,29 @@ describe('adversarial statements (real server)', function () {
     await admin.query(`CREATE FUNCTION adv.sneaky() RETURNS text LANGUAGE plpgsql AS $$
       DECLARE r text; BEGIN EXECUTE 'SELECT pg_advisory_' || 'lock(77)::text' INTO r; RETURN r; END $$;`);
     await session.explain({ sql: 'SELECT adv.sneaky()', analyze: true });
-    const [held] = await session.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
+    const [held] = await session.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+    );
     assert.equal(held.n, 0);
   });
 
   it("the advisors' measurements (inTransaction) refuse a non-transactional call too, and keep no lock", async () => {
     await admin.query(caseReset);
-    await admin.query(`CREATE FUNCTION adv.g() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN pg_advisory_lock(4244)::text; END $$;`);
+    await admin.query(
+      `CREATE FUNCTION adv.g() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN pg_advisory_lock(4244)::text; END $$;`,
+    );
     const before = await probe(admin, victim);
-    const viaExplain = await session.inTransaction((tx) => tx.explainJson('SELECT adv.g()', 'ANALYZE, BUFFERS')).catch((err: unknown) => err);
+    const viaExplain = await session
+      .inTransaction((tx) => tx.explainJson('SELECT adv.g()', 'ANALYZE, BUFFERS'))
+      .catch((err: unknown) => err);
     assert.ok(viaExplain instanceof TunerError && viaExplain.reason === 'unsafe-statement', String(viaExplain));
     assert.match(viaExplain.message, /function g → function pg_advisory_lock/);
-    const viaQuery = await session.inTransaction(async (tx) => {
-      await tx.checkStatement('SELECT adv.g()');
-      return tx.query('SELECT adv.g()');
-    }).catch((err: unknown) => err);
+    const viaQuery = await session
+      .inTransaction(async (tx) => {
+        await tx.checkStatement('SELECT adv.g()');
+        return tx.query('SELECT adv.g()');
+      })
+      .catch((err: unknown) => err);
     assert.ok(viaQuery instanceof TunerError && viaQuery.reason === 'unsafe-statement', String(viaQuery));
     assert.deepEqual(keptEffects(before, await probe(admin, victim)), []);
     // Our own statements in the same scope are not held up.
@@ -125,14 +141,21 @@ describe('adversarial statements (real server)', function () {
       await tx.checkStatement('SELECT id FROM adv_t');
       return tx.query<{ id: number }>('SELECT id FROM adv_t ORDER BY id');
     });
-    assert.deepEqual(rows.map((r) => r.id), [1, 2, 3]);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [1, 2, 3],
+    );
   });
 
   it('a plain statement on tables and functions of its own is still explained with ANALYZE', async () => {
     await admin.query(caseReset);
     await admin.query(`CREATE VIEW adv.v AS SELECT id, lower(v) AS v FROM adv_t;
       CREATE FUNCTION adv.f(int) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT $1 + 1 $$;`);
-    const r = await session.explain({ sql: 'SELECT adv.f(id), v FROM adv.v WHERE v <> $1', params: ['x'], analyze: true });
+    const r = await session.explain({
+      sql: 'SELECT adv.f(id), v FROM adv.v WHERE v <> $1',
+      params: ['x'],
+      analyze: true,
+    });
     assert.equal(r.wrapper, 'read-only-transaction');
   });
 
@@ -174,7 +197,7 @@ describe('adversarial statements (real server)', function () {
     }
 
     it('several statements in one text never reach the server as several (extended protocol)', async () => {
-      const err = await explainError(session, "SELECT 1; DELETE FROM adv_t", true);
+      const err = await explainError(session, 'SELECT 1; DELETE FROM adv_t', true);
       assert.ok(err instanceof TunerError && err.reason === 'unsafe-statement');
       const rows = await session.query<{ n: number }>('SELECT count(*)::int AS n FROM adv_t');
       assert.equal(rows[0].n, 3);

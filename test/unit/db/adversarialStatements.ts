@@ -24,7 +24,15 @@ SELECT lo_from_bytea(0, '\\x41'::bytea) WHERE NOT EXISTS (SELECT 1 FROM pg_large
 /** Made afresh before each case. */
 export const caseReset = 'DROP SCHEMA IF EXISTS adv CASCADE; CREATE SCHEMA adv;';
 
-export type AdversarialPath = 'direct' | 'view' | 'operator' | 'immutable-sql-function' | 'plpgsql-function' | 'stable-function' | 'trigger' | 'wire';
+export type AdversarialPath =
+  | 'direct'
+  | 'view'
+  | 'operator'
+  | 'immutable-sql-function'
+  | 'plpgsql-function'
+  | 'stable-function'
+  | 'trigger'
+  | 'wire';
 
 export interface AdversarialStatement {
   name: string;
@@ -56,15 +64,44 @@ const victimPid = `(SELECT pid FROM pg_catalog.pg_stat_activity WHERE applicatio
 
 /** The non-transactional calls, one per kind of kept effect. */
 export const calls: Call[] = [
-  { fn: 'pg_advisory_lock', call: 'pg_advisory_lock(4242)', why: 'a session advisory lock stays held after ROLLBACK in the long-lived session' },
-  { fn: 'pg_try_advisory_lock', call: 'pg_try_advisory_lock(4243)', why: 'a session advisory lock stays held after ROLLBACK' },
-  { fn: 'pg_terminate_backend', call: `pg_terminate_backend(${victimPid})`, why: 'ends another session; a rollback cannot bring it back' },
-  { fn: 'pg_cancel_backend', call: `pg_cancel_backend(${victimPid})`, why: 'cancels another session\'s statement' },
-  { fn: 'setval', call: "setval('adv_seq', 1)", why: 'a sequence moved backwards makes the next INSERT fail on a duplicate key' },
-  { fn: 'lo_export', call: `lo_export((SELECT min(oid) FROM pg_largeobject_metadata), '${loExportPath}')`, why: 'writes a file on the server' },
+  {
+    fn: 'pg_advisory_lock',
+    call: 'pg_advisory_lock(4242)',
+    why: 'a session advisory lock stays held after ROLLBACK in the long-lived session',
+  },
+  {
+    fn: 'pg_try_advisory_lock',
+    call: 'pg_try_advisory_lock(4243)',
+    why: 'a session advisory lock stays held after ROLLBACK',
+  },
+  {
+    fn: 'pg_terminate_backend',
+    call: `pg_terminate_backend(${victimPid})`,
+    why: 'ends another session; a rollback cannot bring it back',
+  },
+  { fn: 'pg_cancel_backend', call: `pg_cancel_backend(${victimPid})`, why: "cancels another session's statement" },
+  {
+    fn: 'setval',
+    call: "setval('adv_seq', 1)",
+    why: 'a sequence moved backwards makes the next INSERT fail on a duplicate key',
+  },
+  {
+    fn: 'lo_export',
+    call: `lo_export((SELECT min(oid) FROM pg_largeobject_metadata), '${loExportPath}')`,
+    why: 'writes a file on the server',
+  },
   { fn: 'pg_stat_reset', call: 'pg_stat_reset()', why: 'statistics resets are not transactional' },
-  { fn: 'pg_create_physical_replication_slot', call: "pg_create_physical_replication_slot('adv_slot')", why: 'a replication slot holds WAL until dropped' },
-  { fn: 'pg_file_write', call: "pg_file_write('adv-file.txt', 'x', false)", why: 'writes a file in the data directory', extension: 'adminpack' },
+  {
+    fn: 'pg_create_physical_replication_slot',
+    call: "pg_create_physical_replication_slot('adv_slot')",
+    why: 'a replication slot holds WAL until dropped',
+  },
+  {
+    fn: 'pg_file_write',
+    call: "pg_file_write('adv-file.txt', 'x', false)",
+    why: 'writes a file in the data directory',
+    extension: 'adminpack',
+  },
 ];
 
 /** A call's value as text, for a function body that returns text. */
@@ -176,7 +213,15 @@ export interface Probe {
 
 /** The kept effects of every call above, read on a connection of its own (`victim` must be the victim). */
 export async function probe(client: Client, victim: Client): Promise<Probe> {
-  const r = await client.query<{ rows: string; sequence: string; locks: number; stats: string; slots: number; lofile: boolean; adminfile: boolean }>(`
+  const r = await client.query<{
+    rows: string;
+    sequence: string;
+    locks: number;
+    stats: string;
+    slots: number;
+    lofile: boolean;
+    adminfile: boolean;
+  }>(`
     SELECT (SELECT coalesce(md5(string_agg(id || ':' || v, ',' ORDER BY id)), '') FROM adv_t) AS rows,
            (SELECT last_value::text FROM adv_seq) AS sequence,
            (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory') AS locks,
@@ -191,7 +236,16 @@ export async function probe(client: Client, victim: Client): Promise<Probe> {
     victimAlive = false;
   }
   const row = r.rows[0];
-  return { rows: row.rows, sequence: row.sequence, advisoryLocks: row.locks, victimAlive, loFile: row.lofile, statsReset: row.stats, slots: row.slots, adminFile: row.adminfile };
+  return {
+    rows: row.rows,
+    sequence: row.sequence,
+    advisoryLocks: row.locks,
+    victimAlive,
+    loFile: row.lofile,
+    statsReset: row.stats,
+    slots: row.slots,
+    adminFile: row.adminfile,
+  };
 }
 
 /** Names of what differs between two probes: the side effects kept. */
@@ -201,12 +255,20 @@ export function keptEffects(before: Probe, after: Probe): string[] {
 
 /** Undoes what a case kept, so the next case starts clean; also run before the first. */
 export async function cleanUp(client: Client): Promise<void> {
-  await client.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'adv_slot'`);
+  await client.query(
+    `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'adv_slot'`,
+  );
   await client.query(`SELECT pg_advisory_unlock_all()`);
-  await client.query(`DELETE FROM adv_t; INSERT INTO adv_t VALUES (1, 'a'), (2, 'b'), (3, 'c'); SELECT setval('adv_seq', 100);`);
+  await client.query(
+    `DELETE FROM adv_t; INSERT INTO adv_t VALUES (1, 'a'), (2, 'b'), (3, 'c'); SELECT setval('adv_seq', 100);`,
+  );
   // The server runs on this machine as this user (the throw-away test server): its files are ours to remove.
   rmSync(loExportPath, { force: true });
-  await client.query(`SELECT pg_catalog.pg_file_unlink('adv-file.txt') FROM pg_extension WHERE extname = 'adminpack' AND (pg_stat_file('adv-file.txt', true)).size IS NOT NULL`).catch(() => undefined);
+  await client
+    .query(
+      `SELECT pg_catalog.pg_file_unlink('adv-file.txt') FROM pg_extension WHERE extname = 'adminpack' AND (pg_stat_file('adv-file.txt', true)).size IS NOT NULL`,
+    )
+    .catch(() => undefined);
 }
 
 /** A connection the attacks try to end or cancel. */

@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { PgSession } from '../../../src/core/db/pgSession';
 import { openSession } from '../../../src/core/db/openSession';
 import { clientFailureCodes } from '../../../src/core/db/databaseErrors';
-import { AnswerBound, answerMarginMs, parseServerUrl, planConnection, redactUrl, sslModes } from '../../../src/core/db/connectionConfig';
+import {
+  AnswerBound,
+  answerMarginMs,
+  parseServerUrl,
+  planConnection,
+  redactUrl,
+  sslModes,
+} from '../../../src/core/db/connectionConfig';
 import { userMessageFor } from '../../../src/extension/errorMessages';
 import { rejection } from './explainBehaviour';
 
@@ -33,7 +40,9 @@ async function withoutPasswordEnv<T>(work: () => Promise<T>): Promise<T> {
 describe('Connections (real server): URLs, sslmode, passwords', () => {
   it('refuses a non-PostgreSQL URL scheme instead of reading it as port 5432, without echoing the password', async () => {
     const s = await testServer();
-    const err = await rejection(openSession({ kind: 'server', connectionString: `mysql://tuner:${secret}@127.0.0.1:${s.port}/postgres` }));
+    const err = await rejection(
+      openSession({ kind: 'server', connectionString: `mysql://tuner:${secret}@127.0.0.1:${s.port}/postgres` }),
+    );
     assert.equal(err.reason, 'bad-input');
     assert.match(err.message, /mysql: URL; a PostgreSQL URL starts with postgres:\/\/ or postgresql:\/\//);
     assert.doesNotMatch(err.message, new RegExp(secret));
@@ -65,7 +74,9 @@ describe('Connections (real server): URLs, sslmode, passwords', () => {
 
   it('says a password is needed, and where to give it, when the server asks for one and none was given', async () => {
     const s = await testServer();
-    const err = await withoutPasswordEnv(() => rejection(openSession({ kind: 'server', connectionString: `postgres://${s.user}@127.0.0.1:${s.port}/postgres` })));
+    const err = await withoutPasswordEnv(() =>
+      rejection(openSession({ kind: 'server', connectionString: `postgres://${s.user}@127.0.0.1:${s.port}/postgres` })),
+    );
     assert.equal(err.reason, 'authentication-failed');
     assert.equal(err.detail.code, clientFailureCodes.noPassword);
     assert.match(err.message, /asks for a password \(SCRAM-SHA-256\) and none was given/);
@@ -82,24 +93,36 @@ describe('Connections (real server): URLs, sslmode, passwords', () => {
       const err = await rejection(openSession({ kind: 'server', connectionString: `${s.url}?sslmode=require` }));
       assert.equal(err.reason, 'connection-failed');
       assert.equal(err.detail.code, clientFailureCodes.tlsRefused);
-      assert.match(err.message, /does not accept TLS connections, and sslmode=require requires TLS\. Use sslmode=prefer/);
+      assert.match(
+        err.message,
+        /does not accept TLS connections, and sslmode=require requires TLS\. Use sslmode=prefer/,
+      );
       // The settings field wins over the URL, and PGSSLMODE is read as libpq reads it.
-      const fromField = await rejection(openSession({ kind: 'server', connectionString: s.url, sslmode: 'verify-full' }));
+      const fromField = await rejection(
+        openSession({ kind: 'server', connectionString: s.url, sslmode: 'verify-full' }),
+      );
       assert.match(fromField.message, /sslmode=verify-full requires TLS/);
       await new Promise((r) => setImmediate(r));
-      assert.deepEqual(warnings.filter((w) => /sslmode|SSL modes/i.test(w)), []);
+      assert.deepEqual(
+        warnings.filter((w) => /sslmode|SSL modes/i.test(w)),
+        [],
+      );
     } finally {
       process.removeListener('warning', onWarning);
     }
   });
 
-  it('sslmode=prefer (libpq: TLS first, then unencrypted) connects to a server without TLS; so do libpq\'s default and allow', async () => {
+  it("sslmode=prefer (libpq: TLS first, then unencrypted) connects to a server without TLS; so do libpq's default and allow", async () => {
     const s = await testServer();
     for (const suffix of ['?sslmode=prefer', '', '?sslmode=allow', '?sslmode=disable']) {
       const lines: string[] = [];
-      const session = await withoutPasswordEnv(() => PgSession.connect({ connectionString: `${s.url}${suffix}`, log: (l) => lines.push(l) }));
+      const session = await withoutPasswordEnv(() =>
+        PgSession.connect({ connectionString: `${s.url}${suffix}`, log: (l) => lines.push(l) }),
+      );
       try {
-        const rows = await session.query<{ ssl: boolean }>('SELECT ssl FROM pg_catalog.pg_stat_ssl WHERE pid = pg_catalog.pg_backend_pid()');
+        const rows = await session.query<{ ssl: boolean }>(
+          'SELECT ssl FROM pg_catalog.pg_stat_ssl WHERE pid = pg_catalog.pg_backend_pid()',
+        );
         assert.equal(rows[0].ssl, false, suffix);
         assert.match(lines.join('\n'), /no TLS/, suffix);
       } finally {
@@ -108,7 +131,10 @@ describe('Connections (real server): URLs, sslmode, passwords', () => {
     }
     // What each mode tries, in libpq's order.
     const plan = (sslmode: 'prefer' | 'allow' | 'require' | 'verify-ca' | 'disable') =>
-      planConnection({ connectionString: s.url, sslmode }, { env: {}, connectTimeoutMs: 1000, applicationName: 't' }).attempts.map((a) => a.ssl);
+      planConnection(
+        { connectionString: s.url, sslmode },
+        { env: {}, connectTimeoutMs: 1000, applicationName: 't' },
+      ).attempts.map((a) => a.ssl);
     assert.deepEqual(plan('prefer'), [{ rejectUnauthorized: false }, false]);
     assert.deepEqual(plan('allow'), [false, { rejectUnauthorized: false }]);
     assert.deepEqual(plan('require'), [{ rejectUnauthorized: false }]);
@@ -116,7 +142,10 @@ describe('Connections (real server): URLs, sslmode, passwords', () => {
     assert.equal(typeof (plan('verify-ca')[0] as { checkServerIdentity?: unknown }).checkServerIdentity, 'function');
     assert.deepEqual(plan('disable'), [false]);
     // Every connection keeps TCP keep-alive on and a connect bound.
-    const [first] = planConnection({ connectionString: s.url }, { env: {}, connectTimeoutMs: 1234, applicationName: 't' }).attempts;
+    const [first] = planConnection(
+      { connectionString: s.url },
+      { env: {}, connectTimeoutMs: 1234, applicationName: 't' },
+    ).attempts;
     assert.equal(first.keepAlive, true);
     assert.equal(first.connectionTimeoutMillis, 1234);
     assert.equal(parseServerUrl(`${s.url}?sslmode=require&application_name=x`).tls.sslmode, 'require');
@@ -124,13 +153,27 @@ describe('Connections (real server): URLs, sslmode, passwords', () => {
 
   it("the extension's sslmode setting offers libpq's six modes and says what each means", () => {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
-      contributes: { configuration: { properties: Record<string, { items?: { properties: Record<string, { enum?: string[]; markdownDescription?: string; default?: string }> } }> } };
+      contributes: {
+        configuration: {
+          properties: Record<
+            string,
+            {
+              items?: {
+                properties: Record<string, { enum?: string[]; markdownDescription?: string; default?: string }>;
+              };
+            }
+          >;
+        };
+      };
     };
     const sslmode = manifest.contributes.configuration.properties['pgTuner.connections'].items?.properties.sslmode;
     assert.deepEqual(sslmode?.enum, [...sslModes]);
     assert.equal(sslmode?.default, 'prefer');
     for (const mode of sslModes) assert.match(sslmode?.markdownDescription ?? '', new RegExp(`\`${mode}\``));
-    assert.match(sslmode?.markdownDescription ?? '', /`prefer` \(default\) TLS when the server offers it, else unencrypted/);
+    assert.match(
+      sslmode?.markdownDescription ?? '',
+      /`prefer` \(default\) TLS when the server offers it, else unencrypted/,
+    );
   });
 
   it('waits for an answer a little longer than the statement_timeout in force, and without limit only for 0', () => {
@@ -163,18 +206,30 @@ describe('Connections (real server): a silent network drop during an explain', (
     proxy = await startSilentProxy('127.0.0.1', s.port);
     let brokenCalls = 0;
     const session = await openSession(
-      { kind: 'server', connectionString: `postgres://${s.user}:${encodeURIComponent(s.password)}@127.0.0.1:${proxy.port}/postgres` },
+      {
+        kind: 'server',
+        connectionString: `postgres://${s.user}:${encodeURIComponent(s.password)}@127.0.0.1:${proxy.port}/postgres`,
+      },
       { onBroken: () => brokenCalls++ },
     );
     try {
       proxy.silentAfter('silent_drop_marker');
       const timeoutMs = 2000;
       const started = Date.now();
-      const err = await rejection(session.explain({ sql: 'SELECT pg_sleep(30) AS silent_drop_marker', analyze: true, statementTimeoutMs: timeoutMs }));
+      const err = await rejection(
+        session.explain({
+          sql: 'SELECT pg_sleep(30) AS silent_drop_marker',
+          analyze: true,
+          statementTimeoutMs: timeoutMs,
+        }),
+      );
       const elapsed = Date.now() - started;
       assert.equal(err.reason, 'connection-failed');
       assert.equal(err.detail.code, clientFailureCodes.noAnswer);
-      assert.match(err.message, /^No answer from .+ for 5 s; the connection was closed — the server's statement_timeout stops the statement there\.$/);
+      assert.match(
+        err.message,
+        /^No answer from .+ for 5 s; the connection was closed — the server's statement_timeout stops the statement there\.$/,
+      );
       // A bound on a hang, not a speed figure: without one this call never returns.
       assert.ok(elapsed <= timeoutMs + 5000, `failed after ${elapsed} ms`);
       assert.equal(brokenCalls, 1);
@@ -193,7 +248,12 @@ describe('Connections (real server): a silent network drop during an explain', (
     proxy = await startSilentProxy('127.0.0.1', s.port);
     proxy.goSilent();
     const started = Date.now();
-    const err = await rejection(openSession({ kind: 'server', connectionString: `${s.url.replace(`:${s.port}/`, `:${proxy.port}/`)}?sslmode=disable` }, { connectTimeoutMs: 1500 }));
+    const err = await rejection(
+      openSession(
+        { kind: 'server', connectionString: `${s.url.replace(`:${s.port}/`, `:${proxy.port}/`)}?sslmode=disable` },
+        { connectTimeoutMs: 1500 },
+      ),
+    );
     assert.ok(Date.now() - started < 1500 + 5000);
     assert.equal(err.reason, 'connection-failed');
     assert.match(err.message, /within 1\.5 s: no answer/);
@@ -215,10 +275,20 @@ describe('Connections through the CLI bundle (real server)', function () {
     proxy.silentAfter('silent_drop_marker');
     const url = `postgres://${s.user}:${encodeURIComponent(s.password)}@127.0.0.1:${proxy.port}/postgres`;
     const started = Date.now();
-    const run = await runCli(['explain', 'SELECT pg_sleep(30) AS silent_drop_marker', '--url', url, '--timeout', '2000']);
+    const run = await runCli([
+      'explain',
+      'SELECT pg_sleep(30) AS silent_drop_marker',
+      '--url',
+      url,
+      '--timeout',
+      '2000',
+    ]);
     const elapsed = Date.now() - started;
     assert.notEqual(run.code, 0);
-    assert.match(run.stderr, /No answer from .+ for 5 s; the connection was closed — the server's statement_timeout stops the statement there\./);
+    assert.match(
+      run.stderr,
+      /No answer from .+ for 5 s; the connection was closed — the server's statement_timeout stops the statement there\./,
+    );
     // Node's start and the parser's load come on top of the bound (timeout + 3 s margin).
     assert.ok(elapsed < 2000 + 5000 + 5000, `the CLI ended after ${elapsed} ms`);
   });
@@ -234,12 +304,22 @@ describe('Connections through the CLI bundle (real server)', function () {
     assert.equal(prefer.code, 0, prefer.stderr);
     assert.doesNotMatch(prefer.stderr, /deprecat|Warning/i);
 
-    const scheme = await runCli(['explain', 'SELECT 1', '--url', `mysql://tuner:${secret}@127.0.0.1:${s.port}/postgres`]);
+    const scheme = await runCli([
+      'explain',
+      'SELECT 1',
+      '--url',
+      `mysql://tuner:${secret}@127.0.0.1:${s.port}/postgres`,
+    ]);
     assert.notEqual(scheme.code, 0);
     assert.match(scheme.stderr, /mysql: URL; a PostgreSQL URL starts with postgres:\/\//);
     assert.doesNotMatch(scheme.stderr, new RegExp(secret));
 
-    const noPassword = await runCli(['explain', 'SELECT 1', '--url', `postgres://${s.user}@127.0.0.1:${s.port}/postgres`]);
+    const noPassword = await runCli([
+      'explain',
+      'SELECT 1',
+      '--url',
+      `postgres://${s.user}@127.0.0.1:${s.port}/postgres`,
+    ]);
     assert.notEqual(noPassword.code, 0);
     assert.match(noPassword.stderr, /asks for a password \(SCRAM-SHA-256\) and none was given/);
     assert.match(noPassword.stderr, /PGPASSWORD/);

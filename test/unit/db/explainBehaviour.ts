@@ -69,9 +69,17 @@ export function explainBehaviour(session: () => DatabaseSession): void {
     assert.equal(r.wrapper, 'read-only-transaction');
     // 17+ adds SERIALIZE (the cost of the output) and MEMORY (the planner's).
     const v17 = (await session().serverInfo()).versionNum >= 170000;
-    const options = v17 ? 'ANALYZE, BUFFERS, VERBOSE, SETTINGS, WAL, SERIALIZE, MEMORY, FORMAT JSON' : 'ANALYZE, BUFFERS, VERBOSE, SETTINGS, WAL, FORMAT JSON';
+    const options = v17
+      ? 'ANALYZE, BUFFERS, VERBOSE, SETTINGS, WAL, SERIALIZE, MEMORY, FORMAT JSON'
+      : 'ANALYZE, BUFFERS, VERBOSE, SETTINGS, WAL, FORMAT JSON';
     assert.equal(r.explainStatement, `EXPLAIN (${options}) SELECT * FROM orders WHERE user_id = 7`);
-    if (v17) assert.equal(typeof (JSON.parse(r.planJson) as Array<Record<string, Record<string, unknown>>>)[0]['Serialization']['Output Volume'], 'number');
+    if (v17)
+      assert.equal(
+        typeof (JSON.parse(r.planJson) as Array<Record<string, Record<string, unknown>>>)[0]['Serialization'][
+          'Output Volume'
+        ],
+        'number',
+      );
     assert.ok(r.roundTripMs > 0);
   });
 
@@ -81,7 +89,12 @@ export function explainBehaviour(session: () => DatabaseSession): void {
     assert.doesNotMatch(r.planJson, /Actual/);
     assert.equal(typeof topPlan(r.planJson)['Total Cost'], 'number');
     const v17 = (await session().serverInfo()).versionNum >= 170000;
-    assert.ok(r.explainStatement.startsWith(v17 ? 'EXPLAIN (VERBOSE, SETTINGS, MEMORY, FORMAT JSON) ' : 'EXPLAIN (VERBOSE, SETTINGS, FORMAT JSON) '), r.explainStatement);
+    assert.ok(
+      r.explainStatement.startsWith(
+        v17 ? 'EXPLAIN (VERBOSE, SETTINGS, MEMORY, FORMAT JSON) ' : 'EXPLAIN (VERBOSE, SETTINGS, FORMAT JSON) ',
+      ),
+      r.explainStatement,
+    );
   });
 
   it('plain EXPLAIN of a DELETE plans it without running it', async () => {
@@ -128,7 +141,7 @@ export function explainBehaviour(session: () => DatabaseSession): void {
   });
 
   it('a SELECT calling only stable/immutable functions stays read-only', async () => {
-    const r = await session().explain({ sql: "SELECT lower(note), now() FROM orders WHERE id = 1", analyze: true });
+    const r = await session().explain({ sql: 'SELECT lower(note), now() FROM orders WHERE id = 1', analyze: true });
     assert.equal(r.wrapper, 'read-only-transaction');
   });
 
@@ -201,7 +214,9 @@ export function explainBehaviour(session: () => DatabaseSession): void {
     await session().execute(`CREATE OR REPLACE FUNCTION sneaky_lock() RETURNS text LANGUAGE plpgsql AS $$
       DECLARE r text; BEGIN EXECUTE 'SELECT pg_advisory_' || 'lock(77)::text' INTO r; RETURN r; END $$;`);
     await session().explain({ sql: 'SELECT sneaky_lock()', analyze: true });
-    const [held] = await session().query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'");
+    const [held] = await session().query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'",
+    );
     assert.equal(held.n, 0);
   });
 
@@ -219,7 +234,10 @@ export function explainBehaviour(session: () => DatabaseSession): void {
 
   it('catalogFor returns sizes, index definitions and pg_stats', async () => {
     const snap = await session().catalogFor(['orders', 'public.order_archive', 'no_such_table']);
-    assert.deepEqual(snap.tables.map((t) => t.name), ['order_archive', 'orders']);
+    assert.deepEqual(
+      snap.tables.map((t) => t.name),
+      ['order_archive', 'orders'],
+    );
     const orders = snap.tables.find((t) => t.name === 'orders');
     assert.ok(orders);
     assert.equal(orders.schema, 'public');
@@ -229,7 +247,10 @@ export function explainBehaviour(session: () => DatabaseSession): void {
     assert.ok(orders.lastAnalyze, 'ANALYZE time recorded');
     const byUser = snap.indexes.find((i) => i.name === 'orders_user_id_idx');
     assert.ok(byUser);
-    assert.equal(byUser.definition, 'CREATE INDEX orders_user_id_idx ON public.orders USING btree (user_id) INCLUDE (amount)');
+    assert.equal(
+      byUser.definition,
+      'CREATE INDEX orders_user_id_idx ON public.orders USING btree (user_id) INCLUDE (amount)',
+    );
     assert.deepEqual(byUser.keyColumns, ['user_id']);
     assert.deepEqual(byUser.includeColumns, ['amount']);
     assert.equal(byUser.method, 'btree');
@@ -259,7 +280,14 @@ export function explainBehaviour(session: () => DatabaseSession): void {
     assert.ok(info.versionNum >= 120000);
     assert.match(info.versionText, /^PostgreSQL \d+/);
     assert.equal(info.extensions.plpgsql !== undefined, true);
-    for (const name of ['work_mem', 'random_page_cost', 'shared_buffers', 'effective_cache_size', 'jit', 'max_parallel_workers_per_gather']) {
+    for (const name of [
+      'work_mem',
+      'random_page_cost',
+      'shared_buffers',
+      'effective_cache_size',
+      'jit',
+      'max_parallel_workers_per_gather',
+    ]) {
       assert.ok(info.settings[name] !== undefined, name);
     }
     assert.match(info.settings.work_mem, /^\d+(kB|MB|GB)$/);

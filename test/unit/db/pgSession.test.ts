@@ -58,7 +58,9 @@ describe('PgSession (real server)', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE order_archive IN ACCESS EXCLUSIVE MODE');
-      const err = await rejection(session.explain({ sql: 'SELECT * FROM order_archive', analyze: true, lockTimeoutMs: 200 }));
+      const err = await rejection(
+        session.explain({ sql: 'SELECT * FROM order_archive', analyze: true, lockTimeoutMs: 200 }),
+      );
       assert.equal(err.reason, 'timeout');
       assert.match(err.message, /lock_timeout \(200 ms\)/);
     } finally {
@@ -72,7 +74,9 @@ describe('PgSession (real server)', () => {
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 200);
-    const err = await rejection(session.explain({ sql: 'SELECT pg_sleep(10)', analyze: true, signal: controller.signal }));
+    const err = await rejection(
+      session.explain({ sql: 'SELECT pg_sleep(10)', analyze: true, signal: controller.signal }),
+    );
     assert.equal(err.reason, 'cancelled');
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
     // The cancel reaches the server; give its bookkeeping a moment, then look from another connection.
@@ -110,7 +114,9 @@ describe('PgSession (real server)', () => {
       assert.ok(r.explainStatement.includes('GENERIC_PLAN'));
       return;
     }
-    const err = await rejection(session.explain({ sql: 'SELECT * FROM orders WHERE id = $1', analyze: false, genericPlan: true }));
+    const err = await rejection(
+      session.explain({ sql: 'SELECT * FROM orders WHERE id = $1', analyze: false, genericPlan: true }),
+    );
     assert.equal(err.reason, 'bad-input');
     assert.match(err.message, /GENERIC_PLAN\) needs PostgreSQL 16 or later; this server is 15\./);
   });
@@ -130,7 +136,9 @@ describe('PgSession (real server)', () => {
 
   it('an unreachable port → connection-failed naming host:port', async () => {
     const port = await closedPort();
-    const err = await rejection(PgSession.connect({ host: '127.0.0.1', port, user: 'x', password: 'y', database: 'z' }));
+    const err = await rejection(
+      PgSession.connect({ host: '127.0.0.1', port, user: 'x', password: 'y', database: 'z' }),
+    );
     assert.equal(err.reason, 'connection-failed');
     assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
     assert.match(err.message, /connection refused/);
@@ -139,7 +147,14 @@ describe('PgSession (real server)', () => {
   it('a wrong password → authentication-failed (28P01)', async () => {
     const s = await testServer();
     const err = await rejection(
-      openSession({ kind: 'server', host: s.host, port: s.port, user: s.user, database: s.database, password: 'wrong' }),
+      openSession({
+        kind: 'server',
+        host: s.host,
+        port: s.port,
+        user: s.user,
+        database: s.database,
+        password: 'wrong',
+      }),
     );
     assert.equal(err.reason, 'authentication-failed');
     assert.equal(err.detail.code, '28P01');
@@ -149,9 +164,15 @@ describe('PgSession (real server)', () => {
 
   it('openSession(server) with separate fields connects', async () => {
     const s = await testServer();
-    const other: DatabaseSession = await openSession(
-      { kind: 'server', host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, label: 'test' },
-    );
+    const other: DatabaseSession = await openSession({
+      kind: 'server',
+      host: s.host,
+      port: s.port,
+      user: s.user,
+      password: s.password,
+      database: s.database,
+      label: 'test',
+    });
     try {
       assert.equal(other.label, 'test');
       const [row] = await other.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE user_id = $1', [3]);

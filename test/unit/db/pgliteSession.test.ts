@@ -27,7 +27,11 @@ describe('PgliteSession (embedded)', function () {
   });
 
   it('EXPLAIN (GENERIC_PLAN) works on 18 for a statement with unvalued $n', async () => {
-    const r = await session.explain({ sql: 'SELECT * FROM orders WHERE user_id = $1', analyze: false, genericPlan: true });
+    const r = await session.explain({
+      sql: 'SELECT * FROM orders WHERE user_id = $1',
+      analyze: false,
+      genericPlan: true,
+    });
     assert.match(r.explainStatement, /GENERIC_PLAN/);
     assert.equal(r.wrapper, 'plan-only');
     assert.doesNotMatch(r.planJson, /Actual/);
@@ -35,7 +39,12 @@ describe('PgliteSession (embedded)', function () {
 
   it('GENERIC_PLAN with parameter values is refused', async () => {
     const err = await rejection(
-      session.explain({ sql: 'SELECT * FROM orders WHERE user_id = $1', params: [1], analyze: false, genericPlan: true }),
+      session.explain({
+        sql: 'SELECT * FROM orders WHERE user_id = $1',
+        params: [1],
+        analyze: false,
+        genericPlan: true,
+      }),
     );
     assert.equal(err.reason, 'bad-input');
   });
@@ -44,7 +53,9 @@ describe('PgliteSession (embedded)', function () {
     // PGlite blocks the thread while a statement runs, so the timer can only fire after pg_sleep returns.
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
-    const err = await rejection(session.explain({ sql: 'SELECT pg_sleep(0.6)', analyze: true, signal: controller.signal }));
+    const err = await rejection(
+      session.explain({ sql: 'SELECT pg_sleep(0.6)', analyze: true, signal: controller.signal }),
+    );
     assert.equal(err.reason, 'cancelled');
     const ok = await session.explain({ sql: 'SELECT count(*) FROM orders', analyze: true });
     assert.equal(topPlan(ok.planJson)['Actual Rows'], 1);
@@ -56,7 +67,9 @@ describe('PgliteSession (embedded)', function () {
   it('an abort before the start runs nothing', async () => {
     const controller = new AbortController();
     controller.abort();
-    const err = await rejection(session.explain({ sql: 'SELECT log_call()', analyze: true, signal: controller.signal }));
+    const err = await rejection(
+      session.explain({ sql: 'SELECT log_call()', analyze: true, signal: controller.signal }),
+    );
     assert.equal(err.reason, 'cancelled');
   });
 });
@@ -67,11 +80,17 @@ describe('openEmbeddedDatabase', function () {
   it('loads migration files in path order and analyses them; a broken file names itself and its line', async () => {
     // Given out of order: 002 depends on 001.
     const files = [
-      { path: 'migrations/002_orders.sql', text: 'CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users(id));\n' },
+      {
+        path: 'migrations/002_orders.sql',
+        text: 'CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users(id));\n',
+      },
       { path: 'migrations/001_users.sql', text: 'CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);\n' },
     ];
     const seedFiles = [
-      { path: 'seed/01_users.sql', text: "INSERT INTO users SELECT g, 'u' || g || '@x' FROM generate_series(1, 500) g;" },
+      {
+        path: 'seed/01_users.sql',
+        text: "INSERT INTO users SELECT g, 'u' || g || '@x' FROM generate_series(1, 500) g;",
+      },
       { path: 'seed/02_orders.sql', text: 'INSERT INTO orders SELECT g, g % 500 + 1 FROM generate_series(1, 3000) g;' },
     ];
     const db: DatabaseSession = await openSession({ kind: 'embedded', files, seedFiles });
@@ -79,12 +98,18 @@ describe('openEmbeddedDatabase', function () {
       const snap = await db.catalogFor(['users', 'orders']);
       assert.deepEqual(
         snap.tables.map((t) => [t.name, t.estimatedRows]),
-        [['orders', 3000], ['users', 500]],
+        [
+          ['orders', 3000],
+          ['users', 500],
+        ],
       );
       // 500 distinct values in 3000 rows is over 10 %, so ANALYZE stores it as a fraction of the rows.
       const userId = snap.columns.find((c) => c.table === 'orders' && c.column === 'user_id');
       assert.ok(userId && Math.abs(userId.nDistinct - -500 / 3000) < 1e-6, String(userId?.nDistinct));
-      const r = await db.explain({ sql: 'SELECT * FROM orders o JOIN users u ON u.id = o.user_id WHERE u.id = 5', analyze: true });
+      const r = await db.explain({
+        sql: 'SELECT * FROM orders o JOIN users u ON u.id = o.user_id WHERE u.id = 5',
+        analyze: true,
+      });
       assert.ok(r.planJson.includes('Actual Rows'));
     } finally {
       await db.close();

@@ -1,7 +1,12 @@
 /** classifyForExplain and buildExplainStatement on statements parsed by the real parser (no database). */
 import { strict as assert } from 'node:assert';
 import { loadParser } from '../../../src/core/sql/parser';
-import { calledFunctions, classifyForExplain, reachStart, volatilityLookup } from '../../../src/core/db/statementSafety';
+import {
+  calledFunctions,
+  classifyForExplain,
+  reachStart,
+  volatilityLookup,
+} from '../../../src/core/db/statementSafety';
 import { nonTransactionalFunctions, reachedFunctions } from '../../../src/core/db/nonTransactional';
 import { backslashInPlainString } from '../../../src/core/sql/lexer';
 import { buildExplainStatement, explainOptions, statementBody } from '../../../src/core/db/explainStatement';
@@ -79,7 +84,7 @@ describe('classifyForExplain', () => {
   });
 
   it('calledFunctions lists names with their schema', () => {
-    assert.deepEqual(calledFunctions("SELECT pg_catalog.lower(a), f(g(1)) FROM t WHERE h() > 0"), [
+    assert.deepEqual(calledFunctions('SELECT pg_catalog.lower(a), f(g(1)) FROM t WHERE h() > 0'), [
       { name: 'lower', schema: 'pg_catalog' },
       { name: 'f' },
       { name: 'g' },
@@ -102,16 +107,45 @@ describe('buildExplainStatement', () => {
   before(() => loadParser());
 
   it('options follow the server version', () => {
-    assert.deepEqual(explainOptions({ analyze: true, versionNum: 150004 }), ['ANALYZE', 'BUFFERS', 'VERBOSE', 'SETTINGS', 'WAL', 'FORMAT JSON']);
-    assert.deepEqual(explainOptions({ analyze: true, versionNum: 120010 }), ['ANALYZE', 'BUFFERS', 'VERBOSE', 'SETTINGS', 'FORMAT JSON']);
-    assert.deepEqual(explainOptions({ analyze: true, versionNum: 110020 }), ['ANALYZE', 'BUFFERS', 'VERBOSE', 'FORMAT JSON']);
+    assert.deepEqual(explainOptions({ analyze: true, versionNum: 150004 }), [
+      'ANALYZE',
+      'BUFFERS',
+      'VERBOSE',
+      'SETTINGS',
+      'WAL',
+      'FORMAT JSON',
+    ]);
+    assert.deepEqual(explainOptions({ analyze: true, versionNum: 120010 }), [
+      'ANALYZE',
+      'BUFFERS',
+      'VERBOSE',
+      'SETTINGS',
+      'FORMAT JSON',
+    ]);
+    assert.deepEqual(explainOptions({ analyze: true, versionNum: 110020 }), [
+      'ANALYZE',
+      'BUFFERS',
+      'VERBOSE',
+      'FORMAT JSON',
+    ]);
     assert.deepEqual(explainOptions({ analyze: false, versionNum: 150004 }), ['VERBOSE', 'SETTINGS', 'FORMAT JSON']);
-    assert.deepEqual(explainOptions({ analyze: false, versionNum: 160000, genericPlan: true }), ['VERBOSE', 'SETTINGS', 'GENERIC_PLAN', 'FORMAT JSON']);
+    assert.deepEqual(explainOptions({ analyze: false, versionNum: 160000, genericPlan: true }), [
+      'VERBOSE',
+      'SETTINGS',
+      'GENERIC_PLAN',
+      'FORMAT JSON',
+    ]);
   });
 
   it('GENERIC_PLAN before 16, with values or with ANALYZE is bad input', () => {
-    assert.throws(() => explainOptions({ analyze: false, versionNum: 150004, genericPlan: true }), /needs PostgreSQL 16 or later; this server is 15\.4/);
-    assert.throws(() => explainOptions({ analyze: false, versionNum: 170000, genericPlan: true, hasParamValues: true }), /drop the values/);
+    assert.throws(
+      () => explainOptions({ analyze: false, versionNum: 150004, genericPlan: true }),
+      /needs PostgreSQL 16 or later; this server is 15\.4/,
+    );
+    assert.throws(
+      () => explainOptions({ analyze: false, versionNum: 170000, genericPlan: true, hasParamValues: true }),
+      /drop the values/,
+    );
     assert.throws(() => explainOptions({ analyze: true, versionNum: 170000, genericPlan: true }), /without ANALYZE/);
   });
 
@@ -129,8 +163,13 @@ describe('reachStart, backslashInPlainString and reachedFunctions (no database)'
   before(() => loadParser());
 
   it('names the functions, relations (also the target of a write) and operators a statement starts from', () => {
-    const start = reachStart('INSERT INTO adv.log SELECT f(x) FROM "My View" v WHERE v.a OPERATOR(s.#~#) 1 AND b + 2 > 3');
-    assert.deepEqual(start.functions.map((f) => f.name), ['f']);
+    const start = reachStart(
+      'INSERT INTO adv.log SELECT f(x) FROM "My View" v WHERE v.a OPERATOR(s.#~#) 1 AND b + 2 > 3',
+    );
+    assert.deepEqual(
+      start.functions.map((f) => f.name),
+      ['f'],
+    );
     assert.deepEqual(start.relations.sort(), ['"My View"', '"adv"."log"']);
     assert.deepEqual(start.operators.sort(), ['#~#', '+', '>'].sort());
   });
@@ -145,9 +184,23 @@ describe('reachStart, backslashInPlainString and reachedFunctions (no database)'
   it('reports each denylisted function by its shortest way, and a way through a STABLE/IMMUTABLE function as one the planner may run', () => {
     const edges = [
       { from: null, to: 'r1', steps: ['view v'], planner: false, denied: false, name: 'v' },
-      { from: 'r1', to: 'f9', steps: ['function pg_advisory_lock'], planner: false, denied: true, name: 'pg_advisory_lock' },
+      {
+        from: 'r1',
+        to: 'f9',
+        steps: ['function pg_advisory_lock'],
+        planner: false,
+        denied: true,
+        name: 'pg_advisory_lock',
+      },
       { from: 'r1', to: 'f2', steps: ['function f'], planner: true, denied: false, name: 'f' },
-      { from: 'f2', to: 'f9', steps: ['function pg_advisory_lock'], planner: false, denied: true, name: 'pg_advisory_lock' },
+      {
+        from: 'f2',
+        to: 'f9',
+        steps: ['function pg_advisory_lock'],
+        planner: false,
+        denied: true,
+        name: 'pg_advisory_lock',
+      },
       { from: 'f2', to: 'f2', steps: ['function f'], planner: true, denied: false, name: 'f' },
     ];
     const hits = reachedFunctions(edges);

@@ -36,7 +36,9 @@ describe('dashboard demo dataset', () => {
   });
 
   after(async () => {
-    await client.query('DROP SCHEMA IF EXISTS demo_a CASCADE; DROP SCHEMA IF EXISTS demo_b CASCADE').catch(() => undefined);
+    await client
+      .query('DROP SCHEMA IF EXISTS demo_a CASCADE; DROP SCHEMA IF EXISTS demo_b CASCADE')
+      .catch(() => undefined);
     await client.end();
   });
 
@@ -51,7 +53,10 @@ describe('dashboard demo dataset', () => {
     const r = await client.query<{ indexname: string }>(
       "SELECT indexname FROM pg_indexes WHERE schemaname = 'demo_a' ORDER BY indexname",
     );
-    assert.deepEqual(r.rows.map((x) => x.indexname), ['orders_pkey', 'users_pkey']);
+    assert.deepEqual(
+      r.rows.map((x) => x.indexname),
+      ['orders_pkey', 'users_pkey'],
+    );
   });
 
   it('loads the requested scale with about half the orders from 2024 on', async () => {
@@ -66,7 +71,10 @@ describe('dashboard demo dataset', () => {
     assert.equal(Number(row.orders), defaultDashboardScale.orders);
     const share = Number(row.recent) / Number(row.orders);
     assert.ok(share > 0.45 && share < 0.55, `share from 2024 on: ${share}`);
-    assert.ok(row.min.getUTCFullYear() === 2022 && row.max.getUTCFullYear() === 2025, `${row.min.toISOString()} … ${row.max.toISOString()}`);
+    assert.ok(
+      row.min.getUTCFullYear() === 2022 && row.max.getUTCFullYear() === 2025,
+      `${row.min.toISOString()} … ${row.max.toISOString()}`,
+    );
   });
 
   it('is deterministic: two loads hold the same rows', async () => {
@@ -87,7 +95,10 @@ describe('dashboard demo dataset', () => {
     const nodes = flatten(root);
     assert.equal(root['Node Type'], 'Limit');
     assert.ok(nodes.some((n) => n['Node Type'] === 'Sort'));
-    assert.ok(nodes.some((n) => n['Node Type'] === 'Hash Join'), nodes.map((n) => n['Node Type']).join(', '));
+    assert.ok(
+      nodes.some((n) => n['Node Type'] === 'Hash Join'),
+      nodes.map((n) => n['Node Type']).join(', '),
+    );
     const orders = nodes.find((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'orders');
     assert.ok(orders, 'seq scan on orders');
     const removed = orders['Rows Removed by Filter'] ?? 0;
@@ -102,7 +113,10 @@ describe('dashboard demo dataset', () => {
 
   it('hands the embedded database schema first, then data', () => {
     const files = dashboardDemoFiles({ users: 10, orders: 100 });
-    assert.deepEqual(files.map((f) => f.path), ['demo/01-dashboard-schema.sql', 'demo/02-dashboard-data.sql']);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ['demo/01-dashboard-schema.sql', 'demo/02-dashboard-data.sql'],
+    );
     assert.equal(files[0].text, dashboardSchemaSql);
     assert.match(files[1].text, /generate_series\(1, 100\)/);
   });

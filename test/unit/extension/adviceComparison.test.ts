@@ -42,7 +42,10 @@ describe('rewriteComparison: both forms of a proven rewrite, explained for the c
     for (const v of vacuumStatements(['users', 'orders'])) await session.execute(v);
     const advised = await adviseStatement(session, dashboardSql, { allowMeasuredWhatIf: false });
     const proven = advised.rewrites.filter(comparableRewrite);
-    assert.ok(proven.length >= 1, advised.rewrites.map((r) => `${r.title}: ${r.verification} (${r.verificationReason})`).join('; '));
+    assert.ok(
+      proven.length >= 1,
+      advised.rewrites.map((r) => `${r.title}: ${r.verification} (${r.verificationReason})`).join('; '),
+    );
     rewrite = proven[0];
   });
 
@@ -54,7 +57,10 @@ describe('rewriteComparison: both forms of a proven rewrite, explained for the c
   it('explains both forms with ANALYZE, read-only, and labels them for the view', async () => {
     const stateBefore = await databaseState();
     const steps: string[] = [];
-    const { before, after, labels } = await rewriteComparison(session, rewrite, { where: session.label, onStep: (step) => steps.push(step) });
+    const { before, after, labels } = await rewriteComparison(session, rewrite, {
+      where: session.label,
+      onStep: (step) => steps.push(step),
+    });
     assert.deepEqual(steps, ['original', 'rewrite']);
 
     assert.equal(before.sql, rewrite.originalSql);
@@ -66,13 +72,20 @@ describe('rewriteComparison: both forms of a proven rewrite, explained for the c
       assert.equal(side.run?.sessionLabel, session.label);
       assert.ok((side.plan.executionTimeMs ?? -1) >= 0);
       assert.ok(side.rawPlan.length > 0 && side.facts !== undefined, 'a full result: raw plan and SQL facts');
-      assert.ok(side.catalog?.tables.some((t) => t.name === 'orders'), 'with the catalog the insights read');
+      assert.ok(
+        side.catalog?.tables.some((t) => t.name === 'orders'),
+        'with the catalog the insights read',
+      );
     }
     // Same rows from both: the root's actual rows agree (a LIMIT 100 over 5,000 users).
     const rootRows = (p: { nodes: PlanNode[] }): number | undefined => p.nodes[0]?.metrics.actualRowsTotal;
     assert.equal(rootRows(before.plan), rootRows(after.plan));
     assert.equal(rootRows(before.plan), 100);
-    assert.deepEqual(labels, { title: `${rewrite.title}: both forms explained (ANALYZE) on ${session.label}`, before: 'as written', after: 'rewritten' });
+    assert.deepEqual(labels, {
+      title: `${rewrite.title}: both forms explained (ANALYZE) on ${session.label}`,
+      before: 'as written',
+      after: 'rewritten',
+    });
     assert.equal(await databaseState(), stateBefore, 'nothing in the database changed');
 
     // What the compare view receives (ctx.showComparison builds exactly this message).
@@ -88,11 +101,20 @@ describe('rewriteComparison: both forms of a proven rewrite, explained for the c
     // Every node is matched once or listed as one side's only.
     const beforeIds = [...c.matches.map((m) => m.beforeId), ...c.unmatchedBefore].sort((a, b) => a - b);
     const afterIds = [...c.matches.map((m) => m.afterId), ...c.unmatchedAfter].sort((a, b) => a - b);
-    assert.deepEqual(beforeIds, before.plan.nodes.map((n) => n.id).sort((a, b) => a - b));
-    assert.deepEqual(afterIds, after.plan.nodes.map((n) => n.id).sort((a, b) => a - b));
+    assert.deepEqual(
+      beforeIds,
+      before.plan.nodes.map((n) => n.id).sort((a, b) => a - b),
+    );
+    assert.deepEqual(
+      afterIds,
+      after.plan.nodes.map((n) => n.id).sort((a, b) => a - b),
+    );
     // Both forms read orders and users: their scans are matched to each other.
     for (const table of ['orders', 'users']) {
-      const m = c.matches.find((x) => new RegExp(`\\bon ${table}\\b`).test(x.beforeLabel) && new RegExp(`\\bon ${table}\\b`).test(x.afterLabel));
+      const m = c.matches.find(
+        (x) =>
+          new RegExp(`\\bon ${table}\\b`).test(x.beforeLabel) && new RegExp(`\\bon ${table}\\b`).test(x.afterLabel),
+      );
       assert.ok(m, `${table}: ${c.matches.map((x) => `${x.beforeLabel} ↔ ${x.afterLabel}`).join('; ')}`);
       assert.notEqual(m.confidence, 'guessed');
     }

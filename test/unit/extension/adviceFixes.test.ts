@@ -17,7 +17,12 @@ import { adviceSummary } from '../../../src/extension/advice/adviceSummary';
 import { indexDdlDocument, indexFixTitle, migrationFileName } from '../../../src/extension/advice/indexFix';
 import { adviceAt, asOneEdit, nPlusOneFix, roundTripSummary } from '../../../src/extension/advice/nPlusOneFix';
 import { isRewriteFix, rewriteFix, type AdvisedStatement } from '../../../src/extension/advice/rewriteFix';
-import { AdviceStore, adviceAnchor, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
+import {
+  AdviceStore,
+  adviceAnchor,
+  adviceFindings,
+  type StatementAdvice,
+} from '../../../src/extension/advice/statementAdvice';
 import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
 const schema = `adv_fix_${process.pid}`;
@@ -37,7 +42,8 @@ function coveringPartial(): IndexSuggestion {
       ruleScore: 0.9,
       columnOrderReason: '1. join key o.user_id',
     },
-    createSql: "CREATE INDEX CONCURRENTLY orders_user_id_covering_partial_idx ON public.orders (user_id) INCLUDE (total) WHERE created_at >= '2024-01-01'::timestamptz AND status = 'paid';",
+    createSql:
+      "CREATE INDEX CONCURRENTLY orders_user_id_covering_partial_idx ON public.orders (user_id) INCLUDE (total) WHERE created_at >= '2024-01-01'::timestamptz AND status = 'paid';",
     rollbackSql: 'DROP INDEX CONCURRENTLY public.orders_user_id_covering_partial_idx;',
     columnOrderReason: '1. join key o.user_id',
     appliesTo: 'as written',
@@ -50,14 +56,30 @@ function coveringPartial(): IndexSuggestion {
 describe('advice in the editor: fix titles and documents', () => {
   it('titles say what is built and by which method each figure was obtained', () => {
     const s = coveringPartial();
-    assert.equal(indexFixTitle(s), 'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — estimated only (rules, not planned)');
+    assert.equal(
+      indexFixTitle(s),
+      'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — estimated only (rules, not planned)',
+    );
     s.estimate = { method: 'hypopg', costBefore: 285_123, costAfter: 8_012, usedInPlan: true };
-    assert.equal(indexFixTitle(s), 'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — est. cost 285k → 8.0k');
+    assert.equal(
+      indexFixTitle(s),
+      'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — est. cost 285k → 8.0k',
+    );
     s.measurement = {
-      method: 'measured', where: 'embedded', timeBeforeMs: 412.3, timeAfterMs: 96.04, samplesBeforeMs: [400, 412.3, 420], samplesAfterMs: [95, 96.04, 99],
-      sizeBytes: 2 * 1024 * 1024, buildMs: 120, usedInPlan: true,
+      method: 'measured',
+      where: 'embedded',
+      timeBeforeMs: 412.3,
+      timeAfterMs: 96.04,
+      samplesBeforeMs: [400, 412.3, 420],
+      samplesAfterMs: [95, 96.04, 99],
+      sizeBytes: 2 * 1024 * 1024,
+      buildMs: 120,
+      usedInPlan: true,
     };
-    assert.equal(indexFixTitle(s), 'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — measured 412 → 96.0 ms');
+    assert.equal(
+      indexFixTitle(s),
+      'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — measured 412 → 96.0 ms',
+    );
     s.candidate.predicate = "status = 'paid'";
     s.appliesTo = 'Aggregate orders first';
     assert.match(indexFixTitle(s), /WHERE status = 'paid' — measured 412 → 96\.0 ms \(with the rewrite\)$/);
@@ -74,7 +96,7 @@ describe('advice in the editor: fix titles and documents', () => {
     assert.ok(!lines.includes(s.rollbackSql));
     // Every line that is not the DDL is a comment or blank: running the editor runs exactly the CREATE.
     for (const line of lines) assert.ok(line === '' || line.startsWith('--') || line === s.createSql, line);
-    assert.match(text, /--   SELECT 1\n--   FROM orders/);
+    assert.match(text, /-- {3}SELECT 1\n-- {3}FROM orders/);
     assert.match(text, /Estimated only: nothing was built/);
     assert.match(text, /Warning: HypoPG did not use it/);
   });
@@ -86,7 +108,10 @@ describe('advice in the editor: fix titles and documents', () => {
     const down = text.indexOf('-- migrate:down transaction:false');
     assert.ok(down > text.indexOf(s.createSql));
     assert.ok(text.slice(down).includes(`\n${s.rollbackSql}\n`));
-    assert.equal(migrationFileName('Orders_User$Id_idx', new Date(Date.UTC(2025, 0, 2, 3, 4, 5))), '20250102030405_add_orders_user_id_idx.sql');
+    assert.equal(
+      migrationFileName('Orders_User$Id_idx', new Date(Date.UTC(2025, 0, 2, 3, 4, 5))),
+      '20250102030405_add_orders_user_id_idx.sql',
+    );
   });
 });
 
@@ -107,7 +132,11 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
   });
 
   after(async () => {
-    await session?.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP TABLE IF EXISTS adv_tasks_${process.pid}, adv_programs_${process.pid}`).catch(() => undefined);
+    await session
+      ?.execute(
+        `DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP TABLE IF EXISTS adv_tasks_${process.pid}, adv_programs_${process.pid}`,
+      )
+      .catch(() => undefined);
     await session?.close();
   });
 
@@ -117,7 +146,12 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     assert.ok(indexes.suggestions.length >= 1, JSON.stringify(indexes.notes));
     const top = indexes.suggestions[0];
     const document = `-- lookups\n${sql};\n`;
-    const statement: AdvisedStatement = { text: sql, start: document.indexOf(sql), end: document.indexOf(sql) + sql.length, sql };
+    const statement: AdvisedStatement = {
+      text: sql,
+      start: document.indexOf(sql),
+      end: document.indexOf(sql) + sql.length,
+      sql,
+    };
     const advice: StatementAdvice = { statement, connection: 'test', rewrites: [], indexes };
 
     const fixes = adviceFixes(advice);
@@ -134,17 +168,37 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
 
     const findings = adviceFindings(advice);
     assert.equal(findings.length, indexes.suggestions.length);
-    assert.ok(findings.every((f) => f.insight.ruleId === indexSuggestionRule && f.range.start === statement.start && f.range.end === statement.start + 'SELECT'.length));
+    assert.ok(
+      findings.every(
+        (f) =>
+          f.insight.ruleId === indexSuggestionRule &&
+          f.range.start === statement.start &&
+          f.range.end === statement.start + 'SELECT'.length,
+      ),
+    );
     assert.deepEqual(adviceAnchor({ text: '\n  WITH x AS (SELECT 1) SELECT 1', start: 5 }), { start: 8, end: 12 });
 
     const store = new AdviceStore();
     store.set(advice);
     const provider = adviceFixProvider(store);
-    const input = { ruleId: indexSuggestionRule, insight: findings[0].insight, documentText: document, statement: findings[0].statement, range: findings[0].range };
+    const input = {
+      ruleId: indexSuggestionRule,
+      insight: findings[0].insight,
+      documentText: document,
+      statement: findings[0].statement,
+      range: findings[0].range,
+    };
     // The index's fix, then (when the advisor kept both plans) its "Compare before/after".
     const offered = provider.provideFixes(input).map((f) => f.title);
     assert.equal(offered[0], fixes[0].title);
-    assert.deepEqual(offered.slice(1), top.planBefore && top.planAfter ? [`Compare before/after: as it is ↔ with ${top.candidate.name} (${top.measurement ? 'measured' : 'estimated'} plans)`] : []);
+    assert.deepEqual(
+      offered.slice(1),
+      top.planBefore && top.planAfter
+        ? [
+            `Compare before/after: as it is ↔ with ${top.candidate.name} (${top.measurement ? 'measured' : 'estimated'} plans)`,
+          ]
+        : [],
+    );
     // The statement edited: the advice is stale and offers nothing.
     const edited = document.replace('user_id = 42', 'user_id = 43');
     assert.deepEqual(provider.provideFixes({ ...input, documentText: edited }), []);
@@ -165,7 +219,10 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     const fixes = adviceFixes(advice);
     assert.equal(fixes.length, rewrites.filter((r) => r.quickFix).length);
     const findings = adviceFindings(advice);
-    assert.equal(findings.filter((f) => f.insight.ruleId === rewriteInfoRule).length, rewrites.filter((r) => !r.quickFix).length + 1);
+    assert.equal(
+      findings.filter((f) => f.insight.ruleId === rewriteInfoRule).length,
+      rewrites.filter((r) => !r.quickFix).length + 1,
+    );
     assert.equal(findings.filter((f) => f.insight.ruleId === queryRewriteRule).length, fixes.length);
     const fast = rewrites.find((r) => r.quickFix);
     if (fast) {
@@ -178,7 +235,10 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
       assert.match(fix.title, /^Rewrite: .* — same rows, measured [\d.]+ → [\d.]+ ms, [\d.]+× faster$/);
       assert.match(adviceSummary(advice).text, /verified rewrite/);
     }
-    assert.match(adviceSummary({ statement, connection: 'test', rewrites: [unverified] }).text, /^No index or rewrite to offer on test/);
+    assert.match(
+      adviceSummary({ statement, connection: 'test', rewrites: [unverified] }).text,
+      /^No index or rewrite to offer on test/,
+    );
   });
 
   it('an N+1 loop becomes one fix applied when picked, and its measurement one line', async () => {
@@ -211,13 +271,18 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     const m = advice[0].measurement;
     assert.ok(m, advice[0].measurementNote);
     assert.equal(m.parents, 20);
-    assert.match(roundTripSummary(m), /^One query is [\d.]+× (faster|slower): 1 \+ 20 → 1 round trips, loop [\d.]+ ms vs single query [\d.]+ ms on test$/);
+    assert.match(
+      roundTripSummary(m),
+      /^One query is [\d.]+× (faster|slower): 1 \+ 20 → 1 round trips, loop [\d.]+ ms vs single query [\d.]+ ms on test$/,
+    );
 
     // One edit (half of the change would break the code), with the same result as both.
     const one = asOneEdit(fix, code);
     assert.equal(one.edits?.length, 1);
     const apply = (text: string, edits: NonNullable<typeof fix.edits>): string =>
-      [...edits].sort((a, b) => b.range.start - a.range.start).reduce((t, e) => t.slice(0, e.range.start) + e.newText + t.slice(e.range.end), text);
+      [...edits]
+        .sort((a, b) => b.range.start - a.range.start)
+        .reduce((t, e) => t.slice(0, e.range.start) + e.newText + t.slice(e.range.end), text);
     assert.equal(apply(code, one.edits ?? []), apply(code, fix.edits ?? []));
     assert.doesNotMatch(apply(code, one.edits ?? []), /for \(const program/);
 
@@ -235,6 +300,9 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
     assert.equal(open.edits, undefined);
     assert.equal(open.isPreferred, undefined);
     assert.match(open.title, /^Open the single query .*no code change/);
-    assert.match(open.newDocument?.content ?? '', /^-- No code change: the loop stores the whole query result[^\n]*\nSELECT[\s\S]*json_agg/);
+    assert.match(
+      open.newDocument?.content ?? '',
+      /^-- No code change: the loop stores the whole query result[^\n]*\nSELECT[\s\S]*json_agg/,
+    );
   });
 });

@@ -45,7 +45,12 @@ describe('advice in the saved report and the compare view (test server)', functi
     const text = documentText(statementSql);
     const advised = await adviseStatement(session, statementSql, { allowMeasuredWhatIf: true });
     return {
-      statement: { text: statementSql, start: text.indexOf(statementSql), end: text.indexOf(statementSql) + statementSql.length, sql: statementSql },
+      statement: {
+        text: statementSql,
+        start: text.indexOf(statementSql),
+        end: text.indexOf(statementSql) + statementSql.length,
+        sql: statementSql,
+      },
       connection: 'test',
       rewrites: advised.rewrites,
       indexes: advised.indexes,
@@ -68,7 +73,9 @@ describe('advice in the saved report and the compare view (test server)', functi
     lookup = await advise(lookupSql);
     lookupResult = await explainAndOptimize(session, lookupSql, { analyze: true });
     // The plan the user sees, explained separately and with other whitespace: the report still finds its advice.
-    result = await explainAndOptimize(session, sql.replace(/ FROM /g, '\n  FROM ').replace(/ WHERE /, '\n WHERE '), { analyze: true });
+    result = await explainAndOptimize(session, sql.replace(/ FROM /g, '\n  FROM ').replace(/ WHERE /, '\n WHERE '), {
+      analyze: true,
+    });
   });
 
   after(async () => {
@@ -78,7 +85,11 @@ describe('advice in the saved report and the compare view (test server)', functi
 
   it('the store hands the report the latest advice for the shown statement, and none for another', () => {
     const store = new AdviceStore();
-    const older: StatementAdvice = { ...advice, connection: 'older', statement: { ...advice.statement, start: advice.statement.start + 100 } };
+    const older: StatementAdvice = {
+      ...advice,
+      connection: 'older',
+      statement: { ...advice.statement, start: advice.statement.start + 100 },
+    };
     store.set(advice);
     store.set(older);
     assert.equal(store.latestFor(result.sql)?.connection, 'older');
@@ -90,8 +101,17 @@ describe('advice in the saved report and the compare view (test server)', functi
     assert.equal(options.rewrites, advice.rewrites);
     assert.equal(options.indexAdvice, advice.indexes);
     assert.deepEqual(reportAdviceOptions({ ...result, sql: 'SELECT 2' }, advice), {});
-    assert.deepEqual(reportAdviceOptions({ ...result, sql: '' }, advice), {}, 'a pasted plan without SQL takes no advice');
-    assert.match(reportAdviceLine(options, 'test'), new RegExp(`^Report: ${advice.rewrites.length} rewrite\\(s\\), ${advice.indexes?.suggestions.length ?? 0} index suggestion\\(s\\)`));
+    assert.deepEqual(
+      reportAdviceOptions({ ...result, sql: '' }, advice),
+      {},
+      'a pasted plan without SQL takes no advice',
+    );
+    assert.match(
+      reportAdviceLine(options, 'test'),
+      new RegExp(
+        `^Report: ${advice.rewrites.length} rewrite\\(s\\), ${advice.indexes?.suggestions.length ?? 0} index suggestion\\(s\\)`,
+      ),
+    );
     assert.match(reportAdviceLine({}, undefined), /no advice for this statement/);
   });
 
@@ -141,9 +161,17 @@ describe('advice in the saved report and the compare view (test server)', functi
       assert.match(f.title, /^Compare before\/after: /);
     }
     const payloads = fixes.map((f) => f.command?.arguments[0] as AdviceComparePayload);
-    assert.deepEqual(payloads.filter((p) => p.kind === 'advice-rewrite').map((p) => p.name), rewrites.map((r) => r.title));
-    assert.ok(payloads.every((p) => p.statementStart === advice.statement.start && p.statementText === advice.statement.text));
-    assert.equal(isAdviceComparePayload({ kind: 'advice-index', statementStart: '1', statementText: 'x', name: 'y' }), false);
+    assert.deepEqual(
+      payloads.filter((p) => p.kind === 'advice-rewrite').map((p) => p.name),
+      rewrites.map((r) => r.title),
+    );
+    assert.ok(
+      payloads.every((p) => p.statementStart === advice.statement.start && p.statementText === advice.statement.text),
+    );
+    assert.equal(
+      isAdviceComparePayload({ kind: 'advice-index', statementStart: '1', statementText: 'x', name: 'y' }),
+      false,
+    );
     assert.equal(isAdviceComparePayload(undefined), false);
 
     // Through the fix registry's provider: on the rewrite's own diagnostic, whatever its rule.
@@ -151,8 +179,16 @@ describe('advice in the saved report and the compare view (test server)', functi
     store.set(advice);
     const provider = adviceFixProvider(store);
     const text = documentText(sql);
-    for (const finding of adviceFindings(advice).filter((f) => f.insight.ruleId === rewriteInfoRule || f.insight.ruleId === queryRewriteRule)) {
-      const offered = provider.provideFixes({ ruleId: finding.insight.ruleId, insight: finding.insight, documentText: text, statement: finding.statement, range: finding.range });
+    for (const finding of adviceFindings(advice).filter(
+      (f) => f.insight.ruleId === rewriteInfoRule || f.insight.ruleId === queryRewriteRule,
+    )) {
+      const offered = provider.provideFixes({
+        ruleId: finding.insight.ruleId,
+        insight: finding.insight,
+        documentText: text,
+        statement: finding.statement,
+        range: finding.range,
+      });
       const rewrite = advice.rewrites.find((r) => finding.insight.title.includes(r.title));
       assert.ok(rewrite);
       const compare = offered.filter((f) => f.command?.id === compareCommandId);
@@ -160,25 +196,43 @@ describe('advice in the saved report and the compare view (test server)', functi
     }
   });
 
-  it('an index comparison shows the advisor\'s plans without and with the index, labelled with their method', () => {
-    for (const a of [lookup, advice]) for (const s of (a.indexes?.suggestions ?? []).filter(comparableIndex)) checkIndexComparison(a, s);
+  it("an index comparison shows the advisor's plans without and with the index, labelled with their method", () => {
+    for (const a of [lookup, advice])
+      for (const s of (a.indexes?.suggestions ?? []).filter(comparableIndex)) checkIndexComparison(a, s);
   });
 
-  function checkIndexComparison(advice: StatementAdvice, s: IndexSuggestion & { planBefore: Plan; planAfter: Plan }): void {
+  function checkIndexComparison(
+    advice: StatementAdvice,
+    s: IndexSuggestion & { planBefore: Plan; planAfter: Plan },
+  ): void {
     const { before, after, labels } = indexComparison(advice, s);
     assert.equal(before.plan, s.planBefore);
     assert.equal(after.plan, s.planAfter);
-    assert.ok(after.plan.nodes.some((n) => n.fields['Index Name'] === s.candidate.name), 'the after plan uses the index');
+    assert.ok(
+      after.plan.nodes.some((n) => n.fields['Index Name'] === s.candidate.name),
+      'the after plan uses the index',
+    );
     assert.ok(!before.plan.nodes.some((n) => n.fields['Index Name'] === s.candidate.name));
     assert.match(labels.after ?? '', new RegExp(`with ${s.candidate.name}$`));
-    assert.match(labels.title ?? '', s.measurement ? /EXPLAIN ANALYZE with the index built in a rolled-back transaction on test$/ : /estimated/);
+    assert.match(
+      labels.title ?? '',
+      s.measurement ? /EXPLAIN ANALYZE with the index built in a rolled-back transaction on test$/ : /estimated/,
+    );
     if (s.appliesTo !== 'as written') {
-      assert.match(labels.before ?? '', new RegExp(`^${s.appliesTo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, without the index$`));
+      assert.match(
+        labels.before ?? '',
+        new RegExp(`^${s.appliesTo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, without the index$`),
+      );
       assert.equal(before.sql, advice.rewrites.find((r) => r.title === s.appliesTo)?.rewrittenSql);
     }
     const message = comparisonMessage(before, after, labels);
     assert.equal(message.type, 'didShowComparison');
     assert.ok(message.summary.length >= 1);
-    assert.ok(message.summary.some((line) => line.includes(s.candidate.name) || /(Index( Only)? Scan|Bitmap Heap Scan)/.test(line)), message.summary.join(' | '));
+    assert.ok(
+      message.summary.some(
+        (line) => line.includes(s.candidate.name) || /(Index( Only)? Scan|Bitmap Heap Scan)/.test(line),
+      ),
+      message.summary.join(' | '),
+    );
   }
 });

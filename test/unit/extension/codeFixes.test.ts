@@ -18,7 +18,13 @@ function insight(ruleId: string, extra: Partial<Insight> = {}): Insight {
   return { ruleId, severity: 'warning', nodeIds: [], title: 't', explanation: 'e', evidence: [], ...extra };
 }
 
-function inputFor(documentText: string, statementStart: number, rangeText: string, ruleId: string, extra: Partial<Insight> = {}): FixInput {
+function inputFor(
+  documentText: string,
+  statementStart: number,
+  rangeText: string,
+  ruleId: string,
+  extra: Partial<Insight> = {},
+): FixInput {
   const start = documentText.indexOf(rangeText);
   const statementText = documentText.slice(statementStart);
   return {
@@ -32,14 +38,17 @@ function inputFor(documentText: string, statementStart: number, rangeText: strin
 
 function apply(text: string, edits: Array<{ range: { start: number; end: number }; newText: string }>): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.range.start - a.range.start)) out = out.slice(0, e.range.start) + e.newText + out.slice(e.range.end);
+  for (const e of [...edits].sort((a, b) => b.range.start - a.range.start))
+    out = out.slice(0, e.range.start) + e.newText + out.slice(e.range.end);
   return out;
 }
 
 describe('quick fixes', () => {
   it('left-join-nullified: rewrites the LEFT JOIN of the filtered alias as JOIN, nothing else', () => {
     const doc = `SELECT 1;\n${dashboard};\n`;
-    const fixes = createFixRegistry().fixesFor(inputFor(doc, doc.indexOf('SELECT u.name'), 'o.created_at', 'left-join-nullified'));
+    const fixes = createFixRegistry().fixesFor(
+      inputFor(doc, doc.indexOf('SELECT u.name'), 'o.created_at', 'left-join-nullified'),
+    );
     assert.equal(fixes.length, 1);
     assert.equal(fixes[0].isPreferred, true);
     const fixed = apply(doc, fixes[0].edits ?? []);
@@ -63,8 +72,11 @@ describe('quick fixes', () => {
   });
 
   it('index DDL from any insight opens in a new document with its rollback, never as an edit', () => {
-    const suggestion = 'Create CREATE INDEX CONCURRENTLY idx_orders_user ON orders (user_id) INCLUDE (total); then ANALYZE.';
-    assert.deepEqual(extractIndexDdl(suggestion), ['CREATE INDEX CONCURRENTLY idx_orders_user ON orders (user_id) INCLUDE (total);']);
+    const suggestion =
+      'Create CREATE INDEX CONCURRENTLY idx_orders_user ON orders (user_id) INCLUDE (total); then ANALYZE.';
+    assert.deepEqual(extractIndexDdl(suggestion), [
+      'CREATE INDEX CONCURRENTLY idx_orders_user ON orders (user_id) INCLUDE (total);',
+    ]);
     const doc = 'SELECT * FROM orders WHERE user_id = 1';
     const fixes = createFixRegistry().fixesFor(inputFor(doc, 0, 'user_id = 1', 'seq-scan-large-table', { suggestion }));
     assert.equal(fixes.length, 1);
@@ -85,7 +97,10 @@ describe('quick fixes', () => {
     const registration = registry.register(advisor);
     const doc = 'SELECT * FROM users';
     const fixes = registry.fixesFor(inputFor(doc, 0, '*', 'select-star'));
-    assert.deepEqual(fixes.map((f) => f.isPreferred), [true, false]);
+    assert.deepEqual(
+      fixes.map((f) => f.isPreferred),
+      [true, false],
+    );
     assert.equal(apply(doc, fixes[0].edits ?? []), 'SELECT id, name FROM users');
     assert.equal(registry.fixesFor(inputFor(doc, 0, '*', 'other-rule')).length, 0);
     registration.dispose();

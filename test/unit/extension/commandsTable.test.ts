@@ -18,7 +18,11 @@ const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'
 
 describe('extension command table', () => {
   it('declares exactly the commands of the table, with the same titles and category', () => {
-    const declared = manifest.contributes.commands.map((c) => ({ id: c.command, title: c.title, category: c.category }));
+    const declared = manifest.contributes.commands.map((c) => ({
+      id: c.command,
+      title: c.title,
+      category: c.category,
+    }));
     const table = commandSpecs.map((s) => ({ id: s.id, title: s.title, category: commandCategory }));
     assert.deepEqual(
       [...declared].sort((a, b) => a.id.localeCompare(b.id)),
@@ -27,12 +31,23 @@ describe('extension command table', () => {
   });
 
   it('hides from the palette exactly the commands that need arguments', () => {
-    const hidden = manifest.contributes.menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command).sort();
-    assert.deepEqual(hidden, commandSpecs.filter((s) => !s.inPalette).map((s) => s.id).sort());
+    const hidden = manifest.contributes.menus.commandPalette
+      .filter((m) => m.when === 'false')
+      .map((m) => m.command)
+      .sort();
+    assert.deepEqual(
+      hidden,
+      commandSpecs
+        .filter((s) => !s.inPalette)
+        .map((s) => s.id)
+        .sort(),
+    );
   });
 
   it('puts Explain and Optimize in the editor context menu and on a keybinding', () => {
-    const context = manifest.contributes.menus['editor/context'].find((m) => m.command === 'pgTuner.explainAndOptimize');
+    const context = manifest.contributes.menus['editor/context'].find(
+      (m) => m.command === 'pgTuner.explainAndOptimize',
+    );
     assert.ok(context, 'editor/context entry');
     assert.match(context.when ?? '', /editorLangId == sql/);
     assert.match(context.when ?? '', /editorHasSelection/);

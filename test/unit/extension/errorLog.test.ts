@@ -6,7 +6,9 @@ import { logEntriesFor } from '../../../src/extension/errorMessages';
 /** What the output channel gets for a failure (issue 13: user mistakes were logged with stack traces). */
 describe('failures in the output channel', () => {
   it('a mistake in a schema file is one line naming file, line and message, without a stack', async () => {
-    const err = await openEmbeddedDatabase([{ path: 'schema/001.sql', text: 'CREATE TABLE t (id int);\nCREATE TABL u (id int);' }]).then(
+    const err = await openEmbeddedDatabase([
+      { path: 'schema/001.sql', text: 'CREATE TABLE t (id int);\nCREATE TABL u (id int);' },
+    ]).then(
       () => assert.fail('the broken file loaded'),
       (e: unknown) => e,
     );
@@ -21,9 +23,18 @@ describe('failures in the output channel', () => {
   });
 
   it('a rejected password and a statement that does not parse are one line each', () => {
-    for (const err of [new TunerError('authentication-failed', 'password authentication failed for user "app"', { code: '28P01', cause: new Error('from pg') }), new TunerError('syntax-error', 'syntax error at or near "WHER"', { code: '42601', offset: 27 })]) {
+    for (const err of [
+      new TunerError('authentication-failed', 'password authentication failed for user "app"', {
+        code: '28P01',
+        cause: new Error('from pg'),
+      }),
+      new TunerError('syntax-error', 'syntax error at or near "WHER"', { code: '42601', offset: 27 }),
+    ]) {
       const entries = logEntriesFor('Explain and Optimize', err);
-      assert.deepEqual(entries.map((e) => e.level), ['error']);
+      assert.deepEqual(
+        entries.map((e) => e.level),
+        ['error'],
+      );
       assert.doesNotMatch(entries[0].text, /\n/);
     }
   });
@@ -38,8 +49,14 @@ describe('failures in the output channel', () => {
     const [bug] = logEntriesFor('Open Plan from File', unexpected);
     assert.equal(bug.level, 'error');
     assert.match(bug.text, /SyntaxError[\s\S]*\n\s+at /);
-    const refused = logEntriesFor('Explain and Optimize', new TunerError('connection-failed', 'connect ECONNREFUSED 127.0.0.1:1', { cause: new Error('ECONNREFUSED') }));
-    assert.deepEqual(refused.map((e) => e.level), ['error', 'debug', 'debug']);
+    const refused = logEntriesFor(
+      'Explain and Optimize',
+      new TunerError('connection-failed', 'connect ECONNREFUSED 127.0.0.1:1', { cause: new Error('ECONNREFUSED') }),
+    );
+    assert.deepEqual(
+      refused.map((e) => e.level),
+      ['error', 'debug', 'debug'],
+    );
     assert.doesNotMatch(refused[0].text, /\n/);
   });
 });

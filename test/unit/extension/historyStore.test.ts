@@ -8,7 +8,11 @@ import type { DatabaseSession } from '../../../src/core/db/session';
 import { explainAndOptimize, analysePlanText } from '../../../src/core/explainAndOptimize';
 import type { TuningResult } from '../../../src/core/tuningResult';
 import { comparisonMessage, entryLabel, entryResult } from '../../../src/extension/history/comparison';
-import { historyStorageKey, PlanHistoryStore, type HistoryMemento } from '../../../src/extension/history/planHistoryStore';
+import {
+  historyStorageKey,
+  PlanHistoryStore,
+  type HistoryMemento,
+} from '../../../src/extension/history/planHistoryStore';
 import { obfuscatedResult, sharePlan } from '../../../src/extension/history/sharePlan';
 import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
@@ -51,7 +55,9 @@ FROM ${schema}.users u JOIN ${schema}.orders o ON u.id = o.user_id
 WHERE o.created_at >= '2024-09-01'
 GROUP BY u.id, u.name ORDER BY total_spent DESC LIMIT 10`;
     first = await explainAndOptimize(session, sql, { analyze: true });
-    await session.execute(`CREATE INDEX orders_created_at_idx ON ${schema}.orders (created_at); ANALYZE ${schema}.orders;`);
+    await session.execute(
+      `CREATE INDEX orders_created_at_idx ON ${schema}.orders (created_at); ANALYZE ${schema}.orders;`,
+    );
     second = await explainAndOptimize(session, sql, { analyze: true });
   });
 
@@ -96,10 +102,17 @@ GROUP BY u.id, u.name ORDER BY total_spent DESC LIMIT 10`;
 
   it('is bounded per statement, in statements and in plan size', async () => {
     const memento = new MapMemento();
-    const store = new PlanHistoryStore(memento, { maxPerStatement: 2, maxStatements: 1, maxPlanChars: second.rawPlan.length + 1 });
+    const store = new PlanHistoryStore(memento, {
+      maxPerStatement: 2,
+      maxStatements: 1,
+      maxPlanChars: second.rawPlan.length + 1,
+    });
     for (let i = 0; i < 3; i++) await store.record(second, 1000 + i);
     const restored = new PlanHistoryStore(memento, { maxPerStatement: 2, maxStatements: 1 });
-    assert.deepEqual((await restored.entries(sql)).map((e) => e.timestamp), [1001, 1002]);
+    assert.deepEqual(
+      (await restored.entries(sql)).map((e) => e.timestamp),
+      [1001, 1002],
+    );
 
     const big = { ...second, rawPlan: `${second.rawPlan}${' '.repeat(10)}` };
     const skipped = await store.record(big);
@@ -130,7 +143,10 @@ GROUP BY u.id, u.name ORDER BY total_spent DESC LIMIT 10`;
     assert.match(shared.text, /table_1/);
     assert.match(shared.text, /"Node Type": "Limit"/, 'node types kept');
     assert.match(shared.text, /^SELECT /, 'the statement comes first');
-    assert.match(shared.note, /^Replaced 1 schema, 2 tables, 1 index, .*\d+ columns?.* and \d+ literals? \(e\.g\. .+ → .+\); numbers, node types and keywords kept\.$/);
+    assert.match(
+      shared.note,
+      /^Replaced 1 schema, 2 tables, 1 index, .*\d+ columns?.* and \d+ literals? \(e\.g\. .+ → .+\); numbers, node types and keywords kept\.$/,
+    );
     assert.match(shared.replacements, /table_\d\tusers/);
     // Figures are kept: the shared plan parses to the same tree with the same times.
     const reparsed = await analysePlanText(shared.obfuscated.text);
@@ -141,7 +157,8 @@ GROUP BY u.id, u.name ORDER BY total_spent DESC LIMIT 10`;
   it('the obfuscated report result names only stand-ins, in its insights too', async () => {
     const result = await obfuscatedResult(first);
     const text = JSON.stringify({ sql: result.sql, insights: result.insights, run: result.run, raw: result.rawPlan });
-    for (const name of names.filter((n) => n !== 'orders_created_at_idx')) assert.ok(!new RegExp(`\\b${name}\\b`).test(text), name);
+    for (const name of names.filter((n) => n !== 'orders_created_at_idx'))
+      assert.ok(!new RegExp(`\\b${name}\\b`).test(text), name);
     assert.equal(result.run?.sessionLabel, 'a PostgreSQL server');
     assert.equal(result.plan.nodes.length, first.plan.nodes.length);
   });

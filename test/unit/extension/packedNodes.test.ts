@@ -33,7 +33,10 @@ function preorder(root: PlanNode): PlanNode[] {
 }
 
 /** Packs, sends through structured clone (as the webview gets it), unpacks; returns the view's tree. */
-function roundTrip(result: TuningResult, selected: Set<number>): { sent: ReturnType<typeof firstPaintMessage>; nodes: PlanNode[] } {
+function roundTrip(
+  result: TuningResult,
+  selected: Set<number>,
+): { sent: ReturnType<typeof firstPaintMessage>; nodes: PlanNode[] } {
   const sent = structuredClone(firstPaintMessage(result, selected));
   assert.ok(sent.packedNodes, 'the nodes went as columns');
   const unpacked = unpackNodes(sent.result, sent.packedNodes);
@@ -48,7 +51,11 @@ function assertSameTree(actual: PlanNode[], expected: PlanNode[]): void {
     assert.equal(a.id, i);
     assert.equal(a.parentId, e.parentId, `parent of ${i}`);
     assert.equal(a.depth, e.depth, `depth of ${i}`);
-    assert.deepEqual(a.children.map((c) => c.id), e.children.map((c) => c.id), `children of ${i}`);
+    assert.deepEqual(
+      a.children.map((c) => c.id),
+      e.children.map((c) => c.id),
+      `children of ${i}`,
+    );
     assert.deepEqual(a.fields, e.fields, `fields of ${i}`);
     assert.deepEqual(Object.keys(a.fields), Object.keys(e.fields), `field order of ${i}`);
     assert.deepEqual(a.metrics, e.metrics, `metrics of ${i}`);
@@ -56,7 +63,9 @@ function assertSameTree(actual: PlanNode[], expected: PlanNode[]): void {
 }
 
 describe('plan view first message: nodes as columns', () => {
-  const files = readdirSync(realDir).filter((f) => /^\d\d-.*\.(json|txt)$/.test(f) && !/\.(psql|psql-json|wrapped)\.txt$/.test(f));
+  const files = readdirSync(realDir).filter(
+    (f) => /^\d\d-.*\.(json|txt)$/.test(f) && !/\.(psql|psql-json|wrapped)\.txt$/.test(f),
+  );
 
   it('finds the real plan fixtures', () => {
     assert.ok(files.length >= 40, `${files.length} fixtures`);
@@ -86,7 +95,7 @@ describe('plan view first message: nodes as columns', () => {
     assert.ok(size.bytes * 6 < size.objectBytes, `${size.bytes} bytes packed vs ${size.objectBytes} as objects`);
   });
 
-  it('a revived panel\'s result (empty node list) packs from its tree', async () => {
+  it("a revived panel's result (empty node list) packs from its tree", async () => {
     const result = await analysePlanText(readFileSync(join(realDir, files[0]), 'utf8'));
     const revived = viaJson({ ...result, plan: { ...result.plan, nodes: [] } });
     const { nodes } = roundTrip(revived, new Set([0]));
@@ -104,7 +113,10 @@ describe('plan view first message: nodes as columns', () => {
     assert.ok(Number.isNaN(floats[1]));
     assert.equal(floats[2], Infinity);
     assert.ok(Object.is(floats[3], -0));
-    const labels = packColumn(['under', 'none', 'under', undefined, false]) as { labels: unknown[]; codes: ArrayLike<number> };
+    const labels = packColumn(['under', 'none', 'under', undefined, false]) as {
+      labels: unknown[];
+      codes: ArrayLike<number>;
+    };
     assert.deepEqual(labels.labels, ['under', 'none', null, false]);
     assert.deepEqual([...Array.from(labels.codes)], [0, 1, 0, 2, 3]);
     assert.deepEqual(packColumn([['a'], undefined]), { values: [['a'], null] });

@@ -23,13 +23,29 @@ describe('extension entry bundle', () => {
       supported: { 'dynamic-import': false },
       entryPoints: [join(repoRoot, 'src/extension/extension.ts')],
       outfile: join(repoRoot, 'dist-test/extension.js'),
-      plugins: [{ name: 'tuner-apart', setup: (b) => b.onResolve({ filter: /^\.\/tuner$/ }, () => ({ path: './tuner.js', external: true })) }],
+      plugins: [
+        {
+          name: 'tuner-apart',
+          setup: (b) => b.onResolve({ filter: /^\.\/tuner$/ }, () => ({ path: './tuner.js', external: true })),
+        },
+      ],
       logLevel: 'silent',
     });
-    const inputs = Object.keys(out.metafile.inputs).map((p) => relative(repoRoot, resolve(p)).replace(/\\/g, '/')).sort();
-    assert.deepEqual(inputs, ['src/extension/agent/toolNames.ts', 'src/extension/commandTable.ts', 'src/extension/extension.ts', 'src/extension/panel/planViewType.ts']);
+    const inputs = Object.keys(out.metafile.inputs)
+      .map((p) => relative(repoRoot, resolve(p)).replace(/\\/g, '/'))
+      .sort();
+    assert.deepEqual(inputs, [
+      'src/extension/agent/toolNames.ts',
+      'src/extension/commandTable.ts',
+      'src/extension/extension.ts',
+      'src/extension/panel/planViewType.ts',
+    ]);
     const text = out.outputFiles[0].text;
-    assert.match(text, /require\("\.\/tuner\.js"\)/, 'loads the rest with require (the extension host provides vscode to it)');
+    assert.match(
+      text,
+      /require\("\.\/tuner\.js"\)/,
+      'loads the rest with require (the extension host provides vscode to it)',
+    );
     assert.ok(text.length < 10_000, `entry is ${text.length} bytes`);
   });
 });

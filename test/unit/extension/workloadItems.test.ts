@@ -13,7 +13,13 @@ import { PgSession } from '../../../src/core/db/pgSession';
 import { openEmbeddedDatabase } from '../../../src/core/db/embeddedDatabase';
 import { loadParser } from '../../../src/core/sql/parser';
 import { findStatementSources, indexStatementSources } from '../../../src/core/workload/statementSources';
-import { loadTopQueries, orderValue, topQueryOrders, type TopQueriesResult, type TopQueryOrder } from '../../../src/core/workload/topQueries';
+import {
+  loadTopQueries,
+  orderValue,
+  topQueryOrders,
+  type TopQueriesResult,
+  type TopQueryOrder,
+} from '../../../src/core/workload/topQueries';
 import {
   embeddedWorkloadNote,
   isTopQueryOrder,
@@ -53,15 +59,20 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
     const c = new Client({ connectionString: url });
     await c.connect();
     try {
-      await c.query('CREATE TABLE wi_items (id int PRIMARY KEY, v int NOT NULL); INSERT INTO wi_items SELECT g, g % 10 FROM generate_series(1, 500) g');
+      await c.query(
+        'CREATE TABLE wi_items (id int PRIMARY KEY, v int NOT NULL); INSERT INTO wi_items SELECT g, g % 10 FROM generate_series(1, 500) g',
+      );
       // Only this database's counters: other test files' statements stay.
-      await c.query('SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)');
+      await c.query(
+        'SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)',
+      );
       for (let i = 0; i < 4; i++) await c.query(slow);
       for (let i = 1; i <= 60; i++) await c.query(lookup, [i]);
     } finally {
       await c.end();
     }
-    for (const orderBy of ['total', 'calls'] as const) results.set(orderBy, await loadTopQueries(session, { orderBy, limit: 10 }));
+    for (const orderBy of ['total', 'calls'] as const)
+      results.set(orderBy, await loadTopQueries(session, { orderBy, limit: 10 }));
   });
 
   after(async () => {
@@ -74,10 +85,16 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
     const statements = byTotal.filter((n): n is StatementNode => n.kind === 'statement');
     assert.equal(statements.length, byTotal.length, 'no notes on a preloaded server with the extension');
     assert.equal(statements[0].label, 'SELECT pg_sleep($1)');
-    assert.match(statements[0].description ?? '', /^\d+\.\d% of total time · \d+ ms total · 4 calls · \d+\.\d ms mean$/);
+    assert.match(
+      statements[0].description ?? '',
+      /^\d+\.\d% of total time · \d+ ms total · 4 calls · \d+\.\d ms mean$/,
+    );
     assert.ok(statements[0].statement.totalTimeMs >= 200);
     const totals = statements.map((n) => n.statement.totalTimeMs);
-    assert.deepEqual(totals, [...totals].sort((a, b) => b - a));
+    assert.deepEqual(
+      totals,
+      [...totals].sort((a, b) => b - a),
+    );
     assert.equal(new Set(statements.map((n) => n.id)).size, statements.length, 'ids are unique');
     assert.ok(statements.every((n) => n.explainable && n.icon === 'symbol-event'));
     assert.match(statements[0].tooltip ?? '', /^\*\*#1 by total time\*\*\n\n```sql\nSELECT pg_sleep\(\$1\)\n```/);
@@ -97,8 +114,14 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
     const reversed: TopQueriesResult = { ...r, orderBy: 'calls', statements: [...r.statements].reverse() };
     const nodes = topQueryNodes({ result: reversed, connectionKind: 'server' }) as StatementNode[];
     const calls = nodes.map((n) => orderValue(n.statement, 'calls'));
-    assert.deepEqual(calls, [...calls].sort((a, b) => b - a));
-    assert.deepEqual(nodes.map((n) => n.statement.rank), nodes.map((_n, i) => i + 1));
+    assert.deepEqual(
+      calls,
+      [...calls].sort((a, b) => b - a),
+    );
+    assert.deepEqual(
+      nodes.map((n) => n.statement.rank),
+      nodes.map((_n, i) => i + 1),
+    );
     assert.equal(nodes[0].statement.share, nodes[0].statement.shares.calls);
   });
 
@@ -110,10 +133,16 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
     assert.equal(note.kind, 'note');
     assert.equal(note.label, 'pg_stat_statements is not created in this database');
     assert.match(note.description ?? '', new RegExp(`not created in database "${dbName}"`));
-    assert.deepEqual(note.steps.map((s) => s.label), ['1. CREATE EXTENSION pg_stat_statements;']);
+    assert.deepEqual(
+      note.steps.map((s) => s.label),
+      ['1. CREATE EXTENSION pg_stat_statements;'],
+    );
     // Clicking a step opens the script; the SQL stays runnable text, the rest are comments.
     assert.match(note.steps[0].script, /\nCREATE EXTENSION pg_stat_statements;\n$/);
-    assert.match(note.steps[0].script, /^-- pg_stat_statements is not created in this database\n-- Review, then run these yourself/);
+    assert.match(
+      note.steps[0].script,
+      /^-- pg_stat_statements is not created in this database\n-- Review, then run these yourself/,
+    );
   });
 
   it('turns the shared_preload_libraries steps into comments and keeps SQL as SQL', () => {
@@ -183,19 +212,34 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
   it('links a statement to the workspace files that issue it', async () => {
     await loadParser();
     const files = [
-      { path: 'file:///w/src/items.ts', text: 'export const byId = (id: number) =>\n  db.query(`SELECT id, v\n    FROM wi_items WHERE id = ${id}`);\n' },
+      {
+        path: 'file:///w/src/items.ts',
+        text: 'export const byId = (id: number) =>\n  db.query(`SELECT id, v\n    FROM wi_items WHERE id = ${id}`);\n',
+      },
       { path: 'file:///w/sql/report.sql', text: '-- report\nSELECT 1;\n\nselect id, v from wi_items where id = 7;\n' },
       { path: 'file:///w/src/other.js', text: "const q = 'SELECT v FROM wi_items WHERE id = 1';\n" },
     ];
-    const statement = (results.get('calls')!.statements[0]);
+    const statement = results.get('calls')!.statements[0];
     assert.equal(statement.query, lookup);
     const found = findStatementSources(statement, indexStatementSources(files));
     const nodes = sourceNodes('statement:x', found, (p) => p.replace('file:///w/', ''));
-    assert.deepEqual(nodes.map((n) => [n.label, n.description]), [['src/items.ts:2', 'Found in workspace'], ['sql/report.sql:4', 'Found in workspace']]);
-    assert.deepEqual(nodes.map((n) => n.id), ['statement:x:source-0', 'statement:x:source-1']);
+    assert.deepEqual(
+      nodes.map((n) => [n.label, n.description]),
+      [
+        ['src/items.ts:2', 'Found in workspace'],
+        ['sql/report.sql:4', 'Found in workspace'],
+      ],
+    );
+    assert.deepEqual(
+      nodes.map((n) => n.id),
+      ['statement:x:source-0', 'statement:x:source-1'],
+    );
     assert.match(nodes[0].tooltip ?? '', /```sql\nSELECT id, v\n {4}FROM wi_items WHERE id = \$1\n```/);
     const none = notFoundNode('statement:y', 3);
-    assert.deepEqual([none.label, none.description, none.id], ['Not found in workspace', '3 .sql/.ts/.js files searched', 'statement:y:not-found']);
+    assert.deepEqual(
+      [none.label, none.description, none.id],
+      ['Not found in workspace', '3 .sql/.ts/.js files searched', 'statement:y:not-found'],
+    );
   });
 
   it('describes the view and offers every order in the quick pick, the current one marked', () => {
@@ -204,8 +248,14 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
     const limited: TopQueriesResult = { ...r, statements: r.statements.slice(0, 1) };
     assert.match(viewDescription(limited, 'total', 'e2e server'), /^by total time · e2e server · top 1 of \d+$/);
     const picks = orderPicks('temp');
-    assert.deepEqual(picks.map((p) => p.orderBy), [...topQueryOrders]);
-    assert.deepEqual(picks.filter((p) => p.description === 'current').map((p) => p.label), ['Temp blocks written']);
+    assert.deepEqual(
+      picks.map((p) => p.orderBy),
+      [...topQueryOrders],
+    );
+    assert.deepEqual(
+      picks.filter((p) => p.description === 'current').map((p) => p.label),
+      ['Temp blocks written'],
+    );
     assert.ok(isTopQueryOrder('reads') && !isTopQueryOrder('bogus') && !isTopQueryOrder(undefined));
     assert.equal(oneLine('SELECT a,\n       b\n  FROM t'), 'SELECT a, b FROM t');
     assert.equal(oneLine('x'.repeat(200)).length, 72);
@@ -218,7 +268,9 @@ describe('Top Queries view contributions (package.json)', () => {
     views: Record<string, Array<{ id: string; name: string }>>;
     menus: Record<string, Array<{ command: string; when?: string; group?: string }>>;
   }
-  const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { contributes: Contributes };
+  const manifest = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
+    contributes: Contributes;
+  };
   const c = manifest.contributes;
 
   it('puts a "PostgreSQL Tuner" container in the activity bar with the Top Queries view', () => {
@@ -226,15 +278,23 @@ describe('Top Queries view contributions (package.json)', () => {
     assert.ok(container);
     assert.equal(container.title, 'PostgreSQL Tuner');
     assert.match(readFileSync(join(__dirname, '../../..', container.icon), 'utf8'), /^<svg /);
-    assert.deepEqual(c.views.pgTuner.map((v) => [v.id, v.name]), [['pgTuner.topQueries', 'Top Queries']]);
+    assert.deepEqual(
+      c.views.pgTuner.map((v) => [v.id, v.name]),
+      [['pgTuner.topQueries', 'Top Queries']],
+    );
     const vscodeignore = readFileSync(join(__dirname, '../../../.vscodeignore'), 'utf8');
     assert.match(vscodeignore, /^!media\/\*\.svg$/m, 'the icon is packaged');
   });
 
   it('has refresh, order and health report on the view title, all of them table commands', () => {
     const title = c.menus['view/title'].filter((m) => m.when === 'view == pgTuner.topQueries').map((m) => m.command);
-    assert.deepEqual(title.sort(), ['pgTuner.orderTopQueries', 'pgTuner.refreshTopQueries', 'pgTuner.showHealthReport']);
+    assert.deepEqual(title.sort(), [
+      'pgTuner.orderTopQueries',
+      'pgTuner.refreshTopQueries',
+      'pgTuner.showHealthReport',
+    ]);
     const ids = new Set(commandSpecs.map((s) => s.id));
-    for (const m of [...c.menus['view/title'], ...c.menus['view/item/context']]) assert.ok(ids.has(m.command as never), m.command);
+    for (const m of [...c.menus['view/title'], ...c.menus['view/item/context']])
+      assert.ok(ids.has(m.command as never), m.command);
   });
 });

@@ -68,7 +68,10 @@ describe('pg-tuner top and health (built bundle)', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^Health of ${dbName}: \\d+ / 100`));
     assert.match(r.stdout, /Foreign key orders_customer_id_fkey on orders \(customer_id\) has no index/);
-    assert.match(r.stdout, /Fix: {6}CREATE INDEX CONCURRENTLY public\.orders_customer_id_idx ON public\.orders \(customer_id\);/);
+    assert.match(
+      r.stdout,
+      /Fix: {6}CREATE INDEX CONCURRENTLY public\.orders_customer_id_idx ON public\.orders \(customer_id\);/,
+    );
     assert.match(r.stderr, /Health report written to/);
     const md = readFileSync(out, 'utf8');
     assert.match(md, new RegExp(`^# Health report: ${dbName}`));

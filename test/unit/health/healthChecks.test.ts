@@ -88,10 +88,19 @@ describe('health checks (real server, planted database)', function () {
   });
 
   it('runs every check, none skipped, in report order', () => {
-    assert.deepEqual(result.checks.map((c) => c.id), healthChecks.map((c) => c.id));
-    assert.deepEqual(result.checks.filter((c) => c.status === 'skipped').map((c) => c.id), []);
+    assert.deepEqual(
+      result.checks.map((c) => c.id),
+      healthChecks.map((c) => c.id),
+    );
+    assert.deepEqual(
+      result.checks.filter((c) => c.status === 'skipped').map((c) => c.id),
+      [],
+    );
     assert.equal(result.database, dbName);
-    assert.equal(healthChecks.reduce((sum, c) => sum + c.weight, 0), 100);
+    assert.equal(
+      healthChecks.reduce((sum, c) => sum + c.weight, 0),
+      100,
+    );
   });
 
   it('finds the unindexed foreign key, not the two-column one indexed in the other order', () => {
@@ -106,7 +115,10 @@ describe('health checks (real server, planted database)', function () {
     assert.deepEqual(keys(result, 'unused-index'), [`public.${planted.unusedIndex}`]);
     const f = result.checks.find((c) => c.id === 'unused-index')!.findings[0];
     assert.equal(f.fix?.ddl, `DROP INDEX CONCURRENTLY public.${planted.unusedIndex};`);
-    assert.equal(f.fix?.rollback, `CREATE INDEX CONCURRENTLY ${planted.unusedIndex} ON public.events USING btree (kind);`);
+    assert.equal(
+      f.fix?.rollback,
+      `CREATE INDEX CONCURRENTLY ${planted.unusedIndex} ON public.events USING btree (kind);`,
+    );
   });
 
   it('finds the duplicate (dropping the unscanned twin) and the prefix-redundant index', async () => {
@@ -124,13 +136,19 @@ describe('health checks (real server, planted database)', function () {
     assert.match(dup.title, /duplicates/);
     assert.equal(prefix.target.name, planted.prefix.redundant);
     assert.match(prefix.title, new RegExp(`prefix of ${planted.prefix.kept}`));
-    assert.equal(prefix.fix?.rollback, `CREATE INDEX CONCURRENTLY ${planted.prefix.redundant} ON public.visits USING btree (page);`);
+    assert.equal(
+      prefix.fix?.rollback,
+      `CREATE INDEX CONCURRENTLY ${planted.prefix.redundant} ON public.visits USING btree (page);`,
+    );
   });
 
   it('finds the invalid index left by the failed CREATE UNIQUE INDEX CONCURRENTLY', () => {
     assert.deepEqual(keys(result, 'invalid-index'), [`public.${planted.invalidIndex}`]);
     const f = result.checks.find((c) => c.id === 'invalid-index')!.findings[0];
-    assert.match(f.fix!.ddl, /^DROP INDEX CONCURRENTLY public\.emails_address_key;\nCREATE UNIQUE INDEX CONCURRENTLY emails_address_key ON public\.emails/);
+    assert.match(
+      f.fix!.ddl,
+      /^DROP INDEX CONCURRENTLY public\.emails_address_key;\nCREATE UNIQUE INDEX CONCURRENTLY emails_address_key ON public\.emails/,
+    );
     assert.match(f.risk, /duplicate values/);
   });
 
@@ -151,11 +169,17 @@ describe('health checks (real server, planted database)', function () {
   });
 
   it('finds the never-analysed table and the dead rows of the updated one', () => {
-    assert.deepEqual(keys(result, 'vacuum-analyze'), [`public.${planted.bloatedTable}:dead-tuples`, `public.${planted.neverAnalysed}:never-analysed`]);
+    assert.deepEqual(keys(result, 'vacuum-analyze'), [
+      `public.${planted.bloatedTable}:dead-tuples`,
+      `public.${planted.neverAnalysed}:never-analysed`,
+    ]);
   });
 
   it('finds the idle-in-transaction and the long-running session, not its own', () => {
-    assert.deepEqual(keys(result, 'long-running-session'), [`pid:${idlePid}:idle-in-transaction`, `pid:${sleeperPid}:active`].sort());
+    assert.deepEqual(
+      keys(result, 'long-running-session'),
+      [`pid:${idlePid}:idle-in-transaction`, `pid:${sleeperPid}:active`].sort(),
+    );
   });
 
   it('finds temp files against work_mem, and random_page_cost = 4 on an all-cached workload', () => {
@@ -173,7 +197,13 @@ describe('health checks (real server, planted database)', function () {
   it('flags cache hits and connection use once the thresholds are below what the database shows', async () => {
     const strict = await runHealthChecks(session, {
       only: ['cache-hit-ratio', 'connection-use'],
-      thresholds: { databaseHitRatio: 1.01, databaseMinBlocksRead: 1, tableHitRatio: 1.01, tableMinBlocksRead: 1, connectionWarnRatio: 0 },
+      thresholds: {
+        databaseHitRatio: 1.01,
+        databaseMinBlocksRead: 1,
+        tableHitRatio: 1.01,
+        tableMinBlocksRead: 1,
+        connectionWarnRatio: 0,
+      },
     });
     const cache = keys(strict, 'cache-hit-ratio');
     assert.ok(cache.includes(`database:${dbName}`), cache.join());
@@ -197,7 +227,11 @@ describe('health checks (real server, planted database)', function () {
 
   it('changes nothing: the catalog is the same after the checks', async () => {
     const count = async (): Promise<string> =>
-      (await session.query<{ n: string }>("SELECT count(*)::text || '/' || (SELECT count(*) FROM pg_index)::text AS n FROM pg_class"))[0].n;
+      (
+        await session.query<{ n: string }>(
+          "SELECT count(*)::text || '/' || (SELECT count(*) FROM pg_index)::text AS n FROM pg_class",
+        )
+      )[0].n;
     const before = await count();
     await runHealthChecks(session);
     assert.equal(await count(), before);

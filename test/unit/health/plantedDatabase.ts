@@ -88,7 +88,9 @@ COMMIT`);
     for (let i = 0; i < 15; i++) await c.query('SELECT count(*) FROM readings WHERE value = $1', [i]);
     // Planted: a sort that spills to temp files under a small work_mem.
     await c.query("SET work_mem = '64kB'");
-    await c.query("SELECT count(*) FROM (SELECT id, value, repeat('x', 20) AS filler FROM readings ORDER BY value DESC, id OFFSET 0) s");
+    await c.query(
+      "SELECT count(*) FROM (SELECT id, value, repeat('x', 20) AS filler FROM readings ORDER BY value DESC, id OFFSET 0) s",
+    );
     await c.query('RESET work_mem');
   } finally {
     // Ending the session flushes its statistics, so every reader sees the same counts.

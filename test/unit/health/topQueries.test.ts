@@ -7,11 +7,22 @@ import { Client } from 'pg';
 import { testServer } from '../../helpers/globalServer';
 import { startTestServer, type TestServer } from '../../helpers/postgresServer';
 import { PgSession } from '../../../src/core/db/pgSession';
-import { loadTopQueries, orderValue, sortTopStatements, topQueryOrders, topQueriesSql } from '../../../src/core/workload/topQueries';
+import {
+  loadTopQueries,
+  orderValue,
+  sortTopStatements,
+  topQueryOrders,
+  topQueriesSql,
+} from '../../../src/core/workload/topQueries';
 import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../../src/core/workload/topQueries';
 import { chooseStatementColumns } from '../../../src/core/workload/statementColumns';
 import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
-import { findStatementSources, indexStatementSources, sourceWithValues, sqlLiteralCandidates } from '../../../src/core/workload/statementSources';
+import {
+  findStatementSources,
+  indexStatementSources,
+  sourceWithValues,
+  sqlLiteralCandidates,
+} from '../../../src/core/workload/statementSources';
 import { loadParser } from '../../../src/core/sql/parser';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,7 +99,10 @@ describe('top queries (real server, pg_stat_statements)', function () {
     await session.explain({ sql: 'SELECT v FROM wl_items WHERE id < 20', analyze: true });
     for (const orderBy of topQueryOrders) results.set(orderBy, await loadTopQueries(session, { orderBy, limit: 50 }));
     const seen = results.get('calls')!.statements.map((s) => s.query);
-    assert.ok(!seen.some((q) => /wl_items WHERE (v <|id <)|^EXPLAIN|^BEGIN|^SET LOCAL|pg_stat_statements s/i.test(q)), seen.join('\n'));
+    assert.ok(
+      !seen.some((q) => /wl_items WHERE (v <|id <)|^EXPLAIN|^BEGIN|^SET LOCAL|pg_stat_statements s/i.test(q)),
+      seen.join('\n'),
+    );
     for (const orderBy of topQueryOrders) {
       const r = results.get(orderBy)!;
       assert.equal(r.status, 'ok');
@@ -96,8 +110,15 @@ describe('top queries (real server, pg_stat_statements)', function () {
       assert.equal(r.extensionVersion, '1.10');
       assert.match(r.statements[0].query, expectedFirst[orderBy], `${orderBy}: ${r.statements[0].query}`);
       const values = r.statements.map((s) => orderValue(s, orderBy));
-      assert.deepEqual(values, [...values].sort((a, b) => b - a), `${orderBy} is descending`);
-      assert.deepEqual(r.statements.map((s) => s.rank), r.statements.map((_s, i) => i + 1));
+      assert.deepEqual(
+        values,
+        [...values].sort((a, b) => b - a),
+        `${orderBy} is descending`,
+      );
+      assert.deepEqual(
+        r.statements.map((s) => s.rank),
+        r.statements.map((_s, i) => i + 1),
+      );
     }
   });
 
@@ -150,18 +171,30 @@ describe('top queries (real server, pg_stat_statements)', function () {
     const listed = await loadTopQueries(session, { orderBy: 'calls', limit: 100 });
     const all = await loadTopQueries(session, { orderBy: 'calls', limit: 100, includeUtility: true });
     const utility = /^\s*(\/\*.*?\*\/\s*)?(VACUUM|GRANT|SET|RESET)\b/i;
-    assert.deepEqual(listed.statements.filter((s) => utility.test(s.query)).map((s) => s.query), []);
+    assert.deepEqual(
+      listed.statements.filter((s) => utility.test(s.query)).map((s) => s.query),
+      [],
+    );
     const utilityQueries = all.statements.filter((s) => utility.test(s.query)).map((s) => s.query);
     for (const expected of [/^VACUUM wl_items/, /GRANT SELECT ON wl_items/, /^SET ROLE/, /^SET work_mem/]) {
-      assert.ok(utilityQueries.some((q) => expected.test(q)), `${expected} listed with includeUtility: ${utilityQueries.join(' | ')}`);
+      assert.ok(
+        utilityQueries.some((q) => expected.test(q)),
+        `${expected} listed with includeUtility: ${utilityQueries.join(' | ')}`,
+      );
     }
-    assert.ok(listed.statements.some((s) => /\(SELECT v FROM wl_items WHERE id = \$1\)/.test(s.query)), 'a commented, parenthesised SELECT stays');
+    assert.ok(
+      listed.statements.some((s) => /\(SELECT v FROM wl_items WHERE id = \$1\)/.test(s.query)),
+      'a commented, parenthesised SELECT stays',
+    );
     const note = listed.notes.find((n) => n.kind === 'utility-statements');
     assert.ok(note, 'a note says utility statements are not listed');
     // Whatever else the server recorded (a session's own SET, say): the note counts exactly what was left out.
     assert.ok(all.statements.length < 100, 'both lists are whole');
     assert.match(note.message, new RegExp(`^${all.statements.length - listed.statements.length} utility statements`));
-    assert.equal(all.notes.find((n) => n.kind === 'utility-statements'), undefined);
+    assert.equal(
+      all.notes.find((n) => n.kind === 'utility-statements'),
+      undefined,
+    );
     // The shares are of every statement, listed or not.
     assert.deepEqual(listed.totals, all.totals);
     assert.equal(listed.statementCount, all.statementCount);
@@ -206,13 +239,28 @@ describe('top queries (real server, pg_stat_statements)', function () {
   it('finds the statement in a .sql and a .ts file of the workspace by fingerprint', async () => {
     await loadParser();
     const dir = join(__dirname, 'fixtures/workspace');
-    const files = ['reports.sql', 'itemRepository.ts'].map((name) => ({ path: name, text: readFileSync(join(dir, name), 'utf8') }));
+    const files = ['reports.sql', 'itemRepository.ts'].map((name) => ({
+      path: name,
+      text: readFileSync(join(dir, name), 'utf8'),
+    }));
     const lookup = results.get('calls')!.statements[0]; // as the server normalized it: WHERE id = $1
     const sources = findStatementSources(lookup, files);
-    assert.deepEqual(sources.map((s) => [s.path, s.line]), [['reports.sql', 3], ['itemRepository.ts', 6]]);
+    assert.deepEqual(
+      sources.map((s) => [s.path, s.line]),
+      [
+        ['reports.sql', 3],
+        ['itemRepository.ts', 6],
+      ],
+    );
     const [sqlSource, tsSource] = sources;
-    assert.equal(files[0].text.slice(sqlSource.range.start, sqlSource.range.end), 'select id, v\n  from wl_items\n where id = 42');
-    assert.equal(files[1].text.slice(tsSource.range.start, tsSource.range.end), 'SELECT id, v FROM wl_items\n    WHERE id = ${id}');
+    assert.equal(
+      files[0].text.slice(sqlSource.range.start, sqlSource.range.end),
+      'select id, v\n  from wl_items\n where id = 42',
+    );
+    assert.equal(
+      files[1].text.slice(tsSource.range.start, tsSource.range.end),
+      'SELECT id, v FROM wl_items\n    WHERE id = ${id}',
+    );
     assert.equal(tsSource.sql, 'SELECT id, v FROM wl_items\n    WHERE id = $1');
     // Opening the statement takes the copy with values (the .sql file's 42), never one with its own $n.
     assert.equal(sourceWithValues(sources), sqlSource);
@@ -220,10 +268,19 @@ describe('top queries (real server, pg_stat_statements)', function () {
     assert.equal(sourceWithValues([tsSource]), undefined);
     // The count statement is not in the workload's top list, but both files have one: an index serves many lookups.
     const index = indexStatementSources(files);
-    const counts = findStatementSources({ query: 'SELECT count(*) FROM wl_items WHERE v < $1', textVisible: true }, index);
-    assert.deepEqual(counts.map((s) => s.path), ['reports.sql', 'itemRepository.ts']);
+    const counts = findStatementSources(
+      { query: 'SELECT count(*) FROM wl_items WHERE v < $1', textVisible: true },
+      index,
+    );
+    assert.deepEqual(
+      counts.map((s) => s.path),
+      ['reports.sql', 'itemRepository.ts'],
+    );
     // Near misses: another comparison, prose starting with SELECT, hidden text.
-    assert.deepEqual(findStatementSources({ query: 'SELECT id FROM wl_items WHERE v < $1', textVisible: true }, index), []);
+    assert.deepEqual(
+      findStatementSources({ query: 'SELECT id FROM wl_items WHERE v < $1', textVisible: true }, index),
+      [],
+    );
     // The prose literal starts like a statement, so it is a candidate, but it does not parse: the .ts file gives two.
     assert.equal(sqlLiteralCandidates('itemRepository.ts', files[1].text).length, 3);
     assert.equal([...index.values()].flat().filter((s) => s.path === 'itemRepository.ts').length, 2);
@@ -240,7 +297,10 @@ describe('top queries (real server, pg_stat_statements)', function () {
       assert.equal(r.status, 'unavailable');
       assert.deepEqual(r.statements, []);
       assert.equal(r.notes[0]?.kind, 'extension-not-preloaded');
-      assert.ok(r.notes[0].steps.some((step) => step.includes("shared_preload_libraries = 'pg_stat_statements'")), r.notes[0].steps.join('\n'));
+      assert.ok(
+        r.notes[0].steps.some((step) => step.includes("shared_preload_libraries = 'pg_stat_statements'")),
+        r.notes[0].steps.join('\n'),
+      );
     } finally {
       await bareSession.close();
       await bare.stop();
@@ -248,15 +308,44 @@ describe('top queries (real server, pg_stat_statements)', function () {
   });
 
   it('builds its query from the columns of PostgreSQL 12 and 17 as well', () => {
-    const v12 = chooseStatementColumns(['userid', 'dbid', 'queryid', 'query', 'calls', 'total_time', 'min_time', 'max_time', 'mean_time', 'stddev_time', 'rows',
-      'shared_blks_hit', 'shared_blks_read', 'temp_blks_read', 'temp_blks_written', 'blk_read_time', 'blk_write_time']);
+    const v12 = chooseStatementColumns([
+      'userid',
+      'dbid',
+      'queryid',
+      'query',
+      'calls',
+      'total_time',
+      'min_time',
+      'max_time',
+      'mean_time',
+      'stddev_time',
+      'rows',
+      'shared_blks_hit',
+      'shared_blks_read',
+      'temp_blks_read',
+      'temp_blks_written',
+      'blk_read_time',
+      'blk_write_time',
+    ]);
     const sql12 = topQueriesSql('public.pg_stat_statements', v12, 'mean', false);
     assert.match(sql12, /s\.total_time::float8 AS total_time/);
     assert.match(sql12, /s\.blk_read_time::float8 AS blk_read_time/);
     assert.match(sql12, /NULL::boolean AS toplevel/);
     assert.doesNotMatch(sql12, /AND s\.toplevel/);
-    const v17 = chooseStatementColumns(['toplevel', 'calls', 'total_exec_time', 'mean_exec_time', 'total_plan_time', 'rows', 'shared_blks_hit', 'shared_blks_read',
-      'temp_blks_read', 'temp_blks_written', 'shared_blk_read_time', 'local_blk_read_time']);
+    const v17 = chooseStatementColumns([
+      'toplevel',
+      'calls',
+      'total_exec_time',
+      'mean_exec_time',
+      'total_plan_time',
+      'rows',
+      'shared_blks_hit',
+      'shared_blks_read',
+      'temp_blks_read',
+      'temp_blks_written',
+      'shared_blk_read_time',
+      'local_blk_read_time',
+    ]);
     const sql17 = topQueriesSql('public.pg_stat_statements', v17, 'total', false);
     assert.match(sql17, /s\.total_exec_time::float8 AS total_time/);
     assert.match(sql17, /s\.shared_blk_read_time::float8 AS blk_read_time/);

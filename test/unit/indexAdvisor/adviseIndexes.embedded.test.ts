@@ -13,7 +13,9 @@ describe('adviseIndexes on the embedded database (PGlite, no HypoPG)', function 
   let session: PgliteSession;
 
   before(async () => {
-    session = await openEmbeddedDatabase([{ path: 'schema.sql', text: dashboardSchemaSql(5_000, 50_000).replace('SET synchronous_commit = on;', '') }]);
+    session = await openEmbeddedDatabase([
+      { path: 'schema.sql', text: dashboardSchemaSql(5_000, 50_000).replace('SET synchronous_commit = on;', '') },
+    ]);
     for (const v of vacuumStatements(['users', 'orders'])) await session.execute(v);
   });
   after(async () => {
@@ -21,7 +23,11 @@ describe('adviseIndexes on the embedded database (PGlite, no HypoPG)', function 
   });
 
   it('reports HypoPG missing, measures instead, and builds nothing that stays', async () => {
-    const advice = await adviseIndexes(session, "SELECT id, email FROM users WHERE lower(email) = 'user42@example.com'", { allowMeasuredWhatIf: false });
+    const advice = await adviseIndexes(
+      session,
+      "SELECT id, email FROM users WHERE lower(email) = 'user42@example.com'",
+      { allowMeasuredWhatIf: false },
+    );
     assert.equal(advice.hypopg.available, false);
     assert.ok(advice.notes.some((n) => n.kind === 'hypopg-unavailable'));
     const s = advice.suggestions[0];
@@ -30,7 +36,9 @@ describe('adviseIndexes on the embedded database (PGlite, no HypoPG)', function 
     assert.equal(s.label, 'measured');
     assert.equal(s.estimate?.method, 'planner');
     assert.ok(s.measurement && s.measurement.where === 'embedded' && s.measurement.sizeBytes > 0);
-    const rows = await session.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'public'");
+    const rows = await session.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'public'",
+    );
     assert.equal(Number(rows[0].n), 2);
   });
 

@@ -15,7 +15,14 @@ function column(table: string, name: string, nDistinct: number, dataType = 'inte
 }
 
 function catalog(indexes: IndexInfo[] = []): CatalogSnapshot {
-  const table = (name: string, rows: number) => ({ schema: 'public', name, estimatedRows: rows, relPages: rows / 100, totalBytes: rows * 100, tableBytes: rows * 80 });
+  const table = (name: string, rows: number) => ({
+    schema: 'public',
+    name,
+    estimatedRows: rows,
+    relPages: rows / 100,
+    totalBytes: rows * 100,
+    tableBytes: rows * 80,
+  });
   return {
     server: { versionNum: 150000, versionText: 'PostgreSQL 15', extensions: {}, settings: {} },
     tables: [table('orders', 1_000_000), table('users', 100_000), table('events', 500_000)],
@@ -48,9 +55,19 @@ describe('index candidates by rule', () => {
     assert.deepEqual(keys(composite), ['user_id', 'status', 'created_at']);
     // One direction: ascending keys, scanned backwards. Mixed directions: the keys follow each item.
     assert.equal(composite.keys[2].descending, undefined);
-    const mixed = generateCandidates({ facts: analyseStatement('SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, total'), catalog: catalog() });
+    const mixed = generateCandidates({
+      facts: analyseStatement('SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, total'),
+      catalog: catalog(),
+    });
     const sorted = mixed.candidates.find((c) => c.keys.length === 3);
-    assert.deepEqual(sorted?.keys.map((k) => [k.column, k.descending === true]), [['user_id', false], ['created_at', true], ['total', false]]);
+    assert.deepEqual(
+      sorted?.keys.map((k) => [k.column, k.descending === true]),
+      [
+        ['user_id', false],
+        ['created_at', true],
+        ['total', false],
+      ],
+    );
     assert.match(composite.columnOrderReason, /equality columns first/);
     const covering = candidates.find((c) => c.features.includes('covering') && c.keys.length === 3);
     assert.deepEqual(covering?.include, ['id', 'total']);
@@ -58,13 +75,24 @@ describe('index candidates by rule', () => {
 
   it('turns a selective constant predicate into a partial index, and keeps a non-selective one out', () => {
     const facts = analyseStatement("SELECT id, email FROM users WHERE status = 'active' AND email LIKE 'ab%'");
-    const selective = generateCandidates({ facts, catalog: catalog(), selectivity: new Map([[selectivityKey('users', "status = 'active'"), 0.05]]) });
+    const selective = generateCandidates({
+      facts,
+      catalog: catalog(),
+      selectivity: new Map([[selectivityKey('users', "status = 'active'"), 0.05]]),
+    });
     const partial = selective.candidates.find((c) => c.predicate !== undefined);
     assert.ok(partial);
     assert.equal(partial.predicate, "status = 'active'");
     assert.deepEqual(keys(partial), ['email']);
-    const broad = generateCandidates({ facts, catalog: catalog(), selectivity: new Map([[selectivityKey('users', "status = 'active'"), 0.7]]) });
-    assert.equal(broad.candidates.some((c) => c.predicate !== undefined), false);
+    const broad = generateCandidates({
+      facts,
+      catalog: catalog(),
+      selectivity: new Map([[selectivityKey('users', "status = 'active'"), 0.7]]),
+    });
+    assert.equal(
+      broad.candidates.some((c) => c.predicate !== undefined),
+      false,
+    );
   });
 
   it('indexes an expression the predicate applies to, with qualifiers removed', () => {
@@ -82,7 +110,10 @@ describe('index candidates by rule', () => {
     const { candidates } = generateCandidates({ facts, catalog: catalog() });
     assert.equal(candidates[0].method, 'gin');
     assert.equal(candidates[0].keys[0].opclass, 'jsonb_path_ops');
-    const fts = generateCandidates({ facts: analyseStatement("SELECT id FROM events WHERE to_tsvector('english', body) @@ plainto_tsquery('x')"), catalog: catalog() });
+    const fts = generateCandidates({
+      facts: analyseStatement("SELECT id FROM events WHERE to_tsvector('english', body) @@ plainto_tsquery('x')"),
+      catalog: catalog(),
+    });
     assert.equal(fts.candidates[0].method, 'gin');
     assert.equal(fts.candidates[0].keys[0].expression, "to_tsvector('english', body)");
   });
@@ -97,22 +128,60 @@ describe('index candidates by rule', () => {
   });
 
   it('proposes the join key of the nullable side, led by the join column', () => {
-    const facts = analyseStatement('SELECT u.name, o.total FROM users u JOIN orders o ON o.user_id = u.id WHERE u.status = $1');
+    const facts = analyseStatement(
+      'SELECT u.name, o.total FROM users u JOIN orders o ON o.user_id = u.id WHERE u.status = $1',
+    );
     const { candidates } = generateCandidates({ facts, catalog: catalog() });
-    assert.ok(candidates.some((c) => c.table === 'orders' && keys(c)[0] === 'user_id' && c.features.includes('join-key')));
+    assert.ok(
+      candidates.some((c) => c.table === 'orders' && keys(c)[0] === 'user_id' && c.features.includes('join-key')),
+    );
   });
 
   it('recognises an existing index that covers a candidate (equal or longer, same predicate)', () => {
     const index = (name: string, keyColumns: string[], predicate?: string, include: string[] = []): IndexInfo => ({
-      schema: 'public', table: 'orders', name, definition: '', method: 'btree', keyColumns, includeColumns: include, predicate,
-      unique: false, primary: false, valid: true, sizeBytes: 0,
+      schema: 'public',
+      table: 'orders',
+      name,
+      definition: '',
+      method: 'btree',
+      keyColumns,
+      includeColumns: include,
+      predicate,
+      unique: false,
+      primary: false,
+      valid: true,
+      sizeBytes: 0,
     });
-    const c = { table: 'orders', schema: 'public', method: 'btree', keys: [{ column: 'user_id', reason: '' }], include: ['total'], features: [], name: 'x', serves: [], ruleScore: 0, columnOrderReason: '' } as IndexCandidate;
-    assert.equal(existingCoverage(c, [index('a', ['user_id', 'created_at'], undefined, ['total'])])?.relation, 'covered');
+    const c = {
+      table: 'orders',
+      schema: 'public',
+      method: 'btree',
+      keys: [{ column: 'user_id', reason: '' }],
+      include: ['total'],
+      features: [],
+      name: 'x',
+      serves: [],
+      ruleScore: 0,
+      columnOrderReason: '',
+    } as IndexCandidate;
+    assert.equal(
+      existingCoverage(c, [index('a', ['user_id', 'created_at'], undefined, ['total'])])?.relation,
+      'covered',
+    );
     assert.equal(existingCoverage(c, [index('b', ['user_id'])])?.relation, 'extends');
     assert.equal(existingCoverage(c, [index('c', ['created_at', 'user_id'], undefined, ['total'])]), undefined);
     const partial = { ...c, predicate: "created_at >= '2024-01-01'" };
-    assert.equal(existingCoverage(partial, [index('d', ['user_id'], "(created_at >= '2024-01-01 00:00:00'::timestamp without time zone)", ['total'])])?.relation, 'covered');
-    assert.equal(existingCoverage(partial, [index('e', ['user_id'], "(created_at >= '2023-01-01 00:00:00'::timestamp without time zone)", ['total'])]), undefined);
+    assert.equal(
+      existingCoverage(partial, [
+        index('d', ['user_id'], "(created_at >= '2024-01-01 00:00:00'::timestamp without time zone)", ['total']),
+      ])?.relation,
+      'covered',
+    );
+    assert.equal(
+      existingCoverage(partial, [
+        index('e', ['user_id'], "(created_at >= '2023-01-01 00:00:00'::timestamp without time zone)", ['total']),
+      ]),
+      undefined,
+    );
   });
 });

@@ -4,7 +4,11 @@
  */
 import { setGain, type OverlappingOption } from '../../../src/core/advice/index/sizeBudget';
 
-export function bestGainOfEverySet<T>(groups: Array<Array<OverlappingOption<T>>>, budget: number, caps?: ReadonlyMap<string, number>): number {
+export function bestGainOfEverySet<T>(
+  groups: Array<Array<OverlappingOption<T>>>,
+  budget: number,
+  caps?: ReadonlyMap<string, number>,
+): number {
   let best = 0;
   const walk = (g: number, chosen: Array<OverlappingOption<T>>, bytes: number): void => {
     if (g === groups.length) {

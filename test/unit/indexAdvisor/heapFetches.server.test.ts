@@ -42,7 +42,10 @@ SET enable_bitmapscan = off;`);
 
   it('reports the share of rows fetched from the table before VACUUM, and nothing after', async () => {
     const before = await planned();
-    assert.ok(before.nodes.some((n) => n.fields['Node Type'] === 'Index Only Scan'), 'the index-only scan is planned');
+    assert.ok(
+      before.nodes.some((n) => n.fields['Node Type'] === 'Index Only Scan'),
+      'the index-only scan is planned',
+    );
     const share = heapFetchShare(before, 'orders_user_total_2024');
     assert.ok(share !== undefined && share > 0.9, `share ${share}`);
     assert.equal(heapFetchShare(before, 'another_index'), undefined);

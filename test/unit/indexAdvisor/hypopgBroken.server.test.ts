@@ -15,7 +15,9 @@ const database = 'advisor_hypopg_broken';
 const query = "SELECT id, qty FROM items WHERE code = 'c77'";
 
 async function realIndexNames(session: PgSession): Promise<string[]> {
-  const rows = await session.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
+  const rows = await session.query<{ name: string }>(
+    "SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+  );
   return rows.map((r) => r.name);
 }
 
@@ -50,7 +52,10 @@ describe('adviseIndexes with HypoPG present but unusable', function () {
     const status = await hypopgStatus(session);
     assert.equal(status.available, false);
     assert.ok(status.version && /^\d+\.\d+/.test(status.version));
-    assert.match(status.reason ?? '', /installed but does not work \(could not find function "hypopg_reset".*\); ALTER EXTENSION hypopg UPDATE/);
+    assert.match(
+      status.reason ?? '',
+      /installed but does not work \(could not find function "hypopg_reset".*\); ALTER EXTENSION hypopg UPDATE/,
+    );
   });
 
   it('no building allowed: rule suggestions labelled "estimated only", without figures, and a note why', async () => {
@@ -83,7 +88,10 @@ describe('adviseIndexes with HypoPG present but unusable', function () {
     const status = await hypopgStatus(session);
     assert.equal(status.available, false);
     assert.equal(status.version, '1.0.0');
-    assert.match(status.reason ?? '', /HypoPG 1\.0\.0 is too old \(1\.1 or later needed\): ALTER EXTENSION hypopg UPDATE/);
+    assert.match(
+      status.reason ?? '',
+      /HypoPG 1\.0\.0 is too old \(1\.1 or later needed\): ALTER EXTENSION hypopg UPDATE/,
+    );
     const advice = await adviseIndexes(session, query, { allowMeasuredWhatIf: false });
     assert.ok(advice.notes.some((n) => n.kind === 'hypopg-unavailable' && /too old/.test(n.message)));
     assert.ok(advice.suggestions.every((s) => s.label === 'estimated only'));

@@ -1,9 +1,19 @@
 import { strict as assert } from 'node:assert';
-import { bestSetWithinBudget, bestWithinBudget, setGain, type OverlappingOption, type SizedOption } from '../../../src/core/advice/index/sizeBudget';
+import {
+  bestSetWithinBudget,
+  bestWithinBudget,
+  setGain,
+  type OverlappingOption,
+  type SizedOption,
+} from '../../../src/core/advice/index/sizeBudget';
 import { bestGainOfEverySet } from './everySet';
 
 const mb = 1024 * 1024;
-const option = (item: string, sizeMb: number, gainMs: number): SizedOption<string> => ({ item, sizeBytes: sizeMb * mb, gainMs });
+const option = (item: string, sizeMb: number, gainMs: number): SizedOption<string> => ({
+  item,
+  sizeBytes: sizeMb * mb,
+  gainMs,
+});
 
 describe('bestWithinBudget: indexes and their smaller forms under a total size', () => {
   it('keeps the one large index with most of the gain where greed by gain per byte would keep the small ones', () => {
@@ -29,13 +39,22 @@ describe('bestWithinBudget: indexes and their smaller forms under a total size',
     const picked = bestWithinBudget(groups, 11.1 * mb);
     const total = picked.reduce((s, o) => s + (o?.sizeBytes ?? 0), 0);
     assert.ok(total <= 11.1 * mb);
-    assert.deepEqual(picked.map((o) => o?.item), ['x small', 'y', 'z']);
+    assert.deepEqual(
+      picked.map((o) => o?.item),
+      ['x small', 'y', 'z'],
+    );
   });
 
   it('leaves out options without gain, and picks nothing within a zero budget', () => {
     const groups = [[option('useless', 1, 0)], [option('useful', 1, 5)]];
-    assert.deepEqual(bestWithinBudget(groups, 5 * mb).map((o) => o?.item), [undefined, 'useful']);
-    assert.deepEqual(bestWithinBudget(groups, 0).map((o) => o?.item), [undefined, undefined]);
+    assert.deepEqual(
+      bestWithinBudget(groups, 5 * mb).map((o) => o?.item),
+      [undefined, 'useful'],
+    );
+    assert.deepEqual(
+      bestWithinBudget(groups, 0).map((o) => o?.item),
+      [undefined, undefined],
+    );
   });
 
   it('on equal gain, the smaller total size', () => {
@@ -45,8 +64,12 @@ describe('bestWithinBudget: indexes and their smaller forms under a total size',
 });
 
 type Overlapping = OverlappingOption<string>;
-const served = (item: string, scope: string, sizeMb: number, gains: Record<string, number>): Overlapping => ({ item, scope, sizeBytes: sizeMb * mb, gains: new Map(Object.entries(gains)) });
-
+const served = (item: string, scope: string, sizeMb: number, gains: Record<string, number>): Overlapping => ({
+  item,
+  scope,
+  sizeBytes: sizeMb * mb,
+  gains: new Map(Object.entries(gains)),
+});
 
 describe('bestSetWithinBudget: overlapping indexes counted once per statement', () => {
   // (user_id) and (user_id, created_at) both serve by-user and by-user-recent; (title) serves another table.
@@ -57,14 +80,26 @@ describe('bestSetWithinBudget: overlapping indexes counted once per statement', 
   it('keeps one of two overlapping indexes and uses the room for another, where the independent sum keeps both', () => {
     const groups = [[byUser], [byUserRecent], [byTitle]];
     const independent = bestWithinBudget(
-      groups.map((g) => g.map((o) => ({ item: o.item, sizeBytes: o.sizeBytes, gainMs: [...o.gains.values()].reduce((a, b) => a + b, 0) }))),
+      groups.map((g) =>
+        g.map((o) => ({
+          item: o.item,
+          sizeBytes: o.sizeBytes,
+          gainMs: [...o.gains.values()].reduce((a, b) => a + b, 0),
+        })),
+      ),
       10 * mb,
     );
     // Alone the pair adds up to 190 ms against 130 for (user_id, created_at) and (title): the sum takes the pair.
-    assert.deepEqual(independent.map((o) => o?.item), [byUser.item, byUserRecent.item, undefined]);
+    assert.deepEqual(
+      independent.map((o) => o?.item),
+      [byUser.item, byUserRecent.item, undefined],
+    );
     // As a set the pair saves 55 + 45 = 100 ms; (user_id, created_at) with (title) 130.
     const choice = bestSetWithinBudget(groups, 10 * mb);
-    assert.deepEqual(choice.picked.map((o) => o?.item), [undefined, byUserRecent.item, byTitle.item]);
+    assert.deepEqual(
+      choice.picked.map((o) => o?.item),
+      [undefined, byUserRecent.item, byTitle.item],
+    );
     assert.equal(choice.gainMs, 130);
     assert.equal(choice.search, 'exact');
     assert.equal(setGain([byUser, byUserRecent]), 100);
@@ -80,10 +115,13 @@ describe('bestSetWithinBudget: overlapping indexes counted once per statement', 
 
   it('picks a smaller form when it serves as well as the overlapping full index beside another', () => {
     // The covering form adds nothing to what (user_id) already saves by-user: its key-only form makes room for the title index.
-    const covering = served('orders (user_id) INCLUDE (total)', 'orders', 6, { 'by-user': 52, 'totals': 20 });
-    const keyOnly = served('orders (user_id)', 'orders', 2, { 'by-user': 50, 'totals': 18 });
+    const covering = served('orders (user_id) INCLUDE (total)', 'orders', 6, { 'by-user': 52, totals: 20 });
+    const keyOnly = served('orders (user_id)', 'orders', 2, { 'by-user': 50, totals: 18 });
     const choice = bestSetWithinBudget([[covering, keyOnly], [byTitle]], 7 * mb);
-    assert.deepEqual(choice.picked.map((o) => o?.item), [keyOnly.item, byTitle.item]);
+    assert.deepEqual(
+      choice.picked.map((o) => o?.item),
+      [keyOnly.item, byTitle.item],
+    );
   });
 
   it('finds the best set on random pools, as every set tried one by one does, within the budget', () => {

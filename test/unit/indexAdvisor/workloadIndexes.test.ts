@@ -7,7 +7,11 @@
  * Timings are never asserted as such: only what the merge reports against what it measured.
  */
 import { strict as assert } from 'node:assert';
-import { consolidateWorkloadIndexes, type WorkloadIndexChoice, type WorkloadStatement } from '../../../src/core/advice/index/workloadIndexes';
+import {
+  consolidateWorkloadIndexes,
+  type WorkloadIndexChoice,
+  type WorkloadStatement,
+} from '../../../src/core/advice/index/workloadIndexes';
 import { candidateNameParts, indexName } from '../../../src/core/advice/index/identifiers';
 import { setGain, type OverlappingOption } from '../../../src/core/advice/index/sizeBudget';
 import { bestGainOfEverySet } from './everySet';
@@ -26,7 +30,10 @@ function candidate(table: string, keys: string[], include: string[] = []): Index
     method: 'btree',
     keys: keys.map((column, i) => ({ column, reason: i === 0 ? `equality on ${column}` : `range on ${column}` })),
     include,
-    features: [...(keys.length > 1 ? (['composite'] as const) : []), ...(include.length > 0 ? (['covering'] as const) : [])],
+    features: [
+      ...(keys.length > 1 ? (['composite'] as const) : []),
+      ...(include.length > 0 ? (['covering'] as const) : []),
+    ],
     name: indexName(table, [...keys, ...(include.length > 0 ? ['covering'] : [])], 'idx'),
     serves: keys.map((column) => ({ kind: 'predicate' as const, text: column })),
     ruleScore: 0.8,
@@ -44,15 +51,31 @@ const latest = candidate('orders', ['created_at']);
 const statements: WorkloadStatement[] = [
   { id: 'by-user', sql: 'SELECT id, total FROM orders WHERE user_id = 42', candidates: [byUser] },
   // user_id is selective enough (10 rows a user) that the prefix serves this one as well as the pair does.
-  { id: 'by-user-recent', sql: "SELECT id, total FROM orders WHERE user_id = 42 AND created_at >= '2024-02-15'", candidates: [byUserRecent] },
+  {
+    id: 'by-user-recent',
+    sql: "SELECT id, total FROM orders WHERE user_id = 42 AND created_at >= '2024-02-15'",
+    candidates: [byUserRecent],
+  },
   // The same index suggested again (another statement, its own copy): pooled once.
-  { id: 'user-count', sql: 'SELECT count(*) FROM orders WHERE user_id = 4242', candidates: [{ ...byUser, serves: [] }] },
+  {
+    id: 'user-count',
+    sql: 'SELECT count(*) FROM orders WHERE user_id = 4242',
+    candidates: [{ ...byUser, serves: [] }],
+  },
   { id: 'account-events', sql: 'SELECT account_id, body FROM events WHERE account_id = 77', candidates: [byAccount] },
-  { id: 'document-by-title', sql: "SELECT id FROM documents WHERE title = 'document 1234 ' || repeat(md5('1234'), 4)", candidates: [byTitle] },
+  {
+    id: 'document-by-title',
+    sql: "SELECT id FROM documents WHERE title = 'document 1234 ' || repeat(md5('1234'), 4)",
+    candidates: [byTitle],
+  },
   { id: 'latest-orders', sql: 'SELECT id, total FROM orders ORDER BY created_at DESC LIMIT 10', candidates: [latest] },
   // No suggestion of its own. The refunds are the oldest 5 % of the orders: the planner, assuming them spread
   // evenly, walks the created_at index backwards and reads nearly the whole table to find ten.
-  { id: 'latest-refunds', sql: "SELECT id, total FROM orders WHERE status = 'refunded' ORDER BY created_at DESC LIMIT 10", candidates: [] },
+  {
+    id: 'latest-refunds',
+    sql: "SELECT id, total FROM orders WHERE status = 'refunded' ORDER BY created_at DESC LIMIT 10",
+    candidates: [],
+  },
 ];
 
 describe('consolidateWorkloadIndexes: one set of indexes for a workload (test server)', function () {
@@ -62,7 +85,9 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
   let free: WorkloadIndexChoice;
 
   async function indexesInDatabase(): Promise<string[]> {
-    const rows = await session.query<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
+    const rows = await session.query<{ name: string }>(
+      "SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+    );
     return rows.map((r) => r.name);
   }
 
@@ -98,7 +123,10 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
       const t = choice.times.get(s.id);
       assert.ok(t, s.id);
       const used = t.keptIndexesUsed ?? [];
-      assert.ok(used.every((name) => kept.has(name)), `${s.id}: ${used.join(', ')}`);
+      assert.ok(
+        used.every((name) => kept.has(name)),
+        `${s.id}: ${used.join(', ')}`,
+      );
       const slowerByIndex = used.length > 0 && t.keptMs > t.noneMs + 0.1 + t.noneMs * 0.1;
       assert.equal(reported.has(s.id), slowerByIndex, `${s.id}: ${JSON.stringify(t)}`);
       const r = reported.get(s.id);
@@ -106,7 +134,9 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
     }
     // The trap is the planner's choice, not a timing: the refunds are read through the kept created_at index.
     assert.deepEqual(choice.times.get('latest-refunds')?.keptIndexesUsed, [latest.name]);
-    console.log(`      latest-refunds: ${choice.times.get('latest-refunds')?.noneMs} ms with no index, ${choice.times.get('latest-refunds')?.keptMs} ms with the kept ones (${reported.has('latest-refunds') ? 'reported slower' : 'not slower'})`);
+    console.log(
+      `      latest-refunds: ${choice.times.get('latest-refunds')?.noneMs} ms with no index, ${choice.times.get('latest-refunds')?.keptMs} ms with the kept ones (${reported.has('latest-refunds') ? 'reported slower' : 'not slower'})`,
+    );
   }
 
   /**
@@ -118,15 +148,31 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
     const b = choice.budget;
     assert.ok(b, 'the pool did not fit: the budget chose');
     assert.equal(b.search, 'exact');
-    const options = b.options.map((o): OverlappingOption<typeof o> => ({ item: o, sizeBytes: o.sizeBytes, scope: o.table, gains: new Map(Object.entries(o.gainsMs)) }));
+    const options = b.options.map((o): OverlappingOption<typeof o> => ({
+      item: o,
+      sizeBytes: o.sizeBytes,
+      scope: o.table,
+      gains: new Map(Object.entries(o.gainsMs)),
+    }));
     const chosen = options.filter((o) => o.item.chosen);
     assert.deepEqual(chosen.map((o) => o.item.form ?? o.item.index).sort(), choice.kept.map((c) => c.name).sort());
     assert.ok(chosen.reduce((s, o) => s + o.sizeBytes, 0) <= budget);
     const caps = new Map(Object.entries(b.caps));
     assert.ok(Math.abs(b.estimatedGainMs - setGain(chosen, caps)) < 1e-6);
-    assert.ok(b.estimatedGainMs <= chosen.reduce((s, o) => s + [...o.gains.values()].reduce((x, y) => x + y, 0), 0) + 1e-6, 'never more than the gains alone added');
-    const groups = [...new Set(b.options.map((o) => o.index))].map((index) => options.filter((o) => o.item.index === index || (o.item.chosen && o.item.form === undefined && o.item.index === index)));
-    assert.equal(groups.reduce((n, g) => n + g.length, 0), options.length, 'each option in one group');
+    assert.ok(
+      b.estimatedGainMs <= chosen.reduce((s, o) => s + [...o.gains.values()].reduce((x, y) => x + y, 0), 0) + 1e-6,
+      'never more than the gains alone added',
+    );
+    const groups = [...new Set(b.options.map((o) => o.index))].map((index) =>
+      options.filter(
+        (o) => o.item.index === index || (o.item.chosen && o.item.form === undefined && o.item.index === index),
+      ),
+    );
+    assert.equal(
+      groups.reduce((n, g) => n + g.length, 0),
+      options.length,
+      'each option in one group',
+    );
     const best = bestGainOfEverySet(groups, budget, caps);
     assert.ok(Math.abs(best - b.estimatedGainMs) < 1e-6, `best ${best}, chosen ${b.estimatedGainMs}`);
     assert.ok(Number.isFinite(b.measuredGainMs));
@@ -135,22 +181,47 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
   it('pools equal suggestions once, drops the wider of a prefix pair as redundant, and reports the statement a kept index slows', async () => {
     free = await consolidateWorkloadIndexes(session, statements);
     // Seven suggestions, the user-count one equal to by-user's: five indexes built and sized.
-    assert.deepEqual([...free.sizes.keys()].sort(), [byUser, byUserRecent, byAccount, byTitle, latest].map((c) => c.name).sort());
+    assert.deepEqual(
+      [...free.sizes.keys()].sort(),
+      [byUser, byUserRecent, byAccount, byTitle, latest].map((c) => c.name).sort(),
+    );
     assert.ok([...free.sizes.values()].every((bytes) => bytes > 0));
-    assert.deepEqual(free.kept.map((c) => c.name), [byUser.name, byAccount.name, byTitle.name, latest.name]);
+    assert.deepEqual(
+      free.kept.map((c) => c.name),
+      [byUser.name, byAccount.name, byTitle.name, latest.name],
+    );
     assert.equal(free.kept[0].serves, byUser.serves, 'the first copy of an equal suggestion is the one pooled');
-    assert.deepEqual(free.dropped.map((d) => d.candidate.name), [byUserRecent.name]);
-    assert.match(free.dropped[0].reason, /^redundant: by-user-recent keep their measured gain with the other indexes \([\d.]+ MB saved\)$/);
+    assert.deepEqual(
+      free.dropped.map((d) => d.candidate.name),
+      [byUserRecent.name],
+    );
+    assert.match(
+      free.dropped[0].reason,
+      /^redundant: by-user-recent keep their measured gain with the other indexes \([\d.]+ MB saved\)$/,
+    );
     assert.deepEqual(free.times.get('by-user-recent')?.keptIndexesUsed, [byUser.name], 'served by the prefix');
-    assert.equal(free.pooledBytes, [...free.sizes.values()].reduce((a, b) => a + b, 0));
-    assert.equal(free.keptBytes, free.kept.reduce((sum, c) => sum + (free.sizes.get(c.name) ?? NaN), 0));
+    assert.equal(
+      free.pooledBytes,
+      [...free.sizes.values()].reduce((a, b) => a + b, 0),
+    );
+    assert.equal(
+      free.keptBytes,
+      free.kept.reduce((sum, c) => sum + (free.sizes.get(c.name) ?? NaN), 0),
+    );
     // Each kept index is in the plan of a statement that suggested it.
     for (const c of free.kept) {
       const users = statements.filter((s) => s.candidates.some((x) => x.name === c.name));
-      assert.ok(users.some((s) => free.times.get(s.id)?.keptIndexesUsed?.includes(c.name)), c.name);
+      assert.ok(
+        users.some((s) => free.times.get(s.id)?.keptIndexesUsed?.includes(c.name)),
+        c.name,
+      );
     }
     checkSlower(free);
-    assert.deepEqual(await indexesInDatabase(), ['documents_pkey', 'events_pkey', 'orders_pkey'], 'nothing outlives the merge');
+    assert.deepEqual(
+      await indexesInDatabase(),
+      ['documents_pkey', 'events_pkey', 'orders_pkey'],
+      'nothing outlives the merge',
+    );
   });
 
   it('under a tight budget: shrinks the covering index to its key-only form and drops the one that cannot fit', async () => {
@@ -160,7 +231,9 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
     // Its real size, built apart in a rolled-back transaction of our own.
     const keyOnlyBytes = await session.inTransaction(async (tx) => {
       await tx.query(transactionalCreateSql(keyOnly));
-      const rows = await tx.query<{ size: string }>('SELECT pg_catalog.pg_relation_size($1::regclass)::int8 AS size', [keyOnly.name]);
+      const rows = await tx.query<{ size: string }>('SELECT pg_catalog.pg_relation_size($1::regclass)::int8 AS size', [
+        keyOnly.name,
+      ]);
       return Number(rows[0].size);
     });
     const budget = size(byUser) + size(latest) + keyOnlyBytes + 64 * 1024;
@@ -170,7 +243,10 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
     const tight = await consolidateWorkloadIndexes(session, statements, { maxTotalBytes: budget });
     const shrunk = tight.kept.find((c) => c.table === 'events');
     assert.ok(shrunk, tight.kept.map((c) => c.name).join(', '));
-    assert.deepEqual({ keys: shrunk.keys.map((k) => k.column), include: shrunk.include, name: shrunk.name }, { keys: ['account_id'], include: [], name: 'events_account_id_idx' });
+    assert.deepEqual(
+      { keys: shrunk.keys.map((k) => k.column), include: shrunk.include, name: shrunk.name },
+      { keys: ['account_id'], include: [], name: 'events_account_id_idx' },
+    );
     assert.deepEqual(tight.kept.map((c) => c.name).sort(), [byUser.name, shrunk.name, latest.name].sort());
     assert.equal(tight.sizes.get(shrunk.name), keyOnlyBytes, 'the form kept is measured at its real size');
     assert.ok(tight.keptBytes <= budget, `${tight.keptBytes} > ${budget}`);
@@ -179,16 +255,26 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
     const reasons = new Map(tight.dropped.map((d) => [d.candidate.name, d.reason]));
     assert.deepEqual([...reasons.keys()].sort(), [byUserRecent.name, byAccount.name, byTitle.name].sort());
     assert.match(reasons.get(byUserRecent.name) ?? '', /^redundant: by-user-recent /);
-    const replaced = /^replaced by the smaller ON public\.events \(account_id\) \(events_account_id_idx\) to fit the size budget: [\d.]+ MB → \d+ kB, saving ([\d.]+) of its ([\d.]+) ms per run of the workload alone$/.exec(reasons.get(byAccount.name) ?? '');
+    const replaced =
+      /^replaced by the smaller ON public\.events \(account_id\) \(events_account_id_idx\) to fit the size budget: [\d.]+ MB → \d+ kB, saving ([\d.]+) of its ([\d.]+) ms per run of the workload alone$/.exec(
+        reasons.get(byAccount.name) ?? '',
+      );
     assert.ok(replaced, reasons.get(byAccount.name));
     assert.ok(Number(replaced[1]) > 0, replaced[0]);
-    assert.match(reasons.get(byTitle.name) ?? '', /^over the size budget: [\d.]+ MB for [\d.]+ ms per run of the workload alone, [\d.]+ beside the indexes kept; they gain more within the budget$/);
+    assert.match(
+      reasons.get(byTitle.name) ?? '',
+      /^over the size budget: [\d.]+ MB for [\d.]+ ms per run of the workload alone, [\d.]+ beside the indexes kept; they gain more within the budget$/,
+    );
     checkBudget(tight, budget);
 
     assert.deepEqual(tight.times.get('account-events')?.keptIndexesUsed, [shrunk.name]);
     assert.deepEqual(tight.times.get('document-by-title')?.keptIndexesUsed, [], 'its index went');
     checkSlower(tight);
-    assert.deepEqual(await indexesInDatabase(), ['documents_pkey', 'events_pkey', 'orders_pkey'], 'nothing outlives the merge');
+    assert.deepEqual(
+      await indexesInDatabase(),
+      ['documents_pkey', 'events_pkey', 'orders_pkey'],
+      'nothing outlives the merge',
+    );
   });
 
   it('under a budget: overlapping indexes valued as a set, and the kept ones under their plain names where free', async () => {
@@ -198,10 +284,22 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
     const latestCovering = candidate('orders', ['created_at'], ['total']);
     const overlapping: WorkloadStatement[] = [
       { id: 'by-user', sql: 'SELECT id, total FROM orders WHERE user_id = 42', candidates: [byUser] },
-      { id: 'latest-orders', sql: 'SELECT id, total FROM orders ORDER BY created_at DESC LIMIT 10', candidates: [latest] },
-      { id: 'ten-days', sql: "SELECT sum(total) FROM orders WHERE created_at >= '2024-01-15' AND created_at < '2024-01-25'", candidates: [latestCovering] },
+      {
+        id: 'latest-orders',
+        sql: 'SELECT id, total FROM orders ORDER BY created_at DESC LIMIT 10',
+        candidates: [latest],
+      },
+      {
+        id: 'ten-days',
+        sql: "SELECT sum(total) FROM orders WHERE created_at >= '2024-01-15' AND created_at < '2024-01-25'",
+        candidates: [latestCovering],
+      },
       // Served by (user_id) and by (created_at) alike: with both kept it saves what the better one saves, once.
-      { id: 'users-in-a-day', sql: "SELECT id FROM orders WHERE user_id BETWEEN 40 AND 49 AND created_at >= '2024-02-01' AND created_at < '2024-02-02'", candidates: [] },
+      {
+        id: 'users-in-a-day',
+        sql: "SELECT id FROM orders WHERE user_id BETWEEN 40 AND 49 AND created_at >= '2024-02-01' AND created_at < '2024-02-02'",
+        candidates: [],
+      },
     ];
     const size = (c: IndexCandidate): number => free.sizes.get(c.name) ?? NaN;
     const budget = size(byUser) + size(latest) + 64 * 1024;
@@ -210,22 +308,52 @@ describe('consolidateWorkloadIndexes: one set of indexes for a workload (test se
     assert.ok(choice.keptBytes <= budget, `${choice.keptBytes} > ${budget}`);
     // Plain where free: each kept index has the first of its names not taken by another kept one or a primary key.
     for (const k of choice.kept) {
-      const others = new Set([...choice.kept.filter((o) => o !== k).map((o) => o.name), 'orders_pkey', 'events_pkey', 'documents_pkey']);
-      assert.equal(k.name, indexName(k.table, candidateNameParts(k), 'idx', others), JSON.stringify(choice.kept.map((c) => c.name)));
+      const others = new Set([
+        ...choice.kept.filter((o) => o !== k).map((o) => o.name),
+        'orders_pkey',
+        'events_pkey',
+        'documents_pkey',
+      ]);
+      assert.equal(
+        k.name,
+        indexName(k.table, candidateNameParts(k), 'idx', others),
+        JSON.stringify(choice.kept.map((c) => c.name)),
+      );
     }
     assert.equal(new Set(choice.kept.map((c) => c.name)).size, choice.kept.length);
-    for (const [id, t] of choice.times) assert.ok((t.keptIndexesUsed ?? []).every((name) => choice.kept.some((k) => k.name === name)), id);
-    assert.ok(Math.abs((choice.budget?.measuredGainMs ?? NaN) - [...choice.times.values()].reduce((s, t) => s + t.noneMs - t.keptMs, 0)) < 1e-6);
-    for (const o of choice.budget?.options ?? []) console.log(`      ${o.chosen ? 'kept' : '    '} ${o.form ?? o.index} ${(o.sizeBytes / 1024).toFixed(0)} kB ${JSON.stringify(o.gainsMs)}`);
-    console.log(`      set gain ${choice.budget?.estimatedGainMs.toFixed(1)} ms estimated, ${choice.budget?.measuredGainMs.toFixed(1)} ms measured together; dropped: ${choice.dropped.map((d) => `${d.candidate.name}: ${d.reason}`).join(' | ')}`);
-    assert.deepEqual(await indexesInDatabase(), ['documents_pkey', 'events_pkey', 'orders_pkey'], 'nothing outlives the merge');
+    for (const [id, t] of choice.times)
+      assert.ok(
+        (t.keptIndexesUsed ?? []).every((name) => choice.kept.some((k) => k.name === name)),
+        id,
+      );
+    assert.ok(
+      Math.abs(
+        (choice.budget?.measuredGainMs ?? NaN) -
+          [...choice.times.values()].reduce((s, t) => s + t.noneMs - t.keptMs, 0),
+      ) < 1e-6,
+    );
+    for (const o of choice.budget?.options ?? [])
+      console.log(
+        `      ${o.chosen ? 'kept' : '    '} ${o.form ?? o.index} ${(o.sizeBytes / 1024).toFixed(0)} kB ${JSON.stringify(o.gainsMs)}`,
+      );
+    console.log(
+      `      set gain ${choice.budget?.estimatedGainMs.toFixed(1)} ms estimated, ${choice.budget?.measuredGainMs.toFixed(1)} ms measured together; dropped: ${choice.dropped.map((d) => `${d.candidate.name}: ${d.reason}`).join(' | ')}`,
+    );
+    assert.deepEqual(
+      await indexesInDatabase(),
+      ['documents_pkey', 'events_pkey', 'orders_pkey'],
+      'nothing outlives the merge',
+    );
   });
 
   it('a cancel stops the merge with "cancelled" and leaves nothing built', async () => {
     const abort = new AbortController();
     // The merge reads ~100 plans: 200 ms in, it is still measuring (a slower machine only makes that surer).
     setTimeout(() => abort.abort(), 200);
-    await assert.rejects(consolidateWorkloadIndexes(session, statements, { signal: abort.signal }), (err: unknown) => (err as { reason?: string }).reason === 'cancelled');
+    await assert.rejects(
+      consolidateWorkloadIndexes(session, statements, { signal: abort.signal }),
+      (err: unknown) => (err as { reason?: string }).reason === 'cancelled',
+    );
     assert.deepEqual(await indexesInDatabase(), ['documents_pkey', 'events_pkey', 'orders_pkey']);
   });
 });

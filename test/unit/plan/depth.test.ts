@@ -67,13 +67,16 @@ for (const shape of ['deep', 'wide'] as const) {
       const lines = out.split('\n');
       assert.ok(lines.length > nodeCount, `${lines.length} lines`);
       assert.ok(out.length < text.length * 3, `${out.length} characters for ${text.length} of plan`);
-      if (shape === 'deep') assert.match(out, /…\(\+\d+\) /, 'the indentation stops growing and says how many levels it left out');
+      if (shape === 'deep')
+        assert.match(out, /…\(\+\d+\) /, 'the indentation stops growing and says how many levels it left out');
     });
 
     it('--json parses back with every node flat, proportional to the input', () => {
       const json = jsonOutput(result);
       assert.ok(json.length < text.length * 4, `${json.length} characters of JSON for ${text.length} of plan`);
-      const back = JSON.parse(json) as { plan: { nodes: Array<{ id: number; parentId: number | null; childIds: number[] }> } };
+      const back = JSON.parse(json) as {
+        plan: { nodes: Array<{ id: number; parentId: number | null; childIds: number[] }> };
+      };
       assert.equal(back.plan.nodes.length, nodeCount);
       assert.deepEqual(back.plan.nodes[1].parentId, 0);
       assert.equal(back.plan.nodes[0].childIds.length, shape === 'deep' ? 2 : WIDTH);
@@ -91,7 +94,11 @@ for (const shape of ['deep', 'wide'] as const) {
       assert.equal(c.matches.length, nodeCount);
       assert.equal(c.joinOrder.changed, false);
       assert.ok(joinOrderText(other).length > 0);
-      const rows = comparisonRows(c, (id) => result.plan.nodes[id].depth, (id) => other.nodes[id].depth);
+      const rows = comparisonRows(
+        c,
+        (id) => result.plan.nodes[id].depth,
+        (id) => other.nodes[id].depth,
+      );
       const plain = comparisonText(c, rows);
       const md = comparisonMarkdown(c, rows);
       assert.ok(plain.length < text.length * 3 && md.length < text.length * 3, `${plain.length} / ${md.length}`);

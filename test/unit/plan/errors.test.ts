@@ -48,7 +48,10 @@ describe('parsePlan errors', () => {
     assert.match(err.message, /^line 4: not valid JSON/);
   });
   it('a JSON node without "Node Type"', () => {
-    assert.match(failure('{"Plan": {"Plans": [{"Total Cost": 1}], "Node Type": "Limit"}}').message, /Plan\.Plans\[0\] has no "Node Type"/);
+    assert.match(
+      failure('{"Plan": {"Plans": [{"Total Cost": 1}], "Node Type": "Limit"}}').message,
+      /Plan\.Plans\[0\] has no "Node Type"/,
+    );
   });
   it('text plan cut in the middle of a node line', () => {
     const text = real('08-nested-loop.txt');

@@ -48,8 +48,16 @@ describe('text plan details map to FORMAT JSON keys', () => {
     assert.equal(heap.fields['Lossy Heap Blocks'], 34);
     assert.equal(heap.metrics.ioTimeMsExclusive, 4.25);
     assert.deepEqual(heap.metrics.buffersInclusive, {
-      sharedHit: 5, sharedRead: 6, sharedDirtied: 7, sharedWritten: 8,
-      localHit: 1, localRead: 0, localDirtied: 0, localWritten: 0, tempRead: 2, tempWritten: 3,
+      sharedHit: 5,
+      sharedRead: 6,
+      sharedDirtied: 7,
+      sharedWritten: 8,
+      localHit: 1,
+      localRead: 0,
+      localDirtied: 0,
+      localWritten: 0,
+      tempRead: 2,
+      tempWritten: 3,
     });
     assert.equal(idx.fields['Index Name'], 'items_x_idx');
     assert.equal(idx.fields['Index Searches'], 1);
@@ -73,7 +81,7 @@ describe('text plan details map to FORMAT JSON keys', () => {
         'Insert on t  (cost=0.00..1.00 rows=0 width=0) (actual time=0.5..0.5 rows=0 loops=1)',
         '  ->  Result  (cost=0.00..0.01 rows=1 width=4) (actual time=0.001..0.001 rows=1 loops=1)',
         'Query Identifier: -42',
-        'Settings: work_mem = \'64kB\', search_path = \'"$user", public\'',
+        "Settings: work_mem = '64kB', search_path = '\"$user\", public'",
         'Planning:',
         '  Buffers: shared hit=3 read=1',
         'Planning Time: 0.1 ms',
@@ -96,7 +104,14 @@ describe('text plan details map to FORMAT JSON keys', () => {
       { name: 't_fk', relation: 't', timeMs: 0.7, calls: 1 },
       { name: 'audit', timeMs: 0, calls: 1 },
     ]);
-    assert.deepEqual(plan.jit, { functions: 3, generationMs: 0.4, inliningMs: 0, optimizationMs: 0.2, emissionMs: 1.4, totalMs: 2 });
+    assert.deepEqual(plan.jit, {
+      functions: 3,
+      generationMs: 0.4,
+      inliningMs: 0,
+      optimizationMs: 0.2,
+      emissionMs: 1.4,
+      totalMs: 2,
+    });
     assert.equal(plan.statementFields?.['Query Identifier'], -42);
   });
 
@@ -114,12 +129,24 @@ describe('text plan details map to FORMAT JSON keys', () => {
       ].join('\n'),
     );
     const [fin, gm, partial, join, ios, hash, fn] = plan.nodes;
-    assert.deepEqual([fin.fields['Node Type'], fin.fields['Strategy'], fin.fields['Partial Mode']], ['Aggregate', 'Sorted', 'Finalize']);
+    assert.deepEqual(
+      [fin.fields['Node Type'], fin.fields['Strategy'], fin.fields['Partial Mode']],
+      ['Aggregate', 'Sorted', 'Finalize'],
+    );
     assert.equal(gm.fields['Workers Planned'], 2);
     assert.equal(partial.fields['Partial Mode'], 'Partial');
-    assert.deepEqual([join.fields['Node Type'], join.fields['Join Type'], join.fields['Parallel Aware']], ['Hash Join', 'Right Anti', true]);
     assert.deepEqual(
-      [ios.fields['Node Type'], ios.fields['Scan Direction'], ios.fields['Index Name'], ios.fields['Relation Name'], ios.fields['Alias']],
+      [join.fields['Node Type'], join.fields['Join Type'], join.fields['Parallel Aware']],
+      ['Hash Join', 'Right Anti', true],
+    );
+    assert.deepEqual(
+      [
+        ios.fields['Node Type'],
+        ios.fields['Scan Direction'],
+        ios.fields['Index Name'],
+        ios.fields['Relation Name'],
+        ios.fields['Alias'],
+      ],
       ['Index Only Scan', 'Backward', 'Odd Index', 'My Table', 't'],
     );
     assert.equal(hash.fields['Parallel Aware'], true);
@@ -152,8 +179,14 @@ describe('JSON plan forms', () => {
   it('bare object, CSV-doubled quotes, prompt in front', () => {
     const obj = JSON.stringify((JSON.parse(json) as unknown[])[0]);
     assert.equal(parsePlan(obj).nodes.length, reference.nodes.length);
-    assert.equal(parsePlan(`"${JSON.stringify(JSON.parse(json)).replace(/"/g, '""')}"`).nodes.length, reference.nodes.length);
-    assert.equal(parsePlan(`db=# EXPLAIN (ANALYZE, FORMAT JSON) SELECT …;\n${json}`).nodes.length, reference.nodes.length);
+    assert.equal(
+      parsePlan(`"${JSON.stringify(JSON.parse(json)).replace(/"/g, '""')}"`).nodes.length,
+      reference.nodes.length,
+    );
+    assert.equal(
+      parsePlan(`db=# EXPLAIN (ANALYZE, FORMAT JSON) SELECT …;\n${json}`).nodes.length,
+      reference.nodes.length,
+    );
   });
   it('keeps EXPLAIN key names and drops "Plans" from fields', () => {
     const n = reference.nodes[1];

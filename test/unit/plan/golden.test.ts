@@ -12,7 +12,8 @@ function assertSubset(actual: unknown, expected: unknown, path: string): void {
     assert.ok(Math.abs((actual as number) - expected) < 1e-6, `${path}: expected ${expected}, got ${String(actual)}`);
   } else if (expected !== null && typeof expected === 'object') {
     assert.ok(actual !== null && typeof actual === 'object', `${path}: expected an object, got ${String(actual)}`);
-    for (const [k, v] of Object.entries(expected)) assertSubset((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
+    for (const [k, v] of Object.entries(expected))
+      assertSubset((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
   } else {
     assert.equal(actual, expected, path);
   }

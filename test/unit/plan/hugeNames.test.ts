@@ -29,14 +29,34 @@ describe('a 100 MB name', function () {
     text = JSON.stringify([
       {
         Plan: {
-          'Node Type': 'Sort', 'Sort Key': ['x'], 'Sort Method': 'external merge', 'Sort Space Used': 90000, 'Sort Space Type': 'Disk',
-          'Actual Total Time': 900, 'Actual Loops': 1, 'Actual Rows': 1000, 'Plan Rows': 1, 'Total Cost': 1000,
-          'Temp Written Blocks': 9000, 'Temp Read Blocks': 9000,
-          Plans: [{
-            'Node Type': 'Seq Scan', 'Parent Relationship': 'Outer', 'Relation Name': name, Alias: 't', Filter: '(x = 1)',
-            'Rows Removed by Filter': 9000000, 'Actual Total Time': 800, 'Actual Loops': 1, 'Actual Rows': 1000, 'Plan Rows': 1,
-            'Total Cost': 900, 'Shared Read Blocks': 90000,
-          }],
+          'Node Type': 'Sort',
+          'Sort Key': ['x'],
+          'Sort Method': 'external merge',
+          'Sort Space Used': 90000,
+          'Sort Space Type': 'Disk',
+          'Actual Total Time': 900,
+          'Actual Loops': 1,
+          'Actual Rows': 1000,
+          'Plan Rows': 1,
+          'Total Cost': 1000,
+          'Temp Written Blocks': 9000,
+          'Temp Read Blocks': 9000,
+          Plans: [
+            {
+              'Node Type': 'Seq Scan',
+              'Parent Relationship': 'Outer',
+              'Relation Name': name,
+              Alias: 't',
+              Filter: '(x = 1)',
+              'Rows Removed by Filter': 9000000,
+              'Actual Total Time': 800,
+              'Actual Loops': 1,
+              'Actual Rows': 1000,
+              'Plan Rows': 1,
+              'Total Cost': 900,
+              'Shared Read Blocks': 90000,
+            },
+          ],
         },
         'Execution Time': 901,
       },
@@ -48,7 +68,10 @@ describe('a 100 MB name', function () {
     const label = nodeLabel(result.plan.nodes[1]);
     assert.ok(label.length < MAX_SHOWN_NAME + 100, `${label.length}`);
     assert.match(label, new RegExp(`^Seq Scan on n{${MAX_SHOWN_NAME}}…\\(${NAME_LENGTH} characters\\) t$`));
-    assert.ok(result.insights.some((i) => i.ruleId === 'seq-scan-large-table'), 'the insights that quote the name still run');
+    assert.ok(
+      result.insights.some((i) => i.ruleId === 'seq-scan-large-table'),
+      'the insights that quote the name still run',
+    );
   });
 
   it('the CLI text and the Markdown report stay small', () => {
@@ -59,7 +82,7 @@ describe('a 100 MB name', function () {
     assert.ok(md.length < 50_000, `${md.length} characters of report`);
   });
 
-  it('--json holds the name once, in the node\'s fields: about the size of the input', () => {
+  it("--json holds the name once, in the node's fields: about the size of the input", () => {
     let length = 0;
     writeResultJson(result, (piece) => (length += piece.length));
     assert.ok(length < text.length * 1.1, `${length} characters of JSON for ${text.length} of plan`);
@@ -67,7 +90,11 @@ describe('a 100 MB name', function () {
 
   it('compare shows it capped too', () => {
     const c = comparePlans(result.plan, result.plan);
-    const rows = comparisonRows(c, (id) => result.plan.nodes[id].depth, (id) => result.plan.nodes[id].depth);
+    const rows = comparisonRows(
+      c,
+      (id) => result.plan.nodes[id].depth,
+      (id) => result.plan.nodes[id].depth,
+    );
     assert.ok(comparisonText(c, rows).length < 20_000);
     assert.ok(comparisonMarkdown(c, rows).length < 20_000);
   });

@@ -25,7 +25,11 @@ describe('parsePlan on live EXPLAIN output', () => {
     const text = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${sql}`);
     const a = parsePlan(JSON.stringify(json.rows[0]['QUERY PLAN']));
     const b = parsePlan(text.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
-    const tree = (p: typeof a) => p.nodes.map((n) => `${n.depth} ${n.fields['Node Type']} ${n.fields['Parent Relationship'] ?? ''} ${n.fields['Subplan Name'] ?? ''} ${n.fields['Plan Rows']}`);
+    const tree = (p: typeof a) =>
+      p.nodes.map(
+        (n) =>
+          `${n.depth} ${n.fields['Node Type']} ${n.fields['Parent Relationship'] ?? ''} ${n.fields['Subplan Name'] ?? ''} ${n.fields['Plan Rows']}`,
+      );
     assert.deepEqual(tree(b), tree(a));
     const rels = a.nodes.map((n) => n.fields['Parent Relationship']);
     assert.ok(rels.includes('InitPlan') && rels.includes('SubPlan'));

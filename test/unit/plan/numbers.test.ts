@@ -15,7 +15,11 @@ import type { RawPlanFields } from '../../../src/core/plan/planNode';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
 
 /** A Hash Join of 5 ms over two scans whose figures the test sets. */
-function joinPlan(left: Record<string, unknown>, right: Record<string, unknown>, top: Record<string, unknown> = {}): string {
+function joinPlan(
+  left: Record<string, unknown>,
+  right: Record<string, unknown>,
+  top: Record<string, unknown> = {},
+): string {
   const scan = (relation: string, extra: Record<string, unknown>) => ({
     'Node Type': 'Seq Scan',
     'Parent Relationship': 'Outer',
@@ -78,8 +82,14 @@ describe('plan numbers as PostgreSQL writes them', () => {
     assert.equal(scan.metrics.neverExecuted, false, 'not "never executed"');
     assert.equal(scan.metrics.inclusiveTimeMs, 2.5);
     assert.equal(plan.warnings?.length, 1);
-    assert.deepEqual({ nodeId: plan.warnings?.[0].nodeId, field: plan.warnings?.[0].field }, { nodeId: 1, field: 'Actual Total Time' });
-    assert.match(plan.warnings?.[0].message ?? '', /node #1 \(Seq Scan on accounts\): "Actual Total Time" is the string "2\.5", a number written as a string; read as 2\.5/);
+    assert.deepEqual(
+      { nodeId: plan.warnings?.[0].nodeId, field: plan.warnings?.[0].field },
+      { nodeId: 1, field: 'Actual Total Time' },
+    );
+    assert.match(
+      plan.warnings?.[0].message ?? '',
+      /node #1 \(Seq Scan on accounts\): "Actual Total Time" is the string "2\.5", a number written as a string; read as 2\.5/,
+    );
   });
 
   it('loops as a string: the node still ran, its rows are counted', () => {
@@ -92,11 +102,21 @@ describe('plan numbers as PostgreSQL writes them', () => {
   it('a negative time is read as absent: the 5 ms parent stays 5 ms, and the warning says so', () => {
     const plan = parsePlan(joinPlan({}, { 'Actual Total Time': -960000 }));
     assert.ok(plan.root.metrics.exclusiveTimeMs <= 5, `${plan.root.metrics.exclusiveTimeMs} ms`);
-    assert.match(plan.warnings?.[0].message ?? '', /node #2 \(Seq Scan on orders\): "Actual Total Time" is negative \(-960000\); read as absent/);
+    assert.match(
+      plan.warnings?.[0].message ?? '',
+      /node #2 \(Seq Scan on orders\): "Actual Total Time" is negative \(-960000\); read as absent/,
+    );
   });
 
   it('negative rows, a non-numeric string and NaN/Infinity each warn; the rest of the plan reads', () => {
-    const raw = (v: unknown): RawPlanFields => ({ 'Node Type': 'Seq Scan', 'Relation Name': 't', 'Actual Total Time': v, 'Actual Loops': 1, 'Actual Rows': 1 }) as RawPlanFields;
+    const raw = (v: unknown): RawPlanFields =>
+      ({
+        'Node Type': 'Seq Scan',
+        'Relation Name': 't',
+        'Actual Total Time': v,
+        'Actual Loops': 1,
+        'Actual Rows': 1,
+      }) as RawPlanFields;
     for (const [value, pattern] of [
       [Number.NaN, /is NaN; read as absent/],
       [Number.POSITIVE_INFINITY, /is Infinity; read as absent/],
@@ -116,9 +136,15 @@ describe('plan numbers as PostgreSQL writes them', () => {
     const huge = parsePlan(joinPlan({ 'Actual Total Time': 2e9 }, {}, { 'Execution Time': 3e9 }));
     const messages = (huge.warnings ?? []).map((w) => w.message).join('\n');
     assert.match(messages, /"Execution Time" is 3000000000 ms \(over 11 days\)/);
-    assert.match(messages, /node #1 \(Seq Scan on accounts\): "Actual Total Time" × loops is 2000000000 ms \(over 11 days\)/);
+    assert.match(
+      messages,
+      /node #1 \(Seq Scan on accounts\): "Actual Total Time" × loops is 2000000000 ms \(over 11 days\)/,
+    );
     const child = parsePlan(joinPlan({}, { 'Actual Total Time': 960000 }));
-    assert.match(child.warnings?.[0].message ?? '', /node #2 \(Seq Scan on orders\): "Actual Total Time" × loops is 960000 ms, far more than the 5 ms of node #0/);
+    assert.match(
+      child.warnings?.[0].message ?? '',
+      /node #2 \(Seq Scan on orders\): "Actual Total Time" × loops is 960000 ms, far more than the 5 ms of node #0/,
+    );
   });
 
   it('a statement time as a string warns too', () => {
@@ -128,8 +154,18 @@ describe('plan numbers as PostgreSQL writes them', () => {
   });
 
   it('a plan with every node broken lists the first 50 warnings and counts the rest', () => {
-    const scans = Array.from({ length: 80 }, (_, i) => ({ 'Node Type': 'Seq Scan', 'Relation Name': `t${i}`, 'Actual Total Time': '0.1', 'Actual Loops': 1, 'Actual Rows': 1 }));
-    const plan = parsePlan(JSON.stringify([{ Plan: { 'Node Type': 'Append', 'Actual Total Time': 9, 'Actual Loops': 1, 'Actual Rows': 80, Plans: scans } }]));
+    const scans = Array.from({ length: 80 }, (_, i) => ({
+      'Node Type': 'Seq Scan',
+      'Relation Name': `t${i}`,
+      'Actual Total Time': '0.1',
+      'Actual Loops': 1,
+      'Actual Rows': 1,
+    }));
+    const plan = parsePlan(
+      JSON.stringify([
+        { Plan: { 'Node Type': 'Append', 'Actual Total Time': 9, 'Actual Loops': 1, 'Actual Rows': 80, Plans: scans } },
+      ]),
+    );
     assert.equal(plan.warnings?.length, 51);
     assert.equal(plan.warnings?.[50].message, '30 more warnings like these not listed');
   });
@@ -140,6 +176,9 @@ describe('plan numbers as PostgreSQL writes them', () => {
     assert.match(out, /^Warning: node #1 \(Seq Scan on accounts\): "Actual Total Time" is the string "2\.5"/m);
     assert.match(out, /^Warning: node #2 \(Seq Scan on orders\): "Actual Total Time" is negative/m);
     const md = renderMarkdownReport(result);
-    assert.match(md, /## Plan warnings\n\n- node #1 \(Seq Scan on accounts\): "Actual Total Time" is the string "2\.5"/);
+    assert.match(
+      md,
+      /## Plan warnings\n\n- node #1 \(Seq Scan on accounts\): "Actual Total Time" is the string "2\.5"/,
+    );
   });
 });

@@ -65,8 +65,26 @@ function failure(text: string): TunerError {
 describe('pasted plans: each sample matches its JSON twin', () => {
   it('has at least 40 samples of every kind', () => {
     assert.ok(samples.length >= 40, `only ${samples.length} samples`);
-    for (const kind of ['psql-border2', 'psql-unicode', 'psql-expanded', 'psql-wrapped', 'psql-csv', 'pgadmin', 'dbeaver', 'csv-export', 'terminal-cut', 'crlf', 'auto-explain-notice', 'server-log', '.yaml', '.xml']) {
-      assert.ok(samples.some((s) => s.file.includes(kind)), `no ${kind} sample`);
+    for (const kind of [
+      'psql-border2',
+      'psql-unicode',
+      'psql-expanded',
+      'psql-wrapped',
+      'psql-csv',
+      'pgadmin',
+      'dbeaver',
+      'csv-export',
+      'terminal-cut',
+      'crlf',
+      'auto-explain-notice',
+      'server-log',
+      '.yaml',
+      '.xml',
+    ]) {
+      assert.ok(
+        samples.some((s) => s.file.includes(kind)),
+        `no ${kind} sample`,
+      );
     }
     assert.ok(samples.some((s) => s.server === 'pglite-18') && samples.some((s) => s.server === 'postgres-15'));
   });
@@ -78,7 +96,13 @@ describe('pasted plans: each sample matches its JSON twin', () => {
       assert.equal(twin.format, 'json');
       assert.deepEqual(plan.nodes.map(shape), twin.nodes.map(shape));
       assert.equal(plan.analyzed, twin.analyzed);
-      const expectedFormat = /\.yaml|\.xml/.test(s.file) ? /\.yaml/.test(s.file) ? 'yaml' : 'xml' : /json/.test(s.file) ? 'json' : 'text';
+      const expectedFormat = /\.yaml|\.xml/.test(s.file)
+        ? /\.yaml/.test(s.file)
+          ? 'yaml'
+          : 'xml'
+        : /json/.test(s.file)
+          ? 'json'
+          : 'text';
       assert.equal(plan.format, expectedFormat);
       if (s.queryText !== undefined) {
         assert.equal(plan.queryText, s.queryText);
@@ -86,7 +110,10 @@ describe('pasted plans: each sample matches its JSON twin', () => {
         // EXPLAIN's own output (not auto_explain) has the statement trailers; the twin has them too.
         assert.equal(plan.executionTimeMs === undefined, twin.executionTimeMs === undefined);
         assert.equal(plan.planningTimeMs === undefined, twin.planningTimeMs === undefined);
-        assert.deepEqual(plan.triggers.map((t) => [t.name, t.calls]), twin.triggers.map((t) => [t.name, t.calls]));
+        assert.deepEqual(
+          plan.triggers.map((t) => [t.name, t.calls]),
+          twin.triggers.map((t) => [t.name, t.calls]),
+        );
         assert.equal(plan.jit?.functions, twin.jit?.functions);
       }
     });
@@ -110,7 +137,10 @@ describe('pasted plans: what the shapes carry', () => {
     ].join('\n');
     const plan = parsePlan(text);
     assert.equal(plan.queryText, 'SELECT count(*)\nFROM t\n  WHERE n = 3');
-    assert.deepEqual(plan.nodes.map((n) => n.fields['Node Type']), ['Aggregate', 'Seq Scan']);
+    assert.deepEqual(
+      plan.nodes.map((n) => n.fields['Node Type']),
+      ['Aggregate', 'Seq Scan'],
+    );
     assert.equal(plan.nodes[1].metrics.rowsRemovedByFilter, 900);
   });
 
@@ -119,10 +149,22 @@ describe('pasted plans: what the shapes carry', () => {
       const jit = load(file).jit;
       assert.ok(jit && jit.functions > 0 && jit.totalMs > 0, file);
     }
-    for (const file of ['pg15-trigger.psql-border2.txt', 'pg15-trigger.csv-export.csv', 'pg15-trigger.psql-tuples-only.yaml', 'pg18-trigger.xml']) {
+    for (const file of [
+      'pg15-trigger.psql-border2.txt',
+      'pg15-trigger.csv-export.csv',
+      'pg15-trigger.psql-tuples-only.yaml',
+      'pg18-trigger.xml',
+    ]) {
       const triggers = load(file).triggers;
-      assert.deepEqual(triggers.map((t) => t.calls), [100, 100], file);
-      assert.ok(triggers.every((t) => t.timeMs > 0), file);
+      assert.deepEqual(
+        triggers.map((t) => t.calls),
+        [100, 100],
+        file,
+      );
+      assert.ok(
+        triggers.every((t) => t.timeMs > 0),
+        file,
+      );
     }
   });
 
@@ -165,7 +207,9 @@ describe('pasted plans: errors name the line of the input', () => {
     assert.equal(err.detail.line, 7);
   });
   it('a bad line inside a pgAdmin copy', () => {
-    const err = failure('"QUERY PLAN"\n"Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)"\n"  Filter: (a > 1)"\n"  hello there"\n');
+    const err = failure(
+      '"QUERY PLAN"\n"Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)"\n"  Filter: (a > 1)"\n"  hello there"\n',
+    );
     assert.match(err.message, /^line 4: /);
     assert.equal(err.detail.line, 4);
   });
@@ -190,7 +234,9 @@ describe('pasted plans: errors name the line of the input', () => {
     assert.match(err.message, /the XML plan is truncated: <\w[\w-]*> \(line \d+\) is not closed/);
   });
   it('XML: a closing tag that does not match', () => {
-    const err = failure('<explain xmlns="http://www.postgresql.org/2009/explain">\n  <Query>\n    <Plan>\n  </Query>\n</explain>\n');
+    const err = failure(
+      '<explain xmlns="http://www.postgresql.org/2009/explain">\n  <Query>\n    <Plan>\n  </Query>\n</explain>\n',
+    );
     assert.match(err.message, /^line 4: <\/Query> closes <Plan>/);
   });
   it('a log without a plan entry is not a plan', () => {

@@ -75,7 +75,12 @@ const VARIANTS: Variant[] = [
     make: (t, name) => {
       const random = seeded(name.length * 7);
       const picks = t.split('\n').map(() => random() < 0.5);
-      return unexpand(unexpand(t, 4, false, (i) => picks[i]), 8, false, (i) => !picks[i]);
+      return unexpand(
+        unexpand(t, 4, false, (i) => picks[i]),
+        8,
+        false,
+        (i) => !picks[i],
+      );
     },
   },
   // Irregular indentation where only one parent is possible: every detail one column deeper.
@@ -83,7 +88,11 @@ const VARIANTS: Variant[] = [
   {
     // A node's first detail moved into its arrow's columns: its node's or its parent's? Must be refused.
     kind: 'indent-into-arrow',
-    make: (t) => t.replace(/^( *)->  ([^\n]*)\n\1      (?!->)(\S)/m, (_, pad: string, node: string, c: string) => `${pad}->  ${node}\n${pad}   ${c}`),
+    make: (t) =>
+      t.replace(
+        /^( *)-> {2}([^\n]*)\n\1 {6}(?!->)(\S)/m,
+        (_, pad: string, node: string, c: string) => `${pad}->  ${node}\n${pad}   ${c}`,
+      ),
   },
   { kind: 'single-quoted-sql', make: (t) => singleQuoted(t, 'sql') },
   { kind: 'single-quoted-python', make: (t) => singleQuoted(t, 'python') },
@@ -104,7 +113,11 @@ const tally = new Map<string, { read: number; refused: number; examples: string[
 describe('pasted plans: re-indented, quoted, framed or cut, the same tree or refused naming the line', () => {
   it('has text plans from every fixture folder', () => {
     assert.ok(plans.length >= 40, `only ${plans.length}`);
-    for (const dir of ['real/', 'golden/', 'pasted/', 'variants/', 'citus/']) assert.ok(plans.some((p) => p.name.startsWith(dir)), dir);
+    for (const dir of ['real/', 'golden/', 'pasted/', 'variants/', 'citus/'])
+      assert.ok(
+        plans.some((p) => p.name.startsWith(dir)),
+        dir,
+      );
   });
 
   for (const base of plans) {
@@ -137,9 +150,26 @@ describe('pasted plans: re-indented, quoted, framed or cut, the same tree or ref
     // One plan may refuse it: Citus prints "Task Count" after a Distributed Subplan, so one column deeper it
     // sits inside that subplan's arrow (its line or the scan's?).
     assert.ok((tally.get('indent-deeper')?.refused ?? 0) <= 1, 'indent-deeper refused plans');
-    const mustRead = ['single-quoted-sql', 'single-quoted-python', 'double-quoted', 'psql-aligned', 'psql-lignes', 'psql-zeilen-crlf', 'psql-border2', 'crlf', 'tabs-8', 'tabs-4', 'tabs-2', 'tabs-psql-8', 'tabs-mixed-8'];
-    const lines = [...tally].map(([kind, c]) => `${kind}: ${c.read} read, ${c.refused} refused${c.examples.map((e) => `\n        ${e}`).join('')}`);
+    const mustRead = [
+      'single-quoted-sql',
+      'single-quoted-python',
+      'double-quoted',
+      'psql-aligned',
+      'psql-lignes',
+      'psql-zeilen-crlf',
+      'psql-border2',
+      'crlf',
+      'tabs-8',
+      'tabs-4',
+      'tabs-2',
+      'tabs-psql-8',
+      'tabs-mixed-8',
+    ];
+    const lines = [...tally].map(
+      ([kind, c]) => `${kind}: ${c.read} read, ${c.refused} refused${c.examples.map((e) => `\n        ${e}`).join('')}`,
+    );
     console.log(`      ${lines.join('\n      ')}`);
-    for (const kind of mustRead) assert.equal(tally.get(kind)?.refused, 0, `${kind} refused a plan: ${tally.get(kind)?.examples.join('; ')}`);
+    for (const kind of mustRead)
+      assert.equal(tally.get(kind)?.refused, 0, `${kind} refused a plan: ${tally.get(kind)?.examples.join('; ')}`);
   });
 });

@@ -10,7 +10,12 @@ import type { Plan } from '../../../src/core/plan/planNode';
  * become tabs at stops every `width` columns. `keep(lineIndex)` false leaves a line with its spaces (an
  * editor that converted only the lines it touched).
  */
-export function unexpand(text: string, width: number, all = false, keep: (line: number) => boolean = () => true): string {
+export function unexpand(
+  text: string,
+  width: number,
+  all = false,
+  keep: (line: number) => boolean = () => true,
+): string {
   return text
     .split('\n')
     .map((line, i) => (keep(i) ? unexpandLine(line, width, all) : line))
@@ -44,7 +49,9 @@ function unexpandLine(line: string, width: number, all: boolean): string {
 /** Each line in single quotes: SQL style ('' inside) or Python style (\' inside, a comma after). */
 export function singleQuoted(text: string, style: 'sql' | 'python'): string {
   return lines(text)
-    .map((l) => (style === 'sql' ? `'${l.replace(/'/g, "''")}'` : `'${l.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}',`))
+    .map((l) =>
+      style === 'sql' ? `'${l.replace(/'/g, "''")}'` : `'${l.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}',`,
+    )
     .join('\n');
 }
 
@@ -73,9 +80,15 @@ export function psqlBorder2(text: string): string {
   const width = Math.max(10, ...body.map((l) => l.length));
   const rule = `+-${'-'.repeat(width)}-+`;
   const row = (s: string): string => `| ${s.padEnd(width)} |`;
-  return [rule, row('QUERY PLAN'.padStart(Math.floor((width + 10) / 2))), rule.replace(/-/g, '-'), ...body.map(row), rule, `(${body.length} rows)`, ''].join(
-    '\n',
-  );
+  return [
+    rule,
+    row('QUERY PLAN'.padStart(Math.floor((width + 10) / 2))),
+    rule.replace(/-/g, '-'),
+    ...body.map(row),
+    rule,
+    `(${body.length} rows)`,
+    '',
+  ].join('\n');
 }
 
 /** A terminal `width` columns wide cuts each longer line into pieces; copied with CRLF line ends. */

@@ -16,7 +16,8 @@ import { treeOf, unexpand } from './pasteVariants';
 
 const fixtures = join(__dirname, '../../fixtures/plans');
 const read = (path: string): string => readFileSync(join(fixtures, path), 'utf8');
-const types = (plan: Plan): string[] => plan.nodes.map((n) => `${n.depth} ${n.fields['Node Type']} ${n.fields['Parent Relationship'] ?? ''}`);
+const types = (plan: Plan): string[] =>
+  plan.nodes.map((n) => `${n.depth} ${n.fields['Node Type']} ${n.fields['Parent Relationship'] ?? ''}`);
 
 function refusal(text: string): TunerError {
   try {
@@ -65,8 +66,16 @@ describe('pasted shapes: read right or refused', () => {
 
   it('every line in single quotes, SQL or Python style', () => {
     const text = read('real/06-hash-join.txt');
-    const sql = text.trimEnd().split('\n').map((l) => `'${l.replace(/'/g, "''")}'`).join('\n');
-    const python = text.trimEnd().split('\n').map((l) => `'${l.replace(/'/g, "\\'")}',`).join('\n');
+    const sql = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => `'${l.replace(/'/g, "''")}'`)
+      .join('\n');
+    const python = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => `'${l.replace(/'/g, "\\'")}',`)
+      .join('\n');
     assert.deepEqual(treeOf(parsePlan(sql)), treeOf(parsePlan(text)));
     assert.deepEqual(treeOf(parsePlan(python)), treeOf(parsePlan(text)));
   });
@@ -91,12 +100,20 @@ describe('pasted shapes: read right or refused', () => {
     const plan = parsePlan(text);
     assert.deepEqual(
       plan.nodes.slice(1).map((n) => [n.fields['Parent Relationship'], n.fields['Subplan Name']]),
-      [['InitPlan', 'InitPlan'], ['SubPlan', 'SubPlan']],
+      [
+        ['InitPlan', 'InitPlan'],
+        ['SubPlan', 'SubPlan'],
+      ],
     );
   });
 
   describe('EXPLAIN (COSTS OFF), real psql 15 output', () => {
-    for (const name of ['pg15-costs-off-join', 'pg15-costs-off-subplan', 'pg15-costs-off-analyze-join', 'pg15-costs-off-analyze-subplan']) {
+    for (const name of [
+      'pg15-costs-off-join',
+      'pg15-costs-off-subplan',
+      'pg15-costs-off-analyze-join',
+      'pg15-costs-off-analyze-subplan',
+    ]) {
       it(`${name} reads to its JSON twin's tree, estimates unknown`, () => {
         const plan = parsePlan(read(`variants/${name}.psql.txt`));
         const twin = parsePlan(read(`variants/${name}.json`));
@@ -111,7 +128,11 @@ describe('pasted shapes: read right or refused', () => {
     it('gives no row-misestimate warning for estimates it was not shown', () => {
       for (const name of ['pg15-costs-off-analyze-join', 'pg15-costs-off-analyze-subplan']) {
         const insights = runPlanRules({ plan: parsePlan(read(`variants/${name}.psql.txt`)) });
-        assert.deepEqual(insights.filter((i) => i.ruleId === 'row-misestimate'), [], name);
+        assert.deepEqual(
+          insights.filter((i) => i.ruleId === 'row-misestimate'),
+          [],
+          name,
+        );
       }
     });
   });
@@ -123,12 +144,24 @@ describe('pasted shapes: read right or refused', () => {
       assert.equal(plan.root.fields['Custom Plan Provider'], 'Citus Adaptive');
       const tasks = plan.nodes.filter((n) => n.fields['Node Type'] === 'Task');
       assert.equal(tasks.length, 2);
-      assert.deepEqual(tasks.map((t) => t.fields['Node']), ['host=worker-1 port=5432 dbname=billing', 'host=worker-2 port=5432 dbname=billing']);
-      assert.deepEqual(tasks.map((t) => t.fields['Tuple data received from node']), ['36 bytes', '18 bytes']);
+      assert.deepEqual(
+        tasks.map((t) => t.fields['Node']),
+        ['host=worker-1 port=5432 dbname=billing', 'host=worker-2 port=5432 dbname=billing'],
+      );
+      assert.deepEqual(
+        tasks.map((t) => t.fields['Tuple data received from node']),
+        ['36 bytes', '18 bytes'],
+      );
       for (const t of tasks) assert.equal(t.metrics.neverExecuted, false);
       // Per task: the worker's execution time, its plan's rows.
-      assert.deepEqual(tasks.map((t) => t.metrics.inclusiveTimeMs), [0.061, 6.912]);
-      assert.deepEqual(tasks.map((t) => t.metrics.actualRowsTotal), [2, 1]);
+      assert.deepEqual(
+        tasks.map((t) => t.metrics.inclusiveTimeMs),
+        [0.061, 6.912],
+      );
+      assert.deepEqual(
+        tasks.map((t) => t.metrics.actualRowsTotal),
+        [2, 1],
+      );
       assert.equal(plan.executionTimeMs, 9.455);
       // Citus's 0 / 100,000 row figures are placeholders, not estimates.
       assert.equal(plan.root.metrics.estimatedRowsTotal, undefined);
@@ -141,7 +174,10 @@ describe('pasted shapes: read right or refused', () => {
       assert.equal(task.metrics.inclusiveTimeMs, 3.96);
       assert.ok(Math.abs(scan.metrics.exclusiveTimeMs - (41.818 - 3.96)) < 1e-9);
       const insights = runPlanRules({ plan });
-      assert.deepEqual(insights.filter((i) => i.ruleId === 'row-misestimate' && i.nodeIds.includes(scan.id)), []);
+      assert.deepEqual(
+        insights.filter((i) => i.ruleId === 'row-misestimate' && i.nodeIds.includes(scan.id)),
+        [],
+      );
     });
     it('Distributed Subplan runs first with its duration; MapMergeJob and COSTS OFF shapes read', () => {
       const plan = parsePlan(read('citus/citus-distributed-subplan.txt'));
@@ -149,12 +185,21 @@ describe('pasted shapes: read right or refused', () => {
       assert.equal(sub.fields['Node Type'], 'Distributed Subplan');
       assert.equal(sub.fields['Subplan Name'], 'Distributed Subplan 17_1');
       assert.equal(sub.metrics.inclusiveTimeMs, 1843.2);
-      assert.deepEqual(plan.nodes.filter((n) => n.fields['Node Type'] === 'Task').map((t) => t.metrics.inclusiveTimeMs), [1836.201, 5.311]);
+      assert.deepEqual(
+        plan.nodes.filter((n) => n.fields['Node Type'] === 'Task').map((t) => t.metrics.inclusiveTimeMs),
+        [1836.201, 5.311],
+      );
       const repartition = parsePlan(read('citus/citus-repartition.txt'));
-      assert.deepEqual(repartition.nodes.map((n) => n.fields['Node Type']), ['Aggregate', 'Custom Scan', 'MapMergeJob', 'MapMergeJob']);
+      assert.deepEqual(
+        repartition.nodes.map((n) => n.fields['Node Type']),
+        ['Aggregate', 'Custom Scan', 'MapMergeJob', 'MapMergeJob'],
+      );
       assert.ok(repartition.nodes.every((n) => !n.metrics.neverExecuted));
       const costsOff = parsePlan(read('citus/citus-costs-off.txt'));
-      assert.deepEqual(costsOff.nodes.map((n) => n.fields['Node Type']), ['Sort', 'Aggregate', 'Custom Scan', 'Task', 'Aggregate', 'Seq Scan']);
+      assert.deepEqual(
+        costsOff.nodes.map((n) => n.fields['Node Type']),
+        ['Sort', 'Aggregate', 'Custom Scan', 'Task', 'Aggregate', 'Seq Scan'],
+      );
       // FORMAT JSON keeps the tasks in "Distributed Query": read into the same tree.
       const json = parsePlan(read('citus/citus-costs-off.json'));
       assert.deepEqual(types(json), types(costsOff));
@@ -176,11 +221,15 @@ describe('pasted shapes: read right or refused', () => {
       const err = refusal(mixed);
       assert.match(err.message, /^line \d+: the indentation mixes tabs and spaces/);
     });
-    it('a detail inside its node\'s arrow columns is refused: its node or the parent?', () => {
-      const text = 'Hash Join  (cost=1.00..2.00 rows=1 width=4)\n  Hash Cond: (a.x = b.x)\n  ->  Seq Scan on a  (cost=0.00..1.00 rows=1 width=4)\n    Filter: (y > 1)\n  ->  Hash  (cost=1.00..1.00 rows=1 width=4)\n        ->  Seq Scan on b  (cost=0.00..1.00 rows=1 width=4)\n';
+    it("a detail inside its node's arrow columns is refused: its node or the parent?", () => {
+      const text =
+        'Hash Join  (cost=1.00..2.00 rows=1 width=4)\n  Hash Cond: (a.x = b.x)\n  ->  Seq Scan on a  (cost=0.00..1.00 rows=1 width=4)\n    Filter: (y > 1)\n  ->  Hash  (cost=1.00..1.00 rows=1 width=4)\n        ->  Seq Scan on b  (cost=0.00..1.00 rows=1 width=4)\n';
       const err = refusal(text);
       assert.equal(err.detail.line, 4);
-      assert.match(err.message, /does not say whether this line belongs to 'Seq Scan' \(line 3\) or to 'Hash Join' \(line 1\)/);
+      assert.match(
+        err.message,
+        /does not say whether this line belongs to 'Seq Scan' \(line 3\) or to 'Hash Join' \(line 1\)/,
+      );
     });
   });
 
@@ -229,7 +278,9 @@ describe('pasted shapes: read right or refused', () => {
         lines.push(`${pad}->  Limit  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..1.000 rows=1 loops=1)`);
         lines.push(`${pad}      Buffers: shared hit=1`);
       }
-      lines.push(`${' '.repeat(6 * 2000 - 4)}->  Seq Scan on t  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..1.000 rows=1 loops=1)`);
+      lines.push(
+        `${' '.repeat(6 * 2000 - 4)}->  Seq Scan on t  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..1.000 rows=1 loops=1)`,
+      );
       const text = lines.join('\n');
       assert.ok(text.length > 12_000_000);
       const plan = parsePlan(text + '\n');

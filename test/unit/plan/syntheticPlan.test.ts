@@ -12,7 +12,11 @@ describe('huge plans (synthetic, from test/helpers/syntheticPlan)', () => {
     assert.equal(plan.nodes.length, 10_000);
     assert.ok(plan.nodes.every((n, i) => n.id === i));
     assert.ok(plan.nodes.some((n) => n.fields['Parent Relationship'] === 'SubPlan'));
-    assert.ok(plan.nodes.some((n) => n.fields['Node Type'] === 'Nested Loop' && n.children[1].fields['Actual Loops'] as number > 1));
+    assert.ok(
+      plan.nodes.some(
+        (n) => n.fields['Node Type'] === 'Nested Loop' && (n.children[1].fields['Actual Loops'] as number) > 1,
+      ),
+    );
     // Times are built consistent, so exclusive times add up to the root's inclusive time.
     const sum = plan.nodes.reduce((s, n) => s + n.metrics.exclusiveTimeMs, 0);
     assert.ok(Math.abs(sum - plan.root.metrics.inclusiveTimeMs) / plan.root.metrics.inclusiveTimeMs < 0.001);

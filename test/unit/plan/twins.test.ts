@@ -134,7 +134,8 @@ describe('real plans: what each case shows', () => {
       assert.equal(scan.metrics.underGather, true);
       assert.equal(gather.metrics.underGather, false);
       const processes = (gather.fields['Workers Launched'] as number) + 1;
-      const expected = ((scan.fields['Actual Total Time'] as number) * (scan.fields['Actual Loops'] as number)) / processes;
+      const expected =
+        ((scan.fields['Actual Total Time'] as number) * (scan.fields['Actual Loops'] as number)) / processes;
       assert.ok(Math.abs(scan.metrics.inclusiveTimeMs - expected) < 1e-9);
       assert.ok(scan.metrics.inclusiveTimeMs <= gather.metrics.inclusiveTimeMs);
       const workers = scan.fields['Workers'] as Array<Record<string, unknown>>;
@@ -146,7 +147,10 @@ describe('real plans: what each case shows', () => {
       for (const p of both(base)) {
         const sum = p.nodes.reduce((s, n) => s + n.metrics.exclusiveTimeMs, 0);
         // Exact when no node was clamped at 0; timer rounding may clamp a few microseconds.
-        assert.ok(Math.abs(sum - p.root.metrics.inclusiveTimeMs) < 0.01, `${base}: ${sum} vs ${p.root.metrics.inclusiveTimeMs}`);
+        assert.ok(
+          Math.abs(sum - p.root.metrics.inclusiveTimeMs) < 0.01,
+          `${base}: ${sum} vs ${p.root.metrics.inclusiveTimeMs}`,
+        );
       }
     }
   });

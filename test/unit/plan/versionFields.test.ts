@@ -37,7 +37,10 @@ const MODELLED_TOP: Record<string, (plan: Plan, value: unknown) => void> = {
   'Planning Time': (plan, v) => assert.equal(plan.planningTimeMs, v),
   'Query Text': (plan, v) => assert.equal(plan.queryText, v),
   Settings: (plan, v) =>
-    assert.deepEqual(plan.settings ?? {}, Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]))),
+    assert.deepEqual(
+      plan.settings ?? {},
+      Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)])),
+    ),
 };
 
 /** Asserts that every key of the JSON plan `text` is in what parsePlan made of it. */
@@ -49,12 +52,17 @@ function assertNothingLost(text: string, what: string): Plan {
   nodes.forEach((node, i) => {
     for (const [key, value] of Object.entries(node)) {
       if (key === 'Plans') continue;
-      assert.deepEqual(plan.nodes[i].fields[key], value, `${what}: node ${i} (${String(node['Node Type'])}) lost "${key}"`);
+      assert.deepEqual(
+        plan.nodes[i].fields[key],
+        value,
+        `${what}: node ${i} (${String(node['Node Type'])}) lost "${key}"`,
+      );
     }
   });
   // A 64-bit integer: JSON.parse above rounds it, so its digits are compared with the text's.
   const queryId = /"Query Identifier": (-?\d+)/.exec(text);
-  if (queryId) assert.equal(String(plan.statementFields?.['Query Identifier']), queryId[1], `${what}: Query Identifier`);
+  if (queryId)
+    assert.equal(String(plan.statementFields?.['Query Identifier']), queryId[1], `${what}: Query Identifier`);
   for (const [key, value] of Object.entries(document)) {
     if (key === 'Plan' || key === 'Query Identifier') continue;
     const modelled = MODELLED_TOP[key];
@@ -68,7 +76,12 @@ function assertNothingLost(text: string, what: string): Plan {
 const VERSION_NODE_KEYS = ['Index Searches', 'Disabled', 'Storage', 'Maximum Storage', 'Window'];
 
 /** The plan of the same statement in another format reads the same tree and the version-specific fields. */
-function assertTextMatches(jsonText: string, textPlan: string, what: string, format: 'TEXT' | 'YAML' | 'XML' = 'TEXT'): void {
+function assertTextMatches(
+  jsonText: string,
+  textPlan: string,
+  what: string,
+  format: 'TEXT' | 'YAML' | 'XML' = 'TEXT',
+): void {
   const json = parsePlan(jsonText);
   const text = parsePlan(textPlan);
   assert.equal(text.format, format.toLowerCase(), `${what}: read as ${format}`);
@@ -78,19 +91,26 @@ function assertTextMatches(jsonText: string, textPlan: string, what: string, for
     for (const key of VERSION_NODE_KEYS) {
       if (n.fields[key] === undefined) continue;
       // Text prints "Disabled: true" only; JSON says false on every other node.
-      const inText = key === 'Disabled' ? text.nodes[i].fields[key] ?? false : text.nodes[i].fields[key];
+      const inText = key === 'Disabled' ? (text.nodes[i].fields[key] ?? false) : text.nodes[i].fields[key];
       assert.deepEqual(inText, n.fields[key], `${what}: node ${i} "${key}" in text`);
     }
   });
   const queryId = /Query[ -]Identifier(?:: |>)(-?\d+)/.exec(textPlan);
-  if (queryId) assert.equal(String(text.statementFields?.['Query Identifier']), queryId[1], `${what}: Query Identifier in text`);
+  if (queryId)
+    assert.equal(String(text.statementFields?.['Query Identifier']), queryId[1], `${what}: Query Identifier in text`);
   const top = json.statementFields ?? {};
-  if (top['Serialization'] !== undefined) assert.ok(text.statementFields?.['Serialization'] !== undefined, `${what}: Serialization in text`);
+  if (top['Serialization'] !== undefined)
+    assert.ok(text.statementFields?.['Serialization'] !== undefined, `${what}: Serialization in text`);
   const planning = top['Planning'] as Record<string, unknown> | undefined;
   if (planning?.['Memory Used'] !== undefined) {
     const textPlanning = text.statementFields?.['Planning'] as Record<string, unknown> | undefined;
     // A second run: the figures may differ by a kB.
-    if (format === 'TEXT') assert.match(String(textPlanning?.['Memory']), /^used=\d+kB\s+allocated=\d+kB$/, `${what}: planning memory in text`);
+    if (format === 'TEXT')
+      assert.match(
+        String(textPlanning?.['Memory']),
+        /^used=\d+kB\s+allocated=\d+kB$/,
+        `${what}: planning memory in text`,
+      );
     else assert.equal(typeof textPlanning?.['Memory Used'], 'number', `${what}: planning memory in ${format}`);
   }
 }
@@ -123,10 +143,14 @@ describe('plans of PostgreSQL 15–18 (fixtures): every field kept', () => {
     for (const major of [17, 18]) {
       assert.ok(has(major, /"Serialization"/), `${major}: SERIALIZE`);
       assert.ok(has(major, /"Memory Used"/), `${major}: MEMORY`);
-      assert.ok(has(major, /"Deform"|"Generation": \{/) || !has(major, /"JIT"/), `${major}: JIT deform timing, where JIT ran`);
+      assert.ok(
+        has(major, /"Deform"|"Generation": \{/) || !has(major, /"JIT"/),
+        `${major}: JIT deform timing, where JIT ran`,
+      );
     }
     assert.ok(has(16, /\$1\b/), '16: a generic plan');
-    for (const re of [/"Index Searches"/, /"Disabled": true/, /"Window"/, /"Storage"/]) assert.ok(has(18, re), `18: ${re}`);
+    for (const re of [/"Index Searches"/, /"Disabled": true/, /"Window"/, /"Storage"/])
+      assert.ok(has(18, re), `18: ${re}`);
     assert.ok(!has(15, /"Serialization"|"Memory Used"|"Index Searches"/), '15 prints none of them');
   });
 });
@@ -146,7 +170,12 @@ describe('plans of the run’s server (live): every field kept', function () {
     await client?.end();
   });
 
-  async function explain(sql: string, options: string[], settings: string[], format: 'JSON' | 'TEXT' | 'YAML' | 'XML'): Promise<string> {
+  async function explain(
+    sql: string,
+    options: string[],
+    settings: string[],
+    format: 'JSON' | 'TEXT' | 'YAML' | 'XML',
+  ): Promise<string> {
     await client.query('BEGIN');
     try {
       for (const s of settings) await client.query(`SET LOCAL ${s}`);
@@ -174,7 +203,10 @@ describe('plans of the run’s server (live): every field kept', function () {
       }
       if (versionNum >= 170000 && !c.generic) {
         const top = (JSON.parse(json) as Array<Record<string, unknown>>)[0];
-        assert.ok(top['Serialization'] !== undefined && (top['Planning'] as Record<string, unknown>)['Memory Used'] !== undefined);
+        assert.ok(
+          top['Serialization'] !== undefined &&
+            (top['Planning'] as Record<string, unknown>)['Memory Used'] !== undefined,
+        );
       }
     });
   }

@@ -44,7 +44,13 @@ describe('row-misestimate', () => {
   });
 
   it('does not fire on accurate estimates, nor on an estimate-only plan', () => {
-    for (const name of ['seq-scan-orders-pending', 'sort-spill', 'hash-join-spill', 'nested-loop-few', 'estimate-only-join']) {
+    for (const name of [
+      'seq-scan-orders-pending',
+      'sort-spill',
+      'hash-join-spill',
+      'nested-loop-few',
+      'estimate-only-join',
+    ]) {
       assert.deepEqual(run(rowMisestimate, name), [], name);
     }
   });
@@ -60,7 +66,10 @@ describe('nested-loop-many-rows', () => {
     assert.equal(inner.fields['Parent Relationship'], 'Inner');
     assert.equal(evidence(insight, 'inner loops'), inner.fields['Actual Loops']);
     assert.ok(Number(evidence(insight, 'inner loops')) >= 10_000);
-    assert.match(insight.title, /^Nested Loop runs Memoize over Index Scan using users_pkey on users u [\d,]+ times, once per row of Index Scan using orders_created_at_idx on orders o$/);
+    assert.match(
+      insight.title,
+      /^Nested Loop runs Memoize over Index Scan using users_pkey on users u [\d,]+ times, once per row of Index Scan using orders_created_at_idx on orders o$/,
+    );
     assert.equal(insight.severity, 'warning');
   });
 

@@ -23,7 +23,8 @@ export function run(rule: PlanRule, name: string, extra: Omit<PlanRuleContext, '
 /** The evidence value under a label; fails loudly when the label is missing. */
 export function evidence(insight: Insight, label: string): number | string {
   const found = insight.evidence.find((e) => e.label === label);
-  if (!found) throw new Error(`no evidence "${label}" in ${insight.ruleId}: ${insight.evidence.map((e) => e.label).join(', ')}`);
+  if (!found)
+    throw new Error(`no evidence "${label}" in ${insight.ruleId}: ${insight.evidence.map((e) => e.label).join(', ')}`);
   return found.value;
 }
 
@@ -32,9 +33,29 @@ export function nodeTypeOf(plan: Plan, id: number): string {
 }
 
 export const allFixtures = [
-  'bitmap-exact', 'bitmap-lossy', 'correlated-columns', 'correlated-columns-fixed', 'estimate-only-join',
-  'hash-join-in-memory', 'hash-join-spill', 'hashagg-spill', 'index-only-heap-fetches', 'index-only-vacuumed',
-  'index-scan-filter', 'jit-short-query', 'many-joins-planning', 'nested-loop-few', 'nested-loop-many', 'no-jit',
-  'parallel-launched', 'parallel-not-launched', 'point-lookup', 'seq-scan-orders-all', 'seq-scan-orders-pending',
-  'seq-scan-users-filter', 'sort-in-memory', 'sort-spill', 'stale-stats',
+  'bitmap-exact',
+  'bitmap-lossy',
+  'correlated-columns',
+  'correlated-columns-fixed',
+  'estimate-only-join',
+  'hash-join-in-memory',
+  'hash-join-spill',
+  'hashagg-spill',
+  'index-only-heap-fetches',
+  'index-only-vacuumed',
+  'index-scan-filter',
+  'jit-short-query',
+  'many-joins-planning',
+  'nested-loop-few',
+  'nested-loop-many',
+  'no-jit',
+  'parallel-launched',
+  'parallel-not-launched',
+  'point-lookup',
+  'seq-scan-orders-all',
+  'seq-scan-orders-pending',
+  'seq-scan-users-filter',
+  'sort-in-memory',
+  'sort-spill',
+  'stale-stats',
 ];

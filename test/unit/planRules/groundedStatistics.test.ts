@@ -31,13 +31,20 @@ describe('row-misestimate: advice grounded in pg_stat_user_tables and pg_stats (
     await session?.close();
   });
 
-  async function misestimate(sql: string): Promise<{ insight: Insight; modified: number; analyzedAt: string; rows: number }> {
+  async function misestimate(
+    sql: string,
+  ): Promise<{ insight: Insight; modified: number; analyzedAt: string; rows: number }> {
     const result = await explainAndOptimize(session, sql, { analyze: true });
     const insight = result.insights.find((i) => i.ruleId === 'row-misestimate');
     assert.ok(insight, `no row-misestimate for ${sql}: ${result.insights.map((i) => i.ruleId).join(', ')}`);
     const table = result.catalog?.tables.find((t) => t.schema === schema && t.name === 't');
     assert.ok(table, 'the catalog was read');
-    return { insight, modified: table.modificationsSinceAnalyze ?? -1, analyzedAt: table.lastAnalyze ?? '', rows: table.estimatedRows };
+    return {
+      insight,
+      modified: table.modificationsSinceAnalyze ?? -1,
+      analyzedAt: table.lastAnalyze ?? '',
+      rows: table.estimatedRows,
+    };
   }
 
   it('equal columns with equality conditions: pg_stats confirms the product, CREATE STATISTICS (dependencies, mcv)', async () => {
@@ -53,7 +60,12 @@ describe('row-misestimate: advice grounded in pg_stat_user_tables and pg_stats (
     assert.ok(estimated >= 4 && estimated <= 25, `the planner multiplied the selectivities: estimate ${estimated}`);
     assert.equal(evidence(insight, 'actual rows'), 1000);
     assert.match(insight.explanation, /pg_stats confirms it: a has 100 distinct values, b has 100 distinct values/);
-    assert.match(insight.suggestion ?? '', new RegExp(`CREATE STATISTICS t_a_b_stats \\(dependencies, mcv\\) ON a, b FROM ${schema}\\.t; ANALYZE ${schema}\\.t;`));
+    assert.match(
+      insight.suggestion ?? '',
+      new RegExp(
+        `CREATE STATISTICS t_a_b_stats \\(dependencies, mcv\\) ON a, b FROM ${schema}\\.t; ANALYZE ${schema}\\.t;`,
+      ),
+    );
     assert.doesNotMatch(insight.suggestion ?? '', /^Run ANALYZE/);
   });
 
@@ -69,6 +81,11 @@ describe('row-misestimate: advice grounded in pg_stat_user_tables and pg_stats (
     const { insight, modified, rows } = await misestimate(`SELECT id FROM ${schema}.t WHERE c + 0 = 0`);
     assert.equal(evidence(insight, 'rows changed since'), modified);
     assert.ok(modified < 0.2 * rows, `the table counts as freshly analysed (${modified} rows changed of ${rows})`);
-    assert.match(insight.suggestion ?? '', new RegExp(`^The statistics of ${schema}\\.t are current \\(last analysed .+, ${modified} rows changed since, of 100,000\\): ANALYZE alone will not change this estimate`));
+    assert.match(
+      insight.suggestion ?? '',
+      new RegExp(
+        `^The statistics of ${schema}\\.t are current \\(last analysed .+, ${modified} rows changed since, of 100,000\\): ANALYZE alone will not change this estimate`,
+      ),
+    );
   });
 });

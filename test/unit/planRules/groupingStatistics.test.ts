@@ -54,22 +54,39 @@ describe('row-misestimate: GROUP BY on related columns, grounded in pg_stats (te
     const estimateBefore = agg.fields['Plan Rows'] ?? 0;
     assert.equal(agg.fields['Actual Rows'], ZIPS);
 
-    assert.match(String(evidence(insight, 'pg_stats city')), new RegExp(`^${CITIES} distinct \\(n_distinct ${CITIES}\\)`));
+    assert.match(
+      String(evidence(insight, 'pg_stats city')),
+      new RegExp(`^${CITIES} distinct \\(n_distinct ${CITIES}\\)`),
+    );
     assert.match(String(evidence(insight, 'pg_stats zip')), /^2,000 distinct \(n_distinct 2000\)/);
     assert.equal(evidence(insight, 'combinations if independent (Π n_distinct)'), CITIES * ZIPS);
     // 400,000 combinations, cut to 10 % of the table: what the planner estimated, from the same statistics.
     const independent = Number(evidence(insight, 'groups if independent (clamped as the planner does)'));
     assert.equal(independent, 0.1 * ROWS);
-    assert.ok(Math.abs(estimateBefore - independent) / independent < 0.2, `estimate ${estimateBefore} vs ${independent} from pg_stats`);
+    assert.ok(
+      Math.abs(estimateBefore - independent) / independent < 0.2,
+      `estimate ${estimateBefore} vs ${independent} from pg_stats`,
+    );
     assert.equal(evidence(insight, 'actual groups'), ZIPS);
     assert.equal(evidence(insight, 'CREATE STATISTICS kind'), 'ndistinct (GROUP BY on several columns)');
     // The freshness of addr's statistics, read from the scan below the aggregate, is checked before any advice.
-    assert.ok(evidence(insight, 'last analyze') !== undefined && evidence(insight, 'last analyze') !== 'never', 'last analyze of addr');
+    assert.ok(
+      evidence(insight, 'last analyze') !== undefined && evidence(insight, 'last analyze') !== 'never',
+      'last analyze of addr',
+    );
     assert.equal(evidence(insight, 'analyzed by'), 'ANALYZE (last_analyze)');
     assert.ok(!/Run ANALYZE/.test(insight.suggestion ?? ''), insight.suggestion);
-    assert.match(insight.explanation, /GROUP BY city, zip are estimated as if the columns were independent: pg_stats gives city 200, zip 2,000 distinct values, 400,000 combinations, which it cuts to 30,000 \(10 % of the 300,000 rows/);
-    assert.match(insight.explanation, /2,000 came — no more than zip alone has distinct values \(2,000\): the other columns add \(almost\) no groups, they depend on zip\./);
-    const ddl = new RegExp(`CREATE STATISTICS addr_city_zip_ndistinct \\(ndistinct\\) ON city, zip FROM ${schema}\\.addr; ANALYZE ${schema}\\.addr;`);
+    assert.match(
+      insight.explanation,
+      /GROUP BY city, zip are estimated as if the columns were independent: pg_stats gives city 200, zip 2,000 distinct values, 400,000 combinations, which it cuts to 30,000 \(10 % of the 300,000 rows/,
+    );
+    assert.match(
+      insight.explanation,
+      /2,000 came — no more than zip alone has distinct values \(2,000\): the other columns add \(almost\) no groups, they depend on zip\./,
+    );
+    const ddl = new RegExp(
+      `CREATE STATISTICS addr_city_zip_ndistinct \\(ndistinct\\) ON city, zip FROM ${schema}\\.addr; ANALYZE ${schema}\\.addr;`,
+    );
     assert.match(insight.suggestion ?? '', ddl);
 
     // Apply what it says, as the user would, and explain again.
@@ -90,9 +107,18 @@ describe('row-misestimate: GROUP BY on related columns, grounded in pg_stats (te
 
   it('says nothing about ndistinct when the grouped columns are independent', async () => {
     // street (37 values) and zip: 37 × 2,000 = 74,000 combinations, and nearly all occur; the estimate is about right.
-    const result = await explainAndOptimize(session, `SELECT street, zip, count(*) FROM ${schema}.addr GROUP BY street, zip`, { analyze: true });
+    const result = await explainAndOptimize(
+      session,
+      `SELECT street, zip, count(*) FROM ${schema}.addr GROUP BY street, zip`,
+      { analyze: true },
+    );
     const agg = result.plan.nodes.find((n) => n.fields['Node Type'] === 'Aggregate')!;
-    assert.ok(Math.max((agg.fields['Actual Rows'] ?? 1) / (agg.fields['Plan Rows'] ?? 1), (agg.fields['Plan Rows'] ?? 1) / (agg.fields['Actual Rows'] ?? 1)) < 10);
+    assert.ok(
+      Math.max(
+        (agg.fields['Actual Rows'] ?? 1) / (agg.fields['Plan Rows'] ?? 1),
+        (agg.fields['Plan Rows'] ?? 1) / (agg.fields['Actual Rows'] ?? 1),
+      ) < 10,
+    );
     assert.ok(!result.insights.some((i) => i.ruleId === 'row-misestimate' && /ndistinct/.test(i.suggestion ?? '')));
   });
 });

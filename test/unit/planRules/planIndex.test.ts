@@ -15,12 +15,27 @@ import { allFixtures, loadCatalog, loadPlan } from './fixtures';
 function deepPlanJson(depth: number): string {
   // Built as text: JSON.stringify recurses and would overflow the stack on a chain this deep.
   let json = JSON.stringify({
-    'Node Type': 'Seq Scan', 'Relation Name': 'orders', Alias: 'orders', 'Plan Rows': 50_000, 'Actual Rows': 10,
-    'Actual Loops': 1, 'Actual Total Time': 1, 'Total Cost': 10, Filter: "(status = 'x'::text)", 'Rows Removed by Filter': 5,
+    'Node Type': 'Seq Scan',
+    'Relation Name': 'orders',
+    Alias: 'orders',
+    'Plan Rows': 50_000,
+    'Actual Rows': 10,
+    'Actual Loops': 1,
+    'Actual Total Time': 1,
+    'Total Cost': 10,
+    Filter: "(status = 'x'::text)",
+    'Rows Removed by Filter': 5,
   });
   for (let i = 0; i < depth; i++) {
     const type = i === depth - 1 ? 'Limit' : i % 2 === 0 ? 'Subquery Scan' : 'Result';
-    const fields = JSON.stringify({ 'Node Type': type, 'Plan Rows': 50_000, 'Actual Rows': 10, 'Actual Loops': 1, 'Actual Total Time': 1 + i * 0.001, 'Total Cost': 10 + i });
+    const fields = JSON.stringify({
+      'Node Type': type,
+      'Plan Rows': 50_000,
+      'Actual Rows': 10,
+      'Actual Loops': 1,
+      'Actual Total Time': 1 + i * 0.001,
+      'Total Cost': 10 + i,
+    });
     json = `${fields.slice(0, -1)}, "Plans": [${json}]}`;
   }
   return `[{"Plan": ${json}, "Execution Time": 2}]`;
@@ -42,12 +57,16 @@ describe('planIndex', () => {
         const relation = node.fields['Relation Name'];
         const expected = relation === undefined ? undefined : catalog.tables.filter((t) => t.name === relation);
         const found = index.tableOf(node);
-        if (expected && expected.length === 1 && node.fields['Schema'] === undefined) assert.equal(found, expected[0], `${name} #${node.id} tableOf`);
+        if (expected && expected.length === 1 && node.fields['Schema'] === undefined)
+          assert.equal(found, expected[0], `${name} #${node.id} tableOf`);
         if (relation === undefined) assert.equal(found, undefined);
       }
       const types = new Set(plan.nodes.map((n) => n.fields['Node Type']));
       for (const type of types) {
-        assert.deepEqual(index.nodesOfType(type).map((n) => n.id), plan.nodes.filter((n) => n.fields['Node Type'] === type).map((n) => n.id));
+        assert.deepEqual(
+          index.nodesOfType(type).map((n) => n.id),
+          plan.nodes.filter((n) => n.fields['Node Type'] === type).map((n) => n.id),
+        );
       }
     }
   });

@@ -12,7 +12,10 @@ describe('hotspot', () => {
     const insights = hotspot.check({ plan });
     assert.ok(insights.length >= 1 && insights.length <= 3);
     const shares = insights.map((i) => plan.nodes[i.nodeIds[0]].metrics.timeShare);
-    assert.deepEqual([...shares].sort((a, b) => b - a), shares);
+    assert.deepEqual(
+      [...shares].sort((a, b) => b - a),
+      shares,
+    );
     assert.ok(shares.every((s) => s >= 0.2));
     insights.forEach((insight, i) => {
       assert.equal(evidence(insight, 'rank'), i + 1);
@@ -80,7 +83,8 @@ describe('high-planning-time', () => {
   });
 
   it('does not fire on quick planning', () => {
-    for (const name of ['point-lookup', 'sort-spill', 'correlated-columns']) assert.deepEqual(run(highPlanningTime, name), [], name);
+    for (const name of ['point-lookup', 'sort-spill', 'correlated-columns'])
+      assert.deepEqual(run(highPlanningTime, name), [], name);
   });
 });
 

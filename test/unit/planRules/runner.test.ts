@@ -25,13 +25,16 @@ describe('plan rules registry and runner', () => {
         assert.ok((insight.suggestion ?? '').length > 20, insight.ruleId);
         assert.ok(insight.evidence.length > 0, insight.ruleId);
         for (const id of insight.nodeIds) assert.ok(plan.nodes[id], `${insight.ruleId}: node ${id}`);
-        assert.ok(!/NaN|undefined|Infinity/.test(insight.title + insight.explanation + insight.suggestion), insight.title);
+        assert.ok(
+          !/NaN|undefined|Infinity/.test(insight.title + insight.explanation + insight.suggestion),
+          insight.title,
+        );
       }
     }
     assert.deepEqual([...fired].sort(), planRules.map((r) => r.id).sort());
   });
 
-  it('orders by severity, then by the concerned nodes\' time share', () => {
+  it("orders by severity, then by the concerned nodes' time share", () => {
     const plan = loadPlan('nested-loop-many');
     const insights = runPlanRules({ plan });
     assert.ok(insights.length >= 3);
@@ -40,7 +43,11 @@ describe('plan rules registry and runner', () => {
       const b = insights[i];
       assert.ok(severityOrder[a.severity] >= severityOrder[b.severity]);
       if (a.severity === b.severity) {
-        const share = (ids: number[]) => Math.min(1, ids.reduce((s, id) => s + plan.nodes[id].metrics.timeShare, 0));
+        const share = (ids: number[]) =>
+          Math.min(
+            1,
+            ids.reduce((s, id) => s + plan.nodes[id].metrics.timeShare, 0),
+          );
         assert.ok(share(a.nodeIds) >= share(b.nodeIds), `${a.ruleId} before ${b.ruleId}`);
       }
     }
@@ -50,6 +57,9 @@ describe('plan rules registry and runner', () => {
     const plan = loadPlan('estimate-only-join');
     assert.deepEqual(runPlanRules({ plan }), []);
     const withCatalog = runPlanRules({ plan, catalog: loadCatalog() });
-    assert.deepEqual(withCatalog.map((i) => i.ruleId), ['seq-scan-large-table']);
+    assert.deepEqual(
+      withCatalog.map((i) => i.ruleId),
+      ['seq-scan-large-table'],
+    );
   });
 });

@@ -19,7 +19,10 @@ describe('seq-scan-large-table', () => {
     assert.equal(kept + removed, 200_000);
     assert.equal(evidence(insight, 'rows read'), 200_000);
     assert.equal(evidence(insight, 'rows kept'), kept);
-    assert.match(insight.title, new RegExp(`^Seq Scan on orders reads 200,000 rows to keep ${kept.toLocaleString('en-US')} \\(\\d\\.\\d %\\)$`));
+    assert.match(
+      insight.title,
+      new RegExp(`^Seq Scan on orders reads 200,000 rows to keep ${kept.toLocaleString('en-US')} \\(\\d\\.\\d %\\)$`),
+    );
     assert.match(String(evidence(insight, 'filter')), /status = 'pending'/);
     assert.match(insight.suggestion ?? '', /index on orders \(status\)/);
   });
@@ -62,7 +65,10 @@ describe('filter-discards-most-rows', () => {
     const removed = plan.nodes[0].fields['Rows Removed by Filter'] as number;
     assert.equal(evidence(insight, 'rows removed by filter'), removed);
     assert.ok(removed / Number(evidence(insight, 'rows read')) >= 0.9);
-    assert.match(insight.title, /^Index Scan using orders_created_at_idx on orders discards [\d,]+ of [\d,]+ rows read \(9\d %\) in its filter$/);
+    assert.match(
+      insight.title,
+      /^Index Scan using orders_created_at_idx on orders discards [\d,]+ of [\d,]+ rows read \(9\d %\) in its filter$/,
+    );
     assert.match(insight.suggestion ?? '', /Add status to the index/);
   });
 

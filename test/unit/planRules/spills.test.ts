@@ -16,7 +16,10 @@ describe('sort-spills-to-disk', () => {
     // The same sort in memory (sort-in-memory.json, work_mem 64MB) used this much: the suggestion must cover it.
     const inMemory = loadPlan('sort-in-memory').nodes[0].fields['Sort Space Used'] as number;
     assert.ok(Number(evidence(insight, 'memory needed (estimate)')) >= inMemory);
-    assert.match(insight.title, /^Sort spills [\d.]+ MB to disk \(external merge, work_mem 64kB\); work_mem \d+MB would keep it in memory$/);
+    assert.match(
+      insight.title,
+      /^Sort spills [\d.]+ MB to disk \(external merge, work_mem 64kB\); work_mem \d+MB would keep it in memory$/,
+    );
     assert.match(insight.suggestion ?? '', /SET LOCAL work_mem = '\d+MB'/);
   });
 
@@ -29,10 +32,15 @@ describe('hash-spills-to-disk', () => {
   it('fires on a Hash Join in 32 batches, concerning the Hash and its join', () => {
     const plan = loadPlan('hash-join-spill');
     const [insight] = hashSpillsToDisk.check({ plan });
-    assert.deepEqual(insight.nodeIds.map((id) => nodeTypeOf(plan, id)), ['Hash', 'Hash Join']);
+    assert.deepEqual(
+      insight.nodeIds.map((id) => nodeTypeOf(plan, id)),
+      ['Hash', 'Hash Join'],
+    );
     assert.equal(evidence(insight, 'hash batches'), 32);
     assert.equal(evidence(insight, 'hash_mem_multiplier'), 2);
-    const inMemoryPeak = loadPlan('hash-join-in-memory').nodes.find((n) => n.fields['Node Type'] === 'Hash')?.fields['Peak Memory Usage'] as number;
+    const inMemoryPeak = loadPlan('hash-join-in-memory').nodes.find((n) => n.fields['Node Type'] === 'Hash')?.fields[
+      'Peak Memory Usage'
+    ] as number;
     assert.ok(Number(evidence(insight, 'memory needed (estimate)')) >= inMemoryPeak);
     assert.match(insight.title, /^Hash of Seq Scan on users u runs in 32 batches/);
   });

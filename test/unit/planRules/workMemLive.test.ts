@@ -23,7 +23,9 @@ describe('work_mem suggestions on a real server', function () {
     await client.query('DROP SCHEMA IF EXISTS wm CASCADE');
     await client.query('CREATE SCHEMA wm');
     await client.query('SELECT setseed(0.7)');
-    await client.query(`CREATE TABLE wm.buyers AS SELECT g AS id, 'buyer ' || g AS name FROM generate_series(1, 30000) g`);
+    await client.query(
+      `CREATE TABLE wm.buyers AS SELECT g AS id, 'buyer ' || g AS name FROM generate_series(1, 30000) g`,
+    );
     await client.query(`CREATE TABLE wm.sales AS SELECT g AS id, 1 + floor(random() * 30000)::int AS buyer_id,
       round((random() * 500)::numeric, 2) AS total, repeat('x', 100) AS pad FROM generate_series(1, 120000) g`);
     await client.query('CREATE INDEX ON wm.sales (buyer_id)');
@@ -38,7 +40,8 @@ describe('work_mem suggestions on a real server', function () {
   async function explain(query: string, settings: Record<string, string>): Promise<string> {
     await client.query('BEGIN');
     try {
-      for (const [name, value] of Object.entries(settings)) await client.query('SELECT set_config($1, $2, true)', [name, value]);
+      for (const [name, value] of Object.entries(settings))
+        await client.query('SELECT set_config($1, $2, true)', [name, value]);
       const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS, SETTINGS, FORMAT JSON) ${query}`);
       return JSON.stringify(result.rows[0]['QUERY PLAN']);
     } finally {
@@ -51,7 +54,11 @@ describe('work_mem suggestions on a real server', function () {
     assert.equal(spilled.length, 1, `${rule.id} should fire at work_mem = 64kB`);
     const suggested = String(evidence(spilled[0], 'suggested work_mem'));
     const after = rule.check({ plan: parsePlan(await explain(query, { ...settings, work_mem: suggested })) });
-    assert.deepEqual(after.map((i) => i.title), [], `${rule.id} still fires at the suggested work_mem ${suggested}`);
+    assert.deepEqual(
+      after.map((i) => i.title),
+      [],
+      `${rule.id} still fires at the suggested work_mem ${suggested}`,
+    );
     return spilled[0];
   }
 
@@ -62,11 +69,15 @@ describe('work_mem suggestions on a real server', function () {
   });
 
   it('hash join: the suggested work_mem builds the hash in one batch', async () => {
-    await suggestionHolds(hashSpillsToDisk, 'SELECT b.name, s.total FROM wm.sales s JOIN wm.buyers b ON b.id = s.buyer_id', {
-      ...serial,
-      enable_mergejoin: 'off',
-      enable_nestloop: 'off',
-    });
+    await suggestionHolds(
+      hashSpillsToDisk,
+      'SELECT b.name, s.total FROM wm.sales s JOIN wm.buyers b ON b.id = s.buyer_id',
+      {
+        ...serial,
+        enable_mergejoin: 'off',
+        enable_nestloop: 'off',
+      },
+    );
   });
 
   it('hash aggregate: the suggested work_mem aggregates without spilling', async () => {

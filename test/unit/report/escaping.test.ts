@@ -50,7 +50,8 @@ function assertMarkdownSafe(md: string, what: string): void {
   for (let i = 0; i < lines.length; i++) {
     if (!/^\|.*\|$/.test(lines[i]) || !/^\|[-:| ]+\|$/.test(lines[i + 1] ?? '')) continue;
     const width = pipes(lines[i]);
-    for (let j = i + 2; j < lines.length && lines[j].startsWith('|'); j++) assert.equal(pipes(lines[j]), width, `${what}: ${lines[j]}`);
+    for (let j = i + 2; j < lines.length && lines[j].startsWith('|'); j++)
+      assert.equal(pipes(lines[j]), width, `${what}: ${lines[j]}`);
   }
   // No backtick of a name opens a code span: outside fenced blocks, each one is escaped.
   assert.ok(!/(?<!\\)`b``c/.test(outsideFences), `${what}: a backtick from a name is raw`);
@@ -77,14 +78,21 @@ describe('names from plans are escaped for each medium', function () {
   it('the Markdown report shows the names as text', async () => {
     const result = await analysePlanText(hostilePlan);
     const before = await analysePlanText(deepPlanJson(4, names));
-    assertMarkdownSafe(renderMarkdownReport(result, { comparison: { before, after: result, label: `${IMG} → this plan` } }), 'report');
+    assertMarkdownSafe(
+      renderMarkdownReport(result, { comparison: { before, after: result, label: `${IMG} → this plan` } }),
+      'report',
+    );
   });
 
   it('compare --markdown shows the names as text', async () => {
     const a = await analysePlanText(deepPlanJson(4, names));
     const b = await analysePlanText(hostilePlan);
     const c = comparePlans(a.plan, b.plan);
-    const rows = comparisonRows(c, (id) => a.plan.nodes[id].depth, (id) => b.plan.nodes[id].depth);
+    const rows = comparisonRows(
+      c,
+      (id) => a.plan.nodes[id].depth,
+      (id) => b.plan.nodes[id].depth,
+    );
     assertMarkdownSafe(comparisonMarkdown(c, rows, `Plan comparison: ${IMG}`), 'compare --markdown');
   });
 

@@ -16,7 +16,7 @@ const read = (name: string): string => readFileSync(join(fixtures, name), 'utf8'
 interface RawNode {
   'Node Type': string;
   'Relation Name'?: string;
-  'Alias'?: string;
+  Alias?: string;
   'Total Cost': number;
   'Plan Rows': number;
   'Actual Total Time'?: number;
@@ -55,7 +55,12 @@ function sections(markdown: string): Map<string, string> {
 /** Rows of the first Markdown table in a section, as trimmed cells (header and alignment row dropped). */
 function tableRows(section: string): string[][] {
   const lines = section.split('\n').filter((l) => l.startsWith('|'));
-  return lines.slice(2).map((l) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+  return lines.slice(2).map((l) =>
+    l
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim()),
+  );
 }
 
 function tableValue(section: string, key: string): string {
@@ -78,7 +83,10 @@ describe('markdown report', () => {
   });
 
   it('has the sections in order', () => {
-    assert.deepEqual([...byHeading.keys()], ['', 'Query', 'Where it ran', 'Plan summary', 'Hotspots', 'Insights', 'Plan']);
+    assert.deepEqual(
+      [...byHeading.keys()],
+      ['', 'Query', 'Where it ran', 'Plan summary', 'Hotspots', 'Insights', 'Plan'],
+    );
     assert.equal(byHeading.get('')?.trim(), '# Dashboard query');
   });
 
@@ -101,12 +109,19 @@ describe('markdown report', () => {
     let nodes = 0;
     walk(raw.Plan, (n) => {
       nodes++;
-      if (n['Node Type'].includes('Scan')) scanned += (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1) + (n['Rows Removed by Filter'] ?? 0);
+      if (n['Node Type'].includes('Scan'))
+        scanned += (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1) + (n['Rows Removed by Filter'] ?? 0);
     });
     assert.equal(tableValue(summary, 'Rows scanned'), formatCount(scanned));
     assert.equal(tableValue(summary, 'Plan nodes'), formatCount(nodes));
-    assert.match(tableValue(summary, 'Buffers hit'), new RegExp(`^${formatCount(raw.Plan['Shared Hit Blocks'] ?? 0)} \\(`));
-    assert.match(tableValue(summary, 'Buffers read'), new RegExp(`^${formatCount(raw.Plan['Shared Read Blocks'] ?? 0)} \\(`));
+    assert.match(
+      tableValue(summary, 'Buffers hit'),
+      new RegExp(`^${formatCount(raw.Plan['Shared Hit Blocks'] ?? 0)} \\(`),
+    );
+    assert.match(
+      tableValue(summary, 'Buffers read'),
+      new RegExp(`^${formatCount(raw.Plan['Shared Read Blocks'] ?? 0)} \\(`),
+    );
   });
 
   it('ranks hotspots by exclusive time computed from the raw plan', () => {
@@ -122,7 +137,10 @@ describe('markdown report', () => {
     assert.ok(rows.length >= 1 && rows.length <= 5, `hotspot rows: ${rows.length}`);
     rows.forEach((row, i) => assert.equal(row[0], `#${i + 1}`));
     const top = exclusive[0];
-    assert.ok(rows[0][1].startsWith(top.label === 'Aggregate' ? 'HashAggregate' : top.label), `${rows[0][1]} vs ${top.label}`);
+    assert.ok(
+      rows[0][1].startsWith(top.label === 'Aggregate' ? 'HashAggregate' : top.label),
+      `${rows[0][1]} vs ${top.label}`,
+    );
     assert.equal(rows[0][2], formatMs(top.ms));
     assert.equal(rows[0][3], formatShare(top.ms / (raw['Execution Time'] ?? 1)));
     assert.equal(rows[0][4], formatCount(top.node['Plan Rows'] * (top.node['Actual Loops'] ?? 1)));
@@ -168,7 +186,10 @@ describe('markdown report', () => {
     assert.deepEqual(time?.slice(1, 3), [formatMs(before), formatMs(afterTime)]);
     const ratio = before / afterTime;
     assert.equal(time?.[3], ratio >= 1 ? `${ratio.toFixed(1)}× lower` : `${(1 / ratio).toFixed(1)}× higher`);
-    assert.deepEqual(rows.map((r) => r[0]), ['Execution time', 'Total cost', 'Buffers (hit + read)', 'Temp blocks', 'Rows scanned']);
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      ['Execution time', 'Total cost', 'Buffers (hit + read)', 'Temp blocks', 'Rows scanned'],
+    );
     // Every table row has as many cells as its header.
     for (const row of rows) assert.equal(row.length, 4);
   });

@@ -27,7 +27,12 @@ function tableAfter(markdown: string, heading: RegExp): string[][] {
     if (!l.startsWith('|')) break;
     rows.push(l);
   }
-  return rows.slice(2).map((l) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+  return rows.slice(2).map((l) =>
+    l
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim()),
+  );
 }
 
 function rowNamed(rows: string[][], name: string): string[] {
@@ -36,7 +41,8 @@ function rowNamed(rows: string[][], name: string): string[] {
   return row;
 }
 
-const caseIndex = "CREATE INDEX CONCURRENTLY orders_user_total_2024 ON orders (user_id) INCLUDE (total) WHERE created_at >= '2024-01-01'";
+const caseIndex =
+  "CREATE INDEX CONCURRENTLY orders_user_total_2024 ON orders (user_id) INCLUDE (total) WHERE created_at >= '2024-01-01'";
 
 describe('rewrite report (measured on PostgreSQL)', function () {
   this.timeout(180_000);
@@ -60,14 +66,20 @@ describe('rewrite report (measured on PostgreSQL)', function () {
     assert.equal(rewrite.verification, 'equivalent', rewrite.verificationReason);
     const e = rewrite.equivalence;
     assert.ok(e);
-    assert.deepEqual([e.onlyInOriginal, e.onlyInRewrite, e.originalRows, e.rewriteRows, e.order], [0, 0, 100, 100, 'same']);
+    assert.deepEqual(
+      [e.onlyInOriginal, e.onlyInRewrite, e.originalRows, e.rewriteRows, e.order],
+      [0, 0, 100, 100, 'same'],
+    );
     const md = renderRewriteMarkdown([rewrite], dashboardQuery);
     assert.match(md, /^## Rewrites\n/);
     assert.match(md, /^### 1\. .*aggregate/im);
     assert.match(md, /\*\*Verdict:\*\* equivalent/);
     assert.ok(md.includes(rewrite.rewrittenSql), 'the rewritten SQL as given');
     const eq = tableAfter(md, /^#### Equivalence/m);
-    assert.deepEqual(rowNamed(eq, 'Rows returned (original / rewrite)'), ['Rows returned (original / rewrite)', '100 / 100']);
+    assert.deepEqual(rowNamed(eq, 'Rows returned (original / rewrite)'), [
+      'Rows returned (original / rewrite)',
+      '100 / 100',
+    ]);
     assert.deepEqual(rowNamed(eq, 'original EXCEPT ALL rewrite'), ['original EXCEPT ALL rewrite', '0 rows']);
     assert.deepEqual(rowNamed(eq, 'rewrite EXCEPT ALL original'), ['rewrite EXCEPT ALL original', '0 rows']);
     assert.deepEqual(rowNamed(eq, 'Order'), ['Order', 'same rows in the same order']);
@@ -78,8 +90,14 @@ describe('rewrite report (measured on PostgreSQL)', function () {
     assert.ok(m, 'measured');
     const md = renderRewriteMarkdown([rewrite]);
     const rows = tableAfter(md, /^#### Before \/ after, measured on /m);
-    assert.deepEqual(rowNamed(rows, 'Time (median of 3)').slice(1, 3), [formatMs(m.before.timeMs), formatMs(m.after.timeMs)]);
-    assert.deepEqual(rowNamed(rows, 'Runs').slice(1, 3), [formatSamples(m.before.samplesMs), formatSamples(m.after.samplesMs)]);
+    assert.deepEqual(rowNamed(rows, 'Time (median of 3)').slice(1, 3), [
+      formatMs(m.before.timeMs),
+      formatMs(m.after.timeMs),
+    ]);
+    assert.deepEqual(rowNamed(rows, 'Runs').slice(1, 3), [
+      formatSamples(m.before.samplesMs),
+      formatSamples(m.after.samplesMs),
+    ]);
     assert.equal(m.before.samplesMs.length, 3);
     assert.ok(m.before.samplesMs.includes(m.before.timeMs), 'the median is one of the runs');
     assert.ok(m.before.cost !== undefined && m.after.cost !== undefined);
@@ -91,7 +109,10 @@ describe('rewrite report (measured on PostgreSQL)', function () {
     ]);
     // Every qualifying order is read by both forms (a seq scan of orders and of users in the original).
     assert.ok(m.before.rowsScanned >= 50_000, `rows scanned ${m.before.rowsScanned}`);
-    assert.deepEqual(rowNamed(rows, 'Rows scanned').slice(1, 3), [formatCount(m.before.rowsScanned), formatCount(m.after.rowsScanned)]);
+    assert.deepEqual(rowNamed(rows, 'Rows scanned').slice(1, 3), [
+      formatCount(m.before.rowsScanned),
+      formatCount(m.after.rowsScanned),
+    ]);
     assert.deepEqual(rowNamed(rows, 'Rows returned').slice(1), ['100', '100', 'same']);
     assert.ok(m.before.tempBlocks !== undefined);
     assert.equal(rowNamed(rows, 'Temp blocks (read + written)')[1], formatCount(m.before.tempBlocks));
@@ -105,13 +126,27 @@ describe('rewrite report (measured on PostgreSQL)', function () {
     // Hundreds of users have the fewest orders: the 10th and 11th places tie on n.
     const original = 'SELECT user_id, count(*) AS n FROM orders GROUP BY user_id ORDER BY n LIMIT 10';
     const rewritten = 'SELECT o.user_id, count(o.id) AS n FROM orders o GROUP BY o.user_id ORDER BY n LIMIT 10';
-    const result = await verifyRewrite(db.session, { originalSql: original, rewrittenSql: rewritten }, { skipMeasurement: true });
+    const result = await verifyRewrite(
+      db.session,
+      { originalSql: original, rewrittenSql: rewritten },
+      { skipMeasurement: true },
+    );
     assert.equal(result.verification, 'unverified', result.verificationReason);
     assert.equal(result.equivalence?.order, 'boundary-ties');
-    const r: Rewrite = { ...rewrite, originalSql: original, rewrittenSql: rewritten, measurement: undefined, combination: undefined, ...result };
+    const r: Rewrite = {
+      ...rewrite,
+      originalSql: original,
+      rewrittenSql: rewritten,
+      measurement: undefined,
+      combination: undefined,
+      ...result,
+    };
     const md = renderRewriteMarkdown([r]);
     assert.match(md, /\*\*Verdict:\*\* not proven/);
-    assert.deepEqual(rowNamed(tableAfter(md, /^#### Equivalence/m), 'Order')[1], 'order-sensitive comparison impossible because of ties (rows tie on the ORDER BY key at the LIMIT boundary)');
+    assert.deepEqual(
+      rowNamed(tableAfter(md, /^#### Equivalence/m), 'Order')[1],
+      'order-sensitive comparison impossible because of ties (rows tie on the ORDER BY key at the LIMIT boundary)',
+    );
   });
 
   it('measures rewrite + index in four arms, says which change gave what, and leaves no index behind', async () => {
@@ -121,23 +156,34 @@ describe('rewrite report (measured on PostgreSQL)', function () {
       indexSql: [caseIndex],
       rollbackSql: ['DROP INDEX CONCURRENTLY orders_user_total_2024'],
     });
-    assert.deepEqual(c.arms.map((a) => [a.label, a.rewrite, a.index]), [
-      ['original', false, false],
-      ['rewrite alone', true, false],
-      ['index alone', false, true],
-      ['rewrite + index', true, true],
-    ]);
+    assert.deepEqual(
+      c.arms.map((a) => [a.label, a.rewrite, a.index]),
+      [
+        ['original', false, false],
+        ['rewrite alone', true, false],
+        ['index alone', false, true],
+        ['rewrite + index', true, true],
+      ],
+    );
     for (const a of c.arms) assert.equal(a.figures.rows, 100);
     // Deterministic where times are not: the rewrite served by the covering partial index reads fewer pages.
-    assert.ok(c.arms[3].figures.sharedBuffers < c.arms[0].figures.sharedBuffers, JSON.stringify(c.arms.map((a) => a.figures.sharedBuffers)));
-    const left = await db.session.query<{ n: string }>("SELECT count(*) AS n FROM pg_indexes WHERE indexname = 'orders_user_total_2024'");
+    assert.ok(
+      c.arms[3].figures.sharedBuffers < c.arms[0].figures.sharedBuffers,
+      JSON.stringify(c.arms.map((a) => a.figures.sharedBuffers)),
+    );
+    const left = await db.session.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_indexes WHERE indexname = 'orders_user_total_2024'",
+    );
     assert.equal(Number(left[0].n), 0);
 
     const md = renderRewriteMarkdown([{ ...rewrite, combination: c }]);
     assert.ok(md.includes(caseIndex), 'the DDL to run');
     assert.match(md, /-- to undo:\nDROP INDEX CONCURRENTLY orders_user_total_2024/);
     const arms = tableAfter(md, /^#### Rewrite \+ index, measured on /m);
-    assert.deepEqual(arms.map((r) => r[0]), ['original', 'rewrite alone', 'index alone', 'rewrite + index']);
+    assert.deepEqual(
+      arms.map((r) => r[0]),
+      ['original', 'rewrite alone', 'index alone', 'rewrite + index'],
+    );
     c.arms.forEach((a, i) => {
       assert.equal(arms[i][1], formatMs(a.figures.timeMs));
       assert.equal(arms[i][2], formatSamples(a.figures.samplesMs));

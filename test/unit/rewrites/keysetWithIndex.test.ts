@@ -19,7 +19,8 @@ SELECT g, timestamptz '2024-01-01 00:00:00+00' + ((g * 7919) % 40000) * interval
 FROM generate_series(1, 120000) g;
 `;
 
-const deepPage = 'SELECT id, created_at, kind FROM events WHERE kind <> $1 ORDER BY created_at, id LIMIT 20 OFFSET 60000';
+const deepPage =
+  'SELECT id, created_at, kind FROM events WHERE kind <> $1 ORDER BY created_at, id LIMIT 20 OFFSET 60000';
 
 function arm(arms: CombinationArm[], label: string): CombinationArm {
   const found = arms.find((a) => a.label === label);
@@ -28,7 +29,9 @@ function arm(arms: CombinationArm[], label: string): CombinationArm {
 }
 
 async function indexesOnEvents(db: RewriteDatabase): Promise<string[]> {
-  const rows = await db.session.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY 1");
+  const rows = await db.session.query<{ indexname: string }>(
+    "SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY 1",
+  );
   return rows.map((r) => r.indexname);
 }
 
@@ -50,13 +53,19 @@ describe('keyset pagination measured with its index', function () {
     // The index the keyset needs leads with the ordering (created_at; id may follow, or break the few ties after it).
     const c = advised.combined?.combination;
     assert.ok(c, 'measured with its index');
-    assert.ok(c.indexSql.some((ddl) => /ON public\.events \(created_at[,)]/.test(ddl)), c.indexSql.join('\n'));
-    assert.deepEqual(c.arms.map((a) => [a.label, a.rewrite, a.index]), [
-      ['original', false, false],
-      ['rewrite alone', true, false],
-      ['index alone', false, true],
-      ['rewrite + index', true, true],
-    ]);
+    assert.ok(
+      c.indexSql.some((ddl) => /ON public\.events \(created_at[,)]/.test(ddl)),
+      c.indexSql.join('\n'),
+    );
+    assert.deepEqual(
+      c.arms.map((a) => [a.label, a.rewrite, a.index]),
+      [
+        ['original', false, false],
+        ['rewrite alone', true, false],
+        ['index alone', false, true],
+        ['rewrite + index', true, true],
+      ],
+    );
     // Every arm returns the page; the original reads 60 000 rows to throw them away, the keyset + index reads the page.
     for (const a of c.arms) assert.equal(a.figures.rows, 20, a.label);
     const original = arm(c.arms, 'original').figures;

@@ -54,7 +54,10 @@ describe('N+1 loops in application code', function () {
       for (let i = 0; i < parents.rows.length; i++) { await knex.raw('SELECT * FROM tasks WHERE program_id = ?', [parents.rows[i].id]); }
     `;
     const found = findNPlusOne(code, 'x.js');
-    assert.deepEqual(found.map((f) => f.loopKind), ['forEach', 'promise-all-map', 'for']);
+    assert.deepEqual(
+      found.map((f) => f.loopKind),
+      ['forEach', 'promise-all-map', 'for'],
+    );
     assert.equal(found[0].inner.style, 'config-object');
     assert.equal(found[0].assignsRows, true);
     assert.equal(found[1].inner.style, 'tagged-template');
@@ -79,18 +82,45 @@ describe('N+1 loops in application code', function () {
   });
 
   it('a per-parent ORDER BY … LIMIT child query is one LATERAL query, not a json_agg of every child', () => {
-    const q = combinedQuery('SELECT * FROM users', 'SELECT * FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 5', 1, 'id', 'latest');
+    const q = combinedQuery(
+      'SELECT * FROM users',
+      'SELECT * FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 5',
+      1,
+      'id',
+      'latest',
+    );
     assert.ok(q);
     const flat = q.sql.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')');
-    assert.match(flat, /LEFT JOIN LATERAL \(SELECT json_agg\(o ORDER BY o\.created_at DESC\) AS latest FROM \(SELECT o\.\* FROM orders AS o WHERE o\.user_id = u\.id ORDER BY o\.created_at DESC LIMIT 5\) AS o\) AS o_top ON true/);
+    assert.match(
+      flat,
+      /LEFT JOIN LATERAL \(SELECT json_agg\(o ORDER BY o\.created_at DESC\) AS latest FROM \(SELECT o\.\* FROM orders AS o WHERE o\.user_id = u\.id ORDER BY o\.created_at DESC LIMIT 5\) AS o\) AS o_top ON true/,
+    );
     assert.match(flat, /COALESCE\(o_top\.latest, '\[\]'\) AS latest/);
     // Without an ORDER BY the N rows are arbitrary, and a parameter as the limit is not known: no single query.
-    assert.equal(combinedQuery('SELECT * FROM users', 'SELECT * FROM orders WHERE user_id = $1 LIMIT 5', 1, 'id', 'latest'), undefined);
-    assert.equal(combinedQuery('SELECT * FROM users', 'SELECT * FROM orders WHERE user_id = $1 ORDER BY id LIMIT $2', 1, 'id', 'latest'), undefined);
+    assert.equal(
+      combinedQuery('SELECT * FROM users', 'SELECT * FROM orders WHERE user_id = $1 LIMIT 5', 1, 'id', 'latest'),
+      undefined,
+    );
+    assert.equal(
+      combinedQuery(
+        'SELECT * FROM users',
+        'SELECT * FROM orders WHERE user_id = $1 ORDER BY id LIMIT $2',
+        1,
+        'id',
+        'latest',
+      ),
+      undefined,
+    );
   });
 
   it('quotes reserved words and mixed case in the single query it writes', () => {
-    const q = combinedQuery('SELECT * FROM "user" WHERE active', 'SELECT * FROM "Order" WHERE user_id = $1', 1, 'id', 'orders');
+    const q = combinedQuery(
+      'SELECT * FROM "user" WHERE active',
+      'SELECT * FROM "Order" WHERE user_id = $1',
+      1,
+      'id',
+      'orders',
+    );
     assert.ok(q, 'a combined query');
     assert.match(q.sql, /FROM "user" AS u\b/);
     assert.match(q.sql, /JOIN "Order" AS o\b/);
@@ -122,10 +152,16 @@ describe('N+1 loops in application code', function () {
       const sql = advice.combined.sql;
       assert.doesNotThrow(() => parseSql(sql));
       assert.match(sql, /p\.\*/);
-      assert.match(sql, /json_build_object\('id', t\.id, 'program_id', t\.program_id, 'title', t\.title, 'due', t\.due\) ORDER BY t\.id\)/);
+      assert.match(
+        sql,
+        /json_build_object\('id', t\.id, 'program_id', t\.program_id, 'title', t\.title, 'due', t\.due\) ORDER BY t\.id\)/,
+      );
       assert.match(sql, /FILTER \(WHERE t\.program_id IS NOT NULL\), '\[\]'\) AS tasks/);
       assert.match(sql, /GROUP BY\n {2}p\.id/);
-      assert.equal(advice.combined.indexDdl?.create, 'CREATE INDEX CONCURRENTLY tasks_program_id_idx ON tasks (program_id);');
+      assert.equal(
+        advice.combined.indexDdl?.create,
+        'CREATE INDEX CONCURRENTLY tasks_program_id_idx ON tasks (program_id);',
+      );
       // The case stores the whole result (rows, rowCount, fields…) on the row: one query gives only the rows, so no
       // edit, only the query and the measurement.
       assert.deepEqual(advice.edits, []);
@@ -134,7 +170,8 @@ describe('N+1 loops in application code', function () {
       const rowsOnly = caseTwo.replace(/tasks = (await pool\.query\(.*\));/, 'tasks = ($1).rows;');
       const [withEdit] = await adviseNPlusOne(db.session, rowsOnly, 'programs.ts', { measure: false });
       let edited = rowsOnly;
-      for (const e of [...withEdit.edits].sort((a, b) => b.range.start - a.range.start)) edited = edited.slice(0, e.range.start) + e.newText + edited.slice(e.range.end);
+      for (const e of [...withEdit.edits].sort((a, b) => b.range.start - a.range.start))
+        edited = edited.slice(0, e.range.start) + e.newText + edited.slice(e.range.end);
       assert.doesNotMatch(edited, /for \(const program/);
       assert.match(edited, /json_agg/);
       assert.deepEqual(findNPlusOne(edited, 'programs.ts'), []);

@@ -45,10 +45,12 @@ ANALYZE orders;
 function normalised(value: unknown): unknown {
   if (value instanceof Date) return `time:${value.getTime()}`;
   if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(value)) return `time:${Date.parse(value)}`;
-  if (typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value))) return `number:${Number(value)}`;
+  if (typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)))
+    return `number:${Number(value)}`;
   if (Array.isArray(value)) return value.map(normalised);
   if (value instanceof Map) return new Map([...value].map(([k, v]) => [normalised(k), normalised(v)]));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalised(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalised(v)]));
   return value;
 }
 
@@ -56,7 +58,10 @@ type Load = (pool: Pool) => Promise<unknown>;
 
 /** The module's `load`, from TypeScript source transpiled as the project's build would (CommonJS). */
 function loadOf(source: string, fileName: string): Load {
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 }, fileName }).outputText;
+  const js = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    fileName,
+  }).outputText;
   const module = { exports: {} as { load?: Load } };
   new Function('module', 'exports', 'require', js)(module, module.exports, require);
   assert.equal(typeof module.exports.load, 'function', `${fileName} exports load`);
@@ -65,7 +70,8 @@ function loadOf(source: string, fileName: string): Load {
 
 function applied(text: string, advice: NPlusOneAdvice): string {
   let out = text;
-  for (const e of [...advice.edits].sort((a, b) => b.range.start - a.range.start)) out = out.slice(0, e.range.start) + e.newText + out.slice(e.range.end);
+  for (const e of [...advice.edits].sort((a, b) => b.range.start - a.range.start))
+    out = out.slice(0, e.range.start) + e.newText + out.slice(e.range.end);
   return out;
 }
 
@@ -84,11 +90,34 @@ describe('N+1 fix: each loop shape returns the same value before and after the e
   const withoutEdit = readdirSync(fixtures).filter((f) => f.startsWith('noEdit') && f.endsWith('.ts'));
 
   it('the fixtures hold the shapes this file is about', () => {
-    assert.deepEqual(editable.sort(), ['assignRows.ts', 'countingLoop.ts', 'forAwait.ts', 'mapById.ts', 'objectById.ts', 'promiseAllMap.ts', 'pushSpread.ts', 'topFivePerUser.ts']);
-    assert.deepEqual(withoutEdit.sort(), ['noEditForEach.ts', 'noEditMoreEffects.ts', 'noEditProjection.ts', 'noEditWholeResult.ts']);
+    assert.deepEqual(editable.sort(), [
+      'assignRows.ts',
+      'countingLoop.ts',
+      'forAwait.ts',
+      'mapById.ts',
+      'objectById.ts',
+      'promiseAllMap.ts',
+      'pushSpread.ts',
+      'topFivePerUser.ts',
+    ]);
+    assert.deepEqual(withoutEdit.sort(), [
+      'noEditForEach.ts',
+      'noEditMoreEffects.ts',
+      'noEditProjection.ts',
+      'noEditWholeResult.ts',
+    ]);
   });
 
-  for (const name of ['pushSpread.ts', 'assignRows.ts', 'forAwait.ts', 'countingLoop.ts', 'promiseAllMap.ts', 'mapById.ts', 'objectById.ts', 'topFivePerUser.ts']) {
+  for (const name of [
+    'pushSpread.ts',
+    'assignRows.ts',
+    'forAwait.ts',
+    'countingLoop.ts',
+    'promiseAllMap.ts',
+    'mapById.ts',
+    'objectById.ts',
+    'topFivePerUser.ts',
+  ]) {
     it(`${name}: the fixed code returns what the loop returned, with one query`, async () => {
       const text = readFileSync(join(fixtures, name), 'utf8');
       const [advice, ...rest] = await adviseNPlusOne(db().session, text, name, { measure: false });
@@ -100,7 +129,9 @@ describe('N+1 fix: each loop shape returns the same value before and after the e
       assert.deepEqual(findNPlusOne(fixed, name), [], `no query left in a loop:\n${fixed}`);
       const before = await loadOf(text, name)(pool);
       const queries: string[] = [];
-      const counting = { query: (...args: Parameters<Pool['query']>) => (queries.push(String(args[0])), pool.query(...args)) } as unknown as Pool;
+      const counting = {
+        query: (...args: Parameters<Pool['query']>) => (queries.push(String(args[0])), pool.query(...args)),
+      } as unknown as Pool;
       const after = await loadOf(fixed, name)(counting);
       assert.equal(queries.length, 1, 'one round trip');
       assert.deepStrictEqual(normalised(after), normalised(before), `returned value differs after the fix:\n${fixed}`);
@@ -114,10 +145,16 @@ describe('N+1 fix: each loop shape returns the same value before and after the e
     const [advice] = await adviseNPlusOne(db().session, text, 'topFivePerUser.ts', { measure: false });
     // Pretty-printed over several lines: compare on one.
     const flat = advice.combined.sql.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')');
-    assert.match(flat, /LEFT JOIN LATERAL \(SELECT json_agg\(json_build_object\('id', o\.id, 'total', o\.total, 'placed_at', o\.placed_at\) ORDER BY o\.placed_at DESC\) AS latest FROM \(SELECT o\.\* FROM orders AS o WHERE o\.user_id = u\.id ORDER BY o\.placed_at DESC LIMIT 5\) AS o\) AS o_top ON true/);
+    assert.match(
+      flat,
+      /LEFT JOIN LATERAL \(SELECT json_agg\(json_build_object\('id', o\.id, 'total', o\.total, 'placed_at', o\.placed_at\) ORDER BY o\.placed_at DESC\) AS latest FROM \(SELECT o\.\* FROM orders AS o WHERE o\.user_id = u\.id ORDER BY o\.placed_at DESC LIMIT 5\) AS o\) AS o_top ON true/,
+    );
     assert.doesNotMatch(flat, /GROUP BY/);
     const rows = (await pool.query<{ latest: unknown[] }>(advice.combined.sql)).rows;
-    assert.ok(rows.some((r) => r.latest.length === 5) && rows.some((r) => r.latest.length === 0), 'capped at five, and users without orders keep []');
+    assert.ok(
+      rows.some((r) => r.latest.length === 5) && rows.some((r) => r.latest.length === 0),
+      'capped at five, and users without orders keep []',
+    );
   });
 
   for (const name of ['noEditForEach.ts', 'noEditWholeResult.ts', 'noEditMoreEffects.ts', 'noEditProjection.ts']) {

@@ -41,9 +41,19 @@ describe('OR → UNION ALL with OFFSET and non-output sort keys, on PostgreSQL',
   const db = useRewriteDatabase('rw_or_union', ticketsSql);
 
   /** What the original's page holds: rows matching both conditions, rows with tag NULL, repeated output rows. */
-  async function pageFacts(sql: string, params: unknown[] = []): Promise<{ rows: number; both: number; tagNull: number }> {
-    const rows = await db().session.query<{ tag: number | null; owner_id: number | null }>(`SELECT t.tag, t.owner_id FROM tickets t WHERE id IN (SELECT id FROM (${sql}) AS page)`, params);
-    return { rows: rows.length, both: rows.filter((r) => r.tag === 5 && r.owner_id === 5).length, tagNull: rows.filter((r) => r.tag === null).length };
+  async function pageFacts(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<{ rows: number; both: number; tagNull: number }> {
+    const rows = await db().session.query<{ tag: number | null; owner_id: number | null }>(
+      `SELECT t.tag, t.owner_id FROM tickets t WHERE id IN (SELECT id FROM (${sql}) AS page)`,
+      params,
+    );
+    return {
+      rows: rows.length,
+      both: rows.filter((r) => r.tag === 5 && r.owner_id === 5).length,
+      tagNull: rows.filter((r) => r.tag === null).length,
+    };
   }
 
   it('pages with OFFSET: each branch keeps its first LIMIT + OFFSET rows, the union is cut with LIMIT … OFFSET …', async () => {
@@ -52,18 +62,37 @@ describe('OR → UNION ALL with OFFSET and non-output sort keys, on PostgreSQL',
     assert.match(r.rewrittenSql, /LIMIT 70\)\nUNION ALL\n\(SELECT/);
     assert.match(r.rewrittenSql, /AND tag = 5 IS NOT TRUE\nORDER BY/);
     assert.match(r.rewrittenSql, /\)\nORDER BY\n {2}opened_at,\n {2}id\nLIMIT 40\nOFFSET 30$/);
-    assert.ok(r.caveats.some((c) => /first 70 rows .*\(LIMIT 40 OFFSET 30\)/.test(c)), r.caveats.join('\n'));
+    assert.ok(
+      r.caveats.some((c) => /first 70 rows .*\(LIMIT 40 OFFSET 30\)/.test(c)),
+      r.caveats.join('\n'),
+    );
     assert.equal(r.verification, 'equivalent', r.verificationReason);
-    assert.deepEqual(r.equivalence && [r.equivalence.originalRows, r.equivalence.onlyInOriginal, r.equivalence.onlyInRewrite, r.equivalence.order], [40, 0, 0, 'same']);
+    assert.deepEqual(
+      r.equivalence && [
+        r.equivalence.originalRows,
+        r.equivalence.onlyInOriginal,
+        r.equivalence.onlyInRewrite,
+        r.equivalence.order,
+      ],
+      [40, 0, 0, 'same'],
+    );
 
     // The page holds what makes the split hard: rows both branches match, and rows whose first condition is NULL.
     const facts = await pageFacts(sql);
     assert.equal(facts.rows, 40);
     assert.ok(facts.both > 0 && facts.tagNull > 0, JSON.stringify(facts));
     // And the data tell the right form from the near misses: branches cut at LIMIT alone, or NOT instead of IS NOT TRUE.
-    const cutAtLimit = await verifyRewrite(db().session, { originalSql: sql, rewrittenSql: r.rewrittenSql.replace(/LIMIT 70\)/g, 'LIMIT 40)') }, { skipMeasurement: true });
+    const cutAtLimit = await verifyRewrite(
+      db().session,
+      { originalSql: sql, rewrittenSql: r.rewrittenSql.replace(/LIMIT 70\)/g, 'LIMIT 40)') },
+      { skipMeasurement: true },
+    );
     assert.equal(cutAtLimit.verification, 'not-equivalent', cutAtLimit.verificationReason);
-    const plainNot = await verifyRewrite(db().session, { originalSql: sql, rewrittenSql: r.rewrittenSql.replace('AND tag = 5 IS NOT TRUE', 'AND NOT tag = 5') }, { skipMeasurement: true });
+    const plainNot = await verifyRewrite(
+      db().session,
+      { originalSql: sql, rewrittenSql: r.rewrittenSql.replace('AND tag = 5 IS NOT TRUE', 'AND NOT tag = 5') },
+      { skipMeasurement: true },
+    );
     assert.equal(plainNot.verification, 'not-equivalent', plainNot.verificationReason);
   });
 
@@ -91,8 +120,20 @@ describe('OR → UNION ALL with OFFSET and non-output sort keys, on PostgreSQL',
     assert.match(r.rewrittenSql, /\) AS u\nORDER BY\n {2}u\.__sort1 DESC,\n {2}u\.__sort2\nLIMIT 25\nOFFSET 40$/);
     assert.match(r.explanation, /__sort1, __sort2/);
     assert.equal(r.verification, 'equivalent', r.verificationReason);
-    assert.deepEqual(r.equivalence && [r.equivalence.originalRows, r.equivalence.onlyInOriginal, r.equivalence.onlyInRewrite, r.equivalence.order], [25, 0, 0, 'same']);
-    const cutAtLimit = await verifyRewrite(db().session, { originalSql: sql, rewrittenSql: r.rewrittenSql.replace(/LIMIT 65\)/g, 'LIMIT 25)') }, { skipMeasurement: true });
+    assert.deepEqual(
+      r.equivalence && [
+        r.equivalence.originalRows,
+        r.equivalence.onlyInOriginal,
+        r.equivalence.onlyInRewrite,
+        r.equivalence.order,
+      ],
+      [25, 0, 0, 'same'],
+    );
+    const cutAtLimit = await verifyRewrite(
+      db().session,
+      { originalSql: sql, rewrittenSql: r.rewrittenSql.replace(/LIMIT 65\)/g, 'LIMIT 25)') },
+      { skipMeasurement: true },
+    );
     assert.equal(cutAtLimit.verification, 'not-equivalent', cutAtLimit.verificationReason);
 
     const original = await db().session.query<Record<string, unknown>>(sql);
@@ -107,7 +148,10 @@ describe('OR → UNION ALL with OFFSET and non-output sort keys, on PostgreSQL',
   it('expands * from the catalog to sort by an expression, and refuses it without a catalog', async () => {
     const sql = `SELECT * FROM tickets WHERE ${matching} ORDER BY extract(epoch FROM opened_at) DESC LIMIT 12`;
     const r = orSplit(await adviseRewrites(db().session, sql, { skipMeasurement: true }));
-    assert.match(r.rewrittenSql, /^SELECT\n {2}u\.id,\n {2}u\.owner_id,\n {2}u\.tag,\n {2}u\.opened_at,\n {2}u\.title\nFROM \(/);
+    assert.match(
+      r.rewrittenSql,
+      /^SELECT\n {2}u\.id,\n {2}u\.owner_id,\n {2}u\.tag,\n {2}u\.opened_at,\n {2}u\.title\nFROM \(/,
+    );
     assert.match(r.rewrittenSql, /\(SELECT\n {4}\*,\n {4}EXTRACT\(epoch FROM opened_at\) AS __sort1/i);
     assert.equal(r.verification, 'equivalent', r.verificationReason);
     assert.equal(r.equivalence?.order, 'same');
@@ -116,7 +160,13 @@ describe('OR → UNION ALL with OFFSET and non-output sort keys, on PostgreSQL',
   });
 
   it('still refuses OFFSET without LIMIT (every row is needed anyway), and FETCH … WITH TIES', async () => {
-    const withLimit = orSplit(await adviseRewrites(db().session, `SELECT id FROM tickets WHERE ${matching} ORDER BY opened_at LIMIT 5 OFFSET 10`, { skipMeasurement: true }));
+    const withLimit = orSplit(
+      await adviseRewrites(
+        db().session,
+        `SELECT id FROM tickets WHERE ${matching} ORDER BY opened_at LIMIT 5 OFFSET 10`,
+        { skipMeasurement: true },
+      ),
+    );
     assert.equal(withLimit.verification, 'equivalent', withLimit.verificationReason);
     for (const sql of [
       `SELECT id FROM tickets WHERE ${matching} ORDER BY opened_at OFFSET 10`,

@@ -30,7 +30,11 @@ export async function rewriteDatabase(name: string, setupSql: string): Promise<R
  * For a describe whose tests share one such database: the parser loaded and the database made (then `prepare`,
  * for what cannot run in the setup batch, such as VACUUM) before its tests, dropped after them.
  */
-export function useRewriteDatabase(name: string, setupSql: string, prepare?: (db: RewriteDatabase) => Promise<void>): () => RewriteDatabase {
+export function useRewriteDatabase(
+  name: string,
+  setupSql: string,
+  prepare?: (db: RewriteDatabase) => Promise<void>,
+): () => RewriteDatabase {
   let db: RewriteDatabase | undefined;
   before(async () => {
     await loadParser();
@@ -41,7 +45,8 @@ export function useRewriteDatabase(name: string, setupSql: string, prepare?: (db
     await db?.drop();
   });
   return () => {
-    if (!db) throw new Error(`The ${name} database is not ready: use it inside the tests of the describe that set it up.`);
+    if (!db)
+      throw new Error(`The ${name} database is not ready: use it inside the tests of the describe that set it up.`);
     return db;
   };
 }

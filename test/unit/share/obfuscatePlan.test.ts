@@ -25,7 +25,23 @@ function stringValues(value: unknown): string[] {
   return [];
 }
 
-const FIGURES = ['Startup Cost', 'Total Cost', 'Plan Rows', 'Plan Width', 'Actual Startup Time', 'Actual Total Time', 'Actual Rows', 'Actual Loops', 'Rows Removed by Filter', 'Shared Hit Blocks', 'Shared Read Blocks', 'Temp Written Blocks', 'Sort Space Used', 'Hash Batches', 'Heap Fetches'];
+const FIGURES = [
+  'Startup Cost',
+  'Total Cost',
+  'Plan Rows',
+  'Plan Width',
+  'Actual Startup Time',
+  'Actual Total Time',
+  'Actual Rows',
+  'Actual Loops',
+  'Rows Removed by Filter',
+  'Shared Hit Blocks',
+  'Shared Read Blocks',
+  'Temp Written Blocks',
+  'Sort Space Used',
+  'Hash Batches',
+  'Heap Fetches',
+];
 
 /** Same tree, same node types, same figures, same totals. */
 function assertSameShape(a: Plan, b: Plan): void {
@@ -148,14 +164,22 @@ describe('obfuscatePlan', function () {
 });
 
 /** EXPLAIN (ANALYZE, VERBOSE, BUFFERS, SETTINGS) from the real server of a statement with awkward names. */
-async function verbosePlans(url: string): Promise<{ json: string; text: string; names: string[]; literals: string[]; sql: string }> {
+async function verbosePlans(
+  url: string,
+): Promise<{ json: string; text: string; names: string[]; literals: string[]; sql: string }> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "Sales Data" CASCADE; CREATE SCHEMA "Sales Data"; SET search_path = "Sales Data", public`);
+    await client.query(
+      `DROP SCHEMA IF EXISTS "Sales Data" CASCADE; CREATE SCHEMA "Sales Data"; SET search_path = "Sales Data", public`,
+    );
     await client.query(`CREATE TYPE item_kind AS ENUM ('giftbox', 'parcel')`);
-    await client.query(`CREATE TABLE "Order Items" (item_no int PRIMARY KEY, name text NOT NULL, value int NOT NULL, kind item_kind NOT NULL)`);
-    await client.query(`INSERT INTO "Order Items" SELECT g, 'item ' || g, g % 97, (ARRAY['giftbox','parcel']::item_kind[])[1 + g % 2] FROM generate_series(1, 5000) g`);
+    await client.query(
+      `CREATE TABLE "Order Items" (item_no int PRIMARY KEY, name text NOT NULL, value int NOT NULL, kind item_kind NOT NULL)`,
+    );
+    await client.query(
+      `INSERT INTO "Order Items" SELECT g, 'item ' || g, g % 97, (ARRAY['giftbox','parcel']::item_kind[])[1 + g % 2] FROM generate_series(1, 5000) g`,
+    );
     await client.query(`CREATE INDEX items_by_value ON "Order Items" (value)`);
     await client.query(`ANALYZE "Order Items"`);
     const sql = `WITH pricey AS MATERIALIZED (SELECT * FROM "Order Items" WHERE value > 80)
@@ -163,8 +187,12 @@ SELECT p.name, count(*) AS how_many FROM pricey p
 WHERE p.kind = 'giftbox'::item_kind AND p.name <> 'secret-sku'
 GROUP BY p.name ORDER BY how_many DESC LIMIT 5`;
     const explain = async (format: string): Promise<string> => {
-      const res = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, VERBOSE, BUFFERS, SETTINGS, FORMAT ${format}) ${sql}`);
-      return format === 'JSON' ? JSON.stringify(res.rows[0]['QUERY PLAN'], null, 2) : res.rows.map((r) => String(r['QUERY PLAN'])).join('\n');
+      const res = await client.query<{ 'QUERY PLAN': unknown }>(
+        `EXPLAIN (ANALYZE, VERBOSE, BUFFERS, SETTINGS, FORMAT ${format}) ${sql}`,
+      );
+      return format === 'JSON'
+        ? JSON.stringify(res.rows[0]['QUERY PLAN'], null, 2)
+        : res.rows.map((r) => String(r['QUERY PLAN'])).join('\n');
     };
     const json = await explain('JSON');
     const text = await explain('TEXT');
@@ -172,7 +200,18 @@ GROUP BY p.name ORDER BY how_many DESC LIMIT 5`;
       json,
       text,
       sql,
-      names: ['Sales Data', 'Order Items', 'item_no', 'value', 'kind', 'item_kind', 'items_by_value', 'pricey', 'how_many', 'name'],
+      names: [
+        'Sales Data',
+        'Order Items',
+        'item_no',
+        'value',
+        'kind',
+        'item_kind',
+        'items_by_value',
+        'pricey',
+        'how_many',
+        'name',
+      ],
       literals: ['giftbox', 'secret-sku'],
     };
   } finally {

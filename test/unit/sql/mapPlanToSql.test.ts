@@ -34,7 +34,10 @@ describe('mapPlanToSql (plans from the test server)', function () {
     await client?.end();
   });
 
-  async function explain(sql: string, settings = ''): Promise<{ plan: Plan; facts: StatementFacts; text: (id: number) => string | undefined }> {
+  async function explain(
+    sql: string,
+    settings = '',
+  ): Promise<{ plan: Plan; facts: StatementFacts; text: (id: number) => string | undefined }> {
     if (settings) await client.query(settings);
     const res = await client.query(`EXPLAIN (FORMAT JSON) ${sql}`);
     if (settings) await client.query('RESET ALL; SET search_path = map_plan');
@@ -45,7 +48,9 @@ describe('mapPlanToSql (plans from the test server)', function () {
   }
 
   const byType = (plan: Plan, type: string, relation?: string) =>
-    plan.nodes.find((n) => n.fields['Node Type'] === type && (relation === undefined || n.fields['Relation Name'] === relation));
+    plan.nodes.find(
+      (n) => n.fields['Node Type'] === type && (relation === undefined || n.fields['Relation Name'] === relation),
+    );
 
   it('maps the dashboard plan: scans, join, sort, aggregate, limit', async () => {
     const sql = `SELECT u.name, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent
@@ -81,20 +86,30 @@ LIMIT 100`;
     const twice = 'SELECT id FROM orders WHERE total = 1 UNION ALL SELECT id FROM orders WHERE total = 2';
     const r = await explain(twice);
     const scans = r.plan.nodes.filter((n) => n.fields['Relation Name'] === 'orders');
-    assert.deepEqual(scans.map((n) => n.fields['Alias']), ['orders', 'orders_1']);
+    assert.deepEqual(
+      scans.map((n) => n.fields['Alias']),
+      ['orders', 'orders_1'],
+    );
     const map = mapPlanToSql(r.plan, r.facts);
-    assert.deepEqual(scans.map((n) => map[n.id]?.start), [twice.indexOf('orders'), twice.lastIndexOf('orders')]);
+    assert.deepEqual(
+      scans.map((n) => map[n.id]?.start),
+      [twice.indexOf('orders'), twice.lastIndexOf('orders')],
+    );
   });
 
   it('maps a CTE scan to the CTE reference and a bitmap index scan to its relation', async () => {
-    const sql = 'WITH big AS MATERIALIZED (SELECT * FROM orders WHERE total > 90) SELECT b.id FROM big b WHERE b.user_id IN (1, 2, 3) ORDER BY b.id';
+    const sql =
+      'WITH big AS MATERIALIZED (SELECT * FROM orders WHERE total > 90) SELECT b.id FROM big b WHERE b.user_id IN (1, 2, 3) ORDER BY b.id';
     const { plan, text } = await explain(sql);
     const cte = byType(plan, 'CTE Scan')!;
     assert.equal(text(cte.id), 'big b');
     assert.equal(text(byType(plan, 'Seq Scan', 'orders')!.id), 'orders');
     assert.equal(text(byType(plan, 'Sort')!.id), 'b.id');
 
-    const bitmap = await explain('SELECT * FROM orders o WHERE o.id < 100 OR o.id > 19900', 'SET enable_seqscan = off; SET enable_indexscan = off');
+    const bitmap = await explain(
+      'SELECT * FROM orders o WHERE o.id < 100 OR o.id > 19900',
+      'SET enable_seqscan = off; SET enable_indexscan = off',
+    );
     const heap = byType(bitmap.plan, 'Bitmap Heap Scan');
     assert.ok(heap);
     assert.equal(bitmap.text(heap.id), 'orders o');

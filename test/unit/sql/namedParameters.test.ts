@@ -14,14 +14,14 @@ describe('rewriteNamedParameters', () => {
   });
 
   it('leaves casts, :=, strings, comments, dollar quotes, identifiers and array slices alone', () => {
-    const sql = "SELECT x::text, ':nope', \":nope\", $$ :nope $$, arr[1:n] /* :nope */ FROM t -- :nope\nWHERE y = :yes";
+    const sql = 'SELECT x::text, \':nope\', ":nope", $$ :nope $$, arr[1:n] /* :nope */ FROM t -- :nope\nWHERE y = :yes';
     const r = rewriteNamedParameters(sql);
     assert.deepEqual(r.names, ['yes']);
     assert.equal(r.text, sql.replace(':yes', '$1'));
   });
 
   it("rewrites psql's :'name' and :\"name\" forms too", () => {
-    const r = rewriteNamedParameters("SELECT * FROM t WHERE a = :'since' AND b = :\"who\"");
+    const r = rewriteNamedParameters('SELECT * FROM t WHERE a = :\'since\' AND b = :"who"');
     assert.equal(r.text, 'SELECT * FROM t WHERE a = $1 AND b = $2');
     assert.deepEqual(r.names, ['since', 'who']);
   });

@@ -11,14 +11,17 @@ describe('splitStatements', () => {
   it('splits on top-level semicolons, trims leading comments and the trailing ;', () => {
     const sql = '-- first\nSELECT 1;\n\n/* second */ SELECT 2 ;   \n  select 3';
     const parts = splitStatements(sql);
-    assert.deepEqual(parts.map((p) => p.text), ['SELECT 1', 'SELECT 2', 'select 3']);
+    assert.deepEqual(
+      parts.map((p) => p.text),
+      ['SELECT 1', 'SELECT 2', 'select 3'],
+    );
     for (const p of parts) assert.equal(sql.slice(p.start, p.end), p.text);
   });
 
   it('ignores ; inside strings, E-strings, quoted identifiers, comments and dollar quotes', () => {
     const sql = [
       "SELECT 'a;b', E'it\\'s; fine', \"odd;name\" FROM t -- c;omment\n",
-      "/* outer /* nested; */ still; comment */ WHERE x = 1;",
+      '/* outer /* nested; */ still; comment */ WHERE x = 1;',
       'CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; SELECT 2; $$ LANGUAGE sql;',
       "DO $body$ BEGIN RAISE NOTICE '$$;'; END $body$;",
       'SELECT $1::int; SELECT 2',

@@ -23,7 +23,10 @@ describe('checkSqlDocument', () => {
   it('reports a syntax error at its offset and still checks the other statements', () => {
     const doc = "SELECT 'é😀' FROM WHERE;\nSELECT id FROM t ORDER BY random() LIMIT 1;";
     const found = checkSqlDocument(doc);
-    assert.deepEqual(found.map((i) => i.ruleId), ['syntax-error', 'order-by-random']);
+    assert.deepEqual(
+      found.map((i) => i.ruleId),
+      ['syntax-error', 'order-by-random'],
+    );
     assert.equal(found[0].sqlRange.start, doc.indexOf('WHERE'));
     assert.equal(doc.slice(found[0].sqlRange.start, found[0].sqlRange.end), 'WHERE');
     assert.match(found[0].title, /syntax error at or near "WHERE"/);
@@ -33,9 +36,10 @@ describe('checkSqlDocument', () => {
   it('checks statements with :name placeholders and maps ranges back to the original text', () => {
     const doc = 'SELECT id FROM users WHERE lower(email) = :email AND id > :min_id';
     const found = checkSqlDocument(doc);
-    assert.deepEqual(found.map((i) => [i.ruleId, doc.slice(i.sqlRange.start, i.sqlRange.end)]), [
-      ['function-on-column', 'lower(email) = :email'],
-    ]);
+    assert.deepEqual(
+      found.map((i) => [i.ruleId, doc.slice(i.sqlRange.start, i.sqlRange.end)]),
+      [['function-on-column', 'lower(email) = :email']],
+    );
   });
 
   // The 5 ms re-check budget is a benchmark figure: `npm run bench` step (c) measures it.

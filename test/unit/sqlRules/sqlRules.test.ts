@@ -50,14 +50,21 @@ const cases: Record<string, RuleCases> = {
       ["SELECT id FROM users WHERE name ILIKE '%' || $1 || '%'", ["name ILIKE '%' || $1 || '%'"]],
       ["SELECT id FROM users WHERE code LIKE '_42'", ["code LIKE '_42'"]],
     ],
-    negative: ["SELECT id FROM users WHERE email LIKE 'bob%'", "SELECT id FROM users WHERE email NOT LIKE '%x'", "SELECT '%x' LIKE '%x'"],
+    negative: [
+      "SELECT id FROM users WHERE email LIKE 'bob%'",
+      "SELECT id FROM users WHERE email NOT LIKE '%x'",
+      "SELECT '%x' LIKE '%x'",
+    ],
   },
   'function-on-column': {
     positive: [
       ["SELECT id FROM users WHERE LOWER(email) = 'a@b.c'", ["LOWER(email) = 'a@b.c'"]],
       ["SELECT id FROM orders WHERE date(created_at) = '2024-01-01'", ["date(created_at) = '2024-01-01'"]],
       ['SELECT id FROM t WHERE col + 1 = 5', ['col + 1 = 5']],
-      ["SELECT u.id FROM users u JOIN orders o ON o.user_id = u.id WHERE upper(u.name) LIKE 'A%'", ["upper(u.name) LIKE 'A%'"]],
+      [
+        "SELECT u.id FROM users u JOIN orders o ON o.user_id = u.id WHERE upper(u.name) LIKE 'A%'",
+        ["upper(u.name) LIKE 'A%'"],
+      ],
     ],
     negative: [
       "SELECT id FROM users WHERE email = lower('A@B.C')",
@@ -68,9 +75,15 @@ const cases: Record<string, RuleCases> = {
   'implicit-cast-on-column': {
     positive: [
       ["SELECT id FROM users WHERE id::text = '42'", ["id::text = '42'"]],
-      ["SELECT id FROM orders WHERE CAST(created_at AS date) = '2024-01-01'", ["CAST(created_at AS date) = '2024-01-01'"]],
+      [
+        "SELECT id FROM orders WHERE CAST(created_at AS date) = '2024-01-01'",
+        ["CAST(created_at AS date) = '2024-01-01'"],
+      ],
     ],
-    negative: ["SELECT id FROM orders WHERE created_at = '2024-01-01'::date", 'SELECT id::text FROM users WHERE id = 1'],
+    negative: [
+      "SELECT id FROM orders WHERE created_at = '2024-01-01'::date",
+      'SELECT id::text FROM users WHERE id = 1',
+    ],
   },
   'order-by-random': {
     positive: [['SELECT id FROM products ORDER BY random() LIMIT 1', ['random()']]],
@@ -112,7 +125,10 @@ const cases: Record<string, RuleCases> = {
     positive: [
       [DASHBOARD, ["o.created_at >= '2024-01-01'"]],
       ['SELECT * FROM a RIGHT JOIN b ON a.id = b.a_id WHERE a.flag IS NOT NULL', ['a.flag IS NOT NULL']],
-      ['SELECT u.id FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE lower(o.status) = $1', ['lower(o.status) = $1']],
+      [
+        'SELECT u.id FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE lower(o.status) = $1',
+        ['lower(o.status) = $1'],
+      ],
     ],
     negative: [
       "SELECT u.name FROM users u LEFT JOIN orders o ON u.id = o.user_id AND o.created_at >= '2024-01-01'",
@@ -121,7 +137,7 @@ const cases: Record<string, RuleCases> = {
       "SELECT u.name FROM users u LEFT JOIN orders o ON u.id = o.user_id WHERE coalesce(o.status, 'none') = 'none'",
       "SELECT u.name FROM users u LEFT JOIN orders o ON u.id = o.user_id WHERE u.created_at >= '2024-01-01'",
       "SELECT u.name FROM users u JOIN orders o ON u.id = o.user_id WHERE o.created_at >= '2024-01-01'",
-      "SELECT * FROM (SELECT 1) x WHERE EXISTS (SELECT 1 FROM users u LEFT JOIN orders o ON o.user_id = u.id) AND 1 = 1",
+      'SELECT * FROM (SELECT 1) x WHERE EXISTS (SELECT 1 FROM users u LEFT JOIN orders o ON o.user_id = u.id) AND 1 = 1',
     ],
   },
 };
@@ -141,9 +157,15 @@ describe('SQL rules', () => {
       for (const [sql, expected] of c.positive) {
         it(`flags: ${sql.replace(/\s+/g, ' ').slice(0, 90)}`, () => {
           const found = findings(sql);
-          assert.deepEqual(found.map((i) => (i.sqlRange ? sql.slice(i.sqlRange.start, i.sqlRange.end) : undefined)), expected);
+          assert.deepEqual(
+            found.map((i) => (i.sqlRange ? sql.slice(i.sqlRange.start, i.sqlRange.end) : undefined)),
+            expected,
+          );
           for (const i of found) {
-            assert.ok(i.title.length > 10 && i.explanation.length > 40, 'a title and an explanation a developer understands');
+            assert.ok(
+              i.title.length > 10 && i.explanation.length > 40,
+              'a title and an explanation a developer understands',
+            );
             assert.ok(i.suggestion && i.evidence.length > 0);
             assert.deepEqual(i.nodeIds, []);
           }

@@ -45,30 +45,52 @@ function result(raw: string): TuningResult {
 }
 
 /** As the host sends it: node lists empty, no raw text. */
-function comparison(before: TuningResult, after: TuningResult): { message: DidShowComparisonNotification; top: NodeMatch } {
+function comparison(
+  before: TuningResult,
+  after: TuningResult,
+): { message: DidShowComparisonNotification; top: NodeMatch } {
   const c = comparePlans(before.plan, after.plan);
   const top = [...c.matches].sort((x, y) => Math.abs(y.selfTimeMs.delta) - Math.abs(x.selfTimeMs.delta))[0];
   const compact = (r: TuningResult): TuningResult => ({ ...r, rawPlan: '', plan: { ...r.plan, nodes: [] } });
   return {
-    message: { type: 'didShowComparison', before: compact(before), after: compact(after), comparison: c, summary: summariseComparison(c), title: 'measurements', beforeLabel: 'Before', afterLabel: 'After' },
+    message: {
+      type: 'didShowComparison',
+      before: compact(before),
+      after: compact(after),
+      comparison: c,
+      summary: summariseComparison(c),
+      title: 'measurements',
+      beforeLabel: 'Before',
+      afterLabel: 'After',
+    },
     top,
   };
 }
 
 /** Each pane's zoom, the on-screen size of a drawn label, and whether the box `#id` lies inside the pane. */
 async function paneView(view: PlanViewPage, side: Side, boxIds: string[] = []) {
-  return view.page.evaluate(({ side, boxIds }) => {
-    const canvas = document.querySelector(`.compare-pane.${side} .plan-canvas`)!;
-    const area = canvas.getBoundingClientRect();
-    const viewport = canvas.querySelector<SVGGElement>('g.viewport')!;
-    const k = viewport.getScreenCTM()!.a;
-    const label = canvas.querySelector<SVGTextElement>('g.node text.label');
-    const labelPx = label ? parseFloat(getComputedStyle(label).fontSize) * label.getScreenCTM()!.a : 0;
-    const inside = (r: DOMRect) => r.left >= area.left - 1 && r.right <= area.right + 1 && r.top >= area.top - 1 && r.bottom <= area.bottom + 1;
-    const shown = boxIds.map((id) => canvas.querySelector(`#${id} rect.box`)).find((el) => el !== null);
-    const all = viewport.getBoundingClientRect();
-    return { k, labelPx, boxInView: shown ? inside(shown.getBoundingClientRect()) : false, wholeInView: inside(all), drawn: canvas.querySelectorAll('g.node').length };
-  }, { side, boxIds });
+  return view.page.evaluate(
+    ({ side, boxIds }) => {
+      const canvas = document.querySelector(`.compare-pane.${side} .plan-canvas`)!;
+      const area = canvas.getBoundingClientRect();
+      const viewport = canvas.querySelector<SVGGElement>('g.viewport')!;
+      const k = viewport.getScreenCTM()!.a;
+      const label = canvas.querySelector<SVGTextElement>('g.node text.label');
+      const labelPx = label ? parseFloat(getComputedStyle(label).fontSize) * label.getScreenCTM()!.a : 0;
+      const inside = (r: DOMRect) =>
+        r.left >= area.left - 1 && r.right <= area.right + 1 && r.top >= area.top - 1 && r.bottom <= area.bottom + 1;
+      const shown = boxIds.map((id) => canvas.querySelector(`#${id} rect.box`)).find((el) => el !== null);
+      const all = viewport.getBoundingClientRect();
+      return {
+        k,
+        labelPx,
+        boxInView: shown ? inside(shown.getBoundingClientRect()) : false,
+        wholeInView: inside(all),
+        drawn: canvas.querySelectorAll('g.node').length,
+      };
+    },
+    { side, boxIds },
+  );
 }
 
 describe('compare view: the first view of big plans (Chromium)', function () {
@@ -85,7 +107,8 @@ describe('compare view: the first view of big plans (Chromium)', function () {
   /** The top pair's box on a side: its node, or the group that stands for it when a closed group hides it. */
   function boxIds(side: Side): string[] {
     const id = side === 'before' ? big.top.beforeId : big.top.afterId;
-    const plan = side === 'before' ? parsePlan(syntheticPlanJson(500)) : parsePlan(slowerPlan(syntheticPlanJson(500), 20));
+    const plan =
+      side === 'before' ? parsePlan(syntheticPlanJson(500)) : parsePlan(slowerPlan(syntheticPlanJson(500), 20));
     const groups = findSiblingGroups(plan);
     const ids = [`plan-node-${id}`];
     for (let n: number | null = id; n !== null; n = plan.nodes[n].parentId) {
@@ -108,17 +131,25 @@ describe('compare view: the first view of big plans (Chromium)', function () {
       assert.ok(v.labelPx >= READABLE_LABEL_PX - 0.01, `${side}: labels ${v.labelPx.toFixed(2)} px on screen`);
       assert.ok(v.boxInView, `${side}: the biggest change's box is in view`);
       assert.equal(v.wholeInView, false, `${side}: the whole plan does not fit at a readable scale`);
-      console.log(`      ${side}: opened at ${v.k.toFixed(2)}, labels ${v.labelPx.toFixed(1)} px on screen, ${v.drawn} boxes drawn`);
+      console.log(
+        `      ${side}: opened at ${v.k.toFixed(2)}, labels ${v.labelPx.toFixed(1)} px on screen, ${v.drawn} boxes drawn`,
+      );
     }
     const note = (await view.page.textContent('.compare-zoom-note')) ?? '';
-    assert.ok(note.includes(`Both plans are too big to read whole: zoomed to 60% on the biggest change, ${big.top.afterLabel}`), note);
+    assert.ok(
+      note.includes(`Both plans are too big to read whole: zoomed to 60% on the biggest change, ${big.top.afterLabel}`),
+      note,
+    );
     assert.match(note, /Press F or Fit to see all of them\.$/);
     assert.ok(((await view.page.textContent('.compare-info')) ?? '').startsWith('Select a node to see its match'));
     await view.page.screenshot({ path: resolve(artifacts, 'compare-first-view-500.png') });
 
     await view.page.click('#fit-button');
     for (const side of ['before', 'after'] as const) {
-      await view.page.waitForFunction((s) => document.querySelector<SVGGElement>(`.compare-pane.${s} g.viewport`)!.getScreenCTM()!.a < 0.6, side);
+      await view.page.waitForFunction(
+        (s) => document.querySelector<SVGGElement>(`.compare-pane.${s} g.viewport`)!.getScreenCTM()!.a < 0.6,
+        side,
+      );
       const v = await paneView(view, side);
       assert.ok(v.wholeInView, `${side}: fitted, every drawn box is in the pane (zoom ${v.k.toFixed(3)})`);
       assert.ok(v.k < READABLE_LABEL_PX / LABEL_PX, `${side}: fitting needs ${v.k.toFixed(3)}`);
@@ -133,7 +164,10 @@ describe('compare view: the first view of big plans (Chromium)', function () {
     await view.page.focus('.compare-pane.before .plan-canvas');
     await view.page.keyboard.press('f');
     for (const side of ['before', 'after'] as const) {
-      await view.page.waitForFunction((s) => document.querySelector<SVGGElement>(`.compare-pane.${s} g.viewport`)!.getScreenCTM()!.a < 0.6, side);
+      await view.page.waitForFunction(
+        (s) => document.querySelector<SVGGElement>(`.compare-pane.${s} g.viewport`)!.getScreenCTM()!.a < 0.6,
+        side,
+      );
       assert.ok((await paneView(view, side)).wholeInView, `${side} fitted by F`);
     }
     assert.equal(await view.page.textContent('.compare-zoom-note'), '');
@@ -141,7 +175,11 @@ describe('compare view: the first view of big plans (Chromium)', function () {
     await view.page.focus('.compare-pane.after .plan-canvas');
     await view.page.keyboard.press('+');
     await view.page.waitForFunction(() => {
-      const s = (window as unknown as { __state: () => { compareTransforms?: { after: { k: number }; before: { k: number } } } | undefined }).__state();
+      const s = (
+        window as unknown as {
+          __state: () => { compareTransforms?: { after: { k: number }; before: { k: number } } } | undefined;
+        }
+      ).__state();
       return !!s?.compareTransforms && s.compareTransforms.after.k > s.compareTransforms.before.k;
     });
     const state = await view.savedState();
@@ -152,7 +190,7 @@ describe('compare view: the first view of big plans (Chromium)', function () {
       const k = (await paneView(again, side)).k;
       assert.ok(Math.abs(k - views[side].k) < 1e-6, `${side}: zoom ${k} after the reload, ${views[side].k} before`);
     }
-    assert.equal(await again.page.textContent('.compare-zoom-note'), '', 'a restored view is the user\'s own: no note');
+    assert.equal(await again.page.textContent('.compare-zoom-note'), '', "a restored view is the user's own: no note");
     // The host sends the same comparison again after a reload: the view stays where it was.
     await again.send(big.message);
     await again.page.waitForSelector('.compare-pane.after g.node');

@@ -15,7 +15,11 @@ import type { PlanViewPage } from './harness';
 import { planViewSuite } from './planViewSuite';
 
 function show(result: TuningResult): DidShowResultNotification {
-  return { type: 'didShowResult', result: { ...result, plan: { ...result.plan, nodes: [] } }, title: 'synthetic 2,000 nodes' };
+  return {
+    type: 'didShowResult',
+    result: { ...result, plan: { ...result.plan, nodes: [] } },
+    title: 'synthetic 2,000 nodes',
+  };
 }
 
 interface ExportedNode {
@@ -26,7 +30,10 @@ interface ExportedNode {
 }
 
 /** Parses the exported SVG in the page: each plan node's box (id, drawn label, aria-label) and each group box. */
-async function exportedNodes(view: PlanViewPage, svgText: string): Promise<{ nodes: ExportedNode[]; groups: string[] }> {
+async function exportedNodes(
+  view: PlanViewPage,
+  svgText: string,
+): Promise<{ nodes: ExportedNode[]; groups: string[] }> {
   return view.page.evaluate((text) => {
     const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
     const nodes = Array.from(doc.querySelectorAll('g[id^="plan-node-"]')).map((g) => {
@@ -41,7 +48,9 @@ async function exportedNodes(view: PlanViewPage, svgText: string): Promise<{ nod
         labelDisplay: labelText?.getAttribute('display') ?? null,
       };
     });
-    const groups = Array.from(doc.querySelectorAll('g[id^="plan-group-"]')).map((g) => g.getAttribute('aria-label') ?? '');
+    const groups = Array.from(doc.querySelectorAll('g[id^="plan-group-"]')).map(
+      (g) => g.getAttribute('aria-label') ?? '',
+    );
     return { nodes, groups };
   }, svgText);
 }
@@ -49,7 +58,11 @@ async function exportedNodes(view: PlanViewPage, svgText: string): Promise<{ nod
 async function exportAs(view: PlanViewPage, format: 'svg' | 'png'): Promise<ExportImageCommand> {
   await view.clearPosted();
   await view.page.click(`#export-${format}-button`);
-  await view.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'exportImage'), undefined, { timeout: 60_000 });
+  await view.page.waitForFunction(
+    () => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'exportImage'),
+    undefined,
+    { timeout: 60_000 },
+  );
   return (await view.posted()).find((m): m is ExportImageCommand => m.type === 'exportImage')!;
 }
 
@@ -77,18 +90,25 @@ describe('export of a huge plan: the whole plan, not the part in view (Chromium)
     assert.equal(svg.format, 'svg');
     const { nodes, groups } = await exportedNodes(view, svg.svgText ?? '');
     assert.equal(groups.length, findSiblingGroups(result.plan).groups.length, 'the group boxes, open');
-    assert.deepEqual(nodes.map((n) => n.id).sort((a, b) => a - b), result.plan.nodes.map((n) => n.id));
+    assert.deepEqual(
+      nodes.map((n) => n.id).sort((a, b) => a - b),
+      result.plan.nodes.map((n) => n.id),
+    );
     for (const n of nodes) {
       const label = nodeLabel(result.plan.nodes[n.id].fields);
       assert.ok(n.ariaLabel.startsWith(label), `node ${n.id}: "${n.ariaLabel}" names "${label}"`);
       // The box's text is the label, cut with "…" where the box is too narrow.
       const drawnLabel = n.label.endsWith('…') ? n.label.slice(0, -1) : n.label;
-      assert.ok(drawnLabel.length > 0 && label.startsWith(drawnLabel), `node ${n.id}: drawn "${n.label}" for "${label}"`);
+      assert.ok(
+        drawnLabel.length > 0 && label.startsWith(drawnLabel),
+        `node ${n.id}: drawn "${n.label}" for "${label}"`,
+      );
       assert.notEqual(n.labelDisplay, 'none', `node ${n.id}: its label shows`);
     }
     // Every node's label appears in the file's text.
     const text = svg.svgText ?? '';
-    for (const node of result.plan.nodes) assert.ok(text.includes(nodeLabel(node.fields)), `"${nodeLabel(node.fields)}" in the SVG`);
+    for (const node of result.plan.nodes)
+      assert.ok(text.includes(nodeLabel(node.fields)), `"${nodeLabel(node.fields)}" in the SVG`);
 
     // The view itself is left as it was: still zoomed out, still drawing part of the plan.
     assert.ok(await view.page.evaluate(() => document.querySelector('.plan-canvas')?.classList.contains('lod-low')));
@@ -107,7 +127,10 @@ describe('export of a huge plan: the whole plan, not the part in view (Chromium)
     const scale = pngScale(width, height);
     assert.ok(scale < 2, `scaled down (${scale})`);
     assert.deepEqual(size, [Math.round(width * scale), Math.round(height * scale)]);
-    assert.ok(size[0] <= PNG_MAX_SIDE && size[1] <= PNG_MAX_SIDE && size[0] * size[1] <= PNG_MAX_PIXELS * 1.001, `PNG ${size[0]}×${size[1]}`);
+    assert.ok(
+      size[0] <= PNG_MAX_SIDE && size[1] <= PNG_MAX_SIDE && size[0] * size[1] <= PNG_MAX_PIXELS * 1.001,
+      `PNG ${size[0]}×${size[1]}`,
+    );
   });
 
   it('with the groups closed as the view opens them, the SVG holds every node the view lays out, plus the group boxes', async () => {
@@ -121,12 +144,16 @@ describe('export of a huge plan: the whole plan, not the part in view (Chromium)
     const grouping = { groups: sibling, expanded: closed };
     // A node is in the file unless it, or an ancestor, is a member its closed group does not show.
     const hidden = (id: number): boolean => {
-      for (let n: number | null = id; n !== null; n = result.plan.nodes[n].parentId) if (hiddenInGroup(sibling, closed, n)) return true;
+      for (let n: number | null = id; n !== null; n = result.plan.nodes[n].parentId)
+        if (hiddenInGroup(sibling, closed, n)) return true;
       return false;
     };
     const expected = result.plan.nodes.filter((n) => !hidden(n.id)).map((n) => n.id);
     assert.ok(expected.length < 200, `${expected.length} nodes outside closed groups`);
-    assert.deepEqual(nodes.map((n) => n.id).sort((a, b) => a - b), expected);
+    assert.deepEqual(
+      nodes.map((n) => n.id).sort((a, b) => a - b),
+      expected,
+    );
     assert.equal(groups.length, sibling.groups.length);
     assert.equal(nodes.length + groups.length, visibleCount(result.plan, new Set(), grouping));
     assert.equal(layoutPlan(result.plan, new Set(), grouping).nodes.length, nodes.length + groups.length);

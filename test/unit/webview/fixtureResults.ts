@@ -26,8 +26,12 @@ export async function realResult(url: string, sessionKind: SessionKind = 'server
   try {
     await client.query(`DROP SCHEMA IF EXISTS planview CASCADE; CREATE SCHEMA planview; SET search_path = planview`);
     await client.query(`CREATE TABLE customers (id int PRIMARY KEY, region text NOT NULL)`);
-    await client.query(`CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, amount numeric NOT NULL, note text)`);
-    await client.query(`INSERT INTO customers SELECT g, (ARRAY['north','south','east','west'])[1 + g % 4] FROM generate_series(1, 2000) g`);
+    await client.query(
+      `CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, amount numeric NOT NULL, note text)`,
+    );
+    await client.query(
+      `INSERT INTO customers SELECT g, (ARRAY['north','south','east','west'])[1 + g % 4] FROM generate_series(1, 2000) g`,
+    );
     await client.query(
       `INSERT INTO orders SELECT g, 1 + g % 2000, (ARRAY['new','shipped','paid','cancelled'])[1 + g % 4], (g % 500) / 3.0,
          CASE WHEN g % 7 = 0 THEN 'gift wrap' ELSE 'standard' END FROM generate_series(1, 120000) g`,
@@ -57,7 +61,7 @@ export async function realResult(url: string, sessionKind: SessionKind = 'server
       nodeIds: [scan.id],
       title: `Seq Scan on orders reads ${scan.metrics.actualRowsTotal + scan.metrics.rowsRemovedByFilter} rows to keep ${scan.metrics.actualRowsTotal}`,
       explanation: 'The whole table is read and most rows are thrown away by the filter.',
-      suggestion: 'CREATE INDEX ON orders (status) WHERE note LIKE \'%gift%\'',
+      suggestion: "CREATE INDEX ON orders (status) WHERE note LIKE '%gift%'",
       evidence: [
         { label: 'rows removed', value: scan.metrics.rowsRemovedByFilter },
         { label: 'self time', value: Math.round(scan.metrics.exclusiveTimeMs * 100) / 100, unit: 'ms' },

@@ -41,7 +41,15 @@ export function webviewBundle(): Promise<string> {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }
 
@@ -77,7 +85,7 @@ const themes: Record<Theme, Record<string, string>> = {
     'icon-foreground': '#cccccc',
     'list-hoverBackground': '#2a2d2e',
     'textCodeBlock-background': '#2b2b2b',
-    'errorForeground': '#f85149',
+    errorForeground: '#f85149',
     'progressBar-background': '#0078d4',
   },
   light: {
@@ -108,7 +116,7 @@ const themes: Record<Theme, Record<string, string>> = {
     'icon-foreground': '#3b3b3b',
     'list-hoverBackground': '#f2f2f2',
     'textCodeBlock-background': '#f2f2f2',
-    'errorForeground': '#f85149',
+    errorForeground: '#f85149',
     'progressBar-background': '#005fb8',
   },
 };
@@ -181,7 +189,8 @@ export async function openPlanView(browser: Browser, options: OpenOptions = {}):
   const html = pageHtml(options.theme ?? 'dark');
   await page.route(`${ORIGIN}/**`, (route) => {
     const url = route.request().url();
-    if (url.endsWith('/webview.js')) return route.fulfill({ status: 200, contentType: 'text/javascript', body: source });
+    if (url.endsWith('/webview.js'))
+      return route.fulfill({ status: 200, contentType: 'text/javascript', body: source });
     if (url.endsWith('/index.html')) return route.fulfill({ status: 200, contentType: 'text/html', body: html });
     return route.fulfill({ status: 404, body: '' });
   });
@@ -190,13 +199,16 @@ export async function openPlanView(browser: Browser, options: OpenOptions = {}):
   await page.addInitScript({ content: `(${fakeVsCodeApi})(${JSON.stringify(options.state ?? null)});` });
   await page.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
   await page.goto(`${ORIGIN}/index.html`);
-  await page.waitForFunction(() => ((window as unknown as { __posted: Array<{ type: string }> }).__posted ?? []).some((m) => m.type === 'ready'));
+  await page.waitForFunction(() =>
+    ((window as unknown as { __posted: Array<{ type: string }> }).__posted ?? []).some((m) => m.type === 'ready'),
+  );
   return {
     page,
     errors,
     posted: () => page.evaluate(() => (window as unknown as { __posted: WebviewToHostMessage[] }).__posted.slice()),
     clearPosted: () => page.evaluate(() => void ((window as unknown as { __posted: unknown[] }).__posted.length = 0)),
-    savedState: () => page.evaluate(() => (window as unknown as { __state: () => PlanViewState | undefined }).__state()),
+    savedState: () =>
+      page.evaluate(() => (window as unknown as { __state: () => PlanViewState | undefined }).__state()),
     send: (message) => page.evaluate((m) => window.postMessage(m, '*'), message),
     cspViolations: () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations.slice()),
   };

@@ -24,7 +24,9 @@ async function spillingResult(url: string): Promise<TuningResult> {
   try {
     await client.query('CREATE TEMP TABLE spill AS SELECT g, md5(g::text) AS t FROM generate_series(1, 200000) g');
     await client.query("SET work_mem = '64kB'");
-    const res = await client.query<{ 'QUERY PLAN': unknown }>('EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM spill ORDER BY t');
+    const res = await client.query<{ 'QUERY PLAN': unknown }>(
+      'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM spill ORDER BY t',
+    );
     const rawPlan = JSON.stringify(res.rows[0]['QUERY PLAN']);
     return { sql: 'SELECT * FROM spill ORDER BY t', plan: parsePlan(rawPlan), insights: [], nodeRanges: {}, rawPlan };
   } finally {
@@ -43,10 +45,16 @@ describe('plan view header and search across plans (Chromium)', function () {
     const view = await open();
     await view.send(show(result, 'spill'));
     await view.page.waitForSelector('g.node');
-    const stats = await view.page.$$eval('.summary .stat', (els) => els.map((e) => [e.querySelector('dt')?.textContent ?? '', e.querySelector('dd')?.textContent ?? '']));
+    const stats = await view.page.$$eval('.summary .stat', (els) =>
+      els.map((e) => [e.querySelector('dt')?.textContent ?? '', e.querySelector('dd')?.textContent ?? '']),
+    );
     const byLabel = new Map(stats.map(([k, v]) => [k, v]));
     // Before: "read" was shared + local + temp blocks read.
-    assert.equal(byLabel.get('Buffers'), `${formatBlocks(b.sharedHit + b.localHit)} hit · ${formatBlocks(b.sharedRead + b.localRead)} read`, JSON.stringify(stats));
+    assert.equal(
+      byLabel.get('Buffers'),
+      `${formatBlocks(b.sharedHit + b.localHit)} hit · ${formatBlocks(b.sharedRead + b.localRead)} read`,
+      JSON.stringify(stats),
+    );
     assert.notEqual(formatBlocks(b.sharedRead + b.localRead), formatBlocks(b.sharedRead + b.localRead + b.tempRead));
     assert.equal(byLabel.get('Temp'), `${formatBlocks(b.tempWritten)} written · ${formatBlocks(b.tempRead)} read`);
   });

@@ -67,7 +67,10 @@ describe('plan view: huge plans (Chromium)', function () {
     assert.equal(await group.getAttribute('aria-expanded'), 'false');
 
     const drawnScans = (await drawnNodeIds(view)).filter((id) => scans.some((s) => s.id === id));
-    assert.deepEqual(drawnScans.sort((a, b) => a - b), [...slowest, ...withHotspot].map((n) => n.id).sort((a, b) => a - b));
+    assert.deepEqual(
+      drawnScans.sort((a, b) => a - b),
+      [...slowest, ...withHotspot].map((n) => n.id).sort((a, b) => a - b),
+    );
     // Every hotspot stays visible with its badge, those inside the group too.
     for (const n of result.plan.nodes.filter((x) => x.metrics.hotspotRank !== undefined)) {
       assert.equal(await view.page.textContent(`#plan-node-${n.id} .hotspot text`), `#${n.metrics.hotspotRank}`);
@@ -103,7 +106,10 @@ describe('plan view: huge plans (Chromium)', function () {
     for (const i of [1, 150, 300]) {
       await view.send({ type: 'didSelectNode', nodeId: scanOf(i).id });
       assert.equal(await selectedId(view), scanOf(i).id);
-      assert.match((await view.page.textContent(`#plan-node-${scanOf(i).id} text.label`)) ?? '', new RegExp(`^Seq Scan on ${partitionName(i)}`));
+      assert.match(
+        (await view.page.textContent(`#plan-node-${scanOf(i).id} text.label`)) ?? '',
+        new RegExp(`^Seq Scan on ${partitionName(i)}`),
+      );
     }
     await view.page.waitForFunction(() => {
       const st = (window as unknown as { __state: () => { expandedGroupIds?: number[] } | undefined }).__state();
@@ -138,7 +144,10 @@ describe('plan view: huge plans (Chromium)', function () {
     await view.page.click('button.insight[data-rule="seq-scan-partition"]');
     assert.equal(await selectedId(view), p042.id);
     assert.match((await view.page.textContent(`#plan-node-${p042.id} text.label`)) ?? '', /^Seq Scan on events_p042/);
-    assert.deepEqual((await view.posted()).filter((m) => m.type === 'selectNode'), [{ type: 'selectNode', nodeId: p042.id }]);
+    assert.deepEqual(
+      (await view.posted()).filter((m) => m.type === 'selectNode'),
+      [{ type: 'selectNode', nodeId: p042.id }],
+    );
     // Centred in the canvas.
     const canvas = (await view.page.locator('.plan-canvas').boundingBox())!;
     const box = (await view.page.locator(`#plan-node-${p042.id} rect.box`).boundingBox())!;
@@ -154,7 +163,10 @@ describe('plan view: huge plans (Chromium)', function () {
     assert.equal(await view.page.evaluate(() => document.activeElement?.id), 'node-search');
     await view.page.keyboard.type('events_p042');
     const p042 = scanOf(42);
-    await view.page.waitForFunction((id) => document.querySelector('g.node.selected')?.getAttribute('data-node-id') === String(id), p042.id);
+    await view.page.waitForFunction(
+      (id) => document.querySelector('g.node.selected')?.getAttribute('data-node-id') === String(id),
+      p042.id,
+    );
     assert.equal(await view.page.textContent('#search-count'), '1 of 1');
     assert.match((await view.page.getAttribute(`#plan-node-${p042.id}`, 'class')) ?? '', /\bmatch-current\b/);
     await view.page.screenshot({ path: resolve(artifacts, 'plan-view-search.png') });
@@ -175,7 +187,9 @@ describe('plan view: huge plans (Chromium)', function () {
     assert.equal(await selectedId(view), tens[0]);
     await view.page.click('#search-previous');
     assert.equal(await selectedId(view), tens[9]);
-    const matched = await view.page.$$eval('g.node.match', (gs) => gs.map((g) => Number(g.getAttribute('data-node-id'))));
+    const matched = await view.page.$$eval('g.node.match', (gs) =>
+      gs.map((g) => Number(g.getAttribute('data-node-id'))),
+    );
     assert.ok(matched.length > 0 && matched.every((id) => tens.includes(id)), `highlighted ${matched}`);
 
     // By node type and by index-less alias: "Aggregate" finds the root; a word that matches nothing says so.
@@ -214,8 +228,13 @@ describe('plan view: huge plans (Chromium)', function () {
     assert.equal(await group.getAttribute('aria-expanded'), 'false');
     assert.match((await group.getAttribute('class')) ?? '', /\bhas-match\b/);
     assert.equal((await view.page.textContent('#group-toggle-button'))?.trim(), `Show all ${PARTITIONS}`);
-    const drawnMatches = await view.page.$$eval('g.node.match', (gs) => gs.map((g) => Number(g.getAttribute('data-node-id'))));
-    assert.ok(drawnMatches.length >= 3 && drawnMatches.every((id) => scans.some((s) => s.id === id)), `matches drawn: ${drawnMatches}`);
+    const drawnMatches = await view.page.$$eval('g.node.match', (gs) =>
+      gs.map((g) => Number(g.getAttribute('data-node-id'))),
+    );
+    assert.ok(
+      drawnMatches.length >= 3 && drawnMatches.every((id) => scans.some((s) => s.id === id)),
+      `matches drawn: ${drawnMatches}`,
+    );
     await view.page.screenshot({ path: resolve(artifacts, 'plan-view-group-matches.png') });
   });
 
@@ -255,14 +274,14 @@ describe('sibling groups (the grouping the plan view draws)', () => {
     assert.equal(nameStem('42'), '42');
   });
 
-  it('shapes names with their numbers cut anywhere: a partition\'s index is named after the partition', () => {
+  it("shapes names with their numbers cut anywhere: a partition's index is named after the partition", () => {
     assert.equal(nameShape('events_p001'), 'events_p…');
     assert.equal(nameShape('events_2024_01'), 'events_…');
     assert.equal(nameShape('measurements_p00042_recorded_at_idx'), 'measurements_p…_recorded_at_idx');
     assert.equal(nameShape('sensors_pkey'), 'sensors_pkey');
   });
 
-  it('groups the generator\'s 2,000-node Append by member shape, with sums over every member', () => {
+  it("groups the generator's 2,000-node Append by member shape, with sums over every member", () => {
     const plan = syntheticResult(2000).plan;
     const append = plan.nodes.find((n) => n.fields['Node Type'] === 'Append')!;
     const { groups, byMember } = findSiblingGroups(plan);
@@ -271,7 +290,8 @@ describe('sibling groups (the grouping the plan view draws)', () => {
       assert.equal(g.parentId, append.id);
       assert.ok(g.members.length >= 8);
       // One shape per group: same node type and the same child types.
-      const shape = (n: typeof g.members[number]) => `${n.fields['Node Type']}(${n.children.map((c) => c.fields['Node Type']).join(',')})`;
+      const shape = (n: (typeof g.members)[number]) =>
+        `${n.fields['Node Type']}(${n.children.map((c) => c.fields['Node Type']).join(',')})`;
       assert.equal(new Set(g.members.map(shape)).size, 1, g.label);
       const slowest = [...g.members].sort((a, b) => b.metrics.inclusiveTimeMs - a.metrics.inclusiveTimeMs).slice(0, 3);
       for (const m of slowest) assert.ok(g.shown.includes(m), `${g.label}: the slowest are shown`);
@@ -281,6 +301,9 @@ describe('sibling groups (the grouping the plan view draws)', () => {
     // Nearly all of the Append's children are in a group; a node is in one group at most.
     const grouped = append.children.filter((c) => byMember.has(c.id)).length;
     assert.ok(grouped >= append.children.length - 3, `${grouped} of ${append.children.length}`);
-    assert.equal(groups.reduce((s, g) => s + g.members.length, 0), grouped);
+    assert.equal(
+      groups.reduce((s, g) => s + g.members.length, 0),
+      grouped,
+    );
   });
 });

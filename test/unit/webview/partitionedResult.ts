@@ -22,7 +22,9 @@ export async function partitionedResult(url: string): Promise<TuningResult> {
   await client.connect();
   try {
     await client.query(`DROP SCHEMA IF EXISTS hugeplan CASCADE; CREATE SCHEMA hugeplan; SET search_path = hugeplan`);
-    await client.query(`CREATE TABLE events (id int NOT NULL, part int NOT NULL, kind text NOT NULL, payload text) PARTITION BY LIST (part)`);
+    await client.query(
+      `CREATE TABLE events (id int NOT NULL, part int NOT NULL, kind text NOT NULL, payload text) PARTITION BY LIST (part)`,
+    );
     await client.query(`DO $$ BEGIN
       FOR i IN 1..${PARTITIONS} LOOP
         EXECUTE format('CREATE TABLE events_p%s PARTITION OF events FOR VALUES IN (%s)', lpad(i::text, 3, '0'), i);
@@ -37,7 +39,9 @@ export async function partitionedResult(url: string): Promise<TuningResult> {
     await client.query(`ANALYZE events`);
     // One plan shape on every machine: no parallel workers (a Gather would move the Append down a level).
     await client.query(`SET max_parallel_workers_per_gather = 0`);
-    const res = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${PARTITIONED_SQL}`);
+    const res = await client.query<{ 'QUERY PLAN': unknown }>(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${PARTITIONED_SQL}`,
+    );
     const rawPlan = JSON.stringify(res.rows[0]['QUERY PLAN']);
     const plan = parsePlan(rawPlan);
     const p042 = plan.nodes.find((n) => n.fields['Relation Name'] === partitionName(42));

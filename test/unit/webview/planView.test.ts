@@ -8,7 +8,12 @@ import { testServer } from '../../helpers/globalServer';
 import type { PlanViewPage } from './harness';
 import { planViewSuite } from './planViewSuite';
 import { realResult, syntheticResult } from './fixtureResults';
-import { firstPaintFieldKeys, firstPaintInsights, firstPaintMessage, nodeFieldsById } from '../../../src/extension/panel/compactResult';
+import {
+  firstPaintFieldKeys,
+  firstPaintInsights,
+  firstPaintMessage,
+  nodeFieldsById,
+} from '../../../src/extension/panel/compactResult';
 
 const artifacts = resolve(__dirname, '../../../test-artifacts');
 
@@ -44,7 +49,12 @@ describe('plan view webview (Chromium)', function () {
     const ready = (await view.posted())[0];
     assert.equal(ready.type, 'ready');
     // When the script started and said ready, for the host's log (ms since the page began loading).
-    assert.ok(ready.type === 'ready' && ready.boot && ready.boot.readyMs >= ready.boot.scriptStartMs && ready.boot.scriptStartMs > 0);
+    assert.ok(
+      ready.type === 'ready' &&
+        ready.boot &&
+        ready.boot.readyMs >= ready.boot.scriptStartMs &&
+        ready.boot.scriptStartMs > 0,
+    );
     await view.send(show(result));
     await view.page.waitForSelector('g.node');
     assert.equal(await nodeCount(view), result.plan.nodes.length);
@@ -53,7 +63,10 @@ describe('plan view webview (Chromium)', function () {
       const expected = nodeLabel(node);
       assert.ok(text, `node ${node.id} has a label`);
       const shown = text.endsWith('…') ? text.slice(0, -1) : text;
-      assert.ok(expected.startsWith(shown) && shown.length >= Math.min(expected.length, 12), `label of ${node.id}: ${text} vs ${expected}`);
+      assert.ok(
+        expected.startsWith(shown) && shown.length >= Math.min(expected.length, 12),
+        `label of ${node.id}: ${text} vs ${expected}`,
+      );
     }
     const summary = await view.page.textContent('.summary');
     assert.match(summary ?? '', /Execution/);
@@ -79,7 +92,9 @@ describe('plan view webview (Chromium)', function () {
   it('draws a result sent in its first-paint form alike, and shows every raw field once they follow', async () => {
     const view = await open();
     const hotspot = result.plan.nodes.find((n) => n.metrics.hotspotRank === 1)!;
-    const other = result.plan.nodes.find((n) => n.id !== hotspot.id && Object.keys(n.fields).some((k) => !firstPaintFieldKeys.includes(k as never)))!;
+    const other = result.plan.nodes.find(
+      (n) => n.id !== hotspot.id && Object.keys(n.fields).some((k) => !firstPaintFieldKeys.includes(k as never)),
+    )!;
     assert.ok(other, 'a node with fields beyond the first-paint ones');
     // Sent as the host sends it: nodes as columns (typed arrays), the root a stand-in.
     const firstPaint = firstPaintMessage(result, new Set([hotspot.id]));
@@ -97,15 +112,24 @@ describe('plan view webview (Chromium)', function () {
     // The selected hotspot's details list all its fields at once.
     assert.equal(await selectedId(view), hotspot.id);
     const rawRows = () => view.page.locator('.details table.raw th').allTextContents();
-    assert.deepEqual(await rawRows(), Object.keys(hotspot.fields).filter((k) => k !== 'Plans'));
+    assert.deepEqual(
+      await rawRows(),
+      Object.keys(hotspot.fields).filter((k) => k !== 'Plans'),
+    );
     await view.send({ type: 'didSelectNode', nodeId: other.id });
     const before = await rawRows();
-    assert.ok(before.length < Object.keys(other.fields).length, 'another node has only its first-paint fields until they follow');
+    assert.ok(
+      before.length < Object.keys(other.fields).length,
+      'another node has only its first-paint fields until they follow',
+    );
     // Fields for another result are ignored; the shown one's fill the details pane, in EXPLAIN's order.
     await view.send({ type: 'didLoadNodeFields', resultKey: 'other', fields: nodeFieldsById(result) });
     assert.deepEqual(await rawRows(), before);
     await view.send({ type: 'didLoadNodeFields', resultKey: 'k1', fields: nodeFieldsById(result) });
-    assert.deepEqual(await rawRows(), Object.keys(other.fields).filter((k) => k !== 'Plans'));
+    assert.deepEqual(
+      await rawRows(),
+      Object.keys(other.fields).filter((k) => k !== 'Plans'),
+    );
     // The same key again (re-sent after a focus change) keeps the selection; the saved state names the result.
     await view.send({ ...show(firstPaint.result), ...firstPaint, resultKey: 'k1', fieldsToFollow: true });
     assert.equal(await selectedId(view), other.id);
@@ -119,7 +143,10 @@ describe('plan view webview (Chromium)', function () {
   it('lists the first insights at once and the rest when they follow', async () => {
     const view = await open();
     // Input to the view: the real result's insights repeated past what the first message carries.
-    const many = Array.from({ length: firstPaintInsights + 7 }, (_, i) => ({ ...result.insights[i % result.insights.length], title: `finding ${i + 1}` }));
+    const many = Array.from({ length: firstPaintInsights + 7 }, (_, i) => ({
+      ...result.insights[i % result.insights.length],
+      title: `finding ${i + 1}`,
+    }));
     const withMany = { ...result, insights: many };
     const firstPaint = firstPaintMessage(withMany, new Set([0]));
     assert.equal(firstPaint.result.insights.length, firstPaintInsights);
@@ -128,9 +155,15 @@ describe('plan view webview (Chromium)', function () {
     const titles = () => view.page.locator('.insight-title').allTextContents();
     assert.equal((await titles()).length, firstPaintInsights);
     assert.match((await view.page.textContent('.more-insights')) ?? '', /^7 more/);
-    assert.equal(await view.page.locator('.insights-section').evaluate((e) => (e as HTMLElement & { heading: string }).heading), `Insights (${many.length})`);
+    assert.equal(
+      await view.page.locator('.insights-section').evaluate((e) => (e as HTMLElement & { heading: string }).heading),
+      `Insights (${many.length})`,
+    );
     await view.send({ type: 'didLoadNodeFields', resultKey: 'm1', fields: nodeFieldsById(withMany), insights: many });
-    assert.deepEqual(await titles(), many.map((i) => i.title));
+    assert.deepEqual(
+      await titles(),
+      many.map((i) => i.title),
+    );
     assert.equal(await view.page.locator('.more-insights').count(), 0);
   });
 
@@ -231,7 +264,10 @@ describe('plan view webview (Chromium)', function () {
     const hidden = subtreeSize(child) - 1;
     assert.equal(await nodeCount(view), total - hidden);
     assert.equal(await view.page.getAttribute(`#plan-node-${child.id}`, 'aria-expanded'), 'false');
-    assert.match((await view.page.textContent(`#plan-node-${child.id} .hidden-count`)) ?? '', new RegExp(`^${hidden} hidden$`));
+    assert.match(
+      (await view.page.textContent(`#plan-node-${child.id} .hidden-count`)) ?? '',
+      new RegExp(`^${hidden} hidden$`),
+    );
     await view.page.keyboard.press('Enter');
     assert.equal(await nodeCount(view), total);
     // The toggle button below a node does the same.
@@ -250,13 +286,10 @@ describe('plan view webview (Chromium)', function () {
     await view.page.focus('.plan-canvas');
     await view.page.keyboard.press('+');
     await view.page.click(`#plan-node-${collapsedId} g.toggle circle`);
-    await view.page.waitForFunction(
-      (id) => {
-        const st = (window as unknown as { __state: () => PlanViewState | undefined }).__state();
-        return st !== undefined && st.collapsedIds.includes(id);
-      },
-      collapsedId,
-    );
+    await view.page.waitForFunction((id) => {
+      const st = (window as unknown as { __state: () => PlanViewState | undefined }).__state();
+      return st !== undefined && st.collapsedIds.includes(id);
+    }, collapsedId);
     await view.page.waitForTimeout(300);
     const state = (await view.savedState())!;
     assert.equal(state.version, 1);
@@ -272,7 +305,10 @@ describe('plan view webview (Chromium)', function () {
     assert.equal(await nodeCount(reloaded), countBefore);
     assert.equal(await reloaded.page.getAttribute(`#plan-node-${collapsedId}`, 'aria-expanded'), 'false');
     assert.equal(await reloaded.page.getAttribute('g.viewport', 'transform'), transformBefore);
-    assert.deepEqual((await reloaded.posted()).map((m) => m.type), ['ready']);
+    assert.deepEqual(
+      (await reloaded.posted()).map((m) => m.type),
+      ['ready'],
+    );
     // The host re-sending the same result (its serializer does) keeps the view.
     await reloaded.send(show(result));
     assert.equal(await selectedId(reloaded), collapsedId);
@@ -281,7 +317,10 @@ describe('plan view webview (Chromium)', function () {
 
   it('shows the embedded-timings note only for embedded runs', async () => {
     const view = await open();
-    const embedded: TuningResult = { ...result, run: { ...result.run!, sessionKind: 'embedded', sessionLabel: 'embedded' } };
+    const embedded: TuningResult = {
+      ...result,
+      run: { ...result.run!, sessionKind: 'embedded', sessionLabel: 'embedded' },
+    };
     await view.send(show(embedded));
     const note = await view.page.textContent('.embedded-note');
     assert.match(note ?? '', /Timings on the embedded database are not production timings/);
@@ -313,7 +352,11 @@ describe('plan view webview (Chromium)', function () {
     await view.send({ type: 'didChangeBusy', busy: true, message: 'Explain and Optimize on Embedded…' });
     assert.equal(await view.page.isVisible('.busy vscode-progress-ring'), true);
     assert.match((await view.page.textContent('.busy')) ?? '', /Explain and Optimize on Embedded…/);
-    await view.send({ type: 'didChangeBusy', busy: false, message: 'Explain and Optimize failed: syntax error at or near "WHER".' });
+    await view.send({
+      type: 'didChangeBusy',
+      busy: false,
+      message: 'Explain and Optimize failed: syntax error at or near "WHER".',
+    });
     assert.equal(await view.page.isVisible('.busy.error'), true);
     await view.send({ type: 'didChangeBusy', busy: true });
     await view.send(show(result));
@@ -353,7 +396,9 @@ describe('plan view webview (Chromium)', function () {
       await view.send(show(result));
       await view.page.waitForSelector('g.node');
       await view.page.evaluate(() => document.fonts.ready);
-      await view.page.screenshot({ path: resolve(artifacts, theme === 'dark' ? 'plan-view.png' : 'plan-view-light.png') });
+      await view.page.screenshot({
+        path: resolve(artifacts, theme === 'dark' ? 'plan-view.png' : 'plan-view-light.png'),
+      });
       const bg = await view.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       assert.equal(bg, theme === 'dark' ? 'rgb(31, 31, 31)' : 'rgb(255, 255, 255)');
     }

@@ -36,7 +36,7 @@ export function planViewSuite(): PlanViewSuite {
 
   return {
     async open(options = {}) {
-      assert.ok(browser, 'the browser is launched in the suite\'s before hook');
+      assert.ok(browser, "the browser is launched in the suite's before hook");
       const view = await openPlanView(browser, options);
       opened.push(view);
       return view;

@@ -11,7 +11,17 @@ import { planViewSuite } from './planViewSuite';
 const IMG = '<img src=x onerror=alert(1)>';
 
 function scan(relation: string, time: unknown): Record<string, unknown> {
-  return { 'Node Type': 'Seq Scan', 'Parent Relationship': 'Outer', 'Relation Name': relation, Alias: 'a', 'Total Cost': 4, 'Plan Rows': 3, 'Actual Total Time': time, 'Actual Rows': 3, 'Actual Loops': 1 };
+  return {
+    'Node Type': 'Seq Scan',
+    'Parent Relationship': 'Outer',
+    'Relation Name': relation,
+    Alias: 'a',
+    'Total Cost': 4,
+    'Plan Rows': 3,
+    'Actual Total Time': time,
+    'Actual Rows': 3,
+    'Actual Loops': 1,
+  };
 }
 
 describe('plan view: plan warnings (Chromium)', function () {
@@ -23,7 +33,16 @@ describe('plan view: plan warnings (Chromium)', function () {
     result = await analysePlanText(
       JSON.stringify([
         {
-          Plan: { 'Node Type': 'Hash Join', 'Join Type': 'Inner', 'Total Cost': 10, 'Plan Rows': 3, 'Actual Total Time': 5, 'Actual Rows': 3, 'Actual Loops': 1, Plans: [scan(IMG, '2.5'), scan('orders', -960000)] },
+          Plan: {
+            'Node Type': 'Hash Join',
+            'Join Type': 'Inner',
+            'Total Cost': 10,
+            'Plan Rows': 3,
+            'Actual Total Time': 5,
+            'Actual Rows': 3,
+            'Actual Loops': 1,
+            Plans: [scan(IMG, '2.5'), scan('orders', -960000)],
+          },
           'Execution Time': 5.2,
         },
       ]),
@@ -35,12 +54,24 @@ describe('plan view: plan warnings (Chromium)', function () {
     const view = await open();
     // As the host sends it: the first-paint message with the nodes as columns.
     const firstPaint = firstPaintMessage(result, new Set());
-    await view.send({ type: 'didShowResult', title: 'warnings', ...firstPaint, result: firstPaint.result, resultKey: 'w1' });
+    await view.send({
+      type: 'didShowResult',
+      title: 'warnings',
+      ...firstPaint,
+      result: firstPaint.result,
+      resultKey: 'w1',
+    });
     await view.page.waitForSelector('.plan-warning');
     const shown = await view.page.locator('.plan-warning').allTextContents();
     assert.equal(shown.length, 2);
-    assert.match(shown[0], /^Warning: node #1 \(Seq Scan on <img src=x onerror=alert\(1\)> a\): "Actual Total Time" is the string "2\.5"/);
-    assert.match(shown[1], /^Warning: node #2 \(Seq Scan on orders a\): "Actual Total Time" is negative \(-960000\); read as absent/);
+    assert.match(
+      shown[0],
+      /^Warning: node #1 \(Seq Scan on <img src=x onerror=alert\(1\)> a\): "Actual Total Time" is the string "2\.5"/,
+    );
+    assert.match(
+      shown[1],
+      /^Warning: node #2 \(Seq Scan on orders a\): "Actual Total Time" is negative \(-960000\); read as absent/,
+    );
     assert.equal(await view.page.locator('.summary img, .plan-svg img').count(), 0, 'no element made from a name');
   });
 });

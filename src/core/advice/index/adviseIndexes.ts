@@ -32,7 +32,19 @@ import { narrowerForms } from './narrowerForms';
 import { relationUsage } from './relationUsage';
 import { isReadOnlyConnection, readRelationShapes, type RelationShape } from './tableFacts';
 import { median } from '../median';
-import { heapFetchShare, hypopgWhatIf, measureHeadToHead, measurePaired, measureWithIndexes, pagesTouched, plannerWhatIf, planUses, type HeadToHead, type StatementToPlan, type WhatIf } from './whatIf';
+import {
+  heapFetchShare,
+  hypopgWhatIf,
+  measureHeadToHead,
+  measurePaired,
+  measureWithIndexes,
+  pagesTouched,
+  plannerWhatIf,
+  planUses,
+  type HeadToHead,
+  type StatementToPlan,
+  type WhatIf,
+} from './whatIf';
 
 export interface AdviseIndexesOptions {
   /**
@@ -70,7 +82,9 @@ const pairedRuns = 5;
 const maxHeadToHeads = 2;
 
 function formatMegabytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(1)} MB`
+    : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
 interface Variant {
@@ -104,7 +118,9 @@ function needsAnalyze(stats: TableStats, catalog: CatalogSnapshot): boolean {
   // reltuples = -1: never vacuumed nor analysed (PostgreSQL 14+). No pg_stats rows and no ANALYZE on record:
   // the planner guesses, so any cost comparison would compare guesses.
   if (stats.estimatedRows < 0) return true;
-  return !hasColumnStats && stats.lastAnalyze === undefined && stats.lastAutoAnalyze === undefined && stats.relPages > 0;
+  return (
+    !hasColumnStats && stats.lastAnalyze === undefined && stats.lastAutoAnalyze === undefined && stats.relPages > 0
+  );
 }
 
 class Advisor {
@@ -142,16 +158,26 @@ class Advisor {
       measurement: { done: false },
     };
     if (!['select', 'update', 'delete'].includes(facts.kind)) {
-      this.notes.push({ kind: 'statement-kind', message: `Index advice is for SELECT, UPDATE and DELETE; this is ${facts.kind === 'other' ? 'another kind of' : `a ${facts.kind}`} statement.` });
+      this.notes.push({
+        kind: 'statement-kind',
+        message: `Index advice is for SELECT, UPDATE and DELETE; this is ${facts.kind === 'other' ? 'another kind of' : `a ${facts.kind}`} statement.`,
+      });
       return advice;
     }
     const server = await this.session.serverInfo();
     const genericPlan = facts.parameters.length > 0 && !(this.options.params && this.options.params.length > 0);
     if (genericPlan && server.versionNum < 160000) {
-      this.notes.push({ kind: 'parameters', message: `The statement has $n parameters without values and PostgreSQL ${Math.floor(server.versionNum / 10000)} cannot plan it generically: give parameter values to get advice.` });
+      this.notes.push({
+        kind: 'parameters',
+        message: `The statement has $n parameters without values and PostgreSQL ${Math.floor(server.versionNum / 10000)} cannot plan it generically: give parameter values to get advice.`,
+      });
       return advice;
     }
-    const statementOf = (sql: string): StatementToPlan => ({ sql, params: genericPlan ? undefined : this.options.params, genericPlan });
+    const statementOf = (sql: string): StatementToPlan => ({
+      sql,
+      params: genericPlan ? undefined : this.options.params,
+      genericPlan,
+    });
 
     const variants: Variant[] = [{ label: 'as written', statement: statementOf(this.sql), facts, baseCost: 0 }];
     for (const alt of this.options.alternatives ?? []) {
@@ -159,7 +185,10 @@ class Advisor {
         const statement = alt.params ? { sql: alt.sql, params: alt.params, genericPlan: false } : statementOf(alt.sql);
         variants.push({ label: alt.label, statement, facts: analyseStatement(alt.sql), baseCost: 0 });
       } catch (err) {
-        this.notes.push({ kind: 'statement-kind', message: `Alternative "${alt.label}" was skipped: ${(err as Error).message}` });
+        this.notes.push({
+          kind: 'statement-kind',
+          message: `Alternative "${alt.label}" was skipped: ${(err as Error).message}`,
+        });
       }
     }
 
@@ -170,16 +199,30 @@ class Advisor {
       const bare = t.includes('.') ? t.slice(t.lastIndexOf('.') + 1) : t;
       const shape = shapes.get(bare);
       if (!shape) {
-        this.notes.push({ kind: 'not-a-table', table: t, message: `${t} is not a table in this database (a CTE, a function or a missing relation): nothing to index there.` });
+        this.notes.push({
+          kind: 'not-a-table',
+          table: t,
+          message: `${t} is not a table in this database (a CTE, a function or a missing relation): nothing to index there.`,
+        });
       } else if (shape.kind === 'v') {
-        this.notes.push({ kind: 'not-a-table', table: t, message: `${t} is a view: an index goes on the tables it reads; explain the view's query to get advice for them.` });
+        this.notes.push({
+          kind: 'not-a-table',
+          table: t,
+          message: `${t} is a view: an index goes on the tables it reads; explain the view's query to get advice for them.`,
+        });
       } else if (shape.kind === 'f') {
-        this.notes.push({ kind: 'not-a-table', table: t, message: `${t} is a foreign table: PostgreSQL cannot index it here.` });
+        this.notes.push({
+          kind: 'not-a-table',
+          table: t,
+          message: `${t} is a foreign table: PostgreSQL cannot index it here.`,
+        });
       } else {
         indexable.add(bare);
       }
     }
-    const catalog = await this.session.catalogFor(tables.filter((t) => indexable.has(t.includes('.') ? t.slice(t.lastIndexOf('.') + 1) : t)));
+    const catalog = await this.session.catalogFor(
+      tables.filter((t) => indexable.has(t.includes('.') ? t.slice(t.lastIndexOf('.') + 1) : t)),
+    );
     const stale = catalog.tables.filter((t) => needsAnalyze(t, catalog));
     if (stale.length > 0) {
       for (const t of stale) {
@@ -205,7 +248,10 @@ class Advisor {
     const candidates = await this.candidates(variants, catalog, columnTypes, shapes);
     if (candidates.length === 0) {
       if (this.covered.length === 0 && !this.notes.some((n) => n.kind === 'no-btree-opclass')) {
-        this.notes.push({ kind: 'nothing-to-index', message: 'No column of this statement is filtered, joined or sorted in a way an index can serve.' });
+        this.notes.push({
+          kind: 'nothing-to-index',
+          message: 'No column of this statement is filtered, joined or sorted in a way an index can serve.',
+        });
       }
       return advice;
     }
@@ -214,20 +260,34 @@ class Advisor {
     const hypo = await hypopgStatus(this.session);
     advice.hypopg = hypo;
     const readOnly = await isReadOnlyConnection(this.session);
-    const mayBuild = (this.session.kind === 'embedded' || this.options.allowMeasuredWhatIf) && !readOnly && this.session.inTransaction !== undefined;
-    if (!hypo.available) this.notes.push({ kind: 'hypopg-unavailable', message: hypo.reason ?? 'HypoPG is not available.' });
-    const whatIf: WhatIf | undefined = hypo.available ? hypopgWhatIf(this.session) : mayBuild ? plannerWhatIf(this.session) : undefined;
+    const mayBuild =
+      (this.session.kind === 'embedded' || this.options.allowMeasuredWhatIf) &&
+      !readOnly &&
+      this.session.inTransaction !== undefined;
+    if (!hypo.available)
+      this.notes.push({ kind: 'hypopg-unavailable', message: hypo.reason ?? 'HypoPG is not available.' });
+    const whatIf: WhatIf | undefined = hypo.available
+      ? hypopgWhatIf(this.session)
+      : mayBuild
+        ? plannerWhatIf(this.session)
+        : undefined;
 
     let measureReason: string | undefined;
     if (readOnly) measureReason = 'the connection is read-only: nothing is built, figures are estimated only';
-    else if (!(this.session.kind === 'embedded' || this.options.allowMeasuredWhatIf)) measureReason = 'the connection is not marked as non-production: nothing is built, figures are estimated only';
-    else if (this.session.inTransaction === undefined) measureReason = 'this session cannot run a rolled-back transaction';
-    else if (facts.kind !== 'select') measureReason = `a ${facts.kind} is not run to time it; figures are estimated only`;
+    else if (!(this.session.kind === 'embedded' || this.options.allowMeasuredWhatIf))
+      measureReason = 'the connection is not marked as non-production: nothing is built, figures are estimated only';
+    else if (this.session.inTransaction === undefined)
+      measureReason = 'this session cannot run a rolled-back transaction';
+    else if (facts.kind !== 'select')
+      measureReason = `a ${facts.kind} is not run to time it; figures are estimated only`;
     const mayMeasure = measureReason === undefined;
     if (!mayMeasure) advice.measurement = { done: false, reason: measureReason };
 
     if (!whatIf) {
-      this.notes.push({ kind: 'measurement-skipped', message: `Not verified: HypoPG is unavailable and ${measureReason ?? 'building is not allowed'}. The suggestions follow the rules only.` });
+      this.notes.push({
+        kind: 'measurement-skipped',
+        message: `Not verified: HypoPG is unavailable and ${measureReason ?? 'building is not allowed'}. The suggestions follow the rules only.`,
+      });
       advice.suggestions = candidates.slice(0, 3).map((c) => this.suggestion(c, variants[0], catalog, {}));
       return advice;
     }
@@ -237,7 +297,11 @@ class Advisor {
     const single = new Map<string, { costs: number[]; used: boolean[]; size?: number; failed?: string }>();
     for (const c of screened) {
       throwIfAborted(this.signal);
-      const r = await whatIf.plan([c], variants.map((v) => v.statement), this.signal);
+      const r = await whatIf.plan(
+        [c],
+        variants.map((v) => v.statement),
+        this.signal,
+      );
       const failed = r.failed[0]?.reason;
       single.set(candidateKey(c), {
         costs: r.plans.map((p) => cost(p)),
@@ -253,7 +317,10 @@ class Advisor {
       const v = variants[vi];
       const ranked = screened
         .filter((c) => single.get(candidateKey(c))?.used[vi])
-        .sort((a, b) => (single.get(candidateKey(a))?.costs[vi] ?? Infinity) - (single.get(candidateKey(b))?.costs[vi] ?? Infinity));
+        .sort(
+          (a, b) =>
+            (single.get(candidateKey(a))?.costs[vi] ?? Infinity) - (single.get(candidateKey(b))?.costs[vi] ?? Infinity),
+        );
       const chosen: IndexCandidate[] = [];
       let current = v.baseCost;
       for (const c of ranked) {
@@ -280,10 +347,14 @@ class Advisor {
     let chosen = best?.chosen ?? [];
 
     // Candidates the rules rate highly but the hypothetical plan ignored: HypoPG is known to miss real wins.
-    const carried = screened.filter((c) => c.ruleScore >= carryScore && !chosen.includes(c) && !(single.get(candidateKey(c))?.used[bestIndex] ?? false));
+    const carried = screened.filter(
+      (c) =>
+        c.ruleScore >= carryScore && !chosen.includes(c) && !(single.get(candidateKey(c))?.used[bestIndex] ?? false),
+    );
     for (const c of screened) {
       const s = single.get(candidateKey(c));
-      if (s?.failed) this.warn(c, `${whatIf.method === 'hypopg' ? 'HypoPG' : 'The planner'} could not consider it (${s.failed}).`);
+      if (s?.failed)
+        this.warn(c, `${whatIf.method === 'hypopg' ? 'HypoPG' : 'The planner'} could not consider it (${s.failed}).`);
     }
 
     const estimates = new Map<string, EstimatedFigures>();
@@ -306,7 +377,10 @@ class Advisor {
     if (mayMeasure) {
       const samples = this.options.samples ?? 3;
       const maxMeasured = this.options.maxMeasured ?? 3;
-      const toMeasure = [...chosen, ...carried.sort((a, b) => b.ruleScore - a.ruleScore)].slice(0, Math.max(maxMeasured, chosen.length));
+      const toMeasure = [...chosen, ...carried.sort((a, b) => b.ruleScore - a.ruleScore)].slice(
+        0,
+        Math.max(maxMeasured, chosen.length),
+      );
       const opts = { signal: this.signal, statementTimeoutMs: this.options.statementTimeoutMs };
       const before = await measureWithIndexes(this.session, [], bestVariant.statement, samples, opts);
       beforeMeasured = { ms: before.medianMs, samples: before.samplesMs, plan: before.plan };
@@ -346,7 +420,11 @@ class Advisor {
         let verdict = false;
         if (m !== undefined && m.usedInPlan) {
           if (m.timeAfterMs <= m.timeBeforeMs * (1 - minimumMeasuredGain)) verdict = true;
-          else if (m.buffersBefore !== undefined && m.buffersAfter !== undefined && m.buffersAfter <= m.buffersBefore * maxPagesShare) {
+          else if (
+            m.buffersBefore !== undefined &&
+            m.buffersAfter !== undefined &&
+            m.buffersAfter <= m.buffersBefore * maxPagesShare
+          ) {
             // The index halves the pages read (deterministic) but the clock, against a "before" taken earlier on a
             // busy machine, is not clear: time it again without and with the index back to back.
             const paired = await measurePaired(this.session, c, bestVariant.statement, pairedRuns, opts);
@@ -382,7 +460,10 @@ class Advisor {
           });
         }
         if (m && confirmed(c) && carried.includes(c)) {
-          this.warn(c, `${whatIf.method === 'hypopg' ? 'HypoPG' : 'The planner'}'s plan did not use it, but the real index was used and measured faster.`);
+          this.warn(
+            c,
+            `${whatIf.method === 'hypopg' ? 'HypoPG' : 'The planner'}'s plan did not use it, but the real index was used and measured faster.`,
+          );
         }
       }
       // One index per table: the measured fastest; across tables, all that are confirmed.
@@ -421,7 +502,11 @@ class Advisor {
       }
     } else {
       for (const c of carried) {
-        this.notes.push({ kind: 'dropped', table: c.table, message: `${c.name}: the rules rate it highly but the estimated plan ignores it, and it could not be measured here.` });
+        this.notes.push({
+          kind: 'dropped',
+          table: c.table,
+          message: `${c.name}: the rules rate it highly but the estimated plan ignores it, and it could not be measured here.`,
+        });
       }
     }
 
@@ -484,7 +569,11 @@ class Advisor {
       }
       const usage = readColumns.get(fastest.table);
       // A form the rules already generated keeps its name and reasons.
-      const forms = narrowerForms(fastest, usage && !usage.readsAllColumns ? usage.readColumns : undefined, this.taken).map((f) => {
+      const forms = narrowerForms(
+        fastest,
+        usage && !usage.readsAllColumns ? usage.readColumns : undefined,
+        this.taken,
+      ).map((f) => {
         const same = generated.find((g) => candidateKey(g) === candidateKey(f));
         if (same) this.taken.delete(f.name);
         return same ?? f;
@@ -520,7 +609,9 @@ class Advisor {
       // while reading several times the pages, which a cold cache or a busier server would pay for.
       const pagesSaved = (c: IndexCandidate): number | undefined => {
         const m = measurements.get(candidateKey(c));
-        return m?.buffersBefore !== undefined && m.buffersAfter !== undefined ? m.buffersBefore - m.buffersAfter : undefined;
+        return m?.buffersBefore !== undefined && m.buffersAfter !== undefined
+          ? m.buffersBefore - m.buffersAfter
+          : undefined;
       };
       const keepsPages = (c: IndexCandidate): boolean => {
         const mine = pagesSaved(c);
@@ -555,11 +646,16 @@ class Advisor {
       }
       if (pick !== fastest) {
         // The wider index is not offered: the smaller one may take its plain name (orders_user_id_idx, not …_idx1).
-        if (/\d$/.test(pick.name) && pick.name.replace(/\d+$/, '') === fastest.name && !chosen.some((c) => c !== fastest && c.name === fastest.name)) {
+        if (
+          /\d$/.test(pick.name) &&
+          pick.name.replace(/\d+$/, '') === fastest.name &&
+          !chosen.some((c) => c !== fastest && c.name === fastest.name)
+        ) {
           const old = pick.name;
           this.taken.delete(old);
           pick.name = fastest.name;
-          for (const n of measurements.get(candidateKey(pick))?.plan?.nodes ?? []) if (n.fields['Index Name'] === old) n.fields['Index Name'] = pick.name;
+          for (const n of measurements.get(candidateKey(pick))?.plan?.nodes ?? [])
+            if (n.fields['Index Name'] === old) n.fields['Index Name'] = pick.name;
         }
         const pm = measurements.get(candidateKey(pick));
         this.notes.push({
@@ -591,7 +687,14 @@ class Advisor {
     for (const i of catalog.indexes) taken.add(i.name);
     for (const v of variants) {
       const selectivity = await this.selectivities(v.facts, catalog, shapes);
-      const generated = generateCandidates({ facts: v.facts, plan: v.basePlan, catalog, columnTypes, selectivity, takenNames: taken });
+      const generated = generateCandidates({
+        facts: v.facts,
+        plan: v.basePlan,
+        catalog,
+        columnTypes,
+        selectivity,
+        takenNames: taken,
+      });
       for (const n of generated.notes) if (!this.notes.some((m) => m.message === n.message)) this.notes.push(n);
       for (const c of generated.candidates) {
         if (!shapes.has(c.table) || shapes.get(c.table)?.kind === 'v') continue;
@@ -608,18 +711,29 @@ class Advisor {
         this.covered.push({ candidate: c, existingIndex: coverage.index.name, note });
         continue;
       }
-      if (coverage?.relation === 'extends') this.warn(c, `It extends the existing index ${coverage.index.name}; once it is built, ${coverage.index.name} may be redundant.`);
+      if (coverage?.relation === 'extends')
+        this.warn(
+          c,
+          `It extends the existing index ${coverage.index.name}; once it is built, ${coverage.index.name} may be redundant.`,
+        );
       kept.push(c);
     }
     if (kept.length === 0 && this.covered.length > 0) {
       const names = [...new Set(this.covered.map((c) => c.existingIndex))].join(', ');
-      this.notes.push({ kind: 'already-covered', message: `Existing index${names.includes(',') ? 'es' : ''} ${names} already cover${names.includes(',') ? '' : 's'} what this statement needs: nothing to add.` });
+      this.notes.push({
+        kind: 'already-covered',
+        message: `Existing index${names.includes(',') ? 'es' : ''} ${names} already cover${names.includes(',') ? '' : 's'} what this statement needs: nothing to add.`,
+      });
     }
     return kept.sort((a, b) => b.ruleScore - a.ruleScore);
   }
 
   /** The planner's own row estimate for each constant predicate alone: the share of the table it keeps. */
-  private async selectivities(facts: StatementFacts, catalog: CatalogSnapshot, shapes: Map<string, RelationShape>): Promise<Map<string, number>> {
+  private async selectivities(
+    facts: StatementFacts,
+    catalog: CatalogSnapshot,
+    shapes: Map<string, RelationShape>,
+  ): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (const usage of relationUsage(facts).values()) {
       const shape = shapes.get(usage.table);
@@ -673,7 +787,10 @@ class Advisor {
         effects.push({ sql, costBefore: before, costAfter: after, method: whatIf.method });
         if (after > before * 1.01) {
           const short = sql.replace(/\s+/g, ' ').trim().slice(0, 80);
-          this.warn(c, `Sibling statement "${short}" gets slower with it: est. cost ${before.toFixed(0)} → ${after.toFixed(0)}.`);
+          this.warn(
+            c,
+            `Sibling statement "${short}" gets slower with it: est. cost ${before.toFixed(0)} → ${after.toFixed(0)}.`,
+          );
         }
       });
       out.set(candidateKey(c), effects);
@@ -694,7 +811,9 @@ class Advisor {
     c: IndexCandidate,
     variant: Variant,
     catalog: CatalogSnapshot,
-    figures: Pick<IndexSuggestion, 'estimate' | 'measurement' | 'planBefore' | 'planAfter'> & { siblings?: SiblingEffect[] },
+    figures: Pick<IndexSuggestion, 'estimate' | 'measurement' | 'planBefore' | 'planAfter'> & {
+      siblings?: SiblingEffect[];
+    },
   ): IndexSuggestion {
     const stats = catalog.tables.find((t) => t.name === c.table);
     return {
@@ -744,6 +863,10 @@ function gainOf(s: IndexSuggestion): number {
  * transaction, and builds only on the embedded database or where `allowMeasuredWhatIf` says the session is
  * not production (and it is not read-only). HypoPG state is reset after every use.
  */
-export function adviseIndexes(session: DatabaseSession, sql: string, options: AdviseIndexesOptions): Promise<IndexAdvice> {
+export function adviseIndexes(
+  session: DatabaseSession,
+  sql: string,
+  options: AdviseIndexesOptions,
+): Promise<IndexAdvice> {
   return new Advisor(session, sql, options).run();
 }

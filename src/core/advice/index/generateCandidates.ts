@@ -132,7 +132,8 @@ class TableRules {
       const stat = d === undefined ? '' : `, ${formatCount(d)} distinct values`;
       return { column: p.column, descending: p.sortDescending, reason: `${role} on ${p.column}${stat}` };
     }
-    if (p.expression !== undefined) return { expression: p.expression, reason: `${role} on the expression ${p.expression}` };
+    if (p.expression !== undefined)
+      return { expression: p.expression, reason: `${role} on the expression ${p.expression}` };
     return undefined;
   }
 
@@ -153,7 +154,11 @@ class TableRules {
     const sortItems: KeyItem[] = u.orderBy
       .filter((s) => this.btreeCapable(s.column))
       .map((s) => ({
-        key: { column: s.column, descending: mixed && s.descending ? true : undefined, reason: `ORDER BY ${s.written}` },
+        key: {
+          column: s.column,
+          descending: mixed && s.descending ? true : undefined,
+          reason: `ORDER BY ${s.written}`,
+        },
         served: { kind: 'order-by', text: s.written },
       }));
     if (mixed) {
@@ -164,7 +169,8 @@ class TableRules {
 
     const filterKeys = [...eqItems, ...inItems, ...rangeItems];
     // ORDER BY columns follow only when no range column breaks the order (or the range column is the sort column).
-    const sortUsable = rangeItems.length === 0 || (sortItems.length > 0 && sameKey(sortItems[0].key, rangeItems[0].key));
+    const sortUsable =
+      rangeItems.length === 0 || (sortItems.length > 0 && sameKey(sortItems[0].key, rangeItems[0].key));
     const withSort = sortUsable ? this.appendDistinct(filterKeys, sortItems) : filterKeys;
     const planSeq = seqScanned(this.input.plan, this.table);
 
@@ -176,7 +182,10 @@ class TableRules {
       if (!this.btreeCapable(j.column)) continue;
       const d = this.distinct(j.column);
       const joinItem: KeyItem = {
-        key: { column: j.column, reason: `join key ${j.written}${d === undefined ? '' : `, ${formatCount(d)} distinct values`}` },
+        key: {
+          column: j.column,
+          reason: `join key ${j.written}${d === undefined ? '' : `, ${formatCount(d)} distinct values`}`,
+        },
         served: { kind: 'join', text: j.written, range: j.range },
       };
       this.add([joinItem], [], 0.6, ['join-key']);
@@ -192,7 +201,11 @@ class TableRules {
       .filter((g) => this.btreeCapable(g) && !u.joinColumns.some((j) => j.column === g))
       .map((g) => ({ key: { column: g, reason: `GROUP BY ${g}` }, served: { kind: 'group-by', text: g } }));
     if (groupItems.length > 0 && groupItems.length === u.groupBy.length) {
-      this.variants(this.appendDistinct([...eqItems, ...groupItems], [...inItems, ...rangeItems]), planSeq ? 0.7 : 0.55, ['group']);
+      this.variants(
+        this.appendDistinct([...eqItems, ...groupItems], [...inItems, ...rangeItems]),
+        planSeq ? 0.7 : 0.55,
+        ['group'],
+      );
     }
 
     // No filter, no join, only an ORDER BY … LIMIT: an index in sort order lets the scan stop early.
@@ -238,13 +251,22 @@ class TableRules {
       const isSort = this.usage.orderBy.some((s) => item.key.column === s.column);
       const remaining = items.filter((i) => i !== item || isSort);
       if (remaining.length === 0) continue;
-      const partialInclude = this.includeFor(remaining.map((i) => i.key), p);
+      const partialInclude = this.includeFor(
+        remaining.map((i) => i.key),
+        p,
+      );
       const reason = `partial: ${p.sql} keeps ${(kept * 100).toFixed(1)} % of the rows`;
-      this.add(remaining, partialInclude, score + 0.15, [...features, 'partial', ...(partialInclude.length > 0 ? (['covering'] as const) : [])], {
-        sql: p.sql,
-        reason,
-        served: servedPredicate(p),
-      });
+      this.add(
+        remaining,
+        partialInclude,
+        score + 0.15,
+        [...features, 'partial', ...(partialInclude.length > 0 ? (['covering'] as const) : [])],
+        {
+          sql: p.sql,
+          reason,
+          served: servedPredicate(p),
+        },
+      );
     }
   }
 
@@ -269,9 +291,14 @@ class TableRules {
     const partialOnly = new Set(partial ? (partial.column ? [partial.column] : partial.expressionColumns) : []);
     const needed = this.usage.readColumns.filter((c) => !keyColumns.has(c));
     // A column read only inside an indexed expression or the partial predicate need not be stored.
-    const include = needed.filter((c) => !(exprColumns.has(c) && !this.readOutsideExpressions(c)) && !(partialOnly.has(c) && !this.readOutsidePredicate(c, partial)));
+    const include = needed.filter(
+      (c) =>
+        !(exprColumns.has(c) && !this.readOutsideExpressions(c)) &&
+        !(partialOnly.has(c) && !this.readOutsidePredicate(c, partial)),
+    );
     if (include.length === 0 || include.length > maxIncludeColumns) return [];
-    if (!include.every((c) => this.btreeCapable(c) || this.input.columnTypes?.get(this.table)?.get(c) !== undefined)) return [];
+    if (!include.every((c) => this.btreeCapable(c) || this.input.columnTypes?.get(this.table)?.get(c) !== undefined))
+      return [];
     return include;
   }
 
@@ -307,7 +334,10 @@ class TableRules {
     const aliases = new Map(facts.relations.map((r) => [r.alias ?? r.name, r.name]));
     for (const item of facts.selectList) {
       for (const c of item.columns) {
-        const table = c.relation ?? (c.qualifier ? aliases.get(c.qualifier) : undefined) ?? (facts.relations.length === 1 ? facts.relations[0].name : undefined);
+        const table =
+          c.relation ??
+          (c.qualifier ? aliases.get(c.qualifier) : undefined) ??
+          (facts.relations.length === 1 ? facts.relations[0].name : undefined);
         if (table === this.table) out.add(c.column);
       }
     }
@@ -320,17 +350,22 @@ class TableRules {
       // jsonb_path_ops: smaller and faster for @>, which is all the statement asks of this column.
       const type = p.column ? this.input.columnTypes?.get(this.table)?.get(p.column)?.dataType : undefined;
       const opclass = type === undefined || type === 'jsonb' ? 'jsonb_path_ops' : undefined;
-      key = p.column !== undefined
-        ? { column: p.column, opclass, reason: `containment (@>) on ${p.column}: GIN with jsonb_path_ops serves @>` }
-        : p.expression !== undefined
-          ? { expression: p.expression, reason: `containment (@>) on ${p.expression}` }
-          : undefined;
+      key =
+        p.column !== undefined
+          ? { column: p.column, opclass, reason: `containment (@>) on ${p.column}: GIN with jsonb_path_ops serves @>` }
+          : p.expression !== undefined
+            ? { expression: p.expression, reason: `containment (@>) on ${p.expression}` }
+            : undefined;
     } else {
-      key = p.column !== undefined
-        ? { column: p.column, reason: `full-text match (@@) on ${p.column}` }
-        : p.expression !== undefined
-          ? { expression: p.expression, reason: `full-text match (@@) on ${p.expression}: the index stores the computed tsvector` }
-          : undefined;
+      key =
+        p.column !== undefined
+          ? { column: p.column, reason: `full-text match (@@) on ${p.column}` }
+          : p.expression !== undefined
+            ? {
+                expression: p.expression,
+                reason: `full-text match (@@) on ${p.expression}: the index stores the computed tsvector`,
+              }
+            : undefined;
     }
     if (!key) return;
     this.add([{ key, served: servedPredicate(p) }], [], planSeq ? 0.8 : 0.6, ['gin'], undefined, 'gin');
@@ -348,9 +383,15 @@ class TableRules {
     const featureSet = new Set<CandidateFeature>(features);
     if (keys.length > 1) featureSet.add('composite');
     if (keys.some((k) => k.expression !== undefined)) featureSet.add('expression');
-    if (this.usage.orderBy.length > 0 && keys.some((k) => this.usage.orderBy.some((s) => s.column === k.column))) featureSet.add('sort');
+    if (this.usage.orderBy.length > 0 && keys.some((k) => this.usage.orderBy.some((s) => s.column === k.column)))
+      featureSet.add('sort');
     const stats = tableStats(this.input.catalog, this.table);
-    const parts = [...keys.map(keyName), ...(method === 'gin' ? ['gin'] : []), ...(include.length > 0 ? ['covering'] : []), ...(partial ? ['partial'] : [])];
+    const parts = [
+      ...keys.map(keyName),
+      ...(method === 'gin' ? ['gin'] : []),
+      ...(include.length > 0 ? ['covering'] : []),
+      ...(partial ? ['partial'] : []),
+    ];
     const candidate: IndexCandidate = {
       schema: stats?.schema,
       table: this.table,
@@ -373,8 +414,12 @@ class TableRules {
 
   private orderReason(keys: IndexKey[], include: string[], partial: string | undefined): string {
     const parts = keys.map((k, i) => `${i + 1}. ${k.reason}`);
-    if (keys.length > 1) parts.unshift('equality columns first (most distinct first), then IN, then one range column, then ORDER BY columns:');
-    if (include.length > 0) parts.push(`INCLUDE ${include.join(', ')} so an index-only scan returns them without visiting the table`);
+    if (keys.length > 1)
+      parts.unshift(
+        'equality columns first (most distinct first), then IN, then one range column, then ORDER BY columns:',
+      );
+    if (include.length > 0)
+      parts.push(`INCLUDE ${include.join(', ')} so an index-only scan returns them without visiting the table`);
     if (partial) parts.push(partial);
     return parts.join(' ');
   }

@@ -36,13 +36,21 @@ export async function hypopgStatus(session: DatabaseSession): Promise<HypopgStat
     return { available: false, reason: `HypoPG is not installed in this database${hint}.` };
   }
   if (!versionAtLeast(installed, minimumVersion)) {
-    return { available: false, version: installed, reason: `HypoPG ${installed} is too old (1.1 or later needed): ALTER EXTENSION hypopg UPDATE.` };
+    return {
+      available: false,
+      version: installed,
+      reason: `HypoPG ${installed} is too old (1.1 or later needed): ALTER EXTENSION hypopg UPDATE.`,
+    };
   }
   try {
     await session.query('SELECT pg_catalog.count(*) AS n FROM hypopg_reset()');
   } catch (err) {
     const message = (err as Error).message ?? String(err);
-    return { available: false, version: installed, reason: `HypoPG ${installed} is installed but does not work (${message}); ALTER EXTENSION hypopg UPDATE may fix it.` };
+    return {
+      available: false,
+      version: installed,
+      reason: `HypoPG ${installed} is installed but does not work (${message}); ALTER EXTENSION hypopg UPDATE may fix it.`,
+    };
   }
   return { available: true, version: installed };
 }
@@ -53,7 +61,10 @@ export interface HypotheticalIndex {
   sizeBytes?: number;
 }
 
-export async function createHypothetical(session: DatabaseSession, candidate: IndexCandidate): Promise<HypotheticalIndex> {
+export async function createHypothetical(
+  session: DatabaseSession,
+  candidate: IndexCandidate,
+): Promise<HypotheticalIndex> {
   const rows = await session.query<{ indexrelid: number; indexname: string }>(
     'SELECT indexrelid::int8 AS indexrelid, indexname FROM hypopg_create_index($1)',
     [hypotheticalCreateSql(candidate)],

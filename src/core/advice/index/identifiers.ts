@@ -6,7 +6,6 @@ export { quoteIdentifier, qualifiedName };
 
 export const maxIdentifierBytes = 63;
 
-
 /** Lower case, anything but letters, digits and `_` becomes `_`, runs collapsed: a name part that needs no quotes. */
 export function namePart(text: string): string {
   const lowered = text.toLowerCase();
@@ -37,7 +36,10 @@ function cutToBytes(text: string, max: number): string {
 /** The generated name with `tail` (a number, or '') after the suffix, within 63 bytes by cutting the key parts. */
 function composeName(table: string, parts: string[], suffix: string, tail: string): string {
   const tablePart = namePart(table) || 'table';
-  const body = parts.map(namePart).filter((p) => p !== '').join('_');
+  const body = parts
+    .map(namePart)
+    .filter((p) => p !== '')
+    .join('_');
   const end = `_${suffix}${tail}`;
   const head = body === '' ? tablePart : `${tablePart}_${body}`;
   return cutToBytes(head, maxIdentifierBytes - byteLength(end)).replace(/_+$/, '') + end;
@@ -47,7 +49,12 @@ function composeName(table: string, parts: string[], suffix: string, tail: strin
  * `orders_user_id_created_at_idx`: table, then the key parts, then a suffix; shortened to 63 bytes by cutting
  * the key parts (never the suffix), and made unique against `taken` with a number.
  */
-export function indexName(table: string, parts: string[], suffix: string, taken: ReadonlySet<string> = new Set()): string {
+export function indexName(
+  table: string,
+  parts: string[],
+  suffix: string,
+  taken: ReadonlySet<string> = new Set(),
+): string {
   let name = composeName(table, parts, suffix, '');
   for (let n = 1; taken.has(name); n++) name = composeName(table, parts, suffix, String(n));
   return name;
@@ -70,7 +77,10 @@ const variantsChecked = 100;
  * Whether `name` is the plain generated name of `c` or a numbered one (`…_idx1`, or the workload pool's `…_2`):
  * a name we made, that may give way to the plain name once that is free. Any other name was chosen elsewhere.
  */
-export function isGeneratedName(name: string, c: Pick<IndexCandidate, 'table' | 'keys' | 'method' | 'include' | 'predicate'>): boolean {
+export function isGeneratedName(
+  name: string,
+  c: Pick<IndexCandidate, 'table' | 'keys' | 'method' | 'include' | 'predicate'>,
+): boolean {
   const parts = candidateNameParts(c);
   const pooled = /^(.*)_\d+$/.exec(name)?.[1];
   for (let n = 0; n < variantsChecked; n++) {

@@ -17,12 +17,26 @@ function partialSentence(c: IndexCandidate): string | undefined {
   return at < 0 ? undefined : c.columnOrderReason.slice(at);
 }
 
-function derive(c: IndexCandidate, keys: IndexKey[], include: string[], why: string, taken: Set<string>): IndexCandidate {
-  const features = c.features.filter((f) => (f !== 'covering' || include.length > 0) && (f !== 'composite' || keys.length > 1));
-  const parts = [...keys.map(keyPart), ...(c.method === 'gin' ? ['gin'] : []), ...(include.length > 0 ? ['covering'] : []), ...(c.predicate ? ['partial'] : [])];
+function derive(
+  c: IndexCandidate,
+  keys: IndexKey[],
+  include: string[],
+  why: string,
+  taken: Set<string>,
+): IndexCandidate {
+  const features = c.features.filter(
+    (f) => (f !== 'covering' || include.length > 0) && (f !== 'composite' || keys.length > 1),
+  );
+  const parts = [
+    ...keys.map(keyPart),
+    ...(c.method === 'gin' ? ['gin'] : []),
+    ...(include.length > 0 ? ['covering'] : []),
+    ...(c.predicate ? ['partial'] : []),
+  ];
   const keyNames = new Set(keys.map((k) => k.column ?? k.expression));
   const reasonParts = keys.map((k, i) => `${i + 1}. ${k.reason}`);
-  if (include.length > 0) reasonParts.push(`INCLUDE ${include.join(', ')} so an index-only scan returns them without visiting the table`);
+  if (include.length > 0)
+    reasonParts.push(`INCLUDE ${include.join(', ')} so an index-only scan returns them without visiting the table`);
   const partial = partialSentence(c);
   if (partial) reasonParts.push(partial);
   reasonParts.push(why);
@@ -35,7 +49,12 @@ function derive(c: IndexCandidate, keys: IndexKey[], include: string[], why: str
     features,
     name,
     // What the dropped keys served is no longer served; predicates of the WHERE and the kept keys still are.
-    serves: c.serves.filter((s) => s.kind === 'predicate' || s.kind === 'select' || [...keyNames].some((k) => k !== undefined && s.text.includes(k))),
+    serves: c.serves.filter(
+      (s) =>
+        s.kind === 'predicate' ||
+        s.kind === 'select' ||
+        [...keyNames].some((k) => k !== undefined && s.text.includes(k)),
+    ),
     columnOrderReason: reasonParts.join(' '),
   };
 }
@@ -44,7 +63,11 @@ function derive(c: IndexCandidate, keys: IndexKey[], include: string[], why: str
  * Forms of `c` that store less, each a new candidate with its own name (added to `taken`). `readColumns`:
  * the columns of c's table the statement form being tuned reads (undefined = unknown or `*`).
  */
-export function narrowerForms(c: IndexCandidate, readColumns: string[] | undefined, taken: Set<string>): IndexCandidate[] {
+export function narrowerForms(
+  c: IndexCandidate,
+  readColumns: string[] | undefined,
+  taken: Set<string>,
+): IndexCandidate[] {
   if (c.method !== 'btree') return [];
   const out: IndexCandidate[] = [];
   const push = (f: IndexCandidate): void => {
@@ -55,20 +78,46 @@ export function narrowerForms(c: IndexCandidate, readColumns: string[] | undefin
     if (readColumns) {
       const needed = c.include.filter((col) => readColumns.includes(col));
       if (needed.length > 0 && needed.length < c.include.length) {
-        push(derive(c, c.keys, needed, `INCLUDE only what this form of the statement reads (not ${c.include.filter((x) => !needed.includes(x)).join(', ')}).`, taken));
+        push(
+          derive(
+            c,
+            c.keys,
+            needed,
+            `INCLUDE only what this form of the statement reads (not ${c.include.filter((x) => !needed.includes(x)).join(', ')}).`,
+            taken,
+          ),
+        );
       }
     }
     // Column lists of subqueries and aggregates are not always known here: try each INCLUDE column left out,
     // and let the measurement say whether the index-only scan still holds.
     if (c.include.length > 1 && c.include.length <= 3) {
       for (const col of c.include) {
-        push(derive(c, c.keys, c.include.filter((x) => x !== col), `Without ${col} in INCLUDE: measured as fast without it, so the statement does not need it from the index.`, taken));
+        push(
+          derive(
+            c,
+            c.keys,
+            c.include.filter((x) => x !== col),
+            `Without ${col} in INCLUDE: measured as fast without it, so the statement does not need it from the index.`,
+            taken,
+          ),
+        );
       }
     }
-    push(derive(c, c.keys, [], 'Key-only: no INCLUDE, so equal keys are deduplicated and the index stays small.', taken));
+    push(
+      derive(c, c.keys, [], 'Key-only: no INCLUDE, so equal keys are deduplicated and the index stays small.', taken),
+    );
   }
   if (c.keys.length > 1 && c.keys[0].column !== undefined) {
-    push(derive(c, [c.keys[0]], [], `Leading key only: ${c.keys.slice(1).map(keyPart).join(', ')} left out to keep the index small.`, taken));
+    push(
+      derive(
+        c,
+        [c.keys[0]],
+        [],
+        `Leading key only: ${c.keys.slice(1).map(keyPart).join(', ')} left out to keep the index small.`,
+        taken,
+      ),
+    );
   }
   return out;
 }

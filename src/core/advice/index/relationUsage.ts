@@ -6,7 +6,8 @@ import type { ColumnPredicate, ColumnRef, StatementFacts } from '../../sql/state
 import type { SourceRange } from '../../positions';
 import { quoteIdentifier } from './identifiers';
 
-export type UsageKind = 'equality' | 'in-list' | 'range' | 'like-prefix' | 'is-null' | 'jsonb-containment' | 'full-text';
+export type UsageKind =
+  'equality' | 'in-list' | 'range' | 'like-prefix' | 'is-null' | 'jsonb-containment' | 'full-text';
 
 /** A predicate an index can serve, on one column or on an expression over one table's columns. */
 export interface UsedPredicate {
@@ -52,7 +53,15 @@ export interface TableUsage {
   readsAllColumns: boolean;
 }
 
-const servedKinds: ReadonlySet<string> = new Set(['equality', 'in-list', 'range', 'like-prefix', 'is-null', 'jsonb-containment', 'full-text']);
+const servedKinds: ReadonlySet<string> = new Set([
+  'equality',
+  'in-list',
+  'range',
+  'like-prefix',
+  'is-null',
+  'jsonb-containment',
+  'full-text',
+]);
 
 /**
  * True when the compared value is a literal: not a `$n` parameter, not another column (then valueText is
@@ -62,7 +71,8 @@ const servedKinds: ReadonlySet<string> = new Set(['equality', 'in-list', 'range'
 function isConstantValue(facts: StatementFacts, p: ColumnPredicate, expression: SourceRange | undefined): boolean {
   const value = p.valueText?.trim();
   if (value === undefined || value === '' || value.startsWith('$')) return false;
-  const insideExpression = (r: SourceRange): boolean => expression !== undefined && r.start >= expression.start && r.end <= expression.end;
+  const insideExpression = (r: SourceRange): boolean =>
+    expression !== undefined && r.start >= expression.start && r.end <= expression.end;
   return !facts.functionCalls.some(
     (f) => f.range.start >= p.range.start && f.range.end <= p.range.end && !insideExpression(f.range),
   );
@@ -173,7 +183,11 @@ export function relationUsage(facts: StatementFacts): Map<string, TableUsage> {
         const u = forTable(t);
         pushUnique(u.readColumns, side.column);
         if (!u.joinColumns.some((c) => c.column === side.column)) {
-          u.joinColumns.push({ column: side.column, written: text.slice(side.range.start, side.range.end), range: side.range });
+          u.joinColumns.push({
+            column: side.column,
+            written: text.slice(side.range.start, side.range.end),
+            range: side.range,
+          });
         }
       }
     }
@@ -186,7 +200,8 @@ export function relationUsage(facts: StatementFacts): Map<string, TableUsage> {
     // An output alias (ORDER BY total_spent) is not a table column.
     const isAlias = o.column && !o.column.qualifier && facts.selectList.some((s) => s.alias === o.column?.column);
     orderTables.add(isAlias ? undefined : t);
-    if (o.column && t && !isAlias) sort.push({ column: o.column.column, descending: o.descending, written: o.expressionText, table: t });
+    if (o.column && t && !isAlias)
+      sort.push({ column: o.column.column, descending: o.descending, written: o.expressionText, table: t });
   }
   if (orderTables.size === 1 && sort.length === facts.orderBy.length && sort.length > 0) {
     const t = sort[0].table as string;

@@ -22,7 +22,10 @@ const steps = 2000;
  * At most one option per group, total size ≤ `budgetBytes`, the largest total gain; ties go to the smaller
  * total size. Returns the chosen option per group (undefined: none of the group's options).
  */
-export function bestWithinBudget<T>(groups: Array<Array<SizedOption<T>>>, budgetBytes: number): Array<SizedOption<T> | undefined> {
+export function bestWithinBudget<T>(
+  groups: Array<Array<SizedOption<T>>>,
+  budgetBytes: number,
+): Array<SizedOption<T> | undefined> {
   const unit = Math.max(1, budgetBytes / steps);
   const capacity = Math.max(0, Math.floor(budgetBytes / unit));
   const units = (bytes: number): number => Math.ceil(bytes / unit - 1e-9);
@@ -190,7 +193,8 @@ export function bestSetWithinBudget<T>(
       complete = false;
       return;
     }
-    if (gain.total > best.gain + eps || (Math.abs(gain.total - best.gain) <= eps && bytes < best.bytes)) best = { gain: gain.total, bytes, picks: [...current] };
+    if (gain.total > best.gain + eps || (Math.abs(gain.total - best.gain) <= eps && bytes < best.bytes))
+      best = { gain: gain.total, bytes, picks: [...current] };
     if (k === sorted.length || gain.total + bound(k, budgetBytes - bytes) < best.gain - eps) return;
     for (const o of sorted[k]) {
       if (!complete) return;
@@ -216,18 +220,28 @@ export function bestSetWithinBudget<T>(
 
   const candidates: Array<Array<OverlappingOption<T> | undefined>> = [toGroups(best.picks)];
   for (const perByte of [true, false]) candidates.push(greedy(usable, budgetBytes, caps, perByte));
-  const alone = bestWithinBudget(usable.map((g) => g.map((o) => ({ item: o, sizeBytes: o.sizeBytes, gainMs: standalone(o) }))), budgetBytes);
+  const alone = bestWithinBudget(
+    usable.map((g) => g.map((o) => ({ item: o, sizeBytes: o.sizeBytes, gainMs: standalone(o) }))),
+    budgetBytes,
+  );
   candidates.push(alone.map((o) => o?.item));
   const valued = candidates.map((picks) => {
     const chosen = picks.filter((o): o is OverlappingOption<T> => o !== undefined);
     return { picks, gain: setGain(chosen, caps), bytes: chosen.reduce((s, o) => s + o.sizeBytes, 0) };
   });
-  const top = valued.reduce((a, b) => (b.gain > a.gain + eps || (Math.abs(b.gain - a.gain) <= eps && b.bytes < a.bytes) ? b : a));
+  const top = valued.reduce((a, b) =>
+    b.gain > a.gain + eps || (Math.abs(b.gain - a.gain) <= eps && b.bytes < a.bytes) ? b : a,
+  );
   return { picked: top.picks, gainMs: top.gain, search: 'greedy' };
 }
 
 /** Adds, while anything fits, the option with the most marginal set gain (per byte, or in all). */
-function greedy<T>(groups: Array<Array<OverlappingOption<T>>>, budgetBytes: number, caps: ReadonlyMap<string, number> | undefined, perByte: boolean): Array<OverlappingOption<T> | undefined> {
+function greedy<T>(
+  groups: Array<Array<OverlappingOption<T>>>,
+  budgetBytes: number,
+  caps: ReadonlyMap<string, number> | undefined,
+  perByte: boolean,
+): Array<OverlappingOption<T> | undefined> {
   const picks: Array<OverlappingOption<T> | undefined> = new Array(groups.length).fill(undefined);
   const gain = new SetGain(caps);
   let bytes = 0;

@@ -31,20 +31,28 @@ LEFT JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN ty.typtype = 'd' THEN ty.t
 ORDER BY c.relname, a.attnum`;
 
 /** Shapes keyed by the table name as the statement wrote it; names that do not resolve are absent. */
-export async function readRelationShapes(session: DatabaseSession, tables: string[]): Promise<Map<string, RelationShape>> {
+export async function readRelationShapes(
+  session: DatabaseSession,
+  tables: string[],
+): Promise<Map<string, RelationShape>> {
   const out = new Map<string, RelationShape>();
   if (tables.length === 0) return out;
-  const rows = await session.query<{ name: string; schema: string; kind: string; column_name: string | null; data_type: string | null; btree: boolean | null }>(
-    shapesQuery,
-    [tables],
-  );
+  const rows = await session.query<{
+    name: string;
+    schema: string;
+    kind: string;
+    column_name: string | null;
+    data_type: string | null;
+    btree: boolean | null;
+  }>(shapesQuery, [tables]);
   for (const r of rows) {
     let shape = out.get(r.name);
     if (!shape) {
       shape = { name: r.name, schema: r.schema, kind: r.kind, columns: new Map() };
       out.set(r.name, shape);
     }
-    if (r.column_name !== null) shape.columns.set(r.column_name, { dataType: r.data_type ?? '', btree: r.btree === true });
+    if (r.column_name !== null)
+      shape.columns.set(r.column_name, { dataType: r.data_type ?? '', btree: r.btree === true });
   }
   return out;
 }

@@ -84,7 +84,13 @@ export function hypopgWhatIf(session: DatabaseSession): WhatIf {
         for (const s of statements) {
           throwIfAborted(signal);
           try {
-            const explained = await session.explain({ sql: s.sql, analyze: false, params: s.params, genericPlan: s.genericPlan, signal });
+            const explained = await session.explain({
+              sql: s.sql,
+              analyze: false,
+              params: s.params,
+              genericPlan: s.genericPlan,
+              signal,
+            });
             result.plans.push(parsePlan(explained.planJson));
           } catch (err) {
             if (err instanceof TunerError && err.reason === 'cancelled') throw err;
@@ -109,9 +115,10 @@ async function buildAll(tx: TransactionScope, indexes: IndexCandidate[], result:
       await tx.query(transactionalCreateSql(c));
       buildMs += performance.now() - started;
       await tx.query('RELEASE SAVEPOINT what_if_index');
-      const size = await tx.query<{ size: string }>('SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size', [
-        c.schema ? `${quoteIdentifier(c.schema)}.${quoteIdentifier(c.name)}` : quoteIdentifier(c.name),
-      ]);
+      const size = await tx.query<{ size: string }>(
+        'SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size',
+        [c.schema ? `${quoteIdentifier(c.schema)}.${quoteIdentifier(c.name)}` : quoteIdentifier(c.name)],
+      );
       result.planNames.push(c.name);
       result.sizes.push(Number(size[0]?.size));
     } catch (err) {
@@ -203,7 +210,15 @@ export async function measureWithIndexes(
       const samplesMs = runs.map((r) => r.ms);
       const mid = median(samplesMs);
       const medianRun = runs.reduce((best, r) => (Math.abs(r.ms - mid) < Math.abs(best.ms - mid) ? r : best), runs[0]);
-      return { plan: medianRun?.plan, samplesMs, medianMs: mid, sizes: built.sizes, buildMs, failed: built.failed, planNames: built.planNames };
+      return {
+        plan: medianRun?.plan,
+        samplesMs,
+        medianMs: mid,
+        sizes: built.sizes,
+        buildMs,
+        failed: built.failed,
+        planNames: built.planNames,
+      };
     },
     { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },
   );

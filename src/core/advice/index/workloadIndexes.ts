@@ -68,7 +68,14 @@ export interface BudgetChoice {
    * Every option weighed: an index as pooled, or a smaller form (`form`) in its place; its real size and, per
    * statement, the ms it saved as the only pooled index built. Chosen ones under their final names.
    */
-  options: Array<{ index: string; form?: string; table: string; sizeBytes: number; gainsMs: Record<string, number>; chosen: boolean }>;
+  options: Array<{
+    index: string;
+    form?: string;
+    table: string;
+    sizeBytes: number;
+    gainsMs: Record<string, number>;
+    chosen: boolean;
+  }>;
   /** Per statement, the most a set is credited with: its saving with every pooled index built, or with the best one alone. */
   caps: Record<string, number>;
   /** What the chosen set saves per run of the workload by those figures (overlaps counted once) … */
@@ -94,7 +101,6 @@ export interface WorkloadIndexChoice {
   /** When the pool did not fit `maxTotalBytes`: how the kept set was chosen. */
   budget?: BudgetChoice;
 }
-
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new TunerError('cancelled', 'Cancelled.');
@@ -182,7 +188,10 @@ class Pruner {
       try {
         await this.tx.query(transactionalCreateSql(c));
         await this.tx.query('RELEASE SAVEPOINT workload_index');
-        const rows = await this.tx.query<{ size: string }>('SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size', [qualifiedName(c.schema, c.name)]);
+        const rows = await this.tx.query<{ size: string }>(
+          'SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size',
+          [qualifiedName(c.schema, c.name)],
+        );
         this.sizes.set(c.name, Number(rows[0]?.size ?? 0));
         this.tableOf.set(c.name, c.table);
         built.push(c);
@@ -204,7 +213,10 @@ class Pruner {
    * Drops `c` inside a savepoint and re-times the statements whose plans use it. Kept dropped when `accept`
    * says so (given the extra milliseconds per run of the workload), else restored.
    */
-  async tryDrop(c: IndexCandidate, accept: (lossMs: number, worst: { id: string; ms: number } | undefined) => boolean): Promise<{ dropped: boolean; lossMs: number }> {
+  async tryDrop(
+    c: IndexCandidate,
+    accept: (lossMs: number, worst: { id: string; ms: number } | undefined) => boolean,
+  ): Promise<{ dropped: boolean; lossMs: number }> {
     const affected = this.statements.filter((s) => this.current.get(s.id)?.uses.has(c.name));
     await this.tx.query('SAVEPOINT workload_drop');
     await this.tx.query(`DROP INDEX ${qualifiedName(c.schema, c.name)}`);
@@ -215,7 +227,8 @@ class Pruner {
       const t = await this.time(s);
       after.set(s.id, t);
       lossMs += Math.max(0, t.ms - (this.current.get(s.id)?.ms ?? 0));
-      if (t.ms > this.allowed(s.id) && (!worst || t.ms - this.allowed(s.id) > worst.ms)) worst = { id: s.id, ms: t.ms - this.allowed(s.id) };
+      if (t.ms > this.allowed(s.id) && (!worst || t.ms - this.allowed(s.id) > worst.ms))
+        worst = { id: s.id, ms: t.ms - this.allowed(s.id) };
     }
     if (accept(lossMs, worst)) {
       await this.tx.query('RELEASE SAVEPOINT workload_drop');
@@ -238,9 +251,15 @@ class Pruner {
    * plan used one with every pooled index built; the others are not timed (a form is measured for what its
    * index's statements and their neighbours need, not for the whole workload).
    */
-  async alone(c: IndexCandidate, kept: IndexCandidate[], form?: IndexCandidate): Promise<{ sizeBytes?: number; gains: Map<string, number> } | undefined> {
+  async alone(
+    c: IndexCandidate,
+    kept: IndexCandidate[],
+    form?: IndexCandidate,
+  ): Promise<{ sizeBytes?: number; gains: Map<string, number> } | undefined> {
     const relevant = this.statements.filter(
-      (s) => s.candidates.some((x) => x.table === c.table) || [...(this.allUses.get(s.id) ?? [])].some((name) => this.tableOf.get(name) === c.table),
+      (s) =>
+        s.candidates.some((x) => x.table === c.table) ||
+        [...(this.allUses.get(s.id) ?? [])].some((name) => this.tableOf.get(name) === c.table),
     );
     const name = form?.name ?? c.name;
     await this.tx.query('SAVEPOINT workload_alone');
@@ -249,7 +268,10 @@ class Pruner {
       let sizeBytes: number | undefined;
       if (form) {
         await this.tx.query(transactionalCreateSql(form));
-        const rows = await this.tx.query<{ size: string }>('SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size', [qualifiedName(form.schema, form.name)]);
+        const rows = await this.tx.query<{ size: string }>(
+          'SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size',
+          [qualifiedName(form.schema, form.name)],
+        );
         sizeBytes = Number(rows[0]?.size ?? 0);
       }
       const gains = new Map<string, number>();
@@ -301,7 +323,12 @@ class Pruner {
     const out = new Map<string, StatementTimes>();
     for (const s of this.statements) {
       const t = await this.time(s);
-      out.set(s.id, { noneMs: this.none.get(s.id) ?? NaN, allMs: this.all.get(s.id) ?? NaN, keptMs: t.ms, keptIndexesUsed: [...t.uses].sort() });
+      out.set(s.id, {
+        noneMs: this.none.get(s.id) ?? NaN,
+        allMs: this.all.get(s.id) ?? NaN,
+        keptMs: t.ms,
+        keptIndexesUsed: [...t.uses].sort(),
+      });
     }
     return out;
   }
@@ -338,7 +365,8 @@ async function finalNames(p: Pruner, kept: IndexCandidate[]): Promise<Map<IndexC
     claimed.set(key, set);
     return set;
   };
-  const plain = (k: IndexCandidate): string => indexName(k.table, candidateNameParts(k), 'idx', inUse.get(k.schema ?? '') ?? new Set());
+  const plain = (k: IndexCandidate): string =>
+    indexName(k.table, candidateNameParts(k), 'idx', inUse.get(k.schema ?? '') ?? new Set());
   const movable = kept.filter((k) => k.name !== plain(k) && isGeneratedName(k.name, k));
   for (const k of kept) if (!movable.includes(k)) taken(k).add(k.name);
   const out = new Map<IndexCandidate, string>();
@@ -369,7 +397,9 @@ async function finalNames(p: Pruner, kept: IndexCandidate[]): Promise<Map<IndexC
 const maxFormsPerIndex = 3;
 
 function megabytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(1)} MB`
+    : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
 /**
@@ -400,7 +430,10 @@ export async function consolidateWorkloadIndexes(
         if (r.dropped) {
           kept = kept.filter((k) => k !== c);
           const users = [...byStatement].filter(([, names]) => names.includes(c.name)).map(([id]) => id);
-          p.dropped.push({ candidate: c, reason: `redundant: ${users.join(', ') || 'its statements'} keep their measured gain with the other indexes (${megabytes(size(c))} saved)` });
+          p.dropped.push({
+            candidate: c,
+            reason: `redundant: ${users.join(', ') || 'its statements'} keep their measured gain with the other indexes (${megabytes(size(c))} saved)`,
+          });
         }
       }
 
@@ -409,29 +442,46 @@ export async function consolidateWorkloadIndexes(
       // statement what the best of its indexes on a table saves (overlapping indexes count once), and the set
       // with the most of that within the budget is chosen (sizeBudget.ts), not greedily per byte.
       const budget = options.maxTotalBytes;
-      let decided: { choice: SetChoice<BudgetItem>; groups: Array<Array<OverlappingOption<BudgetItem>>>; caps: Map<string, number>; notes: Array<(nameOf: (k: IndexCandidate) => string) => void> } | undefined;
+      let decided:
+        | {
+            choice: SetChoice<BudgetItem>;
+            groups: Array<Array<OverlappingOption<BudgetItem>>>;
+            caps: Map<string, number>;
+            notes: Array<(nameOf: (k: IndexCandidate) => string) => void>;
+          }
+        | undefined;
       if (budget !== undefined && kept.reduce((s, c) => s + size(c), 0) > budget) {
         const inUse = await p.namesInUse(kept);
-        const taken = new Set([...candidates.map((c) => c.name), ...p.sizes.keys(), ...[...inUse.values()].flatMap((names) => [...names])]);
+        const taken = new Set([
+          ...candidates.map((c) => c.name),
+          ...p.sizes.keys(),
+          ...[...inUse.values()].flatMap((names) => [...names]),
+        ]);
         const groups: Array<Array<OverlappingOption<BudgetItem>>> = [];
         for (const c of kept) {
           throwIfAborted(options.signal);
           const full = await p.alone(c, kept);
           const gains = full?.gains ?? new Map<string, number>();
-          const group: Array<OverlappingOption<BudgetItem>> = [{ item: { index: c }, sizeBytes: size(c), scope: tableKey(c), gains }];
+          const group: Array<OverlappingOption<BudgetItem>> = [
+            { item: { index: c }, sizeBytes: size(c), scope: tableKey(c), gains },
+          ];
           if (gains.size > 0) {
             // The narrowest first: they free the most bytes.
-            const forms = narrowerForms(c, undefined, taken).sort((x, y) => x.keys.length + x.include.length - (y.keys.length + y.include.length));
+            const forms = narrowerForms(c, undefined, taken).sort(
+              (x, y) => x.keys.length + x.include.length - (y.keys.length + y.include.length),
+            );
             for (const f of forms.slice(0, maxFormsPerIndex)) {
               const r = await p.alone(c, kept, f);
-              if (r?.sizeBytes !== undefined && r.sizeBytes < size(c)) group.push({ item: { index: c, form: f }, sizeBytes: r.sizeBytes, scope: tableKey(c), gains: r.gains });
+              if (r?.sizeBytes !== undefined && r.sizeBytes < size(c))
+                group.push({ item: { index: c, form: f }, sizeBytes: r.sizeBytes, scope: tableKey(c), gains: r.gains });
             }
           }
           groups.push(group);
         }
         const caps = new Map(statements.map((st) => [st.id, p.savedWithAll(st.id)]));
         // The most a statement is credited with is its measured saving with everything built, or with the best index alone.
-        for (const group of groups) for (const o of group) for (const [id, g] of o.gains) caps.set(id, Math.max(caps.get(id) ?? 0, g));
+        for (const group of groups)
+          for (const o of group) for (const [id, g] of o.gains) caps.set(id, Math.max(caps.get(id) ?? 0, g));
         const choice = bestSetWithinBudget(groups, budget, caps);
         const chosen = choice.picked.filter((o): o is OverlappingOption<BudgetItem> => o !== undefined);
         const next: IndexCandidate[] = [];
@@ -449,13 +499,19 @@ export async function consolidateWorkloadIndexes(
             next.push(f);
             // Written once the kept indexes have their final names.
             notes.push((nameOf) =>
-              p.dropped.push({ candidate: c, reason: `replaced by the smaller ${indexBody(f)} (${nameOf(f)}) to fit the size budget: ${megabytes(size(c))} → ${megabytes(o.sizeBytes)}, saving ${total(o).toFixed(1)} of its ${alone.toFixed(1)} ms per run of the workload alone` }),
+              p.dropped.push({
+                candidate: c,
+                reason: `replaced by the smaller ${indexBody(f)} (${nameOf(f)}) to fit the size budget: ${megabytes(size(c))} → ${megabytes(o.sizeBytes)}, saving ${total(o).toFixed(1)} of its ${alone.toFixed(1)} ms per run of the workload alone`,
+              }),
             );
           } else {
             await p.drop(c);
             const beside = setGain([...chosen, groups[i][0]], caps) - choice.gainMs;
             notes.push(() =>
-              p.dropped.push({ candidate: c, reason: `over the size budget: ${megabytes(size(c))} for ${alone.toFixed(1)} ms per run of the workload alone, ${Math.max(0, beside).toFixed(1)} beside the indexes kept; they gain more within the budget` }),
+              p.dropped.push({
+                candidate: c,
+                reason: `over the size budget: ${megabytes(size(c))} for ${alone.toFixed(1)} ms per run of the workload alone, ${Math.max(0, beside).toFixed(1)} beside the indexes kept; they gain more within the budget`,
+              }),
             );
           }
         }
@@ -488,7 +544,14 @@ export async function consolidateWorkloadIndexes(
               const chosen = choice.picked[i] === o;
               const index = chosen && !o.item.form ? nameOf(o.item.index) : o.item.index.name;
               const form = o.item.form && (chosen ? nameOf(o.item.form) : o.item.form.name);
-              return { index, form, table: o.scope, sizeBytes: o.sizeBytes, gainsMs: Object.fromEntries(o.gains), chosen };
+              return {
+                index,
+                form,
+                table: o.scope,
+                sizeBytes: o.sizeBytes,
+                gainsMs: Object.fromEntries(o.gains),
+                chosen,
+              };
             }),
           ),
         };
@@ -497,14 +560,16 @@ export async function consolidateWorkloadIndexes(
 
       const times = await p.finalTimes();
       // What the chosen set saves measured together, beside what the per-index timings made of it.
-      if (budgetChoice) budgetChoice.measuredGainMs = [...times.values()].reduce((sum, t) => sum + (t.noneMs - t.keptMs), 0);
+      if (budgetChoice)
+        budgetChoice.measuredGainMs = [...times.values()].reduce((sum, t) => sum + (t.noneMs - t.keptMs), 0);
       const keptNames = new Set(kept.map((c) => c.name));
       const slower: SlowerStatement[] = [];
       for (const [id, t] of times) {
         t.keptIndexesUsed = t.keptIndexesUsed?.filter((name) => keptNames.has(name));
         const tolerance = (options.noiseMs ?? 0.1) + t.noneMs * (1 - (options.keepShare ?? 0.9));
         const indexes = t.keptIndexesUsed ?? [];
-        if (indexes.length > 0 && t.keptMs > t.noneMs + tolerance) slower.push({ id, noneMs: t.noneMs, keptMs: t.keptMs, indexes });
+        if (indexes.length > 0 && t.keptMs > t.noneMs + tolerance)
+          slower.push({ id, noneMs: t.noneMs, keptMs: t.keptMs, indexes });
       }
       return {
         kept,

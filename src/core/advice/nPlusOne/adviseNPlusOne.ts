@@ -112,9 +112,15 @@ function codeEdits(text: string, finding: NPlusOneFinding, sql: string, arrayCol
     case 'assign-to-row':
       return [outer, { range: wholeLines(text, finding.loopRange), newText: '' }];
     case 'push-spread':
-      return [outer, { range: finding.loopRange, newText: `for (const ${row} of ${rows}) ${effect.target}.push(${row});` }];
+      return [
+        outer,
+        { range: finding.loopRange, newText: `for (const ${row} of ${rows}) ${effect.target}.push(${row});` },
+      ];
     case 'keyed': {
-      const store = effect.via === 'map-set' ? `${effect.target}.set(${effect.keyText}, ${member(row, arrayColumn)})` : `${effect.target}[${effect.keyText}] = ${member(row, arrayColumn)}`;
+      const store =
+        effect.via === 'map-set'
+          ? `${effect.target}.set(${effect.keyText}, ${member(row, arrayColumn)})`
+          : `${effect.target}[${effect.keyText}] = ${member(row, arrayColumn)}`;
       return [outer, { range: finding.loopRange, newText: `for (const ${row} of ${rows}) ${store};` }];
     }
     case 'map-spread':
@@ -128,7 +134,8 @@ async function measure(
   combined: CombinedQuery,
   options: AdviseNPlusOneOptions,
 ): Promise<NPlusOneMeasurement> {
-  if (!session.inTransaction) throw new TunerError('bad-input', 'This session cannot run statements inside one read-only transaction.');
+  if (!session.inTransaction)
+    throw new TunerError('bad-input', 'This session cannot run statements inside one read-only transaction.');
   const maxParents = options.maxParents ?? 1_000;
   const runs = Math.max(1, options.runs ?? 3);
   const outerSql = parseSelect(finding.outer.sql)?.text ?? finding.outer.sql;
@@ -174,7 +181,11 @@ async function measure(
       for (const row of combinedRows) {
         const expected = childCounts.get(String(row[finding.keyColumn]));
         const tasks = row[combined.arrayColumn];
-        const got = Array.isArray(tasks) ? tasks.length : typeof tasks === 'string' ? (JSON.parse(tasks) as unknown[]).length : -1;
+        const got = Array.isArray(tasks)
+          ? tasks.length
+          : typeof tasks === 'string'
+            ? (JSON.parse(tasks) as unknown[]).length
+            : -1;
         if (expected !== undefined && expected !== got) mismatches++;
       }
       const loopMs = median(loopSamples);
@@ -220,18 +231,31 @@ export async function adviseNPlusOne(
           session,
           [outer, inner].flatMap((p) => {
             const rv = p.stmt.fromClause?.[0] as { RangeVar?: { relname?: string; schemaname?: string } } | undefined;
-            return rv?.RangeVar?.relname ? [rv.RangeVar.schemaname ? `${rv.RangeVar.schemaname}.${rv.RangeVar.relname}` : rv.RangeVar.relname] : [];
+            return rv?.RangeVar?.relname
+              ? [rv.RangeVar.schemaname ? `${rv.RangeVar.schemaname}.${rv.RangeVar.relname}` : rv.RangeVar.relname]
+              : [];
           }),
         )
       : undefined;
-    const property = finding.effect && finding.effect.kind !== 'keyed' ? finding.effect.property : finding.assignedProperty;
-    const combined = combinedQuery(finding.outer.sql, finding.inner.sql, finding.keyParam, finding.keyColumn, property, shapes);
+    const property =
+      finding.effect && finding.effect.kind !== 'keyed' ? finding.effect.property : finding.assignedProperty;
+    const combined = combinedQuery(
+      finding.outer.sql,
+      finding.inner.sql,
+      finding.keyParam,
+      finding.keyColumn,
+      property,
+      shapes,
+    );
     if (!combined) continue;
     const caveats = [
       ...combined.caveats,
       `Each row's ${combined.arrayColumn} is an array of plain objects parsed from JSON: timestamps arrive as ISO strings and numeric/bigint as JSON numbers, not as the driver's own types.`,
     ];
-    if (combined.indexDdl) caveats.push(`No index leads with ${combined.childTable}.${combined.foreignKey}: ${combined.indexDdl.create} (undo: ${combined.indexDdl.rollback})`);
+    if (combined.indexDdl)
+      caveats.push(
+        `No index leads with ${combined.childTable}.${combined.foreignKey}: ${combined.indexDdl.create} (undo: ${combined.indexDdl.rollback})`,
+      );
     const advice: NPlusOneAdvice = {
       id: 'n-plus-one-to-json-agg',
       finding,
@@ -244,7 +268,8 @@ export async function adviseNPlusOne(
       roundTrips: { before: '1 + N', after: 1 },
       caveats,
     };
-    if (!finding.effect) advice.noEditReason = `No code change: ${finding.noEditReason ?? 'the loop’s effect is not one the single query reproduces'}.`;
+    if (!finding.effect)
+      advice.noEditReason = `No code change: ${finding.noEditReason ?? 'the loop’s effect is not one the single query reproduces'}.`;
     if (session && options.measure === false) advice.measurementNote = 'Not measured: only the catalog was read.';
     else if (session) {
       try {

@@ -68,13 +68,25 @@ export function combinedQuery(
   if (!outer || !inner) return undefined;
   const parent = singleTable(outer.stmt);
   const child = singleTable(inner.stmt);
-  if (!parent || !child || outer.stmt.groupClause || outer.stmt.distinctClause || inner.stmt.groupClause || inner.stmt.distinctClause) return undefined;
+  if (
+    !parent ||
+    !child ||
+    outer.stmt.groupClause ||
+    outer.stmt.distinctClause ||
+    inner.stmt.groupClause ||
+    inner.stmt.distinctClause
+  )
+    return undefined;
   if (maxParam(outer.stmt) > 0) return undefined;
   // Top N per parent: only a LIMIT/OFFSET of constants, after an ORDER BY (without one the N rows are arbitrary).
   const topN = inner.stmt.limitCount !== undefined || inner.stmt.limitOffset !== undefined;
-  if (topN && (!inner.stmt.sortClause?.length || maxParam(inner.stmt.limitCount) > 0 || maxParam(inner.stmt.limitOffset) > 0)) return undefined;
+  if (
+    topN &&
+    (!inner.stmt.sortClause?.length || maxParam(inner.stmt.limitCount) > 0 || maxParam(inner.stmt.limitOffset) > 0)
+  )
+    return undefined;
   const p = parent.relname[0] ?? 'p';
-  const c = child.relname[0] === p ? `${child.relname[0]}2` : child.relname[0] ?? 'c';
+  const c = child.relname[0] === p ? `${child.relname[0]}2` : (child.relname[0] ?? 'c');
 
   // The inner WHERE: `fk = $key` becomes the join; the rest joins too (a WHERE would drop parents).
   let foreignKey: string | undefined;
@@ -102,9 +114,14 @@ export function combinedQuery(
     /* no caveat */
   } else if (parentShape) {
     if (parentShape.primaryKey?.length !== 1 || parentShape.primaryKey[0] !== keyColumn) {
-      caveats.push(`${parent.relname}.${keyColumn} is not the primary key, so the parent columns are listed in GROUP BY.`);
+      caveats.push(
+        `${parent.relname}.${keyColumn} is not the primary key, so the parent columns are listed in GROUP BY.`,
+      );
     }
-  } else caveats.push(`Assumes ${parent.relname}.${keyColumn} is the primary key (GROUP BY ${p}.${keyColumn} with ${p}.*); no catalog was available to check.`);
+  } else
+    caveats.push(
+      `Assumes ${parent.relname}.${keyColumn} is the primary key (GROUP BY ${p}.${keyColumn} with ${p}.*); no catalog was available to check.`,
+    );
 
   // The child object: the inner query's own columns, or the child's columns from the catalog.
   const innerTargets = inner.stmt.targetList ?? [];
@@ -117,7 +134,9 @@ export function combinedQuery(
     childObject = `json_build_object(${childShape.columns.map((col) => `'${col.name}', ${c}.${quoteIdent(col.name)}`).join(', ')})`;
   } else if (star) {
     childObject = c;
-    caveats.push(`Without a catalog the child rows are folded whole (json_agg(${c})); with one they are listed column by column.`);
+    caveats.push(
+      `Without a catalog the child rows are folded whole (json_agg(${c})); with one they are listed column by column.`,
+    );
   } else {
     const pairs = innerTargets.map((t) => {
       const rt = nodeAs(t, 'ResTarget');
@@ -141,7 +160,9 @@ export function combinedQuery(
     if (ref && columnPath(val) === undefined) return `${p}.*`;
     return exprToSql(qualifyBare(stripTableQualifier(t, parent.qualifier, p), p) as Node);
   });
-  const where = outerStmt.whereClause ? exprToSql(qualifyBare(stripTableQualifier(outerStmt.whereClause, parent.qualifier, p), p) as Node) : undefined;
+  const where = outerStmt.whereClause
+    ? exprToSql(qualifyBare(stripTableQualifier(outerStmt.whereClause, parent.qualifier, p), p) as Node)
+    : undefined;
   const groupBy =
     parentShape && (parentShape.primaryKey?.length !== 1 || parentShape.primaryKey[0] !== keyColumn)
       ? parentShape.columns.map((col) => `${p}.${quoteIdent(col.name)}`).join(', ')
@@ -167,13 +188,13 @@ export function combinedQuery(
       `) ${c}) ${lateral} ON true` +
       outerTail
     : `SELECT ${outerTargets.join(', ')}, COALESCE(json_agg(${childObject}${order ? ` ORDER BY ${order}` : ''}) ` +
-    `FILTER (WHERE ${c}.${quoteIdent(foreignKey)} IS NOT NULL), '[]') AS ${quoteIdent(column)} ` +
-    `FROM ${parentFrom} LEFT JOIN ${childFrom} ON ${[`${c}.${quoteIdent(foreignKey)} = ${p}.${quoteIdent(keyColumn)}`, ...on].join(' AND ')}` +
-    (where ? ` WHERE ${where}` : '') +
-    ` GROUP BY ${groupBy}` +
-    (orderBy ? ` ORDER BY ${orderBy}` : '') +
-    (outerStmt.limitCount ? ` LIMIT ${exprToSql(outerStmt.limitCount)}` : '') +
-    (outerStmt.limitOffset ? ` OFFSET ${exprToSql(outerStmt.limitOffset)}` : '');
+      `FILTER (WHERE ${c}.${quoteIdent(foreignKey)} IS NOT NULL), '[]') AS ${quoteIdent(column)} ` +
+      `FROM ${parentFrom} LEFT JOIN ${childFrom} ON ${[`${c}.${quoteIdent(foreignKey)} = ${p}.${quoteIdent(keyColumn)}`, ...on].join(' AND ')}` +
+      (where ? ` WHERE ${where}` : '') +
+      ` GROUP BY ${groupBy}` +
+      (orderBy ? ` ORDER BY ${orderBy}` : '') +
+      (outerStmt.limitCount ? ` LIMIT ${exprToSql(outerStmt.limitCount)}` : '') +
+      (outerStmt.limitOffset ? ` OFFSET ${exprToSql(outerStmt.limitOffset)}` : '');
   const pretty = parseSelect(text);
   const result: CombinedQuery = {
     sql: pretty ? selectToSql(pretty.stmt) : text,
@@ -185,7 +206,9 @@ export function combinedQuery(
   };
   if (childShape && !hasLeadingIndex(childShape, foreignKey)) {
     const name = `${child.relname}_${foreignKey}_idx`.slice(0, 63);
-    const table = child.schemaname ? `${quoteIdent(child.schemaname)}.${quoteIdent(child.relname)}` : quoteIdent(child.relname);
+    const table = child.schemaname
+      ? `${quoteIdent(child.schemaname)}.${quoteIdent(child.relname)}`
+      : quoteIdent(child.relname);
     result.indexDdl = {
       create: `CREATE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${table} (${quoteIdent(foreignKey)});`,
       rollback: `DROP INDEX CONCURRENTLY ${child.schemaname ? `${quoteIdent(child.schemaname)}.` : ''}${quoteIdent(name)};`,

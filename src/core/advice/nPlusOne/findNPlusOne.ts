@@ -103,7 +103,11 @@ export function queryCallOf(expression: ts.Expression, file: ts.SourceFile): Que
     const last = tag.split('.').pop()?.toLowerCase() ?? '';
     if (last !== 'sql' && last !== '$queryraw') return undefined;
     const { sql, args } = templateSql(e.template);
-    return { site: { sql, range: range(e, file), sqlRange: range(e.template, file), receiver: tag, style: 'tagged-template' }, params: args, returnsRows: true };
+    return {
+      site: { sql, range: range(e, file), sqlRange: range(e.template, file), receiver: tag, style: 'tagged-template' },
+      params: args,
+      returnsRows: true,
+    };
   }
   if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return undefined;
   const method = e.expression.name.text.toLowerCase();
@@ -123,20 +127,34 @@ export function queryCallOf(expression: ts.Expression, file: ts.SourceFile): Que
       if (p.name.text === 'values' && ts.isArrayLiteralExpression(p.initializer)) values = [...p.initializer.elements];
     }
     if (sql === undefined || !sqlNode) return undefined;
-    return { site: { sql, range: range(e, file), sqlRange: range(sqlNode, file), receiver, style: 'config-object' }, params: values, returnsRows: rowsMethods.has(method) };
+    return {
+      site: { sql, range: range(e, file), sqlRange: range(sqlNode, file), receiver, style: 'config-object' },
+      params: values,
+      returnsRows: rowsMethods.has(method),
+    };
   }
   const sql = stringValue(first);
   if (sql === undefined || !first) return undefined;
   let params: ts.Expression[] = [];
   if (second && ts.isArrayLiteralExpression(second)) params = [...second.elements];
   else if (second) params = [second, ...rest]; // prisma $queryRawUnsafe(sql, a, b)
-  return { site: { sql, range: range(e, file), sqlRange: range(first, file), receiver, style: 'call' }, params, returnsRows: rowsMethods.has(method) };
+  return {
+    site: { sql, range: range(e, file), sqlRange: range(first, file), receiver, style: 'call' },
+    params,
+    returnsRows: rowsMethods.has(method),
+  };
 }
 
 /** `program.id` or `program['id']` on the row variable → 'id'. */
 function rowColumn(expr: ts.Expression, rowVariable: string): string | undefined {
-  if (ts.isPropertyAccessExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === rowVariable) return expr.name.text;
-  if (ts.isElementAccessExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === rowVariable && ts.isStringLiteral(expr.argumentExpression)) {
+  if (ts.isPropertyAccessExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === rowVariable)
+    return expr.name.text;
+  if (
+    ts.isElementAccessExpression(expr) &&
+    ts.isIdentifier(expr.expression) &&
+    expr.expression.text === rowVariable &&
+    ts.isStringLiteral(expr.argumentExpression)
+  ) {
     return expr.argumentExpression.text;
   }
   return undefined;
@@ -146,7 +164,12 @@ function rowColumn(expr: ts.Expression, rowVariable: string): string | undefined
 function indexedRowColumn(expr: ts.Expression, collection: string, index: string): string | undefined {
   if (!ts.isPropertyAccessExpression(expr)) return undefined;
   const target = expr.expression;
-  if (ts.isElementAccessExpression(target) && target.expression.getText() === collection && target.argumentExpression.getText() === index) return expr.name.text;
+  if (
+    ts.isElementAccessExpression(target) &&
+    target.expression.getText() === collection &&
+    target.argumentExpression.getText() === index
+  )
+    return expr.name.text;
   return undefined;
 }
 
@@ -170,7 +193,8 @@ function callbackOf(arg: ts.Expression | undefined): { param: string; body: ts.N
 
 function enclosingStatement(node: ts.Node): ts.Node {
   let n: ts.Node = node;
-  while (n.parent && !ts.isExpressionStatement(n) && !ts.isVariableStatement(n) && !ts.isReturnStatement(n)) n = n.parent;
+  while (n.parent && !ts.isExpressionStatement(n) && !ts.isVariableStatement(n) && !ts.isReturnStatement(n))
+    n = n.parent;
   return n;
 }
 
@@ -178,13 +202,33 @@ function loopOf(node: ts.Node): LoopShape | undefined {
   if (ts.isForOfStatement(node)) {
     const decl = ts.isVariableDeclarationList(node.initializer) ? node.initializer.declarations[0] : undefined;
     if (!decl || !ts.isIdentifier(decl.name)) return undefined;
-    return { kind: 'for-of', collection: node.expression, rowVariable: decl.name.text, body: node.statement, statement: node };
+    return {
+      kind: 'for-of',
+      collection: node.expression,
+      rowVariable: decl.name.text,
+      body: node.statement,
+      statement: node,
+    };
   }
-  if (ts.isForStatement(node) && node.initializer && ts.isVariableDeclarationList(node.initializer) && node.condition && ts.isBinaryExpression(node.condition)) {
+  if (
+    ts.isForStatement(node) &&
+    node.initializer &&
+    ts.isVariableDeclarationList(node.initializer) &&
+    node.condition &&
+    ts.isBinaryExpression(node.condition)
+  ) {
     const index = node.initializer.declarations[0]?.name;
     const bound = node.condition.right;
-    if (!index || !ts.isIdentifier(index) || !ts.isPropertyAccessExpression(bound) || bound.name.text !== 'length') return undefined;
-    return { kind: 'for', collection: bound.expression, rowVariable: '', index: index.text, body: node.statement, statement: node };
+    if (!index || !ts.isIdentifier(index) || !ts.isPropertyAccessExpression(bound) || bound.name.text !== 'length')
+      return undefined;
+    return {
+      kind: 'for',
+      collection: bound.expression,
+      rowVariable: '',
+      index: index.text,
+      body: node.statement,
+      statement: node,
+    };
   }
   if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
     const method = node.expression.name.text;
@@ -209,10 +253,17 @@ function loopOf(node: ts.Node): LoopShape | undefined {
 }
 
 /** `programs.rows` / `programs` → the variable, when it was assigned from a query call in the same file. */
-function outerQueryOf(collection: ts.Expression, queries: Map<string, OuterQuery>): { variable: string; rowsProperty: boolean; call: OuterQuery } | undefined {
+function outerQueryOf(
+  collection: ts.Expression,
+  queries: Map<string, OuterQuery>,
+): { variable: string; rowsProperty: boolean; call: OuterQuery } | undefined {
   let variable: string | undefined;
   let rowsProperty = false;
-  if (ts.isPropertyAccessExpression(collection) && collection.name.text === 'rows' && ts.isIdentifier(collection.expression)) {
+  if (
+    ts.isPropertyAccessExpression(collection) &&
+    collection.name.text === 'rows' &&
+    ts.isIdentifier(collection.expression)
+  ) {
     variable = collection.expression.text;
     rowsProperty = true;
   } else if (ts.isIdentifier(collection)) variable = collection.text;
@@ -226,7 +277,11 @@ interface OuterQuery extends QueryCall {
 }
 
 export function findNPlusOne(text: string, fileName = 'file.ts'): NPlusOneFinding[] {
-  const kind = /\.[cm]?jsx?$/.test(fileName) ? ts.ScriptKind.JS : fileName.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const kind = /\.[cm]?jsx?$/.test(fileName)
+    ? ts.ScriptKind.JS
+    : fileName.endsWith('x')
+      ? ts.ScriptKind.TSX
+      : ts.ScriptKind.TS;
   const file = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
   // Variables assigned from a query call: `const programs = await pool.query(…)`, also `const { rows } = …`.
   const queries = new Map<string, OuterQuery>();
@@ -239,22 +294,34 @@ export function findNPlusOne(text: string, fileName = 'file.ts'): NPlusOneFindin
         if (call) {
           const outer = outerQueryOf(loop.collection, queries);
           const keyIndex = call.params.findIndex((p) =>
-            loop.index !== undefined ? indexedRowColumn(p, loop.collection.getText(file), loop.index) : rowColumn(p, loop.rowVariable),
+            loop.index !== undefined
+              ? indexedRowColumn(p, loop.collection.getText(file), loop.index)
+              : rowColumn(p, loop.rowVariable),
           );
           if (outer && keyIndex >= 0) {
             const param = call.params[keyIndex];
-            const keyColumn = (loop.index !== undefined ? indexedRowColumn(param, loop.collection.getText(file), loop.index) : rowColumn(param, loop.rowVariable)) as string;
+            const keyColumn = (
+              loop.index !== undefined
+                ? indexedRowColumn(param, loop.collection.getText(file), loop.index)
+                : rowColumn(param, loop.rowVariable)
+            ) as string;
             // Where the result goes: `row.tasks = await …` (possibly `(await …).rows`).
             let assignedProperty: string | undefined;
             let assignsRows = false;
             let up: ts.Node = node;
-            while (up.parent && (ts.isAwaitExpression(up.parent) || ts.isParenthesizedExpression(up.parent))) up = up.parent;
+            while (up.parent && (ts.isAwaitExpression(up.parent) || ts.isParenthesizedExpression(up.parent)))
+              up = up.parent;
             if (ts.isPropertyAccessExpression(up.parent) && up.parent.name.text === 'rows') {
               assignsRows = true;
               up = up.parent;
             }
             const assign = up.parent;
-            if (assign && ts.isBinaryExpression(assign) && assign.operatorToken.kind === ts.SyntaxKind.EqualsToken && assign.right === up) {
+            if (
+              assign &&
+              ts.isBinaryExpression(assign) &&
+              assign.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+              assign.right === up
+            ) {
               const left = assign.left;
               if (ts.isPropertyAccessExpression(left)) assignedProperty = left.name.text;
             }

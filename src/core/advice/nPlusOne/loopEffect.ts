@@ -84,12 +84,19 @@ function statementsOf(body: ts.Node): readonly ts.Node[] {
  */
 function childrenUse(ctx: LoopContext): { use: ts.Expression; declaration?: ts.Node } | { reason: string } {
   const awaited = skipParens(ctx.innerCall).parent;
-  if (!awaited || !ts.isAwaitExpression(awaited)) return { reason: 'the loop does not await its query where it calls it' };
+  if (!awaited || !ts.isAwaitExpression(awaited))
+    return { reason: 'the loop does not await its query where it calls it' };
   const value = skipParens(awaited);
   const parent = value.parent;
   // `(await q).rows` inline, or `await sql\`…\`` which is the rows already.
   let use: ts.Expression | undefined;
-  if (!ctx.returnsRows && ts.isPropertyAccessExpression(parent) && parent.expression === value && parent.name.text === 'rows') use = parent;
+  if (
+    !ctx.returnsRows &&
+    ts.isPropertyAccessExpression(parent) &&
+    parent.expression === value &&
+    parent.name.text === 'rows'
+  )
+    use = parent;
   else if (ctx.returnsRows) use = value as ts.Expression;
   if (use) {
     const holder = skipParens(use).parent;
@@ -114,7 +121,12 @@ function childrenUse(ctx: LoopContext): { use: ts.Expression; declaration?: ts.N
     if (ts.isObjectBindingPattern(decl.name) && decl.name.elements.length === 1) {
       const element = decl.name.elements[0];
       const property = element.propertyName ?? element.name;
-      if (ts.isIdentifier(property) && property.text === 'rows' && ts.isIdentifier(element.name) && !element.dotDotDotToken) {
+      if (
+        ts.isIdentifier(property) &&
+        property.text === 'rows' &&
+        ts.isIdentifier(element.name) &&
+        !element.dotDotDotToken
+      ) {
         const refs = referencesTo(element.name.text, ctx.body);
         if (refs.length !== 1) return { reason: `the loop uses ${element.name.text} more than once` };
         return { use: refs[0], declaration: decl.parent.parent };
@@ -122,14 +134,21 @@ function childrenUse(ctx: LoopContext): { use: ts.Expression; declaration?: ts.N
     }
     return { reason: 'the loop takes more of the query result than its rows' };
   }
-  return { reason: 'the loop stores the whole query result (rows, rowCount, fields…), not only its rows, and the single query gives only the rows' };
+  return {
+    reason:
+      'the loop stores the whole query result (rows, rowCount, fields…), not only its rows, and the single query gives only the rows',
+  };
 }
 
 /** `row` (for-of, callbacks) or `rows[i]` (counting loops) as this loop writes it. */
 function isRow(expr: ts.Expression, ctx: LoopContext): boolean {
   const e = unparen(expr);
   if (ctx.index === undefined) return ts.isIdentifier(e) && e.text === ctx.rowVariable;
-  return ts.isElementAccessExpression(e) && e.expression.getText() === ctx.collection.getText() && e.argumentExpression.getText() === ctx.index;
+  return (
+    ts.isElementAccessExpression(e) &&
+    e.expression.getText() === ctx.collection.getText() &&
+    e.argumentExpression.getText() === ctx.index
+  );
 }
 
 /** `{ ...row, K: use }` or `{ ...row, K }`: the property name, when the object is exactly that. */
@@ -137,7 +156,12 @@ function spreadWith(object: ts.Node | undefined, use: ts.Expression, ctx: LoopCo
   if (!object || !ts.isObjectLiteralExpression(object) || object.properties.length !== 2) return undefined;
   const [spread, prop] = object.properties;
   if (!ts.isSpreadAssignment(spread) || !isRow(spread.expression, ctx)) return undefined;
-  if (ts.isPropertyAssignment(prop) && skipParens(use).parent === prop && (ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name))) return prop.name.text;
+  if (
+    ts.isPropertyAssignment(prop) &&
+    skipParens(use).parent === prop &&
+    (ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name))
+  )
+    return prop.name.text;
   if (ts.isShorthandPropertyAssignment(prop) && use.parent === prop) return prop.name.text;
   return undefined;
 }
@@ -167,7 +191,10 @@ function outerReferences(ctx: LoopContext): { before: number; outside: number } 
 
 export function loopEffect(ctx: LoopContext): LoopEffectAnalysis {
   if (ctx.kind === 'forEach') {
-    return { reason: 'forEach does not wait for its async callback: the loop’s results land after the code after it has run, which one query cannot reproduce' };
+    return {
+      reason:
+        'forEach does not wait for its async callback: the loop’s results land after the code after it has run, which one query cannot reproduce',
+    };
   }
   if (ctx.kind === 'map') return { reason: 'the loop maps rows to promises without awaiting them together' };
   const found = childrenUse(ctx);
@@ -181,7 +208,8 @@ export function loopEffect(ctx: LoopContext): LoopEffectAnalysis {
     const statements = statementsOf(ctx.body).filter((s) => s !== declaration);
     let returned: ts.Node | undefined;
     if (!ts.isBlock(ctx.body)) returned = unparen(ctx.body as ts.Expression);
-    else if (statements.length === 1 && ts.isReturnStatement(statements[0]) && statements[0].expression) returned = unparen(statements[0].expression);
+    else if (statements.length === 1 && ts.isReturnStatement(statements[0]) && statements[0].expression)
+      returned = unparen(statements[0].expression);
     const property = spreadWith(returned, use, ctx);
     if (!property) return { reason: 'the callback returns something other than the row spread with its children' };
     const all = ctx.collection.parent.parent.parent; // collection → .map → map(...) → Promise.all(...)
@@ -199,19 +227,43 @@ export function loopEffect(ctx: LoopContext): LoopEffectAnalysis {
     return { reason: 'the loop does more than store each parent’s children' };
   }
   const expr = unparen(effectStatement.expression);
-  if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.EqualsToken && skipParens(expr.right) === skipParens(use)) {
+  if (
+    ts.isBinaryExpression(expr) &&
+    expr.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    skipParens(expr.right) === skipParens(use)
+  ) {
     const left = expr.left;
     if (ts.isPropertyAccessExpression(left) && isRow(left.expression, ctx)) {
-      if (refs.before > 0) return { reason: `${ctx.outerVariable} is used between its query and the loop, where its rows would already carry the children` };
+      if (refs.before > 0)
+        return {
+          reason: `${ctx.outerVariable} is used between its query and the loop, where its rows would already carry the children`,
+        };
       return { effect: { kind: 'assign-to-row', property: left.name.text } };
     }
-    if (ts.isElementAccessExpression(left) && ts.isIdentifier(left.expression) && ctx.kind === 'for-of' && keyOfRow(left.argumentExpression, ctx)) {
+    if (
+      ts.isElementAccessExpression(left) &&
+      ts.isIdentifier(left.expression) &&
+      ctx.kind === 'for-of' &&
+      keyOfRow(left.argumentExpression, ctx)
+    ) {
       if (refs.outside > 0) return { reason: usedElsewhere };
-      return { effect: { kind: 'keyed', target: left.expression.text, keyText: left.argumentExpression.getText(), via: 'index' } };
+      return {
+        effect: {
+          kind: 'keyed',
+          target: left.expression.text,
+          keyText: left.argumentExpression.getText(),
+          via: 'index',
+        },
+      };
     }
     return { reason: 'the loop stores the children somewhere other than on the row or under its key' };
   }
-  if (ts.isCallExpression(expr) && ts.isPropertyAccessExpression(expr.expression) && ts.isIdentifier(expr.expression.expression) && ctx.kind === 'for-of') {
+  if (
+    ts.isCallExpression(expr) &&
+    ts.isPropertyAccessExpression(expr.expression) &&
+    ts.isIdentifier(expr.expression.expression) &&
+    ctx.kind === 'for-of'
+  ) {
     const method = expr.expression.name.text;
     const target = expr.expression.expression.text;
     if (method === 'push' && expr.arguments.length === 1) {
@@ -221,7 +273,12 @@ export function loopEffect(ctx: LoopContext): LoopEffectAnalysis {
         return { effect: { kind: 'push-spread', target, property } };
       }
     }
-    if (method === 'set' && expr.arguments.length === 2 && skipParens(use) === skipParens(expr.arguments[1]) && keyOfRow(expr.arguments[0], ctx)) {
+    if (
+      method === 'set' &&
+      expr.arguments.length === 2 &&
+      skipParens(use) === skipParens(expr.arguments[1]) &&
+      keyOfRow(expr.arguments[0], ctx)
+    ) {
       if (refs.outside > 0) return { reason: usedElsewhere };
       return { effect: { kind: 'keyed', target, keyText: expr.arguments[0].getText(), via: 'map-set' } };
     }

@@ -45,7 +45,11 @@ function tableNames(stmt: unknown): string[] {
   return out;
 }
 
-export async function adviseRewrites(session: DatabaseSession | undefined, sql: string, options: AdviseRewritesOptions = {}): Promise<Rewrite[]> {
+export async function adviseRewrites(
+  session: DatabaseSession | undefined,
+  sql: string,
+  options: AdviseRewritesOptions = {},
+): Promise<Rewrite[]> {
   await loadParser();
   const parsed = parseSelect(sql);
   if (!parsed) return [];

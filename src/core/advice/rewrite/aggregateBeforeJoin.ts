@@ -74,7 +74,16 @@ function qualifiersOf(node: unknown): Set<string> | undefined {
  */
 function countedRows(node: Node, factQualifier: string, factShape: TableShape | undefined): Node {
   const f = nodeAs(node, 'FuncCall');
-  if (!f || funcName(node) !== 'count' || f.agg_star || f.agg_distinct || f.agg_filter || f.agg_order?.length || f.args?.length !== 1) return node;
+  if (
+    !f ||
+    funcName(node) !== 'count' ||
+    f.agg_star ||
+    f.agg_distinct ||
+    f.agg_filter ||
+    f.agg_order?.length ||
+    f.args?.length !== 1
+  )
+    return node;
   const path = columnPath(f.args[0]);
   if (path?.length !== 2 || path[0] !== factQualifier || !isNotNull(factShape, path[1])) return node;
   const { args: _args, ...rest } = f;
@@ -90,7 +99,8 @@ function uniqueName(wanted: string, taken: Set<string>): string {
 
 export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDraft[] {
   const stmt = parsed.stmt;
-  if (!stmt.groupClause?.length || stmt.withClause || stmt.distinctClause || stmt.lockingClause || stmt.windowClause) return [];
+  if (!stmt.groupClause?.length || stmt.withClause || stmt.distinctClause || stmt.lockingClause || stmt.windowClause)
+    return [];
   if (stmt.fromClause?.length !== 1) return [];
   const join = nodeAs(stmt.fromClause[0], 'JoinExpr');
   if (!join || join.isNatural || join.usingClause || join.alias || !join.quals) return [];
@@ -171,7 +181,9 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   if (shapes && dimShape && !isUniqueKey(dimShape, dimKeyColumns)) return [];
 
   // Non-aggregate references outside aggregates: dimension columns, or the fact's join columns.
-  const outside = replaceNodes([stmt.targetList, stmt.sortClause], (node) => (isAggregateCall(node) ? wrap('A_Const', { isnull: true }) : undefined));
+  const outside = replaceNodes([stmt.targetList, stmt.sortClause], (node) =>
+    isAggregateCall(node) ? wrap('A_Const', { isnull: true }) : undefined,
+  );
   for (const path of columnsIn(outside)) {
     if (path.length === 1) continue; // an output alias in ORDER BY
     if (path[0] === fact.qualifier && !keyPairs.some((p) => p.factColumn === path[1])) return [];
@@ -219,9 +231,16 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     if (slots.some((s) => s.text === text)) continue;
     const fn = funcName(a) ?? 'agg';
     if (!inner && !nullIgnoringAggregates.has(fn)) return [];
-    slots.push({ node: a, inner: countedRows(a, fact.qualifier, factShape), text, fn, name: uniqueName(targetAlias.get(text) ?? `${fn}_${fact.relname}`, taken) });
+    slots.push({
+      node: a,
+      inner: countedRows(a, fact.qualifier, factShape),
+      text,
+      fn,
+      name: uniqueName(targetAlias.get(text) ?? `${fn}_${fact.relname}`, taken),
+    });
   }
-  const slotFor = (node: Node): AggregateSlot | undefined => (isAggregateCall(node) ? slots.find((s) => s.text === exprToSql(node)) : undefined);
+  const slotFor = (node: Node): AggregateSlot | undefined =>
+    isAggregateCall(node) ? slots.find((s) => s.text === exprToSql(node)) : undefined;
 
   /** The outer query's stand-in for an aggregate: s.name, with what an empty group would have given when outer. */
   const outerRef = (slot: AggregateSlot): Node => {
@@ -263,14 +282,16 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     inner && dimWhere.length > 0 && keyPairs.length === 1
       ? keysKeptBy(columnRef(fact.qualifier, keyPairs[0].factColumn), dim, keyPairs[0].dimColumn, dimWhere)
       : undefined;
-  let sortPushable = sortItems.length > 0 && stmt.limitCount !== undefined && inner && (dimWhere.length === 0 || keptKeys !== undefined);
+  let sortPushable =
+    sortItems.length > 0 && stmt.limitCount !== undefined && inner && (dimWhere.length === 0 || keptKeys !== undefined);
   for (const s of sortItems) {
     if (!sortPushable || !s.node) break;
     const slot = slotFor(s.node) ?? aliasToSlot(s.node);
     const path = columnPath(s.node);
     let key: Node | undefined;
     if (slot) key = clone(slot.inner);
-    else if (path?.length === 2 && path[0] === fact.qualifier && keyPairs.some((p) => p.factColumn === path[1])) key = columnRef(...path);
+    else if (path?.length === 2 && path[0] === fact.qualifier && keyPairs.some((p) => p.factColumn === path[1]))
+      key = columnRef(...path);
     else if (path?.length === 2 && path[0] === dim.qualifier) {
       const pair = keyPairs.find((p) => p.dimColumn === path[1]);
       if (pair) key = columnRef(fact.qualifier, pair.factColumn);
@@ -285,7 +306,8 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   if (inner) {
     // The inner join drops NULL keys; a NULL group must not take one of the LIMIT's places.
     for (const p of keyPairs) {
-      if (!isNotNull(factShape, p.factColumn)) subWhere.push(wrap('NullTest', { arg: columnRef(fact.qualifier, p.factColumn), nulltesttype: 'IS_NOT_NULL' }));
+      if (!isNotNull(factShape, p.factColumn))
+        subWhere.push(wrap('NullTest', { arg: columnRef(fact.qualifier, p.factColumn), nulltesttype: 'IS_NOT_NULL' }));
     }
   }
   const sub: SelectStmt = {
@@ -296,7 +318,9 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     fromClause: [clone(fact.node)],
     whereClause: andOf(subWhere),
     groupClause: keyPairs.map((p) => columnRef(fact.qualifier, p.factColumn)),
-    havingClause: inner ? replaceNodes(clone(stmt.havingClause), (node) => (slotFor(node) ? clone(slotFor(node)?.inner) : undefined)) : undefined,
+    havingClause: inner
+      ? replaceNodes(clone(stmt.havingClause), (node) => (slotFor(node) ? clone(slotFor(node)?.inner) : undefined))
+      : undefined,
     limitOption: 'LIMIT_OPTION_DEFAULT',
     op: 'SETOP_NONE',
   };
@@ -306,7 +330,9 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     if (stmt.limitOffset) sub.limitOffset = clone(stmt.limitOffset);
   }
   const subselect = wrap('RangeSubselect', { subquery: wrap('SelectStmt', sub), alias: { aliasname: sAlias } });
-  const on = andOf(keyPairs.map((p) => opExpr('=', columnRef(dim.qualifier, p.dimColumn), columnRef(sAlias, p.factColumn))));
+  const on = andOf(
+    keyPairs.map((p) => opExpr('=', columnRef(dim.qualifier, p.dimColumn), columnRef(sAlias, p.factColumn))),
+  );
   const newJoin = inner
     ? wrap('JoinExpr', { jointype: 'JOIN_INNER', larg: subselect, rarg: clone(dim.node), quals: on })
     : wrap('JoinExpr', { jointype: 'JOIN_LEFT', larg: clone(dim.node), rarg: subselect, quals: on });
@@ -345,10 +371,15 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
         `if those rows were meant to stay, move the condition into the ON clause instead.`,
     );
   }
-  if (!dimShape) caveats.push(`Assumes ${dim.qualifier}.${dimKeyColumns.join(', ')} is unique in ${dimName} (a primary key); no catalog was available to check it.`);
+  if (!dimShape)
+    caveats.push(
+      `Assumes ${dim.qualifier}.${dimKeyColumns.join(', ')} is unique in ${dimName} (a primary key); no catalog was available to check it.`,
+    );
   if (pushLimit && !keptKeys) {
     const fk = factShape?.foreignKeys.some(
-      (f) => f.refTable === dim.relname && keyPairs.every((p) => f.columns[f.refColumns.indexOf(p.dimColumn)] === p.factColumn),
+      (f) =>
+        f.refTable === dim.relname &&
+        keyPairs.every((p) => f.columns[f.refColumns.indexOf(p.dimColumn)] === p.factColumn),
     );
     if (!fk) {
       caveats.push(
@@ -380,7 +411,9 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   return [
     {
       id: 'aggregate-before-join',
-      title: pushLimit ? `Aggregate ${factName} first and push ORDER BY … LIMIT into it` : `Aggregate ${factName} before joining ${dimName}`,
+      title: pushLimit
+        ? `Aggregate ${factName} first and push ORDER BY … LIMIT into it`
+        : `Aggregate ${factName} before joining ${dimName}`,
       explanation,
       rewrittenSql: inline.restore(selectWithSubqueries(out)),
       caveats,
@@ -388,4 +421,3 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     },
   ];
 }
-

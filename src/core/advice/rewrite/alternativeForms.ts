@@ -21,7 +21,11 @@ export function canStandIn(r: Rewrite): boolean {
   return (r.newParameters?.length ?? 0) === 0 || (r.executableSql !== undefined && r.extraParamsQuery !== undefined);
 }
 
-export async function alternativeForms(session: DatabaseSession, rewrites: Rewrite[], params: unknown[] | undefined): Promise<AlternativeForm[]> {
+export async function alternativeForms(
+  session: DatabaseSession,
+  rewrites: Rewrite[],
+  params: unknown[] | undefined,
+): Promise<AlternativeForm[]> {
   const out: AlternativeForm[] = [];
   for (const rewrite of rewrites.filter(canStandIn)) {
     const sql = rewrite.executableSql ?? rewrite.rewrittenSql;

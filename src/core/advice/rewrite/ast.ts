@@ -45,7 +45,10 @@ export function parseSelect(sql: string): ParsedSelect | undefined {
   const bytes = Buffer.from(sql, 'utf8');
   const endByte = stmts[0].stmt_len ? startByte + stmts[0].stmt_len : bytes.length;
   const start = bytes.subarray(0, startByte).toString('utf8').length;
-  const body = bytes.subarray(startByte, endByte).toString('utf8').replace(/[\s;]+$/, '');
+  const body = bytes
+    .subarray(startByte, endByte)
+    .toString('utf8')
+    .replace(/[\s;]+$/, '');
   const lead = body.length - body.trimStart().length;
   return { text: body.trim(), stmt, range: { start: start + lead, end: start + body.length } };
 }
@@ -108,7 +111,12 @@ export function starRef(qualifier?: string): Node {
 }
 
 export function funcCall(name: string, args: Node[], extra: Partial<NodeOf<'FuncCall'>> = {}): Node {
-  return wrap('FuncCall', { funcname: [wrap('String', { sval: name })], args, funcformat: 'COERCE_EXPLICIT_CALL', ...extra });
+  return wrap('FuncCall', {
+    funcname: [wrap('String', { sval: name })],
+    args,
+    funcformat: 'COERCE_EXPLICIT_CALL',
+    ...extra,
+  });
 }
 
 export function opExpr(op: string, left: Node, right: Node): Node {
@@ -152,7 +160,10 @@ export function conjunctsOf(node: Node | undefined): Node[] {
 }
 
 /** Calls `visit` on every wrapped node below `value` (not descending into what `visit` returns false for). */
-export function walkNodes(value: unknown, visit: (kind: string, payload: Record<string, unknown>) => boolean | void): void {
+export function walkNodes(
+  value: unknown,
+  visit: (kind: string, payload: Record<string, unknown>) => boolean | void,
+): void {
   if (Array.isArray(value)) {
     for (const item of value) walkNodes(item, visit);
     return;
@@ -328,7 +339,10 @@ export class InlineConditions {
 
   /** A function as the replacement: a condition's `$1` parameters are text, not replacement patterns. */
   restore(sql: string): string {
-    return this.held.reduce((text, { placeholder, sql: condition }) => text.replace(new RegExp(`\\b${placeholder}\\b`), () => condition), sql);
+    return this.held.reduce(
+      (text, { placeholder, sql: condition }) => text.replace(new RegExp(`\\b${placeholder}\\b`), () => condition),
+      sql,
+    );
   }
 }
 
@@ -340,7 +354,8 @@ export class InlineConditions {
  */
 export function keysKeptBy(key: Node, table: FromItem, column: string, conditions: Node[]): Node | undefined {
   if (conditions.length === 0 || containsKind(conditions, ['SubLink', 'FuncCall'])) return undefined;
-  if (!columnsIn(conditions).every((p) => p.length === 1 || (p.length === 2 && p[0] === table.qualifier))) return undefined;
+  if (!columnsIn(conditions).every((p) => p.length === 1 || (p.length === 2 && p[0] === table.qualifier)))
+    return undefined;
   const rv = nodeAs(table.node, 'RangeVar');
   if (!rv) return undefined;
   const alias = `${table.qualifier}_wanted`;

@@ -50,7 +50,16 @@ function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<strin
   const rt = nodeAs(stmt.targetList?.[index], 'ResTarget');
   const link = nodeAs(rt?.val, 'SubLink');
   const sub = nodeAs(link?.subselect, 'SelectStmt');
-  if (!rt || link?.subLinkType !== 'EXPR_SUBLINK' || !sub || sub.groupClause || sub.havingClause || sub.limitCount || sub.sortClause) return undefined;
+  if (
+    !rt ||
+    link?.subLinkType !== 'EXPR_SUBLINK' ||
+    !sub ||
+    sub.groupClause ||
+    sub.havingClause ||
+    sub.limitCount ||
+    sub.sortClause
+  )
+    return undefined;
   const inner = singleTable(sub);
   if (!inner || outerQualifiers.has(inner.qualifier) || sub.targetList?.length !== 1) return undefined;
   const aggregate = nodeAs(sub.targetList[0], 'ResTarget')?.val;
@@ -65,7 +74,8 @@ function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<strin
     const l = columnPath(e?.lexpr);
     const r = columnPath(e?.rexpr);
     const isOuter = (p: string[] | undefined): boolean => p?.length === 2 && outerQualifiers.has(p[0]);
-    const isInner = (p: string[] | undefined): boolean => p !== undefined && (p.length === 1 || p[0] === inner.qualifier);
+    const isInner = (p: string[] | undefined): boolean =>
+      p !== undefined && (p.length === 1 || p[0] === inner.qualifier);
     if (op === '=' && l && r && isOuter(l) !== isOuter(r) && !correlation) {
       const [o, i] = isOuter(l) ? [l, r] : [r, l];
       if (!isInner(i)) return undefined;
@@ -109,7 +119,12 @@ export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft
   let limited = false;
   const keepWanted = (d: Decorrelated): Node[] => {
     if (!outerTable || d.outerColumn[0] !== outerTable.qualifier) return [];
-    const condition = keysKeptBy(columnRef(...d.innerColumn), outerTable, d.outerColumn[1], conjunctsOf(stmt.whereClause));
+    const condition = keysKeptBy(
+      columnRef(...d.innerColumn),
+      outerTable,
+      d.outerColumn[1],
+      conjunctsOf(stmt.whereClause),
+    );
     if (!condition) return [];
     limited = true;
     return [inline.hold(condition)];
@@ -156,4 +171,3 @@ export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft
     },
   ];
 }
-

@@ -4,14 +4,34 @@
  * `= 0` becomes NOT EXISTS. `count(col)` counts non-NULL values, so it adds `col IS NOT NULL`.
  */
 import type { Node, SelectStmt } from '@pgsql/types';
-import { andOf, clone, conjunctsOf, funcName, intConst, intValue, nodeAs, replaceNodes, resTarget, selectToSql, wrap } from './ast';
+import {
+  andOf,
+  clone,
+  conjunctsOf,
+  funcName,
+  intConst,
+  intValue,
+  nodeAs,
+  replaceNodes,
+  resTarget,
+  selectToSql,
+  wrap,
+} from './ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
 
 /** The count subquery of `(SELECT count(…) …)`, when that is what the node is. */
 function countSubquery(node: Node | undefined): SelectStmt | undefined {
   const link = nodeAs(node, 'SubLink');
   const sub = nodeAs(link?.subselect, 'SelectStmt');
-  if (link?.subLinkType !== 'EXPR_SUBLINK' || !sub || sub.groupClause || sub.havingClause || sub.limitCount || sub.targetList?.length !== 1) return undefined;
+  if (
+    link?.subLinkType !== 'EXPR_SUBLINK' ||
+    !sub ||
+    sub.groupClause ||
+    sub.havingClause ||
+    sub.limitCount ||
+    sub.targetList?.length !== 1
+  )
+    return undefined;
   const val = nodeAs(sub.targetList[0], 'ResTarget')?.val;
   const call = nodeAs(val, 'FuncCall');
   if (funcName(val) !== 'count' || !call || call.agg_distinct || call.agg_filter || call.over) return undefined;
@@ -30,10 +50,20 @@ function existenceTest(expr: Node): { sub: SelectStmt; test: Test } | undefined 
   const value = intValue(leftSub ? e.rexpr : e.lexpr);
   if (!sub || value === undefined) return undefined;
   // Normalise to `count <op> value`.
-  const flipped: Record<string, string> = { '>': '<', '<': '>', '>=': '<=', '<=': '>=', '=': '=', '<>': '<>', '!=': '!=' };
+  const flipped: Record<string, string> = {
+    '>': '<',
+    '<': '>',
+    '>=': '<=',
+    '<=': '>=',
+    '=': '=',
+    '<>': '<>',
+    '!=': '!=',
+  };
   const o = leftSub ? op : flipped[op];
-  if ((o === '>' && value === 0) || (o === '>=' && value === 1) || ((o === '<>' || o === '!=') && value === 0)) return { sub, test: 'exists' };
-  if ((o === '=' && value === 0) || (o === '<' && value === 1) || (o === '<=' && value === 0)) return { sub, test: 'not-exists' };
+  if ((o === '>' && value === 0) || (o === '>=' && value === 1) || ((o === '<>' || o === '!=') && value === 0))
+    return { sub, test: 'exists' };
+  if ((o === '=' && value === 0) || (o === '<' && value === 1) || (o === '<=' && value === 0))
+    return { sub, test: 'not-exists' };
   return undefined;
 }
 
@@ -48,7 +78,11 @@ export function countToExists({ parsed }: RewriteInput): RewriteDraft[] {
     if (countArg) where.push(wrap('NullTest', { arg: clone(countArg), nulltesttype: 'IS_NOT_NULL' }));
     const exists = wrap('SubLink', {
       subLinkType: 'EXISTS_SUBLINK',
-      subselect: wrap('SelectStmt', { ...clone(hit.sub), targetList: [resTarget(intConst(1))], whereClause: andOf(where) }),
+      subselect: wrap('SelectStmt', {
+        ...clone(hit.sub),
+        targetList: [resTarget(intConst(1))],
+        whereClause: andOf(where),
+      }),
     });
     return hit.test === 'exists' ? exists : wrap('BoolExpr', { boolop: 'NOT_EXPR', args: [exists] });
   });

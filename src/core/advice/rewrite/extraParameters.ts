@@ -6,7 +6,11 @@
 type RunQuery = (sql: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
 /** The statement's parameters followed by the added ones; undefined when the query finds no row (nothing to continue from). */
-export async function rewriteParameters(run: RunQuery, extraParamsQuery: string | undefined, params: unknown[]): Promise<unknown[] | undefined> {
+export async function rewriteParameters(
+  run: RunQuery,
+  extraParamsQuery: string | undefined,
+  params: unknown[],
+): Promise<unknown[] | undefined> {
   if (!extraParamsQuery) return params;
   const row = (await run(extraParamsQuery, params))[0];
   if (!row) return undefined;

@@ -68,7 +68,8 @@ function joinedFrom(stmt: SelectStmt): JoinedFrom | undefined {
     if (!e || op !== '=') continue;
     const left = columnPath(e.lexpr);
     const right = columnPath(e.rexpr);
-    const isValue = (n: Node | undefined): boolean => !!n && (nodeAs(n, 'A_Const') !== undefined || nodeAs(n, 'ParamRef') !== undefined);
+    const isValue = (n: Node | undefined): boolean =>
+      !!n && (nodeAs(n, 'A_Const') !== undefined || nodeAs(n, 'ParamRef') !== undefined);
     if (left && right) out.equalities.push([left, right], [right, left]);
     else if (left && isValue(e.rexpr)) out.equalities.push([left, 'value']);
     else if (right && isValue(e.lexpr)) out.equalities.push([right, 'value']);
@@ -80,13 +81,27 @@ function joinedFrom(stmt: SelectStmt): JoinedFrom | undefined {
  * The one table whose unique key orders the result, and, over a join, why each other table adds at most one row
  * per ordered row ("customers c: c.id = o.customer_id"); undefined when that cannot be shown.
  */
-function orderedTable(stmt: SelectStmt, qualifiers: Array<string | undefined>, shapes: TableShapes | undefined): { table: FromItem; manyToOne: string[] } | undefined {
+function orderedTable(
+  stmt: SelectStmt,
+  qualifiers: Array<string | undefined>,
+  shapes: TableShapes | undefined,
+): { table: FromItem; manyToOne: string[] } | undefined {
   const single = singleTable(stmt);
-  if (single) return qualifiers.every((q) => q === undefined || q === single.qualifier) ? { table: single, manyToOne: [] } : undefined;
+  if (single)
+    return qualifiers.every((q) => q === undefined || q === single.qualifier)
+      ? { table: single, manyToOne: [] }
+      : undefined;
   const from = joinedFrom(stmt);
   const qualifier = qualifiers[0];
   // Over a join, every sort column is qualified by the same table, which no outer join may null-extend.
-  if (!from || !shapes || qualifier === undefined || qualifiers.some((q) => q !== qualifier) || from.nullable.has(qualifier)) return undefined;
+  if (
+    !from ||
+    !shapes ||
+    qualifier === undefined ||
+    qualifiers.some((q) => q !== qualifier) ||
+    from.nullable.has(qualifier)
+  )
+    return undefined;
   const table = from.tables.find((t) => t.qualifier === qualifier);
   if (!table || new Set(from.tables.map((t) => t.qualifier)).size !== from.tables.length) return undefined;
   const single1 = new Set([qualifier]);
@@ -97,11 +112,15 @@ function orderedTable(stmt: SelectStmt, qualifiers: Array<string | undefined>, s
     for (const t of from.tables) {
       if (single1.has(t.qualifier)) continue;
       // t's columns held equal to a value or to a column of a table already at most one row per ordered row.
-      const bound = from.equalities.filter(([l, r]) => l.length === 2 && l[0] === t.qualifier && (r === 'value' || (r.length === 2 && single1.has(r[0]))));
+      const bound = from.equalities.filter(
+        ([l, r]) => l.length === 2 && l[0] === t.qualifier && (r === 'value' || (r.length === 2 && single1.has(r[0]))),
+      );
       const columns = [...new Set(bound.map(([l]) => l[1]))];
       if (!isUniqueKey(shapeOf(shapes, qualifiedName(t)), columns)) continue;
       single1.add(t.qualifier);
-      manyToOne.push(`${qualifiedName(t)} ${t.qualifier}: ${bound.map(([l, r]) => `${l.join('.')} = ${r === 'value' ? 'a value' : r.join('.')}`).join(' AND ')}`);
+      manyToOne.push(
+        `${qualifiedName(t)} ${t.qualifier}: ${bound.map(([l, r]) => `${l.join('.')} = ${r === 'value' ? 'a value' : r.join('.')}`).join(' AND ')}`,
+      );
       grew = true;
     }
   }
@@ -110,7 +129,15 @@ function orderedTable(stmt: SelectStmt, qualifiers: Array<string | undefined>, s
 
 export function keysetPagination({ parsed, shapes }: RewriteInput): RewriteDraft[] {
   const stmt = parsed.stmt;
-  if (!stmt.fromClause?.length || !stmt.limitOffset || !stmt.limitCount || stmt.groupClause || stmt.distinctClause || stmt.windowClause) return [];
+  if (
+    !stmt.fromClause?.length ||
+    !stmt.limitOffset ||
+    !stmt.limitCount ||
+    stmt.groupClause ||
+    stmt.distinctClause ||
+    stmt.windowClause
+  )
+    return [];
   const offsetValue = intValue(stmt.limitOffset);
   if (offsetValue !== undefined && offsetValue <= 0) return [];
   const items = sortItemsOf(stmt);
@@ -122,7 +149,11 @@ export function keysetPagination({ parsed, shapes }: RewriteInput): RewriteDraft
     if (item.sortby_nulls && item.sortby_nulls !== 'SORTBY_NULLS_DEFAULT') return [];
     columns.push({ path, name: path[path.length - 1], descending: item.sortby_dir === 'SORTBY_DESC' });
   }
-  const ordered = orderedTable(stmt, columns.map((c) => (c.path.length === 2 ? c.path[0] : undefined)), shapes);
+  const ordered = orderedTable(
+    stmt,
+    columns.map((c) => (c.path.length === 2 ? c.path[0] : undefined)),
+    shapes,
+  );
   if (!ordered) return [];
   const table = ordered.table;
   const shape = shapeOf(shapes, qualifiedName(table));
@@ -137,20 +168,25 @@ export function keysetPagination({ parsed, shapes }: RewriteInput): RewriteDraft
     if (!isUniqueKey(shape, names)) return [];
     if (!names.every((n) => isNotNull(shape, n))) return [];
   } else {
-    caveats.push(`Assumes (${names.join(', ')}) is unique and NOT NULL in ${qualifiedName(table)}; no catalog was available to check. Without a unique ordering a keyset skips or repeats rows.`);
+    caveats.push(
+      `Assumes (${names.join(', ')}) is unique and NOT NULL in ${qualifiedName(table)}; no catalog was available to check. Without a unique ordering a keyset skips or repeats rows.`,
+    );
   }
 
   const first = maxParam(stmt) + 1;
   const paramNames = new Map<number, string>();
   columns.forEach((c, i) => paramNames.set(first + i, `last_${c.name}`));
-  const colText = (c: { path: string[] }): string => exprToSql(clone(items[columns.findIndex((x) => x.path === c.path)].node as Node));
+  const colText = (c: { path: string[] }): string =>
+    exprToSql(clone(items[columns.findIndex((x) => x.path === c.path)].node as Node));
   let condition: Node;
   if (columns.every((c) => c.descending === columns[0].descending)) {
     const op = columns[0].descending ? '<' : '>';
     condition =
       columns.length === 1
         ? opExpr(op, parseExpr(colText(columns[0])), paramRef(first))
-        : parseExpr(`(${columns.map(colText).join(', ')}) ${op} (${columns.map((_, i) => `$${first + i}`).join(', ')})`);
+        : parseExpr(
+            `(${columns.map(colText).join(', ')}) ${op} (${columns.map((_, i) => `$${first + i}`).join(', ')})`,
+          );
   } else {
     // Mixed directions: (a > $a) OR (a = $a AND b < $b) …, which a row comparison cannot say.
     const disjuncts = columns.map((c, i) => {
@@ -169,7 +205,8 @@ export function keysetPagination({ parsed, shapes }: RewriteInput): RewriteDraft
     ...clone(stmt),
     targetList: columns.map((c) => resTarget(parseExpr(`(${colText(c)})::text`), `last_${c.name}`)),
     limitCount: intConst(1),
-    limitOffset: offsetValue !== undefined ? intConst(offsetValue - 1) : opExpr('-', clone(stmt.limitOffset), intConst(1)),
+    limitOffset:
+      offsetValue !== undefined ? intConst(offsetValue - 1) : opExpr('-', clone(stmt.limitOffset), intConst(1)),
   };
   const offsetText = exprToSql(stmt.limitOffset);
   return [

@@ -52,13 +52,23 @@ function body(sql: string): string {
 
 /** CONCURRENTLY cannot run inside a transaction block; the plain form builds the same index. */
 export function transactionalIndexSql(sql: string): string {
-  return sql.replace(/\bCONCURRENTLY\s+/i, '').trim().replace(/;\s*$/, '');
+  return sql
+    .replace(/\bCONCURRENTLY\s+/i, '')
+    .trim()
+    .replace(/;\s*$/, '');
 }
 
 /** Original, rewrite, original + index, rewrite + index: medians of `runs` alternating runs per pair of arms. */
-export async function measureCombination(session: DatabaseSession, input: CombinationInput, options: CombinationOptions = {}): Promise<RewriteCombination> {
+export async function measureCombination(
+  session: DatabaseSession,
+  input: CombinationInput,
+  options: CombinationOptions = {},
+): Promise<RewriteCombination> {
   if (!session.inTransaction) {
-    throw new TunerError('bad-input', 'This session cannot build an index inside a rolled-back transaction, so the rewrite was not measured with the index.');
+    throw new TunerError(
+      'bad-input',
+      'This session cannot build an index inside a rolled-back transaction, so the rewrite was not measured with the index.',
+    );
   }
   if (input.indexSql.length === 0) throw new TunerError('bad-input', 'No index to measure the rewrite with.');
   const runs = Math.max(1, options.runs ?? 3);

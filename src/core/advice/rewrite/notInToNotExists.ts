@@ -45,7 +45,16 @@ export function notInToNotExists({ parsed, shapes }: RewriteInput): RewriteDraft
     const sub = nodeAs(link.subselect, 'SelectStmt');
     const inner = sub ? singleTable(sub) : undefined;
     const outerPath = columnPath(link.testexpr);
-    if (!sub || !inner || !outerPath || sub.groupClause || sub.limitCount || sub.distinctClause || sub.targetList?.length !== 1) continue;
+    if (
+      !sub ||
+      !inner ||
+      !outerPath ||
+      sub.groupClause ||
+      sub.limitCount ||
+      sub.distinctClause ||
+      sub.targetList?.length !== 1
+    )
+      continue;
     const innerPath = columnPath(nodeAs(sub.targetList[0], 'ResTarget')?.val);
     if (!innerPath) continue;
     // Qualify both sides, so that inside NOT EXISTS neither name can bind to the other table.
@@ -60,13 +69,17 @@ export function notInToNotExists({ parsed, shapes }: RewriteInput): RewriteDraft
     const innerShape = shapeOf(shapes, qualifiedName(inner));
     const innerNotNull = isNotNull(innerShape, innerColumn) || filteredNotNull(sub, innerColumn);
     const outerColumn = outerRef[outerRef.length - 1];
-    const outerShape = outerTable && outerRef[0] === outerTable.qualifier ? shapeOf(shapes, qualifiedName(outerTable)) : undefined;
+    const outerShape =
+      outerTable && outerRef[0] === outerTable.qualifier ? shapeOf(shapes, qualifiedName(outerTable)) : undefined;
     const outerNotNull = isNotNull(outerShape, outerColumn);
 
     const existsSub: SelectStmt = {
       ...clone(sub),
       targetList: [resTarget(intConst(1))],
-      whereClause: andOf([...conjunctsOf(clone(sub.whereClause)), opExpr('=', columnRef(...innerRef), columnRef(...outerRef))]),
+      whereClause: andOf([
+        ...conjunctsOf(clone(sub.whereClause)),
+        opExpr('=', columnRef(...innerRef), columnRef(...outerRef)),
+      ]),
     };
     const notExists = wrap('BoolExpr', {
       boolop: 'NOT_EXPR',

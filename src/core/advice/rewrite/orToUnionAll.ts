@@ -48,7 +48,8 @@ const unionAlias = 'u';
 export function orToUnionAll({ parsed, shapes }: RewriteInput): RewriteDraft[] {
   const stmt = parsed.stmt;
   const table = singleTable(stmt);
-  if (!table || stmt.groupClause || stmt.havingClause || stmt.distinctClause || stmt.lockingClause || stmt.windowClause) return [];
+  if (!table || stmt.groupClause || stmt.havingClause || stmt.distinctClause || stmt.lockingClause || stmt.windowClause)
+    return [];
   // ORDER BY goes with a LIMIT (a top-n per branch), and a LIMIT needs an ORDER BY to mean anything.
   if (!stmt.sortClause?.length !== !stmt.limitCount) return [];
   // OFFSET alone needs every row of every branch: nothing to gain.
@@ -87,18 +88,23 @@ export function orToUnionAll({ parsed, shapes }: RewriteInput): RewriteDraft[] {
   if (shape) {
     if (!columns.every((c) => hasLeadingIndex(shape, c as string))) return [];
   } else {
-    caveats.push(`Pays off only when an index leads with each of ${columns.join(', ')}; no catalog was available to check.`);
+    caveats.push(
+      `Pays off only when an index leads with each of ${columns.join(', ')}; no catalog was available to check.`,
+    );
   }
 
   const rest = conjuncts.filter((_, i) => i !== orIndex);
   const branches: SelectStmt[] = disjuncts.map((d, k) => {
-    const earlier = disjuncts.slice(0, k).map((e) => wrap('BooleanTest', { arg: clone(e), booltesttype: 'IS_NOT_TRUE' }));
+    const earlier = disjuncts
+      .slice(0, k)
+      .map((e) => wrap('BooleanTest', { arg: clone(e), booltesttype: 'IS_NOT_TRUE' }));
     const branch: SelectStmt = { ...clone(stmt), whereClause: andOf([...rest.map(clone), clone(d), ...earlier]) };
     if (page) {
       branch.limitCount = clone(page.branchLimit);
       delete branch.limitOffset;
     }
-    if (order?.extraTargets.length) branch.targetList = [...(branch.targetList ?? []), ...order.extraTargets.map(clone)];
+    if (order?.extraTargets.length)
+      branch.targetList = [...(branch.targetList ?? []), ...order.extraTargets.map(clone)];
     return branch;
   });
   let union: SelectStmt = branches[0];
@@ -107,12 +113,18 @@ export function orToUnionAll({ parsed, shapes }: RewriteInput): RewriteDraft[] {
   }
   let rewritten = union;
   if (order && page) {
-    const cut: Partial<SelectStmt> = { sortClause: order.sort, limitCount: clone(page.count), limitOption: stmt.limitOption ?? 'LIMIT_OPTION_COUNT' };
+    const cut: Partial<SelectStmt> = {
+      sortClause: order.sort,
+      limitCount: clone(page.count),
+      limitOption: stmt.limitOption ?? 'LIMIT_OPTION_COUNT',
+    };
     if (page.offset) cut.limitOffset = clone(page.offset);
     rewritten = order.projection
       ? {
           targetList: order.projection,
-          fromClause: [wrap('RangeSubselect', { subquery: wrap('SelectStmt', union), alias: { aliasname: unionAlias } })],
+          fromClause: [
+            wrap('RangeSubselect', { subquery: wrap('SelectStmt', union), alias: { aliasname: unionAlias } }),
+          ],
           op: 'SETOP_NONE',
           ...cut,
         }
@@ -123,7 +135,10 @@ export function orToUnionAll({ parsed, shapes }: RewriteInput): RewriteDraft[] {
         (page.offset ? ` (LIMIT ${limitText(page.count)} OFFSET ${limitText(page.offset)})` : '') +
         `; indexes on ${columns.map((c) => `(${[c, ...keys.filter((k) => k !== c)].join(', ')})`).join(' and ')} let each branch stop after those rows.`,
     );
-    if (page.offset) caveats.push('A deep OFFSET still reads every skipped row, in each branch: a keyset (WHERE key > last key) avoids that.');
+    if (page.offset)
+      caveats.push(
+        'A deep OFFSET still reads every skipped row, in each branch: a keyset (WHERE key > last key) avoids that.',
+      );
   }
   return [
     {
@@ -132,8 +147,12 @@ export function orToUnionAll({ parsed, shapes }: RewriteInput): RewriteDraft[] {
       explanation:
         `One index cannot serve a condition on ${columns.join(' or ')}, so the OR makes PostgreSQL read the table (or combine bitmaps). ` +
         `Each UNION ALL branch filters on one column and can use that column's index; later branches exclude rows an earlier branch returned, so no row is duplicated.` +
-        (order ? ` The ORDER BY … LIMIT is applied in each branch (a top-n each${page?.offset ? ', n counting the skipped OFFSET rows too' : ''}) and again to the union.` : '') +
-        (order?.projection ? ` The union cannot sort by ${order.extraTargets.length > 1 ? 'keys it does not return' : 'a key it does not return'}, so each branch also returns ${order.extraTargets.map((t) => nodeAs(t, 'ResTarget')?.name).join(', ')}, which the outer query sorts by and leaves out.` : ''),
+        (order
+          ? ` The ORDER BY … LIMIT is applied in each branch (a top-n each${page?.offset ? ', n counting the skipped OFFSET rows too' : ''}) and again to the union.`
+          : '') +
+        (order?.projection
+          ? ` The union cannot sort by ${order.extraTargets.length > 1 ? 'keys it does not return' : 'a key it does not return'}, so each branch also returns ${order.extraTargets.map((t) => nodeAs(t, 'ResTarget')?.name).join(', ')}, which the outer query sorts by and leaves out.`
+          : ''),
       rewrittenSql: order?.projection ? selectWithSubqueries(rewritten) : selectToSql(rewritten),
       caveats,
     },
@@ -169,7 +188,8 @@ function pageOf(stmt: SelectStmt): Page | undefined {
   if (!isPageValue(offset)) return undefined;
   const n = intValue(count);
   const m = intValue(offset);
-  const branchLimit = n !== undefined && m !== undefined ? intConst(n + m) : opExpr('+', asBigint(count), asBigint(offset));
+  const branchLimit =
+    n !== undefined && m !== undefined ? intConst(n + m) : opExpr('+', asBigint(count), asBigint(offset));
   return { count, offset, branchLimit };
 }
 
@@ -179,7 +199,10 @@ function isPageValue(node: Node): boolean {
 
 function asBigint(node: Node): Node {
   if (!nodeAs(node, 'ParamRef')) return clone(node);
-  return wrap('TypeCast', { arg: clone(node), typeName: { names: ['pg_catalog', 'int8'].map((sval) => wrap('String', { sval })), typemod: -1 } });
+  return wrap('TypeCast', {
+    arg: clone(node),
+    typeName: { names: ['pg_catalog', 'int8'].map((sval) => wrap('String', { sval })), typemod: -1 },
+  });
 }
 
 function limitText(node: Node): string {
@@ -188,7 +211,8 @@ function limitText(node: Node): string {
   const param = nodeAs(node, 'ParamRef');
   if (param) return `$${param.number}`;
   const sum = nodeAs(node, 'A_Expr');
-  if (sum?.lexpr && sum.rexpr) return `${limitText(nodeAs(sum.lexpr, 'TypeCast')?.arg ?? sum.lexpr)} + ${limitText(nodeAs(sum.rexpr, 'TypeCast')?.arg ?? sum.rexpr)}`;
+  if (sum?.lexpr && sum.rexpr)
+    return `${limitText(nodeAs(sum.lexpr, 'TypeCast')?.arg ?? sum.lexpr)} + ${limitText(nodeAs(sum.rexpr, 'TypeCast')?.arg ?? sum.rexpr)}`;
   return 'n';
 }
 
@@ -249,7 +273,11 @@ function directKey(stmt: SelectStmt, item: SortBy): SortBy | undefined {
   const match = targets.find((t) => {
     if (t.name) return t.name === name && path.length === 1;
     const tpath = columnPath(t.val);
-    return tpath !== undefined && tpath[tpath.length - 1] === name && (path.length === 1 || tpath.length === 1 || tpath.join('.') === path.join('.'));
+    return (
+      tpath !== undefined &&
+      tpath[tpath.length - 1] === name &&
+      (path.length === 1 || tpath.length === 1 || tpath.join('.') === path.join('.'))
+    );
   });
   if (!match && !star) return undefined;
   return { ...clone(item), node: columnRef(name) };

@@ -20,7 +20,12 @@ export interface RewriteWithIndexResult {
  * Asks the index advisor (measured what-if: the caller must allow building, never on production) and, when its
  * best combination applies to a rewrite, measures that rewrite with the advisor's indexes.
  */
-export async function adviseRewriteWithIndex(session: DatabaseSession, sql: string, rewrites: Rewrite[], options: CombinationOptions = {}): Promise<RewriteWithIndexResult> {
+export async function adviseRewriteWithIndex(
+  session: DatabaseSession,
+  sql: string,
+  rewrites: Rewrite[],
+  options: CombinationOptions = {},
+): Promise<RewriteWithIndexResult> {
   const forms = await alternativeForms(session, rewrites, options.params);
   const advice = await adviseIndexes(session, sql, {
     allowMeasuredWhatIf: true,

@@ -15,7 +15,11 @@ function opOf(node: Node | undefined): string | undefined {
 }
 
 function isValue(node: Node | undefined): boolean {
-  return nodeAs(node, 'A_Const') !== undefined || nodeAs(node, 'ParamRef') !== undefined || (nodeAs(node, 'TypeCast') !== undefined && isValue(nodeAs(node, 'TypeCast')?.arg));
+  return (
+    nodeAs(node, 'A_Const') !== undefined ||
+    nodeAs(node, 'ParamRef') !== undefined ||
+    (nodeAs(node, 'TypeCast') !== undefined && isValue(nodeAs(node, 'TypeCast')?.arg))
+  );
 }
 
 /** `date(col)` or `col::date` → col's text. */
@@ -26,7 +30,8 @@ function dateOf(node: Node | undefined): string | undefined {
     return type === 'date' && columnPath(cast.arg) ? exprToSql(cast.arg as Node) : undefined;
   }
   const call = nodeAs(node, 'FuncCall');
-  if (call && funcName(node) === 'date' && call.args?.length === 1 && columnPath(call.args[0])) return exprToSql(call.args[0]);
+  if (call && funcName(node) === 'date' && call.args?.length === 1 && columnPath(call.args[0]))
+    return exprToSql(call.args[0]);
   return undefined;
 }
 

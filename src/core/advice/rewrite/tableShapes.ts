@@ -103,11 +103,17 @@ async function readShape(session: DatabaseSession, name: string): Promise<TableS
   if (!rel) return undefined;
   const oid = String(rel.oid);
   const columns = await session.query<{ name: string; not_null: boolean; type: string }>(columnsQuery, [oid]);
-  const indexes = await session.query<{ name: string; is_unique: boolean; is_primary: boolean; partial: boolean; key_count: number; columns: unknown }>(
-    indexesQuery,
-    [oid],
-  );
-  const fks = await session.query<{ ref_table: string; columns: unknown; ref_columns: unknown }>(foreignKeysQuery, [oid]);
+  const indexes = await session.query<{
+    name: string;
+    is_unique: boolean;
+    is_primary: boolean;
+    partial: boolean;
+    key_count: number;
+    columns: unknown;
+  }>(indexesQuery, [oid]);
+  const fks = await session.query<{ ref_table: string; columns: unknown; ref_columns: unknown }>(foreignKeysQuery, [
+    oid,
+  ]);
   const shape: TableShape = {
     schema: rel.schema,
     name: rel.name,

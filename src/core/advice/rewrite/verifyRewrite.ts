@@ -11,9 +11,27 @@ import type { Node, SelectStmt, SortBy } from '@pgsql/types';
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { parsePlan } from '../../plan/parsePlan';
 import { TunerError } from '../../errors';
-import type { EquivalenceFigures, RewriteMeasurement, RunFigures, TieBoundary, Verification } from '../rewriteSuggestion';
+import type {
+  EquivalenceFigures,
+  RewriteMeasurement,
+  RunFigures,
+  TieBoundary,
+  Verification,
+} from '../rewriteSuggestion';
 import type { Plan } from '../../plan/planNode';
-import { clone, columnPath, exprToSql, intConst, intValue, maxParam, nodeAs, opExpr, parseSelect, walkNodes, wrap } from './ast';
+import {
+  clone,
+  columnPath,
+  exprToSql,
+  intConst,
+  intValue,
+  maxParam,
+  nodeAs,
+  opExpr,
+  parseSelect,
+  walkNodes,
+  wrap,
+} from './ast';
 import { median } from '../median';
 import { emptyPreviousPage, rewriteParameters } from './extraParameters';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
@@ -49,7 +67,8 @@ export interface VerifyResult {
 }
 
 /** The rule for "faster beyond noise", applied to the medians and the samples. */
-export const noiseRule = 'the rewrite’s median is at most 0.9 × the original’s and its slowest run is faster than the original’s fastest';
+export const noiseRule =
+  'the rewrite’s median is at most 0.9 × the original’s and its slowest run is faster than the original’s fastest';
 
 interface SortKeys {
   /** 1-based output column positions of the ORDER BY keys, when every key is an output column. */
@@ -79,7 +98,10 @@ function sortKeysOf(stmt: SelectStmt): SortKeys {
       // A star before the key hides how many columns come first.
       if (columnPath(rt.val) === undefined && nodeAs(rt.val, 'ColumnRef')) return out;
       const tpath = columnPath(rt.val);
-      if ((path?.length === 1 && (rt.name === path[0] || (!rt.name && tpath?.[tpath.length - 1] === path[0]))) || exprToSql(rt.val) === text) {
+      if (
+        (path?.length === 1 && (rt.name === path[0] || (!rt.name && tpath?.[tpath.length - 1] === path[0]))) ||
+        exprToSql(rt.val) === text
+      ) {
         found = i + 1;
         break;
       }
@@ -105,12 +127,16 @@ function boundOf(node: Node | undefined, params: unknown[]): Bound | undefined {
   if (literal !== undefined) return { node, value: literal };
   const ref = nodeAs(node, 'ParamRef');
   const given = ref?.number ? params[ref.number - 1] : undefined;
-  const value = typeof given === 'number' || typeof given === 'bigint' || typeof given === 'string' ? Number(given) : NaN;
+  const value =
+    typeof given === 'number' || typeof given === 'bigint' || typeof given === 'string' ? Number(given) : NaN;
   return Number.isInteger(value) && value >= 0 ? { node, value } : undefined;
 }
 
 /** The page's OFFSET (0 when absent) and LIMIT (absent: no end boundary), when both values are known. */
-function pageBounds(stmt: SelectStmt, params: unknown[]): { offset: number; offsetBound?: Bound; limitBound?: Bound } | undefined {
+function pageBounds(
+  stmt: SelectStmt,
+  params: unknown[],
+): { offset: number; offsetBound?: Bound; limitBound?: Bound } | undefined {
   const offsetBound = stmt.limitOffset ? boundOf(stmt.limitOffset, params) : { value: 0 };
   const limitBound = stmt.limitCount ? boundOf(stmt.limitCount, params) : undefined;
   if (!offsetBound || (stmt.limitCount && !limitBound)) return undefined;
@@ -120,11 +146,18 @@ function pageBounds(stmt: SelectStmt, params: unknown[]): { offset: number; offs
 /** The bound moved to `target`; a `$n` stays referenced (`$n - 1`) so the server still infers its type. */
 function movedBound(bound: Bound | undefined, target: number): Node {
   if (!bound?.node || nodeAs(bound.node, 'ParamRef') === undefined) return intConst(target);
-  return target >= bound.value ? opExpr('+', clone(bound.node), intConst(target - bound.value)) : opExpr('-', clone(bound.node), intConst(bound.value - target));
+  return target >= bound.value
+    ? opExpr('+', clone(bound.node), intConst(target - bound.value))
+    : opExpr('-', clone(bound.node), intConst(bound.value - target));
 }
 
 /** The original's page starting `before` rows earlier and `count` rows long. */
-function widenedPage(stmt: SelectStmt, bounds: NonNullable<ReturnType<typeof pageBounds>>, before: number, count: number): SelectStmt {
+function widenedPage(
+  stmt: SelectStmt,
+  bounds: NonNullable<ReturnType<typeof pageBounds>>,
+  before: number,
+  count: number,
+): SelectStmt {
   const out: SelectStmt = { ...clone(stmt), limitCount: movedBound(bounds.limitBound, count) };
   if (!out.limitOption || out.limitOption === 'LIMIT_OPTION_DEFAULT') out.limitOption = 'LIMIT_OPTION_COUNT';
   if (before > 0) out.limitOffset = movedBound(bounds.offsetBound, bounds.offset - before);
@@ -158,8 +191,12 @@ function unpagedSql(stmt: SelectStmt, given: number): { sql: string; references:
 /** "Rows tie on the ORDER BY key at the OFFSET boundary (…)", naming the boundaries that tie. */
 function tieWhere(tied: TieBoundary[], offset: number): string {
   const parts: string[] = [];
-  if (tied.includes('page-start')) parts.push(`at the OFFSET boundary (row ${offset}, the last one OFFSET skips, and row ${offset + 1}, the first returned, have the same key)`);
-  if (tied.includes('page-end')) parts.push('at the LIMIT boundary (the last row returned and the next one have the same key)');
+  if (tied.includes('page-start'))
+    parts.push(
+      `at the OFFSET boundary (row ${offset}, the last one OFFSET skips, and row ${offset + 1}, the first returned, have the same key)`,
+    );
+  if (tied.includes('page-end'))
+    parts.push('at the LIMIT boundary (the last row returned and the next one have the same key)');
   return `Rows tie on the ORDER BY key ${parts.join(' and ')}`;
 }
 
@@ -172,16 +209,24 @@ type NotInTieGroup = (rows: string[], key: string) => Promise<number>;
  * boundary, rows that are all rows of the original with that key (any of them is a correct answer).
  * The first difference found, in words, or undefined.
  */
-async function differenceOutsideTies(rowsA: Keyed[], rowsB: Keyed[], tied: TieBoundary[], notInTieGroup: NotInTieGroup): Promise<string | undefined> {
-  if (rowsA.length !== rowsB.length) return `the original's page has ${rowsA.length} rows, the rewrite's ${rowsB.length}`;
+async function differenceOutsideTies(
+  rowsA: Keyed[],
+  rowsB: Keyed[],
+  tied: TieBoundary[],
+  notInTieGroup: NotInTieGroup,
+): Promise<string | undefined> {
+  if (rowsA.length !== rowsB.length)
+    return `the original's page has ${rowsA.length} rows, the rewrite's ${rowsB.length}`;
   const at = rowsA.findIndex((row, i) => row.k !== rowsB[i].k);
-  if (at >= 0) return `row ${at + 1} of the page has the ORDER BY key ${rowsA[at].k} in the original and ${rowsB[at].k} in the rewrite`;
-  for (let start = 0; start < rowsA.length; ) {
+  if (at >= 0)
+    return `row ${at + 1} of the page has the ORDER BY key ${rowsA[at].k} in the original and ${rowsB[at].k} in the rewrite`;
+  for (let start = 0; start < rowsA.length;) {
     let end = start + 1;
     while (end < rowsA.length && rowsA[end].k === rowsA[start].k) end++;
     const ours = rowsA.slice(start, end).map((row) => row.r);
     const theirs = rowsB.slice(start, end).map((row) => row.r);
-    const atBoundary = (start === 0 && tied.includes('page-start')) || (end === rowsA.length && tied.includes('page-end'));
+    const atBoundary =
+      (start === 0 && tied.includes('page-start')) || (end === rowsA.length && tied.includes('page-end'));
     const place = `rows ${start + 1}–${end} of the page (ORDER BY key ${rowsA[start].k})`;
     if (atBoundary) {
       const missing = await notInTieGroup(theirs, rowsA[start].k);
@@ -198,9 +243,16 @@ function body(sql: string): string {
   return parseSelect(sql)?.text ?? sql.trim().replace(/;\s*$/, '');
 }
 
-async function readOnly<T>(session: DatabaseSession, work: (tx: TransactionScope) => Promise<T>, options: VerifyOptions): Promise<T> {
+async function readOnly<T>(
+  session: DatabaseSession,
+  work: (tx: TransactionScope) => Promise<T>,
+  options: VerifyOptions,
+): Promise<T> {
   if (!session.inTransaction) {
-    throw new TunerError('bad-input', 'This session cannot run statements inside one read-only transaction, so the rewrite was not run.');
+    throw new TunerError(
+      'bad-input',
+      'This session cannot run statements inside one read-only transaction, so the rewrite was not run.',
+    );
   }
   return session.inTransaction(
     async (tx) => {
@@ -223,7 +275,10 @@ function tablesRead(stmt: SelectStmt): string[] {
     if (kind === 'CommonTableExpr' && typeof payload.ctename === 'string') ctes.add(payload.ctename);
     if (kind === 'RangeVar' && typeof payload.relname === 'string') {
       const schema = typeof payload.schemaname === 'string' ? payload.schemaname : undefined;
-      if (schema || !ctes.has(payload.relname)) tables.add(schema ? `${quoteIdentifier(schema)}.${quoteIdentifier(payload.relname)}` : quoteIdentifier(payload.relname));
+      if (schema || !ctes.has(payload.relname))
+        tables.add(
+          schema ? `${quoteIdentifier(schema)}.${quoteIdentifier(payload.relname)}` : quoteIdentifier(payload.relname),
+        );
     }
   });
   return [...tables];
@@ -235,7 +290,8 @@ function tablesRead(stmt: SelectStmt): string[] {
  * "equivalent".
  */
 async function untestedOnData(tx: TransactionScope, stmt: SelectStmt, rows: number): Promise<string | undefined> {
-  if (rows === 0) return 'Both forms return no rows on this database, so comparing them proves nothing: not tested on data.';
+  if (rows === 0)
+    return 'Both forms return no rows on this database, so comparing them proves nothing: not tested on data.';
   const tables = tablesRead(stmt);
   if (tables.length === 0) return undefined;
   // At most nearEmptyRows + 1 rows read from each table: cheap on a table of any size.
@@ -256,7 +312,11 @@ interface Comparison {
   figures?: EquivalenceFigures;
 }
 
-async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, options: VerifyOptions): Promise<Comparison> {
+async function compare(
+  session: DatabaseSession,
+  rewrite: VerifiableRewrite,
+  options: VerifyOptions,
+): Promise<Comparison> {
   const a = body(rewrite.originalSql);
   const b = body(rewrite.executableSql ?? rewrite.rewrittenSql);
   const parsedA = parseSelect(a);
@@ -264,7 +324,11 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
   const params = options.params ?? [];
   const needed = maxParam(parsedA.stmt);
   if (params.length < needed) {
-    return { verification: 'unverified', reason: `The statement has $1…$${needed} and no values were given for them, so neither form was run.`, extraParams: [] };
+    return {
+      verification: 'unverified',
+      reason: `The statement has $1…$${needed} and no values were given for them, so neither form was run.`,
+      extraParams: [],
+    };
   }
   const rowLimit = options.orderedRowLimit ?? 10_000;
   return readOnly(
@@ -291,7 +355,12 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
       const multisetEqual = aRows === bRows && aOnly === 0 && bOnly === 0;
       const multiset = `${aOnly} row(s) only in the original, ${bOnly} only in the rewrite; ${aRows} vs ${bRows} rows`;
       const counted = { originalRows: aRows, rewriteRows: bRows, onlyInOriginal: aOnly, onlyInRewrite: bOnly };
-      const verdict = (verification: Verification, reason: string, order: EquivalenceFigures['order'], tied?: TieBoundary[]): Comparison => ({
+      const verdict = (
+        verification: Verification,
+        reason: string,
+        order: EquivalenceFigures['order'],
+        tied?: TieBoundary[],
+      ): Comparison => ({
         verification,
         reason,
         extraParams,
@@ -304,14 +373,27 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
         if (untested) return verdict('not-tested-on-data', untested, stmt.sortClause?.length ? 'same' : 'no-order');
       }
       if (!stmt.sortClause?.length) {
-        if (stmt.limitCount) return verdict('unverified', `LIMIT without ORDER BY returns arbitrary rows, so no comparison can prove anything (${multiset}).`, 'no-order');
-        return verdict(multisetEqual ? 'equivalent' : 'not-equivalent', `Compared as multisets: ${multiset}.`, 'no-order');
+        if (stmt.limitCount)
+          return verdict(
+            'unverified',
+            `LIMIT without ORDER BY returns arbitrary rows, so no comparison can prove anything (${multiset}).`,
+            'no-order',
+          );
+        return verdict(
+          multisetEqual ? 'equivalent' : 'not-equivalent',
+          `Compared as multisets: ${multiset}.`,
+          'no-order',
+        );
       }
 
       // Ordered comparison, with ties on the sort key found in the original's rows around the page.
       const keys = sortKeysOf(stmt);
       if (aRows > rowLimit) {
-        return verdict(multisetEqual ? 'equivalent' : 'not-equivalent', `Compared as multisets: ${multiset}; the order was not compared (more than ${rowLimit} rows).`, 'too-many-rows');
+        return verdict(
+          multisetEqual ? 'equivalent' : 'not-equivalent',
+          `Compared as multisets: ${multiset}; the order was not compared (more than ${rowLimit} rows).`,
+          'too-many-rows',
+        );
       }
       const width = Math.max(0, ...(keys.positions ?? [0]));
       const alias = width > 0 ? `x(${Array.from({ length: width }, (_, i) => `c${i + 1}`).join(', ')})` : 'x';
@@ -323,7 +405,8 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
       const rowsB = await fetchOrdered(b, bParams);
       const sameOrder = rowsA.length === rowsB.length && rowsA.every((row, i) => row.r === rowsB[i].r);
       if (!keys.positions) {
-        if (multisetEqual && sameOrder) return verdict('equivalent', `Same rows in the same order (${aRows} rows).`, 'same');
+        if (multisetEqual && sameOrder)
+          return verdict('equivalent', `Same rows in the same order (${aRows} rows).`, 'same');
         return verdict(
           multisetEqual ? 'unverified' : 'not-equivalent',
           `${multisetEqual ? 'Same rows, different order' : `Compared as multisets: ${multiset}`}; the ORDER BY keys are not output columns, so ties could not be checked.`,
@@ -335,7 +418,10 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
       if (bounds && rowsA.length > 0 && (bounds.offset > 0 || stmt.limitCount)) {
         // One more run of the original, one row wider on each side: row m (the last OFFSET skips) and the row after the page.
         const before = bounds.offset > 0 ? 1 : 0;
-        const probe = await fetchOrdered(exprToSql(wrap('SelectStmt', widenedPage(stmt, bounds, before, rowsA.length + before + 1))), params);
+        const probe = await fetchOrdered(
+          exprToSql(wrap('SelectStmt', widenedPage(stmt, bounds, before, rowsA.length + before + 1))),
+          params,
+        );
         if (before === 1 && probe.length > 0 && probe[0].k === rowsA[0].k) tied.push('page-start');
         const after = probe[before + rowsA.length];
         if (stmt.limitCount && after && after.k === rowsA[rowsA.length - 1].k) tied.push('page-end');
@@ -352,7 +438,13 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
           );
           return Number(found[0].n);
         });
-        if (difference) return verdict('not-equivalent', `${where}, yet the forms differ outside what those ties allow: ${difference} (${multiset}).`, sameOrder ? 'same' : 'differs', tied);
+        if (difference)
+          return verdict(
+            'not-equivalent',
+            `${where}, yet the forms differ outside what those ties allow: ${difference} (${multiset}).`,
+            sameOrder ? 'same' : 'differs',
+            tied,
+          );
         return verdict(
           'unverified',
           `${where}, so either form may return any of the tied rows there: an order-sensitive comparison is impossible. ` +
@@ -363,17 +455,25 @@ async function compare(session: DatabaseSession, rewrite: VerifiableRewrite, opt
       }
       let tiesInside = false;
       for (let i = 1; i < rowsA.length; i++) if (rowsA[i].k === rowsA[i - 1].k) tiesInside = true;
-      if (!multisetEqual) return verdict('not-equivalent', `Compared as multisets: ${multiset}.`, sameOrder ? 'same' : 'differs');
+      if (!multisetEqual)
+        return verdict('not-equivalent', `Compared as multisets: ${multiset}.`, sameOrder ? 'same' : 'differs');
       if (sameOrder) return verdict('equivalent', `Same ${aRows} rows in the same order (${multiset}).`, 'same');
       if (tiesInside) {
-        return verdict('equivalent', `Same ${aRows} rows; their order differs only among rows that tie on the ORDER BY key, whose order SQL leaves open.`, 'ties-only');
+        return verdict(
+          'equivalent',
+          `Same ${aRows} rows; their order differs only among rows that tie on the ORDER BY key, whose order SQL leaves open.`,
+          'ties-only',
+        );
       }
-      return verdict('not-equivalent', `Same rows but in a different order although the ORDER BY key has no ties (${aRows} rows).`, 'differs');
+      return verdict(
+        'not-equivalent',
+        `Same rows but in a different order although the ORDER BY key has no ties (${aRows} rows).`,
+        'differs',
+      );
     },
     options,
   );
 }
-
 
 export interface RunSample {
   timeMs: number;
@@ -417,7 +517,12 @@ export function sampleOf(planJson: string): RunSample {
   return sample;
 }
 
-async function explainOnce(session: DatabaseSession, sql: string, params: unknown[], options: VerifyOptions): Promise<RunSample> {
+async function explainOnce(
+  session: DatabaseSession,
+  sql: string,
+  params: unknown[],
+  options: VerifyOptions,
+): Promise<RunSample> {
   const result = await session.explain({
     sql,
     analyze: true,
@@ -433,7 +538,9 @@ export function figuresOf(samples: RunSample[]): RunFigures {
   const times = samples.map((s) => s.timeMs);
   const m = median(times);
   // With an even count the median is between two runs: the figures are the slower one's.
-  const at = samples.find((s) => s.timeMs === m) ?? [...samples].sort((x, y) => x.timeMs - y.timeMs)[Math.floor(samples.length / 2)];
+  const at =
+    samples.find((s) => s.timeMs === m) ??
+    [...samples].sort((x, y) => x.timeMs - y.timeMs)[Math.floor(samples.length / 2)];
   const out: RunFigures = {
     timeMs: m,
     samplesMs: times,
@@ -468,11 +575,22 @@ export async function measurePair(
   const fa = figuresOf(a);
   const fb = figuresOf(b);
   const faster = fb.timeMs <= 0.9 * fa.timeMs && Math.max(...fb.samplesMs) < Math.min(...fa.samplesMs);
-  return { where: session.label, before: fa, after: fb, ratio: fb.timeMs > 0 ? fa.timeMs / fb.timeMs : Infinity, faster, noiseRule };
+  return {
+    where: session.label,
+    before: fa,
+    after: fb,
+    ratio: fb.timeMs > 0 ? fa.timeMs / fb.timeMs : Infinity,
+    faster,
+    noiseRule,
+  };
 }
 
 /** Runs both forms on the session: are they equivalent, and is the rewrite faster beyond noise? */
-export async function verifyRewrite(session: DatabaseSession, rewrite: VerifiableRewrite, options: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyRewrite(
+  session: DatabaseSession,
+  rewrite: VerifiableRewrite,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
   if (rewrite.knownDifference) {
     return { verification: 'not-equivalent', verificationReason: rewrite.knownDifference, quickFix: false };
   }
@@ -481,9 +599,17 @@ export async function verifyRewrite(session: DatabaseSession, rewrite: Verifiabl
     comparison = await compare(session, rewrite, options);
   } catch (err) {
     if (err instanceof TunerError && err.reason === 'cancelled') throw err;
-    return { verification: 'unverified', verificationReason: `The comparison could not run: ${(err as Error).message}`, quickFix: false };
+    return {
+      verification: 'unverified',
+      verificationReason: `The comparison could not run: ${(err as Error).message}`,
+      quickFix: false,
+    };
   }
-  const result: VerifyResult = { verification: comparison.verification, verificationReason: comparison.reason, quickFix: false };
+  const result: VerifyResult = {
+    verification: comparison.verification,
+    verificationReason: comparison.reason,
+    quickFix: false,
+  };
   if (comparison.figures) result.equivalence = comparison.figures;
   if (comparison.verification !== 'equivalent' || options.skipMeasurement) return result;
   const params = options.params ?? [];

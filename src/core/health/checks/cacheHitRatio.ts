@@ -49,7 +49,8 @@ FROM pg_catalog.pg_stat_database d WHERE d.datname = pg_catalog.current_database
             { label: 'shared_buffers', value: formatBytes(db.shared_buffers_bytes) },
             { label: 'Database size', value: formatBytes(db.database_bytes) },
           ],
-          suggestion: 'First cut what queries read (indexes for the top statements by reads); then give shared_buffers more memory, up to about 25% of the RAM.',
+          suggestion:
+            'First cut what queries read (indexes for the top statements by reads); then give shared_buffers more memory, up to about 25% of the RAM.',
           fix: {
             ddl: `ALTER SYSTEM SET shared_buffers = '${suggestedMb}MB';  -- takes effect after a restart`,
             rollback: 'ALTER SYSTEM RESET shared_buffers;  -- then restart',
@@ -58,7 +59,8 @@ FROM pg_catalog.pg_stat_database d WHERE d.datname = pg_catalog.current_database
         });
       }
     }
-    const tables = await session.query<TableHitRow>(`
+    const tables = await session.query<TableHitRow>(
+      `
 SELECT s.schemaname::text AS schema, s.relname::text AS "table",
        pg_catalog.quote_ident(s.schemaname) || '.' || pg_catalog.quote_ident(s.relname) AS qualified,
        s.heap_blks_hit::float8 AS hit, s.heap_blks_read::float8 AS read
@@ -66,7 +68,9 @@ FROM pg_catalog.pg_statio_user_tables s
 JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname
 WHERE ${userSchemaFilter('n')} AND s.heap_blks_read >= $1
   AND s.heap_blks_hit::float8 / nullif(s.heap_blks_hit + s.heap_blks_read, 0) < $2
-ORDER BY s.heap_blks_read DESC`, [thresholds.tableMinBlocksRead, thresholds.tableHitRatio]);
+ORDER BY s.heap_blks_read DESC`,
+      [thresholds.tableMinBlocksRead, thresholds.tableHitRatio],
+    );
     for (const t of tables) {
       const ratio = t.hit / (t.hit + t.read);
       findings.push({

@@ -39,7 +39,8 @@ FROM pg_catalog.pg_stat_activity a`);
           { label: 'max_connections', value: row.max_connections },
           { label: 'superuser_reserved_connections', value: row.reserved },
         ],
-        suggestion: 'Put a connection pooler (PgBouncer in transaction mode) in front, or shrink the application pools, rather than raising max_connections.',
+        suggestion:
+          'Put a connection pooler (PgBouncer in transaction mode) in front, or shrink the application pools, rather than raising max_connections.',
         risk: 'Transaction pooling breaks session state (SET, advisory locks, prepared statements without protocol support); raising max_connections needs a restart and memory per connection.',
       });
     }

@@ -96,7 +96,10 @@ FROM pg_catalog.pg_stat_database d WHERE d.datname = pg_catalog.current_database
       });
     }
     const defaultSharedBuffers = 128 * 1024 * 1024;
-    if (s.shared_buffers_bytes <= defaultSharedBuffers && s.database_bytes >= thresholds.sharedBuffersDatabaseFactor * s.shared_buffers_bytes) {
+    if (
+      s.shared_buffers_bytes <= defaultSharedBuffers &&
+      s.database_bytes >= thresholds.sharedBuffersDatabaseFactor * s.shared_buffers_bytes
+    ) {
       findings.push({
         checkId: 'settings',
         severity: 'info',
@@ -109,7 +112,8 @@ FROM pg_catalog.pg_stat_database d WHERE d.datname = pg_catalog.current_database
           { label: 'shared_buffers', value: formatBytes(s.shared_buffers_bytes) },
           { label: 'Database size', value: formatBytes(s.database_bytes) },
         ],
-        suggestion: 'Give shared_buffers about 25% of the server\'s RAM (the RAM is not visible from SQL; check it on the host).',
+        suggestion:
+          "Give shared_buffers about 25% of the server's RAM (the RAM is not visible from SQL; check it on the host).",
         fix: {
           ddl: `ALTER SYSTEM SET shared_buffers = '${Math.ceil(Math.min(s.database_bytes, 8 * 1024 ** 3) / 1024 ** 2)}MB';  -- after checking the RAM; restart needed`,
           rollback: 'ALTER SYSTEM RESET shared_buffers;  -- then restart',

@@ -24,7 +24,8 @@ export const indexBloat: HealthCheck = {
   weight: 6,
   async run({ session, thresholds }) {
     // Expression keys (attnum 0) have no table column statistics: such indexes are not estimated.
-    const rows = await session.query<IndexWidthRow>(`
+    const rows = await session.query<IndexWidthRow>(
+      `
 SELECT n.nspname::text AS schema, ic.relname::text AS index, t.relname::text AS "table",
        pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname) AS qualified,
        ic.reltuples::float8 AS entries, ic.relpages::float8 AS pages,
@@ -45,7 +46,9 @@ LEFT JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.
 WHERE i.indisvalid AND ${userSchemaFilter('n')}
   AND ic.relpages::float8 * pg_catalog.current_setting('block_size')::float8 >= $1
 GROUP BY n.nspname, ic.relname, t.relname, ic.reltuples, ic.relpages, ic.reloptions
-ORDER BY n.nspname, ic.relname`, [thresholds.bloatMinBytes]);
+ORDER BY n.nspname, ic.relname`,
+      [thresholds.bloatMinBytes],
+    );
     const findings: HealthFinding[] = [];
     let unestimated = 0;
     for (const r of rows) {
@@ -79,7 +82,10 @@ ORDER BY n.nspname, ic.relname`, [thresholds.bloatMinBytes]);
           'invalid "_ccnew" index to drop. The estimate can be off by 10–20%.',
       });
     }
-    const notes = unestimated > 0 ? [`${unestimated} B-tree index(es) not estimated: expression keys or no column statistics.`] : [];
+    const notes =
+      unestimated > 0
+        ? [`${unestimated} B-tree index(es) not estimated: expression keys or no column statistics.`]
+        : [];
     return { findings, notes };
   },
 };

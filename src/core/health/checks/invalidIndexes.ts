@@ -23,7 +23,13 @@ export const invalidIndexes: HealthCheck = {
         severity: 'warning',
         key: `${index.schema}.${index.name}`,
         title: `Index ${index.name} on ${index.table} is invalid`,
-        target: { kind: 'index', schema: index.schema, name: index.name, table: index.table, qualified: index.qualified },
+        target: {
+          kind: 'index',
+          schema: index.schema,
+          name: index.name,
+          table: index.table,
+          qualified: index.qualified,
+        },
         explanation:
           'A concurrent index build failed (often a unique index over duplicate values, or a cancelled build) and left this index behind. ' +
           'Queries never use it, but inserts and updates may still write to it.',

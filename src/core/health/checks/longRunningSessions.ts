@@ -54,16 +54,23 @@ ORDER BY a.pid`);
           key: `pid:${r.pid}:active`,
           title: `Statement running for ${formatMs(r.running_seconds * 1000)} in ${who}`,
           target: { kind: 'session', name: String(r.pid) },
-          explanation: 'A long statement keeps its snapshot: VACUUM cannot remove rows deleted since it began, and its locks block DDL.',
+          explanation:
+            'A long statement keeps its snapshot: VACUUM cannot remove rows deleted since it began, and its locks block DDL.',
           evidence: [...evidenceBase, { label: 'Running for', value: formatMs(r.running_seconds * 1000) }],
-          suggestion: 'Find out whether it is expected (a report, a migration); otherwise cancel it and tune the statement.',
+          suggestion:
+            'Find out whether it is expected (a report, a migration); otherwise cancel it and tune the statement.',
           fix: {
             ddl: `SELECT pg_catalog.pg_cancel_backend(${r.pid});`,
-            rollback: '-- Cannot be undone: the statement is cancelled and its transaction rolled back; rerun it if it was needed.',
+            rollback:
+              '-- Cannot be undone: the statement is cancelled and its transaction rolled back; rerun it if it was needed.',
           },
           risk: 'The cancelled work is lost and the client sees an error.',
         });
-      } else if (r.state?.startsWith('idle in transaction') && r.idle_seconds !== null && r.idle_seconds >= thresholds.idleInTransactionSeconds) {
+      } else if (
+        r.state?.startsWith('idle in transaction') &&
+        r.idle_seconds !== null &&
+        r.idle_seconds >= thresholds.idleInTransactionSeconds
+      ) {
         findings.push({
           checkId: 'long-running-session',
           severity: r.idle_seconds >= 10 * thresholds.idleInTransactionSeconds ? 'critical' : 'warning',
@@ -78,7 +85,8 @@ ORDER BY a.pid`);
             { label: 'Idle for', value: formatMs(r.idle_seconds * 1000) },
             { label: 'Transaction open for', value: formatMs((r.xact_seconds ?? 0) * 1000) },
           ],
-          suggestion: 'Fix the code path that leaves the transaction open; set idle_in_transaction_session_timeout as a backstop.',
+          suggestion:
+            'Fix the code path that leaves the transaction open; set idle_in_transaction_session_timeout as a backstop.',
           fix: {
             ddl: `SELECT pg_catalog.pg_terminate_backend(${r.pid});`,
             rollback: '-- Cannot be undone: the session ends and its open transaction is rolled back.',
@@ -87,9 +95,12 @@ ORDER BY a.pid`);
         });
       }
     }
-    const notes = hidden.length > 0
-      ? [`${hidden.length} session(s) of other roles hide their state and statement from this role (GRANT pg_read_all_stats to see them).`]
-      : [];
+    const notes =
+      hidden.length > 0
+        ? [
+            `${hidden.length} session(s) of other roles hide their state and statement from this role (GRANT pg_read_all_stats to see them).`,
+          ]
+        : [];
     return { findings, notes };
   },
 };

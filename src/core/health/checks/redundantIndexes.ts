@@ -23,7 +23,9 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 function isPrefix(short: IndexEntry, long: IndexEntry): boolean {
   const n = short.keyColumns.length;
   if (n >= long.keyColumns.length) return false;
-  return sameList(short.keyColumns, long.keyColumns.slice(0, n)) && sameList(short.keyDetail, long.keyDetail.slice(0, n));
+  return (
+    sameList(short.keyColumns, long.keyColumns.slice(0, n)) && sameList(short.keyDetail, long.keyDetail.slice(0, n))
+  );
 }
 
 /** Which of two equal indexes to drop; undefined when both must stay (both back constraints). */
@@ -54,7 +56,11 @@ export function findRedundantIndexes(indexes: readonly IndexEntry[]): RedundantI
         const b = group[j];
         if (a.method !== b.method || a.predicate !== b.predicate) continue;
         if (dropped.has(a.oid) || dropped.has(b.oid)) continue;
-        if (sameList(a.keyColumns, b.keyColumns) && sameList(a.keyDetail, b.keyDetail) && sameList(a.includeColumns, b.includeColumns)) {
+        if (
+          sameList(a.keyColumns, b.keyColumns) &&
+          sameList(a.keyDetail, b.keyDetail) &&
+          sameList(a.includeColumns, b.includeColumns)
+        ) {
           const pair = dropOfDuplicates(a, b);
           if (!pair) continue;
           dropped.add(pair[0].oid);
@@ -62,7 +68,10 @@ export function findRedundantIndexes(indexes: readonly IndexEntry[]): RedundantI
           continue;
         }
         if (a.method !== 'btree') continue;
-        for (const [short, long] of [[a, b], [b, a]] as const) {
+        for (const [short, long] of [
+          [a, b],
+          [b, a],
+        ] as const) {
           // A unique shorter index enforces something the longer one does not.
           if (short.unique || short.constraint || !isPrefix(short, long)) continue;
           const covered = new Set([...long.keyColumns, ...long.includeColumns]);
@@ -86,27 +95,39 @@ export const redundantIndexes: HealthCheck = {
       checkId: 'redundant-index',
       severity: 'warning',
       key: `${redundant.schema}.${redundant.name}`,
-      title: kind === 'duplicate'
-        ? `Index ${redundant.name} duplicates ${kept.name} on ${redundant.table}`
-        : `Index ${redundant.name} is a prefix of ${kept.name} on ${redundant.table}`,
-      target: { kind: 'index', schema: redundant.schema, name: redundant.name, table: redundant.table, qualified: redundant.qualified },
-      explanation: kind === 'duplicate'
-        ? `${redundant.name} and ${kept.name} index the same keys the same way; every write maintains both and only one is needed.`
-        : `${kept.name} starts with all of ${redundant.name}'s keys, so it can serve the same lookups; ${redundant.name} only costs writes and space.`,
+      title:
+        kind === 'duplicate'
+          ? `Index ${redundant.name} duplicates ${kept.name} on ${redundant.table}`
+          : `Index ${redundant.name} is a prefix of ${kept.name} on ${redundant.table}`,
+      target: {
+        kind: 'index',
+        schema: redundant.schema,
+        name: redundant.name,
+        table: redundant.table,
+        qualified: redundant.qualified,
+      },
+      explanation:
+        kind === 'duplicate'
+          ? `${redundant.name} and ${kept.name} index the same keys the same way; every write maintains both and only one is needed.`
+          : `${kept.name} starts with all of ${redundant.name}'s keys, so it can serve the same lookups; ${redundant.name} only costs writes and space.`,
       evidence: [
         { label: 'Redundant', value: `${redundant.name} (${redundant.keyColumns.join(', ')})` },
         { label: 'Covered by', value: `${kept.name} (${kept.keyColumns.join(', ')})` },
         { label: 'Size', value: formatBytes(redundant.sizeBytes) },
-        { label: 'Scans of the redundant index', value: redundant.scans === null ? 'unknown' : formatCount(redundant.scans) },
+        {
+          label: 'Scans of the redundant index',
+          value: redundant.scans === null ? 'unknown' : formatCount(redundant.scans),
+        },
       ],
       suggestion: `Drop ${redundant.name}; queries that used it will use ${kept.name}.`,
       fix: {
         ddl: `DROP INDEX CONCURRENTLY ${redundant.qualified};`,
         rollback: `${concurrentDefinition(redundant.definition)};`,
       },
-      risk: kind === 'duplicate'
-        ? 'None for queries, which use the remaining identical index. Index hints or monitoring that name the dropped index need updating.'
-        : `${kept.name} is wider, so a lookup through it reads somewhat more; if ${kept.name} is dropped later, re-create this one.`,
+      risk:
+        kind === 'duplicate'
+          ? 'None for queries, which use the remaining identical index. Index hints or monitoring that name the dropped index need updating.'
+          : `${kept.name} is wider, so a lookup through it reads somewhat more; if ${kept.name} is dropped later, re-create this one.`,
     }));
     return { findings };
   },

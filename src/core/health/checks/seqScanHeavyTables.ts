@@ -22,7 +22,8 @@ export const seqScanHeavyTables: HealthCheck = {
   title: 'Tables read by large sequential scans',
   weight: 10,
   async run({ session, thresholds }) {
-    const rows = await session.query<SeqScanRow>(`
+    const rows = await session.query<SeqScanRow>(
+      `
 SELECT s.schemaname::text AS schema, s.relname::text AS "table",
        pg_catalog.quote_ident(s.schemaname) || '.' || pg_catalog.quote_ident(s.relname) AS qualified,
        s.seq_scan::float8 AS seq_scan, s.seq_tup_read::float8 AS seq_tup_read, s.idx_scan::float8 AS idx_scan,
@@ -30,7 +31,9 @@ SELECT s.schemaname::text AS schema, s.relname::text AS "table",
 FROM pg_catalog.pg_stat_user_tables s
 JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname
 WHERE ${userSchemaFilter('n')} AND s.seq_scan > 0 AND s.seq_tup_read >= $1 AND s.seq_tup_read / s.seq_scan >= $2
-ORDER BY s.seq_tup_read DESC`, [thresholds.seqScanRowsRead, thresholds.seqScanRowsPerScan]);
+ORDER BY s.seq_tup_read DESC`,
+      [thresholds.seqScanRowsRead, thresholds.seqScanRowsPerScan],
+    );
     const findings = rows.map((r): HealthFinding => {
       const perScan = r.seq_tup_read / r.seq_scan;
       return {
@@ -49,8 +52,7 @@ ORDER BY s.seq_tup_read DESC`, [thresholds.seqScanRowsRead, thresholds.seqScanRo
           { label: 'Index scans', value: r.idx_scan ?? 0 },
           { label: 'Table size', value: formatBytes(r.table_bytes) },
         ],
-        suggestion:
-          `Find the statements that scan ${r.table} (pg-tuner top --by reads), explain them and add the index the advisor proposes.`,
+        suggestion: `Find the statements that scan ${r.table} (pg-tuner top --by reads), explain them and add the index the advisor proposes.`,
         risk: 'An index speeds selective queries but costs writes and space; a query that needs most of the table is right to scan it.',
       };
     });

@@ -67,8 +67,7 @@ export const tableBloat: HealthCheck = {
           { label: 'Live rows (estimate)', value: Math.round(r.rows) },
           { label: 'Fillfactor', value: r.fillfactor },
         ],
-        suggestion:
-          `Rewrite ${r.table} to its live rows (VACUUM FULL, or pg_repack without the long lock), then let autovacuum keep up.`,
+        suggestion: `Rewrite ${r.table} to its live rows (VACUUM FULL, or pg_repack without the long lock), then let autovacuum keep up.`,
         fix: {
           ddl: `VACUUM (FULL, ANALYZE) ${r.qualified};`,
           rollback: '-- Nothing to undo: VACUUM FULL rewrites the same rows into a compact file.',
@@ -78,9 +77,12 @@ export const tableBloat: HealthCheck = {
           'use pg_repack on a busy table. An estimate from statistics can be off by 10–20%.',
       });
     }
-    const notes = unanalysed.length > 0
-      ? [`No bloat estimate for ${unanalysed.length} table(s) without column statistics (never analysed): ${unanalysed.slice(0, 10).join(', ')}${unanalysed.length > 10 ? ', …' : ''}.`]
-      : [];
+    const notes =
+      unanalysed.length > 0
+        ? [
+            `No bloat estimate for ${unanalysed.length} table(s) without column statistics (never analysed): ${unanalysed.slice(0, 10).join(', ')}${unanalysed.length > 10 ? ', …' : ''}.`,
+          ]
+        : [];
     return { findings, notes };
   },
 };

@@ -69,7 +69,13 @@ export const unindexedForeignKeys: HealthCheck = {
         severity: fk.rows >= 10_000 ? 'warning' : 'info',
         key: `${fk.schema}.${fk.table}.${fk.name}`,
         title: `Foreign key ${fk.name} on ${fk.table} (${fk.columns.join(', ')}) has no index`,
-        target: { kind: 'foreign-key', schema: fk.schema, name: fk.name, table: fk.table, qualified: fk.qualified_table },
+        target: {
+          kind: 'foreign-key',
+          schema: fk.schema,
+          name: fk.name,
+          table: fk.table,
+          qualified: fk.qualified_table,
+        },
         explanation:
           `Deleting or changing a key in ${fk.referenced} makes PostgreSQL look for referencing rows in ${fk.table}; ` +
           'with no index on the referencing columns that is a sequential scan per row, and joins on the key cannot use an index either.',

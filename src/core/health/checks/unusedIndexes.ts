@@ -32,10 +32,14 @@ WHERE con.contype = 'f' AND ${userSchemaFilter('n')}`);
     const byTable = new Map<number, IndexEntry[]>();
     for (const index of indexes) byTable.set(index.tableOid, [...(byTable.get(index.tableOid) ?? []), index]);
     const needsForForeignKey = (index: IndexEntry): boolean =>
-      foreignKeys.some((fk) =>
-        fk.table_oid === index.tableOid &&
-        hasSupportingIndex(fk.attnums, [index]) &&
-        !hasSupportingIndex(fk.attnums, (byTable.get(index.tableOid) ?? []).filter((other) => other.oid !== index.oid)),
+      foreignKeys.some(
+        (fk) =>
+          fk.table_oid === index.tableOid &&
+          hasSupportingIndex(fk.attnums, [index]) &&
+          !hasSupportingIndex(
+            fk.attnums,
+            (byTable.get(index.tableOid) ?? []).filter((other) => other.oid !== index.oid),
+          ),
       );
     const findings: HealthFinding[] = [];
     for (const index of indexes) {
@@ -46,7 +50,13 @@ WHERE con.contype = 'f' AND ${userSchemaFilter('n')}`);
         severity: index.sizeBytes >= 100 * 1024 * 1024 ? 'warning' : 'info',
         key: `${index.schema}.${index.name}`,
         title: `Index ${index.name} on ${index.table} has never been scanned (${formatBytes(index.sizeBytes)})`,
-        target: { kind: 'index', schema: index.schema, name: index.name, table: index.table, qualified: index.qualified },
+        target: {
+          kind: 'index',
+          schema: index.schema,
+          name: index.name,
+          table: index.table,
+          qualified: index.qualified,
+        },
         explanation:
           'No query has used this index since the statistics were last reset, yet every insert and update of the table maintains it.',
         evidence: [

@@ -60,12 +60,17 @@ ORDER BY s.schemaname, s.relname`);
             ...autovacuumNote,
           ],
           suggestion: `Run ANALYZE on ${r.table}${r.autovacuum_enabled ? '' : ' and turn autovacuum back on for it'}.`,
-          fix: { ddl: `ANALYZE ${r.qualified};`, rollback: '-- Nothing to undo: ANALYZE only refreshes planner statistics.' },
+          fix: {
+            ddl: `ANALYZE ${r.qualified};`,
+            rollback: '-- Nothing to undo: ANALYZE only refreshes planner statistics.',
+          },
           risk: 'Plans may change (for the better, as a rule) once real statistics exist; ANALYZE reads a sample and takes a light lock.',
         });
       } else if (
-        r.analyze_age_days !== null && r.analyze_age_days >= thresholds.staleAnalyzeDays &&
-        r.modified >= thresholds.analyzeMinRows && r.modified >= 0.1 * Math.max(r.live, 1)
+        r.analyze_age_days !== null &&
+        r.analyze_age_days >= thresholds.staleAnalyzeDays &&
+        r.modified >= thresholds.analyzeMinRows &&
+        r.modified >= 0.1 * Math.max(r.live, 1)
       ) {
         findings.push({
           ...base,
@@ -81,7 +86,10 @@ ORDER BY s.schemaname, s.relname`);
             ...autovacuumNote,
           ],
           suggestion: `ANALYZE ${r.table}, and lower autovacuum_analyze_scale_factor for it if it keeps falling behind.`,
-          fix: { ddl: `ANALYZE ${r.qualified};`, rollback: '-- Nothing to undo: ANALYZE only refreshes planner statistics.' },
+          fix: {
+            ddl: `ANALYZE ${r.qualified};`,
+            rollback: '-- Nothing to undo: ANALYZE only refreshes planner statistics.',
+          },
           risk: 'Plans may change once statistics are current.',
         });
       }
@@ -103,7 +111,10 @@ ORDER BY s.schemaname, s.relname`);
             ...autovacuumNote,
           ],
           suggestion: `VACUUM ${r.table}${r.autovacuum_enabled ? '; if it recurs, make autovacuum visit it more often (autovacuum_vacuum_scale_factor)' : ' and turn autovacuum back on for it'}.`,
-          fix: { ddl: `VACUUM (ANALYZE) ${r.qualified};`, rollback: '-- Nothing to undo: VACUUM only removes row versions no transaction can see.' },
+          fix: {
+            ddl: `VACUUM (ANALYZE) ${r.qualified};`,
+            rollback: '-- Nothing to undo: VACUUM only removes row versions no transaction can see.',
+          },
           risk: 'VACUUM reads the table and its indexes and adds I/O while it runs; it does not block reads or writes.',
         });
       }

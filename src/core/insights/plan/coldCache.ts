@@ -21,7 +21,9 @@ function check(context: PlanRuleContext): Insight[] {
   const total = plan.totals.buffers;
   const { ran } = planIndex(context);
   if (isCold(total)) {
-    const readers = plan.nodes.filter((n) => ran[n.id] === 1 && n.metrics.buffersExclusive.sharedRead >= NODE_READ_SHARE * total.sharedRead);
+    const readers = plan.nodes.filter(
+      (n) => ran[n.id] === 1 && n.metrics.buffersExclusive.sharedRead >= NODE_READ_SHARE * total.sharedRead,
+    );
     return [insightFor(context, readers, total, 'plan')];
   }
   // The plan as a whole is warm, but one node may still read a large table from outside the cache.
@@ -40,7 +42,8 @@ function insightFor(context: PlanRuleContext, nodes: PlanNode[], b: BufferCounts
   const accessed = b.sharedRead + b.sharedHit;
   const readShare = b.sharedRead / accessed;
   const ioTimes = nodes.map((n) => n.metrics.ioTimeMsExclusive).filter((t): t is number => t !== undefined);
-  const ioMs = scope === 'plan' ? sumIo(plan.nodes) : ioTimes.length > 0 ? ioTimes.reduce((a, t) => a + t, 0) : undefined;
+  const ioMs =
+    scope === 'plan' ? sumIo(plan.nodes) : ioTimes.length > 0 ? ioTimes.reduce((a, t) => a + t, 0) : undefined;
   const ioShare = ioMs !== undefined && plan.totals.timeMs > 0 ? ioMs / plan.totals.timeMs : undefined;
   const severity: Severity = ioShare !== undefined && ioShare >= WARNING_IO_SHARE ? 'warning' : 'info';
   const where = scope === 'node' ? `${nodeLabel(nodes[0])}: ` : 'Cold cache: ';
@@ -56,7 +59,8 @@ function insightFor(context: PlanRuleContext, nodes: PlanNode[], b: BufferCounts
   ];
   if (ioMs !== undefined) evidence.push({ label: 'I/O read/write time', value: formatMsPlain(ioMs) });
   if (ioShare !== undefined) evidence.push({ label: 'I/O share of execution time', value: formatPercent(ioShare) });
-  if (scope === 'plan' && nodes.length > 0) evidence.push({ label: 'read mostly by', value: nodes.map(nodeLabel).join('; ') });
+  if (scope === 'plan' && nodes.length > 0)
+    evidence.push({ label: 'read mostly by', value: nodes.map(nodeLabel).join('; ') });
   const explanation =
     'A "read" block was not in shared buffers, so PostgreSQL asked the operating system for it: from its page cache ' +
     'if lucky, from disk otherwise. The first run after a restart, or after other queries pushed the data out, ' +
@@ -82,4 +86,3 @@ function sumIo(nodes: PlanNode[]): number | undefined {
 }
 
 export const coldCache: PlanRule = { id: COLD_CACHE, kind: 'plan', check };
-

@@ -4,7 +4,8 @@ import { formatCount, formatPercent } from '../../report/formatNumbers';
 
 /** "100 distinct (n_distinct 100), correlation 0.01, null_frac 0": the pg_stats figures a statistics advice rests on. */
 export function columnFigures(c: ColumnStats): string {
-  const nd = c.nDistinct < 0 ? `${formatPercent(-c.nDistinct)} of rows distinct` : `${formatCount(c.nDistinct)} distinct`;
+  const nd =
+    c.nDistinct < 0 ? `${formatPercent(-c.nDistinct)} of rows distinct` : `${formatCount(c.nDistinct)} distinct`;
   const corr = c.correlation !== undefined ? `, correlation ${c.correlation.toFixed(2)}` : '';
   return `${nd} (n_distinct ${c.nDistinct})${corr}, null_frac ${c.nullFrac}`;
 }

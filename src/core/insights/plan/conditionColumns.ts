@@ -6,11 +6,36 @@
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
 const OPERATOR = String.raw`(?:=|<>|!=|<=|>=|<|>|~~\*?|!~~\*?|~\*?|!~\*?|@>|<@|&&|@@|\bIS\b|\bIN\b|\bBETWEEN\b|\bLIKE\b|\bILIKE\b)`;
-const COLUMN_BEFORE_OPERATOR = new RegExp(String.raw`(?:^|[\s(,])(${IDENT}(?:\.${IDENT})?)\s*(?:::[\w ]+(?:\[\])?)?\s*${OPERATOR}`, 'g');
-const COLUMN_AFTER_OPERATOR = new RegExp(String.raw`${OPERATOR}\s*\(?(${IDENT}(?:\.${IDENT})?)(?=\s*(?:\)|$|::|\s+AND\b|\s+OR\b))`, 'g');
+const COLUMN_BEFORE_OPERATOR = new RegExp(
+  String.raw`(?:^|[\s(,])(${IDENT}(?:\.${IDENT})?)\s*(?:::[\w ]+(?:\[\])?)?\s*${OPERATOR}`,
+  'g',
+);
+const COLUMN_AFTER_OPERATOR = new RegExp(
+  String.raw`${OPERATOR}\s*\(?(${IDENT}(?:\.${IDENT})?)(?=\s*(?:\)|$|::|\s+AND\b|\s+OR\b))`,
+  'g',
+);
 const FUNCTION_CALL = new RegExp(String.raw`(?:^|[\s(,])(${IDENT})\(`, 'g');
 
-const KEYWORDS = new Set(['and', 'or', 'not', 'null', 'true', 'false', 'any', 'all', 'array', 'case', 'when', 'then', 'else', 'end', 'subplan', 'hashed', 'is', 'in']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'not',
+  'null',
+  'true',
+  'false',
+  'any',
+  'all',
+  'array',
+  'case',
+  'when',
+  'then',
+  'else',
+  'end',
+  'subplan',
+  'hashed',
+  'is',
+  'in',
+]);
 
 function unquote(ident: string): string {
   return ident.startsWith('"') ? ident.slice(1, -1).replace(/""/g, '"') : ident;

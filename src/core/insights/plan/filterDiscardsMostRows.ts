@@ -78,7 +78,8 @@ function insightFor(context: PlanRuleContext, node: PlanNode, removed: number, r
     explanation =
       `This node tests ${condition} on every row it receives and throws away ${formatPercent(ratio)}: the rows were ` +
       'produced by the nodes below only to be discarded here.';
-    suggestion = 'Apply the condition earlier: in the subquery or CTE that produces the rows, where an index can serve it.';
+    suggestion =
+      'Apply the condition earlier: in the subquery or CTE that produces the rows, where an index can serve it.';
   }
   return { ruleId: FILTER_DISCARDS_MOST_ROWS, severity, nodeIds: [node.id], title, explanation, suggestion, evidence };
 }

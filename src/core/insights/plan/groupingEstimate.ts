@@ -54,13 +54,17 @@ function tableOfKeys(context: PlanRuleContext, keys: KeyColumn[], scans: PlanNod
   const index = planIndex(context);
   let found: PlanNode | undefined;
   for (const k of keys) {
-    const candidates = k.alias !== undefined
-      ? scans.filter((s) => (stringField(s.fields, 'Alias') ?? stringField(s.fields, 'Relation Name')) === k.alias)
-      : scans.filter((s) => index.columnNamesOf(stringField(s.fields, 'Relation Name'))?.includes(k.column));
-    const relations = new Set(candidates.map((s) => `${stringField(s.fields, 'Schema') ?? ''}.${stringField(s.fields, 'Relation Name')}`));
+    const candidates =
+      k.alias !== undefined
+        ? scans.filter((s) => (stringField(s.fields, 'Alias') ?? stringField(s.fields, 'Relation Name')) === k.alias)
+        : scans.filter((s) => index.columnNamesOf(stringField(s.fields, 'Relation Name'))?.includes(k.column));
+    const relations = new Set(
+      candidates.map((s) => `${stringField(s.fields, 'Schema') ?? ''}.${stringField(s.fields, 'Relation Name')}`),
+    );
     if (relations.size !== 1) return undefined;
     const scan = candidates[0];
-    if (found && stringField(found.fields, 'Relation Name') !== stringField(scan.fields, 'Relation Name')) return undefined;
+    if (found && stringField(found.fields, 'Relation Name') !== stringField(scan.fields, 'Relation Name'))
+      return undefined;
     found ??= scan;
   }
   return found;
@@ -70,7 +74,11 @@ function tableOfKeys(context: PlanRuleContext, keys: KeyColumn[], scans: PlanNod
  * The cause of an overestimated group count at an Aggregate or Group node whose keys are two or more
  * columns of one table, grounded on pg_stats; undefined when the figures don't show the columns are related.
  */
-export function groupingCause(context: PlanRuleContext, node: PlanNode, evidence: Evidence[]): GroupingCause | undefined {
+export function groupingCause(
+  context: PlanRuleContext,
+  node: PlanNode,
+  evidence: Evidence[],
+): GroupingCause | undefined {
   const type = node.fields['Node Type'];
   if ((type !== 'Aggregate' && type !== 'Group') || node.metrics.misestimateDirection !== 'over') return undefined;
   const rawKeys = node.fields['Group Key'];
@@ -89,7 +97,9 @@ export function groupingCause(context: PlanRuleContext, node: PlanNode, evidence
   const relation = stringField(scan.fields, 'Relation Name');
   const schema = stringField(scan.fields, 'Schema');
   const stats = keys.map((k) =>
-    context.catalog?.columns.find((c) => c.table === relation && c.column === k.column && (schema === undefined || c.schema === schema)),
+    context.catalog?.columns.find(
+      (c) => c.table === relation && c.column === k.column && (schema === undefined || c.schema === schema),
+    ),
   );
   if (stats.some((c) => c === undefined)) return undefined;
   const columns = stats as ColumnStats[];
@@ -102,14 +112,16 @@ export function groupingCause(context: PlanRuleContext, node: PlanNode, evidence
   let independent = Math.min(product, clamp);
   // A filtered scan sees part of the table: fewer of the combinations occur (the planner's own formula).
   const scanRows = numberField(scan.fields, 'Plan Rows');
-  if (scanRows !== undefined && scanRows < tuples) independent *= 1 - Math.pow((tuples - scanRows) / tuples, tuples / independent);
+  if (scanRows !== undefined && scanRows < tuples)
+    independent *= 1 - Math.pow((tuples - scanRows) / tuples, tuples / independent);
   const inputRows = numberField(node.children[0]?.fields ?? {}, 'Plan Rows');
   if (inputRows !== undefined) independent = Math.min(independent, inputRows);
   independent = Math.max(1, Math.round(independent));
 
   const estimate = numberField(node.fields, 'Plan Rows') ?? 0;
   const actual = numberField(node.fields, 'Actual Rows') ?? 0;
-  if (estimate <= 0 || independent / estimate > SAME_ESTIMATE || estimate / independent > SAME_ESTIMATE) return undefined;
+  if (estimate <= 0 || independent / estimate > SAME_ESTIMATE || estimate / independent > SAME_ESTIMATE)
+    return undefined;
 
   const names = keys.map((k) => k.column);
   for (const c of columns) evidence.push({ label: `pg_stats ${c.column}`, value: columnFigures(c) });
@@ -119,13 +131,15 @@ export function groupingCause(context: PlanRuleContext, node: PlanNode, evidence
   evidence.push({ label: 'CREATE STATISTICS kind', value: 'ndistinct (GROUP BY on several columns)' });
 
   const perColumn = columns.map((c, i) => `${c.column} ${formatCount(Math.round(distinct[i]))}`).join(', ');
-  const clamped = product > independent
-    ? `, which it cuts to ${formatCount(independent)} (${product > clamp ? `10 % of the ${formatCount(tuples)} rows of ${table}, its guess for several columns` : 'the rows that reach the grouping'})`
-    : '';
+  const clamped =
+    product > independent
+      ? `, which it cuts to ${formatCount(independent)} (${product > clamp ? `10 % of the ${formatCount(tuples)} rows of ${table}, its guess for several columns` : 'the rows that reach the grouping'})`
+      : '';
   const top = columns[distinct.indexOf(largest)].column;
-  const dependent = actual <= largest * 1.5
-    ? ` — no more than ${top} alone has distinct values (${formatCount(Math.round(largest))}): the other columns add (almost) no groups, they depend on ${top}.`
-    : ` — ${formatCount(Math.round(independent / Math.max(actual, 1)))}× fewer: the columns are related.`;
+  const dependent =
+    actual <= largest * 1.5
+      ? ` — no more than ${top} alone has distinct values (${formatCount(Math.round(largest))}): the other columns add (almost) no groups, they depend on ${top}.`
+      : ` — ${formatCount(Math.round(independent / Math.max(actual, 1)))}× fewer: the columns are related.`;
   const name = `${relation ?? 'tbl'}_${names.join('_')}_ndistinct`.slice(0, 63);
   return {
     why:

@@ -83,9 +83,7 @@ function insightFor(context: PlanRuleContext, spill: HashSpill): Insight {
       `(work_mem ${workMemText(current.kb)}); work_mem ${workMemText(suggestedKb)} would keep it in memory`
     : `${what} runs in ${formatCount(spill.batches)} batches${grew ? ` (planned ${formatCount(spill.originalBatches ?? 1)})` : ''} ` +
       `(work_mem ${workMemText(current.kb)}); work_mem ${workMemText(suggestedKb)} would keep it in memory`;
-  const evidence: Evidence[] = [
-    { label: isAgg ? 'HashAgg batches' : 'hash batches', value: spill.batches },
-  ];
+  const evidence: Evidence[] = [{ label: isAgg ? 'HashAgg batches' : 'hash batches', value: spill.batches }];
   if (spill.originalBatches !== undefined) evidence.push({ label: 'planned batches', value: spill.originalBatches });
   evidence.push({ label: 'peak memory', value: spill.peakKb, unit: 'kB' });
   if (spill.diskKb !== undefined) evidence.push({ label: 'disk used', value: spill.diskKb, unit: 'kB' });

@@ -29,7 +29,8 @@ function check(context: PlanRuleContext): Insight[] {
   for (const n of plan.nodes) {
     if (n.fields['Relation Name'] !== undefined) relations++;
     const type = n.fields['Node Type'];
-    if ((type === 'Append' || type === 'Merge Append') && n.children.length > widestAppend) widestAppend = n.children.length;
+    if ((type === 'Append' || type === 'Merge Append') && n.children.length > widestAppend)
+      widestAppend = n.children.length;
   }
   const evidence: Evidence[] = [{ label: 'planning time', value: formatMsPlain(planning) }];
   if (execution !== undefined) evidence.push({ label: 'execution time', value: formatMsPlain(execution) });
@@ -61,7 +62,9 @@ function check(context: PlanRuleContext): Insight[] {
         'targets, or the first statement of a new connection (empty catalog caches) make it slow.',
     );
   }
-  fixes.push('For a statement run often, a prepared statement (or the driver\'s named statements) plans once and reuses the plan.');
+  fixes.push(
+    "For a statement run often, a prepared statement (or the driver's named statements) plans once and reuses the plan.",
+  );
   const versus = execution !== undefined ? ` vs ${formatMsPlain(execution)} execution` : '';
   return [
     {

@@ -20,9 +20,12 @@ export const WARNING_MIN_MS = 100;
 /** What usually makes each kind of node expensive, and where to look. */
 const ADVICE: Record<string, string> = {
   'Seq Scan': 'Reading the whole table: an index on the filtered columns, or fewer rows to read, makes it cheaper.',
-  'Index Scan': 'Many index lookups with table visits: a covering index (INCLUDE) can skip the table, a tighter condition reads fewer rows.',
-  'Index Only Scan': 'If it still fetches heap rows, VACUUM the table; otherwise it reads many index entries: narrow the condition.',
-  'Bitmap Heap Scan': 'Reading many table pages: check for lossy blocks (work_mem) and whether a more selective index exists.',
+  'Index Scan':
+    'Many index lookups with table visits: a covering index (INCLUDE) can skip the table, a tighter condition reads fewer rows.',
+  'Index Only Scan':
+    'If it still fetches heap rows, VACUUM the table; otherwise it reads many index entries: narrow the condition.',
+  'Bitmap Heap Scan':
+    'Reading many table pages: check for lossy blocks (work_mem) and whether a more selective index exists.',
   Sort: 'Sorting: an index in the sort order removes it; if it spills, more work_mem keeps it in memory.',
   'Incremental Sort': 'Sorting groups: an index covering all sort keys removes it.',
   'Hash Join': 'Joining by hash: check the row counts of both sides and whether the hash spills to disk.',
@@ -31,7 +34,8 @@ const ADVICE: Record<string, string> = {
   'Merge Join': 'Merging sorted inputs: check the sorts below it.',
   Aggregate: 'Aggregating: fewer input rows (filter first) or fewer groups make it cheaper; check it does not spill.',
   'Function Scan': 'Running a function: its cost is inside the function body.',
-  'CTE Scan': 'Reading a materialized CTE: inlining it (NOT MATERIALIZED, PostgreSQL 12+) lets filters reach the tables.',
+  'CTE Scan':
+    'Reading a materialized CTE: inlining it (NOT MATERIALIZED, PostgreSQL 12+) lets filters reach the tables.',
 };
 
 function check(context: PlanRuleContext): Insight[] {
@@ -58,7 +62,8 @@ function insightFor(context: PlanRuleContext, node: PlanNode, rank: number): Ins
       `${formatMsPlain(m.exclusiveTimeMs)} of the query's ${formatMsPlain(context.plan.totals.timeMs)} is spent in this node ` +
       `itself, not counting the nodes below it${n > 1 ? `, over ${n.toLocaleString('en-US')} executions` : ''}. ` +
       'Making anything else faster cannot save more than the rest.',
-    suggestion: ADVICE[node.fields['Node Type']] ?? 'Look at what this node does with its rows, and at the other insights on it.',
+    suggestion:
+      ADVICE[node.fields['Node Type']] ?? 'Look at what this node does with its rows, and at the other insights on it.',
     evidence: [
       { label: 'rank', value: rank },
       { label: 'share of query time', value: formatPercent(m.timeShare) },

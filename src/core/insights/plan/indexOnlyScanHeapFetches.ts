@@ -51,7 +51,15 @@ function insightFor(context: PlanRuleContext, node: PlanNode, fetches: number, r
     `Run VACUUM ${table}; to refresh the visibility map. If the table keeps changing, make autovacuum visit it more ` +
     `often: ALTER TABLE ${table} SET (autovacuum_vacuum_scale_factor = 0.02), and for mostly-insert tables ` +
     'autovacuum_vacuum_insert_scale_factor (PostgreSQL 13+). Check that no long-running transaction holds vacuum back.';
-  return { ruleId: INDEX_ONLY_SCAN_HEAP_FETCHES, severity, nodeIds: [node.id], title, explanation, suggestion, evidence };
+  return {
+    ruleId: INDEX_ONLY_SCAN_HEAP_FETCHES,
+    severity,
+    nodeIds: [node.id],
+    title,
+    explanation,
+    suggestion,
+    evidence,
+  };
 }
 
 export const indexOnlyScanHeapFetches: PlanRule = { id: INDEX_ONLY_SCAN_HEAP_FETCHES, kind: 'plan', check };

@@ -74,7 +74,15 @@ function insightFor(context: PlanRuleContext, node: PlanNode, outer: PlanNode, i
       : 'Compare with SET LOCAL enable_nestloop = off (a diagnostic, not a fix): if the hash join is faster, the ' +
         'planner misjudges the cost, often because of an estimate further down or random_page_cost set for disks ' +
         'slower than yours. Reducing the outer rows (filter earlier, aggregate first) helps either way.';
-  return { ruleId: NESTED_LOOP_MANY_ROWS, severity, nodeIds: [node.id, inner.id], title, explanation, suggestion, evidence };
+  return {
+    ruleId: NESTED_LOOP_MANY_ROWS,
+    severity,
+    nodeIds: [node.id, inner.id],
+    title,
+    explanation,
+    suggestion,
+    evidence,
+  };
 }
 
 export const nestedLoopManyRows: PlanRule = { id: NESTED_LOOP_MANY_ROWS, kind: 'plan', check };

@@ -132,7 +132,7 @@ function buildIndex(context: PlanRuleContext): PlanIndex {
         else columns.set(c.table, [c.column]);
       }
     }
-    return name === undefined ? [] : columns.get(name) ?? [];
+    return name === undefined ? [] : (columns.get(name) ?? []);
   };
 
   return {

@@ -36,7 +36,18 @@ export const CRITICAL_TIME_SHARE = 0.5;
 export const STALE_MODIFIED_SHARE = 0.2;
 
 /** Nodes that only pass their child's rows on: their estimate is the child's. */
-const PASS_THROUGH = new Set(['Hash', 'Materialize', 'Memoize', 'Gather', 'Gather Merge', 'Sort', 'Incremental Sort', 'Unique', 'Limit', 'Result']);
+const PASS_THROUGH = new Set([
+  'Hash',
+  'Materialize',
+  'Memoize',
+  'Gather',
+  'Gather Merge',
+  'Sort',
+  'Incremental Sort',
+  'Unique',
+  'Limit',
+  'Result',
+]);
 
 function check(context: PlanRuleContext): Insight[] {
   const { plan } = context;
@@ -100,7 +111,8 @@ function descendantsThroughPassThrough(node: PlanNode): PlanNode[] {
   while (stack.length > 0) {
     const child = stack.pop() as PlanNode;
     out.push(child);
-    if (PASS_THROUGH.has(child.fields['Node Type'])) for (let i = child.children.length - 1; i >= 0; i--) stack.push(child.children[i]);
+    if (PASS_THROUGH.has(child.fields['Node Type']))
+      for (let i = child.children.length - 1; i >= 0; i--) stack.push(child.children[i]);
   }
   return out;
 }
@@ -108,7 +120,9 @@ function descendantsThroughPassThrough(node: PlanNode): PlanNode[] {
 /** The estimate mattered if the node holds real time or if a join, hash, sort or aggregate was chosen on it. */
 function matters(context: PlanRuleContext, node: PlanNode): boolean {
   if (inclusiveShare(context.plan, node) >= MIN_TIME_SHARE) return true;
-  return ancestors(context.plan, node, 3).some((a) => isJoin(a) || ['Aggregate', 'Sort', 'Hash'].includes(a.fields['Node Type']));
+  return ancestors(context.plan, node, 3).some(
+    (a) => isJoin(a) || ['Aggregate', 'Sort', 'Hash'].includes(a.fields['Node Type']),
+  );
 }
 
 function insightFor(context: PlanRuleContext, node: PlanNode): Insight {
@@ -136,14 +150,15 @@ function insightFor(context: PlanRuleContext, node: PlanNode): Insight {
   const grounds = statisticsGrounds(context, node, evidence);
   const causes = likelyCauses(context, node, evidence, grounds);
   const grouping = node.fields['Node Type'] === 'Aggregate' || node.fields['Node Type'] === 'Group';
-  const consequence = grouping && !under
-    ? 'Believing many groups come, the planner sizes the grouping for them (a hash table, or a sort where hashing ' +
-      'would fit in memory) and plans the nodes above for that many rows.'
-    : under
-    ? 'Believing few rows come, the planner picks plans that are cheap for few rows: nested loops, index probes per ' +
-      'row, hashes sized too small, in-memory sorts that then spill.'
-    : 'Believing many rows come, the planner picks plans built for volume (hash joins, full scans, parallel workers) ' +
-      'where a direct index lookup would have done.';
+  const consequence =
+    grouping && !under
+      ? 'Believing many groups come, the planner sizes the grouping for them (a hash table, or a sort where hashing ' +
+        'would fit in memory) and plans the nodes above for that many rows.'
+      : under
+        ? 'Believing few rows come, the planner picks plans that are cheap for few rows: nested loops, index probes per ' +
+          'row, hashes sized too small, in-memory sorts that then spill.'
+        : 'Believing many rows come, the planner picks plans built for volume (hash joins, full scans, parallel workers) ' +
+          'where a direct index lookup would have done.';
   const explanation =
     `PostgreSQL chose this plan believing ${nodeLabel(node)} returns ${formatCount(estimate)} rows${loopsText}; it ` +
     `returned ${formatCount(actual)}. ${consequence}` +
@@ -158,11 +173,20 @@ function insightFor(context: PlanRuleContext, node: PlanNode): Insight {
  * error), and which CREATE STATISTICS kind applies: `dependencies` only helps equality conditions, `mcv` also
  * ranges and IN lists, `ndistinct` only GROUP BY and DISTINCT.
  */
-function correlatedColumns(context: PlanRuleContext, node: PlanNode, condition: string, columns: string[], table: string, evidence: Evidence[]): Cause[] {
+function correlatedColumns(
+  context: PlanRuleContext,
+  node: PlanNode,
+  condition: string,
+  columns: string[],
+  table: string,
+  evidence: Evidence[],
+): Cause[] {
   const relation = stringField(node.fields, 'Relation Name');
   const schema = stringField(node.fields, 'Schema');
   const colStats = columns.map((c) =>
-    context.catalog?.columns.find((s) => s.table === relation && s.column === c && (schema === undefined || s.schema === schema)),
+    context.catalog?.columns.find(
+      (s) => s.table === relation && s.column === c && (schema === undefined || s.schema === schema),
+    ),
   );
   const known = colStats.filter((c): c is ColumnStats => c !== undefined);
   for (const c of known) evidence.push({ label: `pg_stats ${c.column}`, value: columnFigures(c) });
@@ -173,36 +197,53 @@ function correlatedColumns(context: PlanRuleContext, node: PlanNode, condition: 
   let independent: number | undefined;
   if (equality && rows !== undefined && rows > 0 && known.length === columns.length) {
     independent = known.reduce((r, c) => r / Math.max(distinctCount(c, rows), 1), rows);
-    evidence.push({ label: 'estimate if independent (reltuples × Π 1/n_distinct)', value: Math.round(independent), unit: 'rows' });
+    evidence.push({
+      label: 'estimate if independent (reltuples × Π 1/n_distinct)',
+      value: Math.round(independent),
+      unit: 'rows',
+    });
   }
-  const multiplied = independent !== undefined && estimate > 0 && independent / estimate < 3 && estimate / Math.max(independent, 1e-9) < 3;
+  const multiplied =
+    independent !== undefined &&
+    estimate > 0 &&
+    independent / estimate < 3 &&
+    estimate / Math.max(independent, 1e-9) < 3;
   if (known.length === columns.length && !multiplied && independent !== undefined) {
     // The estimate is not the product of the columns' selectivities: something else (MCV lists, skew) drove it.
-    return [{
-      why:
-        `the estimate (${formatCount(estimate)}) is not the product of the columns' selectivities ` +
-        `(${formatCount(Math.round(independent))} from n_distinct), so the columns being related does not explain it; the ` +
-        'values are likely skewed beyond what the statistics sample saw.',
-      fix:
-        `Raise the statistics target of ${columns.map(quoteIdent).join(', ')} (ALTER TABLE ${table} ALTER COLUMN … SET ` +
-        `STATISTICS 1000; ANALYZE ${table};) and compare the estimate again.`,
-    }];
+    return [
+      {
+        why:
+          `the estimate (${formatCount(estimate)}) is not the product of the columns' selectivities ` +
+          `(${formatCount(Math.round(independent))} from n_distinct), so the columns being related does not explain it; the ` +
+          'values are likely skewed beyond what the statistics sample saw.',
+        fix:
+          `Raise the statistics target of ${columns.map(quoteIdent).join(', ')} (ALTER TABLE ${table} ALTER COLUMN … SET ` +
+          `STATISTICS 1000; ANALYZE ${table};) and compare the estimate again.`,
+      },
+    ];
   }
   const kinds = equality ? 'dependencies, mcv' : 'mcv';
-  evidence.push({ label: 'CREATE STATISTICS kind', value: equality ? 'dependencies, mcv (equality conditions)' : 'mcv (ranges or lists: dependencies only help equality)' });
+  evidence.push({
+    label: 'CREATE STATISTICS kind',
+    value: equality
+      ? 'dependencies, mcv (equality conditions)'
+      : 'mcv (ranges or lists: dependencies only help equality)',
+  });
   const name = `${relation ?? 'tbl'}_${columns.join('_')}_stats`.slice(0, 63);
   const grounded = multiplied
     ? ` pg_stats confirms it: ${known.map((c) => `${c.column} has ${formatCount(distinctCount(c, rows ?? 0))} distinct values`).join(', ')}, ` +
       `so independent columns give ${formatCount(Math.round(independent ?? 0))} rows, the estimate; ${formatCount(actual)} came.`
     : '';
-  return [{
-    why:
-      `the conditions on ${columns.join(', ')} are estimated as if independent (their selectivities are ` +
-      `multiplied); when the columns are related the real result is much larger.${grounded}`,
-    fix:
-      `Teach the planner the relation: CREATE STATISTICS ${quoteIdent(name)} (${kinds}) ON ` +
-      `${columns.map(quoteIdent).join(', ')} FROM ${table}; ANALYZE ${table};`,
-  }];
+  return [
+    {
+      why:
+        `the conditions on ${columns.join(', ')} are estimated as if independent (their selectivities are ` +
+        `multiplied); when the columns are related the real result is much larger.${grounded}`,
+      fix:
+        `Teach the planner the relation: CREATE STATISTICS ${quoteIdent(name)} (${kinds}) ON ` +
+        `${columns.map(quoteIdent).join(', ')} FROM ${table}; ANALYZE ${table};`,
+    },
+  ];
 }
 
 interface Cause {
@@ -260,9 +301,15 @@ function statisticsGrounds(context: PlanRuleContext, planNode: PlanNode, evidenc
   }
   evidence.push({ label: 'last analyze', value: analyzedAt });
   if (stats.lastAnalyze && stats.lastAutoAnalyze) {
-    evidence.push({ label: 'analyzed by', value: analyzedAt === stats.lastAnalyze ? 'ANALYZE (last_analyze)' : 'autovacuum (last_autoanalyze)' });
+    evidence.push({
+      label: 'analyzed by',
+      value: analyzedAt === stats.lastAnalyze ? 'ANALYZE (last_analyze)' : 'autovacuum (last_autoanalyze)',
+    });
   } else {
-    evidence.push({ label: 'analyzed by', value: stats.lastAnalyze ? 'ANALYZE (last_analyze)' : 'autovacuum (last_autoanalyze)' });
+    evidence.push({
+      label: 'analyzed by',
+      value: stats.lastAnalyze ? 'ANALYZE (last_analyze)' : 'autovacuum (last_autoanalyze)',
+    });
   }
   const modified = stats.modificationsSinceAnalyze;
   if (modified !== undefined) evidence.push({ label: 'rows changed since', value: modified, unit: 'rows' });
@@ -282,7 +329,7 @@ function laterOf(a: string | undefined, b: string | undefined): string | undefin
 function fallbackSuggestion(grounds: StatisticsGrounds): string {
   const rest =
     'look for conditions on related columns (CREATE STATISTICS), functions or expressions on columns (an ' +
-    'expression index gives them statistics), skewed values (raise the column\'s statistics target), or a LIMIT ' +
+    "expression index gives them statistics), skewed values (raise the column's statistics target), or a LIMIT " +
     'that makes the planner expect an early stop.';
   if (grounds.state === 'fresh' && grounds.stats && grounds.table) {
     return (
@@ -300,11 +347,18 @@ function fallbackSuggestion(grounds: StatisticsGrounds): string {
 /** Equality with a constant or parameter: the only kind of condition functional dependencies help. */
 function isEqualityOn(condition: string, column: string): boolean {
   const col = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(?:^|[\\s(.])"?${col}"?\\)?(?:::[\\w ]+)?\\s*=\\s*(?!ANY)`, 'i').test(condition) &&
-    !new RegExp(`(?:^|[\\s(.])"?${col}"?\\)?(?:::[\\w ]+)?\\s*(?:<|>|<=|>=|<>|~~|!~~)\\s`, 'i').test(condition);
+  return (
+    new RegExp(`(?:^|[\\s(.])"?${col}"?\\)?(?:::[\\w ]+)?\\s*=\\s*(?!ANY)`, 'i').test(condition) &&
+    !new RegExp(`(?:^|[\\s(.])"?${col}"?\\)?(?:::[\\w ]+)?\\s*(?:<|>|<=|>=|<>|~~|!~~)\\s`, 'i').test(condition)
+  );
 }
 
-function likelyCauses(context: PlanRuleContext, node: PlanNode, evidence: Evidence[], grounds: StatisticsGrounds): Cause[] {
+function likelyCauses(
+  context: PlanRuleContext,
+  node: PlanNode,
+  evidence: Evidence[],
+  grounds: StatisticsGrounds,
+): Cause[] {
   const causes: Cause[] = [];
   const f = node.fields;
   const { table, stats } = grounds;
@@ -339,7 +393,8 @@ function likelyCauses(context: PlanRuleContext, node: PlanNode, evidence: Eviden
     const known = planIndex(context).columnNamesOf(stringField(f, 'Relation Name'));
     if (known && known.length > 0) columns = columns.filter((c) => known.includes(c));
     const anded = conditions.reduce((n, c) => n + andedConditionCount(c), 0);
-    if (table && columns.length >= 2 && anded >= 2) causes.push(...correlatedColumns(context, node, condition, columns, table, evidence));
+    if (table && columns.length >= 2 && anded >= 2)
+      causes.push(...correlatedColumns(context, node, condition, columns, table, evidence));
     if (functions.length > 0) {
       causes.push({
         why:

@@ -50,7 +50,8 @@ function spillOf(node: PlanNode): Spill | undefined {
     const disk = (groups as Record<string, unknown>)['Sort Space Disk'];
     if (disk && typeof disk === 'object') {
       const peak = numberField(disk as Record<string, unknown>, 'Peak Sort Space Used') ?? 0;
-      if (peak > 0 && (!best || peak > best.diskKb)) best = { diskKb: peak, method: 'external merge (incremental sort)' };
+      if (peak > 0 && (!best || peak > best.diskKb))
+        best = { diskKb: peak, method: 'external merge (incremental sort)' };
     }
   }
   return best;

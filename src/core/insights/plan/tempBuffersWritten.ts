@@ -22,7 +22,8 @@ function check(context: PlanRuleContext): Insight[] {
     .sort((a, b) => b.metrics.buffersExclusive.tempWritten - a.metrics.buffersExclusive.tempWritten);
   const severity: Severity = written >= WARNING_TEMP_BLOCKS ? 'warning' : 'info';
   const where = writers.map(
-    (n) => `${nodeLabel(n)} ${formatBlocks(n.metrics.buffersExclusive.tempWritten)} (${formatPercent(n.metrics.buffersExclusive.tempWritten / written)})`,
+    (n) =>
+      `${nodeLabel(n)} ${formatBlocks(n.metrics.buffersExclusive.tempWritten)} (${formatPercent(n.metrics.buffersExclusive.tempWritten / written)})`,
   );
   const read = plan.totals.buffers.tempRead;
   return [

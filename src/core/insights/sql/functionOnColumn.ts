@@ -33,7 +33,7 @@ export const functionOnColumn: SqlRule = {
         nodeIds: [],
         title: `${e.text} in ${p.clause.toUpperCase()} hides ${e.columns.map(columnText).join(', ')} from its index`,
         explanation:
-          'An index stores the column\'s values, not the result of a function or arithmetic on them. ' +
+          "An index stores the column's values, not the result of a function or arithmetic on them. " +
           `When the predicate wraps the column (${e.text}), PostgreSQL must compute it for every row, so a plain index on the column is not used.`,
         suggestion: suggestion(p),
         evidence: [

@@ -8,7 +8,7 @@ export const leadingWildcardLike: SqlRule = {
     return statement.predicates
       .filter((p) => p.kind === 'like-leading-wildcard')
       .map((p) => {
-        const col = p.column ? columnText(p.column) : p.expression?.text ?? 'the column';
+        const col = p.column ? columnText(p.column) : (p.expression?.text ?? 'the column');
         const bare = p.column?.column ?? col;
         return {
           ruleId: 'leading-wildcard-like',

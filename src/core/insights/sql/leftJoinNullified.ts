@@ -4,15 +4,24 @@ import { columnText } from './columnText';
 
 /** Predicate kinds that are never true for NULL, so they drop the NULL-extended rows of an outer join. */
 const NULL_REJECTING = new Set([
-  'equality', 'range', 'in-list', 'in-subquery', 'not-in-subquery', 'like-prefix', 'like-leading-wildcard',
-  'is-not-null', 'inequality', 'jsonb-containment', 'full-text',
+  'equality',
+  'range',
+  'in-list',
+  'in-subquery',
+  'not-in-subquery',
+  'like-prefix',
+  'like-leading-wildcard',
+  'is-not-null',
+  'inequality',
+  'jsonb-containment',
+  'full-text',
 ]);
 
 /** Functions that return a value for NULL input, so wrapping the column keeps NULL rows possible. */
 const NULL_TOLERANT_FUNCTIONS = new Set(['coalesce', 'nullif', 'concat', 'concat_ws', 'greatest', 'least', 'row']);
 
 function nullableColumn(p: ColumnPredicate, join: JoinInfo): ColumnRef | undefined {
-  const cols = p.column ? [p.column] : p.expression?.columns ?? [];
+  const cols = p.column ? [p.column] : (p.expression?.columns ?? []);
   if (p.expression?.functionName && NULL_TOLERANT_FUNCTIONS.has(p.expression.functionName)) return undefined;
   return cols.find((c) => {
     if (c.qualifier) return join.nullableRelations.includes(c.qualifier);

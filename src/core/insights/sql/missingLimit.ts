@@ -18,7 +18,7 @@ export const missingLimit: SqlRule = {
         nodeIds: [],
         title: `Reads all of ${tables.map((t) => t.name).join(', ')} with no WHERE or LIMIT`,
         explanation:
-          'Without a filter or a LIMIT the whole table is read and sent to the client. On a large table that is slow and can exhaust the client\'s memory; ' +
+          "Without a filter or a LIMIT the whole table is read and sent to the client. On a large table that is slow and can exhaust the client's memory; " +
           'when you only want to look at the data, a few rows are enough.',
         suggestion: 'Add `LIMIT 100` while exploring, or a WHERE clause for what you need.',
         evidence: [{ label: 'tables', value: tables.map((t) => t.name).join(', ') }],

@@ -8,7 +8,7 @@ export const notInSubquery: SqlRule = {
     return statement.predicates
       .filter((p) => p.kind === 'not-in-subquery')
       .map((p) => {
-        const col = p.column ? columnText(p.column) : p.expression?.text ?? 'the value';
+        const col = p.column ? columnText(p.column) : (p.expression?.text ?? 'the value');
         return {
           ruleId: 'not-in-subquery',
           severity: 'warning' as const,

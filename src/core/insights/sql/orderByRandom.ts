@@ -6,7 +6,9 @@ export const orderByRandom: SqlRule = {
   check(statement) {
     const out: Insight[] = [];
     for (const item of statement.orderBy) {
-      const random = statement.functionCalls.find((f) => f.name === 'random' && f.range.start >= item.range.start && f.range.end <= item.range.end);
+      const random = statement.functionCalls.find(
+        (f) => f.name === 'random' && f.range.start >= item.range.start && f.range.end <= item.range.end,
+      );
       if (!random) continue;
       out.push({
         ruleId: 'order-by-random',

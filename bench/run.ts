@@ -29,7 +29,7 @@ import {
   dashboardSchemaSql,
   defaultDashboardScale,
 } from '../src/core/demo/dashboardDemo';
-import { analysePlanText, explainAndOptimize } from '../src/core/explainAndOptimize';
+import { analysePlanText, explainAndOptimize } from '../src/core/pipeline/explainAndOptimize';
 import { checkSqlDocument } from '../src/core/insights/sqlRules';
 import { loadParser } from '../src/core/sql/parser';
 import { parsePlan } from '../src/core/plan/parsePlan';
@@ -38,14 +38,9 @@ import { splitStatements } from '../src/core/sql/splitStatements';
 import { startTestServer } from '../test/helpers/postgresServer';
 import { syntheticPlanJson } from '../test/helpers/syntheticPlan';
 import { printFigures, runBench, type Figure } from './figures';
+import { median } from '../src/core/median';
 
 const figures: Figure[] = [];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 async function timeRuns(runs: number, fn: () => unknown): Promise<number[]> {
   const times: number[] = [];
@@ -353,7 +348,8 @@ async function benchEditor(): Promise<void> {
     figures.push({ name: '(f) extension in the editor', value: 'skipped (BENCH_SKIP_EDITOR=1)', target: '' });
     return;
   }
-  const { benchExtension, withinTarget } = await import('./extension/run');
+  const { benchExtension } = await import('./extension/run');
+  const { withinTarget } = await import('../test/helpers/extensionFigures');
   for (const row of await benchExtension())
     figures.push({ name: `(f) ${row.label}`, value: row.value, target: row.target, met: withinTarget(row) });
 }

@@ -24,8 +24,9 @@ import { adviseIndexes } from '../../src/core/advice/index/adviseIndexes';
 import { adviseRewrites } from '../../src/core/advice/rewrite/adviseRewrites';
 import { createIndexSql } from '../../src/core/advice/index/indexDdl';
 import { consolidateWorkloadIndexes, type WorkloadStatement } from '../../src/core/advice/index/workloadIndexes';
-import { vacuumStatements } from '../../test/unit/indexAdvisor/advisorData';
+import { vacuumStatements } from '../../test/unit/advice/index/advisorData';
 import { dashboardSchemaSql, tpchSchemaSql, tpchTables, workloadQueries, type WorkloadQuery } from './workload';
+import { median } from '../../src/core/median';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const samples = 3;
@@ -37,11 +38,6 @@ interface ArmResult {
   indexes: string[];
   sizeBytes: number;
   perQuery: Map<string, QueryResult>;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 interface QueryResult {

@@ -2,7 +2,7 @@
  * The benchmark workload, made by our own generator (setseed + generate_series, no downloads): the dashboard
  * case of docs/cases.md case 1, and a TPC-H-like schema `tpch` with analytical and OLTP queries over it.
  */
-import { dashboardSchemaSql, dashboardSql } from '../../test/unit/indexAdvisor/advisorData';
+import { dashboardSchemaSql, dashboardSql } from '../../test/unit/advice/index/advisorData';
 
 export interface WorkloadQuery {
   id: string;

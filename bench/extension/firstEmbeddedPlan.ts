@@ -8,7 +8,7 @@
  */
 import { EditorHandle, openEditor } from '../../test/e2e/codeServer';
 import { waitFor } from '../../test/e2e/pageProbes';
-import type { ExtensionFigure } from './run';
+import type { ExtensionFigure } from '../../test/helpers/extensionFigures';
 
 export const firstEmbeddedPlanTargetMs = 5_000;
 

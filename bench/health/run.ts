@@ -8,6 +8,7 @@ import { PgSession } from '../../src/core/db/pgSession';
 import { runHealthChecks } from '../../src/core/health/runHealthChecks';
 import { loadTopQueries } from '../../src/core/workload/topQueries';
 import { startTestServer } from '../../test/helpers/postgresServer';
+import { median } from '../../src/core/median';
 
 export interface BenchFigure {
   label: string;
@@ -34,11 +35,6 @@ BEGIN
     EXECUTE format('INSERT INTO t%s SELECT g, g %% 7, g %% 11, ''row '' || g, NULL FROM generate_series(1, 20) g', i);
   END LOOP;
 END $$;`;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

@@ -21,7 +21,7 @@ import { parsePlan } from '../../src/core/plan/parsePlan';
 import type { IndexAdvice } from '../../src/core/advice/indexSuggestion';
 import { dashboardDataSql, dashboardQuery, dashboardSchemaSql } from '../../src/core/demo/dashboardDemo';
 import type { Rewrite } from '../../src/core/advice/rewriteSuggestion';
-import { median } from '../../src/core/advice/median';
+import { median } from '../../src/core/median';
 import { dropOsCache, restarter } from './coldCache';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');

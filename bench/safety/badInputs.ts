@@ -352,7 +352,7 @@ export async function measureBadInputs(): Promise<BadInputFigures> {
 /** The child: runs the cases it is sent, one at a time, and says how each ended. */
 async function childMain(): Promise<void> {
   const { TunerError } = await import('../../src/core/errors');
-  const { analysePlanText } = await import('../../src/core/explainAndOptimize');
+  const { analysePlanText } = await import('../../src/core/pipeline/explainAndOptimize');
   const cases = badInputCases();
   process.on('message', (m: ToChild) => {
     void (async () => {

@@ -21,6 +21,7 @@ import type { DidShowResultNotification } from '../../src/shared/protocol';
 import { syntheticPlanJson } from '../../test/helpers/syntheticPlan';
 import { openPlanView } from '../../test/unit/webview/harness';
 import { timeShowResult } from '../webviewPaint';
+import { median } from '../../src/core/median';
 
 const repoRoot = resolve(__dirname, '../..');
 const PEV2_ORIGIN = 'http://pev2.test';
@@ -32,12 +33,6 @@ export interface ViewerSample {
   ours: { firstPaintMs: number; interactiveMs: number; heapMB: number; parseMs: number };
   pev2?: { firstPaintMs: number; interactiveMs: number; heapMB: number };
   pev2Error?: string;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function pev2NodeModules(): string | undefined {

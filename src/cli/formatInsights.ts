@@ -3,7 +3,7 @@
  */
 import type { Insight, Severity } from '../core/insights/insight';
 import type { Plan } from '../core/plan/planNode';
-import { formatEvidence } from '../core/report/formatNumbers';
+import { formatEvidence } from '../core/insights/formatEvidence';
 import { treeNodeLabel } from '../core/report/planTreeTable';
 import { capText } from '../core/text/displayName';
 import type { Colours } from './colours';

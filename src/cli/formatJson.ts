@@ -10,7 +10,7 @@
 import type { Insight } from '../core/insights/insight';
 import type { PlanNode } from '../core/plan/planNode';
 import { capText } from '../core/text/displayName';
-import type { TuningResult } from '../core/tuningResult';
+import type { TuningResult } from '../core/pipeline/tuningResult';
 
 /** Pieces are gathered up to about this size before each write: fewer, bigger writes to stdout. */
 const CHUNK_CHARS = 1 << 20;

@@ -2,9 +2,9 @@
  * The whole terminal output for one result: the plan tree, the hotspots, the insights and a footer saying
  * what the figures are and where they come from.
  */
-import type { TuningResult } from '../core/tuningResult';
+import type { TuningResult } from '../core/pipeline/tuningResult';
 import type { SafetyWrapper } from '../core/db/session';
-import { formatCost, formatMs, shortServerVersion } from '../core/report/formatNumbers';
+import { formatCost, formatMs, shortServerVersion } from '../core/text/formatNumbers';
 import type { Colours } from './colours';
 import { formatHotspots, formatTree } from './formatTree';
 import { formatInsights } from './formatInsights';

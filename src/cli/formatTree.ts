@@ -4,7 +4,7 @@
  */
 import type { Plan } from '../core/plan/planNode';
 import { alignPlanTreeTable, planTreeTable } from '../core/report/planTreeTable';
-import { formatCost, formatMs, formatShare } from '../core/report/formatNumbers';
+import { formatCost, formatMs, formatShare } from '../core/text/formatNumbers';
 import { treeNodeLabel } from '../core/report/planTreeTable';
 import type { Colours } from './colours';
 

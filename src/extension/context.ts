@@ -3,7 +3,7 @@
  * panel's handlers. Built once in activate(); everything it owns is disposed with the extension.
  */
 import * as vscode from 'vscode';
-import type { TuningResult } from '../core/tuningResult';
+import type { TuningResult } from '../core/pipeline/tuningResult';
 import type { SourceRange } from '../core/positions';
 import { TunerConfig } from './config';
 import { ConnectionManager } from './connections/connectionManager';

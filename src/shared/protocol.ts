@@ -7,14 +7,14 @@
  * end with `assertNever` so adding a message is a compile error until both sides handle it.
  */
 import type { SourceRange } from '../core/positions';
-import type { TuningResult } from '../core/tuningResult';
+import type { TuningResult } from '../core/pipeline/tuningResult';
 import type { PlanComparison } from '../core/compare/planComparison';
 import type { RawPlanFields } from '../core/plan/planNode';
 import type { Insight } from '../core/insights/insight';
 
 // The webview may import only src/shared, so the data types it renders are re-exported here (types only).
 export type { SourceRange } from '../core/positions';
-export type { TuningResult } from '../core/tuningResult';
+export type { TuningResult } from '../core/pipeline/tuningResult';
 export type { BufferCounts, NodeMetrics, Plan, PlanNode, RawPlanFields } from '../core/plan/planNode';
 export type { Evidence, Insight, Severity } from '../core/insights/insight';
 export type { SafetyWrapper, SessionKind } from '../core/db/session';

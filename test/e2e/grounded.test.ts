@@ -11,7 +11,7 @@
 import { strict as assert } from 'node:assert';
 import { Client } from 'pg';
 import type { Frame, Page } from 'playwright-core';
-import { formatCount } from '../../src/core/report/formatNumbers';
+import { formatCount } from '../../src/core/text/formatNumbers';
 import { formatCount as viewCount } from '../../webview/format';
 import { testServer } from '../helpers/globalServer';
 import { serverConnection, useEditor } from './codeServer';

@@ -8,11 +8,11 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analysePlanText } from '../../src/core/explainAndOptimize';
-import { artifactsDir, EditorSession, waitFor, type PaintSample } from '../../bench/extension/editorSession';
-import { planWithHotspot } from '../../bench/extension/planFiles';
-import { extensionFigures, humanDwellMs } from '../../bench/extension/run';
-import { firstMessageSize } from '../../bench/extension/messageSize';
+import { analysePlanText } from '../../src/core/pipeline/explainAndOptimize';
+import { artifactsDir, EditorSession, waitFor, type PaintSample } from '../helpers/editorSession';
+import { planWithHotspot } from '../helpers/planFiles';
+import { extensionFigures, humanDwellMs } from '../helpers/extensionFigures';
+import { firstMessageSize } from '../helpers/messageSize';
 
 describe('extension figures in the real editor: activation, first paint, VSIX size', function () {
   this.timeout(600_000);

@@ -18,8 +18,8 @@ export const versionSuite = [
   'test/unit/db/adversarial.test.ts',
   'test/unit/plan/liveServer.test.ts',
   'test/unit/plan/versionFields.test.ts',
-  'test/unit/indexAdvisor/*.server.test.ts',
-  'test/unit/rewrites/rewrites.test.ts',
+  'test/unit/advice/index/*.server.test.ts',
+  'test/unit/advice/rewrite/rewrites.test.ts',
 ];
 
 function main(): void {

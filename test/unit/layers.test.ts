@@ -62,4 +62,23 @@ describe('layers', () => {
     }
     assert.deepEqual(offenders, []);
   });
+
+  it('no two folders of src/core import each other (the rooms depend one way)', () => {
+    const core = join(root, 'src/core');
+    const folderOf = (file: string): string => relative(core, file).split('/')[0].replace(/\.ts$/, '.');
+    const edges = new Map<string, Set<string>>();
+    for (const file of sourceFiles(core)) {
+      const from = relative(core, file).includes('/') ? folderOf(file) : '.';
+      for (const spec of importsOf(file).filter((s) => s.startsWith('.'))) {
+        const target = resolve(dirname(file), spec);
+        if (!target.startsWith(core)) continue;
+        const to = relative(core, target).includes('/') ? folderOf(target) : '.';
+        if (to !== from) edges.set(from, (edges.get(from) ?? new Set()).add(to));
+      }
+    }
+    const mutual: string[] = [];
+    for (const [a, targets] of edges)
+      for (const b of targets) if (a < b && edges.get(b)?.has(a)) mutual.push(`${a} ↔ ${b}`);
+    assert.deepEqual(mutual, []);
+  });
 });

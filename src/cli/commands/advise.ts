@@ -6,9 +6,9 @@
  */
 import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSuggestion';
 import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
-import { adviseIndexesWithRewrites } from '../../core/report/statementAdvice';
+import { adviseIndexesWithRewrites } from '../../core/pipeline/statementAdvice';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
-import { formatCost, formatMs, formatRatio } from '../../core/report/formatNumbers';
+import { formatCost, formatMs, formatRatio } from '../../core/text/formatNumbers';
 import {
   describeAppliesTo,
   describeEstimate,

@@ -3,8 +3,8 @@ import { adviseRewriteWithIndex } from '../../core/advice/rewrite/rewriteWithInd
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import type { DatabaseSession } from '../../core/db/session';
 import { dashboardDemoFiles, dashboardQuery, defaultDashboardScale } from '../../core/demo/dashboardDemo';
-import { explainAndOptimize } from '../../core/explainAndOptimize';
-import { formatCount, formatMs, formatRatio } from '../../core/report/formatNumbers';
+import { explainAndOptimize } from '../../core/pipeline/explainAndOptimize';
+import { formatCount, formatMs, formatRatio } from '../../core/text/formatNumbers';
 import type { CliRequest } from '../args';
 import type { Colours } from '../colours';
 import { failOnExitCode } from '../exitCodes';

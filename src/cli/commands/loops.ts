@@ -16,7 +16,7 @@ import { TunerError } from '../../core/errors';
 import { severityOrder } from '../../core/insights/insight';
 import type { SourceRange } from '../../core/positions';
 import { lineColumnAt } from '../../core/positions';
-import { formatMs, formatRatio, formatSamples } from '../../core/report/formatNumbers';
+import { formatMs, formatRatio, formatSamples } from '../../core/text/formatNumbers';
 import type { CliRequest } from '../args';
 import { UsageError } from '../args';
 import type { Colours } from '../colours';

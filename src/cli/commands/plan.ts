@@ -1,7 +1,7 @@
-import { analysePlanText } from '../../core/explainAndOptimize';
+import { analysePlanText } from '../../core/pipeline/explainAndOptimize';
 import { obfuscatePlan } from '../../core/share/obfuscatePlan';
 import { loadParser } from '../../core/sql/parser';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { CliRequest } from '../args';
 import { failOnExitCode } from '../exitCodes';
 import { writeResultJson } from '../formatJson';

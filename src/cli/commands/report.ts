@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { TunerError } from '../../core/errors';
-import { explainAndOptimize } from '../../core/explainAndOptimize';
+import { explainAndOptimize } from '../../core/pipeline/explainAndOptimize';
 import { renderMarkdownReport } from '../../core/report/markdownReport';
 import type { MarkdownReportOptions } from '../../core/report/markdownReport';
-import { adviseStatement, type AdviceStep } from '../../core/report/statementAdvice';
-import type { TuningResult } from '../../core/tuningResult';
+import { adviseStatement, type AdviceStep } from '../../core/pipeline/statementAdvice';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { CliRequest } from '../args';
 import { failOnExitCode } from '../exitCodes';
 import type { CommandIo } from '../io';

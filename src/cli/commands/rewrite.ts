@@ -8,7 +8,7 @@
 import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseRewriteWithIndex } from '../../core/advice/rewrite/rewriteWithIndex';
 import type { Rewrite, RewriteCombination } from '../../core/advice/rewriteSuggestion';
-import { formatMs, formatRatio, formatSamples } from '../../core/report/formatNumbers';
+import { formatMs, formatRatio, formatSamples } from '../../core/text/formatNumbers';
 import {
   describeContributions,
   describeEquivalence,

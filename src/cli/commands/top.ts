@@ -1,5 +1,5 @@
 import type { SessionTarget } from '../../core/db/openSession';
-import { formatCount, formatMs, formatShare } from '../../core/report/formatNumbers';
+import { formatCount, formatMs, formatShare } from '../../core/text/formatNumbers';
 import { loadTopQueries, topQueryOrderLabels } from '../../core/workload/topQueries';
 import type { TopQueriesResult, TopQueryOrder, WorkloadNote } from '../../core/workload/topQueries';
 import { UsageError, type CliRequest } from '../args';

@@ -9,7 +9,7 @@ import type { CatalogSnapshot } from '../db/catalog';
 import type { Plan, PlanNode } from '../plan/planNode';
 import { nodeLabel } from '../plan/planNode';
 import { DEFAULT_WORK_MEM_KB, settingKb } from '../insights/plan/workMem';
-import { formatCount } from '../report/formatNumbers';
+import { formatCount } from '../text/formatNumbers';
 import type { CheckOwnRuleId } from './checkRules';
 
 export type RegressionKind = 'cost' | 'seq-scan' | 'spill';

@@ -7,7 +7,7 @@
 import type { DatabaseSession } from '../db/session';
 import { highestParam } from '../db/statementSafety';
 import { TunerError } from '../errors';
-import { explainAndOptimize } from '../explainAndOptimize';
+import { explainAndOptimize } from '../pipeline/explainAndOptimize';
 import type { Insight } from '../insights/insight';
 import { checkSqlDocument } from '../insights/sqlRules';
 import { parsePlan } from '../plan/parsePlan';

@@ -2,7 +2,7 @@
  * The matched nodes of a comparison as rows (before label, after label, match, rows, self time): one table
  * for the terminal (aligned text) and the Markdown report.
  */
-import { formatCost, formatCount, formatMs } from '../report/formatNumbers';
+import { formatCost, formatCount, formatMs } from '../text/formatNumbers';
 import type { Delta, PlanComparison } from './planComparison';
 import { markdownText } from '../text/markdownText';
 import { summariseComparison } from './summariseComparison';

@@ -1,6 +1,6 @@
 import type { Plan, PlanNode } from '../plan/planNode';
 import { nodeLabel } from '../plan/planNode';
-import { formatBytes, formatCount } from '../report/formatNumbers';
+import { formatBytes, formatCount } from '../text/formatNumbers';
 import type { Spill } from './planComparison';
 
 function num(v: unknown): number | undefined {

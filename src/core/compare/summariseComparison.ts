@@ -1,4 +1,4 @@
-import { formatCost, formatCount, formatMs } from '../report/formatNumbers';
+import { formatCost, formatCount, formatMs } from '../text/formatNumbers';
 import { displayName } from '../text/displayName';
 import type { Delta, PlanComparison } from './planComparison';
 

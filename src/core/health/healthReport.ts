@@ -1,5 +1,6 @@
 /** The health result as a Markdown report: score and weights, then each check with its findings and fixes. */
-import { formatEvidence, formatMs } from '../report/formatNumbers';
+import { formatMs } from '../text/formatNumbers';
+import { formatEvidence } from '../insights/formatEvidence';
 import { markdownInline, markdownLines, markdownText } from '../text/markdownText';
 import type { Severity } from '../insights/insight';
 import type { HealthCheckResult, HealthFinding, HealthResult } from './healthFinding';

@@ -5,7 +5,7 @@
 import type { DatabaseSession } from '../db/session';
 import { TunerError } from '../errors';
 import { severityOrder } from '../insights/insight';
-import { shortServerVersion } from '../report/formatNumbers';
+import { shortServerVersion } from '../text/formatNumbers';
 import type { HealthCheckId, HealthCheckResult, HealthContext, HealthResult } from './healthFinding';
 import { healthChecks } from './healthChecks';
 import { checkPenalty, healthScore, scoreRule } from './healthScore';

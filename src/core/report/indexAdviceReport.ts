@@ -6,7 +6,7 @@ import { markdownCode, markdownInline, markdownText } from '../text/markdownText
 import type { IndexAdvice, IndexSuggestion } from '../advice/indexSuggestion';
 import type { Plan } from '../plan/planNode';
 import { nodeLabel } from '../plan/planNode';
-import { formatBytes, formatCost, formatCount, formatMs, formatRatio } from './formatNumbers';
+import { formatBytes, formatCost, formatCount, formatMs, formatRatio } from '../text/formatNumbers';
 
 /** "estimated by HypoPG: cost 285,000.00 → 8,000.00 (35.6× lower), the plan uses it, HypoPG's size 12.0 MB". */
 export function describeEstimate(s: IndexSuggestion): string | undefined {

@@ -5,19 +5,19 @@
  */
 import type { Insight, Severity } from '../insights/insight';
 import type { Plan, PlanNode } from '../plan/planNode';
-import type { TuningResult } from '../tuningResult';
+import type { TuningResult } from '../pipeline/tuningResult';
 import type { SafetyWrapper } from '../db/session';
 import {
   formatCount,
   formatCost,
-  formatEvidence,
   formatMs,
   formatRatio,
   formatShare,
   formatBytes,
   blocksToBytes,
   shortServerVersion,
-} from './formatNumbers';
+} from '../text/formatNumbers';
+import { formatEvidence } from '../insights/formatEvidence';
 import { planTreeText, treeNodeLabel } from './planTreeTable';
 import { comparePlans } from '../compare/comparePlans';
 import { summariseComparison } from '../compare/summariseComparison';

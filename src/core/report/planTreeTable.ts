@@ -6,7 +6,8 @@
 import type { Plan, PlanNode } from '../plan/planNode';
 import { nodeLabel } from '../plan/planNode';
 import { displayName } from '../text/displayName';
-import { formatBuffers, formatCount, formatCost, formatFactor, formatMs, formatShare } from './formatNumbers';
+import { formatCount, formatCost, formatFactor, formatMs, formatShare } from '../text/formatNumbers';
+import { formatBuffers } from '../plan/formatBuffers';
 
 export interface PlanTreeRow {
   node: PlanNode;

@@ -11,7 +11,7 @@ import type {
   RunFigures,
   Verification,
 } from '../advice/rewriteSuggestion';
-import { formatCost, formatCount, formatKb, formatMs, formatRatio, formatSamples } from './formatNumbers';
+import { formatCost, formatCount, formatKb, formatMs, formatRatio, formatSamples } from '../text/formatNumbers';
 
 const orderText: Record<EquivalenceFigures['order'], string> = {
   same: 'same rows in the same order',

@@ -6,7 +6,7 @@
 import type { IndexSuggestion } from '../../core/advice/indexSuggestion';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import type { Plan } from '../../core/plan/planNode';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { CodeFix } from '../fixes/codeFix';
 import type { ComparisonLabels } from '../history/comparison';
 import type { StatementAdvice } from './statementAdvice';

@@ -9,7 +9,7 @@
  */
 import * as vscode from 'vscode';
 import { TunerError } from '../../core/errors';
-import type { AdviceStep } from '../../core/report/statementAdvice';
+import type { AdviceStep } from '../../core/pipeline/statementAdvice';
 import type { TunerContext } from '../context';
 import { comparableIndex, comparableRewrite, indexComparison, type AdviceComparePayload } from './adviceComparison';
 import { adviceRuleIds } from './adviceRules';
@@ -100,7 +100,7 @@ export class AdviceService implements vscode.Disposable {
               combination:
                 'the chosen rewrite with its index: measuring original, rewrite, index and both (rolled back)…',
             };
-            const { adviseStatement } = await import('../../core/report/statementAdvice');
+            const { adviseStatement } = await import('../../core/pipeline/statementAdvice');
             const advised = await adviseStatement(session, statement.sql, {
               siblings: await siblingStatements(document.getText(), statement),
               allowMeasuredWhatIf,

@@ -4,7 +4,7 @@
  * runs anything; free of `vscode` so titles and documents are unit-tested on data.
  */
 import type { IndexSuggestion } from '../../core/advice/indexSuggestion';
-import { formatBytes, formatCount } from '../../core/report/formatNumbers';
+import { formatBytes, formatCount } from '../../core/text/formatNumbers';
 import { msRange, shortCost } from './figures';
 
 const maxPredicateInTitle = 32;

@@ -4,7 +4,7 @@
  * Free of `vscode`.
  */
 import type { MarkdownReportOptions } from '../../core/report/markdownReport';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import { sameStatement, type StatementAdvice } from './statementAdvice';
 
 export type ReportAdvice = Pick<MarkdownReportOptions, 'rewrites' | 'indexAdvice'>;

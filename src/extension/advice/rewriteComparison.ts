@@ -6,8 +6,8 @@
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import type { DatabaseSession } from '../../core/db/session';
 import { TunerError } from '../../core/errors';
-import { explainAndOptimize } from '../../core/explainAndOptimize';
-import type { TuningResult } from '../../core/tuningResult';
+import { explainAndOptimize } from '../../core/pipeline/explainAndOptimize';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { ComparisonLabels } from '../history/comparison';
 import { rewriteComparisonLabels } from './adviceComparison';
 

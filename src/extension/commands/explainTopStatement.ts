@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { TopStatement } from '../../core/workload/topQueries';
-import { formatCount, formatMs } from '../../core/report/formatNumbers';
+import { formatCount, formatMs } from '../../core/text/formatNumbers';
 import type { CommandFactory } from './command';
 import { explainInEditor } from '../explain/explainInEditor';
 

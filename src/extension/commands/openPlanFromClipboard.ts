@@ -14,7 +14,7 @@ export const openPlanFromClipboard: CommandFactory = (ctx) => async () => {
   const startedAt = performance.now();
   const run = PlanRun.begin(ctx.extensionUri, ctx.panelHandlers, 'Reading the plan…');
   try {
-    const { analysePlanText } = await import('../../core/explainAndOptimize');
+    const { analysePlanText } = await import('../../core/pipeline/explainAndOptimize');
     const result = await analysePlanText(text);
     ctx.showResult(result, undefined, 'plan from clipboard', { startedAt, label: 'Open Plan from Clipboard' });
     run.end();

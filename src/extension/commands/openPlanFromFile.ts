@@ -29,7 +29,7 @@ export const openPlanFromFile: CommandFactory = (ctx) => async (uriArg: unknown)
   run.startClock('plan file chosen');
   try {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    const { analysePlanText } = await import('../../core/explainAndOptimize');
+    const { analysePlanText } = await import('../../core/pipeline/explainAndOptimize');
     const planFile = vscode.workspace.asRelativePath(uri);
     // The view says where the plan came from: this file, not "Pasted plan" (issue 13).
     const result = { ...(await analysePlanText(text)), planFile };

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandFactory } from './command';
 import type { TunerContext } from '../context';
 import type { MarkdownReportOptions } from '../../core/report/markdownReport';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import { PlanPanel } from '../panel/planPanel';
 
 /**

@@ -4,7 +4,7 @@
  * the plan and put the findings on the statement. On failure the document is left exactly as it was.
  */
 import * as vscode from 'vscode';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { NamedParameterRewrite } from '../../core/sql/namedParameters';
 import { isCancelled, TunerError } from '../../core/errors';
 import type { TunerContext } from '../context';
@@ -90,7 +90,7 @@ async function explainPicked(
       `${options.action} on ${connectionLabel}`,
       async (session, progress, signal) => {
         progress.report({ message: analyze ? 'running EXPLAIN ANALYZE…' : 'planning…' });
-        const { explainAndOptimize } = await import('../../core/explainAndOptimize');
+        const { explainAndOptimize } = await import('../../core/pipeline/explainAndOptimize');
         const active = ctx.connections.active;
         return explainAndOptimize(session, rewrite.text, {
           analyze,

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { PlanHistoryEntry } from '../../core/compare/planHistory';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { TunerContext } from '../context';
 import { PlanPanel } from '../panel/planPanel';
 import { entryDetail, entryLabel, entryResult } from './comparison';
@@ -138,7 +138,7 @@ async function compareFiles(ctx: TunerContext): Promise<void> {
   try {
     const results = await Promise.all(
       [b, a].map(async (uri) => {
-        const { analysePlanText } = await import('../../core/explainAndOptimize');
+        const { analysePlanText } = await import('../../core/pipeline/explainAndOptimize');
         return analysePlanText(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
       }),
     );

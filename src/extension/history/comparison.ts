@@ -5,8 +5,8 @@
 import { comparePlans } from '../../core/compare/comparePlans';
 import type { PlanHistoryEntry } from '../../core/compare/planHistory';
 import { summariseComparison } from '../../core/compare/summariseComparison';
-import { analysePlanText } from '../../core/explainAndOptimize';
-import type { TuningResult } from '../../core/tuningResult';
+import { analysePlanText } from '../../core/pipeline/explainAndOptimize';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { DidShowComparisonNotification } from '../../shared/protocol';
 
 export interface ComparisonLabels {

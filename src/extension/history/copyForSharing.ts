@@ -1,6 +1,6 @@
 /** "Copy Plan for Sharing": the obfuscated statement and plan to the clipboard, and what was replaced. */
 import * as vscode from 'vscode';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { TunerContext } from '../context';
 import { sharePlan } from './sharePlan';
 

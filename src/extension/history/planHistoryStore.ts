@@ -10,7 +10,7 @@ import {
   type PlanHistoryOptions,
 } from '../../core/compare/planHistory';
 import { loadParser } from '../../core/sql/parser';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 
 /** The part of `vscode.Memento` the store uses. */
 export interface HistoryMemento {

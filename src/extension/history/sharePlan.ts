@@ -2,10 +2,10 @@
  * "Copy Plan for Sharing" and the obfuscated report: core's `obfuscatePlan` applied to a shown result, with a
  * sentence that says what was replaced. No `vscode` here (unit-tested); the handlers put the text where it goes.
  */
-import { analysePlanText } from '../../core/explainAndOptimize';
+import { analysePlanText } from '../../core/pipeline/explainAndOptimize';
 import { obfuscatePlan, type ObfuscatedPlan } from '../../core/share/obfuscatePlan';
 import { loadParser } from '../../core/sql/parser';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 
 export interface SharedPlan {
   /** What goes to the clipboard: the obfuscated statement, a blank line, the obfuscated plan. */

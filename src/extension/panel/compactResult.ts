@@ -1,5 +1,5 @@
 import type { PlanNode, RawPlanFields } from '../../core/plan/planNode';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { DidShowResultNotification } from '../../shared/protocol';
 import { packPlanNodes } from './packedNodes';
 

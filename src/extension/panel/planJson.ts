@@ -4,7 +4,7 @@
  */
 import type { PlanNode } from '../../core/plan/planNode';
 import { stringifyDeep } from '../../core/text/deepJson';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import { preorder } from './compactResult';
 
 export function planAsJson(result: TuningResult): string {

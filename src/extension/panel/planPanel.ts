@@ -8,7 +8,7 @@ import { keepRawPlans, readBackRawPlans, type KeyedResult } from './rawPlanStore
 import { relistNodes } from './revivedResult';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { SourceRange } from '../../core/positions';
 import {
   assertNever,

@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 
 /** Result keys are ours (`planPanel.ts`); anything else (the key comes back from webview state) is refused. */
 const keyPattern = /^[A-Za-z0-9_-]{1,64}$/;

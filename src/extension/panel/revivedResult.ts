@@ -3,7 +3,7 @@
  * `plan.nodes` empty: it repeats every subtree once per ancestor) and without its raw text (rawPlanStore.ts).
  * The report, Copy for Sharing and the comparison read `plan.nodes`; it is rebuilt here from `plan.root`.
  */
-import type { TuningResult } from '../../core/tuningResult';
+import type { TuningResult } from '../../core/pipeline/tuningResult';
 import { preorder } from './compactResult';
 
 /** Rebuilds `result.plan.nodes` in place (node ids are pre-order indexes), when it was saved empty. */

@@ -2,7 +2,7 @@
  * What the Top Queries view shows, as plain data: built from a TopQueriesResult without `vscode`, so the
  * labels, figures, order and notes are unit-tested; topQueriesView.ts only turns these into TreeItems.
  */
-import { formatCount, formatMs, formatShare } from '../../core/report/formatNumbers';
+import { formatCount, formatMs, formatShare } from '../../core/text/formatNumbers';
 import type { StatementSource } from '../../core/workload/statementSources';
 import {
   sortTopStatements,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { testServer } from '../../helpers/globalServer';
 import { buildBundles, cliBundle as bundle, repoRoot as root, runCli } from '../../helpers/cliBundle';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 
 const fixtures = join(__dirname, 'fixtures');
 

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { comparePlans } from '../../../src/core/compare/comparePlans';
 import { summariseComparison } from '../../../src/core/compare/summariseComparison';
 import { parsePlan } from '../../../src/core/plan/parsePlan';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import type { DidShowComparisonNotification, ExportImageCommand } from '../../../src/shared/protocol';
 import { pairGroups } from '../../../webview/compareGroups';
 import { formatMs } from '../../../webview/format';

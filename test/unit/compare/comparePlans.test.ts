@@ -5,7 +5,7 @@ import { summariseComparison } from '../../../src/core/compare/summariseComparis
 import { parsePlan } from '../../../src/core/plan/parsePlan';
 import type { Plan } from '../../../src/core/plan/planNode';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import { testServer } from '../../helpers/globalServer';
 import { syntheticPlanJson } from '../../helpers/syntheticPlan';
 import { COMPARE_SQL, realPlans, type RealPlans } from './realPlans';

@@ -6,14 +6,14 @@
  * generator (advisorData.ts, seeded), in a database of its own.
  */
 import { strict as assert } from 'node:assert';
-import { adviseStatement } from '../../../src/core/report/statementAdvice';
+import { adviseStatement } from '../../../src/core/pipeline/statementAdvice';
 import { PgSession } from '../../../src/core/db/pgSession';
 import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
 import type { PlanNode } from '../../../src/core/plan/planNode';
 import { comparableRewrite } from '../../../src/extension/advice/adviceComparison';
 import { rewriteComparison } from '../../../src/extension/advice/rewriteComparison';
 import { comparisonMessage } from '../../../src/extension/history/comparison';
-import { dashboardSchemaSql, dashboardSql, vacuumStatements } from '../indexAdvisor/advisorData';
+import { dashboardSchemaSql, dashboardSql, vacuumStatements } from '../advice/index/advisorData';
 import { testServer } from '../../helpers/globalServer';
 import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
 

@@ -8,10 +8,10 @@ import { strict as assert } from 'node:assert';
 import type { IndexSuggestion } from '../../../src/core/advice/indexSuggestion';
 import type { DatabaseSession } from '../../../src/core/db/session';
 import type { Plan } from '../../../src/core/plan/planNode';
-import { explainAndOptimize } from '../../../src/core/explainAndOptimize';
+import { explainAndOptimize } from '../../../src/core/pipeline/explainAndOptimize';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
-import { adviseStatement } from '../../../src/core/report/statementAdvice';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import { adviseStatement } from '../../../src/core/pipeline/statementAdvice';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import {
   adviceCompareFixes,
   comparableIndex,

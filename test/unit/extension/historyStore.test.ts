@@ -5,8 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import type { DatabaseSession } from '../../../src/core/db/session';
-import { explainAndOptimize, analysePlanText } from '../../../src/core/explainAndOptimize';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import { explainAndOptimize, analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import { comparisonMessage, entryLabel, entryResult } from '../../../src/extension/history/comparison';
 import {
   historyStorageKey,

@@ -6,14 +6,14 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analysePlanText } from '../../../src/core/explainAndOptimize';
+import { analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
 import type { PlanNode } from '../../../src/core/plan/planNode';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import { firstPaintInsights, firstPaintMessage, firstPaintResult } from '../../../src/extension/panel/compactResult';
 import { packColumn } from '../../../src/extension/panel/packedNodes';
 import { unpackNodes } from '../../../webview/nodeList';
-import { firstMessageSize } from '../../../bench/extension/messageSize';
-import { planWithHotspot } from '../../../bench/extension/planFiles';
+import { firstMessageSize } from '../../helpers/messageSize';
+import { planWithHotspot } from '../../helpers/planFiles';
 
 const realDir = join(__dirname, '../../fixtures/plans/real');
 

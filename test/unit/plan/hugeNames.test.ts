@@ -10,11 +10,11 @@ import { writeResultJson } from '../../../src/cli/formatJson';
 import { formatResult } from '../../../src/cli/formatResult';
 import { comparePlans } from '../../../src/core/compare/comparePlans';
 import { comparisonMarkdown, comparisonRows, comparisonText } from '../../../src/core/compare/comparisonTable';
-import { analysePlanText } from '../../../src/core/explainAndOptimize';
+import { analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
 import { nodeLabel } from '../../../src/core/plan/planNode';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
 import { MAX_SHOWN_NAME } from '../../../src/core/text/displayName';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 
 const NAME_LENGTH = 100 * 1024 * 1024;
 

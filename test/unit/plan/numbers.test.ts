@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createColours } from '../../../src/cli/colours';
 import { formatResult } from '../../../src/cli/formatResult';
-import { analysePlanText } from '../../../src/core/explainAndOptimize';
+import { analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
 import { parsePlan, planFromRaw } from '../../../src/core/plan/parsePlan';
 import type { RawPlanFields } from '../../../src/core/plan/planNode';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';

@@ -12,7 +12,7 @@ import { createColours } from '../../../src/cli/colours';
 import { formatResult } from '../../../src/cli/formatResult';
 import { comparePlans } from '../../../src/core/compare/comparePlans';
 import { comparisonMarkdown, comparisonRows } from '../../../src/core/compare/comparisonTable';
-import { analysePlanText } from '../../../src/core/explainAndOptimize';
+import { analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
 import { terminalText } from '../../../src/core/text/terminalText';
 import { buildBundles, runCli } from '../../helpers/cliBundle';

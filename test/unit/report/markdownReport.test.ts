@@ -5,10 +5,10 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analysePlanText } from '../../../src/core/explainAndOptimize';
+import { analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
-import { formatCost, formatCount, formatMs, formatShare } from '../../../src/core/report/formatNumbers';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import { formatCost, formatCount, formatMs, formatShare } from '../../../src/core/text/formatNumbers';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 
 const fixtures = join(__dirname, 'fixtures');
 const read = (name: string): string => readFileSync(join(fixtures, name), 'utf8');

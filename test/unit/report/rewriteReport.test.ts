@@ -12,9 +12,9 @@ import { dashboardDataSql, dashboardQuery, dashboardSchemaSql } from '../../../s
 import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
 import { renderRewriteMarkdown } from '../../../src/core/report/rewriteReport';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
-import { analysePlanText } from '../../../src/core/explainAndOptimize';
-import { formatCost, formatCount, formatMs, formatSamples } from '../../../src/core/report/formatNumbers';
-import { rewriteDatabase, type RewriteDatabase } from '../rewrites/rewriteDatabase';
+import { analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
+import { formatCost, formatCount, formatMs, formatSamples } from '../../../src/core/text/formatNumbers';
+import { rewriteDatabase, type RewriteDatabase } from '../advice/rewrite/rewriteDatabase';
 
 /** Rows of the Markdown table that follows `heading`, as trimmed cells (header and alignment row dropped). */
 function tableAfter(markdown: string, heading: RegExp): string[][] {

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { comparePlans } from '../../../src/core/compare/comparePlans';
 import { summariseComparison } from '../../../src/core/compare/summariseComparison';
 import { parsePlan } from '../../../src/core/plan/parsePlan';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import type { DidShowComparisonNotification, NodeMatch } from '../../../src/shared/protocol';
 import { findSiblingGroups } from '../../../webview/siblingGroups';
 import { syntheticPlanJson } from '../../helpers/syntheticPlan';

@@ -4,7 +4,7 @@
  * the view has them), and the PNG is scaled down to stay within its size cap.
  */
 import { strict as assert } from 'node:assert';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import type { DidShowResultNotification, ExportImageCommand } from '../../../src/shared/protocol';
 import { PNG_MAX_PIXELS, PNG_MAX_SIDE, pngScale } from '../../../webview/exportImage';
 import { nodeLabel } from '../../../webview/nodeLabel';

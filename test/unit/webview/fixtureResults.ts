@@ -10,7 +10,7 @@ import { parsePlan } from '../../../src/core/plan/parsePlan';
 import { syntheticPlanJson } from '../../helpers/syntheticPlan';
 import type { Insight } from '../../../src/core/insights/insight';
 import type { SourceRange } from '../../../src/core/positions';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import type { SessionKind } from '../../../src/core/db/session';
 
 export const REAL_SQL = `SELECT c.region, count(*) AS orders, sum(o.amount) AS revenue

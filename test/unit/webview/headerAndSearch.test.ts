@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { Client } from 'pg';
 import { parsePlan } from '../../../src/core/plan/parsePlan';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import type { DidShowResultNotification } from '../../../src/shared/protocol';
 import { testServer } from '../../helpers/globalServer';
 import { realResult } from './fixtureResults';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import type { DidShowResultNotification } from '../../../src/shared/protocol';
 import { formatMs } from '../../../webview/format';
 import { findSiblingGroups, nameShape, nameStem } from '../../../webview/siblingGroups';

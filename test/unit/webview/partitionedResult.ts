@@ -7,7 +7,7 @@
 import { Client } from 'pg';
 import { parsePlan } from '../../../src/core/plan/parsePlan';
 import type { Insight } from '../../../src/core/insights/insight';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 
 export const PARTITIONS = 300;
 export const BIG_PARTITIONS = [137, 200, 251];

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { nodeLabel } from '../../../src/core/plan/planNode';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import type { DidShowResultNotification, PlanViewState } from '../../../src/shared/protocol';
 import { testServer } from '../../helpers/globalServer';
 import type { PlanViewPage } from './harness';

@@ -3,8 +3,8 @@
  * anything is read from them, as the CLI and the report do; names from the plan reach it as text only.
  */
 import { strict as assert } from 'node:assert';
-import { analysePlanText } from '../../../src/core/explainAndOptimize';
-import type { TuningResult } from '../../../src/core/tuningResult';
+import { analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
+import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import { firstPaintMessage } from '../../../src/extension/panel/compactResult';
 import { planViewSuite } from './planViewSuite';
 

@@ -8,7 +8,7 @@ import type { DatabaseSession } from '../../db/session';
 import { TunerError } from '../../errors';
 import type { Plan } from '../../plan/planNode';
 import { parsePlan } from '../../plan/parsePlan';
-import { formatMs } from '../../report/formatNumbers';
+import { formatMs } from '../../text/formatNumbers';
 import { analyseStatement } from '../../sql/analyseStatement';
 import { loadParser } from '../../sql/parser';
 import type { StatementFacts } from '../../sql/statementFacts';
@@ -31,7 +31,7 @@ import { qualifiedName } from './identifiers';
 import { narrowerForms } from './narrowerForms';
 import { relationUsage } from './relationUsage';
 import { isReadOnlyConnection, readRelationShapes, type RelationShape } from './tableFacts';
-import { median } from '../median';
+import { median } from '../../median';
 import {
   heapFetchShare,
   hypopgWhatIf,

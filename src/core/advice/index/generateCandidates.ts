@@ -5,7 +5,7 @@
  */
 import type { CatalogSnapshot, ColumnStats, TableStats } from '../../db/catalog';
 import type { Plan } from '../../plan/planNode';
-import { formatCount } from '../../report/formatNumbers';
+import { formatCount } from '../../text/formatNumbers';
 import type { StatementFacts } from '../../sql/statementFacts';
 import type { AdviceNote, CandidateFeature, IndexCandidate, IndexKey, ServedClause } from '../indexSuggestion';
 import { indexName, namePart } from './identifiers';

@@ -12,7 +12,7 @@ import type { EstimateMethod, IndexCandidate } from '../indexSuggestion';
 import { createHypothetical, resetHypothetical } from './hypopg';
 import { transactionalCreateSql } from './indexDdl';
 import { quoteIdentifier } from './identifiers';
-import { median } from '../median';
+import { median } from '../../median';
 
 export interface StatementToPlan {
   sql: string;

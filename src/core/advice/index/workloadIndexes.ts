@@ -16,7 +16,7 @@ import { parsePlan } from '../../plan/parsePlan';
 import type { IndexCandidate } from '../indexSuggestion';
 import { candidateNameParts, indexName, isGeneratedName, qualifiedName, quoteIdentifier } from './identifiers';
 import { candidateKey, indexBody, transactionalCreateSql } from './indexDdl';
-import { median } from '../median';
+import { median } from '../../median';
 import { narrowerForms } from './narrowerForms';
 import { bestSetWithinBudget, setGain, type OverlappingOption, type SetChoice } from './sizeBudget';
 

@@ -7,11 +7,11 @@ import type { DatabaseSession } from '../../db/session';
 import { loadParser } from '../../sql/parser';
 import { TunerError } from '../../errors';
 import type { SourceRange } from '../../positions';
-import { parseSelect } from '../rewrite/ast';
-import { readTableShapes } from '../rewrite/tableShapes';
+import { parseSelect } from '../../sql/ast';
+import { readTableShapes } from '../../db/tableShapes';
 import { combinedQuery, type CombinedQuery } from './combinedQuery';
 import { findNPlusOne, type NPlusOneFinding } from './findNPlusOne';
-import { median } from '../median';
+import { median } from '../../median';
 
 export interface TextEdit {
   range: SourceRange;

@@ -23,9 +23,9 @@ import {
   selectToSql,
   singleTable,
   wrap,
-} from '../rewrite/ast';
-import { sortItemsOf } from '../rewrite/verifyRewrite';
-import { hasLeadingIndex, shapeOf, type TableShapes } from '../rewrite/tableShapes';
+} from '../../sql/ast';
+import { sortItemsOf } from '../../sql/ast';
+import { hasLeadingIndex, shapeOf, type TableShapes } from '../../db/tableShapes';
 import { quoteIdentifier as quoteIdent } from '../../sql/quoteIdentifier';
 
 export interface CombinedQuery {

@@ -5,9 +5,9 @@
 import type { DatabaseSession } from '../../db/session';
 import { loadParser } from '../../sql/parser';
 import type { Rewrite } from '../rewriteSuggestion';
-import { nodeAs, parseSelect, qualifiedName, walkNodes } from './ast';
+import { nodeAs, parseSelect, qualifiedName, walkNodes } from '../../sql/ast';
 import type { RewriteDraft, RewriteRule } from './rewriteDraft';
-import { readTableShapes, type TableShapes } from './tableShapes';
+import { readTableShapes, type TableShapes } from '../../db/tableShapes';
 import { verifyRewrite, type VerifyOptions } from './verifyRewrite';
 import { aggregateBeforeJoin } from './aggregateBeforeJoin';
 import { keysetPagination } from './keysetPagination';

@@ -35,9 +35,9 @@ import {
   selectWithSubqueries,
   wrap,
   type FromItem,
-} from './ast';
+} from '../../sql/ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
-import { isNotNull, isUniqueKey, shapeOf, type TableShape } from './tableShapes';
+import { isNotNull, isUniqueKey, shapeOf, type TableShape } from '../../db/tableShapes';
 
 interface AggregateSlot {
   node: Node;

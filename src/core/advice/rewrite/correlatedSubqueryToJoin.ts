@@ -32,7 +32,7 @@ import {
   selectWithSubqueries,
   singleTable,
   wrap,
-} from './ast';
+} from '../../sql/ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
 
 interface Decorrelated {

@@ -16,7 +16,7 @@ import {
   resTarget,
   selectToSql,
   wrap,
-} from './ast';
+} from '../../sql/ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
 
 /** The count subquery of `(SELECT count(…) …)`, when that is what the node is. */

@@ -31,10 +31,10 @@ import {
   selectToSql,
   singleTable,
   wrap,
-} from './ast';
+} from '../../sql/ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
-import { isNotNull, isUniqueKey, shapeOf, type TableShapes } from './tableShapes';
-import { sortItemsOf } from './verifyRewrite';
+import { isNotNull, isUniqueKey, shapeOf, type TableShapes } from '../../db/tableShapes';
+import { sortItemsOf } from '../../sql/ast';
 
 interface JoinedFrom {
   tables: FromItem[];

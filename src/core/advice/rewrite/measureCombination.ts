@@ -8,7 +8,7 @@ import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { TunerError } from '../../errors';
 import type { IndexSuggestion } from '../indexSuggestion';
 import type { CombinationArm, Rewrite, RewriteCombination } from '../rewriteSuggestion';
-import { parseSelect } from './ast';
+import { parseSelect } from '../../sql/ast';
 import { emptyPreviousPage, rewriteParameters } from './extraParameters';
 import { figuresOf, sampleOf, type RunSample } from './verifyRewrite';
 

@@ -21,9 +21,9 @@ import {
   selectToSql,
   singleTable,
   wrap,
-} from './ast';
+} from '../../sql/ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
-import { isNotNull, shapeOf } from './tableShapes';
+import { isNotNull, shapeOf } from '../../db/tableShapes';
 
 function filteredNotNull(sub: SelectStmt, column: string): boolean {
   return conjunctsOf(sub.whereClause).some((c) => {

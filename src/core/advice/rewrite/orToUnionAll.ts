@@ -37,10 +37,10 @@ import {
   singleTable,
   stringField,
   wrap,
-} from './ast';
-import { sortItemsOf } from './verifyRewrite';
+} from '../../sql/ast';
+import { sortItemsOf } from '../../sql/ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
-import { hasLeadingIndex, shapeOf, type TableShape } from './tableShapes';
+import { hasLeadingIndex, shapeOf, type TableShape } from '../../db/tableShapes';
 
 /** The alias of the union when a query around it sorts by keys the union does not return. */
 const unionAlias = 'u';

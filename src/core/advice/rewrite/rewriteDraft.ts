@@ -4,8 +4,8 @@
  * Rewrites by verifying and measuring them.
  */
 import type { RewriteId } from '../rewriteSuggestion';
-import type { ParsedSelect } from './ast';
-import type { TableShapes } from './tableShapes';
+import type { ParsedSelect } from '../../sql/ast';
+import type { TableShapes } from '../../db/tableShapes';
 
 export interface RewriteInput {
   parsed: ParsedSelect;

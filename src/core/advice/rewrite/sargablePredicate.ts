@@ -6,7 +6,7 @@
  * expression index for it, which keeps the query as written.
  */
 import type { Node } from '@pgsql/types';
-import { columnPath, exprToSql, funcName, intValue, nodeAs, parseExpr, replaceNodes, selectToSql } from './ast';
+import { columnPath, exprToSql, funcName, intValue, nodeAs, parseExpr, replaceNodes, selectToSql } from '../../sql/ast';
 import type { RewriteDraft, RewriteInput } from './rewriteDraft';
 
 function opOf(node: Node | undefined): string | undefined {

@@ -7,7 +7,7 @@
  * differences outside those tie groups can be proven).
  * Gain: EXPLAIN (ANALYZE, BUFFERS) of both through session.explain, medians of `runs` alternating runs.
  */
-import type { Node, SelectStmt, SortBy } from '@pgsql/types';
+import type { Node, SelectStmt } from '@pgsql/types';
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { parsePlan } from '../../plan/parsePlan';
 import { TunerError } from '../../errors';
@@ -31,8 +31,8 @@ import {
   parseSelect,
   walkNodes,
   wrap,
-} from './ast';
-import { median } from '../median';
+} from '../../sql/ast';
+import { median } from '../../median';
 import { emptyPreviousPage, rewriteParameters } from './extraParameters';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
 
@@ -621,9 +621,4 @@ export async function verifyRewrite(
   );
   result.quickFix = result.measurement.faster;
   return result;
-}
-
-/** The sort items of a statement, for rewrites that need them. */
-export function sortItemsOf(stmt: SelectStmt): SortBy[] {
-  return (stmt.sortClause ?? []).map((s) => nodeAs(s, 'SortBy')).filter((s): s is SortBy => s !== undefined);
 }

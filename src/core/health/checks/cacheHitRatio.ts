@@ -1,5 +1,5 @@
 /** Share of block reads served from shared buffers, for the database and per table, once enough was read. */
-import { formatBytes, formatCount, formatShare } from '../../report/formatNumbers';
+import { formatBytes, formatCount, formatShare } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 import { userSchemaFilter } from '../indexInventory';
 

@@ -1,5 +1,5 @@
 /** Client connections in use against max_connections, for the whole server (they share one limit). */
-import { formatShare } from '../../report/formatNumbers';
+import { formatShare } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 
 interface ConnectionRow extends Record<string, unknown> {

@@ -5,7 +5,7 @@
  * SQL, so the database size is the yardstick).
  */
 import { quoteIdentifier } from '../../advice/index/identifiers';
-import { formatBytes, formatCount, formatShare } from '../../report/formatNumbers';
+import { formatBytes, formatCount, formatShare } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 
 interface SettingsRow extends Record<string, unknown> {

@@ -1,5 +1,5 @@
 /** Estimated B-tree bloat: leaf pages emptied by deletes and updates stay allocated until a rebuild. */
-import { formatBytes, formatShare } from '../../report/formatNumbers';
+import { formatBytes, formatShare } from '../../text/formatNumbers';
 import { estimateBtreePages, type ColumnWidth } from '../bloatEstimate';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 import { userSchemaFilter } from '../indexInventory';

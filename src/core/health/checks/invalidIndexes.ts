@@ -3,7 +3,7 @@
  * that failed: the planner never uses them, but writes may still maintain them. One being built right now is
  * also invalid, so those in pg_stat_progress_create_index are left out.
  */
-import { formatBytes } from '../../report/formatNumbers';
+import { formatBytes } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 import { concurrentDefinition } from '../indexInventory';
 

@@ -2,7 +2,7 @@
  * Sessions of this database running one statement for long, or idle inside an open transaction: both hold
  * back VACUUM's horizon and may hold locks. Other roles' sessions hide their state without pg_read_all_stats.
  */
-import { formatMs } from '../../report/formatNumbers';
+import { formatMs } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 
 interface SessionRow extends Record<string, unknown> {

@@ -3,7 +3,7 @@
  * one's keys equal the other's (duplicate) or are a leading part of them (prefix, btree only). The one to drop
  * never backs a constraint and never carries a uniqueness the other lacks.
  */
-import { formatBytes, formatCount } from '../../report/formatNumbers';
+import { formatBytes, formatCount } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 import type { IndexEntry } from '../indexInventory';
 import { concurrentDefinition } from '../indexInventory';

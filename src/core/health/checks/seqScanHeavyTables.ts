@@ -2,7 +2,7 @@
  * Tables that sequential scans read many rows of (pg_stat_user_tables.seq_tup_read): a missing index or a
  * query that cannot use one. The DDL depends on the queries, so the fix points at them.
  */
-import { formatBytes, formatCount } from '../../report/formatNumbers';
+import { formatBytes, formatCount } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 import { userSchemaFilter } from '../indexInventory';
 

@@ -1,5 +1,5 @@
 /** Estimated table bloat: space held by dead rows and free space that VACUUM cannot give back to the OS. */
-import { formatBytes, formatShare } from '../../report/formatNumbers';
+import { formatBytes, formatShare } from '../../text/formatNumbers';
 import { estimateTablePages, type ColumnWidth } from '../bloatEstimate';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 import { userSchemaFilter } from '../indexInventory';

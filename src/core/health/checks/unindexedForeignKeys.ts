@@ -4,7 +4,7 @@
  * counts when its leading key columns are exactly the foreign key's columns, in any order.
  */
 import { indexName, quoteIdentifier } from '../../advice/index/identifiers';
-import { formatBytes } from '../../report/formatNumbers';
+import { formatBytes } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 import type { IndexEntry } from '../indexInventory';
 import { userSchemaFilter } from '../indexInventory';

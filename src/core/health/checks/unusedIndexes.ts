@@ -4,7 +4,7 @@
  * that alone support a foreign key (used by the referenced table's deletes, which idx_scan does not show),
  * invalid ones (their own check) and redundant ones (the redundant-index check says which to keep).
  */
-import { formatBytes } from '../../report/formatNumbers';
+import { formatBytes } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 import type { IndexEntry } from '../indexInventory';
 import { concurrentDefinition, userSchemaFilter } from '../indexInventory';

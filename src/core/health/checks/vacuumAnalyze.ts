@@ -2,7 +2,7 @@
  * Maintenance: tables never analysed (the planner guesses), analysed long ago with many changes since, and
  * tables with a high share of dead rows (VACUUM is not keeping up).
  */
-import { formatCount, formatShare } from '../../report/formatNumbers';
+import { formatCount, formatShare } from '../../text/formatNumbers';
 import type { HealthCheck, HealthFinding } from '../healthFinding';
 import { userSchemaFilter } from '../indexInventory';
 

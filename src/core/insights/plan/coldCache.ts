@@ -1,7 +1,7 @@
 /** cold-cache: most pages came from outside shared buffers (the OS cache or the disk), not from PostgreSQL's cache. */
 import { nodeLabel, type BufferCounts, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatBlocks, formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatBlocks, formatCount, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { planIndex } from './planIndex';
 
 export const COLD_CACHE = 'cold-cache';

@@ -1,6 +1,6 @@
 /** How the statistics advice quotes pg_stats: one column's figures, and n_distinct as a count. */
 import type { ColumnStats } from '../../db/catalog';
-import { formatCount, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatPercent } from '../../text/formatNumbers';
 
 /** "100 distinct (n_distinct 100), correlation 0.01, null_frac 0": the pg_stats figures a statistics advice rests on. */
 export function columnFigures(c: ColumnStats): string {

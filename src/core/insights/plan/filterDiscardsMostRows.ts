@@ -2,7 +2,7 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { conditionColumns } from './conditionColumns';
-import { formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { inclusiveShare, qualifiedTable, stringField } from './planFacts';
 import { insightsOfRanNodes } from './planIndex';
 import { largeSeqScan } from './seqScanLargeTable';

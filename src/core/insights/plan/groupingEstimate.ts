@@ -8,7 +8,7 @@
  */
 import type { ColumnStats } from '../../db/catalog';
 import type { PlanNode } from '../../plan/planNode';
-import { formatCount } from '../../report/formatNumbers';
+import { formatCount } from '../../text/formatNumbers';
 import type { Evidence, PlanRuleContext } from '../insight';
 import { columnFigures, distinctCount } from './columnStatistics';
 import { numberField, qualifiedTable, quoteIdent, stringField, tableOf } from './planFacts';

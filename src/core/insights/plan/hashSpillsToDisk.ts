@@ -1,7 +1,7 @@
 /** hash-spills-to-disk: a hash table (Hash Join's inner side, or a HashAggregate) outgrew its memory and went to disk. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { loops, numberField } from './planFacts';
 import { insightsOfRanNodes, planIndex } from './planIndex';
 import { hashMemMultiplier, suggestWorkMemKb, workMemEvidence, workMemKb, workMemText } from './workMem';

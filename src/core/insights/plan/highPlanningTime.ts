@@ -1,6 +1,6 @@
 /** high-planning-time: planning the statement costs a lot, absolutely or next to running it. */
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatMsPlain } from '../../report/formatNumbers';
+import { formatMsPlain } from '../../text/formatNumbers';
 import { setting } from './planFacts';
 
 export const HIGH_PLANNING_TIME = 'high-planning-time';

@@ -1,7 +1,7 @@
 /** hotspot: the nodes where the query spends most of its own time (exclusive of the nodes below them). */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { loops } from './planFacts';
 
 export const HOTSPOT = 'hotspot';

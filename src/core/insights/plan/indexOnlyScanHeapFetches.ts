@@ -1,7 +1,7 @@
 /** index-only-scan-heap-fetches: an Index Only Scan still visits the table, because the visibility map is out of date. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { numberField, qualifiedTable, tableOf } from './planFacts';
 import { insightsOfRanNodes } from './planIndex';
 

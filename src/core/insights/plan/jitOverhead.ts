@@ -1,6 +1,6 @@
 /** jit-overhead: JIT compilation costs a large share of a short query's execution time. */
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { setting } from './planFacts';
 
 export const JIT_OVERHEAD = 'jit-overhead';

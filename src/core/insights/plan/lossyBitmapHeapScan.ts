@@ -1,7 +1,7 @@
 /** lossy-bitmap-heap-scan: the bitmap did not fit in work_mem and degraded to whole pages, rechecked row by row. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { numberField, stringField } from './planFacts';
 import { insightsOfRanNodes } from './planIndex';
 import { suggestWorkMemKb, workMemEvidence, workMemKb, workMemText } from './workMem';

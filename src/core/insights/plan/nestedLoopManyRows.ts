@@ -1,7 +1,7 @@
 /** nested-loop-many-rows: a Nested Loop runs its inner side once per outer row, many thousand times. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { inclusiveShare, innerChild, loops, numberField, outerChild } from './planFacts';
 import { insightsOfRanNodes, planIndex } from './planIndex';
 

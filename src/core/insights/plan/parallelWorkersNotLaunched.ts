@@ -1,7 +1,7 @@
 /** parallel-workers-not-launched: a Gather was planned with N workers and got fewer at run time. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatMsPlain } from '../../report/formatNumbers';
+import { formatMsPlain } from '../../text/formatNumbers';
 import { numberField, setting } from './planFacts';
 import { insightsOfRanNodes } from './planIndex';
 

@@ -5,7 +5,7 @@ import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../
 import { columnFigures, distinctCount } from './columnStatistics';
 import { andedConditionCount, conditionColumns, conditionFunctions } from './conditionColumns';
 import { groupingCause } from './groupingEstimate';
-import { formatCount, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatPercent } from '../../text/formatNumbers';
 import {
   ancestors,
   inclusiveShare,

@@ -2,7 +2,7 @@
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
 import { conditionColumns } from './conditionColumns';
-import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { inclusiveShare, loops, numberField, qualifiedTable, stringField } from './planFacts';
 import { planIndex } from './planIndex';
 

@@ -1,7 +1,7 @@
 /** sort-spills-to-disk: a sort did not fit in work_mem and ran as an external merge through temporary files. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../report/formatNumbers';
+import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { loops, numberField, stringField } from './planFacts';
 import { insightsOfRanNodes } from './planIndex';
 import { suggestWorkMemKb, workMemEvidence, workMemKb, workMemText } from './workMem';

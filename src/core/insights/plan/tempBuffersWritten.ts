@@ -1,7 +1,7 @@
 /** temp-buffers-written: the query wrote temporary files (spilled sorts, hashes, materializations, CTEs). */
 import { nodeLabel } from '../../plan/planNode';
 import type { Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { formatBlocks, formatCount, formatPercent } from '../../report/formatNumbers';
+import { formatBlocks, formatCount, formatPercent } from '../../text/formatNumbers';
 import { planIndex } from './planIndex';
 
 export const TEMP_BUFFERS_WRITTEN = 'temp-buffers-written';

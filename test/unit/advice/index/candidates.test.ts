@@ -1,0 +1,187 @@
+/**
+ * Rule candidates from real StatementFacts (analyseStatement) and a hand-made catalog snapshot: no database.
+ * The catalog figures are invented for the rules to act on (n_distinct, row counts), not read from a server.
+ */
+import { strict as assert } from 'node:assert';
+import { loadParser } from '../../../../src/core/sql/parser';
+import { analyseStatement } from '../../../../src/core/sql/analyseStatement';
+import { generateCandidates, selectivityKey } from '../../../../src/core/advice/index/generateCandidates';
+import { existingCoverage } from '../../../../src/core/advice/index/existingCoverage';
+import type { CatalogSnapshot, ColumnStats, IndexInfo } from '../../../../src/core/db/catalog';
+import type { IndexCandidate } from '../../../../src/core/advice/indexSuggestion';
+
+function column(table: string, name: string, nDistinct: number, dataType = 'integer'): ColumnStats {
+  return { schema: 'public', table, column: name, nullFrac: 0, nDistinct, dataType };
+}
+
+function catalog(indexes: IndexInfo[] = []): CatalogSnapshot {
+  const table = (name: string, rows: number) => ({
+    schema: 'public',
+    name,
+    estimatedRows: rows,
+    relPages: rows / 100,
+    totalBytes: rows * 100,
+    tableBytes: rows * 80,
+  });
+  return {
+    server: { versionNum: 150000, versionText: 'PostgreSQL 15', extensions: {}, settings: {} },
+    tables: [table('orders', 1_000_000), table('users', 100_000), table('events', 500_000)],
+    indexes,
+    columns: [
+      column('orders', 'user_id', 90_000),
+      column('orders', 'status', 4, 'text'),
+      column('orders', 'created_at', -0.9, 'timestamp'),
+      column('orders', 'total', -0.5, 'numeric'),
+      column('users', 'email', -1, 'text'),
+      column('users', 'status', 2, 'text'),
+    ],
+  };
+}
+
+function keys(c: IndexCandidate): string[] {
+  return c.keys.map((k) => k.column ?? `(${k.expression})`);
+}
+
+describe('index candidates by rule', () => {
+  before(() => loadParser());
+
+  it('orders equality columns by distinct values, then the range column, then ORDER BY', () => {
+    const facts = analyseStatement(
+      "SELECT id, total FROM orders WHERE status = 'paid' AND user_id = $1 AND created_at >= $2 ORDER BY created_at DESC LIMIT 20",
+    );
+    const { candidates } = generateCandidates({ facts, catalog: catalog() });
+    const composite = candidates.find((c) => c.keys.length === 3 && c.include.length === 0);
+    assert.ok(composite, JSON.stringify(candidates.map(keys)));
+    assert.deepEqual(keys(composite), ['user_id', 'status', 'created_at']);
+    // One direction: ascending keys, scanned backwards. Mixed directions: the keys follow each item.
+    assert.equal(composite.keys[2].descending, undefined);
+    const mixed = generateCandidates({
+      facts: analyseStatement('SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, total'),
+      catalog: catalog(),
+    });
+    const sorted = mixed.candidates.find((c) => c.keys.length === 3);
+    assert.deepEqual(
+      sorted?.keys.map((k) => [k.column, k.descending === true]),
+      [
+        ['user_id', false],
+        ['created_at', true],
+        ['total', false],
+      ],
+    );
+    assert.match(composite.columnOrderReason, /equality columns first/);
+    const covering = candidates.find((c) => c.features.includes('covering') && c.keys.length === 3);
+    assert.deepEqual(covering?.include, ['id', 'total']);
+  });
+
+  it('turns a selective constant predicate into a partial index, and keeps a non-selective one out', () => {
+    const facts = analyseStatement("SELECT id, email FROM users WHERE status = 'active' AND email LIKE 'ab%'");
+    const selective = generateCandidates({
+      facts,
+      catalog: catalog(),
+      selectivity: new Map([[selectivityKey('users', "status = 'active'"), 0.05]]),
+    });
+    const partial = selective.candidates.find((c) => c.predicate !== undefined);
+    assert.ok(partial);
+    assert.equal(partial.predicate, "status = 'active'");
+    assert.deepEqual(keys(partial), ['email']);
+    const broad = generateCandidates({
+      facts,
+      catalog: catalog(),
+      selectivity: new Map([[selectivityKey('users', "status = 'active'"), 0.7]]),
+    });
+    assert.equal(
+      broad.candidates.some((c) => c.predicate !== undefined),
+      false,
+    );
+  });
+
+  it('indexes an expression the predicate applies to, with qualifiers removed', () => {
+    const facts = analyseStatement('SELECT u.id FROM users u WHERE lower(u.email) = $1');
+    const { candidates } = generateCandidates({ facts, catalog: catalog() });
+    const plain = candidates.find((c) => c.include.length === 0);
+    assert.deepEqual(plain && keys(plain), ['(lower(email))']);
+    assert.ok(plain?.features.includes('expression'));
+    assert.equal(plain?.name, 'users_lower_email_idx');
+    assert.equal(candidates.find((c) => c.include.length > 0)?.name, 'users_lower_email_covering_idx');
+  });
+
+  it('proposes GIN for jsonb containment and full-text matches', () => {
+    const facts = analyseStatement(`SELECT id FROM events WHERE payload @> '{"kind":"buy"}'`);
+    const { candidates } = generateCandidates({ facts, catalog: catalog() });
+    assert.equal(candidates[0].method, 'gin');
+    assert.equal(candidates[0].keys[0].opclass, 'jsonb_path_ops');
+    const fts = generateCandidates({
+      facts: analyseStatement("SELECT id FROM events WHERE to_tsvector('english', body) @@ plainto_tsquery('x')"),
+      catalog: catalog(),
+    });
+    assert.equal(fts.candidates[0].method, 'gin');
+    assert.equal(fts.candidates[0].keys[0].expression, "to_tsvector('english', body)");
+  });
+
+  it('skips a column whose type has no B-tree operator class, and says so', () => {
+    const facts = analyseStatement("SELECT id FROM events WHERE area = box '((0,0),(1,1))'");
+    const types = new Map([['events', new Map([['area', { dataType: 'box', btree: false }]])]]);
+    const { candidates, notes } = generateCandidates({ facts, catalog: catalog(), columnTypes: types });
+    assert.equal(candidates.length, 0);
+    assert.equal(notes[0].kind, 'no-btree-opclass');
+    assert.match(notes[0].message, /box/);
+  });
+
+  it('proposes the join key of the nullable side, led by the join column', () => {
+    const facts = analyseStatement(
+      'SELECT u.name, o.total FROM users u JOIN orders o ON o.user_id = u.id WHERE u.status = $1',
+    );
+    const { candidates } = generateCandidates({ facts, catalog: catalog() });
+    assert.ok(
+      candidates.some((c) => c.table === 'orders' && keys(c)[0] === 'user_id' && c.features.includes('join-key')),
+    );
+  });
+
+  it('recognises an existing index that covers a candidate (equal or longer, same predicate)', () => {
+    const index = (name: string, keyColumns: string[], predicate?: string, include: string[] = []): IndexInfo => ({
+      schema: 'public',
+      table: 'orders',
+      name,
+      definition: '',
+      method: 'btree',
+      keyColumns,
+      includeColumns: include,
+      predicate,
+      unique: false,
+      primary: false,
+      valid: true,
+      sizeBytes: 0,
+    });
+    const c = {
+      table: 'orders',
+      schema: 'public',
+      method: 'btree',
+      keys: [{ column: 'user_id', reason: '' }],
+      include: ['total'],
+      features: [],
+      name: 'x',
+      serves: [],
+      ruleScore: 0,
+      columnOrderReason: '',
+    } as IndexCandidate;
+    assert.equal(
+      existingCoverage(c, [index('a', ['user_id', 'created_at'], undefined, ['total'])])?.relation,
+      'covered',
+    );
+    assert.equal(existingCoverage(c, [index('b', ['user_id'])])?.relation, 'extends');
+    assert.equal(existingCoverage(c, [index('c', ['created_at', 'user_id'], undefined, ['total'])]), undefined);
+    const partial = { ...c, predicate: "created_at >= '2024-01-01'" };
+    assert.equal(
+      existingCoverage(partial, [
+        index('d', ['user_id'], "(created_at >= '2024-01-01 00:00:00'::timestamp without time zone)", ['total']),
+      ])?.relation,
+      'covered',
+    );
+    assert.equal(
+      existingCoverage(partial, [
+        index('e', ['user_id'], "(created_at >= '2023-01-01 00:00:00'::timestamp without time zone)", ['total']),
+      ]),
+      undefined,
+    );
+  });
+});

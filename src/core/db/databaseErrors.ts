@@ -198,7 +198,7 @@ export function statementError(err: unknown, ctx: ErrorContext): TunerError {
     if (/statement timeout/i.test(message)) {
       return new TunerError(
         'timeout',
-        `The statement ran longer than statement_timeout (${ctx.statementTimeoutMs ?? '?'} ms) and was stopped; raise the timeout to let it finish.`,
+        `The statement ran longer than ${ctx.statementTimeoutMs === undefined ? "the server's statement_timeout" : `statement_timeout (${ctx.statementTimeoutMs} ms)`} and was stopped; raise the timeout to let it finish.`,
         { code, cause: err },
       );
     }
@@ -207,7 +207,7 @@ export function statementError(err: unknown, ctx: ErrorContext): TunerError {
   if (code === '55P03') {
     return new TunerError(
       'timeout',
-      `The statement waited longer than lock_timeout (${ctx.lockTimeoutMs ?? '?'} ms) for a lock held by another session; retry later or raise the lock timeout.`,
+      `The statement waited longer than ${ctx.lockTimeoutMs === undefined ? "the server's lock_timeout" : `lock_timeout (${ctx.lockTimeoutMs} ms)`} for a lock held by another session; retry later or raise the lock timeout.`,
       { code, cause: err },
     );
   }

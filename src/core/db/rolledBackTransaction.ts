@@ -18,6 +18,17 @@ function wholeMs(value: number | undefined, fallback: number): number {
   return Number.isInteger(v) && v >= 0 ? v : fallback;
 }
 
+/** The timeouts runRolledBack sets, for the messages of the errors it lets through. */
+export function transactionTimeouts(options: TransactionOptions = {}): {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+} {
+  return {
+    statementTimeoutMs: wholeMs(options.statementTimeoutMs, 60_000),
+    lockTimeoutMs: wholeMs(options.lockTimeoutMs, 2_000),
+  };
+}
+
 export async function runRolledBack<T>(
   runner: StatementRunner,
   work: (tx: TransactionScope) => Promise<T>,
@@ -58,8 +69,9 @@ export async function runRolledBack<T>(
   };
   await runner.run('BEGIN');
   try {
-    await runner.run(`SET LOCAL statement_timeout = ${wholeMs(options.statementTimeoutMs, 60_000)}`);
-    await runner.run(`SET LOCAL lock_timeout = ${wholeMs(options.lockTimeoutMs, 2_000)}`);
+    const timeouts = transactionTimeouts(options);
+    await runner.run(`SET LOCAL statement_timeout = ${timeouts.statementTimeoutMs}`);
+    await runner.run(`SET LOCAL lock_timeout = ${timeouts.lockTimeoutMs}`);
     return await work(scope);
   } finally {
     // Always: nothing built here may survive, and a failed statement leaves the transaction aborted; session

@@ -13,7 +13,7 @@ import type {
   TransactionOptions,
   TransactionScope,
 } from './session';
-import { runRolledBack } from './rolledBackTransaction';
+import { runRolledBack, transactionTimeouts } from './rolledBackTransaction';
 import { loggingRunner, runExplain, type Row, type RunOptions, type StatementRunner } from './explainRunner';
 import { readCatalog, readServerInfo } from './catalogQueries';
 import { rejectOnAbort, statementError, type ErrorContext } from './databaseErrors';
@@ -128,7 +128,14 @@ export abstract class SerialSession implements DatabaseSession {
     return this.queue
       .run(() => runRolledBack(this.runner, work, options))
       .catch((err: unknown) => {
-        throw err instanceof TunerError ? err : statementError(err, this.errorContext());
+        // The timeouts in force, so a timeout's message names its value.
+        throw err instanceof TunerError
+          ? err
+          : statementError(err, {
+              ...this.errorContext(),
+              ...transactionTimeouts(options),
+              aborted: options?.signal?.aborted,
+            });
       });
   }
 

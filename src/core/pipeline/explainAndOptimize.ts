@@ -2,8 +2,11 @@
  * The main job, one way through: SQL text → parse → session.explain → plan model → insights → result.
  * Front ends (CLI, extension) call these two functions and render what they return.
  */
-import type { DatabaseSession, ExplainRequest } from '../db/session';
+import type { DatabaseSession, ExplainRequest, ExplainResult } from '../db/session';
+import { defaultStatementTimeoutMs } from '../db/explainRunner';
+import { TunerError } from '../errors';
 import type { CatalogSnapshot } from '../db/catalog';
+import { embeddedDataNote } from '../db/generateData/embeddedDataNote';
 import type { Insight } from '../insights/insight';
 import { severityOrder } from '../insights/insight';
 import { runPlanRules } from '../insights/planRules';
@@ -21,6 +24,27 @@ import type { TuningResult } from './tuningResult';
 export interface TuneOptions extends Omit<ExplainRequest, 'sql'> {
   /** Read table sizes, indexes and column statistics for the advice (default true). */
   withCatalog?: boolean;
+  /**
+   * When EXPLAIN ANALYZE hits statement_timeout, plan the statement without ANALYZE and return that plan with
+   * a warning saying so (default true): a statement too slow to run is the one most worth seeing.
+   */
+  estimateOnTimeout?: boolean;
+}
+
+/** "0.2 s", "30 s", "1.5 s": the timeout as a person reads it. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(ms < 10_000 ? 1 : 0))} s`;
+}
+
+/** The statement_timeout (ms) an ANALYZE run stopped at, or undefined for any other error (lock_timeout, cancel, …). */
+function analyzeTimeoutOf(err: unknown, options: Omit<ExplainRequest, 'sql'>): number | undefined {
+  if (!options.analyze || options.genericPlan) return undefined;
+  if (!(err instanceof TunerError) || err.reason !== 'timeout' || err.detail.code !== '57014') return undefined;
+  return options.statementTimeoutMs ?? defaultStatementTimeoutMs;
+}
+
+export function analyzeTimedOutMessage(timeoutMs: number): string {
+  return `The statement timed out after ${seconds(timeoutMs)} with ANALYZE (statement_timeout = ${timeoutMs} ms); showing the estimated plan (EXPLAIN without ANALYZE). Raise the timeout to measure it.`;
 }
 
 /** Explains one statement on the session and analyses the plan. Throws TunerError on bad SQL or server errors. */
@@ -32,9 +56,20 @@ export async function explainAndOptimize(
   await loadParser();
   // Parse before touching the database: a syntax error is reported at its offset and nothing runs.
   const facts = analyseStatement(sql);
-  const { withCatalog, ...explainOptions } = options;
-  const explained = await session.explain({ ...explainOptions, sql });
+  const { withCatalog, estimateOnTimeout, ...explainOptions } = options;
+  let explained: ExplainResult;
+  let timedOutMs: number | undefined;
+  try {
+    explained = await session.explain({ ...explainOptions, sql });
+  } catch (err) {
+    timedOutMs = estimateOnTimeout === false ? undefined : analyzeTimeoutOf(err, explainOptions);
+    if (timedOutMs === undefined) throw err;
+    // The ANALYZE run was stopped and rolled back; planning alone runs nothing.
+    explained = await session.explain({ ...explainOptions, sql, analyze: false });
+  }
   const plan = parsePlan(explained.planJson);
+  if (timedOutMs !== undefined)
+    plan.warnings = [{ field: '', message: analyzeTimedOutMessage(timedOutMs) }, ...(plan.warnings ?? [])];
   const catalog = withCatalog === false ? undefined : await readCatalog(session, plan);
   const result = assemble(sql, facts, plan, explained.planJson, catalog);
   result.run = {
@@ -46,6 +81,7 @@ export async function explainAndOptimize(
     roundTripMs: explained.roundTripMs,
     explainStatement: explained.explainStatement,
   };
+  if (timedOutMs !== undefined) result.run.analyzeTimedOutMs = timedOutMs;
   return result;
 }
 

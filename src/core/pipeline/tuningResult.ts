@@ -28,6 +28,8 @@ export interface TuningResult {
     analyzed: boolean;
     roundTripMs: number;
     explainStatement: string;
+    /** EXPLAIN ANALYZE hit this statement_timeout (ms): the plan is the estimated one (a plan warning says so). */
+    analyzeTimedOutMs?: number;
   };
   /** The raw EXPLAIN output (JSON or text) the plan was parsed from. */
   rawPlan: string;

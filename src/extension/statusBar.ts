@@ -1,11 +1,12 @@
 /** The status-bar item: shows the active connection and, for the embedded default, that it is starting; clicking it switches. */
 import * as vscode from 'vscode';
+import type { CommandId } from './commandTable';
 import type { ConnectionManager } from './connections/connectionManager';
 
 export function createConnectionStatusItem(connections: ConnectionManager): vscode.Disposable[] {
   const item = vscode.window.createStatusBarItem('pgTuner.connection', vscode.StatusBarAlignment.Left, 50);
   item.name = 'PostgreSQL Query Tuner connection';
-  item.command = 'pgTuner.selectConnection';
+  item.command = 'pgTuner.selectConnection' satisfies CommandId;
   const update = (): void => {
     const active = connections.active;
     if (active.kind === 'server') {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { TopStatement } from '../../core/workload/topQueries';
 import { formatCount, formatMs } from '../../core/text/formatNumbers';
 import type { CommandFactory } from './command';
+import type { StatementCopy } from '../commandTable';
 import { explainInEditor } from '../explain/explainInEditor';
 
 /** The statement of a tree item, whether the item's click passed it or its context menu passed the node. */
@@ -11,13 +12,6 @@ function statementOf(arg: unknown): TopStatement | undefined {
   if (typeof candidate !== 'object' || candidate === null) return undefined;
   const s = candidate as Partial<TopStatement>;
   return typeof s.query === 'string' && typeof s.textVisible === 'boolean' ? (candidate as TopStatement) : undefined;
-}
-
-/** The workspace's copy of a top statement with values where pg_stat_statements shows `$n`. */
-export interface StatementCopy {
-  sql: string;
-  /** "path:line", for the editor's header comment. */
-  where: string;
 }
 
 /**

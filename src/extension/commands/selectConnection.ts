@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from './command';
+import { executeCommand } from '../commandCalls';
 import { embeddedLabel } from '../connections/connectionManager';
 import { describeConnection } from '../settings';
 
@@ -29,7 +30,7 @@ export const selectConnection: CommandFactory = (ctx) => async () => {
   });
   if (!picked) return;
   if (picked.value === 'add') {
-    await vscode.commands.executeCommand('pgTuner.addConnection');
+    await executeCommand('pgTuner.addConnection');
     return;
   }
   await ctx.connections.select(picked.value);

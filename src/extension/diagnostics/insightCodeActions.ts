@@ -4,6 +4,7 @@
  * them; DDL opens in a new untitled document and is never run.
  */
 import * as vscode from 'vscode';
+import { vscodeCommand } from '../commandCalls';
 import type { CodeFix, CodeFixRegistry } from '../fixes/codeFix';
 import { diagnosticSource, type TunerDiagnostics } from './tunerDiagnostics';
 
@@ -41,11 +42,12 @@ export class InsightCodeActionProvider implements vscode.CodeActionProvider {
         explained.add(entry.statement.start);
         const explain = new vscode.CodeAction('Explain and Optimize this statement', vscode.CodeActionKind.QuickFix);
         explain.diagnostics = [diagnostic];
-        explain.command = {
-          command: 'pgTuner.explainStatementAt',
-          title: explain.title,
-          arguments: [document.uri.toString(), entry.statement.start],
-        };
+        explain.command = vscodeCommand(
+          explain.title,
+          'pgTuner.explainStatementAt',
+          document.uri.toString(),
+          entry.statement.start,
+        );
         actions.push(explain);
       }
     }
@@ -75,7 +77,7 @@ export function toAction(
     action.edit = edit;
   }
   if (fix.newDocument) {
-    action.command = { command: 'pgTuner.openUntitledSql', title: fix.title, arguments: [fix.newDocument.content] };
+    action.command = vscodeCommand(fix.title, 'pgTuner.openUntitledSql', fix.newDocument.content);
   }
   if (fix.command) action.command = { command: fix.command.id, title: fix.title, arguments: fix.command.arguments };
   return action;

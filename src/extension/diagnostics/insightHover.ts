@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Evidence } from '../../core/insights/insight';
+import { commandLink, trustedCommands } from '../commandCalls';
 import { PlanPanel } from '../panel/planPanel';
 import type { TunerDiagnostics } from './tunerDiagnostics';
 
@@ -14,7 +15,7 @@ export class InsightHoverProvider implements vscode.HoverProvider {
     const entries = this.diagnostics.entriesAt(document.uri, position);
     if (entries.length === 0) return undefined;
     const md = new vscode.MarkdownString(undefined, true);
-    md.isTrusted = { enabledCommands: ['pgTuner.showInPlan', 'pgTuner.explainStatementAt'] };
+    md.isTrusted = trustedCommands('pgTuner.showInPlan', 'pgTuner.explainStatementAt');
     for (const [i, e] of entries.entries()) {
       if (i > 0) md.appendMarkdown('\n\n---\n\n');
       const { insight } = e;
@@ -24,20 +25,16 @@ export class InsightHoverProvider implements vscode.HoverProvider {
       if (insight.evidence.length > 0)
         md.appendMarkdown(insight.evidence.map((ev) => `- ${escapeMarkdown(formatEvidence(ev))}`).join('\n') + '\n\n');
       if (e.nodeId !== undefined && PlanPanel.current) {
-        md.appendMarkdown(`[$(type-hierarchy) Show in plan](${commandLink('pgTuner.showInPlan', [e.nodeId])})`);
+        md.appendMarkdown(`[$(type-hierarchy) Show in plan](${commandLink('pgTuner.showInPlan', e.nodeId)})`);
       } else if (insight.ruleId !== 'syntax-error') {
         // A statement that does not parse cannot be explained: no link that could only fail.
         md.appendMarkdown(
-          `[$(play) Explain and Optimize this statement](${commandLink('pgTuner.explainStatementAt', [document.uri.toString(), e.statement.start])})`,
+          `[$(play) Explain and Optimize this statement](${commandLink('pgTuner.explainStatementAt', document.uri.toString(), e.statement.start)})`,
         );
       }
     }
     return new vscode.Hover(md, entries[0].diagnostic.range);
   }
-}
-
-function commandLink(command: string, args: unknown[]): string {
-  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
 }
 
 function formatEvidence(ev: Evidence): string {

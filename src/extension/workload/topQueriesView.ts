@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { TunerError } from '../../core/errors';
 import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../core/workload/topQueries';
-import type { StatementCopy } from '../commands/explainTopStatement';
+import { vscodeCommand } from '../commandCalls';
+import type { StatementCopy } from '../commandTable';
 import type { TunerContext } from '../context';
 import { userMessageFor } from '../errorMessages';
 import {
@@ -79,14 +80,12 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
         // The second argument finds the workspace's copy with values (stays in this host: VS Code keeps a tree
         // command's arguments on our side), so that opening it asks for no `$n` the workspace already gives.
         if (node.explainable)
-          item.command = {
-            command: 'pgTuner.explainTopStatement',
-            title: 'Open and Explain',
-            arguments: [node.statement, () => this.copyWithValues(node.statement)],
-          };
+          item.command = vscodeCommand('Open and Explain', 'pgTuner.explainTopStatement', node.statement, () =>
+            this.copyWithValues(node.statement),
+          );
         break;
       case 'step':
-        item.command = { command: 'pgTuner.openUntitledSql', title: 'Open the Steps', arguments: [node.script] };
+        item.command = vscodeCommand('Open the Steps', 'pgTuner.openUntitledSql', node.script);
         break;
       case 'source':
         item.resourceUri = vscode.Uri.parse(node.source.path);

@@ -5,6 +5,8 @@
 import { TunerError } from '../errors';
 import { lineColumnAt, offsetFromServerPosition } from '../positions';
 import { PgliteSession } from './pgliteSession';
+import { recordEmbeddedData } from './generateData/embeddedDataNote';
+import { describeLoadedData, generateData, type GenerateOptions } from './generateData/generateData';
 
 export interface SqlFile {
   path: string;
@@ -16,6 +18,13 @@ export interface EmbeddedDatabaseOptions {
   seedFiles?: SqlFile[];
   label?: string;
   log?: (line: string) => void;
+  /**
+   * Rows for the tables the files left empty: `auto` generates them, `off` (the default here; the CLI and the
+   * extension pass their setting, `auto` by default) leaves them empty.
+   * Either way the session records what it holds (embeddedDataOf) for the output to say.
+   */
+  generateData?: 'off' | 'auto';
+  generateOptions?: Omit<GenerateOptions, 'log'>;
 }
 
 function byPath(a: SqlFile, b: SqlFile): number {
@@ -58,6 +67,12 @@ export async function openEmbeddedDatabase(
   try {
     for (const file of [...files].sort(byPath)) await loadFile(session, file, options.log);
     for (const file of [...(options.seedFiles ?? [])].sort(byPath)) await loadFile(session, file, options.log);
+    // Generated rows make plans worth reading: empty tables plan as a 0-row Sort and never earn an index.
+    const summary =
+      options.generateData !== 'auto'
+        ? await describeLoadedData(session)
+        : await generateData(session, { ...options.generateOptions, log: options.log });
+    recordEmbeddedData(session, summary);
     // PGlite has no autovacuum: without the visibility map it would set on a server after a bulk load, no
     // index-only scan is ever planned here, and covering indexes could not be judged.
     await session.execute('VACUUM ANALYZE');

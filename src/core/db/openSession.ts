@@ -1,17 +1,17 @@
 /** The one entry point that turns "where to explain" into a DatabaseSession. */
 import type { DatabaseSession } from './session';
 import { PgSession, type ServerAddress } from './pgSession';
-import { openEmbeddedDatabase, type SqlFile } from './embeddedDatabase';
+import { openEmbeddedDatabase, type EmbeddedDatabaseOptions, type SqlFile } from './embeddedDatabase';
 
 export type SessionTarget =
   | ({ kind: 'server' } & ServerAddress)
-  | {
+  | ({
       kind: 'embedded';
       /** Schema and migration files, run in path order. */
       files: SqlFile[];
       seedFiles?: SqlFile[];
       label?: string;
-    };
+    } & Pick<EmbeddedDatabaseOptions, 'generateData' | 'generateOptions'>);
 
 export interface OpenSessionOptions {
   /** Each statement and its duration; never parameter values or passwords. */
@@ -33,6 +33,12 @@ export async function openSession(target: SessionTarget, options: OpenSessionOpt
       });
     }
     case 'embedded':
-      return openEmbeddedDatabase(target.files, { seedFiles: target.seedFiles, label: target.label, log: options.log });
+      return openEmbeddedDatabase(target.files, {
+        seedFiles: target.seedFiles,
+        label: target.label,
+        log: options.log,
+        generateData: target.generateData,
+        generateOptions: target.generateOptions,
+      });
   }
 }

@@ -82,6 +82,11 @@ export async function explainAndOptimize(
     explainStatement: explained.explainStatement,
   };
   if (timedOutMs !== undefined) result.run.analyzeTimedOutMs = timedOutMs;
+  const dataNote = embeddedDataNote(
+    session,
+    plan.nodes.flatMap((n) => (n.fields['Relation Name'] ? [n.fields['Relation Name']] : [])),
+  );
+  if (dataNote) result.run.dataNote = dataNote;
   return result;
 }
 

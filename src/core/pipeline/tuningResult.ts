@@ -30,6 +30,8 @@ export interface TuningResult {
     explainStatement: string;
     /** EXPLAIN ANALYZE hit this statement_timeout (ms): the plan is the estimated one (a plan warning says so). */
     analyzeTimedOutMs?: number;
+    /** On the embedded database: what it holds (generated rows and their shape, or empty tables). */
+    dataNote?: string;
   };
   /** The raw EXPLAIN output (JSON or text) the plan was parsed from. */
   rawPlan: string;

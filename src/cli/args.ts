@@ -20,7 +20,8 @@ export type CommandName =
   | 'compare'
   | 'loops'
   | 'mcp'
-  | 'check';
+  | 'check'
+  | 'stats';
 
 /** Where the statement comes from: inline text or a file (`-` = stdin). */
 export type SqlSource = { kind: 'inline'; text: string } | { kind: 'file'; path: string };
@@ -37,6 +38,12 @@ export interface DatabaseOptions {
   statement?: number;
   /** --embedded: ignore PG* variables and use the embedded database. */
   embedded: boolean;
+  /** --generate-data[=scale] / --no-generate-data: rows for the embedded database's empty tables (default auto). */
+  generateData?: 'off' | 'auto' | 'on';
+  /** Rows of the largest generated table. */
+  scale?: number;
+  /** --stats-file: pg_stats of a server (pg-tuner stats export) that shape the generated rows. */
+  statsFile?: string;
 }
 
 export interface CliRequest {
@@ -45,6 +52,8 @@ export interface CliRequest {
   /** advise: judge indexes for the statement as written only, not also for its proven rewrites. */
   asWritten?: boolean;
   command: CommandName;
+  /** stats export: pg_stats of the --url server as JSON; --no-samples drops most common values and histograms. */
+  statsExport?: { withoutSamples: boolean };
   /** explain/report: the statement; absent for plan/demo. */
   sql?: SqlSource;
   /** plan, or report --plan: a saved plan file (`-` = stdin). */
@@ -108,6 +117,7 @@ Usage:
   pg-tuner health --url <postgres://…> [--out report.md]    Schema and workload health checks with a score (read-only)
   pg-tuner loops <file|dir|glob>… [--measure] [--apply] [--json|--markdown]   N+1 query loops in .ts/.js code and the one json_agg query for each
   pg-tuner check <file|dir|glob>… [--schema migrations/ | --url …] [--sarif out.sarif] [--baseline plans/]   Check every statement (.sql, SQL in .ts/.js) for a pull request
+  pg-tuner stats export --url <postgres://…> [--no-samples] > .pgtuner/stats.json   A server's pg_stats, to shape the embedded database's generated rows
   pg-tuner mcp [--connection name=postgres://…]… [--config connections.json] [--schema …]   MCP server on stdio for AI agents (tools take a connection name)
 
 Database (explain, report):
@@ -118,6 +128,12 @@ Database (explain, report):
                            or with the demo dataset when no --schema is given.
   --schema <file|dir|glob> SQL files to load into the embedded database (repeatable).
   --embedded               Use the embedded database even when PG* variables are set.
+  --generate-data[=<rows>] Fill the embedded database's empty tables with generated rows (<rows> in the
+                           largest table, default 20000; 50k, 1m also read). The default for explain, report,
+                           advise and rewrite when the --schema files leave tables empty; check only with it.
+  --no-generate-data       Leave the tables the --schema files do not fill empty.
+  --stats-file <file>      Shape the generated rows by a server's statistics (pg-tuner stats export): row
+                           counts, NULLs, distinct values, most common values, histograms, correlation.
   --no-analyze             Plan only (EXPLAIN without ANALYZE): the statement does not run.
   --param <value>          Value for $1, $2 … in order (repeatable).
   --generic-plan           EXPLAIN (GENERIC_PLAN) for statements with $n and no values (PostgreSQL 16+).
@@ -223,6 +239,9 @@ const options = {
   'allow-analyze-writes': { type: 'boolean' },
   sarif: { type: 'string' },
   'update-baseline': { type: 'boolean' },
+  'generate-data': { type: 'string' },
+  'stats-file': { type: 'string' },
+  'no-samples': { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -297,6 +316,7 @@ const allowed: Record<CommandName, OptionName[]> = {
   health: ['url', 'json', 'out', 'title', 'no-color'],
   loops: ['url', 'measure', 'max-parents', 'timeout', 'apply', 'json', 'markdown', 'fail-on', 'no-color'],
   mcp: ['url', 'connection', 'config', 'schema', 'timeout', 'allow-what-if', 'allow-analyze-writes'],
+  stats: ['url', 'no-samples', 'no-color'],
   check: [
     'url',
     'schema',
@@ -313,6 +333,32 @@ const allowed: Record<CommandName, OptionName[]> = {
     'no-color',
   ],
 };
+
+// The embedded database's data options go wherever its --schema does.
+for (const command of ['advise', 'rewrite', 'explain', 'report', 'check'] as const)
+  allowed[command].push('generate-data', 'stats-file');
+
+/** `--generate-data` takes an optional value: alone it must not swallow the next argument (the SQL). */
+function generateDataFlag(arg: string): string {
+  if (arg === '--generate-data') return '--generate-data=on';
+  if (arg === '--no-generate-data') return '--generate-data=off';
+  return arg;
+}
+
+/** `on`, `off` or a row count (`50000`, `50k`, `1m`) → the database options. */
+function generateDataOptions(
+  text: string | undefined,
+  statsFile: string | undefined,
+): Pick<DatabaseOptions, 'generateData' | 'scale' | 'statsFile'> {
+  const out: Pick<DatabaseOptions, 'generateData' | 'scale' | 'statsFile'> = { statsFile };
+  if (text === undefined) return out;
+  if (text === 'on' || text === 'off') return { ...out, generateData: text };
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text);
+  const rows = m ? Math.round(Number(m[1]) * (m[2] === '' ? 1 : m[2].toLowerCase() === 'k' ? 1e3 : 1e6)) : NaN;
+  if (!Number.isInteger(rows) || rows < 1 || rows > 10_000_000)
+    throw new UsageError(`--generate-data takes a row count from 1 to 10m (e.g. 50000 or 50k), not "${text}".`);
+  return { ...out, generateData: 'on', scale: rows };
+}
 
 const severities: Severity[] = ['info', 'warning', 'critical'];
 
@@ -342,7 +388,7 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
   const command = commandText as CommandName;
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: rest.map(generateDataFlag), options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -369,6 +415,7 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       timeoutMs: positiveInteger('timeout', values.timeout),
       statement: positiveInteger('statement', values.statement),
       embedded: values.embedded === true,
+      ...generateDataOptions(values['generate-data'], values['stats-file']),
     },
     json: values.json === true,
     failOn: command === 'check' ? undefined : (failOnText as Severity | undefined),
@@ -383,6 +430,11 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
   if (values.embedded && values.url) throw new UsageError('--embedded and --url exclude each other.');
 
   switch (command) {
+    case 'stats':
+      if (positionals[0] !== 'export' || positionals.length > 1)
+        throw new UsageError('stats takes one action: pg-tuner stats export --url <postgres://…> [--no-samples].');
+      request.statsExport = { withoutSamples: values['no-samples'] === true };
+      break;
     case 'advise':
       request.sql = sqlSource(values.file, positionals, command);
       request.allowWhatIf = values['allow-what-if'] === true;

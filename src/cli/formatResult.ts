@@ -56,5 +56,7 @@ export function formatResult(result: TuningResult, colours: Colours): string {
   parts.push('', colours.bold('Insights'), formatInsights(result.insights, result.plan, colours));
   parts.push('', colours.dim(formatFooter(result)));
   if (result.run?.sessionKind === 'embedded') parts.push(colours.yellow(embeddedTimingsNote));
+  // Generated rows or empty tables: the plan is not one of the user's data, and says so.
+  if (result.run?.dataNote) parts.push(colours.yellow(`Data: ${result.run.dataNote}`));
   return `${parts.join('\n')}\n`;
 }

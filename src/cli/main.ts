@@ -18,6 +18,7 @@ import { mcpCommand } from './commands/mcp';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
 import { rewriteCommand } from './commands/rewrite';
+import { statsCommand } from './commands/stats';
 import { topCommand } from './commands/top';
 import { exitCodes } from './exitCodes';
 import type { CommandIo } from './io';
@@ -50,6 +51,8 @@ async function runCommand(request: CliRequest, io: CommandIo, errorContext: Erro
       return mcpCommand(request, io);
     case 'check':
       return checkCommand(request, io);
+    case 'stats':
+      return statsCommand(request, io);
   }
 }
 

@@ -13,6 +13,7 @@ import { checkSyntax } from '../core/sql/splitStatements';
 import { TunerError } from '../core/errors';
 import type { TuningResult } from '../core/pipeline/tuningResult';
 import type { DatabaseOptions, SqlSource } from './args';
+import { embeddedDataOptions } from './embeddedData';
 import { chooseStatement, resolveSchemaFiles } from './inputs';
 import type { ErrorContext } from './reportError';
 import type { CommandIo } from './io';
@@ -23,7 +24,10 @@ const serverVariables = ['PGHOST', 'PGHOSTADDR', 'PGDATABASE', 'PGSERVICE'];
 export function sessionTarget(db: DatabaseOptions, env: NodeJS.ProcessEnv): { target: SessionTarget; demo: boolean } {
   if (db.url !== undefined) return { target: { kind: 'server', connectionString: db.url }, demo: false };
   if (!db.embedded && serverVariables.some((v) => env[v])) return { target: { kind: 'server' }, demo: false };
-  if (db.schema.length > 0) return { target: { kind: 'embedded', files: resolveSchemaFiles(db.schema) }, demo: false };
+  if (db.schema.length > 0) {
+    const files = resolveSchemaFiles(db.schema);
+    return { target: { kind: 'embedded', files, ...embeddedDataOptions(db, 'auto') }, demo: false };
+  }
   const [schema, ...data] = dashboardDemoFiles();
   return { target: { kind: 'embedded', files: [schema], seedFiles: data }, demo: true };
 }
@@ -56,7 +60,9 @@ export async function prepareStatement(
   const { target, demo } = sessionTarget(db, io.env);
   if (demo) io.note('No --url or --schema given: using the embedded demo dataset (users, orders).');
   else if (target.kind === 'embedded')
-    io.note(`Loading ${target.files.length} schema file(s) into the embedded database…`);
+    io.note(
+      `Loading ${target.files.length} schema file(s) into the embedded database${target.generateData === 'auto' ? ' and generating rows for its empty tables' : ''}…`,
+    );
   return { sql: rewrite.text, target };
 }
 

@@ -20,6 +20,7 @@ import { TunerError } from '../../core/errors';
 import type { CliRequest } from '../args';
 import { exitCodes } from '../exitCodes';
 import { globFiles, resolveSchemaFiles } from '../inputs';
+import { embeddedDataOptions } from '../embeddedData';
 import type { CommandIo } from '../io';
 import { withSession } from '../runStatement';
 
@@ -87,7 +88,8 @@ function target(
   const db = request.database;
   if (db.url !== undefined) return { kind: 'server', connectionString: db.url };
   if (!db.embedded && serverVariables.some((v) => io.env[v])) return { kind: 'server' };
-  if (schemaFiles.length > 0) return { kind: 'embedded', files: schemaFiles };
+  // Generated rows only when asked: a check's baselines should not move because the default changed.
+  if (schemaFiles.length > 0) return { kind: 'embedded', files: schemaFiles, ...embeddedDataOptions(db, 'off') };
   return undefined;
 }
 

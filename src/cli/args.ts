@@ -51,6 +51,11 @@ export interface CliRequest {
   allowWhatIf?: boolean;
   /** advise: judge indexes for the statement as written only, not also for its proven rewrites. */
   asWritten?: boolean;
+  /**
+   * advise --workload: one index set for many statements, from the .sql files of `paths`, or (no paths) from
+   * pg_stat_statements' `top` statements by total time, with values from the statements in `valuesFrom`.
+   */
+  workload?: { paths: string[]; top: number; valuesFrom: string[] };
   command: CommandName;
   /** stats export: pg_stats of the --url server as JSON; --no-samples drops most common values and histograms. */
   statsExport?: { withoutSamples: boolean };
@@ -108,6 +113,7 @@ export const helpText = `pg-tuner: explain a PostgreSQL query, find where the ti
 Usage:
   pg-tuner explain "SELECT …" | --file q.sql [options]   Explain and Optimize one statement
   pg-tuner advise "SELECT …" | --file q.sql [--allow-what-if]   Which index would make it fast, verified before it is offered
+  pg-tuner advise --workload [queries/] [--top N] [--allow-what-if] [--json|--markdown]   One index set for a workload
   pg-tuner rewrite "SELECT …" | --file q.sql [--with-index] [--json|--markdown]   Faster forms of the statement, proven to return the same rows, measured
   pg-tuner plan <saved-plan.json|txt|->        [options]   Analyse a saved EXPLAIN output (no database)
   pg-tuner report (explain inputs | --plan <file>) [--advise [--allow-what-if]] [--out report.md]   Markdown report
@@ -147,6 +153,14 @@ Index advice (advise):
                            read-only connection). Without it, server figures are estimates only.
   --as-written             Judge indexes for the statement as written only. By default the rewrite advisor's
                            proven rewrites are judged too, and the best form with its index wins.
+  --workload [dir|file…]   One index set for a workload: the statements of the .sql files given, or without
+                           files pg_stat_statements' top statements by total time (--url). Per index the
+                           statements it serves and their gain, its cost on the workload's writes (timed in
+                           rolled-back transactions) and the existing indexes it makes redundant.
+  --top <n>                --workload from pg_stat_statements: how many statements (default 10).
+  --values-from <path>     --workload from pg_stat_statements: .sql/.ts/.js files or folders holding copies of
+                           the statements with values, used where pg_stat_statements shows $n (repeatable).
+  --markdown, --out <file> --workload: the result as Markdown (to a file with --out).
 
 Report (report):
   --advise                 Also run the rewrite and index advisors (as rewrite and advise do) and add their
@@ -242,6 +256,9 @@ const options = {
   'generate-data': { type: 'string' },
   'stats-file': { type: 'string' },
   'no-samples': { type: 'boolean' },
+  workload: { type: 'boolean' },
+  top: { type: 'string' },
+  'values-from': { type: 'string', multiple: true },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -260,6 +277,11 @@ const allowed: Record<CommandName, OptionName[]> = {
     'no-color',
     'allow-what-if',
     'as-written',
+    'workload',
+    'top',
+    'values-from',
+    'markdown',
+    'out',
   ],
   rewrite: [
     'file',
@@ -436,8 +458,14 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       request.statsExport = { withoutSamples: values['no-samples'] === true };
       break;
     case 'advise':
-      request.sql = sqlSource(values.file, positionals, command);
       request.allowWhatIf = values['allow-what-if'] === true;
+      if (values.workload) {
+        request.workload = adviseWorkloadArgs(values, positionals);
+        break;
+      }
+      if (values.top !== undefined || values['values-from'] !== undefined || values.markdown || values.out)
+        throw new UsageError('--top, --values-from, --markdown and --out go with --workload for advise.');
+      request.sql = sqlSource(values.file, positionals, command);
       request.asWritten = values['as-written'] === true;
       break;
     case 'explain':
@@ -542,6 +570,22 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
   if (request.baselinePath !== undefined && command !== 'report' && command !== 'check')
     throw new UsageError('--baseline is for report and check.');
   return request;
+}
+
+function adviseWorkloadArgs(
+  values: { [K in OptionName]?: unknown },
+  paths: string[],
+): NonNullable<CliRequest['workload']> {
+  for (const name of ['file', 'statement', 'param', 'as-written'] as const)
+    if (values[name] !== undefined) throw new UsageError(`--${name} is for one statement, not with --workload.`);
+  if (values.json && values.markdown) throw new UsageError('advise takes --json or --markdown, not both.');
+  if (paths.length > 0 && (values.top !== undefined || values['values-from'] !== undefined))
+    throw new UsageError('--top and --values-from are for a workload from pg_stat_statements (no files given).');
+  return {
+    paths,
+    top: positiveInteger('top', values.top as string | undefined) ?? 10,
+    valuesFrom: (values['values-from'] as string[] | undefined) ?? [],
+  };
 }
 
 function sqlSource(file: string | undefined, positionals: string[], command: CommandName): SqlSource {

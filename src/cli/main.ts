@@ -10,6 +10,7 @@ import { createColours } from './colours';
 import { checkCommand } from './commands/check';
 import { compareCommand } from './commands/compare';
 import { adviseCommand } from './commands/advise';
+import { adviseWorkloadCommand } from './commands/adviseWorkload';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
 import { healthCommand } from './commands/health';
@@ -28,7 +29,7 @@ import type { ErrorContext } from './reportError';
 async function runCommand(request: CliRequest, io: CommandIo, errorContext: ErrorContext): Promise<number> {
   switch (request.command) {
     case 'advise':
-      return adviseCommand(request, io, errorContext);
+      return request.workload ? adviseWorkloadCommand(request, io) : adviseCommand(request, io, errorContext);
     case 'rewrite':
       return rewriteCommand(request, io, errorContext);
     case 'explain':

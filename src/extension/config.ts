@@ -25,6 +25,19 @@ export class TunerConfig {
     return this.cfg.get<string>('embedded.seedGlob') ?? defaultSettings.embeddedSeedGlob;
   }
 
+  get embeddedGenerateData(): 'off' | 'auto' {
+    return this.cfg.get<string>('embedded.generateData') === 'off' ? 'off' : defaultSettings.embeddedGenerateData;
+  }
+
+  get embeddedScale(): number {
+    const scale = this.cfg.get<number>('embedded.scale');
+    return typeof scale === 'number' && Number.isInteger(scale) && scale >= 1 ? scale : defaultSettings.embeddedScale;
+  }
+
+  get embeddedStatsFile(): string {
+    return (this.cfg.get<string>('embedded.statsFile') ?? defaultSettings.embeddedStatsFile).trim();
+  }
+
   get staticDiagnostics(): boolean {
     return this.cfg.get<boolean>('diagnostics.static') ?? defaultSettings.staticDiagnostics;
   }

@@ -31,6 +31,12 @@ export interface TunerSettings {
   lockTimeoutMs: number;
   embeddedSchemaGlob: string;
   embeddedSeedGlob: string;
+  /** Rows for the tables the schema and seed files leave empty: auto generates them, off leaves them empty. */
+  embeddedGenerateData: 'off' | 'auto';
+  /** Rows of the largest generated table. */
+  embeddedScale: number;
+  /** Workspace-relative pg-tuner stats file (`pg-tuner stats export`) that shapes the generated rows, when it exists. */
+  embeddedStatsFile: string;
   staticDiagnostics: boolean;
   adviceAfterExplain: boolean;
   adviceMigrationFolder: string;
@@ -41,6 +47,9 @@ export const defaultSettings: TunerSettings = {
   lockTimeoutMs: 2000,
   embeddedSchemaGlob: '**/{schema,migrations}/**/*.sql',
   embeddedSeedGlob: '**/seed/**/*.sql',
+  embeddedGenerateData: 'auto',
+  embeddedScale: 20_000,
+  embeddedStatsFile: '.pgtuner/stats.json',
   staticDiagnostics: true,
   adviceAfterExplain: true,
   adviceMigrationFolder: '',

@@ -6,6 +6,7 @@
  * background once a SQL file is in view (`warmEmbedded`), a server connects on the first explain.
  */
 import * as vscode from 'vscode';
+import type { SessionTarget } from '../../core/db/openSession';
 import type { DatabaseSession } from '../../core/db/session';
 import { TunerError } from '../../core/errors';
 import type { TunerConfig } from '../config';
@@ -159,15 +160,43 @@ export class ConnectionManager implements vscode.Disposable {
   private async openEmbedded(token?: vscode.CancellationToken): Promise<DatabaseSession> {
     const { openSession } = await import('../../core/db/openSession');
     const started = Date.now();
-    const { files, seedFiles } = await readWorkspaceSqlFiles(this.config, token);
+    const { files, seedFiles, statsFile } = await readWorkspaceSqlFiles(this.config, token);
     this.log.info(`Embedded database: loading ${files.length} schema file(s) and ${seedFiles.length} seed file(s)`);
     this.embeddedDisposables.push(...watchWorkspaceSqlFiles(this.config, () => void this.onSchemaFilesChanged()));
     const session = await openSession(
-      { kind: 'embedded', files, seedFiles, label: embeddedLabel },
+      { kind: 'embedded', files, seedFiles, label: embeddedLabel, ...(await this.embeddedData(statsFile)) },
       { log: this.dbLog },
     );
     this.log.info(`Embedded database ready in ${Date.now() - started} ms`);
+    const { embeddedDataOf, describeEmbeddedData } = await import('../../core/db/generateData/embeddedDataNote');
+    const summary = embeddedDataOf(session);
+    const note = summary && describeEmbeddedData(summary);
+    if (note) this.log.info(note);
     return session;
+  }
+
+  /** pgTuner.embedded.generateData/scale and the workspace's stats file; a bad stats file is said, then left out. */
+  private async embeddedData(
+    statsFile: { path: string; text: string } | undefined,
+  ): Promise<Pick<Extract<SessionTarget, { kind: 'embedded' }>, 'generateData' | 'generateOptions'>> {
+    if (this.config.embeddedGenerateData === 'off') return { generateData: 'off' };
+    const scale = this.config.embeddedScale;
+    if (!statsFile) return { generateData: 'auto', generateOptions: { scale } };
+    const { parseStatsFile } = await import('../../core/db/generateData/statsFile');
+    try {
+      const stats = parseStatsFile(statsFile.text, statsFile.path);
+      return {
+        generateData: 'auto',
+        generateOptions: { scale, stats, statsSource: { kind: 'stats-file', name: statsFile.path } },
+      };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.warn(message);
+      void vscode.window.showWarningMessage(
+        `PostgreSQL Query Tuner: ${message} Generating rows from defaults instead.`,
+      );
+      return { generateData: 'auto', generateOptions: { scale } };
+    }
   }
 
   private async openServer(c: ConnectionSetting): Promise<DatabaseSession> {

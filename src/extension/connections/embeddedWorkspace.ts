@@ -8,6 +8,8 @@ import type { TunerConfig } from '../config';
 export interface WorkspaceSqlFiles {
   files: Array<{ path: string; text: string }>;
   seedFiles: Array<{ path: string; text: string }>;
+  /** The stats file (pgTuner.embedded.statsFile) when the workspace has one. */
+  statsFile?: { path: string; text: string };
 }
 
 const exclude = '**/{node_modules,.git,dist,out,.vscode-test}/**';
@@ -26,7 +28,11 @@ export async function readWorkspaceSqlFiles(
   // A seed file that also matches the schema glob is data, not schema.
   const files = await readAll(schemaUris.filter((u) => !seedSet.has(u.toString())));
   const seedFiles = await readAll(seedUris);
-  return { files, seedFiles };
+  const statsUris = config.embeddedStatsFile
+    ? await vscode.workspace.findFiles(config.embeddedStatsFile, exclude, 1, token)
+    : [];
+  const [statsFile] = await readAll(statsUris);
+  return { files, seedFiles, statsFile };
 }
 
 async function readAll(uris: vscode.Uri[]): Promise<Array<{ path: string; text: string }>> {
@@ -45,7 +51,7 @@ async function readAll(uris: vscode.Uri[]): Promise<Array<{ path: string; text: 
 /** Watches both globs; `onChange` runs after any create, change or delete. */
 export function watchWorkspaceSqlFiles(config: TunerConfig, onChange: () => void): vscode.Disposable[] {
   const disposables: vscode.Disposable[] = [];
-  for (const glob of [config.embeddedSchemaGlob, config.embeddedSeedGlob].filter((g) => g)) {
+  for (const glob of [config.embeddedSchemaGlob, config.embeddedSeedGlob, config.embeddedStatsFile].filter((g) => g)) {
     const watcher = vscode.workspace.createFileSystemWatcher(glob);
     disposables.push(
       watcher,

@@ -55,6 +55,17 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
       ),
     );
   }
+  // What the embedded database holds (generated rows, empty tables): the plan is not one of the user's data.
+  if (result.run?.dataNote) {
+    header.append(
+      h(
+        'div',
+        { className: 'note data-note', attrs: { role: 'note' } },
+        h('strong', { text: 'Data: ' }),
+        result.run.dataNote,
+      ),
+    );
+  }
   if (!plan.analyzed) {
     header.append(
       h(

@@ -100,6 +100,7 @@ function whereSection(result: TuningResult): string {
     text +=
       '\n\n> Timings from the embedded database (PostgreSQL in WebAssembly) are not production timings; run against your server for real figures.';
   }
+  if (run?.dataNote) text += `\n\n> **Data:** ${markdownText(run.dataNote)}`;
   return text;
 }
 

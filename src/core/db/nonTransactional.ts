@@ -7,7 +7,7 @@
  * Bodies are read as words: every word of a body that names a function, relation or operator is taken as
  * reached (more than really runs, never less, except for names built at run time from pieces).
  */
-import type { FunctionName } from './statementSafety';
+import type { ReachStart } from './statementSafety';
 
 export interface NonTransactionalFunction {
   name: string;
@@ -149,15 +149,6 @@ export const rollbackAndUnlock = 'ROLLBACK; SELECT pg_catalog.pg_advisory_unlock
  */
 export const walkSettings = 'SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_generic_plan';
 export const walkSettingsUndone = 'SET LOCAL jit TO DEFAULT; SET LOCAL plan_cache_mode TO DEFAULT';
-
-/** What a statement names, as the parser sees it, for the walk. */
-export interface ReachStart {
-  functions: FunctionName[];
-  /** Relations as `"schema"."name"` or `"name"`, quoted for to_regclass(). */
-  relations: string[];
-  /** Operator names (`+++`), without schema. */
-  operators: string[];
-}
 
 export interface ReachedFunction {
   name: string;

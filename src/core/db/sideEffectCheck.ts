@@ -5,7 +5,7 @@
  */
 import { TunerError } from '../errors';
 import { backslashInPlainString } from '../sql/lexer';
-import type { StatementRunner } from './explainRunner';
+import type { StatementRunner } from './statementRunner';
 import { describeReached, reachParams, reachQuery, readReachReply, type ReachReply } from './nonTransactional';
 import { reachStart } from './statementSafety';
 

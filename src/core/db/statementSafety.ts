@@ -6,11 +6,19 @@
 import { parseSql } from '../sql/parser';
 import { TunerError } from '../errors';
 import type { SafetyWrapper } from './session';
-import type { ReachStart } from './nonTransactional';
 
 export interface FunctionName {
   schema?: string;
   name: string;
+}
+
+/** What a statement names, as the parser sees it, for the catalog walk (nonTransactional.ts). */
+export interface ReachStart {
+  functions: FunctionName[];
+  /** Relations as `"schema"."name"` or `"name"`, quoted for to_regclass(). */
+  relations: string[];
+  /** Operator names (`+++`), without schema. */
+  operators: string[];
 }
 
 export type FunctionVolatility = 'immutable' | 'stable' | 'volatile';

@@ -3,7 +3,7 @@
  * name, the passes would make some forty lookups per node, most of them for keys the node does not have;
  * on a 10,000-node plan that was a good part of parsePlan's time.
  */
-import { BUFFER_KEYS, IO_TIME_KEYS } from './buffers';
+import { BUFFER_KEYS, IO_TIME_KEYS } from './bufferKeys';
 import type { PlanNode } from './planNode';
 
 /**

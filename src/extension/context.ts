@@ -1,10 +1,13 @@
 /**
- * The one object commands and providers share: log, settings, connections, diagnostics, fixes and the plan
- * panel's handlers. Built once in activate(); everything it owns is disposed with the extension.
+ * The one object commands and providers share: log, settings, connections, diagnostics, fixes, the advisors and
+ * the plan panel's handlers. Built once in startTuner(); everything it owns is disposed with the extension.
+ *
+ * Almost every module of the extension reads this context, so it imports none of them that do: the advisors and
+ * the plan panel's handlers reach it through the typed seams below (TunerAdvice, PlanPanelHandlers), made by
+ * tuner.ts (TunerParts). A test (importCycles.test.ts) keeps the extension's modules free of import cycles.
  */
 import * as vscode from 'vscode';
 import type { TuningResult } from '../core/pipeline/tuningResult';
-import type { SourceRange } from '../core/positions';
 import { TunerConfig } from './config';
 import { ConnectionManager } from './connections/connectionManager';
 import { TunerDiagnostics } from './diagnostics/tunerDiagnostics';
@@ -12,14 +15,38 @@ import { createFixRegistry } from './fixes/fixRegistry';
 import type { CodeFixRegistry } from './fixes/codeFix';
 import { Log } from './log';
 import { PlanPanel, type PlanPanelHandlers, type PlanSource } from './panel/planPanel';
-import { planAsJson } from './panel/planJson';
-import { RawPlanStore } from './panel/rawPlanStore';
-import { join } from 'node:path';
 import { userMessageFor, type FailureContext } from './errorMessages';
 import { isCancelled } from '../core/errors';
-import { AdviceService } from './advice/adviceService';
+import type { AdviceComparePayload } from './advice/adviceComparison';
+import type { AdvisedStatement } from './advice/rewriteFix';
+import type { StatementAdvice } from './advice/statementAdvice';
 import type { PlanHistoryStore } from './history/planHistoryStore';
 import type { ComparisonLabels } from './history/comparison';
+
+/** A statement of a document to advise on (advice/adviceService.ts's AdviceTarget). */
+export interface AdviceRequest {
+  document: vscode.TextDocument;
+  statement: AdvisedStatement;
+  params?: unknown[];
+}
+
+/** What the commands and the explain flow ask of the advisors (implemented by advice/adviceService.ts). */
+export interface TunerAdvice extends vscode.Disposable {
+  /** Called when an explain that ran the statement finished: advise in the background unless turned off. */
+  afterExplain(target: AdviceRequest): void;
+  /** The advice for a statement (`$n` form): the one being computed, else the stored one; never starts the advisors. */
+  adviceFor(sql: string): Promise<StatementAdvice | undefined>;
+  /** Advises on the statement; `announce` also reports "nothing found" (the user asked explicitly). */
+  advise(target: AdviceRequest, announce: boolean): Promise<StatementAdvice | undefined>;
+  /** "Compare before/after" of one suggestion, in the plan view's compare mode. */
+  compare(request: AdviceComparePayload): Promise<void>;
+}
+
+/** The parts built on the context, made by startTuner() once the context exists. */
+export interface TunerParts {
+  advice(ctx: TunerContext): TunerAdvice;
+  panelHandlers(ctx: TunerContext): PlanPanelHandlers;
+}
 
 export class TunerContext implements vscode.Disposable {
   readonly log = new Log();
@@ -29,65 +56,28 @@ export class TunerContext implements vscode.Disposable {
   readonly connections: ConnectionManager;
   readonly panelHandlers: PlanPanelHandlers;
   /** Index and rewrite advice per statement, and its quick fixes (registered in `fixes`). */
-  readonly advice: AdviceService;
+  readonly advice: TunerAdvice;
   /** Past plans per statement (workspace storage); made on first use: it brings the parser. */
   private historyStore: Promise<PlanHistoryStore> | undefined;
   /** Set by a command just before it shows a result, read when the webview says it is ready. */
   private paintClock: { startedAt: number; label: string } | undefined;
 
-  constructor(readonly extension: vscode.ExtensionContext) {
+  constructor(
+    readonly extension: vscode.ExtensionContext,
+    parts: TunerParts,
+  ) {
     this.connections = new ConnectionManager(this.config, extension.secrets, extension.workspaceState, this.log);
-    this.advice = new AdviceService(this);
-    this.panelHandlers = {
-      revealSqlRange: (result, source, range) => this.revealSqlRange(result, source, range),
-      copyPlanJson: async (result) => {
-        await vscode.env.clipboard.writeText(planAsJson(result));
-        void vscode.window.setStatusBarMessage('Plan copied as JSON', 3000);
-      },
-      openReport: async (result) => {
-        const { openReport } = await import('./commands/saveReport');
-        await openReport(this, result);
-      },
-      explainAgain: async (source) => {
-        if (!source) return;
-        const editor = await vscode.window.showTextDocument(source.uri, { preserveFocus: false });
-        const position = editor.document.positionAt(source.statementStart);
-        editor.selection = new vscode.Selection(position, position);
-        await vscode.commands.executeCommand('pgTuner.explainAndOptimize');
-      },
-      exportImage: async (image) => {
-        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-        const target = await vscode.window.showSaveDialog({
-          title: 'Save the plan as an image',
-          defaultUri: folder ? vscode.Uri.joinPath(folder, image.suggestedName) : undefined,
-          filters: image.format === 'svg' ? { SVG: ['svg'] } : { PNG: ['png'] },
-        });
-        if (!target) return;
-        const bytes =
-          image.format === 'svg'
-            ? new TextEncoder().encode(image.svgText ?? '')
-            : Buffer.from((image.dataUrl ?? '').replace(/^data:image\/png;base64,/, ''), 'base64');
-        await vscode.workspace.fs.writeFile(target, bytes);
-        void vscode.window.setStatusBarMessage(`Plan saved to ${vscode.workspace.asRelativePath(target)}`, 3000);
-      },
-      copyPlanForSharing: async (result) => {
-        const { copyPlanForSharing } = await import('./history/copyForSharing');
-        await copyPlanForSharing(this, result);
-      },
-      compareWithPrevious: async (result) => {
-        const { compareShownWithPrevious } = await import('./history/compareFlows');
-        await compareShownWithPrevious(this, result);
-      },
-      log: (line) => this.log.info(line),
-      rawPlans: new RawPlanStore(join((extension.storageUri ?? extension.globalStorageUri).fsPath, 'raw-plans')),
-      delivered: () => {
-        if (!this.paintClock) return;
-        this.log.info(
-          `Plan delivered to the view ${Math.round(performance.now() - this.paintClock.startedAt)} ms after "${this.paintClock.label}"`,
-        );
-        this.paintClock = undefined;
-      },
-    };
+    this.advice = parts.advice(this);
+    this.panelHandlers = parts.panelHandlers(this);
+  }
+
+  /** The result shown last reached the view: logs how long after its command that was. */
+  planDelivered(): void {
+    if (!this.paintClock) return;
+    this.log.info(
+      `Plan delivered to the view ${Math.round(performance.now() - this.paintClock.startedAt)} ms after "${this.paintClock.label}"`,
+    );
+    this.paintClock = undefined;
   }
 
   get extensionUri(): vscode.Uri {
@@ -153,38 +143,6 @@ export class TunerContext implements vscode.Disposable {
     this.log.error(failure.action, err);
     const choice = await vscode.window.showErrorMessage(userMessageFor(err, failure), 'Open Output');
     if (choice === 'Open Output') this.log.show();
-  }
-
-  private async revealSqlRange(
-    result: TuningResult,
-    source: PlanSource | undefined,
-    range: SourceRange,
-  ): Promise<void> {
-    const located = source ?? (await this.findSource(result));
-    if (!located) {
-      void vscode.window.showInformationMessage('The statement of this plan is not open in an editor.');
-      return;
-    }
-    const document = await vscode.workspace.openTextDocument(located.uri);
-    const start = document.positionAt(located.statementStart + located.toStatementOffset(range.start));
-    const end = document.positionAt(located.statementStart + located.toStatementOffset(range.end));
-    // The plan view keeps the keyboard: its keys (arrows, Enter, F) would otherwise type into the SQL file.
-    const editor = await vscode.window.showTextDocument(document, {
-      viewColumn: vscode.ViewColumn.One,
-      preserveFocus: true,
-    });
-    editor.selection = new vscode.Selection(start, end);
-    editor.revealRange(new vscode.Range(start, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  }
-
-  /** After a reload the panel has no source: look for the statement in the open documents. */
-  private async findSource(result: TuningResult): Promise<PlanSource | undefined> {
-    if (!result.sql) return undefined;
-    for (const document of vscode.workspace.textDocuments) {
-      const at = document.getText().indexOf(result.sql);
-      if (at >= 0) return { uri: document.uri, statementStart: at, toStatementOffset: (o) => o };
-    }
-    return undefined;
   }
 
   dispose(): void {

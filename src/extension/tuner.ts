@@ -5,6 +5,7 @@
  * pg, PGlite and parser glue then does not count in VS Code's activation time (issue 4).
  */
 import * as vscode from 'vscode';
+import { AdviceService } from './advice/adviceService';
 import { registerNPlusOneChecks } from './advice/nPlusOneDiagnostics';
 import { commandFactories } from './commands';
 import { commandSpecs, type CommandId } from './commandTable';
@@ -14,6 +15,7 @@ import { InsightHoverProvider } from './diagnostics/insightHover';
 import { registerStaticChecks } from './diagnostics/staticChecks';
 import { registerEmbeddedWarmup } from './connections/embeddedWarmup';
 import { PlanPanelSerializer } from './panel/planPanel';
+import { planPanelHandlers } from './panel/planPanelHandlers';
 import { createConnectionStatusItem } from './statusBar';
 import { registerTopQueriesView } from './workload/topQueriesView';
 import { createLanguageModelTools, type LanguageModelTools } from './agent/languageModelTools';
@@ -42,7 +44,7 @@ export function startTuner(extension: vscode.ExtensionContext, entry: EntryTimin
   const startedAt = performance.now();
   let ctx: TunerContext | undefined;
   try {
-    ctx = new TunerContext(extension);
+    ctx = new TunerContext(extension, { advice: (c) => new AdviceService(c), panelHandlers: planPanelHandlers });
     const subs = extension.subscriptions;
     subs.push(ctx);
     const handlers = new Map(commandSpecs.map((spec) => [spec.id, commandFactories[spec.id](ctx as TunerContext)]));

@@ -238,7 +238,7 @@ export function insertStatement(
   });
   for (const r of refs) {
     if (!deferred.has(r)) continue;
-    for (const c of r.columns) values.set(c, 'NULL');
+    for (const c of r.columns) values.set(c, `NULL::${table.columns.find((x) => x.name === c)?.type ?? 'text'}`);
   }
   // One column per unique key made unique from g, unless a reference already fills it (then ON CONFLICT drops repeats).
   const uniqueColumns = new Set<string>();
@@ -248,7 +248,10 @@ export function insertStatement(
     if (free) uniqueColumns.add(free);
   }
   const hints = checkHints(table);
-  const inputs = (): RowInputs => ({ g: 's.g', r: [draw(), draw(), draw()], rows: Math.max(1, rows) });
+  // Rows a CHECK over several columns rejects (ends_at > starts_at) are made up for: twice as many are generated
+  // and the first `rows` that pass kept. Single-column CHECKs are met by the values themselves (checkHints).
+  const generated = table.checks.some((c) => c.columns.length !== 1) ? rows * 2 : rows;
+  const inputs = (): RowInputs => ({ g: 's.g', r: [draw(), draw(), draw()], rows: Math.max(1, generated) });
   const columns: string[] = [];
   const skipped: string[] = [];
   for (const c of table.columns) {
@@ -282,7 +285,7 @@ export function insertStatement(
   const list = columns.map(quoteName).join(', ');
   const select = columns.map((c) => `${values.get(c)} AS ${quoteName(c)}`).join(',\n       ');
   const source = [
-    `(SELECT g${randoms ? `, ${randoms}` : ''} FROM generate_series(1, ${rows}) AS g) AS s`,
+    `(SELECT g${randoms ? `, ${randoms}` : ''} FROM generate_series(1, ${generated}) AS g) AS s`,
     ...(constants.length > 0 ? [`CROSS JOIN (SELECT ${constants.join(', ')}) AS k`] : []),
     ...joins,
   ].join('\n  ');
@@ -290,7 +293,7 @@ export function insertStatement(
 SELECT ${list} FROM (
   SELECT ${select}
   FROM ${source}
-) AS v${checks.length > 0 ? `\nWHERE ${checks.join(' AND ')}` : ''}
+) AS v${checks.length > 0 ? `\nWHERE ${checks.join(' AND ')}${generated > rows ? `\nLIMIT ${rows}` : ''}` : ''}
 ON CONFLICT DO NOTHING`;
 }
 

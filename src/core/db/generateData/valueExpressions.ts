@@ -213,7 +213,7 @@ function baseValue(p: ColumnPlan, inputs: RowInputs, arrays: ConstantArrays): st
 export function columnExpression(p: ColumnPlan, inputs: RowInputs, arrays: ConstantArrays): string | undefined {
   const value = baseValue(p, inputs, arrays);
   const c = p.column;
-  if (value === undefined) return c.notNull ? undefined : 'NULL';
+  if (value === undefined) return c.notNull ? undefined : `NULL::${c.type}`;
   const cast = `(${value})::${c.type}`;
   const nullFrac = c.notNull ? 0 : (p.stats?.nullFrac ?? (p.unique ? 0 : 0.05));
   return nullFrac > 0 ? `CASE WHEN ${inputs.r[0]} < ${number(nullFrac)} THEN NULL ELSE ${cast} END` : cast;

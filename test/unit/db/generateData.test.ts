@@ -5,11 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { openEmbeddedDatabase } from '../../../src/core/db/embeddedDatabase';
-import {
-  embeddedDataNote,
-  embeddedDataOf,
-  recordEmbeddedData,
-} from '../../../src/core/db/generateData/embeddedDataNote';
+import { embeddedDataOf, recordEmbeddedData } from '../../../src/core/db/generateData/embeddedDataNote';
 import { generateData, type EmbeddedDataSummary } from '../../../src/core/db/generateData/generateData';
 import type { PgliteSession } from '../../../src/core/db/pgliteSession';
 import { explainAndOptimize } from '../../../src/core/pipeline/explainAndOptimize';

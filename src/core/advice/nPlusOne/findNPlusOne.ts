@@ -173,7 +173,7 @@ function indexedRowColumn(expr: ts.Expression, collection: string, index: string
   return undefined;
 }
 
-interface LoopShape {
+export interface LoopShape {
   kind: NPlusOneFinding['loopKind'];
   /** What is iterated (`programs.rows`). */
   collection: ts.Expression;
@@ -198,7 +198,7 @@ function enclosingStatement(node: ts.Node): ts.Node {
   return n;
 }
 
-function loopOf(node: ts.Node): LoopShape | undefined {
+export function loopOf(node: ts.Node): LoopShape | undefined {
   if (ts.isForOfStatement(node)) {
     const decl = ts.isVariableDeclarationList(node.initializer) ? node.initializer.declarations[0] : undefined;
     if (!decl || !ts.isIdentifier(decl.name)) return undefined;

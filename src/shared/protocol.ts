@@ -1,6 +1,7 @@
 /**
  * The host ↔ plan-view webview protocol. Contracts only: both sides import this file, the webview bundle
- * included, so it holds types, type guards and `assertNever`, nothing else.
+ * included, so it holds types, type guards (and the tables of message types they read) and `assertNever`, nothing
+ * else.
  *
  * Naming follows GitLens: host → webview messages are `DidXxxNotification`, webview → host messages are
  * `XxxCommand`. Every message is a plain JSON object discriminated by `type`; both sides `switch` on it and
@@ -305,26 +306,34 @@ export interface CompareOpenGroups {
 
 // ─── guards ──────────────────────────────────────────────────────────────────────────────────────────────
 
-const hostToWebviewTypes: ReadonlySet<string> = new Set<HostToWebviewMessage['type']>([
-  'didShowResult',
-  'didSelectNode',
-  'didChangeBusy',
-  'didShowComparison',
-  'didLoadNodeFields',
-]);
+// Every message type of each direction, as keys: `satisfies` makes a type missing here (or one that is not a
+// message) a compile error, where a hand-kept list would drop the new message without a word.
+const hostToWebviewTypes = {
+  didShowResult: true,
+  didSelectNode: true,
+  didChangeBusy: true,
+  didShowComparison: true,
+  didLoadNodeFields: true,
+} as const satisfies Record<HostToWebviewMessage['type'], true>;
 
-const webviewToHostTypes: ReadonlySet<string> = new Set<WebviewToHostMessage['type']>([
-  'ready',
-  'revealSqlRange',
-  'selectNode',
-  'copyPlanJson',
-  'openReport',
-  'explainAgain',
-  'exportImage',
-  'copyPlanForSharing',
-  'compareWithPrevious',
-  'painted',
-]);
+const webviewToHostTypes = {
+  ready: true,
+  revealSqlRange: true,
+  selectNode: true,
+  copyPlanJson: true,
+  openReport: true,
+  explainAgain: true,
+  exportImage: true,
+  copyPlanForSharing: true,
+  compareWithPrevious: true,
+  painted: true,
+} as const satisfies Record<WebviewToHostMessage['type'], true>;
+
+/** The message's `type` when it is one of `types`' own keys (not an inherited name such as `constructor`). */
+function messageType<T extends string>(value: unknown, types: Record<T, true>): T | undefined {
+  const type = typeOf(value);
+  return type !== undefined && Object.prototype.hasOwnProperty.call(types, type) ? (type as T) : undefined;
+}
 
 function typeOf(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -344,8 +353,8 @@ function hasNodeId(value: unknown): boolean {
 
 /** True for a well-formed message from the host (checked by the webview on `message` events). */
 export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {
-  const type = typeOf(value);
-  if (type === undefined || !hostToWebviewTypes.has(type)) return false;
+  const type = messageType(value, hostToWebviewTypes);
+  if (type === undefined) return false;
   const v = value as Record<string, unknown>;
   switch (type) {
     case 'didShowResult':
@@ -368,14 +377,14 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
         typeof v.title === 'string'
       );
     default:
-      return false;
+      return assertNever(type);
   }
 }
 
 /** True for a well-formed message from the webview (checked by the host: webview content is untrusted). */
 export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
-  const type = typeOf(value);
-  if (type === undefined || !webviewToHostTypes.has(type)) return false;
+  const type = messageType(value, webviewToHostTypes);
+  if (type === undefined) return false;
   const v = value as Record<string, unknown>;
   switch (type) {
     case 'revealSqlRange':
@@ -391,8 +400,15 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
         ((v.format === 'svg' && typeof v.svgText === 'string') ||
           (v.format === 'png' && typeof v.dataUrl === 'string' && v.dataUrl.startsWith('data:image/png;base64,')))
       );
-    default:
+    case 'ready':
+    case 'copyPlanJson':
+    case 'openReport':
+    case 'explainAgain':
+    case 'copyPlanForSharing':
+    case 'compareWithPrevious':
       return true;
+    default:
+      return assertNever(type);
   }
 }
 

@@ -14,6 +14,7 @@
  * 100k users / 1M orders).
  */
 import { Client } from 'pg';
+import type { RewriteRef } from '../../src/core/advice/rewriteSuggestion';
 import { startTestServer, type TestServer } from '../../test/helpers/postgresServer';
 import { PgSession } from '../../src/core/db/pgSession';
 import { parsePlan } from '../../src/core/plan/parsePlan';
@@ -168,11 +169,14 @@ async function baselineDdl(session: PgSession, queries: WorkloadQuery[]): Promis
  * The rewrite advisor's forms of `sql` that it proved equivalent on this data (no measurement: the index
  * advisor times them with and without its indexes). Forms with new parameters (keyset) are not the same query.
  */
-async function rewriteAlternatives(session: PgSession, sql: string): Promise<Array<{ label: string; sql: string }>> {
+async function rewriteAlternatives(
+  session: PgSession,
+  sql: string,
+): Promise<Array<{ label: string; rewrite: RewriteRef; sql: string }>> {
   const rewrites = await adviseRewrites(session, sql, { skipMeasurement: true, statementTimeoutMs: 300_000 });
   return rewrites
     .filter((r) => r.verification === 'equivalent' && !r.newParameters?.length)
-    .map((r) => ({ label: r.title, sql: r.rewrittenSql }));
+    .map((r) => ({ label: r.title, rewrite: r.ref, sql: r.rewrittenSql }));
 }
 
 function ratio(a: number, b: number): string {
@@ -217,7 +221,8 @@ async function main(): Promise<void> {
         alternatives,
         siblings: queries.filter((o) => o !== q).map((o) => o.sql),
       });
-      const alt = alternatives.find((a) => a.label === advice.best?.appliesTo);
+      const best = advice.best?.appliesTo;
+      const alt = alternatives.find((a) => best?.kind === 'rewrite' && a.rewrite === best.rewrite);
       advisorQueries.push({ ...q, measuredSql: alt?.sql });
       pooled.push({ id: q.id, sql: alt?.sql ?? q.sql, candidates: advice.suggestions.map((s) => s.candidate) });
       const warnings = advice.suggestions.flatMap((s) => s.warnings);

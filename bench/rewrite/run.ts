@@ -20,7 +20,8 @@ import { adviseIndexes } from '../../src/core/advice/index/adviseIndexes';
 import { parsePlan } from '../../src/core/plan/parsePlan';
 import type { IndexAdvice } from '../../src/core/advice/indexSuggestion';
 import { dashboardDataSql, dashboardQuery, dashboardSchemaSql } from '../../src/core/demo/dashboardDemo';
-import type { Rewrite } from '../../src/core/advice/rewriteSuggestion';
+import type { Rewrite, RewriteRef } from '../../src/core/advice/rewriteSuggestion';
+import { describeAppliesTo } from '../../src/core/report/indexAdviceReport';
 import { median } from '../../src/core/median';
 import { dropOsCache, restarter } from './coldCache';
 
@@ -154,7 +155,10 @@ async function dashboardCase(server: TestServer, admin: PgSession): Promise<void
 
     // The index advisor twice: for the statement alone (the best an index can do for it), and with the rewrite
     // as an alternative form, where it picks the form and the index by itself.
-    const advise = async (title: string, alternatives: Array<{ label: string; sql: string }>): Promise<IndexAdvice> => {
+    const advise = async (
+      title: string,
+      alternatives: Array<{ label: string; rewrite: RewriteRef; sql: string }>,
+    ): Promise<IndexAdvice> => {
       const started = performance.now();
       const advice = await adviseIndexes(s, dashboardQuery, {
         allowMeasuredWhatIf: true,
@@ -162,7 +166,7 @@ async function dashboardCase(server: TestServer, admin: PgSession): Promise<void
         statementTimeoutMs: 600_000,
       });
       console.log(
-        `\n## index advice, ${title} (${((performance.now() - started) / 1000).toFixed(0)} s): best for "${advice.best?.appliesTo ?? '—'}"`,
+        `\n## index advice, ${title} (${((performance.now() - started) / 1000).toFixed(0)} s): best for "${advice.best ? describeAppliesTo(advice.best.appliesTo, [r]) : '—'}"`,
       );
       for (const x of advice.suggestions) {
         const m = x.measurement;
@@ -175,9 +179,9 @@ async function dashboardCase(server: TestServer, admin: PgSession): Promise<void
     };
     const alone = await advise('statement as written', []);
     const combined = await advise('with the rewrite as an alternative', [
-      { label: 'aggregate first', sql: r.rewrittenSql },
+      { label: 'aggregate first', rewrite: r.ref, sql: r.rewrittenSql },
     ]);
-    const rewriteWins = combined.best?.appliesTo === 'aggregate first';
+    const rewriteWins = combined.best?.appliesTo.kind === 'rewrite';
 
     // The four arms, each median of 3 in this run: which change gives what.
     const original = dashboardQuery.replace(/;\s*$/, '');
@@ -220,7 +224,7 @@ async function dashboardCase(server: TestServer, admin: PgSession): Promise<void
       equivalence: r.verification,
       beforeMs: base,
       afterMs: best[1].ms,
-      note: `rewrite alone ${ms(arms[1][1].ms)} ms; ${arms.length > 3 ? `index alone ${ms(arms[2][1].ms)} ms; ` : ''}advisor chose "${combined.best?.appliesTo ?? '—'}"`,
+      note: `rewrite alone ${ms(arms[1][1].ms)} ms; ${arms.length > 3 ? `index alone ${ms(arms[2][1].ms)} ms; ` : ''}advisor chose "${combined.best ? describeAppliesTo(combined.best.appliesTo, [r]) : '—'}"`,
     });
   } finally {
     await s.close();

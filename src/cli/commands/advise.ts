@@ -25,12 +25,12 @@ import type { ErrorContext } from '../reportError';
 import { prepareStatement, withSession } from '../runStatement';
 import { proofLines } from './rewrite';
 
-function formatSuggestion(s: IndexSuggestion, n: number, c: Colours): string {
+function formatSuggestion(s: IndexSuggestion, n: number, c: Colours, rewrites: readonly Rewrite[]): string {
   const label = s.label === 'measured' ? c.green('[measured]') : c.yellow('[estimated only]');
   const lines = [`${c.bold(`${n}. ${s.candidate.name}`)} on ${s.candidate.table} ${label}`];
   const body: string[] = [c.cyan(s.createSql)];
   body.push(`Why this column order: ${s.columnOrderReason}`);
-  body.push(`Applies to: ${describeAppliesTo(s.appliesTo)}`);
+  body.push(`Applies to: ${describeAppliesTo(s.appliesTo, rewrites)}`);
   const estimate = describeEstimate(s);
   if (estimate) body.push(`Estimate: ${estimate}`);
   body.push(`Measured: ${describeMeasurement(s) ?? 'not measured here (estimated only)'}`);
@@ -50,8 +50,8 @@ function formatSuggestion(s: IndexSuggestion, n: number, c: Colours): string {
   return lines.join('\n');
 }
 
-/** The advice as terminal text. */
-export function formatIndexAdvice(advice: IndexAdvice, c: Colours): string {
+/** The advice as terminal text; `rewrites` name the rewrite an index goes with. */
+export function formatIndexAdvice(advice: IndexAdvice, c: Colours, rewrites: readonly Rewrite[] = []): string {
   const out: string[] = [];
   out.push(
     `HypoPG: ${advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'} (screening)` : (advice.hypopg.reason ?? 'not available')}`,
@@ -66,12 +66,12 @@ export function formatIndexAdvice(advice: IndexAdvice, c: Colours): string {
         ? `, measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})`
         : '';
     out.push(
-      `Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${time}`,
+      `Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${time}`,
     );
   }
   out.push('');
   if (advice.suggestions.length === 0) out.push('No index to suggest.', '');
-  advice.suggestions.forEach((s, i) => out.push(formatSuggestion(s, i + 1, c), ''));
+  advice.suggestions.forEach((s, i) => out.push(formatSuggestion(s, i + 1, c, rewrites), ''));
   for (const cov of advice.covered) out.push(c.dim(`Covered: ${cov.note}`));
   for (const n of advice.notes) out.push(c.dim(`Note: ${n.message}`));
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
@@ -103,7 +103,11 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
     return adviseIndexesWithRewrites(session, sql, rewrites, options);
   });
   if (request.json) io.out(`${JSON.stringify(chosen ? { ...advice, rewrite: chosen } : advice, null, 2)}\n`);
-  else io.out(formatIndexAdvice(advice, io.colours) + (chosen ? chosenRewriteText(chosen, io.colours) : ''));
+  else
+    io.out(
+      formatIndexAdvice(advice, io.colours, chosen ? [chosen] : []) +
+        (chosen ? chosenRewriteText(chosen, io.colours) : ''),
+    );
   return exitCodes.ok;
 }
 

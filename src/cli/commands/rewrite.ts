@@ -15,6 +15,7 @@ import {
   figureRows,
   renderRewriteMarkdown,
 } from '../../core/report/rewriteReport';
+import { describeAppliesTo } from '../../core/report/indexAdviceReport';
 import type { CliRequest } from '../args';
 import { UsageError } from '../args';
 import type { Colours } from '../colours';
@@ -126,7 +127,7 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
         });
         if (!chosen)
           io.note(
-            `The index advisor chose ${advice.best ? `"${advice.best.appliesTo}"` : 'no index'}, so no rewrite is measured with an index.`,
+            `The index advisor chose ${advice.best ? describeAppliesTo(advice.best.appliesTo, found) : 'no index'}, so no rewrite is measured with an index.`,
           );
       }
     }

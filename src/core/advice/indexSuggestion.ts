@@ -5,6 +5,25 @@
  */
 import type { Plan } from '../plan/planNode';
 import type { SourceRange } from '../positions';
+import { rewriteByRef, type RewriteRef } from './rewriteSuggestion';
+
+/**
+ * Which form of the statement index figures are for: the statement as written, or one of its rewrites by
+ * reference (`Rewrite.ref`), never by its title. In `--json`: `{"kind":"as-written"}` or
+ * `{"kind":"rewrite","rewrite":"aggregate-before-join#1"}`.
+ */
+export type AppliesTo = { kind: 'as-written' } | { kind: 'rewrite'; rewrite: RewriteRef };
+
+export const asWritten: AppliesTo = { kind: 'as-written' };
+
+export function appliesToRewrite(rewrite: RewriteRef): AppliesTo {
+  return { kind: 'rewrite', rewrite };
+}
+
+/** The rewrite the figures need, among the statement's rewrites; undefined for the statement as written. */
+export function rewriteOf<R extends { ref: RewriteRef }>(appliesTo: AppliesTo, rewrites: readonly R[]): R | undefined {
+  return appliesTo.kind === 'rewrite' ? rewriteByRef(rewrites, appliesTo.rewrite) : undefined;
+}
 
 export type IndexMethod = 'btree' | 'gin';
 
@@ -112,8 +131,8 @@ export interface IndexSuggestion {
   /** `DROP INDEX CONCURRENTLY schema.name;` */
   rollbackSql: string;
   columnOrderReason: string;
-  /** Which form of the statement the figures are for: 'as written' or an alternative's label. */
-  appliesTo: string;
+  /** Which form of the statement the figures are for. */
+  appliesTo: AppliesTo;
   estimate?: EstimatedFigures;
   measurement?: MeasuredFigures;
   /** 'measured' when real times back it, otherwise 'estimated only'. */
@@ -151,7 +170,7 @@ export interface AdviceNote {
 
 /** The best combination found: which form of the statement, with which indexes. */
 export interface BestCombination {
-  appliesTo: string;
+  appliesTo: AppliesTo;
   indexNames: string[];
   costBefore: number;
   costAfter: number;

@@ -5,15 +5,35 @@
  */
 import type { SourceRange } from '../positions';
 
-export type RewriteId =
-  | 'aggregate-before-join'
-  | 'keyset-pagination'
-  | 'not-in-to-not-exists'
-  | 'correlated-subquery-to-join'
-  | 'or-to-union-all'
-  | 'count-to-exists'
-  | 'sargable-predicate'
-  | 'n-plus-one-to-json-agg';
+/** The rewrite rules, one id each: also the diagnostic/quick-fix code and `--json`'s `id`. */
+export const rewriteIds = [
+  'aggregate-before-join',
+  'keyset-pagination',
+  'not-in-to-not-exists',
+  'correlated-subquery-to-join',
+  'or-to-union-all',
+  'count-to-exists',
+  'sargable-predicate',
+  'n-plus-one-to-json-agg',
+] as const;
+
+export type RewriteId = (typeof rewriteIds)[number];
+
+/**
+ * One rewrite among a statement's, by id: its rule and which of that rule's rewrites it is (from 1; a statement
+ * with two NOT IN gets `not-in-to-not-exists#1` and `#2`). What index advice, fixes and comparisons point at,
+ * never the title, which is prose and may be reworded.
+ */
+export type RewriteRef = `${RewriteId}#${number}`;
+
+export function rewriteRef(id: RewriteId, nth: number): RewriteRef {
+  return `${id}#${nth}`;
+}
+
+/** The rewrite `ref` names among a statement's rewrites. */
+export function rewriteByRef<R extends { ref: RewriteRef }>(rewrites: readonly R[], ref: RewriteRef): R | undefined {
+  return rewrites.find((r) => r.ref === ref);
+}
 
 /**
  * 'equivalent': both forms ran on the session and returned the same multiset (and the same order where the
@@ -108,8 +128,10 @@ export interface RewriteCombination {
 }
 
 export interface Rewrite {
-  /** Kebab-case rule id, also the diagnostic/quick-fix code. */
+  /** The rule that wrote it (kebab-case). */
   id: RewriteId;
+  /** This rewrite among the statement's (unique there): what index advice and fixes refer to. */
+  ref: RewriteRef;
   title: string;
   /** Why it is faster, in two or three sentences. */
   explanation: string;

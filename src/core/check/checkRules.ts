@@ -2,13 +2,15 @@
  * What `pg-tuner check` can report, one entry per rule id: the SQL and plan rules of the insight tables plus
  * the check's own (syntax, failing statements, plan regressions). SARIF's `tool.driver.rules` and the
  * Markdown legend are generated from here, so a code-scanning alert always links to a described rule.
- * A test holds this table to `sqlRules` and `planRules`: a new rule without an entry fails it.
+ * `insightRuleIds` comes from the rule tables (`planRuleIds`, `sqlRuleIds`): a new rule without an entry here
+ * does not compile.
  */
 import type { Severity } from '../insights/insight';
+import { planRuleIds, sqlRuleIds, syntaxErrorRule } from '../insights/ruleIds';
 
 /** The check's own findings, besides the insight rules. */
 export const checkOwnRuleIds = [
-  'syntax-error',
+  syntaxErrorRule,
   'statement-error',
   'not-explained',
   'plan-regression-cost',
@@ -18,34 +20,8 @@ export const checkOwnRuleIds = [
 
 export type CheckOwnRuleId = (typeof checkOwnRuleIds)[number];
 
-export const insightRuleIds = [
-  // SQL rules (src/core/insights/sql)
-  'left-join-nullified',
-  'not-in-subquery',
-  'function-on-column',
-  'implicit-cast-on-column',
-  'leading-wildcard-like',
-  'correlated-subquery',
-  'offset-pagination',
-  'order-by-random',
-  'select-star',
-  'missing-limit',
-  // plan rules (src/core/insights/plan)
-  'seq-scan-large-table',
-  'row-misestimate',
-  'nested-loop-many-rows',
-  'filter-discards-most-rows',
-  'sort-spills-to-disk',
-  'hash-spills-to-disk',
-  'lossy-bitmap-heap-scan',
-  'index-only-scan-heap-fetches',
-  'parallel-workers-not-launched',
-  'jit-overhead',
-  'high-planning-time',
-  'temp-buffers-written',
-  'cold-cache',
-  'hotspot',
-] as const;
+/** The insight rules the check reports: every SQL and plan rule, from their tables. */
+export const insightRuleIds = [...sqlRuleIds, ...planRuleIds] as const;
 
 export type CheckRuleId = CheckOwnRuleId | (typeof insightRuleIds)[number];
 

@@ -2,6 +2,8 @@ import type { SourceRange } from '../positions';
 import type { Plan } from '../plan/planNode';
 import type { StatementFacts } from '../sql/statementFacts';
 import type { CatalogSnapshot } from '../db/catalog';
+import type { RewriteRef } from '../advice/rewriteSuggestion';
+import type { PlanRuleId, RuleId, SqlRuleId } from './ruleIds';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -16,7 +18,7 @@ export interface Evidence {
 
 export interface Insight {
   /** The rule's id, shared by diagnostics, hovers and quick fixes ("seq-scan-large-table"). */
-  ruleId: string;
+  ruleId: RuleId;
   severity: Severity;
   /** Plan node ids (PlanNode.id) this insight concerns; empty for SQL-only findings. */
   nodeIds: number[];
@@ -29,7 +31,12 @@ export interface Insight {
   evidence: Evidence[];
   /** Where in the statement text (0-based offsets) the cause sits, when it can be mapped. */
   sqlRange?: SourceRange;
+  /** For an advisor's finding: the advice it stands for, by id; its fixes are looked up by this, never by text. */
+  advice?: AdviceRef;
 }
+
+/** An advisor's suggestion, by id: an index by its name (unique in the statement's advice), a rewrite by its ref. */
+export type AdviceRef = { kind: 'index'; index: string } | { kind: 'rewrite'; rewrite: RewriteRef };
 
 /** What a plan rule may look at. Only `plan` is always there. */
 export interface PlanRuleContext {
@@ -40,14 +47,14 @@ export interface PlanRuleContext {
 
 /** A rule over an explained plan (needs a database or a pasted plan). */
 export interface PlanRule {
-  id: string;
+  id: PlanRuleId;
   kind: 'plan';
   check(context: PlanRuleContext): Insight[];
 }
 
 /** A rule over the statement text alone; runs as the user types, so it must be cheap. */
 export interface SqlRule {
-  id: string;
+  id: SqlRuleId;
   kind: 'sql';
   check(statement: StatementFacts): Insight[];
 }

@@ -6,6 +6,7 @@ import { analyseStatement } from '../sql/analyseStatement';
 import { rewriteNamedParameters } from '../sql/namedParameters';
 import { splitStatements } from '../sql/splitStatements';
 import { TunerError } from '../errors';
+import { syntaxErrorRule } from './ruleIds';
 import { selectStar } from './sql/selectStar';
 import { offsetPagination } from './sql/offsetPagination';
 import { notInSubquery } from './sql/notInSubquery';
@@ -88,7 +89,7 @@ export function checkSqlDocument(text: string): Array<Insight & { sqlRange: Sour
     }
     const start = statement.start + Math.min(result.offset, statement.text.length);
     out.push({
-      ruleId: 'syntax-error',
+      ruleId: syntaxErrorRule,
       severity: 'critical',
       nodeIds: [],
       title: `Syntax error: ${result.message}`,

@@ -5,8 +5,8 @@
  * both), so the report can say which change gave what. Shared by `pg-tuner report --advise` and the editor.
  */
 import { adviseIndexes } from '../advice/index/adviseIndexes';
-import type { IndexAdvice } from '../advice/indexSuggestion';
-import { alternativeForms } from '../advice/rewrite/alternativeForms';
+import { rewriteOf, type IndexAdvice } from '../advice/indexSuggestion';
+import { alternativeForms, asAlternatives } from '../advice/rewrite/alternativeForms';
 import { combinationInput, measureCombination } from '../advice/rewrite/measureCombination';
 import { adviseRewrites } from '../advice/rewrite/adviseRewrites';
 import type { Rewrite } from '../advice/rewriteSuggestion';
@@ -89,7 +89,7 @@ export async function adviseIndexesWithRewrites(
 ): Promise<{ indexes: IndexAdvice; chosen?: Rewrite }> {
   const forms = await alternativeForms(session, rewrites, options.params);
   const indexes = await adviseIndexes(session, sql, {
-    alternatives: forms.map((f) => ({ label: f.rewrite.title, sql: f.sql, params: f.params })),
+    alternatives: asAlternatives(forms),
     siblings: options.siblings,
     allowMeasuredWhatIf: options.allowMeasuredWhatIf,
     params: options.params,
@@ -97,5 +97,5 @@ export async function adviseIndexesWithRewrites(
     signal: options.signal,
   });
   const best = indexes.best;
-  return { indexes, chosen: best ? forms.find((f) => f.rewrite.title === best.appliesTo)?.rewrite : undefined };
+  return { indexes, chosen: best ? rewriteOf(best.appliesTo, rewrites) : undefined };
 }

@@ -3,7 +3,8 @@
  * terminal output and the Markdown report, and the Markdown report itself.
  */
 import { markdownCode, markdownInline, markdownText } from '../text/markdownText';
-import type { IndexAdvice, IndexSuggestion } from '../advice/indexSuggestion';
+import { rewriteOf, type AppliesTo, type IndexAdvice, type IndexSuggestion } from '../advice/indexSuggestion';
+import type { Rewrite } from '../advice/rewriteSuggestion';
 import type { Plan } from '../plan/planNode';
 import { nodeLabel } from '../plan/planNode';
 import { formatBytes, formatCost, formatCount, formatMs, formatRatio } from '../text/formatNumbers';
@@ -61,11 +62,14 @@ export function planSummary(plan: Plan | undefined): string {
   return `${figures.join(', ')}: ${[...new Set(scans)].join('; ') || nodeLabel(plan.root)}`;
 }
 
-/** "as written" or `rewrite "aggregate first"`. */
-export function describeAppliesTo(appliesTo: string): string {
-  return appliesTo === 'as written'
-    ? 'the statement as written'
-    : `the rewrite "${appliesTo}" (apply it together with the index)`;
+/**
+ * "the statement as written" or `the rewrite "Aggregate orders first" …`: the rewrite is found by its ref among
+ * `rewrites` for its title; without them (or not among them) the ref itself is named.
+ */
+export function describeAppliesTo(appliesTo: AppliesTo, rewrites: readonly Rewrite[] = []): string {
+  if (appliesTo.kind === 'as-written') return 'the statement as written';
+  const name = rewriteOf(appliesTo, rewrites)?.title ?? appliesTo.rewrite;
+  return `the rewrite "${name}" (apply it together with the index)`;
 }
 
 function fence(sql: string): string {
@@ -77,13 +81,13 @@ function escapeCell(text: string): string {
   return markdownInline(text);
 }
 
-function suggestionMarkdown(s: IndexSuggestion, n: number): string[] {
+function suggestionMarkdown(s: IndexSuggestion, n: number, rewrites: readonly Rewrite[]): string[] {
   const out: string[] = [];
   const label = s.label === 'measured' ? 'measured' : '**estimated only**';
   out.push(`### ${n}. ${markdownCode(s.candidate.name)} on ${markdownText(s.candidate.table)} (${label})`, '');
   out.push(fence(s.createSql), '');
   out.push(`- **Why this column order:** ${markdownInline(s.columnOrderReason)}`);
-  out.push(`- **Applies to:** ${markdownInline(describeAppliesTo(s.appliesTo))}`);
+  out.push(`- **Applies to:** ${markdownInline(describeAppliesTo(s.appliesTo, rewrites))}`);
   const estimate = describeEstimate(s);
   if (estimate) out.push(`- **Estimate:** ${markdownInline(estimate)}`);
   const measured = describeMeasurement(s);
@@ -115,9 +119,14 @@ function suggestionMarkdown(s: IndexSuggestion, n: number): string[] {
 
 /**
  * The index advice as a Markdown section (heading level 2), figures labelled with their method. `withSql: false`
- * leaves the statement out, for a report that shows it already.
+ * leaves the statement out, for a report that shows it already; `rewrites` (the statement's) name the rewrite an
+ * index goes with.
  */
-export function renderIndexAdviceMarkdown(advice: IndexAdvice, options: { withSql?: boolean } = {}): string {
+export function renderIndexAdviceMarkdown(
+  advice: IndexAdvice,
+  options: { withSql?: boolean; rewrites?: readonly Rewrite[] } = {},
+): string {
+  const rewrites = options.rewrites ?? [];
   const out: string[] = ['## Index advice', ''];
   if (options.withSql !== false) out.push(fence(advice.sql.trim()), '');
   out.push(
@@ -131,12 +140,12 @@ export function renderIndexAdviceMarkdown(advice: IndexAdvice, options: { withSq
         ? `; measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})`
         : '';
     out.push(
-      `- **Best combination:** ${b.indexNames.map(markdownCode).join(' + ')} with ${markdownInline(`${describeAppliesTo(b.appliesTo)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`)}`,
+      `- **Best combination:** ${b.indexNames.map(markdownCode).join(' + ')} with ${markdownInline(`${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`)}`,
     );
   }
   out.push('');
   if (advice.suggestions.length === 0) out.push('No index to suggest.', '');
-  advice.suggestions.forEach((s, i) => out.push(...suggestionMarkdown(s, i + 1)));
+  advice.suggestions.forEach((s, i) => out.push(...suggestionMarkdown(s, i + 1, rewrites)));
   if (advice.covered.length > 0) {
     out.push('### Already covered', '');
     for (const c of advice.covered) out.push(`- ${markdownText(c.note)}`);

@@ -271,7 +271,10 @@ export function renderMarkdownReport(result: TuningResult, options: MarkdownRepo
   if (options.comparison) sections.push(comparisonSection(options.comparison));
   if (options.rewrites) sections.push(renderRewriteMarkdown(options.rewrites).trimEnd());
   // The query is already at the top of the report: the index section does not repeat it.
-  if (options.indexAdvice) sections.push(renderIndexAdviceMarkdown(options.indexAdvice, { withSql: false }).trimEnd());
+  if (options.indexAdvice)
+    sections.push(
+      renderIndexAdviceMarkdown(options.indexAdvice, { withSql: false, rewrites: options.rewrites }).trimEnd(),
+    );
   sections.push(treeSection(result.plan));
   return `${sections.join('\n\n')}\n`;
 }

@@ -3,8 +3,8 @@
  * of the statement as it is and the plan with the index (the advisor's measured plans) or rewritten (both forms
  * explained again on the connection: rewriteComparison.ts). Plain data and pure functions, free of `vscode`.
  */
-import type { IndexSuggestion } from '../../core/advice/indexSuggestion';
-import type { Rewrite } from '../../core/advice/rewriteSuggestion';
+import { rewriteOf, type IndexSuggestion } from '../../core/advice/indexSuggestion';
+import { rewriteIds, type Rewrite, type RewriteRef } from '../../core/advice/rewriteSuggestion';
 import type { Plan } from '../../core/plan/planNode';
 import type { TuningResult } from '../../core/pipeline/tuningResult';
 import type { CodeFix } from '../fixes/codeFix';
@@ -14,23 +14,25 @@ import type { StatementAdvice } from './statementAdvice';
 /** The command the compare actions run; with this payload it compares a suggestion instead of asking. */
 export const compareCommandId = 'pgTuner.comparePlans';
 
-/** What a compare action carries: which statement's advice (the store's key) and which suggestion. */
-export interface AdviceComparePayload {
-  kind: 'advice-index' | 'advice-rewrite';
-  statementStart: number;
-  statementText: string;
-  /** The index name, or the rewrite's title. */
-  name: string;
+/** What a compare action carries: which statement's advice (the store's key) and which suggestion, by id. */
+export type AdviceComparePayload = { statementStart: number; statementText: string } & (
+  { kind: 'advice-index'; index: string } | { kind: 'advice-rewrite'; rewrite: RewriteRef }
+);
+
+/** `aggregate-before-join#1`: a rule id and a count. */
+export function isRewriteRef(value: unknown): value is RewriteRef {
+  if (typeof value !== 'string') return false;
+  const m = /^(.+)#([1-9]\d*)$/.exec(value);
+  return m !== null && (rewriteIds as readonly string[]).includes(m[1]);
 }
 
 export function isAdviceComparePayload(value: unknown): value is AdviceComparePayload {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
+  if (typeof v.statementStart !== 'number' || typeof v.statementText !== 'string') return false;
   return (
-    (v.kind === 'advice-index' || v.kind === 'advice-rewrite') &&
-    typeof v.statementStart === 'number' &&
-    typeof v.statementText === 'string' &&
-    typeof v.name === 'string'
+    (v.kind === 'advice-index' && typeof v.index === 'string') ||
+    (v.kind === 'advice-rewrite' && isRewriteRef(v.rewrite))
   );
 }
 
@@ -44,22 +46,28 @@ export function comparableRewrite(r: Rewrite): boolean {
   return r.verification === 'equivalent' && (r.newParameters?.length ?? 0) === 0;
 }
 
-function payload(advice: StatementAdvice, kind: AdviceComparePayload['kind'], name: string): AdviceComparePayload {
-  return { kind, statementStart: advice.statement.start, statementText: advice.statement.text, name };
+function where(advice: StatementAdvice): { statementStart: number; statementText: string } {
+  return { statementStart: advice.statement.start, statementText: advice.statement.text };
 }
 
 export function indexCompareFix(advice: StatementAdvice, s: IndexSuggestion): CodeFix {
   const how = s.measurement ? 'measured plans' : 'estimated plans';
   return {
     title: `Compare before/after: as it is ↔ with ${s.candidate.name} (${how})`,
-    command: { id: compareCommandId, arguments: [payload(advice, 'advice-index', s.candidate.name)] },
+    command: {
+      id: compareCommandId,
+      arguments: [{ ...where(advice), kind: 'advice-index', index: s.candidate.name } satisfies AdviceComparePayload],
+    },
   };
 }
 
 export function rewriteCompareFix(advice: StatementAdvice, r: Rewrite): CodeFix {
   return {
     title: `Compare before/after: as written ↔ ${r.title} (runs both, read-only)`,
-    command: { id: compareCommandId, arguments: [payload(advice, 'advice-rewrite', r.title)] },
+    command: {
+      id: compareCommandId,
+      arguments: [{ ...where(advice), kind: 'advice-rewrite', rewrite: r.ref } satisfies AdviceComparePayload],
+    },
   };
 }
 
@@ -82,7 +90,7 @@ export function indexComparison(
     nodeRanges: {},
     rawPlan: '',
   });
-  const rewritten = advice.rewrites.find((r) => r.title === s.appliesTo);
+  const rewritten = rewriteOf(s.appliesTo, advice.rewrites);
   const how = s.measurement
     ? `EXPLAIN ANALYZE with the index built in a rolled-back transaction on ${s.measurement.where}`
     : `estimated (${s.estimate?.method === 'hypopg' ? 'HypoPG hypothetical index' : 'planner'}) on ${advice.connection}`;

@@ -6,12 +6,13 @@
  * offer nothing.
  */
 import type { IndexSuggestion } from '../../core/advice/indexSuggestion';
+import { rewriteByRef, type Rewrite } from '../../core/advice/rewriteSuggestion';
 import type { CodeFix, CodeFixProvider, FixInput } from '../fixes/codeFix';
 import { comparableIndex, comparableRewrite, indexCompareFix, rewriteCompareFix } from './adviceComparison';
-import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from './adviceRules';
+import { indexSuggestionRule, queryRewriteRule, statementAdviceRuleIds } from '../../core/insights/ruleIds';
 import { indexDdlDocument, indexFixTitle } from './indexFix';
 import { isRewriteFix, rewriteFix } from './rewriteFix';
-import { indexEvidenceLabel, type AdviceStore, type StatementAdvice } from './statementAdvice';
+import type { AdviceStore, StatementAdvice } from './statementAdvice';
 
 /** What `pgTuner.applyIndexSuggestion` receives: both documents ready, plain data. */
 export interface IndexDdlPayload {
@@ -21,12 +22,17 @@ export interface IndexDdlPayload {
   migration: string;
 }
 
-export function indexFix(s: IndexSuggestion, statementText: string, isPreferred: boolean): CodeFix {
+export function indexFix(
+  s: IndexSuggestion,
+  statementText: string,
+  isPreferred: boolean,
+  rewrites: readonly Rewrite[] = [],
+): CodeFix {
   const payload: IndexDdlPayload = {
     indexName: s.candidate.name,
     title: indexFixTitle(s),
-    untitled: indexDdlDocument(s, statementText, 'untitled'),
-    migration: indexDdlDocument(s, statementText, 'migration'),
+    untitled: indexDdlDocument(s, statementText, 'untitled', rewrites),
+    migration: indexDdlDocument(s, statementText, 'migration', rewrites),
   };
   return { title: payload.title, isPreferred, command: { id: 'pgTuner.applyIndexSuggestion', arguments: [payload] } };
 }
@@ -34,7 +40,9 @@ export function indexFix(s: IndexSuggestion, statementText: string, isPreferred:
 /** Every fix the advice offers for a statement, in order: indexes (most gain first), then rewrites. */
 export function adviceFixes(advice: StatementAdvice): CodeFix[] {
   const fixes: CodeFix[] = [];
-  (advice.indexes?.suggestions ?? []).forEach((s, i) => fixes.push(indexFix(s, advice.statement.text, i === 0)));
+  (advice.indexes?.suggestions ?? []).forEach((s, i) =>
+    fixes.push(indexFix(s, advice.statement.text, i === 0, advice.rewrites)),
+  );
   for (const r of advice.rewrites)
     if (isRewriteFix(r, advice.statement)) fixes.push(rewriteFix(r, advice.statement, false));
   return fixes;
@@ -42,22 +50,24 @@ export function adviceFixes(advice: StatementAdvice): CodeFix[] {
 
 export function adviceFixProvider(store: AdviceStore): CodeFixProvider {
   return {
-    ruleIds: [indexSuggestionRule, queryRewriteRule, rewriteInfoRule],
+    ruleIds: statementAdviceRuleIds,
     provideFixes(input: FixInput): CodeFix[] {
       const advice = store.get(input.statement, input.documentText);
       if (!advice) return [];
-      if (input.ruleId === indexSuggestionRule) {
-        const name = input.insight.evidence.find((e) => e.label === indexEvidenceLabel)?.value;
+      // The finding names its advice by id (index name, rewrite ref): a reworded title changes nothing here.
+      const ref = input.insight.advice;
+      if (input.ruleId === indexSuggestionRule && ref?.kind === 'index') {
         const suggestions = advice.indexes?.suggestions ?? [];
-        const i = suggestions.findIndex((s) => s.candidate.name === name);
+        const i = suggestions.findIndex((s) => s.candidate.name === ref.index);
         if (i < 0) return [];
         const s = suggestions[i];
         return [
-          indexFix(s, advice.statement.text, i === 0),
+          indexFix(s, advice.statement.text, i === 0, advice.rewrites),
           ...(comparableIndex(s) ? [indexCompareFix(advice, s)] : []),
         ];
       }
-      const rewrite = advice.rewrites.find((r) => input.insight.title.includes(r.title));
+      if (ref?.kind !== 'rewrite') return [];
+      const rewrite = rewriteByRef(advice.rewrites, ref.rewrite);
       if (!rewrite) return [];
       const fixes: CodeFix[] = [];
       if (input.ruleId === queryRewriteRule && isRewriteFix(rewrite, advice.statement))

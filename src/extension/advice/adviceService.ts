@@ -8,11 +8,12 @@
  * marked production or read-only.
  */
 import * as vscode from 'vscode';
+import { rewriteByRef } from '../../core/advice/rewriteSuggestion';
 import { TunerError } from '../../core/errors';
 import type { AdviceStep } from '../../core/pipeline/statementAdvice';
 import type { TunerContext } from '../context';
 import { comparableIndex, comparableRewrite, indexComparison, type AdviceComparePayload } from './adviceComparison';
-import { adviceRuleIds } from './adviceRules';
+import { statementAdviceRuleIds } from '../../core/insights/ruleIds';
 import { adviceFixProvider } from './adviceFixProvider';
 import { adviceSummary } from './adviceSummary';
 import type { AdvisedStatement } from './rewriteFix';
@@ -138,7 +139,7 @@ export class AdviceService implements vscode.Disposable {
         ctx.log.info(`${action}: the document changed meanwhile; the advice is not shown on it`);
         return advice;
       }
-      ctx.diagnostics.appendExplainFindings(document, adviceRuleIds, adviceFindings(advice));
+      ctx.diagnostics.appendExplainFindings(document, statementAdviceRuleIds, adviceFindings(advice));
       void this.announce(advice, document, announce);
       return advice;
     } catch (err) {
@@ -183,10 +184,10 @@ export class AdviceService implements vscode.Disposable {
       return;
     }
     if (request.kind === 'advice-index') {
-      const s = advice.indexes?.suggestions.find((x) => x.candidate.name === request.name);
+      const s = advice.indexes?.suggestions.find((x) => x.candidate.name === request.index);
       if (!s || !comparableIndex(s)) {
         void vscode.window.showInformationMessage(
-          `No plans were kept for ${request.name}, so there is nothing to compare.`,
+          `No plans were kept for ${request.index}, so there is nothing to compare.`,
         );
         return;
       }
@@ -194,7 +195,7 @@ export class AdviceService implements vscode.Disposable {
       await ctx.showComparison(before, after, labels);
       return;
     }
-    const rewrite = advice.rewrites.find((r) => r.title === request.name);
+    const rewrite = rewriteByRef(advice.rewrites, request.rewrite);
     if (!rewrite || !comparableRewrite(rewrite)) {
       void vscode.window.showInformationMessage(
         'Only a rewrite proven to return the same rows, with no new parameters, can be compared.',

@@ -22,7 +22,7 @@ export function adviceSummary(advice: StatementAdvice): { found: boolean; text: 
   if (others > 0)
     parts.push(`${others} unverified or not faster rewrite${others > 1 ? 's' : ''} (hover the statement)`);
   const best = advice.indexes?.best;
-  if (best && best.appliesTo !== 'as written' && best.timeBeforeMs !== undefined && best.timeAfterMs !== undefined) {
+  if (best && best.appliesTo.kind === 'rewrite' && best.timeBeforeMs !== undefined && best.timeAfterMs !== undefined) {
     parts.push(`together with the rewrite: ${msRange(best.timeBeforeMs, best.timeAfterMs)} measured`);
   }
   if (indexes.length === 0 && fixes.length === 0) {

@@ -3,7 +3,8 @@
  * text of the document the fix opens — the DDL, its rollback and the reasoning as SQL comments. Nothing here
  * runs anything; free of `vscode` so titles and documents are unit-tested on data.
  */
-import type { IndexSuggestion } from '../../core/advice/indexSuggestion';
+import { rewriteOf, type IndexSuggestion } from '../../core/advice/indexSuggestion';
+import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import { formatBytes, formatCount } from '../../core/text/formatNumbers';
 import { msRange, shortCost } from './figures';
 
@@ -33,20 +34,26 @@ export function indexFigure(s: IndexSuggestion): string {
 
 /** The quick fix's title: "Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — measured 412 → 96 ms". */
 export function indexFixTitle(s: IndexSuggestion): string {
-  const withRewrite = s.appliesTo !== 'as written' ? ' (with the rewrite)' : '';
+  const withRewrite = s.appliesTo.kind === 'rewrite' ? ' (with the rewrite)' : '';
   return `Add ${indexDescription(s)} — ${indexFigure(s)}${withRewrite}`;
 }
 
 /** Where the DDL goes: a new untitled editor (rollback commented out) or a migration file (up/down sections). */
 export type DdlDocumentStyle = 'untitled' | 'migration';
 
-/** Lines of reasoning, each without the comment marker: why, what it gains and costs, by which method. */
-export function indexReasoning(s: IndexSuggestion): string[] {
+/**
+ * Lines of reasoning, each without the comment marker: why, what it gains and costs, by which method. `rewrites`
+ * (the statement's) name the rewrite the figures need.
+ */
+export function indexReasoning(s: IndexSuggestion, rewrites: readonly Rewrite[] = []): string[] {
   const lines: string[] = [];
   lines.push(`Why these columns: ${s.columnOrderReason.replace(/\s+/g, ' ').trim()}`);
   const serves = s.candidate.serves.map((c) => `${c.text} (${c.kind})`);
   if (serves.length > 0) lines.push(`Serves: ${serves.join(', ')}`);
-  if (s.appliesTo !== 'as written') lines.push(`Figures are for the statement rewritten as: ${s.appliesTo}`);
+  if (s.appliesTo.kind === 'rewrite')
+    lines.push(
+      `Figures are for the statement rewritten as: ${rewriteOf(s.appliesTo, rewrites)?.title ?? s.appliesTo.rewrite}`,
+    );
   const m = s.measurement;
   if (m) {
     lines.push(
@@ -102,7 +109,12 @@ export function indexReasoning(s: IndexSuggestion): string[] {
  * untitled style the rollback is commented out, so running the whole editor does not build and drop at once;
  * the migration style has up/down sections in the dbmate form (CONCURRENTLY cannot run in a transaction).
  */
-export function indexDdlDocument(s: IndexSuggestion, statement: string, style: DdlDocumentStyle): string {
+export function indexDdlDocument(
+  s: IndexSuggestion,
+  statement: string,
+  style: DdlDocumentStyle,
+  rewrites: readonly Rewrite[] = [],
+): string {
   const out: string[] = [];
   if (style === 'migration') out.push('-- migrate:up transaction:false');
   out.push(`-- Suggested ${indexFixTitle(s).replace(/^Add /, '')}`);
@@ -111,7 +123,7 @@ export function indexDdlDocument(s: IndexSuggestion, statement: string, style: D
   if (statement.split('\n').length > 12) out.push('--   …');
   out.push('-- Nothing has been run. Review it, then run it yourself.');
   out.push('--');
-  for (const line of indexReasoning(s)) out.push(...wrapComment(line));
+  for (const line of indexReasoning(s, rewrites)) out.push(...wrapComment(line));
   out.push('', s.createSql, '');
   if (style === 'migration') {
     out.push('-- migrate:down transaction:false', s.rollbackSql, '');

@@ -10,8 +10,8 @@ import { mayHoldQueryCall } from '../../core/advice/nPlusOne/mayHoldQuery';
 import type { TunerContext } from '../context';
 import { diagnosticSource } from '../diagnostics/tunerDiagnostics';
 import { toAction } from '../diagnostics/insightCodeActions';
-import { escapeMarkdown } from '../diagnostics/insightHover';
-import { nPlusOneRule } from './adviceRules';
+import { markdownLines } from '../../core/text/markdownText';
+import { nPlusOneRule } from '../../core/insights/ruleIds';
 import { adviceAt, asOneEdit, nPlusOneFix, nPlusOneHoverText, nPlusOneMessage } from './nPlusOneFix';
 
 const debounceMs = 500;
@@ -171,7 +171,7 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     if (!advice) return undefined;
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = { enabledCommands: ['pgTuner.measureRoundTrips'] };
-    for (const paragraph of nPlusOneHoverText(advice)) md.appendMarkdown(`${escapeMarkdown(paragraph)}\n\n`);
+    for (const paragraph of nPlusOneHoverText(advice)) md.appendMarkdown(`${markdownLines(paragraph)}\n\n`);
     const args = encodeURIComponent(JSON.stringify([document.uri.toString(), advice.finding.loopRange.start]));
     md.appendMarkdown(
       `[$(pulse) Measure round trips on ${this.ctx.connections.activeLabel.replace(/[[\]]/g, '')}](command:pgTuner.measureRoundTrips?${args})`,

@@ -6,7 +6,7 @@ import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSugges
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import type { Evidence, Insight } from '../../core/insights/insight';
 import type { SourceRange } from '../../core/positions';
-import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from './adviceRules';
+import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from '../../core/insights/ruleIds';
 import { indexDescription, indexFigure, indexReasoning } from './indexFix';
 import { isRewriteFix, rewriteFixTitle, whyNotAFix, type AdvisedStatement } from './rewriteFix';
 
@@ -84,10 +84,8 @@ export function adviceAnchor(statement: { text: string; start: number }): Source
   return { start: at, end: at + Math.max(1, m?.[0].length ?? 1) };
 }
 
-export const indexEvidenceLabel = 'Index';
-
-function indexInsight(s: IndexSuggestion): Insight {
-  const evidence: Evidence[] = [{ label: indexEvidenceLabel, value: s.candidate.name }];
+function indexInsight(s: IndexSuggestion, rewrites: readonly Rewrite[]): Insight {
+  const evidence: Evidence[] = [{ label: 'Index', value: s.candidate.name }];
   if (s.measurement) {
     evidence.push(
       { label: 'Measured time without the index', value: round(s.measurement.timeBeforeMs), unit: 'ms' },
@@ -107,10 +105,11 @@ function indexInsight(s: IndexSuggestion): Insight {
     nodeIds: [],
     title: `Index suggestion: ${indexDescription(s)} — ${indexFigure(s)}`,
     explanation: [
-      ...indexReasoning(s),
+      ...indexReasoning(s, rewrites),
       `DDL: ${s.createSql} Rollback: ${s.rollbackSql} (the quick fix opens both; nothing is run).`,
     ].join(' '),
     evidence,
+    advice: { kind: 'index', index: s.candidate.name },
   };
 }
 
@@ -139,6 +138,7 @@ function rewriteInsight(r: Rewrite, statement: AdvisedStatement): Insight {
     title: fix ? rewriteFixTitle(r) : `Possible rewrite (${r.verification}): ${r.title}`,
     explanation: explanation.join(' '),
     evidence,
+    advice: { kind: 'rewrite', rewrite: r.ref },
   };
 }
 
@@ -147,7 +147,7 @@ export function adviceFindings(advice: StatementAdvice): AdviceFinding[] {
   const range = adviceAnchor(advice.statement);
   const statement = { text: advice.statement.text, start: advice.statement.start, end: advice.statement.end };
   const insights = [
-    ...(advice.indexes?.suggestions ?? []).map(indexInsight),
+    ...(advice.indexes?.suggestions ?? []).map((s) => indexInsight(s, advice.rewrites)),
     ...advice.rewrites.map((r) => rewriteInsight(r, advice.statement)),
   ];
   return insights.map((insight) => ({ insight, range, statement }));

@@ -4,6 +4,7 @@
  * them; DDL opens in a new untitled document and is never run.
  */
 import * as vscode from 'vscode';
+import { syntaxErrorRule } from '../../core/insights/ruleIds';
 import { vscodeCommand } from '../commandCalls';
 import type { CodeFix, CodeFixRegistry } from '../fixes/codeFix';
 import { diagnosticSource, type TunerDiagnostics } from './tunerDiagnostics';
@@ -38,7 +39,7 @@ export class InsightCodeActionProvider implements vscode.CodeActionProvider {
         actions.push(toAction(document, diagnostic, fix));
       }
       // A statement PostgreSQL cannot parse cannot be explained: offering it would only end in the same error.
-      if (entry.insight.ruleId !== 'syntax-error' && !explained.has(entry.statement.start)) {
+      if (entry.insight.ruleId !== syntaxErrorRule && !explained.has(entry.statement.start)) {
         explained.add(entry.statement.start);
         const explain = new vscode.CodeAction('Explain and Optimize this statement', vscode.CodeActionKind.QuickFix);
         explain.diagnostics = [diagnostic];

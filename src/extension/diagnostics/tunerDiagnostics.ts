@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Insight } from '../../core/insights/insight';
+import type { RuleId } from '../../core/insights/ruleIds';
 import type { SourceRange } from '../../core/positions';
 
 export const diagnosticSource = 'PostgreSQL Query Tuner';
@@ -56,7 +57,7 @@ export class TunerDiagnostics implements vscode.Disposable {
    */
   appendExplainFindings(
     document: vscode.TextDocument,
-    ruleIds: readonly string[],
+    ruleIds: readonly RuleId[],
     findings: Array<Omit<DiagnosticEntry, 'diagnostic' | 'fromExplain'>>,
   ): void {
     const slot = this.slot(document.uri);

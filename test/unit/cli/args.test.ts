@@ -73,7 +73,7 @@ describe('CLI arguments', () => {
 
   it('exits 2 only at or above the --fail-on severity', () => {
     const insight = (severity: Insight['severity']): Insight => ({
-      ruleId: 'r',
+      ruleId: 'hotspot',
       severity,
       nodeIds: [],
       title: 't',

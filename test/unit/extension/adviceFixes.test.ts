@@ -6,13 +6,13 @@
  */
 import { strict as assert } from 'node:assert';
 import { adviseIndexes } from '../../../src/core/advice/index/adviseIndexes';
-import type { IndexSuggestion } from '../../../src/core/advice/indexSuggestion';
+import { asWritten, type IndexSuggestion } from '../../../src/core/advice/indexSuggestion';
 import { adviseNPlusOne } from '../../../src/core/advice/nPlusOne/adviseNPlusOne';
 import { adviseRewrites } from '../../../src/core/advice/rewrite/adviseRewrites';
 import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
 import type { DatabaseSession } from '../../../src/core/db/session';
 import { adviceFixes, adviceFixProvider, type IndexDdlPayload } from '../../../src/extension/advice/adviceFixProvider';
-import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from '../../../src/extension/advice/adviceRules';
+import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from '../../../src/core/insights/ruleIds';
 import { adviceSummary } from '../../../src/extension/advice/adviceSummary';
 import { indexDdlDocument, indexFixTitle, migrationFileName } from '../../../src/extension/advice/indexFix';
 import { adviceAt, asOneEdit, nPlusOneFix, roundTripSummary } from '../../../src/extension/advice/nPlusOneFix';
@@ -46,7 +46,7 @@ function coveringPartial(): IndexSuggestion {
       "CREATE INDEX CONCURRENTLY orders_user_id_covering_partial_idx ON public.orders (user_id) INCLUDE (total) WHERE created_at >= '2024-01-01'::timestamptz AND status = 'paid';",
     rollbackSql: 'DROP INDEX CONCURRENTLY public.orders_user_id_covering_partial_idx;',
     columnOrderReason: '1. join key o.user_id',
-    appliesTo: 'as written',
+    appliesTo: asWritten,
     label: 'estimated only',
     siblings: [],
     warnings: [],
@@ -81,7 +81,7 @@ describe('advice in the editor: fix titles and documents', () => {
       'Add covering partial index on orders (user_id) INCLUDE (total) WHERE … — measured 412 → 96.0 ms',
     );
     s.candidate.predicate = "status = 'paid'";
-    s.appliesTo = 'Aggregate orders first';
+    s.appliesTo = { kind: 'rewrite', rewrite: 'aggregate-before-join#1' };
     assert.match(indexFixTitle(s), /WHERE status = 'paid' — measured 412 → 96\.0 ms \(with the rewrite\)$/);
   });
 
@@ -199,6 +199,12 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
           ]
         : [],
     );
+    // Found by the finding's id (the index name), not by its text: reworded title and evidence change nothing.
+    const reworded = { ...findings[0].insight, title: 'Reworded', evidence: [] };
+    assert.deepEqual(
+      provider.provideFixes({ ...input, insight: reworded }).map((f) => f.title),
+      offered,
+    );
     // The statement edited: the advice is stale and offers nothing.
     const edited = document.replace('user_id = 42', 'user_id = 43');
     assert.deepEqual(provider.provideFixes({ ...input, documentText: edited }), []);
@@ -234,6 +240,21 @@ describe('advice in the editor: from real advisors to quick fixes (test server)'
       assert.equal(fix.edits?.[0].newText, fast.rewrittenSql);
       assert.match(fix.title, /^Rewrite: .* — same rows, measured [\d.]+ → [\d.]+ ms, [\d.]+× faster$/);
       assert.match(adviceSummary(advice).text, /verified rewrite/);
+      // The fix is found by the finding's ref, not by its title: a reworded title still gets it.
+      const store = new AdviceStore();
+      store.set(advice);
+      const finding = findings.find(
+        (f) => f.insight.advice?.kind === 'rewrite' && f.insight.advice.rewrite === fast.ref,
+      );
+      assert.ok(finding);
+      const offered = adviceFixProvider(store).provideFixes({
+        ruleId: queryRewriteRule,
+        insight: { ...finding.insight, title: 'Faster form of the statement' },
+        documentText: ' '.repeat(7) + sql,
+        statement: finding.statement,
+        range: finding.range,
+      });
+      assert.equal(offered[0]?.title, fix.title);
     }
     assert.match(
       adviceSummary({ statement, connection: 'test', rewrites: [unverified] }).text,

@@ -21,7 +21,7 @@ import {
   type AdviceComparePayload,
 } from '../../../src/extension/advice/adviceComparison';
 import { adviceFixProvider } from '../../../src/extension/advice/adviceFixProvider';
-import { rewriteInfoRule, queryRewriteRule } from '../../../src/extension/advice/adviceRules';
+import { rewriteInfoRule, queryRewriteRule } from '../../../src/core/insights/ruleIds';
 import { reportAdviceLine, reportAdviceOptions } from '../../../src/extension/advice/reportAdvice';
 import { AdviceStore, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
 import { comparisonMessage } from '../../../src/extension/history/comparison';
@@ -143,7 +143,10 @@ describe('advice in the saved report and the compare view (test server)', functi
     } else {
       assert.doesNotMatch(md, /#### Rewrite \+ index/);
       const best = advice.indexes?.best;
-      assert.ok(!best || best.appliesTo === 'as written' || advice.combinationNote !== undefined, best?.appliesTo);
+      assert.ok(
+        !best || best.appliesTo.kind === 'as-written' || advice.combinationNote !== undefined,
+        JSON.stringify(best?.appliesTo),
+      );
     }
   });
 
@@ -162,17 +165,27 @@ describe('advice in the saved report and the compare view (test server)', functi
     }
     const payloads = fixes.map((f) => f.command?.arguments[0] as AdviceComparePayload);
     assert.deepEqual(
-      payloads.filter((p) => p.kind === 'advice-rewrite').map((p) => p.name),
-      rewrites.map((r) => r.title),
+      payloads.flatMap((p) => (p.kind === 'advice-rewrite' ? [p.rewrite] : [])),
+      rewrites.map((r) => r.ref),
     );
     assert.ok(
       payloads.every((p) => p.statementStart === advice.statement.start && p.statementText === advice.statement.text),
     );
     assert.equal(
-      isAdviceComparePayload({ kind: 'advice-index', statementStart: '1', statementText: 'x', name: 'y' }),
+      isAdviceComparePayload({ kind: 'advice-index', statementStart: '1', statementText: 'x', index: 'y' }),
       false,
     );
     assert.equal(isAdviceComparePayload(undefined), false);
+    // A rewrite is named by its ref, not its title.
+    assert.equal(
+      isAdviceComparePayload({
+        kind: 'advice-rewrite',
+        statementStart: 1,
+        statementText: 'x',
+        rewrite: 'Aggregate first',
+      }),
+      false,
+    );
 
     // Through the fix registry's provider: on the rewrite's own diagnostic, whatever its rule.
     const store = new AdviceStore();
@@ -189,7 +202,8 @@ describe('advice in the saved report and the compare view (test server)', functi
         statement: finding.statement,
         range: finding.range,
       });
-      const rewrite = advice.rewrites.find((r) => finding.insight.title.includes(r.title));
+      const ref = finding.insight.advice;
+      const rewrite = ref?.kind === 'rewrite' ? advice.rewrites.find((r) => r.ref === ref.rewrite) : undefined;
       assert.ok(rewrite);
       const compare = offered.filter((f) => f.command?.id === compareCommandId);
       assert.equal(compare.length, rewrites.includes(rewrite) ? 1 : 0, finding.insight.title);
@@ -218,12 +232,12 @@ describe('advice in the saved report and the compare view (test server)', functi
       labels.title ?? '',
       s.measurement ? /EXPLAIN ANALYZE with the index built in a rolled-back transaction on test$/ : /estimated/,
     );
-    if (s.appliesTo !== 'as written') {
-      assert.match(
-        labels.before ?? '',
-        new RegExp(`^${s.appliesTo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, without the index$`),
-      );
-      assert.equal(before.sql, advice.rewrites.find((r) => r.title === s.appliesTo)?.rewrittenSql);
+    const applies = s.appliesTo;
+    if (applies.kind === 'rewrite') {
+      const r = advice.rewrites.find((x) => x.ref === applies.rewrite);
+      assert.ok(r, applies.rewrite);
+      assert.equal(labels.before, `${r.title}, without the index`);
+      assert.equal(before.sql, r.rewrittenSql);
     }
     const message = comparisonMessage(before, after, labels);
     assert.equal(message.type, 'didShowComparison');

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Insight } from '../../../src/core/insights/insight';
+import type { RuleId } from '../../../src/core/insights/ruleIds';
 import { CodeFixRegistry, type CodeFixProvider, type FixInput } from '../../../src/extension/fixes/codeFix';
 import { createFixRegistry } from '../../../src/extension/fixes/fixRegistry';
 import { findLeftJoin } from '../../../src/extension/fixes/leftJoinToInner';
@@ -14,7 +15,7 @@ GROUP BY u.id, u.name
 ORDER BY total_spent DESC
 LIMIT 100`;
 
-function insight(ruleId: string, extra: Partial<Insight> = {}): Insight {
+function insight(ruleId: RuleId, extra: Partial<Insight> = {}): Insight {
   return { ruleId, severity: 'warning', nodeIds: [], title: 't', explanation: 'e', evidence: [], ...extra };
 }
 
@@ -22,7 +23,7 @@ function inputFor(
   documentText: string,
   statementStart: number,
   rangeText: string,
-  ruleId: string,
+  ruleId: RuleId,
   extra: Partial<Insight> = {},
 ): FixInput {
   const start = documentText.indexOf(rangeText);
@@ -102,7 +103,7 @@ describe('quick fixes', () => {
       [true, false],
     );
     assert.equal(apply(doc, fixes[0].edits ?? []), 'SELECT id, name FROM users');
-    assert.equal(registry.fixesFor(inputFor(doc, 0, '*', 'other-rule')).length, 0);
+    assert.equal(registry.fixesFor(inputFor(doc, 0, '*', 'missing-limit')).length, 0);
     registration.dispose();
     assert.equal(registry.fixesFor(inputFor(doc, 0, '*', 'select-star')).length, 0);
   });

@@ -81,7 +81,7 @@ export async function realResult(url: string, sessionKind: SessionKind = 'server
     const customers = plan.nodes.find((n) => n.fields['Relation Name'] === 'customers');
     if (customers) {
       insights.push({
-        ruleId: 'info-join',
+        ruleId: 'cold-cache',
         severity: 'info',
         nodeIds: [customers.id],
         title: 'customers is read in full for the hash join',

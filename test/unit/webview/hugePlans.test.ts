@@ -141,7 +141,7 @@ describe('plan view: huge plans (Chromium)', function () {
     const p042 = scanOf(42);
     assert.equal(await view.page.locator(`#plan-node-${p042.id}`).count(), 0, 'events_p042 starts hidden in the group');
     await view.clearPosted();
-    await view.page.click('button.insight[data-rule="seq-scan-partition"]');
+    await view.page.click('button.insight[data-rule="seq-scan-large-table"]');
     assert.equal(await selectedId(view), p042.id);
     assert.match((await view.page.textContent(`#plan-node-${p042.id} text.label`)) ?? '', /^Seq Scan on events_p042/);
     assert.deepEqual(

@@ -48,7 +48,7 @@ export async function partitionedResult(url: string): Promise<TuningResult> {
     if (!p042) throw new Error('the plan has no scan of events_p042');
     const insights: Insight[] = [
       {
-        ruleId: 'seq-scan-partition',
+        ruleId: 'seq-scan-large-table',
         severity: 'warning',
         nodeIds: [p042.id],
         title: `Seq Scan on ${partitionName(42)} reads every row`,

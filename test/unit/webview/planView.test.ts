@@ -203,12 +203,17 @@ describe('plan view webview (Chromium)', function () {
     const view = await open();
     await view.send(show(result));
     await view.clearPosted();
-    const insight = result.insights.find((i) => i.ruleId === 'info-join')!;
-    await view.page.click('button.insight[data-rule="info-join"]');
+    const insight = result.insights.find((i) => i.ruleId === 'cold-cache')!;
+    await view.page.click('button.insight[data-rule="cold-cache"]');
     const nodeId = insight.nodeIds[0];
     assert.equal(await selectedId(view), nodeId);
     const reveal = (await view.posted()).find((m) => m.type === 'revealSqlRange');
-    assert.deepEqual(reveal, { type: 'revealSqlRange', range: result.nodeRanges[nodeId], nodeId, ruleId: 'info-join' });
+    assert.deepEqual(reveal, {
+      type: 'revealSqlRange',
+      range: result.nodeRanges[nodeId],
+      nodeId,
+      ruleId: 'cold-cache',
+    });
     assert.equal(result.sql.slice(result.nodeRanges[nodeId].start, result.nodeRanges[nodeId].end), 'customers c');
   });
 

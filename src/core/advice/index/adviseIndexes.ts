@@ -23,6 +23,8 @@ import type {
   MeasuredFigures,
   SiblingEffect,
 } from '../indexSuggestion';
+import { appliesToRewrite, asWritten, type AppliesTo } from '../indexSuggestion';
+import type { RewriteRef } from '../rewriteSuggestion';
 import { existingCoverage } from './existingCoverage';
 import { generateCandidates, selectivityKey, type ColumnType } from './generateCandidates';
 import { hypopgStatus } from './hypopg';
@@ -51,7 +53,7 @@ export interface AdviseIndexesOptions {
    * Other forms of the same statement (the rewrite advisor's), judged together with the indexes; `params`
    * when a form has parameters of its own (keyset pagination's last key), else the statement's are used.
    */
-  alternatives?: Array<{ label: string; sql: string; params?: unknown[] }>;
+  alternatives?: Array<{ label: string; rewrite: RewriteRef; sql: string; params?: unknown[] }>;
   /** Other statements of the same file or workload: re-planned with the indexes, warned about when slower. */
   siblings?: string[];
   /** The caller marks the session as non-production: real indexes may be built in rolled-back transactions. */
@@ -89,6 +91,7 @@ function formatMegabytes(bytes: number): string {
 
 interface Variant {
   label: string;
+  appliesTo: AppliesTo;
   statement: StatementToPlan;
   facts: StatementFacts;
   basePlan?: Plan;
@@ -265,11 +268,19 @@ class Advisor {
       genericPlan,
     });
 
-    const variants: Variant[] = [{ label: 'as written', statement: statementOf(this.sql), facts, baseCost: 0 }];
+    const variants: Variant[] = [
+      { label: 'as written', appliesTo: asWritten, statement: statementOf(this.sql), facts, baseCost: 0 },
+    ];
     for (const alt of this.options.alternatives ?? []) {
       try {
         const statement = alt.params ? { sql: alt.sql, params: alt.params, genericPlan: false } : statementOf(alt.sql);
-        variants.push({ label: alt.label, statement, facts: analyseStatement(alt.sql), baseCost: 0 });
+        variants.push({
+          label: alt.label,
+          appliesTo: appliesToRewrite(alt.rewrite),
+          statement,
+          facts: analyseStatement(alt.sql),
+          baseCost: 0,
+        });
       } catch (err) {
         this.notes.push({
           kind: 'statement-kind',
@@ -649,7 +660,7 @@ class Advisor {
     if (advice.suggestions.length > 0) {
       const last = chosen.length > 1 ? combined : undefined;
       const bestCombo: BestCombination = {
-        appliesTo: bestVariant.label,
+        appliesTo: bestVariant.appliesTo,
         indexNames: advice.suggestions.map((s) => s.candidate.name),
         costBefore: setup.variants[0].baseCost,
         costAfter: choice.cost,
@@ -940,7 +951,7 @@ class Advisor {
       createSql: createIndexSql(c),
       rollbackSql: dropIndexSql(c),
       columnOrderReason: c.columnOrderReason,
-      appliesTo: variant.label,
+      appliesTo: variant.appliesTo,
       estimate: figures.estimate,
       measurement: figures.measurement,
       label: figures.measurement ? 'measured' : 'estimated only',

@@ -36,14 +36,7 @@ import {
   wrap,
   type FromItem,
 } from '../../sql/ast';
-import {
-  matched,
-  noMatch,
-  type MatchResult,
-  type RewriteDraft,
-  type RewriteInput,
-  type RewriteRule,
-} from './rewriteDraft';
+import type { RewriteDraft, RewriteInput } from './rewriteDraft';
 import { isNotNull, isUniqueKey, shapeOf, type TableShape } from '../../db/tableShapes';
 
 interface AggregateSlot {
@@ -104,50 +97,18 @@ function uniqueName(wanted: string, taken: Set<string>): string {
   return name;
 }
 
-/** What match() found: the two sides, how they join, the conditions of each side and the aggregates. */
-interface AggregateMatch {
-  stmt: SelectStmt;
-  dim: FromItem;
-  fact: FromItem;
-  dimShape: TableShape | undefined;
-  factShape: TableShape | undefined;
-  keyPairs: Array<{ dimColumn: string; factColumn: string }>;
-  dimKeyColumns: string[];
-  factWhere: Node[];
-  dimWhere: Node[];
-  /** The join stays inner (or a WHERE condition made the outer join inner: madeInner). */
-  inner: boolean;
-  madeInner: boolean;
-  nullifyingConditions: string[];
-  slots: AggregateSlot[];
-  sAlias: string;
-}
-
-export const aggregateBeforeJoin: RewriteRule<AggregateMatch> = {
-  id: 'aggregate-before-join',
-  match: matchAggregate,
-  build: buildAggregateFirst,
-};
-
-function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<AggregateMatch> {
+export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDraft[] {
   const stmt = parsed.stmt;
   if (!stmt.groupClause?.length || stmt.withClause || stmt.distinctClause || stmt.lockingClause || stmt.windowClause)
-    return noMatch(0, 'no GROUP BY, or WITH, DISTINCT, FOR UPDATE or WINDOW around it');
-  if (stmt.fromClause?.length !== 1) return noMatch(1, 'the GROUP BY is not over one join of two tables');
+    return [];
+  if (stmt.fromClause?.length !== 1) return [];
   const join = nodeAs(stmt.fromClause[0], 'JoinExpr');
-  if (!join || join.isNatural || join.usingClause || join.alias || !join.quals)
-    return noMatch(
-      1,
-      'the GROUP BY is not over one join of two tables with an ON condition (NATURAL, USING or an aliased join)',
-    );
+  if (!join || join.isNatural || join.usingClause || join.alias || !join.quals) return [];
   const left = rangeVarItem(join.larg);
   const right = rangeVarItem(join.rarg);
-  if (!left || !right || left.qualifier === right.qualifier)
-    return noMatch(1, 'the join is not between two plain tables with different names');
-  if (join.jointype !== 'JOIN_INNER' && join.jointype !== 'JOIN_LEFT' && join.jointype !== 'JOIN_RIGHT')
-    return noMatch(1, 'a FULL join keeps unmatched rows of both sides');
-  if (containsKind([stmt.targetList, stmt.whereClause, stmt.havingClause, stmt.sortClause], ['SubLink']))
-    return noMatch(1, 'subqueries in the select list, WHERE, HAVING or ORDER BY');
+  if (!left || !right || left.qualifier === right.qualifier) return [];
+  if (join.jointype !== 'JOIN_INNER' && join.jointype !== 'JOIN_LEFT' && join.jointype !== 'JOIN_RIGHT') return [];
+  if (containsKind([stmt.targetList, stmt.whereClause, stmt.havingClause, stmt.sortClause], ['SubLink'])) return [];
 
   // Aggregates and their side.
   const aggregates: Node[] = [];
@@ -163,67 +124,61 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   collect(stmt.targetList);
   collect(stmt.havingClause);
   collect(stmt.sortClause);
-  if (aggregates.length === 0) return noMatch(1, 'no aggregate');
+  if (aggregates.length === 0) return [];
   const aggregateSides = new Set<string>();
   for (const a of aggregates) {
     const q = qualifiersOf(a);
-    if (!q) return noMatch(2, 'an aggregate reads an unqualified column: qualify it with its table');
+    if (!q) return [];
     for (const s of q) aggregateSides.add(s);
   }
   if (aggregateSides.size === 0) {
     // Only count(*): the counted side is the one the GROUP BY does not name.
     const groupSides = qualifiersOf(stmt.groupClause);
-    if (groupSides?.size !== 1)
-      return noMatch(2, 'count(*) only, and the GROUP BY does not tell which side is counted');
+    if (groupSides?.size !== 1) return [];
     aggregateSides.add(groupSides.has(left.qualifier) ? right.qualifier : left.qualifier);
   }
-  if (aggregateSides.size !== 1) return noMatch(2, 'the aggregates read both sides of the join');
+  if (aggregateSides.size !== 1) return [];
   const factQualifier = [...aggregateSides][0];
   const fact: FromItem = factQualifier === left.qualifier ? left : right;
   const dim: FromItem = fact === left ? right : left;
-  if (fact.qualifier !== factQualifier) return noMatch(2, 'the aggregates read both sides of the join');
+  if (fact.qualifier !== factQualifier) return [];
   // The fact side must be the nullable one of an outer join (aggregating the preserved side is another query).
   const outer = join.jointype !== 'JOIN_INNER';
-  if (join.jointype === 'JOIN_LEFT' && fact !== right)
-    return noMatch(2, 'the aggregates read the preserved side of the outer join');
-  if (join.jointype === 'JOIN_RIGHT' && fact !== left)
-    return noMatch(2, 'the aggregates read the preserved side of the outer join');
+  if (join.jointype === 'JOIN_LEFT' && fact !== right) return [];
+  if (join.jointype === 'JOIN_RIGHT' && fact !== left) return [];
 
   // ON: dim.key = fact.fk pairs only.
   const keyPairs: Array<{ dimColumn: string; factColumn: string }> = [];
   for (const c of conjunctsOf(join.quals)) {
     const e = nodeAs(c, 'A_Expr');
     const op = e?.name?.length === 1 ? nodeAs(e.name[0], 'String')?.sval : undefined;
-    if (!e || e.kind !== 'AEXPR_OP' || op !== '=')
-      return noMatch(3, 'an ON condition is not an equality between the two sides');
+    if (!e || e.kind !== 'AEXPR_OP' || op !== '=') return [];
     const l = columnPath(e.lexpr);
     const r = columnPath(e.rexpr);
-    if (l?.length !== 2 || r?.length !== 2)
-      return noMatch(3, 'an ON condition is not an equality between the two sides');
+    if (l?.length !== 2 || r?.length !== 2) return [];
     if (l[0] === dim.qualifier && r[0] === fact.qualifier) keyPairs.push({ dimColumn: l[1], factColumn: r[1] });
     else if (r[0] === dim.qualifier && l[0] === fact.qualifier) keyPairs.push({ dimColumn: r[1], factColumn: l[1] });
-    else return noMatch(3, 'an ON condition is not an equality between the two sides');
+    else return [];
   }
-  if (keyPairs.length === 0) return noMatch(3, 'no equality between the two sides in ON');
+  if (keyPairs.length === 0) return [];
 
   // GROUP BY: the dimension key (or the fact's join column), otherwise dimension columns only.
   const grouped = new Set<string>();
   for (const g of stmt.groupClause) {
     const path = columnPath(g);
-    if (path?.length !== 2) return noMatch(4, 'a GROUP BY item is not a qualified column');
+    if (path?.length !== 2) return [];
     if (path[0] === dim.qualifier) grouped.add(path[1]);
     else if (path[0] === fact.qualifier) {
       const pair = keyPairs.find((p) => p.factColumn === path[1]);
-      if (!pair) return noMatch(4, 'the GROUP BY holds an aggregated-side column other than the join key');
+      if (!pair) return [];
       grouped.add(pair.dimColumn);
-    } else return noMatch(4, 'the GROUP BY holds a column of neither side');
+    } else return [];
   }
-  if (!keyPairs.every((p) => grouped.has(p.dimColumn))) return noMatch(4, 'the GROUP BY does not hold the join key');
+  if (!keyPairs.every((p) => grouped.has(p.dimColumn))) return [];
   const dimShape = shapeOf(shapes, qualifiedName(dim));
   const factShape = shapeOf(shapes, qualifiedName(fact));
   const dimKeyColumns = keyPairs.map((p) => p.dimColumn);
-  if (shapes && dimShape && !isUniqueKey(dimShape, dimKeyColumns))
-    return noMatch(4, 'the join key is not unique in the grouped-by table');
+  if (shapes && dimShape && !isUniqueKey(dimShape, dimKeyColumns)) return [];
 
   // Non-aggregate references outside aggregates: dimension columns, or the fact's join columns.
   const outside = replaceNodes([stmt.targetList, stmt.sortClause], (node) =>
@@ -231,10 +186,8 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   );
   for (const path of columnsIn(outside)) {
     if (path.length === 1) continue; // an output alias in ORDER BY
-    if (path[0] === fact.qualifier && !keyPairs.some((p) => p.factColumn === path[1]))
-      return noMatch(5, 'the select list or ORDER BY reads an aggregated-side column outside an aggregate');
-    if (path[0] !== fact.qualifier && path[0] !== dim.qualifier)
-      return noMatch(5, 'the select list or ORDER BY reads a column of neither side');
+    if (path[0] === fact.qualifier && !keyPairs.some((p) => p.factColumn === path[1])) return [];
+    if (path[0] !== fact.qualifier && path[0] !== dim.qualifier) return [];
   }
 
   // WHERE: each condition reads one side.
@@ -244,11 +197,10 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   const nullifyingConditions: string[] = [];
   for (const c of conjunctsOf(stmt.whereClause)) {
     const q = qualifiersOf(c);
-    if (!q || q.size > 1) return noMatch(6, 'a WHERE condition reads both sides (or an unqualified column)');
+    if (!q || q.size > 1) return [];
     if (q.has(fact.qualifier)) {
       if (outer) {
-        if (!nullRejecting(c))
-          return noMatch(6, 'a WHERE condition on the aggregated side of the outer join keeps its NULL-extended rows');
+        if (!nullRejecting(c)) return [];
         madeInner = true;
         nullifyingConditions.push(exprToSql(c));
       }
@@ -261,9 +213,9 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   const havingConjuncts = conjunctsOf(stmt.havingClause);
   for (const h of havingConjuncts) {
     const bare = replaceNodes(h, (node) => (isAggregateCall(node) ? wrap('A_Const', { isnull: true }) : undefined));
-    if (columnsIn(bare).length > 0) return noMatch(7, 'HAVING reads a column outside an aggregate');
+    if (columnsIn(bare).length > 0) return [];
   }
-  if (!inner && havingConjuncts.length > 0) return noMatch(7, 'HAVING over an outer join that stays outer');
+  if (!inner && havingConjuncts.length > 0) return [];
 
   // Name the subquery's columns.
   const taken = new Set<string>(keyPairs.map((p) => p.factColumn));
@@ -278,8 +230,7 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
     const text = exprToSql(a);
     if (slots.some((s) => s.text === text)) continue;
     const fn = funcName(a) ?? 'agg';
-    if (!inner && !nullIgnoringAggregates.has(fn))
-      return noMatch(7, 'an aggregate that counts NULLs over an outer join that stays outer');
+    if (!inner && !nullIgnoringAggregates.has(fn)) return [];
     slots.push({
       node: a,
       inner: countedRows(a, fact.qualifier, factShape),
@@ -288,41 +239,6 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
       name: uniqueName(targetAlias.get(text) ?? `${fn}_${fact.relname}`, taken),
     });
   }
-  return matched({
-    stmt,
-    dim,
-    fact,
-    dimShape,
-    factShape,
-    keyPairs,
-    dimKeyColumns,
-    factWhere,
-    dimWhere,
-    inner,
-    madeInner,
-    nullifyingConditions,
-    slots,
-    sAlias,
-  });
-}
-
-function buildAggregateFirst(m: AggregateMatch): RewriteDraft[] {
-  const {
-    stmt,
-    dim,
-    fact,
-    dimShape,
-    factShape,
-    keyPairs,
-    dimKeyColumns,
-    factWhere,
-    dimWhere,
-    inner,
-    madeInner,
-    nullifyingConditions,
-    slots,
-    sAlias,
-  } = m;
   const slotFor = (node: Node): AggregateSlot | undefined =>
     isAggregateCall(node) ? slots.find((s) => s.text === exprToSql(node)) : undefined;
 

@@ -21,6 +21,13 @@ export function canStandIn(r: Rewrite): boolean {
   return (r.newParameters?.length ?? 0) === 0 || (r.executableSql !== undefined && r.extraParamsQuery !== undefined);
 }
 
+/** What the index advisor takes as `alternatives`: each form named by its rewrite's ref, its title for notes. */
+export function asAlternatives(
+  forms: AlternativeForm[],
+): Array<{ label: string; rewrite: Rewrite['ref']; sql: string; params?: unknown[] }> {
+  return forms.map((f) => ({ label: f.rewrite.title, rewrite: f.rewrite.ref, sql: f.sql, params: f.params }));
+}
+
 export async function alternativeForms(
   session: DatabaseSession,
   rewrites: Rewrite[],

@@ -5,9 +5,9 @@
  */
 import type { DatabaseSession } from '../../db/session';
 import { adviseIndexes } from '../index/adviseIndexes';
-import type { IndexAdvice } from '../indexSuggestion';
+import { rewriteOf, type IndexAdvice } from '../indexSuggestion';
 import type { Rewrite } from '../rewriteSuggestion';
-import { alternativeForms } from './alternativeForms';
+import { alternativeForms, asAlternatives } from './alternativeForms';
 import { combinationInput, measureCombination, type CombinationOptions } from './measureCombination';
 
 export interface RewriteWithIndexResult {
@@ -29,12 +29,12 @@ export async function adviseRewriteWithIndex(
   const forms = await alternativeForms(session, rewrites, options.params);
   const advice = await adviseIndexes(session, sql, {
     allowMeasuredWhatIf: true,
-    alternatives: forms.map((f) => ({ label: f.rewrite.title, sql: f.sql, params: f.params })),
+    alternatives: asAlternatives(forms),
     params: options.params,
     statementTimeoutMs: options.statementTimeoutMs,
     signal: options.signal,
   });
-  const chosen = forms.find((f) => f.rewrite.title === advice.best?.appliesTo)?.rewrite;
+  const chosen = advice.best ? rewriteOf(advice.best.appliesTo, rewrites) : undefined;
   if (!chosen || !advice.best) return { advice };
   const indexes = advice.suggestions.filter((s) => advice.best?.indexNames.includes(s.candidate.name));
   if (indexes.length === 0) return { advice };

@@ -71,7 +71,7 @@ describe('adviseIndexes on a real server (HypoPG where installed)', function () 
   it('dashboard: a covering partial index on orders led by user_id, measured, with the rewrite', async () => {
     dashboard = await adviseIndexes(session, dashboardSql, {
       allowMeasuredWhatIf: true,
-      alternatives: [{ label: 'aggregate first', sql: dashboardRewriteSql }],
+      alternatives: [{ label: 'aggregate first', rewrite: 'aggregate-before-join#1', sql: dashboardRewriteSql }],
     });
     const s = dashboard.suggestions.find((x) => x.candidate.table === 'orders');
     assert.ok(s, JSON.stringify(dashboard.notes));
@@ -121,7 +121,10 @@ describe('adviseIndexes on a real server (HypoPG where installed)', function () 
     assert.match(md, /\*\*Measured:\*\* measured on \S+ \(EXPLAIN ANALYZE, median of 3 runs/);
     assert.match(md, /\| Before \| cost [\d,.]+, [\d.]+ m?s: .*Seq Scan on orders/);
     assert.match(md, /\| After \| cost [\d,.]+, [\d.]+ m?s: .*Index Only Scan using orders_user_id/);
-    assert.match(md, /\*\*Applies to:\*\* the rewrite "aggregate first"|\*\*Applies to:\*\* the statement as written/);
+    assert.match(
+      md,
+      /\*\*Applies to:\*\* the rewrite "aggregate-before-join#1"|\*\*Applies to:\*\* the statement as written/,
+    );
     assert.match(md, /### Already covered\n\n- Existing index users_pkey/);
   });
 

@@ -7,7 +7,7 @@
  * the advisor's estimated suggestions, labelled so, with no write cost. Nothing outlives a rolled-back transaction.
  */
 import type { DatabaseSession } from '../../db/session';
-import { isCancelled } from '../../errors';
+import { isCancelled, TunerError } from '../../errors';
 import { analyseStatement } from '../../sql/analyseStatement';
 import { loadParser } from '../../sql/parser';
 import type { IndexAdvice, IndexCandidate, IndexSuggestion } from '../indexSuggestion';
@@ -221,7 +221,21 @@ export async function adviseWorkload(
   const dropped: WorkloadAdvice['dropped'] = [];
   let slower: SlowerStatement[] = [];
   let totals: WorkloadAdvice['totals'];
-  const timed = advised.filter((c) => !c.generic);
+  // A statement the safety rules refuse to run (it reaches something a rollback cannot undo) is left out before
+  // the merge times the workload: one refusal there would stop the whole set.
+  const refused = mayMeasure
+    ? await refusedToRun(
+        session,
+        advised.filter((c) => !c.generic),
+        options,
+      )
+    : new Map<Classified, string>();
+  for (const c of advised)
+    if (refused.has(c)) {
+      c.report.status = 'skipped';
+      c.report.reason = `not run: ${refused.get(c)}`;
+    }
+  const timed = advised.filter((c) => !c.generic && !refused.has(c));
   const pooled = timed.some((c) => (advices.get(c.entry.id)?.suggestions.length ?? 0) > 0);
   if (mayMeasure && pooled) {
     progress(`merging the suggestions into one index set (${timed.length} statements timed)…`);
@@ -347,6 +361,31 @@ export async function adviseWorkload(
     totals,
     notes,
   };
+}
+
+/** The statements the rolled-back transaction's safety check refuses to run, with its reason. */
+async function refusedToRun(
+  session: DatabaseSession,
+  statements: Classified[],
+  options: WorkloadAdviceOptions,
+): Promise<Map<Classified, string>> {
+  const out = new Map<Classified, string>();
+  const run = session.inTransaction?.bind(session);
+  if (!run || statements.length === 0) return out;
+  await run(
+    async (tx) => {
+      for (const c of statements) {
+        try {
+          await tx.checkStatement(c.entry.sql);
+        } catch (err) {
+          if (!(err instanceof TunerError) || err.reason !== 'unsafe-statement') throw err;
+          out.set(c, err.message);
+        }
+      }
+    },
+    { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },
+  );
+  return out;
 }
 
 function workloadIndex(

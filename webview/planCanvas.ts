@@ -5,7 +5,7 @@ import { fitText, h, s } from './dom';
 import { formatCost, formatCount, formatFactor, formatMs, formatPercent } from './format';
 import { heatLevel, nodeShare, outputRows } from './heat';
 import { nodeLabel, nodeRole } from './nodeLabel';
-import { NODE_HEIGHT, NODE_WIDTH, type LayoutNode, type PlanLayout } from './planLayout';
+import { GAP_Y, NODE_HEIGHT, NODE_WIDTH, type LayoutNode, type PlanLayout } from './planLayout';
 import { groupShownText, groupTitle, type SiblingGroup } from './siblingGroups';
 
 /** Node ids, and group-box ids (negative, see siblingGroups.ts), are what the handlers receive. */
@@ -17,6 +17,10 @@ export interface PlanCanvasHandlers {
   transformChanged(transform: ZoomTransformState): void;
   /** Adds to a node's (or group box's) SVG group as it is drawn (the compare view's match marks and deltas). */
   decorate?(g: SVGGElement, nodeId: number): void;
+  /** F: the plan view fits at a readable scale (see `readableView`); without it, F fits the whole tree. */
+  fit?(): void;
+  /** H: the plan view moves the selection down the hot path. */
+  hotPath?(): void;
   /** The pointer entered (id) or left (undefined) a node: the compare view highlights its match. */
   hover?(nodeId: number | undefined): void;
 }
@@ -30,7 +34,7 @@ const LOD_SCALE = 0.45;
 const MIN_SCALE = 0.03;
 const MAX_SCALE = 2.5;
 /** The bus sits this far below the parent (half the layout's vertical gap). */
-const BUS_OFFSET = 32;
+const BUS_OFFSET = GAP_Y / 2;
 /**
  * A huge plan opens at this scale at least rather than fitted to an unreadable size: a box's 13 px label is then
  * 7.8 px on screen and its 12 px figures 7.2 px, the smallest still read without zooming (measured in Chromium,
@@ -63,6 +67,12 @@ export class PlanCanvas {
   private matches: ReadonlySet<number> = new Set();
   private matchContainers: ReadonlySet<number> = new Set();
   private currentMatch?: number;
+  /**
+   * Set while the view is the readable opening view (`showReadable`, Fit) and the user has not moved it: when
+   * the canvas changes size (the header's buttons upgrade, a side pane closes, the drawer opens) the view is
+   * worked out again for the new size instead of leaving the tree cut or small.
+   */
+  private readable?: { focusId?: number; width: number; height: number };
 
   constructor(private readonly handlers: PlanCanvasHandlers) {
     this.element = h('div', {
@@ -81,6 +91,8 @@ export class PlanCanvas {
     this.zoomBehavior = zoom<SVGSVGElement, unknown>()
       .scaleExtent([MIN_SCALE, MAX_SCALE])
       .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => {
+        // A gesture (wheel, drag) ends the readable view; programmatic changes carry no source event.
+        if (event.sourceEvent) this.readable = undefined;
         this.transform = event.transform;
         this.viewport.setAttribute('transform', event.transform.toString());
         this.queueRender();
@@ -98,7 +110,12 @@ export class PlanCanvas {
       this.nodeLayer.addEventListener('pointerleave', () => hover(undefined));
     }
     this.element.addEventListener('keydown', (event) => this.onKey(event));
-    new ResizeObserver(() => this.queueRender()).observe(this.element);
+    new ResizeObserver(() => {
+      const r = this.readable;
+      const { width, height } = this.size();
+      if (r && this.layout && (r.width !== width || r.height !== height)) this.applyReadable(r.focusId);
+      this.queueRender();
+    }).observe(this.element);
   }
 
   /**
@@ -157,6 +174,7 @@ export class PlanCanvas {
   }
 
   setTransform(t: ZoomTransformState): void {
+    this.readable = undefined;
     this.svg.call(this.zoomBehavior.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
   }
 
@@ -198,12 +216,49 @@ export class PlanCanvas {
     return { view: { x, y: below > 0 ? top - below : top, k: least }, whole: false };
   }
 
+  /**
+   * How the plan view opens a plan and what Fit does there: the whole tree when it fits at a readable scale
+   * (`READABLE_SCALE` at least, never more than 1.1), else the readable scale centred on `focusId` (the #1
+   * hotspot, or the selection), from the tree's top when there is no focus: the view pans instead of shrinking
+   * labels to empty boxes (issue 13).
+   */
+  readableView(layout: PlanLayout, focusId: number | undefined): ZoomTransformState {
+    const fitted = this.fitView(layout, READABLE_SCALE);
+    if (fitted.whole) return fitted.view;
+    const focus = focusId === undefined ? undefined : layout.byId.get(focusId);
+    if (!focus) return fitted.view;
+    const { width, height } = this.size();
+    const k = READABLE_SCALE;
+    return { x: width / 2 - focus.x * k, y: height / 2 - (focus.y + NODE_HEIGHT / 2) * k, k };
+  }
+
+  /** Fit in the plan view (F, the Fit button): see `readableView`; kept so across size changes until the user moves. */
+  fitReadable(focusId: number | undefined): void {
+    if (this.layout) this.applyReadable(focusId);
+  }
+
+  /** Draws a new layout in the readable view (see `readableView`), kept so across size changes until the user moves. */
+  showReadable(plan: Plan, layout: PlanLayout, selectedId: number | undefined): void {
+    this.show(plan, layout, selectedId, this.readableView(layout, selectedId));
+    this.readable = { focusId: selectedId, ...this.size() };
+  }
+
+  private applyReadable(focusId: number | undefined): void {
+    this.setTransform(this.readableView(this.layout!, focusId));
+    this.readable = { focusId, ...this.size() };
+  }
+
   centerOn(nodeId: number): void {
     const ln = this.layout?.byId.get(nodeId);
     if (!ln) return;
     const { width, height } = this.size();
     const k = Math.max(this.transform.k, 0.6);
     this.setTransform({ x: width / 2 - ln.x * k, y: height / 2 - (ln.y + NODE_HEIGHT / 2) * k, k });
+  }
+
+  /** After the canvas changed size: the readable view re-fits by itself; any other view pans to keep the node. */
+  keepInSight(nodeId: number): void {
+    if (!this.readable) this.ensureVisible(nodeId);
   }
 
   /** Pans the least needed to bring the node fully into view. */
@@ -717,7 +772,14 @@ export class PlanCanvas {
       case 'f':
       case 'F':
         event.preventDefault();
-        this.fit();
+        if (this.handlers.fit) this.handlers.fit();
+        else this.fit();
+        return;
+      case 'h':
+      case 'H':
+        if (!this.handlers.hotPath) return;
+        event.preventDefault();
+        this.handlers.hotPath();
         return;
       case '+':
       case '=':

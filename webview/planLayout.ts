@@ -1,11 +1,11 @@
-import { hierarchy, tree, type HierarchyPointNode } from 'd3-hierarchy';
 import type { Plan, PlanNode } from '../src/shared/protocol';
 import { groupBoxId, type SiblingGroup, type SiblingGroups } from './siblingGroups';
 
 export const NODE_WIDTH = 248;
 export const NODE_HEIGHT = 104;
 const GAP_X = 28;
-const GAP_Y = 64;
+/** The vertical gap; the canvas's BUS_OFFSET (the bus over a node's children) is half of it. */
+export const GAP_Y = 56;
 
 export interface LayoutNode {
   /** The node's id, or for a group box `groupBoxId(group.id)` (negative). */
@@ -83,21 +83,89 @@ export function visibleCount(plan: Plan, collapsed: ReadonlySet<number>, groupin
   return n;
 }
 
-/** Tidy top-down tree of the plan's visible nodes (those not under a collapsed node nor hidden in a group). */
+interface Placed {
+  item: Item;
+  depth: number;
+  kids: Placed[];
+  /** Columns right of the parent (the first child sits right below its parent: 0). */
+  offset: number;
+  /** Column of the box, from the root's 0. */
+  column: number;
+  contour?: Contour;
+}
+
+/**
+ * The leftmost and rightmost column of a subtree at each of its depths, relative to its root's column plus
+ * `shift`, stored bottom-up (index 0 is the subtree's deepest level) so that a parent is one push.
+ */
+interface Contour {
+  left: number[];
+  right: number[];
+  shift: number;
+}
+
+/**
+ * Top-down tree of the plan's visible nodes (those not under a collapsed node nor hidden in a group), each
+ * parent right above its first child and the later children packed as far left as their subtrees allow: the
+ * outer side of a join chain runs straight down, so a plan hundreds of levels deep stays two columns wide
+ * instead of drifting off to the left as a centred tidy tree does (issue 13), and nothing lies left of the root.
+ */
 export function layoutPlan(plan: Plan, collapsed: ReadonlySet<number>, grouping?: Grouping): PlanLayout {
-  const root = hierarchy<Item>({ node: plan.root }, (item) => childItems(item, collapsed, grouping));
-  const laidOut = tree<Item>()
-    .nodeSize([NODE_WIDTH + GAP_X, NODE_HEIGHT + GAP_Y])
-    .separation((a, b) => (a.parent === b.parent ? 1 : 1.12))(root);
+  // Pre-order list, built iteratively: a plan of deep nested loops would overflow a recursive walk.
+  const order: Placed[] = [];
+  const rootBox: Placed = { item: { node: plan.root }, depth: 0, kids: [], offset: 0, column: 0 };
+  const stack: Placed[] = [rootBox];
+  while (stack.length) {
+    const box = stack.pop()!;
+    order.push(box);
+    const items = childItems(box.item, collapsed, grouping) ?? [];
+    box.kids = items.map((item) => ({ item, depth: box.depth + 1, kids: [], offset: 0, column: 0 }));
+    for (let i = box.kids.length - 1; i >= 0; i--) stack.push(box.kids[i]);
+  }
+  // Bottom-up (reverse pre-order: every box after its descendants), merging the shorter contour into the longer.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const box = order[i];
+    let acc: Contour | undefined;
+    for (const kid of box.kids) {
+      const c = kid.contour!;
+      kid.contour = undefined;
+      if (!acc) {
+        acc = c;
+        continue;
+      }
+      const common = Math.min(acc.left.length, c.left.length);
+      let offset = 0;
+      for (let r = 0; r < common; r++) {
+        const need = acc.right[acc.right.length - 1 - r] + acc.shift - (c.left[c.left.length - 1 - r] + c.shift) + 1;
+        if (need > offset) offset = need;
+      }
+      kid.offset = offset;
+      c.shift += offset;
+      const [base, other] = c.left.length > acc.left.length ? [c, acc] : [acc, c];
+      for (let r = 0; r < other.left.length; r++) {
+        const bi = base.left.length - 1 - r;
+        const oi = other.left.length - 1 - r;
+        base.left[bi] = Math.min(base.left[bi] + base.shift, other.left[oi] + other.shift) - base.shift;
+        base.right[bi] = Math.max(base.right[bi] + base.shift, other.right[oi] + other.shift) - base.shift;
+      }
+      acc = base;
+    }
+    acc ??= { left: [], right: [], shift: 0 };
+    acc.left.push(-acc.shift);
+    acc.right.push(-acc.shift);
+    box.contour = acc;
+  }
+  rootBox.contour = undefined;
 
   const nodes: LayoutNode[] = [];
   const byId = new Map<number, LayoutNode>();
   const bounds: Bounds = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
-  // Iterative pre-order walk: a plan of deep nested loops would overflow a recursive one.
-  const stack: Array<[HierarchyPointNode<Item>, LayoutNode | undefined]> = [[laidOut, undefined]];
-  while (stack.length) {
-    const [h, parent] = stack.pop()!;
-    const { node, group } = h.data;
+  const parents = new Map<Placed, LayoutNode>();
+  for (const box of order) {
+    const parent = box === rootBox ? undefined : parents.get(box);
+    const { node, group } = box.item;
+    const x = box.column * (NODE_WIDTH + GAP_X);
+    const y = box.depth * (NODE_HEIGHT + GAP_Y);
     let ln: LayoutNode;
     if (group) {
       const open = grouping?.expanded.has(group.id) ?? false;
@@ -105,9 +173,9 @@ export function layoutPlan(plan: Plan, collapsed: ReadonlySet<number>, grouping?
         id: groupBoxId(group.id),
         node,
         group,
-        level: h.depth + 1,
-        x: h.x,
-        y: h.y,
+        level: box.depth + 1,
+        x,
+        y,
         parent,
         children: [],
         collapsed: !open,
@@ -118,9 +186,9 @@ export function layoutPlan(plan: Plan, collapsed: ReadonlySet<number>, grouping?
       ln = {
         id: node.id,
         node,
-        level: h.depth + 1,
-        x: h.x,
-        y: h.y,
+        level: box.depth + 1,
+        x,
+        y,
         parent,
         children: [],
         collapsed: isCollapsed,
@@ -130,12 +198,15 @@ export function layoutPlan(plan: Plan, collapsed: ReadonlySet<number>, grouping?
     nodes.push(ln);
     byId.set(ln.id, ln);
     parent?.children.push(ln);
-    bounds.x0 = Math.min(bounds.x0, h.x - NODE_WIDTH / 2);
-    bounds.x1 = Math.max(bounds.x1, h.x + NODE_WIDTH / 2);
-    bounds.y0 = Math.min(bounds.y0, h.y);
-    bounds.y1 = Math.max(bounds.y1, h.y + NODE_HEIGHT);
-    const kids = h.children ?? [];
-    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], ln]);
+    for (const kid of box.kids) {
+      kid.column = box.column + kid.offset;
+      parents.set(kid, ln);
+    }
+    parents.delete(box);
+    bounds.x0 = Math.min(bounds.x0, x - NODE_WIDTH / 2);
+    bounds.x1 = Math.max(bounds.x1, x + NODE_WIDTH / 2);
+    bounds.y0 = Math.min(bounds.y0, y);
+    bounds.y1 = Math.max(bounds.y1, y + NODE_HEIGHT);
   }
   return { nodes, byId, bounds, grouping };
 }

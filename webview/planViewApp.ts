@@ -7,6 +7,7 @@ import {
   type CompareTransforms,
   type HostToWebviewMessage,
   type Insight,
+  type PlanNode,
   type PlanViewState,
   type TuningResult,
   type ZoomTransformState,
@@ -14,7 +15,10 @@ import {
 import { CompareView, sameComparison, type Comparison } from './compareView';
 import { renderDetails } from './detailsPane';
 import { h } from './dom';
+import { nodeShare } from './heat';
 import { backgroundColour, serialisePlans, svgToPng } from './exportImage';
+import { DataDrawer } from './dataDrawer';
+import { groupInsights, type InsightGroup } from './insightGroups';
 import { renderInsights } from './insightsList';
 import { PlanCanvas } from './planCanvas';
 import { renderGroupDetails } from './groupDetails';
@@ -59,6 +63,9 @@ export class PlanViewApp {
   });
   private persistTimer?: ReturnType<typeof setTimeout>;
   private readonly canvas: PlanCanvas;
+  private readonly drawer: DataDrawer;
+  private insightGroups: InsightGroup[] = [];
+  private side?: HTMLElement;
   private readonly app = h('div', { className: 'app empty' });
   private readonly topbar = h('div', { className: 'topbar' });
   private readonly busy = h('div', { className: 'busy', attrs: { role: 'status', hidden: true } });
@@ -75,7 +82,23 @@ export class PlanViewApp {
       select: (id, via) => this.selectNode(id, { post: true, reveal: via === 'pointer', ensureVisible: true }),
       toggle: (id) => this.toggle(id),
       transformChanged: () => this.persistSoon(),
+      fit: () => this.canvas.fitReadable(this.selectedId),
+      hotPath: () => this.followHotPath(),
     });
+    this.canvas.element.setAttribute(
+      'aria-label',
+      'Query plan tree. Arrow keys move, Enter collapses, H follows the hot path, F fits.',
+    );
+    for (const section of [this.insightsSection, this.detailsSection])
+      section.addEventListener('vsc-collapsible-toggle', () => this.updateSideRoom());
+    this.drawer = new DataDrawer(
+      (id) => this.revealNode(id, true),
+      // The tree's pane changed height: keep the selection in sight once the canvas has its new size.
+      () =>
+        requestAnimationFrame(() => {
+          if (this.selectedId !== undefined) this.canvas.keepInSight(this.selectedId);
+        }),
+    );
   }
 
   start(boot?: { scriptStartMs: number }): void {
@@ -163,17 +186,25 @@ export class PlanViewApp {
     this.groups = findSiblingGroups(plan);
     this.expandedGroups = new Set((view?.expandedGroupIds ?? []).filter((id) => this.groups.byId.has(id)));
     this.collapsed = new Set(view ? view.collapsedIds : defaultCollapsed(plan, undefined, this.grouping()));
-    const hotspot = plan.nodes.find((n) => n.metrics.hotspotRank === 1);
+    // The view opens on hotspot #1; in a plan where no node reaches a hotspot's share, on the node with most own time.
+    const hotspot =
+      plan.nodes.find((n) => n.metrics.hotspotRank === 1) ??
+      plan.nodes.reduce<PlanNode | undefined>(
+        (best, n) => (best === undefined || nodeShare(plan, n) > nodeShare(plan, best) ? n : best),
+        undefined,
+      );
     const selected = view?.selectedNodeId ?? hotspot?.id ?? 0;
     this.selectedId = this.exists(selected) ? selected : 0;
     this.buildChrome(shown);
     this.layout = layoutPlan(plan, this.collapsed, this.grouping());
-    this.canvas.show(plan, this.layout, this.selectedId, view?.transform ?? 'fit');
-    // A fresh view opens on the top of the plan; the #1 hotspot it selected must be in sight too.
-    if (!view?.transform && this.selectedId !== undefined) this.canvas.ensureVisible(this.selectedId);
+    // A fresh view opens fitted if the tree fits at a readable scale, else readable and centred on the #1 hotspot.
+    if (view?.transform) this.canvas.show(plan, this.layout, this.selectedId, view.transform);
+    else this.canvas.showReadable(plan, this.layout, this.selectedId);
+    this.drawer.show(plan, this.selectedId !== undefined && this.selectedId >= 0 ? this.selectedId : undefined);
     this.renderDetails();
-    this.search = new NodeSearch(plan);
-    this.matches = this.search.find(this.searchBar.value);
+    // The search index is built on the first query: a 10,000-node plan's first paint does not wait for it.
+    this.search = undefined;
+    this.matches = this.searchBar.value ? this.searchIndex().find(this.searchBar.value) : [];
     this.matchIndex = undefined;
     this.updateHighlights();
     this.persistSoon();
@@ -189,9 +220,14 @@ export class PlanViewApp {
       shown.insightsToFollow = undefined;
       this.renderInsightsList(shown);
     }
-    this.search = new NodeSearch(shown.result.plan);
+    this.search = undefined;
     this.renderDetails();
     this.persistSoon();
+  }
+
+  private searchIndex(): NodeSearch {
+    this.search ??= new NodeSearch(this.shown!.result.plan);
+    return this.search;
   }
 
   /** For the host's "first paint" log: a rAF callback runs before its frame is painted, a task queued from it after. */
@@ -222,29 +258,40 @@ export class PlanViewApp {
     this.detailsSection.className = 'details-section-host';
     this.detailsSection.replaceChildren(this.detailsBody);
 
-    const legend = h(
-      'div',
-      { className: 'legend', attrs: { 'aria-hidden': 'true' } },
-      h('span', { className: 'l4', text: '≥40%' }),
-      h('span', { className: 'l3', text: '≥20%' }),
-      h('span', { className: 'l2', text: '≥10%' }),
-      h('span', { className: 'l1', text: '≥2% of time' }),
-    );
-    if (!this.canvas.element.querySelector('.legend')) this.canvas.element.append(legend);
     const side = h(
       'aside',
       { className: 'side', attrs: { 'aria-label': 'Insights and node details' } },
       this.insightsSection,
       this.detailsSection,
     );
-    this.app.replaceChildren(this.topbar, this.busy, h('div', { className: 'main' }, this.canvas.element, side));
+    // The tree's pane takes the room the side panes leave; collapsing a side pane gives its room back to the tree.
+    const tree = h('div', { className: 'tree-pane' }, this.canvas.element, this.drawer.element);
+    this.side = side;
+    this.app.replaceChildren(this.topbar, this.busy, h('div', { className: 'main' }, tree, side));
+    this.updateSideRoom();
+  }
+
+  /** A side pane closed gives its room to the tree: closed panes shrink to their headings. */
+  private updateSideRoom(): void {
+    const side = this.side;
+    if (!side) return;
+    const open = [this.insightsSection, this.detailsSection].filter((s) => s.open).length;
+    side.classList.toggle('all-closed', open === 0);
+    side.classList.toggle('one-closed', open === 1);
+    requestAnimationFrame(() => {
+      if (this.selectedId !== undefined) this.canvas.keepInSight(this.selectedId);
+    });
   }
 
   private renderInsightsList(shown: Shown): void {
     const { result } = shown;
     const total = shown.insightsToFollow ?? result.insights.length;
     this.insightsSection.heading = `Insights (${total})`;
-    const list = renderInsights(result.insights, result.plan, (insight) => this.activateInsight(insight));
+    this.insightGroups = groupInsights(result.insights, result.plan);
+    const list = renderInsights(this.insightGroups, result.plan, {
+      activate: (group) => this.activateInsight(group),
+      selectNode: (id) => this.revealNode(id, true),
+    });
     const more = total - result.insights.length;
     this.insightsBody.replaceChildren(
       list,
@@ -269,21 +316,23 @@ export class PlanViewApp {
       b.addEventListener('click', action);
       bar.append(b);
     };
-    button('fit-button', 'Fit', () => this.canvas.fit(), { title: 'Fit the plan to the view (F)' });
+    button('fit-button', 'Fit', () => this.canvas.fitReadable(this.selectedId), {
+      title: 'Fit the plan to the view, never smaller than readable (F)',
+    });
     button('expand-all-button', 'Expand all', () => this.expandAll(), { title: 'Expand every collapsed subtree' });
+    button('hot-path-button', 'Hot path ↓', () => this.followHotPath(), {
+      title: 'Select the child with the most time, revealing it (H)',
+    });
     button('copy-json-button', 'Copy plan', () => this.api.postMessage({ type: 'copyPlanJson' }), {
       title: 'Copy the raw EXPLAIN output',
     });
     button('open-report-button', 'Open report', () => this.api.postMessage({ type: 'openReport' }));
-    button('share-button', 'Copy for sharing', () => this.api.postMessage({ type: 'copyPlanForSharing' }), {
+    button('share-button', 'Share', () => this.api.postMessage({ type: 'copyPlanForSharing' }), {
       title: 'Copy the plan with table, column and index names and literals replaced',
     });
-    button(
-      'compare-previous-button',
-      'Compare with previous',
-      () => this.api.postMessage({ type: 'compareWithPrevious' }),
-      { title: 'Compare with the previous plan of this statement' },
-    );
+    button('compare-previous-button', 'Compare', () => this.api.postMessage({ type: 'compareWithPrevious' }), {
+      title: 'Compare with the previous plan of this statement',
+    });
     this.exportButtons(bar);
     button('explain-again-button', 'Explain again', () => this.api.postMessage({ type: 'explainAgain' }), {
       secondary: false,
@@ -379,6 +428,7 @@ export class PlanViewApp {
     if (!shown || !this.exists(id)) return;
     this.selectedId = id;
     this.canvas.setSelected(id);
+    this.drawer.setSelected(id >= 0 ? id : undefined);
     if (options.center) this.canvas.centerOn(id);
     else if (options.ensureVisible) this.canvas.ensureVisible(id);
     this.renderDetails();
@@ -409,13 +459,15 @@ export class PlanViewApp {
     this.selectNode(id, { post, reveal: false, center: true });
   }
 
-  private activateInsight(insight: Insight): void {
+  private activateInsight(group: InsightGroup): void {
     const shown = this.shown;
     if (!shown) return;
+    const index = this.insightGroups.indexOf(group);
     this.insightsBody
-      .querySelectorAll('.insight')
-      .forEach((el, i) => el.classList.toggle('active', shown.result.insights[i] === insight));
-    const nodeId = insight.nodeIds.find((id) => shown.result.plan.nodes[id] !== undefined);
+      .querySelectorAll<HTMLElement>('button.insight')
+      .forEach((el) => el.classList.toggle('active', Number(el.dataset.index) === index));
+    const insight = group.insights[0];
+    const nodeId = group.nodeIds[0] ?? insight.nodeIds.find((id) => shown.result.plan.nodes[id] !== undefined);
     if (nodeId !== undefined) this.revealNode(nodeId, true);
     const range = insight.sqlRange ?? (nodeId === undefined ? undefined : shown.result.nodeRanges[nodeId]);
     if (range) this.api.postMessage({ type: 'revealSqlRange', range, nodeId, ruleId: insight.ruleId });
@@ -434,6 +486,25 @@ export class PlanViewApp {
     // A selected group's details say whether it is open.
     else if (this.selectedId === id && groupId !== undefined) this.renderDetails();
     this.persistSoon();
+  }
+
+  /**
+   * Moves the selection to the child of the selected node with the most inclusive time (total cost in an
+   * estimate-only plan), expanding and opening groups as needed, and centres it: H follows the hot path down.
+   */
+  private followHotPath(): void {
+    const plan = this.shown?.result.plan;
+    if (!plan) return;
+    const groupId = this.selectedId === undefined ? undefined : groupIdOfBox(this.selectedId);
+    const group = groupId === undefined ? undefined : this.groups.byId.get(groupId);
+    const weight = (n: (typeof plan.nodes)[number]) =>
+      plan.analyzed ? n.metrics.inclusiveTimeMs : (n.fields['Total Cost'] ?? 0);
+    const from = group ? group.members : (plan.nodes[this.selectedId ?? 0] ?? plan.root).children;
+    const next = from.reduce<(typeof plan.nodes)[number] | undefined>(
+      (best, n) => (best === undefined || weight(n) > weight(best) ? n : best),
+      undefined,
+    );
+    if (next) this.revealNode(next.id, true);
   }
 
   private expandAll(): void {
@@ -483,7 +554,7 @@ export class PlanViewApp {
   }
 
   private onQuery(text: string): void {
-    this.matches = this.search?.find(text) ?? [];
+    this.matches = this.shown && text ? this.searchIndex().find(text) : [];
     this.matchIndex = undefined;
     if (this.matches.length) this.goToMatch(0);
     else this.updateHighlights();

@@ -50,21 +50,71 @@ body {
 
 /* main area */
 .main { display: flex; flex: 1; min-height: 0; }
+/* The tree's pane: the canvas takes whatever the side panes, the header and the drawer leave (issue 13). */
+.tree-pane { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; }
+.tree-pane > .plan-canvas { min-height: 120px; }
 .plan-canvas { position: relative; flex: 1; min-width: 0; overflow: hidden; outline: none; cursor: grab;
   background-image: radial-gradient(color-mix(in srgb, var(--pv-fg) 9%, transparent) 1px, transparent 1px);
   background-size: 22px 22px; }
 .plan-canvas:active { cursor: grabbing; }
 .plan-canvas:focus-visible { outline: 1px solid var(--pv-focus); outline-offset: -1px; }
 .plan-svg { width: 100%; height: 100%; display: block; font-family: var(--vscode-font-family); }
-.legend { position: absolute; left: 12px; bottom: 10px; display: flex; gap: 12px; font-size: 11px; color: var(--pv-muted);
-  background: color-mix(in srgb, var(--pv-bg) 85%, transparent); padding: 4px 8px; border-radius: 4px; pointer-events: none; }
+.legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 11px; color: var(--pv-muted); padding: 0 4px; }
 .legend span::before { content: ''; display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; background: var(--sw); }
 .legend .l4 { --sw: var(--pv-red); } .legend .l3 { --sw: var(--pv-orange); } .legend .l2 { --sw: var(--pv-yellow); } .legend .l1 { --sw: var(--pv-green); }
 
-.side { width: 380px; flex: none; border-left: 1px solid var(--pv-border); background: var(--pv-side); overflow-y: auto; }
+/* The drawer under the tree: the legend and the tabs of the grid and totals views. */
+.drawer { flex: none; display: flex; flex-direction: column; border-top: 1px solid var(--pv-border); min-height: 0; }
+.drawer.open { flex: 0 0 40%; min-height: 140px; }
+.drawer-strip { display: flex; align-items: center; justify-content: space-between; flex-wrap: wrap; gap: 2px 8px; padding: 2px 8px; }
+.drawer-tabs { display: flex; gap: 2px; }
+.drawer-tab { background: none; border: none; border-bottom: 2px solid transparent; color: var(--pv-muted); font: inherit;
+  font-size: 12px; padding: 3px 8px; cursor: pointer; }
+.drawer-tab:hover { color: var(--pv-fg); }
+.drawer-tab[aria-selected="true"] { color: var(--pv-fg); border-bottom-color: var(--pv-focus); }
+.drawer-tab:focus-visible { outline: 1px solid var(--pv-focus); outline-offset: -1px; }
+.drawer-body { flex: 1; min-height: 0; display: flex; }
+.drawer-body[hidden] { display: none; }
+.grid-scroll { flex: 1; min-width: 0; overflow: auto; outline: none; }
+.grid-scroll:focus-visible { outline: 1px solid var(--pv-focus); outline-offset: -1px; }
+table.node-grid { border-collapse: separate; border-spacing: 0; min-width: 100%; font-size: 12px; font-variant-numeric: tabular-nums; }
+table.node-grid thead th { position: sticky; top: 0; z-index: 1; background: var(--pv-bg); text-align: right; padding: 0;
+  border-bottom: 1px solid var(--pv-border); font-weight: 600; white-space: nowrap; }
+table.node-grid thead th.col-node, table.node-grid thead th:first-child:not(.col-id) { text-align: left; }
+table.totals thead th { padding: 3px 8px; font-size: 11px; color: var(--pv-muted); }
+table.totals thead th:first-child { text-align: left; }
+.sort-button { background: none; border: none; color: var(--pv-muted); font: inherit; font-size: 11px; padding: 3px 8px; cursor: pointer; white-space: nowrap; }
+.sort-button:hover { color: var(--pv-fg); }
+th[aria-sort="ascending"] .sort-button, th[aria-sort="descending"] .sort-button { color: var(--pv-fg); }
+.sort-button:focus-visible { outline: 1px solid var(--pv-focus); outline-offset: -1px; }
+table.node-grid tbody tr { height: 24px; cursor: pointer; }
+table.node-grid tbody tr.grid-spacer { cursor: default; }
+table.node-grid td { padding: 0 8px; white-space: nowrap; text-align: right; border-bottom: 1px solid color-mix(in srgb, var(--pv-border) 50%, transparent); }
+table.node-grid td.col-node, table.totals td:first-child { text-align: left; max-width: 340px; overflow: hidden; text-overflow: ellipsis; }
+table.node-grid td.col-id { color: var(--pv-muted); }
+table.node-grid tbody tr:hover { background: var(--vscode-list-hoverBackground, transparent); }
+table.node-grid tbody tr.selected { background: var(--vscode-list-inactiveSelectionBackground, color-mix(in srgb, var(--pv-focus) 25%, transparent)); }
+.grid-scroll:focus-within tbody tr.selected { background: var(--vscode-list-activeSelectionBackground, color-mix(in srgb, var(--pv-focus) 35%, transparent));
+  color: var(--vscode-list-activeSelectionForeground, var(--pv-fg)); }
+table.node-grid tbody tr:focus-visible { outline: 1px solid var(--pv-focus); outline-offset: -1px; }
+.totals-scroll { padding: 0 0 4px; }
+
+.side { width: 360px; flex: none; border-left: 1px solid var(--pv-border); background: var(--pv-side); overflow-y: auto; }
+/* Both panes closed: the side keeps only their headings and the tree takes the width. */
+.side.all-closed { width: 190px; }
 @media (max-width: 760px) {
   .main { flex-direction: column; }
-  .side { width: auto; height: 45%; border-left: none; border-top: 1px solid var(--pv-border); }
+  /* Below the tree, as tall as its open panes need up to a third of the view: a closed pane gives its room back. */
+  .side, .side.all-closed { width: auto; height: auto; max-height: 27%; flex: 0 1 auto; border-left: none; border-top: 1px solid var(--pv-border); }
+  .side.one-closed { max-height: 15%; }
+  .topbar { flex-direction: column; align-items: stretch; gap: 6px; padding: 8px 12px 6px; }
+  .toolbar { max-width: none; justify-content: flex-start; }
+  .search { flex-basis: auto; justify-content: flex-start; }
+  .search vscode-textfield { width: 170px; }
+  .where { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: 11px; }
+  .stats { gap: 2px 16px; }
+  .stat.primary dd { font-size: 15px; }
+  .drawer.open { flex-basis: 45%; }
 }
 vscode-collapsible { --vscode-sideBar-background: var(--pv-side); }
 .side-body { padding: 6px 12px 12px; }
@@ -141,6 +191,17 @@ vscode-collapsible { --vscode-sideBar-background: var(--pv-side); }
 .insight.active { border-color: var(--pv-focus); }
 .insight-body { min-width: 0; display: flex; flex-direction: column; gap: 3px; }
 .insight-title { font-weight: 600; }
+.insight-title-row { display: flex; gap: 6px; align-items: baseline; justify-content: space-between; }
+.insight-count { flex: none; font-size: 11px; font-weight: 600; padding: 0 6px; border-radius: 8px;
+  background: var(--vscode-badge-background, var(--pv-border)); color: var(--vscode-badge-foreground, var(--pv-fg)); }
+.insight-share { font-size: 12px; }
+.insight-nodes { margin: 2px 0 0 26px; font-size: 12px; }
+.insight-nodes summary { cursor: pointer; color: var(--pv-muted); }
+.insight-nodes summary:focus-visible { outline: 1px solid var(--pv-focus); }
+.more-insights-button { margin-top: 6px; background: none; border: 1px solid var(--pv-border); border-radius: 4px; color: var(--vscode-textLink-foreground, var(--pv-blue));
+  font: inherit; font-size: 12px; padding: 4px 10px; cursor: pointer; }
+.more-insights-button[hidden] { display: none; }
+.more-insights-button:focus-visible { outline: 1px solid var(--pv-focus); }
 .insight-node { font-size: 12px; }
 .insight-suggestion { font-size: 12px; }
 .evidence { display: flex; flex-wrap: wrap; gap: 4px 10px; font-size: 12px; font-variant-numeric: tabular-nums; }

@@ -33,6 +33,8 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
   if (plan.jit) stat('JIT', `${formatMs(plan.jit.totalMs)} · ${plan.jit.functions} fn`);
   if (plan.triggers.length) stat('Triggers', formatMs(plan.triggers.reduce((t, x) => t + x.timeMs, 0)));
   stat('Nodes', String(plan.nodes.length));
+  // How many levels the tree has: a plan hundreds of levels deep says so before the user scrolls down it.
+  stat('Depth', String(plan.nodes.reduce((max, n) => Math.max(max, n.depth + 1), 0)), 'depth');
 
   const where = h('div', { className: 'where muted' });
   if (result.run) {
@@ -44,6 +46,8 @@ export function renderSummary(result: TuningResult, title: string, embeddedNote:
     where.append(result.planFile ? `Plan read from ${result.planFile}` : 'Pasted plan');
   }
 
+  // Cut to one line in a narrow view; the whole of it on hover.
+  where.title = where.textContent ?? '';
   const header = h('div', { className: 'summary' }, h('h1', { className: 'title', text: title }), stats, where);
   if (embeddedNote) {
     header.append(

@@ -18,6 +18,7 @@ import { TunerError } from '../../core/errors';
 import { analysePlanText, explainAndOptimize } from '../../core/pipeline/explainAndOptimize';
 import { runHealthChecks } from '../../core/health/runHealthChecks';
 import { mayHoldQueryCall } from '../../core/advice/nPlusOne/mayHoldQuery';
+import { ormLoopEntry, ormLoopReports } from '../commands/ormLoops';
 import { parsePlan } from '../../core/plan/parsePlan';
 import { formatMs } from '../../core/text/formatNumbers';
 import { adviseIndexesWithRewrites } from '../../core/pipeline/statementAdvice';
@@ -398,6 +399,9 @@ export async function findLoopsTool(
     const loops: Array<Record<string, unknown>> = [];
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
+      // ORM calls in loops (Prisma, Drizzle, TypeORM, Sequelize, knex): the batched form, never written here.
+      for (const r of await ormLoopReports(text, file, shown(file)))
+        loops.push(ormLoopEntry(r, editHunks(text, r.advice.edits)));
       if (!mayHoldQueryCall(text)) continue;
       const advice = await adviseNPlusOne(session, text, file, {
         measure: input.measure === true,

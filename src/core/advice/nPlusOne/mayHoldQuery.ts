@@ -9,3 +9,14 @@ const queryCall = /\.(query|raw|\$queryRaw(Unsafe)?|any|many|manyOrNone)\s*(<[^(
 export function mayHoldQueryCall(text: string): boolean {
   return queryCall.test(text);
 }
+
+/**
+ * The same cheap test for the ORM calls the ORM N+1 finder reads (Prisma, Drizzle, TypeORM, Sequelize, knex): a
+ * finder method or a builder's where, with or without a type argument.
+ */
+const ormCall =
+  /\.(findMany|findFirst|findUnique|findAll|findOne|findOneBy|findBy|findByPk|find|where|andWhere)\s*(<[^();]*>\s*)?\(/;
+
+export function mayHoldOrmCall(text: string): boolean {
+  return ormCall.test(text);
+}

@@ -50,6 +50,7 @@ export interface CommandArgs {
   /** With a payload it compares a suggestion before/after instead of asking which plans. */
   'pgTuner.comparePlans': [payload?: AdviceComparePayload];
   'pgTuner.copyPlanForSharing': [];
+  'pgTuner.suggestWorkloadIndexes': [];
 }
 
 export type CommandId = keyof CommandArgs;
@@ -84,6 +85,7 @@ const commandTable: { readonly [K in CommandId]: Omit<CommandSpec, 'id'> } = {
   'pgTuner.compareWithPrevious': { title: 'Compare with Previous Plan', inPalette: true },
   'pgTuner.comparePlans': { title: 'Compare Plans…', inPalette: true },
   'pgTuner.copyPlanForSharing': { title: 'Copy Plan for Sharing', inPalette: true },
+  'pgTuner.suggestWorkloadIndexes': { title: 'Suggest Indexes for the Workload', inPalette: true },
 };
 
 export const commandSpecs: readonly CommandSpec[] = Object.entries(commandTable).map(([id, spec]) => ({

@@ -22,6 +22,7 @@ import { selectConnection } from './commands/selectConnection';
 import { showHealthReport } from './commands/showHealthReport';
 import { showInPlan } from './commands/showInPlan';
 import { suggestIndexesAndRewrites } from './commands/suggestIndexesAndRewrites';
+import { suggestWorkloadIndexes } from './workload/suggestWorkloadIndexes';
 
 export const commandFactories: Record<CommandId, CommandFactory> = {
   'pgTuner.explainAndOptimize': explainAndOptimize,
@@ -45,4 +46,5 @@ export const commandFactories: Record<CommandId, CommandFactory> = {
   'pgTuner.compareWithPrevious': compareWithPrevious,
   'pgTuner.comparePlans': comparePlans,
   'pgTuner.copyPlanForSharing': copyPlanForSharing,
+  'pgTuner.suggestWorkloadIndexes': suggestWorkloadIndexes,
 };

@@ -83,7 +83,16 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
   it('lists the statements in the order asked for, each with its share and figures', () => {
     const byTotal = topQueryNodes({ result: results.get('total')!, connectionKind: 'server' });
     const statements = byTotal.filter((n): n is StatementNode => n.kind === 'statement');
-    assert.equal(statements.length, byTotal.length, 'no notes on a preloaded server with the extension');
+    // No note on a preloaded server with the extension but the one on pg-tuner's own entries (its reads), last.
+    assert.equal(statements.length, byTotal.length - 1);
+    const own = byTotal[byTotal.length - 1];
+    assert.equal(own.kind, 'note');
+    assert.equal(own.id, 'note:own-statements');
+    assert.equal(own.label, "pg-tuner's own statements are kept apart");
+    assert.match(
+      own.tooltip ?? '',
+      /pg-tuner's own .*\n\nThe largest:\n- .+ in \d+ calls \(\d+\.\d% of all recorded time\): `/s,
+    );
     assert.equal(statements[0].label, 'SELECT pg_sleep($1)');
     assert.match(
       statements[0].description ?? '',
@@ -100,7 +109,9 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
     assert.match(statements[0].tooltip ?? '', /^\*\*#1 by total time\*\*\n\n```sql\nSELECT pg_sleep\(\$1\)\n```/);
     assert.match(statements[0].tooltip ?? '', /\| Calls \| 4 \(\d+\.\d%\) \|/);
 
-    const byCalls = topQueryNodes({ result: results.get('calls')!, connectionKind: 'server' }) as StatementNode[];
+    const byCalls = topQueryNodes({ result: results.get('calls')!, connectionKind: 'server' }).filter(
+      (n): n is StatementNode => n.kind === 'statement',
+    );
     assert.equal(byCalls[0].label, lookup);
     assert.equal(byCalls[0].statement.calls, 60);
     assert.match(byCalls[0].description ?? '', /^\d+\.\d% of calls · 60 calls · .+ total · .+ mean$/);
@@ -112,7 +123,9 @@ describe('Top Queries view items (real pg_stat_statements results)', function ()
   it('re-sorts a result by its own key (shares follow the key)', () => {
     const r = results.get('total')!;
     const reversed: TopQueriesResult = { ...r, orderBy: 'calls', statements: [...r.statements].reverse() };
-    const nodes = topQueryNodes({ result: reversed, connectionKind: 'server' }) as StatementNode[];
+    const nodes = topQueryNodes({ result: reversed, connectionKind: 'server' }).filter(
+      (n): n is StatementNode => n.kind === 'statement',
+    );
     const calls = nodes.map((n) => orderValue(n.statement, 'calls'));
     assert.deepEqual(
       calls,
@@ -286,12 +299,13 @@ describe('Top Queries view contributions (package.json)', () => {
     assert.match(vscodeignore, /^!media\/\*\.svg$/m, 'the icon is packaged');
   });
 
-  it('has refresh, order and health report on the view title, all of them table commands', () => {
+  it('has refresh, order, health report and workload indexes on the view title, all of them table commands', () => {
     const title = c.menus['view/title'].filter((m) => m.when === 'view == pgTuner.topQueries').map((m) => m.command);
     assert.deepEqual(title.sort(), [
       'pgTuner.orderTopQueries',
       'pgTuner.refreshTopQueries',
       'pgTuner.showHealthReport',
+      'pgTuner.suggestWorkloadIndexes',
     ]);
     const ids = new Set(commandSpecs.map((s) => s.id));
     for (const m of [...c.menus['view/title'], ...c.menus['view/item/context']])

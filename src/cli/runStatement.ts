@@ -7,6 +7,7 @@ import { openSession } from '../core/db/openSession';
 import type { SessionTarget } from '../core/db/openSession';
 import { dashboardDemoFiles } from '../core/demo/dashboardDemo';
 import { explainAndOptimize } from '../core/pipeline/explainAndOptimize';
+import { defaultLedgerPath, OwnScanLedger, planScans, recordOwnScans } from '../core/health/ownScans';
 import { rewriteNamedParameters } from '../core/sql/namedParameters';
 import { loadParser } from '../core/sql/parser';
 import { checkSyntax } from '../core/sql/splitStatements';
@@ -88,13 +89,16 @@ export async function runStatement(
   errorContext: ErrorContext,
 ): Promise<TuningResult> {
   const { sql, target } = await prepareStatement(source, db, io, errorContext);
-  return withSession(target, (session) =>
-    explainAndOptimize(session, sql, {
+  return withSession(target, async (session) => {
+    const result = await explainAndOptimize(session, sql, {
       analyze: db.analyze && !db.genericPlan,
       params: db.params.length > 0 ? db.params : undefined,
       genericPlan: db.genericPlan,
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
-    }),
-  );
+    });
+    // The scans this EXPLAIN ANALYZE made, so `pg-tuner health` does not count them as the application's.
+    await recordOwnScans(new OwnScanLedger(defaultLedgerPath(io.env)), session, planScans(result.plan));
+    return result;
+  });
 }

@@ -3,6 +3,7 @@ import { TunerError } from '../../core/errors';
 import { renderHealthReport } from '../../core/health/healthReport';
 import type { HealthResult } from '../../core/health/healthFinding';
 import { runHealthChecks } from '../../core/health/runHealthChecks';
+import { defaultLedgerPath, OwnScanLedger } from '../../core/health/ownScans';
 import type { Severity } from '../../core/insights/insight';
 import { formatMs } from '../../core/text/formatNumbers';
 import { formatEvidence } from '../../core/insights/formatEvidence';
@@ -55,7 +56,7 @@ export function formatHealth(result: HealthResult, colours: Colours): string {
 /** `pg-tuner health`: read-only checks with a score; --out writes the Markdown report. */
 export async function healthCommand(request: CliRequest, io: CommandIo): Promise<number> {
   const result = await withSession(workloadTarget(request, io), (session) =>
-    runHealthChecks(session, { signal: io.signal }),
+    runHealthChecks(session, { signal: io.signal, ownScans: new OwnScanLedger(defaultLedgerPath(io.env)) }),
   );
   if (request.out !== undefined) {
     try {

@@ -25,6 +25,8 @@ import { indent } from '../indent';
 import { globFiles } from '../inputs';
 import type { CommandIo } from '../io';
 import { sessionTarget } from '../runStatement';
+import { stopText } from '../../core/advice/nPlusOne/measureLoop';
+import { defaultLedgerPath, OwnScanLedger, recordOwnScans } from '../../core/health/ownScans';
 
 const scriptExtensions = new Set(['.ts', '.js', '.tsx', '.jsx', '.mjs', '.cjs', '.mts', '.cts']);
 /** Dependencies and build output: the loops worth changing are in the sources. */
@@ -185,7 +187,7 @@ function overlaps(a: SourceRange, b: SourceRange): boolean {
 function measuredLine(advice: NPlusOneAdvice): string | undefined {
   const m = advice.measurement;
   if (!m) return undefined;
-  const loop = `loop ${formatMs(m.loopMs)}${m.extrapolated ? ' (scaled from the parents run)' : ''}`;
+  const loop = `loop ${formatMs(m.loopMs)}${m.extrapolated ? ` (carried from ${m.sampledParents} sampled parents)` : ''}`;
   return `1 + ${m.parents} → 1 round trips: ${loop} vs single query ${formatMs(m.singleMs)} (${formatRatio(m.loopMs, m.singleMs)})`;
 }
 
@@ -211,6 +213,7 @@ function formatLoop(r: LoopReport, text: string, c: Colours): string {
       `Measured on ${m.where} (read-only transaction, median of ${m.samplesLoopMs.length}): ${measuredLine(a)}`,
     );
     body.push(`  Runs: loop ${formatSamples(m.samplesLoopMs)}; single query ${formatSamples(m.samplesSingleMs)}`);
+    body.push(`  Rounds: ${stopText(m)}.${m.extrapolated ? ` Sample: ${m.scaling}.` : ''}`);
     body.push(
       m.sameShape ? `  Same result shape: ${m.shapeNote}` : c.yellow(`  Different result shape: ${m.shapeNote}`),
     );
@@ -262,6 +265,8 @@ export function loopsMarkdown(result: LoopsResult, texts: Map<string, string>): 
         `| Round trips | ${m.roundTripsBefore} | ${m.roundTripsAfter} |`,
         '',
         `Time with the single query: ${formatRatio(m.loopMs, m.singleMs)}. ${m.sameShape ? 'Same result shape' : '**Different result shape**'}: ${m.shapeNote}`,
+        '',
+        `Rounds: ${stopText(m)}.${m.extrapolated ? ` Sample: ${m.scaling}.` : ''}`,
       );
     }
     out.push('', a.explanation, '', '```sql', a.combined.sql, '```', '');
@@ -326,14 +331,29 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
         result.database = session.label;
       }
       if (request.measure && session)
-        io.note(`Measuring ${found} loop(s) in ${path} on ${session.label} (read-only transaction)…`);
+        io.note(
+          `Measuring ${found} loop(s) in ${path} on ${session.label} (read-only transaction; a sample of the parents, rounds until the ratio is clear; Ctrl-C stops with the best result so far)…`,
+        );
+      let measuring = '';
       // Without --measure a server gives its catalog (column lists, primary key, the foreign-key index) and runs nothing.
       const advice = await advise.adviseNPlusOne(session, text, file, {
         measure: request.measure === true,
         maxParents: request.maxParents,
         statementTimeoutMs: request.database.timeoutMs,
         signal: io.signal,
+        // Progress goes to stderr, so stdout stays the result (JSON or Markdown).
+        onMeasuring: (f) => {
+          measuring = `${path}:${lineColumnAt(text, f.inner.range.start).line + 1}`;
+        },
+        onProgress: (p) => io.note(`  ${measuring}: ${p.message}`),
       });
+      if (session) {
+        // The scans our measurements made, so `pg-tuner health` does not count them as the application's.
+        const ledger = new OwnScanLedger(defaultLedgerPath(io.env));
+        for (const a of advice) if (a.measurement) await recordOwnScans(ledger, session, a.measurement.scans);
+        if (advice.some((a) => a.measurement?.stoppedBy === 'cancelled'))
+          io.note('Cancelled: showing the best result measured so far.');
+      }
       for (const f of findings) {
         if (!advice.some((a) => a.finding.inner.range.start === f.inner.range.start))
           result.withoutRewrite.push({ path, line: f.line });

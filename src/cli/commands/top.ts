@@ -72,12 +72,25 @@ export function formatTopQueries(result: TopQueriesResult, colours: Colours, wid
     });
     lines.push(
       colours.dim(
-        `Share: of the database's ${order === 'mean' ? 'total time' : topQueryOrderLabels[order]} across all ${formatCount(result.statementCount)} statements.`,
+        `Share: of the database's ${order === 'mean' ? 'total time' : topQueryOrderLabels[order]} across all ${formatCount(result.statementCount)} statements of the application (pg-tuner's own not counted).`,
       ),
     );
   }
-  if (result.notes.length > 0) lines.push('', formatNotes(result.notes, colours));
+  const own = result.notes.find((n) => n.kind === 'own-statements');
+  const others = result.notes.filter((n) => n !== own);
+  if (own) lines.push('', ...formatOwn(result, own, colours, width));
+  if (others.length > 0) lines.push('', formatNotes(others, colours));
   return `${lines.join('\n')}\n`;
+}
+
+/** pg-tuner's own entries: the note, then the largest of them, so none is hidden, only kept out of the ranking. */
+function formatOwn(result: TopQueriesResult, note: WorkloadNote, colours: Colours, width: number): string[] {
+  const lines = [colours.dim(note.message)];
+  for (const s of result.own.largest) {
+    const figures = `${formatMs(s.totalTimeMs).padStart(9)}  ${formatCount(s.calls).padStart(7)} calls  ${formatShare(s.shares.totalTime).padStart(6)}`;
+    lines.push(colours.dim(`  ${figures}  ${cut(oneLine(s.query), Math.max(30, width - figures.length - 4))}`));
+  }
+  return lines;
 }
 
 /** `pg-tuner top`: the top statements of pg_stat_statements; exit 1 when the extension cannot be read. */

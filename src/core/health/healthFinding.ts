@@ -7,6 +7,7 @@ import type { DatabaseSession } from '../db/session';
 import type { Evidence, Severity } from '../insights/insight';
 import type { HealthThresholds } from './thresholds';
 import type { IndexEntry } from './indexInventory';
+import type { TableScans } from './ownScans';
 
 export type HealthCheckId =
   | 'unindexed-foreign-key'
@@ -95,6 +96,8 @@ export interface HealthResult {
 export interface HealthContext {
   session: DatabaseSession;
   thresholds: HealthThresholds;
+  /** pg-tuner's own scans per table (`schema.name`, or `.name` when the schema is unknown), to subtract. */
+  ownScans?: ReadonlyMap<string, TableScans>;
   database: string;
   /** Memoized reads shared by several checks. */
   shared: SharedReads;

@@ -11,6 +11,7 @@ import { healthChecks } from './healthChecks';
 import { checkPenalty, healthScore, scoreRule } from './healthScore';
 import { readIndexInventory, type IndexEntry } from './indexInventory';
 import { defaultHealthThresholds, type HealthThresholds } from './thresholds';
+import { databaseKey, type OwnScanLedger, type TableScans } from './ownScans';
 
 export interface HealthOptions {
   thresholds?: Partial<HealthThresholds>;
@@ -18,6 +19,8 @@ export interface HealthOptions {
   only?: HealthCheckId[];
   /** Checked between checks. */
   signal?: AbortSignal;
+  /** pg-tuner's own measurement scans, recorded as they ran: subtracted from the tables' counters. */
+  ownScans?: OwnScanLedger;
 }
 
 function skipReason(err: unknown): string | undefined {
@@ -35,9 +38,14 @@ SELECT pg_catalog.current_database()::text AS database,
        (SELECT to_char(d.stats_reset AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM pg_catalog.pg_stat_database d
         WHERE d.datname = pg_catalog.current_database()) AS stats_since`);
   let indexes: Promise<IndexEntry[]> | undefined;
+  // Only what was recorded since this database's statistics were last reset is still in its counters.
+  let ownScans = new Map<string, TableScans>();
+  if (options.ownScans && session.kind === 'server')
+    ownScans = options.ownScans.totals(await databaseKey(session), meta.stats_since ?? undefined);
   const context: HealthContext = {
     session,
     thresholds,
+    ownScans,
     database: meta.database,
     shared: { indexes: () => (indexes ??= readIndexInventory(session)) },
   };

@@ -12,6 +12,7 @@ import {
   type StatementFigure,
 } from './statementColumns';
 import { tunerTag } from '../db/tunerTag';
+import { formatMs } from '../text/formatNumbers';
 
 /** What the list is ordered by: total time, mean time, calls, rows, shared blocks read, temp blocks written. */
 export type TopQueryOrder = 'total' | 'mean' | 'calls' | 'rows' | 'reads' | 'temp';
@@ -66,6 +67,23 @@ export interface TopStatement {
   /** The share of the figure the list is ordered by (for `mean`: of total time). */
   share: number;
   shares: StatementShares;
+  /**
+   * `pg-tuner` when the entry is one of our own statements (its text carries our tag, see ownRuns.ts): a catalog
+   * read, an EXPLAIN, or our run of an application's statement, which has a query id of its own. Such entries are
+   * not the user's workload: they are listed apart (TopQueriesResult.own), never in the ranking.
+   */
+  ranBy: 'application' | 'pg-tuner';
+}
+
+/** pg-tuner's own entries: how much they hold, and the largest of them, so nothing recorded goes unseen. */
+export interface OwnStatements {
+  statementCount: number;
+  totalTimeMs: number;
+  calls: number;
+  /** Of everything recorded (the application's statements and ours), 0..1. */
+  shareOfAllTime: number;
+  /** The largest by total time (at most `ownLimit`), shares of everything recorded. */
+  largest: TopStatement[];
 }
 
 export type WorkloadNoteKind =
@@ -74,7 +92,8 @@ export type WorkloadNoteKind =
   | 'extension-not-preloaded'
   | 'insufficient-privilege'
   | 'unknown-columns'
-  | 'utility-statements';
+  | 'utility-statements'
+  | 'own-statements';
 
 export interface WorkloadNote {
   kind: WorkloadNoteKind;
@@ -89,10 +108,15 @@ export interface TopQueriesResult {
   orderBy: TopQueryOrder;
   database: string;
   statements: TopStatement[];
-  /** Statements of this database that pg_stat_statements holds, before the limit. */
+  /** The application's statements of this database that pg_stat_statements holds, before the limit. */
   statementCount: number;
-  /** Sums over those statements, the denominators of the shares. */
+  /**
+   * Sums over those statements (listed or not, utility ones too), the denominators of the shares: the user's
+   * whole workload, without pg-tuner's own entries.
+   */
   totals: { totalTimeMs: number; calls: number; rows: number; sharedBlocksRead: number; tempBlocksWritten: number };
+  /** pg-tuner's own entries, apart from the workload. */
+  own: OwnStatements;
   extensionVersion?: string;
   /** pg_stat_statements_info.stats_reset (1.9+): the figures count from here. ISO text. */
   statsSince?: string;
@@ -107,6 +131,8 @@ export interface TopQueriesOptions {
   includeNested?: boolean;
   /** List utility statements too (VACUUM, GRANT, SET ROLE, …); default not, since they cannot be explained. */
   includeUtility?: boolean;
+  /** How many of pg-tuner's own entries to show in `own.largest` (default 3). */
+  ownLimit?: number;
 }
 
 /**
@@ -151,6 +177,7 @@ interface StatementRow extends Record<string, unknown> {
   temp_blks_read: number;
   temp_blks_written: number;
   blk_read_time: number | null;
+  own: boolean;
   statement_count: number;
   hidden_count: number;
   utility_count: number;
@@ -159,6 +186,9 @@ interface StatementRow extends Record<string, unknown> {
   sum_rows: number;
   sum_shared_blks_read: number;
   sum_temp_blks_written: number;
+  own_count: number;
+  own_total_time: number;
+  own_calls: number;
 }
 
 function emptyResult(
@@ -174,6 +204,7 @@ function emptyResult(
     statements: [],
     statementCount: 0,
     totals: { totalTimeMs: 0, calls: 0, rows: 0, sharedBlocksRead: 0, tempBlocksWritten: 0 },
+    own: { statementCount: 0, totalTimeMs: 0, calls: 0, shareOfAllTime: 0, largest: [] },
     extensionVersion,
     notes,
   };
@@ -184,13 +215,18 @@ function preloaded(preload: string | null): boolean | undefined {
   return preload.split(',').some((lib) => lib.trim().replace(/^"|"$/g, '') === 'pg_stat_statements');
 }
 
-/** The SELECT over the view, its figures mapped to fixed aliases. Column names come from our own table. */
+/**
+ * The SELECT over the view, its figures mapped to fixed aliases. Column names come from our own table.
+ * `own`: list pg-tuner's own entries (by total time, utility ones too) instead of the application's. Every row
+ * carries the sums of both groups.
+ */
 export function topQueriesSql(
   qualifiedView: string,
   columns: StatementColumns,
   orderBy: TopQueryOrder,
   includeNested: boolean,
   includeUtility = false,
+  own = false,
 ): string {
   const f = columns.figures;
   const col = (figure: StatementFigure): string => (f[figure] ? `s.${f[figure]}::float8` : 'NULL::float8');
@@ -214,25 +250,31 @@ export function topQueriesSql(
          ${col('blockReadTime')} AS blk_read_time
   FROM ${qualifiedView} s
   WHERE s.dbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) ${nested}
-    AND pg_catalog.strpos(s.query, '${tunerTag}') = 0
 ), t AS (
   -- Another role's text is hidden, so whether it is a utility statement is unknown: it stays listed.
-  SELECT s.*, (s.query = '${insufficientPrivilege}' OR s.query ~* $2) AS explainable FROM s
+  -- Our own entries are known by our tag; since our runs of an application's statement have a query id of their
+  -- own (ownRuns.ts), no call of the application is counted under that text.
+  SELECT s.*, (s.query = '${insufficientPrivilege}' OR s.query ~* $2) AS explainable,
+         coalesce(pg_catalog.strpos(s.query, '${tunerTag}') > 0, false) AS own FROM s
 ), w AS (
-  -- The totals (the shares' denominators) count every statement, listed or not.
+  -- The totals (the shares' denominators) count every statement of the application, listed or not.
   SELECT t.*,
-         count(*) OVER ()::int AS statement_count,
-         count(*) FILTER (WHERE t.query = '${insufficientPrivilege}') OVER ()::int AS hidden_count,
-         count(*) FILTER (WHERE NOT t.explainable) OVER ()::int AS utility_count,
-         coalesce(sum(t.total_time) OVER (), 0) AS sum_total_time,
-         coalesce(sum(t.calls) OVER (), 0) AS sum_calls,
-         coalesce(sum(t.rows) OVER (), 0) AS sum_rows,
-         coalesce(sum(t.shared_blks_read) OVER (), 0) AS sum_shared_blks_read,
-         coalesce(sum(t.temp_blks_written) OVER (), 0) AS sum_temp_blks_written
+         count(*) FILTER (WHERE NOT t.own) OVER ()::int AS statement_count,
+         count(*) FILTER (WHERE NOT t.own AND t.query = '${insufficientPrivilege}') OVER ()::int AS hidden_count,
+         count(*) FILTER (WHERE NOT t.own AND NOT t.explainable) OVER ()::int AS utility_count,
+         coalesce(sum(t.total_time) FILTER (WHERE NOT t.own) OVER (), 0) AS sum_total_time,
+         coalesce(sum(t.calls) FILTER (WHERE NOT t.own) OVER (), 0) AS sum_calls,
+         coalesce(sum(t.rows) FILTER (WHERE NOT t.own) OVER (), 0) AS sum_rows,
+         coalesce(sum(t.shared_blks_read) FILTER (WHERE NOT t.own) OVER (), 0) AS sum_shared_blks_read,
+         coalesce(sum(t.temp_blks_written) FILTER (WHERE NOT t.own) OVER (), 0) AS sum_temp_blks_written,
+         count(*) FILTER (WHERE t.own) OVER ()::int AS own_count,
+         coalesce(sum(t.total_time) FILTER (WHERE t.own) OVER (), 0) AS own_total_time,
+         coalesce(sum(t.calls) FILTER (WHERE t.own) OVER (), 0) AS own_calls
   FROM t
 )
-SELECT w.* FROM w ${includeUtility ? '' : 'WHERE w.explainable'}
-ORDER BY w.${orderAlias[orderBy]} DESC NULLS LAST, w.total_time DESC, w.query_id
+SELECT w.* FROM w
+WHERE ${own ? 'w.own' : `NOT w.own${includeUtility ? '' : ' AND w.explainable'}`}
+ORDER BY w.${own ? 'total_time' : orderAlias[orderBy]} DESC NULLS LAST, w.total_time DESC, w.query_id
 LIMIT $1`;
 }
 
@@ -304,12 +346,20 @@ export async function loadTopQueries(
       ext.version,
     );
   }
+  const ownLimit = options.ownLimit ?? 3;
   let rows: StatementRow[];
+  let ownRows: StatementRow[] = [];
   try {
     rows = await session.query<StatementRow>(
       topQueriesSql(qualifiedView, columns, orderBy, options.includeNested === true, options.includeUtility === true),
       [limit, explainableStatementPattern],
     );
+    // Our own entries are never hidden: the largest are read too, whenever there are any (or nothing else).
+    if ((rows.length === 0 || rows[0].own_count > 0) && ownLimit > 0)
+      ownRows = await session.query<StatementRow>(
+        topQueriesSql(qualifiedView, columns, orderBy, options.includeNested === true, true, true),
+        [ownLimit, explainableStatementPattern],
+      );
   } catch (err) {
     // 55000: "pg_stat_statements must be loaded via shared_preload_libraries".
     if (err instanceof TunerError && err.detail.code === '55000') {
@@ -330,7 +380,8 @@ export async function loadTopQueries(
     throw err;
   }
   const statsSince = await readStatsSince(session, ext.schema);
-  const first = rows[0];
+  // Every row carries the sums of both groups.
+  const first: StatementRow | undefined = rows[0] ?? ownRows[0];
   const totals = {
     totalTimeMs: first?.sum_total_time ?? 0,
     calls: first?.sum_calls ?? 0,
@@ -338,13 +389,14 @@ export async function loadTopQueries(
     sharedBlocksRead: first?.sum_shared_blks_read ?? 0,
     tempBlocksWritten: first?.sum_temp_blks_written ?? 0,
   };
-  const statements = rows.map((r, i): TopStatement => {
+  const ownTotals = { totalTimeMs: first?.own_total_time ?? 0, calls: first?.own_calls ?? 0 };
+  const toStatement = (r: StatementRow, i: number, of: typeof totals): TopStatement => {
     const shares: StatementShares = {
-      totalTime: ratio(r.total_time, totals.totalTimeMs),
-      calls: ratio(r.calls, totals.calls),
-      rows: ratio(r.rows, totals.rows),
-      sharedBlocksRead: ratio(r.shared_blks_read, totals.sharedBlocksRead),
-      tempBlocksWritten: ratio(r.temp_blks_written, totals.tempBlocksWritten),
+      totalTime: ratio(r.total_time, of.totalTimeMs),
+      calls: ratio(r.calls, of.calls),
+      rows: ratio(r.rows, of.rows),
+      sharedBlocksRead: ratio(r.shared_blks_read, of.sharedBlocksRead),
+      tempBlocksWritten: ratio(r.temp_blks_written, of.tempBlocksWritten),
     };
     const statement: TopStatement = {
       rank: i + 1,
@@ -362,6 +414,7 @@ export async function loadTopQueries(
       tempBlocksWritten: r.temp_blks_written,
       share: shareFor(orderBy, shares),
       shares,
+      ranBy: r.own ? 'pg-tuner' : 'application',
     };
     if (r.toplevel !== null) statement.toplevel = r.toplevel;
     if (r.min_time !== null) statement.minTimeMs = r.min_time;
@@ -370,7 +423,22 @@ export async function loadTopQueries(
     if (r.plan_time !== null) statement.totalPlanTimeMs = r.plan_time;
     if (r.blk_read_time !== null) statement.blockReadTimeMs = r.blk_read_time;
     return statement;
-  });
+  };
+  const statements = rows.map((r, i) => toStatement(r, i, totals));
+  // Our entries' shares are of everything recorded (ours and the application's): they are not in the workload.
+  // Rows, reads and temp blocks of ours are not summed apart, so those shares are of the application's sums.
+  const allTotals = {
+    ...totals,
+    totalTimeMs: totals.totalTimeMs + ownTotals.totalTimeMs,
+    calls: totals.calls + ownTotals.calls,
+  };
+  const own: OwnStatements = {
+    statementCount: first?.own_count ?? 0,
+    totalTimeMs: ownTotals.totalTimeMs,
+    calls: ownTotals.calls,
+    shareOfAllTime: ratio(ownTotals.totalTimeMs, allTotals.totalTimeMs),
+    largest: ownRows.map((r, i) => toStatement(r, i, allTotals)),
+  };
   const notes: WorkloadNote[] = [];
   const hidden = first?.hidden_count ?? 0;
   if (hidden > 0) {
@@ -385,6 +453,16 @@ export async function loadTopQueries(
     notes.push({
       kind: 'utility-statements',
       message: `${utility} utility statement${utility === 1 ? '' : 's'} (VACUUM, GRANT, SET, COPY, DDL, …) not listed: they cannot be explained; their time counts in the totals.`,
+      steps: [],
+    });
+  }
+  if (own.statementCount > 0) {
+    notes.push({
+      kind: 'own-statements',
+      message:
+        `${own.statementCount} entr${own.statementCount === 1 ? 'y is' : 'ies are'} pg-tuner's own (catalog reads, EXPLAINs, measurements; their text ends with ${tunerTag}): ` +
+        `${formatMs(own.totalTimeMs)} in ${own.calls} call${own.calls === 1 ? '' : 's'}, ${(own.shareOfAllTime * 100).toFixed(1)} % of all recorded time. ` +
+        'They are not listed and not in the shares: they are not your workload.',
       steps: [],
     });
   }
@@ -403,6 +481,7 @@ export async function loadTopQueries(
     statements,
     statementCount: first?.statement_count ?? 0,
     totals,
+    own,
     extensionVersion: ext.version,
     statsSince,
     notes,

@@ -37,9 +37,11 @@ export const measureRoundTrips: CommandFactory = (ctx) => async (uri: unknown, o
       async (session, progress, signal) => {
         progress.report({ message: 'running the loop and the single query…' });
         const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
+        // Cancel stops the rounds between two queries and keeps the best result so far.
         return adviseNPlusOne(session, document.getText(), document.fileName, {
           signal,
           statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
+          onProgress: (p) => progress.report({ message: p.message }),
         });
       },
     );

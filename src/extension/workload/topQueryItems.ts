@@ -64,6 +64,7 @@ const noteTitles: Record<WorkloadNoteKind, string> = {
   'insufficient-privilege': 'Some statements are hidden from this role',
   'unknown-columns': 'This pg_stat_statements version is not supported',
   'utility-statements': 'Utility statements are not listed',
+  'own-statements': "pg-tuner's own statements are kept apart",
 };
 
 /** The embedded database is built from the workspace's schema files and runs no application workload. */
@@ -192,9 +193,21 @@ export function workloadNoteNode(note: WorkloadNote): NoteNode {
     'insufficient-privilege',
     'extension-not-preloaded',
     'utility-statements',
+    'own-statements',
   ];
   const icon = informative.includes(note.kind) ? 'info' : 'warning';
   return noteNode(note.kind, noteTitles[note.kind], note.message, note.steps, icon);
+}
+
+/** The note on pg-tuner's own entries, its tooltip listing the largest of them (never hidden, only kept apart). */
+function ownNoteNode(note: WorkloadNote, result: TopQueriesResult): NoteNode {
+  const node = workloadNoteNode(note);
+  const largest = result.own.largest.map(
+    (s) =>
+      `- ${formatMs(s.totalTimeMs)} in ${formatCount(s.calls)} calls (${formatShare(s.shares.totalTime)} of all recorded time): \`${oneLine(s.query, 120).replace(/`/g, "'")}\``,
+  );
+  if (largest.length > 0) node.tooltip = `${node.tooltip}\n\nThe largest:\n${largest.join('\n')}`;
+  return node;
 }
 
 export interface TopQueriesViewInput {
@@ -213,7 +226,9 @@ export function topQueryNodes({ result, connectionKind }: TopQueriesViewInput): 
     nodes.push(noteNode('embedded', embeddedWorkloadNote.title, embeddedWorkloadNote.message, [], 'info'));
     return nodes;
   }
-  nodes.push(...result.notes.map(workloadNoteNode));
+  // pg-tuner's own entries are no fix to make: their note follows the statements.
+  const ownNote = result.notes.find((n) => n.kind === 'own-statements');
+  nodes.push(...result.notes.filter((n) => n !== ownNote).map(workloadNoteNode));
   if (result.status === 'unavailable') return nodes;
   if (result.statements.length === 0) {
     nodes.push({
@@ -225,9 +240,11 @@ export function topQueryNodes({ result, connectionKind }: TopQueriesViewInput): 
         'pg_stat_statements has no statements for this database since its last reset. Run the workload, then refresh.',
       icon: 'info',
     });
+    if (ownNote) nodes.push(ownNoteNode(ownNote, result));
     return nodes;
   }
   nodes.push(...sortTopStatements(result.statements, result.orderBy).map((s) => statementNode(s, result.orderBy)));
+  if (ownNote) nodes.push(ownNoteNode(ownNote, result));
   return nodes;
 }
 

@@ -81,7 +81,9 @@ function sourceTree(): string {
   return root;
 }
 
-const run = (args: string[], cwd: string) => runCli(['loops', ...args], { cwd });
+// The ledger of our own scans (written by --measure) goes to a directory of the test's, not the user's.
+const stateDir = mkdtempSync(join(tmpdir(), 'pg-tuner-state-'));
+const run = (args: string[], cwd: string) => runCli(['loops', ...args], { cwd, env: { PG_TUNER_STATE_DIR: stateDir } });
 
 describe('pg-tuner loops (built bundle)', function () {
   this.timeout(300_000);
@@ -287,13 +289,22 @@ describe('pg-tuner loops (built bundle)', function () {
       assert.equal(r.code, 0, r.stderr);
       assert.match(
         r.stderr,
-        /Measuring 1 loop\(s\) in src\/programs\.ts on .*loops_cli_test.* \(read-only transaction\)/,
+        /Measuring 1 loop\(s\) in src\/programs\.ts on .*loops_cli_test.* \(read-only transaction; a sample of the parents, rounds until the ratio is clear; Ctrl-C stops with the best result so far\)/,
+      );
+      // Progress on stderr as it goes: the warm-up, then each round.
+      assert.match(
+        r.stderr,
+        /^ {2}src\/programs\.ts:6: warm-up round: .*\n(.*\n)*? {2}src\/programs\.ts:6: round 1 of ≤ 5: loop ≈ /m,
       );
       assert.match(
         r.stdout,
-        /^ {3}Measured on \S*loops_cli_test\S* \(read-only transaction, median of 3\): 1 \+ 50 → 1 round trips: loop [\d.]+ m?s vs single query [\d.]+ m?s \([\d.]+× (lower|higher)\)$/m,
+        /^ {3}Measured on \S*loops_cli_test\S* \(read-only transaction, median of [1-5]\): 1 \+ 50 → 1 round trips: loop [\d.]+ m?s vs single query [\d.]+ m?s \([\d.]+× (lower|higher)\)$/m,
       );
-      assert.match(r.stdout, /^ {5}Runs: loop ([\d.]+ m?s, ){2}[\d.]+ m?s; single query ([\d.]+ m?s, ){2}[\d.]+ m?s$/m);
+      assert.match(r.stdout, /^ {5}Runs: loop ([\d.]+ m?s, )*[\d.]+ m?s; single query ([\d.]+ m?s, )*[\d.]+ m?s$/m);
+      assert.match(
+        r.stdout,
+        /^ {5}Rounds: (the ratio was clear after [3-5] rounds|[1-5] rounds?, (the most asked for|stopped at the time budget))\.$/m,
+      );
       assert.match(
         r.stdout,
         /^ {5}Same result shape: 50 parents, each with the same number of children in both forms\.$/m,
@@ -311,7 +322,7 @@ describe('pg-tuner loops (built bundle)', function () {
       assert.deepEqual(await indexNames(url), ['programs_pkey', 'tasks_pkey']);
     });
 
-    it('--measure --max-parents --json: the loop cut at 10 parents and scaled, the single query over all 50', async () => {
+    it('--measure --max-parents --json: the loop sampled at 10 parents and carried to all 50, the single query over all 50', async () => {
       const r = await run(['src', '--url', url, '--measure', '--max-parents', '10', '--json'], root);
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout) as LoopsResult;
@@ -326,10 +337,15 @@ describe('pg-tuner loops (built bundle)', function () {
           after: m.roundTripsAfter,
           extrapolated: m.extrapolated,
           sameShape: m.sameShape,
-          runs: [m.samplesLoopMs.length, m.samplesSingleMs.length],
+          sampled: m.sampledParents,
         },
-        { parents: 50, before: 51, after: 1, extrapolated: true, sameShape: true, runs: [3, 3] },
+        { parents: 50, before: 51, after: 1, extrapolated: true, sameShape: true, sampled: 10 },
       );
+      assert.equal(m.samplesLoopMs.length, m.samplesSingleMs.length);
+      assert.ok(m.samplesLoopMs.length >= 1 && m.samplesLoopMs.length <= 5);
+      assert.match(m.scaling, /for 10 of 50 parents \(spread over them\).* × 50$/);
+      // Progress went to stderr; stdout is the JSON alone.
+      assert.match(r.stderr, /round 1 of ≤ 5/);
       assert.ok(m.loopMs > 0 && m.singleMs > 0);
     });
 

@@ -11,32 +11,14 @@ import { parseSelect } from '../../sql/ast';
 import { readTableShapes } from '../../db/tableShapes';
 import { combinedQuery, type CombinedQuery } from './combinedQuery';
 import { findNPlusOne, type NPlusOneFinding } from './findNPlusOne';
-import { median } from '../../median';
+import { measureLoop, type MeasureLoopOptions, type NPlusOneMeasurement } from './measureLoop';
 
 export interface TextEdit {
   range: SourceRange;
   newText: string;
 }
 
-export interface NPlusOneMeasurement {
-  where: string;
-  /** Parent rows the loop ran for (and the single query returned). */
-  parents: number;
-  /** 1 + N round trips as the loop makes them, 1 for the single query. */
-  roundTripsBefore: number;
-  roundTripsAfter: number;
-  /** Median wall time through the session of the whole loop (1 + N queries) and of the single query, ms. */
-  loopMs: number;
-  singleMs: number;
-  samplesLoopMs: number[];
-  samplesSingleMs: number[];
-  ratio: number;
-  /** The loop was cut at maxParents and its time scaled to all parents. */
-  extrapolated: boolean;
-  /** Same parents, each with as many children, in both forms. */
-  sameShape: boolean;
-  shapeNote: string;
-}
+export type { MeasurementStop, NPlusOneMeasurement, NPlusOneProgress } from './measureLoop';
 
 export interface NPlusOneAdvice {
   id: 'n-plus-one-to-json-agg';
@@ -58,14 +40,11 @@ export interface NPlusOneAdvice {
   measurementNote?: string;
 }
 
-export interface AdviseNPlusOneOptions {
-  /** Most loop iterations actually run when measuring; default 1 000. */
-  maxParents?: number;
-  runs?: number;
-  statementTimeoutMs?: number;
-  signal?: AbortSignal;
+export interface AdviseNPlusOneOptions extends MeasureLoopOptions {
   /** false: with a session, read the catalog for the single query but run nothing (a quick fix's edit). */
   measure?: boolean;
+  /** Called before each loop is measured (its line), so progress can name it. */
+  onMeasuring?: (finding: NPlusOneFinding) => void;
 }
 
 /** The loop statement with its whole lines, so deleting it leaves no blank indentation behind. */
@@ -134,82 +113,9 @@ async function measure(
   combined: CombinedQuery,
   options: AdviseNPlusOneOptions,
 ): Promise<NPlusOneMeasurement> {
-  if (!session.inTransaction)
-    throw new TunerError('bad-input', 'This session cannot run statements inside one read-only transaction.');
-  const maxParents = options.maxParents ?? 1_000;
-  const runs = Math.max(1, options.runs ?? 3);
-  const outerSql = parseSelect(finding.outer.sql)?.text ?? finding.outer.sql;
-  const innerSql = parseSelect(finding.inner.sql)?.text ?? finding.inner.sql;
-  return session.inTransaction(
-    async (tx) => {
-      await tx.query('SET TRANSACTION READ ONLY');
-      // The code's queries and the combined one run below: what a rollback cannot undo is refused first.
-      for (const sql of [outerSql, innerSql, combined.sql]) await tx.checkStatement(sql);
-      const loopSamples: number[] = [];
-      const singleSamples: number[] = [];
-      let parents = 0;
-      let ran = 0;
-      const childCounts = new Map<string, number>();
-      let combinedRows: Array<Record<string, unknown>> = [];
-      const runLoop = async (): Promise<void> => {
-        const started = performance.now();
-        const rows = await tx.query(outerSql);
-        parents = rows.length;
-        ran = Math.min(rows.length, maxParents);
-        for (const row of rows.slice(0, ran)) {
-          const children = await tx.query(innerSql, [row[finding.keyColumn]]);
-          childCounts.set(String(row[finding.keyColumn]), children.length);
-        }
-        const elapsed = performance.now() - started;
-        loopSamples.push(ran < parents && ran > 0 ? (elapsed * parents) / ran : elapsed);
-      };
-      const runSingle = async (): Promise<void> => {
-        const started = performance.now();
-        combinedRows = await tx.query(combined.sql);
-        singleSamples.push(performance.now() - started);
-      };
-      // One unmeasured round of each warms the cache for both alike.
-      await runLoop();
-      await runSingle();
-      loopSamples.length = 0;
-      singleSamples.length = 0;
-      for (let i = 0; i < runs; i++) {
-        await runLoop();
-        await runSingle();
-      }
-      let mismatches = combinedRows.length === parents ? 0 : Math.abs(combinedRows.length - parents);
-      for (const row of combinedRows) {
-        const expected = childCounts.get(String(row[finding.keyColumn]));
-        const tasks = row[combined.arrayColumn];
-        const got = Array.isArray(tasks)
-          ? tasks.length
-          : typeof tasks === 'string'
-            ? (JSON.parse(tasks) as unknown[]).length
-            : -1;
-        if (expected !== undefined && expected !== got) mismatches++;
-      }
-      const loopMs = median(loopSamples);
-      const singleMs = median(singleSamples);
-      return {
-        where: session.label,
-        parents,
-        roundTripsBefore: 1 + parents,
-        roundTripsAfter: 1,
-        loopMs,
-        singleMs,
-        samplesLoopMs: loopSamples,
-        samplesSingleMs: singleSamples,
-        ratio: singleMs > 0 ? loopMs / singleMs : Infinity,
-        extrapolated: ran < parents,
-        sameShape: mismatches === 0,
-        shapeNote:
-          mismatches === 0
-            ? `${parents} parents, each with the same number of children in both forms${ran < parents ? ` (checked for the first ${ran})` : ''}.`
-            : `${mismatches} parent(s) differ in row count or number of children.`,
-      };
-    },
-    { statementTimeoutMs: options.statementTimeoutMs ?? 60_000, signal: options.signal },
-  );
+  const outer = parseSelect(finding.outer.sql)?.text ?? finding.outer.sql;
+  const inner = parseSelect(finding.inner.sql)?.text ?? finding.inner.sql;
+  return measureLoop(session, finding, { outer, inner }, combined, options);
 }
 
 export async function adviseNPlusOne(
@@ -271,7 +177,9 @@ export async function adviseNPlusOne(
     if (!finding.effect)
       advice.noEditReason = `No code change: ${finding.noEditReason ?? 'the loop’s effect is not one the single query reproduces'}.`;
     if (session && options.measure === false) advice.measurementNote = 'Not measured: only the catalog was read.';
+    else if (session && options.signal?.aborted) advice.measurementNote = 'Not measured: cancelled.';
     else if (session) {
+      options.onMeasuring?.(finding);
       try {
         advice.measurement = await measure(session, finding, combined, options);
       } catch (err) {

@@ -1,0 +1,310 @@
+/**
+ * Measures an N+1 loop against its single query, inside one read-only transaction, in a time a person can
+ * wait for: the loop's children run for a sample of the parents (spread over them, sized so that one round
+ * takes a fraction of the time budget), the loop's time is carried to every parent, rounds stop once the
+ * ratio is clear, progress is reported as it goes, and a cancel returns the best result so far.
+ *
+ * How the sample carries to the full count: a round's loop time = the outer query's time + the mean time of
+ * the sampled child queries × the number of parents (each parent costs one child query in the real loop).
+ */
+import type { DatabaseSession, TransactionScope } from '../../db/session';
+import { TunerError } from '../../errors';
+import { median } from '../../median';
+import { formatCount, formatMs } from '../../text/formatNumbers';
+import { asOwnRun } from '../../workload/ownRuns';
+import { readTransactionScans, scansBetween, type TableScans } from '../../health/ownScans';
+import type { CombinedQuery } from './combinedQuery';
+import type { NPlusOneFinding } from './findNPlusOne';
+
+export type MeasurementStop = 'clear-ratio' | 'max-rounds' | 'time-budget' | 'cancelled';
+
+export interface NPlusOneMeasurement {
+  where: string;
+  /** Parent rows the outer query returned (the loop would run one child query for each). */
+  parents: number;
+  /** 1 + N round trips as the loop makes them, 1 for the single query. */
+  roundTripsBefore: number;
+  roundTripsAfter: number;
+  /** Median over the rounds of the loop's time (carried to every parent) and of the single query's, ms. */
+  loopMs: number;
+  singleMs: number;
+  samplesLoopMs: number[];
+  samplesSingleMs: number[];
+  ratio: number;
+  /** Parents whose child query ran in each round (a spread sample; all of them when few). */
+  sampledParents: number;
+  /** The loop ran for a sample of the parents and its time was carried to all of them. */
+  extrapolated: boolean;
+  /** How the sample's time carries to the full count, in one sentence. */
+  scaling: string;
+  /** Why the rounds stopped. */
+  stoppedBy: MeasurementStop;
+  /** (highest − lowest) / median of the rounds' ratios: how clear the ratio is. */
+  ratioSpread: number;
+  /** Same parents, each with as many children, in both forms. */
+  sameShape: boolean;
+  shapeNote: string;
+  /** Sequential and index scans of each table the measurement made (this transaction's own counters). */
+  scans: TableScans[];
+}
+
+export interface NPlusOneProgress {
+  phase: 'warm-up' | 'round';
+  /** 0 in the warm-up, then 1, 2, … */
+  round: number;
+  maxRounds: number;
+  sampledParents: number;
+  parents: number;
+  elapsedMs: number;
+  /** The figures so far, once a round is complete. */
+  loopMs?: number;
+  singleMs?: number;
+  /** One line for a terminal or a notification. */
+  message: string;
+}
+
+export interface MeasureLoopOptions {
+  /** Most parents whose child query runs per round (the sample's upper bound); default 1 000. */
+  maxParents?: number;
+  /** Most measured rounds (after one warm-up round); default 5, at least 3 when time allows. */
+  runs?: number;
+  /** About how long the whole measurement may take, ms; default 30 000. The sample is sized from it. */
+  budgetMs?: number;
+  statementTimeoutMs?: number;
+  /** Stops the measurement between two queries; the best result so far is returned. */
+  signal?: AbortSignal;
+  onProgress?: (progress: NPlusOneProgress) => void;
+}
+
+/** Rounds whose ratios lie within this part of their median make the ratio clear. */
+const clearSpread = 0.25;
+const minRounds = 3;
+/** Progress while children run, at most this often. */
+const progressEveryMs = 1_000;
+
+/**
+ * 0..n-1 in an order whose every prefix is spread over the whole range (bit-reversed), so the children run
+ * before a budget cut are not just the first parents' (often the oldest or the smallest).
+ */
+export function spreadOrder(n: number): number[] {
+  if (n <= 1) return n === 1 ? [0] : [];
+  const bits = Math.ceil(Math.log2(n));
+  const reversed = (i: number): number => {
+    let r = 0;
+    for (let b = 0; b < bits; b++) if (i & (1 << b)) r |= 1 << (bits - 1 - b);
+    return r;
+  };
+  return Array.from({ length: n }, (_v, i) => i).sort((a, b) => reversed(a) - reversed(b));
+}
+
+/** `count` indices spread evenly over 0..total-1, in spread order. */
+function sampleIndices(total: number, count: number): number[] {
+  const k = Math.min(total, count);
+  return spreadOrder(k).map((i) => Math.floor((i * total) / k));
+}
+
+function spreadOf(ratios: number[]): number {
+  if (ratios.length < 2) return Infinity;
+  const m = median(ratios);
+  return m > 0 ? (Math.max(...ratios) - Math.min(...ratios)) / m : Infinity;
+}
+
+function ratioText(loopMs: number, singleMs: number): string {
+  if (singleMs <= 0) return '';
+  const r = loopMs / singleMs;
+  return r >= 1 ? `, ${r.toFixed(r >= 10 ? 0 : 1)}× slower as a loop` : `, ${(1 / r).toFixed(1)}× faster as a loop`;
+}
+
+interface Round {
+  loopMs: number;
+  singleMs: number;
+}
+
+export async function measureLoop(
+  session: DatabaseSession,
+  finding: NPlusOneFinding,
+  sql: { outer: string; inner: string },
+  combined: CombinedQuery,
+  options: MeasureLoopOptions,
+): Promise<NPlusOneMeasurement> {
+  if (!session.inTransaction)
+    throw new TunerError('bad-input', 'This session cannot run statements inside one read-only transaction.');
+  const maxParents = Math.max(1, options.maxParents ?? 1_000);
+  const maxRounds = Math.max(1, options.runs ?? 5);
+  const budgetMs = options.budgetMs ?? 30_000;
+  // The warm-up's loop may take this long; the measured rounds then run the sample it reached.
+  const roundBudgetMs = budgetMs / (Math.min(maxRounds, minRounds) + 2);
+  const signal = options.signal;
+  // Our runs of the application's statements, each with a query id of its own (see ownRuns.ts).
+  const outerSql = asOwnRun(sql.outer);
+  const innerSql = asOwnRun(sql.inner);
+  const combinedSql = asOwnRun(combined.sql);
+  const started = performance.now();
+  const elapsed = (): number => performance.now() - started;
+  const stopped = (): boolean => signal?.aborted === true;
+  // The abort is ours to handle between queries (the best result so far), not the transaction's to throw.
+  return session.inTransaction(
+    async (tx: TransactionScope) => {
+      await tx.query('SET TRANSACTION READ ONLY');
+      // The code's queries and the combined one run below: what a rollback cannot undo is refused first.
+      for (const text of [outerSql, innerSql, combinedSql]) await tx.checkStatement(text);
+      const scansBefore = await readTransactionScans(tx);
+      let parents = 0;
+      let sample: number[] = [];
+      const childCounts = new Map<string, number>();
+      let combinedRows: Array<Record<string, unknown>> = [];
+      let lastProgress = 0;
+      const report = (progress: Omit<NPlusOneProgress, 'maxRounds' | 'parents' | 'elapsedMs' | 'message'>): void => {
+        if (!options.onProgress) return;
+        const base = { ...progress, maxRounds, parents, elapsedMs: elapsed() };
+        const what =
+          progress.phase === 'warm-up'
+            ? `warm-up round: child queries of ${formatCount(progress.sampledParents)} of ${formatCount(parents)} parents run`
+            : `round ${progress.round} of ≤ ${maxRounds}`;
+        const figures =
+          progress.loopMs !== undefined && progress.singleMs !== undefined
+            ? `: loop ≈ ${formatMs(progress.loopMs)}${progress.sampledParents < parents ? ` (carried from ${formatCount(progress.sampledParents)} of ${formatCount(parents)} parents)` : ''} vs single query ${formatMs(progress.singleMs)}${ratioText(progress.loopMs, progress.singleMs)}`
+            : '';
+        options.onProgress({ ...base, message: `${what}${figures} (${formatMs(elapsed())} so far)` });
+      };
+
+      /** One run of the loop; `warmUp` picks the sample as it goes. undefined when cancelled half-way. */
+      const runLoop = async (warmUp: boolean): Promise<number | undefined> => {
+        const roundStart = performance.now();
+        const rows = await tx.query(outerSql);
+        const outerMs = performance.now() - roundStart;
+        if (warmUp) {
+          parents = rows.length;
+          sample = sampleIndices(parents, maxParents);
+        }
+        let childMs = 0;
+        let ran = 0;
+        for (const index of sample) {
+          if (stopped()) return undefined;
+          // The warm-up sizes the sample: it stops once a round would take too long (at least one child runs).
+          if (warmUp && ran > 0 && performance.now() - roundStart > roundBudgetMs) break;
+          const row = rows[index];
+          if (!row) continue;
+          const childStart = performance.now();
+          const children = await tx.query(innerSql, [row[finding.keyColumn]]);
+          childMs += performance.now() - childStart;
+          ran++;
+          childCounts.set(String(row[finding.keyColumn]), children.length);
+          if (warmUp && performance.now() - lastProgress > progressEveryMs) {
+            lastProgress = performance.now();
+            report({ phase: 'warm-up', round: 0, sampledParents: ran });
+          }
+        }
+        if (warmUp) sample = sample.slice(0, ran);
+        // Each parent costs one child query in the real loop: the sample's mean carries to all of them.
+        return ran === 0 ? outerMs : outerMs + (childMs / ran) * parents;
+      };
+      const runSingle = async (): Promise<number | undefined> => {
+        if (stopped()) return undefined;
+        const t = performance.now();
+        combinedRows = await tx.query(combinedSql);
+        return performance.now() - t;
+      };
+
+      // One round first, unmeasured unless nothing else is: it warms the cache for both forms alike and sizes the sample.
+      const warmLoop = await runLoop(true);
+      const warmSingle = warmLoop === undefined ? undefined : await runSingle();
+      if (warmLoop === undefined || warmSingle === undefined)
+        throw new TunerError('cancelled', 'Cancelled before the first round of the loop and the single query ended.');
+      report({ phase: 'warm-up', round: 0, sampledParents: sample.length, loopMs: warmLoop, singleMs: warmSingle });
+
+      const rounds: Round[] = [];
+      let stoppedBy: MeasurementStop = 'max-rounds';
+      for (let round = 1; round <= maxRounds; round++) {
+        if (stopped()) {
+          stoppedBy = 'cancelled';
+          break;
+        }
+        // Past the budget after the minimum (or any round, when the budget is long gone): what we have is the answer.
+        if (rounds.length > 0 && (elapsed() > budgetMs * 2 || (rounds.length >= minRounds && elapsed() > budgetMs))) {
+          stoppedBy = 'time-budget';
+          break;
+        }
+        const loopMs = await runLoop(false);
+        const singleMs = loopMs === undefined ? undefined : await runSingle();
+        if (loopMs === undefined || singleMs === undefined) {
+          stoppedBy = 'cancelled';
+          break;
+        }
+        rounds.push({ loopMs, singleMs });
+        const loopMedian = median(rounds.map((r) => r.loopMs));
+        const singleMedian = median(rounds.map((r) => r.singleMs));
+        report({ phase: 'round', round, sampledParents: sample.length, loopMs: loopMedian, singleMs: singleMedian });
+        if (
+          rounds.length >= minRounds &&
+          spreadOf(rounds.map((r) => (r.singleMs > 0 ? r.loopMs / r.singleMs : Infinity))) <= clearSpread
+        ) {
+          stoppedBy = 'clear-ratio';
+          break;
+        }
+      }
+      // Cancelled before a measured round ended: the warm-up round is the best there is.
+      const used = rounds.length > 0 ? rounds : [{ loopMs: warmLoop, singleMs: warmSingle }];
+      const scans = scansBetween(scansBefore, await readTransactionScans(tx));
+
+      let mismatches = combinedRows.length === parents ? 0 : Math.abs(combinedRows.length - parents);
+      for (const row of combinedRows) {
+        const expected = childCounts.get(String(row[finding.keyColumn]));
+        const tasks = row[combined.arrayColumn];
+        const got = Array.isArray(tasks)
+          ? tasks.length
+          : typeof tasks === 'string'
+            ? (JSON.parse(tasks) as unknown[]).length
+            : -1;
+        if (expected !== undefined && expected !== got) mismatches++;
+      }
+      const samplesLoopMs = used.map((r) => r.loopMs);
+      const samplesSingleMs = used.map((r) => r.singleMs);
+      const loopMs = median(samplesLoopMs);
+      const singleMs = median(samplesSingleMs);
+      const sampled = sample.length;
+      const extrapolated = sampled < parents;
+      return {
+        where: session.label,
+        parents,
+        roundTripsBefore: 1 + parents,
+        roundTripsAfter: 1,
+        loopMs,
+        singleMs,
+        samplesLoopMs,
+        samplesSingleMs,
+        ratio: singleMs > 0 ? loopMs / singleMs : Infinity,
+        sampledParents: sampled,
+        extrapolated,
+        scaling: extrapolated
+          ? `the loop ran the child query for ${formatCount(sampled)} of ${formatCount(parents)} parents (spread over them); its time is the outer query's plus their mean child-query time × ${formatCount(parents)}`
+          : `the loop ran the child query for all ${formatCount(parents)} parents`,
+        stoppedBy: rounds.length > 0 ? stoppedBy : 'cancelled',
+        ratioSpread: spreadOf(used.map((r) => (r.singleMs > 0 ? r.loopMs / r.singleMs : Infinity))),
+        sameShape: mismatches === 0,
+        shapeNote:
+          mismatches === 0
+            ? `${parents} parents, each with the same number of children in both forms${extrapolated ? ` (checked for the ${formatCount(sampled)} sampled)` : ''}.`
+            : `${mismatches} parent(s) differ in row count or number of children.`,
+        scans,
+      };
+    },
+    { statementTimeoutMs: options.statementTimeoutMs ?? 60_000 },
+  );
+}
+
+/** Why the rounds stopped, for a person: "the ratio was clear after 3 rounds". */
+export function stopText(m: NPlusOneMeasurement): string {
+  const n = m.samplesLoopMs.length;
+  const rounds = `${n} round${n === 1 ? '' : 's'}`;
+  switch (m.stoppedBy) {
+    case 'clear-ratio':
+      return `the ratio was clear after ${rounds} (within ${Math.round(clearSpread * 100)} %)`;
+    case 'max-rounds':
+      return `${rounds}, the most asked for`;
+    case 'time-budget':
+      return `${rounds}, stopped at the time budget`;
+    case 'cancelled':
+      return `cancelled: the best result so far, from ${rounds}`;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The table scans pg-tuner's own measurements made, so `health` does not report them as the application's.
+ *
+ * pg_stat_user_tables counts every scan of a table by any session, ours included, and has no per-session
+ * split. Two facts make our part knowable: inside a transaction, pg_stat_xact_user_tables holds this backend's
+ * not-yet-flushed counts (read at the start and end of a measurement transaction, the difference is exactly
+ * what it scanned), and an EXPLAIN ANALYZE plan says which tables it scanned sequentially, how many times and
+ * how many rows. Those figures are kept in a small ledger file per user (JSON, under the user's state
+ * directory), per server and database, with the time they were taken: the health check subtracts what was
+ * taken since the database's statistics were last reset, never more than the counter holds.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { DatabaseSession } from '../db/session';
+import type { Plan } from '../plan/planNode';
+
+/** One table's scans, by schema and name (unquoted). */
+export interface TableScans {
+  schema: string;
+  name: string;
+  seqScans: number;
+  /** Rows the sequential scans read (pg_stat's seq_tup_read). */
+  seqRowsRead: number;
+  indexScans: number;
+}
+
+interface Queryable {
+  query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
+interface XactRow extends Record<string, unknown> {
+  schema: string;
+  name: string;
+  seq_scan: number;
+  seq_tup_read: number;
+  idx_scan: number | null;
+}
+
+/** This backend's counts in the current transaction (pg_stat_xact_user_tables), tables with any scan. */
+export async function readTransactionScans(tx: Queryable): Promise<TableScans[]> {
+  const rows = await tx.query<XactRow>(
+    `SELECT schemaname::text AS schema, relname::text AS name, seq_scan::float8 AS seq_scan,
+            seq_tup_read::float8 AS seq_tup_read, idx_scan::float8 AS idx_scan
+     FROM pg_catalog.pg_stat_xact_user_tables WHERE seq_scan > 0 OR coalesce(idx_scan, 0) > 0`,
+  );
+  return rows.map((r) => ({
+    schema: r.schema,
+    name: r.name,
+    seqScans: r.seq_scan,
+    seqRowsRead: r.seq_tup_read,
+    indexScans: r.idx_scan ?? 0,
+  }));
+}
+
+const keyOf = (t: { schema: string; name: string }): string => `${t.schema}.${t.name}`;
+
+/** What was scanned between two reads of readTransactionScans in one transaction. */
+export function scansBetween(before: readonly TableScans[], after: readonly TableScans[]): TableScans[] {
+  const start = new Map(before.map((t) => [keyOf(t), t]));
+  const out: TableScans[] = [];
+  for (const t of after) {
+    const b = start.get(keyOf(t));
+    const d = {
+      schema: t.schema,
+      name: t.name,
+      seqScans: t.seqScans - (b?.seqScans ?? 0),
+      seqRowsRead: t.seqRowsRead - (b?.seqRowsRead ?? 0),
+      indexScans: t.indexScans - (b?.indexScans ?? 0),
+    };
+    if (d.seqScans > 0 || d.indexScans > 0) out.push(d);
+  }
+  return out;
+}
+
+/**
+ * The sequential scans an EXPLAIN ANALYZE plan made, per table: each Seq Scan node counts once per loop (a
+ * rescan is a new scan to pg_stat), its rows read being those it returned and those its filter removed. Only
+ * analyzed plans ran; a plan without ANALYZE scanned nothing. EXPLAIN names the schema only with VERBOSE:
+ * without it the schema is '' and the health check matches the table by name.
+ */
+export function planScans(plan: Plan): TableScans[] {
+  if (!plan.analyzed) return [];
+  const byTable = new Map<string, TableScans>();
+  for (const node of plan.nodes) {
+    const type = node.fields['Node Type'];
+    if (type !== 'Seq Scan' && type !== 'Index Scan' && type !== 'Index Only Scan') continue;
+    const name = node.fields['Relation Name'];
+    if (typeof name !== 'string') continue;
+    const schema = typeof node.fields['Schema'] === 'string' ? node.fields['Schema'] : '';
+    const loops = numberField(node.fields['Actual Loops']);
+    if (loops === 0) continue; // never executed
+    const entry = byTable.get(`${schema}.${name}`) ?? { schema, name, seqScans: 0, seqRowsRead: 0, indexScans: 0 };
+    if (type === 'Seq Scan') {
+      entry.seqScans += loops;
+      entry.seqRowsRead +=
+        (numberField(node.fields['Actual Rows']) + numberField(node.fields['Rows Removed by Filter'])) * loops;
+    } else entry.indexScans += loops;
+    byTable.set(`${schema}.${name}`, entry);
+  }
+  return [...byTable.values()];
+}
+
+function numberField(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+interface LedgerEntry extends TableScans {
+  /** Which server and database (see databaseKey). */
+  database: string;
+  /** ISO time the scans were made. */
+  at: string;
+}
+
+interface LedgerFile {
+  version: 1;
+  entries: LedgerEntry[];
+}
+
+/** Entries kept per file: the oldest go first (a reset of the statistics makes them moot anyway). */
+const maxEntries = 5_000;
+
+/** Where the ledger is kept: $PG_TUNER_STATE_DIR, else $XDG_STATE_HOME/pg-query-tuner, else ~/.local/state/pg-query-tuner. */
+export function defaultLedgerPath(env: NodeJS.ProcessEnv = process.env): string {
+  const dir =
+    env.PG_TUNER_STATE_DIR ??
+    join(
+      env.XDG_STATE_HOME && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state'),
+      'pg-query-tuner',
+    );
+  return join(dir, 'own-scans.json');
+}
+
+/**
+ * Names the server and database a session is on, the same from the CLI and the editor whatever label the
+ * connection has: address, port, database name and oid (a database dropped and made again is another one).
+ */
+export async function databaseKey(session: Queryable): Promise<string> {
+  const [row] = await session.query<{ key: string }>(
+    `SELECT coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), 'local') || ':' ||
+            pg_catalog.current_setting('port') || '/' || d.datname::text || '#' || d.oid::text AS key
+     FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()`,
+  );
+  return row.key;
+}
+
+export class OwnScanLedger {
+  constructor(readonly path: string) {}
+
+  private load(): LedgerFile {
+    try {
+      const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as Partial<LedgerFile>;
+      return { version: 1, entries: Array.isArray(parsed.entries) ? parsed.entries : [] };
+    } catch {
+      // No ledger yet, or one we cannot read: nothing recorded (the health check then subtracts nothing).
+      return { version: 1, entries: [] };
+    }
+  }
+
+  /** Adds the scans made just now on `database`; a ledger that cannot be written is left as it is. */
+  record(database: string, scans: readonly TableScans[], at = new Date()): void {
+    if (scans.length === 0) return;
+    const file = this.load();
+    file.entries.push(...scans.map((s) => ({ ...s, database, at: at.toISOString() })));
+    if (file.entries.length > maxEntries) file.entries = file.entries.slice(-maxEntries);
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      // Written whole and renamed, so a reader never sees half a file.
+      const temporary = `${this.path}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify(file));
+      renameSync(temporary, this.path);
+    } catch {
+      // A read-only home: the scans are not subtracted later, which the health report's wording allows for.
+    }
+  }
+
+  /** Sums per table (`schema.name`; schema '' for plans without one) of the scans on `database` since `since` (ISO). */
+  totals(database: string, since?: string): Map<string, TableScans> {
+    const from = since ? Date.parse(since) : -Infinity;
+    const out = new Map<string, TableScans>();
+    for (const e of this.load().entries) {
+      if (e.database !== database || !(Date.parse(e.at) >= from)) continue;
+      const key = keyOf(e);
+      const t = out.get(key) ?? { schema: e.schema, name: e.name, seqScans: 0, seqRowsRead: 0, indexScans: 0 };
+      t.seqScans += e.seqScans;
+      t.seqRowsRead += e.seqRowsRead;
+      t.indexScans += e.indexScans;
+      out.set(key, t);
+    }
+    return out;
+  }
+}
+
+/** Records `scans` made on the session's database; never fails the command it follows. */
+export async function recordOwnScans(
+  ledger: OwnScanLedger | undefined,
+  session: DatabaseSession,
+  scans: readonly TableScans[],
+): Promise<void> {
+  if (!ledger || scans.length === 0 || session.kind !== 'server') return;
+  try {
+    ledger.record(await databaseKey(session), scans);
+  } catch {
+    // The key could not be read (a broken connection): nothing to record against.
+  }
+}

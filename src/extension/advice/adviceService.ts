@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { rewriteByRef } from '../../core/advice/rewriteSuggestion';
 import { TunerError } from '../../core/errors';
 import type { AdviceStep } from '../../core/pipeline/statementAdvice';
+import { withSessionProgress } from '../connections/withSessionProgress';
 import type { TunerContext } from '../context';
 import { comparableIndex, comparableRewrite, indexComparison, type AdviceComparePayload } from './adviceComparison';
 import { statementAdviceRuleIds } from '../../core/insights/ruleIds';
@@ -86,45 +87,41 @@ export class AdviceService implements vscode.Disposable {
     const statementTimeoutMs = active.kind === 'server' ? active.setting.statementTimeoutMs : undefined;
     const started = performance.now();
     try {
-      const advice = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `${action} on ${connection}`, cancellable: true },
-        async (progress, token) => {
-          const onCancel = token.onCancellationRequested(() => abort.abort());
-          try {
-            const session = await ctx.connections.getSession(token);
-            throwIfAborted(abort.signal);
-            const stepMessage: Record<AdviceStep, string> = {
-              rewrites: 'rewrites: running both forms and comparing their rows…',
-              indexes: allowMeasuredWhatIf
-                ? 'indexes: building candidates in rolled-back transactions and timing them…'
-                : 'indexes: estimating (nothing is built on this connection)…',
-              combination:
-                'the chosen rewrite with its index: measuring original, rewrite, index and both (rolled back)…',
-            };
-            const { adviseStatement } = await import('../../core/pipeline/statementAdvice');
-            const advised = await adviseStatement(session, statement.sql, {
-              siblings: await siblingStatements(document.getText(), statement),
-              allowMeasuredWhatIf,
-              signal: abort.signal,
-              params: target.params,
-              statementTimeoutMs,
-              onStep: (step) => {
-                throwIfAborted(abort.signal);
-                progress.report({ message: stepMessage[step] });
-              },
-            });
-            return {
-              statement,
-              connection,
-              rewrites: advised.rewrites,
-              indexes: advised.indexes,
-              params: target.params,
-              combinationNote: advised.combinationNote,
-            } satisfies StatementAdvice;
-          } finally {
-            onCancel.dispose();
-          }
+      const advice = await withSessionProgress(
+        ctx.connections,
+        `${action} on ${connection}`,
+        async (session, progress, signal) => {
+          const stepMessage: Record<AdviceStep, string> = {
+            rewrites: 'rewrites: running both forms and comparing their rows…',
+            indexes: allowMeasuredWhatIf
+              ? 'indexes: building candidates in rolled-back transactions and timing them…'
+              : 'indexes: estimating (nothing is built on this connection)…',
+            combination:
+              'the chosen rewrite with its index: measuring original, rewrite, index and both (rolled back)…',
+          };
+          const { adviseStatement } = await import('../../core/pipeline/statementAdvice');
+          const advised = await adviseStatement(session, statement.sql, {
+            siblings: await siblingStatements(document.getText(), statement),
+            allowMeasuredWhatIf,
+            signal,
+            params: target.params,
+            statementTimeoutMs,
+            onStep: (step) => {
+              throwIfAborted(signal);
+              progress.report({ message: stepMessage[step] });
+            },
+          });
+          return {
+            statement,
+            connection,
+            rewrites: advised.rewrites,
+            indexes: advised.indexes,
+            params: target.params,
+            combinationNote: advised.combinationNote,
+          } satisfies StatementAdvice;
         },
+        // A newer run aborts this one, as Cancel does.
+        { signal: abort.signal },
       );
       if (this.running !== abort) return undefined;
       this.running = undefined;
@@ -204,31 +201,21 @@ export class AdviceService implements vscode.Disposable {
     }
     const connection = ctx.connections.activeLabel;
     try {
-      const { before, after, labels } = await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `Compare before/after on ${connection}`,
-          cancellable: true,
-        },
-        async (progress, token) => {
-          const abort = new AbortController();
-          const onCancel = token.onCancellationRequested(() => abort.abort());
-          try {
-            const session = await ctx.connections.getSession(token);
-            const { rewriteComparison } = await import('./rewriteComparison');
-            const active = ctx.connections.active;
-            return await rewriteComparison(session, rewrite, {
-              where: connection,
-              params: advice.params,
-              statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
-              lockTimeoutMs: ctx.config.lockTimeoutMs,
-              signal: abort.signal,
-              onStep: (step) =>
-                progress.report({ message: step === 'original' ? 'the statement as written…' : 'the rewrite…' }),
-            });
-          } finally {
-            onCancel.dispose();
-          }
+      const { before, after, labels } = await withSessionProgress(
+        ctx.connections,
+        `Compare before/after on ${connection}`,
+        async (session, progress, signal) => {
+          const { rewriteComparison } = await import('./rewriteComparison');
+          const active = ctx.connections.active;
+          return rewriteComparison(session, rewrite, {
+            where: connection,
+            params: advice.params,
+            statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
+            lockTimeoutMs: ctx.config.lockTimeoutMs,
+            signal,
+            onStep: (step) =>
+              progress.report({ message: step === 'original' ? 'the statement as written…' : 'the rewrite…' }),
+          });
         },
       );
       await ctx.showComparison(before, after, labels);

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { NPlusOneAdvice } from '../../core/advice/nPlusOne/adviseNPlusOne';
 import { mayHoldQueryCall } from '../../core/advice/nPlusOne/mayHoldQuery';
+import { commandLink, trustedCommands, vscodeCommand } from '../commandCalls';
 import type { TunerContext } from '../context';
 import { diagnosticSource } from '../diagnostics/tunerDiagnostics';
 import { toAction } from '../diagnostics/insightCodeActions';
@@ -110,11 +111,12 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
         vscode.CodeActionKind.QuickFix,
       );
       if (diagnostic) measure.diagnostics = [diagnostic];
-      measure.command = {
-        command: 'pgTuner.measureRoundTrips',
-        title: measure.title,
-        arguments: [document.uri.toString(), advice.finding.loopRange.start],
-      };
+      measure.command = vscodeCommand(
+        measure.title,
+        'pgTuner.measureRoundTrips',
+        document.uri.toString(),
+        advice.finding.loopRange.start,
+      );
       actions.push(measure);
     };
     for (const d of context.diagnostics) {
@@ -170,11 +172,11 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     );
     if (!advice) return undefined;
     const md = new vscode.MarkdownString(undefined, true);
-    md.isTrusted = { enabledCommands: ['pgTuner.measureRoundTrips'] };
+    md.isTrusted = trustedCommands('pgTuner.measureRoundTrips');
     for (const paragraph of nPlusOneHoverText(advice)) md.appendMarkdown(`${markdownLines(paragraph)}\n\n`);
-    const args = encodeURIComponent(JSON.stringify([document.uri.toString(), advice.finding.loopRange.start]));
+    const link = commandLink('pgTuner.measureRoundTrips', document.uri.toString(), advice.finding.loopRange.start);
     md.appendMarkdown(
-      `[$(pulse) Measure round trips on ${this.ctx.connections.activeLabel.replace(/[[\]]/g, '')}](command:pgTuner.measureRoundTrips?${args})`,
+      `[$(pulse) Measure round trips on ${this.ctx.connections.activeLabel.replace(/[[\]]/g, '')}](${link})`,
     );
     const r = advice.finding.inner.range;
     return new vscode.Hover(md, new vscode.Range(document.positionAt(r.start), document.positionAt(r.end)));

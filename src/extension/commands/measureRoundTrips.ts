@@ -38,11 +38,16 @@ export const measureRoundTrips: CommandFactory = (ctx) => async (uri: unknown, o
         progress.report({ message: 'running the loop and the single query…' });
         const { adviseNPlusOne } = await import('../../core/advice/nPlusOne/adviseNPlusOne');
         // Cancel stops the rounds between two queries and keeps the best result so far.
-        return adviseNPlusOne(session, document.getText(), document.fileName, {
+        const advices = await adviseNPlusOne(session, document.getText(), document.fileName, {
           signal,
           statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
           onProgress: (p) => progress.report({ message: p.message }),
         });
+        // The scans the measurement made, so the health report does not count them as the application's.
+        const { defaultLedgerPath, OwnScanLedger, recordOwnScans } = await import('../../core/health/ownScans');
+        const ledger = new OwnScanLedger(defaultLedgerPath());
+        for (const a of advices) if (a.measurement) await recordOwnScans(ledger, session, a.measurement.scans);
+        return advices;
       },
     );
     const found = adviceAt(advice, at) ?? advice[0];

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { AdviceService } from './advice/adviceService';
 import { registerNPlusOneChecks } from './advice/nPlusOneDiagnostics';
+import { registerOrmNPlusOneChecks } from './advice/ormNPlusOneChecks';
 import { commandFactories } from './commands';
 import { commandSpecs, type CommandId } from './commandTable';
 import { TunerContext } from './context';
@@ -61,6 +62,7 @@ export function startTuner(extension: vscode.ExtensionContext, entry: EntryTimin
       ...registerEmbeddedWarmup(ctx.connections),
       ...registerTopQueriesView(ctx),
       ...registerNPlusOneChecks(ctx),
+      ...registerOrmNPlusOneChecks(ctx),
     );
     ctx.log.info(
       `activated in ${entry.activateMs.toFixed(1)} ms; the rest of the extension loaded ${entry.requestedAfterMs.toFixed(0)} ms after it started, in ${(performance.now() - startedAt).toFixed(0)} ms`,

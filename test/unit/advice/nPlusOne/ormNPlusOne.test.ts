@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import pg from 'pg';
 import { adviseOrmNPlusOne, type OrmNPlusOneAdvice } from '../../../../src/core/advice/nPlusOne/findOrmNPlusOne';
+import { ormNPlusOneFix, ormNPlusOneHoverText } from '../../../../src/extension/advice/ormNPlusOneFix';
 import { testServer } from '../../../helpers/globalServer';
 import { urlFor } from '../../../helpers/testDatabase';
 import { useRewriteDatabase } from '../rewrite/rewriteDatabase';
@@ -370,6 +371,24 @@ describe('ORM N+1: each loop returns the same value before and after the fix, wi
       assert.match(advice.noEditReason ?? '', /^No code change: /);
     });
   }
+
+  it('the editor’s quick fix carries the advice’s edits; a loop without an edit gets the reason and the batched call in the hover', () => {
+    const path = join(fixtures, 'knexAssign.ts');
+    const [advice] = adviseOrmNPlusOne(readFileSync(path, 'utf8'), path);
+    const fix = ormNPlusOneFix(advice);
+    assert.deepEqual(fix.edits, advice.edits);
+    assert.match(fix.title, /knex query: one query for every user, grouped by user_id \(N → 1 round trips\)/);
+    const limitPath = join(fixtures, 'knexNoEditLimit.ts');
+    const [limited] = adviseOrmNPlusOne(readFileSync(limitPath, 'utf8'), limitPath);
+    const hover = ormNPlusOneHoverText(limited);
+    assert.ok(hover.some((p) => /\.limit\(\) applies per parent/.test(p.text ?? '')));
+    assert.ok(!hover.some((p) => p.code !== undefined || /to adapt by hand/.test(p.text ?? '')), 'no batched form');
+    const logPath = join(fixtures, 'drizzleNoEditLog.ts');
+    const [logged] = adviseOrmNPlusOne(readFileSync(logPath, 'utf8'), logPath);
+    assert.ok(
+      ormNPlusOneHoverText(logged).some((p) => p.code?.includes('inArray(orders.userId, all.map((user) => user.id))')),
+    );
+  });
 
   it('the reasons name what the fix cannot keep', () => {
     const reason = (name: string): string =>

@@ -15,6 +15,8 @@ import { spreadOrder } from '../../../../src/core/advice/nPlusOne/measureLoop';
 import { loadTopQueries } from '../../../../src/core/workload/topQueries';
 import { asOwnRun, ownRunAlias } from '../../../../src/core/workload/ownRuns';
 import { tunerTag } from '../../../../src/core/db/tunerTag';
+import { formatTopQueries } from '../../../../src/cli/commands/top';
+import { createColours } from '../../../../src/cli/colours';
 
 const dbName = `measure_loop_${process.pid}`;
 
@@ -171,6 +173,16 @@ describe('N+1 measurement: a sample, progress, early stop, cancel, and our runs 
       assert.ok(top.totals.calls <= appCalls && top.totals.calls >= 25, `${top.totals.calls} vs ${appCalls}`);
       assert.ok(top.own.calls <= ownCalls && top.own.calls > 0);
       assert.ok(Math.abs(child.shares.calls - 25 / top.totals.calls) < 1e-9);
+      // The terminal: the ranking without our entries, then the note and the largest of ours, never hidden.
+      const text = formatTopQueries(top, createColours(false), 200);
+      const [ranking, ownPart] = text.split(note.message);
+      assert.ok(ownPart !== undefined, text);
+      assert.ok(!ranking.includes(tunerTag), ranking);
+      assert.equal(
+        ownPart.split('\n').filter((l) => /^ {2}\s*[\d.]+ [µm]?s\s+[\d,]+ calls\s+[\d.]+%\s+\S/.test(l)).length,
+        top.own.largest.length,
+      );
+      assert.match(ranking, /across all \d+ statements of the application \(pg-tuner's own not counted\)/);
     } finally {
       await app.end();
     }

@@ -6,7 +6,7 @@ import type { DatabaseSession } from '../../db/session';
 import { loadParser } from '../../sql/parser';
 import { rewriteRef, type Rewrite, type RewriteId } from '../rewriteSuggestion';
 import { nodeAs, parseSelect, qualifiedName, walkNodes } from '../../sql/ast';
-import type { RewriteDraft, RewriteRule } from './rewriteDraft';
+import type { NoMatch, RewriteDraft, RewriteInput, RewriteRule } from './rewriteDraft';
 import { readTableShapes, type TableShapes } from '../../db/tableShapes';
 import { verifyRewrite, type VerifyOptions } from './verifyRewrite';
 import { aggregateBeforeJoin } from './aggregateBeforeJoin';
@@ -26,6 +26,42 @@ export const rewriteRules: RewriteRule[] = [
   countToExists,
   sargablePredicate,
 ];
+
+/** A rule that did not apply, and why (see NoMatch). */
+export interface DeclinedRule extends NoMatch {
+  id: RewriteId;
+}
+
+/** Every rule over the statement: match, then build for those that match; why the others did not. */
+export function applyRules(input: RewriteInput): { drafts: RewriteDraft[]; declined: DeclinedRule[] } {
+  const drafts: RewriteDraft[] = [];
+  const declined: DeclinedRule[] = [];
+  for (const rule of rewriteRules) {
+    const m = rule.match(input);
+    if (m.matched) drafts.push(...rule.build(m.match, input));
+    else declined.push({ ...m, id: rule.id });
+  }
+  return { drafts, declined };
+}
+
+/**
+ * The rule that came closest to applying (met the most of its conditions; the first listed on a tie) and what
+ * blocked it; undefined when the statement has none of the rules' shapes, or a rule applies.
+ */
+export async function closestRule(
+  session: DatabaseSession | undefined,
+  sql: string,
+): Promise<DeclinedRule | undefined> {
+  await loadParser();
+  const parsed = parseSelect(sql);
+  if (!parsed) return undefined;
+  const shapes = session ? await readTableShapes(session, tableNames(parsed.stmt)) : undefined;
+  const { drafts, declined } = applyRules({ parsed, shapes });
+  if (drafts.length > 0) return undefined;
+  let best: DeclinedRule | undefined;
+  for (const d of declined) if (d.step > 0 && (!best || d.step > best.step)) best = d;
+  return best;
+}
 
 export interface AdviseRewritesOptions extends VerifyOptions {
   /** Only these rules (by id); default all. */
@@ -56,7 +92,7 @@ export async function adviseRewrites(
   let shapes: TableShapes | undefined;
   if (session) shapes = await readTableShapes(session, tableNames(parsed.stmt));
   const drafts: RewriteDraft[] = [];
-  for (const rule of rewriteRules) drafts.push(...rule({ parsed, shapes }));
+  drafts.push(...applyRules({ parsed, shapes }).drafts);
   const wanted = options.only ? drafts.filter((d) => options.only?.includes(d.id)) : drafts;
   const out: Rewrite[] = [];
   // Each rewrite's ref: its rule and the how-many-th of that rule (a statement may hold two NOT IN).

@@ -36,7 +36,14 @@ import {
   wrap,
   type FromItem,
 } from '../../sql/ast';
-import type { RewriteDraft, RewriteInput } from './rewriteDraft';
+import {
+  matched,
+  noMatch,
+  type MatchResult,
+  type RewriteDraft,
+  type RewriteInput,
+  type RewriteRule,
+} from './rewriteDraft';
 import { isNotNull, isUniqueKey, shapeOf, type TableShape } from '../../db/tableShapes';
 
 interface AggregateSlot {
@@ -97,18 +104,50 @@ function uniqueName(wanted: string, taken: Set<string>): string {
   return name;
 }
 
-export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDraft[] {
+/** What match() found: the two sides, how they join, the conditions of each side and the aggregates. */
+interface AggregateMatch {
+  stmt: SelectStmt;
+  dim: FromItem;
+  fact: FromItem;
+  dimShape: TableShape | undefined;
+  factShape: TableShape | undefined;
+  keyPairs: Array<{ dimColumn: string; factColumn: string }>;
+  dimKeyColumns: string[];
+  factWhere: Node[];
+  dimWhere: Node[];
+  /** The join stays inner (or a WHERE condition made the outer join inner: madeInner). */
+  inner: boolean;
+  madeInner: boolean;
+  nullifyingConditions: string[];
+  slots: AggregateSlot[];
+  sAlias: string;
+}
+
+export const aggregateBeforeJoin: RewriteRule<AggregateMatch> = {
+  id: 'aggregate-before-join',
+  match: matchAggregate,
+  build: buildAggregateFirst,
+};
+
+function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<AggregateMatch> {
   const stmt = parsed.stmt;
   if (!stmt.groupClause?.length || stmt.withClause || stmt.distinctClause || stmt.lockingClause || stmt.windowClause)
-    return [];
-  if (stmt.fromClause?.length !== 1) return [];
+    return noMatch(0, 'no GROUP BY, or WITH, DISTINCT, FOR UPDATE or WINDOW around it');
+  if (stmt.fromClause?.length !== 1) return noMatch(1, 'the GROUP BY is not over one join of two tables');
   const join = nodeAs(stmt.fromClause[0], 'JoinExpr');
-  if (!join || join.isNatural || join.usingClause || join.alias || !join.quals) return [];
+  if (!join || join.isNatural || join.usingClause || join.alias || !join.quals)
+    return noMatch(
+      1,
+      'the GROUP BY is not over one join of two tables with an ON condition (NATURAL, USING or an aliased join)',
+    );
   const left = rangeVarItem(join.larg);
   const right = rangeVarItem(join.rarg);
-  if (!left || !right || left.qualifier === right.qualifier) return [];
-  if (join.jointype !== 'JOIN_INNER' && join.jointype !== 'JOIN_LEFT' && join.jointype !== 'JOIN_RIGHT') return [];
-  if (containsKind([stmt.targetList, stmt.whereClause, stmt.havingClause, stmt.sortClause], ['SubLink'])) return [];
+  if (!left || !right || left.qualifier === right.qualifier)
+    return noMatch(1, 'the join is not between two plain tables with different names');
+  if (join.jointype !== 'JOIN_INNER' && join.jointype !== 'JOIN_LEFT' && join.jointype !== 'JOIN_RIGHT')
+    return noMatch(1, 'a FULL join keeps unmatched rows of both sides');
+  if (containsKind([stmt.targetList, stmt.whereClause, stmt.havingClause, stmt.sortClause], ['SubLink']))
+    return noMatch(1, 'subqueries in the select list, WHERE, HAVING or ORDER BY');
 
   // Aggregates and their side.
   const aggregates: Node[] = [];
@@ -124,61 +163,67 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   collect(stmt.targetList);
   collect(stmt.havingClause);
   collect(stmt.sortClause);
-  if (aggregates.length === 0) return [];
+  if (aggregates.length === 0) return noMatch(1, 'no aggregate');
   const aggregateSides = new Set<string>();
   for (const a of aggregates) {
     const q = qualifiersOf(a);
-    if (!q) return [];
+    if (!q) return noMatch(2, 'an aggregate reads an unqualified column: qualify it with its table');
     for (const s of q) aggregateSides.add(s);
   }
   if (aggregateSides.size === 0) {
     // Only count(*): the counted side is the one the GROUP BY does not name.
     const groupSides = qualifiersOf(stmt.groupClause);
-    if (groupSides?.size !== 1) return [];
+    if (groupSides?.size !== 1)
+      return noMatch(2, 'count(*) only, and the GROUP BY does not tell which side is counted');
     aggregateSides.add(groupSides.has(left.qualifier) ? right.qualifier : left.qualifier);
   }
-  if (aggregateSides.size !== 1) return [];
+  if (aggregateSides.size !== 1) return noMatch(2, 'the aggregates read both sides of the join');
   const factQualifier = [...aggregateSides][0];
   const fact: FromItem = factQualifier === left.qualifier ? left : right;
   const dim: FromItem = fact === left ? right : left;
-  if (fact.qualifier !== factQualifier) return [];
+  if (fact.qualifier !== factQualifier) return noMatch(2, 'the aggregates read both sides of the join');
   // The fact side must be the nullable one of an outer join (aggregating the preserved side is another query).
   const outer = join.jointype !== 'JOIN_INNER';
-  if (join.jointype === 'JOIN_LEFT' && fact !== right) return [];
-  if (join.jointype === 'JOIN_RIGHT' && fact !== left) return [];
+  if (join.jointype === 'JOIN_LEFT' && fact !== right)
+    return noMatch(2, 'the aggregates read the preserved side of the outer join');
+  if (join.jointype === 'JOIN_RIGHT' && fact !== left)
+    return noMatch(2, 'the aggregates read the preserved side of the outer join');
 
   // ON: dim.key = fact.fk pairs only.
   const keyPairs: Array<{ dimColumn: string; factColumn: string }> = [];
   for (const c of conjunctsOf(join.quals)) {
     const e = nodeAs(c, 'A_Expr');
     const op = e?.name?.length === 1 ? nodeAs(e.name[0], 'String')?.sval : undefined;
-    if (!e || e.kind !== 'AEXPR_OP' || op !== '=') return [];
+    if (!e || e.kind !== 'AEXPR_OP' || op !== '=')
+      return noMatch(3, 'an ON condition is not an equality between the two sides');
     const l = columnPath(e.lexpr);
     const r = columnPath(e.rexpr);
-    if (l?.length !== 2 || r?.length !== 2) return [];
+    if (l?.length !== 2 || r?.length !== 2)
+      return noMatch(3, 'an ON condition is not an equality between the two sides');
     if (l[0] === dim.qualifier && r[0] === fact.qualifier) keyPairs.push({ dimColumn: l[1], factColumn: r[1] });
     else if (r[0] === dim.qualifier && l[0] === fact.qualifier) keyPairs.push({ dimColumn: r[1], factColumn: l[1] });
-    else return [];
+    else return noMatch(3, 'an ON condition is not an equality between the two sides');
   }
-  if (keyPairs.length === 0) return [];
+  if (keyPairs.length === 0) return noMatch(3, 'no equality between the two sides in ON');
 
   // GROUP BY: the dimension key (or the fact's join column), otherwise dimension columns only.
   const grouped = new Set<string>();
   for (const g of stmt.groupClause) {
     const path = columnPath(g);
-    if (path?.length !== 2) return [];
+    if (path?.length !== 2) return noMatch(4, 'a GROUP BY item is not a qualified column');
     if (path[0] === dim.qualifier) grouped.add(path[1]);
     else if (path[0] === fact.qualifier) {
       const pair = keyPairs.find((p) => p.factColumn === path[1]);
-      if (!pair) return [];
+      if (!pair) return noMatch(4, 'the GROUP BY holds an aggregated-side column other than the join key');
       grouped.add(pair.dimColumn);
-    } else return [];
+    } else return noMatch(4, 'the GROUP BY holds a column of neither side');
   }
-  if (!keyPairs.every((p) => grouped.has(p.dimColumn))) return [];
+  if (!keyPairs.every((p) => grouped.has(p.dimColumn))) return noMatch(4, 'the GROUP BY does not hold the join key');
   const dimShape = shapeOf(shapes, qualifiedName(dim));
   const factShape = shapeOf(shapes, qualifiedName(fact));
   const dimKeyColumns = keyPairs.map((p) => p.dimColumn);
-  if (shapes && dimShape && !isUniqueKey(dimShape, dimKeyColumns)) return [];
+  if (shapes && dimShape && !isUniqueKey(dimShape, dimKeyColumns))
+    return noMatch(4, 'the join key is not unique in the grouped-by table');
 
   // Non-aggregate references outside aggregates: dimension columns, or the fact's join columns.
   const outside = replaceNodes([stmt.targetList, stmt.sortClause], (node) =>
@@ -186,8 +231,10 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   );
   for (const path of columnsIn(outside)) {
     if (path.length === 1) continue; // an output alias in ORDER BY
-    if (path[0] === fact.qualifier && !keyPairs.some((p) => p.factColumn === path[1])) return [];
-    if (path[0] !== fact.qualifier && path[0] !== dim.qualifier) return [];
+    if (path[0] === fact.qualifier && !keyPairs.some((p) => p.factColumn === path[1]))
+      return noMatch(5, 'the select list or ORDER BY reads an aggregated-side column outside an aggregate');
+    if (path[0] !== fact.qualifier && path[0] !== dim.qualifier)
+      return noMatch(5, 'the select list or ORDER BY reads a column of neither side');
   }
 
   // WHERE: each condition reads one side.
@@ -197,10 +244,11 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   const nullifyingConditions: string[] = [];
   for (const c of conjunctsOf(stmt.whereClause)) {
     const q = qualifiersOf(c);
-    if (!q || q.size > 1) return [];
+    if (!q || q.size > 1) return noMatch(6, 'a WHERE condition reads both sides (or an unqualified column)');
     if (q.has(fact.qualifier)) {
       if (outer) {
-        if (!nullRejecting(c)) return [];
+        if (!nullRejecting(c))
+          return noMatch(6, 'a WHERE condition on the aggregated side of the outer join keeps its NULL-extended rows');
         madeInner = true;
         nullifyingConditions.push(exprToSql(c));
       }
@@ -213,9 +261,9 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
   const havingConjuncts = conjunctsOf(stmt.havingClause);
   for (const h of havingConjuncts) {
     const bare = replaceNodes(h, (node) => (isAggregateCall(node) ? wrap('A_Const', { isnull: true }) : undefined));
-    if (columnsIn(bare).length > 0) return [];
+    if (columnsIn(bare).length > 0) return noMatch(7, 'HAVING reads a column outside an aggregate');
   }
-  if (!inner && havingConjuncts.length > 0) return [];
+  if (!inner && havingConjuncts.length > 0) return noMatch(7, 'HAVING over an outer join that stays outer');
 
   // Name the subquery's columns.
   const taken = new Set<string>(keyPairs.map((p) => p.factColumn));
@@ -230,7 +278,8 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
     const text = exprToSql(a);
     if (slots.some((s) => s.text === text)) continue;
     const fn = funcName(a) ?? 'agg';
-    if (!inner && !nullIgnoringAggregates.has(fn)) return [];
+    if (!inner && !nullIgnoringAggregates.has(fn))
+      return noMatch(7, 'an aggregate that counts NULLs over an outer join that stays outer');
     slots.push({
       node: a,
       inner: countedRows(a, fact.qualifier, factShape),
@@ -239,6 +288,41 @@ export function aggregateBeforeJoin({ parsed, shapes }: RewriteInput): RewriteDr
       name: uniqueName(targetAlias.get(text) ?? `${fn}_${fact.relname}`, taken),
     });
   }
+  return matched({
+    stmt,
+    dim,
+    fact,
+    dimShape,
+    factShape,
+    keyPairs,
+    dimKeyColumns,
+    factWhere,
+    dimWhere,
+    inner,
+    madeInner,
+    nullifyingConditions,
+    slots,
+    sAlias,
+  });
+}
+
+function buildAggregateFirst(m: AggregateMatch): RewriteDraft[] {
+  const {
+    stmt,
+    dim,
+    fact,
+    dimShape,
+    factShape,
+    keyPairs,
+    dimKeyColumns,
+    factWhere,
+    dimWhere,
+    inner,
+    madeInner,
+    nullifyingConditions,
+    slots,
+    sAlias,
+  } = m;
   const slotFor = (node: Node): AggregateSlot | undefined =>
     isAggregateCall(node) ? slots.find((s) => s.text === exprToSql(node)) : undefined;
 

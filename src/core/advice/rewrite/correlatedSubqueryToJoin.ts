@@ -33,7 +33,7 @@ import {
   singleTable,
   wrap,
 } from '../../sql/ast';
-import type { RewriteDraft, RewriteInput } from './rewriteDraft';
+import { matched, noMatch, type RewriteRule } from './rewriteDraft';
 
 interface Decorrelated {
   target: number;
@@ -91,83 +91,98 @@ function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<strin
   return { target: index, sub, ...correlation, rest, aggregate, fn, name: rt.name ?? fn };
 }
 
-export function correlatedSubqueryToJoin({ parsed }: RewriteInput): RewriteDraft[] {
-  const stmt = parsed.stmt;
-  if (stmt.fromClause?.length !== 1 || stmt.groupClause || stmt.distinctClause) return [];
-  const outerQualifiers = new Set<string>();
-  const from = stmt.fromClause[0];
-  const addQualifiers = (node: Node | undefined): void => {
-    const rv = nodeAs(node, 'RangeVar');
-    if (rv?.relname) outerQualifiers.add(rv.alias?.aliasname ?? rv.relname);
-    const j = nodeAs(node, 'JoinExpr');
-    if (j) {
-      addQualifiers(j.larg);
-      addQualifiers(j.rarg);
-    }
-  };
-  addQualifiers(from);
-  const found: Decorrelated[] = [];
-  (stmt.targetList ?? []).forEach((_, i) => {
-    const d = decorrelate(stmt, i, outerQualifiers);
-    if (d) found.push(d);
-  });
-  if (found.length === 0) return [];
-
-  // An outer query over one table that keeps only some of its rows asks for only their groups.
-  const outerTable = rangeVarItem(from);
-  const inline = new InlineConditions();
-  let limited = false;
-  const keepWanted = (d: Decorrelated): Node[] => {
-    if (!outerTable || d.outerColumn[0] !== outerTable.qualifier) return [];
-    const condition = keysKeptBy(
-      columnRef(...d.innerColumn),
-      outerTable,
-      d.outerColumn[1],
-      conjunctsOf(stmt.whereClause),
+export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
+  id: 'correlated-subquery-to-join',
+  match({ parsed }) {
+    const stmt = parsed.stmt;
+    const scalar = (stmt.targetList ?? []).some(
+      (t) => nodeAs(nodeAs(t, 'ResTarget')?.val, 'SubLink')?.subLinkType === 'EXPR_SUBLINK',
     );
-    if (!condition) return [];
-    limited = true;
-    return [inline.hold(condition)];
-  };
-  let joined: Node = clone(from);
-  const targetList = (stmt.targetList ?? []).map((t) => clone(t));
-  found.forEach((d, n) => {
-    const alias = `${d.innerColumn[0]}_agg${found.length > 1 ? n + 1 : ''}`;
-    const key = d.innerColumn[1];
-    const valueName = d.name === key ? `${d.name}_value` : d.name;
-    const grouped: SelectStmt = {
-      targetList: [resTarget(columnRef(...d.innerColumn)), resTarget(clone(d.aggregate), valueName)],
-      fromClause: clone(d.sub.fromClause),
-      whereClause: andOf([...d.rest.map(clone), ...keepWanted(d)]),
-      groupClause: [columnRef(...d.innerColumn)],
-      limitOption: 'LIMIT_OPTION_DEFAULT',
-      op: 'SETOP_NONE',
+    if (!scalar) return noMatch(0, 'no scalar subquery in the select list');
+    if (stmt.fromClause?.length !== 1 || stmt.groupClause || stmt.distinctClause)
+      return noMatch(1, 'the outer query has GROUP BY, DISTINCT or more than one FROM item');
+    const outerQualifiers = new Set<string>();
+    const addQualifiers = (node: Node | undefined): void => {
+      const rv = nodeAs(node, 'RangeVar');
+      if (rv?.relname) outerQualifiers.add(rv.alias?.aliasname ?? rv.relname);
+      const j = nodeAs(node, 'JoinExpr');
+      if (j) {
+        addQualifiers(j.larg);
+        addQualifiers(j.rarg);
+      }
     };
-    joined = wrap('JoinExpr', {
-      jointype: 'JOIN_LEFT',
-      larg: joined,
-      rarg: wrap('RangeSubselect', { subquery: wrap('SelectStmt', grouped), alias: { aliasname: alias } }),
-      quals: opExpr('=', columnRef(alias, key), columnRef(...d.outerColumn)),
+    addQualifiers(stmt.fromClause[0]);
+    const found: Decorrelated[] = [];
+    (stmt.targetList ?? []).forEach((_, i) => {
+      const d = decorrelate(stmt, i, outerQualifiers);
+      if (d) found.push(d);
     });
-    const ref = columnRef(alias, valueName);
-    // An outer row with no inner rows: count() said 0, the join says NULL.
-    const val = d.fn === 'count' ? wrap('CoalesceExpr', { args: [ref, intConst(0)] }) : ref;
-    targetList[d.target] = resTarget(val, d.name);
-  });
-  const out: SelectStmt = { ...clone(stmt), targetList, fromClause: [joined] };
-  return [
-    {
-      id: 'correlated-subquery-to-join',
-      title: 'Correlated subquery in the select list → join with an aggregate',
-      explanation:
-        'The scalar subquery runs once per outer row (a SubPlan with as many loops as rows). Aggregating the inner table once, grouped by the correlation column, ' +
-        'and joining the groups gives each outer row its value from one hash join.',
-      rewrittenSql: inline.restore(selectWithSubqueries(out)),
-      caveats: [
-        limited
-          ? "It aggregates the groups the outer query's conditions ask for, in one pass: when it returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides."
-          : 'It aggregates every group of the inner table, also those no outer row asks for: when the outer query returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides.',
-      ],
-    },
-  ];
-}
+    if (found.length === 0)
+      return noMatch(
+        2,
+        'the scalar subquery is not one aggregate (count, sum, min, max…) over one table correlated by a single equality',
+      );
+    return matched(found);
+  },
+  build(found, { parsed }) {
+    const stmt = parsed.stmt;
+    const from = (stmt.fromClause ?? [])[0];
+    // An outer query over one table that keeps only some of its rows asks for only their groups.
+    const outerTable = rangeVarItem(from);
+    const inline = new InlineConditions();
+    let limited = false;
+    const keepWanted = (d: Decorrelated): Node[] => {
+      if (!outerTable || d.outerColumn[0] !== outerTable.qualifier) return [];
+      const condition = keysKeptBy(
+        columnRef(...d.innerColumn),
+        outerTable,
+        d.outerColumn[1],
+        conjunctsOf(stmt.whereClause),
+      );
+      if (!condition) return [];
+      limited = true;
+      return [inline.hold(condition)];
+    };
+    let joined: Node = clone(from);
+    const targetList = (stmt.targetList ?? []).map((t) => clone(t));
+    found.forEach((d, n) => {
+      const alias = `${d.innerColumn[0]}_agg${found.length > 1 ? n + 1 : ''}`;
+      const key = d.innerColumn[1];
+      const valueName = d.name === key ? `${d.name}_value` : d.name;
+      const grouped: SelectStmt = {
+        targetList: [resTarget(columnRef(...d.innerColumn)), resTarget(clone(d.aggregate), valueName)],
+        fromClause: clone(d.sub.fromClause),
+        whereClause: andOf([...d.rest.map(clone), ...keepWanted(d)]),
+        groupClause: [columnRef(...d.innerColumn)],
+        limitOption: 'LIMIT_OPTION_DEFAULT',
+        op: 'SETOP_NONE',
+      };
+      joined = wrap('JoinExpr', {
+        jointype: 'JOIN_LEFT',
+        larg: joined,
+        rarg: wrap('RangeSubselect', { subquery: wrap('SelectStmt', grouped), alias: { aliasname: alias } }),
+        quals: opExpr('=', columnRef(alias, key), columnRef(...d.outerColumn)),
+      });
+      const ref = columnRef(alias, valueName);
+      // An outer row with no inner rows: count() said 0, the join says NULL.
+      const val = d.fn === 'count' ? wrap('CoalesceExpr', { args: [ref, intConst(0)] }) : ref;
+      targetList[d.target] = resTarget(val, d.name);
+    });
+    const out: SelectStmt = { ...clone(stmt), targetList, fromClause: [joined] };
+    return [
+      {
+        id: 'correlated-subquery-to-join',
+        title: 'Correlated subquery in the select list → join with an aggregate',
+        explanation:
+          'The scalar subquery runs once per outer row (a SubPlan with as many loops as rows). Aggregating the inner table once, grouped by the correlation column, ' +
+          'and joining the groups gives each outer row its value from one hash join.',
+        rewrittenSql: inline.restore(selectWithSubqueries(out)),
+        caveats: [
+          limited
+            ? "It aggregates the groups the outer query's conditions ask for, in one pass: when it returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides."
+            : 'It aggregates every group of the inner table, also those no outer row asks for: when the outer query returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides.',
+        ],
+      },
+    ];
+  },
+};

@@ -17,7 +17,7 @@ import {
   selectToSql,
   wrap,
 } from '../../sql/ast';
-import type { RewriteDraft, RewriteInput } from './rewriteDraft';
+import { matched, noMatch, type RewriteRule } from './rewriteDraft';
 
 /** The count subquery of `(SELECT count(…) …)`, when that is what the node is. */
 function countSubquery(node: Node | undefined): SelectStmt | undefined {
@@ -67,35 +67,46 @@ function existenceTest(expr: Node): { sub: SelectStmt; test: Test } | undefined 
   return undefined;
 }
 
-export function countToExists({ parsed }: RewriteInput): RewriteDraft[] {
-  let found = 0;
-  const out = replaceNodes(parsed.stmt, (node) => {
-    const hit = existenceTest(node);
-    if (!hit) return undefined;
-    found++;
-    const countArg = nodeAs(nodeAs(hit.sub.targetList?.[0], 'ResTarget')?.val, 'FuncCall')?.args?.[0];
-    const where = conjunctsOf(clone(hit.sub.whereClause));
-    if (countArg) where.push(wrap('NullTest', { arg: clone(countArg), nulltesttype: 'IS_NOT_NULL' }));
-    const exists = wrap('SubLink', {
-      subLinkType: 'EXISTS_SUBLINK',
-      subselect: wrap('SelectStmt', {
-        ...clone(hit.sub),
-        targetList: [resTarget(intConst(1))],
-        whereClause: andOf(where),
-      }),
-    });
-    return hit.test === 'exists' ? exists : wrap('BoolExpr', { boolop: 'NOT_EXPR', args: [exists] });
-  });
-  if (found === 0) return [];
-  return [
-    {
-      id: 'count-to-exists',
-      title: 'COUNT(*) > 0 → EXISTS',
-      explanation:
-        'Counting all matching rows only to compare the count with zero reads every match. EXISTS answers the same question and stops at the first match; ' +
-        'in a WHERE clause it can also be planned as a semi-join.',
-      rewrittenSql: selectToSql(out),
-      caveats: [],
-    },
-  ];
+/** The statement with every existence test rewritten. */
+interface CountMatch {
+  out: SelectStmt;
 }
+
+export const countToExists: RewriteRule<CountMatch> = {
+  id: 'count-to-exists',
+  match({ parsed }) {
+    let found = 0;
+    const out = replaceNodes(parsed.stmt, (node) => {
+      const hit = existenceTest(node);
+      if (!hit) return undefined;
+      found++;
+      const countArg = nodeAs(nodeAs(hit.sub.targetList?.[0], 'ResTarget')?.val, 'FuncCall')?.args?.[0];
+      const where = conjunctsOf(clone(hit.sub.whereClause));
+      if (countArg) where.push(wrap('NullTest', { arg: clone(countArg), nulltesttype: 'IS_NOT_NULL' }));
+      const exists = wrap('SubLink', {
+        subLinkType: 'EXISTS_SUBLINK',
+        subselect: wrap('SelectStmt', {
+          ...clone(hit.sub),
+          targetList: [resTarget(intConst(1))],
+          whereClause: andOf(where),
+        }),
+      });
+      return hit.test === 'exists' ? exists : wrap('BoolExpr', { boolop: 'NOT_EXPR', args: [exists] });
+    });
+    if (found === 0) return noMatch(0, 'no (SELECT count(…) …) is compared with 0 or 1');
+    return matched({ out });
+  },
+  build({ out }) {
+    return [
+      {
+        id: 'count-to-exists',
+        title: 'COUNT(*) > 0 → EXISTS',
+        explanation:
+          'Counting all matching rows only to compare the count with zero reads every match. EXISTS answers the same question and stops at the first match; ' +
+          'in a WHERE clause it can also be planned as a semi-join.',
+        rewrittenSql: selectToSql(out),
+        caveats: [],
+      },
+    ];
+  },
+};

@@ -9,7 +9,7 @@
  * equalities that cover a unique key of the joined table): each ordered row then appears at most once, so its
  * unique key still orders the result totally. Checked in the catalog only; without one, no keyset over a join.
  */
-import type { JoinExpr, Node, SelectStmt } from '@pgsql/types';
+import type { JoinExpr, Node, SelectStmt, SortBy } from '@pgsql/types';
 import {
   andOf,
   clone,
@@ -32,7 +32,7 @@ import {
   singleTable,
   wrap,
 } from '../../sql/ast';
-import type { RewriteDraft, RewriteInput } from './rewriteDraft';
+import { matched, noMatch, type RewriteRule } from './rewriteDraft';
 import { isNotNull, isUniqueKey, shapeOf, type TableShapes } from '../../db/tableShapes';
 import { sortItemsOf } from '../../sql/ast';
 
@@ -127,107 +127,138 @@ function orderedTable(
   return single1.size === from.tables.length ? { table, manyToOne } : undefined;
 }
 
-export function keysetPagination({ parsed, shapes }: RewriteInput): RewriteDraft[] {
-  const stmt = parsed.stmt;
-  if (
-    !stmt.fromClause?.length ||
-    !stmt.limitOffset ||
-    !stmt.limitCount ||
-    stmt.groupClause ||
-    stmt.distinctClause ||
-    stmt.windowClause
-  )
-    return [];
-  const offsetValue = intValue(stmt.limitOffset);
-  if (offsetValue !== undefined && offsetValue <= 0) return [];
-  const items = sortItemsOf(stmt);
-  if (items.length === 0) return [];
-  const columns: Array<{ path: string[]; name: string; descending: boolean }> = [];
-  for (const item of items) {
-    const path = columnPath(item.node);
-    if (!path || path.length > 2) return [];
-    if (item.sortby_nulls && item.sortby_nulls !== 'SORTBY_NULLS_DEFAULT') return [];
-    columns.push({ path, name: path[path.length - 1], descending: item.sortby_dir === 'SORTBY_DESC' });
-  }
-  const ordered = orderedTable(
-    stmt,
-    columns.map((c) => (c.path.length === 2 ? c.path[0] : undefined)),
-    shapes,
-  );
-  if (!ordered) return [];
-  const table = ordered.table;
-  const shape = shapeOf(shapes, qualifiedName(table));
-  const names = columns.map((c) => c.name);
-  const caveats: string[] = [];
-  if (ordered.manyToOne.length > 0) {
-    caveats.push(
-      `Over the join, each ${qualifiedName(table)} row appears at most once (${ordered.manyToOne.join('; ')}: a unique key of the joined table), so (${columns.map((c) => c.path.join('.')).join(', ')}) still orders the result totally.`,
-    );
-  }
-  if (shape) {
-    if (!isUniqueKey(shape, names)) return [];
-    if (!names.every((n) => isNotNull(shape, n))) return [];
-  } else {
-    caveats.push(
-      `Assumes (${names.join(', ')}) is unique and NOT NULL in ${qualifiedName(table)}; no catalog was available to check. Without a unique ordering a keyset skips or repeats rows.`,
-    );
-  }
-
-  const first = maxParam(stmt) + 1;
-  const paramNames = new Map<number, string>();
-  columns.forEach((c, i) => paramNames.set(first + i, `last_${c.name}`));
-  const colText = (c: { path: string[] }): string =>
-    exprToSql(clone(items[columns.findIndex((x) => x.path === c.path)].node as Node));
-  let condition: Node;
-  if (columns.every((c) => c.descending === columns[0].descending)) {
-    const op = columns[0].descending ? '<' : '>';
-    condition =
-      columns.length === 1
-        ? opExpr(op, parseExpr(colText(columns[0])), paramRef(first))
-        : parseExpr(
-            `(${columns.map(colText).join(', ')}) ${op} (${columns.map((_, i) => `$${first + i}`).join(', ')})`,
-          );
-  } else {
-    // Mixed directions: (a > $a) OR (a = $a AND b < $b) …, which a row comparison cannot say.
-    const disjuncts = columns.map((c, i) => {
-      const equal = columns.slice(0, i).map((p, j) => `${colText(p)} = $${first + j}`);
-      return `(${[...equal, `${colText(c)} ${c.descending ? '<' : '>'} $${first + i}`].join(' AND ')})`;
-    });
-    condition = parseExpr(`(${disjuncts.join(' OR ')})`);
-  }
-  const out: SelectStmt = { ...clone(stmt), whereClause: andOf([...conjunctsOf(clone(stmt.whereClause)), condition]) };
-  delete out.limitOffset;
-  const executable = selectToSql(out);
-
-  // The last row of the previous page: the row at position OFFSET (1-based) in the original order. As text, so
-  // the value goes back to the server exactly (a timestamp through a JS Date would lose its microseconds).
-  const probe: SelectStmt = {
-    ...clone(stmt),
-    targetList: columns.map((c) => resTarget(parseExpr(`(${colText(c)})::text`), `last_${c.name}`)),
-    limitCount: intConst(1),
-    limitOffset:
-      offsetValue !== undefined ? intConst(offsetValue - 1) : opExpr('-', clone(stmt.limitOffset), intConst(1)),
-  };
-  const offsetText = exprToSql(stmt.limitOffset);
-  return [
-    {
-      id: 'keyset-pagination',
-      title: `Keyset pagination instead of OFFSET ${offsetText}`,
-      explanation:
-        `OFFSET ${offsetText} makes PostgreSQL produce and discard ${offsetText} rows in ORDER BY order before returning the page, on every request, so deep pages get slower and slower. ` +
-        `Continuing from the last key seen (${names.join(', ')}) lets an index on the sort key start right there.`,
-      rewrittenSql: nameParameters(executable, paramNames),
-      executableSql: executable,
-      caveats: [
-        ...caveats,
-        'The application passes the key of the last row it showed instead of a page number; pages can no longer be jumped to by number.',
-        `An index on ${qualifiedName(table)} (${names.join(', ')}) in this order is what makes each page cheap.`,
-      ],
-      newParameters: columns.map((c) => ({
-        name: `last_${c.name}`,
-        description: `${c.name} of the last row of the previous page (for the first page, leave out the keyset condition).`,
-      })),
-      extraParamsQuery: exprToSql(wrap('SelectStmt', probe)),
-    },
-  ];
+interface SortColumn {
+  path: string[];
+  name: string;
+  descending: boolean;
 }
+
+/** A page by OFFSET over a total order: the sort columns, their table, and what the order rests on. */
+interface KeysetMatch {
+  stmt: SelectStmt;
+  offsetValue: number | undefined;
+  items: SortBy[];
+  columns: SortColumn[];
+  table: FromItem;
+  caveats: string[];
+}
+
+export const keysetPagination: RewriteRule<KeysetMatch> = {
+  id: 'keyset-pagination',
+  match({ parsed, shapes }) {
+    const stmt = parsed.stmt;
+    if (!stmt.fromClause?.length || !stmt.limitOffset || !stmt.limitCount)
+      return noMatch(0, 'no ORDER BY … LIMIT … OFFSET page');
+    if (stmt.groupClause || stmt.distinctClause || stmt.windowClause)
+      return noMatch(1, 'the page is of groups, distinct rows or window results: no row key to continue from');
+    const offsetValue = intValue(stmt.limitOffset);
+    if (offsetValue !== undefined && offsetValue <= 0) return noMatch(1, 'the OFFSET skips no rows');
+    const items = sortItemsOf(stmt);
+    if (items.length === 0) return noMatch(1, 'there is no ORDER BY, so no key to continue from');
+    const columns: SortColumn[] = [];
+    for (const item of items) {
+      const path = columnPath(item.node);
+      if (!path || path.length > 2)
+        return noMatch(2, `the sort key ${exprToSql(item.node as Node)} is not a column a keyset can compare`);
+      if (item.sortby_nulls && item.sortby_nulls !== 'SORTBY_NULLS_DEFAULT')
+        return noMatch(2, `the sort key ${path.join('.')} has NULLS FIRST/LAST, which a row comparison cannot follow`);
+      columns.push({ path, name: path[path.length - 1], descending: item.sortby_dir === 'SORTBY_DESC' });
+    }
+    const ordered = orderedTable(
+      stmt,
+      columns.map((c) => (c.path.length === 2 ? c.path[0] : undefined)),
+      shapes,
+    );
+    if (!ordered)
+      return noMatch(
+        3,
+        'the sort columns do not all belong to one table reached many-to-one by every other table of the FROM list',
+      );
+    const table = ordered.table;
+    const shape = shapeOf(shapes, qualifiedName(table));
+    const names = columns.map((c) => c.name);
+    const caveats: string[] = [];
+    if (ordered.manyToOne.length > 0) {
+      caveats.push(
+        `Over the join, each ${qualifiedName(table)} row appears at most once (${ordered.manyToOne.join('; ')}: a unique key of the joined table), so (${columns.map((c) => c.path.join('.')).join(', ')}) still orders the result totally.`,
+      );
+    }
+    if (shape) {
+      if (!isUniqueKey(shape, names))
+        return noMatch(
+          4,
+          `(${names.join(', ')}) is not a unique key of ${qualifiedName(table)}: the order is not total`,
+        );
+      if (!names.every((n) => isNotNull(shape, n)))
+        return noMatch(4, `(${names.join(', ')}) can be NULL in ${qualifiedName(table)}, which a row comparison skips`);
+    } else {
+      caveats.push(
+        `Assumes (${names.join(', ')}) is unique and NOT NULL in ${qualifiedName(table)}; no catalog was available to check. Without a unique ordering a keyset skips or repeats rows.`,
+      );
+    }
+    return matched({ stmt, offsetValue, items, columns, table, caveats });
+  },
+  build({ stmt, offsetValue, items, columns, table, caveats }) {
+    const names = columns.map((c) => c.name);
+    const limitOffset = stmt.limitOffset as Node;
+    const first = maxParam(stmt) + 1;
+    const paramNames = new Map<number, string>();
+    columns.forEach((c, i) => paramNames.set(first + i, `last_${c.name}`));
+    const colText = (c: { path: string[] }): string =>
+      exprToSql(clone(items[columns.findIndex((x) => x.path === c.path)].node as Node));
+    let condition: Node;
+    if (columns.every((c) => c.descending === columns[0].descending)) {
+      const op = columns[0].descending ? '<' : '>';
+      condition =
+        columns.length === 1
+          ? opExpr(op, parseExpr(colText(columns[0])), paramRef(first))
+          : parseExpr(
+              `(${columns.map(colText).join(', ')}) ${op} (${columns.map((_, i) => `$${first + i}`).join(', ')})`,
+            );
+    } else {
+      // Mixed directions: (a > $a) OR (a = $a AND b < $b) …, which a row comparison cannot say.
+      const disjuncts = columns.map((c, i) => {
+        const equal = columns.slice(0, i).map((p, j) => `${colText(p)} = $${first + j}`);
+        return `(${[...equal, `${colText(c)} ${c.descending ? '<' : '>'} $${first + i}`].join(' AND ')})`;
+      });
+      condition = parseExpr(`(${disjuncts.join(' OR ')})`);
+    }
+    const out: SelectStmt = {
+      ...clone(stmt),
+      whereClause: andOf([...conjunctsOf(clone(stmt.whereClause)), condition]),
+    };
+    delete out.limitOffset;
+    const executable = selectToSql(out);
+
+    // The last row of the previous page: the row at position OFFSET (1-based) in the original order. As text, so
+    // the value goes back to the server exactly (a timestamp through a JS Date would lose its microseconds).
+    const probe: SelectStmt = {
+      ...clone(stmt),
+      targetList: columns.map((c) => resTarget(parseExpr(`(${colText(c)})::text`), `last_${c.name}`)),
+      limitCount: intConst(1),
+      limitOffset: offsetValue !== undefined ? intConst(offsetValue - 1) : opExpr('-', clone(limitOffset), intConst(1)),
+    };
+    const offsetText = exprToSql(limitOffset);
+    return [
+      {
+        id: 'keyset-pagination',
+        title: `Keyset pagination instead of OFFSET ${offsetText}`,
+        explanation:
+          `OFFSET ${offsetText} makes PostgreSQL produce and discard ${offsetText} rows in ORDER BY order before returning the page, on every request, so deep pages get slower and slower. ` +
+          `Continuing from the last key seen (${names.join(', ')}) lets an index on the sort key start right there.`,
+        rewrittenSql: nameParameters(executable, paramNames),
+        executableSql: executable,
+        caveats: [
+          ...caveats,
+          'The application passes the key of the last row it showed instead of a page number; pages can no longer be jumped to by number.',
+          `An index on ${qualifiedName(table)} (${names.join(', ')}) in this order is what makes each page cheap.`,
+        ],
+        newParameters: columns.map((c) => ({
+          name: `last_${c.name}`,
+          description: `${c.name} of the last row of the previous page (for the first page, leave out the keyset condition).`,
+        })),
+        extraParamsQuery: exprToSql(wrap('SelectStmt', probe)),
+      },
+    ];
+  },
+};

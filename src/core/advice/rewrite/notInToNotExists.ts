@@ -5,7 +5,7 @@
  * be NULL (NOT NULL in the catalog, or filtered `IS NOT NULL` in the subquery); otherwise the rewrite is
  * shown as not equivalent, never as a fix.
  */
-import type { SelectStmt } from '@pgsql/types';
+import type { Node, SelectStmt } from '@pgsql/types';
 import {
   andOf,
   clone,
@@ -21,8 +21,9 @@ import {
   selectToSql,
   singleTable,
   wrap,
+  type FromItem,
 } from '../../sql/ast';
-import type { RewriteDraft, RewriteInput } from './rewriteDraft';
+import { matched, noMatch, type RewriteDraft, type RewriteRule } from './rewriteDraft';
 import { isNotNull, shapeOf } from '../../db/tableShapes';
 
 function filteredNotNull(sub: SelectStmt, column: string): boolean {
@@ -33,86 +34,119 @@ function filteredNotNull(sub: SelectStmt, column: string): boolean {
   });
 }
 
-export function notInToNotExists({ parsed, shapes }: RewriteInput): RewriteDraft[] {
-  const stmt = parsed.stmt;
-  const outerTable = singleTable(stmt);
-  const drafts: RewriteDraft[] = [];
-  for (const conjunct of conjunctsOf(stmt.whereClause)) {
-    const not = nodeAs(conjunct, 'BoolExpr');
-    if (not?.boolop !== 'NOT_EXPR' || not.args?.length !== 1) continue;
-    const link = nodeAs(not.args[0], 'SubLink');
-    if (link?.subLinkType !== 'ANY_SUBLINK' || link.operName?.length) continue;
-    const sub = nodeAs(link.subselect, 'SelectStmt');
-    const inner = sub ? singleTable(sub) : undefined;
-    const outerPath = columnPath(link.testexpr);
-    if (
-      !sub ||
-      !inner ||
-      !outerPath ||
-      sub.groupClause ||
-      sub.limitCount ||
-      sub.distinctClause ||
-      sub.targetList?.length !== 1
-    )
-      continue;
-    const innerPath = columnPath(nodeAs(sub.targetList[0], 'ResTarget')?.val);
-    if (!innerPath) continue;
-    // Qualify both sides, so that inside NOT EXISTS neither name can bind to the other table.
-    let outerRef: string[];
-    if (outerPath.length >= 2) outerRef = outerPath;
-    else if (outerTable && outerTable.qualifier !== inner.qualifier) outerRef = [outerTable.qualifier, outerPath[0]];
-    else continue;
-    if (outerRef[0] === inner.qualifier) continue;
-    const innerColumn = innerPath[innerPath.length - 1];
-    const innerRef = [inner.qualifier, innerColumn];
-
-    const innerShape = shapeOf(shapes, qualifiedName(inner));
-    const innerNotNull = isNotNull(innerShape, innerColumn) || filteredNotNull(sub, innerColumn);
-    const outerColumn = outerRef[outerRef.length - 1];
-    const outerShape =
-      outerTable && outerRef[0] === outerTable.qualifier ? shapeOf(shapes, qualifiedName(outerTable)) : undefined;
-    const outerNotNull = isNotNull(outerShape, outerColumn);
-
-    const existsSub: SelectStmt = {
-      ...clone(sub),
-      targetList: [resTarget(intConst(1))],
-      whereClause: andOf([
-        ...conjunctsOf(clone(sub.whereClause)),
-        opExpr('=', columnRef(...innerRef), columnRef(...outerRef)),
-      ]),
-    };
-    const notExists = wrap('BoolExpr', {
-      boolop: 'NOT_EXPR',
-      args: [wrap('SubLink', { subLinkType: 'EXISTS_SUBLINK', subselect: wrap('SelectStmt', existsSub) })],
-    });
-    // replaceNodes hands over the original objects, so the conjunct is found by identity.
-    const out = replaceNodes(stmt, (node) => (node === conjunct ? notExists : undefined));
-
-    const innerText = `${inner.qualifier}.${innerColumn}`;
-    const outerText = outerRef.join('.');
-    const caveats: string[] = [];
-    let knownDifference: string | undefined;
-    if (!innerNotNull) {
-      knownDifference =
-        `${innerText} can be NULL${innerShape ? ' (no NOT NULL constraint, no IS NOT NULL filter)' : ' (no catalog to check; no IS NOT NULL filter)'}: ` +
-        `one NULL there makes NOT IN return no rows at all, while NOT EXISTS ignores it. The results differ, so this is not offered as an equivalent rewrite; ` +
-        `if NOT EXISTS is what was meant (it usually is), change the query deliberately, or add WHERE ${innerText} IS NOT NULL to the subquery to keep NOT IN's answer.`;
-    }
-    if (!outerNotNull) {
-      caveats.push(
-        `Where ${outerText} is NULL, NOT IN drops the row (unless the subquery is empty) but NOT EXISTS keeps it${outerShape ? '' : ' (no catalog to check whether it can be NULL)'}.`,
-      );
-    }
-    drafts.push({
-      id: 'not-in-to-not-exists',
-      title: `NOT IN (subquery) → NOT EXISTS`,
-      explanation:
-        `NOT IN (SELECT …) cannot be planned as an anti-join, because of how it treats NULL; it runs as a subplan that hashes or rescans the subquery per row. ` +
-        `NOT EXISTS with the correlation ${innerText} = ${outerText} becomes a Hash or Merge Anti Join.`,
-      rewrittenSql: selectToSql(out),
-      caveats,
-      knownDifference,
-    });
-  }
-  return drafts;
+/** One `x NOT IN (SELECT col FROM t …)` conjunct, both sides qualified. */
+interface NotIn {
+  conjunct: Node;
+  sub: SelectStmt;
+  inner: FromItem;
+  innerColumn: string;
+  outerRef: string[];
 }
+
+export const notInToNotExists: RewriteRule<NotIn[]> = {
+  id: 'not-in-to-not-exists',
+  match({ parsed }) {
+    const stmt = parsed.stmt;
+    const outerTable = singleTable(stmt);
+    const found: NotIn[] = [];
+    let blocked: string | undefined;
+    for (const conjunct of conjunctsOf(stmt.whereClause)) {
+      const not = nodeAs(conjunct, 'BoolExpr');
+      if (not?.boolop !== 'NOT_EXPR' || not.args?.length !== 1) continue;
+      const link = nodeAs(not.args[0], 'SubLink');
+      if (link?.subLinkType !== 'ANY_SUBLINK' || link.operName?.length) continue;
+      const sub = nodeAs(link.subselect, 'SelectStmt');
+      const inner = sub ? singleTable(sub) : undefined;
+      const outerPath = columnPath(link.testexpr);
+      if (
+        !sub ||
+        !inner ||
+        !outerPath ||
+        sub.groupClause ||
+        sub.limitCount ||
+        sub.distinctClause ||
+        sub.targetList?.length !== 1
+      ) {
+        blocked =
+          'the NOT IN tests an expression, or its subquery is not one column of one table without GROUP BY, DISTINCT or LIMIT';
+        continue;
+      }
+      const innerPath = columnPath(nodeAs(sub.targetList[0], 'ResTarget')?.val);
+      if (!innerPath) {
+        blocked = 'the NOT IN subquery returns an expression, not a column';
+        continue;
+      }
+      // Qualify both sides, so that inside NOT EXISTS neither name can bind to the other table.
+      let outerRef: string[];
+      if (outerPath.length >= 2) outerRef = outerPath;
+      else if (outerTable && outerTable.qualifier !== inner.qualifier) outerRef = [outerTable.qualifier, outerPath[0]];
+      else {
+        blocked = `the tested column ${outerPath[0]} cannot be qualified (name it with its table)`;
+        continue;
+      }
+      if (outerRef[0] === inner.qualifier) {
+        blocked = 'the outer and inner tables share a name: qualify them with different aliases';
+        continue;
+      }
+      found.push({ conjunct, sub, inner, innerColumn: innerPath[innerPath.length - 1], outerRef });
+    }
+    if (found.length > 0) return matched(found);
+    return blocked ? noMatch(1, blocked) : noMatch(0, 'no NOT IN (subquery) among the WHERE conditions');
+  },
+  build(found, { parsed, shapes }) {
+    const stmt = parsed.stmt;
+    const outerTable = singleTable(stmt);
+    const drafts: RewriteDraft[] = [];
+    for (const { conjunct, sub, inner, innerColumn, outerRef } of found) {
+      const innerRef = [inner.qualifier, innerColumn];
+      const innerShape = shapeOf(shapes, qualifiedName(inner));
+      const innerNotNull = isNotNull(innerShape, innerColumn) || filteredNotNull(sub, innerColumn);
+      const outerColumn = outerRef[outerRef.length - 1];
+      const outerShape =
+        outerTable && outerRef[0] === outerTable.qualifier ? shapeOf(shapes, qualifiedName(outerTable)) : undefined;
+      const outerNotNull = isNotNull(outerShape, outerColumn);
+
+      const existsSub: SelectStmt = {
+        ...clone(sub),
+        targetList: [resTarget(intConst(1))],
+        whereClause: andOf([
+          ...conjunctsOf(clone(sub.whereClause)),
+          opExpr('=', columnRef(...innerRef), columnRef(...outerRef)),
+        ]),
+      };
+      const notExists = wrap('BoolExpr', {
+        boolop: 'NOT_EXPR',
+        args: [wrap('SubLink', { subLinkType: 'EXISTS_SUBLINK', subselect: wrap('SelectStmt', existsSub) })],
+      });
+      // replaceNodes hands over the original objects, so the conjunct is found by identity.
+      const out = replaceNodes(stmt, (node) => (node === conjunct ? notExists : undefined));
+
+      const innerText = `${inner.qualifier}.${innerColumn}`;
+      const outerText = outerRef.join('.');
+      const caveats: string[] = [];
+      let knownDifference: string | undefined;
+      if (!innerNotNull) {
+        knownDifference =
+          `${innerText} can be NULL${innerShape ? ' (no NOT NULL constraint, no IS NOT NULL filter)' : ' (no catalog to check; no IS NOT NULL filter)'}: ` +
+          `one NULL there makes NOT IN return no rows at all, while NOT EXISTS ignores it. The results differ, so this is not offered as an equivalent rewrite; ` +
+          `if NOT EXISTS is what was meant (it usually is), change the query deliberately, or add WHERE ${innerText} IS NOT NULL to the subquery to keep NOT IN's answer.`;
+      }
+      if (!outerNotNull) {
+        caveats.push(
+          `Where ${outerText} is NULL, NOT IN drops the row (unless the subquery is empty) but NOT EXISTS keeps it${outerShape ? '' : ' (no catalog to check whether it can be NULL)'}.`,
+        );
+      }
+      drafts.push({
+        id: 'not-in-to-not-exists',
+        title: `NOT IN (subquery) → NOT EXISTS`,
+        explanation:
+          `NOT IN (SELECT …) cannot be planned as an anti-join, because of how it treats NULL; it runs as a subplan that hashes or rescans the subquery per row. ` +
+          `NOT EXISTS with the correlation ${innerText} = ${outerText} becomes a Hash or Merge Anti Join.`,
+        rewrittenSql: selectToSql(out),
+        caveats,
+        knownDifference,
+      });
+    }
+    return drafts;
+  },
+};

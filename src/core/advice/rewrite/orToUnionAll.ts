@@ -39,125 +39,149 @@ import {
   wrap,
 } from '../../sql/ast';
 import { sortItemsOf } from '../../sql/ast';
-import type { RewriteDraft, RewriteInput } from './rewriteDraft';
+import { matched, noMatch, type RewriteRule } from './rewriteDraft';
 import { hasLeadingIndex, shapeOf, type TableShape } from '../../db/tableShapes';
 
 /** The alias of the union when a query around it sorts by keys the union does not return. */
 const unionAlias = 'u';
 
-export function orToUnionAll({ parsed, shapes }: RewriteInput): RewriteDraft[] {
-  const stmt = parsed.stmt;
-  const table = singleTable(stmt);
-  if (!table || stmt.groupClause || stmt.havingClause || stmt.distinctClause || stmt.lockingClause || stmt.windowClause)
-    return [];
-  // ORDER BY goes with a LIMIT (a top-n per branch), and a LIMIT needs an ORDER BY to mean anything.
-  if (!stmt.sortClause?.length !== !stmt.limitCount) return [];
-  // OFFSET alone needs every row of every branch: nothing to gain.
-  if (stmt.limitOffset && !stmt.limitCount) return [];
-  // The deparser prints FETCH … WITH TIES as a plain LIMIT, which would silently drop the tied rows.
-  if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return [];
-  const page = stmt.limitCount ? pageOf(stmt) : undefined;
-  if (stmt.limitCount && !page) return [];
-  // Aggregates or window functions over the union would need a wrapper query (in ORDER BY too: they make
-  // the statement an aggregate).
-  let aggregated = false;
-  replaceNodes([stmt.targetList, stmt.sortClause], (node) => {
-    if (isAggregateCall(node) || nodeAs(node, 'FuncCall')?.over) aggregated = true;
-    return undefined;
-  });
-  if (aggregated) return [];
-  const conjuncts = conjunctsOf(stmt.whereClause);
-  const orIndex = conjuncts.findIndex((c) => nodeAs(c, 'BoolExpr')?.boolop === 'OR_EXPR');
-  if (orIndex < 0) return [];
-  const disjuncts = nodeAs(conjuncts[orIndex], 'BoolExpr')?.args ?? [];
-  if (disjuncts.length < 2 || disjuncts.length > 4) return [];
-  const columnOf = (d: Node): string | undefined => {
-    if (containsKind(d, ['SubLink', 'BoolExpr'])) return undefined;
-    const cols = columnsIn(d);
-    return cols.length === 1 ? cols[0][cols[0].length - 1] : undefined;
-  };
-  const columns = disjuncts.map(columnOf);
-  if (columns.some((c) => c === undefined) || new Set(columns).size !== columns.length) return [];
-  const shape = shapeOf(shapes, qualifiedName(table));
-  let order: UnionOrder | undefined;
-  if (stmt.sortClause?.length) {
-    order = unionOrder(stmt, shape);
-    if (!order) return [];
-  }
-  const caveats: string[] = [];
-  if (shape) {
-    if (!columns.every((c) => hasLeadingIndex(shape, c as string))) return [];
-  } else {
-    caveats.push(
-      `Pays off only when an index leads with each of ${columns.join(', ')}; no catalog was available to check.`,
-    );
-  }
-
-  const rest = conjuncts.filter((_, i) => i !== orIndex);
-  const branches: SelectStmt[] = disjuncts.map((d, k) => {
-    const earlier = disjuncts
-      .slice(0, k)
-      .map((e) => wrap('BooleanTest', { arg: clone(e), booltesttype: 'IS_NOT_TRUE' }));
-    const branch: SelectStmt = { ...clone(stmt), whereClause: andOf([...rest.map(clone), clone(d), ...earlier]) };
-    if (page) {
-      branch.limitCount = clone(page.branchLimit);
-      delete branch.limitOffset;
-    }
-    if (order?.extraTargets.length)
-      branch.targetList = [...(branch.targetList ?? []), ...order.extraTargets.map(clone)];
-    return branch;
-  });
-  let union: SelectStmt = branches[0];
-  for (const b of branches.slice(1)) {
-    union = { op: 'SETOP_UNION', all: true, larg: union, rarg: b, limitOption: 'LIMIT_OPTION_DEFAULT' };
-  }
-  let rewritten = union;
-  if (order && page) {
-    const cut: Partial<SelectStmt> = {
-      sortClause: order.sort,
-      limitCount: clone(page.count),
-      limitOption: stmt.limitOption ?? 'LIMIT_OPTION_COUNT',
-    };
-    if (page.offset) cut.limitOffset = clone(page.offset);
-    rewritten = order.projection
-      ? {
-          targetList: order.projection,
-          fromClause: [
-            wrap('RangeSubselect', { subquery: wrap('SelectStmt', union), alias: { aliasname: unionAlias } }),
-          ],
-          op: 'SETOP_NONE',
-          ...cut,
-        }
-      : { ...union, ...cut };
-    const keys = sortItemsOf(stmt).map((s) => keyText(stmt, s.node as Node));
-    caveats.push(
-      `Each branch returns its own first ${limitText(page.branchLimit)} rows in ORDER BY order and the union is ordered and cut again` +
-        (page.offset ? ` (LIMIT ${limitText(page.count)} OFFSET ${limitText(page.offset)})` : '') +
-        `; indexes on ${columns.map((c) => `(${[c, ...keys.filter((k) => k !== c)].join(', ')})`).join(' and ')} let each branch stop after those rows.`,
-    );
-    if (page.offset)
-      caveats.push(
-        'A deep OFFSET still reads every skipped row, in each branch: a keyset (WHERE key > last key) avoids that.',
-      );
-  }
-  return [
-    {
-      id: 'or-to-union-all',
-      title: `OR across ${columns.join(', ')} → UNION ALL`,
-      explanation:
-        `One index cannot serve a condition on ${columns.join(' or ')}, so the OR makes PostgreSQL read the table (or combine bitmaps). ` +
-        `Each UNION ALL branch filters on one column and can use that column's index; later branches exclude rows an earlier branch returned, so no row is duplicated.` +
-        (order
-          ? ` The ORDER BY … LIMIT is applied in each branch (a top-n each${page?.offset ? ', n counting the skipped OFFSET rows too' : ''}) and again to the union.`
-          : '') +
-        (order?.projection
-          ? ` The union cannot sort by ${order.extraTargets.length > 1 ? 'keys it does not return' : 'a key it does not return'}, so each branch also returns ${order.extraTargets.map((t) => nodeAs(t, 'ResTarget')?.name).join(', ')}, which the outer query sorts by and leaves out.`
-          : ''),
-      rewrittenSql: order?.projection ? selectWithSubqueries(rewritten) : selectToSql(rewritten),
-      caveats,
-    },
-  ];
+/** An OR across columns of one table, each with its own index, and the page the union must keep. */
+interface OrMatch {
+  stmt: SelectStmt;
+  page: Page | undefined;
+  conjuncts: Node[];
+  orIndex: number;
+  disjuncts: Node[];
+  columns: string[];
+  order: UnionOrder | undefined;
+  caveats: string[];
 }
+
+export const orToUnionAll: RewriteRule<OrMatch> = {
+  id: 'or-to-union-all',
+  match({ parsed, shapes }) {
+    const stmt = parsed.stmt;
+    const conjuncts = conjunctsOf(stmt.whereClause);
+    const orIndex = conjuncts.findIndex((c) => nodeAs(c, 'BoolExpr')?.boolop === 'OR_EXPR');
+    if (orIndex < 0) return noMatch(0, 'no OR among the WHERE conditions');
+    const table = singleTable(stmt);
+    if (!table) return noMatch(1, 'the OR is not over one table (joins or subqueries in FROM)');
+    if (stmt.groupClause || stmt.havingClause || stmt.distinctClause || stmt.lockingClause || stmt.windowClause)
+      return noMatch(1, 'GROUP BY, HAVING, DISTINCT, FOR UPDATE or WINDOW would need a wrapper query over the union');
+    // ORDER BY goes with a LIMIT (a top-n per branch), and a LIMIT needs an ORDER BY to mean anything.
+    if (!stmt.sortClause?.length !== !stmt.limitCount)
+      return noMatch(2, 'ORDER BY without LIMIT (or LIMIT without ORDER BY): no top-n to cut in each branch');
+    // OFFSET alone needs every row of every branch: nothing to gain.
+    if (stmt.limitOffset && !stmt.limitCount) return noMatch(2, 'OFFSET without LIMIT needs every row of every branch');
+    // The deparser prints FETCH … WITH TIES as a plain LIMIT, which would silently drop the tied rows.
+    if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES')
+      return noMatch(2, 'FETCH … WITH TIES is not kept by the rewrite');
+    const page = stmt.limitCount ? pageOf(stmt) : undefined;
+    if (stmt.limitCount && !page) return noMatch(2, 'the LIMIT/OFFSET is not a constant or a parameter');
+    // Aggregates or window functions over the union would need a wrapper query (in ORDER BY too: they make
+    // the statement an aggregate).
+    let aggregated = false;
+    replaceNodes([stmt.targetList, stmt.sortClause], (node) => {
+      if (isAggregateCall(node) || nodeAs(node, 'FuncCall')?.over) aggregated = true;
+      return undefined;
+    });
+    if (aggregated) return noMatch(2, 'aggregates or window functions would need a wrapper query over the union');
+    const disjuncts = nodeAs(conjuncts[orIndex], 'BoolExpr')?.args ?? [];
+    if (disjuncts.length < 2 || disjuncts.length > 4) return noMatch(3, 'the OR has more than 4 branches');
+    const columnOf = (d: Node): string | undefined => {
+      if (containsKind(d, ['SubLink', 'BoolExpr'])) return undefined;
+      const cols = columnsIn(d);
+      return cols.length === 1 ? cols[0][cols[0].length - 1] : undefined;
+    };
+    const found = disjuncts.map(columnOf);
+    const columns = found.filter((c): c is string => c !== undefined);
+    if (columns.length !== found.length || new Set(columns).size !== columns.length)
+      return noMatch(3, 'the branches of the OR do not each test one column of their own');
+    const shape = shapeOf(shapes, qualifiedName(table));
+    let order: UnionOrder | undefined;
+    if (stmt.sortClause?.length) {
+      order = unionOrder(stmt, shape);
+      if (!order) return noMatch(4, 'the union cannot be ordered by the ORDER BY keys');
+    }
+    const caveats: string[] = [];
+    if (shape) {
+      const unindexed = columns.filter((c) => !hasLeadingIndex(shape, c));
+      if (unindexed.length > 0)
+        return noMatch(5, `no index leads with ${unindexed.join(', ')}, so a branch would still read the table`);
+    } else {
+      caveats.push(
+        `Pays off only when an index leads with each of ${columns.join(', ')}; no catalog was available to check.`,
+      );
+    }
+    return matched({ stmt, page, conjuncts, orIndex, disjuncts, columns, order, caveats });
+  },
+  build({ stmt, page, conjuncts, orIndex, disjuncts, columns, order, caveats }) {
+    const rest = conjuncts.filter((_, i) => i !== orIndex);
+    const branches: SelectStmt[] = disjuncts.map((d, k) => {
+      const earlier = disjuncts
+        .slice(0, k)
+        .map((e) => wrap('BooleanTest', { arg: clone(e), booltesttype: 'IS_NOT_TRUE' }));
+      const branch: SelectStmt = { ...clone(stmt), whereClause: andOf([...rest.map(clone), clone(d), ...earlier]) };
+      if (page) {
+        branch.limitCount = clone(page.branchLimit);
+        delete branch.limitOffset;
+      }
+      if (order?.extraTargets.length)
+        branch.targetList = [...(branch.targetList ?? []), ...order.extraTargets.map(clone)];
+      return branch;
+    });
+    let union: SelectStmt = branches[0];
+    for (const b of branches.slice(1)) {
+      union = { op: 'SETOP_UNION', all: true, larg: union, rarg: b, limitOption: 'LIMIT_OPTION_DEFAULT' };
+    }
+    let rewritten = union;
+    if (order && page) {
+      const cut: Partial<SelectStmt> = {
+        sortClause: order.sort,
+        limitCount: clone(page.count),
+        limitOption: stmt.limitOption ?? 'LIMIT_OPTION_COUNT',
+      };
+      if (page.offset) cut.limitOffset = clone(page.offset);
+      rewritten = order.projection
+        ? {
+            targetList: order.projection,
+            fromClause: [
+              wrap('RangeSubselect', { subquery: wrap('SelectStmt', union), alias: { aliasname: unionAlias } }),
+            ],
+            op: 'SETOP_NONE',
+            ...cut,
+          }
+        : { ...union, ...cut };
+      const keys = sortItemsOf(stmt).map((s) => keyText(stmt, s.node as Node));
+      caveats.push(
+        `Each branch returns its own first ${limitText(page.branchLimit)} rows in ORDER BY order and the union is ordered and cut again` +
+          (page.offset ? ` (LIMIT ${limitText(page.count)} OFFSET ${limitText(page.offset)})` : '') +
+          `; indexes on ${columns.map((c) => `(${[c, ...keys.filter((k) => k !== c)].join(', ')})`).join(' and ')} let each branch stop after those rows.`,
+      );
+      if (page.offset)
+        caveats.push(
+          'A deep OFFSET still reads every skipped row, in each branch: a keyset (WHERE key > last key) avoids that.',
+        );
+    }
+    return [
+      {
+        id: 'or-to-union-all',
+        title: `OR across ${columns.join(', ')} → UNION ALL`,
+        explanation:
+          `One index cannot serve a condition on ${columns.join(' or ')}, so the OR makes PostgreSQL read the table (or combine bitmaps). ` +
+          `Each UNION ALL branch filters on one column and can use that column's index; later branches exclude rows an earlier branch returned, so no row is duplicated.` +
+          (order
+            ? ` The ORDER BY … LIMIT is applied in each branch (a top-n each${page?.offset ? ', n counting the skipped OFFSET rows too' : ''}) and again to the union.`
+            : '') +
+          (order?.projection
+            ? ` The union cannot sort by ${order.extraTargets.length > 1 ? 'keys it does not return' : 'a key it does not return'}, so each branch also returns ${order.extraTargets.map((t) => nodeAs(t, 'ResTarget')?.name).join(', ')}, which the outer query sorts by and leaves out.`
+            : ''),
+        rewrittenSql: order?.projection ? selectWithSubqueries(rewritten) : selectToSql(rewritten),
+        caveats,
+      },
+    ];
+  },
+};
 
 /** A sort key as an index would hold it: the column, the expression, or the column a position names. */
 function keyText(stmt: SelectStmt, node: Node): string {

@@ -1,6 +1,7 @@
 /**
  * What each rewrite module returns before any database has seen it: the SQL, the reasoning and what the
- * verifier needs (extra parameter values, known semantic differences). adviseRewrites() turns drafts into
+ * verifier needs (extra parameter values, known semantic differences), and the shape every rule has:
+ * match → build (RewriteRule), or the reason it does not apply (NoMatch). adviseRewrites() turns drafts into
  * Rewrites by verifying and measuring them.
  */
 import type { RewriteId } from '../rewriteSuggestion';
@@ -33,4 +34,38 @@ export interface RewriteDraft {
   knownDifference?: string;
 }
 
-export type RewriteRule = (input: RewriteInput) => RewriteDraft[];
+/**
+ * Why a rule does not apply. `step` says how far its match got: 0 when the statement is not of the rule's
+ * shape at all (no GROUP BY for aggregate-before-join, no OFFSET for keyset pagination), higher the more of its
+ * conditions the statement met, so the rule that came closest can be named with what blocked it.
+ */
+export interface NoMatch {
+  matched: false;
+  reason: string;
+  step: number;
+}
+
+export interface Matched<M> {
+  matched: true;
+  match: M;
+}
+
+export type MatchResult<M> = Matched<M> | NoMatch;
+
+export function noMatch(step: number, reason: string): NoMatch {
+  return { matched: false, reason, step };
+}
+
+export function matched<M>(match: M): Matched<M> {
+  return { matched: true, match };
+}
+
+/**
+ * Every rewrite rule has this shape: match() reads the statement and returns what build() needs (or why not);
+ * build() writes the rewrite(s) from that, without looking at the statement again for a reason to give up.
+ */
+export interface RewriteRule<M = unknown> {
+  id: RewriteId;
+  match(input: RewriteInput): MatchResult<M>;
+  build(match: M, input: RewriteInput): RewriteDraft[];
+}

@@ -5,9 +5,9 @@
  * likewise) for integer constants. `lower(email) = …` is left alone: the index advisor proposes an
  * expression index for it, which keeps the query as written.
  */
-import type { Node } from '@pgsql/types';
+import type { Node, SelectStmt } from '@pgsql/types';
 import { columnPath, exprToSql, funcName, intValue, nodeAs, parseExpr, replaceNodes, selectToSql } from '../../sql/ast';
-import type { RewriteDraft, RewriteInput } from './rewriteDraft';
+import { matched, noMatch, type RewriteRule } from './rewriteDraft';
 
 function opOf(node: Node | undefined): string | undefined {
   const e = nodeAs(node, 'A_Expr');
@@ -35,44 +35,56 @@ function dateOf(node: Node | undefined): string | undefined {
   return undefined;
 }
 
-export function sargablePredicate({ parsed }: RewriteInput): RewriteDraft[] {
-  const changes: string[] = [];
-  const out = replaceNodes(parsed.stmt, (node) => {
-    const op = opOf(node);
-    const e = nodeAs(node, 'A_Expr');
-    if (!e || op !== '=') return undefined;
-    for (const [side, other] of [
-      [e.lexpr, e.rexpr],
-      [e.rexpr, e.lexpr],
-    ] as Array<[Node | undefined, Node | undefined]>) {
-      if (!isValue(other)) continue;
-      const value = exprToSql(other as Node);
-      const column = dateOf(side);
-      if (column) {
-        changes.push(`${exprToSql(node)} → a range on ${column}`);
-        return parseExpr(`(${column} >= (${value})::date AND ${column} < (${value})::date + 1)`);
-      }
-      const arith = nodeAs(side, 'A_Expr');
-      const aop = opOf(side);
-      if (arith && (aop === '+' || aop === '-') && columnPath(arith.lexpr) && intValue(arith.rexpr) !== undefined) {
-        const col = exprToSql(arith.lexpr as Node);
-        const k = exprToSql(arith.rexpr as Node);
-        changes.push(`${exprToSql(node)} → ${col} alone on one side`);
-        return parseExpr(`${col} = ${value} ${aop === '+' ? '-' : '+'} ${k}`);
-      }
-    }
-    return undefined;
-  });
-  if (changes.length === 0) return [];
-  return [
-    {
-      id: 'sargable-predicate',
-      title: 'Leave the indexed column bare in the predicate',
-      explanation:
-        `A function or arithmetic around a column hides it from a B-tree index on that column, so PostgreSQL scans and computes it for every row. ` +
-        `Rewritten: ${changes.join('; ')}.`,
-      rewrittenSql: selectToSql(out),
-      caveats: ['An index on the bare column is what this enables; without one the gain is small.'],
-    },
-  ];
+/** The statement with every such predicate rewritten, and each change in words. */
+interface SargableMatch {
+  out: SelectStmt;
+  changes: string[];
 }
+
+export const sargablePredicate: RewriteRule<SargableMatch> = {
+  id: 'sargable-predicate',
+  match({ parsed }) {
+    const changes: string[] = [];
+    const out = replaceNodes(parsed.stmt, (node) => {
+      const op = opOf(node);
+      const e = nodeAs(node, 'A_Expr');
+      if (!e || op !== '=') return undefined;
+      for (const [side, other] of [
+        [e.lexpr, e.rexpr],
+        [e.rexpr, e.lexpr],
+      ] as Array<[Node | undefined, Node | undefined]>) {
+        if (!isValue(other)) continue;
+        const value = exprToSql(other as Node);
+        const column = dateOf(side);
+        if (column) {
+          changes.push(`${exprToSql(node)} → a range on ${column}`);
+          return parseExpr(`(${column} >= (${value})::date AND ${column} < (${value})::date + 1)`);
+        }
+        const arith = nodeAs(side, 'A_Expr');
+        const aop = opOf(side);
+        if (arith && (aop === '+' || aop === '-') && columnPath(arith.lexpr) && intValue(arith.rexpr) !== undefined) {
+          const col = exprToSql(arith.lexpr as Node);
+          const k = exprToSql(arith.rexpr as Node);
+          changes.push(`${exprToSql(node)} → ${col} alone on one side`);
+          return parseExpr(`${col} = ${value} ${aop === '+' ? '-' : '+'} ${k}`);
+        }
+      }
+      return undefined;
+    });
+    if (changes.length === 0) return noMatch(0, 'no date(column) = value nor column ± constant = value');
+    return matched({ out, changes });
+  },
+  build({ out, changes }) {
+    return [
+      {
+        id: 'sargable-predicate',
+        title: 'Leave the indexed column bare in the predicate',
+        explanation:
+          `A function or arithmetic around a column hides it from a B-tree index on that column, so PostgreSQL scans and computes it for every row. ` +
+          `Rewritten: ${changes.join('; ')}.`,
+        rewrittenSql: selectToSql(out),
+        caveats: ['An index on the bare column is what this enables; without one the gain is small.'],
+      },
+    ];
+  },
+};

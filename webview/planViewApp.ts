@@ -41,6 +41,12 @@ interface Shown {
 
 /** Saving state serialises the whole result; a burst of zoom/selection changes is saved once. */
 const PERSIST_DELAY_MS = 120;
+/**
+ * Saving a big result's state serialises every node (several hundred ms at 10,000 nodes): done after a longer
+ * pause in the user's clicks and keys, when the page is idle, so it does not stall the next one (issue 13).
+ */
+const BIG_PLAN_NODES = 2000;
+const BIG_PERSIST_DELAY_MS = 1000;
 
 /** Owns the view state (result, selection, collapsed nodes, transform), the DOM, and the host messages. */
 export class PlanViewApp {
@@ -619,7 +625,14 @@ export class PlanViewApp {
 
   private persistSoon(): void {
     if (this.persistTimer !== undefined) clearTimeout(this.persistTimer);
-    this.persistTimer = setTimeout(() => this.persistNow(), PERSIST_DELAY_MS);
+    const big = (this.shown?.result.plan.nodes.length ?? 0) > BIG_PLAN_NODES;
+    this.persistTimer = setTimeout(
+      () => {
+        if (big) requestIdleCallback(() => this.persistNow(), { timeout: 2000 });
+        else this.persistNow();
+      },
+      big ? BIG_PERSIST_DELAY_MS : PERSIST_DELAY_MS,
+    );
   }
 
   private persistNow(): void {

@@ -111,10 +111,13 @@ describe('plan view: huge plans (Chromium)', function () {
         new RegExp(`^Seq Scan on ${partitionName(i)}`),
       );
     }
-    await view.page.waitForFunction(() => {
-      const st = (window as unknown as { __state: () => { expandedGroupIds?: number[] } | undefined }).__state();
-      return !!st?.expandedGroupIds?.length;
-    });
+    // The state saved after the last selection (each change is saved a moment later).
+    await view.page.waitForFunction((last) => {
+      const st = (
+        window as unknown as { __state: () => { expandedGroupIds?: number[]; selectedNodeId?: number } | undefined }
+      ).__state();
+      return !!st?.expandedGroupIds?.length && st.selectedNodeId === last;
+    }, scanOf(300).id);
     const state = (await view.savedState())!;
     assert.deepEqual(state.expandedGroupIds, [scans[0].id]);
     const reloaded = await open({ state });

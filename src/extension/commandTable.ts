@@ -5,10 +5,22 @@
  * live in `commands/`, one file each, and `commandCalls.ts` hands typed calls to VS Code.
  */
 import type { TopQueryOrder, TopStatement } from '../core/workload/topQueries';
-import type { AdviceComparePayload } from './advice/adviceComparison';
-import type { IndexDdlPayload } from './advice/adviceFixProvider';
+import type { RewriteRef } from '../core/advice/rewriteSuggestion';
 
 export const commandCategory = 'PostgreSQL Query Tuner';
+
+/** What `pgTuner.applyIndexSuggestion` receives: both documents ready, plain data. */
+export interface IndexDdlPayload {
+  indexName: string;
+  title: string;
+  untitled: string;
+  migration: string;
+}
+
+/** What a compare action carries: which statement's advice (the store's key) and which suggestion, by id. */
+export type AdviceComparePayload = { statementStart: number; statementText: string } & (
+  { kind: 'advice-index'; index: string } | { kind: 'advice-rewrite'; rewrite: RewriteRef }
+);
 
 /** The workspace's copy of a top statement with values where pg_stat_statements shows `$n`. */
 export interface StatementCopy {

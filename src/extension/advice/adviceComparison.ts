@@ -7,6 +7,7 @@ import { rewriteOf, type IndexSuggestion } from '../../core/advice/indexSuggesti
 import { rewriteIds, type Rewrite, type RewriteRef } from '../../core/advice/rewriteSuggestion';
 import type { Plan } from '../../core/plan/planNode';
 import type { TuningResult } from '../../core/pipeline/tuningResult';
+import type { AdviceComparePayload } from '../commandTable';
 import type { CodeFix } from '../fixes/codeFix';
 import type { ComparisonLabels } from '../history/comparison';
 import type { StatementAdvice } from './statementAdvice';
@@ -14,10 +15,8 @@ import type { StatementAdvice } from './statementAdvice';
 /** The command the compare actions run; with this payload it compares a suggestion instead of asking. */
 export const compareCommandId = 'pgTuner.comparePlans';
 
-/** What a compare action carries: which statement's advice (the store's key) and which suggestion, by id. */
-export type AdviceComparePayload = { statementStart: number; statementText: string } & (
-  { kind: 'advice-index'; index: string } | { kind: 'advice-rewrite'; rewrite: RewriteRef }
-);
+// What a compare action carries is an argument type of the command table (so code fixes' commands are typed).
+export type { AdviceComparePayload } from '../commandTable';
 
 /** `aggregate-before-join#1`: a rule id and a count. */
 export function isRewriteRef(value: unknown): value is RewriteRef {

@@ -7,6 +7,7 @@
  */
 import type { IndexSuggestion } from '../../core/advice/indexSuggestion';
 import { rewriteByRef, type Rewrite } from '../../core/advice/rewriteSuggestion';
+import type { IndexDdlPayload } from '../commandTable';
 import type { CodeFix, CodeFixProvider, FixInput } from '../fixes/codeFix';
 import { comparableIndex, comparableRewrite, indexCompareFix, rewriteCompareFix } from './adviceComparison';
 import { indexSuggestionRule, queryRewriteRule, statementAdviceRuleIds } from '../../core/insights/ruleIds';
@@ -14,13 +15,8 @@ import { indexDdlDocument, indexFixTitle } from './indexFix';
 import { isRewriteFix, rewriteFix } from './rewriteFix';
 import type { AdviceStore, StatementAdvice } from './statementAdvice';
 
-/** What `pgTuner.applyIndexSuggestion` receives: both documents ready, plain data. */
-export interface IndexDdlPayload {
-  indexName: string;
-  title: string;
-  untitled: string;
-  migration: string;
-}
+// What the index fix's command receives is an argument type of the command table.
+export type { IndexDdlPayload } from '../commandTable';
 
 export function indexFix(
   s: IndexSuggestion,

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandFactory } from './command';
-import type { IndexDdlPayload } from '../advice/adviceFixProvider';
+import type { IndexDdlPayload } from '../commandTable';
 import { migrationFileName } from '../advice/indexFix';
 
 /**

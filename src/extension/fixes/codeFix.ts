@@ -5,6 +5,7 @@
  */
 import type { Insight } from '../../core/insights/insight';
 import type { SourceRange } from '../../core/positions';
+import type { CommandCall } from '../commandTable';
 
 export interface FixInput {
   ruleId: string;
@@ -31,7 +32,7 @@ export interface CodeFix {
   /** DDL and other text the user should run themselves: opened in a new untitled document, never executed. */
   newDocument?: { language: 'sql'; content: string };
   /** A command to run when the fix is picked (instead of opening `newDocument`); arguments must be plain data. */
-  command?: { id: string; arguments: unknown[] };
+  command?: CommandCall;
 }
 
 export interface CodeFixProvider {

@@ -44,6 +44,19 @@ describe('extension command table', () => {
     );
   });
 
+  it('names only commands of the table in menus and keybindings', () => {
+    const ids = new Set<string>(commandSpecs.map((s) => s.id));
+    const named = [
+      ...Object.values(manifest.contributes.menus).flatMap((entries) => entries.map((m) => m.command)),
+      ...manifest.contributes.keybindings.map((k) => k.command),
+    ];
+    assert.ok(named.length > 5);
+    assert.deepEqual(
+      named.filter((id) => !ids.has(id)),
+      [],
+    );
+  });
+
   it('puts Explain and Optimize in the editor context menu and on a keybinding', () => {
     const context = manifest.contributes.menus['editor/context'].find(
       (m) => m.command === 'pgTuner.explainAndOptimize',

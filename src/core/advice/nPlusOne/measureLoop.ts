@@ -68,7 +68,10 @@ export interface MeasureLoopOptions {
   maxParents?: number;
   /** Most measured rounds (after one warm-up round); default 5, at least 3 when time allows. */
   runs?: number;
-  /** About how long the whole measurement may take, ms; default 30 000. The sample is sized from it. */
+  /**
+   * About how long the whole measurement may take, ms; default 30 000. The sample is sized from it, and no round
+   * starts that would end past it once one round is measured (a slow single query may leave room for one).
+   */
   budgetMs?: number;
   statementTimeoutMs?: number;
   /** Stops the measurement between two queries; the best result so far is returned. */
@@ -215,16 +218,19 @@ export async function measureLoop(
 
       const rounds: Round[] = [];
       let stoppedBy: MeasurementStop = 'max-rounds';
+      // A round costs about what the last one did (the warm-up's, at first): the loop's sample and the single query.
+      let lastRoundMs = elapsed();
       for (let round = 1; round <= maxRounds; round++) {
         if (stopped()) {
           stoppedBy = 'cancelled';
           break;
         }
-        // Past the budget after the minimum (or any round, when the budget is long gone): what we have is the answer.
-        if (rounds.length > 0 && (elapsed() > budgetMs * 2 || (rounds.length >= minRounds && elapsed() > budgetMs))) {
+        // Once a round is measured, none starts that would end past the budget: what we have is the answer.
+        if (rounds.length > 0 && elapsed() + lastRoundMs > budgetMs) {
           stoppedBy = 'time-budget';
           break;
         }
+        const roundStarted = performance.now();
         const loopMs = await runLoop(false);
         const singleMs = loopMs === undefined ? undefined : await runSingle();
         if (loopMs === undefined || singleMs === undefined) {
@@ -232,6 +238,7 @@ export async function measureLoop(
           break;
         }
         rounds.push({ loopMs, singleMs });
+        lastRoundMs = performance.now() - roundStarted;
         const loopMedian = median(rounds.map((r) => r.loopMs));
         const singleMedian = median(rounds.map((r) => r.singleMs));
         report({ phase: 'round', round, sampledParents: sample.length, loopMs: loopMedian, singleMs: singleMedian });
@@ -303,7 +310,7 @@ export function stopText(m: NPlusOneMeasurement): string {
     case 'max-rounds':
       return `${rounds}, the most asked for`;
     case 'time-budget':
-      return `${rounds}, stopped at the time budget`;
+      return `${rounds}, as many as the time budget allowed`;
     case 'cancelled':
       return `cancelled: the best result so far, from ${rounds}`;
   }

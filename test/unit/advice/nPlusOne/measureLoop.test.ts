@@ -70,12 +70,10 @@ describe('N+1 measurement: a sample, progress, early stop, cancel, and our runs 
 
   it('runs a sample sized by the budget, carries it to all 400 parents, reports progress and counts its scans', async () => {
     const progress: NPlusOneProgress[] = [];
-    const started = performance.now();
     const [advice] = await adviseNPlusOne(session, source, 'programs.ts', {
       budgetMs: 2_000,
       onProgress: (p) => progress.push(p),
     });
-    const tookMs = performance.now() - started;
     const m = advice?.measurement;
     assert.ok(m, advice?.measurementNote);
     assert.equal(m.parents, 400);
@@ -88,8 +86,6 @@ describe('N+1 measurement: a sample, progress, early stop, cancel, and our runs 
     assert.ok(['clear-ratio', 'max-rounds', 'time-budget'].includes(m.stoppedBy), m.stoppedBy);
     assert.ok(m.samplesLoopMs.length >= 1 && m.samplesLoopMs.length <= 5);
     if (m.stoppedBy === 'clear-ratio') assert.ok(m.samplesLoopMs.length >= 3 && m.ratioSpread <= 0.25);
-    // Whole (not 1,000 child queries of about 10 ms each, 4 times over).
-    assert.ok(tookMs < 30_000, `${tookMs} ms`);
     assert.equal(m.sameShape, true, m.shapeNote);
     assert.match(m.shapeNote, new RegExp(`checked for the ${m.sampledParents} sampled`));
     // Progress: the warm-up, then each round in order, each with a message.

@@ -1,6 +1,6 @@
 /**
  * Advice-quality benchmark (`npm run bench:advisor`): the dashboard case and a TPC-H-like workload on a
- * throw-away PostgreSQL server, three arms each measured in the same run:
+ * throw-away PostgreSQL server, four arms each measured in the same run:
  *   none      – primary keys only;
  *   baseline  – one single-column index per query from its filter/join columns, kept if HypoPG's cost falls ≥ 50 %;
  *   advisor   – adviseIndexes() per query, with the rewrite advisor's proven-equivalent forms of it as alternatives
@@ -8,7 +8,10 @@
  *               consolidateWorkloadIndexes(): the pooled suggestions built together, redundant ones dropped by
  *               measurement, and the rest fitted into the baseline's total index size (BENCH_BUDGET_MB overrides),
  *               smaller forms of an index (without INCLUDE, leading key only) competing with it for the room.
- * The three arms' indexes are built side by side and timed per query back to back (measureArms()).
+ *   every     – every candidate the advisor suggested for any statement, without a size budget.
+ * The arms' indexes are built side by side and timed per query back to back (measureArms()); then the workload's
+ * writes (bench/advisor/workload.ts) are timed with each arm's indexes, and the workload's total (each read and each
+ * write once) is printed per arm with its targets.
  * Per query and in total: estimated cost ratio and measured time ratio (EXPLAIN ANALYZE with TIMING OFF, one warm-up
  * round, then the median of 3, real indexes) to none, and the total index size. Scale: BENCH_SCALE (default 1 → 150k orders, ~600k line items; dashboard
  * 100k users / 1M orders).
@@ -23,10 +26,18 @@ import { analyseStatement } from '../../src/core/sql/analyseStatement';
 import { relationUsage } from '../../src/core/advice/index/relationUsage';
 import { adviseIndexes } from '../../src/core/advice/index/adviseIndexes';
 import { adviseRewrites } from '../../src/core/advice/rewrite/adviseRewrites';
-import { createIndexSql } from '../../src/core/advice/index/indexDdl';
+import { candidateKey, createIndexSql, hypotheticalCreateSql } from '../../src/core/advice/index/indexDdl';
 import { consolidateWorkloadIndexes, type WorkloadStatement } from '../../src/core/advice/index/workloadIndexes';
 import { vacuumStatements } from '../../test/unit/advice/index/advisorData';
-import { dashboardSchemaSql, tpchSchemaSql, tpchTables, workloadQueries, type WorkloadQuery } from './workload';
+import {
+  dashboardSchemaSql,
+  measureWriteArms,
+  tpchSchemaSql,
+  tpchTables,
+  workloadQueries,
+  workloadWrites,
+  type WorkloadQuery,
+} from './workload';
 import { median } from '../../src/core/median';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
@@ -179,6 +190,75 @@ async function rewriteAlternatives(
     .map((r) => ({ label: r.title, rewrite: r.ref, sql: r.rewrittenSql }));
 }
 
+function verdict(ok: boolean): string {
+  return ok ? 'PASS' : 'MISS';
+}
+
+/**
+ * The workload as one figure per arm: each read once plus each write once (workloadWrites(), timed with the arm's
+ * indexes in rolled-back savepoints), with the targets: ours at most the single-column baseline's time at equal
+ * size, within 1.1× of every candidate's time (at its larger size), and no more write cost than every candidate.
+ */
+async function printWorkloadWithWrites(
+  session: PgSession,
+  arms: Record<'none' | 'advisor' | 'baseline' | 'every', ArmResult>,
+  reads: { none: number; base: number; ours: number; every: number },
+  ddl: { advisor: string[]; baseline: string[]; every: string[] },
+): Promise<void> {
+  const writes = workloadWrites();
+  const times = await measureWriteArms(
+    session,
+    [
+      { name: 'none', ddl: [] },
+      { name: 'advisor', ddl: ddl.advisor },
+      { name: 'baseline', ddl: ddl.baseline },
+      { name: 'every', ddl: ddl.every },
+    ],
+    writes,
+  );
+  const writeMs = (arm: string): number => [...(times.get(arm)?.values() ?? [])].reduce((a, b) => a + b, 0);
+  const rows: Array<[string, number, ArmResult]> = [
+    ['none', reads.none, arms.none],
+    ['advisor', reads.ours, arms.advisor],
+    ['baseline', reads.base, arms.baseline],
+    ['every', reads.every, arms.every],
+  ];
+  console.log('');
+  console.log(
+    `workload: ${arms.none.perQuery.size} reads + ${writes.length} writes (batches of ~1,000 rows), each once`,
+  );
+  console.log(
+    ['arm'.padEnd(10), 'reads ms', 'writes ms', 'total ms', 'writes +ms', 'size', 'indexes']
+      .map((h, i) => (i === 0 ? h : h.padStart(11)))
+      .join(''),
+  );
+  for (const [name, readMs, arm] of rows)
+    console.log(
+      name.padEnd(10) +
+        readMs.toFixed(0).padStart(11) +
+        writeMs(name).toFixed(1).padStart(11) +
+        (readMs + writeMs(name)).toFixed(0).padStart(11) +
+        (writeMs(name) - writeMs('none')).toFixed(1).padStart(11) +
+        mb(arm.sizeBytes).padStart(11) +
+        String(arm.indexes.length).padStart(11),
+    );
+  for (const w of writes)
+    console.log(
+      `  ${w.id.padEnd(28)}${['none', 'advisor', 'baseline', 'every'].map((a) => `${a} ${(times.get(a)?.get(w.id) ?? NaN).toFixed(2)} ms`).join(', ')}`,
+    );
+  const total = (name: string, readMs: number): number => readMs + writeMs(name);
+  const ours = total('advisor', reads.ours);
+  console.log(
+    `target: workload total with our set ≤ the single-column baseline's at equal size: ${ours.toFixed(0)} vs ${total('baseline', reads.base).toFixed(0)} ms ${verdict(ours <= total('baseline', reads.base))}`,
+  );
+  console.log(
+    `target: within 1.1× of every candidate (${mb(arms.every.sizeBytes)}): ${ours.toFixed(0)} vs ${total('every', reads.every).toFixed(0)} ms (${ratio(ours, total('every', reads.every))}×) ${verdict(ours <= 1.1 * total('every', reads.every))}`,
+  );
+  console.log(
+    `target: write cost of our set ≤ every candidate's: +${(writeMs('advisor') - writeMs('none')).toFixed(1)} vs +${(writeMs('every') - writeMs('none')).toFixed(1)} ms ${verdict(writeMs('advisor') <= writeMs('every'))}`,
+  );
+}
+
 function ratio(a: number, b: number): string {
   return b > 0 ? (a / b).toFixed(3) : '–';
 }
@@ -247,9 +327,14 @@ async function main(): Promise<void> {
       );
     const advisorDdl = choice.kept.map((c) => createIndexSql(c));
     // Ours first: they carry names; the baseline's unnamed indexes then take free ones.
-    const [advisor, baseline, none] = await measureArms(session, [
+    // Every candidate the advisor suggested for any statement, unnamed (no clash with ours), without a size budget.
+    const everyDdl = [...new Map(pooled.flatMap((p) => p.candidates).map((c) => [candidateKey(c), c])).values()].map(
+      (c) => hypotheticalCreateSql(c),
+    );
+    const [advisor, baseline, every, none] = await measureArms(session, [
       { name: 'advisor', ddl: advisorDdl.map((d) => d.replace(' CONCURRENTLY', '')), queries: advisorQueries },
       { name: 'baseline', ddl: baseDdl, queries },
+      { name: 'every', ddl: everyDdl, queries: advisorQueries },
       { name: 'none', ddl: [], queries },
     ]);
 
@@ -262,7 +347,7 @@ async function main(): Promise<void> {
         '  our indexes in its plan',
       ].join(''),
     );
-    let totals = { none: 0, base: 0, ours: 0 };
+    let totals = { none: 0, base: 0, ours: 0, every: 0 };
     const slower: string[] = [];
     const noise: string[] = [];
     const ourNames = new Set(choice.kept.map((c) => c.name));
@@ -270,7 +355,12 @@ async function main(): Promise<void> {
       const n = none.perQuery.get(q.id)!;
       const b = baseline.perQuery.get(q.id)!;
       const o = advisor.perQuery.get(q.id)!;
-      totals = { none: totals.none + n.ms, base: totals.base + b.ms, ours: totals.ours + o.ms };
+      totals = {
+        none: totals.none + n.ms,
+        base: totals.base + b.ms,
+        ours: totals.ours + o.ms,
+        every: totals.every + every.perQuery.get(q.id)!.ms,
+      };
       const ours = o.uses.filter((u) => ourNames.has(u));
       if (o.ms > n.ms * 1.1 && o.ms - n.ms > 1) {
         // Slower with the same SQL and none of our indexes in its plan is the machine, not the advice.
@@ -309,6 +399,11 @@ async function main(): Promise<void> {
     console.log(
       `without the size budget (every pooled index, ${mb(choice.pooledBytes)}, timed inside the merge): ${pooledNone.toFixed(0)} → ${pooledAll.toFixed(0)} ms (${(pooledNone / pooledAll).toFixed(1)}×)`,
     );
+    await printWorkloadWithWrites(session, { none, advisor, baseline, every }, totals, {
+      advisor: advisorDdl,
+      baseline: baseDdl,
+      every: everyDdl,
+    });
     console.log(`bench finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await session?.close();

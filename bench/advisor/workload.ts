@@ -1,8 +1,12 @@
 /**
  * The benchmark workload, made by our own generator (setseed + generate_series, no downloads): the dashboard
- * case of docs/cases.md case 1, and a TPC-H-like schema `tpch` with analytical and OLTP queries over it.
+ * case of docs/cases.md case 1, and a TPC-H-like schema `tpch` with analytical and OLTP queries over it; its writes
+ * (batches of inserts, updates and deletes) and their timing with each arm's indexes, for the write cost.
  */
 import { dashboardSchemaSql, dashboardSql } from '../../test/unit/advice/index/advisorData';
+import type { PgSession } from '../../src/core/db/pgSession';
+import { median } from '../../src/core/median';
+import { parsePlan } from '../../src/core/plan/parsePlan';
 
 export interface WorkloadQuery {
   id: string;
@@ -108,3 +112,77 @@ export function workloadQueries(): WorkloadQuery[] {
 }
 
 export { dashboardSchemaSql };
+
+/**
+ * The workload's writes, each a batch of ~1,000 rows so that index maintenance is measurable: inserts, an update
+ * of indexed columns (no HOT update then) and a delete, on the tables the reads use.
+ */
+export function workloadWrites(): WorkloadQuery[] {
+  return [
+    {
+      id: 'w1 insert orders',
+      sql: "INSERT INTO tpch.orders SELECT 50000000 + g, 1 + g % 1000, 'O', 100, date '1998-08-01', '3-MEDIUM', 'Clerk#000000001' FROM generate_series(1, 1000) g",
+    },
+    {
+      id: 'w2 update orders',
+      sql: "UPDATE tpch.orders SET o_orderstatus = 'F', o_orderdate = o_orderdate + 1, o_custkey = o_custkey + 1 WHERE o_orderkey BETWEEN 1000 AND 1999",
+    },
+    {
+      id: 'w3 insert lineitem',
+      sql: "INSERT INTO tpch.lineitem SELECT 1 + g, 100 + g % 7, 1 + g % 500, 1 + g % 50, 5, 500, 0.05, 'N', date '1998-09-01' FROM generate_series(1, 1000) g",
+    },
+    { id: 'w4 delete lineitem', sql: 'DELETE FROM tpch.lineitem WHERE l_orderkey BETWEEN 2000 AND 2250' },
+    { id: 'w5 update customer', sql: "UPDATE tpch.customer SET c_phone = c_phone || 'x' WHERE c_custkey <= 1000" },
+    {
+      id: 'w6 insert dashboard orders',
+      sql: "INSERT INTO orders (id, user_id, created_at, total, status) SELECT 90000000 + g, 1 + g % 1000, timestamp '2025-01-01', 10, 'paid' FROM generate_series(1, 1000) g",
+    },
+  ];
+}
+
+/** One index set for the write-cost comparison: its DDL (built without CONCURRENTLY, inside the transaction). */
+export interface WriteArm {
+  name: string;
+  ddl: string[];
+}
+
+/** Per arm, the median ms of each write with the arm's indexes built. */
+export type WriteArmTimes = Map<string, Map<string, number>>;
+
+/**
+ * Each write timed with each arm's indexes (and with none), all in one rolled-back transaction per arm: the arm's
+ * indexes built, then per write `samples` runs of EXPLAIN ANALYZE (TIMING OFF), each inside a savepoint rolled back
+ * at once, arms interleaved per round so that the machine's drift falls on all of them. Nothing is kept.
+ */
+export async function measureWriteArms(
+  session: PgSession,
+  arms: WriteArm[],
+  writes: WorkloadQuery[],
+  samples = 5,
+): Promise<WriteArmTimes> {
+  const runs = new Map<string, Map<string, number[]>>(arms.map((a) => [a.name, new Map()]));
+  for (let round = 0; round <= samples; round++) {
+    for (let k = 0; k < arms.length; k++) {
+      const arm = arms[(k + round) % arms.length];
+      await session.inTransaction!(
+        async (tx) => {
+          for (const d of arm.ddl) await tx.query(d.replace(' CONCURRENTLY', '').replace(/;\s*$/, ''));
+          for (const w of writes) {
+            await tx.query('SAVEPOINT bench_write');
+            const plan = parsePlan(await tx.explainJson(w.sql, 'ANALYZE, TIMING OFF'));
+            await tx.query('ROLLBACK TO SAVEPOINT bench_write');
+            // Round 0 warms the pages up.
+            if (round === 0) continue;
+            const list = runs.get(arm.name)!.get(w.id) ?? [];
+            list.push(plan.executionTimeMs ?? plan.totals.timeMs);
+            runs.get(arm.name)!.set(w.id, list);
+          }
+        },
+        { statementTimeoutMs: 300_000 },
+      );
+    }
+  }
+  return new Map(
+    [...runs].map(([arm, perWrite]) => [arm, new Map([...perWrite].map(([id, list]) => [id, median(list)]))]),
+  );
+}

@@ -5,7 +5,7 @@
  * alternative forms, and measures rewrite + index; that builds indexes in rolled-back transactions, so on a
  * server it needs --allow-what-if (as `advise` does).
  */
-import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
+import { adviseRewrites, closestRule, type DeclinedRule } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseRewriteWithIndex } from '../../core/advice/rewrite/rewriteWithIndex';
 import type { Rewrite, RewriteCombination } from '../../core/advice/rewriteSuggestion';
 import { formatMs, formatRatio, formatSamples } from '../../core/text/formatNumbers';
@@ -97,9 +97,10 @@ function formatRewrite(r: Rewrite, n: number, c: Colours): string {
   return [`${c.bold(`${n}. ${r.title}`)} ${verdict}`, indent(body.join('\n'))].join('\n');
 }
 
-/** The rewrites as terminal text. */
-export function formatRewrites(rewrites: Rewrite[], c: Colours): string {
-  if (rewrites.length === 0) return 'No rewrite applies to this statement.\n';
+/** The rewrites as terminal text; when none applies, the rule that came closest and what blocked it. */
+export function formatRewrites(rewrites: Rewrite[], c: Colours, closest?: DeclinedRule): string {
+  if (rewrites.length === 0)
+    return `No rewrite applies to this statement.\n${closest ? `Closest rule: ${closest.id}, blocked because ${closest.reason}.\n` : ''}`;
   return `${rewrites.map((r, i) => formatRewrite(r, i + 1, c)).join('\n\n')}\n`;
 }
 
@@ -113,6 +114,7 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
     );
   }
   const params = db.params.length > 0 ? db.params : undefined;
+  let closest: DeclinedRule | undefined;
   const rewrites = await withSession(target, async (session) => {
     const found = await adviseRewrites(session, sql, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal });
     if (request.withIndex) {
@@ -131,10 +133,11 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
           );
       }
     }
+    if (found.length === 0) closest = await closestRule(session, sql);
     return found;
   });
-  if (request.json) io.out(`${JSON.stringify({ sql, rewrites }, null, 2)}\n`);
+  if (request.json) io.out(`${JSON.stringify({ sql, rewrites, closestRule: closest }, null, 2)}\n`);
   else if (request.markdown) io.out(renderRewriteMarkdown(rewrites, sql));
-  else io.out(formatRewrites(rewrites, io.colours));
+  else io.out(formatRewrites(rewrites, io.colours, closest));
   return exitCodes.ok;
 }

@@ -89,6 +89,24 @@ describe('pg-tuner rewrite (built bundle)', function () {
     assert.equal(r.stdout, 'No rewrite applies to this statement.\n');
   });
 
+  it('when no rule applies, names the rule that came closest and what blocked it (text and --json)', async () => {
+    // The dashboard with a FULL JOIN: aggregate-before-join matches it up to the join kind.
+    const full = dashboardQuery.replace(/LEFT JOIN/i, 'FULL JOIN');
+    assert.notEqual(full, dashboardQuery);
+    const r = await run(['rewrite', full, '--url', url]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      'No rewrite applies to this statement.\n' +
+        'Closest rule: aggregate-before-join, blocked because a FULL join keeps unmatched rows of both sides.\n',
+    );
+    const json = await run(['rewrite', full, '--url', url, '--json']);
+    const parsed = JSON.parse(json.stdout) as { rewrites: Rewrite[]; closestRule?: { id: string; reason: string } };
+    assert.deepEqual(parsed.rewrites, []);
+    assert.equal(parsed.closestRule?.id, 'aggregate-before-join');
+    assert.match(parsed.closestRule?.reason ?? '', /FULL join/);
+  });
+
   it('usage errors exit 64: --with-index on a server without --allow-what-if, --json with --markdown, no statement', async () => {
     const noWhatIf = await run(['rewrite', dashboardQuery, '--url', url, '--with-index']);
     assert.equal(noWhatIf.code, 64);

@@ -271,8 +271,12 @@ const nearEmptyRows = 1;
 function tablesRead(stmt: SelectStmt): string[] {
   const ctes = new Set<string>();
   const tables = new Set<string>();
+  // The CTEs first: `FROM stats` comes before `WITH stats AS (…)` in the tree's order.
   walkNodes(stmt, (kind, payload) => {
     if (kind === 'CommonTableExpr' && typeof payload.ctename === 'string') ctes.add(payload.ctename);
+    return true;
+  });
+  walkNodes(stmt, (kind, payload) => {
     if (kind === 'RangeVar' && typeof payload.relname === 'string') {
       const schema = typeof payload.schemaname === 'string' ? payload.schemaname : undefined;
       if (schema || !ctes.has(payload.relname))

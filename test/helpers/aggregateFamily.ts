@@ -1,0 +1,454 @@
+/**
+ * The aggregate-before-join family as a generator (issue 12 §1): the grammar of the forms an application writes
+ * a "top users by their orders" dashboard in (join kind, where the conditions sit, filters on either side,
+ * aggregates, HAVING, ORDER BY with NULLS FIRST/LAST and tie-breakers, LIMIT/OFFSET pages, parameters, the
+ * subquery and CTE spellings, schema-qualified and quoted names), and small data sets built to break a wrong
+ * rewrite (NULL totals and keys, ties, empty groups, duplicates, users without orders, fewer groups than the
+ * LIMIT, orphan keys without a foreign key). runFamily() runs every variant on every data set: the rule either
+ * declines with its reason, or its rewrite must be proven by verifyRewrite and return exactly the original's
+ * rows (in order, where the ORDER BY fixes it) on each data set. Used by the family test and bench:rewrite.
+ */
+import type { PgSession } from '../../src/core/db/pgSession';
+import { adviseRewrites } from '../../src/core/advice/rewrite/adviseRewrites';
+import { aggregateBeforeJoin } from '../../src/core/advice/rewrite/aggregateBeforeJoin';
+import { readTableShapes } from '../../src/core/db/tableShapes';
+import { parseSelect } from '../../src/core/sql/ast';
+import { loadParser } from '../../src/core/sql/parser';
+
+export interface FamilyVariant {
+  name: string;
+  sql: string;
+  params?: unknown[];
+  /** The ORDER BY fixes the order of every row (it ends with a unique key): compared in order. */
+  ordered: boolean;
+  /** The rule must rewrite it (the issue's own forms); others may decline with a reason. */
+  mustRewrite?: boolean;
+}
+
+export interface FamilyDataSet {
+  name: string;
+  sql: string;
+}
+
+const schemaSql = `
+CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, name text, status text NOT NULL);
+CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users, total numeric, created_at timestamptz NOT NULL);
+CREATE SCHEMA "Shop";
+CREATE TABLE "Shop"."Customer" ("Id" int PRIMARY KEY, "Status" text NOT NULL, "Name" text);
+-- No foreign key: "CustomerId" holds keys with no customer, and NULLs.
+CREATE TABLE "Shop"."Order Line" ("Id" int PRIMARY KEY, "CustomerId" int, "Amount" numeric, "At" timestamptz NOT NULL);
+`;
+
+/** The quoted tables hold the same rows, with orphan keys added. */
+const copySql = `
+INSERT INTO "Shop"."Customer" SELECT id, status, name FROM users;
+INSERT INTO "Shop"."Order Line" SELECT id, CASE WHEN id % 13 = 0 THEN 900 + id ELSE user_id END, total, created_at FROM orders;
+ANALYZE;
+`;
+
+export const familyDataSets: FamilyDataSet[] = [
+  {
+    name: 'mixed: NULL totals and keys, ties, inactive users, users without orders',
+    sql: `
+INSERT INTO users SELECT i, 'u' || i || '@example.com', 'user ' || (i % 7), CASE WHEN i % 3 = 0 THEN 'inactive' ELSE 'active' END
+  FROM generate_series(1, 30) i;
+INSERT INTO orders SELECT i, CASE WHEN i % 17 = 0 THEN NULL ELSE (i * 7) % 25 + 1 END,
+  CASE WHEN i % 11 = 0 THEN NULL ELSE (i % 5) * 10 END, timestamptz '2023-06-01 00:00:00+00' + i * interval '5 days'
+  FROM generate_series(1, 120) i;`,
+  },
+  {
+    name: 'ties and NULL sums: equal totals everywhere, a user whose totals are all NULL',
+    sql: `
+INSERT INTO users SELECT i, 'u' || i || '@example.com', 'same', 'active' FROM generate_series(1, 12) i;
+INSERT INTO orders SELECT i, (i - 1) / 2 + 1, 10, timestamptz '2024-03-01 00:00:00+00' FROM generate_series(1, 16) i;
+INSERT INTO orders SELECT 100 + i, 9, NULL, timestamptz '2024-04-01 00:00:00+00' FROM generate_series(1, 3) i;`,
+  },
+  {
+    name: 'empty groups: most orders before the date, most users with none after it',
+    sql: `
+INSERT INTO users SELECT i, 'u' || i || '@example.com', 'user ' || i, CASE WHEN i % 4 = 0 THEN 'inactive' ELSE 'active' END
+  FROM generate_series(1, 20) i;
+INSERT INTO orders SELECT i, i % 20 + 1, i, timestamptz '2023-01-01 00:00:00+00' + i * interval '1 day' FROM generate_series(1, 40) i;
+INSERT INTO orders SELECT 100 + i, i % 2 + 1, 5 * i, timestamptz '2024-02-01 00:00:00+00' FROM generate_series(1, 5) i;`,
+  },
+  {
+    name: 'duplicates: identical orders, duplicate names',
+    sql: `
+INSERT INTO users SELECT i, 'u' || i || '@example.com', 'twin ' || (i % 2), 'active' FROM generate_series(1, 10) i;
+INSERT INTO orders SELECT i, i % 6 + 1, 25, timestamptz '2024-05-05 05:05:05+00' FROM generate_series(1, 30) i;`,
+  },
+  {
+    name: 'few: fewer users and groups than the LIMIT',
+    sql: `
+INSERT INTO users VALUES (1, 'a@example.com', 'a', 'active'), (2, 'b@example.com', 'b', 'active'), (3, 'c@example.com', NULL, 'inactive');
+INSERT INTO orders VALUES (1, 2, 7, timestamptz '2024-06-01 00:00:00+00'), (2, NULL, 3, timestamptz '2024-06-02 00:00:00+00');`,
+  },
+];
+
+const since = `timestamptz '2024-01-01 00:00:00+00'`;
+const aggregates = `COUNT(o.id) AS order_count, SUM(o.total) AS total_spent, MAX(o.created_at) AS last_order`;
+const grouped = `GROUP BY u.id, u.email, u.name`;
+
+interface Join {
+  name: string;
+  from: string;
+  /** WHERE conditions the join form brings (the comma join's key, a fact filter in WHERE). */
+  where: string[];
+  inner: boolean;
+}
+
+const joins: Join[] = [
+  {
+    name: 'LEFT JOIN, date in ON',
+    from: `users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= ${since}`,
+    where: [],
+    inner: false,
+  },
+  {
+    name: 'LEFT JOIN, date in WHERE (an inner join)',
+    from: 'users u LEFT JOIN orders o ON o.user_id = u.id',
+    where: [`o.created_at >= ${since}`],
+    inner: true,
+  },
+  {
+    name: 'JOIN, date in ON',
+    from: `users u JOIN orders o ON o.user_id = u.id AND o.created_at >= ${since}`,
+    where: [],
+    inner: true,
+  },
+  {
+    name: 'JOIN, date in WHERE',
+    from: 'users u JOIN orders o ON u.id = o.user_id',
+    where: [`o.created_at >= ${since}`],
+    inner: true,
+  },
+  {
+    name: 'comma join',
+    from: 'users u, orders o',
+    where: ['o.user_id = u.id', `o.created_at >= ${since}`],
+    inner: true,
+  },
+  { name: 'LEFT JOIN, no date', from: 'users u LEFT JOIN orders o ON o.user_id = u.id', where: [], inner: false },
+  {
+    name: 'RIGHT JOIN, date in ON',
+    from: `orders o RIGHT JOIN users u ON o.user_id = u.id AND o.created_at >= ${since}`,
+    where: [],
+    inner: false,
+  },
+];
+
+interface Order {
+  name: string;
+  sql: string;
+  /** A GROUP BY of its own: a sort key must be grouped by (o.user_id, which the join makes equal to u.id). */
+  group?: string;
+}
+
+const orders: Order[] = [
+  { name: 'sum DESC NULLS LAST, id', sql: 'total_spent DESC NULLS LAST, u.id' },
+  { name: 'sum DESC (NULLS FIRST), id', sql: 'total_spent DESC, u.id' },
+  { name: 'count DESC, id', sql: 'order_count DESC, u.id' },
+  { name: 'max ASC NULLS FIRST, id DESC', sql: 'last_order ASC NULLS FIRST, u.id DESC' },
+  {
+    name: 'sum() DESC NULLS LAST, o.user_id',
+    sql: 'SUM(o.total) DESC NULLS LAST, o.user_id',
+    group: 'GROUP BY u.id, u.email, u.name, o.user_id',
+  },
+];
+
+function statement(
+  join: Join,
+  parts: { dimWhere?: string; order?: string; page?: string; having?: string; group?: string },
+): string {
+  const where = [...join.where, ...(parts.dimWhere ? [parts.dimWhere] : [])];
+  return [
+    `SELECT u.id, u.email, u.name, ${aggregates}`,
+    `FROM ${join.from}`,
+    ...(where.length > 0 ? [`WHERE ${where.join(' AND ')}`] : []),
+    parts.group ?? grouped,
+    ...(parts.having ? [`HAVING ${parts.having}`] : []),
+    ...(parts.order ? [`ORDER BY ${parts.order}`] : []),
+    ...(parts.page ? [parts.page] : []),
+  ].join('\n');
+}
+
+/** Every join form × every order (pages alternating), then one change at a time from the issue's dashboard. */
+export function familyVariants(): FamilyVariant[] {
+  const out: FamilyVariant[] = [];
+  joins.forEach((join, j) => {
+    orders.forEach((order, k) => {
+      const page = (j + k) % 2 === 0 ? 'LIMIT 5' : 'LIMIT 5 OFFSET 3';
+      const dimWhere = (j + k) % 3 === 2 ? undefined : `u.status = 'active'`;
+      out.push({
+        name: `${join.name}; ${dimWhere ? 'active users; ' : ''}ORDER BY ${order.name}; ${page}`,
+        sql: statement(join, { dimWhere, order: order.sql, page, group: order.group }),
+        ordered: true,
+      });
+    });
+  });
+  const dashboard = joins[0];
+  const base = { dimWhere: `u.status = 'active'`, order: 'total_spent DESC NULLS LAST, u.id' };
+  out.push(
+    {
+      name: "the issue's dashboard: LEFT JOIN, date in ON, active users, NULLS LAST, LIMIT 100",
+      sql: statement(dashboard, { ...base, page: 'LIMIT 100' }),
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: "the issue's dashboard, OFFSET 50000 (here OFFSET 2)",
+      sql: statement(dashboard, { ...base, page: 'LIMIT 4 OFFSET 2' }),
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'parameters: the status, the date, LIMIT and OFFSET',
+      sql: statement(
+        { ...dashboard, from: 'users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= $2' },
+        { dimWhere: 'u.status = $1', order: base.order, page: 'LIMIT $3 OFFSET $4' },
+      ),
+      params: ['active', '2024-01-01T00:00:00Z', 5, 2],
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'more aggregates: MIN, AVG, COUNT(DISTINCT), COUNT(*)',
+      sql: statement(dashboard, { ...base, page: 'LIMIT 6' }).replace(
+        aggregates,
+        `${aggregates}, MIN(o.total) AS smallest, AVG(o.total) AS average, COUNT(DISTINCT o.total) AS distinct_totals, COUNT(*) AS row_count`,
+      ),
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'HAVING COUNT(o.id) >= 2 over the LEFT JOIN',
+      sql: statement(dashboard, { ...base, having: 'COUNT(o.id) >= 2', page: 'LIMIT 5' }),
+      ordered: true,
+    },
+    {
+      name: 'HAVING SUM(o.total) IS NULL OR COUNT(*) = 1 (keeps empty groups)',
+      sql: statement(dashboard, { ...base, having: 'SUM(o.total) IS NULL OR COUNT(*) = 1', page: 'LIMIT 5' }),
+      ordered: true,
+    },
+    {
+      name: 'HAVING SUM(o.total) > 20, inner join',
+      sql: statement(joins[2], { ...base, having: 'SUM(o.total) > 20', page: 'LIMIT 5' }),
+      ordered: true,
+    },
+    {
+      name: 'no LIMIT: every user, by total',
+      sql: statement(dashboard, base),
+      ordered: true,
+    },
+    {
+      name: 'no ORDER BY, no LIMIT',
+      sql: statement(dashboard, { dimWhere: base.dimWhere }),
+      ordered: false,
+    },
+    {
+      name: 'ORDER BY the key only',
+      sql: statement(dashboard, { dimWhere: base.dimWhere, order: 'u.id DESC', page: 'LIMIT 5' }),
+      ordered: true,
+    },
+    {
+      name: 'a tie-breaker the join cannot carry (u.name, u.id)',
+      sql: statement(dashboard, { ...base, order: 'total_spent DESC NULLS LAST, u.name, u.id', page: 'LIMIT 5' }),
+      ordered: true,
+    },
+    {
+      name: 'a function in the user condition (lower(u.status))',
+      sql: statement(dashboard, { ...base, dimWhere: `lower(u.status) = 'active'`, page: 'LIMIT 5' }),
+      ordered: true,
+    },
+    {
+      name: 'the user condition in the ON of the LEFT JOIN',
+      sql: statement(
+        { ...dashboard, from: `${dashboard.from} AND u.status = 'active'` },
+        { order: base.order, page: 'LIMIT 5' },
+      ),
+      ordered: true,
+    },
+    {
+      name: 'subquery spelling: SELECT * FROM (grouped join) t ORDER BY … LIMIT',
+      sql: `SELECT * FROM (\n${statement(dashboard, { dimWhere: base.dimWhere })}\n) t\nORDER BY t.total_spent DESC NULLS LAST, t.id\nLIMIT 5 OFFSET 1`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'subquery spelling with a projection',
+      sql: `SELECT t.name, t.total_spent, t.id FROM (\n${statement(dashboard, { dimWhere: base.dimWhere })}\n) AS t\nORDER BY total_spent DESC NULLS LAST, id\nLIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'CTE spelling: WITH stats AS (grouped join) SELECT * FROM stats ORDER BY … LIMIT',
+      sql: `WITH stats AS (\n${statement(dashboard, { dimWhere: base.dimWhere })}\n)\nSELECT * FROM stats\nORDER BY total_spent DESC NULLS LAST, id\nLIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'CTE spelling, inner join, OFFSET',
+      sql: `WITH stats AS (\n${statement(joins[2], { dimWhere: base.dimWhere })}\n)\nSELECT s.id, s.order_count FROM stats s\nORDER BY s.order_count DESC, s.id\nLIMIT 3 OFFSET 2`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'schema-qualified: public.users, public.orders',
+      sql: statement(
+        {
+          ...dashboard,
+          from: `public.users u LEFT JOIN public.orders o ON o.user_id = u.id AND o.created_at >= ${since}`,
+        },
+        { ...base, page: 'LIMIT 5' },
+      ),
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'quoted names, no foreign key, orphan keys: "Shop"."Customer" LEFT JOIN "Shop"."Order Line"',
+      sql: `SELECT c."Id", c."Name", COUNT(l."Id") AS "Lines", SUM(l."Amount") AS "Total Amount"
+FROM "Shop"."Customer" c LEFT JOIN "Shop"."Order Line" l ON l."CustomerId" = c."Id" AND l."At" >= ${since}
+WHERE c."Status" = 'active'
+GROUP BY c."Id", c."Name"
+ORDER BY "Total Amount" DESC NULLS LAST, c."Id"
+LIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'quoted names, inner join, no user condition, orphan keys',
+      sql: `SELECT c."Id", SUM(l."Amount") AS "Total Amount"
+FROM "Shop"."Order Line" l JOIN "Shop"."Customer" c ON c."Id" = l."CustomerId"
+GROUP BY c."Id"
+ORDER BY "Total Amount" DESC NULLS LAST, c."Id"
+LIMIT 4 OFFSET 1`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'quoted names, LEFT JOIN, no user condition, orphan keys',
+      sql: `SELECT c."Id", COUNT(l."Id") AS "Lines"
+FROM "Shop"."Customer" c LEFT JOIN "Shop"."Order Line" l ON l."CustomerId" = c."Id"
+GROUP BY c."Id"
+ORDER BY "Lines" DESC, c."Id"
+LIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+  );
+  return out;
+}
+
+export type VariantOutcome =
+  | { variant: FamilyVariant; kind: 'rewritten'; rewrittenSql: string }
+  | { variant: FamilyVariant; kind: 'declined'; reason: string }
+  | { variant: FamilyVariant; kind: 'wrong'; dataSet: string; detail: string; rewrittenSql?: string };
+
+export interface FamilyCounts {
+  variants: number;
+  rewritten: number;
+  declined: number;
+  wrong: number;
+  outcomes: VariantOutcome[];
+}
+
+function rowsText(rows: Array<Record<string, unknown>>, ordered: boolean): string[] {
+  const text = rows.map((r) => JSON.stringify(Object.values(r)));
+  return ordered ? text : [...text].sort();
+}
+
+/** Why the rule declines the statement on this database (its NoMatch reason). */
+async function declineReason(session: PgSession, sql: string): Promise<string> {
+  const parsed = parseSelect(sql);
+  if (!parsed) return 'not a SELECT';
+  const tables = ['users', 'orders', 'public.users', 'public.orders', 'Shop.Customer', 'Shop.Order Line'];
+  const shapes = await readTableShapes(session, tables);
+  const m = aggregateBeforeJoin.match({ parsed, shapes });
+  return m.matched ? 'matched, but no rewrite came back' : m.reason;
+}
+
+/**
+ * Every variant on every data set (sessions from `sessions`, one per data set, schema and rows loaded): declined
+ * (with the reason), or rewritten and proven with the same rows on each; otherwise a wrong result.
+ */
+export async function runFamily(
+  sessions: Array<{ dataSet: FamilyDataSet; session: PgSession }>,
+  variants: FamilyVariant[] = familyVariants(),
+): Promise<FamilyCounts> {
+  await loadParser();
+  const outcomes: VariantOutcome[] = [];
+  for (const variant of variants) {
+    let outcome: VariantOutcome | undefined;
+    let rewrittenSql: string | undefined;
+    for (const { dataSet, session } of sessions) {
+      const rewrites = await adviseRewrites(session, variant.sql, {
+        params: variant.params,
+        only: ['aggregate-before-join'],
+        skipMeasurement: true,
+      });
+      const r = rewrites[0];
+      if (!r) {
+        outcome = { variant, kind: 'declined', reason: await declineReason(session, variant.sql) };
+        break;
+      }
+      rewrittenSql = r.rewrittenSql;
+      if (r.verification !== 'equivalent' && r.verification !== 'not-tested-on-data') {
+        outcome = {
+          variant,
+          kind: 'wrong',
+          dataSet: dataSet.name,
+          detail: `${r.verification}: ${r.verificationReason}`,
+          rewrittenSql,
+        };
+        break;
+      }
+      const original = await session.query(variant.sql, variant.params);
+      const rewritten = await session.query(r.executableSql ?? r.rewrittenSql, variant.params);
+      const a = rowsText(original, variant.ordered);
+      const b = rowsText(rewritten, variant.ordered);
+      if (a.join('\n') !== b.join('\n')) {
+        outcome = {
+          variant,
+          kind: 'wrong',
+          dataSet: dataSet.name,
+          detail: `original ${a.length} rows ${a.slice(0, 6).join(' ')} … rewrite ${b.length} rows ${b.slice(0, 6).join(' ')}`,
+          rewrittenSql,
+        };
+        break;
+      }
+    }
+    outcomes.push(outcome ?? { variant, kind: 'rewritten', rewrittenSql: rewrittenSql ?? '' });
+  }
+  return {
+    variants: variants.length,
+    rewritten: outcomes.filter((o) => o.kind === 'rewritten').length,
+    declined: outcomes.filter((o) => o.kind === 'declined').length,
+    wrong: outcomes.filter((o) => o.kind === 'wrong').length,
+    outcomes,
+  };
+}
+
+/** The data sets' databases on a server: `create(name, setupSql)` makes one and returns a session on it. */
+export async function familySessions(
+  create: (name: string, setupSql: string) => Promise<PgSession>,
+): Promise<Array<{ dataSet: FamilyDataSet; session: PgSession }>> {
+  const out: Array<{ dataSet: FamilyDataSet; session: PgSession }> = [];
+  for (const [i, dataSet] of familyDataSets.entries())
+    out.push({ dataSet, session: await create(`agg_family_${i}`, `${schemaSql}${dataSet.sql}${copySql}`) });
+  return out;
+}
+
+/** The counts as printed by the test and the bench. */
+export function familyReport(counts: FamilyCounts): string[] {
+  const lines = counts.outcomes.map((o) =>
+    o.kind === 'rewritten'
+      ? `  rewritten  ${o.variant.name}`
+      : o.kind === 'declined'
+        ? `  declined   ${o.variant.name}: ${o.reason}`
+        : `  WRONG      ${o.variant.name} on "${o.dataSet}": ${o.detail}`,
+  );
+  lines.push(
+    `aggregate-before-join family: ${counts.variants} forms × ${familyDataSets.length} data sets: ${counts.rewritten} rewritten and proven, ${counts.declined} declined with a reason, ${counts.wrong} wrong results`,
+  );
+  return lines;
+}

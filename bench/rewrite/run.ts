@@ -11,6 +11,9 @@
  * and of the advisors' combination after restarting the server (shared_buffers empty) and dropping the OS page
  * cache (root only; otherwise it says cold figures are unavailable), 3 times each, medians printed next to the
  * warm figures. BENCH_COLD=0 skips it.
+ * The rewrite families (BENCH_ONLY=family): every generated form of a rule (test/helpers/aggregateFamily.ts) on
+ * small data sets, counted as rewritten and proven, declined with a reason, or wrong (targets: at least 20 forms
+ * per rule, 0 wrong results).
  */
 import { startTestServer, type TestServer } from '../../test/helpers/postgresServer';
 import { PgSession } from '../../src/core/db/pgSession';
@@ -24,6 +27,7 @@ import type { Rewrite, RewriteRef } from '../../src/core/advice/rewriteSuggestio
 import { describeAppliesTo } from '../../src/core/report/indexAdviceReport';
 import { median } from '../../src/core/median';
 import { dropOsCache, restarter } from './coldCache';
+import { familyReport, familySessions, runFamily, type FamilyCounts } from '../../test/helpers/aggregateFamily';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 /** BENCH_ONLY=dashboard,nplus1,small: run only those cases (default all). */
@@ -407,10 +411,32 @@ async function coldCase(server: TestServer, input: ColdInput, repeats = 3): Prom
   }
 }
 
+/** The forms of each rule's family: how many, and how many gave a wrong result (targets ≥ 20 and 0). */
+async function familyCase(server: TestServer, admin: PgSession): Promise<FamilyCounts> {
+  const started = performance.now();
+  const sessions = await familySessions((name, setup) => freshDatabase(server, admin, name, setup));
+  try {
+    const counts = await runFamily(sessions);
+    console.log(`\n## rewrite families\n${familyReport(counts).join('\n')}`);
+    console.log(`[family] ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return counts;
+  } finally {
+    for (const { session: s } of sessions) await s.close();
+  }
+}
+
+function familyLine(rule: string, counts: FamilyCounts): string {
+  const forms = `${counts.variants} (target ≥ 20: ${counts.variants >= 20 ? 'PASS' : 'MISS'})`;
+  const wrong = `${counts.wrong} (target 0: ${counts.wrong === 0 ? 'PASS' : 'MISS'})`;
+  return `| ${rule} | ${forms} | ${counts.rewritten} | ${counts.declined} | ${wrong} |`;
+}
+
 async function main(): Promise<void> {
   const server = await startTestServer();
   const admin = await session(server, server.database);
+  let family: FamilyCounts | undefined;
   try {
+    if (wanted('family')) family = await familyCase(server, admin);
     if (wanted('dashboard')) await dashboardCase(server, admin);
     if (wanted('nplus1')) {
       await nPlusOneCase(server, admin, 50);
@@ -423,8 +449,10 @@ async function main(): Promise<void> {
     await admin.close().catch(() => undefined);
     await server.stop();
   }
-  console.log('\n| case | equivalence | before (median ms) | after (median ms) | ratio | note |');
-  console.log('|---|---|---:|---:|---:|---|');
+  if (lines.length > 0) {
+    console.log('\n| case | equivalence | before (median ms) | after (median ms) | ratio | note |');
+    console.log('|---|---|---:|---:|---:|---|');
+  }
   for (const l of lines) {
     const ratio =
       l.beforeMs !== undefined && l.afterMs !== undefined && l.afterMs > 0
@@ -433,6 +461,11 @@ async function main(): Promise<void> {
     console.log(
       `| ${l.name} | ${l.equivalence} | ${ms(l.beforeMs)} | ${ms(l.afterMs)} | ${ratio} | ${(l.note ?? '').replace(/\|/g, '/').slice(0, 160)} |`,
     );
+  }
+  if (family) {
+    console.log('\n| rule family | forms | rewritten and proven | declined with a reason | wrong results |');
+    console.log('|---|---:|---:|---:|---:|');
+    console.log(familyLine('aggregate-before-join', family));
   }
 }
 

@@ -253,7 +253,7 @@ describe('pg-tuner CLI (built bundle)', function () {
     assert.ok(fix.length > 0 && r.stdout.includes('The fix (found by the advisors'), 'the fix section');
     assert.match(
       fix,
-      /^Rewrite: Aggregate orders first and push ORDER BY … LIMIT into it — alone [\d.]+ ms → [\d.]+ ms \([\d.]+× (lower|higher)\), faster beyond noise: (yes|no)$/m,
+      /^Rewrite: Aggregate orders first and push ORDER BY … LIMIT into it — alone [\d.]+ m?s → [\d.]+ m?s \([\d.]+× (lower|higher)\), faster beyond noise: (yes|no)$/m,
     );
     assert.match(fix, /Equivalence: equivalent: .*100 = 100 rows; same rows in the same order/);
     assert.match(fix, /Finding: WHERE o\.created_at >= '2024-01-01' is never true for the NULL-extended rows/);

@@ -9,6 +9,7 @@ import type { TopQueriesResult, TopQueryOrder, TopStatement } from '../../core/w
 import { vscodeCommand } from '../commandCalls';
 import type { StatementCopy } from '../commandTable';
 import type { TunerContext } from '../context';
+import { withSessionProgress } from '../connections/withSessionProgress';
 import { userMessageFor } from '../errorMessages';
 import {
   isTopQueryOrder,
@@ -138,11 +139,15 @@ export class TopQueriesView implements vscode.TreeDataProvider<TopQueryNode>, vs
     const orderBy = this.orderBy;
     const started = performance.now();
     try {
-      const result = await vscode.window.withProgress({ location: { viewId: topQueriesViewId } }, async () => {
-        const session = await this.ctx.connections.getSession();
-        const { loadTopQueries } = await import('../../core/workload/topQueries');
-        return loadTopQueries(session, { orderBy, limit: statementLimit });
-      });
+      const result = await withSessionProgress(
+        this.ctx.connections,
+        'Top Queries',
+        async (session) => {
+          const { loadTopQueries } = await import('../../core/workload/topQueries');
+          return loadTopQueries(session, { orderBy, limit: statementLimit });
+        },
+        { location: { viewId: topQueriesViewId } },
+      );
       this.result = result;
       this.updateDescription();
       this.ctx.log.info(

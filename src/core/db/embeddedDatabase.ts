@@ -7,6 +7,7 @@ import { lineColumnAt, offsetFromServerPosition } from '../positions';
 import { PgliteSession } from './pgliteSession';
 import { recordEmbeddedData } from './generateData/embeddedDataNote';
 import { describeLoadedData, generateData, type GenerateOptions } from './generateData/generateData';
+import { restoreServerStats } from './generateData/restoreStats';
 
 export interface SqlFile {
   path: string;
@@ -76,6 +77,11 @@ export async function openEmbeddedDatabase(
     // PGlite has no autovacuum: without the visibility map it would set on a server after a bulk load, no
     // index-only scan is ever planned here, and covering indexes could not be judged.
     await session.execute('VACUUM ANALYZE');
+    const stats = options.generateOptions?.stats;
+    if (summary.kind === 'generated' && stats && options.generateOptions?.restoreStats !== false) {
+      const generated = summary.tables.filter((t) => t.rows > 0).map((t) => t.table);
+      summary.restoredTables = await restoreServerStats(session, stats, generated, options.log);
+    }
   } catch (err) {
     await session.close();
     throw err;

@@ -28,7 +28,11 @@ export function describeEmbeddedData(summary: EmbeddedDataSummary): string | und
     const rows = summary.tables.reduce((n, t) => n + t.rows, 0);
     const filled = summary.tables.filter((t) => t.rows > 0);
     const largest = Math.max(0, ...filled.map((t) => t.rows));
-    return `The embedded database holds generated data, not yours: ${formatCount(rows)} rows in ${filled.length} table(s) (largest ${formatCount(largest)}, scale ${formatCount(summary.scale ?? largest)}), ${shapeText(summary)}; generated in ${formatMs(summary.ms)}.`;
+    const restored =
+      summary.restoredTables && summary.restoredTables.length > 0
+        ? ` The planner's statistics of ${summary.restoredTables.length} table(s) are the server's (row counts and columns), so estimates are at its scale.`
+        : '';
+    return `The embedded database holds generated data, not yours: ${formatCount(rows)} rows in ${filled.length} table(s) (largest ${formatCount(largest)}, scale ${formatCount(summary.scale ?? largest)}), ${shapeText(summary)}; generated in ${formatMs(summary.ms)}.${restored}`;
   }
   if (summary.kind === 'empty')
     return 'The embedded database holds the schema only: every table is empty, so its plans are those of empty tables.';

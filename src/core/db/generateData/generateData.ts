@@ -28,6 +28,11 @@ export interface GenerateOptions {
   stats?: StatsFile;
   /** Where the statistics came from, for the note: a file's path or a server's label. */
   statsSource?: { kind: 'stats-file' | 'server'; name: string };
+  /**
+   * With stats: after ANALYZE, put the server's row counts and column statistics back on the generated tables
+   * (PostgreSQL 18's pg_restore_*_stats), so estimates are at the server's scale. Default true.
+   */
+  restoreStats?: boolean;
   log?: (line: string) => void;
 }
 
@@ -50,6 +55,8 @@ export interface EmbeddedDataSummary {
   /** `schema.table` of the tables that hold no rows. */
   emptyTables: string[];
   ms: number;
+  /** Tables whose planner statistics were restored from the stats (row counts and columns as on the server). */
+  restoredTables?: string[];
 }
 
 function hashSeed(text: string): number {
@@ -130,9 +137,11 @@ function loadOrder(
   const byKey = new Map(tables.map((t) => [t.key, t]));
   const remaining = new Set(tables.map((t) => t.key));
   const order: GenTable[] = [];
+  // Implied references order the load too (users before orders), but never hold up a cycle.
+  const ignored = new Set<Reference>();
   const blockers = (key: string): Reference[] =>
     (refs.get(key) ?? []).filter(
-      (r) => !r.implied && !deferred.has(r) && r.refTable !== key && remaining.has(r.refTable),
+      (r) => !ignored.has(r) && !deferred.has(r) && r.refTable !== key && remaining.has(r.refTable),
     );
   for (const t of tables)
     for (const r of refs.get(t.key) ?? []) if (r.refTable === t.key && !r.implied) deferred.add(r);
@@ -143,6 +152,11 @@ function loadOrder(
         order.push(byKey.get(key) as GenTable);
         remaining.delete(key);
       }
+      continue;
+    }
+    const implied = [...remaining].flatMap((key) => blockers(key).filter((r) => r.implied));
+    if (implied.length > 0) {
+      for (const r of implied) ignored.add(r);
       continue;
     }
     // A cycle: defer the nullable references of one table in it (all-NOT NULL cycles cannot be filled this way).
@@ -232,7 +246,11 @@ export function insertStatement(
     const nullFrac = nullable ? (columnStats?.nullFrac ?? (r.implied ? 0 : 0.05)) : 0;
     r.columns.forEach((c, j) => {
       const type = table.columns.find((x) => x.name === c)?.type ?? 'text';
-      const picked = `(${alias}.k${j}[${index}])::${type}`;
+      // An implied reference whose table stayed empty still needs a value: any number will do.
+      const key = r.implied
+        ? `COALESCE(${alias}.k${j}[${index}], 1 + floor(${rSpread} * 1000))`
+        : `${alias}.k${j}[${index}]`;
+      const picked = `(${key})::${type}`;
       values.set(c, nullFrac > 0 ? `CASE WHEN ${rNull} < ${nullFrac} THEN NULL ELSE ${picked} END` : picked);
     });
   });

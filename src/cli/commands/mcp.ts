@@ -191,6 +191,12 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): {
           .describe('Several statements (one per item) judged together: each index is re-planned against the others.'),
         params,
         asWritten: z.boolean().optional().describe('Judge the statement as written only, not its proven rewrites.'),
+        indexSet: z
+          .boolean()
+          .optional()
+          .describe(
+            "With workload: one index set for all of it (overlaps counted once), each index with the statements it serves and their gain, its cost on the workload's INSERT/UPDATE/DELETE and the existing indexes it makes redundant.",
+          ),
       },
       annotations: readOnly,
     },

@@ -283,6 +283,8 @@ export interface AdviseInput {
   workload?: string[];
   params?: ParamValue[];
   asWritten?: boolean;
+  /** With `workload`: one index set for all of it (advise --workload) instead of advice per statement. */
+  indexSet?: boolean;
 }
 
 export async function adviseIndexesTool(
@@ -295,6 +297,8 @@ export async function adviseIndexesTool(
       'bad-input',
       'Give either "sql" (one statement) or "workload" (several statements), not both or neither.',
     );
+  if (input.indexSet === true && input.workload === undefined)
+    throw new TunerError('bad-input', '"indexSet" goes with "workload": one index set for several statements.');
   const texts = input.sql !== undefined ? [input.sql] : (input.workload ?? []);
   const statements: string[] = [];
   for (const t of texts) statements.push(await oneStatement(t));
@@ -302,6 +306,7 @@ export async function adviseIndexesTool(
   return pool.use(input.connection, async (session, connection) => {
     for (const sql of statements) await requireReadOnlyRun(session, sql, ctx);
     const measured = connection.kind === 'embedded' || ctx.allowWhatIf;
+    if (input.indexSet === true) return workloadIndexSet(session, connection.name, statements, measured, ctx);
     const options = { allowMeasuredWhatIf: measured, params, statementTimeoutMs: ctx.timeoutMs, signal: ctx.signal };
     const out: Array<Record<string, unknown>> = [];
     const lines: string[] = [];
@@ -328,6 +333,36 @@ export async function adviseIndexesTool(
       summary: lines.join('\n'),
     };
   });
+}
+
+/** `advise_indexes` with `indexSet`: the workload's one index set, as `pg-tuner advise --workload` gives it. */
+async function workloadIndexSet(
+  session: DatabaseSession,
+  connection: string,
+  statements: string[],
+  measured: boolean,
+  ctx: AgentToolContext,
+): Promise<ToolAnswer> {
+  const { adviseWorkload } = await import('../../core/advice/index/adviseWorkload');
+  const advice = await adviseWorkload(
+    session,
+    statements.map((sql, i) => ({ id: `#${i + 1}`, sql, origin: { kind: 'given', position: i + 1 } })),
+    { allowMeasuredWhatIf: measured, statementTimeoutMs: ctx.timeoutMs, signal: ctx.signal },
+  );
+  const caveats = [
+    'DDL is returned as text and was not run; apply it yourself (CREATE INDEX CONCURRENTLY outside a transaction) with its rollback.',
+    advice.measured
+      ? 'The indexes were built together and the workload timed (its writes in savepoints) inside transactions that were rolled back; nothing was kept.'
+      : `Estimates only (${advice.measurementReason ?? 'nothing measurable'}): no index was built and no write cost measured.`,
+    'Existing indexes listed as made redundant are for the user to judge; nothing was dropped.',
+  ];
+  const summary = advice.indexes.map(
+    (x) => `[${x.label}] ${x.createSql} serves ${x.serves.map((s) => s.statementId).join(', ') || 'the set'}`,
+  );
+  return {
+    structured: { connection, measured: advice.measured, caveats, indexSet: advice },
+    summary: summary.join('\n') || 'No index to suggest for this workload.',
+  };
 }
 
 /** A rewrite as the agent gets it: proven to return the same rows and measured, or listed as not offered. */

@@ -38,7 +38,9 @@ export function describeOrigin(s: WorkloadStatementReport): string {
   const where =
     o.kind === 'file'
       ? `${o.path}:${o.line}`
-      : `pg_stat_statements, ${formatCount(o.calls)} calls, ${formatMs(o.totalTimeMs)} total`;
+      : o.kind === 'given'
+        ? `statement ${o.position} of the workload`
+        : `pg_stat_statements, ${formatCount(o.calls)} calls, ${formatMs(o.totalTimeMs)} total`;
   return s.valuesFrom ? `${where}; values from ${s.valuesFrom}` : where;
 }
 

@@ -321,6 +321,50 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     );
   });
 
+  it('advise_indexes with indexSet: one index set for the workload, its statements, write cost; nothing kept', async () => {
+    const before = await indexNames(url);
+    const orders = await countOrders(url);
+    const r = await ok(
+      'advise_indexes',
+      {
+        connection: 'shop',
+        indexSet: true,
+        workload: [
+          'SELECT id, total FROM orders WHERE user_id = 42',
+          'SELECT id FROM orders WHERE user_id = 7 ORDER BY created_at DESC LIMIT 5',
+          "UPDATE orders SET status = 'shipped' WHERE id = 3",
+        ],
+      },
+      writer,
+    );
+    assert.equal(r.measured, true);
+    const set = r.indexSet as {
+      indexes: Array<{
+        createSql: string;
+        serves: Array<{ statementId: string; beforeMs: number; afterMs: number }>;
+        writeCost: { measured: boolean; timings?: Array<{ statementId: string }> };
+      }>;
+      statements: Array<{ id: string; status: string }>;
+    };
+    const onUser = set.indexes.find((x) => /ON public\.orders \(user_id/.test(x.createSql));
+    assert.ok(onUser, JSON.stringify(set.indexes.map((x) => x.createSql)));
+    assert.ok(onUser.serves.some((s) => s.statementId === '#1' && s.afterMs < s.beforeMs));
+    assert.deepEqual(
+      onUser.writeCost.timings?.map((t) => t.statementId),
+      ['#3'],
+    );
+    assert.deepEqual(
+      set.statements.map((s) => s.status),
+      ['measured', 'measured', 'write'],
+    );
+    assert.deepEqual(await indexNames(url), before);
+    assert.equal(await countOrders(url), orders);
+    assert.match(
+      (await refused('advise_indexes', { connection: 'shop', sql: 'SELECT 1', indexSet: true })).message,
+      /goes with "workload"/,
+    );
+  });
+
   it('rewrite: only proven, measured forms, with their evidence', async () => {
     const r = await ok('rewrite', { connection: 'shop', sql: dashboardQuery });
     const rewrites = r.rewrites as Array<{

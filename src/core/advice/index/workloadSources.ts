@@ -22,6 +22,8 @@ export interface WorkloadEntry {
 
 export type WorkloadOrigin =
   | { kind: 'file'; path: string; line: number }
+  /** Given as a list (an agent's workload): its 1-based position. */
+  | { kind: 'given'; position: number }
   | {
       kind: 'pg_stat_statements';
       queryId: string | null;

@@ -73,6 +73,7 @@ import {
   matched,
   noMatch,
   type MatchResult,
+  type NoMatch,
   type RewriteDraft,
   type RewriteInput,
   type RewriteRule,
@@ -204,7 +205,7 @@ function isStar(target: Node, alias: string): boolean {
  * are the grouped join's output columns); undefined when the statement has neither spelling, a NoMatch when it
  * has one the rule cannot take apart.
  */
-function unwrap(stmt: SelectStmt): { stmt: SelectStmt; wrapper: Wrapper } | NoMatchResult | undefined {
+function unwrap(stmt: SelectStmt): { stmt: SelectStmt; wrapper: Wrapper } | NoMatch | undefined {
   if (stmt.groupClause?.length || stmt.fromClause?.length !== 1) return undefined;
   const from = stmt.fromClause[0];
   const subselect = nodeAs(from, 'RangeSubselect');
@@ -258,8 +259,6 @@ function unwrap(stmt: SelectStmt): { stmt: SelectStmt; wrapper: Wrapper } | NoMa
   };
   return { stmt: merged, wrapper: { outer: stmt, alias, star } };
 }
-
-type NoMatchResult = Extract<MatchResult<never>, { matched: false }>;
 
 /** The FROM clause as one two-table join: a JoinExpr, or the comma form with its equalities taken from WHERE. */
 function asJoin(stmt: SelectStmt): { join: JoinExpr; where: Node[] } | undefined {

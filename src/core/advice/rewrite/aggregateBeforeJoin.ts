@@ -62,6 +62,7 @@ import {
   qualifiedName,
   rangeVar,
   rangeVarItem,
+  sortItemsOf,
   replaceNodes,
   resTarget,
   selectToSql,
@@ -541,9 +542,23 @@ function rowsWanted(stmt: SelectStmt): string | undefined {
   return `(${asBigint(count as Node)} + ${asBigint(offset)})`;
 }
 
+/**
+ * build(): the parts every form is made of (buildParts), then the top-N form of a true LEFT JOIN with ORDER BY …
+ * LIMIT, else the joined form; in the query around for the subquery and CTE spellings; described (describe).
+ */
 function buildAggregateFirst(m: AggregateMatch): RewriteDraft[] {
-  const { stmt, dim, fact, dimShape, factShape, keyPairs, dimKeyColumns, factWhere, dimWhere, dimOn, inner, slots } = m;
-  const { madeInner, nullifyingConditions, sAlias } = m;
+  const parts = buildParts(m);
+  const sortItems = sortItemsOf(m.stmt);
+  const topN = !m.inner && m.stmt.limitCount ? topNForm(m, sortItems, parts) : undefined;
+  const joined = topN?.sql ? undefined : joinedForm(m, sortItems, parts);
+  let rewrittenSql = topN?.sql ?? joined?.sql ?? '';
+  if (m.wrapper && !m.wrapper.star) rewrittenSql = wrapped(m.wrapper, rewrittenSql);
+  return [{ id: 'aggregate-before-join', ...describe(m, topN, joined), rewrittenSql }];
+}
+
+/** The pieces of the rewritten SQL: the aggregates' stand-ins, the sort keys inside, the grouped subquery. */
+function buildParts(m: AggregateMatch): BuildParts {
+  const { stmt, dim, fact, factShape, keyPairs, factWhere, inner, slots, sAlias } = m;
   const slotFor = (node: Node): AggregateSlot | undefined =>
     isAggregateCall(node) ? slots.find((s) => s.text === exprToSql(node)) : undefined;
 
@@ -568,10 +583,6 @@ function buildAggregateFirst(m: AggregateMatch): RewriteDraft[] {
         }
         return undefined;
       });
-  const mapOuter = mapWith(inner);
-
-  // ORDER BY … LIMIT pushed into the subquery when every sort key is a fact-side aggregate (or the key).
-  const sortItems = (stmt.sortClause ?? []).map((s) => nodeAs(s, 'SortBy')).filter((s): s is SortBy => s !== undefined);
   const aliasToSlot = (node: Node | undefined): AggregateSlot | undefined => {
     const path = columnPath(node);
     if (path?.length !== 1) return undefined;
@@ -595,24 +606,6 @@ function buildAggregateFirst(m: AggregateMatch): RewriteDraft[] {
     }
     return undefined;
   };
-  const subquerySort: Node[] = [];
-  for (const s of sortItems) {
-    const key = subqueryKey(s);
-    if (!key) break;
-    subquerySort.push(wrap('SortBy', { ...clone(s), node: key }));
-  }
-  const sortable = sortItems.length > 0 && subquerySort.length === sortItems.length;
-
-  // Conditions on the dimension side, repeated in the subquery as the keys they keep: only groups that can
-  // join are aggregated, each then joins the one dimension row that passed, and a LIMIT can be cut before the
-  // join as without such conditions.
-  const inline = new InlineConditions();
-  const keptKeys =
-    dimWhere.length > 0 && keyPairs.length === 1
-      ? keysKeptBy(columnRef(fact.qualifier, keyPairs[0].factColumn), dim, keyPairs[0].dimColumn, dimWhere)
-      : undefined;
-  const pushLimit = inner && stmt.limitCount !== undefined && sortable && (dimWhere.length === 0 || !!keptKeys);
-
   /** The fact side grouped by its join columns, with the HAVING of an inner join. */
   const grouped = (restrict: Node[], joinIsInner: boolean): SelectStmt => {
     const where = [...factWhere.map(clone), ...restrict];
@@ -653,60 +646,88 @@ function buildAggregateFirst(m: AggregateMatch): RewriteDraft[] {
       return resTarget(val, path && path[path.length - 1] === name ? undefined : name);
     });
 
-  const topN =
-    !inner && stmt.limitCount
-      ? topNForm(m, sortItems, {
-          subqueryKey,
-          slotOfSort: (s) => (s.node ? (slotFor(s.node) ?? aliasToSlot(s.node)) : undefined),
-          grouped,
-          keyOn,
-          targetsWith,
-          mapWith,
-        })
-      : undefined;
+  return {
+    slotFor,
+    mapWith,
+    subqueryKey,
+    slotOfSort: (s) => (s.node ? (slotFor(s.node) ?? aliasToSlot(s.node)) : undefined),
+    grouped,
+    keyOn,
+    targetsWith,
+  };
+}
 
-  let rewrittenSql: string;
-  if (topN?.sql) {
-    rewrittenSql = topN.sql;
-  } else {
-    const sub = grouped(keptKeys && inner ? [inline.hold(keptKeys)] : [], inner);
-    if (pushLimit) {
-      sub.sortClause = subquerySort;
-      sub.limitCount = clone(stmt.limitCount);
-      if (stmt.limitOffset) sub.limitOffset = clone(stmt.limitOffset);
-    }
-    const subselect = wrap('RangeSubselect', { subquery: wrap('SelectStmt', sub), alias: { aliasname: sAlias } });
-    const newJoin = inner
-      ? wrap('JoinExpr', {
-          jointype: 'JOIN_INNER',
-          larg: subselect,
-          rarg: clone(dim.node),
-          quals: andOf(keyOn(sAlias)),
-        })
-      : wrap('JoinExpr', {
-          jointype: 'JOIN_LEFT',
-          larg: clone(dim.node),
-          rarg: subselect,
-          quals: andOf([...keyOn(sAlias), ...dimOn.map(clone)]),
-        });
-    // An outer join's HAVING judges every group, the empty ones on their empty values: after the join.
-    const having = inner ? [] : conjunctsOf(stmt.havingClause).map((h) => mapOuter(clone(h)) as Node);
-    const out: SelectStmt = {
-      targetList: targetsWith(mapOuter),
-      fromClause: [newJoin],
-      whereClause: andOf([...dimWhere.map((c) => mapOuter(clone(c)) as Node), ...having]),
-      sortClause: stmt.sortClause ? (mapOuter(clone(stmt.sortClause)) as Node[]) : undefined,
-      limitOption: 'LIMIT_OPTION_DEFAULT',
-      op: 'SETOP_NONE',
-    };
-    if (!pushLimit) {
-      if (stmt.limitCount) out.limitCount = clone(stmt.limitCount);
-      if (stmt.limitOffset) out.limitOffset = clone(stmt.limitOffset);
-    }
-    rewrittenSql = inline.restore(selectWithSubqueries(out));
+/** The aggregated fact side joined to the dimension (kept outer for a true LEFT JOIN), the LIMIT inside when it can be. */
+function joinedForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): JoinedForm {
+  const { stmt, dim, fact, keyPairs, dimWhere, dimOn, inner, sAlias } = m;
+  const { subqueryKey, grouped, keyOn, targetsWith, mapWith } = parts;
+  const mapOuter = mapWith(inner);
+  // ORDER BY … LIMIT pushed into the subquery when every sort key is a fact-side aggregate (or the key).
+  const subquerySort: Node[] = [];
+  for (const s of sortItems) {
+    const key = subqueryKey(s);
+    if (!key) break;
+    subquerySort.push(wrap('SortBy', { ...clone(s), node: key }));
   }
-  if (m.wrapper && !m.wrapper.star) rewrittenSql = wrapped(m.wrapper, rewrittenSql);
+  const sortable = sortItems.length > 0 && subquerySort.length === sortItems.length;
 
+  // Conditions on the dimension side, repeated in the subquery as the keys they keep: only groups that can
+  // join are aggregated, each then joins the one dimension row that passed, and a LIMIT can be cut before the
+  // join as without such conditions.
+  const inline = new InlineConditions();
+  const keptKeys =
+    dimWhere.length > 0 && keyPairs.length === 1
+      ? keysKeptBy(columnRef(fact.qualifier, keyPairs[0].factColumn), dim, keyPairs[0].dimColumn, dimWhere)
+      : undefined;
+  const pushLimit = inner && stmt.limitCount !== undefined && sortable && (dimWhere.length === 0 || !!keptKeys);
+
+  const sub = grouped(keptKeys && inner ? [inline.hold(keptKeys)] : [], inner);
+  if (pushLimit) {
+    sub.sortClause = subquerySort;
+    sub.limitCount = clone(stmt.limitCount);
+    if (stmt.limitOffset) sub.limitOffset = clone(stmt.limitOffset);
+  }
+  const subselect = wrap('RangeSubselect', { subquery: wrap('SelectStmt', sub), alias: { aliasname: sAlias } });
+  const newJoin = inner
+    ? wrap('JoinExpr', {
+        jointype: 'JOIN_INNER',
+        larg: subselect,
+        rarg: clone(dim.node),
+        quals: andOf(keyOn(sAlias)),
+      })
+    : wrap('JoinExpr', {
+        jointype: 'JOIN_LEFT',
+        larg: clone(dim.node),
+        rarg: subselect,
+        quals: andOf([...keyOn(sAlias), ...dimOn.map(clone)]),
+      });
+  // An outer join's HAVING judges every group, the empty ones on their empty values: after the join.
+  const having = inner ? [] : conjunctsOf(stmt.havingClause).map((h) => mapOuter(clone(h)) as Node);
+  const out: SelectStmt = {
+    targetList: targetsWith(mapOuter),
+    fromClause: [newJoin],
+    whereClause: andOf([...dimWhere.map((c) => mapOuter(clone(c)) as Node), ...having]),
+    sortClause: stmt.sortClause ? (mapOuter(clone(stmt.sortClause)) as Node[]) : undefined,
+    limitOption: 'LIMIT_OPTION_DEFAULT',
+    op: 'SETOP_NONE',
+  };
+  if (!pushLimit) {
+    if (stmt.limitCount) out.limitCount = clone(stmt.limitCount);
+    if (stmt.limitOffset) out.limitOffset = clone(stmt.limitOffset);
+  }
+  return { sql: inline.restore(selectWithSubqueries(out)), pushLimit, keptKeys: keptKeys !== undefined && inner };
+}
+
+/** The title, the explanation, the caveats and the findings of the rewrite that was built. */
+function describe(
+  m: AggregateMatch,
+  topN: TopN | undefined,
+  joined: JoinedForm | undefined,
+): Pick<RewriteDraft, 'title' | 'explanation' | 'caveats' | 'findings'> {
+  const { stmt, dim, fact, dimShape, factShape, keyPairs, dimKeyColumns, inner, slots, madeInner } = m;
+  const { nullifyingConditions } = m;
+  const pushLimit = joined?.pushLimit ?? false;
+  const keptKeys = joined?.keptKeys ?? false;
   const caveats: string[] = [];
   const findings: string[] = [];
   const dimName = qualifiedName(dim);
@@ -764,19 +785,15 @@ function buildAggregateFirst(m: AggregateMatch): RewriteDraft[] {
       ? ` ${counted.map((s) => s.text).join(', ')} ${counted.length > 1 ? 'count NOT NULL columns' : 'counts a NOT NULL column'}, so the subquery counts rows with count(*): the same number, and an index need not hold the column.`
       : '');
 
-  return [
-    {
-      id: 'aggregate-before-join',
-      title:
-        pushLimit || topN?.sql
-          ? `Aggregate ${factName} first and push ORDER BY … LIMIT into it`
-          : `Aggregate ${factName} before joining ${dimName}`,
-      explanation,
-      rewrittenSql,
-      caveats,
-      findings,
-    },
-  ];
+  return {
+    title:
+      pushLimit || topN?.sql
+        ? `Aggregate ${factName} first and push ORDER BY … LIMIT into it`
+        : `Aggregate ${factName} before joining ${dimName}`,
+    explanation,
+    caveats,
+    findings,
+  };
 }
 
 /** The subquery and CTE spellings that select some columns: the rewrite in their place, sorted as they sort. */
@@ -793,8 +810,9 @@ function wrapped(wrapper: Wrapper, rewrittenSql: string): string {
   return selectToSql(outer).replace(placeholder, () => `(\n${indented(rewrittenSql)}\n)`);
 }
 
-/** What buildAggregateFirst() shares with the top-N form. */
+/** What the forms are built from (buildParts). */
 interface BuildParts {
+  slotFor: (node: Node) => AggregateSlot | undefined;
   /** A sort key as the fact subquery sorts by it; undefined when it cannot. */
   subqueryKey: (s: SortBy) => Node | undefined;
   slotOfSort: (s: SortBy) => AggregateSlot | undefined;
@@ -804,6 +822,13 @@ interface BuildParts {
   targetsWith: (map: (value: unknown) => unknown) => Node[];
   /** Aggregates to the subquery's columns (with an empty group's values when outer), fact keys to dim keys. */
   mapWith: (joinIsInner: boolean) => (value: unknown) => unknown;
+}
+
+/** The joined form's SQL, and whether its LIMIT went into the subquery and the dimension conditions too. */
+interface JoinedForm {
+  sql: string;
+  pushLimit: boolean;
+  keptKeys: boolean;
 }
 
 interface TopN {

@@ -20,6 +20,7 @@ import { TunerError } from '../../core/errors';
 import type { CliRequest } from '../args';
 import { exitCodes } from '../exitCodes';
 import { globFiles, resolveSchemaFiles } from '../inputs';
+import { describeEmbeddedData, embeddedDataOf } from '../../core/db/generateData/embeddedDataNote';
 import { embeddedDataOptions } from '../embeddedData';
 import type { CommandIo } from '../io';
 import { withSession } from '../runStatement';
@@ -136,10 +137,16 @@ export async function checkCommand(request: CliRequest, io: CommandIo): Promise<
     });
   if (where) {
     if (where.kind === 'embedded') io.note(`Loading ${schemaFiles.length} schema file(s) into the embedded database…`);
-    result = await withSession(where, async (session) => ({
-      ...(await check(session)),
-      database: { kind: session.kind === 'embedded' ? 'embedded' : 'server', label: session.label },
-    }));
+    result = await withSession(where, async (session) => {
+      // Generated rows or empty tables: said once for the whole check (plans of empty tables say little).
+      const data = embeddedDataOf(session);
+      const dataLine = data && describeEmbeddedData(data);
+      if (dataLine) io.note(dataLine);
+      return {
+        ...(await check(session)),
+        database: { kind: session.kind === 'embedded' ? 'embedded' : 'server', label: session.label },
+      };
+    });
   } else {
     io.note('No --schema, --url or PG* variables: static checks only (no statement is explained).');
     result = await check();

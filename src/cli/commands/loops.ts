@@ -25,6 +25,7 @@ import { indent } from '../indent';
 import { globFiles } from '../inputs';
 import type { CommandIo } from '../io';
 import { sessionTarget } from '../runStatement';
+import { applyOrmLoops, formatOrmLoop, ormLoopMarkdown, ormLoopReports, type OrmLoopReport } from './ormLoops';
 import { stopText } from '../../core/advice/nPlusOne/measureLoop';
 import { defaultLedgerPath, OwnScanLedger, recordOwnScans } from '../../core/health/ownScans';
 
@@ -125,6 +126,8 @@ export interface LoopsResult {
   loops: LoopReport[];
   /** Query calls in a loop over earlier rows for which no single query could be written (line of the call). */
   withoutRewrite: Array<{ path: string; line: number }>;
+  /** ORM calls in loops (Prisma, Drizzle, TypeORM, Sequelize, knex), each with its batched form. */
+  ormLoops: OrmLoopReport[];
 }
 
 /** The lines a set of edits touches, before and after, as one unified-diff hunk per run of adjacent lines. */
@@ -240,12 +243,13 @@ function formatLoop(r: LoopReport, text: string, c: Colours): string {
 }
 
 function summary(result: LoopsResult): string {
-  const n = result.loops.length;
+  const n = result.loops.length + result.ormLoops.length;
   return `${n === 0 ? 'No N+1 loop' : `${n} N+1 loop${n === 1 ? '' : 's'}`} found in ${result.files.length} file${result.files.length === 1 ? '' : 's'}.`;
 }
 
 export function formatLoops(result: LoopsResult, texts: Map<string, string>, c: Colours): string {
   const parts = result.loops.map((r) => formatLoop(r, texts.get(r.path) ?? '', c));
+  for (const r of result.ormLoops) parts.push(formatOrmLoop(r, editHunks(texts.get(r.path) ?? '', r.advice.edits), c));
   parts.push(summary(result));
   return `${parts.join('\n\n')}\n`;
 }
@@ -277,6 +281,7 @@ export function loopsMarkdown(result: LoopsResult, texts: Map<string, string>): 
     if (a.combined.indexDdl)
       out.push('', '```sql', a.combined.indexDdl.create, `-- rollback: ${a.combined.indexDdl.rollback}`, '```');
   }
+  for (const r of result.ormLoops) out.push(...ormLoopMarkdown(r, editHunks(texts.get(r.path) ?? '', r.advice.edits)));
   return `${out.join('\n')}\n`;
 }
 
@@ -305,12 +310,14 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
   let advise: typeof import('../../core/advice/nPlusOne/adviseNPlusOne') | undefined;
   let find: typeof import('../../core/advice/nPlusOne/findNPlusOne') | undefined;
   let session: DatabaseSession | undefined;
+  let ormWritten = new Map<string, number>();
   const texts = new Map<string, string>();
   const result: LoopsResult = {
     files: files.map(shownPath),
     measured: request.measure === true,
     loops: [],
     withoutRewrite: [],
+    ormLoops: [],
   };
   if (!server)
     io.note(
@@ -320,6 +327,12 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
     for (const file of files) {
       const path = shownPath(file);
       const text = readSource(file, path);
+      // ORM calls in loops: their batched form, found without a database (nothing measured).
+      const ormReports = await ormLoopReports(text, file, path);
+      if (ormReports.length > 0) {
+        texts.set(path, text);
+        result.ormLoops.push(...ormReports);
+      }
       if (!mayHoldQueryCall(text)) continue;
       advise ??= await import('../../core/advice/nPlusOne/adviseNPlusOne');
       find ??= await import('../../core/advice/nPlusOne/findNPlusOne');
@@ -395,6 +408,8 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
       }
       result.loops.push(...reports);
     }
+    // After the raw-SQL changes: the ORM loops are found again in what was written.
+    if (request.apply) ormWritten = await applyOrmLoops(result.ormLoops, (p) => resolve(cwd, p));
   } finally {
     await session?.close();
   }
@@ -418,6 +433,13 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
     const lines = [...byFile].map(
       ([path, n]) => `Wrote ${path}: ${n} loop${n === 1 ? '' : 's'} replaced by a single query.`,
     );
+    for (const [path, n] of ormWritten)
+      lines.push(`Wrote ${path}: ${n} ORM loop${n === 1 ? '' : 's'} batched (one query before the loop).`);
+    const ormNoEdit = result.ormLoops.filter((r) => r.advice.edits.length === 0).length;
+    if (ormNoEdit > 0)
+      lines.push(
+        `Not changed: ${ormNoEdit} ORM loop(s) whose every effect the batched form does not keep (see why above).`,
+      );
     const waiting = result.loops.filter((r) => r.applied === false).length;
     if (waiting > 0)
       lines.push(
@@ -432,7 +454,7 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
   }
   const fails =
     request.failOn !== undefined &&
-    result.loops.length > 0 &&
+    result.loops.length + result.ormLoops.length > 0 &&
     severityOrder[loopSeverity] >= severityOrder[request.failOn];
   return fails ? exitCodes.failOn : exitCodes.ok;
 }

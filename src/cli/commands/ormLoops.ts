@@ -3,10 +3,12 @@
  * (its types, or the call's shape), why it is slow, the batched call, and the code change as a diff or why there
  * is none. The finder (and with it the TypeScript compiler) loads only for files with an ORM-shaped call.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { OrmNPlusOneAdvice } from '../../core/advice/nPlusOne/findOrmNPlusOne';
 import { mayHoldOrmCall } from '../../core/advice/nPlusOne/mayHoldQuery';
 import { ormNames } from '../../core/advice/nPlusOne/ormCalls';
 import { lineColumnAt } from '../../core/positions';
+import { TunerError } from '../../core/errors';
 import type { Colours } from '../colours';
 import { indent } from '../indent';
 
@@ -99,4 +101,60 @@ export function ormLoopEntry(r: OrmLoopReport, diff: string[]): Record<string, u
     noEditReason: a.noEditReason,
     caveats: a.caveats,
   };
+}
+
+function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+/**
+ * --apply for ORM loops: each file's ORM loops batched in one write, from the file as it is now (the raw-SQL
+ * changes may have been written first; the ORM loops are found again in that text, in the same order). Two loops
+ * whose edits overlap (or add the same import) are applied one at a time: the second waits for the next run.
+ * Returns how many loops were written per file.
+ */
+export async function applyOrmLoops(
+  reports: OrmLoopReport[],
+  fileOf: (path: string) => string,
+): Promise<Map<string, number>> {
+  const written = new Map<string, number>();
+  const byPath = new Map<string, OrmLoopReport[]>();
+  for (const r of reports) if (r.advice.edits.length > 0) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+  if (byPath.size === 0) return written;
+  const { adviseOrmNPlusOne } = await import('../../core/advice/nPlusOne/findOrmNPlusOne');
+  for (const [path, shown] of byPath) {
+    const file = fileOf(path);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new TunerError('bad-input', `Cannot read ${path}: ${(err as Error).message}.`, { cause: err });
+    }
+    const now = adviseOrmNPlusOne(text, file).filter((a) => a.edits.length > 0);
+    const taken: Array<{ start: number; end: number }> = [];
+    const edits: Array<{ range: { start: number; end: number }; newText: string }> = [];
+    shown.forEach((r, i) => {
+      const a = now[i];
+      r.applied =
+        a !== undefined &&
+        a.finding.method === r.advice.finding.method &&
+        !a.edits.some((e) =>
+          taken.some((t) => overlaps(t, e.range) || (t.start === e.range.start && t.end === e.range.end)),
+        );
+      if (!r.applied || !a) return;
+      taken.push(...a.edits.map((e) => e.range));
+      edits.push(...a.edits);
+    });
+    if (edits.length === 0) continue;
+    let out = text;
+    for (const e of [...edits].sort((x, y) => y.range.start - x.range.start))
+      out = out.slice(0, e.range.start) + e.newText + out.slice(e.range.end);
+    try {
+      writeFileSync(file, out);
+    } catch (err) {
+      throw new TunerError('bad-input', `Cannot write ${path}: ${(err as Error).message}.`, { cause: err });
+    }
+    written.set(path, shown.filter((r) => r.applied).length);
+  }
+  return written;
 }

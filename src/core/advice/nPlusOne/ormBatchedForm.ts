@@ -356,7 +356,8 @@ function declaredAsArray(collection: ts.Expression): boolean {
       if (init && ts.isArrayLiteralExpression(init)) found = true;
       if (init && ts.isAwaitExpression(init)) {
         const text = init.expression.getText();
-        if (/\.(findMany|findAll|find|findBy|select\([^)]*\)\s*\.from)\s*\(/.test(text) || /\.where\(/.test(text))
+        // An ORM's list query: findMany/findAll/find/findBy, a select…from or where chain, a knex('table') chain.
+        if (/\.(findMany|findAll|find|findBy|select\([^)]*\)\s*\.from)\s*\(|\.where\(|^\w+\(\s*['"]/.test(text))
           found = true;
       }
     }

@@ -5,7 +5,8 @@
  * program over the file (its unsaved text), with its imports resolved from disk as Node resolves them; it is
  * built only for files with an ORM-shaped call in a loop, and reuses the previous program's unchanged files.
  */
-import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { ormOfModule, type Orm } from './ormCalls';
 
@@ -38,6 +39,19 @@ const options: ts.CompilerOptions = {
   lib: ['lib.es2022.d.ts'],
 };
 
+/** The folder of TypeScript's lib files: beside this compiler, or the analysed project's `typescript` package. */
+function libDirectory(fileName: string): string | undefined {
+  const own = dirname(ts.getDefaultLibFilePath(options));
+  if (ts.sys.fileExists(join(own, 'lib.es2022.d.ts'))) return own;
+  try {
+    const pkg = createRequire(fileName).resolve('typescript/package.json');
+    const lib = join(dirname(pkg), 'lib');
+    return ts.sys.fileExists(join(lib, 'lib.es2022.d.ts')) ? lib : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function cachedSourceFile(name: string, read: () => ts.SourceFile | undefined): ts.SourceFile | undefined {
   const hit = parsed.get(name);
   if (hit) return hit;
@@ -50,6 +64,10 @@ function cachedSourceFile(name: string, read: () => ts.SourceFile | undefined): 
 export function ormTypes(fileName: string, text: string): OrmTypes | undefined {
   try {
     const host = ts.createCompilerHost(options, true);
+    // Bundled (the CLI, the extension), the compiler has no lib files beside it: the project's own TypeScript has.
+    const libDir = libDirectory(fileName);
+    if (libDir) host.getDefaultLibLocation = () => libDir;
+    else if (!ts.sys.fileExists(ts.getDefaultLibFilePath(options))) return undefined;
     const getSourceFile = host.getSourceFile.bind(host);
     const target = ts.sys.resolvePath(fileName);
     host.getSourceFile = (name, languageVersion, onError, shouldCreate) =>

@@ -433,6 +433,13 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
       5,
       `(${dimKeyColumns.join(', ')}) is not a unique key of ${qualifiedName(dim)}: a group could join several rows`,
     );
+  // Rows whose key is NULL join nothing but still form groups of their own over an outer join, several NULL keys
+  // with equal grouped columns one group: the rewrite would keep them apart.
+  if (!inner && dimShape && !dimKeyColumns.every((c) => isNotNull(dimShape, c)))
+    return noMatch(
+      5,
+      `${qualifiedName(dim)}.${dimKeyColumns.join(', ')} can be NULL: the LEFT JOIN would group such rows together`,
+    );
 
   // Non-aggregate references outside aggregates: dimension columns, or (inner) the fact's join columns.
   const outside = replaceNodes([stmt.targetList, stmt.sortClause], (node) =>

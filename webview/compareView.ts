@@ -57,6 +57,9 @@ interface SideState {
   layout?: PlanLayout;
 }
 
+/** Plans of at most this many nodes open fitted whole, never zoomed in with a "too big to read whole" note. */
+export const SMALL_PLAN_NODES = 40;
+
 const other = (side: Side): Side => (side === 'before' ? 'after' : 'before');
 
 /**
@@ -189,8 +192,10 @@ export class CompareView {
         continue;
       }
       const focus = change ? this.shownBoxOf(side, side === 'before' ? change.beforeId : change.afterId) : undefined;
-      const { view, whole } = this.canvases[side].fitView(state.layout, READABLE_SCALE, focus);
-      if (!whole) this.zoomedIn.add(side);
+      // A small plan is always shown whole, however short the pane: zooming in on it would hide most of it.
+      const small = plan.nodes.length <= SMALL_PLAN_NODES;
+      const { view, whole } = this.canvases[side].fitView(state.layout, small ? 0.001 : READABLE_SCALE, focus);
+      if (!whole && !small) this.zoomedIn.add(side);
       this.canvases[side].show(plan, state.layout, undefined, view);
     }
     this.describe(undefined);

@@ -29,14 +29,24 @@ export interface Insight {
   /** What to do about it, when known. */
   suggestion?: string;
   evidence: Evidence[];
+  /** Further points, one short line each, under a heading: a hover shows them as lists. */
+  details?: Array<{ heading: string; items: string[] }>;
+  /** SQL the finding proposes (the DDL, the rewritten statement), each under its caption: code blocks in a hover. */
+  code?: Array<{ caption: string; sql: string }>;
   /** Where in the statement text (0-based offsets) the cause sits, when it can be mapped. */
   sqlRange?: SourceRange;
   /** For an advisor's finding: the advice it stands for, by id; its fixes are looked up by this, never by text. */
   advice?: AdviceRef;
 }
 
-/** An advisor's suggestion, by id: an index by its name (unique in the statement's advice), a rewrite by its ref. */
-export type AdviceRef = { kind: 'index'; index: string } | { kind: 'rewrite'; rewrite: RewriteRef };
+/**
+ * An advisor's suggestion, by id: an index by its name (unique in the statement's advice), a rewrite by its ref,
+ * or indexes that gain only with a rewrite, as the pair.
+ */
+export type AdviceRef =
+  | { kind: 'index'; index: string }
+  | { kind: 'rewrite'; rewrite: RewriteRef }
+  | { kind: 'rewrite-with-index'; rewrite: RewriteRef; indexes: string[] };
 
 /** What a plan rule may look at. Only `plan` is always there. */
 export interface PlanRuleContext {

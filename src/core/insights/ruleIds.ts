@@ -53,6 +53,8 @@ export const syntaxErrorRule = 'syntax-error';
 export const adviceRuleIds = [
   /** A verified index suggestion for the statement as written: its quick fix opens the DDL, never runs it. */
   'index-suggestion',
+  /** Indexes whose gain exists only with a rewrite: one finding and one fix for the pair (rewrite + DDL). */
+  'rewrite-with-index',
   /** A rewrite proven equivalent and measured faster: its quick fix replaces the statement. */
   'query-rewrite',
   /** A rewrite that is not a fix (unverified, not equivalent, not faster): information in the hover only. */
@@ -66,9 +68,15 @@ export type AdviceRuleId = (typeof adviceRuleIds)[number];
 export type RuleId = PlanRuleId | SqlRuleId | AdviceRuleId | typeof syntaxErrorRule;
 
 export const indexSuggestionRule = 'index-suggestion' satisfies AdviceRuleId;
+export const rewriteWithIndexRule = 'rewrite-with-index' satisfies AdviceRuleId;
 export const queryRewriteRule = 'query-rewrite' satisfies AdviceRuleId;
 export const rewriteInfoRule = 'query-rewrite-info' satisfies AdviceRuleId;
 export const nPlusOneRule = 'n-plus-one-query' satisfies AdviceRuleId;
 
 /** The advice findings of a statement (an N+1 loop is a file's): the ones a new advice run replaces. */
-export const statementAdviceRuleIds: readonly AdviceRuleId[] = [indexSuggestionRule, queryRewriteRule, rewriteInfoRule];
+export const statementAdviceRuleIds: readonly AdviceRuleId[] = [
+  indexSuggestionRule,
+  rewriteWithIndexRule,
+  queryRewriteRule,
+  rewriteInfoRule,
+];

@@ -49,10 +49,18 @@ function where(advice: StatementAdvice): { statementStart: number; statementText
   return { statementStart: advice.statement.start, statementText: advice.statement.text };
 }
 
+/** An index that gains only with a rewrite: its comparison explains the statement as it is again. */
+export function comparesWithRewrite(s: IndexSuggestion): boolean {
+  return s.appliesTo.kind === 'rewrite';
+}
+
 export function indexCompareFix(advice: StatementAdvice, s: IndexSuggestion): CodeFix {
   const how = s.measurement ? 'measured plans' : 'estimated plans';
+  const rewritten = rewriteOf(s.appliesTo, advice.rewrites);
   return {
-    title: `Compare before/after: as it is ↔ with ${s.candidate.name} (${how})`,
+    title: rewritten
+      ? `Compare before/after: as it is ↔ ${rewritten.title} with ${s.candidate.name} (runs the statement, read-only)`
+      : `Compare before/after: as it is ↔ with ${s.candidate.name} (${how})`,
     command: {
       id: compareCommandId,
       arguments: [{ ...where(advice), kind: 'advice-index', index: s.candidate.name } satisfies AdviceComparePayload],
@@ -77,10 +85,17 @@ export function adviceCompareFixes(advice: StatementAdvice): CodeFix[] {
   return fixes;
 }
 
-/** What the compare view shows for an index: the advisor's two plans, labelled with how they were obtained. */
+/**
+ * What the compare view shows for an index, labelled with how each side was obtained: on the left always the
+ * statement as it is, on the right with the index. For an index on the statement as written both are the
+ * advisor's plans; for an index that gains only with a rewrite the left is `asItIs` (the statement explained again,
+ * see rewriteComparison.ts: the advisor kept only the rewritten form's plans) and the right the rewrite with the
+ * index.
+ */
 export function indexComparison(
   advice: StatementAdvice,
   s: IndexSuggestion & { planBefore: Plan; planAfter: Plan },
+  asItIs?: TuningResult,
 ): { before: TuningResult; after: TuningResult; labels: ComparisonLabels } {
   const asResult = (plan: Plan, sql: string): TuningResult => ({
     sql,
@@ -93,14 +108,22 @@ export function indexComparison(
   const how = s.measurement
     ? `EXPLAIN ANALYZE with the index built in a rolled-back transaction on ${s.measurement.where}`
     : `estimated (${s.estimate?.method === 'hypopg' ? 'HypoPG hypothetical index' : 'planner'}) on ${advice.connection}`;
+  if (rewritten) {
+    if (!asItIs) throw new Error('An index that goes with a rewrite is compared with the statement as it is.');
+    return {
+      before: asItIs,
+      after: asResult(s.planAfter, rewritten.rewrittenSql),
+      labels: {
+        title: `${rewritten.title} with ${s.candidate.name}: as it is (EXPLAIN ANALYZE on ${advice.connection}) ↔ ${how}`,
+        before: 'as it is',
+        after: `${rewritten.title}, with ${s.candidate.name}`,
+      },
+    };
+  }
   return {
-    before: asResult(s.planBefore, rewritten?.rewrittenSql ?? advice.statement.sql),
-    after: asResult(s.planAfter, rewritten?.rewrittenSql ?? advice.statement.sql),
-    labels: {
-      title: `${s.candidate.name}: ${how}`,
-      before: rewritten ? `${rewritten.title}, without the index` : 'as it is',
-      after: rewritten ? `${rewritten.title}, with ${s.candidate.name}` : `with ${s.candidate.name}`,
-    },
+    before: asResult(s.planBefore, advice.statement.sql),
+    after: asResult(s.planAfter, advice.statement.sql),
+    labels: { title: `${s.candidate.name}: ${how}`, before: 'as it is', after: `with ${s.candidate.name}` },
   };
 }
 

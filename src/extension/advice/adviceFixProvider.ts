@@ -10,7 +10,13 @@ import { rewriteByRef, type Rewrite } from '../../core/advice/rewriteSuggestion'
 import type { IndexDdlPayload } from '../commandTable';
 import type { CodeFix, CodeFixProvider, FixInput } from '../fixes/codeFix';
 import { comparableIndex, comparableRewrite, indexCompareFix, rewriteCompareFix } from './adviceComparison';
-import { indexSuggestionRule, queryRewriteRule, statementAdviceRuleIds } from '../../core/insights/ruleIds';
+import {
+  indexSuggestionRule,
+  queryRewriteRule,
+  rewriteWithIndexRule,
+  statementAdviceRuleIds,
+} from '../../core/insights/ruleIds';
+import { indexPair, pairFix, plainIndexes } from './pairAdvice';
 import { indexDdlDocument, indexFixTitle } from './indexFix';
 import { isRewriteFix, rewriteFix } from './rewriteFix';
 import type { AdviceStore, StatementAdvice } from './statementAdvice';
@@ -33,12 +39,18 @@ export function indexFix(
   return { title: payload.title, isPreferred, command: { id: 'pgTuner.applyIndexSuggestion', arguments: [payload] } };
 }
 
-/** Every fix the advice offers for a statement, in order: indexes (most gain first), then rewrites. */
+/**
+ * Every fix the advice offers for a statement, in order: indexes for the statement as written (most gain first),
+ * the indexes that gain only with a rewrite as one fix with it, then rewrites.
+ */
 export function adviceFixes(advice: StatementAdvice): CodeFix[] {
   const fixes: CodeFix[] = [];
-  (advice.indexes?.suggestions ?? []).forEach((s, i) =>
+  const suggestions = advice.indexes?.suggestions ?? [];
+  plainIndexes(suggestions, advice.rewrites).forEach((s, i) =>
     fixes.push(indexFix(s, advice.statement.text, i === 0, advice.rewrites)),
   );
+  const pair = indexPair(suggestions, advice.rewrites);
+  if (pair) fixes.push(pairFix(pair, advice.statement, fixes.length === 0));
   for (const r of advice.rewrites)
     if (isRewriteFix(r, advice.statement)) fixes.push(rewriteFix(r, advice.statement, false));
   return fixes;
@@ -60,6 +72,14 @@ export function adviceFixProvider(store: AdviceStore): CodeFixProvider {
         return [
           indexFix(s, advice.statement.text, i === 0, advice.rewrites),
           ...(comparableIndex(s) ? [indexCompareFix(advice, s)] : []),
+        ];
+      }
+      if (input.ruleId === rewriteWithIndexRule && ref?.kind === 'rewrite-with-index') {
+        const pair = indexPair(advice.indexes?.suggestions ?? [], advice.rewrites);
+        if (!pair || pair.rewrite.ref !== ref.rewrite) return [];
+        return [
+          pairFix(pair, advice.statement, true),
+          ...pair.indexes.filter(comparableIndex).map((s) => indexCompareFix(advice, s)),
         ];
       }
       if (ref?.kind !== 'rewrite') return [];

@@ -13,7 +13,13 @@ import { TunerError } from '../../core/errors';
 import type { AdviceStep } from '../../core/pipeline/statementAdvice';
 import { withSessionProgress } from '../connections/withSessionProgress';
 import type { TunerContext } from '../context';
-import { comparableIndex, comparableRewrite, indexComparison, type AdviceComparePayload } from './adviceComparison';
+import {
+  comparableIndex,
+  comparableRewrite,
+  comparesWithRewrite,
+  indexComparison,
+  type AdviceComparePayload,
+} from './adviceComparison';
 import { statementAdviceRuleIds } from '../../core/insights/ruleIds';
 import { adviceFixProvider } from './adviceFixProvider';
 import { adviceSummary } from './adviceSummary';
@@ -96,8 +102,7 @@ export class AdviceService implements vscode.Disposable {
             indexes: allowMeasuredWhatIf
               ? 'indexes: building candidates in rolled-back transactions and timing them…'
               : 'indexes: estimating (nothing is built on this connection)…',
-            combination:
-              'the chosen rewrite with its index: measuring original, rewrite, index and both (rolled back)…',
+            combination: 'measuring the statement as written, the rewrite, the index and both together (rolled back)…',
           };
           const { adviseStatement } = await import('../../core/pipeline/statementAdvice');
           const advised = await adviseStatement(session, statement.sql, {
@@ -161,9 +166,13 @@ export class AdviceService implements vscode.Disposable {
       const at = document.positionAt(adviceAnchor(advice.statement).start);
       editor.selection = new vscode.Selection(at, at);
       await vscode.commands.executeCommand('editor.action.quickFix');
-    } else if (choice === 'Compare Plans' && withPlans && comparableIndex(withPlans)) {
-      const { before, after, labels } = indexComparison(advice, withPlans);
-      await this.ctx.showComparison(before, after, labels);
+    } else if (choice === 'Compare Plans' && withPlans) {
+      await this.compare({
+        kind: 'advice-index',
+        index: withPlans.candidate.name,
+        statementStart: advice.statement.start,
+        statementText: advice.statement.text,
+      });
     }
   }
 
@@ -188,8 +197,34 @@ export class AdviceService implements vscode.Disposable {
         );
         return;
       }
-      const { before, after, labels } = indexComparison(advice, s);
-      await ctx.showComparison(before, after, labels);
+      if (!comparesWithRewrite(s)) {
+        const { before, after, labels } = indexComparison(advice, s);
+        await ctx.showComparison(before, after, labels);
+        return;
+      }
+      // The index gains only with a rewrite: the left side is the statement as it is, explained again.
+      const connection = ctx.connections.activeLabel;
+      try {
+        const asItIs = await withSessionProgress(
+          ctx.connections,
+          `Compare before/after on ${connection}`,
+          async (session, progress, signal) => {
+            progress.report({ message: 'the statement as it is…' });
+            const { statementAsItIs } = await import('./rewriteComparison');
+            const active = ctx.connections.active;
+            return statementAsItIs(session, advice.statement.sql, {
+              params: advice.params,
+              statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
+              lockTimeoutMs: ctx.config.lockTimeoutMs,
+              signal,
+            });
+          },
+        );
+        const { before, after, labels } = indexComparison(advice, s, asItIs);
+        await ctx.showComparison(before, after, labels);
+      } catch (err) {
+        await ctx.reportError(err, { action: 'Compare before/after', connection });
+      }
       return;
     }
     const rewrite = rewriteByRef(advice.rewrites, request.rewrite);

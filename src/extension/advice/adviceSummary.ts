@@ -1,31 +1,65 @@
-/** The one-line message after the advisors ran: what was found, with the method behind each figure. */
+/**
+ * The one-line message after the advisors ran: what was found, with the method behind each figure. Every time in
+ * it compares with one time of the statement as written: when a rewrite and the indexes were measured together
+ * (original, rewrite, index, both in one run), their four arms; otherwise the one measurement that has times, the
+ * others as ratios or estimates. Never three "before" times of one query from different runs.
+ */
+import type { RewriteCombination } from '../../core/advice/rewriteSuggestion';
 import { indexFigure } from './indexFix';
-import { msRange } from './figures';
+import { msRange, shortMs, speedup } from './figures';
+import { indexPair, pairTitle, plainIndexes } from './pairAdvice';
 import { isRewriteFix } from './rewriteFix';
 import type { StatementAdvice } from './statementAdvice';
 
+/** "as written 185 ms → rewrite 53.2 ms, index 150 ms, both 12.0 ms (measured together, median of 3)". */
+export function jointSummary(c: RewriteCombination): string | undefined {
+  const at = (rewrite: boolean, index: boolean) =>
+    c.arms.find((a) => a.rewrite === rewrite && a.index === index)?.figures;
+  const base = at(false, false);
+  const rewrite = at(true, false);
+  const index = at(false, true);
+  const both = at(true, true);
+  if (!base || !rewrite || !index || !both) return undefined;
+  return (
+    `as written ${shortMs(base.timeMs)} ms → rewrite ${shortMs(rewrite.timeMs)} ms, index ${shortMs(index.timeMs)} ms, ` +
+    `both ${shortMs(both.timeMs)} ms (measured together, median of ${base.samplesMs.length})`
+  );
+}
+
 export function adviceSummary(advice: StatementAdvice): { found: boolean; text: string } {
-  const indexes = advice.indexes?.suggestions ?? [];
+  const suggestions = advice.indexes?.suggestions ?? [];
+  const indexes = plainIndexes(suggestions, advice.rewrites);
+  const pair = indexPair(suggestions, advice.rewrites);
   const fixes = advice.rewrites.filter((r) => isRewriteFix(r, advice.statement));
   const others = advice.rewrites.length - fixes.length;
+  const joint = advice.rewrites.find((r) => r.combination)?.combination;
+  const together = joint ? jointSummary(joint) : undefined;
+  // With the arms measured together, the other figures are left out: they come from other runs.
+  const timed = together === undefined;
   const parts: string[] = [];
-  if (indexes.length > 0)
+  if (indexes.length > 0) {
+    const best = indexes[0];
+    const figure = timed ? `, ${indexFigure(best)}` : '';
     parts.push(
-      `${indexes.length} index suggestion${indexes.length > 1 ? 's' : ''} (best: ${indexes[0].candidate.name}, ${indexFigure(indexes[0])})`,
+      `${indexes.length} index suggestion${indexes.length > 1 ? 's' : ''} (best: ${best.candidate.name}${figure})`,
     );
+  }
+  if (pair) parts.push(timed ? pairTitle(pair) : `the index ${pair.indexes[0].candidate.name} with the rewrite`);
   if (fixes.length > 0) {
     const m = fixes[0].measurement;
-    parts.push(
-      `${fixes.length} verified rewrite${fixes.length > 1 ? 's' : ''}${m ? ` (${msRange(m.before.timeMs, m.after.timeMs)})` : ''}`,
-    );
+    // A second time of the statement as written only when no index figure already gave one.
+    const indexTimed = indexes.some((s) => s.measurement) || pair !== undefined;
+    const figure =
+      !m || !timed
+        ? ''
+        : indexTimed
+          ? ` (${speedup(m.before.timeMs, m.after.timeMs)})`
+          : ` (${msRange(m.before.timeMs, m.after.timeMs)})`;
+    parts.push(`${fixes.length} verified rewrite${fixes.length > 1 ? 's' : ''}${figure}`);
   }
   if (others > 0)
     parts.push(`${others} unverified or not faster rewrite${others > 1 ? 's' : ''} (hover the statement)`);
-  const best = advice.indexes?.best;
-  if (best && best.appliesTo.kind === 'rewrite' && best.timeBeforeMs !== undefined && best.timeAfterMs !== undefined) {
-    parts.push(`together with the rewrite: ${msRange(best.timeBeforeMs, best.timeAfterMs)} measured`);
-  }
-  if (indexes.length === 0 && fixes.length === 0) {
+  if (indexes.length === 0 && fixes.length === 0 && !pair) {
     const why = advice.indexes?.notes.find((n) => n.kind !== 'hypopg-unavailable')?.message;
     const tail = others > 0 ? ` ${parts.join('; ')}.` : '';
     return {
@@ -33,5 +67,9 @@ export function adviceSummary(advice: StatementAdvice): { found: boolean; text: 
       text: `No index or rewrite to offer on ${advice.connection}${why ? `: ${why}` : '.'}${tail}`,
     };
   }
-  return { found: true, text: `On ${advice.connection}: ${parts.join('; ')}. Quick fixes (Ctrl+.) on the statement.` };
+  const figures = together ? ` ${together[0].toUpperCase()}${together.slice(1)}.` : '';
+  return {
+    found: true,
+    text: `On ${advice.connection}: ${parts.join('; ')}.${figures} Quick fixes (Ctrl+.) on the statement.`,
+  };
 }

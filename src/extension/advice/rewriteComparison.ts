@@ -24,6 +24,19 @@ export interface RewriteComparisonOptions {
 }
 
 /**
+ * The statement as it is, explained again with ANALYZE on `session` (read-only): the left side of comparing an index
+ * that gains only with a rewrite, whose own plans are of the rewritten form.
+ */
+export async function statementAsItIs(
+  session: DatabaseSession,
+  sql: string,
+  options: Omit<RewriteComparisonOptions, 'where' | 'onStep'>,
+): Promise<TuningResult> {
+  const { params, statementTimeoutMs, lockTimeoutMs, signal } = options;
+  return explainAndOptimize(session, sql, { analyze: true, params, statementTimeoutMs, lockTimeoutMs, signal });
+}
+
+/**
  * What the compare view shows for a rewrite: both forms explained again with ANALYZE on `session` (read-only, as
  * every explain that runs a statement), so each side is a full result with its insights.
  */

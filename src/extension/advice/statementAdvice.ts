@@ -6,8 +6,14 @@ import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSugges
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import type { Evidence, Insight } from '../../core/insights/insight';
 import type { SourceRange } from '../../core/positions';
-import { indexSuggestionRule, queryRewriteRule, rewriteInfoRule } from '../../core/insights/ruleIds';
-import { indexDescription, indexFigure, indexReasoning } from './indexFix';
+import {
+  indexSuggestionRule,
+  queryRewriteRule,
+  rewriteInfoRule,
+  rewriteWithIndexRule,
+} from '../../core/insights/ruleIds';
+import { indexDescription, indexFigure, indexReasoningSections } from './indexFix';
+import { indexPair, pairFigures, pairTitle, plainIndexes, type IndexPair } from './pairAdvice';
 import { isRewriteFix, rewriteFixTitle, whyNotAFix, type AdvisedStatement } from './rewriteFix';
 
 export interface StatementAdvice {
@@ -104,12 +110,42 @@ function indexInsight(s: IndexSuggestion, rewrites: readonly Rewrite[]): Insight
     severity: 'info',
     nodeIds: [],
     title: `Index suggestion: ${indexDescription(s)} — ${indexFigure(s)}`,
-    explanation: [
-      ...indexReasoning(s, rewrites),
-      `DDL: ${s.createSql} Rollback: ${s.rollbackSql} (the quick fix opens both; nothing is run).`,
-    ].join(' '),
+    explanation: 'The quick fix opens the DDL and its rollback; nothing is run.',
+    // The figures are the evidence below: the sections keep the reasons, costs and warnings.
+    details: indexReasoningSections(s, rewrites).filter((x) => x.heading !== 'Figures'),
+    code: [
+      { caption: 'Create', sql: s.createSql },
+      { caption: 'Rollback', sql: s.rollbackSql },
+    ],
     evidence,
     advice: { kind: 'index', index: s.candidate.name },
+  };
+}
+
+/** The indexes that gain only with a rewrite, as one finding: the pair's figures (one baseline), SQL and DDL. */
+function pairInsight(pair: IndexPair): Insight {
+  const r = pair.rewrite;
+  const figures = pairFigures(pair);
+  const reasons = pair.indexes.flatMap((s) =>
+    indexReasoningSections(s, [r], false).map((x) => ({
+      heading: `${s.candidate.name}: ${x.heading}`,
+      items: x.items,
+    })),
+  );
+  return {
+    ruleId: rewriteWithIndexRule,
+    severity: 'info',
+    nodeIds: [],
+    title: pairTitle(pair),
+    explanation: `The index gains only on the rewritten statement, so the two go together: ${r.title}.`,
+    details: [figures, { heading: 'Same rows', items: [r.verificationReason, ...r.caveats] }, ...reasons],
+    code: [
+      { caption: 'Rewritten statement', sql: r.rewrittenSql },
+      ...pair.indexes.map((s) => ({ caption: 'Create', sql: s.createSql })),
+      ...pair.indexes.map((s) => ({ caption: 'Rollback', sql: s.rollbackSql })),
+    ],
+    evidence: [{ label: 'Verification', value: r.verification }],
+    advice: { kind: 'rewrite-with-index', rewrite: r.ref, indexes: pair.indexes.map((s) => s.candidate.name) },
   };
 }
 
@@ -124,30 +160,35 @@ function rewriteInsight(r: Rewrite, statement: AdvisedStatement): Insight {
       { label: 'Shared buffers as written / rewritten', value: `${m.before.sharedBuffers} / ${m.after.sharedBuffers}` },
     );
   }
-  const explanation = [
-    r.explanation,
-    `Verification: ${r.verificationReason}`,
-    ...r.caveats.map((c) => `Caveat: ${c}`),
-    ...(r.findings ?? []),
-  ];
-  if (!fix) explanation.push(whyNotAFix(r, statement), `Rewritten: ${r.rewrittenSql.replace(/\s+/g, ' ')}`);
+  const details = [{ heading: 'Same rows', items: [r.verificationReason] }];
+  if (r.caveats.length > 0) details.push({ heading: 'Caveats', items: r.caveats });
+  if (r.findings?.length) details.push({ heading: 'Also found', items: r.findings });
+  if (!fix) details.push({ heading: 'Not a fix', items: [whyNotAFix(r, statement)] });
   return {
     ruleId: fix ? queryRewriteRule : rewriteInfoRule,
     severity: 'info',
     nodeIds: [],
     title: fix ? rewriteFixTitle(r) : `Possible rewrite (${r.verification}): ${r.title}`,
-    explanation: explanation.join(' '),
+    explanation: r.explanation,
+    details,
+    code: fix ? [] : [{ caption: 'Rewritten', sql: r.rewrittenSql }],
     evidence,
     advice: { kind: 'rewrite', rewrite: r.ref },
   };
 }
 
-/** One diagnostic per index suggestion and per rewrite, all on the statement's first word. */
+/**
+ * One diagnostic per index suggestion for the statement as written, one for indexes that gain only with a rewrite
+ * (the pair), and one per rewrite; all on the statement's first word.
+ */
 export function adviceFindings(advice: StatementAdvice): AdviceFinding[] {
   const range = adviceAnchor(advice.statement);
   const statement = { text: advice.statement.text, start: advice.statement.start, end: advice.statement.end };
+  const suggestions = advice.indexes?.suggestions ?? [];
+  const pair = indexPair(suggestions, advice.rewrites);
   const insights = [
-    ...(advice.indexes?.suggestions ?? []).map((s) => indexInsight(s, advice.rewrites)),
+    ...plainIndexes(suggestions, advice.rewrites).map((s) => indexInsight(s, advice.rewrites)),
+    ...(pair ? [pairInsight(pair)] : []),
     ...advice.rewrites.map((r) => rewriteInsight(r, advice.statement)),
   ];
   return insights.map((insight) => ({ insight, range, statement }));

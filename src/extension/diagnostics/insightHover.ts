@@ -3,9 +3,8 @@
  * (after an explain) or to explain the statement (for a static finding).
  */
 import * as vscode from 'vscode';
-import { formatEvidence } from '../../core/insights/formatEvidence';
 import { syntaxErrorRule } from '../../core/insights/ruleIds';
-import { markdownLines, markdownText } from '../../core/text/markdownText';
+import { insightMarkdown } from './insightMarkdown';
 import { commandLink, trustedCommands } from '../commandCalls';
 import { PlanPanel } from '../panel/planPanel';
 import type { TunerDiagnostics } from './tunerDiagnostics';
@@ -22,10 +21,7 @@ export class InsightHoverProvider implements vscode.HoverProvider {
       if (i > 0) md.appendMarkdown('\n\n---\n\n');
       const { insight } = e;
       // The title is the diagnostic's message, which VS Code already shows above: start with the why.
-      md.appendMarkdown(`${markdownLines(insight.explanation)}\n\n`);
-      if (insight.suggestion) md.appendMarkdown(`*Suggestion:* ${markdownLines(insight.suggestion)}\n\n`);
-      if (insight.evidence.length > 0)
-        md.appendMarkdown(insight.evidence.map((ev) => `- ${markdownText(formatEvidence(ev))}`).join('\n') + '\n\n');
+      md.appendMarkdown(`${insightMarkdown(insight)}\n\n`);
       if (e.nodeId !== undefined && PlanPanel.current) {
         md.appendMarkdown(`[$(type-hierarchy) Show in plan](${commandLink('pgTuner.showInPlan', e.nodeId)})`);
       } else if (insight.ruleId !== syntaxErrorRule) {

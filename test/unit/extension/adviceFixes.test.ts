@@ -23,6 +23,8 @@ import {
   adviceFindings,
   type StatementAdvice,
 } from '../../../src/extension/advice/statementAdvice';
+import { insightMarkdown } from '../../../src/extension/diagnostics/insightMarkdown';
+import { rewriteWithIndexRule } from '../../../src/core/insights/ruleIds';
 import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
 const schema = `adv_fix_${process.pid}`;
@@ -112,6 +114,172 @@ describe('advice in the editor: fix titles and documents', () => {
       migrationFileName('Orders_User$Id_idx', new Date(Date.UTC(2025, 0, 2, 3, 4, 5))),
       '20250102030405_add_orders_user_id_idx.sql',
     );
+  });
+});
+
+/** The arms of a rewrite and an index measured together, one run: 185 ms as written. */
+function arms(): NonNullable<Rewrite['combination']>['arms'] {
+  const figures = (timeMs: number) => ({
+    timeMs,
+    samplesMs: [timeMs, timeMs, timeMs],
+    sharedBuffers: 100,
+    rows: 100,
+    rowsScanned: 1000,
+  });
+  return [
+    { label: 'original', rewrite: false, index: false, figures: figures(185) },
+    { label: 'rewrite alone', rewrite: true, index: false, figures: figures(53.2) },
+    { label: 'index alone', rewrite: false, index: true, figures: figures(150) },
+    { label: 'rewrite + index', rewrite: true, index: true, figures: figures(12) },
+  ];
+}
+
+/** A proven, faster aggregate-first rewrite, its own measurement from another run (as written: 201 ms). */
+function aggregateFirst(sql: string): Rewrite {
+  const run = (timeMs: number) => ({ timeMs, samplesMs: [timeMs], sharedBuffers: 10, rows: 100, rowsScanned: 10 });
+  return {
+    id: 'aggregate-before-join',
+    ref: 'aggregate-before-join#1',
+    title: 'Aggregate orders first',
+    explanation: 'Aggregating before the join reads each order once.',
+    originalSql: sql,
+    rewrittenSql:
+      'SELECT u.name, s.total FROM (SELECT user_id, sum(total) AS total FROM orders GROUP BY user_id) s JOIN users u ON u.id = s.user_id',
+    sqlRange: { start: 0, end: sql.length },
+    caveats: [],
+    verification: 'equivalent',
+    verificationReason: '0 rows differ either way; 100 = 100 rows',
+    measurement: {
+      where: 'test',
+      before: run(201),
+      after: run(60),
+      ratio: 201 / 60,
+      faster: true,
+      noiseRule: 'after ≤ 0.9 × before',
+    },
+    quickFix: true,
+  };
+}
+
+describe('advice in the editor: the pair, one baseline, structured text', () => {
+  const sql = 'SELECT u.name, sum(o.total) AS total FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.name';
+  const statement: AdvisedStatement = { text: sql, start: 0, end: sql.length, sql };
+
+  function pairAdvice(): StatementAdvice {
+    const rewrite = aggregateFirst(sql);
+    const s = coveringPartial();
+    s.appliesTo = { kind: 'rewrite', rewrite: rewrite.ref };
+    s.measurement = {
+      method: 'measured',
+      where: 'test',
+      timeBeforeMs: 58.7,
+      timeAfterMs: 11.1,
+      samplesBeforeMs: [58.7],
+      samplesAfterMs: [11.1],
+      sizeBytes: 8192,
+      buildMs: 20,
+      usedInPlan: true,
+    };
+    const indexes = {
+      sql,
+      suggestions: [s],
+      covered: [],
+      notes: [],
+      hypopg: { available: true },
+      measurement: { done: true },
+    };
+    return { statement, connection: 'test', rewrites: [rewrite], indexes };
+  }
+
+  it('an index that gains only with a rewrite is one finding and one fix: the rewrite put in place and the DDL', () => {
+    const advice = pairAdvice();
+    const findings = adviceFindings(advice);
+    assert.deepEqual(
+      findings.map((f) => f.insight.ruleId),
+      [rewriteWithIndexRule, queryRewriteRule],
+    );
+    const pair = findings[0].insight;
+    assert.deepEqual(pair.advice, {
+      kind: 'rewrite-with-index',
+      rewrite: 'aggregate-before-join#1',
+      indexes: ['orders_user_id_covering_partial_idx'],
+    });
+    const fixes = adviceFixes(advice);
+    assert.equal(fixes.length, 2, 'the pair, then the rewrite alone');
+    assert.match(
+      fixes[0].title,
+      /^Rewrite and add index: Aggregate orders first \+ orders_user_id_covering_partial_idx/,
+    );
+    assert.equal(fixes[0].edits?.[0].newText, advice.rewrites[0].rewrittenSql);
+    assert.equal(fixes[0].command?.id, 'pgTuner.applyIndexSuggestion');
+    const payload = fixes[0].command?.arguments[0] as IndexDdlPayload;
+    const lines = payload.untitled.split('\n');
+    const create = advice.indexes?.suggestions[0].createSql;
+    // Running the whole editor runs only the DDL: the rewritten statement and the reasoning are comments.
+    for (const line of lines) assert.ok(line === '' || line.startsWith('--') || line === create, line);
+    assert.ok(payload.untitled.includes('--   SELECT u.name, s.total FROM (SELECT user_id'));
+    const store = new AdviceStore();
+    store.set(advice);
+    const offered = adviceFixProvider(store).provideFixes({
+      ruleId: rewriteWithIndexRule,
+      insight: { ...pair, title: 'Reworded' },
+      documentText: sql,
+      statement: findings[0].statement,
+      range: findings[0].range,
+    });
+    assert.equal(offered[0]?.title, fixes[0].title);
+    // With named parameters the rewrite cannot go back as is: the fix opens the DDL and says to rewrite by hand.
+    const named = adviceFixes({ ...advice, statement: { ...statement, sql: `${sql} ` } })[0];
+    assert.equal(named.edits, undefined);
+    assert.match((named.command?.arguments[0] as IndexDdlPayload).untitled, /Rewrite the statement by hand/);
+  });
+
+  it('one message, one time of the statement as written: the arms measured together, not three runs', () => {
+    const advice = pairAdvice();
+    // Without the joint run: no as-written time from two runs in one message.
+    const apart = adviceSummary(advice).text;
+    assert.ok(!(apart.includes('201') && apart.includes('58.7')), apart);
+    advice.rewrites[0].combination = {
+      where: 'test',
+      indexSql: [],
+      rollbackSql: [],
+      arms: arms(),
+    };
+    const text = adviceSummary(advice).text;
+    assert.match(
+      text,
+      /As written 185 ms → rewrite 53\.2 ms, index 150 ms, both 12\.0 ms \(measured together, median of 3\)/,
+    );
+    for (const other of ['201', '58.7', '60.0']) assert.ok(!text.includes(other), `${other} in: ${text}`);
+    const hover = insightMarkdown(adviceFindings(advice)[0].insight);
+    assert.match(hover, /^- As written: 185 ms \(the baseline\)$/m);
+    assert.match(hover, /^- Rewrite \+ index: 12\.0 ms \(15× faster\)$/m);
+    for (const other of ['201', '58.7']) assert.ok(!hover.includes(other), `${other} in the pair's hover`);
+  });
+
+  it('hovers and DDL comments are short structured Markdown: lists, headings, code blocks', () => {
+    const advice = pairAdvice();
+    advice.indexes!.suggestions.push({
+      ...coveringPartial(),
+      candidate: { ...coveringPartial().candidate, name: 'orders_plain_idx' },
+    });
+    advice.indexes!.suggestions[1].appliesTo = asWritten;
+    advice.indexes!.suggestions[1].warnings.push('HypoPG did not use it; the measured plan did');
+    for (const { insight } of adviceFindings(advice)) {
+      const md = insightMarkdown(insight);
+      const paragraphs = md
+        .split('\n\n')
+        .filter((p) => !p.startsWith('- ') && !p.startsWith('```') && !p.startsWith('**'));
+      for (const p of paragraphs)
+        assert.ok(p.length <= 300, `a long paragraph in the hover of ${insight.ruleId}: ${p}`);
+      assert.match(md, /^\*\*[^*]+\*\*$/m, 'bold headings');
+      assert.match(md, /^- /m, 'lists');
+      if (insight.ruleId !== queryRewriteRule) assert.match(md, /^```sql\nCREATE INDEX CONCURRENTLY /m, insight.ruleId);
+    }
+    const doc = indexDdlDocument(advice.indexes!.suggestions[1], sql, 'untitled');
+    assert.match(doc, /^-- Why:\n-- - Columns: /m);
+    assert.match(doc, /^-- Warnings:\n-- - Warning: HypoPG did not use it/m);
+    for (const line of doc.split('\n')) assert.ok(line.length <= 120 || !line.startsWith('-- '), line);
   });
 });
 

@@ -15,16 +15,20 @@ import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 import {
   adviceCompareFixes,
   comparableIndex,
+  comparesWithRewrite,
   compareCommandId,
   indexComparison,
   isAdviceComparePayload,
   type AdviceComparePayload,
 } from '../../../src/extension/advice/adviceComparison';
+import { statementAsItIs } from '../../../src/extension/advice/rewriteComparison';
+import { jointSummary, adviceSummary } from '../../../src/extension/advice/adviceSummary';
 import { adviceFixProvider } from '../../../src/extension/advice/adviceFixProvider';
 import { rewriteInfoRule, queryRewriteRule } from '../../../src/core/insights/ruleIds';
 import { reportAdviceLine, reportAdviceOptions } from '../../../src/extension/advice/reportAdvice';
 import { AdviceStore, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
 import { comparisonMessage } from '../../../src/extension/history/comparison';
+import { shortMs } from '../../../src/extension/advice/figures';
 import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
 const schema = `adv_report_${process.pid}`;
@@ -137,9 +141,19 @@ describe('advice in the saved report and the compare view (test server)', functi
     assert.match(lookupMd, /^## Rewrites\n\nNo rewrite applies to this statement\.$/m);
     // When the index advisor picked the rewrite, its four arms are in the report.
     const combined = advice.rewrites.find((r) => r.combination);
+    // An index and a faster rewrite are always measured together (one run, one time of the statement as written).
+    if ((advice.indexes?.suggestions.length ?? 0) > 0 && advice.rewrites.some((r) => r.quickFix))
+      assert.ok(combined || advice.combinationNote, 'the index and the rewrite measured together');
     if (combined) {
       assert.match(md, /^#### Rewrite \+ index, measured on test$/m);
       assert.match(md, /^\| rewrite \+ index \| [\d.]+ m?s \| /m);
+      const joint = jointSummary(combined.combination!);
+      assert.ok(joint);
+      const text = adviceSummary(advice).text;
+      assert.ok(text.toLowerCase().includes(joint.toLowerCase()), text);
+      const base = combined.combination!.arms.find((a) => !a.rewrite && !a.index)!.figures.timeMs;
+      // The one as-written time of the message is the joint run's.
+      assert.match(text, new RegExp(`^On test: .*As written ${shortMs(base).replace('.', '\\.')} ms → `));
     } else {
       assert.doesNotMatch(md, /#### Rewrite \+ index/);
       const best = advice.indexes?.best;
@@ -210,17 +224,22 @@ describe('advice in the saved report and the compare view (test server)', functi
     }
   });
 
-  it("an index comparison shows the advisor's plans without and with the index, labelled with their method", () => {
+  it('an index comparison shows the statement as it is on the left and with the index on the right, labelled with their method', async () => {
     for (const a of [lookup, advice])
-      for (const s of (a.indexes?.suggestions ?? []).filter(comparableIndex)) checkIndexComparison(a, s);
+      for (const s of (a.indexes?.suggestions ?? []).filter(comparableIndex)) await checkIndexComparison(a, s);
   });
 
-  function checkIndexComparison(
+  async function checkIndexComparison(
     advice: StatementAdvice,
     s: IndexSuggestion & { planBefore: Plan; planAfter: Plan },
-  ): void {
-    const { before, after, labels } = indexComparison(advice, s);
-    assert.equal(before.plan, s.planBefore);
+  ): Promise<void> {
+    // An index that gains only with a rewrite: the advisor's plans are of the rewritten form, so the statement as it
+    // is is explained again for the left side.
+    const asItIs = comparesWithRewrite(s) ? await statementAsItIs(session, advice.statement.sql, {}) : undefined;
+    const { before, after, labels } = indexComparison(advice, s, asItIs);
+    assert.equal(labels.before, 'as it is');
+    assert.equal(before.sql, advice.statement.sql, 'the left side is the statement as it is');
+    assert.equal(before.plan, asItIs ? asItIs.plan : s.planBefore);
     assert.equal(after.plan, s.planAfter);
     assert.ok(
       after.plan.nodes.some((n) => n.fields['Index Name'] === s.candidate.name),
@@ -236,8 +255,8 @@ describe('advice in the saved report and the compare view (test server)', functi
     if (applies.kind === 'rewrite') {
       const r = advice.rewrites.find((x) => x.ref === applies.rewrite);
       assert.ok(r, applies.rewrite);
-      assert.equal(labels.before, `${r.title}, without the index`);
-      assert.equal(before.sql, r.rewrittenSql);
+      assert.equal(labels.after, `${r.title}, with ${s.candidate.name}`);
+      assert.equal(after.sql, r.rewrittenSql);
     }
     const message = comparisonMessage(before, after, labels);
     assert.equal(message.type, 'didShowComparison');

@@ -44,6 +44,7 @@ const owner: Record<RuleId, 'plan rule' | 'sql rule' | 'statement advice' | 'n+1
   'select-star': 'sql rule',
   'missing-limit': 'sql rule',
   'index-suggestion': 'statement advice',
+  'rewrite-with-index': 'statement advice',
   'query-rewrite': 'statement advice',
   'query-rewrite-info': 'statement advice',
   'n-plus-one-query': 'n+1 loop',

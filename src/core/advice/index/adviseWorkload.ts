@@ -56,8 +56,7 @@ export interface WorkloadStatementReport {
 /** What an index does for one statement: measured times, or planner costs (HypoPG or a real index, planned only). */
 export interface ServedStatement {
   statementId: string;
-  /** 'rules': suggested by the rules and not planned (no HypoPG, nothing may be built); or served by a measured index's leading keys. */
-  method: 'measured' | 'hypopg' | 'planner' | 'rules';
+  method: 'measured' | 'hypopg' | 'planner';
   beforeMs?: number;
   afterMs?: number;
   costBefore?: number;
@@ -107,7 +106,7 @@ interface Classified {
   table?: { schema?: string; name: string };
 }
 
-function classify(entry: WorkloadEntry, versionNum: number, embedded: boolean): Classified {
+function classify(entry: WorkloadEntry, versionNum: number): Classified {
   const report: WorkloadStatementReport = {
     id: entry.id,
     sql: entry.sql,
@@ -126,13 +125,6 @@ function classify(entry: WorkloadEntry, versionNum: number, embedded: boolean): 
   if (facts.kind === 'select') {
     if (hasParams && versionNum < 160000) {
       report.reason = `its $n have no values (pg_stat_statements keeps no parameters and no copy with values was found) and PostgreSQL ${Math.floor(versionNum / 10000)} cannot plan it generically (16+ can)`;
-      return { entry, report, kind: 'skip', generic: false };
-    }
-    if (hasParams && embedded) {
-      // Planning with candidate indexes built in a rolled-back transaction sends the generic EXPLAIN with the
-      // extended protocol, which wants values: it fails there, so it is not tried.
-      report.reason =
-        'its $n have no values, and the embedded database plans such a statement with candidate indexes only with values: give a copy with values';
       return { entry, report, kind: 'skip', generic: false };
     }
     report.status = hasParams ? 'estimated' : 'measured';
@@ -154,7 +146,7 @@ function classify(entry: WorkloadEntry, versionNum: number, embedded: boolean): 
   return { entry, report, kind: 'skip', generic: false };
 }
 
-function estimateOf(s: IndexSuggestion, statementId: string): ServedStatement {
+function estimateOf(s: IndexSuggestion, statementId: string): ServedStatement | undefined {
   if (s.measurement)
     return {
       statementId,
@@ -169,22 +161,7 @@ function estimateOf(s: IndexSuggestion, statementId: string): ServedStatement {
       costBefore: s.estimate.costBefore,
       costAfter: s.estimate.costAfter,
     };
-  return { statementId, method: 'rules' };
-}
-
-/** A measured index whose leading keys are the suggestion's keys (same table, method and predicate): it serves the same scans. */
-function coveringIndex(indexes: WorkloadIndex[], c: IndexCandidate): WorkloadIndex | undefined {
-  const keyOf = (k: IndexCandidate['keys'][number]): string => k.column ?? k.expression ?? '';
-  return indexes.find(
-    (x) =>
-      x.label === 'measured' &&
-      x.candidate.table === c.table &&
-      x.candidate.schema === c.schema &&
-      x.candidate.method === c.method &&
-      x.candidate.predicate === c.predicate &&
-      c.keys.length <= x.candidate.keys.length &&
-      c.keys.every((k, i) => keyOf(k) === keyOf(x.candidate.keys[i])),
-  );
+  return undefined;
 }
 
 function adviceSummary(advice: IndexAdvice): string | undefined {
@@ -205,7 +182,7 @@ export async function adviseWorkload(
   await loadParser();
   const progress = options.onProgress ?? ((): void => undefined);
   const server = await session.serverInfo();
-  const classified = entries.map((e) => classify(e, server.versionNum, session.kind === 'embedded'));
+  const classified = entries.map((e) => classify(e, server.versionNum));
   const readOnly = await isReadOnlyConnection(session);
   let measurementReason: string | undefined;
   if (readOnly) measurementReason = 'the connection is read-only';
@@ -224,8 +201,7 @@ export async function adviseWorkload(
     progress(`advising ${c.entry.id} (${i + 1} of ${reads.length})…`);
     try {
       const advice = await adviseIndexes(session, c.entry.sql, {
-        // A generic plan is estimated with HypoPG, never with indexes built (see classify()).
-        allowMeasuredWhatIf: options.allowMeasuredWhatIf && !c.generic,
+        allowMeasuredWhatIf: options.allowMeasuredWhatIf,
         siblings: plainReads.filter((sql) => sql !== c.entry.sql),
         samples: options.samples,
         statementTimeoutMs: options.statementTimeoutMs,
@@ -301,20 +277,18 @@ export async function adviseWorkload(
     if (mayMeasure && !c.generic) continue;
     for (const s of advices.get(c.entry.id)?.suggestions ?? []) {
       const served = estimateOf(s, c.entry.id);
-      const same =
-        indexes.find((x) => candidateKey(x.candidate) === candidateKey(s.candidate)) ??
-        coveringIndex(indexes, s.candidate);
+      const same = indexes.find((x) => candidateKey(x.candidate) === candidateKey(s.candidate));
       if (same) {
-        // A measured index that serves it keeps its label; the statement's figure is the planner's, or none.
-        const figure =
-          candidateKey(same.candidate) === candidateKey(s.candidate)
-            ? served
-            : { ...served, method: 'rules' as const, costBefore: undefined, costAfter: undefined };
-        if (!same.serves.some((x) => x.statementId === c.entry.id)) same.serves.push(figure);
+        if (served && !same.serves.some((x) => x.statementId === c.entry.id)) same.serves.push(served);
         continue;
       }
       indexes.push(
-        workloadIndex(s.candidate, 'estimated', [served], s.measurement?.sizeBytes ?? s.estimate?.estimatedSizeBytes),
+        workloadIndex(
+          s.candidate,
+          'estimated',
+          served ? [served] : [],
+          s.measurement?.sizeBytes ?? s.estimate?.estimatedSizeBytes,
+        ),
       );
     }
   }

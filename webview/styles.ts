@@ -109,8 +109,8 @@ table.node-grid tbody tr:focus-visible { outline: 1px solid var(--pv-focus); out
   .side.one-closed { max-height: 15%; }
   .topbar { flex-direction: column; align-items: stretch; gap: 6px; padding: 8px 12px 6px; }
   .toolbar { max-width: none; justify-content: flex-start; }
-  .search { flex-basis: auto; justify-content: flex-start; }
-  .search vscode-textfield { width: 170px; }
+  .toolbar .search { flex-basis: auto; justify-content: flex-start; }
+  .toolbar .search vscode-textfield { width: 170px; }
   .where { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: 11px; }
   .stats { gap: 2px 16px; }
   .stat.primary dd { font-size: 15px; }

@@ -18,7 +18,9 @@ export function describeServed(s: ServedStatement): string {
     return `${formatMs(s.beforeMs)} → ${formatMs(s.afterMs)} (${formatRatio(s.beforeMs, s.afterMs)}), measured with the set`;
   if (s.costBefore !== undefined && s.costAfter !== undefined)
     return `est. cost ${formatCost(s.costBefore)} → ${formatCost(s.costAfter)} (${formatRatio(s.costBefore, s.costAfter)}), ${s.method === 'hypopg' ? 'HypoPG estimate' : 'planner estimate'}, not measured`;
-  return 'no figure';
+  return s.method === 'rules'
+    ? 'not planned (its $n have no values or nothing could estimate it): the index serves its filter by the rules'
+    : 'no figure';
 }
 
 /** The write cost of an index, one line per write statement timed. */

@@ -56,7 +56,8 @@ export interface WorkloadStatementReport {
 /** What an index does for one statement: measured times, or planner costs (HypoPG or a real index, planned only). */
 export interface ServedStatement {
   statementId: string;
-  method: 'measured' | 'hypopg' | 'planner';
+  /** 'rules': suggested by the rules and not planned (no HypoPG, nothing may be built); or served by a measured index's leading keys. */
+  method: 'measured' | 'hypopg' | 'planner' | 'rules';
   beforeMs?: number;
   afterMs?: number;
   costBefore?: number;
@@ -106,7 +107,7 @@ interface Classified {
   table?: { schema?: string; name: string };
 }
 
-function classify(entry: WorkloadEntry, versionNum: number): Classified {
+function classify(entry: WorkloadEntry, versionNum: number, embedded: boolean): Classified {
   const report: WorkloadStatementReport = {
     id: entry.id,
     sql: entry.sql,
@@ -125,6 +126,13 @@ function classify(entry: WorkloadEntry, versionNum: number): Classified {
   if (facts.kind === 'select') {
     if (hasParams && versionNum < 160000) {
       report.reason = `its $n have no values (pg_stat_statements keeps no parameters and no copy with values was found) and PostgreSQL ${Math.floor(versionNum / 10000)} cannot plan it generically (16+ can)`;
+      return { entry, report, kind: 'skip', generic: false };
+    }
+    if (hasParams && embedded) {
+      // Planning with candidate indexes built in a rolled-back transaction sends the generic EXPLAIN with the
+      // extended protocol, which wants values: it fails there, so it is not tried.
+      report.reason =
+        'its $n have no values, and the embedded database plans such a statement with candidate indexes only with values: give a copy with values';
       return { entry, report, kind: 'skip', generic: false };
     }
     report.status = hasParams ? 'estimated' : 'measured';
@@ -146,7 +154,7 @@ function classify(entry: WorkloadEntry, versionNum: number): Classified {
   return { entry, report, kind: 'skip', generic: false };
 }
 
-function estimateOf(s: IndexSuggestion, statementId: string): ServedStatement | undefined {
+function estimateOf(s: IndexSuggestion, statementId: string): ServedStatement {
   if (s.measurement)
     return {
       statementId,
@@ -161,7 +169,22 @@ function estimateOf(s: IndexSuggestion, statementId: string): ServedStatement | 
       costBefore: s.estimate.costBefore,
       costAfter: s.estimate.costAfter,
     };
-  return undefined;
+  return { statementId, method: 'rules' };
+}
+
+/** A measured index whose leading keys are the suggestion's keys (same table, method and predicate): it serves the same scans. */
+function coveringIndex(indexes: WorkloadIndex[], c: IndexCandidate): WorkloadIndex | undefined {
+  const keyOf = (k: IndexCandidate['keys'][number]): string => k.column ?? k.expression ?? '';
+  return indexes.find(
+    (x) =>
+      x.label === 'measured' &&
+      x.candidate.table === c.table &&
+      x.candidate.schema === c.schema &&
+      x.candidate.method === c.method &&
+      x.candidate.predicate === c.predicate &&
+      c.keys.length <= x.candidate.keys.length &&
+      c.keys.every((k, i) => keyOf(k) === keyOf(x.candidate.keys[i])),
+  );
 }
 
 function adviceSummary(advice: IndexAdvice): string | undefined {
@@ -182,7 +205,7 @@ export async function adviseWorkload(
   await loadParser();
   const progress = options.onProgress ?? ((): void => undefined);
   const server = await session.serverInfo();
-  const classified = entries.map((e) => classify(e, server.versionNum));
+  const classified = entries.map((e) => classify(e, server.versionNum, session.kind === 'embedded'));
   const readOnly = await isReadOnlyConnection(session);
   let measurementReason: string | undefined;
   if (readOnly) measurementReason = 'the connection is read-only';
@@ -201,7 +224,8 @@ export async function adviseWorkload(
     progress(`advising ${c.entry.id} (${i + 1} of ${reads.length})…`);
     try {
       const advice = await adviseIndexes(session, c.entry.sql, {
-        allowMeasuredWhatIf: options.allowMeasuredWhatIf,
+        // A generic plan is estimated with HypoPG, never with indexes built (see classify()).
+        allowMeasuredWhatIf: options.allowMeasuredWhatIf && !c.generic,
         siblings: plainReads.filter((sql) => sql !== c.entry.sql),
         samples: options.samples,
         statementTimeoutMs: options.statementTimeoutMs,
@@ -277,18 +301,20 @@ export async function adviseWorkload(
     if (mayMeasure && !c.generic) continue;
     for (const s of advices.get(c.entry.id)?.suggestions ?? []) {
       const served = estimateOf(s, c.entry.id);
-      const same = indexes.find((x) => candidateKey(x.candidate) === candidateKey(s.candidate));
+      const same =
+        indexes.find((x) => candidateKey(x.candidate) === candidateKey(s.candidate)) ??
+        coveringIndex(indexes, s.candidate);
       if (same) {
-        if (served && !same.serves.some((x) => x.statementId === c.entry.id)) same.serves.push(served);
+        // A measured index that serves it keeps its label; the statement's figure is the planner's, or none.
+        const figure =
+          candidateKey(same.candidate) === candidateKey(s.candidate)
+            ? served
+            : { ...served, method: 'rules' as const, costBefore: undefined, costAfter: undefined };
+        if (!same.serves.some((x) => x.statementId === c.entry.id)) same.serves.push(figure);
         continue;
       }
       indexes.push(
-        workloadIndex(
-          s.candidate,
-          'estimated',
-          served ? [served] : [],
-          s.measurement?.sizeBytes ?? s.estimate?.estimatedSizeBytes,
-        ),
+        workloadIndex(s.candidate, 'estimated', [served], s.measurement?.sizeBytes ?? s.estimate?.estimatedSizeBytes),
       );
     }
   }

@@ -169,6 +169,12 @@ export function adviseOrmNPlusOne(
         `A parent whose ${finding.keyText} is null or undefined: the loop's query compared ${call.keyField} with it; the batched query leaves it out and the parent gets ${one ? (call.returns === 'one-or-null' ? 'null' : 'undefined') : '[]'}.`,
       ],
     };
+    if (!call.ordered)
+      advice.caveats.push(
+        one
+          ? `Without an order, the row each parent gets is the database's pick in both forms (unless ${call.keyField} is unique), and the two picks may differ.`
+          : `Without an order, each parent's rows come in the database's order in both forms, which need not be the same; order the query if the order matters.`,
+      );
     if ('reason' in result) advice.noEditReason = `No code change: ${result.reason}.`;
     return advice;
   });

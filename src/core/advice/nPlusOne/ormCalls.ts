@@ -45,6 +45,8 @@ export interface OrmQueryCall {
   keyField: string;
   /** Text that reads the key field off a child row named `row` (Sequelize findByPk: the model's primary key). */
   rowKey: (row: string) => string;
+  /** The call orders its rows (or picks one by a unique key): without, which rows come first is the database's choice. */
+  ordered: boolean;
   /** Why the batched form cannot be written for this call (a per-parent limit, a projection without the key…). */
   unbatchable?: string;
   /** The call's text changes that make it take a key list: `ids` is the list's expression. */
@@ -267,6 +269,7 @@ function prismaCall(
     key: key.property.initializer,
     keyField: key.field,
     rowKey: (row) => member(row, key.field),
+    ordered: method.startsWith('findUnique') || options.has('orderBy'),
   };
   const select = options.get('select');
   if (method.endsWith('OrThrow'))
@@ -349,6 +352,7 @@ function drizzleQueryCall(
     key: eq.key,
     keyField: eq.field,
     rowKey: (row) => member(row, eq.field),
+    ordered: options.has('orderBy'),
   };
   const columns = options.get('columns');
   const limit = perParentLimit(options, ['limit', 'offset']);
@@ -415,6 +419,7 @@ function drizzleSelectCall(node: ts.CallExpression, ctx: OrmCallContext): OrmQue
     key: eq.key,
     keyField: field ?? eq.field,
     rowKey: (row) => member(row, field ?? eq.field),
+    ordered: names.includes('orderBy'),
   };
   const other = names.find((n) => !['select', 'from', 'where', 'orderBy'].includes(n));
   if (other)
@@ -474,6 +479,7 @@ function typeormCall(
     key: key.property.initializer,
     keyField: key.field,
     rowKey: (row) => member(row, key.field),
+    ordered: options?.has('order') ?? false,
   };
   const select = options?.get('select');
   const limit = options ? perParentLimit(options, ['take', 'skip']) : undefined;
@@ -522,6 +528,7 @@ function typeormBuilderCall(node: ts.CallExpression, ctx: OrmCallContext): OrmQu
       key: key.property.initializer,
       keyField: field,
       rowKey: (row) => member(row, field),
+      ordered: calls.some((c) => c.name === 'orderBy' || c.name === 'addOrderBy'),
       unbatchable: `a query builder's condition is SQL text: write \`${column ?? field} IN (:...${key.field}s)\` with the key list by hand`,
     };
   }
@@ -550,6 +557,7 @@ function sequelizeCall(
       key: pk,
       keyField: `${model}.primaryKeyAttribute`,
       rowKey: (row) => `${row}.get(${model}.primaryKeyAttribute)`,
+      ordered: true,
     };
     if (extra && (!options || options.has('where') || options.has('attributes')))
       call.unbatchable = 'its options carry a where or attributes the batched query would have to merge';
@@ -581,6 +589,7 @@ function sequelizeCall(
     keyField: key.field,
     // A model instance's attribute is read through get() (a plain row with raw: true too, through its property).
     rowKey: (row) => member(row, key.field),
+    ordered: options.has('order'),
   };
   const attributes = options.get('attributes');
   const limit = perParentLimit(options, ['limit', 'offset']);
@@ -664,6 +673,7 @@ function knexCall(node: ts.CallExpression, ctx: OrmCallContext): OrmQueryCall | 
     key: key.expr,
     keyField: field,
     rowKey: (row) => member(row, field),
+    ordered: names.includes('orderBy'),
   };
   const other = names.find(
     (n) =>

@@ -396,5 +396,14 @@ describe('ORM N+1: each loop returns the same value before and after the fix, wi
     assert.match(reason('knexNoEditLimit.ts'), /\.limit\(\) applies per parent/);
     assert.match(reason('prismaNoEditTake.ts'), /`take` applies per parent/);
     assert.match(reason('drizzleNoEditLog.ts'), /does more than store each parent’s rows/);
+    const caveats = (name: string): string =>
+      adviseOrmNPlusOne(readFileSync(join(fixtures, name), 'utf8'), join(fixtures, name))[0]?.caveats.join(' ') ?? '';
+    assert.match(caveats('drizzleNoEditLog.ts'), /Without an order, each parent's rows come in the database's order/);
+    assert.match(
+      caveats('typeormFindOneBy.ts'),
+      /the row each parent gets is the database's pick in both forms \(unless id is unique\)/,
+    );
+    assert.doesNotMatch(caveats('knexFirst.ts'), /Without an order/);
+    assert.doesNotMatch(caveats('prismaFindUnique.ts'), /Without an order/);
   });
 });

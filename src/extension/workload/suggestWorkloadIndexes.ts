@@ -30,7 +30,13 @@ async function workspaceEntries(token: vscode.CancellationToken): Promise<Worklo
   const { entriesFromFiles } = await import('../../core/advice/index/workloadSources');
   const all = entriesFromFiles(files);
   const reads = all.filter((e) => /^\s*(\(\s*)*(select|with|table)\b/i.test(e.sql)).slice(0, maxFileReads);
-  const writes = all.filter((e) => /^\s*(insert|update|delete)\b/i.test(e.sql)).slice(0, maxFileWrites);
+  // A file that creates tables is the schema (and its seed data) the embedded database was loaded from: its
+  // INSERTs load data, they are not the application's writes.
+  const schemaFiles = new Set(files.filter((f) => /\bcreate\s+table\b/i.test(f.text)).map((f) => f.path));
+  const writes = all
+    .filter((e) => /^\s*(insert|update|delete)\b/i.test(e.sql))
+    .filter((e) => e.origin.kind !== 'file' || !schemaFiles.has(e.origin.path))
+    .slice(0, maxFileWrites);
   return [...reads, ...writes];
 }
 

@@ -343,7 +343,10 @@ describe('pg-tuner loops (built bundle)', function () {
       );
       assert.equal(m.samplesLoopMs.length, m.samplesSingleMs.length);
       assert.ok(m.samplesLoopMs.length >= 1 && m.samplesLoopMs.length <= 5);
-      assert.match(m.scaling, /for 10 of 50 parents \(spread over them\).* × 50$/);
+      assert.match(
+        m.scaling,
+        /for 10 of 50 parents \(spread over them\).* plus the first child query's plus the mean of the others × 49$/,
+      );
       // Progress went to stderr; stdout is the JSON alone.
       assert.match(r.stderr, /round 1 of ≤ 5/);
       assert.ok(m.loopMs > 0 && m.singleMs > 0);

@@ -4,8 +4,9 @@
  * takes a fraction of the time budget), the loop's time is carried to every parent, rounds stop once the
  * ratio is clear, progress is reported as it goes, and a cancel returns the best result so far.
  *
- * How the sample carries to the full count: a round's loop time = the outer query's time + the mean time of
- * the sampled child queries × the number of parents (each parent costs one child query in the real loop).
+ * How the sample carries to the full count: each parent costs the real loop one child query, and only its first
+ * one meets a cache the other form (the single query, run between rounds) may have cooled. So a round's loop
+ * time = the outer query's time + the first child query's + the mean of the other sampled ones × (parents − 1).
  */
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { TunerError } from '../../errors';
@@ -180,7 +181,8 @@ export async function measureLoop(
           parents = rows.length;
           sample = sampleIndices(parents, maxParents);
         }
-        let childMs = 0;
+        let firstChildMs = 0;
+        let otherChildMs = 0;
         let ran = 0;
         for (const index of sample) {
           if (stopped()) return undefined;
@@ -190,7 +192,8 @@ export async function measureLoop(
           if (!row) continue;
           const childStart = performance.now();
           const children = await tx.query(innerSql, [row[finding.keyColumn]]);
-          childMs += performance.now() - childStart;
+          if (ran === 0) firstChildMs = performance.now() - childStart;
+          else otherChildMs += performance.now() - childStart;
           ran++;
           childCounts.set(String(row[finding.keyColumn]), children.length);
           if (warmUp && performance.now() - lastProgress > progressEveryMs) {
@@ -200,7 +203,8 @@ export async function measureLoop(
         }
         if (warmUp) sample = sample.slice(0, ran);
         // Each parent costs one child query in the real loop: the sample's mean carries to all of them.
-        return ran === 0 ? outerMs : outerMs + (childMs / ran) * parents;
+        if (ran <= 1) return outerMs + firstChildMs * parents;
+        return outerMs + firstChildMs + (otherChildMs / (ran - 1)) * (parents - 1);
       };
       const runSingle = async (): Promise<number | undefined> => {
         if (stopped()) return undefined;
@@ -284,7 +288,7 @@ export async function measureLoop(
         sampledParents: sampled,
         extrapolated,
         scaling: extrapolated
-          ? `the loop ran the child query for ${formatCount(sampled)} of ${formatCount(parents)} parents (spread over them); its time is the outer query's plus their mean child-query time × ${formatCount(parents)}`
+          ? `the loop ran the child query for ${formatCount(sampled)} of ${formatCount(parents)} parents (spread over them); its time is the outer query's plus the first child query's plus the mean of the others × ${formatCount(parents - 1)}`
           : `the loop ran the child query for all ${formatCount(parents)} parents`,
         stoppedBy: rounds.length > 0 ? stoppedBy : 'cancelled',
         ratioSpread: spreadOf(used.map((r) => (r.singleMs > 0 ? r.loopMs / r.singleMs : Infinity))),

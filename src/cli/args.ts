@@ -44,6 +44,8 @@ export interface DatabaseOptions {
   scale?: number;
   /** --stats-file: pg_stats of a server (pg-tuner stats export) that shape the generated rows. */
   statsFile?: string;
+  /** --stats-from: a server whose pg_stats shape the generated rows, read at start (nothing runs there). */
+  statsFrom?: string;
 }
 
 export interface CliRequest {
@@ -140,6 +142,8 @@ Database (explain, report):
   --no-generate-data       Leave the tables the --schema files do not fill empty.
   --stats-file <file>      Shape the generated rows by a server's statistics (pg-tuner stats export): row
                            counts, NULLs, distinct values, most common values, histograms, correlation.
+                           Without it, .pgtuner/stats.json is used when it exists.
+  --stats-from <url>       The same read straight from a server's pg_stats (catalog reads only).
   --no-analyze             Plan only (EXPLAIN without ANALYZE): the statement does not run.
   --param <value>          Value for $1, $2 … in order (repeatable).
   --generic-plan           EXPLAIN (GENERIC_PLAN) for statements with $n and no values (PostgreSQL 16+).
@@ -255,6 +259,7 @@ const options = {
   'update-baseline': { type: 'boolean' },
   'generate-data': { type: 'string' },
   'stats-file': { type: 'string' },
+  'stats-from': { type: 'string' },
   'no-samples': { type: 'boolean' },
   workload: { type: 'boolean' },
   top: { type: 'string' },
@@ -358,7 +363,7 @@ const allowed: Record<CommandName, OptionName[]> = {
 
 // The embedded database's data options go wherever its --schema does.
 for (const command of ['advise', 'rewrite', 'explain', 'report', 'check'] as const)
-  allowed[command].push('generate-data', 'stats-file');
+  allowed[command].push('generate-data', 'stats-file', 'stats-from');
 
 /** `--generate-data` takes an optional value: alone it must not swallow the next argument (the SQL). */
 function generateDataFlag(arg: string): string {
@@ -438,6 +443,7 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       statement: positiveInteger('statement', values.statement),
       embedded: values.embedded === true,
       ...generateDataOptions(values['generate-data'], values['stats-file']),
+      statsFrom: values['stats-from'],
     },
     json: values.json === true,
     failOn: command === 'check' ? undefined : (failOnText as Severity | undefined),

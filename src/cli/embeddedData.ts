@@ -1,9 +1,30 @@
 /** The embedded database's generated data from the command line: --generate-data[=rows], --stats-file. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { EmbeddedDatabaseOptions } from '../core/db/embeddedDatabase';
-import { parseStatsFile } from '../core/db/generateData/statsFile';
+import { parseStatsFile, readServerStats } from '../core/db/generateData/statsFile';
+import { openSession, type SessionTarget } from '../core/db/openSession';
 import { TunerError } from '../core/errors';
 import type { DatabaseOptions } from './args';
+
+export const defaultStatsFile = '.pgtuner/stats.json';
+
+/**
+ * With --stats-from: the server's pg_stats read now (catalog queries only, then closed) to shape the embedded
+ * database's generated rows; any other target is returned as it is.
+ */
+export async function withServerStats(target: SessionTarget, db: DatabaseOptions): Promise<SessionTarget> {
+  if (target.kind !== 'embedded' || db.statsFrom === undefined || target.generateData !== 'auto') return target;
+  const server = await openSession({ kind: 'server', connectionString: db.statsFrom });
+  try {
+    const stats = await readServerStats(server);
+    return {
+      ...target,
+      generateOptions: { ...target.generateOptions, stats, statsSource: { kind: 'server', name: server.label } },
+    };
+  } finally {
+    await server.close();
+  }
+}
 
 /**
  * What openEmbeddedDatabase is to do with the tables the files leave empty: `fallback` when the user said
@@ -13,10 +34,12 @@ export function embeddedDataOptions(
   db: DatabaseOptions,
   fallback: 'auto' | 'off',
 ): Pick<EmbeddedDatabaseOptions, 'generateData' | 'generateOptions'> {
-  const mode = db.generateData ?? (db.statsFile !== undefined ? 'on' : fallback);
+  const mode = db.generateData ?? (db.statsFile !== undefined || db.statsFrom !== undefined ? 'on' : fallback);
   if (mode === 'off') return { generateData: 'off' };
   let text: string;
-  const path = db.statsFile;
+  // The file the extension reads too, when the project committed one (--stats-from reads a server instead).
+  const path =
+    db.statsFile ?? (db.statsFrom === undefined && existsSync(defaultStatsFile) ? defaultStatsFile : undefined);
   if (path === undefined) return { generateData: 'auto', generateOptions: { scale: db.scale } };
   try {
     text = readFileSync(path, 'utf8');

@@ -14,7 +14,7 @@ import { checkSyntax } from '../core/sql/splitStatements';
 import { TunerError } from '../core/errors';
 import type { TuningResult } from '../core/pipeline/tuningResult';
 import type { DatabaseOptions, SqlSource } from './args';
-import { embeddedDataOptions } from './embeddedData';
+import { embeddedDataOptions, withServerStats } from './embeddedData';
 import { chooseStatement, resolveSchemaFiles } from './inputs';
 import type { ErrorContext } from './reportError';
 import type { CommandIo } from './io';
@@ -58,7 +58,9 @@ export async function prepareStatement(
   await loadParser();
   const syntax = checkSyntax(rewrite.text);
   if (syntax) throw new TunerError('syntax-error', syntax.message, { offset: syntax.offset });
-  const { target, demo } = sessionTarget(db, io.env);
+  const chosen = sessionTarget(db, io.env);
+  const { demo } = chosen;
+  const target = await withServerStats(chosen.target, db);
   if (demo) io.note('No --url or --schema given: using the embedded demo dataset (users, orders).');
   else if (target.kind === 'embedded')
     io.note(

@@ -21,7 +21,7 @@ import type { CliRequest } from '../args';
 import { exitCodes } from '../exitCodes';
 import { globFiles, resolveSchemaFiles } from '../inputs';
 import { describeEmbeddedData, embeddedDataOf } from '../../core/db/generateData/embeddedDataNote';
-import { embeddedDataOptions } from '../embeddedData';
+import { embeddedDataOptions, withServerStats } from '../embeddedData';
 import type { CommandIo } from '../io';
 import { withSession } from '../runStatement';
 
@@ -124,7 +124,8 @@ export async function checkCommand(request: CliRequest, io: CommandIo): Promise<
   }));
   const baselineDir = request.baselinePath;
   const baselines = baselineDir !== undefined ? readBaselines(baselineDir) : undefined;
-  const where = target(request, io, schemaFiles);
+  const chosen = target(request, io, schemaFiles);
+  const where = chosen && (await withServerStats(chosen, request.database));
 
   let result: CheckResult;
   const check = (session?: DatabaseSession): Promise<CheckResult> =>

@@ -31,6 +31,10 @@ describe('generated data from the command line', function () {
     assert.equal(parse(['advise', '--schema', 'db', '--generate-data=1m', 'SELECT 1']).database.scale, 1_000_000);
     assert.equal(parse(['explain', '--schema', 'db', '--no-generate-data', 'SELECT 1']).database.generateData, 'off');
     assert.equal(parse(['check', 'q.sql', '--schema', 'db', '--stats-file', 's.json']).database.statsFile, 's.json');
+    assert.equal(
+      parse(['rewrite', '--schema', 'db', '--stats-from', 'postgres://h/d', 'SELECT 1']).database.statsFrom,
+      'postgres://h/d',
+    );
     assert.throws(() => parse(['explain', '--generate-data=lots', 'SELECT 1']), UsageError);
     assert.throws(() => parse(['explain', '--generate-data=0', 'SELECT 1']), /from 1 to 10m/);
     assert.deepEqual(parse(['stats', 'export', '--url', 'postgres://x/y', '--no-samples']).statsExport, {
@@ -91,15 +95,17 @@ describe('generated data from the command line', function () {
       mkdirSync(join(work, '.pgtuner'));
       writeFileSync(join(work, '.pgtuner/stats.json'), exported.stdout);
 
-      const shaped = await runCli(
-        ['explain', '--schema', 'db', '--no-analyze', '--stats-file', '.pgtuner/stats.json', query],
-        {
-          cwd: work,
-        },
-      );
+      // The project's committed .pgtuner/stats.json is used without being named.
+      const shaped = await runCli(['explain', '--schema', 'db', '--no-analyze', query], { cwd: work });
       assert.equal(shaped.code, 0, shaped.stderr);
       assert.match(shaped.stdout, /shaped by the stats file \.pgtuner\/stats\.json/);
       assert.match(shaped.stdout, /The planner's statistics of 2 table\(s\) are the server's/);
+      // Or straight from the server.
+      const direct = await runCli(['explain', '--schema', 'db', '--no-analyze', '--stats-from', url, query], {
+        cwd: work,
+      });
+      assert.equal(direct.code, 0, direct.stderr);
+      assert.match(direct.stdout, /shaped by statistics from \S*generate_data_cli/);
 
       writeFileSync(join(work, 'bad.json'), readFileSync(join(work, '.pgtuner/stats.json'), 'utf8').slice(0, 40));
       const bad = await runCli(['explain', '--schema', 'db', '--no-analyze', '--stats-file', 'bad.json', query], {

@@ -1,0 +1,292 @@
+/**
+ * Issue 12 §2: beyond the per-query floor. When the best query-time plan still reads every qualifying child row
+ * (a dashboard of per-user order totals), the only faster answer is one computed before the query runs: a
+ * materialized view of the child's per-key aggregate, read by a rewritten query joined to the parent.
+ *
+ * The family (anything else gets nothing, silently): `parent JOIN child` or `parent LEFT JOIN child`, one
+ * equality of the parent's unique key with the child's foreign key in ON, conditions on the child alone in ON
+ * (or, for an inner join, in WHERE) — they become the view's WHERE, literals included, so the view answers only
+ * that filter —, conditions on the parent alone in WHERE, GROUP BY the parent's key (plus parent columns),
+ * aggregates count(*), count/sum/min/max/avg of child expressions (no DISTINCT, FILTER or ORDER BY inside), in
+ * the select list, HAVING and ORDER BY, optional LIMIT/OFFSET. No function calls besides those aggregates (a
+ * volatile or time-dependent call would be frozen into the view), no subqueries, no window functions, no `$n`
+ * outside LIMIT/OFFSET (a parameter cannot be part of a view).
+ *
+ * Each parent row meets exactly one view row (the view is grouped by the foreign key, the parent's key is
+ * unique), so an aggregate over a parent's group equals the view's column: the rewrite drops the GROUP BY,
+ * joins the view the way the child was joined, and replaces each aggregate by its column — except where an
+ * outer join leaves a parent without child rows: count(x) is 0 there (COALESCE(v.c, 0)), count(*) is 1 (the
+ * NULL-extended row counts), the others NULL, as in the original.
+ */
+import type { JoinExpr, Node, SelectStmt } from '@pgsql/types';
+import {
+  andOf,
+  clone,
+  columnPath,
+  columnsIn,
+  conjunctsOf,
+  exprToSql,
+  funcName,
+  isAggregateCall,
+  nodeAs,
+  parseExpr,
+  parseSelect,
+  qualifiedName,
+  rangeVar,
+  rangeVarItem,
+  replaceNodes,
+  selectToSql,
+  walkNodes,
+  type FromItem,
+} from '../../sql/ast';
+import { quoteIdentifier } from '../../sql/quoteIdentifier';
+
+const supported = new Set(['count', 'sum', 'min', 'max', 'avg']);
+
+/** One aggregate of the child the view stores, under its own column name. */
+export interface ViewColumn {
+  /** The aggregate as written (`sum(o.total)`), the key that finds it again in the statement. */
+  text: string;
+  name: string;
+  fn: string;
+  star: boolean;
+  /** The child column the aggregate reads, when its argument is a plain column. */
+  argColumn?: string;
+}
+
+/** What the statement is made of, as far as pre-aggregation needs. */
+export interface PreAggregateMatch {
+  stmt: SelectStmt;
+  parent: FromItem;
+  child: FromItem;
+  parentKey: string;
+  childKey: string;
+  outer: boolean;
+  childFilter: Node[];
+  parentWhere: Node[];
+  columns: ViewColumn[];
+}
+
+/** The advice as SQL: the view, its unique index, the refresh, the rollback and the rewritten query. */
+export interface PreAggregateForm {
+  match: PreAggregateMatch;
+  viewName: string;
+  createViewSql: string;
+  createIndexSql: string;
+  refreshSql: string;
+  dropSql: string;
+  rewrittenSql: string;
+  /** The child conditions frozen into the view, as SQL ('' when none). */
+  filterSql: string;
+}
+
+function qualifiers(node: unknown): Set<string> | undefined {
+  const out = new Set<string>();
+  for (const path of columnsIn(node)) {
+    if (path.length !== 2) return undefined;
+    out.add(path[0]);
+  }
+  return out;
+}
+
+function only(node: unknown, qualifier: string): boolean {
+  const q = qualifiers(node);
+  return q !== undefined && q.size === 1 && q.has(qualifier);
+}
+
+/** Function calls other than the supported aggregates, subqueries, window calls, `$n`: outside the family. */
+function hasForbidden(node: unknown, allowAggregates: boolean): boolean {
+  let bad = false;
+  walkNodes(node, (kind, payload) => {
+    if (kind === 'SubLink' || kind === 'ParamRef' || kind === 'SQLValueFunction' || kind === 'RangeSubselect')
+      bad = true;
+    if (kind === 'FuncCall') {
+      const wrapped = { FuncCall: payload } as unknown as Node;
+      const name = funcName(wrapped);
+      if (!allowAggregates || !isAggregateCall(wrapped) || !name || !supported.has(name) || payload.over) bad = true;
+    }
+    return !bad;
+  });
+  return bad;
+}
+
+/** The key equality `p.key = c.fk` (either order), as [parent column, child column]. */
+function keyPair(node: Node, parent: string, child: string): [string, string] | undefined {
+  const e = nodeAs(node, 'A_Expr');
+  if (e?.kind !== 'AEXPR_OP' || e.name?.length !== 1 || nodeAs(e.name[0], 'String')?.sval !== '=') return undefined;
+  const l = columnPath(e.lexpr);
+  const r = columnPath(e.rexpr);
+  if (l?.length !== 2 || r?.length !== 2) return undefined;
+  if (l[0] === parent && r[0] === child) return [l[1], r[1]];
+  if (l[0] === child && r[0] === parent) return [r[1], l[1]];
+  return undefined;
+}
+
+function viewColumnName(f: NonNullable<ReturnType<typeof nodeAs<'FuncCall'>>>, fn: string, taken: Set<string>): string {
+  const path = columnPath(f.args?.[0]);
+  let base = f.agg_star ? 'row_count' : path ? `${fn}_${path[path.length - 1]}` : fn;
+  base = base.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  let name = base;
+  for (let i = 2; taken.has(name); i++) name = `${base}_${i}`;
+  taken.add(name);
+  return name;
+}
+
+/**
+ * The statement's pre-aggregation match, or undefined when it is outside the family. The parent key's
+ * uniqueness is the caller's to check in the catalog (adviseMaterializedView does).
+ */
+export function matchPreAggregate(sql: string): PreAggregateMatch | undefined {
+  let parsed;
+  try {
+    parsed = parseSelect(sql);
+  } catch {
+    return undefined;
+  }
+  const stmt = parsed?.stmt;
+  if (!stmt || stmt.withClause || stmt.distinctClause || stmt.windowClause || stmt.lockingClause) return undefined;
+  if (stmt.fromClause?.length !== 1 || !stmt.groupClause?.length) return undefined;
+  const join = nodeAs(stmt.fromClause[0], 'JoinExpr') as JoinExpr | undefined;
+  if (!join || (join.jointype !== 'JOIN_INNER' && join.jointype !== 'JOIN_LEFT') || join.usingClause) return undefined;
+  const parent = rangeVarItem(join.larg);
+  const child = rangeVarItem(join.rarg);
+  if (!parent || !child || parent.qualifier === child.qualifier) return undefined;
+  const outer = join.jointype === 'JOIN_LEFT';
+  const P = parent.qualifier;
+  const C = child.qualifier;
+
+  // No forbidden calls anywhere but the aggregates; LIMIT/OFFSET may hold `$n`.
+  const checked = [stmt.targetList, stmt.sortClause, stmt.havingClause];
+  if (checked.some((n) => hasForbidden(n, true))) return undefined;
+  if ([join.quals, stmt.whereClause, stmt.groupClause].some((n) => hasForbidden(n, false))) return undefined;
+
+  let key: [string, string] | undefined;
+  const childFilter: Node[] = [];
+  const parentWhere: Node[] = [];
+  for (const c of conjunctsOf(join.quals)) {
+    const pair = keyPair(c, P, C);
+    if (pair && !key) key = pair;
+    else if (only(c, C)) childFilter.push(c);
+    else if (!outer && only(c, P)) parentWhere.push(c);
+    else return undefined;
+  }
+  for (const c of conjunctsOf(stmt.whereClause)) {
+    if (only(c, P)) parentWhere.push(c);
+    // In WHERE a child condition of an outer join would make it inner: kept out of the family.
+    else if (!outer && only(c, C)) childFilter.push(c);
+    else return undefined;
+  }
+  if (!key) return undefined;
+
+  const groups = (stmt.groupClause ?? []).map((g) => columnPath(g));
+  if (groups.some((g) => g?.length !== 2 || g[0] !== P)) return undefined;
+  if (!groups.some((g) => g?.[1] === key[0])) return undefined;
+
+  // Aggregates read the child alone; everything else in the output reads the parent alone.
+  const columns: ViewColumn[] = [];
+  const taken = new Set<string>([key[1]]);
+  let ok = true;
+  const collect = (value: unknown): void =>
+    void replaceNodes(value, (node) => {
+      if (!ok) return node;
+      const f = nodeAs(node, 'FuncCall');
+      if (f && isAggregateCall(node)) {
+        const fn = funcName(node) ?? '';
+        if (f.agg_distinct || f.agg_filter || f.agg_order?.length || f.agg_within_group) ok = false;
+        else if (!f.agg_star && (f.args?.length !== 1 || !only(f.args, C))) ok = false;
+        else if (f.agg_star && fn !== 'count') ok = false;
+        const text = exprToSql(node);
+        if (ok && !columns.some((c) => c.text === text)) {
+          const arg = columnPath(f.args?.[0]);
+          columns.push({
+            text,
+            name: viewColumnName(f, fn, taken),
+            fn,
+            star: f.agg_star === true,
+            ...(arg?.length === 2 ? { argColumn: arg[1] } : {}),
+          });
+        }
+        return node;
+      }
+      const path = columnPath(node);
+      if (path && (path.length !== 2 || path[0] !== P)) {
+        // A bare name may be an output alias in ORDER BY; a child column outside an aggregate is not allowed.
+        if (path.length !== 1) ok = false;
+      }
+      return undefined;
+    });
+  collect(stmt.targetList);
+  collect(stmt.havingClause);
+  collect(stmt.sortClause);
+  if (!ok || columns.length === 0) return undefined;
+  // A bare column in the select list could be either table's: outside the family.
+  for (const t of stmt.targetList ?? []) {
+    const val = nodeAs(t, 'ResTarget')?.val;
+    if (
+      !val ||
+      columnsIn(val).some((p) => p.length !== 2) ||
+      nodeAs(val, 'ColumnRef')?.fields?.some((f) => nodeAs(f, 'A_Star'))
+    )
+      return undefined;
+  }
+  return { stmt, parent, child, parentKey: key[0], childKey: key[1], outer, childFilter, parentWhere, columns };
+}
+
+/** The view, its index and the rewritten statement for a match. */
+export function buildPreAggregate(m: PreAggregateMatch): PreAggregateForm {
+  const C = m.child.qualifier;
+  const viewName = `${m.child.relname}_by_${m.childKey}_agg`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const qView = quoteIdentifier(viewName);
+  const qChild = quoteIdentifier(C);
+  const qKey = quoteIdentifier(m.childKey);
+  const childTable = m.child.schemaname
+    ? `${quoteIdentifier(m.child.schemaname)}.${quoteIdentifier(m.child.relname)}`
+    : quoteIdentifier(m.child.relname);
+  const filterSql = m.childFilter.map((c) => exprToSql(c)).join(' AND ');
+  // NULL keys never meet a parent; leaving them out keeps the unique index to one row per key.
+  const where = [`${qChild}.${qKey} IS NOT NULL`, ...m.childFilter.map((c) => exprToSql(c))].join('\n  AND ');
+  const select = [`${qChild}.${qKey}`, ...m.columns.map((c) => `${c.text} AS ${quoteIdentifier(c.name)}`)];
+  const createViewSql = `CREATE MATERIALIZED VIEW ${qView} AS\nSELECT ${select.join(',\n       ')}\nFROM ${childTable}${m.child.relname === C ? '' : ` ${qChild}`}\nWHERE ${where}\nGROUP BY ${qChild}.${qKey};`;
+  const createIndexSql = `CREATE UNIQUE INDEX ${quoteIdentifier(`${viewName}_key`)} ON ${qView} (${qKey});`;
+  const refreshSql = `REFRESH MATERIALIZED VIEW CONCURRENTLY ${qView};`;
+  const dropSql = `DROP MATERIALIZED VIEW ${qView};`;
+
+  let alias = `${C}_agg`;
+  while (alias === m.parent.qualifier) alias = `${alias}_`;
+  const stmt = clone(m.stmt);
+  const join = nodeAs(stmt.fromClause?.[0], 'JoinExpr') as JoinExpr;
+  join.rarg = rangeVar(viewName, alias);
+  join.quals = parseExpr(
+    `${quoteIdentifier(alias)}.${qKey} = ${quoteIdentifier(m.parent.qualifier)}.${quoteIdentifier(m.parentKey)}`,
+  );
+  const replacement = (node: Node): Node | undefined => {
+    if (!isAggregateCall(node)) return undefined;
+    const col = m.columns.find((c) => c.text === exprToSql(node));
+    if (!col) return undefined;
+    const ref = `${quoteIdentifier(alias)}.${quoteIdentifier(col.name)}`;
+    if (m.outer && col.fn === 'count') return parseExpr(`COALESCE(${ref}, ${col.star ? 1 : 0})`);
+    return parseExpr(ref);
+  };
+  const having = m.stmt.havingClause ? [replaceNodes(clone(m.stmt.havingClause), replacement)] : [];
+  stmt.whereClause = andOf([...m.parentWhere.map((c) => clone(c)), ...having]);
+  if (!stmt.whereClause) delete stmt.whereClause;
+  delete stmt.groupClause;
+  delete stmt.havingClause;
+  stmt.targetList = replaceNodes(stmt.targetList, replacement);
+  if (stmt.sortClause) stmt.sortClause = replaceNodes(stmt.sortClause, replacement);
+  return {
+    match: m,
+    viewName,
+    createViewSql,
+    createIndexSql,
+    refreshSql,
+    dropSql,
+    rewrittenSql: selectToSql(stmt),
+    filterSql,
+  };
+}
+
+/** The parent and child tables as the catalog should be asked about them. */
+export function tablesOf(m: PreAggregateMatch): { parent: string; child: string } {
+  return { parent: qualifiedName(m.parent), child: qualifiedName(m.child) };
+}

@@ -1,0 +1,137 @@
+/**
+ * Issue 12 §2: the pre-aggregated form (a materialized view of the child's per-key aggregates) on the test
+ * server: its DDL runs, the rewrite returns the original's rows on the current data and after random writes
+ * (rows moved between groups, in and out of the filter, NULLs, the max rows deleted, users without orders),
+ * nothing is left behind, and a statement outside the family gets nothing.
+ */
+import assert from 'node:assert/strict';
+import { useRewriteDatabase } from '../rewrite/rewriteDatabase';
+import { adviseMaterializedView } from '../../../../src/core/advice/preAggregate/adviseMaterializedView';
+import { buildPreAggregate, matchPreAggregate } from '../../../../src/core/advice/preAggregate/preAggregateForm';
+
+const setup = `
+SELECT setseed(0.3);
+CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL, name text, status text NOT NULL);
+CREATE TABLE orders (id serial PRIMARY KEY, user_id int REFERENCES users(id), total numeric(10,2),
+  created_at timestamptz);
+INSERT INTO users (email, name, status)
+SELECT 'u' || g || '@x.test', CASE WHEN g % 7 = 0 THEN NULL ELSE 'User ' || g END,
+  CASE WHEN g % 4 = 0 THEN 'inactive' ELSE 'active' END
+FROM generate_series(1, 300) g;
+-- Users 1..240 have orders (some with NULL totals and dates), 241..300 none; a few orders without a user.
+INSERT INTO orders (user_id, total, created_at)
+SELECT CASE WHEN g % 97 = 0 THEN NULL ELSE 1 + (g * 7919) % 240 END,
+  CASE WHEN g % 13 = 0 THEN NULL ELSE round((random() * 500)::numeric, 2) END,
+  CASE WHEN g % 17 = 0 THEN NULL ELSE timestamptz '2023-06-01' + (random() * 400) * interval '1 day' END
+FROM generate_series(1, 4000) g;
+ANALYZE;
+`;
+
+const dashboard = `SELECT u.id, u.email, u.name, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent, MAX(o.created_at) AS last_order
+FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= timestamptz '2024-01-01 00:00:00+00'
+WHERE u.status = 'active' GROUP BY u.id, u.email, u.name ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 100`;
+
+const family: Array<[string, string]> = [
+  ['the dashboard', dashboard],
+  [
+    'inner join, filter in WHERE, min/avg/count(*), HAVING, OFFSET',
+    `SELECT u.id, count(*) AS n, min(o.total) AS low, avg(o.total) AS mean FROM users u JOIN orders o ON o.user_id = u.id
+     WHERE o.total > 100 AND u.status = 'active' GROUP BY u.id HAVING count(*) > 2 ORDER BY low NULLS FIRST, u.id LIMIT 50 OFFSET 5`,
+  ],
+  [
+    'left join without ORDER BY, count(*) and max',
+    `SELECT u.id, u.email, count(*) AS n, max(o.total) FROM users u LEFT JOIN orders o ON u.id = o.user_id GROUP BY u.id, u.email`,
+  ],
+];
+
+describe('pre-aggregation: a materialized view of the child aggregates (issue 12 §2)', function () {
+  this.timeout(300_000);
+  const db = useRewriteDatabase('pre_aggregate', setup);
+
+  async function state(): Promise<string> {
+    const rows = await db().session.query<Record<string, unknown>>(
+      `SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM orders)::int AS orders,
+         (SELECT coalesce(sum(total), 0)::text FROM orders) AS total,
+         (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace)::int AS relations,
+         (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace)::int AS functions,
+         (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)::int AS triggers`,
+    );
+    return JSON.stringify(rows[0]);
+  }
+
+  for (const [name, sql] of family) {
+    it(`${name}: same rows as the original before and after random writes, nothing kept`, async () => {
+      const before = await state();
+      const advice = await adviseMaterializedView(db().session, sql, { runs: 1 });
+      assert.ok(advice, 'offered');
+      for (const c of advice.checks) assert.ok(c.same, `${c.when}: ${JSON.stringify(c)}\n${advice.rewrittenSql}`);
+      assert.equal(advice.checks.length, 2);
+      assert.ok(advice.checks[0].originalRows > 0);
+      assert.ok(advice.equivalent);
+      // The random writes really changed the data (none refused by a constraint in this schema).
+      assert.ok(advice.writes.length >= 8, advice.writes.join('\n'));
+      for (const w of advice.writes) assert.match(w, /: [1-9]\d* rows?$/, w);
+      assert.ok(advice.refreshMs > 0);
+      assert.equal(await state(), before, 'the database is as it was');
+    });
+  }
+
+  it('the generated DDL runs as written, and REFRESH CONCURRENTLY works on it', async () => {
+    const m = matchPreAggregate(dashboard);
+    assert.ok(m);
+    const form = buildPreAggregate(m);
+    assert.match(form.createViewSql, /2024-01-01/, 'the filter literal is part of the view');
+    const s = db().session;
+    await s.execute('BEGIN');
+    try {
+      await s.execute(form.createViewSql);
+      await s.execute(form.createIndexSql);
+      await s.execute(form.refreshSql);
+      const rows = await s.query(form.rewrittenSql);
+      assert.equal(rows.length, 100);
+    } finally {
+      await s.execute('ROLLBACK');
+    }
+  });
+
+  const outside: Array<[string, string]> = [
+    ['no GROUP BY', `SELECT u.id, o.total FROM users u JOIN orders o ON o.user_id = u.id`],
+    [
+      'grouped by the child key',
+      `SELECT o.user_id, count(*) FROM users u JOIN orders o ON o.user_id = u.id GROUP BY o.user_id`,
+    ],
+    [
+      'a volatile call in the filter',
+      `SELECT u.id, count(o.id) FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at > now() GROUP BY u.id`,
+    ],
+    [
+      'a window function',
+      `SELECT u.id, count(o.id), rank() OVER (ORDER BY count(o.id)) FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id`,
+    ],
+    [
+      'an aggregate over the parent',
+      `SELECT u.id, count(o.id), max(u.email) FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id`,
+    ],
+    [
+      'count DISTINCT',
+      `SELECT u.id, count(DISTINCT o.total) FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id`,
+    ],
+    [
+      'a parameter in the filter',
+      `SELECT u.id, sum(o.total) FROM users u JOIN orders o ON o.user_id = u.id AND o.total > $1 GROUP BY u.id`,
+    ],
+    ['a single table', `SELECT user_id, count(*) FROM orders GROUP BY user_id`],
+  ];
+  for (const [name, sql] of outside) {
+    it(`outside the family, nothing: ${name}`, async () => {
+      assert.equal(await adviseMaterializedView(db().session, sql, { runs: 1 }), undefined);
+    });
+  }
+
+  it('a grouping key that is not unique in the parent gets nothing', async () => {
+    const sql = `SELECT u.status, count(o.id) FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.status`;
+    assert.equal(await adviseMaterializedView(db().session, sql, { runs: 1 }), undefined);
+    const byName = `SELECT u.name, count(o.id) FROM users u JOIN orders o ON o.user_id = u.name::int GROUP BY u.name`;
+    assert.equal(await adviseMaterializedView(db().session, byName, { runs: 1 }), undefined);
+  });
+});

@@ -51,7 +51,9 @@ async function readAll(uris: vscode.Uri[]): Promise<Array<{ path: string; text: 
 /** Watches both globs; `onChange` runs after any create, change or delete. */
 export function watchWorkspaceSqlFiles(config: TunerConfig, onChange: () => void): vscode.Disposable[] {
   const disposables: vscode.Disposable[] = [];
-  for (const glob of [config.embeddedSchemaGlob, config.embeddedSeedGlob, config.embeddedStatsFile].filter((g) => g)) {
+  // A watcher's glob is matched against absolute paths: the stats file's workspace-relative path needs its `**/`.
+  const stats = config.embeddedStatsFile ? `**/${config.embeddedStatsFile.replace(/^(\*\*\/|\.\/)/, '')}` : '';
+  for (const glob of [config.embeddedSchemaGlob, config.embeddedSeedGlob, stats].filter((g) => g)) {
     const watcher = vscode.workspace.createFileSystemWatcher(glob);
     disposables.push(
       watcher,

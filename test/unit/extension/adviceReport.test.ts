@@ -141,6 +141,7 @@ describe('advice in the saved report and the compare view (test server)', functi
     assert.match(lookupMd, /^## Rewrites\n\nNo rewrite applies to this statement\.$/m);
     // When the index advisor picked the rewrite, its four arms are in the report.
     const combined = advice.rewrites.find((r) => r.combination);
+    console.log(`      message: ${adviceSummary(advice).text}`);
     // An index and a faster rewrite are always measured together (one run, one time of the statement as written).
     if ((advice.indexes?.suggestions.length ?? 0) > 0 && advice.rewrites.some((r) => r.quickFix))
       assert.ok(combined || advice.combinationNote, 'the index and the rewrite measured together');

@@ -2,7 +2,8 @@
  * Workload and health in a real VS Code (code-server + Chromium): the "PostgreSQL Tuner" activity-bar view on the
  * embedded database (a note, no error), then on the test PostgreSQL server after a workload this test drives: the
  * driven statement is listed first, is found in a workspace file, and one click opens and explains it; the health
- * report command opens a Markdown report that names the foreign key planted without an index.
+ * report command opens a Markdown report that names the foreign key planted without an index; Suggest Indexes for
+ * the Workload opens the workload's index report.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -159,6 +160,31 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     );
     await page.keyboard.press('Escape');
     await ed.screenshot('health-report');
+  });
+
+  it('Suggest Indexes for the Workload opens a Markdown report of the top statements with the DDL', async () => {
+    const { page } = ed;
+    await ed.runCommand('Suggest Indexes for the Workload');
+    const heading = page.locator('.monaco-editor .view-line').filter({ hasText: '# Indexes for the workload on' });
+    await heading.first().waitFor({ timeout: 300_000 });
+    const top = await viewLinesText(heading.first().locator('xpath=ancestor::div[contains(@class, "view-lines")]'), '');
+    assert.ok(top.startsWith('# Indexes for the workload on e2e workload'), top.slice(0, 200));
+    assert.match(top, /\*\*Measurement:\*\* /);
+    assert.match(top, /\*\*Statements:\*\* \d+ measured, \d+ estimated, \d+ writes, \d+ skipped/);
+    const preview = page.locator('.tabs-container .tab').filter({ hasText: /^Preview / });
+    await preview.first().waitFor({ timeout: 30_000 });
+    // The parameterised lookup ran with the value of its workspace copy (queries/lookup.sql), not skipped. Clicked at
+    // the line's start: the find widget of the report before may still sit over its right end.
+    await heading.first().click({ position: { x: 10, y: 5 } });
+    await page.keyboard.press('Control+f');
+    await page.keyboard.type('values from queries/lookup.sql');
+    const count = page.locator('.find-widget .matchesCount');
+    await waitFor(
+      async () => (/\d+ of \d+/.test(await count.innerText()) ? true : undefined),
+      10_000,
+      'the lookup with the value of its workspace copy',
+    );
+    await page.keyboard.press('Escape');
   });
 });
 

@@ -449,6 +449,8 @@ describe('Plan viewer, end to end (code-server + Chromium): pasted shapes, expor
 
   it('beside the editor: the tree has the room, a 6-node plan opens fitted and readable, the legend covers no node; grid and totals follow the selection', async () => {
     await ed.runCommand('View: Close All Editors');
+    // The toasts of earlier tests would lie over the view's panes.
+    await ed.runCommand('Notifications: Clear All Notifications');
     await ed.openFile('queries.sql', 'LIMIT 100');
     const expected = twinPlan('pasted/pg15-cte-subplan.json');
     assert.equal(expected.nodes.length, 6);

@@ -7,7 +7,7 @@ import { openSession } from '../core/db/openSession';
 import type { SessionTarget } from '../core/db/openSession';
 import { dashboardDemoFiles } from '../core/demo/dashboardDemo';
 import { explainAndOptimize } from '../core/pipeline/explainAndOptimize';
-import { defaultLedgerPath, OwnScanLedger, planScans, recordOwnScans } from '../core/health/ownScans';
+import { defaultLedgerPath, OwnScanLedger, planScans, recordOwnScans } from '../core/db/ownScans';
 import { rewriteNamedParameters } from '../core/sql/namedParameters';
 import { loadParser } from '../core/sql/parser';
 import { checkSyntax } from '../core/sql/splitStatements';

@@ -3,7 +3,7 @@ import { TunerError } from '../../core/errors';
 import { renderHealthReport } from '../../core/health/healthReport';
 import type { HealthResult } from '../../core/health/healthFinding';
 import { runHealthChecks } from '../../core/health/runHealthChecks';
-import { defaultLedgerPath, OwnScanLedger } from '../../core/health/ownScans';
+import { defaultLedgerPath, OwnScanLedger } from '../../core/db/ownScans';
 import type { Severity } from '../../core/insights/insight';
 import { formatMs } from '../../core/text/formatNumbers';
 import { formatEvidence } from '../../core/insights/formatEvidence';

@@ -27,7 +27,7 @@ import type { CommandIo } from '../io';
 import { sessionTarget } from '../runStatement';
 import { applyOrmLoops, formatOrmLoop, ormLoopMarkdown, ormLoopReports, type OrmLoopReport } from './ormLoops';
 import { stopText } from '../../core/advice/nPlusOne/measureLoop';
-import { defaultLedgerPath, OwnScanLedger, recordOwnScans } from '../../core/health/ownScans';
+import { defaultLedgerPath, OwnScanLedger, recordOwnScans } from '../../core/db/ownScans';
 
 const scriptExtensions = new Set(['.ts', '.js', '.tsx', '.jsx', '.mjs', '.cjs', '.mts', '.cts']);
 /** Dependencies and build output: the loops worth changing are in the sources. */

@@ -7,7 +7,7 @@ import type { DatabaseSession } from '../db/session';
 import type { Evidence, Severity } from '../insights/insight';
 import type { HealthThresholds } from './thresholds';
 import type { IndexEntry } from './indexInventory';
-import type { TableScans } from './ownScans';
+import type { TableScans } from '../db/ownScans';
 
 export type HealthCheckId =
   | 'unindexed-foreign-key'

@@ -11,7 +11,7 @@ import { healthChecks } from './healthChecks';
 import { checkPenalty, healthScore, scoreRule } from './healthScore';
 import { readIndexInventory, type IndexEntry } from './indexInventory';
 import { defaultHealthThresholds, type HealthThresholds } from './thresholds';
-import { databaseKey, type OwnScanLedger, type TableScans } from './ownScans';
+import { databaseKey, type OwnScanLedger, type TableScans } from '../db/ownScans';
 
 export interface HealthOptions {
   thresholds?: Partial<HealthThresholds>;

@@ -17,7 +17,7 @@ export const showHealthReport: CommandFactory = (ctx) => async () => {
       async (session, progress, signal) => {
         progress.report({ message: 'reading catalog and statistics views…' });
         const { runHealthChecks } = await import('../../core/health/runHealthChecks');
-        const { defaultLedgerPath, OwnScanLedger } = await import('../../core/health/ownScans');
+        const { defaultLedgerPath, OwnScanLedger } = await import('../../core/db/ownScans');
         // The scans our own measurements made (recorded by the CLI and the editor) are not the application's.
         return runHealthChecks(session, { signal, ownScans: new OwnScanLedger(defaultLedgerPath()) });
       },

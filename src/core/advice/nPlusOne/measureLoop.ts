@@ -13,7 +13,7 @@ import { TunerError } from '../../errors';
 import { median } from '../../median';
 import { formatCount, formatMs } from '../../text/formatNumbers';
 import { asOwnRun } from '../../workload/ownRuns';
-import { readTransactionScans, scansBetween, type TableScans } from '../../health/ownScans';
+import { readTransactionScans, scansBetween, type TableScans } from '../../db/ownScans';
 import type { CombinedQuery } from './combinedQuery';
 import type { NPlusOneFinding } from './findNPlusOne';
 
@@ -156,7 +156,9 @@ export async function measureLoop(
       let parents = 0;
       let sample: number[] = [];
       const childCounts = new Map<string, number>();
-      let combinedRows: Array<Record<string, unknown>> = [];
+      // The single query's shape (rows, children per parent); its rows are not kept, so the loop's next round
+      // does not run beside a heap of them (a collector busy with them slowed each child query's timing).
+      let combinedShape: { rows: number; children: Map<string, number> } = { rows: 0, children: new Map() };
       let lastProgress = 0;
       const report = (progress: Omit<NPlusOneProgress, 'maxRounds' | 'parents' | 'elapsedMs' | 'message'>): void => {
         if (!options.onProgress) return;
@@ -209,8 +211,20 @@ export async function measureLoop(
       const runSingle = async (): Promise<number | undefined> => {
         if (stopped()) return undefined;
         const t = performance.now();
-        combinedRows = await tx.query(combinedSql);
-        return performance.now() - t;
+        const rows = await tx.query(combinedSql);
+        const ms = performance.now() - t;
+        const children = new Map<string, number>();
+        for (const row of rows) {
+          const tasks = row[combined.arrayColumn];
+          const got = Array.isArray(tasks)
+            ? tasks.length
+            : typeof tasks === 'string'
+              ? (JSON.parse(tasks) as unknown[]).length
+              : -1;
+          children.set(String(row[finding.keyColumn]), got);
+        }
+        combinedShape = { rows: rows.length, children };
+        return ms;
       };
 
       // One round first, unmeasured unless nothing else is: it warms the cache for both forms alike and sizes the sample.
@@ -258,15 +272,9 @@ export async function measureLoop(
       const used = rounds.length > 0 ? rounds : [{ loopMs: warmLoop, singleMs: warmSingle }];
       const scans = scansBetween(scansBefore, await readTransactionScans(tx));
 
-      let mismatches = combinedRows.length === parents ? 0 : Math.abs(combinedRows.length - parents);
-      for (const row of combinedRows) {
-        const expected = childCounts.get(String(row[finding.keyColumn]));
-        const tasks = row[combined.arrayColumn];
-        const got = Array.isArray(tasks)
-          ? tasks.length
-          : typeof tasks === 'string'
-            ? (JSON.parse(tasks) as unknown[]).length
-            : -1;
+      let mismatches = combinedShape.rows === parents ? 0 : Math.abs(combinedShape.rows - parents);
+      for (const [key, got] of combinedShape.children) {
+        const expected = childCounts.get(key);
         if (expected !== undefined && expected !== got) mismatches++;
       }
       const samplesLoopMs = used.map((r) => r.loopMs);

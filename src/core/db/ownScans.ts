@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { DatabaseSession } from '../db/session';
+import type { DatabaseSession } from './session';
 import type { Plan } from '../plan/planNode';
 
 /** One table's scans, by schema and name (unquoted). */

@@ -20,7 +20,7 @@ import {
   readTransactionScans,
   recordOwnScans,
   scansBetween,
-} from '../../../src/core/health/ownScans';
+} from '../../../src/core/db/ownScans';
 import { runHealthChecks } from '../../../src/core/health/runHealthChecks';
 import { explainAndOptimize } from '../../../src/core/pipeline/explainAndOptimize';
 

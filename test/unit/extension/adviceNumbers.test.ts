@@ -1,0 +1,106 @@
+/**
+ * The advisor's numbers in the editor, from the real advisors on the PostgreSQL 15 test server: a deep OFFSET page
+ * whose index gains only with the keyset rewrite (docs/cases.md, case 4; data from our own generator below). The
+ * index is offered as the pair, the message gives every arm against one as-written time from the same run, and
+ * "Compare before/after" shows the statement as it is on the left.
+ */
+import { strict as assert } from 'node:assert';
+import { adviseStatement } from '../../../src/core/pipeline/statementAdvice';
+import { rewriteWithIndexRule, indexSuggestionRule } from '../../../src/core/insights/ruleIds';
+import { adviceFixes } from '../../../src/extension/advice/adviceFixProvider';
+import { comparableIndex, comparesWithRewrite, indexComparison } from '../../../src/extension/advice/adviceComparison';
+import { adviceSummary, jointSummary } from '../../../src/extension/advice/adviceSummary';
+import { shortMs } from '../../../src/extension/advice/figures';
+import { statementAsItIs } from '../../../src/extension/advice/rewriteComparison';
+import { adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
+import { insightMarkdown } from '../../../src/extension/diagnostics/insightMarkdown';
+import { useRewriteDatabase } from '../advice/rewrite/rewriteDatabase';
+
+const eventsSql = `
+SELECT setseed(0.25);
+CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, kind int NOT NULL, payload text NOT NULL);
+INSERT INTO events
+SELECT g, timestamptz '2024-01-01 00:00:00+00' + ((g * 7919) % 40000) * interval '1 second' + (g % 3) * interval '0.000123 second',
+       g % 5, repeat('x', 60 + (random() * 40)::int)
+FROM generate_series(1, 120000) g;
+`;
+
+const deepPage =
+  'SELECT id, created_at, kind FROM events WHERE kind <> $1 ORDER BY created_at, id LIMIT 20 OFFSET 60000';
+
+describe('advice in the editor: the numbers of an index that gains only with a rewrite (test server)', function () {
+  this.timeout(300_000);
+  const db = useRewriteDatabase('rw_numbers', eventsSql, (d) => d.session.execute('VACUUM ANALYZE events'));
+  let advice: StatementAdvice;
+
+  before(async () => {
+    const advised = await adviseStatement(db().session, deepPage, { allowMeasuredWhatIf: true, params: [4] });
+    advice = {
+      statement: { text: deepPage, start: 0, end: deepPage.length, sql: deepPage },
+      connection: 'test',
+      rewrites: advised.rewrites,
+      indexes: advised.indexes,
+      params: [4],
+    };
+  });
+
+  it('the keyset and its index are one finding and one fix, never a plain index', () => {
+    const keyset = advice.rewrites.find((r) => r.id === 'keyset-pagination');
+    assert.ok(keyset?.combination, 'the keyset measured with its index');
+    const best = advice.indexes?.best;
+    assert.deepEqual(best?.appliesTo, { kind: 'rewrite', rewrite: keyset.ref });
+    const findings = adviceFindings(advice);
+    assert.equal(findings.filter((f) => f.insight.ruleId === indexSuggestionRule).length, 0, 'no plain index');
+    const pair = findings.filter((f) => f.insight.ruleId === rewriteWithIndexRule);
+    assert.equal(pair.length, 1);
+    assert.match(pair[0].insight.title, /^Rewrite \+ index: .* — measured together [\d.]+ → [\d.]+ ms/);
+    // The keyset brings parameters the caller must supply: the fix opens the DDL and says to rewrite by hand.
+    const fix = adviceFixes(advice).find((f) => f.title.startsWith('Add index (rewrite by hand)'));
+    assert.ok(
+      fix,
+      adviceFixes(advice)
+        .map((f) => f.title)
+        .join(' | '),
+    );
+    assert.equal(fix.edits, undefined);
+    assert.equal(fix.command?.id, 'pgTuner.applyIndexSuggestion');
+  });
+
+  it('the message and the hover give every arm against the one as-written time of that run', () => {
+    const keyset = advice.rewrites.find((r) => r.id === 'keyset-pagination')!;
+    const c = keyset.combination!;
+    const base = c.arms.find((a) => !a.rewrite && !a.index)!.figures.timeMs;
+    const text = adviceSummary(advice).text;
+    console.log(`      message: ${text}`);
+    const joint = jointSummary(c);
+    assert.ok(joint && text.toLowerCase().includes(joint.toLowerCase()), text);
+    assert.ok(text.includes(`As written ${shortMs(base)} ms`), text);
+    // No other time of the statement as written: the rewrite's own run and the index's own run are left out.
+    const others = [
+      keyset.measurement?.before.timeMs,
+      ...(advice.indexes?.suggestions ?? []).map((s) => s.measurement?.timeBeforeMs),
+    ]
+      .filter((t): t is number => t !== undefined)
+      .map(shortMs)
+      .filter((t) => t !== shortMs(base));
+    for (const t of others) assert.ok(!text.includes(`${t} ms`), `${t} ms in: ${text}`);
+    const hover = insightMarkdown(
+      adviceFindings(advice).find((f) => f.insight.ruleId === rewriteWithIndexRule)!.insight,
+    );
+    assert.ok(hover.includes(`- As written: ${shortMs(base)} ms (the baseline)`), hover);
+  });
+
+  it('"Compare before/after" shows the statement as it is on the left, the keyset with the index on the right', async () => {
+    const s = (advice.indexes?.suggestions ?? []).filter(comparableIndex)[0];
+    assert.ok(s, 'the advisor kept both plans');
+    assert.equal(comparesWithRewrite(s), true);
+    const asItIs = await statementAsItIs(db().session, deepPage, { params: [4] });
+    const { before, after, labels } = indexComparison(advice, s, asItIs);
+    assert.equal(labels.before, 'as it is');
+    assert.equal(before.sql, deepPage);
+    // As it is: OFFSET reads and drops 60,000 rows; on the right the keyset with the index reads the page.
+    assert.ok(before.plan.nodes.some((n) => n.fields['Node Type'] === 'Limit'));
+    assert.match(after.sql, /\(created_at, id\) > \(/);
+    assert.equal(after.plan, s.planAfter);
+  });
+});

@@ -11,6 +11,8 @@
  * and of the advisors' combination after restarting the server (shared_buffers empty) and dropping the OS page
  * cache (root only; otherwise it says cold figures are unavailable), 3 times each, medians printed next to the
  * warm figures. BENCH_COLD=0 skips it.
+ * Pre-aggregation (BENCH_ONLY=preaggregate, bench/rewrite/preAggregate.ts): the materialized-view advice vs the
+ * original at the dashboard scale, with the REFRESH … CONCURRENTLY time beside it (target ≥ 100×).
  * The rewrite families (BENCH_ONLY=family): every generated form of a rule (test/helpers/aggregateFamily.ts) on
  * small data sets, counted as rewritten and proven, declined with a reason, or wrong (targets: at least 20 forms
  * per rule, 0 wrong results).
@@ -28,6 +30,7 @@ import { describeAppliesTo } from '../../src/core/report/indexAdviceReport';
 import { median } from '../../src/core/median';
 import { dropOsCache, restarter } from './coldCache';
 import { familyReport, familySessions, runFamily, type FamilyCounts } from '../../test/helpers/aggregateFamily';
+import { preAggregateCase, preAggregateSetupSql } from './preAggregate';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 /** BENCH_ONLY=dashboard,nplus1,small: run only those cases (default all). */
@@ -443,6 +446,15 @@ async function main(): Promise<void> {
       await nPlusOneCase(server, admin, 1_000);
     }
     if (wanted('small')) await smallCases(server, admin);
+    if (wanted('preaggregate')) {
+      // Issue 12 §2: the materialized view of the per-user aggregates vs the original (bench/rewrite/preAggregate.ts).
+      const [users, orders] = [n(200_000), n(2_000_000)];
+      const setup = dashboardSchemaSql + dashboardDataSql({ users, orders }) + preAggregateSetupSql;
+      const s = await freshDatabase(server, admin, 'bench_preaggregate', setup);
+      lines.push(
+        ...(await preAggregateCase(s, `dashboard (${users} users, ${orders} orders)`).finally(() => s.close())),
+      );
+    }
     await admin.close();
     if (coldInput && process.env.BENCH_COLD !== '0') await coldCase(server, coldInput);
   } finally {

@@ -251,6 +251,7 @@ export async function adviseMaterializedView(
       await tx.checkStatement(original);
       await tx.query(form.createViewSql);
       await tx.query(form.createIndexSql);
+      if (form.orderIndexSql) await tx.query(form.orderIndexSql);
       const refreshSamplesMs: number[] = [];
       for (let i = 0; i < runs; i++) {
         const start = performance.now();
@@ -280,7 +281,7 @@ export async function adviseMaterializedView(
         kind: 'materialized-view' as const,
         title: `Materialized view ${form.viewName}: the per-${match.childKey} aggregates of ${child}`,
         viewName: form.viewName,
-        ddl: [form.createViewSql, form.createIndexSql],
+        ddl: [form.createViewSql, form.createIndexSql, ...(form.orderIndexSql ? [form.orderIndexSql] : [])],
         refreshSql: form.refreshSql,
         rollbackSql: form.dropSql,
         rewrittenSql: form.rewrittenSql,

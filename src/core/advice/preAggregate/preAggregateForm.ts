@@ -73,6 +73,12 @@ export interface PreAggregateForm {
   viewName: string;
   createViewSql: string;
   createIndexSql: string;
+  /**
+   * For an inner join with LIMIT ordered by aggregates: an index on the view in that order, so the rewrite
+   * reads the first rows of the view and stops (an outer join's unmatched parents sort among them, so there
+   * the view is read whole and no such index is offered).
+   */
+  orderIndexSql?: string;
   refreshSql: string;
   dropSql: string;
   rewrittenSql: string;
@@ -108,6 +114,19 @@ function hasForbidden(node: unknown, allowAggregates: boolean): boolean {
     return !bad;
   });
   return bad;
+}
+
+/** A plain comparison of columns and constants: never true when its column is NULL. */
+function nullRejecting(conjunct: Node): boolean {
+  const e = nodeAs(conjunct, 'A_Expr');
+  if (!e || e.kind === 'AEXPR_DISTINCT' || e.kind === 'AEXPR_NOT_DISTINCT') return false;
+  let plain = true;
+  walkNodes(conjunct, (kind) => {
+    if (!['A_Expr', 'ColumnRef', 'A_Const', 'TypeCast', 'String', 'TypeName', 'Integer', 'List'].includes(kind))
+      plain = false;
+    return plain;
+  });
+  return plain;
 }
 
 /** The key equality `p.key = c.fk` (either order), as [parent column, child column]. */
@@ -151,7 +170,6 @@ export function matchPreAggregate(sql: string): PreAggregateMatch | undefined {
   const parent = rangeVarItem(join.larg);
   const child = rangeVarItem(join.rarg);
   if (!parent || !child || parent.qualifier === child.qualifier) return undefined;
-  const outer = join.jointype === 'JOIN_LEFT';
   const P = parent.qualifier;
   const C = child.qualifier;
 
@@ -160,6 +178,7 @@ export function matchPreAggregate(sql: string): PreAggregateMatch | undefined {
   if (checked.some((n) => hasForbidden(n, true))) return undefined;
   if ([join.quals, stmt.whereClause, stmt.groupClause].some((n) => hasForbidden(n, false))) return undefined;
 
+  const outerJoin = join.jointype === 'JOIN_LEFT';
   let key: [string, string] | undefined;
   const childFilter: Node[] = [];
   const parentWhere: Node[] = [];
@@ -167,15 +186,23 @@ export function matchPreAggregate(sql: string): PreAggregateMatch | undefined {
     const pair = keyPair(c, P, C);
     if (pair && !key) key = pair;
     else if (only(c, C)) childFilter.push(c);
-    else if (!outer && only(c, P)) parentWhere.push(c);
+    else if (!outerJoin && only(c, P)) parentWhere.push(c);
     else return undefined;
   }
+  let outer = outerJoin;
+  const whereChild: Node[] = [];
   for (const c of conjunctsOf(stmt.whereClause)) {
     if (only(c, P)) parentWhere.push(c);
-    // In WHERE a child condition of an outer join would make it inner: kept out of the family.
-    else if (!outer && only(c, C)) childFilter.push(c);
+    else if (only(c, C)) whereChild.push(c);
     else return undefined;
   }
+  // A null-rejecting child condition in WHERE makes an outer join inner (`LEFT JOIN … WHERE o.x >= …`); any
+  // other child condition there would keep some NULL-extended rows, which the view cannot say.
+  if (whereChild.length > 0 && outer) {
+    if (!whereChild.some(nullRejecting)) return undefined;
+    outer = false;
+  }
+  childFilter.push(...whereChild);
   if (!key) return undefined;
 
   const groups = (stmt.groupClause ?? []).map((g) => columnPath(g));
@@ -232,6 +259,39 @@ export function matchPreAggregate(sql: string): PreAggregateMatch | undefined {
   return { stmt, parent, child, parentKey: key[0], childKey: key[1], outer, childFilter, parentWhere, columns };
 }
 
+/** The view's columns in the statement's ORDER BY, leading keys only (see PreAggregateForm.orderIndexSql). */
+function orderIndex(m: PreAggregateMatch, viewName: string): string | undefined {
+  if (m.outer || !m.stmt.limitCount) return undefined;
+  const keys: string[] = [];
+  for (const item of m.stmt.sortClause ?? []) {
+    const sort = nodeAs(item, 'SortBy');
+    if (!sort?.node) break;
+    let node: Node | undefined = sort.node;
+    const path = columnPath(node);
+    if (path?.length === 1)
+      node = (m.stmt.targetList ?? []).map((t) => nodeAs(t, 'ResTarget')).find((t) => t?.name === path[0])?.val;
+    const text = node && isAggregateCall(node) ? exprToSql(node) : undefined;
+    const col = m.columns.find((c) => c.text === text);
+    const dir = sort.sortby_dir === 'SORTBY_DESC' ? ' DESC' : '';
+    const nulls =
+      sort.sortby_nulls === 'SORTBY_NULLS_FIRST'
+        ? ' NULLS FIRST'
+        : sort.sortby_nulls === 'SORTBY_NULLS_LAST'
+          ? ' NULLS LAST'
+          : '';
+    if (col) keys.push(`${quoteIdentifier(col.name)}${dir}${nulls}`);
+    else {
+      // The parent key as a tie-breaker equals the view's key in an inner join.
+      const p = columnPath(sort.node);
+      if (keys.length > 0 && p?.length === 2 && p[0] === m.parent.qualifier && p[1] === m.parentKey)
+        keys.push(`${quoteIdentifier(m.childKey)}${dir}${nulls}`);
+      break;
+    }
+  }
+  if (keys.length === 0) return undefined;
+  return `CREATE INDEX ${quoteIdentifier(`${viewName}_order`)} ON ${quoteIdentifier(viewName)} (${keys.join(', ')});`;
+}
+
 /** The view, its index and the rewritten statement for a match. */
 export function buildPreAggregate(m: PreAggregateMatch): PreAggregateForm {
   const C = m.child.qualifier;
@@ -248,6 +308,7 @@ export function buildPreAggregate(m: PreAggregateMatch): PreAggregateForm {
   const select = [`${qChild}.${qKey}`, ...m.columns.map((c) => `${c.text} AS ${quoteIdentifier(c.name)}`)];
   const createViewSql = `CREATE MATERIALIZED VIEW ${qView} AS\nSELECT ${select.join(',\n       ')}\nFROM ${childTable}${m.child.relname === C ? '' : ` ${qChild}`}\nWHERE ${where}\nGROUP BY ${qChild}.${qKey};`;
   const createIndexSql = `CREATE UNIQUE INDEX ${quoteIdentifier(`${viewName}_key`)} ON ${qView} (${qKey});`;
+  const orderIndexSql = orderIndex(m, viewName);
   const refreshSql = `REFRESH MATERIALIZED VIEW CONCURRENTLY ${qView};`;
   const dropSql = `DROP MATERIALIZED VIEW ${qView};`;
 
@@ -256,6 +317,8 @@ export function buildPreAggregate(m: PreAggregateMatch): PreAggregateForm {
   const stmt = clone(m.stmt);
   const join = nodeAs(stmt.fromClause?.[0], 'JoinExpr') as JoinExpr;
   join.rarg = rangeVar(viewName, alias);
+  // A LEFT JOIN made inner by a WHERE on the child reads the view inner: the condition is inside the view now.
+  join.jointype = m.outer ? 'JOIN_LEFT' : 'JOIN_INNER';
   join.quals = parseExpr(
     `${quoteIdentifier(alias)}.${qKey} = ${quoteIdentifier(m.parent.qualifier)}.${quoteIdentifier(m.parentKey)}`,
   );
@@ -279,6 +342,7 @@ export function buildPreAggregate(m: PreAggregateMatch): PreAggregateForm {
     viewName,
     createViewSql,
     createIndexSql,
+    ...(orderIndexSql ? { orderIndexSql } : {}),
     refreshSql,
     dropSql,
     rewrittenSql: selectToSql(stmt),

@@ -4,9 +4,11 @@
  * their own statement runner, inside their own queue, so nothing else runs on the connection meanwhile.
  */
 import { TunerError } from '../errors';
+import { loadParser } from '../sql/parser';
 import type { StatementRunner } from './explainRunner';
 import { rollbackAndUnlock, walkSettings, walkSettingsUndone } from './nonTransactional';
 import { requireNothingKept } from './sideEffectCheck';
+import { highestParam, requireSafeForExplain } from './statementSafety';
 import type { TransactionOptions, TransactionScope } from './session';
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -60,9 +62,31 @@ export async function runRolledBack<T>(
       throwIfAborted(signal);
       // With ANALYZE the statement runs, without it only the planner may run a STABLE/IMMUTABLE function: what a
       // rollback cannot undo is refused first.
-      await checkStatement(sql, /\bANALYZE\b/i.test(explainOptions));
+      await loadParser();
+      const analyze = /\bANALYZE\b/i.test(explainOptions);
+      const values = params && params.length > 0 ? params : undefined;
+      const generic = /\bGENERIC_PLAN\b/i.test(explainOptions) && values === undefined;
+      // Unvalued $n cannot go through the extended protocol: Bind fails with a protocol error (08P01). Say what
+      // is missing instead, as the session's explain path does (42P02).
+      const highest = highestParam(sql);
+      if (values === undefined && !generic && highest > 0) {
+        throw new TunerError(
+          'server-error',
+          `There is no value for parameter $${highest}. Give values for the $n parameters (or ask for a generic plan on PostgreSQL 16+).`,
+          { code: '42P02' },
+        );
+      }
+      // A generic plan goes by the simple protocol (Bind would need values, and values would be folded into
+      // the plan), so the server no longer refuses a second statement for us: the text must parse as one
+      // plannable statement, and checkStatement proves the server lexes it as our parser does
+      // (standard_conforming_strings); the runner refuses a reply with several results.
+      if (generic) requireSafeForExplain(sql, { analyze: false });
+      await checkStatement(sql, analyze);
       const prefix = explainOptions.trim() === '' ? 'FORMAT JSON' : `${explainOptions}, FORMAT JSON`;
-      const rows = await runner.run(`EXPLAIN (${prefix}) ${sql}`, params, { jsonAsText: true });
+      const rows = await runner.run(`EXPLAIN (${prefix}) ${sql}`, values, {
+        jsonAsText: true,
+        mode: generic ? 'single-simple' : 'extended',
+      });
       const value = rows[0]?.['QUERY PLAN'];
       return typeof value === 'string' ? value : JSON.stringify(value);
     },

@@ -384,6 +384,9 @@ class Advisor {
       measureReason = 'this session cannot run a rolled-back transaction';
     else if (facts.kind !== 'select')
       measureReason = `a ${facts.kind} is not run to time it; figures are estimated only`;
+    else if (facts.parameters.length > 0 && !(this.options.params && this.options.params.length > 0))
+      measureReason =
+        'its $n parameters have no values: it is planned generically, not run to time it; give values to measure it';
     return { hypo, whatIf, mayMeasure: measureReason === undefined, measureReason };
   }
 

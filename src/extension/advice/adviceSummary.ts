@@ -31,7 +31,8 @@ export function adviceSummary(advice: StatementAdvice): { found: boolean; text: 
   const indexes = plainIndexes(suggestions, advice.rewrites);
   const pair = indexPair(suggestions, advice.rewrites);
   const fixes = advice.rewrites.filter((r) => isRewriteFix(r, advice.statement));
-  const others = advice.rewrites.length - fixes.length;
+  // The pair's rewrite is said with its index, not again among the rewrites that are no fix on their own.
+  const others = advice.rewrites.filter((r) => !fixes.includes(r) && r !== pair?.rewrite).length;
   const joint = advice.rewrites.find((r) => r.combination)?.combination;
   const together = joint ? jointSummary(joint) : undefined;
   // With the arms measured together, the other figures are left out: they come from other runs.
@@ -44,7 +45,12 @@ export function adviceSummary(advice: StatementAdvice): { found: boolean; text: 
       `${indexes.length} index suggestion${indexes.length > 1 ? 's' : ''} (best: ${best.candidate.name}${figure})`,
     );
   }
-  if (pair) parts.push(timed ? pairTitle(pair) : `the index ${pair.indexes[0].candidate.name} with the rewrite`);
+  if (pair)
+    parts.push(
+      timed
+        ? pairTitle(pair)
+        : `${pair.rewrite.title} with the index ${pair.indexes.map((s) => s.candidate.name).join(' + ')}`,
+    );
   if (fixes.length > 0) {
     const m = fixes[0].measurement;
     // A second time of the statement as written only when no index figure already gave one.

@@ -228,8 +228,10 @@ export async function measureLoop(
       };
 
       // One round first, unmeasured unless nothing else is: it warms the cache for both forms alike and sizes the sample.
-      const warmLoop = await runLoop(true);
-      const warmSingle = warmLoop === undefined ? undefined : await runSingle();
+      // The single query first: the first measured loop then does not start right after its rows (the collector
+      // busy with them, the cache it may have cooled) but after the warm-up's own loop.
+      const warmSingle = await runSingle();
+      const warmLoop = warmSingle === undefined ? undefined : await runLoop(true);
       if (warmLoop === undefined || warmSingle === undefined)
         throw new TunerError('cancelled', 'Cancelled before the first round of the loop and the single query ended.');
       report({ phase: 'warm-up', round: 0, sampledParents: sample.length, loopMs: warmLoop, singleMs: warmSingle });

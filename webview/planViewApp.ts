@@ -192,17 +192,20 @@ export class PlanViewApp {
     this.groups = findSiblingGroups(plan);
     this.expandedGroups = new Set((view?.expandedGroupIds ?? []).filter((id) => this.groups.byId.has(id)));
     this.collapsed = new Set(view ? view.collapsedIds : defaultCollapsed(plan, undefined, this.grouping()));
-    // The view opens on hotspot #1; in a plan where no node reaches a hotspot's share, on the node with most own time.
+    const layout = layoutPlan(plan, this.collapsed, this.grouping());
+    this.layout = layout;
+    // The view opens on hotspot #1; in a plan where no node reaches a hotspot's share, on the drawn node with most
+    // own time (the slowest members of a closed group are drawn).
     const hotspot =
       plan.nodes.find((n) => n.metrics.hotspotRank === 1) ??
-      plan.nodes.reduce<PlanNode | undefined>(
-        (best, n) => (best === undefined || nodeShare(plan, n) > nodeShare(plan, best) ? n : best),
+      layout.nodes.reduce<PlanNode | undefined>(
+        (best, ln) =>
+          ln.group || (best !== undefined && nodeShare(plan, ln.node) <= nodeShare(plan, best)) ? best : ln.node,
         undefined,
       );
     const selected = view?.selectedNodeId ?? hotspot?.id ?? 0;
     this.selectedId = this.exists(selected) ? selected : 0;
     this.buildChrome(shown);
-    this.layout = layoutPlan(plan, this.collapsed, this.grouping());
     // A fresh view opens fitted if the tree fits at a readable scale, else readable and centred on the #1 hotspot.
     if (view?.transform) this.canvas.show(plan, this.layout, this.selectedId, view.transform);
     else this.canvas.showReadable(plan, this.layout, this.selectedId);

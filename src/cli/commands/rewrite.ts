@@ -24,6 +24,8 @@ import { indent } from '../indent';
 import type { CommandIo } from '../io';
 import type { ErrorContext } from '../reportError';
 import { prepareStatement, withSession } from '../runStatement';
+import { offerPreAggregate, type PreAggregateAdvice } from '../../core/advice/preAggregate/adviseMaterializedView';
+import { preAggregateLines, preAggregateMarkdown } from '../../core/advice/preAggregate/preAggregateText';
 
 /** Rows as aligned columns: the first left-aligned, the others right-aligned. */
 function columns(rows: string[][]): string {
@@ -115,6 +117,7 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
   }
   const params = db.params.length > 0 ? db.params : undefined;
   let closest: DeclinedRule | undefined;
+  let preAggregate: PreAggregateAdvice | undefined;
   const rewrites = await withSession(target, async (session) => {
     const found = await adviseRewrites(session, sql, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal });
     if (request.withIndex) {
@@ -134,10 +137,18 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
       }
     }
     if (found.length === 0) closest = await closestRule(session, sql);
+    // Beyond the per-query floor: a materialized view of the child's aggregates, proven and measured, never kept.
+    const allowed = target.kind !== 'server' || request.allowWhatIf === true;
+    const options = { params, statementTimeoutMs: db.timeoutMs, signal: io.signal };
+    preAggregate = await offerPreAggregate(session, sql, allowed, options, (t) => io.note(t));
     return found;
   });
-  if (request.json) io.out(`${JSON.stringify({ sql, rewrites, closestRule: closest }, null, 2)}\n`);
-  else if (request.markdown) io.out(renderRewriteMarkdown(rewrites, sql));
-  else io.out(formatRewrites(rewrites, io.colours, closest));
+  if (request.json) io.out(`${JSON.stringify({ sql, rewrites, closestRule: closest, preAggregate }, null, 2)}\n`);
+  else if (request.markdown)
+    io.out(renderRewriteMarkdown(rewrites, sql) + (preAggregate ? `\n${preAggregateMarkdown(preAggregate)}` : ''));
+  else {
+    io.out(formatRewrites(rewrites, io.colours, closest));
+    if (preAggregate) io.out(`\n${preAggregateLines(preAggregate).join('\n')}\n`);
+  }
   return exitCodes.ok;
 }

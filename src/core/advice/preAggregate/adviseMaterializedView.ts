@@ -301,3 +301,32 @@ export async function adviseMaterializedView(
     { statementTimeoutMs: options.statementTimeoutMs, signal: options.signal },
   );
 }
+
+/**
+ * The advice for `pg-tuner rewrite`: only for a statement of the family, only where building a view in a
+ * rolled-back transaction is allowed (`allowed`: the embedded database, or a server with --allow-what-if), and
+ * only when proven equivalent; otherwise `note` says why there is none.
+ */
+export async function offerPreAggregate(
+  session: DatabaseSession,
+  sql: string,
+  allowed: boolean,
+  options: PreAggregateOptions,
+  note: (text: string) => void,
+): Promise<PreAggregateAdvice | undefined> {
+  if (!matchPreAggregate(sql)) return undefined;
+  if (!allowed) {
+    note(
+      'Pre-aggregate: a materialized view could answer this statement; measuring it builds one in a rolled-back transaction: on a server, add --with-index --allow-what-if (never on production).',
+    );
+    return undefined;
+  }
+  const advice = await adviseMaterializedView(session, sql, options);
+  if (advice && !advice.equivalent) {
+    note(
+      `Pre-aggregate: the materialized view was not proven equivalent, so it is not offered (${advice.checks.map((c) => `${c.when}: ${c.missing} missing, ${c.extra} extra`).join('; ')}).`,
+    );
+    return undefined;
+  }
+  return advice;
+}

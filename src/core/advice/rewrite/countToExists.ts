@@ -29,6 +29,8 @@ function countSubquery(node: Node | undefined): SelectStmt | undefined {
     sub.groupClause ||
     sub.havingClause ||
     sub.limitCount ||
+    // OFFSET 1 skips count()'s one row: the subquery is NULL, while EXISTS would test its second match.
+    sub.limitOffset ||
     sub.targetList?.length !== 1
   )
     return undefined;

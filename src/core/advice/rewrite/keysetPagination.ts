@@ -30,11 +30,33 @@ import {
   resTarget,
   selectToSql,
   singleTable,
+  walkNodes,
   wrap,
 } from '../../sql/ast';
 import { matched, noMatch, type RewriteRule } from './rewriteDraft';
 import { isNotNull, isUniqueKey, shapeOf, type TableShapes } from '../../db/tableShapes';
 import { sortItemsOf } from '../../sql/ast';
+
+/**
+ * `($n::bigint IS NULL OR TRUE)` for each `$n` of the original's LIMIT/OFFSET that `stmt` no longer references:
+ * the server must still type every parameter it is given (with LIMIT $2 OFFSET $3 gone, $4 alone is an error).
+ * Always true; only in the SQL we run, never in the SQL shown.
+ */
+function keepParamTypes(stmt: SelectStmt, original: SelectStmt): SelectStmt {
+  const used = new Set<number>();
+  walkNodes(stmt, (kind, payload) => {
+    if (kind === 'ParamRef') used.add(Number(payload.number ?? 0));
+  });
+  const typed: Node[] = [];
+  for (const node of [original.limitCount, original.limitOffset]) {
+    const n = nodeAs(node, 'ParamRef')?.number;
+    if (n !== undefined && !used.has(n)) {
+      used.add(n);
+      typed.push(parseExpr(`($${n}::bigint IS NULL OR TRUE)`));
+    }
+  }
+  return typed.length === 0 ? stmt : { ...stmt, whereClause: andOf([...conjunctsOf(stmt.whereClause), ...typed]) };
+}
 
 interface JoinedFrom {
   tables: FromItem[];
@@ -228,7 +250,8 @@ export const keysetPagination: RewriteRule<KeysetMatch> = {
       whereClause: andOf([...conjunctsOf(clone(stmt.whereClause)), condition]),
     };
     delete out.limitOffset;
-    const executable = selectToSql(out);
+    const shown = selectToSql(out);
+    const executable = selectToSql(keepParamTypes(out, stmt));
 
     // The last row of the previous page: the row at position OFFSET (1-based) in the original order. As text, so
     // the value goes back to the server exactly (a timestamp through a JS Date would lose its microseconds).
@@ -238,6 +261,7 @@ export const keysetPagination: RewriteRule<KeysetMatch> = {
       limitCount: intConst(1),
       limitOffset: offsetValue !== undefined ? intConst(offsetValue - 1) : opExpr('-', clone(limitOffset), intConst(1)),
     };
+    const typedProbe = keepParamTypes(probe, stmt);
     const offsetText = exprToSql(limitOffset);
     return [
       {
@@ -246,7 +270,7 @@ export const keysetPagination: RewriteRule<KeysetMatch> = {
         explanation:
           `OFFSET ${offsetText} makes PostgreSQL produce and discard ${offsetText} rows in ORDER BY order before returning the page, on every request, so deep pages get slower and slower. ` +
           `Continuing from the last key seen (${names.join(', ')}) lets an index on the sort key start right there.`,
-        rewrittenSql: nameParameters(executable, paramNames),
+        rewrittenSql: nameParameters(shown, paramNames),
         executableSql: executable,
         caveats: [
           ...caveats,
@@ -257,7 +281,7 @@ export const keysetPagination: RewriteRule<KeysetMatch> = {
           name: `last_${c.name}`,
           description: `${c.name} of the last row of the previous page (for the first page, leave out the keyset condition).`,
         })),
-        extraParamsQuery: exprToSql(wrap('SelectStmt', probe)),
+        extraParamsQuery: exprToSql(wrap('SelectStmt', typedProbe)),
       },
     ];
   },

@@ -118,8 +118,29 @@ export const notInToNotExists: RewriteRule<NotIn[]> = {
         boolop: 'NOT_EXPR',
         args: [wrap('SubLink', { subLinkType: 'EXISTS_SUBLINK', subselect: wrap('SelectStmt', existsSub) })],
       });
+      // A NULL tested value: NOT IN is true only when the subquery is empty (NULL, so the row is dropped,
+      // otherwise), while NOT EXISTS keeps the row; `(x IS NOT NULL OR NOT EXISTS (subquery))` says NOT IN's answer.
+      const nullGuard = andOf([
+        notExists,
+        wrap('BoolExpr', {
+          boolop: 'OR_EXPR',
+          args: [
+            wrap('NullTest', { arg: columnRef(...outerRef), nulltesttype: 'IS_NOT_NULL' }),
+            wrap('BoolExpr', {
+              boolop: 'NOT_EXPR',
+              args: [
+                wrap('SubLink', {
+                  subLinkType: 'EXISTS_SUBLINK',
+                  subselect: wrap('SelectStmt', { ...clone(sub), targetList: [resTarget(intConst(1))] }),
+                }),
+              ],
+            }),
+          ],
+        }),
+      ]);
+      const replacement = outerNotNull ? notExists : nullGuard;
       // replaceNodes hands over the original objects, so the conjunct is found by identity.
-      const out = replaceNodes(stmt, (node) => (node === conjunct ? notExists : undefined));
+      const out = replaceNodes(stmt, (node) => (node === conjunct ? replacement : undefined));
 
       const innerText = `${inner.qualifier}.${innerColumn}`;
       const outerText = outerRef.join('.');
@@ -133,7 +154,7 @@ export const notInToNotExists: RewriteRule<NotIn[]> = {
       }
       if (!outerNotNull) {
         caveats.push(
-          `Where ${outerText} is NULL, NOT IN drops the row (unless the subquery is empty) but NOT EXISTS keeps it${outerShape ? '' : ' (no catalog to check whether it can be NULL)'}.`,
+          `${outerText} can be NULL${outerShape ? '' : ' (no catalog to check)'}: NOT IN drops such a row unless the subquery is empty, NOT EXISTS alone would keep it, so the rewrite adds (${outerText} IS NOT NULL OR NOT EXISTS (the subquery)) to keep NOT IN's answer.`,
         );
       }
       drafts.push({

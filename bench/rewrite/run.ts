@@ -30,6 +30,7 @@ import { describeAppliesTo } from '../../src/core/report/indexAdviceReport';
 import { median } from '../../src/core/median';
 import { dropOsCache, restarter } from './coldCache';
 import { familyReport, familySessions, runFamily, type FamilyCounts } from '../../test/helpers/aggregateFamily';
+import { ruleFamilies, ruleFamilyReport, ruleFamilySessions, runRuleFamily } from '../../test/helpers/ruleFamilies';
 import { preAggregateCase, preAggregateSetupSql } from './preAggregate';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
@@ -428,6 +429,21 @@ async function familyCase(server: TestServer, admin: PgSession): Promise<FamilyC
   }
 }
 
+/** The other rules' families (test/helpers/ruleFamilies.ts), one line each in the family table. */
+const ruleFamilyCounts: Array<{ id: string; counts: FamilyCounts }> = [];
+async function ruleFamiliesCase(server: TestServer, admin: PgSession): Promise<void> {
+  const sessions = await ruleFamilySessions((name, setup) => freshDatabase(server, admin, name, setup));
+  try {
+    for (const family of ruleFamilies) {
+      const counts = await runRuleFamily(family, sessions);
+      console.log(ruleFamilyReport(family.id, counts, false).join('\n'));
+      ruleFamilyCounts.push({ id: family.id, counts });
+    }
+  } finally {
+    for (const { session: s } of sessions) await s.close();
+  }
+}
+
 function familyLine(rule: string, counts: FamilyCounts): string {
   const forms = `${counts.variants} (target ≥ 20: ${counts.variants >= 20 ? 'PASS' : 'MISS'})`;
   const wrong = `${counts.wrong} (target 0: ${counts.wrong === 0 ? 'PASS' : 'MISS'})`;
@@ -439,7 +455,10 @@ async function main(): Promise<void> {
   const admin = await session(server, server.database);
   let family: FamilyCounts | undefined;
   try {
-    if (wanted('family')) family = await familyCase(server, admin);
+    if (wanted('family')) {
+      family = await familyCase(server, admin);
+      await ruleFamiliesCase(server, admin);
+    }
     if (wanted('dashboard')) await dashboardCase(server, admin);
     if (wanted('nplus1')) {
       await nPlusOneCase(server, admin, 50);
@@ -478,6 +497,7 @@ async function main(): Promise<void> {
     console.log('\n| rule family | forms | rewritten and proven | declined with a reason | wrong results |');
     console.log('|---|---:|---:|---:|---:|');
     console.log(familyLine('aggregate-before-join', family));
+    for (const r of ruleFamilyCounts) console.log(familyLine(r.id, r.counts));
   }
 }
 

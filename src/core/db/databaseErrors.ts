@@ -211,7 +211,9 @@ export function statementError(err: unknown, ctx: ErrorContext): TunerError {
       { code, cause: err },
     );
   }
-  if (code && code.startsWith('08')) {
+  // A server's ERROR response leaves the session usable, even with an 08 code: 08P01 is also what Bind says
+  // to a statement whose $n have no values, and that is no lost connection (a FATAL one is).
+  if (code && code.startsWith('08') && e.severity !== 'ERROR') {
     return new TunerError('connection-failed', `Lost the connection to ${ctx.target}: ${message}`, {
       code,
       cause: err,
@@ -227,7 +229,8 @@ export function statementError(err: unknown, ctx: ErrorContext): TunerError {
     offset = shifted >= 0 ? shifted : undefined;
   }
   let text = message;
-  if (code === '42P02') text += '. Give values for the $n parameters (or ask for a generic plan on PostgreSQL 16+).';
+  if (code === '42P02' || (code === '08P01' && /bind message supplies \d+ parameters/i.test(message)))
+    text += '. Give values for the $n parameters (or ask for a generic plan on PostgreSQL 16+).';
   const reason = code === '42601' ? 'syntax-error' : 'server-error';
   return new TunerError(reason, text, { code, hint: e.hint, offset, cause: err });
 }

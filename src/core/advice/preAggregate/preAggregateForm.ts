@@ -27,6 +27,8 @@ import {
   conjunctsOf,
   exprToSql,
   funcName,
+  intConst,
+  intValue,
   isAggregateCall,
   nodeAs,
   parseExpr,
@@ -259,9 +261,64 @@ export function matchPreAggregate(sql: string): PreAggregateMatch | undefined {
   return { stmt, parent, child, parentKey: key[0], childKey: key[1], outer, childFilter, parentWhere, columns };
 }
 
+/** The name a select-list item has in the output. */
+function outputName(target: Node): string | undefined {
+  const rt = nodeAs(target, 'ResTarget');
+  if (!rt?.val) return undefined;
+  if (rt.name) return rt.name;
+  const path = columnPath(rt.val);
+  return path ? path[path.length - 1] : undefined;
+}
+
+/**
+ * A LEFT JOIN page ordered by an aggregate whose empty value (NULL: sum, min, max, avg) sorts last: the parents
+ * without rows can reach the page only when fewer than LIMIT + OFFSET matched rows exist or a matched row's key
+ * is NULL too. Then the rewrite is the top LIMIT + OFFSET of the view joined inner, united with the unmatched
+ * parents read only in that case, ordered and cut again; the ORDER BY keys by their output names. Constant
+ * LIMIT/OFFSET, no HAVING. The first key's output name, and the page size, when it applies.
+ */
+function outerTopN(m: PreAggregateMatch): { first: string; keys: string[]; k: number } | undefined {
+  const limit = intValue(m.stmt.limitCount);
+  const offset = m.stmt.limitOffset ? intValue(m.stmt.limitOffset) : 0;
+  if (!m.outer || limit === undefined || offset === undefined || m.stmt.havingClause) return undefined;
+  const targets = m.stmt.targetList ?? [];
+  const keys: string[] = [];
+  let first: string | undefined;
+  for (const [i, item] of (m.stmt.sortClause ?? []).entries()) {
+    const sort = nodeAs(item, 'SortBy');
+    const path = columnPath(sort?.node);
+    if (!sort || !path) return undefined;
+    const target = targets.find((t) =>
+      path.length === 1
+        ? outputName(t) === path[0]
+        : columnPath(nodeAs(t, 'ResTarget')?.val)?.join('.') === path.join('.'),
+    );
+    const name = target ? outputName(target) : undefined;
+    if (!target || !name) return undefined;
+    if (i === 0) {
+      const val = nodeAs(target, 'ResTarget')?.val;
+      const col = val && isAggregateCall(val) ? m.columns.find((c) => c.text === exprToSql(val)) : undefined;
+      const desc = sort.sortby_dir === 'SORTBY_DESC';
+      const nullsLast =
+        sort.sortby_nulls === 'SORTBY_NULLS_LAST' || (!desc && sort.sortby_nulls !== 'SORTBY_NULLS_FIRST');
+      if (!col || col.fn === 'count' || !nullsLast) return undefined;
+      first = name;
+    }
+    const dir = sort.sortby_dir === 'SORTBY_DESC' ? ' DESC' : sort.sortby_dir === 'SORTBY_ASC' ? ' ASC' : '';
+    const nulls =
+      sort.sortby_nulls === 'SORTBY_NULLS_FIRST'
+        ? ' NULLS FIRST'
+        : sort.sortby_nulls === 'SORTBY_NULLS_LAST'
+          ? ' NULLS LAST'
+          : '';
+    keys.push(`${quoteIdentifier(name)}${dir}${nulls}`);
+  }
+  return first ? { first, keys, k: limit + offset } : undefined;
+}
+
 /** The view's columns in the statement's ORDER BY, leading keys only (see PreAggregateForm.orderIndexSql). */
 function orderIndex(m: PreAggregateMatch, viewName: string): string | undefined {
-  if (m.outer || !m.stmt.limitCount) return undefined;
+  if ((m.outer && !outerTopN(m)) || !m.stmt.limitCount) return undefined;
   const keys: string[] = [];
   for (const item of m.stmt.sortClause ?? []) {
     const sort = nodeAs(item, 'SortBy');
@@ -337,6 +394,41 @@ export function buildPreAggregate(m: PreAggregateMatch): PreAggregateForm {
   delete stmt.havingClause;
   stmt.targetList = replaceNodes(stmt.targetList, replacement);
   if (stmt.sortClause) stmt.sortClause = replaceNodes(stmt.sortClause, replacement);
+  let rewrittenSql = selectToSql(stmt);
+  const topN = outerTopN(m);
+  if (topN) {
+    const matched = clone(stmt);
+    (nodeAs(matched.fromClause?.[0], 'JoinExpr') as JoinExpr).jointype = 'JOIN_INNER';
+    matched.limitCount = intConst(topN.k);
+    delete matched.limitOffset;
+    const qAlias = quoteIdentifier(alias);
+    // The parents without rows: each aggregate as the original gives it over no rows.
+    const empty = (node: Node): Node | undefined => {
+      if (!isAggregateCall(node)) return undefined;
+      const col = m.columns.find((c) => c.text === exprToSql(node));
+      if (!col) return undefined;
+      // A NULL of the view column's type (a bare NULL would be text in its own branch and not unite).
+      const typed = `(SELECT ${qAlias}.${quoteIdentifier(col.name)} FROM ${qView} AS ${qAlias} LIMIT 0)`;
+      return parseExpr(col.fn !== 'count' ? typed : col.star ? '1::bigint' : '0::bigint');
+    };
+    const qParentKey = `${quoteIdentifier(m.parent.qualifier)}.${quoteIdentifier(m.parentKey)}`;
+    const reach = `((SELECT count(*) FROM top_groups) < ${topN.k} OR EXISTS (SELECT 1 FROM top_groups WHERE ${quoteIdentifier(topN.first)} IS NULL))`;
+    const unmatched = clone(m.stmt);
+    unmatched.fromClause = [clone(join.larg as Node)];
+    unmatched.whereClause = andOf([
+      ...m.parentWhere.map((c) => clone(c)),
+      parseExpr(`NOT EXISTS (SELECT 1 FROM ${qView} AS ${qAlias} WHERE ${qAlias}.${qKey} = ${qParentKey})`),
+      parseExpr(reach),
+    ]);
+    delete unmatched.groupClause;
+    unmatched.targetList = replaceNodes(unmatched.targetList, empty);
+    if (unmatched.sortClause) unmatched.sortClause = replaceNodes(unmatched.sortClause, empty);
+    unmatched.limitCount = intConst(topN.k);
+    delete unmatched.limitOffset;
+    const offset = m.stmt.limitOffset ? `\nOFFSET ${intValue(m.stmt.limitOffset) ?? 0}` : '';
+    const indent = (sql: string): string => sql.split('\n').join('\n  ');
+    rewrittenSql = `WITH top_groups AS MATERIALIZED (\n  ${indent(selectToSql(matched))}\n)\nSELECT * FROM (\n  SELECT * FROM top_groups\n  UNION ALL\n  (${indent(selectToSql(unmatched))})\n) AS page\nORDER BY ${topN.keys.join(', ')}\nLIMIT ${intValue(m.stmt.limitCount) ?? 0}${offset}`;
+  }
   return {
     match: m,
     viewName,
@@ -345,7 +437,7 @@ export function buildPreAggregate(m: PreAggregateMatch): PreAggregateForm {
     ...(orderIndexSql ? { orderIndexSql } : {}),
     refreshSql,
     dropSql,
-    rewrittenSql: selectToSql(stmt),
+    rewrittenSql,
     filterSql,
   };
 }

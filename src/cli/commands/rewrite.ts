@@ -13,6 +13,7 @@ import {
   describeContributions,
   describeEquivalence,
   figureRows,
+  notOfferedReason,
   renderRewriteMarkdown,
 } from '../../core/report/rewriteReport';
 import { describeAppliesTo } from '../../core/report/indexAdviceReport';
@@ -78,6 +79,9 @@ function formatRewrite(r: Rewrite, n: number, c: Colours): string {
         : r.verification === 'not-tested-on-data'
           ? c.yellow('[not tested on data]')
           : c.yellow('[not proven]');
+  // Advice only when proven and measured faster beyond noise; any other form is listed, with why it is not offered.
+  const notOffered = notOfferedReason(r);
+  const label = notOffered ? `${verdict} ${c.yellow(`not offered: ${notOffered}`)}` : verdict;
   const body: string[] = [];
   body.push(`Equivalence: ${describeEquivalence(r)}`);
   if (r.equivalence) body.push(`  ${r.verificationReason}`);
@@ -95,8 +99,8 @@ function formatRewrite(r: Rewrite, n: number, c: Colours): string {
   for (const cv of r.caveats) body.push(`Caveat: ${cv}`);
   for (const p of r.newParameters ?? []) body.push(`New parameter :${p.name}: ${p.description}`);
   body.push(`Why: ${r.explanation}`);
-  body.push('SQL:', indent(c.cyan(r.rewrittenSql), '  '));
-  return [`${c.bold(`${n}. ${r.title}`)} ${verdict}`, indent(body.join('\n'))].join('\n');
+  body.push(notOffered ? 'SQL (not offered):' : 'SQL:', indent(c.cyan(r.rewrittenSql), '  '));
+  return [`${c.bold(`${n}. ${r.title}`)} ${label}`, indent(body.join('\n'))].join('\n');
 }
 
 /** The rewrites as terminal text; when none applies, the rule that came closest and what blocked it. */

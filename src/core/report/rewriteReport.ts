@@ -39,6 +39,19 @@ const verdictText: Record<Verification, string> = {
   'not-tested-on-data': 'not tested on data',
 };
 
+/**
+ * Why a rewrite is not advice (issue 12): only a form proven to return the same rows and measured faster beyond
+ * noise is offered; any other (not proven, not measured, or no faster: it may be slower) is listed as not offered.
+ */
+export function notOfferedReason(r: Pick<Rewrite, 'verification' | 'quickFix' | 'measurement'>): string | undefined {
+  if (r.verification === 'equivalent' && r.quickFix) return undefined;
+  if (r.verification === 'not-equivalent') return 'it does not return the same rows';
+  if (r.verification === 'unverified') return 'not proven to return the same rows';
+  if (r.verification === 'not-tested-on-data') return 'not tested on data';
+  if (!r.measurement) return 'same rows, but not measured, so it may be slower';
+  return 'same rows, but not faster beyond noise';
+}
+
 /** "equivalent: 0 rows only in the original, 0 only in the rewrite; 100 = 100 rows; same rows in the same order". */
 export function describeEquivalence(r: Pick<Rewrite, 'verification' | 'verificationReason' | 'equivalence'>): string {
   const e = r.equivalence;
@@ -210,6 +223,8 @@ function rewriteMarkdown(r: Rewrite, n: number): string[] {
     `**Verdict:** ${verdictText[r.verification]}${r.quickFix ? ' and measured faster beyond noise' : ''}. ${markdownInline(r.verificationReason)}`,
     '',
   );
+  const notOffered = notOfferedReason(r);
+  if (notOffered) out.push(`**Not offered:** ${notOffered}.`, '');
   out.push(markdownLines(r.explanation.trim()), '');
   out.push(fence(r.rewrittenSql, 'sql'), '');
   if (r.findings?.length) {

@@ -15,6 +15,8 @@
  *       at 100, 2,000 and 10,000 nodes; pev2 at 10,000 nodes takes minutes, BENCH_SKIP_PEV2=1 skips it
  *   (h) workload and health (bench/health/run.ts): top queries and all health checks on a generated database
  *       of 1,000 tables and 3,000 indexes
+ *   (j) loops --measure on a loop too slow to run whole (bench/loops/run.ts): its time, sample and rounds, and
+ *       its carried loop time against the loop run whole (a few minutes: the whole loop, twice, is the reference)
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -379,6 +381,11 @@ async function benchHealthChecks(): Promise<void> {
   }
 }
 
+async function benchLoopsMeasure(): Promise<void> {
+  const { benchLoops } = await import('./loops/run');
+  for (const row of await benchLoops()) figures.push({ ...row, name: `(j) ${row.name}` });
+}
+
 async function main(): Promise<void> {
   const steps: Array<[string, () => Promise<void>]> = [
     ['(a) plan parse', benchPlanParse],
@@ -390,6 +397,7 @@ async function main(): Promise<void> {
     ['(g) viewer vs pev2', benchViewerVsPev2],
     ['(h) workload and health', benchHealthChecks],
     ['(i) plan comparison', benchCompare],
+    ['(j) loops --measure', benchLoopsMeasure],
   ];
   const wanted = process.argv.slice(2).map((a) => a.toLowerCase());
   for (const [name, step] of steps) {

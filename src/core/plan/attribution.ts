@@ -53,8 +53,11 @@ export function attributeChildren(nodes: PlanNode[]): Attribution {
 
 /**
  * Exclusive values of one measure (time, a buffer counter, I/O time): inclusive minus what attribution
- * assigns, never below 0. A CTE's value is taken out of its scans greedily, the scan with the largest value
- * first: the scan that pulled the CTE's rows holds its cost, the others mostly re-read the tuplestore.
+ * assigns, never below 0. A CTE's value is taken out of its scans (the owner included when it is one) once
+ * their children are out, greedily, the scan with most left first: the scan that pulled the CTE's rows holds
+ * its cost, the others mostly re-read the tuplestore. No scan goes below 0, so the CTE is never counted twice
+ * and the exclusive values sum to at most the root's inclusive value; what no scan can hold (the numbers
+ * disagree, e.g. rounding) is left out rather than invented.
  */
 export function exclusiveValues(attribution: Attribution, inclusive: ArrayLike<number>): Float64Array {
   const values = inclusive instanceof Float64Array ? inclusive : Float64Array.from(inclusive);
@@ -80,10 +83,13 @@ export function exclusiveColumns(attribution: Attribution, inclusive: Float64Arr
   for (const { cte, scans } of attribution.ctes) {
     for (let k = 0; k < width; k++) {
       let remaining = inclusive[cte * width + k];
-      const order = [...scans].sort((a, b) => inclusive[b * width + k] - inclusive[a * width + k] || a - b);
+      // What a scan can give is what is left of it once its own children are out: taking the CTE out of
+      // its inclusive value instead left the CTE counted twice when a scan's children (an InitPlan, a
+      // SubPlan) were already subtracted from it.
+      const order = [...scans].sort((a, b) => out[b * width + k] - out[a * width + k] || a - b);
       for (const id of order) {
         if (remaining <= 0) break;
-        const take = Math.min(remaining, inclusive[id * width + k]);
+        const take = Math.min(remaining, Math.max(out[id * width + k], 0));
         out[id * width + k] -= take;
         remaining -= take;
       }
@@ -106,7 +112,8 @@ function subtreeEnds(nodes: PlanNode[]): Int32Array {
 
 function cteScans(nodes: PlanNode[], ends: Int32Array, parent: PlanNode, cte: PlanNode, cteName: string): number[] {
   const scans: number[] = [];
-  for (let id = parent.id + 1; id < ends[parent.id]; id++) {
+  // From the owner itself: the node that owns a CTE is often its only scan (WITH x AS (…) SELECT … FROM x).
+  for (let id = parent.id; id < ends[parent.id]; id++) {
     if (id >= cte.id && id < ends[cte.id]) continue;
     const n = nodes[id];
     if (n.fields['Node Type'] === 'CTE Scan' && n.fields['CTE Name'] === cteName) scans.push(id);
@@ -123,7 +130,7 @@ function initPlanTarget(
 ): number | undefined {
   const patterns = initPlanReferences(name);
   if (patterns.length === 0) return undefined;
-  const references = (n: PlanNode) => fieldStrings(n.fields).some((s) => patterns.some((p) => p.test(s)));
+  const references = (n: PlanNode) => evaluatedStrings(n).some((s) => patterns.some((p) => p.test(s)));
   if (references(parent)) return undefined;
   const end = ends[parent.id];
   const initEnd = ends[init.id];
@@ -134,6 +141,22 @@ function initPlanTarget(
   }
   return undefined;
 }
+
+/**
+ * The node's expressions, less the InitPlan values it only passes up: in VERBOSE Output a value computed
+ * below is shown in parentheses, "($1)" or "((InitPlan 2).col1)", while the node that evaluates the InitPlan
+ * shows "$1" or "(InitPlan 2).col1". Taking the Limit above for the evaluator put the InitPlan's time out of
+ * the Limit (to 0) and left it inside the Nested Loop that ran it: counted twice.
+ */
+function evaluatedStrings(n: PlanNode): string[] {
+  const strings = fieldStrings(n.fields);
+  const output = n.fields['Output'];
+  if (output === undefined) return strings;
+  const passed = new Set(typeof output === 'string' ? [output] : Array.isArray(output) ? output : []);
+  return strings.map((s) => (passed.has(s) ? s.replace(PASSED_UP, '') : s));
+}
+
+const PASSED_UP = /\((?:\$\d+|\(InitPlan \d+\)\.col\d+)\)/g;
 
 /** "InitPlan 2 (returns $1,$2)" → /\$1(?!\d)/, /\$2(?!\d)/; "InitPlan 1" (PG 17+) → /\(InitPlan 1\)/. */
 function initPlanReferences(name: string): RegExp[] {

@@ -3,10 +3,11 @@
  * exclusive share. A child is subtracted from its parent, except:
  * - a CTE (InitPlan named "CTE x") runs while a CTE Scan on x pulls rows, so its figures already sit inside
  *   those CTE Scans (and through them in the parent): it is taken out of the CTE Scans (see exclusiveValues),
- *   never from the parent;
+ *   the parent only when it is itself one of them;
  * - any other InitPlan runs when its value ($0, "(InitPlan 1).col1") is first needed: it is subtracted from
  *   the node that references it (the parent itself if it does, else the first executed referencing node in
- *   the parent's subtree), falling back to the parent.
+ *   the parent's subtree; a value its Output only passes up in parentheses does not count), falling back to
+ *   the parent.
  * SubPlans are evaluated by the node they hang from, so they are subtracted from it like any child.
  */
 import { fieldStrings, stringField } from './fieldValues';

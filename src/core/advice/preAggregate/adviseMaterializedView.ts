@@ -321,7 +321,16 @@ export async function offerPreAggregate(
     );
     return undefined;
   }
-  const advice = await adviseMaterializedView(session, sql, options);
+  let advice: PreAggregateAdvice | undefined;
+  try {
+    advice = await adviseMaterializedView(session, sql, options);
+  } catch (e) {
+    // The rewrites above stand on their own: a view that cannot be built here (a name taken, no CREATE right,
+    // a timeout) is said, not fatal. Everything was rolled back.
+    if (options.signal?.aborted) throw e;
+    note(`Pre-aggregate: not measured (${e instanceof Error ? e.message : String(e)}).`);
+    return undefined;
+  }
   if (advice && !advice.equivalent) {
     note(
       `Pre-aggregate: the materialized view was not proven equivalent, so it is not offered (${advice.checks.map((c) => `${c.when}: ${c.missing} missing, ${c.extra} extra`).join('; ')}).`,

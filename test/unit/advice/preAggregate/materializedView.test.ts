@@ -6,7 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { useRewriteDatabase } from '../rewrite/rewriteDatabase';
-import { adviseMaterializedView } from '../../../../src/core/advice/preAggregate/adviseMaterializedView';
+import {
+  adviseMaterializedView,
+  offerPreAggregate,
+} from '../../../../src/core/advice/preAggregate/adviseMaterializedView';
+import { preAggregateLines, preAggregateMarkdown } from '../../../../src/core/advice/preAggregate/preAggregateText';
 import { buildPreAggregate, matchPreAggregate } from '../../../../src/core/advice/preAggregate/preAggregateForm';
 
 const setup = `
@@ -149,6 +153,38 @@ describe('pre-aggregation: a materialized view of the child aggregates (issue 12
       assert.equal(await adviseMaterializedView(db().session, sql, { runs: 1 }), undefined);
     });
   }
+
+  it('pg-tuner rewrite: the section with its one-line trade-off; a note instead where it may not build or fails', async () => {
+    const notes: string[] = [];
+    const note = (t: string): void => void notes.push(t);
+    const advice = await offerPreAggregate(db().session, dashboard, true, { runs: 1 }, note);
+    assert.ok(advice);
+    const text = preAggregateLines(advice).join('\n');
+    assert.match(text, /^Pre-aggregate: Materialized view orders_by_user_id_agg/m);
+    assert.match(text, /Trade-off: reads .* instead of .*; refresh takes .*, answers up to one refresh old\./);
+    assert.match(text, /literals are part of the view/);
+    assert.match(preAggregateMarkdown(advice), /^## Pre-aggregate$/m);
+    assert.deepEqual(notes, []);
+
+    assert.equal(await offerPreAggregate(db().session, dashboard, false, { runs: 1 }, note), undefined);
+    assert.match(notes[0], /--with-index --allow-what-if/);
+    // Outside the family: nothing, not even a note.
+    assert.equal(await offerPreAggregate(db().session, 'SELECT 1', true, {}, note), undefined);
+    assert.equal(notes.length, 1);
+
+    // The view's name taken by a table of the user's: said, not fatal, and the table is untouched.
+    await db().session.execute(
+      'CREATE TABLE orders_by_user_id_agg (x int); INSERT INTO orders_by_user_id_agg VALUES (7)',
+    );
+    try {
+      assert.equal(await offerPreAggregate(db().session, dashboard, true, { runs: 1 }, note), undefined);
+      assert.match(notes[1], /^Pre-aggregate: not measured \(.*already exists/);
+      const rows = await db().session.query<{ x: number }>('SELECT x FROM orders_by_user_id_agg');
+      assert.deepEqual(rows, [{ x: 7 }]);
+    } finally {
+      await db().session.execute('DROP TABLE orders_by_user_id_agg');
+    }
+  });
 
   it('a grouping key that is not unique in the parent gets nothing', async () => {
     const sql = `SELECT u.status, count(o.id) FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.status`;

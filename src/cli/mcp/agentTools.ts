@@ -34,6 +34,7 @@ import { editHunks, resolveSourceFiles } from '../commands/loops';
 import { writeResultJson } from '../formatJson';
 import { withSession } from '../runStatement';
 import { connectionNamed, type NamedConnection } from './connections';
+import { notOfferedReason } from '../../core/report/rewriteReport';
 
 /** How the server was started: what it may use and what it may do. */
 export interface AgentToolContext {
@@ -365,9 +366,9 @@ async function workloadIndexSet(
   };
 }
 
-/** A rewrite as the agent gets it: proven to return the same rows and measured, or listed as not offered. */
+/** A rewrite as the agent gets it: proven, measured and faster beyond noise (the CLI's rule), or listed as not offered. */
 function provenAndMeasured(r: Rewrite): boolean {
-  return r.verification === 'equivalent' && r.measurement !== undefined;
+  return notOfferedReason(r) === undefined;
 }
 
 export async function rewriteTool(
@@ -386,14 +387,20 @@ export async function rewriteTool(
     const rewrites = found.filter(provenAndMeasured);
     const notOffered = found
       .filter((r) => !provenAndMeasured(r))
-      .map((r) => ({ id: r.id, title: r.title, verification: r.verification, reason: r.verificationReason }));
+      .map((r) => ({
+        id: r.id,
+        title: r.title,
+        verification: r.verification,
+        reason: r.verificationReason,
+        notOffered: notOfferedReason(r),
+      }));
     const caveats = [
-      "Only rewrites proven to return the same rows on this database (both forms run in a read-only transaction and compared) and measured are offered; equivalence on this data is evidence, not a proof for all data (see each rewrite's caveats).",
+      "Only rewrites proven to return the same rows on this database (both forms run in a read-only transaction and compared) and measured faster beyond noise are offered; equivalence on this data is evidence, not a proof for all data (see each rewrite's caveats).",
       ...(connection.kind === 'embedded' ? [embeddedCaveat] : []),
     ];
     const lines = rewrites.map(
       (r) =>
-        `- ${r.title}: ${r.measurement ? `${formatMs(r.measurement.before.timeMs)} → ${formatMs(r.measurement.after.timeMs)}` : ''}${r.quickFix ? ' (faster beyond noise)' : ''}`,
+        `- ${r.title}: ${r.measurement ? `${formatMs(r.measurement.before.timeMs)} → ${formatMs(r.measurement.after.timeMs)}` : ''}`,
     );
     const summary =
       rewrites.length === 0

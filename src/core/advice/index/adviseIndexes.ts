@@ -32,6 +32,7 @@ import { candidateKey, createIndexSql, dropIndexSql, indexBody } from './indexDd
 import { qualifiedName } from './identifiers';
 import { narrowerForms } from './narrowerForms';
 import { relationUsage } from './relationUsage';
+import { stableChoice } from './stableChoice';
 import { isReadOnlyConnection, readRelationShapes, type RelationShape } from './tableFacts';
 import { median } from '../../median';
 import {
@@ -597,14 +598,29 @@ class Advisor {
         );
       }
     }
-    // One index per table: the measured fastest; across tables, all that are confirmed.
-    const byTable = new Map<string, IndexCandidate>();
-    for (const c of toMeasure.filter(confirmed)) {
-      const have = byTable.get(c.table);
-      const time = (x: IndexCandidate): number => measurements.get(candidateKey(x))?.timeAfterMs ?? Infinity;
-      if (!have || time(c) < time(have)) byTable.set(c.table, c);
+    // One index per table: the measured fastest, or the smallest within noise of it (a stable choice: the
+    // same data gives the same index in every command); across tables, all that are confirmed.
+    const perTable = new Map<string, IndexCandidate[]>();
+    for (const c of toMeasure.filter(confirmed)) perTable.set(c.table, [...(perTable.get(c.table) ?? []), c]);
+    chosen = [];
+    for (const group of perTable.values()) {
+      const choice = stableChoice(
+        group.map((c) => {
+          const m = measurements.get(candidateKey(c));
+          return {
+            item: c,
+            name: c.name,
+            timeAfterMs: m?.timeAfterMs ?? Infinity,
+            samplesMs: m?.samplesAfterMs ?? [],
+            // A failed size reads 0: then the HypoPG estimate.
+            sizeBytes: m?.sizeBytes ? m.sizeBytes : estimates.get(candidateKey(c))?.estimatedSizeBytes,
+          };
+        }),
+      );
+      if (!choice) continue;
+      if (choice.reason) this.warn(choice.pick, choice.reason);
+      chosen.push(choice.pick);
     }
-    chosen = [...byTable.values()];
     chosen = await this.narrowest(
       chosen,
       toMeasure,
@@ -666,7 +682,7 @@ class Advisor {
         appliesTo: bestVariant.appliesTo,
         indexNames: advice.suggestions.map((s) => s.candidate.name),
         costBefore: setup.variants[0].baseCost,
-        costAfter: choice.cost,
+        costAfter: await this.costOf(chosen, choice, whatIf),
         estimateMethod: whatIf.method,
       };
       if (beforeMeasured) {
@@ -675,6 +691,19 @@ class Advisor {
       }
       advice.best = bestCombo;
     }
+  }
+
+  /**
+   * The estimated cost of the kept combination itself: the greedy choice's when the same indexes were kept,
+   * else planned again, so the "Best:" line never quotes another candidate's estimate.
+   */
+  private async costOf(kept: IndexCandidate[], choice: Choice, whatIf: WhatIf): Promise<number> {
+    const keys = (l: IndexCandidate[]): string => l.map(candidateKey).sort().join('\n');
+    if (keys(kept) === keys(choice.chosen)) return choice.cost;
+    const own = kept.length === 1 ? choice.estimates.get(candidateKey(kept[0])) : undefined;
+    if (own) return own.costAfter;
+    const r = await whatIf.plan(kept, [choice.bestVariant.statement], this.signal);
+    return r.failed.length > 0 || !r.plans[0] ? Number.NaN : cost(r.plans[0]);
   }
 
   /**

@@ -9,18 +9,12 @@ import type { NPlusOneAdvice } from '../../core/advice/nPlusOne/adviseNPlusOne';
 import { mayHoldQueryCall } from '../../core/advice/nPlusOne/mayHoldQuery';
 import { commandLink, trustedCommands, vscodeCommand } from '../commandCalls';
 import type { TunerContext } from '../context';
-import { diagnosticSource } from '../diagnostics/tunerDiagnostics';
 import { toAction } from '../diagnostics/insightCodeActions';
 import { markdownLines } from '../../core/text/markdownText';
-import { nPlusOneRule } from '../../core/insights/ruleIds';
+import { DocumentChecks, registerDocumentChecks, type AdviceDiagnostic } from './documentChecks';
 import { adviceAt, asOneEdit, nPlusOneFix, nPlusOneHoverText, nPlusOneMessage } from './nPlusOneFix';
 
 const debounceMs = 500;
-export const nPlusOneLanguages = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'];
-const selector: vscode.DocumentSelector = nPlusOneLanguages.flatMap((language) => [
-  { language, scheme: 'file' },
-  { language, scheme: 'untitled' },
-]);
 
 /** A fix action whose edit is computed when the user picks it (with the catalog, when a connection is there). */
 interface PendingFix {
@@ -31,60 +25,24 @@ interface PendingFix {
   fallback: vscode.WorkspaceEdit | undefined;
 }
 
-export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverProvider, vscode.Disposable {
-  static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
-  private readonly collection = vscode.languages.createDiagnosticCollection('pgTuner.nPlusOne');
-  private readonly found = new Map<string, { version: number; advice: NPlusOneAdvice[] }>();
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+export class NPlusOneChecks extends DocumentChecks<NPlusOneAdvice> {
   private readonly pending = new WeakMap<vscode.CodeAction, PendingFix>();
 
-  constructor(private readonly ctx: TunerContext) {}
-
-  schedule(document: vscode.TextDocument): void {
-    if (!nPlusOneLanguages.includes(document.languageId)) return;
-    const key = document.uri.toString();
-    clearTimeout(this.timers.get(key));
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        void this.check(document);
-      }, debounceMs),
-    );
+  constructor(ctx: TunerContext) {
+    super(ctx, 'pgTuner.nPlusOne', 'N+1 check', debounceMs);
   }
 
-  private async check(document: vscode.TextDocument): Promise<NPlusOneAdvice[]> {
-    if (document.isClosed) return [];
-    const text = document.getText();
-    const version = document.version;
-    try {
-      // Files without any query call never load the compiler.
-      const advice = mayHoldQueryCall(text)
-        ? await (
-            await import('../../core/advice/nPlusOne/adviseNPlusOne')
-          ).adviseNPlusOne(undefined, text, document.fileName)
-        : [];
-      if (document.isClosed || document.version !== version) return advice;
-      this.found.set(document.uri.toString(), { version, advice });
-      this.collection.set(
-        document.uri,
-        advice.map((a) => {
-          const r = a.finding.inner.range;
-          const d = new vscode.Diagnostic(
-            new vscode.Range(document.positionAt(r.start), document.positionAt(r.end)),
-            nPlusOneMessage(a),
-            vscode.DiagnosticSeverity.Warning,
-          );
-          d.source = diagnosticSource;
-          d.code = nPlusOneRule;
-          return d;
-        }),
-      );
-      return advice;
-    } catch (err) {
-      this.ctx.log.error('N+1 check', err);
-      return [];
-    }
+  // Files without any query call never load the compiler.
+  protected mayHold(text: string): boolean {
+    return mayHoldQueryCall(text);
+  }
+
+  protected async find(text: string, fileName: string): Promise<NPlusOneAdvice[]> {
+    return (await import('../../core/advice/nPlusOne/adviseNPlusOne')).adviseNPlusOne(undefined, text, fileName);
+  }
+
+  protected diagnosticOf(advice: NPlusOneAdvice): AdviceDiagnostic {
+    return { range: advice.finding.inner.range, message: nPlusOneMessage(advice) };
   }
 
   provideCodeActions(
@@ -92,8 +50,8 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     range: vscode.Range,
     context: vscode.CodeActionContext,
   ): vscode.CodeAction[] {
-    const cached = this.found.get(document.uri.toString());
-    if (!cached || cached.version !== document.version) return [];
+    const cached = this.adviceOf(document);
+    if (!cached) return [];
     const actions: vscode.CodeAction[] = [];
     const seen = new Set<NPlusOneAdvice>();
     const offer = (advice: NPlusOneAdvice | undefined, diagnostic: vscode.Diagnostic | undefined): void => {
@@ -119,13 +77,10 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
       );
       actions.push(measure);
     };
-    for (const d of context.diagnostics) {
-      if (d.source !== diagnosticSource || String(typeof d.code === 'object' ? d.code.value : d.code) !== nPlusOneRule)
-        continue;
-      offer(adviceAt(cached.advice, document.offsetAt(d.range.start)), d);
-    }
+    for (const d of DocumentChecks.nPlusOneDiagnostics(context))
+      offer(adviceAt(cached, document.offsetAt(d.range.start)), d);
     // On the loop itself, not only on the squiggle.
-    offer(adviceAt(cached.advice, document.offsetAt(range.start)), undefined);
+    offer(adviceAt(cached, document.offsetAt(range.start)), undefined);
     return actions;
   }
 
@@ -164,10 +119,8 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
 
   /** On the loop's query: why 1 + N round trips are slow and what the fix does (the message stands above). */
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const cached = this.found.get(document.uri.toString());
-    if (!cached || cached.version !== document.version) return undefined;
     const offset = document.offsetAt(position);
-    const advice = cached.advice.find(
+    const advice = this.adviceOf(document)?.find(
       (a) => a.finding.inner.range.start <= offset && offset <= a.finding.inner.range.end,
     );
     if (!advice) return undefined;
@@ -181,34 +134,8 @@ export class NPlusOneChecks implements vscode.CodeActionProvider, vscode.HoverPr
     const r = advice.finding.inner.range;
     return new vscode.Hover(md, new vscode.Range(document.positionAt(r.start), document.positionAt(r.end)));
   }
-
-  forget(uri: vscode.Uri): void {
-    clearTimeout(this.timers.get(uri.toString()));
-    this.timers.delete(uri.toString());
-    this.found.delete(uri.toString());
-    this.collection.delete(uri);
-  }
-
-  dispose(): void {
-    this.timers.forEach((t) => clearTimeout(t));
-    this.collection.dispose();
-    this.found.clear();
-  }
 }
 
 export function registerNPlusOneChecks(ctx: TunerContext): vscode.Disposable[] {
-  const checks = new NPlusOneChecks(ctx);
-  for (const document of vscode.workspace.textDocuments) checks.schedule(document);
-  return [
-    checks,
-    vscode.languages.registerCodeActionsProvider(selector, checks, {
-      providedCodeActionKinds: NPlusOneChecks.providedCodeActionKinds,
-    }),
-    vscode.languages.registerHoverProvider(selector, checks),
-    vscode.workspace.onDidOpenTextDocument((d) => checks.schedule(d)),
-    // After an edit (the fix, its undo) the warning and the fix must follow the text, not wait for a save.
-    vscode.workspace.onDidChangeTextDocument((e) => checks.schedule(e.document)),
-    vscode.workspace.onDidSaveTextDocument((d) => checks.schedule(d)),
-    vscode.workspace.onDidCloseTextDocument((d) => checks.forget(d.uri)),
-  ];
+  return registerDocumentChecks(new NPlusOneChecks(ctx));
 }

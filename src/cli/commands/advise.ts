@@ -5,6 +5,7 @@
  * only on the embedded database, or on a server the user marks as non-production with --allow-what-if.
  */
 import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSuggestion';
+import type { AdviseProgress } from '../../core/advice/index/adviseIndexes';
 import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseIndexesWithRewrites } from '../../core/pipeline/statementAdvice';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
@@ -93,6 +94,11 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
       params,
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
+      // On stderr, so the advice on stdout stays clean; builds take minutes on a large table.
+      onProgress: (p: AdviseProgress) =>
+        io.note(
+          `building ${p.index}/${p.total} ${p.name}… about ${formatEta(p.etaMs)} left${p.etaFromDefault ? ' (a conservative guess until the first build is timed)' : ''}`,
+        ),
     };
     // The proven rewrites stand in for the statement too: an index may win only together with one.
     if (!request.asWritten)
@@ -109,6 +115,11 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
         (chosen ? chosenRewriteText(chosen, io.colours) : ''),
     );
   return exitCodes.ok;
+}
+
+function formatEta(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s < 90 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
 /** The rewrite the best index goes with: the SQL to use it with, and its proof. */

@@ -4,7 +4,7 @@
  * when the index advisor picks a rewrite, that rewrite is measured with its indexes (original, rewrite, index,
  * both), so the report can say which change gave what. Shared by `pg-tuner report --advise` and the editor.
  */
-import { adviseIndexes } from '../advice/index/adviseIndexes';
+import { adviseIndexes, type AdviseIndexesOptions } from '../advice/index/adviseIndexes';
 import { rewriteOf, type IndexAdvice } from '../advice/indexSuggestion';
 import { alternativeForms, asAlternatives, canStandIn } from '../advice/rewrite/alternativeForms';
 import { combinationInput, measureCombination } from '../advice/rewrite/measureCombination';
@@ -103,7 +103,7 @@ export async function adviseIndexesWithRewrites(
   session: DatabaseSession,
   sql: string,
   rewrites: Rewrite[],
-  options: Omit<StatementAdviceOptions, 'onStep'>,
+  options: Omit<StatementAdviceOptions, 'onStep'> & Pick<AdviseIndexesOptions, 'onProgress'>,
 ): Promise<{ indexes: IndexAdvice; chosen?: Rewrite }> {
   const forms = await alternativeForms(session, rewrites, options.params);
   const indexes = await adviseIndexes(session, sql, {
@@ -113,6 +113,7 @@ export async function adviseIndexesWithRewrites(
     params: options.params,
     statementTimeoutMs: options.statementTimeoutMs,
     signal: options.signal,
+    onProgress: options.onProgress,
   });
   const best = indexes.best;
   return { indexes, chosen: best ? rewriteOf(best.appliesTo, rewrites) : undefined };

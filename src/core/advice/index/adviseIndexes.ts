@@ -66,7 +66,25 @@ export interface AdviseIndexesOptions {
   maxMeasured?: number;
   samples?: number;
   statementTimeoutMs?: number;
+  /** Called before each candidate index is built and timed, with an estimate of the time left. */
+  onProgress?: (progress: AdviseProgress) => void;
 }
+
+/** Building and timing candidate n of m: the slow part (minutes per statement on a large table). */
+export interface AdviseProgress {
+  phase: 'building';
+  /** 1-based. */
+  index: number;
+  total: number;
+  name: string;
+  /** The builds left (this one included): their estimated sizes ÷ the build rate measured so far, ms. */
+  etaMs: number;
+  /** No build has finished yet: the rate is a conservative default, not a measurement. */
+  etaFromDefault: boolean;
+}
+
+/** Bytes per ms assumed before the first build finishes: 10 MB/s, slow on purpose (a loaded server, a cold cache). */
+const defaultBuildRate = (10 * 1024 * 1024) / 1000;
 
 /** A kept index must cut the estimated cost by at least this share on top of those already kept. */
 const minimumGain = 0.05;
@@ -147,6 +165,8 @@ interface Outcome {
   beforeMeasured?: { ms: number; samples: number[]; plan?: Plan };
   combined?: { ms: number; plan?: Plan };
   asWrittenBeforeMs?: number;
+  /** "Stopped early: n of m candidates measured" when the caller cancelled while building. */
+  stoppedEarly?: string;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -181,6 +201,8 @@ class Advisor {
   readonly notes: AdviceNote[] = [];
   readonly covered: CoveredCandidate[] = [];
   readonly warnings = new Map<string, string[]>();
+  /** Set when the caller cancelled while building: the best result so far is returned, nothing more is run. */
+  private stopped = false;
   /** Index names given out so far (with the catalog's), so derived forms get names of their own. */
   private readonly taken = new Set<string>();
 
@@ -191,7 +213,16 @@ class Advisor {
   ) {}
 
   private get signal(): AbortSignal | undefined {
-    return this.options.signal;
+    // Once stopped early, the few estimate-only steps left (HypoPG) finish the result instead of failing it.
+    return this.stopped ? undefined : this.options.signal;
+  }
+
+  /** A cancel of the caller's while measuring: stop there, with what is measured, rather than fail. */
+  private stoppedBy(err: unknown): boolean {
+    if (!(this.options.signal?.aborted ?? false)) return false;
+    if (err !== undefined && !(err instanceof TunerError && err.reason === 'cancelled')) return false;
+    this.stopped = true;
+    return true;
   }
 
   private warn(c: IndexCandidate, text: string): void {
@@ -237,6 +268,10 @@ class Advisor {
       ? await this.buildAndMeasure(setup, screening, choice, whatIf, candidates)
       : this.estimatedOnly(choice);
     if (outcome.measured) advice.measurement = { done: true };
+    if (outcome.stoppedEarly) {
+      advice.measurement = { done: outcome.measured, reason: outcome.stoppedEarly };
+      this.notes.push({ kind: 'measurement-skipped', message: `${outcome.stoppedEarly}.` });
+    }
     await this.explainResult(advice, setup, choice, outcome, whatIf);
     return advice;
   }
@@ -515,15 +550,47 @@ class Advisor {
       Math.max(maxMeasured, chosen.length),
     );
     const opts = { signal: this.signal, statementTimeoutMs: this.options.statementTimeoutMs };
-    const before = await measureWithIndexes(this.session, [], bestVariant.statement, samples, opts);
-    const beforeMeasured = { ms: before.medianMs, samples: before.samplesMs, plan: before.plan };
-    if (bestIndex !== 0) {
-      // The combination's gain is against the statement as the user wrote it, without the index.
-      asWrittenBeforeMs = (await measureWithIndexes(this.session, [], variants[0].statement, samples, opts)).medianMs;
+    const stopLabel = (n: number): string => `Stopped early: ${n} of ${toMeasure.length} candidates measured`;
+    let before: Awaited<ReturnType<typeof measureWithIndexes>>;
+    try {
+      before = await measureWithIndexes(this.session, [], bestVariant.statement, samples, opts);
+      if (bestIndex !== 0) {
+        // The combination's gain is against the statement as the user wrote it, without the index.
+        asWrittenBeforeMs = (await measureWithIndexes(this.session, [], variants[0].statement, samples, opts)).medianMs;
+      }
+    } catch (err) {
+      if (!this.stoppedBy(err)) throw err;
+      return { measured: false, chosen, measurements, stoppedEarly: stopLabel(0) };
     }
-    for (const c of toMeasure) {
-      throwIfAborted(this.signal);
-      const m = await measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts);
+    const beforeMeasured = { ms: before.medianMs, samples: before.samplesMs, plan: before.plan };
+    // Time left: each build's estimated size ÷ the build rate of the builds done so far.
+    const estimatedSize = (c: IndexCandidate): number => this.estimatedSize(c, screening, setup);
+    let builtBytes = 0;
+    let builtMs = 0;
+    let done = 0;
+    for (const [i, c] of toMeasure.entries()) {
+      if (this.stoppedBy(undefined)) break;
+      const rate = builtMs > 0 && builtBytes > 0 ? builtBytes / builtMs : defaultBuildRate;
+      this.options.onProgress?.({
+        phase: 'building',
+        index: i + 1,
+        total: toMeasure.length,
+        name: c.name,
+        etaMs: toMeasure.slice(i).reduce((sum, x) => sum + estimatedSize(x) / rate, 0),
+        etaFromDefault: builtMs === 0,
+      });
+      let m: Awaited<ReturnType<typeof measureWithIndexes>>;
+      try {
+        m = await measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts);
+      } catch (err) {
+        if (!this.stoppedBy(err)) throw err;
+        break;
+      }
+      done += 1;
+      if (m.buildMs > 0 && (m.sizes[0] ?? 0) > 0) {
+        builtBytes += m.sizes[0] ?? 0;
+        builtMs += m.buildMs;
+      }
       if (m.failed.length > 0) {
         this.warn(c, `It could not be built: ${m.failed[0].reason}`);
         continue;
@@ -553,6 +620,7 @@ class Advisor {
       if (m !== undefined && m.usedInPlan) {
         if (m.timeAfterMs <= m.timeBeforeMs * (1 - minimumMeasuredGain)) verdict = true;
         else if (
+          !this.stopped &&
           m.buffersBefore !== undefined &&
           m.buffersAfter !== undefined &&
           m.buffersAfter <= m.buffersBefore * maxPagesShare
@@ -621,16 +689,28 @@ class Advisor {
       if (choice.reason) this.warn(choice.pick, choice.reason);
       chosen.push(choice.pick);
     }
-    chosen = await this.narrowest(
-      chosen,
-      toMeasure,
-      measurements,
-      bestVariant,
-      judge,
-      (c) => measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts),
-      (a, b) => measureHeadToHead(this.session, a, b, bestVariant.statement, pairedRuns, opts),
-      candidates,
-    );
+    if (this.stopped) {
+      // Without measurements the estimated choice stands; with some, the confirmed ones (no smaller forms timed).
+      const stoppedEarly = stopLabel(done);
+      if (measurements.size === 0) return { measured: false, chosen: choice.chosen, measurements, stoppedEarly };
+      return { measured: true, chosen, measurements, beforeMeasured, asWrittenBeforeMs, stoppedEarly };
+    }
+    try {
+      chosen = await this.narrowest(
+        chosen,
+        toMeasure,
+        measurements,
+        bestVariant,
+        judge,
+        (c) => measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts),
+        (a, b) => measureHeadToHead(this.session, a, b, bestVariant.statement, pairedRuns, opts),
+        candidates,
+      );
+    } catch (err) {
+      // Cancelled while timing smaller forms: the confirmed indexes stand.
+      if (!this.stoppedBy(err)) throw err;
+      return { measured: true, chosen, measurements, beforeMeasured, asWrittenBeforeMs, stoppedEarly: stopLabel(done) };
+    }
     for (const c of chosen) {
       if (estimates.has(candidateKey(c))) continue;
       const r = await whatIf.plan([c], [bestVariant.statement], this.signal);
@@ -644,10 +724,33 @@ class Advisor {
       });
     }
     if (chosen.length > 1) {
-      const m = await measureWithIndexes(this.session, chosen, bestVariant.statement, samples, opts);
-      combined = { ms: m.medianMs, plan: m.plan };
+      try {
+        const m = await measureWithIndexes(this.session, chosen, bestVariant.statement, samples, opts);
+        combined = { ms: m.medianMs, plan: m.plan };
+      } catch (err) {
+        if (!this.stoppedBy(err)) throw err;
+        return {
+          measured: true,
+          chosen,
+          measurements,
+          beforeMeasured,
+          asWrittenBeforeMs,
+          stoppedEarly: stopLabel(done),
+        };
+      }
     }
     return { measured: true, chosen, measurements, beforeMeasured, combined, asWrittenBeforeMs };
+  }
+
+  /** HypoPG's size estimate, else the table's size × the share of its columns the index holds. */
+  private estimatedSize(c: IndexCandidate, screening: Screening, setup: Setup): number {
+    const hypo = screening.single.get(candidateKey(c))?.size;
+    if (hypo !== undefined && hypo > 0) return hypo;
+    const table = setup.catalog.tables.find((t) => t.name === c.table);
+    const columns = setup.shapes.get(c.table)?.columns.size ?? 0;
+    if (!table || columns === 0) return 0;
+    const width = c.keys.length + (c.include?.length ?? 0);
+    return (table.tableBytes * Math.min(columns, width)) / columns;
   }
 
   /** The kept indexes as suggestions (their effect on sibling statements included) and the best combination. */

@@ -58,7 +58,7 @@ export function formatIndexAdvice(advice: IndexAdvice, c: Colours, rewrites: rea
     `HypoPG: ${advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'} (screening)` : (advice.hypopg.reason ?? 'not available')}`,
   );
   out.push(
-    `Measurement: ${advice.measurement.done ? 'real indexes built and timed in rolled-back transactions' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}; figures are estimates only`}`,
+    `Measurement: ${advice.measurement.done ? `real indexes built and timed in rolled-back transactions${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}` : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}; figures are estimates only`}`,
   );
   const b = advice.best;
   if (b) {

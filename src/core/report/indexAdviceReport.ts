@@ -131,7 +131,7 @@ export function renderIndexAdviceMarkdown(
   if (options.withSql !== false) out.push(fence(advice.sql.trim()), '');
   out.push(
     `- **HypoPG:** ${markdownInline(advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'}, used to screen candidates` : (advice.hypopg.reason ?? 'not available'))}`,
-    `- **Measurement:** ${markdownInline(advice.measurement.done ? 'candidates were built for real in rolled-back transactions and timed' : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`)}`,
+    `- **Measurement:** ${markdownInline(advice.measurement.done ? `candidates were built for real in rolled-back transactions and timed${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}` : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`)}`,
   );
   const b = advice.best;
   if (b) {

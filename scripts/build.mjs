@@ -56,6 +56,12 @@ if (existsSync('src/extension/extension.ts')) {
       outfile: join(out, 'extension.js'),
     }),
     build({ ...nodeCommon, entryPoints: ['src/extension/tuner.ts'], outfile: join(out, 'tuner.js') }),
+    // The ORM N+1 finder's thread (src/extension/advice/ormFinderThread.ts): its TypeScript program off the host's.
+    build({
+      ...nodeCommon,
+      entryPoints: ['src/extension/advice/ormNPlusOneWorker.ts'],
+      outfile: join(out, 'ormNPlusOneWorker.js'),
+    }),
   );
 }
 if (existsSync('src/cli/main.ts')) {

@@ -3,8 +3,8 @@
  * on the ORM call (rule `n-plus-one-query`, as for raw SQL), a hover with why and the batched call, and a quick fix
  * that runs the batched query once before the loop and reads each parent's rows from a Map — offered only for a
  * loop whose every effect it keeps (the finder says why not otherwise). Computed on open, edit and save,
- * once the editor is idle, without a database; the finder (and the TypeScript compiler) loads with the first file
- * that has an ORM-shaped call.
+ * debounced, without a database, on a thread of its own (ormFinderThread); the finder (and the TypeScript compiler)
+ * loads with the first file that has an ORM-shaped call.
  */
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,14 +15,15 @@ import type { TunerContext } from '../context';
 import { toAction } from '../diagnostics/insightCodeActions';
 import { asOneEdit } from './nPlusOneFix';
 import { DocumentChecks, registerDocumentChecks, type AdviceDiagnostic } from './documentChecks';
+import { OrmFinderThread } from './ormFinderThread';
 import { ormNPlusOneFix, ormNPlusOneHoverText } from './ormNPlusOneFix';
 
 /**
- * The check builds a TypeScript program on the extension host's thread (about 2.5 s for the first file, 0.1–0.4 s
- * after, and nothing else in the window runs meanwhile): it waits until the editor has been idle this long after
- * the document's last event, not at every pause in typing.
+ * The finder builds a TypeScript program (about 2.5 s for the first file, 0.1–0.4 s after). On its own thread
+ * (ormFinderThread) the check follows edits as the raw-SQL one does; when it runs on the extension host's thread
+ * (nothing else in the window runs meanwhile) it waits until the editor has been idle for longer.
  */
-const debounceMs = 1500;
+const debounceMs = { offThread: 500, inThread: 1500 };
 /** A check that blocked the extension host this long is logged. */
 const slowCheckMs = 200;
 
@@ -32,8 +33,11 @@ function plainMarkdown(text: string): string {
 }
 
 export class OrmNPlusOneChecks extends DocumentChecks<OrmNPlusOneAdvice> {
-  constructor(ctx: TunerContext) {
-    super(ctx, 'pgTuner.ormNPlusOne', 'ORM N+1 check', debounceMs);
+  constructor(
+    ctx: TunerContext,
+    private readonly thread = new OrmFinderThread(),
+  ) {
+    super(ctx, 'pgTuner.ormNPlusOne', 'ORM N+1 check', thread.offThread ? debounceMs.offThread : debounceMs.inThread);
   }
 
   protected mayHold(text: string): boolean {
@@ -41,10 +45,10 @@ export class OrmNPlusOneChecks extends DocumentChecks<OrmNPlusOneAdvice> {
   }
 
   protected async find(text: string, fileName: string): Promise<OrmNPlusOneAdvice[]> {
-    const { adviseOrmNPlusOne } = await import('../../core/advice/nPlusOne/findOrmNPlusOne');
-    // Synchronous (the TypeScript program): the extension host waits this long, so the log says how long.
+    if (this.thread.offThread) return this.thread.advise(text, fileName);
+    // On this thread the finder is synchronous: the extension host waits this long, so the log says how long.
     const started = performance.now();
-    const advice = adviseOrmNPlusOne(text, fileName);
+    const advice = await this.thread.advise(text, fileName);
     const blocked = performance.now() - started;
     if (blocked >= slowCheckMs) this.ctx.log.info(`ORM N+1 check of ${basename(fileName)}: ${Math.round(blocked)} ms`);
     return advice;
@@ -91,6 +95,11 @@ export class OrmNPlusOneChecks extends DocumentChecks<OrmNPlusOneAdvice> {
     }
     const r = advice.finding.range;
     return new vscode.Hover(md, new vscode.Range(document.positionAt(r.start), document.positionAt(r.end)));
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.thread.dispose();
   }
 }
 

@@ -48,7 +48,9 @@ export interface PaintedView {
   frame: Frame;
   title: string;
   nodesStat: string;
-  rootLabel: string | null;
+  /** The label of the node the view opened on: the rank-1 hotspot, else the first drawn node (a plan that does not
+   * fit at a readable scale opens centred on its hotspot, so the root may be out of view and not drawn). */
+  openedOnLabel: string | null;
   /** The id attribute of the drawn node that carries the rank-1 hotspot badge (`plan-node-<id>`), if drawn. */
   hotspotNode: string | null;
   drawnNodes: number;
@@ -307,7 +309,11 @@ async function readView(frame: Frame): Promise<PaintedView> {
     return {
       title: document.querySelector('.title')?.textContent ?? '',
       nodesStat: nodesAt >= 0 ? (stats[nodesAt + 1] ?? '').trim() : '',
-      rootLabel: document.querySelector('#plan-node-0 text.label')?.textContent ?? null,
+      openedOnLabel:
+        (
+          document.querySelector('g.node g.hotspot.rank-1')?.closest('g.node') ??
+          document.querySelector('svg.plan-svg g.node')
+        )?.querySelector('text.label')?.textContent ?? null,
       hotspotNode: document.querySelector('g.node g.hotspot.rank-1')?.closest('g.node')?.id ?? null,
       drawnNodes: document.querySelectorAll('svg.plan-svg g.node').length,
     };

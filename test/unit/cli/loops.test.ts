@@ -303,7 +303,7 @@ describe('pg-tuner loops (built bundle)', function () {
       assert.match(r.stdout, /^ {5}Runs: loop ([\d.]+ m?s, )*[\d.]+ m?s; single query ([\d.]+ m?s, )*[\d.]+ m?s$/m);
       assert.match(
         r.stdout,
-        /^ {5}Rounds: (the ratio was clear after [3-5] rounds|[1-5] rounds?, (the most asked for|as many as the time budget allowed))\.$/m,
+        /^ {5}Rounds: (the ratio was clear after [3-5] rounds \(within \d+ %\)|[1-5] rounds?, (the most asked for|as many as the time budget allowed))\.$/m,
       );
       assert.match(
         r.stdout,

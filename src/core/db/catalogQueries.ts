@@ -3,7 +3,7 @@
  * queries serve both sessions; they use only columns present in PostgreSQL 12 through 18.
  */
 import type { CatalogSnapshot, ColumnStats, IndexInfo, ServerInfo, TableStats } from './catalog';
-import type { Row, StatementRunner } from './explainRunner';
+import type { Row, StatementRunner } from './statementRunner';
 
 /** Settings advice looks at; read by serverInfo(). */
 export const relevantSettings = [

@@ -16,7 +16,6 @@ import { tunerTag } from './tunerTag';
 import type { Row, StatementRunner } from './statementRunner';
 
 // The runner's contract lives apart: the side-effect check takes a runner and this file calls the check.
-export type { Row, RunOptions, SendMode, StatementRunner } from './statementRunner';
 
 /** The error a 'single-simple' text that came back with several results gets (the server ran them all). */
 export function severalResultsError(count: number): TunerError {

@@ -5,7 +5,8 @@
 import { Client, type ClientConfig, type QueryConfig, type QueryResult } from 'pg';
 import type { TunerError } from '../errors';
 import type { ExplainResult } from './session';
-import { severalResultsError, type Row, type RunOptions } from './explainRunner';
+import { severalResultsError } from './explainRunner';
+import { type Row, type RunOptions } from './statementRunner';
 import { connectionError, noAnswerError, statementError } from './databaseErrors';
 import { AnswerBound, planConnection, tryNext, type ServerAddress } from './connectionConfig';
 import { defaultStatementTimeoutMs } from './explainRunner';

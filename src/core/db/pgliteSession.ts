@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TunerError } from '../errors';
-import { severalResultsError, type Row, type RunOptions } from './explainRunner';
+import { severalResultsError } from './explainRunner';
+import { type Row, type RunOptions } from './statementRunner';
 import { statementError } from './databaseErrors';
 import { SerialSession } from './serialSession';
 

@@ -5,7 +5,7 @@
  */
 import { TunerError } from '../errors';
 import { loadParser } from '../sql/parser';
-import type { StatementRunner } from './explainRunner';
+import type { StatementRunner } from './statementRunner';
 import { rollbackAndUnlock, walkSettings, walkSettingsUndone } from './nonTransactional';
 import { requireNothingKept } from './sideEffectCheck';
 import { highestParam, requireSafeForExplain } from './statementSafety';

@@ -14,7 +14,8 @@ import type {
   TransactionScope,
 } from './session';
 import { runRolledBack, transactionTimeouts } from './rolledBackTransaction';
-import { loggingRunner, runExplain, type Row, type RunOptions, type StatementRunner } from './explainRunner';
+import { loggingRunner, runExplain } from './explainRunner';
+import { type Row, type RunOptions, type StatementRunner } from './statementRunner';
 import { readCatalog, readServerInfo } from './catalogQueries';
 import { rejectOnAbort, statementError, type ErrorContext } from './databaseErrors';
 

@@ -9,7 +9,6 @@ import type { NodeNumbers } from './nodeNumbers';
 import type { BufferCounts, PlanNode } from './planNode';
 
 // The keys live apart: nodeNumbers.ts reads them, and this file takes its columns.
-export { BUFFER_KEYS, IO_TIME_KEYS } from './bufferKeys';
 
 export function buffersFrom(fields: Record<string, unknown>): BufferCounts {
   return {

@@ -7,7 +7,7 @@
  */
 import type { PlanNode, PlanWarning } from './planNode';
 import { nodeLabel } from './planNode';
-import { BUFFER_KEYS, IO_TIME_KEYS } from './buffers';
+import { BUFFER_KEYS, IO_TIME_KEYS } from './bufferKeys';
 
 /** Fields EXPLAIN always writes as numbers (FORMAT JSON names). */
 const NUMERIC_KEYS = new Set([

@@ -149,16 +149,7 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     const preview = page.locator('.tabs-container .tab').filter({ hasText: /^Preview / });
     await preview.first().waitFor({ timeout: 30_000 });
     // The report is longer than the window: search it as a user would.
-    await heading.first().click();
-    await page.keyboard.press('Control+f');
-    await page.keyboard.type('refunds_order_id_fkey on');
-    const count = page.locator('.find-widget .matchesCount');
-    await waitFor(
-      async () => (/\d+ of \d+/.test(await count.innerText()) ? true : undefined),
-      10_000,
-      'a match for the planted foreign key',
-    );
-    await page.keyboard.press('Escape');
+    await findInReport(page, heading.first(), 'refunds_order_id_fkey on', 'a match for the planted foreign key');
     await ed.screenshot('health-report');
   });
 
@@ -173,20 +164,40 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     assert.match(top, /\*\*Statements:\*\* \d+ measured, \d+ estimated, \d+ writes, \d+ skipped/);
     const preview = page.locator('.tabs-container .tab').filter({ hasText: /^Preview / });
     await preview.first().waitFor({ timeout: 30_000 });
-    // The parameterised lookup ran with the value of its workspace copy (queries/lookup.sql), not skipped. Clicked at
-    // the line's start: the find widget of the report before may still sit over its right end.
-    await heading.first().click({ position: { x: 10, y: 5 } });
-    await page.keyboard.press('Control+f');
-    await page.keyboard.type('values from queries/lookup.sql');
-    const count = page.locator('.find-widget .matchesCount');
-    await waitFor(
-      async () => (/\d+ of \d+/.test(await count.innerText()) ? true : undefined),
-      10_000,
+    // The parameterised lookup ran with the value of its workspace copy (queries/lookup.sql), not skipped.
+    await findInReport(
+      page,
+      heading.first(),
+      'values from queries/lookup.sql',
       'the lookup with the value of its workspace copy',
     );
-    await page.keyboard.press('Escape');
   });
 });
+
+/**
+ * Searches a report with the editor's find widget, as a user would, and closes the widget again. A find widget left
+ * open (by this search or another editor's) sits over the report's first lines and would take the click, so every
+ * visible one is closed with its own close button first.
+ */
+async function findInReport(page: Page, line: Locator, text: string, what: string): Promise<void> {
+  const closeVisibleFindWidgets = async (): Promise<void> => {
+    for (const close of await page.locator('.find-widget.visible .codicon-widget-close').all())
+      await close.click().catch(() => undefined);
+    await waitFor(
+      async () => ((await page.locator('.find-widget.visible').count()) === 0 ? true : undefined),
+      10_000,
+      'no find widget open',
+    );
+  };
+  await closeVisibleFindWidgets();
+  await line.click({ position: { x: 10, y: 5 } });
+  await page.keyboard.press('Control+f');
+  await page.keyboard.type(text);
+  const count = page.locator('.find-widget.visible .matchesCount');
+  await waitFor(async () => (/\d+ of \d+/.test(await count.first().innerText()) ? true : undefined), 10_000, what);
+  await page.keyboard.press('Escape');
+  await closeVisibleFindWidgets();
+}
 
 /** Drags the side bar's edge so that the items' descriptions (share and figures) show in the screenshot. */
 async function widenSideBar(page: Page, width: number): Promise<void> {

@@ -14,7 +14,8 @@ export const preAggregateSetupSql = `ALTER TABLE users ADD COLUMN status text NO
 UPDATE users SET status = 'inactive' WHERE id % 10 = 0;
 ANALYZE users;`;
 
-const issueDashboard = `SELECT u.id, u.email, u.name, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent, MAX(o.created_at) AS last_order
+/** The issue's LEFT JOIN dashboard (shared with bench/dashboard). */
+export const issueDashboard = `SELECT u.id, u.email, u.name, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent, MAX(o.created_at) AS last_order
 FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= timestamptz '2024-01-01 00:00:00+00'
 WHERE u.status = 'active' GROUP BY u.id, u.email, u.name ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 100`;
 

@@ -23,7 +23,7 @@ import type { StatementAdvice } from './advice/statementAdvice';
 import type { PlanHistoryStore } from './history/planHistoryStore';
 import type { ComparisonLabels } from './history/comparison';
 
-/** A statement of a document to advise on (advice/adviceService.ts's AdviceTarget). */
+/** A statement of a document to advise on: what the commands and the explain flow hand to the advisors. */
 export interface AdviceRequest {
   document: vscode.TextDocument;
   statement: AdvisedStatement;

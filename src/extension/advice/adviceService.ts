@@ -12,7 +12,7 @@ import { rewriteByRef } from '../../core/advice/rewriteSuggestion';
 import { TunerError } from '../../core/errors';
 import type { AdviceStep } from '../../core/pipeline/statementAdvice';
 import { withSessionProgress } from '../connections/withSessionProgress';
-import type { TunerContext } from '../context';
+import type { AdviceRequest, TunerContext } from '../context';
 import {
   comparableIndex,
   comparableRewrite,
@@ -25,12 +25,6 @@ import { adviceFixProvider } from './adviceFixProvider';
 import { adviceSummary } from './adviceSummary';
 import type { AdvisedStatement } from './rewriteFix';
 import { AdviceStore, adviceAnchor, adviceFindings, sameStatement, type StatementAdvice } from './statementAdvice';
-
-export interface AdviceTarget {
-  document: vscode.TextDocument;
-  statement: AdvisedStatement;
-  params?: unknown[];
-}
 
 const action = 'Suggest Indexes and Rewrites';
 /** Other statements of the file planned with each suggested index, at most. */
@@ -48,7 +42,7 @@ export class AdviceService implements vscode.Disposable {
   }
 
   /** Called when an explain that ran the statement finished: advise in the background unless turned off. */
-  afterExplain(target: AdviceTarget): void {
+  afterExplain(target: AdviceRequest): void {
     if (!this.ctx.config.adviceAfterExplain) return;
     void this.advise(target, false);
   }
@@ -69,7 +63,7 @@ export class AdviceService implements vscode.Disposable {
   }
 
   /** Advises on the statement; `announce` also reports "nothing found" (the user asked explicitly). */
-  advise(target: AdviceTarget, announce: boolean): Promise<StatementAdvice | undefined> {
+  advise(target: AdviceRequest, announce: boolean): Promise<StatementAdvice | undefined> {
     const advice = this.run(target, announce);
     const entry = { sql: target.statement.sql, advice };
     this.inFlight = entry;
@@ -80,7 +74,7 @@ export class AdviceService implements vscode.Disposable {
     return advice;
   }
 
-  private async run(target: AdviceTarget, announce: boolean): Promise<StatementAdvice | undefined> {
+  private async run(target: AdviceRequest, announce: boolean): Promise<StatementAdvice | undefined> {
     const { ctx } = this;
     this.running?.abort();
     const abort = new AbortController();

@@ -42,7 +42,7 @@ export interface IndexKey {
 
 /** What shaped the candidate; several may apply (a covering partial composite index). */
 export type CandidateFeature =
-  'composite' | 'covering' | 'partial' | 'expression' | 'gin' | 'join-key' | 'sort' | 'group';
+  'composite' | 'covering' | 'partial' | 'expression' | 'gin' | 'join-key' | 'sort' | 'group' | 'correlation';
 
 /** A statement predicate, join key or sort the candidate serves, as written in the statement. */
 export interface ServedClause {

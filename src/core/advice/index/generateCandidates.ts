@@ -1,7 +1,8 @@
 /**
  * Index candidates by rule, from StatementFacts (via relationUsage), the plan and the catalog:
  * equality columns first (most distinct values first), then IN, then one range column, then ORDER BY columns
- * in their direction; join keys; covering (INCLUDE) and partial variants; expression keys; GIN for `@>`/`@@`.
+ * in their direction; join keys; covering (INCLUDE) and partial variants; expression keys; GIN for `@>`/`@@`;
+ * and for a subquery run per outer row (subqueryUsage), its correlation column first.
  */
 import type { CatalogSnapshot, ColumnStats, TableStats } from '../../db/catalog';
 import type { Plan } from '../../plan/planNode';
@@ -11,6 +12,7 @@ import type { AdviceNote, CandidateFeature, IndexCandidate, IndexKey, ServedClau
 import { indexName, namePart } from './identifiers';
 import { candidateKey } from './indexDdl';
 import { relationUsage, type TableUsage, type UsedPredicate } from './relationUsage';
+import { subqueryUsage, type SubqueryColumn, type SubqueryTableUsage } from './subqueryUsage';
 
 export interface ColumnType {
   dataType: string;
@@ -216,6 +218,67 @@ class TableRules {
     for (const p of gin) this.ginCandidate(p, planSeq);
   }
 
+  /**
+   * Subqueries run per outer row (scalar, EXISTS, IN, LATERAL): each run looks up one value of the correlation
+   * column, so it leads; then the subquery's other equality columns (most distinct first), IN, one range column
+   * (or its sort: ORDER BY … LIMIT, a lone min()/max()). The same key from several subqueries (an ORM writes one
+   * per output column) is one index serving them all, covering the union of what they read.
+   */
+  correlated(subs: SubqueryTableUsage[]): void {
+    const groups = new Map<string, { items: KeyItem[]; read: string[]; readsAll: boolean }>();
+    for (const s of subs) {
+      const items = this.correlationItems(s);
+      if (items.length === 0) continue;
+      const id = items.map((i) => `${keyName(i.key)}${i.key.descending ? ' desc' : ''}`).join(',');
+      const g = groups.get(id) ?? { items, read: [], readsAll: false };
+      for (const c of s.read) if (!g.read.includes(c)) g.read.push(c);
+      g.readsAll ||= s.readsAllColumns;
+      groups.set(id, g);
+    }
+    const lead =
+      'the correlation column first (each run of the subquery looks up one value of it), then equality columns (most distinct first), then IN, then one range or sort column:';
+    for (const g of groups.values()) {
+      const keyColumns = new Set(g.items.map((i) => i.key.column));
+      const include = g.readsAll ? [] : g.read.filter((c) => !keyColumns.has(c));
+      const coverable =
+        include.length > 0 && include.length <= maxIncludeColumns && include.every((c) => this.btreeCapable(c));
+      this.add(g.items, [], 0.9, ['correlation', 'join-key'], undefined, 'btree', lead);
+      if (coverable)
+        this.add(g.items, include, 0.95, ['correlation', 'join-key', 'covering'], undefined, 'btree', lead);
+      const correlation = g.items.filter((i) => i.served.kind === 'join');
+      if (correlation.length < g.items.length) this.add(correlation, [], 0.7, ['correlation', 'join-key']);
+    }
+  }
+
+  private correlationItems(s: SubqueryTableUsage): KeyItem[] {
+    const byDistinct = (list: SubqueryColumn[]): SubqueryColumn[] =>
+      [...list].sort((a, b) => (this.distinct(b.column) ?? -1) - (this.distinct(a.column) ?? -1));
+    const stat = (column: string): string => {
+      const d = this.distinct(column);
+      return d === undefined ? '' : `, ${formatCount(d)} distinct values`;
+    };
+    const out: KeyItem[] = [];
+    const push = (c: SubqueryColumn, reason: string, kind: ServedClause['kind'], descending?: boolean): void => {
+      if (!this.btreeCapable(c.column) || out.some((o) => o.key.column === c.column)) return;
+      out.push({
+        key: { column: c.column, descending, reason: `${reason} on ${c.column}${stat(c.column)}` },
+        served: { kind, text: c.written || c.column, range: c.range },
+      });
+    };
+    for (const c of byDistinct(s.correlation)) push(c, `correlation (${c.written || c.column})`, 'join');
+    if (out.length === 0) return out;
+    for (const c of byDistinct(s.equality)) push(c, 'equality', 'predicate');
+    for (const c of s.inList) push(c, 'IN list', 'predicate');
+    const range = s.range.find((r) => !out.some((o) => o.key.column === r.column));
+    if (range) push(range, 'range', 'predicate');
+    // The subquery's sort follows when no range column breaks its order (or the range column is the sort).
+    if (s.sort.length > 0 && (!range || range.column === s.sort[0].column)) {
+      const mixed = new Set(s.sort.map((x) => x.descending)).size > 1;
+      for (const x of s.sort) push(x, 'sort', 'order-by', mixed && x.descending ? true : undefined);
+    }
+    return out;
+  }
+
   private exprDistinct(p: UsedPredicate): number | undefined {
     if (p.column !== undefined) return this.distinct(p.column);
     return undefined;
@@ -378,6 +441,7 @@ class TableRules {
     features: CandidateFeature[],
     partial?: { sql: string; reason: string; served: ServedClause },
     method: 'btree' | 'gin' = 'btree',
+    orderLead?: string,
   ): void {
     const keys = items.map((i) => i.key);
     const featureSet = new Set<CandidateFeature>(features);
@@ -403,7 +467,7 @@ class TableRules {
       name: '',
       serves: [...items.map((i) => i.served), ...(partial ? [partial.served] : [])],
       ruleScore: Math.min(1, score),
-      columnOrderReason: this.orderReason(keys, include, partial?.reason),
+      columnOrderReason: this.orderReason(keys, include, partial?.reason, orderLead),
     };
     const id = candidateKey(candidate);
     if (this.candidates.some((c) => candidateKey(c) === id)) return;
@@ -412,12 +476,14 @@ class TableRules {
     this.candidates.push(candidate);
   }
 
-  private orderReason(keys: IndexKey[], include: string[], partial: string | undefined): string {
+  private orderReason(
+    keys: IndexKey[],
+    include: string[],
+    partial: string | undefined,
+    lead = 'equality columns first (most distinct first), then IN, then one range column, then ORDER BY columns:',
+  ): string {
     const parts = keys.map((k, i) => `${i + 1}. ${k.reason}`);
-    if (keys.length > 1)
-      parts.unshift(
-        'equality columns first (most distinct first), then IN, then one range column, then ORDER BY columns:',
-      );
+    if (keys.length > 1) parts.unshift(lead);
     if (include.length > 0)
       parts.push(`INCLUDE ${include.join(', ')} so an index-only scan returns them without visiting the table`);
     if (partial) parts.push(partial);
@@ -431,9 +497,11 @@ export function generateCandidates(input: CandidateInput): CandidateSet {
   for (const i of input.catalog.indexes) taken.add(i.name);
   const candidates: IndexCandidate[] = [];
   const notes: AdviceNote[] = [];
+  const subqueries = subqueryUsage(input.facts.text);
   for (const usage of relationUsage(input.facts).values()) {
     const rules = new TableRules(input, usage, taken);
     rules.run();
+    rules.correlated(subqueries.filter((s) => s.table === usage.table));
     candidates.push(...rules.candidates);
     for (const n of rules.notes) if (!notes.some((m) => m.message === n.message)) notes.push(n);
   }

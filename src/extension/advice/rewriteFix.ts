@@ -2,7 +2,7 @@
  * Which rewrites become quick fixes, and the fix itself: only a rewrite proven equivalent and measured faster
  * (`quickFix`) replaces the statement, in one edit (one undo step). Everything else is information.
  */
-import type { Rewrite } from '../../core/advice/rewriteSuggestion';
+import type { Rewrite, RunFigures } from '../../core/advice/rewriteSuggestion';
 import type { CodeFix } from '../fixes/codeFix';
 import { msRange, speedup } from './figures';
 
@@ -26,8 +26,24 @@ export function isRewriteFix(rewrite: Rewrite, statement: AdvisedStatement): boo
   return rewrite.quickFix === true && statement.sql === statement.text && (rewrite.newParameters?.length ?? 0) === 0;
 }
 
-export function rewriteFixTitle(rewrite: Rewrite): string {
+/**
+ * The rewrite's times as the editor shows them: from the run that measured it with the index (as written and
+ * rewrite alone, `together`) when there was one, so that every figure of the statement compares with that run's
+ * one time as written; else from its own measurement.
+ */
+export function rewriteTimes(
+  rewrite: Rewrite,
+): { where: string; before: RunFigures; after: RunFigures; together: boolean } | undefined {
+  const c = rewrite.combination;
+  const base = c?.arms.find((a) => !a.rewrite && !a.index);
+  const alone = c?.arms.find((a) => a.rewrite && !a.index);
+  if (c && base && alone) return { where: c.where, before: base.figures, after: alone.figures, together: true };
   const m = rewrite.measurement;
+  return m ? { where: m.where, before: m.before, after: m.after, together: false } : undefined;
+}
+
+export function rewriteFixTitle(rewrite: Rewrite): string {
+  const m = rewriteTimes(rewrite);
   const figure = m
     ? `measured ${msRange(m.before.timeMs, m.after.timeMs)}, ${speedup(m.before.timeMs, m.after.timeMs)}`
     : 'not measured';

@@ -14,7 +14,7 @@ import {
 } from '../../core/insights/ruleIds';
 import { indexDescription, indexFigure, indexReasoningSections } from './indexFix';
 import { indexPair, pairFigures, pairTitle, plainIndexes, type IndexPair } from './pairAdvice';
-import { isRewriteFix, rewriteFixTitle, whyNotAFix, type AdvisedStatement } from './rewriteFix';
+import { isRewriteFix, rewriteFixTitle, rewriteTimes, whyNotAFix, type AdvisedStatement } from './rewriteFix';
 
 export interface StatementAdvice {
   statement: AdvisedStatement;
@@ -151,11 +151,16 @@ function pairInsight(pair: IndexPair): Insight {
 
 function rewriteInsight(r: Rewrite, statement: AdvisedStatement): Insight {
   const fix = isRewriteFix(r, statement);
-  const m = r.measurement;
+  // Measured with the index too: that run's times, so the hover shows one time of the statement as written.
+  const m = rewriteTimes(r);
   const evidence: Evidence[] = [{ label: 'Verification', value: r.verification }];
   if (m) {
     evidence.push(
-      { label: `Median time as written (${m.where})`, value: round(m.before.timeMs), unit: 'ms' },
+      {
+        label: `Median time as written (${m.where}${m.together ? ', the run with the index' : ''})`,
+        value: round(m.before.timeMs),
+        unit: 'ms',
+      },
       { label: 'Median time rewritten', value: round(m.after.timeMs), unit: 'ms' },
       { label: 'Shared buffers as written / rewritten', value: `${m.before.sharedBuffers} / ${m.after.sharedBuffers}` },
     );
@@ -189,7 +194,10 @@ export function adviceFindings(advice: StatementAdvice): AdviceFinding[] {
   const insights = [
     ...plainIndexes(suggestions, advice.rewrites).map((s) => indexInsight(s, advice.rewrites)),
     ...(pair ? [pairInsight(pair)] : []),
-    ...advice.rewrites.map((r) => rewriteInsight(r, advice.statement)),
+    // The pair's rewrite is said with its index, not again on its own unless it is a fix on its own too.
+    ...advice.rewrites
+      .filter((r) => r !== pair?.rewrite || isRewriteFix(r, advice.statement))
+      .map((r) => rewriteInsight(r, advice.statement)),
   ];
   return insights.map((insight) => ({ insight, range, statement }));
 }

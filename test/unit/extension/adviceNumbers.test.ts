@@ -90,6 +90,25 @@ describe('advice in the editor: the numbers of an index that gains only with a r
     assert.ok(hover.includes(`- As written: ${shortMs(base)} ms (the baseline)`), hover);
   });
 
+  it('everything the hover on the statement shows gives that one as-written time; the keyset is not listed again alone', () => {
+    const keyset = advice.rewrites.find((r) => r.id === 'keyset-pagination')!;
+    const base = keyset.combination!.arms.find((a) => !a.rewrite && !a.index)!.figures.timeMs;
+    const findings = adviceFindings(advice);
+    // Not a fix on its own (it needs the last key from the caller): said with its index, not as a second finding.
+    assert.deepEqual(
+      findings.filter((f) => f.insight.advice?.kind === 'rewrite' && f.insight.advice.rewrite === keyset.ref),
+      [],
+    );
+    // All of the statement's advice sits on its first word: the hover there shows every finding, title and text.
+    const hover = findings.map((f) => `${f.insight.title}\n${insightMarkdown(f.insight)}`).join('\n');
+    const times = [...hover.matchAll(/as written\b[^\n\d]*?([\d,]+(?:\.\d+)?) ms/gi)].map((m) =>
+      Number(m[1].replace(/,/g, '')),
+    );
+    assert.ok(times.length >= 1, hover);
+    for (const t of times)
+      assert.ok(Math.abs(t - base) <= 0.01 * base + 0.01, `as written ${t} ms, baseline ${base} ms`);
+  });
+
   it('"Compare before/after" shows the statement as it is on the left, the keyset with the index on the right', async () => {
     const s = (advice.indexes?.suggestions ?? []).filter(comparableIndex)[0];
     assert.ok(s, 'the advisor kept both plans');

@@ -189,4 +189,55 @@ export interface IndexAdvice {
   /** Whether real indexes were built (in rolled-back transactions) to measure, and if not, why. */
   measurement: { done: boolean; reason?: string };
   best?: BestCombination;
+  /** Set when the candidates were built and timed on a sample copy of the tables (`advise --sample-copy`). */
+  sampleCopy?: SampleCopyReport;
+}
+
+/** A table copied for `--sample-copy`: how, and how many rows of about how many. */
+export interface SampledTable {
+  schema: string;
+  table: string;
+  /** The temporary table's name (dropped when the advice is done). */
+  copy: string;
+  /** sampled (TABLESAMPLE BERNOULLI), the rows referencing the sampled parent's rows, or copied whole (small). */
+  method: 'sample' | 'children' | 'whole';
+  /** pg_class.reltuples of the original. */
+  rowsFull: number;
+  rowsCopied: number;
+  parent?: { table: string; column: string; childColumn: string };
+}
+
+/**
+ * What was measured on the sample copy and how it carries to the full tables: an estimate, checked against the
+ * statement's time on the full tables (run once, no index built there) and the plan with the index there
+ * (HypoPG's estimate) against the plan on the sample.
+ */
+export interface SampleCopyReport {
+  fraction: number;
+  seed: number;
+  tables: SampledTable[];
+  /** Copying, VACUUM and ANALYZE, ms. */
+  copyMs: number;
+  limitations: string[];
+  /** The statement (the winning form) timed on the copies without a new index, and on the full tables once. */
+  sampleBeforeMs?: number;
+  fullBeforeMs?: number;
+  checks: SampleCheck[];
+  /** One or two sentences for the report: what the figures are, and that they are an estimate. */
+  summary: string;
+}
+
+export interface SampleCheck {
+  index: string;
+  /** Measured before ÷ after on the sample copy. */
+  sampleRatio: number;
+  /** Planner cost before ÷ after on the sample (real index) and on the full tables (HypoPG), when known. */
+  sampleCostRatio?: number;
+  fullCostRatio?: number;
+  /** The index is used on the sample and (HypoPG) on the full tables, each table read the same way. */
+  sameShape?: boolean;
+  /** How each table is read with the index: "orders: Index Scan using the candidate", full (HypoPG) and sample. */
+  accessPaths?: { full: string[]; sample: string[] };
+  /** fullBeforeMs ÷ sampleRatio: what the full table may take with the index. An estimate, never measured. */
+  projectedAfterMs?: number;
 }

@@ -16,6 +16,7 @@ import type {
   AdviceNote,
   BestCombination,
   CoveredCandidate,
+  SampleCopyReport,
   EstimatedFigures,
   IndexAdvice,
   IndexCandidate,
@@ -33,6 +34,8 @@ import { qualifiedName } from './identifiers';
 import { narrowerForms } from './narrowerForms';
 import { relationUsage } from './relationUsage';
 import { stableChoice } from './stableChoice';
+import { createSampleCopy, defaultSampleFraction, type SampleCopy } from './sampleCopy';
+import { sampleCopyReport } from './sampleReport';
 import { isReadOnlyConnection, readRelationShapes, type RelationShape } from './tableFacts';
 import { median } from '../../median';
 import {
@@ -68,6 +71,11 @@ export interface AdviseIndexesOptions {
   statementTimeoutMs?: number;
   /** Called before each candidate index is built and timed, with an estimate of the time left. */
   onProgress?: (progress: AdviseProgress) => void;
+  /**
+   * Build and time the candidates on a sample copy of the tables (temporary tables of this connection) instead
+   * of the tables themselves: no lock beyond reading them. `fraction` of each large table (default 0.1).
+   */
+  sampleCopy?: { fraction?: number };
 }
 
 /** Building and timing candidate n of m: the slow part (minutes per statement on a large table). */
@@ -167,6 +175,17 @@ interface Outcome {
   asWrittenBeforeMs?: number;
   /** "Stopped early: n of m candidates measured" when the caller cancelled while building. */
   stoppedEarly?: string;
+  /** Measured on a sample copy: what, and how the ratio carries to the full tables. */
+  sampleReport?: SampleCopyReport;
+}
+
+/** Where candidates are built and timed: the session's tables, or their sample copies. */
+interface MeasureTarget {
+  session: DatabaseSession;
+  label: string;
+  candidate(c: IndexCandidate): IndexCandidate;
+  statement(s: StatementToPlan): StatementToPlan;
+  sample?: SampleCopy;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -205,12 +224,16 @@ class Advisor {
   private stopped = false;
   /** Index names given out so far (with the catalog's), so derived forms get names of their own. */
   private readonly taken = new Set<string>();
+  /** Where the build/measure phase builds and times: the tables themselves unless a sample copy is asked for. */
+  private on: MeasureTarget;
 
   constructor(
     private readonly session: DatabaseSession,
     private readonly sql: string,
     private readonly options: AdviseIndexesOptions,
-  ) {}
+  ) {
+    this.on = { session, label: session.label, candidate: (c) => c, statement: (s) => s };
+  }
 
   private get signal(): AbortSignal | undefined {
     // Once stopped early, the few estimate-only steps left (HypoPG) finish the result instead of failing it.
@@ -537,6 +560,82 @@ class Advisor {
     whatIf: WhatIf,
     candidates: IndexCandidate[],
   ): Promise<Outcome> {
+    if (!this.options.sampleCopy) return this.measureAll(setup, screening, choice, whatIf, candidates);
+    const sample = await this.openSample(setup, choice);
+    if (!sample) return this.measureAll(setup, screening, choice, whatIf, candidates);
+    const full = this.on;
+    this.on = {
+      session: this.session,
+      label: `${this.session.label} (sample copy, ${(sample.fraction * 100).toPrecision(2)} %)`,
+      candidate: (c) => sample.candidate(c),
+      statement: (s) => sample.statement(s),
+      sample,
+    };
+    try {
+      const outcome = await this.measureAll(setup, screening, choice, whatIf, candidates);
+      this.on = full;
+      const sampleReport = await sampleCopyReport({
+        session: this.session,
+        sample,
+        statement: choice.bestVariant.statement,
+        chosen: outcome.chosen,
+        measurements: outcome.measurements,
+        beforeMeasured: outcome.beforeMeasured,
+        estimates: choice.estimates,
+        whatIf,
+        signal: this.signal,
+        statementTimeoutMs: this.options.statementTimeoutMs,
+      });
+      return { ...outcome, sampleReport };
+    } finally {
+      this.on = full;
+      await sample.drop();
+    }
+  }
+
+  /**
+   * The sample copies of the tables the winning form (and the statement as written) read; undefined, with a
+   * note, when none can be made (then the tables themselves are used, as without the option).
+   */
+  private async openSample(setup: Setup, choice: Choice): Promise<SampleCopy | undefined> {
+    const forms = [choice.bestVariant, setup.variants[0]];
+    const tables: Array<{ schema: string; name: string }> = [];
+    for (const t of new Set(forms.flatMap((v) => tableKey(v.facts)))) {
+      const shape = setup.shapes.get(t.includes('.') ? t.slice(t.lastIndexOf('.') + 1) : t);
+      if (!shape || (shape.kind !== 'r' && shape.kind !== 'p' && shape.kind !== 'm')) continue;
+      if (!tables.some((x) => x.schema === shape.schema && x.name === shape.name))
+        tables.push({ schema: shape.schema, name: shape.name });
+    }
+    if (tables.length === 0) return undefined;
+    try {
+      return await createSampleCopy(
+        this.session,
+        tables,
+        forms.map((v) => v.facts),
+        {
+          fraction: this.options.sampleCopy?.fraction ?? defaultSampleFraction,
+          statementTimeoutMs: this.options.statementTimeoutMs,
+          signal: this.signal,
+        },
+      );
+    } catch (err) {
+      if (err instanceof TunerError && err.reason === 'cancelled') throw err;
+      // Not on the tables themselves instead: the user asked for no lock on them.
+      throw new TunerError(
+        'server-error',
+        `The sample copy could not be made (${(err as Error).message}); nothing was built on your tables.`,
+        { cause: err },
+      );
+    }
+  }
+
+  private async measureAll(
+    setup: Setup,
+    screening: Screening,
+    choice: Choice,
+    whatIf: WhatIf,
+    candidates: IndexCandidate[],
+  ): Promise<Outcome> {
     const { bestVariant, bestIndex, carried, estimates } = choice;
     const { variants } = setup;
     let chosen = choice.chosen;
@@ -550,13 +649,21 @@ class Advisor {
       Math.max(maxMeasured, chosen.length),
     );
     const opts = { signal: this.signal, statementTimeoutMs: this.options.statementTimeoutMs };
+    const on = this.on;
+    // On a sample copy a build reads that share of the table's rows.
+    const sampleShare = (c: IndexCandidate): number => {
+      const t = on.sample?.tables.find((x) => x.table === c.table);
+      return t && t.rowsFull > 0 ? Math.min(1, t.rowsCopied / t.rowsFull) : 1;
+    };
     const stopLabel = (n: number): string => `Stopped early: ${n} of ${toMeasure.length} candidates measured`;
     let before: Awaited<ReturnType<typeof measureWithIndexes>>;
     try {
-      before = await measureWithIndexes(this.session, [], bestVariant.statement, samples, opts);
+      before = await measureWithIndexes(on.session, [], on.statement(bestVariant.statement), samples, opts);
       if (bestIndex !== 0) {
         // The combination's gain is against the statement as the user wrote it, without the index.
-        asWrittenBeforeMs = (await measureWithIndexes(this.session, [], variants[0].statement, samples, opts)).medianMs;
+        asWrittenBeforeMs = (
+          await measureWithIndexes(on.session, [], on.statement(variants[0].statement), samples, opts)
+        ).medianMs;
       }
     } catch (err) {
       if (!this.stoppedBy(err)) throw err;
@@ -564,7 +671,7 @@ class Advisor {
     }
     const beforeMeasured = { ms: before.medianMs, samples: before.samplesMs, plan: before.plan };
     // Time left: each build's estimated size ÷ the build rate of the builds done so far.
-    const estimatedSize = (c: IndexCandidate): number => this.estimatedSize(c, screening, setup);
+    const estimatedSize = (c: IndexCandidate): number => this.estimatedSize(c, screening, setup) * sampleShare(c);
     let builtBytes = 0;
     let builtMs = 0;
     let done = 0;
@@ -581,7 +688,7 @@ class Advisor {
       });
       let m: Awaited<ReturnType<typeof measureWithIndexes>>;
       try {
-        m = await measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts);
+        m = await measureWithIndexes(on.session, [on.candidate(c)], on.statement(bestVariant.statement), samples, opts);
       } catch (err) {
         if (!this.stoppedBy(err)) throw err;
         break;
@@ -597,7 +704,7 @@ class Advisor {
       }
       measurements.set(candidateKey(c), {
         method: 'measured',
-        where: this.session.label,
+        where: this.on.label,
         timeBeforeMs: before.medianMs,
         timeAfterMs: m.medianMs,
         samplesBeforeMs: before.samplesMs,
@@ -627,7 +734,13 @@ class Advisor {
         ) {
           // The index halves the pages read (deterministic) but the clock, against a "before" taken earlier on a
           // busy machine, is not clear: time it again without and with the index back to back.
-          const paired = await measurePaired(this.session, c, bestVariant.statement, pairedRuns, opts);
+          const paired = await measurePaired(
+            on.session,
+            on.candidate(c),
+            on.statement(bestVariant.statement),
+            pairedRuns,
+            opts,
+          );
           m.paired = { beforeMs: paired.beforeMs, afterMs: paired.afterMs };
           m.timeBeforeMs = median(paired.beforeMs);
           m.timeAfterMs = median(paired.afterMs);
@@ -702,8 +815,16 @@ class Advisor {
         measurements,
         bestVariant,
         judge,
-        (c) => measureWithIndexes(this.session, [c], bestVariant.statement, samples, opts),
-        (a, b) => measureHeadToHead(this.session, a, b, bestVariant.statement, pairedRuns, opts),
+        (c) => measureWithIndexes(on.session, [on.candidate(c)], on.statement(bestVariant.statement), samples, opts),
+        (a, b) =>
+          measureHeadToHead(
+            on.session,
+            on.candidate(a),
+            on.candidate(b),
+            on.statement(bestVariant.statement),
+            pairedRuns,
+            opts,
+          ),
         candidates,
       );
     } catch (err) {
@@ -725,7 +846,13 @@ class Advisor {
     }
     if (chosen.length > 1) {
       try {
-        const m = await measureWithIndexes(this.session, chosen, bestVariant.statement, samples, opts);
+        const m = await measureWithIndexes(
+          on.session,
+          chosen.map((c) => on.candidate(c)),
+          on.statement(bestVariant.statement),
+          samples,
+          opts,
+        );
         combined = { ms: m.medianMs, plan: m.plan };
       } catch (err) {
         if (!this.stoppedBy(err)) throw err;
@@ -763,6 +890,7 @@ class Advisor {
   ): Promise<void> {
     const { bestVariant, bestIndex, estimates } = choice;
     const { chosen, measurements, beforeMeasured, combined, asWrittenBeforeMs } = outcome;
+    if (outcome.sampleReport) advice.sampleCopy = outcome.sampleReport;
     throwIfAborted(this.signal);
     const siblings = await this.siblings(chosen, whatIf, setup.statementOf);
     advice.suggestions = chosen
@@ -852,7 +980,7 @@ class Advisor {
         if (m.failed.length > 0) continue;
         measurements.set(candidateKey(f), {
           method: 'measured',
-          where: this.session.label,
+          where: this.on.label,
           timeBeforeMs: fm.timeBeforeMs,
           timeAfterMs: m.medianMs,
           samplesBeforeMs: fm.samplesBeforeMs,

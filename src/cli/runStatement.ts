@@ -7,7 +7,6 @@ import { openSession } from '../core/db/openSession';
 import type { SessionTarget } from '../core/db/openSession';
 import { dashboardDemoFiles } from '../core/demo/dashboardDemo';
 import { explainAndOptimize } from '../core/pipeline/explainAndOptimize';
-import { defaultLedgerPath, OwnScanLedger, planScans, recordOwnScans } from '../core/db/ownScans';
 import { rewriteNamedParameters } from '../core/sql/namedParameters';
 import { loadParser } from '../core/sql/parser';
 import { checkSyntax } from '../core/sql/splitStatements';
@@ -99,8 +98,7 @@ export async function runStatement(
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
     });
-    // The scans this EXPLAIN ANALYZE made, so `pg-tuner health` does not count them as the application's.
-    await recordOwnScans(new OwnScanLedger(defaultLedgerPath(io.env)), session, planScans(result.plan));
+    // The session records the scans this EXPLAIN ANALYZE made (ownScans.ts), for `pg-tuner health`.
     return result;
   });
 }

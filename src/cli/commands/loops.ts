@@ -27,7 +27,6 @@ import type { CommandIo } from '../io';
 import { sessionTarget } from '../runStatement';
 import { applyOrmLoops, formatOrmLoop, ormLoopMarkdown, ormLoopReports, type OrmLoopReport } from './ormLoops';
 import { stopText } from '../../core/advice/nPlusOne/measureLoop';
-import { defaultLedgerPath, OwnScanLedger, recordOwnScans } from '../../core/db/ownScans';
 
 const scriptExtensions = new Set(['.ts', '.js', '.tsx', '.jsx', '.mjs', '.cjs', '.mts', '.cts']);
 /** Dependencies and build output: the loops worth changing are in the sources. */
@@ -360,10 +359,8 @@ export async function loopsCommand(request: CliRequest, io: CommandIo): Promise<
         },
         onProgress: (p) => io.note(`  ${measuring}: ${p.message}`),
       });
+      // The scans our measurements made are recorded by the session (ownScans.ts), for `pg-tuner health`.
       if (session) {
-        // The scans our measurements made, so `pg-tuner health` does not count them as the application's.
-        const ledger = new OwnScanLedger(defaultLedgerPath(io.env));
-        for (const a of advice) if (a.measurement) await recordOwnScans(ledger, session, a.measurement.scans);
         if (advice.some((a) => a.measurement?.stoppedBy === 'cancelled'))
           io.note('Cancelled: showing the best result measured so far.');
       }

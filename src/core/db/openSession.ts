@@ -2,6 +2,7 @@
 import type { DatabaseSession } from './session';
 import { PgSession, type ServerAddress } from './pgSession';
 import { openEmbeddedDatabase, type EmbeddedDatabaseOptions, type SqlFile } from './embeddedDatabase';
+import { defaultLedgerPath, OwnScanLedger } from './ownScans';
 
 export type SessionTarget =
   | ({ kind: 'server' } & ServerAddress)
@@ -19,6 +20,12 @@ export interface OpenSessionOptions {
   connectTimeoutMs?: number;
   /** A server session whose connection broke (dropped, or no answer in time) calls this once. */
   onBroken?: () => void;
+  /**
+   * Where a server session records the table scans of our own runs of statements (every EXPLAIN ANALYZE and
+   * measurement transaction, whoever asks for it), so `health` does not count them as the application's: by
+   * default the user's ledger (defaultLedgerPath); false: nowhere (a session that only reads statistics).
+   */
+  ownScans?: OwnScanLedger | false;
 }
 
 export async function openSession(target: SessionTarget, options: OpenSessionOptions = {}): Promise<DatabaseSession> {
@@ -30,6 +37,7 @@ export async function openSession(target: SessionTarget, options: OpenSessionOpt
         log: options.log,
         connectTimeoutMs: options.connectTimeoutMs,
         onBroken: options.onBroken,
+        ownScans: options.ownScans === false ? undefined : (options.ownScans ?? new OwnScanLedger(defaultLedgerPath())),
       });
     }
     case 'embedded':

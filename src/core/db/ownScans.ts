@@ -101,6 +101,142 @@ export function planScans(plan: Plan): TableScans[] {
   return [...byTable.values()];
 }
 
+/** One node of EXPLAIN's FORMAT JSON output, as far as the scan counts need it. */
+interface RawPlanNode {
+  'Node Type'?: unknown;
+  'Relation Name'?: unknown;
+  Schema?: unknown;
+  'Actual Loops'?: unknown;
+  'Actual Rows'?: unknown;
+  'Rows Removed by Filter'?: unknown;
+  Plans?: unknown;
+}
+
+/** The root nodes of EXPLAIN (FORMAT JSON) text, or none when it is not a plan we can read. */
+function rawRoots(planJson: string): RawPlanNode[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(planJson);
+  } catch {
+    return [];
+  }
+  const entries = Array.isArray(parsed) ? parsed : [parsed];
+  const roots: RawPlanNode[] = [];
+  for (const e of entries) {
+    const plan = (e as { Plan?: unknown } | null)?.Plan;
+    if (plan && typeof plan === 'object') roots.push(plan as RawPlanNode);
+  }
+  return roots;
+}
+
+/**
+ * The scans an EXPLAIN ANALYZE's JSON text shows, per table, counted as planScans() counts them: each scan node's
+ * loops, which include the parallel workers that ran it, its rows per loop times its loops.
+ */
+export function explainJsonScans(planJson: string): TableScans[] {
+  const byTable = new Map<string, TableScans>();
+  const walk = (node: RawPlanNode): void => {
+    const type = node['Node Type'];
+    const loops = numberField(node['Actual Loops']);
+    const name = node['Relation Name'];
+    const seq = type === 'Seq Scan';
+    if (typeof name === 'string' && loops > 0 && (seq || type === 'Index Scan' || type === 'Index Only Scan')) {
+      const schema = typeof node.Schema === 'string' ? node.Schema : '';
+      const key = `${schema}.${name}`;
+      const entry = byTable.get(key) ?? { schema, name, seqScans: 0, seqRowsRead: 0, indexScans: 0 };
+      if (seq) {
+        entry.seqScans += loops;
+        // Actual Rows and Rows Removed by Filter are per loop.
+        entry.seqRowsRead += (numberField(node['Actual Rows']) + numberField(node['Rows Removed by Filter'])) * loops;
+      } else entry.indexScans += loops;
+      byTable.set(key, entry);
+    }
+    if (Array.isArray(node.Plans)) for (const child of node.Plans) walk(child as RawPlanNode);
+  };
+  for (const root of rawRoots(planJson)) walk(root);
+  return [...byTable.values()];
+}
+
+/**
+ * What a plan's scans hold beyond the leader's own counts of the same statement (pg_stat_xact_user_tables across
+ * it): the parallel workers' part, which the leader's transaction does not see. Tables match by name, and by schema
+ * when the plan names it (VERBOSE).
+ */
+export function beyondLeader(plan: readonly TableScans[], leader: readonly TableScans[]): TableScans[] {
+  const out: TableScans[] = [];
+  for (const p of plan) {
+    const mine = leader.filter((l) => l.name === p.name && (p.schema === '' || l.schema === p.schema));
+    const sum = (field: 'seqScans' | 'seqRowsRead' | 'indexScans'): number => mine.reduce((n, l) => n + l[field], 0);
+    const extra = {
+      schema: p.schema,
+      name: p.name,
+      seqScans: Math.max(0, p.seqScans - sum('seqScans')),
+      seqRowsRead: Math.max(0, p.seqRowsRead - sum('seqRowsRead')),
+      indexScans: Math.max(0, p.indexScans - sum('indexScans')),
+    };
+    if (extra.seqScans > 0 || extra.seqRowsRead > 0 || extra.indexScans > 0) out.push(extra);
+  }
+  return out;
+}
+
+/** Our statements that build an index, whose table scan parallel workers may share. */
+export function buildsIndex(sql: string): boolean {
+  return /^\s*(?:create\s+(?:unique\s+)?index|reindex)\b/i.test(sql);
+}
+
+/** Participants of one parallel build at most (the leader and max_parallel_maintenance_workers). */
+const maxBuildParticipants = 64;
+/** A leader that read this close to all of the table's tuples built alone. */
+const aloneTolerance = 0.005;
+
+/**
+ * What the parallel workers of an index build scanned, estimated from the leader's part (`leader`: this
+ * transaction's counts across the build). A build reads the whole table once, shared evenly between the leader and
+ * its workers, each counting a sequential scan of its own that pg_stat_xact_user_tables does not show: the table's
+ * tuples (pg_class.reltuples, which the build has just set) less the leader's rows are the workers' rows, and the
+ * tuples over the leader's rows the participants (a guess: the split is not even when a worker starts late, and the
+ * rows are what the health check weighs). A build that ran alone read all of them and adds nothing.
+ */
+export async function parallelBuildShare(tx: Queryable, leader: readonly TableScans[]): Promise<TableScans[]> {
+  const out: TableScans[] = [];
+  for (const t of leader) {
+    if (t.seqScans < 1 || t.seqRowsRead <= 0) continue;
+    const [row] = await tx.query<{ tuples: number }>(
+      `SELECT c.reltuples::float8 AS tuples FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+      [t.schema, t.name],
+    );
+    const tuples = row?.tuples ?? 0;
+    if (!(tuples > 0)) continue;
+    // Alone, the leader reads every tuple (dead ones too, which reltuples leaves out): less means workers shared.
+    const perScan = t.seqRowsRead / t.seqScans;
+    if (perScan >= tuples * (1 - aloneTolerance)) continue;
+    const workers = Math.max(1, Math.min(maxBuildParticipants, Math.round(tuples / perScan)) - 1);
+    out.push({
+      schema: t.schema,
+      name: t.name,
+      seqScans: workers * t.seqScans,
+      seqRowsRead: Math.max(0, tuples * t.seqScans - t.seqRowsRead),
+      indexScans: 0,
+    });
+  }
+  return out;
+}
+
+/** Adds up scans of the same table. */
+export function sumScans(...lists: ReadonlyArray<readonly TableScans[]>): TableScans[] {
+  const out = new Map<string, TableScans>();
+  for (const list of lists)
+    for (const t of list) {
+      const e = out.get(keyOf(t)) ?? { schema: t.schema, name: t.name, seqScans: 0, seqRowsRead: 0, indexScans: 0 };
+      e.seqScans += t.seqScans;
+      e.seqRowsRead += t.seqRowsRead;
+      e.indexScans += t.indexScans;
+      out.set(keyOf(t), e);
+    }
+  return [...out.values()].filter((t) => t.seqScans > 0 || t.seqRowsRead > 0 || t.indexScans > 0);
+}
+
 function numberField(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
@@ -131,16 +267,17 @@ export function defaultLedgerPath(env: NodeJS.ProcessEnv = process.env): string 
   return join(dir, 'own-scans.json');
 }
 
+/** The query of databaseKey (one text column), also read by a server session as it connects. */
+export const databaseKeySql = `SELECT coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), 'local') || ':' ||
+            pg_catalog.current_setting('port') || '/' || d.datname::text || '#' || d.oid::text
+     FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()`;
+
 /**
  * Names the server and database a session is on, the same from the CLI and the editor whatever label the
  * connection has: address, port, database name and oid (a database dropped and made again is another one).
  */
 export async function databaseKey(session: Queryable): Promise<string> {
-  const [row] = await session.query<{ key: string }>(
-    `SELECT coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), 'local') || ':' ||
-            pg_catalog.current_setting('port') || '/' || d.datname::text || '#' || d.oid::text AS key
-     FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()`,
-  );
+  const [row] = await session.query<{ key: string }>(`SELECT (${databaseKeySql}) AS key`);
   return row.key;
 }
 

@@ -13,6 +13,7 @@ import { defaultStatementTimeoutMs } from './explainRunner';
 import { SerialSession } from './serialSession';
 import { tagged } from './tunerTag';
 import { rollbackAndUnlock } from './nonTransactional';
+import { databaseKeySql, type OwnScanLedger } from './ownScans';
 
 export type { ServerAddress } from './connectionConfig';
 
@@ -23,6 +24,8 @@ export interface PgSessionConfig extends ServerAddress {
   log?: (line: string) => void;
   /** Called once when the connection breaks (dropped, or no answer within the bound): the owner may reconnect. */
   onBroken?: () => void;
+  /** Where the scans of our own EXPLAIN ANALYZE and measurement transactions are recorded (ownScans.ts); none: not. */
+  ownScans?: OwnScanLedger;
 }
 
 /** How long closing a connection may wait for the server's goodbye before the socket is destroyed. */
@@ -79,8 +82,15 @@ export class PgSession extends SerialSession {
     private readonly where: string,
     log: ((line: string) => void) | undefined,
     private readonly onBroken: (() => void) | undefined,
+    ownScans: { ledger: OwnScanLedger; database: string } | undefined,
   ) {
-    super({ label, target: where, closedMessage: `The session to ${label} is closed.`, log });
+    super({
+      label,
+      target: where,
+      closedMessage: `The session to ${label} is closed.`,
+      log,
+      recordScans: ownScans && ((scans) => ownScans.ledger.record(ownScans.database, scans)),
+    });
     client.on('error', (err) => {
       // An idle connection that the server drops emits 'error'; remember it instead of crashing.
       this.breakWith(connectionError(err, this.errorContext()));
@@ -159,13 +169,18 @@ export class PgSession extends SerialSession {
         throw connectionError(err, context);
       }
       let backendPid: number;
+      let databaseKey: string;
       try {
+        // The ledger's name for this server and database comes in the same round trip.
         const pidRows = await within(
-          client.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid'),
+          client.query<{ pid: number; key: string }>(
+            `SELECT pg_catalog.pg_backend_pid() AS pid, (${databaseKeySql}) AS key`,
+          ),
           connectTimeoutMs,
         );
         if (!pidRows) throw noAnswerError(target, connectTimeoutMs);
         backendPid = pidRows.rows[0].pid;
+        databaseKey = pidRows.rows[0].key;
       } catch (err) {
         await endWithin(client, endWithinMs);
         throw connectionError(err, context);
@@ -174,7 +189,8 @@ export class PgSession extends SerialSession {
       config.log?.(
         `[${label}] connected in ${(performance.now() - started).toFixed(1)} ms (backend pid ${backendPid}, sslmode=${plan.sslmode}: ${tls})`,
       );
-      return new PgSession(client, clientConfig, backendPid, label, target, config.log, config.onBroken);
+      const ownScans = config.ownScans && { ledger: config.ownScans, database: databaseKey };
+      return new PgSession(client, clientConfig, backendPid, label, target, config.log, config.onBroken, ownScans);
     }
     // planConnection always gives at least one attempt, and the last one returns or throws.
     throw new Error('no connection attempt');

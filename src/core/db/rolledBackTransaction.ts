@@ -10,6 +10,16 @@ import { rollbackAndUnlock, walkSettings, walkSettingsUndone } from './nonTransa
 import { requireNothingKept } from './sideEffectCheck';
 import { highestParam, requireSafeForExplain } from './statementSafety';
 import type { TransactionOptions, TransactionScope } from './session';
+import {
+  beyondLeader,
+  buildsIndex,
+  explainJsonScans,
+  parallelBuildShare,
+  readTransactionScans,
+  scansBetween,
+  sumScans,
+  type TableScans,
+} from './ownScans';
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new TunerError('cancelled', 'Cancelled.');
@@ -31,13 +41,27 @@ export function transactionTimeouts(options: TransactionOptions = {}): {
   };
 }
 
+/**
+ * `recordScans`, when given, receives the table scans the transaction made (ownScans.ts): this backend's
+ * pg_stat_xact_user_tables counts from after BEGIN to before ROLLBACK (every statement in between: the user's
+ * statement run or explained with ANALYZE, index builds, row comparisons), plus what parallel workers scanned,
+ * which the leader's counts leave out: what each EXPLAIN ANALYZE plan shows beyond the leader's counts across it,
+ * and an estimate for each index build. A transaction left aborted by an error cannot be read: its scans go unrecorded.
+ */
 export async function runRolledBack<T>(
   runner: StatementRunner,
   work: (tx: TransactionScope) => Promise<T>,
   options: TransactionOptions = {},
+  recordScans?: (scans: TableScans[]) => void,
 ): Promise<T> {
   const { signal } = options;
   throwIfAborted(signal);
+  const ownQuery = {
+    query: async <R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> =>
+      (await runner.run(sql, params)) as R[],
+  };
+  /** The parallel workers' scans, which the transaction's own counts do not hold. */
+  const workers: TableScans[][] = [];
   // Each user statement is checked once per transaction (a measurement runs it several times).
   // `run`: executed (checked for everything reached) or only planned (for what the planner itself may run);
   // a statement checked as run needs no check as planned.
@@ -56,7 +80,11 @@ export async function runRolledBack<T>(
     },
     query: async <R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> => {
       throwIfAborted(signal);
-      return (await runner.run(sql, params)) as R[];
+      if (!recordScans || !buildsIndex(sql)) return (await runner.run(sql, params)) as R[];
+      const start = await readTransactionScans(ownQuery);
+      const rows = (await runner.run(sql, params)) as R[];
+      workers.push(await parallelBuildShare(ownQuery, scansBetween(start, await readTransactionScans(ownQuery))));
+      return rows;
     },
     explainJson: async (sql: string, explainOptions: string, params?: unknown[]): Promise<string> => {
       throwIfAborted(signal);
@@ -83,21 +111,37 @@ export async function runRolledBack<T>(
       if (generic) requireSafeForExplain(sql, { analyze: false });
       await checkStatement(sql, analyze);
       const prefix = explainOptions.trim() === '' ? 'FORMAT JSON' : `${explainOptions}, FORMAT JSON`;
+      const counting = recordScans && analyze;
+      const start = counting ? await readTransactionScans(ownQuery) : [];
       const rows = await runner.run(`EXPLAIN (${prefix}) ${sql}`, values, {
         jsonAsText: true,
         mode: generic ? 'single-simple' : 'extended',
       });
       const value = rows[0]?.['QUERY PLAN'];
-      return typeof value === 'string' ? value : JSON.stringify(value);
+      const json = typeof value === 'string' ? value : JSON.stringify(value);
+      if (counting) {
+        const leader = scansBetween(start, await readTransactionScans(ownQuery));
+        workers.push(beyondLeader(explainJsonScans(json), leader));
+      }
+      return json;
     },
   };
+  let before: TableScans[] | undefined;
   await runner.run('BEGIN');
   try {
     const timeouts = transactionTimeouts(options);
     await runner.run(`SET LOCAL statement_timeout = ${timeouts.statementTimeoutMs}`);
     await runner.run(`SET LOCAL lock_timeout = ${timeouts.lockTimeoutMs}`);
+    if (recordScans) before = await readTransactionScans(ownQuery);
     return await work(scope);
   } finally {
+    if (recordScans && before) {
+      try {
+        recordScans(sumScans(scansBetween(before, await readTransactionScans(ownQuery)), ...workers));
+      } catch {
+        // An aborted transaction (the work failed): its scans cannot be read and go unrecorded.
+      }
+    }
     // Always: nothing built here may survive, and a failed statement leaves the transaction aborted; session
     // advisory locks, which ROLLBACK keeps, are released too.
     await runner.run(rollbackAndUnlock, undefined, { mode: 'script' });

@@ -18,6 +18,7 @@ import { loggingRunner, runExplain } from './explainRunner';
 import { type Row, type RunOptions, type StatementRunner } from './statementRunner';
 import { readCatalog, readServerInfo } from './catalogQueries';
 import { rejectOnAbort, statementError, type ErrorContext } from './databaseErrors';
+import { explainJsonScans, type TableScans } from './ownScans';
 
 /** A chain of promises, so explain() and query() calls on one connection never interleave. */
 class SerialQueue {
@@ -36,6 +37,12 @@ export interface SerialSessionNames {
   /** The message of the error a call on a closed session throws. */
   closedMessage: string;
   log: ((line: string) => void) | undefined;
+  /**
+   * Where the table scans of our own runs of statements go (ownScans.ts), so `health` does not count them as
+   * the application's: every EXPLAIN ANALYZE and every rolled-back transaction on this session reports here,
+   * whoever asked for it. None: nothing is recorded (the embedded database, whose statistics are all ours).
+   */
+  recordScans?: (scans: TableScans[]) => void;
 }
 
 export abstract class SerialSession implements DatabaseSession {
@@ -47,9 +54,11 @@ export abstract class SerialSession implements DatabaseSession {
   private closed = false;
   private readonly target: string;
   private readonly closedMessage: string;
+  private readonly recordScans: ((scans: TableScans[]) => void) | undefined;
 
   protected constructor(names: SerialSessionNames) {
     this.label = names.label;
+    this.recordScans = names.recordScans;
     this.target = names.target;
     this.closedMessage = names.closedMessage;
     this.runner = loggingRunner(
@@ -95,12 +104,16 @@ export abstract class SerialSession implements DatabaseSession {
   async explain(request: ExplainRequest): Promise<ExplainResult> {
     this.ensureOpen();
     const server = await this.serverInfo();
-    const task = this.queue.run(() =>
-      this.explainInTurn(
+    const task = this.queue.run(async () => {
+      const result = await this.explainInTurn(
         () => runExplain({ runner: this.runner, server, errorContext: this.errorContext() }, request),
         request.signal,
-      ),
-    );
+      );
+      // The plan says what the statement scanned (parallel workers included); a plan without ANALYZE ran nothing.
+      if (this.recordScans && request.analyze && !request.genericPlan)
+        this.recordScans(explainJsonScans(result.planJson));
+      return result;
+    });
     return rejectOnAbort(task, request.signal);
   }
 
@@ -127,7 +140,7 @@ export abstract class SerialSession implements DatabaseSession {
   inTransaction<T>(work: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T> {
     this.ensureOpen();
     return this.queue
-      .run(() => runRolledBack(this.runner, work, options))
+      .run(() => runRolledBack(this.runner, work, options, this.recordScans))
       .catch((err: unknown) => {
         // The timeouts in force, so a timeout's message names its value.
         throw err instanceof TunerError

@@ -43,10 +43,7 @@ export const measureRoundTrips: CommandFactory = (ctx) => async (uri: unknown, o
           statementTimeoutMs: active.kind === 'server' ? active.setting.statementTimeoutMs : undefined,
           onProgress: (p) => progress.report({ message: p.message }),
         });
-        // The scans the measurement made, so the health report does not count them as the application's.
-        const { defaultLedgerPath, OwnScanLedger, recordOwnScans } = await import('../../core/db/ownScans');
-        const ledger = new OwnScanLedger(defaultLedgerPath());
-        for (const a of advices) if (a.measurement) await recordOwnScans(ledger, session, a.measurement.scans);
+        // The scans the measurement made are recorded by the session (ownScans.ts), for the health report.
         return advices;
       },
     );

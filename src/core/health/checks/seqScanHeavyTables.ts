@@ -90,7 +90,7 @@ ORDER BY s.seq_tup_read DESC`,
     const notes =
       onlyOurs.length > 0
         ? [
-            `Not reported: sequential scans of ${onlyOurs.join(', ')} were pg-tuner's own measurements (loops --measure, EXPLAIN ANALYZE); without them the table is under the thresholds.`,
+            `Not reported: sequential scans of ${onlyOurs.join(', ')} were pg-tuner's own (its EXPLAIN ANALYZE runs, timed measurements and what-if index builds); without them the table is under the thresholds.`,
           ]
         : [];
     return { findings, notes };

@@ -1,9 +1,9 @@
 /**
- * Opening a workspace with a SQL file → the first plan on the embedded default (issue 13, item 5), in the real
- * editor: the workbench shows the workspace, queries.sql is opened from the explorer (this activates the
- * extension, whose background start of the embedded database begins once the file is in view), and "Explain
- * and Optimize" is run as soon as the editor's menu offers it; the clock stops when the plan view shows the
- * plan's nodes. Also from the host's log: how long the embedded database took to start, and whether the
+ * Opening a workspace with schema files and a SQL file → the first plan on the embedded default (issue 13, item 5),
+ * in the real editor: the clock starts when the browser is sent to the workspace (the extension activates on a
+ * workspace holding schema folders and starts the embedded database in the background), queries.sql is opened
+ * from the explorer as soon as it is listed, and "Explain and Optimize" is run as soon as the editor's menu offers
+ * it; the clock stops when the plan view shows the plan's nodes. Also from the host's log: how long the embedded database took to start, and whether the
  * explain found it started. `npx tsx bench/extension/firstEmbeddedPlan.ts` prints the rows alone.
  */
 import { EditorHandle, openEditor } from '../../test/e2e/codeServer';
@@ -13,6 +13,10 @@ import type { ExtensionFigure } from '../../test/helpers/extensionFigures';
 export const firstEmbeddedPlanTargetMs = 5_000;
 
 export interface FirstEmbeddedPlan {
+  /** The workspace opened (the browser sent to it) → the plan view shows the plan: the issue's figure. */
+  workspaceToPlanMs: number;
+  /** The workspace opened → the explorer lists queries.sql (VS Code's own start). */
+  workspaceToExplorerMs: number;
   /** The SQL file opened (explorer click) → the plan view shows the plan. */
   openToPlanMs: number;
   /** The SQL file opened → Explain and Optimize chosen (the menu offers it once the extension is active). */
@@ -37,6 +41,7 @@ export async function benchFirstEmbeddedPlan(): Promise<FirstEmbeddedPlan> {
     const row = ed.page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'queries.sql' });
     await row.first().waitFor({ timeout: 60_000 });
     const t0 = performance.now();
+    const workspaceToExplorerMs = t0 - opened.openedAt;
     const wall0 = Date.now();
     await ed.openFile('queries.sql', 'LIMIT 100');
     await ed.activated();
@@ -52,6 +57,8 @@ export async function benchFirstEmbeddedPlan(): Promise<FirstEmbeddedPlan> {
     failed = false;
     const activated = ed.logLines().find((l) => /activated in [\d.]+ ms/.test(l)) ?? '';
     return {
+      workspaceToPlanMs: openToPlanMs + workspaceToExplorerMs,
+      workspaceToExplorerMs,
       openToPlanMs,
       openToCommandMs,
       embeddedStartMs: Number(/ready in (\d+) ms/.exec(ready)?.[1]),
@@ -65,8 +72,9 @@ export async function benchFirstEmbeddedPlan(): Promise<FirstEmbeddedPlan> {
 export function firstEmbeddedPlanFigures(m: FirstEmbeddedPlan): ExtensionFigure[] {
   return [
     {
-      label: 'open a SQL file in a newly opened workspace → first plan on the embedded default (explain run at once)',
-      value: `${m.openToPlanMs.toFixed(0)} ms (extension activated at ${m.openToActivatedMs.toFixed(0)} ms, explain chosen at ${m.openToCommandMs.toFixed(0)} ms; embedded database started in ${m.embeddedStartMs} ms)`,
+      label:
+        'open a workspace with schema files → first plan on the embedded default (queries.sql opened and explained at once)',
+      value: `${m.workspaceToPlanMs.toFixed(0)} ms (explorer shown at ${m.workspaceToExplorerMs.toFixed(0)} ms; then the file opened → plan ${m.openToPlanMs.toFixed(0)} ms: ${m.openToActivatedMs <= 0 ? 'extension already active' : `extension active at ${m.openToActivatedMs.toFixed(0)} ms`}, explain chosen at ${m.openToCommandMs.toFixed(0)} ms; embedded database started in ${m.embeddedStartMs} ms)`,
       target: `≤ ${firstEmbeddedPlanTargetMs} ms`,
     },
   ];

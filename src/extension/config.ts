@@ -38,6 +38,10 @@ export class TunerConfig {
     return (this.cfg.get<string>('embedded.statsFile') ?? defaultSettings.embeddedStatsFile).trim();
   }
 
+  get embeddedStartWhen(): 'workspaceOpens' | 'sqlInView' {
+    return this.cfg.get<string>('embedded.startWhen') === 'sqlInView' ? 'sqlInView' : defaultSettings.embeddedStartWhen;
+  }
+
   get staticDiagnostics(): boolean {
     return this.cfg.get<boolean>('diagnostics.static') ?? defaultSettings.staticDiagnostics;
   }

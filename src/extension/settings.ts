@@ -37,6 +37,8 @@ export interface TunerSettings {
   embeddedScale: number;
   /** Workspace-relative pg-tuner stats file (`pg-tuner stats export`) that shapes the generated rows, when it exists. */
   embeddedStatsFile: string;
+  /** When the embedded database starts in the background: as the workspace opens (it holds schema files), or once SQL is in view. */
+  embeddedStartWhen: 'workspaceOpens' | 'sqlInView';
   staticDiagnostics: boolean;
   adviceAfterExplain: boolean;
   adviceMigrationFolder: string;
@@ -50,6 +52,7 @@ export const defaultSettings: TunerSettings = {
   embeddedGenerateData: 'auto',
   embeddedScale: 20_000,
   embeddedStatsFile: '.pgtuner/stats.json',
+  embeddedStartWhen: 'workspaceOpens',
   staticDiagnostics: true,
   adviceAfterExplain: true,
   adviceMigrationFolder: '',

@@ -59,7 +59,7 @@ export function startTuner(extension: vscode.ExtensionContext, entry: EntryTimin
       ...registerStaticChecks(ctx.diagnostics, ctx.config, ctx.log),
       ...createConnectionStatusItem(ctx.connections),
       // After the status bar: its "starting…" shows from the first moment.
-      ...registerEmbeddedWarmup(ctx.connections),
+      ...registerEmbeddedWarmup(ctx.connections, ctx.config),
       ...registerTopQueriesView(ctx),
       ...registerNPlusOneChecks(ctx),
       ...registerOrmNPlusOneChecks(ctx),

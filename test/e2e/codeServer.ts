@@ -82,6 +82,8 @@ export async function startEditor(options: {
   name: string;
   settings?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** Paths of the sample workspace left out of the copy (e.g. its schema folders, so nothing activates the extension). */
+  omit?: string[];
 }): Promise<RunningEditor> {
   const port = await freePort();
   // Per process: two suites running at once (a developer and CI on one machine) must not share a profile.
@@ -90,6 +92,7 @@ export async function startEditor(options: {
   rmSync(workDir, { recursive: true, force: true });
   rmSync(workspace, { recursive: true, force: true });
   cpSync(join(repoRoot, 'test/e2e-workspace'), workspace, { recursive: true });
+  for (const path of options.omit ?? []) rmSync(join(workspace, path), { recursive: true, force: true });
   const { pid } = await startCodeServer({
     entry: options.entry,
     port,
@@ -293,9 +296,14 @@ export class EditorHandle {
  * the workbench in the shared browser. For mocha suites use `useEditor`; this is for callers without mocha hooks
  * (a benchmark). `close(keepFiles)` stops it all again.
  */
-export async function openEditor(
-  options: EditorOptions,
-): Promise<{ editor: RunningEditor; page: Page; vsix: string; close(keepFiles?: boolean): Promise<void> }> {
+export async function openEditor(options: EditorOptions): Promise<{
+  editor: RunningEditor;
+  page: Page;
+  vsix: string;
+  /** performance.now() when the browser was sent to the workspace (the user opened it). */
+  openedAt: number;
+  close(keepFiles?: boolean): Promise<void>;
+}> {
   mkdirSync(artifactsDir, { recursive: true });
   const { vsix, entry } = await sharedInstall();
   const b = await acquireBrowser();
@@ -319,9 +327,10 @@ export async function openEditor(
     if (options.clipboard)
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(editor.url).origin });
     page = await context.newPage();
+    const openedAt = performance.now();
     await page.goto(editor.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    return { editor, page, vsix, close };
+    return { editor, page, vsix, openedAt, close };
   } catch (err) {
     await close(true);
     throw err;

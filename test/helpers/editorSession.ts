@@ -85,7 +85,9 @@ export class EditorSession {
     let editor: RunningEditor | undefined;
     try {
       browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
-      editor = await startEditor({ entry, vsix, name });
+      // Without the schema folders: the extension activates on a workspace holding them (and starts the embedded
+      // database), and these sessions measure the activation by their first command, on plan files alone.
+      editor = await startEditor({ entry, vsix, name, omit: ['schema', 'seed'] });
       const paths = writePlanFiles(editor.workspace, planSizes);
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
       await page.goto(editor.url);

@@ -14,6 +14,11 @@ export interface WorkspaceSqlFiles {
 
 const exclude = '**/{node_modules,.git,dist,out,.vscode-test}/**';
 
+/** Whether the workspace holds any schema file (the embedded database's source), found without reading it. */
+export async function hasSchemaFiles(config: TunerConfig): Promise<boolean> {
+  return (await vscode.workspace.findFiles(config.embeddedSchemaGlob, exclude, 1)).length > 0;
+}
+
 export async function readWorkspaceSqlFiles(
   config: TunerConfig,
   token?: vscode.CancellationToken,

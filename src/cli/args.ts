@@ -53,6 +53,8 @@ export interface CliRequest {
   allowWhatIf?: boolean;
   /** advise: judge indexes for the statement as written only, not also for its proven rewrites. */
   asWritten?: boolean;
+  /** advise --sample-copy[=fraction]: build and time the candidates on sample copies of the tables (temporary tables). */
+  sampleCopy?: { fraction?: number };
   /**
    * advise --workload: one index set for many statements, from the .sql files of `paths`, or (no paths) from
    * pg_stat_statements' `top` statements by total time, with values from the statements in `valuesFrom`.
@@ -155,6 +157,11 @@ Index advice (advise):
   --allow-what-if          The --url server is not production: build candidate indexes in rolled-back
                            transactions and time them (always done on the embedded database; never on a
                            read-only connection). Without it, server figures are estimates only.
+  --sample-copy[=<share>]  Build and time the candidates on a sample copy of the tables (temporary tables of
+                           the connection, VACUUM ANALYZEd; default 0.1 = 10 % of each table over 10,000 rows,
+                           the children of sampled parents kept together): no lock on your tables beyond
+                           reading them. Says how the ratio on the sample carries to the full tables (an
+                           estimate). With --allow-what-if on a --url server.
   --as-written             Judge indexes for the statement as written only. By default the rewrite advisor's
                            proven rewrites are judged too, and the best form with its index wins.
   --workload [dir|file…]   One index set for a workload: the statements of the .sql files given, or without
@@ -264,6 +271,7 @@ const options = {
   workload: { type: 'boolean' },
   top: { type: 'string' },
   'values-from': { type: 'string', multiple: true },
+  'sample-copy': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof options;
@@ -287,6 +295,7 @@ const allowed: Record<CommandName, OptionName[]> = {
     'values-from',
     'markdown',
     'out',
+    'sample-copy',
   ],
   rewrite: [
     'file',
@@ -368,6 +377,8 @@ for (const command of ['advise', 'rewrite', 'explain', 'report', 'check'] as con
 /** `--generate-data` takes an optional value: alone it must not swallow the next argument (the SQL). */
 function generateDataFlag(arg: string): string {
   if (arg === '--generate-data') return '--generate-data=on';
+  // The same for --sample-copy: alone it means the default share.
+  if (arg === '--sample-copy') return '--sample-copy=default';
   if (arg === '--no-generate-data') return '--generate-data=off';
   return arg;
 }
@@ -385,6 +396,16 @@ function generateDataOptions(
   if (!Number.isInteger(rows) || rows < 1 || rows > 10_000_000)
     throw new UsageError(`--generate-data takes a row count from 1 to 10m (e.g. 50000 or 50k), not "${text}".`);
   return { ...out, generateData: 'on', scale: rows };
+}
+
+/** `0.1`, `10%`: the share of each large table --sample-copy copies, in (0, 1]; `default`: the advisor's. */
+function sampleShare(text: string): number | undefined {
+  if (text === 'default') return undefined;
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(text.trim());
+  const share = m ? Number(m[1]) / (m[2] === '%' ? 100 : 1) : NaN;
+  if (!(share > 0 && share <= 1))
+    throw new UsageError(`--sample-copy takes a share of each table from 0 to 1 (e.g. 0.1 or 10%), not "${text}".`);
+  return share;
 }
 
 const severities: Severity[] = ['info', 'warning', 'critical'];
@@ -466,6 +487,8 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
     case 'advise':
       request.allowWhatIf = values['allow-what-if'] === true;
       if (values.workload) {
+        if (values['sample-copy'] !== undefined)
+          throw new UsageError('--sample-copy is for one statement, not --workload.');
         request.workload = adviseWorkloadArgs(values, positionals);
         break;
       }
@@ -473,6 +496,7 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
         throw new UsageError('--top, --values-from, --markdown and --out go with --workload for advise.');
       request.sql = sqlSource(values.file, positionals, command);
       request.asWritten = values['as-written'] === true;
+      if (values['sample-copy'] !== undefined) request.sampleCopy = { fraction: sampleShare(values['sample-copy']) };
       break;
     case 'explain':
       request.sql = sqlSource(values.file, positionals, command);

@@ -60,11 +60,14 @@ export function formatIndexAdvice(advice: IndexAdvice, c: Colours, rewrites: rea
   out.push(
     `Measurement: ${advice.measurement.done ? `real indexes built and timed in rolled-back transactions${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}` : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}; figures are estimates only`}`,
   );
+  // Built on a sample copy: what was copied, the ratio there, and how it carries to the full tables (an estimate).
+  if (advice.sampleCopy)
+    for (const line of [advice.sampleCopy.summary, ...advice.sampleCopy.limitations]) out.push(`Sample copy: ${line}`);
   const b = advice.best;
   if (b) {
     const time =
       b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined
-        ? `, measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})`
+        ? `, measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})${advice.sampleCopy ? ' on the sample copy' : ''}`
         : '';
     out.push(
       `Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${time}`,
@@ -87,6 +90,8 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
       'Estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).',
     );
   }
+  if (request.sampleCopy && target.kind === 'server' && !request.allowWhatIf)
+    io.note('--sample-copy goes with --allow-what-if: nothing is built on this server, so nothing is copied.');
   const params = db.params.length > 0 ? db.params : undefined;
   const { indexes: advice, chosen } = await withSession(target, async (session) => {
     const options = {
@@ -94,6 +99,7 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
       params,
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
+      sampleCopy: request.sampleCopy,
       // On stderr, so the advice on stdout stays clean; builds take minutes on a large table.
       onProgress: (p: AdviseProgress) =>
         io.note(

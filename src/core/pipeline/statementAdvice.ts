@@ -23,6 +23,8 @@ export interface StatementAdviceOptions {
   siblings?: string[];
   statementTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Build and time index candidates on sample copies of the tables (no lock on them): see adviseIndexes. */
+  sampleCopy?: AdviseIndexesOptions['sampleCopy'];
   /** Called before each step, for progress. */
   onStep?: (step: AdviceStep) => void;
 }
@@ -57,6 +59,14 @@ export async function adviseStatement(
   if (!best || !partner) return { rewrites, indexes };
   const chosenIndexes = indexes.suggestions.filter((s) => best.indexNames.includes(s.candidate.name));
   if (chosenIndexes.length === 0) return { rewrites, indexes };
+  if (options.sampleCopy) {
+    // Measuring the rewrite with its index builds the index on the tables themselves: not what was asked for.
+    return {
+      rewrites,
+      indexes,
+      combinationNote: `${best.indexNames.join(' + ')} was measured on a sample copy; the rewrite and the index are not measured together, which would build the index on your tables.`,
+    };
+  }
   if (!options.allowMeasuredWhatIf || !session.inTransaction) {
     if (!chosen) return { rewrites, indexes };
     return {
@@ -114,6 +124,7 @@ export async function adviseIndexesWithRewrites(
     statementTimeoutMs: options.statementTimeoutMs,
     signal: options.signal,
     onProgress: options.onProgress,
+    sampleCopy: options.sampleCopy,
   });
   const best = indexes.best;
   return { indexes, chosen: best ? rewriteOf(best.appliesTo, rewrites) : undefined };

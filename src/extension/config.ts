@@ -55,6 +55,13 @@ export class TunerConfig {
     return (this.cfg.get<string>('advice.migrationFolder') ?? defaultSettings.adviceMigrationFolder).trim();
   }
 
+  /** `{ fraction }` when index candidates are to be built on sample copies of the tables, else undefined. */
+  get adviseSampleCopy(): { fraction: number } | undefined {
+    if (!(this.cfg.get<boolean>('advise.sampleCopy') ?? defaultSettings.adviseSampleCopy)) return undefined;
+    const f = this.cfg.get<number>('advise.sampleCopyFraction') ?? defaultSettings.adviseSampleCopyFraction;
+    return { fraction: typeof f === 'number' && f > 0 && f <= 1 ? f : defaultSettings.adviseSampleCopyFraction };
+  }
+
   async addConnection(setting: ConnectionSetting): Promise<void> {
     const list = this.cfg.inspect<unknown>('connections');
     const current = sanitizeConnections(list?.globalValue);

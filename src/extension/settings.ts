@@ -42,6 +42,9 @@ export interface TunerSettings {
   staticDiagnostics: boolean;
   adviceAfterExplain: boolean;
   adviceMigrationFolder: string;
+  /** Build and time index candidates on sample copies of the tables (no lock on them), and the share copied. */
+  adviseSampleCopy: boolean;
+  adviseSampleCopyFraction: number;
 }
 
 export const defaultSettings: TunerSettings = {
@@ -56,6 +59,8 @@ export const defaultSettings: TunerSettings = {
   staticDiagnostics: true,
   adviceAfterExplain: true,
   adviceMigrationFolder: '',
+  adviseSampleCopy: false,
+  adviseSampleCopyFraction: 0.1,
 };
 
 /** Keeps well-formed entries only: a hand-edited settings.json must not break the extension. */

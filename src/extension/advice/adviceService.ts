@@ -105,6 +105,7 @@ export class AdviceService implements vscode.Disposable {
             signal,
             params: target.params,
             statementTimeoutMs,
+            sampleCopy: ctx.config.adviseSampleCopy,
             onStep: (step) => {
               throwIfAborted(signal);
               progress.report({ message: stepMessage[step] });

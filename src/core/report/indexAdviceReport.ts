@@ -137,12 +137,15 @@ export function renderIndexAdviceMarkdown(
   if (b) {
     const time =
       b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined
-        ? `; measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})`
+        ? `; measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})${advice.sampleCopy ? ' on the sample copy' : ''}`
         : '';
     out.push(
       `- **Best combination:** ${b.indexNames.map(markdownCode).join(' + ')} with ${markdownInline(`${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`)}`,
     );
   }
+  // Built on a sample copy: what was copied, the ratio there, and how it carries to the full tables (an estimate).
+  for (const line of advice.sampleCopy ? [advice.sampleCopy.summary, ...advice.sampleCopy.limitations] : [])
+    out.push(`- **Sample copy:** ${markdownInline(line)}`);
   out.push('');
   if (advice.suggestions.length === 0) out.push('No index to suggest.', '');
   advice.suggestions.forEach((s, i) => out.push(...suggestionMarkdown(s, i + 1, rewrites)));

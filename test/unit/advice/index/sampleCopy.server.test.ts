@@ -11,6 +11,7 @@ import { createDatabase } from '../../../helpers/testDatabase';
 import { PgSession } from '../../../../src/core/db/pgSession';
 import { adviseIndexes } from '../../../../src/core/advice/index/adviseIndexes';
 import { indexBody } from '../../../../src/core/advice/index/indexDdl';
+import { renderIndexAdviceMarkdown } from '../../../../src/core/report/indexAdviceReport';
 import { dashboardSchemaSql, vacuumStatements } from './advisorData';
 
 const database = 'advise_sample_copy_test';
@@ -100,6 +101,10 @@ describe('adviseIndexes with a sample copy: no lock on the user’s tables', fun
     const check = report.checks.find((c) => c.index === s.candidate.name);
     assert.ok(check && check.sampleRatio > 1 && check.projectedAfterMs !== undefined, JSON.stringify(report.checks));
     if (hypopg) assert.equal(typeof check.sameShape, 'boolean');
+    // The Markdown report (report --advise, the editor) carries the same lines.
+    const markdown = renderIndexAdviceMarkdown(advice);
+    assert.ok(markdown.includes(`- **Sample copy:** ${report.summary.slice(0, 40)}`), markdown);
+    assert.match(markdown, /\*\*Best combination:\*\*.* on the sample copy$/m);
     assert.deepEqual(await snapshot(other), before);
   });
 

@@ -27,6 +27,7 @@ import type { ErrorContext } from '../reportError';
 import { prepareStatement, withSession } from '../runStatement';
 import { offerPreAggregate, type PreAggregateAdvice } from '../../core/advice/preAggregate/adviseMaterializedView';
 import { preAggregateLines, preAggregateMarkdown } from '../../core/advice/preAggregate/preAggregateText';
+import { offerSummaryTable, type SummaryTableAdvice } from '../../core/advice/preAggregate/adviseSummaryTable';
 
 /** Rows as aligned columns: the first left-aligned, the others right-aligned. */
 function columns(rows: string[][]): string {
@@ -122,6 +123,7 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
   const params = db.params.length > 0 ? db.params : undefined;
   let closest: DeclinedRule | undefined;
   let preAggregate: PreAggregateAdvice | undefined;
+  let summaryTable: SummaryTableAdvice | undefined;
   const rewrites = await withSession(target, async (session) => {
     const found = await adviseRewrites(session, sql, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal });
     if (request.withIndex) {
@@ -141,18 +143,22 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
       }
     }
     if (found.length === 0) closest = await closestRule(session, sql);
-    // Beyond the per-query floor: a materialized view of the child's aggregates, proven and measured, never kept.
+    // Beyond the per-query floor: a materialized view of the child's aggregates and a summary table kept by
+    // triggers, each proven and measured, never kept.
     const allowed = target.kind !== 'server' || request.allowWhatIf === true;
     const options = { params, statementTimeoutMs: db.timeoutMs, signal: io.signal };
     preAggregate = await offerPreAggregate(session, sql, allowed, options, (t) => io.note(t));
+    summaryTable = await offerSummaryTable(session, sql, allowed, options, (t) => io.note(t));
     return found;
   });
-  if (request.json) io.out(`${JSON.stringify({ sql, rewrites, closestRule: closest, preAggregate }, null, 2)}\n`);
+  const offers = [preAggregate, summaryTable].filter((a): a is PreAggregateAdvice => a !== undefined);
+  if (request.json)
+    io.out(`${JSON.stringify({ sql, rewrites, closestRule: closest, preAggregate, summaryTable }, null, 2)}\n`);
   else if (request.markdown)
-    io.out(renderRewriteMarkdown(rewrites, sql) + (preAggregate ? `\n${preAggregateMarkdown(preAggregate)}` : ''));
+    io.out(renderRewriteMarkdown(rewrites, sql) + offers.map((a) => `\n${preAggregateMarkdown(a)}`).join(''));
   else {
     io.out(formatRewrites(rewrites, io.colours, closest));
-    if (preAggregate) io.out(`\n${preAggregateLines(preAggregate).join('\n')}\n`);
+    for (const a of offers) io.out(`\n${preAggregateLines(a).join('\n')}\n`);
   }
   return exitCodes.ok;
 }

@@ -8,40 +8,26 @@
  * changed, set NULL, the max/min rows of groups deleted, rows inserted for parents with and without rows) and a
  * refresh. ROLLBACK: the database is as it was.
  *
- * The trigger-maintained summary table (always fresh) is not offered: min/max need a recomputation of the
- * group on every delete or update of its extreme row, and proving that trigger code for every form is work
- * left for later; the view is recomputed whole, so every aggregate of the family is exact after a refresh.
+ * The other form, a summary table kept by triggers (always fresh, a cost on every write), is adviseSummaryTable.ts;
+ * both are proven with preAggregateProof.ts.
  */
-import type { DatabaseSession, TransactionScope } from '../../db/session';
+import type { DatabaseSession } from '../../db/session';
 import { readTableShapes, isUniqueKey, shapeOf } from '../../db/tableShapes';
 import type { RunFigures } from '../rewriteSuggestion';
-import { figuresOf, sampleOf, type RunSample } from '../rewrite/verifyRewrite';
+import { figuresOf, type RunSample } from '../rewrite/verifyRewrite';
 import { median } from '../../median';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
-import { columnsIn } from '../../sql/ast';
 import { formatMs, formatRatio } from '../../text/formatNumbers';
-import {
-  buildPreAggregate,
-  matchPreAggregate,
-  tablesOf,
-  type PreAggregateForm,
-  type PreAggregateMatch,
-} from './preAggregateForm';
+import { buildPreAggregate, matchPreAggregate, tablesOf, type PreAggregateForm } from './preAggregateForm';
+import type { SummaryTableAdvice } from './adviseSummaryTable';
+import { compare, explainSample, randomWrites, readChildColumns, type PreAggregateCheck } from './preAggregateProof';
 
-/** One comparison of the two forms. */
-export interface PreAggregateCheck {
-  when: 'current data' | 'after random writes';
-  originalRows: number;
-  rewrittenRows: number;
-  /** Rows of the original missing from the rewrite, and the other way round (EXCEPT ALL). */
-  missing: number;
-  extra: number;
-  /** Compared in order (the statement has an ORDER BY) and the order was the same. */
-  ordered?: boolean;
-  same: boolean;
-}
+export type { PreAggregateCheck } from './preAggregateProof';
 
-export interface PreAggregateAdvice {
+/** A pre-aggregated form: the materialized view (refreshed) or the summary table kept by triggers (always fresh). */
+export type PreAggregateAdvice = MaterializedViewAdvice | SummaryTableAdvice;
+
+export interface MaterializedViewAdvice {
   kind: 'materialized-view';
   title: string;
   viewName: string;
@@ -76,152 +62,6 @@ export interface PreAggregateOptions {
   seed?: number;
 }
 
-interface ChildColumn {
-  name: string;
-  notNull: boolean;
-  hasDefault: boolean;
-  generated: boolean;
-}
-
-const columnQuery = `SELECT a.attname AS name, a.attnotnull AS "notNull",
-  (a.atthasdef OR a.attidentity <> '') AS "hasDefault", a.attgenerated <> '' AS generated
-FROM pg_catalog.pg_attribute a
-WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`;
-
-function tableSql(item: { relname: string; schemaname?: string }): string {
-  return item.schemaname
-    ? `${quoteIdentifier(item.schemaname)}.${quoteIdentifier(item.relname)}`
-    : quoteIdentifier(item.relname);
-}
-
-/** Most rows fetched for the ordered comparison, as verifyRewrite's default. */
-const orderedRowLimit = 10_000;
-
-/** The comparison of verifyRewrite, inside the transaction that holds the view. */
-async function compare(
-  tx: TransactionScope,
-  when: PreAggregateCheck['when'],
-  original: string,
-  rewritten: string,
-  ordered: boolean,
-  params: unknown[],
-): Promise<PreAggregateCheck> {
-  const p = params.length > 0 ? params : undefined;
-  const count = async (sql: string): Promise<number> =>
-    Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${sql}) t`, p))[0].n);
-  const except = async (a: string, b: string): Promise<number> =>
-    Number((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ((${a}) EXCEPT ALL (${b})) d`, p))[0].n);
-  const check: PreAggregateCheck = {
-    when,
-    originalRows: await count(original),
-    rewrittenRows: await count(rewritten),
-    missing: await except(original, rewritten),
-    extra: await except(rewritten, original),
-    same: false,
-  };
-  check.same = check.originalRows === check.rewrittenRows && check.missing === 0 && check.extra === 0;
-  if (ordered && check.same) {
-    // A long result is compared in order on its first rows (a subquery's rows come in its ORDER BY's order).
-    const capped = (sql: string): string =>
-      check.originalRows > orderedRowLimit ? `SELECT * FROM (${sql}) t LIMIT ${orderedRowLimit}` : sql;
-    const rows = async (sql: string): Promise<string[]> =>
-      (await tx.query<Record<string, unknown>>(capped(sql), p)).map((r) =>
-        JSON.stringify(Object.values(r), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-      );
-    const a = await rows(original);
-    const b = await rows(rewritten);
-    check.ordered = a.length === b.length && a.every((r, i) => r === b[i]);
-    check.same = check.ordered;
-  }
-  return check;
-}
-
-/** Runs `sql` under a savepoint: a write the data refuses (a constraint) is undone and reported, not fatal. */
-async function write(tx: TransactionScope, label: string, sql: string): Promise<string> {
-  await tx.checkStatement(sql);
-  await tx.query('SAVEPOINT pg_tuner_pre_aggregate');
-  try {
-    const n = Number(
-      (await tx.query<{ n: number }>(`WITH w AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM w`))[0].n,
-    );
-    await tx.query('RELEASE SAVEPOINT pg_tuner_pre_aggregate');
-    return `${label}: ${n} row${n === 1 ? '' : 's'}`;
-  } catch (e) {
-    await tx.query('ROLLBACK TO SAVEPOINT pg_tuner_pre_aggregate');
-    return `${label}: refused by the data (${e instanceof Error ? e.message : String(e)})`;
-  }
-}
-
-/** The random writes: every way a row can enter, leave or move between the view's groups. */
-async function randomWrites(
-  tx: TransactionScope,
-  m: PreAggregateMatch,
-  columns: ChildColumn[],
-  uniqueColumns: Set<string>,
-  k: number,
-): Promise<string[]> {
-  const child = tableSql(m.child);
-  const parent = tableSql(m.parent);
-  const fk = quoteIdentifier(m.childKey);
-  const pk = quoteIdentifier(m.parentKey);
-  const someRows = `ctid IN (SELECT ctid FROM ${child} ORDER BY random() LIMIT ${k})`;
-  const someParent = `(SELECT ${pk} FROM ${parent} ORDER BY random() LIMIT 1)`;
-  const childless = `(SELECT p.${pk} FROM ${parent} p WHERE NOT EXISTS (SELECT 1 FROM ${child} c WHERE c.${fk} = p.${pk}) ORDER BY random() LIMIT 1)`;
-  const out: string[] = [];
-  for (let i = 0; i < 3; i++)
-    out.push(
-      await write(tx, 'move rows to another group', `UPDATE ${child} SET ${fk} = ${someParent} WHERE ${someRows}`),
-    );
-  out.push(
-    await write(tx, 'move rows to a parent without rows', `UPDATE ${child} SET ${fk} = ${childless} WHERE ${someRows}`),
-  );
-  // The columns the filter and the aggregates read: swapped with another row's value, or set NULL.
-  const read = new Set<string>();
-  for (const path of columnsIn(m.childFilter)) if (path.length === 2) read.add(path[1]);
-  const used = new Set<string>();
-  for (const c of m.columns) if (c.argColumn) used.add(c.argColumn);
-  for (const name of new Set([...read, ...used])) {
-    const col = columns.find((c) => c.name === name);
-    // A key column keeps its values (a copy would collide); count(id) still moves with its row.
-    if (!col || col.generated || name === m.childKey || uniqueColumns.has(name)) continue;
-    const q = quoteIdentifier(name);
-    out.push(
-      await write(
-        tx,
-        `change ${name}`,
-        `UPDATE ${child} SET ${q} = (SELECT x.${q} FROM ${child} x ORDER BY random() LIMIT 1) WHERE ${someRows}`,
-      ),
-    );
-    if (!col.notNull)
-      out.push(await write(tx, `set ${name} NULL`, `UPDATE ${child} SET ${q} = NULL WHERE ${someRows}`));
-  }
-  // The rows a min/max stands on, then any rows.
-  for (const name of used) {
-    if (!columns.some((c) => c.name === name)) continue;
-    const q = quoteIdentifier(name);
-    out.push(
-      await write(
-        tx,
-        `delete the max ${name} row of groups`,
-        `DELETE FROM ${child} WHERE ctid IN (SELECT DISTINCT ON (${fk}) ctid FROM ${child} WHERE ${q} IS NOT NULL ORDER BY ${fk}, ${q} DESC LIMIT ${k})`,
-      ),
-    );
-  }
-  out.push(await write(tx, 'delete rows', `DELETE FROM ${child} WHERE ${someRows}`));
-  // Copies of random rows (the key and the defaulted columns left to their defaults) into other groups.
-  const copied = columns.filter((c) => !c.generated && !c.hasDefault && c.name !== m.childKey);
-  const list = [fk, ...copied.map((c) => quoteIdentifier(c.name))].join(', ');
-  const values = (target: string): string =>
-    `INSERT INTO ${child} (${list}) SELECT ${[target, ...copied.map((c) => quoteIdentifier(c.name))].join(', ')} FROM ${child} WHERE ${someRows}`;
-  out.push(await write(tx, 'insert rows', values(someParent)));
-  out.push(await write(tx, 'insert rows for a parent without rows', values(childless)));
-  return out;
-}
-
-async function explainSample(tx: TransactionScope, sql: string, params: unknown[]): Promise<RunSample> {
-  return sampleOf(await tx.explainJson(sql, 'ANALYZE, BUFFERS', params.length > 0 ? params : undefined));
-}
-
 /**
  * The materialized view that answers `sql` from per-key aggregates, measured and proven on the session, or
  * undefined when the statement is outside the family (or the session cannot run a rolled-back transaction).
@@ -230,7 +70,7 @@ export async function adviseMaterializedView(
   session: DatabaseSession,
   sql: string,
   options: PreAggregateOptions = {},
-): Promise<PreAggregateAdvice | undefined> {
+): Promise<MaterializedViewAdvice | undefined> {
   const match = matchPreAggregate(sql);
   if (!match || !session.inTransaction) return undefined;
   const names = tablesOf(match);
@@ -240,13 +80,7 @@ export async function adviseMaterializedView(
   if (!childShape) return undefined;
   const uniqueColumns = new Set(childShape.uniqueKeys.flat());
   const form: PreAggregateForm = buildPreAggregate(match);
-  const columns = await session.query<Record<string, unknown>>(columnQuery, [names.child]);
-  const childColumns: ChildColumn[] = columns.map((c) => ({
-    name: String(c.name),
-    notNull: c.notNull === true,
-    hasDefault: c.hasDefault === true,
-    generated: c.generated === true,
-  }));
+  const childColumns = await readChildColumns(session, names.child);
   const params = options.params ?? [];
   const runs = Math.max(1, options.runs ?? 3);
   const original = sql.trim().replace(/;\s*$/, '');
@@ -319,15 +153,15 @@ export async function offerPreAggregate(
   allowed: boolean,
   options: PreAggregateOptions,
   note: (text: string) => void,
-): Promise<PreAggregateAdvice | undefined> {
+): Promise<MaterializedViewAdvice | undefined> {
   if (!matchPreAggregate(sql)) return undefined;
   if (!allowed) {
     note(
-      'Pre-aggregate: a materialized view could answer this statement; measuring it builds one in a rolled-back transaction: on a server, add --with-index --allow-what-if (never on production).',
+      'Pre-aggregate: a materialized view or a summary table kept by triggers could answer this statement; measuring them builds them in a rolled-back transaction: on a server, add --with-index --allow-what-if (never on production).',
     );
     return undefined;
   }
-  let advice: PreAggregateAdvice | undefined;
+  let advice: MaterializedViewAdvice | undefined;
   try {
     advice = await adviseMaterializedView(session, sql, options);
   } catch (e) {

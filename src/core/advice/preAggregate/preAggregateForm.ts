@@ -349,10 +349,13 @@ function orderIndex(m: PreAggregateMatch, viewName: string): string | undefined 
   return `CREATE INDEX ${quoteIdentifier(`${viewName}_order`)} ON ${quoteIdentifier(viewName)} (${keys.join(', ')});`;
 }
 
-/** The view, its index and the rewritten statement for a match. */
-export function buildPreAggregate(m: PreAggregateMatch): PreAggregateForm {
+/**
+ * The view, its index and the rewritten statement for a match. `relationName`: read another relation of the same
+ * rows and columns instead (the summary table kept by triggers, summaryTableForm.ts).
+ */
+export function buildPreAggregate(m: PreAggregateMatch, relationName?: string): PreAggregateForm {
   const C = m.child.qualifier;
-  const viewName = `${m.child.relname}_by_${m.childKey}_agg`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const viewName = relationName ?? `${m.child.relname}_by_${m.childKey}_agg`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const qView = quoteIdentifier(viewName);
   const qChild = quoteIdentifier(C);
   const qKey = quoteIdentifier(m.childKey);

@@ -14,6 +14,7 @@ import {
   describeAppliesTo,
   describeEstimate,
   describeMeasurement,
+  describeScreening,
   describeWriteOverhead,
   planSummary,
 } from '../../core/report/indexAdviceReport';
@@ -60,6 +61,8 @@ export function formatIndexAdvice(advice: IndexAdvice, c: Colours, rewrites: rea
   out.push(
     `Measurement: ${advice.measurement.done ? `real indexes built and timed in rolled-back transactions${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}` : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}; figures are estimates only`}`,
   );
+  const screening = describeScreening(advice);
+  if (screening) out.push(`Screening: ${screening}`);
   // Built on a sample copy: what was copied, the ratio there, and how it carries to the full tables (an estimate).
   if (advice.sampleCopy)
     for (const line of [advice.sampleCopy.summary, ...advice.sampleCopy.limitations]) out.push(`Sample copy: ${line}`);

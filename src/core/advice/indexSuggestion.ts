@@ -179,6 +179,25 @@ export interface BestCombination {
   timeAfterMs?: number;
 }
 
+/**
+ * Estimates first, builds last: every candidate family rated by its estimated cost (HypoPG: nothing built), and
+ * only the few that survive built and timed for real (in rolled-back transactions).
+ */
+export interface ScreeningSummary {
+  /** 'hypopg': hypothetical indexes; 'planner': each screened candidate was built in a rolled-back transaction. */
+  method: EstimateMethod;
+  /** Candidates the rules generated (those an existing index covers left out). */
+  candidates: number;
+  /** Their families: table, access method and leading key. */
+  families: number;
+  /** Rated alone by their estimated cost. */
+  screened: number;
+  /** The greedy choice and the candidates of other families estimated close to it. */
+  survivors: number;
+  /** Built and timed for real (0 when building is not allowed). */
+  built: number;
+}
+
 export interface IndexAdvice {
   sql: string;
   /** Kept suggestions, most gain first. */
@@ -189,6 +208,8 @@ export interface IndexAdvice {
   /** Whether real indexes were built (in rolled-back transactions) to measure, and if not, why. */
   measurement: { done: boolean; reason?: string };
   best?: BestCombination;
+  /** How the candidates were narrowed down before any build; absent when nothing could rate them. */
+  screening?: ScreeningSummary;
   /** Set when the candidates were built and timed on a sample copy of the tables (`advise --sample-copy`). */
   sampleCopy?: SampleCopyReport;
 }

@@ -24,6 +24,24 @@ export function describeEstimate(s: IndexSuggestion): string | undefined {
   return `${by}: cost ${formatCost(e.costBefore)} → ${formatCost(e.costAfter)} (${formatRatio(e.costBefore, e.costAfter)}), ${e.usedInPlan ? 'the plan uses it' : 'the plan does not use it'}${size}`;
 }
 
+/**
+ * "31 candidates (9 families) rated by HypoPG (hypothetical indexes, nothing built to rate them); 2 survived; 3
+ * built and timed": how many were screened on estimates and how many built, the slow part on a large table.
+ */
+export function describeScreening(advice: IndexAdvice): string | undefined {
+  const s = advice.screening;
+  if (!s) return undefined;
+  const of =
+    s.screened < s.candidates ? `${formatCount(s.screened)} of ${formatCount(s.candidates)}` : formatCount(s.screened);
+  const families = `${formatCount(s.families)} famil${s.families === 1 ? 'y' : 'ies'}`;
+  const rated =
+    s.method === 'hypopg'
+      ? `${of} candidates (${families}) rated by HypoPG (hypothetical indexes, nothing built to rate them)`
+      : `${of} candidates (${families}) rated by the planner, each built in a rolled-back transaction to be planned`;
+  const built = advice.measurement.done || s.built > 0 ? `${formatCount(s.built)} built and timed` : 'none built';
+  return `${rated}; ${formatCount(s.survivors)} survived; ${built}`;
+}
+
 /** "measured on embedded (median of 3 runs, index built in a rolled-back transaction): 491 ms → 253 ms …". */
 export function describeMeasurement(s: IndexSuggestion): string | undefined {
   const m = s.measurement;
@@ -132,6 +150,7 @@ export function renderIndexAdviceMarkdown(
   out.push(
     `- **HypoPG:** ${markdownInline(advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'}, used to screen candidates` : (advice.hypopg.reason ?? 'not available'))}`,
     `- **Measurement:** ${markdownInline(advice.measurement.done ? `candidates were built for real in rolled-back transactions and timed${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}` : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`)}`,
+    ...(describeScreening(advice) ? [`- **Screening:** ${markdownInline(describeScreening(advice) ?? '')}`] : []),
   );
   const b = advice.best;
   if (b) {

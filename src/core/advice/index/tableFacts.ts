@@ -1,6 +1,7 @@
 /** Relation kinds and column types of the statement's tables, read from the catalog by our own query. */
 import type { DatabaseSession } from '../../db/session';
 import type { ColumnType } from './generateCandidates';
+import { qualifiedName } from './identifiers';
 
 export interface RelationShape {
   name: string;
@@ -30,6 +31,15 @@ LEFT JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END
 ORDER BY c.relname, a.attnum`;
 
+/**
+ * `schema.name` as StatementFacts spell it (unquoted: `Shop.Orders`) → text for to_regclass(), which folds an
+ * unquoted name to lower case (`"Shop"."Orders"`). A name that contains a dot itself is not told apart.
+ */
+export function regclassText(table: string): string {
+  const dot = table.lastIndexOf('.');
+  return dot < 0 ? qualifiedName(undefined, table) : qualifiedName(table.slice(0, dot), table.slice(dot + 1));
+}
+
 /** Shapes keyed by the table name as the statement wrote it; names that do not resolve are absent. */
 export async function readRelationShapes(
   session: DatabaseSession,
@@ -44,7 +54,7 @@ export async function readRelationShapes(
     column_name: string | null;
     data_type: string | null;
     btree: boolean | null;
-  }>(shapesQuery, [tables]);
+  }>(shapesQuery, [tables.map(regclassText)]);
   for (const r of rows) {
     let shape = out.get(r.name);
     if (!shape) {

@@ -276,7 +276,8 @@ class Advisor {
     const method = await this.whatIfMethod(setup.facts);
     advice.hypopg = method.hypo;
     if (!method.mayMeasure) advice.measurement = { done: false, reason: method.measureReason };
-    const whatIf = method.whatIf;
+    // Without HypoPG the screening builds every candidate: on the sample copy too, when one is asked for.
+    const whatIf = await this.onSampleWithoutHypopg(method.whatIf, setup);
     if (!whatIf) {
       this.notes.push({
         kind: 'measurement-skipped',
@@ -561,19 +562,13 @@ class Advisor {
     candidates: IndexCandidate[],
   ): Promise<Outcome> {
     if (!this.options.sampleCopy) return this.measureAll(setup, screening, choice, whatIf, candidates);
-    const sample = await this.openSample(setup, choice);
+    // Already open when the screening ran on it (no HypoPG); else made now for the forms that matter.
+    const opened = this.on.sample === undefined;
+    const sample = this.on.sample ?? (await this.openSample(setup, [choice.bestVariant, setup.variants[0]]));
     if (!sample) return this.measureAll(setup, screening, choice, whatIf, candidates);
-    const full = this.on;
-    this.on = {
-      session: this.session,
-      label: `${this.session.label} (sample copy, ${(sample.fraction * 100).toPrecision(2)} %)`,
-      candidate: (c) => sample.candidate(c),
-      statement: (s) => sample.statement(s),
-      sample,
-    };
+    this.useSample(sample);
     try {
       const outcome = await this.measureAll(setup, screening, choice, whatIf, candidates);
-      this.on = full;
       const sampleReport = await sampleCopyReport({
         session: this.session,
         sample,
@@ -588,17 +583,65 @@ class Advisor {
       });
       return { ...outcome, sampleReport };
     } finally {
-      this.on = full;
-      await sample.drop();
+      if (opened) await this.dropSample();
     }
   }
 
+  /** Builds and times on the copies from now on. */
+  private useSample(sample: SampleCopy): void {
+    this.on = {
+      session: this.session,
+      label: `${this.session.label} (sample copy, ${(sample.fraction * 100).toPrecision(2)} %)`,
+      candidate: (c) => sample.candidate(c),
+      statement: (s) => sample.statement(s),
+      sample,
+    };
+  }
+
+  /** Back to the tables themselves, the copies dropped. */
+  async dropSample(): Promise<void> {
+    const sample = this.on.sample;
+    this.on = { session: this.session, label: this.session.label, candidate: (c) => c, statement: (s) => s };
+    await sample?.drop();
+  }
+
   /**
-   * The sample copies of the tables the winning form (and the statement as written) read; undefined, with a
-   * note, when none can be made (then the tables themselves are used, as without the option).
+   * The planner's what-if (no HypoPG) builds each candidate it screens: with a sample copy asked for, it builds
+   * on the copies, and the forms' base costs are the copies' too, so that costs compare like with like. The
+   * copies stay for the measurements; adviseIndexes() drops them at the end.
    */
-  private async openSample(setup: Setup, choice: Choice): Promise<SampleCopy | undefined> {
-    const forms = [choice.bestVariant, setup.variants[0]];
+  private async onSampleWithoutHypopg(whatIf: WhatIf | undefined, setup: Setup): Promise<WhatIf | undefined> {
+    if (!this.options.sampleCopy || whatIf?.method !== 'planner') return whatIf;
+    const sample = await this.openSample(setup, setup.variants);
+    if (!sample) return whatIf;
+    this.useSample(sample);
+    const on = this.on;
+    const onCopies: WhatIf = {
+      method: 'planner',
+      plan: (indexes, statements, signal) =>
+        whatIf.plan(
+          indexes.map((c) => on.candidate(c)),
+          statements.map((s) => on.statement(s)),
+          signal,
+        ),
+    };
+    for (const v of setup.variants) {
+      const r = await onCopies.plan([], [v.statement], this.signal);
+      if (r.plans[0]) v.baseCost = cost(r.plans[0]);
+    }
+    this.notes.push({
+      kind: 'measurement-skipped',
+      message:
+        "HypoPG is unavailable: the candidates were screened by the planner with real indexes on the sample copy, so the estimated costs are the copy's, not the full tables'.",
+    });
+    return onCopies;
+  }
+
+  /**
+   * The sample copies of the tables `forms` read; undefined when none of them is a table (then nothing is built
+   * on a table anyway). A copy that cannot be made fails the advice: nothing is built on the tables instead.
+   */
+  private async openSample(setup: Setup, forms: Variant[]): Promise<SampleCopy | undefined> {
     const tables: Array<{ schema: string; name: string }> = [];
     for (const t of new Set(forms.flatMap((v) => tableKey(v.facts)))) {
       const shape = setup.shapes.get(t.includes('.') ? t.slice(t.lastIndexOf('.') + 1) : t);
@@ -1261,5 +1304,7 @@ export function adviseIndexes(
   sql: string,
   options: AdviseIndexesOptions,
 ): Promise<IndexAdvice> {
-  return new Advisor(session, sql, options).run();
+  const advisor = new Advisor(session, sql, options);
+  // The sample copies (temporary tables), when made, go at the end, whatever happened.
+  return advisor.run().finally(() => advisor.dropSample());
 }

@@ -185,4 +185,30 @@ describe('adviseIndexes with a sample copy: no lock on the user’s tables', fun
     );
     assert.deepEqual(await snapshot(other), before);
   });
+  it('without HypoPG the screening builds on the copies too: a writer’s open transaction blocks nothing', async () => {
+    // The last test of the file: it drops the extension. The planner's what-if then builds each candidate it rates.
+    if (hypopg) await session.execute('DROP EXTENSION hypopg');
+    const before = await snapshot(other);
+    await other.query('BEGIN');
+    await other.query("INSERT INTO users VALUES (10000001, 'w', 'w@example.com', 'active', '2024-06-01')");
+    await other.query("INSERT INTO orders VALUES (10000001, 1, '2024-06-01', 1.00, 'paid', NULL)");
+    let sampled;
+    try {
+      sampled = await adviseIndexes(session, userOrdersSql, {
+        allowMeasuredWhatIf: true,
+        sampleCopy: { fraction: 0.1 },
+      });
+    } finally {
+      await other.query('ROLLBACK');
+    }
+    assert.equal(sampled.hypopg.available, false);
+    assert.ok(sampled.suggestions[0]?.measurement, JSON.stringify(sampled.notes));
+    assert.equal(sampled.suggestions[0].candidate.table, 'orders');
+    assert.equal(sampled.suggestions[0].estimate?.method, 'planner');
+    assert.ok(
+      sampled.notes.some((n) => /screened by the planner with real indexes on the sample copy/.test(n.message)),
+    );
+    assert.match(sampled.sampleCopy?.summary ?? '', /Without HypoPG the plan on the full tables was not checked/);
+    assert.deepEqual(await snapshot(other), before);
+  });
 });

@@ -1,7 +1,7 @@
 /** filter-discards-most-rows: a node reads rows only to throw nearly all of them away in its Filter or Join Filter. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { conditionColumns } from './conditionColumns';
+import { indexKeyColumns } from './indexKeyOrder';
 import { formatCount, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { inclusiveShare, qualifiedTable, stringField } from './planFacts';
 import { insightsOfRanNodes } from './planIndex';
@@ -48,7 +48,10 @@ function insightFor(context: PlanRuleContext, node: PlanNode, removed: number, r
     { label: 'time (this node and below)', value: formatMsPlain(node.metrics.inclusiveTimeMs) },
   ];
   const table = qualifiedTable(node) ?? 'the table';
-  const columns = conditionColumns(condition);
+  const columns = indexKeyColumns(condition, {
+    alias: stringField(f, 'Alias'),
+    relation: stringField(f, 'Relation Name'),
+  });
   const columnList = columns.length > 0 ? columns.join(', ') : 'the filtered columns';
   const type = f['Node Type'];
   let explanation: string;

@@ -1,7 +1,7 @@
 /** seq-scan-large-table: a Seq Scan reads a large table to keep a small part of it. */
 import { nodeLabel, type PlanNode } from '../../plan/planNode';
 import type { Evidence, Insight, PlanRule, PlanRuleContext, Severity } from '../insight';
-import { conditionColumns } from './conditionColumns';
+import { indexKeyColumns } from './indexKeyOrder';
 import { formatCount, formatKb, formatMsPlain, formatPercent } from '../../text/formatNumbers';
 import { inclusiveShare, loops, numberField, qualifiedTable, stringField } from './planFacts';
 import { planIndex } from './planIndex';
@@ -96,7 +96,10 @@ function insightFor(context: PlanRuleContext, node: PlanNode, scan: LargeSeqScan
     evidence.push({ label: 'share of query time', value: formatPercent(share) });
   }
 
-  const columns = conditionColumns(filter);
+  const columns = indexKeyColumns(filter, {
+    alias: stringField(node.fields, 'Alias'),
+    relation: stringField(node.fields, 'Relation Name'),
+  });
   const columnList = columns.length > 0 ? columns.join(', ') : 'the filtered columns';
   const explanation =
     `PostgreSQL reads every row of ${table}${loops(node) > 1 ? ` (${formatCount(loops(node))} times)` : ''} and tests ` +

@@ -9,8 +9,15 @@
  */
 import * as vscode from 'vscode';
 import { rewriteByRef } from '../../core/advice/rewriteSuggestion';
-import { TunerError } from '../../core/errors';
-import type { AdviceStep } from '../../core/pipeline/statementAdvice';
+import type { AdviseIndexesOptions } from '../../core/advice/index/adviseIndexes';
+import { isCancelled, TunerError } from '../../core/errors';
+import type { AdviceStep, StatementAdviceOptions } from '../../core/pipeline/statementAdvice';
+import {
+  buildProgressMessage,
+  cancelledAdviceMessage,
+  stoppedEarlyPrefix,
+  type AdviceCancelPoint,
+} from '../../core/text/buildProgress';
 import { withSessionProgress } from '../connections/withSessionProgress';
 import type { AdviceRequest, TunerContext } from '../context';
 import {
@@ -86,6 +93,8 @@ export class AdviceService implements vscode.Disposable {
     const allowMeasuredWhatIf = active.kind === 'embedded' || !(active.setting.production || active.setting.readOnly);
     const statementTimeoutMs = active.kind === 'server' ? active.setting.statementTimeoutMs : undefined;
     const started = performance.now();
+    // Where a cancel finds the run, to say what it stopped (before any build there is no best so far).
+    const at: AdviceCancelPoint = { step: 'starting', buildsStarted: 0 };
     try {
       const advice = await withSessionProgress(
         ctx.connections,
@@ -99,7 +108,9 @@ export class AdviceService implements vscode.Disposable {
             combination: 'measuring the statement as written, the rewrite, the index and both together (rolled back)…',
           };
           const { adviseStatement } = await import('../../core/pipeline/statementAdvice');
-          const advised = await adviseStatement(session, statement.sql, {
+          // onProgress reaches the index advisor with the other options (adviseIndexesWithRewrites takes it):
+          // each build with the time left; Cancel then stops there and keeps the best measured so far.
+          const options: StatementAdviceOptions & Pick<AdviseIndexesOptions, 'onProgress'> = {
             siblings: await siblingStatements(document.getText(), statement),
             allowMeasuredWhatIf,
             signal,
@@ -107,10 +118,16 @@ export class AdviceService implements vscode.Disposable {
             statementTimeoutMs,
             sampleCopy: ctx.config.adviseSampleCopy,
             onStep: (step) => {
+              at.step = step;
               throwIfAborted(signal);
               progress.report({ message: stepMessage[step] });
             },
-          });
+            onProgress: (p) => {
+              at.buildsStarted = Math.max(at.buildsStarted, p.index);
+              progress.report({ message: buildProgressMessage(p) });
+            },
+          };
+          const advised = await adviseStatement(session, statement.sql, options);
           return {
             statement,
             connection,
@@ -141,15 +158,24 @@ export class AdviceService implements vscode.Disposable {
       return advice;
     } catch (err) {
       if (this.running === abort) this.running = undefined;
+      // The user's Cancel (a newer run or closing the extension aborts `abort` instead): say what it stopped.
+      if (isCancelled(err) && !abort.signal.aborted) {
+        ctx.log.info(`${action} cancelled (${at.step}, ${at.buildsStarted} candidate build(s) begun)`);
+        void vscode.window.showInformationMessage(cancelledAdviceMessage(action, at));
+        return undefined;
+      }
       await ctx.reportError(err, { action, connection });
       return undefined;
     }
   }
 
   private async announce(advice: StatementAdvice, document: vscode.TextDocument, always: boolean): Promise<void> {
-    const summary = adviceSummary(advice);
+    const found = adviceSummary(advice);
+    // Stopped by Cancel while building: the best measured so far, said as such.
+    const stopped = stoppedEarlyPrefix(advice.indexes?.measurement.reason);
+    const summary = { found: found.found, text: `${stopped}${found.text}` };
     if (!summary.found) {
-      if (always) void vscode.window.showInformationMessage(summary.text);
+      if (always || stopped !== '') void vscode.window.showInformationMessage(summary.text);
       else void vscode.window.setStatusBarMessage(summary.text, 8000);
       return;
     }

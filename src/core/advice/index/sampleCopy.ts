@@ -175,7 +175,7 @@ export function copyPlan(
     const current = via.get(e.child);
     if (!current || (rows.get(e.parent) ?? 0) > (rows.get(current.parent) ?? 0)) via.set(e.child, e);
   }
-  // A cycle of references (a → b → a) keeps no edge: each of its tables is sampled by itself.
+  // A cycle of references (a → b → a) loses the edge where it is found: one table is sampled, the rest follow it.
   for (const start of [...via.keys()]) {
     const seen = new Set<string>([start]);
     for (let at = via.get(start)?.parent; at !== undefined; at = via.get(at)?.parent) {

@@ -27,7 +27,10 @@ async function explainAndAdvise(
   request: CliRequest,
   io: CommandIo,
   errorContext: ErrorContext,
-): Promise<{ result: TuningResult; advice: Pick<MarkdownReportOptions, 'rewrites' | 'indexAdvice'> }> {
+): Promise<{
+  result: TuningResult;
+  advice: Pick<MarkdownReportOptions, 'rewrites' | 'indexAdvice' | 'preAggregate'>;
+}> {
   const db = request.database;
   const { sql, target } = await prepareStatement(request.sql ?? { kind: 'inline', text: '' }, db, io, errorContext);
   const allowMeasuredWhatIf = target.kind === 'embedded' || request.allowWhatIf === true;
@@ -51,9 +54,19 @@ async function explainAndAdvise(
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
       onStep: (step) => io.note(stepNote[step]),
+      preAggregate: {
+        howToAllow: 'pass --allow-what-if, never on production',
+        onMeasure: () =>
+          io.note(
+            'Pre-aggregate: building the summary in a rolled-back transaction, timing it, its refresh or write cost and the query over it…',
+          ),
+      },
     });
     if (advised.combinationNote) io.note(advised.combinationNote);
-    return { result, advice: { rewrites: advised.rewrites, indexAdvice: advised.indexes } };
+    return {
+      result,
+      advice: { rewrites: advised.rewrites, indexAdvice: advised.indexes, preAggregate: advised.preAggregate },
+    };
   });
 }
 

@@ -46,7 +46,9 @@ export interface Insight {
 export type AdviceRef =
   | { kind: 'index'; index: string }
   | { kind: 'rewrite'; rewrite: RewriteRef }
-  | { kind: 'rewrite-with-index'; rewrite: RewriteRef; indexes: string[] };
+  | { kind: 'rewrite-with-index'; rewrite: RewriteRef; indexes: string[] }
+  /** A pre-aggregation offer of the statement, by its kind (one offer per kind: materialized view, summary table). */
+  | { kind: 'pre-aggregate'; form: string };
 
 /** What a plan rule may look at. Only `plan` is always there. */
 export interface PlanRuleContext {

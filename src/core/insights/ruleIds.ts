@@ -59,6 +59,8 @@ export const adviceRuleIds = [
   'query-rewrite',
   /** A rewrite that is not a fix (unverified, not equivalent, not faster): information in the hover only. */
   'query-rewrite-info',
+  /** A summary kept beside the tables, proven and measured faster: its fix opens the DDL, never runs it. */
+  'pre-aggregate',
   /** An N+1 query loop in a .ts/.js file. */
   'n-plus-one-query',
 ] as const;
@@ -72,6 +74,7 @@ export const rewriteWithIndexRule = 'rewrite-with-index' satisfies AdviceRuleId;
 export const queryRewriteRule = 'query-rewrite' satisfies AdviceRuleId;
 export const rewriteInfoRule = 'query-rewrite-info' satisfies AdviceRuleId;
 export const nPlusOneRule = 'n-plus-one-query' satisfies AdviceRuleId;
+export const preAggregateRule = 'pre-aggregate' satisfies AdviceRuleId;
 
 /** The advice findings of a statement (an N+1 loop is a file's): the ones a new advice run replaces. */
 export const statementAdviceRuleIds: readonly AdviceRuleId[] = [
@@ -79,4 +82,5 @@ export const statementAdviceRuleIds: readonly AdviceRuleId[] = [
   rewriteWithIndexRule,
   queryRewriteRule,
   rewriteInfoRule,
+  preAggregateRule,
 ];

@@ -12,6 +12,7 @@ import { adviseRewrites } from '../advice/rewrite/adviseRewrites';
 import type { Rewrite } from '../advice/rewriteSuggestion';
 import type { DatabaseSession } from '../db/session';
 import { isCancelled } from '../errors';
+import { preAggregateStep, type PreAggregateOutcome, type PreAggregateStepOptions } from './preAggregateStep';
 
 export type AdviceStep = 'rewrites' | 'indexes' | 'combination';
 
@@ -27,6 +28,11 @@ export interface StatementAdviceOptions {
   sampleCopy?: AdviseIndexesOptions['sampleCopy'];
   /** Called before each step, for progress. */
   onStep?: (step: AdviceStep) => void;
+  /**
+   * Also try pre-aggregation (preAggregateStep.ts: the report and the editor): `howToAllow` says how to enable it
+   * where it may not build, `onMeasure` is called when its measurement starts (for progress).
+   */
+  preAggregate?: boolean | Pick<PreAggregateStepOptions, 'howToAllow' | 'onMeasure'>;
 }
 
 export interface AdvisedFigures {
@@ -39,9 +45,29 @@ export interface AdvisedFigures {
   combined?: Rewrite;
   /** Why the chosen rewrite was not measured with its index, when that failed or was not allowed. */
   combinationNote?: string;
+  /** Pre-aggregation, when asked for: the offer, or why it was not tried or is not offered. */
+  preAggregate?: PreAggregateOutcome;
 }
 
 export async function adviseStatement(
+  session: DatabaseSession,
+  sql: string,
+  options: StatementAdviceOptions,
+): Promise<AdvisedFigures> {
+  const advised = await rewritesAndIndexes(session, sql, options);
+  if (!options.preAggregate) return advised;
+  const { allowMeasuredWhatIf, params, statementTimeoutMs, signal } = options;
+  const preAggregate = await preAggregateStep(session, sql, {
+    ...(typeof options.preAggregate === 'object' ? options.preAggregate : {}),
+    allowMeasuredWhatIf,
+    params,
+    statementTimeoutMs,
+    signal,
+  });
+  return { ...advised, preAggregate };
+}
+
+async function rewritesAndIndexes(
   session: DatabaseSession,
   sql: string,
   options: StatementAdviceOptions,

@@ -25,6 +25,8 @@ import type { Rewrite } from '../advice/rewriteSuggestion';
 import { renderRewriteMarkdown } from './rewriteReport';
 import type { IndexAdvice } from '../advice/indexSuggestion';
 import { renderIndexAdviceMarkdown } from './indexAdviceReport';
+import type { PreAggregateOutcome } from '../pipeline/preAggregateStep';
+import { renderPreAggregateMarkdown } from './preAggregateReport';
 import { markdownCode, markdownInline, markdownLines, markdownText } from '../text/markdownText';
 import { capText } from '../text/displayName';
 
@@ -36,6 +38,8 @@ export interface MarkdownReportOptions {
   rewrites?: Rewrite[];
   /** The index advisor's suggestions, each with its DDL, reasoning, figures (and their method) and rollback. */
   indexAdvice?: IndexAdvice;
+  /** Pre-aggregation (a summary kept beside the tables): the offer, or why it was not tried or not offered. */
+  preAggregate?: PreAggregateOutcome;
 }
 
 /** How many hotspots the report lists; the tree in <details> has every node. */
@@ -275,6 +279,7 @@ export function renderMarkdownReport(result: TuningResult, options: MarkdownRepo
     sections.push(
       renderIndexAdviceMarkdown(options.indexAdvice, { withSql: false, rewrites: options.rewrites }).trimEnd(),
     );
+  if (options.preAggregate) sections.push(renderPreAggregateMarkdown(options.preAggregate).trimEnd());
   sections.push(treeSection(result.plan));
   return `${sections.join('\n\n')}\n`;
 }

@@ -12,6 +12,7 @@ import type { CodeFix, CodeFixProvider, FixInput } from '../fixes/codeFix';
 import { comparableIndex, comparableRewrite, indexCompareFix, rewriteCompareFix } from './adviceComparison';
 import {
   indexSuggestionRule,
+  preAggregateRule,
   queryRewriteRule,
   rewriteWithIndexRule,
   statementAdviceRuleIds,
@@ -19,6 +20,7 @@ import {
 import { indexPair, pairFix, plainIndexes } from './pairAdvice';
 import { indexDdlDocument, indexFixTitle } from './indexFix';
 import { isRewriteFix, rewriteFix } from './rewriteFix';
+import { preAggregateFixes } from './preAggregateFix';
 import type { AdviceStore, StatementAdvice } from './statementAdvice';
 
 // What the index fix's command receives is an argument type of the command table.
@@ -53,6 +55,7 @@ export function adviceFixes(advice: StatementAdvice): CodeFix[] {
   if (pair) fixes.push(pairFix(pair, advice.statement, fixes.length === 0));
   for (const r of advice.rewrites)
     if (isRewriteFix(r, advice.statement)) fixes.push(rewriteFix(r, advice.statement, false));
+  fixes.push(...preAggregateFixes(advice.preAggregate, advice.statement));
   return fixes;
 }
 
@@ -82,6 +85,8 @@ export function adviceFixProvider(store: AdviceStore): CodeFixProvider {
           ...pair.indexes.filter(comparableIndex).map((s) => indexCompareFix(advice, s)),
         ];
       }
+      if (input.ruleId === preAggregateRule && ref?.kind === 'pre-aggregate')
+        return preAggregateFixes(advice.preAggregate, advice.statement, true, ref.form);
       if (ref?.kind !== 'rewrite') return [];
       const rewrite = rewriteByRef(advice.rewrites, ref.rewrite);
       if (!rewrite) return [];

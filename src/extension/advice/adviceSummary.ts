@@ -10,6 +10,8 @@ import { msRange, shortMs, speedup } from './figures';
 import { indexPair, pairTitle, plainIndexes } from './pairAdvice';
 import { isRewriteFix } from './rewriteFix';
 import type { StatementAdvice } from './statementAdvice';
+import { offeredPreAggregates } from '../../core/pipeline/preAggregateStep';
+import { preAggregateFixTitle } from './preAggregateFix';
 
 /** "as written 185 ms → rewrite 53.2 ms, index 150 ms, both 12.0 ms (measured together, median of 3)". */
 export function jointSummary(c: RewriteCombination): string | undefined {
@@ -65,7 +67,10 @@ export function adviceSummary(advice: StatementAdvice): { found: boolean; text: 
   }
   if (others > 0)
     parts.push(`${others} unverified or not faster rewrite${others > 1 ? 's' : ''} (hover the statement)`);
-  if (indexes.length === 0 && fixes.length === 0 && !pair) {
+  // A summary beside the tables: its own ratio and cost (it is measured in its own run, as a ratio only).
+  const preAggregates = offeredPreAggregates(advice.preAggregate);
+  for (const a of preAggregates) parts.push(preAggregateFixTitle(a, advice.preAggregate?.embedded));
+  if (indexes.length === 0 && fixes.length === 0 && !pair && preAggregates.length === 0) {
     const why = advice.indexes?.notes.find((n) => n.kind !== 'hypopg-unavailable')?.message;
     const tail = others > 0 ? ` ${parts.join('; ')}.` : '';
     return {

@@ -6,12 +6,17 @@
 import type { MarkdownReportOptions } from '../../core/report/markdownReport';
 import type { TuningResult } from '../../core/pipeline/tuningResult';
 import { sameStatement, type StatementAdvice } from './statementAdvice';
+import { offeredPreAggregates } from '../../core/pipeline/preAggregateStep';
 
-export type ReportAdvice = Pick<MarkdownReportOptions, 'rewrites' | 'indexAdvice'>;
+export type ReportAdvice = Pick<MarkdownReportOptions, 'rewrites' | 'indexAdvice' | 'preAggregate'>;
 
 export function reportAdviceOptions(result: TuningResult, advice: StatementAdvice | undefined): ReportAdvice {
   if (!advice || !result.sql.trim() || sameStatement(advice.statement.sql) !== sameStatement(result.sql)) return {};
-  return { rewrites: advice.rewrites, indexAdvice: advice.indexes };
+  return {
+    rewrites: advice.rewrites,
+    indexAdvice: advice.indexes,
+    ...(advice.preAggregate ? { preAggregate: advice.preAggregate } : {}),
+  };
 }
 
 /** One line for the log: what of the advice went into the report. */
@@ -19,5 +24,11 @@ export function reportAdviceLine(options: ReportAdvice, connection: string | und
   if (!options.rewrites && !options.indexAdvice)
     return 'Report: no advice for this statement (run "Suggest Indexes and Rewrites" to add it)';
   const combined = options.rewrites?.filter((r) => r.combination).length ?? 0;
-  return `Report: ${options.rewrites?.length ?? 0} rewrite(s), ${options.indexAdvice?.suggestions.length ?? 0} index suggestion(s)${combined ? ', rewrite + index measured' : ''} from the advice on ${connection ?? '?'}`;
+  const pre = options.preAggregate;
+  const preText = !pre
+    ? ''
+    : offeredPreAggregates(pre).length > 0
+      ? ', pre-aggregation offered'
+      : ', pre-aggregation not offered';
+  return `Report: ${options.rewrites?.length ?? 0} rewrite(s), ${options.indexAdvice?.suggestions.length ?? 0} index suggestion(s)${combined ? ', rewrite + index measured' : ''}${preText} from the advice on ${connection ?? '?'}`;
 }

@@ -15,6 +15,8 @@ import {
 import { indexDescription, indexFigure, indexReasoningSections } from './indexFix';
 import { indexPair, pairFigures, pairTitle, plainIndexes, type IndexPair } from './pairAdvice';
 import { isRewriteFix, rewriteFixTitle, rewriteTimes, whyNotAFix, type AdvisedStatement } from './rewriteFix';
+import { preAggregateInsights } from './preAggregateFix';
+import type { PreAggregateOutcome } from '../../core/pipeline/preAggregateStep';
 
 export interface StatementAdvice {
   statement: AdvisedStatement;
@@ -26,6 +28,8 @@ export interface StatementAdvice {
   params?: unknown[];
   /** Why the rewrite the index advisor chose was not measured together with its index. */
   combinationNote?: string;
+  /** Pre-aggregation: the offer (proven, measured faster), or why it was not tried or is not offered. */
+  preAggregate?: PreAggregateOutcome;
 }
 
 export interface AdviceFinding {
@@ -198,6 +202,7 @@ export function adviceFindings(advice: StatementAdvice): AdviceFinding[] {
     ...advice.rewrites
       .filter((r) => r !== pair?.rewrite || isRewriteFix(r, advice.statement))
       .map((r) => rewriteInsight(r, advice.statement)),
+    ...preAggregateInsights(advice.preAggregate),
   ];
   return insights.map((insight) => ({ insight, range, statement }));
 }

@@ -73,6 +73,7 @@ describe('pg-tuner report --advise (test server)', function () {
       'Insights',
       'Rewrites',
       'Index advice',
+      'Pre-aggregate',
       'Plan',
     ]);
     assert.match(md, /^# Dashboard$/m);
@@ -117,6 +118,26 @@ describe('pg-tuner report --advise (test server)', function () {
     } else {
       assert.equal(best[2], 'the statement as written');
     }
+
+    // Beyond the per-query floor: the materialized view, proven and measured, with the trade-off in one line; not kept.
+    const pre = md.slice(md.indexOf('## Pre-aggregate'), md.indexOf('## Plan\n'));
+    assert.match(r.stderr, /Pre-aggregate: building the summary in a rolled-back transaction/);
+    assert.match(pre, /^\*\*Materialized view \w+: .*\*\* — equivalent$/m);
+    assert.match(
+      pre,
+      /^- Trade-off: reads [\d.]+ m?s instead of [\d.]+ m?s \([\d.]+× lower\); refresh takes [\d.]+ m?s, answers up to one refresh old\.$/m,
+    );
+    assert.match(
+      pre,
+      /^- Proof \(.*report_cli_test.*\): equivalent; current data: same rows .*; after random writes: same rows /m,
+    );
+    assert.match(pre, /^CREATE MATERIALIZED VIEW \w+ AS$/m);
+    assert.match(pre, /^CREATE UNIQUE INDEX \w+ ON \w+ /m);
+    assert.match(pre, /^REFRESH MATERIALIZED VIEW CONCURRENTLY \w+;?$/m);
+    assert.match(pre, /^-- rollback: DROP MATERIALIZED VIEW /m);
+    const view = /^CREATE MATERIALIZED VIEW (\w+) AS$/m.exec(pre)?.[1] ?? '';
+    assert.match(pre, new RegExp(`^-- the query over the view:\\n[\\s\\S]*\\b${view}\\b`, 'm'));
+    // pg_indexes lists a materialized view's indexes too: no index and no view left behind.
     assert.deepEqual(await indexNames(url), ['orders_pkey', 'users_pkey'], 'nothing left behind');
   });
 
@@ -132,12 +153,19 @@ describe('pg-tuner report --advise (test server)', function () {
       'Insights',
       'Rewrites',
       'Index advice',
+      'Pre-aggregate',
       'Plan',
     ]);
     assert.match(r.stdout, /^- \*\*Measurement:\*\* none \(.*\): figures are estimates only$/m);
     assert.doesNotMatch(r.stdout, /\(measured\)$/m);
     assert.doesNotMatch(r.stdout, /#### Rewrite \+ index/);
     assert.match(r.stdout, /^\| original EXCEPT ALL rewrite \| 0 rows \|$/m);
+    // Pre-aggregation builds a view: on a server only with --allow-what-if, said so.
+    assert.match(
+      r.stdout,
+      /^## Pre-aggregate\n\nNot tried: measuring it builds the summary .* in a rolled-back transaction, which this connection does not allow \(pass --allow-what-if, never on production\)\.$/m,
+    );
+    assert.doesNotMatch(r.stdout, /CREATE MATERIALIZED VIEW/);
     assert.deepEqual(await indexNames(url), ['orders_pkey', 'users_pkey']);
   });
 

@@ -47,6 +47,7 @@ const owner: Record<RuleId, 'plan rule' | 'sql rule' | 'statement advice' | 'n+1
   'rewrite-with-index': 'statement advice',
   'query-rewrite': 'statement advice',
   'query-rewrite-info': 'statement advice',
+  'pre-aggregate': 'statement advice',
   'n-plus-one-query': 'n+1 loop',
   'syntax-error': 'parser',
 };

@@ -30,6 +30,7 @@ import {
 import { statementAdviceRuleIds } from '../../core/insights/ruleIds';
 import { adviceFixProvider } from './adviceFixProvider';
 import { adviceSummary } from './adviceSummary';
+import { preAggregateLog, preAggregateProgress } from './preAggregateFix';
 import type { AdvisedStatement } from './rewriteFix';
 import { AdviceStore, adviceAnchor, adviceFindings, sameStatement, type StatementAdvice } from './statementAdvice';
 
@@ -126,6 +127,10 @@ export class AdviceService implements vscode.Disposable {
               at.buildsStarted = Math.max(at.buildsStarted, p.index);
               progress.report({ message: buildProgressMessage(p) });
             },
+            preAggregate: {
+              howToAllow: 'use a connection not marked production or read-only',
+              onMeasure: () => progress.report({ message: preAggregateProgress }),
+            },
           };
           const advised = await adviseStatement(session, statement.sql, options);
           return {
@@ -135,6 +140,7 @@ export class AdviceService implements vscode.Disposable {
             indexes: advised.indexes,
             params: target.params,
             combinationNote: advised.combinationNote,
+            preAggregate: advised.preAggregate,
           } satisfies StatementAdvice;
         },
         // A newer run aborts this one, as Cancel does.
@@ -149,6 +155,7 @@ export class AdviceService implements vscode.Disposable {
       );
       for (const note of advice.indexes?.notes ?? []) ctx.log.info(`  index advice: ${note.message}`);
       if (advice.combinationNote) ctx.log.info(`  rewrite + index: ${advice.combinationNote}`);
+      for (const line of preAggregateLog(advice.preAggregate)) ctx.log.info(`  ${line}`);
       if (document.isClosed || document.version !== version) {
         ctx.log.info(`${action}: the document changed meanwhile; the advice is not shown on it`);
         return advice;

@@ -35,6 +35,8 @@ import { writeResultJson } from '../formatJson';
 import { withSession } from '../runStatement';
 import { connectionNamed, type NamedConnection } from './connections';
 import { notOfferedReason } from '../../core/report/rewriteReport';
+import { preAggregateStep } from '../../core/pipeline/preAggregateStep';
+import { preAggregateAnswer } from './preAggregateAnswer';
 
 /** How the server was started: what it may use and what it may do. */
 export interface AgentToolContext {
@@ -402,11 +404,33 @@ export async function rewriteTool(
       (r) =>
         `- ${r.title}: ${r.measurement ? `${formatMs(r.measurement.before.timeMs)} → ${formatMs(r.measurement.after.timeMs)}` : ''}`,
     );
-    const summary =
+    // Beyond the per-query floor: a summary kept beside the tables, proven and measured; never created here.
+    const preAggregate = preAggregateAnswer(
+      await preAggregateStep(session, sql, {
+        allowMeasuredWhatIf: connection.kind === 'embedded' || ctx.allowWhatIf,
+        howToAllow: 'the server was not started with --allow-what-if',
+        params: paramsOf(input.params),
+        statementTimeoutMs: ctx.timeoutMs,
+        signal: ctx.signal,
+      }),
+    );
+    const summary = [
       rewrites.length === 0
         ? `No proven, measured rewrite (${notOffered.length} considered and not offered).`
-        : [`${rewrites.length} proven rewrite(s):`, ...lines].join('\n');
-    return { structured: { connection: connection.name, sql, caveats, rewrites, notOffered }, summary };
+        : [`${rewrites.length} proven rewrite(s):`, ...lines].join('\n'),
+      ...preAggregate.lines,
+    ].join('\n');
+    return {
+      structured: {
+        connection: connection.name,
+        sql,
+        caveats,
+        rewrites,
+        notOffered,
+        preAggregate: preAggregate.structured,
+      },
+      summary,
+    };
   });
 }
 

@@ -378,6 +378,30 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     assert.ok(rewrites.every((x) => x.verification === 'equivalent' && x.measurement !== undefined));
     assert.equal(agg.equivalence?.onlyInOriginal, 0);
     assert.ok(Array.isArray(r.notOffered));
+    // Pre-aggregation builds a view: not tried on a server unless the server may build what-if structures.
+    const pre = r.preAggregate as { offers: unknown[]; notTried?: string };
+    assert.deepEqual(pre.offers, []);
+    assert.match(pre.notTried ?? '', /does not allow \(the server was not started with --allow-what-if\)$/);
+  });
+
+  it('rewrite with --allow-what-if: the pre-aggregated form offered with its trade-off in one line; nothing created', async () => {
+    const before = await indexNames(url);
+    const raw = await call(writer, 'rewrite', { connection: 'shop', sql: dashboardQuery });
+    const r = raw.structuredContent ?? {};
+    const pre = r.preAggregate as {
+      offers: Array<{ tradeOff: string; text: string; advice: { kind: string; ddl: string[]; rewrittenSql: string } }>;
+    };
+    assert.equal(pre.offers.length, 1, JSON.stringify(r.preAggregate).slice(0, 800));
+    const [offer] = pre.offers;
+    assert.equal(offer.advice.kind, 'materialized-view');
+    assert.match(offer.tradeOff, /^reads [\d.]+ m?s instead of [\d.]+ m?s \([\d.]+× lower\); refresh takes [\d.]+ m?s/);
+    assert.match(offer.advice.ddl[0], /^CREATE MATERIALIZED VIEW /);
+    assert.match(offer.text, /DDL \(not run for you\):/);
+    assert.match(
+      raw.content[0]?.text ?? '',
+      /^Pre-aggregate \(not created; the DDL is text\): Materialized view \w+: .*: reads /m,
+    );
+    assert.deepEqual(await indexNames(url), before, 'no view or index left behind');
   });
 
   it('find_loops: the N+1 loop with its single query and diff; the file is not changed', async () => {

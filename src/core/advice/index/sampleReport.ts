@@ -127,7 +127,7 @@ export async function sampleCopyReport(input: SampleReportInput): Promise<Sample
 function summaryOf(r: SampleCopyReport): string {
   const parts: string[] = [];
   parts.push(
-    `Built and timed on a ${(r.fraction * 100).toPrecision(2)} % sample copy (temporary tables of this connection, seed ${r.seed}; your tables were only read: no lock blocked their writes): ${r.tables.map(describeSampledTable).join('; ')}.`,
+    `Built and timed on a ${(r.fraction * 100).toPrecision(2)} % sample copy (temporary tables of this connection, seed ${r.seed}, copied and VACUUM ANALYZEd in ${formatMs(r.copyMs)}; your tables were only read: no lock blocked their writes): ${r.tables.map(describeSampledTable).join('; ')}.`,
   );
   if (r.sampleBeforeMs !== undefined && r.fullBeforeMs !== undefined) {
     parts.push(

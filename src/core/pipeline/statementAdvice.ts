@@ -28,6 +28,8 @@ export interface StatementAdviceOptions {
   sampleCopy?: AdviseIndexesOptions['sampleCopy'];
   /** Called before each step, for progress. */
   onStep?: (step: AdviceStep) => void;
+  /** Called before each candidate index is built, with the time left (adviseIndexes). */
+  onProgress?: AdviseIndexesOptions['onProgress'];
   /**
    * Also try pre-aggregation (preAggregateStep.ts: the report and the editor): `howToAllow` says how to enable it
    * where it may not build, `onMeasure` is called when its measurement starts (for progress).
@@ -55,7 +57,8 @@ export async function adviseStatement(
   options: StatementAdviceOptions,
 ): Promise<AdvisedFigures> {
   const advised = await rewritesAndIndexes(session, sql, options);
-  if (!options.preAggregate) return advised;
+  // A cancel while the index advisor built ends the run with what it measured so far (stopped early).
+  if (!options.preAggregate || options.signal?.aborted) return advised;
   const { allowMeasuredWhatIf, params, statementTimeoutMs, signal } = options;
   const preAggregate = await preAggregateStep(session, sql, {
     ...(typeof options.preAggregate === 'object' ? options.preAggregate : {}),
@@ -77,6 +80,7 @@ async function rewritesAndIndexes(
   const rewrites = await adviseRewrites(session, sql, { params, statementTimeoutMs, signal });
   options.onStep?.('indexes');
   const { indexes, chosen } = await adviseIndexesWithRewrites(session, sql, rewrites, options);
+  if (signal?.aborted) return { rewrites, indexes };
   const best = indexes.best;
   // The rewrite the index goes with or, for an index on the statement as written, the fastest rewrite offered as
   // a fix: measured together (original, rewrite, index, both in one run), so that whatever the advice says about

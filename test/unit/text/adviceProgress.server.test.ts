@@ -8,6 +8,8 @@
 import { strict as assert } from 'node:assert';
 import { testServer } from '../../helpers/globalServer';
 import { createDatabase, dropDatabase, runSql } from '../../helpers/testDatabase';
+import { dashboardQuery } from '../../../src/core/demo/dashboardDemo';
+import { dashboardDatabase } from '../cli/dashboardDatabase';
 import { openSession } from '../../../src/core/db/openSession';
 import type { DatabaseSession } from '../../../src/core/db/session';
 import type { AdviseIndexesOptions } from '../../../src/core/advice/index/adviseIndexes';
@@ -21,6 +23,7 @@ import {
 } from '../../../src/core/text/buildProgress';
 
 const dbName = `advice_progress_${process.pid}`;
+const dashboardName = `advice_progress_dash_${process.pid}`;
 const statement =
   "SELECT count(*) AS n, sum(amount) AS total FROM events WHERE account = 42 AND created_at >= timestamptz '2024-06-01 00:00:00+00'";
 
@@ -104,6 +107,28 @@ describe('Suggest Indexes progress and Cancel through the core pipeline (real se
       /^Stopped early: 0 of \d+ candidates measured — the best so far: $/,
     );
     assert.ok(advised.indexes.suggestions.length >= 1, 'the estimated advice is kept');
+  });
+
+  it('the dashboard with pre-aggregation asked for (as the editor and report do): a Cancel while building still returns the index advice so far, and nothing after it runs', async () => {
+    const { url: dashboardUrl } = await dashboardDatabase(dashboardName);
+    const dashboard = await openSession({ kind: 'server', connectionString: dashboardUrl }, { ownScans: false });
+    try {
+      const messages: string[] = [];
+      const at: AdviceCancelPoint = { step: 'starting', buildsStarted: 0 };
+      const abort = new AbortController();
+      const advised = await adviseStatement(dashboard, dashboardQuery, {
+        ...editorOptions(abort.signal, at, messages, () => abort.abort()),
+        preAggregate: { howToAllow: 'use a connection not marked production or read-only' },
+      });
+      assert.equal(messages.length, 1);
+      assert.match(advised.indexes.measurement.reason ?? '', /^Stopped early: 0 of \d+ candidates measured/);
+      assert.equal(at.step, 'indexes', 'no step after the indexes began');
+      assert.equal(advised.preAggregate, undefined);
+      assert.equal(advised.combined, undefined);
+    } finally {
+      await dashboard.close();
+      await dropDatabase(await testServer(), dashboardName);
+    }
   });
 
   it('Cancel before any build: cancelled, said as before any candidate index was built', async () => {

@@ -34,9 +34,10 @@ import { qualifiedName } from './identifiers';
 import { narrowerForms } from './narrowerForms';
 import { relationUsage } from './relationUsage';
 import { stableChoice } from './stableChoice';
+import { familyOf, screeningOrder, survivors } from './screening';
 import { createSampleCopy, defaultSampleFraction, type SampleCopy } from './sampleCopy';
 import { sampleCopyReport } from './sampleReport';
-import { isReadOnlyConnection, readRelationShapes, type RelationShape } from './tableFacts';
+import { isReadOnlyConnection, readRelationShapes, regclassText, type RelationShape } from './tableFacts';
 import { median } from '../../median';
 import {
   heapFetchShare,
@@ -102,9 +103,10 @@ const minimumMeasuredGain = 0.1;
 const maxPagesShare = 0.5;
 /** A rule score from which a candidate is measured even when the hypothetical plan ignores it. */
 const carryScore = 0.7;
-const maxScreened = 12;
 /** A smaller index is preferred when it keeps at least this share of the larger one's measured saving. */
 const nearlySameGain = 0.9;
+/** …and when its own time with it is at most this many times the fastest's. */
+const maxSlowerAfter = 1.5;
 /** Back-to-back runs without and with an index when its pages fall but its time is unclear (odd: a true median). */
 const pairedRuns = 5;
 /** Back-to-back comparisons of a smaller form with the fastest index, at most, per table. */
@@ -153,6 +155,9 @@ interface SingleScreen {
 interface Screening {
   screened: IndexCandidate[];
   single: Map<string, SingleScreen>;
+  /** Candidates generated, and their families (table, method, leading key): every family is screened. */
+  candidates: number;
+  families: number;
 }
 
 /** The greedy choice on the estimates: the winning form, its indexes and cost, and what to carry to measuring. */
@@ -161,6 +166,8 @@ interface Choice {
   bestVariant: Variant;
   chosen: IndexCandidate[];
   cost: number;
+  /** Other families the estimates rate close to the best on their table: built after the chosen ones. */
+  survivors: IndexCandidate[];
   carried: IndexCandidate[];
   estimates: Map<string, EstimatedFigures>;
 }
@@ -292,6 +299,14 @@ class Advisor {
       ? await this.buildAndMeasure(setup, screening, choice, whatIf, candidates)
       : this.estimatedOnly(choice);
     if (outcome.measured) advice.measurement = { done: true };
+    advice.screening = {
+      method: whatIf.method,
+      candidates: screening.candidates,
+      families: screening.families,
+      screened: screening.screened.length,
+      survivors: choice.chosen.length + choice.survivors.length,
+      built: outcome.measurements.size,
+    };
     if (outcome.stoppedEarly) {
       advice.measurement = { done: outcome.measured, reason: outcome.stoppedEarly };
       this.notes.push({ kind: 'measurement-skipped', message: `${outcome.stoppedEarly}.` });
@@ -378,7 +393,7 @@ class Advisor {
       }
     }
     const catalog = await this.session.catalogFor(
-      tables.filter((t) => indexable.has(t.includes('.') ? t.slice(t.lastIndexOf('.') + 1) : t)),
+      tables.filter((t) => indexable.has(t.includes('.') ? t.slice(t.lastIndexOf('.') + 1) : t)).map(regclassText),
     );
     const stale = catalog.tables.filter((t) => needsAnalyze(t, catalog));
     if (stale.length > 0) {
@@ -450,9 +465,12 @@ class Advisor {
     return { hypo, whatIf, mayMeasure: measureReason === undefined, measureReason };
   }
 
-  /** Screening: each candidate alone, on every form of the statement. */
+  /**
+   * Screening: each candidate alone, on every form of the statement. With HypoPG every family (and most of its
+   * members) is screened, nothing built; the planner builds each one, so it screens as few as before.
+   */
   private async screen(candidates: IndexCandidate[], variants: Variant[], whatIf: WhatIf): Promise<Screening> {
-    const screened = candidates.slice(0, maxScreened);
+    const screened = screeningOrder(candidates, whatIf.method);
     const single = new Map<string, SingleScreen>();
     for (const c of screened) {
       throwIfAborted(this.signal);
@@ -474,7 +492,7 @@ class Advisor {
       if (s?.failed)
         this.warn(c, `${whatIf.method === 'hypopg' ? 'HypoPG' : 'The planner'} could not consider it (${s.failed}).`);
     }
-    return { screened, single };
+    return { screened, single, candidates: candidates.length, families: new Set(candidates.map(familyOf)).size };
   }
 
   /**
@@ -523,6 +541,15 @@ class Advisor {
         c.ruleScore >= carryScore && !chosen.includes(c) && !(single.get(candidateKey(c))?.used[bestIndex] ?? false),
     );
 
+    // Built after the chosen: the other families whose estimate comes close to the best on their table.
+    const rated = screened.flatMap((c) => {
+      const s = single.get(candidateKey(c));
+      return s && !s.failed
+        ? [{ candidate: c, cost: s.costs[bestIndex], used: s.used[bestIndex], sizeBytes: s.size }]
+        : [];
+    });
+    const survived = survivors(rated, chosen, bestVariant.baseCost, minimumGain);
+
     const estimates = new Map<string, EstimatedFigures>();
     for (const c of screened) {
       const s = single.get(candidateKey(c));
@@ -535,7 +562,15 @@ class Advisor {
         estimatedSizeBytes: whatIf.method === 'hypopg' ? s.size : undefined,
       });
     }
-    return { bestIndex, bestVariant, chosen, cost: best?.cost ?? bestVariant.baseCost, carried, estimates };
+    return {
+      bestIndex,
+      bestVariant,
+      chosen,
+      cost: best?.cost ?? bestVariant.baseCost,
+      survivors: survived,
+      carried: carried.filter((c) => !survived.includes(c)),
+      estimates,
+    };
   }
 
   /** Without building: the estimated choice stands, and the carried candidates are noted as unmeasurable. */
@@ -687,7 +722,7 @@ class Advisor {
     let asWrittenBeforeMs: number | undefined;
     const samples = this.options.samples ?? 3;
     const maxMeasured = this.options.maxMeasured ?? 3;
-    const toMeasure = [...chosen, ...carried.sort((a, b) => b.ruleScore - a.ruleScore)].slice(
+    const toMeasure = [...chosen, ...choice.survivors, ...carried.sort((a, b) => b.ruleScore - a.ruleScore)].slice(
       0,
       Math.max(maxMeasured, chosen.length),
     );
@@ -1063,7 +1098,11 @@ class Advisor {
       // its time (taken minutes apart on a busy machine) says less, by the two timed back to back.
       for (const c of [...pool].sort((a, b) => size(a) - size(b))) {
         if (size(c) >= size(fastest) || !keepsPages(c)) continue;
-        if (saving(c) >= best * nearlySameGain) {
+        const cm = measurements.get(candidateKey(c));
+        // Nearly the same saving is not enough when "before" is huge: 3.35 ms against 1.18 ms both save ~99.99 %
+        // of 12.7 s, yet one is nearly 3× slower. (Not the spread of 3 runs: a cold first run makes any two alike.)
+        const closeAfter = cm !== undefined && cm.timeAfterMs <= fm.timeAfterMs * maxSlowerAfter;
+        if (saving(c) >= best * nearlySameGain && closeAfter) {
           pick = c;
           break;
         }
@@ -1074,7 +1113,10 @@ class Advisor {
         const h = await headToHead(c, fastest);
         const mineMs = median(h.firstMs);
         const theirsMs = median(h.secondMs);
-        if (mineMs <= theirsMs + Math.max(0, fm.timeBeforeMs - theirsMs) * (1 - nearlySameGain)) {
+        if (
+          mineMs <= theirsMs + Math.max(0, fm.timeBeforeMs - theirsMs) * (1 - nearlySameGain) &&
+          mineMs <= theirsMs * maxSlowerAfter
+        ) {
           pick = c;
           settledBackToBack = { mine: mineMs, theirs: theirsMs };
           break;

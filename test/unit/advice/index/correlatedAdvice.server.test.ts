@@ -128,6 +128,23 @@ describe('adviseIndexes: correlated subqueries, screened by HypoPG first (issue 
     }
   });
 
+  it('without HypoPG: the rules alone still put the correlation column first; the planner screens as few as before', async () => {
+    await session.execute('DROP EXTENSION hypopg');
+    try {
+      const rules = await adviseIndexes(session, ormDashboardSql, { allowMeasuredWhatIf: false });
+      assert.equal(rules.screening, undefined);
+      assert.deepEqual(keys(rules.suggestions[0]), ['user_id', 'created_at'], rules.suggestions[0]?.createSql);
+      assert.deepEqual(rules.suggestions[0].candidate.include, ['total']);
+      const planner = await adviseIndexes(session, ormDashboardSql, { allowMeasuredWhatIf: true, samples: 1 });
+      const sc = planner.screening;
+      assert.ok(sc && sc.method === 'planner' && sc.screened <= 12 && sc.built >= 1, JSON.stringify(sc));
+      assert.equal(keys(onOrders(planner))[0], 'user_id', onOrders(planner).createSql);
+      assert.match(formatIndexAdvice(planner, plain), /rated by the planner, each built in a rolled-back transaction/);
+    } finally {
+      await session.execute('CREATE EXTENSION hypopg');
+    }
+  });
+
   const family: Array<{ name: string; sql: string; params?: unknown[]; table?: string; lead?: string }> = [
     {
       name: 'EXISTS',

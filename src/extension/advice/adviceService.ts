@@ -9,7 +9,6 @@
  */
 import * as vscode from 'vscode';
 import { rewriteByRef } from '../../core/advice/rewriteSuggestion';
-import type { AdviseIndexesOptions } from '../../core/advice/index/adviseIndexes';
 import { isCancelled, TunerError } from '../../core/errors';
 import type { AdviceStep, StatementAdviceOptions } from '../../core/pipeline/statementAdvice';
 import {
@@ -109,9 +108,8 @@ export class AdviceService implements vscode.Disposable {
             combination: 'measuring the statement as written, the rewrite, the index and both together (rolled back)…',
           };
           const { adviseStatement } = await import('../../core/pipeline/statementAdvice');
-          // onProgress reaches the index advisor with the other options (adviseIndexesWithRewrites takes it):
-          // each build with the time left; Cancel then stops there and keeps the best measured so far.
-          const options: StatementAdviceOptions & Pick<AdviseIndexesOptions, 'onProgress'> = {
+          // onProgress: each candidate build with the time left; Cancel then stops there, keeping the best so far.
+          const options: StatementAdviceOptions = {
             siblings: await siblingStatements(document.getText(), statement),
             allowMeasuredWhatIf,
             signal,

@@ -10,6 +10,7 @@ import { parsePlan } from '../../src/core/plan/parsePlan';
 import type { Plan } from '../../src/core/plan/planNode';
 import { median } from '../../src/core/median';
 import { TunerError } from '../../src/core/errors';
+import { formatMs } from '../../src/core/text/formatNumbers';
 
 export interface Timing {
   ms: number;
@@ -75,4 +76,21 @@ export async function timeArm(session: PgSession, arm: TimedArm): Promise<Timing
     const message = err instanceof Error ? err.message : String(err);
     throw new ArmFailed(message, err instanceof TunerError && err.reason === 'timeout');
   }
+}
+
+/** A timing, or why there is none (past the timeout: a lower bound). */
+export type Outcome = { timing: Timing } | { failed: ArmFailed };
+
+export async function attempt(run: () => Promise<Timing>): Promise<Outcome> {
+  try {
+    return { timing: await run() };
+  } catch (err) {
+    if (err instanceof ArmFailed) return { failed: err };
+    throw err;
+  }
+}
+
+export function describeOutcome(o: Outcome, timeoutMs: number): string {
+  if ('timing' in o) return `${formatMs(o.timing.ms)} (${o.timing.samplesMs.map((x) => formatMs(x)).join(', ')})`;
+  return o.failed.timedOut ? `> ${formatMs(timeoutMs)} (timed out)` : `failed: ${o.failed.message}`;
 }

@@ -17,6 +17,8 @@
  * of 3 after one unmeasured run). Nothing here asserts a time; the table says PASS/MISS against the targets.
  *
  * Scale: BENCH_ORDERS (default 2,000,000; users a tenth of it). BENCH_MEMBERS=left-join,seed runs only those.
+ * BENCH_SAMPLE_COPY=left-join,seed (default left-join, `none` for none): those members are also advised with
+ * --sample-copy (the default share), its wall time and first answer printed with its advice timed on the full tables.
  * BENCH_TIMEOUT_S (default 120): the statement timeout of our own timings; an as-written time past it is
  * printed as a lower bound.
  */
@@ -26,7 +28,6 @@ import { adviseRewrites } from '../../src/core/advice/rewrite/adviseRewrites';
 import { adviseIndexesWithRewrites } from '../../src/core/pipeline/statementAdvice';
 import type { AdviseProgress } from '../../src/core/advice/index/adviseIndexes';
 import { alternativeForms, canStandIn } from '../../src/core/advice/rewrite/alternativeForms';
-import { offerPreAggregate } from '../../src/core/advice/preAggregate/adviseMaterializedView';
 import type { IndexAdvice } from '../../src/core/advice/indexSuggestion';
 import type { Rewrite } from '../../src/core/advice/rewriteSuggestion';
 import { describeAppliesTo } from '../../src/core/report/indexAdviceReport';
@@ -36,14 +37,16 @@ import { printFigures, runBench, type Figure } from '../figures';
 import { preAggregateSetupSql } from '../rewrite/preAggregate';
 import { dashboardFamily, type FamilyMember } from './family';
 import { measureFloor, type Floor } from './floor';
-import { ArmFailed, timeArm, type Timing } from './measure';
+import { attempt, describeOutcome as describeOutcomeWithin, timeArm, type Outcome } from './measure';
+import { preAggregatedFigures } from './preAggregated';
 
 const orders = Number(process.env.BENCH_ORDERS ?? '2000000');
 const users = Math.max(10, Math.round(orders / 10));
 const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? '120') * 1000;
 const only = process.env.BENCH_MEMBERS?.split(',');
+/** BENCH_SAMPLE_COPY=left-join,seed: the members also advised with --sample-copy (default the issue's dashboard; none). */
+const sampleCopyMembers = (process.env.BENCH_SAMPLE_COPY ?? 'left-join').split(',');
 const floorTarget = 1.5;
-const preAggregateTarget = 100;
 
 const figures: Figure[] = [];
 
@@ -54,21 +57,8 @@ async function connect(server: TestServer, database: string): Promise<PgSession>
   return PgSession.connect({ connectionString: url.toString() });
 }
 
-/** A timing, or why there is none (past the timeout: a lower bound). */
-type Outcome = { timing: Timing } | { failed: ArmFailed };
-
-async function attempt(run: () => Promise<Timing>): Promise<Outcome> {
-  try {
-    return { timing: await run() };
-  } catch (err) {
-    if (err instanceof ArmFailed) return { failed: err };
-    throw err;
-  }
-}
-
 function describeOutcome(o: Outcome): string {
-  if ('timing' in o) return `${formatMs(o.timing.ms)} (${o.timing.samplesMs.map((x) => formatMs(x)).join(', ')})`;
-  return o.failed.timedOut ? `> ${formatMs(timeoutMs)} (timed out)` : `failed: ${o.failed.message}`;
+  return describeOutcomeWithin(o, timeoutMs);
 }
 
 /** The as-written time for ratios: its median, or the timeout as a lower bound. */
@@ -86,7 +76,7 @@ interface AdviseRun {
 }
 
 /** `pg-tuner advise --allow-what-if` on a server: the same calls, options and defaults as src/cli/commands/advise.ts. */
-async function advise(session: PgSession, m: FamilyMember): Promise<AdviseRun> {
+async function advise(session: PgSession, m: FamilyMember, sampleCopy?: { fraction?: number }): Promise<AdviseRun> {
   const started = performance.now();
   let firstProgress: AdviseRun['firstProgress'];
   const options = {
@@ -94,6 +84,7 @@ async function advise(session: PgSession, m: FamilyMember): Promise<AdviseRun> {
     params: m.params,
     statementTimeoutMs: undefined,
     signal: undefined,
+    sampleCopy,
     onProgress: (p: AdviseProgress) => {
       firstProgress ??= { atMs: performance.now() - started, name: p.name };
       console.log(`  [advise] building ${p.index}/${p.total} ${p.name}… about ${formatMs(p.etaMs)} left`);
@@ -146,6 +137,62 @@ async function adviceArms(session: PgSession, m: FamilyMember, run: AdviseRun): 
   return arms;
 }
 
+/** The advised arms timed on the full tables; the fastest. */
+async function bestArm(
+  session: PgSession,
+  m: FamilyMember,
+  run: AdviseRun,
+): Promise<{ arm: Arm; outcome: Outcome } | undefined> {
+  let best: { arm: Arm; outcome: Outcome } | undefined;
+  for (const arm of await adviceArms(session, m, run)) {
+    const outcome = await attempt(() =>
+      timeArm(session, { sql: arm.sql, params: arm.params, setup: arm.setup, timeoutMs }),
+    );
+    console.log(
+      `  advice "${arm.label}": ${describeOutcome(outcome)}${'timing' in outcome ? ` — ${outcome.timing.shape}` : ''}`,
+    );
+    const better =
+      'timing' in outcome && (!best || !('timing' in best.outcome) || outcome.timing.ms < best.outcome.timing.ms);
+    if (!best || better) best = { arm, outcome };
+  }
+  return best;
+}
+
+/**
+ * `advise --allow-what-if --sample-copy` (the default share): its wall time, its first answer, and what its advice
+ * gives on the full tables beside the full run's best.
+ */
+async function sampleCopyFigure(session: PgSession, m: FamilyMember, fullBestMs: number | undefined): Promise<void> {
+  const name = `${m.id}: advise --sample-copy wall time; first answer; its advice on the full tables`;
+  let run: AdviseRun;
+  const started = performance.now();
+  try {
+    run = await advise(session, m, {});
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    console.log(`  advise --sample-copy failed after ${formatMs(performance.now() - started)}: ${why}`);
+    figures.push({
+      name,
+      value: `failed after ${formatMs(performance.now() - started)}: ${why.slice(0, 100)}`,
+      target: '',
+    });
+    return;
+  }
+  const b = run.indexes.best;
+  console.log(
+    `  advise --sample-copy: ${formatMs(run.wallMs)}; best ${b ? `${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, run.rewrites)}` : '—'}`,
+  );
+  for (const line of [run.indexes.sampleCopy?.summary, ...(run.indexes.sampleCopy?.limitations ?? [])])
+    if (line) console.log(`    sample copy: ${line}`);
+  const best = await bestArm(session, m, run);
+  const onFull = best && 'timing' in best.outcome ? best.outcome.timing.ms : undefined;
+  figures.push({
+    name,
+    value: `${formatMs(run.wallMs)}; ${run.firstProgress ? formatMs(run.firstProgress.atMs) : 'no build'}; ${best ? best.arm.label : 'nothing advised'}${onFull !== undefined ? ` ${formatMs(onFull)}${fullBestMs !== undefined ? ` (full run's advice ${formatMs(fullBestMs)})` : ''}` : ''}`,
+    target: '',
+  });
+}
+
 async function member(session: PgSession, m: FamilyMember): Promise<void> {
   console.log(`\n## ${m.id}: ${m.title}\n${m.sql}${m.params ? `\n  params ${JSON.stringify(m.params)}` : ''}`);
   // Rolled-back writes of earlier members (the pre-aggregate proof) leave dead rows and clear visibility-map bits;
@@ -180,17 +227,7 @@ async function member(session: PgSession, m: FamilyMember): Promise<void> {
     );
     for (const s of run.indexes.suggestions) console.log(`    ${s.createSql} [${s.label}]`);
     for (const n of run.indexes.notes) console.log(`    note: ${n.message}`);
-    for (const arm of await adviceArms(session, m, run)) {
-      const outcome = await attempt(() =>
-        timeArm(session, { sql: arm.sql, params: arm.params, setup: arm.setup, timeoutMs }),
-      );
-      console.log(
-        `  advice "${arm.label}": ${describeOutcome(outcome)}${'timing' in outcome ? ` — ${outcome.timing.shape}` : ''}`,
-      );
-      const better =
-        'timing' in outcome && (!best || !('timing' in best.outcome) || outcome.timing.ms < best.outcome.timing.ms);
-      if (!best || better) best = { arm, outcome };
-    }
+    best = await bestArm(session, m, run);
   }
 
   let floor: Floor | undefined;
@@ -222,7 +259,10 @@ async function member(session: PgSession, m: FamilyMember): Promise<void> {
     target: '',
   });
 
-  await preAggregated(session, m, base);
+  figures.push(...(await preAggregatedFigures(session, m, base, timeoutMs)));
+
+  if (sampleCopyMembers.includes(m.id))
+    await sampleCopyFigure(session, m, best && 'timing' in best.outcome ? best.outcome.timing.ms : undefined);
 
   if (run) {
     const finalIndexes = run.indexes.best?.indexNames ?? [];
@@ -233,60 +273,6 @@ async function member(session: PgSession, m: FamilyMember): Promise<void> {
       target: '',
     });
   }
-}
-
-async function preAggregated(
-  session: PgSession,
-  m: FamilyMember,
-  base: { ms: number; lowerBound: boolean } | undefined,
-): Promise<void> {
-  const notes: string[] = [];
-  const name = `${m.id}: pre-aggregated vs as written`;
-  const started = performance.now();
-  const offered = await offerPreAggregate(session, m.sql, true, { params: m.params }, (t) => notes.push(t)).catch(
-    (err: unknown) => {
-      notes.push(`failed: ${err instanceof Error ? err.message : String(err)}`);
-      return undefined;
-    },
-  );
-  const adviceMs = performance.now() - started;
-  if (!offered) {
-    console.log(`  pre-aggregate: not offered${notes.length > 0 ? `: ${notes.join(' ')}` : ''}`);
-    figures.push({
-      name,
-      value: `not offered${notes.length > 0 ? ` (${notes.join(' ').slice(0, 120)})` : ''}`,
-      target: `≥ ${preAggregateTarget}×`,
-      met: false,
-    });
-    return;
-  }
-  console.log(`  pre-aggregate (${offered.kind}, found in ${formatMs(adviceMs)}): ${offered.summary}`);
-  for (const d of offered.ddl) console.log(`    ${d}`);
-  console.log(`    ${offered.rewrittenSql.replace(/\n/g, '\n    ')}`);
-  // Timed the way every other arm is: the DDL and the rewrite in one rolled-back transaction.
-  const outcome = await attempt(() =>
-    timeArm(session, { sql: offered.rewrittenSql, params: m.params, setup: offered.ddl, timeoutMs }),
-  );
-  console.log(
-    `  pre-aggregated: ${describeOutcome(outcome)}${'timing' in outcome ? ` — ${outcome.timing.shape}` : ''}`,
-  );
-  const cost = `refresh ${formatMs(offered.refreshMs)} (REFRESH CONCURRENTLY, median of ${offered.refreshSamplesMs.length})`;
-  if (!('timing' in outcome) || !base) {
-    figures.push({
-      name,
-      value: `${describeOutcome(outcome)}; ${cost}`,
-      target: `≥ ${preAggregateTarget}×`,
-      met: false,
-    });
-    return;
-  }
-  const speedUp = base.ms / outcome.timing.ms;
-  figures.push({
-    name: `${name} (${offered.kind})`,
-    value: `${base.lowerBound ? '≥ ' : ''}${speedUp.toFixed(0)}× (${base.lowerBound ? '> ' : ''}${formatMs(base.ms)} → ${formatMs(outcome.timing.ms)}); ${cost}`,
-    target: `≥ ${preAggregateTarget}×`,
-    met: speedUp >= preAggregateTarget,
-  });
 }
 
 async function main(): Promise<void> {

@@ -685,8 +685,9 @@ class Advisor {
         tables.push({ schema: shape.schema, name: shape.name });
     }
     if (tables.length === 0) return undefined;
+    let sample: SampleCopy;
     try {
-      return await createSampleCopy(
+      sample = await createSampleCopy(
         this.session,
         tables,
         forms.map((v) => v.facts),
@@ -705,6 +706,18 @@ class Advisor {
         { cause: err },
       );
     }
+    // Every form must read the copies (the deparser may not print a statement back): say so now, not mid-way.
+    try {
+      for (const v of forms) sample.statement(v.statement);
+    } catch (err) {
+      await sample.drop();
+      throw new TunerError(
+        'server-error',
+        `The statement could not be pointed at the sample copy (${(err as Error).message}); nothing was built on your tables.`,
+        { cause: err },
+      );
+    }
+    return sample;
   }
 
   private async measureAll(

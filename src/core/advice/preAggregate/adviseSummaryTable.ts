@@ -160,10 +160,13 @@ async function tableCheck(
   return check;
 }
 
-/** `sql` with the row's ctid as `t`, once per tid, in one DO block: single-row statements without round trips. */
-function batch(tids: string[], sql: string): string {
+/**
+ * `sql` with the row's ctid as `t` and its number as `k`, once per tid, in one DO block: single-row statements
+ * without round trips. `declare`: more variables, set before the loop.
+ */
+function batch(tids: string[], sql: string, declare: string[] = []): string {
   const array = `'{${tids.map((t) => `"${t}"`).join(',')}}'::tid[]`;
-  return `DO $pg_tuner$\nDECLARE t tid;\nBEGIN\n  FOREACH t IN ARRAY ${array} LOOP\n    ${sql};\n  END LOOP;\nEND\n$pg_tuner$`;
+  return `DO $pg_tuner$\nDECLARE t tid; k bigint := 0;${declare.map((d) => ` ${d};`).join('')}\nBEGIN\n  FOREACH t IN ARRAY ${array} LOOP\n    k := k + 1;\n    ${sql};\n  END LOOP;\nEND\n$pg_tuner$`;
 }
 
 /** One batch timed in a savepoint that is rolled back (with the triggers disabled inside it when `without`). */
@@ -194,6 +197,8 @@ async function writeCosts(
   tx: TransactionScope,
   form: SummaryTableForm,
   columns: ChildColumn[],
+  uniqueColumns: Set<string>,
+  keyType: string,
   rows: number,
   runs: number,
 ): Promise<WriteCost[]> {
@@ -207,20 +212,34 @@ async function writeCosts(
   if (tids.length === 0) return [];
   const copied = columns.filter((c) => !c.generated && !c.hasDefault);
   const list = copied.map((c) => quoteIdentifier(c.name)).join(', ');
-  // The row moves to the group of the first sampled row: its old group loses it, the other gains it.
-  const target = `(SELECT x.${fk} FROM ${child} x WHERE x.ctid = '${tids[0]}')`;
+  // A unique integer key without a default (`id bigint PRIMARY KEY`) takes values past its maximum.
+  const fresh = copied.filter((c) => uniqueColumns.has(c.name) && c.integer);
+  const declare = fresh.map(
+    (c, i) => `base_${i} bigint := (SELECT coalesce(max(${quoteIdentifier(c.name)}), 0) FROM ${child})`,
+  );
+  const values = copied
+    .map((c) => {
+      const i = fresh.indexOf(c);
+      return i >= 0 ? `base_${i} + k` : quoteIdentifier(c.name);
+    })
+    .join(', ');
+  // Each row moves to the group of another sampled row (read before the loop, which moves those rows too): spread
+  // over groups as an application's moves are, not piled on one summary row.
+  const target = [
+    `targets ${keyType}[] := ARRAY(SELECT x.${fk} FROM ${child} x WHERE x.ctid = ANY ('{${tids.map((t) => `"${t}"`).join(',')}}'::tid[]) ORDER BY random())`,
+  ];
   const cases: Array<[WriteCost['operation'], string, string[], string]> = [
     [
       'INSERT',
-      'a copy of a row (defaults for the defaulted columns)',
+      'a copy of a row, defaulted columns left to their defaults',
       tids,
-      `INSERT INTO ${child} (${list}) SELECT ${list} FROM ${child} WHERE ctid = t`,
+      `INSERT INTO ${child} (${list}) SELECT ${values} FROM ${child} WHERE ctid = t`,
     ],
     [
       'UPDATE',
-      `SET ${m.childKey}: the row moves to another group`,
+      `SET ${m.childKey} to another sampled row's: the row moves to another group`,
       tids,
-      `UPDATE ${child} SET ${fk} = ${target} WHERE ctid = t`,
+      `UPDATE ${child} SET ${fk} = targets[k] WHERE ctid = t`,
     ],
     ['DELETE', 'a random row', tids, `DELETE FROM ${child} WHERE ctid = t`],
   ];
@@ -241,7 +260,7 @@ async function writeCosts(
   }
   const out: WriteCost[] = [];
   for (const [operation, detail, ids, sql] of cases) {
-    const block = batch(ids, sql);
+    const block = batch(ids, sql, operation === 'INSERT' ? declare : operation === 'UPDATE' ? target : []);
     const withoutSamplesMs: number[] = [];
     const withSamplesMs: number[] = [];
     try {
@@ -343,7 +362,15 @@ export async function adviseSummaryTable(
         b.push(await explainSample(tx, form.rewrittenSql, params));
       }
       await tx.query(`SELECT setseed(${options.seed ?? 0.42})`);
-      const costs = await writeCosts(tx, form, childColumns, options.writeCostRows ?? 200, runs);
+      const costs = await writeCosts(
+        tx,
+        form,
+        childColumns,
+        uniqueColumns,
+        types.find((t) => t.name === match.childKey)?.type ?? 'bigint',
+        options.writeCostRows ?? 200,
+        runs,
+      );
       // The random writes go through the triggers: no refresh, the table must follow by itself.
       const writes = await randomWrites(tx, match, childColumns, uniqueColumns, options.writeRows ?? 25);
       checks.push(await compare(tx, 'after random writes', original, form.rewrittenSql, ordered, params));

@@ -28,6 +28,8 @@ export interface ChildColumn {
   notNull: boolean;
   hasDefault: boolean;
   generated: boolean;
+  /** smallint, integer or bigint: a copied row can take max + n when the column is unique without a default. */
+  integer: boolean;
 }
 
 /** The child's columns as the random writes need them. */
@@ -38,11 +40,13 @@ export async function readChildColumns(session: DatabaseSession, table: string):
     notNull: c.notNull === true,
     hasDefault: c.hasDefault === true,
     generated: c.generated === true,
+    integer: c.integer === true,
   }));
 }
 
 const columnQuery = `SELECT a.attname AS name, a.attnotnull AS "notNull",
-  (a.atthasdef OR a.attidentity <> '') AS "hasDefault", a.attgenerated <> '' AS generated
+  (a.atthasdef OR a.attidentity <> '') AS "hasDefault", a.attgenerated <> '' AS generated,
+  a.atttypid IN (20, 21, 23) AS integer
 FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`;
 
@@ -207,10 +211,17 @@ export async function randomWrites(
     );
   out.push(await write(tx, 'delete rows', `DELETE FROM ${child} WHERE ${someRows}`));
   // Copies of random rows (the key and the defaulted columns left to their defaults) into other groups.
+  // A unique integer key without a default (`id bigint PRIMARY KEY`) takes values past its maximum.
   const copied = columns.filter((c) => !c.generated && !c.hasDefault && c.name !== m.childKey);
   const list = [fk, ...copied.map((c) => quoteIdentifier(c.name))].join(', ');
+  const value = (c: ChildColumn): string => {
+    const q = quoteIdentifier(c.name);
+    return uniqueColumns.has(c.name) && c.integer
+      ? `(SELECT coalesce(max(x.${q}), 0) FROM ${child} x) + row_number() OVER ()`
+      : q;
+  };
   const values = (target: string): string =>
-    `INSERT INTO ${child} (${list}) SELECT ${[target, ...copied.map((c) => quoteIdentifier(c.name))].join(', ')} FROM ${child} WHERE ${someRows}`;
+    `INSERT INTO ${child} (${list}) SELECT ${[target, ...copied.map(value)].join(', ')} FROM ${child} WHERE ${someRows}`;
   out.push(await write(tx, 'insert rows', values(someParent)));
   out.push(await write(tx, 'insert rows for a parent without rows', values(childless)));
   return out;

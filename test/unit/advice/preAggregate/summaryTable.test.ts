@@ -16,6 +16,7 @@ import {
 import { preAggregateLines, preAggregateMarkdown } from '../../../../src/core/advice/preAggregate/preAggregateText';
 import { matchPreAggregate } from '../../../../src/core/advice/preAggregate/preAggregateForm';
 import { buildSummaryTable } from '../../../../src/core/advice/preAggregate/summaryTableForm';
+import { dashboardDataSql, dashboardSchemaSql } from '../../../../src/core/demo/dashboardDemo';
 
 const setup = `
 SELECT setseed(0.3);
@@ -259,5 +260,39 @@ describe('pre-aggregation: a summary table kept by triggers (issue 12 §2)', fun
       undefined,
     );
     assert.equal(notes.length, 0, 'the view says why neither is measured');
+  });
+});
+
+describe('pre-aggregation: a summary table kept by triggers on the demo schema (no index on the key, ids without a default)', function () {
+  this.timeout(300_000);
+  const db = useRewriteDatabase(
+    'summary_table_demo',
+    `${dashboardSchemaSql}${dashboardDataSql({ users: 500, orders: 5000 })}ANALYZE;`,
+  );
+  const sql = `SELECT u.id, u.name, count(o.id) AS n, max(o.created_at) AS last_order FROM users u
+    LEFT JOIN orders o ON o.user_id = u.id AND o.status <> 'cancelled' GROUP BY u.id, u.name
+    ORDER BY last_order DESC NULLS LAST, u.id LIMIT 20`;
+
+  it('adds the index on the key its MAX needs (dropped by the rollback), measures every write, keeps nothing', async () => {
+    const objects = `SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace)::int AS relations,
+      (SELECT count(*) FROM orders)::int AS orders`;
+    const before = JSON.stringify(await db().session.query(objects));
+    const r = await adviseSummaryTable(db().session, sql, { runs: 1, writeCostRows: 20 });
+    assert.ok(r && !('declined' in r));
+    assert.ok(r.equivalent, JSON.stringify([r.checks, r.tableChecks]));
+    assert.ok(r.ddl.includes('CREATE INDEX orders_user_id_for_summary ON orders (user_id);'), r.ddl.join('\n'));
+    assert.match(r.rollbackSql, /DROP INDEX orders_user_id_for_summary;$/);
+    assert.match(r.maintenance, /through the index on user_id the DDL adds/);
+    for (const c of r.writeCosts) assert.equal(c.refused, undefined, `${c.operation}: ${c.refused}`);
+    assert.deepEqual(
+      r.writeCosts.map((c) => c.operation),
+      ['INSERT', 'UPDATE', 'DELETE', 'DELETE of an extreme row'],
+    );
+    // The random inserts took ids past the maximum instead of being refused.
+    assert.ok(
+      r.writes.some((w) => /^insert rows: [1-9]\d* rows$/.test(w)),
+      r.writes.join('\n'),
+    );
+    assert.equal(JSON.stringify(await db().session.query(objects)), before);
   });
 });

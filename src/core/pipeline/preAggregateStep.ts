@@ -3,13 +3,15 @@
  * tools: tried only where its proof and its figures mean something — a statement of the family, a session that
  * may build in a rolled-back transaction, and data that is the user's (never the embedded database's generated
  * rows, whose equality and speed-up say nothing about the real tables). Every other case says why it was not
- * tried. The advice itself (any kind) comes from offerPreAggregate and is never applied.
+ * tried. The advice itself comes from offerPreAggregate (the materialized view) and offerSummaryTable (the table
+ * kept by triggers), each measured on its own; it is never applied.
  */
 import {
   offerPreAggregate,
   type PreAggregateAdvice,
   type PreAggregateOptions,
 } from '../advice/preAggregate/adviseMaterializedView';
+import { offerSummaryTable } from '../advice/preAggregate/adviseSummaryTable';
 import { matchPreAggregate } from '../advice/preAggregate/preAggregateForm';
 import { noiseRule } from '../advice/rewrite/verifyRewrite';
 import { embeddedDataOf } from '../db/generateData/embeddedDataNote';
@@ -84,6 +86,8 @@ export async function preAggregateStep(
   const measured: PreAggregateAdvice[] = [];
   const view = await offerPreAggregate(session, sql, true, options, (t) => notes.push(t));
   if (view) measured.push(view);
+  const table = await offerSummaryTable(session, sql, true, options, (t) => notes.push(t));
+  if (table) measured.push(table);
   if (measured.length === 0 && notes.length === 0)
     return { measured, notTried: 'the join is not on a unique key of the parent (or a table was not found)', notes };
   for (const advice of measured)

@@ -22,11 +22,15 @@ export function renderPreAggregateMarkdown(outcome: PreAggregateOutcome): string
   const offers = offeredPreAggregates(outcome);
   const notes = outcome.notes.map((n) => `- ${markdownText(n)}`);
   if (offers.length > 0) {
-    // Each offer's Markdown opens with the section heading: the first keeps it, the others are its subsections.
-    const parts = offers.map((a, i) => {
-      const md = preAggregateMarkdown(a).trimEnd();
-      return i === 0 ? md : md.replace(/^## Pre-aggregate\n/, '### Or\n');
-    });
+    // One section; each offer's Markdown (which opens with a heading of its own) is a numbered subsection of it.
+    const parts = [
+      heading,
+      ...offers.map((a, i) => {
+        const md = preAggregateMarkdown(a).trimEnd();
+        const kind = a.kind.replace(/-/g, ' ');
+        return md.replace(/^#+ .*\n/, `### ${i + 1}. ${kind[0].toUpperCase()}${kind.slice(1)}\n`);
+      }),
+    ];
     parts.push(notApplied);
     if (outcome.embedded) parts.push(embeddedNote);
     if (notes.length > 0) parts.push(['Not offered:', '', ...notes].join('\n'));

@@ -391,9 +391,8 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     const pre = r.preAggregate as {
       offers: Array<{ tradeOff: string; text: string; advice: { kind: string; ddl: string[]; rewrittenSql: string } }>;
     };
-    assert.equal(pre.offers.length, 1, JSON.stringify(r.preAggregate).slice(0, 800));
-    const [offer] = pre.offers;
-    assert.equal(offer.advice.kind, 'materialized-view');
+    const offer = pre.offers.find((o) => o.advice.kind === 'materialized-view');
+    assert.ok(offer, JSON.stringify(r.preAggregate).slice(0, 800));
     assert.match(offer.tradeOff, /^reads [\d.]+ m?s instead of [\d.]+ m?s \([\d.]+× lower\); refresh takes [\d.]+ m?s/);
     assert.match(offer.advice.ddl[0], /^CREATE MATERIALIZED VIEW /);
     assert.match(offer.text, /DDL \(not run for you\):/);

@@ -70,11 +70,11 @@ describe('report: the Pre-aggregate section (issue 12 §2, test server)', functi
     });
     assert.deepEqual(steps, ['measure']);
     assert.equal(outcome.notTried, undefined);
+    // The view, and the summary table kept by triggers when it too was faster beyond noise: each one offered.
     const offers = offeredPreAggregates(outcome);
-    assert.equal(offers.length, 1, JSON.stringify(outcome.notes));
-    const a = offers[0];
-    assert.equal(a.kind, 'materialized-view');
-    assert.ok(a.equivalent && a.checks.every((c) => c.same));
+    const a = offers.find((x) => x.kind === 'materialized-view');
+    assert.ok(a, JSON.stringify(outcome.notes));
+    for (const x of offers) assert.ok(x.equivalent && x.checks.every((c) => c.same));
     assert.equal(await relations(), before, 'the view and its indexes were rolled back');
 
     const result = await explainAndOptimize(session, dashboard, { analyze: true });
@@ -94,9 +94,16 @@ describe('report: the Pre-aggregate section (issue 12 §2, test server)', functi
     );
     assert.match(section, /^- Refresh: REFRESH MATERIALIZED VIEW CONCURRENTLY \w+;? took /m);
     assert.match(section, /^- Staleness: /m);
-    for (const ddl of a.ddl) assert.ok(section.includes(ddl), ddl);
-    assert.ok(section.includes(a.rewrittenSql), 'the query over the view');
-    assert.ok(section.includes(`-- rollback: ${a.rollbackSql}`));
+    for (const x of offers) {
+      for (const ddl of x.ddl) assert.ok(section.includes(ddl), ddl);
+      assert.ok(section.includes(x.rewrittenSql), 'the query over the summary');
+      assert.ok(section.includes(`-- rollback: ${x.rollbackSql}`));
+    }
+    // One section, each offer a numbered subsection.
+    assert.deepEqual(
+      [...section.matchAll(/^### (\d+)\. (.+)$/gm)].map((m) => m[2]),
+      offers.map((x) => (x.kind === 'materialized-view' ? 'Materialized view' : 'Summary table')),
+    );
     // Not applied: the report says so, and the database holds no view.
     assert.match(
       section,
@@ -169,8 +176,8 @@ describe('report: the Pre-aggregate section on the embedded database', function 
     });
     assert.equal(outcome.notTried, undefined, outcome.notTried);
     assert.equal(outcome.embedded, true);
-    assert.equal(outcome.measured.length, 1, JSON.stringify(outcome.notes));
-    assert.ok(outcome.measured[0].equivalent);
+    assert.ok(outcome.measured.length > 0, JSON.stringify(outcome.notes));
+    assert.ok(outcome.measured.every((x) => x.equivalent));
     if (offeredPreAggregates(outcome).length > 0)
       assert.match(renderPreAggregateMarkdown(outcome), /^> Measured on the embedded database/m);
     else assert.match(renderPreAggregateMarkdown(outcome), /not faster beyond noise/);

@@ -384,9 +384,10 @@ export async function adviseSummaryTable(
       };
       const costText = (['INSERT', 'UPDATE', 'DELETE'] as const).map(cost).filter((x) => x !== undefined);
       const unchanged = `an UPDATE that changes none of the columns the table reads (${form.readColumns.join(', ')}) does not call it`;
+      const rights = `The triggers run as the writer: roles that write to ${child} need INSERT, UPDATE and DELETE on ${form.tableName}.`;
       const maintenance = !form.hasMinMax
-        ? `Row triggers add and subtract each row's share of its group (one row of the summary table, by its key); ${unchanged}.`
-        : `Row triggers add and subtract each row's share of its group; ${unchanged}. MIN/MAX are raised or lowered on insert; a delete or update of a group's current extreme row recomputes that group from ${child}${indexed ? ` (through the index on ${match.childKey})` : ` through the index on ${match.childKey} the DDL adds (${child} has none whose first column is ${match.childKey}; its upkeep is in the write cost)`}.`;
+        ? `Row triggers add and subtract each row's share of its group (one row of the summary table, by its key); ${unchanged}. ${rights}`
+        : `Row triggers add and subtract each row's share of its group; ${unchanged}. MIN/MAX are raised or lowered on insert; a delete or update of a group's current extreme row recomputes that group from ${child}${indexed ? ` (through the index on ${match.childKey})` : ` through the index on ${match.childKey} the DDL adds (${child} has none whose first column is ${match.childKey}; its upkeep is in the write cost)`}. ${rights}`;
       return {
         kind: 'summary-table' as const,
         title: `Summary table ${form.tableName} kept by triggers: the per-${match.childKey} aggregates of ${child}`,

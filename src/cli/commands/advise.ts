@@ -6,10 +6,11 @@
  */
 import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSuggestion';
 import type { AdviseProgress } from '../../core/advice/index/adviseIndexes';
+import type { SampleCopyStart } from '../../core/advice/index/sampleCopy';
 import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseIndexesWithRewrites } from '../../core/pipeline/statementAdvice';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
-import { formatCost, formatMs, formatRatio } from '../../core/text/formatNumbers';
+import { formatCost, formatCount, formatMs, formatPercent, formatRatio } from '../../core/text/formatNumbers';
 import {
   describeAppliesTo,
   describeEstimate,
@@ -102,7 +103,15 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
       params,
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
-      sampleCopy: request.sampleCopy,
+      sampleCopy: request.sampleCopy && {
+        ...request.sampleCopy,
+        onTable: (t: SampleCopyStart) =>
+          io.note(
+            t.method === 'children'
+              ? `copying the rows of ${t.table} that reference the sampled ${t.parent ?? ''}…`
+              : `copying ${t.method === 'whole' ? 'all' : `a ${formatPercent(t.fraction)} sample`} of ${t.table} (about ${formatCount(t.rowsFull)} rows)…`,
+          ),
+      },
       // On stderr, so the advice on stdout stays clean; builds take minutes on a large table.
       onProgress: (p: AdviseProgress) =>
         io.note(

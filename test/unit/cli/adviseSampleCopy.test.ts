@@ -72,6 +72,7 @@ describe('pg-tuner advise --sample-copy on a server', function () {
     const r = await advise([sql, '--allow-what-if', '--as-written', '--sample-copy=0.2']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^1\. items_code\w*_idx on items \[measured\]$/m);
+    assert.match(r.stderr, /^copying a 20 % sample of items \(about 200,000 rows\)…$/m);
     assert.match(r.stdout, /CREATE INDEX CONCURRENTLY items_code\w*_idx ON public\.items /);
     assert.match(
       r.stdout,

@@ -35,7 +35,7 @@ import { narrowerForms } from './narrowerForms';
 import { relationUsage } from './relationUsage';
 import { stableChoice } from './stableChoice';
 import { familyOf, screeningOrder, survivors } from './screening';
-import { createSampleCopy, defaultSampleFraction, type SampleCopy } from './sampleCopy';
+import { createSampleCopy, defaultSampleFraction, type SampleCopy, type SampleCopyOptions } from './sampleCopy';
 import { sampleCopyReport } from './sampleReport';
 import { isReadOnlyConnection, readRelationShapes, regclassText, type RelationShape } from './tableFacts';
 import { median } from '../../median';
@@ -76,7 +76,7 @@ export interface AdviseIndexesOptions {
    * Build and time the candidates on a sample copy of the tables (temporary tables of this connection) instead
    * of the tables themselves: no lock beyond reading them. `fraction` of each large table (default 0.1).
    */
-  sampleCopy?: { fraction?: number };
+  sampleCopy?: { fraction?: number; onTable?: SampleCopyOptions['onTable'] };
 }
 
 /** Building and timing candidate n of m: the slow part (minutes per statement on a large table). */
@@ -695,6 +695,7 @@ class Advisor {
           fraction: this.options.sampleCopy?.fraction ?? defaultSampleFraction,
           statementTimeoutMs: this.options.statementTimeoutMs,
           signal: this.signal,
+          onTable: this.options.sampleCopy?.onTable,
         },
       );
     } catch (err) {

@@ -35,6 +35,18 @@ export interface SampleCopyOptions {
   fraction: number;
   statementTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Called as each table's copy starts (a copy reads the whole table: seconds on millions of rows). */
+  onTable?: (start: SampleCopyStart) => void;
+}
+
+/** A table's copy starting: which, how, of about how many rows. */
+export interface SampleCopyStart {
+  table: string;
+  method: SampledTable['method'];
+  rowsFull: number;
+  fraction: number;
+  /** For 'children': the sampled table whose rows they reference. */
+  parent?: string;
 }
 
 /** A table the statement reads, as the catalog names it. */
@@ -239,6 +251,13 @@ export async function createSampleCopy(
   try {
     for (const t of plan) {
       throwIfAborted(options.signal);
+      options.onTable?.({
+        table: t.name,
+        method: t.method,
+        rowsFull: t.rows,
+        fraction,
+        parent: t.via?.parent.replace(/^[^.]*\./, ''),
+      });
       const source = qualifiedName(t.schema, t.name);
       const target = copyOf(keyOf(t));
       // LIKE keeps the column types, NOT NULL and CHECK constraints, the existing indexes (the plan without a

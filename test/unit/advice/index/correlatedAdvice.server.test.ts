@@ -151,6 +151,14 @@ describe('adviseIndexes: correlated subqueries, screened by HypoPG first (issue 
       sql: "SELECT u.id, u.email FROM users u WHERE u.status = 'active' AND EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.created_at >= '2024-06-01')",
     },
     {
+      name: 'NOT EXISTS',
+      sql: "SELECT u.id FROM users u WHERE u.status = 'active' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.created_at >= '2024-06-01')",
+    },
+    {
+      name: 'IN',
+      sql: "SELECT u.id FROM users u WHERE u.status = 'active' AND u.id IN (SELECT o.user_id FROM orders o WHERE o.created_at >= '2024-06-01')",
+    },
+    {
       name: 'LATERAL … ORDER BY … LIMIT',
       sql: "SELECT u.id, l.created_at, l.total FROM users u CROSS JOIN LATERAL (SELECT o.created_at, o.total FROM orders o WHERE o.user_id = u.id ORDER BY o.created_at DESC LIMIT 3) l WHERE u.status = 'active'",
     },

@@ -37,15 +37,42 @@ const endWithinMs = 2_000;
  */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   promise.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
+  let ticker: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
+    // Counted in ticks, each worth at most twice its interval: time the thread was held (the embedded database
+    // loading a schema in the same extension host, a long GC) is not time the server failed to answer. A plain
+    // timer would fire ahead of an answer that came meanwhile (Node runs due timers before it reads the sockets),
+    // and a connect needs several turns of the loop. On a free thread this ends at `ms`, as a timer would.
+    const tickMs = Math.max(1, Math.min(100, ms / 10));
+    let waited = 0;
+    let last = performance.now();
+    ticker = setInterval(() => {
+      const now = performance.now();
+      waited += Math.min(now - last, 2 * tickMs);
+      last = now;
+      if (waited < ms) return;
+      clearInterval(ticker);
+      // One more turn: an answer read in this turn's I/O phase still wins.
+      setImmediate(() => resolve(undefined));
+    }, tickMs);
   });
   try {
     return await Promise.race([promise, late]);
   } finally {
-    clearTimeout(timer);
+    clearInterval(ticker);
   }
+}
+
+/**
+ * pg's own connect timer is a plain timer (see `within`), so it is only a backstop this much later; `within`
+ * bounds the connect at the time asked for.
+ */
+const pgConnectTimerBackstopMs = 30_000;
+
+/** The client config with pg's connect timer moved back to a backstop (see pgConnectTimerBackstopMs). */
+function withBackstopTimer(config: ClientConfig): ClientConfig {
+  const ms = config.connectionTimeoutMillis;
+  return ms ? { ...config, connectionTimeoutMillis: ms + pgConnectTimerBackstopMs } : config;
 }
 
 /**
@@ -156,13 +183,18 @@ export class PgSession extends SerialSession {
     const plan = planConnection(config, { env: process.env, connectTimeoutMs, applicationName: 'pg-query-tuner' });
     const started = performance.now();
     for (const [index, clientConfig] of plan.attempts.entries()) {
-      const client = new Client(clientConfig);
+      const client = new Client(withBackstopTimer(clientConfig));
       // pg has resolved the connection string and the PG* environment into these fields.
       const target = `${client.user ?? ''}@${client.host}:${client.port}/${client.database ?? ''}`;
       const label = config.label ?? target;
       const context = { target, sslmode: plan.sslmode, hasPassword: plan.hasPassword, connectTimeoutMs };
       try {
-        await client.connect();
+        const connected = await within(
+          client.connect().then(() => true),
+          connectTimeoutMs,
+        );
+        // Said as pg says it, so the message is the one of pg's own timer.
+        if (!connected) throw new Error('timeout expired');
       } catch (err) {
         await endWithin(client, endWithinMs);
         if (index < plan.attempts.length - 1 && tryNext(plan.sslmode, err)) continue;
@@ -222,7 +254,9 @@ export class PgSession extends SerialSession {
   private async cancelOnServer(): Promise<void> {
     const pid = this.backendPid;
     // The same TLS choice that worked for the session; connectionTimeoutMillis bounds the connect.
-    const canceller = new Client({ ...this.clientConfig, application_name: 'pg-query-tuner cancel' });
+    const canceller = new Client(
+      withBackstopTimer({ ...this.clientConfig, application_name: 'pg-query-tuner cancel' }),
+    );
     try {
       const cancel = async (): Promise<void> => {
         await canceller.connect();

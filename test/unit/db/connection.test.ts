@@ -260,6 +260,44 @@ describe('Connections (real server): a silent network drop during an explain', (
   });
 });
 
+describe('Connections (real server): a thread held by other work is not a server that does not answer', () => {
+  /** Holds the thread in bursts of `burstMs`, `bursts` times, a turn of the loop apart (as PGlite loading a schema does). */
+  function holdThread(bursts: number, burstMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let left = bursts;
+      const burst = (): void => {
+        const until = performance.now() + burstMs;
+        while (performance.now() < until) {
+          // Busy: nothing else of this process runs meanwhile.
+        }
+        if (--left > 0) setImmediate(burst);
+        else resolve();
+      };
+      setImmediate(burst);
+    });
+  }
+
+  it('connects and answers although the thread was held for longer than the connect and answer bounds', async () => {
+    const s = await testServer();
+    // 3 bursts of 1.2 s: 3.6 s held, over twice the 1.5 s connect bound (a plain timer failed the connect).
+    const held = holdThread(3, 1200);
+    const session = await openSession(
+      { kind: 'server', connectionString: `${s.url}?sslmode=disable` },
+      { connectTimeoutMs: 1500, ownScans: false },
+    );
+    await held;
+    try {
+      // The answer bound is statement_timeout + 3 s: held for 6 s in bursts, the answer still counts.
+      const holding = holdThread(4, 1500);
+      const result = await session.explain({ sql: 'SELECT 1', analyze: true, statementTimeoutMs: 1000 });
+      await holding;
+      assert.ok(result.planJson, 'the plan came back');
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe('Connections through the CLI bundle (real server)', function () {
   this.timeout(180_000);
   let proxy: SilentProxy | undefined;

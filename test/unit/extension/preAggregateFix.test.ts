@@ -11,7 +11,7 @@ import { offeredPreAggregates, preAggregateStep } from '../../../src/core/pipeli
 import type { PreAggregateOutcome } from '../../../src/core/pipeline/preAggregateStep';
 import { adviceFixes, adviceFixProvider } from '../../../src/extension/advice/adviceFixProvider';
 import { adviceSummary } from '../../../src/extension/advice/adviceSummary';
-import { preAggregateLog } from '../../../src/extension/advice/preAggregateFix';
+import { preAggregateFixes, preAggregateLog } from '../../../src/extension/advice/preAggregateFix';
 import { reportAdviceLine, reportAdviceOptions } from '../../../src/extension/advice/reportAdvice';
 import type { AdvisedStatement } from '../../../src/extension/advice/rewriteFix';
 import { AdviceStore, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
@@ -145,6 +145,30 @@ describe('editor: the pre-aggregation quick fixes (issue 12 §2, test server)', 
     const summary = adviceSummary(advice);
     assert.equal(summary.found, true);
     assert.ok(summary.text.includes(open.title), summary.text);
+  });
+
+  it('the summary table kept by triggers, when offered: its own fix title (the write cost) and its DDL in one transaction', () => {
+    // total is numeric(10,2): the table can be kept exactly, so it is measured and proven beside the view.
+    const table = outcome.measured.find((x) => x.kind === 'summary-table');
+    assert.ok(table, JSON.stringify(outcome.notes));
+    assert.ok(table.equivalent);
+    const fixes = preAggregateFixes(outcome, statement, true, 'summary-table');
+    if (!offeredPreAggregates(outcome).includes(table)) {
+      // Proven but not faster beyond noise here: no fix, and the note says so.
+      assert.deepEqual(fixes, []);
+      assert.ok(outcome.notes.some((n) => n.includes(table.title) && /not faster beyond noise/.test(n)));
+      return;
+    }
+    assert.equal(fixes.length, 2);
+    assert.match(
+      fixes[0].title,
+      /^Pre-aggregate: summary table \w+ \([\d.]+× faster; always fresh, each single-row write to orders costs /,
+    );
+    const doc = fixes[0].newDocument?.content ?? '';
+    assert.match(doc, /^BEGIN;$/m);
+    assert.match(doc, /^COMMIT;$/m);
+    assert.ok(doc.includes(`${table.rewrittenSql};`));
+    assert.ok(fixes[1].title.startsWith('Pre-aggregate: replace the statement by the query over '));
   });
 
   it('a statement with named parameters: the document only (the query over the view is written with $n)', () => {

@@ -137,6 +137,16 @@ async function adviceArms(session: PgSession, m: FamilyMember, run: AdviseRun): 
   return arms;
 }
 
+/**
+ * Rolled-back writes (the pre-aggregate proofs) leave dead rows and clear visibility-map bits, which would make
+ * the next index-only scans fetch from the heap; INDEX_CLEANUP ON: with few dead rows VACUUM would skip the
+ * indexes and leave those pages not all-visible.
+ */
+async function vacuum(session: PgSession): Promise<void> {
+  await session.execute('VACUUM (INDEX_CLEANUP ON, ANALYZE) orders');
+  await session.execute('VACUUM (INDEX_CLEANUP ON, ANALYZE) users');
+}
+
 /** The advised arms timed on the full tables; the fastest. */
 async function bestArm(
   session: PgSession,
@@ -165,6 +175,7 @@ async function bestArm(
 async function sampleCopyFigure(session: PgSession, m: FamilyMember, fullBestMs: number | undefined): Promise<void> {
   const name = `${m.id}: advise --sample-copy wall time; first answer; its advice on the full tables`;
   let run: AdviseRun;
+  await vacuum(session);
   const started = performance.now();
   try {
     run = await advise(session, m, {});
@@ -195,10 +206,7 @@ async function sampleCopyFigure(session: PgSession, m: FamilyMember, fullBestMs:
 
 async function member(session: PgSession, m: FamilyMember): Promise<void> {
   console.log(`\n## ${m.id}: ${m.title}\n${m.sql}${m.params ? `\n  params ${JSON.stringify(m.params)}` : ''}`);
-  // Rolled-back writes of earlier members (the pre-aggregate proof) leave dead rows and clear visibility-map bits;
-  // INDEX_CLEANUP ON: with few dead rows VACUUM would skip the indexes and leave those pages not all-visible.
-  await session.execute('VACUUM (INDEX_CLEANUP ON, ANALYZE) orders');
-  await session.execute('VACUUM (INDEX_CLEANUP ON, ANALYZE) users');
+  await vacuum(session);
 
   const asWritten = await attempt(() => timeArm(session, { sql: m.sql, params: m.params, timeoutMs }));
   console.log(

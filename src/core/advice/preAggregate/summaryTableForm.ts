@@ -118,9 +118,11 @@ function argumentOf(c: ViewColumn): Node | undefined {
   return nodeAs(parseExpr(c.text), 'FuncCall')?.args?.[0];
 }
 
+/** A column name of the summary table not taken yet (`n_total`, `n_total_2`). */
 function freshName(base: string, taken: Set<string>): string {
-  let name = base.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  for (let i = 2; taken.has(name); i++) name = `${base}_${i}`;
+  const plain = base.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  let name = plain;
+  for (let i = 2; taken.has(name); i++) name = `${plain}_${i}`;
   taken.add(name);
   return name;
 }

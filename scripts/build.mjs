@@ -56,6 +56,8 @@ if (existsSync('src/extension/extension.ts')) {
       outfile: join(out, 'extension.js'),
     }),
     build({ ...nodeCommon, entryPoints: ['src/extension/tuner.ts'], outfile: join(out, 'tuner.js') }),
+    // The embedded database's thread (src/core/db/pgliteThread.ts): PGlite's WASM work off the host's.
+    build({ ...nodeCommon, entryPoints: ['src/core/db/pgliteWorker.ts'], outfile: join(out, 'pgliteWorker.js') }),
     // The ORM N+1 finder's thread (src/extension/advice/ormFinderThread.ts): its TypeScript program off the host's.
     build({
       ...nodeCommon,

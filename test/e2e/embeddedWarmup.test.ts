@@ -18,6 +18,11 @@ describe('Embedded database started as the workspace opens (code-server + Chromi
       'the background start as the workspace opens',
     );
     await ed.waitForLog(/Embedded database ready in \d+ ms/, 120_000, 'the embedded database ready');
+    // On a thread of its own: loading the schema does not hold the extension host every extension shares.
+    assert.ok(
+      ed.logLines().some((l) => /PGlite started from the prepared data directory on its own thread/.test(l)),
+      'PGlite runs on its own thread, from the prepared data directory',
+    );
     const editors = await ed.page.locator('.tabs-container .tab').count();
     assert.equal(editors, 0, 'no editor was opened: the workspace alone started it');
     await ed.page

@@ -66,7 +66,9 @@ describe('VS Code extension, end to end (code-server + Chromium)', function () {
       await ed.waitForLog(/Embedded database ready in \d+ ms/, 60_000);
       // The VSIX carries a data directory initialised at build time: no initdb at the user's.
       assert.ok(
-        ed.logLines().some((l) => /PGlite started from the prepared data directory in \d+ ms/.test(l)),
+        ed
+          .logLines()
+          .some((l) => /PGlite started from the prepared data directory on its own thread in \d+ ms/.test(l)),
         'PGlite skipped initdb',
       );
       await ed.page

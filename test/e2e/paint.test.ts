@@ -142,6 +142,8 @@ describe('extension figures in the real editor: activation, first paint, VSIX si
       'pglite.data',
       'initdb.wasm',
       'pglite-datadir.tar.gz',
+      'pgliteWorker.js',
+      'ormNPlusOneWorker.js',
     ]) {
       assert.ok(session.vsixFiles.includes(`extension/dist/${file}`), `${file} in the VSIX`);
     }

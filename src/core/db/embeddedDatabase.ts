@@ -19,6 +19,8 @@ export interface EmbeddedDatabaseOptions {
   seedFiles?: SqlFile[];
   label?: string;
   log?: (line: string) => void;
+  /** PGlite on a thread of its own, running this bundled script (PgliteSessionOptions.threadScript). */
+  threadScript?: string;
   /**
    * Rows for the tables the files left empty: `auto` generates them, `off` (the default here; the CLI and the
    * extension pass their setting, `auto` by default) leaves them empty.
@@ -64,7 +66,11 @@ export async function openEmbeddedDatabase(
   files: SqlFile[],
   options: EmbeddedDatabaseOptions = {},
 ): Promise<PgliteSession> {
-  const session = await PgliteSession.create({ label: options.label, log: options.log });
+  const session = await PgliteSession.create({
+    label: options.label,
+    log: options.log,
+    threadScript: options.threadScript,
+  });
   try {
     for (const file of [...files].sort(byPath)) await loadFile(session, file, options.log);
     for (const file of [...(options.seedFiles ?? [])].sort(byPath)) await loadFile(session, file, options.log);

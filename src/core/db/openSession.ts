@@ -26,6 +26,8 @@ export interface OpenSessionOptions {
    * default the user's ledger (defaultLedgerPath); false: nowhere (a session that only reads statistics).
    */
   ownScans?: OwnScanLedger | false;
+  /** The embedded database on a thread of its own, running this bundled script (dist/pgliteWorker.js). */
+  embeddedThreadScript?: string;
 }
 
 export async function openSession(target: SessionTarget, options: OpenSessionOptions = {}): Promise<DatabaseSession> {
@@ -47,6 +49,7 @@ export async function openSession(target: SessionTarget, options: OpenSessionOpt
         log: options.log,
         generateData: target.generateData,
         generateOptions: target.generateOptions,
+        threadScript: options.embeddedThreadScript,
       });
   }
 }

@@ -1,78 +1,28 @@
 /**
- * DatabaseSession over an in-process PGlite (PostgreSQL compiled to WASM), the embedded default.
+ * DatabaseSession over an in-process PGlite (PostgreSQL compiled to WASM), the embedded default: on the calling
+ * thread, or on a thread of its own (pgliteEngine.ts, pgliteThread.ts).
  *
- * PGlite runs each statement synchronously on the calling thread, so while one runs nothing else in the
- * process does: an AbortSignal cannot interrupt it and statement_timeout never fires (WASM has no timer
- * signals). What this session does instead: an abort seen before a statement starts stops it from
+ * PGlite runs each statement synchronously on its thread, so while one runs nothing else there does: an
+ * AbortSignal cannot interrupt it and statement_timeout never fires (WASM has no timer signals). What this session does instead: an abort seen before a statement starts stops it from
  * starting; one raised while it ran is honoured the moment it returns (result discarded, rolled back,
  * 'cancelled'); the database stays usable either way.
  */
-import type { PGlite as PGliteType } from '@electric-sql/pglite';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { TunerError } from '../errors';
 import { severalResultsError } from './explainRunner';
 import { type Row, type RunOptions } from './statementRunner';
 import { statementError } from './databaseErrors';
 import { SerialSession } from './serialSession';
+import { startEngineHere, type PgliteEngine, type StartedEngine } from './pgliteEngine';
+import { startEngineOnThread } from './pgliteThread';
 
 export interface PgliteSessionOptions {
   label?: string;
   log?: (line: string) => void;
-}
-
-const jsonOid = 114;
-const passthroughParser = (value: string): string => value;
-
-// require(), not import: esbuild then bundles PGlite's CJS build, whose own paths use __filename; its ESM
-// build calls createRequire(import.meta.url), which is undefined in our CJS bundle and fails at start.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
-type PGlite = PGliteType;
-
-interface PgliteArtifacts {
-  pgliteWasmModule: WebAssembly.Module;
-  initdbWasmModule: WebAssembly.Module;
-  fsBundle: Blob;
-  loadDataDir?: Blob;
-}
-
-const artifactFiles = ['pglite.wasm', 'initdb.wasm', 'pglite.data'];
-const datadirFile = 'pglite-datadir.tar.gz';
-let artifacts: Promise<PgliteArtifacts> | undefined;
-
-/**
- * PGlite's own lookup uses import.meta.url, which is empty once esbuild turns its ESM build into our
- * CJS bundle; so we find the files ourselves: beside the running bundle (dist/, where the build copies
- * them), else in node_modules (tests run from source). Compiled once per process.
- */
-function loadArtifacts(): Promise<PgliteArtifacts> {
-  artifacts ??= (async () => {
-    const candidates = [__dirname];
-    try {
-      candidates.push(dirname(require.resolve('@electric-sql/pglite')));
-    } catch {
-      // Bundled without node_modules: only the copies beside the bundle exist.
-    }
-    const dir = candidates.find((d) => artifactFiles.every((f) => existsSync(join(d, f))));
-    if (!dir) {
-      throw new Error(`PGlite's files (${artifactFiles.join(', ')}) were not found in ${candidates.join(' or ')}`);
-    }
-    const [pglite, initdb, data] = await Promise.all(artifactFiles.map((f) => readFile(join(dir, f))));
-    // The build's pre-initialised data directory (scripts/build.mjs): PGlite then skips initdb, 4–9 s on 2 cores.
-    const datadir = join(dir, datadirFile);
-    return {
-      pgliteWasmModule: await WebAssembly.compile(pglite),
-      initdbWasmModule: await WebAssembly.compile(initdb),
-      fsBundle: new Blob([data]),
-      loadDataDir: existsSync(datadir) ? new Blob([await readFile(datadir)]) : undefined,
-    };
-  })();
-  artifacts.catch(() => {
-    artifacts = undefined;
-  });
-  return artifacts;
+  /**
+   * The bundled thread script (dist/pgliteWorker.js) to run PGlite on a thread of its own; without it, on the
+   * calling thread. The extension gives it: its host is shared by every extension in the window.
+   */
+  threadScript?: string;
 }
 
 export class PgliteSession extends SerialSession {
@@ -81,7 +31,7 @@ export class PgliteSession extends SerialSession {
   private readonly catalogAnswers = new Map<string, Row[]>();
 
   private constructor(
-    private readonly db: PGlite,
+    private readonly db: PgliteEngine,
     options: PgliteSessionOptions,
   ) {
     const label = options.label ?? 'embedded';
@@ -95,22 +45,22 @@ export class PgliteSession extends SerialSession {
       const key = JSON.stringify([sql, params ?? []]);
       const known = this.catalogAnswers.get(key);
       if (known) return known;
-      const rows = (await this.db.query<Row>(sql, params ?? [])).rows;
+      const rows = await this.db.query(sql, params ?? [], false);
       if (this.catalogAnswers.size >= 500) this.catalogAnswers.clear();
       this.catalogAnswers.set(key, rows);
       return rows;
     }
-    const queryOptions = runOptions?.jsonAsText ? { parsers: { [jsonOid]: passthroughParser } } : undefined;
+    const jsonAsText = runOptions?.jsonAsText === true;
     const mode = runOptions?.mode ?? 'extended';
     let rows: Row[];
     if (mode === 'extended') {
       // query() is the extended protocol: the server refuses a second statement in the text (see SendMode).
-      rows = (await this.db.query<Row>(sql, params ?? [], queryOptions)).rows;
+      rows = await this.db.query(sql, params ?? [], jsonAsText);
     } else {
       // exec() is the simple protocol (our own scripts; a generic plan, whose unvalued $n Bind would refuse).
-      const results = await this.db.exec(sql, queryOptions);
+      const results = await this.db.exec(sql, jsonAsText);
       if (results.length > 1 && mode !== 'script') throw severalResultsError(results.length);
-      rows = (results[results.length - 1]?.rows ?? []) as Row[];
+      rows = results[results.length - 1] ?? [];
     }
     if (runOptions?.jsonAsText) {
       // Let timers that came due while PGlite held the thread (an abort) run before the result is used.
@@ -123,14 +73,15 @@ export class PgliteSession extends SerialSession {
     return this.db.close();
   }
 
-  /** A fresh, empty in-memory database (about 3–5 s to start: PGlite runs initdb). */
+  /**
+   * A fresh, empty in-memory database: about 1 s to start from the build's prepared data directory, 3–5 s where
+   * PGlite runs initdb (from source). On a thread of its own when `threadScript` is given.
+   */
   static async create(options: PgliteSessionOptions = {}): Promise<PgliteSession> {
     const started = performance.now();
-    let db: PGlite;
-    let artifactsUsed: PgliteArtifacts | undefined;
+    let engine: StartedEngine;
     try {
-      artifactsUsed = await loadArtifacts();
-      db = await PGlite.create({ ...artifactsUsed });
+      engine = options.threadScript ? await startEngineOnThread(options.threadScript) : await startEngineHere();
     } catch (err) {
       throw new TunerError(
         'connection-failed',
@@ -140,11 +91,11 @@ export class PgliteSession extends SerialSession {
         },
       );
     }
-    const how = artifactsUsed?.loadDataDir ? 'from the prepared data directory' : 'with initdb';
+    const where = options.threadScript ? ' on its own thread' : '';
     options.log?.(
-      `[${options.label ?? 'embedded'}] PGlite started ${how} in ${(performance.now() - started).toFixed(0)} ms`,
+      `[${options.label ?? 'embedded'}] PGlite started ${engine.how}${where} in ${(performance.now() - started).toFixed(0)} ms`,
     );
-    return new PgliteSession(db, options);
+    return new PgliteSession(engine.engine, options);
   }
 
   /** Runs a script of several statements (schema and seed files) with PGlite's simple-protocol exec. */
@@ -152,7 +103,7 @@ export class PgliteSession extends SerialSession {
     this.ensureOpen();
     return this.queue.run(async () => {
       this.catalogAnswers.clear();
-      await this.db.exec(sql);
+      await this.db.exec(sql, false);
     });
   }
 

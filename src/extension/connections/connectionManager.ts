@@ -5,6 +5,8 @@
  * closes only the server session. Nothing connects at activation: the embedded database starts in the
  * background once a SQL file is in view (`warmEmbedded`), a server connects on the first explain.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionTarget } from '../../core/db/openSession';
 import type { DatabaseSession } from '../../core/db/session';
@@ -163,9 +165,12 @@ export class ConnectionManager implements vscode.Disposable {
     const { files, seedFiles, statsFile } = await readWorkspaceSqlFiles(this.config, token);
     this.log.info(`Embedded database: loading ${files.length} schema file(s) and ${seedFiles.length} seed file(s)`);
     this.embeddedDisposables.push(...watchWorkspaceSqlFiles(this.config, () => void this.onSchemaFilesChanged()));
+    // PGlite on a thread of its own: loading a schema and generated rows is seconds of synchronous WASM, which
+    // on the extension host would freeze every extension in the window (and time out a server connecting).
+    const thread = join(__dirname, 'pgliteWorker.js');
     const session = await openSession(
       { kind: 'embedded', files, seedFiles, label: embeddedLabel, ...(await this.embeddedData(statsFile)) },
-      { log: this.dbLog },
+      { log: this.dbLog, embeddedThreadScript: existsSync(thread) ? thread : undefined },
     );
     this.log.info(`Embedded database ready in ${Date.now() - started} ms`);
     const { embeddedDataOf, describeEmbeddedData } = await import('../../core/db/generateData/embeddedDataNote');

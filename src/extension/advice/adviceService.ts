@@ -125,10 +125,14 @@ export class AdviceService implements vscode.Disposable {
               at.buildsStarted = Math.max(at.buildsStarted, p.index);
               progress.report({ message: buildProgressMessage(p) });
             },
-            preAggregate: {
-              howToAllow: 'use a connection not marked production or read-only',
-              onMeasure: () => progress.report({ message: preAggregateProgress }),
-            },
+            // Only when asked (the command), never in the background after an explain: it builds a summary over
+            // the whole table and writes rows in its rolled-back proof, holding locks that block the table's writers.
+            preAggregate: announce
+              ? {
+                  howToAllow: 'use a connection not marked production or read-only',
+                  onMeasure: () => progress.report({ message: preAggregateProgress }),
+                }
+              : undefined,
           };
           const advised = await adviseStatement(session, statement.sql, options);
           return {

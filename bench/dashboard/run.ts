@@ -76,11 +76,17 @@ interface AdviseRun {
 }
 
 /** `pg-tuner advise --allow-what-if` on a server: the same calls, options and defaults as src/cli/commands/advise.ts. */
-async function advise(session: PgSession, m: FamilyMember, sampleCopy?: { fraction?: number }): Promise<AdviseRun> {
+async function advise(
+  session: PgSession,
+  m: FamilyMember,
+  mode: { sampleCopy?: { fraction?: number }; estimatesOnly?: boolean } = {},
+): Promise<AdviseRun> {
+  const { sampleCopy, estimatesOnly } = mode;
   const started = performance.now();
   let firstProgress: AdviseRun['firstProgress'];
   const options = {
-    allowMeasuredWhatIf: true,
+    // `advise --allow-what-if`, or without it (estimates only: nothing built, nothing timed).
+    allowMeasuredWhatIf: estimatesOnly !== true,
     params: m.params,
     statementTimeoutMs: undefined,
     signal: undefined,
@@ -178,7 +184,7 @@ async function sampleCopyFigure(session: PgSession, m: FamilyMember, fullBestMs:
   await vacuum(session);
   const started = performance.now();
   try {
-    run = await advise(session, m, {});
+    run = await advise(session, m, { sampleCopy: {} });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     console.log(`  advise --sample-copy failed after ${formatMs(performance.now() - started)}: ${why}`);
@@ -215,6 +221,7 @@ async function member(session: PgSession, m: FamilyMember): Promise<void> {
   const base = asWrittenMs(asWritten);
 
   let run: AdviseRun | undefined;
+  let estimatedOnly = false;
   const adviseStarted = performance.now();
   try {
     run = await advise(session, m);
@@ -226,12 +233,24 @@ async function member(session: PgSession, m: FamilyMember): Promise<void> {
       value: `failed after ${formatMs(performance.now() - adviseStarted)}: ${why.slice(0, 100)}`,
       target: '',
     });
+    // What the user can still get: `advise` without --allow-what-if (HypoPG's estimates, nothing timed).
+    try {
+      run = await advise(session, m, { estimatesOnly: true });
+      estimatedOnly = true;
+      figures.push({
+        name: `${m.id}: advise (estimates only, no --allow-what-if) wall time`,
+        value: formatMs(run.wallMs),
+        target: '',
+      });
+    } catch (err2) {
+      console.log(`  advise (estimates only) failed: ${err2 instanceof Error ? err2.message : String(err2)}`);
+    }
   }
   let best: { arm: Arm; outcome: Outcome } | undefined;
   if (run) {
     const b = run.indexes.best;
     console.log(
-      `  advise: ${formatMs(run.wallMs)}; best ${b ? `${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, run.rewrites)}` : '—'}; rewrites ${run.rewrites.map((r) => `${r.id} [${r.verification}${r.quickFix ? ', quick fix' : ''}]`).join(', ') || 'none'}`,
+      `  advise${estimatedOnly ? ' (estimates only)' : ''}: ${formatMs(run.wallMs)}; best ${b ? `${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, run.rewrites)}` : '—'}; rewrites ${run.rewrites.map((r) => `${r.id} [${r.verification}${r.quickFix ? ', quick fix' : ''}]`).join(', ') || 'none'}`,
     );
     for (const s of run.indexes.suggestions) console.log(`    ${s.createSql} [${s.label}]`);
     for (const n of run.indexes.notes) console.log(`    note: ${n.message}`);
@@ -250,7 +269,7 @@ async function member(session: PgSession, m: FamilyMember): Promise<void> {
 
   // The best advice: the advised arm, or the statement as written when nothing was advised.
   const adviceMs = best && 'timing' in best.outcome ? best.outcome.timing.ms : run ? base?.ms : undefined;
-  const adviceLabel = best ? best.arm.label : 'no change advised (as written)';
+  const adviceLabel = `${best ? best.arm.label : 'no change advised (as written)'}${estimatedOnly ? ', from the estimates-only advise' : ''}`;
   const ratio = adviceMs !== undefined && floor ? adviceMs / floor.ms : undefined;
   figures.push({
     name: `${m.id}: best advice (${adviceLabel}) / floor`,
@@ -272,7 +291,7 @@ async function member(session: PgSession, m: FamilyMember): Promise<void> {
   if (sampleCopyMembers.includes(m.id))
     await sampleCopyFigure(session, m, best && 'timing' in best.outcome ? best.outcome.timing.ms : undefined);
 
-  if (run) {
+  if (run && !estimatedOnly) {
     const finalIndexes = run.indexes.best?.indexNames ?? [];
     const first = run.firstProgress;
     figures.push({

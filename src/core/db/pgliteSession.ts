@@ -13,7 +13,7 @@ import { type Row, type RunOptions } from './statementRunner';
 import { statementError } from './databaseErrors';
 import { SerialSession } from './serialSession';
 import { startEngineHere, type PgliteEngine, type StartedEngine } from './pgliteEngine';
-import { startEngineOnThread } from './pgliteThread';
+import { takeEngineOnThread } from './pgliteThread';
 
 export interface PgliteSessionOptions {
   label?: string;
@@ -81,7 +81,7 @@ export class PgliteSession extends SerialSession {
     const started = performance.now();
     let engine: StartedEngine;
     try {
-      engine = options.threadScript ? await startEngineOnThread(options.threadScript) : await startEngineHere();
+      engine = options.threadScript ? await takeEngineOnThread(options.threadScript) : await startEngineHere();
     } catch (err) {
       throw new TunerError(
         'connection-failed',

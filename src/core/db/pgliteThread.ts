@@ -97,3 +97,26 @@ export async function startEngineOnThread(script: string): Promise<StartedEngine
   };
   return { how, engine };
 }
+
+/** Engines started ahead of need, by script: the next session on a thread takes it. */
+const spares = new Map<string, Promise<StartedEngine>>();
+
+/**
+ * Starts PGlite on a thread ahead of need (while the caller still reads the schema files), so that starting it and
+ * reading them overlap; the next `takeEngineOnThread(script)` gets it. One spare per script at most.
+ */
+export function prestartEngineOnThread(script: string): void {
+  if (spares.has(script)) return;
+  const spare = startEngineOnThread(script);
+  spare.catch(() => {
+    if (spares.get(script) === spare) spares.delete(script);
+  });
+  spares.set(script, spare);
+}
+
+/** The engine started ahead of need for `script`, else a new one. */
+export function takeEngineOnThread(script: string): Promise<StartedEngine> {
+  const spare = spares.get(script);
+  spares.delete(script);
+  return spare ?? startEngineOnThread(script);
+}

@@ -162,15 +162,18 @@ export class ConnectionManager implements vscode.Disposable {
   private async openEmbedded(token?: vscode.CancellationToken): Promise<DatabaseSession> {
     const { openSession } = await import('../../core/db/openSession');
     const started = Date.now();
+    // PGlite on a thread of its own: loading a schema and generated rows is seconds of synchronous WASM, which
+    // on the extension host would freeze every extension in the window (and time out a server connecting).
+    // Started at once, so that its start and the search for the workspace's files overlap.
+    const thread = join(__dirname, 'pgliteWorker.js');
+    const threadScript = existsSync(thread) ? thread : undefined;
+    if (threadScript) (await import('../../core/db/pgliteThread')).prestartEngineOnThread(threadScript);
     const { files, seedFiles, statsFile } = await readWorkspaceSqlFiles(this.config, token);
     this.log.info(`Embedded database: loading ${files.length} schema file(s) and ${seedFiles.length} seed file(s)`);
     this.embeddedDisposables.push(...watchWorkspaceSqlFiles(this.config, () => void this.onSchemaFilesChanged()));
-    // PGlite on a thread of its own: loading a schema and generated rows is seconds of synchronous WASM, which
-    // on the extension host would freeze every extension in the window (and time out a server connecting).
-    const thread = join(__dirname, 'pgliteWorker.js');
     const session = await openSession(
       { kind: 'embedded', files, seedFiles, label: embeddedLabel, ...(await this.embeddedData(statsFile)) },
-      { log: this.dbLog, embeddedThreadScript: existsSync(thread) ? thread : undefined },
+      { log: this.dbLog, embeddedThreadScript: threadScript },
     );
     this.log.info(`Embedded database ready in ${Date.now() - started} ms`);
     const { embeddedDataOf, describeEmbeddedData } = await import('../../core/db/generateData/embeddedDataNote');

@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { buildBundles, repoRoot } from '../../helpers/cliBundle';
 import { PgliteSession } from '../../../src/core/db/pgliteSession';
+import { prestartEngineOnThread } from '../../../src/core/db/pgliteThread';
 import { TunerError } from '../../../src/core/errors';
 
 /** Runs `work` and returns the longest time the event loop went without a 10 ms tick meanwhile, and how long it took. */
@@ -80,6 +81,24 @@ describe('PGlite on a thread of its own', function () {
       await here.close();
     }
     await assert.rejects(async () => onThread.query('SELECT 1'), /closed/);
+  });
+
+  it('a start ahead of need (while the files are read) is taken by the next session; the one after starts its own', async () => {
+    prestartEngineOnThread(script);
+    const lines: string[] = [];
+    const first = await PgliteSession.create({ threadScript: script, log: (l) => lines.push(l) });
+    const second = await PgliteSession.create({ threadScript: script });
+    try {
+      await first.execute('CREATE TABLE only_in_first (id int)');
+      const [{ n }] = await second.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'only_in_first'",
+      );
+      assert.equal(n, 0, 'two sessions, two databases');
+      assert.ok(lines.some((l) => /on its own thread/.test(l)));
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 
   it("keeps the caller's event loop running through a long load; on the calling thread it stops for all of it", async () => {

@@ -5,6 +5,8 @@
  * alternative forms, and measures rewrite + index; that builds indexes in rolled-back transactions, so on a
  * server it needs --allow-what-if (as `advise` does).
  */
+import { embeddedDataReason } from '../../core/pipeline/preAggregateStep';
+import { matchPreAggregate } from '../../core/advice/preAggregate/preAggregateForm';
 import { adviseRewrites, closestRule, type DeclinedRule } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseRewriteWithIndex } from '../../core/advice/rewrite/rewriteWithIndex';
 import type { Rewrite, RewriteCombination } from '../../core/advice/rewriteSuggestion';
@@ -145,6 +147,12 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
     if (found.length === 0) closest = await closestRule(session, sql);
     // Beyond the per-query floor: a materialized view of the child's aggregates and a summary table kept by
     // triggers, each proven and measured, never kept.
+    // Not on the embedded database's generated rows (the editor, report and agent tools refuse them the same way).
+    const dataReason = session.kind === 'embedded' ? embeddedDataReason(session) : undefined;
+    if (dataReason) {
+      if (matchPreAggregate(sql)) io.note(`Pre-aggregate: not tried: ${dataReason}.`);
+      return found;
+    }
     const allowed = target.kind !== 'server' || request.allowWhatIf === true;
     const options = { params, statementTimeoutMs: db.timeoutMs, signal: io.signal };
     preAggregate = await offerPreAggregate(session, sql, allowed, options, (t) => io.note(t));

@@ -53,7 +53,7 @@ export function offeredPreAggregates(outcome: PreAggregateOutcome | undefined): 
 }
 
 /** Why the embedded database's data cannot back the advice, or undefined when it can (rows loaded from files). */
-function embeddedDataReason(session: DatabaseSession): string | undefined {
+export function embeddedDataReason(session: DatabaseSession): string | undefined {
   const data = embeddedDataOf(session);
   if (data?.kind === 'generated')
     return 'the embedded database holds generated data, not yours: the same rows and a speed-up on it would prove nothing about your tables. Run it on a server (not production) to measure it';

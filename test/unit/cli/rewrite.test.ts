@@ -5,7 +5,9 @@
 import { strict as assert } from 'node:assert';
 import { dashboardQuery } from '../../../src/core/demo/dashboardDemo';
 import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
-import { buildBundles, runCli as run } from '../../helpers/cliBundle';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildBundles, repoRoot, runCli as run } from '../../helpers/cliBundle';
 import { indexNames } from '../../helpers/testDatabase';
 import { dashboardDatabase } from './dashboardDatabase';
 
@@ -124,5 +126,16 @@ describe('pg-tuner rewrite (built bundle)', function () {
     const wrong = await run(['rewrite', 'SELECT 1', '--no-analyze']);
     assert.equal(wrong.code, 64);
     assert.match(wrong.stderr, /rewrite does not take --no-analyze/);
+  });
+
+  it('on the embedded database with generated rows, pre-aggregation is not tried, and says why', async () => {
+    const workspace = join(repoRoot, 'test/e2e-workspace');
+    const sql = readFileSync(join(workspace, 'queries.sql'), 'utf8')
+      .split(';')[0]
+      .replace(/^--.*\n/gm, '');
+    const r = await run(['rewrite', '--schema', join(workspace, 'schema'), sql]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Pre-aggregate: not tried: the embedded database holds generated data, not yours/);
+    assert.doesNotMatch(r.stdout, /materialized view|summary table/i);
   });
 });

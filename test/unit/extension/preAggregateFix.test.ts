@@ -11,7 +11,11 @@ import { offeredPreAggregates, preAggregateStep } from '../../../src/core/pipeli
 import type { PreAggregateOutcome } from '../../../src/core/pipeline/preAggregateStep';
 import { adviceFixes, adviceFixProvider } from '../../../src/extension/advice/adviceFixProvider';
 import { adviceSummary } from '../../../src/extension/advice/adviceSummary';
-import { preAggregateFixes, preAggregateLog } from '../../../src/extension/advice/preAggregateFix';
+import {
+  preAggregateFixes,
+  preAggregateInsights,
+  preAggregateLog,
+} from '../../../src/extension/advice/preAggregateFix';
 import { reportAdviceLine, reportAdviceOptions } from '../../../src/extension/advice/reportAdvice';
 import type { AdvisedStatement } from '../../../src/extension/advice/rewriteFix';
 import { AdviceStore, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
@@ -169,6 +173,21 @@ describe('editor: the pre-aggregation quick fixes (issue 12 §2, test server)', 
     assert.match(doc, /^COMMIT;$/m);
     assert.ok(doc.includes(`${table.rewrittenSql};`));
     assert.ok(fixes[1].title.startsWith('Pre-aggregate: replace the statement by the query over '));
+  });
+
+  it('its finding shows the pre-aggregated time and the ratio, not a second time of the statement as written', () => {
+    const insights = preAggregateInsights(outcome);
+    assert.ok(insights.length > 0, JSON.stringify(outcome.notes));
+    for (const i of insights) {
+      const labels = (i.evidence ?? []).map((e) => e.label);
+      assert.ok(!labels.some((l) => /as written \(/.test(l) && !/same run/.test(l)), labels.join(' | '));
+      assert.ok(labels.includes('Median time pre-aggregated'), labels.join(' | '));
+      assert.ok(
+        (i.evidence ?? []).some(
+          (e) => /^Faster than as written \(same run/.test(e.label) && /^\d+×$/.test(String(e.value)),
+        ),
+      );
+    }
   });
 
   it('a statement with named parameters: the document only (the query over the view is written with $n)', () => {

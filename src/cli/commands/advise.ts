@@ -10,6 +10,7 @@ import type { SampleCopyStart } from '../../core/advice/index/sampleCopy';
 import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseIndexesWithRewrites } from '../../core/pipeline/statementAdvice';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
+import { indexPair, pairFigures, pairTitle } from '../../core/report/indexPair';
 import { formatCost, formatCount, formatMs, formatPercent, formatRatio } from '../../core/text/formatNumbers';
 import {
   describeAppliesTo,
@@ -75,6 +76,15 @@ export function formatIndexAdvice(advice: IndexAdvice, c: Colours, rewrites: rea
         : '';
     out.push(
       `Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${time}`,
+    );
+  }
+  // An index that gains only with a rewrite is said as the pair, with one time of the statement as written.
+  const pair = indexPair(advice.suggestions, rewrites);
+  if (pair) {
+    const figures = pairFigures(pair);
+    out.push(
+      c.bold(pairTitle(pair)),
+      indent([`${figures.heading}:`, ...figures.items.map((i) => `- ${i}`)].join('\n')),
     );
   }
   out.push('');

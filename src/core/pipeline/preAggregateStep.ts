@@ -6,11 +6,8 @@
  * tried. The advice itself comes from offerPreAggregate (the materialized view) and offerSummaryTable (the table
  * kept by triggers), each measured on its own; it is never applied.
  */
-import {
-  offerPreAggregate,
-  type PreAggregateAdvice,
-  type PreAggregateOptions,
-} from '../advice/preAggregate/adviseMaterializedView';
+import { offerPreAggregate, type PreAggregateAdvice } from '../advice/preAggregate/adviseMaterializedView';
+import type { PreAggregateOptions } from '../advice/preAggregate/preAggregateProof';
 import { offerSummaryTable } from '../advice/preAggregate/adviseSummaryTable';
 import { matchPreAggregate } from '../advice/preAggregate/preAggregateForm';
 import { noiseRule } from '../advice/rewrite/verifyRewrite';

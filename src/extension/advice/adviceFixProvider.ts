@@ -17,7 +17,8 @@ import {
   rewriteWithIndexRule,
   statementAdviceRuleIds,
 } from '../../core/insights/ruleIds';
-import { indexPair, pairFix, plainIndexes } from './pairAdvice';
+import { indexPair, plainIndexes } from '../../core/report/indexPair';
+import { pairFix } from './pairAdvice';
 import { indexDdlDocument, indexFixTitle } from './indexFix';
 import { isRewriteFix, rewriteFix } from './rewriteFix';
 import { preAggregateFixes } from './preAggregateFix';

@@ -16,7 +16,7 @@ import {
   cancelledAdviceMessage,
   stoppedEarlyPrefix,
   type AdviceCancelPoint,
-} from '../../core/text/buildProgress';
+} from '../../core/advice/index/buildProgress';
 import { withSessionProgress } from '../connections/withSessionProgress';
 import type { AdviceRequest, TunerContext } from '../context';
 import {

@@ -6,8 +6,8 @@
  */
 import type { RewriteCombination } from '../../core/advice/rewriteSuggestion';
 import { indexFigure } from './indexFix';
-import { msRange, shortMs, speedup } from './figures';
-import { indexPair, pairTitle, plainIndexes } from './pairAdvice';
+import { msRange, shortMs, speedup } from '../../core/text/shortFigures';
+import { indexPair, pairTitle, plainIndexes } from '../../core/report/indexPair';
 import { isRewriteFix } from './rewriteFix';
 import type { StatementAdvice } from './statementAdvice';
 import { offeredPreAggregates } from '../../core/pipeline/preAggregateStep';

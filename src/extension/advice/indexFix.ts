@@ -3,10 +3,11 @@
  * text of the document the fix opens — the DDL, its rollback and the reasoning as SQL comments. Nothing here
  * runs anything; free of `vscode` so titles and documents are unit-tested on data.
  */
+import type { ReasoningSection } from '../../core/report/indexPair';
 import { rewriteOf, type IndexSuggestion } from '../../core/advice/indexSuggestion';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import { formatBytes, formatCount } from '../../core/text/formatNumbers';
-import { msRange, shortCost } from './figures';
+import { msRange, shortCost } from '../../core/text/shortFigures';
 
 const maxPredicateInTitle = 32;
 
@@ -42,10 +43,6 @@ export function indexFixTitle(s: IndexSuggestion): string {
 export type DdlDocumentStyle = 'untitled' | 'migration';
 
 /** A short heading and its points, one line each: a list in a hover, `-- - …` lines in the DDL document. */
-export interface ReasoningSection {
-  heading: string;
-  items: string[];
-}
 
 /**
  * The reasoning in sections: why these columns, the figures (each with its method), what it costs on writes, other

@@ -6,7 +6,7 @@
  */
 import type { NPlusOneAdvice, NPlusOneMeasurement } from '../../core/advice/nPlusOne/adviseNPlusOne';
 import type { CodeFix } from '../fixes/codeFix';
-import { shortMs, speedup } from './figures';
+import { shortMs, speedup } from '../../core/text/shortFigures';
 
 export function nPlusOneFix(advice: NPlusOneAdvice): CodeFix {
   const c = advice.combined;

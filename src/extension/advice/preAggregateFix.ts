@@ -14,7 +14,7 @@ import { preAggregateRule } from '../../core/insights/ruleIds';
 import { offeredPreAggregates, type PreAggregateOutcome } from '../../core/pipeline/preAggregateStep';
 import { formatMs } from '../../core/text/formatNumbers';
 import type { CodeFix } from '../fixes/codeFix';
-import { speedup } from './figures';
+import { speedup } from '../../core/text/shortFigures';
 import type { AdvisedStatement } from './rewriteFix';
 
 /** What the summary costs besides its space, in a few words: the refresh of a view, or the first line of the trade-off. */

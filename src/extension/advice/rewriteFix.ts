@@ -4,7 +4,7 @@
  */
 import type { Rewrite, RunFigures } from '../../core/advice/rewriteSuggestion';
 import type { CodeFix } from '../fixes/codeFix';
-import { msRange, speedup } from './figures';
+import { msRange, speedup } from '../../core/text/shortFigures';
 
 /** The statement as the advisors saw it and where it sits in the document. */
 export interface AdvisedStatement {

@@ -13,7 +13,7 @@ import {
   rewriteWithIndexRule,
 } from '../../core/insights/ruleIds';
 import { indexDescription, indexFigure, indexReasoningSections } from './indexFix';
-import { indexPair, pairFigures, pairTitle, plainIndexes, type IndexPair } from './pairAdvice';
+import { indexPair, pairFigures, pairTitle, plainIndexes, type IndexPair } from '../../core/report/indexPair';
 import { isRewriteFix, rewriteFixTitle, rewriteTimes, whyNotAFix, type AdvisedStatement } from './rewriteFix';
 import { preAggregateInsights } from './preAggregateFix';
 import type { PreAggregateOutcome } from '../../core/pipeline/preAggregateStep';

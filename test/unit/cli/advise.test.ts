@@ -119,6 +119,12 @@ describe('pg-tuner advise (built bundle)', function () {
       text.stdout,
       /^The index goes with the rewrite "Aggregate orders first and push ORDER BY … LIMIT into it"/m,
     );
+    // Said as the pair, as in the editor: one title, the figures with one time as written.
+    assert.match(
+      text.stdout,
+      /^Rewrite \+ index: Aggregate orders first and push ORDER BY … LIMIT into it with \w+ — /m,
+    );
+    assert.match(text.stdout, /^ +(Measured together on .*|Figures \(not measured together\)):$/m);
     assert.match(text.stdout, /Equivalence: equivalent: .*same rows in the same order/);
     assert.match(text.stdout, /SQL:\n\s+SELECT\n[\s\S]*LIMIT 100\n\s+\) AS s/);
 

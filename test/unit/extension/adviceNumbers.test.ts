@@ -10,7 +10,7 @@ import { rewriteWithIndexRule, indexSuggestionRule } from '../../../src/core/ins
 import { adviceFixes } from '../../../src/extension/advice/adviceFixProvider';
 import { comparableIndex, comparesWithRewrite, indexComparison } from '../../../src/extension/advice/adviceComparison';
 import { adviceSummary, jointSummary } from '../../../src/extension/advice/adviceSummary';
-import { shortMs } from '../../../src/extension/advice/figures';
+import { shortMs } from '../../../src/core/text/shortFigures';
 import { statementAsItIs } from '../../../src/extension/advice/rewriteComparison';
 import { adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
 import { insightMarkdown } from '../../../src/extension/diagnostics/insightMarkdown';

@@ -28,7 +28,7 @@ import { rewriteInfoRule, queryRewriteRule } from '../../../src/core/insights/ru
 import { reportAdviceLine, reportAdviceOptions } from '../../../src/extension/advice/reportAdvice';
 import { AdviceStore, adviceFindings, type StatementAdvice } from '../../../src/extension/advice/statementAdvice';
 import { comparisonMessage } from '../../../src/extension/history/comparison';
-import { shortMs } from '../../../src/extension/advice/figures';
+import { shortMs } from '../../../src/core/text/shortFigures';
 import { sessionWithFreshSchema } from '../../helpers/testDatabase';
 
 const schema = `adv_report_${process.pid}`;

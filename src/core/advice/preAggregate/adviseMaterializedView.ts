@@ -20,7 +20,14 @@ import { quoteIdentifier } from '../../sql/quoteIdentifier';
 import { formatMs, formatRatio } from '../../text/formatNumbers';
 import { buildPreAggregate, matchPreAggregate, tablesOf, type PreAggregateForm } from './preAggregateForm';
 import type { SummaryTableAdvice } from './adviseSummaryTable';
-import { compare, explainSample, randomWrites, readChildColumns, type PreAggregateCheck } from './preAggregateProof';
+import {
+  compare,
+  explainSample,
+  randomWrites,
+  readChildColumns,
+  type PreAggregateCheck,
+  type PreAggregateOptions,
+} from './preAggregateProof';
 
 export type { PreAggregateCheck } from './preAggregateProof';
 
@@ -50,16 +57,6 @@ export interface MaterializedViewAdvice {
   /** The trade-off in one line. */
   summary: string;
   staleness: string;
-}
-
-export interface PreAggregateOptions {
-  params?: unknown[];
-  runs?: number;
-  statementTimeoutMs?: number;
-  signal?: AbortSignal;
-  /** Rows each random write touches; default 25. */
-  writeRows?: number;
-  seed?: number;
 }
 
 /**

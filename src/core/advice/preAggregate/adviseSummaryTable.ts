@@ -27,8 +27,8 @@ import {
   tableSql,
   type ChildColumn,
   type PreAggregateCheck,
+  type PreAggregateOptions,
 } from './preAggregateProof';
-import type { PreAggregateOptions } from './adviseMaterializedView';
 import { buildSummaryTable, type ChildColumnType, type SummaryTableForm } from './summaryTableForm';
 
 /** The summary table against the child's aggregate computed afresh (EXCEPT ALL both ways). */

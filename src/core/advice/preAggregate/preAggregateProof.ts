@@ -10,6 +10,17 @@ import { quoteIdentifier } from '../../sql/quoteIdentifier';
 import { columnsIn, exprToSql } from '../../sql/ast';
 import type { PreAggregateMatch } from './preAggregateForm';
 
+/** How a pre-aggregated form is measured and proven (the view's and the summary table's alike). */
+export interface PreAggregateOptions {
+  params?: unknown[];
+  runs?: number;
+  statementTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Rows each random write touches; default 25. */
+  writeRows?: number;
+  seed?: number;
+}
+
 /** One comparison of the two forms. */
 export interface PreAggregateCheck {
   when: 'current data' | 'after random writes';

@@ -9,7 +9,7 @@ import {
   cancelledAdviceMessage,
   stoppedEarlyPrefix,
   timeLeft,
-} from '../../../src/core/text/buildProgress';
+} from '../../../../src/core/advice/index/buildProgress';
 
 describe('buildProgress: what the user reads while candidates are built, and when they cancel', () => {
   it('the time left: seconds up to 90, then minutes; never "0 s"', () => {

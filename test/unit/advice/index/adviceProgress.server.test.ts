@@ -6,21 +6,21 @@
  * built".
  */
 import { strict as assert } from 'node:assert';
-import { testServer } from '../../helpers/globalServer';
-import { createDatabase, dropDatabase, runSql } from '../../helpers/testDatabase';
-import { dashboardQuery } from '../../../src/core/demo/dashboardDemo';
-import { dashboardDatabase } from '../cli/dashboardDatabase';
-import { openSession } from '../../../src/core/db/openSession';
-import type { DatabaseSession } from '../../../src/core/db/session';
-import type { AdviseIndexesOptions } from '../../../src/core/advice/index/adviseIndexes';
-import { isCancelled } from '../../../src/core/errors';
-import { adviseStatement, type StatementAdviceOptions } from '../../../src/core/pipeline/statementAdvice';
+import { testServer } from '../../../helpers/globalServer';
+import { createDatabase, dropDatabase, runSql } from '../../../helpers/testDatabase';
+import { dashboardQuery } from '../../../../src/core/demo/dashboardDemo';
+import { dashboardDatabase } from '../../cli/dashboardDatabase';
+import { openSession } from '../../../../src/core/db/openSession';
+import type { DatabaseSession } from '../../../../src/core/db/session';
+import type { AdviseIndexesOptions } from '../../../../src/core/advice/index/adviseIndexes';
+import { isCancelled } from '../../../../src/core/errors';
+import { adviseStatement, type StatementAdviceOptions } from '../../../../src/core/pipeline/statementAdvice';
 import {
   buildProgressMessage,
   cancelledAdviceMessage,
   stoppedEarlyPrefix,
   type AdviceCancelPoint,
-} from '../../../src/core/text/buildProgress';
+} from '../../../../src/core/advice/index/buildProgress';
 
 const dbName = `advice_progress_${process.pid}`;
 const dashboardName = `advice_progress_dash_${process.pid}`;

@@ -2,7 +2,7 @@
  * What the user is told while the index advisor builds and times its candidates (minutes on a large table), and
  * when they stop it: the same words in the editor's progress notification and its messages.
  */
-import type { AdviseProgress } from '../advice/index/adviseIndexes';
+import type { AdviseProgress } from './adviseIndexes';
 
 /** "about 40 s left", "about 3 min left": seconds up to 90, then minutes. */
 export function timeLeft(ms: number): string {

@@ -17,12 +17,12 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { Frame, Page } from 'playwright-core';
 import { testServer } from '../helpers/globalServer';
 import { createDatabase, dropDatabase, indexNames, runSql } from '../helpers/testDatabase';
 import { serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import { documentText, pickQuickFix as pickQuickFixOn, queryRows as queryRowsAt, wordOnLine } from './editorActions';
 import { notificationText } from './workbench';
 
 const database = `tuner_e2e_advisor_numbers_${process.pid}`;
@@ -85,75 +85,14 @@ describe('Advisor numbers in the editor, end to end (code-server + Chromium, tes
 
   after(async () => dropDatabase(await testServer(), database));
 
-  async function queryRows<T extends object>(sql: string): Promise<T[]> {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query<T>(sql)).rows;
-    } finally {
-      await c.end();
-    }
-  }
+  const queryRows = <T extends object>(sql: string): Promise<T[]> => queryRowsAt<T>(url, sql);
 
   const onDisk = (): string => readFileSync(join(ed.workspace, 'daily.sql'), 'utf8');
 
-  /** The active editor's whole text: select all, copy, read the clipboard (the editor draws only what is in view). */
-  async function documentText(page: Page): Promise<string> {
-    await page.evaluate(() => navigator.clipboard.writeText(''));
-    await page
-      .locator('.editor-group-container.active .monaco-editor .view-line')
-      .first()
-      .click({ position: { x: 5, y: 5 } });
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Control+C');
-    const text = await waitFor(
-      async () => (await page.evaluate(() => navigator.clipboard.readText())) || undefined,
-      10_000,
-      'the copied text',
-    );
-    await page.keyboard.press('Control+Home');
-    return text;
-  }
-
   /** The statement's first word in daily.sql, where the advice diagnostics sit. */
-  const firstWord = (page: Page) =>
-    page
-      .locator('.monaco-editor .view-line')
-      .filter({ hasText: 'SELECT id, total' })
-      .locator('span span')
-      .filter({ hasText: /^SELECT$/ })
-      .first();
+  const firstWord = (page: Page) => wordOnLine(page, 'SELECT id, total', 'SELECT');
 
-  /** Opens the quick-fix menu on the statement until it offers `title`, then picks that row with the keyboard. */
-  async function pickQuickFix(page: Page, title: RegExp): Promise<void> {
-    const row = page.locator('.action-widget .monaco-list-row').filter({ hasText: title });
-    await waitFor(
-      async () => {
-        // A menu that opened late must not lie over the word the click is meant for (the click would pick a row).
-        const widget = page.locator('.action-widget');
-        for (let i = 0; i < 5 && (await widget.isVisible()); i++) {
-          await page.keyboard.press('Escape');
-          await widget.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
-        }
-        await firstWord(page).click();
-        await page.keyboard.press('Control+.');
-        return row
-          .first()
-          .waitFor({ timeout: 20_000 })
-          .then(
-            () => true,
-            () => undefined,
-          );
-      },
-      60_000,
-      `"${title.source}" in the quick-fix menu`,
-    );
-    // The action widget blocks the pointer while it opens; choose with the keyboard as a user would.
-    const focused = page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: title });
-    for (let i = 0; i < 15 && (await focused.count()) === 0; i++) await page.keyboard.press('ArrowDown');
-    assert.equal(await focused.count(), 1, `"${title.source}" focused in the quick-fix menu`);
-    await page.keyboard.press('Enter');
-  }
+  const pickQuickFix = (page: Page, title: RegExp) => pickQuickFixOn(page, () => firstWord(page), title);
 
   it('"Suggest Indexes and Rewrites" presents the index as one finding with the rewrite, with one as-written time', async () => {
     const { page } = ed;

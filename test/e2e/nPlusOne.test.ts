@@ -9,12 +9,18 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { Page } from 'playwright-core';
 import { testServer } from '../helpers/globalServer';
 import { createDatabase, dropDatabase, indexNames, runSql } from '../helpers/testDatabase';
 import { serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import {
+  documentText,
+  openQuickFixMenu,
+  pickFocusedQuickFix,
+  queryRows as queryRowsAt,
+  wordOnLine,
+} from './editorActions';
 import { notificationText } from './workbench';
 
 const database = 'tuner_e2e_nplusone';
@@ -96,79 +102,15 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
 
   after(async () => dropDatabase(await testServer(), database));
 
-  async function queryRows<T extends object>(sql: string): Promise<T[]> {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query<T>(sql)).rows;
-    } finally {
-      await c.end();
-    }
-  }
+  const queryRows = <T extends object>(sql: string): Promise<T[]> => queryRowsAt<T>(url, sql);
 
   const onDisk = (): string => readFileSync(join(ed.workspace, 'src/programs.ts'), 'utf8');
 
-  /** The active editor's whole text: select all, copy, read the clipboard. */
-  async function documentText(page: Page): Promise<string> {
-    await page.evaluate(() => navigator.clipboard.writeText(''));
-    await page
-      .locator('.editor-group-container.active .monaco-editor .view-line')
-      .first()
-      .click({ position: { x: 5, y: 5 } });
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Control+C');
-    const text = await waitFor(
-      async () => (await page.evaluate(() => navigator.clipboard.readText())) || undefined,
-      10_000,
-      'the copied text',
-    );
-    await page.keyboard.press('Control+Home');
-    return text;
-  }
+  /** A token of the loop's query (inside the warned call), where the quick-fix menu is opened with Ctrl+. */
+  const innerToken = (page: Page) => wordOnLine(page, 'SELECT * FROM tasks', 'query');
 
-  /** A token of the loop's query (inside the warned call) and the quick-fix menu opened on it with Ctrl+. */
-  const innerToken = (page: Page) =>
-    page
-      .locator('.view-line')
-      .filter({ hasText: 'SELECT * FROM tasks' })
-      .locator('span span')
-      .filter({ hasText: /^query$/ })
-      .first();
-
-  async function quickFixRow(page: Page, title: RegExp): Promise<void> {
-    const row = page.locator('.action-widget .monaco-list-row').filter({ hasText: title });
-    // Right after an edit the warning is recomputed (debounced): until then the menu offers nothing.
-    await waitFor(
-      async () => {
-        await page.keyboard.press('Escape');
-        await innerToken(page).click();
-        await page.keyboard.press('Control+.');
-        return row
-          .first()
-          .waitFor({ timeout: 3_000 })
-          .then(
-            () => true,
-            () => undefined,
-          );
-      },
-      // The fix is measured on the server first: on a loaded 2-core machine that alone can take half a minute.
-      90_000,
-      `"${title.source}" in the quick-fix menu`,
-    );
-  }
-
-  async function pickFocused(page: Page, title: RegExp): Promise<void> {
-    // The action widget blocks the pointer while it opens; choose with the keyboard as a user would.
-    for (
-      let i = 0;
-      i < 10 &&
-      (await page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: title }).count()) === 0;
-      i++
-    ) {
-      await page.keyboard.press('ArrowDown');
-    }
-    await page.keyboard.press('Enter');
-  }
+  // The fix is measured on the server first: on a loaded 2-core machine that alone can take half a minute.
+  const quickFixRow = (page: Page, title: RegExp) => openQuickFixMenu(page, () => innerToken(page), title, 90_000);
 
   it('opening programs.ts warns on the loop’s query, in the Problems panel and on hover, with its explanation', async () => {
     const { page } = ed;
@@ -253,7 +195,7 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
       /Replace the loop with one query: programs with json_agg of tasks as tasks \(1 \+ N → 1 round trips\)/;
     await quickFixRow(page, fixTitle);
     await ed.screenshot('n-plus-one-quick-fix-menu');
-    await pickFocused(page, fixTitle);
+    await pickFocusedQuickFix(page, fixTitle);
 
     // Picked, it applies: no refactor preview (it opened with the change unticked, and Apply as shown did nothing).
     await page
@@ -319,7 +261,7 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
 
     const measureTitle = new RegExp(`Measure round trips of this loop on ${label}`);
     await quickFixRow(page, measureTitle);
-    await pickFocused(page, measureTitle);
+    await pickFocusedQuickFix(page, measureTitle);
     const result = new RegExp(
       `One query is [\\d.]+× (faster|slower): 1 \\+ ${activePrograms} → 1 round trips, loop [\\d.]+ ms vs single query [\\d.]+ ms on ${label}[.;]`,
     );

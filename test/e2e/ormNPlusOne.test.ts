@@ -17,6 +17,7 @@ import { testServer } from '../helpers/globalServer';
 import { createDatabase, dropDatabase, runSql } from '../helpers/testDatabase';
 import { useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import { documentText, openQuickFixMenu, pickFocusedQuickFix } from './editorActions';
 
 const database = `tuner_e2e_orm_nplusone_${process.pid}`;
 const usersTs = readFileSync(resolve(__dirname, '../fixtures/nplusone-orm/knexAssign.ts'), 'utf8');
@@ -68,15 +69,6 @@ async function runLoad(text: string, db: Knex): Promise<unknown> {
   return JSON.parse(JSON.stringify(await exports.load(db)));
 }
 
-/** Closes the quick-fix menu if it is open, and waits until it is gone. */
-async function closeActionWidget(page: Page): Promise<void> {
-  const widget = page.locator('.action-widget');
-  for (let i = 0; i < 5 && (await widget.isVisible()); i++) {
-    await page.keyboard.press('Escape');
-    await widget.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
-  }
-}
-
 describe('An ORM (knex) N+1 loop in the editor, end to end (code-server + Chromium)', function () {
   this.timeout(600_000);
   let db: Knex | undefined;
@@ -104,21 +96,9 @@ describe('An ORM (knex) N+1 loop in the editor, end to end (code-server + Chromi
   const path = (): string => join(ed.workspace, 'src/users.ts');
   const onDisk = (): string => readFileSync(path(), 'utf8');
 
-  /** users.ts's whole text in the editor: select all, copy, read the clipboard (the editor draws only what is in view). */
-  async function documentText(page: Page): Promise<string> {
-    await page.evaluate(() => navigator.clipboard.writeText(''));
-    // The tab focuses its editor: a line may lie under the scroll shadow once the editor has scrolled.
-    await page.locator('.tabs-container .tab').filter({ hasText: 'users.ts' }).first().click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Control+C');
-    const text = await waitFor(
-      async () => (await page.evaluate(() => navigator.clipboard.readText())) || undefined,
-      10_000,
-      'the copied text',
-    );
-    await page.keyboard.press('Control+Home');
-    return text;
-  }
+  /** users.ts's whole text in the editor; its tab focuses it (a line may lie under the scroll shadow once scrolled). */
+  const usersText = (page: Page): Promise<string> =>
+    documentText(page, page.locator('.tabs-container .tab').filter({ hasText: 'users.ts' }).first());
 
   /** The loop's query call: the `knex` token of `knex('orders')` on the line inside the loop. */
   const loopQuery = (page: Page) =>
@@ -203,28 +183,9 @@ describe('An ORM (knex) N+1 loop in the editor, end to end (code-server + Chromi
   it('the quick fix batches the query before the loop in one step; the file compiles and returns the same; one Undo restores it', async () => {
     const { page } = ed;
     const title = /Batch the loop's knex query: one query for every user, grouped by user_id \(N → 1 round trips\)/;
-    const row = page.locator('.action-widget .monaco-list-row').filter({ hasText: title });
-    await waitFor(
-      async () => {
-        // A menu that opened late must not lie over the line the click is meant for (the click would pick a row).
-        await closeActionWidget(page);
-        await loopQuery(page).click();
-        await page.keyboard.press('Control+.');
-        return row
-          .first()
-          .waitFor({ timeout: 20_000 })
-          .then(
-            () => true,
-            () => undefined,
-          );
-      },
-      60_000,
-      'the batch fix in the quick-fix menu',
-    );
+    await openQuickFixMenu(page, () => loopQuery(page), title);
     await ed.screenshot('orm-n-plus-one-quick-fix-menu');
-    const focused = page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: title });
-    for (let i = 0; i < 10 && (await focused.count()) === 0; i++) await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Enter');
+    await pickFocusedQuickFix(page, title);
 
     // Picked, it applies at once: no refactor preview.
     await page
@@ -233,7 +194,7 @@ describe('An ORM (knex) N+1 loop in the editor, end to end (code-server + Chromi
       .first()
       .waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('.bulk-edit-panel input.edit-checkbox').count(), 0, 'no refactor preview');
-    const fixed = await documentText(page);
+    const fixed = await usersText(page);
     assert.notEqual(fixed, usersTs);
     assert.match(fixed, /whereIn\(/, fixed);
     // No query left inside the loop.
@@ -250,11 +211,11 @@ describe('An ORM (knex) N+1 loop in the editor, end to end (code-server + Chromi
 
     await page.keyboard.press('Control+Z');
     await waitFor(
-      async () => ((await documentText(page)) === usersTs ? true : undefined),
+      async () => ((await usersText(page)) === usersTs ? true : undefined),
       15_000,
       'the original text after one Undo',
     ).catch(async (err: Error) => {
-      assert.equal(await documentText(page), usersTs, err.message);
+      assert.equal(await usersText(page), usersTs, err.message);
     });
     await page
       .locator('.tabs-container .tab.dirty')

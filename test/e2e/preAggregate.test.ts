@@ -13,12 +13,12 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import type { Page } from 'playwright-core';
 import { testServer } from '../helpers/globalServer';
 import { createDatabase, dropDatabase, runSql } from '../helpers/testDatabase';
 import { serverConnection, useEditor } from './codeServer';
 import { waitFor } from './pageProbes';
+import { documentText, pickQuickFix as pickQuickFixOn, queryRows, wordOnLine } from './editorActions';
 
 const database = `tuner_e2e_pre_aggregate_${process.pid}`;
 const label = 'shop db';
@@ -65,75 +65,15 @@ describe('Pre-aggregation quick fixes in the editor, end to end (code-server + C
 
   after(async () => dropDatabase(await testServer(), database));
 
-  async function matviews(): Promise<number> {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      return Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM pg_matviews')).rows[0].n);
-    } finally {
-      await c.end();
-    }
-  }
+  const matviews = async (): Promise<number> =>
+    Number((await queryRows<{ n: string }>(url, 'SELECT count(*) AS n FROM pg_matviews'))[0].n);
 
   const onDisk = (): string => readFileSync(join(ed.workspace, 'dashboard.sql'), 'utf8');
 
-  /** The active editor's whole text: select all, copy, read the clipboard (the editor draws only what is in view). */
-  async function documentText(page: Page): Promise<string> {
-    await page.evaluate(() => navigator.clipboard.writeText(''));
-    await page
-      .locator('.editor-group-container.active .monaco-editor .view-line')
-      .first()
-      .click({ position: { x: 5, y: 5 } });
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Control+C');
-    const text = await waitFor(
-      async () => (await page.evaluate(() => navigator.clipboard.readText())) || undefined,
-      10_000,
-      'the copied text',
-    );
-    await page.keyboard.press('Control+Home');
-    return text;
-  }
-
   /** The statement's first word in dashboard.sql, where the advice diagnostics sit. */
-  const firstWord = (page: Page) =>
-    page
-      .locator('.monaco-editor .view-line')
-      .filter({ hasText: 'SELECT u.id, count' })
-      .locator('span span')
-      .filter({ hasText: /^SELECT$/ })
-      .first();
+  const firstWord = (page: Page) => wordOnLine(page, 'SELECT u.id, count', 'SELECT');
 
-  /** Opens the quick-fix menu on the statement until it offers `title`, then picks that row with the keyboard. */
-  async function pickQuickFix(page: Page, title: RegExp): Promise<string> {
-    const row = page.locator('.action-widget .monaco-list-row').filter({ hasText: title });
-    await waitFor(
-      async () => {
-        const widget = page.locator('.action-widget');
-        for (let i = 0; i < 5 && (await widget.isVisible()); i++) {
-          await page.keyboard.press('Escape');
-          await widget.waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
-        }
-        await firstWord(page).click();
-        await page.keyboard.press('Control+.');
-        return row
-          .first()
-          .waitFor({ timeout: 20_000 })
-          .then(
-            () => true,
-            () => undefined,
-          );
-      },
-      60_000,
-      `"${title.source}" in the quick-fix menu`,
-    );
-    const text = (await row.first().innerText()).replace(/\u00a0/g, ' ');
-    const focused = page.locator('.action-widget .monaco-list-row.focused').filter({ hasText: title });
-    for (let i = 0; i < 20 && (await focused.count()) === 0; i++) await page.keyboard.press('ArrowDown');
-    assert.equal(await focused.count(), 1, `"${title.source}" focused in the quick-fix menu`);
-    await page.keyboard.press('Enter');
-    return text;
-  }
+  const pickQuickFix = (page: Page, title: RegExp) => pickQuickFixOn(page, () => firstWord(page), title);
 
   it('the quick fix opens the view’s DDL, refresh, query and rollback in a new document; nothing runs', async () => {
     const { page } = ed;

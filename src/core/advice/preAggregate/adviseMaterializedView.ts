@@ -14,7 +14,7 @@
 import type { DatabaseSession } from '../../db/session';
 import { readTableShapes, isUniqueKey, shapeOf } from '../../db/tableShapes';
 import type { RunFigures } from '../rewriteSuggestion';
-import { figuresOf, type RunSample } from '../rewrite/verifyRewrite';
+import { figuresOf } from '../rewrite/verifyRewrite';
 import { median } from '../../median';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
 import { formatMs, formatRatio } from '../../text/formatNumbers';
@@ -22,9 +22,9 @@ import { buildPreAggregate, matchPreAggregate, tablesOf, type PreAggregateForm }
 import type { SummaryTableAdvice } from './adviseSummaryTable';
 import {
   compare,
-  explainSample,
   randomWrites,
   readChildColumns,
+  timeBothForms,
   type PreAggregateCheck,
   type PreAggregateOptions,
 } from './preAggregateProof';
@@ -97,15 +97,7 @@ export async function adviseMaterializedView(
       }
       await tx.query(`ANALYZE ${quoteIdentifier(form.viewName)}`);
       const checks = [await compare(tx, 'current data', original, form.rewrittenSql, ordered, params)];
-      // One unmeasured run of each, then alternating runs.
-      await explainSample(tx, original, params);
-      await explainSample(tx, form.rewrittenSql, params);
-      const a: RunSample[] = [];
-      const b: RunSample[] = [];
-      for (let i = 0; i < runs; i++) {
-        a.push(await explainSample(tx, original, params));
-        b.push(await explainSample(tx, form.rewrittenSql, params));
-      }
+      const { a, b } = await timeBothForms(tx, original, form.rewrittenSql, params, runs);
       await tx.query(`SELECT setseed(${options.seed ?? 0.42})`);
       const writes = await randomWrites(tx, match, childColumns, uniqueColumns, options.writeRows ?? 25);
       await tx.query(form.refreshSql);

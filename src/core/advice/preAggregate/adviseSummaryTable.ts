@@ -14,16 +14,16 @@
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { readTableShapes, isUniqueKey, shapeOf } from '../../db/tableShapes';
 import type { RunFigures } from '../rewriteSuggestion';
-import { figuresOf, type RunSample } from '../rewrite/verifyRewrite';
+import { figuresOf } from '../rewrite/verifyRewrite';
 import { median } from '../../median';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
 import { formatMs, formatRatio } from '../../text/formatNumbers';
 import { matchPreAggregate, tablesOf, type PreAggregateMatch } from './preAggregateForm';
 import {
   compare,
-  explainSample,
   randomWrites,
   readChildColumns,
+  timeBothForms,
   tableSql,
   type ChildColumn,
   type PreAggregateCheck,
@@ -353,14 +353,7 @@ export async function adviseSummaryTable(
       await tx.query(`ANALYZE ${quoteIdentifier(form.tableName)}`);
       const checks = [await compare(tx, 'current data', original, form.rewrittenSql, ordered, params)];
       const tableChecks = [await tableCheck(tx, 'current data', form)];
-      await explainSample(tx, original, params);
-      await explainSample(tx, form.rewrittenSql, params);
-      const a: RunSample[] = [];
-      const b: RunSample[] = [];
-      for (let i = 0; i < runs; i++) {
-        a.push(await explainSample(tx, original, params));
-        b.push(await explainSample(tx, form.rewrittenSql, params));
-      }
+      const { a, b } = await timeBothForms(tx, original, form.rewrittenSql, params, runs);
       await tx.query(`SELECT setseed(${options.seed ?? 0.42})`);
       const costs = await writeCosts(
         tx,

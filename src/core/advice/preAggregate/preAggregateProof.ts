@@ -241,3 +241,22 @@ export async function randomWrites(
 export async function explainSample(tx: TransactionScope, sql: string, params: unknown[]): Promise<RunSample> {
   return sampleOf(await tx.explainJson(sql, 'ANALYZE, BUFFERS', params.length > 0 ? params : undefined));
 }
+
+/** Both forms timed in the transaction: one unmeasured run of each, then `runs` alternating runs. */
+export async function timeBothForms(
+  tx: TransactionScope,
+  original: string,
+  rewritten: string,
+  params: unknown[],
+  runs: number,
+): Promise<{ a: RunSample[]; b: RunSample[] }> {
+  await explainSample(tx, original, params);
+  await explainSample(tx, rewritten, params);
+  const a: RunSample[] = [];
+  const b: RunSample[] = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(await explainSample(tx, original, params));
+    b.push(await explainSample(tx, rewritten, params));
+  }
+  return { a, b };
+}

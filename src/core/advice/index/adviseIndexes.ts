@@ -6,6 +6,7 @@
 import type { CatalogSnapshot, TableStats } from '../../db/catalog';
 import type { DatabaseSession } from '../../db/session';
 import { TunerError } from '../../errors';
+import { transactionTimeouts } from '../../db/rolledBackTransaction';
 import type { Plan } from '../../plan/planNode';
 import { parsePlan } from '../../plan/parsePlan';
 import { formatMs } from '../../text/formatNumbers';
@@ -52,6 +53,11 @@ import {
   type StatementToPlan,
   type WhatIf,
 } from './whatIf';
+
+/** The statement_timeout stopped the statement (57014; not a lock_timeout, a cancel or another failure). */
+function timedOut(err: unknown): boolean {
+  return err instanceof TunerError && err.reason === 'timeout' && err.detail.code === '57014';
+}
 
 export interface AdviseIndexesOptions {
   /**
@@ -253,6 +259,28 @@ class Advisor {
     if (err !== undefined && !(err instanceof TunerError && err.reason === 'cancelled')) return false;
     this.stopped = true;
     return true;
+  }
+
+  /** The statement_timeout the measurements run under (rolledBackTransaction's default when none is given). */
+  private get timeoutMs(): number {
+    return this.options.statementTimeoutMs ?? transactionTimeouts().statementTimeoutMs;
+  }
+
+  /**
+   * The statement's time without the candidates. One that does not finish within the statement_timeout (the
+   * slow statement people bring: minutes as written) takes that bound as its time, a lower bound, said in a note,
+   * so that the candidates are still built and timed instead of the advice failing.
+   */
+  private async baseline(measure: () => ReturnType<typeof measureWithIndexes>): ReturnType<typeof measureWithIndexes> {
+    try {
+      return await measure();
+    } catch (err) {
+      if (!timedOut(err)) throw err;
+      const ms = this.timeoutMs;
+      const message = `The statement without the candidates did not finish within the statement_timeout (${formatMs(ms)}): that bound is its time here, so each measured gain is a lower bound.`;
+      if (!this.notes.some((n) => n.message === message)) this.notes.push({ kind: 'measurement-skipped', message });
+      return { samplesMs: [ms], medianMs: ms, plan: undefined, sizes: [], buildMs: 0, failed: [], planNames: [] };
+    }
   }
 
   private warn(c: IndexCandidate, text: string): void {
@@ -750,11 +778,15 @@ class Advisor {
     const stopLabel = (n: number): string => `Stopped early: ${n} of ${toMeasure.length} candidates measured`;
     let before: Awaited<ReturnType<typeof measureWithIndexes>>;
     try {
-      before = await measureWithIndexes(on.session, [], on.statement(bestVariant.statement), samples, opts);
+      before = await this.baseline(() =>
+        measureWithIndexes(on.session, [], on.statement(bestVariant.statement), samples, opts),
+      );
       if (bestIndex !== 0) {
         // The combination's gain is against the statement as the user wrote it, without the index.
         asWrittenBeforeMs = (
-          await measureWithIndexes(on.session, [], on.statement(variants[0].statement), samples, opts)
+          await this.baseline(() =>
+            measureWithIndexes(on.session, [], on.statement(variants[0].statement), samples, opts),
+          )
         ).medianMs;
       }
     } catch (err) {
@@ -782,6 +814,15 @@ class Advisor {
       try {
         m = await measureWithIndexes(on.session, [on.candidate(c)], on.statement(bestVariant.statement), samples, opts);
       } catch (err) {
+        if (timedOut(err)) {
+          // Too slow with this index too: it is no answer, the others may be.
+          done += 1;
+          this.warn(
+            c,
+            `With it the statement did not finish within the statement_timeout (${formatMs(this.timeoutMs)}).`,
+          );
+          continue;
+        }
         if (!this.stoppedBy(err)) throw err;
         break;
       }

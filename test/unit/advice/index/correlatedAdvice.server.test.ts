@@ -104,6 +104,26 @@ describe('adviseIndexes: correlated subqueries, screened by HypoPG first (issue 
     assert.match(formatIndexAdvice(advice, plain), new RegExp(`; ${sc.built} built and timed`));
   });
 
+  it('as written past the statement_timeout: that bound is its time (said), the candidates are still built and timed', async () => {
+    // About 4 s as written here; 1 s of statement_timeout stops it, as minutes stop it on production-size tables.
+    const advice = await adviseIndexes(session, ormDashboardSql, {
+      allowMeasuredWhatIf: true,
+      samples: 3,
+      statementTimeoutMs: 1_000,
+    });
+    const s = onOrders(advice);
+    assert.deepEqual(keys(s).slice(0, 2), ['user_id', 'created_at'], formatIndexAdvice(advice, plain));
+    const m = s.measurement;
+    assert.ok(m && m.timeBeforeMs === 1_000 && m.timeAfterMs < 1_000, JSON.stringify(m));
+    assert.ok(
+      advice.notes.some((n) =>
+        /did not finish within the statement_timeout \(1\.00? s\): .* lower bound/.test(n.message),
+      ),
+      JSON.stringify(advice.notes),
+    );
+    assert.equal(advice.measurement.done, true);
+  });
+
   it("the static hint on the subquery's Seq Scan: equality before range, the outer u.id left out", async () => {
     // Large enough (120k rows) for seq-scan-large-table to speak on an estimated plan; no index on user_id.
     await session.execute(`CREATE TABLE hint_orders AS

@@ -204,8 +204,10 @@ describe('own scans are recorded by the session, for every caller (real server)'
     assert.ok(launched >= 1, 'the plan ran in parallel');
     // The rows are the plan's (rounded per loop) and the build's table: within half a per cent of the counters.
     assert.ok(Math.abs(ours.seqRows - moved.seqRows) <= moved.seqRows * 0.005, JSON.stringify({ ours, moved }));
-    // The scans of the plan are exact; the build's workers are a guess from the leader's share of the rows.
-    assert.ok(ours.seqScans <= moved.seqScans && ours.seqScans >= moved.seqScans - 2, JSON.stringify({ ours, moved }));
+    // The scans of the plan are exact; the build's workers are a guess from the leader's share of the rows (the
+    // server may launch fewer than it planned): within two scans either way. Health never takes off more than the
+    // counter holds.
+    assert.ok(Math.abs(ours.seqScans - moved.seqScans) <= 2, JSON.stringify({ ours, moved }));
   });
 
   it('an embedded session records nothing (its statistics are all ours)', async () => {

@@ -12,17 +12,17 @@
  * both are proven with preAggregateProof.ts.
  */
 import type { DatabaseSession } from '../../db/session';
-import { readTableShapes, isUniqueKey, shapeOf } from '../../db/tableShapes';
 import type { RunFigures } from '../rewriteSuggestion';
 import { figuresOf } from '../rewrite/verifyRewrite';
 import { median } from '../../median';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
 import { formatMs, formatRatio } from '../../text/formatNumbers';
-import { buildPreAggregate, matchPreAggregate, tablesOf, type PreAggregateForm } from './preAggregateForm';
+import { buildPreAggregate, matchPreAggregate, type PreAggregateForm } from './preAggregateForm';
 import type { SummaryTableAdvice } from './adviseSummaryTable';
 import {
   compare,
   randomWrites,
+  preAggregateTarget,
   readChildColumns,
   timeBothForms,
   type PreAggregateCheck,
@@ -68,14 +68,9 @@ export async function adviseMaterializedView(
   sql: string,
   options: PreAggregateOptions = {},
 ): Promise<MaterializedViewAdvice | undefined> {
-  const match = matchPreAggregate(sql);
-  if (!match || !session.inTransaction) return undefined;
-  const names = tablesOf(match);
-  const shapes = await readTableShapes(session, [names.parent, names.child]);
-  if (!isUniqueKey(shapeOf(shapes, names.parent), [match.parentKey])) return undefined;
-  const childShape = shapeOf(shapes, names.child);
-  if (!childShape) return undefined;
-  const uniqueColumns = new Set(childShape.uniqueKeys.flat());
+  const target = await preAggregateTarget(session, sql);
+  if (!target) return undefined;
+  const { inTransaction, match, names, uniqueColumns } = target;
   const form: PreAggregateForm = buildPreAggregate(match);
   const childColumns = await readChildColumns(session, names.child);
   const params = options.params ?? [];
@@ -83,7 +78,7 @@ export async function adviseMaterializedView(
   const original = sql.trim().replace(/;\s*$/, '');
   const ordered = (match.stmt.sortClause?.length ?? 0) > 0;
 
-  return session.inTransaction(
+  return inTransaction(
     async (tx) => {
       await tx.checkStatement(original);
       await tx.query(form.createViewSql);

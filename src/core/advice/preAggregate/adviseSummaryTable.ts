@@ -12,16 +12,16 @@
  * like every measured what-if, it is for a server that is not production.
  */
 import type { DatabaseSession, TransactionScope } from '../../db/session';
-import { readTableShapes, isUniqueKey, shapeOf } from '../../db/tableShapes';
 import type { RunFigures } from '../rewriteSuggestion';
 import { figuresOf } from '../rewrite/verifyRewrite';
 import { median } from '../../median';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
 import { formatMs, formatRatio } from '../../text/formatNumbers';
-import { matchPreAggregate, tablesOf, type PreAggregateMatch } from './preAggregateForm';
+import { matchPreAggregate, type PreAggregateMatch } from './preAggregateForm';
 import {
   compare,
   randomWrites,
+  preAggregateTarget,
   readChildColumns,
   timeBothForms,
   tableSql,
@@ -316,14 +316,9 @@ export async function adviseSummaryTable(
   sql: string,
   options: SummaryTableOptions = {},
 ): Promise<SummaryTableAdvice | SummaryTableDeclined | undefined> {
-  const match = matchPreAggregate(sql);
-  if (!match || !session.inTransaction) return undefined;
-  const names = tablesOf(match);
-  const shapes = await readTableShapes(session, [names.parent, names.child]);
-  if (!isUniqueKey(shapeOf(shapes, names.parent), [match.parentKey])) return undefined;
-  const childShape = shapeOf(shapes, names.child);
-  if (!childShape) return undefined;
-  const uniqueColumns = new Set(childShape.uniqueKeys.flat());
+  const target = await preAggregateTarget(session, sql);
+  if (!target) return undefined;
+  const { inTransaction, match, names, uniqueColumns } = target;
   const { types, aggregateTypes, indexed } = await readTypes(session, match, names.child);
   const built = buildSummaryTable(match, types, aggregateTypes, indexed);
   if ('declined' in built) return { kind: 'summary-table', declined: built.declined };
@@ -343,7 +338,7 @@ export async function adviseSummaryTable(
     form.backfillSql,
   ];
 
-  return session.inTransaction(
+  return inTransaction(
     async (tx) => {
       await tx.checkStatement(original);
       for (const statement of ddl.slice(0, -1)) await tx.query(statement);

@@ -8,7 +8,8 @@ import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { sampleOf, type RunSample } from '../rewrite/verifyRewrite';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
 import { columnsIn, exprToSql } from '../../sql/ast';
-import type { PreAggregateMatch } from './preAggregateForm';
+import { matchPreAggregate, tablesOf, type PreAggregateMatch } from './preAggregateForm';
+import { isUniqueKey, readTableShapes, shapeOf } from '../../db/tableShapes';
 
 /** How a pre-aggregated form is measured and proven (the view's and the summary table's alike). */
 export interface PreAggregateOptions {
@@ -259,4 +260,36 @@ export async function timeBothForms(
     b.push(await explainSample(tx, rewritten, params));
   }
   return { a, b };
+}
+
+/** A statement of the family on tables whose shapes allow the summary: its match, tables and the child's unique columns. */
+export interface PreAggregateTarget {
+  /** The session's rolled-back transaction (DatabaseSession.inTransaction, bound to it). */
+  inTransaction: NonNullable<DatabaseSession['inTransaction']>;
+  match: PreAggregateMatch;
+  names: ReturnType<typeof tablesOf>;
+  uniqueColumns: Set<string>;
+}
+
+/**
+ * The statement's pre-aggregation target, or undefined when it is outside the family, the session cannot run a
+ * rolled-back transaction, the parent key is not unique or the child table is not found.
+ */
+export async function preAggregateTarget(
+  session: DatabaseSession,
+  sql: string,
+): Promise<PreAggregateTarget | undefined> {
+  const match = matchPreAggregate(sql);
+  if (!match || !session.inTransaction) return undefined;
+  const names = tablesOf(match);
+  const shapes = await readTableShapes(session, [names.parent, names.child]);
+  if (!isUniqueKey(shapeOf(shapes, names.parent), [match.parentKey])) return undefined;
+  const childShape = shapeOf(shapes, names.child);
+  if (!childShape) return undefined;
+  return {
+    inTransaction: session.inTransaction.bind(session),
+    match,
+    names,
+    uniqueColumns: new Set(childShape.uniqueKeys.flat()),
+  };
 }

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { testServer } from '../../helpers/globalServer';
-import { createDatabase, dropDatabase, runSql } from '../../helpers/testDatabase';
+import { createEventsDatabase } from '../../helpers/eventsDatabase';
+import { dropDatabase } from '../../helpers/testDatabase';
 import { openSession } from '../../../src/core/db/openSession';
 import {
   beyondLeader,
@@ -99,17 +100,7 @@ describe('own scans are recorded by the session, for every caller (real server)'
   before(async () => {
     // A ledger of this file's own: the sessions opened below (openSession's default) and the CLI commands write it.
     process.env.PG_TUNER_STATE_DIR = mkdtempSync(join(tmpdir(), 'pg-tuner-seam-state-'));
-    const server = await testServer();
-    url = await createDatabase(server, dbName);
-    if (server.extensions.includes('hypopg')) await runSql(url, 'CREATE EXTENSION IF NOT EXISTS hypopg');
-    await runSql(
-      url,
-      `CREATE TABLE events (id int PRIMARY KEY, account int NOT NULL, created_at timestamptz NOT NULL, amount numeric NOT NULL);
-       INSERT INTO events
-         SELECT g, g % 2000, timestamptz '2024-01-01 00:00:00+00' + (g % 300) * interval '1 day', (g % 97) + 0.5
-         FROM generate_series(1, 60000) g;`,
-    );
-    await runSql(url, 'VACUUM ANALYZE events');
+    url = await createEventsDatabase(dbName);
   });
 
   after(async () => {

@@ -7,7 +7,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { testServer } from '../../../helpers/globalServer';
-import { createDatabase, dropDatabase, runSql } from '../../../helpers/testDatabase';
+import { createEventsDatabase } from '../../../helpers/eventsDatabase';
+import { dropDatabase } from '../../../helpers/testDatabase';
 import { dashboardQuery } from '../../../../src/core/demo/dashboardDemo';
 import { dashboardDatabase } from '../../cli/dashboardDatabase';
 import { openSession } from '../../../../src/core/db/openSession';
@@ -33,17 +34,7 @@ describe('Suggest Indexes progress and Cancel through the core pipeline (real se
   let session: DatabaseSession;
 
   before(async () => {
-    const server = await testServer();
-    url = await createDatabase(server, dbName);
-    if (server.extensions.includes('hypopg')) await runSql(url, 'CREATE EXTENSION IF NOT EXISTS hypopg');
-    await runSql(
-      url,
-      `CREATE TABLE events (id int PRIMARY KEY, account int NOT NULL, created_at timestamptz NOT NULL, amount numeric NOT NULL);
-       INSERT INTO events
-         SELECT g, g % 2000, timestamptz '2024-01-01 00:00:00+00' + (g % 300) * interval '1 day', (g % 97) + 0.5
-         FROM generate_series(1, 60000) g;`,
-    );
-    await runSql(url, 'VACUUM ANALYZE events');
+    url = await createEventsDatabase(dbName);
     session = await openSession({ kind: 'server', connectionString: url }, { ownScans: false });
   });
 

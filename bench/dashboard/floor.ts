@@ -36,3 +36,43 @@ export async function measureFloor(session: PgSession, timeoutMs: number): Promi
   );
   return { ...t, rows, heapFetches: sum('Heap Fetches') };
 }
+
+/**
+ * The grouping floor: what every member computes before anything else, the per-user aggregate of the qualifying
+ * orders alone (no users, no join, the top 100 by sum kept by a top-N sort), through the index made for it (a
+ * partial covering index in user_id order, so the groups stream out of an index-only scan with no sort). Each
+ * member has to rank every user by that sum, so no query-time plan of any member is faster than this; the floor
+ * above (one group) leaves out the per-group work (≈ 200,000 groups of ≈ 5 orders: key comparisons, a numeric
+ * sum state started and finished per group). Timed twice: as the planner plans it, and with parallel plans made
+ * free (partial aggregates under Gather Merge), the faster of the two standing for it.
+ */
+export const groupingIndexName = 'bench_grouping_orders_user_id';
+export const groupingIndexSql = `CREATE INDEX ${groupingIndexName} ON orders (user_id) INCLUDE (total) WHERE ${floorCondition}`;
+/** count and sum only: the aggregates every member computes (some add max(created_at)), so it bounds them all. */
+export const groupingSql = `SELECT user_id, count(*), sum(total) FROM orders WHERE ${floorCondition} GROUP BY user_id ORDER BY 3 DESC NULLS LAST, 1 LIMIT 100`;
+
+export interface GroupingFloor {
+  /** The faster of the two. */
+  ms: number;
+  planned: Timing;
+  parallel: Timing;
+}
+
+export async function measureGroupingFloor(session: PgSession, timeoutMs: number): Promise<GroupingFloor> {
+  const planned = await timeArm(session, { sql: groupingSql, setup: [groupingIndexSql], timeoutMs });
+  const parallel = await timeArm(session, {
+    sql: groupingSql,
+    setup: [
+      groupingIndexSql,
+      'SET LOCAL parallel_setup_cost = 0',
+      'SET LOCAL parallel_tuple_cost = 0',
+      'SET LOCAL min_parallel_index_scan_size = 0',
+    ],
+    timeoutMs,
+  });
+  for (const t of [planned, parallel]) {
+    const used = t.plan.nodes.some((n) => n.fields['Index Name'] === groupingIndexName);
+    if (!used) throw new Error(`the grouping floor's plan does not read ${groupingIndexName}: ${t.shape}`);
+  }
+  return { ms: Math.min(planned.ms, parallel.ms), planned, parallel };
+}

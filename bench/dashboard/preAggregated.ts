@@ -11,6 +11,7 @@ import { offerPreAggregate } from '../../src/core/advice/preAggregate/adviseMate
 import type { PreAggregateAdvice } from '../../src/core/advice/preAggregate/adviseMaterializedView';
 import { offerSummaryTable } from '../../src/core/advice/preAggregate/adviseSummaryTable';
 import { quoteIdentifier } from '../../src/core/sql/quoteIdentifier';
+import { preAggregateBlocked } from '../../src/core/advice/preAggregate/parameterForm';
 import { formatMs } from '../../src/core/text/formatNumbers';
 import type { Figure } from '../figures';
 import type { FamilyMember } from './family';
@@ -60,6 +61,20 @@ export async function preAggregatedFigures(
     }
   }
   for (const n of notes) console.log(`  pre-aggregate note: ${n}`);
+  // Of the family but for a parameter: why not, with the data's per-bucket counts (what `pg-tuner rewrite` says).
+  const blocked = offers.length === 0 ? await preAggregateBlocked(m.sql, session) : undefined;
+  if (blocked) {
+    console.log(`  Closest rule: ${blocked.id}, blocked because ${blocked.reason}.`);
+    const b = blocked.buckets;
+    return [
+      {
+        name: `${m.id}: pre-aggregated vs as written`,
+        value: `not offered: a parameter in the child's condition${b ? `; a per user and month of ${b.column} summary would hold ${b.perMonth} rows for ${b.rows} orders (${(b.perMonth / b.rows).toFixed(2)} per order; by year ${(b.perYear / b.rows).toFixed(2)})` : ''}`,
+        target: `≥ ${target}×`,
+        met: false,
+      },
+    ];
+  }
   if (offers.length === 0)
     return [
       {

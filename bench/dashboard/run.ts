@@ -3,6 +3,9 @@
  * (test/helpers/postgresServer.ts) with the dashboard data (src/core/demo/dashboardDemo.ts, users.status from
  * bench/rewrite/preAggregate.ts), for each member of the family (bench/dashboard/family.ts):
  *   floor          – an index-only scan of the qualifying orders alone through the ideal covering index (floor.ts);
+ *   grouping floor – the per-user aggregate of those orders alone (no join), through its ideal partial index, as
+ *                    planned and with parallel plans made free: every member computes it, so no query-time plan
+ *                    beats it; when it is past 1.5× the floor, the target is out of reach (floor.ts);
  *   as written     – the statement with primary keys only;
  *   best advice    – what the product finds by itself, run as `pg-tuner advise --allow-what-if` runs it
  *                    (adviseRewrites, then adviseIndexesWithRewrites with the CLI's options and defaults): the
@@ -36,7 +39,7 @@ import { formatMs } from '../../src/core/text/formatNumbers';
 import { printFigures, runBench, type Figure } from '../figures';
 import { preAggregateSetupSql } from '../rewrite/preAggregate';
 import { dashboardFamily, type FamilyMember } from './family';
-import { measureFloor, type Floor } from './floor';
+import { measureFloor, measureGroupingFloor, type Floor, type GroupingFloor } from './floor';
 import { attempt, describeOutcome as describeOutcomeWithin, timeArm, type Outcome } from './measure';
 import { preAggregatedFigures } from './preAggregated';
 
@@ -266,6 +269,15 @@ async function member(session: PgSession, m: FamilyMember): Promise<void> {
   } catch (err) {
     console.log(`  floor failed: ${err instanceof Error ? err.message : String(err)}`);
   }
+  let grouping: GroupingFloor | undefined;
+  try {
+    grouping = await measureGroupingFloor(session, timeoutMs);
+    console.log(
+      `  grouping floor: ${formatMs(grouping.ms)} — as planned ${describeOutcome({ timing: grouping.planned })}: ${grouping.planned.shape}; parallel made free ${describeOutcome({ timing: grouping.parallel })}: ${grouping.parallel.shape}`,
+    );
+  } catch (err) {
+    console.log(`  grouping floor failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   // The best advice: the advised arm, or the statement as written when nothing was advised.
   const adviceMs = best && 'timing' in best.outcome ? best.outcome.timing.ms : run ? base?.ms : undefined;
@@ -280,6 +292,22 @@ async function member(session: PgSession, m: FamilyMember): Promise<void> {
     target: `≤ ${floorTarget}× floor`,
     met: ratio === undefined ? false : ratio <= floorTarget,
   });
+  if (grouping && floor) {
+    // Every member ranks all users by their sum: the per-user aggregate alone bounds any query-time plan. When
+    // it is itself past the target, the target is out of reach at query time, whatever the advice.
+    const g = grouping.ms / floor.ms;
+    figures.push({
+      name: `${m.id}: grouping floor (the per-user aggregate alone, no join; faster of as planned ${formatMs(grouping.planned.ms)} / parallel made free ${formatMs(grouping.parallel.ms)}) / floor`,
+      value: `${formatMs(grouping.ms)} / ${formatMs(floor.ms)} = ${g.toFixed(2)}×${g > floorTarget ? ` (> ${floorTarget}×: aggregating the orders alone takes more than the target allows)` : ''}`,
+      target: '',
+    });
+    if (adviceMs !== undefined)
+      figures.push({
+        name: `${m.id}: best advice / grouping floor`,
+        value: `${(adviceMs / grouping.ms).toFixed(2)}×`,
+        target: '',
+      });
+  }
   figures.push({
     name: `${m.id}: as written (no extra index)`,
     value: describeOutcome(asWritten),

@@ -53,7 +53,10 @@ export interface CliRequest {
   allowWhatIf?: boolean;
   /** advise: judge indexes for the statement as written only, not also for its proven rewrites. */
   asWritten?: boolean;
-  /** advise --sample-copy[=fraction]: build and time the candidates on sample copies of the tables (temporary tables). */
+  /**
+   * advise, rewrite --with-index, report --advise --sample-copy[=fraction]: build and time the candidates on sample
+   * copies of the tables (temporary tables).
+   */
   sampleCopy?: { fraction?: number };
   /**
    * advise --workload: one index set for many statements, from the .sql files of `paths`, or (no paths) from
@@ -161,7 +164,8 @@ Index advice (advise):
                            the connection, VACUUM ANALYZEd; default 0.1 = 10 % of each table over 10,000 rows,
                            the children of sampled parents kept together): no lock on your tables beyond
                            reading them. Says how the ratio on the sample carries to the full tables (an
-                           estimate). With --allow-what-if on a --url server.
+                           estimate). With --allow-what-if on a --url server. Also for rewrite
+                           --with-index and report --advise.
   --as-written             Judge indexes for the statement as written only. By default the rewrite advisor's
                            proven rewrites are judged too, and the best form with its index wins.
   --workload [dir|file…]   One index set for a workload: the statements of the .sql files given, or without
@@ -310,6 +314,7 @@ const allowed: Record<CommandName, OptionName[]> = {
     'no-color',
     'with-index',
     'allow-what-if',
+    'sample-copy',
   ],
   explain: [
     'file',
@@ -346,6 +351,7 @@ const allowed: Record<CommandName, OptionName[]> = {
     'no-color',
     'advise',
     'allow-what-if',
+    'sample-copy',
   ],
   demo: ['json', 'fail-on', 'no-color'],
   top: ['url', 'by', 'limit', 'json', 'no-color'],
@@ -508,6 +514,10 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
       request.allowWhatIf = values['allow-what-if'] === true;
       if (request.allowWhatIf && !request.withIndex)
         throw new UsageError('--allow-what-if goes with --with-index for rewrite.');
+      if (values['sample-copy'] !== undefined) {
+        if (!request.withIndex) throw new UsageError('--sample-copy goes with --with-index for rewrite.');
+        request.sampleCopy = { fraction: sampleShare(values['sample-copy']) };
+      }
       break;
     case 'plan':
       if (positionals.length !== 1) throw new UsageError('plan takes one saved plan file (or - for stdin).');
@@ -528,6 +538,10 @@ export function parseCliArgs(argv: string[], colourEnv: ColourEnvironment): CliR
         throw new UsageError('--advise runs the statement on a database: give the statement, not --plan.');
       if (request.allowWhatIf && !request.advise)
         throw new UsageError('--allow-what-if goes with --advise for report.');
+      if (values['sample-copy'] !== undefined) {
+        if (!request.advise) throw new UsageError('--sample-copy goes with --advise for report.');
+        request.sampleCopy = { fraction: sampleShare(values['sample-copy']) };
+      }
       break;
     case 'compare':
       if (positionals.length !== 2)

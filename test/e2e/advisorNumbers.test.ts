@@ -18,9 +18,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { testServer } from '../helpers/globalServer';
-import { createDatabase, dropDatabase, indexNames, runSql } from '../helpers/testDatabase';
-import { serverConnection, useEditor } from './codeServer';
+import { indexNames } from '../helpers/testDatabase';
+import { useServerEditor } from './serverEditor';
 import { waitFor } from './pageProbes';
 import { documentText, pickQuickFix as pickQuickFixOn, queryRows as queryRowsAt, wordOnLine } from './editorActions';
 import { notificationText } from './workbench';
@@ -62,30 +61,16 @@ function sameTime(a: number, b: number): boolean {
 
 describe('Advisor numbers in the editor, end to end (code-server + Chromium, test server)', function () {
   this.timeout(900_000);
-  let url = '';
-
-  before(async () => {
-    url = await createDatabase(await testServer(), database);
-    await runSql(url, dataSql);
-    // VACUUM as autovacuum would have (statistics and the visibility map); not in a multi-statement batch.
-    await runSql(url, 'VACUUM ANALYZE orders');
+  const { ed, url } = useServerEditor({
+    database,
+    label,
+    dataSql,
+    vacuum: ['orders'],
+    name: 'advisor-numbers',
+    files: { 'daily.sql': dailySql },
   });
 
-  const ed = useEditor(async () => {
-    const connection = await serverConnection(label, database);
-    return {
-      ...connection,
-      // The desktop default: a fix stays unsaved until the user saves (the web build auto-saves after a second).
-      settings: { ...connection.settings, 'files.autoSave': 'off', 'editor.stickyScroll.enabled': false },
-      name: 'advisor-numbers',
-      files: { 'daily.sql': dailySql },
-      clipboard: true,
-    };
-  });
-
-  after(async () => dropDatabase(await testServer(), database));
-
-  const queryRows = <T extends object>(sql: string): Promise<T[]> => queryRowsAt<T>(url, sql);
+  const queryRows = <T extends object>(sql: string): Promise<T[]> => queryRowsAt<T>(url(), sql);
 
   const onDisk = (): string => readFileSync(join(ed.workspace, 'daily.sql'), 'utf8');
 
@@ -294,7 +279,7 @@ describe('Advisor numbers in the editor, end to end (code-server + Chromium, tes
 
   it('the pair’s quick fix puts the rewrite in place and opens the DDL in one step; one Undo restores the statement', async () => {
     const { page } = ed;
-    const indexesBefore = await indexNames(url);
+    const indexesBefore = await indexNames(url());
     await ed.openFile('daily.sql', 'SELECT id, total');
     await pickQuickFix(
       page,
@@ -368,7 +353,7 @@ describe('Advisor numbers in the editor, end to end (code-server + Chromium, tes
       .filter({ hasText: 'daily.sql' })
       .waitFor({ state: 'detached', timeout: 10_000 });
     assert.equal(onDisk(), dailySql);
-    assert.deepEqual(await indexNames(url), indexesBefore, 'nothing built on the server');
+    assert.deepEqual(await indexNames(url()), indexesBefore, 'nothing built on the server');
     assert.ok(!indexesBefore.includes(indexName));
   });
 });

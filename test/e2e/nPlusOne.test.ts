@@ -10,9 +10,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { testServer } from '../helpers/globalServer';
-import { createDatabase, dropDatabase, indexNames, runSql } from '../helpers/testDatabase';
-import { serverConnection, useEditor } from './codeServer';
+import { indexNames } from '../helpers/testDatabase';
+import { useServerEditor } from './serverEditor';
 import { waitFor } from './pageProbes';
 import {
   documentText,
@@ -74,35 +73,22 @@ function lineCol(text: string, needle: string): { line: number; col: number } {
 
 describe('N+1 loops in the editor, end to end (code-server + Chromium)', function () {
   this.timeout(600_000);
-  let url = '';
   let activePrograms = 0;
+  const { ed, url } = useServerEditor({
+    database,
+    label,
+    dataSql,
+    name: 'n-plus-one',
+    files: { 'src/programs.ts': programsTs },
+  });
 
   before(async () => {
-    url = await createDatabase(await testServer(), database);
-    await runSql(url, dataSql);
     activePrograms = Number(
       (await queryRows<{ n: string }>("SELECT count(*) AS n FROM programs WHERE status = 'active'"))[0].n,
     );
   });
 
-  // The document's exact text goes through the clipboard: the editor draws only the lines in view.
-  const ed = useEditor(async () => {
-    const connection = await serverConnection(label, database);
-    return {
-      ...connection,
-      // Once the editor scrolls, the sticky function header would lie over the loop's lines.
-      // The web build auto-saves after a second by default; the desktop default (off) is what "unchanged on disk
-      // unless the user saves" is about.
-      settings: { ...connection.settings, 'editor.stickyScroll.enabled': false, 'files.autoSave': 'off' },
-      name: 'n-plus-one',
-      files: { 'src/programs.ts': programsTs },
-      clipboard: true,
-    };
-  });
-
-  after(async () => dropDatabase(await testServer(), database));
-
-  const queryRows = <T extends object>(sql: string): Promise<T[]> => queryRowsAt<T>(url, sql);
+  const queryRows = <T extends object>(sql: string): Promise<T[]> => queryRowsAt<T>(url(), sql);
 
   const onDisk = (): string => readFileSync(join(ed.workspace, 'src/programs.ts'), 'utf8');
 
@@ -257,7 +243,7 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
     const { page } = ed;
     const counts = 'SELECT (SELECT count(*) FROM programs) AS programs, (SELECT count(*) FROM tasks) AS tasks';
     const countsBefore = await queryRows(counts);
-    const indexesBefore = await indexNames(url);
+    const indexesBefore = await indexNames(url());
 
     const measureTitle = new RegExp(`Measure round trips of this loop on ${label}`);
     await quickFixRow(page, measureTitle);
@@ -290,7 +276,7 @@ describe('N+1 loops in the editor, end to end (code-server + Chromium)', functio
     assert.match(ed.logLines().filter((l) => /Measure round trips \(line \d+\): /.test(l))[1], result);
 
     assert.deepEqual(await queryRows(counts), countsBefore, 'no row written');
-    assert.deepEqual(await indexNames(url), indexesBefore, 'no index built');
+    assert.deepEqual(await indexNames(url()), indexesBefore, 'no index built');
     assert.ok(!indexesBefore.some((n) => /program_id/.test(n)), 'tasks.program_id still has no index');
     assert.equal(await documentText(page), programsTs, 'measuring does not touch the document');
     assert.equal(await page.locator('.tabs-container .tab.dirty').count(), 0);

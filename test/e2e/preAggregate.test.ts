@@ -14,9 +14,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { testServer } from '../helpers/globalServer';
-import { createDatabase, dropDatabase, runSql } from '../helpers/testDatabase';
-import { serverConnection, useEditor } from './codeServer';
+import { useServerEditor } from './serverEditor';
 import { waitFor } from './pageProbes';
 import { documentText, pickQuickFix as pickQuickFixOn, queryRows, wordOnLine } from './editorActions';
 
@@ -43,30 +41,17 @@ INSERT INTO orders SELECT g, 1 + (g::bigint * 7919) % 4000, ((g * 37) % 50000) /
 
 describe('Pre-aggregation quick fixes in the editor, end to end (code-server + Chromium, test server)', function () {
   this.timeout(900_000);
-  let url = '';
-
-  before(async () => {
-    url = await createDatabase(await testServer(), database);
-    await runSql(url, dataSql);
-    await runSql(url, 'VACUUM ANALYZE users');
-    await runSql(url, 'VACUUM ANALYZE orders');
+  const { ed, url } = useServerEditor({
+    database,
+    label,
+    dataSql,
+    vacuum: ['users', 'orders'],
+    name: 'pre-aggregate',
+    files: { 'dashboard.sql': dashboardSql },
   });
-
-  const ed = useEditor(async () => {
-    const connection = await serverConnection(label, database);
-    return {
-      ...connection,
-      settings: { ...connection.settings, 'files.autoSave': 'off', 'editor.stickyScroll.enabled': false },
-      name: 'pre-aggregate',
-      files: { 'dashboard.sql': dashboardSql },
-      clipboard: true,
-    };
-  });
-
-  after(async () => dropDatabase(await testServer(), database));
 
   const matviews = async (): Promise<number> =>
-    Number((await queryRows<{ n: string }>(url, 'SELECT count(*) AS n FROM pg_matviews'))[0].n);
+    Number((await queryRows<{ n: string }>(url(), 'SELECT count(*) AS n FROM pg_matviews'))[0].n);
 
   const onDisk = (): string => readFileSync(join(ed.workspace, 'dashboard.sql'), 'utf8');
 

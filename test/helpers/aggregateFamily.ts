@@ -386,36 +386,39 @@ export async function runFamily(
         only: ['aggregate-before-join'],
         skipMeasurement: true,
       });
-      const r = rewrites[0];
-      if (!r) {
+      if (rewrites.length === 0) {
         outcome = { variant, kind: 'declined', reason: await declineReason(session, variant.sql) };
         break;
       }
-      rewrittenSql = r.rewrittenSql;
-      if (r.verification !== 'equivalent' && r.verification !== 'not-tested-on-data') {
-        outcome = {
-          variant,
-          kind: 'wrong',
-          dataSet: dataSet.name,
-          detail: `${r.verification}: ${r.verificationReason}`,
-          rewrittenSql,
-        };
-        break;
+      // Every form the rule builds (the top-N and the whole-groups forms of a filtered dimension) must hold.
+      rewrittenSql = rewrites[0].rewrittenSql;
+      for (const r of rewrites) {
+        if (r.verification !== 'equivalent' && r.verification !== 'not-tested-on-data') {
+          outcome = {
+            variant,
+            kind: 'wrong',
+            dataSet: dataSet.name,
+            detail: `${r.verification}: ${r.verificationReason}`,
+            rewrittenSql: r.rewrittenSql,
+          };
+          break;
+        }
+        const original = await session.query(variant.sql, variant.params);
+        const rewritten = await session.query(r.executableSql ?? r.rewrittenSql, variant.params);
+        const a = rowsText(original, variant.ordered);
+        const b = rowsText(rewritten, variant.ordered);
+        if (a.join('\n') !== b.join('\n')) {
+          outcome = {
+            variant,
+            kind: 'wrong',
+            dataSet: dataSet.name,
+            detail: `original ${a.length} rows ${a.slice(0, 6).join(' ')} … rewrite ${b.length} rows ${b.slice(0, 6).join(' ')}`,
+            rewrittenSql: r.rewrittenSql,
+          };
+          break;
+        }
       }
-      const original = await session.query(variant.sql, variant.params);
-      const rewritten = await session.query(r.executableSql ?? r.rewrittenSql, variant.params);
-      const a = rowsText(original, variant.ordered);
-      const b = rowsText(rewritten, variant.ordered);
-      if (a.join('\n') !== b.join('\n')) {
-        outcome = {
-          variant,
-          kind: 'wrong',
-          dataSet: dataSet.name,
-          detail: `original ${a.length} rows ${a.slice(0, 6).join(' ')} … rewrite ${b.length} rows ${b.slice(0, 6).join(' ')}`,
-          rewrittenSql,
-        };
-        break;
-      }
+      if (outcome) break;
     }
     outcomes.push(outcome ?? { variant, kind: 'rewritten', rewrittenSql: rewrittenSql ?? '' });
   }

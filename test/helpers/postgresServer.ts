@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -16,7 +17,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { Client } from 'pg';
 
 export interface TestServer {
@@ -58,7 +59,47 @@ function embeddedBinDir(major: number): string | undefined {
   }
   const packageDir = dirname(dirname(entry));
   hydrateSymlinks(packageDir);
-  return join(packageDir, 'native', 'bin');
+  return join(reachableByServerUser(packageDir), 'native', 'bin');
+}
+
+/**
+ * As root, initdb and postgres run as `postgres` (asServerUser), which cannot reach binaries inside a clone made
+ * in a private (0700) directory such as `mktemp -d`'s: initdb then fails with "Permission denied". Such a
+ * package is copied once, whole, to a directory of the system's temporary folder that every user can read
+ * (renamed into place, so parallel test processes never see half a copy).
+ */
+function reachableByServerUser(packageDir: string): string {
+  if (userInfo().uid !== 0) return packageDir;
+  const probe = join(packageDir, 'native', 'bin', 'initdb');
+  const reachable = (path: string): boolean => {
+    try {
+      execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-x', path], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (reachable(probe)) return packageDir;
+  const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version?: string }).version;
+  const copyDir = join(tmpdir(), `pgtuner-${basename(packageDir)}-${version ?? 'unknown'}`);
+  if (!existsSync(join(copyDir, 'native', 'bin', 'initdb'))) {
+    const staging = mkdtempSync(`${copyDir}.partial-`);
+    execFileSync('cp', ['-a', join(packageDir, 'native'), staging]);
+    execFileSync('chmod', ['-R', 'a+rX', staging]);
+    try {
+      renameSync(staging, copyDir);
+    } catch {
+      // Another test process put its copy in place first; that one is complete too.
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  if (!reachable(join(copyDir, 'native', 'bin', 'initdb'))) {
+    throw new Error(
+      `The postgres user cannot run ${probe} or its copy in ${copyDir}; run the tests from a directory ` +
+        'every user can enter.',
+    );
+  }
+  return copyDir;
 }
 
 /**

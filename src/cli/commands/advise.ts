@@ -6,12 +6,11 @@
  */
 import type { IndexAdvice, IndexSuggestion } from '../../core/advice/indexSuggestion';
 import type { AdviseProgress } from '../../core/advice/index/adviseIndexes';
-import type { SampleCopyStart } from '../../core/advice/index/sampleCopy';
 import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseIndexesWithRewrites } from '../../core/pipeline/statementAdvice';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import { indexPair, pairFigures, pairTitle } from '../../core/report/indexPair';
-import { formatCost, formatCount, formatMs, formatPercent, formatRatio } from '../../core/text/formatNumbers';
+import { formatCost, formatMs, formatRatio } from '../../core/text/formatNumbers';
 import {
   describeAppliesTo,
   describeEstimate,
@@ -28,6 +27,7 @@ import type { CommandIo } from '../io';
 import type { ErrorContext } from '../reportError';
 import { prepareStatement, withSession } from '../runStatement';
 import { proofLines } from './rewrite';
+import { noteSampleCopyUnused, sampleCopyLines, sampleCopyOption } from '../sampleCopyText';
 
 function formatSuggestion(s: IndexSuggestion, n: number, c: Colours, rewrites: readonly Rewrite[]): string {
   const label = s.label === 'measured' ? c.green('[measured]') : c.yellow('[estimated only]');
@@ -66,8 +66,7 @@ export function formatIndexAdvice(advice: IndexAdvice, c: Colours, rewrites: rea
   const screening = describeScreening(advice);
   if (screening) out.push(`Screening: ${screening}`);
   // Built on a sample copy: what was copied, the ratio there, and how it carries to the full tables (an estimate).
-  if (advice.sampleCopy)
-    for (const line of [advice.sampleCopy.summary, ...advice.sampleCopy.limitations]) out.push(`Sample copy: ${line}`);
+  out.push(...sampleCopyLines(advice));
   const b = advice.best;
   if (b) {
     const time =
@@ -104,8 +103,7 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
       'Estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).',
     );
   }
-  if (request.sampleCopy && target.kind === 'server' && !request.allowWhatIf)
-    io.note('--sample-copy goes with --allow-what-if: nothing is built on this server, so nothing is copied.');
+  noteSampleCopyUnused(request, target.kind === 'server', io);
   const params = db.params.length > 0 ? db.params : undefined;
   const { indexes: advice, chosen } = await withSession(target, async (session) => {
     const options = {
@@ -113,15 +111,7 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
       params,
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
-      sampleCopy: request.sampleCopy && {
-        ...request.sampleCopy,
-        onTable: (t: SampleCopyStart) =>
-          io.note(
-            t.method === 'children'
-              ? `copying the rows of ${t.table} that reference the sampled ${t.parent ?? ''}…`
-              : `copying ${t.method === 'whole' ? 'all' : `a ${formatPercent(t.fraction)} sample`} of ${t.table} (about ${formatCount(t.rowsFull)} rows)…`,
-          ),
-      },
+      sampleCopy: sampleCopyOption(request, io),
       // On stderr, so the advice on stdout stays clean; builds take minutes on a large table.
       onProgress: (p: AdviseProgress) =>
         io.note(

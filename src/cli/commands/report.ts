@@ -11,6 +11,7 @@ import type { CommandIo } from '../io';
 import type { ErrorContext } from '../reportError';
 import { prepareStatement, runStatement, withSession } from '../runStatement';
 import { analyseSavedPlan } from './plan';
+import { noteSampleCopyUnused, sampleCopyOption } from '../sampleCopyText';
 
 const stepNote: Record<AdviceStep, string> = {
   rewrites: 'Rewrites: running both forms of each and comparing their rows…',
@@ -39,6 +40,7 @@ async function explainAndAdvise(
       'Index figures are estimates only: pass --allow-what-if to build candidate indexes in rolled-back transactions and time them (never on production).',
     );
   }
+  noteSampleCopyUnused(request, target.kind === 'server', io);
   const params = db.params.length > 0 ? db.params : undefined;
   return withSession(target, async (session) => {
     const result = await explainAndOptimize(session, sql, {
@@ -54,6 +56,8 @@ async function explainAndAdvise(
       statementTimeoutMs: db.timeoutMs,
       signal: io.signal,
       onStep: (step) => io.note(stepNote[step]),
+      // The report's index section then says what the sample says (renderIndexAdviceMarkdown), as `advise` does.
+      sampleCopy: sampleCopyOption(request, io),
       preAggregate: {
         howToAllow: 'pass --allow-what-if, never on production',
         onMeasure: () =>

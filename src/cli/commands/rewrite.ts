@@ -10,6 +10,7 @@ import { matchPreAggregate } from '../../core/advice/preAggregate/preAggregateFo
 import { adviseRewrites, closestRule, type DeclinedRule } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseRewriteWithIndex } from '../../core/advice/rewrite/rewriteWithIndex';
 import type { Rewrite, RewriteCombination } from '../../core/advice/rewriteSuggestion';
+import type { IndexAdvice } from '../../core/advice/indexSuggestion';
 import { formatMs, formatRatio, formatSamples } from '../../core/text/formatNumbers';
 import {
   describeContributions,
@@ -30,6 +31,19 @@ import { prepareStatement, withSession } from '../runStatement';
 import { offerPreAggregate, type PreAggregateAdvice } from '../../core/advice/preAggregate/adviseMaterializedView';
 import { preAggregateLines, preAggregateMarkdown } from '../../core/advice/preAggregate/preAggregateText';
 import { offerSummaryTable, type SummaryTableAdvice } from '../../core/advice/preAggregate/adviseSummaryTable';
+import { preAggregateBlocked, type PreAggregateBlocked } from '../../core/advice/preAggregate/parameterForm';
+import { noteSampleCopyUnused, sampleCopyLines, sampleCopyOption } from '../sampleCopyText';
+
+/** The index advisor's best on the sample copy, as `advise` says it: its times are the sample's. */
+function sampleBestLine(advice: IndexAdvice, rewrites: Rewrite[]): string[] {
+  const b = advice.best;
+  if (!advice.sampleCopy || !b) return [];
+  const time =
+    b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined
+      ? `: measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)}) on the sample copy`
+      : '';
+  return [`Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, rewrites)}${time}`];
+}
 
 /** Rows as aligned columns: the first left-aligned, the others right-aligned. */
 function columns(rows: string[][]): string {
@@ -122,10 +136,15 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
       '--with-index builds candidate indexes in rolled-back transactions: on a server, add --allow-what-if (never on production).',
     );
   }
+  noteSampleCopyUnused(request, target.kind === 'server', io);
   const params = db.params.length > 0 ? db.params : undefined;
   let closest: DeclinedRule | undefined;
+  /** Built on a sample copy: what it says, for the output (as `advise` prints it). */
+  let sampleLines: string[] = [];
+  let sampleCopy: IndexAdvice['sampleCopy'];
   let preAggregate: PreAggregateAdvice | undefined;
   let summaryTable: SummaryTableAdvice | undefined;
+  let blocked: PreAggregateBlocked | undefined;
   const rewrites = await withSession(target, async (session) => {
     const found = await adviseRewrites(session, sql, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal });
     if (request.withIndex) {
@@ -133,15 +152,19 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
         io.note('No rewrite was proven equivalent, so none is measured with an index.');
       else {
         io.note('Asking the index advisor for the rewritten forms (real indexes in rolled-back transactions)…');
-        const { chosen, advice } = await adviseRewriteWithIndex(session, sql, found, {
+        const { chosen, advice, combinationNote } = await adviseRewriteWithIndex(session, sql, found, {
           params,
           statementTimeoutMs: db.timeoutMs,
           signal: io.signal,
+          sampleCopy: sampleCopyOption(request, io),
         });
         if (!chosen)
           io.note(
             `The index advisor chose ${advice.best ? describeAppliesTo(advice.best.appliesTo, found) : 'no index'}, so no rewrite is measured with an index.`,
           );
+        if (combinationNote) io.note(combinationNote);
+        sampleCopy = advice.sampleCopy;
+        sampleLines = [...sampleCopyLines(advice), ...sampleBestLine(advice, found)];
       }
     }
     if (found.length === 0) closest = await closestRule(session, sql);
@@ -149,6 +172,9 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
     // triggers, each proven and measured, never kept.
     // Not on the embedded database's generated rows (the editor, report and agent tools refuse them the same way).
     const dataReason = session.kind === 'embedded' ? embeddedDataReason(session) : undefined;
+    // Of the family but for a parameter: why not (measured on the data where building is allowed).
+    const measure = !dataReason && (target.kind !== 'server' || request.allowWhatIf === true);
+    if (!matchPreAggregate(sql)) blocked = await preAggregateBlocked(sql, measure ? session : undefined);
     if (dataReason) {
       if (matchPreAggregate(sql)) io.note(`Pre-aggregate: not tried: ${dataReason}.`);
       return found;
@@ -161,11 +187,19 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
   });
   const offers = [preAggregate, summaryTable].filter((a): a is PreAggregateAdvice => a !== undefined);
   if (request.json)
-    io.out(`${JSON.stringify({ sql, rewrites, closestRule: closest, preAggregate, summaryTable }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ sql, rewrites, closestRule: closest, preAggregate, summaryTable, sampleCopy, preAggregateBlocked: blocked }, null, 2)}\n`,
+    );
   else if (request.markdown)
-    io.out(renderRewriteMarkdown(rewrites, sql) + offers.map((a) => `\n${preAggregateMarkdown(a)}`).join(''));
+    io.out(
+      renderRewriteMarkdown(rewrites, sql) +
+        sampleLines.map((l) => `\n- ${l.replace(/^([^:]+):/, '**$1:**')}\n`).join('') +
+        offers.map((a) => `\n${preAggregateMarkdown(a)}`).join(''),
+    );
   else {
     io.out(formatRewrites(rewrites, io.colours, closest));
+    if (blocked) io.out(`Closest rule: ${blocked.id}, blocked because ${blocked.reason}.\n`);
+    if (sampleLines.length > 0) io.out(`\n${sampleLines.join('\n')}\n`);
     for (const a of offers) io.out(`\n${preAggregateLines(a).join('\n')}\n`);
   }
   return exitCodes.ok;

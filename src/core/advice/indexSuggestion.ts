@@ -163,6 +163,7 @@ export interface AdviceNote {
     | 'statement-kind'
     | 'parameters'
     | 'nothing-to-index'
+    | 'form-timed'
     | 'dropped';
   message: string;
   table?: string;

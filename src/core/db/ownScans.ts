@@ -37,12 +37,15 @@ interface XactRow extends Record<string, unknown> {
   idx_scan: number | null;
 }
 
-/** This backend's counts in the current transaction (pg_stat_xact_user_tables), tables with any scan. */
+/**
+ * This backend's counts in the current transaction (pg_stat_xact_user_tables), tables with any scan or row read: a
+ * TABLESAMPLE scan counts its rows in seq_tup_read but no scan in seq_scan.
+ */
 export async function readTransactionScans(tx: Queryable): Promise<TableScans[]> {
   const rows = await tx.query<XactRow>(
     `SELECT schemaname::text AS schema, relname::text AS name, seq_scan::float8 AS seq_scan,
             seq_tup_read::float8 AS seq_tup_read, idx_scan::float8 AS idx_scan
-     FROM pg_catalog.pg_stat_xact_user_tables WHERE seq_scan > 0 OR coalesce(idx_scan, 0) > 0`,
+     FROM pg_catalog.pg_stat_xact_user_tables WHERE seq_scan > 0 OR seq_tup_read > 0 OR coalesce(idx_scan, 0) > 0`,
   );
   return rows.map((r) => ({
     schema: r.schema,
@@ -68,7 +71,7 @@ export function scansBetween(before: readonly TableScans[], after: readonly Tabl
       seqRowsRead: t.seqRowsRead - (b?.seqRowsRead ?? 0),
       indexScans: t.indexScans - (b?.indexScans ?? 0),
     };
-    if (d.seqScans > 0 || d.indexScans > 0) out.push(d);
+    if (d.seqScans > 0 || d.seqRowsRead > 0 || d.indexScans > 0) out.push(d);
   }
   return out;
 }
@@ -326,6 +329,49 @@ export class OwnScanLedger {
     }
     return out;
   }
+}
+
+/**
+ * A session that keeps the ledger of our scans itself (a server session opened with one): our reads of the user's
+ * tables made outside its explain() and inTransaction() are handed to it.
+ */
+export interface RecordsOwnScans {
+  recordOwnScans(scans: readonly TableScans[]): void;
+}
+
+function scanRecorder(session: DatabaseSession): RecordsOwnScans | undefined {
+  const candidate = session as Partial<RecordsOwnScans>;
+  return typeof candidate.recordOwnScans === 'function' ? (session as DatabaseSession & RecordsOwnScans) : undefined;
+}
+
+/** Our temporary tables (the sample copies) are nobody's workload: the ledger keeps the user's tables only. */
+const temporarySchema = /^pg_temp_\d+$/;
+
+/**
+ * Runs `script`, statements of our own that read the user's tables and must commit (the sample copies: CREATE
+ * TEMP TABLE, INSERT … SELECT from the user's table), in one transaction with a statement timeout, and records the
+ * scans of the user's tables it made: this backend's counts between the start and the end of the transaction (an
+ * INSERT … SELECT runs without parallel workers, so the leader's counts are all of it). A script that fails rolls
+ * its transaction back and records nothing (an aborted transaction cannot be read).
+ */
+export async function runRecordedScript(session: DatabaseSession, script: string, timeoutMs: number): Promise<void> {
+  const recorder = scanRecorder(session);
+  if (!recorder) {
+    await session.execute(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; ${script}; COMMIT;`);
+    return;
+  }
+  await session.execute(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}`);
+  let scans: TableScans[];
+  try {
+    const before = await readTransactionScans(session);
+    await session.execute(script);
+    scans = scansBetween(before, await readTransactionScans(session)).filter((t) => !temporarySchema.test(t.schema));
+    await session.execute('COMMIT');
+  } catch (err) {
+    await session.execute('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+  recorder.recordOwnScans(scans);
 }
 
 /** Records `scans` made on the session's database; never fails the command it follows. */

@@ -13,7 +13,7 @@ import { defaultStatementTimeoutMs } from './explainRunner';
 import { SerialSession } from './serialSession';
 import { tagged } from './tunerTag';
 import { rollbackAndUnlock } from './nonTransactional';
-import { databaseKeySql, type OwnScanLedger } from './ownScans';
+import { databaseKeySql, type OwnScanLedger, type RecordsOwnScans, type TableScans } from './ownScans';
 
 export type { ServerAddress } from './connectionConfig';
 
@@ -92,7 +92,7 @@ async function endWithin(client: Client, ms: number): Promise<void> {
 
 const passthroughParser = (value: string): string => value;
 
-export class PgSession extends SerialSession {
+export class PgSession extends SerialSession implements RecordsOwnScans {
   readonly kind = 'server' as const;
   private broken: TunerError | undefined;
   /** The client-side wait for each answer: statement_timeout in force + a margin. */
@@ -109,7 +109,7 @@ export class PgSession extends SerialSession {
     private readonly where: string,
     log: ((line: string) => void) | undefined,
     private readonly onBroken: (() => void) | undefined,
-    ownScans: { ledger: OwnScanLedger; database: string } | undefined,
+    private readonly ownScans: { ledger: OwnScanLedger; database: string } | undefined,
   ) {
     super({
       label,
@@ -122,6 +122,11 @@ export class PgSession extends SerialSession {
       // An idle connection that the server drops emits 'error'; remember it instead of crashing.
       this.breakWith(connectionError(err, this.errorContext()));
     });
+  }
+
+  /** Our reads outside explain() and inTransaction() (the sample copies: ownScans.ts runRecordedScript). */
+  recordOwnScans(scans: readonly TableScans[]): void {
+    if (this.ownScans && scans.length > 0) this.ownScans.ledger.record(this.ownScans.database, scans);
   }
 
   private breakWith(error: TunerError): TunerError {

@@ -10,6 +10,7 @@ import { offerPreAggregate, type PreAggregateAdvice } from '../advice/preAggrega
 import type { PreAggregateOptions } from '../advice/preAggregate/preAggregateProof';
 import { offerSummaryTable } from '../advice/preAggregate/adviseSummaryTable';
 import { matchPreAggregate } from '../advice/preAggregate/preAggregateForm';
+import { preAggregateBlocked } from '../advice/preAggregate/parameterForm';
 import { noiseRule } from '../advice/rewrite/verifyRewrite';
 import { embeddedDataOf } from '../db/generateData/embeddedDataNote';
 import type { DatabaseSession } from '../db/session';
@@ -65,9 +66,14 @@ export async function preAggregateStep(
   options: PreAggregateStepOptions,
 ): Promise<PreAggregateOutcome> {
   await loadParser();
-  if (!matchPreAggregate(sql)) return { measured: [], notTried: notOfTheFamily, notes: [] };
   const embedded = session.kind === 'embedded';
   const dataReason = embedded ? embeddedDataReason(session) : undefined;
+  if (!matchPreAggregate(sql)) {
+    // Of the family but for a parameter in a condition: why not, measured on the data where that is allowed.
+    const measure = options.allowMeasuredWhatIf && !dataReason;
+    const blocked = await preAggregateBlocked(sql, measure ? session : undefined);
+    return { measured: [], notTried: blocked?.reason ?? notOfTheFamily, notes: [] };
+  }
   if (dataReason) return { measured: [], notTried: dataReason, notes: [] };
   if (!options.allowMeasuredWhatIf)
     return {

@@ -375,6 +375,18 @@ export function keysKeptBy(key: Node, table: FromItem, column: string, condition
   return wrap('SubLink', { subLinkType: 'ANY_SUBLINK', testexpr: key, subselect: wrap('SelectStmt', keys) });
 }
 
+/** `ASC` / `DESC` and `NULLS FIRST` / `NULLS LAST` of a sort item, as written (with a leading space), or ''. */
+export function sortSuffix(s: SortBy): string {
+  const dir = s.sortby_dir === 'SORTBY_DESC' ? ' DESC' : s.sortby_dir === 'SORTBY_ASC' ? ' ASC' : '';
+  const nulls =
+    s.sortby_nulls === 'SORTBY_NULLS_FIRST'
+      ? ' NULLS FIRST'
+      : s.sortby_nulls === 'SORTBY_NULLS_LAST'
+        ? ' NULLS LAST'
+        : '';
+  return `${dir}${nulls}`;
+}
+
 /** The sort items of a statement, for rewrites that need them. */
 export function sortItemsOf(stmt: SelectStmt): SortBy[] {
   return (stmt.sortClause ?? []).map((s) => nodeAs(s, 'SortBy')).filter((s): s is SortBy => s !== undefined);

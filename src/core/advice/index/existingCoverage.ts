@@ -22,6 +22,19 @@ function sameMethod(candidate: IndexCandidate, index: IndexInfo): boolean {
   return candidate.method === index.method;
 }
 
+/**
+ * Whether the existing index could be dropped once the candidate is built: it enforces no constraint (a primary
+ * key or unique index does, whatever the candidate holds), and the candidate is no narrower (a partial candidate
+ * leaves the rows outside its predicate to the full index).
+ */
+function replaceable(candidate: IndexCandidate, index: IndexInfo): boolean {
+  if (index.primary || index.unique) return false;
+  if (!index.predicate) return !candidate.predicate;
+  return (
+    candidate.predicate !== undefined && normalizeSqlText(index.predicate) === normalizeSqlText(candidate.predicate)
+  );
+}
+
 function samePredicate(candidate: IndexCandidate, index: IndexInfo): boolean {
   // A full index serves every query a partial one would (it is only larger).
   if (!index.predicate) return true;
@@ -37,7 +50,7 @@ export interface Coverage {
 
 /**
  * The existing index that already does the candidate's job, or one the candidate only extends (its keys are
- * a prefix of the candidate's). Directions are not compared: pg_get_indexdef per column omits them and a
+ * a prefix of the candidate's) and that could then be dropped (replaceable). Directions are not compared: pg_get_indexdef per column omits them and a
  * B-tree scans both ways.
  */
 export function existingCoverage(candidate: IndexCandidate, indexes: IndexInfo[]): Coverage | undefined {
@@ -53,11 +66,11 @@ export function existingCoverage(candidate: IndexCandidate, indexes: IndexInfo[]
       const available = new Set([...have, ...index.includeColumns.map(normalizeSqlText)]);
       const includesServed = candidate.include.every((c) => available.has(normalizeSqlText(c)));
       if (includesServed) return { index, relation: 'covered' };
-      extended ??= { index, relation: 'extends' };
+      if (replaceable(candidate, index)) extended ??= { index, relation: 'extends' };
       continue;
     }
     const isPrefixOfCandidate = have.length < wanted.length && have.every((k, i) => wanted[i] === k);
-    if (isPrefixOfCandidate) extended ??= { index, relation: 'extends' };
+    if (isPrefixOfCandidate && replaceable(candidate, index)) extended ??= { index, relation: 'extends' };
   }
   return extended;
 }

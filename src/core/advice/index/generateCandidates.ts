@@ -44,6 +44,8 @@ export interface CandidateSet {
  * decided whether the winning index was ever generated.
  */
 export const partialSelectivityLimit = 0.6;
+/** A join-key-ordered partial covering index (joinOrderPartials) while its predicate drops at least this much. */
+export const joinOrderPartialLimit = 0.95;
 /** An equality makes a partial index only on a column with at most this many distinct values. */
 const maxHotSubsetValues = 10;
 /** INCLUDE at most this many columns: wider, and the index approaches a copy of the table. */
@@ -195,6 +197,8 @@ class TableRules {
       if (rest.length > 0 || u.groupBy.includes(j.column)) {
         this.variants([joinItem, ...rest], planSeq ? 0.75 : 0.6, ['join-key']);
       }
+      // After the variants: where the same index comes from both, the variants' rating stands.
+      this.joinOrderPartials(joinItem, filterKeys);
     }
 
     // GROUP BY columns of this table as keys: groups come out in order, and with INCLUDE the aggregate reads
@@ -330,6 +334,30 @@ class TableRules {
           served: servedPredicate(p),
         },
       );
+    }
+  }
+
+  /**
+   * The join key alone, covering, with the table's constant filter as the index's predicate: the side of a merge
+   * join read whole in join-key order (the dashboard's `users (id) INCLUDE (email, name) WHERE status =
+   * 'active'` beside the orders' partial index). Not for selectivity (it may keep 90 % of the rows): an
+   * index-only scan of it needs neither the heap nor the filter column, where the planner keeps the primary key
+   * and its heap over a `(id, status)` covering index. It pays only with an index on the other side; the advisor
+   * times it on top of the chosen one (adviseIndexes.complement).
+   */
+  private joinOrderPartials(joinItem: KeyItem, filterKeys: KeyItem[]): void {
+    for (const item of filterKeys) {
+      const p = item.predicate;
+      if (!p || sameKey(item.key, joinItem.key) || !this.hotSubset(p)) continue;
+      const kept = this.selectivity(p);
+      if (kept === undefined || kept > joinOrderPartialLimit) continue;
+      const include = this.includeFor([joinItem.key], p);
+      if (include.length === 0) continue;
+      this.add([joinItem], include, 0.55, ['join-key', 'partial', 'covering'], {
+        sql: p.sql,
+        reason: `partial: ${p.sql} keeps ${(kept * 100).toFixed(1)} % of the rows, read in join-key order without the table`,
+        served: servedPredicate(p),
+      });
     }
   }
 

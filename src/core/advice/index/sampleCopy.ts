@@ -14,12 +14,14 @@
  */
 import type { Node, ParseResult } from '@pgsql/types';
 import { deparseSync } from 'pgsql-deparser';
+import { runRecordedScript } from '../../db/ownScans';
 import type { DatabaseSession } from '../../db/session';
 import { TunerError } from '../../errors';
 import { walkNodes } from '../../sql/ast';
 import { parseSql } from '../../sql/parser';
 import type { StatementFacts } from '../../sql/statementFacts';
 import type { IndexCandidate, SampledTable } from '../indexSuggestion';
+import { formatPercent } from '../../text/formatNumbers';
 import { qualifiedName, quoteIdentifier } from './identifiers';
 import type { StatementToPlan } from './whatIf';
 
@@ -212,11 +214,6 @@ export function copyPlan(
     });
 }
 
-/** One statement of our own in a transaction with a statement timeout (the copy of a large table is not quick). */
-async function runTimed(session: DatabaseSession, sql: string, timeoutMs: number): Promise<void> {
-  await session.execute(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; ${sql}; COMMIT;`);
-}
-
 /**
  * Copies `tables` (sampled) into temporary tables of this session, VACUUM ANALYZEd. The caller drops them with
  * `drop()` in a finally block.
@@ -274,7 +271,9 @@ export async function createSampleCopy(
         select = `SELECT * FROM ${source}`;
       }
       made.push(target);
-      await runTimed(session, `${create}; INSERT INTO ${target} ${select}`, timeoutMs);
+      // In a transaction with a statement timeout (the copy of a large table is not quick), its reads of the user's
+      // table recorded as ours (ownScans.ts), so `health` does not count them as the application's scans.
+      await runRecordedScript(session, `${create}; INSERT INTO ${target} ${select}`, timeoutMs);
       // Outside a transaction block: the visibility map (index-only scans) and the statistics of the copy.
       await session.execute(`VACUUM ANALYZE ${target}`);
       const count = await session.query<{ n: string }>(`SELECT count(*)::int8 AS n FROM ${target}`);
@@ -365,7 +364,8 @@ export function onCopies(
 
 /** "orders: 85,012 of 850,000 rows (10 %), sampled" and the like, for the report's sample line. */
 export function describeSampledTable(t: SampledTable): string {
-  const share = t.rowsFull > 0 ? ` (${((t.rowsCopied / t.rowsFull) * 100).toPrecision(2)} %)` : '';
+  // formatPercent: a whole copy reads "100 %", not toPrecision's "1.0e+2 %".
+  const share = t.rowsFull > 0 ? ` (${formatPercent(t.rowsCopied / t.rowsFull)})` : '';
   const how =
     t.method === 'sample'
       ? 'sampled'

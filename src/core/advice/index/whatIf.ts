@@ -224,38 +224,94 @@ export async function measureWithIndexes(
   );
 }
 
+/**
+ * Several forms of one statement timed with the same indexes: built once in one rolled-back transaction, then
+ * `rounds` rounds in which each form runs once, in turn, so that drift falls on every form alike.
+ */
+export async function timeForms(
+  session: DatabaseSession,
+  indexes: IndexCandidate[],
+  statements: StatementToPlan[],
+  rounds: number,
+  options: { signal?: AbortSignal; statementTimeoutMs?: number },
+): Promise<{ samplesMs: number[][] }> {
+  const inTransaction = requireTransactions(session);
+  return inTransaction(
+    async (tx) => {
+      const built: WhatIfPlans = { plans: [], planNames: [], sizes: [], failed: [] };
+      await buildAll(tx, indexes, built);
+      if (built.failed.length > 0)
+        throw new TunerError('bad-input', `It could not be built: ${built.failed[0].reason}`);
+      const samplesMs = statements.map((): number[] => []);
+      for (let round = 0; round < rounds; round++) {
+        for (let i = 0; i < statements.length; i++) {
+          throwIfAborted(options.signal);
+          samplesMs[i].push((await analyzedRun(tx, statements[i])).ms);
+        }
+      }
+      return { samplesMs };
+    },
+    { signal: options.signal, statementTimeoutMs: options.statementTimeoutMs },
+  );
+}
+
 export interface PairedMeasurement {
   /** Per pair: the statement without the index, then with it, run back to back. */
   beforeMs: number[];
   afterMs: number[];
+  /** Pages read (shared hit + read) without and with it, in the last pair. */
+  beforePages?: number;
+  afterPages?: number;
+  /** The last pair's runs without and with it: what they read (the base indexes in both, the index after). */
+  beforePlan?: Plan;
+  afterPlan?: Plan;
+  /** The index's size as built, bytes. */
+  sizeBytes?: number;
 }
 
 /**
  * Times the statement without and with `index` alternately, in one rolled-back transaction (the index is built
  * under a savepoint and rolled back to it each pair). Back-to-back pairs cancel the drift of a busy machine that
- * makes a "before" taken minutes earlier a poor yardstick.
+ * makes a "before" taken minutes earlier a poor yardstick. `base`: indexes built once first and kept through
+ * every pair (the index is then judged on top of them).
  */
 export async function measurePaired(
   session: DatabaseSession,
   index: IndexCandidate,
   statement: StatementToPlan,
   pairs: number,
-  options: { signal?: AbortSignal; statementTimeoutMs?: number },
+  options: { signal?: AbortSignal; statementTimeoutMs?: number; base?: IndexCandidate[] },
 ): Promise<PairedMeasurement> {
   const inTransaction = requireTransactions(session);
-  const timeOnce = async (tx: TransactionScope): Promise<number> => (await analyzedRun(tx, statement)).ms;
   return inTransaction(
     async (tx) => {
       const result: PairedMeasurement = { beforeMs: [], afterMs: [] };
+      const base: WhatIfPlans = { plans: [], planNames: [], sizes: [], failed: [] };
+      await buildAll(tx, options.base ?? [], base);
+      if (base.failed.length > 0) throw new TunerError('bad-input', `It could not be built: ${base.failed[0].reason}`);
       for (let i = 0; i < pairs; i++) {
         throwIfAborted(options.signal);
-        const before = await timeOnce(tx);
+        const before = await analyzedRun(tx, statement);
         await tx.query('SAVEPOINT what_if_pair');
         await tx.query(transactionalCreateSql(index));
-        const after = await timeOnce(tx);
+        if (result.sizeBytes === undefined) {
+          const name = index.schema
+            ? `${quoteIdentifier(index.schema)}.${quoteIdentifier(index.name)}`
+            : quoteIdentifier(index.name);
+          const size = await tx.query<{ size: string }>(
+            'SELECT pg_catalog.pg_relation_size(to_regclass($1))::int8 AS size',
+            [name],
+          );
+          result.sizeBytes = Number(size[0]?.size);
+        }
+        const after = await analyzedRun(tx, statement);
         await tx.query('ROLLBACK TO SAVEPOINT what_if_pair');
-        result.beforeMs.push(before);
-        result.afterMs.push(after);
+        result.beforeMs.push(before.ms);
+        result.afterMs.push(after.ms);
+        result.beforePages = pagesTouched(before.plan);
+        result.afterPages = pagesTouched(after.plan);
+        result.beforePlan = before.plan;
+        result.afterPlan = after.plan;
       }
       return result;
     },

@@ -7,6 +7,10 @@
  * How the sample carries to the full count: each parent costs the real loop one child query, and only its first
  * one meets a cache the other form (the single query, run between rounds) may have cooled. So a round's loop
  * time = the outer query's time + the first child query's + the mean of the other sampled ones × (parents − 1).
+ * Parents differ: a child query reads its parent's children, and the single query (run first) says how many each
+ * one holds. So the sample is spread over the parents ordered by that number (the heaviest first) rather than in the
+ * outer query's order, each weighing its share of the parents plus its share of the children (sampleIndices), and
+ * the sample's mean is corrected by its line of time against children (meanChildMs).
  */
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { TunerError } from '../../errors';
@@ -101,10 +105,83 @@ export function spreadOrder(n: number): number[] {
   return Array.from({ length: n }, (_v, i) => i).sort((a, b) => reversed(a) - reversed(b));
 }
 
-/** `count` indices spread evenly over 0..total-1, in spread order. */
-function sampleIndices(total: number, count: number): number[] {
-  const k = Math.min(total, count);
-  return spreadOrder(k).map((i) => Math.floor((i * total) / k));
+/**
+ * `count` indices spread evenly over 0..total-1, in spread order. With each parent's number of children (the
+ * single query's, run first), spread over the parents ordered by it, most first, each weighing its share of the
+ * parents plus its share of the children: the sample then covers light and heavy parents alike whatever the outer
+ * query's order (an even spread by count takes one of a few heavy parents at most, and they may be most of the
+ * loop), and its first child query is the heaviest parent's (the warm-up's order; the measured rounds run the
+ * sample lightest first). A parent weighing a slot's share or more is taken (the heaviest first); the other slots
+ * are points spread evenly over the rest's weight, one parent each.
+ */
+export function sampleIndices(total: number, count: number, children?: ReadonlyArray<number | undefined>): number[] {
+  const k = Math.max(0, Math.min(total, count));
+  const known =
+    children && children.length === total && children.every((n) => n !== undefined) ? (children as number[]) : [];
+  if (k === 0 || known.length !== total || known.every((n) => n === known[0]))
+    return spreadOrder(k).map((i) => Math.floor((i * total) / k));
+  const order = Array.from({ length: total }, (_v, i) => i).sort((a, b) => known[b] - known[a] || a - b);
+  const all = known.reduce((n, c) => n + c, 0);
+  const weight = (position: number): number => 1 / total + (all > 0 ? known[order[position]] / all : 0);
+  let rest = Array.from({ length: total }, (_v, i) => weight(i)).reduce((n, w) => n + w, 0);
+  const positions: number[] = [];
+  while (positions.length < k && weight(positions.length) * (k - positions.length) >= rest) {
+    rest -= weight(positions.length);
+    positions.push(positions.length);
+  }
+  const points = k - positions.length;
+  let position = positions.length;
+  let before = 0;
+  for (let j = 0; j < points; j++) {
+    // Each parent left is lighter than the points' spacing, so none takes two; room is kept for the points after.
+    while (position < total - (points - j) && before + weight(position) <= (j * rest) / points)
+      before += weight(position++);
+    positions.push(position);
+    before += weight(position++);
+  }
+  return spreadOrder(k).map((i) => order[positions[i]]);
+}
+
+/** One sampled child query: the parent's number of children (when known) and its time, ms. */
+export interface ChildTiming {
+  children?: number;
+  ms: number;
+}
+
+/**
+ * The mean time of a child query over `parents` parents holding `totalChildren` children, from a sample of them:
+ * a parent's child query reads its children, so its time grows with their number; the sample's mean is corrected
+ * by the line through its times against the children (the regression estimator: mean + slope × (the parents'
+ * mean children − the sample's)). Only a rising line with some spread of children behind it corrects anything;
+ * otherwise (counts unknown, fewer than 3, all alike, or a line that is flat or falls) it is the sample's mean.
+ * Never below the fastest sampled child query: every parent pays at least the round trip.
+ */
+export function childMeanEstimate(
+  sample: readonly ChildTiming[],
+  parents: number,
+  totalChildren?: number,
+): { ms: number; corrected: boolean } {
+  if (sample.length === 0) return { ms: 0, corrected: false };
+  const mean = sample.reduce((n, t) => n + t.ms, 0) / sample.length;
+  const plain = { ms: mean, corrected: false };
+  const known = sample.filter((t): t is Required<ChildTiming> => t.children !== undefined);
+  if (totalChildren === undefined || !(totalChildren >= 0) || !(parents > 0)) return plain;
+  if (known.length < 3 || known.length < sample.length) return plain;
+  const xBar = known.reduce((n, t) => n + t.children, 0) / known.length;
+  let sxx = 0;
+  let sxy = 0;
+  for (const t of known) {
+    sxx += (t.children - xBar) ** 2;
+    sxy += (t.children - xBar) * (t.ms - mean);
+  }
+  if (!(sxx > 0) || !(sxy > 0)) return plain;
+  const fastest = Math.min(...sample.map((t) => t.ms));
+  return { ms: Math.max(fastest, mean + (sxy / sxx) * (totalChildren / parents - xBar)), corrected: true };
+}
+
+/** childMeanEstimate's time alone, ms. */
+export function meanChildMs(sample: readonly ChildTiming[], parents: number, totalChildren?: number): number {
+  return childMeanEstimate(sample, parents, totalChildren).ms;
 }
 
 function spreadOf(ratios: number[]): number {
@@ -122,6 +199,8 @@ function ratioText(loopMs: number, singleMs: number): string {
 interface Round {
   loopMs: number;
   singleMs: number;
+  /** The loop's mean child query was corrected for the sampled parents' children (childMeanEstimate). */
+  corrected: boolean;
 }
 
 export async function measureLoop(
@@ -155,6 +234,10 @@ export async function measureLoop(
       const scansBefore = await readTransactionScans(tx);
       let parents = 0;
       let sample: number[] = [];
+      /** All outer rows' children, as the warm-up's single query gave them (undefined: some not known). */
+      let totalChildren: number | undefined;
+      /** Each outer row's number of children, as the warm-up's single query gave them (undefined: not known). */
+      let childrenOf: Array<number | undefined> = [];
       const childCounts = new Map<string, number>();
       // The single query's shape (rows, children per parent); its rows are not kept, so the loop's next round
       // does not run beside a heap of them (a collector busy with them slowed each child query's timing).
@@ -175,16 +258,25 @@ export async function measureLoop(
       };
 
       /** One run of the loop; `warmUp` picks the sample as it goes. undefined when cancelled half-way. */
-      const runLoop = async (warmUp: boolean): Promise<number | undefined> => {
+      const runLoop = async (warmUp: boolean): Promise<{ ms: number; corrected: boolean } | undefined> => {
         const roundStart = performance.now();
         const rows = await tx.query(outerSql);
         const outerMs = performance.now() - roundStart;
         if (warmUp) {
           parents = rows.length;
-          sample = sampleIndices(parents, maxParents);
+          // Each parent's children, from the single query run just before (its rows hold them as an array).
+          childrenOf = rows.map((row) => {
+            const n = combinedShape.children.get(String(row[finding.keyColumn]));
+            return n !== undefined && n >= 0 ? n : undefined;
+          });
+          totalChildren = childrenOf.every((n) => n !== undefined)
+            ? childrenOf.reduce<number>((n, c) => n + (c ?? 0), 0)
+            : undefined;
+          sample = sampleIndices(parents, maxParents, childrenOf);
         }
         let firstChildMs = 0;
-        let otherChildMs = 0;
+        let firstChildren = 0;
+        const others: ChildTiming[] = [];
         let ran = 0;
         for (const index of sample) {
           if (stopped()) return undefined;
@@ -194,8 +286,13 @@ export async function measureLoop(
           if (!row) continue;
           const childStart = performance.now();
           const children = await tx.query(innerSql, [row[finding.keyColumn]]);
-          if (ran === 0) firstChildMs = performance.now() - childStart;
-          else otherChildMs += performance.now() - childStart;
+          const ms = performance.now() - childStart;
+          // The children it read, not the warm-up's count at this position: an outer query without a stable order
+          // (a synchronized sequential scan) may hand a later round another parent there.
+          if (ran === 0) {
+            firstChildMs = ms;
+            firstChildren = children.length;
+          } else others.push({ children: children.length, ms });
           ran++;
           childCounts.set(String(row[finding.keyColumn]), children.length);
           if (warmUp && performance.now() - lastProgress > progressEveryMs) {
@@ -203,10 +300,19 @@ export async function measureLoop(
             report({ phase: 'warm-up', round: 0, sampledParents: ran });
           }
         }
-        if (warmUp) sample = sample.slice(0, ran);
-        // Each parent costs one child query in the real loop: the sample's mean carries to all of them.
-        if (ran <= 1) return outerMs + firstChildMs * parents;
-        return outerMs + firstChildMs + (otherChildMs / (ran - 1)) * (parents - 1);
+        // The measured rounds run the sample lightest first: the time a heavy child query leaves behind (its rows
+        // collected during the next query) then falls on another heavy one, not on a light one that stands for
+        // many more parents than it does.
+        if (warmUp) {
+          sample = sample.slice(0, ran);
+          if (totalChildren !== undefined) sample.sort((a, b) => (childrenOf[a] ?? 0) - (childrenOf[b] ?? 0) || a - b);
+        }
+        // Each parent costs one child query in the real loop: the sample's mean, corrected for how many children
+        // the sampled parents hold against all of them, carries to every other parent.
+        if (ran <= 1) return { ms: outerMs + firstChildMs * parents, corrected: false };
+        const rest = totalChildren === undefined ? undefined : totalChildren - firstChildren;
+        const mean = childMeanEstimate(others, parents - 1, rest);
+        return { ms: outerMs + firstChildMs + mean.ms * (parents - 1), corrected: mean.corrected };
       };
       const runSingle = async (): Promise<number | undefined> => {
         if (stopped()) return undefined;
@@ -234,7 +340,7 @@ export async function measureLoop(
       const warmLoop = warmSingle === undefined ? undefined : await runLoop(true);
       if (warmLoop === undefined || warmSingle === undefined)
         throw new TunerError('cancelled', 'Cancelled before the first round of the loop and the single query ended.');
-      report({ phase: 'warm-up', round: 0, sampledParents: sample.length, loopMs: warmLoop, singleMs: warmSingle });
+      report({ phase: 'warm-up', round: 0, sampledParents: sample.length, loopMs: warmLoop.ms, singleMs: warmSingle });
 
       const rounds: Round[] = [];
       let stoppedBy: MeasurementStop = 'max-rounds';
@@ -251,13 +357,13 @@ export async function measureLoop(
           break;
         }
         const roundStarted = performance.now();
-        const loopMs = await runLoop(false);
-        const singleMs = loopMs === undefined ? undefined : await runSingle();
-        if (loopMs === undefined || singleMs === undefined) {
+        const loop = await runLoop(false);
+        const singleMs = loop === undefined ? undefined : await runSingle();
+        if (loop === undefined || singleMs === undefined) {
           stoppedBy = 'cancelled';
           break;
         }
-        rounds.push({ loopMs, singleMs });
+        rounds.push({ loopMs: loop.ms, singleMs, corrected: loop.corrected });
         lastRoundMs = performance.now() - roundStarted;
         const loopMedian = median(rounds.map((r) => r.loopMs));
         const singleMedian = median(rounds.map((r) => r.singleMs));
@@ -271,7 +377,8 @@ export async function measureLoop(
         }
       }
       // Cancelled before a measured round ended: the warm-up round is the best there is.
-      const used = rounds.length > 0 ? rounds : [{ loopMs: warmLoop, singleMs: warmSingle }];
+      const used =
+        rounds.length > 0 ? rounds : [{ loopMs: warmLoop.ms, singleMs: warmSingle, corrected: warmLoop.corrected }];
       const scans = scansBetween(scansBefore, await readTransactionScans(tx));
 
       let mismatches = combinedShape.rows === parents ? 0 : Math.abs(combinedShape.rows - parents);
@@ -285,6 +392,12 @@ export async function measureLoop(
       const singleMs = median(samplesSingleMs);
       const sampled = sample.length;
       const extrapolated = sampled < parents;
+      const corrected = used.filter((r) => r.corrected).length;
+      const byChildren = totalChildren === undefined ? '' : ', ordered and weighted by their number of children';
+      const correction =
+        corrected === 0
+          ? ''
+          : `; the others' mean is corrected for how many children they hold against all the parents (by its line of time against children${corrected < used.length ? `, in ${corrected} of ${used.length} rounds` : ''})`;
       return {
         where: session.label,
         parents,
@@ -298,7 +411,7 @@ export async function measureLoop(
         sampledParents: sampled,
         extrapolated,
         scaling: extrapolated
-          ? `the loop ran the child query for ${formatCount(sampled)} of ${formatCount(parents)} parents (spread over them); its time is the outer query's plus the first child query's plus the mean of the others × ${formatCount(parents - 1)}`
+          ? `the loop ran the child query for ${formatCount(sampled)} of ${formatCount(parents)} parents (spread over them)${byChildren}${correction}; its time is the outer query's plus the first child query's plus the mean of the others × ${formatCount(parents - 1)}`
           : `the loop ran the child query for all ${formatCount(parents)} parents`,
         stoppedBy: rounds.length > 0 ? stoppedBy : 'cancelled',
         ratioSpread: spreadOf(used.map((r) => (r.singleMs > 0 ? r.loopMs / r.singleMs : Infinity))),

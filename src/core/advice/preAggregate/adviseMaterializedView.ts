@@ -22,8 +22,11 @@ import type { SummaryTableAdvice } from './adviseSummaryTable';
 import {
   compare,
   randomWrites,
+  parentWrites,
   preAggregateTarget,
   readChildColumns,
+  hasKeyIndex,
+  proofKeyIndex,
   timeBothForms,
   type PreAggregateCheck,
   type PreAggregateOptions,
@@ -57,6 +60,10 @@ export interface MaterializedViewAdvice {
   /** The trade-off in one line. */
   summary: string;
   staleness: string;
+  /** The ORM form (correlated subqueries): the LEFT JOIN aggregate it was read as (the proof ran it as written). */
+  joinForm?: string;
+  /** An index the proof made to run the statement as written in time (proofKeyIndex), and what it means. */
+  proofIndex?: string;
 }
 
 /**
@@ -70,9 +77,11 @@ export async function adviseMaterializedView(
 ): Promise<MaterializedViewAdvice | undefined> {
   const target = await preAggregateTarget(session, sql);
   if (!target) return undefined;
-  const { inTransaction, match, names, uniqueColumns } = target;
+  const { inTransaction, match, names, uniqueColumns, parentUniqueColumns } = target;
   const form: PreAggregateForm = buildPreAggregate(match);
   const childColumns = await readChildColumns(session, names.child);
+  const parentColumns = form.page ? await readChildColumns(session, names.parent) : [];
+  const indexed = match.joinForm ? await hasKeyIndex(session, names.child, match.childKey) : true;
   const params = options.params ?? [];
   const runs = Math.max(1, options.runs ?? 3);
   const original = sql.trim().replace(/;\s*$/, '');
@@ -91,19 +100,29 @@ export async function adviseMaterializedView(
         refreshSamplesMs.push(performance.now() - start);
       }
       await tx.query(`ANALYZE ${quoteIdentifier(form.viewName)}`);
+      const proofIndex = await proofKeyIndex(tx, match, indexed);
       const checks = [await compare(tx, 'current data', original, form.rewrittenSql, ordered, params)];
       const { a, b } = await timeBothForms(tx, original, form.rewrittenSql, params, runs);
       await tx.query(`SELECT setseed(${options.seed ?? 0.42})`);
       const writes = await randomWrites(tx, match, childColumns, uniqueColumns, options.writeRows ?? 25);
+      // The whole answer holds the parent's columns too: their changes must follow after a refresh.
+      if (form.page)
+        writes.push(...(await parentWrites(tx, match, parentColumns, parentUniqueColumns, options.writeRows ?? 25)));
       await tx.query(form.refreshSql);
       checks.push(await compare(tx, 'after random writes', original, form.rewrittenSql, ordered, params));
       const before = figuresOf(a);
       const after = figuresOf(b);
       const refreshMs = median(refreshSamplesMs);
       const child = names.child;
+      const title = form.page
+        ? `Materialized view ${form.viewName}: the whole answer, one row per ${names.parent} row numbered in the page's ORDER BY (${form.page.positionColumn})`
+        : `Materialized view ${form.viewName}: the per-${match.childKey} aggregates of ${child}`;
+      const staleness = form.page
+        ? `Answers are as of the last REFRESH: writes to ${child} and to ${names.parent} (rows added or removed, the columns the page shows, filters or orders on changed) after it are not seen until the next one, and the positions are numbered again by each refresh.`
+        : `Answers are as of the last REFRESH: writes to ${child} after it are not seen until the next one.`;
       return {
         kind: 'materialized-view' as const,
-        title: `Materialized view ${form.viewName}: the per-${match.childKey} aggregates of ${child}`,
+        title,
         viewName: form.viewName,
         ddl: [form.createViewSql, form.createIndexSql, ...(form.orderIndexSql ? [form.orderIndexSql] : [])],
         refreshSql: form.refreshSql,
@@ -119,7 +138,9 @@ export async function adviseMaterializedView(
         before,
         after,
         summary: `reads ${formatMs(after.timeMs)} instead of ${formatMs(before.timeMs)} (${formatRatio(before.timeMs, after.timeMs)}); refresh takes ${formatMs(refreshMs)}, answers up to one refresh old`,
-        staleness: `Answers are as of the last REFRESH: writes to ${child} after it are not seen until the next one.`,
+        staleness,
+        ...(match.joinForm ? { joinForm: match.joinForm } : {}),
+        ...(proofIndex ? { proofIndex } : {}),
       };
     },
     { statementTimeoutMs: options.statementTimeoutMs, signal: options.signal },

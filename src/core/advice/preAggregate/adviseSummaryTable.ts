@@ -23,6 +23,8 @@ import {
   randomWrites,
   preAggregateTarget,
   readChildColumns,
+  hasKeyIndex,
+  proofKeyIndex,
   timeBothForms,
   tableSql,
   type ChildColumn,
@@ -30,6 +32,7 @@ import {
   type PreAggregateOptions,
 } from './preAggregateProof';
 import { buildSummaryTable, type ChildColumnType, type SummaryTableForm } from './summaryTableForm';
+import { buildPageView } from './pageForm';
 
 /** The summary table against the child's aggregate computed afresh (EXCEPT ALL both ways). */
 export interface SummaryTableCheck {
@@ -89,6 +92,10 @@ export interface SummaryTableAdvice {
   summary: string;
   /** How MIN/MAX are kept, and whether the recomputation has an index on the key, when there is a MIN/MAX. */
   maintenance: string;
+  /** The ORM form (correlated subqueries): the LEFT JOIN aggregate it was read as (the proof ran it as written). */
+  joinForm?: string;
+  /** An index the proof made to run the statement as written in time (proofKeyIndex), and what it means. */
+  proofIndex?: string;
 }
 
 /** The statement is of the family, but the trigger form is not offered for it: why. */
@@ -108,10 +115,6 @@ const typeQuery = `SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, 
 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation
 WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`;
-
-const indexQuery = `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-  WHERE i.indrelid = pg_catalog.to_regclass($1) AND a.attname = $2 AND i.indpred IS NULL) AS indexed`;
 
 async function readTypes(
   session: DatabaseSession,
@@ -137,7 +140,7 @@ async function readTypes(
     )[0];
     extremes.forEach((c, i) => aggregateTypes.set(c.name, String(r[`t${i}`])));
   }
-  const indexed = (await session.query<{ indexed: boolean }>(indexQuery, [child, m.childKey]))[0]?.indexed === true;
+  const indexed = await hasKeyIndex(session, child, m.childKey);
   return { types, aggregateTypes, indexed };
 }
 
@@ -319,6 +322,12 @@ export async function adviseSummaryTable(
   const target = await preAggregateTarget(session, sql);
   if (!target) return undefined;
   const { inTransaction, match, names, uniqueColumns } = target;
+  // An inner join's page is read in the order index's order and stops after OFFSET + LIMIT rows: kept.
+  if (match.outer && buildPageView(match))
+    return {
+      kind: 'summary-table',
+      declined: `an OFFSET page ranks every qualifying ${names.parent} row by the ORDER BY (those without ${names.child} rows too), and a table kept by triggers on ${names.child} holds only the per-${match.childKey} aggregates: the query over it still joins and sorts all of them before it can skip OFFSET rows, so its time grows with the qualifying rows, not with the page. Keeping each row's position in a table instead would take triggers on ${names.parent} as well and renumber up to every row on one write; the materialized view of the whole answer, numbered at each refresh, is the form for OFFSET pages`,
+    };
   const { types, aggregateTypes, indexed } = await readTypes(session, match, names.child);
   const built = buildSummaryTable(match, types, aggregateTypes, indexed);
   if ('declined' in built) return { kind: 'summary-table', declined: built.declined };
@@ -346,6 +355,7 @@ export async function adviseSummaryTable(
       await tx.query(form.backfillSql);
       const backfillMs = performance.now() - start;
       await tx.query(`ANALYZE ${quoteIdentifier(form.tableName)}`);
+      const proofIndex = await proofKeyIndex(tx, match, indexed || form.keyIndexSql !== undefined);
       const checks = [await compare(tx, 'current data', original, form.rewrittenSql, ordered, params)];
       const tableChecks = [await tableCheck(tx, 'current data', form)];
       const { a, b } = await timeBothForms(tx, original, form.rewrittenSql, params, runs);
@@ -373,9 +383,11 @@ export async function adviseSummaryTable(
       const costText = (['INSERT', 'UPDATE', 'DELETE'] as const).map(cost).filter((x) => x !== undefined);
       const unchanged = `an UPDATE that changes none of the columns the table reads (${form.readColumns.join(', ')}) does not call it`;
       const rights = `The triggers run as the writer: roles that write to ${child} need INSERT, UPDATE and DELETE on ${form.tableName}.`;
+      // summaryTableConcurrency.test.ts: interleaved sessions and random concurrent writers on a real server.
+      const isolation = `Exact under concurrent writers at READ COMMITTED (the default) and REPEATABLE READ: the first write to a group locks its row of ${form.tableName} until commit${form.hasMinMax ? ', and a MIN/MAX recomputation reads after that lock' : ''}; writers of the same groups may deadlock (or, at REPEATABLE READ, fail to serialize) and are rolled back whole, for the application to retry.`;
       const maintenance = !form.hasMinMax
-        ? `Row triggers add and subtract each row's share of its group (one row of the summary table, by its key); ${unchanged}. ${rights}`
-        : `Row triggers add and subtract each row's share of its group; ${unchanged}. MIN/MAX are raised or lowered on insert; a delete or update of a group's current extreme row recomputes that group from ${child}${indexed ? ` (through the index on ${match.childKey})` : ` through the index on ${match.childKey} the DDL adds (${child} has none whose first column is ${match.childKey}; its upkeep is in the write cost)`}. ${rights}`;
+        ? `Row triggers add and subtract each row's share of its group (one row of the summary table, by its key); ${unchanged}. ${isolation} ${rights}`
+        : `Row triggers add and subtract each row's share of its group; ${unchanged}. MIN/MAX are raised or lowered on insert; a delete or update of a group's current extreme row recomputes that group from ${child}${indexed ? ` (through the index on ${match.childKey})` : ` through the index on ${match.childKey} the DDL adds (${child} has none whose first column is ${match.childKey}; its upkeep is in the write cost)`}. ${isolation} ${rights}`;
       return {
         kind: 'summary-table' as const,
         title: `Summary table ${form.tableName} kept by triggers: the per-${match.childKey} aggregates of ${child}`,
@@ -398,6 +410,8 @@ export async function adviseSummaryTable(
         after,
         summary: `reads ${formatMs(after.timeMs)} instead of ${formatMs(before.timeMs)} (${formatRatio(before.timeMs, after.timeMs)}); always fresh, each single-row write to ${child} costs ${costText.length > 0 ? costText.join(', ') : 'an amount not measured here'}`,
         maintenance,
+        ...(match.joinForm ? { joinForm: match.joinForm } : {}),
+        ...(proofIndex ? { proofIndex } : {}),
       };
     },
     { statementTimeoutMs: options.statementTimeoutMs, signal: options.signal },

@@ -18,7 +18,7 @@
  * outer join leaves a parent without child rows: count(x) is 0 there (COALESCE(v.c, 0)), count(*) is 1 (the
  * NULL-extended row counts), the others NULL, as in the original.
  */
-import type { JoinExpr, Node, SelectStmt } from '@pgsql/types';
+import type { JoinExpr, Node } from '@pgsql/types';
 import {
   andOf,
   clone,
@@ -38,36 +38,17 @@ import {
   rangeVarItem,
   replaceNodes,
   selectToSql,
+  sortSuffix,
   walkNodes,
-  type FromItem,
 } from '../../sql/ast';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
+import { buildPageView } from './pageForm';
+import type { PreAggregateMatch, ViewColumn } from './preAggregateMatch';
+
+export type { PreAggregateMatch, ViewColumn } from './preAggregateMatch';
+import { correlatedJoinForm } from './correlatedForm';
 
 const supported = new Set(['count', 'sum', 'min', 'max', 'avg']);
-
-/** One aggregate of the child the view stores, under its own column name. */
-export interface ViewColumn {
-  /** The aggregate as written (`sum(o.total)`), the key that finds it again in the statement. */
-  text: string;
-  name: string;
-  fn: string;
-  star: boolean;
-  /** The child column the aggregate reads, when its argument is a plain column. */
-  argColumn?: string;
-}
-
-/** What the statement is made of, as far as pre-aggregation needs. */
-export interface PreAggregateMatch {
-  stmt: SelectStmt;
-  parent: FromItem;
-  child: FromItem;
-  parentKey: string;
-  childKey: string;
-  outer: boolean;
-  childFilter: Node[];
-  parentWhere: Node[];
-  columns: ViewColumn[];
-}
 
 /** The advice as SQL: the view, its unique index, the refresh, the rollback and the rewritten query. */
 export interface PreAggregateForm {
@@ -86,6 +67,11 @@ export interface PreAggregateForm {
   rewrittenSql: string;
   /** The child conditions frozen into the view, as SQL ('' when none). */
   filterSql: string;
+  /**
+   * An OFFSET page: the view holds the whole answer, one row per qualifying parent numbered in the ORDER BY's order
+   * (pageForm.ts), so it is stale for the parent's changes too.
+   */
+  page?: { positionColumn: string; parent: string };
 }
 
 function qualifiers(node: unknown): Set<string> | undefined {
@@ -165,6 +151,11 @@ export function matchPreAggregate(sql: string): PreAggregateMatch | undefined {
     return undefined;
   }
   const stmt = parsed?.stmt;
+  if (parsed && stmt && !stmt.groupClause) {
+    const joinForm = correlatedJoinForm(parsed);
+    const m = joinForm ? matchPreAggregate(joinForm) : undefined;
+    return m && { ...m, joinForm };
+  }
   if (!stmt || stmt.withClause || stmt.distinctClause || stmt.windowClause || stmt.lockingClause) return undefined;
   if (stmt.fromClause?.length !== 1 || !stmt.groupClause?.length) return undefined;
   const join = nodeAs(stmt.fromClause[0], 'JoinExpr') as JoinExpr | undefined;
@@ -304,14 +295,7 @@ function outerTopN(m: PreAggregateMatch): { first: string; keys: string[]; k: nu
       if (!col || col.fn === 'count' || !nullsLast) return undefined;
       first = name;
     }
-    const dir = sort.sortby_dir === 'SORTBY_DESC' ? ' DESC' : sort.sortby_dir === 'SORTBY_ASC' ? ' ASC' : '';
-    const nulls =
-      sort.sortby_nulls === 'SORTBY_NULLS_FIRST'
-        ? ' NULLS FIRST'
-        : sort.sortby_nulls === 'SORTBY_NULLS_LAST'
-          ? ' NULLS LAST'
-          : '';
-    keys.push(`${quoteIdentifier(name)}${dir}${nulls}`);
+    keys.push(`${quoteIdentifier(name)}${sortSuffix(sort)}`);
   }
   return first ? { first, keys, k: limit + offset } : undefined;
 }
@@ -329,19 +313,12 @@ function orderIndex(m: PreAggregateMatch, viewName: string): string | undefined 
       node = (m.stmt.targetList ?? []).map((t) => nodeAs(t, 'ResTarget')).find((t) => t?.name === path[0])?.val;
     const text = node && isAggregateCall(node) ? exprToSql(node) : undefined;
     const col = m.columns.find((c) => c.text === text);
-    const dir = sort.sortby_dir === 'SORTBY_DESC' ? ' DESC' : '';
-    const nulls =
-      sort.sortby_nulls === 'SORTBY_NULLS_FIRST'
-        ? ' NULLS FIRST'
-        : sort.sortby_nulls === 'SORTBY_NULLS_LAST'
-          ? ' NULLS LAST'
-          : '';
-    if (col) keys.push(`${quoteIdentifier(col.name)}${dir}${nulls}`);
+    if (col) keys.push(`${quoteIdentifier(col.name)}${sortSuffix(sort)}`);
     else {
       // The parent key as a tie-breaker equals the view's key in an inner join.
       const p = columnPath(sort.node);
       if (keys.length > 0 && p?.length === 2 && p[0] === m.parent.qualifier && p[1] === m.parentKey)
-        keys.push(`${quoteIdentifier(m.childKey)}${dir}${nulls}`);
+        keys.push(`${quoteIdentifier(m.childKey)}${sortSuffix(sort)}`);
       break;
     }
   }
@@ -354,6 +331,19 @@ function orderIndex(m: PreAggregateMatch, viewName: string): string | undefined 
  * rows and columns instead (the summary table kept by triggers, summaryTableForm.ts).
  */
 export function buildPreAggregate(m: PreAggregateMatch, relationName?: string): PreAggregateForm {
+  const page = relationName ? undefined : buildPageView(m);
+  if (page)
+    return {
+      match: m,
+      viewName: page.viewName,
+      createViewSql: page.createViewSql,
+      createIndexSql: page.createIndexSql,
+      refreshSql: page.refreshSql,
+      dropSql: page.dropSql,
+      rewrittenSql: page.rewrittenSql,
+      filterSql: m.childFilter.map((c) => exprToSql(c)).join(' AND '),
+      page: { positionColumn: page.positionColumn, parent: qualifiedName(m.parent) },
+    };
   const C = m.child.qualifier;
   const viewName = relationName ?? `${m.child.relname}_by_${m.childKey}_agg`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const qView = quoteIdentifier(viewName);

@@ -239,6 +239,44 @@ export async function randomWrites(
   return out;
 }
 
+/**
+ * Writes to the parent for a view that holds the parent's columns too (the OFFSET page's whole answer): the
+ * columns the statement shows or filters on, swapped with another row's value or set NULL (unique and generated
+ * columns and the key keep theirs). A parent's change must show after a refresh as a child's does.
+ */
+export async function parentWrites(
+  tx: TransactionScope,
+  m: PreAggregateMatch,
+  columns: ChildColumn[],
+  uniqueColumns: Set<string>,
+  k: number,
+): Promise<string[]> {
+  const parent = tableSql(m.parent);
+  const P = m.parent.qualifier;
+  const someRows = `ctid IN (SELECT ctid FROM ${parent} ORDER BY random() LIMIT ${k})`;
+  const read = new Set<string>();
+  for (const path of columnsIn([m.parentWhere, m.stmt.targetList, m.stmt.sortClause]))
+    if (path.length === 2 && path[0] === P) read.add(path[1]);
+  const out: string[] = [];
+  for (const name of read) {
+    const col = columns.find((c) => c.name === name);
+    if (!col || col.generated || name === m.parentKey || uniqueColumns.has(name)) continue;
+    const q = quoteIdentifier(name);
+    out.push(
+      await write(
+        tx,
+        `change ${m.parent.relname}.${name}`,
+        `UPDATE ${parent} SET ${q} = (SELECT x.${q} FROM ${parent} x ORDER BY random() LIMIT 1) WHERE ${someRows}`,
+      ),
+    );
+    if (!col.notNull)
+      out.push(
+        await write(tx, `set ${m.parent.relname}.${name} NULL`, `UPDATE ${parent} SET ${q} = NULL WHERE ${someRows}`),
+      );
+  }
+  return out;
+}
+
 export async function explainSample(tx: TransactionScope, sql: string, params: unknown[]): Promise<RunSample> {
   return sampleOf(await tx.explainJson(sql, 'ANALYZE, BUFFERS', params.length > 0 ? params : undefined));
 }
@@ -262,6 +300,34 @@ export async function timeBothForms(
   return { a, b };
 }
 
+const indexQuery = `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+  WHERE i.indrelid = pg_catalog.to_regclass($1) AND a.attname = $2 AND i.indpred IS NULL) AS indexed`;
+
+/** Whether the child has an index (without WHERE) whose first column is `column`. */
+export async function hasKeyIndex(session: DatabaseSession, table: string, column: string): Promise<boolean> {
+  return (await session.query<{ indexed: boolean }>(indexQuery, [table, column]))[0]?.indexed === true;
+}
+
+/**
+ * The correlated form as written runs its subqueries once per parent row; without an index on the child's key each
+ * run reads the whole child, and the proof, which runs it several times, would not end on a large table. An index
+ * on the key, made in the proof's transaction (rolled back with it), changes how fast it runs, never its rows.
+ * Both forms are timed with it there, so the original's time, and the ratio, are lower bounds. The note that
+ * says so, or undefined when none is needed.
+ */
+export async function proofKeyIndex(
+  tx: TransactionScope,
+  m: PreAggregateMatch,
+  indexed: boolean,
+): Promise<string | undefined> {
+  if (!m.joinForm || indexed) return undefined;
+  const name = quoteIdentifier(`${m.child.relname}_${m.childKey}_for_proof`.toLowerCase().replace(/[^a-z0-9_]/g, '_'));
+  await tx.query(`CREATE INDEX ${name} ON ${tableSql(m.child)} (${quoteIdentifier(m.childKey)})`);
+  await tx.query(`ANALYZE ${tableSql(m.child)}`);
+  return `${m.child.relname} has no index on ${m.childKey}, so the statement as written reads all of ${m.child.relname} once per ${m.parent.relname} row; the proof ran it with one (made and rolled back with the proof, not part of the advice): its time here, and the ratio, are lower bounds`;
+}
+
 /** A statement of the family on tables whose shapes allow the summary: its match, tables and the child's unique columns. */
 export interface PreAggregateTarget {
   /** The session's rolled-back transaction (DatabaseSession.inTransaction, bound to it). */
@@ -269,6 +335,8 @@ export interface PreAggregateTarget {
   match: PreAggregateMatch;
   names: ReturnType<typeof tablesOf>;
   uniqueColumns: Set<string>;
+  /** The parent's columns in a unique key. */
+  parentUniqueColumns: Set<string>;
 }
 
 /**
@@ -283,7 +351,8 @@ export async function preAggregateTarget(
   if (!match || !session.inTransaction) return undefined;
   const names = tablesOf(match);
   const shapes = await readTableShapes(session, [names.parent, names.child]);
-  if (!isUniqueKey(shapeOf(shapes, names.parent), [match.parentKey])) return undefined;
+  const parentShape = shapeOf(shapes, names.parent);
+  if (!parentShape || !isUniqueKey(parentShape, [match.parentKey])) return undefined;
   const childShape = shapeOf(shapes, names.child);
   if (!childShape) return undefined;
   return {
@@ -291,5 +360,6 @@ export async function preAggregateTarget(
     match,
     names,
     uniqueColumns: new Set(childShape.uniqueKeys.flat()),
+    parentUniqueColumns: new Set(parentShape.uniqueKeys.flat()),
   };
 }

@@ -50,6 +50,12 @@ function facts(a: PreAggregateAdvice): string[] {
   ];
   return [
     `Trade-off: ${a.summary}.`,
+    ...(a.joinForm
+      ? [
+          `Read as: the correlated subqueries ask what this LEFT JOIN aggregate asks (0 for a count over no rows, NULL for sum/min/max/avg), built from it and proven against the statement as written: ${a.joinForm.replace(/\s+/g, ' ')}`,
+        ]
+      : []),
+    ...(a.proofIndex ? [`Proof index: ${a.proofIndex}.`] : []),
     `Proof (${a.where}, one transaction rolled back): ${a.equivalent ? 'equivalent' : 'NOT equivalent — not offered'}; ${proof.join('; ')}.`,
     a.kind === 'materialized-view'
       ? `Random writes to the child before the second check: ${a.writes.join('; ')}.`

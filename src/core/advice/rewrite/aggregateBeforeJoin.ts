@@ -63,6 +63,7 @@ import {
   rangeVar,
   rangeVarItem,
   sortItemsOf,
+  sortSuffix,
   replaceNodes,
   resTarget,
   selectToSql,
@@ -507,18 +508,6 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   });
 }
 
-/** `ASC` / `DESC` and `NULLS FIRST` / `NULLS LAST` of a sort item, as written. */
-function sortSuffix(s: SortBy): string {
-  const dir = s.sortby_dir === 'SORTBY_DESC' ? ' DESC' : s.sortby_dir === 'SORTBY_ASC' ? ' ASC' : '';
-  const nulls =
-    s.sortby_nulls === 'SORTBY_NULLS_FIRST'
-      ? ' NULLS FIRST'
-      : s.sortby_nulls === 'SORTBY_NULLS_LAST'
-        ? ' NULLS LAST'
-        : '';
-  return `${dir}${nulls}`;
-}
-
 /** NULLs sort after every value: NULLS LAST, or the default of an ascending sort. */
 function nullsLast(s: SortBy): boolean {
   return (
@@ -552,15 +541,34 @@ function rowsWanted(stmt: SelectStmt): string | undefined {
 /**
  * build(): the parts every form is made of (buildParts), then the top-N form of a true LEFT JOIN with ORDER BY …
  * LIMIT, else the joined form; in the query around for the subquery and CTE spellings; described (describe).
+ * Where that form cuts the LIMIT before the join through the dimension's conditions repeated as `key IN (SELECT
+ * …)`, a second form groups every fact row and joins after (wholeGroups): the semi-join makes the planner join
+ * every fact row before grouping, which costs more than the groups it saves when the conditions keep most
+ * dimension rows (the dashboard's 90 % active users); the measurement picks between them.
  */
 function buildAggregateFirst(m: AggregateMatch): RewriteDraft[] {
   const parts = buildParts(m);
   const sortItems = sortItemsOf(m.stmt);
   const topN = !m.inner && m.stmt.limitCount ? topNForm(m, sortItems, parts) : undefined;
   const joined = topN?.sql ? undefined : joinedForm(m, sortItems, parts);
-  let rewrittenSql = topN?.sql ?? joined?.sql ?? '';
-  if (m.wrapper && !m.wrapper.star) rewrittenSql = wrapped(m.wrapper, rewrittenSql);
-  return [{ id: 'aggregate-before-join', ...describe(m, topN, joined), rewrittenSql }];
+  const inWrapper = (sql: string): string => (m.wrapper && !m.wrapper.star ? wrapped(m.wrapper, sql) : sql);
+  const drafts: RewriteDraft[] = [
+    {
+      id: 'aggregate-before-join',
+      ...describe(m, topN, joined),
+      rewrittenSql: inWrapper(topN?.sql ?? joined?.sql ?? ''),
+    },
+  ];
+  const semiJoined = m.dimWhere.length > 0 && (topN?.sql !== undefined || joined?.keptKeys === true);
+  if (semiJoined) {
+    const whole = joinedForm(m, sortItems, parts, true);
+    drafts.push({
+      id: 'aggregate-before-join',
+      ...describe(m, undefined, whole, true),
+      rewrittenSql: inWrapper(whole.sql),
+    });
+  }
+  return drafts;
 }
 
 /** The pieces of the rewritten SQL: the aggregates' stand-ins, the sort keys inside, the grouped subquery. */
@@ -664,8 +672,11 @@ function buildParts(m: AggregateMatch): BuildParts {
   };
 }
 
-/** The aggregated fact side joined to the dimension (kept outer for a true LEFT JOIN), the LIMIT inside when it can be. */
-function joinedForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): JoinedForm {
+/**
+ * The aggregated fact side joined to the dimension (kept outer for a true LEFT JOIN), the LIMIT inside when it can
+ * be; `wholeGroups`: every group, the dimension's conditions and the LIMIT after the join.
+ */
+function joinedForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts, wholeGroups = false): JoinedForm {
   const { stmt, dim, fact, keyPairs, dimWhere, dimOn, inner, sAlias } = m;
   const { subqueryKey, grouped, keyOn, targetsWith, mapWith } = parts;
   const mapOuter = mapWith(inner);
@@ -683,10 +694,11 @@ function joinedForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): 
   // join as without such conditions.
   const inline = new InlineConditions();
   const keptKeys =
-    dimWhere.length > 0 && keyPairs.length === 1
+    !wholeGroups && dimWhere.length > 0 && keyPairs.length === 1
       ? keysKeptBy(columnRef(fact.qualifier, keyPairs[0].factColumn), dim, keyPairs[0].dimColumn, dimWhere)
       : undefined;
-  const pushLimit = inner && stmt.limitCount !== undefined && sortable && (dimWhere.length === 0 || !!keptKeys);
+  const pushLimit =
+    !wholeGroups && inner && stmt.limitCount !== undefined && sortable && (dimWhere.length === 0 || !!keptKeys);
 
   const sub = grouped(keptKeys && inner ? [inline.hold(keptKeys)] : [], inner);
   if (pushLimit) {
@@ -730,6 +742,7 @@ function describe(
   m: AggregateMatch,
   topN: TopN | undefined,
   joined: JoinedForm | undefined,
+  wholeGroups = false,
 ): Pick<RewriteDraft, 'title' | 'explanation' | 'caveats' | 'findings'> {
   const { stmt, dim, fact, dimShape, factShape, keyPairs, dimKeyColumns, inner, slots, madeInner } = m;
   const { nullifyingConditions } = m;
@@ -761,7 +774,12 @@ function describe(
         `No foreign key says so${factShape ? '' : ' (no catalog to check)'}; the check on your data is what vouches for it.`,
     );
   }
-  if (!inner && !topN?.sql) {
+  if (wholeGroups) {
+    caveats.push(
+      `The other form cuts the LIMIT before the join, with the conditions on ${dimName} repeated in its subquery; ` +
+        `this one aggregates every group and applies them after the join. Which is faster depends on how many ${dimName} rows they keep: offered only where measured faster.`,
+    );
+  } else if (!inner && !topN?.sql) {
     caveats.push(
       `The LEFT JOIN keeps ${dimName} rows with no ${factName} row, so every group is still needed and the LIMIT cannot be pushed down` +
         (topN?.why ? ` (no top-N form: ${topN.why})` : '') +
@@ -787,6 +805,9 @@ function describe(
         `and joins those groups to ${dimName}, so the join and the sort handle ${pushLimit ? 'a handful of' : 'one row per group instead of one per'} ${factName} row${pushLimit ? 's' : ''}.` +
         (keptKeys && inner
           ? ` The conditions on ${dimName} are repeated in the subquery as the keys they keep (${keyPairs[0].factColumn} IN (SELECT …)), so only groups that can join are aggregated${pushLimit ? ' and the LIMIT can be cut before the join' : ''}.`
+          : '') +
+        (wholeGroups
+          ? ` The conditions on ${dimName} stay after the join: in the subquery they would make the planner join every ${factName} row before grouping, where here the groups stream out of an index in ${keyPairs[0].factColumn} order and only they are joined.`
           : '')) +
     (counted.length > 0
       ? ` ${counted.map((s) => s.text).join(', ')} ${counted.length > 1 ? 'count NOT NULL columns' : 'counts a NOT NULL column'}, so the subquery counts rows with count(*): the same number, and an index need not hold the column.`
@@ -796,7 +817,9 @@ function describe(
     title:
       pushLimit || topN?.sql
         ? `Aggregate ${factName} first and push ORDER BY … LIMIT into it`
-        : `Aggregate ${factName} before joining ${dimName}`,
+        : wholeGroups
+          ? `Aggregate all of ${factName} first, then join ${dimName} and cut the LIMIT`
+          : `Aggregate ${factName} before joining ${dimName}`,
     explanation,
     caveats,
     findings,

@@ -41,7 +41,13 @@ export async function alternativeForms(
       out.push({ rewrite, sql });
       continue;
     }
-    const values = await rewriteParameters((q, p) => session.query(q, p), rewrite.extraParamsQuery, params ?? []);
+    // In a rolled-back transaction where the session has one: it reads the user's table, and the session records
+    // that read as ours (ownScans.ts), not the application's.
+    const find = (run: (q: string, p: unknown[]) => Promise<Array<Record<string, unknown>>>) =>
+      rewriteParameters(run, rewrite.extraParamsQuery, params ?? []);
+    const values = session.inTransaction
+      ? await session.inTransaction((tx) => find((q, p) => tx.query(q, p)))
+      : await find((q, p) => session.query(q, p));
     // The data moved since the proof and the previous page is gone: this form has nothing to run with.
     if (values) out.push({ rewrite, sql, params: values });
   }

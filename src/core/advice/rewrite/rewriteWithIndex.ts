@@ -4,7 +4,7 @@
  * arms, see measureCombination) so the report can say which change gave what.
  */
 import type { DatabaseSession } from '../../db/session';
-import { adviseIndexes } from '../index/adviseIndexes';
+import { adviseIndexes, type AdviseIndexesOptions } from '../index/adviseIndexes';
 import { rewriteOf, type IndexAdvice } from '../indexSuggestion';
 import type { Rewrite } from '../rewriteSuggestion';
 import { alternativeForms, asAlternatives } from './alternativeForms';
@@ -12,8 +12,15 @@ import { combinationInput, measureCombination, type CombinationOptions } from '.
 
 export interface RewriteWithIndexResult {
   advice: IndexAdvice;
-  /** The rewrite the index advisor chose (its `combination` filled in), when it chose one. */
+  /** The rewrite the index advisor chose (its `combination` filled in, except on a sample copy), when it chose one. */
   chosen?: Rewrite;
+  /** Why the chosen rewrite was not measured with its index (the indexes were built on a sample copy). */
+  combinationNote?: string;
+}
+
+export interface RewriteWithIndexOptions extends CombinationOptions {
+  /** Build and time the candidates on sample copies of the tables (adviseIndexes), never on the tables. */
+  sampleCopy?: AdviseIndexesOptions['sampleCopy'];
 }
 
 /**
@@ -24,7 +31,7 @@ export async function adviseRewriteWithIndex(
   session: DatabaseSession,
   sql: string,
   rewrites: Rewrite[],
-  options: CombinationOptions = {},
+  options: RewriteWithIndexOptions = {},
 ): Promise<RewriteWithIndexResult> {
   const forms = await alternativeForms(session, rewrites, options.params);
   const advice = await adviseIndexes(session, sql, {
@@ -33,11 +40,19 @@ export async function adviseRewriteWithIndex(
     params: options.params,
     statementTimeoutMs: options.statementTimeoutMs,
     signal: options.signal,
+    sampleCopy: options.sampleCopy,
   });
   const chosen = advice.best ? rewriteOf(advice.best.appliesTo, rewrites) : undefined;
   if (!chosen || !advice.best) return { advice };
   const indexes = advice.suggestions.filter((s) => advice.best?.indexNames.includes(s.candidate.name));
   if (indexes.length === 0) return { advice };
+  // Measuring the rewrite with its index builds the index on the tables themselves: not what was asked for.
+  if (options.sampleCopy)
+    return {
+      advice,
+      chosen,
+      combinationNote: `${advice.best.indexNames.join(' + ')} was measured on a sample copy; the rewrite and the index are not measured together, which would build the index on your tables.`,
+    };
   chosen.combination = await measureCombination(session, combinationInput(chosen, indexes), options);
   return { advice, chosen };
 }

@@ -86,7 +86,8 @@ describe('adviseIndexes on a real server (HypoPG where installed)', function () 
     );
     assert.equal(s.rollbackSql, `DROP INDEX CONCURRENTLY public.${s.candidate.name};`);
     assert.equal(s.label, 'measured');
-    assert.ok(s.measurement && s.measurement.samplesAfterMs.length === 3 && s.measurement.sizeBytes > 0);
+    // 3 runs, or the 5 back-to-back pairs of a head-to-head with a wider form within noise (the smaller kept).
+    assert.ok(s.measurement && [3, 5].includes(s.measurement.samplesAfterMs.length) && s.measurement.sizeBytes > 0);
     assert.ok(s.measurement.timeAfterMs < s.measurement.timeBeforeMs);
     // Pages read are deterministic where times on a shared machine are not: the index must at least halve them.
     const { buffersBefore, buffersAfter } = s.measurement;
@@ -118,7 +119,7 @@ describe('adviseIndexes on a real server (HypoPG where installed)', function () 
       ? 'estimated with a HypoPG hypothetical index'
       : 'estimated by the planner with the real index \\(built in a rolled-back transaction\\)';
     assert.match(md, new RegExp(`\\*\\*Estimate:\\*\\* ${by}: cost [\\d,.]+ → [\\d,.]+`));
-    assert.match(md, /\*\*Measured:\*\* measured on \S+ \(EXPLAIN ANALYZE, median of 3 runs/);
+    assert.match(md, /\*\*Measured:\*\* measured on \S+ \(EXPLAIN ANALYZE, median of [35] runs/);
     assert.match(md, /\| Before \| cost [\d,.]+, [\d.]+ m?s: .*Seq Scan on orders/);
     assert.match(md, /\| After \| cost [\d,.]+, [\d.]+ m?s: .*Index Only Scan using orders_user_id/);
     assert.match(

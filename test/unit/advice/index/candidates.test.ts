@@ -137,6 +137,27 @@ describe('index candidates by rule', () => {
     );
   });
 
+  it('the other side of a join in join-key order: the key alone, covering, its constant filter as the predicate', () => {
+    // The dashboard: users are read whole in id order by a merge join once orders stream in user_id order; an
+    // index-only scan of users (id) INCLUDE (email, name) WHERE status = 'active' needs neither heap nor status.
+    const facts = analyseStatement(
+      "SELECT u.id, u.email, u.name, sum(o.total) FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE u.status = 'active' GROUP BY u.id, u.email, u.name ORDER BY 4 DESC NULLS LAST LIMIT 100",
+    );
+    const joinOrder = (kept: number): IndexCandidate | undefined =>
+      generateCandidates({
+        facts,
+        catalog: catalog(),
+        selectivity: new Map([[selectivityKey('users', "status = 'active'"), kept]]),
+      }).candidates.find((c) => c.table === 'users' && c.predicate !== undefined && keys(c).join() === 'id');
+    const c = joinOrder(0.9);
+    assert.ok(c);
+    assert.equal(c.predicate, "status = 'active'");
+    assert.deepEqual([...c.include].sort(), ['email', 'name']);
+    assert.deepEqual([...c.features].sort(), ['covering', 'join-key', 'partial']);
+    // A filter that keeps (nearly) every row makes no such index: it would be the table's key over again.
+    assert.equal(joinOrder(0.99), undefined);
+  });
+
   it('recognises an existing index that covers a candidate (equal or longer, same predicate)', () => {
     const index = (name: string, keyColumns: string[], predicate?: string, include: string[] = []): IndexInfo => ({
       schema: 'public',
@@ -169,6 +190,10 @@ describe('index candidates by rule', () => {
       'covered',
     );
     assert.equal(existingCoverage(c, [index('b', ['user_id'])])?.relation, 'extends');
+    // Never "may be redundant" for a key that enforces a constraint, or a full index a partial candidate narrows.
+    assert.equal(existingCoverage(c, [{ ...index('pk', ['user_id']), primary: true, unique: true }]), undefined);
+    assert.equal(existingCoverage(c, [{ ...index('u', ['user_id']), unique: true }]), undefined);
+    assert.equal(existingCoverage({ ...c, predicate: "status = 'active'" }, [index('b', ['user_id'])]), undefined);
     assert.equal(existingCoverage(c, [index('c', ['created_at', 'user_id'], undefined, ['total'])]), undefined);
     const partial = { ...c, predicate: "created_at >= '2024-01-01'" };
     assert.equal(

@@ -116,6 +116,143 @@ describe('pre-aggregation: a materialized view of the child aggregates (issue 12
     }
   });
 
+  // Issue 12 §2: the OFFSET page. The view holds the whole answer numbered in the ORDER BY; the page reads LIMIT
+  // entries of its position index, whatever the OFFSET, users without orders included.
+  const pages: Array<[string, string, number]> = [
+    ['the dashboard page 2 (LEFT JOIN, NULLS LAST, u.id last)', `${dashboard} OFFSET 100`, 100],
+    ['a page that reaches the users without orders', `${dashboard} OFFSET 150`, 75],
+    [
+      'ascending max with NULLS FIRST, output position in ORDER BY, HAVING',
+      `SELECT u.id, u.name, max(o.total) AS top, count(o.id) FROM users u LEFT JOIN orders o ON o.user_id = u.id
+       GROUP BY u.id, u.name HAVING count(o.id) < 30 ORDER BY 3 NULLS FIRST, u.name DESC, 1 LIMIT 40 OFFSET 25`,
+      40,
+    ],
+  ];
+  for (const [name, sql, limit] of pages) {
+    it(`OFFSET page, ${name}: the whole answer numbered, read by position; same rows in order before and after writes to both tables`, async () => {
+      const before = await state();
+      const advice = await adviseMaterializedView(db().session, sql, { runs: 1 });
+      assert.ok(advice, 'offered');
+      for (const c of advice.checks)
+        assert.ok(c.same && c.ordered, `${c.when}: ${JSON.stringify(c)}\n${advice.rewrittenSql}`);
+      assert.equal(advice.checks[0].originalRows, limit);
+      assert.match(advice.ddl[0], /row_number\(\) OVER \(ORDER BY /);
+      assert.match(
+        advice.ddl[1],
+        /^CREATE UNIQUE INDEX users_orders_page_position ON users_orders_page \(page_position\) INCLUDE \(/,
+      );
+      assert.match(advice.rewrittenSql, /WHERE page\.page_position > \d+\nORDER BY page\.page_position\nLIMIT \d+$/);
+      // The parent's columns changed too, and the refreshed view followed them.
+      assert.ok(
+        advice.writes.some((w) => /^change users\.(status|name|email): [1-9]/.test(w)),
+        advice.writes.join('\n'),
+      );
+      assert.match(advice.staleness, /writes to orders and to users/);
+      assert.equal(await state(), before, 'the database is as it was');
+    });
+  }
+
+  it('OFFSET page: the rewrite reads LIMIT index entries of the view (no sort), REFRESH CONCURRENTLY works on it', async () => {
+    const m = matchPreAggregate(`${dashboard} OFFSET 150`);
+    assert.ok(m);
+    const form = buildPreAggregate(m);
+    assert.ok(form.page, 'the whole-answer view');
+    const s = db().session;
+    await s.execute('BEGIN');
+    try {
+      await s.execute(form.createViewSql);
+      await s.execute(form.createIndexSql);
+      await s.execute(form.refreshSql);
+      await s.execute(`ANALYZE ${form.viewName}`);
+      // Every active user is a row, those without orders included with count 0 and sum/max NULL.
+      const counts = await s.query<{ rows: number; active: number; empty: number }>(
+        `SELECT (SELECT count(*)::int FROM ${form.viewName}) AS rows,
+                (SELECT count(*)::int FROM users WHERE status = 'active') AS active,
+                (SELECT count(*)::int FROM ${form.viewName} WHERE order_count = 0 AND total_spent IS NULL AND last_order IS NULL) AS empty`,
+      );
+      assert.equal(counts[0].rows, counts[0].active);
+      assert.ok(counts[0].empty > 0);
+      // At 300 users a scan of the whole view is cheaper; the point here is that the index gives the page's order.
+      await s.execute('SET LOCAL enable_seqscan = off');
+      const plan = await s.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${form.rewrittenSql}`);
+      const text = JSON.stringify(plan[0]['QUERY PLAN']);
+      assert.doesNotMatch(text, /"Node Type":"Sort"/);
+      assert.match(text, /"Index Name":"users_orders_page_position"/);
+      const scan = /"Node Type":"Index (?:Only )?Scan"[^{}]*?"Actual Rows":(\d+)/.exec(text);
+      assert.ok(scan && Number(scan[1]) <= 100, text);
+    } finally {
+      await s.execute('ROLLBACK');
+    }
+  });
+
+  // Issue 12 §2: the ORM form, one correlated subquery per column, asks what the LEFT JOIN aggregate asks.
+  const since = "timestamptz '2024-01-01 00:00:00+00'";
+  const correlated = `SELECT u.id, u.email, u.name,
+  (SELECT count(*) FROM orders o WHERE o.user_id = u.id AND o.created_at >= ${since}) AS order_count,
+  (SELECT sum(o.total) FROM orders o WHERE o.user_id = u.id AND o.created_at >= ${since}) AS total_spent,
+  (SELECT max(o.created_at) FROM orders o WHERE o.user_id = u.id AND o.created_at >= ${since}) AS last_order
+FROM users u WHERE u.status = 'active' ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 100`;
+  const correlatedForms: Array<[string, string]> = [
+    ['the dashboard, one correlated subquery per column', correlated],
+    ['its OFFSET page reaching the users without orders', `${correlated} OFFSET 150`],
+    [
+      'other aliases per subquery, count(x), min/avg, no ORDER BY',
+      `SELECT u.id, (SELECT count(x.total) FROM orders x WHERE u.id = x.user_id AND x.total > 100) AS n,
+         (SELECT min(y.created_at) FROM orders y WHERE y.total > 100 AND y.user_id = u.id) AS first,
+         (SELECT avg(z.total) FROM orders z WHERE z.user_id = u.id AND z.total > 100) AS mean
+       FROM users u`,
+    ],
+  ];
+  for (const [name, sql] of correlatedForms) {
+    it(`correlated form, ${name}: read as the LEFT JOIN aggregate, proven against the statement as written`, async () => {
+      const before = await state();
+      const m = matchPreAggregate(sql);
+      assert.ok(m?.joinForm, 'read as the join form');
+      assert.ok(m.outer);
+      assert.match(m.joinForm, /LEFT JOIN orders/);
+      const advice = await adviseMaterializedView(db().session, sql, { runs: 1 });
+      assert.ok(advice, 'offered');
+      for (const c of advice.checks) assert.ok(c.same, `${c.when}: ${JSON.stringify(c)}\n${advice.rewrittenSql}`);
+      assert.ok(advice.checks[0].originalRows > 0);
+      assert.equal(advice.joinForm, m.joinForm);
+      assert.match(
+        preAggregateLines(advice).join('\n'),
+        /^ {2}Read as: the correlated subqueries ask what this LEFT JOIN/m,
+      );
+      // orders has no index on user_id here: the proof made one, said so, and it is gone with the rollback.
+      assert.match(advice.proofIndex ?? '', /orders has no index on user_id/);
+      assert.equal(await state(), before, 'the database is as it was');
+    });
+  }
+
+  const notJoinForms: Array<[string, string]> = [
+    [
+      'the subqueries filter differently',
+      `SELECT u.id, (SELECT count(*) FROM orders o WHERE o.user_id = u.id AND o.total > 1) AS a,
+         (SELECT sum(o.total) FROM orders o WHERE o.user_id = u.id) AS b FROM users u`,
+    ],
+    [
+      'the subqueries read different tables',
+      `SELECT u.id, (SELECT count(*) FROM orders o WHERE o.user_id = u.id) AS a,
+         (SELECT count(*) FROM users v WHERE v.id = u.id) AS b FROM users u`,
+    ],
+    [
+      'a subquery that is not an aggregate',
+      `SELECT u.id, (SELECT count(*) FROM orders o WHERE o.user_id = u.id) AS a,
+         (SELECT o.total FROM orders o WHERE o.user_id = u.id LIMIT 1) AS b FROM users u`,
+    ],
+    [
+      'count DISTINCT',
+      `SELECT u.id, (SELECT count(DISTINCT o.total) FROM orders o WHERE o.user_id = u.id) FROM users u`,
+    ],
+  ];
+  for (const [name, sql] of notJoinForms) {
+    it(`correlated form outside the family, nothing: ${name}`, async () => {
+      assert.equal(matchPreAggregate(sql), undefined);
+      assert.equal(await adviseMaterializedView(db().session, sql, { runs: 1 }), undefined);
+    });
+  }
+
   const outside: Array<[string, string]> = [
     ['no GROUP BY', `SELECT u.id, o.total FROM users u JOIN orders o ON o.user_id = u.id`],
     [

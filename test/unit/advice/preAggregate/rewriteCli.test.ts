@@ -7,6 +7,8 @@ import { strict as assert } from 'node:assert';
 import type { PreAggregateAdvice } from '../../../../src/core/advice/preAggregate/adviseMaterializedView';
 import { buildBundles, runCli as run } from '../../../helpers/cliBundle';
 import { Client } from 'pg';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { dashboardDatabase } from '../../cli/dashboardDatabase';
 
 describe('pg-tuner rewrite: both pre-aggregated forms (built bundle)', function () {
@@ -67,5 +69,28 @@ describe('pg-tuner rewrite: both pre-aggregated forms (built bundle)', function 
     assert.match(m.stdout, /^## Pre-aggregate$/m);
     assert.match(m.stdout, /^## Pre-aggregate: summary table kept by triggers$/m);
     assert.equal(await objects(), before);
+  });
+
+  it('the $1/$2 form: "Closest rule: pre-aggregate, blocked because …" with the data’s bucket counts, and in --json', async () => {
+    const sql = join(dirname(file), 'parameterised.sql');
+    writeFileSync(
+      sql,
+      `SELECT u.id, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent FROM users u
+LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= $1
+GROUP BY u.id ORDER BY total_spent DESC NULLS LAST, u.id LIMIT $2;\n`,
+    );
+    const params = ['--param', '2024-01-01 00:00:00+00', '--param', '100'];
+    const cli = ['rewrite', '--file', sql, '--url', url, '--with-index', '--allow-what-if', ...params];
+    const r = await run(cli);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^Closest rule: pre-aggregate, blocked because `o\.created_at >= \$1` compares orders with a parameter: .* on this data it would hold [\d,]+ rows for 50,000 orders rows .*so it is not offered\.$/m,
+    );
+    const j = await run([...cli, '--json']);
+    assert.equal(j.code, 0, j.stderr);
+    const out = JSON.parse(j.stdout) as { preAggregateBlocked?: { id: string; buckets?: { rows: number } } };
+    assert.equal(out.preAggregateBlocked?.id, 'pre-aggregate');
+    assert.equal(out.preAggregateBlocked.buckets?.rows, 50_000);
   });
 });

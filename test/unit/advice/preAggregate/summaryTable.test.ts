@@ -60,7 +60,7 @@ const family: Array<[string, string]> = [
     'left join page that reaches the users without orders, min and max of the same column',
     `SELECT u.id, min(o.created_at) AS first_order, max(o.created_at) AS last_order, sum(o.total) AS total_spent
      FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.total >= 50
-     GROUP BY u.id ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 200 OFFSET 20`,
+     GROUP BY u.id ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 260`,
   ],
   [
     'left join made inner by a WHERE on the child (the demo dashboard)',
@@ -231,6 +231,17 @@ describe('pre-aggregation: a summary table kept by triggers (issue 12 §2)', fun
     const built = buildSummaryTable(m, [{ name: 'user_id', type: 'integer', base: 'int4', typmod: -1 }], new Map());
     assert.ok('declined' in built);
     assert.match(built.declined, /AVG of an expression/);
+  });
+
+  it('an outer join OFFSET page is declined with the reason (its page ranks the users without orders too)', async () => {
+    const page = `${dashboard} OFFSET 50`;
+    const r = await adviseSummaryTable(db().session, page, { runs: 1 });
+    assert.ok(r && 'declined' in r, 'declined');
+    assert.match(r.declined, /^an OFFSET page ranks every qualifying users row .*those without orders rows too/);
+    assert.match(r.declined, /the materialized view of the whole answer, numbered at each refresh, is the form/);
+    const notes: string[] = [];
+    assert.equal(await offerSummaryTable(db().session, page, true, { runs: 1 }, (t) => void notes.push(t)), undefined);
+    assert.match(notes[0], /^Pre-aggregate: no summary table kept by triggers: an OFFSET page/);
   });
 
   it('pg-tuner rewrite: the section with its one-line trade-off (always fresh, the write cost)', async () => {

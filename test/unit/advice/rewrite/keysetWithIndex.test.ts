@@ -1,26 +1,14 @@
 /**
  * Deep OFFSET page → keyset pagination measured with its index (docs/cases.md, case 4), on the real PostgreSQL 15
- * test server with data from our own generator below (setseed, generate_series): timestamps with microseconds and
- * ties on them, so the last key must reach the server exactly and the id must break the ties.
+ * test server, on the events of deepPageEvents.ts (timestamps with microseconds and ties on them).
  */
 import { strict as assert } from 'node:assert';
 import { adviseStatement } from '../../../../src/core/pipeline/statementAdvice';
 import { adviseRewriteWithIndex } from '../../../../src/core/advice/rewrite/rewriteWithIndex';
 import { renderRewriteMarkdown } from '../../../../src/core/report/rewriteReport';
 import type { CombinationArm } from '../../../../src/core/advice/rewriteSuggestion';
-import { useRewriteDatabase, type RewriteDatabase } from './rewriteDatabase';
-
-const eventsSql = `
-SELECT setseed(0.25);
-CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, kind int NOT NULL, payload text NOT NULL);
-INSERT INTO events
-SELECT g, timestamptz '2024-01-01 00:00:00+00' + ((g * 7919) % 40000) * interval '1 second' + (g % 3) * interval '0.000123 second',
-       g % 5, repeat('x', 60 + (random() * 40)::int)
-FROM generate_series(1, 120000) g;
-`;
-
-const deepPage =
-  'SELECT id, created_at, kind FROM events WHERE kind <> $1 ORDER BY created_at, id LIMIT 20 OFFSET 60000';
+import { deepPage, useDeepPageDatabase } from './deepPageEvents';
+import type { RewriteDatabase } from './rewriteDatabase';
 
 function arm(arms: CombinationArm[], label: string): CombinationArm {
   const found = arms.find((a) => a.label === label);
@@ -37,8 +25,7 @@ async function indexesOnEvents(db: RewriteDatabase): Promise<string[]> {
 
 describe('keyset pagination measured with its index', function () {
   this.timeout(300_000);
-  // VACUUM as autovacuum would have (statistics and the visibility map); it cannot run in the setup batch.
-  const db = useRewriteDatabase('rw_keyset', eventsSql, (d) => d.session.execute('VACUUM ANALYZE events'));
+  const db = useDeepPageDatabase('rw_keyset');
 
   it('binds the last key of the previous page and measures original, rewrite, index and both; the keyset + index reads a page', async () => {
     const before = await indexesOnEvents(db());

@@ -259,7 +259,14 @@ describe('rewrite advisor on PostgreSQL', function () {
   it('aggregates first with a condition on the dimension: repeated in the subquery as the keys it keeps, the LIMIT cut there', async () => {
     const sql =
       "SELECT u.name, sum(o.total) AS spent FROM users u JOIN orders o ON o.user_id = u.id WHERE u.created_at >= '2023-01-01' AND o.status = 'paid' GROUP BY u.id, u.name ORDER BY spent DESC LIMIT 20";
-    const r = only(await adviseRewrites(dashboard.session, sql, { skipMeasurement: true }), 'aggregate-before-join');
+    const forms = (await adviseRewrites(dashboard.session, sql, { skipMeasurement: true })).filter(
+      (x) => x.id === 'aggregate-before-join',
+    );
+    assert.deepEqual(
+      forms.map((x) => x.ref),
+      ['aggregate-before-join#1', 'aggregate-before-join#2'],
+    );
+    const [r, whole] = forms;
     reparses(r);
     assert.match(r.title, /push ORDER BY … LIMIT into it/);
     assert.match(
@@ -271,6 +278,18 @@ describe('rewrite advisor on PostgreSQL', function () {
     // The IN keeps only keys with a users row: no foreign-key caveat is needed for the early LIMIT.
     assert.ok(!r.caveats.some((c) => /The LIMIT is applied before the join/.test(c)), r.caveats.join(' | '));
     assert.equal(r.verification, 'equivalent', r.verificationReason);
+    // The second form groups every order and applies the users condition and the LIMIT after the join: the
+    // semi-join above makes the planner join every order first, slower where the condition keeps most users.
+    reparses(whole);
+    assert.match(whole.title, /^Aggregate all of orders first, then join users/);
+    assert.doesNotMatch(whole.rewrittenSql, /_wanted/);
+    assert.match(whole.rewrittenSql, /WHERE\n\s+u\.created_at >= '2023-01-01'\nORDER BY/);
+    assert.match(whole.rewrittenSql, /LIMIT 20$/);
+    assert.ok(
+      whole.caveats.some((c) => /offered only where measured faster/.test(c)),
+      whole.caveats.join(' | '),
+    );
+    assert.equal(whole.verification, 'equivalent', whole.verificationReason);
   });
 
   it('keeps the LIMIT after the join when a dimension condition calls a function', async () => {

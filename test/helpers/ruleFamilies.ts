@@ -362,6 +362,22 @@ const correlatedVariants: RuleVariant[] = [
     "the issue's three aggregates of orders",
     `SELECT u.id, ${sub('count(*)')} AS n, ${sub('sum(o.total)')} AS s, ${sub('max(o.created_at)')} AS last FROM users u`,
   ),
+  v(
+    "the issue's ORM form: three aggregates over the same range, each with its own alias",
+    "SELECT u.id, (SELECT count(*) FROM orders o1 WHERE o1.user_id = u.id AND o1.created_at >= '2024-03-01') AS n, " +
+      "(SELECT sum(o2.total) FROM orders o2 WHERE o2.created_at >= '2024-03-01' AND o2.user_id = u.id) AS s, " +
+      "(SELECT max(o3.created_at) FROM orders o3 WHERE u.id = o3.user_id AND o3.created_at >= '2024-03-01') AS last " +
+      "FROM users u WHERE u.status = 'active' ORDER BY s DESC NULLS LAST, u.id LIMIT 7",
+    { mustRewrite: true },
+  ),
+  v(
+    'two share their conditions, one filters otherwise',
+    `SELECT u.id, ${sub('count(*)')} AS n, ${sub('sum(o.total)')} AS s, ${sub('count(*)', " AND o.status = 'paid'")} AS paid FROM users u`,
+  ),
+  v(
+    'the same aggregate twice, unnamed',
+    `SELECT u.id, ${sub('count(*)')}, ${sub('count(*)')}, ${sub('sum(o.total)')} FROM users u`,
+  ),
   v('a filter inside', `SELECT u.id, ${sub('count(*)', " AND o.status = 'paid'")} AS paid FROM users u`),
   v('a filter outside', `SELECT u.id, ${sub('sum(o.total)')} AS s FROM users u WHERE u.status = 'active'`),
   v(
@@ -406,7 +422,14 @@ const correlatedVariants: RuleVariant[] = [
     'GROUP BY outside',
     `SELECT u.region, count(*), (SELECT count(*) FROM orders o WHERE o.user_id = min(u.id)) AS n FROM users u GROUP BY u.region`,
   ),
-  v('inside coalesce()', `SELECT u.id, coalesce(${sub('sum(o.total)')}, 0) AS s FROM users u`),
+  v('inside coalesce()', `SELECT u.id, coalesce(${sub('sum(o.total)')}, 0) AS s FROM users u`, { mustRewrite: true }),
+  v('inside coalesce(), unnamed', `SELECT u.id, coalesce(${sub('max(o.created_at)')}, u.created_at) FROM users u`),
+  v('compared: has orders', `SELECT u.id, ${sub('count(*)')} > 0 AS has_orders FROM users u ORDER BY u.id`),
+  v('in arithmetic with an outer column', `SELECT u.id, u.score + ${sub('count(*)')} AS points FROM users u`),
+  v(
+    'two subqueries in one expression',
+    `SELECT u.id, ${sub('count(*)')} + ${sub('count(*)', " AND o.status = 'paid'")} AS n FROM users u`,
+  ),
   v('DISTINCT outside', `SELECT DISTINCT u.region, ${sub('count(*)')} AS n FROM users u`),
   v(
     'CTE spelling',

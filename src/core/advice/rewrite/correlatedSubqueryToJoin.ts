@@ -9,8 +9,12 @@
  * u2.region = 'north')`): the other groups would find no row to join, so leaving them out changes nothing but
  * the work. Only plain conditions on that table are repeated (no subqueries, no function calls, whose
  * volatility the statement alone does not tell).
+ *
+ * The ORM writes one subquery per column (`(SELECT count(*) …) AS n, (SELECT sum(o.total) …) AS s`, each over
+ * orders with the same correlation and conditions, whatever alias each gives orders): those are one grouped
+ * subquery with one column per aggregate, so orders is read and grouped once, not once per column.
  */
-import type { Node, SelectStmt } from '@pgsql/types';
+import type { Node, SelectStmt, SubLink } from '@pgsql/types';
 import {
   andOf,
   clone,
@@ -21,23 +25,33 @@ import {
   InlineConditions,
   keysKeptBy,
   columnsIn,
+  exprToSql,
   funcName,
   intConst,
   isAggregateCall,
   nodeAs,
   nullIgnoringAggregates,
   opExpr,
+  qualifiedName,
   rangeVarItem,
+  replaceNodes,
   resTarget,
   selectWithSubqueries,
   singleTable,
+  walkNodes,
   wrap,
+  type FromItem,
 } from '../../sql/ast';
 import { matched, noMatch, type RewriteRule } from './rewriteDraft';
 
 interface Decorrelated {
   target: number;
+  /** The subquery in the target's expression: the whole of it, or inside it (`coalesce((SELECT …), 0)`). */
+  link: SubLink;
+  /** The output column's name as written; unnamed, an expression keeps the name PostgreSQL gives it. */
+  outputName?: string;
   sub: SelectStmt;
+  inner: FromItem;
   innerColumn: string[];
   outerColumn: string[];
   rest: Node[];
@@ -48,7 +62,7 @@ interface Decorrelated {
 
 function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<string>): Decorrelated | undefined {
   const rt = nodeAs(stmt.targetList?.[index], 'ResTarget');
-  const link = nodeAs(rt?.val, 'SubLink');
+  const link = onlySubLink(rt?.val);
   const sub = nodeAs(link?.subselect, 'SelectStmt');
   if (
     !rt ||
@@ -88,17 +102,64 @@ function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<strin
   }
   if (!correlation) return undefined;
   if (columnsIn(aggregate).some((p) => p.length === 2 && outerQualifiers.has(p[0]))) return undefined;
-  return { target: index, sub, ...correlation, rest, aggregate, fn, name: rt.name ?? fn };
+  const bare = nodeAs(rt.val, 'SubLink') === link;
+  // A bare subquery's column is named after its aggregate (`count`), as PostgreSQL names it.
+  const outputName = rt.name ?? (bare ? fn : undefined);
+  return { target: index, link, outputName, sub, inner, ...correlation, rest, aggregate, fn, name: rt.name ?? fn };
+}
+
+/** The one subquery of a select-list expression (the expression itself or inside it); none when there are more. */
+function onlySubLink(value: Node | undefined): SubLink | undefined {
+  const links: SubLink[] = [];
+  walkNodes({ value }, (kind, payload) => {
+    if (kind !== 'SubLink') return true;
+    links.push(payload as SubLink);
+    return false;
+  });
+  return links.length === 1 ? links[0] : undefined;
+}
+
+/** A select-list item whose expression holds one scalar subquery, whole or inside. */
+function holdsScalarSubquery(target: Node): boolean {
+  return onlySubLink(nodeAs(target, 'ResTarget')?.val)?.subLinkType === 'EXPR_SUBLINK';
+}
+
+/** `node` with the inner table's columns qualified by `to` instead of `from` (another alias of the same table). */
+function requalify<T>(node: T, from: string, to: string): T {
+  if (from === to) return clone(node);
+  return replaceNodes(node, (n) => {
+    const path = columnPath(n);
+    return path?.length === 2 && path[0] === from ? columnRef(to, path[1]) : undefined;
+  });
+}
+
+/**
+ * The subqueries that read the same table with the same correlation and the same other conditions, in the order
+ * of their first member: each group is one grouped subquery. The key spells the conditions with one alias for
+ * the inner table, so `orders o` and `orders o2` written alike fall together.
+ */
+function groupsOf(found: Decorrelated[]): Decorrelated[][] {
+  const groups = new Map<string, Decorrelated[]>();
+  for (const d of found) {
+    const own = d.inner.qualifier;
+    const conditions = d.rest.map((c) => exprToSql(requalify(c, own, 'pgtuner_inner'))).sort();
+    const key = JSON.stringify([qualifiedName(d.inner), d.innerColumn[1], d.outerColumn, conditions]);
+    const group = groups.get(key);
+    if (group) group.push(d);
+    else groups.set(key, [d]);
+  }
+  return [...groups.values()];
 }
 
 export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
   id: 'correlated-subquery-to-join',
   match({ parsed }) {
     const stmt = parsed.stmt;
-    const scalar = (stmt.targetList ?? []).some(
-      (t) => nodeAs(nodeAs(t, 'ResTarget')?.val, 'SubLink')?.subLinkType === 'EXPR_SUBLINK',
-    );
-    if (!scalar) return noMatch(0, 'no scalar subquery in the select list');
+    const scalar = (stmt.targetList ?? []).some(holdsScalarSubquery);
+    if (!scalar)
+      return containsKind(stmt.targetList, ['SubLink'])
+        ? noMatch(0, 'no select-list expression holds exactly one scalar subquery (each is decorrelated on its own)')
+        : noMatch(0, 'no scalar subquery in the select list');
     if (stmt.fromClause?.length !== 1 || stmt.groupClause || stmt.distinctClause)
       return noMatch(1, 'the outer query has GROUP BY, DISTINCT or more than one FROM item');
     const outerQualifiers = new Set<string>();
@@ -145,15 +206,29 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
     };
     let joined: Node = clone(from);
     const targetList = (stmt.targetList ?? []).map((t) => clone(t));
-    found.forEach((d, n) => {
-      const alias = `${d.innerColumn[0]}_agg${found.length > 1 ? n + 1 : ''}`;
-      const key = d.innerColumn[1];
-      const valueName = d.name === key ? `${d.name}_value` : d.name;
+    const groups = groupsOf(found);
+    groups.forEach((group, n) => {
+      const [first] = group;
+      const alias = `${first.innerColumn[0]}_agg${groups.length > 1 ? n + 1 : ''}`;
+      const key = first.innerColumn[1];
+      const taken = new Set([key]);
+      const values = group.map((d) => {
+        // One column per aggregate, each named for its output column; a repeated name gets a number.
+        let valueName = d.name === key ? `${d.name}_value` : d.name;
+        for (let k = 2; taken.has(valueName); k++) valueName = `${d.name}_${k}`;
+        taken.add(valueName);
+        return { d, valueName };
+      });
       const grouped: SelectStmt = {
-        targetList: [resTarget(columnRef(...d.innerColumn)), resTarget(clone(d.aggregate), valueName)],
-        fromClause: clone(d.sub.fromClause),
-        whereClause: andOf([...d.rest.map(clone), ...keepWanted(d)]),
-        groupClause: [columnRef(...d.innerColumn)],
+        targetList: [
+          resTarget(columnRef(...first.innerColumn)),
+          ...values.map(({ d, valueName }) =>
+            resTarget(requalify(d.aggregate, d.inner.qualifier, first.inner.qualifier), valueName),
+          ),
+        ],
+        fromClause: clone(first.sub.fromClause),
+        whereClause: andOf([...first.rest.map(clone), ...keepWanted(first)]),
+        groupClause: [columnRef(...first.innerColumn)],
         limitOption: 'LIMIT_OPTION_DEFAULT',
         op: 'SETOP_NONE',
       };
@@ -161,12 +236,16 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
         jointype: 'JOIN_LEFT',
         larg: joined,
         rarg: wrap('RangeSubselect', { subquery: wrap('SelectStmt', grouped), alias: { aliasname: alias } }),
-        quals: opExpr('=', columnRef(alias, key), columnRef(...d.outerColumn)),
+        quals: opExpr('=', columnRef(alias, key), columnRef(...first.outerColumn)),
       });
-      const ref = columnRef(alias, valueName);
-      // An outer row with no inner rows: count() said 0, the join says NULL.
-      const val = d.fn === 'count' ? wrap('CoalesceExpr', { args: [ref, intConst(0)] }) : ref;
-      targetList[d.target] = resTarget(val, d.name);
+      for (const { d, valueName } of values) {
+        const ref = columnRef(alias, valueName);
+        // An outer row with no inner rows: count() said 0, the join says NULL.
+        const val = d.fn === 'count' ? wrap('CoalesceExpr', { args: [ref, intConst(0)] }) : ref;
+        const written = nodeAs(stmt.targetList?.[d.target], 'ResTarget')?.val;
+        const expression = replaceNodes(written, (node) => (nodeAs(node, 'SubLink') === d.link ? val : undefined));
+        targetList[d.target] = resTarget(expression ?? val, d.outputName);
+      }
     });
     const out: SelectStmt = { ...clone(stmt), targetList, fromClause: [joined] };
     return [
@@ -175,7 +254,10 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
         title: 'Correlated subquery in the select list → join with an aggregate',
         explanation:
           'The scalar subquery runs once per outer row (a SubPlan with as many loops as rows). Aggregating the inner table once, grouped by the correlation column, ' +
-          'and joining the groups gives each outer row its value from one hash join.',
+          'and joining the groups gives each outer row its value from one hash join' +
+          (groups.length < found.length
+            ? '; the subqueries over the same table with the same conditions are one aggregate, so that table is read once.'
+            : '.'),
         rewrittenSql: inline.restore(selectWithSubqueries(out)),
         caveats: [
           limited

@@ -315,6 +315,23 @@ describe('rewrite advisor on PostgreSQL', function () {
     assert.equal(r.verification, 'equivalent', r.verificationReason);
   });
 
+  it('decorrelates the ORM form (one subquery per column, each its own alias) as one aggregate of the table', async () => {
+    const sql =
+      'SELECT c.id, (SELECT count(*) FROM invoices i1 WHERE i1.customer_id = c.id AND i1.amount > 100) AS n, ' +
+      '(SELECT sum(i2.amount) FROM invoices i2 WHERE i2.amount > 100 AND c.id = i2.customer_id) AS billed, ' +
+      '(SELECT max(i3.amount) FROM invoices i3 WHERE i3.customer_id = c.id AND i3.amount > 100) AS top, ' +
+      '(SELECT count(*) FROM invoices i4 WHERE i4.customer_id = c.id) AS every ' +
+      "FROM customers c WHERE c.region = 'north' ORDER BY billed DESC NULLS LAST, c.id LIMIT 30";
+    const r = only(await adviseRewrites(small.session, sql, { skipMeasurement: true }), 'correlated-subquery-to-join');
+    reparses(r);
+    // Two grouped subqueries: the three with `amount > 100` as one (its columns n, billed, top), the unfiltered one.
+    assert.equal(r.rewrittenSql.match(/GROUP BY/g)?.length, 2, r.rewrittenSql);
+    assert.match(r.rewrittenSql, /max\(i1\.amount\) AS top/);
+    assert.match(r.rewrittenSql, /COALESCE\(i1_agg1\.n, 0\) AS n,\s+i1_agg1\.billed AS billed,\s+i1_agg1\.top AS top,/);
+    assert.match(r.explanation, /read once/);
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
+  });
+
   it("limits the aggregate to the outer rows' keys also with unqualified columns, parameters, NULLs and keys with no inner rows", async () => {
     // Customers 1,501–2,000 have no invoices (sum NULL in both forms); a third of the regions are NULL.
     const sql =

@@ -36,3 +36,8 @@ export interface TunerErrorDetail {
 export function isCancelled(err: unknown): boolean {
   return err instanceof TunerError && err.reason === 'cancelled';
 }
+
+/** The statement_timeout stopped the statement (57014; not a lock_timeout, a cancel or another failure). */
+export function isStatementTimeout(err: unknown): boolean {
+  return err instanceof TunerError && err.reason === 'timeout' && err.detail.code === '57014';
+}

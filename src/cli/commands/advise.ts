@@ -123,7 +123,9 @@ export async function adviseCommand(request: CliRequest, io: CommandIo, errorCon
       io.note(
         'Judging indexes for the statement and for its rewrites proven to return the same rows (--as-written: the statement only)…',
       );
-    const rewrites = request.asWritten ? [] : await adviseRewrites(session, sql, options);
+    const rewrites = request.asWritten
+      ? []
+      : await adviseRewrites(session, sql, { ...options, mayBuildProofIndex: options.allowMeasuredWhatIf });
     return adviseIndexesWithRewrites(session, sql, rewrites, options);
   });
   if (request.json) io.out(`${JSON.stringify(chosen ? { ...advice, rewrite: chosen } : advice, null, 2)}\n`);

@@ -105,7 +105,7 @@ function formatRewrite(r: Rewrite, n: number, c: Colours): string {
   const m = r.measurement;
   if (m) {
     body.push(
-      `Measured on ${m.where} (EXPLAIN ANALYZE, BUFFERS): ${formatMs(m.before.timeMs)} → ${formatMs(m.after.timeMs)} (${formatRatio(m.before.timeMs, m.after.timeMs)}), faster beyond noise: ${m.faster ? 'yes' : 'no'}`,
+      `Measured on ${m.where} (EXPLAIN ANALYZE, BUFFERS): ${m.before.timedOut ? `did not finish within ${formatMs(m.before.timeMs)} (the statement_timeout) → ` : `${formatMs(m.before.timeMs)} → `}${formatMs(m.after.timeMs)} (${m.before.timedOut ? 'at least ' : ''}${formatRatio(m.before.timeMs, m.after.timeMs)}), faster beyond noise: ${m.faster ? 'yes' : 'no'}`,
     );
     body.push(indent(columns([['', 'original', 'rewrite', 'change'], ...figureRows([m.before, m.after])]), '  '));
   } else {
@@ -146,7 +146,13 @@ export async function rewriteCommand(request: CliRequest, io: CommandIo, errorCo
   let summaryTable: SummaryTableAdvice | undefined;
   let blocked: PreAggregateBlocked | undefined;
   const rewrites = await withSession(target, async (session) => {
-    const found = await adviseRewrites(session, sql, { params, statementTimeoutMs: db.timeoutMs, signal: io.signal });
+    const found = await adviseRewrites(session, sql, {
+      params,
+      statementTimeoutMs: db.timeoutMs,
+      signal: io.signal,
+      // Where indexes may be built (the embedded database, or --allow-what-if): the proof may make a key's index.
+      mayBuildProofIndex: target.kind !== 'server' || request.allowWhatIf === true,
+    });
     if (request.withIndex) {
       if (!found.some((r) => r.verification === 'equivalent'))
         io.note('No rewrite was proven equivalent, so none is measured with an index.');

@@ -316,7 +316,10 @@ export async function adviseIndexesTool(
     for (const [i, sql] of statements.entries()) {
       // The proven rewrites stand in for the statement too, as for `pg-tuner advise`; the rest of a workload are
       // siblings: re-planned with each index and warned about when it makes them slower.
-      const rewrites = input.asWritten === true ? [] : await adviseRewrites(session, sql, options);
+      const rewrites =
+        input.asWritten === true
+          ? []
+          : await adviseRewrites(session, sql, { ...options, mayBuildProofIndex: options.allowMeasuredWhatIf });
       const siblings = statements.filter((_, j) => j !== i);
       const { indexes, chosen } = await adviseIndexesWithRewrites(session, sql, rewrites, { ...options, siblings });
       out.push({ sql, advice: indexes, rewrite: chosen });
@@ -385,6 +388,7 @@ export async function rewriteTool(
       params: paramsOf(input.params),
       statementTimeoutMs: ctx.timeoutMs,
       signal: ctx.signal,
+      mayBuildProofIndex: connection.kind === 'embedded' || ctx.allowWhatIf,
     });
     const rewrites = found.filter(provenAndMeasured);
     const notOffered = found
@@ -402,7 +406,7 @@ export async function rewriteTool(
     ];
     const lines = rewrites.map(
       (r) =>
-        `- ${r.title}: ${r.measurement ? `${formatMs(r.measurement.before.timeMs)} → ${formatMs(r.measurement.after.timeMs)}` : ''}`,
+        `- ${r.title}: ${r.measurement ? `${r.measurement.before.timedOut ? '≥ ' : ''}${formatMs(r.measurement.before.timeMs)} → ${formatMs(r.measurement.after.timeMs)}` : ''}`,
     );
     // Beyond the per-query floor: a summary kept beside the tables, proven and measured; never created here.
     const preAggregate = preAggregateAnswer(

@@ -64,6 +64,11 @@ export interface RunFigures {
   tempBlocks?: number;
   /** The largest memory any one node reports (sort, hash, hash aggregate, memoize), kB; absent when none does. */
   peakMemoryKb?: number;
+  /**
+   * The run did not finish within the statement_timeout: timeMs is that bound (a lower bound, and so is any ratio
+   * over it), and the other figures are unknown (NaN).
+   */
+  timedOut?: boolean;
 }
 
 export interface RewriteMeasurement {

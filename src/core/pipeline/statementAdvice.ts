@@ -77,7 +77,12 @@ async function rewritesAndIndexes(
 ): Promise<AdvisedFigures> {
   const { params, statementTimeoutMs, signal } = options;
   options.onStep?.('rewrites');
-  const rewrites = await adviseRewrites(session, sql, { params, statementTimeoutMs, signal });
+  const rewrites = await adviseRewrites(session, sql, {
+    params,
+    statementTimeoutMs,
+    signal,
+    mayBuildProofIndex: options.allowMeasuredWhatIf,
+  });
   options.onStep?.('indexes');
   const { indexes, chosen } = await adviseIndexesWithRewrites(session, sql, rewrites, options);
   if (signal?.aborted) return { rewrites, indexes };

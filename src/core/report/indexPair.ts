@@ -6,7 +6,7 @@
  */
 import { rewriteOf, type IndexSuggestion } from '../advice/indexSuggestion';
 import type { CombinationArm, Rewrite, RewriteCombination } from '../advice/rewriteSuggestion';
-import { msRange, shortCost, shortMs, speedup } from '../text/shortFigures';
+import { figureSpeedup, msRange, shortCost, shortMs, speedup } from '../text/shortFigures';
 
 /** A titled list of reasons or figures (a hover's section, a DDL comment's block, lines of the CLI). */
 export interface ReasoningSection {
@@ -77,7 +77,7 @@ export function pairFigures(pair: IndexPair): ReasoningSection {
       );
   }
   const m = pair.rewrite.measurement;
-  if (m) items.push(`The rewrite alone: ${speedup(m.before.timeMs, m.after.timeMs)} than as written (measured)`);
+  if (m) items.push(`The rewrite alone: ${figureSpeedup(m.before, m.after)} than as written (measured)`);
   return { heading: 'Figures (not measured together)', items };
 }
 

@@ -90,17 +90,22 @@ export function figureRows(forms: RunFigures[]): string[][] {
   const first = forms[0];
   const last = forms[forms.length - 1];
   const runs = first.samplesMs.length;
+  // A run stopped by the statement_timeout: its time is the bound (≥), its other figures unknown.
   const row = (
     name: string,
     cell: (f: RunFigures) => string,
     pick: (f: RunFigures) => number | undefined,
-  ): string[] => [name, ...forms.map(cell), change(pick(first), pick(last))];
+  ): string[] => [
+    name,
+    ...forms.map((f) => (f.timedOut ? '–' : cell(f))),
+    change(first.timedOut ? undefined : pick(first), last.timedOut ? undefined : pick(last)),
+  ];
   return [
-    row(
+    [
       `Time (median of ${runs})`,
-      (f) => formatMs(f.timeMs),
-      (f) => f.timeMs,
-    ),
+      ...forms.map((f) => (f.timedOut ? `≥ ${formatMs(f.timeMs)} (statement_timeout)` : formatMs(f.timeMs))),
+      `${first.timedOut && !last.timedOut ? 'at least ' : ''}${change(first.timeMs, last.timeMs)}`,
+    ],
     row(
       'Runs',
       (f) => formatSamples(f.samplesMs),

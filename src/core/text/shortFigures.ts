@@ -13,6 +13,22 @@ export function msRange(before: number, after: number): string {
   return `${shortMs(before)} → ${shortMs(after)} ms`;
 }
 
+/** A measured time that may be a bound: the run stopped at the statement_timeout, whose value timeMs then holds. */
+export interface TimedFigure {
+  timeMs: number;
+  timedOut?: boolean;
+}
+
+/** "412 → 96 ms", or "≥ 30000 → 96 ms" when the first run did not finish. */
+export function figureRange(before: TimedFigure, after: TimedFigure): string {
+  return `${before.timedOut ? '≥ ' : ''}${msRange(before.timeMs, after.timeMs)}`;
+}
+
+/** "5.2× faster", or "at least 312× faster" when the first run did not finish (its bound is a lower bound). */
+export function figureSpeedup(before: TimedFigure, after: TimedFigure): string {
+  return `${before.timedOut && before.timeMs > after.timeMs ? 'at least ' : ''}${speedup(before.timeMs, after.timeMs)}`;
+}
+
 /** Planner cost units rounded as people say them: 285k, 1.2M, 37. */
 export function shortCost(cost: number): string {
   if (!Number.isFinite(cost)) return '–';

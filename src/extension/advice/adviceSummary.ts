@@ -6,7 +6,7 @@
  */
 import type { RewriteCombination } from '../../core/advice/rewriteSuggestion';
 import { indexFigure } from './indexFix';
-import { msRange, shortMs, speedup } from '../../core/text/shortFigures';
+import { figureRange, figureSpeedup, shortMs } from '../../core/text/shortFigures';
 import { indexPair, pairTitle, plainIndexes } from '../../core/report/indexPair';
 import { isRewriteFix } from './rewriteFix';
 import type { StatementAdvice } from './statementAdvice';
@@ -61,8 +61,8 @@ export function adviceSummary(advice: StatementAdvice): { found: boolean; text: 
       !m || !timed
         ? ''
         : indexTimed
-          ? ` (${speedup(m.before.timeMs, m.after.timeMs)})`
-          : ` (${msRange(m.before.timeMs, m.after.timeMs)})`;
+          ? ` (${figureSpeedup(m.before, m.after)})`
+          : ` (${figureRange(m.before, m.after)})`;
     parts.push(`${fixes.length} verified rewrite${fixes.length > 1 ? 's' : ''}${figure}`);
   }
   if (others > 0)

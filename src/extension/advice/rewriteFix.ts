@@ -4,7 +4,7 @@
  */
 import type { Rewrite, RunFigures } from '../../core/advice/rewriteSuggestion';
 import type { CodeFix } from '../fixes/codeFix';
-import { msRange, speedup } from '../../core/text/shortFigures';
+import { figureRange, figureSpeedup } from '../../core/text/shortFigures';
 
 /** The statement as the advisors saw it and where it sits in the document. */
 export interface AdvisedStatement {
@@ -44,9 +44,7 @@ export function rewriteTimes(
 
 export function rewriteFixTitle(rewrite: Rewrite): string {
   const m = rewriteTimes(rewrite);
-  const figure = m
-    ? `measured ${msRange(m.before.timeMs, m.after.timeMs)}, ${speedup(m.before.timeMs, m.after.timeMs)}`
-    : 'not measured';
+  const figure = m ? `measured ${figureRange(m.before, m.after)}, ${figureSpeedup(m.before, m.after)}` : 'not measured';
   return `Rewrite: ${rewrite.title} — same rows, ${figure}`;
 }
 
@@ -59,7 +57,7 @@ export function whyNotAFix(rewrite: Rewrite, statement: AdvisedStatement): strin
   if (rewrite.verification === 'not-tested-on-data')
     return `Not tested on data, so not offered as a fix: ${rewrite.verificationReason}`;
   if (rewrite.measurement && !rewrite.measurement.faster) {
-    return `Same rows, but not faster beyond noise (${msRange(rewrite.measurement.before.timeMs, rewrite.measurement.after.timeMs)}), so not offered as a fix.`;
+    return `Same rows, but not faster beyond noise (${figureRange(rewrite.measurement.before, rewrite.measurement.after)}), so not offered as a fix.`;
   }
   if (rewrite.quickFix && statement.sql !== statement.text)
     return 'Verified and faster, but the statement uses named parameters: apply it by hand (the rewrite is written with $n).';

@@ -5,7 +5,7 @@
  */
 import type { CatalogSnapshot, TableStats } from '../../db/catalog';
 import type { DatabaseSession } from '../../db/session';
-import { TunerError } from '../../errors';
+import { isStatementTimeout, TunerError } from '../../errors';
 import { transactionTimeouts } from '../../db/rolledBackTransaction';
 import type { Plan } from '../../plan/planNode';
 import { parsePlan } from '../../plan/parsePlan';
@@ -54,11 +54,6 @@ import {
   type StatementToPlan,
   type WhatIf,
 } from './whatIf';
-
-/** The statement_timeout stopped the statement (57014; not a lock_timeout, a cancel or another failure). */
-function timedOut(err: unknown): boolean {
-  return err instanceof TunerError && err.reason === 'timeout' && err.detail.code === '57014';
-}
 
 export interface AdviseIndexesOptions {
   /**
@@ -284,7 +279,7 @@ class Advisor {
     try {
       return await measure();
     } catch (err) {
-      if (!timedOut(err)) throw err;
+      if (!isStatementTimeout(err)) throw err;
       const ms = this.timeoutMs;
       const message = `The statement without the candidates did not finish within the statement_timeout (${formatMs(ms)}): that bound is its time here, so each measured gain is a lower bound.`;
       if (!this.notes.some((n) => n.message === message)) this.notes.push({ kind: 'measurement-skipped', message });
@@ -924,7 +919,7 @@ class Advisor {
       try {
         m = await measureWithIndexes(on.session, [on.candidate(c)], on.statement(bestVariant.statement), samples, opts);
       } catch (err) {
-        if (timedOut(err)) {
+        if (isStatementTimeout(err)) {
           // Too slow with this index too: it is no answer, the others may be.
           done += 1;
           this.warn(

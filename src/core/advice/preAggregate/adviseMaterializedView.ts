@@ -11,6 +11,7 @@
  * The other form, a summary table kept by triggers (always fresh, a cost on every write), is adviseSummaryTable.ts;
  * both are proven with preAggregateProof.ts.
  */
+import { hasKeyIndex } from '../../db/keyIndex';
 import type { DatabaseSession } from '../../db/session';
 import type { RunFigures } from '../rewriteSuggestion';
 import { figuresOf } from '../rewrite/verifyRewrite';
@@ -25,7 +26,6 @@ import {
   parentWrites,
   preAggregateTarget,
   readChildColumns,
-  hasKeyIndex,
   proofKeyIndex,
   timeBothForms,
   type PreAggregateCheck,

@@ -11,6 +11,7 @@
  * While it runs, the transaction holds a lock that blocks writes to the child (the triggers' creation takes it):
  * like every measured what-if, it is for a server that is not production.
  */
+import { hasKeyIndex } from '../../db/keyIndex';
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import type { RunFigures } from '../rewriteSuggestion';
 import { figuresOf } from '../rewrite/verifyRewrite';
@@ -23,7 +24,6 @@ import {
   randomWrites,
   preAggregateTarget,
   readChildColumns,
-  hasKeyIndex,
   proofKeyIndex,
   timeBothForms,
   tableSql,

@@ -300,15 +300,6 @@ export async function timeBothForms(
   return { a, b };
 }
 
-const indexQuery = `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-  WHERE i.indrelid = pg_catalog.to_regclass($1) AND a.attname = $2 AND i.indpred IS NULL) AS indexed`;
-
-/** Whether the child has an index (without WHERE) whose first column is `column`. */
-export async function hasKeyIndex(session: DatabaseSession, table: string, column: string): Promise<boolean> {
-  return (await session.query<{ indexed: boolean }>(indexQuery, [table, column]))[0]?.indexed === true;
-}
-
 /**
  * The correlated form as written runs its subqueries once per parent row; without an index on the child's key each
  * run reads the whole child, and the proof, which runs it several times, would not end on a large table. An index

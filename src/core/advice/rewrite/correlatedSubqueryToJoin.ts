@@ -42,7 +42,8 @@ import {
   wrap,
   type FromItem,
 } from '../../sql/ast';
-import { matched, noMatch, type RewriteRule } from './rewriteDraft';
+import { quoteIdentifier } from '../../sql/quoteIdentifier';
+import { matched, noMatch, type KeyColumn, type RewriteRule } from './rewriteDraft';
 
 interface Decorrelated {
   target: number;
@@ -259,6 +260,12 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
             ? '; the subqueries over the same table with the same conditions are one aggregate, so that table is read once.'
             : '.'),
         rewrittenSql: inline.restore(selectWithSubqueries(out)),
+        keyColumns: groups.map(([d]): KeyColumn => ({
+          table: d.inner.schemaname
+            ? `${quoteIdentifier(d.inner.schemaname)}.${quoteIdentifier(d.inner.relname)}`
+            : quoteIdentifier(d.inner.relname),
+          column: d.innerColumn[1],
+        })),
         caveats: [
           limited
             ? "It aggregates the groups the outer query's conditions ask for, in one pass: when it returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides."

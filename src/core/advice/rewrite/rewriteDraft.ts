@@ -14,6 +14,13 @@ export interface RewriteInput {
   shapes?: TableShapes;
 }
 
+/** A column the statement as written probes once per outer row (a correlated subquery's key). */
+export interface KeyColumn {
+  /** The table as SQL text, quoted where needed (`public.orders`, `"Shop"."Order Line"`). */
+  table: string;
+  column: string;
+}
+
 export interface RewriteDraft {
   id: RewriteId;
   title: string;
@@ -32,6 +39,11 @@ export interface RewriteDraft {
   extraParamsQuery?: string;
   /** Set when the semantics already say the results can differ (NOT IN over a nullable column). */
   knownDifference?: string;
+  /**
+   * Columns the statement as written probes once per outer row (a correlated subquery's key): without an index on
+   * one, the proof makes one in its rolled-back transaction where building is allowed (verifyRewrite).
+   */
+  keyColumns?: KeyColumn[];
 }
 
 /**

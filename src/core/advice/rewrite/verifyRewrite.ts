@@ -10,7 +10,10 @@
 import type { Node, SelectStmt } from '@pgsql/types';
 import type { DatabaseSession, TransactionScope } from '../../db/session';
 import { parsePlan } from '../../plan/parsePlan';
-import { TunerError } from '../../errors';
+import { isStatementTimeout, TunerError } from '../../errors';
+import { defaultStatementTimeoutMs } from '../../db/explainRunner';
+import { hasKeyIndex } from '../../db/keyIndex';
+import type { KeyColumn } from './rewriteDraft';
 import type {
   EquivalenceFigures,
   RewriteMeasurement,
@@ -42,6 +45,8 @@ export interface VerifiableRewrite {
   executableSql?: string;
   extraParamsQuery?: string;
   knownDifference?: string;
+  /** See RewriteDraft.keyColumns: probed once per outer row by the statement as written. */
+  keyColumns?: KeyColumn[];
 }
 
 export interface VerifyOptions {
@@ -55,6 +60,12 @@ export interface VerifyOptions {
   orderedRowLimit?: number;
   statementTimeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * The session may build an index in a rolled-back transaction (what-if allowed: never production). Then a key
+   * the statement as written probes per outer row without an index gets one inside the proof's transaction, so
+   * that the proof finishes on a large table (see proofIndexes).
+   */
+  mayBuildProofIndex?: boolean;
 }
 
 export interface VerifyResult {
@@ -247,6 +258,7 @@ async function readOnly<T>(
   session: DatabaseSession,
   work: (tx: TransactionScope) => Promise<T>,
   options: VerifyOptions,
+  prepare: string[] = [],
 ): Promise<T> {
   if (!session.inTransaction) {
     throw new TunerError(
@@ -256,6 +268,8 @@ async function readOnly<T>(
   }
   return session.inTransaction(
     async (tx) => {
+      // Our own statements first (the proof's indexes); read-only from there on.
+      for (const sql of prepare) await tx.query(sql);
       // Nothing the compared statements call may write (a volatile function, nextval()).
       await tx.query('SET TRANSACTION READ ONLY');
       return work(tx);
@@ -309,6 +323,30 @@ async function untestedOnData(tx: TransactionScope, stmt: SelectStmt, rows: numb
   return `The tables it reads are empty or near-empty on this database (${sizes.map((s) => `${s.table}: ${s.rows} row${s.rows === 1 ? '' : 's'}`).join(', ')}), so the same ${rows} row(s) from both forms prove nothing: not tested on data.`;
 }
 
+/**
+ * The correlated statement as written probes each key once per outer row; without an index on the key each probe
+ * reads the whole table, and on a large one the proof, which runs it, never ends. Where building is allowed, an
+ * index on each such key is made in the proof's transaction (rolled back with it): it changes how fast the
+ * statement runs, never its rows. The statements that make them and what to say of it; none when all are indexed.
+ */
+async function proofIndexes(
+  session: DatabaseSession,
+  keys: KeyColumn[],
+  options: VerifyOptions,
+): Promise<{ sql: string[]; note?: string }> {
+  if (!options.mayBuildProofIndex || keys.length === 0) return { sql: [] };
+  const missing: KeyColumn[] = [];
+  for (const k of keys) {
+    if (missing.some((m) => m.table === k.table && m.column === k.column)) continue;
+    if (!(await hasKeyIndex(session, k.table, k.column))) missing.push(k);
+  }
+  if (missing.length === 0) return { sql: [] };
+  return {
+    sql: missing.map((k) => `CREATE INDEX ON ${k.table} (${quoteIdentifier(k.column)})`),
+    note: ` ${missing.map((k) => `${k.table} has no index on ${k.column}`).join('; ')}: the statement as written reads the table once per outer row, so the proof ran with one made in its rolled-back transaction (it changes the speed, never the rows; not part of the advice).`,
+  };
+}
+
 interface Comparison {
   verification: Verification;
   reason: string;
@@ -335,7 +373,8 @@ async function compare(
     };
   }
   const rowLimit = options.orderedRowLimit ?? 10_000;
-  return readOnly(
+  const helpers = await proofIndexes(session, rewrite.keyColumns ?? [], options);
+  const compared = await readOnly(
     session,
     async (tx) => {
       // Both forms run below: what a rollback cannot undo is refused first.
@@ -476,7 +515,9 @@ async function compare(
       );
     },
     options,
+    helpers.sql,
   );
+  return helpers.note ? { ...compared, reason: `${compared.reason}${helpers.note}` } : compared;
 }
 
 export interface RunSample {
@@ -560,7 +601,17 @@ export function figuresOf(samples: RunSample[]): RunFigures {
   return out;
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of both forms, alternating, after one unmeasured run of each to warm the cache. */
+/** The figures of a run stopped by the statement_timeout: its bound as the time, nothing else known. */
+function boundFigures(boundMs: number): RunFigures {
+  return { timeMs: boundMs, samplesMs: [boundMs], sharedBuffers: NaN, rows: NaN, rowsScanned: NaN, timedOut: true };
+}
+
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of both forms, alternating, after one unmeasured run of each to warm the cache. The
+ * statement as written may not finish within the statement_timeout (the slow statement people bring, hours as
+ * written): its time is then that bound (`timedOut`, a lower bound), it is not run again, and the rewrite is
+ * timed alone; the rewrite timing out too is an error.
+ */
 export async function measurePair(
   session: DatabaseSession,
   before: { sql: string; params: unknown[] },
@@ -568,16 +619,22 @@ export async function measurePair(
   options: VerifyOptions = {},
 ): Promise<RewriteMeasurement> {
   const runs = Math.max(1, options.runs ?? 3);
-  await explainOnce(session, before.sql, before.params, options);
+  let beforeTimedOut = false;
+  try {
+    await explainOnce(session, before.sql, before.params, options);
+  } catch (err) {
+    if (!isStatementTimeout(err)) throw err;
+    beforeTimedOut = true;
+  }
   await explainOnce(session, after.sql, after.params, options);
   const a: RunSample[] = [];
   const b: RunSample[] = [];
   for (let i = 0; i < runs; i++) {
-    a.push(await explainOnce(session, before.sql, before.params, options));
+    if (!beforeTimedOut) a.push(await explainOnce(session, before.sql, before.params, options));
     b.push(await explainOnce(session, after.sql, after.params, options));
   }
-  const fa = figuresOf(a);
   const fb = figuresOf(b);
+  const fa = beforeTimedOut ? boundFigures(options.statementTimeoutMs ?? defaultStatementTimeoutMs) : figuresOf(a);
   const faster = fb.timeMs <= 0.9 * fa.timeMs && Math.max(...fb.samplesMs) < Math.min(...fa.samplesMs);
   return {
     where: session.label,

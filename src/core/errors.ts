@@ -37,7 +37,13 @@ export function isCancelled(err: unknown): boolean {
   return err instanceof TunerError && err.reason === 'cancelled';
 }
 
-/** The statement_timeout stopped the statement (57014; not a lock_timeout, a cancel or another failure). */
+/**
+ * The statement_timeout stopped the statement (57014; not a lock_timeout, a cancel or another failure): as the
+ * session reports it, or as the driver raised it inside a transaction's work (not yet worded).
+ */
 export function isStatementTimeout(err: unknown): boolean {
-  return err instanceof TunerError && err.reason === 'timeout' && err.detail.code === '57014';
+  if (err instanceof TunerError) return err.reason === 'timeout' && err.detail.code === '57014';
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return code === '57014' && typeof message === 'string' && /statement timeout/i.test(message);
 }

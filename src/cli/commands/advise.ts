@@ -71,7 +71,7 @@ export function formatIndexAdvice(advice: IndexAdvice, c: Colours, rewrites: rea
   if (b) {
     const time =
       b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined
-        ? `, measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})${advice.sampleCopy ? ' on the sample copy' : ''}`
+        ? `, measured ${b.beforeTimedOut ? '≥ ' : ''}${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${b.beforeTimedOut ? 'at least ' : ''}${formatRatio(b.timeBeforeMs, b.timeAfterMs)})${advice.sampleCopy ? ' on the sample copy' : ''}`
         : '';
     out.push(
       `Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${time}`,

@@ -10,8 +10,10 @@ import { matchPreAggregate } from '../../core/advice/preAggregate/preAggregateFo
 import { adviseRewrites, closestRule, type DeclinedRule } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseRewriteWithIndex } from '../../core/advice/rewrite/rewriteWithIndex';
 import type { Rewrite, RewriteCombination } from '../../core/advice/rewriteSuggestion';
+import { runsPerArm } from '../../core/advice/rewriteSuggestion';
 import type { IndexAdvice } from '../../core/advice/indexSuggestion';
 import { formatMs, formatRatio, formatSamples } from '../../core/text/formatNumbers';
+import { atLeast, ratioBound } from '../../core/text/shortFigures';
 import {
   describeContributions,
   describeEquivalence,
@@ -62,15 +64,15 @@ function columns(rows: string[][]): string {
 export function combinationText(c: RewriteCombination): string[] {
   const out = [`With the index (measured on ${c.where}, built in a rolled-back transaction):`];
   out.push(...c.indexSql.map((s) => `  ${s}`));
-  const original = c.arms[0].figures.timeMs;
-  const rows = [['', `median of ${c.arms[0].figures.samplesMs.length}`, 'runs', 'vs original', 'shared buffers']];
+  const original = c.arms[0].figures;
+  const rows = [['', `median of ${runsPerArm(c)}`, 'runs', 'vs original', 'shared buffers']];
   for (const a of c.arms)
     rows.push([
       a.label,
-      formatMs(a.figures.timeMs),
-      formatSamples(a.figures.samplesMs),
-      formatRatio(original, a.figures.timeMs),
-      String(a.figures.sharedBuffers),
+      `${atLeast(a.figures)}${formatMs(a.figures.timeMs)}`,
+      a.figures.timedOut ? 'stopped by the statement_timeout' : formatSamples(a.figures.samplesMs),
+      ratioBound(original, a.figures, formatRatio(original.timeMs, a.figures.timeMs)),
+      a.figures.timedOut ? '–' : String(a.figures.sharedBuffers),
     ]);
   out.push(indent(columns(rows), '  '));
   out.push(...describeContributions(c).map((l) => `  ${l}`));

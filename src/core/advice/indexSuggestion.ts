@@ -91,6 +91,8 @@ export interface MeasuredFigures {
   /** Where it was measured: the session label ("embedded", "user@host:5432/db"). */
   where: string;
   timeBeforeMs: number;
+  /** The statement without the index did not finish within the statement_timeout: timeBeforeMs is that bound. */
+  beforeTimedOut?: boolean;
   timeAfterMs: number;
   samplesBeforeMs: number[];
   samplesAfterMs: number[];
@@ -177,6 +179,8 @@ export interface BestCombination {
   costAfter: number;
   estimateMethod?: EstimateMethod;
   timeBeforeMs?: number;
+  /** See MeasuredFigures.beforeTimedOut. */
+  beforeTimedOut?: boolean;
   timeAfterMs?: number;
 }
 

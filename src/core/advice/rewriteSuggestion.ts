@@ -128,8 +128,16 @@ export interface RewriteCombination {
   /** The index DDL as it would be run (`CREATE INDEX CONCURRENTLY …`), and how to undo it. */
   indexSql: string[];
   rollbackSql: string[];
-  /** Original, rewrite alone, index alone, rewrite + index; each median of the same number of runs. */
+  /**
+   * Original, rewrite alone, index alone, rewrite + index; each median of the same number of runs, except an arm
+   * stopped by the statement_timeout (its figures `timedOut`: one bound, not run again).
+   */
   arms: CombinationArm[];
+}
+
+/** The runs each arm's median is of (an arm stopped by the statement_timeout has its bound alone). */
+export function runsPerArm(c: RewriteCombination): number {
+  return Math.max(1, ...c.arms.filter((a) => !a.figures.timedOut).map((a) => a.figures.samplesMs.length));
 }
 
 export interface Rewrite {

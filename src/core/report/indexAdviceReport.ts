@@ -48,7 +48,7 @@ export function describeMeasurement(s: IndexSuggestion): string | undefined {
   if (!m) return undefined;
   return (
     `measured on ${m.where} (EXPLAIN ANALYZE, median of ${m.samplesAfterMs.length} runs, real index built in a rolled-back transaction): ` +
-    `${formatMs(m.timeBeforeMs)} → ${formatMs(m.timeAfterMs)} (${formatRatio(m.timeBeforeMs, m.timeAfterMs)}); real size ${formatBytes(m.sizeBytes)}, built in ${formatMs(m.buildMs)}` +
+    `${m.beforeTimedOut ? '≥ ' : ''}${formatMs(m.timeBeforeMs)} → ${formatMs(m.timeAfterMs)} (${m.beforeTimedOut ? 'at least ' : ''}${formatRatio(m.timeBeforeMs, m.timeAfterMs)}); real size ${formatBytes(m.sizeBytes)}, built in ${formatMs(m.buildMs)}` +
     `${m.usedInPlan ? '' : '; the plan did not use it'}`
   );
 }
@@ -156,7 +156,7 @@ export function renderIndexAdviceMarkdown(
   if (b) {
     const time =
       b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined
-        ? `; measured ${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${formatRatio(b.timeBeforeMs, b.timeAfterMs)})${advice.sampleCopy ? ' on the sample copy' : ''}`
+        ? `; measured ${b.beforeTimedOut ? '≥ ' : ''}${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${b.beforeTimedOut ? 'at least ' : ''}${formatRatio(b.timeBeforeMs, b.timeAfterMs)})${advice.sampleCopy ? ' on the sample copy' : ''}`
         : '';
     out.push(
       `- **Best combination:** ${b.indexNames.map(markdownCode).join(' + ')} with ${markdownInline(`${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`)}`,

@@ -6,7 +6,8 @@
  */
 import { rewriteOf, type IndexSuggestion } from '../advice/indexSuggestion';
 import type { CombinationArm, Rewrite, RewriteCombination } from '../advice/rewriteSuggestion';
-import { figureSpeedup, msRange, shortCost, shortMs, speedup } from '../text/shortFigures';
+import { runsPerArm } from '../advice/rewriteSuggestion';
+import { atLeast, figureRange, figureSpeedup, msRange, shortCost, shortMs } from '../text/shortFigures';
 
 /** A titled list of reasons or figures (a hover's section, a DDL comment's block, lines of the CLI). */
 export interface ReasoningSection {
@@ -51,11 +52,12 @@ function arm(c: RewriteCombination, rewrite: boolean, index: boolean): Combinati
 export function jointFigures(c: RewriteCombination): ReasoningSection | undefined {
   const base = arm(c, false, false);
   if (!base) return undefined;
-  const runs = base.figures.samplesMs.length;
+  const runs = runsPerArm(c);
   const items = c.arms.map((a) => {
     const name = armNames[a.label] ?? a.label;
-    if (a === base) return `${name}: ${shortMs(a.figures.timeMs)} ms (the baseline)`;
-    return `${name}: ${shortMs(a.figures.timeMs)} ms (${speedup(base.figures.timeMs, a.figures.timeMs)})`;
+    const time = `${atLeast(a.figures)}${shortMs(a.figures.timeMs)} ms`;
+    if (a === base) return `${name}: ${time} (the baseline${a.figures.timedOut ? ': the statement_timeout' : ''})`;
+    return `${name}: ${time} (${figureSpeedup(base.figures, a.figures)})`;
   });
   return { heading: `Measured together on ${c.where} (one run, median of ${runs} each)`, items };
 }
@@ -87,7 +89,7 @@ export function pairFigure(pair: IndexPair): string {
   const base = c ? arm(c, false, false) : undefined;
   const both = c ? arm(c, true, true) : undefined;
   if (base && both)
-    return `measured together ${msRange(base.figures.timeMs, both.figures.timeMs)}, ${speedup(base.figures.timeMs, both.figures.timeMs)}`;
+    return `measured together ${figureRange(base.figures, both.figures)}, ${figureSpeedup(base.figures, both.figures)}`;
   const s = pair.indexes[0];
   if (s?.measurement) return `rewritten form ${msRange(s.measurement.timeBeforeMs, s.measurement.timeAfterMs)}`;
   if (s?.estimate) return `est. cost ${shortCost(s.estimate.costBefore)} → ${shortCost(s.estimate.costAfter)}`;

@@ -11,7 +11,9 @@ import type {
   RunFigures,
   Verification,
 } from '../advice/rewriteSuggestion';
+import { runsPerArm } from '../advice/rewriteSuggestion';
 import { formatCost, formatCount, formatKb, formatMs, formatRatio, formatSamples } from '../text/formatNumbers';
+import { atLeast, ratioBound } from '../text/shortFigures';
 
 const orderText: Record<EquivalenceFigures['order'], string> = {
   same: 'same rows in the same order',
@@ -149,9 +151,10 @@ export function describeContributions(c: RewriteCombination): string[] {
   const index = arm(false, true);
   const both = arm(true, true);
   if (!original || !rewrite || !index || !both) return [];
-  const t = (a: CombinationArm): number => a.figures.timeMs;
+  const t = (a: CombinationArm): string => `${atLeast(a.figures)}${formatMs(a.figures.timeMs)}`;
+  const buffers = (a: CombinationArm): string => (a.figures.timedOut ? '–' : formatCount(a.figures.sharedBuffers));
   const line = (what: string, from: CombinationArm, to: CombinationArm): string =>
-    `${what}: ${formatMs(t(from))} → ${formatMs(t(to))} (${formatRatio(t(from), t(to))}), shared buffers ${formatCount(from.figures.sharedBuffers)} → ${formatCount(to.figures.sharedBuffers)}`;
+    `${what}: ${t(from)} → ${t(to)} (${ratioBound(from.figures, to.figures, formatRatio(from.figures.timeMs, to.figures.timeMs))}), shared buffers ${buffers(from)} → ${buffers(to)}`;
   return [
     line('The rewrite alone', original, rewrite),
     line('The index alone', original, index),
@@ -185,16 +188,21 @@ function combinationMarkdown(c: RewriteCombination): string[] {
   const original = c.arms[0];
   const rows = c.arms.map((a) => [
     a.label,
-    formatMs(a.figures.timeMs),
-    formatSamples(a.figures.samplesMs),
-    formatRatio(original.figures.timeMs, a.figures.timeMs),
-    optional(a.figures.cost, formatCost),
-    hitRead(a.figures),
-    formatCount(a.figures.rowsScanned),
-    optional(a.figures.tempBlocks, formatCount),
-    optional(a.figures.peakMemoryKb, formatKb),
+    `${atLeast(a.figures)}${formatMs(a.figures.timeMs)}`,
+    a.figures.timedOut ? 'stopped by the statement_timeout' : formatSamples(a.figures.samplesMs),
+    ratioBound(original.figures, a.figures, formatRatio(original.figures.timeMs, a.figures.timeMs)),
+    // A run stopped by the statement_timeout: nothing but its bound is known.
+    ...(a.figures.timedOut
+      ? ['–', '–', '–', '–', '–']
+      : [
+          optional(a.figures.cost, formatCost),
+          hitRead(a.figures),
+          formatCount(a.figures.rowsScanned),
+          optional(a.figures.tempBlocks, formatCount),
+          optional(a.figures.peakMemoryKb, formatKb),
+        ]),
   ]);
-  const runs = original.figures.samplesMs.length;
+  const runs = runsPerArm(c);
   out.push(
     table(
       [

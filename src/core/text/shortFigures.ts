@@ -19,14 +19,30 @@ export interface TimedFigure {
   timedOut?: boolean;
 }
 
-/** "412 → 96 ms", or "≥ 30000 → 96 ms" when the first run did not finish. */
-export function figureRange(before: TimedFigure, after: TimedFigure): string {
-  return `${before.timedOut ? '≥ ' : ''}${msRange(before.timeMs, after.timeMs)}`;
+/** "≥ " before a time that is a bound, nothing before a measured one. */
+export function atLeast(f: TimedFigure): string {
+  return f.timedOut ? '≥ ' : '';
 }
 
-/** "5.2× faster", or "at least 312× faster" when the first run did not finish (its bound is a lower bound). */
+/** "412 → 96 ms", or "≥ 30000 → 96 ms" when the first run did not finish. */
+export function figureRange(before: TimedFigure, after: TimedFigure): string {
+  return `${atLeast(before)}${shortMs(before.timeMs)} → ${atLeast(after)}${shortMs(after.timeMs)} ms`;
+}
+
+/**
+ * "5.2× faster"; "at least 312× faster" when the first run did not finish (its bound is a lower bound), "at most"
+ * when the second did not; neither finished: no ratio can be said.
+ */
 export function figureSpeedup(before: TimedFigure, after: TimedFigure): string {
-  return `${before.timedOut && before.timeMs > after.timeMs ? 'at least ' : ''}${speedup(before.timeMs, after.timeMs)}`;
+  if (before.timedOut && after.timedOut) return 'neither finished within the statement_timeout';
+  const bound = before.timedOut ? 'at least ' : after.timedOut ? 'at most ' : '';
+  return `${bound}${speedup(before.timeMs, after.timeMs)}`;
+}
+
+/** A ratio in formatRatio's words with the same bounds: "at least 72.8× lower". */
+export function ratioBound(before: TimedFigure, after: TimedFigure, ratio: string): string {
+  if (before.timedOut && after.timedOut) return '–';
+  return `${before.timedOut ? 'at least ' : after.timedOut ? 'at most ' : ''}${ratio}`;
 }
 
 /** Planner cost units rounded as people say them: 285k, 1.2M, 37. */

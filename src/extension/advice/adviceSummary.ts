@@ -5,8 +5,9 @@
  * others as ratios or estimates. Never three "before" times of one query from different runs.
  */
 import type { RewriteCombination } from '../../core/advice/rewriteSuggestion';
+import { runsPerArm } from '../../core/advice/rewriteSuggestion';
 import { indexFigure } from './indexFix';
-import { figureRange, figureSpeedup, shortMs } from '../../core/text/shortFigures';
+import { atLeast, figureRange, figureSpeedup, shortMs } from '../../core/text/shortFigures';
 import { indexPair, pairTitle, plainIndexes } from '../../core/report/indexPair';
 import { isRewriteFix } from './rewriteFix';
 import type { StatementAdvice } from './statementAdvice';
@@ -23,8 +24,9 @@ export function jointSummary(c: RewriteCombination): string | undefined {
   const both = at(true, true);
   if (!base || !rewrite || !index || !both) return undefined;
   return (
-    `as written ${shortMs(base.timeMs)} ms → rewrite ${shortMs(rewrite.timeMs)} ms, index ${shortMs(index.timeMs)} ms, ` +
-    `both ${shortMs(both.timeMs)} ms (measured together, median of ${base.samplesMs.length})`
+    `as written ${atLeast(base)}${shortMs(base.timeMs)} ms → rewrite ${atLeast(rewrite)}${shortMs(rewrite.timeMs)} ms, ` +
+    `index ${atLeast(index)}${shortMs(index.timeMs)} ms, both ${atLeast(both)}${shortMs(both.timeMs)} ms ` +
+    `(measured together, median of ${runsPerArm(c)})`
   );
 }
 

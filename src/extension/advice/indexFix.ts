@@ -7,7 +7,7 @@ import type { ReasoningSection } from '../../core/report/indexPair';
 import { rewriteOf, type IndexSuggestion } from '../../core/advice/indexSuggestion';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import { formatBytes, formatCount } from '../../core/text/formatNumbers';
-import { msRange, shortCost } from '../../core/text/shortFigures';
+import { figureRange, shortCost } from '../../core/text/shortFigures';
 
 const maxPredicateInTitle = 32;
 
@@ -28,7 +28,9 @@ export function indexDescription(s: IndexSuggestion): string {
 
 /** "measured 412 → 96 ms", "est. cost 285k → 8k", or "estimated only (rules)": always says how it is known. */
 export function indexFigure(s: IndexSuggestion): string {
-  if (s.measurement) return `measured ${msRange(s.measurement.timeBeforeMs, s.measurement.timeAfterMs)}`;
+  const m = s.measurement;
+  if (m)
+    return `measured ${figureRange({ timeMs: m.timeBeforeMs, timedOut: m.beforeTimedOut }, { timeMs: m.timeAfterMs })}`;
   if (s.estimate) return `est. cost ${shortCost(s.estimate.costBefore)} → ${shortCost(s.estimate.costAfter)}`;
   return 'estimated only (rules, not planned)';
 }
@@ -81,7 +83,7 @@ function indexFigures(s: IndexSuggestion): string[] {
   const m = s.measurement;
   if (m) {
     lines.push(
-      `Measured on ${m.where}: ${msRange(m.timeBeforeMs, m.timeAfterMs)}${m.usedInPlan ? '' : ', not used by the plan'} (median of ${m.samplesAfterMs.length}, real index built in a rolled-back transaction)`,
+      `Measured on ${m.where}: ${figureRange({ timeMs: m.timeBeforeMs, timedOut: m.beforeTimedOut }, { timeMs: m.timeAfterMs })}${m.beforeTimedOut ? ' (without it the statement did not finish within the statement_timeout)' : ''}${m.usedInPlan ? '' : ', not used by the plan'} (median of ${m.samplesAfterMs.length}, real index built in a rolled-back transaction)`,
       `Size ${formatBytes(m.sizeBytes)}, built in ${Math.round(m.buildMs)} ms`,
     );
     if (m.buffersBefore !== undefined && m.buffersAfter !== undefined)

@@ -185,9 +185,11 @@ interface Outcome {
   measured: boolean;
   chosen: IndexCandidate[];
   measurements: Map<string, MeasuredFigures & { plan?: Plan }>;
-  beforeMeasured?: { ms: number; samples: number[]; plan?: Plan };
+  beforeMeasured?: { ms: number; samples: number[]; plan?: Plan; timedOut?: boolean };
   combined?: { ms: number; plan?: Plan };
   asWrittenBeforeMs?: number;
+  /** The statement as written did not finish within the statement_timeout: asWrittenBeforeMs is that bound. */
+  asWrittenTimedOut?: boolean;
   /** "Stopped early: n of m candidates measured" when the caller cancelled while building. */
   stoppedEarly?: string;
   /** Measured on a sample copy: what, and how the ratio carries to the full tables. */
@@ -283,7 +285,16 @@ class Advisor {
       const ms = this.timeoutMs;
       const message = `The statement without the candidates did not finish within the statement_timeout (${formatMs(ms)}): that bound is its time here, so each measured gain is a lower bound.`;
       if (!this.notes.some((n) => n.message === message)) this.notes.push({ kind: 'measurement-skipped', message });
-      return { samplesMs: [ms], medianMs: ms, plan: undefined, sizes: [], buildMs: 0, failed: [], planNames: [] };
+      return {
+        samplesMs: [ms],
+        medianMs: ms,
+        plan: undefined,
+        sizes: [],
+        buildMs: 0,
+        failed: [],
+        planNames: [],
+        timedOut: true,
+      };
     }
   }
 
@@ -867,6 +878,7 @@ class Advisor {
     const measurements = new Map<string, MeasuredFigures & { plan?: Plan }>();
     let combined: { ms: number; plan?: Plan } | undefined;
     let asWrittenBeforeMs: number | undefined;
+    let asWrittenTimedOut: boolean | undefined;
     const samples = this.options.samples ?? 3;
     const maxMeasured = this.options.maxMeasured ?? 3;
     const toMeasure = [...chosen, ...choice.survivors, ...carried.sort((a, b) => b.ruleScore - a.ruleScore)].slice(
@@ -888,17 +900,22 @@ class Advisor {
       );
       if (bestIndex !== 0) {
         // The combination's gain is against the statement as the user wrote it, without the index.
-        asWrittenBeforeMs = (
-          await this.baseline(() =>
-            measureWithIndexes(on.session, [], on.statement(variants[0].statement), samples, opts),
-          )
-        ).medianMs;
+        const asWritten = await this.baseline(() =>
+          measureWithIndexes(on.session, [], on.statement(variants[0].statement), samples, opts),
+        );
+        asWrittenBeforeMs = asWritten.medianMs;
+        asWrittenTimedOut = asWritten.timedOut;
       }
     } catch (err) {
       if (!this.stoppedBy(err)) throw err;
       return { measured: false, chosen, measurements, stoppedEarly: stopLabel(0) };
     }
-    const beforeMeasured = { ms: before.medianMs, samples: before.samplesMs, plan: before.plan };
+    const beforeMeasured = {
+      ms: before.medianMs,
+      samples: before.samplesMs,
+      plan: before.plan,
+      timedOut: before.timedOut,
+    };
     // Time left: each build's estimated size ÷ the build rate of the builds done so far.
     const estimatedSize = (c: IndexCandidate): number => this.estimatedSize(c, screening, setup) * sampleShare(c);
     let builtBytes = 0;
@@ -944,6 +961,7 @@ class Advisor {
         method: 'measured',
         where: this.on.label,
         timeBeforeMs: before.medianMs,
+        ...(before.timedOut ? { beforeTimedOut: true } : {}),
         timeAfterMs: m.medianMs,
         samplesBeforeMs: before.samplesMs,
         samplesAfterMs: m.samplesMs,
@@ -981,6 +999,7 @@ class Advisor {
           );
           m.paired = { beforeMs: paired.beforeMs, afterMs: paired.afterMs };
           m.timeBeforeMs = median(paired.beforeMs);
+          delete m.beforeTimedOut;
           m.timeAfterMs = median(paired.afterMs);
           m.samplesBeforeMs = paired.beforeMs;
           m.samplesAfterMs = paired.afterMs;
@@ -1044,7 +1063,15 @@ class Advisor {
       // Without measurements the estimated choice stands; with some, the confirmed ones (no smaller forms timed).
       const stoppedEarly = stopLabel(done);
       if (measurements.size === 0) return { measured: false, chosen: choice.chosen, measurements, stoppedEarly };
-      return { measured: true, chosen, measurements, beforeMeasured, asWrittenBeforeMs, stoppedEarly };
+      return {
+        measured: true,
+        chosen,
+        measurements,
+        beforeMeasured,
+        asWrittenBeforeMs,
+        asWrittenTimedOut,
+        stoppedEarly,
+      };
     }
     try {
       chosen = await this.narrowest(
@@ -1068,14 +1095,30 @@ class Advisor {
     } catch (err) {
       // Cancelled while timing smaller forms: the confirmed indexes stand.
       if (!this.stoppedBy(err)) throw err;
-      return { measured: true, chosen, measurements, beforeMeasured, asWrittenBeforeMs, stoppedEarly: stopLabel(done) };
+      return {
+        measured: true,
+        chosen,
+        measurements,
+        beforeMeasured,
+        asWrittenBeforeMs,
+        asWrittenTimedOut,
+        stoppedEarly: stopLabel(done),
+      };
     }
     try {
       chosen = await this.complement(chosen, candidates, measurements, bestVariant);
     } catch (err) {
       // Cancelled while timing the other side of the join: the indexes chosen so far stand.
       if (!this.stoppedBy(err)) throw err;
-      return { measured: true, chosen, measurements, beforeMeasured, asWrittenBeforeMs, stoppedEarly: stopLabel(done) };
+      return {
+        measured: true,
+        chosen,
+        measurements,
+        beforeMeasured,
+        asWrittenBeforeMs,
+        asWrittenTimedOut,
+        stoppedEarly: stopLabel(done),
+      };
     }
     for (const c of chosen) {
       if (estimates.has(candidateKey(c))) continue;
@@ -1107,11 +1150,12 @@ class Advisor {
           measurements,
           beforeMeasured,
           asWrittenBeforeMs,
+          asWrittenTimedOut,
           stoppedEarly: stopLabel(done),
         };
       }
     }
-    return { measured: true, chosen, measurements, beforeMeasured, combined, asWrittenBeforeMs };
+    return { measured: true, chosen, measurements, beforeMeasured, combined, asWrittenBeforeMs, asWrittenTimedOut };
   }
 
   /**
@@ -1224,7 +1268,7 @@ class Advisor {
     whatIf: WhatIf,
   ): Promise<void> {
     const { bestVariant, bestIndex, estimates } = choice;
-    const { chosen, measurements, beforeMeasured, combined, asWrittenBeforeMs } = outcome;
+    const { chosen, measurements, beforeMeasured, combined, asWrittenBeforeMs, asWrittenTimedOut } = outcome;
     if (outcome.sampleReport) advice.sampleCopy = outcome.sampleReport;
     throwIfAborted(this.signal);
     const siblings = await this.siblings(chosen, whatIf, setup.statementOf);
@@ -1257,6 +1301,7 @@ class Advisor {
       if (beforeMeasured) {
         bestCombo.timeAfterMs = last?.ms ?? advice.suggestions[0].measurement?.timeAfterMs;
         bestCombo.timeBeforeMs = bestIndex === 0 ? beforeMeasured.ms : asWrittenBeforeMs;
+        if (bestIndex === 0 ? beforeMeasured.timedOut : asWrittenTimedOut) bestCombo.beforeTimedOut = true;
       }
       advice.best = bestCombo;
     }
@@ -1320,6 +1365,7 @@ class Advisor {
           method: 'measured',
           where: this.on.label,
           timeBeforeMs: fm.timeBeforeMs,
+          ...(fm.beforeTimedOut ? { beforeTimedOut: true } : {}),
           timeAfterMs: m.medianMs,
           samplesBeforeMs: fm.samplesBeforeMs,
           samplesAfterMs: m.samplesMs,

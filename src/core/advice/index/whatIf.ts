@@ -174,6 +174,8 @@ export function plannerWhatIf(session: DatabaseSession): WhatIf {
 export interface Measurement {
   /** EXPLAIN ANALYZE of the median run. */
   plan?: Plan;
+  /** The statement did not finish within the statement_timeout: medianMs is that bound (a lower bound). */
+  timedOut?: boolean;
   samplesMs: number[];
   medianMs: number;
   sizes: Array<number | undefined>;

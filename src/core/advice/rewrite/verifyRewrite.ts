@@ -602,7 +602,7 @@ export function figuresOf(samples: RunSample[]): RunFigures {
 }
 
 /** The figures of a run stopped by the statement_timeout: its bound as the time, nothing else known. */
-function boundFigures(boundMs: number): RunFigures {
+export function boundFigures(boundMs: number): RunFigures {
   return { timeMs: boundMs, samplesMs: [boundMs], sharedBuffers: NaN, rows: NaN, rowsScanned: NaN, timedOut: true };
 }
 

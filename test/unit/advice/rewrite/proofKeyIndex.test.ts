@@ -9,6 +9,10 @@ import { adviseRewrites } from '../../../../src/core/advice/rewrite/adviseRewrit
 import type { Rewrite } from '../../../../src/core/advice/rewriteSuggestion';
 import { figureRows } from '../../../../src/core/report/rewriteReport';
 import { hasKeyIndex } from '../../../../src/core/db/keyIndex';
+import { adviseStatement } from '../../../../src/core/pipeline/statementAdvice';
+import { describeContributions } from '../../../../src/core/report/rewriteReport';
+import { jointSummary } from '../../../../src/extension/advice/adviceSummary';
+import { indexFigure } from '../../../../src/extension/advice/indexFix';
 import { useRewriteDatabase } from './rewriteDatabase';
 
 // 2,000 users × 3 subqueries, each reading all 150,000 orders without an index: far past a 4 s timeout (with the key index, the proof's statements take about 1 s).
@@ -71,6 +75,32 @@ describe('a correlated rewrite whose original never finishes: the proof makes th
     assert.match(time[3], /^at least [\d.]+× lower$/);
     assert.equal(buffers[1], '–');
     // Made in the proof's transaction and rolled back with it.
+    assert.equal(await hasKeyIndex(db().session, 'orders', 'user_id'), false);
+  });
+
+  it('Suggest Indexes and Rewrites: the four arms measured together, the statement as written at its bound', async () => {
+    const advised = await adviseStatement(db().session, ormDashboard, {
+      allowMeasuredWhatIf: true,
+      statementTimeoutMs: timeoutMs,
+    });
+    const r = correlated(advised.rewrites);
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
+    const c = advised.combined?.combination;
+    assert.ok(c, advised.combinationNote ?? 'no combination');
+    const original = c.arms.find((a) => !a.rewrite && !a.index);
+    assert.equal(original?.figures.timedOut, true);
+    assert.ok(c.arms.filter((a) => a !== original).every((a) => !a.figures.timedOut && a.figures.timeMs < timeoutMs));
+    const joint = jointSummary(c) ?? '';
+    assert.match(
+      joint,
+      /^as written ≥ 4000 ms → rewrite [\d.]+ ms, index [\d.]+ ms, both [\d.]+ ms \(measured together, median of 3\)$/,
+    );
+    assert.match(describeContributions(c)[0], /^The rewrite alone: ≥ 4\.00 s → [\d.]+ ms \(at least [\d.]+× lower\)/);
+    // The index on the statement as written, against the same bound.
+    const onWritten = advised.indexes.suggestions.find((s) => s.appliesTo.kind === 'as-written');
+    assert.ok(onWritten?.measurement, 'an index measured on the statement as written');
+    assert.equal(onWritten.measurement.beforeTimedOut, true);
+    assert.match(indexFigure(onWritten), /^measured ≥ 4000 → [\d.]+ ms$/);
     assert.equal(await hasKeyIndex(db().session, 'orders', 'user_id'), false);
   });
 

@@ -99,7 +99,10 @@ async function advise(
       console.log(`  [advise] building ${p.index}/${p.total} ${p.name}… about ${formatMs(p.etaMs)} left`);
     },
   };
-  const rewrites = await adviseRewrites(session, m.sql, options).catch((err: unknown) => {
+  const rewrites = await adviseRewrites(session, m.sql, {
+    ...options,
+    mayBuildProofIndex: options.allowMeasuredWhatIf,
+  }).catch((err: unknown) => {
     throw new Error(`rewrites: ${err instanceof Error ? err.message : String(err)}`);
   });
   console.log(`  [advise] rewrites judged at ${formatMs(performance.now() - started)}`);

@@ -921,6 +921,16 @@ class Advisor {
     let builtBytes = 0;
     let builtMs = 0;
     let done = 0;
+    // Cancelled once measuring began: what is measured so far stands, said as stopped early.
+    const stoppedHere = (stoppedEarly = stopLabel(done)): Outcome => ({
+      measured: true,
+      chosen,
+      measurements,
+      beforeMeasured,
+      asWrittenBeforeMs,
+      asWrittenTimedOut,
+      stoppedEarly,
+    });
     for (const [i, c] of toMeasure.entries()) {
       if (this.stoppedBy(undefined)) break;
       const rate = builtMs > 0 && builtBytes > 0 ? builtBytes / builtMs : defaultBuildRate;
@@ -1063,15 +1073,7 @@ class Advisor {
       // Without measurements the estimated choice stands; with some, the confirmed ones (no smaller forms timed).
       const stoppedEarly = stopLabel(done);
       if (measurements.size === 0) return { measured: false, chosen: choice.chosen, measurements, stoppedEarly };
-      return {
-        measured: true,
-        chosen,
-        measurements,
-        beforeMeasured,
-        asWrittenBeforeMs,
-        asWrittenTimedOut,
-        stoppedEarly,
-      };
+      return stoppedHere(stoppedEarly);
     }
     try {
       chosen = await this.narrowest(
@@ -1095,30 +1097,14 @@ class Advisor {
     } catch (err) {
       // Cancelled while timing smaller forms: the confirmed indexes stand.
       if (!this.stoppedBy(err)) throw err;
-      return {
-        measured: true,
-        chosen,
-        measurements,
-        beforeMeasured,
-        asWrittenBeforeMs,
-        asWrittenTimedOut,
-        stoppedEarly: stopLabel(done),
-      };
+      return stoppedHere();
     }
     try {
       chosen = await this.complement(chosen, candidates, measurements, bestVariant);
     } catch (err) {
       // Cancelled while timing the other side of the join: the indexes chosen so far stand.
       if (!this.stoppedBy(err)) throw err;
-      return {
-        measured: true,
-        chosen,
-        measurements,
-        beforeMeasured,
-        asWrittenBeforeMs,
-        asWrittenTimedOut,
-        stoppedEarly: stopLabel(done),
-      };
+      return stoppedHere();
     }
     for (const c of chosen) {
       if (estimates.has(candidateKey(c))) continue;
@@ -1144,15 +1130,7 @@ class Advisor {
         combined = { ms: m.medianMs, plan: m.plan };
       } catch (err) {
         if (!this.stoppedBy(err)) throw err;
-        return {
-          measured: true,
-          chosen,
-          measurements,
-          beforeMeasured,
-          asWrittenBeforeMs,
-          asWrittenTimedOut,
-          stoppedEarly: stopLabel(done),
-        };
+        return stoppedHere();
       }
     }
     return { measured: true, chosen, measurements, beforeMeasured, combined, asWrittenBeforeMs, asWrittenTimedOut };

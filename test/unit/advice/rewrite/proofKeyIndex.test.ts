@@ -101,6 +101,14 @@ describe('a correlated rewrite whose original never finishes: the proof makes th
     assert.ok(onWritten?.measurement, 'an index measured on the statement as written');
     assert.equal(onWritten.measurement.beforeTimedOut, true);
     assert.match(indexFigure(onWritten), /^measured ≥ 4000 → [\d.]+ ms$/);
+    // That index leaves the statement slower than the rewrite alone, which needs none: said.
+    const said = advised.indexes.notes.find((n) => n.kind === 'form-timed' && /alone, with no index/.test(n.message));
+    assert.ok(said, advised.indexes.notes.map((n) => n.message).join('\n'));
+    assert.match(said.message, /Apply the rewrite/);
+    assert.ok(
+      onWritten.warnings.some((w) => w.startsWith('Slower than the rewrite')),
+      onWritten.warnings.join('\n'),
+    );
     assert.equal(await hasKeyIndex(db().session, 'orders', 'user_id'), false);
   });
 

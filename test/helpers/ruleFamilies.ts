@@ -378,6 +378,36 @@ const correlatedVariants: RuleVariant[] = [
     'the same aggregate twice, unnamed',
     `SELECT u.id, ${sub('count(*)')}, ${sub('count(*)')}, ${sub('sum(o.total)')} FROM users u`,
   ),
+  v(
+    'a join inside, correlated on the first table',
+    'SELECT u.id, (SELECT count(*) FROM orders o JOIN banned_nn b ON b.user_id = o.user_id WHERE o.user_id = u.id) AS n FROM users u',
+    { mustRewrite: true },
+  ),
+  v(
+    'a join inside, correlated on the joined table (orders of the users u manages)',
+    "SELECT u.id, (SELECT sum(o.total) FROM orders o JOIN users m ON m.id = o.user_id WHERE m.manager_id = u.id AND o.status = 'paid') AS team FROM users u ORDER BY u.id",
+  ),
+  v(
+    'a LEFT JOIN inside, counting the joined side',
+    'SELECT u.id, (SELECT count(b.reason) FROM orders o LEFT JOIN banned b ON b.user_id = o.user_id WHERE o.user_id = u.id) AS flagged FROM users u',
+  ),
+  v(
+    'two aggregates over the same join',
+    'SELECT u.id, (SELECT count(*) FROM orders o JOIN banned_nn b ON b.user_id = o.user_id WHERE o.user_id = u.id) AS n, ' +
+      '(SELECT max(o.total) FROM orders o JOIN banned_nn b ON b.user_id = o.user_id WHERE o.user_id = u.id) AS top FROM users u',
+  ),
+  v(
+    'tables listed with a comma inside',
+    'SELECT u.id, (SELECT count(*) FROM orders o, banned_nn b WHERE b.user_id = o.user_id AND o.user_id = u.id) AS n FROM users u',
+  ),
+  v(
+    'a join inside whose ON looks outside',
+    'SELECT u.id, (SELECT count(*) FROM orders o JOIN banned_nn b ON b.user_id = u.id WHERE o.user_id = u.id) AS n FROM users u',
+  ),
+  v(
+    'quoted names, a join inside',
+    `SELECT c."Id", (SELECT sum(l."Amount") FROM "Shop"."Order Line" l JOIN "Shop"."Customer" k ON k."Id" = l."CustomerId" WHERE k."Region" = c."Region") AS "Regional" FROM "Shop"."Customer" c`,
+  ),
   v('a filter inside', `SELECT u.id, ${sub('count(*)', " AND o.status = 'paid'")} AS paid FROM users u`),
   v('a filter outside', `SELECT u.id, ${sub('sum(o.total)')} AS s FROM users u WHERE u.status = 'active'`),
   v(

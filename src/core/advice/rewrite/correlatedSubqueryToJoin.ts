@@ -37,7 +37,6 @@ import {
   replaceNodes,
   resTarget,
   selectWithSubqueries,
-  singleTable,
   walkNodes,
   wrap,
   type FromItem,
@@ -52,7 +51,11 @@ interface Decorrelated {
   /** The output column's name as written; unnamed, an expression keeps the name PostgreSQL gives it. */
   outputName?: string;
   sub: SelectStmt;
-  inner: FromItem;
+  /** The subquery's tables (one, or joined: `order_items oi JOIN orders o ON …`). */
+  tables: FromItem[];
+  /** The table of the correlation column, when known (qualified, or the only table). */
+  keyTable?: FromItem;
+  /** The correlation column as written in the subquery (qualified, or bare over one table: then qualified). */
   innerColumn: string[];
   outerColumn: string[];
   rest: Node[];
@@ -75,13 +78,18 @@ function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<strin
     sub.sortClause
   )
     return undefined;
-  const inner = singleTable(sub);
-  if (!inner || outerQualifiers.has(inner.qualifier) || sub.targetList?.length !== 1) return undefined;
+  const from = innerTables(sub);
+  if (!from || from.tables.some((t) => outerQualifiers.has(t.qualifier)) || sub.targetList?.length !== 1)
+    return undefined;
+  const { tables } = from;
+  // A join's ON may not look outside: the subquery is then correlated there too.
+  if (from.quals.some((q) => columnsIn(q).some((p) => p.length === 2 && outerQualifiers.has(p[0])))) return undefined;
+  const innerQualifiers = new Set(tables.map((t) => t.qualifier));
   const aggregate = nodeAs(sub.targetList[0], 'ResTarget')?.val;
   const fn = funcName(aggregate);
   if (!aggregate || !isAggregateCall(aggregate) || !fn || !nullIgnoringAggregates.has(fn)) return undefined;
-  if (containsKind(sub.whereClause, ['SubLink'])) return undefined;
-  let correlation: { innerColumn: string[]; outerColumn: string[] } | undefined;
+  if (containsKind([sub.whereClause, ...from.quals], ['SubLink'])) return undefined;
+  let correlation: { innerColumn: string[]; outerColumn: string[]; keyTable?: FromItem } | undefined;
   const rest: Node[] = [];
   for (const c of conjunctsOf(sub.whereClause)) {
     const e = nodeAs(c, 'A_Expr');
@@ -90,11 +98,15 @@ function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<strin
     const r = columnPath(e?.rexpr);
     const isOuter = (p: string[] | undefined): boolean => p?.length === 2 && outerQualifiers.has(p[0]);
     const isInner = (p: string[] | undefined): boolean =>
-      p !== undefined && (p.length === 1 || p[0] === inner.qualifier);
+      p !== undefined && (p.length === 1 || (p.length === 2 && innerQualifiers.has(p[0])));
     if (op === '=' && l && r && isOuter(l) !== isOuter(r) && !correlation) {
       const [o, i] = isOuter(l) ? [l, r] : [r, l];
       if (!isInner(i)) return undefined;
-      correlation = { outerColumn: o, innerColumn: [inner.qualifier, i[i.length - 1]] };
+      // A bare column over a join could be any table's: kept as written, its table unknown.
+      const only = tables.length === 1 ? tables[0] : undefined;
+      const innerColumn = i.length === 2 ? i : only ? [only.qualifier, i[0]] : i;
+      const keyTable = innerColumn.length === 2 ? tables.find((t) => t.qualifier === innerColumn[0]) : undefined;
+      correlation = { outerColumn: o, innerColumn, keyTable };
       continue;
     }
     // Any other reference to the outer query keeps it correlated.
@@ -106,7 +118,29 @@ function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<strin
   const bare = nodeAs(rt.val, 'SubLink') === link;
   // A bare subquery's column is named after its aggregate (`count`), as PostgreSQL names it.
   const outputName = rt.name ?? (bare ? fn : undefined);
-  return { target: index, link, outputName, sub, inner, ...correlation, rest, aggregate, fn, name: rt.name ?? fn };
+  return { target: index, link, outputName, sub, tables, ...correlation, rest, aggregate, fn, name: rt.name ?? fn };
+}
+
+/**
+ * The subquery's plain tables, from one table or joins of tables (inner or left; no USING, NATURAL or alias on the
+ * join), with the joins' conditions; undefined for anything else (a subquery, a function, LATERAL).
+ */
+function innerTables(sub: SelectStmt): { tables: FromItem[]; quals: Node[] } | undefined {
+  const out: { tables: FromItem[]; quals: Node[] } = { tables: [], quals: [] };
+  const visit = (node: Node | undefined): boolean => {
+    const table = rangeVarItem(node);
+    if (table) {
+      out.tables.push(table);
+      return true;
+    }
+    const join = nodeAs(node, 'JoinExpr');
+    if (!join || join.usingClause?.length || join.isNatural || join.alias) return false;
+    if (join.jointype !== 'JOIN_INNER' && join.jointype !== 'JOIN_LEFT') return false;
+    if (join.quals) out.quals.push(join.quals);
+    return visit(join.larg) && visit(join.rarg);
+  };
+  if (!sub.fromClause?.length || !sub.fromClause.every(visit)) return undefined;
+  return out;
 }
 
 /** The one subquery of a select-list expression (the expression itself or inside it); none when there are more. */
@@ -142,9 +176,13 @@ function requalify<T>(node: T, from: string, to: string): T {
 function groupsOf(found: Decorrelated[]): Decorrelated[][] {
   const groups = new Map<string, Decorrelated[]>();
   for (const d of found) {
-    const own = d.inner.qualifier;
-    const conditions = d.rest.map((c) => exprToSql(requalify(c, own, 'pgtuner_inner'))).sort();
-    const key = JSON.stringify([qualifiedName(d.inner), d.innerColumn[1], d.outerColumn, conditions]);
+    // One table: its alias made alike. Joined tables: grouped only when written alike, aliases and all.
+    const [only] = d.tables.length === 1 ? d.tables : [];
+    const spell = (c: Node): string => exprToSql(only ? requalify(c, only.qualifier, 'pgtuner_inner') : c);
+    const conditions = d.rest.map(spell).sort();
+    const source = only ? qualifiedName(only) : (d.sub.fromClause ?? []).map(exprToSql).join(', ');
+    const column = only ? d.innerColumn[d.innerColumn.length - 1] : d.innerColumn.join('.');
+    const key = JSON.stringify([source, column, d.outerColumn, conditions]);
     const group = groups.get(key);
     if (group) group.push(d);
     else groups.set(key, [d]);
@@ -182,7 +220,7 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
     if (found.length === 0)
       return noMatch(
         2,
-        'the scalar subquery is not one aggregate (count, sum, min, max…) over one table correlated by a single equality',
+        'the scalar subquery is not one aggregate (count, sum, min, max…) over tables or joins of tables, correlated by a single equality in its WHERE',
       );
     return matched(found);
   },
@@ -211,7 +249,7 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
     groups.forEach((group, n) => {
       const [first] = group;
       const alias = `${first.innerColumn[0]}_agg${groups.length > 1 ? n + 1 : ''}`;
-      const key = first.innerColumn[1];
+      const key = first.innerColumn[first.innerColumn.length - 1];
       const taken = new Set([key]);
       const values = group.map((d) => {
         // One column per aggregate, each named for its output column; a repeated name gets a number.
@@ -224,7 +262,12 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
         targetList: [
           resTarget(columnRef(...first.innerColumn)),
           ...values.map(({ d, valueName }) =>
-            resTarget(requalify(d.aggregate, d.inner.qualifier, first.inner.qualifier), valueName),
+            resTarget(
+              d.tables.length === 1
+                ? requalify(d.aggregate, d.tables[0].qualifier, first.tables[0].qualifier)
+                : clone(d.aggregate),
+              valueName,
+            ),
           ),
         ],
         fromClause: clone(first.sub.fromClause),
@@ -260,12 +303,18 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
             ? '; the subqueries over the same table with the same conditions are one aggregate, so that table is read once.'
             : '.'),
         rewrittenSql: inline.restore(selectWithSubqueries(out)),
-        keyColumns: groups.map(([d]): KeyColumn => ({
-          table: d.inner.schemaname
-            ? `${quoteIdentifier(d.inner.schemaname)}.${quoteIdentifier(d.inner.relname)}`
-            : quoteIdentifier(d.inner.relname),
-          column: d.innerColumn[1],
-        })),
+        keyColumns: groups.flatMap(([d]): KeyColumn[] =>
+          d.keyTable
+            ? [
+                {
+                  table: d.keyTable.schemaname
+                    ? `${quoteIdentifier(d.keyTable.schemaname)}.${quoteIdentifier(d.keyTable.relname)}`
+                    : quoteIdentifier(d.keyTable.relname),
+                  column: d.innerColumn[d.innerColumn.length - 1],
+                },
+              ]
+            : [],
+        ),
         caveats: [
           limited
             ? "It aggregates the groups the outer query's conditions ask for, in one pass: when it returns only a few rows, the original (with an index on the correlation column) can be faster; the measurement decides."

@@ -98,7 +98,13 @@ function indexInsight(s: IndexSuggestion, rewrites: readonly Rewrite[]): Insight
   const evidence: Evidence[] = [{ label: 'Index', value: s.candidate.name }];
   if (s.measurement) {
     evidence.push(
-      { label: 'Measured time without the index', value: round(s.measurement.timeBeforeMs), unit: 'ms' },
+      {
+        label: s.measurement.beforeTimedOut
+          ? 'Measured time without the index (did not finish: at least the statement_timeout)'
+          : 'Measured time without the index',
+        value: round(s.measurement.timeBeforeMs),
+        unit: 'ms',
+      },
       { label: 'Measured time with the index', value: round(s.measurement.timeAfterMs), unit: 'ms' },
       { label: 'Index size (measured)', value: Math.round(s.measurement.sizeBytes / 1024), unit: 'kB' },
     );
@@ -161,7 +167,7 @@ function rewriteInsight(r: Rewrite, statement: AdvisedStatement): Insight {
   if (m) {
     evidence.push(
       {
-        label: `Median time as written (${m.where}${m.together ? ', the run with the index' : ''})`,
+        label: `Median time as written (${m.where}${m.together ? ', the run with the index' : ''}${m.before.timedOut ? '; did not finish: at least the statement_timeout' : ''})`,
         value: round(m.before.timeMs),
         unit: 'ms',
       },

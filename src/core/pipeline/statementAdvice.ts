@@ -6,7 +6,7 @@
  */
 import { adviseIndexes, type AdviseIndexesOptions } from '../advice/index/adviseIndexes';
 import { rewriteOf, type IndexAdvice } from '../advice/indexSuggestion';
-import { alternativeForms, asAlternatives, canStandIn } from '../advice/rewrite/alternativeForms';
+import { alternativeForms, asAlternatives, asWrittenPastMs, canStandIn } from '../advice/rewrite/alternativeForms';
 import { combinationInput, measureCombination } from '../advice/rewrite/measureCombination';
 import { adviseRewrites } from '../advice/rewrite/adviseRewrites';
 import type { Rewrite } from '../advice/rewriteSuggestion';
@@ -160,6 +160,7 @@ export async function adviseIndexesWithRewrites(
     signal: options.signal,
     onProgress: options.onProgress,
     sampleCopy: options.sampleCopy,
+    asWrittenPastMs: asWrittenPastMs(rewrites),
   });
   const best = indexes.best;
   return { indexes, chosen: best ? rewriteOf(best.appliesTo, rewrites) : undefined };

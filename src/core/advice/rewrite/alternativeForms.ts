@@ -21,6 +21,15 @@ export function canStandIn(r: Rewrite): boolean {
   return (r.newParameters?.length ?? 0) === 0 || (r.executableSql !== undefined && r.extraParamsQuery !== undefined);
 }
 
+/**
+ * The bound the statement as written is known to pass: a rewrite's measurement stopped it at the statement_timeout
+ * (the longest such bound); undefined when every measurement saw it finish.
+ */
+export function asWrittenPastMs(rewrites: readonly Rewrite[]): number | undefined {
+  const bounds = rewrites.flatMap((r) => (r.measurement?.before.timedOut ? [r.measurement.before.timeMs] : []));
+  return bounds.length > 0 ? Math.max(...bounds) : undefined;
+}
+
 /** What the index advisor takes as `alternatives`: each form named by its rewrite's ref, its title for notes. */
 export function asAlternatives(
   forms: AlternativeForm[],

@@ -25,6 +25,11 @@ export interface CombinationInput {
   indexSql: string[];
   /** How to undo each index on a real server (`DROP INDEX CONCURRENTLY …`), for the report. */
   rollbackSql: string[];
+  /**
+   * The original is known not to finish within this many ms (the rewrite's own measurement stopped it there): its
+   * arm without the index is that bound, not run again.
+   */
+  originalPastMs?: number;
 }
 
 /** What to measure for `rewrite` together with the index advisor's `indexes` for it. */
@@ -35,6 +40,7 @@ export function combinationInput(rewrite: Rewrite, indexes: IndexSuggestion[]): 
     extraParamsQuery: rewrite.extraParamsQuery,
     indexSql: indexes.map((s) => s.createSql),
     rollbackSql: indexes.map((s) => s.rollbackSql),
+    ...(rewrite.measurement?.before.timedOut ? { originalPastMs: rewrite.measurement.before.timeMs } : {}),
   };
 }
 
@@ -100,8 +106,12 @@ export async function measureCombination(
     }
   };
   // Alternating the two forms spreads a busy machine's drift over both instead of one.
-  const pair = async (tx: TransactionScope, rewriteParams: unknown[]): Promise<[RunFigures, RunFigures]> => {
-    const originalRuns = await finishes(tx, original, params);
+  const pair = async (
+    tx: TransactionScope,
+    rewriteParams: unknown[],
+    knownPastMs?: number,
+  ): Promise<[RunFigures, RunFigures]> => {
+    const originalRuns = knownPastMs === undefined && (await finishes(tx, original, params));
     await explain(tx, rewrite, rewriteParams);
     const a: RunSample[] = [];
     const b: RunSample[] = [];
@@ -109,14 +119,14 @@ export async function measureCombination(
       if (originalRuns) a.push(await explain(tx, original, params));
       b.push(await explain(tx, rewrite, rewriteParams));
     }
-    return [originalRuns ? figuresOf(a) : boundFigures(boundMs), figuresOf(b)];
+    return [originalRuns ? figuresOf(a) : boundFigures(knownPastMs ?? boundMs), figuresOf(b)];
   };
   return session.inTransaction(
     async (tx) => {
       // Found before the index exists, so all four arms continue from the same row whatever the plan.
       const rewriteParams = await rewriteParameters((q, p) => tx.query(q, p), input.extraParamsQuery, params);
       if (!rewriteParams) throw new TunerError('bad-input', emptyPreviousPage);
-      const [plainOriginal, plainRewrite] = await pair(tx, rewriteParams);
+      const [plainOriginal, plainRewrite] = await pair(tx, rewriteParams, input.originalPastMs);
       for (const ddl of input.indexSql) await tx.query(transactionalIndexSql(ddl));
       // The planner's statistics for a fresh index come from the build itself; the table's are unchanged.
       const [indexedOriginal, indexedRewrite] = await pair(tx, rewriteParams);

@@ -7,7 +7,7 @@ import type { DatabaseSession } from '../../db/session';
 import { adviseIndexes, type AdviseIndexesOptions } from '../index/adviseIndexes';
 import { rewriteOf, type IndexAdvice } from '../indexSuggestion';
 import type { Rewrite } from '../rewriteSuggestion';
-import { alternativeForms, asAlternatives } from './alternativeForms';
+import { alternativeForms, asAlternatives, asWrittenPastMs } from './alternativeForms';
 import { combinationInput, measureCombination, type CombinationOptions } from './measureCombination';
 
 export interface RewriteWithIndexResult {
@@ -41,6 +41,7 @@ export async function adviseRewriteWithIndex(
     statementTimeoutMs: options.statementTimeoutMs,
     signal: options.signal,
     sampleCopy: options.sampleCopy,
+    asWrittenPastMs: asWrittenPastMs(rewrites),
   });
   const chosen = advice.best ? rewriteOf(advice.best.appliesTo, rewrites) : undefined;
   if (!chosen || !advice.best) return { advice };

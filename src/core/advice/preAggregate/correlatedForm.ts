@@ -23,7 +23,6 @@ import type { Node, SelectStmt } from '@pgsql/types';
 import {
   andOf,
   clone,
-  columnPath,
   columnRef,
   columnsIn,
   conjunctsOf,
@@ -32,21 +31,17 @@ import {
   nodeAs,
   opExpr,
   rangeVarItem,
-  replaceNodes,
   resTarget,
   selectToSql,
   wrap,
   type ParsedSelect,
 } from '../../sql/ast';
-import { correlatedSubqueryToJoin } from '../rewrite/correlatedSubqueryToJoin';
+import { correlatedSubqueryToJoin, requalify } from '../rewrite/correlatedSubqueryToJoin';
 
 /** `node` with the columns of qualifier `from` read from `to`; undefined when it has an unqualified column. */
 function requalified<T>(node: T, from: string, to: string): T | undefined {
   if (columnsIn(node).some((p) => p.length !== 2)) return undefined;
-  return replaceNodes(clone(node), (n) => {
-    const path = columnPath(n);
-    return path?.length === 2 && path[0] === from ? columnRef(to, path[1]) : undefined;
-  });
+  return requalify(node, from, to);
 }
 
 /**
@@ -59,6 +54,9 @@ export function correlatedJoinForm(parsed: ParsedSelect): string | undefined {
   const result = correlatedSubqueryToJoin.match({ parsed });
   if (!result.matched) return undefined;
   const found = result.match;
+  // Each subquery the whole column over the one child: one inside an expression (coalesce(…, 0)) or over a join
+  // asks something else of the join form.
+  if (found.some((d) => !d.bare || d.tables.length !== 1)) return undefined;
   const parent = rangeVarItem(stmt.fromClause?.[0]);
   if (!parent || stmt.fromClause?.length !== 1) return undefined;
   // Every scalar subquery of the select list is one of them.

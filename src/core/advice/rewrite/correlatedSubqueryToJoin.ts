@@ -48,6 +48,8 @@ interface Decorrelated {
   target: number;
   /** The subquery in the target's expression: the whole of it, or inside it (`coalesce((SELECT …), 0)`). */
   link: SubLink;
+  /** The subquery is the whole select-list item (not inside an expression). */
+  bare: boolean;
   /** The output column's name as written; unnamed, an expression keeps the name PostgreSQL gives it. */
   outputName?: string;
   sub: SelectStmt;
@@ -118,7 +120,19 @@ function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<strin
   const bare = nodeAs(rt.val, 'SubLink') === link;
   // A bare subquery's column is named after its aggregate (`count`), as PostgreSQL names it.
   const outputName = rt.name ?? (bare ? fn : undefined);
-  return { target: index, link, outputName, sub, tables, ...correlation, rest, aggregate, fn, name: rt.name ?? fn };
+  return {
+    target: index,
+    link,
+    bare,
+    outputName,
+    sub,
+    tables,
+    ...correlation,
+    rest,
+    aggregate,
+    fn,
+    name: rt.name ?? fn,
+  };
 }
 
 /**
@@ -160,7 +174,7 @@ function holdsScalarSubquery(target: Node): boolean {
 }
 
 /** `node` with the inner table's columns qualified by `to` instead of `from` (another alias of the same table). */
-function requalify<T>(node: T, from: string, to: string): T {
+export function requalify<T>(node: T, from: string, to: string): T {
   if (from === to) return clone(node);
   return replaceNodes(node, (n) => {
     const path = columnPath(n);

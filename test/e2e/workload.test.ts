@@ -125,11 +125,11 @@ describe('Workload and health, end to end (code-server + Chromium)', function ()
     );
     await frame.locator('g.node').first().waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('.quick-input-widget:visible').count(), 0, 'no parameter prompt');
-    assert.ok(
-      ed
-        .logLines()
-        .some((l) => /Top queries: opening the workspace's copy with values at queries\/lookup\.sql:2/.test(l)),
-      'the copy with values was used',
+    // The log file is written behind the view: wait for the line rather than read it once.
+    await ed.waitForLog(
+      /Top queries: opening the workspace's copy with values at queries\/lookup\.sql:2/,
+      15_000,
+      'the log line saying the copy with values was used',
     );
     const text = await ed.activeEditorText();
     assert.match(text, /WHERE id = 7/);

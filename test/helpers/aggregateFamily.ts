@@ -335,6 +335,72 @@ LIMIT 5`,
       ordered: true,
       mustRewrite: true,
     },
+    // How real dashboards are written beside the issue's form: ordinals, functional dependency, wrapped
+    // aggregates, no aliases, FILTER, ranges and lists, FETCH FIRST.
+    {
+      name: 'ordinals: GROUP BY 1, 2 and ORDER BY 3 DESC NULLS LAST, 1',
+      sql: `SELECT u.id, u.email, SUM(o.total) AS total_spent FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= ${since}
+WHERE u.status = 'active' GROUP BY 1, 2 ORDER BY 3 DESC NULLS LAST, 1 LIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'COALESCE(SUM(…), 0) ordered by its alias',
+      sql: `SELECT u.id, u.email, COALESCE(SUM(o.total), 0) AS total_spent, COUNT(o.id) AS n FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= ${since}
+WHERE u.status = 'active' GROUP BY u.id, u.email ORDER BY total_spent DESC, u.id LIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'GROUP BY the key only (the other columns depend on it)',
+      sql: `SELECT u.id, u.email, u.name, SUM(o.total) AS total_spent FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= ${since}
+WHERE u.status = 'active' GROUP BY u.id ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'ORDER BY SUM(…) not in the select list',
+      sql: `SELECT u.id, u.name FROM users u JOIN orders o ON o.user_id = u.id WHERE o.created_at >= ${since}
+GROUP BY u.id, u.name ORDER BY SUM(o.total) DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+    },
+    {
+      name: 'no aliases: the tables by their names',
+      sql: `SELECT users.id, users.email, SUM(orders.total) AS total_spent FROM users LEFT JOIN orders ON orders.user_id = users.id AND orders.created_at >= ${since}
+WHERE users.status = 'active' GROUP BY users.id, users.email ORDER BY total_spent DESC NULLS LAST, users.id LIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'an aggregate with FILTER',
+      sql: `SELECT u.id, SUM(o.total) FILTER (WHERE o.total > 10) AS big, COUNT(o.id) AS n FROM users u LEFT JOIN orders o ON o.user_id = u.id
+WHERE u.status = 'active' GROUP BY u.id ORDER BY n DESC, u.id LIMIT 5`,
+      ordered: true,
+    },
+    {
+      name: 'ROUND(AVG(…), 2), inner join',
+      sql: `SELECT u.id, ROUND(AVG(o.total), 2) AS avg_total, COUNT(o.id) AS n FROM users u JOIN orders o ON o.user_id = u.id
+WHERE o.created_at >= ${since} GROUP BY u.id ORDER BY avg_total DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+    },
+    {
+      name: 'a status IN list and a date BETWEEN in ON',
+      sql: `SELECT u.id, u.email, SUM(o.total) AS total_spent FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at BETWEEN timestamptz '2023-06-01 00:00:00+00' AND timestamptz '2024-06-01 00:00:00+00'
+WHERE u.status IN ('active', 'trial') GROUP BY u.id, u.email ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+    },
+    {
+      name: 'a ratio of aggregates, FETCH FIRST 5 ROWS ONLY',
+      sql: `SELECT u.id, SUM(o.total) / NULLIF(COUNT(o.id), 0) AS mean FROM users u JOIN orders o ON o.user_id = u.id
+GROUP BY u.id ORDER BY mean DESC NULLS LAST, u.id FETCH FIRST 5 ROWS ONLY`,
+      ordered: true,
+    },
+    {
+      name: 'a third table joined to the user (declined: not a join of two tables)',
+      sql: `SELECT u.id, u.email, SUM(o.total) AS s FROM users u JOIN orders o ON o.user_id = u.id JOIN users m ON m.id = u.id
+WHERE o.created_at >= ${since} GROUP BY u.id, u.email ORDER BY s DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+    },
   );
   return out;
 }

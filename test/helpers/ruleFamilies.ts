@@ -99,6 +99,10 @@ INSERT INTO users SELECT i, 'u' || i || '@example.com', NULL, 'active', NULL, NU
 INSERT INTO users SELECT i, 'u' || i || '@example.com', 'twin ' || (i % 2), 'active', 'south', NULL, i % 2,
   timestamptz '2024-03-01 00:00:00+00' + (i % 3) * interval '1 day' FROM generate_series(1, 10) i;
 INSERT INTO orders SELECT i, i % 6 + 1, 25, 'paid', timestamptz '2024-03-01 05:05:05+00' FROM generate_series(1, 30) i;
+-- On the edges of a day, a month and a year, for the date ranges.
+INSERT INTO orders VALUES (31, 2, 25, 'paid', timestamptz '2023-12-31 23:59:59.999999+00'),
+  (32, 3, 25, 'paid', timestamptz '2024-01-01 00:00:00+00'), (33, 4, NULL, NULL, timestamptz '2024-03-31 23:59:59+00'),
+  (34, 5, 1, 'open', timestamptz '2024-04-01 00:00:00+00'), (35, 1, 2, 'open', timestamptz '2024-03-15 00:00:00+00');
 INSERT INTO banned VALUES (1, 'spam'), (1, 'spam'), (5, NULL);
 INSERT INTO banned_nn VALUES (1, 'spam'), (1, 'spam'), (5, NULL);`,
   },
@@ -551,6 +555,66 @@ const sargableVariants: RuleVariant[] = [
   v('col + 1 > 5', 'SELECT id FROM users WHERE id + 1 > 5'),
   v('date(col) = NULL value', 'SELECT id FROM users WHERE date(created_at) = NULL'),
   v('two predicates', `SELECT id FROM users WHERE date(created_at) = ${day} OR id + 2 = 4`),
+  // The date family beyond equality: ranges, BETWEEN, EXTRACT(YEAR …), date_trunc, values from now().
+  v('date(col) < literal', `SELECT id FROM orders WHERE date(created_at) < ${day}`, { mustRewrite: true }),
+  v('date(col) > literal', `SELECT id FROM orders WHERE date(created_at) > ${day}`),
+  v('date(col) <= $1', 'SELECT id FROM orders WHERE date(created_at) <= $1', { params: ['2024-03-01'] }),
+  v(
+    'col::date BETWEEN',
+    "SELECT id FROM orders WHERE created_at::date BETWEEN '2024-01-01' AND '2024-03-15' ORDER BY id",
+    { mustRewrite: true },
+  ),
+  v('col::date >= current_date - k', 'SELECT id FROM orders WHERE created_at::date >= current_date - 1000'),
+  v('EXTRACT(YEAR FROM col) = year', 'SELECT id FROM orders WHERE EXTRACT(YEAR FROM created_at) = 2024', {
+    mustRewrite: true,
+  }),
+  v(
+    'EXTRACT(YEAR …) = 2023 (the last microsecond)',
+    'SELECT id FROM orders WHERE EXTRACT(YEAR FROM created_at) = 2023',
+  ),
+  v('year < EXTRACT(YEAR …)', 'SELECT id FROM orders o WHERE 2023 < EXTRACT(YEAR FROM o.created_at)'),
+  v('date_part(year) BETWEEN', "SELECT id FROM orders WHERE date_part('year', created_at) BETWEEN 2023 AND 2024"),
+  v(
+    "date_trunc('month', col) = start of a month (untyped)",
+    "SELECT id FROM orders WHERE date_trunc('month', created_at) = '2024-03-01'",
+    { mustRewrite: true },
+  ),
+  v(
+    "date_trunc('month', col) = inside a month (no row)",
+    "SELECT id FROM orders WHERE date_trunc('month', created_at) = '2024-03-15'",
+  ),
+  v(
+    "date_trunc('day', col) = typed value",
+    "SELECT id FROM orders WHERE date_trunc('day', created_at) = timestamptz '2024-03-15 00:00:00+00'",
+  ),
+  v(
+    'date_trunc = date_trunc of a value (exact range)',
+    "SELECT id FROM orders WHERE date_trunc('month', created_at) = date_trunc('month', timestamptz '2024-03-10 00:00:00+00')",
+    { mustRewrite: true },
+  ),
+  v(
+    'date_trunc < date_trunc(now())',
+    "SELECT id FROM orders WHERE date_trunc('month', created_at) < date_trunc('month', now())",
+  ),
+  v("date_trunc('month', col) >= $1", "SELECT id FROM orders WHERE date_trunc('month', created_at) >= $1", {
+    params: ['2024-02-10T00:00:00Z'],
+  }),
+  v("date_trunc('week', col) <= literal", "SELECT id FROM orders WHERE date_trunc('week', created_at) <= '2024-03-06'"),
+  v('a date form in the select list', `SELECT id, date(created_at) <= ${day} AS early FROM orders`),
+  // Near misses: a value of another type, a part that is no range, a unit a time zone can split.
+  v(
+    'date(col) = a timestamp (declined)',
+    "SELECT id FROM orders WHERE date(created_at) = timestamp '2024-03-01 10:00'",
+  ),
+  v(
+    'date(col) >= now() - interval (declined)',
+    "SELECT id FROM orders WHERE date(created_at) >= now() - interval '9 days'",
+  ),
+  v('EXTRACT(MONTH …) (declined)', 'SELECT id FROM orders WHERE EXTRACT(MONTH FROM created_at) = 3'),
+  v(
+    "date_trunc('hour', …) (declined)",
+    "SELECT id FROM orders WHERE date_trunc('hour', created_at) = timestamptz '2024-03-01 10:00:00+00'",
+  ),
 ];
 
 export const ruleFamilies: RuleFamily[] = [

@@ -10,8 +10,9 @@ import { adviseRewrites } from '../../core/advice/rewrite/adviseRewrites';
 import { adviseIndexesWithRewrites } from '../../core/pipeline/statementAdvice';
 import type { Rewrite } from '../../core/advice/rewriteSuggestion';
 import { indexPair, pairFigures, pairTitle } from '../../core/report/indexPair';
-import { formatCost, formatMs, formatRatio } from '../../core/text/formatNumbers';
+import { formatCost } from '../../core/text/formatNumbers';
 import {
+  bestLines,
   describeAppliesTo,
   describeEstimate,
   describeMeasurement,
@@ -67,16 +68,7 @@ export function formatIndexAdvice(advice: IndexAdvice, c: Colours, rewrites: rea
   if (screening) out.push(`Screening: ${screening}`);
   // Built on a sample copy: what was copied, the ratio there, and how it carries to the full tables (an estimate).
   out.push(...sampleCopyLines(advice));
-  const b = advice.best;
-  if (b) {
-    const time =
-      b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined
-        ? `, measured ${b.beforeTimedOut ? '≥ ' : ''}${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${b.beforeTimedOut ? 'at least ' : ''}${formatRatio(b.timeBeforeMs, b.timeAfterMs)})${advice.sampleCopy ? ' on the sample copy' : ''}`
-        : '';
-    out.push(
-      `Best: ${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${time}`,
-    );
-  }
+  for (const line of bestLines(advice, rewrites)) out.push(`${line.label}: ${line.text}`);
   // An index that gains only with a rewrite is said as the pair, with one time of the statement as written.
   const pair = indexPair(advice.suggestions, rewrites);
   if (pair) {

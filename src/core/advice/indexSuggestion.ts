@@ -182,6 +182,11 @@ export interface BestCombination {
   /** See MeasuredFigures.beforeTimedOut. */
   beforeTimedOut?: boolean;
   timeAfterMs?: number;
+  /**
+   * The rewrite the estimates preferred, alone with no index, measured faster than these indexes on the statement
+   * as written (another run): the advice where the statement can change; the indexes are for where it cannot.
+   */
+  rewriteAlone?: { appliesTo: AppliesTo; timeMs: number };
 }
 
 /**

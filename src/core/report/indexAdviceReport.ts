@@ -90,6 +90,42 @@ export function describeAppliesTo(appliesTo: AppliesTo, rewrites: readonly Rewri
   return `the rewrite "${name}" (apply it together with the index)`;
 }
 
+/**
+ * The "Best" lines of the advice, labelled: the kept indexes with the form they apply to, their estimated and
+ * measured figures; when the rewrite alone was measured faster than them, that rewrite first, and the indexes
+ * labelled as what to do where the statement cannot change. Shared by the terminal and the report.
+ */
+export function bestLines(
+  advice: IndexAdvice,
+  rewrites: readonly Rewrite[] = [],
+): { label: 'Best' | 'Where the statement cannot change'; text: string }[] {
+  const b = advice.best;
+  if (!b) return [];
+  const measured = b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined;
+  const before = measured ? `${b.beforeTimedOut ? '≥ ' : ''}${formatMs(b.timeBeforeMs ?? 0)}` : '';
+  const ratio = (after: number): string =>
+    `${b.beforeTimedOut ? 'at least ' : ''}${formatRatio(b.timeBeforeMs ?? 0, after)}`;
+  const onSample = advice.sampleCopy ? ' on the sample copy' : '';
+  const time = measured
+    ? `, measured ${before} → ${formatMs(b.timeAfterMs ?? 0)} (${ratio(b.timeAfterMs ?? 0)})${onSample}`
+    : '';
+  const indexes = `${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`;
+  const alone = b.rewriteAlone;
+  if (!alone) return [{ label: 'Best', text: indexes }];
+  const title =
+    rewriteOf(alone.appliesTo, rewrites)?.title ?? (alone.appliesTo.kind === 'rewrite' ? alone.appliesTo.rewrite : '');
+  const aloneTime = measured
+    ? `measured ${before} → ${formatMs(alone.timeMs)} (${ratio(alone.timeMs)})${onSample}`
+    : `measured ${formatMs(alone.timeMs)}`;
+  return [
+    {
+      label: 'Best',
+      text: `the rewrite "${title}" alone, with no index: ${aloneTime}; faster than the statement as written with the indexes below`,
+    },
+    { label: 'Where the statement cannot change', text: indexes },
+  ];
+}
+
 function fence(sql: string): string {
   return ['```sql', sql, '```'].join('\n');
 }
@@ -152,16 +188,8 @@ export function renderIndexAdviceMarkdown(
     `- **Measurement:** ${markdownInline(advice.measurement.done ? `candidates were built for real in rolled-back transactions and timed${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}` : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`)}`,
     ...(describeScreening(advice) ? [`- **Screening:** ${markdownInline(describeScreening(advice) ?? '')}`] : []),
   );
-  const b = advice.best;
-  if (b) {
-    const time =
-      b.timeBeforeMs !== undefined && b.timeAfterMs !== undefined
-        ? `; measured ${b.beforeTimedOut ? '≥ ' : ''}${formatMs(b.timeBeforeMs)} → ${formatMs(b.timeAfterMs)} (${b.beforeTimedOut ? 'at least ' : ''}${formatRatio(b.timeBeforeMs, b.timeAfterMs)})${advice.sampleCopy ? ' on the sample copy' : ''}`
-        : '';
-    out.push(
-      `- **Best combination:** ${b.indexNames.map(markdownCode).join(' + ')} with ${markdownInline(`${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`)}`,
-    );
-  }
+  for (const line of bestLines(advice, rewrites))
+    out.push(`- **${line.label === 'Best' ? 'Best combination' : line.label}:** ${markdownInline(line.text)}`);
   // Built on a sample copy: what was copied, the ratio there, and how it carries to the full tables (an estimate).
   for (const line of advice.sampleCopy ? [advice.sampleCopy.summary, ...advice.sampleCopy.limitations] : [])
     out.push(`- **Sample copy:** ${markdownInline(line)}`);

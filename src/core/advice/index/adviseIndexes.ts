@@ -131,6 +131,8 @@ function formatMegabytes(bytes: number): string {
     : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
+type RewriteAlone = NonNullable<BestCombination['rewriteAlone']>;
+
 interface Variant {
   label: string;
   appliesTo: AppliesTo;
@@ -248,6 +250,8 @@ class Advisor {
   private stopped = false;
   /** Index names given out so far (with the catalog's), so derived forms get names of their own. */
   private readonly taken = new Set<string>();
+  /** The rewrite measured faster alone than the indexes on the statement as written (noteRewriteAlone). */
+  private rewriteAlone?: RewriteAlone;
   /** Where the build/measure phase builds and times: the tables themselves unless a sample copy is asked for. */
   private on: MeasureTarget;
 
@@ -359,11 +363,13 @@ class Advisor {
       // The estimates preferred a rewrite, but no index pays on it: judge the statement as written too (an index
       // may pay there; fasterRewriteWith then times the rewrites beside it). What was said of the rewrite says so.
       const label = choice.bestVariant.label;
+      const rewriteForm = choice.bestVariant.appliesTo;
       for (const n of this.notes.slice(notesBefore)) n.message = `On the rewrite "${label}": ${n.message}`;
       const rewriteAlone = outcome.beforeMeasured;
       choice = await this.choose(screening, setup.variants, whatIf, 0);
       outcome = await this.buildAndMeasure(setup, screening, choice, whatIf, candidates);
-      if (rewriteAlone && !rewriteAlone.timedOut) this.noteRewriteAlone(label, rewriteAlone.ms, outcome);
+      if (rewriteAlone && !rewriteAlone.timedOut)
+        this.noteRewriteAlone(label, { appliesTo: rewriteForm, timeMs: rewriteAlone.ms }, outcome);
     } else if (outcome.measured && !outcome.stoppedEarly && choice.bestIndex === 0 && outcome.chosen.length > 0) {
       const switched = await this.onFasterRewrite(setup, screening, whatIf, candidates, outcome.chosen, notesBefore);
       if (switched) ({ choice, outcome } = switched);
@@ -738,13 +744,15 @@ class Advisor {
    * 79 ms). The advice is then the rewrite: said in a note, with both times (from two runs, so only a gain beyond
    * `minimumMeasuredGain` counts).
    */
-  private noteRewriteAlone(label: string, rewriteMs: number, outcome: Outcome): void {
+  private noteRewriteAlone(label: string, rewrite: RewriteAlone, outcome: Outcome): void {
     if (!outcome.measured || outcome.chosen.length === 0) return;
+    const rewriteMs = rewrite.timeMs;
     const withIndexesMs =
       outcome.combined?.ms ??
       Math.min(...outcome.chosen.map((c) => outcome.measurements.get(candidateKey(c))?.timeAfterMs ?? Infinity));
     if (!Number.isFinite(withIndexesMs) || rewriteMs > withIndexesMs * (1 - minimumMeasuredGain)) return;
     const names = outcome.chosen.map((c) => c.name).join(' + ');
+    this.rewriteAlone = rewrite;
     this.notes.push({
       kind: 'form-timed',
       message: `The rewrite "${label}" alone, with no index, took ${formatMs(rewriteMs)}: faster than the statement as written with ${names} (${formatMs(withIndexesMs)}, another run). Apply the rewrite; ${names} is for where the statement cannot change.`,
@@ -1323,6 +1331,8 @@ class Advisor {
         bestCombo.timeBeforeMs = bestIndex === 0 ? beforeMeasured.ms : asWrittenBeforeMs;
         if (bestIndex === 0 ? beforeMeasured.timedOut : asWrittenTimedOut) bestCombo.beforeTimedOut = true;
       }
+      // Set only when the indexes were judged on the statement as written after the rewrite alone was timed.
+      if (this.rewriteAlone && bestIndex === 0) bestCombo.rewriteAlone = this.rewriteAlone;
       advice.best = bestCombo;
     }
   }

@@ -7,6 +7,7 @@ import { loadParser } from '../../sql/parser';
 import { rewriteRef, type Rewrite, type RewriteId } from '../rewriteSuggestion';
 import { nodeAs, parseSelect, qualifiedName, walkNodes } from '../../sql/ast';
 import type { NoMatch, RewriteDraft, RewriteInput, RewriteRule } from './rewriteDraft';
+import { resolveOrdinals } from '../../sql/ordinals';
 import { readTableShapes, type TableShapes } from '../../db/tableShapes';
 import { verifyRewrite, type VerifyOptions } from './verifyRewrite';
 import { aggregateBeforeJoin } from './aggregateBeforeJoin';
@@ -33,7 +34,9 @@ export interface DeclinedRule extends NoMatch {
 }
 
 /** Every rule over the statement: match, then build for those that match; why the others did not. */
-export function applyRules(input: RewriteInput): { drafts: RewriteDraft[]; declined: DeclinedRule[] } {
+export function applyRules(written: RewriteInput): { drafts: RewriteDraft[]; declined: DeclinedRule[] } {
+  // The rules read column references: `GROUP BY 1` and `ORDER BY 3` are resolved to what they name first.
+  const input = { ...written, parsed: { ...written.parsed, stmt: resolveOrdinals(written.parsed.stmt) } };
   const drafts: RewriteDraft[] = [];
   const declined: DeclinedRule[] = [];
   for (const rule of rewriteRules) {

@@ -1,17 +1,56 @@
 /**
- * Non-sargable predicates rewritten so an index on the bare column can serve them:
- * `date(col) = v` / `col::date = v` → `col >= v::date AND col < v::date + 1` (the date is cast in the
- * session's TimeZone both ways, so the rows are the same), and `col + k = v` → `col = v - k` (`col - k`
- * likewise) for integer constants. `lower(email) = …` is left alone: the index advisor proposes an
- * expression index for it, which keeps the query as written.
+ * Non-sargable predicates rewritten so an index on the bare column can serve them: the date family
+ * (`date(c)`, `c::date`, `EXTRACT(YEAR FROM c)`, `date_trunc(unit, c)` compared or BETWEEN, see dateRanges.ts)
+ * becomes a range on `c`, and `col + k = v` → `col = v - k` (`col - k` likewise) for integer constants.
+ * `lower(email) = …` is left alone: the index advisor proposes an expression index for it, which keeps the
+ * query as written.
  */
 import type { Node, SelectStmt } from '@pgsql/types';
-import { columnPath, exprToSql, funcName, intValue, nodeAs, parseExpr, replaceNodes, selectToSql } from '../../sql/ast';
+import { columnPath, exprToSql, intValue, nodeAs, parseExpr, replaceNodes, selectToSql } from '../../sql/ast';
+import type { TableShapes } from '../../db/tableShapes';
 import { matched, noMatch, type RewriteRule } from './rewriteDraft';
+import {
+  dateFormDeclined,
+  dateRangeFor,
+  isRowFree,
+  mirrored,
+  rangeNode,
+  type ColumnTypeOf,
+  type Comparison,
+} from './dateRanges';
+
+const comparisons = new Set<string>(['=', '<', '<=', '>', '>=']);
 
 function opOf(node: Node | undefined): string | undefined {
   const e = nodeAs(node, 'A_Expr');
   return e?.kind === 'AEXPR_OP' && e.name?.length === 1 ? nodeAs(e.name[0], 'String')?.sval : undefined;
+}
+
+/**
+ * A column's type by its name among the statement's tables: known only when every table that has a column of
+ * that name gives it the same type.
+ */
+function typeByName(shapes: TableShapes | undefined): ColumnTypeOf {
+  return (path) => {
+    const name = path[path.length - 1];
+    const types = new Set<string>();
+    for (const shape of shapes?.values() ?? []) for (const c of shape.columns) if (c.name === name) types.add(c.type);
+    return types.size === 1 ? [...types][0] : undefined;
+  };
+}
+
+/** `col ± k = v` → `col = v ∓ k`, for an integer constant k. */
+function arithmetic(node: Node, side: Node | undefined, value: string): { node: Node; change: string } | undefined {
+  const arith = nodeAs(side, 'A_Expr');
+  const aop = opOf(side);
+  if (!arith || (aop !== '+' && aop !== '-') || !columnPath(arith.lexpr) || intValue(arith.rexpr) === undefined)
+    return undefined;
+  const col = exprToSql(arith.lexpr as Node);
+  const k = exprToSql(arith.rexpr as Node);
+  return {
+    node: parseExpr(`${col} = ${value} ${aop === '+' ? '-' : '+'} ${k}`),
+    change: `${exprToSql(node)} → ${col} alone on one side`,
+  };
 }
 
 function isValue(node: Node | undefined): boolean {
@@ -22,19 +61,6 @@ function isValue(node: Node | undefined): boolean {
   );
 }
 
-/** `date(col)` or `col::date` → col's text. */
-function dateOf(node: Node | undefined): string | undefined {
-  const cast = nodeAs(node, 'TypeCast');
-  if (cast) {
-    const type = cast.typeName?.names?.map((n) => nodeAs(n, 'String')?.sval).pop();
-    return type === 'date' && columnPath(cast.arg) ? exprToSql(cast.arg as Node) : undefined;
-  }
-  const call = nodeAs(node, 'FuncCall');
-  if (call && funcName(node) === 'date' && call.args?.length === 1 && columnPath(call.args[0]))
-    return exprToSql(call.args[0]);
-  return undefined;
-}
-
 /** The statement with every such predicate rewritten, and each change in words. */
 interface SargableMatch {
   out: SelectStmt;
@@ -43,35 +69,50 @@ interface SargableMatch {
 
 export const sargablePredicate: RewriteRule<SargableMatch> = {
   id: 'sargable-predicate',
-  match({ parsed }) {
+  match({ parsed, shapes }) {
     const changes: string[] = [];
+    const nearMisses: string[] = [];
+    const typeOf = typeByName(shapes);
     const out = replaceNodes(parsed.stmt, (node) => {
-      const op = opOf(node);
       const e = nodeAs(node, 'A_Expr');
-      if (!e || op !== '=') return undefined;
-      for (const [side, other] of [
-        [e.lexpr, e.rexpr],
-        [e.rexpr, e.lexpr],
-      ] as Array<[Node | undefined, Node | undefined]>) {
-        if (!isValue(other)) continue;
-        const value = exprToSql(other as Node);
-        const column = dateOf(side);
-        if (column) {
-          changes.push(`${exprToSql(node)} → a range on ${column}`);
-          return parseExpr(`(${column} >= (${value})::date AND ${column} < (${value})::date + 1)`);
+      if (!e) return undefined;
+      if (e.kind === 'AEXPR_BETWEEN') {
+        const [low, high] = nodeAs(e.rexpr, 'List')?.items ?? [];
+        if (!isRowFree(low) || !isRowFree(high)) return undefined;
+        const range = dateRangeFor(node, e.lexpr, { op: 'between', low, high }, typeOf);
+        if (range) changes.push(range.change);
+        return range ? rangeNode(range) : undefined;
+      }
+      const op = opOf(node);
+      if (!op || !comparisons.has(op)) return undefined;
+      for (const [side, other, asWritten] of [
+        [e.lexpr, e.rexpr, true],
+        [e.rexpr, e.lexpr, false],
+      ] as Array<[Node | undefined, Node | undefined, boolean]>) {
+        if (!isRowFree(other)) continue;
+        const cmp = asWritten ? (op as Comparison) : mirrored[op as Comparison];
+        const range = dateRangeFor(node, side, { op: cmp, value: other as Node }, typeOf);
+        if (range) {
+          changes.push(range.change);
+          return rangeNode(range);
         }
-        const arith = nodeAs(side, 'A_Expr');
-        const aop = opOf(side);
-        if (arith && (aop === '+' || aop === '-') && columnPath(arith.lexpr) && intValue(arith.rexpr) !== undefined) {
-          const col = exprToSql(arith.lexpr as Node);
-          const k = exprToSql(arith.rexpr as Node);
-          changes.push(`${exprToSql(node)} → ${col} alone on one side`);
-          return parseExpr(`${col} = ${value} ${aop === '+' ? '-' : '+'} ${k}`);
+        const why = dateFormDeclined(side);
+        if (why) nearMisses.push(`${exprToSql(node)}: ${why}`);
+        if (op !== '=' || !isValue(other)) continue;
+        const moved = arithmetic(node, side, exprToSql(other as Node));
+        if (moved) {
+          changes.push(moved.change);
+          return moved.node;
         }
       }
       return undefined;
     });
-    if (changes.length === 0) return noMatch(0, 'no date(column) = value nor column ± constant = value');
+    if (changes.length === 0 && nearMisses.length > 0) return noMatch(1, nearMisses.join('; '));
+    if (changes.length === 0)
+      return noMatch(
+        0,
+        'no date(column), EXTRACT(YEAR FROM column) or date_trunc(unit, column) compared with a value, nor column ± constant = value',
+      );
     return matched({ out, changes });
   },
   build({ out, changes }) {

@@ -9,8 +9,16 @@ function suggestion(p: ColumnPredicate): string {
   const e = p.expression;
   const col = e?.columns[0];
   const name = col ? columnText(col) : 'the column';
-  if (e?.functionName === 'date' || e?.functionName === 'date_trunc') {
-    return `Compare the bare column with a range instead: \`${name} >= <day> AND ${name} < <day> + interval '1 day'\`, which an index on ${col?.column ?? 'it'} can serve.`;
+  const served = `which an index on ${col?.column ?? 'it'} can serve`;
+  if (e?.functionName === 'date') {
+    return `Compare the bare column with a range instead: \`${name} >= <day> AND ${name} < <day> + 1\`, ${served}.`;
+  }
+  if (e?.functionName === 'date_trunc') {
+    const unit = /date_trunc\s*\(\s*'(\w+)'/i.exec(e.text)?.[1]?.toLowerCase() ?? 'day';
+    return `Compare the bare column with the period instead: \`${name} >= <start> AND ${name} < <start> + interval '1 ${unit}'\`, ${served}.`;
+  }
+  if ((e?.functionName === 'extract' || e?.functionName === 'date_part') && /\byear\b/i.test(e.text)) {
+    return `Compare the bare column with the year's dates instead: \`${name} >= date '<year>-01-01' AND ${name} < date '<year + 1>-01-01'\`, ${served}.`;
   }
   if (!e?.functionName) {
     return `Move the arithmetic to the other side (\`${name} = <value> - 1\` instead of \`${name} + 1 = <value>\`) so the column stands alone.`;

@@ -11,6 +11,7 @@ import { figureRows } from '../../../../src/core/report/rewriteReport';
 import { hasKeyIndex } from '../../../../src/core/db/keyIndex';
 import { adviseStatement } from '../../../../src/core/pipeline/statementAdvice';
 import { describeContributions } from '../../../../src/core/report/rewriteReport';
+import { bestLines, renderIndexAdviceMarkdown } from '../../../../src/core/report/indexAdviceReport';
 import { jointSummary } from '../../../../src/extension/advice/adviceSummary';
 import { indexFigure } from '../../../../src/extension/advice/indexFix';
 import { useRewriteDatabase } from './rewriteDatabase';
@@ -113,6 +114,24 @@ describe('a correlated rewrite whose original never finishes: the proof makes th
     assert.ok(
       onWritten.warnings.some((w) => w.startsWith('Slower than the rewrite')),
       onWritten.warnings.join('\n'),
+    );
+    // …and the "Best" line names the rewrite alone first; the index is for where the statement cannot change.
+    const best = advised.indexes.best;
+    assert.equal(best?.appliesTo.kind, 'as-written');
+    assert.deepEqual(best.rewriteAlone?.appliesTo, r.ref && { kind: 'rewrite', rewrite: r.ref });
+    const lines = bestLines(advised.indexes, advised.rewrites);
+    assert.deepEqual(
+      lines.map((l) => l.label),
+      ['Best', 'Where the statement cannot change'],
+    );
+    assert.match(
+      lines[0].text,
+      /^the rewrite "[^"]+" alone, with no index: measured ≥ 4.00 s → [\d.]+ ms \(at least [\d.]+× lower\); faster than/,
+    );
+    assert.match(lines[1].text, /with the statement as written: est\. cost .* measured ≥ 4.00 s → /);
+    assert.match(
+      renderIndexAdviceMarkdown(advised.indexes, { rewrites: advised.rewrites }),
+      /\*\*Best combination:\*\* the rewrite "/,
     );
     assert.equal(await hasKeyIndex(db().session, 'orders', 'user_id'), false);
   });

@@ -179,3 +179,26 @@ describe('SQL rules', () => {
     });
   }
 });
+
+describe('function-on-column: the range each date form becomes', () => {
+  before(() => loadParser());
+  const suggestionOf = (sql: string): string =>
+    runSqlRules(analyseStatement(sql)).find((i) => i.ruleId === 'function-on-column')?.suggestion ?? '';
+
+  it("date_trunc's own unit, the year's dates for EXTRACT(YEAR …), the day for date()", () => {
+    assert.match(
+      suggestionOf("SELECT id FROM orders WHERE date_trunc('month', created_at) = '2024-03-01'"),
+      /created_at < <start> \+ interval '1 month'/,
+    );
+    assert.match(
+      suggestionOf('SELECT id FROM orders WHERE EXTRACT(YEAR FROM created_at) = 2024'),
+      /created_at >= date '<year>-01-01' AND created_at < date '<year \+ 1>-01-01'/,
+    );
+    assert.match(
+      suggestionOf("SELECT id FROM orders WHERE date(created_at) = '2024-03-01'"),
+      /created_at < <day> \+ 1`/,
+    );
+    // Another part of a date is no range: the expression index.
+    assert.match(suggestionOf('SELECT id FROM orders WHERE EXTRACT(MONTH FROM created_at) = 3'), /CREATE INDEX/);
+  });
+});

@@ -31,7 +31,13 @@ export interface FamilyDataSet {
 }
 
 const schemaSql = `
-CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, name text, status text NOT NULL);
+-- Lookups of the users: a plan (nullable, for LEFT JOINs) and a region (a NOT NULL foreign key, for inner ones).
+CREATE TABLE plans (id int PRIMARY KEY, name text NOT NULL);
+INSERT INTO plans VALUES (1, 'free'), (2, 'pro'), (3, 'team'), (4, 'unused');
+CREATE TABLE regions (id int PRIMARY KEY, name text);
+INSERT INTO regions VALUES (1, 'north'), (2, NULL);
+CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, name text, status text NOT NULL,
+  plan_id int REFERENCES plans, region_id int NOT NULL DEFAULT 1 REFERENCES regions);
 CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users, total numeric, created_at timestamptz NOT NULL);
 CREATE SCHEMA "Shop";
 CREATE TABLE "Shop"."Customer" ("Id" int PRIMARY KEY, "Status" text NOT NULL, "Name" text);
@@ -41,6 +47,7 @@ CREATE TABLE "Shop"."Order Line" ("Id" int PRIMARY KEY, "CustomerId" int, "Amoun
 
 /** The quoted tables hold the same rows, with orphan keys added. */
 const copySql = `
+UPDATE users SET plan_id = CASE WHEN id % 4 = 0 THEN NULL ELSE id % 3 + 1 END, region_id = id % 2 + 1;
 INSERT INTO "Shop"."Customer" SELECT id, status, name FROM users;
 INSERT INTO "Shop"."Order Line" SELECT id, CASE WHEN id % 13 = 0 THEN 900 + id ELSE user_id END, total, created_at FROM orders;
 ANALYZE;
@@ -395,6 +402,52 @@ WHERE u.status IN ('active', 'trial') GROUP BY u.id, u.email ORDER BY total_spen
 GROUP BY u.id ORDER BY mean DESC NULLS LAST, u.id FETCH FIRST 5 ROWS ONLY`,
       ordered: true,
     },
+    // Lookups joined to the user by their unique key: columns, not rows.
+    {
+      name: 'a LEFT JOIN lookup before the LEFT JOIN of orders: users u LEFT JOIN plans p … LEFT JOIN orders o',
+      sql: `SELECT u.id, u.email, p.name AS plan, COUNT(o.id) AS order_count, SUM(o.total) AS total_spent
+FROM users u LEFT JOIN plans p ON p.id = u.plan_id LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= ${since}
+WHERE u.status = 'active' GROUP BY u.id, u.email, p.name ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'an inner lookup on a NOT NULL foreign key after the join of orders',
+      sql: `SELECT u.id, r.name AS region, SUM(o.total) AS total_spent
+FROM users u JOIN orders o ON o.user_id = u.id JOIN regions r ON r.id = u.region_id
+WHERE o.created_at >= ${since} GROUP BY u.id, r.name ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 5 OFFSET 1`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'two lookups, the orders first: orders o JOIN users u … LEFT JOIN plans p … JOIN regions r',
+      sql: `SELECT u.id, p.name AS plan, r.name AS region, COUNT(*) AS n
+FROM orders o JOIN users u ON u.id = o.user_id LEFT JOIN plans p ON u.plan_id = p.id JOIN regions r ON r.id = u.region_id
+GROUP BY u.id, p.name, r.name ORDER BY n DESC, u.id LIMIT 4`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: "a condition on the lookup (p.name <> 'free') and ORDER BY its column",
+      sql: `SELECT u.id, p.name AS plan, SUM(o.total) AS total_spent
+FROM users u LEFT JOIN plans p ON p.id = u.plan_id LEFT JOIN orders o ON o.user_id = u.id
+WHERE p.name <> 'free' GROUP BY u.id, p.name ORDER BY p.name, total_spent DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+    },
+    {
+      name: 'an inner lookup on a nullable key (declined: users without a plan drop out)',
+      sql: `SELECT u.id, p.name AS plan, SUM(o.total) AS total_spent
+FROM users u JOIN plans p ON p.id = u.plan_id JOIN orders o ON o.user_id = u.id
+GROUP BY u.id, p.name ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+    },
+    {
+      name: 'an aggregate of the lookup (declined: both sides aggregated)',
+      sql: `SELECT u.id, SUM(o.total) AS total_spent, MAX(p.name) AS plan
+FROM users u LEFT JOIN plans p ON p.id = u.plan_id JOIN orders o ON o.user_id = u.id
+GROUP BY u.id ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+    },
     {
       name: 'a third table joined to the user (declined: not a join of two tables)',
       sql: `SELECT u.id, u.email, SUM(o.total) AS s FROM users u JOIN orders o ON o.user_id = u.id JOIN users m ON m.id = u.id
@@ -427,7 +480,16 @@ function rowsText(rows: Array<Record<string, unknown>>, ordered: boolean): strin
 async function declineReason(session: PgSession, sql: string): Promise<string> {
   const parsed = parseSelect(sql);
   if (!parsed) return 'not a SELECT';
-  const tables = ['users', 'orders', 'public.users', 'public.orders', 'Shop.Customer', 'Shop.Order Line'];
+  const tables = [
+    'users',
+    'orders',
+    'plans',
+    'regions',
+    'public.users',
+    'public.orders',
+    'Shop.Customer',
+    'Shop.Order Line',
+  ];
   const shapes = await readTableShapes(session, tables);
   const m = aggregateBeforeJoin.match({ parsed, shapes });
   return m.matched ? 'matched, but no rewrite came back' : m.reason;

@@ -23,7 +23,8 @@
  * - LIMIT and OFFSET as constants or parameters; parameters anywhere else;
  * - the statement as written, or wrapped: `SELECT … FROM (<grouped join>) t ORDER BY … LIMIT …` and
  *   `WITH t AS (<grouped join>) SELECT … FROM t ORDER BY … LIMIT …` (the ORDER BY and LIMIT taken inside);
- * - schema-qualified and quoted table and column names.
+ * - schema-qualified and quoted table and column names;
+ * - lookups joined to the dimension by their unique key (dimensionLookups.ts), joined again with it.
  *
  * A true LEFT JOIN with ORDER BY … LIMIT keeps dimension rows without fact rows, which a LIMIT pushed into the
  * fact subquery would lose. There the rewrite is a top-N of the aggregate (the first LIMIT + OFFSET groups,
@@ -34,7 +35,7 @@
  * calls); otherwise the outer join is kept and the LIMIT stays after it.
  *
  * Declined, with the reason (`pg-tuner rewrite` names it when no rule applies): FULL joins, more than two
- * tables, aggregates over both sides or the preserved side, a GROUP BY without the dimension key or with
+ * tables other than lookups, aggregates over both sides or the preserved side, a GROUP BY without the dimension key or with
  * other fact columns, a dimension key not unique in the catalog, non-equality join conditions across the sides,
  * subqueries in the select list, WHERE, HAVING or ORDER BY, DISTINCT, window functions, and aggregates that do
  * not ignore NULLs (array_agg, json_agg) over an outer join.
@@ -81,6 +82,7 @@ import {
   type RewriteRule,
 } from './rewriteDraft';
 import { isNotNull, isUniqueKey, shapeOf, type TableShape } from '../../db/tableShapes';
+import { peelLookups, type DimensionLookup } from './dimensionLookups';
 
 interface AggregateSlot {
   node: Node;
@@ -126,6 +128,16 @@ interface AggregateMatch {
   nullifyingConditions: string[];
   slots: AggregateSlot[];
   sAlias: string;
+  /** Tables joined to the dimension by their unique key (dimensionLookups.ts): joined again with it. */
+  lookups: DimensionLookup[];
+}
+
+/** The dimension as the rewrite joins it: with its lookups, as the original joined them. */
+function dimensionFrom(m: AggregateMatch): Node {
+  let from = clone(m.dim.node);
+  for (const l of m.lookups)
+    from = wrap('JoinExpr', { jointype: l.jointype, larg: from, rarg: clone(l.item.node), quals: clone(l.quals) });
+  return from;
 }
 
 export const aggregateBeforeJoin: RewriteRule<AggregateMatch> = {
@@ -305,7 +317,11 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return noMatch(1, 'FETCH … WITH TIES');
   const joined = asJoin(stmt);
   if (!joined) return noMatch(1, 'the GROUP BY is not over one join of two tables');
-  const { join } = joined;
+  // Lookups joined to the dimension by their unique key add columns, not rows: read as the dimension's.
+  const peeled = peelLookups(joined.join, shapes);
+  if (peeled && 'matched' in peeled) return peeled;
+  const join = peeled?.join ?? joined.join;
+  const lookups = peeled?.lookups ?? [];
   if (join.isNatural || join.usingClause || join.alias || !join.quals)
     return noMatch(1, 'the join has no ON condition (NATURAL, USING or an aliased join)');
   const left = rangeVarItem(join.larg);
@@ -341,6 +357,7 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   if (aggregateSides.size === 0) {
     // Only count(*): the counted side is the one the GROUP BY does not name.
     const groupSides = qualifiersOf(stmt.groupClause);
+    for (const l of lookups) groupSides?.delete(l.item.qualifier);
     if (groupSides?.size !== 1)
       return noMatch(2, 'count(*) only, and the GROUP BY does not tell which side is counted');
     aggregateSides.add(groupSides.has(left.qualifier) ? right.qualifier : left.qualifier);
@@ -355,6 +372,10 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   const outer = join.jointype !== 'JOIN_INNER';
   if ((join.jointype === 'JOIN_LEFT' && fact !== right) || (join.jointype === 'JOIN_RIGHT' && fact !== left))
     return noMatch(2, 'the aggregates read the preserved side of the outer join');
+  const misplaced = lookups.find((l) => l.partner !== dim.qualifier);
+  if (misplaced)
+    return noMatch(2, `${qualifiedName(misplaced.item)} is joined to ${misplaced.partner}, the aggregated side`);
+  const lookupQualifiers = new Set(lookups.map((l) => l.item.qualifier));
 
   // ON: dim.key = fact.fk pairs; conditions on one side (on the fact side they filter it before the join).
   const keyPairs: KeyPair[] = [];
@@ -386,6 +407,11 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   const nullifyingConditions: string[] = [];
   for (const c of joined.where) {
     const q = qualifiersOf(c);
+    // A condition on the dimension and its lookups is the dimension's.
+    if (q && q.size > 1 && [...q].every((x) => x === dim.qualifier || lookupQualifiers.has(x))) {
+      dimWhere.push(c);
+      continue;
+    }
     if (!q || q.size > 1)
       return noMatch(4, `the WHERE condition ${exprToSql(c)} reads both sides (or an unqualified column)`);
     if (q.has(fact.qualifier)) {
@@ -410,6 +436,8 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
     const path = columnPath(g);
     if (path?.length !== 2) return noMatch(5, 'a GROUP BY item is not a qualified column');
     if (path[0] === dim.qualifier) grouped.add(path[1]);
+    else if (lookupQualifiers.has(path[0]))
+      continue; // one row per dimension row: depends on its key
     else if (path[0] === fact.qualifier) {
       const pair = keyPairs.find((p) => p.factColumn === path[1]);
       if (!pair) return noMatch(5, `the GROUP BY holds ${path.join('.')}, a column of the aggregated side`);
@@ -456,7 +484,8 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
           6,
           `${path.join('.')} is NULL for the unmatched rows of the LEFT JOIN, so it cannot stand for ${dim.qualifier}.${keyPairs.find((p) => p.factColumn === path[1])?.dimColumn}`,
         );
-    } else if (path[0] !== dim.qualifier) return noMatch(6, `${path.join('.')} belongs to neither side`);
+    } else if (path[0] !== dim.qualifier && !lookupQualifiers.has(path[0]))
+      return noMatch(6, `${path.join('.')} belongs to neither side`);
   }
 
   // HAVING: aggregates only (kept with the groups when inner; applied after the join when outer).
@@ -467,7 +496,7 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
 
   // Name the subquery's columns.
   const taken = new Set<string>(keyPairs.map((p) => p.factColumn));
-  const sAlias = [dim.qualifier, fact.qualifier].includes('s') ? 'agg' : 's';
+  const sAlias = [dim.qualifier, fact.qualifier, ...lookupQualifiers].includes('s') ? 'agg' : 's';
   const slots: AggregateSlot[] = [];
   const targetAlias = new Map<string, string>();
   for (const t of stmt.targetList ?? []) {
@@ -505,6 +534,7 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
     nullifyingConditions,
     slots,
     sAlias,
+    lookups,
   });
 }
 
@@ -711,12 +741,12 @@ function joinedForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts, w
     ? wrap('JoinExpr', {
         jointype: 'JOIN_INNER',
         larg: subselect,
-        rarg: clone(dim.node),
+        rarg: dimensionFrom(m),
         quals: andOf(keyOn(sAlias)),
       })
     : wrap('JoinExpr', {
         jointype: 'JOIN_LEFT',
-        larg: clone(dim.node),
+        larg: dimensionFrom(m),
         rarg: subselect,
         quals: andOf([...keyOn(sAlias), ...dimOn.map(clone)]),
       });
@@ -811,6 +841,9 @@ function describe(
           : '')) +
     (counted.length > 0
       ? ` ${counted.map((s) => s.text).join(', ')} ${counted.length > 1 ? 'count NOT NULL columns' : 'counts a NOT NULL column'}, so the subquery counts rows with count(*): the same number, and an index need not hold the column.`
+      : '') +
+    (m.lookups.length > 0
+      ? ` ${m.lookups.map((l) => qualifiedName(l.item)).join(', ')} ${m.lookups.length > 1 ? 'are' : 'is'} joined to ${dimName} by a unique key (${m.lookups.some((l) => l.jointype === 'JOIN_INNER') ? 'inner joins on a NOT NULL foreign key: exactly one row each' : 'at most one row each'}): columns, not rows, so the rewrite joins ${m.lookups.length > 1 ? 'them' : 'it'} with ${dimName} as the original did.`
       : '');
 
   return {
@@ -948,6 +981,7 @@ function topNForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): To
   const sub = grouped(restrict ? [inline.hold(restrict)] : [], true);
   sub.sortClause = subquerySort;
   const taken = new Set([dim.qualifier, fact.qualifier, dim.relname, fact.relname, sAlias]);
+  for (const l of m.lookups) taken.add(l.item.qualifier).add(l.item.relname);
   const topName = uniqueName('top_rows', taken);
   const groupsSql = `${selectToSql(sub)}\nLIMIT ${rows}`;
   const top: SelectStmt = {
@@ -956,7 +990,7 @@ function topNForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): To
       wrap('JoinExpr', {
         jointype: 'JOIN_INNER',
         larg: rangeVar(sAlias),
-        rarg: clone(dim.node),
+        rarg: dimensionFrom(m),
         quals: andOf(keyOn(sAlias)),
       }),
     ],
@@ -1005,7 +1039,7 @@ function topNForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): To
     fromClause: [
       wrap('JoinExpr', {
         jointype: 'JOIN_LEFT',
-        larg: clone(dim.node),
+        larg: dimensionFrom(m),
         rarg: rangeVar(sAlias),
         quals: parseExpr('false'),
       }),

@@ -92,7 +92,12 @@ describe('adviseIndexes: correlated subqueries, screened by HypoPG first (issue 
   it('built where allowed: only the survivors are built, the correlation index measured faster', async () => {
     const advice = await adviseIndexes(session, ormDashboardSql, { allowMeasuredWhatIf: true, samples: 3 });
     const s = onOrders(advice);
-    assert.deepEqual(keys(s).slice(0, 2), ['user_id', 'created_at'], formatIndexAdvice(advice, plain));
+    // The correlation column leads; the range column follows when kept. Which of (user_id) and (user_id,
+    // created_at) … is kept depends on their measured times here (10 orders per user: within noise of each
+    // other), where the smaller wins by design (CI saw 5.13 ms against 5.82 ms once).
+    const found = keys(s);
+    assert.equal(found[0], 'user_id', formatIndexAdvice(advice, plain));
+    if (found.length > 1) assert.equal(found[1], 'created_at', formatIndexAdvice(advice, plain));
     const m = s.measurement;
     assert.ok(m && m.timeAfterMs < m.timeBeforeMs, JSON.stringify(m));
     const sc = advice.screening;
@@ -112,7 +117,12 @@ describe('adviseIndexes: correlated subqueries, screened by HypoPG first (issue 
       statementTimeoutMs: 1_000,
     });
     const s = onOrders(advice);
-    assert.deepEqual(keys(s).slice(0, 2), ['user_id', 'created_at'], formatIndexAdvice(advice, plain));
+    // The correlation column leads; the range column follows when kept. Which of (user_id) and (user_id,
+    // created_at) … is kept depends on their measured times here (10 orders per user: within noise of each
+    // other), where the smaller wins by design (CI saw 5.13 ms against 5.82 ms once).
+    const found = keys(s);
+    assert.equal(found[0], 'user_id', formatIndexAdvice(advice, plain));
+    if (found.length > 1) assert.equal(found[1], 'created_at', formatIndexAdvice(advice, plain));
     const m = s.measurement;
     assert.ok(m && m.timeBeforeMs === 1_000 && m.timeAfterMs < 1_000, JSON.stringify(m));
     assert.ok(

@@ -148,6 +148,21 @@ function and(parts: string[]): string {
   return parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`;
 }
 
+/**
+ * A period [start, next) compared whole: `= p` is inside it, `< p` before its start, `<= p` before the next
+ * one, `> p` from the next one on, `>= p` from its start on. The date, year and period-start forms all read so.
+ */
+function periodBounds(c: string, op: Comparison, start: string, next: string): string {
+  const bounds: Record<Comparison, string[]> = {
+    '=': [`${c} >= ${start}`, `${c} < ${next}`],
+    '<': [`${c} < ${start}`],
+    '<=': [`${c} < ${next}`],
+    '>': [`${c} >= ${next}`],
+    '>=': [`${c} >= ${start}`],
+  };
+  return and(bounds[op]);
+}
+
 function dateRange(c: string, compared: Compared): string | undefined {
   const lo = (v: Node): string => `(${exprToSql(v)})::date`;
   const next = (v: Node): string => `(${exprToSql(v)})::date + 1`;
@@ -156,15 +171,7 @@ function dateRange(c: string, compared: Compared): string | undefined {
     return and([`${c} >= ${lo(compared.low)}`, `${c} < ${next(compared.high)}`]);
   }
   const v = compared.value;
-  if (!isDateValue(v)) return undefined;
-  const bounds: Record<Comparison, string[]> = {
-    '=': [`${c} >= ${lo(v)}`, `${c} < ${next(v)}`],
-    '<': [`${c} < ${lo(v)}`],
-    '<=': [`${c} < ${next(v)}`],
-    '>': [`${c} >= ${next(v)}`],
-    '>=': [`${c} >= ${lo(v)}`],
-  };
-  return and(bounds[compared.op]);
+  return isDateValue(v) ? periodBounds(c, compared.op, lo(v), next(v)) : undefined;
 }
 
 /** 1 January of a year as a date literal; years outside 1–9998 are left alone. */
@@ -182,15 +189,7 @@ function yearRange(c: string, compared: Compared): string | undefined {
   const year = intValue(compared.value);
   const start = januaryFirst(year);
   const end = januaryFirst((year ?? NaN) + 1);
-  if (!start || !end) return undefined;
-  const bounds: Record<Comparison, string[]> = {
-    '=': [`${c} >= ${start}`, `${c} < ${end}`],
-    '<': [`${c} < ${start}`],
-    '<=': [`${c} < ${end}`],
-    '>': [`${c} >= ${end}`],
-    '>=': [`${c} >= ${start}`],
-  };
-  return and(bounds[compared.op]);
+  return start && end ? periodBounds(c, compared.op, start, end) : undefined;
 }
 
 /** The start of a period: `date_trunc` of the same unit (two arguments). */
@@ -224,16 +223,7 @@ function truncRange(
     value = `(${exprToSql(v)})::${type}`;
   }
   const next = `${value} + interval '${truncUnits[unit]}'`;
-  if (isPeriodStart(v, unit)) {
-    const exact: Record<Comparison, string[]> = {
-      '=': [`${c} >= ${value}`, `${c} < ${next}`],
-      '<': [`${c} < ${value}`],
-      '<=': [`${c} < ${next}`],
-      '>': [`${c} >= ${next}`],
-      '>=': [`${c} >= ${value}`],
-    };
-    return and(exact[compared.op]);
-  }
+  if (isPeriodStart(v, unit)) return periodBounds(c, compared.op, value, next);
   // date_trunc(c) <= c < date_trunc(c) + 1 unit: each comparison implies this range; the original stays.
   const implied: Record<Comparison, string[]> = {
     '=': [`${c} >= ${value}`, `${c} < ${next}`],

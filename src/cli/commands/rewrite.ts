@@ -15,6 +15,7 @@ import type { IndexAdvice } from '../../core/advice/indexSuggestion';
 import { formatMs, formatRatio, formatSamples } from '../../core/text/formatNumbers';
 import { atLeast, ratioBound } from '../../core/text/shortFigures';
 import {
+  combinationVerdict,
   describeContributions,
   describeEquivalence,
   figureRows,
@@ -76,6 +77,8 @@ export function combinationText(c: RewriteCombination): string[] {
     ]);
   out.push(indent(columns(rows), '  '));
   out.push(...describeContributions(c).map((l) => `  ${l}`));
+  const verdict = combinationVerdict(c);
+  if (verdict) out.push(`  ${verdict}`);
   out.push(`Rollback: ${c.rollbackSql.join(' ')}`);
   return out;
 }

@@ -11,7 +11,7 @@ import type { PreAggregateOptions } from '../advice/preAggregate/preAggregatePro
 import { offerSummaryTable } from '../advice/preAggregate/adviseSummaryTable';
 import { matchPreAggregate } from '../advice/preAggregate/preAggregateForm';
 import { preAggregateBlocked } from '../advice/preAggregate/parameterForm';
-import { noiseRule } from '../advice/rewrite/verifyRewrite';
+import { beyondNoise, noiseRule } from '../advice/rewrite/verifyRewrite';
 import { embeddedDataOf } from '../db/generateData/embeddedDataNote';
 import type { DatabaseSession } from '../db/session';
 import { loadParser } from '../sql/parser';
@@ -41,8 +41,7 @@ export const notOfTheFamily =
 
 /** The rule a pre-aggregated form is offered by: the same "faster beyond noise" as the rewrites. */
 export function fasterBeyondNoise(advice: Pick<PreAggregateAdvice, 'before' | 'after'>): boolean {
-  const { before, after } = advice;
-  return after.timeMs <= 0.9 * before.timeMs && Math.max(...after.samplesMs) < Math.min(...before.samplesMs);
+  return beyondNoise(advice.before, advice.after);
 }
 
 /** The offers: proven and measured faster beyond noise, fastest first. */

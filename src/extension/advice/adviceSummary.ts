@@ -9,6 +9,7 @@ import { runsPerArm } from '../../core/advice/rewriteSuggestion';
 import { indexFigure } from './indexFix';
 import { atLeast, figureRange, figureSpeedup, shortMs } from '../../core/text/shortFigures';
 import { indexPair, pairTitle, plainIndexes } from '../../core/report/indexPair';
+import { combinationVerdict } from '../../core/report/rewriteReport';
 import { isRewriteFix } from './rewriteFix';
 import type { StatementAdvice } from './statementAdvice';
 import { offeredPreAggregates } from '../../core/pipeline/preAggregateStep';
@@ -80,7 +81,8 @@ export function adviceSummary(advice: StatementAdvice): { found: boolean; text: 
       text: `No index or rewrite to offer on ${advice.connection}${why ? `: ${why}` : '.'}${tail}`,
     };
   }
-  const figures = together ? ` ${together[0].toUpperCase()}${together.slice(1)}.` : '';
+  const verdict = joint ? combinationVerdict(joint) : undefined;
+  const figures = together ? ` ${together[0].toUpperCase()}${together.slice(1)}.${verdict ? ` ${verdict}` : ''}` : '';
   return {
     found: true,
     text: `On ${advice.connection}: ${parts.join('; ')}.${figures} Quick fixes (Ctrl+.) on the statement.`,

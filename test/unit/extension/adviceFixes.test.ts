@@ -248,7 +248,7 @@ describe('advice in the editor: the pair, one baseline, structured text', () => 
     const text = adviceSummary(advice).text;
     assert.match(
       text,
-      /As written 185 ms → rewrite 53\.2 ms, index 150 ms, both 12\.0 ms \(measured together, median of 3\)/,
+      /As written 185 ms → rewrite 53\.2 ms, index 150 ms, both 12\.0 ms \(measured together, median of 3\)\. Apply both: each is measured faster with the other than alone\./,
     );
     for (const other of ['201', '58.7', '60.0']) assert.ok(!text.includes(other), `${other} in: ${text}`);
     const hover = insightMarkdown(adviceFindings(advice)[0].insight);

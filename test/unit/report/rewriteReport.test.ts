@@ -10,7 +10,7 @@ import { verifyRewrite } from '../../../src/core/advice/rewrite/verifyRewrite';
 import { measureCombination } from '../../../src/core/advice/rewrite/measureCombination';
 import { dashboardDataSql, dashboardQuery, dashboardSchemaSql } from '../../../src/core/demo/dashboardDemo';
 import type { Rewrite } from '../../../src/core/advice/rewriteSuggestion';
-import { renderRewriteMarkdown } from '../../../src/core/report/rewriteReport';
+import { combinationVerdict, renderRewriteMarkdown } from '../../../src/core/report/rewriteReport';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
 import { analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
 import { formatCost, formatCount, formatMs, formatSamples } from '../../../src/core/text/formatNumbers';
@@ -192,6 +192,8 @@ describe('rewrite report (measured on PostgreSQL)', function () {
     const both = c.arms[3].figures;
     assert.match(md, new RegExp(`- Both together: ${formatMs(c.arms[0].figures.timeMs)} → ${formatMs(both.timeMs)} `));
     assert.match(md, /- The index, once the rewrite is applied: /);
+    // The measured arms' verdict, in bold after them.
+    assert.ok(md.includes(`**${combinationVerdict(c) ?? 'no verdict'}**`), md);
   });
 
   it('goes into the full Markdown report after the other sections', async () => {

@@ -81,6 +81,14 @@ export interface VerifyResult {
 export const noiseRule =
   'the rewrite’s median is at most 0.9 × the original’s and its slowest run is faster than the original’s fastest';
 
+/** `after` faster than `before` by noiseRule (a run stopped by the statement_timeout is its bound, one sample). */
+export function beyondNoise(
+  before: Pick<RunFigures, 'timeMs' | 'samplesMs'>,
+  after: Pick<RunFigures, 'timeMs' | 'samplesMs'>,
+): boolean {
+  return after.timeMs <= 0.9 * before.timeMs && Math.max(...after.samplesMs) < Math.min(...before.samplesMs);
+}
+
 interface SortKeys {
   /** 1-based output column positions of the ORDER BY keys, when every key is an output column. */
   positions?: number[];
@@ -635,7 +643,7 @@ export async function measurePair(
   }
   const fb = figuresOf(b);
   const fa = beforeTimedOut ? boundFigures(options.statementTimeoutMs ?? defaultStatementTimeoutMs) : figuresOf(a);
-  const faster = fb.timeMs <= 0.9 * fa.timeMs && Math.max(...fb.samplesMs) < Math.min(...fa.samplesMs);
+  const faster = beyondNoise(fa, fb);
   return {
     where: session.label,
     before: fa,

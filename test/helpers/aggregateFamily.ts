@@ -39,6 +39,8 @@ INSERT INTO regions VALUES (1, 'north'), (2, NULL);
 CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, name text, status text NOT NULL,
   plan_id int REFERENCES plans, region_id int NOT NULL DEFAULT 1 REFERENCES regions);
 CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users, total numeric, created_at timestamptz NOT NULL);
+-- The details of an order (revenue per user reads them); some orders have none.
+CREATE TABLE order_items (id int PRIMARY KEY, order_id int NOT NULL REFERENCES orders, quantity int, price numeric);
 CREATE SCHEMA "Shop";
 CREATE TABLE "Shop"."Customer" ("Id" int PRIMARY KEY, "Status" text NOT NULL, "Name" text);
 -- No foreign key: "CustomerId" holds keys with no customer, and NULLs.
@@ -47,6 +49,8 @@ CREATE TABLE "Shop"."Order Line" ("Id" int PRIMARY KEY, "CustomerId" int, "Amoun
 
 /** The quoted tables hold the same rows, with orphan keys added. */
 const copySql = `
+INSERT INTO order_items SELECT o.id * 10 + k, o.id, k + 1, CASE WHEN (o.id + k) % 7 = 0 THEN NULL ELSE o.total + k END
+  FROM orders o, generate_series(0, o.id % 3) k WHERE o.total IS NOT NULL OR o.id % 2 = 0;
 UPDATE users SET plan_id = CASE WHEN id % 4 = 0 THEN NULL ELSE id % 3 + 1 END, region_id = id % 2 + 1;
 INSERT INTO "Shop"."Customer" SELECT id, status, name FROM users;
 INSERT INTO "Shop"."Order Line" SELECT id, CASE WHEN id % 13 = 0 THEN 900 + id ELSE user_id END, total, created_at FROM orders;
@@ -446,6 +450,45 @@ GROUP BY u.id, p.name ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 5`,
       sql: `SELECT u.id, SUM(o.total) AS total_spent, MAX(p.name) AS plan
 FROM users u LEFT JOIN plans p ON p.id = u.plan_id JOIN orders o ON o.user_id = u.id
 GROUP BY u.id ORDER BY total_spent DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+    },
+    // Details of the fact: revenue per user over the order lines.
+    {
+      name: 'revenue per user: users JOIN orders JOIN order_items, SUM(quantity * price)',
+      sql: `SELECT u.id, u.email, SUM(oi.quantity * oi.price) AS revenue
+FROM users u JOIN orders o ON o.user_id = u.id JOIN order_items oi ON oi.order_id = o.id
+WHERE o.created_at >= ${since} GROUP BY u.id, u.email ORDER BY revenue DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'LEFT JOIN orders LEFT JOIN order_items: users without orders or lines kept, COUNT(DISTINCT o.id) and lines',
+      sql: `SELECT u.id, COUNT(DISTINCT o.id) AS orders, COUNT(oi.id) AS lines, SUM(oi.price) AS amount
+FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.created_at >= ${since} LEFT JOIN order_items oi ON oi.order_id = o.id
+WHERE u.status = 'active' GROUP BY u.id ORDER BY lines DESC, u.id LIMIT 5`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'a detail and a lookup, a condition on the detail in ON, OFFSET',
+      sql: `SELECT u.id, p.name AS plan, SUM(oi.quantity) AS units
+FROM users u LEFT JOIN plans p ON p.id = u.plan_id JOIN orders o ON o.user_id = u.id JOIN order_items oi ON oi.order_id = o.id AND oi.quantity > 1
+GROUP BY u.id, p.name ORDER BY units DESC NULLS LAST, u.id LIMIT 4 OFFSET 1`,
+      ordered: true,
+      mustRewrite: true,
+    },
+    {
+      name: 'the lines first: order_items oi JOIN orders o JOIN users u (declined)',
+      sql: `SELECT u.id, SUM(oi.price) AS amount
+FROM order_items oi JOIN orders o ON o.id = oi.order_id JOIN users u ON u.id = o.user_id
+GROUP BY u.id ORDER BY amount DESC NULLS LAST, u.id LIMIT 5`,
+      ordered: true,
+    },
+    {
+      name: 'LEFT JOIN orders then an inner JOIN of its lines (declined: users without orders drop out)',
+      sql: `SELECT u.id, SUM(oi.price) AS amount
+FROM users u LEFT JOIN orders o ON o.user_id = u.id JOIN order_items oi ON oi.order_id = o.id
+GROUP BY u.id ORDER BY amount DESC NULLS LAST, u.id LIMIT 5`,
       ordered: true,
     },
     {

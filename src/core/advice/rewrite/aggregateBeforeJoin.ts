@@ -24,7 +24,8 @@
  * - the statement as written, or wrapped: `SELECT … FROM (<grouped join>) t ORDER BY … LIMIT …` and
  *   `WITH t AS (<grouped join>) SELECT … FROM t ORDER BY … LIMIT …` (the ORDER BY and LIMIT taken inside);
  * - schema-qualified and quoted table and column names;
- * - lookups joined to the dimension by their unique key (dimensionLookups.ts), joined again with it.
+ * - lookups joined to the dimension by their unique key (joinTree.ts), joined again with it, and
+ *   details joined to the fact (`order_items` of `orders`), aggregated with it inside the subquery.
  *
  * A true LEFT JOIN with ORDER BY … LIMIT keeps dimension rows without fact rows, which a LIMIT pushed into the
  * fact subquery would lose. There the rewrite is a top-N of the aggregate (the first LIMIT + OFFSET groups,
@@ -82,7 +83,7 @@ import {
   type RewriteRule,
 } from './rewriteDraft';
 import { isNotNull, isUniqueKey, shapeOf, type TableShape } from '../../db/tableShapes';
-import { peelLookups, type DimensionLookup } from './dimensionLookups';
+import { readJoinTree, type JoinedTable } from './joinTree';
 
 interface AggregateSlot {
   node: Node;
@@ -128,8 +129,34 @@ interface AggregateMatch {
   nullifyingConditions: string[];
   slots: AggregateSlot[];
   sAlias: string;
-  /** Tables joined to the dimension by their unique key (dimensionLookups.ts): joined again with it. */
-  lookups: DimensionLookup[];
+  /** Tables joined to the dimension by their unique key (joinTree.ts): joined again with it. */
+  lookups: JoinedTable[];
+  /** Tables joined to the fact (its details): aggregated with it, joined as the original did. */
+  details: JoinedTable[];
+}
+
+/** The fact as the rewrite aggregates it: with its details, as the original joined them. */
+function factFrom(m: AggregateMatch): Node {
+  let from = clone(m.fact.node);
+  for (const d of m.details)
+    from = wrap('JoinExpr', { jointype: d.jointype, larg: from, rarg: clone(d.item.node), quals: clone(d.quals) });
+  return from;
+}
+
+/** Qualifiers of the tables the aggregates read (none for count(*) alone). */
+function aggregatedTables(stmt: SelectStmt): Set<string> {
+  const out = new Set<string>();
+  replaceNodes([stmt.targetList, stmt.havingClause, stmt.sortClause], (node) => {
+    if (!isAggregateCall(node)) return undefined;
+    for (const path of columnsIn(node)) if (path.length === 2) out.add(path[0]);
+    return node;
+  });
+  return out;
+}
+
+/** The qualified columns the GROUP BY names. */
+function groupedColumns(stmt: SelectStmt): string[][] {
+  return columnsIn(stmt.groupClause).filter((path) => path.length === 2);
 }
 
 /** The dimension as the rewrite joins it: with its lookups, as the original joined them. */
@@ -317,11 +344,13 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return noMatch(1, 'FETCH … WITH TIES');
   const joined = asJoin(stmt);
   if (!joined) return noMatch(1, 'the GROUP BY is not over one join of two tables');
-  // Lookups joined to the dimension by their unique key add columns, not rows: read as the dimension's.
-  const peeled = peelLookups(joined.join, shapes);
-  if (peeled && 'matched' in peeled) return peeled;
-  const join = peeled?.join ?? joined.join;
-  const lookups = peeled?.lookups ?? [];
+  // Lookups of the dimension (columns, not rows) and details of the fact (its rows, as aggregated): read apart.
+  const tree = readJoinTree(joined.join, shapes, aggregatedTables(stmt), groupedColumns(stmt));
+  if (tree && 'matched' in tree) return tree;
+  const join = tree?.join ?? joined.join;
+  const lookups = tree?.lookups ?? [];
+  const details = tree?.details ?? [];
+  const detailQualifiers = new Set(details.map((d) => d.item.qualifier));
   if (join.isNatural || join.usingClause || join.alias || !join.quals)
     return noMatch(1, 'the join has no ON condition (NATURAL, USING or an aliased join)');
   const left = rangeVarItem(join.larg);
@@ -352,8 +381,9 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   for (const a of aggregates) {
     const q = qualifiersOf(a);
     if (!q) return noMatch(2, `${exprToSql(a)} reads an unqualified column: qualify it with its table`);
-    for (const s of q) aggregateSides.add(s);
+    for (const s of q) if (!detailQualifiers.has(s)) aggregateSides.add(s);
   }
+  if (aggregateSides.size === 0 && tree) aggregateSides.add(tree.fact);
   if (aggregateSides.size === 0) {
     // Only count(*): the counted side is the one the GROUP BY does not name.
     const groupSides = qualifiersOf(stmt.groupClause);
@@ -372,9 +402,6 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   const outer = join.jointype !== 'JOIN_INNER';
   if ((join.jointype === 'JOIN_LEFT' && fact !== right) || (join.jointype === 'JOIN_RIGHT' && fact !== left))
     return noMatch(2, 'the aggregates read the preserved side of the outer join');
-  const misplaced = lookups.find((l) => l.partner !== dim.qualifier);
-  if (misplaced)
-    return noMatch(2, `${qualifiedName(misplaced.item)} is joined to ${misplaced.partner}, the aggregated side`);
   const lookupQualifiers = new Set(lookups.map((l) => l.item.qualifier));
 
   // ON: dim.key = fact.fk pairs; conditions on one side (on the fact side they filter it before the join).
@@ -412,9 +439,12 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
       dimWhere.push(c);
       continue;
     }
-    if (!q || q.size > 1)
+    // A condition on the fact and its details is the fact's.
+    const factSide =
+      q !== undefined && q.size > 0 && [...q].every((x) => x === fact.qualifier || detailQualifiers.has(x));
+    if (!factSide && (!q || q.size > 1))
       return noMatch(4, `the WHERE condition ${exprToSql(c)} reads both sides (or an unqualified column)`);
-    if (q.has(fact.qualifier)) {
+    if (factSide) {
       if (outer) {
         if (!nullRejecting(c))
           return noMatch(
@@ -496,7 +526,7 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
 
   // Name the subquery's columns.
   const taken = new Set<string>(keyPairs.map((p) => p.factColumn));
-  const sAlias = [dim.qualifier, fact.qualifier, ...lookupQualifiers].includes('s') ? 'agg' : 's';
+  const sAlias = [dim.qualifier, fact.qualifier, ...lookupQualifiers, ...detailQualifiers].includes('s') ? 'agg' : 's';
   const slots: AggregateSlot[] = [];
   const targetAlias = new Map<string, string>();
   for (const t of stmt.targetList ?? []) {
@@ -535,6 +565,7 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
     slots,
     sAlias,
     lookups,
+    details,
   });
 }
 
@@ -666,7 +697,7 @@ function buildParts(m: AggregateMatch): BuildParts {
         ...keyPairs.map((p) => resTarget(columnRef(fact.qualifier, p.factColumn))),
         ...slots.map((s) => resTarget(clone(s.inner), s.name)),
       ],
-      fromClause: [clone(fact.node)],
+      fromClause: [factFrom(m)],
       whereClause: andOf(where),
       groupClause: keyPairs.map((p) => columnRef(fact.qualifier, p.factColumn)),
       havingClause: joinIsInner
@@ -842,6 +873,9 @@ function describe(
     (counted.length > 0
       ? ` ${counted.map((s) => s.text).join(', ')} ${counted.length > 1 ? 'count NOT NULL columns' : 'counts a NOT NULL column'}, so the subquery counts rows with count(*): the same number, and an index need not hold the column.`
       : '') +
+    (m.details.length > 0
+      ? ` ${m.details.map((d) => qualifiedName(d.item)).join(', ')} ${m.details.length > 1 ? 'are' : 'is'} joined to ${factName} inside the subquery as in the original, so the aggregates read the same rows.`
+      : '') +
     (m.lookups.length > 0
       ? ` ${m.lookups.map((l) => qualifiedName(l.item)).join(', ')} ${m.lookups.length > 1 ? 'are' : 'is'} joined to ${dimName} by a unique key (${m.lookups.some((l) => l.jointype === 'JOIN_INNER') ? 'inner joins on a NOT NULL foreign key: exactly one row each' : 'at most one row each'}): columns, not rows, so the rewrite joins ${m.lookups.length > 1 ? 'them' : 'it'} with ${dimName} as the original did.`
       : '');
@@ -981,7 +1015,7 @@ function topNForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): To
   const sub = grouped(restrict ? [inline.hold(restrict)] : [], true);
   sub.sortClause = subquerySort;
   const taken = new Set([dim.qualifier, fact.qualifier, dim.relname, fact.relname, sAlias]);
-  for (const l of m.lookups) taken.add(l.item.qualifier).add(l.item.relname);
+  for (const t of [...m.lookups, ...m.details]) taken.add(t.item.qualifier).add(t.item.relname);
   const topName = uniqueName('top_rows', taken);
   const groupsSql = `${selectToSql(sub)}\nLIMIT ${rows}`;
   const top: SelectStmt = {
@@ -1000,7 +1034,7 @@ function topNForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): To
   // The unmatched rows: their aggregates are the empty group's, from the same columns joined to nothing.
   const matchedRow: SelectStmt = {
     targetList: [resTarget(intConst(1))],
-    fromClause: [clone(fact.node)],
+    fromClause: [factFrom(m)],
     whereClause: andOf([
       opExpr('=', columnRef(fact.qualifier, pair.factColumn), columnRef(dim.qualifier, pair.dimColumn)),
       ...m.factWhere.map(clone),

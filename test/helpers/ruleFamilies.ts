@@ -469,6 +469,23 @@ const correlatedVariants: RuleVariant[] = [
     'CTE spelling',
     `WITH a AS (SELECT id FROM users WHERE status = 'active') SELECT u.id, ${sub('count(*)')} AS n FROM a u`,
   ),
+  // Outside the select list: a condition on the aggregate, a sort by it, both with the column itself.
+  v('in WHERE: sum(…) > 20', `SELECT u.id FROM users u WHERE ${sub('sum(o.total)')} > 20`, { mustRewrite: true }),
+  v(
+    'in WHERE with an outer condition: count(*) >= 2',
+    `SELECT u.id, u.email FROM users u WHERE u.status = 'active' AND ${sub('count(*)')} >= 2 ORDER BY u.id`,
+  ),
+  v(
+    'in ORDER BY … LIMIT: the top users by orders',
+    `SELECT u.id FROM users u ORDER BY ${sub('count(*)')} DESC, u.id LIMIT 5`,
+    {
+      mustRewrite: true,
+    },
+  ),
+  v(
+    'the same subquery in the select list and in WHERE',
+    `SELECT u.id, ${sub('sum(o.total)')} AS s FROM users u WHERE ${sub('sum(o.total)')} IS NOT NULL ORDER BY u.id`,
+  ),
 ];
 
 const cnt = (agg = 'count(*)', extra = ''): string => `(SELECT ${agg} FROM orders o WHERE o.user_id = u.id${extra})`;

@@ -45,6 +45,8 @@ import { quoteIdentifier } from '../../sql/quoteIdentifier';
 import { matched, noMatch, type KeyColumn, type RewriteRule } from './rewriteDraft';
 
 interface Decorrelated {
+  /** Where the subquery stands: a select-list item (`target` its index), a WHERE condition or an ORDER BY key. */
+  place: 'select' | 'where' | 'order';
   target: number;
   /** The subquery in the target's expression: the whole of it, or inside it (`coalesce((SELECT …), 0)`). */
   link: SubLink;
@@ -66,8 +68,27 @@ interface Decorrelated {
   name: string;
 }
 
-function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<string>): Decorrelated | undefined {
-  const rt = nodeAs(stmt.targetList?.[index], 'ResTarget');
+/** An expression holding one scalar subquery, where it stands, and its output name (select-list items only). */
+interface Holder {
+  place: Decorrelated['place'];
+  target: number;
+  val: Node | undefined;
+  name?: string;
+}
+
+/** The expressions a scalar subquery may stand in: select-list items, WHERE conditions, ORDER BY keys. */
+function holders(stmt: SelectStmt): Holder[] {
+  const out: Holder[] = (stmt.targetList ?? []).map((t, i) => {
+    const rt = nodeAs(t, 'ResTarget');
+    return { place: 'select', target: i, val: rt?.val, name: rt?.name };
+  });
+  for (const c of conjunctsOf(stmt.whereClause)) out.push({ place: 'where', target: -1, val: c });
+  for (const s of stmt.sortClause ?? []) out.push({ place: 'order', target: -1, val: nodeAs(s, 'SortBy')?.node });
+  return out;
+}
+
+function decorrelate(holder: Holder, outerQualifiers: Set<string>): Decorrelated | undefined {
+  const rt = holder.val ? { val: holder.val, name: holder.name } : undefined;
   const link = onlySubLink(rt?.val);
   const sub = nodeAs(link?.subselect, 'SelectStmt');
   if (
@@ -117,11 +138,12 @@ function decorrelate(stmt: SelectStmt, index: number, outerQualifiers: Set<strin
   }
   if (!correlation) return undefined;
   if (columnsIn(aggregate).some((p) => p.length === 2 && outerQualifiers.has(p[0]))) return undefined;
-  const bare = nodeAs(rt.val, 'SubLink') === link;
+  const bare = holder.place === 'select' && nodeAs(rt.val, 'SubLink') === link;
   // A bare subquery's column is named after its aggregate (`count`), as PostgreSQL names it.
   const outputName = rt.name ?? (bare ? fn : undefined);
   return {
-    target: index,
+    place: holder.place,
+    target: holder.target,
     link,
     bare,
     outputName,
@@ -168,9 +190,9 @@ function onlySubLink(value: Node | undefined): SubLink | undefined {
   return links.length === 1 ? links[0] : undefined;
 }
 
-/** A select-list item whose expression holds one scalar subquery, whole or inside. */
-function holdsScalarSubquery(target: Node): boolean {
-  return onlySubLink(nodeAs(target, 'ResTarget')?.val)?.subLinkType === 'EXPR_SUBLINK';
+/** An expression that holds one scalar subquery, whole or inside. */
+function holdsScalarSubquery(value: Node | undefined): boolean {
+  return onlySubLink(value)?.subLinkType === 'EXPR_SUBLINK';
 }
 
 /** `node` with the inner table's columns qualified by `to` instead of `from` (another alias of the same table). */
@@ -204,15 +226,25 @@ function groupsOf(found: Decorrelated[]): Decorrelated[][] {
   return [...groups.values()];
 }
 
+/** "the select list", "WHERE", "the select list and ORDER BY": where the decorrelated subqueries stood. */
+function placesOf(found: Decorrelated[]): string {
+  const names = { select: 'the select list', where: 'WHERE', order: 'ORDER BY' };
+  const places = (['select', 'where', 'order'] as const).filter((p) => found.some((d) => d.place === p));
+  return places.map((p) => names[p]).join(places.length > 2 ? ', ' : ' and ');
+}
+
 export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
   id: 'correlated-subquery-to-join',
   match({ parsed }) {
     const stmt = parsed.stmt;
-    const scalar = (stmt.targetList ?? []).some(holdsScalarSubquery);
+    const scalar = holders(stmt).some((h) => holdsScalarSubquery(h.val));
     if (!scalar)
-      return containsKind(stmt.targetList, ['SubLink'])
-        ? noMatch(0, 'no select-list expression holds exactly one scalar subquery (each is decorrelated on its own)')
-        : noMatch(0, 'no scalar subquery in the select list');
+      return containsKind([stmt.targetList, stmt.whereClause, stmt.sortClause], ['SubLink'])
+        ? noMatch(
+            0,
+            'no select-list item, WHERE condition or ORDER BY key holds exactly one scalar subquery (each is decorrelated on its own)',
+          )
+        : noMatch(0, 'no scalar subquery in the select list, WHERE or ORDER BY');
     if (stmt.fromClause?.length !== 1 || stmt.groupClause || stmt.distinctClause)
       return noMatch(1, 'the outer query has GROUP BY, DISTINCT or more than one FROM item');
     const outerQualifiers = new Set<string>();
@@ -227,10 +259,10 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
     };
     addQualifiers(stmt.fromClause[0]);
     const found: Decorrelated[] = [];
-    (stmt.targetList ?? []).forEach((_, i) => {
-      const d = decorrelate(stmt, i, outerQualifiers);
+    for (const h of holders(stmt)) {
+      const d = decorrelate(h, outerQualifiers);
       if (d) found.push(d);
-    });
+    }
     if (found.length === 0)
       return noMatch(
         2,
@@ -251,7 +283,9 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
         columnRef(...d.innerColumn),
         outerTable,
         d.outerColumn[1],
-        conjunctsOf(stmt.whereClause),
+        // The conditions that hold a subquery (one decorrelated here, maybe) are left out: the others still
+        // name a superset of the groups the outer rows ask for.
+        conjunctsOf(stmt.whereClause).filter((c) => !containsKind(c, ['SubLink'])),
       );
       if (!condition) return [];
       limited = true;
@@ -260,6 +294,7 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
     let joined: Node = clone(from);
     const targetList = (stmt.targetList ?? []).map((t) => clone(t));
     const groups = groupsOf(found);
+    const standIns = new Map<SubLink, Node>();
     groups.forEach((group, n) => {
       const [first] = group;
       const alias = `${first.innerColumn[0]}_agg${groups.length > 1 ? n + 1 : ''}`;
@@ -300,16 +335,30 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
         const ref = columnRef(alias, valueName);
         // An outer row with no inner rows: count() said 0, the join says NULL.
         const val = d.fn === 'count' ? wrap('CoalesceExpr', { args: [ref, intConst(0)] }) : ref;
+        standIns.set(d.link, val);
+        if (d.place !== 'select') continue;
         const written = nodeAs(stmt.targetList?.[d.target], 'ResTarget')?.val;
         const expression = replaceNodes(written, (node) => (nodeAs(node, 'SubLink') === d.link ? val : undefined));
         targetList[d.target] = resTarget(expression ?? val, d.outputName);
       }
     });
-    const out: SelectStmt = { ...clone(stmt), targetList, fromClause: [joined] };
+    // In WHERE and ORDER BY, each subquery (found by identity in the statement as parsed) becomes its stand-in.
+    const swap = <T>(value: T): T =>
+      replaceNodes(value, (node) => {
+        const link = nodeAs(node, 'SubLink');
+        return link ? standIns.get(link) : undefined;
+      });
+    const out: SelectStmt = {
+      ...clone(stmt),
+      targetList,
+      fromClause: [joined],
+      whereClause: swap(stmt.whereClause),
+      sortClause: swap(stmt.sortClause),
+    };
     return [
       {
         id: 'correlated-subquery-to-join',
-        title: 'Correlated subquery in the select list → join with an aggregate',
+        title: `Correlated subquery in ${placesOf(found)} → join with an aggregate`,
         explanation:
           'The scalar subquery runs once per outer row (a SubPlan with as many loops as rows). Aggregating the inner table once, grouped by the correlation column, ' +
           'and joining the groups gives each outer row its value from one hash join' +

@@ -482,6 +482,28 @@ const correlatedVariants: RuleVariant[] = [
       mustRewrite: true,
     },
   ),
+  // The ORM's "latest": ORDER BY the selected column LIMIT 1 is its max (min ascending) where NULLs sort last.
+  v(
+    'latest: ORDER BY created_at DESC LIMIT 1 (NOT NULL) as max',
+    'SELECT u.id, (SELECT o.created_at FROM orders o WHERE o.user_id = u.id ORDER BY o.created_at DESC LIMIT 1) AS last FROM users u',
+    { mustRewrite: true },
+  ),
+  v(
+    'smallest: ORDER BY total LIMIT 1 (NULLs last ascending) as min',
+    'SELECT u.id, (SELECT o.total FROM orders o WHERE o.user_id = u.id ORDER BY o.total LIMIT 1) AS smallest FROM users u',
+  ),
+  v(
+    'ORDER BY total DESC LIMIT 1 over NULLs (declined: the NULL sorts first)',
+    'SELECT u.id, (SELECT o.total FROM orders o WHERE o.user_id = u.id ORDER BY o.total DESC LIMIT 1) AS biggest FROM users u',
+  ),
+  v(
+    'ORDER BY total DESC NULLS LAST LIMIT 1 as max',
+    'SELECT u.id, (SELECT o.total FROM orders o WHERE o.user_id = u.id ORDER BY o.total DESC NULLS LAST LIMIT 1) AS biggest FROM users u',
+  ),
+  v(
+    'ORDER BY another column LIMIT 1 (declined)',
+    'SELECT u.id, (SELECT o.total FROM orders o WHERE o.user_id = u.id ORDER BY o.created_at DESC LIMIT 1) AS last_total FROM users u',
+  ),
   v(
     'the same subquery in the select list and in WHERE',
     `SELECT u.id, ${sub('sum(o.total)')} AS s FROM users u WHERE ${sub('sum(o.total)')} IS NOT NULL ORDER BY u.id`,

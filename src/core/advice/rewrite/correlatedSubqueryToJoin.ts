@@ -26,8 +26,10 @@ import {
   keysKeptBy,
   columnsIn,
   exprToSql,
+  funcCall,
   funcName,
   intConst,
+  intValue,
   isAggregateCall,
   nodeAs,
   nullIgnoringAggregates,
@@ -43,6 +45,7 @@ import {
 } from '../../sql/ast';
 import { quoteIdentifier } from '../../sql/quoteIdentifier';
 import { matched, noMatch, type KeyColumn, type RewriteRule } from './rewriteDraft';
+import { isNotNull, shapeOf, type TableShapes } from '../../db/tableShapes';
 
 interface Decorrelated {
   /** Where the subquery stands: a select-list item (`target` its index), a WHERE condition or an ORDER BY key. */
@@ -87,28 +90,59 @@ function holders(stmt: SelectStmt): Holder[] {
   return out;
 }
 
-function decorrelate(holder: Holder, outerQualifiers: Set<string>): Decorrelated | undefined {
+/**
+ * `(SELECT o.created_at FROM orders o WHERE … ORDER BY o.created_at DESC LIMIT 1)`, the ORM's "latest": the
+ * column's max (ASC: its min), where the NULLs sort last (NULLS LAST, ASC's default, or a NOT NULL column): a
+ * NULL sorted first would be the answer where max() skips it. Undefined for any other ORDER BY … LIMIT.
+ */
+function firstAsAggregate(sub: SelectStmt, tables: FromItem[], shapes: TableShapes | undefined): Node | undefined {
+  const sort = nodeAs(sub.sortClause?.[0], 'SortBy');
+  const value = nodeAs(sub.targetList?.[0], 'ResTarget')?.val;
+  if (sub.sortClause?.length !== 1 || !sort?.node || !value || intValue(sub.limitCount) !== 1 || sub.limitOffset)
+    return undefined;
+  const path = columnPath(value);
+  if (!path || exprToSql(sort.node) !== exprToSql(value) || sort.sortby_dir === 'SORTBY_USING') return undefined;
+  const descending = sort.sortby_dir === 'SORTBY_DESC';
+  const nullsLast =
+    sort.sortby_nulls === 'SORTBY_NULLS_LAST' || (sort.sortby_nulls !== 'SORTBY_NULLS_FIRST' && !descending);
+  const table =
+    path.length === 2 ? tables.find((t) => t.qualifier === path[0]) : tables.length === 1 ? tables[0] : undefined;
+  const notNull = table !== undefined && isNotNull(shapeOf(shapes, qualifiedName(table)), path[path.length - 1]);
+  if (!nullsLast && !notNull) return undefined;
+  return funcCall(descending ? 'max' : 'min', [clone(value)]);
+}
+
+function decorrelate(
+  holder: Holder,
+  outerQualifiers: Set<string>,
+  shapes: TableShapes | undefined,
+): Decorrelated | undefined {
   const rt = holder.val ? { val: holder.val, name: holder.name } : undefined;
   const link = onlySubLink(rt?.val);
-  const sub = nodeAs(link?.subselect, 'SelectStmt');
-  if (
-    !rt ||
-    link?.subLinkType !== 'EXPR_SUBLINK' ||
-    !sub ||
-    sub.groupClause ||
-    sub.havingClause ||
-    sub.limitCount ||
-    sub.sortClause
-  )
+  const written = nodeAs(link?.subselect, 'SelectStmt');
+  if (!rt || link?.subLinkType !== 'EXPR_SUBLINK' || !written || written.groupClause || written.havingClause)
     return undefined;
-  const from = innerTables(sub);
-  if (!from || from.tables.some((t) => outerQualifiers.has(t.qualifier)) || sub.targetList?.length !== 1)
+  const from = innerTables(written);
+  if (!from || from.tables.some((t) => outerQualifiers.has(t.qualifier)) || written.targetList?.length !== 1)
     return undefined;
   const { tables } = from;
+  // ORDER BY … LIMIT 1 of the selected column is its max or min; any other ORDER BY or LIMIT is declined.
+  let sub = written;
+  if (written.limitCount || written.sortClause || written.limitOffset) {
+    const asAggregate = firstAsAggregate(written, tables, shapes);
+    if (!asAggregate) return undefined;
+    sub = {
+      ...written,
+      targetList: [resTarget(asAggregate)],
+      sortClause: undefined,
+      limitCount: undefined,
+      limitOption: 'LIMIT_OPTION_DEFAULT',
+    };
+  }
   // A join's ON may not look outside: the subquery is then correlated there too.
   if (from.quals.some((q) => columnsIn(q).some((p) => p.length === 2 && outerQualifiers.has(p[0])))) return undefined;
   const innerQualifiers = new Set(tables.map((t) => t.qualifier));
-  const aggregate = nodeAs(sub.targetList[0], 'ResTarget')?.val;
+  const aggregate = nodeAs(sub.targetList?.[0], 'ResTarget')?.val;
   const fn = funcName(aggregate);
   if (!aggregate || !isAggregateCall(aggregate) || !fn || !nullIgnoringAggregates.has(fn)) return undefined;
   if (containsKind([sub.whereClause, ...from.quals], ['SubLink'])) return undefined;
@@ -235,7 +269,7 @@ function placesOf(found: Decorrelated[]): string {
 
 export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
   id: 'correlated-subquery-to-join',
-  match({ parsed }) {
+  match({ parsed, shapes }) {
     const stmt = parsed.stmt;
     const scalar = holders(stmt).some((h) => holdsScalarSubquery(h.val));
     if (!scalar)
@@ -260,13 +294,13 @@ export const correlatedSubqueryToJoin: RewriteRule<Decorrelated[]> = {
     addQualifiers(stmt.fromClause[0]);
     const found: Decorrelated[] = [];
     for (const h of holders(stmt)) {
-      const d = decorrelate(h, outerQualifiers);
+      const d = decorrelate(h, outerQualifiers, shapes);
       if (d) found.push(d);
     }
     if (found.length === 0)
       return noMatch(
         2,
-        'the scalar subquery is not one aggregate (count, sum, min, max…) over tables or joins of tables, correlated by a single equality in its WHERE',
+        'the scalar subquery is not one aggregate (count, sum, min, max…, or its column ORDER BY … LIMIT 1 with the NULLs last) over tables or joins of tables, correlated by a single equality in its WHERE',
       );
     return matched(found);
   },

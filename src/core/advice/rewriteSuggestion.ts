@@ -140,6 +140,19 @@ export function runsPerArm(c: RewriteCombination): number {
   return Math.max(1, ...c.arms.filter((a) => !a.figures.timedOut).map((a) => a.figures.samplesMs.length));
 }
 
+/** The four arms by what they apply; undefined unless all four were measured. */
+export function fourArms(
+  c: RewriteCombination,
+): { original: CombinationArm; rewrite: CombinationArm; index: CombinationArm; both: CombinationArm } | undefined {
+  const arm = (rewrite: boolean, index: boolean): CombinationArm | undefined =>
+    c.arms.find((a) => a.rewrite === rewrite && a.index === index);
+  const original = arm(false, false);
+  const rewrite = arm(true, false);
+  const index = arm(false, true);
+  const both = arm(true, true);
+  return original && rewrite && index && both ? { original, rewrite, index, both } : undefined;
+}
+
 export interface Rewrite {
   /** The rule that wrote it (kebab-case). */
   id: RewriteId;

@@ -11,7 +11,7 @@ import type {
   RunFigures,
   Verification,
 } from '../advice/rewriteSuggestion';
-import { runsPerArm } from '../advice/rewriteSuggestion';
+import { fourArms, runsPerArm } from '../advice/rewriteSuggestion';
 import { beyondNoise } from '../advice/rewrite/verifyRewrite';
 import { formatCost, formatCount, formatKb, formatMs, formatRatio, formatSamples } from '../text/formatNumbers';
 import { atLeast, ratioBound } from '../text/shortFigures';
@@ -145,13 +145,9 @@ export function figureRows(forms: RunFigures[]): string[][] {
 
 /** Which change gave what: each arm against the original, and what the second change adds to the first. */
 export function describeContributions(c: RewriteCombination): string[] {
-  const arm = (rewrite: boolean, index: boolean): CombinationArm | undefined =>
-    c.arms.find((a) => a.rewrite === rewrite && a.index === index);
-  const original = arm(false, false);
-  const rewrite = arm(true, false);
-  const index = arm(false, true);
-  const both = arm(true, true);
-  if (!original || !rewrite || !index || !both) return [];
+  const arms = fourArms(c);
+  if (!arms) return [];
+  const { original, rewrite, index, both } = arms;
   const t = (a: CombinationArm): string => `${atLeast(a.figures)}${formatMs(a.figures.timeMs)}`;
   const buffers = (a: CombinationArm): string => (a.figures.timedOut ? '–' : formatCount(a.figures.sharedBuffers));
   const line = (what: string, from: CombinationArm, to: CombinationArm): string =>
@@ -171,13 +167,9 @@ export function describeContributions(c: RewriteCombination): string[] {
  * adds to the other. A joint measurement that says the index does not pay must not read as "add the index".
  */
 export function combinationVerdict(c: RewriteCombination): string | undefined {
-  const arm = (rewrite: boolean, index: boolean): CombinationArm | undefined =>
-    c.arms.find((a) => a.rewrite === rewrite && a.index === index);
-  const original = arm(false, false);
-  const rewrite = arm(true, false);
-  const index = arm(false, true);
-  const both = arm(true, true);
-  if (!original || !rewrite || !index || !both) return undefined;
+  const arms = fourArms(c);
+  if (!arms) return undefined;
+  const { original, rewrite, index, both } = arms;
   const indexAdds = beyondNoise(rewrite.figures, both.figures);
   const rewriteAdds = beyondNoise(index.figures, both.figures);
   const rewritePays = beyondNoise(original.figures, rewrite.figures);

@@ -5,7 +5,7 @@
  * others as ratios or estimates. Never three "before" times of one query from different runs.
  */
 import type { RewriteCombination } from '../../core/advice/rewriteSuggestion';
-import { runsPerArm } from '../../core/advice/rewriteSuggestion';
+import { fourArms, runsPerArm } from '../../core/advice/rewriteSuggestion';
 import { indexFigure } from './indexFix';
 import { atLeast, figureRange, figureSpeedup, shortMs } from '../../core/text/shortFigures';
 import { indexPair, pairTitle, plainIndexes } from '../../core/report/indexPair';
@@ -17,13 +17,9 @@ import { preAggregateFixTitle } from './preAggregateFix';
 
 /** "as written 185 ms → rewrite 53.2 ms, index 150 ms, both 12.0 ms (measured together, median of 3)". */
 export function jointSummary(c: RewriteCombination): string | undefined {
-  const at = (rewrite: boolean, index: boolean) =>
-    c.arms.find((a) => a.rewrite === rewrite && a.index === index)?.figures;
-  const base = at(false, false);
-  const rewrite = at(true, false);
-  const index = at(false, true);
-  const both = at(true, true);
-  if (!base || !rewrite || !index || !both) return undefined;
+  const arms = fourArms(c);
+  if (!arms) return undefined;
+  const [base, rewrite, index, both] = [arms.original, arms.rewrite, arms.index, arms.both].map((a) => a.figures);
   return (
     `as written ${atLeast(base)}${shortMs(base.timeMs)} ms → rewrite ${atLeast(rewrite)}${shortMs(rewrite.timeMs)} ms, ` +
     `index ${atLeast(index)}${shortMs(index.timeMs)} ms, both ${atLeast(both)}${shortMs(both.timeMs)} ms ` +

@@ -639,6 +639,10 @@ const sargableVariants: RuleVariant[] = [
     params: ['2024-02-10T00:00:00Z'],
   }),
   v("date_trunc('week', col) <= literal", "SELECT id FROM orders WHERE date_trunc('week', created_at) <= '2024-03-06'"),
+  v('date(col) IN (two days)', "SELECT id FROM orders WHERE date(created_at) IN ('2024-03-01', '2024-03-04')", {
+    mustRewrite: true,
+  }),
+  v('EXTRACT(YEAR …) IN (2023, 2024)', 'SELECT id FROM orders WHERE EXTRACT(YEAR FROM created_at) IN (2023, 2024)'),
   v('a date form in the select list', `SELECT id, date(created_at) <= ${day} AS early FROM orders`),
   // Near misses: a value of another type, a part that is no range, a unit a time zone can split.
   v(

@@ -235,6 +235,11 @@ function truncRange(
   return and([...implied[compared.op], exprToSql(original)]);
 }
 
+/** The column a date form wraps (`created_at` of `date(created_at)`), or undefined for none of the forms. */
+export function wrappedColumn(wrapped: Node | undefined): Node | undefined {
+  return dateOf(wrapped) ?? yearOf(wrapped) ?? truncOf(wrapped)?.column;
+}
+
 /**
  * The range that replaces `wrapped` compared with `compared` (the whole predicate is `original`), or undefined
  * when `wrapped` is none of the family's forms or the value does not fit it.
@@ -246,7 +251,7 @@ export function dateRangeFor(
   typeOf: ColumnTypeOf,
 ): DateRange | undefined {
   // A column of another type (dates kept as text) compares differently with the bounds: left alone.
-  const column = dateOf(wrapped) ?? yearOf(wrapped) ?? truncOf(wrapped)?.column;
+  const column = wrappedColumn(wrapped);
   const type = column ? typeOf(columnPath(column) ?? []) : undefined;
   if (type !== undefined && type !== 'date' && !/^timestamp(\(\d+\))? with(out)? time zone$/.test(type))
     return undefined;

@@ -15,6 +15,7 @@ import {
   isRowFree,
   mirrored,
   rangeNode,
+  wrappedColumn,
   type ColumnTypeOf,
   type Comparison,
 } from './dateRanges';
@@ -82,6 +83,17 @@ export const sargablePredicate: RewriteRule<SargableMatch> = {
         const range = dateRangeFor(node, e.lexpr, { op: 'between', low, high }, typeOf);
         if (range) changes.push(range.change);
         return range ? rangeNode(range) : undefined;
+      }
+      if (e.kind === 'AEXPR_IN' && nodeAs(e.name?.[0], 'String')?.sval === '=') {
+        // `x IN (a, b)` is `x = a OR x = b`: one range per value, under an OR (a BitmapOr of index scans).
+        const items = nodeAs(e.rexpr, 'List')?.items ?? [];
+        if (items.length === 0 || !items.every(isRowFree)) return undefined;
+        const ranges = items.map((value) => dateRangeFor(node, e.lexpr, { op: '=', value }, typeOf));
+        if (!ranges.every((r) => r !== undefined)) return undefined;
+        changes.push(
+          `${exprToSql(node)} → one range per value on ${exprToSql(wrappedColumn(e.lexpr) ?? (e.lexpr as Node))}`,
+        );
+        return parseExpr(`(${ranges.map((r) => r.sql).join(' OR ')})`);
       }
       const op = opOf(node);
       if (!op || !comparisons.has(op)) return undefined;

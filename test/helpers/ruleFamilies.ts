@@ -643,6 +643,21 @@ const sargableVariants: RuleVariant[] = [
     mustRewrite: true,
   }),
   v('EXTRACT(YEAR …) IN (2023, 2024)', 'SELECT id FROM orders WHERE EXTRACT(YEAR FROM created_at) IN (2023, 2024)'),
+  v("to_char(col, 'YYYY-MM') = a month", "SELECT id FROM orders WHERE to_char(created_at, 'YYYY-MM') = '2024-03'", {
+    mustRewrite: true,
+  }),
+  v(
+    "to_char(col, 'YYYY-MM-DD') IN (two days)",
+    "SELECT id FROM orders WHERE to_char(created_at, 'YYYY-MM-DD') IN ('2024-02-29', '2024-03-04')",
+  ),
+  v(
+    "to_char(…) = '2024-02-30' (declined: no such day)",
+    "SELECT id FROM orders WHERE to_char(created_at, 'YYYY-MM-DD') = '2024-02-30'",
+  ),
+  v(
+    "to_char(…) >= '2024-03' (declined: text order)",
+    "SELECT id FROM orders WHERE to_char(created_at, 'YYYY-MM') >= '2024-03'",
+  ),
   v('a date form in the select list', `SELECT id, date(created_at) <= ${day} AS early FROM orders`),
   // Near misses: a value of another type, a part that is no range, a unit a time zone can split.
   v(

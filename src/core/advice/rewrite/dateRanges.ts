@@ -144,6 +144,39 @@ function truncOf(node: Node | undefined): { column: Node; unit: string } | undef
   return columnPath(call.args[1]) ? { column: call.args[1], unit } : undefined;
 }
 
+/** `to_char(c, 'YYYY-MM')` and the like: the column and the period its text names. */
+const textPeriods: Record<string, { pattern: RegExp; start: (v: string) => string; step: string }> = {
+  'YYYY-MM-DD': { pattern: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, start: (v) => v, step: '1 day' },
+  'YYYY-MM': { pattern: /^\d{4}-(0[1-9]|1[0-2])$/, start: (v) => `${v}-01`, step: '1 month' },
+  YYYY: { pattern: /^\d{4}$/, start: (v) => `${v}-01-01`, step: '1 year' },
+};
+
+function toCharOf(node: Node | undefined): { column: Node; format: string } | undefined {
+  const call = nodeAs(node, 'FuncCall');
+  if (!call || call.args?.length !== 2 || funcName(node) !== 'to_char' || !columnPath(call.args[0])) return undefined;
+  const format = nodeAs(call.args[1], 'A_Const')?.sval?.sval;
+  return format && format in textPeriods ? { column: call.args[0], format } : undefined;
+}
+
+/**
+ * `to_char(c, 'YYYY-MM') = '2024-03'`: the text names one period, so the equality is its range. A value that is
+ * not such a text (or no real date: '2024-02-30') matches no row as written: left alone.
+ */
+function textRange(c: string, format: string, compared: Compared): string | undefined {
+  // Only equality: as text, a year past 9999 (five digits) sorts before '2024', where as a date it sorts after.
+  if (compared.op !== '=') return undefined;
+  const period = textPeriods[format];
+  const text = nodeAs(compared.value, 'A_Const')?.sval?.sval;
+  if (!text || !period.pattern.test(text)) return undefined;
+  const day = period.start(text);
+  // A day that does not exist (30 February) is no period: Date normalises it to another one.
+  const parsed = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day || day.startsWith('0000'))
+    return undefined;
+  const start = `date '${day}'`;
+  return periodBounds(c, '=', start, `${start} + interval '${period.step}'`);
+}
+
 function and(parts: string[]): string {
   return parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`;
 }
@@ -237,7 +270,7 @@ function truncRange(
 
 /** The column a date form wraps (`created_at` of `date(created_at)`), or undefined for none of the forms. */
 export function wrappedColumn(wrapped: Node | undefined): Node | undefined {
-  return dateOf(wrapped) ?? yearOf(wrapped) ?? truncOf(wrapped)?.column;
+  return dateOf(wrapped) ?? yearOf(wrapped) ?? truncOf(wrapped)?.column ?? toCharOf(wrapped)?.column;
 }
 
 /**
@@ -275,6 +308,11 @@ export function dateRangeFor(
       : '';
     return { sql, change: `${exprToSql(original)} → a range on ${c}${kept}` };
   }
+  const text = toCharOf(wrapped);
+  if (text) {
+    const sql = textRange(exprToSql(text.column), text.format, compared);
+    return sql ? { sql, change: `${exprToSql(original)} → a range on ${exprToSql(text.column)}` } : undefined;
+  }
   return undefined;
 }
 
@@ -286,6 +324,8 @@ export function dateFormDeclined(wrapped: Node | undefined): string | undefined 
   if (dateOf(wrapped)) return 'compared with a value that is not a date (a timestamp compares with its midnight)';
   if (yearOf(wrapped)) return 'compared with something other than a whole year';
   if (truncOf(wrapped)) return 'compared with a value of unknown type';
+  if (toCharOf(wrapped))
+    return 'rewritten only in an equality with a text of its format naming a real date (as text, a year past 9999 sorts before 2024)';
   const name = funcName(wrapped);
   if (name === 'extract' || name === 'date_part') return 'a part other than the year is no range of dates';
   if (name === 'date_trunc') return 'a unit below a day (or a time zone argument): a range may not match it exactly';

@@ -37,6 +37,9 @@ const forms = (c: string): string[] => [
   `date_trunc('week', ${c}) > '2024-09-02'`,
   `date_trunc('month', ${c}) = date_trunc('month', timestamptz '2024-09-07 12:00:00+00')`,
   `date_trunc('month', ${c}) > date_trunc('month', timestamp '2024-01-20 00:00:00')`,
+  `to_char(${c}, 'YYYY-MM') = '2024-02'`,
+  `to_char(${c}, 'YYYY-MM-DD') IN ('2024-04-07', '2024-09-08', '2023-12-31')`,
+  `date(${c}) IN ('2024-04-06', '2024-09-07')`,
 ];
 
 describe('date ranges under time zones that split the day differently (test server)', function () {

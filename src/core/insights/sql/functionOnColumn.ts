@@ -17,6 +17,10 @@ function suggestion(p: ColumnPredicate): string {
     const unit = /date_trunc\s*\(\s*'(\w+)'/i.exec(e.text)?.[1]?.toLowerCase() ?? 'day';
     return `Compare the bare column with the period instead: \`${name} >= <start> AND ${name} < <start> + interval '1 ${unit}'\`, ${served}.`;
   }
+  if (e?.functionName === 'to_char' && /'YYYY(-MM(-DD)?)?'/.test(e.text)) {
+    const unit = /'YYYY-MM-DD'/.test(e.text) ? 'day' : /'YYYY-MM'/.test(e.text) ? 'month' : 'year';
+    return `Compare the bare column with the ${unit} that text names instead: \`${name} >= <first day> AND ${name} < <first day> + interval '1 ${unit}'\`, ${served}.`;
+  }
   if ((e?.functionName === 'extract' || e?.functionName === 'date_part') && /\byear\b/i.test(e.text)) {
     return `Compare the bare column with the year's dates instead: \`${name} >= date '<year>-01-01' AND ${name} < date '<year + 1>-01-01'\`, ${served}.`;
   }

@@ -198,6 +198,10 @@ describe('function-on-column: the range each date form becomes', () => {
       suggestionOf("SELECT id FROM orders WHERE date(created_at) = '2024-03-01'"),
       /created_at < <day> \+ 1`/,
     );
+    assert.match(
+      suggestionOf("SELECT id FROM orders WHERE to_char(created_at, 'YYYY-MM') = '2024-03'"),
+      /created_at < <first day> \+ interval '1 month'/,
+    );
     // Another part of a date is no range: the expression index.
     assert.match(suggestionOf('SELECT id FROM orders WHERE EXTRACT(MONTH FROM created_at) = 3'), /CREATE INDEX/);
   });

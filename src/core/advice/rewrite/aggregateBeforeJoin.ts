@@ -135,23 +135,17 @@ interface AggregateMatch {
   details: JoinedTable[];
 }
 
-/** The fact as the rewrite aggregates it: with its details, as the original joined them. */
-function factFrom(m: AggregateMatch): Node {
-  let from = clone(m.fact.node);
-  for (const d of m.details)
-    from = wrap('JoinExpr', { jointype: d.jointype, larg: from, rarg: clone(d.item.node), quals: clone(d.quals) });
+/** `base` with `tables` joined to it in order, as the original joined them. */
+function joinedWith(base: Node, tables: JoinedTable[]): Node {
+  let from = clone(base);
+  for (const t of tables)
+    from = wrap('JoinExpr', { jointype: t.jointype, larg: from, rarg: clone(t.item.node), quals: clone(t.quals) });
   return from;
 }
 
-/** Qualifiers of the tables the aggregates read (none for count(*) alone). */
-function aggregatedTables(stmt: SelectStmt): Set<string> {
-  const out = new Set<string>();
-  replaceNodes([stmt.targetList, stmt.havingClause, stmt.sortClause], (node) => {
-    if (!isAggregateCall(node)) return undefined;
-    for (const path of columnsIn(node)) if (path.length === 2) out.add(path[0]);
-    return node;
-  });
-  return out;
+/** The fact as the rewrite aggregates it: with its details. */
+function factFrom(m: AggregateMatch): Node {
+  return joinedWith(m.fact.node, m.details);
 }
 
 /** The qualified columns the GROUP BY names. */
@@ -159,12 +153,9 @@ function groupedColumns(stmt: SelectStmt): string[][] {
   return columnsIn(stmt.groupClause).filter((path) => path.length === 2);
 }
 
-/** The dimension as the rewrite joins it: with its lookups, as the original joined them. */
+/** The dimension as the rewrite joins it: with its lookups. */
 function dimensionFrom(m: AggregateMatch): Node {
-  let from = clone(m.dim.node);
-  for (const l of m.lookups)
-    from = wrap('JoinExpr', { jointype: l.jointype, larg: from, rarg: clone(l.item.node), quals: clone(l.quals) });
-  return from;
+  return joinedWith(m.dim.node, m.lookups);
 }
 
 export const aggregateBeforeJoin: RewriteRule<AggregateMatch> = {
@@ -344,8 +335,23 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return noMatch(1, 'FETCH … WITH TIES');
   const joined = asJoin(stmt);
   if (!joined) return noMatch(1, 'the GROUP BY is not over one join of two tables');
+  // Aggregates and their side.
+  const aggregates: Node[] = [];
+  const collect = (value: unknown): void => {
+    replaceNodes(value, (node) => {
+      if (isAggregateCall(node)) {
+        aggregates.push(node);
+        return node;
+      }
+      return undefined;
+    });
+  };
+  collect(stmt.targetList);
+  collect(stmt.havingClause);
+  collect(stmt.sortClause);
   // Lookups of the dimension (columns, not rows) and details of the fact (its rows, as aggregated): read apart.
-  const tree = readJoinTree(joined.join, shapes, aggregatedTables(stmt), groupedColumns(stmt));
+  const aggregated = new Set(aggregates.flatMap((a) => columnsIn(a).flatMap((p) => (p.length === 2 ? [p[0]] : []))));
+  const tree = readJoinTree(joined.join, shapes, aggregated, groupedColumns(stmt));
   if (tree && 'matched' in tree) return tree;
   const join = tree?.join ?? joined.join;
   const lookups = tree?.lookups ?? [];
@@ -362,20 +368,6 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
   if (containsKind([stmt.targetList, stmt.whereClause, stmt.havingClause, stmt.sortClause], ['SubLink']))
     return noMatch(1, 'subqueries in the select list, WHERE, HAVING or ORDER BY');
 
-  // Aggregates and their side.
-  const aggregates: Node[] = [];
-  const collect = (value: unknown): void => {
-    replaceNodes(value, (node) => {
-      if (isAggregateCall(node)) {
-        aggregates.push(node);
-        return node;
-      }
-      return undefined;
-    });
-  };
-  collect(stmt.targetList);
-  collect(stmt.havingClause);
-  collect(stmt.sortClause);
   if (aggregates.length === 0) return noMatch(1, 'no aggregate');
   const aggregateSides = new Set<string>();
   for (const a of aggregates) {

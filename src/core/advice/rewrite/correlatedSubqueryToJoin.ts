@@ -117,10 +117,9 @@ function decorrelate(
   outerQualifiers: Set<string>,
   shapes: TableShapes | undefined,
 ): Decorrelated | undefined {
-  const rt = holder.val ? { val: holder.val, name: holder.name } : undefined;
-  const link = onlySubLink(rt?.val);
+  const link = onlySubLink(holder.val);
   const written = nodeAs(link?.subselect, 'SelectStmt');
-  if (!rt || link?.subLinkType !== 'EXPR_SUBLINK' || !written || written.groupClause || written.havingClause)
+  if (!holder.val || link?.subLinkType !== 'EXPR_SUBLINK' || !written || written.groupClause || written.havingClause)
     return undefined;
   const from = innerTables(written);
   if (!from || from.tables.some((t) => outerQualifiers.has(t.qualifier)) || written.targetList?.length !== 1)
@@ -172,9 +171,9 @@ function decorrelate(
   }
   if (!correlation) return undefined;
   if (columnsIn(aggregate).some((p) => p.length === 2 && outerQualifiers.has(p[0]))) return undefined;
-  const bare = holder.place === 'select' && nodeAs(rt.val, 'SubLink') === link;
+  const bare = holder.place === 'select' && nodeAs(holder.val, 'SubLink') === link;
   // A bare subquery's column is named after its aggregate (`count`), as PostgreSQL names it.
-  const outputName = rt.name ?? (bare ? fn : undefined);
+  const outputName = holder.name ?? (bare ? fn : undefined);
   return {
     place: holder.place,
     target: holder.target,
@@ -187,7 +186,7 @@ function decorrelate(
     rest,
     aggregate,
     fn,
-    name: rt.name ?? fn,
+    name: holder.name ?? fn,
   };
 }
 

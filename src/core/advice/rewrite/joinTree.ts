@@ -13,7 +13,7 @@
  * dimension end is grouped by.
  */
 import type { JoinExpr, Node } from '@pgsql/types';
-import { columnPath, conjunctsOf, nodeAs, qualifiedName, rangeVarItem, type FromItem } from '../../sql/ast';
+import { columnPath, conjunctsOf, nodeAs, qualifiedName, rangeVarItem, walkNodes, type FromItem } from '../../sql/ast';
 import { isNotNull, isUniqueKey, shapeOf, type TableShapes } from '../../db/tableShapes';
 import { noMatch, type NoMatch } from './rewriteDraft';
 
@@ -97,25 +97,14 @@ function subtree(steps: Step[], root: string): Set<string> {
   return out;
 }
 
+/** The qualifiers of every column the node reads, in subqueries too (an ON that looks elsewhere through one). */
 function qualifiersIn(node: unknown): Set<string> {
   const out = new Set<string>();
-  for (const c of conjunctsOf(node as Node)) {
-    for (const path of columnPathsOf(c)) if (path.length === 2) out.add(path[0]);
-  }
+  walkNodes(node, (kind, payload) => {
+    const path = kind === 'ColumnRef' ? columnPath({ ColumnRef: payload } as unknown as Node) : undefined;
+    if (path?.length === 2) out.add(path[0]);
+  });
   return out;
-}
-
-function columnPathsOf(node: Node): string[][] {
-  const paths: string[][] = [];
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(visit);
-    if (v === null || typeof v !== 'object') return;
-    const path = columnPath(v as Node);
-    if (path) paths.push(path);
-    for (const child of Object.values(v as Record<string, unknown>)) visit(child);
-  };
-  visit(node);
-  return paths;
 }
 
 /**

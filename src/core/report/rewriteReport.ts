@@ -12,7 +12,7 @@ import type {
   Verification,
 } from '../advice/rewriteSuggestion';
 import { fourArms, runsPerArm } from '../advice/rewriteSuggestion';
-import { beyondNoise } from '../advice/rewrite/verifyRewrite';
+import { combinationChoice } from '../advice/rewrite/combinationChoice';
 import { formatCost, formatCount, formatKb, formatMs, formatRatio, formatSamples } from '../text/formatNumbers';
 import { atLeast, ratioBound } from '../text/shortFigures';
 
@@ -162,24 +162,26 @@ export function describeContributions(c: RewriteCombination): string[] {
 }
 
 /**
- * What to apply, read from the four arms by the rewrites' noise rule: the rewrite alone when the index adds
+ * What to apply (combinationChoice), in words: the rewrite alone when the index adds
  * nothing measurable on top of it, the index alone when the rewrite adds nothing once it exists, both when each
  * adds to the other. A joint measurement that says the index does not pay must not read as "add the index".
  */
 export function combinationVerdict(c: RewriteCombination): string | undefined {
-  const arms = fourArms(c);
-  if (!arms) return undefined;
-  const { original, rewrite, index, both } = arms;
-  const indexAdds = beyondNoise(rewrite.figures, both.figures);
-  const rewriteAdds = beyondNoise(index.figures, both.figures);
-  const rewritePays = beyondNoise(original.figures, rewrite.figures);
-  const indexPays = beyondNoise(original.figures, index.figures);
-  if (indexAdds && rewriteAdds) return 'Apply both: each is measured faster with the other than alone.';
-  if (!indexAdds && rewritePays)
-    return `Apply the rewrite alone: the index adds nothing measurable on top of it${indexPays ? ' (it pays only where the statement cannot change)' : ''}.`;
-  if (!rewriteAdds && indexPays) return 'Apply the index alone: the rewrite adds nothing measurable once it exists.';
-  if (indexAdds) return 'Apply both: the index pays only on top of the rewrite.';
-  return 'Neither change is measured faster beyond noise here.';
+  const choice = combinationChoice(c);
+  switch (choice?.apply) {
+    case undefined:
+      return undefined;
+    case 'both':
+      return choice.eachAdds
+        ? 'Apply both: each is measured faster with the other than alone.'
+        : 'Apply both: the index pays only on top of the rewrite.';
+    case 'rewrite':
+      return `Apply the rewrite alone: the index adds nothing measurable on top of it${choice.indexPaysAlone ? ' (it pays only where the statement cannot change)' : ''}.`;
+    case 'index':
+      return 'Apply the index alone: the rewrite adds nothing measurable once it exists.';
+    case 'neither':
+      return 'Neither change is measured faster beyond noise here.';
+  }
 }
 
 /** A table cell; table and column names in it come from the statement and the database: shown as text. */

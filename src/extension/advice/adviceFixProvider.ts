@@ -18,7 +18,8 @@ import {
   statementAdviceRuleIds,
 } from '../../core/insights/ruleIds';
 import { indexPair, plainIndexes } from '../../core/report/indexPair';
-import { pairFix } from './pairAdvice';
+import { pairFixes } from './pairAdvice';
+import { statementChoice } from '../../core/advice/rewrite/combinationChoice';
 import { indexDdlDocument, indexFixTitle } from './indexFix';
 import { isRewriteFix, rewriteFix } from './rewriteFix';
 import { preAggregateFixes } from './preAggregateFix';
@@ -44,18 +45,27 @@ export function indexFix(
 
 /**
  * Every fix the advice offers for a statement, in order: indexes for the statement as written (most gain first),
- * the indexes that gain only with a rewrite as one fix with it, then rewrites.
+ * the indexes that gain only with a rewrite as one fix with it, then rewrites. A rewrite and an index measured
+ * together decide which fix is preferred and whether the pair's index is offered (combinationChoice).
  */
 export function adviceFixes(advice: StatementAdvice): CodeFix[] {
   const fixes: CodeFix[] = [];
   const suggestions = advice.indexes?.suggestions ?? [];
+  // Measured with the index on the statement as written: where the index adds nothing on top of the rewrite
+  // (or nothing at all), the rewrite is the fix to pick, the index there for a statement that cannot change.
+  const joint = statementChoice(advice.rewrites);
+  const rewriteFirst = joint && (joint.choice.apply === 'rewrite' || joint.choice.apply === 'neither');
   plainIndexes(suggestions, advice.rewrites).forEach((s, i) =>
-    fixes.push(indexFix(s, advice.statement.text, i === 0, advice.rewrites)),
+    fixes.push(indexFix(s, advice.statement.text, i === 0 && !rewriteFirst, advice.rewrites)),
   );
   const pair = indexPair(suggestions, advice.rewrites);
-  if (pair) fixes.push(pairFix(pair, advice.statement, fixes.length === 0));
-  for (const r of advice.rewrites)
-    if (isRewriteFix(r, advice.statement)) fixes.push(rewriteFix(r, advice.statement, false));
+  if (pair) fixes.push(...pairFixes(pair, advice.statement, fixes.length === 0));
+  for (const r of advice.rewrites) {
+    // The pair's own fixes already hold its rewrite when the joint run said to apply it alone.
+    const inPair = r === pair?.rewrite && joint?.rewrite === r && joint.choice.apply === 'rewrite';
+    if (!isRewriteFix(r, advice.statement) || inPair) continue;
+    fixes.push(rewriteFix(r, advice.statement, joint?.rewrite === r && joint.choice.apply === 'rewrite'));
+  }
   fixes.push(...preAggregateFixes(advice.preAggregate, advice.statement));
   return fixes;
 }
@@ -82,7 +92,7 @@ export function adviceFixProvider(store: AdviceStore): CodeFixProvider {
         const pair = indexPair(advice.indexes?.suggestions ?? [], advice.rewrites);
         if (!pair || pair.rewrite.ref !== ref.rewrite) return [];
         return [
-          pairFix(pair, advice.statement, true),
+          ...pairFixes(pair, advice.statement, true),
           ...pair.indexes.filter(comparableIndex).map((s) => indexCompareFix(advice, s)),
         ];
       }

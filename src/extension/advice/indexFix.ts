@@ -169,6 +169,19 @@ export function indexDdlDocument(
 }
 
 /**
+ * What the pair's document says of its rewrite: the fix put it in place, it is to be applied by hand, or (measured
+ * together) it adds nothing once the index exists, so the statement stays as written.
+ */
+export type PairRewriteNote = 'applied' | 'by-hand' | 'not-needed';
+
+const pairRewriteLines: Record<PairRewriteNote, string> = {
+  applied: '-- The quick fix rewrote the statement as (the index gains only with it):',
+  'by-hand': '-- Rewrite the statement by hand as (the index gains only with it):',
+  'not-needed':
+    '-- Measured together, this rewrite adds nothing once the index exists, so the statement stays as written:',
+};
+
+/**
  * The document of indexes that gain only with a rewrite: the pair. The rewritten statement is quoted (the fix puts
  * it in place when it can, else this says to apply it by hand), then the figures of both measured together, then
  * the indexes' DDL; as in indexDdlDocument, only the DDL runs.
@@ -178,19 +191,13 @@ export function pairDdlDocument(
   indexes: IndexSuggestion[],
   figures: ReasoningSection,
   style: DdlDocumentStyle,
-  rewriteApplied: boolean,
+  rewriteNote: PairRewriteNote,
 ): string {
   const out: string[] = [];
   if (style === 'migration') out.push('-- migrate:up transaction:false');
   out.push(`-- Suggested: ${rewrite.title}, with ${indexes.map((s) => s.candidate.name).join(' + ')}`);
   out.push('-- Nothing has been run. Review it, then run it yourself.');
-  out.push(
-    '--',
-    rewriteApplied
-      ? '-- The quick fix rewrote the statement as (the index gains only with it):'
-      : '-- Rewrite the statement by hand as (the index gains only with it):',
-    ...quoted(rewrite.rewrittenSql),
-  );
+  out.push('--', pairRewriteLines[rewriteNote], ...quoted(rewrite.rewrittenSql));
   const sections: ReasoningSection[] = [
     figures,
     { heading: 'Same rows', items: [rewrite.verificationReason, ...rewrite.caveats] },

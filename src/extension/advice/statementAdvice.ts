@@ -16,6 +16,7 @@ import { indexDescription, indexFigure, indexReasoningSections } from './indexFi
 import { indexPair, pairFigures, pairTitle, plainIndexes, type IndexPair } from '../../core/report/indexPair';
 import { isRewriteFix, rewriteFixTitle, rewriteTimes, whyNotAFix, type AdvisedStatement } from './rewriteFix';
 import { preAggregateInsights } from './preAggregateFix';
+import { combinationVerdict } from '../../core/report/rewriteReport';
 import type { PreAggregateOutcome } from '../../core/pipeline/preAggregateStep';
 
 export interface StatementAdvice {
@@ -136,6 +137,8 @@ function indexInsight(s: IndexSuggestion, rewrites: readonly Rewrite[]): Insight
 function pairInsight(pair: IndexPair): Insight {
   const r = pair.rewrite;
   const figures = pairFigures(pair);
+  // The joint run's verdict: the fixes follow it (pairAdvice.ts), so the hover says why one is missing.
+  const verdict = r.combination ? combinationVerdict(r.combination) : undefined;
   const reasons = pair.indexes.flatMap((s) =>
     indexReasoningSections(s, [r], false).map((x) => ({
       heading: `${s.candidate.name}: ${x.heading}`,
@@ -148,7 +151,12 @@ function pairInsight(pair: IndexPair): Insight {
     nodeIds: [],
     title: pairTitle(pair),
     explanation: `The index gains only on the rewritten statement, so the two go together: ${r.title}.`,
-    details: [figures, { heading: 'Same rows', items: [r.verificationReason, ...r.caveats] }, ...reasons],
+    details: [
+      figures,
+      ...(verdict ? [{ heading: 'What to apply', items: [verdict] }] : []),
+      { heading: 'Same rows', items: [r.verificationReason, ...r.caveats] },
+      ...reasons,
+    ],
     code: [
       { caption: 'Rewritten statement', sql: r.rewrittenSql },
       ...pair.indexes.map((s) => ({ caption: 'Create', sql: s.createSql })),

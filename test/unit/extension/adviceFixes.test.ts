@@ -117,8 +117,8 @@ describe('advice in the editor: fix titles and documents', () => {
   });
 });
 
-/** The arms of a rewrite and an index measured together, one run: 185 ms as written. */
-function arms(): NonNullable<Rewrite['combination']>['arms'] {
+/** The arms of a rewrite and an index measured together, one run: 185 ms as written unless given. */
+function arms(original = 185, rewrite = 53.2, index = 150, both = 12): NonNullable<Rewrite['combination']>['arms'] {
   const figures = (timeMs: number) => ({
     timeMs,
     samplesMs: [timeMs, timeMs, timeMs],
@@ -127,10 +127,10 @@ function arms(): NonNullable<Rewrite['combination']>['arms'] {
     rowsScanned: 1000,
   });
   return [
-    { label: 'original', rewrite: false, index: false, figures: figures(185) },
-    { label: 'rewrite alone', rewrite: true, index: false, figures: figures(53.2) },
-    { label: 'index alone', rewrite: false, index: true, figures: figures(150) },
-    { label: 'rewrite + index', rewrite: true, index: true, figures: figures(12) },
+    { label: 'original', rewrite: false, index: false, figures: figures(original) },
+    { label: 'rewrite alone', rewrite: true, index: false, figures: figures(rewrite) },
+    { label: 'index alone', rewrite: false, index: true, figures: figures(index) },
+    { label: 'rewrite + index', rewrite: true, index: true, figures: figures(both) },
   ];
 }
 
@@ -255,6 +255,96 @@ describe('advice in the editor: the pair, one baseline, structured text', () => 
     assert.match(hover, /^- As written: 185 ms \(the baseline\)$/m);
     assert.match(hover, /^- Rewrite \+ index: 12\.0 ms \(15× faster\)$/m);
     for (const other of ['201', '58.7']) assert.ok(!hover.includes(other), `${other} in the pair's hover`);
+  });
+
+  it('the fixes follow the joint verdict: no index the run found adding nothing, no rewrite that adds nothing', () => {
+    const withArms = (...times: [number, number, number, number]): StatementAdvice => {
+      const advice = pairAdvice();
+      advice.rewrites[0].combination = { where: 'test', indexSql: [], rollbackSql: [], arms: arms(...times) };
+      return advice;
+    };
+    const offered = (advice: StatementAdvice): ReturnType<typeof adviceFixes> => {
+      const store = new AdviceStore();
+      store.set(advice);
+      const finding = adviceFindings(advice).find((f) => f.insight.ruleId === rewriteWithIndexRule);
+      assert.ok(finding);
+      return adviceFixProvider(store).provideFixes({
+        ruleId: rewriteWithIndexRule,
+        insight: finding.insight,
+        documentText: sql,
+        statement: finding.statement,
+        range: finding.range,
+      });
+    };
+    // Both: each adds to the other (185 → 53 / 150 → 12 ms): the pair's fix, preferred.
+    const both = adviceFixes(withArms(185, 53.2, 150, 12));
+    assert.match(both[0].title, /^Rewrite and add index: /);
+    assert.equal(both[0].isPreferred, true);
+
+    // The index adds nothing on top of the rewrite (53 → 52 ms): the rewrite alone, preferred; no index to build.
+    const rewriteAlone = withArms(185, 53.2, 150, 52);
+    const fixes = adviceFixes(rewriteAlone);
+    assert.deepEqual(
+      fixes.map((f) => [f.title.replace(/ — .*/, ''), f.isPreferred, f.command?.id]),
+      [['Rewrite: Aggregate orders first', true, undefined]],
+    );
+    assert.equal(fixes[0].edits?.[0].newText, rewriteAlone.rewrites[0].rewrittenSql);
+    assert.deepEqual(
+      offered(rewriteAlone).map((f) => f.title),
+      fixes.map((f) => f.title),
+    );
+    const hover = insightMarkdown(adviceFindings(rewriteAlone)[0].insight);
+    assert.match(hover, /Apply the rewrite alone: the index adds nothing measurable on top of it/);
+
+    // The rewrite adds nothing once the index exists (20 → 20 ms): the index's DDL, the statement left as written.
+    const indexAlone = withArms(200, 190, 20, 20);
+    const [indexFixOnly, ...rest] = adviceFixes(indexAlone);
+    assert.equal(indexFixOnly.isPreferred, true);
+    assert.ok(!rest.some((f) => f.command), 'one DDL document');
+    assert.deepEqual(
+      offered(indexAlone).map((f) => f.title),
+      [indexFixOnly.title],
+    );
+    assert.match(
+      indexFixOnly.title,
+      /^Add index: orders_user_id_covering_partial_idx — measured together 200 → 20(\.0)? ms on the statement as written; the rewrite adds nothing once it exists$/,
+    );
+    assert.equal(indexFixOnly.edits, undefined, 'the statement is not rewritten');
+    const doc = (indexFixOnly.command?.arguments[0] as IndexDdlPayload).untitled;
+    assert.match(doc, /this rewrite adds nothing once the index exists, so the statement stays as written/);
+    assert.match(doc, /^CREATE INDEX CONCURRENTLY /m);
+
+    // Neither beyond noise: nothing from the pair; the hover says why.
+    const neither = withArms(100, 98, 99, 97);
+    assert.deepEqual(
+      adviceFixes(neither).filter((f) => f.command?.id === 'pgTuner.applyIndexSuggestion'),
+      [],
+    );
+    assert.deepEqual(offered(neither), []);
+    assert.match(
+      insightMarkdown(adviceFindings(neither)[0].insight),
+      /Neither change is measured faster beyond noise here/,
+    );
+  });
+
+  it('an index on the statement as written that adds nothing on top of the rewrite: the rewrite is the preferred fix', () => {
+    const advice = pairAdvice();
+    advice.indexes!.suggestions[0].appliesTo = asWritten;
+    advice.rewrites[0].combination = { where: 'test', indexSql: [], rollbackSql: [], arms: arms(185, 53.2, 150, 52) };
+    const fixes = adviceFixes(advice);
+    assert.deepEqual(
+      fixes.map((f) => [f.title.slice(0, 12), f.isPreferred]),
+      [
+        ['Add covering', false],
+        ['Rewrite: Agg', true],
+      ],
+    );
+    // The index alone pays (185 → 150 ms is beyond noise): still offered, for a statement that cannot change.
+    advice.rewrites[0].combination.arms = arms(185, 53.2, 60, 20);
+    assert.deepEqual(
+      adviceFixes(advice).map((f) => f.isPreferred),
+      [true, false],
+    );
   });
 
   it('hovers and DDL comments are short structured Markdown: lists, headings, code blocks', () => {

@@ -14,6 +14,7 @@ import { aggregateBeforeJoin } from '../../src/core/advice/rewrite/aggregateBefo
 import { readTableShapes } from '../../src/core/db/tableShapes';
 import { parseSelect } from '../../src/core/sql/ast';
 import { loadParser } from '../../src/core/sql/parser';
+import { tiedPageProblem } from './tiedPage';
 
 export interface FamilyVariant {
   name: string;
@@ -200,6 +201,20 @@ export function familyVariants(): FamilyVariant[] {
   const dashboard = joins[0];
   const base = { dimWhere: `u.status = 'active'`, order: 'total_spent DESC NULLS LAST, u.id' };
   out.push(
+    // No tie-breaker (cases.md, case 1 as users write it): where totals tie at the LIMIT, any of the tied users is a
+    // correct answer, so the page is compared by the proof's tie rule and checked again by tiedPage.ts; the order
+    // among ties inside the page is open too, so the rows are compared as multisets.
+    {
+      name: 'case 1 as written: inner join, date in WHERE, ORDER BY the sum DESC alone, LIMIT 5',
+      sql: statement(joins[1], { order: 'total_spent DESC', page: 'LIMIT 5' }),
+      ordered: false,
+      mustRewrite: true,
+    },
+    {
+      name: 'ORDER BY the count DESC alone, LIMIT 3 OFFSET 2',
+      sql: statement(dashboard, { dimWhere: base.dimWhere, order: 'order_count DESC', page: 'LIMIT 3 OFFSET 2' }),
+      ordered: false,
+    },
     {
       name: "the issue's dashboard: LEFT JOIN, date in ON, active users, NULLS LAST, LIMIT 100",
       sql: statement(dashboard, { ...base, page: 'LIMIT 100' }),
@@ -502,7 +517,8 @@ WHERE o.created_at >= ${since} GROUP BY u.id, u.email ORDER BY s DESC NULLS LAST
 }
 
 export type VariantOutcome =
-  | { variant: FamilyVariant; kind: 'rewritten'; rewrittenSql: string }
+  /** `overTies`: on some data set, proven over rows tied at a page boundary (the proof's 'boundary-ties'). */
+  | { variant: FamilyVariant; kind: 'rewritten'; rewrittenSql: string; overTies?: boolean }
   | { variant: FamilyVariant; kind: 'declined'; reason: string }
   | { variant: FamilyVariant; kind: 'wrong'; dataSet: string; detail: string; rewrittenSql?: string };
 
@@ -551,6 +567,7 @@ export async function runFamily(
   for (const variant of variants) {
     let outcome: VariantOutcome | undefined;
     let rewrittenSql: string | undefined;
+    let overTies = false;
     for (const { dataSet, session } of sessions) {
       const rewrites = await adviseRewrites(session, variant.sql, {
         params: variant.params,
@@ -574,6 +591,27 @@ export async function runFamily(
           };
           break;
         }
+        if (r.equivalence?.order === 'boundary-ties') {
+          // Proven over ties at the page boundary: checked here apart from the proof (tiedPage.ts).
+          overTies = true;
+          const problem = await tiedPageProblem(
+            session,
+            variant.sql,
+            r.executableSql ?? r.rewrittenSql,
+            variant.params,
+          );
+          if (problem) {
+            outcome = {
+              variant,
+              kind: 'wrong',
+              dataSet: dataSet.name,
+              detail: `boundary ties: ${problem}`,
+              rewrittenSql: r.rewrittenSql,
+            };
+            break;
+          }
+          continue;
+        }
         const original = await session.query(variant.sql, variant.params);
         const rewritten = await session.query(r.executableSql ?? r.rewrittenSql, variant.params);
         const a = rowsText(original, variant.ordered);
@@ -591,7 +629,7 @@ export async function runFamily(
       }
       if (outcome) break;
     }
-    outcomes.push(outcome ?? { variant, kind: 'rewritten', rewrittenSql: rewrittenSql ?? '' });
+    outcomes.push(outcome ?? { variant, kind: 'rewritten', rewrittenSql: rewrittenSql ?? '', overTies });
   }
   return {
     variants: variants.length,
@@ -616,7 +654,7 @@ export async function familySessions(
 export function familyReport(counts: FamilyCounts): string[] {
   const lines = counts.outcomes.map((o) =>
     o.kind === 'rewritten'
-      ? `  rewritten  ${o.variant.name}`
+      ? `  rewritten  ${o.variant.name}${o.overTies ? ' (proven over ties at a page boundary on some data set)' : ''}`
       : o.kind === 'declined'
         ? `  declined   ${o.variant.name}: ${o.reason}`
         : `  WRONG      ${o.variant.name} on "${o.dataSet}": ${o.detail}`,

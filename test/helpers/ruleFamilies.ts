@@ -21,6 +21,7 @@ import { sargablePredicate } from '../../src/core/advice/rewrite/sargablePredica
 import { readTableShapes } from '../../src/core/db/tableShapes';
 import { parseSelect } from '../../src/core/sql/ast';
 import { loadParser } from '../../src/core/sql/parser';
+import { tiedPageProblem } from './tiedPage';
 import type { FamilyCounts, FamilyDataSet, FamilyVariant, VariantOutcome } from './aggregateFamily';
 
 export interface RuleVariant extends FamilyVariant {
@@ -746,8 +747,7 @@ async function runVariant(
         rewrittenSql,
       });
       if (r.verification === 'unverified' && r.verificationReason === emptyPreviousPage) continue;
-      // Not proven (ties at the LIMIT leave the page's rows open): never offered, so a decline with its reason;
-      // a comparison that could not run is a broken rewrite.
+      // Not proven: never offered, so a decline with its reason; a comparison that could not run is a broken rewrite.
       if (r.verification === 'unverified' && !r.verificationReason.startsWith('The comparison could not run'))
         return {
           variant,
@@ -756,6 +756,20 @@ async function runVariant(
         };
       if (r.verification !== 'equivalent' && r.verification !== 'not-tested-on-data')
         return fail(`${r.verification}: ${r.verificationReason}`);
+      if (r.equivalence?.order === 'boundary-ties') {
+        // Proven over ties at the page boundary: checked here apart from the proof (tiedPage.ts).
+        const extra = await rewriteParameters((q, p) => session.query(q, p), r.extraParamsQuery, variant.params ?? []);
+        if (!extra) continue;
+        const problem = await tiedPageProblem(
+          session,
+          variant.sql,
+          r.executableSql ?? r.rewrittenSql,
+          variant.params,
+          extra,
+        );
+        if (problem) return fail(`boundary ties: ${problem}`);
+        continue;
+      }
       if (variant.tiesAtLimit) continue;
       const params = variant.params ?? [];
       const extra = await rewriteParameters((q, p) => session.query(q, p), r.extraParamsQuery, params);

@@ -100,8 +100,9 @@ export interface EquivalenceFigures {
   onlyInRewrite: number;
   /**
    * 'same': same rows in the same order; 'ties-only': the order differs only among rows tied on the ORDER BY
-   * key; 'differs': a different order with no ties; 'boundary-ties': rows tie at the LIMIT boundary, so an
-   * order-sensitive comparison is impossible; 'keys-not-output': the ORDER BY keys are not output columns, so
+   * key; 'differs': a different order with no ties; 'boundary-ties': rows tie at a page boundary, so any of the
+   * tied rows is a correct answer there (equivalent: the rewrite's page is one the original may return, though
+   * which tied rows it holds may differ from the original's); 'keys-not-output': the ORDER BY keys are not output columns, so
    * ties could not be checked; 'too-many-rows': more rows than the ordered comparison fetches; 'no-order':
    * the statement has no ORDER BY (a multiset is all there is to compare).
    */

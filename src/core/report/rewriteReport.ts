@@ -21,7 +21,7 @@ const orderText: Record<EquivalenceFigures['order'], string> = {
   'ties-only': 'the order differs only among rows that tie on the ORDER BY key (SQL leaves their order open)',
   differs: 'a different order although the ORDER BY key has no ties',
   'boundary-ties':
-    'order-sensitive comparison impossible because of ties (rows tie on the ORDER BY key at the LIMIT boundary)',
+    'rows tie on the ORDER BY key at the LIMIT boundary: any of the tied rows is a correct answer there, and the rewrite returns rows of the original with that key (which ones may differ from today)',
   'keys-not-output': 'order not checked for ties: the ORDER BY keys are not output columns',
   'too-many-rows': 'order not compared (too many rows to fetch both in order)',
   'no-order': 'no ORDER BY: compared as multisets only',
@@ -32,7 +32,7 @@ function orderOf(e: EquivalenceFigures): string {
   const tied = e.tiedBoundaries ?? [];
   if (e.order !== 'boundary-ties' || !tied.includes('page-start')) return orderText[e.order];
   const where = tied.includes('page-end') ? 'at both the OFFSET and the LIMIT boundaries' : 'at the OFFSET boundary';
-  return `order-sensitive comparison impossible because of ties (rows tie on the ORDER BY key ${where})`;
+  return `rows tie on the ORDER BY key ${where}: any of the tied rows is a correct answer there, and the rewrite returns rows of the original with that key (which ones may differ from today)`;
 }
 
 const verdictText: Record<Verification, string> = {

@@ -45,7 +45,10 @@ export function rewriteTimes(
 export function rewriteFixTitle(rewrite: Rewrite): string {
   const m = rewriteTimes(rewrite);
   const figure = m ? `measured ${figureRange(m.before, m.after)}, ${figureSpeedup(m.before, m.after)}` : 'not measured';
-  return `Rewrite: ${rewrite.title} — same rows, ${figure}`;
+  // Proven over ties at a page boundary: the same rows SQL allows, which of the tied ones may change (its caveat).
+  const rows =
+    rewrite.equivalence?.order === 'boundary-ties' ? 'same rows up to ties at the page boundary' : 'same rows';
+  return `Rewrite: ${rewrite.title} — ${rows}, ${figure}`;
 }
 
 /** Why a rewrite is shown but not offered as a fix, in one sentence for the hover. */

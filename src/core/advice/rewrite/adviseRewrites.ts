@@ -84,6 +84,12 @@ function tableNames(stmt: unknown): string[] {
   return out;
 }
 
+/** Said with every rewrite proven over ties at a page boundary: what may change for the application, and the cure. */
+export const tiedPageCaveat =
+  'Rows tie on the ORDER BY key at the page boundary: the rewrite may return other rows among the tied ones than the ' +
+  'statement does today. SQL leaves that choice open, and the statement as written changes it too when its plan changes ' +
+  '(a new index, new statistics). To fix which rows, end the ORDER BY with a unique key, in both.';
+
 export async function adviseRewrites(
   session: DatabaseSession | undefined,
   sql: string,
@@ -123,6 +129,8 @@ export async function adviseRewrites(
     if (session) {
       const result = await verifyRewrite(session, { ...draft, originalSql: parsed.text }, options);
       Object.assign(base, result);
+      if (base.verification === 'equivalent' && base.equivalence?.order === 'boundary-ties')
+        base.caveats = [...base.caveats, tiedPageCaveat];
     }
     out.push(base);
   }

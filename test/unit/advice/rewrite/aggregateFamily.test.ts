@@ -52,6 +52,13 @@ describe('aggregate-before-join over its family of forms (issue 12 §1)', functi
     for (const o of counts.outcomes) if (o.kind === 'declined') assert.ok(o.reason.length > 10, o.variant.name);
   });
 
+  it('case 1 without a tie-breaker is proven where totals tie at the LIMIT: any of the tied users is a correct answer', () => {
+    const case1 = counts.outcomes.find((o) => o.variant.name.startsWith('case 1 as written'));
+    assert.ok(case1?.kind === 'rewritten', JSON.stringify(case1));
+    // The tie data set puts eight users with the same sum across the LIMIT: the proof's tie rule was used.
+    assert.equal(case1.overTies, true);
+  });
+
   it("rewrites the issue's forms: LEFT JOIN with the date in ON, NULLS LAST, OFFSET, parameters, CTE and subquery, quoted names", () => {
     const missed = counts.outcomes.filter((o) => o.variant.mustRewrite && o.kind !== 'rewritten');
     assert.deepEqual(

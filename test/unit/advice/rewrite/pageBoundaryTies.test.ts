@@ -9,6 +9,8 @@ import { adviseRewrites } from '../../../../src/core/advice/rewrite/adviseRewrit
 import { verifyRewrite, type VerifyResult } from '../../../../src/core/advice/rewrite/verifyRewrite';
 import { describeEquivalence, equivalenceRows, renderRewriteMarkdown } from '../../../../src/core/report/rewriteReport';
 import { useRewriteDatabase } from './rewriteDatabase';
+import { tiedPageCaveat } from '../../../../src/core/advice/rewrite/adviseRewrites';
+import { rewriteFixTitle } from '../../../../src/extension/advice/rewriteFix';
 
 const itemsSql = `
 CREATE TABLE items (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL, grp int NOT NULL, label text NOT NULL);
@@ -45,7 +47,8 @@ describe('verifyRewrite: ties at the start of an OFFSET page, on PostgreSQL', fu
   }
 
   function assertStartTie(r: VerifyResult): void {
-    assert.equal(r.verification, 'unverified', r.verificationReason);
+    // Its page is one the original may return: equivalent, with the boundary named.
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
     assert.equal(r.equivalence?.order, 'boundary-ties');
     assert.deepEqual(r.equivalence?.tiedBoundaries, ['page-start']);
     assert.match(
@@ -82,36 +85,42 @@ describe('verifyRewrite: ties at the start of an OFFSET page, on PostgreSQL', fu
     );
     for (const { direction, sameRows, r } of results) {
       assertStartTie(r);
-      assert.match(r.verificationReason, /Outside those tie groups both forms return the same rows/);
+      assert.match(
+        r.verificationReason,
+        /The rewrite's page is one the statement as written may return: the same ORDER BY key at every position, the same rows outside those tie groups/,
+      );
       const e = r.equivalence;
       assert.ok(e);
       assert.equal(e.originalRows, 6);
       assert.equal(e.rewriteRows, 6);
-      // The figures still show the difference among the tied rows; the verdict does not hide it as 'equivalent'.
+      // The figures still show the difference among the tied rows; the order row says why it is allowed.
       assert.equal(e.onlyInOriginal > 0, !sameRows, `${direction}: ${r.verificationReason}`);
       assert.equal(e.onlyInRewrite, e.onlyInOriginal);
     }
   });
 
-  it('OR → UNION ALL on that page: the tie verdict, not not-equivalent', async () => {
+  it('OR → UNION ALL on that page: equivalent over the ties, offered with the caveat that names them', async () => {
     const rewrites = await adviseRewrites(db().session, page('6', '6'), { skipMeasurement: true });
     const r = rewrites.find((x) => x.id === 'or-to-union-all');
     assert.ok(r, JSON.stringify(rewrites.map((x) => x.id)));
     assert.match(r.rewrittenSql, /UNION ALL/);
     assertStartTie(r);
-    assert.equal(r.quickFix, false);
+    assert.ok(r.caveats.includes(tiedPageCaveat), r.caveats.join(' | '));
     // What the user reads: the verdict, the reason and the order row all say the ties sit at the page's start.
     const order =
-      'order-sensitive comparison impossible because of ties (rows tie on the ORDER BY key at the OFFSET boundary)';
+      'rows tie on the ORDER BY key at the OFFSET boundary: any of the tied rows is a correct answer there, and the rewrite returns rows of the original with that key (which ones may differ from today)';
     assert.ok(r.equivalence);
     assert.deepEqual(
       equivalenceRows(r.equivalence).find((row) => row[0] === 'Order'),
       ['Order', order],
     );
-    assert.match(describeEquivalence(r), new RegExp(`^not proven: .*; ${order.replace(/[()]/g, '\\$&')}$`));
+    assert.match(describeEquivalence(r), new RegExp(`^equivalent: .*; ${order.replace(/[()]/g, '\\$&')}$`));
     const md = renderRewriteMarkdown([r]);
-    assert.ok(md.includes(`**Verdict:** not proven. ${r.verificationReason}`), md);
+    assert.ok(md.includes(`**Verdict:** equivalent. ${r.verificationReason}`), md);
     assert.ok(md.includes(order), md);
+    assert.ok(md.includes('To fix which rows, end the ORDER BY with a unique key'), md);
+    // Its fix title says the rows are the same up to those ties.
+    assert.match(rewriteFixTitle({ ...r, quickFix: true }), /— same rows up to ties at the page boundary, /);
   });
 
   it('finds the start tie with LIMIT $n OFFSET $m from the given values', async () => {
@@ -122,13 +131,13 @@ describe('verifyRewrite: ties at the start of an OFFSET page, on PostgreSQL', fu
   it('names both boundaries when the whole page lies inside one tie group', async () => {
     // Rows 6–7 of grp 1 (rows 5–8): row 5 and row 8 tie with the page too.
     const r = await verify(page('2', '5'), settled('DESC', '2', '5'));
-    assert.equal(r.verification, 'unverified', r.verificationReason);
+    assert.equal(r.verification, 'equivalent', r.verificationReason);
     assert.equal(r.equivalence?.order, 'boundary-ties');
     assert.deepEqual(r.equivalence?.tiedBoundaries, ['page-start', 'page-end']);
     assert.match(r.verificationReason, /at the OFFSET boundary \(row 5, .*\) and at the LIMIT boundary/);
     assert.match(
       equivalenceRows(r.equivalence)[3][1],
-      /ties \(rows tie on the ORDER BY key at both the OFFSET and the LIMIT boundaries\)$/,
+      /^rows tie on the ORDER BY key at both the OFFSET and the LIMIT boundaries: any of the tied rows is a correct answer there/,
     );
   });
 
@@ -169,10 +178,11 @@ describe('verifyRewrite: ties at the start of an OFFSET page, on PostgreSQL', fu
     assert.match(foreignWithParams.verificationReason, /are not rows of the original with that key/);
   });
 
-  it('ties at the LIMIT boundary alone: the tie verdict for a correct rewrite, not-equivalent for a wrong one', async () => {
+  it('ties at the LIMIT boundary alone: equivalent for a correct rewrite, not-equivalent for a wrong one', async () => {
     // Rows 1–6: grp 0 and two rows of grp 1, whose other two rows come next.
     const correct = await verify(page('6', '0'), settled('DESC', '6', '0'));
-    assert.equal(correct.verification, 'unverified', correct.verificationReason);
+    assert.equal(correct.verification, 'equivalent', correct.verificationReason);
+    assert.equal(correct.equivalence?.order, 'boundary-ties');
     assert.deepEqual(correct.equivalence?.tiedBoundaries, ['page-end']);
     assert.match(correct.verificationReason, /^Rows tie on the ORDER BY key at the LIMIT boundary/);
     assert.doesNotMatch(correct.verificationReason, /OFFSET boundary/);

@@ -9,6 +9,7 @@ import { applyBuffers } from './buffers';
 import { buildNodes } from './buildNodes';
 import { expandCitusTasks, readCitusNodes } from './citusNodes';
 import { applyExclusiveCosts } from './costs';
+import { applyEarlyStops } from './earlyStop';
 import { applyEstimates } from './estimates';
 import { applyExclusiveTimes } from './exclusiveTime';
 import { applyHotspots } from './hotspots';
@@ -92,6 +93,7 @@ export function planFromRaw(raw: RawPlan): Plan {
   const timeMs = analyzed ? (info.executionTimeMs ?? root.metrics.inclusiveTimeMs) : 0;
   applyExclusiveTimes(nodes, attribution, timeMs);
   applyEstimates(nodes, analyzed, numbers);
+  applyEarlyStops(nodes, analyzed, numbers);
   applyBuffers(nodes, attribution, numbers);
   applyExclusiveCosts(nodes, numbers);
   const totals = computeTotals(nodes, timeMs);

@@ -86,6 +86,12 @@ export interface NodeMetrics {
   /** max(actual/estimate, estimate/actual) per loop, ≥ 1; 1 when not analysed. */
   misestimateFactor: number;
   misestimateDirection: MisestimateDirection;
+  /**
+   * True when the node's consumer stopped asking for rows before it ran out (an early-stopping LIMIT above it,
+   * a Merge Join, the inner side of a semi or anti join): fewer rows than estimated is then no misestimate,
+   * and misestimateFactor/misestimateDirection do not report it (earlyStop.ts).
+   */
+  stoppedEarly?: boolean;
   /** Rows removed by Filter/Join Filter/Index Recheck, × loops. */
   rowsRemovedByFilter: number;
   rowsRemovedByJoinFilter: number;

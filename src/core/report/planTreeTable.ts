@@ -85,7 +85,12 @@ function rowsCell(node: PlanNode, analyzed: boolean): string {
 function misestimateCell(node: PlanNode): string {
   const m = node.metrics;
   // Below 2× a misestimate changes no plan choice; leaving it blank lets the real ones stand out.
-  if (m.neverExecuted || m.misestimateDirection === 'none' || m.misestimateFactor < 2) return '';
+  if (m.neverExecuted) return '';
+  // Fewer rows than estimated because whatever read the node stopped early (a LIMIT): said, not called a misestimate.
+  const estimate = m.estimatedRowsTotal ?? 0;
+  if (m.stoppedEarly && m.misestimateDirection === 'none' && estimate >= 2 * Math.max(m.actualRowsTotal, 1))
+    return 'stopped early';
+  if (m.misestimateDirection === 'none' || m.misestimateFactor < 2) return '';
   // "under": the planner expected fewer rows than came; "over": more.
   return `${formatFactor(m.misestimateFactor)} ${m.misestimateDirection}`;
 }

@@ -14,8 +14,6 @@ export interface PlanIndex {
   readonly ran: Uint8Array;
   /** Actual Loops, 0 when absent (planFacts.loops). */
   readonly loops: Float64Array;
-  /** 1 where some ancestor of the node is a Limit. */
-  readonly underLimit: Uint8Array;
   /** Nodes by "Node Type", in plan (pre-)order. */
   nodesOfType(type: string): readonly PlanNode[];
   /** planFacts.relationBelow, for every node in one pass. */
@@ -62,17 +60,11 @@ function buildIndex(context: PlanRuleContext): PlanIndex {
   const nodes = plan.nodes;
   const ran = new Uint8Array(nodes.length);
   const loops = new Float64Array(nodes.length);
-  const underLimit = new Uint8Array(nodes.length);
   const byType = new Map<string, PlanNode[]>();
   for (const node of nodes) {
     const actualLoops = numberField(node.fields, 'Actual Loops');
     loops[node.id] = actualLoops ?? 0;
     if (plan.analyzed && !node.metrics.neverExecuted && actualLoops !== undefined) ran[node.id] = 1;
-    // Pre-order: a parent's entry is filled in before its children's.
-    if (node.parentId !== null) {
-      const parent = nodes[node.parentId];
-      if (underLimit[parent.id] === 1 || parent.fields['Node Type'] === 'Limit') underLimit[node.id] = 1;
-    }
     const type = node.fields['Node Type'];
     const list = byType.get(type);
     if (list) list.push(node);
@@ -138,7 +130,6 @@ function buildIndex(context: PlanRuleContext): PlanIndex {
   return {
     ran,
     loops,
-    underLimit,
     nodesOfType: (type) => byType.get(type) ?? [],
     relationBelow,
     tableOf,

@@ -9,7 +9,6 @@ import { formatCount, formatPercent } from '../../text/formatNumbers';
 import {
   ancestors,
   inclusiveShare,
-  innerChild,
   isJoin,
   numberField,
   qualifiedTable,
@@ -72,24 +71,11 @@ function perLoop(node: PlanNode): { actual: number; estimate: number } {
 function isMisestimated(context: PlanRuleContext, node: PlanNode): boolean {
   if (planIndex(context).ran[node.id] !== 1 || PASS_THROUGH.has(node.fields['Node Type'])) return false;
   const m = node.metrics;
+  // A node cut short by a LIMIT, a Merge Join or a semi join has no overestimate to report: parsePlan cleared it
+  // (plan/earlyStop.ts).
   if (m.misestimateFactor < MISESTIMATE_FACTOR || m.misestimateDirection === 'none') return false;
   const { actual, estimate } = perLoop(node);
-  if (Math.max(actual, estimate) < MIN_ROWS_PER_LOOP) return false;
-  if (m.misestimateDirection === 'over' && stoppedEarly(context, node)) return false;
-  return true;
-}
-
-/**
- * Fewer rows than estimated is expected when execution stopped early: under a LIMIT, on the sides of a Merge Join
- * (it stops when one side runs out), on the inner side of a semi or anti join (first match wins).
- */
-function stoppedEarly(context: PlanRuleContext, node: PlanNode): boolean {
-  if (planIndex(context).underLimit[node.id] === 1) return true;
-  const parent = node.parentId !== null ? context.plan.nodes[node.parentId] : undefined;
-  if (!parent) return false;
-  if (parent.fields['Node Type'] === 'Merge Join') return true;
-  const joinType = stringField(parent.fields, 'Join Type');
-  return (joinType === 'Semi' || joinType === 'Anti') && innerChild(parent) === node;
+  return Math.max(actual, estimate) >= MIN_ROWS_PER_LOOP;
 }
 
 function inherits(node: PlanNode, flagged: Set<number>): boolean {

@@ -834,12 +834,15 @@ class Analyser {
         ?.toLowerCase();
     else if (inner.type === 'CoalesceExpr') functionName = 'coalesce';
     else if (inner.type === 'MinMaxExpr') functionName = inner.body['op'] === 'IS_GREATEST' ? 'greatest' : 'least';
+    const args = inner.type === 'RowExpr' ? ((inner.body['args'] as Node[] | undefined) ?? []) : [];
+    const row = args.length > 0 && args.every((a) => unwrap(a)?.type === 'ColumnRef') && !castTo;
     return {
       expression: {
         text: range ? this.r.slice(range) : '',
         ...(functionName ? { functionName } : {}),
         columns,
         ...(castTo ? { castTo } : {}),
+        ...(row ? { row } : {}),
       },
     };
   }

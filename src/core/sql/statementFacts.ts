@@ -57,6 +57,11 @@ export interface ColumnPredicate {
     columns: ColumnRef[];
     /** The target type when the expression is a cast (`col::text` → 'text'). */
     castTo?: string;
+    /**
+     * A row of plain columns (`(created_at, id) < ($1, $2)`, keyset pagination): no function hides them, and a
+     * B-tree over the columns in that order serves the comparison as one range.
+     */
+    row?: boolean;
   };
   /** The constant side as SQL text (`'2024-01-01'`, `$1`), when it is a constant or parameter. */
   valueText?: string;

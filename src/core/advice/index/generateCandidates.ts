@@ -143,7 +143,11 @@ class TableRules {
 
   run(): void {
     const u = this.usage;
-    const eq = u.predicates.filter((p) => p.kind === 'equality' || p.kind === 'is-null');
+    const eq = u.predicates.filter((p) => p.kind === 'equality');
+    // `deleted_at IS NULL` is no equality for the planner's ordering (no `=` operator): as a leading key it keeps
+    // the index from giving the ORDER BY, and its column's distinct count says nothing of how many rows are NULL
+    // (a soft-delete column: 97 % NULL). It goes last among the keys, and into the partial forms' predicate.
+    const isNull = u.predicates.filter((p) => p.kind === 'is-null');
     const inList = u.predicates.filter((p) => p.kind === 'in-list');
     const ranges = u.predicates.filter((p) => p.kind === 'range' || p.kind === 'like-prefix');
     const gin = u.predicates.filter((p) => p.kind === 'jsonb-containment' || p.kind === 'full-text');
@@ -152,7 +156,10 @@ class TableRules {
     const eqSorted = [...eq].sort((a, b) => (this.exprDistinct(b) ?? -1) - (this.exprDistinct(a) ?? -1));
     const eqItems = this.items(eqSorted, 'equality');
     const inItems = this.items(inList, 'IN list');
-    const rangeItems = this.items(ranges, 'range').slice(0, 1);
+    // One range: its column, or a row comparison's columns in order (all from the first range predicate).
+    const rangeAll = this.items(ranges, 'range');
+    const rangeItems = rangeAll.filter((i) => i.served === rangeAll[0]?.served);
+    const nullItems = this.items(isNull, 'IS NULL');
     // One direction throughout: ascending keys serve it (a B-tree scans backwards). Mixed: keys follow each item.
     const mixed = new Set(u.orderBy.map((s) => s.descending)).size > 1;
     const sortItems: KeyItem[] = u.orderBy
@@ -172,10 +179,14 @@ class TableRules {
     }
 
     const filterKeys = [...eqItems, ...inItems, ...rangeItems];
-    // ORDER BY columns follow only when no range column breaks the order (or the range column is the sort column).
+    // ORDER BY columns follow only when no range column breaks the order (or the range columns are the sort's first).
     const sortUsable =
-      rangeItems.length === 0 || (sortItems.length > 0 && sameKey(sortItems[0].key, rangeItems[0].key));
-    const withSort = sortUsable ? this.appendDistinct(filterKeys, sortItems) : filterKeys;
+      rangeItems.length === 0 ||
+      (sortItems.length >= rangeItems.length && rangeItems.every((r, i) => sameKey(sortItems[i].key, r.key)));
+    const withSort = this.appendDistinct(
+      sortUsable ? this.appendDistinct(filterKeys, sortItems) : filterKeys,
+      nullItems,
+    );
     const planSeq = seqScanned(this.input.plan, this.table);
 
     if (withSort.length > 0) {
@@ -293,7 +304,13 @@ class TableRules {
     for (const p of preds) {
       const key = this.keyFor(p, role);
       if (!key || out.some((o) => sameKey(o.key, key))) continue;
-      out.push({ key, served: servedPredicate(p), predicate: p.constant ? p : undefined });
+      const served = servedPredicate(p);
+      out.push({ key, served, predicate: p.constant ? p : undefined });
+      // A row comparison is searched as one range over its columns in order: the others follow the first.
+      for (const column of p.rowColumns?.slice(1) ?? []) {
+        if (!this.btreeCapable(column) || out.some((o) => o.key.column === column)) break;
+        out.push({ key: { column, reason: `${role} (row comparison ${p.written}) on ${column}` }, served });
+      }
     }
     return out;
   }
@@ -331,10 +348,50 @@ class TableRules {
         {
           sql: p.sql,
           reason,
-          served: servedPredicate(p),
+          served: [servedPredicate(p)],
         },
       );
     }
+    this.combinedPartial(items, score, features);
+  }
+
+  /**
+   * Every hot-subset constant predicate of the keys in one partial predicate (`WHERE status IN ('open', 'pending')
+   * AND deleted_at IS NULL`), the other keys kept: the form a DBA writes for a list screen over live rows. The
+   * share kept is the product of each one's (independence assumed); an `IS NULL` keeping most rows joins here
+   * though it makes no partial index alone.
+   */
+  private combinedPartial(items: KeyItem[], score: number, features: CandidateFeature[]): void {
+    const moved = items.filter((i) => i.predicate && this.hotSubset(i.predicate));
+    if (moved.length < 2) return;
+    let kept = 1;
+    for (const i of moved) {
+      const k = i.predicate ? this.selectivity(i.predicate) : undefined;
+      if (k === undefined) return;
+      kept *= k;
+    }
+    if (kept > partialSelectivityLimit) return;
+    const predicates = moved.flatMap((i) => (i.predicate ? [i.predicate] : []));
+    const remaining = items.filter(
+      (i) => !moved.includes(i) || this.usage.orderBy.some((s) => i.key.column === s.column),
+    );
+    if (remaining.length === 0) return;
+    const include = this.includeFor(
+      remaining.map((i) => i.key),
+      predicates,
+    );
+    const sql = predicates.map((p) => p.sql).join(' AND ');
+    this.add(
+      remaining,
+      include,
+      score + 0.2,
+      [...features, 'partial', ...(include.length > 0 ? (['covering'] as const) : [])],
+      {
+        sql,
+        reason: `partial: ${sql} keeps about ${(kept * 100).toFixed(1)} % of the rows`,
+        served: predicates.map(servedPredicate),
+      },
+    );
   }
 
   /**
@@ -356,7 +413,7 @@ class TableRules {
       this.add([joinItem], include, 0.55, ['join-key', 'partial', 'covering'], {
         sql: p.sql,
         reason: `partial: ${p.sql} keeps ${(kept * 100).toFixed(1)} % of the rows, read in join-key order without the table`,
-        served: servedPredicate(p),
+        served: [servedPredicate(p)],
       });
     }
   }
@@ -366,8 +423,16 @@ class TableRules {
    * one value of a many-valued column (`user_id = 42`), which would make an index per value.
    */
   private hotSubset(p: UsedPredicate): boolean {
-    // A one-sided cutoff (`created_at >= '2024-01-01'`) is a subset; a BETWEEN window is one query's slice.
-    if (p.kind === 'range') return p.operator !== 'BETWEEN';
+    // A one-sided cutoff (`created_at >= '2024-01-01'`) is a subset; a window (BETWEEN, or a bound on each side:
+    // `at >= '2026-11-01' AND at < '2026-12-01'`) is one query's slice, and next month's cannot use it.
+    if (p.kind === 'range')
+      return (
+        p.operator !== 'BETWEEN' &&
+        p.rowColumns === undefined &&
+        !this.usage.predicates.some(
+          (o) => o !== p && o.kind === 'range' && o.column !== undefined && o.column === p.column,
+        )
+      );
     if (p.kind === 'like-prefix' || p.kind === 'is-null') return true;
     if (p.column === undefined) return false;
     const d = this.distinct(p.column);
@@ -375,17 +440,18 @@ class TableRules {
   }
 
   /** Columns the statement reads from the table that the keys lack; empty when `*` is read or too many. */
-  private includeFor(keys: IndexKey[], partial?: UsedPredicate): string[] {
+  private includeFor(keys: IndexKey[], partial?: UsedPredicate | UsedPredicate[]): string[] {
     if (this.usage.readsAllColumns) return [];
     const keyColumns = new Set(keys.map((k) => k.column).filter((c): c is string => c !== undefined));
     const exprColumns = new Set(keys.flatMap((k) => (k.expression ? this.expressionColumnsOf(k.expression) : [])));
-    const partialOnly = new Set(partial ? (partial.column ? [partial.column] : partial.expressionColumns) : []);
+    const moved = partial === undefined ? [] : Array.isArray(partial) ? partial : [partial];
+    const partialOnly = new Set(moved.flatMap((p) => (p.column ? [p.column] : p.expressionColumns)));
     const needed = this.usage.readColumns.filter((c) => !keyColumns.has(c));
     // A column read only inside an indexed expression or the partial predicate need not be stored.
     const include = needed.filter(
       (c) =>
         !(exprColumns.has(c) && !this.readOutsideExpressions(c)) &&
-        !(partialOnly.has(c) && !this.readOutsidePredicate(c, partial)),
+        !(partialOnly.has(c) && !this.readOutsidePredicate(c, moved)),
     );
     if (include.length === 0 || include.length > maxIncludeColumns) return [];
     if (!include.every((c) => this.btreeCapable(c) || this.input.columnTypes?.get(this.table)?.get(c) !== undefined))
@@ -408,10 +474,10 @@ class TableRules {
     );
   }
 
-  private readOutsidePredicate(column: string, partial: UsedPredicate | undefined): boolean {
+  private readOutsidePredicate(column: string, moved: UsedPredicate[]): boolean {
     const u = this.usage;
     return (
-      u.predicates.some((p) => p !== partial && (p.column === column || p.expressionColumns.includes(column))) ||
+      u.predicates.some((p) => !moved.includes(p) && (p.column === column || p.expressionColumns.includes(column))) ||
       u.joinColumns.some((j) => j.column === column) ||
       u.orderBy.some((s) => s.column === column) ||
       u.groupBy.includes(column) ||
@@ -467,7 +533,7 @@ class TableRules {
     include: string[],
     score: number,
     features: CandidateFeature[],
-    partial?: { sql: string; reason: string; served: ServedClause },
+    partial?: { sql: string; reason: string; served: ServedClause[] },
     method: 'btree' | 'gin' = 'btree',
     orderLead?: string,
   ): void {
@@ -493,7 +559,7 @@ class TableRules {
       predicate: partial?.sql,
       features: [...featureSet],
       name: '',
-      serves: [...items.map((i) => i.served), ...(partial ? [partial.served] : [])],
+      serves: [...new Set([...items.map((i) => i.served), ...(partial?.served ?? [])])],
       ruleScore: Math.min(1, score),
       columnOrderReason: this.orderReason(keys, include, partial?.reason, orderLead),
     };

@@ -31,6 +31,11 @@ export interface UsedPredicate {
   range: SourceRange;
   /** Set by the rules when this range column also leads a mixed-direction ORDER BY descending. */
   sortDescending?: boolean;
+  /**
+   * A row comparison (`(created_at, id) < ($1, $2)`): its columns in order, `column` the first. One range over
+   * them in that order; never a partial predicate (its values move with every page: a keyset cursor).
+   */
+  rowColumns?: string[];
 }
 
 export interface SortColumn {
@@ -147,9 +152,16 @@ export function relationUsage(facts: StatementFacts): Map<string, TableUsage> {
     let expression: string | undefined;
     let expressionColumns: string[] = [];
     let exprRange: SourceRange | undefined;
+    let rowColumns: string[] | undefined;
     if (p.column) {
       table = resolveTable(facts, p.column);
       column = p.column.column;
+    } else if (p.expression?.row) {
+      const tables = new Set(p.expression.columns.map((c) => resolveTable(facts, c)));
+      if (tables.size !== 1) continue;
+      table = [...tables][0];
+      rowColumns = p.expression.columns.map((c) => c.column);
+      column = rowColumns[0];
     } else if (p.expression && p.expression.columns.length > 0) {
       const tables = new Set(p.expression.columns.map((c) => resolveTable(facts, c)));
       if (tables.size !== 1) continue;
@@ -168,10 +180,11 @@ export function relationUsage(facts: StatementFacts): Map<string, TableUsage> {
       expression,
       expressionColumns,
       valueText: p.valueText,
-      constant: p.kind === 'is-null' || isConstantValue(facts, p, exprRange),
+      constant: !rowColumns && (p.kind === 'is-null' || isConstantValue(facts, p, exprRange)),
       sql: unqualifiedText(text, p.range, refs),
       written: text.slice(p.range.start, p.range.end),
       range: p.range,
+      ...(rowColumns ? { rowColumns } : {}),
     });
   }
 

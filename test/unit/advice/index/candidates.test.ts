@@ -34,6 +34,8 @@ function catalog(indexes: IndexInfo[] = []): CatalogSnapshot {
       column('orders', 'total', -0.5, 'numeric'),
       column('users', 'email', -1, 'text'),
       column('users', 'status', 2, 'text'),
+      // A soft-delete column: many distinct timestamps, yet almost every row NULL.
+      column('orders', 'deleted_at', 63_200, 'timestamptz'),
     ],
   };
 }
@@ -208,5 +210,73 @@ describe('index candidates by rule', () => {
       ]),
       undefined,
     );
+  });
+  it('an IS NULL never leads: the ORDER BY follows the equality keys, and the soft-delete filter joins the partial predicate', () => {
+    const sql =
+      "SELECT id, total FROM orders WHERE user_id = 7 AND status IN ('new', 'paid') AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 25";
+    const { candidates } = generateCandidates({
+      facts: analyseStatement(sql),
+      catalog: catalog(),
+      selectivity: new Map([
+        [selectivityKey('orders', 'deleted_at IS NULL'), 0.97],
+        [selectivityKey('orders', "status IN ('new', 'paid')"), 0.06],
+        [selectivityKey('orders', 'user_id = 7'), 0.00001],
+      ]),
+    });
+    const all = candidates.map((c) => `${keys(c).join(',')}${c.predicate ? ` WHERE ${c.predicate}` : ''}`);
+    // Before: `(deleted_at, user_id, …)` as "equality on deleted_at, 63,200 distinct values".
+    assert.ok(
+      candidates.every((c) => c.keys[0].column !== 'deleted_at'),
+      all.join(' | '),
+    );
+    const plain = candidates.find((c) => !c.predicate && c.include.length === 0 && c.keys.length > 2);
+    assert.deepEqual(plain && keys(plain), ['user_id', 'status', 'created_at', 'deleted_at'], all.join(' | '));
+    // What a DBA writes for a list of live rows: the IN and the IS NULL in the predicate, the sort in the keys.
+    assert.ok(
+      all.includes("user_id,created_at WHERE status IN ('new', 'paid') AND deleted_at IS NULL"),
+      all.join(' | '),
+    );
+  });
+
+  it('a row comparison (keyset cursor) is a range over its columns in order, never a partial predicate', () => {
+    const sql =
+      "SELECT id, total FROM orders WHERE user_id = 7 AND (created_at, id) < ('2025-01-01 00:00:00+00', 1000000) ORDER BY created_at DESC, id DESC LIMIT 25";
+    const { candidates } = generateCandidates({
+      facts: analyseStatement(sql),
+      catalog: catalog(),
+      selectivity: new Map([[selectivityKey('orders', 'user_id = 7'), 0.00001]]),
+    });
+    const all = candidates.map((c) => `${keys(c).join(',')}${c.predicate ? ` WHERE ${c.predicate}` : ''}`);
+    assert.ok(
+      candidates.every((c) => !c.predicate?.includes('1000000')),
+      all.join(' | '),
+    );
+    assert.ok(all.includes('user_id,created_at,id'), all.join(' | '));
+  });
+
+  it('a window on one column (a bound on each side) makes no partial index; a one-sided cutoff still does', () => {
+    const window = generateCandidates({
+      facts: analyseStatement(
+        "SELECT id FROM orders WHERE user_id = 7 AND created_at >= '2026-11-01' AND created_at < '2026-12-01' ORDER BY created_at DESC LIMIT 100",
+      ),
+      catalog: catalog(),
+      selectivity: new Map([
+        [selectivityKey('orders', "created_at >= '2026-11-01'"), 0.02],
+        [selectivityKey('orders', "created_at < '2026-12-01'"), 0.98],
+      ]),
+    });
+    assert.deepEqual(
+      window.candidates.filter((c) => c.predicate).map((c) => c.predicate),
+      [],
+    );
+    assert.ok(window.candidates.some((c) => keys(c).join(',') === 'user_id,created_at'));
+    const cutoff = generateCandidates({
+      facts: analyseStatement(
+        "SELECT user_id, sum(total) FROM orders WHERE created_at >= '2024-01-01' GROUP BY user_id",
+      ),
+      catalog: catalog(),
+      selectivity: new Map([[selectivityKey('orders', "created_at >= '2024-01-01'"), 0.5]]),
+    });
+    assert.ok(cutoff.candidates.some((c) => c.predicate === "created_at >= '2024-01-01'"));
   });
 });

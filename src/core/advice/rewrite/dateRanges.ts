@@ -255,7 +255,9 @@ function truncRange(
     if (!literal || !type) return undefined;
     value = `(${exprToSql(v)})::${type}`;
   }
-  const next = `${value} + interval '${truncUnits[unit]}'`;
+  // The next period's start, truncated again: in a zone that skips midnight (America/Santiago, 8 September 2024)
+  // a day starts at 01:00, and that start + 1 day is 01:00 of the next day, an hour into it.
+  const next = `date_trunc('${unit}', ${value} + interval '${truncUnits[unit]}')`;
   if (isPeriodStart(v, unit)) return periodBounds(c, compared.op, value, next);
   // date_trunc(c) <= c < date_trunc(c) + 1 unit: each comparison implies this range; the original stays.
   const implied: Record<Comparison, string[]> = {

@@ -176,7 +176,8 @@ export interface BestCombination {
   appliesTo: AppliesTo;
   indexNames: string[];
   costBefore: number;
-  costAfter: number;
+  /** Absent when the what-if method could not plan the indexes (HypoPG has no GIN, BRIN, …): "not estimated". */
+  costAfter?: number;
   estimateMethod?: EstimateMethod;
   timeBeforeMs?: number;
   /** See MeasuredFigures.beforeTimedOut. */

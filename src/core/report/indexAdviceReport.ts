@@ -109,7 +109,12 @@ export function bestLines(
   const time = measured
     ? `, measured ${before} → ${formatMs(b.timeAfterMs ?? 0)} (${ratio(b.timeAfterMs ?? 0)})${onSample}`
     : '';
-  const indexes = `${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, rewrites)}: est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${b.estimateMethod ? ` (${b.estimateMethod})` : ''}${time}`;
+  const how = b.estimateMethod ? ` (${b.estimateMethod})` : '';
+  const estimate =
+    b.costAfter === undefined
+      ? `est. cost ${formatCost(b.costBefore)} → not estimated (${b.estimateMethod === 'hypopg' ? 'HypoPG cannot plan with these indexes' : 'the planner could not plan with them'})`
+      : `est. cost ${formatCost(b.costBefore)} → ${formatCost(b.costAfter)}${how}`;
+  const indexes = `${b.indexNames.join(' + ')} with ${describeAppliesTo(b.appliesTo, rewrites)}: ${estimate}${time}`;
   const alone = b.rewriteAlone;
   if (!alone) return [{ label: 'Best', text: indexes }];
   const title =

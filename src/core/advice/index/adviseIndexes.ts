@@ -1339,15 +1339,18 @@ class Advisor {
 
   /**
    * The estimated cost of the kept combination itself: the greedy choice's when the same indexes were kept,
-   * else planned again, so the "Best:" line never quotes another candidate's estimate.
+   * else planned again, so the "Best:" line never quotes another candidate's estimate; undefined when the
+   * what-if method cannot plan them.
    */
-  private async costOf(kept: IndexCandidate[], choice: Choice, whatIf: WhatIf): Promise<number> {
+  private async costOf(kept: IndexCandidate[], choice: Choice, whatIf: WhatIf): Promise<number | undefined> {
+    // Undefined, not NaN, where HypoPG cannot plan one of them (a GIN index, kept on its measurement alone).
+    const known = (x: number): number | undefined => (Number.isFinite(x) ? x : undefined);
     const keys = (l: IndexCandidate[]): string => l.map(candidateKey).sort().join('\n');
-    if (keys(kept) === keys(choice.chosen)) return choice.cost;
+    if (keys(kept) === keys(choice.chosen)) return known(choice.cost);
     const own = kept.length === 1 ? choice.estimates.get(candidateKey(kept[0])) : undefined;
-    if (own) return own.costAfter;
+    if (own) return known(own.costAfter);
     const r = await whatIf.plan(kept, [choice.bestVariant.statement], this.signal);
-    return r.failed.length > 0 || !r.plans[0] ? Number.NaN : cost(r.plans[0]);
+    return r.failed.length > 0 || !r.plans[0] ? undefined : known(cost(r.plans[0]));
   }
 
   /**

@@ -11,7 +11,7 @@ import { createDatabase } from '../../../helpers/testDatabase';
 import { PgSession } from '../../../../src/core/db/pgSession';
 import { adviseIndexes } from '../../../../src/core/advice/index/adviseIndexes';
 import type { IndexAdvice } from '../../../../src/core/advice/indexSuggestion';
-import { renderIndexAdviceMarkdown } from '../../../../src/core/report/indexAdviceReport';
+import { bestLines, renderIndexAdviceMarkdown } from '../../../../src/core/report/indexAdviceReport';
 import {
   dashboardRewriteSql,
   dashboardSchemaSql,
@@ -189,6 +189,13 @@ describe('adviseIndexes on a real server (HypoPG where installed)', function () 
     assert.match(s.createSql, /USING gin \(payload jsonb_path_ops\)/);
     assert.equal(s.label, 'measured');
     if (hypopg) assert.equal(await hypotheticalCount(session), 0);
+    // Kept on its measurement alone: the estimate after is unknown, and said so (it was printed "NaN").
+    if (hypopg) assert.equal(advice.best?.costAfter, undefined);
+    const best = bestLines(advice).map((l) => l.text);
+    assert.equal(best.length, 1);
+    assert.doesNotMatch(best[0], /NaN/);
+    if (hypopg)
+      assert.match(best[0], /est\. cost [\d,.]+ → not estimated \(HypoPG cannot plan with these indexes\), measured/);
   });
 
   it('an existing identical index: no suggestion, and the note says which index covers it', async () => {

@@ -71,7 +71,9 @@ describe('adviseIndexes: progress with the time left, and a cancel that keeps wh
     );
     const ownCost = own.plans[0]?.totals.cost ?? own.plans[0]?.root.fields['Total Cost'];
     assert.ok(ownCost !== undefined);
-    assert.ok(Math.abs(best.costAfter - ownCost) <= ownCost * 0.01, `${best.costAfter} against ${ownCost}`);
+    const costAfter = best.costAfter;
+    assert.ok(costAfter !== undefined);
+    assert.ok(Math.abs(costAfter - ownCost) <= ownCost * 0.01, `${costAfter} against ${ownCost}`);
   });
 
   it('a cancel after the first build returns the result so far, labelled, and leaves no index behind', async () => {

@@ -211,6 +211,15 @@ export function familyVariants(): FamilyVariant[] {
       mustRewrite: true,
     },
     {
+      // The pager's total beside the page: over every group, so a LIMIT pushed below it would count the page.
+      name: 'count(*) OVER () beside the aggregates (declined)',
+      sql: statement(dashboard, { ...base, page: 'LIMIT 4' }).replace(
+        'AS last_order',
+        'AS last_order, count(*) OVER () AS customers',
+      ),
+      ordered: true,
+    },
+    {
       name: 'ORDER BY the count DESC alone, LIMIT 3 OFFSET 2',
       sql: statement(dashboard, { dimWhere: base.dimWhere, order: 'order_count DESC', page: 'LIMIT 3 OFFSET 2' }),
       ordered: false,

@@ -70,6 +70,7 @@ import {
   resTarget,
   selectToSql,
   selectWithSubqueries,
+  walkNodes,
   wrap,
   type FromItem,
 } from '../../sql/ast';
@@ -322,6 +323,16 @@ function asJoin(stmt: SelectStmt): { join: JoinExpr; where: Node[] } | undefined
   };
 }
 
+/** Whether a window call (`f(…) OVER …`) stands in these clauses, outside subqueries. */
+function hasWindowFunction(clauses: unknown[]): boolean {
+  let found = false;
+  walkNodes(clauses, (kind, payload) => {
+    if (kind === 'SubLink') return false;
+    if (kind === 'FuncCall' && payload.over) found = true;
+  });
+  return found;
+}
+
 function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<AggregateMatch> {
   let stmt = parsed.stmt;
   let wrapper: Wrapper | undefined;
@@ -333,6 +344,10 @@ function matchAggregate({ parsed, shapes }: RewriteInput): MatchResult<Aggregate
     return noMatch(1, 'WITH, DISTINCT, FOR UPDATE or WINDOW around the grouped join');
   // The deparser prints FETCH … WITH TIES as a plain LIMIT, and a LIMIT cut early would drop the tied rows.
   if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return noMatch(1, 'FETCH … WITH TIES');
+  // A window function runs over every group (`count(*) OVER ()`, the total for a pager): moved below a pushed-down
+  // LIMIT it would count only the page's groups.
+  if (hasWindowFunction([stmt.targetList, stmt.sortClause, stmt.havingClause]))
+    return noMatch(1, 'a window function (… OVER …) over the groups, which a LIMIT moved into the subquery would cut');
   const joined = asJoin(stmt);
   if (!joined) return noMatch(1, 'the GROUP BY is not over one join of two tables');
   // Aggregates and their side.

@@ -58,9 +58,12 @@ function formatSuggestion(s: IndexSuggestion, n: number, c: Colours, rewrites: r
 /** The advice as terminal text; `rewrites` name the rewrite an index goes with. */
 export function formatIndexAdvice(advice: IndexAdvice, c: Colours, rewrites: readonly Rewrite[] = []): string {
   const out: string[] = [];
-  out.push(
-    `HypoPG: ${advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'} (screening)` : (advice.hypopg.reason ?? 'not available')}`,
-  );
+  // No line when no candidate needed screening: HypoPG was never asked, so nothing is known of it.
+  const hypo = advice.hypopg;
+  if (hypo)
+    out.push(
+      `HypoPG: ${hypo.available ? `${hypo.version ?? 'installed'} (screening)` : (hypo.reason ?? 'not available')}`,
+    );
   out.push(
     `Measurement: ${advice.measurement.done ? `real indexes built and timed in rolled-back transactions${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}` : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}; figures are estimates only`}`,
   );

@@ -215,7 +215,8 @@ export interface IndexAdvice {
   suggestions: IndexSuggestion[];
   covered: CoveredCandidate[];
   notes: AdviceNote[];
-  hypopg: { available: boolean; version?: string; reason?: string };
+  /** Whether HypoPG screened the candidates; absent when no candidate needed screening (it was never asked). */
+  hypopg?: { available: boolean; version?: string; reason?: string };
   /** Whether real indexes were built (in rolled-back transactions) to measure, and if not, why. */
   measurement: { done: boolean; reason?: string };
   best?: BestCombination;

@@ -188,8 +188,14 @@ export function renderIndexAdviceMarkdown(
   const rewrites = options.rewrites ?? [];
   const out: string[] = ['## Index advice', ''];
   if (options.withSql !== false) out.push(fence(advice.sql.trim()), '');
+  const hypo = advice.hypopg;
   out.push(
-    `- **HypoPG:** ${markdownInline(advice.hypopg.available ? `${advice.hypopg.version ?? 'installed'}, used to screen candidates` : (advice.hypopg.reason ?? 'not available'))}`,
+    // Left out when no candidate needed screening: HypoPG was never asked.
+    ...(hypo
+      ? [
+          `- **HypoPG:** ${markdownInline(hypo.available ? `${hypo.version ?? 'installed'}, used to screen candidates` : (hypo.reason ?? 'not available'))}`,
+        ]
+      : []),
     `- **Measurement:** ${markdownInline(advice.measurement.done ? `candidates were built for real in rolled-back transactions and timed${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}` : `none${advice.measurement.reason ? ` (${advice.measurement.reason})` : ''}: figures are estimates only`)}`,
     ...(describeScreening(advice) ? [`- **Screening:** ${markdownInline(describeScreening(advice) ?? '')}`] : []),
   );

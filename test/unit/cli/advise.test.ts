@@ -85,8 +85,16 @@ describe('pg-tuner advise (built bundle)', function () {
     assert.ok(s.measurement && s.measurement.where.includes(database) && s.measurement.sizeBytes > 0);
     assert.ok(s.measurement.timeAfterMs < s.measurement.timeBeforeMs);
     assert.match(s.createSql, /^CREATE INDEX CONCURRENTLY items_code\w*_idx ON public\.items \(code\)/);
-    assert.equal(advice.hypopg.available, true);
+    assert.equal(advice.hypopg?.available, true);
     assert.deepEqual(await indexNames(url), ['items_pkey']);
+  });
+
+  it('no candidate to screen: no HypoPG line (it was never asked), though HypoPG is installed', async () => {
+    const r = await run(['advise', 'SELECT * FROM items', '--url', url, '--allow-what-if']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^No index to suggest\.$/m);
+    // It said "HypoPG: not available" here.
+    assert.doesNotMatch(r.stdout, /HypoPG/);
   });
 
   it('the dashboard on the embedded demo: the index wins with the aggregate-first rewrite, whose proof and SQL follow; --as-written judges the statement alone', async function () {

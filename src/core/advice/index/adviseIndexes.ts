@@ -333,7 +333,6 @@ class Advisor {
       suggestions: [],
       covered: this.covered,
       notes: this.notes,
-      hypopg: { available: false },
       measurement: { done: false },
     };
     const setup = await this.prepare();

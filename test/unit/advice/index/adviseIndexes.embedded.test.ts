@@ -28,7 +28,7 @@ describe('adviseIndexes on the embedded database (PGlite, no HypoPG)', function 
       "SELECT id, email FROM users WHERE lower(email) = 'user42@example.com'",
       { allowMeasuredWhatIf: false },
     );
-    assert.equal(advice.hypopg.available, false);
+    assert.equal(advice.hypopg?.available, false);
     assert.ok(advice.notes.some((n) => n.kind === 'hypopg-unavailable'));
     const s = advice.suggestions[0];
     assert.ok(s, JSON.stringify(advice.notes));

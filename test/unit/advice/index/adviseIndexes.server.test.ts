@@ -198,6 +198,13 @@ describe('adviseIndexes on a real server (HypoPG where installed)', function () 
       assert.match(best[0], /est\. cost [\d,.]+ → not estimated \(HypoPG cannot plan with these indexes\), measured/);
   });
 
+  it('no candidate to screen: HypoPG is not asked, and the Markdown says nothing of it', async () => {
+    const advice = await adviseIndexes(session, 'SELECT * FROM users', { allowMeasuredWhatIf: true });
+    assert.deepEqual(advice.suggestions, []);
+    assert.equal(advice.hypopg, undefined);
+    assert.doesNotMatch(renderIndexAdviceMarkdown(advice), /HypoPG/);
+  });
+
   it('an existing identical index: no suggestion, and the note says which index covers it', async () => {
     await session.execute('CREATE INDEX users_email_lower ON users (lower(email))');
     try {

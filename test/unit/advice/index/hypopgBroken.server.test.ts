@@ -60,7 +60,7 @@ describe('adviseIndexes with HypoPG present but unusable', function () {
 
   it('no building allowed: rule suggestions labelled "estimated only", without figures, and a note why', async () => {
     const advice = await adviseIndexes(session, query, { allowMeasuredWhatIf: false });
-    assert.equal(advice.hypopg.available, false);
+    assert.equal(advice.hypopg?.available, false);
     assert.ok(advice.notes.some((n) => n.kind === 'hypopg-unavailable' && /does not work/.test(n.message)));
     assert.ok(advice.notes.some((n) => n.kind === 'measurement-skipped'));
     const s = advice.suggestions[0];

@@ -201,7 +201,7 @@ describe('adviseIndexes with a sample copy: no lock on the user’s tables', fun
     } finally {
       await other.query('ROLLBACK');
     }
-    assert.equal(sampled.hypopg.available, false);
+    assert.equal(sampled.hypopg?.available, false);
     assert.ok(sampled.suggestions[0]?.measurement, JSON.stringify(sampled.notes));
     assert.equal(sampled.suggestions[0].candidate.table, 'orders');
     assert.equal(sampled.suggestions[0].estimate?.method, 'planner');

@@ -210,6 +210,20 @@ export function familyVariants(): FamilyVariant[] {
       ordered: false,
       mustRewrite: true,
     },
+    // No foreign key, orphan keys ("CustomerId" 900 + id): an orphan's group the inner join drops must not take
+    // one of the LIMIT's places. Ascending, the orphans' single small lines sort first.
+    {
+      name: 'quoted tables without a foreign key, inner join, no condition on the customer, ORDER BY the sum ASC',
+      sql: [
+        'SELECT c."Id", c."Name", sum(l."Amount") AS total',
+        'FROM "Shop"."Customer" c JOIN "Shop"."Order Line" l ON l."CustomerId" = c."Id"',
+        'GROUP BY c."Id", c."Name"',
+        'ORDER BY total ASC NULLS LAST, c."Id"',
+        'LIMIT 3',
+      ].join('\n'),
+      ordered: true,
+      mustRewrite: true,
+    },
     {
       // The pager's total beside the page: over every group, so a LIMIT pushed below it would count the page.
       name: 'count(*) OVER () beside the aggregates (declined)',

@@ -627,7 +627,8 @@ function buildAggregateFirst(m: AggregateMatch): RewriteDraft[] {
       rewrittenSql: inWrapper(topN?.sql ?? joined?.sql ?? ''),
     },
   ];
-  const semiJoined = m.dimWhere.length > 0 && (topN?.sql !== undefined || joined?.keptKeys === true);
+  const semiJoined =
+    (m.dimWhere.length > 0 && (topN?.sql !== undefined || joined?.keptKeys === true)) || joined?.orphanGuard === true;
   if (semiJoined) {
     const whole = joinedForm(m, sortItems, parts, true);
     drafts.push({
@@ -765,10 +766,17 @@ function joinedForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts, w
     !wholeGroups && dimWhere.length > 0 && keyPairs.length === 1
       ? keysKeptBy(columnRef(fact.qualifier, keyPairs[0].factColumn), dim, keyPairs[0].dimColumn, dimWhere)
       : undefined;
-  const pushLimit =
-    !wholeGroups && inner && stmt.limitCount !== undefined && sortable && (dimWhere.length === 0 || !!keptKeys);
+  // No condition on the dimension and no foreign key: the keys with a dimension row are kept the same way, so an
+  // orphan key's group never takes one of the LIMIT's places (the inner join would drop it after the cut).
+  const wantsLimit = !wholeGroups && inner && stmt.limitCount !== undefined && sortable;
+  const orphanGuard =
+    wantsLimit && dimWhere.length === 0 && !hasForeignKey(m) && keyPairs.length === 1
+      ? keysWithDimensionRow(m)
+      : undefined;
+  const pushLimit = wantsLimit && (dimWhere.length === 0 ? hasForeignKey(m) || !!orphanGuard : !!keptKeys);
 
-  const sub = grouped(keptKeys && inner ? [inline.hold(keptKeys)] : [], inner);
+  const restrict = keptKeys && inner ? keptKeys : orphanGuard;
+  const sub = grouped(restrict ? [inline.hold(restrict)] : [], inner);
   if (pushLimit) {
     sub.sortClause = subquerySort;
     sub.limitCount = clone(stmt.limitCount);
@@ -802,7 +810,12 @@ function joinedForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts, w
     if (stmt.limitCount) out.limitCount = clone(stmt.limitCount);
     if (stmt.limitOffset) out.limitOffset = clone(stmt.limitOffset);
   }
-  return { sql: inline.restore(selectWithSubqueries(out)), pushLimit, keptKeys: keptKeys !== undefined && inner };
+  return {
+    sql: inline.restore(selectWithSubqueries(out)),
+    pushLimit,
+    keptKeys: keptKeys !== undefined && inner,
+    orphanGuard: orphanGuard !== undefined,
+  };
 }
 
 /** The title, the explanation, the caveats and the findings of the rewrite that was built. */
@@ -831,12 +844,8 @@ function describe(
     caveats.push(
       `Assumes ${dim.qualifier}.${dimKeyColumns.join(', ')} is unique in ${dimName} (a primary key); no catalog was available to check it.`,
     );
-  const hasForeignKey = factShape?.foreignKeys.some(
-    (f) =>
-      f.refTable === dim.relname &&
-      keyPairs.every((p) => f.columns[f.refColumns.indexOf(p.dimColumn)] === p.factColumn),
-  );
-  if (pushLimit && !keptKeys && !hasForeignKey) {
+  // Unreachable since the joined form guards orphan keys itself; kept for a form that cuts the LIMIT otherwise.
+  if (pushLimit && !keptKeys && !joined?.orphanGuard && !hasForeignKey(m)) {
     caveats.push(
       `The LIMIT is applied before the join: equivalent only while every ${factName}.${keyPairs.map((p) => p.factColumn).join(', ')} has a ${dimName} row. ` +
         `No foreign key says so${factShape ? '' : ' (no catalog to check)'}; the check on your data is what vouches for it.`,
@@ -873,6 +882,9 @@ function describe(
         `and joins those groups to ${dimName}, so the join and the sort handle ${pushLimit ? 'a handful of' : 'one row per group instead of one per'} ${factName} row${pushLimit ? 's' : ''}.` +
         (keptKeys && inner
           ? ` The conditions on ${dimName} are repeated in the subquery as the keys they keep (${keyPairs[0].factColumn} IN (SELECT …)), so only groups that can join are aggregated${pushLimit ? ' and the LIMIT can be cut before the join' : ''}.`
+          : '') +
+        (joined?.orphanGuard
+          ? ` No foreign key says every ${factName}.${keyPairs[0].factColumn} has a ${dimName} row, so the subquery keeps only the keys found in ${dimName} (${keyPairs[0].factColumn} IN (SELECT …)): a group the join would drop never takes one of the LIMIT's places.`
           : '') +
         (wholeGroups
           ? ` The conditions on ${dimName} stay after the join: in the subquery they would make the planner join every ${factName} row before grouping, where here the groups stream out of an index in ${keyPairs[0].factColumn} order and only they are joined.`
@@ -933,6 +945,41 @@ interface JoinedForm {
   sql: string;
   pushLimit: boolean;
   keptKeys: boolean;
+  /** The subquery keeps only keys with a dimension row (no foreign key says every key has one). */
+  orphanGuard: boolean;
+}
+
+/** A foreign key from the fact's join columns to the dimension's: every key the fact holds has a dimension row. */
+function hasForeignKey(m: AggregateMatch): boolean {
+  return (
+    m.factShape?.foreignKeys.some(
+      (f) =>
+        f.refTable === m.dim.relname &&
+        m.keyPairs.every((p) => f.columns[f.refColumns.indexOf(p.dimColumn)] === p.factColumn),
+    ) ?? false
+  );
+}
+
+/**
+ * `fact.key IN (SELECT key FROM dim)`: without a foreign key a fact row may hold a key with no dimension row (an
+ * orphan), which the inner join drops; a LIMIT cut before the join must not count its group. One key column.
+ */
+function keysWithDimensionRow(m: AggregateMatch): Node {
+  const { dim, fact } = m;
+  const pair = m.keyPairs[0];
+  const all: SelectStmt = {
+    targetList: [resTarget(columnRef(`${dim.qualifier}_wanted`, pair.dimColumn))],
+    fromClause: [
+      wrap('RangeVar', { ...clone(nodeAs(dim.node, 'RangeVar')), alias: { aliasname: `${dim.qualifier}_wanted` } }),
+    ],
+    limitOption: 'LIMIT_OPTION_DEFAULT',
+    op: 'SETOP_NONE',
+  };
+  return wrap('SubLink', {
+    subLinkType: 'ANY_SUBLINK',
+    testexpr: columnRef(fact.qualifier, pair.factColumn),
+    subselect: wrap('SelectStmt', all),
+  });
 }
 
 interface TopN {
@@ -952,7 +999,7 @@ interface TopN {
  */
 function topNForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): TopN {
   const { subqueryKey, slotOfSort, grouped, keyOn, targetsWith, mapWith } = parts;
-  const { stmt, dim, fact, keyPairs, dimWhere, dimOn, factShape, sAlias } = m;
+  const { stmt, dim, fact, keyPairs, dimWhere, dimOn, sAlias } = m;
   if (keyPairs.length !== 1) return { why: 'the join has more than one key column' };
   if (dimOn.length > 0)
     return { why: `a condition on ${qualifiedName(dim)} in the ON clause keeps rows that fail it, without values` };
@@ -998,25 +1045,8 @@ function topNForm(m: AggregateMatch, sortItems: SortBy[], parts: BuildParts): To
       return {
         why: `a condition on ${qualifiedName(dim)} calls a function or holds a subquery, so it is not repeated`,
       };
-  } else {
-    const hasForeignKey = factShape?.foreignKeys.some(
-      (f) => f.refTable === dim.relname && f.columns[f.refColumns.indexOf(pair.dimColumn)] === pair.factColumn,
-    );
-    if (!hasForeignKey) {
-      const all: SelectStmt = {
-        targetList: [resTarget(columnRef(`${dim.qualifier}_wanted`, pair.dimColumn))],
-        fromClause: [
-          wrap('RangeVar', { ...clone(nodeAs(dim.node, 'RangeVar')), alias: { aliasname: `${dim.qualifier}_wanted` } }),
-        ],
-        limitOption: 'LIMIT_OPTION_DEFAULT',
-        op: 'SETOP_NONE',
-      };
-      restrict = wrap('SubLink', {
-        subLinkType: 'ANY_SUBLINK',
-        testexpr: keyColumn,
-        subselect: wrap('SelectStmt', all),
-      });
-    }
+  } else if (!hasForeignKey(m)) {
+    restrict = keysWithDimensionRow(m);
   }
   const inline = new InlineConditions();
   const sub = grouped(restrict ? [inline.hold(restrict)] : [], true);

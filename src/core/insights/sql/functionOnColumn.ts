@@ -37,8 +37,9 @@ export const functionOnColumn: SqlRule = {
     const out: Insight[] = [];
     for (const p of statement.predicates) {
       const e = p.expression;
-      // A bare cast is the implicit-cast rule's business.
-      if (!e || !SARGABLE.has(p.kind) || (e.castTo && !e.functionName)) continue;
+      // A bare cast is the implicit-cast rule's business. A row of bare columns (`(created_at, id) < (…)`, keyset
+      // pagination) hides none of them: a B-tree on the columns in that order serves it.
+      if (!e || !SARGABLE.has(p.kind) || (e.castTo && !e.functionName) || e.row) continue;
       out.push({
         ruleId: 'function-on-column',
         severity: 'warning',

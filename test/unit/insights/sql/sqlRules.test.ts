@@ -61,6 +61,8 @@ const cases: Record<string, RuleCases> = {
       ["SELECT id FROM users WHERE LOWER(email) = 'a@b.c'", ["LOWER(email) = 'a@b.c'"]],
       ["SELECT id FROM orders WHERE date(created_at) = '2024-01-01'", ["date(created_at) = '2024-01-01'"]],
       ['SELECT id FROM t WHERE col + 1 = 5', ['col + 1 = 5']],
+      // Arithmetic inside a row still hides its column.
+      ['SELECT id FROM t WHERE (a + 1, b) < (5, 6)', ['(a + 1, b) < (5, 6)']],
       [
         "SELECT u.id FROM users u JOIN orders o ON o.user_id = u.id WHERE upper(u.name) LIKE 'A%'",
         ["upper(u.name) LIKE 'A%'"],
@@ -70,6 +72,11 @@ const cases: Record<string, RuleCases> = {
       "SELECT id FROM users WHERE email = lower('A@B.C')",
       "SELECT id FROM orders WHERE created_at >= now() - interval '1 day'",
       "SELECT id FROM users WHERE email::text = 'x'",
+      // A row of bare columns hides none of them: a B-tree on (created_at, id) serves the keyset comparison.
+      ...['<', '<=', '>', '>=', '='].map(
+        (op) =>
+          `SELECT id FROM tickets WHERE tenant_id = 1 AND (created_at, id) ${op} ('2025-01-01 00:00:00+00', 1000000) ORDER BY created_at DESC, id DESC LIMIT 25`,
+      ),
     ],
   },
   'implicit-cast-on-column': {

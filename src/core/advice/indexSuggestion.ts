@@ -205,8 +205,16 @@ export interface ScreeningSummary {
   screened: number;
   /** The greedy choice and the candidates of other families estimated close to it. */
   survivors: number;
-  /** Built and timed for real (0 when building is not allowed). */
+  /** Rated highly by the rules though the estimated plan ignored them (HypoPG cannot plan GIN): built as well. */
+  carried: number;
+  /** Built and timed for real (0 when building is not allowed): the sum of `builtFor`. */
   built: number;
+  /**
+   * What the builds were for: `screened`, the survivors and carried ones (`maxMeasured`, 3, at most); `narrower`,
+   * smaller forms of the fastest (without INCLUDE, fewer INCLUDE columns, the leading key alone); `complement`,
+   * indexes for the other side of a join timed on top of the chosen one (2 at most).
+   */
+  builtFor: { screened: number; narrower: number; complement: number };
 }
 
 export interface IndexAdvice {

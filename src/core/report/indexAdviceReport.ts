@@ -3,7 +3,13 @@
  * terminal output and the Markdown report, and the Markdown report itself.
  */
 import { markdownCode, markdownInline, markdownText } from '../text/markdownText';
-import { rewriteOf, type AppliesTo, type IndexAdvice, type IndexSuggestion } from '../advice/indexSuggestion';
+import {
+  rewriteOf,
+  type AppliesTo,
+  type IndexAdvice,
+  type IndexSuggestion,
+  type ScreeningSummary,
+} from '../advice/indexSuggestion';
 import type { Rewrite } from '../advice/rewriteSuggestion';
 import type { Plan } from '../plan/planNode';
 import { nodeLabel } from '../plan/planNode';
@@ -34,12 +40,35 @@ export function describeScreening(advice: IndexAdvice): string | undefined {
   const of =
     s.screened < s.candidates ? `${formatCount(s.screened)} of ${formatCount(s.candidates)}` : formatCount(s.screened);
   const families = `${formatCount(s.families)} famil${s.families === 1 ? 'y' : 'ies'}`;
+  const candidates = `${of} candidate${s.candidates === 1 ? '' : 's'} (${families})`;
   const rated =
     s.method === 'hypopg'
-      ? `${of} candidates (${families}) rated by HypoPG (hypothetical indexes, nothing built to rate them)`
-      : `${of} candidates (${families}) rated by the planner, each built in a rolled-back transaction to be planned`;
-  const built = advice.measurement.done || s.built > 0 ? `${formatCount(s.built)} built and timed` : 'none built';
-  return `${rated}; ${formatCount(s.survivors)} survived; ${built}`;
+      ? `${candidates} rated by HypoPG (hypothetical indexes, nothing built to rate them)`
+      : `${candidates} rated by the planner, each built in a rolled-back transaction to be planned`;
+  const carried =
+    s.carried > 0
+      ? `, ${formatCount(s.carried)} more rated highly by the rules though the estimated plan ignored ${s.carried === 1 ? 'it' : 'them'}`
+      : '';
+  const built =
+    advice.measurement.done || s.built > 0 ? `${formatCount(s.built)} built and timed${builtFor(s)}` : 'none built';
+  return `${rated}; ${formatCount(s.survivors)} survived${carried}; ${built}`;
+}
+
+/**
+ * What the builds were for, when not only the ones that survived the screening: smaller forms of the fastest and
+ * the other side of a join are built after it, so more can be built than survived.
+ */
+function builtFor(s: ScreeningSummary): string {
+  const { screened, narrower, complement } = s.builtFor;
+  if (narrower === 0 && complement === 0) return '';
+  const parts = [
+    ...(screened > 0 ? [`${formatCount(screened)} from the screening`] : []),
+    ...(narrower > 0 ? [`${formatCount(narrower)} smaller form${narrower === 1 ? '' : 's'} of the fastest`] : []),
+    ...(complement > 0
+      ? [`${formatCount(complement)} for the other side of the join, on top of the chosen index`]
+      : []),
+  ];
+  return ` (${parts.join(', ')})`;
 }
 
 /** "measured on embedded (median of 3 runs, index built in a rolled-back transaction): 491 ms → 253 ms …". */

@@ -23,6 +23,7 @@ import type {
   IndexCandidate,
   IndexSuggestion,
   MeasuredFigures,
+  ScreeningSummary,
   SiblingEffect,
 } from '../indexSuggestion';
 import { appliesToRewrite, asWritten, type AppliesTo } from '../indexSuggestion';
@@ -201,7 +202,11 @@ interface Outcome {
   stoppedEarly?: string;
   /** Measured on a sample copy: what, and how the ratio carries to the full tables. */
   sampleReport?: SampleCopyReport;
+  /** The builds timed, by what they were for (ScreeningSummary.builtFor); absent when nothing was built. */
+  built?: BuiltCounts;
 }
+
+type BuiltCounts = ScreeningSummary['builtFor'];
 
 /** Where candidates are built and timed: the session's tables, or their sample copies. */
 interface MeasureTarget {
@@ -374,13 +379,16 @@ class Advisor {
       if (switched) ({ choice, outcome } = switched);
     }
     if (outcome.measured) advice.measurement = { done: true };
+    const built = outcome.built ?? { screened: 0, narrower: 0, complement: 0 };
     advice.screening = {
       method: whatIf.method,
       candidates: screening.candidates,
       families: screening.families,
       screened: screening.screened.length,
       survivors: choice.chosen.length + choice.survivors.length,
-      built: outcome.measurements.size,
+      carried: choice.carried.length,
+      built: built.screened + built.narrower + built.complement,
+      builtFor: built,
     };
     if (outcome.stoppedEarly) {
       advice.measurement = { done: outcome.measured, reason: outcome.stoppedEarly };
@@ -928,6 +936,8 @@ class Advisor {
     let asWrittenTimedOut: boolean | undefined;
     const samples = this.options.samples ?? 3;
     const maxMeasured = this.options.maxMeasured ?? 3;
+    // Counted as they are built, so the Screening line can say what each build was for.
+    const built: BuiltCounts = { screened: 0, narrower: 0, complement: 0 };
     const toMeasure = [...chosen, ...choice.survivors, ...carried.sort((a, b) => b.ruleScore - a.ruleScore)].slice(
       0,
       Math.max(maxMeasured, chosen.length),
@@ -957,7 +967,7 @@ class Advisor {
       }
     } catch (err) {
       if (!this.stoppedBy(err)) throw err;
-      return { measured: false, chosen, measurements, stoppedEarly: stopLabel(0) };
+      return { measured: false, chosen, measurements, stoppedEarly: stopLabel(0), built };
     }
     const beforeMeasured = {
       ms: before.medianMs,
@@ -979,6 +989,7 @@ class Advisor {
       asWrittenBeforeMs,
       asWrittenTimedOut,
       stoppedEarly,
+      built,
     });
     for (const [i, c] of toMeasure.entries()) {
       if (this.stoppedBy(undefined)) break;
@@ -998,6 +1009,7 @@ class Advisor {
         if (isStatementTimeout(err)) {
           // Too slow with this index too: it is no answer, the others may be.
           done += 1;
+          built.screened += 1;
           this.warn(
             c,
             `With it the statement did not finish within the statement_timeout (${formatMs(this.timeoutMs)}).`,
@@ -1016,6 +1028,7 @@ class Advisor {
         this.warn(c, `It could not be built: ${m.failed[0].reason}`);
         continue;
       }
+      built.screened += 1;
       measurements.set(candidateKey(c), {
         method: 'measured',
         where: this.on.label,
@@ -1121,7 +1134,7 @@ class Advisor {
     if (this.stopped) {
       // Without measurements the estimated choice stands; with some, the confirmed ones (no smaller forms timed).
       const stoppedEarly = stopLabel(done);
-      if (measurements.size === 0) return { measured: false, chosen: choice.chosen, measurements, stoppedEarly };
+      if (measurements.size === 0) return { measured: false, chosen: choice.chosen, measurements, stoppedEarly, built };
       return stoppedHere(stoppedEarly);
     }
     try {
@@ -1142,6 +1155,7 @@ class Advisor {
             opts,
           ),
         candidates,
+        built,
       );
     } catch (err) {
       // Cancelled while timing smaller forms: the confirmed indexes stand.
@@ -1149,7 +1163,7 @@ class Advisor {
       return stoppedHere();
     }
     try {
-      chosen = await this.complement(chosen, candidates, measurements, bestVariant);
+      chosen = await this.complement(chosen, candidates, measurements, bestVariant, built);
     } catch (err) {
       // Cancelled while timing the other side of the join: the indexes chosen so far stand.
       if (!this.stoppedBy(err)) throw err;
@@ -1182,7 +1196,16 @@ class Advisor {
         return stoppedHere();
       }
     }
-    return { measured: true, chosen, measurements, beforeMeasured, combined, asWrittenBeforeMs, asWrittenTimedOut };
+    return {
+      measured: true,
+      chosen,
+      measurements,
+      beforeMeasured,
+      combined,
+      asWrittenBeforeMs,
+      asWrittenTimedOut,
+      built,
+    };
   }
 
   /**
@@ -1201,6 +1224,7 @@ class Advisor {
     candidates: IndexCandidate[],
     measurements: Map<string, MeasuredFigures & { plan?: Plan }>,
     variant: Variant,
+    built: BuiltCounts,
   ): Promise<IndexCandidate[]> {
     if (chosen.length === 0 || this.stopped) return chosen;
     const served = new Set(chosen.map((c) => c.table));
@@ -1227,6 +1251,7 @@ class Advisor {
       if (served.has(c.table)) continue;
       throwIfAborted(this.signal);
       timed += 1;
+      built.complement += 1;
       const paired = await measurePaired(on.session, on.candidate(c), on.statement(variant.statement), pairedRuns, {
         signal: this.signal,
         statementTimeoutMs: this.options.statementTimeoutMs,
@@ -1366,6 +1391,7 @@ class Advisor {
     measure: (c: IndexCandidate) => ReturnType<typeof measureWithIndexes>,
     headToHead: (a: IndexCandidate, b: IndexCandidate) => Promise<HeadToHead>,
     generated: IndexCandidate[],
+    built: BuiltCounts,
   ): Promise<IndexCandidate[]> {
     const out: IndexCandidate[] = [];
     const readColumns = relationUsage(variant.facts);
@@ -1393,6 +1419,7 @@ class Advisor {
         if (measurements.has(candidateKey(f))) continue;
         const m = await measure(f);
         if (m.failed.length > 0) continue;
+        built.narrower += 1;
         measurements.set(candidateKey(f), {
           method: 'measured',
           where: this.on.label,

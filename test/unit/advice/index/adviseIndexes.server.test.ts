@@ -11,7 +11,7 @@ import { createDatabase } from '../../../helpers/testDatabase';
 import { PgSession } from '../../../../src/core/db/pgSession';
 import { adviseIndexes } from '../../../../src/core/advice/index/adviseIndexes';
 import type { IndexAdvice } from '../../../../src/core/advice/indexSuggestion';
-import { bestLines, renderIndexAdviceMarkdown } from '../../../../src/core/report/indexAdviceReport';
+import { bestLines, describeScreening, renderIndexAdviceMarkdown } from '../../../../src/core/report/indexAdviceReport';
 import {
   dashboardRewriteSql,
   dashboardSchemaSql,
@@ -107,6 +107,27 @@ describe('adviseIndexes on a real server (HypoPG where installed)', function () 
     assert.ok(dashboard.best && dashboard.best.indexNames.includes(s.candidate.name));
   });
 
+  it('the Screening line adds up: what survived, and what else was built (smaller forms, the join’s other side)', () => {
+    const sc = dashboard.screening;
+    assert.ok(sc, JSON.stringify(dashboard.notes));
+    const { screened, narrower, complement } = sc.builtFor;
+    assert.equal(sc.built, screened + narrower + complement);
+    // Built from the screening: only what survived it or the rules carried, 3 at most (the README's figure).
+    assert.ok(screened <= Math.min(3, sc.survivors + sc.carried), JSON.stringify(sc));
+    // The smaller forms of the covering index are built on top of those: the line says so (it read
+    // "1 survived; 5 built and timed").
+    assert.ok(narrower > 0, JSON.stringify(sc));
+    const line = describeScreening(dashboard) ?? '';
+    assert.match(
+      line,
+      new RegExp(
+        `; ${sc.survivors} survived(, \\d+ more rated highly by the rules though the estimated plan ignored (it|them))?; ` +
+          `${sc.built} built and timed \\(${screened} from the screening, ${narrower} smaller forms? of the fastest` +
+          `(, ${complement} for the other side of the join, on top of the chosen index)?\\)$`,
+      ),
+    );
+  });
+
   it('renders the dashboard advice as Markdown: DDL, reasons, figures with their method, plans, rollback', () => {
     const md = renderIndexAdviceMarkdown(dashboard);
     const s = dashboard.suggestions.find((x) => x.candidate.table === 'orders');
@@ -196,6 +217,12 @@ describe('adviseIndexes on a real server (HypoPG where installed)', function () 
     assert.doesNotMatch(best[0], /NaN/);
     if (hypopg)
       assert.match(best[0], /est\. cost [\d,.]+ → not estimated \(HypoPG cannot plan with these indexes\), measured/);
+    // HypoPG ignored it, the rules carried it: built though nothing survived, and the line says why.
+    if (hypopg)
+      assert.match(
+        describeScreening(advice) ?? '',
+        /^1 candidate \(1 family\) rated by HypoPG .*; 0 survived, 1 more rated highly by the rules though the estimated plan ignored it; 1 built and timed$/,
+      );
   });
 
   it('no candidate to screen: HypoPG is not asked, and the Markdown says nothing of it', async () => {

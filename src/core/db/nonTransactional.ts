@@ -5,7 +5,9 @@
  * (SQL, plpgsql or any other language whose source is text) — transitively, up to a bounded depth.
  *
  * Bodies are read as words: every word of a body that names a function, relation or operator is taken as
- * reached (more than really runs, never less, except for names built at run time from pieces).
+ * reached (more than really runs, never less, except for names built at run time from pieces); the word COPY
+ * (a file written or a program run on the server) is refused wherever a body holds it. A function over the
+ * code of a listed one (`LANGUAGE internal AS 'pg_terminate_backend'`) is refused as that one.
  */
 import type { ReachStart } from './statementSafety';
 
@@ -171,10 +173,23 @@ export interface ReachedFunction {
 export const reachQuery = `
 WITH RECURSIVE
 -- What a word may name, found once: functions, relations and operators users made, and the denylist.
+-- The code of each denylisted function written in C or internal: its symbol (prosrc) in its library (probin). A
+-- function of another name over the same code (CREATE FUNCTION tidy(int) LANGUAGE internal AS
+-- 'pg_terminate_backend') is the same function, refused under the listed name.
+denied_code AS MATERIALIZED (
+  SELECT DISTINCT ON (p.prosrc, coalesce(p.probin, '')) p.prosrc, coalesce(p.probin, '') AS probin, p.proname::text AS listed
+    FROM pg_catalog.pg_proc p
+   WHERE p.proname = ANY($4::text[]) AND p.prolang IN (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname IN ('internal', 'c'))
+),
+denied_fn AS MATERIALIZED (
+  SELECT p.oid, d.listed
+    FROM pg_catalog.pg_proc p JOIN denied_code d ON d.prosrc = p.prosrc AND d.probin = coalesce(p.probin, '')
+   WHERE p.prolang IN (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname IN ('internal', 'c'))
+),
 named_fn AS MATERIALIZED (
-  SELECT lower(p.proname::text) AS word, p.oid, p.proname::text AS name, p.provolatile <> 'v' AS planner,
-         p.proname = ANY($4::text[]) AND p.prolang IN (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname IN ('internal', 'c')) AS denied
-    FROM pg_catalog.pg_proc p WHERE p.oid >= 16384 OR p.proname = ANY($4::text[])
+  SELECT lower(p.proname::text) AS word, p.oid, coalesce(d.listed, p.proname::text) AS name, p.provolatile <> 'v' AS planner,
+         d.oid IS NOT NULL AS denied
+    FROM pg_catalog.pg_proc p LEFT JOIN denied_fn d ON d.oid = p.oid WHERE p.oid >= 16384 OR p.proname = ANY($4::text[])
 ),
 named_rel AS MATERIALIZED (
   SELECT lower(c.relname::text) AS word, c.oid, c.relname::text AS name,
@@ -186,9 +201,9 @@ named_op AS MATERIALIZED (
     FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode WHERE o.oid >= 16384
 ),
 start(kind, oid, steps, name, planner, denied) AS (
-  SELECT 'f', p.oid, ARRAY['function ' || p.proname::text], p.proname::text, p.provolatile <> 'v',
-         p.proname = ANY($4::text[]) AND p.prolang IN (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname IN ('internal', 'c'))
-    FROM pg_catalog.pg_proc p WHERE p.proname = ANY($1::text[])
+  SELECT 'f', p.oid, ARRAY['function ' || p.proname::text], coalesce(d.listed, p.proname::text), p.provolatile <> 'v',
+         d.oid IS NOT NULL
+    FROM pg_catalog.pg_proc p LEFT JOIN denied_fn d ON d.oid = p.oid WHERE p.proname = ANY($1::text[])
   UNION ALL
   SELECT 'r', c.oid,
          ARRAY[CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' WHEN 'f' THEN 'foreign table ' ELSE 'table ' END || c.relname::text],
@@ -236,6 +251,9 @@ edge(pkind, poid, kind, oid, steps, name, planner, denied) AS (
           UNION ALL
           SELECT 'f', o.oid, ARRAY['operator ' || o.opr, 'function ' || o.name], o.name, o.planner, o.denied
             FROM named_op o WHERE strpos(d.def, o.opr) > 0
+          UNION ALL
+          -- COPY in a body (static, or in an EXECUTE string) writes a file on the server or runs a program.
+          SELECT 'c', 0::oid, ARRAY['COPY'], 'COPY', false, true WHERE 'copy' = ANY (regexp_split_to_array(lower(d.def), '[^a-z0-9_$]+'))
         ) t
       UNION ALL
       -- An aggregate's support functions (its definition is not a CREATE FUNCTION text).
@@ -350,9 +368,23 @@ export function reachParams(start: ReachStart): unknown[] {
   ];
 }
 
+/** What the walk reports for a COPY command in a body it reached (not a function: no `()`). */
+export const copyCommand = 'COPY';
+
 /** "view v → function f → function pg_advisory_lock" and why, for a refusal. */
 export function describeReached(hit: ReachedFunction): string {
+  if (hit.name === copyCommand) {
+    // The path's last step is COPY itself; the functions before it are the way.
+    const way = hit.path.slice(0, -1);
+    return (
+      `it runs COPY${way.length > 0 ? ` (in ${way.join(' → ')})` : ''}, which can write a file on the server or run a program ` +
+      '(COPY … TO, TO PROGRAM, FROM PROGRAM), and a rollback undoes neither'
+    );
+  }
   const reason = nonTransactionalReason(hit.name) ?? 'is not undone by a rollback';
-  const path = hit.path.length > 1 ? ` (reached through ${hit.path.join(' → ')})` : '';
-  return `it calls ${hit.name}()${path}, which ${reason}`;
+  const last = hit.path[hit.path.length - 1];
+  // Reached under another name (a LANGUAGE internal or C function over the same code): said so.
+  const alias = last && last !== `function ${hit.name}` ? `, under the name ${last.replace(/^function /, '')}` : '';
+  const path = hit.path.length > 1 || alias ? ` (reached through ${hit.path.join(' → ')})` : '';
+  return `it calls ${hit.name}()${alias}${path}, which ${reason}`;
 }

@@ -12,6 +12,7 @@ import { Client } from 'pg';
 /** Objects every case may use; run once per database. `victimApp` names the connection the attacks target. */
 export const victimApp = 'adv-victim';
 export const loExportPath = '/tmp/pg-tuner-adv-lo-export.txt';
+export const copyPath = '/tmp/pg-tuner-adv-copy.txt';
 
 export const baseSetup = `
 DROP TABLE IF EXISTS adv_t; DROP SEQUENCE IF EXISTS adv_seq;
@@ -32,6 +33,7 @@ export type AdversarialPath =
   | 'plpgsql-function'
   | 'stable-function'
   | 'trigger'
+  | 'internal-alias'
   | 'wire';
 
 export interface AdversarialStatement {
@@ -44,6 +46,8 @@ export interface AdversarialStatement {
   path: AdversarialPath;
   /** The function the refusal must name (undefined: not refused by name, see `expect`). */
   fn?: string;
+  /** What the refusal must say when it names no function call (`runs COPY`); else `fn()`. */
+  refusal?: string;
   /** The words the refusal's path must hold, e.g. ['view', 'adv.v'] shown as "view v → …". */
   pathWords: string[];
   /** 'refused': an unsafe-statement error naming fn and the path; 'no-effect': refused or run, but nothing kept. */
@@ -197,7 +201,63 @@ export const wireCases: AdversarialStatement[] = [
   },
 ];
 
-export const adversarialStatements: AdversarialStatement[] = calls.flatMap(casesFor);
+/**
+ * A refused function under another name: `LANGUAGE internal` (or C) points at the same code, so the name the
+ * statement shows is not the one on the list (superuser only, but a schema may hold one).
+ */
+export const aliasCases: AdversarialStatement[] = [
+  {
+    name: 'pg_terminate_backend under another name (LANGUAGE internal)',
+    setup: `CREATE FUNCTION adv.tidy_session(int, bigint DEFAULT 0) RETURNS boolean LANGUAGE internal STRICT VOLATILE AS 'pg_terminate_backend';`,
+    sql: `SELECT adv.tidy_session(${victimPid})`,
+    why: 'ends another session; the alias hides the name from a check by name',
+    path: 'internal-alias',
+    fn: 'pg_terminate_backend',
+    pathWords: ['function tidy_session'],
+    expect: 'refused',
+  },
+  {
+    name: 'setval under another name (LANGUAGE internal)',
+    setup: `CREATE FUNCTION adv.seq_alias(regclass, bigint) RETURNS bigint LANGUAGE internal STRICT VOLATILE AS 'setval_oid';`,
+    sql: "SELECT adv.seq_alias('adv_seq', 1)",
+    why: 'moves the sequence back; the alias hides the name',
+    path: 'internal-alias',
+    fn: 'setval',
+    pathWords: ['function seq_alias'],
+    expect: 'refused',
+  },
+];
+
+/** COPY in a function body writes a file on the server (or runs a program): no rollback undoes either. */
+export const copyCases: AdversarialStatement[] = [
+  {
+    name: 'COPY … TO a file in a plpgsql function',
+    setup: `CREATE FUNCTION adv.dump() RETURNS int LANGUAGE plpgsql AS $$ BEGIN COPY (SELECT 1) TO '${copyPath}'; RETURN 1; END $$;`,
+    sql: 'SELECT adv.dump()',
+    why: 'the file stays written after ROLLBACK',
+    path: 'plpgsql-function',
+    fn: 'COPY',
+    refusal: 'runs COPY',
+    pathWords: ['function dump'],
+    expect: 'refused',
+  },
+  {
+    name: 'COPY … TO PROGRAM built in EXECUTE, in a trigger',
+    setup:
+      'CREATE TABLE adv.log (n int);' +
+      `CREATE FUNCTION adv.trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'copy (select 1) to program ''touch ${copyPath}'''; RETURN NEW; END $$;` +
+      'CREATE TRIGGER t BEFORE INSERT ON adv.log FOR EACH ROW EXECUTE FUNCTION adv.trg();',
+    sql: 'INSERT INTO adv.log VALUES (1)',
+    why: 'the program ran; a rollback cannot undo it',
+    path: 'trigger',
+    fn: 'COPY',
+    refusal: 'runs COPY',
+    pathWords: ['table log', 'trigger t', 'function trg'],
+    expect: 'refused',
+  },
+];
+
+export const adversarialStatements: AdversarialStatement[] = [...calls.flatMap(casesFor), ...aliasCases, ...copyCases];
 
 /** What the probe reads; compared before and after a case. */
 export interface Probe {
@@ -209,6 +269,7 @@ export interface Probe {
   statsReset: string;
   slots: number;
   adminFile: boolean;
+  copyFile: boolean;
 }
 
 /** The kept effects of every call above, read on a connection of its own (`victim` must be the victim). */
@@ -221,6 +282,7 @@ export async function probe(client: Client, victim: Client): Promise<Probe> {
     slots: number;
     lofile: boolean;
     adminfile: boolean;
+    copyfile: boolean;
   }>(`
     SELECT (SELECT coalesce(md5(string_agg(id || ':' || v, ',' ORDER BY id)), '') FROM adv_t) AS rows,
            (SELECT last_value::text FROM adv_seq) AS sequence,
@@ -228,7 +290,8 @@ export async function probe(client: Client, victim: Client): Promise<Probe> {
            (SELECT coalesce(stats_reset::text, '') FROM pg_stat_database WHERE datname = current_database()) AS stats,
            (SELECT count(*)::int FROM pg_replication_slots) AS slots,
            (pg_stat_file('${loExportPath}', true)).size IS NOT NULL AS lofile,
-           (pg_stat_file('adv-file.txt', true)).size IS NOT NULL AS adminfile`);
+           (pg_stat_file('adv-file.txt', true)).size IS NOT NULL AS adminfile,
+           (pg_stat_file('${copyPath}', true)).size IS NOT NULL AS copyfile`);
   let victimAlive = true;
   try {
     await victim.query('SELECT 1');
@@ -245,6 +308,7 @@ export async function probe(client: Client, victim: Client): Promise<Probe> {
     statsReset: row.stats,
     slots: row.slots,
     adminFile: row.adminfile,
+    copyFile: row.copyfile,
   };
 }
 
@@ -264,6 +328,7 @@ export async function cleanUp(client: Client): Promise<void> {
   );
   // The server runs on this machine as this user (the throw-away test server): its files are ours to remove.
   rmSync(loExportPath, { force: true });
+  rmSync(copyPath, { force: true });
   await client
     .query(
       `SELECT pg_catalog.pg_file_unlink('adv-file.txt') FROM pg_extension WHERE extname = 'adminpack' AND (pg_stat_file('adv-file.txt', true)).size IS NOT NULL`,

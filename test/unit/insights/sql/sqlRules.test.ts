@@ -212,4 +212,37 @@ describe('function-on-column: the range each date form becomes', () => {
     // Another part of a date is no range: the expression index.
     assert.match(suggestionOf('SELECT id FROM orders WHERE EXTRACT(MONTH FROM created_at) = 3'), /CREATE INDEX/);
   });
+
+  it('no expression index on a function that is not IMMUTABLE: the reason, and the rewrite for COALESCE', () => {
+    const coalesce = suggestionOf(
+      "SELECT id FROM tickets WHERE tenant_id = 2 AND COALESCE(closed_at, now()) > now() - interval '1 day'",
+    );
+    // It offered CREATE INDEX … ((COALESCE(closed_at, now()))), which PostgreSQL refuses.
+    assert.doesNotMatch(coalesce, /CREATE INDEX/);
+    assert.match(
+      coalesce,
+      /^now\(\) is not IMMUTABLE, so PostgreSQL refuses an index on COALESCE\(closed_at, now\(\)\)/,
+    );
+    assert.ok(
+      coalesce.includes(
+        "`(closed_at IS NULL AND now() > now() - interval '1 day' OR closed_at > now() - interval '1 day')` (simply " +
+          "`(closed_at IS NULL OR closed_at > now() - interval '1 day')` where",
+      ),
+      coalesce,
+    );
+    assert.match(coalesce, /which an index on closed_at serves\.$/);
+    const clock = suggestionOf("SELECT id FROM t WHERE age(born) > interval '18 years'");
+    assert.doesNotMatch(clock, /CREATE INDEX/);
+    assert.match(clock, /^age\(\) is not IMMUTABLE/);
+    // An immutable default keeps the expression index.
+    assert.match(
+      suggestionOf('SELECT id FROM t WHERE COALESCE(a, 0) = 5'),
+      /CREATE INDEX CONCURRENTLY ON t \(\(COALESCE\(a, 0\)\)\)/,
+    );
+    // Immutable on some types only: offered with the caveat.
+    assert.match(
+      suggestionOf('SELECT id FROM orders WHERE EXTRACT(MONTH FROM created_at) = 3'),
+      /CREATE INDEX.* Only where extract\(\) is IMMUTABLE for the column's type/,
+    );
+  });
 });

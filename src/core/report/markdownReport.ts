@@ -27,7 +27,13 @@ import type { IndexAdvice } from '../advice/indexSuggestion';
 import { renderIndexAdviceMarkdown } from './indexAdviceReport';
 import type { PreAggregateOutcome } from '../pipeline/preAggregateStep';
 import { renderPreAggregateMarkdown } from './preAggregateReport';
-import { markdownCode, markdownInline, markdownLines, markdownText } from '../text/markdownText';
+import {
+  markdownCode,
+  markdownInline,
+  markdownInlineWithCode,
+  markdownLines,
+  markdownText,
+} from '../text/markdownText';
 import { capText } from '../text/displayName';
 
 export interface MarkdownReportOptions {
@@ -187,7 +193,8 @@ function insightBlock(insight: Insight, plan: Plan): string {
       '',
       /\n/.test(suggestion) || /^(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion)
         ? `**Suggestion:**\n\n${fence(suggestion, /^\s*(CREATE|DROP|ALTER|SELECT|WITH|SET|VACUUM|ANALYZE)\b/i.test(suggestion) ? 'sql' : '')}`
-        : `**Suggestion:** ${markdownInline(suggestion)}`,
+        : // Its `…` parts quote SQL to write: shown as code, not as escaped backticks.
+          `**Suggestion:** ${markdownInlineWithCode(suggestion)}`,
     );
   }
   return lines.join('\n');

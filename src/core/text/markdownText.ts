@@ -34,6 +34,17 @@ export function markdownInline(text: string): string {
   );
 }
 
+/**
+ * Our own prose whose backtick-quoted parts are code (an insight's suggestion: "Move the arithmetic to the other
+ * side (`created_at = <value> - 1` …)"): those parts as code spans (markdownCode), the rest as markdownInline.
+ * With an odd number of backticks (a quoted name holding one, a capped text) nothing is taken as code.
+ */
+export function markdownInlineWithCode(text: string): string {
+  const parts = text.split('`');
+  if (parts.length % 2 === 0) return markdownInline(text);
+  return parts.map((part, i) => (i % 2 === 1 ? markdownCode(part) : markdownInline(part))).join('');
+}
+
 /** A code span that holds `text` whatever backticks it has (CommonMark: a longer run of backticks, padded). */
 export function markdownCode(text: string): string {
   const line = oneLine(text);

@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analysePlanText } from '../../../src/core/pipeline/explainAndOptimize';
 import { renderMarkdownReport } from '../../../src/core/report/markdownReport';
+import { runSqlRules } from '../../../src/core/insights/sqlRules';
+import { analyseStatement } from '../../../src/core/sql/analyseStatement';
+import { loadParser } from '../../../src/core/sql/parser';
 import { formatCost, formatCount, formatMs, formatShare } from '../../../src/core/text/formatNumbers';
 import type { TuningResult } from '../../../src/core/pipeline/tuningResult';
 
@@ -80,6 +83,22 @@ describe('markdown report', () => {
     result = await analysePlanText(read('dashboard.plan.json'), sql);
     report = renderMarkdownReport(result, { title: 'Dashboard query' });
     byHeading = sections(report);
+  });
+
+  it("shows a suggestion's quoted SQL as inline code, not as escaped backticks", async () => {
+    await loadParser();
+    const facts = analyseStatement('SELECT id FROM orders WHERE created_at + 1 = 5');
+    const insights = runSqlRules(facts).filter((i) => i.ruleId === 'function-on-column');
+    assert.equal(insights.length, 1);
+    const insightsSection = sections(renderMarkdownReport({ ...result, insights })).get('Insights') ?? '';
+    // It read "\`created_at = &lt;value> - 1\`".
+    assert.ok(
+      insightsSection.includes(
+        '**Suggestion:** Move the arithmetic to the other side (`created_at = <value> - 1` instead of ' +
+          '`created_at + 1 = <value>`) so the column stands alone.',
+      ),
+      insightsSection,
+    );
   });
 
   it('has the sections in order', () => {

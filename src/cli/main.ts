@@ -82,7 +82,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('Cancelling…\n');
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  // A job runner's stop (SIGTERM) or a closed terminal (SIGHUP) cancels the same way: left to their default, the
+  // process ended at once and its statement kept running on the server, holding its locks until the timeout.
+  const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of stopSignals) process.on(s, onSigint);
   // Names from plans and databases reach every command's output: no control sequence of theirs may reach the terminal.
   const io: CommandIo = {
     out: (text) => process.stdout.write(terminalText(text, colours.enabled)),
@@ -106,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${terminalText(describeError(err, errorContext, errColours), errColours.enabled)}\n`);
     return exitCodes.error;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of stopSignals) process.off(s, onSigint);
   }
 }
 

@@ -77,6 +77,8 @@ function serialQueue(): <T>(work: () => Promise<T>) => Promise<T> {
 export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): {
   server: McpServer;
   pool: ConnectionPool;
+  /** Cancels every tool call still running and waits for them (at most `boundMs`): before the pool closes. */
+  stopRunning: (boundMs?: number) => Promise<void>;
 } {
   const names = [...base.connections.keys()].join(', ');
   const server = new McpServer(
@@ -104,15 +106,34 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): {
     .max(100)
     .optional()
     .describe('Values for $1, $2 … in order.');
+  // A client that closes stdin mid-call must not leave its statement running on the server (holding locks until
+  // the statement_timeout): the shutdown cancels it like the client's own cancel does.
+  const shutdown = new AbortController();
+  const running = new Set<Promise<unknown>>();
   const run =
     (work: (ctx: AgentToolContext) => Promise<ToolAnswer> | ToolAnswer) =>
     async (signal: AbortSignal): Promise<CallToolResult> => {
+      const call = serial(async () => work({ ...base, signal: AbortSignal.any([signal, shutdown.signal]) }));
+      running.add(call);
       try {
-        return answer(await serial(async () => work({ ...base, signal })));
+        return answer(await call);
       } catch (err) {
         return failure(err);
+      } finally {
+        running.delete(call);
       }
     };
+  const stopRunning = async (boundMs = 5000): Promise<void> => {
+    shutdown.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...running]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, boundMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  };
   const readOnly = { readOnlyHint: true, destructiveHint: false, openWorldHint: false };
 
   server.registerTool(
@@ -253,7 +274,7 @@ export function createTunerMcpServer(base: Omit<AgentToolContext, 'signal'>): {
     },
     async (args, extra) => run((ctx) => healthTool(pool, ctx, args))(extra.signal),
   );
-  return { server, pool };
+  return { server, pool, stopRunning };
 }
 
 /** `pg-tuner mcp`: serves until the client closes stdin. */
@@ -267,7 +288,7 @@ export async function mcpCommand(request: CliRequest, io: CommandIo): Promise<nu
     schema: request.database.schema,
     env: io.env,
   });
-  const { server, pool } = createTunerMcpServer({
+  const { server, pool, stopRunning } = createTunerMcpServer({
     connections,
     allowAnalyzeWrites: options.allowAnalyzeWrites,
     allowWhatIf: request.allowWhatIf === true,
@@ -283,6 +304,7 @@ export async function mcpCommand(request: CliRequest, io: CommandIo): Promise<nu
   await server.connect(transport);
   io.note(`pg-tuner MCP server ready on stdio; connections: ${[...connections.keys()].join(', ')}.`);
   await closed;
+  await stopRunning();
   await server.close().catch(() => undefined);
   await pool.close();
   return 0;

@@ -2,7 +2,7 @@
  * Reading what the user points at: SQL inline or from a file (one statement picked from several), saved
  * plans (`-` = stdin), and the schema files for the embedded database (file, directory or glob).
  */
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { TunerError } from '../core/errors';
 import { splitStatements } from '../core/sql/splitStatements';
@@ -19,14 +19,70 @@ export interface ChosenStatement {
   startInSource: number;
 }
 
-function readText(path: string): string {
+/**
+ * The most a saved plan or SQL file may hold: a 50 MB plan is read whole, but `/dev/zero` or a log piped in by
+ * mistake must not grow until the system kills the process (it did, at 14.5 GB).
+ */
+export const maxInputBytes = 256 * 1024 * 1024;
+
+/** Blocks this thread for `ms` (a non-blocking stdin answers EAGAIN until data comes). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The bytes of `path` (`-`: standard input), refused past `limit` and when they are binary (a NUL byte). */
+export function readBoundedText(path: string, limit = maxInputBytes): string {
+  const name = path === '-' ? 'standard input' : path;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let fd: number | undefined;
   try {
-    return path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+    fd = path === '-' ? 0 : openSync(path, 'r');
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1024 * 1024);
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        pause(10);
+        continue;
+      }
+      if (n === 0) break;
+      if (total === 0 && !utf16Bom(chunk.subarray(0, n)) && chunk.subarray(0, n).includes(0))
+        throw new TunerError('bad-input', `${name} holds binary data (a NUL byte), not text: no plan or SQL to read.`);
+      total += n;
+      if (total > limit)
+        throw new TunerError(
+          'bad-input',
+          `${name} is larger than ${Math.round(limit / 1024 / 1024)} MB: more than any saved plan or SQL file pg-tuner reads, so it stopped there.`,
+        );
+      chunks.push(chunk.subarray(0, n));
+    }
   } catch (err) {
+    if (err instanceof TunerError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
-    throw new TunerError('bad-input', `Cannot read ${path === '-' ? 'standard input' : path}: ${why}.`, { cause: err });
+    throw new TunerError('bad-input', `Cannot read ${name}: ${why}.`, { cause: err });
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
+  const bytes = Buffer.concat(chunks, total);
+  // Windows PowerShell 5 saves `>` redirections as UTF-16 with a byte order mark.
+  const bom = utf16Bom(bytes);
+  if (bom === 'le') return bytes.subarray(2).toString('utf16le');
+  if (bom === 'be') return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
+  return bytes.toString('utf8');
+}
+
+function utf16Bom(bytes: Buffer): 'le' | 'be' | undefined {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return 'le';
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff && bytes.length % 2 === 0) return 'be';
+  return undefined;
+}
+
+function readText(path: string): string {
+  return readBoundedText(path);
 }
 
 function firstLine(text: string): string {

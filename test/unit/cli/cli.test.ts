@@ -203,6 +203,28 @@ describe('pg-tuner CLI (built bundle)', function () {
     assert.match(noStatement.stderr, /empty\.sql is empty/);
   });
 
+  it('stops reading binary or endless input with a message, and reads a plan saved as UTF-16 (PowerShell)', async () => {
+    // Before: `plan /dev/zero` grew to 14.5 GB until the system killed it.
+    const zero = await runCli(['plan', '/dev/zero']);
+    assert.equal(zero.code, 1, zero.stdout);
+    assert.match(zero.stderr, /\/dev\/zero holds binary data \(a NUL byte\), not text/);
+    const big = join(work, 'big.txt');
+    writeFileSync(big, Buffer.alloc(257 * 1024 * 1024, 'x'));
+    const tooBig = await runCli(['plan', big]);
+    rmSync(big);
+    assert.equal(tooBig.code, 1, tooBig.stdout);
+    assert.match(tooBig.stderr, /big\.txt is larger than 256 MB/);
+    const utf16 = join(work, 'plan-utf16.txt');
+    const text = readFileSync(join(fixtures, 'dashboard.psql.txt'), 'utf8');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const read = await runCli(['plan', utf16, '--json']);
+    assert.equal(read.code, 0, read.stderr);
+    const plain = await runCli(['plan', join(fixtures, 'dashboard.psql.txt'), '--json']);
+    const plan = (out: string): unknown => (JSON.parse(out) as { plan?: unknown }).plan;
+    assert.ok(plan(plain.stdout));
+    assert.deepEqual(plan(read.stdout), plan(plain.stdout));
+  });
+
   it('writes a Markdown report of a saved plan to --out, with a before/after table from --baseline', async () => {
     const out = join(work, 'report.md');
     const reportDir = join(__dirname, '../report/fixtures');

@@ -40,7 +40,8 @@ export interface RuleFamily {
 
 const schemaSql = `
 CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, name text, status text NOT NULL, region text,
-  manager_id int, score int, created_at timestamptz NOT NULL);
+  manager_id int, score int, created_at timestamptz NOT NULL,
+  joined_on date GENERATED ALWAYS AS ((created_at AT TIME ZONE 'UTC')::date) STORED);
 CREATE INDEX ON users (email); CREATE INDEX ON users (name); CREATE INDEX ON users (region);
 CREATE INDEX ON users (manager_id); CREATE INDEX ON users (score); CREATE INDEX ON users (created_at, id);
 CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users, total numeric, status text,
@@ -578,6 +579,9 @@ const sargableVariants: RuleVariant[] = [
   v('a nullable column + k', 'SELECT id FROM users WHERE score + 10 = 12'),
   v('numeric column + k', 'SELECT id FROM orders WHERE total + 1 = 11'),
   v('col + k = $1', 'SELECT id FROM users WHERE score + 1 = $1', { params: [3] }),
+  // A date column: the untyped value took the column's type as written ('2024-03-01' + 7 alone is an integer sum).
+  v('date column - k = literal', "SELECT id FROM users WHERE joined_on - 7 = '2024-03-01'", { mustRewrite: true }),
+  v('date column + k = $1', 'SELECT id FROM users WHERE joined_on + 1 = $1', { params: ['2024-03-02'] }),
   v(
     'qualified in a join',
     `SELECT o.id FROM orders o JOIN users u ON u.id = o.user_id WHERE date(o.created_at) = ${day}`,

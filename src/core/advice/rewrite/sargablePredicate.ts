@@ -40,14 +40,27 @@ function typeByName(shapes: TableShapes | undefined): ColumnTypeOf {
   };
 }
 
-/** `col ± k = v` → `col = v ∓ k`, for an integer constant k. */
-function arithmetic(node: Node, side: Node | undefined, value: string): { node: Node; change: string } | undefined {
+/**
+ * `col ± k = v` → `col = v ∓ k`, for an integer constant k. An untyped value (`'2024-03-01'`, `$1`) took the
+ * column's type in the original (`shipped_on - 7` is a date); moved beside `∓ k` it would be read as an integer
+ * (`'2024-03-01' + 7` fails), so it carries the column's type, and without a catalog to say it the form is left.
+ */
+function arithmetic(
+  node: Node,
+  side: Node | undefined,
+  other: Node,
+  typeOf: ColumnTypeOf,
+): { node: Node; change: string } | undefined {
   const arith = nodeAs(side, 'A_Expr');
   const aop = opOf(side);
-  if (!arith || (aop !== '+' && aop !== '-') || !columnPath(arith.lexpr) || intValue(arith.rexpr) === undefined)
-    return undefined;
+  const path = columnPath(arith?.lexpr);
+  if (!arith || (aop !== '+' && aop !== '-') || !path || intValue(arith.rexpr) === undefined) return undefined;
   const col = exprToSql(arith.lexpr as Node);
   const k = exprToSql(arith.rexpr as Node);
+  const untyped = nodeAs(other, 'A_Const')?.sval !== undefined || nodeAs(other, 'ParamRef') !== undefined;
+  const type = untyped ? typeOf(path) : undefined;
+  if (untyped && !type) return undefined;
+  const value = type ? `(${exprToSql(other)})::${type}` : exprToSql(other);
   return {
     node: parseExpr(`${col} = ${value} ${aop === '+' ? '-' : '+'} ${k}`),
     change: `${exprToSql(node)} → ${col} alone on one side`,
@@ -111,7 +124,7 @@ export const sargablePredicate: RewriteRule<SargableMatch> = {
         const why = dateFormDeclined(side);
         if (why) nearMisses.push(`${exprToSql(node)}: ${why}`);
         if (op !== '=' || !isValue(other)) continue;
-        const moved = arithmetic(node, side, exprToSql(other as Node));
+        const moved = arithmetic(node, side, other as Node, typeOf);
         if (moved) {
           changes.push(moved.change);
           return moved.node;

@@ -159,6 +159,7 @@ export interface AdviceNote {
     | 'analyze-first'
     | 'not-a-table'
     | 'no-btree-opclass'
+    | 'not-immutable'
     | 'already-covered'
     | 'hypopg-unavailable'
     | 'measurement-skipped'

@@ -508,7 +508,7 @@ class Advisor {
     if (
       candidates.length === 0 &&
       this.covered.length === 0 &&
-      !this.notes.some((n) => n.kind === 'no-btree-opclass')
+      !this.notes.some((n) => n.kind === 'no-btree-opclass' || n.kind === 'not-immutable')
     ) {
       this.notes.push({
         kind: 'nothing-to-index',

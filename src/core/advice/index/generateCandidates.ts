@@ -13,6 +13,7 @@ import { indexName, namePart } from './identifiers';
 import { candidateKey } from './indexDdl';
 import { relationUsage, type TableUsage, type UsedPredicate } from './relationUsage';
 import { subqueryUsage, type SubqueryColumn, type SubqueryTableUsage } from './subqueryUsage';
+import { knownNotImmutable } from '../../sql/immutability';
 
 export interface ColumnType {
   dataType: string;
@@ -136,8 +137,20 @@ class TableRules {
       const stat = d === undefined ? '' : `, ${formatCount(d)} distinct values`;
       return { column: p.column, descending: p.sortDescending, reason: `${role} on ${p.column}${stat}` };
     }
-    if (p.expression !== undefined)
+    if (p.expression !== undefined) {
+      // PostgreSQL refuses an index on an expression that is not IMMUTABLE (`COALESCE(closed_at, now())`): said,
+      // not built and failed. A call whose volatility depends on its argument types is left to the server.
+      const clocked = knownNotImmutable(p.expression).filter((c) => c.volatility !== 'unknown');
+      if (clocked.length > 0) {
+        this.notes.push({
+          kind: 'not-immutable',
+          table: this.table,
+          message: `\`${p.written}\` calls ${clocked.map((c) => `${c.call} (${c.volatility})`).join(', ')}: PostgreSQL indexes only IMMUTABLE expressions, so no index can hold ${p.expression}. Leave the column bare on one side of the comparison instead, and an index on the column serves it.`,
+        });
+        return undefined;
+      }
       return { expression: p.expression, reason: `${role} on the expression ${p.expression}` };
+    }
     return undefined;
   }
 

@@ -279,4 +279,27 @@ describe('index candidates by rule', () => {
     });
     assert.ok(cutoff.candidates.some((c) => c.predicate === "created_at >= '2024-01-01'"));
   });
+  it('no expression index on a call that is not IMMUTABLE (PostgreSQL refuses it): a note says why and what to write', () => {
+    const facts = analyseStatement(
+      "SELECT id FROM orders WHERE user_id = 7 AND COALESCE(created_at, now()) > now() - interval '1 day'",
+    );
+    const { candidates, notes } = generateCandidates({ facts, catalog: catalog() });
+    assert.ok(
+      candidates.every((c) => c.keys.every((k) => k.expression === undefined)),
+      JSON.stringify(candidates.map(keys)),
+    );
+    const note = notes.find((n) => n.kind === 'not-immutable');
+    assert.ok(note, JSON.stringify(notes));
+    assert.match(note.message, /calls now\(\) \(stable\): PostgreSQL indexes only IMMUTABLE expressions/);
+    // An immutable expression still gets its index.
+    const lower = generateCandidates({
+      facts: analyseStatement("SELECT id FROM users WHERE lower(email) = 'a@example.com'"),
+      catalog: catalog(),
+    });
+    assert.ok(
+      lower.candidates.some(
+        (c) => c.keys[0].expression === 'lower("email")' || c.keys[0].expression === 'lower(email)',
+      ),
+    );
+  });
 });

@@ -27,6 +27,10 @@ export interface IndexInfo {
   method: string;
   /** Key columns in order; an expression key appears as its text. */
   keyColumns: string[];
+  /** Per key, its operator class when not the default (`text_pattern_ops`), else ''. */
+  keyOpclasses?: string[];
+  /** Per key, its collation when set on the key (`C`), else ''. */
+  keyCollations?: string[];
   includeColumns: string[];
   /** Partial index predicate, when any. */
   predicate?: string;

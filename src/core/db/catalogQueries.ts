@@ -80,6 +80,14 @@ idx AS (
          x.indnkeyatts::int AS key_count,
          ARRAY(SELECT pg_catalog.pg_get_indexdef(x.indexrelid, k, true)
                FROM generate_series(1, x.indnatts::int) AS k ORDER BY k) AS columns,
+         -- Per key: its operator class when not the default (text_pattern_ops), and its collation when not the
+         -- column's (COLLATE "C"): pg_get_indexdef per column leaves both out.
+         ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END
+               FROM unnest(x.indclass::oid[]) WITH ORDINALITY AS u(cls, k)
+               JOIN pg_catalog.pg_opclass oc ON oc.oid = u.cls ORDER BY u.k) AS key_opclasses,
+         ARRAY(SELECT coalesce(co.collname::text, '')
+               FROM unnest(x.indcollation::oid[]) WITH ORDINALITY AS u(coll, k)
+               LEFT JOIN pg_catalog.pg_collation co ON co.oid = u.coll AND u.coll <> 100 ORDER BY u.k) AS key_collations,
          pg_catalog.pg_get_expr(x.indpred, x.indrelid, true) AS predicate,
          x.indisunique AS is_unique, x.indisprimary AS is_primary, x.indisvalid AS is_valid,
          pg_relation_size(x.indexrelid)::int8 AS size_bytes, s.idx_scan::int8 AS scans
@@ -167,6 +175,8 @@ export async function readCatalog(
       definition: String(r.definition),
       method: String(r.method),
       keyColumns: columns.slice(0, keyCount),
+      keyOpclasses: Array.isArray(r.key_opclasses) ? r.key_opclasses.map(String) : undefined,
+      keyCollations: Array.isArray(r.key_collations) ? r.key_collations.map(String) : undefined,
       includeColumns: columns.slice(keyCount),
       predicate: optionalText(r.predicate),
       unique: r.is_unique === true,

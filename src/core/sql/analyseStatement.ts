@@ -876,7 +876,7 @@ class Analyser {
                   : op === '@@'
                     ? 'full-text'
                     : 'other';
-        if (op === '~~' || op === '~~*') kind = this.likeKind(a.rexpr);
+        if (op === '~~' || op === '~~*') kind = this.likeKind(a.rexpr, op === '~~*');
         break;
       case 'AEXPR_OP_ANY':
         operator = `${op} ANY`;
@@ -895,7 +895,7 @@ class Analyser {
         const word = a.kind === 'AEXPR_LIKE' ? 'LIKE' : 'ILIKE';
         const negated = op.startsWith('!');
         operator = negated ? `NOT ${word}` : word;
-        kind = negated ? 'other' : this.likeKind(a.rexpr);
+        kind = negated ? 'other' : this.likeKind(a.rexpr, a.kind === 'AEXPR_ILIKE');
         break;
       }
       case 'AEXPR_BETWEEN':
@@ -960,7 +960,8 @@ class Analyser {
     return inner;
   }
 
-  private likeKind(pattern: Node | undefined): PredicateKind {
+  /** `caseless` (ILIKE): a prefix no B-tree can search (only a trigram index or lower(col) can), so not 'like-prefix'. */
+  private likeKind(pattern: Node | undefined, caseless = false): PredicateKind {
     let u = unwrap(pattern);
     // 'abc%' || $1, '%' || $1 || '%': the leftmost piece decides.
     while (u?.type === 'A_Expr' && stringValues((u.body as A_Expr).name).join('.') === '||')
@@ -969,7 +970,8 @@ class Analyser {
     if (u?.type !== 'A_Const') return 'other';
     const sval = (u.body['sval'] as { sval?: string } | undefined)?.sval;
     if (sval === undefined) return 'other';
-    return sval.startsWith('%') || sval.startsWith('_') ? 'like-leading-wildcard' : 'like-prefix';
+    if (sval.startsWith('%') || sval.startsWith('_')) return 'like-leading-wildcard';
+    return caseless ? 'other' : 'like-prefix';
   }
 
   private hasColumn(node: unknown): boolean {

@@ -14,8 +14,15 @@ export function normalizeSqlText(text: string): string {
   return out.replace(/[\s()"]/g, '');
 }
 
-function keyText(key: IndexKey): string {
-  return normalizeSqlText(key.column ?? key.expression ?? '');
+function keyText(key: IndexKey, method: string): string {
+  return keyWithOpclass(
+    normalizeSqlText(key.column ?? key.expression ?? ''),
+    method === 'btree' ? (key.opclass ?? '') : '',
+  );
+}
+
+function keyWithOpclass(key: string, opclass: string): string {
+  return opclass ? `${key} ${opclass}` : key;
 }
 
 function sameMethod(candidate: IndexCandidate, index: IndexInfo): boolean {
@@ -54,13 +61,23 @@ export interface Coverage {
  * B-tree scans both ways.
  */
 export function existingCoverage(candidate: IndexCandidate, indexes: IndexInfo[]): Coverage | undefined {
-  const wanted = candidate.keys.map(keyText);
+  const wanted = candidate.keys.map((k) => keyText(k, candidate.method));
   let extended: Coverage | undefined;
   for (const index of indexes) {
     if (!index.valid || index.table !== candidate.table) continue;
     if (candidate.schema && index.schema !== candidate.schema) continue;
     if (!sameMethod(candidate, index) || !samePredicate(candidate, index)) continue;
-    const have = index.keyColumns.map(normalizeSqlText);
+    // A B-tree key's operator class counts (text_pattern_ops searches LIKE 'abc%' under any collation, the default
+    // does only under C): `email` and `email text_pattern_ops` are different keys. GIN's jsonb_ops serves @> as
+    // jsonb_path_ops does.
+    const opclassOf = (i: number): string => {
+      if (index.method !== 'btree') return '';
+      // A key collated "C" searches a prefix with the default operator class, as text_pattern_ops does.
+      if (index.keyCollations?.[i] === 'C' || index.keyCollations?.[i] === 'POSIX')
+        return candidate.keys[i]?.opclass?.endsWith('_pattern_ops') ? (candidate.keys[i].opclass ?? '') : '';
+      return index.keyOpclasses?.[i] ?? '';
+    };
+    const have = index.keyColumns.map((k, i) => keyWithOpclass(normalizeSqlText(k), opclassOf(i)));
     const keysServed = wanted.length <= have.length && wanted.every((k, i) => have[i] === k);
     if (keysServed) {
       const available = new Set([...have, ...index.includeColumns.map(normalizeSqlText)]);

@@ -19,6 +19,8 @@ export interface ColumnType {
   dataType: string;
   /** The type has a default B-tree operator class (directly, via a binary-coercible type, or generic). */
   btree: boolean;
+  /** The operator class LIKE 'abc%' needs under this column's collation (`text_pattern_ops`); absent: the default. */
+  likeOpclass?: string;
 }
 
 export interface CandidateInput {
@@ -81,7 +83,8 @@ function distinctValues(catalog: CatalogSnapshot, table: string, column: string)
 }
 
 function keyName(key: IndexKey): string {
-  return key.column ?? namePart(key.expression ?? 'expr');
+  const base = key.column ?? namePart(key.expression ?? 'expr');
+  return key.opclass?.endsWith('_pattern_ops') ? `${base}_pattern` : base;
 }
 
 function sameKey(a: IndexKey, b: IndexKey): boolean {
@@ -135,6 +138,15 @@ class TableRules {
       }
       const d = this.distinct(p.column);
       const stat = d === undefined ? '' : `, ${formatCount(d)} distinct values`;
+      // Under a collation that does not sort by bytes (ICU, en_US) a default B-tree cannot search LIKE 'abc%'.
+      const opclass =
+        p.kind === 'like-prefix' ? this.input.columnTypes?.get(this.table)?.get(p.column)?.likeOpclass : undefined;
+      if (opclass)
+        return {
+          column: p.column,
+          opclass,
+          reason: `LIKE prefix on ${p.column}${stat}, with ${opclass}: under the column's collation a default B-tree cannot search a prefix`,
+        };
       return { column: p.column, descending: p.sortDescending, reason: `${role} on ${p.column}${stat}` };
     }
     if (p.expression !== undefined) {
@@ -193,9 +205,11 @@ class TableRules {
 
     const filterKeys = [...eqItems, ...inItems, ...rangeItems];
     // ORDER BY columns follow only when no range column breaks the order (or the range columns are the sort's first).
+    // A pattern_ops key searches a prefix but does not give the collation's order.
     const sortUsable =
       rangeItems.length === 0 ||
-      (sortItems.length >= rangeItems.length && rangeItems.every((r, i) => sameKey(sortItems[i].key, r.key)));
+      (sortItems.length >= rangeItems.length &&
+        rangeItems.every((r, i) => sameKey(sortItems[i].key, r.key) && r.key.opclass === undefined));
     const withSort = this.appendDistinct(
       sortUsable ? this.appendDistinct(filterKeys, sortItems) : filterKeys,
       nullItems,

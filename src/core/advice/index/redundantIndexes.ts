@@ -35,6 +35,12 @@ export function indexesMadeRedundant(candidate: IndexCandidate, existing: readon
     } else if (candidate.predicate) continue;
     const have = index.keyColumns.map(normalizeSqlText);
     if (have.length === 0 || have.length > keys.length || !have.every((k, i) => keys[i] === k)) continue;
+    // A key of another operator class serves other scans (`email text_pattern_ops` no ORDER BY email, the
+    // default no LIKE 'abc%' under ICU): neither replaces the other.
+    const sameOpclasses = have.every(
+      (_, i) => index.method !== 'btree' || (index.keyOpclasses?.[i] ?? '') === (candidate.keys[i].opclass ?? ''),
+    );
+    if (!sameOpclasses) continue;
     if (!index.includeColumns.every((c) => columns.has(normalizeSqlText(c)))) continue;
     out.push({
       name: index.name,

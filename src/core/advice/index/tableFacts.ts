@@ -22,13 +22,23 @@ SELECT c.relname AS name, n.nspname AS schema, c.relkind::text AS kind, a.attnam
             AND (oc.opcintype = bt.oid OR EXISTS (
                   SELECT 1 FROM pg_catalog.pg_cast k
                   WHERE k.castsource = bt.oid AND k.casttarget = oc.opcintype AND k.castmethod = 'b'))
-       )) AS btree
+       )) AS btree,
+       -- The operator class a B-tree needs for LIKE 'abc%' on this column: none where its collation sorts by
+       -- bytes (C, POSIX, the builtin provider), else the type's pattern_ops (an ICU or en_US index cannot).
+       CASE WHEN bt.typname NOT IN ('text', 'varchar', 'bpchar') THEN NULL
+            WHEN coalesce(NULLIF(co.collname::text, 'default'),
+                          CASE WHEN coalesce(pg_catalog.to_jsonb(d) ->> 'datlocprovider', 'c') = 'c' THEN d.datcollate::text
+                               WHEN pg_catalog.to_jsonb(d) ->> 'datlocprovider' = 'b' THEN 'C' END)
+                 IN ('C', 'POSIX') THEN NULL
+            ELSE bt.typname || '_pattern_ops' END AS like_opclass
 FROM unnest($1::text[]) AS t(name)
 JOIN pg_catalog.pg_class c ON c.oid = to_regclass(t.name)
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 LEFT JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+CROSS JOIN (SELECT * FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) d
 ORDER BY c.relname, a.attnum`;
 
 /**
@@ -54,6 +64,7 @@ export async function readRelationShapes(
     column_name: string | null;
     data_type: string | null;
     btree: boolean | null;
+    like_opclass: string | null;
   }>(shapesQuery, [tables.map(regclassText)]);
   for (const r of rows) {
     let shape = out.get(r.name);
@@ -62,7 +73,11 @@ export async function readRelationShapes(
       out.set(r.name, shape);
     }
     if (r.column_name !== null)
-      shape.columns.set(r.column_name, { dataType: r.data_type ?? '', btree: r.btree === true });
+      shape.columns.set(r.column_name, {
+        dataType: r.data_type ?? '',
+        btree: r.btree === true,
+        ...(r.like_opclass ? { likeOpclass: r.like_opclass } : {}),
+      });
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { loadParser } from '../../../../src/core/sql/parser';
 import { analyseStatement } from '../../../../src/core/sql/analyseStatement';
 import { generateCandidates, selectivityKey } from '../../../../src/core/advice/index/generateCandidates';
 import { existingCoverage } from '../../../../src/core/advice/index/existingCoverage';
+import { indexesMadeRedundant } from '../../../../src/core/advice/index/redundantIndexes';
 import type { CatalogSnapshot, ColumnStats, IndexInfo } from '../../../../src/core/db/catalog';
 import type { IndexCandidate } from '../../../../src/core/advice/indexSuggestion';
 
@@ -300,6 +301,54 @@ describe('index candidates by rule', () => {
       lower.candidates.some(
         (c) => c.keys[0].expression === 'lower("email")' || c.keys[0].expression === 'lower(email)',
       ),
+    );
+  });
+  it("LIKE 'abc%' under a collation that does not sort by bytes: a pattern_ops key, which a default index neither covers nor is replaced by", () => {
+    const facts = analyseStatement("SELECT id, email FROM users WHERE email LIKE 'user12345%'");
+    const columnTypes = new Map([
+      ['users', new Map([['email', { dataType: 'text', btree: true, likeOpclass: 'text_pattern_ops' }]])],
+    ]);
+    const { candidates } = generateCandidates({ facts, catalog: catalog(), columnTypes });
+    const plain = candidates.find((c) => c.include.length === 0);
+    assert.deepEqual(
+      plain?.keys.map((k) => [k.column, k.opclass]),
+      [['email', 'text_pattern_ops']],
+    );
+    assert.match(plain?.name ?? '', /email_pattern/);
+    const existing = (name: string, opclass: string, collation = ''): IndexInfo => ({
+      schema: 'public',
+      table: 'users',
+      name,
+      definition: '',
+      method: 'btree',
+      keyColumns: ['email'],
+      keyOpclasses: [opclass],
+      keyCollations: [collation],
+      includeColumns: [],
+      unique: false,
+      primary: false,
+      valid: true,
+      sizeBytes: 0,
+    });
+    assert.ok(plain);
+    // Before: "Covered: existing index users_email_idx already covers users (email)", and no index was offered.
+    assert.equal(existingCoverage(plain, [existing('users_email_idx', '')]), undefined);
+    assert.equal(existingCoverage(plain, [existing('users_email_pattern', 'text_pattern_ops')])?.relation, 'covered');
+    assert.equal(existingCoverage(plain, [existing('users_email_c', '', 'C')])?.relation, 'covered');
+    // The default index still serves ORDER BY email and ranges: never named redundant by the pattern one.
+    assert.deepEqual(indexesMadeRedundant(plain, [existing('users_email_idx', '')]), []);
+    // Under C (no likeOpclass) the default operator class serves the prefix as before.
+    const c = generateCandidates({ facts, catalog: catalog() });
+    assert.ok(c.candidates.some((x) => x.keys[0].column === 'email' && x.keys[0].opclass === undefined));
+    // ILIKE 'abc%' is no prefix a B-tree can search (only a trigram index or lower(email)): no such candidate.
+    const ilike = generateCandidates({
+      facts: analyseStatement("SELECT id, email FROM users WHERE email ILIKE 'user12345%'"),
+      catalog: catalog(),
+      columnTypes,
+    });
+    assert.deepEqual(
+      ilike.candidates.map((x) => x.keys.map((k) => k.column)),
+      [],
     );
   });
 });

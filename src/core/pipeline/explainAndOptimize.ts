@@ -2,6 +2,7 @@
  * The main job, one way through: SQL text → parse → session.explain → plan model → insights → result.
  * Front ends (CLI, extension) call these two functions and render what they return.
  */
+import { qualifiedName } from '../sql/quoteIdentifier';
 import type { DatabaseSession, ExplainRequest, ExplainResult } from '../db/session';
 import { defaultStatementTimeoutMs } from '../db/explainRunner';
 import { TunerError } from '../errors';
@@ -150,7 +151,8 @@ async function readCatalog(session: DatabaseSession, plan: Plan): Promise<Catalo
     const name = node.fields['Relation Name'];
     if (typeof name === 'string') {
       const schema = node.fields['Schema'];
-      tables.add(typeof schema === 'string' ? `${schema}.${name}` : name);
+      // Quoted: to_regclass reads `we"ird` or `My.Table` unquoted as bad syntax or a database name.
+      tables.add(qualifiedName(typeof schema === 'string' ? schema : undefined, name));
     }
   }
   if (tables.size === 0) return undefined;

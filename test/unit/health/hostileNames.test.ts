@@ -16,6 +16,9 @@ import { createDatabase, dropDatabase } from '../../helpers/testDatabase';
 const dbName = `hostile_names_${process.pid}`;
 const PARENT = 'p<img src=x onerror=alert(1)>';
 const CHILD = 'c\u001b]0;pwned\u0007\u001b[2J';
+/** A quote and a semicolon, and a dot: the catalog read joined such names unquoted (invalid name syntax). */
+const QUOTED = 'we"ird; DROP TABLE users; --';
+const DOTTED = 'My.Table';
 
 function assertNoRawControls(out: string, what: string): void {
   assert.doesNotMatch(out, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, `${what}: a control character got through`);
@@ -40,6 +43,7 @@ describe('hostile names from the database in health and top', function () {
     await c.query(`CREATE TABLE ${q(CHILD)} (id int PRIMARY KEY, parent_id int REFERENCES ${q(PARENT)} (id))`);
     await c.query(`INSERT INTO ${q(PARENT)} SELECT g FROM generate_series(1, 100) g`);
     await c.query(`INSERT INTO ${q(CHILD)} SELECT g, 1 + g % 100 FROM generate_series(1, 1000) g`);
+    await c.query(`CREATE TABLE ${q(QUOTED)} (id int); CREATE TABLE ${q(DOTTED)} (id int)`);
     await c.query('CREATE EXTENSION pg_stat_statements');
     for (let i = 0; i < 5; i++) await c.query(`SELECT count(*) FROM ${q(CHILD)} WHERE id < $1`, [i]);
     await c.end();
@@ -63,6 +67,25 @@ describe('hostile names from the database in health and top', function () {
     // Inside code blocks the DDL names the table exactly, escape character included, so that it runs; a
     // Markdown renderer shows it as text. Everywhere else the name is text only.
     assertNoRawControls(outsideFences, 'health report outside its code blocks');
+  });
+
+  it('explain: a table named with a quote and a semicolon, or with a dot, is explained; nothing is dropped', async () => {
+    const q = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+    for (const name of [QUOTED, DOTTED])
+      for (const mode of [[], ['--no-analyze']]) {
+        const r = await runCli(['explain', '--url', url, ...mode, `SELECT * FROM ${q(name)}`]);
+        // Before: "invalid name syntax" and "cross-database references are not implemented".
+        assert.equal(r.code, 0, `${name} ${mode.join(' ')}: ${r.stderr}`);
+        assert.ok(r.stdout.includes(`Seq Scan on ${name}`), r.stdout);
+      }
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    const left = await c.query("SELECT count(*)::int AS n FROM pg_class WHERE relname IN ($1, $2) AND relkind = 'r'", [
+      QUOTED,
+      DOTTED,
+    ]);
+    await c.end();
+    assert.equal(left.rows[0].n, 2);
   });
 
   it('top: the statement text is printed without its control sequences', async () => {

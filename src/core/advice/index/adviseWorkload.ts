@@ -14,7 +14,7 @@ import type { IndexAdvice, IndexCandidate, IndexSuggestion } from '../indexSugge
 import { adviseIndexes } from './adviseIndexes';
 import { candidateKey, createIndexSql, dropIndexSql } from './indexDdl';
 import { indexesMadeRedundant, type RedundantIndex } from './redundantIndexes';
-import { isReadOnlyConnection } from './tableFacts';
+import { isReadOnlyConnection, regclassText } from './tableFacts';
 import { consolidateWorkloadIndexes, type SlowerStatement, type WorkloadStatement } from './workloadIndexes';
 import type { WorkloadEntry, WorkloadOrigin } from './workloadSources';
 import { measureWriteCost, type WriteStatement, type WriteTiming } from './writeCost';
@@ -367,7 +367,9 @@ export async function adviseWorkload(
   // Existing indexes each one makes redundant.
   const tables = [
     ...new Set(
-      indexes.map((x) => (x.candidate.schema ? `${x.candidate.schema}.${x.candidate.table}` : x.candidate.table)),
+      indexes.map((x) =>
+        regclassText(x.candidate.schema ? `${x.candidate.schema}.${x.candidate.table}` : x.candidate.table),
+      ),
     ),
   ];
   if (tables.length > 0) {

@@ -571,6 +571,12 @@ const sargableVariants: RuleVariant[] = [
   v('col::date = literal', `SELECT id FROM users WHERE created_at::date = ${day}`, { mustRewrite: true }),
   v('CAST(col AS date)', `SELECT id FROM users WHERE CAST(created_at AS date) = ${day}`),
   v('date(col) = $1', 'SELECT id FROM users WHERE date(created_at) = $1', { params: ['2024-03-01'] }),
+  // An API's row as json: json has no equality operator, so the proof compares such rows as text.
+  v(
+    'a json column in the output',
+    `SELECT id, json_build_object('id', id, 'email', email) AS j FROM users WHERE date(created_at) = ${day}`,
+    { mustRewrite: true },
+  ),
   v('date(col) = a typed date', "SELECT id FROM users WHERE date(created_at) = date '2024-03-02'"),
   v('the value first', `SELECT id FROM users WHERE ${day} = date(created_at)`),
   v('col + 1 = 5', 'SELECT id FROM users WHERE id + 1 = 5', { mustRewrite: true }),

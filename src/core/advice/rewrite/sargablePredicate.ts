@@ -60,7 +60,8 @@ function arithmetic(
   const untyped = nodeAs(other, 'A_Const')?.sval !== undefined || nodeAs(other, 'ParamRef') !== undefined;
   const type = untyped ? typeOf(path) : undefined;
   if (untyped && !type) return undefined;
-  const value = type ? `(${exprToSql(other)})::${type}` : exprToSql(other);
+  // Beside an integer constant an untyped value is read as an integer: only another type needs saying.
+  const value = type && type !== 'integer' ? `(${exprToSql(other)})::${type}` : exprToSql(other);
   return {
     node: parseExpr(`${col} = ${value} ${aop === '+' ? '-' : '+'} ${k}`),
     change: `${exprToSql(node)} → ${col} alone on one side`,

@@ -393,19 +393,38 @@ async function compare(
       if (!bParams) return { verification: 'unverified' as const, reason: emptyPreviousPage, extraParams: [] };
       const extraParams = bParams.slice(params.length);
       // One statement for the four numbers: both forms see the same snapshot and the same parameter types.
-      const counts = (
-        await tx.query<Record<string, string>>(
-          `SELECT (SELECT count(*) FROM (${a}) AS a) AS a_rows, (SELECT count(*) FROM (${b}) AS b) AS b_rows,
-                  (SELECT count(*) FROM ((${a}) EXCEPT ALL (${b})) AS d) AS a_only, (SELECT count(*) FROM ((${b}) EXCEPT ALL (${a})) AS d) AS b_only`,
-          bParams,
-        )
-      )[0];
+      const countsSql = (rows: (sql: string) => string): string =>
+        `SELECT (SELECT count(*) FROM (${a}) AS a) AS a_rows, (SELECT count(*) FROM (${b}) AS b) AS b_rows,
+                (SELECT count(*) FROM ((${rows(a)}) EXCEPT ALL (${rows(b)})) AS d) AS a_only, (SELECT count(*) FROM ((${rows(b)}) EXCEPT ALL (${rows(a)})) AS d) AS b_only`;
+      let asText = false;
+      let counts: Record<string, string>;
+      // A json column has no equality operator (API queries return json_agg, json_build_object): those rows are
+      // compared as their text, as the ordered comparison below does, under a savepoint so the error costs nothing.
+      await tx.query('SAVEPOINT pg_tuner_compare');
+      try {
+        counts = (
+          await tx.query<Record<string, string>>(
+            countsSql((sql) => sql),
+            bParams,
+          )
+        )[0];
+      } catch (err) {
+        if (!/could not identify an equality operator/.test((err as Error).message)) throw err;
+        await tx.query('ROLLBACK TO SAVEPOINT pg_tuner_compare');
+        asText = true;
+        counts = (
+          await tx.query<Record<string, string>>(
+            countsSql((sql) => `SELECT r::text FROM (${sql}) AS r`),
+            bParams,
+          )
+        )[0];
+      }
       const aRows = Number(counts.a_rows);
       const bRows = Number(counts.b_rows);
       const aOnly = Number(counts.a_only);
       const bOnly = Number(counts.b_only);
       const multisetEqual = aRows === bRows && aOnly === 0 && bOnly === 0;
-      const multiset = `${aOnly} row(s) only in the original, ${bOnly} only in the rewrite; ${aRows} vs ${bRows} rows`;
+      const multiset = `${aOnly} row(s) only in the original, ${bOnly} only in the rewrite; ${aRows} vs ${bRows} rows${asText ? '; rows compared as text, a json column having no equality' : ''}`;
       const counted = { originalRows: aRows, rewriteRows: bRows, onlyInOriginal: aOnly, onlyInRewrite: bOnly };
       const verdict = (
         verification: Verification,

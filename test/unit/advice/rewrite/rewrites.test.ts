@@ -35,7 +35,11 @@ function reparses(rewrite: Rewrite): void {
 
 function only(rewrites: Rewrite[], id: string): Rewrite {
   const found = rewrites.filter((r) => r.id === id);
-  assert.equal(found.length, 1, `${id} in ${JSON.stringify(rewrites.map((r) => r.id))}`);
+  // Aggregate before join may build a second form beside the first (every group, the LIMIT after the join) where
+  // its cut before the join rests on a semi-join (no foreign key, or the dimension's conditions repeated).
+  const forms = id === 'aggregate-before-join' && found.length === 2 ? 1 : found.length;
+  assert.equal(forms, 1, `${id} in ${JSON.stringify(rewrites.map((r) => r.id))}`);
+  if (found.length === 2) assert.match(found[1].title, /^Aggregate all of .* first, then join/, found[1].title);
   return found[0];
 }
 
@@ -69,12 +73,14 @@ describe('rewrite advisor on PostgreSQL', function () {
     assert.equal(r.measurement.before.samplesMs.length, 3);
     assert.equal(r.measurement.after.rows, 100);
     // Less work, deterministically: the rewrite joins only the 100 winners to users, where the original joins
-    // every qualifying order (times on a shared machine belong to bench:rewrite, not to a test).
+    // every qualifying order (times on a shared machine belong to bench:rewrite, not to a test). With no foreign
+    // key the subquery keeps only orders whose user exists (a semi-join below): the outermost join is the one.
     const joinedRows = async (sql: string): Promise<number> => {
       const plan = parsePlan((await dashboard.session.explain({ sql, analyze: true })).planJson);
-      const joins = plan.nodes.filter((n) => /Join|Nested Loop/.test(n.fields['Node Type']));
-      return Math.max(...joins.map((n) => n.metrics.actualRowsTotal));
+      const outermost = plan.nodes.find((n) => /Join|Nested Loop/.test(n.fields['Node Type']));
+      return outermost?.metrics.actualRowsTotal ?? 0;
     };
+    assert.match(r.rewrittenSql, /user_id IN \(/);
     assert.ok((await joinedRows(r.rewrittenSql)) <= 100);
     assert.ok((await joinedRows(dashboardQuery)) > 90_000);
     assert.ok(Number.isFinite(r.measurement.ratio) && r.measurement.ratio > 0, `ratio ${r.measurement.ratio}`);

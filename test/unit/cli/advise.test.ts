@@ -106,35 +106,34 @@ describe('pg-tuner advise (built bundle)', function () {
     assert.match(r.stderr, /rewrites proven to return the same rows/);
     const advice = JSON.parse(r.stdout) as IndexAdvice & { rewrite?: Rewrite };
     // The index points at its rewrite by ref, never by title.
-    assert.deepEqual(
-      advice.best?.appliesTo,
-      { kind: 'rewrite', rewrite: 'aggregate-before-join#1' },
-      JSON.stringify(advice.best),
-    );
-    assert.equal(advice.rewrite?.ref, 'aggregate-before-join#1');
-    assert.equal(advice.rewrite?.title, 'Aggregate orders first and push ORDER BY … LIMIT into it');
+    // Two forms (no foreign key from orders to users): the cut before the join, guarded, and every group with the
+    // LIMIT after the join; the index goes with whichever ran faster with it.
+    const forms: Record<string, string> = {
+      'aggregate-before-join#1': 'Aggregate orders first and push ORDER BY … LIMIT into it',
+      'aggregate-before-join#2': 'Aggregate all of orders first, then join users and cut the LIMIT',
+    };
+    const ref = advice.best?.appliesTo.kind === 'rewrite' ? advice.best.appliesTo.rewrite : '';
+    assert.ok(ref in forms, JSON.stringify(advice.best));
+    assert.equal(advice.rewrite?.ref, ref);
+    const title = forms[ref];
+    assert.equal(advice.rewrite?.title, title);
     assert.equal(advice.rewrite?.verification, 'equivalent');
     const best = advice.suggestions.find((s) => advice.best?.indexNames.includes(s.candidate.name));
     assert.match(best?.createSql ?? '', /^CREATE INDEX CONCURRENTLY \w+ ON public\.orders \(user_id\)/);
 
     const text = await run(['advise', dashboardQuery]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(
-      text.stdout,
-      /^Best: \w+( \+ \w+)* with the rewrite "Aggregate orders first and push ORDER BY … LIMIT into it"/m,
-    );
-    assert.match(
-      text.stdout,
-      /^The index goes with the rewrite "Aggregate orders first and push ORDER BY … LIMIT into it"/m,
-    );
+    // The second run may time the two forms the other way round: its own best form's title.
+    const said = Object.values(forms).find((t) => text.stdout.includes(`with the rewrite "${t}"`));
+    assert.ok(said, text.stdout);
+    const t = said.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(text.stdout, new RegExp(`^Best: \\w+( \\+ \\w+)* with the rewrite "${t}"`, 'm'));
+    assert.match(text.stdout, new RegExp(`^The index goes with the rewrite "${t}"`, 'm'));
     // Said as the pair, as in the editor: one title, the figures with one time as written.
-    assert.match(
-      text.stdout,
-      /^Rewrite \+ index: Aggregate orders first and push ORDER BY … LIMIT into it with \w+( \+ \w+)* — /m,
-    );
+    assert.match(text.stdout, new RegExp(`^Rewrite \\+ index: ${t} with \\w+( \\+ \\w+)* — `, 'm'));
     assert.match(text.stdout, /^ +(Measured together on .*|Figures \(not measured together\)):$/m);
     assert.match(text.stdout, /Equivalence: equivalent: .*same rows in the same order/);
-    assert.match(text.stdout, /SQL:\n\s+SELECT\n[\s\S]*LIMIT 100\n\s+\) AS s/);
+    assert.match(text.stdout, /SQL:\n\s+SELECT\n[\s\S]*LIMIT 100/);
 
     const asWritten = await run(['advise', '--as-written', '--json', dashboardQuery]);
     assert.equal(asWritten.code, 0, asWritten.stderr);

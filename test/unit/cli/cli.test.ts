@@ -279,7 +279,9 @@ describe('pg-tuner CLI (built bundle)', function () {
     );
     assert.match(fix, /Equivalence: equivalent: .*100 = 100 rows; same rows in the same order/);
     assert.match(fix, /Finding: WHERE o\.created_at >= '2024-01-01' is never true for the NULL-extended rows/);
-    assert.match(fix, /Caveat: The LIMIT is applied before the join/);
+    // No foreign key from orders to users: the cut before the join keeps only orders whose user exists.
+    assert.match(fix, /AND o\.user_id IN \(SELECT u_wanted\.id FROM users AS u_wanted\)/);
+    assert.doesNotMatch(fix, /Caveat: The LIMIT is applied before the join/);
     assert.match(
       fix,
       /CREATE INDEX CONCURRENTLY \w+ ON public\.orders \(user_id\)[^\n]*;\n[\s\S]*rewrite \+ index +[\d.]+ ms|Index: the index advisor found none that makes this form faster on this data\./,

@@ -853,8 +853,11 @@ function describe(
   }
   if (wholeGroups) {
     caveats.push(
-      `The other form cuts the LIMIT before the join, with the conditions on ${dimName} repeated in its subquery; ` +
-        `this one aggregates every group and applies them after the join. Which is faster depends on how many ${dimName} rows they keep: offered only where measured faster.`,
+      m.dimWhere.length > 0
+        ? `The other form cuts the LIMIT before the join, with the conditions on ${dimName} repeated in its subquery; ` +
+            `this one aggregates every group and applies them after the join. Which is faster depends on how many ${dimName} rows they keep: offered only where measured faster.`
+        : `The other form cuts the LIMIT before the join, keeping only the keys found in ${dimName} (no foreign key says every ${factName} row has one); ` +
+            `this one aggregates every group and joins after. Which is faster depends on the data and the indexes: offered only where measured faster.`,
     );
   } else if (!inner && !topN?.sql) {
     caveats.push(

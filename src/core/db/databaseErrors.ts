@@ -86,12 +86,15 @@ const certificateCodes = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-/** The session gave up waiting: what happened, and that the server's own timeout still ends the statement. */
+/**
+ * The session gave up waiting: what happened, and that the server's own timeout still ends the statement, except
+ * where a backend does not look for interrupts (a 40,000-term statement compiled by JIT ran 16 minutes past it).
+ */
 export function noAnswerError(target: string, waitedMs: number, cause?: unknown): TunerError {
   const seconds = Math.round(waitedMs / 100) / 10;
   return new TunerError(
     'connection-failed',
-    `No answer from ${target} for ${seconds} s; the connection was closed — the server's statement_timeout stops the statement there.`,
+    `No answer from ${target} for ${seconds} s; the connection was closed — the server's statement_timeout ends the statement there, unless the server is busy where it does not look for a cancel (JIT-compiling a very large statement): pg_stat_activity shows it.`,
     { code: clientFailureCodes.noAnswer, cause },
   );
 }

@@ -201,7 +201,7 @@ export function familyVariants(): FamilyVariant[] {
   const dashboard = joins[0];
   const base = { dimWhere: `u.status = 'active'`, order: 'total_spent DESC NULLS LAST, u.id' };
   out.push(
-    // No tie-breaker (cases.md, case 1 as users write it): where totals tie at the LIMIT, any of the tied users is a
+    // No tie-breaker (docs/cases.md, case 1 as users write it): where totals tie at the LIMIT, any of the tied users is a
     // correct answer, so the page is compared by the proof's tie rule and checked again by tiedPage.ts; the order
     // among ties inside the page is open too, so the rows are compared as multisets.
     {

@@ -393,7 +393,8 @@ describe('pg-tuner mcp (built bundle, the SDK client over stdio)', function () {
     const declined = (d.notOffered as Array<{ id: string; verification: string; notOffered?: string }>).filter(
       (x) => x.id === 'aggregate-before-join',
     );
-    assert.equal(offered.length + declined.length, 1, JSON.stringify(d).slice(0, 800));
+    // Two forms where no foreign key runs from orders to users: the guarded cut before the join, every group.
+    assert.ok([1, 2].includes(offered.length + declined.length), JSON.stringify(d).slice(0, 800));
     for (const x of offered) assert.ok(x.verification === 'equivalent' && x.measurement !== undefined);
     for (const x of declined) {
       assert.equal(x.verification, 'equivalent');

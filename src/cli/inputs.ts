@@ -81,10 +81,6 @@ function utf16Bom(bytes: Buffer): 'le' | 'be' | undefined {
   return undefined;
 }
 
-function readText(path: string): string {
-  return readBoundedText(path);
-}
-
 function firstLine(text: string): string {
   const line = text.split('\n')[0].trim();
   return line.length > 60 ? `${line.slice(0, 57)}…` : line;
@@ -93,7 +89,7 @@ function firstLine(text: string): string {
 /** Reads the SQL and picks one statement: the only one, or the `statement`-th (1-based). */
 export function chooseStatement(source: SqlSource, statement: number | undefined): ChosenStatement {
   const path = source.kind === 'file' ? source.path : undefined;
-  const text = source.kind === 'file' ? readText(source.path) : source.text;
+  const text = source.kind === 'file' ? readBoundedText(source.path) : source.text;
   const name = path ?? 'the SQL text';
   const statements = splitStatements(text);
   if (statements.length === 0) throw new TunerError('bad-input', `${name} is empty: there is no SQL statement in it.`);
@@ -112,14 +108,14 @@ export function chooseStatement(source: SqlSource, statement: number | undefined
 
 /** A saved plan's text; empty input is refused here with the file's name. */
 export function readPlanFile(path: string): string {
-  const text = readText(path);
+  const text = readBoundedText(path);
   if (text.trim() === '')
     throw new TunerError('bad-input', `${path === '-' ? 'Standard input' : path} is empty: there is no plan in it.`);
   return text;
 }
 
 export function readSqlFile(path: string): string {
-  return readText(path);
+  return readBoundedText(path);
 }
 
 /** `dir/**\/*.sql` → a RegExp over `/`-separated relative paths. */
@@ -187,5 +183,5 @@ export function resolveSchemaFiles(patterns: string[], cwd = process.cwd()): Arr
     if (found.length === 0) throw new TunerError('bad-input', `No schema files match ${pattern}.`);
     for (const p of found) paths.add(p);
   }
-  return [...paths].sort().map((p) => ({ path: relative(cwd, p) || p, text: readText(p) }));
+  return [...paths].sort().map((p) => ({ path: relative(cwd, p) || p, text: readBoundedText(p) }));
 }

@@ -825,7 +825,7 @@ function describe(
   joined: JoinedForm | undefined,
   wholeGroups = false,
 ): Pick<RewriteDraft, 'title' | 'explanation' | 'caveats' | 'findings'> {
-  const { stmt, dim, fact, dimShape, factShape, keyPairs, dimKeyColumns, inner, slots, madeInner } = m;
+  const { stmt, dim, fact, dimShape, keyPairs, dimKeyColumns, inner, slots, madeInner } = m;
   const { nullifyingConditions } = m;
   const pushLimit = joined?.pushLimit ?? false;
   const keptKeys = joined?.keptKeys ?? false;
@@ -844,13 +844,6 @@ function describe(
     caveats.push(
       `Assumes ${dim.qualifier}.${dimKeyColumns.join(', ')} is unique in ${dimName} (a primary key); no catalog was available to check it.`,
     );
-  // Unreachable since the joined form guards orphan keys itself; kept for a form that cuts the LIMIT otherwise.
-  if (pushLimit && !keptKeys && !joined?.orphanGuard && !hasForeignKey(m)) {
-    caveats.push(
-      `The LIMIT is applied before the join: equivalent only while every ${factName}.${keyPairs.map((p) => p.factColumn).join(', ')} has a ${dimName} row. ` +
-        `No foreign key says so${factShape ? '' : ' (no catalog to check)'}; the check on your data is what vouches for it.`,
-    );
-  }
   if (wholeGroups) {
     caveats.push(
       m.dimWhere.length > 0
